@@ -1,0 +1,57 @@
+package autograd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/adjoint-go/adjoint/graph"
+)
+
+// WriteDOT draws the graph that produced outputs in Graphviz DOT, for
+// example to look at one training step (render with `dot -Tsvg`). Each node
+// shows its operation (or name), shape and element type; parameters are
+// drawn as shaded boxes, constants as plain boxes, and outputs with a double
+// border. Edges follow the data, from an input to the operation that uses it.
+func WriteDOT[T Float](w io.Writer, outputs ...*Var[T]) error {
+	isOut := make(map[*Var[T]]bool, len(outputs))
+	for _, o := range outputs {
+		isOut[o] = true
+	}
+	inputs := func(v *Var[T]) []*Var[T] {
+		if v.node == nil {
+			return nil
+		}
+		return v.node.inputs
+	}
+	describe := func(v *Var[T]) graph.Node {
+		label := v.Op()
+		attrs := map[string]string{"shape": "ellipse"}
+		switch {
+		case v.node != nil:
+			if v.name != "" {
+				label = v.name + " = " + label
+			}
+		case v.requiresGrad:
+			label = v.name
+			if label == "" {
+				label = "param"
+			}
+			attrs["shape"], attrs["style"], attrs["fillcolor"] = "box", "filled", "lightblue"
+		default:
+			label = v.name
+			if label == "" {
+				label = "const"
+			}
+			attrs["shape"] = "box"
+		}
+		if isOut[v] {
+			attrs["peripheries"] = "2"
+		}
+		var zero T
+		return graph.Node{Label: fmt.Sprintf("%s\n%v %T", label, v.value.Shape(), zero), Attrs: attrs}
+	}
+	if err := graph.WriteDOT(w, "adjoint", outputs, inputs, describe); err != nil {
+		return fmt.Errorf("autograd: WriteDOT: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package autograd
+
+import (
+	"errors"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// ErrGraphReleased is wrapped by the panic of a Backward or Grad that reaches
+// a node whose saved state an earlier pass released. Pass RetainGraph to the
+// earlier call to differentiate the same graph more than once.
+var ErrGraphReleased = errors.New("graph already released by an earlier backward pass (use RetainGraph to backward twice)")
+
+// backwardFn is an operation's vector-Jacobian product: given the gradient g
+// of the result, it returns the gradient for each input (nil for inputs that
+// need none). It is written with this package's operations, so the engine can
+// record it when gradients of gradients are wanted.
+type backwardFn[T Float] func(c *bctx[T], g *Var[T]) []*Var[T]
+
+// node records how a Var was produced.
+type node[T Float] struct {
+	op       string
+	inputs   []*Var[T]
+	backward backwardFn[T]
+	released bool
+}
+
+// bctx is what a backward function sees: the inputs and the output of its
+// node, as differentiable Vars when the engine is recording the backward pass
+// (CreateGraph) and as constants otherwise, so that an ordinary backward pass
+// builds no graph of its own.
+type bctx[T Float] struct {
+	n      *node[T]
+	out    *Var[T]
+	create bool
+}
+
+// in returns the i-th input of the node.
+func (c *bctx[T]) in(i int) *Var[T] {
+	if c.create {
+		return c.n.inputs[i]
+	}
+	return Const(c.n.inputs[i].value)
+}
+
+// output returns the node's result, for derivatives that reuse it (Sigmoid's
+// O(1-O), Exp's e^x).
+func (c *bctx[T]) output() *Var[T] {
+	if c.create {
+		return c.out
+	}
+	return Const(c.out.value)
+}
+
+// needs reports whether the i-th input wants a gradient, so that a backward
+// function can skip work (a matmul) nobody will use.
+func (c *bctx[T]) needs(i int) bool { return c.n.inputs[i].requiresGrad }
+
+// record wraps an operation's result. When no input requires a gradient the
+// result is a plain constant and nothing is recorded, so inference pays
+// nothing for autodiff.
+func record[T Float](op string, value *tensor.Tensor[T], back backwardFn[T], inputs ...*Var[T]) *Var[T] {
+	for _, in := range inputs {
+		if in.requiresGrad {
+			return &Var[T]{
+				value:        value,
+				requiresGrad: true,
+				node:         &node[T]{op: op, inputs: inputs, backward: back},
+			}
+		}
+	}
+	return &Var[T]{value: value}
+}
+
+// relabel turns a *tensor.ShapeError raised by a kernel into one of this
+// package, so that the panic names the autograd operation the user called.
+// It must be deferred directly by the operation.
+func relabel() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if e, ok := r.(*tensor.ShapeError); ok && e.Pkg != "autograd" {
+		cp := *e
+		cp.Pkg = "autograd"
+		panic(&cp)
+	}
+	panic(r)
+}
+
+// shapeErr builds a *tensor.ShapeError of this package.
+func shapeErr(op, reason string, shapes ...[]int) *tensor.ShapeError {
+	return &tensor.ShapeError{Pkg: "autograd", Op: op, Reason: reason, Shapes: shapes}
+}

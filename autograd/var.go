@@ -1,0 +1,133 @@
+// Package autograd is Adjoint's reverse-mode automatic differentiation
+// engine. A Var[T] holds a tensor value and, when it was computed from
+// something that needs a gradient, the node that produced it: the operation's
+// name, its inputs, and its vector-Jacobian product. Calling Backward on a
+// scalar result walks those nodes in reverse topological order and fills in
+// the gradient of every parameter:
+//
+//	w := autograd.Param(tensor.MustNew([]float64{0.5, -1}, 2, 1))
+//	x := autograd.Const(tensor.MustNew([]float64{1, 2, 3, 4}, 2, 2))
+//	loss := autograd.Sum(autograd.Sigmoid(autograd.MatMul(x, w)))
+//	loss.Backward()
+//	fmt.Println(w.Grad()) // d loss / d w, shape [2 1]
+//
+// Each operation is defined in one place: its forward kernel (from package
+// tensor) next to its derivative, which is itself written with the operations
+// of this package. That is what makes gradients of gradients work: Grad with
+// CreateGraph records the backward pass as a new graph.
+//
+// Broadcasting is handled once, by the engine: when an operation's gradient
+// has the broadcast shape, the engine sums it back to the input's shape and
+// checks that the shapes then agree.
+//
+// Errors: shape misuse panics with a *tensor.ShapeError (package "autograd")
+// naming the operation and the shapes. There is no package-level mutable
+// state: separate graphs may be built and differentiated concurrently. A
+// graph, and the parameters it accumulates into, belongs to one goroutine at
+// a time.
+package autograd
+
+import (
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Float is the element type constraint: float32 or float64.
+type Float = tensor.Float
+
+// Var is a value in a computation: a leaf (a parameter or a constant) or the
+// result of an operation. Vars are immutable apart from the gradient of a
+// leaf and the in-place updates an optimizer makes to a parameter's value.
+type Var[T Float] struct {
+	value        *tensor.Tensor[T]
+	grad         *tensor.Tensor[T]
+	node         *node[T] // nil for leaves and for results that need no gradient
+	requiresGrad bool
+	name         string
+}
+
+// Param returns a leaf that requires a gradient: a trainable parameter, or an
+// input whose gradient you want. Backward accumulates into its Grad.
+func Param[T Float](t *tensor.Tensor[T]) *Var[T] {
+	return &Var[T]{value: t, requiresGrad: true}
+}
+
+// Const returns a leaf that does not require a gradient, such as input data
+// or targets. Operations on constants alone record nothing.
+func Const[T Float](t *tensor.Tensor[T]) *Var[T] { return &Var[T]{value: t} }
+
+// Scalar returns a constant 0-d Var holding v, handy for expressions such as
+// Sub(Scalar(1.0), x).
+func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
+
+// Detach returns a constant that shares v's value but is cut off from v's
+// graph: gradients do not flow through it.
+func Detach[T Float](v *Var[T]) *Var[T] { return &Var[T]{value: v.value, name: v.name} }
+
+// Value returns the tensor v holds. Do not modify it unless v is a leaf you
+// own (an optimizer updates parameters this way).
+func (v *Var[T]) Value() *tensor.Tensor[T] { return v.value }
+
+// Grad returns the gradient that Backward accumulated into this leaf, or nil
+// if none has been accumulated yet. Only leaves that require a gradient get
+// one; intermediate results never keep theirs (use the function Grad to get
+// the gradient with respect to an intermediate value).
+func (v *Var[T]) Grad() *tensor.Tensor[T] { return v.grad }
+
+// ZeroGrad clears the accumulated gradient, in place when there is one, so
+// that a training loop reuses the buffer.
+func (v *Var[T]) ZeroGrad() {
+	if v.grad != nil {
+		v.grad.Fill(0)
+	}
+}
+
+// ZeroGrad clears the accumulated gradient of every given Var.
+func ZeroGrad[T Float](vs ...*Var[T]) {
+	for _, v := range vs {
+		v.ZeroGrad()
+	}
+}
+
+// RequiresGrad reports whether gradients flow to or through v.
+func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
+
+// IsLeaf reports whether v was not produced by a recorded operation: a
+// parameter, a constant, or the result of operations on constants only.
+func (v *Var[T]) IsLeaf() bool { return v.node == nil }
+
+// Op returns the name of the operation that produced v, or "" for a leaf.
+func (v *Var[T]) Op() string {
+	if v.node == nil {
+		return ""
+	}
+	return v.node.op
+}
+
+// Shape returns the shape of v's value.
+func (v *Var[T]) Shape() []int { return v.value.Shape() }
+
+// Item returns the value of a one-element Var as a plain number, for example
+// a loss to log. Holding the number keeps no graph alive.
+func (v *Var[T]) Item() T { return v.value.Item() }
+
+// Name returns the label set with SetName, or "".
+func (v *Var[T]) Name() string { return v.name }
+
+// SetName labels v (for example "Wih") for graph drawings and error
+// messages, and returns v so that it can be used inline.
+func (v *Var[T]) SetName(name string) *Var[T] {
+	v.name = name
+	return v
+}
+
+// String describes v briefly: its name or operation and its value.
+func (v *Var[T]) String() string {
+	label := v.name
+	if label == "" {
+		label = v.Op()
+	}
+	if label == "" {
+		label = "leaf"
+	}
+	return label + " " + v.value.String()
+}

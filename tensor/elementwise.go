@@ -1,0 +1,196 @@
+package tensor
+
+import "math"
+
+// binOp selects the arithmetic of a broadcasting binary kernel. Dispatching
+// on it once per row keeps the inner loops free of indirect calls.
+type binOp int
+
+const (
+	opAdd binOp = iota
+	opSub
+	opMul
+	opDiv
+)
+
+var binOpNames = [...]string{opAdd: "Add", opSub: "Sub", opMul: "Mul", opDiv: "Div"}
+
+// Add returns a + b with NumPy broadcasting.
+func Add[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opAdd, a, b) }
+
+// Sub returns a - b with NumPy broadcasting.
+func Sub[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opSub, a, b) }
+
+// Mul returns the elementwise product a ∘ b with NumPy broadcasting.
+func Mul[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opMul, a, b) }
+
+// Div returns the elementwise quotient a / b with NumPy broadcasting.
+func Div[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opDiv, a, b) }
+
+func binary[T Float](op binOp, a, b *Tensor[T]) *Tensor[T] {
+	shape, ok := BroadcastShapes(a.shape, b.shape)
+	if !ok {
+		panic(shapeErr(binOpNames[op], "shapes do not broadcast", a.shape, b.shape))
+	}
+	n, _ := numElements(shape)
+	out := &Tensor[T]{data: make([]T, n), shape: shape}
+	if SameShape(a.shape, b.shape) {
+		binaryRow(op, out.data, a.data, 1, b.data, 1)
+		return out
+	}
+	sa, sb := stridesIn(a.shape, shape), stridesIn(b.shape, shape)
+	so := stridesIn(shape, shape)
+	last := len(shape) - 1
+	forRows(shape, [][]int{so, sa, sb}, func(offs []int, n int) {
+		ia, ib := 1, 1
+		if last >= 0 {
+			ia, ib = sa[last], sb[last]
+		}
+		binaryRow(op, out.data[offs[0]:offs[0]+n], a.data[offs[1]:], ia, b.data[offs[2]:], ib)
+	})
+	return out
+}
+
+// binaryRow computes dst[i] = x[i*sx] op y[i*sy] for every i of dst.
+func binaryRow[T Float](op binOp, dst, x []T, sx int, y []T, sy int) {
+	if sx == 1 && sy == 1 {
+		x, y = x[:len(dst)], y[:len(dst)]
+		switch op {
+		case opAdd:
+			for i := range dst {
+				dst[i] = x[i] + y[i]
+			}
+		case opSub:
+			for i := range dst {
+				dst[i] = x[i] - y[i]
+			}
+		case opMul:
+			for i := range dst {
+				dst[i] = x[i] * y[i]
+			}
+		case opDiv:
+			for i := range dst {
+				dst[i] = x[i] / y[i]
+			}
+		}
+		return
+	}
+	for i := range dst {
+		u, v := x[i*sx], y[i*sy]
+		switch op {
+		case opAdd:
+			dst[i] = u + v
+		case opSub:
+			dst[i] = u - v
+		case opMul:
+			dst[i] = u * v
+		case opDiv:
+			dst[i] = u / v
+		}
+	}
+}
+
+// AddInPlace adds src into t (t += src), broadcasting src to t's shape. It is
+// how gradients accumulate without a new allocation.
+func (t *Tensor[T]) AddInPlace(src *Tensor[T]) { t.AddScaledInPlace(1, src) }
+
+// AddScaledInPlace adds alpha*src into t (t += alpha*src), broadcasting src
+// to t's shape; it is the update step of gradient descent.
+func (t *Tensor[T]) AddScaledInPlace(alpha T, src *Tensor[T]) {
+	if SameShape(t.shape, src.shape) {
+		d, s := t.data, src.data[:len(t.data)]
+		for i := range d {
+			d[i] += alpha * s[i]
+		}
+		return
+	}
+	if !broadcastsTo(src.shape, t.shape) {
+		panic(shapeErr("AddInPlace", "source does not broadcast to destination", t.shape, src.shape))
+	}
+	ss := stridesIn(src.shape, t.shape)
+	st := stridesIn(t.shape, t.shape)
+	last := len(t.shape) - 1
+	forRows(t.shape, [][]int{st, ss}, func(offs []int, n int) {
+		d, s := t.data[offs[0]:offs[0]+n], src.data[offs[1]:]
+		step := ss[last]
+		for i := range d {
+			d[i] += alpha * s[i*step]
+		}
+	})
+}
+
+// Map returns a new tensor with f applied to every element.
+func Map[T Float](t *Tensor[T], f func(T) T) *Tensor[T] {
+	out := &Tensor[T]{data: make([]T, len(t.data)), shape: append([]int{}, t.shape...)}
+	for i, v := range t.data {
+		out.data[i] = f(v)
+	}
+	return out
+}
+
+// Scale returns c*t.
+func Scale[T Float](t *Tensor[T], c T) *Tensor[T] {
+	return Map(t, func(v T) T { return c * v })
+}
+
+// Neg returns -t.
+func Neg[T Float](t *Tensor[T]) *Tensor[T] { return Map(t, func(v T) T { return -v }) }
+
+// Exp returns e^t elementwise.
+func Exp[T Float](t *Tensor[T]) *Tensor[T] {
+	return Map(t, func(v T) T { return T(math.Exp(float64(v))) })
+}
+
+// Log returns the natural logarithm of t elementwise (NaN below 0, -Inf at 0).
+func Log[T Float](t *Tensor[T]) *Tensor[T] {
+	return Map(t, func(v T) T { return T(math.Log(float64(v))) })
+}
+
+// Tanh returns the hyperbolic tangent of t elementwise.
+func Tanh[T Float](t *Tensor[T]) *Tensor[T] {
+	return Map(t, func(v T) T { return T(math.Tanh(float64(v))) })
+}
+
+// Sigmoid returns 1/(1+e^-t) elementwise, computed so that it never
+// overflows: for negative inputs it uses e^t/(1+e^t).
+func Sigmoid[T Float](t *Tensor[T]) *Tensor[T] { return Map(t, sigmoid[T]) }
+
+func sigmoid[T Float](v T) T {
+	if v >= 0 {
+		return T(1 / (1 + math.Exp(-float64(v))))
+	}
+	e := math.Exp(float64(v))
+	return T(e / (1 + e)) // also the NaN path: NaN >= 0 is false, and NaN propagates
+}
+
+// ReLU returns max(t, 0) elementwise. NaN stays NaN.
+func ReLU[T Float](t *Tensor[T]) *Tensor[T] {
+	return Map(t, func(v T) T {
+		if v < 0 {
+			return 0
+		}
+		return v
+	})
+}
+
+// Step returns 1 where t > 0 and 0 elsewhere (including at 0 and for NaN):
+// the derivative of ReLU with the subgradient 0 chosen at the kink.
+func Step[T Float](t *Tensor[T]) *Tensor[T] {
+	return Map(t, func(v T) T {
+		if v > 0 {
+			return 1
+		}
+		return 0
+	})
+}
+
+// Pow returns t^p elementwise for a constant exponent p.
+func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
+	switch p {
+	case 1:
+		return t.Clone()
+	case 2:
+		return Map(t, func(v T) T { return v * v })
+	}
+	return Map(t, func(v T) T { return T(math.Pow(float64(v), float64(p))) })
+}

@@ -1,0 +1,230 @@
+// Package tensor is Adjoint's numeric layer: a dense, row-major N-d array
+// Tensor[T] for float32 and float64, NumPy broadcasting, and the kernels the
+// autodiff engine is built on (elementwise maps, reductions, matmul).
+//
+// It knows nothing about gradients. A tensor is a shape and a flat slice:
+//
+//	x, err := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3) // 2x3, shares the slice
+//	y := tensor.Add(x, tensor.Scalar(10.0))                   // broadcasting
+//	z := tensor.MatMul(x, x, false, true)                     // x · xᵀ, no transposed copy
+//
+// Errors follow gonum: a computation given shapes it cannot combine panics
+// with a *ShapeError naming the operation and the shapes; constructors that
+// take data from outside the program (New) return an error instead.
+//
+// Operations return new tensors unless their name says they work in place
+// (AddInPlace, Fill, ...). Random fills take an explicit *rand.Rand: there is
+// no hidden global seed.
+package tensor
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"golang.org/x/exp/constraints"
+)
+
+// Float is the element type constraint: float32 or float64.
+type Float = constraints.Float
+
+// Tensor is a dense, row-major N-dimensional array of T. A 0-d tensor (shape
+// []) holds a single value. The zero value is not usable; build tensors with
+// New, Zeros, Full and friends.
+type Tensor[T Float] struct {
+	data  []T
+	shape []int
+}
+
+// New wraps data as a tensor of the given shape without copying it: later
+// writes to data show through the tensor. It returns a *ShapeError when a
+// dimension is negative or len(data) does not equal the product of shape. An
+// empty shape makes a 0-d tensor, which needs exactly one element.
+func New[T Float](data []T, shape ...int) (*Tensor[T], error) {
+	n, ok := numElements(shape)
+	if !ok {
+		return nil, shapeErr("New", "negative dimension or too many elements", shape)
+	}
+	if len(data) != n {
+		return nil, shapeErr("New", fmt.Sprintf("data has %d elements, shape needs %d", len(data), n), shape)
+	}
+	return &Tensor[T]{data: data, shape: append([]int{}, shape...)}, nil
+}
+
+// MustNew is New for shapes and data written in the program itself; it
+// panics with the *ShapeError that New would return.
+func MustNew[T Float](data []T, shape ...int) *Tensor[T] {
+	t, err := New(data, shape...)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Zeros returns a tensor of the given shape filled with zeros. It panics
+// with a *ShapeError for a negative dimension.
+func Zeros[T Float](shape ...int) *Tensor[T] {
+	n, ok := numElements(shape)
+	if !ok {
+		panic(shapeErr("Zeros", "negative dimension or too many elements", shape))
+	}
+	return &Tensor[T]{data: make([]T, n), shape: append([]int{}, shape...)}
+}
+
+// Ones returns a tensor of the given shape filled with ones.
+func Ones[T Float](shape ...int) *Tensor[T] { return Full(T(1), shape...) }
+
+// Full returns a tensor of the given shape with every element set to v.
+func Full[T Float](v T, shape ...int) *Tensor[T] {
+	t := Zeros[T](shape...)
+	t.Fill(v)
+	return t
+}
+
+// Scalar returns a 0-d tensor holding v. It broadcasts against any shape.
+func Scalar[T Float](v T) *Tensor[T] { return &Tensor[T]{data: []T{v}, shape: []int{}} }
+
+// RandNormal returns a tensor of normally distributed values with the given
+// mean and standard deviation, drawn from rng so that a seed reproduces it.
+func RandNormal[T Float](rng *rand.Rand, mean, std T, shape ...int) *Tensor[T] {
+	t := Zeros[T](shape...)
+	for i := range t.data {
+		t.data[i] = mean + std*T(rng.NormFloat64())
+	}
+	return t
+}
+
+// RandUniform returns a tensor of values uniform in [lo, hi), drawn from rng
+// so that a seed reproduces it.
+func RandUniform[T Float](rng *rand.Rand, lo, hi T, shape ...int) *Tensor[T] {
+	t := Zeros[T](shape...)
+	for i := range t.data {
+		t.data[i] = lo + (hi-lo)*T(rng.Float64())
+	}
+	return t
+}
+
+// Shape returns the tensor's shape. The slice is a copy.
+func (t *Tensor[T]) Shape() []int { return append([]int{}, t.shape...) }
+
+// Data returns the underlying row-major slice (not a copy): writes to it
+// change the tensor.
+func (t *Tensor[T]) Data() []T { return t.data }
+
+// Len returns the number of elements.
+func (t *Tensor[T]) Len() int { return len(t.data) }
+
+// Dims returns the number of axes (0 for a scalar).
+func (t *Tensor[T]) Dims() int { return len(t.shape) }
+
+// Item returns the value of a one-element tensor of any shape. It panics with
+// a *ShapeError otherwise.
+func (t *Tensor[T]) Item() T {
+	if len(t.data) != 1 {
+		panic(shapeErr("Item", "tensor does not have exactly one element", t.shape))
+	}
+	return t.data[0]
+}
+
+// At returns the element at the given index, one coordinate per axis. It
+// panics with a *ShapeError for an index of the wrong rank or out of range.
+func (t *Tensor[T]) At(idx ...int) T { return t.data[t.offset("At", idx)] }
+
+// Set stores v at the given index, one coordinate per axis.
+func (t *Tensor[T]) Set(v T, idx ...int) { t.data[t.offset("Set", idx)] = v }
+
+func (t *Tensor[T]) offset(op string, idx []int) int {
+	if len(idx) != len(t.shape) {
+		panic(shapeErr(op, fmt.Sprintf("index %v has the wrong number of axes", idx), t.shape))
+	}
+	off := 0
+	for i, x := range idx {
+		if x < 0 || x >= t.shape[i] {
+			panic(shapeErr(op, fmt.Sprintf("index %v out of range", idx), t.shape))
+		}
+		off = off*t.shape[i] + x
+	}
+	return off
+}
+
+// Clone returns a deep copy.
+func (t *Tensor[T]) Clone() *Tensor[T] {
+	return &Tensor[T]{data: append([]T(nil), t.data...), shape: append([]int{}, t.shape...)}
+}
+
+// Fill sets every element to v, in place.
+func (t *Tensor[T]) Fill(v T) {
+	for i := range t.data {
+		t.data[i] = v
+	}
+}
+
+// CopyFrom copies src's elements into t, in place; the shapes must be equal.
+func (t *Tensor[T]) CopyFrom(src *Tensor[T]) {
+	if !SameShape(t.shape, src.shape) {
+		panic(shapeErr("CopyFrom", "shapes differ", t.shape, src.shape))
+	}
+	copy(t.data, src.data)
+}
+
+// Reshape returns a tensor with a new shape over the same data (a view:
+// writes through one show in the other). One dimension may be -1, meaning
+// whatever the element count requires. It panics with a *ShapeError when the
+// element counts differ.
+func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
+	shape = append([]int{}, shape...)
+	infer := -1
+	known := 1
+	for i, d := range shape {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d < 0:
+			panic(shapeErr("Reshape", "invalid target shape", t.shape, shape))
+		default:
+			known *= d
+		}
+	}
+	if infer >= 0 {
+		if known == 0 || len(t.data)%known != 0 {
+			panic(shapeErr("Reshape", "cannot infer the -1 dimension", t.shape, shape))
+		}
+		shape[infer] = len(t.data) / known
+	}
+	if n, ok := numElements(shape); !ok || n != len(t.data) {
+		panic(shapeErr("Reshape", "element counts differ", t.shape, shape))
+	}
+	return &Tensor[T]{data: t.data, shape: shape}
+}
+
+// String formats the tensor as its shape followed by nested rows, for
+// debugging and test failure messages.
+func (t *Tensor[T]) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tensor%v", t.shape)
+	if len(t.shape) == 0 {
+		fmt.Fprintf(&b, "(%v)", t.data[0])
+		return b.String()
+	}
+	var rec func(axis, off int)
+	rec = func(axis, off int) {
+		b.WriteByte('[')
+		stride := 1
+		for _, d := range t.shape[axis+1:] {
+			stride *= d
+		}
+		for i := 0; i < t.shape[axis]; i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			if axis == len(t.shape)-1 {
+				fmt.Fprint(&b, t.data[off+i])
+			} else {
+				rec(axis+1, off+i*stride)
+			}
+		}
+		b.WriteByte(']')
+	}
+	rec(0, 0)
+	return b.String()
+}
