@@ -1,0 +1,136 @@
+package graph
+
+import "slices"
+
+// cycleMsg is the panic value used by TopoSort when the graph is not acyclic.
+const cycleMsg = "graph: TopoSort: cycle detected"
+
+// visitState records how far the depth-first search has got with a node.
+type visitState uint8
+
+const (
+	unvisited visitState = iota // not seen yet (the zero value of a map lookup)
+	onStack                     // on the current DFS path; meeting it again means a cycle
+	done                        // emitted to the output order
+)
+
+// TopoSort returns every node reachable from roots (following inputs), each
+// exactly once, ordered so that every node comes after all of its inputs
+// (inputs first, roots last). Reverse-mode autodiff iterates this slice
+// backwards so that a node's gradient is complete before it is propagated to
+// its inputs.
+//
+// It is iterative (explicit stack, no recursion), so a chain of millions of
+// nodes works. Order is deterministic: roots in the order given, inputs in the
+// order inputs returns them (depth-first post-order). A nil inputs result
+// means a leaf. Duplicate roots/inputs are fine. inputs is called exactly once
+// per reachable node, and the slices it returns are only read.
+//
+// TopoSort is meant for DAGs: if it meets a cycle (a node that is an input of
+// itself, directly or indirectly) it panics with the message
+// "graph: TopoSort: cycle detected" instead of looping forever.
+//
+// It returns nil when roots is empty.
+func TopoSort[N comparable](roots []N, inputs func(N) []N) []N {
+	if len(roots) == 0 {
+		return nil
+	}
+	state := make(map[N]visitState, len(roots))
+	var order []N
+	var stack frameStack[N]
+
+	for _, r := range roots {
+		// The stack is empty between roots, so a root is either new or done.
+		if state[r] != unvisited {
+			continue
+		}
+		state[r] = onStack
+		stack.push(frame[N]{node: r, ins: inputs(r)})
+
+		for !stack.empty() {
+			top := stack.top()
+			if len(top.ins) > 0 {
+				in := top.ins[0]
+				top.ins = top.ins[1:]
+				switch state[in] {
+				case unvisited:
+					state[in] = onStack
+					stack.push(frame[N]{node: in, ins: inputs(in)})
+				case onStack:
+					panic(cycleMsg)
+				}
+				continue
+			}
+			// All inputs are done: emit the node (post-order) and pop it.
+			state[top.node] = done
+			order = appendDoubling(order, top.node)
+			stack.pop()
+		}
+	}
+	return order
+}
+
+// frame is one entry of the explicit DFS stack: a node and the inputs it
+// still has to descend into (fetched once, consumed from the front).
+type frame[N comparable] struct {
+	node N
+	ins  []N
+}
+
+// chunkSize is the number of frames per frameStack chunk.
+const chunkSize = 1024
+
+// frameStack is the explicit DFS stack. It is stored as fixed-size chunks
+// rather than one growing slice so that deep graphs (a chain of millions of
+// nodes puts every node on the stack at once) never copy the stack and never
+// need one huge allocation.
+type frameStack[N comparable] struct {
+	chunks [][]frame[N] // every chunk but the last is full; the last is non-empty
+	spare  []frame[N]   // an emptied chunk kept to avoid reallocating at a boundary
+}
+
+func (s *frameStack[N]) empty() bool { return len(s.chunks) == 0 }
+
+// top returns the topmost frame; the pointer is valid until the next push or pop.
+func (s *frameStack[N]) top() *frame[N] {
+	c := s.chunks[len(s.chunks)-1]
+	return &c[len(c)-1]
+}
+
+func (s *frameStack[N]) push(f frame[N]) {
+	n := len(s.chunks)
+	if n == 0 || len(s.chunks[n-1]) == chunkSize {
+		c := s.spare
+		s.spare = nil
+		if c == nil {
+			c = make([]frame[N], 0, chunkSize)
+		}
+		s.chunks = append(s.chunks, c)
+		n++
+	}
+	s.chunks[n-1] = append(s.chunks[n-1], f)
+}
+
+func (s *frameStack[N]) pop() {
+	n := len(s.chunks)
+	c := s.chunks[n-1]
+	c[len(c)-1] = frame[N]{} // drop references so the GC can reclaim them
+	c = c[:len(c)-1]
+	if len(c) > 0 {
+		s.chunks[n-1] = c
+		return
+	}
+	s.spare = c
+	s.chunks[n-1] = nil
+	s.chunks = s.chunks[:n-1]
+}
+
+// appendDoubling appends v to s, doubling the capacity when it is full. Plain
+// append grows large slices by only ~1.25x, which makes very deep graphs spend
+// much of their time copying the result.
+func appendDoubling[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 16))
+	}
+	return append(s, v)
+}
