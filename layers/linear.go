@@ -1,0 +1,49 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Linear is the affine layer y = x·Wᵀ + b. Weight has shape [out, in] and
+// Bias [out], PyTorch's layout, so that weights move between the two without
+// transposing; the transpose in the forward pass is never materialized.
+type Linear[T Float] struct {
+	Weight *autograd.Var[T] // [out, in]
+	Bias   *autograd.Var[T] // [out]
+}
+
+// NewLinear returns a Linear layer from in to out features, with weights
+// drawn by init from rng and a zero bias. A nil init means XavierUniform,
+// suited to sigmoid and tanh; use HeNormal or HeUniform before ReLU. It
+// panics if in or out is not positive.
+func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linear[T] {
+	if in <= 0 || out <= 0 {
+		panic(fmt.Sprintf("layers: NewLinear: sizes must be positive, got in %d, out %d", in, out))
+	}
+	if init == nil {
+		init = XavierUniform[T]
+	}
+	return &Linear[T]{
+		Weight: autograd.Param(init(rng, in, out, out, in)).SetName("weight"),
+		Bias:   autograd.Param(tensor.Zeros[T](out)).SetName("bias"),
+	}
+}
+
+// Forward maps x of shape [batch, in] to [batch, out]. It panics with a
+// *tensor.ShapeError naming the layer and both shapes when x does not fit.
+func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	ws, xs := l.Weight.Shape(), x.Shape()
+	if len(xs) != 2 || xs[1] != ws[1] {
+		panic(&tensor.ShapeError{Pkg: "layers", Op: "Linear", Reason: fmt.Sprintf("input must be [batch %d]", ws[1]), Shapes: [][]int{xs, ws}})
+	}
+	return autograd.Add(autograd.MatMulT(x, l.Weight, false, true), l.Bias)
+}
+
+// Parameters returns the weight and the bias.
+func (l *Linear[T]) Parameters() []*autograd.Var[T] {
+	return []*autograd.Var[T]{l.Weight, l.Bias}
+}
