@@ -92,11 +92,15 @@ func binaryRow[T Float](op binOp, dst, x []T, sx int, y []T, sy int) {
 
 // AddInPlace adds src into t (t += src), broadcasting src to t's shape. It is
 // how gradients accumulate without a new allocation.
-func (t *Tensor[T]) AddInPlace(src *Tensor[T]) { t.AddScaledInPlace(1, src) }
+func (t *Tensor[T]) AddInPlace(src *Tensor[T]) { t.addScaled("AddInPlace", 1, src) }
 
 // AddScaledInPlace adds alpha*src into t (t += alpha*src), broadcasting src
 // to t's shape; it is the update step of gradient descent.
 func (t *Tensor[T]) AddScaledInPlace(alpha T, src *Tensor[T]) {
+	t.addScaled("AddScaledInPlace", alpha, src)
+}
+
+func (t *Tensor[T]) addScaled(op string, alpha T, src *Tensor[T]) {
 	if SameShape(t.shape, src.shape) {
 		d, s := t.data, src.data[:len(t.data)]
 		for i := range d {
@@ -105,7 +109,7 @@ func (t *Tensor[T]) AddScaledInPlace(alpha T, src *Tensor[T]) {
 		return
 	}
 	if !broadcastsTo(src.shape, t.shape) {
-		panic(shapeErr("AddInPlace", "source does not broadcast to destination", t.shape, src.shape))
+		panic(shapeErr(op, "source does not broadcast to destination", t.shape, src.shape))
 	}
 	ss := stridesIn(src.shape, t.shape)
 	st := stridesIn(t.shape, t.shape)

@@ -74,7 +74,7 @@ func SumTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 // element to every position it broadcasts to. It panics with a *ShapeError
 // when t's shape does not broadcast to shape.
 func BroadcastTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
-	if !broadcastsTo(t.shape, shape) {
+	if _, ok := numElements(shape); !ok || !broadcastsTo(t.shape, shape) {
 		panic(shapeErr("BroadcastTo", "source does not broadcast to the target shape", t.shape, shape))
 	}
 	out := Zeros[T](shape...)

@@ -8,12 +8,19 @@ import (
 // numElements returns the number of elements of shape, or ok=false when a
 // dimension is negative or the product overflows int.
 func numElements(shape []int) (n int, ok bool) {
-	n = 1
+	zero := false
 	for _, d := range shape {
 		if d < 0 {
 			return 0, false
 		}
-		if d != 0 && n > math.MaxInt/d {
+		zero = zero || d == 0
+	}
+	if zero {
+		return 0, true // whatever the other dimensions, nothing to overflow
+	}
+	n = 1
+	for _, d := range shape {
+		if n > math.MaxInt/d {
 			return 0, false
 		}
 		n *= d

@@ -99,7 +99,11 @@ func RandNormal[T Float](rng *rand.Rand, mean, std T, shape ...int) *Tensor[T] {
 func RandUniform[T Float](rng *rand.Rand, lo, hi T, shape ...int) *Tensor[T] {
 	t := Zeros[T](shape...)
 	for i := range t.data {
-		t.data[i] = lo + (hi-lo)*T(rng.Float64())
+		v := lo + (hi-lo)*T(rng.Float64())
+		for v >= hi && lo < hi { // rounding can reach hi (p ≈ 2⁻²⁵ in float32): redraw
+			v = lo + (hi-lo)*T(rng.Float64())
+		}
+		t.data[i] = v
 	}
 	return t
 }
