@@ -152,6 +152,9 @@ func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (Report, er
 						score = 0
 					}
 				}
+				if math.IsNaN(score) { // a NaN anywhere is as bad as it gets
+					score = math.Inf(1)
+				}
 				if score > worstScore {
 					worstScore = score
 					rep.Worst = &Element{Input: i, Index: unravel(j, x.Shape()), Output: unravel(r, outShape),
@@ -236,24 +239,40 @@ func numericColumn(f Func, inputs []*tensor.Tensor[float64], i int, eps float64,
 		vars[k] = autograd.Const(x.Clone())
 	}
 	x := vars[i].Value().Data()
+	// eval returns f's output data with x[j] set to v, checking that f left
+	// every input as it found it.
+	eval := func(j int, v float64) ([]float64, error) {
+		orig := x[j]
+		x[j] = v
+		out, err := call(f, vars)
+		if err != nil {
+			return nil, err
+		}
+		// Copy first: the output may share the input's data (Reshape, identity).
+		data := append([]float64(nil), out.Value().Data()...)
+		changed := math.Float64bits(x[j]) != math.Float64bits(v)
+		x[j] = orig
+		for k, in := range inputs {
+			if changed && k == i || !equalBits(vars[k].Value().Data(), in.Data()) {
+				return nil, fmt.Errorf("gradcheck: input %d: %w", k, ErrMutatedInput)
+			}
+		}
+		if !tensor.SameShape(out.Shape(), outShape) {
+			return nil, fmt.Errorf("gradcheck: output shape changed from %v to %v when input %d element %v moved to %g",
+				outShape, out.Shape(), i, unravel(j, inputs[i].Shape()), v)
+		}
+		return data, nil
+	}
 	col := make([][]float64, len(x))
 	for j := range x {
-		orig := x[j]
-		x[j] = orig + eps
-		plus, err := call(f, vars)
+		p, err := eval(j, x[j]+eps)
 		if err != nil {
 			return nil, err
 		}
-		x[j] = orig - eps
-		minus, err := call(f, vars)
+		m, err := eval(j, x[j]-eps)
 		if err != nil {
 			return nil, err
 		}
-		x[j] = orig
-		if !tensor.SameShape(plus.Shape(), outShape) || !tensor.SameShape(minus.Shape(), outShape) {
-			return nil, fmt.Errorf("gradcheck: output shape changed under perturbation of input %d: %v, then %v", i, outShape, plus.Shape())
-		}
-		p, m := plus.Value().Data(), minus.Value().Data()
 		col[j] = make([]float64, len(p))
 		for r := range p {
 			col[j][r] = (p[r] - m[r]) / (2 * eps)
