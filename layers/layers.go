@@ -113,10 +113,10 @@ type MSELoss[T Float] struct {
 // Loss returns the reduced squared error. It panics with a
 // *tensor.ShapeError when the shapes differ.
 func (l MSELoss[T]) Loss(pred, target *autograd.Var[T]) *autograd.Var[T] {
+	if ps, ts := pred.Shape(), target.Shape(); !tensor.SameShape(ps, ts) {
+		panic(&tensor.ShapeError{Pkg: "layers", Op: "MSELoss", Reason: "prediction and target shapes differ", Shapes: [][]int{ps, ts}})
+	}
 	if l.Reduction == Sum {
-		if ps, ts := pred.Shape(), target.Shape(); !tensor.SameShape(ps, ts) {
-			panic(&tensor.ShapeError{Pkg: "layers", Op: "MSELoss", Reason: "prediction and target shapes differ", Shapes: [][]int{ps, ts}})
-		}
 		return autograd.Sum(autograd.Square(autograd.Sub(pred, target)))
 	}
 	return autograd.MSE(pred, target)

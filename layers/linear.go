@@ -19,10 +19,10 @@ type Linear[T Float] struct {
 // NewLinear returns a Linear layer from in to out features, with weights
 // drawn by init from rng and a zero bias. A nil init means XavierUniform,
 // suited to sigmoid and tanh; use HeNormal or HeUniform before ReLU. It
-// panics if in or out is not positive.
+// panics with a *tensor.ShapeError if in or out is not positive.
 func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linear[T] {
 	if in <= 0 || out <= 0 {
-		panic(fmt.Sprintf("layers: NewLinear: sizes must be positive, got in %d, out %d", in, out))
+		panic(&tensor.ShapeError{Pkg: "layers", Op: "NewLinear", Reason: "sizes [in out] must be positive", Shapes: [][]int{{in, out}}})
 	}
 	if init == nil {
 		init = XavierUniform[T]

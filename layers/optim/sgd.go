@@ -48,22 +48,24 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 	for _, o := range opts {
 		o(&c)
 	}
-	if err := checkHyper("learning rate", lr); err != nil {
+	if err := checkHyper[T]("learning rate", lr); err != nil {
 		return nil, err
 	}
-	if err := checkHyper("momentum", c.momentum); err != nil {
+	if err := checkHyper[T]("momentum", c.momentum); err != nil {
 		return nil, err
 	}
 	for i, p := range params {
-		if !p.RequiresGrad() || !p.IsLeaf() {
+		if p == nil || !p.RequiresGrad() || !p.IsLeaf() {
 			return nil, fmt.Errorf("optim: NewSGD: parameter %d is not a trainable leaf (make it with autograd.Param)", i)
 		}
 	}
 	return &SGD[T]{params: params, lr: T(lr), momentum: T(c.momentum)}, nil
 }
 
-func checkHyper(name string, v float64) error {
-	if !(v >= 0) || math.IsInf(v, 0) {
+// checkHyper rejects hyperparameters that are negative, NaN, or infinite,
+// either as given or once converted to T (1e39 is +Inf in float32).
+func checkHyper[T tensor.Float](name string, v float64) error {
+	if !(v >= 0) || math.IsInf(v, 0) || math.IsInf(float64(T(v)), 0) {
 		return fmt.Errorf("optim: %s must be finite and non-negative, got %g", name, v)
 	}
 	return nil
@@ -107,7 +109,7 @@ func (o *SGD[T]) LR() T { return o.lr }
 // SetLR changes the learning rate, for schedules. It returns an error for a
 // negative, infinite or NaN value and leaves the rate unchanged then.
 func (o *SGD[T]) SetLR(lr float64) error {
-	if err := checkHyper("learning rate", lr); err != nil {
+	if err := checkHyper[T]("learning rate", lr); err != nil {
 		return err
 	}
 	o.lr = T(lr)

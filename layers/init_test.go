@@ -1,0 +1,173 @@
+package layers_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/tensor"
+	"github.com/google/go-cmp/cmp"
+)
+
+// initCase names an initializer for table-driven tests.
+type initCase[T tensor.Float] struct {
+	name string
+	init layers.Initializer[T]
+}
+
+func initializers[T tensor.Float]() []initCase[T] {
+	return []initCase[T]{
+		{"XavierUniform", layers.XavierUniform[T]},
+		{"XavierNormal", layers.XavierNormal[T]},
+		{"HeUniform", layers.HeUniform[T]},
+		{"HeNormal", layers.HeNormal[T]},
+	}
+}
+
+func TestInitializerShapes(t *testing.T) {
+	t.Run("float64", testInitializerShapes[float64])
+	t.Run("float32", testInitializerShapes[float32])
+}
+
+func testInitializerShapes[T tensor.Float](t *testing.T) {
+	shapes := [][]int{{1, 1}, {3, 2}, {2, 3}, {7}, {2, 3, 4}}
+	for _, ic := range initializers[T]() {
+		for _, shape := range shapes {
+			t.Run(fmt.Sprint(ic.name, shape), func(t *testing.T) {
+				w := ic.init(newRNG(1), 3, 2, shape...)
+				if diff := cmp.Diff(shape, w.Shape()); diff != "" {
+					t.Fatalf("shape (-want +got):\n%s", diff)
+				}
+				nonzero := 0
+				for _, v := range w.Data() {
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						t.Fatalf("non-finite weight %v", v)
+					}
+					if v != 0 {
+						nonzero++
+					}
+				}
+				if nonzero == 0 {
+					t.Errorf("all %d weights are zero", w.Len())
+				}
+			})
+		}
+	}
+}
+
+// TestInitializerReproducible checks that a seed reproduces the draw bit for
+// bit and that another seed gives a different one.
+func TestInitializerReproducible(t *testing.T) {
+	t.Run("float64", testInitializerReproducible[float64])
+	t.Run("float32", testInitializerReproducible[float32])
+}
+
+func testInitializerReproducible[T tensor.Float](t *testing.T) {
+	for _, ic := range initializers[T]() {
+		t.Run(ic.name, func(t *testing.T) {
+			a := ic.init(newRNG(42), 5, 4, 4, 5)
+			b := ic.init(newRNG(42), 5, 4, 4, 5)
+			c := ic.init(newRNG(43), 5, 4, 4, 5)
+			if !bitsEqual(a, b) {
+				t.Errorf("same seed, different weights:\n%v\n%v", a, b)
+			}
+			if bitsEqual(a, c) {
+				t.Errorf("different seeds, same weights:\n%v", a)
+			}
+		})
+	}
+}
+
+// TestUniformInitBounds checks that XavierUniform stays within ±√(6/(in+out))
+// and HeUniform within ±√(6/in), and that the draws actually fill that range
+// (a bound that is too small would also pass the first check).
+func TestUniformInitBounds(t *testing.T) {
+	t.Run("float64", testUniformInitBounds[float64])
+	t.Run("float32", testUniformInitBounds[float32])
+}
+
+func testUniformInitBounds[T tensor.Float](t *testing.T) {
+	tests := []struct {
+		name    string
+		init    layers.Initializer[T]
+		in, out int
+		bound   float64
+	}{
+		{"XavierUniform 1x1", layers.XavierUniform[T], 1, 1, math.Sqrt(6.0 / 2)},
+		{"XavierUniform 784x100", layers.XavierUniform[T], 784, 100, math.Sqrt(6.0 / 884)},
+		{"XavierUniform 3x500", layers.XavierUniform[T], 3, 500, math.Sqrt(6.0 / 503)},
+		{"HeUniform 1x1", layers.HeUniform[T], 1, 1, math.Sqrt(6.0)},
+		{"HeUniform 784x100", layers.HeUniform[T], 784, 100, math.Sqrt(6.0 / 784)},
+		{"HeUniform 3x500", layers.HeUniform[T], 3, 500, math.Sqrt(6.0 / 3)},
+	}
+	const n = 20000
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := tt.init(newRNG(7), tt.in, tt.out, n)
+			// A float32 bound may round up by half an ulp.
+			limit := tt.bound * (1 + 1e-6)
+			lo, hi := math.Inf(1), math.Inf(-1)
+			var sumSq float64
+			for _, v := range w.Data() {
+				x := float64(v)
+				if math.Abs(x) > limit {
+					t.Fatalf("weight %v outside ±%v", x, tt.bound)
+				}
+				lo, hi = math.Min(lo, x), math.Max(hi, x)
+				sumSq += x * x
+			}
+			if lo > -0.99*tt.bound || hi < 0.99*tt.bound {
+				t.Errorf("draws span [%v, %v], want close to ±%v", lo, hi, tt.bound)
+			}
+			// The std of U(-a, a) is a/√3.
+			std, want := math.Sqrt(sumSq/n), tt.bound/math.Sqrt(3)
+			if math.Abs(std-want) > 0.03*want {
+				t.Errorf("std %v, want about %v", std, want)
+			}
+		})
+	}
+}
+
+// TestNormalInitStd checks the scale of the normal initializers over a big,
+// seeded draw: XavierNormal has std √(2/(in+out)), HeNormal √(2/in).
+func TestNormalInitStd(t *testing.T) {
+	t.Run("float64", testNormalInitStd[float64])
+	t.Run("float32", testNormalInitStd[float32])
+}
+
+func testNormalInitStd[T tensor.Float](t *testing.T) {
+	tests := []struct {
+		name    string
+		init    layers.Initializer[T]
+		in, out int
+		std     float64
+	}{
+		{"XavierNormal 10x30", layers.XavierNormal[T], 10, 30, math.Sqrt(2.0 / 40)},
+		{"XavierNormal 1x1", layers.XavierNormal[T], 1, 1, 1},
+		{"HeNormal 10x30", layers.HeNormal[T], 10, 30, math.Sqrt(2.0 / 10)},
+		{"HeNormal 512x2", layers.HeNormal[T], 512, 2, math.Sqrt(2.0 / 512)},
+	}
+	const n = 50000
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := tt.init(newRNG(11), tt.in, tt.out, 100, n/100)
+			var sum, sumSq float64
+			for _, v := range w.Data() {
+				sum += float64(v)
+				sumSq += float64(v) * float64(v)
+			}
+			mean := sum / n
+			std := math.Sqrt(sumSq/n - mean*mean)
+			// The sample std of n normals is within about 1/√(2n) ≈ 0.3% of
+			// the truth; 3% leaves ample room and still catches a wrong
+			// formula (the nearest plausible mistakes differ by √2 or more).
+			if math.Abs(std-tt.std) > 0.03*tt.std {
+				t.Errorf("std %v, want %v ± 3%%", std, tt.std)
+			}
+			if math.Abs(mean) > 0.03*tt.std {
+				t.Errorf("mean %v, want about 0 (std %v)", mean, tt.std)
+			}
+		})
+	}
+}
