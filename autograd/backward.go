@@ -57,7 +57,7 @@ func (v *Var[T]) Backward(opts ...Option) {
 		panic(fmt.Errorf("autograd: Backward: output does not require a gradient (no Param reaches it)"))
 	}
 	seed := Const(tensor.Full(T(1), v.value.Shape()...))
-	run([]*Var[T]{v}, []*Var[T]{seed}, cfg, nil)
+	run([]*Var[T]{v}, []*Var[T]{seed}, cfg, nil, true)
 }
 
 // Grad returns the gradients of the sum of outputs with respect to inputs,
@@ -105,7 +105,7 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 			liveSeeds = append(liveSeeds, seeds[i])
 		}
 	}
-	found := run(live, liveSeeds, cfg, inputs)
+	found := run(live, liveSeeds, cfg, inputs, false)
 	out := make([]*Var[T], len(inputs))
 	for i, in := range inputs {
 		if g := found[in]; g != nil {
@@ -134,10 +134,10 @@ type gradSlot[T Float] struct {
 
 // run is the whole reverse pass. It orders the nodes reachable from outputs
 // (inputs first), seeds the outputs, and walks the order backwards, calling
-// each node's backward once with its fully accumulated gradient. With wanted
-// == nil (Backward) it accumulates into the .Grad() of leaves; otherwise it
-// returns the gradients of the wanted Vars and touches no .Grad().
-func run[T Float](outputs, seeds []*Var[T], cfg config, wanted []*Var[T]) map[*Var[T]]*Var[T] {
+// each node's backward once with its fully accumulated gradient. With
+// accumulate (Backward) it adds into the .Grad() of leaves; it returns the
+// gradients of the wanted Vars (Grad).
+func run[T Float](outputs, seeds []*Var[T], cfg config, wanted []*Var[T], accumulate bool) map[*Var[T]]*Var[T] {
 	order := graph.TopoSort(outputs, func(v *Var[T]) []*Var[T] {
 		if v.node == nil {
 			return nil
@@ -148,14 +148,10 @@ func run[T Float](outputs, seeds []*Var[T], cfg config, wanted []*Var[T]) map[*V
 		return v.node.inputs
 	})
 
-	var want map[*Var[T]]bool
-	var found map[*Var[T]]*Var[T]
-	if wanted != nil {
-		want = make(map[*Var[T]]bool, len(wanted))
-		found = make(map[*Var[T]]*Var[T], len(wanted))
-		for _, w := range wanted {
-			want[w] = true
-		}
+	want := make(map[*Var[T]]bool, len(wanted))
+	found := make(map[*Var[T]]*Var[T], len(wanted))
+	for _, w := range wanted {
+		want[w] = true
 	}
 
 	grads := make(map[*Var[T]]gradSlot[T], len(order))
@@ -184,14 +180,22 @@ func run[T Float](outputs, seeds []*Var[T], cfg config, wanted []*Var[T]) map[*V
 			continue // nothing that requires a gradient flows through v
 		}
 		delete(grads, v)
-		if want != nil && want[v] {
+		if want[v] {
 			found[v] = s.v
+			if !s.owned && !cfg.create {
+				// The gradient may alias a seed or a view of one; hand the
+				// caller a tensor of its own.
+				found[v] = Const(s.v.value.Clone())
+			}
 		}
 		if v.node == nil {
-			if want == nil && v.requiresGrad {
-				if v.grad == nil {
+			if accumulate && v.requiresGrad {
+				switch {
+				case v.grad == nil && s.owned:
+					v.grad = s.v.value
+				case v.grad == nil:
 					v.grad = s.v.value.Clone()
-				} else {
+				default:
 					v.grad.AddInPlace(s.v.value)
 				}
 			}

@@ -12,16 +12,28 @@ import (
 // shows its operation (or name), shape and element type; parameters are
 // drawn as shaded boxes, constants as plain boxes, and outputs with a double
 // border. Edges follow the data, from an input to the operation that uses it.
+// Draw before Backward (or backward with RetainGraph): a released graph is an
+// error wrapping ErrGraphReleased.
 func WriteDOT[T Float](w io.Writer, outputs ...*Var[T]) error {
 	isOut := make(map[*Var[T]]bool, len(outputs))
 	for _, o := range outputs {
 		isOut[o] = true
 	}
+	var released *node[T]
 	inputs := func(v *Var[T]) []*Var[T] {
 		if v.node == nil {
 			return nil
 		}
+		if v.node.released && released == nil {
+			released = v.node
+		}
 		return v.node.inputs
+	}
+	// Look before drawing: after a Backward without RetainGraph the graph is
+	// gone, and a picture of what is left would mislead.
+	graph.TopoSort(outputs, inputs)
+	if released != nil {
+		return fmt.Errorf("autograd: WriteDOT: %s: %w", released.op, ErrGraphReleased)
 	}
 	describe := func(v *Var[T]) graph.Node {
 		label := v.Op()

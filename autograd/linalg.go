@@ -11,7 +11,8 @@ func MatMul[T Float](a, b *Var[T]) *Var[T] { return MatMulT(a, b, false, false) 
 
 // MatMulT returns op(a)·op(b), where op transposes its operand when the flag
 // is set, without materializing the transpose. Linear layers use it for
-// x·Wᵀ; the derivatives of every matmul are matmuls of this form:
+// x·Wᵀ; the derivatives of every matmul are matmuls of this form. The
+// recorded operation is named after the form, e.g. "MatMul(Aᵀ·B)".
 //
 //	C = A·B     dA = G·Bᵀ    dB = Aᵀ·G
 //	C = A·Bᵀ    dA = G·B     dB = Gᵀ·A
@@ -19,7 +20,16 @@ func MatMul[T Float](a, b *Var[T]) *Var[T] { return MatMulT(a, b, false, false) 
 //	C = Aᵀ·Bᵀ   dA = Bᵀ·Gᵀ   dB = Gᵀ·Aᵀ
 func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 	defer relabel()
-	return record("MatMul", tensor.MatMul(a.value, b.value, transA, transB), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	op := "MatMul"
+	switch {
+	case transA && transB:
+		op = "MatMul(Aᵀ·Bᵀ)"
+	case transA:
+		op = "MatMul(Aᵀ·B)"
+	case transB:
+		op = "MatMul(A·Bᵀ)"
+	}
+	return record(op, tensor.MatMul(a.value, b.value, transA, transB), func(c *bctx[T], g *Var[T]) []*Var[T] {
 		var ga, gb *Var[T]
 		if c.needs(0) {
 			switch {

@@ -73,9 +73,10 @@ func record[T Float](op string, value *tensor.Tensor[T], back backwardFn[T], inp
 }
 
 // relabel turns a *tensor.ShapeError raised by a kernel into one of this
-// package, so that the panic names the autograd operation the user called.
-// It must be deferred directly by the operation.
-func relabel() {
+// package, so that the panic names the autograd operation the user called;
+// op, when given, replaces the kernel's operation name. It must be deferred
+// directly by the operation.
+func relabel(op ...string) {
 	r := recover()
 	if r == nil {
 		return
@@ -83,6 +84,9 @@ func relabel() {
 	if e, ok := r.(*tensor.ShapeError); ok && e.Pkg != "autograd" {
 		cp := *e
 		cp.Pkg = "autograd"
+		if len(op) > 0 {
+			cp.Op = op[0]
+		}
 		panic(&cp)
 	}
 	panic(r)

@@ -32,7 +32,7 @@ func MeanKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 
 // reduce is Sum, Mean and their keep-dims forms: one forward, one derivative.
 func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] {
-	defer relabel()
+	defer relabel(op)
 	var kept *tensor.Tensor[T]
 	if mean {
 		kept = tensor.MeanKeepDims(x.value, axes...)

@@ -1,0 +1,109 @@
+package autograd_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// V is the Var type most tests use.
+type V = autograd.Var[float64]
+
+// tensorView is what the tests compare: a tensor's shape and its elements
+// widened to float64, so that cmp.Diff prints a readable difference.
+type tensorView struct {
+	Shape []int
+	Data  []float64
+}
+
+func viewOf[T autograd.Float](x *tensor.Tensor[T]) tensorView {
+	if x == nil {
+		return tensorView{}
+	}
+	d := make([]float64, len(x.Data()))
+	for i, v := range x.Data() {
+		d[i] = float64(v)
+	}
+	return tensorView{Shape: x.Shape(), Data: d}
+}
+
+// view builds the expected side of a comparison.
+func view(shape []int, data ...float64) tensorView { return tensorView{Shape: shape, Data: data} }
+
+// approx compares within rtol = atol = tol, treats NaN as equal to NaN and a
+// nil shape as equal to an empty one.
+func approx(tol float64) cmp.Options {
+	return cmp.Options{cmpopts.EquateApprox(tol, tol), cmpopts.EquateNaNs(), cmpopts.EquateEmpty()}
+}
+
+// checkTensor reports a diff when got differs from want beyond tol.
+func checkTensor[T autograd.Float](t testing.TB, what string, got *tensor.Tensor[T], want tensorView, tol float64) {
+	t.Helper()
+	if got == nil {
+		t.Errorf("%s: got nil tensor, want %v", what, want)
+		return
+	}
+	if d := cmp.Diff(want, viewOf(got), approx(tol)); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, d)
+	}
+}
+
+// t64 builds a float64 tensor from literal data (a 0-d one when no shape).
+func t64(data []float64, shape ...int) *tensor.Tensor[float64] {
+	return tensor.MustNew(append([]float64(nil), data...), shape...)
+}
+
+// newRand returns a deterministic generator for the given seed.
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0xad301e7)) }
+
+// panicValue runs f and returns what it panicked with (nil if it did not).
+func panicValue(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
+}
+
+// mustPanicError runs f, which must panic with an error value, and returns it.
+func mustPanicError(t testing.TB, f func()) error {
+	t.Helper()
+	r := panicValue(f)
+	if r == nil {
+		t.Fatalf("did not panic")
+	}
+	err, ok := r.(error)
+	if !ok {
+		t.Fatalf("panicked with %T (%v), want an error value", r, r)
+	}
+	return err
+}
+
+// mustShapeError runs f, which must panic with a *tensor.ShapeError of
+// package autograd, and returns it.
+func mustShapeError(t testing.TB, f func()) *tensor.ShapeError {
+	t.Helper()
+	err := mustPanicError(t, f)
+	var se *tensor.ShapeError
+	if !errors.As(err, &se) {
+		t.Fatalf("panicked with %T (%v), want *tensor.ShapeError", err, err)
+	}
+	if se.Pkg != "autograd" {
+		t.Errorf("ShapeError.Pkg = %q, want %q (error: %v)", se.Pkg, "autograd", se)
+	}
+	return se
+}
+
+// failOnPanic turns a panic in the rest of a (sub)test into a failure of that
+// test alone, so that one broken op does not hide the rest of a table. Defer
+// it directly.
+func failOnPanic(t testing.TB) {
+	t.Helper()
+	if r := recover(); r != nil {
+		t.Fatalf("panicked: %v", r)
+	}
+}
