@@ -9,7 +9,7 @@ import "fmt"
 func MatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 	m, _, n := matmulDims("MatMul", a, b, transA, transB)
 	c := Zeros[T](m, n)
-	Gemm(transA, transB, 1, a, b, 0, c)
+	Gemm(transA, transB, 1, a, b, 1, c) // beta 1: c is already zero
 	return c
 }
 
@@ -94,19 +94,35 @@ func matmulDims[T Float](op string, a, b *Tensor[T], transA, transB bool) (m, k,
 // axpy computes y += alpha*x over len(y) elements.
 func axpy[T Float](alpha T, x, y []T) {
 	x = x[:len(y)]
-	for i := range y {
+	i := 0
+	for ; i+4 <= len(y); i += 4 {
+		y[i] += alpha * x[i]
+		y[i+1] += alpha * x[i+1]
+		y[i+2] += alpha * x[i+2]
+		y[i+3] += alpha * x[i+3]
+	}
+	for ; i < len(y); i++ {
 		y[i] += alpha * x[i]
 	}
 }
 
-// dot returns the dot product of x and y over len(x) elements.
+// dot returns the dot product of x and y over len(x) elements. Four
+// independent partial sums keep the loop from waiting on one accumulator;
+// they are combined in a fixed order, so the result is deterministic.
 func dot[T Float](x, y []T) T {
 	y = y[:len(x)]
-	var s T
-	for i := range x {
-		s += x[i] * y[i]
+	var s0, s1, s2, s3 T
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
 	}
-	return s
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // Transpose returns the transpose of a 2-D tensor as a new tensor. It panics

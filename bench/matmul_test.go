@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// matmulSizes are the square sizes n of the MatMul and Gemm benchmarks.
+var matmulSizes = []int{64, 256, 512}
+
+// randMatrix returns an r×c matrix of values uniform in [-1, 1).
+func randMatrix[T tensor.Float](rng *rand.Rand, r, c int) *tensor.Tensor[T] {
+	return tensor.RandUniform[T](rng, -1, 1, r, c)
+}
+
+// reportGFLOPS reports the rate of a benchmark whose every operation is one
+// m×k by k×n matrix product (2·m·k·n floating-point operations). It must be
+// called after the b.Loop loop, when b.N holds the iteration count.
+func reportGFLOPS(b *testing.B, m, k, n int) {
+	if s := b.Elapsed().Seconds(); s > 0 {
+		b.ReportMetric(2*float64(m)*float64(k)*float64(n)*float64(b.N)/s/1e9, "GFLOP/s")
+	}
+}
+
+// BenchmarkMatMul measures tensor.MatMul, which allocates its n×n result, on
+// square operands: BenchmarkMatMul/f32/n=256 and so on.
+func BenchmarkMatMul(b *testing.B) {
+	for _, n := range matmulSizes {
+		b.Run(fmt.Sprintf("f32/n=%d", n), func(b *testing.B) { benchMatMul[float32](b, n, false, false) })
+	}
+	for _, n := range matmulSizes {
+		b.Run(fmt.Sprintf("f64/n=%d", n), func(b *testing.B) { benchMatMul[float64](b, n, false, false) })
+	}
+}
+
+// BenchmarkMatMulTransposed measures the two transposed products that every
+// matmul's backward pass uses, Aᵀ·B (weight gradients) and A·Bᵀ (input
+// gradients, and Linear's forward x·Wᵀ), read in place at n = 256.
+func BenchmarkMatMulTransposed(b *testing.B) {
+	const n = 256
+	for _, typ := range []string{"f32", "f64"} {
+		for _, tc := range []struct {
+			name           string
+			transA, transB bool
+		}{{"AtB", true, false}, {"ABt", false, true}} {
+			b.Run(fmt.Sprintf("%s/%s/n=%d", typ, tc.name, n), func(b *testing.B) {
+				if typ == "f32" {
+					benchMatMul[float32](b, n, tc.transA, tc.transB)
+				} else {
+					benchMatMul[float64](b, n, tc.transA, tc.transB)
+				}
+			})
+		}
+	}
+}
+
+func benchMatMul[T tensor.Float](b *testing.B, n int, transA, transB bool) {
+	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	x, y := randMatrix[T](rng, n, n), randMatrix[T](rng, n, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		tensor.MatMul(x, y, transA, transB)
+	}
+	reportGFLOPS(b, n, n, n)
+}
+
+// BenchmarkGemm measures tensor.Gemm (C = A·B, alpha 1, beta 0) into a
+// preallocated output, so that the kernel alone is timed: it should report
+// zero allocations.
+func BenchmarkGemm(b *testing.B) {
+	for _, n := range matmulSizes {
+		b.Run(fmt.Sprintf("f32/n=%d", n), func(b *testing.B) { benchGemm[float32](b, n) })
+	}
+	for _, n := range matmulSizes {
+		b.Run(fmt.Sprintf("f64/n=%d", n), func(b *testing.B) { benchGemm[float64](b, n) })
+	}
+}
+
+func benchGemm[T tensor.Float](b *testing.B, n int) {
+	rng := rand.New(rand.NewPCG(2, uint64(n)))
+	x, y := randMatrix[T](rng, n, n), randMatrix[T](rng, n, n)
+	c := tensor.Zeros[T](n, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		tensor.Gemm(false, false, 1, x, y, 0, c)
+	}
+	reportGFLOPS(b, n, n, n)
+}
+
+// TestMatMulWorkloads checks that the products the benchmarks time are the
+// right ones: every transpose combination against a plain triple loop, and
+// Gemm into a dirty preallocated output.
+func TestMatMulWorkloads(t *testing.T) {
+	const m, k, n = 7, 5, 6
+	rng := rand.New(rand.NewPCG(3, 4))
+	a, bm := randMatrix[float64](rng, m, k), randMatrix[float64](rng, k, n)
+	want := naiveMatMul(a, bm)
+	for _, tc := range []struct {
+		name           string
+		transA, transB bool
+	}{{"AB", false, false}, {"AtB", true, false}, {"ABt", false, true}, {"AtBt", true, true}} {
+		x, y := a, bm
+		if tc.transA {
+			x = tensor.Transpose(a)
+		}
+		if tc.transB {
+			y = tensor.Transpose(bm)
+		}
+		got := tensor.MatMul(x, y, tc.transA, tc.transB)
+		assertClose(t, tc.name, got.Data(), want.Data(), 1e-12)
+	}
+	c := tensor.Full(99.0, m, n)
+	tensor.Gemm(false, false, 1, a, bm, 0, c)
+	assertClose(t, "Gemm", c.Data(), want.Data(), 1e-12)
+}
+
+// naiveMatMul is the reference product of an m×k and a k×n matrix.
+func naiveMatMul(a, b *tensor.Tensor[float64]) *tensor.Tensor[float64] {
+	m, k, n := a.Shape()[0], a.Shape()[1], b.Shape()[1]
+	c := tensor.Zeros[float64](m, n)
+	for i := range m {
+		for j := range n {
+			var s float64
+			for p := range k {
+				s += a.At(i, p) * b.At(p, j)
+			}
+			c.Set(s, i, j)
+		}
+	}
+	return c
+}
