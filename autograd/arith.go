@@ -12,7 +12,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 //	d/da = g,  d/db = g
 func Add[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Add", tensor.Add(a.value, b.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Add", tensor.Add(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
 		return []*Var[T]{g, g}
 	}, a, b)
 }
@@ -22,9 +22,9 @@ func Add[T Float](a, b *Var[T]) *Var[T] {
 //	d/da = g,  d/db = -g
 func Sub[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Sub", tensor.Sub(a.value, b.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Sub", tensor.Sub(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
 		var gb *Var[T]
-		if c.needs(1) {
+		if c.NeedsGrad(1) {
 			gb = Neg(g)
 		}
 		return []*Var[T]{g, gb}
@@ -36,13 +36,13 @@ func Sub[T Float](a, b *Var[T]) *Var[T] {
 //	d/da = g ∘ b,  d/db = g ∘ a
 func Mul[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Mul", tensor.Mul(a.value, b.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Mul", tensor.Mul(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
 		var ga, gb *Var[T]
-		if c.needs(0) {
-			ga = Mul(g, c.in(1))
+		if c.NeedsGrad(0) {
+			ga = Mul(g, c.Input(1))
 		}
-		if c.needs(1) {
-			gb = Mul(g, c.in(0))
+		if c.NeedsGrad(1) {
+			gb = Mul(g, c.Input(0))
 		}
 		return []*Var[T]{ga, gb}
 	}, a, b)
@@ -53,13 +53,13 @@ func Mul[T Float](a, b *Var[T]) *Var[T] {
 //	d/da = g / b,  d/db = -g ∘ a / b² = -g ∘ out / b
 func Div[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Div", tensor.Div(a.value, b.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Div", tensor.Div(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
 		var ga, gb *Var[T]
-		if c.needs(0) {
-			ga = Div(g, c.in(1))
+		if c.NeedsGrad(0) {
+			ga = Div(g, c.Input(1))
 		}
-		if c.needs(1) {
-			gb = Neg(Div(Mul(g, c.output()), c.in(1)))
+		if c.NeedsGrad(1) {
+			gb = Neg(Div(Mul(g, c.Output()), c.Input(1)))
 		}
 		return []*Var[T]{ga, gb}
 	}, a, b)
@@ -69,7 +69,7 @@ func Div[T Float](a, b *Var[T]) *Var[T] {
 //
 //	d/dx = -g
 func Neg[T Float](x *Var[T]) *Var[T] {
-	return record("Neg", tensor.Neg(x.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Neg", tensor.Neg(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
 		return []*Var[T]{Neg(g)}
 	}, x)
 }
@@ -78,7 +78,7 @@ func Neg[T Float](x *Var[T]) *Var[T] {
 //
 //	d/dx = k·g
 func Scale[T Float](x *Var[T], k T) *Var[T] {
-	return record("Scale", tensor.Scale(x.value, k), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Scale", tensor.Scale(x.value, k), func(c *Context[T], g *Var[T]) []*Var[T] {
 		return []*Var[T]{Scale(g, k)}
 	}, x)
 }

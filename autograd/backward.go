@@ -202,7 +202,10 @@ func run[T Float](outputs, seeds []*Var[T], cfg config, wanted []*Var[T], accumu
 			continue
 		}
 		n := v.node
-		gin := n.backward(&bctx[T]{n: n, out: v, create: cfg.create}, s.v)
+		gin := n.backward(&Context[T]{n: n, out: v, create: cfg.create}, s.v)
+		if len(gin) != len(n.inputs) {
+			panic(fmt.Errorf("autograd: %s: backward returned %d gradients for %d inputs", n.op, len(gin), len(n.inputs)))
+		}
 		for j, in := range n.inputs {
 			if !in.requiresGrad || gin[j] == nil {
 				continue

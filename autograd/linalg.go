@@ -29,30 +29,30 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 	case transB:
 		op = "MatMul(A·Bᵀ)"
 	}
-	return record(op, tensor.MatMul(a.value, b.value, transA, transB), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record(op, tensor.MatMul(a.value, b.value, transA, transB), func(c *Context[T], g *Var[T]) []*Var[T] {
 		var ga, gb *Var[T]
-		if c.needs(0) {
+		if c.NeedsGrad(0) {
 			switch {
 			case !transA && !transB:
-				ga = MatMulT(g, c.in(1), false, true)
+				ga = MatMulT(g, c.Input(1), false, true)
 			case !transA && transB:
-				ga = MatMulT(g, c.in(1), false, false)
+				ga = MatMulT(g, c.Input(1), false, false)
 			case transA && !transB:
-				ga = MatMulT(c.in(1), g, false, true)
+				ga = MatMulT(c.Input(1), g, false, true)
 			default:
-				ga = MatMulT(c.in(1), g, true, true)
+				ga = MatMulT(c.Input(1), g, true, true)
 			}
 		}
-		if c.needs(1) {
+		if c.NeedsGrad(1) {
 			switch {
 			case !transA && !transB:
-				gb = MatMulT(c.in(0), g, true, false)
+				gb = MatMulT(c.Input(0), g, true, false)
 			case !transA && transB:
-				gb = MatMulT(g, c.in(0), true, false)
+				gb = MatMulT(g, c.Input(0), true, false)
 			case transA && !transB:
-				gb = MatMulT(c.in(0), g, false, false)
+				gb = MatMulT(c.Input(0), g, false, false)
 			default:
-				gb = MatMulT(g, c.in(0), true, true)
+				gb = MatMulT(g, c.Input(0), true, true)
 			}
 		}
 		return []*Var[T]{ga, gb}
@@ -64,7 +64,7 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 //	d/dx = gᵀ
 func Transpose[T Float](x *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Transpose", tensor.Transpose(x.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Transpose", tensor.Transpose(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
 		return []*Var[T]{Transpose(g)}
 	}, x)
 }
@@ -77,7 +77,7 @@ func Transpose[T Float](x *Var[T]) *Var[T] {
 func Reshape[T Float](x *Var[T], shape ...int) *Var[T] {
 	defer relabel()
 	in := x.value.Shape()
-	return record("Reshape", x.value.Reshape(shape...), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("Reshape", x.value.Reshape(shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
 		return []*Var[T]{Reshape(g, in...)}
 	}, x)
 }

@@ -15,7 +15,7 @@ var ErrGraphReleased = errors.New("graph already released by an earlier backward
 // of the result, it returns the gradient for each input (nil for inputs that
 // need none). It is written with this package's operations, so the engine can
 // record it when gradients of gradients are wanted.
-type backwardFn[T Float] func(c *bctx[T], g *Var[T]) []*Var[T]
+type backwardFn[T Float] func(c *Context[T], g *Var[T]) []*Var[T]
 
 // node records how a Var was produced.
 type node[T Float] struct {
@@ -25,36 +25,40 @@ type node[T Float] struct {
 	released bool
 }
 
-// bctx is what a backward function sees: the inputs and the output of its
-// node, as differentiable Vars when the engine is recording the backward pass
-// (CreateGraph) and as constants otherwise, so that an ordinary backward pass
-// builds no graph of its own.
-type bctx[T Float] struct {
+// Context is what a backward function sees: the inputs and the output of its
+// operation. While the engine records the backward pass (Grad with
+// CreateGraph) they are the original, differentiable Vars, so a backward
+// written with this package's operations is itself differentiable; otherwise
+// they are constants, so that an ordinary backward pass builds no graph.
+type Context[T Float] struct {
 	n      *node[T]
 	out    *Var[T]
 	create bool
 }
 
-// in returns the i-th input of the node.
-func (c *bctx[T]) in(i int) *Var[T] {
+// Input returns the i-th input of the operation.
+func (c *Context[T]) Input(i int) *Var[T] {
 	if c.create {
 		return c.n.inputs[i]
 	}
 	return Const(c.n.inputs[i].value)
 }
 
-// output returns the node's result, for derivatives that reuse it (Sigmoid's
-// O(1-O), Exp's e^x).
-func (c *bctx[T]) output() *Var[T] {
+// Output returns the operation's result, for derivatives that reuse it
+// (Sigmoid's O(1-O), Exp's e^x).
+func (c *Context[T]) Output() *Var[T] {
 	if c.create {
 		return c.out
 	}
 	return Const(c.out.value)
 }
 
-// needs reports whether the i-th input wants a gradient, so that a backward
-// function can skip work (a matmul) nobody will use.
-func (c *bctx[T]) needs(i int) bool { return c.n.inputs[i].requiresGrad }
+// NeedsGrad reports whether the i-th input wants a gradient, so that a
+// backward function can skip work (a matmul) nobody will use.
+func (c *Context[T]) NeedsGrad(i int) bool { return c.n.inputs[i].requiresGrad }
+
+// NumInputs returns the number of inputs of the operation.
+func (c *Context[T]) NumInputs() int { return len(c.n.inputs) }
 
 // record wraps an operation's result. When no input requires a gradient the
 // result is a plain constant and nothing is recorded, so inference pays

@@ -238,8 +238,18 @@ func gradcheckTable() []gradcheckCase {
 	}
 	target := in(anyReal, 4, 2).draw(7)
 	add("MSE", "constant target [4 2]", func(x []*V) *V { return autograd.MSE(x[0], autograd.Const(target)) }, in(anyReal, 4, 2))
+	for _, more := range moreGradcheckCases {
+		tab = append(tab, more()...)
+	}
 	return tab
 }
+
+// moreGradcheckCases holds the rows that other files of this test package
+// add to the gradcheck table, one function per family of ops, registered
+// from an init function:
+//
+//	func init() { moreGradcheckCases = append(moreGradcheckCases, softmaxCases) }
+var moreGradcheckCases []func() []gradcheckCase
 
 // TestGradcheckOps gradchecks every exported differentiable op in float64:
 // the full analytic Jacobian against central finite differences.

@@ -44,7 +44,7 @@ func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] 
 	if !keep {
 		out = kept.Reshape(squeeze(inShape, keptShape, axes)...)
 	}
-	return record(op, out, func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record(op, out, func(c *Context[T], g *Var[T]) []*Var[T] {
 		gx := BroadcastTo(Reshape(g, keptShape...), inShape...)
 		if mean {
 			n := 1
@@ -88,7 +88,7 @@ func squeeze(in, kept []int, axes []int) []int {
 func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
 	defer relabel()
 	in := x.value.Shape()
-	return record("BroadcastTo", tensor.BroadcastTo(x.value, shape...), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("BroadcastTo", tensor.BroadcastTo(x.value, shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
 		return []*Var[T]{SumTo(g, in...)}
 	}, x)
 }
@@ -101,7 +101,7 @@ func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
 func SumTo[T Float](x *Var[T], shape ...int) *Var[T] {
 	defer relabel()
 	in := x.value.Shape()
-	return record("SumTo", tensor.SumTo(x.value, shape...), func(c *bctx[T], g *Var[T]) []*Var[T] {
+	return record("SumTo", tensor.SumTo(x.value, shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
 		return []*Var[T]{BroadcastTo(g, in...)}
 	}, x)
 }

@@ -10,8 +10,8 @@ import "github.com/adjoint-go/adjoint/tensor"
 //
 //	d/dx = g ∘ O ∘ (1 - O), where O = σ(x) is the saved output
 func Sigmoid[T Float](x *Var[T]) *Var[T] {
-	return record("Sigmoid", tensor.Sigmoid(x.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
-		o := c.output()
+	return record("Sigmoid", tensor.Sigmoid(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
+		o := c.Output()
 		return []*Var[T]{Mul(g, Mul(o, Sub(Scalar(T(1)), o)))}
 	}, x)
 }
@@ -20,8 +20,8 @@ func Sigmoid[T Float](x *Var[T]) *Var[T] {
 //
 //	d/dx = g ∘ (1 - O²), where O = tanh(x) is the saved output
 func Tanh[T Float](x *Var[T]) *Var[T] {
-	return record("Tanh", tensor.Tanh(x.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
-		o := c.output()
+	return record("Tanh", tensor.Tanh(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
+		o := c.Output()
 		return []*Var[T]{Mul(g, Sub(Scalar(T(1)), Square(o)))}
 	}, x)
 }
@@ -33,8 +33,8 @@ func Tanh[T Float](x *Var[T]) *Var[T] {
 // At the kink x = 0 the subgradient 0 is used (as PyTorch does). The mask is
 // a constant, so the second derivative is 0 everywhere.
 func ReLU[T Float](x *Var[T]) *Var[T] {
-	return record("ReLU", tensor.ReLU(x.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Mul(g, Const(tensor.Step(c.n.inputs[0].value)))}
+	return record("ReLU", tensor.ReLU(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
+		return []*Var[T]{Mul(g, Const(tensor.Step(c.Input(0).value)))}
 	}, x)
 }
 
@@ -42,8 +42,8 @@ func ReLU[T Float](x *Var[T]) *Var[T] {
 //
 //	d/dx = g ∘ O, where O = e^x is the saved output
 func Exp[T Float](x *Var[T]) *Var[T] {
-	return record("Exp", tensor.Exp(x.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Mul(g, c.output())}
+	return record("Exp", tensor.Exp(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
+		return []*Var[T]{Mul(g, c.Output())}
 	}, x)
 }
 
@@ -51,8 +51,8 @@ func Exp[T Float](x *Var[T]) *Var[T] {
 //
 //	d/dx = g / x
 func Log[T Float](x *Var[T]) *Var[T] {
-	return record("Log", tensor.Log(x.value), func(c *bctx[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Div(g, c.in(0))}
+	return record("Log", tensor.Log(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
+		return []*Var[T]{Div(g, c.Input(0))}
 	}, x)
 }
 
@@ -60,8 +60,8 @@ func Log[T Float](x *Var[T]) *Var[T] {
 //
 //	d/dx = 2 g ∘ x
 func Square[T Float](x *Var[T]) *Var[T] {
-	return record("Square", tensor.Pow(x.value, 2), func(c *bctx[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Mul(g, Scale(c.in(0), 2))}
+	return record("Square", tensor.Pow(x.value, 2), func(c *Context[T], g *Var[T]) []*Var[T] {
+		return []*Var[T]{Mul(g, Scale(c.Input(0), 2))}
 	}, x)
 }
 
@@ -69,7 +69,7 @@ func Square[T Float](x *Var[T]) *Var[T] {
 //
 //	d/dx = g ∘ p·x^(p-1)
 func Pow[T Float](x *Var[T], p T) *Var[T] {
-	return record("Pow", tensor.Pow(x.value, p), func(c *bctx[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Mul(g, Scale(Pow(c.in(0), p-1), p))}
+	return record("Pow", tensor.Pow(x.value, p), func(c *Context[T], g *Var[T]) []*Var[T] {
+		return []*Var[T]{Mul(g, Scale(Pow(c.Input(0), p-1), p))}
 	}, x)
 }

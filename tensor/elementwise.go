@@ -11,23 +11,29 @@ const (
 	opSub
 	opMul
 	opDiv
+	opFunc // a caller-supplied function
 )
 
-var binOpNames = [...]string{opAdd: "Add", opSub: "Sub", opMul: "Mul", opDiv: "Div"}
+var binOpNames = [...]string{opAdd: "Add", opSub: "Sub", opMul: "Mul", opDiv: "Div", opFunc: "Zip"}
 
 // Add returns a + b with NumPy broadcasting.
-func Add[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opAdd, a, b) }
+func Add[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opAdd, a, b, nil) }
 
 // Sub returns a - b with NumPy broadcasting.
-func Sub[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opSub, a, b) }
+func Sub[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opSub, a, b, nil) }
 
 // Mul returns the elementwise product a ∘ b with NumPy broadcasting.
-func Mul[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opMul, a, b) }
+func Mul[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opMul, a, b, nil) }
 
 // Div returns the elementwise quotient a / b with NumPy broadcasting.
-func Div[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opDiv, a, b) }
+func Div[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opDiv, a, b, nil) }
 
-func binary[T Float](op binOp, a, b *Tensor[T]) *Tensor[T] {
+// Zip returns f(a, b) elementwise with NumPy broadcasting, for binary
+// operations without a dedicated kernel (powers, maxima, masks). It panics
+// with a *ShapeError (operation "Zip") when the shapes do not broadcast.
+func Zip[T Float](a, b *Tensor[T], f func(x, y T) T) *Tensor[T] { return binary(opFunc, a, b, f) }
+
+func binary[T Float](op binOp, a, b *Tensor[T], f func(x, y T) T) *Tensor[T] {
 	shape, ok := BroadcastShapes(a.shape, b.shape)
 	if !ok {
 		panic(shapeErr(binOpNames[op], "shapes do not broadcast", a.shape, b.shape))
@@ -35,7 +41,7 @@ func binary[T Float](op binOp, a, b *Tensor[T]) *Tensor[T] {
 	n, _ := numElements(shape)
 	out := &Tensor[T]{data: make([]T, n), shape: shape}
 	if SameShape(a.shape, b.shape) {
-		binaryRow(op, out.data, a.data, 1, b.data, 1)
+		binaryRow(op, f, out.data, a.data, 1, b.data, 1)
 		return out
 	}
 	sa, sb := stridesIn(a.shape, shape), stridesIn(b.shape, shape)
@@ -46,13 +52,13 @@ func binary[T Float](op binOp, a, b *Tensor[T]) *Tensor[T] {
 		if last >= 0 {
 			ia, ib = sa[last], sb[last]
 		}
-		binaryRow(op, out.data[offs[0]:offs[0]+n], a.data[offs[1]:], ia, b.data[offs[2]:], ib)
+		binaryRow(op, f, out.data[offs[0]:offs[0]+n], a.data[offs[1]:], ia, b.data[offs[2]:], ib)
 	})
 	return out
 }
 
 // binaryRow computes dst[i] = x[i*sx] op y[i*sy] for every i of dst.
-func binaryRow[T Float](op binOp, dst, x []T, sx int, y []T, sy int) {
+func binaryRow[T Float](op binOp, f func(x, y T) T, dst, x []T, sx int, y []T, sy int) {
 	if sx == 1 && sy == 1 {
 		x, y = x[:len(dst)], y[:len(dst)]
 		switch op {
@@ -72,6 +78,10 @@ func binaryRow[T Float](op binOp, dst, x []T, sx int, y []T, sy int) {
 			for i := range dst {
 				dst[i] = x[i] / y[i]
 			}
+		case opFunc:
+			for i := range dst {
+				dst[i] = f(x[i], y[i])
+			}
 		}
 		return
 	}
@@ -86,6 +96,8 @@ func binaryRow[T Float](op binOp, dst, x []T, sx int, y []T, sy int) {
 			dst[i] = u * v
 		case opDiv:
 			dst[i] = u / v
+		case opFunc:
+			dst[i] = f(u, v)
 		}
 	}
 }
