@@ -206,6 +206,9 @@ func run[T Float](outputs, seeds []*Var[T], cfg config, wanted []*Var[T], accumu
 		if len(gin) != len(n.inputs) {
 			panic(fmt.Errorf("autograd: %s: backward returned %d gradients for %d inputs", n.op, len(gin), len(n.inputs)))
 		}
+		if v.anomaly != nil {
+			checkBackward(v, s.v, gin)
+		}
 		for j, in := range n.inputs {
 			if !in.requiresGrad || gin[j] == nil {
 				continue

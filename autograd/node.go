@@ -62,18 +62,21 @@ func (c *Context[T]) NumInputs() int { return len(c.n.inputs) }
 
 // record wraps an operation's result. When no input requires a gradient the
 // result is a plain constant and nothing is recorded, so inference pays
-// nothing for autodiff.
+// nothing for autodiff. Inputs under anomaly detection pass it on.
 func record[T Float](op string, value *tensor.Tensor[T], back backwardFn[T], inputs ...*Var[T]) *Var[T] {
+	v := &Var[T]{value: value}
+	anomaly := false
 	for _, in := range inputs {
-		if in.requiresGrad {
-			return &Var[T]{
-				value:        value,
-				requiresGrad: true,
-				node:         &node[T]{op: op, inputs: inputs, backward: back},
-			}
-		}
+		v.requiresGrad = v.requiresGrad || in.requiresGrad
+		anomaly = anomaly || in.anomaly != nil
 	}
-	return &Var[T]{value: value}
+	if v.requiresGrad {
+		v.node = &node[T]{op: op, inputs: inputs, backward: back}
+	}
+	if anomaly {
+		traceForward(v, op, inputs)
+	}
+	return v
 }
 
 // relabel turns a *tensor.ShapeError raised by a kernel into one of this

@@ -43,6 +43,7 @@ type Var[T Float] struct {
 	node         *node[T] // nil for leaves and for results that need no gradient
 	requiresGrad bool
 	name         string
+	anomaly      *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an

@@ -1,0 +1,199 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// DetectAnomaly turns on anomaly detection for computations that use the
+// given Vars (typically a model's parameters and its input): every
+// operation whose inputs descend from them checks its result, and its
+// backward checks the gradients it returns. The first operation that turns
+// finite numbers into NaN or ±Inf, in the forward or the backward pass,
+// panics with an *AnomalyError naming the operation, its input shapes, the
+// chain of operations that led to it, and the line of the caller's code that
+// called it.
+//
+// Detection follows the data, not a global switch: graphs built from other
+// Vars, in this goroutine or another, are unaffected, and cost nothing extra.
+// While on, each result remembers its inputs and call site, which keeps more
+// memory alive: use it to debug, not to train.
+func DetectAnomaly[T Float](vs ...*Var[T]) {
+	for _, v := range vs {
+		if v.anomaly == nil {
+			v.anomaly = &anomalyInfo[T]{}
+		}
+	}
+}
+
+// anomalyInfo is what a Var under anomaly detection remembers of its origin:
+// empty for a leaf, the operation, its inputs and its call site otherwise.
+type anomalyInfo[T Float] struct {
+	op     string
+	inputs []*Var[T]
+	caller string
+}
+
+// AnomalyError reports the first non-finite value an operation produced
+// while anomaly detection was on (see DetectAnomaly).
+type AnomalyError struct {
+	Phase       string  // "forward" or "backward"
+	Op          string  // the operation that produced the value
+	Caller      string  // file:line of the code that called the operation
+	Value       string  // "NaN", "+Inf" or "-Inf"
+	Input       int     // backward only: the input whose gradient is non-finite; -1 in the forward pass
+	InputShapes [][]int // shapes of the operation's inputs
+	Chain       []string
+	// Chain lists the operations that led to Op, oldest first, each with its
+	// call site, following the first input that came from an operation.
+}
+
+// Error describes the anomaly in one line.
+func (e *AnomalyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "autograd: anomaly: %s of %s", e.Phase, e.Op)
+	if e.Caller != "" {
+		fmt.Fprintf(&b, " (called at %s)", e.Caller)
+	}
+	if e.Phase == "backward" {
+		fmt.Fprintf(&b, " produced %s in the gradient of input %d from a finite gradient", e.Value, e.Input)
+	} else {
+		fmt.Fprintf(&b, " produced %s from finite inputs", e.Value)
+	}
+	fmt.Fprintf(&b, "; input shapes %v", e.InputShapes)
+	if len(e.Chain) > 0 {
+		fmt.Fprintf(&b, "; after %s", strings.Join(e.Chain, " -> "))
+	}
+	return b.String()
+}
+
+// traceForward is called by record for a result whose inputs are under
+// anomaly detection: it remembers the result's origin and panics if the
+// result is the first non-finite value.
+func traceForward[T Float](v *Var[T], op string, inputs []*Var[T]) {
+	info := &anomalyInfo[T]{op: op, inputs: inputs, caller: callerOutsideLibrary()}
+	v.anomaly = info
+	bad, ok := firstNonFinite(v.value)
+	if ok {
+		return
+	}
+	for _, in := range inputs {
+		if _, fine := firstNonFinite(in.value); !fine {
+			return // propagated from an input, not produced here
+		}
+	}
+	panic(&AnomalyError{Phase: "forward", Op: op, Caller: info.caller, Value: bad, Input: -1,
+		InputShapes: shapesOf(inputs), Chain: chainOf(inputs)})
+}
+
+// checkBackward panics if a backward under anomaly detection turned the
+// finite gradient g into a non-finite gradient for one of its inputs, when
+// its forward values were finite too (otherwise it only carried along what
+// the forward pass, which was checked, already had).
+func checkBackward[T Float](v *Var[T], g *Var[T], gin []*Var[T]) {
+	if _, ok := firstNonFinite(g.value); !ok {
+		return
+	}
+	if _, ok := firstNonFinite(v.value); !ok {
+		return
+	}
+	for _, in := range v.anomaly.inputs {
+		if _, ok := firstNonFinite(in.value); !ok {
+			return
+		}
+	}
+	for j, gj := range gin {
+		if gj == nil {
+			continue
+		}
+		if bad, ok := firstNonFinite(gj.value); !ok {
+			panic(&AnomalyError{Phase: "backward", Op: v.anomaly.op, Caller: v.anomaly.caller, Value: bad, Input: j,
+				InputShapes: shapesOf(v.anomaly.inputs), Chain: chainOf(v.anomaly.inputs)})
+		}
+	}
+}
+
+// firstNonFinite returns "NaN", "+Inf" or "-Inf" for the first such element
+// of t, and ok=false; ok=true when every element is finite.
+func firstNonFinite[T Float](t *tensor.Tensor[T]) (string, bool) {
+	for _, x := range t.Data() {
+		f := float64(x)
+		switch {
+		case math.IsNaN(f):
+			return "NaN", false
+		case math.IsInf(f, 1):
+			return "+Inf", false
+		case math.IsInf(f, -1):
+			return "-Inf", false
+		}
+	}
+	return "", true
+}
+
+func shapesOf[T Float](vs []*Var[T]) [][]int {
+	var s [][]int
+	for _, v := range vs {
+		s = append(s, v.value.Shape())
+	}
+	return s
+}
+
+// chainOf follows the first input that came from an operation back to the
+// leaves, and returns the operations met, oldest first.
+func chainOf[T Float](inputs []*Var[T]) []string {
+	const limit = 16
+	var chain []string
+	for len(chain) < limit {
+		var next *anomalyInfo[T]
+		for _, in := range inputs {
+			if in.anomaly != nil && in.anomaly.op != "" {
+				next = in.anomaly
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		step := next.op
+		if next.caller != "" {
+			step += " (" + next.caller + ")"
+		}
+		chain = append(chain, step)
+		inputs = next.inputs
+	}
+	for i, j := 0, len(chain)-1; i < j; i, j = i+1, j-1 {
+		chain[i], chain[j] = chain[j], chain[i]
+	}
+	return chain
+}
+
+// callerOutsideLibrary returns file:line of the innermost caller outside
+// Adjoint's engine packages (autograd, tensor, layers): the user's line that
+// called the operation.
+func callerOutsideLibrary() string {
+	var pcs [32]uintptr
+	n := runtime.Callers(3, pcs[:])
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !isEngineFrame(f.Function) {
+			return fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
+}
+
+func isEngineFrame(fn string) bool {
+	for _, p := range []string{"autograd.", "tensor.", "layers.", "layers/optim."} {
+		if strings.HasPrefix(fn, "github.com/adjoint-go/adjoint/"+p) {
+			return true
+		}
+	}
+	return false
+}
