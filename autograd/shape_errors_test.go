@@ -22,8 +22,10 @@ func TestShapeErrors(t *testing.T) {
 	}{
 		{"MatMul inner dimensions", func(l func(...int) *V) { autograd.MatMul(l(3, 4), l(5, 2)) },
 			"MatMul", [][]int{{3, 4}, {5, 2}}, "autograd: MatMul: inner dimensions differ: [3 4] x [5 2]"},
-		{"MatMul not 2-D", func(l func(...int) *V) { autograd.MatMul(l(2, 3, 4), l(4, 2)) },
-			"MatMul", [][]int{{2, 3, 4}, {4, 2}}, "autograd: MatMul: operands must be 2-D: [2 3 4] x [4 2]"},
+		{"MatMul 0-d operand", func(l func(...int) *V) { autograd.MatMul(l(), l(4, 2)) },
+			"MatMul", [][]int{{}, {4, 2}}, "autograd: MatMul: operands must be at least 1-D: [] x [4 2]"},
+		{"MatMul batched inner dimensions", func(l func(...int) *V) { autograd.MatMul(l(2, 3, 4), l(5, 2)) },
+			"MatMul", [][]int{{2, 3, 4}, {5, 2}}, "autograd: MatMul: inner dimensions differ: [2 3 4] x [5 2]"},
 		{"MatMulT inner dimensions", func(l func(...int) *V) { autograd.MatMulT(l(3, 4), l(3, 2), false, true) },
 			"MatMul", [][]int{{3, 4}, {3, 2}}, "autograd: MatMul: inner dimensions differ: [3 4] x [3 2]"},
 		{"Add", func(l func(...int) *V) { autograd.Add(l(2, 3), l(4)) },

@@ -1,0 +1,289 @@
+package tensor
+
+import (
+	"math"
+	"strconv"
+)
+
+// This file holds the reductions that select an element (Max, Min, Argmax,
+// Argmin and the one-hot masks that are their subgradients) and the kernels
+// that subtract a maximum to stay finite: LogSumExp, Softmax, LogSoftmax.
+//
+// Ties: every selecting reduction picks the FIRST extremum of each reduced
+// slice in row-major order. NaN propagates as in NumPy and PyTorch: a slice
+// that contains NaN has maximum and minimum NaN, and its first NaN is the
+// element selected.
+
+// Max returns the maximum over the given axes, which are removed from the
+// shape; with no axes it reduces everything into a 0-d tensor. Negative axes
+// count from the end. NaN propagates. It panics with a *ShapeError for an
+// axis out of range or repeated, and for a reduced axis of size 0 (the
+// maximum of nothing is undefined).
+func Max[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	mask := normalizeAxes("Max", t.shape, axes)
+	return squeezeReduced(redReduceExtremum("Max", t, mask, true), t.shape, mask)
+}
+
+// MaxKeepDims is Max that keeps each reduced axis with size 1.
+func MaxKeepDims[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	return redReduceExtremum("Max", t, normalizeAxes("Max", t.shape, axes), true)
+}
+
+// Min returns the minimum over the given axes (all when none are given),
+// which are removed from the shape. NaN propagates. It panics like Max.
+func Min[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	mask := normalizeAxes("Min", t.shape, axes)
+	return squeezeReduced(redReduceExtremum("Min", t, mask, false), t.shape, mask)
+}
+
+// MinKeepDims is Min that keeps each reduced axis with size 1.
+func MinKeepDims[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	return redReduceExtremum("Min", t, normalizeAxes("Min", t.shape, axes), false)
+}
+
+// MaxMask returns a tensor of t's shape that holds 1 at the first maximum
+// (in row-major order) of each slice reduced over the given axes, and 0
+// everywhere else: the subgradient of Max that sends the whole gradient of a
+// slice to one element, the same element Argmax reports. It panics like Max.
+func MaxMask[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	return redMask("Max", t, axes, true)
+}
+
+// MinMask is MaxMask for the first minimum of each slice.
+func MinMask[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	return redMask("Min", t, axes, false)
+}
+
+// Argmax returns, for every position of the axes other than axis, the index
+// along axis of the first maximum of that slice (a NaN counts as the
+// maximum). The result has one entry per element of Max(t, axis), in the
+// same row-major order: for t of shape [2 3 4] and axis 1 it has 2·4 entries
+// and entry i·4+k is the argmax of t[i, :, k]. A 1-D t gives one index. It
+// panics with a *ShapeError for an axis out of range or of size 0.
+func Argmax[T Float](t *Tensor[T], axis int) []int { return redArg("Argmax", t, axis, true) }
+
+// Argmin is Argmax for the first minimum of each slice.
+func Argmin[T Float](t *Tensor[T], axis int) []int { return redArg("Argmin", t, axis, false) }
+
+// LogSumExp returns log(Σ exp(t)) over the given axes (all when none are
+// given), which are removed from the shape. It subtracts each slice's maximum
+// m before exponentiating, log Σ exp(t) = m + log Σ exp(t - m), so that it is
+// finite and exact for large inputs (LogSumExp of [1000 1000] is 1000+log 2).
+// A slice of -Inf only (or an empty slice) gives -Inf, one containing +Inf
+// gives +Inf, and NaN propagates. It panics with a *ShapeError for an axis
+// out of range or repeated.
+func LogSumExp[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	mask := normalizeAxes("LogSumExp", t.shape, axes)
+	return squeezeReduced(redLogSumExp(t, mask), t.shape, mask)
+}
+
+// LogSumExpKeepDims is LogSumExp that keeps each reduced axis with size 1.
+func LogSumExpKeepDims[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+	return redLogSumExp(t, normalizeAxes("LogSumExp", t.shape, axes))
+}
+
+// Softmax returns exp(t) / Σ exp(t) along axis (negative counts from the
+// end), computed as exp(t - m) / Σ exp(t - m) with m the maximum of each
+// slice, so that it never overflows: Softmax of [1000 -1000] is exactly
+// [1 0]. Every slice sums to 1. It panics with a *ShapeError for an axis out
+// of range.
+func Softmax[T Float](t *Tensor[T], axis int) *Tensor[T] {
+	return redSoftmax("Softmax", t, axis, false)
+}
+
+// LogSoftmax returns log(Softmax(t, axis)), computed as t - m - log Σ
+// exp(t - m) with m the maximum of each slice: finite wherever t is (it is
+// exactly [0 -2000] for [1000 -1000]), where the naive log of a softmax
+// would give -Inf. It panics with a *ShapeError for an axis out of range.
+func LogSoftmax[T Float](t *Tensor[T], axis int) *Tensor[T] {
+	return redSoftmax("LogSoftmax", t, axis, true)
+}
+
+// redBetter reports whether v replaces the current extremum best: only when
+// it is strictly greater (smaller for a minimum), so that the first of tied
+// extrema wins, or when it is the first NaN.
+func redBetter[T Float](v, best T, isMax bool) bool {
+	switch {
+	case best != best: // a NaN was already selected
+		return false
+	case v != v:
+		return true
+	case isMax:
+		return v > best
+	default:
+		return v < best
+	}
+}
+
+// redExtremum finds the first extremum of every slice of t reduced over the
+// masked axes. It returns the keep-dims values and, per output element, the
+// flat offset in t of the element selected (-1 for an empty slice, whose
+// value is left 0).
+func redExtremum[T Float](t *Tensor[T], mask []bool, isMax bool) (*Tensor[T], []int) {
+	kept := keptShape(t.shape, mask)
+	n, _ := numElements(kept)
+	out := &Tensor[T]{data: make([]T, n), shape: kept}
+	arg := make([]int, n)
+	for i := range arg {
+		arg[i] = -1
+	}
+	st := stridesIn(t.shape, t.shape)
+	so := stridesIn(kept, t.shape)
+	step := 0
+	if len(so) > 0 {
+		step = so[len(so)-1]
+	}
+	// Visiting t in row-major order visits each slice in row-major order, so
+	// replacing only on a strict improvement keeps the first extremum.
+	forRows(t.shape, [][]int{st, so}, func(offs []int, rowLen int) {
+		src := t.data[offs[0] : offs[0]+rowLen]
+		for i, v := range src {
+			o := offs[1] + i*step
+			if arg[o] < 0 || redBetter(v, out.data[o], isMax) {
+				out.data[o] = v
+				arg[o] = offs[0] + i
+			}
+		}
+	})
+	return out, arg
+}
+
+// redCheckNonEmpty panics when one of the masked axes has size 0.
+func redCheckNonEmpty(op string, shape []int, mask []bool) {
+	for i, m := range mask {
+		if m && shape[i] == 0 {
+			panic(shapeErr(op, "cannot reduce over axis "+strconv.Itoa(i)+" of size 0", shape))
+		}
+	}
+}
+
+func redReduceExtremum[T Float](op string, t *Tensor[T], mask []bool, isMax bool) *Tensor[T] {
+	redCheckNonEmpty(op, t.shape, mask)
+	out, _ := redExtremum(t, mask, isMax)
+	return out
+}
+
+func redMask[T Float](op string, t *Tensor[T], axes []int, isMax bool) *Tensor[T] {
+	mask := normalizeAxes(op, t.shape, axes)
+	redCheckNonEmpty(op, t.shape, mask)
+	_, arg := redExtremum(t, mask, isMax)
+	out := Zeros[T](t.shape...)
+	for _, off := range arg {
+		out.data[off] = 1
+	}
+	return out
+}
+
+func redArg[T Float](op string, t *Tensor[T], axis int, isMax bool) []int {
+	mask := normalizeAxes(op, t.shape, []int{axis})
+	redCheckNonEmpty(op, t.shape, mask)
+	if axis < 0 {
+		axis += len(t.shape)
+	}
+	_, arg := redExtremum(t, mask, isMax)
+	stride := 1
+	for _, d := range t.shape[axis+1:] {
+		stride *= d
+	}
+	for i, off := range arg {
+		arg[i] = off / stride % t.shape[axis]
+	}
+	return arg
+}
+
+// redShift returns the amount subtracted from a slice before exponentiating:
+// its maximum, or 0 when the maximum is infinite or the slice empty (so that
+// -Inf - -Inf never makes a NaN; the sums below then give ±Inf as they
+// should). A NaN maximum is kept and propagates.
+func redShift[T Float](m T, arg int) float64 {
+	if arg < 0 || math.IsInf(float64(m), 0) {
+		return 0
+	}
+	return float64(m)
+}
+
+func redLogSumExp[T Float](t *Tensor[T], mask []bool) *Tensor[T] {
+	out, arg := redExtremum(t, mask, true)
+	shift := make([]float64, len(out.data))
+	for i, m := range out.data {
+		shift[i] = redShift(m, arg[i])
+	}
+	sum := make([]float64, len(out.data))
+	st := stridesIn(t.shape, t.shape)
+	so := stridesIn(out.shape, t.shape)
+	step := 0
+	if len(so) > 0 {
+		step = so[len(so)-1]
+	}
+	forRows(t.shape, [][]int{st, so}, func(offs []int, rowLen int) {
+		for i, v := range t.data[offs[0] : offs[0]+rowLen] {
+			o := offs[1] + i*step
+			sum[o] += math.Exp(float64(v) - shift[o])
+		}
+	})
+	for i, s := range sum {
+		out.data[i] = T(math.Log(s) + shift[i])
+	}
+	return out
+}
+
+// redSoftmax is Softmax and LogSoftmax. It views t as [outer, n, inner] with
+// n the size of axis, and works on whole inner rows at a time so that the
+// loops run over contiguous memory whatever the axis. Sums are accumulated
+// in float64.
+func redSoftmax[T Float](op string, t *Tensor[T], axis int, log bool) *Tensor[T] {
+	normalizeAxes(op, t.shape, []int{axis})
+	if axis < 0 {
+		axis += len(t.shape)
+	}
+	outer, inner := 1, 1
+	for _, d := range t.shape[:axis] {
+		outer *= d
+	}
+	for _, d := range t.shape[axis+1:] {
+		inner *= d
+	}
+	n := t.shape[axis]
+	out := &Tensor[T]{data: make([]T, len(t.data)), shape: append([]int{}, t.shape...)}
+	if len(t.data) == 0 {
+		return out
+	}
+	m := make([]T, inner)
+	s := make([]float64, inner)
+	for o := range outer {
+		x := t.data[o*n*inner : (o+1)*n*inner]
+		y := out.data[o*n*inner : (o+1)*n*inner]
+		copy(m, x[:inner])
+		for i := 1; i < n; i++ {
+			for k, v := range x[i*inner : (i+1)*inner] {
+				if redBetter(v, m[k], true) {
+					m[k] = v
+				}
+			}
+		}
+		clear(s)
+		for i := range n {
+			row, dst := x[i*inner:(i+1)*inner], y[i*inner:(i+1)*inner]
+			for k, v := range row {
+				e := math.Exp(float64(v) - float64(m[k]))
+				s[k] += e
+				if !log {
+					dst[k] = T(e)
+				}
+			}
+		}
+		for i := range n {
+			row, dst := x[i*inner:(i+1)*inner], y[i*inner:(i+1)*inner]
+			if log {
+				for k, v := range row {
+					dst[k] = T(float64(v) - float64(m[k]) - math.Log(s[k]))
+				}
+				continue
+			}
+			for k := range dst {
+				dst[k] = T(float64(dst[k]) / s[k])
+			}
+		}
+	}
+	return out
+}
