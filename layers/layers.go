@@ -94,30 +94,29 @@ func (ReLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Re
 // Parameters returns nil: activations have none.
 func (ReLU[T]) Parameters() []*autograd.Var[T] { return nil }
 
-// Reduction says how a loss combines per-element errors.
-type Reduction int
+// Reduction says how a loss combines per-element errors; it is autograd's.
+type Reduction = autograd.Reduction
 
 const (
 	// Mean averages the per-element losses (PyTorch's default).
-	Mean Reduction = iota
+	Mean = autograd.ReduceMean
 	// Sum adds them up.
-	Sum
+	Sum = autograd.ReduceSum
+	// None keeps one loss per element.
+	None = autograd.ReduceNone
 )
 
 // MSELoss is the squared error between a prediction and a target of the same
-// shape, averaged (Reduction Mean, the default) or summed.
+// shape, averaged (Reduction Mean, the default), summed, or kept per element.
 type MSELoss[T Float] struct {
 	Reduction Reduction
 }
 
 // Loss returns the reduced squared error. It panics with a
-// *tensor.ShapeError when the shapes differ.
+// *tensor.ShapeError naming MSELoss when the shapes differ.
 func (l MSELoss[T]) Loss(pred, target *autograd.Var[T]) *autograd.Var[T] {
 	if ps, ts := pred.Shape(), target.Shape(); !tensor.SameShape(ps, ts) {
 		panic(&tensor.ShapeError{Pkg: "layers", Op: "MSELoss", Reason: "prediction and target shapes differ", Shapes: [][]int{ps, ts}})
 	}
-	if l.Reduction == Sum {
-		return autograd.Sum(autograd.Square(autograd.Sub(pred, target)))
-	}
-	return autograd.MSE(pred, target)
+	return autograd.MSE(pred, target, l.Reduction)
 }
