@@ -1,30 +1,3 @@
-// Package autograd is Adjoint's reverse-mode automatic differentiation
-// engine. A Var[T] holds a tensor value and, when it was computed from
-// something that needs a gradient, the node that produced it: the operation's
-// name, its inputs, and its vector-Jacobian product. Calling Backward on a
-// scalar result walks those nodes in reverse topological order and fills in
-// the gradient of every parameter:
-//
-//	w := autograd.Param(tensor.MustNew([]float64{0.5, -1}, 2, 1))
-//	x := autograd.Const(tensor.MustNew([]float64{1, 2, 3, 4}, 2, 2))
-//	loss := autograd.Sum(autograd.Sigmoid(autograd.MatMul(x, w)))
-//	loss.Backward()
-//	fmt.Println(w.Grad()) // d loss / d w, shape [2 1]
-//
-// Each operation is defined in one place: its forward kernel (from package
-// tensor) next to its derivative, which is itself written with the operations
-// of this package. That is what makes gradients of gradients work: Grad with
-// CreateGraph records the backward pass as a new graph.
-//
-// Broadcasting is handled once, by the engine: when an operation's gradient
-// has the broadcast shape, the engine sums it back to the input's shape and
-// checks that the shapes then agree.
-//
-// Errors: shape misuse panics with a *tensor.ShapeError (package "autograd")
-// naming the operation and the shapes. There is no package-level mutable
-// state: separate graphs may be built and differentiated concurrently. A
-// graph, and the parameters it accumulates into, belongs to one goroutine at
-// a time.
 package autograd
 
 import (

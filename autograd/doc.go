@@ -1,0 +1,61 @@
+// Package autograd is Adjoint's reverse-mode automatic differentiation
+// engine. A Var[T] holds a tensor value and, when it was computed from
+// something that needs a gradient, the node that produced it: the operation's
+// name, its inputs, and its vector-Jacobian product. Calling Backward on a
+// scalar result walks those nodes in reverse topological order and fills in
+// the gradient of every parameter:
+//
+//	w := autograd.Param(tensor.MustNew([]float64{0.5, -1}, 2, 1))
+//	x := autograd.Const(tensor.MustNew([]float64{1, 2, 3, 4}, 2, 2))
+//	loss := autograd.Sum(autograd.Sigmoid(autograd.MatMul(x, w)))
+//	loss.Backward()
+//	fmt.Println(w.Grad()) // d loss / d w, shape [2 1]
+//
+// Each operation is defined in one place: its forward kernel (from package
+// tensor) next to its derivative, which is itself written with the operations
+// of this package. That is what makes gradients of gradients work: Grad with
+// CreateGraph records the backward pass as a new graph. Function lets you add
+// an operation of your own that the engine, WriteDOT and the gradcheck
+// package treat exactly like a built-in one.
+//
+// Broadcasting is handled once, by the engine: when an operation's gradient
+// has the broadcast shape, the engine sums it back to the input's shape and
+// checks that the shapes then agree.
+//
+// # Operations
+//
+//   - Arithmetic (broadcasting): Add, Sub, Mul, Div, Neg, Scale, PowVar,
+//     Maximum, Minimum, Where.
+//   - Elementwise functions: Exp, Log, Log1p, Expm1, Sqrt, Square, Pow, Abs,
+//     Sin, Cos, Clamp.
+//   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, GELUTanh, SiLU,
+//     Softplus, Softmax, LogSoftmax.
+//   - Reductions (over all axes or the given ones, with KeepDims forms): Sum,
+//     Mean, Max, Min, LogSumExp, Variance, Std; Argmax and Argmin return
+//     indices.
+//   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
+//     transposes without copies), Transpose.
+//   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
+//     Slice, Pad, Concat, Stack, Split, IndexSelect (embedding lookups).
+//   - Convolution: Conv2D (NCHW, stride, padding, dilation), MaxPool2D,
+//     AvgPool2D.
+//   - Losses (mean, sum or per-element): MSE, L1, Huber, BCE, BCEWithLogits,
+//     CrossEntropy, NLL.
+//
+// Where a derivative has a kink (ReLU and Abs at 0, ties in Max), the
+// subgradient chosen is documented on the operation.
+//
+// # Errors and debugging
+//
+// Shape misuse panics with a *tensor.ShapeError (package "autograd") naming
+// the operation and the shapes. NaN and Inf propagate; DetectAnomaly makes
+// the first operation that produces one panic with an *AnomalyError that
+// names it and the line that called it. WriteDOT draws a graph.
+//
+// # Concurrency
+//
+// There is no package-level mutable state: separate graphs may be built and
+// differentiated concurrently, and a model's parameters may be read by many
+// forward passes at once. A graph, and the parameters it accumulates
+// gradients into, belongs to one goroutine at a time during Backward.
+package autograd
