@@ -24,6 +24,8 @@
 package layers
 
 import (
+	"strconv"
+
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -38,9 +40,38 @@ type Module[T Float] interface {
 	Forward(x *autograd.Var[T]) *autograd.Var[T]
 	// Parameters returns the trainable parameters, in a stable order.
 	Parameters() []*autograd.Var[T]
+	// NamedParameters returns the trainable parameters with stable,
+	// hierarchical names ("weight", "0.bias", "encoder.fc1.weight"), in the
+	// order of Parameters. Model files use these names.
+	NamedParameters() []NamedParam[T]
+}
+
+// NamedParam is a parameter with its hierarchical name within a module.
+type NamedParam[T Float] struct {
+	Name  string
+	Param *autograd.Var[T]
+}
+
+// paramsOf returns the parameters of a named list, in order.
+func paramsOf[T Float](named []NamedParam[T]) []*autograd.Var[T] {
+	ps := make([]*autograd.Var[T], len(named))
+	for i, n := range named {
+		ps[i] = n.Param
+	}
+	return ps
+}
+
+// prefixed returns named with prefix + "." before every name.
+func prefixed[T Float](prefix string, named []NamedParam[T]) []NamedParam[T] {
+	out := make([]NamedParam[T], len(named))
+	for i, n := range named {
+		out[i] = NamedParam[T]{Name: prefix + "." + n.Name, Param: n.Param}
+	}
+	return out
 }
 
 // Sequential applies its modules in order, each to the previous one's output.
+// Its parameters are named by position, as in PyTorch: "0.weight", "2.bias".
 type Sequential[T Float] struct {
 	Layers []Module[T]
 }
@@ -59,10 +90,14 @@ func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the parameters of every layer, in layer order.
-func (s *Sequential[T]) Parameters() []*autograd.Var[T] {
-	var ps []*autograd.Var[T]
-	for _, l := range s.Layers {
-		ps = append(ps, l.Parameters()...)
+func (s *Sequential[T]) Parameters() []*autograd.Var[T] { return paramsOf(s.NamedParameters()) }
+
+// NamedParameters returns every layer's parameters, each name prefixed with
+// the layer's index.
+func (s *Sequential[T]) NamedParameters() []NamedParam[T] {
+	var ps []NamedParam[T]
+	for i, l := range s.Layers {
+		ps = append(ps, prefixed(strconv.Itoa(i), l.NamedParameters())...)
 	}
 	return ps
 }
@@ -76,6 +111,9 @@ func (Sigmoid[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd
 // Parameters returns nil: activations have none.
 func (Sigmoid[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// NamedParameters returns nil: activations have none.
+func (Sigmoid[T]) NamedParameters() []NamedParam[T] { return nil }
+
 // Tanh is the hyperbolic tangent activation as a layer.
 type Tanh[T Float] struct{}
 
@@ -85,6 +123,9 @@ func (Tanh[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Ta
 // Parameters returns nil: activations have none.
 func (Tanh[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// NamedParameters returns nil: activations have none.
+func (Tanh[T]) NamedParameters() []NamedParam[T] { return nil }
+
 // ReLU is the rectified linear activation max(x, 0) as a layer.
 type ReLU[T Float] struct{}
 
@@ -93,6 +134,9 @@ func (ReLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Re
 
 // Parameters returns nil: activations have none.
 func (ReLU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (ReLU[T]) NamedParameters() []NamedParam[T] { return nil }
 
 // Reduction says how a loss combines per-element errors; it is autograd's.
 type Reduction = autograd.Reduction

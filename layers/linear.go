@@ -44,6 +44,9 @@ func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias.
-func (l *Linear[T]) Parameters() []*autograd.Var[T] {
-	return []*autograd.Var[T]{l.Weight, l.Bias}
+func (l *Linear[T]) Parameters() []*autograd.Var[T] { return paramsOf(l.NamedParameters()) }
+
+// NamedParameters returns "weight" and "bias".
+func (l *Linear[T]) NamedParameters() []NamedParam[T] {
+	return []NamedParam[T]{{"weight", l.Weight}, {"bias", l.Bias}}
 }
