@@ -1,36 +1,10 @@
-// Package gradcheck checks analytic gradients against central finite
-// differences, for the ops of this module and for anyone's own functions.
-//
-// Write the function of float64 tensors you want to check, give it inputs,
-// and call Check (or Assert in a test):
-//
-//	f := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
-//		return autograd.Sum(autograd.Mul(autograd.Tanh(x[0]), x[1]))
-//	}
-//	a := tensor.MustNew([]float64{0.1, -0.4, 0.7}, 3)
-//	b := tensor.MustNew([]float64{1.5, 0.2, -2}, 3)
-//	gradcheck.Assert(t, f, []*tensor.Tensor[float64]{a, b})
-//
-// The check builds the full Jacobian both ways: the analytic one with one
-// backward pass per output element (autograd.Grad seeded with a one-hot
-// vector), the numeric one with two forward evaluations per input element,
-// (f(x+eps) - f(x-eps)) / 2eps. An element passes when
-//
-//	|analytic - numeric| <= atol + rtol·|numeric|
-//
-// with PyTorch's defaults eps 1e-6, atol 1e-5, rtol 1e-3. Unlike PyTorch,
-// the report names the worst element: which input, which element of it,
-// which output element, both values and both errors, and how many of all the
-// Jacobian elements failed. The check also fails when f modifies its inputs.
-//
-// Pick inputs away from kinks (ReLU and Abs at 0) and singularities (Log at
-// 0): finite differences straddling a kink disagree with any subgradient.
 package gradcheck
 
 import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -41,10 +15,15 @@ import (
 // shape, using autograd operations so that its gradient can be taken.
 type Func func(inputs []*autograd.Var[float64]) *autograd.Var[float64]
 
-// Option changes a tolerance or the finite-difference step.
+// Option changes a tolerance, the finite-difference step, the labels of the
+// inputs or the seed of GradGradCheck's random vector.
 type Option func(*settings)
 
-type settings struct{ eps, atol, rtol float64 }
+type settings struct {
+	eps, atol, rtol float64
+	names           []string
+	seed            uint64
+}
 
 // Eps sets the finite-difference step (default 1e-6).
 func Eps(eps float64) Option { return func(s *settings) { s.eps = eps } }
@@ -52,18 +31,71 @@ func Eps(eps float64) Option { return func(s *settings) { s.eps = eps } }
 // Atol sets the absolute tolerance (default 1e-5).
 func Atol(atol float64) Option { return func(s *settings) { s.atol = atol } }
 
-// Rtol sets the tolerance relative to the numeric value (default 1e-3).
+// Rtol sets the tolerance relative to the reference value (default 1e-3).
 func Rtol(rtol float64) Option { return func(s *settings) { s.rtol = rtol } }
+
+// Names labels the inputs, in order, in reports and errors: "beta element
+// [0]" instead of "input 1 element [0]". An empty name keeps the default.
+func Names(names ...string) Option {
+	names = append([]string(nil), names...)
+	return func(s *settings) { s.names = names }
+}
+
+// Seed seeds the random grad-output vector v of GradGradCheck (default 0).
+// Check and CheckJacobian draw nothing and ignore it.
+func Seed(seed uint64) Option { return func(s *settings) { s.seed = seed } }
+
+// newSettings applies opts to the defaults and validates the result before
+// anything is evaluated.
+func newSettings(opts []Option, inputs int) (settings, error) {
+	s := settings{eps: 1e-6, atol: 1e-5, rtol: 1e-3}
+	for _, o := range opts {
+		o(&s)
+	}
+	if !(s.eps > 0) || !(s.atol >= 0) || !(s.rtol >= 0) || math.IsInf(s.eps+s.atol+s.rtol, 0) {
+		return s, fmt.Errorf("gradcheck: invalid options: eps %g, atol %g, rtol %g (need eps > 0, tolerances >= 0, all finite)", s.eps, s.atol, s.rtol)
+	}
+	if len(s.names) > inputs {
+		return s, fmt.Errorf("gradcheck: invalid options: %d names for %d inputs", len(s.names), inputs)
+	}
+	return s, nil
+}
+
+// Reference is what a check compares the analytic Jacobian with.
+type Reference int
+
+const (
+	// FiniteDifferences is the central difference (f(x+eps) - f(x-eps)) / 2eps
+	// (Check, GradGradCheck). Reports call its values "numeric".
+	FiniteDifferences Reference = iota
+	// SuppliedJacobian is the Jacobian given to CheckJacobian. Reports call
+	// its values "expected".
+	SuppliedJacobian
+)
+
+// String names the reference as reports do: "numeric" or "expected".
+func (r Reference) String() string {
+	if r == SuppliedJacobian {
+		return "expected"
+	}
+	return "numeric"
+}
 
 // Element locates one Jacobian element and compares its two values.
 type Element struct {
-	Input    int     // which input (index into the inputs slice)
+	// Input is which input (index into the inputs slice). In GradGradCheck,
+	// Input len(inputs) is the random grad-output vector v.
+	Input    int
 	Index    []int   // the element of that input, one coordinate per axis
 	Output   []int   // the element of the output, one coordinate per axis ([] for a scalar)
 	Analytic float64 // from the backward pass
-	Numeric  float64 // from central finite differences
+	Numeric  float64 // the reference value: central finite differences, or the supplied Jacobian
 	AbsErr   float64 // |Analytic - Numeric|
 	RelErr   float64 // AbsErr / |Numeric| (+Inf when Numeric is 0 and AbsErr is not)
+	// Grad is used by GradGradCheck only, whose outputs are the gradients
+	// of f: Output is an element of the gradient with respect to input Grad.
+	// It is 0 otherwise.
+	Grad int
 }
 
 // Report summarises a check over every element of the Jacobian.
@@ -76,97 +108,192 @@ type Report struct {
 	// AbsErr / (atol + rtol·|Numeric|); when all pass, the closest to failing.
 	// It is nil when the Jacobian is empty.
 	Worst *Element
-	Atol  float64 // tolerances and step the check used
+	Atol  float64 // tolerances and step the check used (Eps is 0 in CheckJacobian)
 	Rtol  float64
 	Eps   float64
+	// Order is 2 for GradGradCheck (the Jacobian of the gradients) and 1
+	// otherwise; 0 reads as 1.
+	Order int
+	// Reference is what the analytic values were compared with.
+	Reference Reference
+	// Names labels the inputs as given with Names (GradGradCheck appends
+	// "grad output" for v); a missing or empty name reads "input i".
+	Names []string
+}
+
+// label names input i as the report prints it.
+func (r Report) label(i int) string {
+	if i < len(r.Names) && r.Names[i] != "" {
+		return r.Names[i]
+	}
+	return fmt.Sprintf("input %d", i)
+}
+
+// where describes the Jacobian element d output[out] / d input[in][idx]:
+// "input 1 element [0 2], output [3]", or for second order "input 1 element
+// [0 2], gradient of input 0 element [3]".
+func (r Report) where(in int, idx []int, grad int, out []int) string {
+	return fmt.Sprintf("%s element %v, %s", r.label(in), idx, r.output(grad, out))
+}
+
+// output describes an output element: "output [3]", or for second order
+// "gradient of input 0 element [3]".
+func (r Report) output(grad int, out []int) string {
+	if r.Order == 2 {
+		return fmt.Sprintf("gradient of %s element %v", r.label(grad), out)
+	}
+	return fmt.Sprintf("output %v", out)
 }
 
 // String describes the report in one line.
 func (r Report) String() string {
-	s := fmt.Sprintf("%d of %d Jacobian elements outside atol %g + rtol %g·|numeric| (eps %g); max abs err %.3g, max rel err %.3g",
-		r.Failed, r.Total, r.Atol, r.Rtol, r.Eps, r.MaxAbsErr, r.MaxRelErr)
-	if w := r.Worst; w != nil {
-		s += fmt.Sprintf("; worst: input %d element %v, output %v: analytic %.10g, numeric %.10g (abs err %.3g, rel err %.3g)",
-			w.Input, w.Index, w.Output, w.Analytic, w.Numeric, w.AbsErr, w.RelErr)
+	s := r.verdict() + "; " + r.maxErrs()
+	if r.Worst != nil {
+		s += "; worst: " + r.worst(": ")
 	}
 	return s
 }
 
-// Error is returned by Check when gradients disagree; it carries the report.
+// Text describes the report on several lines, for humans: the verdict, the
+// worst element and its values, the largest errors.
+func (r Report) Text() string {
+	s := r.verdict()
+	if r.Worst != nil {
+		s += "\n\tworst: " + r.worst("\n\t\t")
+	}
+	return s + "\n\t" + r.maxErrs()
+}
+
+func (r Report) verdict() string {
+	var s string
+	if r.Order == 2 {
+		s = "second order: "
+	}
+	s += fmt.Sprintf("%d of %d Jacobian elements outside atol %g + rtol %g·|%v|", r.Failed, r.Total, r.Atol, r.Rtol, r.Reference)
+	if r.Reference == SuppliedJacobian {
+		return s + " (against the supplied Jacobian)"
+	}
+	return s + fmt.Sprintf(" (eps %g)", r.Eps)
+}
+
+func (r Report) maxErrs() string {
+	return fmt.Sprintf("max abs err %.3g, max rel err %.3g", r.MaxAbsErr, r.MaxRelErr)
+}
+
+func (r Report) worst(sep string) string {
+	w := r.Worst
+	return fmt.Sprintf("%s%sanalytic %.10g, %v %.10g (abs err %.3g, rel err %.3g)",
+		r.where(w.Input, w.Index, w.Grad, w.Output), sep, w.Analytic, r.Reference, w.Numeric, w.AbsErr, w.RelErr)
+}
+
+// ErrMismatch is wrapped by every *Error: the analytic Jacobian disagrees
+// with the reference beyond the tolerance.
+var ErrMismatch = errors.New("analytic gradient disagrees with the reference")
+
+// Error is returned when gradients disagree; it carries the report and
+// wraps ErrMismatch.
 type Error struct{ Report Report }
 
-// Error formats the report behind a "gradcheck:" prefix.
+// Error formats the report behind a "gradcheck: " prefix.
 func (e *Error) Error() string { return "gradcheck: " + e.Report.String() }
 
-// ErrMutatedInput is wrapped by Check's error when f changed an input's
-// values: a function that does so cannot be checked, and is usually a bug.
+// Unwrap returns ErrMismatch.
+func (e *Error) Unwrap() error { return ErrMismatch }
+
+// ErrMutatedInput is wrapped by the error of a check whose function (or
+// backward pass) changed an input's values: such a function cannot be
+// checked, and is usually a bug (an in-place operation on its argument).
 var ErrMutatedInput = errors.New("function modified its input")
+
+// ErrOrderDependent is wrapped by *OrderError: the analytic gradient changed
+// between two evaluations at the same point, so it depends on the order of
+// evaluation (a backward that keeps state between calls, state shared between
+// two applications of an op, or a nondeterministic reduction).
+var ErrOrderDependent = errors.New("gradient depends on evaluation order")
+
+// OrderError reports the first value that differs between the two
+// evaluations every check makes at the same point. The first builds the
+// graph and differentiates output elements first to last; the second builds
+// a fresh graph, evaluates the function once more at another point (as an
+// unrelated forward pass would), then differentiates output elements last to
+// first with the inputs listed in reverse order. A correct function and its
+// gradient are identical, bit for bit, both times. OrderError wraps
+// ErrOrderDependent.
+type OrderError struct {
+	// Input, Index, Output and Grad locate the Jacobian element, as in
+	// Element. Input is -1 when the function's value itself differed (in
+	// GradGradCheck: the first-order gradient), at Output (of gradient Grad).
+	Input  int
+	Index  []int
+	Output []int
+	Grad   int
+	First  float64 // the value in the first evaluation
+	Second float64 // the value in the second evaluation
+	Where  string  // the element as reports name it: "input 0 element [1], output []"
+	prefix string
+}
+
+func (e *OrderError) Error() string {
+	if e.Input < 0 {
+		return fmt.Sprintf("%s%v: %s was %.17g at the first evaluation and %.17g at the second, at the same point (state kept between calls)",
+			e.prefix, ErrOrderDependent, e.Where, e.First, e.Second)
+	}
+	return fmt.Sprintf("%s%v: %s: %.17g when differentiated first, %.17g after another forward pass and in reverse order (a backward that keeps state between calls, or state shared between applications of an op)",
+		e.prefix, ErrOrderDependent, e.Where, e.First, e.Second)
+}
+
+// Unwrap returns ErrOrderDependent.
+func (e *OrderError) Unwrap() error { return ErrOrderDependent }
+
+// PanicError is returned when the function under test, its backward pass or
+// a supplied Jacobian panicked. It unwraps to the panic value when that is an
+// error (a *tensor.ShapeError, say).
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the goroutine's stack where the panic was recovered
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("gradcheck: panic in the function under test, its backward pass or the supplied Jacobian: %v", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error, and nil otherwise.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// catch turns a panic into a *PanicError in *err. Defer it directly.
+func catch(err *error) {
+	if r := recover(); r != nil {
+		*err = &PanicError{Value: r, Stack: debug.Stack()}
+	}
+}
 
 // Check compares the analytic Jacobian of f at inputs with central finite
 // differences. It returns the report and, when any element is outside the
-// tolerance, an *Error carrying the same report. Inputs are not modified.
-// Invalid options, a function that returns nil or changes its inputs, and a
-// Jacobian that differs between two identical backward passes are errors too.
-func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (Report, error) {
-	s := settings{eps: 1e-6, atol: 1e-5, rtol: 1e-3}
-	for _, o := range opts {
-		o(&s)
-	}
-	if !(s.eps > 0) || !(s.atol >= 0) || !(s.rtol >= 0) || math.IsInf(s.eps+s.atol+s.rtol, 0) {
-		return Report{}, fmt.Errorf("gradcheck: invalid options: eps %g, atol %g, rtol %g (need eps > 0, tolerances >= 0, all finite)", s.eps, s.atol, s.rtol)
-	}
-	rep := Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps}
-
-	analytic, outShape, err := analyticJacobian(f, inputs)
+// tolerance, an *Error carrying the same report (it wraps ErrMismatch).
+// Inputs are not modified.
+//
+// Check also fails, with a plain error, for invalid options, a function that
+// returns nil or whose output shape changes near the point, a function that
+// changes its inputs (ErrMutatedInput), a gradient that differs between two
+// evaluations at the same point (*OrderError, ErrOrderDependent), and a
+// panic (*PanicError).
+func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
+	defer catch(&err)
+	s, err := newSettings(opts, len(inputs))
 	if err != nil {
-		return rep, err
+		return Report{}, err
 	}
-	var worstScore float64 = -1
-	for i, x := range inputs {
-		numeric, err := numericColumn(f, inputs, i, s.eps, outShape)
-		if err != nil {
-			return rep, err
-		}
-		for j := range x.Len() {
-			for r := range numeric[j] {
-				a, n := analytic[r][i][j], numeric[j][r]
-				abs := math.Abs(a - n)
-				rel := abs / math.Abs(n)
-				if abs == 0 {
-					rel = 0
-				}
-				if math.IsNaN(abs) {
-					abs, rel = math.Inf(1), math.Inf(1)
-				}
-				rep.Total++
-				rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
-				rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
-				bound := s.atol + s.rtol*math.Abs(n)
-				if !(abs <= bound) {
-					rep.Failed++
-				}
-				score := abs / bound
-				if bound == 0 {
-					score = math.Inf(1)
-					if abs == 0 {
-						score = 0
-					}
-				}
-				if math.IsNaN(score) { // a NaN anywhere is as bad as it gets
-					score = math.Inf(1)
-				}
-				if score > worstScore {
-					worstScore = score
-					rep.Worst = &Element{Input: i, Index: unravel(j, x.Shape()), Output: unravel(r, outShape),
-						Analytic: a, Numeric: n, AbsErr: abs, RelErr: rel}
-				}
-			}
-		}
+	j := &job{
+		f:      single(f),
+		inputs: inputs,
+		rep:    Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 1, Names: s.names},
+		prefix: "gradcheck: ",
 	}
-	if rep.Failed > 0 {
-		return rep, &Error{Report: rep}
-	}
-	return rep, nil
+	j.forward, j.backward = "in the forward pass", "in the backward pass"
+	return j.run(func(shapes [][]int) (refJacobian, error) { return j.numeric(shapes, s.eps) })
 }
 
 // Assert runs Check and reports a failure on tb (with Errorf, so a table of
@@ -180,41 +307,244 @@ func Assert(tb testing.TB, f Func, inputs []*tensor.Tensor[float64], opts ...Opt
 	return true
 }
 
-// analyticJacobian returns J[r][i][j] = d out[r] / d inputs[i][j], computed
-// twice with one backward pass per output element; the two must agree
-// exactly, or the gradient depends on something other than the inputs.
-func analyticJacobian(f Func, inputs []*tensor.Tensor[float64]) (jac [][][]float64, outShape []int, err error) {
-	params := make([]*autograd.Var[float64], len(inputs))
-	for i, x := range inputs {
-		params[i] = autograd.Param(x.Clone())
-	}
-	out, err := call(f, params)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i, p := range params {
-		if !equalBits(p.Value().Data(), inputs[i].Data()) {
-			return nil, nil, fmt.Errorf("gradcheck: input %d: %w", i, ErrMutatedInput)
+// vecFunc is a function under test with any number of outputs: Check's have
+// one, GradGradCheck's one per input (the gradients).
+type vecFunc func(vars []*autograd.Var[float64]) ([]*autograd.Var[float64], error)
+
+// single adapts a Func.
+func single(f Func) vecFunc {
+	return func(vars []*autograd.Var[float64]) ([]*autograd.Var[float64], error) {
+		out, err := call(f, vars)
+		if err != nil {
+			return nil, fmt.Errorf("gradcheck: %w", err)
 		}
+		return []*autograd.Var[float64]{out}, nil
 	}
-	outShape = out.Shape()
-	m := out.Value().Len()
-	jac = make([][][]float64, m)
-	for r := range m {
-		jac[r] = rowOfJacobian(out, params, r)
-		again := rowOfJacobian(out, params, r)
-		for i := range jac[r] {
-			if !equalBits(jac[r][i], again[i]) {
-				return nil, nil, fmt.Errorf("gradcheck: two identical backward passes gave different gradients for input %d (output element %v)", i, unravel(r, outShape))
+}
+
+// anaJacobian[o][r][i][j] is d out_o[r] / d input_i[j] from the backward pass.
+type anaJacobian [][][][]float64
+
+// refJacobian[i][j][o][r] is the reference value of the same element: one
+// column per input element, as finite differences produce them.
+type refJacobian [][][][]float64
+
+// job is one comparison of an analytic Jacobian with a reference.
+type job struct {
+	f      vecFunc
+	inputs []*tensor.Tensor[float64]
+	rep    Report // tolerances, order, reference and names; filled by run
+	prefix string // "gradcheck: " or "gradcheck: second order: "
+	// forward and backward name the phases in which a mutated input was
+	// found: evaluating f, and differentiating its outputs.
+	forward, backward string
+}
+
+// run computes the analytic Jacobian, the reference (given the output
+// shapes), and compares them element by element.
+func (j *job) run(reference func(shapes [][]int) (refJacobian, error)) (Report, error) {
+	rep := j.rep
+	ana, shapes, err := j.analytic()
+	if err != nil {
+		return rep, err
+	}
+	ref, err := reference(shapes)
+	if err != nil {
+		return rep, err
+	}
+	worstScore := -1.0
+	for i, x := range j.inputs {
+		for k := range x.Len() {
+			for o, shape := range shapes {
+				for r := range ref[i][k][o] {
+					a, n := ana[o][r][i][k], ref[i][k][o][r]
+					abs := math.Abs(a - n)
+					rel := abs / math.Abs(n)
+					if abs == 0 {
+						rel = 0
+					}
+					if math.IsNaN(abs) {
+						abs, rel = math.Inf(1), math.Inf(1)
+					}
+					rep.Total++
+					rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
+					rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
+					bound := rep.Atol + rep.Rtol*math.Abs(n)
+					if !(abs <= bound) {
+						rep.Failed++
+					}
+					score := abs / bound
+					if bound == 0 {
+						score = math.Inf(1)
+						if abs == 0 {
+							score = 0
+						}
+					}
+					if math.IsNaN(score) { // a NaN anywhere is as bad as it gets
+						score = math.Inf(1)
+					}
+					if score > worstScore {
+						worstScore = score
+						rep.Worst = &Element{Input: i, Index: unravel(k, x.Shape()), Grad: o, Output: unravel(r, shape),
+							Analytic: a, Numeric: n, AbsErr: abs, RelErr: rel}
+					}
+				}
 			}
 		}
 	}
-	return jac, outShape, nil
+	if rep.Failed > 0 {
+		return rep, &Error{Report: rep}
+	}
+	return rep, nil
 }
 
-// rowOfJacobian returns the gradient of output element r with respect to
-// every input, flattened.
-func rowOfJacobian(out *autograd.Var[float64], params []*autograd.Var[float64], r int) [][]float64 {
+// analytic returns the Jacobian from backward passes, one per output
+// element, and the output shapes. It evaluates it twice and requires the two
+// to agree bit for bit: first on the graph of a first forward pass, output
+// elements first to last; then on the graph of a second forward pass, after
+// an unrelated third forward pass at another point, output elements last to
+// first and inputs in reverse order. It also checks, after each pass, that
+// nothing changed the inputs.
+func (j *job) analytic() (anaJacobian, [][]int, error) {
+	params1 := j.params(j.inputs, 0)
+	outs1, err := j.f(params1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := j.unchanged(params1, j.forward); err != nil {
+		return nil, nil, err
+	}
+	shapes := make([][]int, len(outs1))
+	for o, out := range outs1 {
+		shapes[o] = out.Shape()
+	}
+	first := jacobianRows(outs1, params1, false)
+
+	params2 := j.params(j.inputs, 0)
+	outs2, err := j.f(params2)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := j.unchanged(params2, j.forward); err != nil {
+		return nil, nil, err
+	}
+	for o, out := range outs2 {
+		if !tensor.SameShape(out.Shape(), shapes[o]) {
+			return nil, nil, fmt.Errorf("%soutput shape changed from %v to %v between two evaluations at the same point", j.prefix, shapes[o], out.Shape())
+		}
+		for r, b := range out.Value().Data() {
+			if a := outs1[o].Value().Data()[r]; math.Float64bits(a) != math.Float64bits(b) {
+				idx := unravel(r, shapes[o])
+				return nil, nil, &OrderError{Input: -1, Grad: o, Output: idx, First: a, Second: b,
+					Where: j.rep.output(o, idx), prefix: j.prefix}
+			}
+		}
+	}
+	j.decoy()
+	second := jacobianRows(outs2, params2, true)
+
+	if err := j.unchanged(params1, j.backward); err != nil {
+		return nil, nil, err
+	}
+	if err := j.unchanged(params2, j.backward); err != nil {
+		return nil, nil, err
+	}
+	for o := range first {
+		for r := range first[o] {
+			for i := range first[o][r] {
+				for k, a := range first[o][r][i] {
+					if b := second[o][r][i][k]; math.Float64bits(a) != math.Float64bits(b) {
+						idx, out := unravel(k, j.inputs[i].Shape()), unravel(r, shapes[o])
+						return nil, nil, &OrderError{Input: i, Index: idx, Grad: o, Output: out, First: a, Second: b,
+							Where: j.rep.where(i, idx, o, out), prefix: j.prefix}
+					}
+				}
+			}
+		}
+	}
+	return first, shapes, nil
+}
+
+// params returns fresh parameters holding copies of xs, each element moved
+// by shift·(1+|x|).
+func (j *job) params(xs []*tensor.Tensor[float64], shift float64) []*autograd.Var[float64] {
+	ps := make([]*autograd.Var[float64], len(xs))
+	for i, x := range xs {
+		c := x.Clone()
+		if shift != 0 {
+			d := c.Data()
+			for k, v := range d {
+				d[k] = v + shift*(1+math.Abs(v))
+			}
+		}
+		ps[i] = autograd.Param(c)
+	}
+	return ps
+}
+
+// decoy evaluates f once at another point and forgets the result, so that
+// a backward reading state that a later forward pass overwrote (instead of
+// what it saved for itself) gives a different gradient. Whatever happens in
+// it (NaN, errors, a panic outside f's domain) is ignored.
+func (j *job) decoy() {
+	defer func() { _ = recover() }()
+	_, _ = j.f(j.params(j.inputs, 1.0/128))
+}
+
+// unchanged checks that params still hold the inputs' values.
+func (j *job) unchanged(params []*autograd.Var[float64], when string) error {
+	for i, p := range params {
+		if !equalBits(p.Value().Data(), j.inputs[i].Data()) {
+			return fmt.Errorf("%s%s: %w (%s)", j.prefix, j.rep.label(i), ErrMutatedInput, when)
+		}
+	}
+	return nil
+}
+
+// jacobianRows returns J[o][r][i][k] = d outs[o][r] / d params[i][k], with
+// one backward pass per output element, in order or in reverse order (and
+// then with params listed in reverse order too).
+func jacobianRows(outs, params []*autograd.Var[float64], reverse bool) anaJacobian {
+	n := len(params)
+	ps := params
+	if reverse {
+		ps = make([]*autograd.Var[float64], n)
+		for i, p := range params {
+			ps[n-1-i] = p
+		}
+	}
+	jac := make(anaJacobian, len(outs))
+	for o := range outs {
+		jac[o] = make([][][]float64, outs[o].Value().Len())
+	}
+	for oo := range outs {
+		o := oo
+		if reverse {
+			o = len(outs) - 1 - oo
+		}
+		m := len(jac[o])
+		for rr := range m {
+			r := rr
+			if reverse {
+				r = m - 1 - rr
+			}
+			row := gradRow(outs[o], ps, r)
+			jac[o][r] = make([][]float64, n)
+			for k, g := range row {
+				i := k
+				if reverse {
+					i = n - 1 - k
+				}
+				jac[o][r][i] = g
+			}
+		}
+	}
+	return jac
+}
+
+// gradRow returns the gradient of element r of out with respect to every
+// param, flattened.
+func gradRow(out *autograd.Var[float64], params []*autograd.Var[float64], r int) [][]float64 {
 	row := make([][]float64, len(params))
 	if !out.RequiresGrad() {
 		for i, p := range params {
@@ -231,51 +561,73 @@ func rowOfJacobian(out *autograd.Var[float64], params []*autograd.Var[float64], 
 	return row
 }
 
-// numericColumn returns, for every element j of input i, the central
-// difference of every output element: col[j][r].
-func numericColumn(f Func, inputs []*tensor.Tensor[float64], i int, eps float64, outShape []int) ([][]float64, error) {
-	vars := make([]*autograd.Var[float64], len(inputs))
-	for k, x := range inputs {
+// numeric returns the central differences of every output element with
+// respect to every input element, ref[i][k][o][r].
+func (j *job) numeric(shapes [][]int, eps float64) (refJacobian, error) {
+	ref := make(refJacobian, len(j.inputs))
+	for i := range j.inputs {
+		col, err := j.numericColumns(i, eps, shapes)
+		if err != nil {
+			return nil, err
+		}
+		ref[i] = col
+	}
+	return ref, nil
+}
+
+// numericColumns returns, for every element k of input i, the central
+// difference of every output element: col[k][o][r].
+func (j *job) numericColumns(i int, eps float64, shapes [][]int) ([][][]float64, error) {
+	vars := make([]*autograd.Var[float64], len(j.inputs))
+	for k, x := range j.inputs {
 		vars[k] = autograd.Const(x.Clone())
 	}
 	x := vars[i].Value().Data()
-	// eval returns f's output data with x[j] set to v, checking that f left
+	// eval returns f's outputs' data with x[k] set to v, checking that f left
 	// every input as it found it.
-	eval := func(j int, v float64) ([]float64, error) {
-		orig := x[j]
-		x[j] = v
-		out, err := call(f, vars)
+	eval := func(k int, v float64) ([][]float64, error) {
+		orig := x[k]
+		x[k] = v
+		outs, err := j.f(vars)
 		if err != nil {
 			return nil, err
 		}
-		// Copy first: the output may share the input's data (Reshape, identity).
-		data := append([]float64(nil), out.Value().Data()...)
-		changed := math.Float64bits(x[j]) != math.Float64bits(v)
-		x[j] = orig
-		for k, in := range inputs {
-			if changed && k == i || !equalBits(vars[k].Value().Data(), in.Data()) {
-				return nil, fmt.Errorf("gradcheck: input %d: %w", k, ErrMutatedInput)
+		// Copy first: an output may share the input's data (Reshape, identity).
+		data := make([][]float64, len(outs))
+		for o, out := range outs {
+			data[o] = append([]float64(nil), out.Value().Data()...)
+		}
+		changed := math.Float64bits(x[k]) != math.Float64bits(v)
+		x[k] = orig
+		for m, in := range j.inputs {
+			if changed && m == i || !equalBits(vars[m].Value().Data(), in.Data()) {
+				return nil, fmt.Errorf("%s%s: %w (while finite differences were taken)", j.prefix, j.rep.label(m), ErrMutatedInput)
 			}
 		}
-		if !tensor.SameShape(out.Shape(), outShape) {
-			return nil, fmt.Errorf("gradcheck: output shape changed from %v to %v when input %d element %v moved to %g",
-				outShape, out.Shape(), i, unravel(j, inputs[i].Shape()), v)
+		for o, out := range outs {
+			if !tensor.SameShape(out.Shape(), shapes[o]) {
+				return nil, fmt.Errorf("%soutput shape changed from %v to %v when %s element %v moved to %g",
+					j.prefix, shapes[o], out.Shape(), j.rep.label(i), unravel(k, j.inputs[i].Shape()), v)
+			}
 		}
 		return data, nil
 	}
-	col := make([][]float64, len(x))
-	for j := range x {
-		p, err := eval(j, x[j]+eps)
+	col := make([][][]float64, len(x))
+	for k := range x {
+		p, err := eval(k, x[k]+eps)
 		if err != nil {
 			return nil, err
 		}
-		m, err := eval(j, x[j]-eps)
+		m, err := eval(k, x[k]-eps)
 		if err != nil {
 			return nil, err
 		}
-		col[j] = make([]float64, len(p))
-		for r := range p {
-			col[j][r] = (p[r] - m[r]) / (2 * eps)
+		col[k] = make([][]float64, len(p))
+		for o := range p {
+			col[k][o] = make([]float64, len(p[o]))
+			for r := range p[o] {
+				col[k][o][r] = (p[o][r] - m[o][r]) / (2 * eps)
+			}
 		}
 	}
 	return col, nil
@@ -285,7 +637,7 @@ func numericColumn(f Func, inputs []*tensor.Tensor[float64], i int, eps float64,
 func call(f Func, vars []*autograd.Var[float64]) (*autograd.Var[float64], error) {
 	out := f(vars)
 	if out == nil {
-		return nil, errors.New("gradcheck: function returned nil")
+		return nil, errors.New("function returned nil")
 	}
 	return out, nil
 }

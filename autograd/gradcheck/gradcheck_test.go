@@ -102,6 +102,9 @@ func asGradcheckError(t *testing.T, err error, rep gradcheck.Report) *gradcheck.
 	if !strings.HasPrefix(err.Error(), "gradcheck: ") {
 		t.Errorf("error %q lacks the \"gradcheck: \" prefix", err)
 	}
+	if !errors.Is(err, gradcheck.ErrMismatch) {
+		t.Errorf("error %v does not wrap ErrMismatch", err)
+	}
 	return ge
 }
 
@@ -1043,9 +1046,47 @@ func TestReportString(t *testing.T) {
 		t.Errorf("Error() = %q, want the report behind \"gradcheck: \"", got)
 	}
 
+	wantText := "2 of 12 Jacobian elements outside atol 1e-05 + rtol 0.001·|numeric| (eps 1e-06)\n" +
+		"\tworst: input 1 element [0 2], output [3]\n" +
+		"\t\tanalytic 1.5, numeric 2 (abs err 0.5, rel err 0.25)\n" +
+		"\tmax abs err 0.5, max rel err 0.25"
+	if got := rep.Text(); got != wantText {
+		t.Errorf("Text() =\n%s\nwant\n%s", got, wantText)
+	}
+
+	// Names, second order, and a supplied Jacobian change the wording only.
+	named := rep
+	named.Names = []string{"x", "beta"}
+	if got, want := named.String(), "worst: beta element [0 2], output [3]: "; !strings.Contains(got, want) {
+		t.Errorf("String() with Names = %q, want it to contain %q", got, want)
+	}
+	named.Names = []string{"x", ""}
+	if got, want := named.String(), "worst: input 1 element [0 2]"; !strings.Contains(got, want) {
+		t.Errorf("String() with an empty name = %q, want it to contain %q", got, want)
+	}
+	second := rep
+	second.Order, second.Names = 2, []string{"x", "grad output"}
+	second.Worst = &gradcheck.Element{Input: 1, Index: []int{1}, Grad: 0, Output: []int{0, 1}, Analytic: 0, Numeric: 3, AbsErr: 3, RelErr: 1}
+	if got, want := second.String(), "second order: 2 of 12 Jacobian elements outside atol 1e-05 + rtol 0.001·|numeric| (eps 1e-06); "+
+		"max abs err 0.5, max rel err 0.25; worst: grad output element [1], gradient of x element [0 1]: analytic 0, numeric 3 (abs err 3, rel err 1)"; got != want {
+		t.Errorf("second-order String() =\n%s\nwant\n%s", got, want)
+	}
+	supplied := rep
+	supplied.Reference, supplied.Eps = gradcheck.SuppliedJacobian, 0
+	if got, want := supplied.String(), "2 of 12 Jacobian elements outside atol 1e-05 + rtol 0.001·|expected| (against the supplied Jacobian); "+
+		"max abs err 0.5, max rel err 0.25; worst: input 1 element [0 2], output [3]: analytic 1.5, expected 2 (abs err 0.5, rel err 0.25)"; got != want {
+		t.Errorf("supplied-Jacobian String() =\n%s\nwant\n%s", got, want)
+	}
+	if gradcheck.FiniteDifferences.String() != "numeric" || gradcheck.SuppliedJacobian.String() != "expected" {
+		t.Errorf("Reference strings = %q, %q; want numeric, expected", gradcheck.FiniteDifferences, gradcheck.SuppliedJacobian)
+	}
+
 	rep.Worst = nil
 	if got := rep.String(); strings.Contains(got, "worst") {
 		t.Errorf("String() with Worst nil = %q, mentions a worst element", got)
+	}
+	if got := rep.Text(); strings.Contains(got, "worst") {
+		t.Errorf("Text() with Worst nil = %q, mentions a worst element", got)
 	}
 }
 

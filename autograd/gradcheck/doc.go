@@ -1,0 +1,120 @@
+// Package gradcheck checks analytic gradients against central finite
+// differences, for the ops of this module and for anyone's own functions. It
+// is a product, not a test helper: build your test suites on it.
+//
+// # Checking your own op
+//
+// Write the function of float64 tensors you want to check with autograd
+// operations (or your own autograd.Function), give it inputs, and call Check
+// (or Assert in a test):
+//
+//	f := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+//		return autograd.Sum(autograd.Mul(autograd.Tanh(x[0]), x[1]))
+//	}
+//	a := tensor.MustNew([]float64{0.1, -0.4, 0.7}, 3)
+//	b := tensor.MustNew([]float64{1.5, 0.2, -2}, 3)
+//	gradcheck.Assert(t, f, []*tensor.Tensor[float64]{a, b})
+//
+// The output may have any shape. The check builds the full Jacobian both
+// ways: the analytic one with one backward pass per output element
+// (autograd.Grad seeded with a one-hot vector), the numeric one with two
+// forward evaluations per input element, (f(x+eps) - f(x-eps)) / 2eps. An
+// element passes when
+//
+//	|analytic - numeric| <= atol + rtol·|numeric|
+//
+// with PyTorch's defaults eps 1e-6, atol 1e-5, rtol 1e-3. Check in float64:
+// in float32 the finite differences are noise.
+//
+// # Reading a report
+//
+// A failure is an *Error carrying a Report, and reads like this (one line,
+// wrapped here):
+//
+//	gradcheck: 1 of 6 Jacobian elements outside atol 1e-05 + rtol 0.001·|numeric| (eps 1e-06);
+//	max abs err 1.7, max rel err 0.5; worst: input 0 element [1 1], output []:
+//	analytic 1.7, numeric 3.4 (abs err 1.7, rel err 0.5)
+//
+// "1 of 6" says how much is wrong: one element (a bug at an edge, a broadcast
+// axis, a diagonal) or all of them (a wrong formula). The worst element is
+// the one furthest outside the tolerance: here the derivative of the scalar
+// output with respect to element [1 1] of input 0. A ratio analytic/numeric
+// of exactly 1/2 or 2 often means a missing or doubled factor, -1 a wrong
+// sign, and analytic 0 a gradient that does not flow at all (a Detach, or a
+// constant where a Var was needed). Label the inputs with Names
+// to read "beta element [0]" instead of "input 1 element [0]". The same
+// numbers are in the Report's fields for tests to assert on.
+//
+// # Choosing tolerances
+//
+// The central difference is off by about eps²·|f”'|/6 (truncation) plus
+// ulp·|f|/eps (rounding), which at the default eps is around 1e-10 for
+// well-scaled functions, far below the default tolerances: keep them, they
+// catch real bugs. Loosen Rtol (1e-2) when the function is large or steep
+// (outputs in the thousands, exponentials), Atol when many exact zeros meet
+// tiny numeric noise, and raise Eps (1e-4) for functions that are noisy at
+// the last bits (long reductions). A real derivative bug is off by a factor,
+// not by 1e-4: if only a loosened check passes, look again.
+//
+// # Kinks and singularities
+//
+// At a kink (ReLU and Abs at 0, ties in Max) the finite difference
+// straddles two slopes and disagrees with any subgradient; at a
+// singularity (Log at 0) it is meaningless. Check such ops at points away
+// from them: draw inputs from a Domain such as NonZero or Positive. To check
+// the subgradient chosen at the kink itself, use CheckJacobian: it compares
+// the backward pass with a Jacobian you supply (a closed form), takes no
+// finite differences, and holds with tolerances near zero.
+//
+// # Second order
+//
+// GradGradCheck checks gradients of gradients (autograd.Grad with
+// CreateGraph), like PyTorch's gradgradcheck: it draws a seeded random vector
+// v of the output's shape and checks the Jacobian of x, v ↦ vᵀ·∂f/∂x with
+// respect to the inputs and to v. It fails when an op's backward is not
+// written with differentiable operations (a backward on raw tensors is
+// correct to first order only) or is differentiated wrongly. Its reports say
+// "second order" and name elements as "input 0 element [1], gradient of input
+// 1 element [2]"; v is the input labelled "grad output".
+//
+// # Suites
+//
+// A Case declares one check: a name, the function, its inputs (fixed values,
+// or shapes drawn from a Domain with a seed), per-case Options, an optional
+// supplied Jacobian, and whether to check second order too. Run runs a table
+// of them as subtests, each failure with its report, its inputs and the seed
+// that reproduces them:
+//
+//	func TestMyOps(t *testing.T) {
+//		gradcheck.Run(t, []gradcheck.Case{
+//			{Name: "swish", F: swish, Inputs: []gradcheck.Input{
+//				gradcheck.Random(gradcheck.Real, 2, 3).Named("x"),
+//				gradcheck.Fixed(tensor.Scalar(1.5)).Named("beta"),
+//			}, SecondOrder: true},
+//			{Name: "log", F: logSum, Inputs: []gradcheck.Input{gradcheck.Random(gradcheck.Positive, 4)}},
+//		})
+//	}
+//
+// WantErr turns a case into an expected failure, to document a known kink or
+// to prove that the suite catches a deliberately broken op.
+//
+// # What else is caught
+//
+// Every check also fails, with a distinct error, when:
+//   - the function or its backward pass modifies an input (ErrMutatedInput,
+//     naming the input and whether it happened in the forward pass, the
+//     backward pass or while finite differences were taken);
+//   - the gradient depends on evaluation order (ErrOrderDependent, as an
+//     *OrderError naming the element): every check evaluates the function and
+//     its analytic Jacobian twice at the same point, on two graphs, the second
+//     time after an unrelated forward pass at another point and with output
+//     elements and inputs in reverse order, and both must agree bit for bit.
+//     This catches a backward that keeps state between calls (a cache it
+//     forgets to reset), one that reads state the next application of the op
+//     overwrote instead of what it saved for itself, and a function whose
+//     value changes from call to call;
+//   - the function or its backward panics (*PanicError, with the stack).
+//
+// Gradients that disagree wrap ErrMismatch, so errors.Is tells the cases
+// apart.
+package gradcheck
