@@ -1,0 +1,508 @@
+package autograd_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file cross-checks every op against PyTorch. The reference values in
+// testdata/torchref/torchref.json come from testdata/torchref/gen.py (run
+// with Debian's python3-torch; see the README there): for each case, the
+// inputs, the outputs, the gradients of Σ sum(out ∘ W) for fixed weights W,
+// and the Hessian-vector products d/dx Σ_i sum(g_i ∘ U_i) of those
+// gradients. The test rebuilds every case with Adjoint and needs no Python.
+
+const torchRefFile = "testdata/torchref/torchref.json"
+
+// torchRefOptions is the comparison. Both sides compute in float64, so the
+// only differences are rounding: another summation order (matmul, conv,
+// reductions), another libm (exp, log, erf, tanh differ by an ulp or two),
+// and formulas that are algebraically equal but evaluated differently
+// (ELU's O + alpha against alpha·e^x, Std's x^0.5 against sqrt). Those stay
+// around 1e-15 relative, growing only with the cancellation in a value; a
+// relative 1e-9 leaves six orders of magnitude for that and still catches
+// any wrong derivative, which is off by O(1). The absolute 1e-12 is for
+// results that are 0 on one side and rounding noise on the other (a sum
+// that cancels, a second derivative that vanishes): every input, weight and
+// output here is of order 1, so noise is below 1e-14.
+var torchRefOptions = cmp.Options{cmpopts.EquateApprox(1e-9, 1e-12), cmpopts.EquateEmpty()}
+
+// torchRef is the file gen.py writes.
+type torchRef struct {
+	Cases        []torchRefCase `json:"cases"`
+	Generator    string         `json:"generator"`
+	TorchVersion string         `json:"torch_version"`
+}
+
+type torchRefCase struct {
+	Name    string           `json:"name"`
+	Op      string           `json:"op"`
+	Note    string           `json:"note"`
+	Params  torchRefParams   `json:"params"`
+	Inputs  []torchRefInput  `json:"inputs"`
+	Outputs []torchRefTensor `json:"outputs"`
+	// GradOutputs are the weights W, one per output; Grads the gradient of
+	// Σ sum(out ∘ W) per input (nil for an input without a gradient).
+	GradOutputs []torchRefTensor  `json:"grad_outputs"`
+	Grads       []*torchRefTensor `json:"grads"`
+	SecondOrder *struct {
+		// U per input (nil where no gradient), and HVP the gradient of
+		// Σ_i sum(g_i ∘ U_i) per input.
+		U   []*torchRefTensor `json:"u"`
+		HVP []*torchRefTensor `json:"hvp"`
+	} `json:"second_order"`
+	SecondOrderSkipped string `json:"second_order_skipped"`
+}
+
+type torchRefTensor struct {
+	Shape []int     `json:"shape"`
+	Data  []float64 `json:"data"`
+}
+
+type torchRefInput struct {
+	torchRefTensor
+	Grad bool `json:"grad"` // Param when true, Const otherwise
+}
+
+// torchRefParams holds every op parameter a case may give; each op reads its
+// own. Unknown keys are an error (see loadTorchRef), so a misspelt
+// parameter cannot silently fall back to its zero value.
+type torchRefParams struct {
+	Axes       []int     `json:"axes"` // reductions (none: all axes), Permute, Squeeze
+	Axis       int       `json:"axis"`
+	Shape      []int     `json:"shape"`
+	K          float64   `json:"k"`
+	P          float64   `json:"p"`
+	Slope      float64   `json:"slope"`
+	Alpha      float64   `json:"alpha"`
+	Lo         float64   `json:"lo"`
+	Hi         float64   `json:"hi"`
+	Delta      float64   `json:"delta"`
+	Correction int       `json:"correction"`
+	Reduction  *string   `json:"reduction"` // "mean", "sum", "none"; absent: the default
+	Labels     []int     `json:"labels"`
+	Mask       []bool    `json:"mask"`
+	Ranges     [][3]*int `json:"ranges"` // [start, stop, step]; a null stop is tensor.End
+	Widths     [][2]int  `json:"widths"`
+	Value      float64   `json:"value"`
+	Sizes      []int     `json:"sizes"`
+	Indices    []int     `json:"indices"`
+	TransA     bool      `json:"trans_a"`
+	TransB     bool      `json:"trans_b"`
+	Kernel     [2]int    `json:"kernel"`
+	Stride     [2]int    `json:"stride"`
+	Padding    [2]int    `json:"padding"`
+	Dilation   [2]int    `json:"dilation"`
+}
+
+// reduction returns the loss reduction argument: none for the default.
+func (p torchRefParams) reduction(t *testing.T) []autograd.Reduction {
+	if p.Reduction == nil {
+		return nil
+	}
+	switch *p.Reduction {
+	case "mean":
+		return []autograd.Reduction{autograd.ReduceMean}
+	case "sum":
+		return []autograd.Reduction{autograd.ReduceSum}
+	case "none":
+		return []autograd.Reduction{autograd.ReduceNone}
+	}
+	t.Fatalf("unknown reduction %q", *p.Reduction)
+	return nil
+}
+
+// torchRefOp builds one case's computation from its inputs and parameters.
+type torchRefOp func(t *testing.T, x []*V, p torchRefParams) []*V
+
+// one adapts a single-output op.
+func one(f func(t *testing.T, x []*V, p torchRefParams) *V) torchRefOp {
+	return func(t *testing.T, x []*V, p torchRefParams) []*V { return []*V{f(t, x, p)} }
+}
+
+func unaryRef(f func(*V) *V) torchRefOp {
+	return one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return f(x[0]) })
+}
+
+func binaryRef(f func(a, b *V) *V) torchRefOp {
+	return one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return f(x[0], x[1]) })
+}
+
+func axesRef(f func(*V, ...int) *V) torchRefOp {
+	return one(func(_ *testing.T, x []*V, p torchRefParams) *V { return f(x[0], p.Axes...) })
+}
+
+func pairLossRef(f func(a, b *V, r ...autograd.Reduction) *V) torchRefOp {
+	return one(func(t *testing.T, x []*V, p torchRefParams) *V { return f(x[0], x[1], p.reduction(t)...) })
+}
+
+func indicesRef(f func(*V, int) []int) torchRefOp {
+	return one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		idx := f(x[0], p.Axis)
+		d := make([]float64, len(idx))
+		for i, v := range idx {
+			d[i] = float64(v)
+		}
+		return autograd.Const(t64(d, len(d)))
+	})
+}
+
+// torchRefOps maps a case's op to its Adjoint computation. Its keys are the
+// package's exported functions (TestTorchRefCoversEveryOp keeps them so).
+var torchRefOps = map[string]torchRefOp{
+	"Add":       binaryRef(autograd.Add[float64]),
+	"Sub":       binaryRef(autograd.Sub[float64]),
+	"Mul":       binaryRef(autograd.Mul[float64]),
+	"Div":       binaryRef(autograd.Div[float64]),
+	"Neg":       unaryRef(autograd.Neg[float64]),
+	"Scale":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Scale(x[0], p.K) }),
+	"Sigmoid":   unaryRef(autograd.Sigmoid[float64]),
+	"Tanh":      unaryRef(autograd.Tanh[float64]),
+	"ReLU":      unaryRef(autograd.ReLU[float64]),
+	"Exp":       unaryRef(autograd.Exp[float64]),
+	"Log":       unaryRef(autograd.Log[float64]),
+	"Square":    unaryRef(autograd.Square[float64]),
+	"Pow":       one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Pow(x[0], p.P) }),
+	"Sqrt":      unaryRef(autograd.Sqrt[float64]),
+	"Abs":       unaryRef(autograd.Abs[float64]),
+	"Log1p":     unaryRef(autograd.Log1p[float64]),
+	"Expm1":     unaryRef(autograd.Expm1[float64]),
+	"Softplus":  unaryRef(autograd.Softplus[float64]),
+	"LeakyReLU": one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.LeakyReLU(x[0], p.Slope) }),
+	"ELU":       one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.ELU(x[0], p.Alpha) }),
+	"GELU":      unaryRef(autograd.GELU[float64]),
+	"GELUTanh":  unaryRef(autograd.GELUTanh[float64]),
+	"SiLU":      unaryRef(autograd.SiLU[float64]),
+	"Sin":       unaryRef(autograd.Sin[float64]),
+	"Cos":       unaryRef(autograd.Cos[float64]),
+	"Clamp":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Clamp(x[0], p.Lo, p.Hi) }),
+	"Maximum":   binaryRef(autograd.Maximum[float64]),
+	"Minimum":   binaryRef(autograd.Minimum[float64]),
+	"PowVar":    binaryRef(autograd.PowVar[float64]),
+	"Where":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Where(p.Mask, x[0], x[1]) }),
+
+	"Sum":               axesRef(autograd.Sum[float64]),
+	"SumKeepDims":       axesRef(autograd.SumKeepDims[float64]),
+	"Mean":              axesRef(autograd.Mean[float64]),
+	"MeanKeepDims":      axesRef(autograd.MeanKeepDims[float64]),
+	"Max":               axesRef(autograd.Max[float64]),
+	"MaxKeepDims":       axesRef(autograd.MaxKeepDims[float64]),
+	"Min":               axesRef(autograd.Min[float64]),
+	"MinKeepDims":       axesRef(autograd.MinKeepDims[float64]),
+	"LogSumExp":         axesRef(autograd.LogSumExp[float64]),
+	"LogSumExpKeepDims": axesRef(autograd.LogSumExpKeepDims[float64]),
+	"Variance": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.Variance(x[0], p.Correction, p.Axes...)
+	}),
+	"Std": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.Std(x[0], p.Correction, p.Axes...)
+	}),
+	"BroadcastTo": one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.BroadcastTo(x[0], p.Shape...) }),
+	"SumTo":       one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.SumTo(x[0], p.Shape...) }),
+	"Softmax":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Softmax(x[0], p.Axis) }),
+	"LogSoftmax":  one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.LogSoftmax(x[0], p.Axis) }),
+	"Argmax":      indicesRef(autograd.Argmax[float64]),
+	"Argmin":      indicesRef(autograd.Argmin[float64]),
+
+	"MatMul": binaryRef(autograd.MatMul[float64]),
+	"MatMulT": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.MatMulT(x[0], x[1], p.TransA, p.TransB)
+	}),
+	"Transpose": unaryRef(autograd.Transpose[float64]),
+	"Reshape":   one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Reshape(x[0], p.Shape...) }),
+
+	"MSE": pairLossRef(autograd.MSE[float64]),
+	"L1":  pairLossRef(autograd.L1[float64]),
+	"Huber": one(func(t *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.Huber(x[0], x[1], p.Delta, p.reduction(t)...)
+	}),
+	"BCE":           pairLossRef(autograd.BCE[float64]),
+	"BCEWithLogits": pairLossRef(autograd.BCEWithLogits[float64]),
+	"CrossEntropy": one(func(t *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.CrossEntropy(x[0], p.Labels, p.reduction(t)...)
+	}),
+	"NLL": one(func(t *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.NLL(x[0], p.Labels, p.reduction(t)...)
+	}),
+
+	"Conv2D": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		var bias *V
+		if len(x) > 2 {
+			bias = x[2]
+		}
+		return autograd.Conv2D(x[0], x[1], bias, autograd.Conv2DOptions{Stride: p.Stride, Padding: p.Padding, Dilation: p.Dilation})
+	}),
+	"MaxPool2D": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.MaxPool2D(x[0], p.Kernel, p.Stride, p.Padding)
+	}),
+	"AvgPool2D": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.AvgPool2D(x[0], p.Kernel, p.Stride, p.Padding)
+	}),
+
+	"Permute":   axesRef(autograd.Permute[float64]),
+	"Squeeze":   axesRef(autograd.Squeeze[float64]),
+	"Unsqueeze": one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Unsqueeze(x[0], p.Axis) }),
+	"Expand":    one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Expand(x[0], p.Shape...) }),
+	"Slice": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		rs := make([]autograd.Range, len(p.Ranges))
+		for i, r := range p.Ranges {
+			rs[i] = autograd.Range{Start: intOr(r[0], 0), Stop: intOr(r[1], tensor.End), Step: intOr(r[2], 0)}
+		}
+		return autograd.Slice(x[0], rs...)
+	}),
+	"Pad":    one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Pad(x[0], p.Widths, p.Value) }),
+	"Concat": one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Concat(p.Axis, x...) }),
+	"Stack":  one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Stack(p.Axis, x...) }),
+	"Split": func(_ *testing.T, x []*V, p torchRefParams) []*V {
+		return autograd.Split(x[0], p.Axis, p.Sizes...)
+	},
+	"IndexSelect": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.IndexSelect(x[0], p.Axis, p.Indices)
+	}),
+}
+
+func intOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func loadTorchRef(t *testing.T) torchRef {
+	t.Helper()
+	b, err := os.ReadFile(torchRefFile)
+	if err != nil {
+		t.Fatalf("%v (regenerate it with /usr/bin/python3 autograd/testdata/torchref/gen.py)", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var ref torchRef
+	if err := dec.Decode(&ref); err != nil {
+		t.Fatalf("%s: %v", torchRefFile, err)
+	}
+	if len(ref.Cases) == 0 || ref.TorchVersion == "" {
+		t.Fatalf("%s: %d cases, torch version %q: the file is incomplete", torchRefFile, len(ref.Cases), ref.TorchVersion)
+	}
+	return ref
+}
+
+func (r torchRefTensor) tensor(t *testing.T) *tensor.Tensor[float64] {
+	t.Helper()
+	x, err := tensor.New(append([]float64(nil), r.Data...), r.Shape...)
+	if err != nil {
+		t.Fatalf("bad reference tensor: %v", err)
+	}
+	return x
+}
+
+func (r torchRefTensor) view() tensorView { return tensorView(r) }
+
+// leaves returns fresh leaves for the case's inputs (Params where a gradient
+// is wanted) and the Params among them, in order.
+func (c torchRefCase) leaves(t *testing.T) (all, params []*V) {
+	for _, in := range c.Inputs {
+		if in.Grad {
+			v := autograd.Param(in.tensor(t))
+			all, params = append(all, v), append(params, v)
+		} else {
+			all = append(all, autograd.Const(in.tensor(t)))
+		}
+	}
+	return all, params
+}
+
+// compareTorchRef reports the elements of got that differ from torch's.
+func compareTorchRef(t *testing.T, what string, got *V, want *torchRefTensor) {
+	t.Helper()
+	switch {
+	case want == nil:
+		t.Errorf("%s: the reference has no value", what)
+	case got == nil:
+		t.Errorf("%s: Adjoint returned nil", what)
+	default:
+		if d := cmp.Diff(want.view(), viewOf(got.Value()), torchRefOptions); d != "" {
+			t.Errorf("%s differs from torch (-torch +adjoint):\n%s", what, d)
+		}
+	}
+}
+
+// TestTorchRef compares every case of the reference file: outputs, the
+// gradients Grad returns for the weights W, and, from the gradients Grad
+// returns with CreateGraph, the Hessian-vector products.
+func TestTorchRef(t *testing.T) {
+	ref := loadTorchRef(t)
+	t.Logf("%d cases from torch %s (%s)", len(ref.Cases), ref.TorchVersion, ref.Generator)
+	for _, c := range ref.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			defer func() {
+				if t.Failed() && c.Note != "" {
+					t.Logf("note on the case: %s", c.Note)
+				}
+			}()
+			defer failOnPanic(t)
+			f, ok := torchRefOps[c.Op]
+			if !ok {
+				t.Fatalf("op %q has no entry in torchRefOps", c.Op)
+			}
+			build := func() (outs, params []*V) {
+				ins, params := c.leaves(t)
+				outs = f(t, ins, c.Params)
+				if len(outs) != len(c.Outputs) {
+					t.Fatalf("%d outputs, torch has %d", len(outs), len(c.Outputs))
+				}
+				return outs, params
+			}
+
+			outs, params := build()
+			for i, o := range outs {
+				compareTorchRef(t, "output "+strconv.Itoa(i), o, &c.Outputs[i])
+			}
+			if len(params) == 0 {
+				return
+			}
+			if len(c.GradOutputs) != len(outs) || len(c.Grads) != len(c.Inputs) {
+				t.Fatalf("malformed case: %d grad_outputs for %d outputs, %d grads for %d inputs",
+					len(c.GradOutputs), len(outs), len(c.Grads), len(c.Inputs))
+			}
+			ws := make([]*tensor.Tensor[float64], len(c.GradOutputs))
+			for i, w := range c.GradOutputs {
+				ws[i] = w.tensor(t)
+			}
+			gs := autograd.Grad(outs, params, autograd.GradOutputs(ws...))
+			k := 0
+			for i, in := range c.Inputs {
+				if in.Grad {
+					compareTorchRef(t, "gradient of input "+strconv.Itoa(i), gs[k], c.Grads[i])
+					k++
+				}
+			}
+
+			so := c.SecondOrder
+			if so == nil {
+				if c.SecondOrderSkipped == "" {
+					t.Errorf("the case has neither second-order values nor a reason to skip them")
+				}
+				return
+			}
+			// A fresh graph: Grad released the first one.
+			outs, params = build()
+			gs = autograd.Grad(outs, params, autograd.GradOutputs(ws...), autograd.CreateGraph())
+			var s *V
+			k = 0
+			for i, in := range c.Inputs {
+				if !in.Grad {
+					continue
+				}
+				if so.U[i] == nil {
+					t.Fatalf("malformed case: no U for input %d", i)
+				}
+				term := autograd.Sum(autograd.Mul(gs[k], autograd.Const(so.U[i].tensor(t))))
+				if s == nil {
+					s = term
+				} else {
+					s = autograd.Add(s, term)
+				}
+				k++
+			}
+			hs := autograd.Grad([]*V{s}, params)
+			k = 0
+			for i, in := range c.Inputs {
+				if in.Grad {
+					compareTorchRef(t, "Hessian-vector product for input "+strconv.Itoa(i), hs[k], so.HVP[i])
+					k++
+				}
+			}
+		})
+	}
+}
+
+// TestTorchRefCoversEveryOp fails when an exported op of the package has no
+// reference case, or when a case or an entry of torchRefOps names an op the
+// package does not export. The ops are found by parsing the package source,
+// as TestGradcheckTableCoversEveryOp does: functions returning *Var (the
+// exportedOps of the gradcheck table) and functions returning []*Var or
+// []int, the multi-output and index ops (Split, Argmax).
+func TestTorchRefCoversEveryOp(t *testing.T) {
+	ops := exportedOps(t, ".")
+	for name := range exportedSliceOps(t, ".") {
+		ops[name] = true
+	}
+	for _, must := range []string{"Add", "MatMul", "Conv2D", "Split", "Argmax"} {
+		if !ops[must] {
+			t.Errorf("enumeration missed %s, which certainly exists", must)
+		}
+	}
+	ref := loadTorchRef(t)
+	covered := make(map[string]bool)
+	for _, c := range ref.Cases {
+		covered[c.Op] = true
+		if _, ok := torchRefOps[c.Op]; !ok {
+			t.Errorf("case %q: op %q has no entry in torchRefOps", c.Name, c.Op)
+		}
+	}
+	for _, op := range sortedKeys(ops) {
+		if !covered[op] {
+			t.Errorf("op %s has no torch reference case: add one to autograd/testdata/torchref/gen.py and regenerate", op)
+		}
+	}
+	for op := range torchRefOps {
+		if !ops[op] {
+			t.Errorf("torchRefOps has an entry for %q, which is not an exported op of the package (stale entry?)", op)
+		}
+	}
+}
+
+// notSliceOps are exported functions returning []*Var that are not ops.
+var notSliceOps = map[string]bool{"Grad": true}
+
+// exportedSliceOps returns the exported top-level functions in the non-test
+// Go files of dir with a result of type []*Var[...] or []int, minus
+// notSliceOps.
+func exportedSliceOps(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	ops := make(map[string]bool)
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !fn.Name.IsExported() || fn.Type.Results == nil || notSliceOps[fn.Name.Name] {
+				continue
+			}
+			for _, r := range fn.Type.Results.List {
+				arr, ok := r.Type.(*ast.ArrayType)
+				if !ok || arr.Len != nil {
+					continue
+				}
+				if id, isIdent := arr.Elt.(*ast.Ident); isVarPointer(arr.Elt) || isIdent && id.Name == "int" {
+					ops[fn.Name.Name] = true
+				}
+			}
+		}
+	}
+	return ops
+}
