@@ -10,6 +10,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/data"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -49,37 +50,36 @@ type report struct {
 }
 
 // train runs the whole experiment: load the embedded data, split, scale,
-// train the article's network with SGD, and evaluate on the test split. It
-// prints progress and results to out.
+// train the article's network with SGD on shuffled minibatches, and evaluate
+// on the test split. It prints progress and results to out.
 func train(cfg config, out io.Writer) (report, error) {
 	var rep report
-	ds, err := LoadCSV(strings.NewReader(housingCSV), featureNames(), targetName)
+	x, y, err := loadHousing()
+	if err != nil {
+		return rep, err
+	}
+	rng := rand.New(rand.NewPCG(cfg.seed, splitStream))
+	trainIdx, testIdx, err := data.Split(x.Rows(), testFraction, rng)
 	if err != nil {
 		return rep, fmt.Errorf("embedded housing.csv: %w", err)
 	}
-	if len(ds.Y) < 2 {
-		return rep, fmt.Errorf("embedded housing.csv: %d rows, need at least 2", len(ds.Y))
-	}
-	rng := rand.New(rand.NewPCG(cfg.seed, splitStream))
-	trainIdx, testIdx := Split(len(ds.Y), testFraction, rng)
 	rep.nTrain, rep.nTest = len(trainIdx), len(testIdx)
 
 	// Statistics come from the training split only, so that nothing about
 	// the test houses leaks into training.
-	std := FitStandardizer(ds.X, trainIdx)
-	ts := FitTargetScaler(ds.Y, trainIdx, targetLo, targetHi)
-	xs := make([][]float64, len(ds.X))
-	ys := make([]float64, len(ds.Y))
-	for i, row := range ds.X {
-		xs[i] = std.Apply(row)
-		ys[i] = ts.Scale(ds.Y[i])
+	xTrain, yTrain := x.Take(trainIdx), y.Take(trainIdx)
+	std := data.FitStandardizer(xTrain)
+	ts, err := data.FitMinMax(yTrain, targetLo, targetHi)
+	if err != nil {
+		return rep, err
 	}
+	xs, ys := std.Transform(xTrain), ts.Transform(yTrain)
 	fmt.Fprintf(out, "Boston housing: %d houses, %s -> %s (k$); %d train, %d test (seed %d)\n",
-		len(ds.Y), strings.Join(ds.Features, " "), targetName, rep.nTrain, rep.nTest, cfg.seed)
+		x.Rows(), strings.Join(x.Names(), " "), targetName, rep.nTrain, rep.nTest, cfg.seed)
 	fmt.Fprintf(out, "network [%d %d 1], sigmoid; SGD lr %g, momentum %g, batch %d, epochs %d\n",
-		len(ds.Features), hiddenSize, cfg.lr, cfg.momentum, cfg.batch, cfg.epochs)
+		x.Cols(), hiddenSize, cfg.lr, cfg.momentum, cfg.batch, cfg.epochs)
 
-	nf := len(ds.Features)
+	nf := x.Cols()
 	net := NewNet(
 		layers.XavierUniform[float64](rng, nf, hiddenSize, nf, hiddenSize),
 		tensor.Scalar(0.0),
@@ -91,15 +91,17 @@ func train(cfg config, out io.Writer) (report, error) {
 		return rep, err
 	}
 
-	order := append([]int{}, trainIdx...)
+	// Minibatches of training rows, reshuffled every epoch by the same rng.
+	batches, err := data.NewBatches(len(trainIdx), cfg.batch, rng, data.BatchOptions{})
+	if err != nil {
+		return rep, err
+	}
 	every := max(1, cfg.epochs/10)
 	first := true
 	for epoch := 1; epoch <= cfg.epochs; epoch++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		var sumE float64
-		for start := 0; start < len(order); start += cfg.batch {
-			b := order[start:min(start+cfg.batch, len(order))]
-			xb, yb := columns(xs, ys, b)
+		for b := range batches.Epoch() {
+			xb, yb := columns(xs, b), columns(ys, b)
 			pass := net.Forward(autograd.Const(xb).SetName("X"))
 			e := ArticleError(pass.O, autograd.Const(yb).SetName("Y"))
 			// The article's E sums over the batch; dividing it by the batch
@@ -123,24 +125,24 @@ func train(cfg config, out io.Writer) (report, error) {
 			opt.Step()
 			opt.ZeroGrad()
 		}
-		rep.trainLoss = sumE / float64(len(order))
+		rep.trainLoss = sumE / float64(len(trainIdx))
 		if epoch%every == 0 || epoch == cfg.epochs {
 			fmt.Fprintf(out, "epoch %5d  train loss %.6f\n", epoch, rep.trainLoss)
 		}
 	}
 
-	xt, _ := columns(xs, ys, testIdx)
+	xt := columns(std.Transform(x.Take(testIdx)), nil)
 	pred := net.Predict(xt).Data()
 	var mean float64
 	for _, i := range trainIdx {
-		mean += ds.Y[i]
+		mean += y.At(i, 0)
 	}
 	mean /= float64(len(trainIdx))
 	var se, seBase float64
 	for s, i := range testIdx {
-		d := ts.Unscale(pred[s]) - ds.Y[i]
+		d := ts.InverseValue(0, pred[s]) - y.At(i, 0)
 		se += d * d
-		d = mean - ds.Y[i]
+		d = mean - y.At(i, 0)
 		seBase += d * d
 	}
 	rep.testRMSE = math.Sqrt(se / float64(len(testIdx)))
@@ -150,20 +152,25 @@ func train(cfg config, out io.Writer) (report, error) {
 	return rep, nil
 }
 
-// columns builds the article's matrices for the samples idx: X [features n]
-// and Y [1 n], one sample per column.
-func columns(x [][]float64, y []float64, idx []int) (xm, ym *tensor.Tensor[float64]) {
-	n := len(idx)
-	nf := len(x[idx[0]])
-	xd := make([]float64, nf*n)
-	yd := make([]float64, n)
-	for s, i := range idx {
-		for f, v := range x[i] {
-			xd[f*n+s] = v
+// columns builds the article's matrix of the rows idx of t (every row, in
+// order, when idx is nil): one row per column of t and one sample per column
+// of the matrix, [t.Cols() n]. Features give X [features n], the target
+// column gives Y [1 n].
+func columns(t *data.Table, idx []int) *tensor.Tensor[float64] {
+	if idx == nil {
+		idx = make([]int, t.Rows())
+		for i := range idx {
+			idx[i] = i
 		}
-		yd[s] = y[i]
 	}
-	return tensor.MustNew(xd, nf, n), tensor.MustNew(yd, 1, n)
+	n, nf := len(idx), t.Cols()
+	m := make([]float64, nf*n)
+	for s, i := range idx {
+		for f, v := range t.Row(i) {
+			m[f*n+s] = v
+		}
+	}
+	return tensor.MustNew(m, nf, n)
 }
 
 // maxGradDiff returns the largest absolute difference between the gradients

@@ -1,0 +1,288 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// CSVOptions configures ReadCSV. The zero value reads a comma-separated file
+// whose first row names the columns, keeps every column, and refuses NaN and
+// infinite values.
+type CSVOptions struct {
+	// NoHeader says that the first row is data, not column names, as in the
+	// digits data (64 pixels, then the label). The table then has no names.
+	NoHeader bool
+
+	// Columns, if not empty, keeps only these columns, found by their name in
+	// the header (in any order, surrounding spaces ignored) and returned in
+	// this order. Values in other columns are not parsed, so they may hold
+	// text. It needs a header row.
+	Columns []string
+
+	// Comma is the field separator; 0 means ','. It must be a valid rune
+	// other than '\r', '\n', '"' and the Unicode replacement character.
+	Comma rune
+
+	// Comment, if not 0, starts a comment line: a line beginning with it is
+	// skipped.
+	Comment rune
+
+	// AllowNonFinite accepts NaN, Inf and values too large for a float64
+	// (which become ±Inf). Without it they are errors, since a NaN in the data
+	// silently poisons every gradient it touches.
+	AllowNonFinite bool
+}
+
+// CSVError reports a bad value or a bad row of CSV input, with its position.
+// ReadCSV returns it for values that are not numbers and for rows with the
+// wrong number of fields; malformed CSV (a stray quote) is reported by
+// encoding/csv's *csv.ParseError instead, which also names the line and the
+// column. Use errors.As to get at either.
+type CSVError struct {
+	Line   int    // 1-based line of the input
+	Column int    // 1-based field number within the row, 0 when the whole row is at fault
+	Name   string // the column's name from the header, "" when there is none
+	Err    error  // what is wrong
+}
+
+// Error formats the error as
+// `data: line 3, column 2 (LSTAT): "abc" is not a number`.
+func (e *CSVError) Error() string {
+	if e.Column == 0 {
+		return fmt.Sprintf("data: line %d: %v", e.Line, e.Err)
+	}
+	return fmt.Sprintf("data: line %d, column %d%s: %v", e.Line, e.Column, nameSuffix(e.Name), e.Err)
+}
+
+// Unwrap returns the cause, so that errors.Is and errors.As see it.
+func (e *CSVError) Unwrap() error { return e.Err }
+
+// nameSuffix formats a column name for an error message: " (name)", or
+// nothing when the column has no name.
+func nameSuffix(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " (" + name + ")"
+}
+
+// gzipMagic starts every gzip stream (RFC 1952); no CSV text starts with it.
+const gzipMagic = "\x1f\x8b"
+
+// ReadCSV reads a numeric table from CSV text, or from gzip-compressed CSV
+// text, which it recognizes by the gzip magic bytes, so that
+//
+//	tab, err := data.ReadCSV(bytes.NewReader(digitsCSVGz), data.CSVOptions{NoHeader: true})
+//
+// loads a compressed file. Every value must parse as a float64
+// (strconv.ParseFloat, surrounding spaces ignored); see CSVOptions for the
+// header, column selection and NaN. A UTF-8 byte order mark, CRLF line ends
+// and blank lines are tolerated.
+//
+// It never panics, whatever the bytes: it returns an error for malformed CSV
+// (a *csv.ParseError), a corrupt gzip stream, an empty input or one with no
+// data rows, a header that repeats a name or lacks a selected column, and,
+// as a *CSVError naming the line and the column (number and name), a row
+// whose field count differs from the first row's or a value that is not a
+// (finite) number.
+func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
+	br := bufio.NewReader(r)
+	if magic, _ := br.Peek(len(gzipMagic)); string(magic) == gzipMagic {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("data: gzip: %w", err)
+		}
+		defer zr.Close()
+		r = zr
+	} else {
+		r = br
+	}
+	if opts.NoHeader && len(opts.Columns) > 0 {
+		return nil, errors.New("data: CSVOptions.Columns selects columns by name and needs a header row, but NoHeader is set")
+	}
+
+	cr := csv.NewReader(r)
+	if opts.Comma != 0 {
+		cr.Comma = opts.Comma
+	}
+	cr.Comment = opts.Comment
+	cr.FieldsPerRecord = -1 // checked below, with a clearer message
+	cr.ReuseRecord = true
+
+	first, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, errors.New("data: empty input, want at least one row")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	first[0] = strings.TrimPrefix(first[0], "\uFEFF")
+	nfields := len(first)
+	firstLine, _ := cr.FieldPos(0)
+
+	rr := rowReader{cr: cr, opts: opts, nfields: nfields, firstLine: firstLine, tab: &Table{}}
+	if opts.NoHeader {
+		rr.cols = make([]int, nfields)
+		for i := range rr.cols {
+			rr.cols[i] = i
+		}
+		rr.tab.cols = nfields
+		if err := rr.addRow(first); err != nil {
+			return nil, err
+		}
+	} else if err := rr.readHeader(first); err != nil {
+		return nil, err
+	}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("data: %w", err) // a *csv.ParseError names line and column
+		}
+		if err := rr.addRow(rec); err != nil {
+			return nil, err
+		}
+	}
+	if rr.tab.rows == 0 {
+		return nil, fmt.Errorf("data: line %d: a header but no data rows", firstLine)
+	}
+	return rr.tab, nil
+}
+
+// ReadCSVFile reads a numeric table from the named CSV file, or gzipped CSV
+// file, with ReadCSV. Errors name the file.
+func ReadCSVFile(path string, opts CSVOptions) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	defer f.Close()
+	t, err := ReadCSV(f, opts)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// rowReader is the state of one ReadCSV call after the first row.
+type rowReader struct {
+	cr        *csv.Reader
+	opts      CSVOptions
+	nfields   int      // fields per row, from the first row
+	firstLine int      // line of the first row (the header, if any)
+	header    []string // trimmed header names, nil without a header
+	cols      []int    // field index of each table column
+	tab       *Table
+}
+
+// readHeader takes the column names from the header row and resolves the
+// selected columns.
+func (r *rowReader) readHeader(rec []string) error {
+	r.header = make([]string, len(rec))
+	pos := make(map[string]int, len(rec))
+	for i, h := range rec {
+		name := strings.TrimSpace(h)
+		if j, dup := pos[name]; dup {
+			return fmt.Errorf("data: line %d: column %q appears twice in the header (columns %d and %d)", r.firstLine, name, j+1, i+1)
+		}
+		pos[name] = i
+		r.header[i] = name
+	}
+	want := r.opts.Columns
+	if len(want) == 0 {
+		want = r.header
+	}
+	r.cols = make([]int, len(want))
+	for k, name := range want {
+		i, ok := pos[name]
+		if !ok {
+			return fmt.Errorf("data: line %d: the header has no column %q", r.firstLine, name)
+		}
+		r.cols[k] = i
+	}
+	if err := checkNames(want); err != nil {
+		return fmt.Errorf("data: CSVOptions.Columns: %w", err)
+	}
+	r.tab.names = append([]string{}, want...)
+	r.tab.cols = len(want)
+	return nil
+}
+
+// addRow parses the selected fields of one record and appends them to the
+// table.
+func (r *rowReader) addRow(rec []string) error {
+	line, _ := r.cr.FieldPos(0)
+	if len(rec) != r.nfields {
+		what := "the header has"
+		if r.header == nil {
+			what = "the first row has"
+		}
+		return &CSVError{Line: line, Err: fmt.Errorf("%s, but %s %d", fields(len(rec)), what, r.nfields)}
+	}
+	for _, c := range r.cols {
+		v, err := r.parse(rec[c])
+		if err != nil {
+			l, _ := r.cr.FieldPos(c)
+			e := &CSVError{Line: l, Column: c + 1, Err: err}
+			if r.header != nil {
+				e.Name = r.header[c]
+			}
+			return e
+		}
+		r.tab.data = append(r.tab.data, v)
+	}
+	r.tab.lines = append(r.tab.lines, line)
+	r.tab.rows++
+	return nil
+}
+
+// parse reads one field as a float64 under the options.
+func (r *rowReader) parse(field string) (float64, error) {
+	s := strings.TrimSpace(field)
+	v, err := strconv.ParseFloat(s, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0):
+		if !r.opts.AllowNonFinite {
+			return 0, fmt.Errorf("%s is too large for a float64 (CSVOptions.AllowNonFinite reads it as ±Inf)", quote(s))
+		}
+	case err != nil:
+		return 0, fmt.Errorf("%s is not a number", quote(s))
+	case !r.opts.AllowNonFinite && (math.IsNaN(v) || math.IsInf(v, 0)):
+		return 0, fmt.Errorf("%s is not a finite number (CSVOptions.AllowNonFinite accepts it)", quote(s))
+	}
+	return v, nil
+}
+
+// maxQuoted is how many bytes of a bad value an error message shows.
+const maxQuoted = 40
+
+// quote returns s quoted for an error message, shortened when long.
+func quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
+
+// fields formats a field count: "1 field", "3 fields".
+func fields(n int) string {
+	if n == 1 {
+		return "1 field"
+	}
+	return strconv.Itoa(n) + " fields"
+}

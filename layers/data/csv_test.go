@@ -1,0 +1,250 @@
+package data_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/layers/data"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// gz returns s compressed with gzip.
+func gz(t testing.TB, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestReadCSV reads well-formed tables: with and without a header, columns
+// selected by name in any order (text in the others ignored), spaces, a byte
+// order mark, CRLF and blank lines tolerated, other separators, comments,
+// non-finite values when allowed, and gzip.
+func TestReadCSV(t *testing.T) {
+	inf := math.Inf(1)
+	tests := []struct {
+		name string
+		in   string
+		opts data.CSVOptions
+		want tableView
+	}{
+		{
+			name: "header, every column",
+			in:   "a,b\n1,2\n3,4\n",
+			want: tableView{Names: []string{"a", "b"}, Rows: [][]float64{{1, 2}, {3, 4}}, Lines: []int{2, 3}},
+		},
+		{
+			name: "columns by name: shuffled, extra columns, spaces, BOM, CRLF, blank line",
+			in:   "\uFEFFMEDV, CHAS ,LSTAT , RM\r\n24, 0, 4.98,6.5\r\n\r\n21.6,1,9.14, 6.25\r\n",
+			opts: data.CSVOptions{Columns: []string{"RM", "LSTAT", "MEDV"}},
+			want: tableView{Names: []string{"RM", "LSTAT", "MEDV"}, Rows: [][]float64{{6.5, 4.98, 24}, {6.25, 9.14, 21.6}}, Lines: []int{2, 4}},
+		},
+		{
+			name: "unselected columns may hold text",
+			in:   "town,x\nBoston,1.5\n\"Salem, MA\",2\n",
+			opts: data.CSVOptions{Columns: []string{"x"}},
+			want: tableView{Names: []string{"x"}, Rows: [][]float64{{1.5}, {2}}, Lines: []int{2, 3}},
+		},
+		{
+			name: "quoted fields, exponents, signs",
+			in:   "RM,LSTAT,MEDV\n\"6.5\",4.98e0,2.4E1\n-.5,+3,1e-3\n",
+			want: tableView{Names: []string{"RM", "LSTAT", "MEDV"}, Rows: [][]float64{{6.5, 4.98, 24}, {-0.5, 3, 0.001}}, Lines: []int{2, 3}},
+		},
+		{
+			name: "no header",
+			in:   "0,1,2\n3,4,5\n",
+			opts: data.CSVOptions{NoHeader: true},
+			want: tableView{Rows: [][]float64{{0, 1, 2}, {3, 4, 5}}, Lines: []int{1, 2}},
+		},
+		{
+			name: "no header, BOM",
+			in:   "\uFEFF7,8\n",
+			opts: data.CSVOptions{NoHeader: true},
+			want: tableView{Rows: [][]float64{{7, 8}}, Lines: []int{1}},
+		},
+		{
+			name: "semicolons and comments",
+			in:   "# made up\na;b\n1;2\n# skipped\n3;4\n",
+			opts: data.CSVOptions{Comma: ';', Comment: '#'},
+			want: tableView{Names: []string{"a", "b"}, Rows: [][]float64{{1, 2}, {3, 4}}, Lines: []int{3, 5}},
+		},
+		{
+			name: "non-finite values when allowed",
+			in:   "a,b\nNaN,inf\n-Inf,1e400\n",
+			opts: data.CSVOptions{AllowNonFinite: true},
+			want: tableView{Names: []string{"a", "b"}, Rows: [][]float64{{math.NaN(), inf}, {-inf, inf}}, Lines: []int{2, 3}},
+		},
+		{
+			name: "gzip",
+			in:   gz(t, "a,b\n1,2\n\n3,4\n"),
+			want: tableView{Names: []string{"a", "b"}, Rows: [][]float64{{1, 2}, {3, 4}}, Lines: []int{2, 4}},
+		},
+		{
+			name: "gzip, no header",
+			in:   gz(t, "1,2,3\n"),
+			opts: data.CSVOptions{NoHeader: true},
+			want: tableView{Rows: [][]float64{{1, 2, 3}}, Lines: []int{1}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := data.ReadCSV(strings.NewReader(tt.in), tt.opts)
+			if err != nil {
+				t.Fatalf("ReadCSV: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, viewTable(tab), cmpopts.EquateNaNs()); diff != "" {
+				t.Errorf("table (-want +got):\n%s", diff)
+			}
+			if tab.Rows()*tab.Cols() != len(tab.Data()) {
+				t.Errorf("%d rows × %d columns, but %d values", tab.Rows(), tab.Cols(), len(tab.Data()))
+			}
+		})
+	}
+}
+
+// TestReadCSVErrors checks that bad input returns an error that says where
+// and what, as a *CSVError with the line, the column number and its name
+// when the problem is one value or one row, and never panics.
+func TestReadCSVErrors(t *testing.T) {
+	// pos is a *CSVError's position: line, column (0 for the whole row)
+	// and name.
+	type pos struct {
+		Line, Column int
+		Name         string
+	}
+	long := strings.Repeat("x", 100)
+	tests := []struct {
+		name string
+		in   string
+		opts data.CSVOptions
+		pos  *pos     // nil when the error is not a *CSVError
+		want []string // substrings of the message
+	}{
+		{"bad value", "RM,LSTAT,MEDV\n6.5,4.98,24\n6.2,abc,21.6\n", data.CSVOptions{},
+			&pos{3, 2, "LSTAT"}, []string{`data: line 3, column 2 (LSTAT): "abc" is not a number`}},
+		{"bad value in a selected column: numbered in the file", "CRIM,RM,LSTAT,MEDV\n1,6.5,4.98,x24\n",
+			data.CSVOptions{Columns: []string{"MEDV", "RM"}},
+			&pos{2, 4, "MEDV"}, []string{`line 2, column 4 (MEDV): "x24" is not a number`}},
+		{"NaN refused", "RM,LSTAT,MEDV\n6.5,NaN,24\n", data.CSVOptions{},
+			&pos{2, 2, "LSTAT"}, []string{`"NaN" is not a finite number`, "AllowNonFinite"}},
+		{"Inf refused", "RM,LSTAT,MEDV\n+Inf,4.98,24\n", data.CSVOptions{},
+			&pos{2, 1, "RM"}, []string{`"+Inf" is not a finite number`}},
+		{"overflow refused", "a\n-1e400\n", data.CSVOptions{},
+			&pos{2, 1, "a"}, []string{`"-1e400" is too large for a float64`}},
+		{"empty value", "RM,LSTAT,MEDV\n6.5,,24\n", data.CSVOptions{},
+			&pos{2, 2, "LSTAT"}, []string{`"" is not a number`}},
+		{"spaces only", "a,b\n1,   \n", data.CSVOptions{},
+			&pos{2, 2, "b"}, []string{`"" is not a number`}},
+		{"invalid UTF-8", "RM,LSTAT,MEDV\n6.5,\xff\xfe,24\n", data.CSVOptions{},
+			&pos{2, 2, "LSTAT"}, []string{`"\xff\xfe" is not a number`}},
+		{"long value shortened", "a\n" + long + "\n", data.CSVOptions{},
+			&pos{2, 1, "a"}, []string{`"` + long[:40] + `"… is not a number`}},
+		{"no header: no name", "1,2\n3,x\n", data.CSVOptions{NoHeader: true},
+			&pos{2, 2, ""}, []string{`data: line 2, column 2: "x" is not a number`}},
+		{"after blank lines", "a,b\n\n\n1,x\n", data.CSVOptions{},
+			&pos{4, 2, "b"}, []string{"line 4, column 2 (b)"}},
+		{"quoted value over two lines: its first line", "a,b\n1,\"2\n3\"\n", data.CSVOptions{},
+			&pos{2, 2, "b"}, []string{`"2\n3" is not a number`}},
+		{"gzip: lines of the text", gz(t, "a,b\n1,2\n3,?\n"), data.CSVOptions{},
+			&pos{3, 2, "b"}, []string{`line 3, column 2 (b): "?"`}},
+		{"too few fields", "RM,LSTAT,MEDV\n6.5,4.98,24\n6.2,21.6\n", data.CSVOptions{},
+			&pos{3, 0, ""}, []string{"data: line 3: 2 fields, but the header has 3"}},
+		{"too many fields", "RM,LSTAT,MEDV\n6.5,4.98,24,7\n", data.CSVOptions{},
+			&pos{2, 0, ""}, []string{"line 2: 4 fields, but the header has 3"}},
+		{"no header: ragged", "1,2\n3\n", data.CSVOptions{NoHeader: true},
+			&pos{2, 0, ""}, []string{"line 2: 1 field, but the first row has 2"}},
+		{"missing column", "RM,MEDV\n6.5,24\n", data.CSVOptions{Columns: []string{"RM", "LSTAT"}},
+			nil, []string{`line 1: the header has no column "LSTAT"`}},
+		{"repeated column", "RM,LSTAT,RM,MEDV\n1,2,3,4\n", data.CSVOptions{},
+			nil, []string{`line 1: column "RM" appears twice in the header (columns 1 and 3)`}},
+		{"column selected twice", "a,b\n1,2\n", data.CSVOptions{Columns: []string{"a", "a"}},
+			nil, []string{"Columns", `column "a" appears twice`}},
+		{"columns without header", "1,2\n", data.CSVOptions{NoHeader: true, Columns: []string{"a"}},
+			nil, []string{"needs a header row"}},
+		{"empty input", "", data.CSVOptions{}, nil, []string{"empty input"}},
+		{"empty input, no header", "\n\n", data.CSVOptions{NoHeader: true}, nil, []string{"empty input"}},
+		{"header only", "RM,LSTAT,MEDV\n", data.CSVOptions{}, nil, []string{"line 1: a header but no data rows"}},
+		{"bad separator", "a\n1\n", data.CSVOptions{Comma: '"'}, nil, []string{"delimiter"}},
+		{"not gzip after the magic", "\x1f\x8bnot gzip at all", data.CSVOptions{}, nil, []string{"data: gzip:"}},
+		{"truncated gzip", gz(t, "a,b\n1,2\n3,4\n")[:25], data.CSVOptions{}, nil, []string{"unexpected EOF"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tab, err := data.ReadCSV(strings.NewReader(tt.in), tt.opts)
+			if err == nil {
+				t.Fatalf("ReadCSV succeeded with %+v, want an error", viewTable(tab))
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			var ce *data.CSVError
+			switch {
+			case tt.pos == nil && errors.As(err, &ce):
+				t.Errorf("error %q is a *CSVError, want another kind", err)
+			case tt.pos != nil && !errors.As(err, &ce):
+				t.Errorf("error %q is not a *CSVError", err)
+			case tt.pos != nil:
+				if diff := cmp.Diff(*tt.pos, pos{ce.Line, ce.Column, ce.Name}); diff != "" {
+					t.Errorf("position (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+
+	// Malformed CSV keeps the encoding/csv error, with its position, in the
+	// chain.
+	_, err := data.ReadCSV(strings.NewReader("RM,LSTAT,MEDV\n6.5,4\"98,24\n"), data.CSVOptions{})
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || pe.Column != 6 {
+		t.Errorf("bare quote: got %v, want a *csv.ParseError on line 2, column 6", err)
+	}
+}
+
+// TestReadCSVFile reads a gzipped file from testdata (the first rows of the
+// digits data) and checks that errors name the file.
+func TestReadCSVFile(t *testing.T) {
+	tab, err := data.ReadCSVFile(filepath.Join("testdata", "digits5.csv.gz"), data.CSVOptions{NoHeader: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Rows() != 5 || tab.Cols() != 65 || tab.Names() != nil {
+		t.Fatalf("got %d×%d, names %q; want 5×65 without names", tab.Rows(), tab.Cols(), tab.Names())
+	}
+	// The first digit's top row of pixels, and the labels 0 1 2 3 4.
+	if diff := cmp.Diff([]float64{0, 0, 5, 13, 9, 1, 0, 0}, tab.Row(0)[:8]); diff != "" {
+		t.Errorf("first pixels (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]float64{0, 1, 2, 3, 4}, tab.Column(64)); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("a\n1\nz\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = data.ReadCSVFile(bad, data.CSVOptions{})
+	var ce *data.CSVError
+	if err == nil || !strings.Contains(err.Error(), bad+`: data: line 3, column 1 (a): "z" is not a number`) || !errors.As(err, &ce) {
+		t.Errorf("bad file: got %v", err)
+	}
+	_, err = data.ReadCSVFile(filepath.Join(t.TempDir(), "missing.csv"), data.CSVOptions{})
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: got %v, want os.ErrNotExist", err)
+	}
+}

@@ -1,0 +1,155 @@
+package data
+
+import (
+	"fmt"
+	"math"
+)
+
+// Standardizer maps each column to zero mean and unit variance,
+// (v − Mean) / Std, with statistics fitted on one table: the training split,
+// so that nothing about the test rows leaks into training. This is
+// scikit-learn's StandardScaler.
+type Standardizer struct {
+	Mean []float64 // per column
+	Std  []float64 // per column, population standard deviation; 1 for a constant column
+}
+
+// FitStandardizer computes the mean and the population standard deviation
+// (divided by n, as NumPy's std and scikit-learn) of each column of t, which
+// should hold the training rows only (t.Take(train) after a Split). A
+// constant column (all values equal, so std 0) gets Mean its value and Std 1,
+// so that it maps to exactly 0 instead of dividing by zero. NaN values, if
+// the table holds any, make their column's statistics NaN.
+//
+// It panics with a *tensor.ShapeError when t has no rows.
+func FitStandardizer(t *Table) Standardizer {
+	if t.rows == 0 {
+		panic(shapeErr("FitStandardizer", "no rows to fit", []int{t.rows, t.cols}))
+	}
+	s := Standardizer{Mean: make([]float64, t.cols), Std: make([]float64, t.cols)}
+	lo, hi := columnRange(t)
+	for i := range t.rows {
+		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
+			s.Mean[j] += v
+		}
+	}
+	for j := range s.Mean {
+		s.Mean[j] /= float64(t.rows)
+	}
+	for i := range t.rows {
+		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
+			d := v - s.Mean[j]
+			s.Std[j] += d * d
+		}
+	}
+	for j := range s.Std {
+		s.Std[j] = math.Sqrt(s.Std[j] / float64(t.rows))
+		if lo[j] == hi[j] { // constant: rounding in the mean must not make std tiny but not 0
+			s.Mean[j], s.Std[j] = lo[j], 1
+		}
+	}
+	return s
+}
+
+// columnRange returns the minimum and maximum of each column of a table with
+// at least one row. A NaN value makes its column's range NaN.
+func columnRange(t *Table) (lo, hi []float64) {
+	lo = append([]float64{}, t.data[:t.cols]...)
+	hi = append([]float64{}, t.data[:t.cols]...)
+	for i := 1; i < t.rows; i++ {
+		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
+			lo[j] = min(lo[j], v)
+			hi[j] = max(hi[j], v)
+		}
+	}
+	return lo, hi
+}
+
+// Transform returns a standardized copy of t, which must have as many
+// columns as the fitted table (it panics with a *tensor.ShapeError
+// otherwise).
+func (s Standardizer) Transform(t *Table) *Table {
+	return mapColumns("Standardizer.Transform", t, len(s.Mean), s.TransformValue)
+}
+
+// InverseTransform undoes Transform: it returns v·Std + Mean for every value
+// of t, for example to read standardized predictions in the data's units.
+func (s Standardizer) InverseTransform(t *Table) *Table {
+	return mapColumns("Standardizer.InverseTransform", t, len(s.Mean), s.InverseValue)
+}
+
+// TransformValue standardizes one value of column j: (v − Mean[j]) / Std[j].
+func (s Standardizer) TransformValue(j int, v float64) float64 { return (v - s.Mean[j]) / s.Std[j] }
+
+// InverseValue undoes TransformValue: v·Std[j] + Mean[j].
+func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j] + s.Mean[j] }
+
+// MinMaxScaler maps each column linearly so that the fitted table's minimum
+// lands on Lo and its maximum on Hi: for example targets into (0, 1), where
+// a sigmoid output can reach them, or pixels into [0, 1]. This is
+// scikit-learn's MinMaxScaler. Values outside the fitted range map outside
+// [Lo, Hi]: nothing is clamped, so the map stays invertible.
+type MinMaxScaler struct {
+	Min, Max []float64 // per column, the fitted range; Max = Min+1 for a constant column
+	Lo, Hi   float64   // where each column's Min and Max land
+}
+
+// FitMinMax fits a MinMaxScaler on the columns of t, which should hold the
+// training rows only, mapping each column's range onto [lo, hi]. A constant
+// column is given a range of width 1 (Max = Min + 1), so that it maps to lo
+// and the map stays invertible. It returns an error when lo and hi are not
+// finite with lo < hi, and panics with a *tensor.ShapeError when t has no
+// rows.
+func FitMinMax(t *Table, lo, hi float64) (MinMaxScaler, error) {
+	if !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return MinMaxScaler{}, fmt.Errorf("data: FitMinMax: range [%g, %g], want finite lo < hi", lo, hi)
+	}
+	if t.rows == 0 {
+		panic(shapeErr("FitMinMax", "no rows to fit", []int{t.rows, t.cols}))
+	}
+	s := MinMaxScaler{Lo: lo, Hi: hi}
+	s.Min, s.Max = columnRange(t)
+	for j := range s.Min {
+		if s.Max[j] == s.Min[j] {
+			s.Max[j] = s.Min[j] + 1
+		}
+	}
+	return s, nil
+}
+
+// Transform returns a scaled copy of t, which must have as many columns as
+// the fitted table (it panics with a *tensor.ShapeError otherwise).
+func (s MinMaxScaler) Transform(t *Table) *Table {
+	return mapColumns("MinMaxScaler.Transform", t, len(s.Min), s.TransformValue)
+}
+
+// InverseTransform undoes Transform, for example to read a network's
+// outputs in the target's units.
+func (s MinMaxScaler) InverseTransform(t *Table) *Table {
+	return mapColumns("MinMaxScaler.InverseTransform", t, len(s.Min), s.InverseValue)
+}
+
+// TransformValue scales one value of column j:
+// Lo + (v − Min[j]) / (Max[j] − Min[j]) · (Hi − Lo).
+func (s MinMaxScaler) TransformValue(j int, v float64) float64 {
+	return s.Lo + (v-s.Min[j])/(s.Max[j]-s.Min[j])*(s.Hi-s.Lo)
+}
+
+// InverseValue undoes TransformValue:
+// Min[j] + (v − Lo) / (Hi − Lo) · (Max[j] − Min[j]).
+func (s MinMaxScaler) InverseValue(j int, v float64) float64 {
+	return s.Min[j] + (v-s.Lo)/(s.Hi-s.Lo)*(s.Max[j]-s.Min[j])
+}
+
+// mapColumns returns a copy of t with f(j, v) applied to every value v of
+// every column j, after checking that t has cols columns.
+func mapColumns(op string, t *Table, cols int, f func(j int, v float64) float64) *Table {
+	if t.cols != cols {
+		panic(shapeErr(op, fmt.Sprintf("table has %d columns, the scaler was fitted on %d", t.cols, cols), []int{t.rows, t.cols}))
+	}
+	out := &Table{names: t.names, rows: t.rows, cols: t.cols, lines: t.lines, data: make([]float64, len(t.data))}
+	for k, v := range t.data {
+		out.data[k] = f(k%cols, v)
+	}
+	return out
+}
