@@ -1,102 +1,129 @@
-// Package optim holds the optimizers that update a network's parameters from
-// their gradients. A training step is: compute the loss, Backward, Step,
-// ZeroGrad.
-//
-//	opt, err := optim.NewSGD(net.Parameters(), 0.1, optim.Momentum(0.9))
-//	...
-//	for range steps {
-//		loss := lossFn(net.Forward(x), y)
-//		loss.Backward()
-//		opt.Step()
-//		opt.ZeroGrad()
-//	}
-//
-// Updates happen in place on the parameters' values, and optimizer state is
-// allocated once, so a steady-state step allocates nothing here.
 package optim
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// SGD is stochastic gradient descent, W = W - lr·dE/dW, with optional
-// (heavy-ball) momentum: v = μ·v + dE/dW, W = W - lr·v, as in torch.optim.SGD.
+// SGD is stochastic gradient descent as in torch.optim.SGD. With gradient g,
+// weight decay λ, momentum μ, dampening τ and learning rate lr, each step is
+//
+//	d = g + λ·W
+//	v = d                    on a parameter's first step (momentum only)
+//	v = μ·v + (1−τ)·d        afterwards
+//	d = d + μ·v              with Nesterov momentum, else d = v
+//	W = W − lr·d
+//
+// and with μ = 0 simply W = W − lr·(g + λ·W).
 type SGD[T tensor.Float] struct {
-	params   []*autograd.Var[T]
-	lr       T
-	momentum T
-	velocity []*tensor.Tensor[T] // allocated on first use, one per parameter
+	params                      []*autograd.Var[T]
+	lr                          lrState[T]
+	momentum, keep, weightDecay T // keep is 1 − dampening
+	nesterov                    bool
+	velocity                    [][]T // per parameter, from its first gradient (momentum only)
 }
 
-// SGDOption configures NewSGD.
-type SGDOption func(*sgdConfig)
+type sgdConfig struct {
+	momentum, dampening, weightDecay float64
+	nesterov                         bool
+}
 
-type sgdConfig struct{ momentum float64 }
+// Dampening sets τ, which scales the gradient added to the momentum buffer
+// by 1 − τ after the first step (default 0). It must be finite and
+// non-negative, and 0 with Nesterov momentum.
+func Dampening(tau float64) SGDOption {
+	return sgdOptionFunc(func(c *sgdConfig) { c.dampening = tau })
+}
 
-// Momentum sets the momentum factor μ (default 0, plain gradient descent).
-func Momentum(mu float64) SGDOption { return func(c *sgdConfig) { c.momentum = mu } }
+// Nesterov turns on Nesterov momentum, which steps along g + μ·v instead of
+// v. It needs a momentum above 0 and no dampening.
+func Nesterov() SGDOption {
+	return sgdOptionFunc(func(c *sgdConfig) { c.nesterov = true })
+}
 
 // NewSGD returns an SGD optimizer over params with learning rate lr. It
-// returns an error for a negative, infinite or NaN learning rate or
-// momentum, and for a parameter that does not require a gradient.
+// returns an error for a negative, infinite or NaN learning rate, momentum,
+// dampening or weight decay (also once converted to T), for Nesterov
+// without momentum or with dampening, and for a parameter that is nil, not
+// a trainable leaf, or listed twice.
 func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOption) (*SGD[T], error) {
+	const op = "NewSGD"
 	var c sgdConfig
 	for _, o := range opts {
-		o(&c)
+		o.applySGD(&c)
 	}
-	if err := checkHyper[T]("learning rate", lr); err != nil {
+	o := &SGD[T]{}
+	if err := o.lr.set(op, lr); err != nil {
 		return nil, err
 	}
-	if err := checkHyper[T]("momentum", c.momentum); err != nil {
-		return nil, err
-	}
-	for i, p := range params {
-		if p == nil || !p.RequiresGrad() || !p.IsLeaf() {
-			return nil, fmt.Errorf("optim: NewSGD: parameter %d is not a trainable leaf (make it with autograd.Param)", i)
+	for _, h := range []struct {
+		name string
+		v    float64
+	}{{"momentum", c.momentum}, {"dampening", c.dampening}, {"weight decay", c.weightDecay}} {
+		if err := checkHyper[T](op, h.name, h.v); err != nil {
+			return nil, err
 		}
 	}
-	return &SGD[T]{params: params, lr: T(lr), momentum: T(c.momentum)}, nil
-}
-
-// checkHyper rejects hyperparameters that are negative, NaN, or infinite,
-// either as given or once converted to T (1e39 is +Inf in float32).
-func checkHyper[T tensor.Float](name string, v float64) error {
-	if !(v >= 0) || math.IsInf(v, 0) || math.IsInf(float64(T(v)), 0) {
-		return fmt.Errorf("optim: %s must be finite and non-negative, got %g", name, v)
+	if c.nesterov && (c.momentum == 0 || c.dampening != 0) {
+		return nil, fmt.Errorf("optim: %s: Nesterov momentum needs a momentum above 0 and zero dampening, got momentum %g, dampening %g", op, c.momentum, c.dampening)
 	}
-	return nil
+	ps, err := checkParams(op, params)
+	if err != nil {
+		return nil, err
+	}
+	o.params = ps
+	o.momentum, o.keep, o.weightDecay = T(c.momentum), T(1-c.dampening), T(c.weightDecay)
+	o.nesterov = c.nesterov
+	if c.momentum != 0 {
+		o.velocity = make([][]T, len(ps))
+	}
+	return o, nil
 }
 
 // Step updates every parameter in place from its accumulated gradient. A
-// parameter with no gradient yet (nil Grad) is skipped.
+// parameter with no gradient yet (nil Grad) is skipped, and its momentum
+// buffer starts at its own first gradient.
 func (o *SGD[T]) Step() {
-	if o.momentum != 0 && o.velocity == nil {
-		o.velocity = make([]*tensor.Tensor[T], len(o.params))
-	}
+	lr, wd, mu, keep := o.lr.inT, o.weightDecay, o.momentum, o.keep
 	for i, p := range o.params {
 		g := p.Grad()
 		if g == nil {
 			continue
 		}
-		if o.momentum == 0 {
-			p.Value().AddScaledInPlace(-o.lr, g)
+		w, gd := p.Value().Data(), g.Data()
+		if mu == 0 {
+			for k, d := range gd {
+				if wd != 0 {
+					d += wd * w[k]
+				}
+				w[k] += -lr * d
+			}
 			continue
 		}
 		v := o.velocity[i]
-		if v == nil { // PyTorch starts the buffer at the first gradient
-			v = g.Clone()
+		first := v == nil
+		if first {
+			v = make([]T, len(w))
 			o.velocity[i] = v
-		} else {
-			vd, gd := v.Data(), g.Data()
-			for k := range vd {
-				vd[k] = o.momentum*vd[k] + gd[k]
-			}
 		}
-		p.Value().AddScaledInPlace(-o.lr, v)
+		for k, d := range gd {
+			if wd != 0 {
+				d += wd * w[k]
+			}
+			if first {
+				v[k] = d
+			} else {
+				v[k] = v[k]*mu + keep*d
+			}
+			if o.nesterov {
+				d += mu * v[k]
+			} else {
+				d = v[k]
+			}
+			w[k] += -lr * d
+		}
 	}
 }
 
@@ -104,14 +131,12 @@ func (o *SGD[T]) Step() {
 func (o *SGD[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
 
 // LR returns the current learning rate.
-func (o *SGD[T]) LR() T { return o.lr }
+func (o *SGD[T]) LR() float64 { return o.lr.given }
 
 // SetLR changes the learning rate, for schedules. It returns an error for a
-// negative, infinite or NaN value and leaves the rate unchanged then.
-func (o *SGD[T]) SetLR(lr float64) error {
-	if err := checkHyper[T]("learning rate", lr); err != nil {
-		return err
-	}
-	o.lr = T(lr)
-	return nil
-}
+// negative, infinite or NaN value (or one that overflows T) and leaves the
+// rate unchanged then.
+func (o *SGD[T]) SetLR(lr float64) error { return o.lr.set("SGD.SetLR", lr) }
+
+// Params returns the parameters SGD updates; do not modify the slice.
+func (o *SGD[T]) Params() []*autograd.Var[T] { return o.params }

@@ -1,0 +1,210 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Adam is the Adam optimizer of torch.optim.Adam (Kingma and Ba, 2015). With
+// gradient g, learning rate lr, betas β₁ and β₂, ε, weight decay λ and t the
+// parameter's own step count (1 on its first step), each step is
+//
+//	g  = g + λ·W                        (L2 weight decay, if λ > 0)
+//	m  = β₁·m + (1−β₁)·g
+//	v  = β₂·v + (1−β₂)·g²
+//	v̂  = max(v̂, v)                      (AMSGrad only; then v̂ replaces v below)
+//	W  = W − lr/(1−β₁ᵗ) · m / (√v / √(1−β₂ᵗ) + ε)
+//
+// with m, v and v̂ starting at zero. Note where ε sits: outside the square
+// root and after the bias correction of v, as in torch.
+type Adam[T tensor.Float] struct{ core adamCore[T] }
+
+// AdamW is Adam with decoupled weight decay (Loshchilov and Hutter, 2019),
+// as torch.optim.AdamW: instead of adding λ·W to the gradient, each step
+// first shrinks the parameter, W = W·(1 − lr·λ), then makes the Adam update
+// with the plain gradient. λ defaults to 0.01.
+type AdamW[T tensor.Float] struct{ core adamCore[T] }
+
+type adamConfig struct {
+	beta1, beta2, eps, weightDecay float64
+	amsgrad                        bool
+}
+
+// Betas sets Adam's decay rates β₁ for the mean and β₂ for the uncentered
+// variance of the gradient (default 0.9 and 0.999). Each must be in [0, 1).
+func Betas(beta1, beta2 float64) AdamOption {
+	return adamOptionFunc(func(c *adamConfig) { c.beta1, c.beta2 = beta1, beta2 })
+}
+
+// AMSGrad turns on the AMSGrad variant (Reddi et al., 2018), which divides
+// by the running maximum of v instead of v itself.
+func AMSGrad() AdamOption {
+	return adamOptionFunc(func(c *adamConfig) { c.amsgrad = true })
+}
+
+// NewAdam returns an Adam optimizer over params with learning rate lr
+// (torch's default is 1e-3). It returns an error for a negative, NaN or
+// infinite learning rate, ε or weight decay (also once converted to T), a
+// beta outside [0, 1), and a parameter that is nil, not a trainable leaf, or
+// listed twice.
+func NewAdam[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...AdamOption) (*Adam[T], error) {
+	o := &Adam[T]{}
+	if err := o.core.init("NewAdam", params, lr, 0, false, opts); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// NewAdamW returns an AdamW optimizer over params with learning rate lr
+// (torch's default is 1e-3) and, unless WeightDecay says otherwise, weight
+// decay 0.01. It returns an error in the cases NewAdam does.
+func NewAdamW[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...AdamOption) (*AdamW[T], error) {
+	o := &AdamW[T]{}
+	if err := o.core.init("NewAdamW", params, lr, 0.01, true, opts); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// adamCore is the state and update shared by Adam and AdamW.
+type adamCore[T tensor.Float] struct {
+	params           []*autograd.Var[T]
+	lr               lrState[T]
+	beta1, beta2     float64 // for the bias corrections, computed in float64 as torch does
+	b1, b2, c1, c2   T       // β₁, β₂, 1−β₁, 1−β₂
+	eps, weightDecay T
+	wd               float64 // λ as given, for AdamW's 1 − lr·λ
+	amsgrad          bool
+	decoupled        bool // AdamW
+	state            []adamState[T]
+	setLROp          string
+}
+
+// adamState is one parameter's state, allocated at its first gradient.
+type adamState[T tensor.Float] struct {
+	step    int
+	m, v    []T
+	maxV    []T // AMSGrad only
+	started bool
+}
+
+func (o *adamCore[T]) init(op string, params []*autograd.Var[T], lr, wd float64, decoupled bool, opts []AdamOption) error {
+	c := adamConfig{beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd}
+	for _, opt := range opts {
+		opt.applyAdam(&c)
+	}
+	if err := o.lr.set(op, lr); err != nil {
+		return err
+	}
+	if err := checkUnit(op, "beta1", c.beta1); err != nil {
+		return err
+	}
+	if err := checkUnit(op, "beta2", c.beta2); err != nil {
+		return err
+	}
+	if err := checkHyper[T](op, "eps", c.eps); err != nil {
+		return err
+	}
+	if err := checkHyper[T](op, "weight decay", c.weightDecay); err != nil {
+		return err
+	}
+	ps, err := checkParams(op, params)
+	if err != nil {
+		return err
+	}
+	o.params = ps
+	o.beta1, o.beta2 = c.beta1, c.beta2
+	o.b1, o.b2, o.c1, o.c2 = T(c.beta1), T(c.beta2), T(1-c.beta1), T(1-c.beta2)
+	o.eps, o.weightDecay, o.wd = T(c.eps), T(c.weightDecay), c.weightDecay
+	o.amsgrad, o.decoupled = c.amsgrad, decoupled
+	o.state = make([]adamState[T], len(ps))
+	o.setLROp = "Adam.SetLR"
+	if decoupled {
+		o.setLROp = "AdamW.SetLR"
+	}
+	return nil
+}
+
+func (o *adamCore[T]) step() {
+	for i, p := range o.params {
+		g := p.Grad()
+		if g == nil {
+			continue
+		}
+		w, gd := p.Value().Data(), g.Data()
+		s := &o.state[i]
+		if !s.started {
+			s.m, s.v = make([]T, len(w)), make([]T, len(w))
+			if o.amsgrad {
+				s.maxV = make([]T, len(w))
+			}
+			s.started = true
+		}
+		s.step++
+		if o.decoupled && o.wd != 0 {
+			shrink := T(1 - o.lr.given*o.wd)
+			for k := range w {
+				w[k] *= shrink
+			}
+		}
+		t := float64(s.step)
+		stepSize := T(o.lr.given / (1 - math.Pow(o.beta1, t)))
+		bc2Sqrt := T(math.Sqrt(1 - math.Pow(o.beta2, t)))
+		l2 := !o.decoupled && o.weightDecay != 0
+		m, v := s.m, s.v
+		for k, gk := range gd {
+			if l2 {
+				gk += o.weightDecay * w[k]
+			}
+			m[k] = m[k]*o.b1 + o.c1*gk
+			v[k] = v[k]*o.b2 + o.c2*gk*gk
+			vk := v[k]
+			if o.amsgrad {
+				s.maxV[k] = max(s.maxV[k], vk) // NaN propagates, as in torch.maximum
+				vk = s.maxV[k]
+			}
+			denom := sqrt(vk)/bc2Sqrt + o.eps
+			w[k] += -stepSize * m[k] / denom
+		}
+	}
+}
+
+// Step updates every parameter in place from its accumulated gradient. A
+// parameter with no gradient yet (nil Grad) is skipped: its step count and
+// moments do not advance.
+func (o *Adam[T]) Step() { o.core.step() }
+
+// ZeroGrad clears every parameter's gradient in place.
+func (o *Adam[T]) ZeroGrad() { autograd.ZeroGrad(o.core.params...) }
+
+// LR returns the current learning rate.
+func (o *Adam[T]) LR() float64 { return o.core.lr.given }
+
+// SetLR changes the learning rate, for schedules. It returns an error for a
+// negative, infinite or NaN value (or one that overflows T) and leaves the
+// rate unchanged then.
+func (o *Adam[T]) SetLR(lr float64) error { return o.core.lr.set(o.core.setLROp, lr) }
+
+// Params returns the parameters Adam updates; do not modify the slice.
+func (o *Adam[T]) Params() []*autograd.Var[T] { return o.core.params }
+
+// Step updates every parameter in place: the decoupled decay, then the Adam
+// update. A parameter with no gradient yet (nil Grad) is skipped entirely,
+// decay included, and its state does not advance.
+func (o *AdamW[T]) Step() { o.core.step() }
+
+// ZeroGrad clears every parameter's gradient in place.
+func (o *AdamW[T]) ZeroGrad() { autograd.ZeroGrad(o.core.params...) }
+
+// LR returns the current learning rate.
+func (o *AdamW[T]) LR() float64 { return o.core.lr.given }
+
+// SetLR changes the learning rate, for schedules; the decoupled decay
+// 1 − lr·λ follows it. It returns an error for a negative, infinite or NaN
+// value (or one that overflows T) and leaves the rate unchanged then.
+func (o *AdamW[T]) SetLR(lr float64) error { return o.core.lr.set(o.core.setLROp, lr) }
+
+// Params returns the parameters AdamW updates; do not modify the slice.
+func (o *AdamW[T]) Params() []*autograd.Var[T] { return o.core.params }

@@ -1,0 +1,59 @@
+// Package optim updates a network's parameters from their gradients: the
+// optimizers of torch.optim, gradient clipping, and learning-rate schedules.
+//
+// A training step is: compute the loss, Backward, (clip), Step, ZeroGrad.
+//
+//	opt, err := optim.NewAdam(net.Parameters(), 1e-3)
+//	if err != nil { ... }
+//	for range steps {
+//		loss := lossFn.Loss(net.Forward(x), y)
+//		loss.Backward()
+//		optim.ClipGradNorm(opt.Params(), 1.0) // optional
+//		opt.Step()
+//		opt.ZeroGrad()
+//	}
+//
+// # Optimizers
+//
+// Every optimizer implements [Optimizer] and follows torch.optim's update
+// formulas and defaults exactly (a test replays torch.optim's own numbers):
+//
+//   - [NewSGD]: gradient descent with optional [Momentum], [Dampening],
+//     [Nesterov] momentum and L2 [WeightDecay] (added to the gradient).
+//   - [NewAdam]: Adam with [Betas], [Eps], L2 [WeightDecay] and [AMSGrad].
+//     Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8.
+//   - [NewAdamW]: Adam with decoupled weight decay (the parameter shrinks by
+//     lr·wd before the Adam update); [WeightDecay] defaults to 0.01.
+//   - [NewRMSProp]: RMSProp with [Alpha], [Eps], [Momentum], [Centered] and
+//     L2 [WeightDecay]. Defaults: alpha 0.99, eps 1e-8; torch's lr default is
+//     1e-2.
+//
+// Options are typed: an option that does not apply to an optimizer does not
+// compile. Constructors return an error for a hyperparameter out of range (a
+// negative, NaN or infinite learning rate, a beta outside [0, 1), ...) and
+// for a parameter that is nil, not a leaf, does not require a gradient, or
+// appears twice.
+//
+// A parameter whose gradient is nil (it took no part in any Backward yet) is
+// skipped by Step: its value does not change and its optimizer state,
+// Adam's step count included, does not advance, exactly as in torch.optim.
+// Step does not consume gradients; call ZeroGrad after it. Optimizer state
+// is allocated once, at a parameter's first gradient, so a steady-state
+// step allocates nothing. An optimizer belongs to one goroutine at a time.
+//
+// # Gradient clipping
+//
+// [ClipGradNorm] scales all gradients together so that their global norm
+// is at most a bound (torch.nn.utils.clip_grad_norm_); [ClipGradValue]
+// clamps each element (clip_grad_value_). Call them between Backward and
+// Step.
+//
+// # Learning-rate schedules
+//
+// A [Schedule] maps a step number to a learning rate: [NewStepLR],
+// [NewExponentialLR], [NewWarmupCosineLR] (linear warm-up, then cosine
+// annealing to a minimum), or any [ScheduleFunc]. Schedules are immutable
+// values and safe for concurrent use. A [Scheduler] applies one to an
+// optimizer through SetLR: it sets the step-0 rate when made, and each
+// Scheduler.Step moves to the next step, like torch's scheduler.step().
+package optim

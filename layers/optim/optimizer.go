@@ -1,0 +1,142 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Optimizer is what every optimizer in this package implements, so that
+// training loops, clipping and schedules can be written once for all of them.
+type Optimizer[T tensor.Float] interface {
+	// Step updates every parameter that has a gradient, in place. A
+	// parameter with a nil gradient is skipped and its state not advanced.
+	Step()
+	// ZeroGrad clears every parameter's gradient in place.
+	ZeroGrad()
+	// LR returns the current learning rate, as last given to the
+	// constructor or SetLR.
+	LR() float64
+	// SetLR changes the learning rate used by the following steps. It
+	// returns an error, and changes nothing, for a negative, NaN or
+	// infinite rate, or one that overflows T.
+	SetLR(lr float64) error
+	// Params returns the parameters the optimizer updates, in the order it
+	// was given them. The slice is the optimizer's own: do not modify it.
+	Params() []*autograd.Var[T]
+}
+
+// SGDOption configures NewSGD. The options that return it, or a type that
+// implements it, are Momentum, Dampening, Nesterov and WeightDecay.
+type SGDOption interface{ applySGD(*sgdConfig) }
+
+// AdamOption configures NewAdam and NewAdamW: Betas, Eps, WeightDecay and
+// AMSGrad.
+type AdamOption interface{ applyAdam(*adamConfig) }
+
+// RMSPropOption configures NewRMSProp: Alpha, Eps, Momentum, Centered and
+// WeightDecay.
+type RMSPropOption interface{ applyRMSProp(*rmspropConfig) }
+
+// MomentumOption sets a momentum factor; it configures SGD and RMSProp.
+type MomentumOption struct{ mu float64 }
+
+// Momentum sets the momentum factor μ (default 0: none). For SGD it makes
+// the heavy-ball update of torch.optim.SGD; for RMSProp it keeps a buffer of
+// the normalized steps. It must be finite and non-negative.
+func Momentum(mu float64) MomentumOption { return MomentumOption{mu} }
+
+func (o MomentumOption) applySGD(c *sgdConfig)         { c.momentum = o.mu }
+func (o MomentumOption) applyRMSProp(c *rmspropConfig) { c.momentum = o.mu }
+
+// WeightDecayOption sets a weight decay; it configures every optimizer here.
+type WeightDecayOption struct{ wd float64 }
+
+// WeightDecay sets the weight decay λ (default 0, and 0.01 for AdamW). SGD,
+// Adam and RMSProp add λ·W to the gradient (L2 regularisation); AdamW
+// decouples it and multiplies W by 1 − lr·λ before its update. It must be
+// finite and non-negative.
+func WeightDecay(wd float64) WeightDecayOption { return WeightDecayOption{wd} }
+
+func (o WeightDecayOption) applySGD(c *sgdConfig)         { c.weightDecay = o.wd }
+func (o WeightDecayOption) applyAdam(c *adamConfig)       { c.weightDecay = o.wd }
+func (o WeightDecayOption) applyRMSProp(c *rmspropConfig) { c.weightDecay = o.wd }
+
+// EpsOption sets the term added to a denominator; it configures Adam, AdamW
+// and RMSProp.
+type EpsOption struct{ eps float64 }
+
+// Eps sets ε, added to the square-root denominator for numerical stability
+// (default 1e-8). It must be finite and non-negative.
+func Eps(eps float64) EpsOption { return EpsOption{eps} }
+
+func (o EpsOption) applyAdam(c *adamConfig)       { c.eps = o.eps }
+func (o EpsOption) applyRMSProp(c *rmspropConfig) { c.eps = o.eps }
+
+type sgdOptionFunc func(*sgdConfig)
+
+func (f sgdOptionFunc) applySGD(c *sgdConfig) { f(c) }
+
+type adamOptionFunc func(*adamConfig)
+
+func (f adamOptionFunc) applyAdam(c *adamConfig) { f(c) }
+
+type rmspropOptionFunc func(*rmspropConfig)
+
+func (f rmspropOptionFunc) applyRMSProp(c *rmspropConfig) { f(c) }
+
+// checkHyper rejects a hyperparameter that is negative, NaN, or infinite,
+// either as given or once converted to T (1e39 is +Inf in float32).
+func checkHyper[T tensor.Float](op, name string, v float64) error {
+	if !(v >= 0) || math.IsInf(v, 0) || math.IsInf(float64(T(v)), 0) {
+		return fmt.Errorf("optim: %s: %s must be finite and non-negative, got %g", op, name, v)
+	}
+	return nil
+}
+
+// checkUnit rejects a decay factor outside [0, 1).
+func checkUnit(op, name string, v float64) error {
+	if !(v >= 0 && v < 1) {
+		return fmt.Errorf("optim: %s: %s must be in [0, 1), got %g", op, name, v)
+	}
+	return nil
+}
+
+// checkParams rejects a parameter list an optimizer cannot update: a nil
+// entry, one that is not a trainable leaf (made with autograd.Param), or one
+// that appears twice (it would be updated twice per step). It returns a copy
+// of the list.
+func checkParams[T tensor.Float](op string, params []*autograd.Var[T]) ([]*autograd.Var[T], error) {
+	seen := make(map[*autograd.Var[T]]int, len(params))
+	for i, p := range params {
+		if p == nil || !p.RequiresGrad() || !p.IsLeaf() {
+			return nil, fmt.Errorf("optim: %s: parameter %d is not a trainable leaf (make it with autograd.Param)", op, i)
+		}
+		if j, dup := seen[p]; dup {
+			return nil, fmt.Errorf("optim: %s: parameter %d is parameter %d again", op, i, j)
+		}
+		seen[p] = i
+	}
+	return append([]*autograd.Var[T](nil), params...), nil
+}
+
+// lrState is the learning rate as given (for LR) and as used (in T), shared
+// by every optimizer.
+type lrState[T tensor.Float] struct {
+	given float64
+	inT   T
+}
+
+func (s *lrState[T]) set(op string, lr float64) error {
+	if err := checkHyper[T](op, "learning rate", lr); err != nil {
+		return err
+	}
+	s.given, s.inT = lr, T(lr)
+	return nil
+}
+
+// sqrt is the square root in T; for float32 it rounds the float64 root,
+// which is the correctly rounded float32 root.
+func sqrt[T tensor.Float](x T) T { return T(math.Sqrt(float64(x))) }

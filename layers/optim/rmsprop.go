@@ -1,0 +1,146 @@
+package optim
+
+import (
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// RMSProp is the RMSProp optimizer of torch.optim.RMSprop (Hinton's lecture
+// notes; the centered form is Graves, 2013). With gradient g, learning rate
+// lr, smoothing constant α, ε, momentum μ and weight decay λ, each step is
+//
+//	g = g + λ·W                    (L2 weight decay, if λ > 0)
+//	s = α·s + (1−α)·g²
+//	a = α·a + (1−α)·g              (centered only)
+//	d = √(s − a²) + ε              centered, else d = √s + ε
+//	b = μ·b + g/d,  W = W − lr·b   with momentum (μ > 0)
+//	W = W − lr·g/d                 without
+//
+// with s, a and b starting at zero. As in torch, ε is added outside the
+// square root.
+type RMSProp[T tensor.Float] struct {
+	params                                           []*autograd.Var[T]
+	lr                                               lrState[T]
+	alpha, oneMinusAlpha, eps, momentum, weightDecay T
+	centered                                         bool
+	state                                            []rmspropState[T]
+}
+
+// rmspropState is one parameter's state, allocated at its first gradient.
+type rmspropState[T tensor.Float] struct {
+	square, mean, buf []T // mean only when centered, buf only with momentum
+	started           bool
+}
+
+type rmspropConfig struct {
+	alpha, eps, momentum, weightDecay float64
+	centered                          bool
+}
+
+// Alpha sets RMSProp's smoothing constant α, the decay rate of the running
+// mean of g² (default 0.99). It must be in [0, 1).
+func Alpha(alpha float64) RMSPropOption {
+	return rmspropOptionFunc(func(c *rmspropConfig) { c.alpha = alpha })
+}
+
+// Centered makes RMSProp normalize by an estimate of the gradient's variance,
+// s − a², instead of its uncentered second moment s.
+func Centered() RMSPropOption {
+	return rmspropOptionFunc(func(c *rmspropConfig) { c.centered = true })
+}
+
+// NewRMSProp returns an RMSProp optimizer over params with learning rate lr
+// (torch's default is 1e-2). It returns an error for a negative, NaN or
+// infinite learning rate, ε, momentum or weight decay (also once converted
+// to T), an α outside [0, 1), and a parameter that is nil, not a trainable
+// leaf, or listed twice.
+func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...RMSPropOption) (*RMSProp[T], error) {
+	const op = "NewRMSProp"
+	c := rmspropConfig{alpha: 0.99, eps: 1e-8}
+	for _, opt := range opts {
+		opt.applyRMSProp(&c)
+	}
+	o := &RMSProp[T]{}
+	if err := o.lr.set(op, lr); err != nil {
+		return nil, err
+	}
+	if err := checkUnit(op, "alpha", c.alpha); err != nil {
+		return nil, err
+	}
+	for _, h := range []struct {
+		name string
+		v    float64
+	}{{"eps", c.eps}, {"momentum", c.momentum}, {"weight decay", c.weightDecay}} {
+		if err := checkHyper[T](op, h.name, h.v); err != nil {
+			return nil, err
+		}
+	}
+	ps, err := checkParams(op, params)
+	if err != nil {
+		return nil, err
+	}
+	o.params = ps
+	o.alpha, o.oneMinusAlpha, o.eps = T(c.alpha), T(1-c.alpha), T(c.eps)
+	o.momentum, o.weightDecay, o.centered = T(c.momentum), T(c.weightDecay), c.centered
+	o.state = make([]rmspropState[T], len(ps))
+	return o, nil
+}
+
+// Step updates every parameter in place from its accumulated gradient. A
+// parameter with no gradient yet (nil Grad) is skipped and its running
+// averages do not advance.
+func (o *RMSProp[T]) Step() {
+	lr, alpha, c, eps, mu, wd := o.lr.inT, o.alpha, o.oneMinusAlpha, o.eps, o.momentum, o.weightDecay
+	for i, p := range o.params {
+		g := p.Grad()
+		if g == nil {
+			continue
+		}
+		w, gd := p.Value().Data(), g.Data()
+		s := &o.state[i]
+		if !s.started {
+			s.square = make([]T, len(w))
+			if o.centered {
+				s.mean = make([]T, len(w))
+			}
+			if mu > 0 {
+				s.buf = make([]T, len(w))
+			}
+			s.started = true
+		}
+		for k, gk := range gd {
+			if wd != 0 {
+				gk += wd * w[k]
+			}
+			s.square[k] = s.square[k]*alpha + c*gk*gk
+			var d T
+			if o.centered {
+				s.mean[k] = s.mean[k]*alpha + c*gk
+				d = sqrt(s.square[k] - s.mean[k]*s.mean[k])
+			} else {
+				d = sqrt(s.square[k])
+			}
+			d += eps
+			if mu > 0 {
+				s.buf[k] = s.buf[k]*mu + gk/d
+				w[k] += -lr * s.buf[k]
+			} else {
+				w[k] += -lr * gk / d
+			}
+		}
+	}
+}
+
+// ZeroGrad clears every parameter's gradient in place.
+func (o *RMSProp[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
+
+// LR returns the current learning rate.
+func (o *RMSProp[T]) LR() float64 { return o.lr.given }
+
+// SetLR changes the learning rate, for schedules. It returns an error for a
+// negative, infinite or NaN value (or one that overflows T) and leaves the
+// rate unchanged then.
+func (o *RMSProp[T]) SetLR(lr float64) error { return o.lr.set("RMSProp.SetLR", lr) }
+
+// Params returns the parameters RMSProp updates; do not modify the slice.
+func (o *RMSProp[T]) Params() []*autograd.Var[T] { return o.params }

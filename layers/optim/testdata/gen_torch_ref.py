@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""Generate PyTorch reference values for Adjoint's optimizers (layers/optim).
+
+Run it with Debian's system Python, which has torch (apt-get install
+python3-torch); a pyenv or virtualenv python3 without torch will not do:
+
+    /usr/bin/python3 layers/optim/testdata/gen_torch_ref.py          # rewrite torch_ref.json
+    /usr/bin/python3 layers/optim/testdata/gen_torch_ref.py --check  # exit 1 if it is stale
+    /usr/bin/python3 layers/optim/testdata/gen_torch_ref.py -o -     # print to stdout
+
+It records, in float64 (torch.set_default_dtype(torch.float64)):
+
+  problem     three parameters w [2 3], b [3] and c [2] with fixed initial
+              values, and fixed coefficients A, B per parameter. The loss at
+              step s (1-based) is  sum over the parameters taking part of
+              sum(A * p * p + B * p),  so the gradient 2*A*p + B changes with
+              every step. c (the "late" parameter) takes part from step
+              late_from on only: before that its .grad is None and
+              torch.optim skips it (its state, Adam's step count included,
+              starts at its first gradient).
+  optimizers  for each case, the torch.optim class and keyword arguments,
+              an optional StepLR stepped after every optimizer step, and the
+              parameter values after each of `steps` steps of
+              loss.backward(); opt.step(); opt.zero_grad(set_to_none=False).
+              The script asserts that the cases that should differ (Nesterov
+              against heavy-ball, AMSGrad against Adam, centered against
+              plain RMSProp, ...) do differ, so each case tests something.
+  schedules   the learning rate after 0, 1, ..., n-1 scheduler steps of
+              StepLR, ExponentialLR, and a linear warm-up followed by cosine
+              annealing built as torch builds it: SequentialLR(LinearLR,
+              CosineAnnealingLR, milestones=[warmup]). Each is also checked
+              here against the closed form Adjoint implements.
+  clip_norm   gradients, torch.nn.utils.clip_grad_norm_'s returned total norm
+              and the clipped gradients, for several max_norm and norm_type
+              values (norm_type is a string so that "inf" fits in JSON).
+  clip_value  the same for torch.nn.utils.clip_grad_value_.
+
+layers/optim/torchref_test.go replays every case with Adjoint and needs no
+Python. Every number is written with Python's float repr, which round-trips
+float64 exactly; all inputs are literals in this file, torch runs on one
+thread and keys are sorted, so the output is byte-for-byte deterministic.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import warnings
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+warnings.filterwarnings("ignore")  # SequentialLR's "step() before optimizer.step()" chatter
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.join(HERE, "torch_ref.json")
+
+STEPS = 6
+LATE = "c"
+LATE_FROM = 3  # c gets its first gradient at step 3
+
+# name -> (shape, initial value, A, B); values are literals so that nothing
+# depends on torch's random number generator.
+PARAMS = {
+    "w": ([2, 3],
+          [0.5, -1.25, 2.0, -0.75, 1.5, 0.125],
+          [1.0, 0.5, 2.0, 1.5, 0.25, 3.0],
+          [-0.5, 1.0, 0.25, -2.0, 0.75, -0.125]),
+    "b": ([3],
+          [0.3, -0.6, 0.9],
+          [0.7, 1.3, 0.4],
+          [0.2, -0.4, 1.1]),
+    "c": ([2],
+          [-1.5, 0.8],
+          [0.6, 1.8],
+          [0.9, -0.3]),
+}
+ORDER = ["w", "b", "c"]  # the order the optimizer receives them
+
+# (name, class, kwargs, StepLR kwargs or None)
+OPTIMIZERS = [
+    ("sgd_plain", "SGD", {"lr": 0.1}, None),
+    ("sgd_momentum", "SGD", {"lr": 0.05, "momentum": 0.9}, None),
+    ("sgd_dampening", "SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3}, None),
+    ("sgd_nesterov", "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}, None),
+    ("sgd_weight_decay", "SGD", {"lr": 0.1, "weight_decay": 0.05}, None),
+    ("sgd_nesterov_weight_decay", "SGD",
+     {"lr": 0.05, "momentum": 0.8, "nesterov": True, "weight_decay": 0.1}, None),
+    ("adam_default", "Adam", {}, None),
+    ("adam", "Adam", {"lr": 0.1, "betas": [0.8, 0.9], "eps": 1e-3}, None),
+    ("adam_weight_decay", "Adam", {"lr": 0.1, "weight_decay": 0.2}, None),
+    ("adam_amsgrad", "Adam", {"lr": 0.1, "betas": [0.9, 0.5], "amsgrad": True}, None),
+    ("adam_steplr", "Adam", {"lr": 0.1}, {"step_size": 2, "gamma": 0.5}),
+    ("adamw_default", "AdamW", {}, None),
+    ("adamw", "AdamW", {"lr": 0.1, "weight_decay": 0.3, "eps": 1e-3}, None),
+    ("adamw_amsgrad", "AdamW",
+     {"lr": 0.1, "betas": [0.9, 0.5], "weight_decay": 0.1, "amsgrad": True}, None),
+    ("rmsprop_default", "RMSprop", {}, None),
+    ("rmsprop", "RMSprop", {"lr": 0.01, "alpha": 0.9, "eps": 1e-3}, None),
+    ("rmsprop_centered", "RMSprop", {"lr": 0.01, "alpha": 0.9, "centered": True}, None),
+    ("rmsprop_momentum", "RMSprop",
+     {"lr": 0.01, "alpha": 0.9, "momentum": 0.8, "weight_decay": 0.05}, None),
+    ("rmsprop_centered_momentum", "RMSprop",
+     {"lr": 0.01, "alpha": 0.95, "momentum": 0.5, "centered": True,
+      "weight_decay": 0.1, "eps": 1e-4}, None),
+]
+
+# Pairs of cases whose trajectories must differ: otherwise the feature the
+# second one adds would go untested.
+MUST_DIFFER = [
+    ("sgd_plain", "sgd_weight_decay"),
+    ("sgd_momentum", "sgd_dampening"),
+    ("sgd_momentum", "sgd_nesterov"),
+    ("adam_default", "adamw_default"),
+    ("adam", "adam_default"),
+    ("rmsprop_default", "rmsprop"),
+]
+
+
+def make_params():
+    return {n: torch.tensor(PARAMS[n][1]).reshape(PARAMS[n][0]).requires_grad_()
+            for n in ORDER}
+
+
+def loss_at(step, params):
+    loss = torch.zeros(())
+    for n in ORDER:
+        if n == LATE and step < LATE_FROM:
+            continue
+        shape, _, a, b = PARAMS[n]
+        p = params[n]
+        loss = loss + (torch.tensor(a).reshape(shape) * p * p
+                       + torch.tensor(b).reshape(shape) * p).sum()
+    return loss
+
+
+def flat(t):
+    return [float(x) for x in t.detach().reshape(-1).tolist()]
+
+
+def run_optimizer(cls, kwargs, steplr, amsgrad_off=False):
+    params = make_params()
+    kw = dict(kwargs)
+    if "betas" in kw:
+        kw["betas"] = tuple(kw["betas"])
+    if amsgrad_off:
+        kw["amsgrad"] = False
+    opt = getattr(torch.optim, cls)([params[n] for n in ORDER], **kw)
+    sched = torch.optim.lr_scheduler.StepLR(opt, **steplr) if steplr else None
+    out = []
+    for step in range(1, STEPS + 1):
+        loss_at(step, params).backward()
+        if step < LATE_FROM:
+            assert params[LATE].grad is None
+        opt.step()
+        opt.zero_grad(set_to_none=False)
+        if sched is not None:
+            sched.step()
+        out.append({n: flat(params[n]) for n in ORDER})
+    return out
+
+
+def optimizers():
+    cases = []
+    for name, cls, kwargs, steplr in OPTIMIZERS:
+        case = {"name": name, "class": cls, "kwargs": kwargs,
+                "steps": run_optimizer(cls, kwargs, steplr)}
+        if steplr:
+            case["steplr"] = steplr
+        if kwargs.get("amsgrad"):
+            plain = run_optimizer(cls, kwargs, steplr, amsgrad_off=True)
+            assert plain != case["steps"], name + ": AMSGrad changes nothing"
+        if cls == "RMSprop" and kwargs.get("centered"):
+            plain = run_optimizer(cls, dict(kwargs, centered=False), steplr)
+            assert plain != case["steps"], name + ": centered changes nothing"
+        cases.append(case)
+    by_name = {c["name"]: c["steps"] for c in cases}
+    for a, b in MUST_DIFFER:
+        assert by_name[a] != by_name[b], a + " and " + b + " agree"
+    return cases
+
+
+def lrs(opt, sched, n):
+    out = []
+    for _ in range(n):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+def dummy_optimizer(lr):
+    p = torch.zeros(1, requires_grad=True)
+    return torch.optim.SGD([p], lr=lr)
+
+
+def warmup_cosine(base, start_factor, warmup, decay, eta_min, step):
+    """The closed form Adjoint implements (layers/optim/schedule.go)."""
+    if step < warmup:
+        return base * (start_factor + (1 - start_factor) * step / warmup)
+    t = min(step - warmup, decay)
+    return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t / decay)) / 2
+
+
+def close(a, b):
+    return all(abs(x - y) <= 1e-12 * abs(y) for x, y in zip(a, b))
+
+
+def schedules():
+    out = []
+
+    base, step_size, gamma, n = 0.1, 3, 0.5, 12
+    opt = dummy_optimizer(base)
+    got = lrs(opt, torch.optim.lr_scheduler.StepLR(opt, step_size=step_size, gamma=gamma), n)
+    assert close(got, [base * gamma ** (s // step_size) for s in range(n)])
+    out.append({"name": "step", "base": base, "step_size": step_size, "gamma": gamma, "lrs": got})
+
+    base, gamma, n = 0.1, 0.8, 12
+    opt = dummy_optimizer(base)
+    got = lrs(opt, torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma), n)
+    assert close(got, [base * gamma ** s for s in range(n)])
+    out.append({"name": "exponential", "base": base, "gamma": gamma, "lrs": got})
+
+    # torch's LinearLR divides by start_factor in its recursive form, so it
+    # cannot start at 0; Adjoint's closed form can (tested in Go).
+    for base, start_factor, warmup, decay, eta_min in [
+            (0.1, 0.1, 4, 8, 0.001),
+            (0.5, 0.25, 3, 5, 0.0),
+            (0.02, 1.0, 2, 6, 0.005)]:
+        n = warmup + decay + 1
+        opt = dummy_optimizer(base)
+        warm = torch.optim.lr_scheduler.LinearLR(
+            opt, start_factor=start_factor, end_factor=1.0, total_iters=warmup)
+        cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=decay, eta_min=eta_min)
+        seq = torch.optim.lr_scheduler.SequentialLR(opt, [warm, cos], milestones=[warmup])
+        got = lrs(opt, seq, n)
+        want = [warmup_cosine(base, start_factor, warmup, decay, eta_min, s) for s in range(n)]
+        assert close(got, want), (got, want)
+        out.append({"name": "warmup_cosine", "base": base, "start_factor": start_factor,
+                    "warmup": warmup, "decay": decay, "eta_min": eta_min, "lrs": got})
+    return out
+
+
+# Gradients for the clipping cases: w and b have one, c has none (skipped).
+CLIP_GRADS = {
+    "w": [0.5, -1.25, 2.0, -0.75, 1.5, 0.125],
+    "b": [0.3, -0.6, 0.9],
+}
+
+
+def clip_params():
+    params = make_params()
+    for n, g in CLIP_GRADS.items():
+        params[n].grad = torch.tensor(g).reshape(PARAMS[n][0])
+    return [params[n] for n in ORDER]
+
+
+def clip_norm():
+    out = []
+    for max_norm, norm_type in [(1.0, 2.0), (100.0, 2.0), (0.5, 1.0), (0.5, math.inf),
+                                (2.0, 3.0), (0.0, 2.0)]:
+        ps = clip_params()
+        total = torch.nn.utils.clip_grad_norm_(ps, max_norm, norm_type=norm_type)
+        out.append({"max_norm": max_norm, "norm_type": str(norm_type),
+                    "grads": CLIP_GRADS, "total_norm": float(total),
+                    "clipped": {n: flat(p.grad) for n, p in zip(ORDER, ps) if p.grad is not None}})
+    return out
+
+
+def clip_value():
+    out = []
+    for clip in [0.7, 10.0, 0.0]:
+        ps = clip_params()
+        torch.nn.utils.clip_grad_value_(ps, clip)
+        out.append({"clip": clip, "grads": CLIP_GRADS,
+                    "clipped": {n: flat(p.grad) for n, p in zip(ORDER, ps) if p.grad is not None}})
+    return out
+
+
+def generate():
+    ref = {
+        "generator": "layers/optim/testdata/gen_torch_ref.py",
+        "torch_version": torch.__version__,
+        "problem": {
+            "steps": STEPS,
+            "late": LATE,
+            "late_from": LATE_FROM,
+            "order": ORDER,
+            "params": {n: {"shape": s, "init": i, "a": a, "b": b}
+                       for n, (s, i, a, b) in PARAMS.items()},
+        },
+        "optimizers": optimizers(),
+        "schedules": schedules(),
+        "clip_norm": clip_norm(),
+        "clip_value": clip_value(),
+    }
+    return json.dumps(ref, indent=1, sort_keys=True) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-o", "--out", default=DEFAULT_OUT, help="output file, - for stdout")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 if the output file differs from what would be generated")
+    args = ap.parse_args()
+    text = generate()
+    if args.check:
+        with open(args.out) as f:
+            if f.read() != text:
+                print(args.out + " is stale: rerun " + sys.argv[0], file=sys.stderr)
+                sys.exit(1)
+        return
+    if args.out == "-":
+        sys.stdout.write(text)
+        return
+    with open(args.out, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
