@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -119,3 +120,15 @@ func bitsEqual[T tensor.Float](a, b *tensor.Tensor[T]) bool {
 }
 
 func constOf(x *tensor.Tensor[float64]) *autograd.Var[float64] { return autograd.Const(x) }
+
+// argPanic runs f, which must panic with a *layers.ArgError, and returns it.
+func argPanic(t *testing.T, f func()) *layers.ArgError {
+	t.Helper()
+	r := panicValue(f)
+	err, ok := r.(error)
+	var ae *layers.ArgError
+	if !ok || !errors.As(err, &ae) {
+		t.Fatalf("panicked with %T %v, want a *layers.ArgError", r, r)
+	}
+	return ae
+}

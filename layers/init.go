@@ -8,7 +8,14 @@ import (
 )
 
 // Initializer draws a parameter tensor of the given shape from rng, scaled
-// for a layer with fanIn inputs and fanOut outputs per unit.
+// for a layer with fanIn inputs and fanOut outputs per unit (for a Linear
+// layer in and out; for a Conv2D layer in·kh·kw and out·kh·kw, as in
+// PyTorch). Every initializer draws only from rng, so a seed reproduces a
+// network bit for bit; the constant ones (Zeros, Ones, Constant) draw
+// nothing and leave rng where it was.
+//
+// The functions below are Initializers as they are (XavierUniform[T]);
+// Constant, Normal and Uniform build one from their arguments.
 type Initializer[T Float] func(rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T]
 
 // XavierUniform (Glorot) draws from U(-a, a) with a = √(6/(fanIn+fanOut)),
@@ -33,4 +40,54 @@ func HeUniform[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor
 // HeNormal (Kaiming) draws from N(0, 2/fanIn).
 func HeNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
 	return tensor.RandNormal(rng, 0, T(math.Sqrt(2/float64(fanIn))), shape...)
+}
+
+// UniformFanIn draws from U(-a, a) with a = 1/√fanIn: PyTorch's default for
+// the weights and biases of Linear and Conv2d (its kaiming_uniform_ with
+// a = √5 comes to this bound). Conv2D uses it when given no initializer.
+func UniformFanIn[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	a := T(1 / math.Sqrt(float64(fanIn)))
+	return tensor.RandUniform(rng, -a, a, shape...)
+}
+
+// Zeros fills the tensor with 0, the usual bias; it draws nothing.
+func Zeros[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	return tensor.Zeros[T](shape...)
+}
+
+// Ones fills the tensor with 1, the usual normalization weight; it draws
+// nothing.
+func Ones[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	return tensor.Ones[T](shape...)
+}
+
+// Constant returns an Initializer that fills the tensor with c and draws
+// nothing.
+func Constant[T Float](c T) Initializer[T] {
+	return func(_ *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
+		return tensor.Full(c, shape...)
+	}
+}
+
+// Normal returns an Initializer that draws from N(mean, std²) whatever the
+// fans (Embedding's default is Normal(0, 1), as in PyTorch). It panics with
+// an *ArgError if std is negative or NaN.
+func Normal[T Float](mean, std T) Initializer[T] {
+	if !(std >= 0) {
+		argPanic("Normal", "std", std, "must be non-negative")
+	}
+	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
+		return tensor.RandNormal(rng, mean, std, shape...)
+	}
+}
+
+// Uniform returns an Initializer that draws from U(lo, hi) whatever the
+// fans. It panics with an *ArgError unless lo ≤ hi (NaN fails).
+func Uniform[T Float](lo, hi T) Initializer[T] {
+	if !(lo <= hi) {
+		argPanic("Uniform", "[lo hi]", []T{lo, hi}, "must have lo <= hi")
+	}
+	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
+		return tensor.RandUniform(rng, lo, hi, shape...)
+	}
 }

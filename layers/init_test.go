@@ -22,6 +22,9 @@ func initializers[T tensor.Float]() []initCase[T] {
 		{"XavierNormal", layers.XavierNormal[T]},
 		{"HeUniform", layers.HeUniform[T]},
 		{"HeNormal", layers.HeNormal[T]},
+		{"UniformFanIn", layers.UniformFanIn[T]},
+		{"Normal(0.5, 2)", layers.Normal[T](0.5, 2)},
+		{"Uniform(-1, 3)", layers.Uniform[T](-1, 3)},
 	}
 }
 
@@ -100,6 +103,9 @@ func testUniformInitBounds[T tensor.Float](t *testing.T) {
 		{"HeUniform 1x1", layers.HeUniform[T], 1, 1, math.Sqrt(6.0)},
 		{"HeUniform 784x100", layers.HeUniform[T], 784, 100, math.Sqrt(6.0 / 784)},
 		{"HeUniform 3x500", layers.HeUniform[T], 3, 500, math.Sqrt(6.0 / 3)},
+		{"UniformFanIn 1x1", layers.UniformFanIn[T], 1, 1, 1},
+		{"UniformFanIn 784x100", layers.UniformFanIn[T], 784, 100, 1 / math.Sqrt(784)},
+		{"Uniform(-0.3, 0.3)", layers.Uniform[T](-0.3, 0.3), 784, 100, 0.3},
 	}
 	const n = 20000
 	for _, tt := range tests {
@@ -147,6 +153,7 @@ func testNormalInitStd[T tensor.Float](t *testing.T) {
 		{"XavierNormal 1x1", layers.XavierNormal[T], 1, 1, 1},
 		{"HeNormal 10x30", layers.HeNormal[T], 10, 30, math.Sqrt(2.0 / 10)},
 		{"HeNormal 512x2", layers.HeNormal[T], 512, 2, math.Sqrt(2.0 / 512)},
+		{"Normal(0, 0.02)", layers.Normal[T](0, 0.02), 512, 2, 0.02},
 	}
 	const n = 50000
 	for _, tt := range tests {
@@ -169,5 +176,88 @@ func testNormalInitStd[T tensor.Float](t *testing.T) {
 				t.Errorf("mean %v, want about 0 (std %v)", mean, tt.std)
 			}
 		})
+	}
+}
+
+// TestConstantInitializers checks Zeros, Ones and Constant on several shapes,
+// and that they draw nothing: the generator is where it was.
+func TestConstantInitializers(t *testing.T) {
+	t.Run("float64", testConstantInitializers[float64])
+	t.Run("float32", testConstantInitializers[float32])
+}
+
+func testConstantInitializers[T tensor.Float](t *testing.T) {
+	tests := []struct {
+		name string
+		init layers.Initializer[T]
+		want float64
+	}{
+		{"Zeros", layers.Zeros[T], 0},
+		{"Ones", layers.Ones[T], 1},
+		{"Constant(0.25)", layers.Constant[T](0.25), 0.25},
+		{"Constant(-3)", layers.Constant[T](-3), -3},
+	}
+	for _, tt := range tests {
+		for _, shape := range [][]int{{3}, {2, 3}, {4, 1, 2, 2}} {
+			t.Run(fmt.Sprint(tt.name, shape), func(t *testing.T) {
+				rng := newRNG(5)
+				got := tt.init(rng, 3, 2, shape...)
+				n := 1
+				for _, d := range shape {
+					n *= d
+				}
+				want := make([]float64, n)
+				for i := range want {
+					want[i] = tt.want
+				}
+				if diff := cmp.Diff(view(shape, want...), viewOf(got)); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+				if a, b := rng.Uint64(), newRNG(5).Uint64(); a != b {
+					t.Errorf("the initializer drew from rng")
+				}
+			})
+		}
+	}
+}
+
+// TestNormalUniformMoments checks the mean of Normal and Uniform, which the
+// other tests (centred at 0) do not.
+func TestNormalUniformMoments(t *testing.T) {
+	const n = 40000
+	tests := []struct {
+		name      string
+		init      layers.Initializer[float64]
+		mean, std float64
+	}{
+		{"Normal(3, 0.5)", layers.Normal[float64](3, 0.5), 3, 0.5},
+		{"Normal(-1, 0)", layers.Normal[float64](-1, 0), -1, 0},
+		{"Uniform(2, 4)", layers.Uniform[float64](2, 4), 3, 2 / math.Sqrt(12)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.init(newRNG(3), 1, 1, n).Data()
+			var sum, sumSq float64
+			for _, v := range d {
+				sum += v
+				sumSq += v * v
+			}
+			mean := sum / n
+			std := math.Sqrt(math.Max(sumSq/n-mean*mean, 0))
+			if math.Abs(mean-tt.mean) > 0.02*math.Max(1, tt.std) || math.Abs(std-tt.std) > 0.03*tt.std+1e-9 {
+				t.Errorf("mean %v std %v, want %v and %v", mean, std, tt.mean, tt.std)
+			}
+		})
+	}
+}
+
+func TestInitializerArgPanics(t *testing.T) {
+	for _, f := range []func(){
+		func() { layers.Normal[float64](0, -1) },
+		func() { layers.Normal[float64](0, math.NaN()) },
+		func() { layers.Uniform[float64](1, 0) },
+		func() { layers.Uniform[float64](math.NaN(), 0) },
+	} {
+		argPanic(t, f)
 	}
 }

@@ -1,31 +1,77 @@
-// Package layers builds networks out of autograd operations: a Module
-// interface, Linear layers with seeded initialisation, activations as
-// layers, Sequential composition and losses.
+// Package layers builds neural networks out of autograd operations, in the
+// manner of PyTorch's torch.nn: modules that record their computation on the
+// autograd graph and list their trainable parameters by stable, hierarchical
+// names.
 //
-// A network is a Module; its Forward records the computation on the autograd
-// graph, and its Parameters are what an optimizer (package layers/optim)
-// updates:
+// A network is a Module; its Forward records the computation, and its
+// Parameters are what an optimizer (package layers/optim) updates:
 //
 //	rng := rand.New(rand.NewPCG(1, 2))
-//	net := layers.NewSequential(
-//		layers.NewLinear(rng, 4, 5, layers.XavierUniform[float64]),
-//		layers.Sigmoid[float64]{},
-//		layers.NewLinear(rng, 5, 1, layers.XavierUniform[float64]),
-//	)
+//	net := layers.NewMLP[float64](rng, []int{4, 16, 1}, nil) // Linear, ReLU, Linear
 //	loss := layers.MSELoss[float64]{}.Loss(net.Forward(x), y)
 //	loss.Backward()
 //
-// Inputs are batches of row vectors, [batch, features], as in PyTorch.
-// Initialisation always draws from an explicit *rand.Rand, so a seed
-// reproduces a network bit for bit. Modules hold no hidden global state;
-// Forward only reads parameters, so one model may be evaluated from several
-// goroutines at once, but training (Backward, optimizer steps) must not run
-// concurrently on the same parameters.
+// # Layers
+//
+//   - Affine and lookup: Linear ([batch, in] → [batch, out]), Embedding (rows
+//     of a table by integer id: Lookup, or Forward on float-encoded ids).
+//   - Convolution and pooling, NCHW: Conv2D, MaxPool2D, AvgPool2D; Flatten
+//     turns [N, C, H, W] into [N, C·H·W] for the Linear layers that follow.
+//   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d.
+//   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, SiLU,
+//     Softplus, Softmax, LogSoftmax.
+//   - Containers: Sequential (children named by position, "0.weight") and
+//     Named (children named by you, "encoder.fc1.bias"); NewMLP builds a
+//     Sequential multilayer perceptron.
+//   - Losses: MSELoss; the others (CrossEntropy, BCE, ...) are autograd
+//     functions.
+//
+// Weights and biases use PyTorch's layouts and names (Linear weight
+// [out, in], Conv2D weight [out, in, kh, kw], "weight", "bias",
+// "running_mean"), so that NamedParameters and NamedBuffers map one to one
+// onto a PyTorch state_dict. NewSequential and NewNamed also label every
+// parameter Var with its full name (SetName), so a shape error and a
+// WriteDOT drawing say which layer they mean: "layers: Linear (2.weight):
+// input must be [batch 16]: [8 32] x [1 16]".
+//
+// Save and Load (SaveFile, LoadFile) write and read those named tensors as
+// a safetensors file, the format of PyTorch and Hugging Face.
+//
+// # Initialisation
+//
+// Every constructor that draws weights takes an explicit *rand.Rand, and an
+// Initializer (XavierUniform, XavierNormal, HeUniform, HeNormal,
+// UniformFanIn, Normal, Uniform, Zeros, Ones, Constant): a seed reproduces a
+// network bit for bit.
+//
+// # Training and evaluation
+//
+// Dropout and BatchNorm1d behave differently while training and while
+// evaluating. Each such layer keeps its own mode (it implements Trainable);
+// SetTraining(net, false) walks a network through its Containers and
+// switches every one of them. There is no global switch, so two models (or
+// two goroutines holding different models) never interfere. A new layer is
+// in training mode, as in PyTorch.
+//
+// # Errors
+//
+// A shape that a layer cannot take panics with a *tensor.ShapeError (Pkg
+// "layers") naming the layer and both shapes; a bad hyperparameter or id
+// panics with an *ArgError. Both are programmer errors, as in gonum.
+//
+// # Concurrency
+//
+// Modules hold no hidden global state. In evaluation mode Forward only reads
+// a model, so one model may be evaluated from many goroutines at once (and
+// SetTraining may be called meanwhile: the mode is atomic). Training Forward
+// calls are race-free too (Dropout's generator and BatchNorm1d's running
+// statistics are locked), but training is not meant to be concurrent: the
+// order of the draws and updates would then depend on scheduling, and
+// Backward and optimizer steps must not run concurrently on the same
+// parameters.
 package layers
 
 import (
-	"strconv"
-
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -52,6 +98,76 @@ type NamedParam[T Float] struct {
 	Param *autograd.Var[T]
 }
 
+// NamedBuffer is a tensor that belongs to a module's state without being
+// trained, such as BatchNorm1d's running mean, with its hierarchical name
+// ("1.running_mean"). Buffer is the module's live tensor: writing into it
+// (CopyFrom) sets the state, which is how a model file is loaded.
+type NamedBuffer[T Float] struct {
+	Name   string
+	Buffer *tensor.Tensor[T]
+}
+
+// Buffered is implemented by modules with buffers (BatchNorm1d) and by the
+// containers, which collect their children's; model files save and load
+// NamedBuffers next to NamedParameters, as PyTorch's state_dict does.
+type Buffered[T Float] interface {
+	// NamedBuffers returns the buffers with hierarchical names, in a
+	// stable order.
+	NamedBuffers() []NamedBuffer[T]
+}
+
+// NamedModule is a child module with its name within its container.
+type NamedModule[T Float] struct {
+	Name   string
+	Module Module[T]
+}
+
+// Container is implemented by modules made of other modules (Sequential,
+// Named, and your own), so that SetTraining and BuffersOf can reach every
+// layer of a network. A module of your own that holds layers in fields
+// should implement it, naming each child as it names the child's
+// parameters.
+type Container[T Float] interface {
+	Module[T]
+	// Children returns the direct child modules with their names.
+	Children() []NamedModule[T]
+}
+
+// BuffersOf returns the named buffers of m: m's own NamedBuffers when it is
+// Buffered, otherwise those of its children when it is a Container
+// (prefixed with the child's name), otherwise none.
+func BuffersOf[T Float](m Module[T]) []NamedBuffer[T] {
+	if b, ok := m.(Buffered[T]); ok {
+		return b.NamedBuffers()
+	}
+	if c, ok := m.(Container[T]); ok {
+		return childBuffers(c.Children())
+	}
+	return nil
+}
+
+// childBuffers collects the buffers of children, each prefixed with its
+// child's name.
+func childBuffers[T Float](children []NamedModule[T]) []NamedBuffer[T] {
+	var out []NamedBuffer[T]
+	for _, c := range children {
+		for _, b := range BuffersOf(c.Module) {
+			out = append(out, NamedBuffer[T]{Name: c.Name + "." + b.Name, Buffer: b.Buffer})
+		}
+	}
+	return out
+}
+
+// childParams collects the parameters of children, each prefixed with its
+// child's name.
+func childParams[T Float](children []NamedModule[T]) []NamedParam[T] {
+	var out []NamedParam[T]
+	for _, c := range children {
+		out = append(out, prefixed(c.Name, c.Module.NamedParameters())...)
+	}
+	return out
+}
+
 // paramsOf returns the parameters of a named list, in order.
 func paramsOf[T Float](named []NamedParam[T]) []*autograd.Var[T] {
 	ps := make([]*autograd.Var[T], len(named))
@@ -70,97 +186,15 @@ func prefixed[T Float](prefix string, named []NamedParam[T]) []NamedParam[T] {
 	return out
 }
 
-// Sequential applies its modules in order, each to the previous one's output.
-// Its parameters are named by position, as in PyTorch: "0.weight", "2.bias".
-type Sequential[T Float] struct {
-	Layers []Module[T]
-}
-
-// NewSequential returns a Sequential of the given modules.
-func NewSequential[T Float](layers ...Module[T]) *Sequential[T] {
-	return &Sequential[T]{Layers: layers}
-}
-
-// Forward applies every layer in turn.
-func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+// weightBias names a layer's weight "weight" and its bias, when there is
+// one, "bias"; a nil weight is left out too.
+func weightBias[T Float](weight, bias *autograd.Var[T]) []NamedParam[T] {
+	var out []NamedParam[T]
+	if weight != nil {
+		out = append(out, NamedParam[T]{"weight", weight})
 	}
-	return x
-}
-
-// Parameters returns the parameters of every layer, in layer order.
-func (s *Sequential[T]) Parameters() []*autograd.Var[T] { return paramsOf(s.NamedParameters()) }
-
-// NamedParameters returns every layer's parameters, each name prefixed with
-// the layer's index.
-func (s *Sequential[T]) NamedParameters() []NamedParam[T] {
-	var ps []NamedParam[T]
-	for i, l := range s.Layers {
-		ps = append(ps, prefixed(strconv.Itoa(i), l.NamedParameters())...)
+	if bias != nil {
+		out = append(out, NamedParam[T]{"bias", bias})
 	}
-	return ps
-}
-
-// Sigmoid is the logistic activation σ(x) = 1/(1+e^-x) as a layer.
-type Sigmoid[T Float] struct{}
-
-// Forward returns σ(x).
-func (Sigmoid[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Sigmoid(x) }
-
-// Parameters returns nil: activations have none.
-func (Sigmoid[T]) Parameters() []*autograd.Var[T] { return nil }
-
-// NamedParameters returns nil: activations have none.
-func (Sigmoid[T]) NamedParameters() []NamedParam[T] { return nil }
-
-// Tanh is the hyperbolic tangent activation as a layer.
-type Tanh[T Float] struct{}
-
-// Forward returns tanh(x).
-func (Tanh[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Tanh(x) }
-
-// Parameters returns nil: activations have none.
-func (Tanh[T]) Parameters() []*autograd.Var[T] { return nil }
-
-// NamedParameters returns nil: activations have none.
-func (Tanh[T]) NamedParameters() []NamedParam[T] { return nil }
-
-// ReLU is the rectified linear activation max(x, 0) as a layer.
-type ReLU[T Float] struct{}
-
-// Forward returns max(x, 0).
-func (ReLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.ReLU(x) }
-
-// Parameters returns nil: activations have none.
-func (ReLU[T]) Parameters() []*autograd.Var[T] { return nil }
-
-// NamedParameters returns nil: activations have none.
-func (ReLU[T]) NamedParameters() []NamedParam[T] { return nil }
-
-// Reduction says how a loss combines per-element errors; it is autograd's.
-type Reduction = autograd.Reduction
-
-const (
-	// Mean averages the per-element losses (PyTorch's default).
-	Mean = autograd.ReduceMean
-	// Sum adds them up.
-	Sum = autograd.ReduceSum
-	// None keeps one loss per element.
-	None = autograd.ReduceNone
-)
-
-// MSELoss is the squared error between a prediction and a target of the same
-// shape, averaged (Reduction Mean, the default), summed, or kept per element.
-type MSELoss[T Float] struct {
-	Reduction Reduction
-}
-
-// Loss returns the reduced squared error. It panics with a
-// *tensor.ShapeError naming MSELoss when the shapes differ.
-func (l MSELoss[T]) Loss(pred, target *autograd.Var[T]) *autograd.Var[T] {
-	if ps, ts := pred.Shape(), target.Shape(); !tensor.SameShape(ps, ts) {
-		panic(&tensor.ShapeError{Pkg: "layers", Op: "MSELoss", Reason: "prediction and target shapes differ", Shapes: [][]int{ps, ts}})
-	}
-	return autograd.MSE(pred, target, l.Reduction)
+	return out
 }

@@ -13,7 +13,7 @@ import (
 // transposing; the transpose in the forward pass is never materialized.
 type Linear[T Float] struct {
 	Weight *autograd.Var[T] // [out, in]
-	Bias   *autograd.Var[T] // [out]
+	Bias   *autograd.Var[T] // [out], or nil for a layer without bias
 }
 
 // NewLinear returns a Linear layer from in to out features, with weights
@@ -21,9 +21,7 @@ type Linear[T Float] struct {
 // suited to sigmoid and tanh; use HeNormal or HeUniform before ReLU. It
 // panics with a *tensor.ShapeError if in or out is not positive.
 func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linear[T] {
-	if in <= 0 || out <= 0 {
-		panic(&tensor.ShapeError{Pkg: "layers", Op: "NewLinear", Reason: "sizes [in out] must be positive", Shapes: [][]int{{in, out}}})
-	}
+	checkPositive("NewLinear", "[in out]", in, out)
 	if init == nil {
 		init = XavierUniform[T]
 	}
@@ -34,19 +32,25 @@ func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linea
 }
 
 // Forward maps x of shape [batch, in] to [batch, out]. It panics with a
-// *tensor.ShapeError naming the layer and both shapes when x does not fit.
+// *tensor.ShapeError naming the layer (with its weight's name, "Linear
+// (0.weight)") and both shapes when x does not fit.
 func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	ws, xs := l.Weight.Shape(), x.Shape()
 	if len(xs) != 2 || xs[1] != ws[1] {
-		panic(&tensor.ShapeError{Pkg: "layers", Op: "Linear", Reason: fmt.Sprintf("input must be [batch %d]", ws[1]), Shapes: [][]int{xs, ws}})
+		shapePanic(layerOp("Linear", l.Weight), fmt.Sprintf("input must be [batch %d]", ws[1]), xs, ws)
 	}
-	return autograd.Add(autograd.MatMulT(x, l.Weight, false, true), l.Bias)
+	y := autograd.MatMulT(x, l.Weight, false, true)
+	if l.Bias == nil {
+		return y
+	}
+	return autograd.Add(y, l.Bias)
 }
 
-// Parameters returns the weight and the bias.
+// Parameters returns the weight and the bias (if any).
 func (l *Linear[T]) Parameters() []*autograd.Var[T] { return paramsOf(l.NamedParameters()) }
 
-// NamedParameters returns "weight" and "bias".
+// NamedParameters returns "weight" and "bias" (the latter only when Bias is
+// not nil).
 func (l *Linear[T]) NamedParameters() []NamedParam[T] {
-	return []NamedParam[T]{{"weight", l.Weight}, {"bias", l.Bias}}
+	return weightBias(l.Weight, l.Bias)
 }

@@ -239,11 +239,11 @@ func TestLinearForwardShapePanics(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			x := autograd.Const(tensor.Zeros[float64](tt.shape...))
 			se := shapePanic(t, func() { l.Forward(x) })
-			if se.Pkg != "layers" || se.Op != "Linear" {
-				t.Errorf("Pkg %q, Op %q; want layers, Linear", se.Pkg, se.Op)
+			if se.Pkg != "layers" || se.Op != "Linear (weight)" {
+				t.Errorf("Pkg %q, Op %q; want layers, Linear (weight)", se.Pkg, se.Op)
 			}
 			msg := se.Error()
-			for _, want := range []string{"layers: Linear", fmt.Sprint(tt.shape), "[5 3]"} {
+			for _, want := range []string{"layers: Linear (weight)", fmt.Sprint(tt.shape), "[5 3]"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("message %q does not mention %q", msg, want)
 				}

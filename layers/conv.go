@@ -1,0 +1,97 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Conv2DOptions sets a convolution's stride, padding and dilation (index 0
+// the height axis, 1 the width axis); the zero value is stride 1, no padding,
+// no dilation. It is autograd's type.
+type Conv2DOptions = autograd.Conv2DOptions
+
+// Conv2D is the 2-D convolution layer over NCHW batches, PyTorch's
+// nn.Conv2d: out[n, o] = bias[o] + Σ_c weight[o, c] ⋆ x[n, c] (a
+// cross-correlation). Weight has shape [out, in, kh, kw] and Bias [out],
+// PyTorch's layout and names, so weights move between the two unchanged.
+// Set Bias to nil for a convolution without bias (bias=False).
+type Conv2D[T Float] struct {
+	Weight  *autograd.Var[T] // [out, in, kh, kw]
+	Bias    *autograd.Var[T] // [out], or nil
+	Options Conv2DOptions    // stride, padding, dilation
+}
+
+// NewConv2D returns a Conv2D layer from in to out channels with a kernel of
+// kernel[0] rows and kernel[1] columns. With a nil init, the weight and the
+// bias are drawn from rng as PyTorch draws them, from U(-1/√fanIn, 1/√fanIn)
+// with fanIn = in·kh·kw (UniformFanIn); otherwise the weight is drawn by
+// init with fanIn = in·kh·kw and fanOut = out·kh·kw, and the bias is zero.
+// The weight is drawn before the bias.
+//
+// It panics with a *tensor.ShapeError if a size is not positive and with an
+// *ArgError if an option is negative.
+func NewConv2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opts Conv2DOptions, init Initializer[T]) *Conv2D[T] {
+	checkPositive("NewConv2D", "[in out kh kw]", in, out, kernel[0], kernel[1])
+	for _, o := range []struct {
+		name string
+		v    [2]int
+	}{{"Stride", opts.Stride}, {"Padding", opts.Padding}, {"Dilation", opts.Dilation}} {
+		if o.v[0] < 0 || o.v[1] < 0 {
+			argPanic("NewConv2D", "opts."+o.name, o.v, "must not be negative")
+		}
+	}
+	fanIn, fanOut := in*kernel[0]*kernel[1], out*kernel[0]*kernel[1]
+	c := &Conv2D[T]{Options: opts}
+	if init == nil {
+		c.Weight = autograd.Param(UniformFanIn[T](rng, fanIn, fanOut, out, in, kernel[0], kernel[1]))
+		c.Bias = autograd.Param(UniformFanIn[T](rng, fanIn, fanOut, out))
+	} else {
+		c.Weight = autograd.Param(init(rng, fanIn, fanOut, out, in, kernel[0], kernel[1]))
+		c.Bias = autograd.Param(tensor.Zeros[T](out))
+	}
+	c.Weight.SetName("weight")
+	c.Bias.SetName("bias")
+	return c
+}
+
+// Forward convolves x [N, in, H, W] into [N, out, OH, OW], with
+// OH = ⌊(H + 2·ph − dh·(kh−1) − 1) / sh⌋ + 1 and likewise OW. It panics
+// with a *tensor.ShapeError naming the layer and both shapes when x is not
+// 4-D, has the wrong number of channels, or is smaller than the (dilated)
+// kernel after padding.
+func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	xs, ws := x.Shape(), c.Weight.Shape()
+	op := layerOp("Conv2D", c.Weight)
+	if len(xs) != 4 {
+		shapePanic(op, fmt.Sprintf("input must be 4-D [N %d H W]", ws[1]), xs, ws)
+	}
+	if xs[1] != ws[1] {
+		shapePanic(op, fmt.Sprintf("input has %d channels, weight wants %d", xs[1], ws[1]), xs, ws)
+	}
+	checkWindow(op, xs, ws, [2]int{ws[2], ws[3]}, c.Options.Padding, c.Options.Dilation)
+	return autograd.Conv2D(x, c.Weight, c.Bias, c.Options)
+}
+
+// checkWindow panics with a *tensor.ShapeError naming op when the padded
+// height or width of the NCHW shape xs is smaller than the dilated kernel;
+// other is the second shape to report (a weight, or the kernel).
+func checkWindow(op string, xs, other []int, kernel, padding, dilation [2]int) {
+	for a := range 2 {
+		d := max(dilation[a], 1)
+		span := d*(kernel[a]-1) + 1
+		if xs[2+a]+2*padding[a] < span {
+			shapePanic(op, fmt.Sprintf("input %dx%d with padding %v is smaller than the kernel %v (dilation %v)",
+				xs[2], xs[3], padding, kernel, dilation), xs, other)
+		}
+	}
+}
+
+// Parameters returns the weight and the bias (if any).
+func (c *Conv2D[T]) Parameters() []*autograd.Var[T] { return paramsOf(c.NamedParameters()) }
+
+// NamedParameters returns "weight" and "bias" (the latter only when Bias is
+// not nil).
+func (c *Conv2D[T]) NamedParameters() []NamedParam[T] { return weightBias(c.Weight, c.Bias) }

@@ -1,0 +1,77 @@
+package layers
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Dropout zeroes each element of its input with probability p while
+// training, and scales the survivors by 1/(1−p) so that the expected value of
+// every element is unchanged ("inverted" dropout, as in PyTorch). In
+// evaluation mode it is the identity, and needs no rescaling there.
+//
+// The masks come from the layer's own generator, seeded at construction, so
+// a seed reproduces them; the generator is locked, so concurrent training
+// Forward calls are race-free (but then which call gets which mask depends
+// on scheduling). Like every layer with a mode, a new Dropout is training:
+// see SetTraining.
+type Dropout[T Float] struct {
+	p    float64
+	eval atomic.Bool // the zero value is training mode
+
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+// NewDropout returns a Dropout layer that drops with probability p, in
+// training mode. It draws two numbers from rng to seed a generator of its
+// own, so the masks are reproducible from the seed that built the model and
+// later draws from rng (or concurrent use of it) do not affect them. It
+// panics with an *ArgError unless 0 ≤ p < 1.
+func NewDropout[T Float](rng *rand.Rand, p float64) *Dropout[T] {
+	if !(p >= 0 && p < 1) {
+		argPanic("NewDropout", "p", p, "must be in [0, 1)")
+	}
+	return &Dropout[T]{p: p, rng: rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))}
+}
+
+// P returns the probability of dropping an element.
+func (d *Dropout[T]) P() float64 { return d.p }
+
+// Forward returns x in evaluation mode (or for p = 0, drawing nothing). In
+// training mode it returns x·mask, where each element of mask is 0 with
+// probability p and 1/(1−p) otherwise, drawn afresh in row-major order; the
+// gradient is g·mask.
+func (d *Dropout[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	if d.eval.Load() || d.p == 0 {
+		return x
+	}
+	mask := tensor.Zeros[T](x.Shape()...)
+	m := mask.Data()
+	keep := T(1 / (1 - d.p))
+	d.mu.Lock()
+	for i := range m {
+		if d.rng.Float64() >= d.p {
+			m[i] = keep
+		}
+	}
+	d.mu.Unlock()
+	return autograd.Mul(x, autograd.Const(mask))
+}
+
+// SetTraining switches between training (on) and evaluation mode; it is
+// safe to call while other goroutines run Forward.
+func (d *Dropout[T]) SetTraining(on bool) { d.eval.Store(!on) }
+
+// Training reports whether the layer is in training mode.
+func (d *Dropout[T]) Training() bool { return !d.eval.Load() }
+
+// Parameters returns nil: Dropout has none.
+func (d *Dropout[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: Dropout has none.
+func (d *Dropout[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -1,0 +1,84 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/adjoint-go/adjoint/autograd"
+)
+
+// Embedding is a table of num vectors of dim features, looked up by integer
+// id: the first layer of a model of words, tokens or categories. Weight has
+// shape [num, dim], as in PyTorch's nn.Embedding.
+//
+// Lookup(ids) is the main call. Forward exists so that an Embedding fits in
+// a Sequential, whose values are all Vars: it takes ids encoded as floats.
+// Either way the gradient of a row is the sum over every position that
+// looked it up (repeated ids accumulate), and no gradient flows to the ids.
+type Embedding[T Float] struct {
+	Weight *autograd.Var[T] // [num, dim]
+}
+
+// NewEmbedding returns an Embedding of num vectors of dim features, drawn
+// by init from rng with fanIn = dim and fanOut = num (PyTorch's fans for a
+// [num, dim] matrix). A nil init means Normal(0, 1), PyTorch's default. It
+// panics with a *tensor.ShapeError if num or dim is not positive.
+func NewEmbedding[T Float](rng *rand.Rand, num, dim int, init Initializer[T]) *Embedding[T] {
+	checkPositive("NewEmbedding", "[num dim]", num, dim)
+	if init == nil {
+		init = Normal[T](0, 1)
+	}
+	return &Embedding[T]{Weight: autograd.Param(init(rng, dim, num, num, dim)).SetName("weight")}
+}
+
+// Lookup returns the rows of Weight at ids, in order: shape [len(ids), dim].
+// It panics with an *ArgError naming the layer if an id is negative or not
+// below num.
+func (e *Embedding[T]) Lookup(ids []int) *autograd.Var[T] {
+	num := e.Weight.Shape()[0]
+	for i, id := range ids {
+		if id < 0 || id >= num {
+			e.badID(i, id)
+		}
+	}
+	return autograd.IndexSelect(e.Weight, 0, ids)
+}
+
+// Forward looks up ids given as a Var of whole numbers (float-encoded), of
+// any shape: [batch] gives [batch, dim], [batch, seq] gives [batch, seq,
+// dim]. It panics with an *ArgError naming the layer if an id is not a
+// whole number (NaN included) or is out of range, and with a
+// *tensor.ShapeError for a 0-dimensional input.
+func (e *Embedding[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	xs := x.Shape()
+	if len(xs) == 0 {
+		shapePanic(layerOp("Embedding", e.Weight), "ids must have at least one dimension", xs, e.Weight.Shape())
+	}
+	vals := x.Value().Data()
+	ids := make([]int, len(vals))
+	for i, v := range vals {
+		f := float64(v)
+		if f != math.Trunc(f) || math.IsInf(f, 0) { // NaN fails the first test
+			argPanic(layerOp("Embedding", e.Weight), "ids["+strconv.Itoa(i)+"]", v, "is not a whole number")
+		}
+		if f < 0 || f >= float64(e.Weight.Shape()[0]) {
+			e.badID(i, v)
+		}
+		ids[i] = int(f)
+	}
+	return autograd.Reshape(e.Lookup(ids), append(xs, e.Weight.Shape()[1])...)
+}
+
+// badID panics with an *ArgError for the out-of-range id at position i.
+func (e *Embedding[T]) badID(i int, id any) {
+	argPanic(layerOp("Embedding", e.Weight), "ids["+strconv.Itoa(i)+"]", id,
+		fmt.Sprintf("is out of range [0, %d) of weight %v", e.Weight.Shape()[0], e.Weight.Shape()))
+}
+
+// Parameters returns the weight.
+func (e *Embedding[T]) Parameters() []*autograd.Var[T] { return []*autograd.Var[T]{e.Weight} }
+
+// NamedParameters returns "weight".
+func (e *Embedding[T]) NamedParameters() []NamedParam[T] { return weightBias(e.Weight, nil) }

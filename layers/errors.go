@@ -1,0 +1,66 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// ArgError reports an argument that a layer cannot use although its shape is
+// fine: a hyperparameter out of range at construction (a dropout probability
+// of 1.5, a negative epsilon, a duplicate child name) or an id that is not a
+// valid row of an embedding table. Like a *tensor.ShapeError it is a
+// programmer error, so layers panic with it; match it with errors.As.
+type ArgError struct {
+	Op     string // the constructor or layer, for example "NewDropout" or "Embedding (weight)"
+	Arg    string // the argument, for example "p" or "ids[3]"
+	Value  any    // the offending value
+	Reason string // what is wrong with it, for example "must be in [0, 1)"
+}
+
+// Error describes the problem in one line, for example
+// "layers: NewDropout: p = 1.5: must be in [0, 1)".
+func (e *ArgError) Error() string {
+	return fmt.Sprintf("layers: %s: %s = %v: %s", e.Op, e.Arg, e.Value, e.Reason)
+}
+
+// argPanic panics with an *ArgError.
+func argPanic(op, arg string, value any, reason string) {
+	panic(&ArgError{Op: op, Arg: arg, Value: value, Reason: reason})
+}
+
+// shapePanic panics with a *tensor.ShapeError of this package, copying the
+// shapes so that the error never aliases a tensor's shape.
+func shapePanic(op, reason string, shapes ...[]int) {
+	cp := make([][]int, len(shapes))
+	for i, s := range shapes {
+		cp[i] = append([]int{}, s...)
+	}
+	panic(&tensor.ShapeError{Pkg: "layers", Op: op, Reason: reason, Shapes: cp})
+}
+
+// layerOp names a layer in an error message: its kind and, when the
+// parameter p has a name, that name, for example "Conv2D (3.weight)". The
+// containers name each parameter with its hierarchical name, so the message
+// says which layer of a network rejected its input.
+func layerOp[T Float](kind string, p *autograd.Var[T]) string {
+	if p == nil || p.Name() == "" {
+		return kind
+	}
+	return kind + " (" + p.Name() + ")"
+}
+
+// checkPositive panics with a *tensor.ShapeError naming op when a size is not
+// positive; names labels the sizes in the message, for example "[in out]"
+// (or is empty).
+func checkPositive(op, names string, sizes ...int) {
+	for _, s := range sizes {
+		if s <= 0 {
+			if names != "" {
+				names += " "
+			}
+			shapePanic(op, "sizes "+names+"must be positive", sizes)
+		}
+	}
+}

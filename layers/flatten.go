@@ -1,0 +1,30 @@
+package layers
+
+import "github.com/adjoint-go/adjoint/autograd"
+
+// Flatten keeps the batch axis and merges all the others, PyTorch's
+// nn.Flatten(): [N, C, H, W] becomes [N, C·H·W], the bridge from
+// convolution and pooling layers to Linear ones. Elements keep their
+// row-major order, so the result matches PyTorch's element for element.
+type Flatten[T Float] struct{}
+
+// Forward returns x reshaped to [N, product of the other axes] ([N, 1] for
+// a 1-D x). It panics with a *tensor.ShapeError naming Flatten for a
+// 0-dimensional x, which has no batch axis.
+func (Flatten[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	xs := x.Shape()
+	if len(xs) == 0 {
+		shapePanic("Flatten", "input must have a batch axis", xs)
+	}
+	n := 1
+	for _, d := range xs[1:] {
+		n *= d
+	}
+	return autograd.Reshape(x, xs[0], n)
+}
+
+// Parameters returns nil: Flatten has none.
+func (Flatten[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: Flatten has none.
+func (Flatten[T]) NamedParameters() []NamedParam[T] { return nil }
