@@ -13,10 +13,12 @@ import (
 // given Vars (typically a model's parameters and its input): every
 // operation whose inputs descend from them checks its result, and its
 // backward checks the gradients it returns. The first operation that turns
-// finite numbers into NaN or ±Inf, in the forward or the backward pass,
-// panics with an *AnomalyError naming the operation, its input shapes, the
-// chain of operations that led to it, and the line of the caller's code that
-// called it.
+// finite numbers into NaN or ±Inf, or numbers without NaN (some of them
+// ±Inf, say from a leaf) into NaN, as Inf - Inf and 0·Inf do, in the forward
+// or the backward pass, panics with an *AnomalyError naming the operation,
+// its input shapes, the chain of operations that led to it, and the line of
+// the caller's code that called it. Values that an input already held are
+// carried along without a report.
 //
 // Detection follows the data, not a global switch: graphs built from other
 // Vars, in this goroutine or another, are unaffected, and cost nothing extra.
@@ -50,6 +52,10 @@ type AnomalyError struct {
 	Chain       []string
 	// Chain lists the operations that led to Op, oldest first, each with its
 	// call site, following the first input that came from an operation.
+
+	// FromInf is set when the numbers the operation started from were not
+	// all finite but held no NaN (an Inf - Inf or 0·Inf made the NaN).
+	FromInf bool
 }
 
 // Error describes the anomaly in one line.
@@ -59,9 +65,14 @@ func (e *AnomalyError) Error() string {
 	if e.Caller != "" {
 		fmt.Fprintf(&b, " (called at %s)", e.Caller)
 	}
-	if e.Phase == "backward" {
+	switch {
+	case e.Phase == "backward" && e.FromInf:
+		fmt.Fprintf(&b, " produced %s in the gradient of input %d from a gradient and values with ±Inf but no NaN", e.Value, e.Input)
+	case e.Phase == "backward":
 		fmt.Fprintf(&b, " produced %s in the gradient of input %d from a finite gradient", e.Value, e.Input)
-	} else {
+	case e.FromInf:
+		fmt.Fprintf(&b, " produced %s from inputs with ±Inf but no NaN", e.Value)
+	default:
 		fmt.Fprintf(&b, " produced %s from finite inputs", e.Value)
 	}
 	fmt.Fprintf(&b, "; input shapes %v", e.InputShapes)
@@ -73,7 +84,7 @@ func (e *AnomalyError) Error() string {
 
 // traceForward is called by record for a result whose inputs are under
 // anomaly detection: it remembers the result's origin and panics if the
-// result is the first non-finite value.
+// result is the first non-finite value, or the first NaN.
 func traceForward[T Float](v *Var[T], op string, inputs []*Var[T]) {
 	info := &anomalyInfo[T]{op: op, inputs: inputs, caller: callerOutsideLibrary()}
 	v.anomaly = info
@@ -81,40 +92,80 @@ func traceForward[T Float](v *Var[T], op string, inputs []*Var[T]) {
 	if ok {
 		return
 	}
+	var from anomalyState
 	for _, in := range inputs {
-		if _, fine := firstNonFinite(in.value); !fine {
-			return // propagated from an input, not produced here
-		}
+		from = max(from, stateOf(in.value))
 	}
-	panic(&AnomalyError{Phase: "forward", Op: op, Caller: info.caller, Value: bad, Input: -1,
-		InputShapes: shapesOf(inputs), Chain: chainOf(inputs)})
+	if bad, fromInf, report := anomalyReport(bad, stateOf(v.value), from); report {
+		panic(&AnomalyError{Phase: "forward", Op: op, Caller: info.caller, Value: bad, Input: -1,
+			InputShapes: shapesOf(inputs), Chain: chainOf(inputs), FromInf: fromInf})
+	}
 }
 
 // checkBackward panics if a backward under anomaly detection turned the
 // finite gradient g into a non-finite gradient for one of its inputs, when
-// its forward values were finite too (otherwise it only carried along what
-// the forward pass, which was checked, already had).
+// its forward values were finite too, or a gradient without NaN into one
+// with NaN, when its forward values held no NaN either (otherwise it only
+// carried along what the forward pass, which was checked, already had).
 func checkBackward[T Float](v *Var[T], g *Var[T], gin []*Var[T]) {
-	if _, ok := firstNonFinite(g.value); !ok {
-		return
-	}
-	if _, ok := firstNonFinite(v.value); !ok {
-		return
-	}
+	from := max(stateOf(g.value), stateOf(v.value))
 	for _, in := range v.anomaly.inputs {
-		if _, ok := firstNonFinite(in.value); !ok {
-			return
-		}
+		from = max(from, stateOf(in.value))
+	}
+	if from == hasNaN {
+		return
 	}
 	for j, gj := range gin {
 		if gj == nil {
 			continue
 		}
-		if bad, ok := firstNonFinite(gj.value); !ok {
+		bad, ok := firstNonFinite(gj.value)
+		if ok {
+			continue
+		}
+		if bad, fromInf, report := anomalyReport(bad, stateOf(gj.value), from); report {
 			panic(&AnomalyError{Phase: "backward", Op: v.anomaly.op, Caller: v.anomaly.caller, Value: bad, Input: j,
-				InputShapes: shapesOf(v.anomaly.inputs), Chain: chainOf(v.anomaly.inputs)})
+				InputShapes: shapesOf(v.anomaly.inputs), Chain: chainOf(v.anomaly.inputs), FromInf: fromInf})
 		}
 	}
+}
+
+// anomalyState orders what a tensor holds: only finite numbers, some ±Inf
+// but no NaN, or some NaN.
+type anomalyState int
+
+const (
+	allFinite anomalyState = iota
+	hasInf
+	hasNaN
+)
+
+func stateOf[T Float](t *tensor.Tensor[T]) anomalyState {
+	s := allFinite
+	for _, x := range t.Data() {
+		switch {
+		case x != x:
+			return hasNaN
+		case x-x != 0:
+			s = hasInf
+		}
+	}
+	return s
+}
+
+// anomalyReport decides whether a result in state got (first non-finite
+// value bad), computed from values in state from, is an anomaly: a
+// non-finite result from finite values, or a NaN from values without one.
+// It returns the value to report ("NaN" in the second case, whatever came
+// first) and whether the values were non-finite.
+func anomalyReport(bad string, got, from anomalyState) (string, bool, bool) {
+	switch {
+	case from == allFinite:
+		return bad, false, true
+	case from == hasInf && got == hasNaN:
+		return "NaN", true, true
+	}
+	return "", false, false
 }
 
 // firstNonFinite returns "NaN", "+Inf" or "-Inf" for the first such element

@@ -49,8 +49,9 @@
 //
 // Shape misuse panics with a *tensor.ShapeError (package "autograd") naming
 // the operation and the shapes. NaN and Inf propagate; DetectAnomaly makes
-// the first operation that produces one panic with an *AnomalyError that
-// names it and the line that called it. WriteDOT draws a graph.
+// the first operation that produces one (from finite numbers, or a NaN from
+// ±Inf) panic with an *AnomalyError that names it and the line that called
+// it. WriteDOT draws a graph.
 //
 // # Concurrency
 //

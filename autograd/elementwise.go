@@ -89,12 +89,17 @@ func LeakyReLU[T Float](x *Var[T], slope T) *Var[T] {
 //	d/dx = g where x > 0, g ∘ (O + alpha) = g ∘ alpha·e^x elsewhere (O the saved output)
 //
 // At x = 0 the derivative is alpha (the left one), as in PyTorch; for
-// alpha = 1 both sides agree. Using O + alpha rather than alpha·e^x keeps
-// the unselected branch finite for large x, so second derivatives never meet
-// 0·Inf.
+// alpha = 1 both sides agree. alpha·e^x is evaluated with x replaced by 0
+// where x > 0, so that the unselected branch stays finite for large x and
+// second derivatives never meet 0·Inf. (O + alpha would do that too, but
+// it cancels to 0 for x below about -37, or -17 in float32, where alpha·e^x
+// is still representable.)
 func ELU[T Float](x *Var[T], alpha T) *Var[T] {
 	return record("ELU", tensor.ELU(x.value, alpha), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Mul(g, Where(elemPositive(c.Input(0).value), Scalar(T(1)), Add(c.Output(), Scalar(alpha))))}
+		x := c.Input(0)
+		pos := elemPositive(x.value)
+		left := Scale(Exp(Where(pos, Scalar(T(0)), x)), alpha) // alpha·e^min(x, 0)
+		return []*Var[T]{Mul(g, Where(pos, Scalar(T(1)), left))}
 	}, x)
 }
 
@@ -133,10 +138,14 @@ func elemNormPDF[T Float](x *Var[T]) *Var[T] {
 //	GELUTanh(x) = x/2·(1 + tanh(u)) = x·σ(2u),  u = √(2/π)·(x + 0.044715·x³)
 //	d/dx = g ∘ (σ(2u) + x·σ(2u)·σ(-2u)·2u'),  u' = √(2/π)·(1 + 3·0.044715·x²)
 //
-// σ(2u)·σ(-2u) is σ'(2u) without the cancellation of 1 - σ(2u).
+// σ(2u)·σ(-2u) is σ'(2u) without the cancellation of 1 - σ(2u). Beyond
+// |x| = 1e10 the derivative equals its limit, 1 or 0, to every digit
+// (σ(-2u) underflows from |x| ≈ 22), but x² and u' overflow (in float32 from
+// |x| ≈ 1.8e19) and 0·Inf would make it NaN, where PyTorch's is NaN: there
+// it is evaluated at ±1e10 instead. ±Inf and NaN are left as they are.
 func GELUTanh[T Float](x *Var[T]) *Var[T] {
 	return record("GELUTanh", tensor.GELUTanh(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		x := c.Input(0)
+		x := elemClampFinite(c.Input(0), 1e10)
 		const k, cc = 0.7978845608028654, 0.044715 // √(2/π) and the cubic coefficient
 		x2 := Square(x)
 		u2 := Scale(Mul(x, Add(Scalar(T(1)), Scale(x2, cc))), 2*k) // 2u
@@ -144,6 +153,23 @@ func GELUTanh[T Float](x *Var[T]) *Var[T] {
 		s, sn := Sigmoid(u2), Sigmoid(Neg(u2))
 		return []*Var[T]{Mul(g, Add(s, Mul(Mul(Mul(x, s), sn), du2)))}
 	}, x)
+}
+
+// elemClampFinite returns x with every finite element beyond ±bound
+// replaced by ±bound, or x itself when there is none. The replacement is a
+// constant (made with Where), so no gradient flows to those elements; ±Inf
+// and NaN are kept.
+func elemClampFinite[T Float](x *Var[T], bound T) *Var[T] {
+	mask := make([]bool, x.value.Len())
+	found := false
+	for i, v := range x.value.Data() {
+		mask[i] = (v > bound || v < -bound) && v-v == 0
+		found = found || mask[i]
+	}
+	if !found {
+		return x
+	}
+	return Where(mask, Const(tensor.Clamp(x.value, -bound, bound)), x)
 }
 
 // SiLU returns the sigmoid linear unit (swish) x·σ(x).
@@ -257,7 +283,8 @@ func elemTieSplit[T Float](c *Context[T], g *Var[T], dir T) []*Var[T] {
 // (x the base, y the exponent, O the saved output). For x < 0, x^y is NaN
 // unless y is an integer, and d/dexponent is NaN (ln x is undefined there).
 // At x = 0 PyTorch's conventions hold: d/dexponent is 0 where y ≥ 0, and
-// d/dbase is 0 where y = 0 (also when x is NaN). Those points are taken out
+// d/dbase is 0 where y = 0 (also when x is NaN, or so close to 0 that x^-1
+// overflows, like a subnormal x). Those points are taken out
 // of the logarithm and the power with a constant mask before the
 // differentiable expression is built, so that gradients of gradients stay
 // finite there (the second derivative at those points follows the same
@@ -268,9 +295,10 @@ func PowVar[T Float](base, exponent *Var[T]) *Var[T] {
 		x, y := c.Input(0), c.Input(1)
 		var gx, gy *Var[T]
 		if c.NeedsGrad(0) {
-			// x^(y-1) is Inf at x = 0 (or NaN for a NaN x) where y = 0,
-			// which y·x^(y-1) must treat as 0: read x there as 1.
-			xs := elemSafeBase(x, y, func(xv, yv T) bool { return yv == 0 && (xv == 0 || xv != xv) })
+			// x^(y-1) is Inf at x = 0 (or for a subnormal x, or NaN for a
+			// NaN x) where y = 0, which y·x^(y-1) must treat as 0: read x
+			// there as 1.
+			xs := elemSafeBase(x, y, func(xv, yv T) bool { inv := 1 / xv; return yv == 0 && inv-inv != 0 })
 			gx = Mul(g, Mul(y, PowVar(xs, Sub(y, Scalar(T(1))))))
 		}
 		if c.NeedsGrad(1) {

@@ -106,16 +106,17 @@ func Huber[T Float](pred, target *Var[T], delta T, reduction ...Reduction) *Var[
 	})
 	l := record(op, value, func(c *Context[T], g *Var[T]) []*Var[T] {
 		d := Sub(c.Input(0), c.Input(1))
-		// clamp(d, ±delta) = d ∘ inside + delta·sign(d) ∘ (1 - inside),
-		// with constant masks, so that it is differentiable in d.
-		inside := tensor.Map(d.value, func(v T) T {
-			if math.Abs(float64(v)) <= float64(delta) {
-				return 1
-			}
-			return 0
-		})
-		outside := tensor.Zip(d.value, inside, func(v, in T) T { return (1 - in) * delta * redSign(v) })
-		gp := Mul(g, Add(Mul(d, Const(inside)), Const(outside)))
+		// clamp(d, ±delta) is d where |d| ≤ delta and the constant
+		// delta·sign(d) elsewhere, selected with Where so that it is
+		// differentiable in d and an infinite d (from ±Inf operands, or
+		// from finite ones whose difference overflows) gives ±delta, not
+		// Inf·0 = NaN. A NaN d stays NaN.
+		inside := make([]bool, d.value.Len())
+		for i, v := range d.value.Data() {
+			inside[i] = math.Abs(float64(v)) <= float64(delta)
+		}
+		outside := tensor.Map(d.value, func(v T) T { return delta * redSign(v) })
+		gp := Mul(g, Where(inside, d, Const(outside)))
 		var gt *Var[T]
 		if c.NeedsGrad(1) {
 			gt = Neg(gp)
@@ -174,9 +175,12 @@ func BCE[T Float](prob, target *Var[T], reduction ...Reduction) *Var[T] {
 //	max(x, 0) - x·t + log(1 + exp(-|x|))
 //
 // which never overflows and is exact for large |x| (0 for x = 1000, t = 1;
-// 1000 for x = -1000, t = 1), where BCE(Sigmoid(x), t) would saturate. It is
-// averaged by default, summed with ReduceSum, or per-element with
-// ReduceNone.
+// 1000 for x = -1000, t = 1), where BCE(Sigmoid(x), t) would saturate. An
+// infinite logit gives the loss's limit: +Inf when it is confidently wrong
+// (x = +Inf with t < 1, x = -Inf with t > 0) and 0 when it is confidently
+// right (x = +Inf with t = 1, x = -Inf with t = 0), where PyTorch gives NaN
+// for some of these. It is averaged by default, summed with ReduceSum, or
+// per-element with ReduceNone.
 //
 //	d/dx = g ∘ (σ(x) - t),  d/dt = -g ∘ x
 //
@@ -186,8 +190,17 @@ func BCEWithLogits[T Float](logits, target *Var[T], reduction ...Reduction) *Var
 	redCheckPair(op, "logits", logits, target)
 	r := redReduction(op, reduction)
 	value := tensor.Zip(logits.value, target.value, func(x, t T) T {
-		xf := float64(x)
-		return T(max(xf, 0) - xf*float64(t) + math.Log1p(math.Exp(-math.Abs(xf))))
+		// max(x, 0) - x·t is (1 - t)·x for x > 0 and -t·x otherwise; a
+		// factor that is exactly 0 contributes 0 even when x is infinite.
+		xf, tf := float64(x), float64(t)
+		var l float64
+		switch {
+		case xf > 0 && tf != 1:
+			l = (1 - tf) * xf
+		case xf <= 0 && tf != 0:
+			l = -tf * xf
+		}
+		return T(l + math.Log1p(math.Exp(-math.Abs(xf))))
 	})
 	l := record(op, value, func(c *Context[T], g *Var[T]) []*Var[T] {
 		x, t := c.Input(0), c.Input(1)

@@ -68,8 +68,14 @@ func Square[T Float](x *Var[T]) *Var[T] {
 // Pow returns x^p for a constant exponent p.
 //
 //	d/dx = g ∘ p·x^(p-1)
+//
+// For p = 0 the derivative is 0 everywhere (as in PyTorch), also at x = 0
+// and for a NaN x, where 0·x^-1 would be NaN.
 func Pow[T Float](x *Var[T], p T) *Var[T] {
 	return record("Pow", tensor.Pow(x.value, p), func(c *Context[T], g *Var[T]) []*Var[T] {
+		if p == 0 {
+			return []*Var[T]{Scale(g, 0)}
+		}
 		return []*Var[T]{Mul(g, Scale(Pow(c.Input(0), p-1), p))}
 	}, x)
 }

@@ -158,8 +158,20 @@ func Exp[T Float](t *Tensor[T]) *Tensor[T] {
 }
 
 // Log returns the natural logarithm of t elementwise (NaN below 0, -Inf at 0).
+// It is exact for subnormal float64 inputs too (see elemLog).
 func Log[T Float](t *Tensor[T]) *Tensor[T] {
-	return Map(t, func(v T) T { return T(math.Log(float64(v))) })
+	return Map(t, func(v T) T { return T(elemLog(float64(v))) })
+}
+
+// elemLog is math.Log, corrected for positive subnormal inputs: on amd64
+// and s390x math.Log ignores their leading zero bits (Go issue 56600; it
+// returns -709.09 for 5e-324, whose logarithm is -744.44). Such inputs are
+// scaled by 2^54 into the normal range first, which is exact.
+func elemLog(v float64) float64 {
+	if v > 0 && v < 0x1p-1022 {
+		return math.Log(v*0x1p54) - 54*math.Ln2
+	}
+	return math.Log(v)
 }
 
 // Tanh returns the hyperbolic tangent of t elementwise.
