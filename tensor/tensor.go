@@ -19,8 +19,10 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/exp/constraints"
 )
@@ -65,7 +67,7 @@ func MustNew[T Float](data []T, shape ...int) *Tensor[T] {
 // with a *ShapeError for a negative dimension.
 func Zeros[T Float](shape ...int) *Tensor[T] {
 	n, ok := numElements(shape)
-	if !ok {
+	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
 		panic(shapeErr("Zeros", "negative dimension or too many elements", shape))
 	}
 	return &Tensor[T]{data: make([]T, n), shape: append([]int{}, shape...)}
@@ -206,6 +208,10 @@ func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
 func (t *Tensor[T]) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Tensor%v", t.shape)
+	if len(t.data) == 0 { // also bounds the walk below: [MaxInt 0] is a valid empty shape
+		b.WriteString("[]")
+		return b.String()
+	}
 	if len(t.shape) == 0 {
 		fmt.Fprintf(&b, "(%v)", t.data[0])
 		return b.String()

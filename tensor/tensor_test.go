@@ -495,7 +495,7 @@ func TestString(t *testing.T) {
 		{"3-d", MustNew([]float64{1, 2, 3, 4}, 2, 1, 2).String(), "Tensor[2 1 2][[[1 2]] [[3 4]]]"},
 		{"float32", MustNew([]float32{0.1, -2}, 2).String(), "Tensor[2][0.1 -2]"},
 		{"empty", Zeros[float64](0).String(), "Tensor[0][]"},
-		{"empty rows", Zeros[float64](2, 0).String(), "Tensor[2 0][[] []]"},
+		{"empty rows", Zeros[float64](2, 0).String(), "Tensor[2 0][]"},
 		{"NaN", MustNew([]float64{math.NaN(), math.Inf(-1)}, 2).String(), "Tensor[2][NaN -Inf]"},
 	}
 	for _, tc := range tests {
