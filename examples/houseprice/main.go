@@ -16,10 +16,14 @@
 //
 // Usage:
 //
-//	go run ./examples/houseprice [-epochs N] [-lr α] [-momentum μ] [-batch N] [-seed S] [-dot FILE]
+//	go run ./examples/houseprice [-epochs N] [-lr α] [-momentum μ] [-batch N] [-seed S] [-dot FILE] [-plots DIR]
 //
 // -dot writes the graph of one training step in Graphviz DOT (render it with
-// `dot -Tsvg FILE`). Bad flags print a message and exit with status 2.
+// `dot -Tsvg FILE`). -plots names the directory for two PNG pictures,
+// predicted against actual prices on the test split and the training loss
+// curve; by default it is adjoint-houseprice under the system's temporary
+// directory (so that a run inside a clone leaves the clone clean), and
+// -plots "" writes none. Bad flags print a message and exit with status 2.
 package main
 
 import (
@@ -30,6 +34,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 )
 
 // housingCSV is the embedded data set (a string, so it cannot be modified).
@@ -51,7 +56,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	if _, err := train(cfg, stdout); err != nil {
+	rep, err := train(cfg, stdout)
+	if err == nil && cfg.plots != "" {
+		err = writePlots(cfg.plots, rep, stdout)
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "houseprice:", err)
 		return 1
 	}
@@ -72,6 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&cfg.momentum, "momentum", 0.9, "SGD momentum μ in [0, 1); 0 is the article's plain update")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the split, the initial weights and the shuffles")
 	fs.StringVar(&cfg.dot, "dot", "", "write the graph of one training step to this Graphviz `FILE`")
+	fs.StringVar(&cfg.plots, "plots", filepath.Join(os.TempDir(), "adjoint-houseprice"),
+		"write the PNG plots into this `DIR` (created if needed); \"\" writes none")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

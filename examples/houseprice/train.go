@@ -38,15 +38,18 @@ type config struct {
 	momentum float64 // heavy-ball momentum μ, 0 for the article's plain update
 	seed     uint64  // seeds the split, the initial weights and the shuffles
 	dot      string  // if not empty, write the first step's graph here
+	plots    string  // if not empty, write the PNG plots into this directory
 }
 
 // report is what a training run measured.
 type report struct {
 	nTrain, nTest int
-	gradDiff      float64 // max |Backward − hand-derived| on the first batch
-	trainLoss     float64 // mean per-house E of the last epoch
-	testRMSE      float64 // k$
-	baselineRMSE  float64 // k$, always predicting the training mean
+	gradDiff      float64   // max |Backward − hand-derived| on the first batch
+	trainLoss     float64   // mean per-house E of the last epoch
+	testRMSE      float64   // k$
+	baselineRMSE  float64   // k$, always predicting the training mean
+	losses        []float64 // trainLoss of every epoch, for the loss curve
+	actual, pred  []float64 // k$, the test houses' prices and the network's predictions
 }
 
 // train runs the whole experiment: load the embedded data, split, scale,
@@ -126,6 +129,7 @@ func train(cfg config, out io.Writer) (report, error) {
 			opt.ZeroGrad()
 		}
 		rep.trainLoss = sumE / float64(len(trainIdx))
+		rep.losses = append(rep.losses, rep.trainLoss)
 		if epoch%every == 0 || epoch == cfg.epochs {
 			fmt.Fprintf(out, "epoch %5d  train loss %.6f\n", epoch, rep.trainLoss)
 		}
@@ -140,7 +144,9 @@ func train(cfg config, out io.Writer) (report, error) {
 	mean /= float64(len(trainIdx))
 	var se, seBase float64
 	for s, i := range testIdx {
-		d := ts.InverseValue(0, pred[s]) - y.At(i, 0)
+		rep.actual = append(rep.actual, y.At(i, 0))
+		rep.pred = append(rep.pred, ts.InverseValue(0, pred[s]))
+		d := rep.pred[s] - y.At(i, 0)
 		se += d * d
 		d = mean - y.At(i, 0)
 		seBase += d * d
