@@ -9,7 +9,15 @@ import (
 )
 
 // matmulSizes are the square sizes n of the MatMul and Gemm benchmarks.
-var matmulSizes = []int{64, 256, 512}
+var matmulSizes = []int{64, 128, 256, 512, 1024}
+
+// transposedForms are the two transposed products of every matmul's
+// backward pass: Aᵀ·B (weight gradients) and A·Bᵀ (input gradients, and
+// Linear's forward x·Wᵀ). Neither transpose is materialized.
+var transposedForms = []struct {
+	name           string
+	transA, transB bool
+}{{"AtB", true, false}, {"ABt", false, true}}
 
 // randMatrix returns an r×c matrix of values uniform in [-1, 1).
 func randMatrix[T tensor.Float](rng *rand.Rand, r, c int) *tensor.Tensor[T] {
@@ -18,7 +26,7 @@ func randMatrix[T tensor.Float](rng *rand.Rand, r, c int) *tensor.Tensor[T] {
 
 // reportGFLOPS reports the rate of a benchmark whose every operation is one
 // m×k by k×n matrix product (2·m·k·n floating-point operations). It must be
-// called after the b.Loop loop, when b.N holds the iteration count.
+// called after the timed loop, when b.N holds the iteration count.
 func reportGFLOPS(b *testing.B, m, k, n int) {
 	if s := b.Elapsed().Seconds(); s > 0 {
 		b.ReportMetric(2*float64(m)*float64(k)*float64(n)*float64(b.N)/s/1e9, "GFLOP/s")
@@ -36,16 +44,12 @@ func BenchmarkMatMul(b *testing.B) {
 	}
 }
 
-// BenchmarkMatMulTransposed measures the two transposed products that every
-// matmul's backward pass uses, Aᵀ·B (weight gradients) and A·Bᵀ (input
-// gradients, and Linear's forward x·Wᵀ), read in place at n = 256.
+// BenchmarkMatMulTransposed measures tensor.MatMul on the transposed forms,
+// read in place, at n = 256: BenchmarkMatMulTransposed/f32/AtB/n=256.
 func BenchmarkMatMulTransposed(b *testing.B) {
 	const n = 256
 	for _, typ := range []string{"f32", "f64"} {
-		for _, tc := range []struct {
-			name           string
-			transA, transB bool
-		}{{"AtB", true, false}, {"ABt", false, true}} {
+		for _, tc := range transposedForms {
 			b.Run(fmt.Sprintf("%s/%s/n=%d", typ, tc.name, n), func(b *testing.B) {
 				if typ == "f32" {
 					benchMatMul[float32](b, n, tc.transA, tc.transB)
@@ -61,7 +65,8 @@ func benchMatMul[T tensor.Float](b *testing.B, n int, transA, transB bool) {
 	rng := rand.New(rand.NewPCG(1, uint64(n)))
 	x, y := randMatrix[T](rng, n, n), randMatrix[T](rng, n, n)
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N { // not b.Loop: see benchGemm
 		tensor.MatMul(x, y, transA, transB)
 	}
 	reportGFLOPS(b, n, n, n)
@@ -69,23 +74,47 @@ func benchMatMul[T tensor.Float](b *testing.B, n int, transA, transB bool) {
 
 // BenchmarkGemm measures tensor.Gemm (C = A·B, alpha 1, beta 0) into a
 // preallocated output, so that the kernel alone is timed: it should report
-// zero allocations.
+// zero allocations. Products above a size threshold are split across
+// GOMAXPROCS goroutines, so run it with -cpu 1,2 to see one core and two.
 func BenchmarkGemm(b *testing.B) {
 	for _, n := range matmulSizes {
-		b.Run(fmt.Sprintf("f32/n=%d", n), func(b *testing.B) { benchGemm[float32](b, n) })
+		b.Run(fmt.Sprintf("f32/n=%d", n), func(b *testing.B) { benchGemm[float32](b, n, false, false) })
 	}
 	for _, n := range matmulSizes {
-		b.Run(fmt.Sprintf("f64/n=%d", n), func(b *testing.B) { benchGemm[float64](b, n) })
+		b.Run(fmt.Sprintf("f64/n=%d", n), func(b *testing.B) { benchGemm[float64](b, n, false, false) })
 	}
 }
 
-func benchGemm[T tensor.Float](b *testing.B, n int) {
+// BenchmarkGemmTransposed is BenchmarkGemm for Aᵀ·B and A·Bᵀ:
+// BenchmarkGemmTransposed/f32/AtB/n=512 and so on.
+func BenchmarkGemmTransposed(b *testing.B) {
+	for _, typ := range []string{"f32", "f64"} {
+		for _, tc := range transposedForms {
+			for _, n := range matmulSizes {
+				b.Run(fmt.Sprintf("%s/%s/n=%d", typ, tc.name, n), func(b *testing.B) {
+					if typ == "f32" {
+						benchGemm[float32](b, n, tc.transA, tc.transB)
+					} else {
+						benchGemm[float64](b, n, tc.transA, tc.transB)
+					}
+				})
+			}
+		}
+	}
+}
+
+func benchGemm[T tensor.Float](b *testing.B, n int, transA, transB bool) {
 	rng := rand.New(rand.NewPCG(2, uint64(n)))
 	x, y := randMatrix[T](rng, n, n), randMatrix[T](rng, n, n)
 	c := tensor.Zeros[T](n, n)
+	tensor.Gemm(transA, transB, 1, x, y, 0, c) // warm up the packing buffers
 	b.ReportAllocs()
-	for b.Loop() {
-		tensor.Gemm(false, false, 1, x, y, 0, c)
+	b.ResetTimer()
+	// A b.N loop, not b.Loop: with b.Loop the testing package takes the first
+	// sample of each sub-benchmark from its probing call, which runs before it
+	// sets GOMAXPROCS from -cpu, so "-cpu 1" would time a parallel product.
+	for range b.N {
+		tensor.Gemm(transA, transB, 1, x, y, 0, c)
 	}
 	reportGFLOPS(b, n, n, n)
 }

@@ -1,6 +1,11 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/gemm"
+)
 
 // MatMul returns op(a)·op(b) for 2-D tensors, where op transposes its operand
 // when the matching flag is set. The transposes are read in place, never
@@ -9,67 +14,47 @@ import "fmt"
 func MatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 	m, _, n := matmulDims("MatMul", a, b, transA, transB)
 	c := Zeros[T](m, n)
-	Gemm(transA, transB, 1, a, b, 1, c) // beta 1: c is already zero
+	Gemm(transA, transB, 1, a, b, 0, c)
 	return c
 }
 
 // Gemm computes c = alpha·op(a)·op(b) + beta·c in place, the BLAS general
 // matrix multiply, with op as in MatMul. With beta 0, c's old contents are
-// ignored (even NaN). c must not share memory with a or b. It panics with a
-// *ShapeError on mismatched shapes.
+// ignored (even NaN); with alpha 0, a and b are not read. It panics with a
+// *ShapeError on mismatched shapes, and when c shares memory with a or b
+// (the product would read elements it has already overwritten); a and b may
+// share memory.
+//
+// The kernel is a packed, cache-blocked GEMM (package internal/gemm) with
+// AVX-512 or AVX2 micro-kernels where the CPU has them. Large products are
+// split across up to GOMAXPROCS goroutines; the result has the same bits
+// whatever GOMAXPROCS is.
 func Gemm[T Float](transA, transB bool, alpha T, a, b *Tensor[T], beta T, c *Tensor[T]) {
 	m, k, n := matmulDims("Gemm", a, b, transA, transB)
 	if len(c.shape) != 2 || c.shape[0] != m || c.shape[1] != n {
 		panic(shapeErr("Gemm", fmt.Sprintf("output must be [%d %d]", m, n), a.shape, b.shape, c.shape))
 	}
-	cd := c.data
-	switch beta {
-	case 0:
-		clear(cd)
-	case 1:
-	default:
-		for i := range cd {
-			cd[i] *= beta
-		}
+	if overlaps(c.data, a.data) {
+		panic(shapeErr("Gemm", "output shares memory with operand a", a.shape, b.shape, c.shape))
 	}
-	if alpha == 0 || k == 0 {
-		return
+	if overlaps(c.data, b.data) {
+		panic(shapeErr("Gemm", "output shares memory with operand b", a.shape, b.shape, c.shape))
 	}
-	ad, bd := a.data, b.data
-	switch {
-	case !transA && !transB: // a [m,k], b [k,n]: i-k-j, rows of b and c are contiguous
-		for i := 0; i < m; i++ {
-			ci := cd[i*n : i*n+n]
-			for p, av := range ad[i*k : i*k+k] {
-				axpy(alpha*av, bd[p*n:p*n+n], ci)
-			}
-		}
-	case !transA && transB: // a [m,k], b [n,k]: each c[i,j] is a contiguous dot product
-		for i := 0; i < m; i++ {
-			ai := ad[i*k : i*k+k]
-			for j := 0; j < n; j++ {
-				cd[i*n+j] += alpha * dot(ai, bd[j*k:j*k+k])
-			}
-		}
-	case transA && !transB: // a [k,m], b [k,n]: k-i-j, rows of b and c are contiguous
-		for p := 0; p < k; p++ {
-			bp := bd[p*n : p*n+n]
-			for i, av := range ad[p*m : p*m+m] {
-				axpy(alpha*av, bp, cd[i*n:i*n+n])
-			}
-		}
-	default: // a [k,m], b [n,k]: cᵀ = b·a, so accumulate rows of a into columns of c
-		for j := 0; j < n; j++ {
-			bj := bd[j*k : j*k+k]
-			for p, bv := range bj {
-				s := alpha * bv
-				ap := ad[p*m : p*m+m]
-				for i, av := range ap {
-					cd[i*n+j] += s * av
-				}
-			}
-		}
+	// A tensor's data is dense and row-major, so the leading dimension of
+	// each stored matrix is its number of columns (at least 1, as BLAS
+	// requires even of an empty matrix).
+	gemm.Gemm(transA, transB, m, n, k, alpha,
+		a.data, max(1, a.shape[1]), b.data, max(1, b.shape[1]), beta, c.data, max(1, n))
+}
+
+// overlaps reports whether two slices share memory.
+func overlaps[T Float](x, y []T) bool {
+	if len(x) == 0 || len(y) == 0 {
+		return false
 	}
+	size := unsafe.Sizeof(x[0])
+	x0, y0 := uintptr(unsafe.Pointer(&x[0])), uintptr(unsafe.Pointer(&y[0]))
+	return x0 < y0+uintptr(len(y))*size && y0 < x0+uintptr(len(x))*size
 }
 
 // matmulDims validates the operands of op(a)·op(b) and returns m, k, n.
@@ -104,25 +89,6 @@ func axpy[T Float](alpha T, x, y []T) {
 	for ; i < len(y); i++ {
 		y[i] += alpha * x[i]
 	}
-}
-
-// dot returns the dot product of x and y over len(x) elements. Four
-// independent partial sums keep the loop from waiting on one accumulator;
-// they are combined in a fixed order, so the result is deterministic.
-func dot[T Float](x, y []T) T {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 T
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // Transpose returns the transpose of a 2-D tensor as a new tensor. It panics

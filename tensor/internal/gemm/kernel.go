@@ -1,0 +1,122 @@
+package gemm
+
+// kernel is a micro-kernel and the blocking sizes that go with it.
+type kernel[T exact] struct {
+	name       string
+	mr, nr     int // register tile: MR rows × NR columns of C
+	mc, kc, nc int // cache blocks, MC a multiple of MR and NC of NR
+
+	// directN sets when the driver reads A in place instead of packing it:
+	// see directA. 0 means always pack.
+	directN int
+
+	// micro sets the rows×cols top-left corner (rows ≤ MR, cols ≤ NR) of
+	// the tile at c (row stride ldc) to alpha·Ã·B̃ + beta·C when accum is
+	// set, or to alpha·Ã·B̃ when it is not (then C is not read). Ã is MR×k
+	// with element (i, p) at a[i*rsA + p*csA]; B̃ is a packed k×NR sliver,
+	// element (p, j) at b[p*NR + j]. Every kernel checks that these
+	// elements are inside the slices before it touches memory.
+	micro func(k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta T, rows, cols int, accum bool)
+
+	// transpose, when set, speeds up packing a transposed B (see packB).
+	transpose blockTransposer[T]
+}
+
+// blockTransposer transposes w×w blocks: fn writes rows 0…w-1 and columns
+// 0…blocks·w-1 of src (row stride lds) as rows 0…blocks·w-1 and columns
+// 0…w-1 of dst (row stride ldd).
+type blockTransposer[T exact] struct {
+	w  int
+	fn func(src []T, lds int, dst []T, ldd, blocks int)
+}
+
+// checkTranspose panics unless a blockTransposer's reads and writes are
+// inside src and dst.
+func checkTranspose(w, lenSrc, lds, lenDst, ldd, blocks int) {
+	if blocks <= 0 || lds < blocks*w || ldd < w || (w-1)*lds+blocks*w > lenSrc || (blocks*w-1)*ldd+w > lenDst {
+		fail("transpose: %d blocks of %d×%d out of bounds", blocks, w, w)
+	}
+}
+
+// directA reports whether the driver should let the micro-kernel read op(a)
+// in place rather than pack it. Packing A costs a pass over each MC×KC block
+// per NC block of columns, which pays only when the block is reused across
+// many NR slivers of B (large n). An untransposed A is read in place as MR
+// streams along its rows, which the hardware prefetchers follow well; a
+// transposed A is read one short row segment per step of k, which stops
+// paying sooner. Measured with the AVX-512 kernels (TestTuneDirect): in place
+// is 3–15% faster up to n = 256 either way, and for an untransposed A up to
+// n = 512; beyond that packing is as fast or faster.
+func (kern *kernel[T]) directA(p *problem[T]) bool {
+	return p.n <= kern.directN || (!p.transA && p.n <= 2*kern.directN)
+}
+
+// kcFor returns the KC block length used for inner dimension k: KC or less,
+// so that the blocks are of nearly equal length (a multiple of 4, the
+// kernels' unrolling) rather than full blocks and a short remainder. For k =
+// 784 and KC = 256 that is 4 blocks of 196 rather than 3 of 256 and one of 16.
+func (kern *kernel[T]) kcFor(k int) int {
+	blocks := ceilDiv(k, kern.kc)
+	kc := (ceilDiv(k, blocks) + 3) &^ 3
+	return min(kc, kern.kc, k)
+}
+
+// checkTile panics unless the elements that a micro-kernel reads and writes
+// are inside a, b and c. It is the bounds check in front of the assembly.
+func checkTile[T exact](mr, nr, k int, a []T, rsA, csA int, b, c []T, ldc, rows, cols int) {
+	if k <= 0 || rows <= 0 || rows > mr || cols <= 0 || cols > nr || rsA < 0 || csA < 0 || ldc < cols {
+		fail("micro-kernel: bad tile k=%d rows=%d cols=%d rsA=%d csA=%d ldc=%d", k, rows, cols, rsA, csA, ldc)
+	}
+	if (mr-1)*rsA+(k-1)*csA >= len(a) || k*nr > len(b) || (rows-1)*ldc+cols > len(c) {
+		fail("micro-kernel: tile out of bounds")
+	}
+}
+
+// microGo is the portable micro-kernel, a 2×4 register tile in plain Go. It
+// is always compiled (and tested), and it is the only kernel with the purego
+// build tag or off amd64. On amd64 (16 floating-point registers) 2×4 measured
+// fastest among 2×4, 4×2, 3×3, 3×4 and 4×4: the larger tiles make the
+// compiler spill accumulators to the stack on every step.
+func microGo[T exact](k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta T, rows, cols int, accum bool) {
+	const mr, nr = 2, 4
+	checkTile(mr, nr, k, a, rsA, csA, b, c, ldc, rows, cols)
+	var c00, c01, c02, c03 T
+	var c10, c11, c12, c13 T
+	ia := 0
+	b = b[:k*nr]
+	for p := 0; p < len(b); p += nr {
+		bp := b[p : p+nr : p+nr]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		a0 := a[ia]
+		a1 := a[ia+rsA]
+		ia += csA
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+	}
+	t := [mr * nr]T{c00, c01, c02, c03, c10, c11, c12, c13}
+	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, accum)
+}
+
+// storeTile writes the rows×cols corner of the tile t (row stride nr) to c:
+// c = alpha·t + beta·c, or alpha·t when accum is not set.
+func storeTile[T exact](t []T, nr int, c []T, ldc int, alpha, beta T, rows, cols int, accum bool) {
+	for i := 0; i < rows; i++ {
+		ti := t[i*nr : i*nr+cols]
+		ci := c[i*ldc : i*ldc+cols]
+		if accum {
+			for j, v := range ti {
+				ci[j] = alpha*v + beta*ci[j]
+			}
+		} else {
+			for j, v := range ti {
+				ci[j] = alpha * v
+			}
+		}
+	}
+}

@@ -1,0 +1,166 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_amd64.go
+
+// The assembly micro-kernels of kernels_amd64.s (see gen_amd64.go). a, b and
+// c point at the first element of Ã, B̃ and the C tile; rsA and csA are byte
+// strides, ldc is in elements. The AVX-512 kernels store rows rows and the
+// columns whose bit is set in mask; the AVX2 kernels store a full tile. The
+// AVX-512 kernel …xV computes the first V vectors of the 4-vector tile.
+
+//go:noescape
+func dgemmKernelAVX512x4(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512x3(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512x2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512x4(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512x3(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, accum int)
+
+//go:noescape
+func sgemmKernelAVX2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, accum int)
+
+var (
+	avx512 = cpu.X86.HasAVX512F                // x/sys/cpu includes the OS's support for the zmm state
+	avx2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA // likewise for the ymm state
+)
+
+// Blocking for a core with a 48 KiB L1d and a 1 MiB L2 (Zen 5). The
+// AVX-512 kernels read per step of k 256 bytes of packed B and 6 elements of
+// A. KC = 256: the KC×NR sliver of B is 64 KiB, which the kernel streams
+// from L1 and L2 at 21 bytes per cycle (L2 delivers 64), and k/KC passes
+// over C stay few; MC×KC of A is 384 KiB (MC = 192 float64 or 384 float32
+// rows), well inside L2 next to the B sliver; NC×KC of B is at most 6 MiB,
+// in L3. kcFor shortens KC so that the blocks of k come out even. The sweep
+// in tune_linux_test.go (TestTuneBlocking) found KC from 128 to 384 and MC
+// from 48 to 288 rows within ±5% of each other at n = 256…1024 on this
+// machine; these values sit in the middle of that plateau. The AVX2 kernels
+// have a quarter of the register tile (NR = 8 or 16 columns): the same KC,
+// MC for the same bytes.
+var (
+	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}}
+	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}}
+	kernAVX2F64   = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
+	kernAVX2F32   = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
+)
+
+// kernels32 and kernels64 list the kernels this machine can run, best first.
+var kernels32, kernels64 = available()
+
+func available() ([]*kernel[float32], []*kernel[float64]) {
+	var k32 []*kernel[float32]
+	var k64 []*kernel[float64]
+	if avx512 {
+		k32, k64 = append(k32, kernAVX512F32), append(k64, kernAVX512F64)
+	}
+	if avx2 {
+		k32, k64 = append(k32, kernAVX2F32), append(k64, kernAVX2F64)
+	}
+	return append(k32, kernGo32), append(k64, kernGo64)
+}
+
+func colMask(cols int) uint64 { return uint64(1)<<uint(cols) - 1 }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func microAVX512F64(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+	checkTile(6, 32, k, a, rsA, csA, b, c, ldc, rows, cols)
+	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	switch (cols + 7) / 8 {
+	case 4:
+		dgemmKernelAVX512x4(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	case 3:
+		dgemmKernelAVX512x3(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	case 2:
+		dgemmKernelAVX512x2(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	default:
+		dgemmKernelAVX512x1(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	}
+}
+
+func microAVX512F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+	checkTile(6, 64, k, a, rsA, csA, b, c, ldc, rows, cols)
+	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	switch (cols + 15) / 16 {
+	case 4:
+		sgemmKernelAVX512x4(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	case 3:
+		sgemmKernelAVX512x3(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	case 2:
+		sgemmKernelAVX512x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	default:
+		sgemmKernelAVX512x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	}
+}
+
+func microAVX2F64(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+	const mr, nr = 6, 8
+	checkTile(mr, nr, k, a, rsA, csA, b, c, ldc, rows, cols)
+	if rows == mr && cols == nr {
+		dgemmKernelAVX2(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, b2i(accum))
+		return
+	}
+	var t [mr * nr]float64
+	dgemmKernelAVX2(k, &a[0], rsA*8, csA*8, &b[0], &t[0], nr, 1, 0, 0)
+	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, accum)
+}
+
+func microAVX2F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+	const mr, nr = 6, 16
+	checkTile(mr, nr, k, a, rsA, csA, b, c, ldc, rows, cols)
+	if rows == mr && cols == nr {
+		sgemmKernelAVX2(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, b2i(accum))
+		return
+	}
+	var t [mr * nr]float32
+	sgemmKernelAVX2(k, &a[0], rsA*4, csA*4, &b[0], &t[0], nr, 1, 0, 0)
+	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, accum)
+}
+
+//go:noescape
+func transposeBlocksF32(src *float32, lds int, dst *float32, ldd int, blocks int)
+
+//go:noescape
+func transposeBlocksF64(src *float64, lds int, dst *float64, ldd int, blocks int)
+
+// transposeF32 and transposeF64 are the blockTransposers of the AVX-512
+// kernels (see packB): they write src's rows 0…w-1, columns 0…blocks·w-1,
+// as dst's rows 0…blocks·w-1 (row stride ldd), columns 0…w-1.
+func transposeF32(src []float32, lds int, dst []float32, ldd, blocks int) {
+	const w = 16
+	checkTranspose(w, len(src), lds, len(dst), ldd, blocks)
+	transposeBlocksF32(&src[0], lds*4, &dst[0], ldd*4, blocks)
+}
+
+func transposeF64(src []float64, lds int, dst []float64, ldd, blocks int) {
+	const w = 8
+	checkTranspose(w, len(src), lds, len(dst), ldd, blocks)
+	transposeBlocksF64(&src[0], lds*8, &dst[0], ldd*8, blocks)
+}
