@@ -87,12 +87,7 @@ func convCases() []gradcheckCase {
 // (Grad with CreateGraph), as TestGradgradcheck does for the core ops: for
 // f(x..., w) = d/dx_k Sum(op(x...) ∘ w), with respect to every input.
 func TestConvGradgradcheck(t *testing.T) {
-	cases := []struct {
-		name   string
-		op     func(x []*V) *V
-		inputs []inputSpec
-		wShape []int
-	}{
+	cases := []gradgradCase{
 		{"Conv2D bias stride padding", func(x []*V) *V {
 			return autograd.Conv2D(x[0], x[1], x[2], convOpts{Stride: convPair(2, 1), Padding: convPair(1, 1)})
 		}, []inputSpec{in(anyReal, 2, 2, 3, 3), in(anyReal, 2, 2, 2, 2), in(anyReal, 2)}, []int{2, 2, 2, 4}},
@@ -106,31 +101,7 @@ func TestConvGradgradcheck(t *testing.T) {
 			return autograd.AvgPool2D(x[0], convPair(3, 2), convPair(2, 0), convPair(1, 1))
 		}, []inputSpec{in(anyReal, 2, 1, 4, 3)}, []int{2, 1, 2, 2}},
 	}
-	for i, tc := range cases {
-		for k := range tc.inputs {
-			t.Run(fmt.Sprintf("%s/d input %d", tc.name, k), func(t *testing.T) {
-				defer failOnPanic(t)
-				specs := append(slices.Clone(tc.inputs), in(anyReal, tc.wShape...))
-				inputs := make([]*tensor.Tensor[float64], len(specs))
-				for j, s := range specs {
-					inputs[j] = s.draw(uint64(7000 + 100*i + j))
-				}
-				n := len(tc.inputs)
-				f := func(x []*V) *V {
-					ps := make([]*V, len(x))
-					for j, v := range x {
-						ps[j] = v
-						if !v.RequiresGrad() {
-							ps[j] = autograd.Param(v.Value())
-						}
-					}
-					loss := autograd.Sum(autograd.Mul(tc.op(ps[:n]), ps[n]))
-					return autograd.Grad([]*V{loss}, []*V{ps[k]}, autograd.CreateGraph())[0]
-				}
-				gradcheck.Assert(t, f, inputs)
-			})
-		}
-	}
+	runGradgrad(t, cases, 7000)
 }
 
 // convNaive is the direct 7-loop convolution, in float64.

@@ -3,7 +3,6 @@ package autograd_test
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"testing"
 
@@ -159,14 +158,8 @@ func elemCases() []gradcheckCase {
 // input, w included, must match finite differences. This proves the
 // derivatives are built from differentiable ops, GELU's internal Φ included.
 func TestElemGradgradcheck(t *testing.T) {
-	type build func(x []*V) *V
 	mask := elemMask(6, 9)
-	cases := []struct {
-		name   string
-		op     build
-		inputs []inputSpec
-		wShape []int
-	}{
+	cases := []gradgradCase{
 		{"Sqrt", func(x []*V) *V { return autograd.Sqrt(x[0]) }, []inputSpec{in(positive, 2, 3)}, []int{2, 3}},
 		{"Abs", func(x []*V) *V { return autograd.Abs(x[0]) }, []inputSpec{in(nonZero, 2, 3)}, []int{2, 3}},
 		{"Log1p", func(x []*V) *V { return autograd.Log1p(x[0]) }, []inputSpec{in(positive, 2, 3)}, []int{2, 3}},
@@ -188,31 +181,7 @@ func TestElemGradgradcheck(t *testing.T) {
 		{"Where broadcast", func(x []*V) *V { return autograd.Where(mask, x[0], x[1]) }, []inputSpec{in(anyReal, 3), in(anyReal, 2, 1)}, []int{2, 3}},
 		{"GELU of Sin", func(x []*V) *V { return autograd.GELU(autograd.Sin(x[0])) }, []inputSpec{in(anyReal, 4)}, []int{4}},
 	}
-	for i, tc := range cases {
-		for k := range tc.inputs {
-			t.Run(fmt.Sprintf("%s/d input %d", tc.name, k), func(t *testing.T) {
-				defer failOnPanic(t)
-				specs := append(slices.Clone(tc.inputs), inputSpec{shape: tc.wShape, kind: anyReal})
-				inputs := make([]*tensor.Tensor[float64], len(specs))
-				for j, s := range specs {
-					inputs[j] = s.draw(uint64(7000 + 100*i + j))
-				}
-				n := len(tc.inputs)
-				f := func(x []*V) *V {
-					ps := make([]*V, len(x))
-					for j, v := range x {
-						ps[j] = v
-						if !v.RequiresGrad() {
-							ps[j] = autograd.Param(v.Value())
-						}
-					}
-					loss := autograd.Sum(autograd.Mul(tc.op(ps[:n]), ps[n]))
-					return autograd.Grad([]*V{loss}, []*V{ps[k]}, autograd.CreateGraph())[0]
-				}
-				gradcheck.Assert(t, f, inputs)
-			})
-		}
-	}
+	runGradgrad(t, cases, 7000)
 }
 
 // TestElemSecondDerivatives compares d²/dx² of the smooth ops, computed by

@@ -302,13 +302,7 @@ func TestGradcheckCatchesWrongGradient(t *testing.T) {
 // respect to every input, w included, must match finite differences. This
 // proves the derivatives are written with differentiable ops.
 func TestGradgradcheck(t *testing.T) {
-	type build func(x []*V) *V
-	cases := []struct {
-		name   string
-		op     build
-		inputs []inputSpec // op inputs
-		wShape []int       // shape of op's output
-	}{
+	cases := []gradgradCase{
 		{"Mul broadcast", func(x []*V) *V { return autograd.Mul(x[0], x[1]) }, []inputSpec{in(anyReal, 2, 3), in(anyReal, 3)}, []int{2, 3}},
 		{"Div broadcast", func(x []*V) *V { return autograd.Div(x[0], x[1]) }, []inputSpec{in(anyReal, 2, 3), in(nonZero, 2, 1)}, []int{2, 3}},
 		{"Sub", func(x []*V) *V { return autograd.Sub(x[0], x[1]) }, []inputSpec{in(anyReal, 3), in(anyReal, 3)}, []int{3}},
@@ -336,33 +330,7 @@ func TestGradgradcheck(t *testing.T) {
 		{"MSE", func(x []*V) *V { return autograd.MSE(x[0], x[1]) }, []inputSpec{in(anyReal, 2, 3), in(anyReal, 2, 3)}, []int{}},
 		{"Sigmoid of MatMul", func(x []*V) *V { return autograd.Sigmoid(autograd.MatMul(x[0], x[1])) }, []inputSpec{in(anyReal, 2, 3), in(anyReal, 3, 2)}, []int{2, 2}},
 	}
-	for i, tc := range cases {
-		for k := range tc.inputs {
-			t.Run(fmt.Sprintf("%s/d input %d", tc.name, k), func(t *testing.T) {
-				defer failOnPanic(t)
-				specs := append(slices.Clone(tc.inputs), inputSpec{shape: tc.wShape, kind: anyReal})
-				inputs := make([]*tensor.Tensor[float64], len(specs))
-				for j, s := range specs {
-					inputs[j] = s.draw(uint64(5000 + 100*i + j))
-				}
-				n := len(tc.inputs)
-				f := func(x []*V) *V {
-					// Finite differences call f with constants; Grad needs
-					// inputs that require a gradient, so promote them.
-					ps := make([]*V, len(x))
-					for j, v := range x {
-						ps[j] = v
-						if !v.RequiresGrad() {
-							ps[j] = autograd.Param(v.Value())
-						}
-					}
-					loss := autograd.Sum(autograd.Mul(tc.op(ps[:n]), ps[n]))
-					return autograd.Grad([]*V{loss}, []*V{ps[k]}, autograd.CreateGraph())[0]
-				}
-				gradcheck.Assert(t, f, inputs)
-			})
-		}
-	}
+	runGradgrad(t, cases, 5000)
 }
 
 // notOps are exported functions returning *Var[T] that are not
@@ -508,6 +476,50 @@ func TestIsVarPointer(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("%s: isVarPointer = %v, want %v", tc.src, got, tc.want)
+		}
+	}
+}
+
+// gradgradCase is one row of a second-order check: the gradient of
+// Sum(op(x) ∘ w) with respect to each input, itself a function of every
+// input and of w (shape wShape), is gradchecked.
+type gradgradCase struct {
+	name   string
+	op     func(x []*V) *V
+	inputs []inputSpec
+	wShape []int
+}
+
+// runGradgrad gradchecks the first-order gradients of each case, built with
+// CreateGraph, against finite differences; seedBase keeps each family's
+// random inputs distinct.
+func runGradgrad(t *testing.T, cases []gradgradCase, seedBase uint64) {
+	t.Helper()
+	for i, tc := range cases {
+		for k := range tc.inputs {
+			t.Run(fmt.Sprintf("%s/d input %d", tc.name, k), func(t *testing.T) {
+				defer failOnPanic(t)
+				specs := append(slices.Clone(tc.inputs), inputSpec{shape: tc.wShape, kind: anyReal})
+				inputs := make([]*tensor.Tensor[float64], len(specs))
+				for j, s := range specs {
+					inputs[j] = s.draw(seedBase + uint64(100*i+j))
+				}
+				n := len(tc.inputs)
+				f := func(x []*V) *V {
+					// Finite differences call f with constants; Grad needs
+					// inputs that require a gradient, so promote them.
+					ps := make([]*V, len(x))
+					for j, v := range x {
+						ps[j] = v
+						if !v.RequiresGrad() {
+							ps[j] = autograd.Param(v.Value())
+						}
+					}
+					loss := autograd.Sum(autograd.Mul(tc.op(ps[:n]), ps[n]))
+					return autograd.Grad([]*V{loss}, []*V{ps[k]}, autograd.CreateGraph())[0]
+				}
+				gradcheck.Assert(t, f, inputs)
+			})
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/adjoint-go/adjoint/autograd"
-	"github.com/adjoint-go/adjoint/autograd/gradcheck"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -143,12 +142,7 @@ func redGradcheckCases() []gradcheckCase {
 // f(x..., w) = d/dx_k Sum(op(x...) ∘ w), the Jacobian with respect to every
 // input, w included, must match finite differences.
 func TestReductionsGradgradcheck(t *testing.T) {
-	cases := []struct {
-		name   string
-		op     func(x []*V) *V
-		inputs []inputSpec
-		wShape []int
-	}{
+	cases := []gradgradCase{
 		{"Max axis", func(x []*V) *V { return autograd.Max(x[0], 1) }, []inputSpec{in(anyReal, 2, 3)}, []int{2}},
 		{"MinKeepDims all", func(x []*V) *V { return autograd.MinKeepDims(x[0]) }, []inputSpec{in(anyReal, 2, 3)}, []int{1, 1}},
 		{"LogSumExp axis", func(x []*V) *V { return autograd.LogSumExp(x[0], -1) }, []inputSpec{in(anyReal, 2, 3)}, []int{2}},
@@ -167,31 +161,7 @@ func TestReductionsGradgradcheck(t *testing.T) {
 		{"CrossEntropy mean", func(x []*V) *V { return autograd.CrossEntropy(x[0], []int{1, 1, 0}) }, []inputSpec{in(anyReal, 3, 4)}, []int{}},
 		{"NLL sum", func(x []*V) *V { return autograd.NLL(x[0], []int{1, 0}, autograd.ReduceSum) }, []inputSpec{in(anyReal, 2, 3)}, []int{}},
 	}
-	for i, tc := range cases {
-		for k := range tc.inputs {
-			t.Run(fmt.Sprintf("%s/d input %d", tc.name, k), func(t *testing.T) {
-				defer failOnPanic(t)
-				specs := append(slices.Clone(tc.inputs), inputSpec{shape: tc.wShape, kind: anyReal})
-				inputs := make([]*tensor.Tensor[float64], len(specs))
-				for j, s := range specs {
-					inputs[j] = s.draw(uint64(7000 + 100*i + j))
-				}
-				n := len(tc.inputs)
-				f := func(x []*V) *V {
-					ps := make([]*V, len(x))
-					for j, v := range x {
-						ps[j] = v
-						if !v.RequiresGrad() {
-							ps[j] = autograd.Param(v.Value())
-						}
-					}
-					loss := autograd.Sum(autograd.Mul(tc.op(ps[:n]), ps[n]))
-					return autograd.Grad([]*V{loss}, []*V{ps[k]}, autograd.CreateGraph())[0]
-				}
-				gradcheck.Assert(t, f, inputs)
-			})
-		}
-	}
+	runGradgrad(t, cases, 7000)
 }
 
 // redBuild applies the named op of this family to xs, in any precision.

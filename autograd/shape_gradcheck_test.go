@@ -2,7 +2,6 @@ package autograd_test
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -208,14 +207,8 @@ func TestShpGradcheckSplit(t *testing.T) {
 // differences. It exercises the adjoint operations (the scatter of Slice,
 // the index-add of IndexSelect), whose own derivatives are the forward ops.
 func TestShpGradgradcheck(t *testing.T) {
-	type build func(x []*V) *V
 	end := tensor.End
-	cases := []struct {
-		name   string
-		op     build
-		inputs []inputSpec
-		wShape []int
-	}{
+	cases := []gradgradCase{
 		{"Permute", func(x []*V) *V { return autograd.Permute(x[0], 2, 0, 1) }, []inputSpec{in(anyReal, 2, 3, 4)}, []int{4, 2, 3}},
 		{"Squeeze", func(x []*V) *V { return autograd.Squeeze(x[0]) }, []inputSpec{in(anyReal, 1, 3, 1)}, []int{3}},
 		{"Unsqueeze", func(x []*V) *V { return autograd.Unsqueeze(x[0], -1) }, []inputSpec{in(anyReal, 2, 3)}, []int{2, 3, 1}},
@@ -245,29 +238,5 @@ func TestShpGradgradcheck(t *testing.T) {
 		{"MatMulT batched transB", func(x []*V) *V { return autograd.MatMulT(x[0], x[1], false, true) }, []inputSpec{in(anyReal, 2, 3, 4), in(anyReal, 2, 4)}, []int{2, 3, 2}},
 		{"MatMulT batched transA", func(x []*V) *V { return autograd.MatMulT(x[0], x[1], true, false) }, []inputSpec{in(anyReal, 1, 4, 3), in(anyReal, 2, 4, 2)}, []int{2, 3, 2}},
 	}
-	for i, tc := range cases {
-		for k := range tc.inputs {
-			t.Run(fmt.Sprintf("%s/d input %d", tc.name, k), func(t *testing.T) {
-				defer failOnPanic(t)
-				specs := append(slices.Clone(tc.inputs), inputSpec{shape: tc.wShape, kind: anyReal})
-				inputs := make([]*tensor.Tensor[float64], len(specs))
-				for j, s := range specs {
-					inputs[j] = s.draw(uint64(7000 + 100*i + j))
-				}
-				n := len(tc.inputs)
-				f := func(x []*V) *V {
-					ps := make([]*V, len(x))
-					for j, v := range x {
-						ps[j] = v
-						if !v.RequiresGrad() {
-							ps[j] = autograd.Param(v.Value())
-						}
-					}
-					loss := autograd.Sum(autograd.Mul(tc.op(ps[:n]), ps[n]))
-					return autograd.Grad([]*V{loss}, []*V{ps[k]}, autograd.CreateGraph())[0]
-				}
-				gradcheck.Assert(t, f, inputs)
-			})
-		}
-	}
+	runGradgrad(t, cases, 7000)
 }
