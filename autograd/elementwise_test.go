@@ -324,21 +324,6 @@ func elemBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var
 	panic("elemBuild: unknown op " + op)
 }
 
-// elemRunPrecision evaluates loss = Sum(op(xs) ∘ w) in T, backpropagates,
-// and returns the op's output and every input's gradient widened to float64.
-func elemRunPrecision[T autograd.Float](op string, inputs []*tensor.Tensor[float32], w *tensor.Tensor[float32]) (out tensorView, grads []tensorView) {
-	xs := make([]*autograd.Var[T], len(inputs))
-	for i, x := range inputs {
-		xs[i] = autograd.Param(convert[T](x))
-	}
-	y := elemBuild(op, xs)
-	autograd.Sum(autograd.Mul(y, autograd.Const(convert[T](w)))).Backward()
-	for _, x := range xs {
-		grads = append(grads, viewOf(x.Grad()))
-	}
-	return viewOf(y.Value()), grads
-}
-
 // TestElemFloat32MatchesFloat64 runs each op's forward and Backward in
 // float32 and float64 on the same float32-representable inputs: values and
 // gradients must agree to float32 precision.
@@ -375,8 +360,8 @@ func TestElemFloat32MatchesFloat64(t *testing.T) {
 				inputs[j] = draw32(s, uint64(900+10*i+j))
 			}
 			w := draw32(in(anyReal, tc.out...), uint64(900+10*i+9))
-			out32, grads32 := elemRunPrecision[float32](tc.op, inputs, w)
-			out64, grads64 := elemRunPrecision[float64](tc.op, inputs, w)
+			out32, grads32 := runPrecision(elemBuild[float32], tc.op, inputs, w)
+			out64, grads64 := runPrecision(elemBuild[float64], tc.op, inputs, w)
 			if d := cmp.Diff(out64, out32, opts); d != "" {
 				t.Errorf("float32 output differs from float64 (-float64 +float32):\n%s", d)
 			}

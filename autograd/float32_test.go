@@ -65,14 +65,15 @@ func buildOp[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var[T
 	panic("buildOp: unknown op " + op)
 }
 
-// runPrecision evaluates loss = Sum(op(xs) ∘ w) in T, backpropagates, and
-// returns the op's output and every input's gradient widened to float64.
-func runPrecision[T autograd.Float](op string, inputs []*tensor.Tensor[float32], w *tensor.Tensor[float32]) (out tensorView, grads []tensorView) {
+// runPrecision evaluates loss = Sum(build(op, xs) ∘ w) in T, backpropagates,
+// and returns the op's output and every input's gradient widened to float64.
+// Each op family's float32 test passes its own builder.
+func runPrecision[T autograd.Float](build func(op string, xs []*autograd.Var[T]) *autograd.Var[T], op string, inputs []*tensor.Tensor[float32], w *tensor.Tensor[float32]) (out tensorView, grads []tensorView) {
 	xs := make([]*autograd.Var[T], len(inputs))
 	for i, x := range inputs {
 		xs[i] = autograd.Param(convert[T](x))
 	}
-	y := buildOp(op, xs)
+	y := build(op, xs)
 	loss := autograd.Sum(autograd.Mul(y, autograd.Const(convert[T](w))))
 	loss.Backward()
 	for _, x := range xs {
@@ -141,8 +142,8 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 				inputs[j] = draw32(s, uint64(300+10*i+j))
 			}
 			w := draw32(in(anyReal, tc.out...), uint64(300+10*i+9))
-			out32, grads32 := runPrecision[float32](tc.op, inputs, w)
-			out64, grads64 := runPrecision[float64](tc.op, inputs, w)
+			out32, grads32 := runPrecision(buildOp[float32], tc.op, inputs, w)
+			out64, grads64 := runPrecision(buildOp[float64], tc.op, inputs, w)
 			if d := cmp.Diff(out64, out32, opts); d != "" {
 				t.Errorf("float32 output differs from float64 (-float64 +float32):\n%s", d)
 			}

@@ -205,19 +205,6 @@ func redBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var[
 	panic("redBuild: unknown op " + op)
 }
 
-func redRunPrecision[T autograd.Float](op string, inputs []*tensor.Tensor[float32], w *tensor.Tensor[float32]) (out tensorView, grads []tensorView) {
-	xs := make([]*autograd.Var[T], len(inputs))
-	for i, x := range inputs {
-		xs[i] = autograd.Param(convert[T](x))
-	}
-	y := redBuild(op, xs)
-	autograd.Sum(autograd.Mul(y, autograd.Const(convert[T](w)))).Backward()
-	for _, x := range xs {
-		grads = append(grads, viewOf(x.Grad()))
-	}
-	return viewOf(y.Value()), grads
-}
-
 // TestReductionsFloat32MatchesFloat64 runs each op's forward and Backward in
 // float32 and float64 on the same inputs: values and gradients must agree to
 // float32 precision.
@@ -254,8 +241,8 @@ func TestReductionsFloat32MatchesFloat64(t *testing.T) {
 				inputs[j] = draw32(s, uint64(900+10*i+j))
 			}
 			w := draw32(in(anyReal, tc.out...), uint64(900+10*i+9))
-			out32, grads32 := redRunPrecision[float32](tc.op, inputs, w)
-			out64, grads64 := redRunPrecision[float64](tc.op, inputs, w)
+			out32, grads32 := runPrecision(redBuild[float32], tc.op, inputs, w)
+			out64, grads64 := runPrecision(redBuild[float64], tc.op, inputs, w)
 			if d := cmp.Diff(out64, out32, opts); d != "" {
 				t.Errorf("float32 output differs from float64 (-float64 +float32):\n%s", d)
 			}

@@ -316,19 +316,6 @@ func shpBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var[
 	panic("shpBuild: unknown op " + op)
 }
 
-func shpRunPrecision[T autograd.Float](op string, inputs []*tensor.Tensor[float32], w *tensor.Tensor[float32]) (out tensorView, grads []tensorView) {
-	xs := make([]*autograd.Var[T], len(inputs))
-	for i, x := range inputs {
-		xs[i] = autograd.Param(convert[T](x))
-	}
-	y := shpBuild(op, xs)
-	autograd.Sum(autograd.Mul(y, autograd.Const(convert[T](w)))).Backward()
-	for _, x := range xs {
-		grads = append(grads, viewOf(x.Grad()))
-	}
-	return viewOf(y.Value()), grads
-}
-
 // TestShpFloat32MatchesFloat64 runs each op's forward and Backward in both
 // precisions on the same inputs.
 func TestShpFloat32MatchesFloat64(t *testing.T) {
@@ -360,8 +347,8 @@ func TestShpFloat32MatchesFloat64(t *testing.T) {
 				inputs[j] = draw32(s, uint64(600+10*i+j))
 			}
 			w := draw32(in(anyReal, tc.out...), uint64(600+10*i+9))
-			out32, grads32 := shpRunPrecision[float32](tc.op, inputs, w)
-			out64, grads64 := shpRunPrecision[float64](tc.op, inputs, w)
+			out32, grads32 := runPrecision(shpBuild[float32], tc.op, inputs, w)
+			out64, grads64 := runPrecision(shpBuild[float64], tc.op, inputs, w)
 			if !slices.Equal(out64.Shape, tc.out) {
 				t.Fatalf("output shape %v, want %v", out64.Shape, tc.out)
 			}
