@@ -6,8 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -328,11 +326,7 @@ func elemBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var
 // float32 and float64 on the same float32-representable inputs: values and
 // gradients must agree to float32 precision.
 func TestElemFloat32MatchesFloat64(t *testing.T) {
-	tests := []struct {
-		op     string
-		inputs []inputSpec
-		out    []int
-	}{
+	tests := []precisionCase{
 		{"Sqrt", []inputSpec{in(positive, 4, 3)}, []int{4, 3}},
 		{"Abs", []inputSpec{in(nonZero, 4, 3)}, []int{4, 3}},
 		{"Log1p", []inputSpec{in(positive, 4, 3)}, []int{4, 3}},
@@ -351,25 +345,7 @@ func TestElemFloat32MatchesFloat64(t *testing.T) {
 		{"PowVar", []inputSpec{in(positive, 4, 1), in(anyReal, 4, 3)}, []int{4, 3}},
 		{"Where", []inputSpec{in(anyReal, 3), in(anyReal, 4, 1)}, []int{4, 3}},
 	}
-	opts := approx(1e-4)
-	for i, tc := range tests {
-		t.Run(tc.op, func(t *testing.T) {
-			defer failOnPanic(t)
-			inputs := make([]*tensor.Tensor[float32], len(tc.inputs))
-			for j, s := range tc.inputs {
-				inputs[j] = draw32(s, uint64(900+10*i+j))
-			}
-			w := draw32(in(anyReal, tc.out...), uint64(900+10*i+9))
-			out32, grads32 := runPrecision(elemBuild[float32], tc.op, inputs, w)
-			out64, grads64 := runPrecision(elemBuild[float64], tc.op, inputs, w)
-			if d := cmp.Diff(out64, out32, opts); d != "" {
-				t.Errorf("float32 output differs from float64 (-float64 +float32):\n%s", d)
-			}
-			if d := cmp.Diff(grads64, grads32, opts); d != "" {
-				t.Errorf("float32 gradients differ from float64 (-float64 +float32):\n%s", d)
-			}
-		})
-	}
+	checkPrecisions(t, tests, elemBuild[float32], elemBuild[float64], 900)
 }
 
 // TestElemShapeErrors checks each error path of the binary ops and Where:

@@ -103,11 +103,7 @@ func draw32(s inputSpec, seed uint64) *tensor.Tensor[float32] {
 // and float64 on the same (float32-representable) inputs: values and
 // gradients must agree to float32 precision.
 func TestFloat32MatchesFloat64(t *testing.T) {
-	tests := []struct {
-		op     string
-		inputs []inputSpec
-		out    []int // shape of op's output, for the upstream weights
-	}{
+	tests := []precisionCase{
 		{"Add", []inputSpec{in(anyReal, 4, 3), in(anyReal, 3)}, []int{4, 3}},
 		{"Sub", []inputSpec{in(anyReal, 4, 1), in(anyReal, 1, 3)}, []int{4, 3}},
 		{"Mul", []inputSpec{in(anyReal, 4, 3), in(anyReal, 4, 3)}, []int{4, 3}},
@@ -133,17 +129,36 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 		{"SumTo", []inputSpec{in(anyReal, 4, 3)}, []int{1, 3}},
 		{"MSE", []inputSpec{in(anyReal, 4, 3), in(anyReal, 4, 3)}, []int{}},
 	}
+	checkPrecisions(t, tests, buildOp[float32], buildOp[float64], 300)
+}
+
+// precisionCase is one op of a float32-against-float64 comparison: its
+// inputs, and the shape of its output (for the upstream weights).
+type precisionCase struct {
+	op     string
+	inputs []inputSpec
+	out    []int
+}
+
+// checkPrecisions runs each case's forward and Backward in float32 and in
+// float64 on the same float32-representable inputs: values and gradients
+// must agree to float32 precision. seedBase keeps each family's inputs
+// distinct.
+func checkPrecisions(t *testing.T, cases []precisionCase,
+	b32 func(string, []*autograd.Var[float32]) *autograd.Var[float32],
+	b64 func(string, []*autograd.Var[float64]) *autograd.Var[float64], seedBase uint64) {
+	t.Helper()
 	opts := approx(1e-4)
-	for i, tc := range tests {
+	for i, tc := range cases {
 		t.Run(tc.op, func(t *testing.T) {
 			defer failOnPanic(t)
 			inputs := make([]*tensor.Tensor[float32], len(tc.inputs))
 			for j, s := range tc.inputs {
-				inputs[j] = draw32(s, uint64(300+10*i+j))
+				inputs[j] = draw32(s, seedBase+uint64(10*i+j))
 			}
-			w := draw32(in(anyReal, tc.out...), uint64(300+10*i+9))
-			out32, grads32 := runPrecision(buildOp[float32], tc.op, inputs, w)
-			out64, grads64 := runPrecision(buildOp[float64], tc.op, inputs, w)
+			w := draw32(in(anyReal, tc.out...), seedBase+uint64(10*i+9))
+			out32, grads32 := runPrecision(b32, tc.op, inputs, w)
+			out64, grads64 := runPrecision(b64, tc.op, inputs, w)
 			if d := cmp.Diff(out64, out32, opts); d != "" {
 				t.Errorf("float32 output differs from float64 (-float64 +float32):\n%s", d)
 			}

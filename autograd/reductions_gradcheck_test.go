@@ -6,8 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -209,11 +207,7 @@ func redBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var[
 // float32 and float64 on the same inputs: values and gradients must agree to
 // float32 precision.
 func TestReductionsFloat32MatchesFloat64(t *testing.T) {
-	tests := []struct {
-		op     string
-		inputs []inputSpec
-		out    []int
-	}{
+	tests := []precisionCase{
 		{"Max", []inputSpec{in(anyReal, 4, 3)}, []int{4}},
 		{"MaxKeepDims", []inputSpec{in(anyReal, 4, 3)}, []int{1, 3}},
 		{"Min", []inputSpec{in(anyReal, 4, 3)}, []int{}},
@@ -232,30 +226,7 @@ func TestReductionsFloat32MatchesFloat64(t *testing.T) {
 		{"CrossEntropy", []inputSpec{in(wide, 4, 3)}, []int{}},
 		{"NLL", []inputSpec{in(anyReal, 4, 3)}, []int{4}},
 	}
-	opts := approx(1e-4)
-	for i, tc := range tests {
-		t.Run(tc.op, func(t *testing.T) {
-			defer failOnPanic(t)
-			inputs := make([]*tensor.Tensor[float32], len(tc.inputs))
-			for j, s := range tc.inputs {
-				inputs[j] = draw32(s, uint64(900+10*i+j))
-			}
-			w := draw32(in(anyReal, tc.out...), uint64(900+10*i+9))
-			out32, grads32 := runPrecision(redBuild[float32], tc.op, inputs, w)
-			out64, grads64 := runPrecision(redBuild[float64], tc.op, inputs, w)
-			if d := cmp.Diff(out64, out32, opts); d != "" {
-				t.Errorf("float32 output differs from float64 (-float64 +float32):\n%s", d)
-			}
-			if d := cmp.Diff(grads64, grads32, opts); d != "" {
-				t.Errorf("float32 gradients differ from float64 (-float64 +float32):\n%s", d)
-			}
-			for j, g := range grads32 {
-				if len(g.Data) != inputs[j].Len() {
-					t.Errorf("float32 gradient of input %d has %d elements, want %d", j, len(g.Data), inputs[j].Len())
-				}
-			}
-		})
-	}
+	checkPrecisions(t, tests, redBuild[float32], redBuild[float64], 900)
 }
 
 // TestReductionsBadInput checks that each error path of this family panics

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -319,11 +317,7 @@ func shpBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var[
 // TestShpFloat32MatchesFloat64 runs each op's forward and Backward in both
 // precisions on the same inputs.
 func TestShpFloat32MatchesFloat64(t *testing.T) {
-	tests := []struct {
-		op     string
-		inputs []inputSpec
-		out    []int
-	}{
+	tests := []precisionCase{
 		{"Permute", []inputSpec{in(anyReal, 2, 3, 4)}, []int{4, 2, 3}},
 		{"Squeeze", []inputSpec{in(anyReal, 4, 1, 3)}, []int{4, 3}},
 		{"Unsqueeze", []inputSpec{in(anyReal, 4, 3)}, []int{4, 1, 3}},
@@ -338,28 +332,7 @@ func TestShpFloat32MatchesFloat64(t *testing.T) {
 		{"MatMul batched", []inputSpec{in(anyReal, 2, 1, 5, 7), in(anyReal, 3, 7, 4)}, []int{2, 3, 5, 4}},
 		{"MatMulT batched", []inputSpec{in(anyReal, 2, 7, 5), in(anyReal, 4, 7)}, []int{2, 5, 4}},
 	}
-	opts := approx(1e-4)
-	for i, tc := range tests {
-		t.Run(tc.op, func(t *testing.T) {
-			defer failOnPanic(t)
-			inputs := make([]*tensor.Tensor[float32], len(tc.inputs))
-			for j, s := range tc.inputs {
-				inputs[j] = draw32(s, uint64(600+10*i+j))
-			}
-			w := draw32(in(anyReal, tc.out...), uint64(600+10*i+9))
-			out32, grads32 := runPrecision(shpBuild[float32], tc.op, inputs, w)
-			out64, grads64 := runPrecision(shpBuild[float64], tc.op, inputs, w)
-			if !slices.Equal(out64.Shape, tc.out) {
-				t.Fatalf("output shape %v, want %v", out64.Shape, tc.out)
-			}
-			if d := cmp.Diff(out64, out32, opts); d != "" {
-				t.Errorf("float32 output differs from float64 (-float64 +float32):\n%s", d)
-			}
-			if d := cmp.Diff(grads64, grads32, opts); d != "" {
-				t.Errorf("float32 gradients differ from float64 (-float64 +float32):\n%s", d)
-			}
-		})
-	}
+	checkPrecisions(t, tests, shpBuild[float32], shpBuild[float64], 600)
 }
 
 // TestShpShapeErrors checks every error path of the shape ops: a
