@@ -56,8 +56,17 @@ func (v *Var[T]) Backward(opts ...Option) {
 	if !v.requiresGrad {
 		panic(fmt.Errorf("autograd: Backward: output does not require a gradient (no Param reaches it)"))
 	}
-	seed := Const(tensor.Full(T(1), v.value.Shape()...))
-	run([]*Var[T]{v}, []*Var[T]{seed}, cfg, nil, true)
+	v.checkLive("Backward")
+	p := acquirePass(v.arena)
+	defer p.release()
+	p.accumulate = true
+	p.roots[0] = v
+	order := p.sort(p.roots[:1])
+	seed := p.arena.like(v.value)
+	seed.Fill(1)
+	p.add("Backward", 0, v, seed, 1)
+	p.walk(order, nil, nil)
+	p.finish(order, cfg.retain)
 }
 
 // Grad returns the gradients of the sum of outputs with respect to inputs,
@@ -105,7 +114,26 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 			liveSeeds = append(liveSeeds, seeds[i])
 		}
 	}
-	found := run(live, liveSeeds, cfg, inputs, false)
+	want := make(map[*Var[T]]bool, len(inputs))
+	for _, in := range inputs {
+		want[in] = true
+	}
+	found := make(map[*Var[T]]*Var[T], len(inputs))
+	if len(live) > 0 {
+		p := acquirePass(live[0].arena)
+		defer p.release()
+		p.create = cfg.create
+		order := p.sort(live)
+		for i, o := range live {
+			if p.create {
+				p.addVar(o, liveSeeds[i])
+			} else {
+				p.add("Grad", i, o, liveSeeds[i].value, 1)
+			}
+		}
+		p.walk(order, want, found)
+		p.finish(order, cfg.retain)
+	}
 	out := make([]*Var[T], len(inputs))
 	for i, in := range inputs {
 		if g := found[in]; g != nil {
@@ -125,106 +153,272 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// gradSlot is a gradient being accumulated during one pass. owned means the
-// engine allocated the tensor, so it may add into it in place.
+// gradSlot is the gradient of one Var being accumulated during a pass: a
+// Var when the pass is recorded (CreateGraph), else a tensor. owned means
+// the pass made the tensor, so it may add into it in place; a borrowed one
+// (another op's gradient, a seed) is copied before any write.
 type gradSlot[T Float] struct {
 	v     *Var[T]
+	t     *tensor.Tensor[T]
 	owned bool
 }
 
-// run is the whole reverse pass. It orders the nodes reachable from outputs
-// (inputs first), seeds the outputs, and walks the order backwards, calling
-// each node's backward once with its fully accumulated gradient. With
-// accumulate (Backward) it adds into the .Grad() of leaves; it returns the
-// gradients of the wanted Vars (Grad).
-func run[T Float](outputs, seeds []*Var[T], cfg config, wanted []*Var[T], accumulate bool) map[*Var[T]]*Var[T] {
-	order := graph.TopoSort(outputs, func(v *Var[T]) []*Var[T] {
+// pass is the state of one reverse pass. An Arena keeps one for reuse, so
+// that its map, sort buffers and Context are allocated once.
+type pass[T Float] struct {
+	arena      *Arena[T]
+	grads      map[*Var[T]]gradSlot[T]
+	uses       map[*Var[T]]int // Backward: how many gradients each leaf receives
+	sorter     graph.Sorter[*Var[T]]
+	children   func(*Var[T]) []*Var[T]
+	ctx        Context[T]
+	roots      [1]*Var[T]
+	create     bool // record the pass (CreateGraph): gradients are Vars
+	accumulate bool // Backward: add leaves' gradients into their .Grad()
+	busy       bool
+}
+
+// acquirePass returns a pass ready to run: the arena's, unless it is nil or
+// already running (a custom op's backward may run another pass).
+func acquirePass[T Float](ar *Arena[T]) *pass[T] {
+	if ar != nil && ar.pass != nil && !ar.pass.busy {
+		p := ar.pass
+		p.busy = true
+		return p
+	}
+	p := &pass[T]{arena: ar, grads: map[*Var[T]]gradSlot[T]{}, uses: map[*Var[T]]int{}}
+	p.children = func(v *Var[T]) []*Var[T] {
 		if v.node == nil {
 			return nil
 		}
 		if v.node.released {
 			panic(fmt.Errorf("autograd: %s: %w", v.node.op, ErrGraphReleased))
 		}
+		v.checkLive(v.node.op)
 		return v.node.inputs
-	})
-
-	want := make(map[*Var[T]]bool, len(wanted))
-	found := make(map[*Var[T]]*Var[T], len(wanted))
-	for _, w := range wanted {
-		want[w] = true
 	}
+	p.busy = true
+	if ar != nil && ar.pass == nil {
+		ar.pass = p
+	}
+	return p
+}
 
-	grads := make(map[*Var[T]]gradSlot[T], len(order))
-	add := func(v *Var[T], g *Var[T]) {
-		s, ok := grads[v]
-		switch {
-		case !ok:
-			s = gradSlot[T]{v: g}
-		case cfg.create:
-			s.v = Add(s.v, g)
-		case s.owned:
-			s.v.value.AddInPlace(g.value)
-		default:
-			s = gradSlot[T]{v: Const(tensor.Add(s.v.value, g.value)), owned: true}
+// release makes the pass reusable, dropping every reference it holds.
+func (p *pass[T]) release() {
+	clear(p.grads)
+	clear(p.uses)
+	p.ctx = Context[T]{}
+	p.roots[0] = nil
+	p.create, p.accumulate, p.busy = false, false, false
+}
+
+// sort orders the nodes reachable from outputs, inputs first.
+func (p *pass[T]) sort(outputs []*Var[T]) []*Var[T] {
+	return p.sorter.Sort(outputs, p.children)
+}
+
+// walk is the reverse pass proper: it visits order backwards and calls each
+// node's derivative once with its fully accumulated gradient. The gradients
+// of the Vars in want are stored in found.
+func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]]*Var[T]) {
+	if p.accumulate {
+		for _, v := range order {
+			if v.node == nil {
+				continue
+			}
+			for _, in := range v.node.inputs {
+				if in.node == nil && in.requiresGrad {
+					p.uses[in]++
+				}
+			}
 		}
-		grads[v] = s
 	}
-	for i, o := range outputs {
-		add(o, seeds[i])
-	}
-
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
-		s, ok := grads[v]
+		s, ok := p.grads[v]
 		if !ok {
 			continue // nothing that requires a gradient flows through v
 		}
-		delete(grads, v)
+		delete(p.grads, v)
 		if want[v] {
 			found[v] = s.v
-			if !s.owned && !cfg.create {
-				// The gradient may alias a seed or a view of one; hand the
-				// caller a tensor of its own.
-				found[v] = Const(s.v.value.Clone())
+			if !p.create {
+				// Hand the caller a tensor of its own: a borrowed one may
+				// alias a seed, an owned one may belong to an arena.
+				found[v] = Const(s.t.Clone())
 			}
 		}
 		if v.node == nil {
-			if accumulate && v.requiresGrad {
-				switch {
-				case v.grad == nil && s.owned:
-					v.grad = s.v.value
-				case v.grad == nil:
-					v.grad = s.v.value.Clone()
-				default:
-					v.grad.AddInPlace(s.v.value)
-				}
+			if p.accumulate && v.requiresGrad {
+				g, beta := v.leafGrad()
+				tensor.SumToInto(g, s.t, 1, beta)
 			}
 			continue
 		}
 		n := v.node
-		gin := n.backward(&Context[T]{n: n, out: v, create: cfg.create}, s.v)
-		if len(gin) != len(n.inputs) {
-			panic(fmt.Errorf("autograd: %s: backward returned %d gradients for %d inputs", n.op, len(gin), len(n.inputs)))
+		p.ctx = Context[T]{n: n, out: v, create: p.create, p: p}
+		if p.create {
+			p.backwardRecorded(n, v, s.v)
+			continue
 		}
+		if f, ok := n.impl.(fastDerivative[T]); ok && v.anomaly == nil {
+			f.vjp(&p.ctx, s.t)
+			continue
+		}
+		g := Const(s.t)
+		gin := p.callBackward(n, g)
 		if v.anomaly != nil {
-			checkBackward(v, s.v, gin)
+			checkBackward(v, g, gin)
 		}
 		for j, in := range n.inputs {
-			if !in.requiresGrad || gin[j] == nil {
-				continue
+			if in.requiresGrad && gin[j] != nil {
+				p.add(n.op, j, in, gin[j].value, 1)
 			}
-			add(in, fitGrad(n.op, j, gin[j], in))
 		}
 	}
+}
 
-	if !cfg.retain {
-		for _, v := range order {
-			if v.node != nil {
-				v.node.inputs, v.node.backward, v.node.released = nil, nil, true
-			}
+// callBackward runs a node's differentiable derivative and checks that it
+// returned one gradient per input.
+func (p *pass[T]) callBackward(n *node[T], g *Var[T]) []*Var[T] {
+	gin := n.impl.backward(&p.ctx, g)
+	if len(gin) != len(n.inputs) {
+		panic(fmt.Errorf("autograd: %s: backward returned %d gradients for %d inputs", n.op, len(gin), len(n.inputs)))
+	}
+	return gin
+}
+
+// backwardRecorded runs a node's derivative as recorded operations, so that
+// the gradients it produces are themselves differentiable.
+func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
+	gin := p.callBackward(n, g)
+	if v.anomaly != nil {
+		checkBackward(v, g, gin)
+	}
+	for j, in := range n.inputs {
+		if in.requiresGrad && gin[j] != nil {
+			p.addVar(in, fitGrad(n.op, j, gin[j], in))
 		}
 	}
-	return found
+}
+
+// addVar accumulates a recorded gradient g into v's slot.
+func (p *pass[T]) addVar(v, g *Var[T]) {
+	if s, ok := p.grads[v]; ok {
+		g = Add(s.v, g)
+	}
+	p.grads[v] = gradSlot[T]{v: g}
+}
+
+// add accumulates alpha·t, summed back to in's shape if the operation
+// broadcast in, into in's gradient: straight into .Grad() for a leaf during
+// Backward, else into in's slot. t is only read. Any shape that does not
+// broadcast to in's is a bug in op's derivative for input j, and panics
+// naming both.
+func (p *pass[T]) add(op string, j int, in *Var[T], t *tensor.Tensor[T], alpha T) {
+	same := in.value.SameShapeAs(t)
+	if !same && !in.value.BroadcastsTo(t) {
+		panic(shapeErr(op, fmt.Sprintf("gradient for input %d has the wrong shape (derivative bug)", j), t.Shape(), in.value.Shape()))
+	}
+	if p.direct(in) {
+		g, beta := in.leafGrad()
+		tensor.SumToInto(g, t, alpha, beta)
+		return
+	}
+	if !same {
+		// Reduce first, then add, so that the sum has the bits of a
+		// recorded pass (which adds SumTo's result).
+		r := p.arena.like(in.value)
+		tensor.SumToInto(r, t, alpha, 0)
+		t, alpha = r, 1
+	}
+	s, ok := p.grads[in]
+	switch {
+	case !ok && alpha == 1:
+		s = gradSlot[T]{t: t}
+	case !ok:
+		buf := p.arena.like(in.value)
+		tensor.SumToInto(buf, t, alpha, 0)
+		s = gradSlot[T]{t: buf, owned: true}
+	case !s.owned:
+		buf := p.arena.like(in.value)
+		tensor.SumToInto(buf, s.t, 1, 0)
+		tensor.SumToInto(buf, t, alpha, 1)
+		s = gradSlot[T]{t: buf, owned: true}
+	default:
+		tensor.SumToInto(s.t, t, alpha, 1)
+	}
+	p.grads[in] = s
+}
+
+// gradBuf returns the tensor that holds input j's gradient, of the input's
+// shape, for a derivative that writes into it directly (a matmul with beta),
+// and the beta to write with: 0 when the buffer is new (its contents are
+// arbitrary), 1 when it already holds gradient to add to.
+func (c *Context[T]) gradBuf(j int) (*tensor.Tensor[T], T) {
+	p, in := c.p, c.n.inputs[j]
+	if p.direct(in) {
+		return in.leafGrad()
+	}
+	s, ok := p.grads[in]
+	switch {
+	case !ok:
+		buf := p.arena.like(in.value)
+		p.grads[in] = gradSlot[T]{t: buf, owned: true}
+		return buf, 0
+	case !s.owned:
+		buf := p.arena.like(in.value)
+		tensor.SumToInto(buf, s.t, 1, 0)
+		p.grads[in] = gradSlot[T]{t: buf, owned: true}
+		return buf, 1
+	}
+	return s.t, 1
+}
+
+// direct reports whether in's gradient may be written straight into its
+// .Grad(): during Backward, for a leaf that receives exactly one gradient in
+// this pass and whose .Grad() is known to be zero (or absent). The result is
+// then bit for bit what adding the gradient to zeros would give, so
+// gradients still accumulate exactly as in PyTorch, without a buffer.
+func (p *pass[T]) direct(in *Var[T]) bool {
+	return p.accumulate && in.node == nil && p.uses[in] == 1 && (in.grad == nil || in.gradZero)
+}
+
+// leafGrad returns the .Grad() of a leaf to accumulate into, allocating it
+// on first use, and the beta to write with (0 when it is known to be zero).
+// The caller writes it, so it is no longer known to be zero.
+func (v *Var[T]) leafGrad() (*tensor.Tensor[T], T) {
+	beta := T(1)
+	if v.grad == nil {
+		v.grad = tensor.Zeros[T](v.value.Shape()...)
+		beta = 0
+	} else if v.gradZero {
+		beta = 0
+	}
+	v.gradZero = false
+	return v.grad, beta
+}
+
+// addGrad accumulates alpha·t into input j's gradient (see pass.add).
+func (c *Context[T]) addGrad(j int, t *tensor.Tensor[T], alpha T) {
+	c.p.add(c.n.op, j, c.n.inputs[j], t, alpha)
+}
+
+// scratch returns a tensor of x's shape with arbitrary contents, for a
+// derivative's intermediate result.
+func (c *Context[T]) scratch(x *tensor.Tensor[T]) *tensor.Tensor[T] { return c.p.arena.like(x) }
+
+// finish releases the saved state of the nodes in order unless retain.
+func (p *pass[T]) finish(order []*Var[T], retain bool) {
+	if retain {
+		return
+	}
+	for _, v := range order {
+		if n := v.node; n != nil {
+			n.inputs, n.in, n.impl, n.saved, n.released = nil, [2]*Var[T]{}, nil, nil, true
+		}
+	}
 }
 
 // fitGrad returns the gradient g of input in, summed back to in's shape when

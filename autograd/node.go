@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -17,12 +18,47 @@ var ErrGraphReleased = errors.New("graph already released by an earlier backward
 // record it when gradients of gradients are wanted.
 type backwardFn[T Float] func(c *Context[T], g *Var[T]) []*Var[T]
 
-// node records how a Var was produced.
+func (f backwardFn[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return f(c, g) }
+
+// derivative is what a node calls in the backward pass: a backwardFn, or an
+// operation type whose methods read the op's parameters from the node (a
+// zero-size type stored in an interface costs no allocation, where a closure
+// does).
+type derivative[T Float] interface {
+	backward(c *Context[T], g *Var[T]) []*Var[T]
+}
+
+// fastDerivative is a derivative that also has a form on plain tensors: vjp
+// adds the gradient of each input that needs one into the engine's buffers
+// (Context.addGrad, Context.gradBuf), fusing the arithmetic and allocating
+// nothing. The engine uses it whenever the backward pass is not itself
+// recorded; backward stays the definition used for gradients of gradients,
+// and the tests check that the two agree for every such op.
+type fastDerivative[T Float] interface {
+	derivative[T]
+	vjp(c *Context[T], g *tensor.Tensor[T])
+}
+
+// node records how a Var was produced: the op's name, its derivative, its
+// inputs and whatever parameters the derivative reads.
 type node[T Float] struct {
 	op       string
+	impl     derivative[T]
 	inputs   []*Var[T]
-	backward backwardFn[T]
+	in       [2]*Var[T] // backing store of inputs for unary and binary ops
 	released bool
+
+	// Parameters of operations whose derivative is a type, not a closure.
+	k     T                 // a scalar (Scale's factor)
+	flags int               // small options (MatMul's transposes, a Reduction)
+	ints  []int             // integers (class labels)
+	saved *tensor.Tensor[T] // one extra saved tensor (softmax probabilities)
+}
+
+// varNode lets a result and its node be allocated (or reused) together.
+type varNode[T Float] struct {
+	v Var[T]
+	n node[T]
 }
 
 // Context is what a backward function sees: the inputs and the output of its
@@ -34,6 +70,7 @@ type Context[T Float] struct {
 	n      *node[T]
 	out    *Var[T]
 	create bool
+	p      *pass[T]
 }
 
 // Input returns the i-th input of the operation.
@@ -60,21 +97,43 @@ func (c *Context[T]) NeedsGrad(i int) bool { return c.n.inputs[i].requiresGrad }
 // NumInputs returns the number of inputs of the operation.
 func (c *Context[T]) NumInputs() int { return len(c.n.inputs) }
 
-// record wraps an operation's result. When no input requires a gradient the
-// result is a plain constant and nothing is recorded, so inference pays
-// nothing for autodiff. Inputs under anomaly detection pass it on.
+// record wraps an operation's result, with its derivative as a closure. When
+// no input requires a gradient the result is a plain constant and nothing is
+// recorded, so inference pays nothing for autodiff. Inputs under anomaly
+// detection pass it on.
 func record[T Float](op string, value *tensor.Tensor[T], back backwardFn[T], inputs ...*Var[T]) *Var[T] {
-	v := &Var[T]{value: value}
-	anomaly := false
+	return recordOp(op, value, derivative[T](back), inputs...)
+}
+
+// recordOp is record for any derivative. The result comes from the inputs'
+// Arena when they have one. Ops that keep parameters in the node set them on
+// the result's node, when it has one, after the call.
+func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
+	var ar *Arena[T]
+	req, anomaly := false, false
 	for _, in := range inputs {
-		v.requiresGrad = v.requiresGrad || in.requiresGrad
+		req = req || in.requiresGrad
 		anomaly = anomaly || in.anomaly != nil
+		if in.arena != nil {
+			in.checkLive(op)
+			ar = in.arena
+		}
 	}
-	if v.requiresGrad {
-		v.node = &node[T]{op: op, inputs: inputs, backward: back}
+	vn := ar.varNode()
+	v := &vn.v
+	*v = Var[T]{value: value, requiresGrad: req}
+	if ar != nil {
+		v.arena, v.gen = ar, ar.gen
+	}
+	if req {
+		n := &vn.n
+		ints := n.ints[:0]
+		*n = node[T]{op: op, impl: d, ints: ints}
+		n.inputs = append(n.in[:0], inputs...)
+		v.node = n
 	}
 	if anomaly {
-		traceForward(v, op, inputs)
+		traceForward(v, op, slices.Clone(inputs))
 	}
 	return v
 }

@@ -17,6 +17,9 @@ type Var[T Float] struct {
 	requiresGrad bool
 	name         string
 	anomaly      *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
+	arena        *Arena[T]       // the Arena the Var was made under, if any
+	gen          uint64          // the arena's generation when it was made
+	gradZero     bool            // grad is known to hold zeros (set by ZeroGrad)
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
@@ -39,7 +42,13 @@ func Detach[T Float](v *Var[T]) *Var[T] { return &Var[T]{value: v.value, name: v
 
 // Value returns the tensor v holds. Do not modify it unless v is a leaf you
 // own (an optimizer updates parameters this way).
-func (v *Var[T]) Value() *tensor.Tensor[T] { return v.value }
+//
+// It panics with an error wrapping ErrArenaReset when v was made under an
+// Arena that has been Reset since.
+func (v *Var[T]) Value() *tensor.Tensor[T] {
+	v.checkLive("Value")
+	return v.value
+}
 
 // Grad returns the gradient that Backward accumulated into this leaf, or nil
 // if none has been accumulated yet. Only leaves that require a gradient get
@@ -48,10 +57,14 @@ func (v *Var[T]) Value() *tensor.Tensor[T] { return v.value }
 func (v *Var[T]) Grad() *tensor.Tensor[T] { return v.grad }
 
 // ZeroGrad clears the accumulated gradient, in place when there is one, so
-// that a training loop reuses the buffer.
+// that a training loop reuses the buffer. Like PyTorch's zero_grad, which sets
+// gradients to None, it also marks the gradient as empty: the next Backward
+// writes it instead of adding to it (the same numbers, without a pass over
+// zeros), so writes made to the Grad tensor in between are overwritten.
 func (v *Var[T]) ZeroGrad() {
 	if v.grad != nil {
 		v.grad.Fill(0)
+		v.gradZero = true
 	}
 }
 
@@ -82,7 +95,12 @@ func (v *Var[T]) Shape() []int { return v.value.Shape() }
 
 // Item returns the value of a one-element Var as a plain number, for example
 // a loss to log. Holding the number keeps no graph alive.
-func (v *Var[T]) Item() T { return v.value.Item() }
+//
+// It panics like Value for a Var of an Arena that has been Reset since.
+func (v *Var[T]) Item() T {
+	v.checkLive("Item")
+	return v.value.Item()
+}
 
 // Name returns the label set with SetName, or "".
 func (v *Var[T]) Name() string { return v.name }

@@ -32,12 +32,41 @@ const (
 //
 // It returns nil when roots is empty.
 func TopoSort[N comparable](roots []N, inputs func(N) []N) []N {
+	var s Sorter[N]
+	return s.Sort(roots, inputs)
+}
+
+// Sorter is TopoSort with memory: it keeps its bookkeeping (the visited set,
+// the stack and the result slice) from one call to the next, so that sorting
+// graphs of the same size again and again, as every step of a training loop
+// does, allocates nothing once it has warmed up. The zero value is ready to
+// use. A Sorter is not safe for concurrent use.
+type Sorter[N comparable] struct {
+	state map[N]visitState
+	order []N
+	stack frameStack[N]
+}
+
+// Sort is TopoSort, with the same order, panics and result. The returned
+// slice is owned by the Sorter and valid until its next Sort.
+func (s *Sorter[N]) Sort(roots []N, inputs func(N) []N) []N {
 	if len(roots) == 0 {
 		return nil
 	}
-	state := make(map[N]visitState, len(roots))
-	var order []N
-	var stack frameStack[N]
+	if s.state == nil {
+		s.state = make(map[N]visitState, len(roots))
+	}
+	state := s.state
+	clear(state)
+	clear(s.order) // drop references from the previous sort
+	order := s.order[:0]
+	stack := &s.stack
+	defer func() {
+		s.order = order
+		for !stack.empty() { // only after a cycle panic
+			stack.pop()
+		}
+	}()
 
 	for _, r := range roots {
 		// The stack is empty between roots, so a root is either new or done.

@@ -1,0 +1,141 @@
+package autograd
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// ErrArenaReset is wrapped by the panic of anything that uses a Var made
+// under an Arena before that Arena's latest Reset: its memory now belongs to
+// a newer step.
+var ErrArenaReset = errors.New("Var was made under an Arena before its latest Reset")
+
+// Arena is the memory of a training step, reused by the next one. A training
+// loop on fixed shapes does the same operations in the same order every step;
+// an Arena remembers the tensors, graph nodes and backward-pass bookkeeping of
+// one step and hands them out again, in order, after Reset, so that a
+// steady-state step (forward, Backward, optimizer update) allocates almost
+// nothing and the garbage collector has nothing to do.
+//
+// Put a batch into the arena with Const; every operation with an arena input
+// takes its result from that arena, and so does the Backward pass of a loss
+// made that way. Parameters, their gradients and optimizer state live outside
+// any arena, as always.
+//
+//	ar := autograd.NewArena[float32]()
+//	for step := range steps {
+//		ar.Reset() // everything made under ar before this line is recycled
+//		loss := autograd.CrossEntropy(model.Forward(ar.Const(x)), labels)
+//		loss.Backward()
+//		opt.Step()
+//		opt.ZeroGrad()
+//	}
+//
+// Reset recycles every Var made under the arena since the previous Reset:
+// copy out what you want to keep (Item returns a plain number) before it.
+// Using a recycled Var in an operation, Backward, Value or Item panics with
+// an error wrapping ErrArenaReset rather than reading another step's data.
+//
+// An Arena belongs to one goroutine at a time; give each concurrent training
+// loop its own. There is no shared or global pool.
+type Arena[T Float] struct {
+	gen   uint64
+	nodes []*varNode[T]
+	nn    int
+	vals  []*tensor.Tensor[T]
+	nv    int
+	pass  *pass[T]
+}
+
+// NewArena returns an empty Arena. It grows during the first step and is
+// reused from the second.
+func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
+
+// Reset starts a new step: every Var, tensor and gradient buffer the arena
+// handed out since the previous Reset may be reused from now on.
+func (a *Arena[T]) Reset() {
+	a.gen++
+	a.nn, a.nv = 0, 0
+}
+
+// Const returns a constant leaf holding t (typically a batch of inputs or
+// targets) whose operations take their results from the arena. t itself is
+// not copied and stays the caller's.
+func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
+	v := &a.varNode().v
+	*v = Var[T]{value: t, arena: a, gen: a.gen}
+	return v
+}
+
+// varNode returns a Var and node to fill in: the next one of the arena, or
+// a new one when a is nil.
+func (a *Arena[T]) varNode() *varNode[T] {
+	if a == nil {
+		return new(varNode[T])
+	}
+	if a.nn == len(a.nodes) {
+		a.nodes = append(a.nodes, new(varNode[T]))
+	}
+	vn := a.nodes[a.nn]
+	a.nn++
+	return vn
+}
+
+// tensor returns a tensor of the given shape whose contents are arbitrary
+// (the caller overwrites every element): the arena's next one when it has
+// that shape, else a new one. A nil arena always allocates.
+func (a *Arena[T]) tensor(shape ...int) *tensor.Tensor[T] {
+	if a == nil {
+		return tensor.Zeros[T](slices.Clone(shape)...)
+	}
+	if a.nv == len(a.vals) {
+		a.vals = append(a.vals, nil)
+	}
+	t := a.vals[a.nv]
+	if t == nil || !t.HasShape(shape...) {
+		t = tensor.Zeros[T](slices.Clone(shape)...)
+		a.vals[a.nv] = t
+	}
+	a.nv++
+	return t
+}
+
+// like returns a tensor of x's shape with arbitrary contents.
+func (a *Arena[T]) like(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	switch x.Dims() {
+	case 0:
+		return a.tensor()
+	case 1:
+		return a.tensor(x.Dim(0))
+	case 2:
+		return a.tensor(x.Dim(0), x.Dim(1))
+	}
+	return a.tensor(x.Shape()...)
+}
+
+// zerosLike returns a tensor of x's shape filled with zeros.
+func (a *Arena[T]) zerosLike(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	t := a.like(x)
+	t.Fill(0)
+	return t
+}
+
+// arenaOf returns the arena of the first input that has one, or nil.
+func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
+	for _, in := range inputs {
+		if in.arena != nil {
+			return in.arena
+		}
+	}
+	return nil
+}
+
+// checkLive panics when v was made under an arena that has been Reset since.
+func (v *Var[T]) checkLive(op string) {
+	if v.arena != nil && v.gen != v.arena.gen {
+		panic(fmt.Errorf("autograd: %s: %w", op, ErrArenaReset))
+	}
+}

@@ -1,0 +1,216 @@
+package tensor
+
+import "math"
+
+// This file holds the destination-passing forms of the kernels a training
+// step runs every iteration. They write into a tensor the caller owns instead
+// of allocating one, so that an engine that keeps its buffers from one step
+// to the next allocates nothing. Each panics with a *ShapeError when dst does
+// not have the shape of the result.
+
+// Dim returns the size of axis i (negative i counts from the end), without
+// copying the shape as Shape does.
+func (t *Tensor[T]) Dim(i int) int {
+	if i < 0 {
+		i += len(t.shape)
+	}
+	if i < 0 || i >= len(t.shape) {
+		panic(shapeErr("Dim", "axis out of range", t.shape))
+	}
+	return t.shape[i]
+}
+
+// SameShapeAs reports whether t and u have the same shape, without copying
+// either.
+func (t *Tensor[T]) SameShapeAs(u *Tensor[T]) bool { return SameShape(t.shape, u.shape) }
+
+// HasShape reports whether t has exactly the given shape.
+func (t *Tensor[T]) HasShape(shape ...int) bool { return SameShape(t.shape, shape) }
+
+// AddInto sets dst = a + b with NumPy broadcasting. dst may be a or b.
+func AddInto[T Float](dst, a, b *Tensor[T]) { binaryInto(opAdd, dst, a, b) }
+
+// SubInto sets dst = a - b with NumPy broadcasting. dst may be a or b.
+func SubInto[T Float](dst, a, b *Tensor[T]) { binaryInto(opSub, dst, a, b) }
+
+// MulInto sets dst = a ∘ b with NumPy broadcasting. dst may be a or b.
+func MulInto[T Float](dst, a, b *Tensor[T]) { binaryInto(opMul, dst, a, b) }
+
+// binaryInto runs a broadcasting binary kernel into dst. The shapes of a
+// training step (equal shapes, a bias row over a batch, a scalar) take loops
+// that allocate nothing; any other broadcast computes the result aside and
+// copies it.
+func binaryInto[T Float](op binOp, dst, a, b *Tensor[T]) {
+	switch {
+	case SameShape(a.shape, b.shape) && SameShape(dst.shape, a.shape):
+		binaryRow(op, nil, dst.data, a.data, 1, b.data, 1)
+	case SameShape(dst.shape, a.shape) && isSuffix(b.shape, a.shape):
+		m := len(b.data)
+		if m == 1 {
+			scalarRight(op, dst.data, a.data, b.data[0])
+			return
+		}
+		for r := 0; r+m <= len(dst.data); r += m {
+			binaryRow(op, nil, dst.data[r:r+m], a.data[r:r+m], 1, b.data, 1)
+		}
+	default:
+		out := binary(op, a, b, nil)
+		if !SameShape(dst.shape, out.shape) {
+			panic(shapeErr(binOpNames[op]+"Into", "destination does not have the result's shape", dst.shape, a.shape, b.shape))
+		}
+		copy(dst.data, out.data)
+	}
+}
+
+// isSuffix reports whether small, with leading 1s dropped, is the trailing
+// part of big: small then broadcasts to big by repeating it whole.
+func isSuffix(small, big []int) bool {
+	for len(small) > 0 && small[0] == 1 {
+		small = small[1:]
+	}
+	if len(small) > len(big) {
+		return false
+	}
+	return SameShape(small, big[len(big)-len(small):])
+}
+
+// scalarRight computes dst[i] = x[i] op s.
+func scalarRight[T Float](op binOp, dst, x []T, s T) {
+	x = x[:len(dst)]
+	switch op {
+	case opAdd:
+		for i := range dst {
+			dst[i] = x[i] + s
+		}
+	case opSub:
+		for i := range dst {
+			dst[i] = x[i] - s
+		}
+	case opMul:
+		for i := range dst {
+			dst[i] = x[i] * s
+		}
+	default:
+		for i := range dst {
+			dst[i] = x[i] / s
+		}
+	}
+}
+
+// checkInto panics unless dst and x have the same shape.
+func checkInto[T Float](op string, dst, x *Tensor[T]) {
+	if !SameShape(dst.shape, x.shape) {
+		panic(shapeErr(op, "destination and source shapes differ", dst.shape, x.shape))
+	}
+}
+
+// ScaleInto sets dst = k·x. dst may be x.
+func ScaleInto[T Float](dst, x *Tensor[T], k T) {
+	checkInto("ScaleInto", dst, x)
+	d, s := dst.data, x.data[:len(dst.data)]
+	for i := range d {
+		d[i] = k * s[i]
+	}
+}
+
+// SigmoidInto sets dst = σ(x), as Sigmoid does. dst may be x.
+func SigmoidInto[T Float](dst, x *Tensor[T]) {
+	checkInto("SigmoidInto", dst, x)
+	d, s := dst.data, x.data[:len(dst.data)]
+	for i := range d {
+		d[i] = sigmoid(s[i])
+	}
+}
+
+// TanhInto sets dst = tanh(x). dst may be x.
+func TanhInto[T Float](dst, x *Tensor[T]) {
+	checkInto("TanhInto", dst, x)
+	d, s := dst.data, x.data[:len(dst.data)]
+	for i := range d {
+		d[i] = T(math.Tanh(float64(s[i])))
+	}
+}
+
+// ReLUInto sets dst = max(x, 0) (NaN stays NaN, as in ReLU). dst may be x.
+func ReLUInto[T Float](dst, x *Tensor[T]) {
+	checkInto("ReLUInto", dst, x)
+	d, s := dst.data, x.data[:len(dst.data)]
+	for i := range d {
+		v := s[i]
+		if v < 0 {
+			v = 0
+		}
+		d[i] = v
+	}
+}
+
+// SumToInto sets dst = beta·dst + alpha·SumTo(src, dst's shape): the
+// unbroadcast of a gradient, accumulated where it is wanted. With beta 0,
+// dst's old contents are ignored (even NaN), and the sums are added in the
+// same order as SumTo's, so the result has the same bits. It panics with a *ShapeError
+// when dst's shape does not broadcast to src's.
+func SumToInto[T Float](dst, src *Tensor[T], alpha, beta T) {
+	d := dst.data
+	switch {
+	case len(d) == len(src.data) && broadcastsTo(dst.shape, src.shape):
+		// Equal sizes: only 1s differ, nothing is summed (as in SumTo).
+		s := src.data[:len(d)]
+		if beta == 0 {
+			for i := range d {
+				d[i] = alpha * s[i]
+			}
+			return
+		}
+		for i := range d {
+			d[i] = beta*d[i] + alpha*s[i]
+		}
+	case len(d) == 1 && broadcastsTo(dst.shape, src.shape):
+		// Row by row, as SumTo adds, so that both give the same bits.
+		row := 1
+		if len(src.shape) > 0 {
+			row = src.shape[len(src.shape)-1]
+		}
+		var total T
+		for r := 0; r+row <= len(src.data) && row > 0; r += row {
+			var acc T
+			for _, v := range src.data[r : r+row] {
+				acc += v
+			}
+			total += acc
+		}
+		if beta == 0 {
+			d[0] = alpha * total
+		} else {
+			d[0] = beta*d[0] + alpha*total
+		}
+	case len(d) > 0 && isSuffix(dst.shape, src.shape):
+		if beta == 0 {
+			clear(d)
+		} else if beta != 1 {
+			for i := range d {
+				d[i] *= beta
+			}
+		}
+		m := len(d)
+		for r := 0; r+m <= len(src.data); r += m {
+			s := src.data[r : r+m]
+			for i := range d {
+				d[i] += alpha * s[i]
+			}
+		}
+	default:
+		s := SumTo(src, dst.shape...)
+		if beta == 0 {
+			clear(d)
+		} else if beta != 1 {
+			for i := range d {
+				d[i] *= beta
+			}
+		}
+		dst.AddScaledInPlace(alpha, s)
+	}
+}
+
+// BroadcastsTo reports whether t's shape broadcasts to u's under NumPy's
+// rules (u's shape is what the broadcast produces).
+func (t *Tensor[T]) BroadcastsTo(u *Tensor[T]) bool { return broadcastsTo(t.shape, u.shape) }
