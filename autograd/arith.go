@@ -12,9 +12,16 @@ import "github.com/adjoint-go/adjoint/tensor"
 //	d/da = g,  d/db = g
 func Add[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Add", tensor.Add(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{g, g}
-	}, a, b)
+	return recordOp("Add", binaryValue(opAdd, a, b), addOp[T]{}, a, b)
+}
+
+type addOp[T Float] struct{}
+
+func (addOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return []*Var[T]{g, g} }
+
+func (addOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	c.addGrad(0, g, 1)
+	c.addGrad(1, g, 1)
 }
 
 // Sub returns a - b.
@@ -22,13 +29,22 @@ func Add[T Float](a, b *Var[T]) *Var[T] {
 //	d/da = g,  d/db = -g
 func Sub[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Sub", tensor.Sub(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		var gb *Var[T]
-		if c.NeedsGrad(1) {
-			gb = Neg(g)
-		}
-		return []*Var[T]{g, gb}
-	}, a, b)
+	return recordOp("Sub", binaryValue(opSub, a, b), subOp[T]{}, a, b)
+}
+
+type subOp[T Float] struct{}
+
+func (subOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	var gb *Var[T]
+	if c.NeedsGrad(1) {
+		gb = Neg(g)
+	}
+	return []*Var[T]{g, gb}
+}
+
+func (subOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	c.addGrad(0, g, 1)
+	c.addGrad(1, g, -1)
 }
 
 // Mul returns the elementwise product a ∘ b.
@@ -36,18 +52,48 @@ func Sub[T Float](a, b *Var[T]) *Var[T] {
 //	d/da = g ∘ b,  d/db = g ∘ a
 func Mul[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Mul", tensor.Mul(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		var ga, gb *Var[T]
-		if c.NeedsGrad(0) {
-			ga = Mul(g, c.Input(1))
-		}
-		if c.NeedsGrad(1) {
-			gb = Mul(g, c.Input(0))
-		}
-		return []*Var[T]{ga, gb}
-	}, a, b)
+	return recordOp("Mul", binaryValue(opMul, a, b), mulOp[T]{}, a, b)
 }
 
+type mulOp[T Float] struct{}
+
+func (mulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	var ga, gb *Var[T]
+	if c.NeedsGrad(0) {
+		ga = Mul(g, c.Input(1))
+	}
+	if c.NeedsGrad(1) {
+		gb = Mul(g, c.Input(0))
+	}
+	return []*Var[T]{ga, gb}
+}
+
+func (mulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	for j := range 2 {
+		if !c.NeedsGrad(j) {
+			continue
+		}
+		in, other := c.n.inputs[j].value, c.n.inputs[1-j].value
+		if in.SameShapeAs(g) && other.SameShapeAs(g) {
+			dst, beta := c.gradBuf(j)
+			d, gs, o := dst.Data(), g.Data(), other.Data()
+			gs, o = gs[:len(d)], o[:len(d)]
+			if beta == 0 {
+				for i := range d {
+					d[i] = gs[i] * o[i]
+				}
+				continue
+			}
+			for i := range d {
+				d[i] += T(gs[i] * o[i]) // T(): no fused multiply-add, as in backward
+			}
+			continue
+		}
+		t := c.scratch(g)
+		tensor.MulInto(t, g, other)
+		c.addGrad(j, t, 1)
+	}
+}
 // Div returns the elementwise quotient a / b.
 //
 //	d/da = g / b,  d/db = -g ∘ a / b² = -g ∘ out / b
@@ -78,7 +124,33 @@ func Neg[T Float](x *Var[T]) *Var[T] {
 //
 //	d/dx = k·g
 func Scale[T Float](x *Var[T], k T) *Var[T] {
-	return record("Scale", tensor.Scale(x.value, k), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Scale(g, k)}
-	}, x)
+	out := arenaOf(x).like(x.value)
+	tensor.ScaleInto(out, x.value, k)
+	v := recordOp("Scale", out, scaleOp[T]{}, x)
+	if v.node != nil {
+		v.node.k = k
+	}
+	return v
 }
+
+type scaleOp[T Float] struct{}
+
+func (scaleOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{Scale(g, c.n.k)}
+}
+
+func (scaleOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	d, gs, k := dst.Data(), g.Data(), c.n.k
+	gs = gs[:len(d)]
+	if beta == 0 {
+		for i := range d {
+			d[i] = k * gs[i]
+		}
+		return
+	}
+	for i := range d {
+		d[i] += T(k * gs[i])
+	}
+}
+

@@ -146,11 +146,14 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 }
 
 func newConfig(opts []Option) config {
-	var c config
-	for _, o := range opts {
-		o(&c)
+	if len(opts) == 0 {
+		return config{} // the common case; &c below escapes to the heap
 	}
-	return c
+	c := new(config)
+	for _, o := range opts {
+		o(c)
+	}
+	return *c
 }
 
 // gradSlot is the gradient of one Var being accumulated during a pass: a
@@ -402,7 +405,22 @@ func (v *Var[T]) leafGrad() (*tensor.Tensor[T], T) {
 
 // addGrad accumulates alpha·t into input j's gradient (see pass.add).
 func (c *Context[T]) addGrad(j int, t *tensor.Tensor[T], alpha T) {
+	if !c.n.inputs[j].requiresGrad {
+		return
+	}
 	c.p.add(c.n.op, j, c.n.inputs[j], t, alpha)
+}
+
+// viaBackward computes a derivative with its recorded form, on constants, and
+// adds the results: the path of a fastDerivative for the inputs its vjp does
+// not handle itself.
+func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) {
+	gin := c.p.callBackward(c.n, Const(g))
+	for j, in := range c.n.inputs {
+		if in.requiresGrad && gin[j] != nil {
+			c.p.add(c.n.op, j, in, gin[j].value, 1)
+		}
+	}
 }
 
 // scratch returns a tensor of x's shape with arbitrary contents, for a
@@ -416,7 +434,7 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 	}
 	for _, v := range order {
 		if n := v.node; n != nil {
-			n.inputs, n.in, n.impl, n.saved, n.released = nil, [2]*Var[T]{}, nil, nil, true
+			n.inputs, n.in, n.impl, n.saved, n.released = nil, [3]*Var[T]{}, nil, nil, true
 		}
 	}
 }

@@ -135,40 +135,176 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 	var val *tensor.Tensor[T]
 	switch ra, rb := a.value.Dims(), b.value.Dims(); {
 	case ra == 2 && rb == 2:
-		val = tensor.MatMul(a.value, b.value, transA, transB)
+		m, n := a.value.Dim(0), b.value.Dim(1)
+		if transA {
+			m = a.value.Dim(1)
+		}
+		if transB {
+			n = b.value.Dim(0)
+		}
+		val = arenaOf(a, b).tensor(m, n)
+		tensor.Gemm(transA, transB, 1, a.value, b.value, 0, val)
 	case ra < 2 || rb < 2:
 		panic(shapeErr("MatMul", "operands must be at least 2-D", a.value.Shape(), b.value.Shape()))
 	default:
 		val = tensor.BatchMatMul(a.value, b.value, transA, transB)
 	}
-	return record(op, val, func(c *Context[T], g *Var[T]) []*Var[T] {
-		var ga, gb *Var[T]
-		if c.NeedsGrad(0) {
-			switch {
-			case !transA && !transB:
-				ga = MatMulT(g, c.Input(1), false, true)
-			case !transA && transB:
-				ga = MatMulT(g, c.Input(1), false, false)
-			case transA && !transB:
-				ga = MatMulT(c.Input(1), g, false, true)
-			default:
-				ga = MatMulT(c.Input(1), g, true, true)
-			}
+	v := recordOp(op, val, matmulOp[T]{}, a, b)
+	if v.node != nil {
+		v.node.flags = matmulFlags(transA, transB)
+	}
+	return v
+}
+
+// matmulFlags packs MatMulT's transposes into node.flags.
+func matmulFlags(transA, transB bool) int {
+	f := 0
+	if transA {
+		f |= 1
+	}
+	if transB {
+		f |= 2
+	}
+	return f
+}
+
+type matmulOp[T Float] struct{}
+
+// matmulGrads returns, for C = op(A)·op(B) with gradient G, how each input's
+// gradient is a product of two of A, B and G (0, 1 for the inputs, 2 for G)
+// and their transposes (the table in MatMulT's documentation).
+func matmulGrads(flags int) (ga, gb struct {
+	x, y   int
+	tx, ty bool
+}) {
+	type form = struct {
+		x, y   int
+		tx, ty bool
+	}
+	switch flags {
+	case 0: // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
+		return form{2, 1, false, true}, form{0, 2, true, false}
+	case 2: // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
+		return form{2, 1, false, false}, form{2, 0, true, false}
+	case 1: // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
+		return form{1, 2, false, true}, form{0, 2, false, false}
+	}
+	// C = Aᵀ·Bᵀ: dA = Bᵀ·Gᵀ, dB = Gᵀ·Aᵀ
+	return form{1, 2, true, true}, form{2, 0, true, true}
+}
+
+func (matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	fa, fb := matmulGrads(c.n.flags)
+	pick := func(i int) *Var[T] {
+		if i == 2 {
+			return g
 		}
-		if c.NeedsGrad(1) {
-			switch {
-			case !transA && !transB:
-				gb = MatMulT(c.Input(0), g, true, false)
-			case !transA && transB:
-				gb = MatMulT(g, c.Input(0), true, false)
-			case transA && !transB:
-				gb = MatMulT(c.Input(0), g, false, false)
-			default:
-				gb = MatMulT(g, c.Input(0), true, true)
-			}
+		return c.Input(i)
+	}
+	var ga, gb *Var[T]
+	if c.NeedsGrad(0) {
+		ga = MatMulT(pick(fa.x), pick(fa.y), fa.tx, fa.ty)
+	}
+	if c.NeedsGrad(1) {
+		gb = MatMulT(pick(fb.x), pick(fb.y), fb.tx, fb.ty)
+	}
+	return []*Var[T]{ga, gb}
+}
+
+// vjp multiplies straight into the gradient buffers (beta 1 accumulates),
+// for 2-D operands; a batch takes the recorded derivative.
+func (matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	if c.n.inputs[0].value.Dims() != 2 || c.n.inputs[1].value.Dims() != 2 {
+		c.viaBackward(g)
+		return
+	}
+	fa, fb := matmulGrads(c.n.flags)
+	pick := func(i int) *tensor.Tensor[T] {
+		if i == 2 {
+			return g
 		}
-		return []*Var[T]{ga, gb}
-	}, a, b)
+		return c.n.inputs[i].value
+	}
+	if c.NeedsGrad(0) {
+		dst, beta := c.gradBuf(0)
+		tensor.Gemm(fa.tx, fa.ty, 1, pick(fa.x), pick(fa.y), beta, dst)
+	}
+	if c.NeedsGrad(1) {
+		dst, beta := c.gradBuf(1)
+		tensor.Gemm(fb.tx, fb.ty, 1, pick(fb.x), pick(fb.y), beta, dst)
+	}
+}
+
+// Linear returns x·wᵀ + b, the affine map of a fully connected layer, as one
+// operation: x is [batch in], w is [out in] and b is [out] or nil (no bias).
+// The bias is written into the output before the product is added to it,
+// so the forward pass makes one sweep over the result instead of two.
+//
+//	d/dx = g·w,  d/dw = gᵀ·x,  d/db = Σ_batch g
+//
+// It panics with a *tensor.ShapeError (operation "Linear") when x or w is
+// not 2-D, their inner dimensions differ, or b is not [out].
+func Linear[T Float](x, w, b *Var[T]) *Var[T] {
+	const op = "Linear"
+	defer relabel(op)
+	xv, wv := x.value, w.value
+	if xv.Dims() != 2 || wv.Dims() != 2 || xv.Dim(1) != wv.Dim(1) {
+		panic(shapeErr(op, "want x [batch in] and w [out in]", xv.Shape(), wv.Shape()))
+	}
+	ar := arenaOf(x, w)
+	if b != nil {
+		if !b.value.HasShape(wv.Dim(0)) {
+			panic(shapeErr(op, "bias must be [out]", xv.Shape(), wv.Shape(), b.value.Shape()))
+		}
+		if ar == nil {
+			ar = b.arena
+		}
+	}
+	out := ar.tensor(xv.Dim(0), wv.Dim(0))
+	beta := T(0)
+	if b != nil {
+		bias, d := b.value.Data(), out.Data()
+		for r := 0; r < len(d); r += len(bias) {
+			copy(d[r:r+len(bias)], bias)
+		}
+		beta = 1
+	}
+	tensor.Gemm(false, true, 1, xv, wv, beta, out)
+	if b == nil {
+		return recordOp(op, out, linearOp[T]{}, x, w)
+	}
+	return recordOp(op, out, linearOp[T]{}, x, w, b)
+}
+
+type linearOp[T Float] struct{}
+
+func (linearOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	gs := make([]*Var[T], c.NumInputs())
+	if c.NeedsGrad(0) {
+		gs[0] = MatMulT(g, c.Input(1), false, false)
+	}
+	if c.NeedsGrad(1) {
+		gs[1] = MatMulT(g, c.Input(0), true, false)
+	}
+	if len(gs) == 3 && c.NeedsGrad(2) {
+		gs[2] = Sum(g, 0)
+	}
+	return gs
+}
+
+func (linearOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	if c.NeedsGrad(0) {
+		dst, beta := c.gradBuf(0)
+		tensor.Gemm(false, false, 1, g, w, beta, dst)
+	}
+	if c.NeedsGrad(1) {
+		dst, beta := c.gradBuf(1)
+		tensor.Gemm(true, false, 1, g, x, beta, dst)
+	}
+	if c.NumInputs() == 3 {
+		c.addGrad(2, g, 1)
+	}
 }
 
 // Transpose returns the transpose of a 2-D Var.

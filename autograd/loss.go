@@ -229,11 +229,114 @@ func BCEWithLogits[T Float](logits, target *Var[T], reduction ...Reduction) *Var
 // (divided by N for the mean). It panics with a *tensor.ShapeError when
 // logits is not [N C] or [C], when the number of labels differs from N, or
 // when a label is outside [0, C) (naming its index and value).
+//
+// It is one fused operation: the forward pass computes the softmax and the
+// losses in one sweep (tensor.SoftmaxCrossEntropy) and keeps the softmax, so
+// the backward pass is a single subtraction and scaling.
 func CrossEntropy[T Float](logits *Var[T], labels []int, reduction ...Reduction) *Var[T] {
 	const op = "CrossEntropy"
 	r := redReduction(op, reduction)
-	redCheckLabels(op, "logits", logits.value.Shape(), labels)
-	return redReduce(redNLL(LogSoftmax(logits, -1), labels), r)
+	x := logits.value
+	if !ceLabelsOK(x, labels) {
+		redCheckLabels(op, "logits", x.Shape(), labels)
+	}
+	ar := arenaOf(logits)
+	probs := ar.like(x)
+	n := len(labels)
+	var losses, out *tensor.Tensor[T]
+	switch {
+	case r == ReduceNone && x.Dims() == 1:
+		out = ar.tensor()
+		losses = out
+	case r == ReduceNone:
+		out = ar.tensor(n)
+		losses = out
+	default:
+		losses, out = ar.tensor(n), ar.tensor()
+	}
+	tensor.SoftmaxCrossEntropy(probs, x, labels, losses.Data())
+	if r != ReduceNone {
+		tensor.SumToInto(out, losses, 1, 0) // the bits of tensor.Sum and Mean
+		if r == ReduceMean {
+			out.Data()[0] /= T(n)
+		}
+	}
+	v := recordOp(op, out, crossEntropyOp[T]{}, logits)
+	if v.node != nil {
+		v.node.ints = append(v.node.ints, labels...)
+		v.node.flags = int(r)
+		v.node.saved = probs
+	}
+	return v
+}
+
+// ceLabelsOK is the quick, allocation-free form of redCheckLabels for the
+// usual [N C] batch: true when the shapes fit and every label is in range.
+func ceLabelsOK[T Float](x *tensor.Tensor[T], labels []int) bool {
+	if x.Dims() != 2 || x.Dim(0) != len(labels) {
+		return false
+	}
+	for _, y := range labels {
+		if y < 0 || y >= x.Dim(1) {
+			return false
+		}
+	}
+	return true
+}
+
+type crossEntropyOp[T Float] struct{}
+
+// backward is g_n ∘ (Softmax(logits[n]) − onehot(labels[n])), with g_n = g/N
+// for the mean, written with differentiable operations.
+func (crossEntropyOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x, labels := c.Input(0), c.n.ints
+	oneHot := tensor.Zeros[T](x.value.Shape()...)
+	classes := x.value.Dim(-1)
+	for n, y := range labels {
+		oneHot.Data()[n*classes+y] = 1
+	}
+	coef := g
+	switch Reduction(c.n.flags) {
+	case ReduceMean:
+		coef = Scale(g, 1/T(len(labels)))
+	case ReduceNone:
+		if x.value.Dims() == 2 {
+			coef = Reshape(g, len(labels), 1)
+		}
+	}
+	return []*Var[T]{Mul(coef, Sub(Softmax(x, -1), Const(oneHot)))}
+}
+
+// vjp is backward's arithmetic on the saved softmax, in one sweep.
+func (crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	labels, p := c.n.ints, c.n.saved.Data()
+	dst, beta := c.gradBuf(0)
+	d := dst.Data()[:len(p)]
+	classes := len(p) / len(labels)
+	r, gs := Reduction(c.n.flags), g.Data()
+	for n, y := range labels {
+		var coef T
+		switch r {
+		case ReduceMean:
+			coef = 1 / T(len(labels)) * gs[0]
+		case ReduceSum:
+			coef = gs[0]
+		default:
+			coef = gs[n]
+		}
+		row, out := p[n*classes:(n+1)*classes], d[n*classes:(n+1)*classes]
+		for k, pk := range row {
+			var oh T
+			if k == y {
+				oh = 1
+			}
+			if beta == 0 {
+				out[k] = coef * (pk - oh)
+			} else {
+				out[k] += T(coef * (pk - oh))
+			}
+		}
+	}
 }
 
 // NLL returns the negative log-likelihood of integer class labels under

@@ -45,7 +45,7 @@ type node[T Float] struct {
 	op       string
 	impl     derivative[T]
 	inputs   []*Var[T]
-	in       [2]*Var[T] // backing store of inputs for unary and binary ops
+	in       [3]*Var[T] // backing store of inputs for ops of up to three
 	released bool
 
 	// Parameters of operations whose derivative is a type, not a closure.

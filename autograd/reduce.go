@@ -33,6 +33,9 @@ func MeanKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // reduce is Sum, Mean and their keep-dims forms: one forward, one derivative.
 func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] {
 	defer relabel(op)
+	if len(axes) == 0 && !keep {
+		return reduceAll(op, x, mean)
+	}
 	var kept *tensor.Tensor[T]
 	if mean {
 		kept = tensor.MeanKeepDims(x.value, axes...)
@@ -57,6 +60,57 @@ func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] 
 		}
 		return []*Var[T]{gx}
 	}, x)
+}
+
+// reduceAll is Sum or Mean over every element, into a 0-d result: the
+// reduction that ends almost every loss, with a derivative that fills the
+// gradient buffer directly. The numbers are those of tensor.Sum and
+// tensor.Mean, and of the general derivative above.
+func reduceAll[T Float](op string, x *Var[T], mean bool) *Var[T] {
+	out := arenaOf(x).tensor()
+	tensor.SumToInto(out, x.value, 1, 0)
+	k := T(1)
+	if mean && x.value.Len() > 0 {
+		k = 1 / T(x.value.Len())
+		out.Data()[0] /= T(x.value.Len())
+	}
+	v := recordOp(op, out, reduceAllOp[T]{}, x)
+	if v.node != nil {
+		v.node.k = k
+		if mean {
+			v.node.flags = 1
+		}
+	}
+	return v
+}
+
+type reduceAllOp[T Float] struct{}
+
+func (reduceAllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	in := c.n.inputs[0].value
+	gx := BroadcastTo(g, in.Shape()...)
+	if c.n.flags == 1 {
+		gx = Scale(gx, c.n.k)
+	}
+	return []*Var[T]{gx}
+}
+
+func (reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	v := g.Data()[0]
+	if c.n.flags == 1 {
+		v = c.n.k * v
+	}
+	d := dst.Data()
+	if beta == 0 {
+		for i := range d {
+			d[i] = v
+		}
+		return
+	}
+	for i := range d {
+		d[i] += v
+	}
 }
 
 // squeeze returns the shape of a reduction without keep-dims: the input

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -34,70 +35,54 @@ func newMLP(seed uint64) *layers.Sequential[float32] {
 }
 
 // mlpBatch returns a seeded random batch: inputs uniform in [0, 1) like
-// pixel intensities, and one-hot labels.
-func mlpBatch(seed uint64, batch int) (x, onehot *autograd.Var[float32], labels []int) {
+// pixel intensities, and class labels.
+func mlpBatch(seed uint64, batch int) (x *tensor.Tensor[float32], labels []int) {
 	rng := rand.New(rand.NewPCG(seed, 0xba7c4))
-	xs := tensor.RandUniform[float32](rng, 0, 1, batch, mlpIn)
-	oh := tensor.Zeros[float32](batch, mlpClasses)
+	x = tensor.RandUniform[float32](rng, 0, 1, batch, mlpIn)
 	labels = make([]int, batch)
 	for i := range labels {
 		labels[i] = rng.IntN(mlpClasses)
-		oh.Set(1, i, labels[i])
 	}
-	return autograd.Const(xs), autograd.Const(oh), labels
+	return x, labels
 }
 
-// rowMax returns the maximum of each row of a 2-D tensor as a [rows, 1]
-// tensor, computed in plain Go.
-func rowMax[T tensor.Float](t *tensor.Tensor[T]) *tensor.Tensor[T] {
-	shape := t.Shape()
-	rows, cols := shape[0], shape[1]
-	out := tensor.Zeros[T](rows, 1)
-	d := t.Data()
-	for i := range rows {
-		m := d[i*cols]
-		for _, v := range d[i*cols : i*cols+cols] {
-			m = max(m, v)
-		}
-		out.Data()[i] = m
-	}
-	return out
-}
-
-// crossEntropy is the mean softmax cross-entropy of logits [batch, classes]
-// against one-hot targets, composed from autograd operations (there is no
-// fused op yet):
-//
-//	shifted = logits − max_row(logits)        the max is a constant: stable,
-//	lse     = log Σ_row exp(shifted)          and softmax's gradient is
-//	loss    = −mean_batch Σ_row onehot∘(shifted − lse)    unchanged by it
-func crossEntropy[T tensor.Float](logits, onehot *autograd.Var[T]) *autograd.Var[T] {
-	shifted := autograd.Sub(logits, autograd.Const(rowMax(logits.Value())))
-	lse := autograd.Log(autograd.SumKeepDims(autograd.Exp(shifted), 1))
-	logp := autograd.Sub(shifted, lse)
-	return autograd.Neg(autograd.Mean(autograd.Sum(autograd.Mul(onehot, logp), 1)))
-}
-
-// mlpTrainer is the network, a fixed batch and an SGD-with-momentum optimizer.
+// mlpTrainer is the network, a fixed batch and an SGD-with-momentum
+// optimizer, and optionally an Arena for the step's memory.
 type mlpTrainer struct {
-	net       *layers.Sequential[float32]
-	x, onehot *autograd.Var[float32]
-	opt       *optim.SGD[float32]
+	net    *layers.Sequential[float32]
+	x      *tensor.Tensor[float32]
+	labels []int
+	opt    *optim.SGD[float32]
+	arena  *autograd.Arena[float32] // nil: every step allocates afresh
 }
 
-func newMLPTrainer(batch int) *mlpTrainer {
+func newMLPTrainer(batch int, arena bool) *mlpTrainer {
 	net := newMLP(1)
-	x, oh, _ := mlpBatch(2, batch)
+	x, labels := mlpBatch(2, batch)
 	opt, err := optim.NewSGD(net.Parameters(), mlpLR, optim.Momentum(mlpMomentum))
 	if err != nil {
 		panic(err)
 	}
-	return &mlpTrainer{net: net, x: x, onehot: oh, opt: opt}
+	m := &mlpTrainer{net: net, x: x, labels: labels, opt: opt}
+	if arena {
+		m.arena = autograd.NewArena[float32]()
+	}
+	return m
+}
+
+// input returns the batch as a constant, from the arena if there is one
+// (after resetting it: the previous step's memory is reused from here on).
+func (m *mlpTrainer) input() *autograd.Var[float32] {
+	if m.arena == nil {
+		return autograd.Const(m.x)
+	}
+	m.arena.Reset()
+	return m.arena.Const(m.x)
 }
 
 // step is one full training step and returns the loss before the update.
 func (m *mlpTrainer) step() float32 {
-	loss := crossEntropy(m.net.Forward(m.x), m.onehot)
+	loss := autograd.CrossEntropy(m.net.Forward(m.input()), m.labels)
 	loss.Backward()
 	m.opt.Step()
 	m.opt.ZeroGrad()
@@ -105,36 +90,41 @@ func (m *mlpTrainer) step() float32 {
 }
 
 // BenchmarkMLPStep times one training step of the 784-256-128-10 ReLU MLP in
-// float32: forward, the composed cross-entropy, Backward, an SGD step with
-// momentum 0.9, ZeroGrad. Nearly all the work is matmuls: 2·batch·235k
-// floating-point operations forward (30 MFLOP at batch 64), about 1.15 times
-// that backward (the first layer's input needs no gradient).
+// float32: forward (three fused Linear ops, two ReLUs), the fused softmax
+// cross-entropy, Backward, an SGD step with momentum 0.9, ZeroGrad. Nearly
+// all the work is matmuls: 2·batch·235k floating-point operations forward
+// (30 MFLOP at batch 64), about 1.15 times that backward (the first layer's
+// input needs no gradient). "arena" runs under an autograd.Arena; "fresh"
+// allocates every step.
 func BenchmarkMLPStep(b *testing.B) {
 	for _, batch := range []int{64, 256} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			m := newMLPTrainer(batch)
-			b.ReportAllocs()
-			for b.Loop() {
-				m.step()
-			}
-		})
+		for _, mode := range []string{"arena", "fresh"} {
+			b.Run(fmt.Sprintf("batch=%d/%s", batch, mode), func(b *testing.B) {
+				m := newMLPTrainer(batch, mode == "arena")
+				b.ReportAllocs()
+				for b.Loop() {
+					m.step()
+				}
+				reportPeakRSS(b)
+			})
+		}
 	}
 }
 
-// BenchmarkMLPForward times inference, net.Forward alone, at batch 64: the
-// input is a constant and the parameters are as the network holds them
-// (trainable), so the forward pass still records graph nodes, as it would
-// in a user's evaluation loop today.
+// BenchmarkMLPForward times inference, net.Forward alone, at batch 64, under
+// an Arena ("arena") or allocating ("fresh"). The parameters are trainable,
+// so the forward pass records graph nodes, as a user's evaluation loop does.
 func BenchmarkMLPForward(b *testing.B) {
 	const batch = 64
-	net := newMLP(1)
-	x, _, _ := mlpBatch(2, batch)
-	b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			net.Forward(x)
-		}
-	})
+	for _, mode := range []string{"arena", "fresh"} {
+		b.Run(fmt.Sprintf("batch=%d/%s", batch, mode), func(b *testing.B) {
+			m := newMLPTrainer(batch, mode == "arena")
+			b.ReportAllocs()
+			for b.Loop() {
+				m.net.Forward(m.input())
+			}
+		})
+	}
 }
 
 // refCrossEntropy is the mean softmax cross-entropy and its gradient with
@@ -175,13 +165,11 @@ func TestCrossEntropyMatchesReference(t *testing.T) {
 	}
 	labels := []int{2, 0, 3}
 	flat := make([]float64, 0, 12)
-	oh := tensor.Zeros[float64](3, 4)
-	for i, row := range logits {
+	for _, row := range logits {
 		flat = append(flat, row...)
-		oh.Set(1, i, labels[i])
 	}
 	lv := autograd.Param(tensor.MustNew(flat, 3, 4))
-	loss := crossEntropy(lv, autograd.Const(oh))
+	loss := autograd.CrossEntropy(lv, labels)
 	loss.Backward()
 
 	wantLoss, wantGrad := refCrossEntropy(logits, labels)
@@ -197,7 +185,7 @@ func TestCrossEntropyMatchesReference(t *testing.T) {
 // on one fixed batch bring the loss well down. The batch is smaller than the
 // benchmark's to keep the test fast (under -race too); the network is the same.
 func TestMLPStepDecreasesLoss(t *testing.T) {
-	m := newMLPTrainer(8)
+	m := newMLPTrainer(8, false)
 	first := m.step()
 	if want := float32(math.Log(mlpClasses)); first < want/3 || first > want*3 {
 		t.Errorf("initial loss %g, want near log(10) = %g for a fresh network", first, want)
@@ -211,5 +199,23 @@ func TestMLPStepDecreasesLoss(t *testing.T) {
 	}
 	if last > first/2 {
 		t.Errorf("loss only fell from %g to %g in 20 steps", first, last)
+	}
+}
+
+// TestMLPStepArenaMatchesFresh checks that running the step under an Arena
+// changes nothing: five steps give the same losses and parameters, bit for
+// bit, as five steps that allocate afresh.
+func TestMLPStepArenaMatchesFresh(t *testing.T) {
+	fresh, arena := newMLPTrainer(8, false), newMLPTrainer(8, true)
+	for i := range 5 {
+		if lf, la := fresh.step(), arena.step(); lf != la {
+			t.Fatalf("step %d: loss %v fresh, %v under an arena", i+1, lf, la)
+		}
+	}
+	pf, pa := fresh.net.Parameters(), arena.net.Parameters()
+	for i := range pf {
+		if diff := cmp.Diff(pf[i].Value().Data(), pa[i].Value().Data()); diff != "" {
+			t.Errorf("parameter %d differs after 5 steps (-fresh +arena):\n%s", i, diff)
+		}
 	}
 }

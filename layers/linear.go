@@ -35,15 +35,11 @@ func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linea
 // *tensor.ShapeError naming the layer (with its weight's name, "Linear
 // (0.weight)") and both shapes when x does not fit.
 func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	ws, xs := l.Weight.Shape(), x.Shape()
-	if len(xs) != 2 || xs[1] != ws[1] {
-		shapePanic(layerOp("Linear", l.Weight), fmt.Sprintf("input must be [batch %d]", ws[1]), xs, ws)
+	w, xv := l.Weight.Value(), x.Value()
+	if xv.Dims() != 2 || xv.Dim(1) != w.Dim(1) {
+		shapePanic(layerOp("Linear", l.Weight), fmt.Sprintf("input must be [batch %d]", w.Dim(1)), xv.Shape(), w.Shape())
 	}
-	y := autograd.MatMulT(x, l.Weight, false, true)
-	if l.Bias == nil {
-		return y
-	}
-	return autograd.Add(y, l.Bias)
+	return autograd.Linear(x, l.Weight, l.Bias)
 }
 
 // Parameters returns the weight and the bias (if any).

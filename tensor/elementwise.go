@@ -193,12 +193,9 @@ func sigmoid[T Float](v T) T {
 
 // ReLU returns max(t, 0) elementwise. NaN stays NaN.
 func ReLU[T Float](t *Tensor[T]) *Tensor[T] {
-	return Map(t, func(v T) T {
-		if v < 0 {
-			return 0
-		}
-		return v
-	})
+	out := Zeros[T](t.shape...)
+	ReLUInto(out, t)
+	return out
 }
 
 // Step returns 1 where t > 0 and 0 elsewhere (including at 0 and for NaN):

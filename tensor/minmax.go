@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 )
@@ -248,6 +249,12 @@ func redSoftmax[T Float](op string, t *Tensor[T], axis int, log bool) *Tensor[T]
 	if len(t.data) == 0 {
 		return out
 	}
+	if inner == 1 {
+		for o := range outer {
+			softmaxRow(out.data[o*n:(o+1)*n], t.data[o*n:(o+1)*n], log)
+		}
+		return out
+	}
 	m := make([]T, inner)
 	s := make([]float64, inner)
 	for o := range outer {
@@ -286,4 +293,60 @@ func redSoftmax[T Float](op string, t *Tensor[T], axis int, log bool) *Tensor[T]
 		}
 	}
 	return out
+}
+
+// softmaxRow is redSoftmax over one contiguous row: dst = softmax(x) or
+// log-softmax(x). It returns the row's maximum and Σ e^(x−max), from which
+// the log-sum-exp is max + log Σ.
+func softmaxRow[T Float](dst, x []T, log bool) (m T, s float64) {
+	m = x[0]
+	for _, v := range x[1:] {
+		if redBetter(v, m, true) {
+			m = v
+		}
+	}
+	dst = dst[:len(x)]
+	for i, v := range x {
+		e := math.Exp(float64(v) - float64(m))
+		s += e
+		if !log {
+			dst[i] = T(e)
+		}
+	}
+	if log {
+		for i, v := range x {
+			dst[i] = T(float64(v) - float64(m) - math.Log(s))
+		}
+		return m, s
+	}
+	for i := range dst {
+		dst[i] = T(float64(dst[i]) / s)
+	}
+	return m, s
+}
+
+// SoftmaxCrossEntropy is the fused forward of softmax cross-entropy over the
+// last axis of logits ([N C], or [C] for one sample): it sets probs to
+// Softmax(logits, -1), bit for bit, and losses[n] to −LogSoftmax(logits,
+// -1)[n, labels[n]], computed from the same row maximum and sum, in one pass
+// over the data and without allocating. It panics with a *ShapeError when
+// probs's shape differs from logits's, logits is not [N C] or [C], or the
+// lengths of labels and losses are not N, and with an index error for a
+// label outside [0, C).
+func SoftmaxCrossEntropy[T Float](probs, logits *Tensor[T], labels []int, losses []T) {
+	const op = "SoftmaxCrossEntropy"
+	checkInto(op, probs, logits)
+	if len(logits.shape) != 1 && len(logits.shape) != 2 || len(logits.data) == 0 {
+		panic(shapeErr(op, "logits must be [N C] or [C], non-empty", logits.shape))
+	}
+	c := logits.shape[len(logits.shape)-1]
+	n := len(logits.data) / c
+	if len(labels) != n || len(losses) != n {
+		panic(shapeErr(op, fmt.Sprintf("%d labels and %d losses for %d samples", len(labels), len(losses), n), logits.shape))
+	}
+	for r, y := range labels {
+		x := logits.data[r*c : (r+1)*c]
+		m, s := softmaxRow(probs.data[r*c:(r+1)*c], x, false)
+		losses[r] = -T(float64(x[y]) - float64(m) - math.Log(s))
+	}
 }

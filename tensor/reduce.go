@@ -78,7 +78,18 @@ func BroadcastTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 		panic(shapeErr("BroadcastTo", "source does not broadcast to the target shape", t.shape, shape))
 	}
 	out := Zeros[T](shape...)
-	out.AddInPlace(t)
+	if len(shape) == 0 || len(t.data) == len(out.data) {
+		copy(out.data, t.data) // copies, so -0 stays -0 (adding to zeros would not)
+		return out
+	}
+	ss, so := stridesIn(t.shape, shape), stridesIn(shape, shape)
+	last := len(shape) - 1
+	forRows(shape, [][]int{so, ss}, func(offs []int, n int) {
+		d, s, step := out.data[offs[0]:offs[0]+n], t.data[offs[1]:], ss[last]
+		for i := range d {
+			d[i] = s[i*step]
+		}
+	})
 	return out
 }
 
