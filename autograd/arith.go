@@ -94,6 +94,7 @@ func (mulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		c.addGrad(j, t, 1)
 	}
 }
+
 // Div returns the elementwise quotient a / b.
 //
 //	d/da = g / b,  d/db = -g ∘ a / b² = -g ∘ out / b
@@ -153,4 +154,3 @@ func (scaleOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		d[i] += T(k * gs[i])
 	}
 }
-

@@ -217,8 +217,15 @@ func (p *pass[T]) release() {
 }
 
 // sort orders the nodes reachable from outputs, inputs first.
+// Gradients left in the nodes by a pass that panicked are cleared.
 func (p *pass[T]) sort(outputs []*Var[T]) []*Var[T] {
-	return p.sorter.Sort(outputs, p.children)
+	order := p.sorter.Sort(outputs, p.children)
+	for _, v := range order {
+		if v.node != nil {
+			v.node.slot, v.node.hasSlot = gradSlot[T]{}, false
+		}
+	}
+	return order
 }
 
 // walk is the reverse pass proper: it visits order backwards and calls each
@@ -239,11 +246,10 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
-		s, ok := p.grads[v]
+		s, ok := p.takeSlot(v)
 		if !ok {
 			continue // nothing that requires a gradient flows through v
 		}
-		delete(p.grads, v)
 		if want[v] {
 			found[v] = s.v
 			if !p.create {
@@ -306,12 +312,44 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 	}
 }
 
+// slot returns v's gradient so far. A result keeps it in its node, which
+// belongs to this graph alone; a leaf, which other graphs may share, in the
+// pass's map.
+func (p *pass[T]) slot(v *Var[T]) (gradSlot[T], bool) {
+	if n := v.node; n != nil {
+		return n.slot, n.hasSlot
+	}
+	s, ok := p.grads[v]
+	return s, ok
+}
+
+// setSlot stores v's gradient so far.
+func (p *pass[T]) setSlot(v *Var[T], s gradSlot[T]) {
+	if n := v.node; n != nil {
+		n.slot, n.hasSlot = s, true
+		return
+	}
+	p.grads[v] = s
+}
+
+// takeSlot returns v's gradient and removes it from the pass.
+func (p *pass[T]) takeSlot(v *Var[T]) (gradSlot[T], bool) {
+	if n := v.node; n != nil {
+		s, ok := n.slot, n.hasSlot
+		n.slot, n.hasSlot = gradSlot[T]{}, false
+		return s, ok
+	}
+	s, ok := p.grads[v]
+	delete(p.grads, v)
+	return s, ok
+}
+
 // addVar accumulates a recorded gradient g into v's slot.
 func (p *pass[T]) addVar(v, g *Var[T]) {
-	if s, ok := p.grads[v]; ok {
+	if s, ok := p.slot(v); ok {
 		g = Add(s.v, g)
 	}
-	p.grads[v] = gradSlot[T]{v: g}
+	p.setSlot(v, gradSlot[T]{v: g})
 }
 
 // add accumulates alpha·t, summed back to in's shape if the operation
@@ -336,7 +374,7 @@ func (p *pass[T]) add(op string, j int, in *Var[T], t *tensor.Tensor[T], alpha T
 		tensor.SumToInto(r, t, alpha, 0)
 		t, alpha = r, 1
 	}
-	s, ok := p.grads[in]
+	s, ok := p.slot(in)
 	switch {
 	case !ok && alpha == 1:
 		s = gradSlot[T]{t: t}
@@ -352,7 +390,7 @@ func (p *pass[T]) add(op string, j int, in *Var[T], t *tensor.Tensor[T], alpha T
 	default:
 		tensor.SumToInto(s.t, t, alpha, 1)
 	}
-	p.grads[in] = s
+	p.setSlot(in, s)
 }
 
 // gradBuf returns the tensor that holds input j's gradient, of the input's
@@ -364,16 +402,16 @@ func (c *Context[T]) gradBuf(j int) (*tensor.Tensor[T], T) {
 	if p.direct(in) {
 		return in.leafGrad()
 	}
-	s, ok := p.grads[in]
+	s, ok := p.slot(in)
 	switch {
 	case !ok:
 		buf := p.arena.like(in.value)
-		p.grads[in] = gradSlot[T]{t: buf, owned: true}
+		p.setSlot(in, gradSlot[T]{t: buf, owned: true})
 		return buf, 0
 	case !s.owned:
 		buf := p.arena.like(in.value)
 		tensor.SumToInto(buf, s.t, 1, 0)
-		p.grads[in] = gradSlot[T]{t: buf, owned: true}
+		p.setSlot(in, gradSlot[T]{t: buf, owned: true})
 		return buf, 1
 	}
 	return s.t, 1

@@ -34,16 +34,31 @@
 //     Mean, Max, Min, LogSumExp, Variance, Std; Argmax and Argmin return
 //     indices.
 //   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
-//     transposes without copies), Transpose.
+//     transposes without copies), Linear (x·wᵀ + b, fused), Transpose.
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
 //     Slice, Pad, Concat, Stack, Split, IndexSelect (embedding lookups).
 //   - Convolution: Conv2D (NCHW, stride, padding, dilation), MaxPool2D,
 //     AvgPool2D.
 //   - Losses (mean, sum or per-element): MSE, L1, Huber, BCE, BCEWithLogits,
-//     CrossEntropy, NLL.
+//     CrossEntropy (fused with its softmax), NLL.
 //
 // Where a derivative has a kink (ReLU and Abs at 0, ties in Max), the
 // subgradient chosen is documented on the operation.
+//
+// # Speed: fast paths and the Arena
+//
+// The operations a training step runs every iteration (Linear, MatMulT, Add,
+// Sub, Mul, Scale, Square, Sigmoid, Tanh, ReLU, Sum and Mean of everything,
+// CrossEntropy) also have their derivative on plain tensors, which the
+// engine uses whenever the backward pass is not itself recorded: matmuls
+// accumulate straight into the gradient, elementwise derivatives run as one
+// fused loop, and a parameter used once receives its gradient in place.
+// Tests check that both forms give the same bits.
+//
+// An Arena makes a steady-state training step allocate nothing: put each
+// batch in with Arena.Const and Reset the arena at the start of every step,
+// and every tensor, graph node and backward-pass buffer of the step is the
+// previous step's, reused.
 //
 // # Errors and debugging
 //

@@ -53,6 +53,10 @@ type node[T Float] struct {
 	flags int               // small options (MatMul's transposes, a Reduction)
 	ints  []int             // integers (class labels)
 	saved *tensor.Tensor[T] // one extra saved tensor (softmax probabilities)
+
+	// The result's gradient while a backward pass accumulates it.
+	slot    gradSlot[T]
+	hasSlot bool
 }
 
 // varNode lets a result and its node be allocated (or reused) together.

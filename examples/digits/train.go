@@ -126,6 +126,7 @@ func fit(cfg config, net layers.Module[float32], ds dataset, rng *rand.Rand, std
 	showBar := cfg.progress && isTerminal(stderr)
 	var xb *tensor.Tensor[float32]
 	var yb []int
+	ar := autograd.NewArena[float32]() // one step's memory, reused by the next
 	for epoch := 1; epoch <= cfg.epochs; epoch++ {
 		var bar *progressbar.ProgressBar
 		if showBar {
@@ -137,7 +138,8 @@ func fit(cfg config, net layers.Module[float32], ds dataset, rng *rand.Rand, std
 		for idx := range batches.Epoch() {
 			xb = data.GatherRows(xb, ds.xTrain, idx) // reuses xb's memory
 			yb = data.Gather(yb, ds.yTrain, idx)
-			logits := net.Forward(autograd.Const(xb))
+			ar.Reset() // recycles what the previous step made under ar
+			logits := net.Forward(ar.Const(xb))
 			loss := autograd.CrossEntropy(logits, yb)
 			loss.Backward()
 			opt.Step()
