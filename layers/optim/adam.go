@@ -70,16 +70,15 @@ func NewAdamW[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...Ada
 
 // adamCore is the state and update shared by Adam and AdamW.
 type adamCore[T tensor.Float] struct {
-	params           []*autograd.Var[T]
-	lr               lrState[T]
-	beta1, beta2     float64 // for the bias corrections, computed in float64 as torch does
-	b1, b2, c1, c2   T       // β₁, β₂, 1−β₁, 1−β₂
-	eps, weightDecay T
-	wd               float64 // λ as given, for AdamW's 1 − lr·λ
-	amsgrad          bool
-	decoupled        bool // AdamW
-	state            []adamState[T]
-	setLROp          string
+	params       []*autograd.Var[T]
+	lr           lrState[T]
+	beta1, beta2 float64     // for the bias corrections, computed in float64 as torch does
+	rule         adamRule[T] // its per-step fields are set by step
+	l2           l2Decay[T]  // Adam's; none for AdamW
+	wd           float64     // AdamW's λ as given, for its 1 − lr·λ; 0 for Adam
+	amsgrad      bool
+	state        []adamState[T]
+	setLROp      string
 }
 
 // adamState is one parameter's state, allocated at its first gradient.
@@ -116,24 +115,28 @@ func (o *adamCore[T]) init(op string, params []*autograd.Var[T], lr, wd float64,
 	}
 	o.params = ps
 	o.beta1, o.beta2 = c.beta1, c.beta2
-	o.b1, o.b2, o.c1, o.c2 = T(c.beta1), T(c.beta2), T(1-c.beta1), T(1-c.beta2)
-	o.eps, o.weightDecay, o.wd = T(c.eps), T(c.weightDecay), c.weightDecay
-	o.amsgrad, o.decoupled = c.amsgrad, decoupled
+	o.rule = adamRule[T]{b1: T(c.beta1), b2: T(c.beta2), c1: T(1 - c.beta1), c2: T(1 - c.beta2), eps: T(c.eps)}
+	o.amsgrad = c.amsgrad
 	o.state = make([]adamState[T], len(ps))
 	o.setLROp = "Adam.SetLR"
 	if decoupled {
-		o.setLROp = "AdamW.SetLR"
+		o.wd, o.setLROp = c.weightDecay, "AdamW.SetLR"
+	} else {
+		o.l2 = newL2Decay(T(c.weightDecay))
 	}
 	return nil
 }
 
 func (o *adamCore[T]) step() {
+	// AdamW shrinks W by 1 − lr·λ before its update; for Adam (λ = 0) the
+	// factor is 1, which changes no value.
+	shrink := T(1 - o.lr.given*o.wd)
 	for i, p := range o.params {
 		g := p.Grad()
 		if g == nil {
 			continue
 		}
-		w, gd := p.Value().Data(), g.Data()
+		w := p.Value().Data()
 		s := &o.state[i]
 		if !s.started {
 			s.m, s.v = make([]T, len(w)), make([]T, len(w))
@@ -143,31 +146,52 @@ func (o *adamCore[T]) step() {
 			s.started = true
 		}
 		s.step++
-		if o.decoupled && o.wd != 0 {
-			shrink := T(1 - o.lr.given*o.wd)
-			for k := range w {
-				w[k] *= shrink
-			}
-		}
 		t := float64(s.step)
-		stepSize := T(o.lr.given / (1 - math.Pow(o.beta1, t)))
-		bc2Sqrt := T(math.Sqrt(1 - math.Pow(o.beta2, t)))
-		l2 := !o.decoupled && o.weightDecay != 0
-		m, v := s.m, s.v
-		for k, gk := range gd {
-			if l2 {
-				gk += o.weightDecay * w[k]
+		r := o.rule
+		r.shrink = shrink
+		r.stepSize = T(o.lr.given / (1 - math.Pow(o.beta1, t)))
+		r.bc2Sqrt = T(math.Sqrt(1 - math.Pow(o.beta2, t)))
+		for lo, d := range o.l2.blocks(w, g.Data()) {
+			hi := lo + len(d)
+			if s.maxV == nil {
+				r.update(w[lo:hi], d, s.m[lo:hi], s.v[lo:hi])
+			} else {
+				r.updateAMSGrad(w[lo:hi], d, s.m[lo:hi], s.v[lo:hi], s.maxV[lo:hi])
 			}
-			m[k] = m[k]*o.b1 + o.c1*gk
-			v[k] = v[k]*o.b2 + o.c2*gk*gk
-			vk := v[k]
-			if o.amsgrad {
-				s.maxV[k] = max(s.maxV[k], vk) // NaN propagates, as in torch.maximum
-				vk = s.maxV[k]
-			}
-			denom := sqrt(vk)/bc2Sqrt + o.eps
-			w[k] += -stepSize * m[k] / denom
 		}
+	}
+}
+
+// adamRule is the Adam update of one parameter at one step, its constants
+// worked out ahead of the element loops.
+type adamRule[T tensor.Float] struct {
+	b1, b2, c1, c2, eps T // β₁, β₂, 1−β₁, 1−β₂, ε
+	shrink              T // AdamW's 1 − lr·λ, else 1
+	stepSize, bc2Sqrt   T // lr/(1−β₁ᵗ) and √(1−β₂ᵗ)
+}
+
+// update makes the step with (L2-decayed) gradient g and moments m and v.
+// The shrunk parameter is rounded to T before the Adam update is added.
+func (r *adamRule[T]) update(w, g, m, v []T) {
+	b1, b2, c1, c2, eps, shrink, stepSize, bc2Sqrt := r.b1, r.b2, r.c1, r.c2, r.eps, r.shrink, r.stepSize, r.bc2Sqrt
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for k, gk := range g {
+		m[k] = m[k]*b1 + c1*gk
+		v[k] = v[k]*b2 + c2*gk*gk
+		w[k] = T(w[k]*shrink) + -stepSize*m[k]/(sqrt(v[k])/bc2Sqrt+eps)
+	}
+}
+
+// updateAMSGrad is update with AMSGrad: the running maximum maxV of v
+// replaces v in the denominator. NaN propagates, as in torch.maximum.
+func (r *adamRule[T]) updateAMSGrad(w, g, m, v, maxV []T) {
+	b1, b2, c1, c2, eps, shrink, stepSize, bc2Sqrt := r.b1, r.b2, r.c1, r.c2, r.eps, r.shrink, r.stepSize, r.bc2Sqrt
+	g, m, v, maxV = g[:len(w)], m[:len(w)], v[:len(w)], maxV[:len(w)]
+	for k, gk := range g {
+		m[k] = m[k]*b1 + c1*gk
+		v[k] = v[k]*b2 + c2*gk*gk
+		maxV[k] = max(maxV[k], v[k])
+		w[k] = T(w[k]*shrink) + -stepSize*m[k]/(sqrt(maxV[k])/bc2Sqrt+eps)
 	}
 }
 

@@ -40,7 +40,8 @@ func makers[T tensor.Float]() []maker[T] {
 	return []maker[T]{
 		{"SGD", func(p ps, lr float64) (opt, error) { return optim.NewSGD(p, lr) }},
 		{"SGD weight decay", func(p ps, lr float64) (opt, error) { return optim.NewSGD(p, lr, optim.WeightDecay(0.1)) }},
-		{"SGD momentum", func(p ps, lr float64) (opt, error) {
+		{"SGD momentum", func(p ps, lr float64) (opt, error) { return optim.NewSGD(p, lr, optim.Momentum(0.9)) }},
+		{"SGD momentum dampening", func(p ps, lr float64) (opt, error) {
 			return optim.NewSGD(p, lr, optim.Momentum(0.9), optim.Dampening(0.1))
 		}},
 		{"SGD Nesterov", func(p ps, lr float64) (opt, error) {
@@ -53,6 +54,8 @@ func makers[T tensor.Float]() []maker[T] {
 		{"AdamW", func(p ps, lr float64) (opt, error) { return optim.NewAdamW(p, lr) }},
 		{"AdamW AMSGrad", func(p ps, lr float64) (opt, error) { return optim.NewAdamW(p, lr, optim.AMSGrad()) }},
 		{"RMSProp", func(p ps, lr float64) (opt, error) { return optim.NewRMSProp(p, lr) }},
+		{"RMSProp momentum", func(p ps, lr float64) (opt, error) { return optim.NewRMSProp(p, lr, optim.Momentum(0.9)) }},
+		{"RMSProp centered", func(p ps, lr float64) (opt, error) { return optim.NewRMSProp(p, lr, optim.Centered()) }},
 		{"RMSProp centered momentum", func(p ps, lr float64) (opt, error) {
 			return optim.NewRMSProp(p, lr, optim.Centered(), optim.Momentum(0.9), optim.WeightDecay(0.1), optim.Alpha(0.9))
 		}},
@@ -366,7 +369,9 @@ func TestNaNPropagates(t *testing.T) {
 }
 
 // TestAllocs checks that a steady-state Step allocates nothing, for every
-// optimizer and element type (the first step allocates the state).
+// optimizer and element type (the first step allocates the state), nor do
+// SetLR, clipping and ZeroGrad. The weight spans several of the blocks in
+// which weight decay is applied.
 func TestAllocs(t *testing.T) {
 	t.Run("float64", testAllocs[float64])
 	t.Run("float32", testAllocs[float32])
@@ -375,8 +380,8 @@ func TestAllocs(t *testing.T) {
 func testAllocs[T tensor.Float](t *testing.T) {
 	for _, m := range makers[T]() {
 		t.Run(m.name, func(t *testing.T) {
-			w := autograd.Param(tensor.Ones[T](16, 8))
-			b := autograd.Param(tensor.Ones[T](8))
+			w := autograd.Param(tensor.Ones[T](40, 30))
+			b := autograd.Param(tensor.Zeros[T](30))
 			idle := autograd.Param(tensor.Ones[T](3)) // never gets a gradient
 			autograd.Add(autograd.Sum(w), autograd.Sum(b)).Backward()
 			opt, err := m.make([]*autograd.Var[T]{w, b, idle}, 1e-3)

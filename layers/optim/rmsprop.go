@@ -19,11 +19,12 @@ import (
 // with s, a and b starting at zero. As in torch, ε is added outside the
 // square root.
 type RMSProp[T tensor.Float] struct {
-	params                                           []*autograd.Var[T]
-	lr                                               lrState[T]
-	alpha, oneMinusAlpha, eps, momentum, weightDecay T
-	centered                                         bool
-	state                                            []rmspropState[T]
+	params                              []*autograd.Var[T]
+	lr                                  lrState[T]
+	alpha, oneMinusAlpha, eps, momentum T
+	l2                                  l2Decay[T]
+	centered                            bool
+	state                               []rmspropState[T]
 }
 
 // rmspropState is one parameter's state, allocated at its first gradient.
@@ -81,7 +82,7 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 	}
 	o.params = ps
 	o.alpha, o.oneMinusAlpha, o.eps = T(c.alpha), T(1-c.alpha), T(c.eps)
-	o.momentum, o.weightDecay, o.centered = T(c.momentum), T(c.weightDecay), c.centered
+	o.momentum, o.l2, o.centered = T(c.momentum), newL2Decay(T(c.weightDecay)), c.centered
 	o.state = make([]rmspropState[T], len(ps))
 	return o, nil
 }
@@ -90,43 +91,62 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 // parameter with no gradient yet (nil Grad) is skipped and its running
 // averages do not advance.
 func (o *RMSProp[T]) Step() {
-	lr, alpha, c, eps, mu, wd := o.lr.inT, o.alpha, o.oneMinusAlpha, o.eps, o.momentum, o.weightDecay
 	for i, p := range o.params {
 		g := p.Grad()
 		if g == nil {
 			continue
 		}
-		w, gd := p.Value().Data(), g.Data()
+		w := p.Value().Data()
 		s := &o.state[i]
 		if !s.started {
 			s.square = make([]T, len(w))
 			if o.centered {
 				s.mean = make([]T, len(w))
 			}
-			if mu > 0 {
+			if o.momentum > 0 {
 				s.buf = make([]T, len(w))
 			}
 			s.started = true
 		}
-		for k, gk := range gd {
-			if wd != 0 {
-				gk += wd * w[k]
-			}
-			s.square[k] = s.square[k]*alpha + c*gk*gk
-			var d T
-			if o.centered {
-				s.mean[k] = s.mean[k]*alpha + c*gk
-				d = sqrt(s.square[k] - s.mean[k]*s.mean[k])
-			} else {
-				d = sqrt(s.square[k])
-			}
-			d += eps
-			if mu > 0 {
-				s.buf[k] = s.buf[k]*mu + gk/d
-				w[k] += -lr * s.buf[k]
-			} else {
-				w[k] += -lr * gk / d
-			}
+		for lo, d := range o.l2.blocks(w, g.Data()) {
+			o.update(w[lo:lo+len(d)], d, s, lo)
+		}
+	}
+}
+
+// update makes the step for the elements w of a parameter from lo on, with
+// (L2-decayed) gradient g and the parameter's state s. It picks one loop by
+// whether RMSProp is centered and has momentum.
+func (o *RMSProp[T]) update(w, g []T, s *rmspropState[T], lo int) {
+	lr, alpha, c, eps, mu := o.lr.inT, o.alpha, o.oneMinusAlpha, o.eps, o.momentum
+	g, sq := g[:len(w)], s.square[lo:][:len(w)]
+	switch {
+	case s.mean == nil && s.buf == nil:
+		for k, gk := range g {
+			sq[k] = sq[k]*alpha + c*gk*gk
+			w[k] += -lr * gk / (sqrt(sq[k]) + eps)
+		}
+	case s.mean == nil:
+		buf := s.buf[lo:][:len(w)]
+		for k, gk := range g {
+			sq[k] = sq[k]*alpha + c*gk*gk
+			buf[k] = buf[k]*mu + gk/(sqrt(sq[k])+eps)
+			w[k] += -lr * buf[k]
+		}
+	case s.buf == nil:
+		mean := s.mean[lo:][:len(w)]
+		for k, gk := range g {
+			sq[k] = sq[k]*alpha + c*gk*gk
+			mean[k] = mean[k]*alpha + c*gk
+			w[k] += -lr * gk / (sqrt(sq[k]-mean[k]*mean[k]) + eps)
+		}
+	default:
+		mean, buf := s.mean[lo:][:len(w)], s.buf[lo:][:len(w)]
+		for k, gk := range g {
+			sq[k] = sq[k]*alpha + c*gk*gk
+			mean[k] = mean[k]*alpha + c*gk
+			buf[k] = buf[k]*mu + gk/(sqrt(sq[k]-mean[k]*mean[k])+eps)
+			w[k] += -lr * buf[k]
 		}
 	}
 }

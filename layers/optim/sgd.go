@@ -18,11 +18,12 @@ import (
 //
 // and with μ = 0 simply W = W − lr·(g + λ·W).
 type SGD[T tensor.Float] struct {
-	params                      []*autograd.Var[T]
-	lr                          lrState[T]
-	momentum, keep, weightDecay T // keep is 1 − dampening
-	nesterov                    bool
-	velocity                    [][]T // per parameter, from its first gradient (momentum only)
+	params         []*autograd.Var[T]
+	lr             lrState[T]
+	momentum, keep T // keep is 1 − dampening
+	l2             l2Decay[T]
+	nesterov       bool
+	velocity       [][]T // per parameter, from its first gradient (momentum only)
 }
 
 type sgdConfig struct {
@@ -74,7 +75,7 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 		return nil, err
 	}
 	o.params = ps
-	o.momentum, o.keep, o.weightDecay = T(c.momentum), T(1-c.dampening), T(c.weightDecay)
+	o.momentum, o.keep, o.l2 = T(c.momentum), T(1-c.dampening), newL2Decay(T(c.weightDecay))
 	o.nesterov = c.nesterov
 	if c.momentum != 0 {
 		o.velocity = make([][]T, len(ps))
@@ -86,19 +87,15 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 // parameter with no gradient yet (nil Grad) is skipped, and its momentum
 // buffer starts at its own first gradient.
 func (o *SGD[T]) Step() {
-	lr, wd, mu, keep := o.lr.inT, o.weightDecay, o.momentum, o.keep
 	for i, p := range o.params {
 		g := p.Grad()
 		if g == nil {
 			continue
 		}
-		w, gd := p.Value().Data(), g.Data()
-		if mu == 0 {
-			for k, d := range gd {
-				if wd != 0 {
-					d += wd * w[k]
-				}
-				w[k] += -lr * d
+		w := p.Value().Data()
+		if o.momentum == 0 {
+			for lo, d := range o.l2.blocks(w, g.Data()) {
+				descend(w[lo:lo+len(d)], d, -o.lr.inT)
 			}
 			continue
 		}
@@ -108,22 +105,55 @@ func (o *SGD[T]) Step() {
 			v = make([]T, len(w))
 			o.velocity[i] = v
 		}
-		for k, d := range gd {
-			if wd != 0 {
-				d += wd * w[k]
-			}
+		for lo, d := range o.l2.blocks(w, g.Data()) {
+			hi := lo + len(d)
 			if first {
-				v[k] = d
+				o.firstMomentum(w[lo:hi], d, v[lo:hi])
 			} else {
-				v[k] = v[k]*mu + keep*d
+				o.stepMomentum(w[lo:hi], d, v[lo:hi])
 			}
-			if o.nesterov {
-				d += mu * v[k]
-			} else {
-				d = v[k]
-			}
-			w[k] += -lr * d
 		}
+	}
+}
+
+// descend makes the plain step w = w + a·d, with a = −lr.
+func descend[T tensor.Float](w, d []T, a T) {
+	d = d[:len(w)]
+	for k, dk := range d {
+		w[k] += a * dk
+	}
+}
+
+// firstMomentum makes a parameter's first momentum step with the (decayed)
+// gradient d: the buffer v starts at d, so the Nesterov step is d + μ·d.
+func (o *SGD[T]) firstMomentum(w, d, v []T) {
+	copy(v, d)
+	if !o.nesterov {
+		descend(w, d, -o.lr.inT)
+		return
+	}
+	lr, mu := o.lr.inT, o.momentum
+	d = d[:len(w)]
+	for k, dk := range d {
+		w[k] += -lr * (dk + mu*dk)
+	}
+}
+
+// stepMomentum makes a momentum step after the first with the (decayed)
+// gradient d and the buffer v.
+func (o *SGD[T]) stepMomentum(w, d, v []T) {
+	lr, mu, keep := o.lr.inT, o.momentum, o.keep
+	d, v = d[:len(w)], v[:len(w)]
+	if !o.nesterov {
+		for k, dk := range d {
+			v[k] = v[k]*mu + keep*dk
+			w[k] += -lr * v[k]
+		}
+		return
+	}
+	for k, dk := range d {
+		v[k] = v[k]*mu + keep*dk
+		w[k] += -lr * (dk + mu*v[k])
 	}
 }
 
