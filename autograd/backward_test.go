@@ -520,6 +520,7 @@ func TestOpsOnConstantsRecordNothing(t *testing.T) {
 		{"Scale", func() *V { return autograd.Scale(c(2), 3) }, func() *V { return autograd.Scale(p(2), 3) }},
 		{"MatMul", func() *V { return autograd.MatMul(c(2, 2), c(2, 1)) }, func() *V { return autograd.MatMul(c(2, 2), p(2, 1)) }},
 		{"MatMul(A·Bᵀ)", func() *V { return autograd.MatMulT(c(2, 2), c(1, 2), false, true) }, func() *V { return autograd.MatMulT(p(2, 2), c(1, 2), false, true) }},
+		{"Linear", func() *V { return autograd.Linear(c(3, 2), c(1, 2), c(1)) }, func() *V { return autograd.Linear(c(3, 2), c(1, 2), p(1)) }},
 		{"Transpose", func() *V { return autograd.Transpose(c(2, 3)) }, func() *V { return autograd.Transpose(p(2, 3)) }},
 		{"Reshape", func() *V { return autograd.Reshape(c(2, 3), -1) }, func() *V { return autograd.Reshape(p(2, 3), -1) }},
 		{"Sum", func() *V { return autograd.Sum(c(2, 3)) }, func() *V { return autograd.Sum(p(2, 3)) }},

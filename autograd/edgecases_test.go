@@ -455,6 +455,30 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 		f:    edgeBinary(func(a, b *autograd.Var[T]) *autograd.Var[T] { return autograd.MatMulT(a, b, true, false) }),
 		out:  []float64{nan, inf},
 		grad: [][]float64{{0, 0, inf, inf}, {nan, 5}}})
+	add(edgeCase[T]{op: "Linear", name: "0·Inf and NaN·w are NaN",
+		in:   []edgeIn{edgeMat([]int{2, 2}, 0, 1, nan, 1), edgeMat([]int{2, 2}, inf, 0, 1, 2), edgeVec(0.5, -1)},
+		f:    linearOf[T],
+		out:  []float64{nan, 1, nan, nan},
+		grad: [][]float64{{inf, 2, inf, 2}, {nan, 2, nan, 2}, {2, 2}},
+		note: "a finite bias does not mask a NaN product; the NaN in x reaches d/dw only in its column"})
+	add(edgeCase[T]{op: "Linear", name: "bias overflow and subnormals",
+		in: []edgeIn{edgeMat([]int{3, 2}, big, tiny, huge, 1, tiny, 0), edgeMat([]int{2, 2}, big, 1, 1, negZero),
+			edgeVec(huge, tiny)},
+		f:    linearOf[T],
+		out:  []float64{pick(huge, inf), big, inf, huge, huge, 2 * tiny},
+		grad: [][]float64{{big, 1, big, 1, big, 1}, {huge, 1, huge, 1}, {3, 3}},
+		note: "the bias is added in the product's sweep: big·big overflows float32, huge·big + huge is +Inf, tiny·1 + tiny is 2·tiny"})
+	add(edgeCase[T]{op: "Linear", name: "NaN and -Inf bias",
+		in:   []edgeIn{edgeMat([]int{1, 1}, 1), edgeMat([]int{2, 1}, negZero, 2), edgeVec(nan, -inf)},
+		f:    linearOf[T],
+		out:  []float64{nan, -inf},
+		grad: [][]float64{{2}, {1, 1}, {1, 1}},
+		note: "a bias reaches only its own column; d/db is Σ_batch g whatever b is"})
+	add(edgeCase[T]{op: "Linear", name: "no bias",
+		in:   []edgeIn{edgeMat([]int{2, 1}, -inf, tiny), edgeMat([]int{2, 1}, 0, -2)},
+		f:    linearOf[T],
+		out:  []float64{nan, inf, 0, -2 * tiny},
+		grad: [][]float64{{-2, -2}, {-inf, -inf}}})
 
 	// ---- Shape ops: values pass through unchanged, gradients are routed. ----
 	xs := edgeMat([]int{2, 3}, nan, inf, -inf, negZero, tiny, huge)

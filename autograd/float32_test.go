@@ -29,6 +29,8 @@ func buildOp[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var[T
 		return autograd.MatMul(xs[0], xs[1])
 	case "MatMulT":
 		return autograd.MatMulT(xs[0], xs[1], true, true)
+	case "Linear", "Linear no bias":
+		return linearOf(xs)
 	case "Transpose":
 		return autograd.Transpose(xs[0])
 	case "Reshape":
@@ -112,6 +114,8 @@ func TestFloat32MatchesFloat64(t *testing.T) {
 		{"Scale", []inputSpec{in(anyReal, 4, 3)}, []int{4, 3}},
 		{"MatMul", []inputSpec{in(anyReal, 5, 7), in(anyReal, 7, 3)}, []int{5, 3}},
 		{"MatMulT", []inputSpec{in(anyReal, 7, 5), in(anyReal, 3, 7)}, []int{5, 3}},
+		{"Linear", []inputSpec{in(anyReal, 5, 7), in(anyReal, 3, 7), in(anyReal, 3)}, []int{5, 3}},
+		{"Linear no bias", []inputSpec{in(anyReal, 5, 7), in(anyReal, 3, 7)}, []int{5, 3}},
 		{"Transpose", []inputSpec{in(anyReal, 4, 3)}, []int{3, 4}},
 		{"Reshape", []inputSpec{in(anyReal, 4, 3)}, []int{6, 2}},
 		{"Sigmoid", []inputSpec{in(wide, 4, 3)}, []int{4, 3}},

@@ -59,6 +59,16 @@ func t64(data []float64, shape ...int) *tensor.Tensor[float64] {
 	return tensor.MustNew(append([]float64(nil), data...), shape...)
 }
 
+// linearOf applies Linear to x[0] and x[1], with x[2] as the bias when
+// there is one, so that table rows can give or leave out the bias.
+func linearOf[T autograd.Float](x []*autograd.Var[T]) *autograd.Var[T] {
+	var b *autograd.Var[T]
+	if len(x) > 2 {
+		b = x[2]
+	}
+	return autograd.Linear(x[0], x[1], b)
+}
+
 // newRand returns a deterministic generator for the given seed.
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0xad301e7)) }
 

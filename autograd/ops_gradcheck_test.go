@@ -171,6 +171,19 @@ func gradcheckTable() []gradcheckCase {
 	add("MatMulT", "Gram matrix x·xᵀ of one Var", func(x []*V) *V { return autograd.MatMulT(x[0], x[0], false, true) }, in(anyReal, 3, 4))
 	add("MatMulT", "xᵀ·x of one Var", func(x []*V) *V { return autograd.MatMulT(x[0], x[0], true, false) }, in(anyReal, 3, 4))
 
+	// Linear: x [batch in] · w [out in]ᵀ + b [out], with and without the
+	// bias, over batch, in and out of 1 and more.
+	for _, s := range []struct{ batch, in, out int }{{3, 4, 5}, {1, 4, 5}, {3, 1, 5}, {3, 4, 1}, {1, 1, 1}} {
+		x, w := in(anyReal, s.batch, s.in), in(anyReal, s.out, s.in)
+		name := fmt.Sprintf("x %v w %v", x.shape, w.shape)
+		add("Linear", name+" bias", linearOf[float64], x, w, in(anyReal, s.out))
+		add("Linear", name+" no bias", linearOf[float64], x, w)
+	}
+	add("Linear", "same Var as x and w [3 3]", func(x []*V) *V { return autograd.Linear(x[0], x[0], x[1]) }, in(anyReal, 3, 3), in(anyReal, 3))
+	lx, lb := in(anyReal, 3, 4).draw(98), in(anyReal, 2).draw(97)
+	add("Linear", "constant x", func(x []*V) *V { return autograd.Linear(autograd.Const(lx), x[0], x[1]) }, in(anyReal, 2, 4), in(anyReal, 2))
+	add("Linear", "constant bias", func(x []*V) *V { return autograd.Linear(x[0], x[1], autograd.Const(lb)) }, in(anyReal, 3, 4), in(anyReal, 2, 4))
+
 	// Shape ops.
 	for _, s := range [][]int{{2, 3}, {1, 4}, {4, 1}} {
 		add("Transpose", shapeName(s), func(x []*V) *V { return autograd.Transpose(x[0]) }, in(anyReal, s...))
@@ -321,6 +334,9 @@ func TestGradgradcheck(t *testing.T) {
 		{"MatMulT transB", func(x []*V) *V { return autograd.MatMulT(x[0], x[1], false, true) }, []inputSpec{in(anyReal, 3, 4), in(anyReal, 2, 4)}, []int{3, 2}},
 		{"MatMulT transA", func(x []*V) *V { return autograd.MatMulT(x[0], x[1], true, false) }, []inputSpec{in(anyReal, 4, 3), in(anyReal, 4, 2)}, []int{3, 2}},
 		{"MatMulT both", func(x []*V) *V { return autograd.MatMulT(x[0], x[1], true, true) }, []inputSpec{in(anyReal, 4, 3), in(anyReal, 2, 4)}, []int{3, 2}},
+		{"Linear", linearOf[float64], []inputSpec{in(anyReal, 3, 4), in(anyReal, 2, 4), in(anyReal, 2)}, []int{3, 2}},
+		{"Linear no bias", linearOf[float64], []inputSpec{in(anyReal, 1, 4), in(anyReal, 3, 4)}, []int{1, 3}},
+		{"Tanh of Linear", func(x []*V) *V { return autograd.Tanh(linearOf(x)) }, []inputSpec{in(anyReal, 2, 3), in(anyReal, 2, 3), in(anyReal, 2)}, []int{2, 2}},
 		{"Transpose", func(x []*V) *V { return autograd.Transpose(x[0]) }, []inputSpec{in(anyReal, 2, 3)}, []int{3, 2}},
 		{"Reshape", func(x []*V) *V { return autograd.Reshape(x[0], 3, -1) }, []inputSpec{in(anyReal, 2, 3)}, []int{3, 2}},
 		{"Sum axis", func(x []*V) *V { return autograd.Sum(x[0], -1) }, []inputSpec{in(anyReal, 2, 3)}, []int{2}},

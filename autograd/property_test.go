@@ -389,6 +389,18 @@ func (g *rgGraph) atLeast1D(i int) int {
 	return g.fit(i, []int{2 + g.src.intn(3, "length")})
 }
 
+// matrix returns node i, reshaped to a matrix of the same elements when it
+// is not 2-D.
+func (g *rgGraph) matrix(i int) int {
+	if len(g.shape(i)) == 2 {
+		return i
+	}
+	n := numel(g.shape(i))
+	ds := divisors(n)
+	d := ds[g.src.intn(len(ds), "rows")]
+	return g.fit(i, []int{d, n / d})
+}
+
 // reducedCount is the number of elements each slice of a reduction over
 // axes (nil: all) of shape averages.
 func reducedCount(shape, axes []int) int {
@@ -656,15 +668,22 @@ func rgOpList() []rgOp {
 			func(x []*V) *V { return autograd.MatMulT(x[0], x[1], ta, tb) }, a, b)
 		return true
 	})
-	addOp("Transpose", func(g *rgGraph) bool {
-		x := g.pick()
-		if len(g.shape(x)) != 2 {
-			n := numel(g.shape(x))
-			ds := divisors(n)
-			d := ds[g.src.intn(len(ds), "rows")]
-			x = g.fit(x, []int{d, n / d})
+	addOp("Linear", func(g *rgGraph) bool {
+		x := g.matrix(g.pick())
+		xs := g.shape(x)
+		out := 1 + g.src.intn(3, "out features")
+		if xs[0]*out > rgMaxElems || out*xs[1] > rgMaxElems {
+			return false
 		}
-		g.unary("Transpose", "Transpose", autograd.Transpose[float64], x)
+		args := []int{x, g.operand([]int{out, xs[1]})}
+		if g.src.intn(2, "bias") == 0 {
+			args = append(args, g.operand([]int{out}))
+		}
+		g.add("Linear", fmt.Sprintf("Linear(%s)", g.names(args)), linearOf[float64], args...)
+		return true
+	})
+	addOp("Transpose", func(g *rgGraph) bool {
+		g.unary("Transpose", "Transpose", autograd.Transpose[float64], g.matrix(g.pick()))
 		return true
 	})
 

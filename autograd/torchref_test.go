@@ -222,6 +222,7 @@ var torchRefOps = map[string]torchRefOp{
 	"MatMulT": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
 		return autograd.MatMulT(x[0], x[1], p.TransA, p.TransB)
 	}),
+	"Linear":    one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return linearOf(x) }),
 	"Transpose": unaryRef(autograd.Transpose[float64]),
 	"Reshape":   one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Reshape(x[0], p.Shape...) }),
 

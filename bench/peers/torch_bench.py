@@ -35,6 +35,9 @@ machine. Together, the Go runs are
     go test -run '^$' -bench '^Benchmark(ArticleStep|MLPStep|MLPForward)$' \
         -benchmem -count 5 -cpu 1,2 ./bench/                  (in the repo)
 
+(the "arena" variants of the training steps: a steady-state step that
+allocates nothing, as a training loop runs it)
+
 split into one run per workload (-bench '^BenchmarkGemm$/^f32$/^n=512$' and
 so on). The script takes the medians and prints a Markdown table of ratios:
 a ratio above 1 means Adjoint is faster. Adjoint's GEMM numbers come from
@@ -425,10 +428,10 @@ def units():
     for dtype in ("f32", "f64"):
         for n in GEMM_SIZES:
             yield ("gemm", dtype, n), "go-peers.txt", "^BenchmarkGemm$/^%s$/^n=%d$" % (dtype, n)
-    yield ("article",), "go-bench.txt", "^BenchmarkArticleStep$"
+    yield ("article",), "go-bench.txt", "^BenchmarkArticleStep$/^arena$"
     for batch in (64, 256):
-        yield ("mlp_step", batch), "go-bench.txt", "^BenchmarkMLPStep$/^batch=%d$" % batch
-    yield ("mlp_forward", 64), "go-bench.txt", "^BenchmarkMLPForward$"
+        yield ("mlp_step", batch), "go-bench.txt", "^BenchmarkMLPStep$/^batch=%d$/^arena$" % batch
+    yield ("mlp_forward", 64), "go-bench.txt", "^BenchmarkMLPForward$/^batch=64$/^arena$"
 
 
 class Peers:
@@ -579,10 +582,10 @@ def build_rows(peers, go):
                 g = go_median("Gemm/%s/n=%d/gonum" % (dtype, n), th, "GFLOP/s")
                 cells.append((g, a / g if a and g else None))
                 rows.append(("GEMM %s n=%d" % (dtype, n), th, a, "gflops", cells))
-    steps = [("article step [4,5,1] b=6 f64", "ArticleStep", "article"),
-             ("MLP step b=64 f32", "MLPStep/batch=64", "mlp_step/64"),
-             ("MLP step b=256 f32", "MLPStep/batch=256", "mlp_step/256"),
-             ("MLP forward b=64 f32", "MLPForward/batch=64", "mlp_forward/64")]
+    steps = [("article step [4,5,1] b=6 f64", "ArticleStep/arena", "article"),
+             ("MLP step b=64 f32", "MLPStep/batch=64/arena", "mlp_step/64"),
+             ("MLP step b=256 f32", "MLPStep/batch=256/arena", "mlp_step/256"),
+             ("MLP forward b=64 f32", "MLPForward/batch=64/arena", "mlp_forward/64")]
     for label, goname, key in steps:
         for th in THREADS:
             ns = go_median(goname, th, "ns/op")

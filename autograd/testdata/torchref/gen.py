@@ -233,6 +233,7 @@ OPS = {
     "LogSoftmax": lambda x, p: torch.log_softmax(x[0], p["axis"]),
     "MatMul": lambda x, p: torch.matmul(x[0], x[1]),
     "MatMulT": _matmul_t,
+    "Linear": lambda x, p: F.linear(x[0], x[1], x[2] if len(x) > 2 else None),
     "Transpose": lambda x, p: x[0].t(),
     "Reshape": lambda x, p: x[0].reshape(p["shape"]),
     "MSE": lambda x, p: F.mse_loss(x[0], x[1], reduction=_red(p)),
@@ -446,6 +447,21 @@ def build_cases():
     for label, ta, tb, sa, sb in mmt:
         case("MatMulT/" + label, "MatMulT", [uniform(-2, 2, *sa), uniform(-2, 2, *sb)],
              {"trans_a": ta, "trans_b": tb})
+    lin = [
+        ("batch 3 in 4 out 5", 3, 4, 5),
+        ("batch 1 in 4 out 5", 1, 4, 5),
+        ("batch 3 in 1 out 5", 3, 1, 5),
+        ("batch 3 in 4 out 1", 3, 4, 1),
+        ("batch 1 in 1 out 1", 1, 1, 1),
+    ]
+    for label, batch, n_in, n_out in lin:
+        x, w = uniform(-2, 2, batch, n_in), uniform(-2, 2, n_out, n_in)
+        case("Linear/bias " + label, "Linear", [x, w, uniform(-2, 2, n_out)])
+        case("Linear/no bias " + label, "Linear", [x, w])
+    case("Linear/constant x [3 4] [2 4] [2]", "Linear",
+         [const(uniform(-2, 2, 3, 4)), uniform(-2, 2, 2, 4), uniform(-2, 2, 2)])
+    case("Linear/constant weight and bias [3 4] [2 4] [2]", "Linear",
+         [uniform(-2, 2, 3, 4), const(uniform(-2, 2, 2, 4)), const(uniform(-2, 2, 2))])
     case("Transpose/[2 3]", "Transpose", [uniform(-2, 2, 2, 3)])
     case("Reshape/[2 3 4] to [6 -1]", "Reshape", [x234()], {"shape": [6, -1]})
     case("Reshape/[2 3] to [3 1 2]", "Reshape", [uniform(-2, 2, 2, 3)], {"shape": [3, 1, 2]})
