@@ -42,12 +42,15 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 // An Arena belongs to one goroutine at a time; give each concurrent training
 // loop its own. There is no shared or global pool.
 type Arena[T Float] struct {
-	gen   uint64
-	nodes []*varNode[T]
-	nn    int
-	vals  []*tensor.Tensor[T]
-	nv    int
-	pass  *pass[T]
+	gen     uint64
+	block   []varNode[T] // this step's Vars and nodes; a new block every step
+	nn      int          // how many of block are handed out
+	last    int          // how many the previous step used: the next block's size
+	vals    []*tensor.Tensor[T]
+	nv      int
+	intBufs [][]int
+	ni      int
+	pass    *pass[T]
 }
 
 // NewArena returns an empty Arena. It grows during the first step and is
@@ -56,9 +59,15 @@ func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 
 // Reset starts a new step: every Var, tensor and gradient buffer the arena
 // handed out since the previous Reset may be reused from now on.
+//
+// The tensors are reused; the Vars themselves are not (one allocation per
+// step holds them all), so that a Var kept from an earlier step stays that
+// step's and is caught when used, instead of turning into a Var of this one.
 func (a *Arena[T]) Reset() {
 	a.gen++
-	a.nn, a.nv = 0, 0
+	a.last = max(a.last, a.nn)
+	a.block, a.nn = nil, 0
+	a.nv, a.ni = 0, 0
 }
 
 // Const returns a constant leaf holding t (typically a batch of inputs or
@@ -76,12 +85,28 @@ func (a *Arena[T]) varNode() *varNode[T] {
 	if a == nil {
 		return new(varNode[T])
 	}
-	if a.nn == len(a.nodes) {
-		a.nodes = append(a.nodes, new(varNode[T]))
+	if a.nn == len(a.block) {
+		a.last = max(a.last, 2*len(a.block), 16)
+		a.block, a.nn = make([]varNode[T], a.last), 0
 	}
-	vn := a.nodes[a.nn]
+	vn := &a.block[a.nn]
 	a.nn++
 	return vn
+}
+
+// ints returns a copy of xs in the arena's memory (or a fresh one without an
+// arena), for operations that keep integers such as class labels.
+func (a *Arena[T]) ints(xs []int) []int {
+	if a == nil {
+		return slices.Clone(xs)
+	}
+	if a.ni == len(a.intBufs) {
+		a.intBufs = append(a.intBufs, nil)
+	}
+	s := append(a.intBufs[a.ni][:0], xs...)
+	a.intBufs[a.ni] = s
+	a.ni++
+	return s
 }
 
 // tensor returns a tensor of the given shape whose contents are arbitrary
@@ -114,13 +139,6 @@ func (a *Arena[T]) like(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 		return a.tensor(x.Dim(0), x.Dim(1))
 	}
 	return a.tensor(x.Shape()...)
-}
-
-// zerosLike returns a tensor of x's shape filled with zeros.
-func (a *Arena[T]) zerosLike(x *tensor.Tensor[T]) *tensor.Tensor[T] {
-	t := a.like(x)
-	t.Fill(0)
-	return t
 }
 
 // arenaOf returns the arena of the first input that has one, or nil.

@@ -263,7 +263,7 @@ func CrossEntropy[T Float](logits *Var[T], labels []int, reduction ...Reduction)
 	}
 	v := recordOp(op, out, crossEntropyOp[T]{}, logits)
 	if v.node != nil {
-		v.node.ints = append(v.node.ints, labels...)
+		v.node.ints = ar.ints(labels)
 		v.node.flags = int(r)
 		v.node.saved = probs
 	}
@@ -409,8 +409,8 @@ func redCheckLabels(op, what string, shape []int, labels []int) {
 
 // redCheckPair panics when an elementwise loss's operands differ in shape.
 func redCheckPair[T Float](op, what string, pred, target *Var[T]) {
-	if ps, ts := pred.value.Shape(), target.value.Shape(); !tensor.SameShape(ps, ts) {
-		panic(shapeErr(op, what+" and target shapes differ", ps, ts))
+	if !pred.value.SameShapeAs(target.value) {
+		panic(shapeErr(op, what+" and target shapes differ", pred.value.Shape(), target.value.Shape()))
 	}
 }
 

@@ -120,7 +120,9 @@ func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inpu
 		anomaly = anomaly || in.anomaly != nil
 		if in.arena != nil {
 			in.checkLive(op)
-			ar = in.arena
+			if ar == nil {
+				ar = in.arena // the first, as for the result's tensor (arenaOf)
+			}
 		}
 	}
 	vn := ar.varNode()
@@ -131,8 +133,7 @@ func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inpu
 	}
 	if req {
 		n := &vn.n
-		ints := n.ints[:0]
-		*n = node[T]{op: op, impl: d, ints: ints}
+		*n = node[T]{op: op, impl: d}
 		n.inputs = append(n.in[:0], inputs...)
 		v.node = n
 	}

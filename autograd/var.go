@@ -38,7 +38,12 @@ func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 
 // Detach returns a constant that shares v's value but is cut off from v's
 // graph: gradients do not flow through it.
-func Detach[T Float](v *Var[T]) *Var[T] { return &Var[T]{value: v.value, name: v.name} }
+//
+// A Var detached from one made under an Arena shares its memory, so it is
+// recycled with it: using it after the arena's next Reset panics likewise.
+func Detach[T Float](v *Var[T]) *Var[T] {
+	return &Var[T]{value: v.value, name: v.name, arena: v.arena, gen: v.gen}
+}
 
 // Value returns the tensor v holds. Do not modify it unless v is a leaf you
 // own (an optimizer updates parameters this way).

@@ -115,7 +115,7 @@ const chunkSize = 1024
 // need one huge allocation.
 type frameStack[N comparable] struct {
 	chunks [][]frame[N] // every chunk but the last is full; the last is non-empty
-	spare  []frame[N]   // an emptied chunk kept to avoid reallocating at a boundary
+	spare  [][]frame[N] // emptied chunks, kept so that a stack as deep again reuses them
 }
 
 func (s *frameStack[N]) empty() bool { return len(s.chunks) == 0 }
@@ -129,9 +129,10 @@ func (s *frameStack[N]) top() *frame[N] {
 func (s *frameStack[N]) push(f frame[N]) {
 	n := len(s.chunks)
 	if n == 0 || len(s.chunks[n-1]) == chunkSize {
-		c := s.spare
-		s.spare = nil
-		if c == nil {
+		var c []frame[N]
+		if k := len(s.spare); k > 0 {
+			c, s.spare = s.spare[k-1], s.spare[:k-1]
+		} else {
 			c = make([]frame[N], 0, chunkSize)
 		}
 		s.chunks = append(s.chunks, c)
@@ -149,7 +150,7 @@ func (s *frameStack[N]) pop() {
 		s.chunks[n-1] = c
 		return
 	}
-	s.spare = c
+	s.spare = append(s.spare, c)
 	s.chunks[n-1] = nil
 	s.chunks = s.chunks[:n-1]
 }
