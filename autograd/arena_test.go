@@ -148,6 +148,18 @@ func (b arenaBatch[T]) inputs(ar *autograd.Arena[T]) (x, target *autograd.Var[T]
 	return ar.Const(b.x), ar.Const(b.target)
 }
 
+// poisonedStep runs a step on b's NaN twin under ar and throws its
+// gradients away, then resets ar and returns b's inputs under it: every
+// buffer the next step recycles holds NaN.
+func poisonedStep[T autograd.Float](m *arenaModel[T], ar *autograd.Arena[T], b arenaBatch[T]) (x, target *autograd.Var[T]) {
+	ar.Reset()
+	px, ptg := b.poisoned().inputs(ar)
+	m.loss(px, ptg, b.labels).Backward()
+	autograd.ZeroGrad(m.params()...)
+	ar.Reset()
+	return b.inputs(ar)
+}
+
 // arenaRecord is what a training run produced, for exact comparison.
 type arenaRecord[T autograd.Float] struct {
 	Losses []T
@@ -476,12 +488,7 @@ func TestArenaGradSurvivesReset(t *testing.T) {
 	// Grad on the arena's pass: Grad must still leave .Grad() alone.
 	want2 := values(grads(nil, b2))
 	for step := range 3 {
-		ar.Reset()
-		x, tg := b2.poisoned().inputs(ar)
-		m.loss(x, tg, b2.labels).Backward()
-		autograd.ZeroGrad(m.params()...)
-		ar.Reset()
-		x, tg = b2.inputs(ar)
+		x, tg := poisonedStep(m, ar, b2)
 		m.loss(x, tg, b2.labels).Backward()
 		before := make([][]float64, 0, 5)
 		for _, p := range m.params() {
@@ -618,12 +625,7 @@ func TestArenaRetainGraph(t *testing.T) {
 	ar := autograd.NewArena[float64]()
 	for step := range 3 { // the second and third steps reuse the arena
 		autograd.ZeroGrad(m.params()...)
-		ar.Reset()
-		x, tg := b.poisoned().inputs(ar)
-		m.loss(x, tg, b.labels).Backward()
-		autograd.ZeroGrad(m.params()...)
-		ar.Reset()
-		x, tg = b.inputs(ar)
+		x, tg := poisonedStep(m, ar, b)
 		loss := m.loss(x, tg, b.labels)
 		loss.Backward(autograd.RetainGraph())
 		if d := cmp.Diff(once, grads()); d != "" {
