@@ -43,9 +43,11 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 // loop its own. There is no shared or global pool.
 type Arena[T Float] struct {
 	gen     uint64
-	block   []varNode[T] // this step's Vars and nodes; a new block every step
-	nn      int          // how many of block are handed out
-	last    int          // how many the previous step used: the next block's size
+	vars    []Var[T]   // this step's Vars: a new block every step
+	nvars   int        // how many of vars are handed out
+	last    int        // how many the previous step used: the next block's size
+	nodes   []*node[T] // graph nodes, reused step after step
+	nn      int        // how many of nodes are handed out
 	vals    []*tensor.Tensor[T]
 	nv      int
 	intBufs [][]int
@@ -60,38 +62,51 @@ func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 // Reset starts a new step: every Var, tensor and gradient buffer the arena
 // handed out since the previous Reset may be reused from now on.
 //
-// The tensors are reused; the Vars themselves are not (one allocation per
-// step holds them all), so that a Var kept from an earlier step stays that
-// step's and is caught when used, instead of turning into a Var of this one.
+// Tensors and graph nodes are reused; the Vars themselves are not (one
+// small allocation per step holds them all), so that a Var kept from an
+// earlier step stays that step's and is caught when used, instead of
+// turning into a Var of this one.
 func (a *Arena[T]) Reset() {
 	a.gen++
-	a.last = max(a.last, a.nn)
-	a.block, a.nn = nil, 0
-	a.nv, a.ni = 0, 0
+	a.last = max(a.last, a.nvars)
+	a.vars, a.nvars = nil, 0
+	a.nn, a.nv, a.ni = 0, 0, 0
 }
 
 // Const returns a constant leaf holding t (typically a batch of inputs or
 // targets) whose operations take their results from the arena. t itself is
 // not copied and stays the caller's.
 func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
-	v := &a.varNode().v
+	v := a.newVar()
 	*v = Var[T]{value: t, arena: a, gen: a.gen}
 	return v
 }
 
-// varNode returns a Var and node to fill in: the next one of the arena, or
-// a new one when a is nil.
-func (a *Arena[T]) varNode() *varNode[T] {
+// newVar returns the arena's next Var to fill in.
+func (a *Arena[T]) newVar() *Var[T] {
+	if a.nvars == len(a.vars) {
+		a.last = max(a.last, 2*len(a.vars), 16)
+		a.vars, a.nvars = make([]Var[T], a.last), 0
+	}
+	v := &a.vars[a.nvars]
+	a.nvars++
+	return v
+}
+
+// varNode returns a Var and a node to fill in: the arena's next ones, or new
+// ones (allocated together) when a is nil. The node is only reached through
+// the Var, which checks its generation first.
+func (a *Arena[T]) varNode() (*Var[T], *node[T]) {
 	if a == nil {
-		return new(varNode[T])
+		vn := new(varNode[T])
+		return &vn.v, &vn.n
 	}
-	if a.nn == len(a.block) {
-		a.last = max(a.last, 2*len(a.block), 16)
-		a.block, a.nn = make([]varNode[T], a.last), 0
+	if a.nn == len(a.nodes) {
+		a.nodes = append(a.nodes, new(node[T]))
 	}
-	vn := &a.block[a.nn]
+	n := a.nodes[a.nn]
 	a.nn++
-	return vn
+	return a.newVar(), n
 }
 
 // ints returns a copy of xs in the arena's memory (or a fresh one without an

@@ -310,7 +310,7 @@ func TestArenaStepAllocations(t *testing.T) {
 		n, in, hidden, classes int
 		opts                   arenaOpts
 		// maxAllocs is the count measured (Go 1.26, amd64): 1, the block
-		// that holds the step's Vars and nodes (the arena gives each step a
+		// that holds the step's Vars (the arena gives each step a
 		// new one, so that Vars kept from an earlier step stay detectable).
 		maxAllocs float64
 	}{
@@ -715,7 +715,7 @@ func TestArenaInference(t *testing.T) {
 		p0 = probs.Value().Data()[0]
 	})
 	t.Logf("%v allocations per warmed-up inference pass", allocs)
-	const maxAllocs = 1 // measured: 1, the pass's block of Vars (Go 1.26, amd64)
+	const maxAllocs = 1 // measured: 1, the block of the step's Vars (Go 1.26, amd64)
 	if allocs > maxAllocs {
 		t.Errorf("a warmed-up inference pass under an Arena makes %v allocations, want at most %d", allocs, maxAllocs)
 	}

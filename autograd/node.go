@@ -125,14 +125,12 @@ func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inpu
 			}
 		}
 	}
-	vn := ar.varNode()
-	v := &vn.v
+	v, n := ar.varNode()
 	*v = Var[T]{value: value, requiresGrad: req}
 	if ar != nil {
 		v.arena, v.gen = ar, ar.gen
 	}
 	if req {
-		n := &vn.n
 		*n = node[T]{op: op, impl: d}
 		n.inputs = append(n.in[:0], inputs...)
 		v.node = n

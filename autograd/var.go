@@ -88,7 +88,10 @@ func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
 func (v *Var[T]) IsLeaf() bool { return v.node == nil }
 
 // Op returns the name of the operation that produced v, or "" for a leaf.
+//
+// It panics like Value for a Var of an Arena that has been Reset since.
 func (v *Var[T]) Op() string {
+	v.checkLive("Op")
 	if v.node == nil {
 		return ""
 	}
