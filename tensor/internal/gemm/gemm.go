@@ -297,12 +297,16 @@ func (p *problem[T]) workers(kern *kernel[T]) int {
 }
 
 // parMinFlops is the least work (in floating-point operations) worth a
-// goroutine of its own: 4 MFLOP, 20–40 µs of one core at these kernels'
-// speed, against a few µs to wake another thread and join it, and the
-// repacking that each region does on its own. On 2 cores a square product is
-// split from n ≈ 160 up; the 784-256-128-10 MLP's first layer at batch 64
-// (26 MFLOP) is split, its smaller layers are not.
-const parMinFlops = 1 << 22
+// goroutine of its own: 32 MFLOP, about 150 µs of one core for float32.
+// Waking a second thread and joining it costs far more than it would on
+// bare metal on the 2-vCPU virtual machines this was tuned on: with
+// GEMM_TUNE=1, TestTuneParallel (fastest of many runs) gave for n×n×n
+// float32 products 1 goroutine 204.7 against 2 goroutines 183.8 GFLOP/s at
+// n = 192 and 206.1 against 196.2 at n = 256 (33 MFLOP), but 202.9 against
+// 292.9 at n = 512. A product is split from 2·parMinFlops = 67 MFLOP up:
+// the 784-256-128-10 MLP's first layer is split at batch 256 (103 MFLOP),
+// not at batch 64 (26 MFLOP), which lost time when it was.
+const parMinFlops = 1 << 25
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 

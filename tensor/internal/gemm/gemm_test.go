@@ -377,10 +377,12 @@ func TestGemmDeterministic(t *testing.T) {
 func testDeterministic[T exact](t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	rng := rand.New(rand.NewPCG(9, 10))
-	sizes := [][3]int{{200, 200, 200}, {97, 389, 301}, {389, 97, 301}, {13, 1000, 257}, {1000, 13, 257}, {512, 512, 64}}
+	// Products of at least 2·parMinFlops are split: 2 ways from 67 MFLOP,
+	// 4 from 134 (512·512·256), so the larger sizes exercise the split.
+	sizes := [][3]int{{200, 200, 200}, {97, 389, 301}, {389, 97, 301}, {13, 1000, 257}, {1000, 13, 257}, {400, 300, 300}, {512, 512, 256}, {37, 4000, 300}}
 	procs := []int{1, 2, 3, 4, 8}
 	if raceEnabled {
-		sizes, procs = [][3]int{{200, 200, 200}, {13, 600, 57}}, []int{1, 2, 3}
+		sizes, procs = [][3]int{{200, 200, 200}, {400, 300, 300}}, []int{1, 2, 3}
 	}
 	for _, sz := range sizes {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
@@ -588,6 +590,28 @@ func testBlockTransposer[T exact](t *testing.T, kerns []*kernel[T]) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestSplitThreshold pins where products start to be split, so that the
+// sizes of TestGemmDeterministic keep exercising the parallel path.
+func TestSplitThreshold(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	runtime.GOMAXPROCS(4)
+	for _, c := range []struct {
+		m, n, k, want int
+	}{
+		{200, 200, 200, 1},   // 16 MFLOP
+		{64, 256, 784, 1},    // 26 MFLOP: the MLP's first layer at batch 64
+		{400, 300, 300, 2},   // 72 MFLOP
+		{256, 256, 784, 3},   // 103 MFLOP: the same layer at batch 256
+		{512, 512, 256, 4},   // 134 MFLOP
+		{2, 2, 100000000, 1}, // a single tile has nothing to split
+	} {
+		p := problem[float32]{m: c.m, n: c.n, k: c.k}
+		if got := p.workers(kern32); got != c.want {
+			t.Errorf("%d×%d×%d: %d goroutines, want %d", c.m, c.n, c.k, got, c.want)
 		}
 	}
 }
