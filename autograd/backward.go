@@ -437,7 +437,7 @@ func (v *Var[T]) leafGrad() (*tensor.Tensor[T], T) {
 	} else if v.gradZero {
 		beta = 0
 	}
-	v.gradZero = false
+	v.gradZero, v.gradDirty = false, false
 	return v.grad, beta
 }
 

@@ -115,6 +115,30 @@ func TestZeroGrad(t *testing.T) {
 	}
 }
 
+// TestZeroGradUnreadThenBackward checks the lazy side of ZeroGrad: when the
+// zeroed gradient is not read before the next Backward, that Backward
+// writes the new gradient over the old numbers, for a parameter used once
+// (written in place) and for one used twice (summed first), and a second
+// Backward adds to it again.
+func TestZeroGradUnreadThenBackward(t *testing.T) {
+	w := autograd.Param(t64([]float64{2, -3}, 2))
+	x := autograd.Const(t64([]float64{5, 7}, 2))
+	step := func() { // loss = Σ w∘x + Σ w∘w, so dloss/dw = x + 2w
+		autograd.Add(autograd.Sum(autograd.Mul(w, x)), autograd.Sum(autograd.Mul(w, w))).Backward()
+	}
+	once := func() { autograd.Sum(autograd.Mul(w, x)).Backward() } // dloss/dw = x
+	step()
+	checkTensor(t, "first gradient", w.Grad(), view([]int{2}, 9, 1), 0)
+	w.ZeroGrad()
+	once()
+	checkTensor(t, "after ZeroGrad, a use-once Backward", w.Grad(), view([]int{2}, 5, 7), 0)
+	w.ZeroGrad()
+	step()
+	checkTensor(t, "after ZeroGrad, a use-twice Backward", w.Grad(), view([]int{2}, 9, 1), 0)
+	once()
+	checkTensor(t, "a second Backward accumulates", w.Grad(), view([]int{2}, 14, 8), 0)
+}
+
 // TestVarUsedTwice checks that every use of a Var contributes, with exact
 // values.
 func TestVarUsedTwice(t *testing.T) {

@@ -19,7 +19,8 @@ type Var[T Float] struct {
 	anomaly      *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
 	arena        *Arena[T]       // the Arena the Var was made under, if any
 	gen          uint64          // the arena's generation when it was made
-	gradZero     bool            // grad is known to hold zeros (set by ZeroGrad)
+	gradZero     bool            // the gradient is zero (set by ZeroGrad) ...
+	gradDirty    bool            // ... but grad's buffer has not been cleared yet
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
@@ -59,17 +60,27 @@ func (v *Var[T]) Value() *tensor.Tensor[T] {
 // if none has been accumulated yet. Only leaves that require a gradient get
 // one; intermediate results never keep theirs (use the function Grad to get
 // the gradient with respect to an intermediate value).
-func (v *Var[T]) Grad() *tensor.Tensor[T] { return v.grad }
+//
+// After ZeroGrad, the buffer is cleared here, on first read, or simply
+// overwritten by the next Backward (see ZeroGrad); so Grad is not safe to
+// call from two goroutines at once for the same Var.
+func (v *Var[T]) Grad() *tensor.Tensor[T] {
+	if v.gradDirty {
+		v.grad.Fill(0)
+		v.gradDirty = false
+	}
+	return v.grad
+}
 
-// ZeroGrad clears the accumulated gradient, in place when there is one, so
-// that a training loop reuses the buffer. Like PyTorch's zero_grad, which sets
-// gradients to None, it also marks the gradient as empty: the next Backward
+// ZeroGrad clears the accumulated gradient, reusing its buffer, so that a
+// training loop allocates no new one. Like PyTorch's zero_grad, which sets
+// gradients to None, it only marks the gradient as empty: the next Backward
 // writes it instead of adding to it (the same numbers, without a pass over
-// zeros), so writes made to the Grad tensor in between are overwritten.
+// zeros), and Grad clears the buffer if it is read before that. A tensor
+// obtained from Grad before ZeroGrad shows its old numbers until then.
 func (v *Var[T]) ZeroGrad() {
 	if v.grad != nil {
-		v.grad.Fill(0)
-		v.gradZero = true
+		v.gradZero, v.gradDirty = true, true
 	}
 }
 
