@@ -36,18 +36,18 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 //
 // Reset recycles every Var made under the arena since the previous Reset:
 // copy out what you want to keep (Item returns a plain number) before it.
-// Using a recycled Var in an operation, Backward, Value or Item panics with
-// an error wrapping ErrArenaReset rather than reading another step's data.
+// Using a Var of the previous step (in an operation, Backward, Value, Item
+// or Op) panics with an error wrapping ErrArenaReset rather than reading
+// the new step's data; see Reset for Vars kept longer.
 //
 // An Arena belongs to one goroutine at a time; give each concurrent training
 // loop its own. There is no shared or global pool.
 type Arena[T Float] struct {
 	gen     uint64
-	vars    []Var[T]   // this step's Vars: a new block every step
-	nvars   int        // how many of vars are handed out
-	last    int        // how many the previous step used: the next block's size
-	nodes   []*node[T] // graph nodes, reused step after step
-	nn      int        // how many of nodes are handed out
+	vars    [2][]Var[T] // Vars, for steps of even and odd generation in turn
+	nvars   int         // how many of this step's block are handed out
+	nodes   []*node[T]  // graph nodes, reused step after step
+	nn      int         // how many of nodes are handed out
 	vals    []*tensor.Tensor[T]
 	nv      int
 	intBufs [][]int
@@ -62,15 +62,15 @@ func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 // Reset starts a new step: every Var, tensor and gradient buffer the arena
 // handed out since the previous Reset may be reused from now on.
 //
-// Tensors and graph nodes are reused; the Vars themselves are not (one
-// small allocation per step holds them all), so that a Var kept from an
-// earlier step stays that step's and is caught when used, instead of
-// turning into a Var of this one.
+// Tensors and graph nodes are reused by the next step. The Vars, which is
+// what a caller holds, alternate between two blocks: the Vars of the step
+// before a Reset are reused only after the following one, so using one of
+// them during the next step always panics with ErrArenaReset. A Var kept
+// for longer may by then have become a Var of a later step; using it is a
+// bug that the arena cannot always detect, as with any recycled memory.
 func (a *Arena[T]) Reset() {
 	a.gen++
-	a.last = max(a.last, a.nvars)
-	a.vars, a.nvars = nil, 0
-	a.nn, a.nv, a.ni = 0, 0, 0
+	a.nvars, a.nn, a.nv, a.ni = 0, 0, 0, 0
 }
 
 // Const returns a constant leaf holding t (typically a batch of inputs or
@@ -82,13 +82,15 @@ func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
 	return v
 }
 
-// newVar returns the arena's next Var to fill in.
+// newVar returns the arena's next Var to fill in. A block that runs out is
+// replaced by one twice as large (the Vars already handed out stay where
+// they are), so a step of fixed shape stops allocating after a few steps.
 func (a *Arena[T]) newVar() *Var[T] {
-	if a.nvars == len(a.vars) {
-		a.last = max(a.last, 2*len(a.vars), 16)
-		a.vars, a.nvars = make([]Var[T], a.last), 0
+	blk := &a.vars[a.gen&1]
+	if a.nvars == len(*blk) {
+		*blk, a.nvars = make([]Var[T], max(2*len(*blk), 16)), 0
 	}
-	v := &a.vars[a.nvars]
+	v := &(*blk)[a.nvars]
 	a.nvars++
 	return v
 }

@@ -57,8 +57,8 @@
 //
 // An Arena makes a steady-state training step allocate nothing: put each
 // batch in with Arena.Const and Reset the arena at the start of every step,
-// and every tensor, graph node and backward-pass buffer of the step is the
-// previous step's, reused.
+// and every tensor, graph node and backward-pass buffer of the step is an
+// earlier step's, reused. Read what you keep (Item) before the next Reset.
 //
 // # Errors and debugging
 //
