@@ -297,16 +297,18 @@ func (p *problem[T]) workers(kern *kernel[T]) int {
 }
 
 // parMinFlops is the least work (in floating-point operations) worth a
-// goroutine of its own: 32 MFLOP, about 150 µs of one core for float32.
-// Waking a second thread and joining it costs far more than it would on
-// bare metal on the 2-vCPU virtual machines this was tuned on: with
-// GEMM_TUNE=1, TestTuneParallel (fastest of many runs) gave for n×n×n
-// float32 products 1 goroutine 204.7 against 2 goroutines 183.8 GFLOP/s at
-// n = 192 and 206.1 against 196.2 at n = 256 (33 MFLOP), but 202.9 against
-// 292.9 at n = 512. A product is split from 2·parMinFlops = 67 MFLOP up:
-// the 784-256-128-10 MLP's first layer is split at batch 256 (103 MFLOP),
-// not at batch 64 (26 MFLOP), which lost time when it was.
-const parMinFlops = 1 << 25
+// goroutine of its own: 134 MFLOP, about 0.7 ms of one core for float32. On
+// the 2-vCPU virtual machines this was tuned on, waking a parked thread
+// takes from a few hundred µs to over a millisecond, so only large
+// products gain from a split. With GEMM_TUNE=1, TestTuneParallel (fastest
+// of many back-to-back runs, where the second thread is still awake) gave
+// float32 n×n×n products 1 goroutine 206.1 against 2 goroutines 196.2
+// GFLOP/s at n = 256 and 202.9 against 292.9 at n = 512; and inside a
+// training step, where the second thread has gone back to sleep, the
+// 784-256-128-10 MLP at batch 256 took 2.6 ms on 2 threads against 1.75 ms
+// on 1 when its 103 MFLOP layers were split. A product is split from
+// 2·parMinFlops = 268 MFLOP (n = 512) up.
+const parMinFlops = 1 << 27
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 

@@ -377,12 +377,12 @@ func TestGemmDeterministic(t *testing.T) {
 func testDeterministic[T exact](t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	rng := rand.New(rand.NewPCG(9, 10))
-	// Products of at least 2·parMinFlops are split: 2 ways from 67 MFLOP,
-	// 4 from 134 (512·512·256), so the larger sizes exercise the split.
-	sizes := [][3]int{{200, 200, 200}, {97, 389, 301}, {389, 97, 301}, {13, 1000, 257}, {1000, 13, 257}, {400, 300, 300}, {512, 512, 256}, {37, 4000, 300}}
+	// Products of at least 2·parMinFlops are split: 2 ways from 268 MFLOP,
+	// 4 from 537, so the larger sizes exercise the split.
+	sizes := [][3]int{{200, 200, 200}, {97, 389, 301}, {389, 97, 301}, {13, 1000, 257}, {1000, 13, 257}, {600, 600, 400}, {1024, 512, 513}, {37, 4000, 1000}}
 	procs := []int{1, 2, 3, 4, 8}
 	if raceEnabled {
-		sizes, procs = [][3]int{{200, 200, 200}, {400, 300, 300}}, []int{1, 2, 3}
+		sizes, procs = [][3]int{{200, 200, 200}, {600, 600, 400}}, []int{1, 2, 3}
 	}
 	for _, sz := range sizes {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
@@ -604,9 +604,10 @@ func TestSplitThreshold(t *testing.T) {
 	}{
 		{200, 200, 200, 1},   // 16 MFLOP
 		{64, 256, 784, 1},    // 26 MFLOP: the MLP's first layer at batch 64
-		{400, 300, 300, 2},   // 72 MFLOP
-		{256, 256, 784, 3},   // 103 MFLOP: the same layer at batch 256
-		{512, 512, 256, 4},   // 134 MFLOP
+		{256, 256, 784, 1},   // 103 MFLOP: the same layer at batch 256
+		{512, 512, 512, 2},   // 268 MFLOP
+		{600, 600, 400, 2},   // 288 MFLOP
+		{1024, 512, 513, 4},  // 538 MFLOP
 		{2, 2, 100000000, 1}, // a single tile has nothing to split
 	} {
 		p := problem[float32]{m: c.m, n: c.n, k: c.k}
