@@ -145,10 +145,7 @@ func (o *SGD[T]) stepMomentum(w, d, v []T) {
 	lr, mu, keep := o.lr.inT, o.momentum, o.keep
 	d, v = d[:len(w)], v[:len(w)]
 	if !o.nesterov {
-		for k, dk := range d {
-			v[k] = v[k]*mu + keep*dk
-			w[k] += -lr * v[k]
-		}
+		tensor.MomentumStep(w, v, d, -lr, mu, keep)
 		return
 	}
 	for k, dk := range d {
