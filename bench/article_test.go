@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -93,6 +94,7 @@ func BenchmarkArticleStep(b *testing.B) {
 				a.arena = autograd.NewArena[float64]()
 			}
 			b.ReportAllocs()
+			runtime.GC() // start without the previous benchmark's garbage
 			for b.Loop() {
 				a.step()
 			}

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -21,6 +22,7 @@ func BenchmarkLinear(b *testing.B) {
 				x, w, bias := linearOperands(batch)
 				ar := autograd.NewArena[float32]()
 				b.ReportAllocs()
+				runtime.GC() // start without the previous benchmark's garbage
 				for b.Loop() {
 					ar.Reset()
 					xv := ar.Const(x)

@@ -5,6 +5,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -102,6 +103,7 @@ func BenchmarkMLPStep(b *testing.B) {
 			b.Run(fmt.Sprintf("batch=%d/%s", batch, mode), func(b *testing.B) {
 				m := newMLPTrainer(batch, mode == "arena")
 				b.ReportAllocs()
+				runtime.GC() // start without the previous benchmark's garbage
 				for b.Loop() {
 					m.step()
 				}
@@ -120,6 +122,7 @@ func BenchmarkMLPForward(b *testing.B) {
 		b.Run(fmt.Sprintf("batch=%d/%s", batch, mode), func(b *testing.B) {
 			m := newMLPTrainer(batch, mode == "arena")
 			b.ReportAllocs()
+			runtime.GC() // start without the previous benchmark's garbage
 			for b.Loop() {
 				m.net.Forward(m.input())
 			}
