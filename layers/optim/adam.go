@@ -173,13 +173,9 @@ type adamRule[T tensor.Float] struct {
 // update makes the step with (L2-decayed) gradient g and moments m and v.
 // The shrunk parameter is rounded to T before the Adam update is added.
 func (r *adamRule[T]) update(w, g, m, v []T) {
-	b1, b2, c1, c2, eps, shrink, stepSize, bc2Sqrt := r.b1, r.b2, r.c1, r.c2, r.eps, r.shrink, r.stepSize, r.bc2Sqrt
-	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	for k, gk := range g {
-		m[k] = m[k]*b1 + c1*gk
-		v[k] = v[k]*b2 + c2*gk*gk
-		w[k] = T(w[k]*shrink) + -stepSize*m[k]/(sqrt(v[k])/bc2Sqrt+eps)
-	}
+	tensor.AdamStep(w, g[:len(w)], m[:len(w)], v[:len(w)], tensor.AdamCoefficients[T]{
+		Beta1: r.b1, Beta2: r.b2, OneMinusBeta1: r.c1, OneMinusBeta2: r.c2, Eps: r.eps,
+		Shrink: r.shrink, NegStepSize: -r.stepSize, BiasCorrection2Sqrt: r.bc2Sqrt})
 }
 
 // updateAMSGrad is update with AMSGrad: the running maximum maxV of v

@@ -4,3 +4,6 @@ package vec
 
 // momentumAsm does nothing without assembly: the scalar loop does it all.
 func momentumAsm[T Float](w, v, d []T, negLR, mu, keep T) int { return 0 }
+
+// adamAsm does nothing without assembly.
+func adamAsm[T Float](w, g, m, v []T, c *Adam[T]) int { return 0 }
