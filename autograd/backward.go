@@ -221,11 +221,22 @@ func (p *pass[T]) release() {
 func (p *pass[T]) sort(outputs []*Var[T]) []*Var[T] {
 	order := p.sorter.Sort(outputs, p.children)
 	for _, v := range order {
-		if v.node != nil {
+		if p.inNode(v) {
 			v.node.slot, v.node.hasSlot = gradSlot[T]{}, false
 		}
 	}
 	return order
+}
+
+// inNode reports whether the pass keeps v's gradient in v's node rather
+// than in its map: only the arena's own pass does, and only for results made
+// under that arena, which belong to the arena's goroutine. A pass started
+// while it runs (a custom op's backward calling Grad), a pass without an
+// arena, or a pass over another arena's results uses its map, so passes
+// that overlap in a graph, nested or (without an arena) concurrent, never
+// share a slot.
+func (p *pass[T]) inNode(v *Var[T]) bool {
+	return v.node != nil && v.arena != nil && v.arena == p.arena && p.arena.pass == p
 }
 
 // walk is the reverse pass proper: it visits order backwards and calls each
@@ -312,12 +323,11 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 	}
 }
 
-// slot returns v's gradient so far. A result keeps it in its node, which
-// belongs to this graph alone; a leaf, which other graphs may share, in the
-// pass's map.
+// slot returns v's gradient so far, from v's node or the pass's map (see
+// inNode).
 func (p *pass[T]) slot(v *Var[T]) (gradSlot[T], bool) {
-	if n := v.node; n != nil {
-		return n.slot, n.hasSlot
+	if p.inNode(v) {
+		return v.node.slot, v.node.hasSlot
 	}
 	s, ok := p.grads[v]
 	return s, ok
@@ -325,8 +335,8 @@ func (p *pass[T]) slot(v *Var[T]) (gradSlot[T], bool) {
 
 // setSlot stores v's gradient so far.
 func (p *pass[T]) setSlot(v *Var[T], s gradSlot[T]) {
-	if n := v.node; n != nil {
-		n.slot, n.hasSlot = s, true
+	if p.inNode(v) {
+		v.node.slot, v.node.hasSlot = s, true
 		return
 	}
 	p.grads[v] = s
@@ -334,7 +344,8 @@ func (p *pass[T]) setSlot(v *Var[T], s gradSlot[T]) {
 
 // takeSlot returns v's gradient and removes it from the pass.
 func (p *pass[T]) takeSlot(v *Var[T]) (gradSlot[T], bool) {
-	if n := v.node; n != nil {
+	if p.inNode(v) {
+		n := v.node
 		s, ok := n.slot, n.hasSlot
 		n.slot, n.hasSlot = gradSlot[T]{}, false
 		return s, ok

@@ -311,6 +311,9 @@ func (crossEntropyOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 func (crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	labels, p := c.n.ints, c.n.saved.Data()
 	dst, beta := c.gradBuf(0)
+	if len(labels) == 0 {
+		return // an empty batch: the gradient is empty too
+	}
 	d := dst.Data()[:len(p)]
 	classes := len(p) / len(labels)
 	r, gs := Reduction(c.n.flags), g.Data()

@@ -32,8 +32,9 @@ type derivative[T Float] interface {
 // adds the gradient of each input that needs one into the engine's buffers
 // (Context.addGrad, Context.gradBuf), fusing the arithmetic and allocating
 // nothing. The engine uses it whenever the backward pass is not itself
-// recorded; backward stays the definition used for gradients of gradients,
-// and the tests check that the two agree for every such op.
+// recorded and the op is not under anomaly detection; backward stays the
+// definition used for gradients of gradients, and the random-graph tests
+// check that the two agree bit for bit for every such op.
 type fastDerivative[T Float] interface {
 	derivative[T]
 	vjp(c *Context[T], g *tensor.Tensor[T])

@@ -70,9 +70,9 @@ func reduceAll[T Float](op string, x *Var[T], mean bool) *Var[T] {
 	out := arenaOf(x).tensor()
 	tensor.SumToInto(out, x.value, 1, 0)
 	k := T(1)
-	if mean && x.value.Len() > 0 {
+	if mean {
 		k = 1 / T(x.value.Len())
-		out.Data()[0] /= T(x.value.Len())
+		out.Data()[0] /= T(x.value.Len()) // 0/0 = NaN for an empty x, as tensor.Mean
 	}
 	v := recordOp(op, out, reduceAllOp[T]{}, x)
 	if v.node != nil {

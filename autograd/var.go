@@ -65,9 +65,12 @@ func (v *Var[T]) Value() *tensor.Tensor[T] {
 // overwritten by the next Backward (see ZeroGrad); so Grad is not safe to
 // call from two goroutines at once for the same Var.
 func (v *Var[T]) Grad() *tensor.Tensor[T] {
-	if v.gradDirty {
-		v.grad.Fill(0)
-		v.gradDirty = false
+	if v.gradZero {
+		if v.gradDirty {
+			v.grad.Fill(0)
+		}
+		// The caller may write into it: Backward must add to it from now on.
+		v.gradZero, v.gradDirty = false, false
 	}
 	return v.grad
 }
@@ -76,8 +79,9 @@ func (v *Var[T]) Grad() *tensor.Tensor[T] {
 // training loop allocates no new one. Like PyTorch's zero_grad, which sets
 // gradients to None, it only marks the gradient as empty: the next Backward
 // writes it instead of adding to it (the same numbers, without a pass over
-// zeros), and Grad clears the buffer if it is read before that. A tensor
-// obtained from Grad before ZeroGrad shows its old numbers until then.
+// zeros). Grad clears the buffer if it is read before that Backward, which
+// then adds to whatever it holds. A tensor obtained from Grad before
+// ZeroGrad shows its old numbers until Grad or Backward is next called.
 func (v *Var[T]) ZeroGrad() {
 	if v.grad != nil {
 		v.gradZero, v.gradDirty = true, true

@@ -46,6 +46,9 @@ func binaryInto[T Float](op binOp, dst, a, b *Tensor[T]) {
 		binaryRow(op, nil, dst.data, a.data, 1, b.data, 1)
 	case SameShape(dst.shape, a.shape) && isSuffix(b.shape, a.shape):
 		m := len(b.data)
+		if m == 0 { // then a is empty too
+			return
+		}
 		if m == 1 {
 			scalarRight(op, dst.data, a.data, b.data[0])
 			return
@@ -55,6 +58,9 @@ func binaryInto[T Float](op binOp, dst, a, b *Tensor[T]) {
 		}
 	case SameShape(dst.shape, b.shape) && isSuffix(a.shape, b.shape):
 		m := len(a.data)
+		if m == 0 {
+			return
+		}
 		if m == 1 {
 			scalarLeft(op, dst.data, a.data[0], b.data)
 			return

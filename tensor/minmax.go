@@ -326,21 +326,26 @@ func softmaxRow[T Float](dst, x []T, log bool) (m T, s float64) {
 }
 
 // SoftmaxCrossEntropy is the fused forward of softmax cross-entropy over the
-// last axis of logits ([N C], or [C] for one sample): it sets probs to
-// Softmax(logits, -1), bit for bit, and losses[n] to −LogSoftmax(logits,
-// -1)[n, labels[n]], computed from the same row maximum and sum, in one pass
-// over the data and without allocating. It panics with a *ShapeError when
-// probs's shape differs from logits's, logits is not [N C] or [C], or the
-// lengths of labels and losses are not N, and with an index error for a
-// label outside [0, C).
+// last axis of logits ([N C], N may be 0, or [C] for one sample): it sets
+// probs to Softmax(logits, -1), bit for bit, and losses[n] to
+// −LogSoftmax(logits, -1)[n, labels[n]], computed from the same row maximum
+// and sum, in one pass over the data and without allocating. It panics with a *ShapeError when
+// probs's shape differs from logits's, logits is not [N C] or [C] or has no
+// classes (C = 0 with N > 0), or the lengths of labels and losses are not
+// N, and with an index error for a label outside [0, C).
 func SoftmaxCrossEntropy[T Float](probs, logits *Tensor[T], labels []int, losses []T) {
 	const op = "SoftmaxCrossEntropy"
 	checkInto(op, probs, logits)
-	if len(logits.shape) != 1 && len(logits.shape) != 2 || len(logits.data) == 0 {
-		panic(shapeErr(op, "logits must be [N C] or [C], non-empty", logits.shape))
+	if len(logits.shape) != 1 && len(logits.shape) != 2 {
+		panic(shapeErr(op, "logits must be [N C] or [C]", logits.shape))
 	}
-	c := logits.shape[len(logits.shape)-1]
-	n := len(logits.data) / c
+	c, n := logits.shape[len(logits.shape)-1], 1
+	if len(logits.shape) == 2 {
+		n = logits.shape[0]
+	}
+	if c == 0 && n > 0 {
+		panic(shapeErr(op, "logits have no classes", logits.shape))
+	}
 	if len(labels) != n || len(losses) != n {
 		panic(shapeErr(op, fmt.Sprintf("%d labels and %d losses for %d samples", len(labels), len(losses), n), logits.shape))
 	}

@@ -196,7 +196,8 @@ func (r *adamRule[T]) updateAMSGrad(w, g, m, v, maxV []T) {
 // moments do not advance.
 func (o *Adam[T]) Step() { o.core.step() }
 
-// ZeroGrad clears every parameter's gradient in place.
+// ZeroGrad clears every parameter's gradient, keeping its buffer (see
+// autograd.Var.ZeroGrad).
 func (o *Adam[T]) ZeroGrad() { autograd.ZeroGrad(o.core.params...) }
 
 // LR returns the current learning rate.
@@ -215,7 +216,8 @@ func (o *Adam[T]) Params() []*autograd.Var[T] { return o.core.params }
 // decay included, and its state does not advance.
 func (o *AdamW[T]) Step() { o.core.step() }
 
-// ZeroGrad clears every parameter's gradient in place.
+// ZeroGrad clears every parameter's gradient, keeping its buffer (see
+// autograd.Var.ZeroGrad).
 func (o *AdamW[T]) ZeroGrad() { autograd.ZeroGrad(o.core.params...) }
 
 // LR returns the current learning rate.

@@ -151,7 +151,8 @@ func (o *RMSProp[T]) update(w, g []T, s *rmspropState[T], lo int) {
 	}
 }
 
-// ZeroGrad clears every parameter's gradient in place.
+// ZeroGrad clears every parameter's gradient, keeping its buffer (see
+// autograd.Var.ZeroGrad).
 func (o *RMSProp[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
 
 // LR returns the current learning rate.

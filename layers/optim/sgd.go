@@ -154,7 +154,8 @@ func (o *SGD[T]) stepMomentum(w, d, v []T) {
 	}
 }
 
-// ZeroGrad clears every parameter's gradient in place.
+// ZeroGrad clears every parameter's gradient, keeping its buffer (see
+// autograd.Var.ZeroGrad).
 func (o *SGD[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
 
 // LR returns the current learning rate.
