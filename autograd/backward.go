@@ -174,6 +174,7 @@ type pass[T Float] struct {
 	uses       map[*Var[T]]int // Backward: how many gradients each leaf receives
 	sorter     graph.Sorter[*Var[T]]
 	children   func(*Var[T]) []*Var[T]
+	mark       func(*Var[T]) *graph.Mark // the sort's marks in nodes (see inNode)
 	ctx        Context[T]
 	roots      [1]*Var[T]
 	create     bool // record the pass (CreateGraph): gradients are Vars
@@ -200,6 +201,12 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 		v.checkLive(v.node.op)
 		return v.node.inputs
 	}
+	p.mark = func(v *Var[T]) *graph.Mark {
+		if p.inNode(v) {
+			return &v.node.mark
+		}
+		return nil
+	}
 	p.busy = true
 	if ar != nil && ar.pass == nil {
 		ar.pass = p
@@ -219,7 +226,7 @@ func (p *pass[T]) release() {
 // sort orders the nodes reachable from outputs, inputs first.
 // Gradients left in the nodes by a pass that panicked are cleared.
 func (p *pass[T]) sort(outputs []*Var[T]) []*Var[T] {
-	order := p.sorter.Sort(outputs, p.children)
+	order := p.sorter.SortMarked(outputs, p.children, p.mark)
 	for _, v := range order {
 		if p.inNode(v) {
 			v.node.slot, v.node.hasSlot = gradSlot[T]{}, false

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/adjoint-go/adjoint/graph"
+
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -55,9 +57,11 @@ type node[T Float] struct {
 	ints  []int             // integers (class labels)
 	saved *tensor.Tensor[T] // one extra saved tensor (softmax probabilities)
 
-	// The result's gradient while a backward pass accumulates it.
+	// The result's gradient while a backward pass accumulates it, and the
+	// pass's topological-sort mark (see pass.inNode).
 	slot    gradSlot[T]
 	hasSlot bool
+	mark    graph.Mark
 }
 
 // varNode lets a result and its node be allocated (or reused) together.

@@ -249,3 +249,35 @@ func TestSorterAfterCycle(t *testing.T) {
 		}
 	}
 }
+
+// TestSortMarked checks that marks kept in the nodes give TopoSort's order,
+// with every node marked, none, or every other one (the rest through the
+// map), over a sequence of sorts with one Sorter and one set of marks, so
+// that marks left by earlier sorts must read as unvisited; and that a cycle
+// through marked nodes is still found.
+func TestSortMarked(t *testing.T) {
+	cases := sorterCases()
+	var s Sorter[int]
+	marks := make([]Mark, 4000)
+	policies := map[string]func(n int) *Mark{
+		"all":   func(n int) *Mark { return &marks[n] },
+		"none":  func(n int) *Mark { return nil },
+		"even":  func(n int) *Mark { return map[bool]*Mark{true: &marks[n], false: nil}[n%2 == 0] },
+		"nilfn": nil,
+	}
+	for _, name := range []string{"all", "none", "even", "nilfn", "all", "even"} {
+		for _, c := range append(slices.Clone(cases), reversed(cases)...) {
+			want := TopoSort(c.roots, c.g.inputs)
+			if got := s.SortMarked(c.roots, c.g.inputs, policies[name]); !slices.Equal(got, want) {
+				t.Errorf("%s marks, %s: %v, want %v", name, c.name, got, want)
+			}
+		}
+	}
+	cycle := intGraph{{2}, {0}, {1}}
+	if v := panicValue(func() { s.SortMarked([]int{0}, cycle.inputs, policies["all"]) }); v != cycleMsg {
+		t.Errorf("cycle through marked nodes: panic %v, want %q", v, cycleMsg)
+	}
+	if got, want := s.SortMarked([]int{3}, cases[0].g.inputs, policies["all"]), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
+		t.Errorf("after the cycle: %v, want %v", got, want)
+	}
+}
