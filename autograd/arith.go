@@ -154,3 +154,44 @@ func (scaleOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		d[i] += T(k * gs[i])
 	}
 }
+
+// binKind selects the kernel of binaryValue.
+type binKind int
+
+const (
+	opAdd binKind = iota
+	opSub
+	opMul
+)
+
+// binaryValue computes a op b with broadcasting into a tensor of the inputs'
+// arena. Shapes where neither operand broadcasts to the other (both grow)
+// take the allocating kernel, which also raises the shape error when they
+// do not broadcast at all.
+func binaryValue[T Float](op binKind, a, b *Var[T]) *tensor.Tensor[T] {
+	x, y := a.value, b.value
+	var dst *tensor.Tensor[T]
+	switch ar := arenaOf(a, b); {
+	case y.BroadcastsTo(x):
+		dst = ar.like(x)
+	case x.BroadcastsTo(y):
+		dst = ar.like(y)
+	default:
+		switch op {
+		case opAdd:
+			return tensor.Add(x, y)
+		case opSub:
+			return tensor.Sub(x, y)
+		}
+		return tensor.Mul(x, y)
+	}
+	switch op {
+	case opAdd:
+		tensor.AddInto(dst, x, y)
+	case opSub:
+		tensor.SubInto(dst, x, y)
+	default:
+		tensor.MulInto(dst, x, y)
+	}
+	return dst
+}

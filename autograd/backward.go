@@ -293,16 +293,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			f.vjp(&p.ctx, s.t)
 			continue
 		}
-		g := Const(s.t)
-		gin := p.callBackward(n, g)
-		if v.anomaly != nil {
-			checkBackward(v, g, gin)
-		}
-		for j, in := range n.inputs {
-			if in.requiresGrad && gin[j] != nil {
-				p.add(n.op, j, in, gin[j].value, 1)
-			}
-		}
+		p.ctx.viaBackward(s.t)
 	}
 }
 
@@ -380,43 +371,33 @@ func (p *pass[T]) add(op string, j int, in *Var[T], t *tensor.Tensor[T], alpha T
 	if !same && !in.value.BroadcastsTo(t) {
 		panic(shapeErr(op, fmt.Sprintf("gradient for input %d has the wrong shape (derivative bug)", j), t.Shape(), in.value.Shape()))
 	}
-	if p.direct(in) {
-		g, beta := in.leafGrad()
-		tensor.SumToInto(g, t, alpha, beta)
-		return
+	if !p.direct(in) {
+		if !same {
+			// Reduce first, then add, so that the sum has the bits of a
+			// recorded pass (which adds SumTo's result).
+			r := p.arena.like(in.value)
+			tensor.SumToInto(r, t, alpha, 0)
+			t, alpha = r, 1
+		}
+		if _, ok := p.slot(in); !ok && alpha == 1 {
+			p.setSlot(in, gradSlot[T]{t: t}) // borrowed until a second gradient comes
+			return
+		}
 	}
-	if !same {
-		// Reduce first, then add, so that the sum has the bits of a
-		// recorded pass (which adds SumTo's result).
-		r := p.arena.like(in.value)
-		tensor.SumToInto(r, t, alpha, 0)
-		t, alpha = r, 1
-	}
-	s, ok := p.slot(in)
-	switch {
-	case !ok && alpha == 1:
-		s = gradSlot[T]{t: t}
-	case !ok:
-		buf := p.arena.like(in.value)
-		tensor.SumToInto(buf, t, alpha, 0)
-		s = gradSlot[T]{t: buf, owned: true}
-	case !s.owned:
-		buf := p.arena.like(in.value)
-		tensor.SumToInto(buf, s.t, 1, 0)
-		tensor.SumToInto(buf, t, alpha, 1)
-		s = gradSlot[T]{t: buf, owned: true}
-	default:
-		tensor.SumToInto(s.t, t, alpha, 1)
-	}
-	p.setSlot(in, s)
+	dst, beta := p.buffer(in)
+	tensor.SumToInto(dst, t, alpha, beta)
 }
 
 // gradBuf returns the tensor that holds input j's gradient, of the input's
 // shape, for a derivative that writes into it directly (a matmul with beta),
 // and the beta to write with: 0 when the buffer is new (its contents are
 // arbitrary), 1 when it already holds gradient to add to.
-func (c *Context[T]) gradBuf(j int) (*tensor.Tensor[T], T) {
-	p, in := c.p, c.n.inputs[j]
+func (c *Context[T]) gradBuf(j int) (*tensor.Tensor[T], T) { return c.p.buffer(c.n.inputs[j]) }
+
+// buffer is gradBuf for any Var of the pass: in's .Grad() when the pass
+// writes it directly, else a tensor of the pass that in's slot owns (a
+// borrowed gradient is copied into one first).
+func (p *pass[T]) buffer(in *Var[T]) (*tensor.Tensor[T], T) {
 	if p.direct(in) {
 		return in.leafGrad()
 	}
@@ -468,10 +449,14 @@ func (c *Context[T]) addGrad(j int, t *tensor.Tensor[T], alpha T) {
 }
 
 // viaBackward computes a derivative with its recorded form, on constants, and
-// adds the results: the path of a fastDerivative for the inputs its vjp does
-// not handle itself.
+// adds the results: the path of every op without a vjp, of ops under anomaly
+// detection, and of a vjp for the cases it does not handle itself.
 func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) {
-	gin := c.p.callBackward(c.n, Const(g))
+	gv := Const(g)
+	gin := c.p.callBackward(c.n, gv)
+	if c.out.anomaly != nil {
+		checkBackward(c.out, gv, gin)
+	}
 	for j, in := range c.n.inputs {
 		if in.requiresGrad && gin[j] != nil {
 			c.p.add(c.n.op, j, in, gin[j].value, 1)

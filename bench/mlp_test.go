@@ -99,17 +99,7 @@ func (m *mlpTrainer) step() float32 {
 // allocates every step.
 func BenchmarkMLPStep(b *testing.B) {
 	for _, batch := range []int{64, 256} {
-		for _, mode := range []string{"arena", "fresh"} {
-			b.Run(fmt.Sprintf("batch=%d/%s", batch, mode), func(b *testing.B) {
-				m := newMLPTrainer(batch, mode == "arena")
-				b.ReportAllocs()
-				runtime.GC() // start without the previous benchmark's garbage
-				for b.Loop() {
-					m.step()
-				}
-				reportPeakRSS(b)
-			})
-		}
+		benchMLPModes(b, batch, func(m *mlpTrainer) { m.step() })
 	}
 }
 
@@ -117,15 +107,21 @@ func BenchmarkMLPStep(b *testing.B) {
 // an Arena ("arena") or allocating ("fresh"). The parameters are trainable,
 // so the forward pass records graph nodes, as a user's evaluation loop does.
 func BenchmarkMLPForward(b *testing.B) {
-	const batch = 64
+	benchMLPModes(b, 64, func(m *mlpTrainer) { m.net.Forward(m.input()) })
+}
+
+// benchMLPModes runs work as the sub-benchmarks batch=N/arena and
+// batch=N/fresh, each on a new trainer, and reports the peak RSS.
+func benchMLPModes(b *testing.B, batch int, work func(m *mlpTrainer)) {
 	for _, mode := range []string{"arena", "fresh"} {
 		b.Run(fmt.Sprintf("batch=%d/%s", batch, mode), func(b *testing.B) {
 			m := newMLPTrainer(batch, mode == "arena")
 			b.ReportAllocs()
 			runtime.GC() // start without the previous benchmark's garbage
 			for b.Loop() {
-				m.net.Forward(m.input())
+				work(m)
 			}
+			reportPeakRSS(b)
 		})
 	}
 }
