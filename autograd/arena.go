@@ -52,6 +52,7 @@ type Arena[T Float] struct {
 	nv      int
 	intBufs [][]int
 	ni      int
+	states  [numStateSlots]resetter // pools of op states (see newState)
 	pass    *pass[T]
 }
 
@@ -71,6 +72,11 @@ func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 func (a *Arena[T]) Reset() {
 	a.gen++
 	a.nvars, a.nn, a.nv, a.ni = 0, 0, 0, 0
+	for _, s := range a.states {
+		if s != nil {
+			s.reset()
+		}
+	}
 }
 
 // Const returns a constant leaf holding t (typically a batch of inputs or

@@ -149,31 +149,24 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 	default:
 		val = tensor.BatchMatMul(a.value, b.value, transA, transB)
 	}
-	v := recordOp(op, val, matmulOp[T]{}, a, b)
-	if v.node != nil {
-		v.node.flags = matmulFlags(transA, transB)
+	var d derivative[T]
+	if needsGrad(a, b) {
+		s := newState[matmulOp[T]](arenaOf(a, b))
+		s.transA, s.transB = transA, transB
+		d = s
 	}
-	return v
+	return recordOp(op, val, d, a, b)
 }
 
-// matmulFlags packs MatMulT's transposes into node.flags.
-func matmulFlags(transA, transB bool) int {
-	f := 0
-	if transA {
-		f |= 1
-	}
-	if transB {
-		f |= 2
-	}
-	return f
-}
+// matmulOp is MatMulT's state: which operands the product transposed.
+type matmulOp[T Float] struct{ transA, transB bool }
 
-type matmulOp[T Float] struct{}
+func (*matmulOp[T]) slot() stateSlot { return slotMatMul }
 
 // matmulGrads returns, for C = op(A)·op(B) with gradient G, how each input's
 // gradient is a product of two of A, B and G (0, 1 for the inputs, 2 for G)
 // and their transposes (the table in MatMulT's documentation).
-func matmulGrads(flags int) (ga, gb struct {
+func matmulGrads(transA, transB bool) (ga, gb struct {
 	x, y   int
 	tx, ty bool
 }) {
@@ -181,20 +174,20 @@ func matmulGrads(flags int) (ga, gb struct {
 		x, y   int
 		tx, ty bool
 	}
-	switch flags {
-	case 0: // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
+	switch {
+	case !transA && !transB: // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
 		return form{2, 1, false, true}, form{0, 2, true, false}
-	case 2: // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
+	case transB && !transA: // C = A·Bᵀ: dA = G·B, dB = Gᵀ·A
 		return form{2, 1, false, false}, form{2, 0, true, false}
-	case 1: // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
+	case transA && !transB: // C = Aᵀ·B: dA = B·Gᵀ, dB = A·G
 		return form{1, 2, false, true}, form{0, 2, false, false}
 	}
 	// C = Aᵀ·Bᵀ: dA = Bᵀ·Gᵀ, dB = Gᵀ·Aᵀ
 	return form{1, 2, true, true}, form{2, 0, true, true}
 }
 
-func (matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	fa, fb := matmulGrads(c.n.flags)
+func (s *matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	fa, fb := matmulGrads(s.transA, s.transB)
 	pick := func(i int) *Var[T] {
 		if i == 2 {
 			return g
@@ -213,12 +206,12 @@ func (matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 
 // vjp multiplies straight into the gradient buffers (beta 1 accumulates),
 // for 2-D operands; a batch takes the recorded derivative.
-func (matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+func (s *matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if c.n.inputs[0].value.Dims() != 2 || c.n.inputs[1].value.Dims() != 2 {
 		c.viaBackward(g)
 		return
 	}
-	fa, fb := matmulGrads(c.n.flags)
+	fa, fb := matmulGrads(s.transA, s.transB)
 	pick := func(i int) *tensor.Tensor[T] {
 		if i == 2 {
 			return g

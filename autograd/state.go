@@ -1,0 +1,75 @@
+package autograd
+
+// An operation whose derivative needs more than its inputs and output (its
+// options, integer arguments, tensors saved by the forward pass) declares
+// them as the fields of a struct of its own, its state, and keeps a pointer
+// to it in its node as the node's derivative: the state type is also the
+// type whose methods are the op's backward and vjp. Under an Arena the
+// states are reused step after step like tensors and nodes, so that an op
+// with parameters allocates nothing in a steady state.
+
+// stateSlot numbers the state types, so that an Arena keeps one pool per
+// type in an array rather than a map. Each state type returns its own slot
+// from its slot method; add a constant here for a new one.
+type stateSlot int
+
+const (
+	slotScale stateSlot = iota
+	slotPointwise
+	slotMatMul
+	slotReduce
+	slotCrossEntropy
+	numStateSlots // keep last
+)
+
+// stateType is the constraint of newState: a pointer to a state struct S
+// that names its slot. The slot method must not read its receiver (it is
+// called on a nil pointer).
+type stateType[S any] interface {
+	*S
+	slot() stateSlot
+}
+
+// newState returns a zeroed state of type S for an op's node: the arena's
+// next one of that type, or a new one when ar is nil.
+func newState[S any, P stateType[S], T Float](ar *Arena[T]) P {
+	if ar == nil {
+		return P(new(S))
+	}
+	k := P(nil).slot()
+	pool, _ := ar.states[k].(*statePool[S])
+	if pool == nil {
+		pool = new(statePool[S])
+		ar.states[k] = pool
+	}
+	if pool.n == len(pool.items) {
+		pool.items = append(pool.items, new(S))
+	}
+	s := pool.items[pool.n]
+	pool.n++
+	var zero S
+	*s = zero
+	return P(s)
+}
+
+// statePool is an Arena's pool of one state type.
+type statePool[S any] struct {
+	items []*S
+	n     int // how many are handed out this step
+}
+
+func (p *statePool[S]) reset() { p.n = 0 }
+
+// resetter is what an Arena needs of a pool at Reset.
+type resetter interface{ reset() }
+
+// needsGrad reports whether any of inputs requires a gradient, that is,
+// whether an op on them records a node (and so needs its state).
+func needsGrad[T Float](inputs ...*Var[T]) bool {
+	for _, in := range inputs {
+		if in.requiresGrad {
+			return true
+		}
+	}
+	return false
+}
