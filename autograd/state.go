@@ -19,6 +19,10 @@ const (
 	slotMatMul
 	slotReduce
 	slotCrossEntropy
+	// Convolution, pooling, indexing and shape ops:
+
+	// Reductions, softmax, normalization, losses, binary ops:
+
 	numStateSlots // keep last
 )
 
