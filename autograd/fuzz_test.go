@@ -3,7 +3,7 @@ package autograd_test
 import "testing"
 
 // FuzzRandomGraph builds a random expression graph from the fuzzer's bytes
-// (the generator of property_test.go, one byte per decision: the number of
+// (the generator of property_generator_test.go, one byte per decision: the number of
 // inputs, their shapes and data seeds, each op, its operands, axes and
 // constants; bytes past the end read 0) and checks the same properties as
 // TestRandomGraphs: gradcheck against finite differences, Grad equal to
