@@ -182,12 +182,15 @@ func ReLUInto[T Float](dst, x *Tensor[T]) {
 // unbroadcast of a gradient, accumulated where it is wanted. With beta 0,
 // dst's old contents are ignored (even NaN). alpha scales each element
 // before the sums, which are added in the same order as SumTo's, so the
-// result has the bits of SumTo(Scale(src, alpha)). It panics with a *ShapeError
-// when dst's shape does not broadcast to src's.
+// reduced term has the bits of SumTo(Scale(src, alpha)) and, with beta 0 or
+// 1, dst those of Add(beta·dst, that). It does not allocate. It panics with
+// a *ShapeError when dst's shape does not broadcast to src's.
 func SumToInto[T Float](dst, src *Tensor[T], alpha, beta T) {
 	d := dst.data
-	switch {
-	case len(d) == len(src.data) && broadcastsTo(dst.shape, src.shape):
+	if !broadcastsTo(dst.shape, src.shape) {
+		panic(shapeErr("SumToInto", "target shape does not broadcast to the source", src.shape, dst.shape))
+	}
+	if len(d) == len(src.data) {
 		// Equal sizes: only 1s differ, nothing is summed (as in SumTo).
 		s := src.data[:len(d)]
 		if beta == 0 {
@@ -197,56 +200,11 @@ func SumToInto[T Float](dst, src *Tensor[T], alpha, beta T) {
 			return
 		}
 		for i := range d {
-			d[i] = beta*d[i] + alpha*s[i]
+			d[i] = T(beta*d[i]) + T(alpha*s[i]) // T(): no fused multiply-add
 		}
-	case len(d) == 1 && broadcastsTo(dst.shape, src.shape):
-		// Row by row, as SumTo adds, so that both give the same bits.
-		row := 1
-		if len(src.shape) > 0 {
-			row = src.shape[len(src.shape)-1]
-		}
-		var total T
-		for r := 0; r+row <= len(src.data) && row > 0; r += row {
-			var acc T
-			for _, v := range src.data[r : r+row] {
-				acc += alpha * v
-			}
-			total += acc
-		}
-		if beta == 0 {
-			d[0] = total
-		} else {
-			d[0] = beta*d[0] + total
-		}
-	case len(d) > 0 && isSuffix(dst.shape, src.shape):
-		if beta == 0 {
-			clear(d)
-		} else if beta != 1 {
-			for i := range d {
-				d[i] *= beta
-			}
-		}
-		m := len(d)
-		for r := 0; r+m <= len(src.data); r += m {
-			s := src.data[r : r+m]
-			for i := range d {
-				d[i] += alpha * s[i]
-			}
-		}
-	default:
-		if alpha != 1 {
-			src = Scale(src, alpha)
-		}
-		s := SumTo(src, dst.shape...)
-		if beta == 0 {
-			clear(d)
-		} else if beta != 1 {
-			for i := range d {
-				d[i] *= beta
-			}
-		}
-		dst.AddInPlace(s)
+		return
 	}
+	sumToInto(d, src.data, src.shape, dst.shape, alpha, beta, alpha != 1)
 }
 
 // BroadcastsTo reports whether t's shape broadcasts to u's under NumPy's

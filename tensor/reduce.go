@@ -37,8 +37,11 @@ func MeanKeepDims[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
 // SumTo sums t down to shape, the inverse of broadcasting: every axis along
 // which shape would have been broadcast to t's shape is summed (size-1 axes
 // are kept, missing leading axes are dropped). This is how a gradient
-// computed for a broadcast result is returned to the operand's shape. It
-// panics with a *ShapeError when shape does not broadcast to t's shape.
+// computed for a broadcast result is returned to the operand's shape. The
+// sums are pairwise, so that a float32 sum stays accurate, in an order fixed
+// by the shapes alone, so that the bits never depend on GOMAXPROCS or on
+// memory alignment. It panics with a *ShapeError when shape does not
+// broadcast to t's shape.
 func SumTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 	if !broadcastsTo(shape, t.shape) {
 		panic(shapeErr("SumTo", "target shape does not broadcast to the source", t.shape, shape))
@@ -49,24 +52,7 @@ func SumTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 		copy(out.data, t.data)
 		return out
 	}
-	st := stridesIn(t.shape, t.shape)
-	so := stridesIn(shape, t.shape)
-	last := len(t.shape) - 1
-	forRows(t.shape, [][]int{st, so}, func(offs []int, n int) {
-		src := t.data[offs[0] : offs[0]+n]
-		if so[last] == 0 {
-			var acc T
-			for _, v := range src {
-				acc += v
-			}
-			out.data[offs[1]] += acc
-			return
-		}
-		dst := out.data[offs[1] : offs[1]+n]
-		for i, v := range src {
-			dst[i] += v
-		}
-	})
+	sumToInto(out.data, t.data, t.shape, shape, 1, 0, false)
 	return out
 }
 

@@ -1,0 +1,311 @@
+package tensor
+
+import "slices"
+
+// The summation order of every reduction in this package, fixed so that a
+// float32 sum stays accurate (its rounding error grows with the logarithm of
+// the count, not with the count) and so that the bits of a result depend on
+// the shapes and the values only: never on GOMAXPROCS (reductions run on the
+// caller's goroutine), on memory alignment, or on how the work is tiled.
+//
+//   - A contiguous run of elements (sumSpan) is split in two, the first half
+//     a multiple of sumLanes long, until a piece has at most sumLeafLen
+//     elements; a piece is summed by sumLanes interleaved accumulators
+//     (accumulator k takes the elements k, k+sumLanes, ...) that are then
+//     added as a balanced tree, and its last len%sumLanes elements are
+//     added one by one. The halves are added left plus right.
+//   - Whole rows summed elementwise (a reduction over an axis that is not the
+//     last one, such as the batch axis of a bias gradient) are split the same
+//     way, the first half a multiple of rowLeaf rows, until a piece has at most
+//     rowLeaf rows: rowLeaf rows are added as a balanced tree, fewer one by
+//     one. Each column gets the order a contiguous column would, and the inner
+//     loops run along the rows, which are contiguous.
+//   - When both happen (a reduction over the last axis and over an outer one),
+//     each run along the last axis is summed by sumSpan and the runs' sums are
+//     added as a balanced tree.
+//
+// Every element is multiplied by the scale first, when there is one, and
+// each product is rounded before it is added, so that a scaled sum has the
+// bits of the sum of a scaled tensor.
+const (
+	sumLanes   = 8   // independent accumulators of a leaf of sumSpan
+	sumLeafLen = 128 // longest run that sumSpan sums without splitting it
+	rowLeaf    = 8   // rows that sumRows adds as one balanced tree
+	tileLen    = 256 // longest part of a row that sumRows handles at once
+)
+
+// sumSpan returns the sum of x, or of a·x[i] when scaled, in the order
+// described above. The sum of nothing is +0; a sum of -0s is -0.
+func sumSpan[T Float](x []T, a T, scaled bool) T {
+	if len(x) <= sumLeafLen {
+		if scaled {
+			return sumLeafScaled(x, a)
+		}
+		return sumLeaf(x)
+	}
+	h := len(x) / 2
+	h -= h % sumLanes
+	return sumSpan(x[:h], a, scaled) + sumSpan(x[h:], a, scaled)
+}
+
+// sumLeaf is sumSpan's leaf: sumLanes interleaved accumulators.
+func sumLeaf[T Float](x []T) T {
+	if len(x) < sumLanes {
+		if len(x) == 0 {
+			return 0
+		}
+		s := x[0] // not 0 + x[0], which would turn -0 into +0
+		for _, v := range x[1:] {
+			s += v
+		}
+		return s
+	}
+	r0, r1, r2, r3, r4, r5, r6, r7 := x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
+	i := sumLanes
+	for ; i+sumLanes <= len(x); i += sumLanes {
+		b := x[i : i+sumLanes : i+sumLanes]
+		r0 += b[0]
+		r1 += b[1]
+		r2 += b[2]
+		r3 += b[3]
+		r4 += b[4]
+		r5 += b[5]
+		r6 += b[6]
+		r7 += b[7]
+	}
+	s := ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+	for _, v := range x[i:] {
+		s += v
+	}
+	return s
+}
+
+// sumLeafScaled is sumLeaf of a·x[i], each product rounded (T() forbids a
+// fused multiply-add) as Scale rounds it.
+func sumLeafScaled[T Float](x []T, a T) T {
+	if len(x) < sumLanes {
+		if len(x) == 0 {
+			return 0
+		}
+		s := T(a * x[0])
+		for _, v := range x[1:] {
+			s += T(a * v)
+		}
+		return s
+	}
+	r0, r1, r2, r3 := T(a*x[0]), T(a*x[1]), T(a*x[2]), T(a*x[3])
+	r4, r5, r6, r7 := T(a*x[4]), T(a*x[5]), T(a*x[6]), T(a*x[7])
+	i := sumLanes
+	for ; i+sumLanes <= len(x); i += sumLanes {
+		b := x[i : i+sumLanes : i+sumLanes]
+		r0 += T(a * b[0])
+		r1 += T(a * b[1])
+		r2 += T(a * b[2])
+		r3 += T(a * b[3])
+		r4 += T(a * b[4])
+		r5 += T(a * b[5])
+		r6 += T(a * b[6])
+		r7 += T(a * b[7])
+	}
+	s := ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+	for _, v := range x[i:] {
+		s += T(a * v)
+	}
+	return s
+}
+
+// axesWalk maps a flat row-major index over some axes (outermost first) to
+// an offset in the source, given the source strides of those axes.
+type axesWalk struct {
+	dims, strides []int
+}
+
+// off returns base plus the offset of flat index i.
+func (w *axesWalk) off(base, i int) int {
+	if len(w.dims) == 1 {
+		return base + i*w.strides[0]
+	}
+	for k := len(w.dims) - 1; k >= 0 && i > 0; k-- {
+		base += (i % w.dims[k]) * w.strides[k]
+		i /= w.dims[k]
+	}
+	return base
+}
+
+// sumRows sets out to the elementwise sum of the rows lo..hi-1 (hi > lo) of
+// src, row i being src[rows.off(base, i):][:len(out)], in the order
+// described above. len(out) is at most tileLen.
+func sumRows[T Float](out, src []T, rows *axesWalk, base, lo, hi int, a T, scaled bool) {
+	n := hi - lo
+	if n <= rowLeaf {
+		leafRows(out, src, rows, base, lo, hi, a, scaled)
+		return
+	}
+	h := max(rowLeaf, n/2-n/2%rowLeaf)
+	sumRows(out, src, rows, base, lo, lo+h, a, scaled)
+	var buf [tileLen]T
+	right := buf[:len(out)]
+	sumRows(right, src, rows, base, lo+h, hi, a, scaled)
+	for i := range out {
+		out[i] += right[i]
+	}
+}
+
+// leafRows is sumRows over at most rowLeaf rows.
+func leafRows[T Float](out, src []T, rows *axesWalk, base, lo, hi int, a T, scaled bool) {
+	if hi-lo == rowLeaf {
+		r0, r1 := src[rows.off(base, lo):], src[rows.off(base, lo+1):]
+		r2, r3 := src[rows.off(base, lo+2):], src[rows.off(base, lo+3):]
+		r4, r5 := src[rows.off(base, lo+4):], src[rows.off(base, lo+5):]
+		r6, r7 := src[rows.off(base, lo+6):], src[rows.off(base, lo+7):]
+		r0, r1, r2, r3 = r0[:len(out)], r1[:len(out)], r2[:len(out)], r3[:len(out)]
+		r4, r5, r6, r7 = r4[:len(out)], r5[:len(out)], r6[:len(out)], r7[:len(out)]
+		if scaled {
+			for i := range out {
+				out[i] = ((T(a*r0[i]) + T(a*r1[i])) + (T(a*r2[i]) + T(a*r3[i]))) +
+					((T(a*r4[i]) + T(a*r5[i])) + (T(a*r6[i]) + T(a*r7[i])))
+			}
+			return
+		}
+		for i := range out {
+			out[i] = ((r0[i] + r1[i]) + (r2[i] + r3[i])) + ((r4[i] + r5[i]) + (r6[i] + r7[i]))
+		}
+		return
+	}
+	r := src[rows.off(base, lo):][:len(out)]
+	if scaled {
+		for i := range out {
+			out[i] = T(a * r[i])
+		}
+	} else {
+		copy(out, r)
+	}
+	for k := lo + 1; k < hi; k++ {
+		r := src[rows.off(base, k):][:len(out)]
+		if scaled {
+			for i := range out {
+				out[i] += T(a * r[i])
+			}
+			continue
+		}
+		for i := range out {
+			out[i] += r[i]
+		}
+	}
+}
+
+// sumRuns returns the sum of the runs lo..hi-1 (hi > lo) of src, run i being
+// src[runs.off(base, i):][:n], each summed by sumSpan, added as a balanced
+// tree.
+func sumRuns[T Float](src []T, runs *axesWalk, base, n, lo, hi int, a T, scaled bool) T {
+	if hi-lo == 1 {
+		return sumSpan(src[runs.off(base, lo):][:n], a, scaled)
+	}
+	h := (hi - lo) / 2
+	return sumRuns(src, runs, base, n, lo, lo+h, a, scaled) + sumRuns(src, runs, base, n, lo+h, hi, a, scaled)
+}
+
+// sumToInto sets out[j] = beta·out[j] + s[j] (just s[j] when beta is 0, so
+// that out's old contents, even NaN, are ignored), where s is src, of shape
+// from, summed down to shape to (which broadcasts to from; len(out) is its
+// element count), each element first multiplied by a when scaled. It is the
+// one kernel behind SumTo and SumToInto, which therefore agree bit for bit.
+func sumToInto[T Float](out, src []T, from, to []int, a, beta T, scaled bool) {
+	// Merge the axes into alternating runs of kept and reduced ones, dropping
+	// the axes of size 1: each run is one axis of a row-major layout. The
+	// arrays hold the axes of most shapes without allocating.
+	var dimBuf, keptBuf, keptStr, rowBuf, rowStr [8]int
+	var redBuf [8]bool
+	dims, red := dimBuf[:0], redBuf[:0]
+	lead := len(from) - len(to)
+	for i, d := range from {
+		if d == 0 {
+			for j := range out {
+				store(out, j, beta) // nothing to sum
+			}
+			return
+		}
+		if d == 1 {
+			continue
+		}
+		r := i < lead || to[i-lead] == 1
+		if k := len(dims) - 1; k >= 0 && red[k] == r {
+			dims[k] *= d
+			continue
+		}
+		dims, red = append(dims, d), append(red, r)
+	}
+	kept := axesWalk{keptBuf[:0], keptStr[:0]}
+	rows := axesWalk{rowBuf[:0], rowStr[:0]}
+	stride := 1
+	for k := len(dims) - 1; k >= 0; k-- {
+		switch {
+		case k == len(dims)-1:
+		case red[k]:
+			rows.dims, rows.strides = append(rows.dims, dims[k]), append(rows.strides, stride)
+		default:
+			kept.dims, kept.strides = append(kept.dims, dims[k]), append(kept.strides, stride)
+		}
+		stride *= dims[k]
+	}
+	slices.Reverse(kept.dims)
+	slices.Reverse(kept.strides)
+	slices.Reverse(rows.dims)
+	slices.Reverse(rows.strides)
+	nOuter, nRows := prod(kept.dims), prod(rows.dims)
+	last := len(dims) - 1
+	if last < 0 || red[last] {
+		// The last axis is reduced: sum each run along it.
+		n := 1
+		if last >= 0 {
+			n = dims[last]
+		}
+		for j := range nOuter {
+			s := sumRuns(src, &rows, kept.off(0, j), n, 0, nRows, a, scaled)
+			if beta == 0 {
+				out[j] = s
+			} else {
+				out[j] = T(beta*out[j]) + s
+			}
+		}
+		return
+	}
+	// The last axis is kept: add whole rows, a tile of columns at a time.
+	n := dims[last]
+	tiles := (n + tileLen - 1) / tileLen
+	w := (n + tiles - 1) / tiles
+	var tmp [tileLen]T
+	for j := range nOuter {
+		base := kept.off(0, j)
+		for c := 0; c < n; c += w {
+			dst := out[j*n+c : j*n+min(c+w, n)]
+			if beta == 0 {
+				sumRows(dst, src, &rows, base+c, 0, nRows, a, scaled)
+				continue
+			}
+			t := tmp[:len(dst)]
+			sumRows(t, src, &rows, base+c, 0, nRows, a, scaled)
+			for i := range dst {
+				dst[i] = T(beta*dst[i]) + t[i]
+			}
+		}
+	}
+}
+
+// store sets out[j] = beta·out[j] + 0, or +0 when beta is 0.
+func store[T Float](out []T, j int, beta T) {
+	if beta == 0 {
+		out[j] = 0
+	} else {
+		out[j] = T(beta*out[j]) + 0
+	}
+}
+
+// prod returns the product of dims, 1 for none.
+func prod(dims []int) int {
+	p := 1
+	for _, d := range dims {
+		p *= d
+	}
+	return p
+}
