@@ -4,9 +4,11 @@ gonum's Go benchmarks, and print one table of Adjoint/peer ratios.
 
 Usage (from anywhere; the paths are relative to this file):
 
-    /usr/bin/python3 bench/peers/torch_bench.py            # about 7 minutes
+    /usr/bin/python3 bench/peers/torch_bench.py            # about 10 minutes
     /usr/bin/python3 bench/peers/torch_bench.py --quick    # a smoke test
     /usr/bin/python3 bench/peers/torch_bench.py --fetch-openblas  # see below
+    /usr/bin/python3 bench/peers/torch_bench.py --models-only     # about 3 minutes
+    /usr/bin/python3 bench/peers/torch_bench.py --check-only      # about 15 s
 
 It needs Debian's python3-torch and python3-numpy, which are installed for
 the system python (/usr/bin/python3), not for a pyenv or venv one.
@@ -23,6 +25,30 @@ PyTorch runs the networks as a PyTorch user writes them (autograd,
 F.cross_entropy, torch.optim.SGD, torch.no_grad() for inference); numpy runs
 them with hand-derived gradients. Before timing, the script checks that one
 step in numpy and one in PyTorch give the same parameters.
+
+The model workloads of issue 10 (--models-only runs them alone,
+--skip-models leaves them out), on one thread only, against PyTorch only:
+the MLP with Adam at batch 64 and 256, the CNN, the tiny GPT block, the
+LSTM, the elementwise chain and the MLP's inference (see torch_workloads.py
+and bench/README.md). They run on Adjoint's own numbers: the script first
+runs
+
+    ADJOINT_BENCH_EXPORT=<temp dir> go test -run '^TestExportWorkloads$' -count 1 ./bench/
+
+which writes each workload's initial weights, batch and Adjoint's values of
+its first 3 steps (the losses) to a safetensors file; PyTorch loads them,
+runs the same 3 steps and must agree to 1e-5 relative (--check-only does
+only this, and exits 1 on a mismatch). Then, per workload, it times the
+PyTorch step and runs
+
+    go test -run '^$' -bench '^BenchmarkGPTStep$' -benchmem -count 5 -cpu 1 ./bench/
+
+(and likewise for MLPAdamStep, CNNStep, LSTMStep, Elementwise, MLPInference),
+whose "plain" and "arena" sub-benchmarks are the loop a user writes and the
+same loop under an autograd.Arena. The table gives both times, the ratios
+PyTorch time / Adjoint time (above 1: Adjoint is faster), allocations per
+step and whether the losses agreed. Its files are go-models.txt,
+models.json and models.md in --out.
 
 Each timing is the median of --repeats repeats (default 7) of a loop that
 lasts about --target seconds. Right after each workload's peer timings it
@@ -73,6 +99,8 @@ import sys
 import tempfile
 import time
 
+from torch_workloads import CHECK_RTOL
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -96,6 +124,9 @@ def parse_args():
     p.add_argument("--openblas-dir", default="", help="directory holding OpenBLAS's libblas.so.3")
     p.add_argument("--fetch-openblas", action="store_true", help="apt-get download libopenblas0-pthread into bench/peers/.openblas first")
     p.add_argument("--reuse-go", default="", help="directory with go-bench.txt and go-peers.txt from an earlier run: do not run go")
+    p.add_argument("--models-only", action="store_true", help="run only the model workloads of issue 10 (MLP with Adam, CNN, GPT, LSTM, elementwise, inference)")
+    p.add_argument("--skip-models", action="store_true", help="run only the GEMM, article and SGD MLP workloads")
+    p.add_argument("--check-only", action="store_true", help="only check that PyTorch reproduces Adjoint's first losses of each model workload; exit 1 if not")
     a = p.parse_args()
     if a.quick:
         a.repeats, a.target, a.count, a.benchtime = 3, 0.02, 1, "3x"
@@ -521,9 +552,11 @@ def parse_go(text):
 
 
 def go_cmd(args, fname, pattern):
-    """The directory and command that run pattern's Go benchmarks."""
+    """The directory and command that run pattern's Go benchmarks (the
+    models of go-models.txt on one thread, the rest on each of THREADS)."""
+    threads = (1,) if fname == "go-models.txt" else THREADS
     cmd = ["go", "test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", str(args.count),
-           "-cpu", ",".join(map(str, THREADS))]
+           "-cpu", ",".join(map(str, threads))]
     if args.benchtime:
         cmd += ["-benchtime", args.benchtime]
     if fname == "go-peers.txt":
@@ -656,6 +689,113 @@ def machine(torch, np, blas):
             "ld_library_path": os.environ.get("LD_LIBRARY_PATH", "")}
 
 
+# ------------------------------------------------------------------ models
+
+# The model workloads of issue 10 (bench/workload_test.go and the files it
+# names), in the order they run: the export's name, the label in the table.
+MODELS = [("mlp_adam_64", "MLP 784-256-128-10, Adam, b=64"), ("mlp_adam_256", "MLP 784-256-128-10, Adam, b=256"),
+          ("cnn_64", "CNN 1×28×28, 2 conv + pool, b=64"), ("gpt", "tiny GPT block (d 128, 4 heads, seq 64, b=8)"),
+          ("lstm", "LSTM 32 steps, b=32, hidden 128"), ("elementwise", "Σ(tanh(x)·σ(x) + gelu(x)), 1e6, fwd+bwd"),
+          ("mlp_infer_256", "MLP inference, b=256")]
+
+
+def export_models(log, out_dir):
+    """Runs TestExportWorkloads, which writes every model workload's
+    initial weights, batch and Adjoint's first losses to out_dir."""
+    env = original_env()
+    env["ADJOINT_BENCH_EXPORT"] = out_dir
+    cmd = ["go", "test", "-run", "^TestExportWorkloads$", "-count", "1", "./bench/"]
+    log("(ADJOINT_BENCH_EXPORT=%s %s)" % (out_dir, shell_quote(cmd)))
+    p = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        sys.exit("exporting the model workloads failed")
+
+
+def check_models(torch, np, log, wdir):
+    """Runs each model workload's recorded steps in PyTorch from Adjoint's
+    start and compares the values; returns {name: [(adjoint, torch, rel)]}."""
+    import torch_workloads as tw
+    torch.set_num_threads(1)
+    checks = {}
+    log("PyTorch against Adjoint, the first steps of each model workload (relative tolerance %g):" % tw.CHECK_RTOL)
+    for name, _ in MODELS:
+        w = tw.Workload(torch, np, os.path.join(wdir, name + ".safetensors"))
+        checks[name] = w.check()
+        for i, (a, t, r) in enumerate(checks[name]):
+            log("  %-14s step %d  Adjoint %.9g  PyTorch %.9g  rel %.1e  %s" % (
+                name, i, a, t, r, "ok" if r <= tw.CHECK_RTOL else "MISMATCH"))
+    return checks
+
+
+def run_models(args, torch, np, blas, log, wdir):
+    """Times every model workload in PyTorch (1 thread) and then at once in
+    Go (-cpu 1, plain and arena); returns (peer timings, go-models.txt)."""
+    import torch_workloads as tw
+    torch.set_num_threads(1)
+    blas.set_threads(1)
+    res, text, cmds = {}, "", []
+    reuse = os.path.join(args.reuse_go, "go-models.txt") if args.reuse_go else ""
+    for name, _ in MODELS:
+        path = os.path.join(wdir, name + ".safetensors")
+        w = tw.Workload(torch, np, path)
+        log("%s (load average %s)" % (name, loadavg("peers " + name)))
+        res[name] = measure(w.step, args.repeats, args.target)
+        log("  %-28s %12.2f µs   (min %.2f, max %.2f)" % (
+            name + "/torch/1", res[name]["median"] * 1e6, res[name]["min"] * 1e6, res[name]["max"] * 1e6))
+        if not reuse:
+            bench, sub = (w.bench.split("/", 1) + [""])[:2]
+            pattern = "^Benchmark%s$" % bench + ("/^%s$" % sub if sub else "")
+            line, out = run_go(args, log, "go-models.txt", pattern)
+            cmds.append(line)
+            text += out
+    if reuse:
+        with open(reuse) as f:
+            text = f.read()
+    return res, text, cmds
+
+
+def model_table(peers, go, checks, benches):
+    """The Markdown table of the model workloads: medians, ratios (PyTorch
+    time / Adjoint time: above 1, Adjoint is faster), allocations, check.
+    benches maps a workload to its Go benchmark."""
+    import torch_workloads as tw
+
+    def med(name, unit):
+        vals = go.get((name, 1), {}).get(unit)
+        return statistics.median(vals) if vals else None
+
+    head = ("| workload (float32, 1 thread) | Adjoint plain | Adjoint arena | PyTorch | PyTorch/plain | PyTorch/arena "
+            "| allocs/step plain | allocs/step arena | B/step arena | same losses as PyTorch |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+    lines, rows = [], {}
+    for name, label in MODELS:
+        bench = benches[name]
+        plain, arena = med(bench + "/plain", "ns/op"), med(bench + "/arena", "ns/op")
+        p = peers.get(name, {}).get("median")
+        cells = [label]
+        for ns in (plain, arena):
+            cells.append(fmt_time(ns / 1e9) if ns else "—")
+        cells.append(fmt_time(p) if p else "—")
+        for ns in (plain, arena):
+            cells.append(fmt_ratio(p / (ns / 1e9)) if ns and p else "—")
+        for mode, unit in (("plain", "allocs/op"), ("arena", "allocs/op"), ("arena", "B/op")):
+            v = med(bench + "/" + mode, unit)
+            cells.append(("{:,.0f}".format(v) if unit == "allocs/op" else fmt_bytes(v)) if v is not None else "—")
+        worst = max((r for _, _, r in checks.get(name, [])), default=None)
+        cells.append("—" if worst is None else ("yes (%.0e)" % worst if worst <= tw.CHECK_RTOL else "**no: %.1e**" % worst))
+        rows[name] = {"plain_ns": plain, "arena_ns": arena, "torch_s": p, "check": checks.get(name)}
+        lines.append("| " + " | ".join(cells) + " |")
+    return head + "\n".join(lines) + "\n", rows
+
+
+def fmt_bytes(v):
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if v >= scale:
+            return "%.1f %s" % (v / scale, unit)
+    return "%.0f B" % v
+
+
 def main():
     args = parse_args()
     reexec_for_peer(args)
@@ -677,27 +817,52 @@ def main():
     elif any(os.environ.get(v) for v in OPENBLAS_VARS):
         sys.exit("OpenBLAS variables still set in the peer's environment")
 
-    check_workloads(torch, np)
-    log("numpy and PyTorch compute the same steps: ok")
+    models = not args.skip_models
+    wdir = tempfile.mkdtemp(prefix="adjoint-workloads-") if models else ""
+    try:
+        if models:
+            export_models(log, wdir)
+            checks = check_models(torch, np, log, wdir)
+            if args.check_only:
+                bad = [n for n, c in checks.items() if any(r > CHECK_RTOL for _, _, r in c)]
+                if bad:
+                    sys.exit("PyTorch does not reproduce Adjoint's losses for: " + ", ".join(bad))
+                print("PyTorch reproduces Adjoint's first losses of every model workload.")
+                return
+        run(args, torch, np, blas, log, started, state, mach, wdir, checks if models else {})
+    finally:
+        if wdir:
+            shutil.rmtree(wdir, ignore_errors=True)
+
+
+def run(args, torch, np, blas, log, started, state, mach, wdir, checks):
+    """Times the workloads the flags ask for, writes the results to
+    args.out and prints the tables."""
+    import torch_workloads as tw
     pr = Peers(args, torch, np, blas, log)
     texts, cmds = {}, []
-    if args.reuse_go:
-        for fname in ("go-peers.txt", "go-bench.txt"):
-            with open(os.path.join(args.reuse_go, fname)) as f:
-                texts[fname] = f.read()
-    for unit, fname, pattern in units():
-        log("%s (load average %s)" % ("/".join(map(str, unit)), loadavg("peers " + "/".join(map(str, unit)))))
-        pr.run(unit)
-        if not args.reuse_go:
-            line, out = run_go(args, log, fname, pattern)
-            cmds.append(line)
-            texts[fname] = texts.get(fname, "") + out
+    if not args.models_only:
+        check_workloads(torch, np)
+        log("numpy and PyTorch compute the same steps: ok")
+        if args.reuse_go:
+            for fname in ("go-peers.txt", "go-bench.txt"):
+                with open(os.path.join(args.reuse_go, fname)) as f:
+                    texts[fname] = f.read()
+        for unit, fname, pattern in units():
+            log("%s (load average %s)" % ("/".join(map(str, unit)), loadavg("peers " + "/".join(map(str, unit)))))
+            pr.run(unit)
+            if not args.reuse_go:
+                line, out = run_go(args, log, fname, pattern)
+                cmds.append(line)
+                texts[fname] = texts.get(fname, "") + out
+    model_peers = {}
+    if wdir:
+        model_peers, texts["go-models.txt"], mcmds = run_models(args, torch, np, blas, log, wdir)
+        cmds += mcmds
     peers = pr.res
     go = {}
     for text in texts.values():
         go.update(parse_go(text))
-    rows, series = build_rows(peers, go)
-    tab = table(rows)
     finished = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     loadavg("end")
 
@@ -706,33 +871,46 @@ def main():
         if not args.reuse_go:
             with open(os.path.join(args.out, fname), "w") as f:
                 f.write(text)
-    results = {"started": started, "finished": finished, "repo": state, "machine": mach,
-               "args": vars(args), "go_commands": cmds, "load_averages": LOADS, "peers": peers,
-               "go": {"%s@%d" % k: v for k, v in go.items()},
-               "title": "C = A·B, n×n", "series": series}
-    json_path = os.path.join(args.out, "peers.json")
-    with open(json_path, "w") as f:
-        json.dump(results, f, indent=1, ensure_ascii=False)
-    with open(os.path.join(args.out, "table.md"), "w") as f:
-        f.write(tab)
-    if args.plot:
-        p = subprocess.run(["go", "run", "./cmd/plot", json_path, os.path.abspath(args.plot)], cwd=HERE,
-                           env=original_env(), capture_output=True, text=True)
-        if p.returncode != 0:
-            log("plot failed: " + p.stderr.strip())
-        else:
-            log("wrote %s" % args.plot)
     print("Adjoint %s%s, %s … %s; %s, nproc %d; peers: %s" % (
         state["commit"], " (+ uncommitted changes)" if state["uncommitted"] else "", started, finished,
         mach["cpu"], mach["nproc"], mach["blas"]))
     one = [float(load.split()[0]) for _, load in LOADS]
     print("1-minute load average during the run (2 cores): min %.1f, median %.1f, max %.1f" % (
         min(one), statistics.median(one), max(one)))
-    print("Medians: GEMM in GFLOP/s, the rest in time per step. A ratio above 1 means Adjoint is faster.\n")
-    print(tab)
-    chosen = ["%s: %s" % (k[:-2], m["setting"]) for k, m in peers.items() if m.get("setting")]
-    if chosen:
-        print("Fastest 2-thread setting of each peer network (all are in the JSON): " + "; ".join(chosen) + ".")
+    common = {"started": started, "finished": finished, "repo": state, "machine": mach,
+              "args": vars(args), "go_commands": cmds, "load_averages": LOADS,
+              "go": {"%s@%d" % k: v for k, v in go.items()}}
+    if not args.models_only:
+        rows, series = build_rows(peers, go)
+        tab = table(rows)
+        json_path = os.path.join(args.out, "peers.json")
+        with open(json_path, "w") as f:
+            json.dump(dict(common, peers=peers, title="C = A·B, n×n", series=series), f, indent=1, ensure_ascii=False)
+        with open(os.path.join(args.out, "table.md"), "w") as f:
+            f.write(tab)
+        if args.plot:
+            p = subprocess.run(["go", "run", "./cmd/plot", json_path, os.path.abspath(args.plot)], cwd=HERE,
+                               env=original_env(), capture_output=True, text=True)
+            if p.returncode != 0:
+                log("plot failed: " + p.stderr.strip())
+            else:
+                log("wrote %s" % args.plot)
+        print("Medians: GEMM in GFLOP/s, the rest in time per step. A ratio above 1 means Adjoint is faster.\n")
+        print(tab)
+        chosen = ["%s: %s" % (k[:-2], m["setting"]) for k, m in peers.items() if m.get("setting")]
+        if chosen:
+            print("Fastest 2-thread setting of each peer network (all are in the JSON): " + "; ".join(chosen) + ".\n")
+    if wdir:
+        benches = {n: tw.read_header(os.path.join(wdir, n + ".safetensors"))["__metadata__"]["bench"] for n, _ in MODELS}
+        mtab, mrows = model_table(model_peers, go, checks, benches)
+        with open(os.path.join(args.out, "models.json"), "w") as f:
+            json.dump(dict(common, peers=model_peers, rows=mrows), f, indent=1, ensure_ascii=False)
+        with open(os.path.join(args.out, "models.md"), "w") as f:
+            f.write(mtab)
+        print("The model workloads of issue 10, one thread each: medians of time per step (Go: -count %d; "
+              "PyTorch: %d repeats). A ratio is PyTorch's time / Adjoint's: above 1, Adjoint is faster.\n" % (
+                  args.count, args.repeats))
+        print(mtab)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,204 @@
+"""The model workloads of issue 10 in PyTorch, on Adjoint's numbers.
+
+torch_bench.py imports this module. The Go side writes each workload (its
+initial parameters under PyTorch's names, its batch, the sizes, and
+Adjoint's check values of the first steps) to a safetensors file:
+
+    ADJOINT_BENCH_EXPORT=DIR go test -run '^TestExportWorkloads$' -count 1 ./bench/
+
+(see bench/export_test.go). load() reads one such file and builds the same
+model here, as a PyTorch user writes it: nn modules, F.cross_entropy or
+F.mse_loss, torch.optim.Adam (lr 1e-3), zero_grad(set_to_none=True), and
+torch.no_grad() for inference. check() runs the recorded number of steps
+and compares each step's value with Adjoint's.
+
+  mlp_adam_64, mlp_adam_256  784-256-128-10 ReLU MLP, cross-entropy, Adam
+  cnn_64                     Conv(1->8) ReLU MaxPool, Conv(8->16) ReLU
+                             MaxPool, Flatten, Linear(784->10), Adam
+  gpt                        one pre-LN transformer block (d 128, 4 heads,
+                             seq 64, batch 8, GELU MLP 512), vocab 64, Adam
+  lstm                       nn.LSTM(32, 128) over 32 steps at batch 32,
+                             Linear head on the last h, MSE, Adam
+  elementwise                sum(tanh(x)*sigmoid(x) + gelu(x)), 1e6
+                             elements, forward and backward, no update
+  mlp_infer_256              the MLP's forward pass under torch.no_grad()
+
+Each model's step() runs one step and returns its check value: the loss
+(before the update), or for inference the sum of the squared logits.
+"""
+
+import json
+import math
+import struct
+
+# Adjoint's check values and PyTorch's must agree to this relative error.
+CHECK_RTOL = 1e-5
+
+
+def read_header(path):
+    """The JSON header of a safetensors file: {name: info, "__metadata__": {...}}."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(n))
+
+
+def read_safetensors(np, path):
+    """The tensors (float32 numpy arrays) and metadata of a safetensors file
+    holding F32 tensors only."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    buf = memoryview(raw)[8 + n:]
+    out = {}
+    for name, info in header.items():
+        if info["dtype"] != "F32":
+            raise ValueError("%s: %s holds dtype %s, want F32" % (path, name, info["dtype"]))
+        lo, hi = info["data_offsets"]
+        out[name] = np.frombuffer(buf[lo:hi], dtype="<f4").reshape(info["shape"]).copy()
+    return out, meta
+
+
+class Workload:
+    """One exported workload: its model, data and Adjoint's values."""
+
+    def __init__(self, torch, np, path):
+        tensors, meta = read_safetensors(np, path)
+        self.torch, self.F = torch, torch.nn.functional
+        self.name, self.kind, self.bench = meta["workload"], meta["kind"], meta["bench"]
+        self.config = json.loads(meta["config"])
+        self.adjoint_values = [float(v) for v in json.loads(meta["values"])]
+        self.params = {k[len("param."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("param.")}
+        self.data = {k[len("data."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("data.")}
+        build = {"mlp_adam_64": self.mlp, "mlp_adam_256": self.mlp, "mlp_infer_256": self.mlp,
+                 "cnn_64": self.cnn, "gpt": self.gpt, "lstm": self.lstm, "elementwise": self.elementwise}
+        self.module = build[self.name]()
+        if self.module is not None:
+            missing = set(self.module.state_dict()) ^ set(self.params)
+            if missing:
+                raise ValueError("%s: parameter names differ between Go and PyTorch: %s" % (self.name, sorted(missing)))
+            self.module.load_state_dict(self.params)
+        if self.name == "lstm":
+            # Adjoint's LSTM has one gate bias; nn.LSTM has two, whose sum
+            # acts. bias_hh stays zero and out of the optimizer: Adam would
+            # move both by about lr per step, twice Adjoint's update.
+            self.module.lstm.bias_hh_l0.requires_grad_(False)
+        if self.kind == "train":
+            self.opt = torch.optim.Adam([p for p in self.module.parameters() if p.requires_grad], lr=1e-3)
+
+    # ---------------------------------------------------------------- models
+
+    def mlp(self):
+        nn = self.torch.nn
+        self.x = self.data["x"]
+        if "labels" in self.data:
+            self.labels = self.data["labels"].long()
+        return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def cnn(self):
+        nn = self.torch.nn
+        self.x, self.labels = self.data["x"], self.data["labels"].long()
+        return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(16 * 7 * 7, 10))
+
+    def gpt(self):
+        self.x, self.labels = self.data["ids"].long(), self.data["targets"].long()
+        return GPT(self.torch, self.config, self.data["mask"])
+
+    def lstm(self):
+        torch, c = self.torch, self.config
+        w, b = self.params.pop("w"), self.params.pop("b")
+        # Adjoint's one gate matrix is [W_ih W_hh] side by side, and its
+        # bias is bias_ih; bias_hh is zero.
+        self.params.update({"lstm.weight_ih_l0": w[:, :c["input"]], "lstm.weight_hh_l0": w[:, c["input"]:],
+                            "lstm.bias_ih_l0": b, "lstm.bias_hh_l0": torch.zeros_like(b)})
+        self.x, self.y = self.data["x"], self.data["y"]
+        return LSTM(torch, c)
+
+    def elementwise(self):
+        self.xp = self.torch.nn.Parameter(self.params["x"].clone())
+        return None
+
+    # ----------------------------------------------------------------- steps
+
+    def step(self):
+        """One step; returns its check value."""
+        F = self.F
+        if self.name == "elementwise":
+            x = self.xp
+            loss = (self.torch.tanh(x) * self.torch.sigmoid(x) + F.gelu(x)).sum()
+            loss.backward()
+            x.grad = None
+            return loss.item()
+        if self.kind == "infer":
+            with self.torch.no_grad():
+                out = self.module(self.x)
+            return float((out.double() ** 2).sum())
+        if self.name == "lstm":
+            loss = F.mse_loss(self.module(self.x), self.y)
+        else:
+            loss = F.cross_entropy(self.module(self.x), self.labels)
+        loss.backward()
+        self.opt.step()
+        self.opt.zero_grad(set_to_none=True)
+        return loss.item()
+
+    def check(self):
+        """Runs as many steps as Adjoint recorded, from the exported
+        start, and returns [(Adjoint's value, PyTorch's, relative
+        difference)] per step. Call it on a freshly loaded Workload."""
+        out = []
+        for a in self.adjoint_values:
+            p = self.step()
+            out.append((a, p, abs(a - p) / max(abs(p), 1e-30)))
+        return out
+
+
+def GPT(torch, c, mask):
+    """The tiny GPT block of bench/gpt_test.go as an nn.Module."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            d, v, t = c["d_model"], c["vocab"], c["seq"]
+            self.tok = nn.Embedding(v, d)
+            self.pos = nn.Parameter(torch.zeros(t, d))
+            self.ln1, self.ln2, self.lnf = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+            self.attn, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+            self.fc1, self.fc2 = nn.Linear(d, c["hidden"]), nn.Linear(c["hidden"], d)
+            self.head = nn.Linear(d, v)
+            self.register_buffer("mask", mask, persistent=False)
+
+        def forward(self, ids):
+            b, t = ids.shape
+            d, h = c["d_model"], c["heads"]
+            x = (self.tok(ids) + self.pos).reshape(b * t, d)
+            q, k, v = self.attn(self.ln1(x)).split(d, dim=1)
+            q, k, v = (z.reshape(b, t, h, d // h).permute(0, 2, 1, 3) for z in (q, k, v))
+            att = torch.softmax(q @ k.transpose(-2, -1) * (1 / math.sqrt(d // h)) + self.mask, dim=-1)
+            y = (att @ v).permute(0, 2, 1, 3).reshape(b * t, d)
+            x = x + self.proj(y)
+            x = x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+            return self.head(self.lnf(x))
+
+    return Block()
+
+
+def LSTM(torch, c):
+    """nn.LSTM over the whole sequence and a Linear head on the last h."""
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(c["input"], c["hidden"])
+            self.head = nn.Linear(c["hidden"], c["out"])
+
+        def forward(self, x):
+            _, (h, _) = self.lstm(x)
+            return self.head(h[-1])
+
+    return Net()
