@@ -112,49 +112,6 @@ func Div[T Float](a, b *Var[T]) *Var[T] {
 	}, a, b)
 }
 
-// Neg returns -x.
-//
-//	d/dx = -g
-func Neg[T Float](x *Var[T]) *Var[T] {
-	return record("Neg", tensor.Neg(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Neg(g)}
-	}, x)
-}
-
-// Scale returns k·x for a constant k.
-//
-//	d/dx = k·g
-func Scale[T Float](x *Var[T], k T) *Var[T] {
-	out := arenaOf(x).like(x.value)
-	tensor.ScaleInto(out, x.value, k)
-	v := recordOp("Scale", out, scaleOp[T]{}, x)
-	if v.node != nil {
-		v.node.k = k
-	}
-	return v
-}
-
-type scaleOp[T Float] struct{}
-
-func (scaleOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{Scale(g, c.n.k)}
-}
-
-func (scaleOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	dst, beta := c.gradBuf(0)
-	d, gs, k := dst.Data(), g.Data(), c.n.k
-	gs = gs[:len(d)]
-	if beta == 0 {
-		for i := range d {
-			d[i] = k * gs[i]
-		}
-		return
-	}
-	for i := range d {
-		d[i] += T(k * gs[i])
-	}
-}
-
 // binKind selects the kernel of binaryValue.
 type binKind int
 

@@ -52,10 +52,14 @@ type node[T Float] struct {
 	released bool
 
 	// Parameters of operations whose derivative is a type, not a closure.
-	k     T                 // a scalar (Scale's factor)
+	k     T                 // a scalar (Mean's divisor)
 	flags int               // small options (MatMul's transposes, a Reduction)
 	ints  []int             // integers (class labels)
 	saved *tensor.Tensor[T] // one extra saved tensor (softmax probabilities)
+
+	// The scalar parameters of a pointwise op, which its table entry names
+	// (Scale's factor, Clamp's bounds).
+	scalars [2]T
 
 	// The result's gradient while a backward pass accumulates it, and the
 	// pass's topological-sort mark (see pass.inNode).

@@ -189,6 +189,8 @@ var torchRefOps = map[string]torchRefOp{
 	"SiLU":      unaryRef(autograd.SiLU[float64]),
 	"Sin":       unaryRef(autograd.Sin[float64]),
 	"Cos":       unaryRef(autograd.Cos[float64]),
+	"Erf":       unaryRef(autograd.Erf[float64]),
+	"NormCDF":   unaryRef(autograd.NormCDF[float64]),
 	"Clamp":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Clamp(x[0], p.Lo, p.Hi) }),
 	"Maximum":   binaryRef(autograd.Maximum[float64]),
 	"Minimum":   binaryRef(autograd.Minimum[float64]),

@@ -208,6 +208,8 @@ OPS = {
     "SiLU": lambda x, p: F.silu(x[0]),
     "Sin": lambda x, p: torch.sin(x[0]),
     "Cos": lambda x, p: torch.cos(x[0]),
+    "Erf": lambda x, p: torch.erf(x[0]),
+    "NormCDF": lambda x, p: torch.special.ndtr(x[0]),
     "Clamp": lambda x, p: torch.clamp(x[0], p["lo"], p["hi"]),
     "Maximum": lambda x, p: torch.maximum(x[0], x[1]),
     "Minimum": lambda x, p: torch.minimum(x[0], x[1]),
@@ -364,6 +366,12 @@ def build_cases():
     case("SiLU/[2 3]", "SiLU", [uniform(-4, 4, 2, 3)])
     case("Sin/[2 3]", "Sin", [uniform(-3, 3, 2, 3)])
     case("Cos/[2 3]", "Cos", [uniform(-3, 3, 2, 3)])
+    case("Erf/[2 3]", "Erf", [uniform(-2.5, 2.5, 2, 3)])
+    case("Erf/[5] tails", "Erf", [values([-4.0, -1.5, 0.25, 1.5, 4.0], 5)])
+    case("Erf/0-d", "Erf", [uniform(-1, 1)])
+    case("NormCDF/[2 3]", "NormCDF", [uniform(-4, 4, 2, 3)])
+    case("NormCDF/[5] lower tail", "NormCDF", [values([-12.0, -6.0, -2.0, 3.0, 8.0], 5)])
+    case("NormCDF/[3 1 2]", "NormCDF", [uniform(-2, 2, 3, 1, 2)])
     case("Clamp/[-0.5 0.7]", "Clamp", [intervals([(-2, -0.6), (-0.4, 0.6), (0.8, 2)], 3, 4)],
          {"lo": -0.5, "hi": 0.7})
     case("Maximum/same [2 3]", "Maximum", [uniform(-2, 2, 2, 3), uniform(-2, 2, 2, 3)], check=apart(0, 1, 1e-3))

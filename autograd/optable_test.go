@@ -1,0 +1,250 @@
+package autograd_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/autograd/gradcheck"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file checks every op of the op tables (autograd.Ops) from its
+// declaration alone: a new op is covered by these tests the moment it is
+// declared, and one declared without complete metadata fails here.
+
+// tableShapes are the shapes every table op is checked at.
+var tableShapes = [][]int{{}, {7}, {2, 3}, {2, 1, 3}}
+
+// drawAway returns n values uniform in the op's domain, none closer than
+// margin to one of its kinks, deterministically from seed.
+func drawAway(op autograd.OpInfo, n int, seed uint64, margin float64) []float64 {
+	rng := newRand(seed)
+	lo, hi := op.Domain[0], op.Domain[1]
+	out := make([]float64, n)
+	for i := range out {
+		for {
+			v := lo + (hi-lo)*rng.Float64()
+			near := false
+			for _, k := range op.Kinks {
+				near = near || math.Abs(v-k) < margin
+			}
+			if !near {
+				out[i] = v
+				break
+			}
+		}
+	}
+	return out
+}
+
+func TestOpTableMetadata(t *testing.T) {
+	ops := autograd.Ops()
+	if len(ops) < 20 {
+		t.Fatalf("Ops lists %d ops, want the whole table", len(ops))
+	}
+	seen := map[string]bool{}
+	for _, op := range ops {
+		if seen[op.Name] {
+			t.Errorf("%s is declared twice", op.Name)
+		}
+		seen[op.Name] = true
+		switch {
+		case op.Name == "" || op.Family == "" || op.Torch == "":
+			t.Errorf("%q: name, family and PyTorch expression are required: %+v", op.Name, op)
+		case op.Arity < 1 || op.Apply64 == nil || op.Apply32 == nil:
+			t.Errorf("%s: arity %d, Apply64 set %t, Apply32 set %t", op.Name, op.Arity, op.Apply64 != nil, op.Apply32 != nil)
+		case !(op.Domain[0] < op.Domain[1]):
+			t.Errorf("%s: empty domain %v", op.Name, op.Domain)
+		case len(op.Params) != len(op.Args):
+			t.Errorf("%s: %d params %v but %d test arguments %v", op.Name, len(op.Params), op.Params, len(op.Args), op.Args)
+		case op.Family == autograd.FamilyPointwise && op.Ref == nil:
+			t.Errorf("%s: a pointwise op needs a float64 reference", op.Name)
+		}
+	}
+}
+
+// TestOpTableGradcheck checks the first derivative of every table op, and
+// the second of every smooth one, against finite differences, at every
+// shape, away from kinks.
+func TestOpTableGradcheck(t *testing.T) {
+	for _, op := range autograd.Ops() {
+		for si, shape := range tableShapes {
+			t.Run(fmt.Sprintf("%s/%v", op.Name, shape), func(t *testing.T) {
+				x := tensor.MustNew(drawAway(op, numel(shape), uint64(100+si), 1e-3), shape...)
+				f := func(in []*V) *V { return op.Apply64(in...) }
+				gradcheck.Assert(t, f, []*tensor.Tensor[float64]{x})
+				if op.Smooth {
+					gradcheck.AssertGradGrad(t, f, []*tensor.Tensor[float64]{x})
+				}
+			})
+		}
+	}
+}
+
+// edgeValues are the inputs of TestOpTableEdges: zeros, the smallest
+// subnormal, large and overflowing magnitudes, infinities and NaN.
+func edgeValues[T autograd.Float]() []T {
+	tiny, big, huge := math.SmallestNonzeroFloat64, 1e30, 1e308
+	if _, ok := any(T(0)).(float32); ok {
+		tiny, huge = math.SmallestNonzeroFloat32, 3e38
+	}
+	inf := T(math.Inf(1))
+	nan := T(math.NaN())
+	return []T{0, T(math.Copysign(0, -1)), T(tiny), T(-tiny), T(big), T(-big), T(huge), T(-huge), inf, -inf, nan, 1, -1, 0.5}
+}
+
+// TestOpTableEdges runs every table op on the edges of floating point, in
+// both element types. The value must match the op's float64 reference (NaN
+// and infinities exactly), a NaN input must give a NaN value, and the fused
+// derivative of Backward must give the bits of the recorded one (Grad with
+// CreateGraph), which the edge-case rules of edgecases_test.go pin down for
+// the recorded forms.
+func TestOpTableEdges(t *testing.T) {
+	t.Run("float64", runOpTableEdges[float64])
+	t.Run("float32", runOpTableEdges[float32])
+}
+
+func runOpTableEdges[T autograd.Float](t *testing.T) {
+	xs := edgeValues[T]()
+	tol := 1e-13
+	if _, ok := any(T(0)).(float32); ok {
+		tol = 2e-6
+	}
+	for _, op := range autograd.Ops() {
+		if op.Family != autograd.FamilyPointwise {
+			continue
+		}
+		t.Run(op.Name, func(t *testing.T) {
+			apply := applyOf[T](op)
+			var p [2]float64
+			copy(p[:], op.Args)
+			x := tensor.MustNew(append([]T(nil), xs...), len(xs))
+			out := apply(autograd.Const(x)).Value().Data()
+			for i, v := range xs {
+				want := T(op.Ref(float64(v), p))
+				got := out[i]
+				switch {
+				case math.IsNaN(float64(v)) && !math.IsNaN(float64(got)):
+					t.Errorf("%s(NaN) = %v, want NaN", op.Name, got)
+				case math.IsNaN(float64(want)) || math.IsInf(float64(want), 0):
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("%s(%v) = %v, want %v", op.Name, v, got, want)
+					}
+				case math.Abs(float64(got-want)) > tol*math.Abs(float64(want))+2*float64(xs[2]):
+					t.Errorf("%s(%v) = %v, want %v (relative tolerance %g)", op.Name, v, got, want, tol)
+				}
+			}
+			// Fused and recorded derivatives, with a gradient weight per
+			// element that is not 1, so that g enters the products.
+			w := make([]T, len(xs))
+			for i := range w {
+				w[i] = T(0.75) - T(i%3)/4
+			}
+			fused := func() []T {
+				xv := autograd.Param(tensor.MustNew(append([]T(nil), xs...), len(xs)))
+				autograd.Sum(autograd.Mul(apply(xv), autograd.Const(tensor.MustNew(w, len(w))))).Backward()
+				return xv.Grad().Data()
+			}()
+			recorded := func() []T {
+				xv := autograd.Param(tensor.MustNew(append([]T(nil), xs...), len(xs)))
+				loss := autograd.Sum(autograd.Mul(apply(xv), autograd.Const(tensor.MustNew(w, len(w)))))
+				return autograd.Grad([]*autograd.Var[T]{loss}, []*autograd.Var[T]{xv}, autograd.CreateGraph())[0].Value().Data()
+			}()
+			for i := range xs {
+				bothNaN := math.IsNaN(float64(fused[i])) && math.IsNaN(float64(recorded[i]))
+				if !bothNaN && math.Float64bits(float64(fused[i])) != math.Float64bits(float64(recorded[i])) {
+					t.Errorf("d%s/dx at %v: fused %v, recorded %v", op.Name, xs[i], fused[i], recorded[i])
+				}
+			}
+		})
+	}
+}
+
+// applyOf returns the op's function for element type T.
+func applyOf[T autograd.Float](op autograd.OpInfo) func(xs ...*autograd.Var[T]) *autograd.Var[T] {
+	if f, ok := any(op.Apply32).(func(xs ...*autograd.Var[T]) *autograd.Var[T]); ok {
+		return f
+	}
+	return any(op.Apply64).(func(xs ...*autograd.Var[T]) *autograd.Var[T])
+}
+
+// TestOpTableFloat32 checks that every table op computes the same value
+// and gradient in float32 as in float64, to float32's precision.
+func TestOpTableFloat32(t *testing.T) {
+	for _, op := range autograd.Ops() {
+		t.Run(op.Name, func(t *testing.T) {
+			d := drawAway(op, 64, 7, 1e-3)
+			x64 := autograd.Param(tensor.MustNew(d, 8, 8))
+			d32 := make([]float32, len(d))
+			for i, v := range d {
+				d32[i] = float32(v)
+			}
+			x32 := autograd.Param(tensor.MustNew(d32, 8, 8))
+			y64, y32 := op.Apply64(x64), op.Apply32(x32)
+			autograd.Sum(y64).Backward()
+			autograd.Sum(y32).Backward()
+			opt := cmpopts.EquateApprox(2e-5, 1e-6)
+			if diff := cmp.Diff(y64.Value().Data(), widen(y32.Value().Data()), opt); diff != "" {
+				t.Errorf("%s: float32 value differs from float64 (-f64 +f32):\n%s", op.Name, diff)
+			}
+			if diff := cmp.Diff(x64.Grad().Data(), widen(x32.Grad().Data()), opt); diff != "" {
+				t.Errorf("%s: float32 gradient differs from float64 (-f64 +f32):\n%s", op.Name, diff)
+			}
+		})
+	}
+}
+
+func widen(xs []float32) []float64 {
+	out := make([]float64, len(xs))
+	for i, v := range xs {
+		out[i] = float64(v)
+	}
+	return out
+}
+
+// TestOpTableArenaAllocatesNothing checks that forward and Backward of every
+// table op allocate nothing in a steady state under an Arena, in both
+// element types.
+func TestOpTableArenaAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	t.Run("float64", runOpTableAllocs[float64])
+	t.Run("float32", runOpTableAllocs[float32])
+}
+
+func runOpTableAllocs[T autograd.Float](t *testing.T) {
+	for _, op := range autograd.Ops() {
+		t.Run(op.Name, func(t *testing.T) {
+			apply := applyOf[T](op)
+			d := drawAway(op, 256, 3, 1e-3)
+			xd := make([]T, len(d))
+			for i, v := range d {
+				xd[i] = T(v)
+			}
+			w := autograd.Param(tensor.MustNew(xd, 16, 16))
+			ar := autograd.NewArena[T]()
+			ones := tensor.Ones[T](16, 16)
+			args := make([]*autograd.Var[T], 1) // Apply is variadic: a slice made per call would count
+			step := func() {
+				ar.Reset()
+				// Through a product with an arena constant, so that the op's
+				// input is a result of the arena.
+				args[0] = autograd.Mul(ar.Const(ones), w)
+				autograd.Sum(apply(args...)).Backward()
+				autograd.ZeroGrad(w)
+			}
+			for range 3 {
+				step()
+			}
+			if n := testing.AllocsPerRun(20, step); n != 0 {
+				t.Errorf("%s: %v allocations per forward and backward under a warm Arena, want 0", op.Name, n)
+			}
+		})
+	}
+}
