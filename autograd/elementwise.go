@@ -163,4 +163,3 @@ func Where[T Float](mask []bool, a, b *Var[T]) *Var[T] {
 		return []*Var[T]{ga, gb}
 	}, a, b)
 }
-

@@ -338,7 +338,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 			}
 			return math.Log(x)
 		}),
-		f:    func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.Log(x)) },
+		f: func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.Log(x)) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i := range d {
