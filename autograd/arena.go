@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -177,6 +176,6 @@ func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
 // checkLive panics when v was made under an arena that has been Reset since.
 func (v *Var[T]) checkLive(op string) {
 	if v.arena != nil && v.gen != v.arena.gen {
-		panic(fmt.Errorf("autograd: %s: %w", op, ErrArenaReset))
+		panic(&UsageError{Op: op, Err: ErrArenaReset})
 	}
 }

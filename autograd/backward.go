@@ -45,16 +45,16 @@ func GradOutputs[T Float](gs ...*tensor.Tensor[T]) Option {
 func (v *Var[T]) Backward(opts ...Option) {
 	cfg := newConfig(opts)
 	if cfg.create {
-		panic(fmt.Errorf("autograd: Backward: CreateGraph is not supported here; use Grad, which returns differentiable gradients"))
+		panic(usage("Backward", "CreateGraph is not supported here; use Grad, which returns differentiable gradients"))
 	}
 	if cfg.gradOutputs != nil {
-		panic(fmt.Errorf("autograd: Backward: GradOutputs is not supported here; use Grad"))
+		panic(usage("Backward", "GradOutputs is not supported here; use Grad"))
 	}
 	if v.value.Len() != 1 {
 		panic(shapeErr("Backward", "output must have exactly one element (reduce it first, e.g. with Sum or Mean)", v.value.Shape()))
 	}
 	if !v.requiresGrad {
-		panic(fmt.Errorf("autograd: Backward: output does not require a gradient (no Param reaches it)"))
+		panic(usage("Backward", "output does not require a gradient (no Param reaches it)"))
 	}
 	v.checkLive("Backward")
 	p := acquirePass(v.arena)
@@ -82,10 +82,10 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 	if cfg.gradOutputs != nil {
 		gs, ok := cfg.gradOutputs.([]*tensor.Tensor[T])
 		if !ok {
-			panic(fmt.Errorf("autograd: Grad: GradOutputs has element type %T, outputs have %T", cfg.gradOutputs, []*tensor.Tensor[T]{}))
+			panic(usage("Grad", fmt.Sprintf("GradOutputs has element type %T, outputs have %T", cfg.gradOutputs, []*tensor.Tensor[T]{})))
 		}
 		if len(gs) != len(outputs) {
-			panic(fmt.Errorf("autograd: Grad: %d GradOutputs for %d outputs", len(gs), len(outputs)))
+			panic(usage("Grad", fmt.Sprintf("%d GradOutputs for %d outputs", len(gs), len(outputs))))
 		}
 		for i, g := range gs {
 			if !tensor.SameShape(g.Shape(), outputs[i].value.Shape()) {
@@ -103,7 +103,7 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 	}
 	for i, in := range inputs {
 		if !in.requiresGrad {
-			panic(fmt.Errorf("autograd: Grad: input %d does not require a gradient (make it a Param, or the result of one)", i))
+			panic(usage("Grad", fmt.Sprintf("input %d does not require a gradient (make it a Param, or the result of one)", i)))
 		}
 	}
 	var live []*Var[T]
@@ -196,7 +196,7 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 			return nil
 		}
 		if v.node.released {
-			panic(fmt.Errorf("autograd: %s: %w", v.node.op, ErrGraphReleased))
+			panic(&UsageError{Op: v.node.op, Err: ErrGraphReleased})
 		}
 		v.checkLive(v.node.op)
 		return v.node.inputs
@@ -302,7 +302,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 func (p *pass[T]) callBackward(n *node[T], g *Var[T]) []*Var[T] {
 	gin := n.impl.backward(&p.ctx, g)
 	if len(gin) != len(n.inputs) {
-		panic(fmt.Errorf("autograd: %s: backward returned %d gradients for %d inputs", n.op, len(gin), len(n.inputs)))
+		panic(usage(n.op, fmt.Sprintf("backward returned %d gradients for %d inputs", len(gin), len(n.inputs))))
 	}
 	return gin
 }

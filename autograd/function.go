@@ -36,7 +36,7 @@ type Function[T Float] struct {
 // missing or Forward returns nil.
 func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	if f.Forward == nil || f.Backward == nil {
-		panic(fmt.Errorf("autograd: Function %q: Forward and Backward must both be set", f.Name))
+		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward and Backward must both be set"))
 	}
 	vals := make([]*tensor.Tensor[T], len(inputs))
 	for i, in := range inputs {
@@ -44,7 +44,7 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	}
 	out := f.Forward(vals...)
 	if out == nil {
-		panic(fmt.Errorf("autograd: Function %q: Forward returned nil", f.Name))
+		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward returned nil"))
 	}
 	return record(f.Name, out, f.Backward, inputs...)
 }

@@ -60,7 +60,7 @@ func pointwiseOf[T Float](k pointwiseKind) *pointwiseDef[T] {
 	if _, ok := any(z).(float64); ok {
 		return any(&pointwise64[k]).(*pointwiseDef[T])
 	}
-	panic(fmt.Errorf("autograd: pointwise op %d: element type %T is neither float32 nor float64", k, z))
+	panic(usage(pointwise64[k].meta.Name, fmt.Sprintf("element type %T is neither float32 nor float64", z)))
 }
 
 var (

@@ -1,7 +1,6 @@
 package optim
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -37,13 +36,13 @@ func ClipGradNorm[T tensor.Float](params []*autograd.Var[T], maxNorm float64, no
 	case 1:
 		p = normType[0]
 	default:
-		panic(fmt.Errorf("optim: ClipGradNorm: at most one normType, got %d", len(normType)))
+		panic(&ArgError{Op: "ClipGradNorm", Arg: "len(normType)", Value: len(normType), Reason: "at most one normType"})
 	}
 	if !(maxNorm >= 0) {
-		panic(fmt.Errorf("optim: ClipGradNorm: maxNorm must be non-negative, got %g", maxNorm))
+		panic(&ArgError{Op: "ClipGradNorm", Arg: "maxNorm", Value: maxNorm, Reason: "must be non-negative"})
 	}
 	if !(p > 0) {
-		panic(fmt.Errorf("optim: ClipGradNorm: normType must be positive or +Inf, got %g", p))
+		panic(&ArgError{Op: "ClipGradNorm", Arg: "normType", Value: p, Reason: "must be positive or +Inf"})
 	}
 	total := gradNorm(params, p)
 	coef := maxNorm / (total + 1e-6)
@@ -101,7 +100,7 @@ func gradNorm[T tensor.Float](params []*autograd.Var[T], p float64) float64 {
 // or NaN, a programmer error.
 func ClipGradValue[T tensor.Float](params []*autograd.Var[T], clip float64) {
 	if !(clip >= 0) {
-		panic(fmt.Errorf("optim: ClipGradValue: clip must be non-negative, got %g", clip))
+		panic(&ArgError{Op: "ClipGradValue", Arg: "clip", Value: clip, Reason: "must be non-negative"})
 	}
 	hi := T(clip)
 	for _, v := range params {

@@ -1,6 +1,7 @@
 package optim_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -121,12 +122,12 @@ func TestClipGradNormPanics(t *testing.T) {
 		normType []float64
 		want     string
 	}{
-		{-1, nil, "maxNorm must be non-negative, got -1"},
-		{nan, nil, "maxNorm must be non-negative, got NaN"},
-		{1, []float64{0}, "normType must be positive or +Inf, got 0"},
-		{1, []float64{-2}, "normType must be positive or +Inf, got -2"},
-		{1, []float64{nan}, "normType must be positive or +Inf, got NaN"},
-		{1, []float64{2, 1}, "at most one normType, got 2"},
+		{-1, nil, "maxNorm = -1: must be non-negative"},
+		{nan, nil, "maxNorm = NaN: must be non-negative"},
+		{1, []float64{0}, "normType = 0: must be positive or +Inf"},
+		{1, []float64{-2}, "normType = -2: must be positive or +Inf"},
+		{1, []float64{nan}, "normType = NaN: must be positive or +Inf"},
+		{1, []float64{2, 1}, "len(normType) = 2: at most one normType"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.maxNorm, tt.normType), func(t *testing.T) {
@@ -144,10 +145,15 @@ func TestClipGradNormPanics(t *testing.T) {
 
 // panicMessage runs f and returns the message of the error it panics with,
 // or "" if it does not panic.
+// panicMessage returns the message of f's panic, which must be an
+// *optim.ArgError, or "" when f does not panic.
 func panicMessage(f func()) (msg string) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg = fmt.Sprint(r)
+			if e, ok := r.(error); !ok || !errors.As(e, new(*optim.ArgError)) {
+				msg = fmt.Sprintf("not an *optim.ArgError (%T): %v", r, r)
+			}
 		}
 	}()
 	f()
@@ -187,7 +193,7 @@ func TestClipGradValue(t *testing.T) {
 	})
 	for _, bad := range []float64{-1, nan} {
 		msg := panicMessage(func() { optim.ClipGradValue(gradParams([]float64{1}), bad) })
-		if !strings.Contains(msg, "optim: ClipGradValue: clip must be non-negative") {
+		if !strings.Contains(msg, "optim: ClipGradValue: clip = "+fmt.Sprint(bad)+": must be non-negative") {
 			t.Errorf("ClipGradValue(clip %v) panicked with %q, want a message about clip", bad, msg)
 		}
 	}
