@@ -1,0 +1,30 @@
+// Package vmath holds vectorized transcendental kernels on slices of
+// float32 and float64: exp, log, log1p, expm1, tanh, sigmoid, erf, the
+// normal CDF, the activations built on them (GELU, its tanh approximation,
+// SiLU, softplus) and the fused derivatives that a backward pass needs
+// (each times an upstream gradient g).
+//
+// Every kernel is written once, as a straight-line, branch-free program of
+// lane-wise operations (see gen/funcs.go): range reduction and a polynomial
+// for exp (Cody–Waite), an exponent/mantissa split and the atanh series for
+// log, a Chebyshev series of erfc(z)·e^(z²) in t = K/(K+z) for erf and the
+// normal CDF. The generator in ./gen turns each program into a portable Go
+// loop (portable.go, always built, the only path off amd64 or with the
+// purego build tag) and into AVX-512 and AVX2 assembly (kernels_amd64.s),
+// chosen at run time. Both paths perform the same operations in the same
+// order with the same roundings, so they give the same bits: float64
+// programs use fused multiply-adds (math.FMA in Go), float32 programs use
+// none and compute in float32 throughout.
+//
+// Error bounds are stated per function in ulps of the result. For float32
+// they are measured against the float64 functions of package math (whose
+// error is far below a float32 ulp); for float64 against package math,
+// which is itself within about 1 ulp of the exact result (for the normal
+// CDF, GELU and the Gaussian factors of the derivatives the reference
+// corrects math's rounding of x/√2 and x², see the tests). The bounds of
+// the derivative kernels, whose results pass through zero, are in ulps of
+// |g| times the sum of the magnitudes of the terms. Special cases (±0, ±Inf,
+// NaN, overflow and underflow) follow package math.
+package vmath
+
+//go:generate go run ./gen

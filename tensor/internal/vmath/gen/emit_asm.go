@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+)
+
+// isa is one of the two instruction sets the assembly is written for.
+type isa struct {
+	name   string // "AVX2" or "AVX512"
+	avx512 bool
+}
+
+var isas = []isa{{"AVX512", true}, {"AVX2", false}}
+
+// asmGen translates one program into the loop body of one assembly
+// function, allocating registers by a linear scan: a value lives in a
+// register from the operation that makes it to its last use. Constants are
+// memory operands (64-byte tables of the value repeated) where the
+// instruction takes one, and are loaded into a scratch register elsewhere.
+type asmGen struct {
+	w      *bytes.Buffer
+	p      *prog
+	isa    isa
+	last   []int
+	reg    map[val]string
+	freeV  []string
+	freeK  []string
+	consts map[string]string // symbol → DATA lines
+	sfx    string            // PD or PS
+	isfx   string            // Q or D (integer lanes)
+	esize  int
+	lanes  int
+}
+
+func (g *asmGen) pf(format string, args ...any) { fmt.Fprintf(g.w, "\t"+format+"\n", args...) }
+
+func (g *asmGen) allocV() string {
+	if len(g.freeV) == 0 {
+		panic(fmt.Sprintf("%s: out of vector registers", g.isa.name))
+	}
+	r := g.freeV[len(g.freeV)-1]
+	g.freeV = g.freeV[:len(g.freeV)-1]
+	return r
+}
+
+func (g *asmGen) allocK() string {
+	if len(g.freeK) == 0 {
+		panic("out of mask registers")
+	}
+	r := g.freeK[len(g.freeK)-1]
+	g.freeK = g.freeK[:len(g.freeK)-1]
+	return r
+}
+
+func (g *asmGen) release(r string) {
+	if r[0] == 'K' {
+		g.freeK = append(g.freeK, r)
+	} else {
+		g.freeV = append(g.freeV, r)
+	}
+}
+
+// sym returns the memory operand of a constant, recording its table.
+func (g *asmGen) sym(bits uint64) string {
+	var name string
+	var data bytes.Buffer
+	if g.p.f64 {
+		name = fmt.Sprintf("c64_%016x", bits)
+		for i := 0; i < 8; i++ {
+			fmt.Fprintf(&data, "DATA %s<>+%d(SB)/8, $%#016x\n", name, 8*i, bits)
+		}
+	} else {
+		name = fmt.Sprintf("c32_%08x", bits)
+		for i := 0; i < 16; i++ {
+			fmt.Fprintf(&data, "DATA %s<>+%d(SB)/4, $%#08x\n", name, 4*i, bits)
+		}
+	}
+	fmt.Fprintf(&data, "GLOBL %s<>(SB), RODATA|NOPTR, $64\n", name)
+	g.consts[name] = data.String()
+	return name + "<>(SB)"
+}
+
+func (g *asmGen) isConst(v val) bool { return g.p.ops[v].code == opConst }
+
+// body emits the program, reading x (and g) at element index AX.
+func (g *asmGen) body() {
+	p := g.p
+	g.last = make([]int, len(p.ops))
+	for i := range g.last {
+		g.last[i] = -1
+	}
+	for i, o := range p.ops {
+		for _, a := range o.args {
+			g.last[a] = i
+		}
+	}
+	g.last[p.out] = len(p.ops) // stored after the last operation
+	g.reg = map[val]string{}
+	for i, o := range p.ops {
+		if o.code == opConst {
+			continue
+		}
+		g.op(i, o)
+	}
+	vreg := g.reg[p.out]
+	if g.isa.avx512 {
+		g.pf("VMOVUP%s %s, K1, (DI)(AX*%d)", g.sfx[1:], vreg, g.esize)
+	} else {
+		g.pf("VMOVUP%s %s, (DI)(AX*%d)", g.sfx[1:], vreg, g.esize)
+	}
+}
+
+func (g *asmGen) op(i int, o op) {
+	var temps []string
+	// reg returns a register holding v, loading a constant into a scratch one.
+	reg := func(v val) string {
+		if g.isConst(v) {
+			t := g.allocV()
+			g.pf("VMOVUP%s %s, %s", g.sfx[1:], g.sym(g.p.ops[v].bits), t)
+			temps = append(temps, t)
+			return t
+		}
+		return g.reg[v]
+	}
+	// rm returns a register or memory operand for v.
+	rm := func(v val) string {
+		if g.isConst(v) {
+			return g.sym(g.p.ops[v].bits)
+		}
+		return g.reg[v]
+	}
+	freeDying := func(except val) {
+		seen := map[val]bool{}
+		for _, a := range o.args {
+			if a == except || seen[a] || g.isConst(a) {
+				continue
+			}
+			seen[a] = true
+			if g.last[a] == i {
+				g.release(g.reg[a])
+			}
+		}
+	}
+	newDst := func() string {
+		if o.isMask() && g.isa.avx512 {
+			return g.allocK()
+		}
+		return g.allocV()
+	}
+	done := func(dst string) {
+		g.reg[val(i)] = dst
+		for _, t := range temps {
+			g.release(t)
+		}
+		if g.last[i] < 0 { // unused (x or g that the program ignores)
+			g.release(dst)
+		}
+	}
+	s := g.sfx
+	args := o.args
+	switch o.code {
+	case opX, opG:
+		src := "SI"
+		if o.code == opG {
+			src = "DX"
+		}
+		dst := newDst()
+		if g.isa.avx512 {
+			g.pf("VMOVUP%s.Z (%s)(AX*%d), K1, %s", s[1:], src, g.esize, dst)
+		} else {
+			g.pf("VMOVUP%s (%s)(AX*%d), %s", s[1:], src, g.esize, dst)
+		}
+		done(dst)
+		return
+	case opAdd, opMul, opAnd, opOr, opXor, opSub, opDiv, opMin, opMax, opMAnd:
+		a, b := args[0], args[1]
+		commutes := o.code == opAdd || o.code == opMul || o.code == opAnd || o.code == opOr || o.code == opXor || o.code == opMAnd
+		if commutes && g.isConst(a) {
+			a, b = b, a
+		}
+		var mn string
+		switch o.code {
+		case opAdd:
+			mn = "VADD" + s
+		case opMul:
+			mn = "VMUL" + s
+		case opSub:
+			mn = "VSUB" + s
+		case opDiv:
+			mn = "VDIV" + s
+		case opMin:
+			mn = "VMIN" + s
+		case opMax:
+			mn = "VMAX" + s
+		case opAnd, opOr, opXor, opMAnd:
+			base := map[opcode]string{opAnd: "VPAND", opOr: "VPOR", opXor: "VPXOR", opMAnd: "VPAND"}[o.code]
+			if g.isa.avx512 {
+				base += g.isfx
+			}
+			mn = base
+		}
+		if o.code == opMAnd && g.isa.avx512 {
+			ra, rb := g.reg[a], g.reg[b]
+			freeDying(-1)
+			dst := newDst()
+			g.pf("KANDW %s, %s, %s", rb, ra, dst)
+			done(dst)
+			return
+		}
+		src1 := reg(a)
+		src2 := rm(b)
+		freeDying(-1)
+		dst := newDst()
+		g.pf("%s %s, %s, %s", mn, src2, src1, dst)
+		done(dst)
+	case opShl, opShr:
+		mn := map[opcode]string{opShl: "VPSLL", opShr: "VPSRL"}[o.code] + g.isfx
+		src := reg(args[0])
+		freeDying(-1)
+		dst := newDst()
+		g.pf("%s $%d, %s, %s", mn, o.imm, src, dst)
+		done(dst)
+	case opLt, opLe, opEq, opNaN:
+		a, b := args[0], args[0]
+		if o.code != opNaN {
+			b = args[1]
+		}
+		pred := map[opcode]int{opLt: 1, opLe: 2, opEq: 0, opNaN: 3}[o.code]
+		if g.isConst(a) && !g.isConst(b) {
+			a, b = b, a
+			pred = map[int]int{1: 0x0e, 2: 0x0d, 0: 0, 3: 3}[pred] // a < b ⇔ b > a
+		}
+		src1 := reg(a)
+		src2 := rm(b)
+		freeDying(-1)
+		dst := newDst()
+		g.pf("VCMP%s $%#02x, %s, %s, %s", s, pred, src2, src1, dst)
+		done(dst)
+	case opSel:
+		m, a, b := args[0], args[1], args[2]
+		src2 := rm(a)
+		src1 := reg(b)
+		mr := g.reg[m]
+		freeDying(-1)
+		dst := newDst()
+		if g.isa.avx512 {
+			g.pf("VBLENDM%s %s, %s, %s, %s", s, src2, src1, mr, dst)
+		} else {
+			g.pf("VBLENDV%s %s, %s, %s, %s", s, mr, src2, src1, dst)
+		}
+		done(dst)
+	case opFMA:
+		a, b, c := args[0], args[1], args[2]
+		var form string
+		var tied, src2v, src3v val
+		if g.isConst(c) {
+			form = "213"
+			if g.isConst(a) {
+				a, b = b, a
+			}
+			tied, src2v, src3v = a, b, c
+		} else {
+			form = "231"
+			if g.isConst(a) {
+				a, b = b, a
+			}
+			tied, src2v, src3v = c, a, b
+		}
+		src2 := reg(src2v)
+		src3 := rm(src3v)
+		var dst string
+		if !g.isConst(tied) && g.last[tied] == i {
+			dst = g.reg[tied]
+			freeDying(tied)
+		} else {
+			dst = g.allocV()
+			if g.isConst(tied) {
+				g.pf("VMOVUP%s %s, %s", s[1:], g.sym(g.p.ops[tied].bits), dst)
+			} else {
+				g.pf("VMOVAP%s %s, %s", s[1:], g.reg[tied], dst)
+			}
+			freeDying(-1)
+		}
+		g.pf("VFMADD%s%s %s, %s, %s", form, s, src3, src2, dst)
+		done(dst)
+	default:
+		panic(fmt.Sprint("emitAsm: op ", o.code))
+	}
+}
+
+// emitAsm writes one assembly function: the loop over n elements (a
+// multiple of the vector width for AVX2; any n for AVX-512, whose last
+// iteration loads and stores under a mask).
+func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, is isa) {
+	g := &asmGen{w: w, p: p, isa: is, consts: consts, sfx: "PS", isfx: "D", esize: 4}
+	if p.f64 {
+		g.sfx, g.isfx, g.esize = "PD", "Q", 8
+	}
+	vbytes := 32
+	if is.avx512 {
+		vbytes = 64
+		for i := 31; i >= 0; i-- {
+			g.freeV = append(g.freeV, fmt.Sprintf("Z%d", i))
+		}
+		for i := 7; i >= 2; i-- {
+			g.freeK = append(g.freeK, fmt.Sprintf("K%d", i))
+		}
+	} else {
+		for i := 15; i >= 0; i-- {
+			g.freeV = append(g.freeV, fmt.Sprintf("Y%d", i))
+		}
+	}
+	g.lanes = vbytes / g.esize
+	ft := "float32"
+	if p.f64 {
+		ft = "float64"
+	}
+	frame := 24
+	sig := fmt.Sprintf("dst, x *%s, n int", ft)
+	if p.hasG {
+		frame = 32
+		sig = fmt.Sprintf("dst, x, gr *%s, n int", ft)
+	}
+	fmt.Fprintf(w, "\n// func %s(%s)\n", fname, sig)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", fname, frame)
+	g.pf("MOVQ dst+0(FP), DI")
+	g.pf("MOVQ x+8(FP), SI")
+	if p.hasG {
+		g.pf("MOVQ gr+16(FP), DX")
+		g.pf("MOVQ n+24(FP), CX")
+	} else {
+		g.pf("MOVQ n+16(FP), CX")
+	}
+	g.pf("XORQ AX, AX")
+	if is.avx512 {
+		g.pf("MOVQ $-1, R9")
+		fmt.Fprintf(w, "loop:\n")
+		g.pf("MOVQ CX, BX")
+		g.pf("SUBQ AX, BX")
+		g.pf("JLE done")
+		g.pf("MOVQ $%d, R10", g.lanes)
+		g.pf("CMPQ BX, R10")
+		g.pf("CMOVQGT R10, BX // BZHI reads only the index's low byte")
+		g.pf("BZHIQ BX, R9, R8")
+		g.pf("KMOVW R8, K1")
+		g.body()
+		g.pf("ADDQ $%d, AX", g.lanes)
+		g.pf("JMP loop")
+	} else {
+		g.pf("TESTQ CX, CX")
+		g.pf("JLE done")
+		fmt.Fprintf(w, "loop:\n")
+		g.body()
+		g.pf("ADDQ $%d, AX", g.lanes)
+		g.pf("CMPQ AX, CX")
+		g.pf("JLT loop")
+	}
+	fmt.Fprintf(w, "done:\n")
+	g.pf("VZEROUPPER")
+	g.pf("RET")
+}
+
+var _ = math.Inf

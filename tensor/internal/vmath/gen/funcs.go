@@ -1,0 +1,331 @@
+package main
+
+import "math"
+
+// The algorithms. Each builder function works for both precisions, picking
+// its constants with b.pick; "f64" and "f32" below refer to the two.
+
+const (
+	log2e      = 1.4426950408889634
+	sqrt1_2    = 0.7071067811865476
+	invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
+	twoSqrtPi  = 1.1283791670955126 // 2/√π
+	geluK      = 0.7978845608028654 // √(2/π)
+	geluC      = 0.044715
+	ln2hi64    = 0x1.62e42fee00000p-1 // ln 2 to 32 bits: k·ln2hi is exact
+	ln2lo64    = 0x1.a39ef35793c76p-33
+	ln2hi32    = 0x1.62e4p-1 // ln 2 to 16 bits
+)
+
+// magic is 1.5·2^52 (f64) or 1.5·2^23 (f32): adding it to a number of
+// magnitude below 2^51 (2^22) rounds it to an integer, which then sits in
+// the low bits of the sum.
+func (b *B) magic() float64 { return b.pick(0x1.8p52, 0x1.8p23) }
+func (b *B) bias() float64  { return b.pick(1023, 127) }
+func (b *B) mant() int      { return int(b.pick(52, 23)) }
+
+// ln2lo is ln 2 - ln2hi in the program's precision.
+func (b *B) ln2() (hi, lo float64) {
+	if b.p.f64 {
+		return ln2hi64, ln2lo64
+	}
+	return ln2hi32, float64(float32(math.Ln2 - ln2hi32))
+}
+
+// reduce returns k = round(x/ln 2) as a float and r = x - k·ln 2 (Cody and
+// Waite: k·ln2hi is exact, so is x - k·ln2hi).
+func (b *B) reduce(x val) (kf, r val) {
+	m := b.C(b.magic())
+	t := b.MulAdd(x, b.C(log2e), m)
+	kf = b.Sub(t, m)
+	hi, lo := b.ln2()
+	r = b.MulAdd(kf, b.C(-hi), x)
+	r = b.MulAdd(kf, b.C(-lo), r)
+	return kf, r
+}
+
+// pow2 is 2^(k + off) for an integer-valued float k with k + off in the
+// normal exponent range.
+func (b *B) pow2(kf val, off float64) val {
+	t := b.Add(kf, b.C(b.magic()+b.bias()+off))
+	return b.Shl(t, b.mant())
+}
+
+// expOf returns e^x with every special case (x may be anything).
+// Range: x is clamped to [-746, 710] (f64) or [-104, 89] (f32), beyond
+// which the result is 0 or +Inf anyway; NaN stays NaN through the clamp.
+// k is split in two halves so that 2^k1·2^k2 reaches the subnormal results
+// with one rounding.
+func (b *B) expOf(x val) val {
+	xc := b.Clamp(x, b.pick(-746, -104), b.pick(710, 89))
+	kf, r := b.reduce(xc)
+	var c []float64
+	if b.p.f64 {
+		c = taylorExp(0, 13)
+	} else {
+		c = taylorExp(0, 7)
+	}
+	p := b.Poly(r, c)
+	mb := b.C(b.magic() + b.bias())
+	t1 := b.MulAdd(kf, b.C(0.5), mb)
+	k1 := b.Sub(t1, mb)
+	k2 := b.Sub(kf, k1)
+	t2 := b.Add(k2, mb)
+	s1, s2 := b.Shl(t1, b.mant()), b.Shl(t2, b.mant())
+	return b.Mul(b.Mul(p, s1), s2)
+}
+
+// expm1Of returns e^x - 1 without its sign-of-zero fix-up: (expm1(±0) is +0
+// here). It computes 2·(2^(k-1)·q + (2^(k-1) - ½)) with q = expm1(r), which
+// is 2^k·q + 2^k - 1 without the overflow of 2^1024.
+func (b *B) expm1Of(x val) val {
+	xc := b.Clamp(x, b.pick(-45, -20), b.pick(710, 89))
+	kf, r := b.reduce(xc)
+	var c []float64
+	if b.p.f64 {
+		c = taylorExp(2, 13)
+	} else {
+		c = taylorExp(2, 8)
+	}
+	q := b.MulAdd(b.Mul(r, r), b.Poly(r, c), r)
+	s := b.pow2(kf, -1)
+	h := b.MulAdd(s, q, b.Sub(s, b.C(0.5)))
+	return b.Add(h, h)
+}
+
+// logParts splits u > 0 (normal) into u = 2^e·(1+f) with 1+f in [√½, √2),
+// returning e as a float and f.
+func (b *B) logParts(u val) (ef, f val) {
+	var mantMask, one, magicBits uint64
+	if b.p.f64 {
+		mantMask, one, magicBits = 1<<52-1, 0x3ff0000000000000, 0x4330000000000000
+	} else {
+		mantMask, one, magicBits = 1<<23-1, 0x3f800000, 0x4b000000
+	}
+	eb := b.Or(b.Shr(u, b.mant()), b.Bits(magicBits)) // 2^52 + biased exponent
+	ef = b.Sub(eb, b.C(b.pick(0x1p52, 0x1p23)+b.bias()))
+	m := b.Or(b.And(u, b.Bits(mantMask)), b.Bits(one))
+	big := b.Lt(b.C(math.Sqrt2), m)
+	m = b.Sel(big, b.Mul(m, b.C(0.5)), m)
+	ef = b.Sel(big, b.Add(ef, b.C(1)), ef)
+	return ef, b.Sub(m, b.C(1))
+}
+
+// log1pKernel returns log(1+f) - f + hfsq parts: with s = f/(2+f),
+// log(1+f) = f - hfsq + s·(hfsq + R), hfsq = f²/2, R = Σ 2s^2k/(2k+1).
+// It returns s·(hfsq+R)+add and hfsq, so that the caller forms
+// e·ln2hi + (f - (hfsq - y)).
+func (b *B) logTail(ef, f, add val) val {
+	s := b.Div(f, b.Add(f, b.C(2)))
+	z := b.Mul(s, s)
+	var c []float64
+	if b.p.f64 {
+		c = atanhSeries(11)
+	} else {
+		c = atanhSeries(5)
+	}
+	r := b.Mul(z, b.Poly(z, c))
+	hfsq := b.Mul(b.Mul(f, f), b.C(0.5))
+	hi, lo := b.ln2()
+	y := b.MulAdd(s, b.Add(hfsq, r), b.MulAdd(ef, b.C(lo), add))
+	return b.MulAdd(ef, b.C(hi), b.Sub(f, b.Sub(hfsq, y)))
+}
+
+// logOf is the natural logarithm with its special cases.
+func (b *B) logOf(x val) val {
+	sub := b.Lt(x, b.C(b.pick(0x1p-1022, 0x1p-126)))
+	scale := b.pick(54, 24)
+	xs := b.Sel(sub, b.Mul(x, b.C(math.Ldexp(1, int(scale)))), x)
+	ef, f := b.logParts(xs)
+	ef = b.Sel(sub, b.Sub(ef, b.C(scale)), ef)
+	res := b.logTail(ef, f, b.C(0))
+	ok := b.MAnd(b.Lt(b.C(0), x), b.Lt(x, b.C(math.Inf(1))))
+	sp := b.Sel(b.Eq(x, b.C(0)), b.C(math.Inf(-1)), b.Sel(b.Lt(x, b.C(0)), b.C(math.NaN()), x))
+	return b.Sel(ok, res, sp)
+}
+
+// log1pOf is log(1+x) with its special cases: log(u) for u = 1+x rounded,
+// plus c/u where c is the rounding error of u (zero once u is large).
+func (b *B) log1pOf(x val) val {
+	one := b.C(1)
+	u := b.Add(x, one)
+	ef, f := b.logParts(u)
+	c1 := b.Sub(one, b.Sub(u, x))
+	c2 := b.Sub(x, b.Sub(u, one))
+	c := b.Div(b.Sel(b.Le(b.C(2), ef), c1, c2), u)
+	c = b.Sel(b.Le(b.C(b.pick(54, 25)), ef), b.C(0), c)
+	res := b.logTail(ef, f, c)
+	res = b.Sel(b.Eq(x, b.C(0)), x, res)
+	ok := b.MAnd(b.Lt(b.C(-1), x), b.Lt(x, b.C(math.Inf(1))))
+	sp := b.Sel(b.Eq(x, b.C(-1)), b.C(math.Inf(-1)), b.Sel(b.Lt(x, b.C(-1)), b.C(math.NaN()), x))
+	return b.Sel(ok, res, sp)
+}
+
+// sigmoidParts returns σ(x) and σ(-x) = 1-σ(x), both with full relative
+// accuracy: with e = e^-|x| and d = 1/(1+e), they are d and e·d.
+func (b *B) sigmoidParts(x val) (s, sm val) {
+	e := b.expOf(b.Neg(b.Abs(x)))
+	d := b.Div(b.C(1), b.Add(e, b.C(1)))
+	ed := b.Mul(e, d)
+	neg := b.Lt(x, b.C(0))
+	return b.Sel(neg, ed, d), b.Sel(neg, d, ed)
+}
+
+// tanhOf is sign(x)·(-m)/(m+2) with m = expm1(-2|x|).
+func (b *B) tanhOf(x val) val {
+	a := b.Abs(x)
+	m := b.expm1Of(b.Neg(b.Add(a, a)))
+	r := b.Div(b.Neg(m), b.Add(m, b.C(2)))
+	return b.Or(b.Abs(r), b.SignOf(x))
+}
+
+// expNegSq returns e^(-h·x²) for h = 1 or ½, with x² split exactly into
+// hi + lo so that the rounding of x² (relative 2^-53, absolute up to 1e-13
+// at x = 27) does not become the result's relative error: e^(-h·hi)·(1 - h·lo).
+func (b *B) expNegSq(x val, h float64) val {
+	var hi, lo val
+	if b.p.f64 {
+		hi = b.Mul(x, x)
+		lo = b.FMA(x, x, b.Neg(hi))
+	} else {
+		xh := b.And(x, b.Bits(0xfffff000)) // 12 significant bits: xh² is exact
+		xl := b.Sub(x, xh)
+		hi = b.Mul(xh, xh)
+		lo = b.Mul(xl, b.Add(x, xh))
+	}
+	e := b.expOf(b.Mul(hi, b.C(-h)))
+	if b.p.f64 {
+		// |lo| ≤ 2^-53·x²: e^(-h·lo) = 1 - h·lo to far below an ulp.
+		return b.MulAdd(e, b.Mul(lo, b.C(-h)), e)
+	}
+	// |lo| ≤ 2^-10·x² ≤ 0.13: e^(-h·lo) by its Taylor series to degree 5.
+	return b.Mul(e, b.Poly(b.Mul(lo, b.C(-h)), taylorExp(0, 5)))
+}
+
+// erfcOf returns erfc(z) for z ≥ 0 (or NaN) given e = e^(-z²):
+// e·t·Q(y) with t = K/(K+z) and Q a Chebyshev series in y = 2(t-tmin)/(1-tmin) - 1.
+func (b *B) erfcOf(z, e val) val {
+	k, tmin, c := erfcK64, erfcTmin64, erfcCheb64
+	if !b.p.f64 {
+		k, tmin, c = erfcK32, erfcTmin32, erfcCheb32
+	}
+	d := b.Div(b.C(1), b.Add(z, b.C(k)))
+	t := b.Mul(d, b.C(k))
+	y := b.MulAdd(d, b.C(2*k/(1-tmin)), b.C(-(1+tmin)/(1-tmin)))
+	// Clenshaw: b_k = c_k + 2y·b_{k+1} - b_{k+2}; Q = c_0 + y·b_1 - b_2.
+	y2 := b.Add(y, y)
+	n := len(c)
+	b1 := b.C(c[n-1])
+	b2 := b.MulAdd(y2, b1, b.C(c[n-2]))
+	b1, b2 = b2, b1
+	for i := n - 3; i >= 1; i-- {
+		nb := b.Sub(b.MulAdd(y2, b1, b.C(c[i])), b2)
+		b1, b2 = nb, b1
+	}
+	q := b.Sub(b.MulAdd(y, b1, b.C(c[0])), b2)
+	return b.Mul(b.Mul(t, q), e)
+}
+
+// erfOf: the Taylor series of erf below |x| = ½, 1 - erfc(|x|) above.
+func (b *B) erfOf(x val) val {
+	a := b.Abs(x)
+	small := b.Lt(a, b.C(0.5))
+	deg := 12
+	if !b.p.f64 {
+		deg = 7
+	}
+	ts := b.Mul(x, b.Poly(b.Mul(x, x), taylorErf(deg)))
+	ac := b.Min(b.C(b.pick(6, 4.5)), a)
+	big := b.Sub(b.C(1), b.erfcOf(ac, b.expNegSq(ac, 1)))
+	return b.Sel(small, ts, b.Or(big, b.SignOf(x)))
+}
+
+// normCDFParts returns Φ(x) and e^(-x²/2) for x clamped to ±40 (f64) or
+// ±16 (f32), where Φ has under- or overflowed to 0 or 1.
+func (b *B) normCDFParts(x val) (phi, e, xc val) {
+	xc = b.Clamp(x, -b.pick(40, 16), b.pick(40, 16))
+	e = b.expNegSq(xc, 0.5)
+	h := b.Mul(b.erfcOf(b.Mul(b.Abs(xc), b.C(sqrt1_2)), e), b.C(0.5))
+	phi = b.Sel(b.Lt(x, b.C(0)), h, b.Sub(b.C(1), h))
+	// Below |x| = 1, ½ + x·P(x²), the Taylor series of Φ, is more accurate.
+	deg := 15
+	if !b.p.f64 {
+		deg = 8
+	}
+	ts := b.MulAdd(x, b.Poly(b.Mul(x, x), taylorNormCDF(deg)), b.C(0.5))
+	phi = b.Sel(b.Lt(b.Abs(x), b.C(1)), ts, phi)
+	return phi, e, xc
+}
+
+// geluTanhParts returns σ(w), σ(-w) for w = 2√(2/π)·(x + 0.044715x³).
+func (b *B) geluTanhParts(x val) (s, sm val) {
+	w := b.Mul(b.Mul(x, b.C(2*geluK)), b.MulAdd(b.Mul(x, x), b.C(geluC), b.C(1)))
+	return b.sigmoidParts(w)
+}
+
+// kernel is one exported function of package vmath.
+type kernel struct {
+	name  string // Exp → Exp32, Exp64, exp32Go, expF32AVX2, …
+	grad  bool   // takes an upstream gradient g
+	doc   string // doc comment body: what it computes
+	ulp32 string // stated error bound, float32
+	ulp64 string // stated error bound, float64
+	body  func(b *B) val
+}
+
+var kernels = []kernel{
+	{name: "Exp", doc: "e^x.", ulp32: "1.5", ulp64: "2",
+		body: func(b *B) val { return b.expOf(b.x) }},
+	{name: "Log", doc: "the natural logarithm of x (NaN below 0, -Inf at ±0).", ulp32: "1", ulp64: "1",
+		body: func(b *B) val { return b.logOf(b.x) }},
+	{name: "Log1p", doc: "log(1+x), accurate near 0.", ulp32: "1", ulp64: "1",
+		body: func(b *B) val { return b.log1pOf(b.x) }},
+	{name: "Expm1", doc: "e^x - 1, accurate near 0.", ulp32: "2", ulp64: "2",
+		body: func(b *B) val { return b.Sel(b.Eq(b.x, b.C(0)), b.x, b.expm1Of(b.x)) }},
+	{name: "Tanh", doc: "the hyperbolic tangent of x.", ulp32: "3", ulp64: "3",
+		body: func(b *B) val { return b.tanhOf(b.x) }},
+	{name: "Sigmoid", doc: "σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.", ulp32: "3", ulp64: "3",
+		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return s }},
+	{name: "Erf", doc: "the error function of x.", ulp32: "5", ulp64: "4",
+		body: func(b *B) val { return b.erfOf(b.x) }},
+	{name: "NormCDF", doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "10", ulp64: "11",
+		body: func(b *B) val { phi, _, _ := b.normCDFParts(b.x); return phi }},
+	{name: "GELU", doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "10", ulp64: "11",
+		body: func(b *B) val { phi, _, _ := b.normCDFParts(b.x); return b.Mul(b.x, phi) }},
+	{name: "GELUGrad", grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).", ulp32: "6", ulp64: "7",
+		body: func(b *B) val {
+			phi, e, xc := b.normCDFParts(b.x)
+			return b.Mul(b.MulAdd(xc, b.Mul(e, b.C(invSqrt2Pi)), phi), b.g)
+		}},
+	{name: "GELUTanh", doc: "x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.", ulp32: "3", ulp64: "3",
+		body: func(b *B) val { s, _ := b.geluTanhParts(b.x); return b.Mul(b.x, s) }},
+	{name: "GELUTanhGrad", grad: true, doc: "g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).", ulp32: "6", ulp64: "5",
+		body: func(b *B) val {
+			s, sm := b.geluTanhParts(b.x)
+			lim := b.pick(30, 12)
+			xc := b.Clamp(b.x, -lim, lim)
+			dw := b.MulAdd(b.Mul(xc, xc), b.C(6*geluK*geluC), b.C(2*geluK))
+			return b.Mul(b.MulAdd(b.Mul(b.Mul(xc, s), sm), dw, s), b.g)
+		}},
+	{name: "SiLU", doc: "x·σ(x), the sigmoid linear unit (swish).", ulp32: "4", ulp64: "4",
+		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return b.Mul(b.x, s) }},
+	{name: "SiLUGrad", grad: true, doc: "g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).", ulp32: "5", ulp64: "5",
+		body: func(b *B) val {
+			s, sm := b.sigmoidParts(b.x)
+			lim := b.pick(800, 200)
+			xc := b.Clamp(b.x, -lim, lim)
+			return b.Mul(b.Mul(s, b.MulAdd(xc, sm, b.C(1))), b.g)
+		}},
+	{name: "Softplus", doc: "log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.", ulp32: "2", ulp64: "2",
+		body: func(b *B) val {
+			e := b.expOf(b.Neg(b.Abs(b.x)))
+			return b.Add(b.log1pOf(e), b.Max(b.x, b.C(0)))
+		}},
+	{name: "SoftplusGrad", grad: true, doc: "g·σ(x), the derivative of Softplus times g.", ulp32: "4", ulp64: "4",
+		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return b.Mul(s, b.g) }},
+	{name: "ErfGrad", grad: true, doc: "g·(2/√π)·e^(-x²), the derivative of Erf times g.", ulp32: "5", ulp64: "4",
+		body: func(b *B) val {
+			xc := b.Clamp(b.x, -b.pick(28, 11), b.pick(28, 11))
+			return b.Mul(b.Mul(b.expNegSq(xc, 1), b.C(twoSqrtPi)), b.g)
+		}},
+}

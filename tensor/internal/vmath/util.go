@@ -1,0 +1,86 @@
+package vmath
+
+import "fmt"
+
+// LengthError is the panic value of a kernel called with slices of
+// different lengths.
+type LengthError struct {
+	Op        string
+	Dst, X, G int
+}
+
+func (e *LengthError) Error() string {
+	return fmt.Sprintf("vmath: %s: lengths differ: dst %d, x %d, g %d", e.Op, e.Dst, e.X, e.G)
+}
+
+func checkLen(op string, dst, x, g int) {
+	if dst != x || dst != g {
+		panic(&LengthError{Op: op, Dst: dst, X: x, G: g})
+	}
+}
+
+// impl is one implementation of a kernel, as the tests see it: a function
+// that computes the longest prefix it can and returns its length.
+type impl[T float32 | float64] struct {
+	name, isa string
+	unary     func(dst, x []T) int
+	grad      func(dst, x, g []T) int
+	api       func(dst, x []T)
+	api3      func(dst, x, g []T)
+	ulps      float64
+}
+
+func unaryPrefix[T float32 | float64](f func(dst, x []T)) func(dst, x []T) int {
+	return func(dst, x []T) int { f(dst, x); return len(dst) }
+}
+
+func gradPrefix[T float32 | float64](f func(dst, x, g []T)) func(dst, x, g []T) int {
+	return func(dst, x, g []T) int { f(dst, x, g); return len(dst) }
+}
+
+// The lane-wise helpers of the portable kernels, with the semantics of the
+// x86 instructions the assembly uses: MINPS/MINPD return the second operand
+// unless the first is less (so NaN in either gives the second), MAXPS
+// likewise, and a blend picks by mask.
+
+func minx32(a, b float32) float32 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func maxx32(a, b float32) float32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func minx64(a, b float64) float64 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func maxx64(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func sel32(m bool, a, b float32) float32 {
+	if m {
+		return a
+	}
+	return b
+}
+
+func sel64(m bool, a, b float64) float64 {
+	if m {
+		return a
+	}
+	return b
+}
