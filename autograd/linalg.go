@@ -12,9 +12,10 @@ import "github.com/adjoint-go/adjoint/tensor"
 //	[… m k]·[… k n]        → [batch… m n]   one product per matrix; the batch
 //	                                        axes broadcast (NumPy rules)
 //
-// Two 2-D operands take the plain matrix path of MatMulT; every other case
-// is computed per matrix of the batch by tensor.BatchMatMul, without
-// transposed copies. Either way the recorded operation is "MatMul".
+// Operands of 2 axes or more are MatMulT's (one Gemm per matrix of the
+// batch, results and gradients in an Arena when the inputs have one); a
+// vector operand is computed per matrix of the batch by tensor.BatchMatMul.
+// Either way the recorded operation is "MatMul".
 //
 //	d/da = g·bᵀ,  d/db = aᵀ·g   per matrix of the batch, with vectors as a row or
 //	                            a column; summed over the batch axes along which
@@ -25,10 +26,10 @@ import "github.com/adjoint-go/adjoint/tensor"
 // dimensions differ: [2 3 4] x [5 6]") or the batch axes do not broadcast.
 func MatMul[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel("MatMul")
-	as, bs := a.value.Shape(), b.value.Shape()
-	if len(as) == 2 && len(bs) == 2 {
+	if a.value.Dims() >= 2 && b.value.Dims() >= 2 {
 		return MatMulT(a, b, false, false)
 	}
+	as, bs := a.value.Shape(), b.value.Shape()
 	a2, b2, out2, out := shpMatMulShapes(as, bs)
 	val := tensor.BatchMatMul(a.value.Reshape(a2...), b.value.Reshape(b2...), false, false)
 	return record("MatMul", val.Reshape(out...), func(c *Context[T], g *Var[T]) []*Var[T] {
@@ -147,7 +148,9 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 	case ra < 2 || rb < 2:
 		panic(shapeErr("MatMul", "operands must be at least 2-D", a.value.Shape(), b.value.Shape()))
 	default:
-		val = tensor.BatchMatMul(a.value, b.value, transA, transB)
+		var buf [8]int
+		val = arenaOf(a, b).tensor(matmulBatchShape(buf[:0], a.value, b.value, transA, transB)...)
+		tensor.BatchGemmInto(transA, transB, 1, a.value, b.value, 0, val)
 	}
 	var d derivative[T]
 	if needsGrad(a, b) {
@@ -156,6 +159,42 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 		d = s
 	}
 	return recordOp(op, val, d, a, b)
+}
+
+// matmulBatchShape appends to dst the shape of the batched product
+// op(a)·op(b) (the broadcast batch, then [m n]), panicking as BatchMatMul
+// does, under the name MatMul, when the operands do not fit.
+func matmulBatchShape[T Float](dst []int, a, b *tensor.Tensor[T], transA, transB bool) []int {
+	ra, rb := a.Dims(), b.Dims()
+	m, k := a.Dim(-2), a.Dim(-1)
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Dim(-2), b.Dim(-1)
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb {
+		panic(shapeErr("MatMul", "inner dimensions differ", a.Shape(), b.Shape()))
+	}
+	for i := max(ra, rb) - 2; i > 0; i-- { // i counts batch axes from the right
+		da, db := 1, 1
+		if i <= ra-2 {
+			da = a.Dim(-2 - i)
+		}
+		if i <= rb-2 {
+			db = b.Dim(-2 - i)
+		}
+		switch {
+		case da == db || db == 1:
+			dst = append(dst, da)
+		case da == 1:
+			dst = append(dst, db)
+		default:
+			panic(shapeErr("MatMul", "batch dimensions do not broadcast", a.Shape(), b.Shape()))
+		}
+	}
+	return append(dst, m, n)
 }
 
 // matmulOp is MatMulT's state: which operands the product transposed.
@@ -199,16 +238,33 @@ func (s *matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		ga = MatMulT(pick(fa.x), pick(fa.y), fa.tx, fa.ty)
 	}
 	if c.NeedsGrad(1) {
-		gb = MatMulT(pick(fb.x), pick(fb.y), fb.tx, fb.ty)
+		if s.sharedB(c) {
+			// Σᵢ over the batch of a product with Aᵢᵀ or Gᵢᵀ on the left
+			// is one product of the operands with their batch folded into
+			// the rows (what vjp computes with tensor.GemmRows).
+			x, y := pick(fb.x), pick(fb.y)
+			gb = MatMulT(Reshape(x, -1, x.value.Dim(-1)), Reshape(y, -1, y.value.Dim(-1)), true, false)
+		} else {
+			gb = MatMulT(pick(fb.x), pick(fb.y), fb.tx, fb.ty)
+		}
 	}
 	return []*Var[T]{ga, gb}
 }
 
-// vjp multiplies straight into the gradient buffers (beta 1 accumulates),
-// for 2-D operands; a batch takes the recorded derivative.
+// sharedB reports whether b is one matrix that a batch of untransposed a
+// shared, so that its gradient, a sum over the batch, is one product of the
+// folded operands.
+func (s *matmulOp[T]) sharedB(c *Context[T]) bool {
+	return !s.transA && c.n.inputs[1].value.Dims() == 2 && c.n.inputs[0].value.Dims() > 2
+}
+
+// vjp multiplies straight into the gradient buffers (beta 1 accumulates).
+// In a batch, an input that was broadcast along batch axes gets the
+// products of the whole batch in an arena scratch, which the engine sums
+// back to its shape as it sums the recorded derivative's.
 func (s *matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if c.n.inputs[0].value.Dims() != 2 || c.n.inputs[1].value.Dims() != 2 {
-		c.viaBackward(g)
+		s.vjpBatch(c, g)
 		return
 	}
 	fa, fb := matmulGrads(s.transA, s.transB)
@@ -226,6 +282,53 @@ func (s *matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		dst, beta := c.gradBuf(1)
 		tensor.Gemm(fb.tx, fb.ty, 1, pick(fb.x), pick(fb.y), beta, dst)
 	}
+}
+
+// vjpBatch is vjp for operands of more than 2 axes.
+func (s *matmulOp[T]) vjpBatch(c *Context[T], g *tensor.Tensor[T]) {
+	fa, fb := matmulGrads(s.transA, s.transB)
+	pick := func(i int) *tensor.Tensor[T] {
+		if i == 2 {
+			return g
+		}
+		return c.n.inputs[i].value
+	}
+	for j, f := range [2]struct {
+		x, y   int
+		tx, ty bool
+	}{fa, fb} {
+		if !c.NeedsGrad(j) {
+			continue
+		}
+		x, y, in := pick(f.x), pick(f.y), c.n.inputs[j].value
+		switch {
+		case j == 1 && s.sharedB(c):
+			dst, beta := c.gradBuf(j)
+			tensor.GemmRows(true, false, 1, x, y, beta, dst)
+		case matmulFullBatch(in, g):
+			dst, beta := c.gradBuf(j)
+			tensor.BatchGemmInto(f.tx, f.ty, 1, x, y, beta, dst)
+		default:
+			var buf [8]int
+			t := c.p.arena.tensor(matmulBatchShape(buf[:0], x, y, f.tx, f.ty)...)
+			tensor.BatchGemmInto(f.tx, f.ty, 1, x, y, 0, t)
+			c.addGrad(j, t, 1)
+		}
+	}
+}
+
+// matmulFullBatch reports whether the operand in has the whole batch of the
+// product's gradient g, so that its gradient needs no sum over the batch.
+func matmulFullBatch[T Float](in, g *tensor.Tensor[T]) bool {
+	if in.Dims() != g.Dims() {
+		return false
+	}
+	for i := range in.Dims() - 2 {
+		if in.Dim(i) != g.Dim(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // Linear returns x·wᵀ + b, the affine map of a fully connected layer, as one

@@ -1,5 +1,11 @@
 package tensor
 
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/gemm"
+)
+
 // maxBatchDims is how many batch axes BatchGemmInto walks without
 // allocating its odometer.
 const maxBatchDims = 8
@@ -49,10 +55,8 @@ func BatchGemmInto[T Float](transA, transB bool, alpha T, a, b *Tensor[T], beta 
 	}
 	if rb == 2 && !transA && rc == ra {
 		// One matrix on the right: [..., m, k]·[k, n] is [(...·m), k]·[k, n].
-		rows := len(a.data) / max(k, 1)
-		va := Tensor[T]{data: a.data, shape: []int{rows, k}}
-		vc := Tensor[T]{data: c.data, shape: []int{rows, n}}
-		Gemm(false, transB, alpha, &va, b, beta, &vc)
+		rows := foldedRows(a.shape)
+		gemm.Gemm(false, transB, rows, n, k, alpha, a.data, max(1, k), b.data, max(1, b.shape[1]), beta, c.data, max(1, n))
 		return
 	}
 	batch := c.shape[:rc-2]
@@ -133,4 +137,47 @@ func batchStrides(st []int, src, batch []int) []int {
 		}
 	}
 	return st
+}
+
+// GemmRows computes c = alpha·op(a')·op(b') + beta·c, where a' and b' are a
+// and b viewed as matrices by folding every axis but the last into the rows
+// (a [2 3 4] is a [6 4] matrix), and c is 2-D. For batches of equal shape
+// it is the sum over the batch of the per-matrix products op(aᵢ)·op(bᵢ)
+// when both flags are (true, false): Σᵢ aᵢᵀ·bᵢ = a'ᵀ·b', the gradient of a
+// matrix that a batch shared, in one Gemm. It allocates nothing and panics
+// with a *ShapeError as Gemm does (under its own name), and when a or b has
+// fewer than 2 axes.
+func GemmRows[T Float](transA, transB bool, alpha T, a, b *Tensor[T], beta T, c *Tensor[T]) {
+	if len(a.shape) < 2 || len(b.shape) < 2 {
+		panic(shapeErr("GemmRows", "operands must be at least 2-D", a.shape, b.shape))
+	}
+	ra, ca := foldedRows(a.shape), a.shape[len(a.shape)-1]
+	rb, cb := foldedRows(b.shape), b.shape[len(b.shape)-1]
+	m, k := ra, ca
+	if transA {
+		m, k = k, m
+	}
+	kb, n := rb, cb
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb {
+		panic(shapeErr("GemmRows", "inner dimensions differ", a.shape, b.shape))
+	}
+	if len(c.shape) != 2 || c.shape[0] != m || c.shape[1] != n {
+		panic(shapeErr("GemmRows", fmt.Sprintf("output must be [%d %d]", m, n), a.shape, b.shape, c.shape))
+	}
+	if overlaps(c.data, a.data) || overlaps(c.data, b.data) {
+		panic(shapeErr("GemmRows", "output shares memory with an operand", a.shape, b.shape, c.shape))
+	}
+	gemm.Gemm(transA, transB, m, n, k, alpha, a.data, max(1, ca), b.data, max(1, cb), beta, c.data, max(1, n))
+}
+
+// foldedRows is the product of every axis of shape but the last.
+func foldedRows(shape []int) int {
+	r := 1
+	for _, d := range shape[:len(shape)-1] {
+		r *= d
+	}
+	return r
 }

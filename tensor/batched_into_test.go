@@ -78,3 +78,31 @@ func TestBatchGemmIntoPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmRows checks GemmRows(true, false) against the sum over the batch
+// of per-matrix products, and a folded product against Gemm on a reshape.
+func TestGemmRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := tensor.RandNormal[float64](rng, 0, 1, 2, 3, 4)
+	g := tensor.RandNormal[float64](rng, 0, 1, 2, 3, 5)
+	got := tensor.Full(math.NaN(), 4, 5)
+	tensor.GemmRows(true, false, 1, a, g, 0, got)
+	want := tensor.Sum(tensor.BatchMatMul(a, g, true, false), 0)
+	for i, v := range want.Data() {
+		if math.Abs(got.Data()[i]-v) > 1e-12 {
+			t.Fatalf("Σ aᵢᵀ·gᵢ element %d: %v, want %v", i, got.Data()[i], v)
+		}
+	}
+	c := tensor.Ones[float64](6, 5)
+	w := tensor.RandNormal[float64](rng, 0, 1, 4, 5)
+	tensor.GemmRows(false, false, 2, a, w, 1, c)
+	ref := tensor.Ones[float64](6, 5)
+	tensor.Gemm(false, false, 2, a.Reshape(6, 4), w, 1, ref)
+	for i, v := range ref.Data() {
+		if got := c.Data()[i]; math.Float64bits(got) != math.Float64bits(v) {
+			t.Fatalf("folded product element %d: %v, want %v", i, got, v)
+		}
+	}
+	empty := tensor.Zeros[float64](4, 0)
+	tensor.GemmRows(true, false, 1, tensor.Zeros[float64](2, 0, 4), tensor.Zeros[float64](2, 0, 0), 0, empty)
+}
