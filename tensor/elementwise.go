@@ -153,43 +153,18 @@ func Scale[T Float](t *Tensor[T], c T) *Tensor[T] {
 func Neg[T Float](t *Tensor[T]) *Tensor[T] { return Map(t, func(v T) T { return -v }) }
 
 // Exp returns e^t elementwise.
-func Exp[T Float](t *Tensor[T]) *Tensor[T] {
-	return Map(t, func(v T) T { return T(math.Exp(float64(v))) })
-}
+func Exp[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, ExpInto[T]) }
 
-// Log returns the natural logarithm of t elementwise (NaN below 0, -Inf at 0).
-// It is exact for subnormal float64 inputs too (see elemLog).
-func Log[T Float](t *Tensor[T]) *Tensor[T] {
-	return Map(t, func(v T) T { return T(elemLog(float64(v))) })
-}
-
-// elemLog is math.Log, corrected for positive subnormal inputs: on amd64
-// and s390x math.Log ignores their leading zero bits (Go issue 56600; it
-// returns -709.09 for 5e-324, whose logarithm is -744.44). Such inputs are
-// scaled by 2^54 into the normal range first, which is exact.
-func elemLog(v float64) float64 {
-	if v > 0 && v < 0x1p-1022 {
-		return math.Log(v*0x1p54) - 54*math.Ln2
-	}
-	return math.Log(v)
-}
+// Log returns the natural logarithm of t elementwise (NaN below 0, -Inf at 0),
+// correct for subnormal inputs too (math.Log on amd64 is not, Go issue 56600).
+func Log[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, LogInto[T]) }
 
 // Tanh returns the hyperbolic tangent of t elementwise.
-func Tanh[T Float](t *Tensor[T]) *Tensor[T] {
-	return Map(t, func(v T) T { return T(math.Tanh(float64(v))) })
-}
+func Tanh[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, TanhInto[T]) }
 
 // Sigmoid returns 1/(1+e^-t) elementwise, computed so that it never
 // overflows: for negative inputs it uses e^t/(1+e^t).
-func Sigmoid[T Float](t *Tensor[T]) *Tensor[T] { return Map(t, sigmoid[T]) }
-
-func sigmoid[T Float](v T) T {
-	if v >= 0 {
-		return T(1 / (1 + math.Exp(-float64(v))))
-	}
-	e := math.Exp(float64(v))
-	return T(e / (1 + e)) // also the NaN path: NaN >= 0 is false, and NaN propagates
-}
+func Sigmoid[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, SigmoidInto[T]) }
 
 // ReLU returns max(t, 0) elementwise. NaN stays NaN.
 func ReLU[T Float](t *Tensor[T]) *Tensor[T] {

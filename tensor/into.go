@@ -1,7 +1,5 @@
 package tensor
 
-import "math"
-
 // This file holds the destination-passing forms of the kernels a training
 // step runs every iteration. They write into a tensor the caller owns instead
 // of allocating one, so that an engine that keeps its buffers from one step
@@ -153,20 +151,12 @@ func ScaleInto[T Float](dst, x *Tensor[T], k T) {
 
 // SigmoidInto sets dst = σ(x), as Sigmoid does. dst may be x.
 func SigmoidInto[T Float](dst, x *Tensor[T]) {
-	checkInto("SigmoidInto", dst, x)
-	d, s := dst.data, x.data[:len(dst.data)]
-	for i := range d {
-		d[i] = sigmoid(s[i])
-	}
+	sigmoidInto("SigmoidInto", dst, x)
 }
 
 // TanhInto sets dst = tanh(x). dst may be x.
 func TanhInto[T Float](dst, x *Tensor[T]) {
-	checkInto("TanhInto", dst, x)
-	d, s := dst.data, x.data[:len(dst.data)]
-	for i := range d {
-		d[i] = T(math.Tanh(float64(s[i])))
-	}
+	tanhInto("TanhInto", dst, x)
 }
 
 // ReLUInto sets dst = max(x, 0), as ReLU does. dst may be x.

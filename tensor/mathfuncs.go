@@ -8,9 +8,10 @@ import (
 // This file holds the elementwise math functions and activations beyond the
 // basic arithmetic: roots, logs and exponentials accurate near 0, the smooth
 // activations (Softplus, GELU, SiLU, ELU), trigonometry, clamping, the
-// broadcasting Maximum, Minimum, PowTensor and Where. Every kernel computes
-// in float64 and rounds once to T, so float32 results are correctly rounded
-// wherever the float64 library function is. NaN inputs give NaN outputs.
+// broadcasting Maximum, Minimum, PowTensor and Where. Log1p, Expm1, Erf,
+// NormCDF and the activations run the vectorized kernels of transcend.go
+// (error bounds in ulps stated in tensor/internal/vmath); the others
+// compute in float64 and round once to T. NaN inputs give NaN outputs.
 
 // Sqrt returns √t elementwise (NaN below 0).
 func Sqrt[T Float](t *Tensor[T]) *Tensor[T] { return elemMap64(t, math.Sqrt) }
@@ -37,10 +38,10 @@ func Sign[T Float](t *Tensor[T]) *Tensor[T] {
 
 // Log1p returns log(1 + t) elementwise, accurate for t near 0 where
 // Log(1 + t) loses every digit of t below the rounding of 1 + t.
-func Log1p[T Float](t *Tensor[T]) *Tensor[T] { return elemMap64(t, math.Log1p) }
+func Log1p[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, Log1pInto[T]) }
 
 // Expm1 returns e^t - 1 elementwise, accurate for t near 0.
-func Expm1[T Float](t *Tensor[T]) *Tensor[T] { return elemMap64(t, math.Expm1) }
+func Expm1[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, Expm1Into[T]) }
 
 // Sin returns the sine of t elementwise.
 func Sin[T Float](t *Tensor[T]) *Tensor[T] { return elemMap64(t, math.Sin) }
@@ -51,11 +52,7 @@ func Cos[T Float](t *Tensor[T]) *Tensor[T] { return elemMap64(t, math.Cos) }
 // Softplus returns log(1 + e^t) elementwise, computed as
 // log1p(e^-|t|) + max(t, 0) so that it never overflows and is exact for
 // large |t| (Softplus(1000) = 1000, Softplus(-1000) = 0).
-func Softplus[T Float](t *Tensor[T]) *Tensor[T] { return elemMap64(t, elemSoftplus) }
-
-func elemSoftplus(v float64) float64 {
-	return math.Log1p(math.Exp(-math.Abs(v))) + max(v, 0)
-}
+func Softplus[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, SoftplusInto[T]) }
 
 // LeakyReLU returns t where t > 0 and slope·t elsewhere.
 func LeakyReLU[T Float](t *Tensor[T], slope T) *Tensor[T] {
@@ -82,47 +79,24 @@ func ELU[T Float](t *Tensor[T], alpha T) *Tensor[T] {
 // NormCDF returns Φ(t), the standard normal cumulative distribution
 // function, elementwise. It is computed as erfc(-t/√2)/2, which keeps full
 // relative accuracy in the lower tail where 1 + erf(t/√2) would cancel.
-func NormCDF[T Float](t *Tensor[T]) *Tensor[T] { return elemMap64(t, elemNormCDF) }
+func NormCDF[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, NormCDFInto[T]) }
 
-func elemNormCDF(v float64) float64 { return 0.5 * math.Erfc(-v/math.Sqrt2) }
+// Erf returns the error function of t elementwise.
+func Erf[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, ErfInto[T]) }
 
 // GELU returns the Gaussian error linear unit t·Φ(t) elementwise, in its
 // exact form with the normal CDF Φ (PyTorch's approximate='none').
-func GELU[T Float](t *Tensor[T]) *Tensor[T] {
-	return elemMap64(t, func(v float64) float64 { return v * elemNormCDF(v) })
-}
-
-// Constants of the tanh approximation of GELU.
-const (
-	elemGELUTanhK = 0.7978845608028654 // √(2/π)
-	elemGELUTanhC = 0.044715
-)
+func GELU[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, GELUInto[T]) }
 
 // GELUTanh returns the tanh approximation of GELU,
 // t/2·(1 + tanh(√(2/π)·(t + 0.044715·t³))), elementwise (PyTorch's
 // approximate='tanh'). It is evaluated as t·σ(2u), u = √(2/π)·(t +
 // 0.044715·t³), which is the same function without the cancellation of
 // 1 + tanh(u) for negative t.
-func GELUTanh[T Float](t *Tensor[T]) *Tensor[T] {
-	return elemMap64(t, func(v float64) float64 {
-		u := elemGELUTanhK * (v + elemGELUTanhC*v*v*v)
-		return v * elemSigmoid(2*u)
-	})
-}
+func GELUTanh[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, GELUTanhInto[T]) }
 
 // SiLU returns the sigmoid linear unit (swish) t·σ(t) elementwise.
-func SiLU[T Float](t *Tensor[T]) *Tensor[T] {
-	return elemMap64(t, func(v float64) float64 { return v * elemSigmoid(v) })
-}
-
-// elemSigmoid is 1/(1+e^-v) without overflow.
-func elemSigmoid(v float64) float64 {
-	if v >= 0 {
-		return 1 / (1 + math.Exp(-v))
-	}
-	e := math.Exp(v)
-	return e / (1 + e)
-}
+func SiLU[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, SiLUInto[T]) }
 
 // Clamp returns t limited to [lo, hi] elementwise: min(max(t, lo), hi),
 // as in PyTorch. When lo > hi every element becomes hi. NaN stays NaN.
