@@ -38,6 +38,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"log"
 	"os"
@@ -61,6 +62,8 @@ type kern struct {
 }
 
 func main() {
+	out := flag.String("o", "kernels_amd64.s", "the file to write (the drift test writes elsewhere)")
+	flag.Parse()
 	var kernels []kern
 	// The AVX-512 kernels come in four widths over the same packed sliver of
 	// 4 vectors: the narrow ones serve the last, partial sliver of a product
@@ -83,7 +86,7 @@ func main() {
 	}
 	genTranspose(&buf, false)
 	genTranspose(&buf, true)
-	if err := os.WriteFile("kernels_amd64.s", buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
