@@ -11,6 +11,9 @@ import "math"
 
 // expNegSqRef returns e^(-h·x²) for h = 1 or ½.
 func expNegSqRef(x, h float64) float64 {
+	if math.Abs(x) > 1e100 {
+		return 0
+	}
 	hi := x * x
 	lo := math.FMA(x, x, -hi)
 	e := math.Exp(-h * hi)
@@ -19,6 +22,9 @@ func expNegSqRef(x, h float64) float64 {
 
 // normCDFRef is Φ(x).
 func normCDFRef(x float64) float64 {
+	if math.Abs(x) > 1e100 {
+		return max(0, math.Copysign(1, x))
+	}
 	const s, sLo = 0.7071067811865476, -4.833646656726457e-17 // 1/√2 = s + sLo
 	z := -x * s
 	dz := math.FMA(-x, s, -z) + -x*sLo // the rounding error of z
@@ -68,10 +74,16 @@ const (
 // whose ulp the error is measured in (the value itself for the plain
 // functions; |g| times the sum of the terms' magnitudes for derivatives).
 var refs = map[string]func(x, g float64) (v, scale float64){
-	"Exp":     func(x, _ float64) (float64, float64) { v := expRef(x); return v, v },
-	"Log":     func(x, _ float64) (float64, float64) { v := logRef(x); return v, v },
-	"Log1p":   func(x, _ float64) (float64, float64) { v := math.Log1p(x); return v, v },
-	"Expm1":   func(x, _ float64) (float64, float64) { v := math.Expm1(x); return v, v },
+	"Exp":   func(x, _ float64) (float64, float64) { v := expRef(x); return v, v },
+	"Log":   func(x, _ float64) (float64, float64) { v := logRef(x); return v, v },
+	"Log1p": func(x, _ float64) (float64, float64) { v := math.Log1p(x); return v, v },
+	"Expm1": func(x, _ float64) (float64, float64) {
+		v := math.Expm1(x)
+		if x > 700 { // math.Expm1 overflows from its own threshold, a little early
+			v = expRef(x)
+		}
+		return v, v
+	},
 	"Tanh":    func(x, _ float64) (float64, float64) { v := math.Tanh(x); return v, v },
 	"Sigmoid": func(x, _ float64) (float64, float64) { v := sigmoidRef(x); return v, v },
 	"Erf":     func(x, _ float64) (float64, float64) { v := math.Erf(x); return v, v },
@@ -79,6 +91,9 @@ var refs = map[string]func(x, g float64) (v, scale float64){
 	"GELU":    func(x, _ float64) (float64, float64) { v := x * normCDFRef(x); return v, v },
 	"GELUGrad": func(x, g float64) (float64, float64) {
 		phi, t := normCDFRef(x), x*expNegSqRef(x, 0.5)/math.Sqrt(2*math.Pi)
+		if math.IsInf(x, 0) {
+			t = 0
+		}
 		return g * (phi + t), math.Abs(g) * (phi + math.Abs(t))
 	},
 	"GELUTanh": func(x, _ float64) (float64, float64) {
@@ -89,7 +104,7 @@ var refs = map[string]func(x, g float64) (v, scale float64){
 		w := 2 * geluK * (x + geluC*x*x*x)
 		s, sm := sigmoidRef(w), sigmoidRef(-w)
 		t := x * s * sm * 2 * geluK * (1 + 3*geluC*x*x)
-		if math.IsInf(x, 0) {
+		if math.Abs(x) > 1e100 { // s·sm is 0 long before
 			t = 0
 		}
 		return g * (s + t), math.Abs(g) * (s + math.Abs(t))
@@ -107,7 +122,7 @@ var refs = map[string]func(x, g float64) (v, scale float64){
 		return v, v
 	},
 	"SoftplusGrad": func(x, g float64) (float64, float64) { v := g * sigmoidRef(x); return v, v },
-	"ErfGrad": func(x, g float64) (float64, float64) {
+	"ErfGrad": func(x, g float64) (float64, float64) { // g·(2/√π)·e^(-x²)
 		v := g * 2 / math.SqrtPi * expNegSqRef(x, 1)
 		return v, v
 	},

@@ -1,0 +1,112 @@
+package vmath
+
+import (
+	"math"
+	"testing"
+)
+
+// edgeInputs are the special and threshold arguments of every kernel: ±0,
+// the smallest subnormal and normal numbers, the largest finite number,
+// ±Inf, NaN and the overflow and underflow thresholds of exp in both
+// precisions (which also bound σ, softplus and expm1).
+func edgeInputs(f64 bool) []float64 {
+	inf, nan := math.Inf(1), math.NaN()
+	var v []float64
+	if f64 {
+		v = []float64{0x1p-1074, 0x1p-1022, math.MaxFloat64, 709.782712893384, 709.7827128933841, 709.78, 745.1332191019411, 745.1332191019412, 708.3964185322641, 38.4, 26.55, 37.5}
+	} else {
+		v = []float64{0x1p-149, 0x1p-126, math.MaxFloat32, 88.72283, 88.72284, 103.97208, 103.97209, 87.33655, 14.1, 10.05, 13.5}
+	}
+	v = append(v, 1, 0.5, 1e-8, 2, 20, 1000)
+	out := []float64{0, math.Copysign(0, -1), inf, -inf, nan}
+	for _, x := range v {
+		out = append(out, x, -x)
+	}
+	return out
+}
+
+// TestEdgeCases runs the edge inputs through the exported kernels, the
+// portable loops and every assembly variant, and checks each result against
+// the reference: within the stated bound, NaN for NaN, and the sign of a
+// zero result as package math gives it.
+func TestEdgeCases(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testEdgeCases(t, kernels32(), asmImpls32()) })
+	t.Run("float64", func(t *testing.T) { testEdgeCases(t, kernels64(), asmImpls64()) })
+}
+
+func testEdgeCases[T float32 | float64](t *testing.T, ks, asm []impl[T]) {
+	f64 := isF64[T]()
+	in := edgeInputs(f64)
+	x := make([]T, len(in))
+	g := make([]T, len(in))
+	for i, v := range in {
+		x[i], g[i] = T(v), 1
+	}
+	for _, k := range ks {
+		paths := append([]impl[T]{k}, asmFor(asm, k.name)...)
+		for pi, p := range paths {
+			got := make([]T, len(x))
+			n := len(x)
+			switch {
+			case pi == 0 && k.grad != nil:
+				k.api3(got, x, g)
+			case pi == 0:
+				k.api(got, x)
+			case p.grad != nil:
+				n = p.grad(got, x, g)
+			default:
+				n = p.unary(got, x)
+			}
+			for i := range n {
+				ref, scale := refs[k.name](float64(x[i]), 1)
+				e := ulpErr(float64(got[i]), ref, scale, slack(k.name, float64(x[i]), ref, f64), f64)
+				if e > k.ulps {
+					t.Errorf("%s (%s): x = %v: got %v, want %v (%.3g ulp)", k.name, p.isa, x[i], got[i], ref, e)
+				}
+				if ref == 0 && got[i] == 0 && k.grad == nil && math.Signbit(ref) != math.Signbit(float64(got[i])) {
+					t.Errorf("%s (%s): x = %v: got %v, want %v", k.name, p.isa, x[i], got[i], ref)
+				}
+			}
+		}
+	}
+}
+
+// TestLengthsAndAliasing checks every length from 0 to 70 (the vector
+// loops' tails) and dst = x, against the portable loop.
+func TestLengthsAndAliasing(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testLengths(t, kernels32()) })
+	t.Run("float64", func(t *testing.T) { testLengths(t, kernels64()) })
+}
+
+func testLengths[T float32 | float64](t *testing.T, ks []impl[T]) {
+	for _, k := range ks {
+		for n := 0; n <= 70; n++ {
+			x, g := make([]T, n), make([]T, n)
+			for i := range x {
+				x[i], g[i] = T(float64(i)*0.37-9), T(1+float64(i%3))
+			}
+			want, got := make([]T, n), append([]T(nil), x...)
+			if k.grad != nil {
+				k.grad(want, x, g)
+				k.api3(got, got, g)
+			} else {
+				k.unary(want, x)
+				k.api(got, got)
+			}
+			if i := firstDiff(got, want); i >= 0 {
+				t.Fatalf("%s, n = %d, in place: element %d is %v, want %v", k.name, n, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestLengthMismatch checks the panic value for slices of different lengths.
+func TestLengthMismatch(t *testing.T) {
+	defer func() {
+		e, ok := recover().(*LengthError)
+		if !ok || e.Op != "GELUGrad32" || e.G != 2 {
+			t.Errorf("panic value %v, want a *LengthError for GELUGrad32", e)
+		}
+	}()
+	GELUGrad32(make([]float32, 3), make([]float32, 3), make([]float32, 2))
+}
