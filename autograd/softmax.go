@@ -4,8 +4,10 @@ import "github.com/adjoint-go/adjoint/tensor"
 
 // This file holds Softmax and LogSoftmax. Both forward kernels subtract each
 // slice's maximum first, so they are finite for inputs of any size; both
-// derivatives reuse the saved output, written with differentiable ops so
-// that second derivatives work.
+// derivatives reuse the saved output. The recorded derivatives are written
+// with differentiable ops so that second derivatives work; the fused ones
+// do the same arithmetic on plain tensors, in one sweep, with the sums in
+// the order of SumKeepDims, so that both give the same bits.
 
 // Softmax returns exp(x) / Σ exp(x) along axis (negative counts from the
 // end), computed as exp(x - m) / Σ exp(x - m) with m the maximum of each
@@ -16,10 +18,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 // It panics with a *tensor.ShapeError for an axis out of range.
 func Softmax[T Float](x *Var[T], axis int) *Var[T] {
 	defer relabel("Softmax")
-	return record("Softmax", tensor.Softmax(x.value, axis), func(c *Context[T], g *Var[T]) []*Var[T] {
-		y := c.Output()
-		return []*Var[T]{Mul(y, Sub(g, SumKeepDims(Mul(g, y), axis)))}
-	}, x)
+	return softmaxOf("Softmax", x, axis, false)
 }
 
 // LogSoftmax returns log Softmax(x, axis), computed as x - m - log Σ exp(x - m)
@@ -31,7 +30,122 @@ func Softmax[T Float](x *Var[T], axis int) *Var[T] {
 // It panics with a *tensor.ShapeError for an axis out of range.
 func LogSoftmax[T Float](x *Var[T], axis int) *Var[T] {
 	defer relabel("LogSoftmax")
-	return record("LogSoftmax", tensor.LogSoftmax(x.value, axis), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Sub(g, Mul(Exp(c.Output()), SumKeepDims(g, axis)))}
-	}, x)
+	return softmaxOf("LogSoftmax", x, axis, true)
+}
+
+// softmaxOf is Softmax (log false) and LogSoftmax (log true): the result
+// from the input's Arena, and the axis in the op's state.
+func softmaxOf[T Float](op string, x *Var[T], axis int, log bool) *Var[T] {
+	ar := arenaOf(x)
+	out := arenaLike(ar, x.value)
+	if log {
+		tensor.LogSoftmaxInto(out, x.value, axis)
+	} else {
+		tensor.SoftmaxInto(out, x.value, axis)
+	}
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[softmaxOp[T]](ar)
+		s.axis, s.log = axis, log
+		d = s
+	}
+	return recordOp(op, out, d, x)
+}
+
+// softmaxOp is the state of Softmax and LogSoftmax.
+type softmaxOp[T Float] struct {
+	axis int
+	log  bool
+}
+
+func (*softmaxOp[T]) slot() stateSlot { return slotSoftmax }
+
+func (s *softmaxOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	if s.log {
+		return []*Var[T]{Sub(g, Mul(Exp(c.Output()), SumKeepDims(g, s.axis)))}
+	}
+	y := c.Output()
+	return []*Var[T]{Mul(y, Sub(g, SumKeepDims(Mul(g, y), s.axis)))}
+}
+
+// vjp is backward's arithmetic on plain tensors: the sum along the axis
+// into a scratch of the reduced shape, then one sweep that writes (or adds)
+// the gradient. The full-size intermediate (g ∘ O, or exp(O)) is built in
+// the gradient's own buffer when that is fresh, in a scratch otherwise.
+func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	y := c.out.value
+	dst, beta := c.gradBuf(0)
+	var buf [maxStackDims]int
+	sum := c.p.arena.tensor(keptAlong(buf[:0], y, s.axis)...)
+	t := dst
+	if beta != 0 {
+		t = arenaLike(c.p.arena, y)
+	}
+	if s.log {
+		tensor.SumToInto(sum, g, 1, 0)
+		pointwiseOf[T](opExp).f(t, y, [2]T{})
+	} else {
+		tensor.MulInto(t, g, y)
+		tensor.SumToInto(sum, t, 1, 0)
+	}
+	outer, n, inner := splitAxis(y, s.axis)
+	d, ys, gs, ts, ss := dst.Data(), y.Data(), g.Data(), t.Data(), sum.Data()
+	for o := range outer {
+		for i := range n {
+			base := (o*n + i) * inner
+			d, ys, gs, ts, ss := d[base:base+inner], ys[base:base+inner], gs[base:base+inner], ts[base:base+inner], ss[o*inner:(o+1)*inner]
+			switch {
+			case s.log && beta == 0:
+				for k := range d {
+					d[k] = gs[k] - T(ts[k]*ss[k])
+				}
+			case s.log:
+				for k := range d {
+					d[k] += T(gs[k] - T(ts[k]*ss[k]))
+				}
+			case beta == 0:
+				for k := range d {
+					d[k] = ys[k] * (gs[k] - ss[k])
+				}
+			default:
+				for k := range d {
+					d[k] += T(ys[k] * (gs[k] - ss[k]))
+				}
+			}
+		}
+	}
+}
+
+// splitAxis returns the sizes of x's axes before axis, of axis, and after
+// it: the [outer n inner] layout in which a slice along axis is n elements
+// inner apart. The axis was validated by the forward kernel.
+func splitAxis[T Float](x *tensor.Tensor[T], axis int) (outer, n, inner int) {
+	r := x.Dims()
+	if axis < 0 {
+		axis += r
+	}
+	outer, inner = 1, 1
+	for i := range axis {
+		outer *= x.Dim(i)
+	}
+	for i := axis + 1; i < r; i++ {
+		inner *= x.Dim(i)
+	}
+	return outer, x.Dim(axis), inner
+}
+
+// keptAlong appends to dst the shape of x with axis set to 1: the shape of
+// a keep-dims reduction along axis.
+func keptAlong[T Float](dst []int, x *tensor.Tensor[T], axis int) []int {
+	if axis < 0 {
+		axis += x.Dims()
+	}
+	for i := range x.Dims() {
+		if i == axis {
+			dst = append(dst, 1)
+		} else {
+			dst = append(dst, x.Dim(i))
+		}
+	}
+	return dst
 }

@@ -22,6 +22,15 @@ const (
 	// Convolution, pooling, indexing and shape ops:
 
 	// Reductions, softmax, normalization, losses, binary ops:
+	slotSoftmax
+	slotReduceAxes
+	slotExtremum
+	slotLogSumExp
+	slotVariance
+	slotLayerNorm
+	slotLoss
+	slotNLL
+	slotWhere
 
 	numStateSlots // keep last
 )

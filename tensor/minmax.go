@@ -228,71 +228,94 @@ func redLogSumExp[T Float](t *Tensor[T], mask []bool) *Tensor[T] {
 	return out
 }
 
-// redSoftmax is Softmax and LogSoftmax. It views t as [outer, n, inner] with
-// n the size of axis, and works on whole inner rows at a time so that the
-// loops run over contiguous memory whatever the axis. Sums are accumulated
-// in float64.
+// SoftmaxInto sets dst to Softmax(t, axis), bit for bit, without
+// allocating. dst must have t's shape and may not share memory with t. It
+// panics with a *ShapeError for an axis out of range or a dst of another
+// shape.
+func SoftmaxInto[T Float](dst, t *Tensor[T], axis int) {
+	checkInto("SoftmaxInto", dst, t)
+	redSoftmaxInto("Softmax", dst, t, axis, false)
+}
+
+// LogSoftmaxInto sets dst to LogSoftmax(t, axis), bit for bit, without
+// allocating. It panics like SoftmaxInto.
+func LogSoftmaxInto[T Float](dst, t *Tensor[T], axis int) {
+	checkInto("LogSoftmaxInto", dst, t)
+	redSoftmaxInto("LogSoftmax", dst, t, axis, true)
+}
+
+// redSoftmax is Softmax and LogSoftmax into a new tensor.
 func redSoftmax[T Float](op string, t *Tensor[T], axis int, log bool) *Tensor[T] {
-	normalizeAxes(op, t.shape, []int{axis})
-	if axis < 0 {
-		axis += len(t.shape)
+	out := &Tensor[T]{data: make([]T, len(t.data)), shape: append([]int{}, t.shape...)}
+	redSoftmaxInto(op, out, t, axis, log)
+	return out
+}
+
+// softmaxAxis returns the sizes of t's axes before axis, of axis, and after
+// it, as [outer, n, inner]: the layout in which Softmax and LogSoftmax work
+// (and their derivatives too), each slice being n elements inner apart. A
+// negative axis counts from the end; it panics with a *ShapeError naming op
+// for an axis out of range.
+func softmaxAxis(op string, shape []int, axis int) (outer, n, inner int) {
+	if axis < -len(shape) || axis >= len(shape) {
+		panic(shapeErr(op, "axis "+strconv.Itoa(axis)+" out of range", shape))
 	}
-	outer, inner := 1, 1
-	for _, d := range t.shape[:axis] {
+	if axis < 0 {
+		axis += len(shape)
+	}
+	outer, inner = 1, 1
+	for _, d := range shape[:axis] {
 		outer *= d
 	}
-	for _, d := range t.shape[axis+1:] {
+	for _, d := range shape[axis+1:] {
 		inner *= d
 	}
-	n := t.shape[axis]
-	out := &Tensor[T]{data: make([]T, len(t.data)), shape: append([]int{}, t.shape...)}
+	return outer, shape[axis], inner
+}
+
+// redSoftmaxInto is Softmax and LogSoftmax into dst. It views t as
+// [outer, n, inner] with n the size of axis: with inner 1 each slice is a
+// contiguous row (softmaxRow); otherwise each of the inner columns of a
+// slice is worked on in turn, its elements inner apart. Sums are
+// accumulated in float64.
+func redSoftmaxInto[T Float](op string, dst, t *Tensor[T], axis int, log bool) {
+	outer, n, inner := softmaxAxis(op, t.shape, axis)
 	if len(t.data) == 0 {
-		return out
+		return
 	}
+	y := dst.data[:len(t.data)]
 	if inner == 1 {
 		for o := range outer {
-			softmaxRow(out.data[o*n:(o+1)*n], t.data[o*n:(o+1)*n], log)
+			softmaxRow(y[o*n:(o+1)*n], t.data[o*n:(o+1)*n], log)
 		}
-		return out
+		return
 	}
-	m := make([]T, inner)
-	s := make([]float64, inner)
 	for o := range outer {
-		x := t.data[o*n*inner : (o+1)*n*inner]
-		y := out.data[o*n*inner : (o+1)*n*inner]
-		copy(m, x[:inner])
-		for i := 1; i < n; i++ {
-			for k, v := range x[i*inner : (i+1)*inner] {
-				if redBetter(v, m[k], true) {
-					m[k] = v
+		x, y := t.data[o*n*inner:(o+1)*n*inner], y[o*n*inner:(o+1)*n*inner]
+		for k := range inner {
+			m := x[k]
+			for i := 1; i < n; i++ {
+				if v := x[i*inner+k]; redBetter(v, m, true) {
+					m = v
 				}
 			}
-		}
-		clear(s)
-		for i := range n {
-			row, dst := x[i*inner:(i+1)*inner], y[i*inner:(i+1)*inner]
-			for k, v := range row {
-				e := math.Exp(float64(v) - float64(m[k]))
-				s[k] += e
+			var s float64
+			for i := range n {
+				e := math.Exp(float64(x[i*inner+k]) - float64(m))
+				s += e
 				if !log {
-					dst[k] = T(e)
+					y[i*inner+k] = T(e)
 				}
 			}
-		}
-		for i := range n {
-			row, dst := x[i*inner:(i+1)*inner], y[i*inner:(i+1)*inner]
-			if log {
-				for k, v := range row {
-					dst[k] = T(float64(v) - float64(m[k]) - math.Log(s[k]))
+			for i := range n {
+				if log {
+					y[i*inner+k] = T(float64(x[i*inner+k]) - float64(m) - math.Log(s))
+				} else {
+					y[i*inner+k] = T(float64(y[i*inner+k]) / s)
 				}
-				continue
-			}
-			for k := range dst {
-				dst[k] = T(float64(dst[k]) / s[k])
 			}
 		}
 	}
-	return out
 }
 
 // softmaxRow is redSoftmax over one contiguous row: dst = softmax(x) or
