@@ -87,6 +87,17 @@ func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
 	return v
 }
 
+// Param returns a leaf that requires a gradient, like the package's Param,
+// whose operations take their results from the arena even when no other
+// input comes from it: for a step that starts from trainable tensors rather
+// than from a batch (a function of the parameters alone, a learned input).
+// Unlike the arena's other Vars it belongs to no step: it stays valid across
+// Reset, and Backward accumulates its gradient into its own Grad, outside
+// the arena, as for any parameter.
+func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
+	return &Var[T]{value: t, requiresGrad: true, arena: a}
+}
+
 // newVar returns the arena's next Var to fill in. A block that runs out is
 // replaced by one twice as large (the Vars already handed out stay where
 // they are), so a step of fixed shape stops allocating after a few steps.
@@ -136,14 +147,14 @@ func (a *Arena[T]) ints(xs []int) []int {
 // that shape, else a new one. A nil arena always allocates.
 func (a *Arena[T]) tensor(shape ...int) *tensor.Tensor[T] {
 	if a == nil {
-		return tensor.Zeros[T](slices.Clone(shape)...)
+		return tensor.Zeros[T](shape...) // Zeros copies shape
 	}
 	if a.nv == len(a.vals) {
 		a.vals = append(a.vals, nil)
 	}
 	t := a.vals[a.nv]
 	if t == nil || !t.HasShape(shape...) {
-		t = tensor.Zeros[T](slices.Clone(shape)...)
+		t = tensor.Zeros[T](shape...)
 		a.vals[a.nv] = t
 	}
 	a.nv++
@@ -174,8 +185,9 @@ func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
 }
 
 // checkLive panics when v was made under an arena that has been Reset since.
+// A parameter of the arena (generation 0) never goes stale.
 func (v *Var[T]) checkLive(op string) {
-	if v.arena != nil && v.gen != v.arena.gen {
+	if v.arena != nil && v.gen != 0 && v.gen != v.arena.gen {
 		panic(&UsageError{Op: op, Err: ErrArenaReset})
 	}
 }

@@ -7,10 +7,9 @@ import (
 )
 
 // This file holds the scalar pieces the pointwise table's loops share, and
-// the constructors of its metadata. Each scalar function rounds exactly as
-// the recorded form of the derivative it serves does (every product is
-// converted to T before it is added, so that no multiply-add is fused), so
-// that a fused derivative and its recorded form agree bit for bit.
+// the constructors of its metadata. Products are converted to T before they
+// are added, so that no multiply-add is fused and a fused derivative rounds
+// as its recorded form does wherever both use the same kernels.
 
 // Input ranges of the checks (OpInfo.Domain).
 var (
@@ -38,9 +37,6 @@ func (m OpInfo) kinks(at ...float64) OpInfo {
 	return m
 }
 
-// copyInto copies src into dst, of the same shape.
-func copyInto[T Float](dst, src *tensor.Tensor[T]) { copy(dst.Data(), src.Data()) }
-
 // powElem is v^p as tensor.Pow computes it.
 func powElem[T Float](v, p T) T {
 	switch p {
@@ -50,6 +46,11 @@ func powElem[T Float](v, p T) T {
 		return v * v
 	}
 	return T(math.Pow(float64(v), float64(p)))
+}
+
+// normPDFElem is φ(v) = e^(-v²/2)/√(2π), rounded as elemNormPDF.
+func normPDFElem[T Float](v T) T {
+	return T(1/math.Sqrt(2*math.Pi)) * T(math.Exp(float64(T(-0.5)*(v*v))))
 }
 
 // signElem is tensor.Sign of one element: -1, 0 or 1, NaN for NaN.
@@ -74,23 +75,6 @@ func positive[T Float](v T) int {
 	return 0
 }
 
-// sigmoidElem is σ(v) as tensor.SigmoidInto computes it.
-func sigmoidElem[T Float](v T) T {
-	if v >= 0 {
-		return T(1 / (1 + math.Exp(-float64(v))))
-	}
-	e := math.Exp(float64(v))
-	return T(e / (1 + e))
-}
-
-// normCDFElem is Φ(v) as tensor.NormCDF computes it.
-func normCDFElem[T Float](v T) T { return T(0.5 * math.Erfc(-float64(v)/math.Sqrt2)) }
-
-// normPDFElem is φ(v) = e^(-v²/2)/√(2π), rounded as elemNormPDF.
-func normPDFElem[T Float](v T) T {
-	return T(1/math.Sqrt(2*math.Pi)) * T(math.Exp(float64(T(-0.5)*(v*v))))
-}
-
 // elemNormPDF is φ(x) = e^(-x²/2)/√(2π), built from differentiable operations.
 func elemNormPDF[T Float](x *Var[T]) *Var[T] {
 	return Scale(Exp(Scale(Square(x), -0.5)), T(1/math.Sqrt(2*math.Pi)))
@@ -102,19 +86,6 @@ const (
 	geluTanhK = 0.7978845608028654
 	geluTanhC = 0.044715
 )
-
-// geluTanhGradElem is GELUTanh's derivative at v, rounded as its recorded
-// form (see GELUTanh).
-func geluTanhGradElem[T Float](v T) T {
-	if (v > 1e10 || v < -1e10) && v-v == 0 {
-		v = min(max(v, -1e10), 1e10)
-	}
-	x2 := v * v
-	u2 := T(2*geluTanhK) * (v * (1 + T(T(geluTanhC)*x2)))
-	du2 := T(2*geluTanhK) * (1 + T(T(3*geluTanhC)*x2))
-	s, sn := sigmoidElem(u2), sigmoidElem(-u2)
-	return s + T(T(T(v*s)*sn)*du2)
-}
 
 // elemClampFinite returns x with every finite element beyond ±bound
 // replaced by ±bound, or x itself when there is none. The replacement is a

@@ -322,7 +322,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	}
 	tab[opExp] = pointwiseDef[T]{
 		meta: pw("Exp", "torch.exp(x)", anyReal, func(x float64, _ [2]float64) float64 { return math.Exp(x) }),
-		f:    func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.Exp(x)) },
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.ExpInto(y, x) },
 		df: func(dx, _, y, g *tensor.Tensor[T], _ [2]T) {
 			d, o, _, gs := each4(dx, y, y, g)
 			for i := range d {
@@ -338,7 +338,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 			}
 			return math.Log(x)
 		}),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.Log(x)) },
+		f: func(y, x *tensor.Tensor[T], _ [2]T) { tensor.LogInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i := range d {
@@ -384,7 +384,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	}
 	tab[opLog1p] = pointwiseDef[T]{
 		meta: pw("Log1p", "torch.log1p(x)", [2]float64{-0.5, 2}, func(x float64, _ [2]float64) float64 { return math.Log1p(x) }),
-		f:    func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.Log1p(x)) },
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.Log1pInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i := range d {
@@ -395,7 +395,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	}
 	tab[opExpm1] = pointwiseDef[T]{
 		meta: pw("Expm1", "torch.expm1(x)", anyReal, func(x float64, _ [2]float64) float64 { return math.Expm1(x) }),
-		f:    func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.Expm1(x)) },
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.Expm1Into(y, x) },
 		df: func(dx, _, y, g *tensor.Tensor[T], _ [2]T) {
 			d, o, _, gs := each4(dx, y, y, g)
 			for i := range d {
@@ -408,11 +408,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		meta: pw("Softplus", "torch.nn.functional.softplus(x)", wide, func(x float64, _ [2]float64) float64 {
 			return math.Log1p(math.Exp(-math.Abs(x))) + max(x, 0)
 		}),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.Softplus(x)) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			tensor.SigmoidInto(dx, x)
-			tensor.MulInto(dx, dx, g)
-		},
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.SoftplusInto(y, x) },
+		df:   func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.SoftplusGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, Sigmoid(c.Input(0))) },
 	}
 	tab[opLeakyReLU] = pointwiseDef[T]{
@@ -489,13 +486,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		meta: pw("GELU", "torch.nn.functional.gelu(x)", wide, func(x float64, _ [2]float64) float64 {
 			return x * 0.5 * math.Erfc(-x/math.Sqrt2)
 		}),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.GELU(x)) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i, v := range xs {
-				d[i] = gs[i] * (normCDFElem(v) + T(v*normPDFElem(v)))
-			}
-		},
+		f:  func(y, x *tensor.Tensor[T], _ [2]T) { tensor.GELUInto(y, x) },
+		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.GELUGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			x := c.Input(0)
 			return Mul(g, Add(NormCDF(x), Mul(x, elemNormPDF(x))))
@@ -505,7 +497,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		meta: pw("NormCDF", "torch.special.ndtr(x)", wide, func(x float64, _ [2]float64) float64 {
 			return 0.5 * math.Erfc(-x/math.Sqrt2)
 		}),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.NormCDF(x)) },
+		f: func(y, x *tensor.Tensor[T], _ [2]T) { tensor.NormCDFInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i, v := range xs {
@@ -518,13 +510,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		meta: pw("GELUTanh", "torch.nn.functional.gelu(x, approximate='tanh')", wide, func(x float64, _ [2]float64) float64 {
 			return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
 		}),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.GELUTanh(x)) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i, v := range xs {
-				d[i] = gs[i] * geluTanhGradElem(v)
-			}
-		},
+		f:  func(y, x *tensor.Tensor[T], _ [2]T) { tensor.GELUTanhInto(y, x) },
+		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.GELUTanhGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			x := elemClampFinite(c.Input(0), 1e10)
 			x2 := Square(x)
@@ -536,14 +523,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	}
 	tab[opSiLU] = pointwiseDef[T]{
 		meta: pw("SiLU", "torch.nn.functional.silu(x)", wide, func(x float64, _ [2]float64) float64 { return x / (1 + math.Exp(-x)) }),
-		f:    func(y, x *tensor.Tensor[T], _ [2]T) { copyInto(y, tensor.SiLU(x)) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i, v := range xs {
-				s := sigmoidElem(v)
-				d[i] = gs[i] * (s + T(v*s)*sigmoidElem(-v))
-			}
-		},
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.SiLUInto(y, x) },
+		df:   func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.SiLUGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			x := c.Input(0)
 			s := Sigmoid(x)
@@ -620,18 +601,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	}
 	tab[opErf] = pointwiseDef[T]{
 		meta: pw("Erf", "torch.erf(x)", anyReal, func(x float64, _ [2]float64) float64 { return math.Erf(x) }),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) {
-			d, s := each2(y, x)
-			for i := range d {
-				d[i] = T(math.Erf(float64(s[i])))
-			}
-		},
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i, v := range xs {
-				d[i] = gs[i] * (T(2/math.SqrtPi) * T(math.Exp(float64(-(v * v)))))
-			}
-		},
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.ErfInto(y, x) },
+		df:   func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.ErfGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			return Mul(g, Scale(Exp(Neg(Square(c.Input(0)))), 2/math.SqrtPi))
 		},

@@ -145,8 +145,12 @@ type frame[N comparable] struct {
 	ins  []N
 }
 
-// chunkSize is the number of frames per frameStack chunk.
-const chunkSize = 1024
+// chunkSize is the number of frames per frameStack chunk, and firstChunk
+// the capacity the first chunk starts with.
+const (
+	chunkSize  = 1024
+	firstChunk = 16
+)
 
 // frameStack is the explicit DFS stack. It is stored as fixed-size chunks
 // rather than one growing slice so that deep graphs (a chain of millions of
@@ -172,7 +176,12 @@ func (s *frameStack[N]) push(f frame[N]) {
 		if k := len(s.spare); k > 0 {
 			c, s.spare = s.spare[k-1], s.spare[:k-1]
 		} else {
-			c = make([]frame[N], 0, chunkSize)
+			// The first chunk starts small (most graphs are shallow) and
+			// grows by append up to chunkSize; later ones are full-size.
+			c = make([]frame[N], 0, firstChunk)
+			if n > 0 {
+				c = make([]frame[N], 0, chunkSize)
+			}
 		}
 		s.chunks = append(s.chunks, c)
 		n++

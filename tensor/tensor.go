@@ -36,6 +36,18 @@ type Float = constraints.Float
 type Tensor[T Float] struct {
 	data  []T
 	shape []int
+	dims  [4]int // backing store of shape for up to 4 axes: one allocation less per tensor
+}
+
+// newTensor returns a tensor holding data, with a copy of shape.
+func newTensor[T Float](data []T, shape []int) *Tensor[T] {
+	t := &Tensor[T]{data: data}
+	if len(shape) <= len(t.dims) {
+		t.shape = append(t.dims[:0:len(shape)], shape...)
+	} else {
+		t.shape = append([]int(nil), shape...)
+	}
+	return t
 }
 
 // New wraps data as a tensor of the given shape without copying it: later
@@ -50,7 +62,7 @@ func New[T Float](data []T, shape ...int) (*Tensor[T], error) {
 	if len(data) != n {
 		return nil, shapeErr("New", fmt.Sprintf("data has %d elements, shape needs %d", len(data), n), shape)
 	}
-	return &Tensor[T]{data: data, shape: append([]int{}, shape...)}, nil
+	return newTensor(data, shape), nil
 }
 
 // MustNew is New for shapes and data written in the program itself; it
@@ -70,7 +82,7 @@ func Zeros[T Float](shape ...int) *Tensor[T] {
 	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
 		panic(shapeErr("Zeros", "negative dimension or too many elements", shape))
 	}
-	return &Tensor[T]{data: make([]T, n), shape: append([]int{}, shape...)}
+	return newTensor(make([]T, n), shape)
 }
 
 // Ones returns a tensor of the given shape filled with ones.
@@ -155,7 +167,7 @@ func (t *Tensor[T]) offset(op string, idx []int) int {
 
 // Clone returns a deep copy.
 func (t *Tensor[T]) Clone() *Tensor[T] {
-	return &Tensor[T]{data: append([]T(nil), t.data...), shape: append([]int{}, t.shape...)}
+	return newTensor(append([]T(nil), t.data...), t.shape)
 }
 
 // Fill sets every element to v, in place.
