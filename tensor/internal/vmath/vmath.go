@@ -2,7 +2,7 @@
 
 package vmath
 
-// Exp32 sets dst[i] to e^x.
+// Exp32 sets dst[i], for x = x[i], to e^x.
 // Maximum error: 1.5 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Exp32(dst, x []float32) {
@@ -11,7 +11,7 @@ func Exp32(dst, x []float32) {
 	exp32Go(dst[n:], x[n:])
 }
 
-// Exp64 sets dst[i] to e^x.
+// Exp64 sets dst[i], for x = x[i], to e^x.
 // Maximum error: 2 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Exp64(dst, x []float64) {
@@ -20,7 +20,7 @@ func Exp64(dst, x []float64) {
 	exp64Go(dst[n:], x[n:])
 }
 
-// Log32 sets dst[i] to the natural logarithm of x (NaN below 0, -Inf at ±0).
+// Log32 sets dst[i], for x = x[i], to the natural logarithm of x (NaN below 0, -Inf at ±0).
 // Maximum error: 1 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Log32(dst, x []float32) {
@@ -29,7 +29,7 @@ func Log32(dst, x []float32) {
 	log32Go(dst[n:], x[n:])
 }
 
-// Log64 sets dst[i] to the natural logarithm of x (NaN below 0, -Inf at ±0).
+// Log64 sets dst[i], for x = x[i], to the natural logarithm of x (NaN below 0, -Inf at ±0).
 // Maximum error: 1 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Log64(dst, x []float64) {
@@ -38,7 +38,7 @@ func Log64(dst, x []float64) {
 	log64Go(dst[n:], x[n:])
 }
 
-// Log1p32 sets dst[i] to log(1+x), accurate near 0.
+// Log1p32 sets dst[i], for x = x[i], to log(1+x), accurate near 0.
 // Maximum error: 1 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Log1p32(dst, x []float32) {
@@ -47,7 +47,7 @@ func Log1p32(dst, x []float32) {
 	log1p32Go(dst[n:], x[n:])
 }
 
-// Log1p64 sets dst[i] to log(1+x), accurate near 0.
+// Log1p64 sets dst[i], for x = x[i], to log(1+x), accurate near 0.
 // Maximum error: 1 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Log1p64(dst, x []float64) {
@@ -56,7 +56,7 @@ func Log1p64(dst, x []float64) {
 	log1p64Go(dst[n:], x[n:])
 }
 
-// Expm132 sets dst[i] to e^x - 1, accurate near 0.
+// Expm132 sets dst[i], for x = x[i], to e^x - 1, accurate near 0.
 // Maximum error: 2 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Expm132(dst, x []float32) {
@@ -65,7 +65,7 @@ func Expm132(dst, x []float32) {
 	expm132Go(dst[n:], x[n:])
 }
 
-// Expm164 sets dst[i] to e^x - 1, accurate near 0.
+// Expm164 sets dst[i], for x = x[i], to e^x - 1, accurate near 0.
 // Maximum error: 2 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Expm164(dst, x []float64) {
@@ -74,7 +74,7 @@ func Expm164(dst, x []float64) {
 	expm164Go(dst[n:], x[n:])
 }
 
-// Tanh32 sets dst[i] to the hyperbolic tangent of x.
+// Tanh32 sets dst[i], for x = x[i], to the hyperbolic tangent of x.
 // Maximum error: 3 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Tanh32(dst, x []float32) {
@@ -83,7 +83,7 @@ func Tanh32(dst, x []float32) {
 	tanh32Go(dst[n:], x[n:])
 }
 
-// Tanh64 sets dst[i] to the hyperbolic tangent of x.
+// Tanh64 sets dst[i], for x = x[i], to the hyperbolic tangent of x.
 // Maximum error: 3 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Tanh64(dst, x []float64) {
@@ -92,7 +92,7 @@ func Tanh64(dst, x []float64) {
 	tanh64Go(dst[n:], x[n:])
 }
 
-// Sigmoid32 sets dst[i] to σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.
+// Sigmoid32 sets dst[i], for x = x[i], to σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.
 // Maximum error: 3 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Sigmoid32(dst, x []float32) {
@@ -101,7 +101,7 @@ func Sigmoid32(dst, x []float32) {
 	sigmoid32Go(dst[n:], x[n:])
 }
 
-// Sigmoid64 sets dst[i] to σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.
+// Sigmoid64 sets dst[i], for x = x[i], to σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.
 // Maximum error: 3 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Sigmoid64(dst, x []float64) {
@@ -110,7 +110,7 @@ func Sigmoid64(dst, x []float64) {
 	sigmoid64Go(dst[n:], x[n:])
 }
 
-// Erf32 sets dst[i] to the error function of x.
+// Erf32 sets dst[i], for x = x[i], to the error function of x.
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Erf32(dst, x []float32) {
@@ -119,7 +119,7 @@ func Erf32(dst, x []float32) {
 	erf32Go(dst[n:], x[n:])
 }
 
-// Erf64 sets dst[i] to the error function of x.
+// Erf64 sets dst[i], for x = x[i], to the error function of x.
 // Maximum error: 4 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Erf64(dst, x []float64) {
@@ -128,7 +128,7 @@ func Erf64(dst, x []float64) {
 	erf64Go(dst[n:], x[n:])
 }
 
-// NormCDF32 sets dst[i] to Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).
+// NormCDF32 sets dst[i], for x = x[i], to Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).
 // Maximum error: 10 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func NormCDF32(dst, x []float32) {
@@ -137,7 +137,7 @@ func NormCDF32(dst, x []float32) {
 	normCDF32Go(dst[n:], x[n:])
 }
 
-// NormCDF64 sets dst[i] to Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).
+// NormCDF64 sets dst[i], for x = x[i], to Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).
 // Maximum error: 11 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func NormCDF64(dst, x []float64) {
@@ -146,7 +146,7 @@ func NormCDF64(dst, x []float64) {
 	normCDF64Go(dst[n:], x[n:])
 }
 
-// GELU32 sets dst[i] to x·Φ(x), the exact GELU (PyTorch's approximate='none').
+// GELU32 sets dst[i], for x = x[i], to x·Φ(x), the exact GELU (PyTorch's approximate='none').
 // Maximum error: 10 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func GELU32(dst, x []float32) {
@@ -155,7 +155,7 @@ func GELU32(dst, x []float32) {
 	gelu32Go(dst[n:], x[n:])
 }
 
-// GELU64 sets dst[i] to x·Φ(x), the exact GELU (PyTorch's approximate='none').
+// GELU64 sets dst[i], for x = x[i], to x·Φ(x), the exact GELU (PyTorch's approximate='none').
 // Maximum error: 11 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func GELU64(dst, x []float64) {
@@ -164,7 +164,7 @@ func GELU64(dst, x []float64) {
 	gelu64Go(dst[n:], x[n:])
 }
 
-// GELUGrad32 sets dst[i] to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).
+// GELUGrad32 sets dst[i], for x = x[i] and g = g[i], to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).
 // Maximum error: 6 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUGrad32(dst, x, g []float32) {
@@ -173,7 +173,7 @@ func GELUGrad32(dst, x, g []float32) {
 	geluGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// GELUGrad64 sets dst[i] to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).
+// GELUGrad64 sets dst[i], for x = x[i] and g = g[i], to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).
 // Maximum error: 7 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUGrad64(dst, x, g []float64) {
@@ -182,7 +182,7 @@ func GELUGrad64(dst, x, g []float64) {
 	geluGrad64Go(dst[n:], x[n:], g[n:])
 }
 
-// GELUTanh32 sets dst[i] to x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.
+// GELUTanh32 sets dst[i], for x = x[i], to x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.
 // Maximum error: 3 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func GELUTanh32(dst, x []float32) {
@@ -191,7 +191,7 @@ func GELUTanh32(dst, x []float32) {
 	geluTanh32Go(dst[n:], x[n:])
 }
 
-// GELUTanh64 sets dst[i] to x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.
+// GELUTanh64 sets dst[i], for x = x[i], to x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.
 // Maximum error: 3 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func GELUTanh64(dst, x []float64) {
@@ -200,7 +200,7 @@ func GELUTanh64(dst, x []float64) {
 	geluTanh64Go(dst[n:], x[n:])
 }
 
-// GELUTanhGrad32 sets dst[i] to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).
+// GELUTanhGrad32 sets dst[i], for x = x[i] and g = g[i], to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).
 // Maximum error: 6 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUTanhGrad32(dst, x, g []float32) {
@@ -209,7 +209,7 @@ func GELUTanhGrad32(dst, x, g []float32) {
 	geluTanhGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// GELUTanhGrad64 sets dst[i] to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).
+// GELUTanhGrad64 sets dst[i], for x = x[i] and g = g[i], to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUTanhGrad64(dst, x, g []float64) {
@@ -218,7 +218,7 @@ func GELUTanhGrad64(dst, x, g []float64) {
 	geluTanhGrad64Go(dst[n:], x[n:], g[n:])
 }
 
-// SiLU32 sets dst[i] to x·σ(x), the sigmoid linear unit (swish).
+// SiLU32 sets dst[i], for x = x[i], to x·σ(x), the sigmoid linear unit (swish).
 // Maximum error: 4 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func SiLU32(dst, x []float32) {
@@ -227,7 +227,7 @@ func SiLU32(dst, x []float32) {
 	siLU32Go(dst[n:], x[n:])
 }
 
-// SiLU64 sets dst[i] to x·σ(x), the sigmoid linear unit (swish).
+// SiLU64 sets dst[i], for x = x[i], to x·σ(x), the sigmoid linear unit (swish).
 // Maximum error: 4 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func SiLU64(dst, x []float64) {
@@ -236,7 +236,7 @@ func SiLU64(dst, x []float64) {
 	siLU64Go(dst[n:], x[n:])
 }
 
-// SiLUGrad32 sets dst[i] to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).
+// SiLUGrad32 sets dst[i], for x = x[i] and g = g[i], to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func SiLUGrad32(dst, x, g []float32) {
@@ -245,7 +245,7 @@ func SiLUGrad32(dst, x, g []float32) {
 	siLUGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// SiLUGrad64 sets dst[i] to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).
+// SiLUGrad64 sets dst[i], for x = x[i] and g = g[i], to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func SiLUGrad64(dst, x, g []float64) {
@@ -254,7 +254,7 @@ func SiLUGrad64(dst, x, g []float64) {
 	siLUGrad64Go(dst[n:], x[n:], g[n:])
 }
 
-// Softplus32 sets dst[i] to log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.
+// Softplus32 sets dst[i], for x = x[i], to log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.
 // Maximum error: 2 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Softplus32(dst, x []float32) {
@@ -263,7 +263,7 @@ func Softplus32(dst, x []float32) {
 	softplus32Go(dst[n:], x[n:])
 }
 
-// Softplus64 sets dst[i] to log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.
+// Softplus64 sets dst[i], for x = x[i], to log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.
 // Maximum error: 2 ulp (see the package documentation for how it is measured).
 // dst and x must have the same length; dst may be x.
 func Softplus64(dst, x []float64) {
@@ -272,7 +272,7 @@ func Softplus64(dst, x []float64) {
 	softplus64Go(dst[n:], x[n:])
 }
 
-// SoftplusGrad32 sets dst[i] to g·σ(x), the derivative of Softplus times g.
+// SoftplusGrad32 sets dst[i], for x = x[i] and g = g[i], to g·σ(x), the derivative of Softplus times g.
 // Maximum error: 4 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func SoftplusGrad32(dst, x, g []float32) {
@@ -281,7 +281,7 @@ func SoftplusGrad32(dst, x, g []float32) {
 	softplusGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// SoftplusGrad64 sets dst[i] to g·σ(x), the derivative of Softplus times g.
+// SoftplusGrad64 sets dst[i], for x = x[i] and g = g[i], to g·σ(x), the derivative of Softplus times g.
 // Maximum error: 4 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func SoftplusGrad64(dst, x, g []float64) {
@@ -290,7 +290,7 @@ func SoftplusGrad64(dst, x, g []float64) {
 	softplusGrad64Go(dst[n:], x[n:], g[n:])
 }
 
-// ErfGrad32 sets dst[i] to g·(2/√π)·e^(-x²), the derivative of Erf times g.
+// ErfGrad32 sets dst[i], for x = x[i] and g = g[i], to g·(2/√π)·e^(-x²), the derivative of Erf times g.
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func ErfGrad32(dst, x, g []float32) {
@@ -299,7 +299,7 @@ func ErfGrad32(dst, x, g []float32) {
 	erfGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// ErfGrad64 sets dst[i] to g·(2/√π)·e^(-x²), the derivative of Erf times g.
+// ErfGrad64 sets dst[i], for x = x[i] and g = g[i], to g·(2/√π)·e^(-x²), the derivative of Erf times g.
 // Maximum error: 4 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func ErfGrad64(dst, x, g []float64) {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"math"
 )
 
 // isa is one of the two instruction sets the assembly is written for.
@@ -361,5 +360,3 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 	g.pf("VZEROUPPER")
 	g.pf("RET")
 }
-
-var _ = math.Inf

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // goNames are the type-dependent names of the portable code.
@@ -126,5 +125,3 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 	}
 	fmt.Fprintf(w, "\t\tdst[i] = %s\n\t}\n}\n", name_(p.out))
 }
-
-func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }

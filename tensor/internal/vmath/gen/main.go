@@ -203,12 +203,12 @@ func files() map[string][]byte {
 			name := bk.k.name + t
 			doc := bk.k.doc
 			if bk.k.grad {
-				fmt.Fprintf(&w, "\n// %s sets dst[i] to %s\n// Maximum error: %s ulp (see the package documentation for how it is measured).\n", name, expand(doc, "x[i]", "g[i]"), ulp)
+				fmt.Fprintf(&w, "\n// %s sets dst[i], for x = x[i] and g = g[i], to %s\n// Maximum error: %s ulp (see the package documentation for how it is measured).\n", name, doc, ulp)
 				fmt.Fprintf(&w, "// dst, x and g must have the same length; dst may be x or g.\n")
 				fmt.Fprintf(&w, "func %s(dst, x, g []float%s) {\n\tcheckLen(%q, len(dst), len(x), len(g))\n", name, t, name)
 				fmt.Fprintf(&w, "\tn := %s%sAsm(dst, x, g)\n\t%s%sGo(dst[n:], x[n:], g[n:])\n}\n", bk.stem, t, bk.stem, t)
 			} else {
-				fmt.Fprintf(&w, "\n// %s sets dst[i] to %s\n// Maximum error: %s ulp (see the package documentation for how it is measured).\n", name, expand(doc, "x[i]", ""), ulp)
+				fmt.Fprintf(&w, "\n// %s sets dst[i], for x = x[i], to %s\n// Maximum error: %s ulp (see the package documentation for how it is measured).\n", name, doc, ulp)
 				fmt.Fprintf(&w, "// dst and x must have the same length; dst may be x.\n")
 				fmt.Fprintf(&w, "func %s(dst, x []float%s) {\n\tcheckLen(%q, len(dst), len(x), len(x))\n", name, t, name)
 				fmt.Fprintf(&w, "\tn := %s%sAsm(dst, x)\n\t%s%sGo(dst[n:], x[n:])\n}\n", bk.stem, t, bk.stem, t)
@@ -228,9 +228,4 @@ func files() map[string][]byte {
 	}
 	out["vmath.go"] = gofmt("vmath.go", &w)
 	return out
-}
-
-// expand rewrites a doc sentence about x and g into one about x[i] and g[i].
-func expand(doc, x, g string) string {
-	return doc
 }
