@@ -15,9 +15,12 @@ import (
 //
 //	y = (x − μ) / √(σ² + Eps) · Weight + Bias
 //
-// Weight (initially ones) and Bias (initially zeros) have the normalized
-// shape; set both to nil for elementwise_affine=False. It behaves the same
-// in training and evaluation, and keeps no statistics.
+// (σ² divided by n, not n − 1, and Eps inside the square root, as in
+// PyTorch). Weight (initially ones) and Bias (initially zeros) have the
+// normalized shape; set both to nil for elementwise_affine=False (or only
+// Bias, for bias=False). It behaves the same in training and evaluation,
+// and keeps no statistics. Forward is one fused operation,
+// autograd.LayerNorm, whose result comes from the input's Arena.
 type LayerNorm[T Float] struct {
 	Weight *autograd.Var[T] // the normalized shape, or nil
 	Bias   *autograd.Var[T] // the normalized shape, or nil
@@ -51,18 +54,15 @@ func (l *LayerNorm[T]) NormalizedShape() []int { return append([]int(nil), l.sha
 // and returns a result of x's shape. It panics with a *tensor.ShapeError
 // naming the layer and both shapes otherwise.
 func (l *LayerNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	xs, k := x.Shape(), len(l.shape)
-	if len(xs) < k || !tensor.SameShape(xs[len(xs)-k:], l.shape) {
-		shapePanic(layerOp("LayerNorm", l.Weight), fmt.Sprintf("input must end in the normalized shape %v", l.shape), xs, l.shape)
+	xv, k := x.Value(), len(l.shape)
+	fits := xv.Dims() >= k
+	for i := 0; fits && i < k; i++ {
+		fits = xv.Dim(xv.Dims()-k+i) == l.shape[i]
 	}
-	axes := make([]int, k)
-	for i := range axes {
-		axes[i] = len(xs) - k + i
+	if !fits {
+		shapePanic(layerOp("LayerNorm", l.Weight), fmt.Sprintf("input must end in the normalized shape %v", l.shape), xv.Shape(), l.shape)
 	}
-	d := autograd.Sub(x, autograd.MeanKeepDims(x, axes...))
-	variance := autograd.MeanKeepDims(autograd.Square(d), axes...)
-	y := autograd.Div(d, autograd.Sqrt(autograd.Add(variance, autograd.Const(tensor.Scalar(l.Eps)))))
-	return affine(y, l.Weight, l.Bias)
+	return autograd.LayerNorm(x, l.Weight, l.Bias, k, l.Eps)
 }
 
 // affine returns y·weight + bias, either of which may be nil (left out).

@@ -1,0 +1,193 @@
+package autograd_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/autograd/gradcheck"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// TestLayerNormValues checks LayerNorm against values worked out by hand
+// with PyTorch's semantics: the biased variance, eps inside the square root.
+func TestLayerNormValues(t *testing.T) {
+	// [1 2 3 4]: μ = 2.5, σ² = 1.25. [2 2 2 2]: σ² = 0, so y = 0 (divided by √eps).
+	x := autograd.Const(t64([]float64{1, 2, 3, 4, 2, 2, 2, 2}, 2, 4))
+	r := 1 / math.Sqrt(1.25+1e-5)
+	cases := []struct {
+		name string
+		w, b *V
+		want []float64
+	}{
+		{"plain", nil, nil, []float64{-1.5 * r, -0.5 * r, 0.5 * r, 1.5 * r, 0, 0, 0, 0}},
+		{"weight", autograd.Const(t64([]float64{1, 2, 3, 4}, 4)), nil,
+			[]float64{-1.5 * r, -1 * r, 1.5 * r, 6 * r, 0, 0, 0, 0}},
+		{"weight and bias", autograd.Const(t64([]float64{1, 2, 3, 4}, 4)), autograd.Const(t64([]float64{1, 0, -1, 0.5}, 4)),
+			[]float64{1 - 1.5*r, -1 * r, -1 + 1.5*r, 0.5 + 6*r, 1, 0, -1, 0.5}},
+		{"bias", nil, autograd.Const(t64([]float64{1, 0, -1, 0.5}, 4)),
+			[]float64{1 - 1.5*r, -0.5 * r, -1 + 0.5*r, 0.5 + 1.5*r, 1, 0, -1, 0.5}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			checkTensor(t, "LayerNorm", autograd.LayerNorm(x, tc.w, tc.b, 1, 1e-5).Value(), view([]int{2, 4}, tc.want...), 1e-14)
+		})
+	}
+	// Over both axes of a [2 2] slice: the same numbers as [4].
+	y := autograd.LayerNorm(autograd.Const(t64([]float64{1, 2, 3, 4}, 1, 2, 2)), nil, nil, 2, 1e-5)
+	checkTensor(t, "LayerNorm over 2 axes", y.Value(), view([]int{1, 2, 2}, -1.5*r, -0.5*r, 0.5*r, 1.5*r), 1e-14)
+}
+
+// TestLayerNormMatchesComposition compares LayerNorm in float32 with the
+// same formula built from Mean, Square and Div in float64.
+func TestLayerNormMatchesComposition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := tensor.RandNormal[float64](rng, 3, 2, 4, 5, 16)
+	w := tensor.RandNormal[float64](rng, 1, 0.5, 16)
+	b := tensor.RandNormal[float64](rng, 0, 0.5, 16)
+	xv := autograd.Const(x)
+	d := autograd.Sub(xv, autograd.MeanKeepDims(xv, -1))
+	v := autograd.MeanKeepDims(autograd.Square(d), -1)
+	want := autograd.Add(autograd.Mul(autograd.Div(d, autograd.Sqrt(autograd.Add(v, autograd.Scalar(1e-5)))), autograd.Const(w)), autograd.Const(b))
+	got := autograd.LayerNorm(autograd.Const(f32(x)), autograd.Const(f32(w)), autograd.Const(f32(b)), 1, 1e-5)
+	checkTensor(t, "float32 LayerNorm", got.Value(), viewOf(want.Value()), 2e-6)
+}
+
+// f32 converts a float64 tensor to float32.
+func f32(x *tensor.Tensor[float64]) *tensor.Tensor[float32] {
+	d := make([]float32, x.Len())
+	for i, v := range x.Data() {
+		d[i] = float32(v)
+	}
+	return tensor.MustNew(d, x.Shape()...)
+}
+
+// lnCases are the LayerNorm configurations that the gradient tests check.
+var lnCases = []struct {
+	name   string
+	shape  []int
+	dims   int
+	affine int // 0: none, 1: weight, 2: weight and bias, 3: bias only
+}{
+	{"affine", []int{3, 5}, 1, 2},
+	{"weight", []int{2, 3, 4}, 1, 1},
+	{"bias", []int{2, 4}, 1, 3},
+	{"plain over 2 axes", []int{2, 2, 3}, 2, 0},
+	{"affine over 2 axes", []int{2, 2, 3}, 2, 2},
+}
+
+// lnSetup returns the inputs of a case and the function of them to check.
+func lnSetup(rng *rand.Rand, shape []int, dims, affine int) ([]*tensor.Tensor[float64], gradcheck.Func) {
+	inputs := []*tensor.Tensor[float64]{tensor.RandNormal[float64](rng, 0, 1, shape...)}
+	norm := shape[len(shape)-dims:]
+	if affine == 1 || affine == 2 {
+		inputs = append(inputs, tensor.RandNormal[float64](rng, 1, 0.5, norm...))
+	}
+	if affine >= 2 {
+		inputs = append(inputs, tensor.RandNormal[float64](rng, 0, 0.5, norm...))
+	}
+	f := func(v []*V) *V {
+		var w, b *V
+		switch affine {
+		case 1:
+			w = v[1]
+		case 2:
+			w, b = v[1], v[2]
+		case 3:
+			b = v[1]
+		}
+		// A weighted sum, so that the gradient of the output is not uniform
+		// (a plain sum of a normalized slice has gradient 0 for x).
+		y := autograd.LayerNorm(v[0], w, b, dims, 1e-5)
+		return autograd.Sum(autograd.Mul(y, autograd.Mul(y, v[0])))
+	}
+	return inputs, f
+}
+
+func TestLayerNormGradcheck(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, tc := range lnCases {
+		t.Run(tc.name, func(t *testing.T) {
+			inputs, f := lnSetup(rng, tc.shape, tc.dims, tc.affine)
+			if _, err := gradcheck.Check(f, inputs); err != nil {
+				t.Error(err)
+			}
+			if _, err := gradcheck.GradGradCheck(f, inputs); err != nil {
+				t.Errorf("second order: %v", err)
+			}
+		})
+	}
+}
+
+// TestLayerNormFusedMatchesRecorded compares the gradients of the fused
+// backward (Grad) with the recorded one (Grad with CreateGraph), which
+// computes the statistics again from x with Mean and Pow.
+func TestLayerNormFusedMatchesRecorded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, tc := range lnCases {
+		t.Run(tc.name, func(t *testing.T) {
+			inputs, f := lnSetup(rng, tc.shape, tc.dims, tc.affine)
+			grads := func(opts ...autograd.Option) []*tensor.Tensor[float64] {
+				ps := make([]*V, len(inputs))
+				for i, x := range inputs {
+					ps[i] = autograd.Param(x)
+				}
+				gs := autograd.Grad([]*V{f(ps)}, ps, opts...)
+				out := make([]*tensor.Tensor[float64], len(gs))
+				for i, g := range gs {
+					out[i] = g.Value()
+				}
+				return out
+			}
+			fused, recorded := grads(), grads(autograd.CreateGraph())
+			for i := range fused {
+				checkTensor(t, "gradient of input "+string(rune('0'+i)), fused[i], viewOf(recorded[i]), 1e-12)
+			}
+		})
+	}
+}
+
+// TestLayerNormBackwardAccumulates checks that Backward adds into .Grad()
+// (beta 1) and that an input used twice gets both gradients.
+func TestLayerNormBackwardAccumulates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	inputs, f := lnSetup(rng, []int{3, 4}, 1, 2)
+	ps := make([]*V, len(inputs))
+	for i, x := range inputs {
+		ps[i] = autograd.Param(x)
+	}
+	f(ps).Backward()
+	once := make([]*tensor.Tensor[float64], len(ps))
+	for i, p := range ps {
+		once[i] = p.Grad().Clone()
+	}
+	autograd.Add(f(ps), f(ps)).Backward()
+	for i, p := range ps {
+		checkTensor(t, "three backward passes", p.Grad(), viewOf(tensor.Scale(once[i], 3)), 1e-12)
+	}
+}
+
+func TestLayerNormPanics(t *testing.T) {
+	x := autograd.Const(tensor.Zeros[float64](2, 3, 4))
+	cases := []struct {
+		name, msg string
+		f         func()
+	}{
+		{"dims 0", "autograd: LayerNorm: normalizedDims 0 is not between 1 and the rank 3: [2 3 4]",
+			func() { autograd.LayerNorm(x, nil, nil, 0, 1e-5) }},
+		{"dims beyond rank", "autograd: LayerNorm: normalizedDims 4 is not between 1 and the rank 3: [2 3 4]",
+			func() { autograd.LayerNorm(x, nil, nil, 4, 1e-5) }},
+		{"weight shape", "autograd: LayerNorm: weight and bias must have the normalized shape (the last normalizedDims axes of x): [2 3 4] x [3]",
+			func() { autograd.LayerNorm(x, autograd.Const(tensor.Ones[float64](3)), nil, 1, 1e-5) }},
+		{"bias rank", "autograd: LayerNorm: weight and bias must have the normalized shape (the last normalizedDims axes of x): [2 3 4] x [4]",
+			func() { autograd.LayerNorm(x, nil, autograd.Const(tensor.Ones[float64](4)), 2, 1e-5) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := mustShapeError(t, tc.f); err.Error() != tc.msg {
+				t.Errorf("panic %q, want %q", err.Error(), tc.msg)
+			}
+		})
+	}
+}
