@@ -329,13 +329,7 @@ func softmaxRow[T Float](dst, x []T, log bool) (m T, s float64) {
 		}
 	}
 	dst = dst[:len(x)]
-	for i, v := range x {
-		e := math.Exp(float64(v) - float64(m))
-		s += e
-		if !log {
-			dst[i] = T(e)
-		}
-	}
+	s = expSum(dst, x, m, !log) // vectorized e^(x−m), summed pairwise in float64
 	if log {
 		for i, v := range x {
 			dst[i] = T(float64(v) - float64(m) - math.Log(s))

@@ -1,6 +1,10 @@
 package tensor
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/vmath"
+)
 
 // The summation order of every reduction in this package, fixed so that a
 // float32 sum stays accurate (its rounding error grows with the logarithm of
@@ -308,4 +312,49 @@ func prod(dims []int) int {
 		p *= d
 	}
 	return p
+}
+
+// expSum returns Σ e^(x[i]−m), softmax's denominator, and when store sets
+// dst[i] to e^(x[i]−m) rounded to T (dst may be x; without store dst is not
+// touched and may be nil). The exponentials are computed in float64 by the
+// vectorized vmath.Exp64 (x[i]−m is exact in float64 for float32 inputs, so
+// the only roundings are the exponential's and the final one to T) and
+// summed pairwise in float64.
+func expSum[T Float](dst, x []T, m T, store bool) float64 {
+	if d, ok := any(dst).([]float64); ok && store {
+		xs := any(x).([]float64)[:len(d)]
+		mf := float64(m)
+		for i, v := range xs {
+			d[i] = v - mf
+		}
+		vmath.Exp64(d, d)
+		return sumSpan(d, 1, false)
+	}
+	return expSumTiles(dst, x, float64(m), store)
+}
+
+// expSumTiles is expSum through a float64 buffer of tileLen elements on the
+// stack: the tiles' sums are added as a balanced tree, the first half of
+// each split a whole number of tiles.
+func expSumTiles[T Float](dst, x []T, m float64, store bool) float64 {
+	if len(x) <= tileLen {
+		var buf [tileLen]float64
+		b := buf[:len(x)]
+		for i, v := range x {
+			b[i] = float64(v) - m
+		}
+		vmath.Exp64(b, b)
+		if store {
+			dst = dst[:len(b)]
+			for i, e := range b {
+				dst[i] = T(e)
+			}
+		}
+		return sumSpan(b, 1, false)
+	}
+	h := (len(x)/2 + tileLen - 1) / tileLen * tileLen
+	if !store {
+		return expSumTiles(dst, x[:h], m, false) + expSumTiles(dst, x[h:], m, false)
+	}
+	return expSumTiles(dst[:h], x[:h], m, true) + expSumTiles(dst[h:], x[h:], m, true)
 }
