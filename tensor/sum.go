@@ -337,24 +337,33 @@ func expSum[T Float](dst, x []T, m T, store bool) float64 {
 // stack: the tiles' sums are added as a balanced tree, the first half of
 // each split a whole number of tiles.
 func expSumTiles[T Float](dst, x []T, m float64, store bool) float64 {
-	if len(x) <= tileLen {
+	switch {
+	case len(x) <= 32: // a short row: a smaller buffer costs less to clear
+		var buf [32]float64
+		return expTile(dst, x, m, store, buf[:len(x)])
+	case len(x) <= tileLen:
 		var buf [tileLen]float64
-		b := buf[:len(x)]
-		for i, v := range x {
-			b[i] = float64(v) - m
-		}
-		vmath.Exp64(b, b)
-		if store {
-			dst = dst[:len(b)]
-			for i, e := range b {
-				dst[i] = T(e)
-			}
-		}
-		return sumSpan(b, 1, false)
+		return expTile(dst, x, m, store, buf[:len(x)])
 	}
 	h := (len(x)/2 + tileLen - 1) / tileLen * tileLen
 	if !store {
 		return expSumTiles(dst, x[:h], m, false) + expSumTiles(dst, x[h:], m, false)
 	}
 	return expSumTiles(dst[:h], x[:h], m, true) + expSumTiles(dst[h:], x[h:], m, true)
+}
+
+// expTile is expSumTiles on one tile, with b (of x's length) as its buffer.
+func expTile[T Float](dst, x []T, m float64, store bool, b []float64) float64 {
+	b = b[:len(x)]
+	for i, v := range x {
+		b[i] = float64(v) - m
+	}
+	vmath.Exp64(b, b)
+	if store {
+		dst = dst[:len(b)]
+		for i, e := range b {
+			dst[i] = T(e)
+		}
+	}
+	return sumSpan(b, 1, false)
 }
