@@ -1,0 +1,555 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/gemm"
+)
+
+// This file holds the convolution and pooling kernels that write into
+// tensors the caller provides (an autodiff engine's arena), with their
+// gradients. A convolution is computed one image at a time: the columns of
+// image n ([C·KH·KW, OH·OW], Im2Col's layout for one image) multiplied by
+// the weight as a [OC, C·KH·KW] matrix give [OC, OH·OW], which is exactly
+// image n of the NCHW result, so no permutation is ever needed.
+
+// Pointwise reports whether every window of win is a single tap at its own
+// position (a 1×1 kernel, stride 1, no padding). The columns of one image
+// are then the image itself, and the convolution kernels read it in place
+// of a columns buffer.
+func (win Window2D) Pointwise() bool {
+	return win.Kernel == [2]int{1, 1} && win.Stride == [2]int{1, 1} && win.Padding == [2]int{}
+}
+
+// Im2ColInto is Im2Col into cols, which must have the shape Im2Col returns,
+// [C·KH·KW, N·OH·OW]; every element is written (taps in the padding get 0).
+func Im2ColInto[T Float](cols, x *Tensor[T], win Window2D) {
+	n, c, h, w, oh, ow := win.convCheck("Im2ColInto", x.shape)
+	if !cols.HasShape(c*win.Kernel[0]*win.Kernel[1], n*oh*ow) {
+		panic(shapeErr("Im2ColInto", fmt.Sprintf("columns must have shape [%d %d]", c*win.Kernel[0]*win.Kernel[1], n*oh*ow), x.shape, cols.shape))
+	}
+	clear(cols.data)
+	convWalk(x.data, cols.data, n, c, h, w, oh, ow, win, false)
+}
+
+// Col2ImAddInto adds Col2Im(cols, x's shape, win) into x: every element of
+// cols [C·KH·KW, N·OH·OW] is added to the position of x it was read from.
+func Col2ImAddInto[T Float](x, cols *Tensor[T], win Window2D) {
+	n, c, h, w, oh, ow := win.convCheck("Col2ImAddInto", x.shape)
+	if !cols.HasShape(c*win.Kernel[0]*win.Kernel[1], n*oh*ow) {
+		panic(shapeErr("Col2ImAddInto", fmt.Sprintf("columns must have shape [%d %d]", c*win.Kernel[0]*win.Kernel[1], n*oh*ow), x.shape, cols.shape))
+	}
+	convWalk(x.data, cols.data, n, c, h, w, oh, ow, win, true)
+}
+
+// convDims are the sizes of a convolution: input [N C H W], weight
+// [OC C KH KW], output [N OC OH OW]; k = C·KH·KW is the length of a column
+// and p = OH·OW the number of columns of one image.
+type convDims struct{ n, c, h, w, oc, oh, ow, k, p int }
+
+// convCheckAll validates the operands of a convolution kernel: x's shape,
+// w's shape and, when not nil, an output-shaped tensor and a bias. It panics
+// with a *ShapeError naming op.
+func convCheckAll(op string, xs, ws []int, win Window2D, out []int, bias []int) convDims {
+	n, c, h, w, oh, ow := win.convCheck(op, xs)
+	if len(ws) != 4 || ws[1] != c || ws[2] != win.Kernel[0] || ws[3] != win.Kernel[1] {
+		panic(shapeErr(op, fmt.Sprintf("weight must be [OC %d %d %d]", c, win.Kernel[0], win.Kernel[1]), xs, ws))
+	}
+	d := convDims{n: n, c: c, h: h, w: w, oc: ws[0], oh: oh, ow: ow, k: c * win.Kernel[0] * win.Kernel[1], p: oh * ow}
+	if out != nil && !SameShape(out, []int{n, d.oc, oh, ow}) {
+		panic(shapeErr(op, fmt.Sprintf("output (gradient) must be [%d %d %d %d]", n, d.oc, oh, ow), xs, ws, out))
+	}
+	if bias != nil && !SameShape(bias, []int{d.oc}) {
+		panic(shapeErr(op, fmt.Sprintf("bias must be [%d]", d.oc), xs, ws, bias))
+	}
+	return d
+}
+
+// convCols returns the columns of image i: x's own plane for a pointwise
+// window, else cols' block i after filling it with the image's columns
+// (fill), or as already filled. cols holds every image (all) or one.
+func convCols[T Float](d convDims, win Window2D, x, cols []T, i int, all, fill bool) []T {
+	if win.Pointwise() {
+		return x[i*d.k*d.p:][:d.k*d.p]
+	}
+	blk := cols[:d.k*d.p]
+	if all {
+		blk = cols[i*d.k*d.p:][:d.k*d.p]
+	}
+	if fill {
+		im2colImage(blk, x[i*d.c*d.h*d.w:][:d.c*d.h*d.w], d.c, d.h, d.w, d.oh, d.ow, win)
+	}
+	return blk
+}
+
+// convColsRoom checks that cols has room for the columns of one image
+// (returns false) or of all of them (returns true); a pointwise window
+// needs none.
+func convColsRoom[T Float](op string, d convDims, win Window2D, cols *Tensor[T]) bool {
+	if win.Pointwise() {
+		return true
+	}
+	switch {
+	case cols == nil:
+	case len(cols.data) == d.n*d.k*d.p:
+		return true
+	case len(cols.data) == d.k*d.p:
+		return false
+	}
+	var got []int
+	if cols != nil {
+		got = cols.shape
+	}
+	panic(shapeErr(op, fmt.Sprintf("columns buffer must hold %d (one image) or %d (every image) elements", d.k*d.p, d.n*d.k*d.p), got))
+}
+
+// Conv2DInto sets out [N, OC, OH, OW] to the convolution (cross-correlation)
+// of x [N, C, H, W] with w [OC, C, KH, KW], plus bias [OC] when it is not
+// nil, as in Conv2D of package autograd: per image, one matrix product of
+// the weight as [OC, C·KH·KW] with the image's columns, into the bias.
+//
+// cols is where the columns go: room for every image ([N, C·KH·KW, OH·OW]
+// or any shape of that size), which then keeps them for
+// Conv2DWeightGradInto, or for one image, reused. A pointwise window needs
+// no columns (x is read in place) and cols may be nil.
+//
+// It panics with a *ShapeError when the shapes do not fit together or the
+// window (see Window2D) does not fit x.
+func Conv2DInto[T Float](out, x, w, bias, cols *Tensor[T], win Window2D) {
+	const op = "Conv2DInto"
+	var bs []int
+	if bias != nil {
+		bs = bias.shape
+		if bs == nil {
+			bs = []int{}
+		}
+	}
+	d := convCheckAll(op, x.shape, w.shape, win, out.shape, bs)
+	all := convColsRoom(op, d, win, cols)
+	var cd []T
+	if cols != nil {
+		cd = cols.data
+	}
+	beta := T(0)
+	for i := 0; i < d.n; i++ {
+		dst := out.data[i*d.oc*d.p:][:d.oc*d.p]
+		if bias != nil {
+			for o, b := range bias.data {
+				row := dst[o*d.p:][:d.p]
+				for j := range row {
+					row[j] = b
+				}
+			}
+			beta = 1
+		}
+		src := convCols(d, win, x.data, cd, i, all, true)
+		gemm.Gemm(false, false, d.oc, d.p, d.k, 1, w.data, max(1, d.k), src, max(1, d.p), beta, dst, max(1, d.p))
+	}
+}
+
+// Conv2DWeightGradInto sets dw = beta·dw + Σₙ Gₙ·colsₙᵀ, the gradient with
+// respect to w [OC, C, KH, KW] of Conv2DInto's result for the result's
+// gradient g [N, OC, OH, OW]. With x nil, cols holds the columns of every
+// image, as Conv2DInto left them. Otherwise each image's columns are
+// computed from x into cols (room for one image is enough), or, for a
+// pointwise window, x is read in place and cols may be nil. Images are
+// added in order, each with one matrix product (beta 1 after the first).
+func Conv2DWeightGradInto[T Float](dw, x, g, cols *Tensor[T], win Window2D, beta T) {
+	const op = "Conv2DWeightGradInto"
+	var d convDims
+	all, fill := true, false
+	if x != nil {
+		d = convCheckAll(op, x.shape, dw.shape, win, g.shape, nil)
+		all, fill = convColsRoom(op, d, win, cols), true
+	} else {
+		gs, ws := g.shape, dw.shape
+		if len(gs) != 4 || len(ws) != 4 || gs[1] != ws[0] || ws[2] != win.Kernel[0] || ws[3] != win.Kernel[1] {
+			panic(shapeErr(op, "want g [N OC OH OW] and dw [OC C KH KW] with the window's kernel", gs, ws))
+		}
+		d = convDims{n: gs[0], oc: gs[1], oh: gs[2], ow: gs[3], k: ws[1] * ws[2] * ws[3], p: gs[2] * gs[3]}
+		if cols == nil || len(cols.data) != d.n*d.k*d.p {
+			panic(shapeErr(op, fmt.Sprintf("without x, cols must hold every image's columns (%d elements)", d.n*d.k*d.p), gs, ws))
+		}
+	}
+	var xd, cd []T
+	if x != nil {
+		xd = x.data
+	}
+	if cols != nil {
+		cd = cols.data
+	}
+	for i := 0; i < d.n; i++ {
+		var src []T
+		if x == nil {
+			src = cd[i*d.k*d.p:][:d.k*d.p]
+		} else {
+			src = convCols(d, win, xd, cd, i, all, fill)
+		}
+		gemm.Gemm(false, true, d.oc, d.k, d.p, 1, g.data[i*d.oc*d.p:][:d.oc*d.p], max(1, d.p), src, max(1, d.p), beta, dw.data, max(1, d.k))
+		beta = 1
+	}
+	if d.n == 0 && beta != 1 {
+		for i := range dw.data {
+			dw.data[i] *= beta
+		}
+	}
+}
+
+// Conv2DInputGradInto sets dx [N, C, H, W] to the gradient with respect to
+// x of Conv2DInto's result for the result's gradient g [N, OC, OH, OW]:
+// per image, col2im(W₂ᵀ·Gₙ) with W₂ the weight as [OC, C·KH·KW]. work has
+// room for one image's columns (any shape of C·KH·KW·OH·OW elements); a
+// pointwise window needs none and it may be nil. dx is overwritten.
+func Conv2DInputGradInto[T Float](dx, g, w, work *Tensor[T], win Window2D) {
+	const op = "Conv2DInputGradInto"
+	d := convCheckAll(op, dx.shape, w.shape, win, g.shape, nil)
+	pw := win.Pointwise()
+	if !pw && (work == nil || len(work.data) != d.k*d.p) {
+		panic(shapeErr(op, fmt.Sprintf("work buffer must hold %d elements (one image's columns)", d.k*d.p), dx.shape, w.shape))
+	}
+	for i := 0; i < d.n; i++ {
+		gi := g.data[i*d.oc*d.p:][:d.oc*d.p]
+		img := dx.data[i*d.c*d.h*d.w:][:d.c*d.h*d.w]
+		if pw {
+			gemm.Gemm(true, false, d.k, d.p, d.oc, 1, w.data, max(1, d.k), gi, max(1, d.p), 0, img, max(1, d.p))
+			continue
+		}
+		gemm.Gemm(true, false, d.k, d.p, d.oc, 1, w.data, max(1, d.k), gi, max(1, d.p), 0, work.data, max(1, d.p))
+		clear(img)
+		col2imImage(img, work.data, d.c, d.h, d.w, d.oh, d.ow, win)
+	}
+}
+
+// Conv2DBiasGradInto sets db [OC] = beta·db + g [N, OC, OH, OW] summed
+// over N, OH and OW: for each channel, the images in order, each image's
+// plane summed on its own first.
+func Conv2DBiasGradInto[T Float](db, g *Tensor[T], beta T) {
+	if len(g.shape) != 4 || !db.HasShape(g.shape[1]) {
+		panic(shapeErr("Conv2DBiasGradInto", "want g [N OC OH OW] and db [OC]", g.shape, db.shape))
+	}
+	n, oc, p := g.shape[0], g.shape[1], g.shape[2]*g.shape[3]
+	for o := 0; o < oc; o++ {
+		var total T
+		for i := 0; i < n; i++ {
+			var acc T
+			for _, v := range g.data[(i*oc+o)*p:][:p] {
+				acc += v
+			}
+			total += acc
+		}
+		if beta == 0 {
+			db.data[o] = total
+		} else {
+			db.data[o] = beta*db.data[o] + total
+		}
+	}
+}
+
+// im2colImage writes the columns of one image img [C, H, W] into cols
+// [C·KH·KW, OH·OW], zeros for taps in the padding.
+func im2colImage[T Float](cols, img []T, c, h, w, oh, ow int, win Window2D) {
+	kh, kw := win.Kernel[0], win.Kernel[1]
+	sh, sw := win.Stride[0], win.Stride[1]
+	p := oh * ow
+	for ci := 0; ci < c; ci++ {
+		plane := img[ci*h*w:][:h*w]
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				row := cols[((ci*kh+i)*kw+j)*p:][:p]
+				off := j*win.Dilation[1] - win.Padding[1]
+				lo, hi := convRange(ow, sw, off, w)
+				for y := 0; y < oh; y++ {
+					seg := row[y*ow:][:ow]
+					ih := y*sh - win.Padding[0] + i*win.Dilation[0]
+					if ih < 0 || ih >= h || lo >= hi {
+						clear(seg)
+						continue
+					}
+					for o := 0; o < lo; o++ {
+						seg[o] = 0
+					}
+					for o := hi; o < ow; o++ {
+						seg[o] = 0
+					}
+					src := plane[ih*w:][:w]
+					if sw == 1 {
+						copy(seg[lo:hi], src[lo+off:hi+off])
+						continue
+					}
+					for o := lo; o < hi; o++ {
+						seg[o] = src[o*sw+off]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imImage adds the columns cols [C·KH·KW, OH·OW] of one image back into
+// img [C, H, W], dropping taps in the padding: im2colImage's adjoint.
+func col2imImage[T Float](img, cols []T, c, h, w, oh, ow int, win Window2D) {
+	kh, kw := win.Kernel[0], win.Kernel[1]
+	sh, sw := win.Stride[0], win.Stride[1]
+	p := oh * ow
+	for ci := 0; ci < c; ci++ {
+		plane := img[ci*h*w:][:h*w]
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				row := cols[((ci*kh+i)*kw+j)*p:][:p]
+				off := j*win.Dilation[1] - win.Padding[1]
+				lo, hi := convRange(ow, sw, off, w)
+				if lo >= hi {
+					continue
+				}
+				for y := 0; y < oh; y++ {
+					ih := y*sh - win.Padding[0] + i*win.Dilation[0]
+					if ih < 0 || ih >= h {
+						continue
+					}
+					seg := row[y*ow:][lo:hi]
+					dst := plane[ih*w:][:w]
+					if sw == 1 {
+						dst = dst[lo+off : hi+off]
+						for o, v := range seg {
+							dst[o] += v
+						}
+						continue
+					}
+					for o, v := range seg {
+						dst[(o+lo)*sw+off] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// poolCheck validates the operands of a pooling kernel: x (or dx) NCHW and
+// an output-shaped tensor for each of outs. It returns the dimensions.
+func poolCheck(op string, win Window2D, xs []int, outs ...[]int) (n, c, h, w, oh, ow int) {
+	n, c, h, w, oh, ow = win.convCheck(op, xs)
+	for _, s := range outs {
+		if !SameShape(s, []int{n, c, oh, ow}) {
+			panic(shapeErr(op, fmt.Sprintf("pooled tensors must be [%d %d %d %d]", n, c, oh, ow), xs, s))
+		}
+	}
+	return n, c, h, w, oh, ow
+}
+
+// poolTaps returns, for each tap t = i·KW + j of a window, its offset
+// (i·dh)·W + j·dw from the window's origin in a plane of width w. buf is
+// used when it is large enough.
+func poolTaps(win Window2D, w int, buf []int) []int {
+	kk := win.Kernel[0] * win.Kernel[1]
+	taps := buf[:0]
+	if kk > cap(buf) {
+		taps = make([]int, 0, kk)
+	}
+	for i := 0; i < win.Kernel[0]; i++ {
+		for j := 0; j < win.Kernel[1]; j++ {
+			taps = append(taps, i*win.Dilation[0]*w+j*win.Dilation[1])
+		}
+	}
+	return taps
+}
+
+// MaxPool2DInto is MaxPool2D into out [N, C, OH, OW], keeping in arg (of
+// the same shape) where each maximum came from: the tap i·KW + j of the
+// window, as a T (exact for any kernel of fewer than 2²⁴ taps), or -1 for a
+// window that holds no element of x; arg may be nil when no gradient is
+// wanted. Ties, NaN and padding are as in MaxPool2D, and so are the panics.
+func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
+	const op = "MaxPool2DInto"
+	n, c, h, w, oh, ow := poolCheck(op, win, x.shape, out.shape)
+	var ad []T
+	if arg != nil {
+		poolCheck(op, win, x.shape, arg.shape)
+		ad = arg.data
+	}
+	for ax := range 2 {
+		if eff := win.Dilation[ax]*(win.Kernel[ax]-1) + 1; 2*win.Padding[ax] > eff {
+			panic(shapeErr(op, fmt.Sprintf("padding %v must be at most half the dilated kernel size %v",
+				win.Padding, [2]int{win.Dilation[0]*(win.Kernel[0]-1) + 1, win.Dilation[1]*(win.Kernel[1]-1) + 1}), x.shape))
+		}
+	}
+	var buf [64]int
+	taps := poolTaps(win, w, buf[:])
+	kh, kw := win.Kernel[0], win.Kernel[1]
+	sh, sw, ph, pw := win.Stride[0], win.Stride[1], win.Padding[0], win.Padding[1]
+	dh, dw := win.Dilation[0], win.Dilation[1]
+	inside := win.Padding == [2]int{} // every window lies inside the plane
+	negInf := T(math.Inf(-1))
+	k := 0
+	for pl := 0; pl < n*c; pl++ {
+		plane := x.data[pl*h*w:][:h*w]
+		for y := 0; y < oh; y++ {
+			y0 := y*sh - ph
+			for xo := 0; xo < ow; xo++ {
+				x0 := xo*sw - pw
+				if inside {
+					wv := plane[y0*w+x0:]
+					best, at := wv[0], 0
+					for t, off := range taps[1:] {
+						v := wv[off]
+						if v > best || (v != v && best == best) {
+							best, at = v, t+1
+						}
+					}
+					out.data[k] = best
+					if ad != nil {
+						ad[k] = T(at)
+					}
+					k++
+					continue
+				}
+				best, at := negInf, -1
+				for i := 0; i < kh; i++ {
+					ih := y0 + i*dh
+					if ih < 0 || ih >= h {
+						continue
+					}
+					for j := 0; j < kw; j++ {
+						iw := x0 + j*dw
+						if iw < 0 || iw >= w {
+							continue
+						}
+						v := plane[ih*w+iw]
+						if at < 0 || v > best || (v != v && best == best) {
+							best, at = v, i*kw+j
+						}
+					}
+				}
+				out.data[k] = best
+				if ad != nil {
+					ad[k] = T(at)
+				}
+				k++
+			}
+		}
+	}
+}
+
+// MaxPool2DScatterInto sets dx [N, C, H, W] = beta·dx + the gradient of
+// max pooling for the pooled result's gradient g: each element of g added
+// at the position of its window's maximum, as MaxPool2DInto recorded it in
+// arg. Overlapping windows that share a maximum add up, in row-major output
+// order. beta must be 0 (dx is overwritten) or 1.
+func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) {
+	n, c, h, w, oh, ow := poolCheck("MaxPool2DScatterInto", win, dx.shape, g.shape, arg.shape)
+	poolBeta("MaxPool2DScatterInto", beta, dx.data)
+	var buf [64]int
+	taps := poolTaps(win, w, buf[:])
+	k := 0
+	for pl := 0; pl < n*c; pl++ {
+		plane := dx.data[pl*h*w:][:h*w]
+		for y := 0; y < oh; y++ {
+			y0 := (y*win.Stride[0] - win.Padding[0]) * w
+			for xo := 0; xo < ow; xo++ {
+				if t := int(arg.data[k]); t >= 0 {
+					plane[y0+xo*win.Stride[1]-win.Padding[1]+taps[t]] += g.data[k]
+				}
+				k++
+			}
+		}
+	}
+}
+
+// MaxPool2DGatherInto sets out [N, C, OH, OW] to src [N, C, H, W] read at
+// each window's maximum, as MaxPool2DInto recorded it in arg (0 for a
+// window without one): the adjoint of MaxPool2DScatterInto.
+func MaxPool2DGatherInto[T Float](out, src, arg *Tensor[T], win Window2D) {
+	n, c, h, w, oh, ow := poolCheck("MaxPool2DGatherInto", win, src.shape, out.shape, arg.shape)
+	var buf [64]int
+	taps := poolTaps(win, w, buf[:])
+	k := 0
+	for pl := 0; pl < n*c; pl++ {
+		plane := src.data[pl*h*w:][:h*w]
+		for y := 0; y < oh; y++ {
+			y0 := (y*win.Stride[0] - win.Padding[0]) * w
+			for xo := 0; xo < ow; xo++ {
+				v := T(0)
+				if t := int(arg.data[k]); t >= 0 {
+					v = plane[y0+xo*win.Stride[1]-win.Padding[1]+taps[t]]
+				}
+				out.data[k] = v
+				k++
+			}
+		}
+	}
+}
+
+// poolBeta applies beta (0 or 1) to a gradient buffer before a scatter.
+func poolBeta[T Float](op string, beta T, d []T) {
+	switch beta {
+	case 0:
+		clear(d)
+	case 1:
+	default:
+		panic(shapeErr(op, fmt.Sprintf("beta must be 0 or 1, got %v", beta)))
+	}
+}
+
+// AvgPool2DInto sets out [N, C, OH, OW] to the mean of x [N, C, H, W] over
+// every window: its taps summed in row-major order, padding counting as
+// zeros, divided by KH·KW (PyTorch's count_include_pad=True). It panics as
+// MaxPool2DInto does for shapes and windows that do not fit.
+func AvgPool2DInto[T Float](out, x *Tensor[T], win Window2D) {
+	n, c, h, w, oh, ow := poolCheck("AvgPool2DInto", win, x.shape, out.shape)
+	count := T(win.Kernel[0] * win.Kernel[1])
+	k := 0
+	for pl := 0; pl < n*c; pl++ {
+		plane := x.data[pl*h*w:][:h*w]
+		for y := 0; y < oh; y++ {
+			for xo := 0; xo < ow; xo++ {
+				var s T
+				for i := 0; i < win.Kernel[0]; i++ {
+					ih := y*win.Stride[0] - win.Padding[0] + i*win.Dilation[0]
+					if ih < 0 || ih >= h {
+						continue
+					}
+					row := plane[ih*w:][:w]
+					for j := 0; j < win.Kernel[1]; j++ {
+						if iw := xo*win.Stride[1] - win.Padding[1] + j*win.Dilation[1]; iw >= 0 && iw < w {
+							s += row[iw]
+						}
+					}
+				}
+				out.data[k] = s / count
+				k++
+			}
+		}
+	}
+}
+
+// AvgPool2DGradInto sets dx [N, C, H, W] = beta·dx + the gradient of
+// average pooling for the pooled result's gradient g: every input element
+// receives g·(1/(KH·KW)) from each window that covers it, added in
+// row-major output order. beta must be 0 (dx is overwritten) or 1.
+func AvgPool2DGradInto[T Float](dx, g *Tensor[T], win Window2D, beta T) {
+	n, c, h, w, oh, ow := poolCheck("AvgPool2DGradInto", win, dx.shape, g.shape)
+	poolBeta("AvgPool2DGradInto", beta, dx.data)
+	inv := 1 / T(win.Kernel[0]*win.Kernel[1])
+	k := 0
+	for pl := 0; pl < n*c; pl++ {
+		plane := dx.data[pl*h*w:][:h*w]
+		for y := 0; y < oh; y++ {
+			for xo := 0; xo < ow; xo++ {
+				v := g.data[k] * inv
+				k++
+				for i := 0; i < win.Kernel[0]; i++ {
+					ih := y*win.Stride[0] - win.Padding[0] + i*win.Dilation[0]
+					if ih < 0 || ih >= h {
+						continue
+					}
+					row := plane[ih*w:][:w]
+					for j := 0; j < win.Kernel[1]; j++ {
+						if iw := xo*win.Stride[1] - win.Padding[1] + j*win.Dilation[1]; iw >= 0 && iw < w {
+							row[iw] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}
