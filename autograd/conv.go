@@ -7,13 +7,13 @@ import (
 )
 
 // This file holds 2-D convolution and pooling over NCHW tensors ([batch,
-// channels, height, width]). None of them has a hand-written derivative of
-// its own: Conv2D and AvgPool2D are built from im2col (tensor.Im2Col as a
-// differentiable op) and MatMul, Mean and Reshape; MaxPool2D routes its
-// gradient through a flat scatter-add. The internal ops come in adjoint
-// pairs, each the derivative of the other: im2col / col2im, and gather /
-// scatter-add. They are linear, so the derivatives of every op here are
-// themselves differentiable and Grad with CreateGraph gives exact second
+// channels, height, width]): their public forms and argument checks. Each
+// is one operation with a fused derivative (fast_conv.go). The derivatives
+// are recorded, when gradients of gradients are wanted, as operations of
+// their own that come in adjoint pairs, each the derivative of the other
+// (Conv2D and the gradients with respect to its input and weight, the
+// max-pooling scatter and gather, average pooling and its gradient). All
+// are linear in each argument, so Grad with CreateGraph gives exact second
 // derivatives.
 
 // Conv2DOptions configures Conv2D. In each pair, index 0 is the height axis
@@ -34,17 +34,21 @@ type Conv2DOptions struct {
 //	out[n,o,y,x] = bias[o] + Σ_{c,i,j} weight[o,c,i,j] · xp[n, c, y·sh + i·dh, x·sw + j·dw]
 //	OH = ⌊(H + 2·ph − dh·(KH−1) − 1) / sh⌋ + 1,  likewise OW
 //
-// where xp is x with ph rows and pw columns of zeros on each side. It runs
-// on the matmul kernel: im2col unfolds x into cols [C·KH·KW, N·OH·OW], so
-// that out is W₂·cols with W₂ = weight reshaped to [OC, C·KH·KW], permuted
-// from [OC, N, OH, OW] to NCHW. Its derivatives are those of the pieces:
+// where xp is x with ph rows and pw columns of zeros on each side. It is one
+// operation on the matmul kernel, image by image: im2col unfolds image n
+// into cols_n [C·KH·KW, OH·OW], and out[n] = W₂·cols_n with W₂ = weight
+// as [OC, C·KH·KW], which is already out[n]'s NCHW layout (see
+// tensor.Conv2DInto). The columns are kept for the backward pass when the
+// weight needs a gradient (recomputed instead when they would exceed 2²⁴
+// elements). Its derivatives, with G_n = g[n] as [OC, OH·OW]:
 //
-//	d/dx      = col2im(W₂ᵀ·G₂)   (col2im: im2col's adjoint, each column scatter-added back to its window)
-//	d/dweight = G₂·colsᵀ reshaped to [OC, C, KH, KW]
+//	d/dx[n]   = col2im(W₂ᵀ·G_n)   (col2im: im2col's adjoint, each column scatter-added back to its window)
+//	d/dweight = Σ_n G_n·cols_nᵀ reshaped to [OC, C, KH, KW]
 //	d/dbias   = g summed over N, OH and OW
 //
-// with G₂ = g permuted to [OC, N·OH·OW]. Being bilinear, it has exact second
-// derivatives.
+// Each is recorded as an operation of its own when gradients of gradients
+// are wanted; they are bilinear (in g and the weight, or in x and g), with
+// Conv2D and each other as derivatives, so second derivatives are exact.
 //
 // It panics with a *tensor.ShapeError when x or weight is not 4-D, the
 // kernel is empty, the channels of x and weight differ, bias is not [OC], an
@@ -53,6 +57,31 @@ type Conv2DOptions struct {
 func Conv2D[T Float](x, weight, bias *Var[T], opts Conv2DOptions) *Var[T] {
 	const op = "Conv2D"
 	defer relabel(op)
+	win := tensor.Window2D{
+		Kernel:   [2]int{},
+		Stride:   convOr1(opts.Stride),
+		Padding:  opts.Padding,
+		Dilation: convOr1(opts.Dilation),
+	}
+	xv, wv := x.value, weight.value
+	ok := xv.Dims() == 4 && wv.Dims() == 4 && wv.Dim(2) >= 1 && wv.Dim(3) >= 1 && xv.Dim(1) == wv.Dim(1) &&
+		(bias == nil || bias.value.HasShape(wv.Dim(0))) &&
+		opts.Stride[0] >= 0 && opts.Stride[1] >= 0 && opts.Padding[0] >= 0 && opts.Padding[1] >= 0 &&
+		opts.Dilation[0] >= 0 && opts.Dilation[1] >= 0
+	if ok {
+		win.Kernel = [2]int{wv.Dim(2), wv.Dim(3)}
+		oh, ow := win.OutSize(xv.Dim(2), xv.Dim(3))
+		ok = oh > 0 && ow > 0
+	}
+	if !ok {
+		convCheckArgs(op, x, weight, bias, opts) // panics, saying why
+	}
+	return convForward(x, weight, bias, win)
+}
+
+// convCheckArgs panics with the error that describes what is wrong with
+// Conv2D's arguments.
+func convCheckArgs[T Float](op string, x, weight, bias *Var[T], opts Conv2DOptions) {
 	xs, ws := x.value.Shape(), weight.value.Shape()
 	switch {
 	case len(xs) != 4:
@@ -84,21 +113,6 @@ func Conv2D[T Float](x, weight, bias *Var[T], opts Conv2DOptions) *Var[T] {
 		Dilation: convOr1(opts.Dilation),
 	}
 	convCheckSize(op, win, xs, xs, ws)
-
-	n, oc := xs[0], ws[0]
-	oh, ow := win.OutSize(xs[2], xs[3])
-	cols := convIm2Col(x, win)                                // [C·KH·KW, N·OH·OW]
-	y := MatMul(Reshape(weight, oc, ws[1]*ws[2]*ws[3]), cols) // [OC, N·OH·OW]
-	var out *Var[T]
-	if n == 1 || oc == 1 {
-		out = Reshape(y, n, oc, oh, ow) // [OC, N, ...] and [N, OC, ...] share the layout
-	} else {
-		out = convGather(y, convSwapIndex(oc, n, oh*ow), []int{n, oc, oh, ow})
-	}
-	if bias != nil {
-		out = Add(out, Reshape(bias, oc, 1, 1))
-	}
-	return out
 }
 
 // MaxPool2D returns the maximum of x [N, C, H, W] over every kernel-sized
@@ -112,7 +126,9 @@ func Conv2D[T Float](x, weight, bias *Var[T], opts Conv2DOptions) *Var[T] {
 // order (top row first, each row left to right), as PyTorch's CPU kernel
 // does. A NaN counts as the maximum and propagates. Overlapping windows
 // (stride < kernel) that share a maximum add their gradients. The routing
-// is piecewise constant, so the second derivative with respect to x is 0.
+// is piecewise constant, so the second derivative with respect to x is 0;
+// the scatter is recorded as an operation whose derivative is the matching
+// gather, so gradients of gradients flow through it.
 //
 // It panics with a *tensor.ShapeError when x is not 4-D, a kernel size is
 // below 1, the stride or padding is negative, the padding is more than
@@ -121,37 +137,52 @@ func Conv2D[T Float](x, weight, bias *Var[T], opts Conv2DOptions) *Var[T] {
 func MaxPool2D[T Float](x *Var[T], kernel, stride, padding [2]int) *Var[T] {
 	const op = "MaxPool2D"
 	defer relabel(op)
-	win := convPoolWindow(op, x, kernel, stride, padding)
-	in := x.value.Shape()
-	out, idx := tensor.MaxPool2D(x.value, win)
-	return record(op, out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{convScatter(g, idx, in)}
-	}, x)
+	return maxPoolForward(x, convPoolWindow(op, x, kernel, stride, padding))
 }
 
 // AvgPool2D returns the mean of x [N, C, H, W] over every kernel-sized
 // window, of shape [N, C, OH, OW] as for MaxPool2D (a zero stride component
 // means the kernel size). The padding is zeros and counts: every window is
-// divided by KH·KW, PyTorch's default count_include_pad=True. It is built
-// as the mean over the rows of im2col of x viewed as [N·C, 1, H, W], so
+// divided by KH·KW, PyTorch's default count_include_pad=True.
 //
-//	d/dx = col2im(g / (KH·KW) repeated over each window's taps)
+//	d/dx = g / (KH·KW) added to every element of its window
 //
 // that is, each input element receives g/(KH·KW) from every window that
-// covers it. The panics are those of MaxPool2D.
+// covers it. The derivative is recorded as an operation whose own
+// derivative is AvgPool2D, so gradients of gradients flow through it. The
+// panics are those of MaxPool2D.
 func AvgPool2D[T Float](x *Var[T], kernel, stride, padding [2]int) *Var[T] {
 	const op = "AvgPool2D"
 	defer relabel(op)
-	win := convPoolWindow(op, x, kernel, stride, padding)
-	s := x.value.Shape()
-	oh, ow := win.OutSize(s[2], s[3])
-	cols := convIm2Col(Reshape(x, s[0]*s[1], 1, s[2], s[3]), win) // [KH·KW, N·C·OH·OW]
-	return Reshape(Mean(cols, 0), s[0], s[1], oh, ow)
+	return avgPoolForward(x, convPoolWindow(op, x, kernel, stride, padding))
 }
 
 // convPoolWindow validates the arguments of a pooling op and returns its
 // window, with the zero stride components replaced by the kernel size.
 func convPoolWindow[T Float](op string, x *Var[T], kernel, stride, padding [2]int) tensor.Window2D {
+	given := stride
+	for ax := range 2 {
+		if stride[ax] == 0 {
+			stride[ax] = kernel[ax]
+		}
+	}
+	win := tensor.Window2D{Kernel: kernel, Stride: stride, Padding: padding, Dilation: [2]int{1, 1}}
+	xv := x.value
+	ok := xv.Dims() == 4 && kernel[0] >= 1 && kernel[1] >= 1 && stride[0] >= 0 && stride[1] >= 0 &&
+		padding[0] >= 0 && padding[1] >= 0 && 2*padding[0] <= kernel[0] && 2*padding[1] <= kernel[1]
+	if ok {
+		oh, ow := win.OutSize(xv.Dim(2), xv.Dim(3))
+		ok = oh > 0 && ow > 0
+	}
+	if !ok {
+		convCheckPool(op, x, kernel, given, padding) // panics, saying why
+	}
+	return win
+}
+
+// convCheckPool panics with the error that describes what is wrong with a
+// pooling op's arguments.
+func convCheckPool[T Float](op string, x *Var[T], kernel, stride, padding [2]int) {
 	xs := x.value.Shape()
 	switch {
 	case len(xs) != 4:
@@ -172,7 +203,6 @@ func convPoolWindow[T Float](op string, x *Var[T], kernel, stride, padding [2]in
 	}
 	win := tensor.Window2D{Kernel: kernel, Stride: stride, Padding: padding, Dilation: [2]int{1, 1}}
 	convCheckSize(op, win, xs, xs)
-	return win
 }
 
 // convCheckSize panics when the dilated kernel of win is larger than the
@@ -203,62 +233,4 @@ func convOr1(v [2]int) [2]int {
 		}
 	}
 	return v
-}
-
-// convSwapIndex returns, for a row-major [A, B, R] layout, the flat source
-// index of every element of its [B, A, R] transpose of the first two axes.
-func convSwapIndex(a, b, r int) []int {
-	idx := make([]int, 0, a*b*r)
-	for j := 0; j < b; j++ {
-		for i := 0; i < a; i++ {
-			for k := 0; k < r; k++ {
-				idx = append(idx, (i*b+j)*r+k)
-			}
-		}
-	}
-	return idx
-}
-
-// convIm2Col is tensor.Im2Col as a differentiable op. It is linear, and its
-// adjoint is col2im:
-//
-//	d/dx = col2im(g)
-func convIm2Col[T Float](x *Var[T], win tensor.Window2D) *Var[T] {
-	in := x.value.Shape()
-	return record("Im2Col", tensor.Im2Col(x.value, win), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{convCol2Im(g, in, win)}
-	}, x)
-}
-
-// convCol2Im is tensor.Col2Im as a differentiable op, the adjoint of
-// im2col into an input of the given shape:
-//
-//	d/dcols = im2col(g)
-func convCol2Im[T Float](cols *Var[T], shape []int, win tensor.Window2D) *Var[T] {
-	return record("Col2Im", tensor.Col2Im(cols.value, shape, win), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{convIm2Col(g, win)}
-	}, cols)
-}
-
-// convGather is tensor.GatherFlat as a differentiable op: out[i] =
-// x[idx[i]] (flat), of the given shape. The indices are constants.
-//
-//	d/dx = g scatter-added to idx
-func convGather[T Float](x *Var[T], idx []int, shape []int) *Var[T] {
-	in := x.value.Shape()
-	return record("GatherFlat", tensor.GatherFlat(x.value, idx, shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{convScatter(g, idx, in)}
-	}, x)
-}
-
-// convScatter is tensor.ScatterAddFlat as a differentiable op, the adjoint
-// of gather: out[idx[i]] += src[i] (flat), in a zero tensor of the given
-// shape.
-//
-//	d/dsrc = g gathered at idx
-func convScatter[T Float](src *Var[T], idx []int, shape []int) *Var[T] {
-	in := src.value.Shape()
-	return record("ScatterAddFlat", tensor.ScatterAddFlat(src.value, idx, shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{convGather(g, idx, in)}
-	}, src)
 }

@@ -1,9 +1,11 @@
 package autograd
 
-// Internal tests of the unexported adjoint pairs that Conv2D, AvgPool2D and
-// MaxPool2D are built from: im2col / col2im and gather / scatter-add. Each
-// must be the other's adjoint, ⟨f(x), y⟩ = ⟨x, f*(y)⟩, and the backward of
-// each must be the other, to every order.
+// Internal tests of the unexported adjoint pairs that the derivatives of
+// Conv2D, AvgPool2D and MaxPool2D are made of (fast_conv.go): Conv2D and
+// its gradients with respect to input and weight, the bias gradient and a
+// broadcast, the max-pooling scatter and gather, average pooling and its
+// gradient. Each must be the other's adjoint, ⟨f(x), y⟩ = ⟨x, f*(y)⟩, and
+// the backward of each must be the other, to every order.
 
 import (
 	"math"
@@ -60,41 +62,73 @@ type convTestPair struct {
 
 func convTestPairs() []convTestPair {
 	var pairs []convTestPair
-	for _, g := range []struct {
+	for i, g := range []struct {
+		name  string
+		shape []int
+		oc    int
+		win   tensor.Window2D
+	}{
+		{"conv stride 2 padding 1", []int{2, 3, 5, 6}, 2, convTestWin([2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1})},
+		{"conv dilation 2 rectangular", []int{2, 2, 6, 5}, 3, convTestWin([2]int{2, 3}, [2]int{1, 2}, [2]int{0, 1}, [2]int{2, 1})},
+		{"conv overlapping 1 image", []int{1, 1, 4, 4}, 2, convTestWin([2]int{3, 2}, [2]int{1, 1}, [2]int{1, 0}, [2]int{1, 1})},
+		{"conv pointwise", []int{2, 3, 2, 3}, 2, convTestWin([2]int{1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1})},
+	} {
+		oh, ow := g.win.OutSize(g.shape[2], g.shape[3])
+		x := convTestRand(uint64(130+i), g.shape...)
+		w := convTestRand(uint64(140+i), g.oc, g.shape[1], g.win.Kernel[0], g.win.Kernel[1])
+		yShape := []int{g.shape[0], g.oc, oh, ow}
+		pairs = append(pairs, convTestPair{
+			name:   g.name + " (input)",
+			xShape: g.shape, yShape: yShape,
+			f:   func(x *Var[float64]) *Var[float64] { return convForward(x, Const(w), nil, g.win) },
+			adj: func(y *Var[float64]) *Var[float64] { return convInputGrad(y, Const(w), x, g.win) },
+			fOp: "Conv2D", adjOp: "Conv2DBackwardInput",
+		}, convTestPair{
+			name:   g.name + " (weight)",
+			xShape: w.Shape(), yShape: yShape,
+			f:   func(w *Var[float64]) *Var[float64] { return convForward(Const(x), w, nil, g.win) },
+			adj: func(y *Var[float64]) *Var[float64] { return convWeightGrad(Const(x), y, w, g.win) },
+			fOp: "Conv2D", adjOp: "Conv2DBackwardWeight",
+		})
+	}
+	pairs = append(pairs, convTestPair{
+		name: "conv bias", xShape: []int{2, 3, 2, 2}, yShape: []int{3},
+		f: convBiasGrad[float64],
+		adj: func(y *Var[float64]) *Var[float64] {
+			return BroadcastTo(Reshape(y, 1, 3, 1, 1), 2, 3, 2, 2)
+		},
+		fOp: "Conv2DBackwardBias", adjOp: "BroadcastTo",
+	})
+	// The max-pooling scatter and gather, with windows that overlap and
+	// share maxima, and average pooling with its gradient.
+	for i, g := range []struct {
 		name  string
 		shape []int
 		win   tensor.Window2D
 	}{
-		{"im2col stride 2 padding 1", []int{2, 3, 5, 6}, convTestWin([2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1})},
-		{"im2col dilation 2 rectangular", []int{2, 2, 6, 5}, convTestWin([2]int{2, 3}, [2]int{1, 2}, [2]int{0, 1}, [2]int{2, 1})},
-		{"im2col overlapping 1 image", []int{1, 1, 4, 4}, convTestWin([2]int{3, 2}, [2]int{1, 1}, [2]int{1, 0}, [2]int{1, 1})},
+		{"overlapping 3x3 stride 1 padding 1", []int{2, 2, 4, 5}, convTestWin([2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1})},
+		{"2x2 stride 2", []int{1, 3, 4, 6}, convTestWin([2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1})},
 	} {
 		oh, ow := g.win.OutSize(g.shape[2], g.shape[3])
+		yShape := []int{g.shape[0], g.shape[1], oh, ow}
+		x := convTestRand(uint64(150+i), g.shape...)
+		for k, v := range x.Data() {
+			x.Data()[k] = math.Round(v) // ties
+		}
+		pooled, arg := tensor.Zeros[float64](yShape...), tensor.Zeros[float64](yShape...)
+		tensor.MaxPool2DInto(pooled, arg, x, g.win)
 		pairs = append(pairs, convTestPair{
-			name:   g.name,
-			xShape: g.shape,
-			yShape: []int{g.shape[1] * g.win.Kernel[0] * g.win.Kernel[1], g.shape[0] * oh * ow},
-			f:      func(x *Var[float64]) *Var[float64] { return convIm2Col(x, g.win) },
-			adj:    func(y *Var[float64]) *Var[float64] { return convCol2Im(y, g.shape, g.win) },
-			fOp:    "Im2Col", adjOp: "Col2Im",
+			name: "max pooling scatter " + g.name, xShape: yShape, yShape: g.shape,
+			f:   func(y *Var[float64]) *Var[float64] { return poolRecord(poolMaxScatter, g.win, arg, y, x) },
+			adj: func(x *Var[float64]) *Var[float64] { return poolRecord(poolMaxGather, g.win, arg, x, pooled) },
+			fOp: "MaxPool2DBackward", adjOp: "MaxPool2DGather",
+		}, convTestPair{
+			name: "average pooling " + g.name, xShape: g.shape, yShape: yShape,
+			f:   func(x *Var[float64]) *Var[float64] { return avgPoolForward(x, g.win) },
+			adj: func(y *Var[float64]) *Var[float64] { return poolRecord(poolAvgGrad, g.win, nil, y, x) },
+			fOp: "AvgPool2D", adjOp: "AvgPool2DBackward",
 		})
 	}
-	// Gather with repeated and missing indices (as max pooling's windows
-	// overlap), and the [A, B, R] -> [B, A, R] swap Conv2D uses.
-	idx := []int{3, 0, 0, 5, 1, 3, 3, 2}
-	pairs = append(pairs, convTestPair{
-		name: "gather with duplicates", xShape: []int{2, 4}, yShape: []int{4, 2},
-		f:   func(x *Var[float64]) *Var[float64] { return convGather(x, idx, []int{4, 2}) },
-		adj: func(y *Var[float64]) *Var[float64] { return convScatter(y, idx, []int{2, 4}) },
-		fOp: "GatherFlat", adjOp: "ScatterAddFlat",
-	})
-	swap := convSwapIndex(3, 2, 4)
-	pairs = append(pairs, convTestPair{
-		name: "axis swap", xShape: []int{3, 2, 4}, yShape: []int{2, 3, 4},
-		f:   func(x *Var[float64]) *Var[float64] { return convGather(x, swap, []int{2, 3, 4}) },
-		adj: func(y *Var[float64]) *Var[float64] { return convScatter(y, swap, []int{3, 2, 4}) },
-		fOp: "GatherFlat", adjOp: "ScatterAddFlat",
-	})
 	return pairs
 }
 

@@ -20,6 +20,9 @@ const (
 	slotReduce
 	slotCrossEntropy
 	// Convolution, pooling, indexing and shape ops:
+	slotConv2D
+	slotConv2DGrad
+	slotPool
 
 	// Reductions, softmax, normalization, losses, binary ops:
 	slotSoftmax

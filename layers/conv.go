@@ -63,6 +63,16 @@ func NewConv2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opts Conv2DO
 // 4-D, has the wrong number of channels, or is smaller than the (dilated)
 // kernel after padding.
 func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	xv, wv := x.Value(), c.Weight.Value()
+	if xv.Dims() != 4 || wv.Dims() != 4 || xv.Dim(1) != wv.Dim(1) ||
+		!windowFits(xv, [2]int{wv.Dim(2), wv.Dim(3)}, c.Options.Padding, c.Options.Dilation) {
+		c.checkInput(x) // panics, unless autograd.Conv2D is the one to complain
+	}
+	return autograd.Conv2D(x, c.Weight, c.Bias, c.Options)
+}
+
+// checkInput panics with the error that says why x does not fit the layer.
+func (c *Conv2D[T]) checkInput(x *autograd.Var[T]) {
 	xs, ws := x.Shape(), c.Weight.Shape()
 	op := layerOp("Conv2D", c.Weight)
 	if len(xs) != 4 {
@@ -72,7 +82,18 @@ func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 		shapePanic(op, fmt.Sprintf("input has %d channels, weight wants %d", xs[1], ws[1]), xs, ws)
 	}
 	checkWindow(op, xs, ws, [2]int{ws[2], ws[3]}, c.Options.Padding, c.Options.Dilation)
-	return autograd.Conv2D(x, c.Weight, c.Bias, c.Options)
+}
+
+// windowFits reports whether the padded height and width of the NCHW
+// tensor x are at least the dilated kernel's (checkWindow's test, without
+// building its error).
+func windowFits[T Float](x *tensor.Tensor[T], kernel, padding, dilation [2]int) bool {
+	for a := range 2 {
+		if x.Dim(2+a)+2*padding[a] < max(dilation[a], 1)*(kernel[a]-1)+1 {
+			return false
+		}
+	}
+	return true
 }
 
 // checkWindow panics with a *tensor.ShapeError naming op when the padded

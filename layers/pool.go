@@ -33,7 +33,7 @@ func NewMaxPool2D[T Float](k int) *MaxPool2D[T] {
 // for a bad kernel, stride or padding and with a *tensor.ShapeError naming
 // the layer when x is not 4-D or is smaller than the padded kernel.
 func (p *MaxPool2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	checkPool("MaxPool2D", x.Shape(), p.Kernel, p.Stride, p.Padding)
+	checkPool("MaxPool2D", x, p.Kernel, p.Stride, p.Padding)
 	return autograd.MaxPool2D(x, p.Kernel, p.Stride, p.Padding)
 }
 
@@ -65,7 +65,7 @@ func NewAvgPool2D[T Float](k int) *AvgPool2D[T] {
 // Forward pools x [N, C, H, W] into [N, C, OH, OW] as MaxPool2D does, and
 // panics likewise.
 func (p *AvgPool2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	checkPool("AvgPool2D", x.Shape(), p.Kernel, p.Stride, p.Padding)
+	checkPool("AvgPool2D", x, p.Kernel, p.Stride, p.Padding)
 	return autograd.AvgPool2D(x, p.Kernel, p.Stride, p.Padding)
 }
 
@@ -76,9 +76,16 @@ func (*AvgPool2D[T]) Parameters() []*autograd.Var[T] { return nil }
 func (*AvgPool2D[T]) NamedParameters() []NamedParam[T] { return nil }
 
 // checkPool validates a pooling layer's settings (an *ArgError) and its
-// input shape xs (a *tensor.ShapeError), naming the layer by kind and
-// kernel.
-func checkPool(kind string, xs []int, kernel, stride, padding [2]int) {
+// input x (a *tensor.ShapeError), naming the layer by kind and kernel. The
+// common case, all valid, is decided without building any message.
+func checkPool[T Float](kind string, x *autograd.Var[T], kernel, stride, padding [2]int) {
+	xv := x.Value()
+	if kernel[0] >= 1 && kernel[1] >= 1 && stride[0] >= 0 && stride[1] >= 0 &&
+		padding[0] >= 0 && padding[1] >= 0 && 2*padding[0] <= kernel[0] && 2*padding[1] <= kernel[1] &&
+		xv.Dims() == 4 && windowFits(xv, kernel, padding, [2]int{1, 1}) {
+		return
+	}
+	xs := x.Shape()
 	op := fmt.Sprintf("%s (kernel %v)", kind, kernel)
 	switch {
 	case kernel[0] < 1 || kernel[1] < 1:
