@@ -1,6 +1,10 @@
 package autograd
 
-import "github.com/adjoint-go/adjoint/tensor"
+import (
+	"slices"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
 
 // MatMul returns the matrix product of a and b with the broadcasting rules of
 // torch.matmul:
@@ -415,13 +419,79 @@ func Transpose[T Float](x *Var[T]) *Var[T] {
 
 // Reshape returns x with a new shape and the same elements in row-major
 // order; one dimension may be -1. It panics with a *tensor.ShapeError when
-// the element counts differ.
+// the element counts differ. Without an Arena the result shares x's memory
+// (a view); under one it is a copy in the arena's memory, so that a step
+// allocates nothing.
 //
 //	d/dx = g reshaped to x's shape
 func Reshape[T Float](x *Var[T], shape ...int) *Var[T] {
 	defer relabel()
-	in := x.value.Shape()
-	return record("Reshape", x.value.Reshape(shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Reshape(g, in...)}
-	}, x)
+	var buf [8]int
+	return shpReshaped("Reshape", x, shpResolve(x.value, shape, buf[:0]))
+}
+
+// shpResolve returns shape with its -1 replaced by the size the element
+// count of x requires, in buf when it fits. Any invalid shape makes
+// tensor.Reshape raise its error.
+func shpResolve[T Float](x *tensor.Tensor[T], shape []int, buf []int) []int {
+	out := append(buf, shape...)
+	infer, known := -1, 1
+	for i, d := range out {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d < 0:
+			x.Reshape(slices.Clone(shape)...) // panics (a clone: the call would make shape escape)
+		default:
+			known *= d
+		}
+	}
+	if infer >= 0 && known != 0 && x.Len()%known == 0 {
+		out[infer] = x.Len() / known
+		known *= out[infer]
+	}
+	if infer >= 0 && known == 0 || known != x.Len() {
+		x.Reshape(slices.Clone(shape)...) // panics
+	}
+	return out
+}
+
+// shpReshaped records x with the given (valid) shape as the operation op:
+// Reshape, Squeeze and Unsqueeze, whose derivative reshapes g back.
+func shpReshaped[T Float](op string, x *Var[T], shape []int) *Var[T] {
+	var out *tensor.Tensor[T]
+	if ar := arenaOf(x); ar != nil {
+		out = ar.tensor(shape...)
+		copy(out.Data(), x.value.Data())
+	} else {
+		out = x.value.Reshape(slices.Clone(shape)...) // a view; the clone keeps shape from escaping
+	}
+	return recordOp(op, out, reshapeOp[T]{}, x)
+}
+
+// reshapeOp is the derivative of Reshape, Squeeze and Unsqueeze.
+type reshapeOp[T Float] struct{}
+
+func (reshapeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{Reshape(g, c.n.inputs[0].value.Shape()...)}
+}
+
+// vjp copies g into x's gradient buffer (or adds it), which is all a
+// reshape's derivative is on row-major data.
+func (reshapeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	shpAddFlat(dst.Data(), g.Data(), beta)
+}
+
+// shpAddFlat sets d = beta·d + s elementwise for beta 0 or 1, where s has
+// d's length: a gradient that moves between two shapes of the same data.
+func shpAddFlat[T Float](d, s []T, beta T) {
+	s = s[:len(d)]
+	if beta == 0 {
+		copy(d, s)
+		return
+	}
+	for i, v := range s {
+		d[i] += v
+	}
 }

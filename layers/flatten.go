@@ -12,15 +12,15 @@ type Flatten[T Float] struct{}
 // a 1-D x). It panics with a *tensor.ShapeError naming Flatten for a
 // 0-dimensional x, which has no batch axis.
 func (Flatten[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	xs := x.Shape()
-	if len(xs) == 0 {
-		shapePanic("Flatten", "input must have a batch axis", xs)
+	xv := x.Value()
+	if xv.Dims() == 0 {
+		shapePanic("Flatten", "input must have a batch axis", x.Shape())
 	}
 	n := 1
-	for _, d := range xs[1:] {
-		n *= d
+	for i := 1; i < xv.Dims(); i++ {
+		n *= xv.Dim(i)
 	}
-	return autograd.Reshape(x, xs[0], n)
+	return autograd.Reshape(x, xv.Dim(0), n)
 }
 
 // Parameters returns nil: Flatten has none.

@@ -1,0 +1,106 @@
+package autograd_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file proves that the convolution, pooling, indexing and shape ops
+// allocate nothing in a steady-state training step under an Arena: forward,
+// Backward and ZeroGrad, for each op at a representative shape, in float32
+// and float64. Inputs that need a gradient of their own are made
+// intermediate results of the arena (a constant batch plus a parameter), so
+// that the op's derivative with respect to them runs too.
+
+// shpAllocCase is one row: the parameters of the step and its forward pass,
+// whose result the step sums into the loss.
+type shpAllocCase[T tensor.Float] struct {
+	name   string
+	params []*autograd.Var[T]
+	f      func(ar *autograd.Arena[T]) *autograd.Var[T]
+}
+
+// shpAllocRand returns a tensor of normal values.
+func shpAllocRand[T tensor.Float](rng *rand.Rand, shape ...int) *tensor.Tensor[T] {
+	return tensor.RandNormal[T](rng, 0, 1, shape...)
+}
+
+// shpAllocInput returns a function that makes, under an arena, a batch of the
+// given shape that needs a gradient (the batch plus a parameter), and that
+// parameter.
+func shpAllocInput[T tensor.Float](rng *rand.Rand, shape ...int) (func(ar *autograd.Arena[T]) *autograd.Var[T], *autograd.Var[T]) {
+	x := shpAllocRand[T](rng, shape...)
+	p := autograd.Param(shpAllocRand[T](rng, shape...))
+	return func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Add(ar.Const(x), p) }, p
+}
+
+func shapeAllocCases[T tensor.Float]() []shpAllocCase[T] {
+	rng := rand.New(rand.NewPCG(7, 11))
+	var cases []shpAllocCase[T]
+	add := func(name string, f func(ar *autograd.Arena[T]) *autograd.Var[T], params ...*autograd.Var[T]) {
+		cases = append(cases, shpAllocCase[T]{name, params, f})
+	}
+	param := func(shape ...int) *autograd.Var[T] { return autograd.Param(shpAllocRand[T](rng, shape...)) }
+
+	// Convolution and pooling.
+	img, pimg := shpAllocInput[T](rng, 4, 3, 8, 8)
+	w, b := param(5, 3, 3, 3), param(5)
+	add("Conv2D 3x3 padding 1 with bias", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Conv2D(img(ar), w, b, autograd.Conv2DOptions{Padding: [2]int{1, 1}})
+	}, pimg, w, b)
+	add("Conv2D stride 2 without bias", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Conv2D(img(ar), w, nil, autograd.Conv2DOptions{Stride: [2]int{2, 2}})
+	}, pimg, w)
+	w1 := param(4, 3, 1, 1)
+	add("Conv2D pointwise", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Conv2D(img(ar), w1, nil, autograd.Conv2DOptions{})
+	}, pimg, w1)
+	batch := shpAllocRand[T](rng, 4, 3, 8, 8)
+	add("Conv2D of a constant batch", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Conv2D(ar.Const(batch), w, b, autograd.Conv2DOptions{Padding: [2]int{1, 1}})
+	}, w, b)
+	add("MaxPool2D 2x2", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.MaxPool2D(img(ar), [2]int{2, 2}, [2]int{}, [2]int{})
+	}, pimg)
+	add("MaxPool2D 3x3 stride 1 padding 1, input used twice", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		h := img(ar)
+		return autograd.Add(autograd.Sum(autograd.MaxPool2D(h, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1})), autograd.Sum(h))
+	}, pimg)
+	add("AvgPool2D 3x3 stride 2 padding 1", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.AvgPool2D(img(ar), [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1})
+	}, pimg)
+
+	// Shape ops.
+	add("Reshape", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Reshape(img(ar), 4, -1) }, pimg)
+	return cases
+}
+
+func TestShapeOpsAllocateNothingUnderArena(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	t.Run("float32", func(t *testing.T) { shpAllocCheck(t, shapeAllocCases[float32]()) })
+	t.Run("float64", func(t *testing.T) { shpAllocCheck(t, shapeAllocCases[float64]()) })
+}
+
+// shpAllocCheck runs each case's step three times to warm an arena, then
+// fails unless the step allocates nothing.
+func shpAllocCheck[T tensor.Float](t *testing.T, cases []shpAllocCase[T]) {
+	for _, c := range cases {
+		ar := autograd.NewArena[T]()
+		step := func() {
+			ar.Reset()
+			autograd.Sum(c.f(ar)).Backward()
+			autograd.ZeroGrad(c.params...)
+		}
+		for range 3 {
+			step()
+		}
+		if n := testing.AllocsPerRun(20, step); n != 0 {
+			t.Errorf("%s: %v allocations per step, want 0", c.name, n)
+		}
+	}
+}
