@@ -73,13 +73,12 @@ func (c *byteChooser) seed(string) uint64 {
 }
 
 const (
-	rgMaxElems      = 48   // largest tensor the generator builds on purpose
-	rgHardMaxElems  = 256  // a tensor larger than this is a generator bug
-	rgMaxInputElems = 24   // largest input
-	rgMaxOps        = 10   // ops drawn from the op list per graph (adapters come on top)
-	rgKinkGap       = 1e-4 // minimum distance of an argument from a kink
-	rgMaxAbs        = 4.0  // values beyond this are scaled back down
-	rgSmallOutput   = 12   // a non-scalar output kept as it is has at most this many elements
+	rgMaxElems      = 48  // largest tensor the generator builds on purpose
+	rgHardMaxElems  = 256 // a tensor larger than this is a generator bug
+	rgMaxInputElems = 24  // largest input
+	rgMaxOps        = 10  // ops drawn from the op list per graph (adapters come on top)
+	rgMaxAbs        = 4.0 // values beyond this are scaled back down
+	rgSmallOutput   = 12  // a non-scalar output kept as it is has at most this many elements
 )
 
 // rgStep is one node of a generated graph: an op applied to earlier nodes,

@@ -3,8 +3,6 @@ package autograd_test
 import (
 	"fmt"
 	"math"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -38,35 +36,6 @@ func minOf(x *tensor.Tensor[float64]) float64 {
 		m = math.Min(m, v)
 	}
 	return m
-}
-
-// nearValue reports whether an element of x is within rgKinkGap of k
-// without being exactly k.
-func nearValue(x *tensor.Tensor[float64], k float64) bool {
-	for _, v := range x.Data() {
-		if d := math.Abs(v - k); d > 0 && d < rgKinkGap {
-			return true
-		}
-	}
-	return false
-}
-
-// nearTie reports whether a and b (broadcast) come within rgKinkGap of
-// each other somewhere without being equal.
-func nearTie(a, b *tensor.Tensor[float64]) bool { return nearValue(tensor.Sub(a, b), 0) }
-
-// nearTieWithin reports whether two elements of x are within rgKinkGap of
-// each other without being equal: a conservative test for the ties of Max,
-// Min and MaxPool2D, whatever the axes or windows.
-func nearTieWithin(x *tensor.Tensor[float64]) bool {
-	v := slices.Clone(x.Data())
-	sort.Float64s(v)
-	for k := 1; k < len(v); k++ {
-		if d := v[k] - v[k-1]; d > 0 && d < rgKinkGap {
-			return true
-		}
-	}
-	return false
 }
 
 func matmulSize(as, bs []int) int {

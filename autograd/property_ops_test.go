@@ -3,7 +3,6 @@ package autograd_test
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -14,9 +13,11 @@ import (
 // The random-graph generator's op list: one builder per exported op.
 
 // rgOp is one entry of the op list: the exported op it exercises and a
-// builder that appends it (with any adapters) to a graph. A builder returns
-// false when the op does not fit the graph's current values (an argument
-// near a kink); the generator then applies Tanh instead.
+// builder that appends it (with any adapters) to a graph. A builder passes
+// the op's arguments through smoothArgs, which keeps them where the op is
+// smooth (see rgSmoothness). It returns false when the op does not fit the
+// graph's current shapes or values; the generator then applies Tanh
+// instead.
 type rgOp struct {
 	name  string
 	build func(g *rgGraph) bool
@@ -32,33 +33,25 @@ func rgOpList() []rgOp {
 	addOp := func(name string, build func(g *rgGraph) bool) { ops = append(ops, rgOp{name, build}) }
 
 	// Binary ops with broadcasting.
-	binary := func(name string, f func(a, b *V) *V, kinky bool) {
+	binary := func(name string, f func(a, b *V) *V) {
 		addOp(name, func(g *rgGraph) bool {
 			a := g.pick()
 			b := g.operand(g.partner(g.shape(a)))
 			if g.src.intn(2, "swap operands") == 0 {
 				a, b = b, a
 			}
-			switch name {
-			case "Div":
-				b = g.posify(b)
-			case "PowVar":
-				a, b = g.posify(a), g.bounded(b, 2)
-			}
-			if kinky && nearTie(g.vals[a], g.vals[b]) {
-				return false
-			}
-			g.add(name, fmt.Sprintf("%s(%s, %s)", name, g.nm(a), g.nm(b)), func(x []*V) *V { return f(x[0], x[1]) }, a, b)
+			args := g.smoothArgs(name, nil, a, b)
+			g.add(name, fmt.Sprintf("%s(%s)", name, g.names(args)), func(x []*V) *V { return f(x[0], x[1]) }, args...)
 			return true
 		})
 	}
-	binary("Add", autograd.Add[float64], false)
-	binary("Sub", autograd.Sub[float64], false)
-	binary("Mul", autograd.Mul[float64], false)
-	binary("Div", autograd.Div[float64], false)
-	binary("Maximum", autograd.Maximum[float64], true)
-	binary("Minimum", autograd.Minimum[float64], true)
-	binary("PowVar", autograd.PowVar[float64], false)
+	binary("Add", autograd.Add[float64])
+	binary("Sub", autograd.Sub[float64])
+	binary("Mul", autograd.Mul[float64])
+	binary("Div", autograd.Div[float64])
+	binary("Maximum", autograd.Maximum[float64])
+	binary("Minimum", autograd.Minimum[float64])
+	binary("PowVar", autograd.PowVar[float64])
 	addOp("Where", func(g *rgGraph) bool {
 		a := g.pick()
 		b := g.operand(g.partner(g.shape(a)))
@@ -74,99 +67,69 @@ func rgOpList() []rgOp {
 		return true
 	})
 
-	// Unary elementwise ops.
-	smooth := func(name string, f func(x *V) *V) {
-		addOp(name, func(g *rgGraph) bool { g.unary(name, name, f, g.pick()); return true })
-	}
-	smooth("Neg", autograd.Neg[float64])
-	smooth("Sigmoid", autograd.Sigmoid[float64])
-	smooth("Tanh", autograd.Tanh[float64])
-	smooth("Square", autograd.Square[float64])
-	smooth("Sin", autograd.Sin[float64])
-	smooth("Cos", autograd.Cos[float64])
-	smooth("GELU", autograd.GELU[float64])
-	smooth("GELUTanh", autograd.GELUTanh[float64])
-	smooth("SiLU", autograd.SiLU[float64])
-	smooth("Softplus", autograd.Softplus[float64])
-	for _, name := range []string{"Exp", "Expm1"} {
-		f := map[string]func(*V) *V{"Exp": autograd.Exp[float64], "Expm1": autograd.Expm1[float64]}[name]
-		addOp(name, func(g *rgGraph) bool { g.unary(name, name, f, g.bounded(g.pick(), 3)); return true })
-	}
-	positive := func(name string, f func(x *V) *V) {
-		addOp(name, func(g *rgGraph) bool { g.unary(name, name, f, g.posify(g.pick())); return true })
-	}
-	positive("Log", autograd.Log[float64])
-	positive("Sqrt", autograd.Sqrt[float64])
-	positive("Log1p", autograd.Log1p[float64])
-	addOp("Scale", func(g *rgGraph) bool {
-		k := []float64{-1.5, 0.5, 2, -0.25}[g.src.intn(4, "scale")]
-		g.unary("Scale", fmt.Sprintf("Scale[%g]", k), func(x *V) *V { return autograd.Scale(x, k) }, g.pick())
-		return true
-	})
-	addOp("Pow", func(g *rgGraph) bool {
-		p := []float64{2, 3, 1, 0.5, 1.5, -1, -0.5, -2.5}[g.src.intn(8, "exponent")]
-		x := g.pick()
-		if p != math.Trunc(p) || p < 0 {
-			x = g.posify(x)
-		}
-		g.unary("Pow", fmt.Sprintf("Pow[%g]", p), func(x *V) *V { return autograd.Pow(x, p) }, x)
-		return true
-	})
-	kink := func(name string, f func(x *V, c float64) *V, consts []float64, kinksAt func(c float64) []float64) {
+	// Unary elementwise ops, some with a constant drawn from a list.
+	unary := func(name string, f func(x *V) *V) {
 		addOp(name, func(g *rgGraph) bool {
-			c := consts[g.src.intn(len(consts), "constant")]
-			x := g.pick()
-			for _, k := range kinksAt(c) {
-				if nearValue(g.vals[x], k) {
-					return false
-				}
-			}
-			text := name
-			if len(consts) > 1 {
-				text = fmt.Sprintf("%s[%g]", name, c)
-			}
-			g.unary(name, text, func(x *V) *V { return f(x, c) }, x)
+			g.unary(name, name, f, g.smoothArgs(name, nil, g.pick())[0])
 			return true
 		})
 	}
-	at0 := func(float64) []float64 { return []float64{0} }
-	kink("ReLU", func(x *V, _ float64) *V { return autograd.ReLU(x) }, []float64{0}, at0)
-	kink("Abs", func(x *V, _ float64) *V { return autograd.Abs(x) }, []float64{0}, at0)
-	kink("LeakyReLU", autograd.LeakyReLU[float64], []float64{0.01, 0.2, -0.5}, at0)
-	kink("ELU", autograd.ELU[float64], []float64{1, 0.5, 2}, at0)
+	withConst := func(name string, consts []float64, f func(x *V, c float64) *V) {
+		addOp(name, func(g *rgGraph) bool {
+			c := consts[g.src.intn(len(consts), "constant")]
+			x := g.smoothArgs(name, []float64{c}, g.pick())[0]
+			g.unary(name, fmt.Sprintf("%s[%g]", name, c), func(x *V) *V { return f(x, c) }, x)
+			return true
+		})
+	}
+	unary("Neg", autograd.Neg[float64])
+	unary("Sigmoid", autograd.Sigmoid[float64])
+	unary("Tanh", autograd.Tanh[float64])
+	unary("Square", autograd.Square[float64])
+	unary("Sin", autograd.Sin[float64])
+	unary("Cos", autograd.Cos[float64])
+	unary("GELU", autograd.GELU[float64])
+	unary("GELUTanh", autograd.GELUTanh[float64])
+	unary("SiLU", autograd.SiLU[float64])
+	unary("Softplus", autograd.Softplus[float64])
+	unary("Exp", autograd.Exp[float64])
+	unary("Expm1", autograd.Expm1[float64])
+	unary("Log", autograd.Log[float64])
+	unary("Sqrt", autograd.Sqrt[float64])
+	unary("Log1p", autograd.Log1p[float64])
+	withConst("Scale", []float64{-1.5, 0.5, 2, -0.25}, autograd.Scale[float64])
+	withConst("Pow", []float64{2, 3, 1, 0.5, 1.5, -1, -0.5, -2.5}, autograd.Pow[float64])
+	unary("ReLU", autograd.ReLU[float64])
+	unary("Abs", autograd.Abs[float64])
+	withConst("LeakyReLU", []float64{0.01, 0.2, -0.5}, autograd.LeakyReLU[float64])
+	withConst("ELU", []float64{1, 0.5, 2}, autograd.ELU[float64])
 	clamps := [][2]float64{{-1, 1}, {-0.5, 0.75}, {0, 2}}
 	addOp("Clamp", func(g *rgGraph) bool {
 		c := clamps[g.src.intn(len(clamps), "clamp bounds")]
-		x := g.pick()
-		if nearValue(g.vals[x], c[0]) || nearValue(g.vals[x], c[1]) {
-			return false
-		}
+		x := g.smoothArgs("Clamp", c[:], g.pick())[0]
 		g.unary("Clamp", fmt.Sprintf("Clamp[%g, %g]", c[0], c[1]), func(x *V) *V { return autograd.Clamp(x, c[0], c[1]) }, x)
 		return true
 	})
 
 	// Reductions.
-	reduction := func(name string, f func(x *V, axes ...int) *V, kinky bool) {
+	reduction := func(name string, f func(x *V, axes ...int) *V) {
 		addOp(name, func(g *rgGraph) bool {
-			x := g.pick()
-			if kinky && nearTieWithin(g.vals[x]) {
-				return false
-			}
+			x := g.smoothArgs(name, nil, g.pick())[0]
 			ax := g.axes(g.shape(x))
 			g.add(name, fmt.Sprintf("%s(%s%s)", name, g.nm(x), axesText(ax)), func(a []*V) *V { return f(a[0], ax...) }, x)
 			return true
 		})
 	}
-	reduction("Sum", autograd.Sum[float64], false)
-	reduction("SumKeepDims", autograd.SumKeepDims[float64], false)
-	reduction("Mean", autograd.Mean[float64], false)
-	reduction("MeanKeepDims", autograd.MeanKeepDims[float64], false)
-	reduction("LogSumExp", autograd.LogSumExp[float64], false)
-	reduction("LogSumExpKeepDims", autograd.LogSumExpKeepDims[float64], false)
-	reduction("Max", autograd.Max[float64], true)
-	reduction("MaxKeepDims", autograd.MaxKeepDims[float64], true)
-	reduction("Min", autograd.Min[float64], true)
-	reduction("MinKeepDims", autograd.MinKeepDims[float64], true)
+	reduction("Sum", autograd.Sum[float64])
+	reduction("SumKeepDims", autograd.SumKeepDims[float64])
+	reduction("Mean", autograd.Mean[float64])
+	reduction("MeanKeepDims", autograd.MeanKeepDims[float64])
+	reduction("LogSumExp", autograd.LogSumExp[float64])
+	reduction("LogSumExpKeepDims", autograd.LogSumExpKeepDims[float64])
+	reduction("Max", autograd.Max[float64])
+	reduction("MaxKeepDims", autograd.MaxKeepDims[float64])
+	reduction("Min", autograd.Min[float64])
+	reduction("MinKeepDims", autograd.MinKeepDims[float64])
 	for _, name := range []string{"Variance", "Std"} {
 		addOp(name, func(g *rgGraph) bool {
 			x := g.pick()
@@ -179,7 +142,7 @@ func rgOpList() []rgOp {
 			if name == "Std" {
 				// Std is singular where the variance is 0: use it only
 				// where every slice varies.
-				if minOf(autograd.Variance(autograd.Const(g.vals[x]), corr, ax...).Value()) < 0.01 {
+				if minOf(autograd.Variance(autograd.Const(g.vals[x]), corr, ax...).Value()) < rgSmoothness["Std"].minVariance {
 					return false
 				}
 				f = func(a []*V) *V { return autograd.Std(a[0], corr, ax...) }
@@ -567,10 +530,8 @@ func rgOpList() []rgOp {
 			if xs[0]*xs[1]*oh*ow > rgMaxElems {
 				return false
 			}
+			x = g.smoothArgs(name, nil, x)[0]
 			if name == "MaxPool2D" {
-				if nearTieWithin(g.vals[x]) {
-					return false
-				}
 				g.add(name, fmt.Sprintf("MaxPool2D(%s, kernel %v, stride %v, padding %v)", g.nm(x), kernel, stride, pad),
 					func(a []*V) *V { return autograd.MaxPool2D(a[0], kernel, stride, pad) }, x)
 			} else {
@@ -583,34 +544,22 @@ func rgOpList() []rgOp {
 
 	// Losses, with every reduction (ReduceNone keeps them elementwise, so
 	// they can sit in the middle of a graph).
-	pair := func(name string, f func(p, t *V, r autograd.Reduction) *V, check func(g *rgGraph, p, t int) bool) {
+	pair := func(name string, f func(p, t *V, r autograd.Reduction) *V, params ...float64) {
 		addOp(name, func(g *rgGraph) bool {
 			p := g.pick()
-			t := g.operand(g.shape(p))
-			if name == "BCE" {
-				p = g.unary("Sigmoid", "Sigmoid", autograd.Sigmoid[float64], p)
-				t = g.unary("Sigmoid", "Sigmoid", autograd.Sigmoid[float64], t)
-			}
-			if check != nil && !check(g, p, t) {
-				return false
-			}
+			args := g.smoothArgs(name, params, p, g.operand(g.shape(p)))
 			r := autograd.Reduction(g.src.intn(3, "reduction"))
-			g.add(name, fmt.Sprintf("%s(%s, %s, %v)", name, g.nm(p), g.nm(t), r), func(a []*V) *V { return f(a[0], a[1], r) }, p, t)
+			g.add(name, fmt.Sprintf("%s(%s, %v)", name, g.names(args), r), func(a []*V) *V { return f(a[0], a[1], r) }, args...)
 			return true
 		})
 	}
-	pair("MSE", func(p, t *V, r autograd.Reduction) *V { return autograd.MSE(p, t, r) }, nil)
-	pair("L1", func(p, t *V, r autograd.Reduction) *V { return autograd.L1(p, t, r) }, func(g *rgGraph, p, t int) bool {
-		return !nearTie(g.vals[p], g.vals[t])
-	})
+	pair("MSE", func(p, t *V, r autograd.Reduction) *V { return autograd.MSE(p, t, r) })
+	pair("L1", func(p, t *V, r autograd.Reduction) *V { return autograd.L1(p, t, r) })
 	for _, delta := range []float64{0.5, 1} {
-		pair("Huber", func(p, t *V, r autograd.Reduction) *V { return autograd.Huber(p, t, delta, r) }, func(g *rgGraph, p, t int) bool {
-			d := tensor.Abs(tensor.Sub(g.vals[p], g.vals[t]))
-			return !nearValue(d, delta)
-		})
+		pair("Huber", func(p, t *V, r autograd.Reduction) *V { return autograd.Huber(p, t, delta, r) }, -delta, delta)
 	}
-	pair("BCE", func(p, t *V, r autograd.Reduction) *V { return autograd.BCE(p, t, r) }, nil)
-	pair("BCEWithLogits", func(p, t *V, r autograd.Reduction) *V { return autograd.BCEWithLogits(p, t, r) }, nil)
+	pair("BCE", func(p, t *V, r autograd.Reduction) *V { return autograd.BCE(p, t, r) })
+	pair("BCEWithLogits", func(p, t *V, r autograd.Reduction) *V { return autograd.BCEWithLogits(p, t, r) })
 	for _, name := range []string{"CrossEntropy", "NLL"} {
 		f := map[string]func(*V, []int, ...autograd.Reduction) *V{"CrossEntropy": autograd.CrossEntropy[float64], "NLL": autograd.NLL[float64]}[name]
 		addOp(name, func(g *rgGraph) bool {
