@@ -61,8 +61,9 @@ type rgSmooth struct {
 	// naturalParamAnywhere lifts the domain when the op's parameter (Pow's
 	// exponent) is a natural number.
 	naturalParamAnywhere bool
-	// minVariance is, for Std, the least variance of every slice reduced
-	// (Std is singular at 0); smaller slices make the op not fit.
+	// minVariance is, for Std and LayerNorm, the least variance of every
+	// slice reduced or normalized (they are singular, or nearly, at 0);
+	// smaller ones make the op not fit.
 	minVariance float64
 }
 
@@ -95,6 +96,7 @@ var rgSmoothness = map[string]rgSmooth{
 	"Expm1":       {domain: []rgDomain{{maxAbs: 3}}},
 	"BCE":         {domain: []rgDomain{{unit: true}, {unit: true}}},
 	"Std":         {minVariance: 0.01},
+	"LayerNorm":   {minVariance: 0.01},
 }
 
 // smoothArgs returns the arguments args of op moved into its domain and

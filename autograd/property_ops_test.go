@@ -92,6 +92,8 @@ func rgOpList() []rgOp {
 	unary("GELUTanh", autograd.GELUTanh[float64])
 	unary("SiLU", autograd.SiLU[float64])
 	unary("Softplus", autograd.Softplus[float64])
+	unary("Erf", autograd.Erf[float64])
+	unary("NormCDF", autograd.NormCDF[float64])
 	unary("Exp", autograd.Exp[float64])
 	unary("Expm1", autograd.Expm1[float64])
 	unary("Log", autograd.Log[float64])
@@ -160,6 +162,42 @@ func rgOpList() []rgOp {
 			return true
 		})
 	}
+	addOp("LayerNorm", func(g *rgGraph) bool {
+		x := g.atLeast1D(g.pick())
+		s := g.shape(x)
+		nd := 1 + g.src.intn(len(s), "normalized axes")
+		eps := []float64{1e-5, 0.1}[g.src.intn(2, "eps")]
+		axes := make([]int, nd)
+		for k := range axes {
+			axes[k] = len(s) - nd + k
+		}
+		// Singular as the variance of a slice goes to 0 (as Std, but for
+		// eps): use it only where every slice varies.
+		if minOf(autograd.Variance(autograd.Const(g.vals[x]), 0, axes...).Value()) < rgSmoothness["LayerNorm"].minVariance {
+			return false
+		}
+		args := []int{x}
+		affine := g.src.intn(4, "weight and bias") // 0 none, 1 weight, 2 bias, 3 both
+		if affine&1 != 0 {
+			args = append(args, g.operand(s[len(s)-nd:]))
+		}
+		if affine&2 != 0 {
+			args = append(args, g.operand(s[len(s)-nd:]))
+		}
+		g.add("LayerNorm", fmt.Sprintf("LayerNorm(%s, weight %v, bias %v, normalized axes %d, eps %g)", g.names(args), affine&1 != 0, affine&2 != 0, nd, eps),
+			func(a []*V) *V {
+				var w, b *V
+				rest := a[1:]
+				if affine&1 != 0 {
+					w, rest = rest[0], rest[1:]
+				}
+				if affine&2 != 0 {
+					b = rest[0]
+				}
+				return autograd.LayerNorm(a[0], w, b, nd, eps)
+			}, args...)
+		return true
+	})
 
 	// Linear algebra.
 	addOp("MatMul", func(g *rgGraph) bool {
