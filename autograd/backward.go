@@ -168,13 +168,37 @@ type gradSlot[T Float] struct {
 
 // pass is the state of one reverse pass. An Arena keeps one for reuse, so
 // that its map, sort buffers and Context are allocated once.
+//
+// Where a gradient lives during a pass follows one rule: in its node, when
+// the pass has claimed the node (an atomic compare-and-swap on the node's
+// owner, made when the sort first reaches it, undone by release), and in
+// the pass's map otherwise: for leaves, and for nodes another pass holds
+// (a nested pass run by a custom op's backward, or a concurrent pass over a
+// shared subgraph). The sort's visit marks follow the same rule.
 type pass[T Float] struct {
-	arena      *Arena[T]
-	grads      map[*Var[T]]gradSlot[T]
-	uses       map[*Var[T]]int // Backward: how many gradients each leaf receives
-	sorter     graph.Sorter[*Var[T]]
-	children   func(*Var[T]) []*Var[T]
-	mark       func(*Var[T]) *graph.Mark // the sort's marks in nodes (see inNode)
+	arena    *Arena[T]
+	grads    map[*Var[T]]gradSlot[T] // made on first use
+	uses     map[*Var[T]]int         // Backward: how many gradients each leaf receives
+	sorter   graph.Sorter[*Var[T]]
+	children func(*Var[T]) []*Var[T]
+	mark     func(*Var[T]) *graph.Mark
+	claimed  []*node[T] // the nodes this pass owns, released at the end
+
+	// Without an Arena, buffers a node's derivative is done with are
+	// reused by later nodes of the pass: spare holds them, scratches the
+	// current node's scratch tensors, cur its gradient, and lent whether
+	// a slot borrowed cur.
+	spare     []*tensor.Tensor[T]
+	scratches []*tensor.Tensor[T]
+	cur       *tensor.Tensor[T]
+	lent      bool
+
+	// Initial backing arrays of claimed, spare and scratches, so that a
+	// small graph's pass makes them with the pass itself.
+	claimedBuf [32]*node[T]
+	spareBuf   [8]*tensor.Tensor[T]
+	scratchBuf [4]*tensor.Tensor[T]
+
 	ctx        Context[T]
 	roots      [1]*Var[T]
 	create     bool // record the pass (CreateGraph): gradients are Vars
@@ -190,7 +214,8 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 		p.busy = true
 		return p
 	}
-	p := &pass[T]{arena: ar, grads: map[*Var[T]]gradSlot[T]{}, uses: map[*Var[T]]int{}}
+	p := &pass[T]{arena: ar}
+	p.claimed, p.spare, p.scratches = p.claimedBuf[:0], p.spareBuf[:0], p.scratchBuf[:0]
 	p.children = func(v *Var[T]) []*Var[T] {
 		if v.node == nil {
 			return nil
@@ -202,7 +227,7 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 		return v.node.inputs
 	}
 	p.mark = func(v *Var[T]) *graph.Mark {
-		if p.inNode(v) {
+		if p.claim(v) {
 			return &v.node.mark
 		}
 		return nil
@@ -214,36 +239,50 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 	return p
 }
 
-// release makes the pass reusable, dropping every reference it holds.
+// claim makes the pass the owner of v's node if nobody owns it, and reports
+// whether the pass owns it.
+func (p *pass[T]) claim(v *Var[T]) bool {
+	n := v.node
+	if n == nil {
+		return false
+	}
+	if o := n.owner.Load(); o != nil {
+		return o == p
+	}
+	if !n.owner.CompareAndSwap(nil, p) {
+		return false
+	}
+	p.claimed = append(p.claimed, n)
+	return true
+}
+
+// owns reports whether v's gradient and mark live in v's node.
+func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Load() == p }
+
+// release makes the pass reusable, dropping every reference it holds and
+// handing back the nodes it claimed (also after a panic).
 func (p *pass[T]) release() {
+	for i, n := range p.claimed {
+		n.slot, n.hasSlot, n.mark = gradSlot[T]{}, false, graph.Mark{}
+		n.owner.Store(nil)
+		p.claimed[i] = nil
+	}
+	p.claimed = p.claimed[:0]
 	clear(p.grads)
 	clear(p.uses)
+	clear(p.spare)
+	p.spare = p.spare[:0]
+	clear(p.scratches)
+	p.scratches, p.cur = p.scratches[:0], nil
 	p.ctx = Context[T]{}
 	p.roots[0] = nil
 	p.create, p.accumulate, p.busy = false, false, false
 }
 
-// sort orders the nodes reachable from outputs, inputs first.
-// Gradients left in the nodes by a pass that panicked are cleared.
+// sort orders the nodes reachable from outputs, inputs first, claiming the
+// nodes it can.
 func (p *pass[T]) sort(outputs []*Var[T]) []*Var[T] {
-	order := p.sorter.SortMarked(outputs, p.children, p.mark)
-	for _, v := range order {
-		if p.inNode(v) {
-			v.node.slot, v.node.hasSlot = gradSlot[T]{}, false
-		}
-	}
-	return order
-}
-
-// inNode reports whether the pass keeps v's gradient in v's node rather
-// than in its map: only the arena's own pass does, and only for results made
-// under that arena, which belong to the arena's goroutine. A pass started
-// while it runs (a custom op's backward calling Grad), a pass without an
-// arena, or a pass over another arena's results uses its map, so passes
-// that overlap in a graph, nested or (without an arena) concurrent, never
-// share a slot.
-func (p *pass[T]) inNode(v *Var[T]) bool {
-	return v.node != nil && v.arena != nil && v.arena == p.arena && p.arena.pass == p
+	return p.sorter.SortMarked(outputs, p.children, p.mark)
 }
 
 // walk is the reverse pass proper: it visits order backwards and calls each
@@ -257,6 +296,9 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			}
 			for _, in := range v.node.inputs {
 				if in.node == nil && in.requiresGrad {
+					if p.uses == nil {
+						p.uses = make(map[*Var[T]]int)
+					}
 					p.uses[in]++
 				}
 			}
@@ -289,11 +331,63 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			p.backwardRecorded(n, v, s.v)
 			continue
 		}
+		p.cur, p.lent = s.t, false
 		if f, ok := n.impl.(fastDerivative[T]); ok && v.anomaly == nil {
 			f.vjp(&p.ctx, s.t)
-			continue
+		} else {
+			p.ctx.viaBackward(s.t)
 		}
-		p.ctx.viaBackward(s.t)
+		p.recycle(s)
+	}
+}
+
+// recycle hands the buffers a node's derivative is done with (its gradient,
+// when the pass made it, and its scratch tensors) to the pass's spares,
+// unless a slot still holds them. A pass with an Arena leaves that to the
+// arena.
+func (p *pass[T]) recycle(s gradSlot[T]) {
+	if p.arena == nil {
+		if s.owned && !p.lent {
+			p.spare = append(p.spare, s.t)
+		}
+		p.spare = append(p.spare, p.scratches...)
+	}
+	clear(p.scratches)
+	p.scratches = p.scratches[:0]
+	p.cur = nil
+}
+
+// newBuf returns a tensor of x's shape with arbitrary contents, for a
+// gradient or a scratch: the arena's next one, or one the pass recycled, or
+// a new one.
+func (p *pass[T]) newBuf(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	if p.arena != nil {
+		return p.arena.like(x)
+	}
+	for i := len(p.spare) - 1; i >= 0; i-- {
+		if t := p.spare[i]; t.SameShapeAs(x) {
+			last := len(p.spare) - 1
+			p.spare[i], p.spare[last] = p.spare[last], nil
+			p.spare = p.spare[:last]
+			return t
+		}
+	}
+	return (*Arena[T])(nil).like(x)
+}
+
+// lend notes that a slot now holds t without owning it, so that recycle
+// keeps it.
+func (p *pass[T]) lend(t *tensor.Tensor[T]) {
+	if t == p.cur {
+		p.lent = true
+	}
+	for i, sc := range p.scratches {
+		if sc == t {
+			last := len(p.scratches) - 1
+			p.scratches[i], p.scratches[last] = p.scratches[last], nil
+			p.scratches = p.scratches[:last]
+			return
+		}
 	}
 }
 
@@ -322,9 +416,9 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 }
 
 // slot returns v's gradient so far, from v's node or the pass's map (see
-// inNode).
+// pass).
 func (p *pass[T]) slot(v *Var[T]) (gradSlot[T], bool) {
-	if p.inNode(v) {
+	if p.owns(v) {
 		return v.node.slot, v.node.hasSlot
 	}
 	s, ok := p.grads[v]
@@ -333,16 +427,19 @@ func (p *pass[T]) slot(v *Var[T]) (gradSlot[T], bool) {
 
 // setSlot stores v's gradient so far.
 func (p *pass[T]) setSlot(v *Var[T], s gradSlot[T]) {
-	if p.inNode(v) {
+	if p.owns(v) {
 		v.node.slot, v.node.hasSlot = s, true
 		return
+	}
+	if p.grads == nil {
+		p.grads = make(map[*Var[T]]gradSlot[T])
 	}
 	p.grads[v] = s
 }
 
 // takeSlot returns v's gradient and removes it from the pass.
 func (p *pass[T]) takeSlot(v *Var[T]) (gradSlot[T], bool) {
-	if p.inNode(v) {
+	if p.owns(v) {
 		n := v.node
 		s, ok := n.slot, n.hasSlot
 		n.slot, n.hasSlot = gradSlot[T]{}, false
@@ -375,11 +472,12 @@ func (p *pass[T]) add(op string, j int, in *Var[T], t *tensor.Tensor[T], alpha T
 		if !same {
 			// Reduce first, then add, so that the sum has the bits of a
 			// recorded pass (which adds SumTo's result).
-			r := p.arena.like(in.value)
+			r := p.newBuf(in.value)
 			tensor.SumToInto(r, t, alpha, 0)
 			t, alpha = r, 1
 		}
 		if _, ok := p.slot(in); !ok && alpha == 1 {
+			p.lend(t)
 			p.setSlot(in, gradSlot[T]{t: t}) // borrowed until a second gradient comes
 			return
 		}
@@ -404,11 +502,11 @@ func (p *pass[T]) buffer(in *Var[T]) (*tensor.Tensor[T], T) {
 	s, ok := p.slot(in)
 	switch {
 	case !ok:
-		buf := p.arena.like(in.value)
+		buf := p.newBuf(in.value)
 		p.setSlot(in, gradSlot[T]{t: buf, owned: true})
 		return buf, 0
 	case !s.owned:
-		buf := p.arena.like(in.value)
+		buf := p.newBuf(in.value)
 		tensor.SumToInto(buf, s.t, 1, 0)
 		p.setSlot(in, gradSlot[T]{t: buf, owned: true})
 		return buf, 1
@@ -436,7 +534,7 @@ func (v *Var[T]) leafGrad() (*tensor.Tensor[T], T) {
 	} else if v.gradZero {
 		beta = 0
 	}
-	v.gradZero, v.gradDirty = false, false
+	v.gradZero = false
 	return v.grad, beta
 }
 
@@ -466,7 +564,13 @@ func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) {
 
 // scratch returns a tensor of x's shape with arbitrary contents, for a
 // derivative's intermediate result.
-func (c *Context[T]) scratch(x *tensor.Tensor[T]) *tensor.Tensor[T] { return c.p.arena.like(x) }
+func (c *Context[T]) scratch(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	t := c.p.newBuf(x)
+	if c.p.arena == nil {
+		c.p.scratches = append(c.p.scratches, t)
+	}
+	return t
+}
 
 // finish releases the saved state of the nodes in order unless retain.
 func (p *pass[T]) finish(order []*Var[T], retain bool) {

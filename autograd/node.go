@@ -3,6 +3,7 @@ package autograd
 import (
 	"errors"
 	"slices"
+	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/graph"
 
@@ -62,7 +63,9 @@ type node[T Float] struct {
 	scalars [2]T
 
 	// The result's gradient while a backward pass accumulates it, and the
-	// pass's topological-sort mark (see pass.inNode).
+	// pass's topological-sort mark, both used only by the pass that owns
+	// the node (see pass).
+	owner   atomic.Pointer[pass[T]]
 	slot    gradSlot[T]
 	hasSlot bool
 	mark    graph.Mark

@@ -19,8 +19,7 @@ type Var[T Float] struct {
 	anomaly      *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
 	arena        *Arena[T]       // the Arena the Var was made under, if any
 	gen          uint64          // the arena's generation when it was made
-	gradZero     bool            // the gradient is zero (set by ZeroGrad) ...
-	gradDirty    bool            // ... but grad's buffer has not been cleared yet
+	gradZero     bool            // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
@@ -66,11 +65,9 @@ func (v *Var[T]) Value() *tensor.Tensor[T] {
 // call from two goroutines at once for the same Var.
 func (v *Var[T]) Grad() *tensor.Tensor[T] {
 	if v.gradZero {
-		if v.gradDirty {
-			v.grad.Fill(0)
-		}
+		v.grad.Fill(0)
 		// The caller may write into it: Backward must add to it from now on.
-		v.gradZero, v.gradDirty = false, false
+		v.gradZero = false
 	}
 	return v.grad
 }
@@ -84,7 +81,7 @@ func (v *Var[T]) Grad() *tensor.Tensor[T] {
 // ZeroGrad shows its old numbers until Grad or Backward is next called.
 func (v *Var[T]) ZeroGrad() {
 	if v.grad != nil {
-		v.gradZero, v.gradDirty = true, true
+		v.gradZero = true
 	}
 }
 

@@ -42,12 +42,17 @@ type Tensor[T Float] struct {
 // newTensor returns a tensor holding data, with a copy of shape.
 func newTensor[T Float](data []T, shape []int) *Tensor[T] {
 	t := &Tensor[T]{data: data}
+	t.setShape(shape)
+	return t
+}
+
+// setShape sets t's shape to a copy of shape, in t.dims when it fits.
+func (t *Tensor[T]) setShape(shape []int) {
 	if len(shape) <= len(t.dims) {
 		t.shape = append(t.dims[:0:len(shape)], shape...)
 	} else {
 		t.shape = append([]int(nil), shape...)
 	}
-	return t
 }
 
 // New wraps data as a tensor of the given shape without copying it: later
@@ -82,7 +87,38 @@ func Zeros[T Float](shape ...int) *Tensor[T] {
 	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
 		panic(shapeErr("Zeros", "negative dimension or too many elements", shape))
 	}
+	if n <= 64 {
+		return smallZeros[T](n, shape)
+	}
 	return newTensor(make([]T, n), shape)
+}
+
+// smallZeros is Zeros for at most 64 elements, whose header and data are
+// one allocation (a small step makes many such tensors).
+func smallZeros[T Float](n int, shape []int) *Tensor[T] {
+	var t *Tensor[T]
+	switch {
+	case n <= 4:
+		b := new(struct {
+			t Tensor[T]
+			d [4]T
+		})
+		t, b.t.data = &b.t, b.d[:n:n]
+	case n <= 16:
+		b := new(struct {
+			t Tensor[T]
+			d [16]T
+		})
+		t, b.t.data = &b.t, b.d[:n:n]
+	default:
+		b := new(struct {
+			t Tensor[T]
+			d [64]T
+		})
+		t, b.t.data = &b.t, b.d[:n:n]
+	}
+	t.setShape(shape)
+	return t
 }
 
 // Ones returns a tensor of the given shape filled with ones.
