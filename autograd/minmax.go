@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -46,32 +45,127 @@ func MinKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 	return redExtremumOp("MinKeepDims", x, axes, true, false)
 }
 
-// redExtremumOp is Max, Min and their keep-dims forms. The backward
-// recomputes the one-hot mask from the saved input rather than keeping a
-// tensor of the input's size alive between the passes.
+// redExtremumOp is Max, Min and their keep-dims forms. The result comes
+// from the input's Arena; the derivative finds each slice's selected
+// element again from the saved input and output (the first element equal
+// to the extremum, or the first NaN), so nothing of the input's size is
+// kept between the passes.
 func redExtremumOp[T Float](op string, x *Var[T], axes []int, keep, isMax bool) *Var[T] {
 	defer relabel(op)
-	axes = slices.Clone(axes)
-	var kept *tensor.Tensor[T]
-	if isMax {
-		kept = tensor.MaxKeepDims(x.value, axes...)
-	} else {
-		kept = tensor.MinKeepDims(x.value, axes...)
-	}
-	keptShape, inShape := kept.Shape(), x.value.Shape()
-	out := kept
-	if !keep {
-		out = kept.Reshape(squeeze(inShape, keptShape, axes)...)
-	}
-	return record(op, out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		var mask *tensor.Tensor[T]
-		if isMax {
-			mask = tensor.MaxMask(c.Input(0).value, axes...)
-		} else {
-			mask = tensor.MinMask(c.Input(0).value, axes...)
+	xv := x.value
+	m := redMaskOf(op, xv, axes)
+	redCheckNonEmpty(op, xv, m)
+	ar := arenaOf(x)
+	var buf [maxStackDims]int
+	out := ar.tensor(redShape(buf[:0], xv, m, keep)...)
+	w := newRedWalk(xv, m)
+	xd, od := xv.Data(), out.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		off, best := base, xd[base]
+		if w.nr > 1 {
+			ridx = [maxRedDims]int{}
 		}
-		return []*Var[T]{Mul(Reshape(g, keptShape...), Const(mask))}
-	}, x)
+		for range w.n - 1 {
+			off = w.stepSlice(&ridx, off)
+			if v := xd[off]; extBetter(v, best, isMax) {
+				best = v
+			}
+		}
+		od[o] = best
+		base = w.stepKept(&kidx, base)
+	}
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[extremumOp[T]](ar)
+		s.mask, s.max = m, isMax
+		d = s
+	}
+	return recordOp(op, out, d, x)
+}
+
+// extBetter reports whether v replaces the extremum best found so far (the
+// rule of the tensor kernels): only when strictly greater (smaller for a
+// minimum), so that the first of tied extrema wins, or when it is the first
+// NaN.
+func extBetter[T Float](v, best T, isMax bool) bool {
+	switch {
+	case best != best:
+		return false
+	case v != v:
+		return true
+	case isMax:
+		return v > best
+	default:
+		return v < best
+	}
+}
+
+// extremumOp is the state of Max and Min: the reduced axes.
+type extremumOp[T Float] struct {
+	mask redMask
+	max  bool
+}
+
+func (*extremumOp[T]) slot() stateSlot { return slotExtremum }
+
+func (s *extremumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x := c.Input(0).value
+	axes := s.mask.axes(x.Dims())
+	var mask *tensor.Tensor[T]
+	if s.max {
+		mask = tensor.MaxMask(x, axes...)
+	} else {
+		mask = tensor.MinMask(x, axes...)
+	}
+	return []*Var[T]{Mul(Reshape(g, redShape(nil, x, s.mask, true)...), Const(mask))}
+}
+
+// vjp writes g·M in one sweep over each slice, M being 1 at the slice's
+// first element equal to the saved extremum (its first NaN when that is
+// NaN) and 0 elsewhere: backward's product with the mask, element by
+// element, without the mask.
+func (s *extremumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	dst, beta := c.gradBuf(0)
+	w := newRedWalk(xv, s.mask)
+	xd, od, gs, d := xv.Data(), c.out.value.Data(), g.Data(), dst.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		target, gv, found := od[o], gs[o], false
+		if w.nr > 1 {
+			ridx = [maxRedDims]int{}
+		}
+		off := base
+		for e := range w.n {
+			if e > 0 {
+				off = w.stepSlice(&ridx, off)
+			}
+			var mk T
+			if v := xd[off]; !found && (v == target || (v != v && target != target)) {
+				mk, found = 1, true
+			}
+			if beta == 0 {
+				d[off] = gv * mk
+			} else {
+				d[off] += T(gv * mk)
+			}
+		}
+		base = w.stepKept(&kidx, base)
+	}
+}
+
+// axes returns the reduced axes of a tensor of rank r, in order.
+func (m redMask) axes(r int) []int {
+	var axes []int
+	for i := range r {
+		if m.has(i) {
+			axes = append(axes, i)
+		}
+	}
+	return axes
 }
 
 // Argmax returns, for every position of the axes other than axis, the index
@@ -118,30 +212,150 @@ func LogSumExpKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 	return redLogSumExpOp("LogSumExpKeepDims", x, axes, true)
 }
 
+// redLogSumExpOp is LogSumExp and its keep-dims form, computed as the
+// tensor kernel does (float64 sums of e^(x - m) in row-major order), into a
+// result from the input's Arena.
 func redLogSumExpOp[T Float](op string, x *Var[T], axes []int, keep bool) *Var[T] {
 	defer relabel(op)
-	axes = slices.Clone(axes)
-	kept := tensor.LogSumExpKeepDims(x.value, axes...)
-	keptShape, inShape := kept.Shape(), x.value.Shape()
-	out := kept
-	if !keep {
-		out = kept.Reshape(squeeze(inShape, keptShape, axes)...)
+	xv := x.value
+	m := redMaskOf(op, xv, axes)
+	ar := arenaOf(x)
+	var buf [maxStackDims]int
+	out := ar.tensor(redShape(buf[:0], xv, m, keep)...)
+	w := newRedWalk(xv, m)
+	xd, od := xv.Data(), out.Data()
+	var kidx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		od[o] = lseSlice(&w, xd, base)
+		base = w.stepKept(&kidx, base)
 	}
-	return record(op, out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		x := c.Input(0)
-		if x.value.Len() == 0 { // no elements, no gradient (and no maximum to take)
-			return []*Var[T]{Const(tensor.Zeros[T](inShape...))}
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[logSumExpOp[T]](ar)
+		s.mask = m
+		d = s
+	}
+	return recordOp(op, out, d, x)
+}
+
+// lseSlice returns log Σ e^x over the slice of w at base, as the tensor
+// kernel computes it: shifted by the slice's first maximum (by 0 when that
+// is infinite, or for an empty slice, which gives -Inf), summed in float64.
+func lseSlice[T Float](w *redWalk, x []T, base int) T {
+	if w.n == 0 {
+		return T(math.Inf(-1))
+	}
+	var ridx [maxRedDims]int
+	off, mx := base, x[base]
+	for range w.n - 1 {
+		off = w.stepSlice(&ridx, off)
+		if v := x[off]; extBetter(v, mx, true) {
+			mx = v
 		}
-		m := tensor.Map(tensor.MaxKeepDims(x.value, axes...), func(v T) T {
-			if v-v != 0 { // ±Inf or NaN: shift by 0, as the forward kernel does
-				return 0
+	}
+	shift := float64(mx)
+	if math.IsInf(shift, 0) {
+		shift = 0
+	}
+	ridx = [maxRedDims]int{}
+	off = base
+	var sum float64
+	for e := range w.n {
+		if e > 0 {
+			off = w.stepSlice(&ridx, off)
+		}
+		sum += math.Exp(float64(x[off]) - shift)
+	}
+	return T(math.Log(sum) + shift)
+}
+
+// logSumExpOp is the state of LogSumExp: the reduced axes.
+type logSumExpOp[T Float] struct{ mask redMask }
+
+func (*logSumExpOp[T]) slot() stateSlot { return slotLogSumExp }
+
+func (s *logSumExpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x := c.Input(0)
+	if x.value.Len() == 0 { // no elements, no gradient (and no maximum to take)
+		return []*Var[T]{Const(tensor.Zeros[T](x.value.Shape()...))}
+	}
+	axes := s.mask.axes(x.value.Dims())
+	m := tensor.Map(tensor.MaxKeepDims(x.value, axes...), lseShift[T])
+	z := Sub(x, Const(m))
+	softmax := Exp(Sub(z, LogSumExpKeepDims(z, axes...)))
+	return []*Var[T]{Mul(Reshape(g, redShape(nil, x.value, s.mask, true)...), softmax)}
+}
+
+// lseShift is the constant the derivative of LogSumExp subtracts from a
+// slice: its maximum, or 0 where that is ±Inf or NaN, as the forward kernel
+// shifts.
+func lseShift[T Float](v T) T {
+	if v-v != 0 {
+		return 0
+	}
+	return v
+}
+
+// vjp is backward's arithmetic slice by slice: z = x - m, then z - LSE(z)
+// into a full-size buffer (the gradient's own when it is fresh), e^ of it
+// with the Exp op's kernel, then the product with g broadcast back.
+func (s *logSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	if xv.Len() == 0 {
+		return
+	}
+	dst, beta := c.gradBuf(0)
+	t := dst
+	if beta != 0 {
+		t = arenaLike(c.p.arena, xv)
+	}
+	w := newRedWalk(xv, s.mask)
+	xd, td := xv.Data(), t.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for range w.outer {
+		off, mx := base, xd[base]
+		if w.nr > 1 {
+			ridx = [maxRedDims]int{}
+		}
+		for range w.n - 1 {
+			off = w.stepSlice(&ridx, off)
+			if v := xd[off]; extBetter(v, mx, true) {
+				mx = v
 			}
-			return v
-		})
-		z := Sub(x, Const(m))
-		softmax := Exp(Sub(z, LogSumExpKeepDims(z, axes...)))
-		return []*Var[T]{Mul(Reshape(g, keptShape...), softmax)}
-	}, x)
+		}
+		shift := lseShift(mx)
+		ridx, off = [maxRedDims]int{}, base
+		for e := range w.n {
+			if e > 0 {
+				off = w.stepSlice(&ridx, off)
+			}
+			td[off] = xd[off] - shift
+		}
+		lz := lseSlice(&w, td, base)
+		ridx, off = [maxRedDims]int{}, base
+		for e := range w.n {
+			if e > 0 {
+				off = w.stepSlice(&ridx, off)
+			}
+			td[off] -= lz
+		}
+		base = w.stepKept(&kidx, base)
+	}
+	tensor.ExpInto(t, t)
+	d, gs := dst.Data(), g.Data()
+	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
+		dr, tr := d[off:off+n], td[off:off+n]
+		for j := range dr {
+			v := T(gs[ko+j*kstep] * tr[j]) // T(): no fused multiply-add below
+			if beta == 0 {
+				dr[j] = v
+			} else {
+				dr[j] += v
+			}
+		}
+	})
 }
 
 // Variance returns the variance of x over the given axes (all when none are
@@ -193,92 +407,373 @@ func Std[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
 // hold exactly in floating point, V being the plain two-pass variance, as
 // long as the results are representable. s is a constant: the identities
 // hold for any s, so differentiating with s fixed gives the derivative.
+//
+// The steps are those of the tensor operations Div, MeanKeepDims, Sub, Mul,
+// SumKeepDims, Scale, Sqrt and Mul, with the same sums (tensor.SumToInto),
+// done in place in an arena scratch of x's size; the scales are kept in an
+// arena tensor for the derivative.
 func redVariance[T Float](op string, x *Var[T], correction int, axes []int, std bool) *Var[T] {
 	defer relabel(op)
-	shape := x.value.Shape()
-	mask := redAxesMask(op, shape, axes)
-	n := 1
-	for i, m := range mask {
-		if m {
-			n *= shape[i]
-		}
-	}
+	xv := x.value
+	m := redMaskOf(op, xv, axes)
+	n := redCount(xv, m)
 	inv := 1 / T(max(0, n-correction))
-	axes = slices.Clone(axes)
-	s := redScale(x.value, axes, n)
-	keptShape := s.Shape()
-	xs := tensor.Div(x.value, s)
-	d := tensor.Sub(xs, tensor.MeanKeepDims(xs, axes...))
-	v := tensor.Scale(tensor.SumKeepDims(tensor.Mul(d, d), axes...), inv) // V(xs)
-	var out *tensor.Tensor[T]
-	if std {
-		out = tensor.Mul(tensor.Sqrt(v), s)
-	} else {
-		out = tensor.Mul(tensor.Mul(v, s), s)
-	}
-	out = out.Reshape(squeeze(shape, keptShape, axes)...)
-	return record(op, out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		sc := Const(s)
-		xs := Div(c.Input(0), sc)
-		ds := Sub(xs, MeanKeepDims(xs, axes...)) // (x - mean(x))/s
-		g = Reshape(g, keptShape...)
-		if std {
-			o := Div(Reshape(c.Output(), keptShape...), sc) // O/s
-			return []*Var[T]{Mul(g, Div(Scale(ds, inv), o))}
+	ar := arenaOf(x)
+	var buf [maxStackDims]int
+	keptShape := redShape(buf[:0], xv, m, true)
+	sc := ar.tensor(keptShape...)
+	redScale(sc, xv, m)
+	t := arenaLike(ar, xv)
+	mean := ar.tensor(keptShape...)
+	varScaledMean(t, mean, xv, sc, m)
+	td, md := t.Data(), mean.Data()
+	forRuns(xv, m, func(off, n, ko, kstep int) {
+		for j, v := range td[off : off+n] {
+			d := v - md[ko+j*kstep]
+			td[off+j] = d * d
 		}
-		return []*Var[T]{Mul(g, Mul(Scale(ds, 2*inv), sc))}
-	}, x)
+	})
+	kept, out := redKept(ar, xv, m, false)
+	tensor.SumToInto(kept, t, 1, 0)
+	kd, sd := kept.Data(), sc.Data()
+	for i, v := range kd {
+		v = inv * v // V(xs)
+		if std {
+			kd[i] = T(math.Sqrt(float64(v))) * sd[i]
+		} else {
+			kd[i] = T(v*sd[i]) * sd[i]
+		}
+	}
+	copy(out.Data(), kd)
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[varianceOp[T]](ar)
+		s.mask, s.inv, s.std, s.scale = m, inv, std, sc
+		d = s
+	}
+	return recordOp(op, out, d, x)
 }
 
-// redScale returns, in the keep-dims shape of a reduction of x over axes,
-// the power of two 2^(e-1) for each slice whose largest |x| is f·2^e with
-// f in [0.5, 1): dividing by it puts that element in [1, 2) exactly, and it
-// is representable even for the largest and smallest floats. It is 1 for a
-// slice of zeros, one that holds ±Inf or NaN (which propagate unscaled), and
-// when a reduced axis is empty (n = 0).
-func redScale[T Float](x *tensor.Tensor[T], axes []int, n int) *tensor.Tensor[T] {
-	if n == 0 {
-		shape := x.Shape()
-		for i, m := range redAxesMask("", shape, axes) {
-			if m {
-				shape[i] = 1
+// varScaledMean sets t = x/s (s broadcast over the reduced axes) and mean to
+// its mean over them, as tensor.MeanKeepDims computes it.
+func varScaledMean[T Float](t, mean, x, s *tensor.Tensor[T], m redMask) {
+	td, xd, sd := t.Data(), x.Data(), s.Data()
+	forRuns(x, m, func(off, n, ko, kstep int) {
+		for j, v := range xd[off : off+n] {
+			td[off+j] = v / sd[ko+j*kstep]
+		}
+	})
+	tensor.SumToInto(mean, t, 1, 0)
+	if md := mean.Data(); len(md) > 0 {
+		count := T(t.Len() / len(md))
+		for i := range md {
+			md[i] /= count
+		}
+	}
+}
+
+// varianceOp is the state of Variance and Std: the reduced axes, the
+// factor 1/(n - correction) and the per-slice scales.
+type varianceOp[T Float] struct {
+	mask  redMask
+	inv   T
+	std   bool
+	scale *tensor.Tensor[T] // keep-dims shape
+}
+
+func (*varianceOp[T]) slot() stateSlot { return slotVariance }
+
+func (s *varianceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x := c.Input(0)
+	axes := s.mask.axes(x.value.Dims())
+	keptShape := s.scale.Shape()
+	sc := Const(s.scale)
+	xs := Div(x, sc)
+	ds := Sub(xs, MeanKeepDims(xs, axes...)) // (x - mean(x))/s
+	g = Reshape(g, keptShape...)
+	if s.std {
+		o := Div(Reshape(c.Output(), keptShape...), sc) // O/s
+		return []*Var[T]{Mul(g, Div(Scale(ds, s.inv), o))}
+	}
+	return []*Var[T]{Mul(g, Mul(Scale(ds, 2*s.inv), sc))}
+}
+
+// vjp is backward's arithmetic element by element: xs and its mean as the
+// forward pass computes them (in the gradient's own buffer when it is
+// fresh), then one sweep.
+func (s *varianceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	dst, beta := c.gradBuf(0)
+	t := dst
+	if beta != 0 {
+		t = arenaLike(c.p.arena, xv)
+	}
+	var buf [maxStackDims]int
+	mean := c.p.arena.tensor(redShape(buf[:0], xv, s.mask, true)...)
+	varScaledMean(t, mean, xv, s.scale, s.mask)
+	td, md, sd, od, gs, d := t.Data(), mean.Data(), s.scale.Data(), c.out.value.Data(), g.Data(), dst.Data()
+	inv, std := s.inv, s.std
+	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
+		for j := range n {
+			k := ko + j*kstep
+			ds := td[off+j] - md[k]
+			var v T
+			if std {
+				v = gs[k] * T(T(inv*ds)/T(od[k]/sd[k]))
+			} else {
+				v = gs[k] * T(T((2*inv)*ds)*sd[k])
+			}
+			if beta == 0 {
+				d[off+j] = v
+			} else {
+				d[off+j] += T(v)
 			}
 		}
-		return tensor.Ones[T](shape...)
-	}
-	return tensor.Map(tensor.MaxKeepDims(tensor.Abs(x), axes...), func(m T) T {
-		f := float64(m)
-		if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-			return 1
-		}
-		_, e := math.Frexp(f)
-		return T(math.Ldexp(1, e-1))
 	})
 }
 
-// redAxesMask validates axes against shape for the composite op (negative
-// axes count from the end; none means all) and returns the mask of reduced
-// axes. Its messages are those of the tensor kernels, under op's name.
-func redAxesMask(op string, shape, axes []int) []bool {
-	mask := make([]bool, len(shape))
-	if len(axes) == 0 {
-		for i := range mask {
-			mask[i] = true
+// redScale sets s, of the keep-dims shape of x reduced over m, to the power
+// of two 2^(e-1) for each slice whose largest |x| is f·2^e with f in
+// [0.5, 1): dividing by it puts that element in [1, 2) exactly, and it is
+// representable even for the largest and smallest floats. It is 1 for a
+// slice of zeros, one that holds ±Inf or NaN (which propagate unscaled), and
+// for an empty slice.
+func redScale[T Float](s, x *tensor.Tensor[T], m redMask) {
+	w := newRedWalk(x, m)
+	xd, sd := x.Data(), s.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		sd[o] = 1
+		if w.n > 0 {
+			off, mx := base, T(math.Abs(float64(xd[base])))
+			if w.nr > 1 {
+				ridx = [maxRedDims]int{}
+			}
+			for range w.n - 1 {
+				off = w.stepSlice(&ridx, off)
+				if v := T(math.Abs(float64(xd[off]))); extBetter(v, mx, true) {
+					mx = v
+				}
+			}
+			if f := float64(mx); f != 0 && !math.IsInf(f, 0) && !math.IsNaN(f) {
+				_, e := math.Frexp(f)
+				sd[o] = T(math.Ldexp(1, e-1))
+			}
 		}
-		return mask
+		base = w.stepKept(&kidx, base)
 	}
+}
+
+// redMask is a validated set of reduced axes of a tensor, one bit per axis:
+// the form in which the reductions keep their axes in their typed state
+// without allocating.
+type redMask uint64
+
+// maxRedDims is the largest rank a redMask describes.
+const maxRedDims = 64
+
+// redMaskOf validates axes against x's shape, as the tensor kernels do
+// (negative axes count from the end; none means all), and returns them as
+// a mask. It panics with a *tensor.ShapeError naming op for an axis out of
+// range or repeated, or a rank beyond maxRedDims.
+func redMaskOf[T Float](op string, x *tensor.Tensor[T], axes []int) redMask {
+	r := x.Dims()
+	if r > maxRedDims {
+		panic(shapeErr(op, "more than "+strconv.Itoa(maxRedDims)+" axes", x.Shape()))
+	}
+	if len(axes) == 0 {
+		return redMask(1)<<r - 1
+	}
+	var m redMask
 	for _, a := range axes {
 		ax := a
 		if ax < 0 {
-			ax += len(shape)
+			ax += r
 		}
-		if ax < 0 || ax >= len(shape) {
-			panic(shapeErr(op, "axis "+strconv.Itoa(a)+" out of range", shape))
+		if ax < 0 || ax >= r {
+			panic(shapeErr(op, "axis "+strconv.Itoa(a)+" out of range", x.Shape()))
 		}
-		if mask[ax] {
-			panic(shapeErr(op, "axis "+strconv.Itoa(a)+" repeated", shape))
+		if m.has(ax) {
+			panic(shapeErr(op, "axis "+strconv.Itoa(a)+" repeated", x.Shape()))
 		}
-		mask[ax] = true
+		m |= 1 << ax
 	}
-	return mask
+	return m
+}
+
+func (m redMask) has(i int) bool { return m&(1<<i) != 0 }
+
+// redShape appends to dst the shape of x reduced over m: each reduced axis
+// kept with size 1 when keep, else removed.
+func redShape[T Float](dst []int, x *tensor.Tensor[T], m redMask, keep bool) []int {
+	for i := range x.Dims() {
+		switch {
+		case !m.has(i):
+			dst = append(dst, x.Dim(i))
+		case keep:
+			dst = append(dst, 1)
+		}
+	}
+	return dst
+}
+
+// redCount returns the number of elements of each reduced slice.
+func redCount[T Float](x *tensor.Tensor[T], m redMask) int {
+	n := 1
+	for i := range x.Dims() {
+		if m.has(i) {
+			n *= x.Dim(i)
+		}
+	}
+	return n
+}
+
+// redCheckNonEmpty panics, as the tensor kernels do, when a reduced axis
+// has size 0 (an extremum of nothing is undefined).
+func redCheckNonEmpty[T Float](op string, x *tensor.Tensor[T], m redMask) {
+	for i := range x.Dims() {
+		if m.has(i) && x.Dim(i) == 0 {
+			panic(shapeErr(op, "cannot reduce over axis "+strconv.Itoa(i)+" of size 0", x.Shape()))
+		}
+	}
+}
+
+// redWalk enumerates a reduction of x in the row-major order of its axes:
+// the kept elements (the reduction's result, in order) and, for each, the
+// offsets in x of its slice, in row-major order over the reduced axes.
+// Adjacent axes of one kind are merged, so that a slice along trailing axes
+// is one contiguous run.
+type redWalk struct {
+	kd, ks [maxRedDims]int // kept axes (outermost first): sizes, strides in x
+	rd, rs [maxRedDims]int // reduced axes
+	nk, nr int
+	n      int // elements per slice
+	outer  int // kept elements
+}
+
+// newRedWalk returns the walk of x reduced over m.
+func newRedWalk[T Float](x *tensor.Tensor[T], m redMask) redWalk {
+	w := redWalk{n: 1, outer: 1}
+	stride := 1
+	prev := -1 // kind of the axis merged last: 0 kept, 1 reduced
+	// From the innermost axis outwards, then reversed.
+	for i := x.Dims() - 1; i >= 0; i-- {
+		d := x.Dim(i)
+		red := m.has(i)
+		if red {
+			w.n *= d
+		} else {
+			w.outer *= d
+		}
+		kind := 0
+		if red {
+			kind = 1
+		}
+		switch {
+		case d == 1:
+		case kind == prev && red:
+			w.rd[w.nr-1] *= d
+		case kind == prev:
+			w.kd[w.nk-1] *= d
+		case red:
+			w.rd[w.nr], w.rs[w.nr] = d, stride
+			w.nr++
+			prev = kind
+		default:
+			w.kd[w.nk], w.ks[w.nk] = d, stride
+			w.nk++
+			prev = kind
+		}
+		stride *= d
+	}
+	slicesReverse(w.kd[:w.nk])
+	slicesReverse(w.ks[:w.nk])
+	slicesReverse(w.rd[:w.nr])
+	slicesReverse(w.rs[:w.nr])
+	return w
+}
+
+func slicesReverse(s []int) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}
+
+// stepKept advances the odometer idx over the kept axes and returns the
+// offset in x of the next kept element's slice.
+func (w *redWalk) stepKept(idx *[maxRedDims]int, off int) int {
+	return redStep(idx, &w.kd, &w.ks, w.nk, off)
+}
+
+// stepSlice advances idx over the reduced axes and returns the offset of
+// the slice's next element.
+func (w *redWalk) stepSlice(idx *[maxRedDims]int, off int) int {
+	if w.nr == 1 {
+		return off + w.rs[0]
+	}
+	return redStep(idx, &w.rd, &w.rs, w.nr, off)
+}
+
+func redStep(idx, dims, strides *[maxRedDims]int, n, off int) int {
+	for a := n - 1; a >= 0; a-- {
+		idx[a]++
+		off += strides[a]
+		if idx[a] < dims[a] {
+			return off
+		}
+		off -= strides[a] * idx[a]
+		idx[a] = 0
+	}
+	return off
+}
+
+// forRuns visits x in row-major order a run at a time (a run is a stretch
+// of the last axis, of n elements starting at off), with ko the index in
+// the kept layout of the run's first element and kstep the kept index's
+// step along the run (0 when the last axis is reduced): the loop of a
+// gradient broadcast back over the reduced axes.
+func forRuns[T Float](x *tensor.Tensor[T], m redMask, fn func(off, n, ko, kstep int)) {
+	r := x.Dims()
+	if r == 0 {
+		fn(0, 1, 0, 0)
+		return
+	}
+	if x.Len() == 0 {
+		return
+	}
+	var kst, idx [maxRedDims]int
+	s := 1
+	for i := r - 1; i >= 0; i-- {
+		if !m.has(i) {
+			kst[i] = s
+			s *= x.Dim(i)
+		}
+	}
+	n := x.Dim(r - 1)
+	ko := 0
+	for off := 0; off < x.Len(); off += n {
+		fn(off, n, ko, kst[r-1])
+		for a := r - 2; a >= 0; a-- {
+			idx[a]++
+			ko += kst[a]
+			if idx[a] < x.Dim(a) {
+				break
+			}
+			ko -= kst[a] * idx[a]
+			idx[a] = 0
+		}
+	}
+}
+
+// redKept returns a tensor of the keep-dims shape of x reduced over m, from
+// ar, and the result tensor of the op: the same tensor when keep, else one
+// of the reduced shape (which the caller fills from the first).
+func redKept[T Float](ar *Arena[T], x *tensor.Tensor[T], m redMask, keep bool) (kept, out *tensor.Tensor[T]) {
+	var buf [maxStackDims]int
+	kept = ar.tensor(redShape(buf[:0], x, m, true)...)
+	if keep {
+		return kept, kept
+	}
+	return kept, ar.tensor(redShape(buf[:0], x, m, false)...)
 }

@@ -31,35 +31,101 @@ func MeanKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 }
 
 // reduce is Sum, Mean and their keep-dims forms: one forward, one derivative.
+// The sums are tensor.SumToInto's (the bits of tensor.SumKeepDims), and a
+// mean divides them by the count afterwards, as tensor.MeanKeepDims does.
+// The result, and its keep-dims form when the axes are removed, come from
+// the input's Arena.
 func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] {
 	defer relabel(op)
 	if len(axes) == 0 && !keep {
 		return reduceAll(op, x, mean)
 	}
-	var kept *tensor.Tensor[T]
-	if mean {
-		kept = tensor.MeanKeepDims(x.value, axes...)
-	} else {
-		kept = tensor.SumKeepDims(x.value, axes...)
-	}
-	keptShape, inShape := kept.Shape(), x.value.Shape()
-	out := kept
-	if !keep {
-		out = kept.Reshape(squeeze(inShape, keptShape, axes)...)
-	}
-	return record(op, out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		gx := BroadcastTo(Reshape(g, keptShape...), inShape...)
-		if mean {
-			n := 1
-			for i, d := range inShape {
-				if keptShape[i] == 1 {
-					n *= d
-				}
-			}
-			gx = Scale(gx, 1/T(n))
+	xv := x.value
+	m := redMaskOf(op, xv, axes)
+	ar := arenaOf(x)
+	kept, out := redKept(ar, xv, m, keep)
+	tensor.SumToInto(kept, xv, 1, 0)
+	if kd := kept.Data(); mean && len(kd) > 0 {
+		count := T(xv.Len() / len(kd))
+		for i := range kd {
+			kd[i] /= count
 		}
-		return []*Var[T]{gx}
-	}, x)
+	}
+	if !keep {
+		copy(out.Data(), kept.Data())
+	}
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[reduceOp[T]](ar)
+		s.mask, s.mean = m, mean
+		d = s
+	}
+	return recordOp(op, out, d, x)
+}
+
+// reduceOp is the state of Sum and Mean over given axes.
+type reduceOp[T Float] struct {
+	mask redMask
+	mean bool
+}
+
+func (*reduceOp[T]) slot() stateSlot { return slotReduceAxes }
+
+func (s *reduceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	in := c.n.inputs[0].value
+	gx := BroadcastTo(Reshape(g, redShape(nil, in, s.mask, true)...), in.Shape()...)
+	if s.mean {
+		gx = Scale(gx, 1/T(redCount(in, s.mask)))
+	}
+	return []*Var[T]{gx}
+}
+
+// vjp broadcasts g back over the reduced axes straight into the gradient
+// buffer, scaled by 1/n for a mean (each element k·g, as Scale rounds it).
+func (s *reduceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	in := c.n.inputs[0].value
+	dst, beta := c.gradBuf(0)
+	k := T(1)
+	if s.mean {
+		k = 1 / T(redCount(in, s.mask))
+	}
+	d, gs, mean := dst.Data(), g.Data(), s.mean
+	forRuns(in, s.mask, func(off, n, ko, kstep int) {
+		dr := d[off : off+n]
+		if kstep == 0 {
+			v := gs[ko]
+			if mean {
+				v = k * v
+			}
+			if beta == 0 {
+				for i := range dr {
+					dr[i] = v
+				}
+				return
+			}
+			for i := range dr {
+				dr[i] += v
+			}
+			return
+		}
+		gr := gs[ko : ko+n]
+		switch {
+		case beta == 0 && !mean:
+			copy(dr, gr)
+		case beta == 0:
+			for i := range dr {
+				dr[i] = k * gr[i]
+			}
+		case !mean:
+			for i := range dr {
+				dr[i] += gr[i]
+			}
+		default:
+			for i := range dr {
+				dr[i] += T(k * gr[i])
+			}
+		}
+	})
 }
 
 // reduceAll is Sum or Mean over every element, into a 0-d result: the
@@ -67,39 +133,44 @@ func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] 
 // gradient buffer directly. The numbers are those of tensor.Sum and
 // tensor.Mean, and of the general derivative above.
 func reduceAll[T Float](op string, x *Var[T], mean bool) *Var[T] {
-	out := arenaOf(x).tensor()
+	ar := arenaOf(x)
+	out := ar.tensor()
 	tensor.SumToInto(out, x.value, 1, 0)
-	k := T(1)
 	if mean {
-		k = 1 / T(x.value.Len())
 		out.Data()[0] /= T(x.value.Len()) // 0/0 = NaN for an empty x, as tensor.Mean
 	}
-	v := recordOp(op, out, reduceAllOp[T]{}, x)
-	if v.node != nil {
-		v.node.k = k
-		if mean {
-			v.node.flags = 1
-		}
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[reduceAllOp[T]](ar)
+		s.mean, s.k = mean, 1/T(x.value.Len())
+		d = s
 	}
-	return v
+	return recordOp(op, out, d, x)
 }
 
-type reduceAllOp[T Float] struct{}
+// reduceAllOp is the state of Sum and Mean over everything: for a mean,
+// the factor 1/n of its derivative.
+type reduceAllOp[T Float] struct {
+	k    T
+	mean bool
+}
 
-func (reduceAllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+func (*reduceAllOp[T]) slot() stateSlot { return slotReduce }
+
+func (s *reduceAllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	in := c.n.inputs[0].value
 	gx := BroadcastTo(g, in.Shape()...)
-	if c.n.flags == 1 {
-		gx = Scale(gx, c.n.k)
+	if s.mean {
+		gx = Scale(gx, s.k)
 	}
 	return []*Var[T]{gx}
 }
 
-func (reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+func (s *reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	v := g.Data()[0]
-	if c.n.flags == 1 {
-		v = c.n.k * v
+	if s.mean {
+		v = s.k * v
 	}
 	d := dst.Data()
 	if beta == 0 {
@@ -111,29 +182,6 @@ func (reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	for i := range d {
 		d[i] += v
 	}
-}
-
-// squeeze returns the shape of a reduction without keep-dims: the input
-// shape without the reduced axes (all of them when axes is empty). The axes
-// were already validated by the tensor kernel.
-func squeeze(in, kept []int, axes []int) []int {
-	if len(axes) == 0 {
-		return []int{}
-	}
-	drop := make([]bool, len(in))
-	for _, a := range axes {
-		if a < 0 {
-			a += len(in)
-		}
-		drop[a] = true
-	}
-	out := make([]int, 0, len(in))
-	for i, d := range kept {
-		if !drop[i] {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 // BroadcastTo expands x to shape under NumPy's rules.

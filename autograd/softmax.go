@@ -83,7 +83,7 @@ func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 	if s.log {
 		tensor.SumToInto(sum, g, 1, 0)
-		pointwiseOf[T](opExp).f(t, y, [2]T{})
+		tensor.ExpInto(t, y) // the Exp op's kernel
 	} else {
 		tensor.MulInto(t, g, y)
 		tensor.SumToInto(sum, t, 1, 0)
