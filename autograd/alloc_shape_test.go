@@ -73,6 +73,20 @@ func shapeAllocCases[T tensor.Float]() []shpAllocCase[T] {
 		return autograd.AvgPool2D(img(ar), [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1})
 	}, pimg)
 
+	// Indexing.
+	table, ptable := shpAllocInput[T](rng, 10, 16)
+	ids := []int{3, 1, 3, 0, 9, 3, 2, 1}
+	add("IndexSelect rows with repeated ids (an embedding lookup)", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.IndexSelect(table(ar), 0, ids)
+	}, ptable)
+	add("IndexSelect columns", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.IndexSelect(table(ar), 1, []int{15, 0, 7})
+	}, ptable)
+	add("IndexSelect of a table used twice", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		h := table(ar)
+		return autograd.Add(autograd.Sum(autograd.IndexSelect(h, 0, ids)), autograd.Sum(h))
+	}, ptable)
+
 	// Shape ops.
 	add("Reshape", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Reshape(img(ar), 4, -1) }, pimg)
 	return cases

@@ -272,16 +272,75 @@ func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
 //	       the gradients of a repeated index are summed)
 func IndexSelect[T Float](x *Var[T], axis int, indices []int) *Var[T] {
 	defer relabel("IndexSelect")
-	idx := slices.Clone(indices)
-	out := tensor.IndexSelect(x.value, axis, idx)
+	xv := x.value
 	ax := axis
 	if ax < 0 {
-		ax += x.value.Dims()
+		ax += xv.Dims()
 	}
-	n := x.value.Shape()[ax]
-	return record("IndexSelect", out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{shpIndexAdd(g, ax, idx, n)}
-	}, x)
+	ok := ax >= 0 && ax < xv.Dims()
+	for i := 0; ok && i < len(indices); i++ {
+		ok = indices[i] >= 0 && indices[i] < xv.Dim(ax)
+	}
+	if !ok {
+		tensor.IndexSelect(xv, axis, slices.Clone(indices)) // panics, saying why
+	}
+	ar := arenaOf(x)
+	var buf [8]int
+	shape := buf[:0]
+	for i := range xv.Dims() {
+		shape = append(shape, xv.Dim(i))
+	}
+	shape[ax] = len(indices)
+	out := ar.tensor(shape...)
+	tensor.IndexSelectInto(out, xv, ax, indices)
+	var d derivative[T]
+	if x.requiresGrad {
+		s := newState[indexSelectOp[T]](ar)
+		s.axis, s.idx = ax, ar.ints(indices)
+		d = s
+	}
+	return recordOp("IndexSelect", out, d, x)
+}
+
+// indexSelectOp is IndexSelect's state: the axis (non-negative) and a copy
+// of the indices.
+type indexSelectOp[T Float] struct {
+	axis int
+	idx  []int
+}
+
+func (*indexSelectOp[T]) slot() stateSlot { return slotIndexSelect }
+
+func (s *indexSelectOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{shpIndexAdd(g, s.axis, s.idx, c.n.inputs[0].value.Dim(s.axis))}
+}
+
+// vjp adds g's slices into x's gradient buffer in place, clearing a fresh
+// one first; a buffer that already holds gradient gets them added through a
+// scratch tensor when an index repeats, so that the sums have the bits of a
+// recorded pass.
+func (s *indexSelectOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	gradInto(c, 0, !shpRepeats(s.idx), func(dst *tensor.Tensor[T], beta T) {
+		if beta == 0 {
+			dst.Fill(0)
+		}
+		tensor.IndexAddInto(dst, g, s.axis, s.idx)
+	})
+}
+
+// shpRepeats reports whether an index occurs twice in idx.
+func shpRepeats(idx []int) bool {
+	for i, a := range idx {
+		for _, b := range idx[:i] {
+			if a == b {
+				return true
+			}
+		}
+		if i > 64 {
+			return true // assume so rather than spend quadratic time
+		}
+	}
+	return false
 }
 
 // shpIndexAdd adds g's slices along axis at idx into zeros with size n along

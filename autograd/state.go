@@ -23,6 +23,7 @@ const (
 	slotConv2D
 	slotConv2DGrad
 	slotPool
+	slotIndexSelect
 
 	// Reductions, softmax, normalization, losses, binary ops:
 	slotSoftmax

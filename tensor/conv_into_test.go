@@ -309,3 +309,34 @@ func TestConvIntoKernelsAllocateNothing(t *testing.T) {
 		t.Errorf("%v allocations per run, want 0", allocs)
 	}
 }
+
+// TestIndexSelectIntoAndIndexAddInto checks the Into forms against
+// IndexSelect and IndexAdd, along every axis, with repeated indices.
+func TestIndexSelectIntoAndIndexAddInto(t *testing.T) {
+	x := convRand[float64](41, 4, 3, 5)
+	for ax, idx := range [][]int{{3, 0, 3}, {2, 2, 1, 0}, {4, 0}} {
+		want := tensor.IndexSelect(x, ax, idx)
+		got := convPoison[float64](want.Shape()...)
+		tensor.IndexSelectInto(got, x, ax, idx)
+		if d := cmp.Diff(want.Data(), got.Data()); d != "" {
+			t.Errorf("axis %d: IndexSelectInto (-IndexSelect +got):\n%s", ax, d)
+		}
+		base := convRand[float64](uint64(50+ax), x.Shape()...)
+		sum := base.Clone()
+		tensor.IndexAddInto(sum, want, ax, idx)
+		wantSum := tensor.Add(base, tensor.IndexAdd(want, ax, idx, x.Shape()[ax]))
+		if d := cmp.Diff(wantSum.Data(), sum.Data(), convOpts(1e-15)); d != "" {
+			t.Errorf("axis %d: IndexAddInto (-base+IndexAdd +got):\n%s", ax, d)
+		}
+	}
+	for _, f := range []func(){
+		func() { tensor.IndexSelectInto(tensor.Zeros[float64](4, 2, 5), x, 1, []int{0, 1, 2}) },
+		func() { tensor.IndexSelectInto(tensor.Zeros[float64](4, 1, 5), x, 1, []int{3}) },
+		func() { tensor.IndexAddInto(x, tensor.Zeros[float64](4, 2, 5), 1, []int{0}) },
+	} {
+		var se *tensor.ShapeError
+		if err := convPanic(f); !asShapeError(err, &se) {
+			t.Errorf("panic %v, want a *tensor.ShapeError", err)
+		}
+	}
+}
