@@ -198,12 +198,6 @@ func convBiasGrad[T Float](g *Var[T]) *Var[T] {
 	return recordOp("Conv2DBackwardBias", out, convGradState(ar, tensor.Window2D{}, convWrtBias, nil, g), g)
 }
 
-// convShape returns a tensor of the given NCHW shape from the arena, for
-// shapes kept in a state.
-func convShape[T Float](ar *Arena[T], s [4]int) *tensor.Tensor[T] {
-	return ar.tensor(s[0], s[1], s[2], s[3])
-}
-
 func (s *conv2DGradOp[T]) backward(c *Context[T], gg *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
 	switch s.wrt {
