@@ -27,7 +27,7 @@
 //   - Arithmetic (broadcasting): Add, Sub, Mul, Div, Neg, Scale, PowVar,
 //     Maximum, Minimum, Where.
 //   - Elementwise functions: Exp, Log, Log1p, Expm1, Sqrt, Square, Pow, Abs,
-//     Sin, Cos, Clamp, Erf, NormCDF.
+//     Sin, Cos, Clamp, Erf, NormCDF, Sinh, Cosh.
 //   - Activations and normalization: Sigmoid, Tanh, ReLU, LeakyReLU, ELU,
 //     GELU, GELUTanh, SiLU, Softplus, Softmax, LogSoftmax, LayerNorm.
 //   - Reductions (over all axes or the given ones, with KeepDims forms): Sum,

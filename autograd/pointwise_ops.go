@@ -41,6 +41,8 @@ const (
 	opCos
 	opClamp
 	opErf
+	opSinh
+	opCosh
 	numPointwise // keep last
 )
 
@@ -204,6 +206,16 @@ func Clamp[T Float](x *Var[T], lo, hi T) *Var[T] { return pointwise(opClamp, x, 
 //
 //	d/dx = g ∘ 2/√π·e^(-x²)
 func Erf[T Float](x *Var[T]) *Var[T] { return pointwise(opErf, x) }
+
+// Sinh returns the hyperbolic sine of x.
+//
+//	d/dx = g ∘ cosh(x)
+func Sinh[T Float](x *Var[T]) *Var[T] { return pointwise(opSinh, x) }
+
+// Cosh returns the hyperbolic cosine of x.
+//
+//	d/dx = g ∘ sinh(x)
+func Cosh[T Float](x *Var[T]) *Var[T] { return pointwise(opCosh, x) }
 
 // pointwiseTable declares every pointwise op for element type T.
 func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
@@ -606,6 +618,38 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			return Mul(g, Scale(Exp(Neg(Square(c.Input(0)))), 2/math.SqrtPi))
 		},
+	}
+	tab[opSinh] = pointwiseDef[T]{
+		meta: pw("Sinh", "torch.sinh(x)", anyReal, func(x float64, _ [2]float64) float64 { return math.Sinh(x) }),
+		f: func(y, x *tensor.Tensor[T], _ [2]T) {
+			d, s := each2(y, x)
+			for i := range d {
+				d[i] = T(math.Sinh(float64(s[i])))
+			}
+		},
+		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
+			d, xs, _, gs := each4(dx, x, x, g)
+			for i := range d {
+				d[i] = gs[i] * T(math.Cosh(float64(xs[i])))
+			}
+		},
+		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, Cosh(c.Input(0))) },
+	}
+	tab[opCosh] = pointwiseDef[T]{
+		meta: pw("Cosh", "torch.cosh(x)", anyReal, func(x float64, _ [2]float64) float64 { return math.Cosh(x) }),
+		f: func(y, x *tensor.Tensor[T], _ [2]T) {
+			d, s := each2(y, x)
+			for i := range d {
+				d[i] = T(math.Cosh(float64(s[i])))
+			}
+		},
+		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
+			d, xs, _, gs := each4(dx, x, x, g)
+			for i := range d {
+				d[i] = gs[i] * T(math.Sinh(float64(xs[i])))
+			}
+		},
+		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, Sinh(c.Input(0))) },
 	}
 	return tab
 }

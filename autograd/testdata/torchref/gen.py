@@ -209,6 +209,8 @@ OPS = {
     "Sin": lambda x, p: torch.sin(x[0]),
     "Cos": lambda x, p: torch.cos(x[0]),
     "Erf": lambda x, p: torch.erf(x[0]),
+    "Sinh": lambda x, p: torch.sinh(x[0]),
+    "Cosh": lambda x, p: torch.cosh(x[0]),
     "NormCDF": lambda x, p: torch.special.ndtr(x[0]),
     "Clamp": lambda x, p: torch.clamp(x[0], p["lo"], p["hi"]),
     "Maximum": lambda x, p: torch.maximum(x[0], x[1]),
@@ -372,6 +374,10 @@ def build_cases():
     case("NormCDF/[2 3]", "NormCDF", [uniform(-4, 4, 2, 3)])
     case("NormCDF/[5] lower tail", "NormCDF", [values([-12.0, -6.0, -2.0, 3.0, 8.0], 5)])
     case("NormCDF/[3 1 2]", "NormCDF", [uniform(-2, 2, 3, 1, 2)])
+    for op in ["Sinh", "Cosh"]:
+        case(op + "/[2 3]", op, [uniform(-3, 3, 2, 3)])
+        case(op + "/[5] large", op, [values([-20.0, -4.5, 0.0, 4.5, 20.0], 5)])
+        case(op + "/[3 1 2]", op, [uniform(-1, 1, 3, 1, 2)])
     case("Clamp/[-0.5 0.7]", "Clamp", [intervals([(-2, -0.6), (-0.4, 0.6), (0.8, 2)], 3, 4)],
          {"lo": -0.5, "hi": 0.7})
     case("Maximum/same [2 3]", "Maximum", [uniform(-2, 2, 2, 3), uniform(-2, 2, 2, 3)], check=apart(0, 1, 1e-3))
