@@ -56,18 +56,20 @@ func SoftplusInto[T Float](dst, x *Tensor[T]) {
 }
 
 // GELUGradInto sets dst = g·(Φ(x) + x·φ(x)), the derivative of GELU at x
-// times the upstream gradient g.
+// times the upstream gradient g. At x = ±Inf it is NaN (1 + Inf·0), as in
+// PyTorch.
 func GELUGradInto[T Float](dst, x, g *Tensor[T]) {
 	gradInto("GELUGradInto", dst, x, g, vmath.GELUGrad32, vmath.GELUGrad64)
 }
 
-// GELUTanhGradInto sets dst to the derivative of GELUTanh at x times g.
+// GELUTanhGradInto sets dst to the derivative of GELUTanh at x times g
+// (NaN at x = ±Inf, as in PyTorch).
 func GELUTanhGradInto[T Float](dst, x, g *Tensor[T]) {
 	gradInto("GELUTanhGradInto", dst, x, g, vmath.GELUTanhGrad32, vmath.GELUTanhGrad64)
 }
 
 // SiLUGradInto sets dst = g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU
-// at x times g.
+// at x times g (NaN at x = ±Inf, Inf·0, as in PyTorch).
 func SiLUGradInto[T Float](dst, x, g *Tensor[T]) {
 	gradInto("SiLUGradInto", dst, x, g, vmath.SiLUGrad32, vmath.SiLUGrad64)
 }

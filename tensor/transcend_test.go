@@ -92,6 +92,38 @@ func testTranscendInto[T Float](t *testing.T) {
 	checkTensor(t, "Erf", Erf(MustNew(fromF64[T]([]float64{-1, 0, 0.5}), 3)), []int{3}, []float64{math.Erf(-1), 0, math.Erf(0.5)}, tol)
 }
 
+// TestTranscendGradEdges checks the derivative Into kernels at ±Inf, at
+// huge finite x and at NaN, times g = 1 and g = +Inf: the derivatives of
+// GELU, GELUTanh and SiLU are NaN at ±Inf (1 + Inf·0 and Inf·0, as in the
+// engine's composed derivatives and PyTorch), those of Softplus and Erf
+// their limits, and an infinite g times a zero derivative is NaN.
+func TestTranscendGradEdges(t *testing.T) {
+	t.Run("float64", func(t *testing.T) { testTranscendGradEdges[float64](t, math.MaxFloat64) })
+	t.Run("float32", func(t *testing.T) { testTranscendGradEdges[float32](t, math.MaxFloat32) })
+}
+
+func testTranscendGradEdges[T Float](t *testing.T, huge float64) {
+	inf, nan := math.Inf(1), math.NaN()
+	x := []float64{inf, -inf, huge, -huge, nan, inf, -inf, huge, -huge, 0}
+	g := []float64{1, 1, 1, 1, 1, inf, inf, inf, inf, inf}
+	tests := []struct {
+		name string
+		f    func(dst, x, g *Tensor[T])
+		want []float64
+	}{
+		{"GELUGradInto", GELUGradInto[T], []float64{nan, nan, 1, 0, nan, nan, nan, inf, nan, inf}},
+		{"GELUTanhGradInto", GELUTanhGradInto[T], []float64{nan, nan, 1, 0, nan, nan, nan, inf, nan, inf}},
+		{"SiLUGradInto", SiLUGradInto[T], []float64{nan, nan, 1, 0, nan, nan, nan, inf, nan, inf}},
+		{"SoftplusGradInto", SoftplusGradInto[T], []float64{1, 0, 1, 0, nan, inf, nan, inf, nan, inf}},
+		{"ErfGradInto", ErfGradInto[T], []float64{0, 0, 0, 0, nan, nan, nan, nan, nan, inf}},
+	}
+	for _, tc := range tests {
+		dst := Zeros[T](len(x))
+		tc.f(dst, MustNew(fromF64[T](x), len(x)), MustNew(fromF64[T](g), len(g)))
+		checkTensor(t, tc.name, dst, []int{len(x)}, tc.want, 0)
+	}
+}
+
 func fromF64[T Float](v []float64) []T {
 	out := make([]T, len(v))
 	for i, x := range v {

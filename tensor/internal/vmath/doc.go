@@ -24,7 +24,12 @@
 // corrects math's rounding of x/√2 and x², see the tests). The bounds of
 // the derivative kernels, whose results pass through zero, are in ulps of
 // |g| times the sum of the magnitudes of the terms. Special cases (±0, ±Inf,
-// NaN, overflow and underflow) follow package math.
+// NaN, overflow and underflow) follow package math. The derivative kernels
+// give g·f'(x) in IEEE arithmetic (an infinite g times a zero f'(x) is NaN);
+// at x = ±Inf the derivatives of GELU, GELUTanh and SiLU are NaN, as their
+// formulas 1 + Inf·0 and Inf·0 give in the engine's composed derivatives and
+// in PyTorch, while those of Softplus and Erf are their limits (1 or 0, and
+// 0); at huge finite x all of them are their limits.
 package vmath
 
 //go:generate go run ./gen

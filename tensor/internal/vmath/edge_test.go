@@ -110,3 +110,69 @@ func TestLengthMismatch(t *testing.T) {
 	}()
 	GELUGrad32(make([]float32, 3), make([]float32, 3), make([]float32, 2))
 }
+
+// TestGradEdges pins every derivative kernel at the edges to values stated
+// here, not taken from a reference: f'(x) at ±0 and ±tiny, at the largest
+// finite numbers (the limits 1 and 0), at ±Inf and at NaN, each times g in
+// {1, -2, 0, NaN, ±Inf}. At ±Inf the derivatives of GELU, GELUTanh and SiLU
+// are NaN (1 + Inf·0 and Inf·0), as the engine's composed derivatives and
+// PyTorch give; those of Softplus (σ) and Erf (a multiple of e^(-x²)) are
+// their limits. The result must be g·f'(x) in IEEE arithmetic, so that an
+// infinite g meets a zero derivative as NaN. Signs of zero are not compared.
+func TestGradEdges(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testGradEdges(t, kernels32(), asmImpls32(), math.MaxFloat32, 0x1p-149) })
+	t.Run("float64", func(t *testing.T) { testGradEdges(t, kernels64(), asmImpls64(), math.MaxFloat64, 0x1p-1074) })
+}
+
+func testGradEdges[T float32 | float64](t *testing.T, ks, asm []impl[T], huge, tiny float64) {
+	inf, nan := math.Inf(1), math.NaN()
+	xs := []float64{0, math.Copysign(0, -1), tiny, -tiny, huge, -huge, inf, -inf, nan}
+	// f'(x) at each of xs, by kernel.
+	want := map[string][]float64{
+		"GELUGrad":     {0.5, 0.5, 0.5, 0.5, 1, 0, nan, nan, nan},
+		"GELUTanhGrad": {0.5, 0.5, 0.5, 0.5, 1, 0, nan, nan, nan},
+		"SiLUGrad":     {0.5, 0.5, 0.5, 0.5, 1, 0, nan, nan, nan},
+		"SoftplusGrad": {0.5, 0.5, 0.5, 0.5, 1, 0, 1, 0, nan},
+		"ErfGrad":      {2 / math.SqrtPi, 2 / math.SqrtPi, 2 / math.SqrtPi, 2 / math.SqrtPi, 0, 0, 0, 0, nan},
+	}
+	gs := []float64{1, -2, 0, nan, inf, -inf}
+	// Every pair of x and g, repeated to a multiple of 16 elements so that
+	// the AVX2 loops cover all of them.
+	var x, g []T
+	for len(x) == 0 || len(x)%16 != 0 {
+		for _, xv := range xs {
+			for _, gv := range gs {
+				x, g = append(x, T(xv)), append(g, T(gv))
+			}
+		}
+	}
+	seen := 0
+	for _, k := range ks {
+		if k.grad == nil {
+			continue
+		}
+		fp, ok := want[k.name]
+		if !ok {
+			t.Errorf("%s: no edge values stated for this derivative kernel", k.name)
+			continue
+		}
+		seen++
+		// The exported function, the portable loop and each assembly variant.
+		paths := []impl[T]{{isa: "exported", grad: gradPrefix(k.api3)}, k}
+		for _, p := range append(paths, asmFor(asm, k.name)...) {
+			got := make([]T, len(x))
+			if n := p.grad(got, x, g); n != len(x) {
+				t.Fatalf("%s (%s) covered %d of %d elements", k.name, p.isa, n, len(x))
+			}
+			for i := range got {
+				w := T(fp[i/len(gs)%len(xs)]) * g[i]
+				if got[i] != w && !(w != w && got[i] != got[i]) {
+					t.Errorf("%s (%s): x = %v, g = %v: got %v, want %v", k.name, p.isa, x[i], g[i], got[i], w)
+				}
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d derivative kernels, %d with stated edge values", seen, len(want))
+	}
+}

@@ -1403,7 +1403,7 @@ func geluGrad32Go(dst, x, g []float32) {
 		v157 := v156 < 0x1p+00
 		v158 := sel32(v157, v155, v127)
 		v159 := float32(v71 * 0x1.988454p-02)
-		v160 := float32(v5 * v159)
+		v160 := float32(v0 * v159)
 		v161 := v160 + v158
 		v162 := float32(v161 * v1)
 		dst[i] = v162
@@ -1530,7 +1530,7 @@ func geluGrad64Go(dst, x, g []float64) {
 		v183 := v182 < 0x1p+00
 		v184 := sel64(v183, v181, v148)
 		v185 := float64(v60 * 0x1.9884533d43651p-02)
-		v186 := math.FMA(v5, v185, v184)
+		v186 := math.FMA(v0, v185, v184)
 		v187 := float64(v186 * v1)
 		dst[i] = v187
 	}
@@ -1692,7 +1692,7 @@ func geluTanhGrad32Go(dst, x, g []float32) {
 		v70 := float32(v69 * v69)
 		v72 := float32(v70 * 0x1.b6676cp-03)
 		v73 := v72 + 0x1.988454p+00
-		v74 := float32(v69 * v64)
+		v74 := float32(v0 * v64)
 		v75 := float32(v74 * v65)
 		v76 := float32(v75 * v73)
 		v77 := v76 + v64
@@ -1750,7 +1750,7 @@ func geluTanhGrad64Go(dst, x, g []float64) {
 		v69 := minx64(0x1.ep+04, v68)
 		v70 := float64(v69 * v69)
 		v72 := math.FMA(v70, 0x1.b6676bf7450f1p-03, 0x1.9884533d43651p+00)
-		v73 := float64(v69 * v64)
+		v73 := float64(v0 * v64)
 		v74 := float64(v73 * v65)
 		v75 := math.FMA(v74, v72, v64)
 		v76 := float64(v75 * v1)
@@ -1895,13 +1895,11 @@ func siLUGrad32Go(dst, x, g []float32) {
 		v56 := v0 < 0x0p+00
 		v57 := sel32(v56, v54, v53)
 		v58 := sel32(v56, v53, v54)
-		v61 := maxx32((-0x1.9p+07), v0)
-		v62 := minx32(0x1.9p+07, v61)
-		v63 := float32(v62 * v58)
-		v64 := v63 + 0x1p+00
-		v65 := float32(v57 * v64)
-		v66 := float32(v65 * v1)
-		dst[i] = v66
+		v59 := float32(v0 * v58)
+		v60 := v59 + 0x1p+00
+		v61 := float32(v57 * v60)
+		v62 := float32(v61 * v1)
+		dst[i] = v62
 	}
 }
 
@@ -1946,12 +1944,10 @@ func siLUGrad64Go(dst, x, g []float64) {
 		v57 := v0 < 0x0p+00
 		v58 := sel64(v57, v55, v54)
 		v59 := sel64(v57, v54, v55)
-		v62 := maxx64((-0x1.9p+09), v0)
-		v63 := minx64(0x1.9p+09, v62)
-		v64 := math.FMA(v63, v59, 0x1p+00)
-		v65 := float64(v58 * v64)
-		v66 := float64(v65 * v1)
-		dst[i] = v66
+		v60 := math.FMA(v0, v59, 0x1p+00)
+		v61 := float64(v58 * v60)
+		v62 := float64(v61 * v1)
+		dst[i] = v62
 	}
 }
 

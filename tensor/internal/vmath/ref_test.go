@@ -90,10 +90,7 @@ var refs = map[string]func(x, g float64) (v, scale float64){
 	"NormCDF": func(x, _ float64) (float64, float64) { v := normCDFRef(x); return v, v },
 	"GELU":    func(x, _ float64) (float64, float64) { v := x * normCDFRef(x); return v, v },
 	"GELUGrad": func(x, g float64) (float64, float64) {
-		phi, t := normCDFRef(x), x*expNegSqRef(x, 0.5)/math.Sqrt(2*math.Pi)
-		if math.IsInf(x, 0) {
-			t = 0
-		}
+		phi, t := normCDFRef(x), x*expNegSqRef(x, 0.5)/math.Sqrt(2*math.Pi) // NaN at ±Inf: Inf·0
 		return g * (phi + t), math.Abs(g) * (phi + math.Abs(t))
 	},
 	"GELUTanh": func(x, _ float64) (float64, float64) {
@@ -104,17 +101,14 @@ var refs = map[string]func(x, g float64) (v, scale float64){
 		w := 2 * geluK * (x + geluC*x*x*x)
 		s, sm := sigmoidRef(w), sigmoidRef(-w)
 		t := x * s * sm * 2 * geluK * (1 + 3*geluC*x*x)
-		if math.Abs(x) > 1e100 { // s·sm is 0 long before
-			t = 0
+		if math.Abs(x) > 1e100 { // s·sm is 0 long before x² overflows; NaN at ±Inf: Inf·0
+			t = x * s * sm
 		}
 		return g * (s + t), math.Abs(g) * (s + math.Abs(t))
 	},
 	"SiLU": func(x, _ float64) (float64, float64) { v := x * sigmoidRef(x); return v, v },
 	"SiLUGrad": func(x, g float64) (float64, float64) {
-		s, t := sigmoidRef(x), x*sigmoidRef(x)*sigmoidRef(-x)
-		if math.IsInf(x, 0) {
-			t = 0
-		}
+		s, t := sigmoidRef(x), x*sigmoidRef(x)*sigmoidRef(-x) // NaN at ±Inf: Inf·0
 		return g * (s + t), math.Abs(g) * (s + math.Abs(t))
 	},
 	"Softplus": func(x, _ float64) (float64, float64) {

@@ -164,7 +164,7 @@ func GELU64(dst, x []float64) {
 	gelu64Go(dst[n:], x[n:])
 }
 
-// GELUGrad32 sets dst[i], for x = x[i] and g = g[i], to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).
+// GELUGrad32 sets dst[i], for x = x[i] and g = g[i], to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).
 // Maximum error: 6 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUGrad32(dst, x, g []float32) {
@@ -173,7 +173,7 @@ func GELUGrad32(dst, x, g []float32) {
 	geluGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// GELUGrad64 sets dst[i], for x = x[i] and g = g[i], to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).
+// GELUGrad64 sets dst[i], for x = x[i] and g = g[i], to g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).
 // Maximum error: 7 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUGrad64(dst, x, g []float64) {
@@ -200,7 +200,7 @@ func GELUTanh64(dst, x []float64) {
 	geluTanh64Go(dst[n:], x[n:])
 }
 
-// GELUTanhGrad32 sets dst[i], for x = x[i] and g = g[i], to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).
+// GELUTanhGrad32 sets dst[i], for x = x[i] and g = g[i], to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (w' is computed at x clamped to ±30 (float64) or ±12 (float32), where σ(w)·σ(-w) has underflowed to 0, so that x² cannot overflow: huge finite x give g·1 and g·0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).
 // Maximum error: 6 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUTanhGrad32(dst, x, g []float32) {
@@ -209,7 +209,7 @@ func GELUTanhGrad32(dst, x, g []float32) {
 	geluTanhGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// GELUTanhGrad64 sets dst[i], for x = x[i] and g = g[i], to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).
+// GELUTanhGrad64 sets dst[i], for x = x[i] and g = g[i], to g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (w' is computed at x clamped to ±30 (float64) or ±12 (float32), where σ(w)·σ(-w) has underflowed to 0, so that x² cannot overflow: huge finite x give g·1 and g·0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func GELUTanhGrad64(dst, x, g []float64) {
@@ -236,7 +236,7 @@ func SiLU64(dst, x []float64) {
 	siLU64Go(dst[n:], x[n:])
 }
 
-// SiLUGrad32 sets dst[i], for x = x[i] and g = g[i], to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).
+// SiLUGrad32 sets dst[i], for x = x[i] and g = g[i], to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (huge finite x give g·1 and g·0, where 1-σ(x) or σ(x) is 0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func SiLUGrad32(dst, x, g []float32) {
@@ -245,7 +245,7 @@ func SiLUGrad32(dst, x, g []float32) {
 	siLUGrad32Go(dst[n:], x[n:], g[n:])
 }
 
-// SiLUGrad64 sets dst[i], for x = x[i] and g = g[i], to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).
+// SiLUGrad64 sets dst[i], for x = x[i] and g = g[i], to g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (huge finite x give g·1 and g·0, where 1-σ(x) or σ(x) is 0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).
 // Maximum error: 5 ulp (see the package documentation for how it is measured).
 // dst, x and g must have the same length; dst may be x or g.
 func SiLUGrad64(dst, x, g []float64) {

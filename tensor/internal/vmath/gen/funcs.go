@@ -241,9 +241,9 @@ func (b *B) erfOf(x val) val {
 }
 
 // normCDFParts returns Φ(x) and e^(-x²/2) for x clamped to ±40 (f64) or
-// ±16 (f32), where Φ has under- or overflowed to 0 or 1.
-func (b *B) normCDFParts(x val) (phi, e, xc val) {
-	xc = b.Clamp(x, -b.pick(40, 16), b.pick(40, 16))
+// ±16 (f32), where Φ has under- or overflowed to 0 or 1 and e to 0.
+func (b *B) normCDFParts(x val) (phi, e val) {
+	xc := b.Clamp(x, -b.pick(40, 16), b.pick(40, 16))
 	e = b.expNegSq(xc, 0.5)
 	h := b.Mul(b.erfcOf(b.Mul(b.Abs(xc), b.C(sqrt1_2)), e), b.C(0.5))
 	phi = b.Sel(b.Lt(x, b.C(0)), h, b.Sub(b.C(1), h))
@@ -254,7 +254,7 @@ func (b *B) normCDFParts(x val) (phi, e, xc val) {
 	}
 	ts := b.MulAdd(x, b.Poly(b.Mul(x, x), taylorNormCDF(deg)), b.C(0.5))
 	phi = b.Sel(b.Lt(b.Abs(x), b.C(1)), ts, phi)
-	return phi, e, xc
+	return phi, e
 }
 
 // geluTanhParts returns σ(w), σ(-w) for w = 2√(2/π)·(x + 0.044715x³).
@@ -289,32 +289,32 @@ var kernels = []kernel{
 	{name: "Erf", doc: "the error function of x.", ulp32: "5", ulp64: "4",
 		body: func(b *B) val { return b.erfOf(b.x) }},
 	{name: "NormCDF", doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "10", ulp64: "11",
-		body: func(b *B) val { phi, _, _ := b.normCDFParts(b.x); return phi }},
+		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return phi }},
 	{name: "GELU", doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "10", ulp64: "11",
-		body: func(b *B) val { phi, _, _ := b.normCDFParts(b.x); return b.Mul(b.x, phi) }},
-	{name: "GELUGrad", grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density; beyond ±40 (float64) or ±16 (float32) x·φ(x) is taken as 0, so ±Inf give g·1 and 0).", ulp32: "6", ulp64: "7",
+		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return b.Mul(b.x, phi) }},
+	{name: "GELUGrad", grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
 		body: func(b *B) val {
-			phi, e, xc := b.normCDFParts(b.x)
-			return b.Mul(b.MulAdd(xc, b.Mul(e, b.C(invSqrt2Pi)), phi), b.g)
+			phi, e := b.normCDFParts(b.x)
+			// The unclamped x: x·φ is x·0 beyond the clamp, NaN at ±Inf.
+			return b.Mul(b.MulAdd(b.x, b.Mul(e, b.C(invSqrt2Pi)), phi), b.g)
 		}},
 	{name: "GELUTanh", doc: "x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.", ulp32: "3", ulp64: "3",
 		body: func(b *B) val { s, _ := b.geluTanhParts(b.x); return b.Mul(b.x, s) }},
-	{name: "GELUTanhGrad", grad: true, doc: "g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (x is clamped to ±30 (float64) or ±12 (float32) in the second term, where it has underflowed to 0).", ulp32: "6", ulp64: "5",
+	{name: "GELUTanhGrad", grad: true, doc: "g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (w' is computed at x clamped to ±30 (float64) or ±12 (float32), where σ(w)·σ(-w) has underflowed to 0, so that x² cannot overflow: huge finite x give g·1 and g·0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "5",
 		body: func(b *B) val {
 			s, sm := b.geluTanhParts(b.x)
 			lim := b.pick(30, 12)
 			xc := b.Clamp(b.x, -lim, lim)
 			dw := b.MulAdd(b.Mul(xc, xc), b.C(6*geluK*geluC), b.C(2*geluK))
-			return b.Mul(b.MulAdd(b.Mul(b.Mul(xc, s), sm), dw, s), b.g)
+			// The unclamped x: x·σ(w)·σ(-w) is x·0 beyond the clamp, NaN at ±Inf.
+			return b.Mul(b.MulAdd(b.Mul(b.Mul(b.x, s), sm), dw, s), b.g)
 		}},
 	{name: "SiLU", doc: "x·σ(x), the sigmoid linear unit (swish).", ulp32: "4", ulp64: "4",
 		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return b.Mul(b.x, s) }},
-	{name: "SiLUGrad", grad: true, doc: "g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (x is clamped to ±800 (float64) or ±200 (float32) in the second term, where 1-σ(x) or σ(x) is 0).", ulp32: "5", ulp64: "5",
+	{name: "SiLUGrad", grad: true, doc: "g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (huge finite x give g·1 and g·0, where 1-σ(x) or σ(x) is 0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).", ulp32: "5", ulp64: "5",
 		body: func(b *B) val {
 			s, sm := b.sigmoidParts(b.x)
-			lim := b.pick(800, 200)
-			xc := b.Clamp(b.x, -lim, lim)
-			return b.Mul(b.Mul(s, b.MulAdd(xc, sm, b.C(1))), b.g)
+			return b.Mul(b.Mul(s, b.MulAdd(b.x, sm, b.C(1))), b.g)
 		}},
 	{name: "Softplus", doc: "log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val {
