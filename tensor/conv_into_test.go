@@ -284,6 +284,9 @@ func asShapeError(err error, se **tensor.ShapeError) bool {
 // TestConvIntoKernelsAllocateNothing checks that the kernels a training
 // step runs make no allocation of their own.
 func TestConvIntoKernelsAllocateNothing(t *testing.T) {
+	if intoRaceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	win := convWin([2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1})
 	pool := convWin([2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1})
 	x := convRand[float32](1, 4, 3, 8, 8)
