@@ -74,7 +74,22 @@ func L1[T Float](pred, target *Var[T], reduction ...Reduction) *Var[T] {
 	redCheckPair(op, "prediction", pred, target)
 	r := redReduction(op, reduction)
 	d := Sub(pred, target)
-	return redReduce(Mul(d, Const(tensor.Map(d.value, redSign[T]))), r)
+	ar := arenaOf(pred, target)
+	sign := arenaLike(ar, d.value)
+	sd := sign.Data()
+	for i, v := range d.value.Data() {
+		sd[i] = redSign(v)
+	}
+	return redReduce(Mul(d, arenaConst(ar, sign)), r)
+}
+
+// arenaConst returns a constant leaf holding t, of ar when it is not nil
+// (so that it allocates nothing in a steady step).
+func arenaConst[T Float](ar *Arena[T], t *tensor.Tensor[T]) *Var[T] {
+	if ar == nil {
+		return Const(t)
+	}
+	return ar.Const(t)
 }
 
 // Huber returns PyTorch's HuberLoss of d = pred - target elementwise,
@@ -97,33 +112,94 @@ func Huber[T Float](pred, target *Var[T], delta T, reduction ...Reduction) *Var[
 	if !(delta > 0) {
 		panic(shapeErr(op, fmt.Sprintf("delta must be positive, got %v", delta)))
 	}
-	value := tensor.Zip(pred.value, target.value, func(p, t T) T {
-		z := math.Abs(float64(p - t))
+	ar := arenaOf(pred, target)
+	value := arenaLike(ar, pred.value)
+	vd, td := value.Data(), target.value.Data()
+	for i, p := range pred.value.Data() {
+		z := math.Abs(float64(p - td[i]))
 		if z < float64(delta) {
-			return T(0.5 * z * z)
+			vd[i] = T(0.5 * z * z)
+		} else {
+			vd[i] = T(float64(delta) * (z - 0.5*float64(delta)))
 		}
-		return T(float64(delta) * (z - 0.5*float64(delta)))
-	})
-	l := record(op, value, func(c *Context[T], g *Var[T]) []*Var[T] {
-		d := Sub(c.Input(0), c.Input(1))
-		// clamp(d, ±delta) is d where |d| ≤ delta and the constant
-		// delta·sign(d) elsewhere, selected with Where so that it is
-		// differentiable in d and an infinite d (from ±Inf operands, or
-		// from finite ones whose difference overflows) gives ±delta, not
-		// Inf·0 = NaN. A NaN d stays NaN.
-		inside := make([]bool, d.value.Len())
-		for i, v := range d.value.Data() {
-			inside[i] = math.Abs(float64(v)) <= float64(delta)
+	}
+	var d derivative[T]
+	if needsGrad(pred, target) {
+		s := newState[huberOp[T]](ar)
+		s.delta = delta
+		d = s
+	}
+	return redReduce(recordOp(op, value, d, pred, target), r)
+}
+
+// huberOp is Huber's state: delta.
+type huberOp[T Float] struct{ delta T }
+
+func (*huberOp[T]) slot() stateSlot { return slotLoss }
+
+func (s *huberOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	delta := s.delta
+	d := Sub(c.Input(0), c.Input(1))
+	// clamp(d, ±delta) is d where |d| ≤ delta and the constant
+	// delta·sign(d) elsewhere, selected with Where so that it is
+	// differentiable in d and an infinite d (from ±Inf operands, or
+	// from finite ones whose difference overflows) gives ±delta, not
+	// Inf·0 = NaN. A NaN d stays NaN.
+	inside := make([]bool, d.value.Len())
+	for i, v := range d.value.Data() {
+		inside[i] = math.Abs(float64(v)) <= float64(delta)
+	}
+	outside := tensor.Map(d.value, func(v T) T { return delta * redSign(v) })
+	gp := Mul(g, Where(inside, d, Const(outside)))
+	var gt *Var[T]
+	if c.NeedsGrad(1) {
+		gt = Neg(gp)
+	}
+	return []*Var[T]{gp, gt}
+}
+
+// vjp is backward's arithmetic element by element: g ∘ clamp(d, ±delta)
+// for the prediction, its negation for the target.
+func (s *huberOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	p, t, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), g.Data()
+	delta := s.delta
+	grad := func(i int) T {
+		d := p[i] - t[i]
+		w := d
+		if !(math.Abs(float64(d)) <= float64(delta)) {
+			w = delta * redSign(d)
 		}
-		outside := tensor.Map(d.value, func(v T) T { return delta * redSign(v) })
-		gp := Mul(g, Where(inside, d, Const(outside)))
-		var gt *Var[T]
-		if c.NeedsGrad(1) {
-			gt = Neg(gp)
+		return T(gs[i] * w) // T(): no fused multiply-add where it is added
+	}
+	lossGrads(c, len(gs), grad)
+}
+
+// lossGrads writes (or adds) the gradients of an elementwise loss whose
+// prediction gradient at element i is grad(i) and whose target gradient is
+// its negation (Neg of it, in the recorded derivative).
+func lossGrads[T Float](c *Context[T], n int, grad func(i int) T) {
+	if c.NeedsGrad(0) {
+		dst, beta := c.gradBuf(0)
+		d := dst.Data()[:n]
+		for i := range d {
+			if beta == 0 {
+				d[i] = grad(i)
+			} else {
+				d[i] += grad(i)
+			}
 		}
-		return []*Var[T]{gp, gt}
-	}, pred, target)
-	return redReduce(l, r)
+	}
+	if c.NeedsGrad(1) {
+		dst, beta := c.gradBuf(1)
+		d := dst.Data()[:n]
+		for i := range d {
+			if beta == 0 {
+				d[i] = -grad(i)
+			} else {
+				d[i] += -grad(i)
+			}
+		}
+	}
 }
 
 // redBCEEps is PyTorch's lower bound on p(1 - p) in BCE's derivative.
@@ -149,24 +225,81 @@ func BCE[T Float](prob, target *Var[T], reduction ...Reduction) *Var[T] {
 	const op = "BCE"
 	redCheckPair(op, "probability", prob, target)
 	r := redReduction(op, reduction)
-	value := tensor.Zip(prob.value, target.value, func(p, t T) T {
+	ar := arenaOf(prob, target)
+	value := arenaLike(ar, prob.value)
+	vd, td := value.Data(), target.value.Data()
+	for i, p := range prob.value.Data() {
 		lp := max(math.Log(float64(p)), -100)
 		lq := max(math.Log1p(-float64(p)), -100)
-		return T((float64(t)-1)*lq - float64(t)*lp)
-	})
-	l := record(op, value, func(c *Context[T], g *Var[T]) []*Var[T] {
-		p, t := c.Input(0), c.Input(1)
-		one := Scalar(T(1))
-		var gp, gt *Var[T]
-		if c.NeedsGrad(0) {
-			gp = Div(Mul(g, Sub(p, t)), redClampBelow(Mul(p, Sub(one, p)), T(redBCEEps)))
+		vd[i] = T((float64(td[i])-1)*lq - float64(td[i])*lp)
+	}
+	var d derivative[T]
+	if needsGrad(prob, target) {
+		d = newState[bceOp[T]](ar)
+	}
+	return redReduce(recordOp(op, value, d, prob, target), r)
+}
+
+// bceOp is BCE's derivative (a state without fields, for its slot).
+type bceOp[T Float] struct{}
+
+func (*bceOp[T]) slot() stateSlot { return slotLoss }
+
+func (*bceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	p, t := c.Input(0), c.Input(1)
+	one := Scalar(T(1))
+	var gp, gt *Var[T]
+	if c.NeedsGrad(0) {
+		gp = Div(Mul(g, Sub(p, t)), redClampBelow(Mul(p, Sub(one, p)), T(redBCEEps)))
+	}
+	if c.NeedsGrad(1) {
+		gt = Mul(g, Sub(Log(Sub(one, p)), Log(p)))
+	}
+	return []*Var[T]{gp, gt}
+}
+
+// vjp is backward's arithmetic element by element; the logarithms of the
+// target's gradient run the Log op's kernel on arena scratches.
+func (*bceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	pv := c.n.inputs[0].value
+	p, t, gs := pv.Data(), c.n.inputs[1].value.Data(), g.Data()
+	if c.NeedsGrad(0) {
+		dst, beta := c.gradBuf(0)
+		d := dst.Data()
+		lo := T(redBCEEps)
+		for i := range d {
+			x := p[i] * (1 - p[i])
+			var keep T
+			if !(x < lo) {
+				keep = 1
+			}
+			v := T(T(gs[i]*(p[i]-t[i])) / (T(x*keep) + (1-keep)*lo))
+			if beta == 0 {
+				d[i] = v
+			} else {
+				d[i] += v
+			}
 		}
-		if c.NeedsGrad(1) {
-			gt = Mul(g, Sub(Log(Sub(one, p)), Log(p)))
+	}
+	if c.NeedsGrad(1) {
+		lq, lp := arenaLike(c.p.arena, pv), arenaLike(c.p.arena, pv)
+		q := lq.Data()
+		for i, v := range p {
+			q[i] = 1 - v
 		}
-		return []*Var[T]{gp, gt}
-	}, prob, target)
-	return redReduce(l, r)
+		tensor.LogInto(lq, lq)
+		tensor.LogInto(lp, pv)
+		dst, beta := c.gradBuf(1)
+		d, lpd := dst.Data(), lp.Data()
+		for i := range d {
+			v := T(gs[i] * (q[i] - lpd[i]))
+			if beta == 0 {
+				d[i] = v
+			} else {
+				d[i] += v
+			}
+		}
+	}
 }
 
 // BCEWithLogits returns the binary cross-entropy of sigmoid(x) against
@@ -189,10 +322,13 @@ func BCEWithLogits[T Float](logits, target *Var[T], reduction ...Reduction) *Var
 	const op = "BCEWithLogits"
 	redCheckPair(op, "logits", logits, target)
 	r := redReduction(op, reduction)
-	value := tensor.Zip(logits.value, target.value, func(x, t T) T {
+	ar := arenaOf(logits, target)
+	value := arenaLike(ar, logits.value)
+	vd, td := value.Data(), target.value.Data()
+	for i, x := range logits.value.Data() {
 		// max(x, 0) - x·t is (1 - t)·x for x > 0 and -t·x otherwise; a
 		// factor that is exactly 0 contributes 0 even when x is infinite.
-		xf, tf := float64(x), float64(t)
+		xf, tf := float64(x), float64(td[i])
 		var l float64
 		switch {
 		case xf > 0 && tf != 1:
@@ -200,20 +336,67 @@ func BCEWithLogits[T Float](logits, target *Var[T], reduction ...Reduction) *Var
 		case xf <= 0 && tf != 0:
 			l = -tf * xf
 		}
-		return T(l + math.Log1p(math.Exp(-math.Abs(xf))))
-	})
-	l := record(op, value, func(c *Context[T], g *Var[T]) []*Var[T] {
-		x, t := c.Input(0), c.Input(1)
-		var gx, gt *Var[T]
-		if c.NeedsGrad(0) {
-			gx = Mul(g, Sub(Sigmoid(x), t))
+		vd[i] = T(l + math.Log1p(math.Exp(-math.Abs(xf))))
+	}
+	var d derivative[T]
+	if needsGrad(logits, target) {
+		d = newState[bceLogitsOp[T]](ar)
+	}
+	return redReduce(recordOp(op, value, d, logits, target), r)
+}
+
+// bceLogitsOp is BCEWithLogits's derivative (a state without fields, for
+// its slot).
+type bceLogitsOp[T Float] struct{}
+
+func (*bceLogitsOp[T]) slot() stateSlot { return slotLoss }
+
+func (*bceLogitsOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x, t := c.Input(0), c.Input(1)
+	var gx, gt *Var[T]
+	if c.NeedsGrad(0) {
+		gx = Mul(g, Sub(Sigmoid(x), t))
+	}
+	if c.NeedsGrad(1) {
+		gt = Neg(Mul(g, x))
+	}
+	return []*Var[T]{gx, gt}
+}
+
+// vjp is backward's arithmetic element by element, σ(x) by the Sigmoid
+// op's kernel into the gradient's buffer (or a scratch).
+func (*bceLogitsOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	x, t, gs := xv.Data(), c.n.inputs[1].value.Data(), g.Data()
+	if c.NeedsGrad(0) {
+		dst, beta := c.gradBuf(0)
+		sg := dst
+		if beta != 0 {
+			sg = arenaLike(c.p.arena, xv)
 		}
-		if c.NeedsGrad(1) {
-			gt = Neg(Mul(g, x))
+		tensor.SigmoidInto(sg, xv)
+		d, sd := dst.Data(), sg.Data()
+		for i := range d {
+			v := T(gs[i] * (sd[i] - t[i]))
+			if beta == 0 {
+				d[i] = v
+			} else {
+				d[i] += v
+			}
 		}
-		return []*Var[T]{gx, gt}
-	}, logits, target)
-	return redReduce(l, r)
+	}
+	if c.NeedsGrad(1) {
+		dst, beta := c.gradBuf(1)
+		d := dst.Data()
+		for i := range d {
+			v := -T(gs[i] * x[i])
+			if beta == 0 {
+				d[i] = v
+			} else {
+				d[i] += v
+			}
+		}
+	}
 }
 
 // CrossEntropy returns the cross-entropy of logits against integer class
@@ -261,13 +444,13 @@ func CrossEntropy[T Float](logits *Var[T], labels []int, reduction ...Reduction)
 			out.Data()[0] /= T(n)
 		}
 	}
-	v := recordOp(op, out, crossEntropyOp[T]{}, logits)
-	if v.node != nil {
-		v.node.ints = ar.ints(labels)
-		v.node.flags = int(r)
-		v.node.saved = probs
+	var d derivative[T]
+	if needsGrad(logits) {
+		s := newState[crossEntropyOp[T]](ar)
+		s.labels, s.r, s.probs = ar.ints(labels), r, probs
+		d = s
 	}
-	return v
+	return recordOp(op, out, d, logits)
 }
 
 // ceLabelsOK is the quick, allocation-free form of redCheckLabels for the
@@ -284,19 +467,27 @@ func ceLabelsOK[T Float](x *tensor.Tensor[T], labels []int) bool {
 	return true
 }
 
-type crossEntropyOp[T Float] struct{}
+// crossEntropyOp is CrossEntropy's state: the labels, the reduction and
+// the softmax of the forward pass.
+type crossEntropyOp[T Float] struct {
+	labels []int
+	r      Reduction
+	probs  *tensor.Tensor[T]
+}
+
+func (*crossEntropyOp[T]) slot() stateSlot { return slotCrossEntropy }
 
 // backward is g_n ∘ (Softmax(logits[n]) − onehot(labels[n])), with g_n = g/N
 // for the mean, written with differentiable operations.
-func (crossEntropyOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	x, labels := c.Input(0), c.n.ints
+func (s *crossEntropyOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x, labels := c.Input(0), s.labels
 	oneHot := tensor.Zeros[T](x.value.Shape()...)
 	classes := x.value.Dim(-1)
 	for n, y := range labels {
 		oneHot.Data()[n*classes+y] = 1
 	}
 	coef := g
-	switch Reduction(c.n.flags) {
+	switch s.r {
 	case ReduceMean:
 		coef = Scale(g, 1/T(len(labels)))
 	case ReduceNone:
@@ -308,15 +499,15 @@ func (crossEntropyOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 }
 
 // vjp is backward's arithmetic on the saved softmax, in one sweep.
-func (crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	labels, p := c.n.ints, c.n.saved.Data()
+func (s *crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	labels, p := s.labels, s.probs.Data()
 	dst, beta := c.gradBuf(0)
 	if len(labels) == 0 {
 		return // an empty batch: the gradient is empty too
 	}
 	d := dst.Data()[:len(p)]
 	classes := len(p) / len(labels)
-	r, gs := Reduction(c.n.flags), g.Data()
+	r, gs := s.r, g.Data()
 	for n, y := range labels {
 		var coef T
 		switch r {
@@ -354,38 +545,81 @@ func (crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 func NLL[T Float](logProbs *Var[T], labels []int, reduction ...Reduction) *Var[T] {
 	const op = "NLL"
 	r := redReduction(op, reduction)
-	redCheckLabels(op, "log-probabilities", logProbs.value.Shape(), labels)
+	if !ceLabelsOK(logProbs.value, labels) {
+		redCheckLabels(op, "log-probabilities", logProbs.value.Shape(), labels)
+	}
 	return redReduce(redNLL(logProbs, labels), r)
 }
 
 // redNLL picks -lp[n, labels[n]] for every sample of a validated [N C] or
-// [C] input, recording the op "NLL". Its backward scatters -g into a zero
-// tensor of lp's shape, so -Inf log-probabilities of other classes never
-// meet a 0 (no Inf·0 = NaN).
+// [C] input, recording the op "NLL", into a result from lp's Arena. Its
+// derivative is g times a one-hot tensor of -1s at the labels, so -Inf
+// log-probabilities of other classes never meet a 0 (no Inf·0 = NaN).
 func redNLL[T Float](lp *Var[T], labels []int) *Var[T] {
-	shape := lp.value.Shape()
-	classes := shape[len(shape)-1]
-	data := lp.value.Data()
-	vals := make([]T, len(labels))
+	x := lp.value
+	classes := x.Dim(-1)
+	ar := arenaOf(lp)
+	var out *tensor.Tensor[T]
+	if x.Dims() == 1 {
+		out = ar.tensor()
+	} else {
+		out = ar.tensor(len(labels))
+	}
+	data, od := x.Data(), out.Data()
 	for n, y := range labels {
-		vals[n] = -data[n*classes+y]
+		od[n] = -data[n*classes+y]
 	}
-	outShape := []int{len(labels)}
-	if len(shape) == 1 {
-		outShape = []int{}
+	var d derivative[T]
+	if needsGrad(lp) {
+		s := newState[nllOp[T]](ar)
+		s.labels = ar.ints(labels)
+		d = s
 	}
-	labels = slices.Clone(labels)
-	return record("NLL", tensor.MustNew(vals, outShape...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		oneHot := tensor.Zeros[T](shape...)
-		d := oneHot.Data()
-		for n, y := range labels {
-			d[n*classes+y] = -1
+	return recordOp("NLL", out, d, lp)
+}
+
+// nllOp is NLL's state: the labels.
+type nllOp[T Float] struct{ labels []int }
+
+func (*nllOp[T]) slot() stateSlot { return slotNLL }
+
+func (s *nllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x := c.n.inputs[0].value
+	shape, classes := x.Shape(), x.Dim(-1)
+	oneHot := tensor.Zeros[T](shape...)
+	d := oneHot.Data()
+	for n, y := range s.labels {
+		d[n*classes+y] = -1
+	}
+	if len(shape) == 2 {
+		g = Reshape(g, len(s.labels), 1)
+	}
+	return []*Var[T]{Mul(g, Const(oneHot))}
+}
+
+// vjp is backward's product g_n · onehot element by element (-g_n at the
+// label, g_n·0 elsewhere), without the one-hot tensor.
+func (s *nllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	d, gs := dst.Data(), g.Data()
+	if len(s.labels) == 0 {
+		return
+	}
+	classes := len(d) / len(s.labels)
+	for n, y := range s.labels {
+		row := d[n*classes : (n+1)*classes]
+		for k := range row {
+			var m T
+			if k == y {
+				m = -1
+			}
+			if beta == 0 {
+				row[k] = gs[n] * m
+			} else {
+				row[k] += T(gs[n] * m)
+			}
 		}
-		if len(shape) == 2 {
-			g = Reshape(g, len(labels), 1)
-		}
-		return []*Var[T]{Mul(g, Const(oneHot))}
-	}, lp)
+	}
 }
 
 // redCheckLabels validates an [N C] or [C] input and its class labels.
@@ -424,7 +658,8 @@ func redReduction(op string, r []Reduction) Reduction {
 	case len(r) == 0:
 		return ReduceMean
 	case len(r) > 1:
-		panic(shapeErr(op, fmt.Sprintf("%d reduction arguments %v, want at most one", len(r), r)))
+		// A copy, so that r (the caller's variadic slice) does not escape.
+		panic(shapeErr(op, fmt.Sprintf("%d reduction arguments %v, want at most one", len(r), slices.Clone(r))))
 	case r[0] < ReduceMean || r[0] > ReduceNone:
 		panic(shapeErr(op, "unknown reduction "+r[0].String()))
 	}

@@ -1,9 +1,6 @@
 package layers
 
-import (
-	"github.com/adjoint-go/adjoint/autograd"
-	"github.com/adjoint-go/adjoint/tensor"
-)
+import "github.com/adjoint-go/adjoint/autograd"
 
 // Reduction says how a loss combines per-element errors; it is autograd's.
 type Reduction = autograd.Reduction
@@ -26,8 +23,8 @@ type MSELoss[T Float] struct {
 // Loss returns the reduced squared error. It panics with a
 // *tensor.ShapeError naming MSELoss when the shapes differ.
 func (l MSELoss[T]) Loss(pred, target *autograd.Var[T]) *autograd.Var[T] {
-	if ps, ts := pred.Shape(), target.Shape(); !tensor.SameShape(ps, ts) {
-		shapePanic("MSELoss", "prediction and target shapes differ", ps, ts)
+	if !pred.Value().SameShapeAs(target.Value()) { // without copying the shapes
+		shapePanic("MSELoss", "prediction and target shapes differ", pred.Shape(), target.Shape())
 	}
 	return autograd.MSE(pred, target, l.Reduction)
 }
