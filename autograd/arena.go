@@ -171,7 +171,13 @@ func (a *Arena[T]) like(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 	case 2:
 		return a.tensor(x.Dim(0), x.Dim(1))
 	}
-	return a.tensor(x.Shape()...)
+	// Shape would copy; the dimensions go through a stack buffer instead.
+	var buf [8]int
+	s := buf[:0]
+	for i := range x.Dims() {
+		s = append(s, x.Dim(i))
+	}
+	return a.tensor(s...)
 }
 
 // arenaOf returns the arena of the first input that has one, or nil.
