@@ -99,17 +99,61 @@ func (mulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/da = g / b,  d/db = -g ∘ a / b² = -g ∘ out / b
 func Div[T Float](a, b *Var[T]) *Var[T] {
-	defer relabel()
-	return record("Div", tensor.Div(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		var ga, gb *Var[T]
-		if c.NeedsGrad(0) {
-			ga = Div(g, c.Input(1))
+	const op = "Div"
+	ar := arenaOf(a, b)
+	out := elemOut(op, ar, a.value, b.value)
+	o, x, y := out.Data(), a.value.Data(), b.value.Data()
+	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {
+		if sa == 1 && sb == 1 {
+			o, x, y := o[off:off+n], x[oa:oa+n], y[ob:ob+n]
+			for k := range o {
+				o[k] = x[k] / y[k]
+			}
+			return
 		}
-		if c.NeedsGrad(1) {
-			gb = Neg(Div(Mul(g, c.Output()), c.Input(1)))
+		for k := range n {
+			o[off+k] = x[oa+k*sa] / y[ob+k*sb]
 		}
-		return []*Var[T]{ga, gb}
-	}, a, b)
+	})
+	return recordOp(op, out, divOp[T]{}, a, b)
+}
+
+type divOp[T Float] struct{}
+
+func (divOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	var ga, gb *Var[T]
+	if c.NeedsGrad(0) {
+		ga = Div(g, c.Input(1))
+	}
+	if c.NeedsGrad(1) {
+		gb = Neg(Div(Mul(g, c.Output()), c.Input(1)))
+	}
+	return []*Var[T]{ga, gb}
+}
+
+// vjp is backward's arithmetic element by element: g/b for a, -(g·out)/b
+// for b.
+func (divOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	out := c.out.value
+	y, gs, o := c.n.inputs[1].value.Data(), g.Data(), out.Data()
+	elemGrad(c, 0, out, func(d []T, off, _, _, ob, sb int, add bool) {
+		for k := range d {
+			if v := gs[off+k] / y[ob+k*sb]; add {
+				d[k] += v
+			} else {
+				d[k] = v
+			}
+		}
+	})
+	elemGrad(c, 1, out, func(d []T, off, _, _, ob, sb int, add bool) {
+		for k := range d {
+			if v := -(T(gs[off+k]*o[off+k]) / y[ob+k*sb]); add {
+				d[k] += v
+			} else {
+				d[k] = v
+			}
+		}
+	})
 }
 
 // binKind selects the kernel of binaryValue.

@@ -1,16 +1,20 @@
 package autograd
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // This file holds the broadcasting elementwise functions of two inputs
 // beyond the basic arithmetic: Maximum, Minimum, PowVar and Where (the
-// unary ones are in the pointwise table, pointwise_ops.go). Each forward
-// kernel (package tensor) sits next to its derivative, written with this
-// package's operations so that gradients of gradients work.
-// Non-differentiable pieces (the masks at ties) are constants, so the second
-// derivative through them is 0.
+// unary ones are in the pointwise table, pointwise_ops.go). Each computes its
+// result into a tensor of the inputs' Arena and has two derivatives: one
+// written with this package's operations, so that gradients of gradients
+// work, and a fused one that does the same arithmetic element by element on
+// plain tensors, with the same bits. Non-differentiable pieces (the masks at
+// ties) are constants, so the second derivative through them is 0.
 
 // Maximum returns the elementwise maximum of a and b, with broadcasting. A
 // NaN in either operand gives NaN.
@@ -22,10 +26,7 @@ import (
 // whole gradient (a is preferred when both are). The weights are constants,
 // so the second derivative is 0.
 func Maximum[T Float](a, b *Var[T]) *Var[T] {
-	defer relabel()
-	return record("Maximum", tensor.Maximum(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return elemTieSplit(c, g, 1)
-	}, a, b)
+	return elemTie("Maximum", a, b, maximumOp[T]{}, 1)
 }
 
 // Minimum returns the elementwise minimum of a and b, with broadcasting. A
@@ -37,25 +38,75 @@ func Maximum[T Float](a, b *Var[T]) *Var[T] {
 // where an operand is NaN it takes the whole gradient (a is preferred when
 // both are). The weights are constants, so the second derivative is 0.
 func Minimum[T Float](a, b *Var[T]) *Var[T] {
-	defer relabel()
-	return record("Minimum", tensor.Minimum(a.value, b.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return elemTieSplit(c, g, -1)
-	}, a, b)
+	return elemTie("Minimum", a, b, minimumOp[T]{}, -1)
+}
+
+// elemTie is Maximum (dir 1) and Minimum (dir -1): max(x, y) or min(x, y)
+// (Go's, which propagate NaN and order -0 below +0) into an arena tensor.
+func elemTie[T Float](op string, a, b *Var[T], d derivative[T], dir T) *Var[T] {
+	ar := arenaOf(a, b)
+	out := elemOut(op, ar, a.value, b.value)
+	o, x, y := out.Data(), a.value.Data(), b.value.Data()
+	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {
+		for k := range n {
+			if dir > 0 {
+				o[off+k] = max(x[oa+k*sa], y[ob+k*sb])
+			} else {
+				o[off+k] = min(x[oa+k*sa], y[ob+k*sb])
+			}
+		}
+	})
+	return recordOp(op, out, d, a, b)
+}
+
+type maximumOp[T Float] struct{}
+
+func (maximumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return elemTieSplit(c, g, 1) }
+func (maximumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T])      { elemTieVJP(c, g, 1) }
+
+type minimumOp[T Float] struct{}
+
+func (minimumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return elemTieSplit(c, g, -1) }
+func (minimumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T])      { elemTieVJP(c, g, -1) }
+
+// elemTieWeight is a's weight in the derivative of Maximum (dir 1) and
+// Minimum (dir -1): 1 where a wins (or is NaN), 1/2 at a tie, 0 where b
+// wins (or is NaN).
+func elemTieWeight[T Float](x, y, dir T) T {
+	switch {
+	case x != x || dir*x > dir*y:
+		return 1
+	case x == y:
+		return 0.5
+	}
+	return 0
+}
+
+// elemTieVJP is elemTieSplit element by element: g·w for a, g·(1 - w) for b.
+func elemTieVJP[T Float](c *Context[T], g *tensor.Tensor[T], dir T) {
+	x, y, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), g.Data()
+	for j := range 2 {
+		elemGrad(c, j, c.out.value, func(d []T, off, oa, sa, ob, sb int, add bool) {
+			for k := range d {
+				w := elemTieWeight(x[oa+k*sa], y[ob+k*sb], dir)
+				if j == 1 {
+					w = 1 - w
+				}
+				if v := T(gs[off+k] * w); add {
+					d[k] += v
+				} else {
+					d[k] = v
+				}
+			}
+		})
+	}
 }
 
 // elemTieSplit is the derivative of Maximum (dir 1) and Minimum (dir -1):
 // a's weight is 1 where a wins (or is NaN), 1/2 at a tie and 0 where b wins;
 // b's weight is 1 minus a's. Both have the broadcast shape.
 func elemTieSplit[T Float](c *Context[T], g *Var[T], dir T) []*Var[T] {
-	wa := tensor.Zip(c.Input(0).value, c.Input(1).value, func(x, y T) T {
-		switch {
-		case x != x || dir*x > dir*y:
-			return 1
-		case x == y:
-			return 0.5
-		}
-		return 0 // b wins, or b is NaN
-	})
+	wa := tensor.Zip(c.Input(0).value, c.Input(1).value, func(x, y T) T { return elemTieWeight(x, y, dir) })
 	var ga, gb *Var[T]
 	if c.NeedsGrad(0) {
 		ga = Mul(g, Const(wa))
@@ -81,24 +132,86 @@ func elemTieSplit[T Float](c *Context[T], g *Var[T], dir T) []*Var[T] {
 // finite there (the second derivative at those points follows the same
 // convention).
 func PowVar[T Float](base, exponent *Var[T]) *Var[T] {
-	defer relabel("PowVar")
-	return record("PowVar", tensor.PowTensor(base.value, exponent.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		x, y := c.Input(0), c.Input(1)
-		var gx, gy *Var[T]
-		if c.NeedsGrad(0) {
-			// x^(y-1) is Inf at x = 0 (or for a subnormal x, or NaN for a
-			// NaN x) where y = 0, which y·x^(y-1) must treat as 0: read x
-			// there as 1.
-			xs := elemSafeBase(x, y, func(xv, yv T) bool { inv := 1 / xv; return yv == 0 && inv-inv != 0 })
-			gx = Mul(g, Mul(y, PowVar(xs, Sub(y, Scalar(T(1))))))
+	const op = "PowVar"
+	ar := arenaOf(base, exponent)
+	out := elemOut(op, ar, base.value, exponent.value)
+	o, x, y := out.Data(), base.value.Data(), exponent.value.Data()
+	elemRuns(out, base.value, exponent.value, func(off, n, oa, sa, ob, sb int) {
+		for k := range n {
+			o[off+k] = T(math.Pow(float64(x[oa+k*sa]), float64(y[ob+k*sb])))
 		}
-		if c.NeedsGrad(1) {
-			// ln 0 = -Inf, but 0^y·ln 0 counts as 0 where y ≥ 0: read x as 1.
-			xs := elemSafeBase(x, y, func(xv, yv T) bool { return xv == 0 && yv >= 0 })
-			gy = Mul(g, Mul(c.Output(), Log(xs)))
+	})
+	return recordOp(op, out, powVarOp[T]{}, base, exponent)
+}
+
+type powVarOp[T Float] struct{}
+
+func (powVarOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x, y := c.Input(0), c.Input(1)
+	var gx, gy *Var[T]
+	if c.NeedsGrad(0) {
+		// x^(y-1) is Inf at x = 0 (or for a subnormal x, or NaN for a
+		// NaN x) where y = 0, which y·x^(y-1) must treat as 0: read x
+		// there as 1.
+		xs := elemSafeBase(x, y, powBaseSpecial[T])
+		gx = Mul(g, Mul(y, PowVar(xs, Sub(y, Scalar(T(1))))))
+	}
+	if c.NeedsGrad(1) {
+		// ln 0 = -Inf, but 0^y·ln 0 counts as 0 where y ≥ 0: read x as 1.
+		xs := elemSafeBase(x, y, powLogSpecial[T])
+		gy = Mul(g, Mul(c.Output(), Log(xs)))
+	}
+	return []*Var[T]{gx, gy}
+}
+
+// powBaseSpecial and powLogSpecial say where PowVar's derivatives read the
+// base as 1 (see backward).
+func powBaseSpecial[T Float](xv, yv T) bool { inv := 1 / xv; return yv == 0 && inv-inv != 0 }
+func powLogSpecial[T Float](xv, yv T) bool  { return xv == 0 && yv >= 0 }
+
+// vjp is backward's arithmetic element by element; ln of the base runs the
+// Log op's kernel on an arena scratch.
+func (powVarOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	out := c.out.value
+	x, y, gs, o := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), g.Data(), out.Data()
+	elemGrad(c, 0, out, func(d []T, off, oa, sa, ob, sb int, add bool) {
+		for k := range d {
+			xv, yv := x[oa+k*sa], y[ob+k*sb]
+			if powBaseSpecial(xv, yv) {
+				xv = 1
+			}
+			p := T(math.Pow(float64(xv), float64(yv-1)))
+			if v := T(gs[off+k] * T(yv*p)); add {
+				d[k] += v
+			} else {
+				d[k] = v
+			}
 		}
-		return []*Var[T]{gx, gy}
-	}, base, exponent)
+	})
+	if !c.NeedsGrad(1) {
+		return
+	}
+	logs := arenaLike(c.p.arena, out)
+	ld := logs.Data()
+	elemRuns(out, c.n.inputs[0].value, c.n.inputs[1].value, func(off, n, oa, sa, ob, sb int) {
+		for k := range n {
+			xv := x[oa+k*sa]
+			if powLogSpecial(xv, y[ob+k*sb]) {
+				xv = 1
+			}
+			ld[off+k] = xv
+		}
+	})
+	tensor.LogInto(logs, logs)
+	elemGrad(c, 1, out, func(d []T, off, oa, sa, ob, sb int, add bool) {
+		for k := range d {
+			if v := T(gs[off+k] * T(o[off+k]*ld[off+k])); add {
+				d[k] += v
+			} else {
+				d[k] = v
+			}
+		}
+	})
 }
 
 // elemSafeBase returns x with every element where special(x, y) holds
@@ -140,26 +253,183 @@ func elemSafeBase[T Float](x, y *Var[T], special func(x, y T) bool) *Var[T] {
 // It panics with a *tensor.ShapeError when a and b do not broadcast or when
 // len(mask) differs from the number of elements of the broadcast shape.
 func Where[T Float](mask []bool, a, b *Var[T]) *Var[T] {
-	defer relabel()
-	out := tensor.Where(mask, a.value, b.value)
-	var keep []T // the mask as 1s and 0s, copied only when a gradient may be asked for
-	if a.requiresGrad || b.requiresGrad {
-		keep = make([]T, len(mask))
-		for i, m := range mask {
-			if m {
-				keep[i] = 1
+	const op = "Where"
+	ar := arenaOf(a, b)
+	out := elemOut(op, ar, a.value, b.value)
+	if len(mask) != out.Len() {
+		panic(shapeErr(op, fmt.Sprintf("mask has %d elements, the broadcast shape %v has %d", len(mask), out.Shape(), out.Len()), a.value.Shape(), b.value.Shape()))
+	}
+	o, x, y := out.Data(), a.value.Data(), b.value.Data()
+	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {
+		for k := range n {
+			if mask[off+k] {
+				o[off+k] = x[oa+k*sa]
+			} else {
+				o[off+k] = y[ob+k*sb]
 			}
 		}
+	})
+	var d derivative[T]
+	if needsGrad(a, b) {
+		// The mask as 1s and 0s, copied into the arena.
+		s := newState[whereOp[T]](ar)
+		s.keep = arenaLike(ar, out)
+		kd := s.keep.Data()
+		for i, m := range mask {
+			kd[i] = 0
+			if m {
+				kd[i] = 1
+			}
+		}
+		d = s
 	}
-	shape := out.Shape()
-	return record("Where", out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		var ga, gb *Var[T]
-		if c.NeedsGrad(0) {
-			ga = Mul(g, Const(tensor.MustNew(keep, shape...)))
+	return recordOp(op, out, d, a, b)
+}
+
+// whereOp is Where's state: its mask as 1s and 0s, of the result's shape.
+type whereOp[T Float] struct{ keep *tensor.Tensor[T] }
+
+func (*whereOp[T]) slot() stateSlot { return slotWhere }
+
+func (s *whereOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	var ga, gb *Var[T]
+	if c.NeedsGrad(0) {
+		ga = Mul(g, Const(s.keep))
+	}
+	if c.NeedsGrad(1) {
+		gb = Mul(g, Const(tensor.Map(s.keep, func(k T) T { return 1 - k })))
+	}
+	return []*Var[T]{ga, gb}
+}
+
+// vjp is backward's products element by element: g·k for a, g·(1 - k)
+// for b.
+func (s *whereOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	kd, gs := s.keep.Data(), g.Data()
+	for j := range 2 {
+		elemGrad(c, j, c.out.value, func(d []T, off, _, _, _, _ int, add bool) {
+			for k := range d {
+				w := kd[off+k]
+				if j == 1 {
+					w = 1 - w
+				}
+				if v := T(gs[off+k] * w); add {
+					d[k] += v
+				} else {
+					d[k] = v
+				}
+			}
+		})
+	}
+}
+
+// elemOut returns the result tensor, from ar, of an op on a and b with
+// broadcasting, panicking with a *tensor.ShapeError naming op when their
+// shapes do not broadcast.
+func elemOut[T Float](op string, ar *Arena[T], a, b *tensor.Tensor[T]) *tensor.Tensor[T] {
+	var buf [maxStackDims]int
+	dst := buf[:0]
+	ra, rb := a.Dims(), b.Dims()
+	r := max(ra, rb)
+	if r > maxRedDims {
+		panic(shapeErr(op, "more than "+fmt.Sprint(maxRedDims)+" axes", a.Shape(), b.Shape()))
+	}
+	for i := range r {
+		da, db := 1, 1
+		if j := i - (r - ra); j >= 0 {
+			da = a.Dim(j)
 		}
-		if c.NeedsGrad(1) {
-			gb = Mul(g, Const(tensor.Map(tensor.MustNew(keep, shape...), func(k T) T { return 1 - k })))
+		if j := i - (r - rb); j >= 0 {
+			db = b.Dim(j)
 		}
-		return []*Var[T]{ga, gb}
-	}, a, b)
+		switch {
+		case da == db || db == 1:
+			dst = append(dst, da)
+		case da == 1:
+			dst = append(dst, db)
+		default:
+			panic(shapeErr(op, "shapes do not broadcast", a.Shape(), b.Shape()))
+		}
+	}
+	return ar.tensor(dst...)
+}
+
+// elemRuns visits out, the broadcast of a and b, a run at a time (a stretch
+// of its last axis, of n elements from offset off), with the offsets and
+// steps along the run of the matching elements of a (oa, sa) and b (ob,
+// sb); a step is 0 along an axis the operand is broadcast over.
+func elemRuns[T Float](out, a, b *tensor.Tensor[T], fn func(off, n, oa, sa, ob, sb int)) {
+	if out.Len() == 0 {
+		return
+	}
+	if a.SameShapeAs(out) && b.SameShapeAs(out) {
+		fn(0, out.Len(), 0, 1, 0, 1)
+		return
+	}
+	r := out.Dims()
+	if r == 0 {
+		fn(0, 1, 0, 0, 0, 0)
+		return
+	}
+	var sta, stb, idx [maxRedDims]int
+	elemStrides(&sta, a, r)
+	elemStrides(&stb, b, r)
+	n := out.Dim(r - 1)
+	oa, ob := 0, 0
+	for off := 0; off < out.Len(); off += n {
+		fn(off, n, oa, sta[r-1], ob, stb[r-1])
+		for ax := r - 2; ax >= 0; ax-- {
+			idx[ax]++
+			oa += sta[ax]
+			ob += stb[ax]
+			if idx[ax] < out.Dim(ax) {
+				break
+			}
+			oa -= sta[ax] * idx[ax]
+			ob -= stb[ax] * idx[ax]
+			idx[ax] = 0
+		}
+	}
+}
+
+// elemStrides sets st to the strides of x in the index space of a
+// broadcast result of rank r (0 along the axes x lacks or has as 1).
+func elemStrides[T Float](st *[maxRedDims]int, x *tensor.Tensor[T], r int) {
+	s := 1
+	for i := x.Dims() - 1; i >= 0; i-- {
+		ax := i + r - x.Dims()
+		st[ax] = 0
+		if d := x.Dim(i); d != 1 {
+			st[ax] = s
+			s *= d
+		}
+	}
+}
+
+// elemGrad computes input j's gradient of a broadcasting op with result
+// out, a run at a time: row writes (add false) or adds (add true) the
+// gradient of the run's elements into d (see elemRuns for the offsets).
+// The gradient goes straight into the input's buffer when the input has
+// out's shape; otherwise into an arena scratch of out's shape that the
+// engine sums back to the input's, as it does the recorded derivative's.
+func elemGrad[T Float](c *Context[T], j int, out *tensor.Tensor[T], row func(d []T, off, oa, sa, ob, sb int, add bool)) {
+	if !c.NeedsGrad(j) {
+		return
+	}
+	a, b := c.n.inputs[0].value, c.n.inputs[1].value
+	direct := c.n.inputs[j].value.SameShapeAs(out)
+	var dst *tensor.Tensor[T]
+	beta := T(0)
+	if direct {
+		dst, beta = c.gradBuf(j)
+	} else {
+		dst = arenaLike(c.p.arena, out)
+	}
+	d := dst.Data()
+	elemRuns(out, a, b, func(off, n, oa, sa, ob, sb int) {
+		row(d[off:off+n], off, oa, sa, ob, sb, beta != 0)
+	})
+	if !direct {
+		c.addGrad(j, dst, 1)
+	}
 }
