@@ -22,7 +22,7 @@ import (
 //     last one, such as the batch axis of a bias gradient) are split the same
 //     way, the first half a multiple of rowLeaf rows, until a piece has at most
 //     rowLeaf rows: rowLeaf rows are added as a balanced tree, fewer one by
-//     one. Each column gets the order a contiguous column would, and the inner
+//     one. Each column's order depends on the row count alone, and the inner
 //     loops run along the rows, which are contiguous.
 //   - When both happen (a reduction over the last axis and over an outer one),
 //     each run along the last axis is summed by sumSpan and the runs' sums are
@@ -278,21 +278,27 @@ func sumToInto[T Float](out, src []T, from, to []int, a, beta T, scaled bool) {
 	n := dims[last]
 	tiles := (n + tileLen - 1) / tileLen
 	w := (n + tiles - 1) / tiles
-	var tmp [tileLen]T
 	for j := range nOuter {
 		base := kept.off(0, j)
 		for c := 0; c < n; c += w {
 			dst := out[j*n+c : j*n+min(c+w, n)]
 			if beta == 0 {
 				sumRows(dst, src, &rows, base+c, 0, nRows, a, scaled)
-				continue
-			}
-			t := tmp[:len(dst)]
-			sumRows(t, src, &rows, base+c, 0, nRows, a, scaled)
-			for i := range dst {
-				dst[i] = T(beta*dst[i]) + t[i]
+			} else {
+				sumRowsBeta(dst, src, &rows, base+c, nRows, a, beta, scaled)
 			}
 		}
+	}
+}
+
+// sumRowsBeta sets dst[i] = beta·dst[i] + the sum of rows 0..n-1 (sumRows),
+// through a buffer on the stack.
+func sumRowsBeta[T Float](dst, src []T, rows *axesWalk, base, n int, a, beta T, scaled bool) {
+	var buf [tileLen]T
+	t := buf[:len(dst)]
+	sumRows(t, src, rows, base, 0, n, a, scaled)
+	for i := range dst {
+		dst[i] = T(beta*dst[i]) + t[i]
 	}
 }
 

@@ -434,6 +434,35 @@ func testExpSum[T Float](t *testing.T) {
 	}
 }
 
+// TestSumToIntoAllocatesNothing checks SumToInto's promise on every path
+// (rows, runs, both, with and without scaling and beta), and that softmax's
+// exponentials and sums need no scratch from the heap.
+func TestSumToIntoAllocatesNothing(t *testing.T) {
+	tests := []struct{ from, to []int }{
+		{[]int{64, 10}, []int{10}},
+		{[]int{64, 300}, []int{300}},
+		{[]int{64, 10}, []int{}},
+		{[]int{64, 10}, []int{64, 1}},
+		{[]int{4, 5, 8, 8}, []int{5, 1, 1}},
+		{[]int{4, 3, 5}, []int{4, 1, 5}},
+	}
+	for _, tc := range tests {
+		src, dst := Ones[float32](tc.from...), Zeros[float32](tc.to...)
+		for _, ab := range [][2]float32{{1, 0}, {2, 1}, {0.5, 0.25}} {
+			if n := testing.AllocsPerRun(10, func() { SumToInto(dst, src, ab[0], ab[1]) }); n != 0 {
+				t.Errorf("SumToInto(%v -> %v, alpha %v, beta %v): %v allocations, want 0", tc.from, tc.to, ab[0], ab[1], n)
+			}
+		}
+	}
+	for _, c := range []int{10, 1000} {
+		x, probs := Ones[float32](8, c), Zeros[float32](8, c)
+		labels, losses := make([]int, 8), make([]float32, 8)
+		if n := testing.AllocsPerRun(10, func() { SoftmaxCrossEntropy(probs, x, labels, losses) }); n != 0 {
+			t.Errorf("SoftmaxCrossEntropy([8 %d]): %v allocations, want 0", c, n)
+		}
+	}
+}
+
 // BenchmarkSumToInto measures the unbroadcast of a gradient over the batch
 // axis (a bias gradient), which every training step runs.
 func BenchmarkSumToInto(b *testing.B) {
