@@ -94,6 +94,8 @@ var rgSmoothness = map[string]rgSmooth{
 	"PowVar":      {domain: []rgDomain{{positive: true}, {maxAbs: 2}}},
 	"Exp":         {domain: []rgDomain{{maxAbs: 3}}},
 	"Expm1":       {domain: []rgDomain{{maxAbs: 3}}},
+	"Sinh":        {domain: []rgDomain{{maxAbs: 3}}},
+	"Cosh":        {domain: []rgDomain{{maxAbs: 3}}},
 	"BCE":         {domain: []rgDomain{{unit: true}, {unit: true}}},
 	"Std":         {minVariance: 0.01},
 	"LayerNorm":   {minVariance: 0.01},

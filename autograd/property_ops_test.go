@@ -94,6 +94,8 @@ func rgOpList() []rgOp {
 	unary("Softplus", autograd.Softplus[float64])
 	unary("Erf", autograd.Erf[float64])
 	unary("NormCDF", autograd.NormCDF[float64])
+	unary("Sinh", autograd.Sinh[float64])
+	unary("Cosh", autograd.Cosh[float64])
 	unary("Exp", autograd.Exp[float64])
 	unary("Expm1", autograd.Expm1[float64])
 	unary("Log", autograd.Log[float64])
