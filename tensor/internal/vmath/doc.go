@@ -8,13 +8,14 @@
 // lane-wise operations (see gen/funcs.go): range reduction and a polynomial
 // for exp (Cody–Waite), an exponent/mantissa split and the atanh series for
 // log, a Chebyshev series of erfc(z)·e^(z²) in t = K/(K+z) for erf and the
-// normal CDF. The generator in ./gen turns each program into a portable Go
-// loop (portable.go, always built, the only path off amd64 or with the
-// purego build tag) and into AVX-512 and AVX2 assembly (kernels_amd64.s),
-// chosen at run time. Both paths perform the same operations in the same
-// order with the same roundings, so they give the same bits: float64
-// programs use fused multiply-adds (math.FMA in Go), float32 programs use
-// none and compute in float32 throughout.
+// normal CDF (with a near-minimax polynomial for erf below |x| = 1 and the
+// Taylor series for the CDF). The generator in ./gen turns each program
+// into a portable Go loop (portable.go, always built, the only path off
+// amd64 or with the purego build tag) and into AVX-512 and AVX2 assembly
+// (kernels_amd64.s), chosen at run time. Both paths perform the same
+// operations in the same order with the same roundings, so they give the
+// same bits: float64 programs use fused multiply-adds (math.FMA in Go),
+// float32 programs use none and compute in float32 throughout.
 //
 // Error bounds are stated per function in ulps of the result. For float32
 // they are measured against the float64 functions of package math (whose

@@ -24,3 +24,22 @@ for name, K, zmax, M, conv in [("erfcCheb64", 4, 28.5, 24, float), ("erfcCheb32"
         print("\t%s," % conv(v).hex())
     print("}")
     print("const %sTmin = %s" % (name, float(tmin).hex()))
+
+# Coefficients (lowest degree first) of P(r) ≈ erf(x)/x - 1, r = x², on
+# r ∈ [0, R] for erf(x) = x + x·P(x²) below |x| = √R: mpmath's chebyfit
+# (a Chebyshev interpolant, close to minimax), rounded to the target type.
+def erf_small(R, N):
+    def f(r):
+        if r == 0:
+            return 2/mp.sqrt(mp.pi) - 1
+        x = mp.sqrt(r)
+        return mp.erf(x)/x - 1
+    p, err = mp.chebyfit(f, [0, R], N, error=True)
+    return p[::-1], err
+for name, N, conv in [("erfSmall64", 13, float), ("erfSmall32", 7, f32)]:
+    c, err = erf_small(mp.mpf(1), N)
+    print("// %s: %d terms on r in [0, 1], error %.3g" % (name, N, float(err)))
+    print("var %s = []float64{" % name)
+    for v in c:
+        print("\t%s," % conv(v).hex())
+    print("}")
