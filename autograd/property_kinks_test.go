@@ -68,14 +68,11 @@ type rgSmooth struct {
 }
 
 // rgSmoothness lists, by op name, every op of the op list that is not
-// smooth everywhere; an op not listed is (Where, for one, selects by a
-// constant mask). ELU has a kink at 0 for α ≠ 1 and a jump in its second
+// smooth everywhere and whose declaration in the op tables does not say so
+// (see rgSmoothnessOf); an op not listed is smooth (Where, for one, selects
+// by a constant mask). ELU has a kink at 0 for α ≠ 1 and a jump in its second
 // derivative for α = 1; Huber's second derivative jumps at |a−b| = delta.
 var rgSmoothness = map[string]rgSmooth{
-	"ReLU":        {kinks: []float64{0}},
-	"Abs":         {kinks: []float64{0}},
-	"LeakyReLU":   {kinks: []float64{0}},
-	"ELU":         {kinks: []float64{0}},
 	"Clamp":       {paramKinks: true},
 	"Maximum":     {kinks: []float64{0}, ties: rgTiesBetween},
 	"Minimum":     {kinks: []float64{0}, ties: rgTiesBetween},
@@ -86,9 +83,7 @@ var rgSmoothness = map[string]rgSmooth{
 	"Min":         {ties: rgTiesWithin},
 	"MinKeepDims": {ties: rgTiesWithin},
 	"MaxPool2D":   {ties: rgTiesWithin},
-	"Log":         {domain: []rgDomain{{positive: true}}},
 	"Log1p":       {domain: []rgDomain{{positive: true}}},
-	"Sqrt":        {domain: []rgDomain{{positive: true}}},
 	"Pow":         {domain: []rgDomain{{positive: true}}, naturalParamAnywhere: true},
 	"Div":         {domain: []rgDomain{{}, {positive: true}}},
 	"PowVar":      {domain: []rgDomain{{positive: true}, {maxAbs: 2}}},
@@ -101,6 +96,27 @@ var rgSmoothness = map[string]rgSmooth{
 	"LayerNorm":   {minVariance: 0.01},
 }
 
+// rgSmoothnessOf returns where op is not smooth: its rgSmoothness entry,
+// or, for an op of the op tables (autograd.Ops), what its declaration says:
+// its kinks, and a positive domain when its checks draw positive inputs
+// (Log, Sqrt).
+func rgSmoothnessOf(op string) rgSmooth {
+	if s, ok := rgSmoothness[op]; ok {
+		return s
+	}
+	for _, info := range autograd.Ops() {
+		if info.Name != op {
+			continue
+		}
+		s := rgSmooth{kinks: info.Kinks}
+		if info.Domain[0] > 0 {
+			s.domain = []rgDomain{{positive: true}}
+		}
+		return s
+	}
+	return rgSmooth{}
+}
+
 // smoothArgs returns the arguments args of op moved into its domain and
 // away from its kinks, as rgSmoothness says, by adapters added to the
 // graph: first the domain's (which draw decisions), then, deterministically,
@@ -108,7 +124,7 @@ var rgSmoothness = map[string]rgSmooth{
 // rgKinkMargin·rgEps of a kink, and no two compared elements within that of
 // each other. params are the op's parameters (see rgSmooth).
 func (g *rgGraph) smoothArgs(op string, params []float64, args ...int) []int {
-	s := rgSmoothness[op]
+	s := rgSmoothnessOf(op)
 	args = slices.Clone(args)
 	natural := len(params) == 1 && params[0] >= 0 && params[0] == math.Trunc(params[0])
 	for k, d := range s.domain {

@@ -82,29 +82,14 @@ func rgOpList() []rgOp {
 			return true
 		})
 	}
-	unary("Neg", autograd.Neg[float64])
-	unary("Sigmoid", autograd.Sigmoid[float64])
-	unary("Tanh", autograd.Tanh[float64])
-	unary("Square", autograd.Square[float64])
-	unary("Sin", autograd.Sin[float64])
-	unary("Cos", autograd.Cos[float64])
-	unary("GELU", autograd.GELU[float64])
-	unary("GELUTanh", autograd.GELUTanh[float64])
-	unary("SiLU", autograd.SiLU[float64])
-	unary("Softplus", autograd.Softplus[float64])
-	unary("Erf", autograd.Erf[float64])
-	unary("NormCDF", autograd.NormCDF[float64])
-	unary("Sinh", autograd.Sinh[float64])
-	unary("Cosh", autograd.Cosh[float64])
-	unary("Exp", autograd.Exp[float64])
-	unary("Expm1", autograd.Expm1[float64])
-	unary("Log", autograd.Log[float64])
-	unary("Sqrt", autograd.Sqrt[float64])
-	unary("Log1p", autograd.Log1p[float64])
+	// Every pointwise op of the op table without parameters, as declared.
+	for _, op := range autograd.Ops() {
+		if op.Family == autograd.FamilyPointwise && len(op.Params) == 0 {
+			unary(op.Name, func(x *V) *V { return op.Apply64(x) })
+		}
+	}
 	withConst("Scale", []float64{-1.5, 0.5, 2, -0.25}, autograd.Scale[float64])
 	withConst("Pow", []float64{2, 3, 1, 0.5, 1.5, -1, -0.5, -2.5}, autograd.Pow[float64])
-	unary("ReLU", autograd.ReLU[float64])
-	unary("Abs", autograd.Abs[float64])
 	withConst("LeakyReLU", []float64{0.01, 0.2, -0.5}, autograd.LeakyReLU[float64])
 	withConst("ELU", []float64{1, 0.5, 2}, autograd.ELU[float64])
 	clamps := [][2]float64{{-1, 1}, {-0.5, 0.75}, {0, 2}}
