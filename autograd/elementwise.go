@@ -191,7 +191,7 @@ func (powVarOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if !c.NeedsGrad(1) {
 		return
 	}
-	logs := arenaLike(c.p.arena, out)
+	logs := c.p.arena.like(out)
 	ld := logs.Data()
 	elemRuns(out, c.n.inputs[0].value, c.n.inputs[1].value, func(off, n, oa, sa, ob, sb int) {
 		for k := range n {
@@ -273,7 +273,7 @@ func Where[T Float](mask []bool, a, b *Var[T]) *Var[T] {
 	if needsGrad(a, b) {
 		// The mask as 1s and 0s, copied into the arena.
 		s := newState[whereOp[T]](ar)
-		s.keep = arenaLike(ar, out)
+		s.keep = ar.like(out)
 		kd := s.keep.Data()
 		for i, m := range mask {
 			kd[i] = 0
@@ -423,7 +423,7 @@ func elemGrad[T Float](c *Context[T], j int, out *tensor.Tensor[T], row func(d [
 	if direct {
 		dst, beta = c.gradBuf(j)
 	} else {
-		dst = arenaLike(c.p.arena, out)
+		dst = c.p.arena.like(out)
 	}
 	d := dst.Data()
 	elemRuns(out, a, b, func(off, n, oa, sa, ob, sb int) {

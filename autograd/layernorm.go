@@ -16,21 +16,21 @@ import (
 //
 // eps is added inside the square root, as in PyTorch (1e-5 is its default).
 // weight and bias have the shape of the normalized axes; either may be nil
-// (PyTorch's elementwise_affine=False, or bias=False). The statistics are
-// accumulated in float64 and kept, rounded to T, for the derivative (μ and
-// the reciprocal r = 1/√(σ² + eps), one of each per slice, in the Arena when
-// x has one); the normalized x̂ = (x - μ)·r is computed from them in the
-// forward and the backward pass alike.
+// (PyTorch's elementwise_affine=False, or bias=False). The forward pass
+// makes two float64 passes over each slice for its statistics and one for
+// the result, from the Arena when x has one.
 //
-// The derivative, with ĝ = g ∘ weight and means over each slice:
+// The derivative, with r = 1/√(σ² + eps), x̂ = (x - μ)·r, ĝ = g ∘ weight and
+// means over each slice:
 //
-//	d/dx = r ∘ (ĝ - mean(ĝ) - x̂ ∘ mean(ĝ ∘ x̂))
+//	d/dx = r ∘ ((ĝ - mean(ĝ)) - x̂ ∘ mean(ĝ ∘ x̂))
 //	d/dweight = Σ over the slices of g ∘ x̂,  d/dbias = Σ over the slices of g
 //
-// The backward pass computes it in one sweep per slice (sums in float64).
-// Recorded (Grad with CreateGraph) it is built from MeanKeepDims, Square,
-// Pow and the arithmetic ops, which recompute the statistics from x, so
-// that gradients of gradients are exact; the two agree to a few ulps.
+// It is recorded (Grad with CreateGraph) as that composition of
+// MeanKeepDims, Sqrt, Div and the arithmetic ops, recomputing μ and r from
+// x, so that gradients of gradients are exact; an ordinary backward pass
+// does the same arithmetic on plain tensors in a few sweeps (the bits are
+// the same either way), with its scratch space from the Arena.
 //
 // It panics with a *tensor.ShapeError when normalizedDims is not between 1
 // and x's rank, or weight or bias does not have the normalized shape.
@@ -57,16 +57,8 @@ func LayerNorm[T Float](x, weight, bias *Var[T], normalizedDims int, eps T) *Var
 		inputs = append(inputs, p)
 	}
 	ar := arenaOf(inputs...)
-	out := arenaLike(ar, xv)
+	out := ar.like(xv)
 	rows := lnRows(xv, normalizedDims)
-	var s *layerNormOp[T]
-	var mean, rstd []T
-	if needsGrad(inputs...) {
-		s = newState[layerNormOp[T]](ar)
-		s.dims, s.eps, s.weight, s.bias = normalizedDims, eps, weight != nil, bias != nil
-		s.mean, s.rstd = ar.tensor(rows), ar.tensor(rows)
-		mean, rstd = s.mean.Data(), s.rstd.Data()
-	}
 	var w, b []T
 	if weight != nil {
 		w = weight.value.Data()
@@ -78,13 +70,12 @@ func LayerNorm[T Float](x, weight, bias *Var[T], normalizedDims int, eps T) *Var
 	for i := range rows {
 		row, y := xd[i*n:(i+1)*n], yd[i*n:(i+1)*n]
 		m, rs := lnStats(row, eps)
-		if mean != nil {
-			mean[i], rstd[i] = m, rs
-		}
 		lnRow(y, row, w, b, m, rs)
 	}
 	var d derivative[T]
-	if s != nil {
+	if needsGrad(inputs...) {
+		s := newState[layerNormOp[T]](ar)
+		s.dims, s.eps, s.weight, s.bias = normalizedDims, eps, weight != nil, bias != nil
 		d = s
 	}
 	return recordOp(op, out, d, inputs...)
@@ -161,14 +152,12 @@ func lnRow[T Float](y, x, w, b []T, mean, rstd T) {
 	}
 }
 
-// layerNormOp is LayerNorm's state: its parameters, which optional inputs
-// it has (weight is input 1 when present, bias the next), and the
-// statistics of each slice.
+// layerNormOp is LayerNorm's state: its parameters and which optional
+// inputs it has (weight is input 1 when present, bias the next).
 type layerNormOp[T Float] struct {
 	dims         int
 	eps          T
 	weight, bias bool
-	mean, rstd   *tensor.Tensor[T] // [rows]
 }
 
 func (*layerNormOp[T]) slot() stateSlot { return slotLayerNorm }
@@ -186,6 +175,13 @@ func (s *layerNormOp[T]) inputs() (w, b int) {
 	return w, b
 }
 
+// backward is the derivative as a composition of differentiable ops, which
+// recompute the statistics from x: with d = x - mean(x),
+// r = 1/√(mean(d²) + eps), x̂ = d·r and ĝ = g ∘ weight,
+//
+//	d/dx = r ∘ ((ĝ - mean(ĝ)) - x̂ ∘ mean(ĝ ∘ x̂)),  d/dweight = g ∘ x̂,  d/dbias = g
+//
+// (the engine sums the last two over the slices).
 func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	x := c.Input(0)
 	r := x.value.Dims()
@@ -194,7 +190,7 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		axes[i] = r - s.dims + i
 	}
 	d := Sub(x, MeanKeepDims(x, axes...))
-	rstd := Pow(Add(MeanKeepDims(Square(d), axes...), Scalar(s.eps)), -0.5)
+	rstd := Div(Scalar(T(1)), Sqrt(Add(MeanKeepDims(Square(d), axes...), Scalar(s.eps))))
 	xh := Mul(d, rstd)
 	wi, bi := s.inputs()
 	gy := g
@@ -207,7 +203,7 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		gs[0] = Mul(rstd, inner)
 	}
 	if wi > 0 && c.NeedsGrad(wi) {
-		gs[wi] = Mul(g, xh) // the engine sums it over the slices
+		gs[wi] = Mul(g, xh)
 	}
 	if bi > 0 && c.NeedsGrad(bi) {
 		gs[bi] = g
@@ -215,73 +211,108 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return gs
 }
 
-// vjp computes the three gradients from the saved statistics: d/dx in one
-// sweep per slice with float64 sums, d/dweight and d/dbias as sums over the
-// slices (pairwise, by SumToInto) of g ∘ x̂ (built in an arena scratch) and
-// of g.
+// vjp is backward's arithmetic on plain tensors, op for op (the means by
+// tensor.SumToInto, as MeanKeepDims sums), so that both give the same bits:
+// two scratches of x's size and four of one number per slice, from the
+// Arena.
 func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
+	ar := c.p.arena
 	wi, bi := s.inputs()
 	var w []T
 	if wi > 0 {
 		w = c.n.inputs[wi].value.Data()
 	}
-	rows := s.mean.Len()
-	n := 0
-	if rows > 0 {
-		n = xv.Len() / rows
+	var buf [maxStackDims]int
+	kept := lnKeptShape(buf[:0], xv, s.dims)
+	rows, n := lnRows(xv, s.dims), 1
+	for i := xv.Dims() - s.dims; i < xv.Dims(); i++ {
+		n *= xv.Dim(i)
 	}
-	mean, rstd, xd, gd := s.mean.Data(), s.rstd.Data(), xv.Data(), g.Data()
+	mu, rstd, m1, m2 := ar.tensor(kept...), ar.tensor(kept...), ar.tensor(kept...), ar.tensor(kept...)
+	dt, u := ar.like(xv), ar.like(xv)
+	xd, gd, dd, ud := xv.Data(), g.Data(), dt.Data(), u.Data()
+	count := T(n)
+	lnMean(mu, xv, count)
+	mud := mu.Data()
+	for i := range rows {
+		for j := i * n; j < (i+1)*n; j++ {
+			dd[j] = xd[j] - mud[i]
+			ud[j] = dd[j] * dd[j]
+		}
+	}
+	lnMean(rstd, u, count)
+	rd := rstd.Data()
+	for i, v := range rd {
+		rd[i] = 1 / T(math.Sqrt(float64(v+s.eps)))
+	}
+	// gy = g ∘ weight, read where needed (g itself without a weight).
+	gy := func(j int) T {
+		if w == nil {
+			return gd[j]
+		}
+		return T(gd[j] * w[j%n]) // T(): rounded as Mul rounds it
+	}
 	if c.NeedsGrad(0) {
-		dst, beta := c.gradBuf(0)
-		dd := dst.Data()
+		gyt := g
+		if w != nil {
+			for j := range ud {
+				ud[j] = gy(j)
+			}
+			gyt = u
+		}
+		lnMean(m1, gyt, count)
 		for i := range rows {
-			lnRowGrad(dd[i*n:(i+1)*n], xd[i*n:(i+1)*n], gd[i*n:(i+1)*n], w, mean[i], rstd[i], beta)
+			for j := i * n; j < (i+1)*n; j++ {
+				ud[j] = gy(j) * T(dd[j]*rd[i])
+			}
+		}
+		lnMean(m2, u, count)
+		m1d, m2d := m1.Data(), m2.Data()
+		dst, beta := c.gradBuf(0)
+		out := dst.Data()
+		for i := range rows {
+			for j := i * n; j < (i+1)*n; j++ {
+				inner := T(gy(j)-m1d[i]) - T(T(dd[j]*rd[i])*m2d[i])
+				if v := T(rd[i] * inner); beta == 0 {
+					out[j] = v
+				} else {
+					out[j] += v
+				}
+			}
 		}
 	}
 	if wi > 0 && c.NeedsGrad(wi) {
-		t := arenaLike(c.p.arena, xv)
-		td := t.Data()
 		for i := range rows {
-			x, gr, tr := xd[i*n:(i+1)*n], gd[i*n:(i+1)*n], td[i*n:(i+1)*n]
-			for j, v := range x {
-				tr[j] = gr[j] * T(lnHat(v, mean[i], rstd[i]))
+			for j := i * n; j < (i+1)*n; j++ {
+				ud[j] = gd[j] * T(dd[j]*rd[i])
 			}
 		}
-		dst, beta := c.gradBuf(wi)
-		tensor.SumToInto(dst, t, 1, beta)
+		c.addGrad(wi, u, 1)
 	}
 	if bi > 0 && c.NeedsGrad(bi) {
-		dst, beta := c.gradBuf(bi)
-		tensor.SumToInto(dst, g, 1, beta)
+		c.addGrad(bi, g, 1)
 	}
 }
 
-// lnRowGrad sets (beta 0) or adds to (beta 1) d the gradient of one slice:
-// r ∘ (ĝ - mean(ĝ) - x̂ ∘ mean(ĝ ∘ x̂)), ĝ = g ∘ w (w nil: ĝ = g).
-func lnRowGrad[T Float](d, x, g, w []T, mean, rstd T, beta T) {
-	x, g = x[:len(d)], g[:len(d)]
-	var s1, s2 float64
-	for j, v := range x {
-		gy := float64(g[j])
-		if w != nil {
-			gy *= float64(w[j])
-		}
-		s1 += gy
-		s2 += gy * lnHat(v, mean, rstd)
-	}
-	nf := float64(len(d))
-	m1, m2, r := s1/nf, s2/nf, float64(rstd)
-	for j, v := range x {
-		gy := float64(g[j])
-		if w != nil {
-			gy *= float64(w[j])
-		}
-		dx := T(r * (gy - m1 - lnHat(v, mean, rstd)*m2))
-		if beta == 0 {
-			d[j] = dx
+// lnKeptShape appends to dst x's shape with the last dims axes set to 1.
+func lnKeptShape[T Float](dst []int, x *tensor.Tensor[T], dims int) []int {
+	for i := range x.Dims() {
+		if i < x.Dims()-dims {
+			dst = append(dst, x.Dim(i))
 		} else {
-			d[j] += dx
+			dst = append(dst, 1)
 		}
+	}
+	return dst
+}
+
+// lnMean sets m (keep-dims) to the mean of x over its trailing axes, as
+// MeanKeepDims computes it: the sum of SumToInto divided by the count.
+func lnMean[T Float](m, x *tensor.Tensor[T], count T) {
+	tensor.SumToInto(m, x, 1, 0)
+	md := m.Data()
+	for i := range md {
+		md[i] /= count
 	}
 }

@@ -75,7 +75,7 @@ func L1[T Float](pred, target *Var[T], reduction ...Reduction) *Var[T] {
 	r := redReduction(op, reduction)
 	d := Sub(pred, target)
 	ar := arenaOf(pred, target)
-	sign := arenaLike(ar, d.value)
+	sign := ar.like(d.value)
 	sd := sign.Data()
 	for i, v := range d.value.Data() {
 		sd[i] = redSign(v)
@@ -113,7 +113,7 @@ func Huber[T Float](pred, target *Var[T], delta T, reduction ...Reduction) *Var[
 		panic(shapeErr(op, fmt.Sprintf("delta must be positive, got %v", delta)))
 	}
 	ar := arenaOf(pred, target)
-	value := arenaLike(ar, pred.value)
+	value := ar.like(pred.value)
 	vd, td := value.Data(), target.value.Data()
 	for i, p := range pred.value.Data() {
 		z := math.Abs(float64(p - td[i]))
@@ -226,7 +226,7 @@ func BCE[T Float](prob, target *Var[T], reduction ...Reduction) *Var[T] {
 	redCheckPair(op, "probability", prob, target)
 	r := redReduction(op, reduction)
 	ar := arenaOf(prob, target)
-	value := arenaLike(ar, prob.value)
+	value := ar.like(prob.value)
 	vd, td := value.Data(), target.value.Data()
 	for i, p := range prob.value.Data() {
 		lp := max(math.Log(float64(p)), -100)
@@ -282,7 +282,7 @@ func (*bceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		}
 	}
 	if c.NeedsGrad(1) {
-		lq, lp := arenaLike(c.p.arena, pv), arenaLike(c.p.arena, pv)
+		lq, lp := c.p.arena.like(pv), c.p.arena.like(pv)
 		q := lq.Data()
 		for i, v := range p {
 			q[i] = 1 - v
@@ -323,7 +323,7 @@ func BCEWithLogits[T Float](logits, target *Var[T], reduction ...Reduction) *Var
 	redCheckPair(op, "logits", logits, target)
 	r := redReduction(op, reduction)
 	ar := arenaOf(logits, target)
-	value := arenaLike(ar, logits.value)
+	value := ar.like(logits.value)
 	vd, td := value.Data(), target.value.Data()
 	for i, x := range logits.value.Data() {
 		// max(x, 0) - x·t is (1 - t)·x for x > 0 and -t·x otherwise; a
@@ -372,7 +372,7 @@ func (*bceLogitsOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		dst, beta := c.gradBuf(0)
 		sg := dst
 		if beta != 0 {
-			sg = arenaLike(c.p.arena, xv)
+			sg = c.p.arena.like(xv)
 		}
 		tensor.SigmoidInto(sg, xv)
 		d, sd := dst.Data(), sg.Data()

@@ -308,7 +308,7 @@ func (s *logSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	t := dst
 	if beta != 0 {
-		t = arenaLike(c.p.arena, xv)
+		t = c.p.arena.like(xv)
 	}
 	w := newRedWalk(xv, s.mask)
 	xd, td := xv.Data(), t.Data()
@@ -423,7 +423,7 @@ func redVariance[T Float](op string, x *Var[T], correction int, axes []int, std 
 	keptShape := redShape(buf[:0], xv, m, true)
 	sc := ar.tensor(keptShape...)
 	redScale(sc, xv, m)
-	t := arenaLike(ar, xv)
+	t := ar.like(xv)
 	mean := ar.tensor(keptShape...)
 	varScaledMean(t, mean, xv, sc, m)
 	td, md := t.Data(), mean.Data()
@@ -506,7 +506,7 @@ func (s *varianceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	t := dst
 	if beta != 0 {
-		t = arenaLike(c.p.arena, xv)
+		t = c.p.arena.like(xv)
 	}
 	var buf [maxStackDims]int
 	mean := c.p.arena.tensor(redShape(buf[:0], xv, s.mask, true)...)

@@ -211,15 +211,3 @@ func SumTo[T Float](x *Var[T], shape ...int) *Var[T] {
 // maxStackDims is the rank up to which the ops of this package build a
 // shape on the stack (a larger one is allocated).
 const maxStackDims = 8
-
-// arenaLike returns a tensor of x's shape with arbitrary contents from ar
-// (allocated when ar is nil), building the shape on the stack rather than
-// copying it with Shape.
-func arenaLike[T Float](ar *Arena[T], x *tensor.Tensor[T]) *tensor.Tensor[T] {
-	var buf [maxStackDims]int
-	s := buf[:0]
-	for i := range x.Dims() {
-		s = append(s, x.Dim(i))
-	}
-	return ar.tensor(s...)
-}

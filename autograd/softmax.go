@@ -37,7 +37,7 @@ func LogSoftmax[T Float](x *Var[T], axis int) *Var[T] {
 // from the input's Arena, and the axis in the op's state.
 func softmaxOf[T Float](op string, x *Var[T], axis int, log bool) *Var[T] {
 	ar := arenaOf(x)
-	out := arenaLike(ar, x.value)
+	out := ar.like(x.value)
 	if log {
 		tensor.LogSoftmaxInto(out, x.value, axis)
 	} else {
@@ -79,7 +79,7 @@ func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	sum := c.p.arena.tensor(keptAlong(buf[:0], y, s.axis)...)
 	t := dst
 	if beta != 0 {
-		t = arenaLike(c.p.arena, y)
+		t = c.p.arena.like(y)
 	}
 	if s.log {
 		tensor.SumToInto(sum, g, 1, 0)
