@@ -360,6 +360,18 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 		note: "finite wherever the true value is: the Std of float32 [1e30 -1e30] was +Inf (the variance overflowed) and of [tiny -tiny] 0 " +
 			"with a NaN gradient (the squares underflowed). A constant slice has gradient 0/0 = NaN, as in PyTorch"})
 
+	// ---- LayerNorm over the last axis, no affine map, eps 1e-5. ----
+	ln := edgeUnary(func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.LayerNorm(x, nil, nil, 1, 1e-5) })
+	add(edgeCase[T]{op: "LayerNorm", name: "NaN", in: []edgeIn{edgeMat([]int{2, 1}, nan, 5)}, f: ln,
+		out: []float64{nan, 0}, grad: [][]float64{{nan, 0}},
+		note: "a row of one element normalizes to 0 with gradient 0; a NaN row stays NaN"})
+	add(edgeCase[T]{op: "LayerNorm", name: "overflow, infinity, zeros", in: []edgeIn{edgeMat([]int{3, 2}, huge, -huge, inf, 1, 0, 0)}, f: ln,
+		w:   []float64{1, 2, 1, 2, 1, 2},
+		out: []float64{pick(0, 1), pick(0, -1), nan, nan, 0, 0}, grad: [][]float64{{0, 0, nan, nan, -0.5 / math.Sqrt(1e-5), 0.5 / math.Sqrt(1e-5)}},
+		note: "[huge -huge]: in float64 the variance overflows to +Inf, so the output is 0 where the true one is ±1, as in PyTorch (which does not " +
+			"rescale either); float32 statistics are kept in float64, so there it is ±1 (to float32's rounding). A row with +Inf is NaN; " +
+			"a constant row is 0, with gradient (w - mean w)/√eps"})
+
 	// ---- Softmax family, along the last axis, with weights [1 2] per row. ----
 	// Rows of sm: [big -big] [huge -huge] [Inf 1] [-Inf 0] [NaN 1] [-Inf -Inf] [tiny 0] [huge huge]
 	sm := edgeMat([]int{8, 2}, big, -big, huge, -huge, inf, 1, -inf, 0, nan, 1, -inf, -inf, tiny, 0, huge, huge)

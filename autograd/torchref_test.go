@@ -107,6 +107,8 @@ type torchRefParams struct {
 	Stride     [2]int    `json:"stride"`
 	Padding    [2]int    `json:"padding"`
 	Dilation   [2]int    `json:"dilation"`
+	Dims       int       `json:"dims"` // LayerNorm's normalized trailing axes
+	Eps        float64   `json:"eps"`
 }
 
 // reduction returns the loss reduction argument: none for the default.
@@ -228,10 +230,20 @@ var torchRefOps = map[string]torchRefOp{
 	}),
 	"BroadcastTo": one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.BroadcastTo(x[0], p.Shape...) }),
 	"SumTo":       one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.SumTo(x[0], p.Shape...) }),
-	"Softmax":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Softmax(x[0], p.Axis) }),
-	"LogSoftmax":  one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.LogSoftmax(x[0], p.Axis) }),
-	"Argmax":      indicesRef(autograd.Argmax[float64]),
-	"Argmin":      indicesRef(autograd.Argmin[float64]),
+	"LayerNorm": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		var w, b *V
+		if len(x) > 1 {
+			w = x[1]
+		}
+		if len(x) > 2 {
+			b = x[2]
+		}
+		return autograd.LayerNorm(x[0], w, b, p.Dims, p.Eps)
+	}),
+	"Softmax":    one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Softmax(x[0], p.Axis) }),
+	"LogSoftmax": one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.LogSoftmax(x[0], p.Axis) }),
+	"Argmax":     indicesRef(autograd.Argmax[float64]),
+	"Argmin":     indicesRef(autograd.Argmin[float64]),
 
 	"MatMul": binaryRef(autograd.MatMul[float64]),
 	"MatMulT": one(func(_ *testing.T, x []*V, p torchRefParams) *V {

@@ -233,6 +233,8 @@ OPS = {
     "Std": lambda x, p: torch.std(x[0], dim=_axes(x[0], p), correction=p["correction"]),
     "BroadcastTo": lambda x, p: x[0].expand(*p["shape"]),
     "SumTo": lambda x, p: _sum_to(x[0], p["shape"]),
+    "LayerNorm": lambda x, p: F.layer_norm(x[0], x[0].shape[len(x[0].shape) - p["dims"]:],
+                                           x[1] if len(x) > 1 else None, x[2] if len(x) > 2 else None, p["eps"]),
     "Softmax": lambda x, p: torch.softmax(x[0], p["axis"]),
     "LogSoftmax": lambda x, p: torch.log_softmax(x[0], p["axis"]),
     "MatMul": lambda x, p: torch.matmul(x[0], x[1]),
@@ -428,6 +430,13 @@ def build_cases():
     case("SumTo/[2 3] to [1 3]", "SumTo", [uniform(-2, 2, 2, 3)], {"shape": [1, 3]})
 
     # Softmax.
+    case("LayerNorm/[3 4] affine", "LayerNorm", [uniform(-2, 2, 3, 4), uniform(0.5, 1.5, 4), uniform(-1, 1, 4)],
+         {"dims": 1, "eps": 1e-5})
+    case("LayerNorm/[2 3 4] two axes affine", "LayerNorm", [uniform(-2, 2, 2, 3, 4), uniform(0.5, 1.5, 3, 4), uniform(-1, 1, 3, 4)],
+         {"dims": 2, "eps": 1e-5})
+    case("LayerNorm/[4 5] no affine eps 0.1", "LayerNorm", [uniform(-3, 3, 4, 5)], {"dims": 1, "eps": 0.1})
+    case("LayerNorm/[2 6] constant weight and bias", "LayerNorm",
+         [uniform(-2, 2, 2, 6), const(uniform(0.5, 1.5, 6)), const(uniform(-1, 1, 6))], {"dims": 1, "eps": 1e-5})
     for op in ["Softmax", "LogSoftmax"]:
         case(op + "/axis -1 [2 3]", op, [uniform(-3, 3, 2, 3)], {"axis": -1})
         case(op + "/axis 0 [3 4]", op, [uniform(-3, 3, 3, 4)], {"axis": 0})
