@@ -8,9 +8,10 @@ import "math"
 const (
 	log2e      = 1.4426950408889634
 	sqrt1_2    = 0.7071067811865476
-	invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
-	twoSqrtPi  = 1.1283791670955126 // 2/√π
-	geluK      = 0.7978845608028654 // √(2/π)
+	sqrt1_2lo  = -4.833646656726457e-17 // 1/√2 - sqrt1_2
+	invSqrt2Pi = 0.3989422804014327     // 1/√(2π)
+	twoSqrtPi  = 1.1283791670955126     // 2/√π
+	geluK      = 0.7978845608028654     // √(2/π)
 	geluC      = 0.044715
 	ln2hi64    = 0x1.62e42fee00000p-1 // ln 2 to 32 bits: k·ln2hi is exact
 	ln2lo64    = 0x1.a39ef35793c76p-33
@@ -202,16 +203,46 @@ func (b *B) expNegSq(x val, h float64) val {
 	return b.Mul(e, b.Poly(b.Mul(lo, b.C(-h)), taylorExp(0, 5)))
 }
 
-// erfcOf returns erfc(z) for z ≥ 0 (or NaN) given e = e^(-z²):
+// noVal stands for an absent operand.
+const noVal val = -1
+
+// erfcOf returns erfc(z + zlo) for z ≥ 0 (or NaN) given e = e^(-(z+zlo)²),
+// where zlo is a correction far below z's ulp (noVal for none):
 // e·t·Q(y) with t = K/(K+z) and Q a Chebyshev series in y = 2(t-tmin)/(1-tmin) - 1.
-func (b *B) erfcOf(z, e val) val {
+// The rounding errors of K+z and of the division (and zlo) are carried as
+// a relative correction -m of t = K·d, applied to y and to the product, so
+// that both are those of the exact z + zlo to first order: the rounding of
+// d was the largest error of the result (a relative error δ of t moves it
+// by δ and moves Q by Q'·δy).
+func (b *B) erfcOf(z, zlo, e val) val {
 	k, tmin, c := erfcK64, erfcTmin64, erfcCheb64
 	if !b.p.f64 {
 		k, tmin, c = erfcK32, erfcTmin32, erfcCheb32
 	}
-	d := b.Div(b.C(1), b.Add(z, b.C(k)))
+	s := b.Add(z, b.C(k))
+	d := b.Div(b.C(1), s)
 	t := b.Mul(d, b.C(k))
 	y := b.MulAdd(d, b.C(2*k/(1-tmin)), b.C(-(1+tmin)/(1-tmin)))
+	// K+z = s + serr exactly (Fast2Sum on the larger and the smaller), and
+	// 1/(s+serr) = d·(1 - m) to first order with m = s·d - 1 + serr·d.
+	serr := b.Add(b.Sub(b.Max(z, b.C(k)), s), b.Min(z, b.C(k)))
+	if zlo != noVal {
+		serr = b.Add(serr, zlo)
+	}
+	var m val
+	if b.p.f64 {
+		m = b.FMA(serr, d, b.FMA(s, d, b.C(-1)))
+	} else {
+		// s·d - 1 to far below its ulp, from 12-bit halves whose products
+		// are exact (float32 programs have no FMA).
+		hm := b.Bits(0xfffff000)
+		sh, dh := b.And(s, hm), b.And(d, hm)
+		sl, dl := b.Sub(s, sh), b.Sub(d, dh)
+		r := b.Add(b.Mul(sh, dh), b.C(-1))
+		r = b.Add(b.Add(b.Add(r, b.Mul(sh, dl)), b.Mul(sl, dh)), b.Mul(sl, dl))
+		m = b.Add(b.Mul(serr, d), r)
+	}
+	y = b.MulAdd(b.Mul(d, m), b.C(-2*k/(1-tmin)), y)
 	// Clenshaw: b_k = c_k + 2y·b_{k+1} - b_{k+2}; Q = c_0 + y·b_1 - b_2.
 	y2 := b.Add(y, y)
 	n := len(c)
@@ -223,7 +254,8 @@ func (b *B) erfcOf(z, e val) val {
 		b1, b2 = nb, b1
 	}
 	q := b.Sub(b.MulAdd(y, b1, b.C(c[0])), b2)
-	return b.Mul(b.Mul(t, q), e)
+	p := b.Mul(t, q)
+	return b.Mul(b.MulAdd(p, b.Neg(m), p), e)
 }
 
 // erfOf: x + x·P(x²) below |x| = 1 (P fits erf(x)/x - 1, see coef.go;
@@ -239,7 +271,7 @@ func (b *B) erfOf(x val) val {
 	}
 	ts := b.MulAdd(x, b.Poly(b.Mul(x, x), c), x)
 	ac := b.Min(b.C(b.pick(6, 4.5)), a)
-	big := b.Sub(b.C(1), b.erfcOf(ac, b.expNegSq(ac, 1)))
+	big := b.Sub(b.C(1), b.erfcOf(ac, noVal, b.expNegSq(ac, 1)))
 	return b.Sel(small, ts, b.Or(big, b.SignOf(x)))
 }
 
@@ -248,7 +280,14 @@ func (b *B) erfOf(x val) val {
 func (b *B) normCDFParts(x val) (phi, e val) {
 	xc := b.Clamp(x, -b.pick(40, 16), b.pick(40, 16))
 	e = b.expNegSq(xc, 0.5)
-	h := b.Mul(b.erfcOf(b.Mul(b.Abs(xc), b.C(sqrt1_2)), e), b.C(0.5))
+	a := b.Abs(xc)
+	z := b.Mul(a, b.C(sqrt1_2))
+	zlo := noVal
+	if b.p.f64 {
+		// The rounding error of z and of the constant 1/√2.
+		zlo = b.FMA(a, b.C(sqrt1_2lo), b.FMA(a, b.C(sqrt1_2), b.Neg(z)))
+	}
+	h := b.Mul(b.erfcOf(z, zlo, e), b.C(0.5))
 	phi = b.Sel(b.Lt(x, b.C(0)), h, b.Sub(b.C(1), h))
 	// Below |x| = 1, ½ + x·P(x²), the Taylor series of Φ, is more accurate.
 	deg := 15
@@ -291,9 +330,9 @@ var kernels = []kernel{
 		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return s }},
 	{name: "Erf", doc: "the error function of x.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val { return b.erfOf(b.x) }},
-	{name: "NormCDF", doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "10", ulp64: "11",
+	{name: "NormCDF", doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "8", ulp64: "9",
 		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return phi }},
-	{name: "GELU", doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "10", ulp64: "11",
+	{name: "GELU", doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "8", ulp64: "10",
 		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return b.Mul(b.x, phi) }},
 	{name: "GELUGrad", grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
 		body: func(b *B) val {
