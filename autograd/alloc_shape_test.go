@@ -89,6 +89,45 @@ func shapeAllocCases[T tensor.Float]() []shpAllocCase[T] {
 
 	// Shape ops.
 	add("Reshape", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Reshape(img(ar), 4, -1) }, pimg)
+	add("Permute to heads", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Permute(img(ar), 0, 2, 1, 3) }, pimg)
+	add("Transpose", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Transpose(table(ar)) }, ptable)
+	add("Squeeze and Unsqueeze", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Squeeze(autograd.Unsqueeze(img(ar), 1), 1)
+	}, pimg)
+	add("Slice strided", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Slice(img(ar), autograd.Range{Stop: tensor.End}, autograd.Range{Start: 1, Stop: 3}, autograd.Range{Start: 0, Stop: tensor.End, Step: 2})
+	}, pimg)
+	add("Slice of an input used twice", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		h := img(ar)
+		return autograd.Add(autograd.Sum(autograd.Slice(h, autograd.Range{Start: 1, Stop: 3})), autograd.Sum(h))
+	}, pimg)
+	add("Pad", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Pad(img(ar), [][2]int{{0, 0}, {0, 0}, {1, 1}, {2, 0}}, 0)
+	}, pimg)
+	qkv, pqkv := shpAllocInput[T](rng, 2, 8, 48)
+	add("Split of a fused QKV projection, each piece used", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		p := autograd.Split(qkv(ar), -1, 16, 16, 16)
+		return autograd.Add(autograd.Add(autograd.Mul(p[0], p[1]), p[2]), p[0])
+	}, pqkv)
+	add("Split with an unused piece", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		p := autograd.Split(qkv(ar), 1, 3, 5)
+		return p[1]
+	}, pqkv)
+	xh, pxh := shpAllocInput[T](rng, 4, 24)
+	hh, phh := shpAllocInput[T](rng, 4, 8)
+	add("Concat of x and h (an LSTM step)", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Concat(1, xh(ar), hh(ar))
+	}, pxh, phh)
+	add("Stack", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		h := hh(ar)
+		return autograd.Stack(1, h, h, h)
+	}, phh)
+	row, prow := shpAllocInput[T](rng, 1, 8)
+	add("Expand and BroadcastTo", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		r := row(ar)
+		return autograd.Add(autograd.Expand(r, 4, -1), autograd.BroadcastTo(r, 4, 8))
+	}, prow)
+	add("SumTo", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.SumTo(hh(ar), 1, 8) }, phh)
 	return cases
 }
 

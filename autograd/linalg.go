@@ -412,9 +412,26 @@ func (linearOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //	d/dx = gᵀ
 func Transpose[T Float](x *Var[T]) *Var[T] {
 	defer relabel()
-	return record("Transpose", tensor.Transpose(x.value), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Transpose(g)}
-	}, x)
+	xv := x.value
+	if xv.Dims() != 2 {
+		tensor.Transpose(xv) // panics
+	}
+	out := arenaOf(x).tensor(xv.Dim(1), xv.Dim(0))
+	tensor.PermuteInto(out, xv, 0, 1, 0)
+	return recordOp("Transpose", out, transposeOp[T]{}, x)
+}
+
+// transposeOp is Transpose's derivative, which is Transpose.
+type transposeOp[T Float] struct{}
+
+func (transposeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{Transpose(g)}
+}
+
+// vjp transposes g straight into x's gradient buffer (or adds it).
+func (transposeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	tensor.PermuteInto(dst, g, beta, 1, 0)
 }
 
 // Reshape returns x with a new shape and the same elements in row-major

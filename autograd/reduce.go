@@ -1,6 +1,10 @@
 package autograd
 
-import "github.com/adjoint-go/adjoint/tensor"
+import (
+	"slices"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
 
 // This file holds the reductions and their inverse, broadcasting. A sum's
 // derivative broadcasts the gradient back over the reduced axes; a
@@ -189,10 +193,10 @@ func (s *reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //	d/dx = SumTo(g, x's shape)
 func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
 	defer relabel()
-	in := x.value.Shape()
-	return record("BroadcastTo", tensor.BroadcastTo(x.value, shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{SumTo(g, in...)}
-	}, x)
+	if !shpBroadcasts(x.value, shape) {
+		tensor.BroadcastTo(x.value, slices.Clone(shape)...) // panics
+	}
+	return broadcastTo("BroadcastTo", x, shape)
 }
 
 // SumTo sums x down to shape, the inverse of broadcasting: every axis along
@@ -202,10 +206,31 @@ func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
 //	d/dx = BroadcastTo(g, x's shape)
 func SumTo[T Float](x *Var[T], shape ...int) *Var[T] {
 	defer relabel()
-	in := x.value.Shape()
-	return record("SumTo", tensor.SumTo(x.value, shape...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{BroadcastTo(g, in...)}
-	}, x)
+	xv := x.value
+	ok := len(shape) <= xv.Dims()
+	for i := 0; ok && i < len(shape); i++ {
+		d := xv.Dim(i - len(shape))
+		ok = shape[i] == d || shape[i] == 1
+	}
+	if !ok {
+		tensor.SumTo(xv, slices.Clone(shape)...) // panics
+	}
+	out := arenaOf(x).tensor(shape...)
+	tensor.SumToInto(out, xv, 1, 0)
+	return recordOp("SumTo", out, sumToOp[T]{}, x)
+}
+
+// sumToOp is SumTo's derivative.
+type sumToOp[T Float] struct{}
+
+func (sumToOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{BroadcastTo(g, c.n.inputs[0].value.Shape()...)}
+}
+
+// vjp broadcasts g straight into x's gradient buffer (or adds it).
+func (sumToOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	tensor.BroadcastToInto(dst, g, beta)
 }
 
 // maxStackDims is the rank up to which the ops of this package build a

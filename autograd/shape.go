@@ -42,17 +42,75 @@ func shpAlong(axis, start, stop int) []Range {
 //	d/dx = Permute(g, inverse of axes)
 func Permute[T Float](x *Var[T], axes ...int) *Var[T] {
 	defer relabel("Permute")
-	out := tensor.Permute(x.value, axes...)
-	inv := make([]int, len(axes))
+	xv := x.value
+	r := xv.Dims()
+	var pb, sb [maxStackDims]int
+	perm, shape := shpBuf(pb[:], r), shpBuf(sb[:], r)
+	if !shpPermOf(perm, axes) {
+		tensor.Permute(xv, slices.Clone(axes)...) // panics, saying why
+	}
+	for i, a := range perm {
+		shape[i] = xv.Dim(a)
+	}
+	ar := arenaOf(x)
+	out := ar.tensor(shape...)
+	tensor.PermuteInto(out, xv, 0, perm...)
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[permuteOp[T]](ar)
+		s.inv = shpBuf(s.buf[:], r)
+		for i, a := range perm {
+			s.inv[a] = i
+		}
+		d = s
+	}
+	return recordOp("Permute", out, d, x)
+}
+
+// shpBuf returns buf[:n] when it fits, else a new slice of n ints.
+func shpBuf(buf []int, n int) []int {
+	if n <= len(buf) {
+		return buf[:n]
+	}
+	return make([]int, n)
+}
+
+// shpPermOf fills perm with axes made non-negative and reports whether they
+// are a permutation of len(perm) axes.
+func shpPermOf(perm, axes []int) bool {
+	r := len(perm)
+	if len(axes) != r {
+		return false
+	}
 	for i, a := range axes {
 		if a < 0 {
-			a += len(axes)
+			a += r
 		}
-		inv[a] = i
+		if a < 0 || a >= r || slices.Contains(perm[:i], a) {
+			return false
+		}
+		perm[i] = a
 	}
-	return record("Permute", out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Permute(g, inv...)}
-	}, x)
+	return true
+}
+
+// permuteOp is Permute's state: the inverse permutation, which is its
+// derivative's.
+type permuteOp[T Float] struct {
+	inv []int
+	buf [maxStackDims]int
+}
+
+func (*permuteOp[T]) slot() stateSlot { return slotPermute }
+
+func (s *permuteOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{Permute(g, s.inv...)}
+}
+
+// vjp permutes g back straight into x's gradient buffer (or adds it).
+func (s *permuteOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	tensor.PermuteInto(dst, g, beta, s.inv...)
 }
 
 // Squeeze returns x without the given axes, which must have size 1 (negative
@@ -63,10 +121,31 @@ func Permute[T Float](x *Var[T], axes ...int) *Var[T] {
 //	d/dx = g reshaped to x's shape
 func Squeeze[T Float](x *Var[T], axes ...int) *Var[T] {
 	defer relabel("Squeeze")
-	in := x.value.Shape()
-	return record("Squeeze", tensor.Squeeze(x.value, axes...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Reshape(g, in...)}
-	}, x)
+	xv := x.value
+	r := xv.Dims()
+	var db, sb [maxStackDims]int
+	drop := shpBuf(db[:], r)
+	clear(drop)
+	ok := true
+	for _, a := range axes {
+		if a < 0 {
+			a += r
+		}
+		ok = ok && a >= 0 && a < r && drop[a] == 0 && xv.Dim(a) == 1
+		if ok {
+			drop[a] = 1
+		}
+	}
+	if !ok {
+		tensor.Squeeze(xv, slices.Clone(axes)...) // panics, saying why
+	}
+	shape := sb[:0]
+	for i := range r {
+		if d := xv.Dim(i); !(drop[i] == 1 || len(axes) == 0 && d == 1) {
+			shape = append(shape, d)
+		}
+	}
+	return shpReshaped("Squeeze", x, shape)
 }
 
 // Unsqueeze returns x with a new axis of size 1 at position axis, which may
@@ -76,10 +155,27 @@ func Squeeze[T Float](x *Var[T], axes ...int) *Var[T] {
 //	d/dx = g reshaped to x's shape
 func Unsqueeze[T Float](x *Var[T], axis int) *Var[T] {
 	defer relabel("Unsqueeze")
-	in := x.value.Shape()
-	return record("Unsqueeze", tensor.Unsqueeze(x.value, axis), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Reshape(g, in...)}
-	}, x)
+	xv := x.value
+	r := xv.Dims()
+	ax := axis
+	if ax < 0 {
+		ax += r + 1
+	}
+	if ax < 0 || ax > r {
+		tensor.Unsqueeze(xv, axis) // panics
+	}
+	var sb [maxStackDims]int
+	shape := sb[:0]
+	for i := range r {
+		if i == ax {
+			shape = append(shape, 1)
+		}
+		shape = append(shape, xv.Dim(i))
+	}
+	if ax == r {
+		shape = append(shape, 1)
+	}
+	return shpReshaped("Unsqueeze", x, shape)
 }
 
 // Expand is torch's name for BroadcastTo: it returns x expanded to shape
@@ -91,24 +187,58 @@ func Unsqueeze[T Float](x *Var[T], axis int) *Var[T] {
 //	d/dx = SumTo(g, x's shape)
 func Expand[T Float](x *Var[T], shape ...int) *Var[T] {
 	defer relabel("Expand")
-	in := x.value.Shape()
-	target := slices.Clone(shape)
-	off := len(target) - len(in)
+	xv := x.value
+	var tb [maxStackDims]int
+	target := append(tb[:0], shape...)
+	off := len(target) - xv.Dims()
 	for i, d := range target {
 		if d != -1 {
 			continue
 		}
 		if i < off {
-			panic(shapeErr("Expand", fmt.Sprintf("size -1 given for new leading axis %d", i), in, shape))
+			panic(shapeErr("Expand", fmt.Sprintf("size -1 given for new leading axis %d", i), xv.Shape(), slices.Clone(shape)))
 		}
-		target[i] = in[i-off]
+		target[i] = xv.Dim(i - off)
 	}
-	if bs, ok := tensor.BroadcastShapes(in, target); !ok || !tensor.SameShape(bs, target) {
-		panic(shapeErr("Expand", "source does not broadcast to the target shape", in, shape))
+	if !shpBroadcasts(xv, target) {
+		panic(shapeErr("Expand", "source does not broadcast to the target shape", xv.Shape(), slices.Clone(shape)))
 	}
-	return record("Expand", tensor.BroadcastTo(x.value, target...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{SumTo(g, in...)}
-	}, x)
+	return broadcastTo("Expand", x, target)
+}
+
+// shpBroadcasts reports whether x broadcasts to shape under NumPy's rules.
+func shpBroadcasts[T Float](x *tensor.Tensor[T], shape []int) bool {
+	off := len(shape) - x.Dims()
+	if off < 0 {
+		return false
+	}
+	for i, d := range shape {
+		if d < 0 || i >= off && x.Dim(i-off) != 1 && x.Dim(i-off) != d {
+			return false
+		}
+	}
+	return true
+}
+
+// broadcastTo records x expanded to the (valid) shape as the operation op:
+// BroadcastTo and Expand.
+func broadcastTo[T Float](op string, x *Var[T], shape []int) *Var[T] {
+	out := arenaOf(x).tensor(shape...)
+	tensor.BroadcastToInto(out, x.value, 0)
+	return recordOp(op, out, broadcastOp[T]{}, x)
+}
+
+// broadcastOp is the derivative of BroadcastTo and Expand.
+type broadcastOp[T Float] struct{}
+
+func (broadcastOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{SumTo(g, c.n.inputs[0].value.Shape()...)}
+}
+
+// vjp sums g down into x's gradient buffer (or adds the sums to it).
+func (broadcastOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	tensor.SumToInto(dst, g, 1, beta)
 }
 
 // Slice returns the elements of x that ranges select, one Range per leading
@@ -119,16 +249,51 @@ func Expand[T Float](x *Var[T], shape ...int) *Var[T] {
 //
 //	d/dx = g scattered into zeros of x's shape at the selected positions
 func Slice[T Float](x *Var[T], ranges ...Range) *Var[T] {
-	return shpSlice("Slice", x, slices.Clone(ranges))
+	defer relabel("Slice")
+	xv := x.value
+	var sb [maxStackDims]int
+	shape := tensor.AppendSliceShape(sb[:0], xv, ranges...)
+	ar := arenaOf(x)
+	out := ar.tensor(shape...)
+	tensor.SliceInto(out, xv, 0, ranges...)
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[sliceOp[T]](ar)
+		s.rs = shpRanges(s.buf[:], ranges)
+		d = s
+	}
+	return recordOp("Slice", out, d, x)
 }
 
-// shpSlice is Slice recorded under the name op (Split's pieces are slices).
-func shpSlice[T Float](op string, x *Var[T], rs []Range) *Var[T] {
-	defer relabel(op)
-	in := x.value.Shape()
-	return record(op, tensor.Slice(x.value, rs...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{shpScatterSlice(g, in, rs)}
-	}, x)
+// shpRanges returns a copy of rs in buf when it fits, else a new one.
+func shpRanges(buf, rs []Range) []Range {
+	if len(rs) <= len(buf) {
+		return append(buf[:0], rs...)
+	}
+	return slices.Clone(rs)
+}
+
+// sliceOp is Slice's state: its ranges.
+type sliceOp[T Float] struct {
+	rs  []Range
+	buf [maxStackDims]Range
+}
+
+func (*sliceOp[T]) slot() stateSlot { return slotSlice }
+
+func (s *sliceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{shpScatterSlice(g, c.n.inputs[0].value.Shape(), s.rs)}
+}
+
+// vjp writes g at its place in a fresh gradient buffer cleared elsewhere;
+// a buffer that holds gradient already gets those zeros added too, through
+// a scratch tensor, as a recorded pass adds them (adding 0 turns a -0 into
+// 0).
+func (s *sliceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
+		dst.Fill(0)
+		tensor.ScatterSliceInto(dst, g, 0, s.rs...)
+	})
 }
 
 // shpScatterSlice writes g into zeros of shape at the positions ranges
@@ -152,113 +317,53 @@ func shpScatterSlice[T Float](g *Var[T], shape []int, rs []Range) *Var[T] {
 //	d/dx = Slice(g, [widths[i][0], widths[i][0]+size of axis i) per axis)
 func Pad[T Float](x *Var[T], widths [][2]int, value T) *Var[T] {
 	defer relabel("Pad")
-	out := tensor.Pad(x.value, widths, value)
-	in := x.value.Shape()
-	rs := make([]Range, len(in))
-	for ax, w := range widths {
-		rs[ax] = Range{Start: w[0], Stop: w[0] + in[ax], Step: 1}
+	xv := x.value
+	r := xv.Dims()
+	ok := len(widths) == r
+	var sb [maxStackDims]int
+	shape := sb[:0]
+	for ax := 0; ok && ax < r; ax++ {
+		w := widths[ax]
+		ok = w[0] >= 0 && w[1] >= 0
+		shape = append(shape, xv.Dim(ax)+w[0]+w[1])
 	}
-	return record("Pad", out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		return []*Var[T]{Slice(g, rs...)}
-	}, x)
+	if !ok {
+		tensor.Pad(xv, widths, value) // panics, saying why
+	}
+	ar := arenaOf(x)
+	out := ar.tensor(shape...)
+	tensor.PadInto(out, xv, widths, value)
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[padOp[T]](ar)
+		s.rs = s.buf[:0]
+		if r > len(s.buf) {
+			s.rs = make([]Range, 0, r)
+		}
+		for ax, w := range widths {
+			s.rs = append(s.rs, Range{Start: w[0], Stop: w[0] + xv.Dim(ax), Step: 1})
+		}
+		d = s
+	}
+	return recordOp("Pad", out, d, x)
 }
 
-// Concat joins xs along an existing axis (negative counts from the end);
-// their shapes must agree on every other axis. It panics with a
-// *tensor.ShapeError when there are no inputs, the ranks or the other
-// dimensions differ, or the axis is out of range.
-//
-//	d/dxs[i] = the slice of g along axis that xs[i] occupies
-func Concat[T Float](axis int, xs ...*Var[T]) *Var[T] {
-	defer relabel("Concat")
-	xs = slices.Clone(xs)
-	vals := make([]*tensor.Tensor[T], len(xs))
-	for i, x := range xs {
-		vals[i] = x.value
-	}
-	out := tensor.Concat(axis, vals...)
-	ax := axis
-	if ax < 0 {
-		ax += out.Dims()
-	}
-	starts := make([]int, len(xs)+1)
-	for i, v := range vals {
-		starts[i+1] = starts[i] + v.Shape()[ax]
-	}
-	return record("Concat", out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		gs := make([]*Var[T], len(xs))
-		for i := range xs {
-			if c.NeedsGrad(i) {
-				gs[i] = Slice(g, shpAlong(ax, starts[i], starts[i+1])...)
-			}
-		}
-		return gs
-	}, xs...)
+// padOp is Pad's state: the ranges that select x within the result.
+type padOp[T Float] struct {
+	rs  []Range
+	buf [maxStackDims]Range
 }
 
-// Stack joins xs, which must all have one shape, along a new axis at
-// position axis, which may be anything from -(rank+1) to rank (negative
-// counts from the end of the result). It panics with a *tensor.ShapeError
-// when there are no inputs, the shapes differ, or the axis is out of range.
-//
-//	d/dxs[i] = g at index i of the new axis
-func Stack[T Float](axis int, xs ...*Var[T]) *Var[T] {
-	defer relabel("Stack")
-	xs = slices.Clone(xs)
-	vals := make([]*tensor.Tensor[T], len(xs))
-	for i, x := range xs {
-		vals[i] = x.value
-	}
-	out := tensor.Stack(axis, vals...)
-	ax := axis
-	if ax < 0 {
-		ax += out.Dims()
-	}
-	in := vals[0].Shape()
-	return record("Stack", out, func(c *Context[T], g *Var[T]) []*Var[T] {
-		gs := make([]*Var[T], len(xs))
-		for i := range xs {
-			if c.NeedsGrad(i) {
-				gs[i] = Reshape(Slice(g, shpAlong(ax, i, i+1)...), in...)
-			}
-		}
-		return gs
-	}, xs...)
+func (*padOp[T]) slot() stateSlot { return slotPad }
+
+func (s *padOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{Slice(g, s.rs...)}
 }
 
-// Split cuts x along axis (negative counts from the end) into consecutive
-// pieces of the given sizes, which must be non-negative and add up to the
-// size of the axis. Each piece is a slice of x (recorded as "Split"), so
-// gradients flow from every piece back into x. It panics with a
-// *tensor.ShapeError for an axis out of range or sizes that do not add up.
-//
-//	d/dx = the pieces' gradients, each at its place along axis (zeros for a piece without one)
-func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
-	in := x.value.Shape()
-	ax := axis
-	if ax < 0 {
-		ax += len(in)
-	}
-	if ax < 0 || ax >= len(in) {
-		panic(shapeErr("Split", fmt.Sprintf("axis %d out of range", axis), in))
-	}
-	total := 0
-	for j, s := range sizes {
-		if s < 0 {
-			panic(shapeErr("Split", fmt.Sprintf("sizes[%d] = %d is negative", j, s), in))
-		}
-		total += s
-	}
-	if total != in[ax] {
-		panic(shapeErr("Split", fmt.Sprintf("sizes %v add up to %d, axis %d has size %d", sizes, total, axis, in[ax]), in))
-	}
-	pieces := make([]*Var[T], len(sizes))
-	at := 0
-	for j, s := range sizes {
-		pieces[j] = shpSlice("Split", x, shpAlong(ax, at, at+s))
-		at += s
-	}
-	return pieces
+// vjp copies (or adds) the part of g over x into x's gradient buffer.
+func (s *padOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	tensor.SliceInto(dst, g, beta, s.rs...)
 }
 
 // IndexSelect returns the slices of x at the given indices along axis

@@ -24,6 +24,14 @@ const (
 	slotConv2DGrad
 	slotPool
 	slotIndexSelect
+	slotPermute
+	slotSlice
+	slotPad
+	slotConcat
+	slotStack
+	slotSplit
+	slotSplitGroup
+	slotEmbedding
 
 	// Reductions, softmax, normalization, losses, binary ops:
 	slotSoftmax

@@ -503,3 +503,19 @@ func shpEmbeddingCheck[T Float](op string, rows, weight *Tensor[T], ids []int) i
 	}
 	return weight.shape[1]
 }
+
+// AppendSliceShape appends the shape of Slice(t, ranges...) to dst and
+// returns it, without allocating when dst has room. It panics as Slice
+// does.
+func AppendSliceShape[T Float](dst []int, t *Tensor[T], ranges ...Range) []int {
+	if len(ranges) > len(t.shape) {
+		panic(shapeErr("Slice", fmt.Sprintf("%d ranges for %d axes", len(ranges), len(t.shape)), t.shape))
+	}
+	for ax, n := range t.shape {
+		if ax < len(ranges) {
+			_, n, _ = ranges[ax].resolve("Slice", ax, t.shape)
+		}
+		dst = append(dst, n)
+	}
+	return dst
+}

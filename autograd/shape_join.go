@@ -1,0 +1,340 @@
+package autograd
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file holds the shape ops that join tensors or cut one into pieces:
+// Concat, Stack and Split. Each takes its results from the inputs' Arena
+// and has a fused derivative that copies or adds each region of the
+// gradient where it belongs, with no full-size temporary per input or
+// piece.
+
+// maxJoinStack is the number of inputs of Concat and Stack, and of pieces
+// of Split, up to which they keep their bookkeeping off the heap.
+const maxJoinStack = 8
+
+// shpValues returns the values of xs, in buf when they fit.
+func shpValues[T Float](buf []*tensor.Tensor[T], xs []*Var[T]) []*tensor.Tensor[T] {
+	vals := buf[:0]
+	if len(xs) > len(buf) {
+		vals = make([]*tensor.Tensor[T], 0, len(xs))
+	}
+	for _, x := range xs {
+		vals = append(vals, x.value)
+	}
+	return vals
+}
+
+// Concat joins xs along an existing axis (negative counts from the end);
+// their shapes must agree on every other axis. It panics with a
+// *tensor.ShapeError when there are no inputs, the ranks or the other
+// dimensions differ, or the axis is out of range.
+//
+//	d/dxs[i] = the slice of g along axis that xs[i] occupies
+func Concat[T Float](axis int, xs ...*Var[T]) *Var[T] {
+	defer relabel("Concat")
+	var vb [maxJoinStack]*tensor.Tensor[T]
+	vals := shpValues(vb[:], xs)
+	if len(xs) == 0 {
+		tensor.Concat(axis, vals...) // panics
+	}
+	first := vals[0]
+	r := first.Dims()
+	ax := axis
+	if ax < 0 {
+		ax += r
+	}
+	ok := ax >= 0 && ax < r
+	var sb [maxStackDims]int
+	shape := sb[:0]
+	for i := 0; ok && i < r; i++ {
+		shape = append(shape, first.Dim(i))
+	}
+	for _, v := range vals[1:] {
+		ok = ok && v.Dims() == r
+		for i := 0; ok && i < r; i++ {
+			ok = i == ax || v.Dim(i) == first.Dim(i)
+		}
+		if ok {
+			shape[ax] += v.Dim(ax)
+		}
+	}
+	if !ok {
+		tensor.Concat(axis, vals...) // panics, saying why
+	}
+	ar := arenaOf(xs...)
+	out := ar.tensor(shape...)
+	tensor.ConcatInto(out, ax, vals...)
+	var d derivative[T]
+	if needsGrad(xs...) {
+		s := newState[concatOp[T]](ar)
+		s.axis = ax
+		d = s
+	}
+	return recordOp("Concat", out, d, xs...)
+}
+
+// concatOp is Concat's state: the axis (non-negative).
+type concatOp[T Float] struct{ axis int }
+
+func (*concatOp[T]) slot() stateSlot { return slotConcat }
+
+func (s *concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	gs := make([]*Var[T], c.NumInputs())
+	at := 0
+	for i, in := range c.n.inputs {
+		n := in.value.Dim(s.axis)
+		if c.NeedsGrad(i) {
+			gs[i] = Slice(g, shpAlong(s.axis, at, at+n)...)
+		}
+		at += n
+	}
+	return gs
+}
+
+// vjp copies (or adds) each input's region of g into its gradient buffer.
+func (s *concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	at := 0
+	for i, in := range c.n.inputs {
+		if c.NeedsGrad(i) {
+			dst, beta := c.gradBuf(i)
+			tensor.NarrowInto(dst, g, s.axis, at, beta)
+		}
+		at += in.value.Dim(s.axis)
+	}
+}
+
+// Stack joins xs, which must all have one shape, along a new axis at
+// position axis, which may be anything from -(rank+1) to rank (negative
+// counts from the end of the result). It panics with a *tensor.ShapeError
+// when there are no inputs, the shapes differ, or the axis is out of range.
+//
+//	d/dxs[i] = g at index i of the new axis
+func Stack[T Float](axis int, xs ...*Var[T]) *Var[T] {
+	defer relabel("Stack")
+	var vb [maxJoinStack]*tensor.Tensor[T]
+	vals := shpValues(vb[:], xs)
+	if len(xs) == 0 {
+		tensor.Stack(axis, vals...) // panics
+	}
+	first := vals[0]
+	r := first.Dims()
+	ax := axis
+	if ax < 0 {
+		ax += r + 1
+	}
+	ok := ax >= 0 && ax <= r
+	for _, v := range vals[1:] {
+		ok = ok && v.SameShapeAs(first)
+	}
+	if !ok {
+		tensor.Stack(axis, vals...) // panics, saying why
+	}
+	var sb [maxStackDims]int
+	shape := sb[:0]
+	for i := range r {
+		if i == ax {
+			shape = append(shape, len(xs))
+		}
+		shape = append(shape, first.Dim(i))
+	}
+	if ax == r {
+		shape = append(shape, len(xs))
+	}
+	ar := arenaOf(xs...)
+	out := ar.tensor(shape...)
+	tensor.StackInto(out, ax, vals...)
+	var d derivative[T]
+	if needsGrad(xs...) {
+		s := newState[stackOp[T]](ar)
+		s.axis = ax
+		d = s
+	}
+	return recordOp("Stack", out, d, xs...)
+}
+
+// stackOp is Stack's state: the new axis (non-negative).
+type stackOp[T Float] struct{ axis int }
+
+func (*stackOp[T]) slot() stateSlot { return slotStack }
+
+func (s *stackOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	gs := make([]*Var[T], c.NumInputs())
+	for i, in := range c.n.inputs {
+		if c.NeedsGrad(i) {
+			gs[i] = Reshape(Slice(g, shpAlong(s.axis, i, i+1)...), in.value.Shape()...)
+		}
+	}
+	return gs
+}
+
+// vjp copies (or adds) index i of the new axis of g into input i's
+// gradient buffer.
+func (s *stackOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	for i := range c.n.inputs {
+		if c.NeedsGrad(i) {
+			dst, beta := c.gradBuf(i)
+			tensor.SelectInto(dst, g, s.axis, i, beta)
+		}
+	}
+}
+
+// Split cuts x along axis (negative counts from the end) into consecutive
+// pieces of the given sizes, which must be non-negative and add up to the
+// size of the axis. Each piece is a slice of x (recorded as "Split"), so
+// gradients flow from every piece back into x. It panics with a
+// *tensor.ShapeError for an axis out of range or sizes that do not add up.
+// Under an Arena the returned slice, like the pieces, belongs to the step.
+//
+//	d/dx = the pieces' gradients, each at its place along axis (zeros for a piece without one)
+func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
+	xv := x.value
+	r := xv.Dims()
+	ax := axis
+	if ax < 0 {
+		ax += r
+	}
+	if ax < 0 || ax >= r {
+		panic(shapeErr("Split", fmt.Sprintf("axis %d out of range", axis), xv.Shape()))
+	}
+	total := 0
+	for j, s := range sizes {
+		if s < 0 {
+			panic(shapeErr("Split", fmt.Sprintf("sizes[%d] = %d is negative", j, s), xv.Shape()))
+		}
+		total += s
+	}
+	if total != xv.Dim(ax) {
+		panic(shapeErr("Split", fmt.Sprintf("sizes %v add up to %d, axis %d has size %d", slices.Clone(sizes), total, axis, xv.Dim(ax)), xv.Shape()))
+	}
+	ar := arenaOf(x)
+	grad := needsGrad(x)
+	var grp *splitGroup[T]
+	var pieces []*Var[T]
+	if (ar != nil || grad) && len(sizes) <= maxJoinStack {
+		grp = newState[splitGroup[T]](ar)
+		pieces = grp.pieces[:len(sizes)]
+	} else {
+		pieces = make([]*Var[T], len(sizes))
+	}
+	var sb [maxStackDims]int
+	shape := sb[:0]
+	for i := range r {
+		shape = append(shape, xv.Dim(i))
+	}
+	at := 0
+	for j, size := range sizes {
+		shape[ax] = size
+		out := ar.tensor(shape...)
+		tensor.NarrowInto(out, xv, ax, at, 0)
+		var d derivative[T]
+		if grad {
+			s := newState[splitOp[T]](ar)
+			s.grp, s.index, s.axis, s.start, s.size = grp, j, ax, at, size
+			d = s
+		}
+		pieces[j] = recordOp("Split", out, d, x)
+		at += size
+	}
+	return pieces
+}
+
+// splitGroup is what the pieces of one Split share: the slice of them that
+// Split returns, and which regions of x's gradient buffer may hold a -0
+// that a recorded pass would have turned into 0.
+//
+// A recorded pass adds each piece's gradient to x's as a full-size tensor,
+// zero outside the piece; adding that 0 turns a -0 elsewhere into 0, and
+// nothing else changes (once an element is not -0, sums never make it -0
+// again). The fused derivative writes only the piece's region, so it must
+// do the same to the -0s the recorded one would meet. When a piece finds
+// x's gradient buffer fresh, it writes its region and clears the rest, so
+// from then on a -0 can only be in a region a piece of the group wrote
+// that way: buf is that buffer and raw those pieces. A piece that adds into
+// buf later cleans the -0s of those regions only; one that adds into a
+// buffer another op made cleans everything outside its region.
+type splitGroup[T Float] struct {
+	pieces [maxJoinStack]*Var[T]
+	buf    *tensor.Tensor[T]
+	raw    uint8             // bit j: piece j's region of buf was written as is
+	starts [maxJoinStack]int // each piece's start along the axis, once it has written
+	sizes  [maxJoinStack]int
+}
+
+func (*splitGroup[T]) slot() stateSlot { return slotSplitGroup }
+
+// splitOp is the state of one piece of a Split: its place along the axis,
+// and its group (nil for more than maxJoinStack pieces).
+type splitOp[T Float] struct {
+	grp                      *splitGroup[T]
+	index, axis, start, size int
+}
+
+func (*splitOp[T]) slot() stateSlot { return slotSplit }
+
+func (s *splitOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{shpScatterSlice(g, c.n.inputs[0].value.Shape(), shpAlong(s.axis, s.start, s.start+s.size))}
+}
+
+// vjp writes (or adds) g into its region of x's gradient buffer, clearing
+// the rest of a fresh buffer; see splitGroup for the -0s.
+func (s *splitOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	dst, beta := c.gradBuf(0)
+	outer, inner := 1, 1
+	for i := range xv.Dims() {
+		switch {
+		case i < s.axis:
+			outer *= xv.Dim(i)
+		case i > s.axis:
+			inner *= xv.Dim(i)
+		}
+	}
+	row, lo, hi := xv.Dim(s.axis)*inner, s.start*inner, (s.start+s.size)*inner
+	d := dst.Data()
+	grp := s.grp
+	if beta == 0 {
+		for o := range outer {
+			r := d[o*row : o*row+row]
+			clear(r[:lo])
+			clear(r[hi:])
+		}
+		tensor.NarrowScatterInto(dst, g, s.axis, s.start, 0)
+		if grp != nil {
+			grp.buf, grp.raw = dst, 1<<s.index
+			grp.starts[s.index], grp.sizes[s.index] = s.start, s.size
+		}
+		return
+	}
+	if grp != nil && grp.buf == dst {
+		for j := range maxJoinStack {
+			if grp.raw&(1<<j) != 0 && j != s.index {
+				a, b := grp.starts[j]*inner, (grp.starts[j]+grp.sizes[j])*inner
+				for o := range outer {
+					shpNoNegZero(d[o*row+a : o*row+b])
+				}
+			}
+		}
+		grp.raw &= 1 << s.index
+	} else {
+		for o := range outer {
+			r := d[o*row : o*row+row]
+			shpNoNegZero(r[:lo])
+			shpNoNegZero(r[hi:])
+		}
+	}
+	tensor.NarrowScatterInto(dst, g, s.axis, s.start, 1)
+}
+
+// shpNoNegZero turns each -0 of d into 0, as adding 0 does.
+func shpNoNegZero[T Float](d []T) {
+	for i, v := range d {
+		if v == 0 {
+			d[i] = 0
+		}
+	}
+}
