@@ -43,20 +43,15 @@ type fastDerivative[T Float] interface {
 	vjp(c *Context[T], g *tensor.Tensor[T])
 }
 
-// node records how a Var was produced: the op's name, its derivative, its
-// inputs and whatever parameters the derivative reads.
+// node records how a Var was produced: the op's name, its derivative (for
+// an op with parameters or saved tensors, its typed state: see state.go),
+// and its inputs.
 type node[T Float] struct {
 	op       string
 	impl     derivative[T]
 	inputs   []*Var[T]
 	in       [3]*Var[T] // backing store of inputs for ops of up to three
 	released bool
-
-	// Parameters of operations whose derivative is a type, not a closure.
-	k     T                 // a scalar (Mean's divisor)
-	flags int               // small options (MatMul's transposes, a Reduction)
-	ints  []int             // integers (class labels)
-	saved *tensor.Tensor[T] // one extra saved tensor (softmax probabilities)
 
 	// The scalar parameters of a pointwise op, which its table entry names
 	// (Scale's factor, Clamp's bounds).
