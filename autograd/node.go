@@ -23,10 +23,9 @@ type backwardFn[T Float] func(c *Context[T], g *Var[T]) []*Var[T]
 
 func (f backwardFn[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return f(c, g) }
 
-// derivative is what a node calls in the backward pass: a backwardFn, or an
-// operation type whose methods read the op's parameters from the node (a
-// zero-size type stored in an interface costs no allocation, where a closure
-// does).
+// derivative is what a node calls in the backward pass: a backwardFn, a
+// pointwise table entry, or an op's state type (a pointer in an interface
+// costs no allocation, where a closure does).
 type derivative[T Float] interface {
 	backward(c *Context[T], g *Var[T]) []*Var[T]
 }
@@ -37,7 +36,9 @@ type derivative[T Float] interface {
 // nothing. The engine uses it whenever the backward pass is not itself
 // recorded and the op is not under anomaly detection; backward stays the
 // definition used for gradients of gradients, and the random-graph tests
-// check that the two agree bit for bit for every such op.
+// check that the two agree for every op: bit for bit where both run the
+// same kernels, to a few ulps where the fused form is a vectorized kernel of
+// its own.
 type fastDerivative[T Float] interface {
 	derivative[T]
 	vjp(c *Context[T], g *tensor.Tensor[T])
