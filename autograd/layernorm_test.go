@@ -10,6 +10,44 @@ import (
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
+func init() { moreGradcheckCases = append(moreGradcheckCases, lnGradcheckCases) }
+
+// lnGradcheckCases are LayerNorm's rows of the package's gradcheck table:
+// every combination of weight and bias, over one and two axes, and
+// weighted by the input (a plain sum of a normalized slice has gradient 0).
+func lnGradcheckCases() []gradcheckCase {
+	var tab []gradcheckCase
+	for _, tc := range lnCases {
+		if tc.affine == 4 {
+			continue // one input used twice: covered by TestLayerNormGradcheck
+		}
+		specs := []inputSpec{in(anyReal, tc.shape...)}
+		norm := tc.shape[len(tc.shape)-tc.dims:]
+		switch tc.affine {
+		case 1, 3:
+			specs = append(specs, in(positive, norm...))
+		case 2:
+			specs = append(specs, in(positive, norm...), in(anyReal, norm...))
+		}
+		dims, affine := tc.dims, tc.affine
+		f := func(v []*V) *V {
+			var w, b *V
+			switch affine {
+			case 1:
+				w = v[1]
+			case 2:
+				w, b = v[1], v[2]
+			case 3:
+				b = v[1]
+			}
+			y := autograd.LayerNorm(v[0], w, b, dims, 1e-5)
+			return autograd.Sum(autograd.Mul(y, autograd.Mul(y, v[0])))
+		}
+		tab = append(tab, gradcheckCase{op: "LayerNorm", name: tc.name, inputs: specs, f: f})
+	}
+	return tab
+}
+
 // TestLayerNormValues checks LayerNorm against values worked out by hand
 // with PyTorch's semantics: the biased variance, eps inside the square root.
 func TestLayerNormValues(t *testing.T) {
