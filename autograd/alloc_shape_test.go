@@ -87,6 +87,18 @@ func shapeAllocCases[T tensor.Float]() []shpAllocCase[T] {
 		return autograd.Add(autograd.Sum(autograd.IndexSelect(h, 0, ids)), autograd.Sum(h))
 	}, ptable)
 
+	// Embedding: a batch of ids, into a parameter table and into a table
+	// the step computes (tied weights: the table is used twice).
+	weight := param(10, 16)
+	idsT := tensor.MustNew([]T{3, 1, 3, 0, 9, 3, 2, 1}, 2, 4)
+	add("Embedding of a batch of ids [2 4]", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Embedding(weight, ar.Const(idsT))
+	}, weight)
+	add("Embedding into a table used twice", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		h := table(ar)
+		return autograd.Add(autograd.Sum(autograd.Embedding(h, ar.Const(idsT))), autograd.Sum(h))
+	}, ptable)
+
 	// Shape ops.
 	add("Reshape", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Reshape(img(ar), 4, -1) }, pimg)
 	add("Permute to heads", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Permute(img(ar), 0, 2, 1, 3) }, pimg)

@@ -36,7 +36,8 @@
 //   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
 //     transposes without copies), Linear (x·wᵀ + b, fused), Transpose.
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
-//     Slice, Pad, Concat, Stack, Split, IndexSelect (embedding lookups).
+//     Slice, Pad, Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
+//     as F.embedding).
 //   - Convolution: Conv2D (NCHW, stride, padding, dilation), MaxPool2D,
 //     AvgPool2D.
 //   - Losses (mean, sum or per-element): MSE, L1, Huber, BCE, BCEWithLogits,

@@ -522,6 +522,9 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 		[]float64{nan, nan, inf, inf, -inf, -inf, negZero, negZero, tiny, tiny, huge, huge}, edgeRep(2, 6))
 	shp("IndexSelect", "repeated index", func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.IndexSelect(x, 1, []int{2, 2, 0}) },
 		[]float64{-inf, -inf, nan, huge, huge, negZero}, []float64{1, 0, 2, 1, 0, 2})
+	shp("Embedding", "NaN and extreme rows, a repeated id", func(w *autograd.Var[T]) *autograd.Var[T] {
+		return autograd.Embedding(w, autograd.Const(tensor.MustNew([]T{1, 0, 1}, 3)))
+	}, []float64{negZero, tiny, huge, nan, inf, -inf, negZero, tiny, huge}, []float64{1, 1, 1, 2, 2, 2})
 
 	// ---- Convolution and pooling, NCHW. ----
 	img := edgeMat([]int{1, 1, 2, 2}, 1, nan, inf, 0)

@@ -198,6 +198,18 @@ func gradcheckTable() []gradcheckCase {
 	} {
 		add("Reshape", fmt.Sprintf("%v to %v", tc.from, tc.to), func(x []*V) *V { return autograd.Reshape(x[0], tc.to...) }, in(anyReal, tc.from...))
 	}
+	// Embedding: constant ids of any shape, the [4 3] table differentiated.
+	for _, tc := range []struct {
+		shape []int
+		ids   []float64
+	}{
+		{[]int{4}, []float64{3, 0, 3, 1}},
+		{[]int{2, 3}, []float64{1, 1, 0, 2, 3, 1}},
+		{[]int{1, 1}, []float64{2}},
+	} {
+		ids := tensor.MustNew(tc.ids, tc.shape...)
+		add("Embedding", fmt.Sprintf("ids %v %v", tc.shape, tc.ids), func(x []*V) *V { return autograd.Embedding(x[0], autograd.Const(ids)) }, in(anyReal, 4, 3))
+	}
 
 	// Reductions: all axes, one axis, several axes, negative axes.
 	reductions := []struct {

@@ -496,6 +496,21 @@ func rgOpList() []rgOp {
 		return true
 	})
 
+	addOp("Embedding", func(g *rgGraph) bool {
+		w := g.matrix(g.pick())
+		s := g.shape(w)
+		ids := make([]float64, 1+g.src.intn(4, "ids"))
+		for k := range ids {
+			ids[k] = float64(g.src.intn(s[0], "id"))
+		}
+		if len(ids)*s[1] > rgMaxElems {
+			return false
+		}
+		idt := tensor.MustNew(ids, len(ids))
+		g.add("Embedding", fmt.Sprintf("Embedding(%s, ids %v)", g.nm(w), ids), func(a []*V) *V { return autograd.Embedding(a[0], autograd.Const(idt)) }, w)
+		return true
+	})
+
 	// Convolution and pooling on NCHW tensors.
 	addOp("Conv2D", func(g *rgGraph) bool {
 		x := g.nchw()

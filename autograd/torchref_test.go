@@ -301,6 +301,7 @@ var torchRefOps = map[string]torchRefOp{
 	"IndexSelect": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
 		return autograd.IndexSelect(x[0], p.Axis, p.Indices)
 	}),
+	"Embedding": one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return autograd.Embedding(x[0], x[1]) }),
 }
 
 func intOr(p *int, def int) int {

@@ -37,7 +37,7 @@ func NewEmbedding[T Float](rng *rand.Rand, num, dim int, init Initializer[T]) *E
 // It panics with an *ArgError naming the layer if an id is negative or not
 // below num.
 func (e *Embedding[T]) Lookup(ids []int) *autograd.Var[T] {
-	num := e.Weight.Shape()[0]
+	num := e.Weight.Value().Dim(0)
 	for i, id := range ids {
 		if id < 0 || id >= num {
 			e.badID(i, id)
@@ -48,27 +48,25 @@ func (e *Embedding[T]) Lookup(ids []int) *autograd.Var[T] {
 
 // Forward looks up ids given as a Var of whole numbers (float-encoded), of
 // any shape: [batch] gives [batch, dim], [batch, seq] gives [batch, seq,
-// dim]. It panics with an *ArgError naming the layer if an id is not a
-// whole number (NaN included) or is out of range, and with a
-// *tensor.ShapeError for a 0-dimensional input.
+// dim]. It is autograd.Embedding, whose result (and the integer ids it
+// keeps) come from the Arena of ids, if any. It panics with an *ArgError
+// naming the layer if an id is not a whole number (NaN included) or is out
+// of range, and with a *tensor.ShapeError for a 0-dimensional input.
 func (e *Embedding[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	xs := x.Shape()
-	if len(xs) == 0 {
-		shapePanic(layerOp("Embedding", e.Weight), "ids must have at least one dimension", xs, e.Weight.Shape())
+	if x.Value().Dims() == 0 {
+		shapePanic(layerOp("Embedding", e.Weight), "ids must have at least one dimension", x.Shape(), e.Weight.Shape())
 	}
-	vals := x.Value().Data()
-	ids := make([]int, len(vals))
-	for i, v := range vals {
+	num := float64(e.Weight.Value().Dim(0))
+	for i, v := range x.Value().Data() {
 		f := float64(v)
 		if f != math.Trunc(f) || math.IsInf(f, 0) { // NaN fails the first test
 			argPanic(layerOp("Embedding", e.Weight), "ids["+strconv.Itoa(i)+"]", v, "is not a whole number")
 		}
-		if f < 0 || f >= float64(e.Weight.Shape()[0]) {
+		if f < 0 || f >= num {
 			e.badID(i, v)
 		}
-		ids[i] = int(f)
 	}
-	return autograd.Reshape(e.Lookup(ids), append(xs, e.Weight.Shape()[1])...)
+	return autograd.Embedding(e.Weight, x)
 }
 
 // badID panics with an *ArgError for the out-of-range id at position i.

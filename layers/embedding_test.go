@@ -175,3 +175,25 @@ func TestEmbeddingGradcheck(t *testing.T) {
 	}
 	gradcheck.Assert(t, g, []*tensor.Tensor[float64]{randTensor(newRNG(5), 3, 2)})
 }
+
+// TestEmbeddingForwardUnderArena checks that Forward on ids of an Arena
+// gives Lookup's rows and gradient, step after step (the arena's memory,
+// ids included, is reused by the second step).
+func TestEmbeddingForwardUnderArena(t *testing.T) {
+	ar := autograd.NewArena[float64]()
+	for step := range 2 {
+		e, ref := table4x2(), table4x2()
+		ar.Reset()
+		ids := tensor.MustNew([]float64{3, 1, 3, float64(step)}, 2, 2)
+		got := e.Forward(ar.Const(ids))
+		want := autograd.Reshape(ref.Lookup([]int{3, 1, 3, step}), 2, 2, 2)
+		if diff := cmp.Diff(viewOf(want.Value()), viewOf(got.Value()), approx(0)); diff != "" {
+			t.Errorf("step %d: Forward (-Lookup +Forward):\n%s", step, diff)
+		}
+		autograd.Sum(autograd.Square(got)).Backward()
+		autograd.Sum(autograd.Square(want)).Backward()
+		if diff := cmp.Diff(viewOf(ref.Weight.Grad()), viewOf(e.Weight.Grad()), approx(0)); diff != "" {
+			t.Errorf("step %d: weight gradient (-Lookup +Forward):\n%s", step, diff)
+		}
+	}
+}

@@ -271,6 +271,7 @@ OPS = {
     "Stack": lambda x, p: torch.stack(x, dim=p["axis"]),
     "Split": lambda x, p: torch.split(x[0], p["sizes"], dim=p["axis"]),
     "IndexSelect": lambda x, p: torch.index_select(x[0], p["axis"], torch.tensor(p["indices"])),
+    "Embedding": lambda x, p: F.embedding(x[1].long(), x[0]),
     "Argmax": _arg(torch.argmax),
     "Argmin": _arg(torch.argmin),
 }
@@ -593,6 +594,8 @@ def build_cases():
     case("IndexSelect/axis 0 repeated [3 4]", "IndexSelect", [uniform(-2, 2, 3, 4)],
          {"axis": 0, "indices": [2, 0, 2, 1, 2]})
     case("IndexSelect/axis -1 [2 3 4]", "IndexSelect", [x234()], {"axis": -1, "indices": [3, 1, 1]})
+    case("Embedding/ids [2 3] repeated", "Embedding", [uniform(-2, 2, 5, 3), const(values([4, 0, 4, 1, 1, 2], 2, 3))])
+    case("Embedding/ids [4]", "Embedding", [uniform(-2, 2, 6, 2), const(values([5, 0, 3, 3], 4))])
 
     # Not differentiable: indices only.
     for op in ["Argmax", "Argmin"]:
