@@ -48,13 +48,23 @@
 //
 // # Speed: fast paths and the Arena
 //
-// The operations a training step runs every iteration (Linear, MatMulT, Add,
-// Sub, Mul, Scale, Square, Sigmoid, Tanh, ReLU, Sum and Mean of everything,
-// CrossEntropy) also have their derivative on plain tensors, which the
-// engine uses whenever the backward pass is not itself recorded: matmuls
-// accumulate straight into the gradient, elementwise derivatives run as one
-// fused loop, and a parameter used once receives its gradient in place.
-// Tests check that both forms give the same bits.
+// Every operation has two forms of its derivative: one written with this
+// package's operations, which Grad with CreateGraph records (gradients of
+// gradients), and a fused one on plain tensors, which an ordinary backward
+// pass runs: matmuls and convolutions accumulate straight into the
+// gradient, pointwise derivatives are one loop or one vectorized kernel,
+// and a parameter used once receives its gradient in place. The pointwise
+// operations are declared in one table (pointwise_ops.go; Ops lists it),
+// whose entries hold the forward kernel, both derivatives and the metadata
+// the tests range over. Tests check that the two forms agree: bit for bit
+// where they run the same kernels, to a few ulps where the fused form is a
+// vectorized kernel of its own (GELU, SiLU, Erf).
+//
+// The transcendental functions (exp, log, tanh, sigmoid, erf and the
+// activations built on them) run vectorized kernels (AVX-512, AVX2, and a
+// portable Go form that gives the same bits), each with a stated and tested
+// error bound in ulps; reductions sum pairwise, so float32 sums stay
+// accurate, and deterministically.
 //
 // An Arena makes a steady-state training step allocate nothing: put each
 // batch in with Arena.Const and Reset the arena at the start of every step,
