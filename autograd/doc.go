@@ -70,6 +70,8 @@
 // batch in with Arena.Const and Reset the arena at the start of every step,
 // and every tensor, graph node and backward-pass buffer of the step is an
 // earlier step's, reused. Read what you keep (Item) before the next Reset.
+// Arena.Param makes a parameter whose operations take their results from the
+// arena even when no batch enters the step.
 //
 // # Errors and debugging
 //
