@@ -373,6 +373,10 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 				win.Padding, [2]int{win.Dilation[0]*(win.Kernel[0]-1) + 1, win.Dilation[1]*(win.Kernel[1]-1) + 1}), x.shape))
 		}
 	}
+	if pool2x2(win) {
+		maxPool2x2(out.data, ad, x.data, n*c, h, w, oh, ow)
+		return
+	}
 	var buf [64]int
 	taps := poolTaps(win, w, buf[:])
 	kh, kw := win.Kernel[0], win.Kernel[1]
@@ -437,6 +441,10 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 // order. beta must be 0 (dx is overwritten) or 1.
 func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) {
 	n, c, h, w, oh, ow := poolCheck("MaxPool2DScatterInto", win, dx.shape, g.shape, arg.shape)
+	if beta == 0 && pool2x2(win) {
+		maxPoolScatter2x2(dx.data, g.data, arg.data, n*c, h, w, oh, ow)
+		return
+	}
 	poolBeta("MaxPool2DScatterInto", beta, dx.data)
 	var buf [64]int
 	taps := poolTaps(win, w, buf[:])

@@ -153,6 +153,7 @@ func TestIm2ColIntoAndCol2ImAddInto(t *testing.T) {
 // non-overlapping, padded, overlapping and dilated.
 var poolGeometries = []convGeometry{
 	{"2x2 stride 2", []int{2, 3, 6, 6}, convWin([2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1})},
+	{"2x2 stride 2 odd sizes", []int{2, 3, 7, 5}, convWin([2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{1, 1})},
 	{"3x3 stride 2 padding 1", []int{2, 2, 7, 6}, convWin([2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1})},
 	{"overlapping 3x2 stride 1", []int{1, 2, 5, 4}, convWin([2]int{3, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1})},
 	{"dilation 2", []int{2, 1, 7, 7}, convWin([2]int{2, 3}, [2]int{1, 2}, [2]int{1, 1}, [2]int{2, 2})},
