@@ -211,9 +211,10 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return gs
 }
 
-// vjp is backward's arithmetic on plain tensors, op for op (the means by
-// tensor.SumToInto, as MeanKeepDims sums), so that both give the same bits:
-// two scratches of x's size and four of one number per slice, from the
+// vjp is backward's arithmetic on plain tensors, op for op, one slice at
+// a time (each mean is tensor.SumRow divided by the count, the bits of
+// MeanKeepDims), so that both give the same bits: three scratches of one
+// slice, and one of x's size when weight needs its gradient, from the
 // Arena.
 func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
@@ -223,72 +224,70 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if wi > 0 {
 		w = c.n.inputs[wi].value.Data()
 	}
-	var buf [maxStackDims]int
-	kept := lnKeptShape(buf[:0], xv, s.dims)
 	rows, n := lnRows(xv, s.dims), 1
 	for i := xv.Dims() - s.dims; i < xv.Dims(); i++ {
 		n *= xv.Dim(i)
 	}
-	mu, rstd, m1, m2 := ar.tensor(kept...), ar.tensor(kept...), ar.tensor(kept...), ar.tensor(kept...)
-	dt, u := ar.like(xv), ar.like(xv)
-	xd, gd, dd, ud := xv.Data(), g.Data(), dt.Data(), u.Data()
+	needX, needW := c.NeedsGrad(0), wi > 0 && c.NeedsGrad(wi)
+	dd, ud := ar.tensor(n).Data(), ar.tensor(n).Data()
+	var gyd, out, wg []T
+	beta := T(0)
+	if needX && w != nil {
+		gyd = ar.tensor(n).Data()
+	}
+	if needX {
+		var dst *tensor.Tensor[T]
+		dst, beta = c.gradBuf(0)
+		out = dst.Data()
+	}
+	var wt *tensor.Tensor[T]
+	if needW {
+		wt = ar.like(xv)
+		wg = wt.Data()
+	}
+	xd, gd := xv.Data(), g.Data()
 	count := T(n)
-	lnMean(mu, xv, count)
-	mud := mu.Data()
 	for i := range rows {
-		for j := i * n; j < (i+1)*n; j++ {
-			dd[j] = xd[j] - mud[i]
+		x, gr := xd[i*n:(i+1)*n], gd[i*n:(i+1)*n]
+		mu := tensor.SumRow(x) / count
+		for j, v := range x {
+			dd[j] = v - mu
 			ud[j] = dd[j] * dd[j]
 		}
-	}
-	lnMean(rstd, u, count)
-	rd := rstd.Data()
-	for i, v := range rd {
-		rd[i] = 1 / T(math.Sqrt(float64(v+s.eps)))
-	}
-	// gy = g ∘ weight, read where needed (g itself without a weight).
-	gy := func(j int) T {
-		if w == nil {
-			return gd[j]
-		}
-		return T(gd[j] * w[j%n]) // T(): rounded as Mul rounds it
-	}
-	if c.NeedsGrad(0) {
-		gyt := g
-		if w != nil {
-			for j := range ud {
-				ud[j] = gy(j)
+		r := 1 / T(math.Sqrt(float64(tensor.SumRow(ud)/count+s.eps)))
+		if needX {
+			gy := gr // gy = g ∘ weight (g itself without a weight)
+			if w != nil {
+				for j, v := range gr {
+					gyd[j] = v * w[j] // rounded as Mul rounds it
+				}
+				gy = gyd
 			}
-			gyt = u
-		}
-		lnMean(m1, gyt, count)
-		for i := range rows {
-			for j := i * n; j < (i+1)*n; j++ {
-				ud[j] = gy(j) * T(dd[j]*rd[i])
+			m1 := tensor.SumRow(gy) / count
+			for j, v := range gy {
+				ud[j] = v * T(dd[j]*r)
 			}
-		}
-		lnMean(m2, u, count)
-		m1d, m2d := m1.Data(), m2.Data()
-		dst, beta := c.gradBuf(0)
-		out := dst.Data()
-		for i := range rows {
-			for j := i * n; j < (i+1)*n; j++ {
-				inner := T(gy(j)-m1d[i]) - T(T(dd[j]*rd[i])*m2d[i])
-				if v := T(rd[i] * inner); beta == 0 {
-					out[j] = v
-				} else {
-					out[j] += v
+			m2 := tensor.SumRow(ud) / count
+			o := out[i*n : (i+1)*n]
+			if beta == 0 {
+				for j, v := range gy {
+					o[j] = r * (T(v-m1) - T(T(dd[j]*r)*m2))
+				}
+			} else {
+				for j, v := range gy {
+					o[j] += T(r * (T(v-m1) - T(T(dd[j]*r)*m2)))
 				}
 			}
 		}
-	}
-	if wi > 0 && c.NeedsGrad(wi) {
-		for i := range rows {
-			for j := i * n; j < (i+1)*n; j++ {
-				ud[j] = gd[j] * T(dd[j]*rd[i])
+		if needW {
+			u := wg[i*n : (i+1)*n]
+			for j, v := range gr {
+				u[j] = v * T(dd[j]*r)
 			}
 		}
-		c.addGrad(wi, u, 1)
+	}
+	if needW {
+		c.addGrad(wi, wt, 1)
 	}
 	if bi > 0 && c.NeedsGrad(bi) {
 		c.addGrad(bi, g, 1)

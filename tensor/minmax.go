@@ -372,3 +372,10 @@ func SoftmaxCrossEntropy[T Float](probs, logits *Tensor[T], labels []int, losses
 		losses[r] = -T(float64(x[y]) - float64(m) - math.Log(s))
 	}
 }
+
+// SumRow returns the sum of x in the fixed order of this package's
+// reductions: the bits SumToInto (alpha 1, beta 0) writes for one slice of
+// a reduction over a contiguous last axis. Fused derivative kernels use it
+// to reduce one row at a time, without a scratch of the reduced shape, and
+// still give the bits of the tensor reduction.
+func SumRow[T Float](x []T) T { return sumSpan(x, 1, false) }
