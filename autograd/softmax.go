@@ -75,6 +75,10 @@ func (s *softmaxOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	y := c.out.value
 	dst, beta := c.gradBuf(0)
+	if _, n, inner := splitAxis(y, s.axis); inner == 1 && !s.log && n > 0 {
+		softmaxRowsVJP(dst.Data(), y.Data(), g.Data(), c.p.arena.tensor(n).Data(), beta)
+		return
+	}
 	var buf [maxStackDims]int
 	sum := c.p.arena.tensor(keptAlong(buf[:0], y, s.axis)...)
 	t := dst
@@ -111,6 +115,30 @@ func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 				for k := range d {
 					d[k] += T(ys[k] * (gs[k] - ss[k]))
 				}
+			}
+		}
+	}
+}
+
+// softmaxRowsVJP is Softmax's vjp along a contiguous last axis of
+// len(t) elements, one row at a time: t = g ∘ y, its sum by tensor.SumRow
+// (the bits of SumToInto), then d = y ∘ (g - sum), written (beta 0) or
+// added.
+func softmaxRowsVJP[T Float](d, y, g, t []T, beta T) {
+	n := len(t)
+	for base := 0; base+n <= len(y); base += n {
+		ys, gs, ds := y[base:base+n], g[base:base+n], d[base:base+n]
+		for k, v := range gs {
+			t[k] = v * ys[k]
+		}
+		sum := tensor.SumRow(t)
+		if beta == 0 {
+			for k, v := range gs {
+				ds[k] = ys[k] * (v - sum)
+			}
+		} else {
+			for k, v := range gs {
+				ds[k] += T(ys[k] * (v - sum))
 			}
 		}
 	}
