@@ -142,6 +142,26 @@ func (a *Arena[T]) ints(xs []int) []int {
 	return s
 }
 
+// intsN returns n ints with arbitrary contents, for an operation to fill:
+// the arena's next buffer (grown when it is too short), or a new slice when
+// a is nil.
+func (a *Arena[T]) intsN(n int) []int {
+	if a == nil {
+		return make([]int, n)
+	}
+	if a.ni == len(a.intBufs) {
+		a.intBufs = append(a.intBufs, nil)
+	}
+	b := a.intBufs[a.ni]
+	if cap(b) < n {
+		b = make([]int, n)
+	}
+	b = b[:n]
+	a.intBufs[a.ni] = b
+	a.ni++
+	return b
+}
+
 // tensor returns a tensor of the given shape whose contents are arbitrary
 // (the caller overwrites every element): the arena's next one when it has
 // that shape, else a new one. A nil arena always allocates.

@@ -579,6 +579,7 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 	}
 	for _, v := range order {
 		if n := v.node; n != nil {
+			clear(n.spill)
 			n.inputs, n.in, n.impl, n.released = nil, [3]*Var[T]{}, nil, true
 		}
 	}

@@ -30,7 +30,7 @@ func Embedding[T Float](weight, ids *Var[T]) *Var[T] {
 	}
 	num := wv.Dim(0)
 	ar := arenaOf(ids, weight)
-	idx := embIDs(ar, iv.Len())
+	idx := ar.intsN(iv.Len())
 	for i, v := range iv.Data() {
 		f := float64(v)
 		if f != math.Trunc(f) || f < 0 || f >= float64(num) { // NaN fails the first test
@@ -53,26 +53,6 @@ func Embedding[T Float](weight, ids *Var[T]) *Var[T] {
 		d = s
 	}
 	return recordOp("Embedding", out, d, weight, ids)
-}
-
-// embIDs returns n ints with arbitrary contents: the arena's next integer
-// buffer, grown as needed and handed out again after Reset (as
-// Arena.ints's are), or new ones without an arena.
-func embIDs[T Float](ar *Arena[T], n int) []int {
-	if ar == nil {
-		return make([]int, n)
-	}
-	if ar.ni == len(ar.intBufs) {
-		ar.intBufs = append(ar.intBufs, nil)
-	}
-	b := ar.intBufs[ar.ni]
-	if cap(b) < n {
-		b = make([]int, n)
-	}
-	b = b[:n]
-	ar.intBufs[ar.ni] = b
-	ar.ni++
-	return b
 }
 
 // embBadID panics with the error for the id at flat position i of ids.

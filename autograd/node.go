@@ -52,6 +52,7 @@ type node[T Float] struct {
 	impl     derivative[T]
 	inputs   []*Var[T]
 	in       [3]*Var[T] // backing store of inputs for ops of up to three
+	spill    []*Var[T]  // backing store for more, kept by an Arena's node
 	released bool
 
 	// The scalar parameters of a pointwise op, which its table entry names
@@ -139,8 +140,14 @@ func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inpu
 		v.arena, v.gen = ar, ar.gen
 	}
 	if req {
-		*n = node[T]{op: op, impl: d}
-		n.inputs = append(n.in[:0], inputs...)
+		spill := n.spill[:0] // kept across reuse, for ops of more than three inputs
+		*n = node[T]{op: op, impl: d, spill: spill}
+		if len(inputs) <= len(n.in) {
+			n.inputs = append(n.in[:0], inputs...)
+		} else {
+			n.spill = append(n.spill, inputs...)
+			n.inputs = n.spill
+		}
 		v.node = n
 	}
 	if anomaly {

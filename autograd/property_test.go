@@ -204,9 +204,9 @@ func sameBits(a, b *tensor.Tensor[float64]) error {
 	return nil
 }
 
-// closeTo compares two tensors to rel times the largest magnitude in b:
-// same shape, NaN where the other is NaN, equal infinities, and finite
-// elements within that bound.
+// closeTo compares two tensors to rel times the largest magnitude in b
+// (at least 1): same shape, NaN where the other is NaN, equal
+// infinities, and finite elements within that bound.
 func closeTo(a, b *tensor.Tensor[float64], rel float64) error {
 	if !tensor.SameShape(a.Shape(), b.Shape()) {
 		return fmt.Errorf("shapes %v and %v", a.Shape(), b.Shape())
@@ -217,7 +217,7 @@ func closeTo(a, b *tensor.Tensor[float64], rel float64) error {
 			scale = max(scale, math.Abs(y))
 		}
 	}
-	tol := rel*scale + math.SmallestNonzeroFloat64
+	tol := rel * max(scale, 1) // gradients here are of order 1: near-zero results of cancellation are compared absolutely
 	for k, x := range a.Data() {
 		y := b.Data()[k]
 		switch {
