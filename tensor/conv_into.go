@@ -259,6 +259,10 @@ func im2colImage[T Float](cols, img []T, c, h, w, oh, ow int, win Window2D) {
 				row := cols[((ci*kh+i)*kw+j)*p:][:p]
 				off := j*win.Dilation[1] - win.Padding[1]
 				lo, hi := convRange(ow, sw, off, w)
+				if convShifted(sh, sw, ow, w) {
+					im2colShift(row, plane, oh, ow, h, i*win.Dilation[0]-win.Padding[0], off, lo, hi)
+					continue
+				}
 				for y := 0; y < oh; y++ {
 					seg := row[y*ow:][:ow]
 					ih := y*sh - win.Padding[0] + i*win.Dilation[0]
@@ -287,7 +291,8 @@ func im2colImage[T Float](cols, img []T, c, h, w, oh, ow int, win Window2D) {
 }
 
 // col2imImage adds the columns cols [C·KH·KW, OH·OW] of one image back into
-// img [C, H, W], dropping taps in the padding: im2colImage's adjoint.
+// img [C, H, W], dropping taps in the padding: im2colImage's adjoint. It
+// may set the dropped elements of cols to 0 (see col2imShift).
 func col2imImage[T Float](img, cols []T, c, h, w, oh, ow int, win Window2D) {
 	kh, kw := win.Kernel[0], win.Kernel[1]
 	sh, sw := win.Stride[0], win.Stride[1]
@@ -300,6 +305,10 @@ func col2imImage[T Float](img, cols []T, c, h, w, oh, ow int, win Window2D) {
 				off := j*win.Dilation[1] - win.Padding[1]
 				lo, hi := convRange(ow, sw, off, w)
 				if lo >= hi {
+					continue
+				}
+				if convShifted(sh, sw, ow, w) {
+					col2imShift(plane, row, oh, ow, h, i*win.Dilation[0]-win.Padding[0], off, lo, hi)
 					continue
 				}
 				for y := 0; y < oh; y++ {
@@ -559,5 +568,63 @@ func AvgPool2DGradInto[T Float](dx, g *Tensor[T], win Window2D, beta T) {
 				}
 			}
 		}
+	}
+}
+
+// convShifted reports whether each row of an image's columns is the plane
+// shifted by a constant offset: stride 1 both ways and an output as wide as
+// the input (a "same" convolution, such as 3×3 with padding 1). Row y of a
+// tap then starts w elements after row y−1 in both the columns and the
+// plane, so a tap's rows are one contiguous run of the plane.
+func convShifted(sh, sw, ow, w int) bool {
+	return sh == 1 && sw == 1 && ow == w
+}
+
+// im2colShift writes one row of the columns (one tap, oh×ow) for a shifted
+// window (see convShifted) from plane [h, ow]: the tap reads plane row y+dy,
+// column o+dx, valid for output columns [lo, hi). It copies the valid rows
+// as one run, then zeros what the run read from the neighbouring rows (the
+// columns outside [lo, hi)) and the rows that fall in the padding.
+func im2colShift[T Float](row, plane []T, oh, ow, h, dy, dx, lo, hi int) {
+	ylo, yhi := convRange(oh, 1, dy, h)
+	if lo >= hi || ylo >= yhi {
+		clear(row)
+		return
+	}
+	clear(row[:ylo*ow])
+	clear(row[yhi*ow:])
+	start, end := ylo*ow+lo, (yhi-1)*ow+hi
+	shift := dy*ow + dx
+	copy(row[start:end], plane[start+shift:end+shift])
+	for y := ylo; y < yhi; y++ {
+		seg := row[y*ow:][:ow]
+		clear(seg[:lo])
+		clear(seg[hi:])
+	}
+}
+
+// col2imShift is im2colShift's adjoint: it adds one row of the columns into
+// plane [h, ow], dropping the taps in the padding. It first sets the
+// dropped elements of the valid rows to 0 in row, so that the valid rows
+// add as one run: the zeros land on the neighbouring rows' elements, and
+// adding +0 leaves every element's bits as they were (a sum that starts
+// from +0 is never −0).
+func col2imShift[T Float](plane, row []T, oh, ow, h, dy, dx, lo, hi int) {
+	ylo, yhi := convRange(oh, 1, dy, h)
+	if ylo >= yhi {
+		return
+	}
+	for y := ylo; y < yhi; y++ {
+		seg := row[y*ow:][:ow]
+		clear(seg[:lo])
+		clear(seg[hi:])
+	}
+	start, end := ylo*ow+lo, (yhi-1)*ow+hi
+	shift := dy*ow + dx
+	src := row[start:end]
+	dst := plane[start+shift : end+shift]
+	dst = dst[:len(src)]
+	for o, v := range src {
+		dst[o] += v
 	}
 }

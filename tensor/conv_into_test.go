@@ -12,7 +12,12 @@ import (
 // convIntoGeometries are convGeometries plus a pointwise window (1×1,
 // stride 1, no padding), which the Into kernels read in place.
 var convIntoGeometries = append(append([]convGeometry{}, convGeometries...),
-	convGeometry{"pointwise", []int{3, 2, 4, 5}, convWin([2]int{1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1})})
+	convGeometry{"pointwise", []int{3, 2, 4, 5}, convWin([2]int{1, 1}, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1})},
+	// "Same" convolutions, whose columns are shifted copies of the plane
+	// (the kernels copy and add each tap's rows as one run); the 5×5 one
+	// has taps that fall wholly in the padding (a 2-row input).
+	convGeometry{"3x3 same", []int{2, 3, 6, 5}, convWin([2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1})},
+	convGeometry{"5x5 same on 2 rows", []int{2, 2, 2, 6}, convWin([2]int{5, 5}, [2]int{1, 1}, [2]int{2, 2}, [2]int{1, 1})})
 
 // convNaive returns the convolution of x with w (OC × rows of the naive
 // columns) and, for the gradient gr of the result, the naive gradients

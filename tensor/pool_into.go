@@ -63,7 +63,12 @@ func maxPool2x2[T Float](out, arg, x []T, planes, h, w, oh, ow int) {
 				ra = pa[y*ow:][:ow]
 			}
 			for xo := range ro {
-				at := argmax2x2(top[2*xo:][:2], bot[2*xo:][:2])
+				// argmax2x2, written out: the call does not inline.
+				t2, b2 := top[2*xo:][:2], bot[2*xo:][:2]
+				i1 := beats(t2[1], t2[0])
+				i2 := beats(b2[1], b2[0])
+				f := beats(b2[i2], t2[i1])
+				at := i1 ^ (-f & (i1 ^ (2 + i2)))
 				ro[xo] = plane[(2*y+at>>1)*w+2*xo+at&1]
 				if ra != nil {
 					ra[xo] = T(at)
