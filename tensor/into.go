@@ -67,12 +67,86 @@ func binaryInto[T Float](op binOp, dst, a, b *Tensor[T]) {
 			binaryRow(op, nil, dst.data[r:r+m], a.data, 1, b.data[r:r+m], 1)
 		}
 	default:
+		if broadcastInto(op, dst, a, b) {
+			return
+		}
 		out := binary(op, a, b, nil)
 		if !SameShape(dst.shape, out.shape) {
 			panic(shapeErr(binOpNames[op]+"Into", "destination does not have the result's shape", dst.shape, a.shape, b.shape))
 		}
 		copy(dst.data, out.data)
 	}
+}
+
+// maxBroadcastDims is the rank up to which broadcastInto keeps its
+// bookkeeping on the stack.
+const maxBroadcastDims = 8
+
+// broadcastInto is binaryInto for any broadcast of a and b to dst's shape
+// (a column [N 1] against [N C], say), row by row like binary, so with its
+// bits, and without allocating. It reports false, having done nothing, when
+// dst's rank is beyond maxBroadcastDims or a and b do not broadcast to
+// exactly dst's shape; the caller then takes the general path, which
+// raises the shape error.
+func broadcastInto[T Float](op binOp, dst, a, b *Tensor[T]) bool {
+	nd := len(dst.shape)
+	if nd == 0 || nd > maxBroadcastDims || len(a.shape) > nd || len(b.shape) > nd {
+		return false
+	}
+	var sa, sb [maxBroadcastDims]int // a's and b's strides along dst's axes, 0 where broadcast
+	fill := func(s *[maxBroadcastDims]int, shape []int) bool {
+		stride, off := 1, nd-len(shape)
+		for i := len(shape) - 1; i >= 0; i-- {
+			switch d := shape[i]; {
+			case d == dst.shape[off+i]:
+				s[off+i] = stride
+			case d != 1:
+				return false
+			}
+			stride *= shape[i]
+		}
+		return true
+	}
+	if !fill(&sa, a.shape) || !fill(&sb, b.shape) {
+		return false
+	}
+	for i, d := range dst.shape { // every axis of dst comes from a or b
+		da, db := 1, 1
+		if j := i - (nd - len(a.shape)); j >= 0 {
+			da = a.shape[j]
+		}
+		if j := i - (nd - len(b.shape)); j >= 0 {
+			db = b.shape[j]
+		}
+		want := da // the broadcast of da and db: 1 gives way to the other (even to 0)
+		if da == 1 {
+			want = db
+		}
+		if want != d || (da != 1 && db != 1 && da != db) {
+			return false
+		}
+	}
+	n := dst.shape[nd-1]
+	if n == 0 || len(dst.data) == 0 {
+		return true
+	}
+	var idx [maxBroadcastDims]int
+	offA, offB := 0, 0
+	for r := 0; r < len(dst.data)/n; r++ {
+		binaryRow(op, nil, dst.data[r*n:(r+1)*n], a.data[offA:], sa[nd-1], b.data[offB:], sb[nd-1])
+		for d := nd - 2; d >= 0; d-- { // next row: an odometer over the leading axes
+			idx[d]++
+			offA += sa[d]
+			offB += sb[d]
+			if idx[d] < dst.shape[d] {
+				break
+			}
+			offA -= sa[d] * dst.shape[d]
+			offB -= sb[d] * dst.shape[d]
+			idx[d] = 0
+		}
+	}
+	return true
 }
 
 // isSuffix reports whether small, with leading 1s dropped, is the trailing
