@@ -50,6 +50,14 @@ func convWork[T Float](ar *Arena[T], win tensor.Window2D, x, w *tensor.Tensor[T]
 	return ar.tensor(w.Dim(1)*w.Dim(2)*w.Dim(3), oh*ow)
 }
 
+// convWeightWork returns the buffer in which tensor.Conv2DWeightGradInto
+// forms the weight's gradient transposed (faster when there are fewer
+// output channels than taps). Every caller passes one, so that the fused
+// and the recorded gradient have the same bits.
+func convWeightWork[T Float](ar *Arena[T], dw *tensor.Tensor[T]) *tensor.Tensor[T] {
+	return ar.tensor(dw.Len())
+}
+
 // convForward is Conv2D after its checks, with its window; bias may be nil.
 func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 	xv, wv := x.value, w.value
@@ -120,10 +128,10 @@ func (s *conv2DOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if c.NeedsGrad(1) {
 		gradInto(c, 1, false, func(dst *tensor.Tensor[T], beta T) {
 			if s.cols != nil {
-				tensor.Conv2DWeightGradInto(dst, nil, g, s.cols, s.win, beta)
+				tensor.Conv2DWeightGradInto(dst, nil, g, s.cols, convWeightWork(ar, dst), s.win, beta)
 				return
 			}
-			tensor.Conv2DWeightGradInto(dst, x, g, convWork(ar, s.win, x, w), s.win, beta)
+			tensor.Conv2DWeightGradInto(dst, x, g, convWork(ar, s.win, x, w), convWeightWork(ar, dst), s.win, beta)
 		})
 	}
 	if c.NeedsGrad(0) {
@@ -185,7 +193,7 @@ func convInputGrad[T Float](g, w *Var[T], x *tensor.Tensor[T], win tensor.Window
 func convWeightGrad[T Float](x, g *Var[T], w *tensor.Tensor[T], win tensor.Window2D) *Var[T] {
 	ar := arenaOf(x, g)
 	out := ar.tensor(w.Dim(0), w.Dim(1), w.Dim(2), w.Dim(3))
-	tensor.Conv2DWeightGradInto(out, x.value, g.value, convWork(ar, win, x.value, w), win, 0)
+	tensor.Conv2DWeightGradInto(out, x.value, g.value, convWork(ar, win, x.value, w), convWeightWork(ar, out), win, 0)
 	return recordOp("Conv2DBackwardWeight", out, convGradState(ar, win, convWrtWeight, x.value, x, g), x, g)
 }
 
@@ -237,7 +245,7 @@ func (s *conv2DGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
 		}
 		if c.NeedsGrad(1) {
 			gradInto(c, 1, false, func(dst *tensor.Tensor[T], beta T) {
-				tensor.Conv2DWeightGradInto(dst, gg, a, convWork(ar, s.win, gg, b), s.win, beta)
+				tensor.Conv2DWeightGradInto(dst, gg, a, convWork(ar, s.win, gg, b), convWeightWork(ar, dst), s.win, beta)
 			})
 		}
 	case convWrtWeight: // a = x, b = g; gg has the shape of the weight

@@ -155,7 +155,15 @@ func Conv2DInto[T Float](out, x, w, bias, cols *Tensor[T], win Window2D) {
 // computed from x into cols (room for one image is enough), or, for a
 // pointwise window, x is read in place and cols may be nil. Images are
 // added in order, each with one matrix product (beta 1 after the first).
-func Conv2DWeightGradInto[T Float](dw, x, g, cols *Tensor[T], win Window2D, beta T) {
+//
+// work is nil or has room for C·KH·KW·OC elements. When given and the
+// weight has more taps (C·KH·KW) than output channels, the sum is formed
+// transposed, Σₙ colsₙ·Gₙᵀ into work as [C·KH·KW, OC], and then added
+// into dw: the matrix kernel runs many times faster with the long side as
+// its rows, which it reads in place, than as its (packed, padded) columns.
+// The two forms may differ in the last bits, so callers whose results must
+// agree pass work alike.
+func Conv2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win Window2D, beta T) {
 	const op = "Conv2DWeightGradInto"
 	var d convDims
 	all, fill := true, false
@@ -172,12 +180,20 @@ func Conv2DWeightGradInto[T Float](dw, x, g, cols *Tensor[T], win Window2D, beta
 			panic(shapeErr(op, fmt.Sprintf("without x, cols must hold every image's columns (%d elements)", d.n*d.k*d.p), gs, ws))
 		}
 	}
+	if work != nil && len(work.data) != d.k*d.oc {
+		panic(shapeErr(op, fmt.Sprintf("work must hold %d elements (the weight's)", d.k*d.oc), dw.shape, work.shape))
+	}
+	trans := work != nil && d.k > d.oc && d.n > 0
 	var xd, cd []T
 	if x != nil {
 		xd = x.data
 	}
 	if cols != nil {
 		cd = cols.data
+	}
+	acc := beta
+	if trans {
+		acc = 0
 	}
 	for i := 0; i < d.n; i++ {
 		var src []T
@@ -186,8 +202,25 @@ func Conv2DWeightGradInto[T Float](dw, x, g, cols *Tensor[T], win Window2D, beta
 		} else {
 			src = convCols(d, win, xd, cd, i, all, fill)
 		}
-		gemm.Gemm(false, true, d.oc, d.k, d.p, 1, g.data[i*d.oc*d.p:][:d.oc*d.p], max(1, d.p), src, max(1, d.p), beta, dw.data, max(1, d.k))
-		beta = 1
+		gi := g.data[i*d.oc*d.p:][:d.oc*d.p]
+		if trans {
+			gemm.Gemm(false, true, d.k, d.oc, d.p, 1, src, max(1, d.p), gi, max(1, d.p), acc, work.data, max(1, d.oc))
+		} else {
+			gemm.Gemm(false, true, d.oc, d.k, d.p, 1, gi, max(1, d.p), src, max(1, d.p), acc, dw.data, max(1, d.k))
+		}
+		acc = 1
+	}
+	if trans {
+		for o := 0; o < d.oc; o++ {
+			row := dw.data[o*d.k:][:d.k]
+			for r := range row {
+				if beta == 0 {
+					row[r] = work.data[r*d.oc+o]
+				} else {
+					row[r] = beta*row[r] + work.data[r*d.oc+o]
+				}
+			}
+		}
 	}
 	if d.n == 0 && beta != 1 {
 		for i := range dw.data {

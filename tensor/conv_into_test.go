@@ -81,12 +81,16 @@ func convIntoCase[T tensor.Float](t *testing.T, g convGeometry, seed uint64, tol
 		withBias[k] = v + float64(bias.Data()[(k/(oh*ow))%oc])
 	}
 	k := c * kh * kw
+	// With a work buffer the weight gradient is formed transposed when the
+	// kernel has more taps than the 3 output channels.
 	for _, tc := range []struct {
-		name string
-		cols *tensor.Tensor[T]
+		name       string
+		cols, work *tensor.Tensor[T]
 	}{
-		{"every image's columns", convPoison[T](n, k, oh*ow)},
-		{"one image's columns", convPoison[T](k, oh*ow)},
+		{"every image's columns", convPoison[T](n, k, oh*ow), nil},
+		{"one image's columns", convPoison[T](k, oh*ow), nil},
+		{"every image's columns, work", convPoison[T](n, k, oh*ow), convPoison[T](k, oc)},
+		{"one image's columns, work", convPoison[T](k, oh*ow), convPoison[T](k * oc)},
 	} {
 		got := convPoison[T](n, oc, oh, ow)
 		tensor.Conv2DInto(got, x, w, nil, tc.cols, g.win)
@@ -100,18 +104,18 @@ func convIntoCase[T tensor.Float](t *testing.T, g convGeometry, seed uint64, tol
 		gw := convPoison[T](oc, c, kh, kw)
 		if tc.cols.Len() == n*k*oh*ow && !g.win.Pointwise() {
 			// The columns Conv2DInto kept.
-			tensor.Conv2DWeightGradInto(gw, nil, gr, tc.cols, g.win, 0)
+			tensor.Conv2DWeightGradInto(gw, nil, gr, tc.cols, tc.work, g.win, 0)
 			if d := cmp.Diff(dw, convF64(gw.Data()), convOpts(tol)); d != "" {
 				t.Errorf("%T %s: Conv2DWeightGradInto from the kept columns (-naive +got):\n%s", *new(T), tc.name, d)
 			}
 		}
 		tc.cols.Fill(T(math.NaN()))
-		tensor.Conv2DWeightGradInto(gw, x, gr, tc.cols, g.win, 0)
+		tensor.Conv2DWeightGradInto(gw, x, gr, tc.cols, tc.work, g.win, 0)
 		if d := cmp.Diff(dw, convF64(gw.Data()), convOpts(tol)); d != "" {
 			t.Errorf("%T %s: Conv2DWeightGradInto (-naive +got):\n%s", *new(T), tc.name, d)
 		}
 		// beta 1 adds to what is there.
-		tensor.Conv2DWeightGradInto(gw, x, gr, tc.cols, g.win, 1)
+		tensor.Conv2DWeightGradInto(gw, x, gr, tc.cols, tc.work, g.win, 1)
 		twice := make([]float64, len(dw))
 		for i, v := range dw {
 			twice[i] = 2 * v
@@ -258,8 +262,9 @@ func TestConvIntoKernelErrors(t *testing.T) {
 		{"Conv2DInto", func() { tensor.Conv2DInto(out, x, w, tensor.Zeros[float64](4), cols, win) }},
 		{"Conv2DInto", func() { tensor.Conv2DInto(out, x, w, nil, tensor.Zeros[float64](27, 15), win) }},
 		{"Conv2DInto", func() { tensor.Conv2DInto(out, x, w, nil, nil, win) }},
-		{"Conv2DWeightGradInto", func() { tensor.Conv2DWeightGradInto(tensor.Zeros[float64](5, 3, 2, 3), x, out, cols, win, 0) }},
-		{"Conv2DWeightGradInto", func() { tensor.Conv2DWeightGradInto(tensor.Zeros[float64](5, 3, 3, 3), nil, out, cols, win, 0) }},
+		{"Conv2DWeightGradInto", func() { tensor.Conv2DWeightGradInto(tensor.Zeros[float64](5, 3, 2, 3), x, out, cols, nil, win, 0) }},
+		{"Conv2DWeightGradInto", func() { tensor.Conv2DWeightGradInto(tensor.Zeros[float64](5, 3, 3, 3), nil, out, cols, nil, win, 0) }},
+		{"Conv2DWeightGradInto", func() { tensor.Conv2DWeightGradInto(w, x, out, cols, tensor.Zeros[float64](27, 4), win, 0) }},
 		{"Conv2DInputGradInto", func() { tensor.Conv2DInputGradInto(x, out, w, nil, win) }},
 		{"Conv2DBiasGradInto", func() { tensor.Conv2DBiasGradInto(tensor.Zeros[float64](4), out, 0) }},
 		{"Im2ColInto", func() { tensor.Im2ColInto(cols, x, win) }},
@@ -310,7 +315,7 @@ func TestConvIntoKernelsAllocateNothing(t *testing.T) {
 		tensor.MaxPool2DScatterInto(dout, pooled, arg, pool, 0)
 		tensor.AvgPool2DInto(pooled, out, pool)
 		tensor.AvgPool2DGradInto(dout, pooled, pool, 0)
-		tensor.Conv2DWeightGradInto(dw, nil, dout, cols, win, 0)
+		tensor.Conv2DWeightGradInto(dw, nil, dout, cols, nil, win, 0)
 		tensor.Conv2DBiasGradInto(db, dout, 0)
 		tensor.Conv2DInputGradInto(dx, dout, w, work, win)
 	})
