@@ -45,8 +45,8 @@ func relErr[T Float](got T, want float64) float64 {
 // Sum and Mean of 1e7 values in [0, 1) within 1e-6 relative of the exact
 // result, where one float32 accumulator is off by about 2e-4.
 func TestSumAccuracy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1e7 elements; skipped with -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("1e7 elements; skipped with -short and under the race detector")
 	}
 	const n = 10_000_000
 	rng := rand.New(rand.NewPCG(10, 4))
@@ -88,8 +88,8 @@ func TestSumAccuracy(t *testing.T) {
 // elementwise) and along the last axis, 1e5 terms each, within 1e-6
 // relative.
 func TestAxisSumAccuracy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1e7 elements; skipped with -short")
+	if testing.Short() || raceEnabled {
+		t.Skip("1e7 elements; skipped with -short and under the race detector")
 	}
 	const long, short = 100_000, 100
 	rng := rand.New(rand.NewPCG(3, 7))

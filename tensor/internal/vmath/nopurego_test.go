@@ -1,0 +1,5 @@
+//go:build !purego
+
+package vmath
+
+const puregoBuild = false
