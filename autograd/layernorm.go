@@ -268,40 +268,57 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	count := T(n)
 	for i := range rows {
 		x, gr := xd[i*n:(i+1)*n], gd[i*n:(i+1)*n]
+		gy := gr // gy = g ∘ weight (g itself without a weight)
 		mu := tensor.SumRow(x) / count
-		for j, v := range x {
-			dd[j] = v - mu
-			ud[j] = dd[j] * dd[j]
+		if gyd != nil {
+			w := w[:n]
+			for j, v := range x {
+				dd[j] = v - mu
+				ud[j] = dd[j] * dd[j]
+				gyd[j] = gr[j] * w[j] // rounded as Mul rounds it
+			}
+			gy = gyd
+		} else {
+			for j, v := range x {
+				dd[j] = v - mu
+				ud[j] = dd[j] * dd[j]
+			}
 		}
 		r := 1 / T(math.Sqrt(float64(tensor.SumRow(ud)/count+s.eps)))
-		if needX {
-			gy := gr // gy = g ∘ weight (g itself without a weight)
-			if w != nil {
-				for j, v := range gr {
-					gyd[j] = v * w[j] // rounded as Mul rounds it
-				}
-				gy = gyd
-			}
-			m1 := tensor.SumRow(gy) / count
+		// dd becomes x̂ = T(d·r), the product every later sweep rounds.
+		switch {
+		case needX && needW:
+			u := wg[i*n : (i+1)*n]
 			for j, v := range gy {
-				ud[j] = v * T(dd[j]*r)
+				xh := T(dd[j] * r)
+				dd[j] = xh
+				ud[j] = v * xh
+				u[j] = gr[j] * xh
 			}
-			m2 := tensor.SumRow(ud) / count
-			o := out[i*n : (i+1)*n]
-			if beta == 0 {
-				for j, v := range gy {
-					o[j] = r * (T(v-m1) - T(T(dd[j]*r)*m2))
-				}
-			} else {
-				for j, v := range gy {
-					o[j] += T(r * (T(v-m1) - T(T(dd[j]*r)*m2)))
-				}
+		case needX:
+			for j, v := range gy {
+				xh := T(dd[j] * r)
+				dd[j] = xh
+				ud[j] = v * xh
 			}
-		}
-		if needW {
+		case needW:
 			u := wg[i*n : (i+1)*n]
 			for j, v := range gr {
 				u[j] = v * T(dd[j]*r)
+			}
+		}
+		if !needX {
+			continue
+		}
+		m1, m2 := tensor.SumRow(gy)/count, tensor.SumRow(ud)/count
+		o := out[i*n : (i+1)*n]
+		if beta == 0 {
+			for j, v := range gy {
+				o[j] = r * (T(v-m1) - T(dd[j]*m2))
+			}
+		} else {
+			for j, v := range gy {
+				o[j] += T(r * (T(v-m1) - T(dd[j]*m2)))
 			}
 		}
 	}

@@ -236,3 +236,66 @@ func TestLayerNormPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestLayerNormFusedMatchesRecordedFloat32 checks the fused backward's bits
+// against the recorded one's in float32, where every rounding shows:
+// slices shorter and longer than one summation leaf, with and without the
+// affine parameters, and a gradient that accumulates (x used twice).
+func TestLayerNormFusedMatchesRecordedFloat32(t *testing.T) {
+	type F = autograd.Var[float32]
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, tc := range []struct {
+		name   string
+		rows   int
+		n      int
+		affine bool
+		twice  bool // x also feeds x∘x: LayerNorm's vjp adds into its gradient
+	}{
+		{"short affine accumulating", 6, 37, true, true},
+		{"short affine", 6, 37, true, false},
+		{"long affine", 4, 300, true, false},
+		{"leaf plain", 5, 128, false, false},
+		{"leaf plain accumulating", 5, 128, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := tensor.RandNormal[float32](rng, 0.5, 2, tc.rows, tc.n)
+			w := tensor.RandNormal[float32](rng, 1, 0.5, tc.n)
+			b := tensor.RandNormal[float32](rng, 0, 0.5, tc.n)
+			c := tensor.RandNormal[float32](rng, 0, 1, tc.rows, tc.n)
+			grads := func(opts ...autograd.Option) []*tensor.Tensor[float32] {
+				ps := []*F{autograd.Param(x), autograd.Param(w), autograd.Param(b)}
+				var wv, bv *F
+				if tc.affine {
+					wv, bv = ps[1], ps[2]
+				}
+				y := autograd.LayerNorm(ps[0], wv, bv, 1, 1e-5)
+				loss := autograd.Sum(autograd.Mul(y, autograd.Const(c)))
+				if tc.twice {
+					loss = autograd.Add(loss, autograd.Sum(autograd.Mul(ps[0], ps[0])))
+				}
+				gs := autograd.Grad([]*F{loss}, ps[:1+2*btoi(tc.affine)], opts...)
+				out := make([]*tensor.Tensor[float32], len(gs))
+				for i, g := range gs {
+					out[i] = g.Value()
+				}
+				return out
+			}
+			fused, recorded := grads(), grads(autograd.CreateGraph())
+			for i := range fused {
+				for k, v := range recorded[i].Data() {
+					if got := fused[i].Data()[k]; math.Float32bits(got) != math.Float32bits(v) {
+						t.Fatalf("input %d element %d: fused %.9g, recorded %.9g", i, k, got, v)
+					}
+				}
+			}
+		})
+	}
+}
+
+// btoi is 1 for true, 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
