@@ -256,7 +256,9 @@ func Conv2DInputGradInto[T Float](dx, g, w, work *Tensor[T], win Window2D) {
 
 // Conv2DBiasGradInto sets db [OC] = beta·db + g [N, OC, OH, OW] summed
 // over N, OH and OW: for each channel, the images in order, each image's
-// plane summed on its own first.
+// plane summed on its own first, in the package's summation order (see
+// sumSpan: interleaved accumulators, accurate and without a chain of
+// dependent additions).
 func Conv2DBiasGradInto[T Float](db, g *Tensor[T], beta T) {
 	if len(g.shape) != 4 || !db.HasShape(g.shape[1]) {
 		panic(shapeErr("Conv2DBiasGradInto", "want g [N OC OH OW] and db [OC]", g.shape, db.shape))
@@ -265,11 +267,7 @@ func Conv2DBiasGradInto[T Float](db, g *Tensor[T], beta T) {
 	for o := 0; o < oc; o++ {
 		var total T
 		for i := 0; i < n; i++ {
-			var acc T
-			for _, v := range g.data[(i*oc+o)*p:][:p] {
-				acc += v
-			}
-			total += acc
+			total += sumSpan(g.data[(i*oc+o)*p:][:p], 1, false)
 		}
 		if beta == 0 {
 			db.data[o] = total
