@@ -56,20 +56,23 @@ func maxPool2x2[T Float](out, arg, x []T, planes, h, w, oh, ow int) {
 		}
 		for y := 0; y < oh; y++ {
 			top := plane[2*y*w:][:2*ow]
-			bot := plane[(2*y+1)*w:][:2*ow]
+			bot := plane[(2*y+1)*w:][:len(top)]
 			ro := po[y*ow:][:ow]
 			var ra []T
 			if pa != nil {
 				ra = pa[y*ow:][:ow]
 			}
 			for xo := range ro {
-				// argmax2x2, written out: the call does not inline.
-				t2, b2 := top[2*xo:][:2], bot[2*xo:][:2]
-				i1 := beats(t2[1], t2[0])
-				i2 := beats(b2[1], b2[0])
-				f := beats(b2[i2], t2[i1])
-				at := i1 ^ (-f & (i1 ^ (2 + i2)))
-				ro[xo] = plane[(2*y+at>>1)*w+2*xo+at&1]
+				// argmax2x2, written out: the call does not inline. The
+				// window's four values go through a small array, so that
+				// the maximum is read back by its tap without a branch.
+				j := 2 * xo
+				win := [4]T{top[j], top[j+1], bot[j], bot[j+1]}
+				i1 := beats(win[1], win[0])
+				i2 := 2 + beats(win[3], win[2])
+				f := beats(win[i2&3], win[i1&3])
+				at := (i1 ^ (-f & (i1 ^ i2))) & 3
+				ro[xo] = win[at]
 				if ra != nil {
 					ra[xo] = T(at)
 				}
