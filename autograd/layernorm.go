@@ -329,25 +329,3 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		c.addGrad(bi, g, 1)
 	}
 }
-
-// lnKeptShape appends to dst x's shape with the last dims axes set to 1.
-func lnKeptShape[T Float](dst []int, x *tensor.Tensor[T], dims int) []int {
-	for i := range x.Dims() {
-		if i < x.Dims()-dims {
-			dst = append(dst, x.Dim(i))
-		} else {
-			dst = append(dst, 1)
-		}
-	}
-	return dst
-}
-
-// lnMean sets m (keep-dims) to the mean of x over its trailing axes, as
-// MeanKeepDims computes it: the sum of SumToInto divided by the count.
-func lnMean[T Float](m, x *tensor.Tensor[T], count T) {
-	tensor.SumToInto(m, x, 1, 0)
-	md := m.Data()
-	for i := range md {
-		md[i] /= count
-	}
-}
