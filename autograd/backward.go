@@ -191,6 +191,7 @@ type pass[T Float] struct {
 	spare     []*tensor.Tensor[T]
 	scratches []*tensor.Tensor[T]
 	cur       *tensor.Tensor[T]
+	curOwned  bool
 	lent      bool
 
 	// Initial backing arrays of claimed, spare and scratches, so that a
@@ -331,7 +332,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			p.backwardRecorded(n, v, s.v)
 			continue
 		}
-		p.cur, p.lent = s.t, false
+		p.cur, p.curOwned, p.lent = s.t, s.owned, false
 		if f, ok := n.impl.(fastDerivative[T]); ok && v.anomaly == nil {
 			f.vjp(&p.ctx, s.t)
 		} else {
@@ -354,7 +355,7 @@ func (p *pass[T]) recycle(s gradSlot[T]) {
 	}
 	clear(p.scratches)
 	p.scratches = p.scratches[:0]
-	p.cur = nil
+	p.cur, p.curOwned = nil, false
 }
 
 // newBuf returns a tensor of x's shape with arbitrary contents, for a
@@ -373,6 +374,25 @@ func (p *pass[T]) newBuf(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 		}
 	}
 	return (*Arena[T])(nil).like(x)
+}
+
+// reuseGrad gives input j, as its gradient, the buffer of the gradient g
+// the current node's derivative was called with, when the pass made that
+// buffer, nothing else holds it, and input j has no gradient yet and is not
+// a leaf: a pointwise derivative then writes in place instead of into a new
+// buffer. It reports whether it did; the caller must then overwrite every
+// element (reading each element of g before writing it).
+func (c *Context[T]) reuseGrad(j int, g *tensor.Tensor[T]) (*tensor.Tensor[T], bool) {
+	p, in := c.p, c.n.inputs[j]
+	if p.create || g != p.cur || !p.curOwned || p.lent || in.node == nil || !in.value.SameShapeAs(g) {
+		return nil, false
+	}
+	if _, ok := p.slot(in); ok {
+		return nil, false
+	}
+	p.lent = true
+	p.setSlot(in, gradSlot[T]{t: g, owned: true})
+	return g, true
 }
 
 // lend notes that a slot now holds t without owning it, so that recycle

@@ -77,11 +77,17 @@ func (d *pointwiseDef[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return []*Var[T]{d.back(c, g, c.n.scalars)}
 }
 
-// vjp writes the derivative straight into the input's gradient buffer when
-// it is fresh; otherwise it computes it into a scratch tensor and adds that,
-// so that accumulating has the bits of adding the recorded form's result.
+// vjp writes the derivative in place of g when the pass can hand g's
+// buffer on (see reuseGrad), else straight into the input's gradient buffer
+// when it is fresh; otherwise it computes it into a scratch tensor and adds
+// that, so that accumulating has the bits of adding the recorded form's
+// result.
 func (d *pointwiseDef[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	x, y := c.n.inputs[0].value, c.out.value
+	if dst, ok := c.reuseGrad(0, g); ok {
+		d.df(dst, x, y, g, c.n.scalars)
+		return
+	}
 	dst, beta := c.gradBuf(0)
 	if beta == 0 {
 		d.df(dst, x, y, g, c.n.scalars)
