@@ -32,18 +32,6 @@ func beats[T Float](b, a T) int {
 	return ok & gt
 }
 
-// argmax2x2 returns the tap (0 to 3, row-major) of the maximum of the 2×2
-// window whose top row starts at top[0] and bottom row at bot[0], by the
-// rules of beats: the first NaN, else the first of the greatest. It is a
-// tournament (top pair, bottom pair, then the winners, the top one first),
-// which picks the same tap as a row-major scan.
-func argmax2x2[T Float](top, bot []T) int {
-	i1 := beats(top[1], top[0])
-	i2 := beats(bot[1], bot[0])
-	f := beats(bot[i2], top[i1])
-	return i1 ^ (-f & (i1 ^ (2 + i2)))
-}
-
 // maxPool2x2 is MaxPool2DInto for a 2×2 stride-2 window: planes of h×w in
 // x, oh×ow in out (and arg, when not nil).
 func maxPool2x2[T Float](out, arg, x []T, planes, h, w, oh, ow int) {
@@ -63,9 +51,12 @@ func maxPool2x2[T Float](out, arg, x []T, planes, h, w, oh, ow int) {
 				ra = pa[y*ow:][:ow]
 			}
 			for xo := range ro {
-				// argmax2x2, written out: the call does not inline. The
-				// window's four values go through a small array, so that
-				// the maximum is read back by its tap without a branch.
+				// A tournament: the top pair, the bottom pair, then their
+				// winners, the top one first, which picks the tap a
+				// row-major scan picks (the first NaN, else the first of
+				// the greatest). The window's four values go through a
+				// small array, so that the maximum is read back by its tap
+				// without a branch.
 				j := 2 * xo
 				win := [4]T{top[j], top[j+1], bot[j], bot[j+1]}
 				i1 := beats(win[1], win[0])
