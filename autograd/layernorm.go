@@ -267,11 +267,14 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xd, gd := xv.Data(), g.Data()
 	count := T(n)
 	for i := range rows {
-		x, gr := xd[i*n:(i+1)*n], gd[i*n:(i+1)*n]
+		// Every slice resliced to len(x), so that the loops' indexing needs
+		// no bounds checks.
+		x := xd[i*n : (i+1)*n]
+		gr, dd, ud := gd[i*n:][:len(x)], dd[:len(x)], ud[:len(x)]
 		gy := gr // gy = g ∘ weight (g itself without a weight)
 		mu := tensor.SumRow(x) / count
 		if gyd != nil {
-			w := w[:n]
+			w, gyd := w[:len(x)], gyd[:len(x)]
 			for j, v := range x {
 				dd[j] = v - mu
 				ud[j] = dd[j] * dd[j]
@@ -288,7 +291,7 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		// dd becomes x̂ = T(d·r), the product every later sweep rounds.
 		switch {
 		case needX && needW:
-			u := wg[i*n : (i+1)*n]
+			u, gy := wg[i*n:][:len(x)], gy[:len(x)]
 			for j, v := range gy {
 				xh := T(dd[j] * r)
 				dd[j] = xh
@@ -296,13 +299,14 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 				u[j] = gr[j] * xh
 			}
 		case needX:
+			gy := gy[:len(x)]
 			for j, v := range gy {
 				xh := T(dd[j] * r)
 				dd[j] = xh
 				ud[j] = v * xh
 			}
 		case needW:
-			u := wg[i*n : (i+1)*n]
+			u := wg[i*n:][:len(x)]
 			for j, v := range gr {
 				u[j] = v * T(dd[j]*r)
 			}
@@ -311,7 +315,7 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			continue
 		}
 		m1, m2 := tensor.SumRow(gy)/count, tensor.SumRow(ud)/count
-		o := out[i*n : (i+1)*n]
+		o, gy := out[i*n:][:len(x)], gy[:len(x)]
 		if beta == 0 {
 			for j, v := range gy {
 				o[j] = r * (T(v-m1) - T(dd[j]*m2))
