@@ -72,6 +72,8 @@ func (s *softmaxOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // into a scratch of the reduced shape, then one sweep that writes (or adds)
 // the gradient. The full-size intermediate (g ∘ O, or exp(O)) is built in
 // the gradient's own buffer when that is fresh, in a scratch otherwise.
+// Softmax along a contiguous last axis goes row by row instead
+// (softmaxRowsVJP), with one row of scratch.
 func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	y := c.out.value
 	dst, beta := c.gradBuf(0)
