@@ -39,40 +39,7 @@ func BatchMatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 	if _, ok := numElements(shape); !ok {
 		panic(shapeErr(op, "result has too many elements", a.shape, b.shape))
 	}
-	if rb == 2 && !transA {
-		// One matrix on the right: [..., m, k]·[k, n] is [(...·m), k]·[k, n].
-		rows := 1
-		for _, d := range a.shape[:ra-1] {
-			rows *= d
-		}
-		c := Zeros[T](rows, n)
-		Gemm(false, transB, 1, &Tensor[T]{data: a.data, shape: []int{rows, k}}, b, 0, c)
-		return &Tensor[T]{data: c.data, shape: shape}
-	}
 	out := Zeros[T](shape...)
-	if len(out.data) == 0 {
-		return out
-	}
-	sizeA, sizeB, sizeC := a.shape[ra-2]*a.shape[ra-1], b.shape[rb-2]*b.shape[rb-1], m*n
-	// Views onto one matrix of each operand, moved along the batch.
-	va := &Tensor[T]{shape: a.shape[ra-2:]}
-	vb := &Tensor[T]{shape: b.shape[rb-2:]}
-	vc := &Tensor[T]{shape: []int{m, n}}
-	stA, stB := stridesIn(batchA, batch), stridesIn(batchB, batch)
-	stC := stridesIn(batch, batch)
-	last := len(batch) - 1
-	forRows(batch, [][]int{stA, stB, stC}, func(offs []int, cnt int) {
-		da, db, dc := 0, 0, 1 // batch strides along the innermost batch axis
-		if last >= 0 {
-			da, db, dc = stA[last], stB[last], stC[last]
-		}
-		for i := 0; i < cnt; i++ {
-			oa, ob, oc := (offs[0]+i*da)*sizeA, (offs[1]+i*db)*sizeB, (offs[2]+i*dc)*sizeC
-			va.data = a.data[oa : oa+sizeA]
-			vb.data = b.data[ob : ob+sizeB]
-			vc.data = out.data[oc : oc+sizeC]
-			Gemm(transA, transB, 1, va, vb, 0, vc)
-		}
-	})
+	BatchGemmInto(transA, transB, 1, a, b, 0, out)
 	return out
 }
