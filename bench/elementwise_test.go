@@ -19,21 +19,21 @@ import (
 // reduction, and their derivatives. There is no optimizer step; the
 // gradient is cleared after each pass.
 //
-// The chain starts at the parameter, and an operation takes its result
-// from the Arena of one of its inputs, so today the "arena" form of this
-// workload runs outside the Arena (a Param belongs to none): its row
-// measures what the API would need an entry for.
+// The chain starts at the parameter, so under an Arena x is the arena's
+// Param (fromParams), whose operations take their results from it.
 func newElementwise(n int) *workload {
 	rng := rand.New(rand.NewPCG(6, 0xe1e))
-	x := autograd.Param(tensor.RandNormal[float32](rng, 0, 1, n))
-	return &workload{
-		kind:   gradStep,
-		params: []layers.NamedParam[float32]{{Name: "x", Param: x}},
-		config: map[string]int{"n": n},
-		forward: func(feed) *autograd.Var[float32] {
-			return autograd.Sum(autograd.Add(autograd.Mul(autograd.Tanh(x), autograd.Sigmoid(x)), autograd.GELU(x)))
-		},
+	w := &workload{
+		kind:       gradStep,
+		params:     []layers.NamedParam[float32]{{Name: "x", Param: autograd.Param(tensor.RandNormal[float32](rng, 0, 1, n))}},
+		config:     map[string]int{"n": n},
+		fromParams: true,
 	}
+	w.forward = func(feed) *autograd.Var[float32] {
+		x := w.params[0].Param
+		return autograd.Sum(autograd.Add(autograd.Mul(autograd.Tanh(x), autograd.Sigmoid(x)), autograd.GELU(x)))
+	}
+	return w
 }
 
 // BenchmarkElementwise times the forward and backward pass of

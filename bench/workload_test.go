@@ -47,6 +47,11 @@ type workload struct {
 	data    map[string]*tensor.Tensor[float32]
 	config  map[string]int
 	forward func(in feed) *autograd.Var[float32]
+	// fromParams marks a step that starts from the parameters alone (no
+	// batch enters it): under an Arena its parameters become the arena's
+	// (Arena.Param), so that its operations take their results from it.
+	// forward must then read them from params at each call.
+	fromParams bool
 }
 
 // runner steps a workload as a training loop does: plain (every step
@@ -65,6 +70,11 @@ func newRunner(w *workload, arena bool) *runner {
 	if arena {
 		r.arena = autograd.NewArena[float32]()
 		r.in = r.arena.Const
+		if w.fromParams {
+			for i, p := range w.params {
+				w.params[i].Param = r.arena.Param(p.Param.Value())
+			}
+		}
 	}
 	if w.kind == trainStep {
 		opt, err := optim.NewAdam(r.paramVars(), workloadLR)
