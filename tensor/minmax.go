@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/vmath"
 )
 
 // This file holds the reductions that select an element (Max, Min, Argmax,
@@ -321,25 +323,130 @@ func redSoftmaxInto[T Float](op string, dst, t *Tensor[T], axis int, log bool) {
 // softmaxRow is redSoftmax over one contiguous row: dst = softmax(x) or
 // log-softmax(x). It returns the row's maximum and Σ e^(x−max), from which
 // the log-sum-exp is max + log Σ.
+//
+// The maximum is first found by softmaxMax, which skips NaNs. When the sum
+// then comes out NaN (the row holds a NaN or +Inf, or is all -Inf), the row
+// is redone with redBetter's maximum, the row's first NaN as Max picks it.
+// Otherwise both maxima have the same value; at most the sign of a zero
+// differs, which no result depends on (e^±0 is 1, and two zeros tied for
+// the maximum make Σ ≥ 2, so that ±0 − log Σ is −log Σ). Rows of at most
+// tileLen elements go through softmaxTile, longer ones through
+// softmaxFinish; both round the same float64 values in the same order, so
+// every path gives the same bits.
 func softmaxRow[T Float](dst, x []T, log bool) (m T, s float64) {
+	dst = dst[:len(x)]
+	m = softmaxMax(x)
+	switch {
+	case len(x) <= 32:
+		var buf [32]float64
+		s = softmaxTile(dst, x, m, log, buf[:len(x)])
+	case len(x) <= 64:
+		var buf [64]float64
+		s = softmaxTile(dst, x, m, log, buf[:len(x)])
+	case len(x) <= 128:
+		var buf [128]float64
+		s = softmaxTile(dst, x, m, log, buf[:len(x)])
+	case len(x) <= tileLen:
+		var buf [tileLen]float64
+		s = softmaxTile(dst, x, m, log, buf[:len(x)])
+	default:
+		s = softmaxFinish(dst, x, m, log)
+	}
+	if s == s {
+		return m, s
+	}
 	m = x[0]
 	for _, v := range x[1:] {
 		if redBetter(v, m, true) {
 			m = v
 		}
 	}
-	dst = dst[:len(x)]
-	s = expSum(dst, x, m, !log) // vectorized e^(x−m), summed pairwise in float64
-	if log {
-		for i, v := range x {
-			dst[i] = T(float64(v) - float64(m) - math.Log(s))
+	return m, softmaxFinish(dst, x, m, log)
+}
+
+// softmaxMax returns the maximum of the non-NaN elements of x (len(x) ≥ 1),
+// or NaN when x[0] is NaN and nothing exceeds it, with four independent
+// running maxima so that the compares do not wait on each other.
+func softmaxMax[T Float](x []T) T {
+	m0 := x[0]
+	m1, m2, m3 := m0, m0, m0
+	i := 1
+	for ; i+4 <= len(x); i += 4 {
+		b := x[i : i+4 : i+4]
+		if b[0] > m0 {
+			m0 = b[0]
 		}
-		return m, s
+		if b[1] > m1 {
+			m1 = b[1]
+		}
+		if b[2] > m2 {
+			m2 = b[2]
+		}
+		if b[3] > m3 {
+			m3 = b[3]
+		}
+	}
+	for _, v := range x[i:] {
+		if v > m0 {
+			m0 = v
+		}
+	}
+	if m1 > m0 {
+		m0 = m1
+	}
+	if m3 > m2 {
+		m2 = m3
+	}
+	if m2 > m0 {
+		m0 = m2
+	}
+	return m0
+}
+
+// softmaxTile is softmaxRow's work on a row of at most tileLen elements
+// given its maximum m, with b (of x's length) as float64 scratch: the bits
+// of softmaxFinish, computed with one pass fewer and no tiling. It returns Σ e^(x−m); when
+// that is NaN, dst holds garbage.
+func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
+	b = b[:len(x)]
+	dst = dst[:len(x)]
+	mf := float64(m)
+	for i, v := range x {
+		b[i] = float64(v) - mf
+	}
+	vmath.Exp64(b, b)
+	s := sumSpan(b, 1, false)
+	if log {
+		ls := math.Log(s)
+		for i, v := range x {
+			dst[i] = T(float64(v) - mf - ls)
+		}
+		return s
+	}
+	// T(e) first: softmaxFinish rounds each exponential to T before it
+	// divides (a no-op for float64).
+	for i, e := range b {
+		dst[i] = T(float64(T(e)) / s)
+	}
+	return s
+}
+
+// softmaxFinish sets dst to softmax(x) or log-softmax(x) given the row's
+// maximum m, the exponentials and their sum by expSum, and returns the sum.
+func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
+	dst = dst[:len(x)]
+	s := expSum(dst, x, m, !log) // vectorized e^(x−m), summed pairwise in float64
+	if log {
+		ls := math.Log(s)
+		for i, v := range x {
+			dst[i] = T(float64(v) - float64(m) - ls)
+		}
+		return s
 	}
 	for i := range dst {
 		dst[i] = T(float64(dst[i]) / s)
 	}
-	return m, s
+	return s
 }
 
 // SoftmaxCrossEntropy is the fused forward of softmax cross-entropy over the

@@ -411,3 +411,78 @@ func TestMinMaxErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { wantShapePanic(t, tc.want, tc.f) })
 	}
 }
+
+// TestSoftmaxRowPaths checks that softmaxRow, whose maximum skips NaNs and
+// whose short rows take softmaxTile, gives the bits of the reference path
+// (redBetter's maximum, then softmaxFinish) for every row length class,
+// with zeros of both signs tied for the maximum, a lone -0 maximum whose
+// sum is exactly 1, infinities and NaNs anywhere; and that a NaN anywhere
+// makes the whole row NaN.
+func TestSoftmaxRowPaths(t *testing.T) {
+	t.Run("float32", testSoftmaxRowPaths[float32])
+	t.Run("float64", testSoftmaxRowPaths[float64])
+}
+
+func testSoftmaxRowPaths[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	nan, inf := T(math.NaN()), T(math.Inf(1))
+	negZero := T(math.Copysign(0, -1))
+	edits := []struct {
+		name string
+		edit func(x []T)
+		nan  bool
+	}{
+		{"plain", func([]T) {}, false},
+		{"±0 tied max", func(x []T) {
+			for i := range x {
+				x[i] = -1 - x[i]
+			}
+			x[len(x)/3], x[len(x)-1] = negZero, 0
+		}, false},
+		{"lone -0 max, sum 1", func(x []T) {
+			for i := range x {
+				x[i] = -2000 - x[i]
+			}
+			x[len(x)/2] = negZero
+		}, false},
+		{"+Inf", func(x []T) { x[len(x)/2] = inf }, false},
+		{"all -Inf", func(x []T) {
+			for i := range x {
+				x[i] = -inf
+			}
+		}, false},
+		{"NaN first", func(x []T) { x[0] = nan }, true},
+		{"NaN last", func(x []T) { x[len(x)-1] = nan }, true},
+		{"NaN and +Inf", func(x []T) { x[len(x)/2], x[0] = nan, inf }, true},
+	}
+	for _, n := range []int{1, 2, 5, 31, 32, 33, 64, 65, 128, 129, 255, 256, 257, 1000} {
+		for _, e := range edits {
+			x := randData[T](rng, n)
+			e.edit(x)
+			for _, log := range []bool{false, true} {
+				got := make([]T, n)
+				m, s := softmaxRow(got, x, log)
+				wm := x[0]
+				for _, v := range x[1:] {
+					if redBetter(v, wm, true) {
+						wm = v
+					}
+				}
+				want := make([]T, n)
+				ws := softmaxFinish(want, x, wm, log)
+				if !sameBits(got, want) {
+					t.Errorf("n=%d %s log=%v: softmaxRow = %v, want the bits of %v", n, e.name, log, got, want)
+				}
+				if m != wm && !sameBits([]T{m}, []T{wm}) {
+					t.Errorf("n=%d %s log=%v: maximum %v, want %v", n, e.name, log, m, wm)
+				}
+				if math.Float64bits(s) != math.Float64bits(ws) {
+					t.Errorf("n=%d %s log=%v: sum %v, want %v", n, e.name, log, s, ws)
+				}
+				if e.nan && slices.IndexFunc(got, func(v T) bool { return v == v }) >= 0 {
+					t.Errorf("n=%d %s log=%v: %v, want NaN everywhere", n, e.name, log, got)
+				}
+			}
+		}
+	}
+}

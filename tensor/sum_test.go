@@ -491,10 +491,11 @@ func BenchmarkSum(b *testing.B) {
 
 // BenchmarkSoftmax measures softmax over the last axis (a row kernel with
 // one exponential per element and an accurate denominator), and the fused
-// softmax cross-entropy forward of a classifier's step.
+// softmax cross-entropy forward of a classifier's step; 512x64 is the
+// attention-score shape of the tiny-GPT step (rows of the sequence length).
 func BenchmarkSoftmax(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, sh := range [][2]int{{64, 1000}, {64, 10}} {
+	for _, sh := range [][2]int{{64, 1000}, {512, 64}, {64, 10}} {
 		x := MustNew(randData[float32](rng, sh[0]*sh[1]), sh[0], sh[1])
 		b.Run(fmt.Sprintf("Softmax/%dx%d", sh[0], sh[1]), func(b *testing.B) {
 			b.SetBytes(int64(4 * sh[0] * sh[1]))
