@@ -423,12 +423,46 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 		}
 		return s
 	}
-	// T(e) first: softmaxFinish rounds each exponential to T before it
-	// divides (a no-op for float64).
+	if d, ok := any(dst).([]float32); ok {
+		softmaxDivF32(d, b, s)
+		return s
+	}
 	for i, e := range b {
-		dst[i] = T(float64(T(e)) / s)
+		dst[i] = T(e / s)
 	}
 	return s
+}
+
+// softmaxDivF32 sets dst[i] = float32(float64(float32(b[i])) / s), the
+// bits softmaxFinish gives a float32 row (it rounds each exponential to
+// float32, then divides in float64 and rounds again), for s ≥ 1 and b[i] in
+// [0, 1], mostly without dividing: a·fl(1/s) is within a few float64 ulps
+// of fl(a/s), so both round to the same float32 unless a rounding boundary
+// of float32 (a midpoint between two float32s, whose low 29 float64
+// fraction bits are 1<<28) lies within those ulps, or the quotient is below
+// float32's smallest normal, where the boundaries lie elsewhere. Those rare
+// quotients (about one in 2^24) are divided.
+func softmaxDivF32(dst []float32, b []float64, s float64) {
+	dst = dst[:len(b)]
+	r := 1 / s
+	for i, e := range b {
+		a := float64(float32(e))
+		q := a * r
+		if nearF32Boundary(q) {
+			q = a / s
+		}
+		dst[i] = float32(q)
+	}
+}
+
+// nearF32Boundary reports whether q ≥ 0 is within 16 float64 ulps of a
+// midpoint between two normal float32s (the low 29 of its 52 fraction bits
+// are 1<<28 there), or below float32's smallest normal: where a few ulps of
+// error in q may change its rounding to float32.
+func nearF32Boundary(q float64) bool {
+	const mid, slack = 1 << 28, 16
+	low := math.Float64bits(q)&(1<<29-1) - (mid - slack) // wraps when below
+	return low <= 2*slack || q < 0x1p-126
 }
 
 // softmaxFinish sets dst to softmax(x) or log-softmax(x) given the row's

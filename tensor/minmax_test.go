@@ -486,3 +486,59 @@ func testSoftmaxRowPaths[T Float](t *testing.T) {
 		}
 	}
 }
+
+// TestNearF32Boundary checks the guard of softmaxDivF32 on float64 values
+// at, next to and far from the midpoints between float32s, and below
+// float32's smallest normal.
+func TestNearF32Boundary(t *testing.T) {
+	mid := func(f float32, k int64) float64 { // k float64 ulps from the midpoint above f
+		m := float64(f) + float64(math.Nextafter32(f, 2)-f)/2
+		return math.Float64frombits(uint64(int64(math.Float64bits(m)) + k))
+	}
+	tests := []struct {
+		q    float64
+		want bool
+	}{
+		{mid(0.75, 0), true},
+		{mid(0.75, 16), true},
+		{mid(0.75, -16), true},
+		{mid(0.75, 17), false},
+		{mid(0.75, -17), false},
+		{mid(1.0/3, 3), true},
+		{mid(0x1p-100, -5), true},
+		{float64(float32(0.3)), false},
+		{0.5, false},
+		{1, false},
+		{math.Nextafter(1, 0), false},
+		{0, true},
+		{0x1p-130, true},
+		{0x1p-126, false},
+	}
+	for _, tc := range tests {
+		if got := nearF32Boundary(tc.q); got != tc.want {
+			t.Errorf("nearF32Boundary(%v = %#x) = %v, want %v", tc.q, math.Float64bits(tc.q), got, tc.want)
+		}
+	}
+}
+
+// TestSoftmaxDivF32 checks that softmaxDivF32 gives the bits of rounding
+// each exponential to float32 and dividing in float64, over random
+// exponentials (down to float32's subnormals) and denominators.
+func TestSoftmaxDivF32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	b := make([]float64, 4096)
+	got := make([]float32, len(b))
+	for range 64 {
+		s := 1 + float64(rng.IntN(512))*rng.Float64()
+		for i := range b {
+			b[i] = math.Exp(-110 * rng.Float64() * rng.Float64())
+		}
+		b[0], b[1] = 0, 1
+		softmaxDivF32(got, b, s)
+		for i, e := range b {
+			if want := float32(float64(float32(e)) / s); math.Float32bits(got[i]) != math.Float32bits(want) {
+				t.Fatalf("softmaxDivF32 of %v / %v = %v, want %v", e, s, got[i], want)
+			}
+		}
+	}
+}
