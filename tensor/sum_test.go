@@ -515,4 +515,20 @@ func BenchmarkSoftmax(b *testing.B) {
 			}
 		})
 	}
+	// The tiny-GPT step's attention: 8·4 heads of 64×64 scores, each row
+	// random up to the diagonal and −1e9 (the causal mask) after it.
+	const heads, seq = 32, 64
+	data := randData[float32](rng, heads*seq*seq)
+	for i := range data {
+		if r, c := i/seq%seq, i%seq; c > r {
+			data[i] = -1e9
+		}
+	}
+	x, dst := MustNew(data, heads*seq, seq), Zeros[float32](heads*seq, seq)
+	b.Run("SoftmaxInto/causal2048x64", func(b *testing.B) {
+		b.SetBytes(4 * heads * seq * seq)
+		for b.Loop() {
+			SoftmaxInto(dst, x, -1)
+		}
+	})
 }
