@@ -446,13 +446,18 @@ func softmaxDivF32(dst []float32, b []float64, s float64) {
 	dst = dst[:len(b)]
 	r := 1 / s
 	for i, e := range b {
-		a := float64(float32(e))
-		q := a * r
-		if nearF32Boundary(q) {
-			q = a / s
-		}
-		dst[i] = float32(q)
+		dst[i] = divF32(float64(float32(e)), r, s)
 	}
+}
+
+// divF32 returns float32(a / s) (the float64 quotient rounded to float32)
+// given r = 1/s, for a in [0, 1] and s ≥ 1, as softmaxDivF32 describes.
+func divF32(a, r, s float64) float32 {
+	q := a * r
+	if nearF32Boundary(q) {
+		q = a / s
+	}
+	return float32(q)
 }
 
 // nearF32Boundary reports whether q ≥ 0 is within 16 float64 ulps of a
@@ -467,6 +472,7 @@ func nearF32Boundary(q float64) bool {
 
 // softmaxFinish sets dst to softmax(x) or log-softmax(x) given the row's
 // maximum m, the exponentials and their sum by expSum, and returns the sum.
+// A float32 row divides by divF32, with the bits of the division.
 func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	dst = dst[:len(x)]
 	s := expSum(dst, x, m, !log) // vectorized e^(x−m), summed pairwise in float64
@@ -474,6 +480,13 @@ func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 		ls := math.Log(s)
 		for i, v := range x {
 			dst[i] = T(float64(v) - float64(m) - ls)
+		}
+		return s
+	}
+	if d, ok := any(dst).([]float32); ok && s == s { // NaN rows keep the payloads of a/s
+		r := 1 / s
+		for i, a := range d {
+			d[i] = divF32(float64(a), r, s)
 		}
 		return s
 	}

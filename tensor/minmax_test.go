@@ -412,9 +412,10 @@ func TestMinMaxErrors(t *testing.T) {
 	}
 }
 
-// TestSoftmaxRowPaths checks that softmaxRow, whose maximum skips NaNs and
-// whose short rows take softmaxTile, gives the bits of the reference path
-// (redBetter's maximum, then softmaxFinish) for every row length class,
+// TestSoftmaxRowPaths checks that softmaxRow, whose maximum skips NaNs,
+// whose short rows take softmaxTile and whose float32 rows divide by
+// multiplying, gives the bits of the reference path (redBetter's maximum,
+// expSum, a division per element) for every row length class,
 // with zeros of both signs tied for the maximum, a lone -0 maximum whose
 // sum is exactly 1, infinities and NaNs anywhere; and that a NaN anywhere
 // makes the whole row NaN.
@@ -468,8 +469,15 @@ func testSoftmaxRowPaths[T Float](t *testing.T) {
 						wm = v
 					}
 				}
-				want := make([]T, n)
-				ws := softmaxFinish(want, x, wm, log)
+				want := make([]T, n) // the reference path, dividing every element
+				ws := expSum(want, x, wm, !log)
+				for i, v := range x {
+					if log {
+						want[i] = T(float64(v) - float64(wm) - math.Log(ws))
+					} else {
+						want[i] = T(float64(want[i]) / ws)
+					}
+				}
 				if !sameBits(got, want) {
 					t.Errorf("n=%d %s log=%v: softmaxRow = %v, want the bits of %v", n, e.name, log, got, want)
 				}
