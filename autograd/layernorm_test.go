@@ -169,26 +169,7 @@ func TestLayerNormFusedMatchesRecorded(t *testing.T) {
 	for _, tc := range lnCases {
 		t.Run(tc.name, func(t *testing.T) {
 			inputs, f := lnSetup(rng, tc.shape, tc.dims, tc.affine)
-			grads := func(opts ...autograd.Option) []*tensor.Tensor[float64] {
-				ps := make([]*V, len(inputs))
-				for i, x := range inputs {
-					ps[i] = autograd.Param(x)
-				}
-				gs := autograd.Grad([]*V{f(ps)}, ps, opts...)
-				out := make([]*tensor.Tensor[float64], len(gs))
-				for i, g := range gs {
-					out[i] = g.Value()
-				}
-				return out
-			}
-			fused, recorded := grads(), grads(autograd.CreateGraph())
-			for i := range fused {
-				for k, v := range recorded[i].Data() {
-					if got := fused[i].Data()[k]; math.Float64bits(got) != math.Float64bits(v) {
-						t.Fatalf("input %d element %d: fused %.17g, recorded %.17g", i, k, got, v)
-					}
-				}
-			}
+			checkFusedMatchesRecorded(t, inputs, f)
 		})
 	}
 }

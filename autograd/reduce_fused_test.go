@@ -30,26 +30,34 @@ func TestFusedMatchesRecorded(t *testing.T) {
 				twice := op.f(ps) // a second use of every input: its gradient accumulates
 				return autograd.Add(autograd.Sum(autograd.Mul(y, autograd.Const(weights))), autograd.Sum(twice))
 			}
-			grads := func(opts ...autograd.Option) []*tensor.Tensor[float64] {
-				ps := make([]*V, len(inputs))
-				for i, x := range inputs {
-					ps[i] = autograd.Param(x)
-				}
-				gs := autograd.Grad([]*V{f(ps)}, ps, opts...)
-				out := make([]*tensor.Tensor[float64], len(gs))
-				for i, g := range gs {
-					out[i] = g.Value()
-				}
-				return out
-			}
-			fused, recorded := grads(), grads(autograd.CreateGraph())
-			for i := range fused {
-				for k, v := range recorded[i].Data() {
-					if got := fused[i].Data()[k]; math.Float64bits(got) != math.Float64bits(v) {
-						t.Fatalf("input %d element %d: fused %.17g, recorded %.17g", i, k, got, v)
-					}
-				}
-			}
+			checkFusedMatchesRecorded(t, inputs, f)
 		})
+	}
+}
+
+// checkFusedMatchesRecorded fails t unless the gradients of f at inputs
+// from an ordinary pass (the fused derivatives) have the bits of those from
+// a recorded one (Grad with CreateGraph).
+func checkFusedMatchesRecorded(t *testing.T, inputs []*tensor.Tensor[float64], f func([]*V) *V) {
+	t.Helper()
+	grads := func(opts ...autograd.Option) []*tensor.Tensor[float64] {
+		ps := make([]*V, len(inputs))
+		for i, x := range inputs {
+			ps[i] = autograd.Param(x)
+		}
+		gs := autograd.Grad([]*V{f(ps)}, ps, opts...)
+		out := make([]*tensor.Tensor[float64], len(gs))
+		for i, g := range gs {
+			out[i] = g.Value()
+		}
+		return out
+	}
+	fused, recorded := grads(), grads(autograd.CreateGraph())
+	for i := range fused {
+		for k, v := range recorded[i].Data() {
+			if got := fused[i].Data()[k]; math.Float64bits(got) != math.Float64bits(v) {
+				t.Fatalf("input %d element %d: fused %.17g, recorded %.17g", i, k, got, v)
+			}
+		}
 	}
 }
