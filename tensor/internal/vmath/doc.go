@@ -10,7 +10,7 @@
 // log, a Chebyshev series of erfc(z)·e^(z²) in t = K/(K+z) for erf and the
 // normal CDF (with a near-minimax polynomial for erf below |x| = 1 and the
 // Taylor series for the CDF). The generator in ./gen turns each program
-// into a portable Go loop (portable.go, always built, the only path off
+// into a portable Go loop (portable_*.go, always built, the only path off
 // amd64 or with the purego build tag) and into AVX-512 and AVX2 assembly
 // (kernels_amd64.s), chosen at run time. Both paths perform the same
 // operations in the same order with the same roundings, so they give the

@@ -1,6 +1,7 @@
 // Command gen writes the kernels of package vmath: the portable Go loops
-// (portable.go), the AVX-512 and AVX2 assembly (kernels_amd64.s), the Go
-// declarations and run-time dispatch (kernels_amd64.go, kernels_other.go)
+// (portable_*.go), the AVX-512 and AVX2 assembly (kernels_amd64.s), the Go
+// declarations and run-time dispatch (kernels_amd64.go, dispatch*_amd64.go,
+// kernels_other.go)
 // and the exported functions (vmath.go), all from one description of each
 // algorithm (funcs.go) as a straight-line program of lane-wise operations
 // (dsl.go). The Go and the assembly perform the same operations in the same
@@ -89,15 +90,22 @@ func files() map[string][]byte {
 	ks := build()
 	out := map[string][]byte{}
 
-	// portable.go
+	// portable_<kernel>.go: one file per kernel, its float32 and float64 loops.
 	var w bytes.Buffer
-	w.WriteString(header + "package vmath\n\nimport \"math\"\n")
-	w.WriteString("\n// The portable kernels: one loop per kernel and precision, always built.\n// Each statement is one operation of the program that the assembly runs.\n")
 	for _, bk := range ks {
-		emitGo(&w, bk.stem+"32Go", bk.p32)
-		emitGo(&w, bk.stem+"64Go", bk.p64)
+		var body bytes.Buffer
+		emitGo(&body, bk.stem+"32Go", bk.p32)
+		emitGo(&body, bk.stem+"64Go", bk.p64)
+		w.Reset()
+		w.WriteString(header + "package vmath\n")
+		if bytes.Contains(body.Bytes(), []byte("math.")) {
+			w.WriteString("\nimport \"math\"\n")
+		}
+		fmt.Fprintf(&w, "\n// The portable loops of %s, always built: each statement is one\n// operation of the program that the assembly runs.\n", bk.k.name)
+		w.Write(body.Bytes())
+		name := "portable_" + strings.ToLower(bk.k.name) + ".go"
+		out[name] = gofmt(name, &w)
 	}
-	out["portable.go"] = gofmt("portable.go", &w)
 
 	// kernels_amd64.s
 	w.Reset()
@@ -136,9 +144,15 @@ func files() map[string][]byte {
 			}
 		}
 	}
-	for _, bk := range ks {
-		for _, t := range []string{"32", "64"} {
-			lanes := map[string]int{"32": 8, "64": 4}[t]
+	out["kernels_amd64.go"] = gofmt("kernels_amd64.go", &w)
+
+	// dispatch32_amd64.go and dispatch64_amd64.go
+	for _, t := range []string{"32", "64"} {
+		w.Reset()
+		w.WriteString(header + "//go:build amd64 && !purego\n\npackage vmath\n\n")
+		fmt.Fprintf(&w, "// The run-time choice among the float%s assembly kernels of kernels_amd64.go.\n", t)
+		lanes := map[string]int{"32": 8, "64": 4}[t]
+		for _, bk := range ks {
 			gp, ga, gd := "", "", ""
 			if bk.k.grad {
 				gp, ga, gd = ", g", ", &g[0]", ", g"
@@ -152,8 +166,6 @@ func files() map[string][]byte {
 			fmt.Fprintf(&w, "\nfunc %sF%sAVX512All(dst, x%s []float%s) int {\n", bk.stem, t, gp, t)
 			fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sF%sAVX512(&dst[0], &x[0]%s, len(dst))\n\t}\n\treturn len(dst)\n}\n", bk.stem, t, ga)
 		}
-	}
-	for _, t := range []string{"32", "64"} {
 		fmt.Fprintf(&w, "\n// asmImpls%s lists the assembly kernels this CPU runs, for the tests.\nfunc asmImpls%s() []impl[float%s] {\n\tvar out []impl[float%s]\n", t, t, t, t)
 		for _, is := range isas {
 			fmt.Fprintf(&w, "\tif use%s {\n\t\tout = append(out,\n", is.name)
@@ -171,8 +183,9 @@ func files() map[string][]byte {
 			fmt.Fprintf(&w, "\t\t)\n\t}\n")
 		}
 		fmt.Fprintf(&w, "\treturn out\n}\n")
+		name := "dispatch" + t + "_amd64.go"
+		out[name] = gofmt(name, &w)
 	}
-	out["kernels_amd64.go"] = gofmt("kernels_amd64.go", &w)
 
 	// kernels_other.go
 	w.Reset()
