@@ -15,23 +15,8 @@ package tensor
 // inner dimensions differ, or the batch axes do not broadcast.
 func BatchMatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 	const op = "BatchMatMul"
-	ra, rb := len(a.shape), len(b.shape)
-	if ra < 2 || rb < 2 {
-		panic(shapeErr(op, "operands must be at least 2-D", a.shape, b.shape))
-	}
-	m, k := a.shape[ra-2], a.shape[ra-1]
-	if transA {
-		m, k = k, m
-	}
-	kb, n := b.shape[rb-2], b.shape[rb-1]
-	if transB {
-		kb, n = n, kb
-	}
-	if k != kb {
-		panic(shapeErr(op, "inner dimensions differ", a.shape, b.shape))
-	}
-	batchA, batchB := a.shape[:ra-2], b.shape[:rb-2]
-	batch, ok := BroadcastShapes(batchA, batchB)
+	m, _, n := productDims(op, a, b, transA, transB)
+	batch, ok := BroadcastShapes(a.shape[:len(a.shape)-2], b.shape[:len(b.shape)-2])
 	if !ok {
 		panic(shapeErr(op, "batch dimensions do not broadcast", a.shape, b.shape))
 	}
@@ -42,4 +27,26 @@ func BatchMatMul[T Float](a, b *Tensor[T], transA, transB bool) *Tensor[T] {
 	out := Zeros[T](shape...)
 	BatchGemmInto(transA, transB, 1, a, b, 0, out)
 	return out
+}
+
+// productDims returns the rows m, the inner dimension k and the columns n of
+// each product op(a)·op(b) of a batched matrix product, and panics with a *ShapeError naming op when
+// an operand has fewer than 2 axes or the inner dimensions differ.
+func productDims[T Float](op string, a, b *Tensor[T], transA, transB bool) (m, k, n int) {
+	ra, rb := len(a.shape), len(b.shape)
+	if ra < 2 || rb < 2 {
+		panic(shapeErr(op, "operands must be at least 2-D", a.shape, b.shape))
+	}
+	m, k = a.shape[ra-2], a.shape[ra-1]
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.shape[rb-2], b.shape[rb-1]
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb {
+		panic(shapeErr(op, "inner dimensions differ", a.shape, b.shape))
+	}
+	return m, k, n
 }

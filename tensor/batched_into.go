@@ -28,21 +28,8 @@ const maxBatchDims = 8
 // shape or c shares memory with a or b.
 func BatchGemmInto[T Float](transA, transB bool, alpha T, a, b *Tensor[T], beta T, c *Tensor[T]) {
 	const op = "BatchGemmInto"
+	m, k, n := productDims(op, a, b, transA, transB)
 	ra, rb, rc := len(a.shape), len(b.shape), len(c.shape)
-	if ra < 2 || rb < 2 {
-		panic(shapeErr(op, "operands must be at least 2-D", a.shape, b.shape))
-	}
-	m, k := a.shape[ra-2], a.shape[ra-1]
-	if transA {
-		m, k = k, m
-	}
-	kb, n := b.shape[rb-2], b.shape[rb-1]
-	if transB {
-		kb, n = n, kb
-	}
-	if k != kb {
-		panic(shapeErr(op, "inner dimensions differ", a.shape, b.shape))
-	}
 	batchA, batchB := a.shape[:ra-2], b.shape[:rb-2]
 	if !batchBroadcastsTo(batchA, batchB, c.shape[:max(rc-2, 0)]) || rc < 2 || c.shape[rc-2] != m || c.shape[rc-1] != n {
 		panic(shapeErr(op, "destination is not the broadcast batch of [m n] products", a.shape, b.shape, c.shape))
