@@ -7,7 +7,16 @@ type Family string
 
 // The families of operations.
 const (
-	FamilyPointwise Family = "pointwise" // y = f(x) element by element
+	FamilyPointwise  Family = "pointwise"  // y = f(x) element by element
+	FamilyBinary     Family = "binary"     // z = f(x, y) element by element, broadcasting
+	FamilyCompare    Family = "compare"    // comparisons, masks and tests: no gradient
+	FamilyReduce     Family = "reduce"     // reductions over axes
+	FamilyCumulative Family = "cumulative" // scans, sorting, and reordering along an axis
+	FamilyIndex      Family = "index"      // gathering and scattering by index
+	FamilyLinalg     Family = "linalg"     // products, contractions and norms
+	FamilyConv       Family = "conv"       // convolutions, pooling, resampling and padding
+	FamilyLoss       Family = "loss"       // losses
+	FamilyShape      Family = "shape"      // reshaping, joining and selecting
 )
 
 // OpInfo describes one operation of this package, as its declaration states
@@ -49,8 +58,21 @@ type OpInfo struct {
 	// (a reference for the kernels, from package math).
 	Ref func(x float64, p [2]float64) float64
 
+	// Shapes are the shapes of the inputs the checks use, one per input,
+	// for an op that takes particular shapes (every family but the
+	// pointwise one, whose ops are checked at several shapes and have
+	// Shapes nil).
+	Shapes [][]int
+
+	// Constant reports that the result does not depend differentiably on
+	// the inputs (a comparison's mask as 0s and 1s, sorting's indices):
+	// Apply returns a constant, and the checks verify that instead of a
+	// derivative.
+	Constant bool
+
 	// Apply64 and Apply32 call the op on inputs (Arity of them) with the
-	// parameters Args.
+	// parameters Args, and any other argument the op needs (indices,
+	// options) fixed for the inputs' Shapes.
 	Apply64 func(xs ...*Var[float64]) *Var[float64]
 	Apply32 func(xs ...*Var[float32]) *Var[float32]
 }
@@ -71,5 +93,22 @@ func Ops() []OpInfo {
 		m.Apply32 = func(xs ...*Var[float32]) *Var[float32] { return pointwise(k, xs[0], p32...) }
 		ops = append(ops, m)
 	}
+	// The other families, each declared in its own optable_<family>.go.
+	for _, family := range []func() []OpInfo{
+		binaryOps, compareOps, reduceOps, cumulativeOps, indexOps, linalgOps, convOps, lossOps, shapeOps,
+	} {
+		ops = append(ops, family()...)
+	}
 	return ops
+}
+
+// entry completes the metadata m with the op for both element types: f64
+// and f32 are the same generic function instantiated twice, applied to
+// the inputs with the op's other arguments fixed.
+func entry(m OpInfo, f64 func(xs ...*Var[float64]) *Var[float64], f32 func(xs ...*Var[float32]) *Var[float32]) OpInfo {
+	m.Apply64, m.Apply32 = f64, f32
+	if m.Arity == 0 {
+		m.Arity = len(m.Shapes)
+	}
+	return m
 }

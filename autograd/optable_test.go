@@ -62,24 +62,65 @@ func TestOpTableMetadata(t *testing.T) {
 			t.Errorf("%s: empty domain %v", op.Name, op.Domain)
 		case len(op.Params) != len(op.Args):
 			t.Errorf("%s: %d params %v but %d test arguments %v", op.Name, len(op.Params), op.Params, len(op.Args), op.Args)
-		case op.Family == autograd.FamilyPointwise && op.Ref == nil:
-			t.Errorf("%s: a pointwise op needs a float64 reference", op.Name)
+		case op.Family == autograd.FamilyPointwise && (op.Ref == nil || op.Shapes != nil):
+			t.Errorf("%s: a pointwise op needs a float64 reference and no Shapes", op.Name)
+		case op.Family != autograd.FamilyPointwise && len(op.Shapes) != op.Arity:
+			t.Errorf("%s: %d input shapes for arity %d", op.Name, len(op.Shapes), op.Arity)
 		}
 	}
 }
 
+// opCases returns the input shapes an op is checked at: every one of
+// tableShapes for a pointwise op, its declared Shapes for the others.
+func opCases(op autograd.OpInfo) [][][]int {
+	if op.Shapes != nil {
+		return [][][]int{op.Shapes}
+	}
+	var cases [][][]int
+	for _, s := range tableShapes {
+		cases = append(cases, [][]int{s})
+	}
+	return cases
+}
+
+// opInputs returns inputs of the given shapes drawn from the op's domain,
+// away from its kinks, deterministically from seed.
+func opInputs[T autograd.Float](op autograd.OpInfo, shapes [][]int, seed uint64) []*tensor.Tensor[T] {
+	ins := make([]*tensor.Tensor[T], len(shapes))
+	for i, shape := range shapes {
+		d := drawAway(op, numel(shape), seed+uint64(i)*7919, 1e-3)
+		xs := make([]T, len(d))
+		for j, v := range d {
+			xs[j] = T(v)
+		}
+		ins[i] = tensor.MustNew(xs, shape...)
+	}
+	return ins
+}
+
 // TestOpTableGradcheck checks the first derivative of every table op, and
 // the second of every smooth one, against finite differences, at every
-// shape, away from kinks.
+// case's shapes, away from kinks. A constant op must give a result that
+// requires no gradient.
 func TestOpTableGradcheck(t *testing.T) {
 	for _, op := range autograd.Ops() {
-		for si, shape := range tableShapes {
-			t.Run(fmt.Sprintf("%s/%v", op.Name, shape), func(t *testing.T) {
-				x := tensor.MustNew(drawAway(op, numel(shape), uint64(100+si), 1e-3), shape...)
+		for ci, shapes := range opCases(op) {
+			t.Run(fmt.Sprintf("%s/%v", op.Name, shapes), func(t *testing.T) {
+				xs := opInputs[float64](op, shapes, uint64(100+ci))
 				f := func(in []*V) *V { return op.Apply64(in...) }
-				gradcheck.Assert(t, f, []*tensor.Tensor[float64]{x})
+				if op.Constant {
+					params := make([]*V, len(xs))
+					for i, x := range xs {
+						params[i] = autograd.Param(x)
+					}
+					if out := op.Apply64(params...); out.RequiresGrad() {
+						t.Errorf("%s is declared constant, but its result requires a gradient", op.Name)
+					}
+					return
+				}
+				gradcheck.Assert(t, f, xs)
 				if op.Smooth {
-					gradcheck.AssertGradGrad(t, f, []*tensor.Tensor[float64]{x})
+					gradcheck.AssertGradGrad(t, f, xs)
 				}
 			})
 		}
@@ -175,29 +216,45 @@ func applyOf[T autograd.Float](op autograd.OpInfo) func(xs ...*autograd.Var[T]) 
 }
 
 // TestOpTableFloat32 checks that every table op computes the same value
-// and gradient in float32 as in float64, to float32's precision.
+// and gradients in float32 as in float64, to float32's precision.
 func TestOpTableFloat32(t *testing.T) {
 	for _, op := range autograd.Ops() {
 		t.Run(op.Name, func(t *testing.T) {
-			d := drawAway(op, 64, 7, 1e-3)
-			x64 := autograd.Param(tensor.MustNew(d, 8, 8))
-			d32 := make([]float32, len(d))
-			for i, v := range d {
-				d32[i] = float32(v)
+			shapes := op.Shapes
+			if shapes == nil {
+				shapes = [][]int{{8, 8}}
 			}
-			x32 := autograd.Param(tensor.MustNew(d32, 8, 8))
-			y64, y32 := op.Apply64(x64), op.Apply32(x32)
-			autograd.Sum(y64).Backward()
-			autograd.Sum(y32).Backward()
+			x64s := opInputs[float64](op, shapes, 7)
+			p64, p32 := make([]*V, len(x64s)), make([]*autograd.Var[float32], len(x64s))
+			for i, x := range x64s {
+				p64[i] = autograd.Param(x)
+				p32[i] = autograd.Param(tensor.MustNew(narrow(x.Data()), x.Shape()...))
+			}
+			y64, y32 := op.Apply64(p64...), op.Apply32(p32...)
 			opt := cmpopts.EquateApprox(2e-5, 1e-6)
 			if diff := cmp.Diff(y64.Value().Data(), widen(y32.Value().Data()), opt); diff != "" {
 				t.Errorf("%s: float32 value differs from float64 (-f64 +f32):\n%s", op.Name, diff)
 			}
-			if diff := cmp.Diff(x64.Grad().Data(), widen(x32.Grad().Data()), opt); diff != "" {
-				t.Errorf("%s: float32 gradient differs from float64 (-f64 +f32):\n%s", op.Name, diff)
+			if op.Constant {
+				return
+			}
+			autograd.Sum(y64).Backward()
+			autograd.Sum(y32).Backward()
+			for i := range p64 {
+				if diff := cmp.Diff(p64[i].Grad().Data(), widen(p32[i].Grad().Data()), opt); diff != "" {
+					t.Errorf("%s: float32 gradient of input %d differs from float64 (-f64 +f32):\n%s", op.Name, i, diff)
+				}
 			}
 		})
 	}
+}
+
+func narrow(xs []float64) []float32 {
+	out := make([]float32, len(xs))
+	for i, v := range xs {
+		out[i] = float32(v)
+	}
+	return out
 }
 
 func widen(xs []float32) []float64 {
@@ -223,22 +280,31 @@ func runOpTableAllocs[T autograd.Float](t *testing.T) {
 	for _, op := range autograd.Ops() {
 		t.Run(op.Name, func(t *testing.T) {
 			apply := applyOf[T](op)
-			d := drawAway(op, 256, 3, 1e-3)
-			xd := make([]T, len(d))
-			for i, v := range d {
-				xd[i] = T(v)
+			shapes := op.Shapes
+			if shapes == nil {
+				shapes = [][]int{{16, 16}}
 			}
-			w := autograd.Param(tensor.MustNew(xd, 16, 16))
+			xs := opInputs[T](op, shapes, 3)
+			ws, ones := make([]*autograd.Var[T], len(xs)), make([]*tensor.Tensor[T], len(xs))
+			for i, x := range xs {
+				ws[i] = autograd.Param(x)
+				ones[i] = tensor.Ones[T](x.Shape()...)
+			}
 			ar := autograd.NewArena[T]()
-			ones := tensor.Ones[T](16, 16)
-			args := make([]*autograd.Var[T], 1) // Apply is variadic: a slice made per call would count
+			args := make([]*autograd.Var[T], len(xs)) // Apply is variadic: a slice made per call would count
 			step := func() {
 				ar.Reset()
 				// Through a product with an arena constant, so that the op's
-				// input is a result of the arena.
-				args[0] = autograd.Mul(ar.Const(ones), w)
-				autograd.Sum(apply(args...)).Backward()
-				autograd.ZeroGrad(w)
+				// inputs are results of the arena.
+				for i := range args {
+					args[i] = autograd.Mul(ar.Const(ones[i]), ws[i])
+				}
+				out := apply(args...)
+				if op.Constant {
+					return
+				}
+				autograd.Sum(out).Backward()
+				autograd.ZeroGrad(ws...)
 			}
 			for range 3 {
 				step()

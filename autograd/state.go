@@ -44,6 +44,21 @@ const (
 	slotNLL
 	slotWhere
 
+	// The newer families, a section each (one line per state type):
+	// binary and compare:
+
+	// cumulative and sorting:
+
+	// indexing:
+
+	// linear algebra:
+
+	// convolution:
+
+	// pooling, resampling and padding:
+
+	// losses:
+
 	numStateSlots // keep last
 )
 

@@ -3,9 +3,12 @@ package autograd_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,7 +29,9 @@ import (
 // and the Hessian-vector products d/dx Σ_i sum(g_i ∘ U_i) of those
 // gradients. The test rebuilds every case with Adjoint and needs no Python.
 
-const torchRefFile = "testdata/torchref/torchref.json"
+// torchRefFiles matches the reference files: torchref.json for the ops of
+// gen.py itself, torchref_<family>.json for those of gen_<family>.py.
+const torchRefFiles = "testdata/torchref/torchref*.json"
 
 // torchRefOptions is the comparison. Both sides compute in float64, so the
 // only differences are rounding: another summation order (matmul, conv,
@@ -39,7 +44,8 @@ const torchRefFile = "testdata/torchref/torchref.json"
 // results that are 0 on one side and rounding noise on the other (a sum
 // that cancels, a second derivative that vanishes): every input, weight and
 // output here is of order 1, so noise is below 1e-14.
-var torchRefOptions = cmp.Options{cmpopts.EquateApprox(1e-9, 1e-12), cmpopts.EquateEmpty()}
+// NaN equals NaN: a case may test where an op makes or keeps one.
+var torchRefOptions = cmp.Options{cmpopts.EquateApprox(1e-9, 1e-12), cmpopts.EquateEmpty(), cmpopts.EquateNaNs()}
 
 // torchRef is the file gen.py writes.
 type torchRef struct {
@@ -49,10 +55,11 @@ type torchRef struct {
 }
 
 type torchRefCase struct {
-	Name    string           `json:"name"`
-	Op      string           `json:"op"`
-	Note    string           `json:"note"`
-	Params  torchRefParams   `json:"params"`
+	Name   string          `json:"name"`
+	Op     string          `json:"op"`
+	Note   string          `json:"note"`
+	Params json.RawMessage `json:"params"` // torchRefParams, or an extension op's own
+
 	Inputs  []torchRefInput  `json:"inputs"`
 	Outputs []torchRefTensor `json:"outputs"`
 	// GradOutputs are the weights W, one per output; Grads the gradient of
@@ -69,8 +76,40 @@ type torchRefCase struct {
 }
 
 type torchRefTensor struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
+	Shape []int        `json:"shape"`
+	Data  torchRefData `json:"data"`
+}
+
+// torchRefData is a tensor's data: JSON numbers, and the strings "NaN",
+// "Infinity" and "-Infinity" for the values JSON has no number for.
+type torchRefData []float64
+
+func (d *torchRefData) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*d = make(torchRefData, len(raw))
+	for i, r := range raw {
+		var s string
+		if json.Unmarshal(r, &s) == nil {
+			switch s {
+			case "NaN":
+				(*d)[i] = math.NaN()
+			case "Infinity":
+				(*d)[i] = math.Inf(1)
+			case "-Infinity":
+				(*d)[i] = math.Inf(-1)
+			default:
+				return fmt.Errorf("data[%d]: unknown value %q", i, s)
+			}
+			continue
+		}
+		if err := json.Unmarshal(r, &(*d)[i]); err != nil {
+			return fmt.Errorf("data[%d]: %w", i, err)
+		}
+	}
+	return nil
 }
 
 type torchRefInput struct {
@@ -131,6 +170,46 @@ func (p torchRefParams) reduction(t *testing.T) []autograd.Reduction {
 // torchRefOp builds one case's computation from its inputs and parameters.
 type torchRefOp func(t *testing.T, x []*V, p torchRefParams) []*V
 
+// torchRefExtOp builds the computation of a case of a family's own file
+// (torchref_<family>.json) from its inputs and its parameters as written;
+// it reads them with decodeTorchRefParams into a struct of its own.
+type torchRefExtOp func(t *testing.T, x []*V, raw json.RawMessage) []*V
+
+// torchRefExtOps returns every family's extension ops, each family's map
+// declared in its torchref_<family>_test.go.
+func torchRefExtOps() map[string]torchRefExtOp {
+	all := map[string]torchRefExtOp{}
+	for _, fam := range []map[string]torchRefExtOp{
+		torchRefExtPointwise, torchRefExtBinary, torchRefExtCumulative, torchRefExtIndex,
+		torchRefExtLinalg, torchRefExtConv, torchRefExtPool, torchRefExtLoss,
+	} {
+		maps.Copy(all, fam)
+	}
+	return all
+}
+
+// decodeTorchRefParams reads a case's parameters into P, failing on a key
+// P does not have (so a misspelt parameter cannot fall back to its zero
+// value).
+func decodeTorchRefParams[P any](t *testing.T, raw json.RawMessage) P {
+	t.Helper()
+	var p P
+	if len(raw) == 0 {
+		return p
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatalf("params %s: %v", raw, err)
+	}
+	return p
+}
+
+// oneExt adapts a single-output extension op.
+func oneExt(f func(t *testing.T, x []*V, raw json.RawMessage) *V) torchRefExtOp {
+	return func(t *testing.T, x []*V, raw json.RawMessage) []*V { return []*V{f(t, x, raw)} }
+}
+
 // one adapts a single-output op.
 func one(f func(t *testing.T, x []*V, p torchRefParams) *V) torchRefOp {
 	return func(t *testing.T, x []*V, p torchRefParams) []*V { return []*V{f(t, x, p)} }
@@ -164,15 +243,21 @@ func indicesRef(f func(*V, int) []int) torchRefOp {
 }
 
 // torchRefOpFor returns the Adjoint computation of a case's op: its entry
-// in torchRefOps, or, for an op of the op tables without parameters, the
-// op as the table declares it (so a new table op needs no entry here).
-func torchRefOpFor(name string) (torchRefOp, bool) {
+// in torchRefOps or in a family's extension ops, or, for an op of the op
+// tables without parameters, the op as the table declares it (so a new
+// table op needs no entry here).
+func torchRefOpFor(name string) (torchRefExtOp, bool) {
 	if f, ok := torchRefOps[name]; ok {
+		return func(t *testing.T, x []*V, raw json.RawMessage) []*V {
+			return f(t, x, decodeTorchRefParams[torchRefParams](t, raw))
+		}, true
+	}
+	if f, ok := torchRefExtOps()[name]; ok {
 		return f, true
 	}
 	for _, op := range autograd.Ops() {
-		if op.Name == name && len(op.Params) == 0 {
-			return one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return op.Apply64(x...) }), true
+		if op.Name == name && len(op.Params) == 0 && op.Family == autograd.FamilyPointwise {
+			return func(_ *testing.T, x []*V, _ json.RawMessage) []*V { return []*V{op.Apply64(x...)} }, true
 		}
 	}
 	return nil, false
@@ -311,22 +396,32 @@ func intOr(p *int, def int) int {
 	return *p
 }
 
+// loadTorchRef reads every reference file, its cases in file order.
 func loadTorchRef(t *testing.T) torchRef {
 	t.Helper()
-	b, err := os.ReadFile(torchRefFile)
-	if err != nil {
-		t.Fatalf("%v (regenerate it with /usr/bin/python3 autograd/testdata/torchref/gen.py)", err)
+	files, err := filepath.Glob(torchRefFiles)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no %s (%v): regenerate them with /usr/bin/python3 autograd/testdata/torchref/gen.py", torchRefFiles, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var ref torchRef
-	if err := dec.Decode(&ref); err != nil {
-		t.Fatalf("%s: %v", torchRefFile, err)
+	var all torchRef
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var ref torchRef
+		if err := dec.Decode(&ref); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(ref.Cases) == 0 || ref.TorchVersion == "" {
+			t.Fatalf("%s: %d cases, torch version %q: the file is incomplete", name, len(ref.Cases), ref.TorchVersion)
+		}
+		all.Cases = append(all.Cases, ref.Cases...)
+		all.Generator, all.TorchVersion = ref.Generator, ref.TorchVersion
 	}
-	if len(ref.Cases) == 0 || ref.TorchVersion == "" {
-		t.Fatalf("%s: %d cases, torch version %q: the file is incomplete", torchRefFile, len(ref.Cases), ref.TorchVersion)
-	}
-	return ref
+	return all
 }
 
 func (r torchRefTensor) tensor(t *testing.T) *tensor.Tensor[float64] {
@@ -338,7 +433,7 @@ func (r torchRefTensor) tensor(t *testing.T) *tensor.Tensor[float64] {
 	return x
 }
 
-func (r torchRefTensor) view() tensorView { return tensorView(r) }
+func (r torchRefTensor) view() tensorView { return tensorView{Shape: r.Shape, Data: r.Data} }
 
 // leaves returns fresh leaves for the case's inputs (Params where a gradient
 // is wanted) and the Params among them, in order.
@@ -385,7 +480,7 @@ func TestTorchRef(t *testing.T) {
 			defer failOnPanic(t)
 			f, ok := torchRefOpFor(c.Op)
 			if !ok {
-				t.Fatalf("op %q has no entry in torchRefOps", c.Op)
+				t.Fatalf("op %q has no entry in torchRefOps or a family's extension ops", c.Op)
 			}
 			build := func() (outs, params []*V) {
 				ins, params := c.leaves(t)
@@ -470,6 +565,9 @@ func TestTorchRefCoversEveryOp(t *testing.T) {
 	for name := range exportedSliceOps(t, ".") {
 		ops[name] = true
 	}
+	for _, op := range autograd.Ops() {
+		ops[op.Name] = true // also the ops that return masks or indices
+	}
 	for _, must := range []string{"Add", "MatMul", "Conv2D", "Split", "Argmax"} {
 		if !ops[must] {
 			t.Errorf("enumeration missed %s, which certainly exists", must)
@@ -486,6 +584,14 @@ func TestTorchRefCoversEveryOp(t *testing.T) {
 	for _, op := range sortedKeys(ops) {
 		if !covered[op] {
 			t.Errorf("op %s has no torch reference case: add one to autograd/testdata/torchref/gen.py and regenerate", op)
+		}
+	}
+	for op := range torchRefExtOps() {
+		if _, dup := torchRefOps[op]; dup {
+			t.Errorf("op %q has an entry in torchRefOps and in a family's extension ops", op)
+		}
+		if !ops[op] {
+			t.Errorf("a family's extension ops have an entry for %q, which is not an exported op of the package (stale entry?)", op)
 		}
 	}
 	for op := range torchRefOps {

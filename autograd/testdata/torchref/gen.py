@@ -4,9 +4,12 @@
 Run it with Debian's system Python, which has torch (apt-get install
 python3-torch); a pyenv or virtualenv python3 without torch will not do:
 
-    /usr/bin/python3 autograd/testdata/torchref/gen.py          # rewrite torchref.json
-    /usr/bin/python3 autograd/testdata/torchref/gen.py --check  # exit 1 if it is stale
+    /usr/bin/python3 autograd/testdata/torchref/gen.py          # rewrite torchref*.json
+    /usr/bin/python3 autograd/testdata/torchref/gen.py --check  # exit 1 if one is stale
     /usr/bin/python3 autograd/testdata/torchref/gen.py -o -     # print to stdout
+
+The cases of the op table's newer families live in gen_<family>.py beside
+this script (see family_modules) and go to torchref_<family>.json.
 
 For every case of the table below (an Adjoint op, its parameters and fixed
 inputs) it records, in float64:
@@ -29,6 +32,7 @@ are sorted. See README.md beside this file for how to add a case.
 """
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -42,7 +46,6 @@ torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.join(HERE, "torchref.json")
 
 # ---------------------------------------------------------------------------
 # Input specs. Each is a function (generator, inputs drawn so far) -> tensor,
@@ -320,7 +323,7 @@ BCE_NOTE = ("probabilities in [0.2, 0.8]: torch's BCE double backward adds 1e-12
             "which is negligible here (relative 1e-11 at most) but not near 0 or 1")
 
 
-def build_cases():
+def build_cases(_g=None):
     # Elementwise arithmetic, with broadcasting.
     bshapes = [
         ("same [2 3]", (2, 3), (2, 3)),
@@ -610,13 +613,16 @@ def build_cases():
 
 
 def tensor_json(t):
+    """A tensor as JSON: its shape, and its data as numbers, with the
+    strings "NaN", "Infinity" and "-Infinity" for non-finite values (JSON
+    has no numbers for them; the Go side reads both)."""
     t = t.detach()
     if t._is_zerotensor():  # torch's lazy zeros (Abs's second derivative) have no storage
         t = torch.zeros(t.shape)
-    data = t.reshape(-1).tolist()
-    for v in data:
-        if not math.isfinite(v):
-            raise ValueError("non-finite value %r" % v)
+    if t.dtype == torch.bool or not t.is_floating_point():
+        t = t.to(torch.float64)
+    data = [v if math.isfinite(v) else ("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
+            for v in t.reshape(-1).tolist()]
     return {"shape": list(t.shape), "data": data}
 
 
@@ -630,10 +636,10 @@ def run_case(c):
             need, spec = False, spec[1]
         x = spec(g, xs).to(torch.float64)
         xs.append(x)
-        needs.append(need and op not in NOT_DIFFERENTIABLE)
+        needs.append(need and op not in NOT_DIFFERENTIABLE and op not in c["not_differentiable"])
     if c["check"]:
         c["check"](xs)
-    fn = OPS[op]
+    fn = c["ops"][op]
     params = c["params"]
 
     def forward():
@@ -690,43 +696,81 @@ def run_case(c):
     return rec
 
 
+def family_modules():
+    """The generators of the op table's families beyond this file's ops:
+    every gen_<family>.py beside this script, sorted by name. Each defines
+    OPS (the torch side of its ops, as OPS here), optionally
+    NOT_DIFFERENTIABLE (a set of op names), and build_cases(g), which adds
+    its cases with g.case and the input specs of this module (g is this
+    module). Its cases go to torchref_<family>.json."""
+    mods = []
+    for fn in sorted(os.listdir(HERE)):
+        if fn.startswith("gen_") and fn.endswith(".py"):
+            name = fn[:-3]
+            spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, fn))
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            mods.append((name[len("gen_"):], mod))
+    return mods
+
+
 def generate():
-    build_cases()
-    names = [c["name"] for c in CASES]
-    dup = {n for n in names if names.count(n) > 1}
-    if dup:
-        raise SystemExit("duplicate case names: %s" % sorted(dup))
-    for c in CASES:
-        if c["op"] not in OPS:
-            raise SystemExit("case %r: unknown op %r" % (c["name"], c["op"]))
-    recs = [run_case(c) for c in CASES]
-    # One case per line: compact, and a regenerated file diffs case by case.
-    dump = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    lines = ["{", '"cases":[']
-    lines += [dump(r) + ("," if i < len(recs) - 1 else "") for i, r in enumerate(recs)]
-    lines += ["],", '"generator":"autograd/testdata/torchref/gen.py",', '"torch_version":' + dump(torch.__version__), "}"]
-    return "\n".join(lines) + "\n"
+    """Returns {file name: text} for torchref.json and every family's file."""
+    groups = [("torchref.json", build_cases, OPS, NOT_DIFFERENTIABLE)]
+    for fam, mod in family_modules():
+        groups.append(("torchref_%s.json" % fam, mod.build_cases, mod.OPS, getattr(mod, "NOT_DIFFERENTIABLE", set())))
+    out, seen = {}, set()
+    this = sys.modules[__name__]
+    for fname, build, ops, nd in groups:
+        del CASES[:]
+        build(this)
+        for c in CASES:
+            c["ops"], c["not_differentiable"] = ops, nd
+            if c["name"] in seen:
+                raise SystemExit("duplicate case name: %s" % c["name"])
+            seen.add(c["name"])
+            if c["op"] not in ops:
+                raise SystemExit("case %r: unknown op %r" % (c["name"], c["op"]))
+        recs = [run_case(c) for c in CASES]
+        # One case per line: compact, and a regenerated file diffs case by case.
+        dump = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        lines = ["{", '"cases":[']
+        lines += [dump(r) + ("," if i < len(recs) - 1 else "") for i, r in enumerate(recs)]
+        lines += ["],", '"generator":"autograd/testdata/torchref/gen.py",', '"torch_version":' + dump(torch.__version__), "}"]
+        out[fname] = "\n".join(lines) + "\n"
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-o", "--out", default=DEFAULT_OUT, help="output file, - for stdout (default: torchref.json beside this script)")
-    ap.add_argument("--check", action="store_true", help="compare with the existing file instead of writing it; exit 1 if they differ")
+    ap.add_argument("-o", "--out", default=HERE, help="output directory, - for stdout (default: beside this script)")
+    ap.add_argument("--check", action="store_true", help="compare with the existing files instead of writing them; exit 1 if one differs")
     args = ap.parse_args()
-    text = generate()
+    files = generate()
     if args.check:
-        with open(args.out, encoding="utf-8") as f:
-            if f.read() != text:
-                print("%s is stale: regenerate it with %s" % (args.out, sys.argv[0]), file=sys.stderr)
-                sys.exit(1)
-        print("%s is up to date (%d cases)" % (args.out, len(CASES)))
+        stale = False
+        for fname, text in files.items():
+            path = os.path.join(args.out, fname)
+            try:
+                with open(path, encoding="utf-8") as f:
+                    same = f.read() == text
+            except FileNotFoundError:
+                same = False
+            if not same:
+                print("%s is stale: regenerate it with %s" % (path, sys.argv[0]), file=sys.stderr)
+                stale = True
+        if stale:
+            sys.exit(1)
+        print("%d files up to date" % len(files))
         return
-    if args.out == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.out, "w", encoding="utf-8") as f:
+    for fname, text in files.items():
+        if args.out == "-":
+            sys.stdout.write(text)
+            continue
+        path = os.path.join(args.out, fname)
+        with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        print("wrote %s: %d cases, torch %s" % (args.out, len(CASES), torch.__version__), file=sys.stderr)
+        print("wrote %s: torch %s" % (path, torch.__version__), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,26 @@
+package autograd
+
+// This file declares the op table's binary family: elementwise operations
+// of two inputs that broadcast (NumPy rules), checked at shapes that do.
+
+// binaryOps returns the binary family's entries.
+func binaryOps() []OpInfo {
+	bin := func(name, torch string, domain [2]float64, f64 func(a, b *Var[float64]) *Var[float64], f32 func(a, b *Var[float32]) *Var[float32]) OpInfo {
+		m := OpInfo{Name: name, Family: FamilyBinary, Shapes: [][]int{{2, 3}, {3}}, Domain: domain, Smooth: true, Torch: torch}
+		return entry(m, func(xs ...*Var[float64]) *Var[float64] { return f64(xs[0], xs[1]) },
+			func(xs ...*Var[float32]) *Var[float32] { return f32(xs[0], xs[1]) })
+	}
+	mask := []bool{true, false, true, false, false, true}
+	return []OpInfo{
+		bin("Add", "x + y", anyReal, Add[float64], Add[float32]),
+		bin("Sub", "x - y", anyReal, Sub[float64], Sub[float32]),
+		bin("Mul", "x * y", anyReal, Mul[float64], Mul[float32]),
+		bin("Div", "x / y", positiveReal, Div[float64], Div[float32]),
+		bin("Maximum", "torch.maximum(x, y)", anyReal, Maximum[float64], Maximum[float32]),
+		bin("Minimum", "torch.minimum(x, y)", anyReal, Minimum[float64], Minimum[float32]),
+		bin("PowVar", "torch.pow(x, y)", positiveReal, PowVar[float64], PowVar[float32]),
+		bin("Where", "torch.where(torch.tensor([[True, False, True], [False, False, True]]), x, y)", anyReal,
+			func(a, b *Var[float64]) *Var[float64] { return Where(mask, a, b) },
+			func(a, b *Var[float32]) *Var[float32] { return Where(mask, a, b) }),
+	}
+}

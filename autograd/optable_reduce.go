@@ -1,0 +1,49 @@
+package autograd
+
+// This file declares the op table's reduce family: reductions over axes,
+// the softmaxes and LayerNorm, checked on a [3 4] input (a [2 3 4] one
+// where an op reduces several axes).
+
+// reduceOps returns the reduce family's entries.
+func reduceOps() []OpInfo {
+	red := func(name, torch string, shape []int, f64 func(x *Var[float64]) *Var[float64], f32 func(x *Var[float32]) *Var[float32]) OpInfo {
+		m := OpInfo{Name: name, Family: FamilyReduce, Shapes: [][]int{shape}, Domain: anyReal, Smooth: true, Torch: torch}
+		return entry(m, func(xs ...*Var[float64]) *Var[float64] { return f64(xs[0]) },
+			func(xs ...*Var[float32]) *Var[float32] { return f32(xs[0]) })
+	}
+	m34, m234 := []int{3, 4}, []int{2, 3, 4}
+	return []OpInfo{
+		red("Sum", "torch.sum(x, (0, 2))", m234,
+			func(x *Var[float64]) *Var[float64] { return Sum(x, 0, 2) }, func(x *Var[float32]) *Var[float32] { return Sum(x, 0, 2) }),
+		red("SumKeepDims", "torch.sum(x, 1, keepdim=True)", m34,
+			func(x *Var[float64]) *Var[float64] { return SumKeepDims(x, 1) }, func(x *Var[float32]) *Var[float32] { return SumKeepDims(x, 1) }),
+		red("Mean", "torch.mean(x, 1)", m234,
+			func(x *Var[float64]) *Var[float64] { return Mean(x, 1) }, func(x *Var[float32]) *Var[float32] { return Mean(x, 1) }),
+		red("MeanKeepDims", "torch.mean(x, 0, keepdim=True)", m34,
+			func(x *Var[float64]) *Var[float64] { return MeanKeepDims(x, 0) }, func(x *Var[float32]) *Var[float32] { return MeanKeepDims(x, 0) }),
+		red("Max", "torch.amax(x, 1)", m34,
+			func(x *Var[float64]) *Var[float64] { return Max(x, 1) }, func(x *Var[float32]) *Var[float32] { return Max(x, 1) }),
+		red("MaxKeepDims", "torch.amax(x, (0, 1), keepdim=True)", m234,
+			func(x *Var[float64]) *Var[float64] { return MaxKeepDims(x, 0, 1) }, func(x *Var[float32]) *Var[float32] { return MaxKeepDims(x, 0, 1) }),
+		red("Min", "torch.amin(x, 0)", m34,
+			func(x *Var[float64]) *Var[float64] { return Min(x, 0) }, func(x *Var[float32]) *Var[float32] { return Min(x, 0) }),
+		red("MinKeepDims", "torch.amin(x, 2, keepdim=True)", m234,
+			func(x *Var[float64]) *Var[float64] { return MinKeepDims(x, 2) }, func(x *Var[float32]) *Var[float32] { return MinKeepDims(x, 2) }),
+		red("LogSumExp", "torch.logsumexp(x, 1)", m34,
+			func(x *Var[float64]) *Var[float64] { return LogSumExp(x, 1) }, func(x *Var[float32]) *Var[float32] { return LogSumExp(x, 1) }),
+		red("LogSumExpKeepDims", "torch.logsumexp(x, 0, keepdim=True)", m34,
+			func(x *Var[float64]) *Var[float64] { return LogSumExpKeepDims(x, 0) }, func(x *Var[float32]) *Var[float32] { return LogSumExpKeepDims(x, 0) }),
+		red("Variance", "torch.var(x, 1, correction=1)", m34,
+			func(x *Var[float64]) *Var[float64] { return Variance(x, 1, 1) }, func(x *Var[float32]) *Var[float32] { return Variance(x, 1, 1) }),
+		red("Std", "torch.std(x, 0, correction=0)", m34,
+			func(x *Var[float64]) *Var[float64] { return Std(x, 0, 0) }, func(x *Var[float32]) *Var[float32] { return Std(x, 0, 0) }),
+		red("Softmax", "torch.softmax(x, 1)", m34,
+			func(x *Var[float64]) *Var[float64] { return Softmax(x, 1) }, func(x *Var[float32]) *Var[float32] { return Softmax(x, 1) }),
+		red("LogSoftmax", "torch.log_softmax(x, 0)", m34,
+			func(x *Var[float64]) *Var[float64] { return LogSoftmax(x, 0) }, func(x *Var[float32]) *Var[float32] { return LogSoftmax(x, 0) }),
+		entry(OpInfo{Name: "LayerNorm", Family: FamilyReduce, Shapes: [][]int{{3, 4}, {4}, {4}}, Domain: anyReal, Smooth: true,
+			Torch: "torch.nn.functional.layer_norm(x, (4,), y, z, 1e-5)"},
+			func(xs ...*Var[float64]) *Var[float64] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) },
+			func(xs ...*Var[float32]) *Var[float32] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) }),
+	}
+}
