@@ -6,9 +6,10 @@ import (
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// This file holds 2-D convolution and pooling over NCHW tensors ([batch,
-// channels, height, width]): their public forms and argument checks. Each
-// is one operation with a fused derivative (fast_conv.go). The derivatives
+// This file holds 2-D convolution over NCHW tensors ([batch, channels,
+// height, width]): its public form and argument checks, and the checks it
+// shares with pooling (pool.go). Each is one operation with a fused
+// derivative (fast_conv.go). The derivatives
 // are recorded, when gradients of gradients are wanted, as operations of
 // their own that come in adjoint pairs, each the derivative of the other
 // (Conv2D and the gradients with respect to its input and weight, the
@@ -113,96 +114,6 @@ func convCheckArgs[T Float](op string, x, weight, bias *Var[T], opts Conv2DOptio
 		Dilation: convOr1(opts.Dilation),
 	}
 	convCheckSize(op, win, xs, xs, ws)
-}
-
-// MaxPool2D returns the maximum of x [N, C, H, W] over every kernel-sized
-// window, of shape [N, C, OH, OW] (OH = ⌊(H + 2·ph − KH) / sh⌋ + 1, likewise
-// OW). A zero stride component means the kernel size, PyTorch's default;
-// the padding is -Inf, so it is never the maximum.
-//
-//	d/dx = g scatter-added to the position of each window's maximum
-//
-// At ties, the whole gradient goes to the first maximum in row-major window
-// order (top row first, each row left to right), as PyTorch's CPU kernel
-// does. A NaN counts as the maximum and propagates. Overlapping windows
-// (stride < kernel) that share a maximum add their gradients. The routing
-// is piecewise constant, so the second derivative with respect to x is 0;
-// the scatter is recorded as an operation whose derivative is the matching
-// gather, so gradients of gradients flow through it.
-//
-// It panics with a *tensor.ShapeError when x is not 4-D, a kernel size is
-// below 1, the stride or padding is negative, the padding is more than
-// half the kernel (PyTorch's rule), or the kernel is larger than the padded
-// input.
-func MaxPool2D[T Float](x *Var[T], kernel, stride, padding [2]int) *Var[T] {
-	const op = "MaxPool2D"
-	defer relabel(op)
-	return maxPoolForward(x, convPoolWindow(op, x, kernel, stride, padding))
-}
-
-// AvgPool2D returns the mean of x [N, C, H, W] over every kernel-sized
-// window, of shape [N, C, OH, OW] as for MaxPool2D (a zero stride component
-// means the kernel size). The padding is zeros and counts: every window is
-// divided by KH·KW, PyTorch's default count_include_pad=True.
-//
-//	d/dx = g / (KH·KW) added to every element of its window
-//
-// that is, each input element receives g/(KH·KW) from every window that
-// covers it. The derivative is recorded as an operation whose own
-// derivative is AvgPool2D, so gradients of gradients flow through it. The
-// panics are those of MaxPool2D.
-func AvgPool2D[T Float](x *Var[T], kernel, stride, padding [2]int) *Var[T] {
-	const op = "AvgPool2D"
-	defer relabel(op)
-	return avgPoolForward(x, convPoolWindow(op, x, kernel, stride, padding))
-}
-
-// convPoolWindow validates the arguments of a pooling op and returns its
-// window, with the zero stride components replaced by the kernel size.
-func convPoolWindow[T Float](op string, x *Var[T], kernel, stride, padding [2]int) tensor.Window2D {
-	given := stride
-	for ax := range 2 {
-		if stride[ax] == 0 {
-			stride[ax] = kernel[ax]
-		}
-	}
-	win := tensor.Window2D{Kernel: kernel, Stride: stride, Padding: padding, Dilation: [2]int{1, 1}}
-	xv := x.value
-	ok := xv.Dims() == 4 && kernel[0] >= 1 && kernel[1] >= 1 && stride[0] >= 0 && stride[1] >= 0 &&
-		padding[0] >= 0 && padding[1] >= 0 && 2*padding[0] <= kernel[0] && 2*padding[1] <= kernel[1]
-	if ok {
-		oh, ow := win.OutSize(xv.Dim(2), xv.Dim(3))
-		ok = oh > 0 && ow > 0
-	}
-	if !ok {
-		convCheckPool(op, x, kernel, given, padding) // panics, saying why
-	}
-	return win
-}
-
-// convCheckPool panics with the error that describes what is wrong with a
-// pooling op's arguments.
-func convCheckPool[T Float](op string, x *Var[T], kernel, stride, padding [2]int) {
-	xs := x.value.Shape()
-	switch {
-	case len(xs) != 4:
-		panic(shapeErr(op, "input must be 4-D [N C H W]", xs))
-	case kernel[0] < 1 || kernel[1] < 1:
-		panic(shapeErr(op, fmt.Sprintf("kernel size must be at least 1, got %v", kernel), xs))
-	case stride[0] < 0 || stride[1] < 0:
-		panic(shapeErr(op, fmt.Sprintf("stride must be non-negative (0 means the kernel size), got %v", stride), xs))
-	case padding[0] < 0 || padding[1] < 0:
-		panic(shapeErr(op, fmt.Sprintf("padding must be non-negative, got %v", padding), xs))
-	case 2*padding[0] > kernel[0] || 2*padding[1] > kernel[1]:
-		panic(shapeErr(op, fmt.Sprintf("padding %v must be at most half the kernel size %v", padding, kernel), xs))
-	}
-	for ax := range 2 {
-		if stride[ax] == 0 {
-			stride[ax] = kernel[ax]
-		}
-	}
-	win := tensor.Window2D{Kernel: kernel, Stride: stride, Padding: padding, Dilation: [2]int{1, 1}}
-	convCheckSize(op, win, xs, xs)
 }
 
 // convCheckSize panics when the dilated kernel of win is larger than the

@@ -1,7 +1,7 @@
 package autograd
 
-// This file declares the op table's conv family: convolutions, pooling,
-// resampling and padding of NCHW images.
+// This file declares the op table's convolutions (the conv family's
+// pooling, resampling and padding are in optable_pool.go).
 
 // convOps returns the conv family's entries.
 func convOps() []OpInfo {
@@ -9,17 +9,10 @@ func convOps() []OpInfo {
 		return entry(OpInfo{Name: name, Family: FamilyConv, Shapes: shapes, Domain: anyReal, Smooth: true, Torch: torch}, f64, f32)
 	}
 	opts := Conv2DOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Dilation: [2]int{1, 2}}
-	k, s, p := [2]int{2, 3}, [2]int{1, 2}, [2]int{1, 1}
 	return []OpInfo{
 		conv("Conv2D", "torch.nn.functional.conv2d(x, y, z, stride=(2, 1), padding=(1, 0), dilation=(1, 2))",
 			[][]int{{2, 3, 5, 6}, {4, 3, 2, 2}, {4}},
 			func(xs ...*Var[float64]) *Var[float64] { return Conv2D(xs[0], xs[1], xs[2], opts) },
 			func(xs ...*Var[float32]) *Var[float32] { return Conv2D(xs[0], xs[1], xs[2], opts) }),
-		conv("MaxPool2D", "torch.nn.functional.max_pool2d(x, (2, 3), (1, 2), (1, 1))", [][]int{{2, 3, 5, 6}},
-			func(xs ...*Var[float64]) *Var[float64] { return MaxPool2D(xs[0], k, s, p) },
-			func(xs ...*Var[float32]) *Var[float32] { return MaxPool2D(xs[0], k, s, p) }),
-		conv("AvgPool2D", "torch.nn.functional.avg_pool2d(x, (2, 3), (1, 2), (1, 1))", [][]int{{2, 3, 5, 6}},
-			func(xs ...*Var[float64]) *Var[float64] { return AvgPool2D(xs[0], k, s, p) },
-			func(xs ...*Var[float32]) *Var[float32] { return AvgPool2D(xs[0], k, s, p) }),
 	}
 }
