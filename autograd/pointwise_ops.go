@@ -43,6 +43,32 @@ const (
 	opErf
 	opSinh
 	opCosh
+	opErfc
+	opTan
+	opAsin
+	opAcos
+	opAtan
+	opAsinh
+	opAcosh
+	opAtanh
+	opLog2
+	opLog10
+	opExp2
+	opRsqrt
+	opReciprocal
+	opLogSigmoid
+	opHardtanh
+	opHardswish
+	opHardsigmoid
+	opMish
+	opSELU
+	opCELU
+	opSoftsign
+	opFloor
+	opCeil
+	opRound
+	opTrunc
+	opSign
 	numPointwise // keep last
 )
 
@@ -651,5 +677,6 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		},
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, Sinh(c.Input(0))) },
 	}
+	pointwiseTableMore(&tab)
 	return tab
 }

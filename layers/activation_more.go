@@ -1,0 +1,121 @@
+package layers
+
+import "github.com/adjoint-go/adjoint/autograd"
+
+// More activations of torch.nn, as layers without parameters or state,
+// usable by value like those of activation.go. Each Forward is the autograd
+// operation of the same name, whose documentation gives the derivative and
+// the subgradient chosen at a kink. Where PyTorch's module has arguments,
+// the fields carry PyTorch's names; the zero value of such a layer is not
+// PyTorch's default, which its documentation gives.
+
+// Hardtanh limits x to [MinVal, MaxVal], as a layer. PyTorch's default is
+// Hardtanh[T]{MinVal: -1, MaxVal: 1}; ReLU6 is Hardtanh[T]{MinVal: 0,
+// MaxVal: 6}. The zero value maps every number to 0.
+type Hardtanh[T Float] struct {
+	MinVal T // the lower bound (PyTorch's min_val)
+	MaxVal T // the upper bound (PyTorch's max_val)
+}
+
+// Forward returns min(max(x, MinVal), MaxVal). It panics with an
+// *autograd.UsageError when MinVal > MaxVal.
+func (l Hardtanh[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	return autograd.Hardtanh(x, l.MinVal, l.MaxVal)
+}
+
+// Parameters returns nil: activations have none.
+func (Hardtanh[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (Hardtanh[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Hardswish is x·relu6(x + 3)/6, the cheap swish of MobileNetV3, as a layer.
+type Hardswish[T Float] struct{}
+
+// Forward returns x·relu6(x + 3)/6.
+func (Hardswish[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Hardswish(x) }
+
+// Parameters returns nil: activations have none.
+func (Hardswish[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (Hardswish[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Hardsigmoid is relu6(x + 3)/6, a piecewise linear sigmoid, as a layer.
+type Hardsigmoid[T Float] struct{}
+
+// Forward returns relu6(x + 3)/6.
+func (Hardsigmoid[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Hardsigmoid(x) }
+
+// Parameters returns nil: activations have none.
+func (Hardsigmoid[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (Hardsigmoid[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Mish is x·tanh(softplus(x)) as a layer.
+type Mish[T Float] struct{}
+
+// Forward returns x·tanh(softplus(x)).
+func (Mish[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Mish(x) }
+
+// Parameters returns nil: activations have none.
+func (Mish[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (Mish[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// SELU is the self-normalizing scaled ELU, scale·x for x > 0 and
+// scale·alpha·(e^x − 1) elsewhere with PyTorch's fixed constants, as a
+// layer.
+type SELU[T Float] struct{}
+
+// Forward returns SELU(x).
+func (SELU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.SELU(x) }
+
+// Parameters returns nil: activations have none.
+func (SELU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (SELU[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// CELU is x for x > 0 and Alpha·(e^(x/Alpha) − 1) elsewhere, as a layer.
+// PyTorch's default is CELU[T]{Alpha: 1}. Alpha must not be 0, so the zero
+// value panics in Forward.
+type CELU[T Float] struct {
+	Alpha T // the scale of the negative part, whose limit is -Alpha
+}
+
+// Forward returns x where x > 0 and Alpha·(e^(x/Alpha) − 1) elsewhere. It
+// panics with an *autograd.UsageError when Alpha is 0.
+func (l CELU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.CELU(x, l.Alpha) }
+
+// Parameters returns nil: activations have none.
+func (CELU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (CELU[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Softsign is x/(1 + |x|) as a layer.
+type Softsign[T Float] struct{}
+
+// Forward returns x/(1 + |x|).
+func (Softsign[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Softsign(x) }
+
+// Parameters returns nil: activations have none.
+func (Softsign[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (Softsign[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// LogSigmoid is log σ(x), computed stably, as a layer.
+type LogSigmoid[T Float] struct{}
+
+// Forward returns log σ(x).
+func (LogSigmoid[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.LogSigmoid(x) }
+
+// Parameters returns nil: activations have none.
+func (LogSigmoid[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// NamedParameters returns nil: activations have none.
+func (LogSigmoid[T]) NamedParameters() []NamedParam[T] { return nil }
