@@ -44,6 +44,7 @@ type rgDomain struct {
 	positive bool    // at least 0.25: Softplus(x)+0.25 unless it is already
 	maxAbs   float64 // > 0: magnitude at most maxAbs: Tanh(x) unless it is already
 	unit     bool    // in (0, 1): always Sigmoid(x)
+	aboveOne bool    // at least 1.25: Softplus(x)+1.25 unless it is already
 }
 
 // rgSmooth describes where one op is not twice differentiable, or where its
@@ -92,6 +93,10 @@ var rgSmoothness = map[string]rgSmooth{
 	"Sinh":        {domain: []rgDomain{{maxAbs: 3}}},
 	"Cosh":        {domain: []rgDomain{{maxAbs: 3}}},
 	"BCE":         {domain: []rgDomain{{unit: true}, {unit: true}}},
+	"Asin":        {domain: []rgDomain{{unit: true}}},
+	"Acos":        {domain: []rgDomain{{unit: true}}},
+	"Atanh":       {domain: []rgDomain{{unit: true}}},
+	"Acosh":       {domain: []rgDomain{{aboveOne: true}}},
 	"Std":         {minVariance: 0.01},
 	"LayerNorm":   {minVariance: 0.01},
 }
@@ -136,6 +141,8 @@ func (g *rgGraph) smoothArgs(op string, params []float64, args ...int) []int {
 			args[k] = g.bounded(args[k], d.maxAbs)
 		case d.unit:
 			args[k] = g.unary("Sigmoid", "Sigmoid", autograd.Sigmoid[float64], args[k])
+		case d.aboveOne:
+			args[k] = g.aboveOne(args[k])
 		}
 	}
 	kinks := s.kinks

@@ -82,6 +82,17 @@ func (g *rgGraph) posify(i int) int {
 	}, i)
 }
 
+// aboveOne returns node i if all its values are at least 1.25 (and it
+// is not re-drawn), otherwise Softplus(x)+1.25: Acosh's domain.
+func (g *rgGraph) aboveOne(i int) int {
+	if minOf(g.vals[i]) >= 1.25 && g.src.intn(2, "use node above 1 as is") == 0 {
+		return i
+	}
+	return g.add("Softplus", fmt.Sprintf("Add(Softplus(%s), 1.25)", g.nm(i)), func(a []*V) *V {
+		return autograd.Add(autograd.Softplus(a[0]), autograd.Scalar(1.25))
+	}, i)
+}
+
 // bounded returns node i if all its values are within lim in magnitude,
 // otherwise Tanh(x).
 func (g *rgGraph) bounded(i int, lim float64) int {
