@@ -27,9 +27,13 @@
 //   - Arithmetic (broadcasting): Add, Sub, Mul, Div, Neg, Scale, PowVar,
 //     Maximum, Minimum, Where.
 //   - Elementwise functions: Exp, Log, Log1p, Expm1, Sqrt, Square, Pow, Abs,
-//     Sin, Cos, Clamp, Erf, NormCDF, Sinh, Cosh.
+//     Sin, Cos, Clamp, Erf, NormCDF, Sinh, Cosh, Erfc, Tan, Asin, Acos, Atan,
+//     Asinh, Acosh, Atanh, Log2, Log10, Exp2, Rsqrt, Reciprocal.
+//   - Elementwise rounding, with a zero gradient as in torch: Floor, Ceil,
+//     Round (halves to even), Trunc, Sign.
 //   - Activations and normalization: Sigmoid, Tanh, ReLU, LeakyReLU, ELU,
-//     GELU, GELUTanh, SiLU, Softplus, Softmax, LogSoftmax, LayerNorm.
+//     GELU, GELUTanh, SiLU, Softplus, LogSigmoid, Hardtanh, Hardswish,
+//     Hardsigmoid, Mish, SELU, CELU, Softsign, Softmax, LogSoftmax, LayerNorm.
 //   - Reductions (over all axes or the given ones, with KeepDims forms): Sum,
 //     Mean, Max, Min, LogSumExp, Variance, Std; Argmax and Argmin return
 //     indices.

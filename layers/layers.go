@@ -19,7 +19,8 @@
 //     turns [N, C, H, W] into [N, C·H·W] for the Linear layers that follow.
 //   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d.
 //   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, SiLU,
-//     Softplus, Softmax, LogSoftmax.
+//     Softplus, Softmax, LogSoftmax, Hardtanh, Hardswish, Hardsigmoid, Mish,
+//     SELU, CELU, Softsign, LogSigmoid.
 //   - Containers: Sequential (children named by position, "0.weight") and
 //     Named (children named by you, "encoder.fc1.bias"); NewMLP builds a
 //     Sequential multilayer perceptron.
