@@ -30,6 +30,9 @@ const (
 	// prediction's shape) for the elementwise losses, one per sample ([N],
 	// or 0-d for a single [C] sample) for CrossEntropy and NLL.
 	ReduceNone
+	// ReduceBatchMean divides the sum by the size of the first axis (the
+	// batch): KLDiv's "batchmean", the only loss that takes it.
+	ReduceBatchMean
 )
 
 // String returns the constant's name, for example "ReduceSum".
@@ -41,6 +44,8 @@ func (r Reduction) String() string {
 		return "ReduceSum"
 	case ReduceNone:
 		return "ReduceNone"
+	case ReduceBatchMean:
+		return "ReduceBatchMean"
 	}
 	return "Reduction(" + strconv.Itoa(int(r)) + ")"
 }

@@ -11,12 +11,13 @@ import (
 
 func TestReductionString(t *testing.T) {
 	for r, want := range map[autograd.Reduction]string{
-		autograd.ReduceMean:     "ReduceMean",
-		autograd.ReduceSum:      "ReduceSum",
-		autograd.ReduceNone:     "ReduceNone",
-		autograd.Reduction(42):  "Reduction(42)",
-		autograd.Reduction(-1):  "Reduction(-1)",
-		autograd.Reduction(0x3): "Reduction(3)",
+		autograd.ReduceMean:      "ReduceMean",
+		autograd.ReduceSum:       "ReduceSum",
+		autograd.ReduceNone:      "ReduceNone",
+		autograd.ReduceBatchMean: "ReduceBatchMean",
+		autograd.Reduction(42):   "Reduction(42)",
+		autograd.Reduction(-1):   "Reduction(-1)",
+		autograd.Reduction(0x4):  "Reduction(4)",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("Reduction(%d).String() = %q, want %q", int(r), got, want)

@@ -58,6 +58,11 @@ const (
 	// pooling, resampling and padding:
 
 	// losses:
+	slotCrossEntropyWith
+	slotLossWith
+	slotKLDiv
+	slotMarginRanking
+	slotCosineSimilarity
 
 	numStateSlots // keep last
 )

@@ -12,6 +12,9 @@ const (
 	Sum = autograd.ReduceSum
 	// None keeps one loss per element.
 	None = autograd.ReduceNone
+	// BatchMean divides the sum by the batch size: KLDivLoss's
+	// "batchmean", the only loss that takes it.
+	BatchMean = autograd.ReduceBatchMean
 )
 
 // MSELoss is the squared error between a prediction and a target of the same
