@@ -44,8 +44,12 @@
 //     as F.embedding).
 //   - Convolution: Conv2D (NCHW, stride, padding, dilation), MaxPool2D,
 //     AvgPool2D.
-//   - Losses (mean, sum or per-element): MSE, L1, Huber, BCE, BCEWithLogits,
-//     CrossEntropy (fused with its softmax), NLL.
+//   - Losses (mean, sum or per-element): MSE, L1, Huber, SmoothL1, BCE,
+//     BCEWithLogits, BCEWithLogitsWith (weight, pos_weight), CrossEntropy
+//     (fused with its softmax), CrossEntropyWith (weights, ignored label,
+//     label smoothing), CrossEntropySoft (probability targets), NLL, NLLWith,
+//     KLDiv (also batch mean), MarginRanking, CosineEmbedding, TripletMargin,
+//     and CosineSimilarity (a similarity, not a loss).
 //
 // Where a derivative has a kink (ReLU and Abs at 0, ties in Max), the
 // subgradient chosen is documented on the operation.

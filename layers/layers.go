@@ -24,8 +24,10 @@
 //   - Containers: Sequential (children named by position, "0.weight") and
 //     Named (children named by you, "encoder.fc1.bias"); NewMLP builds a
 //     Sequential multilayer perceptron.
-//   - Losses: MSELoss; the others (CrossEntropy, BCE, ...) are autograd
-//     functions.
+//   - Losses, PyTorch's modules: MSELoss, CrossEntropyLoss, NLLLoss,
+//     BCEWithLogitsLoss, KLDivLoss, SmoothL1Loss, MarginRankingLoss,
+//     CosineEmbeddingLoss, TripletMarginLoss; CosineSimilarity (two inputs).
+//     The other losses are autograd functions.
 //
 // Weights and biases use PyTorch's layouts and names (Linear weight
 // [out, in], Conv2D weight [out, in, kh, kw], "weight", "bias",
