@@ -53,7 +53,7 @@ func TestBatchGemmFlat(t *testing.T) {
 func TestBatchGemmFlatPanics(t *testing.T) {
 	x := tensor.Zeros[float64](6)
 	for name, f := range map[string]func(){ // the error says which
-		"hold": func() { tensor.BatchGemmFlat(false, false, 1, 2, 3, 1, 1, x, x, 0, tensor.Zeros[float64](6)) },
+		"hold":          func() { tensor.BatchGemmFlat(false, false, 1, 2, 3, 1, 1, x, x, 0, tensor.Zeros[float64](6)) },
 		"shares memory": func() { tensor.BatchGemmFlat(false, false, 1, 2, 3, 3, 1, x, tensor.Zeros[float64](9), 0, x) },
 	} {
 		func() {
