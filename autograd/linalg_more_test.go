@@ -244,3 +244,17 @@ func TestNormFrobenius(t *testing.T) {
 	checkTensor(t, "Norm", autograd.Norm(x, 2, -2, -1).Value(), view([]int{2}, 5, 5), 1e-12)
 	checkTensor(t, "NormKeepDims", autograd.NormKeepDims(x, 2, 1, 2).Value(), view([]int{2, 1, 1}, 5, 5), 1e-12)
 }
+
+// TestEinsumSameOperandTwice checks that an operand given twice gets both
+// gradients added, by the fused derivative (the second into a scratch
+// tensor, then added) and the recorded one: d/dx Σᵢⱼ xᵢⱼ² = 2x.
+func TestEinsumSameOperandTwice(t *testing.T) {
+	data := []float64{1, -2, 3, 0.5, 4, -1}
+	want := view([]int{2, 3}, 2, -4, 6, 1, 8, -2)
+	x := autograd.Param(t64(data, 2, 3))
+	autograd.Einsum("ij,ij->", x, x).Backward()
+	checkTensor(t, "fused", x.Grad(), want, 1e-15)
+	y := autograd.Param(t64(data, 2, 3))
+	g := autograd.Grad([]*V{autograd.Einsum("ij,ij", y, y)}, []*V{y}, autograd.CreateGraph())[0]
+	checkTensor(t, "recorded", g.Value(), want, 1e-15)
+}
