@@ -18,5 +18,33 @@ func linalgOps() []OpInfo {
 		lin("Linear", "torch.nn.functional.linear(x, y, z)", [][]int{{3, 4}, {5, 4}, {5}},
 			func(xs ...*Var[float64]) *Var[float64] { return Linear(xs[0], xs[1], xs[2]) },
 			func(xs ...*Var[float32]) *Var[float32] { return Linear(xs[0], xs[1], xs[2]) }),
+		// An ellipsis that broadcasts (x's [2 1] against y's [3]), a
+		// contraction, a diagonal (z's kk) and three operands.
+		lin("Einsum", "torch.einsum('...ij,...jk,kk->...ik', x, y, z)", [][]int{{2, 1, 3, 4}, {3, 4, 5}, {5, 5}},
+			func(xs ...*Var[float64]) *Var[float64] { return Einsum("...ij,...jk,kk->...ik", xs...) },
+			func(xs ...*Var[float32]) *Var[float32] { return Einsum("...ij,...jk,kk->...ik", xs...) }),
+		lin("Norm", "torch.linalg.vector_norm(x, 2, dim=1)", [][]int{{3, 4}},
+			func(xs ...*Var[float64]) *Var[float64] { return Norm(xs[0], 2, 1) },
+			func(xs ...*Var[float32]) *Var[float32] { return Norm(xs[0], 2, 1) }),
+		withKinks(lin("NormKeepDims", "torch.linalg.vector_norm(x, 3, dim=(0, 2), keepdim=True)", [][]int{{2, 3, 4}},
+			func(xs ...*Var[float64]) *Var[float64] { return NormKeepDims(xs[0], 3, 0, 2) },
+			func(xs ...*Var[float32]) *Var[float32] { return NormKeepDims(xs[0], 3, 0, 2) }), 0),
+		lin("Dot", "torch.dot(x, y)", [][]int{{5}, {5}},
+			func(xs ...*Var[float64]) *Var[float64] { return Dot(xs[0], xs[1]) },
+			func(xs ...*Var[float32]) *Var[float32] { return Dot(xs[0], xs[1]) }),
+		lin("Outer", "torch.outer(x, y)", [][]int{{3}, {4}},
+			func(xs ...*Var[float64]) *Var[float64] { return Outer(xs[0], xs[1]) },
+			func(xs ...*Var[float32]) *Var[float32] { return Outer(xs[0], xs[1]) }),
+		// Rectangular: the trace of the leading 3×3 block.
+		lin("Trace", "torch.trace(x)", [][]int{{3, 5}},
+			func(xs ...*Var[float64]) *Var[float64] { return Trace(xs[0]) },
+			func(xs ...*Var[float32]) *Var[float32] { return Trace(xs[0]) }),
 	}
+}
+
+// withKinks returns m with the given kinks (input values where its
+// derivative is not smooth), which the checks keep away from.
+func withKinks(m OpInfo, kinks ...float64) OpInfo {
+	m.Kinks = kinks
+	return m
 }

@@ -52,6 +52,8 @@ const (
 	// indexing:
 
 	// linear algebra:
+	slotEinsum
+	slotNorm
 
 	// convolution:
 

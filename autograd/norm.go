@@ -1,0 +1,288 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Norm returns the vector p-norm of x over the given axes (all when none
+// are given), which are removed from the shape, as torch.linalg.vector_norm
+// computes it:
+//
+//	p > 0     (Σ |x|ᵖ)^(1/p)      p = 2 is the Euclidean norm; over the two
+//	                              axes of a matrix, its Frobenius norm
+//	p = +Inf  max |x|
+//	p = -Inf  min |x|
+//	p = 0     the number of nonzero elements (not a norm: no gradient flows)
+//
+// Negative axes count from the end. NaN propagates. The sums are not
+// rescaled: as in torch, Σ x² overflows for elements beyond about 1e154
+// (1e19 in float32).
+//
+//	p = 2:     d/dx = g·x/‖x‖, and 0 where ‖x‖ = 0 (torch's subgradient)
+//	p = 1:     d/dx = g·sign(x), 0 at x = 0
+//	other p:   d/dx = g·sign(x)·(|x|/‖x‖)^(p-1), 0 at x = 0
+//	p = ±Inf:  d/dx = g·sign(x)/k at the k elements of a slice whose |x| is
+//	           its norm (ties share the gradient evenly, as in torch), 0
+//	           elsewhere
+//	p = 0:     d/dx = 0
+//
+// The gradients are computed as written, with ‖x‖ replaced by 1 where it
+// is 0 and |x| by 1 where x is 0 (so that 0/0 and 0^(p-1) for p < 1 never
+// arise). They are differentiable again; for p = 1 and ±Inf the second
+// derivative is 0.
+//
+// It panics with a *UsageError when p is negative (other than -Inf) or NaN,
+// and with a *tensor.ShapeError for an axis out of range or repeated, or,
+// for p = ±Inf, a reduced axis of size 0.
+func Norm[T Float](x *Var[T], p T, axes ...int) *Var[T] { return normOf("Norm", x, p, axes, false) }
+
+// NormKeepDims is Norm that keeps each reduced axis with size 1.
+func NormKeepDims[T Float](x *Var[T], p T, axes ...int) *Var[T] {
+	return normOf("NormKeepDims", x, p, axes, true)
+}
+
+// normOf is Norm and NormKeepDims: one walk over the reduced slices
+// (redWalk) computes each norm, and the derivative walks them again.
+func normOf[T Float](op string, x *Var[T], p T, axes []int, keep bool) *Var[T] {
+	defer relabel(op)
+	inf := math.IsInf(float64(p), 0)
+	if p != p || p < 0 && !inf {
+		panic(usage(op, fmt.Sprintf("order p = %v; want p ≥ 0 or ±Inf", p)))
+	}
+	xv := x.value
+	m := redMaskOf(op, xv, axes)
+	if inf {
+		redCheckNonEmpty(op, xv, m)
+	}
+	ar := arenaOf(x)
+	var buf [maxStackDims]int
+	out := ar.tensor(redShape(buf[:0], xv, m, keep)...)
+	w := newRedWalk(xv, m)
+	xd, od := xv.Data(), out.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		if w.nr > 1 {
+			ridx = [maxRedDims]int{}
+		}
+		od[o] = normSlice(xd, base, &w, &ridx, p)
+		base = w.stepKept(&kidx, base)
+	}
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[normOp[T]](ar)
+		s.mask, s.p = m, p
+		d = s
+	}
+	return recordOp(op, out, d, x)
+}
+
+// normSlice returns the p-norm of the slice of xd that starts at base.
+func normSlice[T Float](xd []T, base int, w *redWalk, ridx *[maxRedDims]int, p T) T {
+	var acc T
+	off := base
+	for e := range w.n {
+		if e > 0 {
+			off = w.stepSlice(ridx, off)
+		}
+		v := xd[off]
+		a := T(math.Abs(float64(v)))
+		switch {
+		case e == 0 && math.IsInf(float64(p), 0):
+			acc = a
+		case math.IsInf(float64(p), 1):
+			if extBetter(a, acc, true) {
+				acc = a
+			}
+		case math.IsInf(float64(p), -1):
+			if extBetter(a, acc, false) {
+				acc = a
+			}
+		case p == 0:
+			if v != 0 {
+				acc++
+			}
+		case p == 1:
+			acc += a
+		case p == 2:
+			acc += v * v
+		default:
+			acc += powElem(a, p)
+		}
+	}
+	switch {
+	case p == 2:
+		return T(math.Sqrt(float64(acc)))
+	case p == 0 || p == 1 || math.IsInf(float64(p), 0):
+		return acc
+	}
+	return powElem(acc, 1/p)
+}
+
+// normOp is the state of Norm and NormKeepDims: the reduced axes and p.
+type normOp[T Float] struct {
+	mask redMask
+	p    T
+}
+
+func (*normOp[T]) slot() stateSlot { return slotNorm }
+
+// normSign is sign(v): 1, -1, 0 for ±0, NaN for NaN.
+func normSign[T Float](v T) T {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return v * 0 // ±0 → 0, NaN → NaN
+}
+
+// normNonzero is n with 0 replaced by 1: the norm a derivative divides by.
+func normNonzero[T Float](n T) T {
+	if n == 0 {
+		return n + 1
+	}
+	return n + 0
+}
+
+// normWeights fills wt (x's shape) with the constant factor of the
+// derivative of the ±Inf norm, sign(x)/k at each of the k ties of a slice
+// with its norm and 0 elsewhere (at a NaN norm, the NaN elements tie), or
+// with sign(x) for p = 1; or, for the other p, with sign(x) and zx with
+// 1 where x is 0 and 0 elsewhere.
+func (s *normOp[T]) weights(x, out, wt, zx *tensor.Tensor[T]) {
+	w := newRedWalk(x, s.mask)
+	xd, od, wd := x.Data(), out.Data(), wt.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		s.forSlice(xd, base, &w, &ridx, od[o], func(off int, v, f T) {
+			wd[off] = f
+			if zx != nil {
+				zx.Data()[off] = 0
+				if v == 0 {
+					zx.Data()[off] = 1
+				}
+			}
+		})
+		base = w.stepKept(&kidx, base)
+	}
+}
+
+// forSlice calls fn for each element of the slice at base with its value
+// and its weight: sign(v) for p other than ±Inf, sign(v)/k at the k ties
+// with the norm n for ±Inf, and 0 elsewhere.
+func (s *normOp[T]) forSlice(xd []T, base int, w *redWalk, ridx *[maxRedDims]int, n T, fn func(off int, v, f T)) {
+	inf := math.IsInf(float64(s.p), 0)
+	tie := func(v T) bool {
+		a := T(math.Abs(float64(v)))
+		return a == n || a != a && n != n
+	}
+	var k T
+	if inf {
+		*ridx = [maxRedDims]int{}
+		off := base
+		for e := range w.n {
+			if e > 0 {
+				off = w.stepSlice(ridx, off)
+			}
+			if tie(xd[off]) {
+				k++
+			}
+		}
+	}
+	*ridx = [maxRedDims]int{}
+	off := base
+	for e := range w.n {
+		if e > 0 {
+			off = w.stepSlice(ridx, off)
+		}
+		v := xd[off]
+		f := normSign(v)
+		if inf {
+			f = 0
+			if tie(v) {
+				f = normSign(v) / k
+			}
+		}
+		fn(off, v, f)
+	}
+}
+
+func (s *normOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	xv := c.n.inputs[0].value
+	kept := redShape(nil, xv, s.mask, true)
+	gk := shpAs(g, kept)
+	switch p := s.p; {
+	case p == 0:
+		return []*Var[T]{Const(tensor.Zeros[T](xv.Shape()...))}
+	case p == 1 || math.IsInf(float64(p), 0):
+		wt := tensor.Zeros[T](xv.Shape()...)
+		s.weights(xv, c.out.value, wt, nil)
+		return []*Var[T]{Mul(gk, Const(wt))}
+	}
+	// ‖x‖ with 0 replaced by 1: the output plus a constant mask.
+	nz := tensor.Zeros[T](kept...)
+	for i, v := range c.out.value.Data() {
+		if v == 0 {
+			nz.Data()[i] = 1
+		}
+	}
+	n := Add(shpAs(c.Output(), kept), Const(nz))
+	if s.p == 2 {
+		return []*Var[T]{Mul(gk, Div(c.Input(0), n))}
+	}
+	sgn, zx := tensor.Zeros[T](xv.Shape()...), tensor.Zeros[T](xv.Shape()...)
+	s.weights(xv, c.out.value, sgn, zx)
+	a := Add(Abs(c.Input(0)), Const(zx))
+	return []*Var[T]{Mul(gk, Mul(Const(sgn), Pow(Div(a, n), s.p-1)))}
+}
+
+// vjp computes backward's numbers element by element in one walk, without
+// its masks.
+func (s *normOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	dst, beta := c.gradBuf(0)
+	d := dst.Data()
+	if s.p == 0 {
+		if beta == 0 {
+			clear(d)
+		}
+		return
+	}
+	w := newRedWalk(xv, s.mask)
+	xd, od, gs := xv.Data(), c.out.value.Data(), g.Data()
+	p, simple := s.p, s.p == 1 || math.IsInf(float64(s.p), 0)
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		gv, n := gs[o], normNonzero(od[o])
+		s.forSlice(xd, base, &w, &ridx, od[o], func(off int, v, f T) {
+			var r T
+			switch {
+			case simple:
+				r = gv * f
+			case p == 2:
+				r = gv * T(v/n)
+			default:
+				a := T(math.Abs(float64(v)))
+				if v == 0 {
+					a++
+				} else {
+					a += 0
+				}
+				r = gv * T(f*powElem(T(a/n), p-1))
+			}
+			if beta == 0 {
+				d[off] = r
+			} else {
+				d[off] += r
+			}
+		})
+		base = w.stepKept(&kidx, base)
+	}
+}
