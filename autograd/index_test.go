@@ -144,7 +144,9 @@ func TestIndexOpsErrorsNameTheOp(t *testing.T) {
 			"autograd: Gather: index 5 at position [0 1] out of range [0, 3) along axis 1: [2 3] x [1 2]"},
 		{"Scatter", func() { autograd.Scatter(x, 0, tensor.MustIndex([]int{2}, 1, 1), src) },
 			"autograd: Scatter: index 2 at position [0 0] out of range [0, 2) along axis 0: [2 3] x [1 1]"},
-		{"ScatterAdd rank", func() { autograd.ScatterAdd(x, 0, tensor.MustIndex([]int{0}, 1, 1), autograd.Param(tensor.Zeros[float64](3))) },
+		{"ScatterAdd rank", func() {
+			autograd.ScatterAdd(x, 0, tensor.MustIndex([]int{0}, 1, 1), autograd.Param(tensor.Zeros[float64](3)))
+		},
 			"autograd: ScatterAdd: index has 2 axes, the source 1: [2 3] x [1 1] x [3]"},
 		{"ScatterReduce reduction", func() { autograd.ScatterReduce(x, 0, tensor.MustIndex([]int{0}, 1, 1), src, "max", true) },
 			`autograd: ScatterReduce: unknown reduction "max": want sum, prod, mean, amax or amin`},

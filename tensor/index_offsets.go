@@ -24,19 +24,6 @@ import (
 // with a *ShapeError naming the op, the index's position and its value for
 // an index out of range.
 
-// idxOdometer advances coord (the position in a row-major walk over shape)
-// by one element and reports whether the walk goes on.
-func idxOdometer(coord, shape []int) bool {
-	for ax := len(shape) - 1; ax >= 0; ax-- {
-		coord[ax]++
-		if coord[ax] < shape[ax] {
-			return true
-		}
-		coord[ax] = 0
-	}
-	return false
-}
-
 // idxPos formats a position for an error message, as "[1 0 2]".
 func idxPos(coord []int) string {
 	var b strings.Builder
