@@ -16,12 +16,14 @@ import (
 // forward one, so gradients of gradients work.
 
 // Range selects the elements Start, Start+Step, ... before Stop along one axis
-// of Slice, like Python's start:stop:step. Step 0 means 1 and a negative Step
-// panics; a negative Start or Stop counts from the end of the axis, and bounds
-// past either end are clamped as Python clamps them (a slice past the end is
-// shorter, never an error). Stop tensor.End runs to the end of the axis;
-// Range{Stop: tensor.End} is the whole axis, and the zero Range selects
-// nothing.
+// of Slice, like Python's start:stop:step. A negative Start or Stop counts
+// from the end of the axis, and bounds past either end are clamped as Python
+// clamps them (a slice past the end is shorter, never an error). A negative
+// Step walks backwards, as Python's x[::-1]; Step 0 panics (it used to mean 1,
+// which hid forgotten steps). Stop tensor.End runs through the last element
+// the step reaches: Range{Start: 0, Stop: tensor.End, Step: 1} is the whole
+// axis, Range{Start: -1, Stop: tensor.End, Step: -1} the axis reversed. See
+// tensor.Range.
 type Range = tensor.Range
 
 // shpAlong returns ranges that select [start, stop) along axis and every
@@ -242,10 +244,11 @@ func (broadcastOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 }
 
 // Slice returns the elements of x that ranges select, one Range per leading
-// axis; axes without a Range are taken whole. Steps must be positive;
-// negative Start and Stop count from the end and out-of-range bounds clamp,
-// as in Python (see Range). It panics with a *tensor.ShapeError for more
-// ranges than axes or a negative step.
+// axis; axes without a Range are taken whole. As in Python (see Range),
+// negative Start and Stop count from the end, out-of-range bounds clamp, and
+// a negative step walks backwards (x[::-1]; PyTorch's slicing has no negative
+// steps, torch.flip does that). It panics with a *tensor.ShapeError for more
+// ranges than axes or a step of 0.
 //
 //	d/dx = g scattered into zeros of x's shape at the selected positions
 func Slice[T Float](x *Var[T], ranges ...Range) *Var[T] {

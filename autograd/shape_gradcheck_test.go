@@ -74,20 +74,20 @@ func shpCases() []gradcheckCase {
 		ranges []autograd.Range
 	}{
 		{[]int{6}, []autograd.Range{{Start: 1, Stop: end, Step: 2}}},
-		{[]int{6}, []autograd.Range{{Start: -4, Stop: -1}}},
+		{[]int{6}, []autograd.Range{{Start: -4, Stop: -1, Step: 1}}},
 		{[]int{6}, []autograd.Range{{Start: -100, Stop: 100, Step: 4}}},
-		{[]int{4, 5}, []autograd.Range{{Start: 1, Stop: 3}}},
+		{[]int{4, 5}, []autograd.Range{{Start: 1, Stop: 3, Step: 1}}},
 		{[]int{4, 5}, []autograd.Range{{Start: 0, Stop: end, Step: 2}, {Start: -4, Stop: -1, Step: 2}}},
-		{[]int{3, 4, 5}, []autograd.Range{{Stop: end}, {Start: 1, Stop: end, Step: 2}, {Start: -2, Stop: end}}},
-		{[]int{3, 4, 5}, []autograd.Range{{Start: 1, Stop: -1}}},
+		{[]int{3, 4, 5}, []autograd.Range{{Stop: end, Step: 1}, {Start: 1, Stop: end, Step: 2}, {Start: -2, Stop: end, Step: 1}}},
+		{[]int{3, 4, 5}, []autograd.Range{{Start: 1, Stop: -1, Step: 1}}},
 		{[]int{2, 3}, nil},
 	} {
 		add("Slice", fmt.Sprintf("%v %v", tc.shape, tc.ranges), func(x []*V) *V { return autograd.Slice(x[0], tc.ranges...) }, in(anyReal, tc.shape...))
 	}
 	// Two overlapping slices of one Var: their scattered gradients add.
 	add("Slice", "overlapping slices of one Var", func(x []*V) *V {
-		a := autograd.Slice(x[0], autograd.Range{Start: 0, Stop: 4})
-		b := autograd.Slice(x[0], autograd.Range{Start: 2, Stop: 6})
+		a := autograd.Slice(x[0], autograd.Range{Start: 0, Stop: 4, Step: 1})
+		b := autograd.Slice(x[0], autograd.Range{Start: 2, Stop: 6, Step: 1})
 		return autograd.Mul(a, b)
 	}, in(anyReal, 6, 2))
 
@@ -214,7 +214,7 @@ func TestShpGradgradcheck(t *testing.T) {
 		{"Unsqueeze", func(x []*V) *V { return autograd.Unsqueeze(x[0], -1) }, []inputSpec{in(anyReal, 2, 3)}, []int{2, 3, 1}},
 		{"Expand", func(x []*V) *V { return autograd.Expand(x[0], 2, -1, 3) }, []inputSpec{in(anyReal, 4, 1)}, []int{2, 4, 3}},
 		{"Slice", func(x []*V) *V {
-			return autograd.Slice(x[0], autograd.Range{Start: -3, Stop: end}, autograd.Range{Start: 0, Stop: end, Step: 2})
+			return autograd.Slice(x[0], autograd.Range{Start: -3, Stop: end, Step: 1}, autograd.Range{Start: 0, Stop: end, Step: 2})
 		}, []inputSpec{in(anyReal, 4, 5)}, []int{3, 3}},
 		{"Slice squared", func(x []*V) *V {
 			return autograd.Square(autograd.Slice(x[0], autograd.Range{Start: 1, Stop: end, Step: 2}))

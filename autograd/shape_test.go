@@ -98,15 +98,15 @@ func TestShpSliceMatchesNaive(t *testing.T) {
 		ranges []autograd.Range
 	}{
 		{[]int{10}, []autograd.Range{{Start: 1, Stop: end, Step: 2}}},
-		{[]int{10}, []autograd.Range{{Start: -3, Stop: end}}},
-		{[]int{10}, []autograd.Range{{Start: -100, Stop: 2}}},
+		{[]int{10}, []autograd.Range{{Start: -3, Stop: end, Step: 1}}},
+		{[]int{10}, []autograd.Range{{Start: -100, Stop: 2, Step: 1}}},
 		{[]int{10}, []autograd.Range{{Start: 5, Stop: 100, Step: 3}}},
-		{[]int{10}, []autograd.Range{{Start: 8, Stop: 2}}}, // empty
+		{[]int{10}, []autograd.Range{{Start: 8, Stop: 2, Step: 1}}}, // empty
 		{[]int{10}, []autograd.Range{{Start: 0, Stop: -1, Step: 4}}},
-		{[]int{4, 5}, []autograd.Range{{Start: -1, Stop: end}, {Start: 4, Stop: 0}}},
+		{[]int{4, 5}, []autograd.Range{{Start: -1, Stop: end, Step: 1}, {Start: 4, Stop: 0, Step: 1}}},
 		{[]int{4, 5}, []autograd.Range{{Start: 0, Stop: end, Step: 3}, {Start: -4, Stop: -1, Step: 2}}},
-		{[]int{3, 4, 5}, []autograd.Range{{Stop: end}, {Start: 1, Stop: end, Step: 2}, {Start: -2, Stop: end}}},
-		{[]int{3, 4, 5}, []autograd.Range{{Start: -2, Stop: 3}}},
+		{[]int{3, 4, 5}, []autograd.Range{{Stop: end, Step: 1}, {Start: 1, Stop: end, Step: 2}, {Start: -2, Stop: end, Step: 1}}},
+		{[]int{3, 4, 5}, []autograd.Range{{Start: -2, Stop: 3, Step: 1}}},
 	}
 	for i, tc := range tests {
 		t.Run(fmt.Sprintf("%v %v", tc.shape, tc.ranges), func(t *testing.T) {
@@ -115,7 +115,7 @@ func TestShpSliceMatchesNaive(t *testing.T) {
 			lists := make([][]int, len(tc.shape))
 			out := make([]int, len(tc.shape))
 			for ax, n := range tc.shape {
-				r := autograd.Range{Stop: end}
+				r := autograd.Range{Stop: end, Step: 1}
 				if ax < len(tc.ranges) {
 					r = tc.ranges[ax]
 				}
@@ -265,7 +265,7 @@ func TestShpConstantsRecordNothing(t *testing.T) {
 	c := autograd.Const(t64([]float64{1, 2, 3, 4, 5, 6}, 2, 3))
 	for name, v := range map[string]*V{
 		"Permute":     autograd.Permute(c, 1, 0),
-		"Slice":       autograd.Slice(c, autograd.Range{Start: 1, Stop: 2}),
+		"Slice":       autograd.Slice(c, autograd.Range{Start: 1, Stop: 2, Step: 1}),
 		"Pad":         autograd.Pad(c, [][2]int{{1, 1}, {0, 0}}, 0),
 		"Concat":      autograd.Concat(0, c, c),
 		"Stack":       autograd.Stack(0, c, c),
@@ -292,7 +292,7 @@ func shpBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var[
 	case "Expand":
 		return autograd.Expand(xs[0], 2, -1, 3)
 	case "Slice":
-		return autograd.Slice(xs[0], autograd.Range{Start: -3, Stop: tensor.End}, autograd.Range{Start: 0, Stop: tensor.End, Step: 2})
+		return autograd.Slice(xs[0], autograd.Range{Start: -3, Stop: tensor.End, Step: 1}, autograd.Range{Start: 0, Stop: tensor.End, Step: 2})
 	case "Pad":
 		return autograd.Pad(xs[0], [][2]int{{1, 0}, {2, 1}}, T(0.25))
 	case "Concat":
@@ -371,10 +371,10 @@ func TestShpShapeErrors(t *testing.T) {
 			"Expand", "autograd: Expand: size -1 given for new leading axis 0: [2 3] x [-1 2 3]"},
 		{"Slice too many ranges", func(l func(...int) *V) { autograd.Slice(l(4), autograd.Range{}, autograd.Range{}) },
 			"Slice", "autograd: Slice: 2 ranges for 1 axes: [4]"},
-		{"Slice negative step", func(l func(...int) *V) {
-			autograd.Slice(l(4, 3), autograd.Range{Stop: 4}, autograd.Range{Start: -1, Stop: 0, Step: -1})
+		{"Slice step 0", func(l func(...int) *V) {
+			autograd.Slice(l(4, 3), autograd.Range{Stop: 4, Step: 1}, autograd.Range{Start: -1, Stop: 0})
 		},
-			"Slice", "autograd: Slice: step -1 of axis 1 must be positive: [4 3]"},
+			"Slice", "autograd: Slice: step 0 of axis 1: a slice needs a nonzero step: [4 3]"},
 		{"Pad too few pairs", func(l func(...int) *V) { autograd.Pad(l(2, 3), [][2]int{{1, 1}}, 0) },
 			"Pad", "autograd: Pad: 1 width pairs for 2 axes: [2 3]"},
 		{"Pad negative width", func(l func(...int) *V) { autograd.Pad(l(2, 3), [][2]int{{-1, 0}, {0, 0}}, 0) },
@@ -457,8 +457,8 @@ func ExampleSlice() {
 		4, 5, 6, 7,
 		8, 9, 10, 11,
 	}, 3, 4))
-	fmt.Println(autograd.Slice(x, autograd.Range{Start: 1, Stop: tensor.End}, autograd.Range{Stop: tensor.End, Step: 2}).Value())
-	fmt.Println(autograd.Slice(x, autograd.Range{Start: -1, Stop: tensor.End}).Value())
+	fmt.Println(autograd.Slice(x, autograd.Range{Start: 1, Stop: tensor.End, Step: 1}, autograd.Range{Stop: tensor.End, Step: 2}).Value())
+	fmt.Println(autograd.Slice(x, autograd.Range{Start: -1, Stop: tensor.End, Step: 1}).Value())
 	// Output:
 	// Tensor[2 2][[4 6] [8 10]]
 	// Tensor[1 4][[8 9 10 11]]

@@ -50,6 +50,7 @@ const (
 	// cumulative and sorting:
 
 	// indexing:
+	slotIndex
 
 	// linear algebra:
 	slotEinsum

@@ -13,45 +13,74 @@ import (
 // tensor, except Squeeze and Unsqueeze, which are views like Reshape.
 
 // Range selects the elements Start, Start+Step, Start+2·Step, ... before Stop
-// along one axis, like Python's start:stop:step. A Step of 0 means 1; a
-// negative Step panics. A negative Start or Stop counts from the end of the
-// axis (-1 is the last element), and after that both are clamped to
-// [0, size] as Python clamps, so a slice past the end is shorter (or empty),
-// never an error. Use End as Stop to run to the end of the axis (Stop has no
-// "omitted" value: the zero Range is 0:0 and selects nothing):
+// along one axis, like Python's start:stop:step. A negative Start or Stop
+// counts from the end of the axis (-1 is the last element), and after that
+// both are clamped as Python clamps them, so a slice past either end is
+// shorter (or empty), never an error.
 //
-//	Range{Start: 1, Stop: End, Step: 2} // Python's 1::2
-//	Range{Start: -3, Stop: End}         // Python's -3:
-//	Range{Stop: End}                    // Python's :, the whole axis
+// A negative Step walks backwards, as Python's x[::-1]: it selects Start,
+// Start+Step, ... down to (not including) Stop, with Start clamped to the
+// last element. Step 0 is an error, as in Python: it used to mean 1, which
+// hid the bug of a Range whose Step was forgotten.
+//
+// Stop has no "omitted" value: use End to run through the last element the
+// step reaches, which is the end of the axis for a positive Step and its
+// beginning for a negative one. The zero Range is an error (Step 0):
+//
+//	Range{Start: 1, Stop: End, Step: 2}   // Python's 1::2
+//	Range{Start: -3, Stop: End, Step: 1}  // Python's -3:
+//	Range{Start: 0, Stop: End, Step: 1}   // Python's :, the whole axis
+//	Range{Start: -1, Stop: End, Step: -1} // Python's ::-1, the axis reversed
+//	Range{Start: 4, Stop: 1, Step: -1}    // Python's 4:1:-1, elements 4, 3, 2
 type Range struct{ Start, Stop, Step int }
 
-// End, as a Range's Stop, selects through the last element of the axis.
+// End, as a Range's Stop, selects through the last element that the step
+// reaches: the end of the axis for a positive step, its first element for a
+// negative one. As a Start with a negative step it is clamped, as any Start
+// past the end, to the last element.
 const End = math.MaxInt
 
-// resolve returns the first index, the number of elements and the step that
-// r selects along an axis of size n. It panics with a *ShapeError naming op,
-// the axis and shape when the step is negative.
+// resolve returns the first index, the number of elements and the step
+// (negative for a backward walk) that r selects along an axis of size n, with
+// Python's rules for slice indices. It panics with a *ShapeError naming op,
+// the axis and shape when the step is 0. An empty selection starts at 0.
 func (r Range) resolve(op string, axis int, shape []int) (start, count, step int) {
 	n := shape[axis]
 	step = r.Step
 	if step == 0 {
-		step = 1
+		panic(shapeErr(op, fmt.Sprintf("step 0 of axis %d: a slice needs a nonzero step", axis), shape))
 	}
+	// lo and hi bound the clamped indices: [0, n] forwards, [-1, n-1]
+	// backwards (where -1 is "before the first element").
+	lo, hi := 0, n
 	if step < 0 {
-		panic(shapeErr(op, fmt.Sprintf("step %d of axis %d must be positive", r.Step, axis), shape))
+		lo, hi = -1, n-1
 	}
 	clamp := func(i int) int {
 		if i < 0 {
 			i += n
 			if i < 0 {
-				return 0
+				return lo
 			}
 		}
-		return min(i, n)
+		return min(i, hi)
 	}
-	start, stop := clamp(r.Start), clamp(r.Stop)
-	if stop > start {
+	start = clamp(r.Start)
+	stop := hi
+	if step < 0 {
+		stop = lo
+	}
+	if r.Stop != End {
+		stop = clamp(r.Stop)
+	}
+	switch {
+	case step > 0 && stop > start:
 		count = (stop - start + step - 1) / step
+	case step < 0 && start > stop:
+		count = (start - stop - step - 1) / -step
+	}
+	if count == 0 {
+		start = 0
 	}
 	return start, count, step
 }
@@ -77,7 +106,7 @@ func shpRowMajor(shape []int) []int {
 
 // shpSliceBox resolves ranges (one per leading axis, the rest whole) against
 // shape and returns the box they select. It panics naming op when there are
-// more ranges than axes or a step is negative.
+// more ranges than axes or a step is 0.
 func shpSliceBox(op string, shape []int, ranges []Range) shpBox {
 	if len(ranges) > len(shape) {
 		panic(shapeErr(op, fmt.Sprintf("%d ranges for %d axes", len(ranges), len(shape)), shape))
@@ -129,9 +158,9 @@ func shpCopyBox[T Float](contig, big []T, b shpBox, scatter bool) {
 
 // Slice returns the elements of t that ranges select, one Range per leading
 // axis; axes without a Range are taken whole. See Range for the Python-like
-// rules (negative indices count from the end, out-of-range bounds clamp). The
-// result is a new tensor. It panics with a *ShapeError when there are more
-// ranges than axes or a step is negative.
+// rules (negative indices count from the end, out-of-range bounds clamp, a
+// negative step walks backwards). The result is a new tensor. It panics with
+// a *ShapeError when there are more ranges than axes or a step is 0.
 func Slice[T Float](t *Tensor[T], ranges ...Range) *Tensor[T] {
 	b := shpSliceBox("Slice", t.shape, ranges)
 	out := Zeros[T](b.counts...)

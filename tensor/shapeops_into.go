@@ -101,14 +101,14 @@ func shpMove[T Float](d, s []T, d0, s0 int, counts, sd, ss []int, beta T) {
 		}
 	}
 	if r == 0 {
-		shpRow(d[d0:], s[s0:], 1, 1, 1, beta)
+		shpRow(d, s, d0, s0, 1, 1, 1, beta)
 		return
 	}
 	var ib [shpStack]int
 	idx := shpInts(ib[:], r)
 	n, dl, sl := counts[r-1], sd[r-1], ss[r-1]
 	for {
-		shpRow(d[d0:], s[s0:], n, dl, sl, beta)
+		shpRow(d, s, d0, s0, n, dl, sl, beta)
 		ax := r - 2
 		for ; ax >= 0; ax-- {
 			idx[ax]++
@@ -127,27 +127,28 @@ func shpMove[T Float](d, s []T, d0, s0 int, counts, sd, ss []int, beta T) {
 	}
 }
 
-// shpRow sets d[i·dl] = beta·d[i·dl] + s[i·sl] for i < n.
-func shpRow[T Float](d, s []T, n, dl, sl int, beta T) {
+// shpRow sets d[d0+i·dl] = beta·d[d0+i·dl] + s[s0+i·sl] for i < n. The
+// strides may be negative (a slice with a negative step walks backwards).
+func shpRow[T Float](d, s []T, d0, s0, n, dl, sl int, beta T) {
 	switch {
 	case dl == 1 && sl == 1 && beta == 0:
-		copy(d[:n], s[:n])
+		copy(d[d0:d0+n], s[s0:s0+n])
 	case dl == 1 && sl == 1 && beta == 1:
-		d, s = d[:n], s[:n]
+		d, s = d[d0:d0+n], s[s0:s0+n]
 		for i := range d {
 			d[i] += s[i]
 		}
 	case beta == 0:
 		for i := range n {
-			d[i*dl] = s[i*sl]
+			d[d0+i*dl] = s[s0+i*sl]
 		}
 	case beta == 1:
 		for i := range n {
-			d[i*dl] += s[i*sl]
+			d[d0+i*dl] += s[s0+i*sl]
 		}
 	default:
 		for i := range n {
-			d[i*dl] = T(beta*d[i*dl]) + s[i*sl]
+			d[d0+i*dl] = T(beta*d[d0+i*dl]) + s[s0+i*sl]
 		}
 	}
 }
@@ -227,8 +228,8 @@ func shpSliceDims(op string, shape []int, ranges []Range, counts, steps []int) i
 }
 
 // SliceInto sets dst = beta·dst + Slice(x, ranges...). It panics with a
-// *ShapeError when there are more ranges than axes, a step is negative, or
-// dst does not have the slice's shape.
+// *ShapeError when there are more ranges than axes, a step is 0, or dst does
+// not have the slice's shape.
 func SliceInto[T Float](dst, x *Tensor[T], beta T, ranges ...Range) {
 	const op = "SliceInto"
 	r := len(x.shape)
@@ -294,7 +295,7 @@ func NarrowInto[T Float](dst, x *Tensor[T], axis, start int, beta T) {
 	outer, inner := shpSplitAt(x.shape, ax)
 	blk, row := dst.shape[ax]*inner, x.shape[ax]*inner
 	for o := range outer {
-		shpRow(dst.data[o*blk:], x.data[o*row+start*inner:], blk, 1, 1, beta)
+		shpRow(dst.data, x.data, o*blk, o*row+start*inner, blk, 1, 1, beta)
 	}
 }
 
@@ -308,7 +309,7 @@ func NarrowScatterInto[T Float](dst, src *Tensor[T], axis, start int, beta T) {
 	outer, inner := shpSplitAt(dst.shape, ax)
 	blk, row := src.shape[ax]*inner, dst.shape[ax]*inner
 	for o := range outer {
-		shpRow(dst.data[o*row+start*inner:], src.data[o*blk:], blk, 1, 1, beta)
+		shpRow(dst.data, src.data, o*row+start*inner, o*blk, blk, 1, 1, beta)
 	}
 }
 
@@ -437,7 +438,7 @@ func SelectInto[T Float](dst, x *Tensor[T], axis, index int, beta T) {
 	outer, inner := shpSplitAt(x.shape, ax)
 	row := x.shape[ax] * inner
 	for o := range outer {
-		shpRow(dst.data[o*inner:], x.data[o*row+index*inner:], inner, 1, 1, beta)
+		shpRow(dst.data, x.data, o*inner, o*row+index*inner, inner, 1, 1, beta)
 	}
 }
 
@@ -449,7 +450,7 @@ func BroadcastToInto[T Float](dst, x *Tensor[T], beta T) {
 	}
 	r := len(dst.shape)
 	if len(x.data) == len(dst.data) {
-		shpRow(dst.data, x.data, len(dst.data), 1, 1, beta)
+		shpRow(dst.data, x.data, 0, 0, len(dst.data), 1, 1, beta)
 		return
 	}
 	var db, sb [shpStack]int

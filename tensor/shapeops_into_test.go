@@ -37,7 +37,7 @@ func shpIntoCases() []shpIntoCase {
 	s1, s2 := shpIntoRand(rng, 3, 4), shpIntoRand(rng, 3, 4)
 	w := shpIntoRand(rng, 6, 3)
 	ids := []int{4, 0, 4, 5, 1, 2}
-	rs := []tensor.Range{{Start: 1, Stop: tensor.End, Step: 2}, {Start: -2, Stop: tensor.End}, {Start: 0, Stop: 4, Step: 3}}
+	rs := []tensor.Range{{Start: 1, Stop: tensor.End, Step: 2}, {Start: -2, Stop: tensor.End, Step: 1}, {Start: 0, Stop: 4, Step: 3}}
 	padW := [][2]int{{1, 0}, {0, 2}, {2, 1}, {0, 0}}
 	var cases []shpIntoCase
 	add := func(name string, want *tensor.Tensor[float64], into func(dst *tensor.Tensor[float64], beta float64)) {
@@ -49,7 +49,16 @@ func shpIntoCases() []shpIntoCase {
 	add("Permute 2-D (Transpose)", tensor.Transpose(m), func(d *tensor.Tensor[float64], beta float64) { tensor.PermuteInto(d, m, beta, 1, 0) })
 	add("Permute 0-D", tensor.Scalar(2.5), func(d *tensor.Tensor[float64], beta float64) { tensor.PermuteInto(d, tensor.Scalar(2.5), beta) })
 	add("Slice strided", tensor.Slice(x, rs...), func(d *tensor.Tensor[float64], beta float64) { tensor.SliceInto(d, x, beta, rs...) })
-	add("Slice empty", tensor.Slice(x, tensor.Range{}), func(d *tensor.Tensor[float64], beta float64) { tensor.SliceInto(d, x, beta, tensor.Range{}) })
+	add("Slice empty", tensor.Slice(x, tensor.Range{Step: 1}), func(d *tensor.Tensor[float64], beta float64) { tensor.SliceInto(d, x, beta, tensor.Range{Step: 1}) })
+	back := []tensor.Range{{Start: -1, Stop: tensor.End, Step: -1}, {Start: 2, Stop: tensor.End, Step: -2}}
+	add("Slice backwards", tensor.Slice(x, back...), func(d *tensor.Tensor[float64], beta float64) { tensor.SliceInto(d, x, beta, back...) })
+	xb := tensor.Slice(x, back...)
+	add("ScatterSlice backwards", tensor.ScatterSlice(xb, x.Shape(), back...), func(d *tensor.Tensor[float64], beta float64) {
+		if beta == 0 {
+			d.Fill(0)
+		}
+		tensor.ScatterSliceInto(d, xb, beta, back...)
+	})
 	sl := tensor.Slice(x, rs...)
 	add("ScatterSlice", tensor.ScatterSlice(sl, x.Shape(), rs...), func(d *tensor.Tensor[float64], beta float64) {
 		if beta == 0 {
@@ -57,10 +66,10 @@ func shpIntoCases() []shpIntoCase {
 		}
 		tensor.ScatterSliceInto(d, sl, beta, rs...)
 	})
-	add("Narrow (a piece of a Split)", tensor.Slice(x, tensor.Range{Stop: tensor.End}, tensor.Range{Start: 1, Stop: 3}),
+	add("Narrow (a piece of a Split)", tensor.Slice(x, tensor.Range{Stop: tensor.End, Step: 1}, tensor.Range{Start: 1, Stop: 3, Step: 1}),
 		func(d *tensor.Tensor[float64], beta float64) { tensor.NarrowInto(d, x, 1, 1, beta) })
-	piece := tensor.Slice(x, tensor.Range{Stop: tensor.End}, tensor.Range{Stop: tensor.End}, tensor.Range{Start: 2, Stop: 4})
-	add("NarrowScatter", tensor.ScatterSlice(piece, x.Shape(), tensor.Range{Stop: tensor.End}, tensor.Range{Stop: tensor.End}, tensor.Range{Start: 2, Stop: 4}),
+	piece := tensor.Slice(x, tensor.Range{Stop: tensor.End, Step: 1}, tensor.Range{Stop: tensor.End, Step: 1}, tensor.Range{Start: 2, Stop: 4, Step: 1})
+	add("NarrowScatter", tensor.ScatterSlice(piece, x.Shape(), tensor.Range{Stop: tensor.End, Step: 1}, tensor.Range{Stop: tensor.End, Step: 1}, tensor.Range{Start: 2, Stop: 4, Step: 1}),
 		func(d *tensor.Tensor[float64], beta float64) {
 			if beta == 0 {
 				d.Fill(0)
@@ -98,9 +107,9 @@ func cmpString(v any) string { return cmp.Diff(nil, v) }
 func shpIntoAlong(ax, i int) []tensor.Range {
 	rs := make([]tensor.Range, ax+1)
 	for k := range ax {
-		rs[k] = tensor.Range{Stop: tensor.End}
+		rs[k] = tensor.Range{Stop: tensor.End, Step: 1}
 	}
-	rs[ax] = tensor.Range{Start: i, Stop: i + 1}
+	rs[ax] = tensor.Range{Start: i, Stop: i + 1, Step: 1}
 	return rs
 }
 
@@ -161,8 +170,8 @@ func TestShapeIntoKernelsPanic(t *testing.T) {
 	}{
 		{"Permute not a permutation", func() { tensor.PermuteInto(tensor.Zeros[float64](3, 2), x, 0, 0, 0) }},
 		{"Permute wrong destination", func() { tensor.PermuteInto(tensor.Zeros[float64](2, 3), x, 0, 1, 0) }},
-		{"Slice wrong destination", func() { tensor.SliceInto(tensor.Zeros[float64](2, 2), x, 0, tensor.Range{Stop: 1}) }},
-		{"ScatterSlice wrong source", func() { tensor.ScatterSliceInto(x, tensor.Zeros[float64](2, 2), 0, tensor.Range{Stop: 1}) }},
+		{"Slice wrong destination", func() { tensor.SliceInto(tensor.Zeros[float64](2, 2), x, 0, tensor.Range{Stop: 1, Step: 1}) }},
+		{"ScatterSlice wrong source", func() { tensor.ScatterSliceInto(x, tensor.Zeros[float64](2, 2), 0, tensor.Range{Stop: 1, Step: 1}) }},
 		{"Narrow past the end", func() { tensor.NarrowInto(tensor.Zeros[float64](2, 2), x, 1, 2, 0) }},
 		{"Concat of no tensors", func() { tensor.ConcatInto(x, 0) }},
 		{"Concat wrong destination", func() { tensor.ConcatInto(x, 0, x, x) }},

@@ -14,23 +14,25 @@ func shpRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5ba9e
 // from range(n), for step > 0, written from the language reference: bounds
 // below -n clamp to 0, negative bounds add n, bounds above n clamp to n.
 func shpPython(n int, r Range) []int {
+	// CPython's PySlice_AdjustIndices, with End as Stop standing for an
+	// omitted stop (None).
 	step := r.Step
-	if step == 0 {
-		step = 1
+	lo, hi := 0, n
+	if step < 0 {
+		lo, hi = -1, n-1
 	}
-	norm := func(i int) int {
-		switch {
-		case i < -n:
-			return 0
-		case i < 0:
-			return i + n
-		case i > n:
-			return n
+	adjust := func(i int) int {
+		if i < 0 {
+			return max(i+n, lo)
 		}
-		return i
+		return min(i, hi)
+	}
+	start, stop := adjust(r.Start), adjust(r.Stop)
+	if r.Stop == End && step < 0 {
+		stop = -1
 	}
 	var out []int
-	for i := norm(r.Start); i < norm(r.Stop); i += step {
+	for i := start; step > 0 && i < stop || step < 0 && i > stop; i += step {
 		out = append(out, i)
 	}
 	return out
@@ -43,7 +45,7 @@ func TestShpPythonReference(t *testing.T) {
 		r    Range
 		want []int
 	}{
-		{Range{-3, End, 0}, []int{7, 8, 9}},      // [-3:]
+		{Range{-3, End, 1}, []int{7, 8, 9}},      // [-3:]
 		{Range{1, End, 2}, []int{1, 3, 5, 7, 9}}, // [1::2]
 		{Range{-100, 2, 1}, []int{0, 1}},         // [-100:2]
 		{Range{5, 100, 3}, []int{5, 8}},          // [5:100:3]
@@ -54,6 +56,15 @@ func TestShpPythonReference(t *testing.T) {
 		{Range{0, 0, 1}, nil},                    // [0:0]
 		{Range{-5, -2, 1}, []int{5, 6, 7}},       // [-5:-2]
 		{Range{0, End, 1}, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{Range{-1, End, -1}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}},  // [::-1]
+		{Range{End, End, -1}, []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}}, // [::-1]
+		{Range{8, 2, -2}, []int{8, 6, 4}},                          // [8:2:-2]
+		{Range{-1, -4, -1}, []int{9, 8, 7}},                        // [-1:-4:-1]
+		{Range{5, End, -3}, []int{5, 2}},                           // [5::-3]
+		{Range{100, -100, -4}, []int{9, 5, 1}},                     // [100:-100:-4]
+		{Range{2, 8, -1}, nil},                                     // [2:8:-1]
+		{Range{-20, End, -1}, nil},                                 // [-20::-1]
+		{Range{3, -20, -1}, []int{3, 2, 1, 0}},                     // [3:-20:-1]
 	}
 	for _, tc := range tests {
 		if got := shpPython(10, tc.r); !slices.Equal(got, tc.want) {
@@ -93,7 +104,13 @@ func TestShpSliceMatchesNaive(t *testing.T) {
 		ranges []Range
 	}{
 		{[]int{10}, []Range{{1, End, 2}}},
-		{[]int{10}, []Range{{-3, End, 0}}},
+		{[]int{10}, []Range{{-3, End, 1}}},
+		{[]int{10}, []Range{{-1, End, -1}}},
+		{[]int{10}, []Range{{7, 1, -3}}},
+		{[]int{4, 5}, []Range{{End, End, -1}, {-2, 0, -2}}},
+		{[]int{3, 4, 5}, []Range{{0, End, 1}, {2, End, -2}, {-1, -100, -1}}},
+		{[]int{2, 3, 4, 5}, []Range{{1, End, -1}, {0, End, 2}, {3, 1, -1}, {1, End, 3}}},
+		{[]int{3, 4}, []Range{{1, 2, -1}}},
 		{[]int{10}, []Range{{-100, 100, 3}}},
 		{[]int{10}, []Range{{8, 2, 1}}},
 		{[]int{10}, nil},
@@ -344,7 +361,8 @@ func TestShpErrors(t *testing.T) {
 		want string
 	}{
 		{"Slice too many ranges", func() { Slice(x, Range{}, Range{}, Range{}) }, "tensor: Slice: 3 ranges for 2 axes: [2 3]"},
-		{"Slice negative step", func() { Slice(x, Range{}, Range{0, End, -1}) }, "tensor: Slice: step -1 of axis 1 must be positive: [2 3]"},
+		{"Slice step 0", func() { Slice(x, Range{0, End, 1}, Range{0, End, 0}) }, "tensor: Slice: step 0 of axis 1: a slice needs a nonzero step: [2 3]"},
+		{"Slice zero Range", func() { Slice(x, Range{}) }, "tensor: Slice: step 0 of axis 0: a slice needs a nonzero step: [2 3]"},
 		{"ScatterSlice wrong source", func() { ScatterSlice(Zeros[float64](2, 2), []int{2, 3}, Range{0, 1, 1}) },
 			"tensor: ScatterSlice: source does not have the slice's shape [1 3]: [2 2] x [2 3]"},
 		{"ScatterSlice negative shape", func() { ScatterSlice(Zeros[float64](2), []int{-2}) },

@@ -1,0 +1,398 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file holds the index family: Gather, Scatter, ScatterAdd, IndexAdd,
+// MaskedSelect, IndexArrays and Unfold (ScatterReduce is in
+// index_reduce.go), PyTorch's ops that move elements by index.
+//
+// Indices are *tensor.Index and masks *tensor.Mask, never a Var of floats:
+// an index is exact at any size (float32 stops counting at 2^24), it is
+// never differentiated (a position has no gradient, and a type of its own
+// cannot be passed where a differentiable value is expected), and it
+// carries the shape that PyTorch's shape rules need (Gather's index has the
+// rank of its input; IndexArrays broadcasts its arrays' shapes).
+//
+// Every op here is linear in its float inputs (ScatterReduce's weights
+// aside), and is described by flat offsets, one per moved element, that
+// package tensor builds into the Arena. Its derivative moves the output's
+// gradient back along the same offsets, swapped: a gather's derivative is a
+// scatter-add (duplicates add up), a scatter-add's a gather. That adjoint
+// move is itself a recorded op (IndexMove) whose derivative is the forward
+// move, so gradients of gradients work.
+
+// idxMap says how one input of an index op reaches the output: out[to[p]]
+// += alpha·w[p]·in[from[p]] over the pairs p (nil to or from: p itself; nil
+// w: 1), or, with ident, out = in + (the other input's moves).
+type idxMap[T Float] struct {
+	to, from []int
+	w        []T
+	alpha    T
+	ident    bool
+}
+
+// indexOp is the state of the index ops: one map per input.
+type indexOp[T Float] struct {
+	maps [2]idxMap[T]
+}
+
+func (*indexOp[T]) slot() stateSlot { return slotIndex }
+
+// backward moves g back along each input's map, as a recorded IndexMove.
+func (s *indexOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	gs := make([]*Var[T], c.NumInputs())
+	for j := range gs {
+		if !c.NeedsGrad(j) {
+			continue
+		}
+		m := s.maps[j]
+		if m.ident {
+			gs[j] = g
+			continue
+		}
+		gs[j] = idxMove(g, c.n.inputs[j].value.Shape(), m.from, m.to, m.w, m.alpha)
+	}
+	return gs
+}
+
+// vjp moves g back into each input's gradient buffer (through a scratch
+// tensor when the buffer already holds gradient, so that the sums have the
+// bits of a recorded pass).
+func (s *indexOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	for j := range c.NumInputs() {
+		if !c.NeedsGrad(j) {
+			continue
+		}
+		m := s.maps[j]
+		if m.ident {
+			c.addGrad(j, g, 1)
+			continue
+		}
+		gradInto(c, j, false, func(dst *tensor.Tensor[T], beta T) {
+			tensor.IndexMoveInto(dst, g, m.from, m.to, m.w, m.alpha, beta)
+		})
+	}
+}
+
+// idxMove records the move out[to[p]] += alpha·w[p]·v[from[p]] into zeros
+// of shape: the derivative of the index ops. It is linear in v, and its
+// own derivative is the move back:
+//
+//	d/dv = IndexMove(gg, v's shape, from, to, w, alpha)
+func idxMove[T Float](v *Var[T], shape []int, to, from []int, w []T, alpha T) *Var[T] {
+	ar := arenaOf(v)
+	out := ar.tensor(shape...)
+	tensor.IndexMoveInto(out, v.value, to, from, w, alpha, 0)
+	var d derivative[T]
+	if needsGrad(v) {
+		s := newState[indexOp[T]](ar)
+		s.maps[0] = idxMap[T]{to: to, from: from, w: w, alpha: alpha}
+		d = s
+	}
+	return recordOp("IndexMove", out, d, v)
+}
+
+// idxShape appends t's shape to buf without allocating (Shape copies).
+func idxShape[T Float](buf []int, t *tensor.Tensor[T]) []int {
+	for i := range t.Dims() {
+		buf = append(buf, t.Dim(i))
+	}
+	return buf
+}
+
+// idxIndexShape appends an index array's shape to buf.
+func idxIndexShape(buf []int, x *tensor.Index) []int {
+	for i := range x.Dims() {
+		buf = append(buf, x.Dim(i))
+	}
+	return buf
+}
+
+// idxTake records out[p] = x[off[p]] as the operation op: Gather,
+// MaskedSelect, IndexArrays and Unfold, whose derivative adds g[p] into
+// x's gradient at off[p] (a scatter-add: elements taken twice get both
+// gradients).
+func idxTake[T Float](op string, ar *Arena[T], x *Var[T], shape, off []int) *Var[T] {
+	out := ar.tensor(shape...)
+	tensor.IndexMoveInto(out, x.value, nil, off, nil, 1, 0)
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[indexOp[T]](ar)
+		s.maps[0] = idxMap[T]{from: off, alpha: 1}
+		d = s
+	}
+	return recordOp(op, out, d, x)
+}
+
+// Gather returns the elements of x along axis at the positions index
+// holds, as torch.gather: the result has index's shape, and for a 3-D x and
+// axis 1, result[i][j][k] = x[i][index[i][j][k]][k]. index must have x's
+// rank and no larger a size than x on the other axes; negative axes count
+// from the end. The result and the offsets its derivative keeps come from
+// x's Arena.
+//
+//	d/dx = g added into zeros of x's shape at the gathered positions
+//	       (torch.scatter_add: a position gathered twice gets both gradients)
+//
+// It panics with a *tensor.ShapeError for mismatched ranks or sizes, or an
+// index outside [0, size of axis), naming its position and value.
+func Gather[T Float](x *Var[T], axis int, index *tensor.Index) *Var[T] {
+	defer relabel("Gather")
+	ar := arenaOf(x)
+	var xb, ib [maxStackDims]int
+	off := tensor.AxisOffsets(ar.intsN(index.Len()), idxShape(xb[:0], x.value), axis, index)
+	return idxTake("Gather", ar, x, idxIndexShape(ib[:0], index), off)
+}
+
+// idxScatterOffsets checks a scatter's operands and returns, from the
+// Arena, where each element of index writes in x and reads in src.
+func idxScatterOffsets[T Float](op string, ar *Arena[T], x *Var[T], axis int, index *tensor.Index, src *Var[T]) (xo, so []int) {
+	var xb, sb, ib [maxStackDims]int
+	xo = tensor.AxisOffsets(ar.intsN(index.Len()), idxShape(xb[:0], x.value), axis, index)
+	sshape, ishape := idxShape(sb[:0], src.value), idxIndexShape(ib[:0], index)
+	if len(sshape) != len(ishape) {
+		panic(shapeErr(op, fmt.Sprintf("index has %d axes, the source %d", len(ishape), len(sshape)), x.value.Shape(), index.Shape(), src.value.Shape()))
+	}
+	for d, n := range ishape {
+		if n > sshape[d] {
+			panic(shapeErr(op, fmt.Sprintf("index has size %d along axis %d, more than the source's %d", n, d, sshape[d]), x.value.Shape(), index.Shape(), src.value.Shape()))
+		}
+	}
+	return xo, tensor.BoxOffsets(ar.intsN(index.Len()), sshape, ishape)
+}
+
+// ScatterAdd returns x with src's elements added at the positions index
+// holds along axis, as torch.scatter_add: for a 3-D x and axis 1,
+// result[i][index[i][j][k]][k] += src[i][j][k] for every element of index,
+// repeated indices adding up. src may be larger than index (only the part
+// index covers is read). The result comes from the Arena of x (or src).
+//
+//	d/dx   = g
+//	d/dsrc = g gathered at the scattered positions (torch.gather), 0
+//	         where index does not reach
+//
+// It panics with a *tensor.ShapeError as Gather does, or when src has
+// another rank than index or is smaller.
+func ScatterAdd[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) *Var[T] {
+	defer relabel("ScatterAdd")
+	ar := arenaOf(x, src)
+	xo, so := idxScatterOffsets("ScatterAdd", ar, x, axis, index, src)
+	out := ar.like(x.value)
+	out.CopyFrom(x.value)
+	tensor.IndexMoveInto(out, src.value, xo, so, nil, 1, 1)
+	var d derivative[T]
+	if needsGrad(x, src) {
+		s := newState[indexOp[T]](ar)
+		s.maps[0] = idxMap[T]{ident: true}
+		s.maps[1] = idxMap[T]{to: xo, from: so, alpha: 1}
+		d = s
+	}
+	return recordOp("ScatterAdd", out, d, x, src)
+}
+
+// Scatter returns x with src's elements written at the positions index
+// holds along axis, as torch.scatter(x, axis, index, src): for a 3-D x and
+// axis 1, result[i][index[i][j][k]][k] = src[i][j][k]. When an index
+// repeats, the last write in index's row-major order wins: deterministic,
+// where PyTorch leaves the winner undefined. The result comes from the
+// Arena of x (or src).
+//
+//	d/dx   = g, with 0 at every written position
+//	d/dsrc = g at the position each element of src won, 0 for an element
+//	         overwritten by a later duplicate or not reached by index
+//
+// (PyTorch's derivative gives an overwritten duplicate the gradient too; it
+// is the derivative of no choice of winner.) It panics as ScatterAdd does.
+func Scatter[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) *Var[T] {
+	defer relabel("Scatter")
+	ar := arenaOf(x, src)
+	xo, so := idxScatterOffsets("Scatter", ar, x, axis, index, src)
+	out := ar.like(x.value)
+	out.CopyFrom(x.value)
+	od, sd := out.Data(), src.value.Data()
+	for p, i := range xo {
+		od[i] = sd[so[p]]
+	}
+	if !needsGrad(x, src) {
+		return recordOp[T]("Scatter", out, nil, x, src)
+	}
+	// The winners: the last pair writing to each position. keep is 1 for
+	// x's elements no pair overwrites.
+	keep := ar.like(x.value).Data()
+	for i := range keep {
+		keep[i] = 1
+	}
+	last := ar.intsN(len(keep))
+	for p, i := range xo {
+		keep[i] = 0
+		last[i] = p
+	}
+	nw := 0
+	for p, i := range xo {
+		if last[i] == p {
+			nw++
+		}
+	}
+	wto, wfrom := ar.intsN(nw), ar.intsN(nw)
+	k := 0
+	for p, i := range xo {
+		if last[i] == p {
+			wto[k], wfrom[k] = i, so[p]
+			k++
+		}
+	}
+	s := newState[indexOp[T]](ar)
+	s.maps[0] = idxMap[T]{w: keep, alpha: 1}
+	s.maps[1] = idxMap[T]{to: wto, from: wfrom, alpha: 1}
+	return recordOp("Scatter", out, derivative[T](s), x, src)
+}
+
+// IndexAdd returns x with alpha times the slices of src along axis added at
+// the positions index lists, as torch.index_add(x, axis, index, src,
+// alpha=alpha): for axis 0, result[index[j]] += alpha·src[j]. index is a
+// []int or a 1-D *tensor.Index, with one entry per slice of src along axis;
+// src has x's shape otherwise. Repeated indices add up. The result comes
+// from the Arena of x (or src).
+//
+//	d/dx   = g
+//	d/dsrc = alpha · g's slices at index along axis (torch.index_select)
+//
+// It panics with a *tensor.ShapeError for an axis out of range, shapes
+// that do not fit, a *tensor.Index that is not 1-D, or an index outside
+// [0, size of axis), naming its position and value.
+func IndexAdd[T Float, I []int | *tensor.Index](x *Var[T], axis int, index I, src *Var[T], alpha T) *Var[T] {
+	defer relabel("IndexAdd")
+	var idx []int
+	switch v := any(index).(type) {
+	case []int:
+		idx = v
+	case *tensor.Index:
+		if v.Dims() != 1 {
+			panic(shapeErr("IndexAdd", fmt.Sprintf("index must be 1-D, has %d axes", v.Dims()), x.value.Shape(), v.Shape(), src.value.Shape()))
+		}
+		idx = v.Data()
+	}
+	xv, sv := x.value, src.value
+	r := xv.Dims()
+	ax := axis
+	if ax < 0 {
+		ax += r
+	}
+	if ax < 0 || ax >= r {
+		panic(shapeErr("IndexAdd", fmt.Sprintf("axis %d out of range", axis), xv.Shape(), sv.Shape()))
+	}
+	ok := sv.Dims() == r
+	for d := 0; ok && d < r; d++ {
+		ok = d == ax && sv.Dim(d) == len(idx) || d != ax && sv.Dim(d) == xv.Dim(d)
+	}
+	if !ok {
+		panic(shapeErr("IndexAdd", fmt.Sprintf("source must have the input's shape with %d (the number of indices) along axis %d", len(idx), axis), xv.Shape(), sv.Shape()))
+	}
+	n := xv.Dim(ax)
+	for j, v := range idx {
+		if v < 0 || v >= n {
+			panic(shapeErr("IndexAdd", fmt.Sprintf("index %d at position [%d] out of range [0, %d) along axis %d", v, j, n, axis), xv.Shape(), sv.Shape()))
+		}
+	}
+	ar := arenaOf(x, src)
+	xo := ar.intsN(sv.Len())
+	inner := 1
+	for d := ax + 1; d < r; d++ {
+		inner *= xv.Dim(d)
+	}
+	for p := range xo {
+		i, j, o := p%inner, p/inner%len(idx), p/inner/len(idx)
+		xo[p] = (o*n+idx[j])*inner + i
+	}
+	out := ar.like(xv)
+	out.CopyFrom(xv)
+	tensor.IndexMoveInto(out, sv, xo, nil, nil, alpha, 1)
+	var d derivative[T]
+	if needsGrad(x, src) {
+		s := newState[indexOp[T]](ar)
+		s.maps[0] = idxMap[T]{ident: true}
+		s.maps[1] = idxMap[T]{to: xo, alpha: alpha}
+		d = s
+	}
+	return recordOp("IndexAdd", out, d, x, src)
+}
+
+// MaskedSelect returns the elements of x where mask is set, as a 1-D Var,
+// as torch.masked_select: mask and x broadcast together (NumPy's rules),
+// and the elements come in the row-major order of the broadcast shape. The
+// result comes from x's Arena.
+//
+//	d/dx = g scattered back to the selected positions, 0 elsewhere; an
+//	       element of x that the broadcast repeats gets the sum
+//
+// It panics with a *tensor.ShapeError when mask does not broadcast with x.
+func MaskedSelect[T Float](x *Var[T], mask *tensor.Mask) *Var[T] {
+	defer relabel("MaskedSelect")
+	ar := arenaOf(x)
+	var xb [maxStackDims]int
+	shape := idxShape(xb[:0], x.value)
+	n := tensor.MaskedCount(shape, mask)
+	off := tensor.MaskedOffsets(ar.intsN(n), shape, mask)
+	var ob [1]int
+	ob[0] = n
+	return idxTake("MaskedSelect", ar, x, ob[:], off)
+}
+
+// IndexArrays returns x[idx[0], idx[1], ...]: NumPy's and PyTorch's
+// advanced indexing of x's leading len(idx) axes by integer arrays. The
+// arrays broadcast together to a shape B, and the result has shape B
+// followed by x's remaining axes: result[b..., rest...] = x[idx[0][b], ...,
+// idx[k-1][b], rest...]. A negative index counts from the end of its axis.
+// With one array it is torch.index_select along axis 0 generalized to an
+// index array of any shape. The result comes from x's Arena.
+//
+//	d/dx = g added back at the selected positions (an accumulate-scatter,
+//	       index_put with accumulate=True: duplicates add up)
+//
+// It panics with a *tensor.ShapeError for no arrays, more arrays than
+// axes, arrays that do not broadcast, or an index out of range, naming the
+// array, the position and the value.
+func IndexArrays[T Float](x *Var[T], idx ...*tensor.Index) *Var[T] {
+	defer relabel("IndexArrays")
+	ar := arenaOf(x)
+	var xb [maxStackDims]int
+	var ob [2 * maxStackDims]int
+	shape := idxShape(xb[:0], x.value)
+	out := tensor.IndexArraysShape(ob[:0], shape, idx...)
+	n := 1
+	for _, d := range out {
+		n *= d
+	}
+	off := tensor.IndexArraysOffsets(ar.intsN(n), shape, idx...)
+	return idxTake("IndexArrays", ar, x, out, off)
+}
+
+// Unfold returns the windows of size elements, step apart, along axis of x,
+// as torch.Tensor.unfold(axis, size, step): the axis's size becomes the
+// number of windows, (n-size)/step + 1 (a remainder too short for a window
+// is dropped), and each window's elements lie along a new last axis. The
+// result comes from x's Arena.
+//
+//	d/dx = the windows of g added back where they came from (overlapping
+//	       windows sum, elements in no window get 0)
+//
+// It panics with a *tensor.ShapeError for an axis out of range, a size
+// outside [0, n] or a step below 1.
+func Unfold[T Float](x *Var[T], axis, size, step int) *Var[T] {
+	defer relabel("Unfold")
+	ar := arenaOf(x)
+	var xb [maxStackDims]int
+	var ob [maxStackDims + 1]int
+	shape := idxShape(xb[:0], x.value)
+	out := tensor.UnfoldShape(ob[:0], shape, axis, size, step)
+	n := 1
+	for _, d := range out {
+		n *= d
+	}
+	off := tensor.UnfoldOffsets(ar.intsN(n), shape, axis, size, step)
+	return idxTake("Unfold", ar, x, out, off)
+}
