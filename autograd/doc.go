@@ -38,10 +38,16 @@
 //     Mean, Max, Min, LogSumExp, Variance, Std; Argmax and Argmin return
 //     indices.
 //   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
-//     transposes without copies), Linear (x·wᵀ + b, fused), Transpose.
+//     transposes without copies), Linear (x·wᵀ + b, fused), Transpose, Einsum
+//     (torch.einsum's subscripts: diagonals, ellipsis broadcasting, any number
+//     of operands, through the GEMM), Dot, Outer, Trace, Norm and NormKeepDims
+//     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes).
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
-//     Slice, Pad, Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
+//     Slice (negative steps walk backwards), Pad, Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
 //     as F.embedding).
+//   - Indexing (indices are *tensor.Index, masks *tensor.Mask): Gather,
+//     Scatter, ScatterAdd, ScatterReduce (sum, prod, mean, amax, amin),
+//     IndexAdd, MaskedSelect, IndexArrays (x[i0, i1, ...]), Unfold.
 //   - Convolution: Conv2D (NCHW, stride, padding, dilation), MaxPool2D,
 //     AvgPool2D.
 //   - Losses (mean, sum or per-element): MSE, L1, Huber, SmoothL1, BCE,

@@ -120,7 +120,7 @@ func Trace[T Float](x *Var[T]) *Var[T] {
 		panic(shapeErr(op, "want a 2-D operand", xv.Shape()))
 	}
 	if k := min(xv.Dim(0), xv.Dim(1)); xv.Dim(0) != xv.Dim(1) {
-		x = Slice(x, Range{Start: 0, Stop: k}, Range{Start: 0, Stop: k})
+		x = Slice(x, Range{Start: 0, Stop: k, Step: 1}, Range{Start: 0, Stop: k, Step: 1})
 	}
 	sp := einSimple("", "ii")
 	return einRecord(op, &sp, nil, []*Var[T]{x})
