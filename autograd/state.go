@@ -56,6 +56,7 @@ const (
 	// convolution:
 
 	// pooling, resampling and padding:
+	slotResample
 
 	// losses:
 
