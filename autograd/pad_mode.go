@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -62,7 +63,7 @@ func PadWith[T Float](x *Var[T], widths [][2]int, mode PadMode, value T) *Var[T]
 	}
 	for ax := 0; ax < r-2; ax++ {
 		if widths[ax] != [2]int{} {
-			panic(shapeErr(op, fmt.Sprintf("widths %v: only the last two axes can be padded (Pad pads any axis)", widths), xv.Shape()))
+			panic(shapeErr(op, fmt.Sprintf("widths %v: only the last two axes can be padded (Pad pads any axis)", slices.Clone(widths)), xv.Shape()))
 		}
 	}
 	ar := arenaOf(x)
@@ -106,7 +107,7 @@ func padCheck[T Float](op string, x *tensor.Tensor[T], widths [][2]int, ax, n, s
 		reason = fmt.Sprintf("axis %d is empty: there is nothing to %s", ax, mode)
 	}
 	if reason != "" {
-		panic(shapeErr(op, fmt.Sprintf("widths %v: %s", widths, reason), x.Shape()))
+		panic(shapeErr(op, fmt.Sprintf("widths %v: %s", slices.Clone(widths), reason), x.Shape()))
 	}
 }
 
