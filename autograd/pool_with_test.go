@@ -222,13 +222,19 @@ func TestPoolingPanics(t *testing.T) {
 		f    func()
 		want string
 	}{
-		{"max 2-D", func() { autograd.MaxPool2DWith(autograd.Const(tensor.Zeros[float64](4, 4)), autograd.Pool2DOptions{Kernel: [2]int{2, 2}}) },
+		{"max 2-D", func() {
+			autograd.MaxPool2DWith(autograd.Const(tensor.Zeros[float64](4, 4)), autograd.Pool2DOptions{Kernel: [2]int{2, 2}})
+		},
 			"MaxPool2DWith: input must be 3-D"},
 		{"max padding", func() { autograd.MaxPool2DWith(x, autograd.Pool2DOptions{Kernel: [2]int{2, 2}, Padding: [2]int{2, 0}}) },
 			"between 0 and half the kernel size"},
-		{"max too large", func() { autograd.MaxPool2DWith(x, autograd.Pool2DOptions{Kernel: [2]int{3, 3}, Dilation: [2]int{2, 2}}) },
+		{"max too large", func() {
+			autograd.MaxPool2DWith(x, autograd.Pool2DOptions{Kernel: [2]int{3, 3}, Dilation: [2]int{2, 2}})
+		},
 			"does not fit the padded input"},
-		{"avg divisor", func() { autograd.AvgPool2DWith(x, autograd.AvgPool2DOptions{Kernel: [2]int{2, 2}, DivisorOverride: -1}) },
+		{"avg divisor", func() {
+			autograd.AvgPool2DWith(x, autograd.AvgPool2DOptions{Kernel: [2]int{2, 2}, DivisorOverride: -1})
+		},
 			"DivisorOverride"},
 		{"adaptive size", func() { autograd.AdaptiveAvgPool2D(x, 0, 2) }, "AdaptiveAvgPool2D: output size 0×2"},
 		{"unpool indices shape", func() { autograd.MaxUnpool2D(x, idx, autograd.Unpool2DOptions{Kernel: [2]int{2, 2}}) },
@@ -248,7 +254,9 @@ func TestPoolingPanics(t *testing.T) {
 			"at most the length 3 left after cropping"},
 		{"pad crop", func() { autograd.PadWith(x, [][2]int{{0, 0}, {0, 0}, {0, 0}, {-3, -2}}, autograd.PadConstant, 0) },
 			"negative length"},
-		{"interpolate 3-D", func() { autograd.Interpolate(autograd.Const(tensor.Zeros[float64](2, 4, 4)), autograd.InterpolateOptions{Size: [2]int{2, 2}}) },
+		{"interpolate 3-D", func() {
+			autograd.Interpolate(autograd.Const(tensor.Zeros[float64](2, 4, 4)), autograd.InterpolateOptions{Size: [2]int{2, 2}})
+		},
 			"Interpolate: input must be 4-D"},
 	}
 	for _, tt := range shapeTests {
