@@ -59,6 +59,7 @@ const (
 	// convolution:
 
 	// pooling, resampling and padding:
+	slotResample
 
 	// losses:
 	slotCrossEntropyWith

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // MaxPool2D is max pooling over NCHW batches as a layer, PyTorch's
@@ -11,11 +12,16 @@ import (
 // of each pair is the height axis, 1 the width axis. A zero Stride means the
 // kernel size (PyTorch's default); Padding, at most half the kernel, is
 // -Inf, so it is never the maximum. Among tied maxima the gradient goes to
-// the first (see autograd.MaxPool2D).
+// the first (see autograd.MaxPool2D). With Dilation or CeilMode set it is
+// autograd.MaxPool2DWith, which also takes [C, H, W] inputs;
+// ForwardWithIndices returns the indices of the maxima too
+// (return_indices=True), for MaxUnpool2D.
 type MaxPool2D[T Float] struct {
-	Kernel  [2]int
-	Stride  [2]int // 0 means Kernel
-	Padding [2]int
+	Kernel   [2]int
+	Stride   [2]int // 0 means Kernel
+	Padding  [2]int
+	Dilation [2]int // step between a window's taps; 0 means 1
+	CeilMode bool   // round the output size up (ceil_mode=True)
 }
 
 // NewMaxPool2D returns a MaxPool2D with a square kernel of size k and stride
@@ -33,8 +39,26 @@ func NewMaxPool2D[T Float](k int) *MaxPool2D[T] {
 // for a bad kernel, stride or padding and with a *tensor.ShapeError naming
 // the layer when x is not 4-D or is smaller than the padded kernel.
 func (p *MaxPool2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	checkPool("MaxPool2D", x, p.Kernel, p.Stride, p.Padding)
-	return autograd.MaxPool2D(x, p.Kernel, p.Stride, p.Padding)
+	if p.Dilation == [2]int{} && !p.CeilMode {
+		checkPool("MaxPool2D", x, p.Kernel, p.Stride, p.Padding)
+		return autograd.MaxPool2D(x, p.Kernel, p.Stride, p.Padding)
+	}
+	y, _ := p.ForwardWithIndices(x)
+	return y
+}
+
+// ForwardWithIndices pools x as Forward does and also returns, for each
+// output, the flat position of its maximum in its own H×W plane (see
+// autograd.MaxPool2DWith). It panics with an *ArgError for a bad kernel,
+// stride, padding or dilation and with a *tensor.ShapeError when x does not
+// fit.
+func (p *MaxPool2D[T]) ForwardWithIndices(x *autograd.Var[T]) (*autograd.Var[T], *tensor.Index) {
+	checkPoolArgs("MaxPool2D", p.Kernel, p.Stride, p.Padding)
+	if p.Dilation[0] < 0 || p.Dilation[1] < 0 {
+		argPanic(poolLayerOp("MaxPool2D", p.Kernel), "Dilation", p.Dilation, "must not be negative (0 means 1)")
+	}
+	return autograd.MaxPool2DWith(x, autograd.Pool2DOptions{
+		Kernel: p.Kernel, Stride: p.Stride, Padding: p.Padding, Dilation: p.Dilation, CeilMode: p.CeilMode})
 }
 
 // Parameters returns nil: pooling has none.
@@ -46,11 +70,16 @@ func (*MaxPool2D[T]) NamedParameters() []NamedParam[T] { return nil }
 // AvgPool2D is average pooling over NCHW batches as a layer, PyTorch's
 // nn.AvgPool2d: each output is the mean of a Kernel-sized window. A zero
 // Stride means the kernel size; Padding, at most half the kernel, is zeros
-// that count in the mean (PyTorch's count_include_pad=True).
+// that count in the mean (PyTorch's count_include_pad=True) unless
+// ExcludePad is set. With CeilMode, ExcludePad or DivisorOverride set it is
+// autograd.AvgPool2DWith, which also takes [C, H, W] inputs.
 type AvgPool2D[T Float] struct {
-	Kernel  [2]int
-	Stride  [2]int // 0 means Kernel
-	Padding [2]int
+	Kernel          [2]int
+	Stride          [2]int // 0 means Kernel
+	Padding         [2]int
+	CeilMode        bool // round the output size up (ceil_mode=True)
+	ExcludePad      bool // count_include_pad=False: divide by the input elements of each window only
+	DivisorOverride int  // divisor_override: divide every window by this; 0 means none
 }
 
 // NewAvgPool2D returns an AvgPool2D with a square kernel of size k and
@@ -65,8 +94,16 @@ func NewAvgPool2D[T Float](k int) *AvgPool2D[T] {
 // Forward pools x [N, C, H, W] into [N, C, OH, OW] as MaxPool2D does, and
 // panics likewise.
 func (p *AvgPool2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	checkPool("AvgPool2D", x, p.Kernel, p.Stride, p.Padding)
-	return autograd.AvgPool2D(x, p.Kernel, p.Stride, p.Padding)
+	if !p.CeilMode && !p.ExcludePad && p.DivisorOverride == 0 {
+		checkPool("AvgPool2D", x, p.Kernel, p.Stride, p.Padding)
+		return autograd.AvgPool2D(x, p.Kernel, p.Stride, p.Padding)
+	}
+	checkPoolArgs("AvgPool2D", p.Kernel, p.Stride, p.Padding)
+	if p.DivisorOverride < 0 {
+		argPanic(poolLayerOp("AvgPool2D", p.Kernel), "DivisorOverride", p.DivisorOverride, "must not be negative (0 means none)")
+	}
+	return autograd.AvgPool2DWith(x, autograd.AvgPool2DOptions{Kernel: p.Kernel, Stride: p.Stride, Padding: p.Padding,
+		CeilMode: p.CeilMode, ExcludePad: p.ExcludePad, DivisorOverride: p.DivisorOverride})
 }
 
 // Parameters returns nil: pooling has none.
@@ -86,17 +123,28 @@ func checkPool[T Float](kind string, x *autograd.Var[T], kernel, stride, padding
 		return
 	}
 	xs := x.Shape()
-	op := fmt.Sprintf("%s (kernel %v)", kind, kernel)
-	switch {
-	case kernel[0] < 1 || kernel[1] < 1:
-		argPanic(op, "Kernel", kernel, "must be positive")
-	case stride[0] < 0 || stride[1] < 0:
-		argPanic(op, "Stride", stride, "must not be negative (0 means the kernel size)")
-	case padding[0] < 0 || padding[1] < 0 || 2*padding[0] > kernel[0] || 2*padding[1] > kernel[1]:
-		argPanic(op, "Padding", padding, "must be between 0 and half the kernel")
-	}
+	op := poolLayerOp(kind, kernel)
+	checkPoolArgs(kind, kernel, stride, padding)
 	if len(xs) != 4 {
 		shapePanic(op, "input must be 4-D [N C H W]", xs, kernel[:])
 	}
 	checkWindow(op, xs, kernel[:], kernel, padding, [2]int{1, 1})
+}
+
+// checkPoolArgs panics with an *ArgError, naming the layer by kind and
+// kernel, when the kernel, stride or padding is invalid.
+func checkPoolArgs(kind string, kernel, stride, padding [2]int) {
+	switch {
+	case kernel[0] < 1 || kernel[1] < 1:
+		argPanic(poolLayerOp(kind, kernel), "Kernel", kernel, "must be positive")
+	case stride[0] < 0 || stride[1] < 0:
+		argPanic(poolLayerOp(kind, kernel), "Stride", stride, "must not be negative (0 means the kernel size)")
+	case padding[0] < 0 || padding[1] < 0 || 2*padding[0] > kernel[0] || 2*padding[1] > kernel[1]:
+		argPanic(poolLayerOp(kind, kernel), "Padding", padding, "must be between 0 and half the kernel")
+	}
+}
+
+// poolLayerOp names a pooling layer in an error message by kind and kernel.
+func poolLayerOp(kind string, kernel [2]int) string {
+	return fmt.Sprintf("%s (kernel %v)", kind, kernel)
 }
