@@ -48,8 +48,13 @@
 //   - Indexing (indices are *tensor.Index, masks *tensor.Mask): Gather,
 //     Scatter, ScatterAdd, ScatterReduce (sum, prod, mean, amax, amin),
 //     IndexAdd, MaskedSelect, IndexArrays (x[i0, i1, ...]), Unfold.
-//   - Convolution: Conv2D (NCHW, stride, padding, dilation), MaxPool2D,
-//     AvgPool2D.
+//   - Convolution, pooling, resampling and padding: Conv2D (NCHW, stride,
+//     padding, dilation), MaxPool2D, AvgPool2D, MaxPool2DWith (dilation,
+//     ceil mode, returns the indices), AvgPool2DWith (ceil mode,
+//     count_include_pad, divisor_override), AdaptiveAvgPool2D,
+//     AdaptiveMaxPool2D, MaxUnpool2D, Interpolate (nearest, bilinear,
+//     align_corners), PadWith (constant, reflect, replicate, circular;
+//     negative widths crop).
 //   - Losses (mean, sum or per-element): MSE, L1, Huber, SmoothL1, BCE,
 //     BCEWithLogits, BCEWithLogitsWith (weight, pos_weight), CrossEntropy
 //     (fused with its softmax), CrossEntropyWith (weights, ignored label,

@@ -15,7 +15,9 @@
 //
 //   - Affine and lookup: Linear ([batch, in] → [batch, out]), Embedding (rows
 //     of a table by integer id: Lookup, or Forward on float-encoded ids).
-//   - Convolution and pooling, NCHW: Conv2D, MaxPool2D, AvgPool2D; Flatten
+//   - Convolution, pooling, resampling and padding, NCHW: Conv2D, MaxPool2D,
+//     AvgPool2D, AdaptiveAvgPool2D, AdaptiveMaxPool2D, MaxUnpool2D, Upsample,
+//     Pad2D; Flatten
 //     turns [N, C, H, W] into [N, C·H·W] for the Linear layers that follow.
 //   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d.
 //   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, SiLU,
