@@ -54,6 +54,8 @@ const (
 	// linear algebra:
 
 	// convolution:
+	slotConvTranspose
+	slotConvTransposeGrad
 
 	// pooling, resampling and padding:
 
