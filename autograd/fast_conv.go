@@ -2,7 +2,9 @@ package autograd
 
 import "github.com/adjoint-go/adjoint/tensor"
 
-// This file holds the operations behind Conv2D (conv.go): each a single operation whose result and temporaries come from
+// This file holds the operations behind Conv2D (conv.go) and Conv1D
+// (conv1d.go), grouped or not (the tensor kernels read the groups from the
+// shapes): each a single operation whose result and temporaries come from
 // the inputs' Arena, with typed state and a fused derivative on plain
 // tensors (the tensor package's Into kernels). Their derivatives, recorded
 // when gradients of gradients are wanted, are operations of the same kind,
@@ -13,6 +15,10 @@ import "github.com/adjoint-go/adjoint/tensor"
 //	conv2DInputGrad(g, w)      d/dg: Conv2D(gg, w)            d/dw: conv2DWeightGrad(gg, g)
 //	conv2DWeightGrad(x, g)     d/dx: conv2DInputGrad(g, gg)   d/dg: Conv2D(x, gg)
 //	conv2DBiasGrad(g)          d/dg: gg broadcast over N, OH, OW
+//	Conv1D                     the same ops on 3-D tensors (a unit height), named Conv1D...
+//	ConvTranspose2D(x, w, b)   d/dx: convTInputGrad(g, w)     d/dw: convTWeightGrad(x, g)    d/db: conv2DBiasGrad(g)
+//	convTInputGrad(g, w)       d/dg: ConvTranspose2D(gg, w)   d/dw: convTWeightGrad(gg, g)   (conv_transpose.go)
+//	convTWeightGrad(x, g)      d/dx: convTInputGrad(g, gg)    d/dg: ConvTranspose2D(x, gg)
 //	MaxPool2D(x)               d/dx: maxPoolScatter(g)        (the maxima kept by the forward pass)
 //	maxPoolScatter(g)          d/dg: maxPoolGather(gg)        and back
 //	AvgPool2D(x)               d/dx: avgPoolGrad(g)           and back
