@@ -19,42 +19,52 @@ import (
 
 // Conv2DOptions configures Conv2D. In each pair, index 0 is the height axis
 // and index 1 the width axis. The zero value is PyTorch's default: stride 1,
-// no padding, no dilation. A zero Stride or Dilation component means 1, so
-// a stride of 0 is never an error here (tensor.Window2D, which has no
-// defaults, rejects it); a negative component panics.
+// no padding, no dilation, one group. A zero Stride or Dilation component
+// means 1, so a stride of 0 is never an error here (tensor.Window2D, which
+// has no defaults, rejects it), and so does a zero Groups; a negative
+// component panics.
 type Conv2DOptions struct {
 	Stride   [2]int // step between windows; 0 means 1
 	Padding  [2]int // zeros added on each side of the input
 	Dilation [2]int // step between kernel taps; 0 means 1
+	Groups   int    // channel groups, each convolved on its own; 0 means 1
 }
 
 // Conv2D returns the 2-D convolution (a cross-correlation, as in PyTorch's
-// conv2d) of an NCHW input x [N, C, H, W] with weight [OC, C, KH, KW], plus
-// bias [OC] (nil for none). The result has shape [N, OC, OH, OW]:
+// conv2d) of an NCHW input x [N, C, H, W] with weight [OC, C/G, KH, KW],
+// plus bias [OC] (nil for none), in G = opts.Groups groups. The result has
+// shape [N, OC, OH, OW]:
 //
-//	out[n,o,y,x] = bias[o] + Σ_{c,i,j} weight[o,c,i,j] · xp[n, c, y·sh + i·dh, x·sw + j·dw]
+//	out[n,o,y,x] = bias[o] + Σ_{c,i,j} weight[o,c,i,j] · xp[n, g·C/G + c, y·sh + i·dh, x·sw + j·dw],  g = ⌊o / (OC/G)⌋
 //	OH = ⌊(H + 2·ph − dh·(KH−1) − 1) / sh⌋ + 1,  likewise OW
 //
-// where xp is x with ph rows and pw columns of zeros on each side. It is one
-// operation on the matmul kernel, image by image: im2col unfolds image n
-// into cols_n [C·KH·KW, OH·OW], and out[n] = W₂·cols_n with W₂ = weight
-// as [OC, C·KH·KW], which is already out[n]'s NCHW layout (see
-// tensor.Conv2DInto). The columns are kept for the backward pass when the
-// weight needs a gradient (recomputed instead when they would exceed 2²⁴
-// elements). Its derivatives, with G_n = g[n] as [OC, OH·OW]:
+// where xp is x with ph rows and pw columns of zeros on each side: output
+// channel o sees only the input channels of its group g. With one group
+// every output channel sees every input channel; with G = C (a depthwise
+// convolution, as in MobileNet) each input channel has OC/C filters of its
+// own. It is one operation on the matmul kernel, image by image: im2col
+// unfolds image n into cols_n [C·KH·KW, OH·OW], and for each group
+// out[n, group g] = W_g·cols_{n,g} with W_g = the group's weight as [OC/G,
+// (C/G)·KH·KW] and cols_{n,g} the group's (contiguous) rows, which is
+// already out[n]'s NCHW layout (see tensor.Conv2DInto). The columns are
+// kept for the backward pass when the weight needs a gradient (recomputed
+// instead when they would exceed 2²⁴ elements). Its derivatives, with
+// G_{n,g} = group g of g[n] as [OC/G, OH·OW]:
 //
-//	d/dx[n]   = col2im(W₂ᵀ·G_n)   (col2im: im2col's adjoint, each column scatter-added back to its window)
-//	d/dweight = Σ_n G_n·cols_nᵀ reshaped to [OC, C, KH, KW]
+//	d/dx[n]   = col2im(W_gᵀ·G_{n,g} for each group g)   (col2im: im2col's adjoint, each column scatter-added back to its window)
+//	d/dweight = Σ_n G_{n,g}·cols_{n,g}ᵀ for each group, reshaped to [OC, C/G, KH, KW]
 //	d/dbias   = g summed over N, OH and OW
 //
 // Each is recorded as an operation of its own when gradients of gradients
 // are wanted; they are bilinear (in g and the weight, or in x and g), with
 // Conv2D and each other as derivatives, so second derivatives are exact.
+// The input gradient is ConvTranspose2D's map, so they share kernels.
 //
 // It panics with a *tensor.ShapeError when x or weight is not 4-D, the
-// kernel is empty, the channels of x and weight differ, bias is not [OC], an
-// option is negative, or the dilated kernel is larger than the padded input
-// (an output size of 0).
+// kernel is empty, C or OC is not divisible by the groups, the channels of
+// x and weight differ (C ≠ G·weight's axis 1), bias is not [OC], an option
+// is negative, or the dilated kernel is larger than the padded input (an
+// output size of 0).
 func Conv2D[T Float](x, weight, bias *Var[T], opts Conv2DOptions) *Var[T] {
 	const op = "Conv2D"
 	defer relabel(op)
@@ -65,7 +75,9 @@ func Conv2D[T Float](x, weight, bias *Var[T], opts Conv2DOptions) *Var[T] {
 		Dilation: convOr1(opts.Dilation),
 	}
 	xv, wv := x.value, weight.value
-	ok := xv.Dims() == 4 && wv.Dims() == 4 && wv.Dim(2) >= 1 && wv.Dim(3) >= 1 && xv.Dim(1) == wv.Dim(1) &&
+	g := max(opts.Groups, 1)
+	ok := xv.Dims() == 4 && wv.Dims() == 4 && wv.Dim(2) >= 1 && wv.Dim(3) >= 1 && opts.Groups >= 0 &&
+		xv.Dim(1) == g*wv.Dim(1) && wv.Dim(0)%g == 0 &&
 		(bias == nil || bias.value.HasShape(wv.Dim(0))) &&
 		opts.Stride[0] >= 0 && opts.Stride[1] >= 0 && opts.Padding[0] >= 0 && opts.Padding[1] >= 0 &&
 		opts.Dilation[0] >= 0 && opts.Dilation[1] >= 0
@@ -91,14 +103,9 @@ func convCheckArgs[T Float](op string, x, weight, bias *Var[T], opts Conv2DOptio
 		panic(shapeErr(op, "weight must be 4-D [OC C KH KW]", xs, ws))
 	case ws[2] < 1 || ws[3] < 1:
 		panic(shapeErr(op, fmt.Sprintf("weight kernel must be at least 1x1, got %dx%d (weight axes 2, 3)", ws[2], ws[3]), xs, ws))
-	case xs[1] != ws[1]:
-		panic(shapeErr(op, fmt.Sprintf("input has %d channels (axis 1) but weight expects %d (weight axis 1)", xs[1], ws[1]), xs, ws))
 	}
-	if bias != nil {
-		if bs := bias.value.Shape(); len(bs) != 1 || bs[0] != ws[0] {
-			panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d], one per output channel", ws[0]), xs, ws, bs))
-		}
-	}
+	convCheckGroups(op, xs, ws, opts.Groups)
+	convCheckBias(op, bias, ws[0], xs, ws)
 	for _, f := range []struct {
 		name, zero string
 		v          [2]int
@@ -114,6 +121,35 @@ func convCheckArgs[T Float](op string, x, weight, bias *Var[T], opts Conv2DOptio
 		Dilation: convOr1(opts.Dilation),
 	}
 	convCheckSize(op, win, xs, xs, ws)
+}
+
+// convCheckGroups panics when the groups of a convolution with input shape
+// xs [N C ...] and weight shape ws [OC C/groups ...] do not fit: a negative
+// count, C or OC not divisible by it, or weight's axis 1 not C/groups.
+func convCheckGroups(op string, xs, ws []int, groups int) {
+	g := max(groups, 1)
+	switch {
+	case groups < 0:
+		panic(shapeErr(op, fmt.Sprintf("groups must be non-negative (0 means 1), got %d", groups), xs, ws))
+	case xs[1]%g != 0:
+		panic(shapeErr(op, fmt.Sprintf("input channels %d (axis 1) are not divisible by groups %d", xs[1], g), xs, ws))
+	case ws[0]%g != 0:
+		panic(shapeErr(op, fmt.Sprintf("output channels %d (weight axis 0) are not divisible by groups %d", ws[0], g), xs, ws))
+	case xs[1] != g*ws[1] && g == 1:
+		panic(shapeErr(op, fmt.Sprintf("input has %d channels (axis 1) but weight expects %d (weight axis 1)", xs[1], ws[1]), xs, ws))
+	case xs[1] != g*ws[1]:
+		panic(shapeErr(op, fmt.Sprintf("input has %d channels (axis 1) but weight expects %d (weight axis 1) × %d groups = %d",
+			xs[1], ws[1], g, g*ws[1]), xs, ws))
+	}
+}
+
+// convCheckBias panics unless bias is nil or has shape [oc].
+func convCheckBias[T Float](op string, bias *Var[T], oc int, xs, ws []int) {
+	if bias != nil {
+		if bs := bias.value.Shape(); len(bs) != 1 || bs[0] != oc {
+			panic(shapeErr(op, fmt.Sprintf("bias must have shape [%d], one per output channel", oc), xs, ws, bs))
+		}
+	}
 }
 
 // convCheckSize panics when the dilated kernel of win is larger than the

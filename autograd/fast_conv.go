@@ -2,7 +2,9 @@ package autograd
 
 import "github.com/adjoint-go/adjoint/tensor"
 
-// This file holds the operations behind Conv2D (conv.go): each a single operation whose result and temporaries come from
+// This file holds the operations behind Conv2D (conv.go) and Conv1D
+// (conv1d.go), grouped or not (the tensor kernels read the groups from the
+// shapes): each a single operation whose result and temporaries come from
 // the inputs' Arena, with typed state and a fused derivative on plain
 // tensors (the tensor package's Into kernels). Their derivatives, recorded
 // when gradients of gradients are wanted, are operations of the same kind,
@@ -13,6 +15,10 @@ import "github.com/adjoint-go/adjoint/tensor"
 //	conv2DInputGrad(g, w)      d/dg: Conv2D(gg, w)            d/dw: conv2DWeightGrad(gg, g)
 //	conv2DWeightGrad(x, g)     d/dx: conv2DInputGrad(g, gg)   d/dg: Conv2D(x, gg)
 //	conv2DBiasGrad(g)          d/dg: gg broadcast over N, OH, OW
+//	Conv1D                     the same ops on 3-D tensors (a unit height), named Conv1D...
+//	ConvTranspose2D(x, w, b)   d/dx: convTInputGrad(g, w)     d/dw: convTWeightGrad(x, g)    d/db: conv2DBiasGrad(g)
+//	convTInputGrad(g, w)       d/dg: ConvTranspose2D(gg, w)   d/dw: convTWeightGrad(gg, g)   (conv_transpose.go)
+//	convTWeightGrad(x, g)      d/dx: convTInputGrad(g, gg)    d/dg: ConvTranspose2D(x, gg)
 //	MaxPool2D(x)               d/dx: maxPoolScatter(g)        (the maxima kept by the forward pass)
 //	maxPoolScatter(g)          d/dg: maxPoolGather(gg)        and back
 //	AvgPool2D(x)               d/dx: avgPoolGrad(g)           and back
@@ -45,8 +51,45 @@ func convWork[T Float](ar *Arena[T], win tensor.Window2D, x, w *tensor.Tensor[T]
 	if win.Pointwise() {
 		return nil
 	}
-	oh, ow := win.OutSize(x.Dim(2), x.Dim(3))
-	return ar.tensor(w.Dim(1)*w.Dim(2)*w.Dim(3), oh*ow)
+	oh, ow := win.OutSize(convHW(x))
+	return ar.tensor(x.Dim(1)*win.Kernel[0]*win.Kernel[1], oh*ow)
+}
+
+// convHW returns the height and width of an NCHW tensor, or 1 and the
+// length of an NCL one (a 1-D convolution's operand, a 2-D one's with a
+// unit height).
+func convHW[T Float](t *tensor.Tensor[T]) (h, w int) {
+	if t.Dims() == 3 {
+		return 1, t.Dim(2)
+	}
+	return t.Dim(2), t.Dim(3)
+}
+
+// convName returns the name of a convolution op or of one of its
+// derivatives (suffix "", "BackwardInput", "BackwardWeight" or
+// "BackwardBias") for operands of the given rank: Conv1D's for 3-D ones,
+// Conv2D's for 4-D ones.
+func convName(rank int, suffix string) string {
+	if rank == 3 {
+		switch suffix {
+		case "BackwardInput":
+			return "Conv1DBackwardInput"
+		case "BackwardWeight":
+			return "Conv1DBackwardWeight"
+		case "BackwardBias":
+			return "Conv1DBackwardBias"
+		}
+		return "Conv1D"
+	}
+	switch suffix {
+	case "BackwardInput":
+		return "Conv2DBackwardInput"
+	case "BackwardWeight":
+		return "Conv2DBackwardWeight"
+	case "BackwardBias":
+		return "Conv2DBackwardBias"
+	}
+	return "Conv2D"
 }
 
 // convWeightWork returns the buffer in which tensor.Conv2DWeightGradInto
@@ -61,8 +104,8 @@ func convWeightWork[T Float](ar *Arena[T], dw *tensor.Tensor[T]) *tensor.Tensor[
 func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 	xv, wv := x.value, w.value
 	n, oc := xv.Dim(0), wv.Dim(0)
-	oh, ow := win.OutSize(xv.Dim(2), xv.Dim(3))
-	k, p := wv.Dim(1)*wv.Dim(2)*wv.Dim(3), oh*ow
+	oh, ow := win.OutSize(convHW(xv))
+	k, p := xv.Dim(1)*win.Kernel[0]*win.Kernel[1], oh*ow
 	ar := arenaOf(x, w)
 	var bv *tensor.Tensor[T]
 	grad := needsGrad(x, w)
@@ -73,7 +116,12 @@ func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 			ar = bias.arena
 		}
 	}
-	out := ar.tensor(n, oc, oh, ow)
+	var out *tensor.Tensor[T]
+	if xv.Dims() == 3 {
+		out = ar.tensor(n, oc, ow)
+	} else {
+		out = ar.tensor(n, oc, oh, ow)
+	}
 	keep := w.requiresGrad && !win.Pointwise() && (n == 1 || n*k*p <= convKeepCols)
 	var cols *tensor.Tensor[T]
 	if keep {
@@ -91,10 +139,11 @@ func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 		}
 		d = s
 	}
+	name := convName(xv.Dims(), "")
 	if bias == nil {
-		return recordOp("Conv2D", out, d, x, w)
+		return recordOp(name, out, d, x, w)
 	}
-	return recordOp("Conv2D", out, d, x, w, bias)
+	return recordOp(name, out, d, x, w, bias)
 }
 
 // conv2DOp is Conv2D's state: the window and, when the weight needs a
@@ -150,29 +199,23 @@ const (
 	convWrtBias
 )
 
-// conv2DGradOp is the state of the recorded gradients of Conv2D: the
-// window, which gradient, and the shape of the other operand of Conv2D
-// (the weight's for the input gradient, the input's for the weight
-// gradient).
+// conv2DGradOp is the state of the recorded gradients of Conv2D (and
+// Conv1D): the window and which gradient.
 type conv2DGradOp[T Float] struct {
-	win   tensor.Window2D
-	wrt   int
-	other [4]int
+	win tensor.Window2D
+	wrt int
 }
 
 func (*conv2DGradOp[T]) slot() stateSlot { return slotConv2DGrad }
 
 // convGradState returns the state of a recorded Conv2D gradient, or nil
 // when none of inputs needs a gradient.
-func convGradState[T Float](ar *Arena[T], win tensor.Window2D, wrt int, other *tensor.Tensor[T], inputs ...*Var[T]) derivative[T] {
+func convGradState[T Float](ar *Arena[T], win tensor.Window2D, wrt int, inputs ...*Var[T]) derivative[T] {
 	if !needsGrad(inputs...) {
 		return nil
 	}
 	s := newState[conv2DGradOp[T]](ar)
 	s.win, s.wrt = win, wrt
-	if other != nil {
-		s.other = [4]int{other.Dim(0), other.Dim(1), other.Dim(2), other.Dim(3)}
-	}
 	return s
 }
 
@@ -181,9 +224,9 @@ func convGradState[T Float](ar *Arena[T], win tensor.Window2D, wrt int, other *t
 // operation.
 func convInputGrad[T Float](g, w *Var[T], x *tensor.Tensor[T], win tensor.Window2D) *Var[T] {
 	ar := arenaOf(g, w)
-	out := ar.tensor(x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3))
+	out := ar.like(x)
 	tensor.Conv2DInputGradInto(out, g.value, w.value, convWork(ar, win, x, w.value), win)
-	return recordOp("Conv2DBackwardInput", out, convGradState(ar, win, convWrtInput, w.value, g, w), g, w)
+	return recordOp(convName(x.Dims(), "BackwardInput"), out, convGradState(ar, win, convWrtInput, g, w), g, w)
 }
 
 // convWeightGrad is the gradient of Conv2D with respect to its weight w (of
@@ -191,9 +234,9 @@ func convInputGrad[T Float](g, w *Var[T], x *tensor.Tensor[T], win tensor.Window
 // a recorded operation.
 func convWeightGrad[T Float](x, g *Var[T], w *tensor.Tensor[T], win tensor.Window2D) *Var[T] {
 	ar := arenaOf(x, g)
-	out := ar.tensor(w.Dim(0), w.Dim(1), w.Dim(2), w.Dim(3))
+	out := ar.like(w)
 	tensor.Conv2DWeightGradInto(out, x.value, g.value, convWork(ar, win, x.value, w), convWeightWork(ar, out), win, 0)
-	return recordOp("Conv2DBackwardWeight", out, convGradState(ar, win, convWrtWeight, x.value, x, g), x, g)
+	return recordOp(convName(w.Dims(), "BackwardWeight"), out, convGradState(ar, win, convWrtWeight, x, g), x, g)
 }
 
 // convBiasGrad is the gradient of Conv2D with respect to its bias for the
@@ -202,7 +245,7 @@ func convBiasGrad[T Float](g *Var[T]) *Var[T] {
 	ar := arenaOf(g)
 	out := ar.tensor(g.value.Dim(1))
 	tensor.Conv2DBiasGradInto(out, g.value, 0)
-	return recordOp("Conv2DBackwardBias", out, convGradState(ar, tensor.Window2D{}, convWrtBias, nil, g), g)
+	return recordOp(convName(g.value.Dims(), "BackwardBias"), out, convGradState(ar, tensor.Window2D{}, convWrtBias, g), g)
 }
 
 func (s *conv2DGradOp[T]) backward(c *Context[T], gg *Var[T]) []*Var[T] {
@@ -224,7 +267,11 @@ func (s *conv2DGradOp[T]) backward(c *Context[T], gg *Var[T]) []*Var[T] {
 		}
 	default: // input g
 		gv := c.n.inputs[0].value
-		gs[0] = BroadcastTo(Reshape(gg, 1, gv.Dim(1), 1, 1), gv.Dim(0), gv.Dim(1), gv.Dim(2), gv.Dim(3))
+		if gv.Dims() == 3 {
+			gs[0] = BroadcastTo(Reshape(gg, 1, gv.Dim(1), 1), gv.Dim(0), gv.Dim(1), gv.Dim(2))
+		} else {
+			gs[0] = BroadcastTo(Reshape(gg, 1, gv.Dim(1), 1, 1), gv.Dim(0), gv.Dim(1), gv.Dim(2), gv.Dim(3))
+		}
 	}
 	return gs
 }
@@ -260,7 +307,8 @@ func (s *conv2DGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
 		}
 	default: // a = g; gg is [OC]
 		gradInto(c, 0, true, func(dst *tensor.Tensor[T], beta T) {
-			d, p := dst.Data(), a.Dim(2)*a.Dim(3)
+			h, w := convHW(a)
+			d, p := dst.Data(), h*w
 			for i, v := range gg.Data() {
 				for n := 0; n < a.Dim(0); n++ {
 					row := d[(n*len(gg.Data())+i)*p:][:p]

@@ -57,6 +57,8 @@ const (
 	slotNorm
 
 	// convolution:
+	slotConvTranspose
+	slotConvTransposeGrad
 
 	// pooling, resampling and padding:
 	slotResample

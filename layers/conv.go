@@ -9,30 +9,34 @@ import (
 )
 
 // Conv2DOptions sets a convolution's stride, padding and dilation (index 0
-// the height axis, 1 the width axis); the zero value is stride 1, no padding,
-// no dilation. It is autograd's type.
+// the height axis, 1 the width axis) and its channel groups; the zero value
+// is stride 1, no padding, no dilation, one group. It is autograd's type.
 type Conv2DOptions = autograd.Conv2DOptions
 
 // Conv2D is the 2-D convolution layer over NCHW batches, PyTorch's
 // nn.Conv2d: out[n, o] = bias[o] + Σ_c weight[o, c] ⋆ x[n, c] (a
-// cross-correlation). Weight has shape [out, in, kh, kw] and Bias [out],
-// PyTorch's layout and names, so weights move between the two unchanged.
-// Set Bias to nil for a convolution without bias (bias=False).
+// cross-correlation), the sum over the input channels of o's group.
+// Weight has shape [out, in/groups, kh, kw] and Bias [out], PyTorch's
+// layout and names, so weights move between the two unchanged. Set Bias to
+// nil for a convolution without bias (bias=False). Options.Groups = in
+// makes it depthwise (MobileNet's 3×3 layers).
 type Conv2D[T Float] struct {
-	Weight  *autograd.Var[T] // [out, in, kh, kw]
+	Weight  *autograd.Var[T] // [out, in/groups, kh, kw]
 	Bias    *autograd.Var[T] // [out], or nil
-	Options Conv2DOptions    // stride, padding, dilation
+	Options Conv2DOptions    // stride, padding, dilation, groups
 }
 
 // NewConv2D returns a Conv2D layer from in to out channels with a kernel of
-// kernel[0] rows and kernel[1] columns. With a nil init, the weight and the
-// bias are drawn from rng as PyTorch draws them, from U(-1/√fanIn, 1/√fanIn)
-// with fanIn = in·kh·kw (UniformFanIn); otherwise the weight is drawn by
-// init with fanIn = in·kh·kw and fanOut = out·kh·kw, and the bias is zero.
-// The weight is drawn before the bias.
+// kernel[0] rows and kernel[1] columns, in opts.Groups groups (0 means 1).
+// With a nil init, the weight and the bias are drawn from rng as PyTorch
+// draws them, from U(-1/√fanIn, 1/√fanIn) with fanIn = (in/groups)·kh·kw
+// (UniformFanIn, PyTorch's kaiming-uniform with a = √5); otherwise the
+// weight is drawn by init with that fanIn and fanOut = out·kh·kw, and the
+// bias is zero. The weight is drawn before the bias.
 //
 // It panics with a *tensor.ShapeError if a size is not positive and with an
-// *ArgError if an option is negative.
+// *ArgError if an option is negative or the groups do not divide in and
+// out.
 func NewConv2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opts Conv2DOptions, init Initializer[T]) *Conv2D[T] {
 	checkPositive("NewConv2D", "[in out kh kw]", in, out, kernel[0], kernel[1])
 	for _, o := range []struct {
@@ -43,13 +47,14 @@ func NewConv2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opts Conv2DO
 			argPanic("NewConv2D", "opts."+o.name, o.v, "must not be negative")
 		}
 	}
-	fanIn, fanOut := in*kernel[0]*kernel[1], out*kernel[0]*kernel[1]
+	g := checkGroups("NewConv2D", opts.Groups, in, out)
+	fanIn, fanOut := in/g*kernel[0]*kernel[1], out*kernel[0]*kernel[1]
 	c := &Conv2D[T]{Options: opts}
 	if init == nil {
-		c.Weight = autograd.Param(UniformFanIn[T](rng, fanIn, fanOut, out, in, kernel[0], kernel[1]))
+		c.Weight = autograd.Param(UniformFanIn[T](rng, fanIn, fanOut, out, in/g, kernel[0], kernel[1]))
 		c.Bias = autograd.Param(UniformFanIn[T](rng, fanIn, fanOut, out))
 	} else {
-		c.Weight = autograd.Param(init(rng, fanIn, fanOut, out, in, kernel[0], kernel[1]))
+		c.Weight = autograd.Param(init(rng, fanIn, fanOut, out, in/g, kernel[0], kernel[1]))
 		c.Bias = autograd.Param(tensor.Zeros[T](out))
 	}
 	c.Weight.SetName("weight")
@@ -64,7 +69,7 @@ func NewConv2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opts Conv2DO
 // kernel after padding.
 func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xv, wv := x.Value(), c.Weight.Value()
-	if xv.Dims() != 4 || wv.Dims() != 4 || xv.Dim(1) != wv.Dim(1) ||
+	if xv.Dims() != 4 || wv.Dims() != 4 || xv.Dim(1) != wv.Dim(1)*max(c.Options.Groups, 1) ||
 		!windowFits(xv, [2]int{wv.Dim(2), wv.Dim(3)}, c.Options.Padding, c.Options.Dilation) {
 		c.checkInput(x) // panics, unless autograd.Conv2D is the one to complain
 	}
@@ -75,13 +80,24 @@ func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 func (c *Conv2D[T]) checkInput(x *autograd.Var[T]) {
 	xs, ws := x.Shape(), c.Weight.Shape()
 	op := layerOp("Conv2D", c.Weight)
+	in := ws[1] * max(c.Options.Groups, 1)
 	if len(xs) != 4 {
-		shapePanic(op, fmt.Sprintf("input must be 4-D [N %d H W]", ws[1]), xs, ws)
+		shapePanic(op, fmt.Sprintf("input must be 4-D [N %d H W]", in), xs, ws)
 	}
-	if xs[1] != ws[1] {
-		shapePanic(op, fmt.Sprintf("input has %d channels, weight wants %d", xs[1], ws[1]), xs, ws)
+	if xs[1] != in {
+		shapePanic(op, fmt.Sprintf("input has %d channels, weight wants %d", xs[1], in), xs, ws)
 	}
 	checkWindow(op, xs, ws, [2]int{ws[2], ws[3]}, c.Options.Padding, c.Options.Dilation)
+}
+
+// checkGroups returns the number of groups (0 means 1), panicking with an
+// *ArgError naming op when it is negative or does not divide in and out.
+func checkGroups(op string, groups, in, out int) int {
+	g := max(groups, 1)
+	if groups < 0 || in%g != 0 || out%g != 0 {
+		argPanic(op, "opts.Groups", groups, fmt.Sprintf("must be non-negative and divide in (%d) and out (%d)", in, out))
+	}
+	return g
 }
 
 // windowFits reports whether the padded height and width of the NCHW

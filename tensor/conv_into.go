@@ -3,8 +3,6 @@ package tensor
 import (
 	"fmt"
 	"math"
-
-	"github.com/adjoint-go/adjoint/tensor/internal/gemm"
 )
 
 // This file holds the convolution and pooling kernels that write into
@@ -43,71 +41,16 @@ func Col2ImAddInto[T Float](x, cols *Tensor[T], win Window2D) {
 	convWalk(x.data, cols.data, n, c, h, w, oh, ow, win, true)
 }
 
-// convDims are the sizes of a convolution: input [N C H W], weight
-// [OC C KH KW], output [N OC OH OW]; k = C·KH·KW is the length of a column
-// and p = OH·OW the number of columns of one image.
-type convDims struct{ n, c, h, w, oc, oh, ow, k, p int }
-
-// convCheckAll validates the operands of a convolution kernel: x's shape,
-// w's shape and, when not nil, an output-shaped tensor and a bias. It panics
-// with a *ShapeError naming op.
-func convCheckAll(op string, xs, ws []int, win Window2D, out []int, bias []int) convDims {
-	n, c, h, w, oh, ow := win.convCheck(op, xs)
-	if len(ws) != 4 || ws[1] != c || ws[2] != win.Kernel[0] || ws[3] != win.Kernel[1] {
-		panic(shapeErr(op, fmt.Sprintf("weight must be [OC %d %d %d]", c, win.Kernel[0], win.Kernel[1]), xs, ws))
-	}
-	d := convDims{n: n, c: c, h: h, w: w, oc: ws[0], oh: oh, ow: ow, k: c * win.Kernel[0] * win.Kernel[1], p: oh * ow}
-	if out != nil && !SameShape(out, []int{n, d.oc, oh, ow}) {
-		panic(shapeErr(op, fmt.Sprintf("output (gradient) must be [%d %d %d %d]", n, d.oc, oh, ow), xs, ws, out))
-	}
-	if bias != nil && !SameShape(bias, []int{d.oc}) {
-		panic(shapeErr(op, fmt.Sprintf("bias must be [%d]", d.oc), xs, ws, bias))
-	}
-	return d
-}
-
-// convCols returns the columns of image i: x's own plane for a pointwise
-// window, else cols' block i after filling it with the image's columns
-// (fill), or as already filled. cols holds every image (all) or one.
-func convCols[T Float](d convDims, win Window2D, x, cols []T, i int, all, fill bool) []T {
-	if win.Pointwise() {
-		return x[i*d.k*d.p:][:d.k*d.p]
-	}
-	blk := cols[:d.k*d.p]
-	if all {
-		blk = cols[i*d.k*d.p:][:d.k*d.p]
-	}
-	if fill {
-		im2colImage(blk, x[i*d.c*d.h*d.w:][:d.c*d.h*d.w], d.c, d.h, d.w, d.oh, d.ow, win)
-	}
-	return blk
-}
-
-// convColsRoom checks that cols has room for the columns of one image
-// (returns false) or of all of them (returns true); a pointwise window
-// needs none.
-func convColsRoom[T Float](op string, d convDims, win Window2D, cols *Tensor[T]) bool {
-	if win.Pointwise() {
-		return true
-	}
-	switch {
-	case cols == nil:
-	case len(cols.data) == d.n*d.k*d.p:
-		return true
-	case len(cols.data) == d.k*d.p:
-		return false
-	}
-	var got []int
-	if cols != nil {
-		got = cols.shape
-	}
-	panic(shapeErr(op, fmt.Sprintf("columns buffer must hold %d (one image) or %d (every image) elements", d.k*d.p, d.n*d.k*d.p), got))
-}
-
 // Conv2DInto sets out [N, OC, OH, OW] to the convolution (cross-correlation)
-// of x [N, C, H, W] with w [OC, C, KH, KW], plus bias [OC] when it is not
-// nil, as in Conv2D of package autograd: per image, one matrix product of
-// the weight as [OC, C·KH·KW] with the image's columns, into the bias.
+// of x [N, C, H, W] with w [OC, C/G, KH, KW], plus bias [OC] when it is not
+// nil, as in Conv2D of package autograd: per image and group, one matrix
+// product of the group's weight as [OC/G, (C/G)·KH·KW] with the group's
+// columns, into the bias. The number of groups G is C / w's axis 1 (1 when
+// the weight has all of x's channels; C for a depthwise convolution); OC
+// and C must be divisible by it. With 3-D operands x [N, C, L], w [OC,
+// C/G, K] and out [N, OC, OL] it is a 1-D convolution, run as a 2-D one
+// over a unit height axis: win's height components must then be the unit
+// (Kernel, Stride and Dilation 1, Padding 0).
 //
 // cols is where the columns go: room for every image ([N, C·KH·KW, OH·OW]
 // or any shape of that size), which then keeps them for
@@ -119,151 +62,110 @@ func convColsRoom[T Float](op string, d convDims, win Window2D, cols *Tensor[T])
 func Conv2DInto[T Float](out, x, w, bias, cols *Tensor[T], win Window2D) {
 	const op = "Conv2DInto"
 	var bs []int
+	var bd []T
 	if bias != nil {
-		bs = bias.shape
+		bs, bd = bias.shape, bias.data
 		if bs == nil {
 			bs = []int{}
 		}
 	}
-	d := convCheckAll(op, x.shape, w.shape, win, out.shape, bs)
+	d := convGeom(op, x.shape, w.shape, win, out.shape, false, bs)
 	all := convColsRoom(op, d, win, cols)
 	var cd []T
 	if cols != nil {
 		cd = cols.data
 	}
-	beta := T(0)
-	for i := 0; i < d.n; i++ {
-		dst := out.data[i*d.oc*d.p:][:d.oc*d.p]
-		if bias != nil {
-			for o, b := range bias.data {
-				row := dst[o*d.p:][:d.p]
-				for j := range row {
-					row[j] = b
-				}
-			}
-			beta = 1
-		}
-		src := convCols(d, win, x.data, cd, i, all, true)
-		gemm.Gemm(false, false, d.oc, d.p, d.k, 1, w.data, max(1, d.k), src, max(1, d.p), beta, dst, max(1, d.p))
-	}
+	convForwardImages(d, win, out.data, x.data, w.data, bd, cd, all)
 }
 
-// Conv2DWeightGradInto sets dw = beta·dw + Σₙ Gₙ·colsₙᵀ, the gradient with
-// respect to w [OC, C, KH, KW] of Conv2DInto's result for the result's
-// gradient g [N, OC, OH, OW]. With x nil, cols holds the columns of every
-// image, as Conv2DInto left them. Otherwise each image's columns are
-// computed from x into cols (room for one image is enough), or, for a
-// pointwise window, x is read in place and cols may be nil. Images are
-// added in order, each with one matrix product (beta 1 after the first).
+// Conv2DWeightGradInto sets dw = beta·dw + Σₙ Gₙ·colsₙᵀ (group by group),
+// the gradient with respect to w [OC, C/G, KH, KW] of Conv2DInto's result
+// for the result's gradient g [N, OC, OH, OW] (or the 3-D forms of
+// Conv2DInto). With x nil, cols holds the columns of every image, as
+// Conv2DInto left them. Otherwise each image's columns are computed from x
+// into cols (room for one image is enough), or, for a pointwise window, x
+// is read in place and cols may be nil. Images are added in order, each
+// with one matrix product per group (beta 1 after the first).
 //
-// work is nil or has room for C·KH·KW·OC elements. When given and the
-// weight has more taps (C·KH·KW) than output channels, the sum is formed
-// transposed, Σₙ colsₙ·Gₙᵀ into work as [C·KH·KW, OC], and then added
-// into dw: the matrix kernel runs many times faster with the long side as
-// its rows, which it reads in place, than as its (packed, padded) columns.
-// The two forms may differ in the last bits, so callers whose results must
-// agree pass work alike.
+// work is nil or has room for as many elements as dw. When given and a
+// group has more taps ((C/G)·KH·KW) than output channels (OC/G), the
+// group's sum is formed transposed, Σₙ colsₙ·Gₙᵀ into work as [taps,
+// OC/G], and then added into dw: the matrix kernel runs many times faster
+// with the long side as its rows, which it reads in place, than as its
+// (packed, padded) columns. The two forms may differ in the last bits, so
+// callers whose results must agree pass work alike.
 func Conv2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win Window2D, beta T) {
 	const op = "Conv2DWeightGradInto"
 	var d convDims
-	all, fill := true, false
-	if x != nil {
-		d = convCheckAll(op, x.shape, dw.shape, win, g.shape, nil)
-		all, fill = convColsRoom(op, d, win, cols), true
-	} else {
-		gs, ws := g.shape, dw.shape
-		if len(gs) != 4 || len(ws) != 4 || gs[1] != ws[0] || ws[2] != win.Kernel[0] || ws[3] != win.Kernel[1] {
-			panic(shapeErr(op, "want g [N OC OH OW] and dw [OC C KH KW] with the window's kernel", gs, ws))
-		}
-		d = convDims{n: gs[0], oc: gs[1], oh: gs[2], ow: gs[3], k: ws[1] * ws[2] * ws[3], p: gs[2] * gs[3]}
-		if cols == nil || len(cols.data) != d.n*d.k*d.p {
-			panic(shapeErr(op, fmt.Sprintf("without x, cols must hold every image's columns (%d elements)", d.n*d.k*d.p), gs, ws))
-		}
-	}
-	if work != nil && len(work.data) != d.k*d.oc {
-		panic(shapeErr(op, fmt.Sprintf("work must hold %d elements (the weight's)", d.k*d.oc), dw.shape, work.shape))
-	}
-	trans := work != nil && d.k > d.oc && d.n > 0
+	all := true
 	var xd, cd []T
 	if x != nil {
-		xd = x.data
+		d = convGeom(op, x.shape, dw.shape, win, g.shape, false, nil)
+		all, xd = convColsRoom(op, d, win, cols), x.data
+	} else {
+		gs, ws := g.shape, dw.shape
+		if len(gs) < 3 || len(gs) > 4 || len(ws) != len(gs) || gs[1] != ws[0] || ws[1] < 1 ||
+			(len(ws) == 4 && ws[2] != win.Kernel[0]) || ws[len(ws)-1] != win.Kernel[1] {
+			panic(shapeErr(op, "want g [N OC OH OW] and dw [OC C/G KH KW] with the window's kernel", gs, ws))
+		}
+		n, oc, oh, ow := convSpatial(gs)
+		_, cg, kh, kw := convSpatial(ws)
+		d = convDims{n: n, oc: oc, oh: oh, ow: ow, p: oh * ow, k: cg * kh * kw, groups: 1}
+		if cols != nil && n > 0 && len(cols.data)%(n*d.p*kh*kw) == 0 {
+			// The columns hold every image: C·KH·KW rows each.
+			c := len(cols.data) / (n * d.p * kh * kw)
+			if c >= cg && c%cg == 0 && oc%(c/cg) == 0 {
+				d.c, d.groups, d.k = c, c/cg, c*kh*kw
+			}
+		}
+		if cols == nil || len(cols.data) != d.n*d.k*d.p || d.oc%d.groups != 0 {
+			panic(shapeErr(op, fmt.Sprintf("without x, cols must hold every image's columns (a multiple of %d elements)", d.n*d.k*d.p), gs, ws))
+		}
+		d.kg, d.ocg = d.k/d.groups, d.oc/d.groups
+	}
+	if work != nil && len(work.data) != len(dw.data) {
+		panic(shapeErr(op, fmt.Sprintf("work must hold %d elements (the weight's)", len(dw.data)), dw.shape, work.shape))
 	}
 	if cols != nil {
 		cd = cols.data
 	}
-	acc := beta
-	if trans {
-		acc = 0
+	var wd []T
+	if work != nil {
+		wd = work.data
 	}
-	for i := 0; i < d.n; i++ {
-		var src []T
-		if x == nil {
-			src = cd[i*d.k*d.p:][:d.k*d.p]
-		} else {
-			src = convCols(d, win, xd, cd, i, all, fill)
-		}
-		gi := g.data[i*d.oc*d.p:][:d.oc*d.p]
-		if trans {
-			gemm.Gemm(false, true, d.k, d.oc, d.p, 1, src, max(1, d.p), gi, max(1, d.p), acc, work.data, max(1, d.oc))
-		} else {
-			gemm.Gemm(false, true, d.oc, d.k, d.p, 1, gi, max(1, d.p), src, max(1, d.p), acc, dw.data, max(1, d.k))
-		}
-		acc = 1
-	}
-	if trans {
-		for o := 0; o < d.oc; o++ {
-			row := dw.data[o*d.k:][:d.k]
-			for r := range row {
-				if beta == 0 {
-					row[r] = work.data[r*d.oc+o]
-				} else {
-					row[r] = beta*row[r] + work.data[r*d.oc+o]
-				}
-			}
-		}
-	}
-	if d.n == 0 && beta != 1 {
-		for i := range dw.data {
-			dw.data[i] *= beta
-		}
-	}
+	convWeightGradImages(d, win, dw.data, xd, g.data, cd, wd, all, work != nil, beta)
 }
 
 // Conv2DInputGradInto sets dx [N, C, H, W] to the gradient with respect to
-// x of Conv2DInto's result for the result's gradient g [N, OC, OH, OW]:
-// per image, col2im(W₂ᵀ·Gₙ) with W₂ the weight as [OC, C·KH·KW]. work has
-// room for one image's columns (any shape of C·KH·KW·OH·OW elements); a
-// pointwise window needs none and it may be nil. dx is overwritten.
+// x of Conv2DInto's result for the result's gradient g [N, OC, OH, OW] (or
+// the 3-D forms of Conv2DInto): per image and group, col2im(Wgᵀ·Gg) with Wg
+// the group's weight as [OC/G, (C/G)·KH·KW]. work has room for one image's
+// columns (any shape of C·KH·KW·OH·OW elements); a pointwise window needs
+// none and it may be nil. dx is overwritten.
 func Conv2DInputGradInto[T Float](dx, g, w, work *Tensor[T], win Window2D) {
 	const op = "Conv2DInputGradInto"
-	d := convCheckAll(op, dx.shape, w.shape, win, g.shape, nil)
-	pw := win.Pointwise()
-	if !pw && (work == nil || len(work.data) != d.k*d.p) {
-		panic(shapeErr(op, fmt.Sprintf("work buffer must hold %d elements (one image's columns)", d.k*d.p), dx.shape, w.shape))
-	}
-	for i := 0; i < d.n; i++ {
-		gi := g.data[i*d.oc*d.p:][:d.oc*d.p]
-		img := dx.data[i*d.c*d.h*d.w:][:d.c*d.h*d.w]
-		if pw {
-			gemm.Gemm(true, false, d.k, d.p, d.oc, 1, w.data, max(1, d.k), gi, max(1, d.p), 0, img, max(1, d.p))
-			continue
+	d := convGeom(op, dx.shape, w.shape, win, g.shape, false, nil)
+	var wd []T
+	if !d.pointwise(win) {
+		if work == nil || len(work.data) != d.k*d.p {
+			panic(shapeErr(op, fmt.Sprintf("work buffer must hold %d elements (one image's columns)", d.k*d.p), dx.shape, w.shape))
 		}
-		gemm.Gemm(true, false, d.k, d.p, d.oc, 1, w.data, max(1, d.k), gi, max(1, d.p), 0, work.data, max(1, d.p))
-		clear(img)
-		col2imImage(img, work.data, d.c, d.h, d.w, d.oh, d.ow, win)
+		wd = work.data
 	}
+	convInputGradImages(d, win, dx.data, g.data, w.data, wd)
 }
 
-// Conv2DBiasGradInto sets db [OC] = beta·db + g [N, OC, OH, OW] summed
-// over N, OH and OW: for each channel, the images in order, each image's
-// plane summed on its own first, in the package's summation order (see
-// sumSpan: interleaved accumulators, accurate and without a chain of
-// dependent additions).
+// Conv2DBiasGradInto sets db [OC] = beta·db + g [N, OC, OH, OW] (or [N,
+// OC, OL]) summed over every axis but the channels: for each channel, the
+// images in order, each image's plane summed on its own first, in the
+// package's summation order (see sumSpan: interleaved accumulators,
+// accurate and without a chain of dependent additions).
 func Conv2DBiasGradInto[T Float](db, g *Tensor[T], beta T) {
-	if len(g.shape) != 4 || !db.HasShape(g.shape[1]) {
-		panic(shapeErr("Conv2DBiasGradInto", "want g [N OC OH OW] and db [OC]", g.shape, db.shape))
+	if len(g.shape) < 3 || len(g.shape) > 4 || !db.HasShape(g.shape[1]) {
+		panic(shapeErr("Conv2DBiasGradInto", "want g [N OC OH OW] (or [N OC OL]) and db [OC]", g.shape, db.shape))
 	}
-	n, oc, p := g.shape[0], g.shape[1], g.shape[2]*g.shape[3]
+	n, oc, h, w := convSpatial(g.shape)
+	p := h * w
 	for o := 0; o < oc; o++ {
 		var total T
 		for i := 0; i < n; i++ {
