@@ -49,7 +49,9 @@
 //     Scatter, ScatterAdd, ScatterReduce (sum, prod, mean, amax, amin),
 //     IndexAdd, MaskedSelect, IndexArrays (x[i0, i1, ...]), Unfold.
 //   - Convolution, pooling, resampling and padding: Conv2D (NCHW, stride,
-//     padding, dilation), MaxPool2D, AvgPool2D, MaxPool2DWith (dilation,
+//     padding, dilation, groups: depthwise with groups = channels), Conv1D
+//     (NCL, the same options), ConvTranspose2D (PyTorch's conv_transpose2d:
+//     output padding, groups), MaxPool2D, AvgPool2D, MaxPool2DWith (dilation,
 //     ceil mode, returns the indices), AvgPool2DWith (ceil mode,
 //     count_include_pad, divisor_override), AdaptiveAvgPool2D,
 //     AdaptiveMaxPool2D, MaxUnpool2D, Interpolate (nearest, bilinear,

@@ -146,6 +146,7 @@ type torchRefParams struct {
 	Stride     [2]int    `json:"stride"`
 	Padding    [2]int    `json:"padding"`
 	Dilation   [2]int    `json:"dilation"`
+	Groups     int       `json:"groups"`
 	Dims       int       `json:"dims"` // LayerNorm's normalized trailing axes
 	Eps        float64   `json:"eps"`
 }
@@ -357,7 +358,7 @@ var torchRefOps = map[string]torchRefOp{
 		if len(x) > 2 {
 			bias = x[2]
 		}
-		return autograd.Conv2D(x[0], x[1], bias, autograd.Conv2DOptions{Stride: p.Stride, Padding: p.Padding, Dilation: p.Dilation})
+		return autograd.Conv2D(x[0], x[1], bias, autograd.Conv2DOptions{Stride: p.Stride, Padding: p.Padding, Dilation: p.Dilation, Groups: p.Groups})
 	}),
 	"MaxPool2D": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
 		return autograd.MaxPool2D(x[0], p.Kernel, p.Stride, p.Padding)

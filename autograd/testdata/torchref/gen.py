@@ -255,7 +255,7 @@ OPS = {
     "Conv2D": lambda x, p: F.conv2d(
         x[0], x[1], x[2] if len(x) > 2 else None,
         stride=_or1(p.get("stride", [1, 1])), padding=tuple(p.get("padding", [0, 0])),
-        dilation=_or1(p.get("dilation", [1, 1]))),
+        dilation=_or1(p.get("dilation", [1, 1])), groups=p.get("groups", 1) or 1),
     "MaxPool2D": lambda x, p: F.max_pool2d(
         x[0], tuple(p["kernel"]),
         stride=tuple(k if s == 0 else s for k, s in zip(p["kernel"], p["stride"])),
@@ -551,6 +551,15 @@ def build_cases(_g=None):
          [uniform(-1, 1, 2, 2, 4, 4), uniform(-1, 1, 1, 2, 3, 3), uniform(-1, 1, 1)])
     case("Conv2D/constant input [1 2 4 4] [2 2 2 2]", "Conv2D",
          [const(uniform(-1, 1, 1, 2, 4, 4)), uniform(-1, 1, 2, 2, 2, 2), uniform(-1, 1, 2)])
+    case("Conv2D/groups 2 stride 2 padding 1 [2 4 5 6] [6 2 3 2]", "Conv2D",
+         [uniform(-1, 1, 2, 4, 5, 6), uniform(-1, 1, 6, 2, 3, 2), uniform(-1, 1, 6)],
+         {"stride": [2, 2], "padding": [1, 1], "groups": 2})
+    case("Conv2D/depthwise dilation 2 [1 3 6 5] [3 1 2 2]", "Conv2D",
+         [uniform(-1, 1, 1, 3, 6, 5), uniform(-1, 1, 3, 1, 2, 2)],
+         {"dilation": [2, 2], "groups": 3})
+    case("Conv2D/depthwise multiplier 2 [2 2 4 4] [4 1 3 3]", "Conv2D",
+         [uniform(-1, 1, 2, 2, 4, 4), uniform(-1, 1, 4, 1, 3, 3), uniform(-1, 1, 4)],
+         {"padding": [1, 1], "groups": 2})
     pools = [
         ("kernel 2 default stride [1 2 4 4]", (1, 2, 4, 4), [2, 2], [0, 0], [0, 0]),
         ("kernel 3 stride 2 padding 1 [2 1 5 5]", (2, 1, 5, 5), [3, 3], [2, 2], [1, 1]),
