@@ -3,7 +3,9 @@ package autograd
 import "github.com/adjoint-go/adjoint/tensor"
 
 // This file declares the op table's binary family: elementwise operations
-// of two inputs that broadcast (NumPy rules), checked at shapes that do.
+// of two inputs that broadcast (NumPy rules), checked at shapes that do,
+// with the entries of the binary table (binary_ops.go), Lerp, and the ops
+// that select with a mask.
 
 // binaryOps returns the binary family's entries.
 func binaryOps() []OpInfo {
@@ -15,7 +17,7 @@ func binaryOps() []OpInfo {
 	// Where's mask broadcasts too: [2 1 3] with [2 3] and [3] gives [2 2 3].
 	mask := tensor.MustMask([]bool{true, false, true, false, false, true}, 2, 1, 3)
 	fillMask := tensor.MustMask([]bool{true, false, true}, 1, 3)
-	return []OpInfo{
+	ops := []OpInfo{
 		bin("Add", "x + y", anyReal, Add[float64], Add[float32]),
 		bin("Sub", "x - y", anyReal, Sub[float64], Sub[float32]),
 		bin("Mul", "x * y", anyReal, Mul[float64], Mul[float32]),
@@ -30,5 +32,10 @@ func binaryOps() []OpInfo {
 			Torch: "x.masked_fill(torch.tensor([[True, False, True]]), 0.5)"},
 			func(xs ...*Var[float64]) *Var[float64] { return MaskedFill(xs[0], fillMask, 0.5) },
 			func(xs ...*Var[float32]) *Var[float32] { return MaskedFill(xs[0], fillMask, 0.5) }),
+		entry(OpInfo{Name: "Lerp", Family: FamilyBinary, Shapes: [][]int{{2, 1, 3}, {3}, {4, 1}}, Domain: anyReal, Smooth: true,
+			Torch: "torch.lerp(x, y, z)"},
+			func(xs ...*Var[float64]) *Var[float64] { return Lerp(xs[0], xs[1], xs[2]) },
+			func(xs ...*Var[float32]) *Var[float32] { return Lerp(xs[0], xs[1], xs[2]) }),
 	}
+	return append(ops, binaryTableOps()...)
 }
