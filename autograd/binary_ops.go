@@ -233,21 +233,25 @@ func refMod(x, y float64) float64 {
 	return r
 }
 
-// refFloorDiv is FloorDiv in float64: floor(x/y), corrected by one where
-// the rounded quotient crossed an integer that the exact one does not
-// (detected with the exact remainder).
+// refFloorDiv is FloorDiv in float64: the special cases of Python's //,
+// and otherwise floor(x/y) of the rounded quotient, corrected where the
+// rounding crossed an integer that the exact quotient does not (known
+// from the exact remainder).
 func refFloorDiv(x, y float64) float64 {
-	q := math.Floor(x / y)
-	if y == 0 || math.IsInf(q, 0) || q != q {
-		if math.IsInf(x, 0) {
-			return math.NaN()
-		}
+	switch {
+	case y == 0 || x != x || y != y:
 		return x / y
+	case math.IsInf(x, 0):
+		return math.NaN()
+	case math.IsInf(y, 0):
+		if x == 0 || math.Signbit(x) == math.Signbit(y) {
+			return math.Copysign(0, x/y)
+		}
+		return -1
 	}
-	// The exact remainder x - q·y must lie in [0, y) (or (y, 0]).
-	r := refMod(x, y)
-	if want := (x - r) / y; math.Abs(want-q) >= 0.5 {
-		q = math.Round(want)
+	q := math.Floor(x / y)
+	if exact := (x - refMod(x, y)) / y; math.Abs(exact-q) >= 0.5 {
+		q = math.Round(exact)
 	}
 	if q == 0 {
 		return math.Copysign(0, x/y)

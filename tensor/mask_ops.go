@@ -49,7 +49,7 @@ func Compare[T Float](c Comparison, a, b *Tensor[T]) *Mask {
 // the shape a and b broadcast to; it panics with a *ShapeError otherwise.
 func CompareInto[T Float](dst *Mask, c Comparison, a, b *Tensor[T]) {
 	if c < 0 || int(c) >= len(cmpNames) {
-		panic(fmt.Errorf("tensor: Compare: unknown comparison %d", int(c)))
+		panic(&ArgError{Op: "Compare", Arg: "c", Value: int(c), Reason: "not a Comparison"})
 	}
 	var w maskWalk
 	w.maskBroadcast(c.String(), dst.shape, a.shape, b.shape)
@@ -329,8 +329,8 @@ func testValuesInto[T Float](op string, dst *Mask, t *Tensor[T], f func(T) bool)
 // and, when equalNaN, also where both are NaN. The test is not symmetric:
 // the relative tolerance scales with b, the reference. Infinities are
 // close only to themselves. It panics with a *ShapeError when the shapes
-// do not broadcast, and with an error when rtol or atol is negative or NaN
-// (torch raises).
+// do not broadcast, and with an *ArgError when rtol or atol is negative or
+// NaN (torch raises).
 func IsClose[T Float](a, b *Tensor[T], rtol, atol float64, equalNaN bool) *Mask {
 	out := FullMask(false, broadcastOf("IsClose", a.shape, b.shape)...)
 	IsCloseInto(out, a, b, rtol, atol, equalNaN)
@@ -340,8 +340,11 @@ func IsClose[T Float](a, b *Tensor[T], rtol, atol float64, equalNaN bool) *Mask 
 // IsCloseInto is IsClose into dst, which must have the shape a and b
 // broadcast to.
 func IsCloseInto[T Float](dst *Mask, a, b *Tensor[T], rtol, atol float64, equalNaN bool) {
-	if !(rtol >= 0 && atol >= 0) {
-		panic(fmt.Errorf("tensor: IsClose: tolerances must be non-negative, got rtol %v, atol %v", rtol, atol))
+	if !(rtol >= 0) {
+		panic(&ArgError{Op: "IsClose", Arg: "rtol", Value: rtol, Reason: "must be non-negative"})
+	}
+	if !(atol >= 0) {
+		panic(&ArgError{Op: "IsClose", Arg: "atol", Value: atol, Reason: "must be non-negative"})
 	}
 	var w maskWalk
 	w.maskBroadcast("IsClose", dst.shape, a.shape, b.shape)

@@ -269,13 +269,24 @@ func TestIsClose(t *testing.T) {
 	if d := cmp.Diff(maskView{[]int{2, 3}, []bool{true, false, true, false, false, false}}, maskViewOf(got)); d != "" {
 		t.Errorf("IsClose broadcast (-want +got):\n%s", d)
 	}
+	for _, tol := range [][2]float64{{-1, 0}, {0, math.NaN()}} {
+		func() {
+			defer func() {
+				ae, ok := recover().(*ArgError)
+				if !ok || ae.Op != "IsClose" || ae.Reason != "must be non-negative" {
+					t.Errorf("IsClose with rtol %v, atol %v: panic %v, want an *ArgError", tol[0], tol[1], ae)
+				}
+			}()
+			IsClose(x, y, tol[0], tol[1], false)
+		}()
+	}
 	func() {
 		defer func() {
-			if r := recover(); r == nil || fmt.Sprint(r) != "tensor: IsClose: tolerances must be non-negative, got rtol -1, atol 0" {
-				t.Errorf("negative rtol: panic %v", r)
+			if ae, ok := recover().(*ArgError); !ok || ae.Error() != "tensor: Compare: c = 9: not a Comparison" {
+				t.Errorf("Compare with Comparison(9): panic %v, want an *ArgError", ae)
 			}
 		}()
-		IsClose(x, y, -1, 0, false)
+		Compare(Comparison(9), x, y)
 	}()
 }
 
