@@ -10,8 +10,8 @@ import (
 // masks (*tensor.Mask), not Vars: a mask has no gradient, and is what
 // Where, MaskedFill and the mask functions of package tensor (LogicalAnd,
 // LogicalOr, LogicalNot, Any, All) take. Under an Arena the mask comes from
-// the inputs' Arena, like an op's result, and is reused after Reset; copy
-// it out (tensor.LogicalOr with an all-false mask, say) to keep it longer.
+// the inputs' Arena, like an op's result, and is reused after Reset: copy
+// its flags (Data) to keep them longer.
 // The kernels are package tensor's (CompareInto and the others).
 
 // Equal returns the mask a == b elementwise, with broadcasting
