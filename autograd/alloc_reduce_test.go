@@ -40,10 +40,11 @@ func allocOps[T autograd.Float]() []allocOp[T] {
 	for i := range labels {
 		labels[i] = (7 * i) % 10
 	}
-	mask := make([]bool, 64*128)
-	for i := range mask {
-		mask[i] = i%3 != 0
+	flags := make([]bool, 64*128)
+	for i := range flags {
+		flags[i] = i%3 != 0
 	}
+	mask := tensor.MustMask(flags, 64, 128)
 	x := inp(-2, 2, 64, 128)
 	return []allocOp[T]{
 		{"Sum/all", []allocInput{x}, func(v []*V) *V { return autograd.Sum(v[0]) }},

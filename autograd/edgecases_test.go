@@ -287,7 +287,7 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 	add(edgeCase[T]{op: "Where", name: "NaN in the unselected branch",
 		in: []edgeIn{edgeVec(nan, nan, inf, 1), edgeVec(1, 2, nan, -inf)},
 		f: edgeBinary(func(a, b *autograd.Var[T]) *autograd.Var[T] {
-			return autograd.Where([]bool{true, false, true, false}, a, b)
+			return autograd.Where(tensor.MustMask([]bool{true, false, true, false}, 4), a, b)
 		}),
 		out:  []float64{nan, 2, inf, -inf},
 		grad: [][]float64{{1, 0, 1, 0}, {0, 1, 0, 1}},

@@ -8,8 +8,9 @@ import (
 )
 
 // This file holds the broadcasting elementwise functions of two inputs
-// beyond the basic arithmetic: Maximum, Minimum, PowVar and Where (the
-// unary ones are in the pointwise table, pointwise_ops.go). Each computes its
+// beyond the basic arithmetic: Maximum, Minimum and PowVar (the unary ones
+// are in the pointwise table, pointwise_ops.go; Where and MaskedFill, which
+// select with a mask, in mask_select.go; the binary table in binary.go). Each computes its
 // result into a tensor of the inputs' Arena and has two derivatives: one
 // written with this package's operations, so that gradients of gradients
 // work, and a fused one that does the same arithmetic element by element on
@@ -225,102 +226,11 @@ func elemSafeBase[T Float](x, y *Var[T], special func(x, y T) bool) *Var[T] {
 		}
 		return 0
 	})
-	mask := make([]bool, m.Len())
-	found := false
-	for i, v := range m.Data() {
-		mask[i] = v != 0
-		found = found || mask[i]
-	}
-	if !found {
+	mask := tensor.NotEqual(m, tensor.Scalar(T(0)))
+	if mask.Count() == 0 {
 		return x
 	}
 	return Where(mask, Const(tensor.Ones[T](m.Shape()...)), x)
-}
-
-// Where returns a where mask is true and b elsewhere, elementwise over the
-// shape a and b broadcast to (torch.where(mask, a, b)). mask has one flag
-// per element of that broadcast shape, in row-major order; it is copied, so
-// later changes to the slice do not affect the gradient.
-//
-//	d/da = g where mask, 0 elsewhere;  d/db = g where !mask, 0 elsewhere
-//
-// The gradients are routed through the mask as constants, so the second
-// derivative is 0. As in PyTorch, a branch that is not selected still
-// receives a zero gradient: if its own derivative is infinite there (Log at
-// 0, say), 0·Inf gives NaN; mask the branch's input instead of its output
-// to avoid that.
-//
-// It panics with a *tensor.ShapeError when a and b do not broadcast or when
-// len(mask) differs from the number of elements of the broadcast shape.
-func Where[T Float](mask []bool, a, b *Var[T]) *Var[T] {
-	const op = "Where"
-	ar := arenaOf(a, b)
-	out := elemOut(op, ar, a.value, b.value)
-	if len(mask) != out.Len() {
-		panic(shapeErr(op, fmt.Sprintf("mask has %d elements, the broadcast shape %v has %d", len(mask), out.Shape(), out.Len()), a.value.Shape(), b.value.Shape()))
-	}
-	o, x, y := out.Data(), a.value.Data(), b.value.Data()
-	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {
-		for k := range n {
-			if mask[off+k] {
-				o[off+k] = x[oa+k*sa]
-			} else {
-				o[off+k] = y[ob+k*sb]
-			}
-		}
-	})
-	var d derivative[T]
-	if needsGrad(a, b) {
-		// The mask as 1s and 0s, copied into the arena.
-		s := newState[whereOp[T]](ar)
-		s.keep = ar.like(out)
-		kd := s.keep.Data()
-		for i, m := range mask {
-			kd[i] = 0
-			if m {
-				kd[i] = 1
-			}
-		}
-		d = s
-	}
-	return recordOp(op, out, d, a, b)
-}
-
-// whereOp is Where's state: its mask as 1s and 0s, of the result's shape.
-type whereOp[T Float] struct{ keep *tensor.Tensor[T] }
-
-func (*whereOp[T]) slot() stateSlot { return slotWhere }
-
-func (s *whereOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	var ga, gb *Var[T]
-	if c.NeedsGrad(0) {
-		ga = Mul(g, Const(s.keep))
-	}
-	if c.NeedsGrad(1) {
-		gb = Mul(g, Const(tensor.Map(s.keep, func(k T) T { return 1 - k })))
-	}
-	return []*Var[T]{ga, gb}
-}
-
-// vjp is backward's products element by element: g·k for a, g·(1 - k)
-// for b.
-func (s *whereOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	kd, gs := s.keep.Data(), g.Data()
-	for j := range 2 {
-		elemGrad(c, j, c.out.value, func(d []T, off, _, _, _, _ int, add bool) {
-			for k := range d {
-				w := kd[off+k]
-				if j == 1 {
-					w = 1 - w
-				}
-				if v := T(gs[off+k] * w); add {
-					d[k] += v
-				} else {
-					d[k] = v
-				}
-			}
-		})
-	}
 }
 
 // elemOut returns the result tensor, from ar, of an op on a and b with

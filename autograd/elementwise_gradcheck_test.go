@@ -140,15 +140,16 @@ func elemCases() []gradcheckCase {
 
 	// Where: every broadcasting pattern, constant operands, one Var twice.
 	for i, s := range elemBinaryShapes {
-		m := elemMask(elemNumel(elemBroadcast(s.a, s.b)), uint64(40+i))
+		bs := elemBroadcast(s.a, s.b)
+		m := tensor.MustMask(elemMask(elemNumel(bs), uint64(40+i)), bs...)
 		add("Where", s.name, func(x []*V) *V { return autograd.Where(m, x[0], x[1]) }, in(anyReal, s.a...), in(anyReal, s.b...))
 	}
-	m := elemMask(6, 50)
+	m := tensor.MustMask(elemMask(6, 50), 2, 3)
 	c := in(anyReal, 3).draw(51)
 	add("Where", "constant b", func(x []*V) *V { return autograd.Where(m, x[0], autograd.Const(c)) }, in(anyReal, 2, 3))
 	add("Where", "constant a", func(x []*V) *V { return autograd.Where(m, autograd.Const(c), x[0]) }, in(anyReal, 2, 3))
 	add("Where", "same Var twice", func(x []*V) *V { return autograd.Where(m, x[0], x[0]) }, in(anyReal, 2, 3))
-	add("Where", "all false: a gets nothing", func(x []*V) *V { return autograd.Where(make([]bool, 6), x[1], x[0]) }, in(anyReal, 2, 3), in(anyReal, 3))
+	add("Where", "all false: a gets nothing", func(x []*V) *V { return autograd.Where(tensor.FullMask(false, 2, 3), x[1], x[0]) }, in(anyReal, 2, 3), in(anyReal, 3))
 	return tab
 }
 
@@ -158,7 +159,7 @@ func elemCases() []gradcheckCase {
 // input, w included, must match finite differences. This proves the
 // derivatives are built from differentiable ops, GELU's internal Φ included.
 func TestElemGradgradcheck(t *testing.T) {
-	mask := elemMask(6, 9)
+	mask := tensor.MustMask(elemMask(6, 9), 2, 3)
 	cases := []gradgradCase{
 		{"Sqrt", func(x []*V) *V { return autograd.Sqrt(x[0]) }, []inputSpec{in(positive, 2, 3)}, []int{2, 3}},
 		{"Abs", func(x []*V) *V { return autograd.Abs(x[0]) }, []inputSpec{in(nonZero, 2, 3)}, []int{2, 3}},

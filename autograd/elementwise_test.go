@@ -228,12 +228,12 @@ func TestElemPowVar(t *testing.T) {
 // TestElemWhere checks Where's values and its gradients, summed back to
 // broadcast operands, and that the mask is copied.
 func TestElemWhere(t *testing.T) {
-	mask := []bool{true, false, true, false, false, true}
+	flags := []bool{true, false, true, false, false, true}
 	a := autograd.Param(t64([]float64{1, 2, 3}, 3))     // broadcast over rows
 	b := autograd.Param(t64([]float64{-10, -20}, 2, 1)) // broadcast over columns
-	out := autograd.Where(mask, a, b)
+	out := autograd.Where(tensor.MustMask(flags, 2, 3), a, b)
 	checkTensor(t, "value", out.Value(), view([]int{2, 3}, 1, -10, 3, -20, -20, 3), 0)
-	slices.Reverse(mask) // must not change the recorded gradient
+	slices.Reverse(flags) // must not change the recorded gradient
 	w := autograd.Const(t64([]float64{1, 2, 3, 4, 5, 6}, 2, 3))
 	autograd.Sum(autograd.Mul(out, w)).Backward()
 	checkTensor(t, "d/da", a.Grad(), view([]int{3}, 1, 0, 3+6), 0)
@@ -241,12 +241,12 @@ func TestElemWhere(t *testing.T) {
 
 	// The same Var on both sides gets the whole gradient.
 	x := autograd.Param(t64([]float64{1, 2}, 2))
-	autograd.Sum(autograd.Where([]bool{true, false}, x, x)).Backward()
+	autograd.Sum(autograd.Where(tensor.MustMask([]bool{true, false}, 2), x, x)).Backward()
 	checkTensor(t, "same Var twice", x.Grad(), view([]int{2}, 1, 1), 0)
 
 	// Masking the input, not the output, keeps a Log branch finite.
 	z := autograd.Param(t64([]float64{0, 4}, 2))
-	pos := []bool{false, true}
+	pos := tensor.MustMask([]bool{false, true}, 2)
 	safe := autograd.Where(pos, z, autograd.Scalar(1.0))
 	autograd.Sum(autograd.Where(pos, autograd.Log(safe), autograd.Scalar(0.0))).Backward()
 	checkTensor(t, "double-Where Log gradient", z.Grad(), view([]int{2}, 0, 0.25), 0)
@@ -269,7 +269,7 @@ func TestElemConstantsRecordNothing(t *testing.T) {
 		"Maximum": func(x *V) *V { return autograd.Maximum(x, c) },
 		"Minimum": func(x *V) *V { return autograd.Minimum(c, x) },
 		"PowVar":  func(x *V) *V { return autograd.PowVar(x, c) },
-		"Where":   func(x *V) *V { return autograd.Where([]bool{true, false}, c, x) },
+		"Where":   func(x *V) *V { return autograd.Where(tensor.MustMask([]bool{true, false}, 2), c, x) },
 	}
 	for name, f := range ops {
 		if r := f(c); !r.IsLeaf() || r.RequiresGrad() {
@@ -317,7 +317,7 @@ func elemBuild[T autograd.Float](op string, xs []*autograd.Var[T]) *autograd.Var
 	case "PowVar":
 		return autograd.PowVar(xs[0], xs[1])
 	case "Where":
-		return autograd.Where(elemMask(12, 3), xs[0], xs[1])
+		return autograd.Where(tensor.MustMask(elemMask(12, 3), 4, 3), xs[0], xs[1])
 	}
 	panic("elemBuild: unknown op " + op)
 }
@@ -365,14 +365,12 @@ func TestElemShapeErrors(t *testing.T) {
 			"Minimum", [][]int{{2}, {3, 1, 3}}, "autograd: Minimum: shapes do not broadcast: [2] x [3 1 3]"},
 		{"PowVar", func(l func(...int) *V) { autograd.PowVar(l(2, 3), l(3, 2)) },
 			"PowVar", [][]int{{2, 3}, {3, 2}}, "autograd: PowVar: shapes do not broadcast: [2 3] x [3 2]"},
-		{"Where shapes", func(l func(...int) *V) { autograd.Where(make([]bool, 12), l(4, 3), l(4)) },
-			"Where", [][]int{{4, 3}, {4}}, "autograd: Where: shapes do not broadcast: [4 3] x [4]"},
-		{"Where mask too short", func(l func(...int) *V) { autograd.Where(make([]bool, 3), l(2, 1), l(3)) },
-			"Where", [][]int{{2, 1}, {3}}, "autograd: Where: mask has 3 elements, the broadcast shape [2 3] has 6: [2 1] x [3]"},
-		{"Where mask too long", func(l func(...int) *V) { autograd.Where(make([]bool, 2), l(), l()) },
-			"Where", [][]int{{}, {}}, "autograd: Where: mask has 2 elements, the broadcast shape [] has 1: [] x []"},
-		{"Where nil mask", func(l func(...int) *V) { autograd.Where(nil, l(2), l(2)) },
-			"Where", [][]int{{2}, {2}}, "autograd: Where: mask has 0 elements, the broadcast shape [2] has 2: [2] x [2]"},
+		{"Where shapes", func(l func(...int) *V) { autograd.Where(tensor.FullMask(false, 4, 3), l(4, 3), l(4)) },
+			"Where", [][]int{{4, 3}, {4, 3}, {4}}, "autograd: Where: shapes do not broadcast: [4 3] x [4 3] x [4]"},
+		{"Where mask does not broadcast", func(l func(...int) *V) { autograd.Where(tensor.FullMask(false, 2), l(2, 1), l(3)) },
+			"Where", [][]int{{2}, {2, 1}, {3}}, "autograd: Where: shapes do not broadcast: [2] x [2 1] x [3]"},
+		{"Where mask of another rank", func(l func(...int) *V) { autograd.Where(tensor.FullMask(false, 2, 2), l(), l(3)) },
+			"Where", [][]int{{2, 2}, {}, {3}}, "autograd: Where: shapes do not broadcast: [2 2] x [] x [3]"},
 	}
 	leaves := []struct {
 		name string
@@ -418,13 +416,12 @@ func ExampleGELU() {
 func ExampleWhere() {
 	a := autograd.Param(tensor.MustNew([]float64{1, 2, 3}, 3))
 	b := autograd.Param(tensor.Scalar(0.0))
-	mask := []bool{
+	mask := tensor.MustMask([]bool{
 		true, false, true,
 		false, true, true,
-	}
-	// a [3] and a 0-d b broadcast to [3] only, so a is first expanded to
-	// the mask's [2 3].
-	y := autograd.Where(mask, autograd.BroadcastTo(a, 2, 3), b)
+	}, 2, 3)
+	// The mask, a [3] and a 0-d b broadcast to the mask's [2 3].
+	y := autograd.Where(mask, a, b)
 	autograd.Sum(y).Backward()
 	fmt.Println(y.Value())
 	fmt.Println("d/da:", a.Grad().Data())

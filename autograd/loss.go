@@ -155,7 +155,7 @@ func (s *huberOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		inside[i] = math.Abs(float64(v)) <= float64(delta)
 	}
 	outside := tensor.Map(d.value, func(v T) T { return delta * redSign(v) })
-	gp := Mul(g, Where(inside, d, Const(outside)))
+	gp := Mul(g, whereFlags(inside, d, Const(outside)))
 	var gt *Var[T]
 	if c.NeedsGrad(1) {
 		gt = Neg(gp)

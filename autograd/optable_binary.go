@@ -1,7 +1,11 @@
 package autograd
 
+import "github.com/adjoint-go/adjoint/tensor"
+
 // This file declares the op table's binary family: elementwise operations
-// of two inputs that broadcast (NumPy rules), checked at shapes that do.
+// of two inputs that broadcast (NumPy rules), checked at shapes that do,
+// with the entries of the binary table (binary_ops.go), Lerp, and the ops
+// that select with a mask.
 
 // binaryOps returns the binary family's entries.
 func binaryOps() []OpInfo {
@@ -10,8 +14,10 @@ func binaryOps() []OpInfo {
 		return entry(m, func(xs ...*Var[float64]) *Var[float64] { return f64(xs[0], xs[1]) },
 			func(xs ...*Var[float32]) *Var[float32] { return f32(xs[0], xs[1]) })
 	}
-	mask := []bool{true, false, true, false, false, true}
-	return []OpInfo{
+	// Where's mask broadcasts too: [2 1 3] with [2 3] and [3] gives [2 2 3].
+	mask := tensor.MustMask([]bool{true, false, true, false, false, true}, 2, 1, 3)
+	fillMask := tensor.MustMask([]bool{true, false, true}, 1, 3)
+	ops := []OpInfo{
 		bin("Add", "x + y", anyReal, Add[float64], Add[float32]),
 		bin("Sub", "x - y", anyReal, Sub[float64], Sub[float32]),
 		bin("Mul", "x * y", anyReal, Mul[float64], Mul[float32]),
@@ -19,8 +25,17 @@ func binaryOps() []OpInfo {
 		bin("Maximum", "torch.maximum(x, y)", anyReal, Maximum[float64], Maximum[float32]),
 		bin("Minimum", "torch.minimum(x, y)", anyReal, Minimum[float64], Minimum[float32]),
 		bin("PowVar", "torch.pow(x, y)", positiveReal, PowVar[float64], PowVar[float32]),
-		bin("Where", "torch.where(torch.tensor([[True, False, True], [False, False, True]]), x, y)", anyReal,
+		bin("Where", "torch.where(torch.tensor([[[True, False, True]], [[False, False, True]]]), x, y)", anyReal,
 			func(a, b *Var[float64]) *Var[float64] { return Where(mask, a, b) },
 			func(a, b *Var[float32]) *Var[float32] { return Where(mask, a, b) }),
+		entry(OpInfo{Name: "MaskedFill", Family: FamilyBinary, Shapes: [][]int{{2, 1, 3}}, Domain: anyReal, Smooth: true,
+			Torch: "x.masked_fill(torch.tensor([[True, False, True]]), 0.5)"},
+			func(xs ...*Var[float64]) *Var[float64] { return MaskedFill(xs[0], fillMask, 0.5) },
+			func(xs ...*Var[float32]) *Var[float32] { return MaskedFill(xs[0], fillMask, 0.5) }),
+		entry(OpInfo{Name: "Lerp", Family: FamilyBinary, Shapes: [][]int{{2, 1, 3}, {3}, {4, 1}}, Domain: anyReal, Smooth: true,
+			Torch: "torch.lerp(x, y, z)"},
+			func(xs ...*Var[float64]) *Var[float64] { return Lerp(xs[0], xs[1], xs[2]) },
+			func(xs ...*Var[float32]) *Var[float32] { return Lerp(xs[0], xs[1], xs[2]) }),
 	}
+	return append(ops, binaryTableOps()...)
 }

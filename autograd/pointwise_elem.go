@@ -101,7 +101,7 @@ func elemClampFinite[T Float](x *Var[T], bound T) *Var[T] {
 	if !found {
 		return x
 	}
-	return Where(mask, Const(tensor.Clamp(x.value, -bound, bound)), x)
+	return whereFlags(mask, Const(tensor.Clamp(x.value, -bound, bound)), x)
 }
 
 // elemPositive returns the mask x > 0 in row-major order.

@@ -516,8 +516,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] {
 			x := c.Input(0)
 			pos := elemPositive(x.value)
-			left := Scale(Exp(Where(pos, Scalar(T(0)), x)), p[0]) // alpha·e^min(x, 0)
-			return Mul(g, Where(pos, Scalar(T(1)), left))
+			left := Scale(Exp(whereFlags(pos, Scalar(T(0)), x)), p[0]) // alpha·e^min(x, 0)
+			return Mul(g, whereFlags(pos, Scalar(T(1)), left))
 		},
 	}
 	tab[opGELU] = pointwiseDef[T]{

@@ -63,7 +63,7 @@ func rgOpList() []rgOp {
 			mask[k] = rng.IntN(2) == 0
 			m.WriteByte("01"[b2i(mask[k])])
 		}
-		g.add("Where", fmt.Sprintf("Where(mask %s, %s, %s)", m.String(), g.nm(a), g.nm(b)), func(x []*V) *V { return autograd.Where(mask, x[0], x[1]) }, a, b)
+		g.add("Where", fmt.Sprintf("Where(mask %s, %s, %s)", m.String(), g.nm(a), g.nm(b)), func(x []*V) *V { return autograd.Where(tensor.MustMask(mask, bs...), x[0], x[1]) }, a, b)
 		return true
 	})
 

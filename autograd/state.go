@@ -46,6 +46,8 @@ const (
 
 	// The newer families, a section each (one line per state type):
 	// binary and compare:
+	slotMask // not a state: the Arena's pool of masks (mask.go)
+	slotMaskedFill
 
 	// cumulative and sorting:
 

@@ -296,7 +296,15 @@ var torchRefOps = map[string]torchRefOp{
 	"Maximum":   binaryRef(autograd.Maximum[float64]),
 	"Minimum":   binaryRef(autograd.Minimum[float64]),
 	"PowVar":    binaryRef(autograd.PowVar[float64]),
-	"Where":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Where(p.Mask, x[0], x[1]) }),
+	"Where": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		// The mask has the shape given, or else the broadcast shape of
+		// the operands.
+		shape := p.Shape
+		if shape == nil {
+			shape, _ = tensor.BroadcastShapes(x[0].Shape(), x[1].Shape())
+		}
+		return autograd.Where(tensor.MustMask(p.Mask, shape...), x[0], x[1])
+	}),
 
 	"Sum":               axesRef(autograd.Sum[float64]),
 	"SumKeepDims":       axesRef(autograd.SumKeepDims[float64]),

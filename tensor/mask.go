@@ -36,6 +36,37 @@ func MustMask(data []bool, shape ...int) *Mask {
 	return m
 }
 
+// FullMask returns a new mask of the given shape with every flag v. It
+// panics with a *ShapeError for a negative dimension.
+func FullMask(v bool, shape ...int) *Mask {
+	n, ok := numElements(shape)
+	if !ok {
+		panic(shapeErr("FullMask", "negative dimension or too many elements", shape))
+	}
+	m := &Mask{data: make([]bool, n), shape: append([]int{}, shape...)}
+	if v {
+		for i := range m.data {
+			m.data[i] = true
+		}
+	}
+	return m
+}
+
+// HasShape reports whether m has exactly the given shape, without copying
+// it as Shape does.
+func (m *Mask) HasShape(shape ...int) bool { return SameShape(m.shape, shape) }
+
+// Count returns the number of true flags.
+func (m *Mask) Count() int {
+	n := 0
+	for _, v := range m.data {
+		if v {
+			n++
+		}
+	}
+	return n
+}
+
 // Shape returns a copy of the mask's shape.
 func (m *Mask) Shape() []int { return append([]int{}, m.shape...) }
 

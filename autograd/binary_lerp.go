@@ -1,0 +1,80 @@
+package autograd
+
+import (
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Lerp returns the linear interpolation a + w·(b - a) elementwise, over
+// the shape a, b and the weight w broadcast to (torch.lerp(a, b, w) with a
+// tensor weight). As PyTorch does, it computes b - (b - a)·(1 - w) where
+// |w| ≥ 1/2, so that w = 1 gives b exactly.
+//
+//	d/da = g·(1 - w),  d/db = g·w,  d/dw = g·(b - a)
+//
+// (each summed back over the axes its input was broadcast along).
+func Lerp[T Float](a, b, w *Var[T]) *Var[T] {
+	const op = "Lerp"
+	ar := arenaOf(a, b, w)
+	var buf [maxStackDims]int
+	out := ar.tensor(bcastShape(op, buf[:0], a.value, b.value, w.value)...)
+	r := newRuns3(out, a.value, b.value, w.value)
+	o, x, y, z := out.Data(), a.value.Data(), b.value.Data(), w.value.Data()
+	r.each(func(off, n int, p, s [3]int) {
+		for k := range n {
+			o[off+k] = lerp(x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]])
+		}
+	})
+	return recordOp(op, out, lerpOp[T]{}, a, b, w)
+}
+
+// lerp is Lerp's kernel (torch's: exact at both ends).
+func lerp[T Float](a, b, w T) T {
+	if w < 0.5 && w > -0.5 {
+		return a + w*(b-a)
+	}
+	return b - (b-a)*(1-w)
+}
+
+type lerpOp[T Float] struct{}
+
+func (lerpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	a, b, w := c.Input(0), c.Input(1), c.Input(2)
+	var ga, gb, gw *Var[T]
+	if c.NeedsGrad(0) {
+		ga = Mul(g, Sub(Scalar(T(1)), w))
+	}
+	if c.NeedsGrad(1) {
+		gb = Mul(g, w)
+	}
+	if c.NeedsGrad(2) {
+		gw = Mul(g, Sub(b, a))
+	}
+	return []*Var[T]{ga, gb, gw}
+}
+
+// vjp is backward's products element by element.
+func (lerpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	out := c.out.value
+	x, y, z, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data(), g.Data()
+	for j := range 3 {
+		elemGrad3(c, j, out, func(d []T, off int, p, s [3]int, add bool) {
+			for k := range d {
+				a, b, w := x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]]
+				var f T
+				switch j {
+				case 0:
+					f = 1 - w
+				case 1:
+					f = w
+				default:
+					f = b - a
+				}
+				if v := T(gs[off+k] * f); add {
+					d[k] += v
+				} else {
+					d[k] = v
+				}
+			}
+		})
+	}
+}

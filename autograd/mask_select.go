@@ -1,0 +1,183 @@
+package autograd
+
+import (
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file holds the ops that select with a mask: Where and MaskedFill.
+// The mask broadcasts with the tensors (NumPy's rules, as in torch.where
+// and torch.masked_fill) and is copied into the op's state as 1s and 0s,
+// so that changing the mask afterwards does not change the gradient.
+// Gradients are routed through those constants, so the second derivative
+// is 0.
+
+// Where returns a where mask is true and b elsewhere, elementwise over the
+// shape that mask, a and b broadcast to (torch.where(mask, a, b)).
+//
+//	d/da = g where mask, 0 elsewhere;  d/db = g where !mask, 0 elsewhere
+//
+// (each summed back over the axes its input was broadcast along). The
+// gradients are g multiplied by the mask as constant 1s and 0s: as in
+// PyTorch, a branch that is not selected still receives a zero gradient,
+// so if its own derivative is infinite there (Log at 0, say), 0·Inf gives
+// NaN; mask the branch's input instead of its output to avoid that.
+//
+// It panics with a *tensor.ShapeError when mask, a and b do not broadcast,
+// and with a *UsageError for a nil mask.
+func Where[T Float](mask *tensor.Mask, a, b *Var[T]) *Var[T] {
+	const op = "Where"
+	if mask == nil {
+		panic(usage(op, "nil mask"))
+	}
+	ar := arenaOf(a, b)
+	var buf [maxStackDims]int
+	out := ar.tensor(bcastShape(op, buf[:0], mask, a.value, b.value)...)
+	w := newRuns3(out, mask, a.value, b.value)
+	o, md, x, y := out.Data(), mask.Data(), a.value.Data(), b.value.Data()
+	w.each(func(off, n int, p, s [3]int) {
+		for k := range n {
+			if md[p[0]+k*s[0]] {
+				o[off+k] = x[p[1]+k*s[1]]
+			} else {
+				o[off+k] = y[p[2]+k*s[2]]
+			}
+		}
+	})
+	var d derivative[T]
+	if needsGrad(a, b) {
+		st := newState[whereOp[T]](ar)
+		st.keep = ar.like(out)
+		maskOnes(st.keep, &w, md, false)
+		d = st
+	}
+	return recordOp(op, out, d, a, b)
+}
+
+// maskOnes sets dst, of the result shape of w, to the mask md broadcast
+// (operand 0 of w) as 1s and 0s: 1 where the flag is true, or where it is
+// false when invert.
+func maskOnes[T Float](dst *tensor.Tensor[T], w *runs3, md []bool, invert bool) {
+	kd := dst.Data()
+	w.each(func(off, n int, p, s [3]int) {
+		for k := range n {
+			kd[off+k] = 0
+			if md[p[0]+k*s[0]] != invert {
+				kd[off+k] = 1
+			}
+		}
+	})
+}
+
+// whereFlags is Where for a mask given as one flag per element of the
+// shape a and b broadcast to, in row-major order: for the derivatives of
+// this package that build their masks element by element.
+func whereFlags[T Float](flags []bool, a, b *Var[T]) *Var[T] {
+	shape, ok := tensor.BroadcastShapes(a.value.Shape(), b.value.Shape())
+	if !ok {
+		panic(shapeErr("Where", "shapes do not broadcast", a.value.Shape(), b.value.Shape()))
+	}
+	return Where(tensor.MustMask(flags, shape...), a, b)
+}
+
+// whereOp is Where's state: its mask as 1s and 0s, of the result's shape.
+type whereOp[T Float] struct{ keep *tensor.Tensor[T] }
+
+func (*whereOp[T]) slot() stateSlot { return slotWhere }
+
+func (s *whereOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	var ga, gb *Var[T]
+	if c.NeedsGrad(0) {
+		ga = Mul(g, Const(s.keep))
+	}
+	if c.NeedsGrad(1) {
+		gb = Mul(g, Const(tensor.Map(s.keep, func(k T) T { return 1 - k })))
+	}
+	return []*Var[T]{ga, gb}
+}
+
+// vjp is backward's products element by element: g·k for a, g·(1 - k)
+// for b.
+func (s *whereOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	kd, gs := s.keep.Data(), g.Data()
+	for j := range 2 {
+		elemGrad(c, j, c.out.value, func(d []T, off, _, _, _, _ int, add bool) {
+			for k := range d {
+				w := kd[off+k]
+				if j == 1 {
+					w = 1 - w
+				}
+				if v := T(gs[off+k] * w); add {
+					d[k] += v
+				} else {
+					d[k] = v
+				}
+			}
+		})
+	}
+}
+
+// MaskedFill returns x with value wherever mask is true
+// (torch.masked_fill(x, mask, value)). mask broadcasts to x's shape, which
+// is the result's.
+//
+//	d/dx = g where !mask, 0 where mask
+//
+// The gradient is g multiplied by the inverted mask as constant 1s and 0s
+// (so a NaN or infinite g gives NaN at the filled elements, as for
+// Where), and the second derivative is 0.
+//
+// It panics with a *tensor.ShapeError when mask does not broadcast to x's
+// shape, and with a *UsageError for a nil mask.
+func MaskedFill[T Float](x *Var[T], mask *tensor.Mask, value T) *Var[T] {
+	const op = "MaskedFill"
+	if mask == nil {
+		panic(usage(op, "nil mask"))
+	}
+	ar := arenaOf(x)
+	var buf [maxStackDims]int
+	if !x.value.HasShape(bcastShape(op, buf[:0], x.value, mask)...) {
+		panic(shapeErr(op, "mask does not broadcast to the input's shape", x.value.Shape(), mask.Shape()))
+	}
+	out := ar.like(x.value)
+	w := newRuns3(out, mask)
+	o, md, xs := out.Data(), mask.Data(), x.value.Data()
+	w.each(func(off, n int, p, s [3]int) {
+		for k := range n {
+			if md[p[0]+k*s[0]] {
+				o[off+k] = value
+			} else {
+				o[off+k] = xs[off+k]
+			}
+		}
+	})
+	var d derivative[T]
+	if needsGrad(x) {
+		st := newState[maskedFillOp[T]](ar)
+		st.keep = ar.like(out)
+		maskOnes(st.keep, &w, md, true)
+		d = st
+	}
+	return recordOp(op, out, d, x)
+}
+
+// maskedFillOp is MaskedFill's state: 1 where x is kept, 0 where filled.
+type maskedFillOp[T Float] struct{ keep *tensor.Tensor[T] }
+
+func (*maskedFillOp[T]) slot() stateSlot { return slotMaskedFill }
+
+func (s *maskedFillOp[T]) backward(_ *Context[T], g *Var[T]) []*Var[T] {
+	return []*Var[T]{Mul(g, Const(s.keep))}
+}
+
+// vjp is backward's product element by element, into x's gradient buffer.
+func (s *maskedFillOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	dst, beta := c.gradBuf(0)
+	d, kd, gs := dst.Data(), s.keep.Data(), g.Data()
+	for i := range d {
+		if v := T(gs[i] * kd[i]); beta != 0 {
+			d[i] += v
+		} else {
+			d[i] = v
+		}
+	}
+}
