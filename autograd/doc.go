@@ -25,7 +25,13 @@
 // # Operations
 //
 //   - Arithmetic (broadcasting): Add, Sub, Mul, Div, Neg, Scale, PowVar,
-//     Maximum, Minimum, Where.
+//     Maximum, Minimum, Atan2, Mod (Python's sign), Fmod (C's), FloorDiv,
+//     Copysign, LogAddExp, Lerp (tensor weight).
+//   - Selection with a mask (the mask broadcasts too): Where, MaskedFill.
+//   - Comparisons and tests, returning a *tensor.Mask (no gradient; from the
+//     inputs' Arena): Equal, NotEqual, Less, LessEqual, Greater,
+//     GreaterEqual, IsNaN, IsInf, IsFinite, IsClose; on masks, in package
+//     tensor: LogicalAnd, LogicalOr, LogicalNot, Any, All.
 //   - Elementwise functions: Exp, Log, Log1p, Expm1, Sqrt, Square, Pow, Abs,
 //     Sin, Cos, Clamp, Erf, NormCDF, Sinh, Cosh, Erfc, Tan, Asin, Acos, Atan,
 //     Asinh, Acosh, Atanh, Log2, Log10, Exp2, Rsqrt, Reciprocal.

@@ -81,6 +81,6 @@ func checkList(t *testing.T, where string, matches [][]string, want map[string]b
 // docWord are the capitalized words of the op lists that are not op names.
 var docWord = map[string]bool{
 	"Arithmetic": true, "Elementwise": true, "Activations": true, "Reductions": true, "Linear": true,
-	"Shape": true, "Convolution": true, "Losses": true, "KeepDims": true, "Indexing": true,
+	"Shape": true, "Convolution": true, "Losses": true, "KeepDims": true, "Indexing": true, "Comparisons": true, "Selection": true, "Mask": true,
 	"NCHW": true,
 }

@@ -218,7 +218,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 				hi[i], lo[i] = v >= 3, v < -3
 			}
 			mid := Add(Scale(x, T(1.0/3)), Scalar(T(0.5)))
-			return Mul(g, Where(hi, Scalar(T(1)), Where(lo, Scalar(T(0)), mid)))
+			return Mul(g, whereFlags(hi, Scalar(T(1)), whereFlags(lo, Scalar(T(0)), mid)))
 		},
 	}
 	tab[opHardsigmoid] = pointwiseDef[T]{
@@ -273,8 +273,8 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			x := c.Input(0)
 			pos := elemPositive(x.value)
-			left := Scale(Exp(Where(pos, Scalar(T(0)), x)), T(seluScale*seluAlpha)) // scale·alpha·e^min(x, 0)
-			return Mul(g, Where(pos, Scalar(T(seluScale)), left))
+			left := Scale(Exp(whereFlags(pos, Scalar(T(0)), x)), T(seluScale*seluAlpha)) // scale·alpha·e^min(x, 0)
+			return Mul(g, whereFlags(pos, Scalar(T(seluScale)), left))
 		},
 	}
 	tab[opCELU] = pointwiseDef[T]{
@@ -302,8 +302,8 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] {
 			x := c.Input(0)
 			pos := elemPositive(x.value)
-			left := Exp(Scale(Where(pos, Scalar(T(0)), x), 1/p[0])) // e^(min(x, 0)/alpha)
-			return Mul(g, Where(pos, Scalar(T(1)), left))
+			left := Exp(Scale(whereFlags(pos, Scalar(T(0)), x), 1/p[0])) // e^(min(x, 0)/alpha)
+			return Mul(g, whereFlags(pos, Scalar(T(1)), left))
 		},
 	}
 	tab[opSoftsign] = pointwiseDef[T]{

@@ -47,15 +47,15 @@ func poolOutLen(in, k, s, p, d int, ceil bool) int {
 	if ceil {
 		num += s - 1
 	}
-	out := floorDiv(num, s) + 1
+	out := intFloorDiv(num, s) + 1
 	if ceil && out > 0 && (out-1)*s >= in+p {
 		out--
 	}
 	return out
 }
 
-// floorDiv is ⌊a / b⌋ for b > 0.
-func floorDiv(a, b int) int {
+// intFloorDiv is ⌊a / b⌋ for b > 0.
+func intFloorDiv(a, b int) int {
 	q := a / b
 	if a%b != 0 && a < 0 {
 		q--
@@ -129,7 +129,7 @@ func poolTaps[T Float](a tensor.AxisTaps[T], k, s, p, d int, excludePad bool) {
 		}
 		i1 := k - 1
 		if lim := in - 1 - start; lim < i1*d {
-			i1 = floorDiv(lim, d)
+			i1 = intFloorDiv(lim, d)
 		}
 		n := max(0, i1-i0+1)
 		a.Lo[o], a.N[o] = start+i0*d, n
