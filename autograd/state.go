@@ -48,6 +48,10 @@ const (
 	// binary and compare:
 
 	// cumulative and sorting:
+	slotReorder
+	slotCumprod
+	slotLogCumSumExp
+	slotProd
 
 	// indexing:
 
