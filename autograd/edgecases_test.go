@@ -312,10 +312,11 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 		[]float64{inf, nan, inf, nan, tiny}, edgeRep(0.5, 10), "")
 	// Rows of mm: [1 NaN Inf] [-Inf -Inf -Inf] [huge -huge tiny] [-0 0 NaN]
 	mm := edgeMat([]int{4, 3}, 1, nan, inf, -inf, -inf, -inf, huge, -huge, tiny, negZero, 0, nan)
+	const third = 1.0 / 3 // three tied extrema share the gradient
 	red("Max", "rows", mm, func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Max(x, 1) },
 		[]float64{nan, -inf, huge, nan},
-		[]float64{0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1},
-		"NaN is the maximum and takes the gradient; ties (-Inf -Inf -Inf) give it to the first (PyTorch's full reduction splits it)")
+		[]float64{0, 1, 0, third, third, third, 1, 0, 0, 0, 0, 1},
+		"NaN is the maximum and the first NaN takes the gradient; ties (-Inf -Inf -Inf) split it evenly, as PyTorch's amax")
 	red("Max", "all", mm, func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Max(x) },
 		[]float64{nan}, []float64{0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "the first NaN")
 	red("MaxKeepDims", "columns", mm, func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.MaxKeepDims(x, 0) },
@@ -323,7 +324,7 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 		[]float64{0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}, "")
 	red("Min", "rows", mm, func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Min(x, 1) },
 		[]float64{nan, -inf, -huge, nan},
-		[]float64{0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1}, "")
+		[]float64{0, 1, 0, third, third, third, 0, 1, 0, 0, 0, 1}, "")
 	red("MinKeepDims", "columns", mm, func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.MinKeepDims(x, 0) },
 		[]float64{-inf, nan, nan},
 		[]float64{0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1}, "")

@@ -9,18 +9,24 @@ import (
 // This file holds the reductions beyond Sum and Mean: Max and Min (with the
 // non-differentiable Argmax and Argmin), LogSumExp, Variance and Std.
 //
-// Ties in Max and Min: the whole gradient of a reduced slice goes to its
-// FIRST maximum (minimum) in row-major order over the reduced axes, the
-// element Argmax (Argmin) reports; the tied others get 0. This is a valid
-// subgradient; PyTorch's max over all elements splits the gradient evenly
-// among ties instead, and its max along a dimension picks one index as here.
+// Ties: one rule per kind of op, PyTorch's.
+//   - Max and Min (like Maximum and Minimum) split the gradient of a reduced
+//     slice EVENLY among its elements equal to the extremum (each gets
+//     g/count), as PyTorch's amax, amin and full max() do: the symmetric
+//     subgradient, the mean of the one-hot ones. A NaN extremum is not
+//     equal to anything: the first NaN of the slice takes the whole
+//     gradient (PyTorch gives NaN to every element of such a slice).
+//   - Ops that select one position and report it (Argmax, MaxPool2D,
+//     Cummax and Cummin, Sort and TopK) route the whole gradient to that one
+//     index, as PyTorch's do.
 
 // Max returns the maximum of x over the given axes, which are removed from
 // the shape; with no axes it reduces everything into a 0-d scalar. Negative
 // axes count from the end. NaN propagates.
 //
-//	d/dx = g broadcast back over the reduced axes ∘ M, where M is 1 at the
-//	       first maximum of each slice (row-major order) and 0 elsewhere
+//	d/dx = g broadcast back over the reduced axes ∘ M, where M is 1/count at
+//	       the count elements of each slice equal to its maximum (ties
+//	       split evenly, as PyTorch's amax) and 0 elsewhere
 //
 // M is a constant, so the second derivative is 0. It panics with a
 // *tensor.ShapeError for an axis out of range or repeated, or a reduced axis
@@ -35,8 +41,8 @@ func MaxKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // Min returns the minimum of x over the given axes (all when none are
 // given), which are removed from the shape. NaN propagates.
 //
-//	d/dx = g broadcast back over the reduced axes ∘ M, where M is 1 at the
-//	       first minimum of each slice (row-major order) and 0 elsewhere
+//	d/dx = g broadcast back over the reduced axes ∘ M, where M is 1/count at
+//	       the count elements of each slice equal to its minimum, 0 elsewhere
 func Min[T Float](x *Var[T], axes ...int) *Var[T] { return redExtremumOp("Min", x, axes, false, false) }
 
 // MinKeepDims is Min that keeps each reduced axis with size 1.
@@ -45,10 +51,10 @@ func MinKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 }
 
 // redExtremumOp is Max, Min and their keep-dims forms. The result comes
-// from the input's Arena; the derivative finds each slice's selected
-// element again from the saved input and output (the first element equal
-// to the extremum, or the first NaN), so nothing of the input's size is
-// kept between the passes.
+// from the input's Arena; the derivative finds each slice's tied elements
+// again from the saved input and output (those equal to the extremum, or
+// the first NaN), so nothing of the input's size is kept between the
+// passes.
 func redExtremumOp[T Float](op string, x *Var[T], axes []int, keep, isMax bool) *Var[T] {
 	defer relabel(op)
 	xv := x.value
@@ -111,29 +117,37 @@ func (*extremumOp[T]) slot() stateSlot { return slotExtremum }
 
 func (s *extremumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	x := c.Input(0).value
-	axes := s.mask.axes(x.Dims())
-	var mask *tensor.Tensor[T]
-	if s.max {
-		mask = tensor.MaxMask(x, axes...)
-	} else {
-		mask = tensor.MinMask(x, axes...)
-	}
+	mask := tensor.Zeros[T](x.Shape()...)
+	extremumShares(mask.Data(), x, c.out.value, s.mask, 0, 1)
 	return []*Var[T]{Mul(Reshape(g, redShape(nil, x, s.mask, true)...), Const(mask))}
 }
 
-// vjp writes g·M in one sweep over each slice, M being 1 at the slice's
-// first element equal to the saved extremum (its first NaN when that is
-// NaN) and 0 elsewhere: backward's product with the mask, element by
-// element, without the mask.
+// vjp writes g·M in one sweep over each slice: backward's product with
+// the mask, element by element, without the mask.
 func (s *extremumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
 	dst, beta := c.gradBuf(0)
-	w := newRedWalk(xv, s.mask)
-	xd, od, gs, d := xv.Data(), c.out.value.Data(), g.Data(), dst.Data()
+	xv := c.n.inputs[0].value
+	extremumShares(dst.Data(), xv, c.out.value, s.mask, beta, 0, g.Data()...)
+}
+
+// extremumShares adds M·g into d (scaled by beta first, as a gradient
+// buffer: beta 0 means d holds zeros), where M is the tie mask of Max and
+// Min: 1/count at the count elements of a slice equal to its extremum ext
+// (the saved output), or 1 at its first NaN when ext is NaN; g holds one
+// value per slice, or is empty for M itself (g = 1, with one = 1).
+func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, one T, g ...T) {
+	w := newRedWalk(x, m)
+	xd, od := x.Data(), ext.Data()
 	var kidx, ridx [maxRedDims]int
 	base := 0
 	for o := range w.outer {
-		target, gv, found := od[o], gs[o], false
+		target := od[o]
+		gv := one
+		if len(g) > 0 {
+			gv = g[o]
+		}
+		// Count the tied elements, then give each its share.
+		count := 0
 		if w.nr > 1 {
 			ridx = [maxRedDims]int{}
 		}
@@ -142,8 +156,26 @@ func (s *extremumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			if e > 0 {
 				off = w.stepSlice(&ridx, off)
 			}
+			if xd[off] == target {
+				count++
+			}
+		}
+		share := T(1) / T(max(count, 1))
+		found := false
+		if w.nr > 1 {
+			ridx = [maxRedDims]int{}
+		}
+		off = base
+		for e := range w.n {
+			if e > 0 {
+				off = w.stepSlice(&ridx, off)
+			}
+			v := xd[off]
 			var mk T
-			if v := xd[off]; !found && (v == target || (v != v && target != target)) {
+			switch {
+			case v == target:
+				mk = share
+			case v != v && target != target && !found:
 				mk, found = 1, true
 			}
 			if beta == 0 {

@@ -18,9 +18,11 @@ func redGradOf(x *tensor.Tensor[float64], w *tensor.Tensor[float64], f func(*V) 
 	return y.Value(), p.Grad()
 }
 
-// TestMaxMinGradientToFirstExtremum pins the documented tie rule: the whole
-// gradient of a slice goes to its first extremum in row-major order.
-func TestMaxMinGradientToFirstExtremum(t *testing.T) {
+// TestMaxMinGradientSplitsTies pins the documented tie rule: the gradient
+// of a slice is split evenly among its elements equal to the extremum, as
+// PyTorch's amax and amin split it; a NaN extremum sends it to the first
+// NaN.
+func TestMaxMinGradientSplitsTies(t *testing.T) {
 	x := []float64{
 		1, 3, 3,
 		2, 2, 0,
@@ -34,22 +36,24 @@ func TestMaxMinGradientToFirstExtremum(t *testing.T) {
 		out      tensorView
 		wantGrad tensorView
 	}{
-		{"Max all: first of two 3s", t64(x, 2, 3), func(v *V) *V { return autograd.Max(v) }, t64([]float64{5}),
-			view([]int{}, 3), view([]int{2, 3}, 0, 5, 0, 0, 0, 0)},
+		{"Max all: two 3s share", t64(x, 2, 3), func(v *V) *V { return autograd.Max(v) }, t64([]float64{5}),
+			view([]int{}, 3), view([]int{2, 3}, 0, 2.5, 2.5, 0, 0, 0)},
 		{"Max rows: 3 3 tie and 2 2 tie", t64(x, 2, 3), func(v *V) *V { return autograd.Max(v, 1) }, t64([]float64{10, 20}, 2),
-			view([]int{2}, 3, 2), view([]int{2, 3}, 0, 10, 0, 20, 0, 0)},
+			view([]int{2}, 3, 2), view([]int{2, 3}, 0, 5, 5, 10, 10, 0)},
 		{"MaxKeepDims columns", t64(x, 2, 3), func(v *V) *V { return autograd.MaxKeepDims(v, 0) }, t64([]float64{1, 2, 3}, 1, 3),
 			view([]int{1, 3}, 2, 3, 3), view([]int{2, 3}, 0, 2, 3, 1, 0, 0)},
 		{"Min columns", t64(x, 2, 3), func(v *V) *V { return autograd.Min(v, -2) }, t64([]float64{1, 2, 3}, 3),
 			view([]int{3}, 1, 2, 0), view([]int{2, 3}, 1, 0, 0, 0, 2, 3)},
-		{"Min rows: 2 2 tie is not the minimum, 1 is", t64([]float64{2, 2, 1, 1}, 2, 2), func(v *V) *V { return autograd.Min(v, 1) }, t64([]float64{1, 2}, 2),
-			view([]int{2}, 2, 1), view([]int{2, 2}, 1, 0, 2, 0)},
+		{"Min rows: 2 2 and 1 1 ties", t64([]float64{2, 2, 1, 1}, 2, 2), func(v *V) *V { return autograd.Min(v, 1) }, t64([]float64{1, 2}, 2),
+			view([]int{2}, 2, 1), view([]int{2, 2}, 0.5, 0.5, 1, 1)},
 		{"MinKeepDims all", t64(x, 2, 3), func(v *V) *V { return autograd.MinKeepDims(v) }, t64([]float64{7}, 1, 1),
 			view([]int{1, 1}, 0), view([]int{2, 3}, 0, 0, 0, 0, 0, 7)},
-		// All equal: each slice over axes 0 and 2 sends its gradient to
-		// x[0, j, 0], its first element in row-major order.
+		// All equal: each slice over axes 0 and 2 splits its gradient
+		// among its four elements x[i, j, k].
 		{"MaxKeepDims axes 0 and 2 of a constant", tensor.Ones[float64](2, 2, 2), func(v *V) *V { return autograd.MaxKeepDims(v, 0, 2) },
-			t64([]float64{4, 6}, 1, 2, 1), view([]int{1, 2, 1}, 1, 1), view([]int{2, 2, 2}, 4, 0, 6, 0, 0, 0, 0, 0)},
+			t64([]float64{4, 6}, 1, 2, 1), view([]int{1, 2, 1}, 1, 1), view([]int{2, 2, 2}, 1, 1, 1.5, 1.5, 1, 1, 1.5, 1.5)},
+		{"Max with two NaNs: the first gets the gradient", t64([]float64{nan, 1, nan}, 3), func(v *V) *V { return autograd.Max(v) }, t64([]float64{2}),
+			view([]int{}, nan), view([]int{3}, 2, 0, 0)},
 		{"Max with NaN: the NaN gets the gradient", t64([]float64{1, nan, 5, nan}, 4), func(v *V) *V { return autograd.Max(v) }, t64([]float64{1}),
 			view([]int{}, nan), view([]int{4}, 0, 1, 0, 0)},
 		{"Max of a 0-d scalar", t64([]float64{-2}), func(v *V) *V { return autograd.Max(v) }, t64([]float64{3}),

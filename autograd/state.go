@@ -50,6 +50,10 @@ const (
 	slotMaskedFill
 
 	// cumulative and sorting:
+	slotReorder
+	slotCumprod
+	slotLogCumSumExp
+	slotProd
 
 	// indexing:
 	slotIndex

@@ -1,0 +1,400 @@
+package autograd
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file holds the scans whose derivatives are not moves: Cumprod and
+// LogCumSumExp, and the product reduction Prod. Their recorded derivatives
+// are written with this package's ops, without a division, so that they
+// are exact where inputs are 0 and differentiable again; their fused
+// derivatives compute the same numbers in one pass over each slice.
+
+// moveAxisLast returns x with axis ax moved to the end (and the permutation
+// that undoes it), for the recorded derivatives that work on the last axis.
+func moveAxisLast[T Float](x *Var[T], ax int) (*Var[T], []int) {
+	r := x.value.Dims()
+	perm, inv := make([]int, 0, r), make([]int, r)
+	for i := range r {
+		if i != ax {
+			perm = append(perm, i)
+		}
+	}
+	perm = append(perm, ax)
+	for i, a := range perm {
+		inv[a] = i
+	}
+	return Permute(x, perm...), inv
+}
+
+// normAxis returns axis made non-negative for a tensor of rank r (0 for a
+// 0-d tensor); the forward kernel has validated it.
+func normAxis(axis, r int) int {
+	if axis < 0 {
+		axis += r
+	}
+	return max(axis, 0)
+}
+
+// Cumprod returns the cumulative product of x along axis (negative counts
+// from the end), as torch.cumprod: y[..., i, ...] = Π_{j≤i} x[..., j, ...].
+// It panics with a *tensor.ShapeError for an axis out of range.
+//
+//	d/dx_k = Σ_{i≥k} g_i Π_{j≤i, j≠k} x_j
+//
+// within each slice along axis. That is exact with zeros in the input (one
+// or several: the gradient at the first zero is the product of the others
+// times the gradients after it, and 0 past a second zero), as PyTorch's
+// cumprod backward, and it divides by nothing. The fused derivative
+// evaluates it in O(n) per slice as dx_k = y_{k-1}·S_k with
+// S_k = g_k + x_{k+1}·S_{k+1}; on a slice where that order of operations
+// could overflow, underflow or meet an Inf or NaN it takes the sum above
+// term by term, in the order of the recorded derivative, so that the two
+// agree there too.
+func Cumprod[T Float](x *Var[T], axis int) *Var[T] {
+	defer relabel("Cumprod")
+	ar := arenaOf(x)
+	out := ar.like(x.value)
+	tensor.CumprodInto(out, x.value, axis)
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[cumprodOp[T]](ar)
+		s.axis = axis
+		d = s
+	}
+	return recordOp("Cumprod", out, d, x)
+}
+
+// cumprodOp is Cumprod's state: the axis.
+type cumprodOp[T Float] struct{ axis int }
+
+func (*cumprodOp[T]) slot() stateSlot { return slotCumprod }
+
+// backward builds the sum term by term on the slices moved to the last
+// axis: for each k, the row x with x_k replaced by 1 (a Where), its
+// cumulative product C[k, i] = Π_{j≤i, j≠k} x_j, times g_i, kept for i ≥ k
+// (Triu) and summed over i. It takes n² memory per slice, only when
+// gradients of gradients are recorded.
+func (s *cumprodOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x := c.Input(0)
+	shape := x.value.Shape()
+	if len(shape) == 0 {
+		x, g = Reshape(x, 1), Reshape(g, 1)
+	}
+	ax := normAxis(s.axis, len(shape))
+	xl, inv := moveAxisLast(x, ax)
+	gl, _ := moveAxisLast(g, ax)
+	ls := xl.value.Shape()
+	n := ls[len(ls)-1]
+	sq := append(append([]int{}, ls...), n) // [..., k, j]
+	mask := make([]bool, numel(sq))
+	for i := range mask {
+		mask[i] = i%n == (i/n)%n // j == k
+	}
+	xm := Where(mask, Scalar(T(1)), Expand(Unsqueeze(xl, -2), sq...))
+	terms := Triu(Mul(Cumprod(xm, -1), Unsqueeze(gl, -2)), 0)
+	dx := Permute(Sum(terms, -1), inv...)
+	return []*Var[T]{Reshape(dx, shape...)}
+}
+
+// numel returns the number of elements of a shape.
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// vjp evaluates the derivative slice by slice (see Cumprod).
+func (s *cumprodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	var sb [maxStackDims]int
+	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], xv), s.axis)
+	xd, yd, gd := xv.Data(), c.out.value.Data(), g.Data()
+	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
+		d := dst.Data()
+		for o := range outer {
+			for k := range inner {
+				base := o*n*inner + k
+				if cumprodSafe(xd, gd, base, n, inner) {
+					acc := gd[base+(n-1)*inner]
+					for i := n - 1; i >= 0; i-- {
+						if i < n-1 {
+							acc = gd[base+i*inner] + xd[base+(i+1)*inner]*acc
+						}
+						prev := T(1)
+						if i > 0 {
+							prev = yd[base+(i-1)*inner]
+						}
+						d[base+i*inner] = prev * acc
+					}
+					continue
+				}
+				for kk := range n {
+					var acc T
+					p := T(1)
+					for i := range n {
+						if i != kk {
+							p *= xd[base+i*inner]
+						}
+						if i >= kk {
+							acc += T(p * gd[base+i*inner])
+						}
+					}
+					d[base+kk*inner] = acc
+				}
+			}
+		}
+	})
+}
+
+// cumprodSafe reports whether the O(n) evaluation of Cumprod's derivative
+// on a slice meets no Inf or NaN and no product far from 1: all of x and g
+// finite, and the products of the large and of the small nonzero
+// magnitudes (times the largest |g|) within 2^±(a quarter of T's exponent
+// range).
+func cumprodSafe[T Float](x, g []T, base, n, stride int) bool {
+	lim := 0x1p250
+	if _, ok := any(T(0)).(float32); ok {
+		lim = 0x1p30
+	}
+	big, small, gmax := 1.0, 1.0, 1.0
+	for i := range n {
+		v, w := math.Abs(float64(x[base+i*stride])), math.Abs(float64(g[base+i*stride]))
+		if !(v <= math.MaxFloat64) || !(w <= math.MaxFloat64) {
+			return false // Inf or NaN
+		}
+		switch {
+		case v > 1:
+			big *= v
+		case v > 0:
+			small *= v
+		}
+		gmax = max(gmax, w)
+	}
+	return big*gmax < lim && small > 1/lim
+}
+
+// LogCumSumExp returns log Σ_{j≤i} exp(x[..., j, ...]) along axis
+// (negative counts from the end), as torch.logcumsumexp, computed stably in
+// float64 as a running log-add-exp: finite for large inputs, -Inf only
+// where every term so far is -Inf. It panics with a *tensor.ShapeError for
+// an axis out of range.
+//
+//	d/dx_j = Σ_{i≥j} g_i exp(x_j - y_i)     (y the result)
+//
+// every exponent ≤ 0, so nothing overflows. The fused derivative evaluates
+// it in O(n) per slice as exp(x_j - y_j)·T_j with
+// T_j = g_j + exp(y_j - y_{j+1})·T_{j+1}; on a slice with an Inf or NaN it
+// takes the sum term by term, as the recorded derivative does.
+func LogCumSumExp[T Float](x *Var[T], axis int) *Var[T] {
+	defer relabel("LogCumSumExp")
+	ar := arenaOf(x)
+	out := ar.like(x.value)
+	tensor.LogCumSumExpInto(out, x.value, axis)
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[logCumSumExpOp[T]](ar)
+		s.axis = axis
+		d = s
+	}
+	return recordOp("LogCumSumExp", out, d, x)
+}
+
+// logCumSumExpOp is LogCumSumExp's state: the axis.
+type logCumSumExpOp[T Float] struct{ axis int }
+
+func (*logCumSumExpOp[T]) slot() stateSlot { return slotLogCumSumExp }
+
+// backward builds the sum term by term on the slices moved to the last
+// axis: D[j, i] = x_j - y_i, with the terms i < j set to 0 before the
+// exponential (Triu, so that none overflows or poisons a second
+// derivative) and to 0 again after the product with g.
+func (s *logCumSumExpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x, y := c.Input(0), c.Output()
+	shape := x.value.Shape()
+	if len(shape) == 0 {
+		x, y, g = Reshape(x, 1), Reshape(y, 1), Reshape(g, 1)
+	}
+	ax := normAxis(s.axis, len(shape))
+	xl, inv := moveAxisLast(x, ax)
+	yl, _ := moveAxisLast(y, ax)
+	gl, _ := moveAxisLast(g, ax)
+	e := Exp(Triu(Sub(Unsqueeze(xl, -1), Unsqueeze(yl, -2)), 0))
+	terms := Triu(Mul(e, Unsqueeze(gl, -2)), 0)
+	dx := Permute(Sum(terms, -1), inv...)
+	return []*Var[T]{Reshape(dx, shape...)}
+}
+
+// vjp evaluates the derivative slice by slice (see LogCumSumExp), in
+// float64.
+func (s *logCumSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	var sb [maxStackDims]int
+	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], xv), s.axis)
+	xd, yd, gd := xv.Data(), c.out.value.Data(), g.Data()
+	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
+		d := dst.Data()
+		for o := range outer {
+			for k := range inner {
+				base := o*n*inner + k
+				finite := true
+				for i := range n {
+					v, w := float64(xd[base+i*inner]), float64(gd[base+i*inner])
+					finite = finite && v-v == 0 && w-w == 0
+				}
+				if finite {
+					var acc float64
+					for j := n - 1; j >= 0; j-- {
+						yj := float64(yd[base+j*inner])
+						acc = float64(gd[base+j*inner]) + acc
+						d[base+j*inner] = T(math.Exp(float64(xd[base+j*inner])-yj) * acc)
+						if j > 0 {
+							acc *= math.Exp(float64(yd[base+(j-1)*inner]) - yj)
+						}
+					}
+					continue
+				}
+				for j := range n {
+					var acc T
+					for i := j; i < n; i++ {
+						acc += T(T(math.Exp(float64(xd[base+j*inner]-yd[base+i*inner]))) * gd[base+i*inner])
+					}
+					d[base+j*inner] = acc
+				}
+			}
+		}
+	})
+}
+
+// Prod returns the product of x's elements over the given axes (all when
+// none are given; negative axes count from the end), which are removed
+// from the shape, as torch.prod. The product of an empty slice is 1. It
+// panics with a *tensor.ShapeError for an axis out of range or repeated.
+//
+//	d/dx_k = g · Π_{j≠k} x_j     (over k's slice)
+//
+// computed as the product of the elements before k times the product of
+// those after it, never by dividing the result by x_k: exact with zeros
+// (with one zero, the gradient at the zero is the product of the others and
+// 0 elsewhere; with two or more, 0 everywhere), as PyTorch's prod backward.
+func Prod[T Float](x *Var[T], axes ...int) *Var[T] {
+	defer relabel("Prod")
+	xv := x.value
+	m := redMaskOf("Prod", xv, axes)
+	ar := arenaOf(x)
+	var buf [maxStackDims]int
+	out := ar.tensor(redShape(buf[:0], xv, m, false)...)
+	w := newRedWalk(xv, m)
+	xd, od := xv.Data(), out.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		p := T(1)
+		if w.n > 0 {
+			if w.nr > 1 {
+				ridx = [maxRedDims]int{}
+			}
+			off := base
+			p = xd[off]
+			for range w.n - 1 {
+				off = w.stepSlice(&ridx, off)
+				p *= xd[off]
+			}
+		}
+		od[o] = p
+		base = w.stepKept(&kidx, base)
+	}
+	var d derivative[T]
+	if needsGrad(x) {
+		s := newState[prodOp[T]](ar)
+		s.mask = m
+		d = s
+	}
+	return recordOp("Prod", out, d, x)
+}
+
+// prodOp is Prod's state: the reduced axes.
+type prodOp[T Float] struct{ mask redMask }
+
+func (*prodOp[T]) slot() stateSlot { return slotProd }
+
+// backward moves the reduced axes to the end and flattens them into one of
+// n elements, then takes the exclusive cumulative products from the left
+// (Cumprod of [1 x_0 … x_{n-2}]) and from the right, and their product
+// times g.
+func (s *prodOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	x := c.Input(0)
+	xv := x.value
+	r := xv.Dims()
+	n := redCount(xv, s.mask)
+	if n == 0 || xv.Len() == 0 {
+		return []*Var[T]{Const(tensor.Zeros[T](xv.Shape()...))}
+	}
+	var perm, kept, permShape []int
+	for i := range r {
+		if !s.mask.has(i) {
+			perm, kept = append(perm, i), append(kept, xv.Dim(i))
+		}
+	}
+	for i := range r {
+		if s.mask.has(i) {
+			perm = append(perm, i)
+		}
+	}
+	inv := make([]int, r)
+	for i, a := range perm {
+		inv[a] = i
+		permShape = append(permShape, xv.Dim(a))
+	}
+	flat := append(append([]int{}, kept...), n)
+	xp := Reshape(Permute(x, perm...), flat...)
+	one := Const(tensor.Ones[T](append(append([]int{}, kept...), 1)...))
+	last := len(kept)
+	pre := Cumprod(Concat(last, one, Slice(xp, shpAlong(last, 0, n-1)...)), last)
+	suf := Flip(Cumprod(Concat(last, one, Slice(Flip(xp, last), shpAlong(last, 0, n-1)...)), last), last)
+	dxp := Mul(Reshape(g, append(append([]int{}, kept...), 1)...), Mul(pre, suf))
+	return []*Var[T]{Permute(Reshape(dxp, permShape...), inv...)}
+}
+
+// vjp computes, slice by slice, the products before each element (into the
+// gradient buffer) and then, walking back, those after it, in the order of
+// backward's cumulative products.
+func (s *prodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	w := newRedWalk(xv, s.mask)
+	if w.n == 0 || xv.Len() == 0 {
+		return
+	}
+	offs := c.p.arena.intsN(w.n)
+	xd, gs := xv.Data(), g.Data()
+	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
+		d := dst.Data()
+		var kidx, ridx [maxRedDims]int
+		base := 0
+		for o := range w.outer {
+			if w.nr > 1 {
+				ridx = [maxRedDims]int{}
+			}
+			off, p := base, T(1)
+			for e := range w.n {
+				if e > 0 {
+					off = w.stepSlice(&ridx, off)
+				}
+				offs[e] = off
+				d[off] = p
+				p *= xd[off]
+			}
+			q := T(1)
+			for e := w.n - 1; e >= 0; e-- {
+				off := offs[e]
+				d[off] = gs[o] * T(d[off]*q)
+				q *= xd[off]
+			}
+			base = w.stepKept(&kidx, base)
+		}
+	})
+}

@@ -1,0 +1,204 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// This file holds the scans along one axis: cumulative sums, products,
+// extrema and log-sum-exps, each as a kernel that writes into a given
+// tensor (so that the result can come from reused memory) and a form that
+// returns a new tensor.
+
+// alongAxis returns axis made non-negative and the sizes of the
+// [outer, n, inner] view of shape along it: element (o, i, k) is at offset
+// (o·n + i)·inner + k. A 0-d tensor is one element along axis 0 (or -1), as
+// in PyTorch. It panics with a *ShapeError naming op for an axis out of
+// range.
+func alongAxis(op string, shape []int, axis int) (ax, outer, n, inner int) {
+	if len(shape) == 0 && (axis == 0 || axis == -1) {
+		return 0, 1, 1, 1
+	}
+	ax = shpAxis(op, axis, len(shape), shape)
+	outer, n, inner = 1, shape[ax], 1
+	for _, d := range shape[:ax] {
+		outer *= d
+	}
+	for _, d := range shape[ax+1:] {
+		inner *= d
+	}
+	return ax, outer, n, inner
+}
+
+// AlongAxis returns the sizes of the [outer, n, inner] view of shape along
+// axis (negative counts from the end): the number of slices before the axis,
+// the axis' length and the stride of one step along it, so that element
+// (o, i, k) is at offset (o·n + i)·inner + k. A 0-d shape is one element
+// along axis 0 or -1. It panics with a *ShapeError for an axis out of range.
+func AlongAxis(shape []int, axis int) (outer, n, inner int) {
+	_, outer, n, inner = alongAxis("AlongAxis", shape, axis)
+	return outer, n, inner
+}
+
+// sameShape panics with a *ShapeError naming op unless dst has x's shape.
+func sameShape[T Float](op string, dst, x *Tensor[T]) {
+	if !dst.HasShape(x.shape...) {
+		panic(shapeErr(op, "destination does not have the shape of the source", x.shape, dst.shape))
+	}
+}
+
+// CumsumInto sets dst to the cumulative sum of x along axis (negative counts
+// from the end): dst[..., i, ...] = Σ_{j≤i} x[..., j, ...], or Σ_{j≥i} when
+// reverse (the derivative of the forward one). Each running sum is kept in
+// float64, so that a float32 scan of many elements stays accurate. dst may be
+// x. It panics with a *ShapeError for an axis out of range or a dst of
+// another shape.
+func CumsumInto[T Float](dst, x *Tensor[T], axis int, reverse bool) {
+	const op = "CumsumInto"
+	_, outer, n, inner := alongAxis(op, x.shape, axis)
+	sameShape(op, dst, x)
+	xd, d := x.data, dst.data
+	for o := range outer {
+		for k := range inner {
+			base := o*n*inner + k
+			var acc float64
+			for s := range n {
+				i := s
+				if reverse {
+					i = n - 1 - s
+				}
+				acc += float64(xd[base+i*inner])
+				d[base+i*inner] = T(acc)
+			}
+		}
+	}
+}
+
+// CumprodInto sets dst to the cumulative product of x along axis:
+// dst[..., i, ...] = x[..., 0, ...]·…·x[..., i, ...], multiplied left to
+// right in T. dst may be x. It panics as CumsumInto does.
+func CumprodInto[T Float](dst, x *Tensor[T], axis int) {
+	const op = "CumprodInto"
+	_, outer, n, inner := alongAxis(op, x.shape, axis)
+	sameShape(op, dst, x)
+	xd, d := x.data, dst.data
+	for o := range outer {
+		for k := range inner {
+			base := o*n*inner + k
+			acc := T(1)
+			for i := range n {
+				acc *= xd[base+i*inner]
+				d[base+i*inner] = acc
+			}
+		}
+	}
+}
+
+// CumExtremumInto sets dst to the running maximum of x along axis (the
+// running minimum when max is false) and idx, of x's length and layout, to
+// the position along axis of the element each value is: as PyTorch's
+// cummax and cummin, a later element equal to the running extremum takes
+// over (ties go to the LAST index), and a NaN is the extremum from where it
+// occurs (a later NaN taking over). dst may be x. It panics as CumsumInto
+// does, or when idx has another length.
+func CumExtremumInto[T Float](dst *Tensor[T], idx []int, x *Tensor[T], axis int, max bool) {
+	const op = "CumExtremumInto"
+	_, outer, n, inner := alongAxis(op, x.shape, axis)
+	sameShape(op, dst, x)
+	if len(idx) != len(x.data) {
+		panic(shapeErr(op, fmt.Sprintf("%d indices for %d elements", len(idx), len(x.data)), x.shape))
+	}
+	xd, d := x.data, dst.data
+	for o := range outer {
+		for k := range inner {
+			base := o*n*inner + k
+			var best T
+			at := 0
+			for i := range n {
+				v := xd[base+i*inner]
+				if i == 0 || v != v || (best == best && ((max && v >= best) || (!max && v <= best))) {
+					best, at = v, i
+				}
+				d[base+i*inner] = best
+				idx[base+i*inner] = at
+			}
+		}
+	}
+}
+
+// LogAddExp returns log(e^a + e^b) without overflow or underflow: the
+// larger plus log1p(e^-|a-b|). Two -Inf give -Inf, a +Inf gives +Inf, and a
+// NaN gives NaN.
+func LogAddExp(a, b float64) float64 {
+	switch {
+	case a != a || b != b:
+		return math.NaN()
+	case a < b:
+		a, b = b, a
+	}
+	if math.IsInf(a, 0) {
+		return a // -Inf only when both are; +Inf whatever b is
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}
+
+// LogCumSumExpInto sets dst to log Σ_{j≤i} e^x[..., j, ...] along axis,
+// computed stably in float64 as a running LogAddExp: finite for large
+// inputs (1000 + log 2 for [1000 1000]), -Inf only where every term so far
+// is -Inf. dst may be x. It panics as CumsumInto does.
+func LogCumSumExpInto[T Float](dst, x *Tensor[T], axis int) {
+	const op = "LogCumSumExpInto"
+	_, outer, n, inner := alongAxis(op, x.shape, axis)
+	sameShape(op, dst, x)
+	xd, d := x.data, dst.data
+	for o := range outer {
+		for k := range inner {
+			base := o*n*inner + k
+			acc := math.Inf(-1)
+			for i := range n {
+				acc = LogAddExp(acc, float64(xd[base+i*inner]))
+				d[base+i*inner] = T(acc)
+			}
+		}
+	}
+}
+
+// Cumsum returns the cumulative sum of x along axis (see CumsumInto).
+func Cumsum[T Float](x *Tensor[T], axis int) *Tensor[T] {
+	out := Zeros[T](x.shape...)
+	CumsumInto(out, x, axis, false)
+	return out
+}
+
+// Cumprod returns the cumulative product of x along axis (see CumprodInto).
+func Cumprod[T Float](x *Tensor[T], axis int) *Tensor[T] {
+	out := Zeros[T](x.shape...)
+	CumprodInto(out, x, axis)
+	return out
+}
+
+// Cummax returns the running maximum of x along axis and the index of each
+// value along it (see CumExtremumInto: ties go to the last index).
+func Cummax[T Float](x *Tensor[T], axis int) (*Tensor[T], *Index) {
+	return cumExtremum(x, axis, true)
+}
+
+// Cummin returns the running minimum of x along axis and the index of each
+// value along it (see CumExtremumInto: ties go to the last index).
+func Cummin[T Float](x *Tensor[T], axis int) (*Tensor[T], *Index) {
+	return cumExtremum(x, axis, false)
+}
+
+func cumExtremum[T Float](x *Tensor[T], axis int, max bool) (*Tensor[T], *Index) {
+	out := Zeros[T](x.shape...)
+	idx := make([]int, len(x.data))
+	CumExtremumInto(out, idx, x, axis, max)
+	return out, &Index{data: idx, shape: append([]int{}, x.shape...)}
+}
+
+// LogCumSumExp returns log Σ_{j≤i} e^x along axis (see LogCumSumExpInto).
+func LogCumSumExp[T Float](x *Tensor[T], axis int) *Tensor[T] {
+	out := Zeros[T](x.shape...)
+	LogCumSumExpInto(out, x, axis)
+	return out
+}

@@ -1,0 +1,193 @@
+package tensor
+
+import "fmt"
+
+// This file holds sorting along an axis: a stable argsort kernel that
+// allocates nothing given its scratch, and Sort, Argsort and TopK on top of
+// it.
+
+// sortBefore reports whether a sorts strictly before b: in ascending order
+// a < b, NaN last; descending a > b, NaN first (PyTorch's order, where NaN
+// is larger than every number).
+func sortBefore[T Float](a, b T, descending bool) bool {
+	if descending {
+		return a > b || (a != a && b == b)
+	}
+	return a < b || (b != b && a == a)
+}
+
+// ArgsortInto sets idx, of x's length and layout, to the positions along
+// axis that sort each slice of x along axis: idx[..., i, ...] is the
+// position of the slice's i-th smallest (largest when descending) element.
+// The sort is stable: equal elements keep their order, so ties go to the
+// lower position first in both directions. NaN sorts as larger than every
+// number (last ascending, first descending), as in PyTorch. scratch must
+// hold at least twice the length of the axis; nothing is allocated. It
+// panics with a *ShapeError for an axis out of range, or an idx or scratch
+// that is too short.
+func ArgsortInto[T Float](idx []int, x *Tensor[T], axis int, descending bool, scratch []int) {
+	const op = "ArgsortInto"
+	_, outer, n, inner := alongAxis(op, x.shape, axis)
+	if len(idx) != len(x.data) {
+		panic(shapeErr(op, fmt.Sprintf("%d indices for %d elements", len(idx), len(x.data)), x.shape))
+	}
+	if len(scratch) < 2*n {
+		panic(shapeErr(op, fmt.Sprintf("scratch of %d ints, want %d", len(scratch), 2*n), x.shape))
+	}
+	perm, tmp := scratch[:n], scratch[n:2*n]
+	xd := x.data
+	for o := range outer {
+		for k := range inner {
+			base := o*n*inner + k
+			for i := range perm {
+				perm[i] = i
+			}
+			mergeSortAlong(perm, tmp, xd, base, inner, descending)
+			for i, p := range perm {
+				idx[base+i*inner] = p
+			}
+		}
+	}
+}
+
+// mergeSortAlong sorts perm (positions along an axis; the element of
+// position p is x[base+p·stride]) stably, bottom-up, through tmp: runs of 8
+// by insertion, then merges of doubling width.
+func mergeSortAlong[T Float](perm, tmp []int, x []T, base, stride int, desc bool) {
+	n := len(perm)
+	key := func(p int) T { return x[base+p*stride] }
+	const run = 8
+	for lo := 0; lo < n; lo += run {
+		hi := min(lo+run, n)
+		for i := lo + 1; i < hi; i++ {
+			p := perm[i]
+			v := key(p)
+			j := i
+			for ; j > lo && sortBefore(v, key(perm[j-1]), desc); j-- {
+				perm[j] = perm[j-1]
+			}
+			perm[j] = p
+		}
+	}
+	src, dst := perm, tmp
+	for w := run; w < n; w *= 2 {
+		for lo := 0; lo < n; lo += 2 * w {
+			mid, hi := min(lo+w, n), min(lo+2*w, n)
+			i, j, o := lo, mid, lo
+			for i < mid && j < hi {
+				// The right element goes first only when strictly before:
+				// equal elements keep their order.
+				if sortBefore(key(src[j]), key(src[i]), desc) {
+					dst[o] = src[j]
+					j++
+				} else {
+					dst[o] = src[i]
+					i++
+				}
+				o++
+			}
+			o += copy(dst[o:], src[i:mid])
+			copy(dst[o:], src[j:hi])
+		}
+		src, dst = dst, src
+	}
+	if n > 0 && &src[0] != &perm[0] {
+		copy(perm, src)
+	}
+}
+
+// Argsort returns the positions that sort x along axis (see ArgsortInto:
+// stable, NaN as the largest), as an Index of x's shape.
+func Argsort[T Float](x *Tensor[T], axis int, descending bool) *Index {
+	_, _, n, _ := alongAxis("Argsort", x.shape, axis)
+	idx := make([]int, len(x.data))
+	ArgsortInto(idx, x, axis, descending, make([]int, 2*n))
+	return &Index{data: idx, shape: append([]int{}, x.shape...)}
+}
+
+// GatherAlongInto sets dst[..., i, ...] = x[..., idx[..., i, ...], ...]
+// along axis: dst and idx have x's shape except along axis, where they
+// may have any length m (Sort takes all of an argsort, TopK its first k).
+// It panics with a *ShapeError when the shapes disagree or an index is out
+// of range.
+func GatherAlongInto[T Float](dst *Tensor[T], x *Tensor[T], idx []int, axis int) {
+	const op = "GatherAlongInto"
+	ax, outer, n, inner := alongAxis(op, x.shape, axis)
+	m := alongCheck(op, dst.shape, x.shape, ax, len(idx))
+	xd, d := x.data, dst.data
+	for o := range outer {
+		for i := range m {
+			row := (o*m + i) * inner
+			for k := range inner {
+				p := idx[row+k]
+				if p < 0 || p >= n {
+					panic(shapeErr(op, fmt.Sprintf("index %d out of range for an axis of %d", p, n), x.shape))
+				}
+				d[row+k] = xd[(o*n+p)*inner+k]
+			}
+		}
+	}
+}
+
+// ScatterAddAlongInto adds src[..., i, ...] into dst[..., idx[..., i, ...],
+// ...] along axis, in order (the adjoint of GatherAlongInto): src and idx
+// have dst's shape except along axis. It panics as GatherAlongInto does.
+func ScatterAddAlongInto[T Float](dst *Tensor[T], src *Tensor[T], idx []int, axis int) {
+	const op = "ScatterAddAlongInto"
+	ax, outer, n, inner := alongAxis(op, dst.shape, axis)
+	m := alongCheck(op, src.shape, dst.shape, ax, len(idx))
+	s, d := src.data, dst.data
+	for o := range outer {
+		for i := range m {
+			row := (o*m + i) * inner
+			for k := range inner {
+				p := idx[row+k]
+				if p < 0 || p >= n {
+					panic(shapeErr(op, fmt.Sprintf("index %d out of range for an axis of %d", p, n), dst.shape))
+				}
+				d[(o*n+p)*inner+k] += s[row+k]
+			}
+		}
+	}
+}
+
+// alongCheck checks that part has whole's shape except along ax and that
+// there is one index per element of part, and returns part's length along
+// ax.
+func alongCheck(op string, part, whole []int, ax, nidx int) int {
+	ok := len(part) == len(whole) || (len(whole) == 0 && len(part) <= 1)
+	n := 1
+	for i := range part {
+		n *= part[i]
+		ok = ok && (i == ax || (i < len(whole) && part[i] == whole[i]))
+	}
+	if !ok || n != nidx {
+		panic(shapeErr(op, fmt.Sprintf("shapes differ other than along axis %d, or %d indices", ax, nidx), whole, part))
+	}
+	if len(part) == 0 {
+		return 1
+	}
+	return part[ax]
+}
+
+// Sort returns x sorted along axis, ascending or descending, and the
+// positions the values come from (see ArgsortInto: stable, NaN as the
+// largest).
+func Sort[T Float](x *Tensor[T], axis int, descending bool) (*Tensor[T], *Index) {
+	idx := Argsort(x, axis, descending)
+	out := Zeros[T](x.shape...)
+	GatherAlongInto(out, x, idx.data, axis)
+	return out, idx
+}
+
+// SetIndex points x at data with the given shape, neither copied: a way
+// for an operation that keeps its results in reused memory (an autograd
+// Arena) to return an Index without allocating. It panics with a
+// *ShapeError when len(data) does not match the shape.
+func (x *Index) SetIndex(data []int, shape ...int) {
+	n, ok := numElements(shape)
+	if !ok || n != len(data) {
+		panic(shapeErr("SetIndex", fmt.Sprintf("%d values for the shape", len(data)), shape))
+	}
+	x.data, x.shape = data, shape
+}
