@@ -93,7 +93,7 @@ func (s *cumprodOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	for i := range mask {
 		mask[i] = i%n == (i/n)%n // j == k
 	}
-	xm := Where(mask, Scalar(T(1)), Expand(Unsqueeze(xl, -2), sq...))
+	xm := whereFlags(mask, Scalar(T(1)), Expand(Unsqueeze(xl, -2), sq...))
 	terms := Triu(Mul(Cumprod(xm, -1), Unsqueeze(gl, -2)), 0)
 	dx := Permute(Sum(terms, -1), inv...)
 	return []*Var[T]{Reshape(dx, shape...)}
