@@ -41,8 +41,11 @@
 //     GELU, GELUTanh, SiLU, Softplus, LogSigmoid, Hardtanh, Hardswish,
 //     Hardsigmoid, Mish, SELU, CELU, Softsign, Softmax, LogSoftmax, LayerNorm.
 //   - Reductions (over all axes or the given ones, with KeepDims forms): Sum,
-//     Mean, Max, Min, LogSumExp, Variance, Std; Argmax and Argmin return
-//     indices.
+//     Mean, Max, Min, LogSumExp, Variance, Std, Prod; Argmax and Argmin return
+//     indices; along one axis, the running forms Cumsum, Cumprod, Cummax,
+//     Cummin, LogCumSumExp, and Sort and TopK (values and a *tensor.Index of
+//     positions, stable: ties by lower index; Argsort gives the positions
+//     alone).
 //   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
 //     transposes without copies), Linear (x·wᵀ + b, fused), Transpose, Einsum
 //     (torch.einsum's subscripts: diagonals, ellipsis broadcasting, any number
@@ -50,7 +53,8 @@
 //     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes).
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
 //     Slice (negative steps walk backwards), Pad, Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
-//     as F.embedding).
+//     as F.embedding), Flip, Roll, Tril, Triu, Diagonal, Repeat,
+//     RepeatInterleave, RepeatInterleaveEach.
 //   - Indexing (indices are *tensor.Index, masks *tensor.Mask): Gather,
 //     Scatter, ScatterAdd, ScatterReduce (sum, prod, mean, amax, amin),
 //     IndexAdd, MaskedSelect, IndexArrays (x[i0, i1, ...]), Unfold.
@@ -70,8 +74,11 @@
 //     KLDiv (also batch mean), MarginRanking, CosineEmbedding, TripletMargin,
 //     and CosineSimilarity (a similarity, not a loss).
 //
-// Where a derivative has a kink (ReLU and Abs at 0, ties in Max), the
-// subgradient chosen is documented on the operation.
+// Where a derivative has a kink (ReLU and Abs at 0, ties), the subgradient
+// chosen is documented on the operation. Ties follow PyTorch, one rule per
+// kind of op: Max, Min, Maximum and Minimum split the gradient evenly among
+// tied elements; ops that select and report one position (Argmax,
+// MaxPool2D, Cummax, Cummin, Sort, TopK) route it all to that index.
 //
 // # Speed: fast paths and the Arena
 //

@@ -299,7 +299,7 @@ def case(name, op, inputs, params=None, check=None, note=None, no_second_order=N
 
 def no_ties(*idx):
     """Check: the given inputs have no repeated values (so a max or min is
-    unique and Adjoint's first-maximum rule and torch's agree)."""
+    unique and no tie rule is involved)."""
 
     def chk(xs):
         for i in idx:
