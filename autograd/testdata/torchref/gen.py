@@ -615,6 +615,51 @@ def build_cases(_g=None):
              no_second_order="not differentiable: returns indices")
         case(op + "/axis -1 [3 5]", op, [uniform(-2, 2, 3, 5)], {"axis": -1}, check=no_ties(0),
              no_second_order="not differentiable: returns indices")
+        case(op + "/all axes of a [7] vector", op, [uniform(-2, 2, 7)], {"axis": 0}, check=no_ties(0),
+             no_second_order="not differentiable: returns indices")
+
+    # More shapes for the ops above, so that every op has at least three
+    # cases (TestTorchRefCoversEveryOp): a 0-d input, an odd 1-D length and a
+    # 3-D shape with a unit axis for the pointwise ops.
+    pointwise = [
+        ("Abs", nonzero(0.1, 2, 5)), ("Cos", uniform(-4, 4, 5)), ("Sin", uniform(-4, 4, 5)),
+        ("Exp", uniform(-3, 3, 5)), ("Expm1", uniform(-1e-3, 1e-3, 5)), ("Log", uniform(0.01, 50, 5)),
+        ("Log1p", uniform(-0.9, 1e-3, 5)), ("Neg", uniform(-2, 2, 5)), ("ReLU", nonzero(0.1, 2, 5)),
+        ("Sqrt", uniform(1e-3, 9, 5)), ("Square", uniform(-3, 3, 5)), ("Tanh", uniform(-8, 8, 5)),
+        ("GELU", uniform(-6, 6, 5)), ("GELUTanh", uniform(-6, 6, 5)), ("SiLU", uniform(-8, 8, 5)),
+        ("Sigmoid", uniform(-1e-3, 1e-3, 5)), ("Softplus", uniform(-15, 15, 5)),
+    ]
+    for op, spec in pointwise:
+        case(op + "/[5] wide range", op, [spec])
+    for op in ["Abs", "Cos", "Sin", "Exp", "Expm1", "Neg", "Square", "Tanh", "GELU", "GELUTanh", "SiLU"]:
+        lo, hi = (0.1, 2) if op == "Abs" else (-2, 2)
+        case(op + "/0-d", op, [nonzero(lo, hi) if op == "Abs" else uniform(lo, hi)])
+    case("Log/[2 1 3]", "Log", [uniform(0.3, 3, 2, 1, 3)])
+    case("Log1p/[2 1 3]", "Log1p", [uniform(-0.5, 2, 2, 1, 3)])
+    case("ReLU/[2 1 3] away from 0", "ReLU", [nonzero(0.1, 2, 2, 1, 3)])
+    case("Sqrt/[2 1 3]", "Sqrt", [uniform(0.3, 3, 2, 1, 3)])
+    case("Clamp/lo -0.5 hi 0.75 [5]", "Clamp", [intervals([(-2, -0.6), (-0.4, 0.6), (0.9, 2)], 5)], {"lo": -0.5, "hi": 0.75})
+    case("Clamp/lo 0 hi 2 [2 1 3]", "Clamp", [intervals([(-1, -0.1), (0.1, 1.9), (2.1, 3)], 2, 1, 3)], {"lo": 0.0, "hi": 2.0})
+    case("ELU/alpha 2 [5]", "ELU", [nonzero(0.05, 3, 5)], {"alpha": 2.0})
+    case("LeakyReLU/slope -0.5 [2 1 3]", "LeakyReLU", [nonzero(0.1, 2, 2, 1, 3)], {"slope": -0.5})
+    case("Scale/k=3 [2 1 3]", "Scale", [uniform(-2, 2, 2, 1, 3)], {"k": 3.0})
+    case("Maximum/broadcast 0-d [2 3]", "Maximum", [uniform(-2, 2), uniform(-2, 2, 2, 3)], check=apart(0, 1, 1e-3))
+    case("Minimum/broadcast [2 3 1] [4]", "Minimum", [uniform(-2, 2, 2, 3, 1), uniform(-2, 2, 4)], check=apart(0, 1, 1e-3))
+    case("MaxKeepDims/axes 0 2 [2 3 4]", "MaxKeepDims", [x234()], {"axes": [0, 2]}, check=no_ties(0))
+    case("MinKeepDims/all [3 5]", "MinKeepDims", [uniform(-2, 2, 3, 5)], check=no_ties(0))
+    case("LogSumExpKeepDims/axes 0 1 [2 3 4]", "LogSumExpKeepDims", [x234(-3, 3)], {"axes": [0, 1]})
+    case("LogSumExpKeepDims/all [5]", "LogSumExpKeepDims", [uniform(-30, 30, 5)])
+    case("Std/correction 1 axes 0 2 [2 3 4]", "Std", [x234()], {"correction": 1, "axes": [0, 2]})
+    case("BroadcastTo/0-d to [2 2]", "BroadcastTo", [uniform(-2, 2)], {"shape": [2, 2]})
+    case("Expand/[1] to [3 2 5]", "Expand", [uniform(-2, 2, 1)], {"shape": [3, 2, 5]})
+    case("Permute/[2 1 3] identity-free 1 2 0", "Permute", [uniform(-2, 2, 2, 1, 3)], {"axes": [1, 2, 0]})
+    case("Reshape/[5] to [1 5 1]", "Reshape", [uniform(-2, 2, 5)], {"shape": [1, 5, 1]})
+    case("Transpose/[1 4]", "Transpose", [uniform(-2, 2, 1, 4)])
+    case("Transpose/[5 3]", "Transpose", [uniform(-2, 2, 5, 3)])
+    case("Pad/[5] value -1", "Pad", [uniform(-2, 2, 5)], {"widths": [[3, 1]], "value": -1.0})
+    case("Split/axis 1 [2 3 4] 1 1 2", "Split", [x234()], {"axis": 1, "sizes": [1, 1, 1]})
+    case("Embedding/ids 0-d", "Embedding", [uniform(-2, 2, 4, 3), const(values([2], ))])
+    case("IndexSelect/axis 1 [2 3] 2 2 0 1", "IndexSelect", [uniform(-2, 2, 2, 3)], {"axis": 1, "indices": [2, 2, 0, 1]})
 
 
 # ---------------------------------------------------------------------------
