@@ -328,7 +328,7 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 		for pc := 0; pc < p.k; pc += kcb {
 			kc := min(kcb, p.k-pc)
 			bp := ws.bufB(ceilDiv(nc, nr) * nr * kc)
-			packB(bp, p.b, p.ldb, p.transB, pc, kc, jc, nc, nr, kern.transpose)
+			packB(bp, p.b, p.ldb, p.transB, pc, kc, jc, nc, nr, kern.transpose, kern.copyRows)
 			accum, beta := true, T(1)
 			if pc == 0 {
 				accum, beta = p.beta != 0, p.beta

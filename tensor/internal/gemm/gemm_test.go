@@ -594,6 +594,47 @@ func testBlockTransposer[T exact](t *testing.T, kerns []*kernel[T]) {
 	}
 }
 
+// TestRowCopiers checks the AVX-512 row copies of packB against index
+// arithmetic, on strided rows inside guard values, with even and odd row
+// counts (the assembly copies two rows per iteration), and that they refuse
+// rows outside their slices.
+func TestRowCopiers(t *testing.T) {
+	testRowCopier(t, kernels64)
+	testRowCopier(t, kernels32)
+}
+
+func testRowCopier[T exact](t *testing.T, kerns []*kernel[T]) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, kern := range kerns {
+		if kern.copyRows == nil {
+			continue
+		}
+		nr := kern.nr
+		for _, rows := range []int{1, 2, 3, 8, 11} {
+			lds := nr + 5
+			src := newMatrix[T](rng, rows, nr, lds)
+			dst := newMatrix[T](rng, rows, nr, nr)
+			kern.copyRows(dst.data, src.data, lds, rows)
+			dst.checkGuards(t, kern.name+" copyRows dst")
+			for i := 0; i < rows; i++ {
+				for j := 0; j < nr; j++ {
+					if got, want := dst.at(i, j), src.at(i, j); got != want {
+						t.Fatalf("%s, %d rows: dst[%d,%d] = %v, want %v", kern.name, rows, i, j, got, want)
+					}
+				}
+			}
+		}
+		func() {
+			defer func() {
+				if _, ok := recover().(*Error); !ok {
+					t.Errorf("%s: copyRows past the end of src did not panic with an *Error", kern.name)
+				}
+			}()
+			kern.copyRows(make([]T, 4*nr), make([]T, 3*nr), nr, 4)
+		}()
+	}
+}
+
 // TestSplitThreshold pins where products start to be split, so that the
 // sizes of TestGemmDeterministic keep exercising the parallel path.
 func TestSplitThreshold(t *testing.T) {

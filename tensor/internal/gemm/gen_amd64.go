@@ -86,6 +86,7 @@ func main() {
 	}
 	genTranspose(&buf, false)
 	genTranspose(&buf, true)
+	genCopyRows(&buf)
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -404,6 +405,52 @@ func genTranspose(w *bytes.Buffer, f64 bool) {
 	p("ADDQ R11, DI")
 	p("DECQ CX")
 	p("JNZ loop")
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// genCopyRows writes copyRows256, the AVX-512 core of packing an
+// untransposed B: rows rows of 256 bytes (one NR-column row of a sliver:
+// 64 float32s or 32 float64s), row i read from src + i·lds and written to
+// dst + i·256, four zmm loads and stores per row, two rows per iteration so
+// that the loads of one row overlap the stores of the other. It replaces a
+// call to memmove per row, which costs more than the copy at this size.
+func genCopyRows(w *bytes.Buffer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	fmt.Fprintf(w, "\n// func copyRows256(src unsafe.Pointer, lds int, dst unsafe.Pointer, rows int)\n")
+	fmt.Fprintf(w, "TEXT ·copyRows256(SB), NOSPLIT, $0-32\n")
+	p("MOVQ src+0(FP), SI")
+	p("MOVQ lds+8(FP), AX")
+	p("MOVQ dst+16(FP), DI")
+	p("MOVQ rows+24(FP), CX")
+	p("MOVQ CX, DX")
+	p("SHRQ $1, DX")
+	p("JZ odd")
+	fmt.Fprintf(w, "pair:\n")
+	for i := 0; i < 8; i++ {
+		src := "(SI)"
+		if i >= 4 {
+			src = "(SI)(AX*1)"
+		}
+		p("VMOVUPS %d%s, Z%d", (i%4)*64, src, i)
+	}
+	for i := 0; i < 8; i++ {
+		p("VMOVUPS Z%d, %d(DI)", i, i*64)
+	}
+	p("LEAQ (SI)(AX*2), SI")
+	p("ADDQ $512, DI")
+	p("DECQ DX")
+	p("JNZ pair")
+	fmt.Fprintf(w, "odd:\n")
+	p("ANDQ $1, CX")
+	p("JZ done")
+	for i := 0; i < 4; i++ {
+		p("VMOVUPS %d(SI), Z%d", i*64, i)
+	}
+	for i := 0; i < 4; i++ {
+		p("VMOVUPS Z%d, %d(DI)", i, i*64)
+	}
+	fmt.Fprintf(w, "done:\n")
 	p("VZEROUPPER")
 	p("RET")
 }

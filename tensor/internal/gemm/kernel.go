@@ -20,6 +20,11 @@ type kernel[T exact] struct {
 
 	// transpose, when set, speeds up packing a transposed B (see packB).
 	transpose blockTransposer[T]
+
+	// copyRows, when set, packs full slivers of an untransposed B (see
+	// packB): it copies rows rows of NR elements, row i from src[i·lds:],
+	// to dst contiguously, and checks that they are inside both slices.
+	copyRows func(dst, src []T, lds, rows int)
 }
 
 // blockTransposer transposes w×w blocks: fn writes rows 0…w-1 and columns

@@ -2,7 +2,11 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run gen_amd64.go
 
@@ -60,8 +64,8 @@ var (
 // have a quarter of the register tile (NR = 8 or 16 columns): the same KC,
 // MC for the same bytes.
 var (
-	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}}
-	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}}
+	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64]}
+	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32]}
 	kernAVX2F64   = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
 	kernAVX2F32   = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
 )
@@ -163,4 +167,20 @@ func transposeF64(src []float64, lds int, dst []float64, ldd, blocks int) {
 	const w = 8
 	checkTranspose(w, len(src), lds, len(dst), ldd, blocks)
 	transposeBlocksF64(&src[0], lds*8, &dst[0], ldd*8, blocks)
+}
+
+//go:noescape
+func copyRows256(src unsafe.Pointer, lds int, dst unsafe.Pointer, rows int)
+
+// copyRowsAVX512 is the copyRows of the AVX-512 kernels, whose NR columns
+// are 256 bytes (64 float32s, 32 float64s): it writes rows 0…rows-1 of src
+// (row stride lds), NR elements each, to dst one after the other.
+func copyRowsAVX512[T exact](dst, src []T, lds, rows int) {
+	var z T
+	es := int(unsafe.Sizeof(z))
+	nr := 256 / es
+	if rows <= 0 || lds < nr || (rows-1)*lds+nr > len(src) || rows*nr > len(dst) {
+		fail("copyRows: %d rows of %d with stride %d out of bounds", rows, nr, lds)
+	}
+	copyRows256(unsafe.Pointer(&src[0]), lds*es, unsafe.Pointer(&dst[0]), rows)
 }

@@ -91,15 +91,25 @@ func copySmall[T exact](dst, src []T) {
 // slivers: element (p, j) of sliver t is dst[t·NR·kc + p·NR + j]. Columns
 // past nc are zero. op(b) = b (element (p, j) at b[p·ldb+j]), or bᵀ when trans
 // (element (p, j) at b[j·ldb+p]); then tr, when it has a function, transposes
-// whole w×w blocks and plain loops do the rest.
-func packB[T exact](dst, b []T, ldb int, trans bool, p0, kc, j0, nc, nr int, tr blockTransposer[T]) {
+// whole w×w blocks and plain loops do the rest. Without trans, cp, when not
+// nil, copies the full slivers row by row (see kernel.copyRows).
+func packB[T exact](dst, b []T, ldb int, trans bool, p0, kc, j0, nc, nr int, tr blockTransposer[T], cp func(dst, src []T, lds, rows int)) {
 	if !trans {
+		full := nc - nc%nr
+		t0 := 0
+		if cp != nil {
+			for ; t0 < full; t0 += nr {
+				cp(dst[t0*kc:(t0+nr)*kc], b[p0*ldb+j0+t0:], ldb, kc)
+			}
+			if t0 == nc {
+				return
+			}
+		}
 		// Read each row of the block once, contiguously, and deal it out
 		// to the slivers NR elements at a time.
-		full := nc - nc%nr
 		for p := 0; p < kc; p++ {
 			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nc]
-			t := 0
+			t := t0
 			for ; t < full; t += nr {
 				copy(dst[t*kc+p*nr:t*kc+p*nr+nr], src[t:t+nr])
 			}

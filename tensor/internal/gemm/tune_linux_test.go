@@ -145,7 +145,7 @@ func tunePack[T exact](mr, nr int, tr blockTransposer[T]) {
 	for _, trans := range []bool{false, true} {
 		d := minTime(50, func() { packA(dst, src, n, trans, 0, n-2, 0, kc, mr) })
 		fmt.Printf("packA mr=%d trans=%v: %.2f ns/element\n", mr, trans, float64(d.Nanoseconds())/float64(n*kc))
-		d = minTime(50, func() { packB(dst, src, n, trans, 0, kc, 0, n-2, nr, tr) })
+		d = minTime(50, func() { packB(dst, src, n, trans, 0, kc, 0, n-2, nr, tr, nil) })
 		fmt.Printf("packB nr=%d trans=%v transposer=%v: %.2f ns/element\n", nr, trans, tr.fn != nil, float64(d.Nanoseconds())/float64(n*kc))
 	}
 }
