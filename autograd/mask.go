@@ -114,23 +114,29 @@ func bcastErr(op, reason string, xs []tensor.Shaped) *tensor.ShapeError {
 // input has out's shape, else into an arena scratch of out's shape that
 // the engine sums back.
 func elemGrad3[T Float](c *Context[T], j int, out *tensor.Tensor[T], row func(d []T, off int, o, s [3]int, add bool)) {
+	bcastGrad(c, j, out, func(d []T, add bool) {
+		in := c.n.inputs
+		var w tensor.BroadcastWalk
+		w.Reset(c.n.op, out, in[0].value, in[1].value, in[2].value)
+		w.Each(func(off, n int, o, s [3]int) { row(d[off:off+n], off, o, s, add) })
+	})
+}
+
+// bcastGrad is the frame of elemGrad and elemGrad3: unless input j needs
+// no gradient, fill writes (add false) or adds (add true) the gradient of
+// each element of out into d, which is input j's buffer when the input has
+// out's shape, else an arena scratch of out's shape that the engine then
+// sums back to the input's (as it does the recorded derivative's).
+func bcastGrad[T Float](c *Context[T], j int, out *tensor.Tensor[T], fill func(d []T, add bool)) {
 	if !c.NeedsGrad(j) {
 		return
 	}
-	in := c.n.inputs
-	direct := in[j].value.SameShapeAs(out)
-	var dst *tensor.Tensor[T]
-	beta := T(0)
-	if direct {
-		dst, beta = c.gradBuf(j)
-	} else {
-		dst = c.p.arena.like(out)
+	if c.n.inputs[j].value.SameShapeAs(out) {
+		dst, beta := c.gradBuf(j)
+		fill(dst.Data(), beta != 0)
+		return
 	}
-	d := dst.Data()
-	var w tensor.BroadcastWalk
-	w.Reset(c.n.op, out, in[0].value, in[1].value, in[2].value)
-	w.Each(func(off, n int, o, s [3]int) { row(d[off:off+n], off, o, s, beta != 0) })
-	if !direct {
-		c.addGrad(j, dst, 1)
-	}
+	dst := c.p.arena.like(out)
+	fill(dst.Data(), false)
+	c.addGrad(j, dst, 1)
 }
