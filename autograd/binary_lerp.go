@@ -17,9 +17,10 @@ func Lerp[T Float](a, b, w *Var[T]) *Var[T] {
 	ar := arenaOf(a, b, w)
 	var buf [maxStackDims]int
 	out := ar.tensor(bcastShape(op, buf[:0], a.value, b.value, w.value)...)
-	r := newRuns3(out, a.value, b.value, w.value)
+	var r tensor.BroadcastWalk
+	r.Reset(op, out, a.value, b.value, w.value)
 	o, x, y, z := out.Data(), a.value.Data(), b.value.Data(), w.value.Data()
-	r.each(func(off, n int, p, s [3]int) {
+	r.Each(func(off, n int, p, s [3]int) {
 		for k := range n {
 			o[off+k] = lerp(x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]])
 		}

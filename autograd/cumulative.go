@@ -38,6 +38,43 @@ func normAxis(axis, r int) int {
 	return max(axis, 0)
 }
 
+// scanBackward is the frame of the scans' recorded derivatives: it moves
+// axis of each of vs (the input, then g and any other tensor of its shape)
+// to the end, a 0-d one becoming one element along it, calls terms with
+// them for the products whose sum over the last axis is the gradient, and
+// moves the axis back.
+func scanBackward[T Float](axis int, terms func(l []*Var[T]) *Var[T], vs ...*Var[T]) []*Var[T] {
+	shape := vs[0].value.Shape()
+	ax := normAxis(axis, len(shape))
+	var inv []int
+	l := make([]*Var[T], len(vs))
+	for i, v := range vs {
+		if len(shape) == 0 {
+			v = Reshape(v, 1)
+		}
+		l[i], inv = moveAxisLast(v, ax)
+	}
+	dx := Permute(Sum(terms(l), -1), inv...)
+	return []*Var[T]{Reshape(dx, shape...)}
+}
+
+// scanGrad is the frame of the scans' fused derivatives: it calls slice
+// with the input's gradient buffer (fresh: slice sets every element) for
+// each slice of the input along axis, base the offset of its first
+// element, n its length and step the stride between its elements.
+func scanGrad[T Float](c *Context[T], axis int, slice func(d []T, base, n, step int)) {
+	var sb [maxStackDims]int
+	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], c.n.inputs[0].value), axis)
+	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
+		d := dst.Data()
+		for o := range outer {
+			for k := range inner {
+				slice(d, o*n*inner+k, n, inner)
+			}
+		}
+	})
+}
+
 // Cumprod returns the cumulative product of x along axis (negative counts
 // from the end), as torch.cumprod: y[..., i, ...] = Π_{j≤i} x[..., j, ...].
 // It panics with a *tensor.ShapeError for an axis out of range.
@@ -78,25 +115,18 @@ func (*cumprodOp[T]) slot() stateSlot { return slotCumprod }
 // (Triu) and summed over i. It takes n² memory per slice, only when
 // gradients of gradients are recorded.
 func (s *cumprodOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	x := c.Input(0)
-	shape := x.value.Shape()
-	if len(shape) == 0 {
-		x, g = Reshape(x, 1), Reshape(g, 1)
-	}
-	ax := normAxis(s.axis, len(shape))
-	xl, inv := moveAxisLast(x, ax)
-	gl, _ := moveAxisLast(g, ax)
-	ls := xl.value.Shape()
-	n := ls[len(ls)-1]
-	sq := append(append([]int{}, ls...), n) // [..., k, j]
-	mask := make([]bool, numel(sq))
-	for i := range mask {
-		mask[i] = i%n == (i/n)%n // j == k
-	}
-	xm := whereFlags(mask, Scalar(T(1)), Expand(Unsqueeze(xl, -2), sq...))
-	terms := Triu(Mul(Cumprod(xm, -1), Unsqueeze(gl, -2)), 0)
-	dx := Permute(Sum(terms, -1), inv...)
-	return []*Var[T]{Reshape(dx, shape...)}
+	return scanBackward(s.axis, func(l []*Var[T]) *Var[T] {
+		xl, gl := l[0], l[1]
+		ls := xl.value.Shape()
+		n := ls[len(ls)-1]
+		sq := append(append([]int{}, ls...), n) // [..., k, j]
+		mask := make([]bool, numel(sq))
+		for i := range mask {
+			mask[i] = i%n == (i/n)%n // j == k
+		}
+		xm := whereFlags(mask, Scalar(T(1)), Expand(Unsqueeze(xl, -2), sq...))
+		return Triu(Mul(Cumprod(xm, -1), Unsqueeze(gl, -2)), 0)
+	}, c.Input(0), g)
 }
 
 // numel returns the number of elements of a shape.
@@ -110,43 +140,34 @@ func numel(shape []int) int {
 
 // vjp evaluates the derivative slice by slice (see Cumprod).
 func (s *cumprodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
-	var sb [maxStackDims]int
-	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], xv), s.axis)
-	xd, yd, gd := xv.Data(), c.out.value.Data(), g.Data()
-	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
-		d := dst.Data()
-		for o := range outer {
-			for k := range inner {
-				base := o*n*inner + k
-				if cumprodSafe(xd, gd, base, n, inner) {
-					acc := gd[base+(n-1)*inner]
-					for i := n - 1; i >= 0; i-- {
-						if i < n-1 {
-							acc = gd[base+i*inner] + xd[base+(i+1)*inner]*acc
-						}
-						prev := T(1)
-						if i > 0 {
-							prev = yd[base+(i-1)*inner]
-						}
-						d[base+i*inner] = prev * acc
-					}
-					continue
+	xd, yd, gd := c.n.inputs[0].value.Data(), c.out.value.Data(), g.Data()
+	scanGrad(c, s.axis, func(d []T, base, n, step int) {
+		if cumprodSafe(xd, gd, base, n, step) {
+			acc := gd[base+(n-1)*step]
+			for i := n - 1; i >= 0; i-- {
+				if i < n-1 {
+					acc = gd[base+i*step] + xd[base+(i+1)*step]*acc
 				}
-				for kk := range n {
-					var acc T
-					p := T(1)
-					for i := range n {
-						if i != kk {
-							p *= xd[base+i*inner]
-						}
-						if i >= kk {
-							acc += T(p * gd[base+i*inner])
-						}
-					}
-					d[base+kk*inner] = acc
+				prev := T(1)
+				if i > 0 {
+					prev = yd[base+(i-1)*step]
+				}
+				d[base+i*step] = prev * acc
+			}
+			return
+		}
+		for k := range n {
+			var acc T
+			p := T(1)
+			for i := range n {
+				if i != k {
+					p *= xd[base+i*step]
+				}
+				if i >= k {
+					acc += T(p * gd[base+i*step])
 				}
 			}
+			d[base+k*step] = acc
 		}
 	})
 }
@@ -214,58 +235,41 @@ func (*logCumSumExpOp[T]) slot() stateSlot { return slotLogCumSumExp }
 // exponential (Triu, so that none overflows or poisons a second
 // derivative) and to 0 again after the product with g.
 func (s *logCumSumExpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	x, y := c.Input(0), c.Output()
-	shape := x.value.Shape()
-	if len(shape) == 0 {
-		x, y, g = Reshape(x, 1), Reshape(y, 1), Reshape(g, 1)
-	}
-	ax := normAxis(s.axis, len(shape))
-	xl, inv := moveAxisLast(x, ax)
-	yl, _ := moveAxisLast(y, ax)
-	gl, _ := moveAxisLast(g, ax)
-	e := Exp(Triu(Sub(Unsqueeze(xl, -1), Unsqueeze(yl, -2)), 0))
-	terms := Triu(Mul(e, Unsqueeze(gl, -2)), 0)
-	dx := Permute(Sum(terms, -1), inv...)
-	return []*Var[T]{Reshape(dx, shape...)}
+	return scanBackward(s.axis, func(l []*Var[T]) *Var[T] {
+		xl, gl, yl := l[0], l[1], l[2]
+		e := Exp(Triu(Sub(Unsqueeze(xl, -1), Unsqueeze(yl, -2)), 0))
+		return Triu(Mul(e, Unsqueeze(gl, -2)), 0)
+	}, c.Input(0), g, c.Output())
 }
 
 // vjp evaluates the derivative slice by slice (see LogCumSumExp), in
 // float64.
 func (s *logCumSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
-	var sb [maxStackDims]int
-	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], xv), s.axis)
-	xd, yd, gd := xv.Data(), c.out.value.Data(), g.Data()
-	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
-		d := dst.Data()
-		for o := range outer {
-			for k := range inner {
-				base := o*n*inner + k
-				finite := true
-				for i := range n {
-					v, w := float64(xd[base+i*inner]), float64(gd[base+i*inner])
-					finite = finite && v-v == 0 && w-w == 0
-				}
-				if finite {
-					var acc float64
-					for j := n - 1; j >= 0; j-- {
-						yj := float64(yd[base+j*inner])
-						acc = float64(gd[base+j*inner]) + acc
-						d[base+j*inner] = T(math.Exp(float64(xd[base+j*inner])-yj) * acc)
-						if j > 0 {
-							acc *= math.Exp(float64(yd[base+(j-1)*inner]) - yj)
-						}
-					}
-					continue
-				}
-				for j := range n {
-					var acc T
-					for i := j; i < n; i++ {
-						acc += T(T(math.Exp(float64(xd[base+j*inner]-yd[base+i*inner]))) * gd[base+i*inner])
-					}
-					d[base+j*inner] = acc
+	xd, yd, gd := c.n.inputs[0].value.Data(), c.out.value.Data(), g.Data()
+	scanGrad(c, s.axis, func(d []T, base, n, step int) {
+		finite := true
+		for i := range n {
+			v, w := float64(xd[base+i*step]), float64(gd[base+i*step])
+			finite = finite && v-v == 0 && w-w == 0
+		}
+		if finite {
+			var acc float64
+			for j := n - 1; j >= 0; j-- {
+				yj := float64(yd[base+j*step])
+				acc = float64(gd[base+j*step]) + acc
+				d[base+j*step] = T(math.Exp(float64(xd[base+j*step])-yj) * acc)
+				if j > 0 {
+					acc *= math.Exp(float64(yd[base+(j-1)*step]) - yj)
 				}
 			}
+			return
+		}
+		for j := range n {
+			var acc T
+			for i := j; i < n; i++ {
+				acc += T(T(math.Exp(float64(xd[base+j*step]-yd[base+i*step]))) * gd[base+i*step])
+			}
+			d[base+j*step] = acc
 		}
 	})
 }

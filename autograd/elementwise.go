@@ -323,23 +323,9 @@ func elemStrides[T Float](st *[maxRedDims]int, x *tensor.Tensor[T], r int) {
 // out's shape; otherwise into an arena scratch of out's shape that the
 // engine sums back to the input's, as it does the recorded derivative's.
 func elemGrad[T Float](c *Context[T], j int, out *tensor.Tensor[T], row func(d []T, off, oa, sa, ob, sb int, add bool)) {
-	if !c.NeedsGrad(j) {
-		return
-	}
-	a, b := c.n.inputs[0].value, c.n.inputs[1].value
-	direct := c.n.inputs[j].value.SameShapeAs(out)
-	var dst *tensor.Tensor[T]
-	beta := T(0)
-	if direct {
-		dst, beta = c.gradBuf(j)
-	} else {
-		dst = c.p.arena.like(out)
-	}
-	d := dst.Data()
-	elemRuns(out, a, b, func(off, n, oa, sa, ob, sb int) {
-		row(d[off:off+n], off, oa, sa, ob, sb, beta != 0)
+	bcastGrad(c, j, out, func(d []T, add bool) {
+		elemRuns(out, c.n.inputs[0].value, c.n.inputs[1].value, func(off, n, oa, sa, ob, sb int) {
+			row(d[off:off+n], off, oa, sa, ob, sb, add)
+		})
 	})
-	if !direct {
-		c.addGrad(j, dst, 1)
-	}
 }

@@ -32,9 +32,10 @@ func Where[T Float](mask *tensor.Mask, a, b *Var[T]) *Var[T] {
 	ar := arenaOf(a, b)
 	var buf [maxStackDims]int
 	out := ar.tensor(bcastShape(op, buf[:0], mask, a.value, b.value)...)
-	w := newRuns3(out, mask, a.value, b.value)
+	var w tensor.BroadcastWalk
+	w.Reset(op, out, mask, a.value, b.value)
 	o, md, x, y := out.Data(), mask.Data(), a.value.Data(), b.value.Data()
-	w.each(func(off, n int, p, s [3]int) {
+	w.Each(func(off, n int, p, s [3]int) {
 		for k := range n {
 			if md[p[0]+k*s[0]] {
 				o[off+k] = x[p[1]+k*s[1]]
@@ -56,9 +57,9 @@ func Where[T Float](mask *tensor.Mask, a, b *Var[T]) *Var[T] {
 // maskOnes sets dst, of the result shape of w, to the mask md broadcast
 // (operand 0 of w) as 1s and 0s: 1 where the flag is true, or where it is
 // false when invert.
-func maskOnes[T Float](dst *tensor.Tensor[T], w *runs3, md []bool, invert bool) {
+func maskOnes[T Float](dst *tensor.Tensor[T], w *tensor.BroadcastWalk, md []bool, invert bool) {
 	kd := dst.Data()
-	w.each(func(off, n int, p, s [3]int) {
+	w.Each(func(off, n int, p, s [3]int) {
 		for k := range n {
 			kd[off+k] = 0
 			if md[p[0]+k*s[0]] != invert {
@@ -139,9 +140,10 @@ func MaskedFill[T Float](x *Var[T], mask *tensor.Mask, value T) *Var[T] {
 		panic(shapeErr(op, "mask does not broadcast to the input's shape", x.value.Shape(), mask.Shape()))
 	}
 	out := ar.like(x.value)
-	w := newRuns3(out, mask)
+	var w tensor.BroadcastWalk
+	w.Reset(op, out, mask)
 	o, md, xs := out.Data(), mask.Data(), x.value.Data()
-	w.each(func(off, n int, p, s [3]int) {
+	w.Each(func(off, n int, p, s [3]int) {
 		for k := range n {
 			if md[p[0]+k*s[0]] {
 				o[off+k] = value

@@ -143,15 +143,28 @@ func celuElem(v, alpha float64) float64 {
 	return alpha * math.Expm1(v*(1/alpha))
 }
 
-// openMask returns the tensor of 1s where lo < x < hi and 0s elsewhere
-// (also for NaN) times w, for a recorded derivative.
+// openSlope is the slope of Hardtanh and Hardsigmoid at v: w where
+// lo < v < hi, 0 elsewhere (also for NaN and at the kinks).
+func openSlope[T Float](v, lo, hi, w T) T {
+	if lo < v && v < hi {
+		return w
+	}
+	return 0
+}
+
+// openMask returns openSlope of each element of x, the constant of a
+// recorded derivative.
 func openMask[T Float](x *tensor.Tensor[T], lo, hi, w T) *tensor.Tensor[T] {
-	return tensor.Map(x, func(v T) T {
-		if lo < v && v < hi {
-			return w
-		}
-		return 0
-	})
+	return tensor.Map(x, func(v T) T { return openSlope(v, lo, hi, w) })
+}
+
+// openGrad is the fused derivative of an op of slope openSlope:
+// dx = g·openSlope(x), openMask's product with g element by element.
+func openGrad[T Float](dx, x, g *tensor.Tensor[T], lo, hi, w T) {
+	d, xs, _, gs := each4(dx, x, x, g)
+	for i, v := range xs {
+		d[i] = gs[i] * openSlope(v, lo, hi, w)
+	}
 }
 
 // activationEntries declares the entries of this file's ops.
@@ -177,16 +190,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 				d[i] = min(max(v, p[0]), p[1])
 			}
 		},
-		df: func(dx, x, _, g *tensor.Tensor[T], p [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i, v := range xs {
-				w := T(0)
-				if p[0] < v && v < p[1] {
-					w = 1
-				}
-				d[i] = gs[i] * w
-			}
-		},
+		df: func(dx, x, _, g *tensor.Tensor[T], p [2]T) { openGrad(dx, x, g, p[0], p[1], 1) },
 		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] {
 			return Mul(g, Const(openMask(c.Input(0).value, p[0], p[1], 1)))
 		},
@@ -225,17 +229,8 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		meta: pw("Hardsigmoid", "torch.nn.functional.hardsigmoid(x)", [2]float64{-5, 5}, func(x float64, _ [2]float64) float64 {
 			return hardsigmoidElem(x)
 		}).kinks(-3, 3),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, hardsigmoidElem) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i, v := range xs {
-				w := T(0)
-				if -3 < v && v < 3 {
-					w = T(1.0 / 6)
-				}
-				d[i] = gs[i] * w
-			}
-		},
+		f:  func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, hardsigmoidElem) },
+		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { openGrad(dx, x, g, -3, 3, T(1.0/6)) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			return Mul(g, Const(openMask(c.Input(0).value, -3, 3, T(1.0/6))))
 		},

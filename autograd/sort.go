@@ -96,11 +96,7 @@ func TopK[T Float](x *Var[T], k, axis int, largest bool) (*Var[T], *tensor.Index
 		copy(idx[o*k*inner:(o+1)*k*inner], all[o*n*inner:(o*n+k)*inner])
 	}
 	if len(shape) > 0 {
-		ax := axis
-		if ax < 0 {
-			ax += len(shape)
-		}
-		shape[ax] = k
+		shape[normAxis(axis, len(shape))] = k
 	} else if k == 0 {
 		panic(shapeErr("TopK", "k 0 of a 0-d tensor", xv.Shape()))
 	}

@@ -61,19 +61,24 @@ func testMoreActivations[T tensor.Float](t *testing.T) {
 		{"Softplus", layers.Softplus[T]{}, func(x float64) float64 { return math.Log1p(math.Exp(x)) }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want := make([]float64, len(in))
-			for i, x := range in {
-				want[i] = tt.f(x)
-			}
-			got := tt.mod.Forward(autograd.Const(convert[T](tensor.MustNew(in, 1, 5))))
-			if diff := cmp.Diff(view([]int{1, 5}, want...), viewOf(got.Value()), approx(tolFor[T]()*4)); diff != "" {
-				t.Errorf("Forward (-want +got):\n%s", diff)
-			}
-			if ps, nps := tt.mod.Parameters(), tt.mod.NamedParameters(); len(ps) != 0 || len(nps) != 0 {
-				t.Errorf("activation has parameters %v %v", ps, nps)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkActivation(t, tt.mod, tt.f, in, 1, 5) })
+	}
+}
+
+// checkActivation checks that mod, applied to in laid out as shape, gives f
+// of each element (to T's accuracy) and has no parameters.
+func checkActivation[T tensor.Float](t *testing.T, mod layers.Module[T], f func(float64) float64, in []float64, shape ...int) {
+	t.Helper()
+	want := make([]float64, len(in))
+	for i, x := range in {
+		want[i] = f(x)
+	}
+	got := mod.Forward(autograd.Const(convert[T](tensor.MustNew(in, shape...))))
+	if diff := cmp.Diff(view(shape, want...), viewOf(got.Value()), approx(tolFor[T]()*4)); diff != "" {
+		t.Errorf("Forward (-want +got):\n%s", diff)
+	}
+	if ps, nps := mod.Parameters(), mod.NamedParameters(); len(ps) != 0 || len(nps) != 0 {
+		t.Errorf("activation has parameters %v %v", ps, nps)
 	}
 }
 

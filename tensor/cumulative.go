@@ -47,6 +47,20 @@ func sameShape[T Float](op string, dst, x *Tensor[T]) {
 	}
 }
 
+// scanInto is the loop of the scans: it checks axis and that dst has x's
+// shape (panicking with a *ShapeError naming op), then calls scan for each
+// slice of x along axis with the offset of its first element, its length
+// and the step between its elements (the same in x and dst).
+func scanInto[T Float](op string, dst, x *Tensor[T], axis int, scan func(base, n, step int)) {
+	_, outer, n, inner := alongAxis(op, x.shape, axis)
+	sameShape(op, dst, x)
+	for o := range outer {
+		for k := range inner {
+			scan(o*n*inner+k, n, inner)
+		}
+	}
+}
+
 // CumsumInto sets dst to the cumulative sum of x along axis (negative counts
 // from the end): dst[..., i, ...] = Σ_{j≤i} x[..., j, ...], or Σ_{j≥i} when
 // reverse (the derivative of the forward one). Each running sum is kept in
@@ -54,44 +68,32 @@ func sameShape[T Float](op string, dst, x *Tensor[T]) {
 // x. It panics with a *ShapeError for an axis out of range or a dst of
 // another shape.
 func CumsumInto[T Float](dst, x *Tensor[T], axis int, reverse bool) {
-	const op = "CumsumInto"
-	_, outer, n, inner := alongAxis(op, x.shape, axis)
-	sameShape(op, dst, x)
 	xd, d := x.data, dst.data
-	for o := range outer {
-		for k := range inner {
-			base := o*n*inner + k
-			var acc float64
-			for s := range n {
-				i := s
-				if reverse {
-					i = n - 1 - s
-				}
-				acc += float64(xd[base+i*inner])
-				d[base+i*inner] = T(acc)
+	scanInto("CumsumInto", dst, x, axis, func(base, n, step int) {
+		var acc float64
+		for s := range n {
+			i := s
+			if reverse {
+				i = n - 1 - s
 			}
+			acc += float64(xd[base+i*step])
+			d[base+i*step] = T(acc)
 		}
-	}
+	})
 }
 
 // CumprodInto sets dst to the cumulative product of x along axis:
 // dst[..., i, ...] = x[..., 0, ...]·…·x[..., i, ...], multiplied left to
 // right in T. dst may be x. It panics as CumsumInto does.
 func CumprodInto[T Float](dst, x *Tensor[T], axis int) {
-	const op = "CumprodInto"
-	_, outer, n, inner := alongAxis(op, x.shape, axis)
-	sameShape(op, dst, x)
 	xd, d := x.data, dst.data
-	for o := range outer {
-		for k := range inner {
-			base := o*n*inner + k
-			acc := T(1)
-			for i := range n {
-				acc *= xd[base+i*inner]
-				d[base+i*inner] = acc
-			}
+	scanInto("CumprodInto", dst, x, axis, func(base, n, step int) {
+		acc := T(1)
+		for i := range n {
+			acc *= xd[base+i*step]
+			d[base+i*step] = acc
 		}
-	}
+	})
 }
 
 // CumExtremumInto sets dst to the running maximum of x along axis (the
@@ -103,27 +105,22 @@ func CumprodInto[T Float](dst, x *Tensor[T], axis int) {
 // does, or when idx has another length.
 func CumExtremumInto[T Float](dst *Tensor[T], idx []int, x *Tensor[T], axis int, max bool) {
 	const op = "CumExtremumInto"
-	_, outer, n, inner := alongAxis(op, x.shape, axis)
-	sameShape(op, dst, x)
 	if len(idx) != len(x.data) {
 		panic(shapeErr(op, fmt.Sprintf("%d indices for %d elements", len(idx), len(x.data)), x.shape))
 	}
 	xd, d := x.data, dst.data
-	for o := range outer {
-		for k := range inner {
-			base := o*n*inner + k
-			var best T
-			at := 0
-			for i := range n {
-				v := xd[base+i*inner]
-				if i == 0 || v != v || (best == best && ((max && v >= best) || (!max && v <= best))) {
-					best, at = v, i
-				}
-				d[base+i*inner] = best
-				idx[base+i*inner] = at
+	scanInto(op, dst, x, axis, func(base, n, step int) {
+		var best T
+		at := 0
+		for i := range n {
+			v := xd[base+i*step]
+			if i == 0 || v != v || (best == best && ((max && v >= best) || (!max && v <= best))) {
+				best, at = v, i
 			}
+			d[base+i*step] = best
+			idx[base+i*step] = at
 		}
-	}
+	})
 }
 
 // LogAddExp returns log(e^a + e^b) without overflow or underflow: the
@@ -147,20 +144,14 @@ func LogAddExp(a, b float64) float64 {
 // inputs (1000 + log 2 for [1000 1000]), -Inf only where every term so far
 // is -Inf. dst may be x. It panics as CumsumInto does.
 func LogCumSumExpInto[T Float](dst, x *Tensor[T], axis int) {
-	const op = "LogCumSumExpInto"
-	_, outer, n, inner := alongAxis(op, x.shape, axis)
-	sameShape(op, dst, x)
 	xd, d := x.data, dst.data
-	for o := range outer {
-		for k := range inner {
-			base := o*n*inner + k
-			acc := math.Inf(-1)
-			for i := range n {
-				acc = LogAddExp(acc, float64(xd[base+i*inner]))
-				d[base+i*inner] = T(acc)
-			}
+	scanInto("LogCumSumExpInto", dst, x, axis, func(base, n, step int) {
+		acc := math.Inf(-1)
+		for i := range n {
+			acc = LogAddExp(acc, float64(xd[base+i*step]))
+			d[base+i*step] = T(acc)
 		}
-	}
+	})
 }
 
 // Cumsum returns the cumulative sum of x along axis (see CumsumInto).

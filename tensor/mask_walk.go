@@ -3,10 +3,11 @@ package tensor
 import "strconv"
 
 // This file is the broadcasting walk that the mask kernels share
-// (mask_ops.go): up to three operands laid out in the index space of a
-// result, visited a run (a stretch of the result's last axis) at a time,
-// with the bookkeeping on the stack, so that the Into forms allocate
-// nothing.
+// (mask_ops.go), and that package autograd uses through BroadcastWalk (for
+// Where, MaskedFill and Lerp): up to three operands laid out in the index
+// space of a result, visited a run (a stretch of the result's last axis) at
+// a time, with the bookkeeping on the stack, so that the Into forms
+// allocate nothing.
 
 // maxMaskDims is the largest rank the mask kernels take.
 const maxMaskDims = 64
@@ -116,6 +117,62 @@ func (w *maskWalk) runs(fn func(off, n int, o, s [3]int)) {
 			idx[ax] = 0
 		}
 	}
+}
+
+// Shaped is what a broadcast needs of an operand, without the copy that
+// Shape makes: a *Tensor[T] or a *Mask (Shape serves error messages only).
+type Shaped interface {
+	Dims() int
+	Dim(i int) int
+	Shape() []int
+}
+
+// BroadcastWalk visits the result of an elementwise op of up to three
+// broadcasting operands a run at a time (a stretch of the result's last
+// axis), with each operand's offset and step along the run: the loop of a
+// kernel that broadcasts without materialising its operands. It lives on
+// the stack and allocates nothing.
+type BroadcastWalk struct{ w maskWalk }
+
+// Reset lays out the operands xs (up to three, each of which must
+// broadcast to out's shape) in out's index space, in order: operand k of
+// Each is xs[k]. It panics with a *ShapeError naming op when one does not
+// broadcast to out, or beyond 64 axes or three operands.
+func (b *BroadcastWalk) Reset(op string, out Shaped, xs ...Shaped) {
+	var buf [maxMaskDims]int
+	b.w.init(op, dimsOf(buf[:0], out))
+	if len(xs) > len(b.w.st) {
+		panic(walkErr(op, "more than three operands", out, xs))
+	}
+	for k, x := range xs {
+		if !b.w.operand(k, dimsOf(buf[:0], x)) {
+			panic(walkErr(op, "shapes do not broadcast to the result's", out, xs))
+		}
+	}
+}
+
+// walkErr is Reset's *ShapeError: the result's shape, then the operands'.
+func walkErr(op, reason string, out Shaped, xs []Shaped) *ShapeError {
+	shapes := [][]int{out.Shape()}
+	for _, x := range xs {
+		shapes = append(shapes, x.Shape())
+	}
+	return shapeErr(op, reason, shapes...)
+}
+
+// Each calls fn for every run of the result, in row-major order: off is the
+// run's offset in the result, n its length, o[k] the offset of its first
+// element in operand k and s[k] operand k's step along it (0 where the
+// operand is broadcast). A result with no elements has no runs; a 0-d one
+// has one run of one element.
+func (b *BroadcastWalk) Each(fn func(off, n int, o, s [3]int)) { b.w.runs(fn) }
+
+// dimsOf appends x's shape to dst.
+func dimsOf(dst []int, x Shaped) []int {
+	for i := range x.Dims() {
+		dst = append(dst, x.Dim(i))
+	}
+	return dst
 }
 
 // maskBroadcast prepares w for a result dst of the broadcast of the

@@ -111,41 +111,36 @@ func Argsort[T Float](x *Tensor[T], axis int, descending bool) *Index {
 // It panics with a *ShapeError when the shapes disagree or an index is out
 // of range.
 func GatherAlongInto[T Float](dst *Tensor[T], x *Tensor[T], idx []int, axis int) {
-	const op = "GatherAlongInto"
-	ax, outer, n, inner := alongAxis(op, x.shape, axis)
-	m := alongCheck(op, dst.shape, x.shape, ax, len(idx))
-	xd, d := x.data, dst.data
-	for o := range outer {
-		for i := range m {
-			row := (o*m + i) * inner
-			for k := range inner {
-				p := idx[row+k]
-				if p < 0 || p >= n {
-					panic(shapeErr(op, fmt.Sprintf("index %d out of range for an axis of %d", p, n), x.shape))
-				}
-				d[row+k] = xd[(o*n+p)*inner+k]
-			}
-		}
-	}
+	alongMove("GatherAlongInto", dst, x, idx, axis, false)
 }
 
 // ScatterAddAlongInto adds src[..., i, ...] into dst[..., idx[..., i, ...],
 // ...] along axis, in order (the adjoint of GatherAlongInto): src and idx
 // have dst's shape except along axis. It panics as GatherAlongInto does.
 func ScatterAddAlongInto[T Float](dst *Tensor[T], src *Tensor[T], idx []int, axis int) {
-	const op = "ScatterAddAlongInto"
-	ax, outer, n, inner := alongAxis(op, dst.shape, axis)
-	m := alongCheck(op, src.shape, dst.shape, ax, len(idx))
-	s, d := src.data, dst.data
+	alongMove("ScatterAddAlongInto", src, dst, idx, axis, true)
+}
+
+// alongMove is GatherAlongInto (part[..., i, ...] = whole[..., idx, ...])
+// and, when scatter, ScatterAddAlongInto (whole[..., idx, ...] +=
+// part[..., i, ...]): part and idx have whole's shape except along axis.
+func alongMove[T Float](op string, part, whole *Tensor[T], idx []int, axis int, scatter bool) {
+	ax, outer, n, inner := alongAxis(op, whole.shape, axis)
+	m := alongCheck(op, part.shape, whole.shape, ax, len(idx))
+	pd, wd := part.data, whole.data
 	for o := range outer {
 		for i := range m {
 			row := (o*m + i) * inner
 			for k := range inner {
 				p := idx[row+k]
 				if p < 0 || p >= n {
-					panic(shapeErr(op, fmt.Sprintf("index %d out of range for an axis of %d", p, n), dst.shape))
+					panic(shapeErr(op, fmt.Sprintf("index %d out of range for an axis of %d", p, n), whole.shape))
 				}
-				d[(o*n+p)*inner+k] += s[row+k]
+				if scatter {
+					wd[(o*n+p)*inner+k] += pd[row+k]
+				} else {
+					pd[row+k] = wd[(o*n+p)*inner+k]
+				}
 			}
 		}
 	}
