@@ -243,7 +243,11 @@ func convInputGradImages[T Float](d convDims, win Window2D, dx, g, w, work []T) 
 			gemm.Gemm(true, false, kg, p, ocg, 1, w[gr*ocg*kg:][:ocg*kg], max(1, kg), gi[gr*ocg*p:][:ocg*p], max(1, p),
 				0, dst[gr*kg*p:][:kg*p], max(1, p))
 		}
-		if !pw {
+		switch {
+		case pw:
+		case same3x3(win, d.h, d.w) && d.oh == d.h && d.ow == d.w:
+			col2imSame3x3(img, work, d.c, d.h, d.w)
+		default:
 			clear(img)
 			col2imImage(img, work, d.c, d.h, d.w, d.oh, d.ow, win)
 		}

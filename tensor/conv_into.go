@@ -529,11 +529,7 @@ func im2colShift[T Float](row, plane []T, oh, ow, h, dy, dx, lo, hi int) {
 	start, end := ylo*ow+lo, (yhi-1)*ow+hi
 	shift := dy*ow + dx
 	copy(row[start:end], plane[start+shift:end+shift])
-	for y := ylo; y < yhi; y++ {
-		seg := row[y*ow:][:ow]
-		clear(seg[:lo])
-		clear(seg[hi:])
-	}
+	clearEdges(row, ow, ylo, yhi, lo, hi)
 }
 
 // col2imShift is im2colShift's adjoint: it adds one row of the columns into
@@ -547,11 +543,7 @@ func col2imShift[T Float](plane, row []T, oh, ow, h, dy, dx, lo, hi int) {
 	if ylo >= yhi {
 		return
 	}
-	for y := ylo; y < yhi; y++ {
-		seg := row[y*ow:][:ow]
-		clear(seg[:lo])
-		clear(seg[hi:])
-	}
+	clearEdges(row, ow, ylo, yhi, lo, hi)
 	start, end := ylo*ow+lo, (yhi-1)*ow+hi
 	shift := dy*ow + dx
 	src := row[start:end]
@@ -559,5 +551,22 @@ func col2imShift[T Float](plane, row []T, oh, ow, h, dy, dx, lo, hi int) {
 	dst = dst[:len(src)]
 	for o, v := range src {
 		dst[o] += v
+	}
+}
+
+// clearEdges zeros columns [0, lo) and [hi, ow) of rows [ylo, yhi) of a
+// tap's row of columns (ow wide). The gaps are a column or two for the
+// usual windows: a loop of stores, where clear would call memclr twice per
+// row.
+func clearEdges[T Float](row []T, ow, ylo, yhi, lo, hi int) {
+	var zero T
+	for y := ylo; y < yhi; y++ {
+		seg := row[y*ow:][:ow]
+		for o := range seg[:lo] {
+			seg[o] = zero
+		}
+		for o := hi; o < len(seg); o++ {
+			seg[o] = zero
+		}
 	}
 }
