@@ -57,6 +57,7 @@ const (
 
 	// indexing:
 	slotIndex
+	slotScatterProd
 
 	// linear algebra:
 	slotEinsum

@@ -71,9 +71,7 @@ def build_cases(g):
         for inc in [True, False]:
             xs = [g.nonzero(0.5, 2, 3, 4), g.nonzero(0.5, 2, 2, 4)] if red == "prod" else [u(-2, 2, 3, 4), u(-2, 2, 2, 4)]
             g.case("ScatterReduce/%s include_self=%s [3 4] duplicates" % (red, inc), "ScatterReduce", xs,
-                   {"axis": 0, "index": idx, "reduce": red, "include_self": inc},
-                   no_second_order=None if red != "prod" else
-                   "Adjoint's prod holds its weights constant in the second derivative (not implemented)")
+                   {"axis": 0, "index": idx, "reduce": red, "include_self": inc})
     g.case("ScatterReduce/amax axis -1 [2 5] ties split evenly", "ScatterReduce",
            [g.values([1.0, 3.0, 0.5, 3.0, -1.0, 2.0, 2.0, 0.0, 1.0, 2.0], 2, 5),
             g.values([3.0, 0.0, 2.0, 2.0, -4.0, 2.0], 2, 3)],
@@ -81,8 +79,7 @@ def build_cases(g):
            note="ties on purpose: torch splits the gradient evenly among them, as Adjoint does")
     g.case("ScatterReduce/prod with a zero [4]", "ScatterReduce",
            [g.values([2.0, 3.0, -1.5, 0.5], 4), g.values([0.0, 4.0, 1.5, -2.0, 0.0], 5)],
-           {"axis": 0, "index": [0, 0, 2, 2, 3], "reduce": "prod", "include_self": True},
-           no_second_order="torch's double backward of prod differs where a value is 0")
+           {"axis": 0, "index": [0, 0, 2, 2, 3], "reduce": "prod", "include_self": True})
     # IndexAdd: duplicates add, alpha, negative axis.
     g.case("IndexAdd/axis -1 [3 4] duplicates alpha 0.5", "IndexAdd", [u(-2, 2, 3, 4), u(-2, 2, 3, 3)],
            {"axis": -1, "index": [1, 1, 3], "alpha": 0.5})
