@@ -54,6 +54,7 @@ const (
 	slotCumprod
 	slotLogCumSumExp
 	slotProd
+	slotArgsort // not an op's state: Argsort's Index under an Arena
 
 	// indexing:
 	slotIndex
