@@ -70,6 +70,7 @@ const (
 
 	// pooling, resampling and padding:
 	slotResample
+	slotPadMap
 
 	// losses:
 	slotCrossEntropyWith
