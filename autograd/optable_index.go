@@ -28,9 +28,11 @@ func indexOps() []OpInfo {
 		idx("ScatterAdd", "x.scatter_add(0, torch.tensor([[2, 0, 1], [0, 0, 2]]), y)", [][]int{{3, 4}, {2, 5}},
 			func(xs ...*Var[float64]) *Var[float64] { return ScatterAdd(xs[0], 0, dup, xs[1]) },
 			func(xs ...*Var[float32]) *Var[float32] { return ScatterAdd(xs[0], 0, dup, xs[1]) }),
-		idx("ScatterReduce", "x.scatter_reduce(0, torch.tensor([[2, 0, 1], [0, 0, 2]]), y, 'mean')", [][]int{{3, 4}, {2, 5}},
-			func(xs ...*Var[float64]) *Var[float64] { return ScatterReduce(xs[0], 0, dup, xs[1], "mean", true) },
-			func(xs ...*Var[float32]) *Var[float32] { return ScatterReduce(xs[0], 0, dup, xs[1], "mean", true) }),
+		// prod, the one reduction whose weights depend on the inputs, so
+		// that the second order checks them.
+		idx("ScatterReduce", "x.scatter_reduce(0, torch.tensor([[2, 0, 1], [0, 0, 2]]), y, 'prod')", [][]int{{3, 4}, {2, 5}},
+			func(xs ...*Var[float64]) *Var[float64] { return ScatterReduce(xs[0], 0, dup, xs[1], "prod", true) },
+			func(xs ...*Var[float32]) *Var[float32] { return ScatterReduce(xs[0], 0, dup, xs[1], "prod", true) }),
 		idx("IndexAdd", "x.index_add(-1, torch.tensor([1, 1, 3]), y, alpha=0.5)", [][]int{{3, 4}, {3, 3}},
 			func(xs ...*Var[float64]) *Var[float64] { return IndexAdd(xs[0], -1, add, xs[1], 0.5) },
 			func(xs ...*Var[float32]) *Var[float32] { return IndexAdd(xs[0], -1, add, xs[1], 0.5) }),

@@ -18,7 +18,7 @@ func poolOps() []OpInfo {
 	maxOpts := Pool2DOptions{Kernel: [2]int{3, 2}, Stride: [2]int{2, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{2, 1}, CeilMode: true}
 	avgOpts := AvgPool2DOptions{Kernel: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, ExcludePad: true}
 	interp := InterpolateOptions{ScaleFactor: [2]float64{1.5, 1.75}, Mode: InterpBilinear}
-	padWidths := [][2]int{{0, 0}, {0, 0}, {2, -1}, {-1, 3}}
+	padWidths := [][2]int{{0, 0}, {1, -1}, {2, -1}, {-1, 3}} // 3-D reflect (ReflectionPad3d), cropping too
 	unpoolIdx := unpoolTableIndices()
 	unpool := Unpool2DOptions{Kernel: [2]int{2, 2}}
 	return []OpInfo{
@@ -46,7 +46,7 @@ func poolOps() []OpInfo {
 		conv("Interpolate", "torch.nn.functional.interpolate(x, scale_factor=(1.5, 1.75), mode=\"bilinear\", align_corners=False)", [][]int{{2, 3, 5, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return Interpolate(xs[0], interp) },
 			func(xs ...*Var[float32]) *Var[float32] { return Interpolate(xs[0], interp) }),
-		conv("PadWith", "torch.nn.functional.pad(x, (-1, 3, 2, -1), mode=\"reflect\")", [][]int{{2, 3, 5, 4}},
+		conv("PadWith", "torch.nn.functional.pad(x, (-1, 3, 2, -1, 1, -1), mode=\"reflect\")", [][]int{{2, 3, 5, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return PadWith(xs[0], padWidths, PadReflect, 0) },
 			func(xs ...*Var[float32]) *Var[float32] { return PadWith(xs[0], padWidths, PadReflect, 0) }),
 	}

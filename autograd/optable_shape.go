@@ -13,7 +13,7 @@ func shapeOps() []OpInfo {
 	}
 	m234 := [][]int{{2, 3, 4}}
 	rs := []Range{{Start: 1, Stop: tensor.End, Step: 1}, {Start: 0, Stop: 3, Step: 2}}
-	widths := [][2]int{{1, 0}, {0, 2}}
+	widths := [][2]int{{1, -1}, {-2, 2}} // a negative width crops
 	idx := []int{2, 0, 2}
 	ids64, ids32 := Const(tensor.MustNew([]float64{1, 0, 3, 1}, 2, 2)), Const(tensor.MustNew([]float32{1, 0, 3, 1}, 2, 2))
 	return []OpInfo{
@@ -44,7 +44,7 @@ func shapeOps() []OpInfo {
 		shp("Slice", "x[1:, 0:3:2]", [][]int{{3, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return Slice(xs[0], rs...) },
 			func(xs ...*Var[float32]) *Var[float32] { return Slice(xs[0], rs...) }),
-		shp("Pad", "torch.nn.functional.pad(x, (0, 2, 1, 0), value=0.5)", [][]int{{3, 4}},
+		shp("Pad", "torch.nn.functional.pad(x, (-2, 2, 1, -1), value=0.5)", [][]int{{3, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return Pad(xs[0], widths, 0.5) },
 			func(xs ...*Var[float32]) *Var[float32] { return Pad(xs[0], widths, 0.5) }),
 		shp("IndexSelect", "torch.index_select(x, 1, torch.tensor([2, 0, 2]))", [][]int{{2, 3}},

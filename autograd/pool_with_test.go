@@ -247,7 +247,7 @@ func TestPoolingPanics(t *testing.T) {
 			autograd.MaxUnpool2D(autograd.Const(tensor.Zeros[float64](1, 2, 2, 2)), bad, autograd.Unpool2DOptions{Kernel: [2]int{2, 2}})
 		}, "index 16 (position 3) is outside its plane [0, 16)"},
 		{"pad leading axis", func() { autograd.PadWith(x, [][2]int{{1, 0}, {0, 0}, {0, 0}, {0, 0}}, autograd.PadReflect, 0) },
-			"only the last two axes"},
+			"reflect mode pads only the last 3 axes"},
 		{"pad reflect width", func() { autograd.PadWith(x, [][2]int{{0, 0}, {0, 0}, {4, 0}, {0, 0}}, autograd.PadReflect, 0) },
 			"must be less than its length 4"},
 		{"pad circular width", func() { autograd.PadWith(x, [][2]int{{0, 0}, {0, 0}, {0, 0}, {-1, 4}}, autograd.PadCircular, 0) },

@@ -313,22 +313,28 @@ func shpScatterSlice[T Float](g *Var[T], shape []int, rs []Range) *Var[T] {
 
 // Pad returns x with widths[i][0] copies of value before it and widths[i][1]
 // after it along each axis i (constant padding); widths needs exactly one
-// pair per axis. It panics with a *tensor.ShapeError for the wrong number of
-// pairs or a negative width. The padding is a constant: no gradient flows to
-// value.
+// pair per axis. A negative width crops: it removes that many elements from
+// that side, as PyTorch's F.pad(x, pad, value=value) does (which lists the
+// pairs from the last axis). It panics with a *tensor.ShapeError for the
+// wrong number of pairs or an axis cropped to a negative length. The
+// padding is a constant: no gradient flows to value.
 //
-//	d/dx = Slice(g, [widths[i][0], widths[i][0]+size of axis i) per axis)
+//	d/dx = Pad(g, the negated widths, 0): g cropped to x's positions (Slice) where x was padded, padded with 0 where it was cropped
 func Pad[T Float](x *Var[T], widths [][2]int, value T) *Var[T] {
 	defer relabel("Pad")
 	xv := x.value
 	r := xv.Dims()
 	ok := len(widths) == r
+	crop := false
 	var sb [maxStackDims]int
 	shape := sb[:0]
 	for ax := 0; ok && ax < r; ax++ {
 		w := widths[ax]
-		ok = w[0] >= 0 && w[1] >= 0
+		crop = crop || w[0] < 0 || w[1] < 0
 		shape = append(shape, xv.Dim(ax)+w[0]+w[1])
+	}
+	if ok && crop {
+		return padMap("Pad", x, widths, PadConstant, value)
 	}
 	if !ok {
 		tensor.Pad(xv, widths, value) // panics, saying why

@@ -64,11 +64,12 @@ func Sort[T Float](x *Var[T], axis int, descending bool) (*Var[T], *tensor.Index
 
 // Argsort returns the positions that sort x along axis, as torch.argsort
 // with stable=True: the indices of Sort (stable, NaN as the largest). It
-// is not differentiable and records nothing. It panics with a
+// is not differentiable and records nothing. Under an Arena the indices
+// live in the arena's memory, as Sort's do. It panics with a
 // *tensor.ShapeError for an axis out of range.
 func Argsort[T Float](x *Var[T], axis int, descending bool) *tensor.Index {
 	defer relabel("Argsort")
-	return tensor.Argsort(x.value, axis, descending)
+	return argsortIndex(arenaOf(x), x.value, axis, descending)
 }
 
 // TopK returns the k largest elements of x along axis (the k smallest when

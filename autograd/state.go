@@ -54,9 +54,11 @@ const (
 	slotCumprod
 	slotLogCumSumExp
 	slotProd
+	slotArgsort // not an op's state: Argsort's Index under an Arena
 
 	// indexing:
 	slotIndex
+	slotScatterProd
 
 	// linear algebra:
 	slotEinsum
@@ -68,6 +70,7 @@ const (
 
 	// pooling, resampling and padding:
 	slotResample
+	slotPadMap
 
 	// losses:
 	slotCrossEntropyWith

@@ -20,6 +20,7 @@ type torchRefIndexParams struct {
 	Arrays      []any           `json:"arrays"`
 	Size        int             `json:"size"`
 	Step        int             `json:"step"`
+	Descending  bool            `json:"descending"`
 }
 
 // torchRefNested flattens a nested JSON list into its values and shape.
@@ -114,5 +115,13 @@ var torchRefExtIndex = map[string]torchRefExtOp{
 	}),
 	"Unfold": indexRef(func(t *testing.T, x []*V, p torchRefIndexParams) *V {
 		return autograd.Unfold(x[0], p.Axis, p.Size, p.Step)
+	}),
+	"Argsort": indexRef(func(t *testing.T, x []*V, p torchRefIndexParams) *V {
+		idx := autograd.Argsort(x[0], p.Axis, p.Descending)
+		d := make([]float64, idx.Len())
+		for i, v := range idx.Data() {
+			d[i] = float64(v)
+		}
+		return autograd.Const(tensor.MustNew(d, idx.Shape()...))
 	}),
 }

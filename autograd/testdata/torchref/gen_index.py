@@ -1,6 +1,7 @@
 """PyTorch reference cases of the index family (gen.py loads this file):
 Gather, Scatter, ScatterAdd, ScatterReduce, IndexAdd, MaskedSelect,
-IndexArrays, Unfold, and Slice with negative steps (which torch's own
+IndexArrays, Unfold, Argsort (its positions as floats: not
+differentiable), and Slice with negative steps (which torch's own
 slicing rejects: the reference walks the Python slice's indices with
 index_select). Indices are parameters, lists of ints with their shape."""
 
@@ -35,7 +36,11 @@ OPS = {
     "IndexArrays": _index_arrays,
     "Unfold": lambda x, p: x[0].unfold(p["axis"], p["size"], p["step"]),
     "Slice": lambda x, p: _slice_back(x[0], p),
+    "Argsort": lambda x, p: torch.sort(x[0], dim=p["axis"], descending=p["descending"],
+                                       stable=True).indices.to(torch.float64),
 }
+
+NOT_DIFFERENTIABLE = {"Argsort"}
 
 
 def build_cases(g):
@@ -71,9 +76,7 @@ def build_cases(g):
         for inc in [True, False]:
             xs = [g.nonzero(0.5, 2, 3, 4), g.nonzero(0.5, 2, 2, 4)] if red == "prod" else [u(-2, 2, 3, 4), u(-2, 2, 2, 4)]
             g.case("ScatterReduce/%s include_self=%s [3 4] duplicates" % (red, inc), "ScatterReduce", xs,
-                   {"axis": 0, "index": idx, "reduce": red, "include_self": inc},
-                   no_second_order=None if red != "prod" else
-                   "Adjoint's prod holds its weights constant in the second derivative (not implemented)")
+                   {"axis": 0, "index": idx, "reduce": red, "include_self": inc})
     g.case("ScatterReduce/amax axis -1 [2 5] ties split evenly", "ScatterReduce",
            [g.values([1.0, 3.0, 0.5, 3.0, -1.0, 2.0, 2.0, 0.0, 1.0, 2.0], 2, 5),
             g.values([3.0, 0.0, 2.0, 2.0, -4.0, 2.0], 2, 3)],
@@ -81,8 +84,7 @@ def build_cases(g):
            note="ties on purpose: torch splits the gradient evenly among them, as Adjoint does")
     g.case("ScatterReduce/prod with a zero [4]", "ScatterReduce",
            [g.values([2.0, 3.0, -1.5, 0.5], 4), g.values([0.0, 4.0, 1.5, -2.0, 0.0], 5)],
-           {"axis": 0, "index": [0, 0, 2, 2, 3], "reduce": "prod", "include_self": True},
-           no_second_order="torch's double backward of prod differs where a value is 0")
+           {"axis": 0, "index": [0, 0, 2, 2, 3], "reduce": "prod", "include_self": True})
     # IndexAdd: duplicates add, alpha, negative axis.
     g.case("IndexAdd/axis -1 [3 4] duplicates alpha 0.5", "IndexAdd", [u(-2, 2, 3, 4), u(-2, 2, 3, 3)],
            {"axis": -1, "index": [1, 1, 3], "alpha": 0.5})
@@ -115,3 +117,13 @@ def build_cases(g):
            {"ranges": [[100, -100, -4]]})
     g.case("Slice/[2 3 4] :, -1::-1, 2::-2", "Slice", [u(-2, 2, 2, 3, 4)],
            {"ranges": [[0, None, 1], [-1, None, -1], [2, None, -2]]})
+    # Argsort: stable (ties keep their order in both directions, as
+    # torch.sort(stable=True)), negative axis, 1-D.
+    g.case("Argsort/[3 5] axis -1 descending", "Argsort", [u(-2, 2, 3, 5)], {"axis": -1, "descending": True})
+    g.case("Argsort/[4 2 3] axis 0 ascending", "Argsort", [u(-2, 2, 4, 2, 3)], {"axis": 0, "descending": False})
+    g.case("Argsort/[7] ties stable descending", "Argsort",
+           [g.values([1.0, -2.0, 1.0, 3.0, -2.0, 1.0, 0.0], 7)], {"axis": 0, "descending": True},
+           note="ties on purpose: a stable sort keeps them in their order, as Adjoint's does")
+    g.case("Argsort/[2 4] ties stable ascending", "Argsort",
+           [g.values([0.5, 0.5, -1.0, 0.5, 2.0, 2.0, 2.0, -3.0], 2, 4)], {"axis": 1, "descending": False},
+           note="ties on purpose: a stable sort keeps them in their order, as Adjoint's does")

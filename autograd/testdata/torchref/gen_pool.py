@@ -44,15 +44,21 @@ def _interpolate(x, p):
 
 def _pad(x, p):
     # Go lists [before, after] per axis from the first; F.pad wants them
-    # from the last axis. The non-constant modes take the last two axes'.
+    # from the last axis. The non-constant modes pad the last 1, 2 or 3
+    # axes: as many as reach the first nonzero width.
     ws = p["widths"]
     mode = p.get("mode", "constant")
     if mode != "constant":
-        ws = ws[-2:]
+        padded = [i for i, w in enumerate(ws) if w != [0, 0]]
+        ws = ws[min(padded + [len(ws) - 1]):]
     flat = [v for pair in reversed(ws) for v in pair]
     if mode == "constant":
         return F.pad(x[0], flat, mode="constant", value=p.get("value", 0.0))
-    return F.pad(x[0], flat, mode=mode)
+    # torch 1.13 takes k-D padding of (N, C, k axes) only: the leading axes
+    # go to N (later versions take them as they are).
+    k, shape = len(ws), x[0].shape
+    y = F.pad(x[0].reshape(-1, 1, *shape[len(shape) - k:]), flat, mode=mode)
+    return y.reshape(*shape[:len(shape) - k], *y.shape[2:])
 
 
 OPS = {
@@ -63,6 +69,7 @@ OPS = {
     "MaxUnpool2D": _unpool,
     "Interpolate": _interpolate,
     "PadWith": _pad,
+    "Pad": _pad,
 }
 
 
@@ -154,5 +161,23 @@ def build_cases(g):
         ("circular negative [2 1 4 5]", (2, 1, 4, 5), {"widths": [[0, 0], [0, 0], [-1, 2], [1, -2]], "mode": "circular"}),
         ("constant value 0.5 negative [2 3 4]", (2, 3, 4), {"widths": [[0, 0], [-1, 2], [2, -3]], "value": 0.5}),
         ("constant 1-D [5]", (5,), {"widths": [[-2, 3]], "value": -1.5}),
+        # 1-D and 3-D padding (ReflectionPad1d, ReplicationPad3d, ...), and
+        # constant padding of a leading axis.
+        ("reflect 1-D [2 3 7]", (2, 3, 7), {"widths": [[0, 0], [0, 0], [3, 2]], "mode": "reflect"}),
+        ("reflect 1-D negative [1 2 6]", (1, 2, 6), {"widths": [[0, 0], [0, 0], [-2, 4]], "mode": "reflect"}),
+        ("replicate 1-D [3 5]", (3, 5), {"widths": [[0, 0], [4, -1]], "mode": "replicate"}),
+        ("replicate 3-D [1 2 3 4 3]", (1, 2, 3, 4, 3), {"widths": [[0, 0], [0, 0], [2, 1], [1, -1], [0, 3]], "mode": "replicate"}),
+        ("reflect 3-D negative [1 3 4 5]", (1, 3, 4, 5), {"widths": [[0, 0], [1, -2], [-1, 2], [3, -1]], "mode": "reflect"}),
+        ("circular 3 axes [2 3 4 5]", (2, 3, 4, 5), {"widths": [[0, 0], [2, -1], [1, 3], [-2, 2]], "mode": "circular"}),
+        ("circular 1-D [2 2 4]", (2, 2, 4), {"widths": [[0, 0], [0, 0], [3, 4]], "mode": "circular"}),
+        ("constant leading axis [3 2 4]", (3, 2, 4), {"widths": [[1, -2], [0, 0], [2, 1]], "value": 0.25}),
     ]:
         case("PadWith/" + label, "PadWith", [uniform(-2, 2, *shape)], p)
+
+    # Pad with negative widths: cropping, as F.pad's constant mode.
+    for label, shape, p in [
+        ("negative [3 4]", (3, 4), {"widths": [[1, -1], [-2, 2]], "value": 0.5}),
+        ("crop only [2 3 5]", (2, 3, 5), {"widths": [[0, -1], [-1, -1], [-2, 0]], "value": 0.0}),
+        ("crop and pad one axis [4 3]", (4, 3), {"widths": [[-3, 2], [0, 0]], "value": -1.0}),
+    ]:
+        case("Pad/" + label, "Pad", [uniform(-2, 2, *shape)], p)
