@@ -43,8 +43,8 @@
 //   - Reductions (over all axes or the given ones, with KeepDims forms): Sum,
 //     Mean, Max, Min, LogSumExp, Variance, Std, Prod; Argmax and Argmin return
 //     indices; along one axis, the running forms Cumsum, Cumprod, Cummax,
-//     Cummin, LogCumSumExp, and Sort and TopK (values and a *tensor.Index of
-//     positions, stable: ties by lower index; Argsort gives the positions
+//     Cummin, LogCumSumExp, Sort and TopK (values and a *tensor.Index of
+//     positions, stable: ties by lower index), and Argsort (the positions
 //     alone).
 //   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
 //     transposes without copies), Linear (x·wᵀ + b, fused), Transpose, Einsum
@@ -52,7 +52,7 @@
 //     of operands, through the GEMM), Dot, Outer, Trace, Norm and NormKeepDims
 //     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes).
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
-//     Slice (negative steps walk backwards), Pad, Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
+//     Slice (negative steps walk backwards), Pad (negative widths crop), Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
 //     as F.embedding), Flip, Roll, Tril, Triu, Diagonal, Repeat,
 //     RepeatInterleave, RepeatInterleaveEach.
 //   - Indexing (indices are *tensor.Index, masks *tensor.Mask): Gather,
@@ -65,8 +65,8 @@
 //     ceil mode, returns the indices), AvgPool2DWith (ceil mode,
 //     count_include_pad, divisor_override), AdaptiveAvgPool2D,
 //     AdaptiveMaxPool2D, MaxUnpool2D, Interpolate (nearest, bilinear,
-//     align_corners), PadWith (constant, reflect, replicate, circular;
-//     negative widths crop).
+//     align_corners), PadWith (F.pad: constant on any axis; reflect,
+//     replicate, circular on the last 1, 2 or 3 axes; negative widths crop).
 //   - Losses (mean, sum or per-element): MSE, L1, Huber, SmoothL1, BCE,
 //     BCEWithLogits, BCEWithLogitsWith (weight, pos_weight), CrossEntropy
 //     (fused with its softmax), CrossEntropyWith (weights, ignored label,
