@@ -114,7 +114,7 @@ func rsMaxOp[T Float](op string, x *Var[T], rows, cols tensor.AxisTaps[T]) (*Var
 	out := ar.tensor(s.shape[:r]...)
 	s.idx = ar.intsN(out.Len())
 	tensor.WindowMax2DInto(out, s.idx, xv, rows, cols)
-	s.index.Reset(s.idx, s.shape[:r])
+	s.index.SetIndex(s.idx, s.shape[:r]...)
 	var d derivative[T]
 	if x.requiresGrad {
 		d = s

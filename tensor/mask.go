@@ -130,6 +130,18 @@ func MustIndex(data []int, shape ...int) *Index {
 	return x
 }
 
+// SetIndex points x at data with the given shape, neither copied: a way
+// for an operation that keeps its results in reused memory (an autograd
+// Arena) to return an Index without allocating. It panics with a
+// *ShapeError when len(data) does not match the shape.
+func (x *Index) SetIndex(data []int, shape ...int) {
+	n, ok := numElements(shape)
+	if !ok || n != len(data) {
+		panic(shapeErr("SetIndex", fmt.Sprintf("%d values for the shape", len(data)), shape))
+	}
+	x.data, x.shape = data, shape
+}
+
 // Shape returns a copy of the index array's shape.
 func (x *Index) Shape() []int { return append([]int{}, x.shape...) }
 

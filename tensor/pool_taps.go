@@ -319,15 +319,3 @@ func GatherPlanesInto[T Float](out, src *Tensor[T], idx []int) {
 		}
 	}
 }
-
-// Reset makes x the index array of the given shape over data, sharing both
-// (neither is copied): for code that recycles an Index's memory step after
-// step, such as an autograd Arena, where NewIndex would allocate. It panics
-// with a *ShapeError when len(data) does not match the shape.
-func (x *Index) Reset(data, shape []int) {
-	n, ok := numElements(shape)
-	if !ok || n != len(data) {
-		panic(shapeErr("Index.Reset", fmt.Sprintf("%d values for the shape", len(data)), shape))
-	}
-	x.data, x.shape = data, shape
-}
