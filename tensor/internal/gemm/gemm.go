@@ -158,6 +158,7 @@ func gemm[T exact](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a
 		p.small()
 		return
 	}
+	kern = kern.forWidth(n)
 	w := p.workers(kern)
 	if w <= 1 {
 		ws := getWorkspace[T]()

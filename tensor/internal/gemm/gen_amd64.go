@@ -9,7 +9,8 @@
 // with MR = 6 rows and NR = 4 (AVX-512, zmm) or 2 (AVX2, ymm) vectors per
 // row. The AVX-512 kernels also come in widths of 3, 2 and 1 vectors, which
 // read the same 4-vector packed sliver of B and serve the last columns of a
-// product whose n is not a multiple of NR. The vector dimension runs along the rows of C, which are contiguous in
+// product whose n is not a multiple of NR, and in narrow forms that read a
+// sliver of 1 or 2 vectors, for products no wider than that. The vector dimension runs along the rows of C, which are contiguous in
 // row-major storage, so the accumulators are stored straight to C:
 //
 //	for p in 0..k:                     // the loop below, unrolled by 4
@@ -73,6 +74,19 @@ func main() {
 		kernels = append(kernels,
 			kern{name: fmt.Sprintf("dgemmKernelAVX512x%d", v), avx512: true, vecs: v, stride: 4, lanes: 8, esize: 8, vreg: "Z", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},
 			kern{name: fmt.Sprintf("sgemmKernelAVX512x%d", v), avx512: true, f32: true, vecs: v, stride: 4, lanes: 16, esize: 4, vreg: "Z", bcast: "VBROADCASTSS", fma: "VFMADD231PS", mul: "VMULPS", mov: "VMOVUPS"})
+	}
+	// The narrow AVX-512 kernels read a packed sliver of 1 or 2 vectors
+	// (16 or 32 float32 columns, 8 or 16 float64): a product at most that
+	// wide packs B only to that width instead of to 4 vectors, which for n
+	// = 8 would write eight times the elements of B, zeros mostly. Each
+	// element of C is the same sum, in the same order, as in the 4-vector
+	// kernels.
+	for s := 2; s >= 1; s-- {
+		for v := s; v >= 1; v-- {
+			kernels = append(kernels,
+				kern{name: fmt.Sprintf("dgemmKernelAVX512s%dx%d", s, v), avx512: true, vecs: v, stride: s, lanes: 8, esize: 8, vreg: "Z", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},
+				kern{name: fmt.Sprintf("sgemmKernelAVX512s%dx%d", s, v), avx512: true, f32: true, vecs: v, stride: s, lanes: 16, esize: 4, vreg: "Z", bcast: "VBROADCASTSS", fma: "VFMADD231PS", mul: "VMULPS", mov: "VMOVUPS"})
+		}
 	}
 	kernels = append(kernels,
 		kern{name: "dgemmKernelAVX2", vecs: 2, stride: 2, lanes: 4, esize: 8, vreg: "Y", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},

@@ -25,6 +25,28 @@ type kernel[T exact] struct {
 	// packB): it copies rows rows of NR elements, row i from src[i·lds:],
 	// to dst contiguously, and checks that they are inside both slices.
 	copyRows func(dst, src []T, lds, rows int)
+
+	// narrow lists kernels of the same family with a smaller NR, narrowest
+	// first, for products too narrow to fill this one's tile: see
+	// forWidth.
+	narrow []*kernel[T]
+}
+
+// forWidth returns the kernel for a product n columns wide: the narrowest
+// of kern.narrow whose NR covers n, or kern itself. B is packed to the
+// kernel's NR, zero padded; a product of n = 8 float32 columns packed for
+// the 64-column AVX-512 tile would write 8 times as many elements as it
+// has, and that packing (not the multiply-adds) was most of its time. The
+// choice depends only on n, and the narrow kernels compute each element of
+// C with the same operations in the same order, so the result does not
+// change.
+func (kern *kernel[T]) forWidth(n int) *kernel[T] {
+	for _, k := range kern.narrow {
+		if n <= k.nr {
+			return k
+		}
+	}
+	return kern
 }
 
 // blockTransposer transposes w×w blocks: fn writes rows 0…w-1 and columns

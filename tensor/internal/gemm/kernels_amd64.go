@@ -14,7 +14,8 @@ import (
 // c point at the first element of Ã, B̃ and the C tile; rsA and csA are byte
 // strides, ldc is in elements. The AVX-512 kernels store rows rows and the
 // columns whose bit is set in mask; the AVX2 kernels store a full tile. The
-// AVX-512 kernel …xV computes the first V vectors of the 4-vector tile.
+// AVX-512 kernel …xV computes the first V vectors of the 4-vector tile; the
+// narrow kernels …sSxV read a packed sliver of S vectors.
 
 //go:noescape
 func dgemmKernelAVX512x4(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
@@ -39,6 +40,24 @@ func sgemmKernelAVX512x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int
 
 //go:noescape
 func sgemmKernelAVX512x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512s2x2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512s2x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512s1x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512s2x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512s2x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512s1x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
 
 //go:noescape
 func dgemmKernelAVX2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, accum int)
@@ -66,8 +85,14 @@ var (
 var (
 	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64]}
 	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32]}
-	kernAVX2F64   = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
-	kernAVX2F32   = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
+	// The narrow forms, for products at most 1 or 2 vectors wide (see
+	// kernel.narrow): the same blocking, B packed only to their width.
+	kernAVX512F64N8  = &kernel[float64]{name: "avx512 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N8, transpose: blockTransposer[float64]{8, transposeF64}}
+	kernAVX512F64N16 = &kernel[float64]{name: "avx512 6x16", mr: 6, nr: 16, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N16, transpose: blockTransposer[float64]{8, transposeF64}}
+	kernAVX512F32N16 = &kernel[float32]{name: "avx512 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N16, transpose: blockTransposer[float32]{16, transposeF32}}
+	kernAVX512F32N32 = &kernel[float32]{name: "avx512 6x32", mr: 6, nr: 32, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N32, transpose: blockTransposer[float32]{16, transposeF32}}
+	kernAVX2F64      = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
+	kernAVX2F32      = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
 )
 
 // kernels32 and kernels64 list the kernels this machine can run, best first.
@@ -77,7 +102,10 @@ func available() ([]*kernel[float32], []*kernel[float64]) {
 	var k32 []*kernel[float32]
 	var k64 []*kernel[float64]
 	if avx512 {
-		k32, k64 = append(k32, kernAVX512F32), append(k64, kernAVX512F64)
+		kernAVX512F32.narrow = []*kernel[float32]{kernAVX512F32N16, kernAVX512F32N32}
+		kernAVX512F64.narrow = []*kernel[float64]{kernAVX512F64N8, kernAVX512F64N16}
+		k32 = append(k32, kernAVX512F32, kernAVX512F32N16, kernAVX512F32N32)
+		k64 = append(k64, kernAVX512F64, kernAVX512F64N8, kernAVX512F64N16)
 	}
 	if avx2 {
 		k32, k64 = append(k32, kernAVX2F32), append(k64, kernAVX2F64)
@@ -121,6 +149,36 @@ func microAVX512F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, a
 		sgemmKernelAVX512x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
 	default:
 		sgemmKernelAVX512x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	}
+}
+
+func microAVX512F64N8(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+	checkTile(6, 8, k, a, rsA, csA, b, c, ldc, rows, cols)
+	dgemmKernelAVX512s1x1(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), b2i(accum))
+}
+
+func microAVX512F64N16(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+	checkTile(6, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
+	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	if cols > 8 {
+		dgemmKernelAVX512s2x2(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	} else {
+		dgemmKernelAVX512s2x1(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	}
+}
+
+func microAVX512F32N16(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+	checkTile(6, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
+	sgemmKernelAVX512s1x1(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), b2i(accum))
+}
+
+func microAVX512F32N32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+	checkTile(6, 32, k, a, rsA, csA, b, c, ldc, rows, cols)
+	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	if cols > 16 {
+		sgemmKernelAVX512s2x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	} else {
+		sgemmKernelAVX512s2x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
 	}
 }
 
