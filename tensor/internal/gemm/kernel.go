@@ -26,6 +26,13 @@ type kernel[T exact] struct {
 	// to dst contiguously, and checks that they are inside both slices.
 	copyRows func(dst, src []T, lds, rows int)
 
+	// dot, when set, computes a tile of up to 4×4 elements of A·Bᵀ as dot
+	// products along k, reading both operands in place (see dotA): it sets
+	// the rows×cols corner of the tile at c to alpha·Σₚ a[i·lda+p]·b[j·ldb+p]
+	// plus beta·c when beta is not 0 (c is not read when it is), and checks
+	// that what it reads and writes is inside the slices.
+	dot func(k int, a []T, lda int, b []T, ldb int, c []T, ldc int, alpha, beta T, rows, cols int)
+
 	// narrow lists kernels of the same family with a smaller NR, narrowest
 	// first, for products too narrow to fill this one's tile: see
 	// forWidth.
@@ -86,6 +93,17 @@ func (kern *kernel[T]) kcFor(k int) int {
 	blocks := ceilDiv(k, kern.kc)
 	kc := (ceilDiv(k, blocks) + 3) &^ 3
 	return min(kc, kern.kc, k)
+}
+
+// checkDot panics unless the elements that a dot tile (kernel.dot) reads and
+// writes are inside a, b and c.
+func checkDot(k, lenA, lda, lenB, ldb, lenC, ldc, rows, cols int) {
+	if k <= 0 || rows <= 0 || rows > 4 || cols <= 0 || cols > 4 || lda < k || ldb < k || ldc < cols {
+		fail("dot: bad tile k=%d rows=%d cols=%d lda=%d ldb=%d ldc=%d", k, rows, cols, lda, ldb, ldc)
+	}
+	if (rows-1)*lda+k > lenA || (cols-1)*ldb+k > lenB || (rows-1)*ldc+cols > lenC {
+		fail("dot: tile out of bounds")
+	}
 }
 
 // checkTile panics unless the elements that a micro-kernel reads and writes
