@@ -178,10 +178,13 @@ func variants[T exact](kerns []*kernel[T]) []*kernel[T] {
 		packed, direct, tiny := *k, *k, *k
 		packed.name += " packed A"
 		packed.directN = 0
+		// Without the dot path, so that narrow A·Bᵀ also takes the packed one.
+		packed.dot = nil
 		direct.name += " direct A"
 		direct.directN = math.MaxInt / 4
 		tiny.name += " tiny blocks"
 		tiny.mc, tiny.kc, tiny.nc = 2*k.mr, 7, 3*k.nr
+		tiny.dot = nil
 		tinyDirect := tiny
 		tinyDirect.name += " direct A"
 		tinyDirect.directN = math.MaxInt / 4

@@ -9,7 +9,8 @@
 // with MR = 6 rows and NR = 4 (AVX-512, zmm) or 2 (AVX2, ymm) vectors per
 // row. The AVX-512 kernels also come in widths of 3, 2 and 1 vectors, which
 // read the same 4-vector packed sliver of B and serve the last columns of a
-// product whose n is not a multiple of NR. The vector dimension runs along the rows of C, which are contiguous in
+// product whose n is not a multiple of NR, and in narrow forms that read a
+// sliver of 1 or 2 vectors, for products no wider than that. The vector dimension runs along the rows of C, which are contiguous in
 // row-major storage, so the accumulators are stored straight to C:
 //
 //	for p in 0..k:                     // the loop below, unrolled by 4
@@ -74,6 +75,19 @@ func main() {
 			kern{name: fmt.Sprintf("dgemmKernelAVX512x%d", v), avx512: true, vecs: v, stride: 4, lanes: 8, esize: 8, vreg: "Z", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},
 			kern{name: fmt.Sprintf("sgemmKernelAVX512x%d", v), avx512: true, f32: true, vecs: v, stride: 4, lanes: 16, esize: 4, vreg: "Z", bcast: "VBROADCASTSS", fma: "VFMADD231PS", mul: "VMULPS", mov: "VMOVUPS"})
 	}
+	// The narrow AVX-512 kernels read a packed sliver of 1 or 2 vectors
+	// (16 or 32 float32 columns, 8 or 16 float64): a product at most that
+	// wide packs B only to that width instead of to 4 vectors, which for n
+	// = 8 would write eight times the elements of B, zeros mostly. Each
+	// element of C is the same sum, in the same order, as in the 4-vector
+	// kernels.
+	for s := 2; s >= 1; s-- {
+		for v := s; v >= 1; v-- {
+			kernels = append(kernels,
+				kern{name: fmt.Sprintf("dgemmKernelAVX512s%dx%d", s, v), avx512: true, vecs: v, stride: s, lanes: 8, esize: 8, vreg: "Z", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},
+				kern{name: fmt.Sprintf("sgemmKernelAVX512s%dx%d", s, v), avx512: true, f32: true, vecs: v, stride: s, lanes: 16, esize: 4, vreg: "Z", bcast: "VBROADCASTSS", fma: "VFMADD231PS", mul: "VMULPS", mov: "VMOVUPS"})
+		}
+	}
 	kernels = append(kernels,
 		kern{name: "dgemmKernelAVX2", vecs: 2, stride: 2, lanes: 4, esize: 8, vreg: "Y", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},
 		kern{name: "sgemmKernelAVX2", f32: true, vecs: 2, stride: 2, lanes: 8, esize: 4, vreg: "Y", bcast: "VBROADCASTSS", fma: "VFMADD231PS", mul: "VMULPS", mov: "VMOVUPS"})
@@ -84,6 +98,8 @@ func main() {
 	for _, k := range kernels {
 		gen(&buf, k)
 	}
+	genDot(&buf, false)
+	genDot(&buf, true)
 	genTranspose(&buf, false)
 	genTranspose(&buf, true)
 	genCopyRows(&buf)
@@ -451,6 +467,138 @@ func genCopyRows(w *bytes.Buffer) {
 		p("VMOVUPS Z%d, %d(DI)", i, i*64)
 	}
 	fmt.Fprintf(w, "done:\n")
+	p("VZEROUPPER")
+	p("RET")
+}
+
+// genDot writes sdotKernel4x4 or ddotKernel4x4, the core of the path for
+// A·Bᵀ with few columns (see dotA): 16 dot products, rows 0…3 of A against
+// rows 0…3 of B, both read along k where they are contiguous, so that
+// neither is packed. Row r of A is at a + min(r, rows-1)·lda and row s of B
+// at b + min(s, cols-1)·ldb (bytes): past the tile's edge the last row is
+// read again and its results are ignored. Each of the 16 zmm accumulators
+// sums the lanes of its product (k in vectors, the last one masked), then
+// a reduction tree adds the lanes:
+//
+//	256-bit halves of pairs of accumulators (VSHUFF 0x44/0xEE, add),
+//	128-bit quarters of pairs of those (VSHUFF 0x88/0xDD, add), leaving
+//	one accumulator per quarter, then within quarters (unpack, add).
+//
+// The sums are stored to out: float32 sum (r, s) at out[4s+r]; float64 at
+// out[8·(r/2) + 2s + r%2].
+func genDot(w *bytes.Buffer, f64 bool) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
+	label := func(l string) { fmt.Fprintf(w, "%s:\n", l) }
+	name, t, lanes, mov, fma, add, shuf, shift := "sdotKernel4x4", "float32", 16, "VMOVUPS", "VFMADD231PS", "VADDPS", "VSHUFF32X4", 4
+	if f64 {
+		name, t, lanes, mov, fma, add, shuf, shift = "ddotKernel4x4", "float64", 8, "VMOVUPD", "VFMADD231PD", "VADDPD", "VSHUFF64X2", 3
+	}
+	z := func(i int) string { return fmt.Sprintf("Z%d", i) }
+	fmt.Fprintf(w, "\n// func %s(k int, a *%s, lda int, b *%s, ldb int, rows, cols int, out *%s)\n", name, t, t, t)
+	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-64\n", name)
+	p("MOVQ a+8(FP), AX")
+	p("MOVQ lda+16(FP), DI")
+	p("MOVQ b+24(FP), BX")
+	p("MOVQ ldb+32(FP), SI")
+	// Row pointers, clamped to the last valid row.
+	p("MOVQ rows+40(FP), CX")
+	prev := "AX"
+	for i, r := range []string{"R8", "R9", "R10"} {
+		p("LEAQ (%s)(DI*1), %s", prev, r)
+		p("CMPQ CX, $%d", i+2)
+		p("CMOVQLT %s, %s", prev, r)
+		prev = r
+	}
+	p("MOVQ cols+48(FP), CX")
+	prev = "BX"
+	for i, r := range []string{"R11", "R12", "R13"} {
+		p("LEAQ (%s)(SI*1), %s", prev, r)
+		p("CMPQ CX, $%d", i+2)
+		p("CMOVQLT %s, %s", prev, r)
+		prev = r
+	}
+	for i := 0; i < 16; i++ {
+		p("VPXORD %s, %s, %s", z(i), z(i), z(i))
+	}
+	aRow := []string{"AX", "R8", "R9", "R10"}
+	bRow := []string{"BX", "R11", "R12", "R13"}
+	step := func(masked bool) {
+		for r := 0; r < 4; r++ {
+			if masked {
+				p("%s.Z (%s)(DX*1), K1, %s", mov, aRow[r], z(16+r))
+			} else {
+				p("%s (%s)(DX*1), %s", mov, aRow[r], z(16+r))
+			}
+		}
+		for s := 0; s < 4; s++ {
+			if masked {
+				p("%s.Z (%s)(DX*1), K1, %s", mov, bRow[s], z(20+s))
+			} else {
+				p("%s (%s)(DX*1), %s", mov, bRow[s], z(20+s))
+			}
+		}
+		for r := 0; r < 4; r++ {
+			for s := 0; s < 4; s++ {
+				p("%s %s, %s, %s", fma, z(20+s), z(16+r), z(4*r+s))
+			}
+		}
+	}
+	p("XORQ DX, DX")
+	p("MOVQ k+0(FP), CX")
+	p("SHRQ $%d, CX", shift)
+	p("JZ tail")
+	label("loop")
+	step(false)
+	p("ADDQ $64, DX")
+	p("DECQ CX")
+	p("JNZ loop")
+	label("tail")
+	p("MOVQ k+0(FP), CX")
+	p("ANDQ $%d, CX", lanes-1)
+	p("JZ reduce")
+	p("MOVQ $1, SI")
+	p("SHLQ CX, SI")
+	p("DECQ SI")
+	p("KMOVW SI, K1")
+	step(true)
+	label("reduce")
+	// 256-bit halves: Z(2i) = halves of acc 2i (quarters 0, 1) and of acc
+	// 2i+1 (quarters 2, 3), summed.
+	for i := 0; i < 8; i++ {
+		a, b := z(2*i), z(2*i+1)
+		p("%s $0x44, %s, %s, Z24", shuf, b, a)
+		p("%s $0xEE, %s, %s, Z25", shuf, b, a)
+		p("%s Z25, Z24, %s", add, a)
+	}
+	// 128-bit quarters: Z(4j) quarter q = acc 4j+q, summed to 128 bits.
+	for j := 0; j < 4; j++ {
+		a, b := z(4*j), z(4*j+2)
+		p("%s $0x88, %s, %s, Z24", shuf, b, a)
+		p("%s $0xDD, %s, %s, Z25", shuf, b, a)
+		p("%s Z25, Z24, %s", add, a)
+	}
+	p("MOVQ out+56(FP), DI")
+	if f64 {
+		// Within quarters: lane 2q+t of Z0 = acc 4t+q, of Z8 = acc 4(t+2)+q.
+		for _, j := range []int{0, 8} {
+			p("VUNPCKLPD %s, %s, Z24", z(j+4), z(j))
+			p("VUNPCKHPD %s, %s, Z25", z(j+4), z(j))
+			p("VADDPD Z25, Z24, %s", z(j))
+		}
+		p("VMOVUPD Z0, (DI)")
+		p("VMOVUPD Z8, 64(DI)")
+	} else {
+		for _, j := range []int{0, 8} {
+			p("VUNPCKLPS %s, %s, Z24", z(j+4), z(j))
+			p("VUNPCKHPS %s, %s, Z25", z(j+4), z(j))
+			p("VADDPS Z25, Z24, %s", z(j))
+		}
+		// Lane 4q+t = acc 4t+q.
+		p("VUNPCKLPD Z8, Z0, Z24")
+		p("VUNPCKHPD Z8, Z0, Z25")
+		p("VADDPS Z25, Z24, Z0")
+		p("VMOVUPS Z0, (DI)")
+	}
 	p("VZEROUPPER")
 	p("RET")
 }

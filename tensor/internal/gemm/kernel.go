@@ -25,6 +25,35 @@ type kernel[T exact] struct {
 	// packB): it copies rows rows of NR elements, row i from src[i·lds:],
 	// to dst contiguously, and checks that they are inside both slices.
 	copyRows func(dst, src []T, lds, rows int)
+
+	// dot, when set, computes a tile of up to 4×4 elements of A·Bᵀ as dot
+	// products along k, reading both operands in place (see dotA): it sets
+	// the rows×cols corner of the tile at c to alpha·Σₚ a[i·lda+p]·b[j·ldb+p]
+	// plus beta·c when beta is not 0 (c is not read when it is), and checks
+	// that what it reads and writes is inside the slices.
+	dot func(k int, a []T, lda int, b []T, ldb int, c []T, ldc int, alpha, beta T, rows, cols int)
+
+	// narrow lists kernels of the same family with a smaller NR, narrowest
+	// first, for products too narrow to fill this one's tile: see
+	// forWidth.
+	narrow []*kernel[T]
+}
+
+// forWidth returns the kernel for a product n columns wide: the narrowest
+// of kern.narrow whose NR covers n, or kern itself. B is packed to the
+// kernel's NR, zero padded; a product of n = 8 float32 columns packed for
+// the 64-column AVX-512 tile would write 8 times as many elements as it
+// has, and that packing (not the multiply-adds) was most of its time. The
+// choice depends only on n, and the narrow kernels compute each element of
+// C with the same operations in the same order, so the result does not
+// change.
+func (kern *kernel[T]) forWidth(n int) *kernel[T] {
+	for _, k := range kern.narrow {
+		if n <= k.nr {
+			return k
+		}
+	}
+	return kern
 }
 
 // blockTransposer transposes w×w blocks: fn writes rows 0…w-1 and columns
@@ -64,6 +93,17 @@ func (kern *kernel[T]) kcFor(k int) int {
 	blocks := ceilDiv(k, kern.kc)
 	kc := (ceilDiv(k, blocks) + 3) &^ 3
 	return min(kc, kern.kc, k)
+}
+
+// checkDot panics unless the elements that a dot tile (kernel.dot) reads and
+// writes are inside a, b and c.
+func checkDot(k, lenA, lda, lenB, ldb, lenC, ldc, rows, cols int) {
+	if k <= 0 || rows <= 0 || rows > 4 || cols <= 0 || cols > 4 || lda < k || ldb < k || ldc < cols {
+		fail("dot: bad tile k=%d rows=%d cols=%d lda=%d ldb=%d ldc=%d", k, rows, cols, lda, ldb, ldc)
+	}
+	if (rows-1)*lda+k > lenA || (cols-1)*ldb+k > lenB || (rows-1)*ldc+cols > lenC {
+		fail("dot: tile out of bounds")
+	}
 }
 
 // checkTile panics unless the elements that a micro-kernel reads and writes

@@ -14,7 +14,8 @@ import (
 // c point at the first element of Ã, B̃ and the C tile; rsA and csA are byte
 // strides, ldc is in elements. The AVX-512 kernels store rows rows and the
 // columns whose bit is set in mask; the AVX2 kernels store a full tile. The
-// AVX-512 kernel …xV computes the first V vectors of the 4-vector tile.
+// AVX-512 kernel …xV computes the first V vectors of the 4-vector tile; the
+// narrow kernels …sSxV read a packed sliver of S vectors.
 
 //go:noescape
 func dgemmKernelAVX512x4(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
@@ -41,6 +42,30 @@ func sgemmKernelAVX512x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int
 func sgemmKernelAVX512x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
 
 //go:noescape
+func dgemmKernelAVX512s2x2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512s2x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func dgemmKernelAVX512s1x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512s2x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512s2x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sgemmKernelAVX512s1x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+
+//go:noescape
+func sdotKernel4x4(k int, a *float32, lda int, b *float32, ldb int, rows, cols int, out *float32)
+
+//go:noescape
+func ddotKernel4x4(k int, a *float64, lda int, b *float64, ldb int, rows, cols int, out *float64)
+
+//go:noescape
 func dgemmKernelAVX2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, accum int)
 
 //go:noescape
@@ -64,10 +89,16 @@ var (
 // have a quarter of the register tile (NR = 8 or 16 columns): the same KC,
 // MC for the same bytes.
 var (
-	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64]}
-	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32]}
-	kernAVX2F64   = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
-	kernAVX2F32   = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
+	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64], dot: dotF64}
+	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32], dot: dotF32}
+	// The narrow forms, for products at most 1 or 2 vectors wide (see
+	// kernel.narrow): the same blocking, B packed only to their width.
+	kernAVX512F64N8  = &kernel[float64]{name: "avx512 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N8, transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
+	kernAVX512F64N16 = &kernel[float64]{name: "avx512 6x16", mr: 6, nr: 16, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N16, transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
+	kernAVX512F32N16 = &kernel[float32]{name: "avx512 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N16, transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
+	kernAVX512F32N32 = &kernel[float32]{name: "avx512 6x32", mr: 6, nr: 32, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N32, transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
+	kernAVX2F64      = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
+	kernAVX2F32      = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
 )
 
 // kernels32 and kernels64 list the kernels this machine can run, best first.
@@ -77,7 +108,10 @@ func available() ([]*kernel[float32], []*kernel[float64]) {
 	var k32 []*kernel[float32]
 	var k64 []*kernel[float64]
 	if avx512 {
-		k32, k64 = append(k32, kernAVX512F32), append(k64, kernAVX512F64)
+		kernAVX512F32.narrow = []*kernel[float32]{kernAVX512F32N16, kernAVX512F32N32}
+		kernAVX512F64.narrow = []*kernel[float64]{kernAVX512F64N8, kernAVX512F64N16}
+		k32 = append(k32, kernAVX512F32, kernAVX512F32N16, kernAVX512F32N32)
+		k64 = append(k64, kernAVX512F64, kernAVX512F64N8, kernAVX512F64N16)
 	}
 	if avx2 {
 		k32, k64 = append(k32, kernAVX2F32), append(k64, kernAVX2F64)
@@ -124,6 +158,36 @@ func microAVX512F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, a
 	}
 }
 
+func microAVX512F64N8(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+	checkTile(6, 8, k, a, rsA, csA, b, c, ldc, rows, cols)
+	dgemmKernelAVX512s1x1(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), b2i(accum))
+}
+
+func microAVX512F64N16(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+	checkTile(6, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
+	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	if cols > 8 {
+		dgemmKernelAVX512s2x2(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	} else {
+		dgemmKernelAVX512s2x1(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	}
+}
+
+func microAVX512F32N16(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+	checkTile(6, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
+	sgemmKernelAVX512s1x1(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), b2i(accum))
+}
+
+func microAVX512F32N32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+	checkTile(6, 32, k, a, rsA, csA, b, c, ldc, rows, cols)
+	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	if cols > 16 {
+		sgemmKernelAVX512s2x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	} else {
+		sgemmKernelAVX512s2x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+	}
+}
+
 func microAVX2F64(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
 	const mr, nr = 6, 8
 	checkTile(mr, nr, k, a, rsA, csA, b, c, ldc, rows, cols)
@@ -146,6 +210,40 @@ func microAVX2F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alp
 	var t [mr * nr]float32
 	sgemmKernelAVX2(k, &a[0], rsA*4, csA*4, &b[0], &t[0], nr, 1, 0, 0)
 	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, accum)
+}
+
+// dotF32 and dotF64 are the dot-product tiles of the AVX-512 kernels (see
+// kernel.dot), over sdotKernel4x4 and ddotKernel4x4.
+func dotF32(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, rows, cols int) {
+	checkDot(k, len(a), lda, len(b), ldb, len(c), ldc, rows, cols)
+	var out [16]float32
+	sdotKernel4x4(k, &a[0], lda*4, &b[0], ldb*4, rows, cols, &out[0])
+	for r := 0; r < rows; r++ {
+		cr := c[r*ldc : r*ldc+cols]
+		for s := range cr {
+			v := alpha * out[4*s+r]
+			if beta != 0 {
+				v += beta * cr[s]
+			}
+			cr[s] = v
+		}
+	}
+}
+
+func dotF64(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, alpha, beta float64, rows, cols int) {
+	checkDot(k, len(a), lda, len(b), ldb, len(c), ldc, rows, cols)
+	var out [16]float64
+	ddotKernel4x4(k, &a[0], lda*8, &b[0], ldb*8, rows, cols, &out[0])
+	for r := 0; r < rows; r++ {
+		cr := c[r*ldc : r*ldc+cols]
+		for s := range cr {
+			v := alpha * out[8*(r/2)+2*s+r%2]
+			if beta != 0 {
+				v += beta * cr[s]
+			}
+			cr[s] = v
+		}
+	}
 }
 
 //go:noescape
