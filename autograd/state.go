@@ -79,6 +79,9 @@ const (
 	slotMarginRanking
 	slotCosineSimilarity
 
+	// attention:
+	slotAttention
+
 	numStateSlots // keep last
 )
 

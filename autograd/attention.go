@@ -1,0 +1,220 @@
+package autograd
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// ScaledDotProductAttention returns softmax(q·kᵀ/√D + M)·v, the attention
+// of a transformer, as one operation: q is [..., Lq, D], k [..., Lk, D] and
+// v [..., Lk, Dv], with the same leading (batch and head) axes, and the
+// result is [..., Lq, Dv]. It is PyTorch's F.scaled_dot_product_attention
+// with a boolean attn_mask, without dropout.
+//
+// M is 0 where a query may attend to a key and -∞ where it may not:
+//   - mask (nil: none) follows PyTorch's convention for a boolean
+//     attn_mask: true means the key takes part, false masks it out. It
+//     broadcasts to the scores' shape [..., Lq, Lk] (a key-padding mask
+//     [N, 1, 1, Lk], one [Lq, Lk] pattern for every batch and head, ...).
+//   - causal masks key j out of query i's row when j > i (the lower
+//     triangle of an Lq×Lk matrix aligned at the top left, as PyTorch's
+//     is_causal). Given with a mask, a key takes part only when both keep
+//     it (PyTorch refuses both at once).
+//
+// A query whose every key is masked out has a softmax of 0/0: its row of
+// the result and its gradients are NaN, as in PyTorch's math kernel.
+// Masked keys get exactly 0 weight and no gradient.
+//
+// The forward pass saves the attention probabilities P = softmax(S),
+// S = q·kᵀ/√D + M, computed with the maximum of each row subtracted, and
+// the derivative is fused on them, with g the result's gradient:
+//
+//	dP = g·vᵀ,  dS = P ∘ (dP - Σ_k dP ∘ P)   (Σ along each row)
+//	d/dq = dS·k/√D,  d/dk = dSᵀ·q/√D,  d/dv = Pᵀ·g
+//
+// The recorded derivative (for gradients of gradients) is the same
+// formula in autograd ops, with P recomputed from q and k. Under an Arena
+// the result, P and every temporary come from the arena.
+//
+// It panics with a *tensor.ShapeError naming the op and the shapes when an
+// input has fewer than 2 axes, the ranks or the leading axes differ, q and
+// k differ in D, k and v in Lk, or mask does not broadcast to the scores.
+func ScaledDotProductAttention[T Float](q, k, v *Var[T], mask *tensor.Mask, causal bool) *Var[T] {
+	const op = "ScaledDotProductAttention"
+	defer relabel(op)
+	qv, kv, vv := q.value, k.value, v.value
+	attnCheck(op, qv, kv, vv)
+	r := qv.Dims()
+	lk, d := kv.Dim(r-2), qv.Dim(r-1)
+	ar := arenaOf(q, k, v)
+
+	var buf [maxStackDims]int
+	shape := buf[:0]
+	for i := range r - 1 {
+		shape = append(shape, qv.Dim(i))
+	}
+	scores := ar.tensor(append(shape, lk)...)
+	attnGemm(false, true, qv, kv, 0, scores)
+	scale := T(1 / math.Sqrt(float64(d)))
+	tensor.ScaleInto(scores, scores, scale)
+	var fill *tensor.Mask
+	if mask != nil || causal {
+		fill = attnFill(op, ar, scores, mask, causal)
+		sd, fd := scores.Data(), fill.Data()
+		for i, f := range fd {
+			if f {
+				sd[i] = T(math.Inf(-1))
+			}
+		}
+	}
+	p := ar.like(scores)
+	tensor.SoftmaxInto(p, scores, -1)
+	out := ar.tensor(append(shape, vv.Dim(r-1))...)
+	attnGemm(false, false, p, vv, 0, out)
+
+	var dd derivative[T]
+	if needsGrad(q, k, v) {
+		s := newState[attnOp[T]](ar)
+		s.p, s.fill, s.scale = p, fill, scale
+		dd = s
+	}
+	return recordOp(op, out, dd, q, k, v)
+}
+
+// attnCheck panics unless q [..., Lq, D], k [..., Lk, D] and v [..., Lk, Dv]
+// fit together.
+func attnCheck[T Float](op string, q, k, v *tensor.Tensor[T]) {
+	r := q.Dims()
+	if r < 2 || k.Dims() != r || v.Dims() != r {
+		panic(shapeErr(op, "want q [..., Lq, D], k [..., Lk, D] and v [..., Lk, Dv] of the same rank, at least 2", q.Shape(), k.Shape(), v.Shape()))
+	}
+	for i := range r - 2 {
+		if k.Dim(i) != q.Dim(i) || v.Dim(i) != q.Dim(i) {
+			panic(shapeErr(op, "the leading (batch and head) axes differ", q.Shape(), k.Shape(), v.Shape()))
+		}
+	}
+	if k.Dim(r-1) != q.Dim(r-1) {
+		panic(shapeErr(op, "q and k differ in D", q.Shape(), k.Shape(), v.Shape()))
+	}
+	if v.Dim(r-2) != k.Dim(r-2) {
+		panic(shapeErr(op, "k and v differ in Lk", q.Shape(), k.Shape(), v.Shape()))
+	}
+}
+
+// attnFill returns the mask of the scores that are masked out (true), of
+// the scores' shape, from the arena: the flags mask (true = keep) leaves
+// false, and, when causal, every key after its query's position.
+func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], mask *tensor.Mask, causal bool) *tensor.Mask {
+	var buf [maxStackDims]int
+	fill := arenaMask(ar, scoresShape(buf[:0], scores))
+	fd := fill.Data()
+	if mask == nil {
+		clear(fd)
+	} else {
+		if !scores.HasShape(bcastShape(op, buf[:0], scores, mask)...) {
+			panic(shapeErr(op, "mask does not broadcast to the scores [..., Lq, Lk]", scores.Shape(), mask.Shape()))
+		}
+		var w tensor.BroadcastWalk
+		w.Reset(op, fill, mask)
+		md := mask.Data()
+		w.Each(func(off, n int, o, s [3]int) {
+			for j := range n {
+				fd[off+j] = !md[o[0]+j*s[0]]
+			}
+		})
+	}
+	if causal {
+		lq, lk := scores.Dim(-2), scores.Dim(-1)
+		for row := 0; row*lk < len(fd); row++ {
+			i := row % lq
+			for j := i + 1; j < lk; j++ {
+				fd[row*lk+j] = true
+			}
+		}
+	}
+	return fill
+}
+
+// scoresShape appends t's shape to dst, without the copy Shape makes.
+func scoresShape[T Float](dst []int, t *tensor.Tensor[T]) []int {
+	for i := range t.Dims() {
+		dst = append(dst, t.Dim(i))
+	}
+	return dst
+}
+
+// attnGemm sets c = op(a)·op(b) + beta·c with the kernel MatMulT uses for
+// operands of the same rank (tensor.Gemm for matrices, BatchGemmInto for
+// batches), so that the fused and the recorded derivative agree bit for
+// bit.
+func attnGemm[T Float](transA, transB bool, a, b *tensor.Tensor[T], beta T, c *tensor.Tensor[T]) {
+	if a.Dims() == 2 && b.Dims() == 2 {
+		tensor.Gemm(transA, transB, 1, a, b, beta, c)
+		return
+	}
+	tensor.BatchGemmInto(transA, transB, 1, a, b, beta, c)
+}
+
+// attnOp is ScaledDotProductAttention's state: the attention probabilities
+// P, the mask of the scores filled with -∞ (nil: none), and 1/√D.
+type attnOp[T Float] struct {
+	p     *tensor.Tensor[T]
+	fill  *tensor.Mask
+	scale T
+}
+
+func (*attnOp[T]) slot() stateSlot { return slotAttention }
+
+// backward recomputes P from q and k with autograd ops, so that the
+// gradients it returns are differentiable in all three inputs.
+func (s *attnOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	q, k, v := c.Input(0), c.Input(1), c.Input(2)
+	sc := Scale(MatMulT(q, k, false, true), s.scale)
+	if s.fill != nil {
+		sc = MaskedFill(sc, s.fill, T(math.Inf(-1)))
+	}
+	p := Softmax(sc, -1)
+	gs := make([]*Var[T], 3)
+	if c.NeedsGrad(0) || c.NeedsGrad(1) {
+		dp := MatMulT(g, v, false, true)
+		ds := Scale(Mul(p, Sub(dp, SumKeepDims(Mul(dp, p), -1))), s.scale)
+		if c.NeedsGrad(0) {
+			gs[0] = MatMulT(ds, k, false, false)
+		}
+		if c.NeedsGrad(1) {
+			gs[1] = MatMulT(ds, q, true, false)
+		}
+	}
+	if c.NeedsGrad(2) {
+		gs[2] = MatMulT(p, g, true, false)
+	}
+	return gs
+}
+
+// vjp is backward's arithmetic on the saved P: dP and then dS (scaled by
+// 1/√D) in one arena scratch of the scores' shape, and each gradient one
+// product into its buffer.
+func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	q, k, v := c.n.inputs[0].value, c.n.inputs[1].value, c.n.inputs[2].value
+	if c.NeedsGrad(0) || c.NeedsGrad(1) {
+		ds := c.scratch(s.p)
+		attnGemm(false, true, g, v, 0, ds)
+		if lk := ds.Dim(-1); lk > 0 {
+			softmaxRowsVJP(ds.Data(), s.p.Data(), ds.Data(), c.p.arena.tensor(lk).Data(), 0)
+		}
+		tensor.ScaleInto(ds, ds, s.scale)
+		if c.NeedsGrad(0) {
+			dst, beta := c.gradBuf(0)
+			attnGemm(false, false, ds, k, beta, dst)
+		}
+		if c.NeedsGrad(1) {
+			dst, beta := c.gradBuf(1)
+			attnGemm(true, false, ds, q, beta, dst)
+		}
+	}
+	if c.NeedsGrad(2) {
+		dst, beta := c.gradBuf(2)
+		attnGemm(true, false, s.p, g, beta, dst)
+	}
+}

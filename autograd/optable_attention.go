@@ -1,0 +1,35 @@
+package autograd
+
+import "github.com/adjoint-go/adjoint/tensor"
+
+// This file declares the op table's attention entry: scaled dot-product
+// attention, in the linalg family (it is two products around a softmax).
+
+// attentionOps returns the attention entries. The one entry adds the
+// attention without a mask to the causal attention under a key-padding
+// mask, so that the checks cover both paths: batch and head axes [2 2],
+// Lq 3 ≠ Lk 5, D 4 ≠ Dv 3, and a mask [2 1 1 5] that broadcasts over the
+// heads and queries. Every query keeps key 0, so no row is fully masked.
+func attentionOps() []OpInfo {
+	keep := tensor.MustMask([]bool{
+		true, true, false, true, false,
+		true, false, true, true, true,
+	}, 2, 1, 1, 5)
+	return []OpInfo{
+		entry(OpInfo{
+			Name: "ScaledDotProductAttention", Family: FamilyLinalg, Domain: anyReal, Smooth: true,
+			Shapes: [][]int{{2, 2, 3, 4}, {2, 2, 5, 4}, {2, 2, 5, 3}},
+			Torch: "softmax(x @ y.mT / 2, -1) @ z + softmax((x @ y.mT / 2).masked_fill(~(mask & " +
+				"torch.ones(3, 5).tril().bool()), -inf), -1) @ z",
+		},
+			func(xs ...*Var[float64]) *Var[float64] { return attnTwice(xs, keep) },
+			func(xs ...*Var[float32]) *Var[float32] { return attnTwice(xs, keep) }),
+	}
+}
+
+// attnTwice is the attention entry's function: plain attention plus
+// causal attention under the mask keep.
+func attnTwice[T Float](xs []*Var[T], keep *tensor.Mask) *Var[T] {
+	return Add(ScaledDotProductAttention(xs[0], xs[1], xs[2], nil, false),
+		ScaledDotProductAttention(xs[0], xs[1], xs[2], keep, true))
+}

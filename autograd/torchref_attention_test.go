@@ -1,0 +1,31 @@
+package autograd_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// torchRefAttentionParams are the parameters of gen_attention.py's cases:
+// the keep mask (true = the key takes part) with its shape, and causal.
+type torchRefAttentionParams struct {
+	Mask      []bool `json:"mask"`
+	MaskShape []int  `json:"mask_shape"`
+	Causal    bool   `json:"causal"`
+}
+
+// torchRefExtAttention maps the ops of gen_attention.py's cases
+// (torchref_attention.json) to their Adjoint computation (see
+// torchRefExtOp).
+var torchRefExtAttention = map[string]torchRefExtOp{
+	"ScaledDotProductAttention": oneExt(func(t *testing.T, x []*V, raw json.RawMessage) *V {
+		p := decodeTorchRefParams[torchRefAttentionParams](t, raw)
+		var mask *tensor.Mask
+		if p.Mask != nil {
+			mask = tensor.MustMask(p.Mask, p.MaskShape...)
+		}
+		return autograd.ScaledDotProductAttention(x[0], x[1], x[2], mask, p.Causal)
+	}),
+}

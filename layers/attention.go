@@ -1,0 +1,226 @@
+package layers
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// MultiheadAttention is PyTorch's nn.MultiheadAttention with batch_first
+// inputs [N, L, E]: the query, key and value are projected by one packed
+// weight, split into NumHeads heads of E/NumHeads features, attended with
+// autograd.ScaledDotProductAttention, joined and projected by OutProj.
+//
+// Its parameters have PyTorch's layout and names, so that a state_dict
+// loads one to one: "in_proj_weight" [3E, E] (the query's rows, then the
+// key's, then the value's), "in_proj_bias" [3E], "out_proj.weight" [E, E]
+// and "out_proj.bias" [E]. A layer without biases (PyTorch's bias=False)
+// has InProjBias and OutProj.Bias nil.
+//
+// Not supported: dropout on the attention weights, kdim/vdim other than
+// E, add_bias_kv, add_zero_attn, and returning the attention weights.
+type MultiheadAttention[T Float] struct {
+	NumHeads     int
+	InProjWeight *autograd.Var[T] // [3E, E]
+	InProjBias   *autograd.Var[T] // [3E], or nil
+	OutProj      *Linear[T]       // E → E
+
+	// Causal makes Forward (self-attention) causal: position i attends
+	// to positions j <= i only.
+	Causal bool
+}
+
+// NewMultiheadAttention returns a layer of embedDim features in numHeads
+// heads, initialised as PyTorch's: in_proj_weight XavierUniform (fan-in E,
+// fan-out 3E), out_proj.weight as nn.Linear's (UniformFanIn, U(±1/√E)),
+// both biases 0. It panics with a *tensor.ShapeError when a size is not
+// positive, and with an *ArgError when numHeads does not divide embedDim.
+func NewMultiheadAttention[T Float](rng *rand.Rand, embedDim, numHeads int) *MultiheadAttention[T] {
+	const op = "NewMultiheadAttention"
+	checkPositive(op, "[embedDim numHeads]", embedDim, numHeads)
+	if embedDim%numHeads != 0 {
+		argPanic(op, "numHeads", numHeads, fmt.Sprintf("must divide embedDim %d", embedDim))
+	}
+	e := embedDim
+	return &MultiheadAttention[T]{
+		NumHeads:     numHeads,
+		InProjWeight: autograd.Param(XavierUniform[T](rng, e, 3*e, 3*e, e)).SetName("in_proj_weight"),
+		InProjBias:   autograd.Param(tensor.Zeros[T](3 * e)).SetName("in_proj_bias"),
+		OutProj: &Linear[T]{
+			Weight: autograd.Param(UniformFanIn[T](rng, e, e, e, e)).SetName("out_proj.weight"),
+			Bias:   autograd.Param(tensor.Zeros[T](e)).SetName("out_proj.bias"),
+		},
+	}
+}
+
+// EmbedDim returns E, the number of features.
+func (m *MultiheadAttention[T]) EmbedDim() int { return m.InProjWeight.Value().Dim(1) }
+
+// Forward is self-attention: Attend(x, x, x, nil, m.Causal) for x [N, L, E].
+func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	return m.Attend(x, x, x, nil, m.Causal)
+}
+
+// Attend returns the attention of query [N, L, E] to key and value
+// [N, S, E], as [N, L, E]. keyPadding (nil: none) is PyTorch's
+// key_padding_mask [N, S]: true marks a key to ignore (note: the opposite
+// of ScaledDotProductAttention's mask, as in PyTorch). causal lets query i
+// attend to keys j <= i only. A query left with no key gives NaN, as in
+// PyTorch. When query, key and value are one Var, the three projections
+// are one product.
+//
+// It panics with a *tensor.ShapeError naming the layer when the inputs or
+// the mask do not fit.
+func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
+	n, l, s := m.check(query, key, value)
+	var keep *tensor.Mask
+	if keyPadding != nil {
+		if !keyPadding.HasShape(n, s) {
+			shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
+		}
+		keep = keepOf(keyPadding, n, s)
+	}
+	q, k, v := m.project(query, key, value)
+	return m.attend(q, k, v, n, l, keep, causal)
+}
+
+// check panics unless query is [N, L, E] and key and value [N, S, E], and
+// returns N, L and S.
+func (m *MultiheadAttention[T]) check(query, key, value *autograd.Var[T]) (n, l, s int) {
+	e := m.EmbedDim()
+	q, k, v := query.Value(), key.Value(), value.Value()
+	ok := q.Dims() == 3 && k.Dims() == 3 && v.Dims() == 3 && q.Dim(2) == e && k.Dim(2) == e && v.Dim(2) == e &&
+		k.Dim(0) == q.Dim(0) && v.Dim(0) == q.Dim(0) && v.Dim(1) == k.Dim(1)
+	if !ok {
+		shapePanic(layerOp("MultiheadAttention", m.InProjWeight),
+			fmt.Sprintf("want query [N L %d], key and value [N S %d]", e, e), q.Shape(), k.Shape(), v.Shape())
+	}
+	return q.Dim(0), q.Dim(1), k.Dim(1)
+}
+
+// keepOf turns PyTorch's key padding mask [N, S] (true = ignore) into a
+// keep mask [N, 1, 1, S] that broadcasts over the heads and the queries.
+func keepOf(pad *tensor.Mask, n, s int) *tensor.Mask {
+	d := make([]bool, n*s)
+	for i, p := range pad.Data() {
+		d[i] = !p
+	}
+	return tensor.MustMask(d, n, 1, 1, s)
+}
+
+// project returns the query, key and value projected by in_proj and split
+// into heads, each [N, H, len, E/H].
+func (m *MultiheadAttention[T]) project(query, key, value *autograd.Var[T]) (q, k, v *autograd.Var[T]) {
+	e := m.EmbedDim()
+	if query == key && key == value {
+		p := m.heads(autograd.Linear(flat(query, e), m.InProjWeight, m.InProjBias), query.Value().Dim(0), 3)
+		qkv := autograd.Split(p, 1, m.NumHeads, m.NumHeads, m.NumHeads)
+		return qkv[0], qkv[1], qkv[2]
+	}
+	ws := autograd.Split(m.InProjWeight, 0, e, e, e)
+	bs := []*autograd.Var[T]{nil, nil, nil}
+	if m.InProjBias != nil {
+		bs = autograd.Split(m.InProjBias, 0, e, e, e)
+	}
+	proj := func(x *autograd.Var[T], i int) *autograd.Var[T] {
+		return m.heads(autograd.Linear(flat(x, e), ws[i], bs[i]), x.Value().Dim(0), 1)
+	}
+	return proj(query, 0), proj(key, 1), proj(value, 2)
+}
+
+// heads reshapes a projection [N·L, parts·E] to [N, parts·H, L, E/H]: the
+// heads of each part (query, key, value) side by side on axis 1.
+func (m *MultiheadAttention[T]) heads(x *autograd.Var[T], n, parts int) *autograd.Var[T] {
+	h := parts * m.NumHeads
+	l := x.Value().Dim(0) / n
+	return autograd.Permute(autograd.Reshape(x, n, l, h, x.Value().Dim(1)/h), 0, 2, 1, 3)
+}
+
+// attend attends the heads q [N, H, L, Dh] to k and v [N, H, S, Dh] under
+// keep ([N 1 1 S] or [L S], nil: none), joins the heads and projects the
+// result to [N, L, E].
+func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, keep *tensor.Mask, causal bool) *autograd.Var[T] {
+	a := autograd.ScaledDotProductAttention(q, k, v, keep, causal)
+	e := m.EmbedDim()
+	joined := autograd.Reshape(autograd.Permute(a, 0, 2, 1, 3), n*l, e)
+	return autograd.Reshape(m.OutProj.Forward(joined), n, l, e)
+}
+
+// flat reshapes x [N, L, E] to [N·L, E].
+func flat[T Float](x *autograd.Var[T], e int) *autograd.Var[T] {
+	return autograd.Reshape(x, -1, e)
+}
+
+// Parameters returns in_proj_weight, in_proj_bias, out_proj.weight and
+// out_proj.bias (the biases only when present).
+func (m *MultiheadAttention[T]) Parameters() []*autograd.Var[T] {
+	return paramsOf(m.NamedParameters())
+}
+
+// NamedParameters returns the parameters with PyTorch's names, in
+// nn.MultiheadAttention's order: "in_proj_weight", "in_proj_bias",
+// "out_proj.weight", "out_proj.bias".
+func (m *MultiheadAttention[T]) NamedParameters() []NamedParam[T] {
+	out := []NamedParam[T]{{"in_proj_weight", m.InProjWeight}}
+	if m.InProjBias != nil {
+		out = append(out, NamedParam[T]{"in_proj_bias", m.InProjBias})
+	}
+	return append(out, prefixed("out_proj", m.OutProj.NamedParameters())...)
+}
+
+// KVCache holds the keys and values a MultiheadAttention has projected for
+// the positions it has already seen, each [N, H, S, E/H], so that a
+// generating model feeds only its new positions at each step
+// (ForwardCached) instead of the whole sequence again. The zero value is
+// an empty cache. A cache belongs to one layer and one batch.
+type KVCache[T Float] struct {
+	Keys, Values *autograd.Var[T] // nil while empty
+}
+
+// Len returns the number of positions the cache holds.
+func (c *KVCache[T]) Len() int {
+	if c.Keys == nil {
+		return 0
+	}
+	return c.Keys.Value().Dim(2)
+}
+
+// Reset empties the cache, for a new sequence.
+func (c *KVCache[T]) Reset() { c.Keys, c.Values = nil, nil }
+
+// ForwardCached is causal self-attention over a sequence that arrives in
+// pieces: x [N, L, E] are the next L positions, which attend to every
+// position in cache and to the new positions up to their own; their keys
+// and values are then appended to cache. Feeding a sequence piece by piece
+// gives the rows of Forward with Causal set on the whole sequence.
+//
+// For generation the inputs are constants, so no graph is recorded; with
+// inputs that need a gradient the cache holds Vars of the graph, and
+// gradients flow through it to the earlier steps.
+//
+// It panics with a *tensor.ShapeError naming the layer when x is not
+// [N, L, E] or its N differs from the cache's.
+func (m *MultiheadAttention[T]) ForwardCached(x *autograd.Var[T], cache *KVCache[T]) *autograd.Var[T] {
+	n, l, _ := m.check(x, x, x)
+	past := cache.Len()
+	if past > 0 && cache.Keys.Value().Dim(0) != n {
+		shapePanic(layerOp("MultiheadAttention", m.InProjWeight), "the batch differs from the cache's", x.Value().Shape(), cache.Keys.Value().Shape())
+	}
+	q, k, v := m.project(x, x, x)
+	if past > 0 {
+		k, v = autograd.Concat(2, cache.Keys, k), autograd.Concat(2, cache.Values, v)
+	}
+	cache.Keys, cache.Values = k, v
+	// New position i is position past+i of the sequence: it keeps keys
+	// j <= past+i.
+	s := past + l
+	keep := make([]bool, l*s)
+	for i := range l {
+		for j := range past + i + 1 {
+			keep[i*s+j] = true
+		}
+	}
+	return m.attend(q, k, v, n, l, tensor.MustMask(keep, l, s), false)
+}
