@@ -95,7 +95,7 @@ func Ops() []OpInfo {
 	}
 	// The other families, each declared in its own optable_<family>.go.
 	for _, family := range []func() []OpInfo{
-		binaryOps, compareOps, reduceOps, cumulativeOps, indexOps, linalgOps, convOps, poolOps, lossOps, shapeOps,
+		binaryOps, compareOps, reduceOps, cumulativeOps, indexOps, linalgOps, convOps, poolOps, lossOps, shapeOps, normOps,
 	} {
 		ops = append(ops, family()...)
 	}

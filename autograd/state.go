@@ -79,6 +79,11 @@ const (
 	slotMarginRanking
 	slotCosineSimilarity
 
+	// norms:
+	slotBatchNorm
+	slotGroupNorm
+	slotRMSNorm
+
 	numStateSlots // keep last
 )
 
