@@ -96,6 +96,7 @@ func Ops() []OpInfo {
 	// The other families, each declared in its own optable_<family>.go.
 	for _, family := range []func() []OpInfo{
 		binaryOps, compareOps, reduceOps, cumulativeOps, indexOps, linalgOps, convOps, poolOps, lossOps, shapeOps, attentionOps,
+		normOps,
 	} {
 		ops = append(ops, family()...)
 	}

@@ -82,6 +82,11 @@ const (
 	// attention:
 	slotAttention
 
+	// norms:
+	slotBatchNorm
+	slotGroupNorm
+	slotRMSNorm
+
 	numStateSlots // keep last
 )
 

@@ -182,7 +182,7 @@ func torchRefExtOps() map[string]torchRefExtOp {
 	all := map[string]torchRefExtOp{}
 	for _, fam := range []map[string]torchRefExtOp{
 		torchRefExtPointwise, torchRefExtBinary, torchRefExtCumulative, torchRefExtIndex,
-		torchRefExtLinalg, torchRefExtConv, torchRefExtPool, torchRefExtLoss, torchRefExtAttention,
+		torchRefExtLinalg, torchRefExtConv, torchRefExtPool, torchRefExtLoss, torchRefExtAttention, torchRefExtNorms,
 	} {
 		maps.Copy(all, fam)
 	}

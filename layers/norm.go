@@ -65,17 +65,6 @@ func (l *LayerNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	return autograd.LayerNorm(x, l.Weight, l.Bias, k, l.Eps)
 }
 
-// affine returns y·weight + bias, either of which may be nil (left out).
-func affine[T Float](y, weight, bias *autograd.Var[T]) *autograd.Var[T] {
-	if weight != nil {
-		y = autograd.Mul(y, weight)
-	}
-	if bias != nil {
-		y = autograd.Add(y, bias)
-	}
-	return y
-}
-
 // Parameters returns the weight and the bias (those not nil).
 func (l *LayerNorm[T]) Parameters() []*autograd.Var[T] { return paramsOf(l.NamedParameters()) }
 
@@ -96,7 +85,8 @@ func (l *LayerNorm[T]) NamedParameters() []NamedParam[T] { return weightBias(l.W
 // (the unbiased variance, n = N·L values per channel), as PyTorch does. In
 // evaluation mode μ and σ² are the running statistics, and nothing changes.
 // A new layer is training, with running_mean zeros and running_var ones;
-// see SetTraining.
+// see SetTraining. Forward is one fused operation, autograd.BatchNorm in
+// training and autograd.BatchNormEval in evaluation.
 //
 // The running statistics are buffers, not parameters: NamedBuffers lists
 // them as "running_mean" and "running_var", PyTorch's names, so that model
@@ -113,11 +103,7 @@ type BatchNorm1d[T Float] struct {
 	Momentum T                // weight of the new batch in the running statistics; 0.1 by default
 
 	eval atomic.Bool // the zero value is training mode
-
-	mu          sync.Mutex
-	runningMean *tensor.Tensor[T]
-	runningVar  *tensor.Tensor[T]
-	batches     int
+	run  bnRunning[T]
 }
 
 // NewBatchNorm1d returns a BatchNorm1d over num features, in training mode,
@@ -127,12 +113,11 @@ type BatchNorm1d[T Float] struct {
 func NewBatchNorm1d[T Float](num int) *BatchNorm1d[T] {
 	checkPositive("NewBatchNorm1d", "[num]", num)
 	return &BatchNorm1d[T]{
-		Weight:      autograd.Param(tensor.Ones[T](num)).SetName("weight"),
-		Bias:        autograd.Param(tensor.Zeros[T](num)).SetName("bias"),
-		Eps:         1e-5,
-		Momentum:    0.1,
-		runningMean: tensor.Zeros[T](num),
-		runningVar:  tensor.Ones[T](num),
+		Weight:   autograd.Param(tensor.Ones[T](num)).SetName("weight"),
+		Bias:     autograd.Param(tensor.Zeros[T](num)).SetName("bias"),
+		Eps:      1e-5,
+		Momentum: 0.1,
+		run:      newBNRunning[T](num),
 	}
 }
 
@@ -143,88 +128,29 @@ func NewBatchNorm1d[T Float](num int) *BatchNorm1d[T] {
 // undefined), as PyTorch does.
 func (b *BatchNorm1d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xs := x.Shape()
-	num := b.runningMean.Len()
+	num := b.run.mean.Len()
 	op := layerOp("BatchNorm1d", b.Weight)
 	if (len(xs) != 2 && len(xs) != 3) || xs[1] != num {
 		shapePanic(op, fmt.Sprintf("input must be [N %d] or [N %d L]", num, num), xs, []int{num})
 	}
-	// A per-channel [C] tensor broadcasts against [N, C] as it is, and
-	// against [N, C, L] as [C, 1].
-	perChannel := []int{num}
-	axes := []int{0}
-	n := xs[0]
-	if len(xs) == 3 {
-		perChannel, axes, n = []int{num, 1}, []int{0, 2}, xs[0]*xs[2]
-	}
-	weight, bias := b.Weight, b.Bias
-	if len(xs) == 3 {
-		if weight != nil {
-			weight = autograd.Reshape(weight, perChannel...)
-		}
-		if bias != nil {
-			bias = autograd.Reshape(bias, perChannel...)
-		}
-	}
-
-	if b.eval.Load() {
-		b.mu.Lock()
-		mean := b.runningMean.Clone()
-		std := tensor.Sqrt(tensor.Add(b.runningVar, tensor.Scalar(b.Eps)))
-		b.mu.Unlock()
-		y := autograd.Div(
-			autograd.Sub(x, autograd.Const(mean.Reshape(perChannel...))),
-			autograd.Const(std.Reshape(perChannel...)))
-		return affine(y, weight, bias)
-	}
-
-	if n <= 1 {
-		shapePanic(op, "training needs more than one value per channel", xs, []int{num})
-	}
-	mean := autograd.MeanKeepDims(x, axes...)
-	d := autograd.Sub(x, mean)
-	variance := autograd.MeanKeepDims(autograd.Square(d), axes...)
-	y := autograd.Div(d, autograd.Sqrt(autograd.Add(variance, autograd.Const(tensor.Scalar(b.Eps)))))
-
-	// The batch statistics have C elements in channel order either way.
-	mu, v := mean.Value().Data(), variance.Value().Data()
-	bessel := T(float64(n) / float64(n-1))
-	b.mu.Lock()
-	m := b.Momentum
-	rm, rv := b.runningMean.Data(), b.runningVar.Data()
-	for c := range rm {
-		rm[c] = (1-m)*rm[c] + m*mu[c]
-		rv[c] = (1-m)*rv[c] + m*v[c]*bessel
-	}
-	b.batches++
-	b.mu.Unlock()
-	return affine(y, weight, bias)
+	return b.run.forward(op, x, b.Weight, b.Bias, b.Eps, b.Momentum, !b.eval.Load())
 }
 
 // RunningMean returns the running mean [C], the layer's live tensor: read it
 // or write it (to load a model) only while no Forward runs in training mode.
-func (b *BatchNorm1d[T]) RunningMean() *tensor.Tensor[T] { return b.runningMean }
+func (b *BatchNorm1d[T]) RunningMean() *tensor.Tensor[T] { return b.run.mean }
 
 // RunningVar returns the running (unbiased) variance [C], the layer's live
 // tensor, under the same rule as RunningMean.
-func (b *BatchNorm1d[T]) RunningVar() *tensor.Tensor[T] { return b.runningVar }
+func (b *BatchNorm1d[T]) RunningVar() *tensor.Tensor[T] { return b.run.variance }
 
 // NumBatchesTracked returns how many training Forward calls have updated the
 // running statistics.
-func (b *BatchNorm1d[T]) NumBatchesTracked() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.batches
-}
+func (b *BatchNorm1d[T]) NumBatchesTracked() int { return b.run.tracked() }
 
 // ResetRunningStats sets the running mean to zeros, the running variance to
 // ones and the batch count to 0, as for a new layer.
-func (b *BatchNorm1d[T]) ResetRunningStats() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.runningMean.Fill(0)
-	b.runningVar.Fill(1)
-	b.batches = 0
-}
+func (b *BatchNorm1d[T]) ResetRunningStats() { b.run.reset() }
 
 // SetTraining switches between training (on) and evaluation mode; it is
 // safe to call while other goroutines run Forward.
@@ -241,6 +167,67 @@ func (b *BatchNorm1d[T]) NamedParameters() []NamedParam[T] { return weightBias(b
 
 // NamedBuffers returns "running_mean" and "running_var", the live tensors
 // (see RunningMean).
-func (b *BatchNorm1d[T]) NamedBuffers() []NamedBuffer[T] {
-	return []NamedBuffer[T]{{"running_mean", b.runningMean}, {"running_var", b.runningVar}}
+func (b *BatchNorm1d[T]) NamedBuffers() []NamedBuffer[T] { return b.run.buffers() }
+
+// bnRunning is a BatchNorm layer's running statistics and its count of
+// training steps, behind a lock.
+type bnRunning[T Float] struct {
+	mu             sync.Mutex
+	mean, variance *tensor.Tensor[T]
+	batches        int
+}
+
+// newBNRunning returns the statistics of a new layer of num channels: mean
+// zeros, variance ones.
+func newBNRunning[T Float](num int) bnRunning[T] {
+	return bnRunning[T]{mean: tensor.Zeros[T](num), variance: tensor.Ones[T](num)}
+}
+
+// forward is a BatchNorm layer's Forward on an input whose shape the layer
+// has checked: in training, autograd.BatchNorm and an update of the running
+// statistics with the batch mean and unbiased variance; in evaluation,
+// autograd.BatchNormEval with the running statistics.
+func (r *bnRunning[T]) forward(op string, x, weight, bias *autograd.Var[T], eps, momentum T, training bool) *autograd.Var[T] {
+	if !training {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return autograd.BatchNormEval(x, r.mean, r.variance, weight, bias, eps)
+	}
+	xs := x.Shape()
+	if n := x.Value().Len() / xs[1]; n <= 1 {
+		shapePanic(op, "training needs more than one value per channel", xs, []int{xs[1]})
+	}
+	y, mean, variance := autograd.BatchNorm(x, weight, bias, eps)
+	mu, v := mean.Data(), variance.Data()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := momentum
+	rm, rv := r.mean.Data(), r.variance.Data()
+	for c := range rm {
+		rm[c] = (1-m)*rm[c] + m*mu[c]
+		rv[c] = (1-m)*rv[c] + m*v[c]
+	}
+	r.batches++
+	return y
+}
+
+// tracked returns the number of training steps.
+func (r *bnRunning[T]) tracked() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.batches
+}
+
+// reset sets the statistics to a new layer's and the count to 0.
+func (r *bnRunning[T]) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mean.Fill(0)
+	r.variance.Fill(1)
+	r.batches = 0
+}
+
+// buffers returns "running_mean" and "running_var", the live tensors.
+func (r *bnRunning[T]) buffers() []NamedBuffer[T] {
+	return []NamedBuffer[T]{{"running_mean", r.mean}, {"running_var", r.variance}}
 }
