@@ -13,6 +13,12 @@ func momentumF32AVX2(w *float32, v *float32, d *float32, n int, negLR float32, m
 func momentumF64AVX2(w *float64, v *float64, d *float64, n int, negLR float64, mu float64, keep float64)
 
 //go:noescape
+func momentumF32AVX512(w *float32, v *float32, d *float32, n int, negLR float32, mu float32, keep float32)
+
+//go:noescape
+func momentumF64AVX512(w *float64, v *float64, d *float64, n int, negLR float64, mu float64, keep float64)
+
+//go:noescape
 func adamF32AVX2(w *float32, grad *float32, mom *float32, vel *float32, n int, c *Adam[float32])
 
 //go:noescape

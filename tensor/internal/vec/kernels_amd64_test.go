@@ -15,6 +15,7 @@ func TestEachKernelMatchesScalar(t *testing.T) {
 		relu     func(d, x []T, n int)
 		reluGrad func(d, x, g []T, n int)
 		adam     func(w, g, m, v []T, n int, c *Adam[T])
+		momentum func(w, v, d []T, n int, negLR, mu, keep T)
 	}
 	k32 := map[string]kernels[float32]{}
 	k64 := map[string]kernels[float64]{}
@@ -23,11 +24,17 @@ func TestEachKernelMatchesScalar(t *testing.T) {
 			func(d, x []float32, n int) { reluF32AVX2(f32(d), f32(x), n) },
 			func(d, x, g []float32, n int) { reluGradF32AVX2(f32(d), f32(x), f32(g), n) },
 			func(w, g, m, v []float32, n int, c *Adam[float32]) { adamF32AVX2(f32(w), f32(g), f32(m), f32(v), n, c) },
+			func(w, v, d []float32, n int, negLR, mu, keep float32) {
+				momentumF32AVX2(f32(w), f32(v), f32(d), n, negLR, mu, keep)
+			},
 		}
 		k64["AVX2"] = kernels[float64]{
 			func(d, x []float64, n int) { reluF64AVX2(f64(d), f64(x), n) },
 			func(d, x, g []float64, n int) { reluGradF64AVX2(f64(d), f64(x), f64(g), n) },
 			func(w, g, m, v []float64, n int, c *Adam[float64]) { adamF64AVX2(f64(w), f64(g), f64(m), f64(v), n, c) },
+			func(w, v, d []float64, n int, negLR, mu, keep float64) {
+				momentumF64AVX2(f64(w), f64(v), f64(d), n, negLR, mu, keep)
+			},
 		}
 	}
 	if hasAVX512 {
@@ -37,12 +44,18 @@ func TestEachKernelMatchesScalar(t *testing.T) {
 			func(w, g, m, v []float32, n int, c *Adam[float32]) {
 				adamF32AVX512(f32(w), f32(g), f32(m), f32(v), n, c)
 			},
+			func(w, v, d []float32, n int, negLR, mu, keep float32) {
+				momentumF32AVX512(f32(w), f32(v), f32(d), n, negLR, mu, keep)
+			},
 		}
 		k64["AVX512"] = kernels[float64]{
 			func(d, x []float64, n int) { reluF64AVX512(f64(d), f64(x), n) },
 			func(d, x, g []float64, n int) { reluGradF64AVX512(f64(d), f64(x), f64(g), n) },
 			func(w, g, m, v []float64, n int, c *Adam[float64]) {
 				adamF64AVX512(f64(w), f64(g), f64(m), f64(v), n, c)
+			},
+			func(w, v, d []float64, n int, negLR, mu, keep float64) {
+				momentumF64AVX512(f64(w), f64(v), f64(d), n, negLR, mu, keep)
 			},
 		}
 	}
@@ -51,12 +64,12 @@ func TestEachKernelMatchesScalar(t *testing.T) {
 	}
 	for name, k := range k32 {
 		t.Run(name+"/float32", func(t *testing.T) {
-			checkKernels(t, name == "AVX2", k.relu, k.reluGrad, k.adam)
+			checkKernels(t, name == "AVX2", k.relu, k.reluGrad, k.adam, k.momentum)
 		})
 	}
 	for name, k := range k64 {
 		t.Run(name+"/float64", func(t *testing.T) {
-			checkKernels(t, name == "AVX2", k.relu, k.reluGrad, k.adam)
+			checkKernels(t, name == "AVX2", k.relu, k.reluGrad, k.adam, k.momentum)
 		})
 	}
 }
@@ -64,7 +77,8 @@ func TestEachKernelMatchesScalar(t *testing.T) {
 // checkKernels compares one ISA's kernels with the scalar loops; whole
 // says the kernels take only whole 32-byte vectors (AVX2).
 func checkKernels[T Float](t *testing.T, whole bool,
-	relu func(d, x []T, n int), reluGrad func(d, x, g []T, n int), adam func(w, g, m, v []T, n int, c *Adam[T])) {
+	relu func(d, x []T, n int), reluGrad func(d, x, g []T, n int), adam func(w, g, m, v []T, n int, c *Adam[T]),
+	momentum func(w, v, d []T, n int, negLR, mu, keep T)) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	c := Adam[T]{B1: 0.9, B2: 0.999, C1: 0.1, C2: 0.001, Eps: 1e-8, Shrink: 0.99, NegStep: -0.003, BC2Sqrt: 0.0447}
 	for _, n := range testLengths() {
@@ -101,5 +115,13 @@ func checkKernels[T Float](t *testing.T, whole bool,
 		sameBits(t, "Adam's m", n, m2, m)
 		sameBits(t, "Adam's v", n, v2, v)
 		sameBits(t, "Adam's guards", n, guards, ends(ww, mw, vw))
+
+		w2, m2 = append([]T(nil), w...), append([]T(nil), m...)
+		guards = ends(ww, mw, gw)
+		momentum(w, m, g, n, -0.01, 0.9, 0.75)
+		momentumGo(w2, m2, g, -0.01, 0.9, 0.75)
+		sameBits(t, "momentum's w", n, w2, w)
+		sameBits(t, "momentum's v", n, m2, m)
+		sameBits(t, "momentum's guards", n, guards, ends(ww, mw, gw))
 	}
 }

@@ -64,12 +64,19 @@ func adamAsm[T Float](w, g, m, v []T, c *Adam[T]) int {
 // momentumAsm runs the vector loop over the longest prefix it can and
 // returns its length; the caller does the rest.
 func momentumAsm[T Float](w, v, d []T, negLR, mu, keep T) int {
-	if !hasAVX2 {
-		return 0
+	n := len(w)
+	if !hasAVX512 {
+		if !hasAVX2 {
+			return 0
+		}
+		n = prefix[T](n)
 	}
-	n := prefix[T](len(w))
 	switch {
 	case n == 0:
+	case hasAVX512 && is32[T]():
+		momentumF32AVX512(f32(w), f32(v), f32(d), n, float32(negLR), float32(mu), float32(keep))
+	case hasAVX512:
+		momentumF64AVX512(f64(w), f64(v), f64(d), n, float64(negLR), float64(mu), float64(keep))
 	case is32[T]():
 		momentumF32AVX2(f32(w), f32(v), f32(d), n, float32(negLR), float32(mu), float32(keep))
 	default:

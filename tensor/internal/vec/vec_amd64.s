@@ -21,12 +21,15 @@ TEXT ·momentumF32AVX2(SB), NOSPLIT, $0-44
 loop1:
 	CMPQ AX, BX
 	JGT tail
-	VMULPS (SI)(AX*4), Y1, Y3
-	VMULPS (DX)(AX*4), Y2, Y4
+	VMOVUPS (SI)(AX*4), Y3
+	VMULPS Y3, Y1, Y3 // v·mu
+	VMOVUPS (DX)(AX*4), Y4
+	VMULPS Y4, Y2, Y4 // keep·d
 	VADDPS Y4, Y3, Y3
 	VMOVUPS Y3, (SI)(AX*4)
-	VMULPS Y3, Y0, Y5
-	VADDPS (DI)(AX*4), Y5, Y5
+	VMULPS Y3, Y0, Y5 // negLR·v
+	VMOVUPS (DI)(AX*4), Y6
+	VADDPS Y6, Y5, Y5
 	VMOVUPS Y5, (DI)(AX*4)
 	ADDQ $8, AX
 	JMP loop1
@@ -52,16 +55,119 @@ TEXT ·momentumF64AVX2(SB), NOSPLIT, $0-56
 loop1:
 	CMPQ AX, BX
 	JGT tail
-	VMULPD (SI)(AX*8), Y1, Y3
-	VMULPD (DX)(AX*8), Y2, Y4
+	VMOVUPD (SI)(AX*8), Y3
+	VMULPD Y3, Y1, Y3 // v·mu
+	VMOVUPD (DX)(AX*8), Y4
+	VMULPD Y4, Y2, Y4 // keep·d
 	VADDPD Y4, Y3, Y3
 	VMOVUPD Y3, (SI)(AX*8)
-	VMULPD Y3, Y0, Y5
-	VADDPD (DI)(AX*8), Y5, Y5
+	VMULPD Y3, Y0, Y5 // negLR·v
+	VMOVUPD (DI)(AX*8), Y6
+	VADDPD Y6, Y5, Y5
 	VMOVUPD Y5, (DI)(AX*8)
 	ADDQ $4, AX
 	JMP loop1
 tail:
+done:
+	VZEROUPPER
+	RET
+
+// func momentumF32AVX512(w *float32, v *float32, d *float32, n int, negLR float32, mu float32, keep float32)
+// The AVX-512 form of the momentum loop, for any n: the last vector is
+// masked.
+TEXT ·momentumF32AVX512(SB), NOSPLIT, $0-44
+	MOVQ w+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS negLR+32(FP), Z0
+	VBROADCASTSS mu+36(FP), Z1
+	VBROADCASTSS keep+40(FP), Z2
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z3
+	VMULPS Z3, Z1, Z3 // v·mu
+	VMOVUPS (DX)(AX*4), Z4
+	VMULPS Z4, Z2, Z4 // keep·d
+	VADDPS Z4, Z3, Z3
+	VMOVUPS Z3, (SI)(AX*4)
+	VMULPS Z3, Z0, Z5 // negLR·v
+	VMOVUPS (DI)(AX*4), Z6
+	VADDPS Z6, Z5, Z5
+	VMOVUPS Z5, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z3
+	VMULPS Z3, Z1, Z3 // v·mu
+	VMOVUPS.Z (DX)(AX*4), K1, Z4
+	VMULPS Z4, Z2, Z4 // keep·d
+	VADDPS Z4, Z3, Z3
+	VMOVUPS Z3, K1, (SI)(AX*4)
+	VMULPS Z3, Z0, Z5 // negLR·v
+	VMOVUPS.Z (DI)(AX*4), K1, Z6
+	VADDPS Z6, Z5, Z5
+	VMOVUPS Z5, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func momentumF64AVX512(w *float64, v *float64, d *float64, n int, negLR float64, mu float64, keep float64)
+// The AVX-512 form of the momentum loop, for any n: the last vector is
+// masked.
+TEXT ·momentumF64AVX512(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSD negLR+32(FP), Z0
+	VBROADCASTSD mu+40(FP), Z1
+	VBROADCASTSD keep+48(FP), Z2
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z3
+	VMULPD Z3, Z1, Z3 // v·mu
+	VMOVUPD (DX)(AX*8), Z4
+	VMULPD Z4, Z2, Z4 // keep·d
+	VADDPD Z4, Z3, Z3
+	VMOVUPD Z3, (SI)(AX*8)
+	VMULPD Z3, Z0, Z5 // negLR·v
+	VMOVUPD (DI)(AX*8), Z6
+	VADDPD Z6, Z5, Z5
+	VMOVUPD Z5, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z3
+	VMULPD Z3, Z1, Z3 // v·mu
+	VMOVUPD.Z (DX)(AX*8), K1, Z4
+	VMULPD Z4, Z2, Z4 // keep·d
+	VADDPD Z4, Z3, Z3
+	VMOVUPD Z3, K1, (SI)(AX*8)
+	VMULPD Z3, Z0, Z5 // negLR·v
+	VMOVUPD.Z (DI)(AX*8), K1, Z6
+	VADDPD Z6, Z5, Z5
+	VMOVUPD Z5, K1, (DI)(AX*8)
 done:
 	VZEROUPPER
 	RET

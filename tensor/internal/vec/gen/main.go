@@ -77,6 +77,9 @@ func kernels() []kernel {
 		{"momentum", avx2, []string{"w ptr", "v ptr", "d ptr", "n int", "negLR T", "mu T", "keep T"},
 			"v = v·mu + keep·d; w = w + negLR·v, each product rounded before the add\n(no FMA), as the scalar loop does. n is a multiple of the width.",
 			momentum},
+		{"momentum", avx512, []string{"w ptr", "v ptr", "d ptr", "n int", "negLR T", "mu T", "keep T"},
+			"The AVX-512 form of the momentum loop, for any n: the last vector is\nmasked.",
+			momentum},
 		{"adam", avx2, []string{"w ptr", "grad ptr", "mom ptr", "vel ptr", "n int", "c adam"},
 			"Adam over n elements; c points at B1, B2, C1, C2, Eps, Shrink, NegStep,\nBC2Sqrt. Each operation is rounded in the scalar loop's order: no FMA,\na true square root and division. n is a multiple of the width.",
 			adam},
@@ -288,12 +291,15 @@ func momentum(e *emitter) {
 		e.op("%s %s+%d(FP), %s", e.broadcast(), a.name, a.off, e.v(i))
 	}
 	e.loops(1, func(k int, masked bool) {
-		e.op("%s %s, %s, %s", e.p("VMUL"), e.at("SI", k), e.v(1), e.v(3)) // v·mu
-		e.op("%s %s, %s, %s", e.p("VMUL"), e.at("DX", k), e.v(2), e.v(4)) // keep·d
+		e.load(e.at("SI", k), e.v(3), masked)
+		e.op("%s %s, %s, %s // v·mu", e.p("VMUL"), e.v(3), e.v(1), e.v(3))
+		e.load(e.at("DX", k), e.v(4), masked)
+		e.op("%s %s, %s, %s // keep·d", e.p("VMUL"), e.v(4), e.v(2), e.v(4))
 		e.op("%s %s, %s, %s", e.p("VADD"), e.v(4), e.v(3), e.v(3))
 		e.store(e.v(3), e.at("SI", k), masked)
-		e.op("%s %s, %s, %s", e.p("VMUL"), e.v(3), e.v(0), e.v(5)) // negLR·v
-		e.op("%s %s, %s, %s", e.p("VADD"), e.at("DI", k), e.v(5), e.v(5))
+		e.op("%s %s, %s, %s // negLR·v", e.p("VMUL"), e.v(3), e.v(0), e.v(5))
+		e.load(e.at("DI", k), e.v(6), masked)
+		e.op("%s %s, %s, %s", e.p("VADD"), e.v(6), e.v(5), e.v(5))
 		e.store(e.v(5), e.at("DI", k), masked)
 	})
 	e.finish()
