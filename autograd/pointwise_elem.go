@@ -66,15 +66,6 @@ func signElem[T Float](v T) T {
 	return v
 }
 
-// positive is 1 for v > 0, else 0 (also for NaN), as an int: the compiler
-// turns it into a flag-setting instruction, not a branch.
-func positive[T Float](v T) int {
-	if v > 0 {
-		return 1
-	}
-	return 0
-}
-
 // elemNormPDF is φ(x) = e^(-x²/2)/√(2π), built from differentiable operations.
 func elemNormPDF[T Float](x *Var[T]) *Var[T] {
 	return Scale(Exp(Scale(Square(x), -0.5)), T(1/math.Sqrt(2*math.Pi)))

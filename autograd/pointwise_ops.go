@@ -346,13 +346,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		f: func(y, x *tensor.Tensor[T], _ [2]T) { tensor.ReLUInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			// g·mask rather than a select, so that g = ±Inf or NaN gives
-			// NaN at the kink as back does; the mask comes from a
-			// comparison without a branch (a sign test mispredicts half
-			// the time).
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i := range d {
-				d[i] = gs[i] * T(positive(xs[i]))
-			}
+			// NaN at the kink as back does (vectorized, see ReLUGradInto).
+			tensor.ReLUGradInto(dx, x, g)
 		},
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			return Mul(g, Const(tensor.Step(c.Input(0).value)))

@@ -233,13 +233,12 @@ func TanhInto[T Float](dst, x *Tensor[T]) {
 	tanhInto("TanhInto", dst, x)
 }
 
-// ReLUInto sets dst = max(x, 0), as ReLU does. dst may be x.
+// ReLUInto sets dst = max(x, 0), as ReLU does: +0 for x ≤ 0 (also −0),
+// NaN for NaN. dst may be x. It runs vectorized where the CPU allows
+// (AVX-512, AVX2) with the bits of the scalar loop (see relu.go).
 func ReLUInto[T Float](dst, x *Tensor[T]) {
 	checkInto("ReLUInto", dst, x)
-	d, s := dst.data, x.data[:len(dst.data)]
-	for i := range d {
-		d[i] = max(s[i], 0) // branch-free: a sign test mispredicts half the time
-	}
+	reluInto(dst.data, x.data)
 }
 
 // SumToInto sets dst = beta·dst + alpha·SumTo(src, dst's shape): the

@@ -1,11 +1,18 @@
 // Package vec holds vectorized loops over flat slices for the elementwise
 // work of a training step that is worth it: the optimizer updates, the
 // largest elementwise loops of a step (they read and write several arrays
-// the size of the model), SGD's momentum and Adam's. Each loop computes the same operations in
-// the same order as its scalar form, without fused multiply-adds, so the
-// results are bit-identical with and without the assembly; the build tag
-// purego forces the scalar form.
+// the size of the model), SGD's momentum and Adam's, and ReLU with its
+// gradient, the activation of most models. Each loop computes the same
+// operations in the same order as its scalar form, without fused
+// multiply-adds, so the results are bit-identical with and without the
+// assembly; the build tag purego forces the scalar form.
+//
+// The assembly (vec_amd64.s, AVX-512 and AVX2) and its declarations
+// (kernels_amd64.go) are written by ./gen; vec_amd64.go chooses among them
+// at run time.
 package vec
+
+//go:generate go run ./gen
 
 import "math"
 
@@ -62,4 +69,49 @@ func adamGo[T Float](w, g, m, v []T, c Adam[T]) {
 		den := T(T(math.Sqrt(float64(vk)))/c.BC2Sqrt) + c.Eps
 		w[k] = T(w[k]*c.Shrink) + T(c.NegStep*mk)/den
 	}
+}
+
+// ReLU sets dst[k] = max(x[k], 0) for every k, with the bits of Go's max:
+// NaN stays NaN (its sign cleared, as max does), −0 and negative values
+// give +0. x must be at least as long as dst; dst may be x.
+func ReLU[T Float](dst, x []T) {
+	x = x[:len(dst)]
+	done := reluAsm(dst, x)
+	reluGo(dst[done:], x[done:])
+}
+
+// reluGo is ReLU's scalar loop.
+func reluGo[T Float](dst, x []T) {
+	x = x[:len(dst)]
+	for k := range dst {
+		dst[k] = max(x[k], 0) // branch-free: a sign test mispredicts half the time
+	}
+}
+
+// ReLUGrad sets dst[k] = g[k]·[x[k] > 0] for every k, ReLU's derivative
+// times g with the subgradient 0 at x = 0 and for NaN x. The mask is
+// multiplied in rather than selected, so that ±Inf or NaN g gives NaN where
+// x ≤ 0 and a negative g gives −0. x and g must be at least as long as dst;
+// dst may be x or g.
+func ReLUGrad[T Float](dst, x, g []T) {
+	x, g = x[:len(dst)], g[:len(dst)]
+	done := reluGradAsm(dst, x, g)
+	reluGradGo(dst[done:], x[done:], g[done:])
+}
+
+// reluGradGo is ReLUGrad's scalar loop.
+func reluGradGo[T Float](dst, x, g []T) {
+	x, g = x[:len(dst)], g[:len(dst)]
+	for k := range dst {
+		dst[k] = g[k] * T(positive(x[k]))
+	}
+}
+
+// positive is 1 for v > 0, else 0 (also for NaN), as an int: the compiler
+// turns it into a flag-setting instruction, not a branch.
+func positive[T Float](v T) int {
+	if v > 0 {
+		return 1
+	}
+	return 0
 }

@@ -8,42 +8,55 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// hasAVX2 selects the AVX2 loops.
-var hasAVX2 = cpu.X86.HasAVX2
+// The instruction sets of the kernels (x/sys/cpu includes the operating
+// system's support for the ymm and zmm state). The AVX-512 kernels take
+// any length (their last vector is masked, its mask made with BMI2's
+// BZHI); the AVX2 ones a multiple of the width, the scalar loop doing the
+// rest.
+var (
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
+	hasAVX2   = cpu.X86.HasAVX2
+)
 
-// The AVX2 loops of vec_amd64.s: n elements from the given pointers, n a
-// multiple of the vector width (8 float32s, 4 float64s).
-//
-//go:noescape
-func momentumF32AVX2(w, v, d *float32, n int, negLR, mu, keep float32)
+// f32 and f64 view a slice of T as the element type it is.
+func f32[T Float](s []T) *float32 { return (*float32)(unsafe.Pointer(unsafe.SliceData(s))) }
+func f64[T Float](s []T) *float64 { return (*float64)(unsafe.Pointer(unsafe.SliceData(s))) }
 
-//go:noescape
-func momentumF64AVX2(w, v, d *float64, n int, negLR, mu, keep float64)
+// is32 reports whether T is float32.
+func is32[T Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 4
+}
 
-//go:noescape
-func adamF32AVX2(w, grad, mom, vel *float32, n int, c *Adam[float32])
+// prefix is the part of n elements the AVX2 kernels take: whole vectors of
+// 32 bytes.
+func prefix[T Float](n int) int {
+	if is32[T]() {
+		return n &^ 7
+	}
+	return n &^ 3
+}
 
-//go:noescape
-func adamF64AVX2(w, grad, mom, vel *float64, n int, c *Adam[float64])
-
-// adamAsm runs the vector loop over the longest prefix it can and returns
+// adamAsm runs a vector loop over the longest prefix it can and returns
 // its length; the caller does the rest.
 func adamAsm[T Float](w, g, m, v []T, c *Adam[T]) int {
-	if !hasAVX2 || len(w) == 0 {
-		return 0
-	}
-	if unsafe.Sizeof(c.B1) == 4 {
-		n := len(w) &^ 7
-		if n > 0 {
-			adamF32AVX2((*float32)(unsafe.Pointer(&w[0])), (*float32)(unsafe.Pointer(&g[0])), (*float32)(unsafe.Pointer(&m[0])), (*float32)(unsafe.Pointer(&v[0])), n,
-				(*Adam[float32])(unsafe.Pointer(c)))
+	n := len(w)
+	if !hasAVX512 {
+		if !hasAVX2 {
+			return 0
 		}
-		return n
+		n = prefix[T](n)
 	}
-	n := len(w) &^ 3
-	if n > 0 {
-		adamF64AVX2((*float64)(unsafe.Pointer(&w[0])), (*float64)(unsafe.Pointer(&g[0])), (*float64)(unsafe.Pointer(&m[0])), (*float64)(unsafe.Pointer(&v[0])), n,
-			(*Adam[float64])(unsafe.Pointer(c)))
+	switch {
+	case n == 0:
+	case hasAVX512 && is32[T]():
+		adamF32AVX512(f32(w), f32(g), f32(m), f32(v), n, (*Adam[float32])(unsafe.Pointer(c)))
+	case hasAVX512:
+		adamF64AVX512(f64(w), f64(g), f64(m), f64(v), n, (*Adam[float64])(unsafe.Pointer(c)))
+	case is32[T]():
+		adamF32AVX2(f32(w), f32(g), f32(m), f32(v), n, (*Adam[float32])(unsafe.Pointer(c)))
+	default:
+		adamF64AVX2(f64(w), f64(g), f64(m), f64(v), n, (*Adam[float64])(unsafe.Pointer(c)))
 	}
 	return n
 }
@@ -51,21 +64,71 @@ func adamAsm[T Float](w, g, m, v []T, c *Adam[T]) int {
 // momentumAsm runs the vector loop over the longest prefix it can and
 // returns its length; the caller does the rest.
 func momentumAsm[T Float](w, v, d []T, negLR, mu, keep T) int {
-	if !hasAVX2 || len(w) == 0 {
-		return 0
-	}
-	if unsafe.Sizeof(negLR) == 4 {
-		n := len(w) &^ 7
-		if n > 0 {
-			momentumF32AVX2((*float32)(unsafe.Pointer(&w[0])), (*float32)(unsafe.Pointer(&v[0])), (*float32)(unsafe.Pointer(&d[0])), n,
-				float32(negLR), float32(mu), float32(keep))
+	n := len(w)
+	if !hasAVX512 {
+		if !hasAVX2 {
+			return 0
 		}
-		return n
+		n = prefix[T](n)
 	}
-	n := len(w) &^ 3
-	if n > 0 {
-		momentumF64AVX2((*float64)(unsafe.Pointer(&w[0])), (*float64)(unsafe.Pointer(&v[0])), (*float64)(unsafe.Pointer(&d[0])), n,
-			float64(negLR), float64(mu), float64(keep))
+	switch {
+	case n == 0:
+	case hasAVX512 && is32[T]():
+		momentumF32AVX512(f32(w), f32(v), f32(d), n, float32(negLR), float32(mu), float32(keep))
+	case hasAVX512:
+		momentumF64AVX512(f64(w), f64(v), f64(d), n, float64(negLR), float64(mu), float64(keep))
+	case is32[T]():
+		momentumF32AVX2(f32(w), f32(v), f32(d), n, float32(negLR), float32(mu), float32(keep))
+	default:
+		momentumF64AVX2(f64(w), f64(v), f64(d), n, float64(negLR), float64(mu), float64(keep))
+	}
+	return n
+}
+
+// reluAsm runs a vector loop over the longest prefix it can and returns its
+// length; the caller does the rest.
+func reluAsm[T Float](dst, x []T) int {
+	n := len(dst)
+	if !hasAVX512 {
+		if !hasAVX2 {
+			return 0
+		}
+		n = prefix[T](n)
+	}
+	switch {
+	case n == 0:
+	case hasAVX512 && is32[T]():
+		reluF32AVX512(f32(dst), f32(x), n)
+	case hasAVX512:
+		reluF64AVX512(f64(dst), f64(x), n)
+	case is32[T]():
+		reluF32AVX2(f32(dst), f32(x), n)
+	default:
+		reluF64AVX2(f64(dst), f64(x), n)
+	}
+	return n
+}
+
+// reluGradAsm runs a vector loop over the longest prefix it can and returns
+// its length; the caller does the rest.
+func reluGradAsm[T Float](dst, x, g []T) int {
+	n := len(dst)
+	if !hasAVX512 {
+		if !hasAVX2 {
+			return 0
+		}
+		n = prefix[T](n)
+	}
+	switch {
+	case n == 0:
+	case hasAVX512 && is32[T]():
+		reluGradF32AVX512(f32(dst), f32(x), f32(g), n)
+	case hasAVX512:
+		reluGradF64AVX512(f64(dst), f64(x), f64(g), n)
+	case is32[T]():
+		reluGradF32AVX2(f32(dst), f32(x), f32(g), n)
+	default:
+		reluGradF64AVX2(f64(dst), f64(x), f64(g), n)
 	}
 	return n
 }

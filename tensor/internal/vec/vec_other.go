@@ -7,3 +7,9 @@ func momentumAsm[T Float](w, v, d []T, negLR, mu, keep T) int { return 0 }
 
 // adamAsm does nothing without assembly.
 func adamAsm[T Float](w, g, m, v []T, c *Adam[T]) int { return 0 }
+
+// reluAsm does nothing without assembly.
+func reluAsm[T Float](dst, x []T) int { return 0 }
+
+// reluGradAsm does nothing without assembly.
+func reluGradAsm[T Float](dst, x, g []T) int { return 0 }

@@ -1,0 +1,21 @@
+package tensor
+
+import "github.com/adjoint-go/adjoint/tensor/internal/vec"
+
+// reluInto is ReLUInto's loop over flat slices: the vectorized loop of
+// package vec, which gives the bits of max(x[k], 0).
+func reluInto[T Float](dst, x []T) { vec.ReLU(dst, x[:len(dst)]) }
+
+// ReLUGradInto sets dx = g·[x > 0], ReLU's derivative applied to the
+// incoming gradient g, with the subgradient 0 at x = 0 and for NaN x (as
+// PyTorch chooses and Step computes). The mask is multiplied in rather than
+// selected, so that where x ≤ 0 an infinite or NaN g gives NaN and a
+// negative g gives −0, exactly as g·Step(x) does. dx may be x or g. It runs
+// vectorized where the CPU allows (AVX-512, AVX2) with the bits of the
+// scalar loop, and does not allocate. It panics with a *ShapeError unless
+// the three shapes are equal.
+func ReLUGradInto[T Float](dx, x, g *Tensor[T]) {
+	checkInto("ReLUGradInto", dx, x)
+	checkInto("ReLUGradInto", dx, g)
+	vec.ReLUGrad(dx.data, x.data[:len(dx.data)], g.data[:len(dx.data)])
+}
