@@ -39,7 +39,10 @@
 //     Round (halves to even), Trunc, Sign.
 //   - Activations and normalization: Sigmoid, Tanh, ReLU, LeakyReLU, ELU,
 //     GELU, GELUTanh, SiLU, Softplus, LogSigmoid, Hardtanh, Hardswish,
-//     Hardsigmoid, Mish, SELU, CELU, Softsign, Softmax, LogSoftmax, LayerNorm.
+//     Hardsigmoid, Mish, SELU, CELU, Softsign, Softmax, LogSoftmax, LayerNorm,
+//     BatchNorm (batch statistics, returning the batch mean and unbiased
+//     variance for running stats), BatchNormEval (given running stats),
+//     GroupNorm (groups = 1 to C), RMSNorm (torch 2.x's rms_norm).
 //   - Reductions (over all axes or the given ones, with KeepDims forms): Sum,
 //     Mean, Max, Min, LogSumExp, Variance, Std, Prod; Argmax and Argmin return
 //     indices; along one axis, the running forms Cumsum, Cumprod, Cummax,
@@ -50,7 +53,10 @@
 //     transposes without copies), Linear (x·wᵀ + b, fused), Transpose, Einsum
 //     (torch.einsum's subscripts: diagonals, ellipsis broadcasting, any number
 //     of operands, through the GEMM), Dot, Outer, Trace, Norm and NormKeepDims
-//     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes).
+//     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes),
+//     ScaledDotProductAttention (softmax(q·kᵀ/√D + mask)·v, one fused op on
+//     batched matrix products; a boolean mask, true = take part, and a
+//     causal flag).
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
 //     Slice (negative steps walk backwards), Pad (negative widths crop), Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
 //     as F.embedding), Flip, Roll, Tril, Triu, Diagonal, Repeat,

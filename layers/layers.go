@@ -20,7 +20,12 @@
 //     AdaptiveAvgPool2D, AdaptiveMaxPool2D, MaxUnpool2D, Upsample, Pad1D, Pad2D, Pad3D;
 //     Flatten turns [N, C, H, W] into [N, C·H·W] for the Linear layers that
 //     follow.
-//   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d.
+//   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d,
+//     BatchNorm2d, GroupNorm, RMSNorm.
+//   - Attention: MultiheadAttention (nn.MultiheadAttention with batch_first:
+//     in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias; a key
+//     padding mask, true = ignore, and a causal flag), with a KVCache for
+//     generation (ForwardCached).
 //   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, SiLU,
 //     Softplus, Softmax, LogSoftmax, Hardtanh, Hardswish, Hardsigmoid, Mish,
 //     SELU, CELU, Softsign, LogSigmoid.

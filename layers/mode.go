@@ -1,7 +1,7 @@
 package layers
 
 // Trainable is implemented by layers whose Forward depends on whether the
-// network is training or evaluating (Dropout, BatchNorm1d). Each keeps its
+// network is training or evaluating (Dropout, BatchNorm1d, BatchNorm2d). Each keeps its
 // mode in an atomic flag, so switching it while other goroutines evaluate is
 // race-free. A new layer is training, as in PyTorch.
 type Trainable interface {

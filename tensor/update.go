@@ -15,7 +15,7 @@ import (
 // where w are weights, v their momentum buffer, d the gradient, negLR the
 // negated learning rate and keep one minus the dampening. It reads three
 // arrays the size of a model and writes two, the largest elementwise loop
-// of a training step, so it runs vectorized where the CPU allows (AVX2),
+// of a training step, so it runs vectorized where the CPU allows (AVX2 or AVX-512),
 // with each product rounded before its sum, exactly as the scalar loop
 // computes it: the result does not depend on the CPU. It panics with a
 // *ShapeError when the lengths differ.
@@ -45,7 +45,7 @@ type AdamCoefficients[T Float] struct {
 //	w[k] = shrink·w[k] + negStepSize·m[k] / (√v[k]/√(1−β₂ᵗ) + ε)
 //
 // It reads four arrays the size of the model and writes three, so it runs
-// vectorized where the CPU allows (AVX2), with a true square root and
+// vectorized where the CPU allows (AVX2 or AVX-512), with a true square root and
 // division and no fused multiply-add: the result does not depend on the
 // CPU. It panics with a *ShapeError when the lengths differ.
 func AdamStep[T Float](w, g, m, v []T, c AdamCoefficients[T]) {
