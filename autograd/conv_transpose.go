@@ -142,16 +142,7 @@ func convTWork[T Float](ar *Arena[T], win tensor.Window2D, x, y *tensor.Tensor[T
 // convTForward is ConvTranspose2D after its checks, with its window and
 // the shape of its result; bias may be nil.
 func convTForward[T Float](x, w, bias *Var[T], win tensor.Window2D, shape [4]int) *Var[T] {
-	ar := arenaOf(x, w)
-	var bv *tensor.Tensor[T]
-	grad := needsGrad(x, w)
-	if bias != nil {
-		bv = bias.value
-		grad = grad || bias.requiresGrad
-		if ar == nil {
-			ar = bias.arena
-		}
-	}
+	ar, bv, grad := convArgs(x, w, bias)
 	out := ar.tensor(shape[0], shape[1], shape[2], shape[3])
 	tensor.ConvTranspose2DInto(out, x.value, w.value, bv, convTWork(ar, win, x.value, out), win)
 	var d derivative[T]
@@ -160,10 +151,7 @@ func convTForward[T Float](x, w, bias *Var[T], win tensor.Window2D, shape [4]int
 		s.win = win
 		d = s
 	}
-	if bias == nil {
-		return recordOp("ConvTranspose2D", out, d, x, w)
-	}
-	return recordOp("ConvTranspose2D", out, d, x, w, bias)
+	return convRecord("ConvTranspose2D", out, d, x, w, bias)
 }
 
 // convTOp is ConvTranspose2D's state: its window.
@@ -172,17 +160,7 @@ type convTOp[T Float] struct{ win tensor.Window2D }
 func (*convTOp[T]) slot() stateSlot { return slotConvTranspose }
 
 func (s *convTOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	gs := make([]*Var[T], c.NumInputs())
-	if c.NeedsGrad(0) {
-		gs[0] = convTInputGrad(g, c.Input(1), c.n.inputs[0].value, s.win)
-	}
-	if c.NeedsGrad(1) {
-		gs[1] = convTWeightGrad(c.Input(0), g, c.n.inputs[1].value, s.win)
-	}
-	if len(gs) == 3 && c.NeedsGrad(2) {
-		gs[2] = convBiasGrad(g)
-	}
-	return gs
+	return convBackward(c, g, s.win, convTInputGrad[T], convTWeightGrad[T])
 }
 
 func (s *convTOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {

@@ -106,16 +106,7 @@ func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 	n, oc := xv.Dim(0), wv.Dim(0)
 	oh, ow := win.OutSize(convHW(xv))
 	k, p := xv.Dim(1)*win.Kernel[0]*win.Kernel[1], oh*ow
-	ar := arenaOf(x, w)
-	var bv *tensor.Tensor[T]
-	grad := needsGrad(x, w)
-	if bias != nil {
-		bv = bias.value
-		grad = grad || bias.requiresGrad
-		if ar == nil {
-			ar = bias.arena
-		}
-	}
+	ar, bv, grad := convArgs(x, w, bias)
 	var out *tensor.Tensor[T]
 	if xv.Dims() == 3 {
 		out = ar.tensor(n, oc, ow)
@@ -139,11 +130,53 @@ func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 		}
 		d = s
 	}
-	name := convName(xv.Dims(), "")
+	return convRecord(convName(xv.Dims(), ""), out, d, x, w, bias)
+}
+
+// convArgs returns the Arena of a convolution's operands x, w and bias
+// (nil for none), bias's value (nil for none) and whether any of them
+// needs a gradient.
+func convArgs[T Float](x, w, bias *Var[T]) (ar *Arena[T], bv *tensor.Tensor[T], grad bool) {
+	ar = arenaOf(x, w)
+	grad = needsGrad(x, w)
+	if bias != nil {
+		bv = bias.value
+		grad = grad || bias.requiresGrad
+		if ar == nil {
+			ar = bias.arena
+		}
+	}
+	return ar, bv, grad
+}
+
+// convRecord records a convolution's result out with derivative d, with
+// bias as a third input when there is one.
+func convRecord[T Float](name string, out *tensor.Tensor[T], d derivative[T], x, w, bias *Var[T]) *Var[T] {
 	if bias == nil {
 		return recordOp(name, out, d, x, w)
 	}
 	return recordOp(name, out, d, x, w, bias)
+}
+
+// convBackward is the backward of a convolution (Conv2D, Conv1D or
+// ConvTranspose2D) with window win for the result's gradient g: its
+// gradients with respect to the input and the weight, as recorded
+// operations of inputGrad and weightGrad, and with respect to the bias
+// when there is one.
+func convBackward[T Float](c *Context[T], g *Var[T], win tensor.Window2D,
+	inputGrad func(g, w *Var[T], x *tensor.Tensor[T], win tensor.Window2D) *Var[T],
+	weightGrad func(x, g *Var[T], w *tensor.Tensor[T], win tensor.Window2D) *Var[T]) []*Var[T] {
+	gs := make([]*Var[T], c.NumInputs())
+	if c.NeedsGrad(0) {
+		gs[0] = inputGrad(g, c.Input(1), c.n.inputs[0].value, win)
+	}
+	if c.NeedsGrad(1) {
+		gs[1] = weightGrad(c.Input(0), g, c.n.inputs[1].value, win)
+	}
+	if len(gs) == 3 && c.NeedsGrad(2) {
+		gs[2] = convBiasGrad(g)
+	}
+	return gs
 }
 
 // conv2DOp is Conv2D's state: the window and, when the weight needs a
@@ -157,17 +190,7 @@ type conv2DOp[T Float] struct {
 func (*conv2DOp[T]) slot() stateSlot { return slotConv2D }
 
 func (s *conv2DOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	gs := make([]*Var[T], c.NumInputs())
-	if c.NeedsGrad(0) {
-		gs[0] = convInputGrad(g, c.Input(1), c.n.inputs[0].value, s.win)
-	}
-	if c.NeedsGrad(1) {
-		gs[1] = convWeightGrad(c.Input(0), g, c.n.inputs[1].value, s.win)
-	}
-	if len(gs) == 3 && c.NeedsGrad(2) {
-		gs[2] = convBiasGrad(g)
-	}
-	return gs
+	return convBackward(c, g, s.win, convInputGrad[T], convWeightGrad[T])
 }
 
 func (s *conv2DOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {

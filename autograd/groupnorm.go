@@ -145,22 +145,7 @@ func (s *groupNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		xs = append(xs, xv.Dim(i))
 	}
 	kept := bnKept(xs, kbuf[:0])
-	dd, ud := ar.tensor(m).Data(), ar.tensor(m).Data()
-	var gyd, out, wg []T
-	beta := T(0)
-	if needX && w != nil {
-		gyd = ar.tensor(m).Data()
-	}
-	if needX {
-		var dst *tensor.Tensor[T]
-		dst, beta = c.gradBuf(0)
-		out = dst.Data()
-	}
-	var wt *tensor.Tensor[T]
-	if needW {
-		wt = ar.like(xv)
-		wg = wt.Data()
-	}
+	dd, ud, gyd, out, wg, wt, beta := normVJPBuffers(c, xv, m, needX, needW, w != nil)
 	xd, gd := xv.Data(), g.Data()
 	count := T(m)
 	for row := range n * s.groups {

@@ -237,7 +237,6 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // Arena.
 func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
-	ar := c.p.arena
 	wi, bi := s.inputs()
 	var w []T
 	if wi > 0 {
@@ -248,22 +247,7 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		n *= xv.Dim(i)
 	}
 	needX, needW := c.NeedsGrad(0), wi > 0 && c.NeedsGrad(wi)
-	dd, ud := ar.tensor(n).Data(), ar.tensor(n).Data()
-	var gyd, out, wg []T
-	beta := T(0)
-	if needX && w != nil {
-		gyd = ar.tensor(n).Data()
-	}
-	if needX {
-		var dst *tensor.Tensor[T]
-		dst, beta = c.gradBuf(0)
-		out = dst.Data()
-	}
-	var wt *tensor.Tensor[T]
-	if needW {
-		wt = ar.like(xv)
-		wg = wt.Data()
-	}
+	dd, ud, gyd, out, wg, wt, beta := normVJPBuffers(c, xv, n, needX, needW, w != nil)
 	xd, gd := xv.Data(), g.Data()
 	count := T(n)
 	for i := range rows {
@@ -332,4 +316,30 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if bi > 0 && c.NeedsGrad(bi) {
 		c.addGrad(bi, g, 1)
 	}
+}
+
+// normVJPBuffers returns the buffers of a normalization's fused backward
+// (LayerNorm, RMSNorm, GroupNorm) over slices of n elements of x: two
+// per-slice scratches d and u from the context's Arena; gy, a third, when
+// x needs its gradient and there is a weight; x's gradient buffer out and
+// its beta (see Context.gradBuf) when x needs its gradient; and, when the
+// weight needs its gradient, wt, a scratch of x's size for its per-element
+// terms, with wg its data. They are taken in this order, the same in every
+// caller, so that the Arena hands out the same memory.
+func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, needW, weighted bool) (d, u, gy, out, wg []T, wt *tensor.Tensor[T], beta T) {
+	ar := c.p.arena
+	d, u = ar.tensor(n).Data(), ar.tensor(n).Data()
+	if needX && weighted {
+		gy = ar.tensor(n).Data()
+	}
+	if needX {
+		var dst *tensor.Tensor[T]
+		dst, beta = c.gradBuf(0)
+		out = dst.Data()
+	}
+	if needW {
+		wt = ar.like(x)
+		wg = wt.Data()
+	}
+	return d, u, gy, out, wg, wt, beta
 }

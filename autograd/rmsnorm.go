@@ -128,7 +128,6 @@ func (s *rmsNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // gradient, from the Arena.
 func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
-	ar := c.p.arena
 	rows := lnRows(xv, s.dims)
 	if rows == 0 {
 		return
@@ -139,22 +138,7 @@ func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		w = c.n.inputs[1].value.Data()
 	}
 	needX, needW := c.NeedsGrad(0), s.weight && c.NeedsGrad(1)
-	hd, ud := ar.tensor(n).Data(), ar.tensor(n).Data()
-	var gyd, out, wg []T
-	beta := T(0)
-	if needX && w != nil {
-		gyd = ar.tensor(n).Data()
-	}
-	if needX {
-		var dst *tensor.Tensor[T]
-		dst, beta = c.gradBuf(0)
-		out = dst.Data()
-	}
-	var wt *tensor.Tensor[T]
-	if needW {
-		wt = ar.like(xv)
-		wg = wt.Data()
-	}
+	hd, ud, gyd, out, wg, wt, beta := normVJPBuffers(c, xv, n, needX, needW, w != nil)
 	xd, gd := xv.Data(), g.Data()
 	count := T(n)
 	for i := range rows {

@@ -102,8 +102,7 @@ type BatchNorm1d[T Float] struct {
 	Eps      T                // added to the variance; 1e-5 by default
 	Momentum T                // weight of the new batch in the running statistics; 0.1 by default
 
-	eval atomic.Bool // the zero value is training mode
-	run  bnRunning[T]
+	bnState[T]
 }
 
 // NewBatchNorm1d returns a BatchNorm1d over num features, in training mode,
@@ -117,7 +116,7 @@ func NewBatchNorm1d[T Float](num int) *BatchNorm1d[T] {
 		Bias:     autograd.Param(tensor.Zeros[T](num)).SetName("bias"),
 		Eps:      1e-5,
 		Momentum: 0.1,
-		run:      newBNRunning[T](num),
+		bnState:  bnState[T]{run: newBNRunning[T](num)},
 	}
 }
 
@@ -136,38 +135,46 @@ func (b *BatchNorm1d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	return b.run.forward(op, x, b.Weight, b.Bias, b.Eps, b.Momentum, !b.eval.Load())
 }
 
-// RunningMean returns the running mean [C], the layer's live tensor: read it
-// or write it (to load a model) only while no Forward runs in training mode.
-func (b *BatchNorm1d[T]) RunningMean() *tensor.Tensor[T] { return b.run.mean }
-
-// RunningVar returns the running (unbiased) variance [C], the layer's live
-// tensor, under the same rule as RunningMean.
-func (b *BatchNorm1d[T]) RunningVar() *tensor.Tensor[T] { return b.run.variance }
-
-// NumBatchesTracked returns how many training Forward calls have updated the
-// running statistics.
-func (b *BatchNorm1d[T]) NumBatchesTracked() int { return b.run.tracked() }
-
-// ResetRunningStats sets the running mean to zeros, the running variance to
-// ones and the batch count to 0, as for a new layer.
-func (b *BatchNorm1d[T]) ResetRunningStats() { b.run.reset() }
-
-// SetTraining switches between training (on) and evaluation mode; it is
-// safe to call while other goroutines run Forward.
-func (b *BatchNorm1d[T]) SetTraining(on bool) { b.eval.Store(!on) }
-
-// Training reports whether the layer is in training mode.
-func (b *BatchNorm1d[T]) Training() bool { return !b.eval.Load() }
-
 // Parameters returns the weight and the bias (those not nil).
 func (b *BatchNorm1d[T]) Parameters() []*autograd.Var[T] { return paramsOf(b.NamedParameters()) }
 
 // NamedParameters returns "weight" and "bias" (those not nil).
 func (b *BatchNorm1d[T]) NamedParameters() []NamedParam[T] { return weightBias(b.Weight, b.Bias) }
 
+// bnState is what BatchNorm1d and BatchNorm2d keep besides their
+// parameters: the mode and the running statistics, with the methods that
+// read and set them, which the layers share by embedding it.
+type bnState[T Float] struct {
+	eval atomic.Bool // the zero value is training mode
+	run  bnRunning[T]
+}
+
+// RunningMean returns the running mean [C], the layer's live tensor: read it
+// or write it (to load a model) only while no Forward runs in training mode.
+func (b *bnState[T]) RunningMean() *tensor.Tensor[T] { return b.run.mean }
+
+// RunningVar returns the running (unbiased) variance [C], the layer's live
+// tensor, under the same rule as RunningMean.
+func (b *bnState[T]) RunningVar() *tensor.Tensor[T] { return b.run.variance }
+
+// NumBatchesTracked returns how many training Forward calls have updated the
+// running statistics (PyTorch's num_batches_tracked).
+func (b *bnState[T]) NumBatchesTracked() int { return b.run.tracked() }
+
+// ResetRunningStats sets the running mean to zeros, the running variance to
+// ones and the batch count to 0, as for a new layer.
+func (b *bnState[T]) ResetRunningStats() { b.run.reset() }
+
+// SetTraining switches between training (on) and evaluation mode; it is
+// safe to call while other goroutines run Forward.
+func (b *bnState[T]) SetTraining(on bool) { b.eval.Store(!on) }
+
+// Training reports whether the layer is in training mode.
+func (b *bnState[T]) Training() bool { return !b.eval.Load() }
+
 // NamedBuffers returns "running_mean" and "running_var", the live tensors
 // (see RunningMean).
-func (b *BatchNorm1d[T]) NamedBuffers() []NamedBuffer[T] { return b.run.buffers() }
+func (b *bnState[T]) NamedBuffers() []NamedBuffer[T] { return b.run.buffers() }
 
 // bnRunning is a BatchNorm layer's running statistics and its count of
 // training steps, behind a lock.

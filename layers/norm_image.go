@@ -2,7 +2,6 @@ package layers
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -31,8 +30,7 @@ type BatchNorm2d[T Float] struct {
 	Eps      T                // added to the variance; 1e-5 by default
 	Momentum T                // weight of the new batch in the running statistics; 0.1 by default
 
-	eval atomic.Bool // the zero value is training mode
-	run  bnRunning[T]
+	bnState[T]
 }
 
 // NewBatchNorm2d returns a BatchNorm2d over num channels, in training mode,
@@ -46,7 +44,7 @@ func NewBatchNorm2d[T Float](num int) *BatchNorm2d[T] {
 		Bias:     autograd.Param(tensor.Zeros[T](num)).SetName("bias"),
 		Eps:      1e-5,
 		Momentum: 0.1,
-		run:      newBNRunning[T](num),
+		bnState:  bnState[T]{run: newBNRunning[T](num)},
 	}
 }
 
@@ -64,38 +62,11 @@ func (b *BatchNorm2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	return b.run.forward(op, x, b.Weight, b.Bias, b.Eps, b.Momentum, !b.eval.Load())
 }
 
-// RunningMean returns the running mean [C], the layer's live tensor: read it
-// or write it (to load a model) only while no Forward runs in training mode.
-func (b *BatchNorm2d[T]) RunningMean() *tensor.Tensor[T] { return b.run.mean }
-
-// RunningVar returns the running (unbiased) variance [C], the layer's live
-// tensor, under the same rule as RunningMean.
-func (b *BatchNorm2d[T]) RunningVar() *tensor.Tensor[T] { return b.run.variance }
-
-// NumBatchesTracked returns how many training Forward calls have updated the
-// running statistics (PyTorch's num_batches_tracked).
-func (b *BatchNorm2d[T]) NumBatchesTracked() int { return b.run.tracked() }
-
-// ResetRunningStats sets the running mean to zeros, the running variance to
-// ones and the batch count to 0, as for a new layer.
-func (b *BatchNorm2d[T]) ResetRunningStats() { b.run.reset() }
-
-// SetTraining switches between training (on) and evaluation mode; it is
-// safe to call while other goroutines run Forward.
-func (b *BatchNorm2d[T]) SetTraining(on bool) { b.eval.Store(!on) }
-
-// Training reports whether the layer is in training mode.
-func (b *BatchNorm2d[T]) Training() bool { return !b.eval.Load() }
-
 // Parameters returns the weight and the bias (those not nil).
 func (b *BatchNorm2d[T]) Parameters() []*autograd.Var[T] { return paramsOf(b.NamedParameters()) }
 
 // NamedParameters returns "weight" and "bias" (those not nil).
 func (b *BatchNorm2d[T]) NamedParameters() []NamedParam[T] { return weightBias(b.Weight, b.Bias) }
-
-// NamedBuffers returns "running_mean" and "running_var", the live tensors
-// (see RunningMean).
-func (b *BatchNorm2d[T]) NamedBuffers() []NamedBuffer[T] { return b.run.buffers() }
 
 // GroupNorm normalizes each sample over groups of channels, PyTorch's
 // nn.GroupNorm(num_groups, num_channels): the C channels of x [N, C, ...]
