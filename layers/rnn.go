@@ -279,12 +279,14 @@ func (r *recurrent[T]) checkState(name string, s *autograd.Var[T], states, n int
 // returns the final states.
 func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, c *autograd.Var[T], masks []*tensor.Mask, steps, n int, reverse bool) (hOut, cOut *autograd.Var[T]) {
 	proj := autograd.Linear(xIn, w.WeightIH, w.BiasIH) // [L·N, G·H], every step at once
+	split := stepSplitter[T]{n: n, reverse: reverse}
+	split.push(proj)
 	for s := range steps {
 		t := s
 		if reverse {
 			t = steps - 1 - s
 		}
-		xt := autograd.Slice(proj, autograd.Range{Start: t * n, Stop: (t + 1) * n, Step: 1})
+		xt := split.next()
 		hNew, cNew := r.step(xt, h, c, w)
 		seq.push(0, hNew)
 		if m := maskAt(masks, t); m != nil {
@@ -374,8 +376,65 @@ func maskAt(masks []*tensor.Mask, t int) *tensor.Mask {
 	return masks[t]
 }
 
-// joinFan is how many Vars one Stack or Concat of a joiner takes: as many
-// as autograd joins without allocating.
+// stepSplitter hands out the time steps [N, G·H] of a projection
+// [L·N, G·H] one at a time, first to last or last to first. It cuts the
+// projection with Split into at most joinFan pieces of consecutive steps,
+// and each piece again until a piece is one step: Split's gradient adds
+// each piece's into its region only, where slicing out each step alone
+// would clear and add the whole projection's gradient once per step. It
+// allocates nothing under an Arena, and lives on its user's stack.
+type stepSplitter[T Float] struct {
+	n       int // rows per step
+	reverse bool
+	depth   int
+	stack   [12]struct {
+		pieces []*autograd.Var[T]
+		done   int
+	}
+}
+
+// push cuts v, of a whole number of steps, into at most joinFan pieces of
+// (nearly) equal numbers of steps, to be handed out next.
+func (s *stepSplitter[T]) push(v *autograd.Var[T]) {
+	steps := v.Value().Dim(0) / s.n
+	chunk := (steps + joinFan - 1) / joinFan
+	var sizes [joinFan]int
+	k := 0
+	for at := 0; at < steps; at += chunk {
+		sizes[k] = min(chunk, steps-at) * s.n
+		k++
+	}
+	if s.depth == len(s.stack) {
+		panic("layers: stepSplitter: too many levels") // 8^12 steps; unreachable
+	}
+	f := &s.stack[s.depth]
+	f.pieces, f.done = autograd.Split(v, 0, sizes[:k]...), 0
+	s.depth++
+}
+
+// next returns the next time step.
+func (s *stepSplitter[T]) next() *autograd.Var[T] {
+	for {
+		f := &s.stack[s.depth-1]
+		if f.done == len(f.pieces) {
+			s.depth--
+			continue
+		}
+		i := f.done
+		if s.reverse {
+			i = len(f.pieces) - 1 - i
+		}
+		f.done++
+		p := f.pieces[i]
+		if p.Value().Dim(0) == s.n {
+			return p
+		}
+		s.push(p)
+	}
+}
+
+// joinFan is how many Vars one Stack, Concat or Split of a joiner or a
+// stepSplitter takes: as many as autograd handles without allocating.
 const joinFan = 8
 
 // joiner stacks the Vars pushed to it, [N, H] each, into one [count, N, H]
