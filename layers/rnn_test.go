@@ -537,3 +537,56 @@ func TestRecurrentArenaMatchesPlain(t *testing.T) {
 		t.Error("the gradients under an Arena differ from the plain ones")
 	}
 }
+
+// TestRecurrentCellArenaAllocations checks that ten warm steps of each
+// cell, forward and backward, allocate nothing under an Arena.
+func TestRecurrentCellArenaAllocations(t *testing.T) {
+	if rnnRace {
+		t.Skip("the race detector allocates")
+	}
+	rng := newRNG(7)
+	rnn, lstm, gru := layers.NewRNNCell[float32](rng, 3, 4, layers.RNNReLU), layers.NewLSTMCell[float32](rng, 3, 4), layers.NewGRUCell[float32](rng, 3, 4)
+	x := convert[float32](randTensor(rng, 2, 3))
+	cells := map[string]struct {
+		params []*autograd.Var[float32]
+		run    func(x *autograd.Var[float32]) *autograd.Var[float32]
+	}{
+		"RNNCell": {rnn.Parameters(), func(x *autograd.Var[float32]) *autograd.Var[float32] {
+			var h *autograd.Var[float32]
+			for range 10 {
+				h = rnn.Step(x, h)
+			}
+			return h
+		}},
+		"LSTMCell": {lstm.Parameters(), func(x *autograd.Var[float32]) *autograd.Var[float32] {
+			var h, c *autograd.Var[float32]
+			for range 10 {
+				h, c = lstm.Step(x, h, c)
+			}
+			return autograd.Add(h, c)
+		}},
+		"GRUCell": {gru.Parameters(), func(x *autograd.Var[float32]) *autograd.Var[float32] {
+			var h *autograd.Var[float32]
+			for range 10 {
+				h = gru.Step(x, h)
+			}
+			return h
+		}},
+	}
+	for name, c := range cells {
+		t.Run(name, func(t *testing.T) {
+			ar := autograd.NewArena[float32]()
+			step := func() {
+				ar.Reset()
+				autograd.Sum(c.run(ar.Const(x))).Backward()
+				autograd.ZeroGrad(c.params...)
+			}
+			for range 3 {
+				step()
+			}
+			if n := testing.AllocsPerRun(10, step); n != 0 {
+				t.Errorf("ten warm steps allocate %v times, want 0", n)
+			}
+		})
+	}
+}
