@@ -238,7 +238,7 @@ func (r *recurrent[T]) run(x, h0, c0 *autograd.Var[T], lengths []int) (out, hn, 
 			k := l*r.dirs + d
 			h, c := initialState(h0, k, n, hs, zero), initialState(c0, k, n, hs, zero)
 			seq = joiner[T]{reverse: d == 1}
-			h, c = r.direction(&seq, r.weights[k], layerIn, h, c, masks, steps, n, d == 1)
+			h, c = r.direction(&seq, r.weights[k], layerIn, h, c, zero, masks, steps, n, d == 1)
 			dirOut[d] = seq.result()
 			hFinal.push(0, h)
 			if r.kind == kindLSTM {
@@ -275,9 +275,9 @@ func (r *recurrent[T]) checkState(name string, s *autograd.Var[T], states, n int
 }
 
 // direction runs one layer in one direction over the sequence xIn
-// [L·N, in] from the states h and c, pushes each step's output to seq and
-// returns the final states.
-func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, c *autograd.Var[T], masks []*tensor.Mask, steps, n int, reverse bool) (hOut, cOut *autograd.Var[T]) {
+// [L·N, in] from the states h and c (which may be zero, the zero state),
+// pushes each step's output to seq and returns the final states.
+func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, c, zero *autograd.Var[T], masks []*tensor.Mask, steps, n int, reverse bool) (hOut, cOut *autograd.Var[T]) {
 	proj := autograd.Linear(xIn, w.WeightIH, w.BiasIH) // [L·N, G·H], every step at once
 	split := stepSplitter[T]{n: n, reverse: reverse}
 	split.push(proj)
@@ -287,7 +287,7 @@ func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, 
 			t = steps - 1 - s
 		}
 		xt := split.next()
-		hNew, cNew := r.step(xt, h, c, w)
+		hNew, cNew := r.step(xt, h, c, w, h == zero)
 		seq.push(0, hNew)
 		if m := maskAt(masks, t); m != nil {
 			// Rows past their length keep their state: their final state
@@ -304,16 +304,26 @@ func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, 
 }
 
 // step is one time step of the cell from the projected input xt
-// (x·W_ihᵀ + b_ih, [N, G·H]): the new h, and for LSTM the new c.
-func (r *recurrent[T]) step(xt, h, c *autograd.Var[T], w RecurrentWeights[T]) (hNew, cNew *autograd.Var[T]) {
-	hh := autograd.Linear(h, w.WeightHH, w.BiasHH)
-	switch r.kind {
-	case kindLSTM:
-		return lstmStep(autograd.Add(xt, hh), c)
-	case kindGRU:
-		return gruStep(xt, hh, h), nil
+// (x·W_ihᵀ + b_ih, [N, G·H]): the new h, and for LSTM the new c. When h
+// is zeros (hZero), RNN and LSTM skip the product h·W_hhᵀ.
+func (r *recurrent[T]) step(xt, h, c *autograd.Var[T], w RecurrentWeights[T], hZero bool) (hNew, cNew *autograd.Var[T]) {
+	if r.kind == kindGRU {
+		// GRUCellState takes gh whole, [N, 3H]: no shortcut.
+		return gruStep(xt, autograd.Linear(h, w.WeightHH, w.BiasHH), h), nil
 	}
-	return rnnStep(r.act, autograd.Add(xt, hh)), nil
+	var pre *autograd.Var[T]
+	switch {
+	case !hZero:
+		pre = autograd.Add(xt, autograd.Linear(h, w.WeightHH, w.BiasHH))
+	case w.BiasHH != nil:
+		pre = autograd.Add(xt, w.BiasHH)
+	default:
+		pre = xt
+	}
+	if r.kind == kindLSTM {
+		return lstmStep(pre, c)
+	}
+	return rnnStep(r.act, pre), nil
 }
 
 // initialState returns state k of s ([layers·D, N, H]) as [N, H], or zero
