@@ -55,7 +55,10 @@ def seq_lstm_step(torch, module, opt, x, y):
 
 def main():
     """Times the step alone on random data, one thread (no Adjoint file
-    needed): python3 bench/peers/torch_seq_lstm.py"""
+    needed): python3 bench/peers/torch_seq_lstm.py. A smoke test only:
+    torch then runs on whichever BLAS the process loads (Debian's torch
+    may find the reference BLAS, many times slower); torch_bench.py, which
+    loads OpenBLAS first, is the measurement."""
     import time
     import torch
     torch.set_num_threads(1)
