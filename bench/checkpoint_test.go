@@ -95,9 +95,9 @@ func newCKStack() *ckStack {
 	for range ckBlocks {
 		s.blocks = append(s.blocks, &ckBlock{
 			ln1: layers.NewLayerNorm[float32](ckDim), ln2: layers.NewLayerNorm[float32](ckDim),
-			attn: layers.NewMultiheadAttention[float32](rng, ckDim, ckHeads),
-			fc1:  layers.NewLinear[float32](rng, ckDim, 4*ckDim, nil),
-			fc2:  layers.NewLinear[float32](rng, 4*ckDim, ckDim, nil),
+			attn:  layers.NewMultiheadAttention[float32](rng, ckDim, ckHeads),
+			fc1:   layers.NewLinear[float32](rng, ckDim, 4*ckDim, nil),
+			fc2:   layers.NewLinear[float32](rng, 4*ckDim, ckDim, nil),
 			probe: s.probe,
 		})
 	}
