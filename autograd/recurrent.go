@@ -56,7 +56,8 @@ func LSTMCellState[T Float](gates, c *Var[T]) *Var[T] {
 	od, cd, sd, td := out.Data(), c.value.Data(), sif.Data(), tg.Data()
 	for r := range n {
 		o, cs, s, t := od[r*h:(r+1)*h], cd[r*h:(r+1)*h], sd[2*r*h:(2*r+2)*h], td[r*h:(r+1)*h]
-		si, sf := s[:h], s[h:]
+		si, sf := s[:len(o)], s[h:h+len(o)] // lengths the compiler can see: no bounds checks below
+		cs, t = cs[:len(o)], t[:len(o)]
 		for k := range o {
 			o[k] = T(sf[k]*cs[k]) + T(si[k]*t[k])
 		}
@@ -108,9 +109,11 @@ func (s *lstmStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	gd, cd, sd, td := g.Data(), cv.Data(), s.sif.Data(), s.tg.Data()
 	for r := range n {
 		gs, cs, sr, t := gd[r*h:(r+1)*h], cd[r*h:(r+1)*h], sd[2*r*h:(2*r+2)*h], td[r*h:(r+1)*h]
-		si, sf := sr[:h], sr[h:]
+		m := len(gs)
+		si, sf, cs, t := sr[:m], sr[h:h+m], cs[:m], t[:m]
 		if dG != nil {
-			di, df, dg, do := dG[4*r*h:(4*r+1)*h], dG[(4*r+1)*h:(4*r+2)*h], dG[(4*r+2)*h:(4*r+3)*h], dG[(4*r+3)*h:(4*r+4)*h]
+			dr := dG[4*r*h : 4*(r+1)*h]
+			di, df, dg, do := dr[:m], dr[h:h+m], dr[2*h:2*h+m], dr[3*h:3*h+m]
 			for k, gk := range gs {
 				put(di, k, T(T(gk*t[k])*T(si[k]*T(1-si[k]))), bG)
 				put(df, k, T(T(gk*cs[k])*T(sf[k]*T(1-sf[k]))), bG)
@@ -121,7 +124,7 @@ func (s *lstmStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			}
 		}
 		if dC != nil {
-			dc := dC[r*h : (r+1)*h]
+			dc := dC[r*h : r*h+m]
 			for k, gk := range gs {
 				put(dc, k, T(gk*sf[k]), bC)
 			}
@@ -196,18 +199,19 @@ func (s *lstmOutputOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dC, bC := gradData(c, 1)
 	gd, sd, td := g.Data(), s.so.Data(), s.tc.Data()
 	for r := range n {
-		gs, so, t := gd[r*h:(r+1)*h], sd[r*h:(r+1)*h], td[r*h:(r+1)*h]
+		gs := gd[r*h : (r+1)*h]
+		so, t := sd[r*h:r*h+len(gs)], td[r*h:r*h+len(gs)]
 		if dG != nil {
 			if bG == 0 {
 				clear(dG[4*r*h : (4*r+3)*h])
 			}
-			do := dG[(4*r+3)*h : (4*r+4)*h]
+			do := dG[(4*r+3)*h : (4*r+3)*h+len(gs)]
 			for k, gk := range gs {
 				put(do, k, T(T(gk*t[k])*T(so[k]*T(1-so[k]))), bG)
 			}
 		}
 		if dC != nil {
-			dc := dC[r*h : (r+1)*h]
+			dc := dC[r*h : r*h+len(gs)]
 			for k, gk := range gs {
 				put(dc, k, T(T(gk*so[k])*T(1-T(t[k]*t[k]))), bC)
 			}
@@ -319,10 +323,19 @@ func (s *gruStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dP, bP := gradData(c, 2)
 	gd, rzd, nd := g.Data(), s.rz.Data(), s.n.Data()
 	for row := range n {
-		gs, nv, hs := gd[row*h:(row+1)*h], nd[row*h:(row+1)*h], hv[row*h:(row+1)*h]
-		rs, zs := rzd[2*row*h:(2*row+1)*h], rzd[(2*row+1)*h:(2*row+2)*h]
-		ghn := ghv[(3*row+2)*h : (3*row+3)*h]
+		gs := gd[row*h : (row+1)*h]
+		m := len(gs)
+		nv, hs := nd[row*h:][:m], hv[row*h:][:m]
+		rs, zs := rzd[2*row*h:][:m], rzd[(2*row+1)*h:][:m]
+		ghn := ghv[(3*row+2)*h:][:m]
 		base := 3 * row * h
+		var ir, iz, in, hr, hz, hn []T // the blocks of this row of the gradients
+		if dI != nil {
+			ir, iz, in = dI[base:][:m], dI[base+h:][:m], dI[base+2*h:][:m]
+		}
+		if dH != nil {
+			hr, hz, hn = dH[base:][:m], dH[base+h:][:m], dH[base+2*h:][:m]
+		}
 		if dI != nil || dH != nil {
 			for k, gk := range gs {
 				z, r, nk := zs[k], rs[k], nv[k]
@@ -330,19 +343,19 @@ func (s *gruStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 				dn := T(T(gk*T(1-z)) * T(1-T(nk*nk)))
 				dr := T(T(dn*ghn[k]) * T(r*T(1-r)))
 				if dI != nil {
-					put(dI, base+k, dr, bI)
-					put(dI, base+h+k, dz, bI)
-					put(dI, base+2*h+k, dn, bI)
+					put(ir, k, dr, bI)
+					put(iz, k, dz, bI)
+					put(in, k, dn, bI)
 				}
 				if dH != nil {
-					put(dH, base+k, dr, bH)
-					put(dH, base+h+k, dz, bH)
-					put(dH, base+2*h+k, T(dn*r), bH)
+					put(hr, k, dr, bH)
+					put(hz, k, dz, bH)
+					put(hn, k, T(dn*r), bH)
 				}
 			}
 		}
 		if dP != nil {
-			dp := dP[row*h : (row+1)*h]
+			dp := dP[row*h : row*h+m]
 			for k, gk := range gs {
 				put(dp, k, T(gk*zs[k]), bP)
 			}
