@@ -58,9 +58,10 @@ func (m *GRU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // row then stops updating after its last valid step, its output is 0
 // past it, its final state is the one at that step, and the reverse
 // direction starts at that step. A batch whose rows are all L long runs
-// as without lengths. Without lengths a warm step under an autograd.Arena
-// allocates nothing; with them it allocates its masks, one small one per
-// step past the shortest row's end.
+// as without lengths. A warm step under an autograd.Arena allocates
+// nothing; with lengths that differ from the previous call's, it first
+// builds their masks (one small one per step past the shortest row's
+// end).
 //
 // It panics with a *tensor.ShapeError naming the layer when x or h0 do
 // not fit, and with an *ArgError for lengths of the wrong count or out

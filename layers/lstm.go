@@ -60,9 +60,10 @@ func (m *LSTM[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // row then stops updating after its last valid step, its output is 0
 // past it, its final states are those at that step, and the reverse
 // direction starts at that step. A batch whose rows are all L long runs
-// as without lengths. Without lengths a warm step under an autograd.Arena
-// allocates nothing; with them it allocates its masks, one small one per
-// step past the shortest row's end.
+// as without lengths. A warm step under an autograd.Arena allocates
+// nothing; with lengths that differ from the previous call's, it first
+// builds their masks (one small one per step past the shortest row's
+// end).
 //
 // It panics with a *tensor.ShapeError naming the layer when x, h0 or c0
 // do not fit, and with an *ArgError for lengths of the wrong count or

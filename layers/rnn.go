@@ -3,7 +3,9 @@ package layers
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -90,6 +92,20 @@ type recurrent[T Float] struct {
 	// layer 0, layer 0 reverse, layer 1, ... (index layer·D + direction).
 	weights []RecurrentWeights[T]
 	drop    *Dropout[T] // nil without dropout
+
+	// lastMasks holds the masks of the last lengths a call had, so that a
+	// loop over batches of the same lengths builds them once.
+	lastMasks *atomic.Pointer[lengthMasks]
+}
+
+// lengthMasks are the masks stepMasks builds for lengths and steps. They
+// are never written after they are made, so calls in several goroutines
+// may share them.
+type lengthMasks struct {
+	lengths []int
+	steps   int
+	masks   []*tensor.Mask
+	pad     *tensor.Mask
 }
 
 // newRecurrent checks the options and draws every weight and bias from
@@ -106,7 +122,8 @@ func newRecurrent[T Float](op string, kind cellKind, rng *rand.Rand, inputSize, 
 	if o.Nonlinearity != RNNTanh && o.Nonlinearity != RNNReLU {
 		argPanic(op, "Nonlinearity", o.Nonlinearity, "must be RNNTanh or RNNReLU")
 	}
-	r := recurrent[T]{kind: kind, act: o.Nonlinearity, in: inputSize, hidden: hiddenSize, layers: layers, dirs: 1, batchFirst: o.BatchFirst}
+	r := recurrent[T]{kind: kind, act: o.Nonlinearity, in: inputSize, hidden: hiddenSize, layers: layers, dirs: 1, batchFirst: o.BatchFirst,
+		lastMasks: new(atomic.Pointer[lengthMasks])}
 	if o.Bidirectional {
 		r.dirs = 2
 	}
@@ -347,7 +364,8 @@ func zeroState[T Float](x *autograd.Var[T], n, hs int) *autograd.Var[T] {
 // returns, for each time step t at which some row has ended, the mask
 // [N, 1] of the rows still running (t < length), nil at the other steps,
 // and the mask [L, N, 1] of the padded positions (t ≥ length). Both are
-// nil when lengths is nil or every row has all the steps.
+// nil when lengths is nil or every row has all the steps. The masks of the
+// previous call are reused when its lengths and steps were the same.
 func (r *recurrent[T]) stepMasks(lengths []int, steps, n int) (masks []*tensor.Mask, pad *tensor.Mask) {
 	if lengths == nil {
 		return nil, nil
@@ -365,6 +383,9 @@ func (r *recurrent[T]) stepMasks(lengths []int, steps, n int) (masks []*tensor.M
 	if shortest == steps {
 		return nil, nil
 	}
+	if last := r.lastMasks.Load(); last != nil && last.steps == steps && slices.Equal(last.lengths, lengths) {
+		return last.masks, last.pad
+	}
 	masks = make([]*tensor.Mask, steps)
 	padded := make([]bool, steps*n)
 	for t := shortest; t < steps; t++ {
@@ -375,7 +396,9 @@ func (r *recurrent[T]) stepMasks(lengths []int, steps, n int) (masks []*tensor.M
 		}
 		masks[t] = tensor.MustMask(keep, n, 1)
 	}
-	return masks, tensor.MustMask(padded, steps, n, 1)
+	pad = tensor.MustMask(padded, steps, n, 1)
+	r.lastMasks.Store(&lengthMasks{lengths: slices.Clone(lengths), steps: steps, masks: masks, pad: pad})
+	return masks, pad
 }
 
 // maskAt returns masks[t], or nil when masks is nil.

@@ -477,40 +477,43 @@ func TestRecurrentDropout(t *testing.T) {
 
 // TestRecurrentArenaAllocations checks that a warm training step of each
 // layer (forward, backward, ZeroGrad) allocates nothing under an Arena,
-// with zero or given initial states, in both directions.
+// with zero or given initial states, in both directions, with and without
+// lengths.
 func TestRecurrentArenaAllocations(t *testing.T) {
 	if rnnRace {
 		t.Skip("the race detector allocates")
 	}
 	for _, kind := range []string{"rnn_tanh", "lstm", "gru"} {
 		for _, states := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s states=%v", kind, states), func(t *testing.T) {
-				o := layers.RecurrentOptions{NumLayers: 2, Bidirectional: true}
-				l := newSeqLayer[float32](kind, newRNG(1), 3, 4, o)
-				x := convert[float32](randTensor(newRNG(2), 20, 2, 3))
-				h0 := convert[float32](randTensor(newRNG(3), 4, 2, 4))
-				ar := autograd.NewArena[float32]()
-				params := l.module.Parameters()
-				step := func() {
-					ar.Reset()
-					var hv, cv *autograd.Var[float32]
-					if states {
-						hv = ar.Const(h0)
-						if kind == "lstm" {
-							cv = ar.Const(h0)
+			for _, lengths := range [][]int{nil, {20, 13}} {
+				t.Run(fmt.Sprintf("%s states=%v lengths=%v", kind, states, lengths), func(t *testing.T) {
+					o := layers.RecurrentOptions{NumLayers: 2, Bidirectional: true}
+					l := newSeqLayer[float32](kind, newRNG(1), 3, 4, o)
+					x := convert[float32](randTensor(newRNG(2), 20, 2, 3))
+					h0 := convert[float32](randTensor(newRNG(3), 4, 2, 4))
+					ar := autograd.NewArena[float32]()
+					params := l.module.Parameters()
+					step := func() {
+						ar.Reset()
+						var hv, cv *autograd.Var[float32]
+						if states {
+							hv = ar.Const(h0)
+							if kind == "lstm" {
+								cv = ar.Const(h0)
+							}
 						}
+						out, hn, _ := l.run(ar.Const(x), hv, cv, lengths)
+						autograd.Add(autograd.Sum(out), autograd.Sum(hn)).Backward()
+						autograd.ZeroGrad(params...)
 					}
-					out, hn, _ := l.run(ar.Const(x), hv, cv, nil)
-					autograd.Add(autograd.Sum(out), autograd.Sum(hn)).Backward()
-					autograd.ZeroGrad(params...)
-				}
-				for range 3 {
-					step()
-				}
-				if n := testing.AllocsPerRun(10, step); n != 0 {
-					t.Errorf("a warm step allocates %v times, want 0", n)
-				}
-			})
+					for range 3 {
+						step()
+					}
+					if n := testing.AllocsPerRun(10, step); n != 0 {
+						t.Errorf("a warm step allocates %v times, want 0", n)
+					}
+				})
+			}
 		}
 	}
 }
@@ -588,5 +591,23 @@ func TestRecurrentCellArenaAllocations(t *testing.T) {
 				t.Errorf("ten warm steps allocate %v times, want 0", n)
 			}
 		})
+	}
+}
+
+// TestRecurrentLengthsChange checks that one layer called with lengths
+// that change between calls (and come back) follows each call's lengths.
+func TestRecurrentLengthsChange(t *testing.T) {
+	l := newSeqLayer[float64]("gru", newRNG(1), 2, 3, layers.RecurrentOptions{Bidirectional: true})
+	ref := refOf("gru", l, 1, 2, 2, 3)
+	x := randTensor(newRNG(2), 4, 3, 2)
+	for i, lengths := range [][]int{{4, 2, 3}, {1, 4, 4}, {4, 2, 3}, {4, 2, 2}} {
+		wantOut, wantH, _ := ref.run(x, nil, nil, lengths)
+		out, hn, _ := l.run(constOf(x), nil, nil, lengths)
+		if diff := cmp.Diff(viewOf(wantOut), viewOf(out.Value()), approx(1e-12)); diff != "" {
+			t.Errorf("call %d, lengths %v: output (-want +got):\n%s", i, lengths, diff)
+		}
+		if diff := cmp.Diff(viewOf(wantH), viewOf(hn.Value()), approx(1e-12)); diff != "" {
+			t.Errorf("call %d, lengths %v: h_n (-want +got):\n%s", i, lengths, diff)
+		}
 	}
 }
