@@ -611,3 +611,32 @@ func TestRecurrentLengthsChange(t *testing.T) {
 		}
 	}
 }
+
+// TestRecurrentInferenceArena checks evaluation under an inference Arena:
+// the plain forward's numbers, no graph (the results need no gradient),
+// and no allocation once warm.
+func TestRecurrentInferenceArena(t *testing.T) {
+	l := newSeqLayer[float32]("lstm", newRNG(1), 3, 4, layers.RecurrentOptions{NumLayers: 2, Bidirectional: true})
+	x := convert[float32](randTensor(newRNG(2), 9, 2, 3))
+	lengths := []int{9, 5}
+	want, _, _ := l.run(autograd.Const(x), nil, nil, lengths)
+	ar := autograd.NewInferenceArena[float32]()
+	var out, hn, cn *autograd.Var[float32]
+	step := func() {
+		ar.Reset()
+		out, hn, cn = l.run(ar.Const(x), nil, nil, lengths)
+	}
+	step()
+	if !bitsEqual(want.Value(), out.Value()) {
+		t.Error("the output under an inference Arena differs from the plain one")
+	}
+	if out.RequiresGrad() || hn.RequiresGrad() || cn.RequiresGrad() {
+		t.Error("results under an inference Arena require a gradient")
+	}
+	if rnnRace {
+		return
+	}
+	if n := testing.AllocsPerRun(10, step); n != 0 {
+		t.Errorf("a warm evaluation allocates %v times, want 0", n)
+	}
+}
