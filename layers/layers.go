@@ -63,7 +63,8 @@
 // # Training and evaluation
 //
 // Dropout, BatchNorm1d and BatchNorm2d (and RNN, LSTM and GRU with dropout
-// between layers) behave differently while training and while evaluating. Each such layer keeps its own mode (it implements Trainable);
+// between layers) behave differently while training and while evaluating.
+// Each such layer keeps its own mode (it implements Trainable);
 // SetTraining(net, false) walks a network through its Containers and
 // switches every one of them. There is no global switch, so two models (or
 // two goroutines holding different models) never interfere. A new layer is
