@@ -125,7 +125,9 @@ func TestTransformerErrors(t *testing.T) {
 	shapePanic(t, func() { l.Encode(autograd.Const(tensor.Zeros[float64](2, 3, 4)), tensor.FullMask(false, 3, 2), false) })
 	argPanic(t, func() { layers.NewMultiheadAttention[float64](rng, 4, 2).SetDropout(nil, 0.1) })
 	stack := layers.NewTransformerEncoder[float64](rng, layers.TransformerConfig{DModel: 4, NHead: 2, DimFeedforward: 4}, 2, false)
-	shapePanic(t, func() { stack.ForwardCached(autograd.Const(tensor.Zeros[float64](1, 1, 4)), make([]layers.KVCache[float64], 1)) })
+	shapePanic(t, func() {
+		stack.ForwardCached(autograd.Const(tensor.Zeros[float64](1, 1, 4)), make([]layers.KVCache[float64], 1))
+	})
 }
 
 // TestTransformerEncoderNames: the stack's names are PyTorch's
