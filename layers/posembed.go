@@ -45,8 +45,7 @@ func (p *PositionEmbedding[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { re
 // the layer when x is not [..., L, dim] or start+L exceeds MaxLen, and
 // with an *ArgError when start is negative.
 func (p *PositionEmbedding[T]) AddAt(x *autograd.Var[T], start int) *autograd.Var[T] {
-	op := layerOp("PositionEmbedding", p.Weight)
-	l := posCheck(op, x, start, p.MaxLen(), p.Weight.Value().Dim(1))
+	l := posCheck("PositionEmbedding", p.Weight, x, start, p.MaxLen(), p.Weight.Value().Dim(1))
 	rows := p.Weight
 	if start != 0 || l != p.MaxLen() {
 		rows = autograd.Slice(p.Weight, autograd.Range{Start: start, Stop: start + l, Step: 1})
@@ -54,19 +53,20 @@ func (p *PositionEmbedding[T]) AddAt(x *autograd.Var[T], start int) *autograd.Va
 	return autograd.Add(x, rows)
 }
 
-// posCheck panics unless x is [..., L, dim] with start ≥ 0 and
-// start+L ≤ maxLen, and returns L.
-func posCheck[T Float](op string, x *autograd.Var[T], start, maxLen, dim int) int {
+// posCheck panics, naming the layer kind (and its weight w, nil: none),
+// unless x is [..., L, dim] with start ≥ 0 and start+L ≤ maxLen, and
+// returns L.
+func posCheck[T Float](kind string, w, x *autograd.Var[T], start, maxLen, dim int) int {
 	xv := x.Value()
 	if xv.Dims() < 2 || xv.Dim(-1) != dim {
-		shapePanic(op, fmt.Sprintf("input must be [... L %d]", dim), xv.Shape())
+		shapePanic(layerOp(kind, w), fmt.Sprintf("input must be [... L %d]", dim), xv.Shape())
 	}
 	if start < 0 {
-		argPanic(op, "start", start, "must not be negative")
+		argPanic(layerOp(kind, w), "start", start, "must not be negative")
 	}
 	l := xv.Dim(-2)
 	if start+l > maxLen {
-		shapePanic(op, fmt.Sprintf("positions %d…%d are beyond the table's %d", start, start+l-1, maxLen), xv.Shape())
+		shapePanic(layerOp(kind, w), fmt.Sprintf("positions %d…%d are beyond the table's %d", start, start+l-1, maxLen), xv.Shape())
 	}
 	return l
 }
@@ -121,7 +121,7 @@ func (s *SinusoidalPositionEncoding[T]) Forward(x *autograd.Var[T]) *autograd.Va
 // unchanged. It panics as PositionEmbedding.AddAt does.
 func (s *SinusoidalPositionEncoding[T]) AddAt(x *autograd.Var[T], start int) *autograd.Var[T] {
 	tv := s.table.Value()
-	l := posCheck("SinusoidalPositionEncoding", x, start, tv.Dim(0), tv.Dim(1))
+	l := posCheck("SinusoidalPositionEncoding", nil, x, start, tv.Dim(0), tv.Dim(1))
 	rows := s.table
 	if start != 0 || l != tv.Dim(0) {
 		rows = autograd.Slice(s.table, autograd.Range{Start: start, Stop: start + l, Step: 1})

@@ -61,8 +61,11 @@ func (o *TiedOutput[T]) Forward(h *autograd.Var[T]) *autograd.Var[T] {
 	if hv.Dims() < 1 || hv.Dim(-1) != dim {
 		shapePanic(layerOp("TiedOutput", w), fmt.Sprintf("input must be [... %d]", dim), hv.Shape(), w.Shape())
 	}
-	if hv.Dims() == 2 {
+	switch hv.Dims() {
+	case 2:
 		return autograd.Linear(h, w, o.Bias)
+	case 3: // [N L dim], without Shape's copy
+		return autograd.Reshape(autograd.Linear(autograd.Reshape(h, -1, dim), w, o.Bias), hv.Dim(0), hv.Dim(1), num)
 	}
 	shape := hv.Shape()
 	shape[len(shape)-1] = num
