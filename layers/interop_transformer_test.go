@@ -35,6 +35,12 @@ type interopTransformerConfig struct {
 	Decoder        bool     `json:"decoder"`
 	NumLayers      int      `json:"num_layers"`
 	FinalNorm      bool     `json:"final_norm"`
+	// Tied: an Embedding of Vocab rows and a TiedOutput, named "wte" and
+	// "lm_head"; the forward returns the logits of the input and the
+	// embedding of IDs.
+	Tied  bool    `json:"tied"`
+	Vocab int     `json:"vocab"`
+	IDs   [][]int `json:"ids"`
 }
 
 func buildInteropTransformer[T layers.Float](t *testing.T, raw json.RawMessage, rng *rand.Rand) (layers.Module[T], interopForward[T]) {
@@ -52,6 +58,17 @@ func buildInteropTransformer[T layers.Float](t *testing.T, raw json.RawMessage, 
 	var m layers.Module[T]
 	var fwd interopForward[T]
 	switch {
+	case c.Tied:
+		emb := layers.NewEmbedding[T](rng, c.Vocab, c.DModel, nil)
+		head := layers.NewTiedOutput(emb, true)
+		m = layers.NewNamed(layers.NamedModule[T]{Name: "wte", Module: emb}, layers.NamedModule[T]{Name: "lm_head", Module: head})
+		var ids []int
+		for _, row := range c.IDs {
+			ids = append(ids, row...)
+		}
+		fwd = func(in []*autograd.Var[T]) []*autograd.Var[T] {
+			return []*autograd.Var[T]{head.Forward(in[0]), autograd.Reshape(emb.Lookup(ids), len(c.IDs), len(c.IDs[0]), c.DModel)}
+		}
 	case c.NumLayers > 0:
 		s := layers.NewTransformerEncoder[T](rng, cfg, c.NumLayers, c.FinalNorm)
 		m, fwd = s, func(in []*autograd.Var[T]) []*autograd.Var[T] { return []*autograd.Var[T]{s.Encode(in[0], pad, c.Causal)} }

@@ -8,7 +8,14 @@ ignore that position), dropout 0 in training mode or dropout > 0 in
 evaluation mode (so that the results are deterministic). The decoder-only
 (GPT-style) block is nn.TransformerEncoderLayer with the causal mask, built
 on the Go side with layers.NewDecoderBlock; the stack is nn.TransformerEncoder
-with a final LayerNorm."""
+with a final LayerNorm.
+
+tied_lm_head is weight tying as GPT-2 does it: an nn.Linear output
+projection whose weight is the nn.Embedding's (lm_head.weight =
+wte.weight), whose state_dict carries the one tensor under both names; the
+Go side is layers.TiedOutput. Its forward returns the logits of the input
+hidden states and the embedding of fixed ids, so the shared weight's
+gradient sums both uses."""
 
 import torch
 import torch.nn as nn
@@ -43,6 +50,21 @@ def config(d, heads, ff, dropout=0.0, activation="relu", eps=1e-5, norm_first=Fa
 
 
 PAD = [[False, False, False, True, True], [False, False, False, False, True]]
+
+
+IDS = [[1, 4, 0], [3, 3, 2]]
+
+
+class TiedLM(nn.Module):
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, dim)
+        self.lm_head = nn.Linear(dim, vocab)
+        self.lm_head.weight = self.wte.weight
+
+
+def tied_forward(m, inputs):
+    return [m.lm_head(inputs[0]), m.wte(torch.tensor(IDS))]
 
 
 def cases():
@@ -82,5 +104,11 @@ def cases():
                                                  norm=nn.LayerNorm(8), enable_nested_tensor=False),
          "inputs": lambda g: [torch.randn(2, 4, 8, generator=g)],
          "forward": encode(causal=True),
+         "training": True},
+        {"name": "tied_lm_head",
+         "config": {"tied": True, "vocab": 5, "d_model": 4, "ids": IDS},
+         "module": lambda: TiedLM(5, 4),
+         "inputs": lambda g: [torch.randn(2, 3, 4, generator=g)],
+         "forward": tied_forward,
          "training": True},
     ]
