@@ -71,13 +71,17 @@ func buildInteropTransformer[T layers.Float](t *testing.T, raw json.RawMessage, 
 		}
 	case c.NumLayers > 0:
 		s := layers.NewTransformerEncoder[T](rng, cfg, c.NumLayers, c.FinalNorm)
-		m, fwd = s, func(in []*autograd.Var[T]) []*autograd.Var[T] { return []*autograd.Var[T]{s.Encode(in[0], pad, c.Causal)} }
+		m, fwd = s, func(in []*autograd.Var[T]) []*autograd.Var[T] {
+			return []*autograd.Var[T]{s.Encode(in[0], pad, c.Causal)}
+		}
 	case c.Decoder:
 		l := layers.NewDecoderBlock[T](rng, cfg)
 		m, fwd = l, func(in []*autograd.Var[T]) []*autograd.Var[T] { return []*autograd.Var[T]{l.Forward(in[0])} }
 	default:
 		l := layers.NewTransformerEncoderLayer[T](rng, cfg)
-		m, fwd = l, func(in []*autograd.Var[T]) []*autograd.Var[T] { return []*autograd.Var[T]{l.Encode(in[0], pad, c.Causal)} }
+		m, fwd = l, func(in []*autograd.Var[T]) []*autograd.Var[T] {
+			return []*autograd.Var[T]{l.Encode(in[0], pad, c.Causal)}
+		}
 	}
 	// Biases and norms away from their init (0 and 1), so that one that
 	// failed to load shows.

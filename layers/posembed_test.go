@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/autograd/gradcheck"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
@@ -73,4 +74,15 @@ func TestSinusoidalPositionEncoding(t *testing.T) {
 		t.Errorf("float32 table: %s", d)
 	}
 	shapePanic(t, func() { s.AddAt(x, 3) })
+}
+
+// TestPositionEmbeddingGradcheck checks AddAt's gradients for the input
+// and the table in float64, from an offset.
+func TestPositionEmbeddingGradcheck(t *testing.T) {
+	rng := newRNG(5)
+	f := func(in []*autograd.Var[float64]) *autograd.Var[float64] {
+		p := &layers.PositionEmbedding[float64]{Weight: in[1]}
+		return autograd.Mul(p.AddAt(in[0], 2), in[0])
+	}
+	gradcheck.Assert(t, f, []*tensor.Tensor[float64]{randTensor(rng, 2, 3, 4), randTensor(rng, 6, 4)})
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/autograd/gradcheck"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -105,4 +106,18 @@ func TestTiedOutputModelFile(t *testing.T) {
 	if err := layers.Load[float64](bytes.NewReader(buf.Bytes()), omit); err != nil {
 		t.Errorf("OmitWeight model: %v", err)
 	}
+}
+
+// TestTiedOutputGradcheck checks the tied projection's gradients in
+// float64: the hidden states, the shared weight (through the projection
+// and a lookup) and the bias.
+func TestTiedOutputGradcheck(t *testing.T) {
+	rng := newRNG(6)
+	f := func(in []*autograd.Var[float64]) *autograd.Var[float64] {
+		emb := &layers.Embedding[float64]{Weight: in[1]}
+		out := &layers.TiedOutput[float64]{Embedding: emb, Bias: in[2]}
+		logits := out.Forward(in[0]) // [2 3 5]
+		return autograd.Add(autograd.Sum(autograd.Mul(logits, logits)), autograd.Sum(autograd.Square(emb.Lookup([]int{4, 0, 4}))))
+	}
+	gradcheck.Assert(t, f, []*tensor.Tensor[float64]{randTensor(rng, 2, 3, 4), randTensor(rng, 5, 4), randTensor(rng, 5)})
 }
