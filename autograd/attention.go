@@ -78,8 +78,9 @@ type AttentionOptions struct {
 //
 // where Z is 0 for a dropped weight and 1/(1−p) for a kept one (PyTorch's
 // F.scaled_dot_product_attention with dropout_p; nn.MultiheadAttention's
-// dropout). With p = 0 it is ScaledDotProductAttention, bit for bit, and
-// draws nothing.
+// dropout). With p = 0 it is ScaledDotProductAttention, bit for bit: it
+// draws nothing and ignores Keep. Under an Arena the mask, like every
+// other temporary, comes from the arena.
 //
 // The forward pass saves P and the mask; the fused derivative is
 // ScaledDotProductAttention's with dP = (g·vᵀ) ∘ Z and d/dv = Aᵀ·g, and

@@ -103,7 +103,7 @@ func TestTransformerBlockStepTrains(t *testing.T) {
 	for range 3 {
 		r.step()
 	}
-	if n := testing.AllocsPerRun(3, func() { r.step() }); n != 0 {
+	if n := testing.AllocsPerRun(3, func() { r.step() }); n != 0 && !underRace {
 		t.Errorf("%v allocations per step under a warm Arena, want 0", n)
 	}
 }

@@ -166,7 +166,7 @@ func TestTransformerEncoderLayerArenaAllocatesNothing(t *testing.T) {
 	for range 3 {
 		step()
 	}
-	if n := testing.AllocsPerRun(5, step); n != 0 {
+	if n := testing.AllocsPerRun(5, step); n != 0 && !underRace {
 		t.Errorf("%v allocations per step under a warm Arena, want 0", n)
 	}
 	plain := autograd.Mean(autograd.Square(l.Forward(autograd.Const(xt)))).Item()
