@@ -87,6 +87,11 @@ const (
 	slotGroupNorm
 	slotRMSNorm
 
+	// recurrent:
+	slotLSTMState
+	slotLSTMOutput
+	slotGRUState
+
 	numStateSlots // keep last
 )
 
