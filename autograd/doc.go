@@ -56,7 +56,9 @@
 //     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes),
 //     ScaledDotProductAttention (softmax(q·kᵀ/√D + mask)·v, one fused op on
 //     batched matrix products; a boolean mask, true = take part, and a
-//     causal flag).
+//     causal flag) and ScaledDotProductAttentionWith (the same with its
+//     options in an AttentionOptions struct, and dropout on the attention
+//     weights: a mask drawn from a caller's *rand.Rand, or a fixed Keep mask).
 //   - Recurrent cell steps, one fused op per time step (the gates in
 //     PyTorch's order: i, f, g, o and r, z, n; the caller adds the matrix
 //     products): LSTMCellState, LSTMCellOutput (together one step of

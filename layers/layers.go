@@ -22,10 +22,18 @@
 //     follow.
 //   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d,
 //     BatchNorm2d, GroupNorm, RMSNorm.
-//   - Attention: MultiheadAttention (nn.MultiheadAttention with batch_first:
-//     in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias; a key
-//     padding mask, true = ignore, and a causal flag), with a KVCache for
-//     generation (ForwardCached).
+//   - Attention and transformers: MultiheadAttention (nn.MultiheadAttention
+//     with batch_first: in_proj_weight, in_proj_bias, out_proj.weight,
+//     out_proj.bias; a key padding mask, true = ignore, a causal flag, and
+//     dropout on the attention weights in training mode), with a KVCache
+//     for generation (ForwardCached); TransformerEncoderLayer
+//     (nn.TransformerEncoderLayer: pre-LN or post-LN, ReLU or GELU,
+//     dropout, PyTorch's names) and TransformerEncoder (a stack, names
+//     layers.<i>., optional final norm); NewDecoderBlock, the GPT block,
+//     which is the encoder layer with a causal mask, fed one token at a
+//     time with ForwardCached; PositionEmbedding (learned, "weight") and
+//     SinusoidalPositionEncoding, both from a start offset; TiedOutput,
+//     the output projection sharing the Embedding's weight.
 //   - Recurrent: RNN (tanh or ReLU), LSTM, GRU (nn.RNN/LSTM/GRU: several
 //     layers, bidirectional, batch-first, initial states in and final
 //     states out with ForwardState, variable-length batches with a lengths
