@@ -1,0 +1,56 @@
+package parallel
+
+import "github.com/adjoint-go/adjoint/tensor"
+
+// span is a half-open range [lo, hi) of rows, micro-batches or elements.
+type span struct{ lo, hi int }
+
+func (s span) len() int { return s.hi - s.lo }
+
+// split divides n items into k consecutive parts whose sizes differ by at
+// most one, the larger ones first: part i has ⌈n/k⌉ items for i < n mod k
+// and ⌊n/k⌋ after. It is how a batch's rows are divided into micro-batches,
+// micro-batches among workers, and a gradient's elements among reducers.
+func split(n, k, i int) span {
+	q, r := n/k, n%k
+	lo := i*q + min(i, r)
+	hi := lo + q
+	if i < r {
+		hi++
+	}
+	return span{lo, hi}
+}
+
+// treeSum adds the micro-batch slots together in the one fixed order of
+// the package, element by element over [lo, hi): a pairwise tree over the
+// slot index, slots[i] += slots[i+s] for s = 1, 2, 4, ... and i a multiple
+// of 2s, so that the total ends in slots[0]. Every element's sum depends
+// only on the slots' values and their count, never on who computed a slot
+// or which reducer owns the element: that is what makes the result the
+// same bits for any number of workers or ranks. It overwrites the slots.
+func treeSum[T tensor.Float](slots [][]T, lo, hi int) {
+	for s := 1; s < len(slots); s *= 2 {
+		for i := 0; i+s < len(slots); i += 2 * s {
+			dst, src := slots[i][lo:hi], slots[i+s][lo:hi]
+			for k := range dst {
+				dst[k] += src[k]
+			}
+		}
+	}
+}
+
+// mix is SplitMix64's finalizer: it turns consecutive or structured inputs
+// into well-spread 64-bit seeds.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+// microSeed is the seed of the random layers (Reseeder) for micro-batch mb
+// of step step, for the layer that comes k-th in the model: a function of
+// these numbers only, never of the worker.
+func microSeed(seed uint64, step, mb, k int) uint64 {
+	return mix(mix(mix(seed^0x70617261)+uint64(step)) + uint64(mb)<<20 + uint64(k))
+}
