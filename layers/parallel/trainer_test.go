@@ -263,7 +263,7 @@ func TestStepErrors(t *testing.T) {
 				t.Errorf("recovered %v, want a *WorkerPanic", e)
 			}
 		}()
-		bad := parallel.Batch[float32]{X: tensorOnes(testRows * 16).Reshape(testRows, 1, 4, 4), Labels: b.Labels}
+		bad := parallel.Batch[float32]{X: tensorOnes(testRows*16).Reshape(testRows, 1, 4, 4), Labels: b.Labels}
 		tr.Step(bad) // the Linear layer's shape error, in a worker
 		t.Error("Step did not panic on a shape error")
 	}()
