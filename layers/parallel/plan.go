@@ -28,16 +28,41 @@ func split(n, k, i int) span {
 // only on the slots' values and their count, never on who computed a slot
 // or which reducer owns the element: that is what makes the result the
 // same bits for any number of workers or ranks. It overwrites the slots.
+//
+// It goes through the elements in blocks of treeBlock, running the whole
+// tree on a block while the block's slots are in the L1 cache, so that
+// each slot is read from memory once rather than once per level.
 func treeSum[T tensor.Float](slots [][]T, lo, hi int) {
-	for s := 1; s < len(slots); s *= 2 {
-		for i := 0; i+s < len(slots); i += 2 * s {
-			dst, src := slots[i][lo:hi], slots[i+s][lo:hi]
-			for k := range dst {
-				dst[k] += src[k]
+	for b := lo; b < hi; b += treeBlock {
+		e := min(b+treeBlock, hi)
+		for s := 1; s < len(slots); s *= 2 {
+			for i := 0; i+s < len(slots); i += 2 * s {
+				addTo(slots[i][b:e], slots[i+s][b:e])
 			}
 		}
 	}
 }
+
+// addTo adds src to dst element by element (one rounding each), four at a
+// time.
+func addTo[T tensor.Float](dst, src []T) {
+	src = src[:len(dst)]
+	k := 0
+	for ; k+4 <= len(dst); k += 4 {
+		d, s := dst[k:k+4:k+4], src[k:k+4:k+4]
+		d[0] += s[0]
+		d[1] += s[1]
+		d[2] += s[2]
+		d[3] += s[3]
+	}
+	for ; k < len(dst); k++ {
+		dst[k] += src[k]
+	}
+}
+
+// treeBlock is how many elements of every slot treeSum sums at a time:
+// 8 slots of 512 float64 are 32 KiB, within a core's L1 data cache.
+const treeBlock = 512
 
 // mix is SplitMix64's finalizer: it turns consecutive or structured inputs
 // into well-spread 64-bit seeds.

@@ -21,7 +21,8 @@ import (
 //
 // The weight of micro-batch i is its share of the batch's rows, n_i/N, so
 // that the sums are the gradient of the batch's mean loss, the row-weighted
-// mean of the buffers, and the batch's mean loss.
+// mean of the buffers, and the batch's mean loss. The loss is multiplied by
+// the weight before Backward (autograd.Scale), which weights the gradients.
 type layout struct {
 	names     []string // parameter names, for errors
 	paramOff  []int    // offset of each parameter's gradient; paramOff[np] = P
@@ -194,10 +195,12 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 		in.Labels = b.Labels[rows.lo:rows.hi]
 	}
 	out := r.model.Forward(ar.Const(r.xs[mb]))
-	loss := cfg.Loss(out, in)
+	// The loss is weighted before Backward, so that the gradients come out
+	// weighted and go into the slot by a plain copy.
+	w := T(float64(rows.len()) / float64(n))
+	loss := autograd.Scale(cfg.Loss(out, in), w)
 	loss.Backward()
 
-	w := T(float64(rows.len()) / float64(n))
 	for i, p := range r.params {
 		dst := slot[l.paramOff[i]:l.paramOff[i+1]]
 		g := p.Grad()
@@ -206,9 +209,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 			slot[l.flags+i] = 0
 			continue
 		}
-		for k, v := range g.Data() {
-			dst[k] = w * v
-		}
+		copy(dst, g.Data())
 		slot[l.flags+i] = 1
 		p.ZeroGrad()
 	}
@@ -219,7 +220,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 			off++
 		}
 	}
-	slot[l.loss] = w * loss.Item()
+	slot[l.loss] = loss.Item()
 }
 
 // apply takes the step's reduced sums: the summed gradient becomes every

@@ -160,7 +160,9 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 	r0.saveBuffers(r0.start)
 	for w, r := range t.reps {
 		t.own = append(t.own, split(t.micro, len(t.reps), w))
-		t.elems = append(t.elems, split(t.l.len, len(t.reps), w))
+		// Whole blocks of treeSum each (the last replica's may be short).
+		blk := split((t.l.len+treeBlock-1)/treeBlock, len(t.reps), w)
+		t.elems = append(t.elems, span{blk.lo * treeBlock, min(blk.hi*treeBlock, t.l.len)})
 		if w == 0 {
 			continue
 		}
