@@ -68,6 +68,11 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	t.l, t.reps, t.dist = l, []*replica[T]{r}, d
 	t.alloc()
 	t.own = []span{split(t.micro, d.size, d.rank)}
+	var owns []span
+	for rank := range d.size {
+		owns = append(owns, split(t.micro, d.size, rank))
+	}
+	t.fused = fusedPairs(t.micro, owns)
 	t.elems = []span{{0, t.l.len}}
 	t.sums = make([]uint64, d.size)
 	var zero T
@@ -138,7 +143,7 @@ func (t *Trainer[T]) distStep() (float64, error) {
 		t.Close()
 		return 0, err
 	}
-	treeSum(t.slots, 0, t.l.len)
+	treeSum(t.slots, t.fused, 0, t.l.len)
 	r := t.reps[0]
 	r.apply(&t.l, t.slots[0])
 	if t.cfg.Checksum {

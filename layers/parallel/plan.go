@@ -32,11 +32,19 @@ func split(n, k, i int) span {
 // It goes through the elements in blocks of treeBlock, running the whole
 // tree on a block while the block's slots are in the L1 cache, so that
 // each slot is read from memory once rather than once per level.
-func treeSum[T tensor.Float](slots [][]T, lo, hi int) {
+//
+// fused[j] marks an odd j whose first-level addition slots[j-1] +=
+// slots[j] was already made when micro-batch j was computed (by the worker
+// that computed j-1 just before, adding into slot j-1 instead of writing
+// slot j): treeSum skips it.
+func treeSum[T tensor.Float](slots [][]T, fused []bool, lo, hi int) {
 	for b := lo; b < hi; b += treeBlock {
 		e := min(b+treeBlock, hi)
 		for s := 1; s < len(slots); s *= 2 {
 			for i := 0; i+s < len(slots); i += 2 * s {
+				if s == 1 && fused[i+1] {
+					continue
+				}
 				addTo(slots[i][b:e], slots[i+s][b:e])
 			}
 		}
@@ -78,4 +86,19 @@ func mix(x uint64) uint64 {
 // these numbers only, never of the worker.
 func microSeed(seed uint64, step, mb, k int) uint64 {
 	return mix(mix(mix(seed^0x70617261)+uint64(step)) + uint64(mb)<<20 + uint64(k))
+}
+
+// fusedPairs returns fused for treeSum: the odd micro-batches j whose
+// left neighbour j-1 is computed by the same worker or rank, owns being
+// every worker's (or rank's) consecutive micro-batches.
+func fusedPairs(micro int, owns []span) []bool {
+	fused := make([]bool, micro)
+	for _, o := range owns {
+		for j := o.lo + 1; j < o.hi; j++ {
+			if j%2 == 1 {
+				fused[j] = true
+			}
+		}
+	}
+	return fused
 }

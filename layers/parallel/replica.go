@@ -173,8 +173,8 @@ func (r *replica[T]) loadBuffers(src []T) {
 
 // compute runs micro-batch mb (rows rows of b) through the replica, from
 // the step's starting buffers, and writes its weighted contribution into
-// slot (see layout).
-func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, n, mb, step int, slot []T) {
+// slot (see layout), or adds it into slot when add is set.
+func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, n, mb, step int, slot []T, add bool) {
 	r.loadBuffers(r.start)
 	for k, s := range r.seeded {
 		s.Reseed(microSeed(cfg.Seed, step, mb, k))
@@ -201,6 +201,10 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 	loss := autograd.Scale(cfg.Loss(out, in), w)
 	loss.Backward()
 
+	if add {
+		r.addInto(l, slot, w, loss.Item())
+		return
+	}
 	for i, p := range r.params {
 		dst := slot[l.paramOff[i]:l.paramOff[i+1]]
 		g := p.Grad()
@@ -221,6 +225,32 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 		}
 	}
 	slot[l.loss] = loss.Item()
+}
+
+// addInto is compute's ending for a micro-batch whose contribution is
+// added into its left neighbour's slot (the tree's first level, done on
+// the spot): slot += what compute would have written into a slot of its
+// own, element by element, which is the same addition, so the same bits.
+// The explicit conversions keep w·v rounded before the addition (Go may
+// otherwise fuse a multiply and an add).
+func (r *replica[T]) addInto(l *layout, slot []T, w, loss T) {
+	for i, p := range r.params {
+		g := p.Grad()
+		if g == nil {
+			continue // adds 0, and 0 to the flag
+		}
+		addTo(slot[l.paramOff[i]:l.paramOff[i+1]], g.Data())
+		slot[l.flags+i]++
+		p.ZeroGrad()
+	}
+	off := l.bufOff[0]
+	for _, buf := range r.bufs {
+		for _, v := range buf.Data() {
+			slot[off] += T(w * v)
+			off++
+		}
+	}
+	slot[l.loss] += loss
 }
 
 // apply takes the step's reduced sums: the summed gradient becomes every

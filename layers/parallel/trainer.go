@@ -100,6 +100,7 @@ type Trainer[T Float] struct {
 	own    []span        // the micro-batches each local replica computes
 	elems  []span        // the slot elements each local replica reduces
 	slots  [][]T         // one per micro-batch, views of backing
+	fused  []bool        // see treeSum
 	back   []T
 	rows   []span // each micro-batch's rows, for batches of n rows
 	n      int
@@ -172,6 +173,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		copy(r.start, r0.start)
 		r.loadBuffers(r.start)
 	}
+	t.fused = fusedPairs(t.micro, t.own)
 	t.sums = make([]uint64, len(t.reps))
 	t.panic = make([]any, len(t.reps))
 	t.done = make(chan report, len(t.reps))
@@ -241,10 +243,14 @@ func (t *Trainer[T]) run(w int, ph phase) (p any) {
 	switch ph {
 	case phaseCompute:
 		for mb := t.own[w].lo; mb < t.own[w].hi; mb++ {
-			r.compute(&t.cfg, &t.l, &t.cur, t.rows[mb], t.n, mb, t.step, t.slots[mb])
+			slot := mb
+			if t.fused[mb] {
+				slot = mb - 1
+			}
+			r.compute(&t.cfg, &t.l, &t.cur, t.rows[mb], t.n, mb, t.step, t.slots[slot], t.fused[mb])
 		}
 	case phaseReduce:
-		treeSum(t.slots, t.elems[w].lo, t.elems[w].hi)
+		treeSum(t.slots, t.fused, t.elems[w].lo, t.elems[w].hi)
 	case phaseApply:
 		r.apply(&t.l, t.slots[0])
 		if t.cfg.Checksum {

@@ -134,6 +134,9 @@ func TestDistributedMismatch(t *testing.T) {
 // TestStepAllocatesNothing checks a warm step with 1 and 2 workers, on
 // the MLP with dropout and the CNN.
 func TestStepAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	for _, name := range []string{"mlp", "cnn"} { // BatchNorm1d allocates its statistics (layers, not this package)
 		for _, w := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/workers=%d", name, w), func(t *testing.T) {

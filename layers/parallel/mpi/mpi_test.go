@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -294,3 +295,53 @@ func batch(seed uint64, n int) parallel.Batch[float32] {
 	}
 	return parallel.Batch[float32]{X: x, Labels: labels}
 }
+
+// TestCollectiveCost measures, when ADJOINT_MPI_COST is set, the time of
+// Allreduce (float32 sum) and of the trainer's exchange (AllgatherInPlace
+// of every rank's share of 8 slots) per megabyte, for the cost model of
+// the README; rank 0 prints it. It is a test, not a benchmark, because
+// every rank must run the same number of calls:
+//
+//	ADJOINT_MPI_COST=1 mpirun -np 2 --oversubscribe go test -tags mpi -run CollectiveCost -v ./layers/parallel/mpi/
+func TestCollectiveCost(t *testing.T) {
+	if world == nil || os.Getenv("ADJOINT_MPI_COST") == "" {
+		t.Skip("set ADJOINT_MPI_COST and run under mpirun")
+	}
+	const reps = 20
+	for _, mb := range []int{1, 4, 16} {
+		n := mb << 20 / 4
+		send, recv := make([]float32, n), make([]float32, n)
+		buf := make([]byte, mb<<20)
+		counts := make([]int, world.Size())
+		for r := range counts {
+			counts[r] = len(buf) / world.Size()
+		}
+		counts[0] += len(buf) - len(buf)/world.Size()*world.Size()
+		for _, op := range []string{"Allreduce", "AllgatherInPlace"} {
+			if err := world.Barrier(); err != nil {
+				t.Fatal(err)
+			}
+			times := make([]time.Duration, reps)
+			for i := range times {
+				start := time.Now()
+				var err error
+				if op == "Allreduce" {
+					err = mpi.Allreduce(world, send, recv, mpi.Sum)
+				} else {
+					err = world.AllgatherInPlace(buf, counts)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				times[i] = time.Since(start)
+			}
+			slices.Sort(times)
+			if world.Rank() == 0 {
+				fmt.Printf("%d ranks %-16s %2d MB: median %8.3f ms (%.3f ms/MB), fastest %.3f ms\n",
+					world.Size(), op, mb, ms(times[reps/2]), ms(times[reps/2])/float64(mb), ms(times[0]))
+			}
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
