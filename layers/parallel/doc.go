@@ -17,7 +17,10 @@
 // micro-batch's share of the rows n_i/N, into the micro-batch's own slot.
 // The slots are then added up element by element in one fixed pairwise
 // tree over the micro-batch index (slot[i] += slot[i+s] for s = 1, 2, 4,
-// ...), the elements divided among the workers. Every replica copies the
+// ...), the elements divided among the workers; a worker that computes both
+// micro-batches of a first-level pair makes that pair's addition on the
+// spot, adding the second into the first's slot, which is the same
+// addition. Every replica copies the
 // sum into its parameters' gradients and takes the same optimizer step, so
 // the replicas stay equal by construction, and since no sum depends on who
 // computed what, the weights after any number of steps are the same bits
