@@ -50,7 +50,7 @@ type distributed struct {
 // Transport's errors. Rank 0's parameters and buffers are then broadcast
 // to the others.
 func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
-	t, err := newTrainer(cfg, 1)
+	t, err := newTrainer(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package parallel
 
 import (
+	"slices"
+	"strconv"
+
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/optim"
@@ -137,7 +140,7 @@ type report struct {
 // the errors of cfg.Model and cfg.Optimizer. Close it when done, to stop
 // its goroutines.
 func New[T Float](cfg Config[T]) (*Trainer[T], error) {
-	t, err := newTrainer(cfg, cfg.Workers)
+	t, err := newTrainer(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +156,9 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 			t.l = l
 		} else if err := sameLayout(&t.l, &l, w); err != nil {
 			return nil, err
+		} else if shares(r, t.reps[0]) {
+			return nil, &ConfigError{Field: "Model", Value: "replica " + strconv.Itoa(w),
+				Reason: "shares parameters with replica 0: build a new model on every call"}
 		}
 		t.reps = append(t.reps, r)
 	}
@@ -185,8 +191,19 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 	return t, nil
 }
 
+// shares reports whether two replicas have a parameter in common (a Model
+// constructor that returned the same model twice).
+func shares[T Float](a, b *replica[T]) bool {
+	for _, p := range a.params {
+		if slices.Contains(b.params, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // newTrainer checks what both backends need of cfg.
-func newTrainer[T Float](cfg Config[T], workers int) (*Trainer[T], error) {
+func newTrainer[T Float](cfg Config[T]) (*Trainer[T], error) {
 	switch {
 	case cfg.Model == nil:
 		return nil, &ConfigError{Field: "Model", Value: nil, Reason: "a model constructor is required"}

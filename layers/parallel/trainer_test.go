@@ -182,6 +182,10 @@ func TestConfigErrors(t *testing.T) {
 		{"nil model", func(c *parallel.Config[float32]) {
 			c.Model = func() (layers.Module[float32], error) { return nil, nil }
 		}, "Model"},
+		{"the same model twice", func(c *parallel.Config[float32]) {
+			m, _ := digitsMLP(1)
+			c.Model = func() (layers.Module[float32], error) { return m, nil }
+		}, "Model"},
 		{"layers.Dropout", func(c *parallel.Config[float32]) {
 			c.Model = func() (layers.Module[float32], error) {
 				rng := rand.New(rand.NewPCG(1, 2))
