@@ -24,14 +24,21 @@ type Transport interface {
 	AllgatherInPlace(buf []byte, counts []int) error
 	// Broadcast copies root's buf into every rank's buf.
 	Broadcast(buf []byte, root int) error
+	// Alltoallv: send is, for each rank r in order, sendCounts[r] bytes
+	// for rank r; on return recv is, for each rank r in order,
+	// recvCounts[r] bytes from rank r.
+	Alltoallv(send []byte, sendCounts []int, recv []byte, recvCounts []int) error
 }
 
 // distributed is the state of a Trainer over a Transport.
 type distributed struct {
 	tr         Transport
 	rank, size int
-	counts     []int // bytes of micro-batch slots per rank
-	sumCounts  []int // 8 per rank, for the checksums
+	chunks     []span // the slot elements each rank reduces
+	sendCounts []int  // bytes of this rank's micro-batches' chunks, per destination
+	recvCounts []int  // bytes of this rank's chunk of each rank's micro-batches
+	sumCounts  []int  // bytes of each rank's reduced chunk
+	hashCounts []int  // 8 per rank, for the checksums
 	sumBuf     []byte
 }
 
@@ -76,9 +83,22 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	t.elems = []span{{0, t.l.len}}
 	t.sums = make([]uint64, d.size)
 	var zero T
+	size := int(unsafe.Sizeof(zero))
 	for rank := range d.size {
-		d.counts = append(d.counts, split(t.micro, d.size, rank).len()*t.l.len*int(unsafe.Sizeof(zero)))
-		d.sumCounts = append(d.sumCounts, 8)
+		d.chunks = append(d.chunks, split(t.l.len, d.size, rank))
+	}
+	mine := d.chunks[d.rank]
+	for rank := range d.size {
+		d.sendCounts = append(d.sendCounts, t.own[0].len()*d.chunks[rank].len()*size)
+		d.recvCounts = append(d.recvCounts, owns[rank].len()*mine.len()*size)
+		d.sumCounts = append(d.sumCounts, d.chunks[rank].len()*size)
+		d.hashCounts = append(d.hashCounts, 8)
+	}
+	t.send = make([]T, t.own[0].len()*t.l.len)
+	t.recv = make([]T, t.micro*mine.len())
+	t.sum = make([]T, t.l.len)
+	for i := range t.micro {
+		t.chunk = append(t.chunk, t.recv[i*mine.len():(i+1)*mine.len()])
 	}
 	d.sumBuf = make([]byte, 8*d.size)
 
@@ -121,7 +141,7 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 // gather returns every rank's v, in rank order.
 func (d *distributed) gather(v uint64) ([]uint64, error) {
 	binary.LittleEndian.PutUint64(d.sumBuf[8*d.rank:], v)
-	if err := d.tr.AllgatherInPlace(d.sumBuf, d.sumCounts); err != nil {
+	if err := d.tr.AllgatherInPlace(d.sumBuf, d.hashCounts); err != nil {
 		return nil, err
 	}
 	out := make([]uint64, d.size)
@@ -131,24 +151,38 @@ func (d *distributed) gather(v uint64) ([]uint64, error) {
 	return out, nil
 }
 
-// distStep is Step over a Transport: compute this rank's micro-batches,
-// gather every rank's slots, sum them all in the tree order, apply.
+// distStep is Step over a Transport: compute this rank's micro-batches;
+// send every rank the piece of them it reduces (Alltoallv); sum this
+// rank's piece of all the micro-batches in the tree order; gather the
+// sums (AllgatherInPlace); apply. Each rank sends its micro-batches once
+// and receives the sum once, whatever the number of ranks.
 func (t *Trainer[T]) distStep() (float64, error) {
 	d := t.dist
 	if p := t.run(0, phaseCompute); p != nil {
 		t.Close()
 		panic(&WorkerPanic{Worker: d.rank, Value: p})
 	}
-	if err := d.tr.AllgatherInPlace(bytesOf(t.back), d.counts); err != nil {
+	pos := 0
+	for _, c := range d.chunks {
+		for mb := t.own[0].lo; mb < t.own[0].hi; mb++ {
+			pos += copy(t.send[pos:], t.slots[mb][c.lo:c.hi])
+		}
+	}
+	if err := d.tr.Alltoallv(bytesOf(t.send), d.sendCounts, bytesOf(t.recv), d.recvCounts); err != nil {
 		t.Close()
 		return 0, err
 	}
-	treeSum(t.slots, t.fused, 0, t.l.len)
+	treeSum(t.chunk, t.fused, 0, d.chunks[d.rank].len())
+	copy(t.sum[d.chunks[d.rank].lo:], t.chunk[0])
+	if err := d.tr.AllgatherInPlace(bytesOf(t.sum), d.sumCounts); err != nil {
+		t.Close()
+		return 0, err
+	}
 	r := t.reps[0]
-	r.apply(&t.l, t.slots[0])
+	r.apply(&t.l, t.sum)
 	if t.cfg.Checksum {
 		binary.LittleEndian.PutUint64(d.sumBuf[8*d.rank:], r.checksum())
-		if err := d.tr.AllgatherInPlace(d.sumBuf, d.sumCounts); err != nil {
+		if err := d.tr.AllgatherInPlace(d.sumBuf, d.hashCounts); err != nil {
 			t.Close()
 			return 0, err
 		}
@@ -159,7 +193,7 @@ func (t *Trainer[T]) distStep() (float64, error) {
 			return 0, err
 		}
 	}
-	return float64(t.slots[0][t.l.loss]), nil
+	return float64(t.sum[t.l.loss]), nil
 }
 
 // bytesOf views a []T as its bytes.

@@ -133,16 +133,18 @@ type loopback struct {
 }
 
 type hub struct {
-	size int
-	mu   sync.Mutex
-	cond *sync.Cond
-	buf  []byte
-	n    int // ranks arrived at the current barrier
-	gen  int
+	size  int
+	mu    sync.Mutex
+	cond  *sync.Cond
+	buf   []byte
+	sends [][]byte // Alltoallv: every rank's send buffer
+	sendc [][]int  // and its counts
+	n     int      // ranks arrived at the current barrier
+	gen   int
 }
 
 func newLoopback(size int) []parallel.Transport {
-	h := &hub{size: size}
+	h := &hub{size: size, sends: make([][]byte, size), sendc: make([][]int, size)}
 	h.cond = sync.NewCond(&h.mu)
 	out := make([]parallel.Transport, size)
 	for r := range out {
@@ -199,6 +201,27 @@ func (l loopback) Broadcast(buf []byte, root int) error {
 	}
 	h.barrier()
 	copy(buf, h.buf)
+	h.barrier()
+	return nil
+}
+
+func (l loopback) Alltoallv(send []byte, sendCounts []int, recv []byte, recvCounts []int) error {
+	h := l.hub
+	h.mu.Lock()
+	h.sends[l.rank], h.sendc[l.rank] = send, sendCounts
+	h.mu.Unlock()
+	h.barrier()
+	at := 0
+	for src := range h.size {
+		off := 0
+		for r := range l.rank {
+			off += h.sendc[src][r]
+		}
+		if h.sendc[src][l.rank] != recvCounts[src] {
+			panic("loopback: Alltoallv counts disagree")
+		}
+		at += copy(recv[at:at+recvCounts[src]], h.sends[src][off:off+recvCounts[src]])
+	}
 	h.barrier()
 	return nil
 }

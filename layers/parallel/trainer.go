@@ -116,7 +116,11 @@ type Trainer[T Float] struct {
 	done  chan report
 	panic []any
 
-	dist *distributed // nil for the goroutine backend
+	dist  *distributed // nil for the goroutine backend
+	send  []T          // over a Transport: this rank's micro-batches, chunk by chunk
+	recv  []T          // this rank's chunk of every micro-batch
+	chunk [][]T        // recv by micro-batch, for treeSum
+	sum   []T          // the reduced slot
 }
 
 // phase is a part of a step that every worker runs.

@@ -277,21 +277,9 @@ func (c *Comm) AllgatherInPlace(buf []byte, counts []int) error {
 	if len(counts) != c.size {
 		return fmt.Errorf("mpi: AllgatherInPlace: %d counts for %d ranks", len(counts), c.size)
 	}
-	cs := make([]C.int, c.size)
-	ds := make([]C.int, c.size)
-	off := 0
-	for r, n := range counts {
-		var err error
-		if cs[r], err = count("AllgatherInPlace", n); err != nil {
-			return err
-		}
-		if ds[r], err = count("AllgatherInPlace", off); err != nil {
-			return err
-		}
-		off += n
-	}
-	if off != len(buf) {
-		return fmt.Errorf("mpi: AllgatherInPlace: counts add up to %d bytes, buf has %d", off, len(buf))
+	cs, ds, err := countsDispls("AllgatherInPlace", counts, len(buf))
+	if err != nil {
+		return err
 	}
 	return c.do("MPI_Allgatherv", func() C.int {
 		return C.MPI_Allgatherv(C.adj_in_place(), 0, C.adj_byte(), ptr(buf), &cs[0], &ds[0], C.adj_byte(), c.comm)
@@ -311,3 +299,41 @@ func (c *Comm) Broadcast(buf []byte, root int) error {
 
 // A *Comm carries the data-parallel trainer between processes.
 var _ parallel.Transport = (*Comm)(nil)
+
+// Alltoallv implements parallel.Transport with MPI_Alltoallv on bytes.
+func (c *Comm) Alltoallv(send []byte, sendCounts []int, recv []byte, recvCounts []int) error {
+	if len(sendCounts) != c.size || len(recvCounts) != c.size {
+		return fmt.Errorf("mpi: Alltoallv: %d send and %d recv counts for %d ranks", len(sendCounts), len(recvCounts), c.size)
+	}
+	sc, sd, err := countsDispls("Alltoallv", sendCounts, len(send))
+	if err != nil {
+		return err
+	}
+	rc, rd, err := countsDispls("Alltoallv", recvCounts, len(recv))
+	if err != nil {
+		return err
+	}
+	return c.do("MPI_Alltoallv", func() C.int {
+		return C.MPI_Alltoallv(ptr(send), &sc[0], &sd[0], C.adj_byte(), ptr(recv), &rc[0], &rd[0], C.adj_byte(), c.comm)
+	})
+}
+
+// countsDispls returns counts as MPI ints and their displacements,
+// checking that they add up to n.
+func countsDispls(op string, counts []int, n int) (cs, ds []C.int, err error) {
+	cs, ds = make([]C.int, len(counts)), make([]C.int, len(counts))
+	off := 0
+	for r, k := range counts {
+		if cs[r], err = count(op, k); err != nil {
+			return nil, nil, err
+		}
+		if ds[r], err = count(op, off); err != nil {
+			return nil, nil, err
+		}
+		off += k
+	}
+	if off != n {
+		return nil, nil, fmt.Errorf("mpi: %s: counts add up to %d bytes, the buffer has %d", op, off, n)
+	}
+	return cs, ds, nil
+}
