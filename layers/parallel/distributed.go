@@ -8,7 +8,8 @@ import (
 
 // Transport is what NewDistributed needs of a message-passing layer
 // between processes (package layers/parallel/mpi implements it on MPI):
-// a fixed set of ranks 0..Size()-1 and two collective operations on bytes.
+// a fixed set of ranks 0..Size()-1 and three collective operations on
+// bytes.
 // Every rank must call them in the same order with the same sizes.
 // They carry bytes, not numbers: the trainer adds up what it receives in
 // its own fixed order, never in the transport's.
@@ -46,9 +47,12 @@ type distributed struct {
 // one per rank; every rank calls it with the same Config (Workers is
 // ignored) and then Step with the same batches. Rank r computes
 // micro-batches split(MicroBatches, Size, r) (consecutive, the larger
-// shares first) and every rank sums all the micro-batches' gradients in
-// the same tree order as New's workers, so the weights are the same bits as
-// with New, for any number of ranks and workers.
+// shares first); the ranks exchange them (Alltoallv) so that rank r holds
+// chunk r of every micro-batch's slot, sum their chunks in the same tree
+// order as New's workers, and gather the sums (AllgatherInPlace); so the
+// weights are the same bits as with New, for any number of ranks and
+// workers. A rank receives about (MicroBatches/Size + 1) slots' worth of
+// bytes per step.
 //
 // It returns the errors of New, a *ConfigError if there are fewer
 // micro-batches than ranks, a *MismatchError naming the first rank whose
