@@ -297,9 +297,9 @@ func batch(seed uint64, n int) parallel.Batch[float32] {
 }
 
 // TestCollectiveCost measures, when ADJOINT_MPI_COST is set, the time of
-// Allreduce (float32 sum) and of the trainer's exchange (AllgatherInPlace
-// of every rank's share of 8 slots) per megabyte, for the cost model of
-// the README; rank 0 prints it. It is a test, not a benchmark, because
+// Allreduce (float32 sum) and of the trainer's two exchanges
+// (AllgatherInPlace and Alltoallv of a buffer split evenly among the
+// ranks) per megabyte, for the cost model of the README; rank 0 prints it. It is a test, not a benchmark, because
 // every rank must run the same number of calls:
 //
 //	ADJOINT_MPI_COST=1 mpirun -np 2 --oversubscribe go test -tags mpi -run CollectiveCost -v ./layers/parallel/mpi/
@@ -317,7 +317,8 @@ func TestCollectiveCost(t *testing.T) {
 			counts[r] = len(buf) / world.Size()
 		}
 		counts[0] += len(buf) - len(buf)/world.Size()*world.Size()
-		for _, op := range []string{"Allreduce", "AllgatherInPlace"} {
+		send2, recv2 := make([]byte, len(buf)), make([]byte, len(buf))
+		for _, op := range []string{"Allreduce", "AllgatherInPlace", "Alltoallv"} {
 			if err := world.Barrier(); err != nil {
 				t.Fatal(err)
 			}
@@ -325,10 +326,13 @@ func TestCollectiveCost(t *testing.T) {
 			for i := range times {
 				start := time.Now()
 				var err error
-				if op == "Allreduce" {
+				switch op {
+				case "Allreduce":
 					err = mpi.Allreduce(world, send, recv, mpi.Sum)
-				} else {
+				case "AllgatherInPlace":
 					err = world.AllgatherInPlace(buf, counts)
+				default:
+					err = world.Alltoallv(send2, counts, recv2, counts)
 				}
 				if err != nil {
 					t.Fatal(err)
