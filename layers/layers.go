@@ -78,6 +78,15 @@
 // two goroutines holding different models) never interfere. A new layer is
 // in training mode, as in PyTorch.
 //
+// # Data parallelism
+//
+// Package layers/parallel trains one model on many cores (parallel.New:
+// a replica per goroutine) or many processes (parallel.NewDistributed
+// over a Transport; layers/parallel/mpi provides one on Open MPI, behind
+// the build tag mpi). Each batch is split into a fixed number of
+// micro-batches whose gradients are summed in one fixed tree order, so the
+// weights are the same bits for any number of workers or processes.
+//
 // # Errors
 //
 // A shape that a layer cannot take panics with a *tensor.ShapeError (Pkg
