@@ -16,7 +16,7 @@ func TestAllFiniteHasNaN(t *testing.T) {
 	if !AllFinite(Zeros[float64](0)) || HasNaN(Zeros[float32](0)) {
 		t.Error("an empty tensor must be all finite and hold no NaN")
 	}
-	big := []float64{math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, -0.0}
+	big := []float64{math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, math.Copysign(0, -1)}
 	if !AllFiniteSlice(big) || HasNaNSlice(big) {
 		t.Error("extreme finite float64 values reported as non-finite")
 	}
