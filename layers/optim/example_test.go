@@ -41,7 +41,7 @@ func Example() {
 	fmt.Println("loss decreased:", last < first)
 	fmt.Printf("w = %.3f, b = %.3f\n", net.Weight.Value().Item(), net.Bias.Value().Item())
 	// Output:
-	// loss at step 0: 1.9643
+	// loss at step 0: 2.5169
 	// final loss: 0.0000
 	// loss decreased: true
 	// w = 2.000, b = 1.000
