@@ -170,8 +170,11 @@ func (t *Tensor[T]) Len() int { return len(t.data) }
 // Dims returns the number of axes (0 for a scalar).
 func (t *Tensor[T]) Dims() int { return len(t.shape) }
 
-// Item returns the value of a one-element tensor of any shape. It panics with
-// a *ShapeError otherwise.
+// Item returns the value of a one-element tensor of any shape, as a T: a
+// float32 for a float32 tensor. Convert it with float64(x) for the math
+// package or to accumulate many values (an epoch's mean loss summed in
+// float32 loses digits after a few thousand terms); the conversion is exact.
+// It panics with a *ShapeError otherwise.
 func (t *Tensor[T]) Item() T {
 	if len(t.data) != 1 {
 		panic(shapeErr("Item", "tensor does not have exactly one element", t.shape))
