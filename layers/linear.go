@@ -54,7 +54,14 @@ func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias (if any).
-func (l *Linear[T]) Parameters() []*autograd.Var[T] { return paramsOf(l.NamedParameters()) }
+func (l *Linear[T]) Parameters() []*autograd.Var[T] { return l.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (l *Linear[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, l.Weight, l.Bias)
+}
 
 // NamedParameters returns "weight" and "bias" (the latter only when Bias is
 // not nil).
