@@ -20,16 +20,46 @@ import (
 // the caller's code that called it. Values that an input already held are
 // carried along without a report.
 //
+// DetectAnomaly also checks the Vars it is given, since a NaN that arrives
+// with the data (a poisoned batch) or sits in a weight already is not
+// produced by any operation: it returns an *AnomalyError with Phase "leaf"
+// for the first of vs whose value, or gradient if it has one, holds NaN or
+// ±Inf, and nil when all are finite. Detection is turned on for every one
+// of vs either way. The check is data, not a programmer error, so it is an
+// error value and not a panic; ignore it to keep the old behaviour.
+//
 // Detection follows the data, not a global switch: graphs built from other
 // Vars, in this goroutine or another, are unaffected, and cost nothing extra.
 // While on, each result remembers its inputs and call site, which keeps more
 // memory alive: use it to debug, not to train.
-func DetectAnomaly[T Float](vs ...*Var[T]) {
-	for _, v := range vs {
+func DetectAnomaly[T Float](vs ...*Var[T]) error {
+	var first error
+	for i, v := range vs {
 		if v.anomaly == nil {
 			v.anomaly = &anomalyInfo[T]{}
 		}
+		if first == nil {
+			first = checkLeaf(v, i)
+		}
 	}
+	return first
+}
+
+// checkLeaf returns an *AnomalyError of phase "leaf" if v's value or
+// gradient, the i-th Var given to DetectAnomaly, holds NaN or ±Inf.
+func checkLeaf[T Float](v *Var[T], i int) error {
+	for _, c := range []struct {
+		what string
+		t    *tensor.Tensor[T]
+	}{{"value", v.value}, {"gradient", v.grad}} {
+		if c.t == nil || tensor.AllFinite(c.t) {
+			continue
+		}
+		bad, _ := firstNonFinite(c.t)
+		return &AnomalyError{Phase: "leaf", Op: v.Name(), Caller: callerOutsideLibrary(), Value: bad, Input: i,
+			InputShapes: [][]int{c.t.Shape()}, LeafPart: c.what}
+	}
+	return nil
 }
 
 // anomalyInfo is what a Var under anomaly detection remembers of its origin:
@@ -43,12 +73,13 @@ type anomalyInfo[T Float] struct {
 // AnomalyError reports the first non-finite value an operation produced
 // while anomaly detection was on (see DetectAnomaly).
 type AnomalyError struct {
-	Phase       string  // "forward" or "backward"
-	Op          string  // the operation that produced the value
+	Phase       string  // "forward", "backward", or "leaf" (a Var given to DetectAnomaly)
+	Op          string  // the operation that produced the value; for a leaf, its name (may be "")
 	Caller      string  // file:line of the code that called the operation
 	Value       string  // "NaN", "+Inf" or "-Inf"
-	Input       int     // backward only: the input whose gradient is non-finite; -1 in the forward pass
-	InputShapes [][]int // shapes of the operation's inputs
+	Input       int     // backward: the input whose gradient is non-finite; leaf: its index among DetectAnomaly's arguments; -1 in the forward pass
+	InputShapes [][]int // shapes of the operation's inputs; for a leaf, the shape of the bad tensor
+	LeafPart    string  // leaf only: "value" or "gradient", the tensor that holds the value
 	Chain       []string
 	// Chain lists the operations that led to Op, oldest first, each with its
 	// call site, following the first input that came from an operation.
@@ -61,6 +92,17 @@ type AnomalyError struct {
 // Error describes the anomaly in one line.
 func (e *AnomalyError) Error() string {
 	var b strings.Builder
+	if e.Phase == "leaf" {
+		fmt.Fprintf(&b, "autograd: anomaly: the %s of Var %d given to DetectAnomaly", e.LeafPart, e.Input)
+		if e.Op != "" {
+			fmt.Fprintf(&b, " (%q)", e.Op)
+		}
+		if e.Caller != "" {
+			fmt.Fprintf(&b, " (called at %s)", e.Caller)
+		}
+		fmt.Fprintf(&b, " holds %s; shape %v", e.Value, e.InputShapes[0])
+		return b.String()
+	}
 	fmt.Fprintf(&b, "autograd: anomaly: %s of %s", e.Phase, e.Op)
 	if e.Caller != "" {
 		fmt.Fprintf(&b, " (called at %s)", e.Caller)

@@ -243,8 +243,8 @@ func newHoPenaltyNet(lambda float64) *hoPenaltyNet {
 		ys.Set(math.Sin(2*a)+0.5*b*b, i, 0)
 	}
 	return &hoPenaltyNet{
-		l1:     layers.NewLinear[float64](rng, 2, 16, nil),
-		l2:     layers.NewLinear[float64](rng, 16, 1, nil),
+		l1:     layers.NewLinear(rng, 2, 16, layers.XavierUniform[float64]), // a penalty large enough to matter
+		l2:     layers.NewLinear(rng, 16, 1, layers.XavierUniform[float64]),
 		x:      autograd.Param(xs),
 		y:      autograd.Const(ys),
 		lambda: lambda,

@@ -116,6 +116,11 @@ func (v *Var[T]) Shape() []int { return v.value.Shape() }
 // Item returns the value of a one-element Var as a plain number, for example
 // a loss to log. Holding the number keeps no graph alive.
 //
+// The number is a T: for a float32 model, loss.Item() is a float32, with
+// about 7 significant digits. Convert it with float64(loss.Item()) to pass
+// it to the math package or to sum many of them (an epoch's mean loss
+// summed in float32 drifts); the conversion is exact.
+//
 // It panics like Value for a Var of an Arena that has been Reset since.
 func (v *Var[T]) Item() T {
 	v.checkLive("Item")

@@ -56,8 +56,20 @@ func (s *Sequential[T]) Children() []NamedModule[T] {
 	return out
 }
 
-// Parameters returns the parameters of every layer, in layer order.
-func (s *Sequential[T]) Parameters() []*autograd.Var[T] { return paramsOf(s.NamedParameters()) }
+// Parameters returns the parameters of every layer, in layer order, in a
+// new slice. In a loop, AppendParameters into a kept slice allocates
+// nothing.
+func (s *Sequential[T]) Parameters() []*autograd.Var[T] { return s.AppendParameters(nil) }
+
+// AppendParameters appends the parameters of every layer, in layer order,
+// to dst and returns the extended slice (see the package function
+// AppendParameters).
+func (s *Sequential[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	for _, l := range s.Layers {
+		dst = AppendParameters(dst, l)
+	}
+	return dst
+}
 
 // NamedParameters returns every layer's parameters, each name prefixed with
 // the layer's index.
@@ -123,8 +135,19 @@ func (n *Named[T]) Children() []NamedModule[T] {
 	return append([]NamedModule[T](nil), n.children...)
 }
 
-// Parameters returns the parameters of every child, in order.
-func (n *Named[T]) Parameters() []*autograd.Var[T] { return paramsOf(n.NamedParameters()) }
+// Parameters returns the parameters of every child, in order, in a new
+// slice. In a loop, AppendParameters into a kept slice allocates nothing.
+func (n *Named[T]) Parameters() []*autograd.Var[T] { return n.AppendParameters(nil) }
+
+// AppendParameters appends the parameters of every child, in order, to dst
+// and returns the extended slice (see the package function
+// AppendParameters).
+func (n *Named[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	for _, c := range n.children {
+		dst = AppendParameters(dst, c.Module)
+	}
+	return dst
+}
 
 // NamedParameters returns every child's parameters, each name prefixed
 // with the child's name.

@@ -87,7 +87,14 @@ func (c *Conv1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias (if any).
-func (c *Conv1D[T]) Parameters() []*autograd.Var[T] { return paramsOf(c.NamedParameters()) }
+func (c *Conv1D[T]) Parameters() []*autograd.Var[T] { return c.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (c *Conv1D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, c.Weight, c.Bias)
+}
 
 // NamedParameters returns "weight" and "bias" (the latter only when Bias is
 // not nil).

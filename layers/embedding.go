@@ -78,5 +78,11 @@ func (e *Embedding[T]) badID(i int, id any) {
 // Parameters returns the weight.
 func (e *Embedding[T]) Parameters() []*autograd.Var[T] { return []*autograd.Var[T]{e.Weight} }
 
+// AppendParameters appends the weight to dst and returns the extended
+// slice; it allocates nothing when dst has room.
+func (e *Embedding[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, e.Weight, nil)
+}
+
 // NamedParameters returns "weight".
 func (e *Embedding[T]) NamedParameters() []NamedParam[T] { return weightBias(e.Weight, nil) }

@@ -20,7 +20,8 @@ func ExampleLinear() {
 	y := l.Forward(x)                                                      // x·Wᵀ + b
 	fmt.Println(y.Value())
 
-	// NewLinear draws the weights from a seeded generator and zeroes the bias.
+	// With an initializer, NewLinear draws the weights from a seeded generator
+	// and zeroes the bias (nil draws both as PyTorch does).
 	rng := rand.New(rand.NewPCG(1, 2))
 	l2 := layers.NewLinear[float64](rng, 3, 2, layers.HeNormal[float64])
 	fmt.Println(l2.Weight.Shape(), l2.Bias.Value())
@@ -37,7 +38,7 @@ func ExampleLinear() {
 func ExampleSequential() {
 	rng := rand.New(rand.NewPCG(1, 2))
 	net := layers.NewSequential(
-		layers.NewLinear[float64](rng, 4, 5, nil), // nil: XavierUniform
+		layers.NewLinear[float64](rng, 4, 5, nil), // nil: PyTorch's U(±1/√in) for weight and bias
 		layers.Sigmoid[float64]{},
 		layers.NewLinear[float64](rng, 5, 1, nil),
 	)

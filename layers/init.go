@@ -44,7 +44,9 @@ func HeNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.
 
 // UniformFanIn draws from U(-a, a) with a = 1/√fanIn: PyTorch's default for
 // the weights and biases of Linear and Conv2d (its kaiming_uniform_ with
-// a = √5 comes to this bound). Conv2D uses it when given no initializer.
+// a = √5 comes to this bound). Linear, Conv1D, Conv2D and ConvTranspose2D
+// use it for both weight and bias when given a nil Initializer; Embedding's
+// nil default is Normal(0, 1), also PyTorch's.
 func UniformFanIn[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
 	a := T(1 / math.Sqrt(float64(fanIn)))
 	return tensor.RandUniform(rng, -a, a, shape...)

@@ -16,19 +16,30 @@ type Linear[T Float] struct {
 	Bias   *autograd.Var[T] // [out], or nil for a layer without bias
 }
 
-// NewLinear returns a Linear layer from in to out features, with weights
-// drawn by init from rng and a zero bias. A nil init means XavierUniform,
-// suited to sigmoid and tanh; use HeNormal or HeUniform before ReLU. It
-// panics with a *tensor.ShapeError if in or out is not positive.
+// NewLinear returns a Linear layer from in to out features. With a nil
+// init, the weight and the bias are drawn from rng as PyTorch's nn.Linear
+// draws them, both from U(-1/√in, 1/√in) (UniformFanIn: PyTorch's
+// kaiming_uniform_ with a = √5 for the weight, and its bias rule), the
+// weight before the bias. With an init, the weight is drawn by init with
+// fanIn = in and fanOut = out and the bias is zero: pass HeUniform or
+// HeNormal before a ReLU, XavierUniform before sigmoid or tanh. It panics
+// with a *tensor.ShapeError if in or out is not positive.
+//
+// Until December 2026 a nil init meant XavierUniform with a zero bias; pass
+// XavierUniform[T] explicitly to keep those weights.
 func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linear[T] {
 	checkPositive("NewLinear", "[in out]", in, out)
+	l := &Linear[T]{}
 	if init == nil {
-		init = XavierUniform[T]
+		l.Weight = autograd.Param(UniformFanIn[T](rng, in, out, out, in))
+		l.Bias = autograd.Param(UniformFanIn[T](rng, in, out, out))
+	} else {
+		l.Weight = autograd.Param(init(rng, in, out, out, in))
+		l.Bias = autograd.Param(tensor.Zeros[T](out))
 	}
-	return &Linear[T]{
-		Weight: autograd.Param(init(rng, in, out, out, in)).SetName("weight"),
-		Bias:   autograd.Param(tensor.Zeros[T](out)).SetName("bias"),
-	}
+	l.Weight.SetName("weight")
+	l.Bias.SetName("bias")
+	return l
 }
 
 // Forward maps x of shape [batch, in] to [batch, out]. It panics with a
@@ -43,7 +54,14 @@ func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias (if any).
-func (l *Linear[T]) Parameters() []*autograd.Var[T] { return paramsOf(l.NamedParameters()) }
+func (l *Linear[T]) Parameters() []*autograd.Var[T] { return l.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (l *Linear[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, l.Weight, l.Bias)
+}
 
 // NamedParameters returns "weight" and "bias" (the latter only when Bias is
 // not nil).

@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -32,8 +33,8 @@ func testNewLinearShapes[T tensor.Float](t *testing.T) {
 			if diff := cmp.Diff([]int{tt.out, tt.in}, l.Weight.Shape()); diff != "" {
 				t.Errorf("weight shape (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(view([]int{tt.out}, make([]float64, tt.out)...), viewOf(l.Bias.Value())); diff != "" {
-				t.Errorf("bias is not a zero [out] vector (-want +got):\n%s", diff)
+			if diff := cmp.Diff([]int{tt.out}, l.Bias.Shape()); diff != "" {
+				t.Errorf("bias shape (-want +got):\n%s", diff)
 			}
 			for _, p := range []*autograd.Var[T]{l.Weight, l.Bias} {
 				if !p.RequiresGrad() || !p.IsLeaf() {
@@ -51,23 +52,58 @@ func testNewLinearShapes[T tensor.Float](t *testing.T) {
 	}
 }
 
-// TestNewLinearDefaultInit checks that a nil initializer means XavierUniform:
-// the same seed gives bit-identical weights either way.
+// TestNewLinearDefaultInit checks that a nil initializer is PyTorch's
+// nn.Linear default: the weight, then the bias, each from
+// U(-1/√in, 1/√in) (UniformFanIn), bit for bit from the same seed, and
+// that the draws fill that interval with the moments of a uniform
+// distribution (mean 0, variance bound²/3).
 func TestNewLinearDefaultInit(t *testing.T) {
 	tests := []struct{ in, out int }{{1, 1}, {4, 5}, {5, 4}, {64, 32}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%dto%d", tt.in, tt.out), func(t *testing.T) {
 			def := layers.NewLinear[float64](newRNG(9), tt.in, tt.out, nil)
-			xav := layers.NewLinear(newRNG(9), tt.in, tt.out, layers.XavierUniform[float64])
-			if !bitsEqual(def.Weight.Value(), xav.Weight.Value()) {
-				t.Errorf("nil init differs from XavierUniform:\n%v\n%v", def.Weight.Value(), xav.Weight.Value())
+			rng := newRNG(9)
+			w := layers.UniformFanIn[float64](rng, tt.in, tt.out, tt.out, tt.in)
+			b := layers.UniformFanIn[float64](rng, tt.in, tt.out, tt.out)
+			if !bitsEqual(def.Weight.Value(), w) || !bitsEqual(def.Bias.Value(), b) {
+				t.Errorf("nil init is not UniformFanIn for the weight, then the bias:\n%v\n%v", def.Weight.Value(), def.Bias.Value())
 			}
-			he := layers.NewLinear(newRNG(9), tt.in, tt.out, layers.HeUniform[float64])
-			if bitsEqual(def.Weight.Value(), he.Weight.Value()) {
-				t.Errorf("nil init equals HeUniform too; the check is vacuous")
+			xav := layers.NewLinear(newRNG(9), tt.in, tt.out, layers.XavierUniform[float64])
+			if bitsEqual(def.Weight.Value(), xav.Weight.Value()) {
+				t.Errorf("nil init equals XavierUniform; the check is vacuous")
 			}
 		})
 	}
+	t.Run("statistics", func(t *testing.T) {
+		for _, in := range []int{3, 100} {
+			l := layers.NewLinear[float64](newRNG(11), in, 2000, nil)
+			bound := 1 / math.Sqrt(float64(in))
+			for _, p := range []*autograd.Var[float64]{l.Weight, l.Bias} {
+				checkFills(t, p, bound)
+				d := p.Value().Data()
+				var sum, sumSq float64
+				for _, v := range d {
+					sum += v
+					sumSq += v * v
+				}
+				n := float64(len(d))
+				mean, variance := sum/n, sumSq/n-(sum/n)*(sum/n)
+				// 2000 or more draws: the mean is within 4 standard errors,
+				// the variance within 10% of bound²/3.
+				if math.Abs(mean) > 4*bound/math.Sqrt(3*n) || math.Abs(variance/(bound*bound/3)-1) > 0.1 {
+					t.Errorf("in=%d %s: mean %v variance %v, want 0 and %v", in, p.Name(), mean, variance, bound*bound/3)
+				}
+			}
+		}
+	})
+	t.Run("explicit init keeps a zero bias", func(t *testing.T) {
+		for _, ic := range initializers[float64]() {
+			l := layers.NewLinear(newRNG(2), 5, 3, ic.init)
+			if diff := cmp.Diff([]float64{0, 0, 0}, l.Bias.Value().Data()); diff != "" {
+				t.Errorf("%s: bias (-want +got):\n%s", ic.name, diff)
+			}
+		}
+	})
 }
 
 // TestNewLinearPassesFans checks that NewLinear hands the initializer fanIn =

@@ -66,7 +66,14 @@ func (l *LayerNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias (those not nil).
-func (l *LayerNorm[T]) Parameters() []*autograd.Var[T] { return paramsOf(l.NamedParameters()) }
+func (l *LayerNorm[T]) Parameters() []*autograd.Var[T] { return l.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (l *LayerNorm[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, l.Weight, l.Bias)
+}
 
 // NamedParameters returns "weight" and "bias" (those not nil).
 func (l *LayerNorm[T]) NamedParameters() []NamedParam[T] { return weightBias(l.Weight, l.Bias) }
@@ -136,7 +143,14 @@ func (b *BatchNorm1d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias (those not nil).
-func (b *BatchNorm1d[T]) Parameters() []*autograd.Var[T] { return paramsOf(b.NamedParameters()) }
+func (b *BatchNorm1d[T]) Parameters() []*autograd.Var[T] { return b.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (b *BatchNorm1d[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, b.Weight, b.Bias)
+}
 
 // NamedParameters returns "weight" and "bias" (those not nil).
 func (b *BatchNorm1d[T]) NamedParameters() []NamedParam[T] { return weightBias(b.Weight, b.Bias) }

@@ -63,7 +63,14 @@ func (b *BatchNorm2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias (those not nil).
-func (b *BatchNorm2d[T]) Parameters() []*autograd.Var[T] { return paramsOf(b.NamedParameters()) }
+func (b *BatchNorm2d[T]) Parameters() []*autograd.Var[T] { return b.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (b *BatchNorm2d[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, b.Weight, b.Bias)
+}
 
 // NamedParameters returns "weight" and "bias" (those not nil).
 func (b *BatchNorm2d[T]) NamedParameters() []NamedParam[T] { return weightBias(b.Weight, b.Bias) }
@@ -124,7 +131,14 @@ func (g *GroupNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight and the bias (those not nil).
-func (g *GroupNorm[T]) Parameters() []*autograd.Var[T] { return paramsOf(g.NamedParameters()) }
+func (g *GroupNorm[T]) Parameters() []*autograd.Var[T] { return g.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (g *GroupNorm[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, g.Weight, g.Bias)
+}
 
 // NamedParameters returns "weight" and "bias" (those not nil).
 func (g *GroupNorm[T]) NamedParameters() []NamedParam[T] { return weightBias(g.Weight, g.Bias) }
@@ -192,7 +206,14 @@ func (l *RMSNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the weight (when not nil).
-func (l *RMSNorm[T]) Parameters() []*autograd.Var[T] { return paramsOf(l.NamedParameters()) }
+func (l *RMSNorm[T]) Parameters() []*autograd.Var[T] { return l.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (l *RMSNorm[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, l.Weight, nil)
+}
 
 // NamedParameters returns "weight" (when not nil).
 func (l *RMSNorm[T]) NamedParameters() []NamedParam[T] { return weightBias(l.Weight, nil) }

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"unsafe"
 
 	"golang.org/x/exp/constraints"
@@ -171,8 +170,11 @@ func (t *Tensor[T]) Len() int { return len(t.data) }
 // Dims returns the number of axes (0 for a scalar).
 func (t *Tensor[T]) Dims() int { return len(t.shape) }
 
-// Item returns the value of a one-element tensor of any shape. It panics with
-// a *ShapeError otherwise.
+// Item returns the value of a one-element tensor of any shape, as a T: a
+// float32 for a float32 tensor. Convert it with float64(x) for the math
+// package or to accumulate many values (an epoch's mean loss summed in
+// float32 loses digits after a few thousand terms); the conversion is exact.
+// It panics with a *ShapeError otherwise.
 func (t *Tensor[T]) Item() T {
 	if len(t.data) != 1 {
 		panic(shapeErr("Item", "tensor does not have exactly one element", t.shape))
@@ -256,37 +258,9 @@ func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
 }
 
 // String formats the tensor as its shape followed by nested rows, for
-// debugging and test failure messages.
-func (t *Tensor[T]) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Tensor%v", t.shape)
-	if len(t.data) == 0 { // also bounds the walk below: [MaxInt 0] is a valid empty shape
-		b.WriteString("[]")
-		return b.String()
-	}
-	if len(t.shape) == 0 {
-		fmt.Fprintf(&b, "(%v)", t.data[0])
-		return b.String()
-	}
-	var rec func(axis, off int)
-	rec = func(axis, off int) {
-		b.WriteByte('[')
-		stride := 1
-		for _, d := range t.shape[axis+1:] {
-			stride *= d
-		}
-		for i := 0; i < t.shape[axis]; i++ {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			if axis == len(t.shape)-1 {
-				fmt.Fprint(&b, t.data[off+i])
-			} else {
-				rec(axis+1, off+i*stride)
-			}
-		}
-		b.WriteByte(']')
-	}
-	rec(0, 0)
-	return b.String()
-}
+// debugging and test failure messages: "Tensor[2 3][[1 2 3] [4 5 6]]". A
+// tensor of more than SummaryThreshold elements is summarized as NumPy
+// does, SummaryEdgeItems at each end of every axis around "...", so that
+// printing a large gradient stays short. Format with %+v for every element
+// (see Format).
+func (t *Tensor[T]) String() string { return t.format(len(t.data) > SummaryThreshold, nil) }

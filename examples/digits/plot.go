@@ -14,6 +14,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/adjoint-go/adjoint/examples/internal/roundticks"
 )
 
 // Limits of the picture of misclassified digits.
@@ -74,6 +76,7 @@ func curvesPicture(model string, h history) (io.WriterTo, error) {
 	}
 	loss.Y.Min = 0
 	loss.Legend.Top = true
+	applyCurveTicks(loss)
 
 	acc := plot.New()
 	acc.Title.Text = model + ": accuracy"
@@ -87,12 +90,26 @@ func curvesPicture(model string, h history) (io.WriterTo, error) {
 	}
 	acc.Y.Max = 100
 	acc.Legend.Top = false // bottom right, below the curves
+	applyCurveTicks(acc)
 
 	return tiled([][]*plot.Plot{{loss, acc}}, 22*vg.Centimeter, 9*vg.Centimeter)
 }
 
+// applyCurveTicks puts a learning curve's ticks at whole epochs and round
+// values, the axes reaching the ticks just beyond the data.
+func applyCurveTicks(p *plot.Plot) {
+	roundticks.Apply(&p.X, roundticks.Ticks{N: 6, Integer: true})
+	roundticks.Apply(&p.Y, roundticks.Ticks{})
+}
+
+// markedEpochs is the most epochs whose points addCurve marks with a dot;
+// a longer curve is a plain line.
+const markedEpochs = 30
+
 // addCurve adds the line of ys·scale against the epochs 1, 2, ... to p,
-// with a legend entry; dashed draws it dashed.
+// with a legend entry; dashed draws it dashed. A short run's points are
+// marked with dots, so that a one-epoch run, whose line has no length,
+// still shows its point.
 func addCurve(p *plot.Plot, ys []float64, scale float64, label string, c color.Color, dashed bool) error {
 	pts := make(plotter.XYs, len(ys))
 	for i, y := range ys {
@@ -107,11 +124,19 @@ func addCurve(p *plot.Plot, ys []float64, scale float64, label string, c color.C
 	if dashed {
 		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	}
-	if len(ys) > 1 {
-		p.Add(plotter.NewGrid())
-	}
+	p.Add(plotter.NewGrid())
 	p.Add(l)
-	p.Legend.Add(label, l)
+	if len(ys) > markedEpochs {
+		p.Legend.Add(label, l)
+		return nil
+	}
+	dots, err := plotter.NewScatter(pts)
+	if err != nil {
+		return fmt.Errorf("plots: %s: %w", label, err)
+	}
+	dots.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+	p.Add(dots)
+	p.Legend.Add(label, l, dots)
 	return nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/adjoint-go/adjoint/examples/internal/roundticks"
 )
 
 // The PNG files writePlots makes, in the -plots directory.
@@ -59,6 +61,8 @@ func predictionsPlot(rep report) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("Test split: %d houses, RMSE %.2f k$", len(rep.actual), rep.testRMSE)
 	p.X.Label.Text = "actual median value (k$)"
 	p.Y.Label.Text = "predicted (k$)"
+	roundticks.Apply(&p.X, roundticks.Ticks{})
+	roundticks.Apply(&p.Y, roundticks.Ticks{})
 	p.Add(plotter.NewGrid())
 
 	pts := make(plotter.XYs, len(rep.actual))
@@ -87,8 +91,9 @@ func predictionsPlot(rep report) (*plot.Plot, error) {
 	return p, nil
 }
 
-// lossPlot is the training loss per epoch, on a logarithmic axis (with
-// ordinary ticks: the loss rarely spans a power of ten).
+// lossPlot is the training loss per epoch, on a logarithmic axis with
+// ticks at 1, 2 and 5 times powers of ten, and whole epochs. Every point
+// of a short run is marked, so that a one-epoch run shows its point.
 func lossPlot(losses []float64) (*plot.Plot, error) {
 	pts := make(plotter.XYs, 0, len(losses))
 	for i, l := range losses {
@@ -104,8 +109,9 @@ func lossPlot(losses []float64) (*plot.Plot, error) {
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "mean E per house (scaled target)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.DefaultTicks{} // LogTicks labels only powers of 10
-	if lo, hi := yRange(pts); lo == hi {  // one epoch: give the log axis a range
+	roundticks.Apply(&p.Y, roundticks.LogTicks{}) // gonum's LogTicks labels only powers of 10
+	roundticks.Apply(&p.X, roundticks.Ticks{N: 6, Integer: true})
+	if lo, hi := yRange(pts); lo == hi { // one epoch: give the log axis a range
 		p.Y.Min, p.Y.Max = lo/2, hi*2
 	}
 	p.Add(plotter.NewGrid())
@@ -116,6 +122,14 @@ func lossPlot(losses []float64) (*plot.Plot, error) {
 	l.Color = blue()
 	l.Width = vg.Points(1.5)
 	p.Add(l)
+	if len(pts) <= 30 {
+		dots, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, fmt.Errorf("plots: %w", err)
+		}
+		dots.GlyphStyle = draw.GlyphStyle{Color: blue(), Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		p.Add(dots)
+	}
 	return p, nil
 }
 

@@ -30,6 +30,7 @@ type AdamW[T tensor.Float] struct{ core adamCore[T] }
 type adamConfig struct {
 	beta1, beta2, eps, weightDecay float64
 	amsgrad                        bool
+	nonFinite                      NonFinitePolicy
 }
 
 // Betas sets Adam's decay rates β₁ for the mean and β₂ for the uncentered
@@ -79,6 +80,8 @@ type adamCore[T tensor.Float] struct {
 	amsgrad      bool
 	state        []adamState[T]
 	setLROp      string
+	stepOp       string
+	guard        nonFiniteGuard
 }
 
 // adamState is one parameter's state, allocated at its first gradient.
@@ -109,6 +112,9 @@ func (o *adamCore[T]) init(op string, params []*autograd.Var[T], lr, wd float64,
 	if err := checkHyper[T](op, "weight decay", c.weightDecay); err != nil {
 		return err
 	}
+	if err := o.guard.set(op, c.nonFinite); err != nil {
+		return err
+	}
 	ps, err := checkParams(op, params)
 	if err != nil {
 		return err
@@ -118,16 +124,19 @@ func (o *adamCore[T]) init(op string, params []*autograd.Var[T], lr, wd float64,
 	o.rule = adamRule[T]{b1: T(c.beta1), b2: T(c.beta2), c1: T(1 - c.beta1), c2: T(1 - c.beta2), eps: T(c.eps)}
 	o.amsgrad = c.amsgrad
 	o.state = make([]adamState[T], len(ps))
-	o.setLROp = "Adam.SetLR"
+	o.setLROp, o.stepOp = "Adam.SetLR", "Adam.Step"
 	if decoupled {
-		o.wd, o.setLROp = c.weightDecay, "AdamW.SetLR"
+		o.wd, o.setLROp, o.stepOp = c.weightDecay, "AdamW.SetLR", "AdamW.Step"
 	} else {
 		o.l2 = newL2Decay(T(c.weightDecay))
 	}
 	return nil
 }
 
-func (o *adamCore[T]) step() {
+func (o *adamCore[T]) step() error {
+	if skip, err := skipStep(&o.guard, o.stepOp, o.params); skip {
+		return err
+	}
 	// AdamW shrinks W by 1 − lr·λ before its update; for Adam (λ = 0) the
 	// factor is 1, which changes no value.
 	shrink := T(1 - o.lr.given*o.wd)
@@ -160,6 +169,7 @@ func (o *adamCore[T]) step() {
 			}
 		}
 	}
+	return nil
 }
 
 // adamRule is the Adam update of one parameter at one step, its constants
@@ -193,8 +203,14 @@ func (r *adamRule[T]) updateAMSGrad(w, g, m, v, maxV []T) {
 
 // Step updates every parameter in place from its accumulated gradient. A
 // parameter with no gradient yet (nil Grad) is skipped: its step count and
-// moments do not advance.
-func (o *Adam[T]) Step() { o.core.step() }
+// moments do not advance. A NaN or infinite gradient is handled by the
+// NonFinitePolicy (default: applied, as in torch); Step returns an error
+// only under ErrorNonFinite.
+func (o *Adam[T]) Step() error { return o.core.step() }
+
+// Skipped returns how many steps skipped a non-finite gradient (see
+// NonFinitePolicy).
+func (o *Adam[T]) Skipped() int { return o.core.guard.skipped }
 
 // ZeroGrad clears every parameter's gradient, keeping its buffer (see
 // autograd.Var.ZeroGrad).
@@ -213,8 +229,13 @@ func (o *Adam[T]) Params() []*autograd.Var[T] { return o.core.params }
 
 // Step updates every parameter in place: the decoupled decay, then the Adam
 // update. A parameter with no gradient yet (nil Grad) is skipped entirely,
-// decay included, and its state does not advance.
-func (o *AdamW[T]) Step() { o.core.step() }
+// decay included, and its state does not advance. A NaN or infinite
+// gradient is handled by the NonFinitePolicy, as for Adam.
+func (o *AdamW[T]) Step() error { return o.core.step() }
+
+// Skipped returns how many steps skipped a non-finite gradient (see
+// NonFinitePolicy).
+func (o *AdamW[T]) Skipped() int { return o.core.guard.skipped }
 
 // ZeroGrad clears every parameter's gradient, keeping its buffer (see
 // autograd.Var.ZeroGrad).

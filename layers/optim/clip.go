@@ -15,21 +15,29 @@ import (
 // Call it between Backward and Step:
 //
 //	loss.Backward()
-//	norm := optim.ClipGradNorm(opt.Params(), 1.0)
+//	if _, err := optim.ClipGradNorm(opt.Params(), 1.0); err != nil {
+//		// a NaN or Inf gradient: skip this batch, or stop
+//	}
 //	opt.Step()
 //
 // When total > maxNorm every gradient is multiplied by maxNorm/(total+1e-6);
 // precisely, as torch does, by that factor whenever it is below 1, so a
 // total within 1e-6 under maxNorm is scaled by a factor just under 1. The
 // norm is accumulated in float64 whatever T is. Parameters with a nil
-// gradient are skipped. A NaN or infinite total norm is returned as it is
-// and, as in torch, makes the scale factor NaN or 0: check the result if
-// your loss can overflow.
+// gradient are skipped.
+//
+// A NaN or infinite total norm (a gradient holds NaN or ±Inf, or finite
+// gradients overflow the p-norm) is an error, as with torch's
+// error_if_nonfinite=True: ClipGradNorm then leaves every gradient as it
+// was, instead of scaling them all by NaN or 0, and returns the total with a
+// *NonFiniteError naming the first offending parameter. Ignoring the error
+// and calling Step then applies the non-finite gradient (unless the
+// optimizer's NonFinitePolicy says otherwise).
 //
 // ClipGradNorm panics if maxNorm is negative or NaN, or normType is not
 // positive, or if more than one normType is given: these are programmer
 // errors, not data. Use math.Inf(1) as maxNorm to only measure the norm.
-func ClipGradNorm[T tensor.Float](params []*autograd.Var[T], maxNorm float64, normType ...float64) float64 {
+func ClipGradNorm[T tensor.Float](params []*autograd.Var[T], maxNorm float64, normType ...float64) (float64, error) {
 	p := 2.0
 	switch len(normType) {
 	case 0:
@@ -45,8 +53,15 @@ func ClipGradNorm[T tensor.Float](params []*autograd.Var[T], maxNorm float64, no
 		panic(&ArgError{Op: "ClipGradNorm", Arg: "normType", Value: p, Reason: "must be positive or +Inf"})
 	}
 	total := gradNorm(params, p)
-	coef := maxNorm / (total + 1e-6)
-	if coef < 1 || math.IsNaN(coef) {
+	if math.IsNaN(total) || math.IsInf(total, 0) {
+		err := firstNonFiniteGrad("ClipGradNorm", params)
+		if err == nil {
+			err = &NonFiniteError{Op: "ClipGradNorm", Param: -1}
+		}
+		err.Norm = total
+		return total, err
+	}
+	if coef := maxNorm / (total + 1e-6); coef < 1 {
 		c := T(coef)
 		for _, v := range params {
 			if g := v.Grad(); g != nil {
@@ -57,7 +72,7 @@ func ClipGradNorm[T tensor.Float](params []*autograd.Var[T], maxNorm float64, no
 			}
 		}
 	}
-	return total
+	return total, nil
 }
 
 // gradNorm is the p-norm of all gradient elements of params, in float64.

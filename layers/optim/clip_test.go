@@ -68,7 +68,10 @@ func TestClipGradNorm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ps := gradParams([]float64{3}, []float64{4, 0}, nil)
-			total := optim.ClipGradNorm(ps, tt.maxNorm, tt.normType...)
+			total, err := optim.ClipGradNorm(ps, tt.maxNorm, tt.normType...)
+			if err != nil {
+				t.Fatalf("finite gradients: %v", err)
+			}
 			if math.Abs(total-tt.wantTotal) > 1e-14*tt.wantTotal {
 				t.Errorf("total norm = %v, want %v", total, tt.wantTotal)
 			}
@@ -80,37 +83,58 @@ func TestClipGradNorm(t *testing.T) {
 }
 
 // TestClipGradNormNonFinite checks that a NaN or Inf is reported, never
-// hidden: the returned norm says so, and, as in torch, a NaN norm makes
-// every gradient NaN and an infinite one zeroes the finite gradients (an
-// infinite element becomes NaN).
+// hidden: the returned norm says so, a *NonFiniteError names the first
+// parameter at fault, and the gradients are left exactly as they were
+// (torch with error_if_nonfinite=False would scale them all by NaN or 0).
 func TestClipGradNormNonFinite(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
-	t.Run("NaN", func(t *testing.T) {
-		ps := gradParams([]float64{1, nan}, []float64{2})
-		if total := optim.ClipGradNorm(ps, 1); !math.IsNaN(total) {
-			t.Errorf("total norm = %v, want NaN", total)
-		}
-		for _, g := range allGrads(ps) {
-			for _, x := range g {
-				if !math.IsNaN(x) {
-					t.Errorf("gradients %v: want all NaN", allGrads(ps))
-				}
+	tests := []struct {
+		name      string
+		grads     [][]float64
+		normType  []float64
+		wantNaN   bool // the total is NaN, else +Inf
+		wantParam int
+		wantValue string
+	}{
+		{"NaN", [][]float64{{2}, {1, nan}}, nil, true, 1, "NaN"},
+		{"+Inf", [][]float64{{1, inf}, {-2}}, nil, false, 0, "+Inf"},
+		{"-Inf max norm", [][]float64{{1}, {-inf}}, []float64{inf}, false, 1, "-Inf"},
+		{"finite but overflowing", [][]float64{{1e300, 1e300}}, nil, false, -1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ps := gradParams(tt.grads...)
+			ps[0].SetName("first")
+			before := allGrads(ps)
+			total, err := optim.ClipGradNorm(ps, 1, tt.normType...)
+			if tt.wantNaN != math.IsNaN(total) || !tt.wantNaN && !math.IsInf(total, 1) {
+				t.Errorf("total norm = %v, want NaN %v / +Inf %v", total, tt.wantNaN, !tt.wantNaN)
 			}
-		}
-	})
-	t.Run("Inf", func(t *testing.T) {
-		ps := gradParams([]float64{1, inf}, []float64{-2})
-		if total := optim.ClipGradNorm(ps, 1); !math.IsInf(total, 1) {
-			t.Errorf("total norm = %v, want +Inf", total)
-		}
-		g := allGrads(ps)
-		if g[0][0] != 0 || !math.IsNaN(g[0][1]) || g[1][0] != 0 {
-			t.Errorf("gradients %v: want [[0 NaN] [-0]]", g)
+			var nf *optim.NonFiniteError
+			if !errors.As(err, &nf) {
+				t.Fatalf("error = %v, want a *NonFiniteError", err)
+			}
+			if nf.Op != "ClipGradNorm" || nf.Param != tt.wantParam || nf.Value != tt.wantValue ||
+				math.IsNaN(nf.Norm) != math.IsNaN(total) {
+				t.Errorf("error = %+v, want param %d value %q", nf, tt.wantParam, tt.wantValue)
+			}
+			if diff := cmp.Diff(before, allGrads(ps), cmpopts.EquateNaNs()); diff != "" {
+				t.Errorf("gradients changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+	t.Run("message", func(t *testing.T) {
+		ps := gradParams([]float64{1}, []float64{nan})
+		ps[1].SetName("0.bias")
+		_, err := optim.ClipGradNorm(ps, 1)
+		want := `optim: ClipGradNorm: total norm is NaN: gradient of parameter 1 ("0.bias") holds NaN; gradients left unscaled`
+		if err == nil || err.Error() != want {
+			t.Errorf("error = %v, want %s", err, want)
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		if total := optim.ClipGradNorm(gradParams(nil, nil), 1); total != 0 {
-			t.Errorf("total norm without gradients = %v, want 0", total)
+		if total, err := optim.ClipGradNorm(gradParams(nil, nil), 1); total != 0 || err != nil {
+			t.Errorf("without gradients: total %v err %v, want 0, nil", total, err)
 		}
 	})
 }

@@ -8,8 +8,8 @@
 //	for range steps {
 //		loss := lossFn.Loss(net.Forward(x), y)
 //		loss.Backward()
-//		optim.ClipGradNorm(opt.Params(), 1.0) // optional
-//		opt.Step()
+//		if _, err := optim.ClipGradNorm(opt.Params(), 1.0); err != nil { ... } // optional
+//		if err := opt.Step(); err != nil { ... }
 //		opt.ZeroGrad()
 //	}
 //
@@ -41,12 +41,25 @@
 // is allocated once, at a parameter's first gradient, so a steady-state
 // step allocates nothing. An optimizer belongs to one goroutine at a time.
 //
+// # Non-finite gradients
+//
+// One batch with a NaN, or a loss that overflows, makes NaN or ±Inf
+// gradients, and one update with them ruins every weight. The [NonFinite]
+// option chooses what Step does then ([NonFinitePolicy]):
+// [PropagateNonFinite], the default, applies the update as torch.optim
+// does and checks nothing; [SkipNonFinite] leaves the parameters and the
+// optimizer state untouched, counts the step in Skipped and returns nil;
+// [ErrorNonFinite] skips likewise and returns a [*NonFiniteError] naming the
+// parameter. The check reads every gradient once (a few GB/s) and allocates
+// nothing.
+//
 // # Gradient clipping
 //
 // [ClipGradNorm] scales all gradients together so that their global norm
 // is at most a bound (torch.nn.utils.clip_grad_norm_); [ClipGradValue]
 // clamps each element (clip_grad_value_). Call them between Backward and
-// Step.
+// Step. A NaN or infinite total norm is returned as a [*NonFiniteError]
+// with the gradients left unscaled (torch's error_if_nonfinite=True).
 //
 // # Learning-rate schedules
 //

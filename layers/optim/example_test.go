@@ -41,7 +41,7 @@ func Example() {
 	fmt.Println("loss decreased:", last < first)
 	fmt.Printf("w = %.3f, b = %.3f\n", net.Weight.Value().Item(), net.Bias.Value().Item())
 	// Output:
-	// loss at step 0: 1.9643
+	// loss at step 0: 2.5169
 	// final loss: 0.0000
 	// loss decreased: true
 	// w = 2.000, b = 1.000
@@ -89,8 +89,14 @@ func ExampleNewAdam() {
 		l := lossFn.Loss(net.Forward(x), y)
 		loss = l.Item()
 		l.Backward()
-		optim.ClipGradNorm(opt.Params(), 5)
-		opt.Step()
+		if _, err := optim.ClipGradNorm(opt.Params(), 5); err != nil {
+			fmt.Println(err) // a NaN or Inf gradient: nothing was scaled
+			return
+		}
+		if err := opt.Step(); err != nil {
+			fmt.Println(err)
+			return
+		}
 		opt.ZeroGrad()
 		if err := sched.Step(); err != nil {
 			fmt.Println(err)
@@ -156,7 +162,11 @@ func ExampleClipGradNorm() {
 	loss := autograd.Add(autograd.Scale(a, 3), autograd.Scale(b, 4)) // gradients 3 and 4
 	autograd.Sum(loss).Backward()
 
-	total := optim.ClipGradNorm([]*autograd.Var[float64]{a, b}, 1)
+	total, err := optim.ClipGradNorm([]*autograd.Var[float64]{a, b}, 1)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Printf("norm before: %.1f\n", total)
 	fmt.Printf("gradients after: %.4f %.4f\n", a.Grad().Item(), b.Grad().Item())
 	// Output:

@@ -14,7 +14,14 @@ import (
 type Optimizer[T tensor.Float] interface {
 	// Step updates every parameter that has a gradient, in place. A
 	// parameter with a nil gradient is skipped and its state not advanced.
-	Step()
+	// What a NaN or infinite gradient does depends on the NonFinitePolicy:
+	// under the default, PropagateNonFinite, it is applied like any other
+	// and Step returns nil; SkipNonFinite and ErrorNonFinite skip the whole
+	// step, and the latter returns a *NonFiniteError.
+	Step() error
+	// Skipped returns how many steps were skipped so far because a gradient
+	// was not finite (always 0 under PropagateNonFinite).
+	Skipped() int
 	// ZeroGrad clears every parameter's gradient in place.
 	ZeroGrad()
 	// LR returns the current learning rate, as last given to the

@@ -25,6 +25,7 @@ type RMSProp[T tensor.Float] struct {
 	l2                                  l2Decay[T]
 	centered                            bool
 	state                               []rmspropState[T]
+	guard                               nonFiniteGuard
 }
 
 // rmspropState is one parameter's state, allocated at its first gradient.
@@ -36,6 +37,7 @@ type rmspropState[T tensor.Float] struct {
 type rmspropConfig struct {
 	alpha, eps, momentum, weightDecay float64
 	centered                          bool
+	nonFinite                         NonFinitePolicy
 }
 
 // Alpha sets RMSProp's smoothing constant α, the decay rate of the running
@@ -76,6 +78,9 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 			return nil, err
 		}
 	}
+	if err := o.guard.set(op, c.nonFinite); err != nil {
+		return nil, err
+	}
 	ps, err := checkParams(op, params)
 	if err != nil {
 		return nil, err
@@ -89,8 +94,13 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 
 // Step updates every parameter in place from its accumulated gradient. A
 // parameter with no gradient yet (nil Grad) is skipped and its running
-// averages do not advance.
-func (o *RMSProp[T]) Step() {
+// averages do not advance. A NaN or infinite gradient is handled by the
+// NonFinitePolicy (default: applied, as in torch); Step returns an error
+// only under ErrorNonFinite.
+func (o *RMSProp[T]) Step() error {
+	if skip, err := skipStep(&o.guard, "RMSProp.Step", o.params); skip {
+		return err
+	}
 	for i, p := range o.params {
 		g := p.Grad()
 		if g == nil {
@@ -112,6 +122,7 @@ func (o *RMSProp[T]) Step() {
 			o.update(w[lo:lo+len(d)], d, s, lo)
 		}
 	}
+	return nil
 }
 
 // update makes the step for the elements w of a parameter from lo on, with
@@ -162,6 +173,10 @@ func (o *RMSProp[T]) LR() float64 { return o.lr.given }
 // negative, infinite or NaN value (or one that overflows T) and leaves the
 // rate unchanged then.
 func (o *RMSProp[T]) SetLR(lr float64) error { return o.lr.set("RMSProp.SetLR", lr) }
+
+// Skipped returns how many steps skipped a non-finite gradient (see
+// NonFinitePolicy).
+func (o *RMSProp[T]) Skipped() int { return o.guard.skipped }
 
 // Params returns the parameters RMSProp updates; do not modify the slice.
 func (o *RMSProp[T]) Params() []*autograd.Var[T] { return o.params }

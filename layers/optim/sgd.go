@@ -24,11 +24,13 @@ type SGD[T tensor.Float] struct {
 	l2             l2Decay[T]
 	nesterov       bool
 	velocity       [][]T // per parameter, from its first gradient (momentum only)
+	guard          nonFiniteGuard
 }
 
 type sgdConfig struct {
 	momentum, dampening, weightDecay float64
 	nesterov                         bool
+	nonFinite                        NonFinitePolicy
 }
 
 // Dampening sets τ, which scales the gradient added to the momentum buffer
@@ -70,6 +72,9 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 	if c.nesterov && (c.momentum == 0 || c.dampening != 0) {
 		return nil, fmt.Errorf("optim: %s: Nesterov momentum needs a momentum above 0 and zero dampening, got momentum %g, dampening %g", op, c.momentum, c.dampening)
 	}
+	if err := o.guard.set(op, c.nonFinite); err != nil {
+		return nil, err
+	}
 	ps, err := checkParams(op, params)
 	if err != nil {
 		return nil, err
@@ -85,8 +90,13 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 
 // Step updates every parameter in place from its accumulated gradient. A
 // parameter with no gradient yet (nil Grad) is skipped, and its momentum
-// buffer starts at its own first gradient.
-func (o *SGD[T]) Step() {
+// buffer starts at its own first gradient. A NaN or infinite gradient is
+// handled by the NonFinitePolicy (default: applied, as in torch); Step
+// returns an error only under ErrorNonFinite.
+func (o *SGD[T]) Step() error {
+	if skip, err := skipStep(&o.guard, "SGD.Step", o.params); skip {
+		return err
+	}
 	for i, p := range o.params {
 		g := p.Grad()
 		if g == nil {
@@ -114,6 +124,7 @@ func (o *SGD[T]) Step() {
 			}
 		}
 	}
+	return nil
 }
 
 // descend makes the plain step w = w + a·d, with a = −lr.
@@ -165,6 +176,10 @@ func (o *SGD[T]) LR() float64 { return o.lr.given }
 // negative, infinite or NaN value (or one that overflows T) and leaves the
 // rate unchanged then.
 func (o *SGD[T]) SetLR(lr float64) error { return o.lr.set("SGD.SetLR", lr) }
+
+// Skipped returns how many steps skipped a non-finite gradient (see
+// NonFinitePolicy).
+func (o *SGD[T]) Skipped() int { return o.guard.skipped }
 
 // Params returns the parameters SGD updates; do not modify the slice.
 func (o *SGD[T]) Params() []*autograd.Var[T] { return o.params }

@@ -415,11 +415,21 @@ func (t *Trainer[T]) Close() {
 // group is Trainer.Optimizer's view of the replicas' optimizers.
 type group[T Float] struct{ t *Trainer[T] }
 
-func (g group[T]) Step() {
+// Step steps every replica's optimizer and returns the first error (under
+// optim.ErrorNonFinite, a non-finite gradient; the replicas hold the same
+// gradients, so they all skip or all step).
+func (g group[T]) Step() error {
+	var first error
 	for _, r := range g.t.reps {
-		r.opt.Step()
+		if err := r.opt.Step(); err != nil && first == nil {
+			first = err
+		}
 	}
+	return first
 }
+
+// Skipped is replica 0's count of steps skipped for a non-finite gradient.
+func (g group[T]) Skipped() int { return g.t.reps[0].opt.Skipped() }
 
 func (g group[T]) ZeroGrad() {
 	for _, r := range g.t.reps {

@@ -1,0 +1,70 @@
+package tensor
+
+import (
+	"math"
+	"testing"
+)
+
+// TestAllFiniteHasNaN places a NaN, +Inf or -Inf at every position of
+// tensors whose lengths straddle the unrolled loop and the block size, in
+// both element types, and checks both predicates there.
+func TestAllFiniteHasNaN(t *testing.T) {
+	for _, n := range []int{1, 3, 4, 5, 255, 256, 257, 1000} {
+		checkFinite[float64](t, n)
+		checkFinite[float32](t, n)
+	}
+	if !AllFinite(Zeros[float64](0)) || HasNaN(Zeros[float32](0)) {
+		t.Error("an empty tensor must be all finite and hold no NaN")
+	}
+	big := []float64{math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, math.Copysign(0, -1)}
+	if !AllFiniteSlice(big) || HasNaNSlice(big) {
+		t.Error("extreme finite float64 values reported as non-finite")
+	}
+	big32 := []float32{math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}
+	if !AllFiniteSlice(big32) || HasNaNSlice(big32) {
+		t.Error("extreme finite float32 values reported as non-finite")
+	}
+}
+
+func checkFinite[T Float](t *testing.T, n int) {
+	t.Helper()
+	x := Full(T(1.5), n)
+	if !AllFinite(x) || HasNaN(x) {
+		t.Fatalf("n=%d %T: finite tensor: AllFinite %v HasNaN %v", n, T(0), AllFinite(x), HasNaN(x))
+	}
+	bad := []struct {
+		v        float64
+		wantNaN  bool
+		describe string
+	}{{math.NaN(), true, "NaN"}, {math.Inf(1), false, "+Inf"}, {math.Inf(-1), false, "-Inf"}}
+	for _, b := range bad {
+		for i := range n {
+			d := x.Data()
+			d[i] = T(b.v)
+			if AllFinite(x) {
+				t.Errorf("n=%d %T: AllFinite true with %s at %d", n, T(0), b.describe, i)
+			}
+			if got := HasNaN(x); got != b.wantNaN {
+				t.Errorf("n=%d %T: HasNaN = %v with %s at %d, want %v", n, T(0), got, b.describe, i, b.wantNaN)
+			}
+			d[i] = 1.5
+		}
+	}
+}
+
+func TestAllFiniteAllocatesNothing(t *testing.T) {
+	x := Full(float32(2), 4096)
+	if n := testing.AllocsPerRun(20, func() { AllFinite(x); HasNaN(x) }); n != 0 {
+		t.Errorf("AllFinite+HasNaN allocate %v times, want 0", n)
+	}
+}
+
+func BenchmarkAllFinite(b *testing.B) {
+	x := Full(float32(2), 1<<20)
+	b.SetBytes(4 << 20)
+	for b.Loop() {
+		if !AllFinite(x) {
+			b.Fatal("finite tensor reported non-finite")
+		}
+	}
+}
