@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
@@ -225,9 +226,17 @@ func (e *evaluator) loss(model languageModel) float64 {
 }
 
 // indent returns text with every line indented by four spaces, for
-// printing a sample apart from the report's lines.
+// printing a sample apart from the report's lines. Bytes that are not
+// UTF-8 become U+FFFD and control characters other than tab and newline
+// U+00B7 (·), so that a sample cannot garble a terminal.
 func indent(text []byte) string {
-	return "    " + strings.ReplaceAll(string(text), "\n", "\n    ")
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return '·'
+		}
+		return r
+	}, strings.ToValidUTF8(string(text), "\uFFFD"))
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
 // newBar returns a progress bar over n steps, drawn on w, that erases
