@@ -50,7 +50,10 @@ func TestSamplerGreedy(t *testing.T) {
 // the vocabulary is no restriction.
 func TestSamplerDistribution(t *testing.T) {
 	logits := []float32{1, 0, 2, -1, 0.5, 2} // two bytes tie for the top
-	const draws = 100000
+	draws := 100000
+	if raceEnabled {
+		draws = 10000 // the race detector makes each draw about twenty times slower
+	}
 	tests := []struct {
 		name        string
 		temperature float64
@@ -86,7 +89,7 @@ func TestSamplerDistribution(t *testing.T) {
 			}
 			for b := range want {
 				p := want[b] / sum
-				got := counts[b] / draws
+				got := counts[b] / float64(draws)
 				if p == 0 {
 					if got != 0 {
 						t.Errorf("byte %d, outside the top %d, drawn %d times", b, k, int(counts[b]))
@@ -94,7 +97,7 @@ func TestSamplerDistribution(t *testing.T) {
 					continue
 				}
 				// Five standard deviations of a binomial frequency.
-				if tol := 5 * math.Sqrt(p*(1-p)/draws); math.Abs(got-p) > tol {
+				if tol := 5 * math.Sqrt(p*(1-p)/float64(draws)); math.Abs(got-p) > tol {
 					t.Errorf("byte %d: frequency %.4f, want %.4f ± %.4f", b, got, p, tol)
 				}
 			}
