@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -57,7 +58,12 @@ func writeCurves(dir, model string, h history, baseline float64) (string, error)
 		p.Add(line)
 		p.Legend.Add(l.label, line)
 	}
-	p.Y.Min = 0
+	// Room above the highest line for the legend.
+	top := baseline
+	for _, v := range append(slices.Clone(h.train), h.val...) {
+		top = max(top, v)
+	}
+	p.Y.Min, p.Y.Max = 0, 1.25*top
 	p.X.Min = 0
 	p.Legend.Top = true
 
