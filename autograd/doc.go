@@ -113,6 +113,18 @@
 // Arena.Param makes a parameter whose operations take their results from the
 // arena even when no batch enters the step.
 //
+// # Inference and memory
+//
+// A trained model is evaluated without recording a graph by feeding it a
+// batch from NewInferenceArena: operations with an input from that arena
+// record nothing although the parameters still require gradients
+// (PyTorch's torch.no_grad(), without a global switch), and a warm loop
+// allocates nothing.
+//
+// Checkpoint trades compute for memory: it keeps only a segment's inputs
+// and runs the segment again when Backward reaches it, so that a deep stack
+// with one checkpoint per block holds one block's activations at a time.
+//
 // # Errors and debugging
 //
 // Shape misuse panics with a *tensor.ShapeError (package "autograd") naming
