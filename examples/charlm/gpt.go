@@ -153,8 +153,8 @@ func (g *gpt) Parameters() []*autograd.Var[float32] { return params(g.NamedParam
 // generator returns a generator that feeds the gpt through per-block caches
 // of keys and values, so that each new byte costs one position, not the
 // whole context.
-func (g *gpt) generator() generator {
-	return &gptGenerator{g: g, caches: make([]layers.KVCache[float32], len(g.blocks))}
+func (g *gpt) generator(ar *autograd.Arena[float32]) generator {
+	return &gptGenerator{g: g, ar: ar, caches: make([]layers.KVCache[float32], len(g.blocks))}
 }
 
 // gptGenerator is the gpt's generator. When the context is full it starts
@@ -162,6 +162,7 @@ func (g *gpt) generator() generator {
 // up to the context).
 type gptGenerator struct {
 	g       *gpt
+	ar      *autograd.Arena[float32] // the inputs' arena
 	caches  []layers.KVCache[float32]
 	history []int // the last bytes fed, at most a context of them
 }
@@ -181,5 +182,5 @@ func (s *gptGenerator) feed(ids []int) []float32 {
 			s.caches[i].Reset()
 		}
 	}
-	return lastRow(s.g.forward(idsConst(ids), start, s.caches))
+	return lastRow(s.g.forward(idsConst(s.ar, ids), start, s.caches))
 }

@@ -144,22 +144,20 @@ func (m *lstmModel) Parameters() []*autograd.Var[float32] { return params(m.Name
 
 // generator returns a generator that carries the LSTM's states from one
 // feed to the next.
-func (m *lstmModel) generator() generator { return &lstmGenerator{m: m} }
+func (m *lstmModel) generator(ar *autograd.Arena[float32]) generator {
+	return &lstmGenerator{m: m, ar: ar}
+}
 
 // lstmGenerator is the LSTM's generator.
 type lstmGenerator struct {
 	m  *lstmModel
+	ar *autograd.Arena[float32] // the inputs' arena
 	st lstmState
 }
 
-// feed implements generator. The states are detached after each feed:
-// sampling needs no gradient, and the graph would otherwise grow with
-// every byte.
+// feed implements generator.
 func (s *lstmGenerator) feed(ids []int) []float32 {
-	logits, st := s.m.forward(idsConst(ids), s.st)
-	for i := range st.h {
-		st.h[i], st.c[i] = autograd.Detach(st.h[i]), autograd.Detach(st.c[i])
-	}
+	logits, st := s.m.forward(idsConst(s.ar, ids), s.st)
 	s.st = st
 	return lastRow(logits)
 }

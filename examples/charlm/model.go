@@ -16,8 +16,9 @@ import (
 type languageModel interface {
 	layers.Module[float32]
 	// generator returns a fresh generator, with an empty context, over
-	// the model's current weights.
-	generator() generator
+	// the model's current weights, whose inputs come from ar (an
+	// inference Arena: nothing is recorded for a gradient).
+	generator(ar *autograd.Arena[float32]) generator
 }
 
 // generator feeds a model bytes one piece at a time, keeping what it needs
@@ -83,11 +84,16 @@ func lastRow(logits *autograd.Var[float32]) []float32 {
 	return d[len(d)-vocab:]
 }
 
-// idsConst returns ids as a constant [1, len(ids)] window, for generation.
-func idsConst(ids []int) *autograd.Var[float32] {
+// idsConst returns ids as a constant [1, len(ids)] window, for generation,
+// made by ar (nil: none).
+func idsConst(ar *autograd.Arena[float32], ids []int) *autograd.Var[float32] {
 	f := make([]float32, len(ids))
 	for i, id := range ids {
 		f[i] = float32(id)
 	}
-	return autograd.Const(tensor.MustNew(f, 1, len(ids)))
+	t := tensor.MustNew(f, 1, len(ids))
+	if ar == nil {
+		return autograd.Const(t)
+	}
+	return ar.Const(t)
 }

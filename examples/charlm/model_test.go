@@ -130,7 +130,7 @@ func TestGenerators(t *testing.T) {
 			for i := range text {
 				text[i] = rng.IntN(vocab)
 			}
-			g := m.generator()
+			g := m.generator(autograd.NewInferenceArena[float32]())
 			start := 0 // the gpt's window: text[start:i+1]
 			for i, piece := 0, 3; i < len(text); i, piece = i+piece, 1 {
 				got := g.feed(text[i : i+piece])
@@ -139,7 +139,7 @@ func TestGenerators(t *testing.T) {
 					start = i + 1 - cfg.context/2
 				}
 				window := text[start : i+1]
-				want := lastRow(m.Forward(idsConst(window)))
+				want := lastRow(m.Forward(idsConst(nil, window)))
 				if diff := cmp.Diff(want, got, cmpopts.EquateApprox(0, 1e-5)); diff != "" {
 					t.Fatalf("after byte %d (window %d..%d): logits (-Forward +fed):\n%s", i, start, i, diff)
 				}

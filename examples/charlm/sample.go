@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/adjoint-go/adjoint/autograd"
 )
 
 // sampler draws the next byte from a model's logits.
@@ -55,12 +57,14 @@ func (s *sampler) next(logits []float32) int {
 
 // generate feeds prompt to a fresh generator of m and then draws n bytes,
 // each fed back as the next input, and returns them. An empty prompt
-// starts from a newline.
+// starts from a newline. It records no graph: the inputs come from an
+// inference Arena, which holds the whole generation's tensors (a few
+// megabytes) until it returns.
 func generate(m languageModel, prompt string, n int, s *sampler) []byte {
 	if n == 0 {
 		return nil
 	}
-	g := m.generator()
+	g := m.generator(autograd.NewInferenceArena[float32]())
 	ids := []int{'\n'}
 	if prompt != "" {
 		ids = ids[:0]

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
 )
 
 // TestSamplerGreedy checks the cases that draw nothing: temperature 0 and
@@ -132,7 +134,7 @@ func TestGenerate(t *testing.T) {
 // predicts b+1 (mod 256) with certainty. Only its generator is used.
 type chainModel struct{ languageModel }
 
-func (chainModel) generator() generator { return &chainGenerator{} }
+func (chainModel) generator(*autograd.Arena[float32]) generator { return &chainGenerator{} }
 
 // chainGenerator is chainModel's generator.
 type chainGenerator struct{ logits [vocab]float32 }

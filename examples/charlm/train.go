@@ -194,7 +194,7 @@ func fit(cfg config, model languageModel, text []byte, val *evaluator, base unig
 // evaluator measures a model's mean next-byte loss on fixed windows of a
 // text.
 type evaluator struct {
-	ar      *autograd.Arena[float32] // recycles each batch's graph
+	ar      *autograd.Arena[float32] // an inference Arena, reset for each batch
 	text    []byte
 	starts  []int
 	batch   int
@@ -204,12 +204,13 @@ type evaluator struct {
 // newEvaluator returns the evaluator of evalWindows windows spread over
 // text, in batches of cfg.batch.
 func newEvaluator(text []byte, cfg config) *evaluator {
-	return &evaluator{ar: autograd.NewArena[float32](), text: text, starts: evalStarts(len(text), cfg.context, evalWindows), batch: cfg.batch, context: cfg.context}
+	return &evaluator{ar: autograd.NewInferenceArena[float32](), text: text, starts: evalStarts(len(text), cfg.context, evalWindows), batch: cfg.batch, context: cfg.context}
 }
 
 // loss returns the mean cross-entropy, in nats per byte, of model's
-// predictions over every position of the evaluator's windows. Nothing calls
-// Backward; each batch's graph is recycled by the evaluator's Arena.
+// predictions over every position of the evaluator's windows. The
+// evaluator's Arena is an inference Arena: no graph is recorded, and each
+// batch's tensors are recycled by the next.
 func (e *evaluator) loss(model languageModel) float64 {
 	ar := e.ar
 	var ids []float32
