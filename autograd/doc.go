@@ -57,6 +57,10 @@
 //     ScaledDotProductAttention (softmax(q·kᵀ/√D + mask)·v, one fused op on
 //     batched matrix products; a boolean mask, true = take part, and a
 //     causal flag).
+//   - Recurrent cell steps, one fused op per time step (the gates in
+//     PyTorch's order: i, f, g, o and r, z, n; the caller adds the matrix
+//     products): LSTMCellState, LSTMCellOutput (together one step of
+//     torch.nn.LSTMCell), GRUCellState (one step of torch.nn.GRUCell).
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
 //     Slice (negative steps walk backwards), Pad (negative widths crop), Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
 //     as F.embedding), Flip, Roll, Tril, Triu, Diagonal, Repeat,
