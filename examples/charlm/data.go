@@ -58,15 +58,15 @@ func loadCorpus(cfg config) (corpus, error) {
 	return c, nil
 }
 
-// readPrefix returns the first max bytes of the named file (all of it when
+// readPrefix returns the first limit bytes of the named file (all of it when
 // it is shorter).
-func readPrefix(path string, max int) ([]byte, error) {
+func readPrefix(path string, limit int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("text: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, int64(max)))
+	b, err := io.ReadAll(io.LimitReader(f, int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("text: %s: %w", path, err)
 	}
@@ -86,10 +86,10 @@ func goRoot() (string, error) {
 	return root, nil
 }
 
-// readGoSource returns up to max bytes of the .go files under src, each
+// readGoSource returns up to limit bytes of the .go files under src, each
 // followed by a blank line, in sourceOrder, and the number of files it read
 // from (the last one possibly cut short).
-func readGoSource(src string, max int) ([]byte, int, error) {
+func readGoSource(src string, limit int) ([]byte, int, error) {
 	files, err := goFiles(src)
 	if err != nil {
 		return nil, 0, err
@@ -100,7 +100,7 @@ func readGoSource(src string, max int) ([]byte, int, error) {
 	var buf bytes.Buffer
 	n := 0
 	for _, f := range sourceOrder(files) {
-		if buf.Len() >= max {
+		if buf.Len() >= limit {
 			break
 		}
 		b, err := os.ReadFile(filepath.Join(src, f))
@@ -111,7 +111,7 @@ func readGoSource(src string, max int) ([]byte, int, error) {
 		buf.WriteString("\n")
 		n++
 	}
-	return buf.Bytes()[:min(buf.Len(), max)], n, nil
+	return buf.Bytes()[:min(buf.Len(), limit)], n, nil
 }
 
 // goFiles returns the paths, relative to src, of the .go files under it,

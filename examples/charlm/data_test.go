@@ -54,25 +54,25 @@ func TestReadGoSource(t *testing.T) {
 	for _, f := range sourceOrder(want) {
 		all.WriteString(files[f] + "\n")
 	}
-	for _, max := range []int{1, 12, all.Len() - 1, all.Len(), all.Len() + 100} {
-		text, n, err := readGoSource(src, max)
+	for _, limit := range []int{1, 12, all.Len() - 1, all.Len(), all.Len() + 100} {
+		text, n, err := readGoSource(src, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if wantText := all.Bytes()[:min(max, all.Len())]; !bytes.Equal(text, wantText) {
-			t.Errorf("max %d: read %q, want %q", max, text, wantText)
+		if wantText := all.Bytes()[:min(limit, all.Len())]; !bytes.Equal(text, wantText) {
+			t.Errorf("limit %d: read %q, want %q", limit, text, wantText)
 		}
 		// The files read: whole ones, plus the one cut short.
 		wantN, sum := 0, 0
 		for _, f := range sourceOrder(want) {
-			if sum >= max {
+			if sum >= limit {
 				break
 			}
 			sum += len(files[f]) + 1
 			wantN++
 		}
 		if n != wantN {
-			t.Errorf("max %d: %d files, want %d", max, n, wantN)
+			t.Errorf("limit %d: %d files, want %d", limit, n, wantN)
 		}
 	}
 	if _, _, err := readGoSource(filepath.Join(src, "b", "testdata", "none"), 10); err == nil {
