@@ -155,7 +155,8 @@ func runQuick(t *testing.T, model, text string, extra ...string) quickRun {
 
 // TestRunQuick trains each model in the quick configuration and checks the
 // output line by line, the plot, that the same seed reproduces the run
-// exactly (losses and samples), and then (checkSaveLoad) the saved file.
+// exactly (losses, samples and the saved weights, bit for bit) and another
+// seed does not, and then (checkSaveLoad) the saved file.
 func TestRunQuick(t *testing.T) {
 	text := tinyText(t)
 	for _, model := range modelNames() {
@@ -185,13 +186,32 @@ func TestRunQuick(t *testing.T) {
 			}
 			checkPNG(t, filepath.Join(q.plots, curvesName(model)))
 
+			// The same seed: the same output and, bit for bit, the same
+			// weights; another seed: other weights.
 			again := runQuick(t, model, text)
 			if a, b := deterministic(again.out, again.dir, q.dir), deterministic(q.out, "", ""); a != b {
 				t.Errorf("same seed, different output:\n%s\nthen:\n%s", b, a)
 			}
+			if !bytes.Equal(readFile(t, q.modelFile), readFile(t, again.modelFile)) {
+				t.Error("same seed, different model files")
+			}
+			other := runQuick(t, model, text, "-seed", "8")
+			if bytes.Equal(readFile(t, q.modelFile), readFile(t, other.modelFile)) {
+				t.Error("seeds 7 and 8 trained the same model")
+			}
 			t.Run("save and load", func(t *testing.T) { checkSaveLoad(t, q) })
 		})
 	}
+}
+
+// readFile returns the contents of the named file.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // deterministic returns out without its timing line (and with the path old
