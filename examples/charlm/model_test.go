@@ -189,8 +189,9 @@ func TestLSTMMatchesReference(t *testing.T) {
 			id := int(ids[s*steps+t])
 			xs[t] = emb[id*d : (id+1)*d]
 		}
-		for _, l := range m.lstm {
-			wih, whh, bih, bhh := f64(l.wih), f64(l.whh), f64(l.bih), f64(l.bhh)
+		for l := range m.lstm.NumLayers() {
+			w := m.lstm.Weights(l, 0)
+			wih, whh, bih, bhh := f64(w.WeightIH), f64(w.WeightHH), f64(w.BiasIH), f64(w.BiasHH)
 			h, c := make([]float64, d), make([]float64, d)
 			for t, x := range xs {
 				zi, zh := affine(wih, bih, x), affine(whh, bhh, h)
