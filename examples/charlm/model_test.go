@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -26,13 +29,14 @@ func TestModelNames(t *testing.T) {
 		Shape []int
 	}
 	block := func(i string) []param {
+		p := "blocks.layers." + i + "."
 		return []param{
-			{"blocks." + i + ".self_attn.in_proj_weight", []int{24, 8}}, {"blocks." + i + ".self_attn.in_proj_bias", []int{24}},
-			{"blocks." + i + ".self_attn.out_proj.weight", []int{8, 8}}, {"blocks." + i + ".self_attn.out_proj.bias", []int{8}},
-			{"blocks." + i + ".linear1.weight", []int{32, 8}}, {"blocks." + i + ".linear1.bias", []int{32}},
-			{"blocks." + i + ".linear2.weight", []int{8, 32}}, {"blocks." + i + ".linear2.bias", []int{8}},
-			{"blocks." + i + ".norm1.weight", []int{8}}, {"blocks." + i + ".norm1.bias", []int{8}},
-			{"blocks." + i + ".norm2.weight", []int{8}}, {"blocks." + i + ".norm2.bias", []int{8}},
+			{p + "self_attn.in_proj_weight", []int{24, 8}}, {p + "self_attn.in_proj_bias", []int{24}},
+			{p + "self_attn.out_proj.weight", []int{8, 8}}, {p + "self_attn.out_proj.bias", []int{8}},
+			{p + "linear1.weight", []int{32, 8}}, {p + "linear1.bias", []int{32}},
+			{p + "linear2.weight", []int{8, 32}}, {p + "linear2.bias", []int{8}},
+			{p + "norm1.weight", []int{8}}, {p + "norm1.bias", []int{8}},
+			{p + "norm2.weight", []int{8}}, {p + "norm2.bias", []int{8}},
 		}
 	}
 	lstm := func(i string) []param {
@@ -46,7 +50,7 @@ func TestModelNames(t *testing.T) {
 		want  []param
 	}{
 		{"gpt", append(append(append([]param{{"tok_emb.weight", []int{256, 8}}, {"pos_emb.weight", []int{6, 8}}},
-			block("0")...), block("1")...), param{"norm.weight", []int{8}}, param{"norm.bias", []int{8}})},
+			block("0")...), block("1")...), param{"blocks.norm.weight", []int{8}}, param{"blocks.norm.bias", []int{8}})},
 		{"lstm", append(append(append([]param{{"embed.weight", []int{256, 8}}}, lstm("0")...), lstm("1")...),
 			param{"head.weight", []int{256, 8}}, param{"head.bias", []int{256}})},
 	}
@@ -217,5 +221,43 @@ func TestLSTMMatchesReference(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, gotF, cmpopts.EquateApprox(0, 1e-5)); diff != "" {
 		t.Errorf("logits (-reference +model):\n%s", diff)
+	}
+}
+
+// TestGPTFileTied checks the gpt's model file: every parameter under its
+// name, and the tied weight twice, as "tok_emb.weight" and "head.weight"
+// with the same values, which is what PyTorch's state_dict of the tied
+// module holds.
+func TestGPTFileTied(t *testing.T) {
+	m, err := newModel(smallConfig("gpt"), rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := layers.Save(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range m.NamedParameters() {
+		want = append(want, p.Name)
+	}
+	want = append(want, "head.weight")
+	if diff := cmp.Diff(want, f.Names(), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("tensors in the file (-want +got):\n%s", diff)
+	}
+	tok, err := f.Float32("tok_emb.weight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := f.Float32("head.weight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Equal(tok.Data(), head.Data()) || !cmp.Equal(tok.Data(), m.(*gpt).tokEmb.Weight.Value().Data()) {
+		t.Error("head.weight is not tok_emb.weight in the file")
 	}
 }
