@@ -21,9 +21,10 @@
 //	      -layers pre-LayerNorm blocks (causal multi-head self-attention,
 //	      then an MLP of 4·-dim GELU units, each added to its input), a
 //	      final LayerNorm, and the byte embedding again as the output layer
-//	      (tied weights).
-//	lstm: a byte embedding, -layers stacked LSTM layers of -dim units, and
-//	      a Linear output layer.
+//	      (tied weights): layers.Embedding, layers.PositionEmbedding,
+//	      layers.TransformerEncoder and layers.TiedOutput.
+//	lstm: a byte embedding, -layers stacked LSTM layers of -dim units
+//	      (layers.LSTM), and a Linear output layer.
 //
 // Both train with AdamW and gradient clipping on the mean next-byte
 // cross-entropy of random windows of the training text, in float32, with a
