@@ -66,7 +66,16 @@
 // Every constructor that draws weights takes an explicit *rand.Rand, and an
 // Initializer (XavierUniform, XavierNormal, HeUniform, HeNormal,
 // UniformFanIn, Normal, Uniform, Zeros, Ones, Constant): a seed reproduces a
-// network bit for bit.
+// network bit for bit. A nil Initializer means PyTorch's default for that
+// layer: Linear, Conv1D, Conv2D and ConvTranspose2D draw weight and bias
+// from U(-1/√fanIn, 1/√fanIn) (UniformFanIn; fanIn = in·kh·kw for a
+// convolution), Embedding draws N(0, 1). An explicit initializer draws the
+// weight and leaves the bias zero. NewMLP picks HeUniform or XavierUniform
+// per layer, as documented there.
+//
+// Parameters returns a new slice; in a training loop,
+// AppendParameters(ps[:0], net) appends into a kept slice and allocates
+// nothing (every layer and container here implements ParameterAppender).
 //
 // # Training and evaluation
 //
