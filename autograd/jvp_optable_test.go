@@ -65,6 +65,7 @@ func TestJVPOpTable(t *testing.T) {
 	for _, op := range autograd.Ops() {
 		for ci, shapes := range opCases(op) {
 			t.Run(fmt.Sprintf("%s/%v", op.Name, shapes), func(t *testing.T) {
+				defer failOnPanic(t)
 				xs := opInputs[float64](op, shapes, uint64(300+ci))
 				f := op.Apply64
 				ts := randTangents(shapes, uint64(400+ci))
