@@ -94,16 +94,24 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 //
 //	J·t = ∂/∂u ⟨Jᵀu, t⟩ = ∂/∂u Σⱼ Sum(backwardⱼ(u) ∘ tⱼ),
 //
-// which one reverse pass through the recorded backward computes (at u = 0:
+// which one reverse pass through the recorded backward computes (at u = 1:
 // the value of u does not matter). It costs a backward and its backward
 // (a gradient of a gradient) of the op, where a specific rule costs about
 // one forward.
 func genericJVP[T Float](p *pass[T], n *node[T], v *Var[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	u := Param(tensor.Zeros[T](v.value.Shape()...))
+	u := Param(tensor.Ones[T](v.value.Shape()...))
 	gin := p.callBackward(n, u)
 	var s *Var[T]
 	for j, g := range gin {
 		if g == nil || ts[j] == nil {
+			continue
+		}
+		if !g.requiresGrad {
+			// Constant in u: zero is right only if it is zero (u is 1).
+			if !allZero(g.value) {
+				panic(usage(n.op, "forward mode: its backward returned a gradient that does not depend on the output's gradient "+
+					"(written on raw tensors?); a forward rule is derived from a backward written with this package's operations"))
+			}
 			continue
 		}
 		term := Sum(Mul(fitGrad(n.op, j, g, n.inputs[j]), Const(ts[j])))
@@ -113,9 +121,9 @@ func genericJVP[T Float](p *pass[T], n *node[T], v *Var[T], ts []*tensor.Tensor[
 			s = Add(s, term)
 		}
 	}
-	if s == nil || !s.requiresGrad {
-		// No input with a tangent gets a gradient that depends on u: the
-		// op is constant in them.
+	if s == nil {
+		// No input with a tangent gets a gradient: the op is constant in
+		// them.
 		return tensor.Zeros[T](v.value.Shape()...)
 	}
 	return Grad([]*Var[T]{s}, []*Var[T]{u}, RetainGraph())[0].value
@@ -143,4 +151,14 @@ func checkPrimals[T Float](op string, primals []*tensor.Tensor[T]) {
 			panic(usage(op, fmt.Sprintf("primal %d is nil", i)))
 		}
 	}
+}
+
+// allZero reports whether every element of t is 0.
+func allZero[T Float](t *tensor.Tensor[T]) bool {
+	for _, v := range t.Data() {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -21,10 +21,15 @@ import (
 // on any primal) and is a new tensor; the value may share memory with a
 // primal when f returns it unchanged.
 //
+// A Function (a custom op) gets its forward rule from its Backward, which
+// must then be written with this package's operations, as for gradients of
+// gradients: one written on raw tensors makes JVP panic with a *UsageError
+// naming it. Checkpoint segments inside f are not supported (their
+// backward runs only under Backward).
+//
 // It panics with a *UsageError when f is nil or returns nil or the
 // tangents are not one per primal, and with a *tensor.ShapeError when a
-// tangent's shape differs from its primal's. Checkpoint segments inside f
-// are not supported (their backward runs only under Backward).
+// tangent's shape differs from its primal's.
 func JVP[T Float](f func(xs ...*Var[T]) *Var[T], primals, tangents []*tensor.Tensor[T]) (value, tangent *tensor.Tensor[T]) {
 	const op = "JVP"
 	checkTangents(op, primals, tangents)
