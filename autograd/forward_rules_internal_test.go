@@ -42,6 +42,18 @@ func TestForwardRulesMatchGenericRule(t *testing.T) {
 			tc{fmt.Sprintf("MatMulT %v", tr), func() *Var[float64] { return MatMulT(Param(u(3, 3)), Param(u(3, 3)), tr[0], tr[1]) }},
 			tc{fmt.Sprintf("batched MatMulT %v", tr), func() *Var[float64] { return MatMulT(Param(u(2, 3, 3)), Param(u(3, 3)), tr[0], tr[1]) }})
 	}
+	linear := map[string]func(x *Var[float64]) *Var[float64]{
+		"Reshape":      func(x *Var[float64]) *Var[float64] { return Reshape(x, 3, 2) },
+		"BroadcastTo":  func(x *Var[float64]) *Var[float64] { return BroadcastTo(x, 4, 2, 3) },
+		"SumTo":        func(x *Var[float64]) *Var[float64] { return SumTo(x, 1, 3) },
+		"Sum":          func(x *Var[float64]) *Var[float64] { return Sum(x) },
+		"Mean":         func(x *Var[float64]) *Var[float64] { return Mean(x) },
+		"Sum axis":     func(x *Var[float64]) *Var[float64] { return Sum(x, 1) },
+		"MeanKeepDims": func(x *Var[float64]) *Var[float64] { return MeanKeepDims(x, 0) },
+	}
+	for name, f := range linear {
+		cases = append(cases, tc{name, func() *Var[float64] { return f(Param(u(2, 3))) }})
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := c.out()
