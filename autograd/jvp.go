@@ -12,8 +12,8 @@ import (
 // mode. f runs once, on Params holding the primals (not copies), and the
 // tangents are then pushed through the graph it recorded, inputs first:
 // every operation has a forward rule (its own for the pointwise and
-// elementwise families and the matrix product, else one derived from its
-// backward). Without forming J, this costs a small multiple of f, which
+// elementwise families, the matrix product, reshapes, broadcasts, sums and
+// means; for the others one derived from its backward). Without forming J, this costs a small multiple of f, which
 // makes forward mode the cheap way to a Jacobian's columns (one per JVP)
 // when f has fewer inputs than outputs.
 //

@@ -66,19 +66,23 @@ func AssertJVP(tb testing.TB, f Func, inputs []*tensor.Tensor[float64], opts ...
 // element (col[i][k] is the column of input i's element k), and the output
 // shape, checking that f keeps its inputs and its output shape.
 func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
-	g := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] {
-		out := f(xs)
-		if out == nil {
-			panic(fmt.Errorf("%sfunction returned nil", j.prefix))
-		}
-		return out
-	}
 	primals := make([]*tensor.Tensor[float64], len(j.inputs))
 	tangents := make([]*tensor.Tensor[float64], len(j.inputs))
 	for i, x := range j.inputs {
 		primals[i] = x.Clone()
 	}
-	var shape []int
+	out, err := call(f, constantsOf(primals))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s%w", j.prefix, err)
+	}
+	shape := out.Shape()
+	for m, p := range primals {
+		if !equalBits(p.Data(), j.inputs[m].Data()) {
+			return nil, nil, fmt.Errorf("%s%s: %w (%s)", j.prefix, j.rep.label(m), ErrMutatedInput, j.forward)
+		}
+	}
+	// A nil result from here on panics in JVP (a *PanicError).
+	g := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return f(xs) }
 	cols := make([][][]float64, len(j.inputs))
 	for i, x := range j.inputs {
 		e := tensor.Zeros[float64](x.Shape()...)
@@ -88,9 +92,7 @@ func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
 			e.Data()[k] = 1
 			val, tan := autograd.JVP(g, primals, tangents)
 			e.Data()[k] = 0
-			if shape == nil {
-				shape = val.Shape()
-			} else if !tensor.SameShape(val.Shape(), shape) {
+			if !tensor.SameShape(val.Shape(), shape) {
 				return nil, nil, fmt.Errorf("%soutput shape changed from %v to %v between two evaluations at the same point", j.prefix, shape, val.Shape())
 			}
 			for m, p := range primals {
@@ -101,13 +103,6 @@ func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
 			cols[i][k] = append([]float64(nil), tan.Data()...)
 		}
 		tangents[i] = nil
-	}
-	if shape == nil { // no input elements: evaluate once for the shape
-		out, err := call(f, constantsOf(primals))
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s%w", j.prefix, err)
-		}
-		shape = out.Shape()
 	}
 	return cols, shape, nil
 }
