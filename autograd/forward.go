@@ -70,6 +70,8 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 		var t *tensor.Tensor[T]
 		if f, ok := n.impl.(forwardDerivative[T]); ok {
 			t = f.jvp(&p.ctx, ts)
+		} else if rule := namedRule(n); rule != nil {
+			t = rule(&p.ctx, ts)
 		} else {
 			t = genericJVP(p, n, v, ts)
 		}

@@ -42,6 +42,9 @@ func TestForwardRulesMatchGenericRule(t *testing.T) {
 			tc{fmt.Sprintf("MatMulT %v", tr), func() *Var[float64] { return MatMulT(Param(u(3, 3)), Param(u(3, 3)), tr[0], tr[1]) }},
 			tc{fmt.Sprintf("batched MatMulT %v", tr), func() *Var[float64] { return MatMulT(Param(u(2, 3, 3)), Param(u(3, 3)), tr[0], tr[1]) }})
 	}
+	for name, sh := range map[string][2][]int{"matrix·vector": {{2, 3}, {3}}, "vector·matrix": {{3}, {3, 2}}, "batch·vector": {{2, 2, 3}, {3}}, "vector·vector": {{3}, {3}}} {
+		cases = append(cases, tc{"MatMul " + name, func() *Var[float64] { return MatMul(Param(u(sh[0]...)), Param(u(sh[1]...))) }})
+	}
 	linear := map[string]func(x *Var[float64]) *Var[float64]{
 		"Reshape":      func(x *Var[float64]) *Var[float64] { return Reshape(x, 3, 2) },
 		"BroadcastTo":  func(x *Var[float64]) *Var[float64] { return BroadcastTo(x, 4, 2, 3) },
@@ -58,8 +61,10 @@ func TestForwardRulesMatchGenericRule(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := c.out()
 			n := out.node
-			rule, ok := n.impl.(forwardDerivative[float64])
-			if !ok {
+			var jvp func(c *Context[float64], ts []*tensor.Tensor[float64]) *tensor.Tensor[float64]
+			if rule, ok := n.impl.(forwardDerivative[float64]); ok {
+				jvp = rule.jvp
+			} else if jvp = namedRule(n); jvp == nil {
 				t.Fatalf("%s has no forward rule of its own", n.op)
 			}
 			ts := make([]*tensor.Tensor[float64], len(n.inputs))
@@ -71,7 +76,7 @@ func TestForwardRulesMatchGenericRule(t *testing.T) {
 			p := acquirePass[float64](nil)
 			defer p.release()
 			p.ctx = Context[float64]{n: n, out: out, p: p}
-			got := rule.jvp(&p.ctx, ts)
+			got := jvp(&p.ctx, ts)
 			want := genericJVP(p, n, out, ts)
 			if !got.SameShapeAs(want) {
 				t.Fatalf("rule's tangent shape %v, generic %v", got.Shape(), want.Shape())
