@@ -2,6 +2,8 @@ package autograd
 
 import (
 	"math"
+	"math/rand/v2"
+	"strconv"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -10,7 +12,8 @@ import (
 // of a transformer, as one operation: q is [..., Lq, D], k [..., Lk, D] and
 // v [..., Lk, Dv], with the same leading (batch and head) axes, and the
 // result is [..., Lq, Dv]. It is PyTorch's F.scaled_dot_product_attention
-// with a boolean attn_mask, without dropout.
+// with a boolean attn_mask, without dropout (ScaledDotProductAttentionWith
+// adds it).
 //
 // M is 0 where a query may attend to a key and -∞ where it may not:
 //   - mask (nil: none) follows PyTorch's convention for a boolean
@@ -43,8 +46,67 @@ import (
 func ScaledDotProductAttention[T Float](q, k, v *Var[T], mask *tensor.Mask, causal bool) *Var[T] {
 	const op = "ScaledDotProductAttention"
 	defer relabel(op)
+	return attention(op, q, k, v, AttentionOptions{Mask: mask, Causal: causal})
+}
+
+// AttentionOptions are the options of ScaledDotProductAttentionWith. The
+// zero value is attention without mask or dropout.
+type AttentionOptions struct {
+	// Mask (nil: none) keeps a key where it is true, and Causal keeps
+	// key j for query i when j <= i: ScaledDotProductAttention's mask and
+	// causal.
+	Mask   *tensor.Mask
+	Causal bool
+
+	// Dropout is the probability p, in [0, 1), of dropping each attention
+	// weight (PyTorch's dropout_p): a dropped weight is 0, a kept one is
+	// scaled by 1/(1−p). With p > 0 the mask is drawn from RNG, one
+	// RNG.Float64() per weight in row-major order of the scores
+	// [..., Lq, Lk], the weight kept when the draw is >= p (the rule of
+	// layers.Dropout): the same generator state gives the same mask, bit
+	// for bit. Keep, when set, is the mask itself (true = kept), of the
+	// scores' exact shape, and RNG is not used: a fixed mask for tests.
+	Dropout float64
+	RNG     *rand.Rand
+	Keep    *tensor.Mask
+}
+
+// ScaledDotProductAttentionWith is ScaledDotProductAttention with its
+// options in a struct, and dropout on the attention weights:
+//
+//	A = softmax(q·kᵀ/√D + M) ∘ Z,  result = A·v
+//
+// where Z is 0 for a dropped weight and 1/(1−p) for a kept one (PyTorch's
+// F.scaled_dot_product_attention with dropout_p; nn.MultiheadAttention's
+// dropout). With p = 0 it is ScaledDotProductAttention, bit for bit: it
+// draws nothing and ignores Keep. Under an Arena the mask, like every
+// other temporary, comes from the arena.
+//
+// The forward pass saves P and the mask; the fused derivative is
+// ScaledDotProductAttention's with dP = (g·vᵀ) ∘ Z and d/dv = Aᵀ·g, and
+// the recorded one recomputes P from q and k and applies the same saved
+// mask, so that it stays differentiable (twice and more).
+//
+// It panics as ScaledDotProductAttention does (naming this op), and with a
+// *tensor.ShapeError when Keep's shape is not the scores' or a
+// *UsageError when p is outside [0, 1) or p > 0 comes without an RNG or a
+// Keep mask.
+func ScaledDotProductAttentionWith[T Float](q, k, v *Var[T], o AttentionOptions) *Var[T] {
+	const op = "ScaledDotProductAttentionWith"
+	defer relabel(op)
+	return attention(op, q, k, v, o)
+}
+
+// attention is ScaledDotProductAttentionWith's body.
+func attention[T Float](op string, q, k, v *Var[T], o AttentionOptions) *Var[T] {
 	qv, kv, vv := q.value, k.value, v.value
 	attnCheck(op, qv, kv, vv)
+	if !(o.Dropout >= 0 && o.Dropout < 1) {
+		panic(usage(op, "dropout probability "+strconv.FormatFloat(o.Dropout, 'g', -1, 64)+" is outside [0, 1)"))
+	}
+	if o.Dropout > 0 && o.RNG == nil && o.Keep == nil {
+		panic(usage(op, "dropout > 0 needs an RNG or a Keep mask"))
+	}
 	r := qv.Dims()
 	lk, d := kv.Dim(r-2), qv.Dim(r-1)
 	ar := arenaOf(q, k, v)
@@ -59,8 +121,8 @@ func ScaledDotProductAttention[T Float](q, k, v *Var[T], mask *tensor.Mask, caus
 	scale := T(1 / math.Sqrt(float64(d)))
 	tensor.ScaleInto(scores, scores, scale)
 	var fill *tensor.Mask
-	if mask != nil || causal {
-		fill = attnFill(op, ar, scores, mask, causal)
+	if o.Mask != nil || o.Causal {
+		fill = attnFill(op, ar, scores, o.Mask, o.Causal)
 		sd, fd := scores.Data(), fill.Data()
 		for i, f := range fd {
 			if f {
@@ -70,16 +132,55 @@ func ScaledDotProductAttention[T Float](q, k, v *Var[T], mask *tensor.Mask, caus
 	}
 	p := ar.like(scores)
 	tensor.SoftmaxInto(p, scores, -1)
+	weights := p // A: P, or P ∘ Z under dropout
+	var drop *tensor.Mask
+	inv := T(1)
+	if o.Dropout > 0 {
+		drop = attnDrop(op, ar, scores, o)
+		inv = T(1 / (1 - o.Dropout))
+		weights = ar.like(p)
+		wd, pd := weights.Data(), p.Data()
+		for i, dr := range drop.Data() {
+			if dr {
+				wd[i] = 0
+			} else {
+				wd[i] = pd[i] * inv
+			}
+		}
+	}
 	out := ar.tensor(append(shape, vv.Dim(r-1))...)
-	attnGemm(false, false, p, vv, 0, out)
+	attnGemm(false, false, weights, vv, 0, out)
 
 	var dd derivative[T]
 	if needsGrad(q, k, v) {
 		s := newState[attnOp[T]](ar)
 		s.p, s.fill, s.scale = p, fill, scale
+		s.a, s.drop, s.inv = weights, drop, inv
 		dd = s
 	}
 	return recordOp(op, out, dd, q, k, v)
+}
+
+// attnDrop returns the dropout mask of the scores (true = dropped), from
+// the arena: the negation of o.Keep, or drawn from o.RNG.
+func attnDrop[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], o AttentionOptions) *tensor.Mask {
+	var buf [maxStackDims]int
+	sh := scoresShape(buf[:0], scores)
+	if o.Keep != nil && !o.Keep.HasShape(sh...) {
+		panic(shapeErr(op, "the dropout Keep mask must have the scores' shape [..., Lq, Lk]", scores.Shape(), o.Keep.Shape()))
+	}
+	drop := arenaMask(ar, sh)
+	dd := drop.Data()
+	if o.Keep != nil {
+		for i, kp := range o.Keep.Data() {
+			dd[i] = !kp
+		}
+		return drop
+	}
+	for i := range dd {
+		dd[i] = o.RNG.Float64() < o.Dropout
+	}
+	return drop
 }
 
 // attnCheck panics unless q [..., Lq, D], k [..., Lk, D] and v [..., Lk, Dv]
@@ -157,11 +258,13 @@ func attnGemm[T Float](transA, transB bool, a, b *tensor.Tensor[T], beta T, c *t
 }
 
 // attnOp is ScaledDotProductAttention's state: the attention probabilities
-// P, the mask of the scores filled with -∞ (nil: none), and 1/√D.
+// P, the mask of the scores filled with -∞ (nil: none), and 1/√D; under
+// dropout, the weights A = P ∘ Z, the dropped weights (nil: no dropout) and
+// 1/(1−p).
 type attnOp[T Float] struct {
-	p     *tensor.Tensor[T]
-	fill  *tensor.Mask
-	scale T
+	p, a       *tensor.Tensor[T]
+	fill, drop *tensor.Mask
+	scale, inv T
 }
 
 func (*attnOp[T]) slot() stateSlot { return slotAttention }
@@ -175,9 +278,16 @@ func (s *attnOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		sc = MaskedFill(sc, s.fill, T(math.Inf(-1)))
 	}
 	p := Softmax(sc, -1)
+	a := p
+	if s.drop != nil {
+		a = Scale(MaskedFill(p, s.drop, 0), s.inv)
+	}
 	gs := make([]*Var[T], 3)
 	if c.NeedsGrad(0) || c.NeedsGrad(1) {
 		dp := MatMulT(g, v, false, true)
+		if s.drop != nil {
+			dp = Scale(MaskedFill(dp, s.drop, 0), s.inv)
+		}
 		ds := Scale(Mul(p, Sub(dp, SumKeepDims(Mul(dp, p), -1))), s.scale)
 		if c.NeedsGrad(0) {
 			gs[0] = MatMulT(ds, k, false, false)
@@ -187,12 +297,13 @@ func (s *attnOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		}
 	}
 	if c.NeedsGrad(2) {
-		gs[2] = MatMulT(p, g, true, false)
+		gs[2] = MatMulT(a, g, true, false)
 	}
 	return gs
 }
 
-// vjp is backward's arithmetic on the saved P: dP and then dS (scaled by
+// vjp is backward's arithmetic on the saved P: dP (masked by the dropout)
+// and then dS (scaled by
 // 1/√D) in one arena scratch of the scores' shape, and each gradient one
 // product into its buffer.
 func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
@@ -200,6 +311,16 @@ func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if c.NeedsGrad(0) || c.NeedsGrad(1) {
 		ds := c.scratch(s.p)
 		attnGemm(false, true, g, v, 0, ds)
+		if s.drop != nil {
+			dd := ds.Data()
+			for i, dr := range s.drop.Data() {
+				if dr {
+					dd[i] = 0
+				} else {
+					dd[i] *= s.inv
+				}
+			}
+		}
 		if lk := ds.Dim(-1); lk > 0 {
 			softmaxRowsVJP(ds.Data(), s.p.Data(), ds.Data(), c.p.arena.tensor(lk).Data(), 0)
 		}
@@ -215,6 +336,6 @@ func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 	if c.NeedsGrad(2) {
 		dst, beta := c.gradBuf(2)
-		attnGemm(true, false, s.p, g, beta, dst)
+		attnGemm(true, false, s.a, g, beta, dst)
 	}
 }

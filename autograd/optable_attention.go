@@ -10,11 +10,18 @@ import "github.com/adjoint-go/adjoint/tensor"
 // mask, so that the checks cover both paths: batch and head axes [2 2],
 // Lq 3 ≠ Lk 5, D 4 ≠ Dv 3, and a mask [2 1 1 5] that broadcasts over the
 // heads and queries. Every query keeps key 0, so no row is fully masked.
+// ScaledDotProductAttentionWith's entry is the causal, masked attention
+// with dropout 0.25 under a fixed dropout mask of the scores' shape.
 func attentionOps() []OpInfo {
 	keep := tensor.MustMask([]bool{
 		true, true, false, true, false,
 		true, false, true, true, true,
 	}, 2, 1, 1, 5)
+	dk := make([]bool, 2*2*3*5)
+	for i := range dk {
+		dk[i] = (i*7)%4 != 1 // a quarter dropped, spread over rows and heads
+	}
+	dropKeep := tensor.MustMask(dk, 2, 2, 3, 5)
 	return []OpInfo{
 		entry(OpInfo{
 			Name: "ScaledDotProductAttention", Family: FamilyLinalg, Domain: anyReal, Smooth: true,
@@ -24,7 +31,23 @@ func attentionOps() []OpInfo {
 		},
 			func(xs ...*Var[float64]) *Var[float64] { return attnTwice(xs, keep) },
 			func(xs ...*Var[float32]) *Var[float32] { return attnTwice(xs, keep) }),
+		entry(OpInfo{
+			Name: "ScaledDotProductAttentionWith", Family: FamilyLinalg, Domain: anyReal, Smooth: true,
+			Shapes: [][]int{{2, 2, 3, 4}, {2, 2, 5, 4}, {2, 2, 5, 3}},
+			Torch: "(softmax((x @ y.mT / 2).masked_fill(~(mask & torch.ones(3, 5).tril().bool()), -inf), -1) " +
+				"* drop_keep / 0.75) @ z",
+		},
+			func(xs ...*Var[float64]) *Var[float64] { return attnDropped(xs, keep, dropKeep) },
+			func(xs ...*Var[float32]) *Var[float32] { return attnDropped(xs, keep, dropKeep) }),
 	}
+}
+
+// attnDropped is the dropout entry's function: causal attention under the
+// mask keep with dropout 0.25 under the fixed dropout mask dk (true =
+// kept), so that the table checks the dropout's fused and recorded
+// derivatives deterministically.
+func attnDropped[T Float](xs []*Var[T], keep, dk *tensor.Mask) *Var[T] {
+	return ScaledDotProductAttentionWith(xs[0], xs[1], xs[2], AttentionOptions{Mask: keep, Causal: true, Dropout: 0.25, Keep: dk})
 }
 
 // attnTwice is the attention entry's function: plain attention plus

@@ -14,6 +14,10 @@ type torchRefAttentionParams struct {
 	Mask      []bool `json:"mask"`
 	MaskShape []int  `json:"mask_shape"`
 	Causal    bool   `json:"causal"`
+	// Dropout is ScaledDotProductAttentionWith's p, Keep its fixed mask
+	// (true = kept) of the scores' shape.
+	Dropout float64 `json:"dropout"`
+	Keep    []bool  `json:"keep"`
 }
 
 // torchRefExtAttention maps the ops of gen_attention.py's cases
@@ -27,5 +31,18 @@ var torchRefExtAttention = map[string]torchRefExtOp{
 			mask = tensor.MustMask(p.Mask, p.MaskShape...)
 		}
 		return autograd.ScaledDotProductAttention(x[0], x[1], x[2], mask, p.Causal)
+	}),
+	"ScaledDotProductAttentionWith": oneExt(func(t *testing.T, x []*V, raw json.RawMessage) *V {
+		p := decodeTorchRefParams[torchRefAttentionParams](t, raw)
+		o := autograd.AttentionOptions{Causal: p.Causal, Dropout: p.Dropout}
+		if p.Mask != nil {
+			o.Mask = tensor.MustMask(p.Mask, p.MaskShape...)
+		}
+		if p.Keep != nil {
+			shape := x[0].Shape()
+			shape[len(shape)-1] = x[1].Shape()[len(shape)-2]
+			o.Keep = tensor.MustMask(p.Keep, shape...)
+		}
+		return autograd.ScaledDotProductAttentionWith(x[0], x[1], x[2], o)
 	}),
 }

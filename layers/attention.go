@@ -3,6 +3,8 @@ package layers
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -19,8 +21,13 @@ import (
 // and "out_proj.bias" [E]. A layer without biases (PyTorch's bias=False)
 // has InProjBias and OutProj.Bias nil.
 //
-// Not supported: dropout on the attention weights, kdim/vdim other than
-// E, add_bias_kv, add_zero_attn, and returning the attention weights.
+// Dropout on the attention weights (PyTorch's dropout argument) is off in
+// a new layer: SetDropout turns it on. Like layers.Dropout, it acts only in
+// training mode (a new layer is training; see SetTraining), drawing its
+// masks from a generator of its own.
+//
+// Not supported: kdim/vdim other than E, add_bias_kv, add_zero_attn, and
+// returning the attention weights.
 type MultiheadAttention[T Float] struct {
 	NumHeads     int
 	InProjWeight *autograd.Var[T] // [3E, E]
@@ -30,7 +37,57 @@ type MultiheadAttention[T Float] struct {
 	// Causal makes Forward (self-attention) causal: position i attends
 	// to positions j <= i only.
 	Causal bool
+
+	drop attnDropout
 }
+
+// attnDropout is MultiheadAttention's dropout: the probability, the mode
+// and the generator of the masks, behind a lock.
+type attnDropout struct {
+	p    float64
+	eval atomic.Bool // the zero value is training mode
+
+	mu  sync.Mutex
+	rng *rand.Rand
+}
+
+// SetDropout sets the probability p of dropping each attention weight in
+// training mode (PyTorch's dropout; a kept weight is scaled by 1/(1−p)),
+// and returns m. As NewDropout does, it draws two numbers from rng to
+// seed a generator of the layer's own, so a seed reproduces the masks;
+// the generator is locked, so concurrent Forward calls are race-free. It
+// panics with an *ArgError unless 0 ≤ p < 1, or when p > 0 and rng is nil.
+func (m *MultiheadAttention[T]) SetDropout(rng *rand.Rand, p float64) *MultiheadAttention[T] {
+	if !(p >= 0 && p < 1) {
+		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "p", p, "must be in [0, 1)")
+	}
+	if p > 0 && rng == nil {
+		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "rng", nil, "must not be nil for dropout > 0")
+	}
+	m.drop.mu.Lock()
+	defer m.drop.mu.Unlock()
+	m.drop.p = p
+	if p > 0 {
+		m.drop.rng = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+	}
+	return m
+}
+
+// DropoutP returns the probability of dropping an attention weight in
+// training mode (0: no dropout).
+func (m *MultiheadAttention[T]) DropoutP() float64 {
+	m.drop.mu.Lock()
+	defer m.drop.mu.Unlock()
+	return m.drop.p
+}
+
+// SetTraining switches between training (on) and evaluation mode, which
+// turns the dropout off; it is safe to call while other goroutines run
+// Forward.
+func (m *MultiheadAttention[T]) SetTraining(on bool) { m.drop.eval.Store(!on) }
+
+// Training reports whether the layer is in training mode.
+func (m *MultiheadAttention[T]) Training() bool { return !m.drop.eval.Load() }
 
 // NewMultiheadAttention returns a layer of embedDim features in numHeads
 // heads, initialised as PyTorch's: in_proj_weight XavierUniform (fan-in E,
@@ -142,10 +199,25 @@ func (m *MultiheadAttention[T]) heads(x *autograd.Var[T], n, parts int) *autogra
 // keep ([N 1 1 S] or [L S], nil: none), joins the heads and projects the
 // result to [N, L, E].
 func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, keep *tensor.Mask, causal bool) *autograd.Var[T] {
-	a := autograd.ScaledDotProductAttention(q, k, v, keep, causal)
+	a := m.sdpa(q, k, v, keep, causal)
 	e := m.EmbedDim()
 	joined := autograd.Reshape(autograd.Permute(a, 0, 2, 1, 3), n*l, e)
 	return autograd.Reshape(m.OutProj.Forward(joined), n, l, e)
+}
+
+// sdpa is autograd.ScaledDotProductAttention, with the layer's dropout in
+// training mode (the generator locked while it draws).
+func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], keep *tensor.Mask, causal bool) *autograd.Var[T] {
+	if m.drop.eval.Load() {
+		return autograd.ScaledDotProductAttention(q, k, v, keep, causal)
+	}
+	m.drop.mu.Lock()
+	defer m.drop.mu.Unlock()
+	if m.drop.p == 0 {
+		return autograd.ScaledDotProductAttention(q, k, v, keep, causal)
+	}
+	return autograd.ScaledDotProductAttentionWith(q, k, v,
+		autograd.AttentionOptions{Mask: keep, Causal: causal, Dropout: m.drop.p, RNG: m.drop.rng})
 }
 
 // flat reshapes x [N, L, E] to [N·L, E].

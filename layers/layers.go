@@ -22,10 +22,23 @@
 //     follow.
 //   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d,
 //     BatchNorm2d, GroupNorm, RMSNorm.
-//   - Attention: MultiheadAttention (nn.MultiheadAttention with batch_first:
-//     in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias; a key
-//     padding mask, true = ignore, and a causal flag), with a KVCache for
-//     generation (ForwardCached).
+//   - Attention and transformers: MultiheadAttention (nn.MultiheadAttention
+//     with batch_first: in_proj_weight, in_proj_bias, out_proj.weight,
+//     out_proj.bias; a key padding mask, true = ignore, a causal flag, and
+//     dropout on the attention weights in training mode), with a KVCache
+//     for generation (ForwardCached); TransformerEncoderLayer
+//     (nn.TransformerEncoderLayer: pre-LN or post-LN, ReLU or GELU,
+//     dropout, PyTorch's names) and TransformerEncoder (a stack, names
+//     layers.<i>., optional final norm); NewDecoderBlock, the GPT block,
+//     which is the encoder layer with a causal mask, fed one token at a
+//     time with ForwardCached; PositionEmbedding (learned, "weight") and
+//     SinusoidalPositionEncoding, both from a start offset; TiedOutput,
+//     the output projection sharing the Embedding's weight.
+//   - Recurrent: RNN (tanh or ReLU), LSTM, GRU (nn.RNN/LSTM/GRU: several
+//     layers, bidirectional, batch-first, initial states in and final
+//     states out with ForwardState, variable-length batches with a lengths
+//     slice, PyTorch's packed sequences; "weight_ih_l0", "bias_hh_l1_reverse"),
+//     and the cells RNNCell, LSTMCell, GRUCell ("weight_ih", "bias_hh"; Step).
 //   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, SiLU,
 //     Softplus, Softmax, LogSoftmax, Hardtanh, Hardswish, Hardsigmoid, Mish,
 //     SELU, CELU, Softsign, LogSigmoid.
@@ -57,8 +70,9 @@
 //
 // # Training and evaluation
 //
-// Dropout and BatchNorm1d behave differently while training and while
-// evaluating. Each such layer keeps its own mode (it implements Trainable);
+// Dropout, BatchNorm1d and BatchNorm2d (and RNN, LSTM and GRU with dropout
+// between layers) behave differently while training and while evaluating.
+// Each such layer keeps its own mode (it implements Trainable);
 // SetTraining(net, false) walks a network through its Containers and
 // switches every one of them. There is no global switch, so two models (or
 // two goroutines holding different models) never interfere. A new layer is

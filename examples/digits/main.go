@@ -25,6 +25,14 @@
 //
 //	go run ./examples/digits [-model cnn|mlp] [-epochs N] [-batch N] [-lr α] [-seed S]
 //	                         [-plots DIR] [-save FILE] [-load FILE] [-progress=false]
+//	                         [-workers N] [-mpi]
+//
+// -workers N trains with the data-parallel trainer (package
+// layers/parallel) on N goroutines, each batch split into 8 micro-batches;
+// the weights are the same bits for any N from 1 to 8. -mpi does the same
+// with one process per replica under mpirun (build with -tags mpi):
+//
+//	mpirun -np 2 go run -tags mpi ./examples/digits -mpi
 //
 // -save writes the trained model's parameters (named "0.weight", "0.bias",
 // ... as in PyTorch's state_dict) to a safetensors file; -load reads one into
@@ -47,6 +55,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/adjoint-go/adjoint/layers/parallel"
 )
 
 // digitsCSVGz is the embedded data set, gzip-compressed CSV without a header:
@@ -66,6 +76,10 @@ type config struct {
 	save     string  // save the trained model here, if not ""
 	load     string  // evaluate this saved model instead of training, if not ""
 	progress bool    // show a progress bar when stderr is a terminal
+	workers  int     // goroutines of the data-parallel trainer; 0: the plain loop
+	mpi      bool    // train with one replica per MPI process
+
+	transport parallel.Transport // the MPI processes, set by run for -mpi
 }
 
 // modelNames lists the architectures -model accepts.
@@ -85,6 +99,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		return 2
+	}
+	if cfg.mpi {
+		tr, out, finalize, err := startMPI(stdout)
+		if err != nil {
+			fmt.Fprintln(stderr, "digits:", err)
+			return 1
+		}
+		defer finalize()
+		cfg.transport, stdout = tr, out
+		if tr.Rank() != 0 { // rank 0 reports, saves and plots
+			cfg.plots, cfg.save = "", ""
+		}
 	}
 	if _, err := execute(cfg, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "digits:", err)
@@ -109,6 +135,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.save, "save", "", "save the trained model to this safetensors `FILE`")
 	fs.StringVar(&cfg.load, "load", "", "evaluate the model in this safetensors `FILE` instead of training")
 	fs.BoolVar(&cfg.progress, "progress", true, "show a progress bar on stderr when it is a terminal")
+	fs.IntVar(&cfg.workers, "workers", 0, "train on `N` goroutines with the data-parallel trainer (1..8; 0: the plain loop)")
+	fs.BoolVar(&cfg.mpi, "mpi", false, "train with one replica per MPI process (build with -tags mpi, launch with mpirun)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -133,6 +161,10 @@ func validate(cfg config, rest []string) error {
 		return fmt.Errorf("-batch must be positive, got %d", cfg.batch)
 	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0) || math.IsInf(float64(float32(cfg.lr)), 0):
 		return fmt.Errorf("-lr must be positive and finite, got %g", cfg.lr)
+	case cfg.workers < 0 || cfg.workers > parallel.DefaultMicroBatches:
+		return fmt.Errorf("-workers must be between 0 and %d, got %d", parallel.DefaultMicroBatches, cfg.workers)
+	case cfg.mpi && cfg.workers != 0:
+		return errors.New("-mpi runs one replica per process: leave -workers at 0")
 	case cfg.load != "" && cfg.save != "":
 		return errors.New("-load evaluates a saved model and trains nothing to -save: give one of them")
 	}

@@ -102,6 +102,9 @@ func execute(cfg config, stdout, stderr io.Writer) (result, error) {
 // reshuffled every epoch from rng. It prints one line per epoch, and shows a
 // progress bar over each epoch's batches on stderr when that is a terminal.
 func fit(cfg config, net layers.Module[float32], ds dataset, rng *rand.Rand, stdout, stderr io.Writer) (history, error) {
+	if s, ok := net.(*layers.Sequential[float32]); ok && (cfg.workers > 0 || cfg.transport != nil) {
+		return fitParallel(cfg, s, ds, rng, stdout) // parallel.go
+	}
 	var h history
 	batches, err := data.NewBatches(len(ds.yTrain), cfg.batch, rng, data.BatchOptions{})
 	if err != nil {

@@ -45,7 +45,23 @@ def _sdpa(x, p):
     return torch.softmax(s, -1) @ v
 
 
-OPS = {"ScaledDotProductAttention": _sdpa}
+def _sdpa_with(x, p):
+    """Attention with dropout p under the fixed keep mask of the case
+    ("keep", of the scores' shape): softmax(...) * keep / (1 - p) @ v,
+    torch's dropout with that mask."""
+    q, k, v = x
+    s = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    keep = _keep(q, k, p)
+    if keep is not None:
+        s = s.masked_fill(~keep, -math.inf)
+    a = torch.softmax(s, -1)
+    if p.get("dropout", 0) > 0:
+        drop_keep = torch.tensor(p["keep"], dtype=torch.bool).reshape(s.shape)
+        a = a * drop_keep / (1 - p["dropout"])
+    return a @ v
+
+
+OPS = {"ScaledDotProductAttention": _sdpa, "ScaledDotProductAttentionWith": _sdpa_with}
 
 
 def _mask(seed, shape, density=0.7, keep_first=True):
@@ -75,6 +91,20 @@ def build_cases(g):
     g.case(op + "/large scores, a full [2 4 4] mask", op,
            [u(-6, 6, 2, 4, 8), u(-6, 6, 2, 4, 8), u(-1, 1, 2, 4, 3)],
            {"mask": _mask(3, [2, 4, 4], 0.5), "mask_shape": [2, 4, 4]})
+
+    op = "ScaledDotProductAttentionWith"
+    g.case(op + "/dropout 0.25, fixed mask, 2-D, Lq 3, Lk 5", op,
+           [u(-1, 1, 3, 4), u(-1, 1, 5, 4), u(-1, 1, 5, 2)],
+           {"dropout": 0.25, "keep": _mask(4, [3, 5], 0.75, keep_first=False)})
+    g.case(op + "/dropout 0.5, causal, key padding [2 1 1 5], heads 2, Lq 5", op,
+           [u(-2, 2, 2, 2, 5, 3), u(-2, 2, 2, 2, 5, 3), u(-1, 1, 2, 2, 5, 4)],
+           {"dropout": 0.5, "keep": _mask(5, [2, 2, 5, 5], 0.5, keep_first=False), "causal": True,
+            "mask": _mask(6, [2, 1, 1, 5]), "mask_shape": [2, 1, 1, 5]})
+    g.case(op + "/dropout 0 is the plain attention, batch 3, Lq 4 > Lk 2", op,
+           [u(-1, 1, 3, 4, 2), u(-1, 1, 3, 2, 2), u(-1, 1, 3, 2, 3)], {"dropout": 0.0})
+    g.case(op + "/dropout 0.1, a constant value, Lq 2, Lk 6", op,
+           [u(-1, 1, 2, 2, 4), u(-1, 1, 2, 6, 4), g.const(u(-1, 1, 2, 6, 3))],
+           {"dropout": 0.1, "keep": _mask(7, [2, 2, 6], 0.9, keep_first=False)})
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/optim"
+	"github.com/adjoint-go/adjoint/layers/parallel"
+)
+
+// parallelMLP is a data-parallel trainer of the 784-256-128-10 ReLU MLP of
+// mlp_test.go with Adam (lr 1e-3) on cross-entropy, in 8 micro-batches.
+func parallelMLP(workers int) (*parallel.Trainer[float32], error) {
+	return parallel.New(parallel.Config[float32]{
+		Model: func() (layers.Module[float32], error) { return newMLP(1), nil },
+		Optimizer: func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return optim.NewAdam(ps, workloadLR)
+		},
+		Loss: func(out *autograd.Var[float32], mb parallel.MicroBatch[float32]) *autograd.Var[float32] {
+			return autograd.CrossEntropy(out, mb.Labels)
+		},
+		Workers: workers,
+	})
+}
+
+// BenchmarkParallelMLP times one data-parallel training step of the
+// 784-256-128-10 MLP at batch 256 (8 micro-batches of 32) with 1 and 2
+// goroutine workers, and reports steps per second; "single" is the same
+// step without the trainer (one Backward over the whole batch under an
+// Arena, BenchmarkMLPAdamStep's arena case), for the trainer's overhead.
+// The weights after any number of steps are the same bits for every
+// worker count (layers/parallel's tests check it).
+func BenchmarkParallelMLP(b *testing.B) {
+	const batch = 256
+	x, labels := mlpBatch(2, batch)
+	b.Run("single", func(b *testing.B) {
+		r := newRunner(newMLPAdam(batch), true)
+		for range 3 {
+			r.step()
+		}
+		b.ReportAllocs()
+		runtime.GC()
+		m := startRate()
+		for b.Loop() {
+			r.step()
+		}
+		m.report(b)
+	})
+	for _, w := range []int{1, 2} {
+		b.Run("workers="+strconv.Itoa(w), func(b *testing.B) {
+			tr, err := parallelMLP(w)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tr.Close()
+			bt := parallel.Batch[float32]{X: x, Labels: labels}
+			for range 3 {
+				if _, err := tr.Step(bt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			runtime.GC()
+			m := startRate()
+			for b.Loop() {
+				if _, err := tr.Step(bt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.report(b)
+		})
+	}
+}
+
+// TestParallelMLPTrains checks the benchmark's trainer: 1 and 2 workers
+// give the same losses bit for bit, and the loss falls.
+func TestParallelMLPTrains(t *testing.T) {
+	x, labels := mlpBatch(2, 64)
+	var runs [2][]float64
+	for i, w := range []int{1, 2} {
+		tr, err := parallelMLP(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 10 {
+			l, err := tr.Step(parallel.Batch[float32]{X: x, Labels: labels})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs[i] = append(runs[i], l)
+		}
+		tr.Close()
+	}
+	for s := range runs[0] {
+		if runs[0][s] != runs[1][s] {
+			t.Errorf("step %d: loss %v with 1 worker, %v with 2", s, runs[0][s], runs[1][s])
+		}
+	}
+	checkTrains(t, runs[0], 0.5)
+}
+
+// rate measures a benchmark's steps per second and CPU time per step.
+type rate struct {
+	wall time.Time
+	cpu  time.Duration
+}
+
+func startRate() rate { return rate{time.Now(), cpuTime()} }
+
+// report adds the metrics steps/s and cpu-ms/step to b.
+func (r rate) report(b *testing.B) {
+	b.ReportMetric(float64(b.N)/time.Since(r.wall).Seconds(), "steps/s")
+	if c := cpuTime() - r.cpu; r.cpu > 0 {
+		b.ReportMetric(c.Seconds()*1e3/float64(b.N), "cpu-ms/step")
+	}
+}

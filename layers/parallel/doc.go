@@ -1,0 +1,71 @@
+// Package parallel trains a model by data parallelism, on every core of a
+// machine (New: one replica per goroutine) or on many processes and
+// machines (NewDistributed over a Transport; package
+// layers/parallel/mpi provides one on Open MPI), and gives the same bits
+// whatever the number of workers.
+//
+// # How a step works
+//
+// Every worker holds a replica of the model (built by Config.Model), its
+// own optimizer, Arenas and gradient buffers. A Batch is divided into a
+// fixed number of micro-batches, Config.MicroBatches (8 by default),
+// independent of the worker count: N rows give the first N mod M
+// micro-batches ⌈N/M⌉ rows and the others ⌊N/M⌋ (N must be at least M).
+// Worker w of W computes the consecutive micro-batches split(M, W, w), each
+// from the same parameters: forward, Config.Loss (a mean over the
+// micro-batch's rows), Backward; it writes the gradient, weighted by the
+// micro-batch's share of the rows n_i/N, into the micro-batch's own slot.
+// The slots are then added up element by element in one fixed pairwise
+// tree over the micro-batch index (slot[i] += slot[i+s] for s = 1, 2, 4,
+// ...), the elements divided among the workers; a worker that computes both
+// micro-batches of a first-level pair makes that pair's addition on the
+// spot, adding the second into the first's slot, which is the same
+// addition. Every replica copies the
+// sum into its parameters' gradients and takes the same optimizer step, so
+// the replicas stay equal by construction, and since no sum depends on who
+// computed what, the weights after any number of steps are the same bits
+// for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the bits of one
+// Backward over the whole batch: the micro-batch structure is part of the
+// arithmetic, so keep MicroBatches fixed to reproduce a run.)
+//
+// With Config.Checksum set, every replica hashes its parameters and buffers
+// after each step and a replica that differs from replica 0's is reported
+// (*DivergedError) instead of training on silently.
+//
+// # Buffers and random layers
+//
+// Buffers, such as BatchNorm's running statistics, follow one rule: each
+// micro-batch starts from the step's buffers (the trainer restores them
+// before every micro-batch), and after the step every replica's buffers are
+// the row-weighted mean, summed in the same tree order, of the buffers each
+// micro-batch's Forward left. For BatchNorm's momentum update this is
+// running ← (1−m)·running + m·mean_i(batch statistic_i). NumBatchesTracked
+// counts the micro-batches each replica ran and is not synchronized.
+//
+// A layer that draws random numbers would make the bits depend on which
+// replica ran which micro-batch. Such a layer implements Reseeder and is
+// reseeded before every micro-batch from Config.Seed, the step and the
+// micro-batch; this package's Dropout does. A model containing
+// layers.Dropout (whose generator cannot be reseeded) is refused with a
+// *ConfigError: build it with parallel.NewDropout instead.
+//
+// # Cores
+//
+// Worker 0 runs on the caller's goroutine, workers 1.. on goroutines of
+// their own that live until Close. A steady-state Step allocates nothing.
+// The matrix products inside a worker do not compete with the workers for
+// cores: tensor's GEMM splits a product across goroutines only from about
+// 268 MFLOP (2·parMinFlops), far above the micro-batch products of the
+// models here (the 784-256-128-10 MLP at batch 256 in 8 micro-batches
+// multiplies 32×784 by 784×256, 13 MFLOP), so each worker's products run on
+// its own goroutine. For a model with products that large, the only knob
+// is process-wide (GOMAXPROCS); the bits do not depend on it either way.
+//
+// # Errors
+//
+// New and NewDistributed return a *ConfigError for a Config they cannot
+// use and a *MismatchError for replicas that are not the same model; Step
+// returns a *BatchError, *DivergedError or ErrClosed, and
+// raises a worker's panic again as a *WorkerPanic on the caller's
+// goroutine.
+package parallel

@@ -1,0 +1,81 @@
+package parallel
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrClosed is returned by Step after Close, and after a Step that failed
+// half-way (a panic in a worker, a diverged replica): the replicas may then
+// disagree, so the trainer refuses to go on.
+var ErrClosed = errors.New("parallel: trainer is closed")
+
+// ConfigError reports a Config that New cannot use: a missing constructor,
+// optimizer or loss, a worker or micro-batch count out of range. Match it
+// with errors.As.
+type ConfigError struct {
+	Field  string // the Config field, for example "Workers"
+	Value  any    // the offending value
+	Reason string // what is wrong with it
+}
+
+// Error describes the problem in one line, for example
+// "parallel: Config.Workers = 9: must be between 1 and MicroBatches (8)".
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("parallel: Config.%s = %v: %s", e.Field, e.Value, e.Reason)
+}
+
+// BatchError reports a Batch that Step cannot split: fewer rows than
+// micro-batches, or targets whose row count differs from the inputs'.
+type BatchError struct {
+	Reason string
+}
+
+func (e *BatchError) Error() string { return "parallel: Step: " + e.Reason }
+
+// MismatchError reports replicas that are not the same model: a constructor
+// that built different parameter names or shapes for two workers, or (over
+// a Transport) two processes that run different models or configurations.
+// Replica is the worker or rank that differs from replica 0.
+type MismatchError struct {
+	Replica int
+	Reason  string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("parallel: replica %d differs from replica 0: %s", e.Replica, e.Reason)
+}
+
+// DivergedError reports, when Config.Checksum is set, a replica whose
+// parameters after a step differ from replica 0's. By construction this
+// cannot happen; it means memory corruption, a model whose Forward depends
+// on something other than its parameters, buffers and the micro-batch
+// seed, or (over a Transport) ranks fed different batches.
+type DivergedError struct {
+	Step      int    // the step, counted from 1
+	Replica   int    // the worker or rank that diverged
+	Want, Got uint64 // replica 0's checksum and the replica's
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("parallel: step %d: replica %d diverged: parameter checksum %#016x, replica 0 has %#016x",
+		e.Step, e.Replica, e.Got, e.Want)
+}
+
+// WorkerPanic is what Step panics with when a worker panicked (a shape
+// error in the model, say): the worker's panic value, re-raised on the
+// caller's goroutine so that it reaches the caller's recover.
+type WorkerPanic struct {
+	Worker int
+	Value  any
+}
+
+func (e *WorkerPanic) Error() string {
+	return fmt.Sprintf("parallel: worker %d panicked: %v", e.Worker, e.Value)
+}
+
+// Unwrap returns the panic value when it is an error.
+func (e *WorkerPanic) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}

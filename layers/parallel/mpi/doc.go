@@ -1,0 +1,40 @@
+// Package mpi is a thin cgo binding to the MPI C API (tested with Open
+// MPI, Debian's openmpi-bin and libopenmpi-dev): Init and Finalize, rank
+// and size, Allreduce, Allgather and Bcast on float32 and float64 buffers,
+// Barrier, and MPI error codes as Go errors (*Error). A *Comm is also a
+// parallel.Transport, so that parallel.NewDistributed trains one model
+// replica per process with the same bits as the goroutine trainer.
+//
+// The package needs cgo and an MPI installation, so it is built only with
+// the build tag mpi; without it the package is this comment alone, and
+// `go build ./...`, `go vet ./...` and staticcheck stay pure Go:
+//
+//	apt-get install -y openmpi-bin libopenmpi-dev
+//	mpirun -np 2 go run -tags mpi ./examples/digits -workers 0 -mpi
+//
+// (as root, mpirun also wants --allow-run-as-root; with more ranks than
+// cores, --oversubscribe).
+//
+// # Threads
+//
+// MPI is initialized at MPI_THREAD_FUNNELED: every call runs on one
+// goroutine locked to the OS thread that called MPI_Init_thread, to which
+// the Comm's methods hand their work. Comm methods may be called from any
+// goroutine, one at a time.
+//
+// # Failures and timeouts
+//
+// Errors are returned, not fatal: the world communicator's error handler
+// is MPI_ERRORS_RETURN, and a failing call returns an *Error with MPI's
+// code, class and message. A collective that does not complete within
+// Comm.Timeout (DefaultTimeout, 2 minutes, unless changed) returns a
+// *TimeoutError instead of hanging: the usual cause is a rank that died
+// or never reached the same call (a crashed process, a mismatched
+// program). The stuck call cannot be cancelled, so the Comm is unusable
+// afterwards (every call returns the same error); the program should
+// report the error and exit with a non-zero status, or call Abort, and
+// mpirun then ends the other ranks. A rank that exits or crashes is also
+// noticed by mpirun itself, which terminates the job ("mpirun has exited
+// due to process rank 1 ... exiting improperly"); the timeout covers the
+// rank that is alive but never arrives.
+package mpi

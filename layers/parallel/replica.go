@@ -1,0 +1,335 @@
+package parallel
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/optim"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// layout is where a micro-batch's contribution sits in its slot, a flat
+// []T that the reduction adds up element by element:
+//
+//	[0, P)           the parameters' gradients, weighted, in parameter order
+//	[P, P+B)         the buffers after the micro-batch's Forward, weighted
+//	[P+B, P+B+np)    1 for each parameter that has a gradient, else 0
+//	P+B+np           the micro-batch's loss, weighted
+//
+// The weight of micro-batch i is its share of the batch's rows, n_i/N, so
+// that the sums are the gradient of the batch's mean loss, the row-weighted
+// mean of the buffers, and the batch's mean loss. The loss is multiplied by
+// the weight before Backward (autograd.Scale), which weights the gradients.
+type layout struct {
+	names     []string // parameter names, for errors
+	paramOff  []int    // offset of each parameter's gradient; paramOff[np] = P
+	bufOff    []int    // offset of each buffer; bufOff[nb] = P+B
+	flags     int      // offset of the gradient flags
+	loss      int      // offset of the loss
+	len       int      // slot length
+	signature []uint64 // shapes and names, to compare replicas
+}
+
+// newLayout lays out the slot of a model with these parameters and buffers.
+func newLayout[T Float](named []layers.NamedParam[T], bufs []layers.NamedBuffer[T]) layout {
+	var l layout
+	off := 0
+	for _, p := range named {
+		l.names = append(l.names, p.Name)
+		l.paramOff = append(l.paramOff, off)
+		off += p.Param.Value().Len()
+		l.signature = append(l.signature, hashString(p.Name), hashShape(p.Param.Value()))
+	}
+	l.paramOff = append(l.paramOff, off)
+	for _, b := range bufs {
+		l.bufOff = append(l.bufOff, off)
+		off += b.Buffer.Len()
+		l.signature = append(l.signature, hashString(b.Name), hashShape(b.Buffer))
+	}
+	l.bufOff = append(l.bufOff, off)
+	l.flags = off
+	off += len(named)
+	l.loss = off
+	l.len = off + 1
+	return l
+}
+
+// hashString is FNV-1a of s.
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := range len(s) {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	return h
+}
+
+// hashShape hashes a tensor's shape.
+func hashShape[T Float](t *tensor.Tensor[T]) uint64 {
+	h := uint64(t.Dims())
+	for i := range t.Dims() {
+		h = mix(h ^ uint64(t.Dim(i)))
+	}
+	return h
+}
+
+// replica is one worker's copy of the model, with everything a step needs:
+// its optimizer, one Arena per micro-batch it computes (so that each keeps
+// shapes of its own and reuses them step after step), and the micro-batch
+// inputs copied out of the batch.
+type replica[T Float] struct {
+	model  layers.Module[T]
+	params []*autograd.Var[T]
+	bufs   []*tensor.Tensor[T]
+	opt    optim.Optimizer[T]
+	seeded []Reseeder
+	start  []T // the buffers at the start of the step (restored before each micro-batch)
+	arenas []*autograd.Arena[T]
+	xs, ys []*tensor.Tensor[T]
+}
+
+// newReplica builds replica number idx from the Config.
+func newReplica[T Float](cfg *Config[T], idx, micro int) (*replica[T], layout, error) {
+	m, err := cfg.Model()
+	if err != nil {
+		return nil, layout{}, fmt.Errorf("parallel: Config.Model for replica %d: %w", idx, err)
+	}
+	if m == nil {
+		return nil, layout{}, &ConfigError{Field: "Model", Value: nil, Reason: "returned a nil model"}
+	}
+	r := &replica[T]{model: m, arenas: make([]*autograd.Arena[T], micro),
+		xs: make([]*tensor.Tensor[T], micro), ys: make([]*tensor.Tensor[T], micro)}
+	if err := r.walk(m, ""); err != nil {
+		return nil, layout{}, err
+	}
+	named := m.NamedParameters()
+	nbufs := layers.BuffersOf(m)
+	for _, p := range named {
+		r.params = append(r.params, p.Param)
+	}
+	for _, b := range nbufs {
+		r.bufs = append(r.bufs, b.Buffer)
+	}
+	l := newLayout(named, nbufs)
+	r.start = make([]T, l.bufOff[len(r.bufs)]-l.paramOff[len(r.params)])
+	if r.opt, err = cfg.Optimizer(r.params); err != nil {
+		return nil, layout{}, fmt.Errorf("parallel: Config.Optimizer for replica %d: %w", idx, err)
+	}
+	if r.opt == nil {
+		return nil, layout{}, &ConfigError{Field: "Optimizer", Value: nil, Reason: "returned a nil optimizer"}
+	}
+	return r, l, nil
+}
+
+// walk collects the Reseeder layers of m in a fixed order (depth first,
+// children in order) and rejects layers.Dropout, whose masks come from a
+// generator of its own that the trainer cannot reseed per micro-batch.
+func (r *replica[T]) walk(m layers.Module[T], name string) error {
+	if d, ok := m.(*layers.Dropout[T]); ok && d.P() > 0 {
+		return &ConfigError{Field: "Model", Value: "layers.Dropout at " + quoteName(name),
+			Reason: "its masks would depend on the worker count; use parallel.NewDropout"}
+	}
+	if s, ok := m.(Reseeder); ok {
+		r.seeded = append(r.seeded, s)
+	}
+	if c, ok := m.(layers.Container[T]); ok {
+		for _, ch := range c.Children() {
+			child := ch.Name
+			if name != "" {
+				child = name + "." + ch.Name
+			}
+			if err := r.walk(ch.Module, child); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func quoteName(name string) string {
+	if name == "" {
+		return "the root"
+	}
+	return fmt.Sprintf("%q", name)
+}
+
+// saveBuffers copies the replica's buffers into dst, in layout order.
+func (r *replica[T]) saveBuffers(dst []T) {
+	off := 0
+	for _, b := range r.bufs {
+		off += copy(dst[off:], b.Data())
+	}
+}
+
+// loadBuffers copies src into the replica's buffers, in layout order.
+func (r *replica[T]) loadBuffers(src []T) {
+	off := 0
+	for _, b := range r.bufs {
+		off += copy(b.Data(), src[off:])
+	}
+}
+
+// compute runs micro-batch mb (rows rows of b) through the replica, from
+// the step's starting buffers, and writes its weighted contribution into
+// slot (see layout), or adds it into slot when add is set.
+func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, n, mb, step int, slot []T, add bool) {
+	r.loadBuffers(r.start)
+	for k, s := range r.seeded {
+		s.Reseed(microSeed(cfg.Seed, step, mb, k))
+	}
+	ar := r.arenas[mb]
+	if ar == nil {
+		ar = autograd.NewArena[T]()
+		r.arenas[mb] = ar
+	}
+	ar.Reset()
+	r.xs[mb] = copyRows(r.xs[mb], b.X, rows)
+	in := MicroBatch[T]{Index: mb, Lo: rows.lo, Hi: rows.hi}
+	if b.Y != nil {
+		r.ys[mb] = copyRows(r.ys[mb], b.Y, rows)
+		in.Y = ar.Const(r.ys[mb])
+	}
+	if b.Labels != nil {
+		in.Labels = b.Labels[rows.lo:rows.hi]
+	}
+	out := r.model.Forward(ar.Const(r.xs[mb]))
+	// The loss is weighted before Backward, so that the gradients come out
+	// weighted and go into the slot by a plain copy.
+	w := T(float64(rows.len()) / float64(n))
+	loss := autograd.Scale(cfg.Loss(out, in), w)
+	loss.Backward()
+
+	if add {
+		r.addInto(l, slot, w, loss.Item())
+		return
+	}
+	for i, p := range r.params {
+		dst := slot[l.paramOff[i]:l.paramOff[i+1]]
+		g := p.Grad()
+		if g == nil {
+			clear(dst)
+			slot[l.flags+i] = 0
+			continue
+		}
+		copy(dst, g.Data())
+		slot[l.flags+i] = 1
+		p.ZeroGrad()
+	}
+	off := l.bufOff[0]
+	for _, buf := range r.bufs {
+		for _, v := range buf.Data() {
+			slot[off] = w * v
+			off++
+		}
+	}
+	slot[l.loss] = loss.Item()
+}
+
+// addInto is compute's ending for a micro-batch whose contribution is
+// added into its left neighbour's slot (the tree's first level, done on
+// the spot): slot += what compute would have written into a slot of its
+// own, element by element, which is the same addition, so the same bits.
+// The explicit conversions keep w·v rounded before the addition (Go may
+// otherwise fuse a multiply and an add).
+func (r *replica[T]) addInto(l *layout, slot []T, w, loss T) {
+	for i, p := range r.params {
+		g := p.Grad()
+		if g == nil {
+			continue // adds 0, and 0 to the flag
+		}
+		addTo(slot[l.paramOff[i]:l.paramOff[i+1]], g.Data())
+		slot[l.flags+i]++
+		p.ZeroGrad()
+	}
+	off := l.bufOff[0]
+	for _, buf := range r.bufs {
+		for _, v := range buf.Data() {
+			slot[off] += T(w * v)
+			off++
+		}
+	}
+	slot[l.loss] += loss
+}
+
+// apply takes the step's reduced sums: the summed gradient becomes every
+// parameter's gradient (a parameter that has never had a gradient in any
+// micro-batch keeps none, and the optimizer skips it), the optimizer steps,
+// and the buffers become the reduced ones.
+func (r *replica[T]) apply(l *layout, sum []T) {
+	for i, p := range r.params {
+		if sum[l.flags+i] == 0 {
+			continue
+		}
+		g := p.Grad()
+		if g == nil {
+			// Some micro-batch reached p, none of this replica's has yet:
+			// give p a gradient buffer (once; the sum overwrites it), so
+			// that this replica's optimizer updates p like the others'.
+			autograd.Sum(p).Backward()
+			g = p.Grad()
+		}
+		copy(g.Data(), sum[l.paramOff[i]:l.paramOff[i+1]])
+	}
+	r.opt.Step()
+	r.opt.ZeroGrad()
+	copy(r.start, sum[l.bufOff[0]:l.bufOff[len(r.bufs)]])
+	r.loadBuffers(r.start)
+}
+
+// checksum hashes the bits of every parameter and buffer, four lanes at a
+// time so that the multiplies overlap.
+func (r *replica[T]) checksum() uint64 {
+	var h [4]uint64
+	add := func(d []T) {
+		k := 0
+		for ; k+4 <= len(d); k += 4 {
+			for j := range 4 {
+				h[j] = (h[j] ^ bits(d[k+j])) * 0x100000001b3
+			}
+		}
+		for ; k < len(d); k++ {
+			h[0] = (h[0] ^ bits(d[k])) * 0x100000001b3
+		}
+	}
+	for _, p := range r.params {
+		add(p.Value().Data())
+	}
+	add(r.start)
+	return mix(h[0]) ^ mix(h[1]+1) ^ mix(h[2]+2) ^ mix(h[3]+3)
+}
+
+// bits returns the IEEE bits of v.
+func bits[T Float](v T) uint64 {
+	if unsafe.Sizeof(v) == 4 {
+		return uint64(math.Float32bits(float32(v)))
+	}
+	return math.Float64bits(float64(v))
+}
+
+// copyRows copies rows [lo, hi) of src into dst, reusing dst when it has
+// the right shape, and returns it.
+func copyRows[T Float](dst, src *tensor.Tensor[T], rows span) *tensor.Tensor[T] {
+	if !rowsShaped(dst, src, rows.len()) {
+		shape := src.Shape()
+		shape[0] = rows.len()
+		dst = tensor.Zeros[T](shape...)
+	}
+	per := src.Len() / src.Dim(0)
+	copy(dst.Data(), src.Data()[rows.lo*per:rows.hi*per])
+	return dst
+}
+
+// rowsShaped reports whether dst has src's shape with n rows.
+func rowsShaped[T Float](dst, src *tensor.Tensor[T], n int) bool {
+	if dst == nil || dst.Dims() != src.Dims() || dst.Dim(0) != n {
+		return false
+	}
+	for i := 1; i < src.Dims(); i++ {
+		if dst.Dim(i) != src.Dim(i) {
+			return false
+		}
+	}
+	return true
+}

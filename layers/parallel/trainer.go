@@ -1,0 +1,441 @@
+package parallel
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/optim"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Float is the element type constraint: float32 or float64.
+type Float = tensor.Float
+
+// DefaultMicroBatches is the number of micro-batches when
+// Config.MicroBatches is 0. It is divisible by 1, 2, 4 and 8, so that
+// those worker counts get equal shares.
+const DefaultMicroBatches = 8
+
+// Config is what New needs to build a data-parallel trainer.
+type Config[T Float] struct {
+	// Model builds one replica of the model. It is called once per worker
+	// (or once per process, over a Transport) and must build the same
+	// architecture every time; the weights may differ, since the trainer
+	// copies replica 0's parameters and buffers into the others (as
+	// PyTorch's DDP broadcasts rank 0's).
+	Model func() (layers.Module[T], error)
+	// Optimizer builds the optimizer of one replica over its parameters,
+	// for example
+	//
+	//	func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+	//		return optim.NewAdam(ps, 1e-3)
+	//	}
+	Optimizer func(params []*autograd.Var[T]) (optim.Optimizer[T], error)
+	// Loss returns the scalar loss of a micro-batch from the model's output
+	// on its inputs: the MEAN over its rows (autograd.CrossEntropy,
+	// autograd.MSE with their default reduction). The trainer weights each
+	// micro-batch by its share of the rows, so that the sum is the batch's
+	// mean loss. It runs on the workers' goroutines, concurrently; anything
+	// it records outside the returned Var must be per micro-batch
+	// (indexed by MicroBatch.Index).
+	Loss LossFunc[T]
+	// Workers is how many replicas compute micro-batches at once, each on
+	// a goroutine of its own (worker 0 on the caller's): from 1 to
+	// MicroBatches. NewDistributed ignores it (one replica per process).
+	Workers int
+	// MicroBatches is how many parts every batch is divided into (0 means
+	// DefaultMicroBatches). It fixes the arithmetic: the same
+	// MicroBatches gives the same bits for any number of workers.
+	MicroBatches int
+	// Seed seeds the layers that draw random numbers (Reseeder, such as
+	// this package's Dropout): each micro-batch gets a seed made of Seed,
+	// the step and the micro-batch's index.
+	Seed uint64
+	// Checksum, when set, hashes every replica's parameters and buffers
+	// after each step and returns a *DivergedError if one differs from
+	// replica 0's. It costs one pass over the parameters per replica.
+	Checksum bool
+}
+
+// LossFunc computes the loss of a micro-batch; see Config.Loss.
+type LossFunc[T Float] func(out *autograd.Var[T], mb MicroBatch[T]) *autograd.Var[T]
+
+// Batch is one optimizer step's data. Its rows (dimension 0 of X) are
+// divided into Config.MicroBatches consecutive micro-batches whose sizes
+// differ by at most one, the larger first: with N rows and M micro-batches,
+// the first N mod M have ⌈N/M⌉ rows and the rest ⌊N/M⌋. N must be at
+// least M. Y and Labels, when not nil, are the targets, split the same way.
+type Batch[T Float] struct {
+	X      *tensor.Tensor[T]
+	Y      *tensor.Tensor[T] // targets with N rows, or nil
+	Labels []int             // class labels, N of them, or nil
+}
+
+// MicroBatch is what the loss function sees of a micro-batch besides the
+// model's output: its index, its rows [Lo, Hi) of the batch, and its
+// targets.
+type MicroBatch[T Float] struct {
+	Index  int
+	Lo, Hi int
+	Y      *autograd.Var[T] // rows Lo..Hi of Batch.Y, a constant; nil if none
+	Labels []int            // Batch.Labels[Lo:Hi]; nil if none
+}
+
+// Reseeder is implemented by layers that draw random numbers in Forward
+// (this package's Dropout). The trainer reseeds every one of them before
+// each micro-batch with a seed that depends on Config.Seed, the step, the
+// micro-batch and the layer's position in the model, never on the worker,
+// so the draws, and the bits, do not depend on the number of workers.
+type Reseeder interface {
+	Reseed(seed uint64)
+}
+
+// Trainer trains one model on many cores (New) or many processes
+// (NewDistributed) by data parallelism. See the package documentation.
+// A Trainer belongs to one goroutine at a time.
+type Trainer[T Float] struct {
+	cfg    Config[T]
+	micro  int
+	l      layout
+	reps   []*replica[T] // the local replicas: Workers of them, or one per process
+	own    []span        // the micro-batches each local replica computes
+	elems  []span        // the slot elements each local replica reduces
+	slots  [][]T         // one per micro-batch, views of backing
+	fused  []bool        // see treeSum
+	back   []T
+	rows   []span // each micro-batch's rows, for batches of n rows
+	n      int
+	cur    Batch[T]
+	step   int
+	sums   []uint64
+	closed bool
+
+	cmds  []chan phase // workers 1.. of the goroutine backend
+	done  chan report
+	panic []any
+
+	dist  *distributed // nil for the goroutine backend
+	send  []T          // over a Transport: this rank's micro-batches, chunk by chunk
+	recv  []T          // this rank's chunk of every micro-batch
+	chunk [][]T        // recv by micro-batch, for treeSum
+	sum   []T          // the reduced slot
+}
+
+// phase is a part of a step that every worker runs.
+type phase int
+
+const (
+	phaseCompute phase = iota // forward and backward of the worker's micro-batches
+	phaseReduce               // tree sum of the worker's elements
+	phaseApply                // optimizer step (and checksum)
+)
+
+// report is a worker's answer to a phase: nil, or what it panicked with.
+type report struct {
+	worker int
+	panic  any
+}
+
+// New builds a trainer of cfg.Workers replicas on goroutines. It returns a
+// *ConfigError for a Config it cannot use, a *MismatchError if the
+// replicas differ in their parameters' or buffers' names or shapes, and
+// the errors of cfg.Model and cfg.Optimizer. Close it when done, to stop
+// its goroutines.
+func New[T Float](cfg Config[T]) (*Trainer[T], error) {
+	t, err := newTrainer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Workers < 1 || cfg.Workers > t.micro {
+		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and the number of micro-batches"}
+	}
+	for w := range cfg.Workers {
+		r, l, err := newReplica(&t.cfg, w, t.micro)
+		if err != nil {
+			return nil, err
+		}
+		if w == 0 {
+			t.l = l
+		} else if err := sameLayout(&t.l, &l, w); err != nil {
+			return nil, err
+		} else if shares(r, t.reps[0]) {
+			return nil, &ConfigError{Field: "Model", Value: "replica " + strconv.Itoa(w),
+				Reason: "shares parameters with replica 0: build a new model on every call"}
+		}
+		t.reps = append(t.reps, r)
+	}
+	t.alloc()
+	r0 := t.reps[0]
+	r0.saveBuffers(r0.start)
+	for w, r := range t.reps {
+		t.own = append(t.own, split(t.micro, len(t.reps), w))
+		// Whole blocks of treeSum each (the last replica's may be short).
+		blk := split((t.l.len+treeBlock-1)/treeBlock, len(t.reps), w)
+		t.elems = append(t.elems, span{blk.lo * treeBlock, min(blk.hi*treeBlock, t.l.len)})
+		if w == 0 {
+			continue
+		}
+		for i, p := range r.params {
+			p.Value().CopyFrom(r0.params[i].Value())
+		}
+		copy(r.start, r0.start)
+		r.loadBuffers(r.start)
+	}
+	t.fused = fusedPairs(t.micro, t.own)
+	t.sums = make([]uint64, len(t.reps))
+	t.panic = make([]any, len(t.reps))
+	t.done = make(chan report, len(t.reps))
+	for w := 1; w < len(t.reps); w++ {
+		c := make(chan phase, 1)
+		t.cmds = append(t.cmds, c)
+		go t.worker(w, c)
+	}
+	return t, nil
+}
+
+// shares reports whether two replicas have a parameter in common (a Model
+// constructor that returned the same model twice).
+func shares[T Float](a, b *replica[T]) bool {
+	for _, p := range a.params {
+		if slices.Contains(b.params, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// newTrainer checks what both backends need of cfg.
+func newTrainer[T Float](cfg Config[T]) (*Trainer[T], error) {
+	switch {
+	case cfg.Model == nil:
+		return nil, &ConfigError{Field: "Model", Value: nil, Reason: "a model constructor is required"}
+	case cfg.Optimizer == nil:
+		return nil, &ConfigError{Field: "Optimizer", Value: nil, Reason: "an optimizer constructor is required"}
+	case cfg.Loss == nil:
+		return nil, &ConfigError{Field: "Loss", Value: nil, Reason: "a loss function is required"}
+	case cfg.MicroBatches < 0:
+		return nil, &ConfigError{Field: "MicroBatches", Value: cfg.MicroBatches, Reason: "must be positive (or 0 for the default)"}
+	}
+	t := &Trainer[T]{cfg: cfg, micro: cfg.MicroBatches}
+	if t.micro == 0 {
+		t.micro = DefaultMicroBatches
+	}
+	return t, nil
+}
+
+// sameLayout returns a *MismatchError if replica idx's layout differs from
+// replica 0's.
+func sameLayout(want, got *layout, idx int) error {
+	if len(want.signature) != len(got.signature) || len(want.names) != len(got.names) {
+		return &MismatchError{Replica: idx, Reason: "different number of parameters or buffers"}
+	}
+	for i := range want.signature {
+		if want.signature[i] != got.signature[i] {
+			return &MismatchError{Replica: idx, Reason: "a parameter or buffer differs in name or shape"}
+		}
+	}
+	return nil
+}
+
+// alloc allocates the micro-batch slots, once.
+func (t *Trainer[T]) alloc() {
+	t.back = make([]T, t.micro*t.l.len)
+	t.slots = make([][]T, t.micro)
+	for i := range t.slots {
+		t.slots[i] = t.back[i*t.l.len : (i+1)*t.l.len]
+	}
+	t.rows = make([]span, t.micro)
+}
+
+// worker runs the phases of worker w until its channel closes.
+func (t *Trainer[T]) worker(w int, cmds <-chan phase) {
+	for ph := range cmds {
+		t.done <- report{worker: w, panic: t.run(w, ph)}
+	}
+}
+
+// run runs phase ph of local replica w and returns what it panicked with,
+// or nil.
+func (t *Trainer[T]) run(w int, ph phase) (p any) {
+	defer func() { p = recover() }()
+	r := t.reps[w]
+	switch ph {
+	case phaseCompute:
+		for mb := t.own[w].lo; mb < t.own[w].hi; mb++ {
+			slot := mb
+			if t.fused[mb] {
+				slot = mb - 1
+			}
+			r.compute(&t.cfg, &t.l, &t.cur, t.rows[mb], t.n, mb, t.step, t.slots[slot], t.fused[mb])
+		}
+	case phaseReduce:
+		treeSum(t.slots, t.fused, t.elems[w].lo, t.elems[w].hi)
+	case phaseApply:
+		r.apply(&t.l, t.slots[0])
+		if t.cfg.Checksum {
+			t.sums[w] = r.checksum()
+		}
+	}
+	return nil
+}
+
+// all runs phase ph on every local replica (worker 0 on this goroutine)
+// and panics with a *WorkerPanic, after closing the trainer, if one of them
+// panicked.
+func (t *Trainer[T]) all(ph phase) {
+	for _, c := range t.cmds {
+		c <- ph
+	}
+	t.panic[0] = t.run(0, ph)
+	for range t.cmds {
+		rep := <-t.done
+		t.panic[rep.worker] = rep.panic
+	}
+	for w, p := range t.panic {
+		if p != nil {
+			t.Close()
+			panic(&WorkerPanic{Worker: w, Value: p})
+		}
+	}
+}
+
+// Step trains on one batch: every micro-batch's gradient is computed by
+// some replica, the gradients are summed in the fixed tree order, and every
+// replica's optimizer takes the same step. It returns the batch's mean
+// loss (the row-weighted sum of the micro-batches' losses).
+//
+// A parameter that no micro-batch reaches gets a zero gradient, as in one
+// Backward over the batch; one that has never had a gradient in any
+// micro-batch keeps none, and the optimizer skips it.
+//
+// It returns a *BatchError for a batch it cannot split, a *DivergedError when Config.Checksum finds replicas
+// that differ, over a Transport its errors, and ErrClosed after Close or a
+// failed step. A panic in a worker (a shape error in the model) is raised
+// again here as a *WorkerPanic.
+func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
+	if t.closed {
+		return 0, ErrClosed
+	}
+	if err := t.setBatch(b); err != nil {
+		return 0, err
+	}
+	t.step++
+	if t.dist != nil {
+		return t.distStep()
+	}
+	t.all(phaseCompute)
+	t.all(phaseReduce)
+	t.all(phaseApply)
+	if err := t.compareSums(); err != nil {
+		return 0, err
+	}
+	return float64(t.slots[0][t.l.loss]), nil
+}
+
+// setBatch checks b and divides its rows.
+func (t *Trainer[T]) setBatch(b Batch[T]) error {
+	if b.X == nil || b.X.Dims() == 0 {
+		return &BatchError{Reason: "Batch.X must be a tensor with rows (dimension 0)"}
+	}
+	n := b.X.Dim(0)
+	switch {
+	case n < t.micro:
+		return &BatchError{Reason: "the batch has fewer rows than micro-batches"}
+	case b.Y != nil && (b.Y.Dims() == 0 || b.Y.Dim(0) != n):
+		return &BatchError{Reason: "Batch.Y must have as many rows as Batch.X"}
+	case b.Labels != nil && len(b.Labels) != n:
+		return &BatchError{Reason: "Batch.Labels must have one label per row of Batch.X"}
+	}
+	if n != t.n {
+		for i := range t.rows {
+			t.rows[i] = split(n, t.micro, i)
+		}
+		t.n = n
+	}
+	t.cur = b
+	return nil
+}
+
+// compareSums returns a *DivergedError, and closes the trainer, if a
+// checksum differs from replica 0's.
+func (t *Trainer[T]) compareSums() error {
+	if !t.cfg.Checksum {
+		return nil
+	}
+	for w, s := range t.sums {
+		if s != t.sums[0] {
+			t.Close()
+			return &DivergedError{Step: t.step, Replica: w, Want: t.sums[0], Got: s}
+		}
+	}
+	return nil
+}
+
+// Model returns replica 0's model, whose parameters and buffers are those
+// of every replica after each Step: evaluate it, save it, or read its
+// weights between steps (not during one).
+func (t *Trainer[T]) Model() layers.Module[T] { return t.reps[0].model }
+
+// Workers returns the number of replicas computing micro-batches: the
+// local workers, or the processes of a Transport.
+func (t *Trainer[T]) Workers() int {
+	if t.dist != nil {
+		return t.dist.size
+	}
+	return len(t.reps)
+}
+
+// MicroBatches returns the number of micro-batches per step.
+func (t *Trainer[T]) MicroBatches() int { return t.micro }
+
+// Steps returns the number of steps taken (or attempted).
+func (t *Trainer[T]) Steps() int { return t.step }
+
+// Optimizer returns the replicas' optimizers as one: SetLR sets every
+// replica's learning rate (so an optim.Scheduler drives them all), LR and
+// Params are replica 0's, and Step and ZeroGrad act on every replica
+// (Trainer.Step already does both; calling them again keeps the replicas
+// equal, since they all hold the same gradients).
+func (t *Trainer[T]) Optimizer() optim.Optimizer[T] { return group[T]{t} }
+
+// Close stops the worker goroutines. Step returns ErrClosed afterwards.
+// It may be called more than once.
+func (t *Trainer[T]) Close() {
+	if t.closed {
+		return
+	}
+	t.closed = true
+	for _, c := range t.cmds {
+		close(c)
+	}
+}
+
+// group is Trainer.Optimizer's view of the replicas' optimizers.
+type group[T Float] struct{ t *Trainer[T] }
+
+func (g group[T]) Step() {
+	for _, r := range g.t.reps {
+		r.opt.Step()
+	}
+}
+
+func (g group[T]) ZeroGrad() {
+	for _, r := range g.t.reps {
+		r.opt.ZeroGrad()
+	}
+}
+
+func (g group[T]) LR() float64 { return g.t.reps[0].opt.LR() }
+
+func (g group[T]) SetLR(lr float64) error {
+	for _, r := range g.t.reps {
+		if err := r.opt.SetLR(lr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (g group[T]) Params() []*autograd.Var[T] { return g.t.reps[0].opt.Params() }

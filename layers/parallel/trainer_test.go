@@ -1,0 +1,298 @@
+package parallel_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/optim"
+	"github.com/adjoint-go/adjoint/layers/parallel"
+)
+
+const (
+	testSteps = 20
+	testRows  = 50 // 8 micro-batches of 7, 7, 6, 6, 6, 6, 6, 6 rows
+)
+
+// train runs steps steps of a goroutine trainer with the given workers on
+// seeded batches and returns the final state and the losses.
+func train(t *testing.T, model func(uint64) (layers.Module[float32], error), workers, steps int) ([][]float32, []float64) {
+	t.Helper()
+	tr, err := parallel.New(config(model, workers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var losses []float64
+	for s := range steps {
+		loss, err := tr.Step(digitBatch(uint64(s%4), testRows))
+		if err != nil {
+			t.Fatalf("step %d: %v", s, err)
+		}
+		losses = append(losses, loss)
+	}
+	return state(tr.Model()), losses
+}
+
+// TestSameBitsForAnyWorkerCount trains the digits MLP (with dropout), the
+// digits CNN and a BatchNorm MLP for 20 Adam steps with 1, 2, 3, 4 and 8
+// workers on batches of 50 rows (which 8 micro-batches do not divide
+// evenly), and checks that every parameter and buffer is the same bits,
+// and that the loss fell.
+func TestSameBitsForAnyWorkerCount(t *testing.T) {
+	for name, model := range models {
+		t.Run(name, func(t *testing.T) {
+			want, losses := train(t, model, 1, testSteps)
+			if !(losses[len(losses)-1] < 0.8*losses[0]) {
+				t.Errorf("loss went from %g to %g in %d steps", losses[0], losses[len(losses)-1], testSteps)
+			}
+			for _, w := range []int{2, 3, 4, 8} {
+				got, gotLosses := train(t, model, w, testSteps)
+				if i, k := sameBits(want, got); i >= 0 {
+					t.Errorf("%d workers: tensor %d element %d: %v, 1 worker: %v", w, i, k, got[i][k], want[i][k])
+				}
+				for s := range losses {
+					if gotLosses[s] != losses[s] {
+						t.Errorf("%d workers: step %d loss %v, 1 worker %v", w, s, gotLosses[s], losses[s])
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDistributedSameBits runs NewDistributed over an in-process
+// transport with 1, 2 and 3 ranks and checks the weights against New's.
+func TestDistributedSameBits(t *testing.T) {
+	for _, name := range []string{"mlp", "bn"} {
+		model := models[name]
+		want, _ := train(t, model, 2, testSteps)
+		for _, ranks := range []int{1, 2, 3} {
+			t.Run(fmt.Sprintf("%s/ranks=%d", name, ranks), func(t *testing.T) {
+				got := make([][][]float32, ranks)
+				errs := make([]error, ranks)
+				var wg sync.WaitGroup
+				for r, tp := range newLoopback(ranks) {
+					wg.Go(func() {
+						tr, err := parallel.NewDistributed(config(model, 0), tp)
+						if err != nil {
+							errs[r] = err
+							return
+						}
+						for s := range testSteps {
+							if _, err := tr.Step(digitBatch(uint64(s%4), testRows)); err != nil {
+								errs[r] = err
+								return
+							}
+						}
+						got[r] = state(tr.Model())
+					})
+				}
+				wg.Wait()
+				for r := range ranks {
+					if errs[r] != nil {
+						t.Fatalf("rank %d: %v", r, errs[r])
+					}
+					if i, k := sameBits(want, got[r]); i >= 0 {
+						t.Errorf("rank %d: tensor %d element %d: %v, goroutines: %v", r, i, k, got[r][i][k], want[i][k])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestDistributedMismatch: ranks whose models differ get a *MismatchError
+// on every rank, not a hang.
+func TestDistributedMismatch(t *testing.T) {
+	tps := newLoopback(2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for r, tp := range tps {
+		wg.Go(func() {
+			model := digitsMLP
+			if r == 1 {
+				model = bnMLP
+			}
+			_, errs[r] = parallel.NewDistributed(config(model, 0), tp)
+		})
+	}
+	wg.Wait()
+	for r, err := range errs {
+		var me *parallel.MismatchError
+		if !errors.As(err, &me) || me.Replica != 1 {
+			t.Errorf("rank %d: got %v, want a *MismatchError naming replica 1", r, err)
+		}
+	}
+}
+
+// TestStepAllocatesNothing checks a warm step with 1 and 2 workers, on
+// the MLP with dropout and the CNN.
+func TestStepAllocatesNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, name := range []string{"mlp", "cnn"} { // BatchNorm1d allocates its statistics (layers, not this package)
+		for _, w := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/workers=%d", name, w), func(t *testing.T) {
+				cfg := config(models[name], w)
+				cfg.Checksum = false
+				tr, err := parallel.New(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer tr.Close()
+				b := digitBatch(1, testRows)
+				for range 3 {
+					if _, err := tr.Step(b); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if n := testing.AllocsPerRun(10, func() {
+					if _, err := tr.Step(b); err != nil {
+						t.Fatal(err)
+					}
+				}); n != 0 {
+					t.Errorf("%v allocations per step, want 0", n)
+				}
+			})
+		}
+	}
+}
+
+// TestConfigErrors checks every Config New refuses.
+func TestConfigErrors(t *testing.T) {
+	good := config(digitsMLP, 2)
+	tests := []struct {
+		name  string
+		edit  func(*parallel.Config[float32])
+		field string
+	}{
+		{"no model", func(c *parallel.Config[float32]) { c.Model = nil }, "Model"},
+		{"no optimizer", func(c *parallel.Config[float32]) { c.Optimizer = nil }, "Optimizer"},
+		{"no loss", func(c *parallel.Config[float32]) { c.Loss = nil }, "Loss"},
+		{"zero workers", func(c *parallel.Config[float32]) { c.Workers = 0 }, "Workers"},
+		{"more workers than micro-batches", func(c *parallel.Config[float32]) { c.Workers, c.MicroBatches = 5, 4 }, "Workers"},
+		{"negative micro-batches", func(c *parallel.Config[float32]) { c.MicroBatches = -1 }, "MicroBatches"},
+		{"nil model", func(c *parallel.Config[float32]) {
+			c.Model = func() (layers.Module[float32], error) { return nil, nil }
+		}, "Model"},
+		{"the same model twice", func(c *parallel.Config[float32]) {
+			m, _ := digitsMLP(1)
+			c.Model = func() (layers.Module[float32], error) { return m, nil }
+		}, "Model"},
+		{"layers.Dropout", func(c *parallel.Config[float32]) {
+			c.Model = func() (layers.Module[float32], error) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				return layers.NewMLP[float32](rng, []int{64, 8, 10}, nil, layers.MLPDropout(0.5)), nil
+			}
+		}, "Model"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := good
+			tc.edit(&cfg)
+			tr, err := parallel.New(cfg)
+			var ce *parallel.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field {
+				if tr != nil {
+					tr.Close()
+				}
+				t.Fatalf("got %v, want a *ConfigError on %s", err, tc.field)
+			}
+		})
+	}
+	t.Run("constructor error", func(t *testing.T) {
+		cfg := good
+		boom := errors.New("boom")
+		cfg.Model = func() (layers.Module[float32], error) { return nil, boom }
+		if _, err := parallel.New(cfg); !errors.Is(err, boom) {
+			t.Errorf("got %v, want the constructor's error", err)
+		}
+	})
+	t.Run("optimizer error", func(t *testing.T) {
+		cfg := good
+		cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return optim.NewAdam(ps, -1)
+		}
+		if _, err := parallel.New(cfg); err == nil {
+			t.Error("a negative learning rate was accepted")
+		}
+	})
+	t.Run("replicas differ", func(t *testing.T) {
+		cfg := good
+		n := 0
+		cfg.Model = func() (layers.Module[float32], error) {
+			n++
+			if n == 2 {
+				return bnMLP(1)
+			}
+			return digitsMLP(1)
+		}
+		var me *parallel.MismatchError
+		if _, err := parallel.New(cfg); !errors.As(err, &me) || me.Replica != 1 {
+			t.Errorf("got %v, want a *MismatchError naming replica 1", err)
+		}
+	})
+}
+
+// TestStepErrors checks the batches Step refuses, a diverged replica, a
+// worker's panic, and ErrClosed.
+func TestStepErrors(t *testing.T) {
+	tr, err := parallel.New(config(digitsMLP, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := digitBatch(1, testRows)
+	for name, bad := range map[string]parallel.Batch[float32]{
+		"nil X":         {},
+		"too few rows":  digitBatch(1, 7),
+		"labels differ": {X: b.X, Labels: b.Labels[:10]},
+		"Y rows differ": {X: b.X, Y: digitBatch(1, 10).X},
+	} {
+		var be *parallel.BatchError
+		if _, err := tr.Step(bad); !errors.As(err, &be) {
+			t.Errorf("%s: got %v, want a *BatchError", name, err)
+		}
+	}
+	if _, err := tr.Step(b); err != nil {
+		t.Errorf("a good batch after bad ones: %v", err)
+	}
+	func() {
+		defer func() {
+			var wp *parallel.WorkerPanic
+			if e, ok := recover().(error); !ok || !errors.As(e, &wp) {
+				t.Errorf("recovered %v, want a *WorkerPanic", e)
+			}
+		}()
+		bad := parallel.Batch[float32]{X: tensorOnes(testRows*16).Reshape(testRows, 1, 4, 4), Labels: b.Labels}
+		tr.Step(bad) // the Linear layer's shape error, in a worker
+		t.Error("Step did not panic on a shape error")
+	}()
+	if _, err := tr.Step(b); !errors.Is(err, parallel.ErrClosed) {
+		t.Errorf("after a panic: got %v, want ErrClosed", err)
+	}
+
+	t.Run("diverged", func(t *testing.T) {
+		cfg := config(digitsMLP, 2)
+		n := 0
+		cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			n++
+			return optim.NewAdam(ps, 1e-3*float64(n)) // replica 1 has another rate
+		}
+		tr, err := parallel.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var de *parallel.DivergedError
+		if _, err := tr.Step(b); !errors.As(err, &de) || de.Replica != 1 || de.Step != 1 {
+			t.Errorf("got %v, want a *DivergedError for replica 1 at step 1", err)
+		}
+	})
+
+}

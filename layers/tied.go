@@ -1,0 +1,89 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// TiedOutput is the output projection of a language model that shares its
+// weight with the token Embedding (weight tying, as GPT-2): for hidden
+// states h [..., dim] it returns the logits
+//
+//	h·Eᵀ + Bias   [..., num]
+//
+// where E [num, dim] is Embedding.Weight itself, not a copy: training
+// updates one tensor, whose gradient sums both uses.
+//
+// Parameters: the shared weight belongs to the Embedding and is listed
+// there only, so a model's Parameters (and an optimizer) see it once;
+// TiedOutput's own parameter is Bias (nil: none, as GPT-2's lm_head),
+// named "bias".
+//
+// Model files: a PyTorch state_dict of a tied model carries the weight
+// under both names (GPT-2's "transformer.wte.weight" and
+// "lm_head.weight"), and load_state_dict(strict=True) wants both. So that
+// Save and Load match it, TiedOutput reports the shared tensor as its
+// buffer "weight" (see Buffered): Save writes it under the Embedding's
+// name and under this layer's ("lm_head.weight" in a Named model with a
+// child "lm_head"), and Load requires and reads both, the second last (a
+// file of a tied model holds the same values under both). Set OmitWeight
+// for files that store a tied weight once (Hugging Face's safetensors
+// files drop the duplicate): then the weight is saved and loaded under the
+// Embedding's name only.
+type TiedOutput[T Float] struct {
+	Embedding  *Embedding[T]
+	Bias       *autograd.Var[T] // [num], or nil
+	OmitWeight bool             // leave the tied weight's second name out of model files
+}
+
+// NewTiedOutput returns the projection tied to emb, with a zero bias
+// [num] when bias is set (nil otherwise). It panics with an *ArgError if
+// emb is nil.
+func NewTiedOutput[T Float](emb *Embedding[T], bias bool) *TiedOutput[T] {
+	if emb == nil {
+		argPanic("NewTiedOutput", "emb", nil, "must not be nil")
+	}
+	o := &TiedOutput[T]{Embedding: emb}
+	if bias {
+		o.Bias = autograd.Param(tensor.Zeros[T](emb.Weight.Value().Dim(0))).SetName("bias")
+	}
+	return o
+}
+
+// Forward returns the logits h·Eᵀ + Bias for h [..., dim]: [..., num]. It
+// panics with a *tensor.ShapeError naming the layer when h's last axis is
+// not dim.
+func (o *TiedOutput[T]) Forward(h *autograd.Var[T]) *autograd.Var[T] {
+	w, hv := o.Embedding.Weight, h.Value()
+	num, dim := w.Value().Dim(0), w.Value().Dim(1)
+	if hv.Dims() < 1 || hv.Dim(-1) != dim {
+		shapePanic(layerOp("TiedOutput", w), fmt.Sprintf("input must be [... %d]", dim), hv.Shape(), w.Shape())
+	}
+	switch hv.Dims() {
+	case 2:
+		return autograd.Linear(h, w, o.Bias)
+	case 3: // [N L dim], without Shape's copy
+		return autograd.Reshape(autograd.Linear(autograd.Reshape(h, -1, dim), w, o.Bias), hv.Dim(0), hv.Dim(1), num)
+	}
+	shape := hv.Shape()
+	shape[len(shape)-1] = num
+	return autograd.Reshape(autograd.Linear(autograd.Reshape(h, -1, dim), w, o.Bias), shape...)
+}
+
+// Parameters returns the bias, if any: the weight is the Embedding's.
+func (o *TiedOutput[T]) Parameters() []*autograd.Var[T] { return paramsOf(o.NamedParameters()) }
+
+// NamedParameters returns "bias", if any.
+func (o *TiedOutput[T]) NamedParameters() []NamedParam[T] { return weightBias(nil, o.Bias) }
+
+// NamedBuffers returns the tied weight as "weight" (the Embedding's live
+// tensor), so that model files carry it under this layer's name too; nil
+// when OmitWeight is set.
+func (o *TiedOutput[T]) NamedBuffers() []NamedBuffer[T] {
+	if o.OmitWeight {
+		return nil
+	}
+	return []NamedBuffer[T]{{"weight", o.Embedding.Weight.Value()}}
+}

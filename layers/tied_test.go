@@ -1,0 +1,123 @@
+package layers_test
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/autograd/gradcheck"
+	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/safetensors"
+	"github.com/adjoint-go/adjoint/tensor"
+	"github.com/google/go-cmp/cmp"
+)
+
+// tiedModel is a tiny language model with its output tied to its
+// embedding, named as GPT-2's state_dict: "wte.weight", "lm_head.bias"
+// (when bias) and the tied "lm_head.weight".
+func tiedModel(bias bool) (*layers.Named[float64], *layers.Embedding[float64], *layers.TiedOutput[float64]) {
+	emb := layers.NewEmbedding[float64](newRNG(3), 3, 2, nil)
+	copy(emb.Weight.Value().Data(), []float64{1, 0, 0, 2, 1, -1})
+	out := layers.NewTiedOutput(emb, bias)
+	return layers.NewNamed(layers.NamedModule[float64]{Name: "wte", Module: emb},
+		layers.NamedModule[float64]{Name: "lm_head", Module: out}), emb, out
+}
+
+// TestTiedOutputValues: logits = h·Eᵀ + b, and the shared weight's gradient
+// sums the lookup's and the projection's.
+func TestTiedOutputValues(t *testing.T) {
+	_, emb, out := tiedModel(true)
+	copy(out.Bias.Value().Data(), []float64{0.5, 0, -0.5})
+	h := emb.Lookup([]int{2})                           // [[1 −1]]
+	logits := out.Forward(autograd.Reshape(h, 1, 1, 2)) // [1 1 3]
+	// E = [[1 0] [0 2] [1 −1]]: h·Eᵀ = [1, −2, 2], + b.
+	if d := cmp.Diff(view([]int{1, 1, 3}, 1.5, -2, 1.5), viewOf(logits.Value())); d != "" {
+		t.Errorf("logits (-want +got):\n%s", d)
+	}
+	autograd.Sum(logits).Backward()
+	// Projection: d/dE[r] = h = [1 −1] for every row; lookup of row 2: Σ_r E[r] = [2 1].
+	if d := cmp.Diff(view([]int{3, 2}, 1, -1, 1, -1, 3, 0), viewOf(emb.Weight.Grad())); d != "" {
+		t.Errorf("tied gradient (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(view([]int{3}, 1, 1, 1), viewOf(out.Bias.Grad())); d != "" {
+		t.Errorf("bias gradient: %s", d)
+	}
+	shapePanic(t, func() { out.Forward(autograd.Const(tensor.Zeros[float64](2, 3))) })
+	argPanic(t, func() { layers.NewTiedOutput[float64](nil, false) })
+}
+
+// TestTiedOutputModelFile: the shared weight is one parameter (listed
+// once), Save writes it under both names with the same values, as a
+// PyTorch state_dict of a tied model does, Load requires and reads both,
+// and OmitWeight stores it once.
+func TestTiedOutputModelFile(t *testing.T) {
+	m, emb, out := tiedModel(true)
+	var names []string
+	for _, p := range m.NamedParameters() {
+		names = append(names, p.Name)
+	}
+	if d := cmp.Diff([]string{"wte.weight", "lm_head.bias"}, names); d != "" {
+		t.Errorf("parameters (-want +got):\n%s", d)
+	}
+	if ps := m.Parameters(); len(ps) != 2 || ps[0] != emb.Weight {
+		t.Errorf("Parameters lists %d Vars, want the shared weight once and the bias", len(ps))
+	}
+	var buf bytes.Buffer
+	if err := layers.Save[float64](&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.Read(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"lm_head.bias", "lm_head.weight", "wte.weight"}, slices.Sorted(slices.Values(f.Names()))); d != "" {
+		t.Errorf("file names (-want +got):\n%s", d)
+	}
+	a, _ := f.Float64("wte.weight")
+	b, _ := f.Float64("lm_head.weight")
+	if !bitsEqual(a, b) || !bitsEqual(a, emb.Weight.Value()) {
+		t.Errorf("the two names hold different values")
+	}
+
+	fresh, femb, _ := tiedModel(true)
+	femb.Weight.Value().Fill(0)
+	if err := layers.Load[float64](bytes.NewReader(buf.Bytes()), fresh); err != nil {
+		t.Fatal(err)
+	}
+	if !bitsEqual(femb.Weight.Value(), emb.Weight.Value()) {
+		t.Errorf("Load did not restore the tied weight")
+	}
+
+	// A file with the weight once (Hugging Face style) fits only with OmitWeight.
+	out.OmitWeight = true
+	buf.Reset()
+	if err := layers.Save[float64](&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	var le *layers.LoadError
+	err = layers.Load[float64](bytes.NewReader(buf.Bytes()), fresh)
+	if !errors.As(err, &le) || len(le.Missing) != 1 || le.Missing[0] != "lm_head.weight" {
+		t.Errorf("loading a once-tied file into a two-name model: %v, want lm_head.weight missing", err)
+	}
+	omit, _, oout := tiedModel(true)
+	oout.OmitWeight = true
+	if err := layers.Load[float64](bytes.NewReader(buf.Bytes()), omit); err != nil {
+		t.Errorf("OmitWeight model: %v", err)
+	}
+}
+
+// TestTiedOutputGradcheck checks the tied projection's gradients in
+// float64: the hidden states, the shared weight (through the projection
+// and a lookup) and the bias.
+func TestTiedOutputGradcheck(t *testing.T) {
+	rng := newRNG(6)
+	f := func(in []*autograd.Var[float64]) *autograd.Var[float64] {
+		emb := &layers.Embedding[float64]{Weight: in[1]}
+		out := &layers.TiedOutput[float64]{Embedding: emb, Bias: in[2]}
+		logits := out.Forward(in[0]) // [2 3 5]
+		return autograd.Add(autograd.Sum(autograd.Mul(logits, logits)), autograd.Sum(autograd.Square(emb.Lookup([]int{4, 0, 4}))))
+	}
+	gradcheck.Assert(t, f, []*tensor.Tensor[float64]{randTensor(rng, 2, 3, 4), randTensor(rng, 5, 4), randTensor(rng, 5)})
+}
