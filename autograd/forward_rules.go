@@ -1,0 +1,131 @@
+package autograd
+
+import "github.com/adjoint-go/adjoint/tensor"
+
+// This file holds the forward-mode rules (forwardDerivative) of the
+// families where J·t is direct; each sits beside its family's reverse
+// derivative in spirit, and reuses its per-element formula. Every other op
+// uses genericJVP (forward.go).
+
+// jvp of a pointwise op is f'(x)·t elementwise: the table's fused
+// derivative df, which computes g·f'(x), with the tangent as g.
+func (d *pointwiseDef[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	x, y := c.n.inputs[0].value, c.out.value
+	dx := tensor.Zeros[T](x.Shape()...)
+	d.df(dx, x, y, ts[0], c.n.scalars)
+	return dx
+}
+
+// jvp of a binary table op is ∂f/∂x·tx + ∂f/∂y·ty elementwise, with each
+// tangent read where its input broadcasts: the fused derivatives da and
+// db, which are linear in their gradient argument, given the tangents.
+func (d *binaryDef[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemJVP(c, ts, d.da, d.db)
+}
+
+// elemJVP is the forward rule of an elementwise op of two broadcasting
+// inputs whose partial derivatives, times a tangent t, are da and db of
+// the inputs' elements x, y and the result's o. A nil tangent contributes
+// nothing (not even 0·∞).
+func elemJVP[T Float](c *Context[T], ts []*tensor.Tensor[T], da, db func(x, y, o, t T) T) *tensor.Tensor[T] {
+	a, b, out := c.n.inputs[0].value, c.n.inputs[1].value, c.out.value
+	res := tensor.Zeros[T](out.Shape()...)
+	r, x, y, o := res.Data(), a.Data(), b.Data(), out.Data()
+	for j, df := range [2]func(x, y, o, t T) T{da, db} {
+		if ts[j] == nil {
+			continue
+		}
+		t := ts[j].Data()
+		elemRuns(out, a, b, func(off, n, oa, sa, ob, sb int) {
+			ot, st := oa, sa // the tangent is read where its input is
+			if j == 1 {
+				ot, st = ob, sb
+			}
+			for k := range n {
+				r[off+k] += df(x[oa+k*sa], y[ob+k*sb], o[off+k], t[ot+k*st])
+			}
+		})
+	}
+	return res
+}
+
+// jvp of a + b is ta + tb (broadcast).
+func (addOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemJVP(c, ts,
+		func(_, _, _, t T) T { return t },
+		func(_, _, _, t T) T { return t })
+}
+
+// jvp of a - b is ta - tb (broadcast).
+func (subOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemJVP(c, ts,
+		func(_, _, _, t T) T { return t },
+		func(_, _, _, t T) T { return -t })
+}
+
+// jvp of a ∘ b is ta ∘ b + a ∘ tb (broadcast).
+func (mulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemJVP(c, ts,
+		func(_, y, _, t T) T { return t * y },
+		func(x, _, _, t T) T { return x * t })
+}
+
+// jvp of a / b is ta / b - tb ∘ out / b (broadcast).
+func (divOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemJVP(c, ts,
+		func(_, y, _, t T) T { return t / y },
+		func(_, y, o, t T) T { return -(t * o) / y })
+}
+
+// jvp of the bilinear product op(A)·op(B) is op(tA)·op(B) + op(A)·op(tB),
+// each term the forward product itself (batching and broadcasting
+// included) on the tangent.
+func (s *matmulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	a, b := Const(c.n.inputs[0].value), Const(c.n.inputs[1].value)
+	var res *tensor.Tensor[T]
+	if ts[0] != nil {
+		res = MatMulT(Const(ts[0]), b, s.transA, s.transB).value // a new tensor: no Arena
+	}
+	if ts[1] != nil {
+		t := MatMulT(a, Const(ts[1]), s.transA, s.transB).value
+		if res == nil {
+			res = t
+		} else {
+			res.AddInPlace(t)
+		}
+	}
+	return res
+}
+
+// namedRule returns the forward rule of an op whose derivative is a
+// closure (a backwardFn, with no type to hang a method on), found by the
+// op's name, or nil.
+func namedRule[T Float](n *node[T]) func(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	if _, ok := n.impl.(backwardFn[T]); !ok {
+		return nil
+	}
+	switch n.op {
+	case "MatMul": // MatMul with a vector operand
+		return matmulVecJVP[T]
+	}
+	return nil
+}
+
+// matmulVecJVP is the bilinear rule of MatMul with a vector operand:
+// tA·B + A·tB, each term MatMul itself on the tangent.
+func matmulVecJVP[T Float](c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	a, b := Const(c.n.inputs[0].value), Const(c.n.inputs[1].value)
+	var res *tensor.Tensor[T]
+	if ts[0] != nil {
+		res = MatMul(Const(ts[0]), b).value // a new tensor: no Arena
+	}
+	if ts[1] != nil {
+		t := MatMul(a, Const(ts[1])).value
+		if res == nil {
+			res = t
+		} else {
+			res.AddInPlace(t)
+		}
+	}
+	return res
+}

@@ -1,0 +1,163 @@
+package gradcheck
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// CheckJVP checks forward mode (autograd.JVP) as Check checks reverse mode:
+// it builds the Jacobian of f at inputs column by column, one JVP per input
+// element along a one-hot tangent, and compares it with central finite
+// differences under Check's criterion
+//
+//	|analytic - numeric| <= atol + rtol·|numeric|.
+//
+// It catches a forward rule that is wrong, or missing where the op's
+// backward is not differentiable in its gradient (the rule derived from it
+// then gives zeros). The report is Check's, with the forward-mode values as
+// Analytic. A mismatch is an error wrapping an *Error that carries the
+// report (and so ErrMismatch), saying that the analytic values came from
+// forward mode; other errors start with "gradcheck: forward mode: ". It
+// also fails, with a plain error, for invalid options, a function that
+// returns nil or whose output shape changes, a function that changes its
+// inputs (ErrMutatedInput), and a panic (*PanicError). Inputs are not
+// modified.
+func CheckJVP(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
+	defer catch(&err)
+	s, err := newSettings(opts, len(inputs))
+	if err != nil {
+		return Report{}, err
+	}
+	j := &job{
+		f:        single(f),
+		inputs:   inputs,
+		rep:      Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 1, Names: s.names},
+		prefix:   "gradcheck: forward mode: ",
+		forward:  "in the forward pass",
+		backward: "in the forward-mode sweep",
+	}
+	ana, shape, err := j.forwardColumns(f)
+	if err != nil {
+		return j.rep, err
+	}
+	ref, err := j.numeric([][]int{shape}, s.eps)
+	if err != nil {
+		return j.rep, err
+	}
+	return j.compare(shape, ana, ref)
+}
+
+// AssertJVP runs CheckJVP and reports a failure on tb with Errorf. It
+// returns whether the check passed.
+func AssertJVP(tb testing.TB, f Func, inputs []*tensor.Tensor[float64], opts ...Option) bool {
+	tb.Helper()
+	if _, err := CheckJVP(f, inputs, opts...); err != nil {
+		tb.Errorf("%v", err)
+		return false
+	}
+	return true
+}
+
+// forwardColumns returns the Jacobian from forward mode, one JVP per input
+// element (col[i][k] is the column of input i's element k), and the output
+// shape, checking that f keeps its inputs and its output shape.
+func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
+	primals := make([]*tensor.Tensor[float64], len(j.inputs))
+	tangents := make([]*tensor.Tensor[float64], len(j.inputs))
+	for i, x := range j.inputs {
+		primals[i] = x.Clone()
+	}
+	out, err := call(f, constantsOf(primals))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s%w", j.prefix, err)
+	}
+	shape := out.Shape()
+	for m, p := range primals {
+		if !equalBits(p.Data(), j.inputs[m].Data()) {
+			return nil, nil, fmt.Errorf("%s%s: %w (%s)", j.prefix, j.rep.label(m), ErrMutatedInput, j.forward)
+		}
+	}
+	// A nil result from here on panics in JVP (a *PanicError).
+	g := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return f(xs) }
+	cols := make([][][]float64, len(j.inputs))
+	for i, x := range j.inputs {
+		e := tensor.Zeros[float64](x.Shape()...)
+		tangents[i] = e
+		cols[i] = make([][]float64, x.Len())
+		for k := range x.Len() {
+			e.Data()[k] = 1
+			val, tan := autograd.JVP(g, primals, tangents)
+			e.Data()[k] = 0
+			if !tensor.SameShape(val.Shape(), shape) {
+				return nil, nil, fmt.Errorf("%soutput shape changed from %v to %v between two evaluations at the same point", j.prefix, shape, val.Shape())
+			}
+			for m, p := range primals {
+				if !equalBits(p.Data(), j.inputs[m].Data()) {
+					return nil, nil, fmt.Errorf("%s%s: %w (%s)", j.prefix, j.rep.label(m), ErrMutatedInput, j.backward)
+				}
+			}
+			cols[i][k] = append([]float64(nil), tan.Data()...)
+		}
+		tangents[i] = nil
+	}
+	return cols, shape, nil
+}
+
+// constantsOf wraps xs as constants.
+func constantsOf(xs []*tensor.Tensor[float64]) []*autograd.Var[float64] {
+	vs := make([]*autograd.Var[float64], len(xs))
+	for i, x := range xs {
+		vs[i] = autograd.Const(x)
+	}
+	return vs
+}
+
+// compare compares the forward-mode columns ana[i][k][r] with the
+// reference ref[i][k][0][r] element by element, as run does for reverse
+// mode, and returns the report (with an *Error when an element fails).
+func (j *job) compare(shape []int, ana [][][]float64, ref refJacobian) (Report, error) {
+	rep := j.rep
+	worst := -1.0
+	for i, x := range j.inputs {
+		for k := range x.Len() {
+			for r, n := range ref[i][k][0] {
+				a := ana[i][k][r]
+				abs := math.Abs(a - n)
+				rel := abs / math.Abs(n)
+				if abs == 0 {
+					rel = 0
+				}
+				if math.IsNaN(abs) {
+					abs, rel = math.Inf(1), math.Inf(1)
+				}
+				rep.Total++
+				rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
+				rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
+				bound := rep.Atol + rep.Rtol*math.Abs(n)
+				if !(abs <= bound) {
+					rep.Failed++
+				}
+				score := abs / bound
+				switch {
+				case bound == 0 && abs == 0:
+					score = 0
+				case bound == 0 || math.IsNaN(score):
+					score = math.Inf(1)
+				}
+				if score > worst {
+					worst = score
+					rep.Worst = &Element{Input: i, Index: unravel(k, x.Shape()), Output: unravel(r, shape),
+						Analytic: a, Numeric: n, AbsErr: abs, RelErr: rel}
+				}
+			}
+		}
+	}
+	if rep.Failed > 0 {
+		return rep, fmt.Errorf("%w (analytic values from forward mode)", &Error{Report: rep})
+	}
+	return rep, nil
+}
