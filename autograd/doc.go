@@ -92,6 +92,24 @@
 // tied elements; ops that select and report one position (Argmax,
 // MaxPool2D, Cummax, Cummin, Sort, TopK) route it all to that index.
 //
+// # Functional transforms
+//
+// JVP evaluates a function of tensors and its directional derivative J·t in
+// one forward sweep: the tangents are pushed through the graph the function
+// records, inputs first. Every operation has a forward rule: its own for the
+// pointwise and elementwise families, Add, Sub, Mul, Div, MatMul, Reshape,
+// BroadcastTo, SumTo, Sum and Mean, and for
+// every other operation one derived from its differentiable backward (the
+// vector-Jacobian product is linear in the output's gradient u, so
+// J·t = ∂/∂u ⟨Jᵀu, t⟩). VJP returns the value and a reusable pullback
+// u ↦ uᵀJ. Jacobian builds the whole Jacobian row by row (reverse mode) or
+// column by column (forward mode), whichever needs fewer passes unless told;
+// Hessian differentiates the recorded gradient forward (forward over
+// reverse), and HVP gives H·v without forming H. BatchJacobian computes the
+// per-row Jacobians of a row-wise function (a per-example gradient with
+// respect to a batch's inputs) in as many passes as one row needs.
+// gradcheck.CheckJVP checks forward mode against finite differences.
+//
 // # Speed: fast paths and the Arena
 //
 // Every operation has two forms of its derivative: one written with this
