@@ -53,7 +53,7 @@ func TestInferenceArenaRecordsNothing(t *testing.T) {
 		ar.Reset()
 		m.forward(ar.Const(x))
 	})
-	if allocs != 0 {
+	if allocs != 0 && !raceEnabled {
 		t.Errorf("a warm inference step allocates %v times, want 0", allocs)
 	}
 
