@@ -679,6 +679,9 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 	}
 	for _, v := range order {
 		if n := v.node; n != nil {
+			if h, ok := n.impl.(scratchHolder); ok {
+				h.releaseScratch()
+			}
 			clear(n.spill)
 			n.inputs, n.in, n.impl, n.released = nil, [3]*Var[T]{}, nil, true
 		}
