@@ -53,11 +53,35 @@ type Arena[T Float] struct {
 	ni      int
 	states  [numStateSlots]resetter // pools of op states (see newState)
 	pass    *pass[T]
+	noGrad  bool // NewInferenceArena: operations record nothing
 }
 
 // NewArena returns an empty Arena. It grows during the first step and is
 // reused from the second.
 func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
+
+// NewInferenceArena returns an Arena for evaluating a model: operations with
+// an input from it record no graph, even when other inputs (the model's
+// parameters) require a gradient, as under PyTorch's torch.no_grad(). Their
+// results are constants, taken from the arena like any arena's, so that a
+// loop of evaluations allocates nothing once warm:
+//
+//	ar := autograd.NewInferenceArena[float32]()
+//	for _, x := range batches {
+//		ar.Reset()
+//		logits := model.Forward(ar.Const(x)) // valid until the next Reset
+//		...
+//	}
+//
+// The parameters stay trainable: the same model trains under another Arena
+// (or none) meanwhile or afterwards, and nothing global changes. An
+// operation none of whose inputs comes from the arena (a function of the
+// parameters alone) records as usual. Backward on a result panics with a
+// *UsageError, as for any constant.
+func NewInferenceArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1, noGrad: true} }
+
+// Inference reports whether a was made by NewInferenceArena.
+func (a *Arena[T]) Inference() bool { return a.noGrad }
 
 // Reset starts a new step: every Var, tensor and gradient buffer the arena
 // handed out since the previous Reset may be reused from now on.

@@ -57,6 +57,10 @@
 //     ScaledDotProductAttention (softmax(q·kᵀ/√D + mask)·v, one fused op on
 //     batched matrix products; a boolean mask, true = take part, and a
 //     causal flag).
+//   - Recurrent cell steps, one fused op per time step (the gates in
+//     PyTorch's order: i, f, g, o and r, z, n; the caller adds the matrix
+//     products): LSTMCellState, LSTMCellOutput (together one step of
+//     torch.nn.LSTMCell), GRUCellState (one step of torch.nn.GRUCell).
 //   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
 //     Slice (negative steps walk backwards), Pad (negative widths crop), Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
 //     as F.embedding), Flip, Roll, Tril, Triu, Diagonal, Repeat,
@@ -112,6 +116,18 @@
 // earlier step's, reused. Read what you keep (Item) before the next Reset.
 // Arena.Param makes a parameter whose operations take their results from the
 // arena even when no batch enters the step.
+//
+// # Inference and memory
+//
+// A trained model is evaluated without recording a graph by feeding it a
+// batch from NewInferenceArena: operations with an input from that arena
+// record nothing although the parameters still require gradients
+// (PyTorch's torch.no_grad(), without a global switch), and a warm loop
+// allocates nothing.
+//
+// Checkpoint trades compute for memory: it keeps only a segment's inputs
+// and runs the segment again when Backward reaches it, so that a deep stack
+// with one checkpoint per block holds one block's activations at a time.
 //
 // # Errors and debugging
 //

@@ -82,5 +82,5 @@ func checkList(t *testing.T, where string, matches [][]string, want map[string]b
 var docWord = map[string]bool{
 	"Arithmetic": true, "Elementwise": true, "Activations": true, "Reductions": true, "Linear": true,
 	"Shape": true, "Convolution": true, "Losses": true, "KeepDims": true, "Indexing": true, "Comparisons": true, "Selection": true, "Mask": true,
-	"NCHW": true,
+	"NCHW": true, "Recurrent": true,
 }

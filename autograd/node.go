@@ -124,16 +124,19 @@ func record[T Float](op string, value *tensor.Tensor[T], back backwardFn[T], inp
 func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
 	var ar *Arena[T]
 	req, anomaly := false, false
+	noGrad := false
 	for _, in := range inputs {
 		req = req || in.requiresGrad
 		anomaly = anomaly || in.anomaly != nil
 		if in.arena != nil {
 			in.checkLive(op)
+			noGrad = noGrad || in.arena.noGrad
 			if ar == nil {
 				ar = in.arena // the first, as for the result's tensor (arenaOf)
 			}
 		}
 	}
+	req = req && !noGrad // an inference Arena records nothing
 	v, n := ar.varNode()
 	*v = Var[T]{value: value, requiresGrad: req}
 	if ar != nil {

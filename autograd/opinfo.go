@@ -17,6 +17,7 @@ const (
 	FamilyConv       Family = "conv"       // convolutions, pooling, resampling and padding
 	FamilyLoss       Family = "loss"       // losses
 	FamilyShape      Family = "shape"      // reshaping, joining and selecting
+	FamilyRecurrent  Family = "recurrent"  // fused time steps of recurrent cells
 )
 
 // OpInfo describes one operation of this package, as its declaration states
@@ -96,7 +97,7 @@ func Ops() []OpInfo {
 	// The other families, each declared in its own optable_<family>.go.
 	for _, family := range []func() []OpInfo{
 		binaryOps, compareOps, reduceOps, cumulativeOps, indexOps, linalgOps, convOps, poolOps, lossOps, shapeOps, attentionOps,
-		normOps,
+		normOps, recurrentOps,
 	} {
 		ops = append(ops, family()...)
 	}

@@ -362,8 +362,9 @@ func TestGradgradcheck(t *testing.T) {
 }
 
 // notOps are exported functions returning *Var[T] that are not
-// differentiable operations: constructors and the gradient cut.
-var notOps = map[string]bool{"Param": true, "Const": true, "Scalar": true, "Detach": true}
+// differentiable operations: constructors, the gradient cut, and
+// Checkpoint, which runs a function of ops (tested in checkpoint_test.go).
+var notOps = map[string]bool{"Param": true, "Const": true, "Scalar": true, "Detach": true, "Checkpoint": true}
 
 // TestGradcheckTableCoversEveryOp parses the package source and fails when
 // an exported function returning *Var[T] (an op) has no row in the gradcheck

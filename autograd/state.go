@@ -87,6 +87,11 @@ const (
 	slotGroupNorm
 	slotRMSNorm
 
+	// recurrent:
+	slotLSTMState
+	slotLSTMOutput
+	slotGRUState
+
 	numStateSlots // keep last
 )
 
@@ -131,13 +136,16 @@ func (p *statePool[S]) reset() { p.n = 0 }
 // resetter is what an Arena needs of a pool at Reset.
 type resetter interface{ reset() }
 
-// needsGrad reports whether any of inputs requires a gradient, that is,
-// whether an op on them records a node (and so needs its state).
+// needsGrad reports whether any of inputs requires a gradient and none
+// comes from an inference Arena, that is, whether an op on them records a
+// node (and so needs its state).
 func needsGrad[T Float](inputs ...*Var[T]) bool {
+	req := false
 	for _, in := range inputs {
-		if in.requiresGrad {
-			return true
+		if in.arena != nil && in.arena.noGrad {
+			return false
 		}
+		req = req || in.requiresGrad
 	}
-	return false
+	return req
 }

@@ -183,6 +183,7 @@ func torchRefExtOps() map[string]torchRefExtOp {
 	for _, fam := range []map[string]torchRefExtOp{
 		torchRefExtPointwise, torchRefExtBinary, torchRefExtCumulative, torchRefExtIndex,
 		torchRefExtLinalg, torchRefExtConv, torchRefExtPool, torchRefExtLoss, torchRefExtAttention, torchRefExtNorms,
+		torchRefExtRecurrent,
 	} {
 		maps.Copy(all, fam)
 	}

@@ -1,0 +1,121 @@
+package autograd
+
+import "github.com/adjoint-go/adjoint/tensor"
+
+// Checkpoint runs fn on inputs and returns its result, keeping only the
+// inputs: fn's intermediate results are not kept for the backward pass.
+// When Backward reaches the result, fn runs again on the saved inputs, this
+// time with its graph, and the pass goes on through that recomputed graph.
+// This trades one extra forward of the segment for its memory: a stack of
+// blocks with one Checkpoint per block keeps the blocks' inputs and one
+// block's activations at a time, rather than every block's. It is PyTorch's
+// torch.utils.checkpoint (the reentrant form).
+//
+// The gradients are the same bits as without Checkpoint when each input of
+// the segment receives its gradient from inside the segment in at most two
+// contributions, or from outside the segment only, as in a stack of
+// residual blocks; otherwise they may differ in the last bits, because the
+// recomputed segment sums its contributions to an input before the pass
+// adds them to the rest. The parameters fn uses (a module's weights, which
+// fn reaches through its closure rather than through inputs) receive their
+// gradients from the recomputed graph, in their .Grad(), like any leaf.
+//
+// fn must compute the same values when run again: a Dropout inside it
+// would draw a new mask, so use a fixed mask (or none) there. It must not
+// modify its inputs or keep its result elsewhere. The first run's results
+// are not taken from the inputs' Arena, so that the memory they use is
+// returned once fn is done; the recomputation runs outside the Arena too.
+//
+// Only Backward differentiates through a Checkpoint (PyTorch's reentrant
+// checkpoint has the same limit): Grad, with or without CreateGraph, panics
+// with a *UsageError when its pass reaches one, since the parameters inside
+// fn are not inputs the pass could return gradients for.
+func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) *Var[T] {
+	const op = "Checkpoint"
+	if fn == nil {
+		panic(usage(op, "fn is nil"))
+	}
+	detached := make([]*Var[T], len(inputs))
+	for i, in := range inputs {
+		in.checkLive(op)
+		detached[i] = Const(in.value)
+	}
+	out := fn(detached...)
+	if out == nil {
+		panic(usage(op, "fn returned nil"))
+	}
+	d := &checkpointOp[T]{fn: fn, values: make([]*tensor.Tensor[T], len(inputs)), needs: make([]bool, len(inputs))}
+	for i, in := range inputs {
+		d.values[i], d.needs[i] = in.value, in.requiresGrad
+	}
+	v := recordOp(op, out.value, derivative[T](d), inputs...)
+	if !v.requiresGrad && out.requiresGrad {
+		// No input needs a gradient, but the parameters inside fn do: the
+		// result still needs a node, with no inputs, for the pass to find.
+		v.requiresGrad = true
+		v.node = &node[T]{op: op, impl: d}
+	}
+	return v
+}
+
+// checkpointOp is Checkpoint's derivative: fn, and the inputs' values and
+// whether each needs a gradient (the node may have no inputs: see
+// Checkpoint).
+type checkpointOp[T Float] struct {
+	fn     func(inputs ...*Var[T]) *Var[T]
+	values []*tensor.Tensor[T]
+	needs  []bool
+}
+
+// backward runs fn again on fresh leaves holding the inputs' values,
+// backpropagates g through the recomputed graph in a nested pass (which
+// adds the gradients of fn's parameters into their .Grad()), and returns
+// the leaves' gradients as the inputs'.
+func (d *checkpointOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	const op = "Checkpoint"
+	if c.create || !c.p.accumulate {
+		panic(usage(op, "only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it"))
+	}
+	leaves := make([]*Var[T], len(d.values))
+	for i, x := range d.values {
+		if d.needs[i] {
+			leaves[i] = Param(x)
+		} else {
+			leaves[i] = Const(x)
+		}
+	}
+	out := d.fn(leaves...)
+	if out == nil {
+		panic(usage(op, "fn returned nil when run again"))
+	}
+	if !tensor.SameShape(out.value.Shape(), g.value.Shape()) {
+		panic(shapeErr(op, "fn returned a different shape when run again", out.value.Shape(), g.value.Shape()))
+	}
+	if out.requiresGrad {
+		backwardSeeded(op, out, g.value)
+	}
+	grads := make([]*Var[T], c.NumInputs())
+	for i, l := range leaves[:len(grads)] {
+		if l.requiresGrad {
+			if lg := l.Grad(); lg != nil {
+				grads[i] = Const(lg)
+			} else {
+				grads[i] = Const(tensor.Zeros[T](l.value.Shape()...))
+			}
+		}
+	}
+	return grads
+}
+
+// backwardSeeded is Backward from v seeded with g rather than 1: it adds
+// the gradient of sum(v ∘ g) into every leaf's .Grad().
+func backwardSeeded[T Float](op string, v *Var[T], g *tensor.Tensor[T]) {
+	p := acquirePass[T](nil)
+	defer p.release()
+	p.accumulate = true
+	p.roots[0] = v
+	order := p.sort(p.roots[:1])
+	p.add(op, 0, v, g, 1)
+	p.walk(order, nil, nil)
+	p.finish(order, false)
+}

@@ -1,0 +1,173 @@
+package autograd_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// resBlock is a residual block, x + tanh(LayerNorm(x)·W1)·W2, with its
+// parameters reached through the closure, as a module's are.
+type resBlock struct{ w1, w2, g, b *autograd.Var[float64] }
+
+func newResBlocks(rng *rand.Rand, n, d int) []resBlock {
+	blocks := make([]resBlock, n)
+	for i := range blocks {
+		blocks[i] = resBlock{
+			w1: autograd.Param(tensor.RandNormal(rng, 0.0, 0.5, d, 2*d)),
+			w2: autograd.Param(tensor.RandNormal(rng, 0.0, 0.5, 2*d, d)),
+			g:  autograd.Param(tensor.RandUniform(rng, 0.5, 1.5, d)),
+			b:  autograd.Param(tensor.RandUniform(rng, -0.5, 0.5, d)),
+		}
+	}
+	return blocks
+}
+
+func (r resBlock) forward(in ...*autograd.Var[float64]) *autograd.Var[float64] {
+	x := in[0]
+	h := autograd.LayerNorm(x, r.g, r.b, 1, 1e-5)
+	return autograd.Add(x, autograd.MatMul(autograd.Tanh(autograd.MatMul(h, r.w1)), r.w2))
+}
+
+func (r resBlock) params() []*autograd.Var[float64] {
+	return []*autograd.Var[float64]{r.w1, r.w2, r.g, r.b}
+}
+
+// stackLoss runs x through the blocks, each checkpointed or not, and
+// returns the mean of the squared result.
+func stackLoss(x *autograd.Var[float64], blocks []resBlock, checkpoint bool) *autograd.Var[float64] {
+	for _, blk := range blocks {
+		if checkpoint {
+			x = autograd.Checkpoint(blk.forward, x)
+		} else {
+			x = blk.forward(x)
+		}
+	}
+	return autograd.Mean(autograd.Mul(x, x))
+}
+
+// gradsOf runs one Backward of the stack and returns the loss and every
+// gradient: the input's (when it is a Param) and each parameter's.
+func gradsOf(t *testing.T, x *autograd.Var[float64], blocks []resBlock, checkpoint bool) (float64, []*tensor.Tensor[float64]) {
+	t.Helper()
+	var all []*autograd.Var[float64]
+	for _, b := range blocks {
+		all = append(all, b.params()...)
+	}
+	autograd.ZeroGrad(all...)
+	x.ZeroGrad()
+	loss := stackLoss(x, blocks, checkpoint)
+	loss.Backward()
+	var gs []*tensor.Tensor[float64]
+	if x.RequiresGrad() {
+		gs = append(gs, x.Grad().Clone())
+	}
+	for _, p := range all {
+		if p.Grad() == nil {
+			t.Fatalf("a parameter got no gradient (checkpoint %v)", checkpoint)
+		}
+		gs = append(gs, p.Grad().Clone())
+	}
+	return loss.Item(), gs
+}
+
+func TestCheckpointGivesTheSameBits(t *testing.T) {
+	for _, xIsParam := range []bool{true, false} {
+		rng := rand.New(rand.NewPCG(7, 1))
+		blocks := newResBlocks(rng, 4, 6)
+		xv := tensor.RandNormal(rng, 0.0, 1.0, 5, 6)
+		x := autograd.Const(xv)
+		if xIsParam {
+			x = autograd.Param(xv)
+		}
+		plainLoss, plain := gradsOf(t, x, blocks, false)
+		ckLoss, ck := gradsOf(t, x, blocks, true)
+		if plainLoss != ckLoss {
+			t.Errorf("input is param %v: loss %v with checkpoints, %v without", xIsParam, ckLoss, plainLoss)
+		}
+		if d := cmp.Diff(viewsOf(plain), viewsOf(ck)); d != "" {
+			t.Errorf("input is param %v: gradients differ (-plain +checkpoint):\n%s", xIsParam, d)
+		}
+	}
+}
+
+func viewsOf(ts []*tensor.Tensor[float64]) [][]float64 {
+	out := make([][]float64, len(ts))
+	for i, t := range ts {
+		out[i] = t.Data()
+	}
+	return out
+}
+
+// TestCheckpointRecomputes counts fn's runs: once forward, once backward.
+func TestCheckpointRecomputes(t *testing.T) {
+	w := autograd.Param(tensor.MustNew([]float64{2}, 1))
+	runs := 0
+	fn := func(in ...*autograd.Var[float64]) *autograd.Var[float64] {
+		runs++
+		return autograd.Mul(in[0], w)
+	}
+	x := autograd.Param(tensor.MustNew([]float64{3}, 1))
+	y := autograd.Checkpoint(fn, x)
+	if runs != 1 || y.Value().Data()[0] != 6 {
+		t.Fatalf("after forward: %d runs, y %v; want 1 run, y 6", runs, y.Value().Data())
+	}
+	autograd.Sum(autograd.Mul(y, y)).Backward() // d/dx (xw)² = 2xw², d/dw = 2x²w
+	if runs != 2 {
+		t.Errorf("%d runs of fn, want 2", runs)
+	}
+	if gx, gw := x.Grad().Data()[0], w.Grad().Data()[0]; gx != 24 || gw != 36 {
+		t.Errorf("gradients x %v, w %v; want 24, 36", gx, gw)
+	}
+}
+
+func TestCheckpointUnderAnArena(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	blocks := newResBlocks(rng, 3, 4)
+	xv := tensor.RandNormal(rng, 0.0, 1.0, 2, 4)
+	_, plain := gradsOf(t, autograd.Param(xv), blocks, false)
+	ar := autograd.NewArena[float64]()
+	for range 2 { // the second round reuses the Arena's memory
+		ar.Reset()
+		x := ar.Param(xv)
+		_, ck := gradsOf(t, x, blocks, true)
+		if d := cmp.Diff(viewsOf(plain), viewsOf(ck)); d != "" {
+			t.Fatalf("gradients under an Arena differ (-plain +checkpoint):\n%s", d)
+		}
+	}
+}
+
+func TestCheckpointErrors(t *testing.T) {
+	x := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
+	square := func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Mul(in[0], in[0]) }
+	cases := []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"nil fn", func() { autograd.Checkpoint[float64](nil, x) }, "autograd: Checkpoint: fn is nil"},
+		{"fn returns nil", func() {
+			autograd.Checkpoint(func(...*autograd.Var[float64]) *autograd.Var[float64] { return nil }, x)
+		}, "autograd: Checkpoint: fn returned nil"},
+		{"Grad", func() {
+			autograd.Grad([]*autograd.Var[float64]{autograd.Sum(autograd.Checkpoint(square, x))}, []*autograd.Var[float64]{x})
+		}, "autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				var ue *autograd.UsageError
+				err, _ := recover().(error)
+				if !errors.As(err, &ue) || err.Error() != c.want {
+					t.Errorf("panic %v, want *UsageError %q", err, c.want)
+				}
+			}()
+			c.f()
+		})
+	}
+}
