@@ -42,13 +42,14 @@ func plainStep(x *tensor.Tensor[float32], w *autograd.Var[float32]) (plainStepRe
 // steps.
 func TestPlainStepsReuseNothingACallerHolds(t *testing.T) {
 	rng := newRand(7)
-	// Large enough that the columns (2·9·16·16 = 4608) and the argmax
-	// (2·4·8·8 = 512, below the stash's minimum: allocated) cross the
-	// stash's threshold on the first and not on the second.
+	// Large enough that the columns (2·9·64·64) and the argmax and the
+	// pooled output (2·4·32·32 = 8192 each) are past the stash's minimum
+	// size (4096 elements), so that a result wrongly stashed would be
+	// handed out again and overwritten by a later step.
 	w := autograd.Param(tensor.RandNormal[float32](rng, 0, 0.5, 4, 1, 3, 3))
 	xs := make([]*tensor.Tensor[float32], 4)
 	for i := range xs {
-		xs[i] = tensor.RandNormal[float32](rng, 0, 1, 2, 1, 16, 16)
+		xs[i] = tensor.RandNormal[float32](rng, 0, 1, 2, 1, 64, 64)
 	}
 	want := make([]plainStepResult, len(xs))
 	for i, x := range xs {
