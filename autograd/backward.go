@@ -2,6 +2,8 @@ package autograd
 
 import (
 	"fmt"
+	"sync"
+	"unsafe"
 
 	"github.com/adjoint-go/adjoint/graph"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -62,8 +64,7 @@ func (v *Var[T]) Backward(opts ...Option) {
 	p.accumulate = true
 	p.roots[0] = v
 	order := p.sort(p.roots[:1])
-	seed := p.arena.like(v.value)
-	seed.Fill(1)
+	seed := p.seedLike(v.value)
 	p.add("Backward", 0, v, seed, 1)
 	p.walk(order, nil, nil)
 	p.finish(order, cfg.retain)
@@ -194,11 +195,18 @@ type pass[T Float] struct {
 	curOwned  bool
 	lent      bool
 
+	seed *tensor.Tensor[T] // Backward's seed of ones without an Arena (see seedLike)
+
+	// demand counts the elements newBuf handed out during the pass without
+	// an Arena: the most spare buffers a pooled pass keeps (see release).
+	demand int
+
 	// Initial backing arrays of claimed, spare and scratches, so that a
 	// small graph's pass makes them with the pass itself.
 	claimedBuf [32]*node[T]
 	spareBuf   [8]*tensor.Tensor[T]
 	scratchBuf [4]*tensor.Tensor[T]
+	blank      [1]*Var[T] // a Var of no graph, sorted to drop the last graph's Vars
 
 	ctx        Context[T]
 	roots      [1]*Var[T]
@@ -207,16 +215,46 @@ type pass[T Float] struct {
 	busy       bool
 }
 
+// plainPasses recycles the passes of Backward and Grad without an Arena,
+// [0] for float32 and [1] for float64: their bookkeeping (maps, sort
+// buffers, Context) and the gradient buffers the last pass was done with,
+// so that a plain training loop does not allocate and clear its gradient
+// buffers afresh every step. This is the package's only shared state and
+// holds nothing a caller can reach: a pass takes a recycled pass
+// exclusively (sync.Pool is safe for concurrent use), its spare buffers
+// are intermediate gradients of a finished pass, which no Var, slot or
+// .Grad() refers to, and any of them is overwritten before it is read. The
+// pool lets go of them at garbage collections, as sync.Pool does.
+var plainPasses [2]sync.Pool
+
+// plainPool returns the pool of plain passes for T.
+func plainPool[T Float]() *sync.Pool {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return &plainPasses[0]
+	}
+	return &plainPasses[1]
+}
+
 // acquirePass returns a pass ready to run: the arena's, unless it is nil or
-// already running (a custom op's backward may run another pass).
+// already running (a custom op's backward may run another pass); without an
+// arena, a recycled one when there is one.
 func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 	if ar != nil && ar.pass != nil && !ar.pass.busy {
 		p := ar.pass
 		p.busy = true
 		return p
 	}
+	if ar == nil {
+		if x := plainPool[T]().Get(); x != nil {
+			p := x.(*pass[T])
+			p.busy = true
+			return p
+		}
+	}
 	p := &pass[T]{arena: ar}
 	p.claimed, p.spare, p.scratches = p.claimedBuf[:0], p.spareBuf[:0], p.scratchBuf[:0]
+	p.blank[0] = new(Var[T])
 	p.children = func(v *Var[T]) []*Var[T] {
 		if v.node == nil {
 			return nil
@@ -238,6 +276,22 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 		ar.pass = p
 	}
 	return p
+}
+
+// seedLike returns a tensor of ones of x's shape (one element), for
+// Backward's seed: the arena's, or one the pass keeps from one use to the
+// next. The engine only reads the seed: its slot borrows it, and a
+// borrowed gradient is copied before anything adds to it.
+func (p *pass[T]) seedLike(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	t := p.seed
+	if p.arena != nil || t == nil || !t.SameShapeAs(x) {
+		t = p.arena.like(x)
+		if p.arena == nil {
+			p.seed = t
+		}
+	}
+	t.Fill(1) // also when kept: a custom op's backward may have written to it
+	return t
 }
 
 // claim makes the pass the owner of v's node if nobody owns it, and reports
@@ -271,13 +325,35 @@ func (p *pass[T]) release() {
 	p.claimed = p.claimed[:0]
 	clear(p.grads)
 	clear(p.uses)
-	clear(p.spare)
-	p.spare = p.spare[:0]
 	clear(p.scratches)
 	p.scratches, p.cur = p.scratches[:0], nil
 	p.ctx = Context[T]{}
 	p.roots[0] = nil
 	p.create, p.accumulate, p.busy = false, false, false
+	if p.arena != nil {
+		clear(p.spare)
+		p.spare = p.spare[:0]
+		return
+	}
+	p.keepSpares()
+	p.sorter.Sort(p.blank[:], p.children) // drops the sorted graph's Vars
+	plainPool[T]().Put(p)
+}
+
+// keepSpares trims the spare buffers of a pass without an Arena to those
+// it recycled last, up to as many elements as the pass asked newBuf for:
+// what the next pass over a graph of the same shapes needs, and never more
+// than one pass's gradient buffers.
+func (p *pass[T]) keepSpares() {
+	budget, keep := p.demand, len(p.spare)
+	for keep > 0 && p.spare[keep-1].Len() <= budget {
+		keep--
+		budget -= p.spare[keep].Len()
+	}
+	n := copy(p.spare, p.spare[keep:])
+	clear(p.spare[n:])
+	p.spare = p.spare[:n]
+	p.demand = 0
 }
 
 // sort orders the nodes reachable from outputs, inputs first, claiming the
@@ -324,6 +400,9 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 				g, beta := v.leafGrad()
 				tensor.SumToInto(g, s.t, 1, beta)
 			}
+			if s.owned && p.arena == nil {
+				p.spare = append(p.spare, s.t) // a leaf's sum, added into .Grad() or cloned
+			}
 			continue
 		}
 		n := v.node
@@ -365,6 +444,7 @@ func (p *pass[T]) newBuf(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 	if p.arena != nil {
 		return p.arena.like(x)
 	}
+	p.demand += x.Len()
 	for i := len(p.spare) - 1; i >= 0; i-- {
 		if t := p.spare[i]; t.SameShapeAs(x) {
 			last := len(p.spare) - 1
@@ -599,6 +679,9 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 	}
 	for _, v := range order {
 		if n := v.node; n != nil {
+			if h, ok := n.impl.(scratchHolder); ok {
+				h.releaseScratch()
+			}
 			clear(n.spill)
 			n.inputs, n.in, n.impl, n.released = nil, [3]*Var[T]{}, nil, true
 		}

@@ -115,8 +115,9 @@ func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 	}
 	keep := w.requiresGrad && !win.Pointwise() && (n == 1 || n*k*p <= convKeepCols)
 	var cols *tensor.Tensor[T]
+	pooled := false
 	if keep {
-		cols = ar.tensor(n, k, p)
+		cols, pooled = scratchTensor(ar, n, k, p)
 	} else {
 		cols = convWork(ar, win, xv, wv)
 	}
@@ -126,9 +127,11 @@ func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 		s := newState[conv2DOp[T]](ar)
 		s.win = win
 		if keep {
-			s.cols = cols
+			s.cols, s.pooled = cols, pooled
 		}
 		d = s
+	} else if pooled {
+		stashScratch(cols)
 	}
 	return convRecord(convName(xv.Dims(), ""), out, d, x, w, bias)
 }
@@ -182,12 +185,24 @@ func convBackward[T Float](c *Context[T], g *Var[T], win tensor.Window2D,
 // conv2DOp is Conv2D's state: the window and, when the weight needs a
 // gradient, the columns of every image (nil when they are recomputed or the
 // window is pointwise).
+//
+// Without an Arena the columns come from scratchTensor (pooled) and go
+// back to it when the graph is released after Backward.
 type conv2DOp[T Float] struct {
-	win  tensor.Window2D
-	cols *tensor.Tensor[T]
+	win    tensor.Window2D
+	cols   *tensor.Tensor[T]
+	pooled bool
 }
 
 func (*conv2DOp[T]) slot() stateSlot { return slotConv2D }
+
+// releaseScratch hands the pooled columns back (see scratchHolder).
+func (s *conv2DOp[T]) releaseScratch() {
+	if s.pooled {
+		stashScratch(s.cols)
+		s.cols, s.pooled = nil, false
+	}
+}
 
 func (s *conv2DOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return convBackward(c, g, s.win, convInputGrad[T], convWeightGrad[T])

@@ -114,7 +114,7 @@ func maxPoolForward[T Float](x *Var[T], win tensor.Window2D) *Var[T] {
 	}
 	s := newState[poolOp[T]](ar)
 	s.win, s.kind = win, poolMax
-	s.arg = ar.like(out)
+	s.arg, s.pooled = scratchTensor(ar, xv.Dim(0), xv.Dim(1), oh, ow)
 	tensor.MaxPool2DInto(out, s.arg, xv, win)
 	return recordOp("MaxPool2D", out, s, x)
 }
@@ -141,13 +141,26 @@ const (
 // poolOp is the state of the pooling operations and their recorded
 // gradients: the window, which operation, and for max pooling where each
 // window's maximum is (see tensor.MaxPool2DInto).
+//
+// Without an Arena, MaxPool2D's arg comes from scratchTensor (pooled) and
+// goes back to it when the graph is released, unless the recorded
+// derivative has run: its operations share arg, so it stays theirs.
 type poolOp[T Float] struct {
-	win  tensor.Window2D
-	kind int
-	arg  *tensor.Tensor[T]
+	win    tensor.Window2D
+	kind   int
+	arg    *tensor.Tensor[T]
+	pooled bool
 }
 
 func (*poolOp[T]) slot() stateSlot { return slotPool }
+
+// releaseScratch hands the pooled arg back (see scratchHolder).
+func (s *poolOp[T]) releaseScratch() {
+	if s.pooled {
+		stashScratch(s.arg)
+		s.arg, s.pooled = nil, false
+	}
+}
 
 // poolState returns the state of a pooling operation on x, or nil when x
 // needs no gradient.
@@ -225,6 +238,7 @@ func poolRecord[T Float](kind int, win tensor.Window2D, arg *tensor.Tensor[T], g
 }
 
 func (s *poolOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	s.pooled = false // the recorded operations may keep s.arg
 	return []*Var[T]{poolRecord(poolAdjoint(s.kind), s.win, s.arg, g, c.n.inputs[0].value)}
 }
 

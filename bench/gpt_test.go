@@ -21,11 +21,12 @@ const (
 )
 
 // gpt is a one-block decoder-only transformer with pre-LayerNorm, written
-// with Adjoint's ops (there is no attention op): token and learned position
-// embeddings, x + attn(LN(x)) with a causal mask, x + MLP(LN(x)) with the
-// exact GELU, a final LayerNorm and a Linear layer to the vocabulary. The
-// field names are the parameter names of the PyTorch module in
-// peers/torch_bench.py.
+// with Adjoint's ops: token and learned position embeddings, x + attn(LN(x))
+// with causal attention (the fused autograd.ScaledDotProductAttention, as
+// the PyTorch side uses its own fused scaled_dot_product_attention),
+// x + MLP(LN(x)) with the exact GELU, a final LayerNorm and a Linear layer
+// to the vocabulary. The field names are the parameter names of the
+// PyTorch module in peers/torch_workloads.py.
 type gpt struct {
 	tok            *layers.Embedding[float32] // "tok.weight" [vocab d]
 	pos            *autograd.Var[float32]     // "pos" [seq d]
@@ -35,15 +36,8 @@ type gpt struct {
 	head           *layers.Linear[float32] // d → vocab
 	batch, seq     int
 	ids            *tensor.Tensor[float32] // [batch seq], token ids as whole numbers
-	mask           *tensor.Tensor[float32] // [seq seq]: 0 on and below the diagonal, −1e9 above
 	targets        []int                   // the next token at every position
-	scale          float32                 // 1/√(head size)
 }
-
-// gptMaskValue is the additive causal mask above the diagonal: large enough
-// that exp underflows to exactly 0 after softmax's max shift, as −∞ would,
-// and finite, so that no NaN can arise.
-const gptMaskValue = -1e9
 
 // newGPT returns the tiny GPT block on a fixed random token sequence of
 // batch rows of seq+1 tokens: the first seq are the input, the last seq
@@ -65,7 +59,6 @@ func newGPT(batch, seq int) *gpt {
 		lnf:   layers.NewLayerNorm[float32](gptDModel),
 		head:  layers.NewLinear(rng, gptDModel, gptVocab, init),
 		batch: batch, seq: seq,
-		scale: float32(1 / math.Sqrt(gptDModel/gptHeads)),
 	}
 	ids := make([]float32, batch*seq)
 	g.targets = make([]int, batch*seq)
@@ -78,13 +71,6 @@ func newGPT(batch, seq int) *gpt {
 		}
 	}
 	g.ids = tensor.MustNew(ids, batch, seq)
-	mask := make([]float32, seq*seq)
-	for i := range seq {
-		for j := i + 1; j < seq; j++ {
-			mask[i*seq+j] = gptMaskValue
-		}
-	}
-	g.mask = tensor.MustNew(mask, seq, seq)
 	return g
 }
 
@@ -121,9 +107,9 @@ func (g *gpt) logits(in feed, ids *tensor.Tensor[float32]) *autograd.Var[float32
 	qkv := g.attn.Forward(g.ln1.Forward(x)) // [batch·seq 3d]
 	parts := autograd.Split(qkv, 1, gptDModel, gptDModel, gptDModel)
 	q, k, v := g.heads(parts[0]), g.heads(parts[1]), g.heads(parts[2])
-	att := autograd.Scale(autograd.MatMulT(q, k, false, true), g.scale) // [batch heads seq seq]
-	att = autograd.Softmax(autograd.Add(att, in(g.mask)), -1)
-	y := autograd.Permute(autograd.MatMul(att, v), 0, 2, 1, 3) // [batch seq heads d/heads]
+	// softmax(q·kᵀ/√(d/heads) + causal mask)·v, [batch heads seq d/heads]
+	att := autograd.ScaledDotProductAttention(q, k, v, nil, true)
+	y := autograd.Permute(att, 0, 2, 1, 3) // [batch seq heads d/heads]
 	x = autograd.Add(x, g.proj.Forward(autograd.Reshape(y, n, gptDModel)))
 	h := layers.GELU[float32]{}.Forward(g.fc1.Forward(g.ln2.Forward(x)))
 	x = autograd.Add(x, g.fc2.Forward(h))
@@ -141,7 +127,7 @@ func newGPTWorkload(batch, seq int) *workload {
 	return &workload{
 		kind:    trainStep,
 		params:  g.namedParams(),
-		data:    map[string]*tensor.Tensor[float32]{"ids": g.ids, "targets": labelTensor(g.targets), "mask": g.mask},
+		data:    map[string]*tensor.Tensor[float32]{"ids": g.ids, "targets": labelTensor(g.targets)},
 		config:  map[string]int{"batch": batch, "seq": seq, "vocab": gptVocab, "d_model": gptDModel, "heads": gptHeads, "hidden": gptHidden},
 		forward: g.loss,
 	}

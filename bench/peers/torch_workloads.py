@@ -105,7 +105,7 @@ class Workload:
 
     def gpt(self):
         self.x, self.labels = self.data["ids"].long(), self.data["targets"].long()
-        return GPT(self.torch, self.config, self.data["mask"])
+        return GPT(self.torch, self.config)
 
     def lstm(self):
         torch, c = self.torch, self.config
@@ -156,9 +156,30 @@ class Workload:
         return out
 
 
-def GPT(torch, c, mask):
+def causal_attention(torch):
+    """PyTorch's fused causal attention, softmax(q k^T / sqrt(D) + causal
+    mask) v, as Adjoint's side calls autograd.ScaledDotProductAttention:
+    F.scaled_dot_product_attention(is_causal=True) from torch 2.0, the same
+    op under its private name in 1.13 (its math kernel: one baddbmm/bmm for
+    the scores, softmax, bmm with v, a fused backward of each), else the
+    same math from ops."""
+    F = torch.nn.functional
+    if hasattr(F, "scaled_dot_product_attention"):
+        return lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    if hasattr(F, "_scaled_dot_product_attention"):
+        return lambda q, k, v: F._scaled_dot_product_attention(q, k, v, None, 0.0, False, True)[0]
+
+    def composed(q, k, v):
+        t = q.shape[-2]
+        mask = torch.full((t, t), float("-inf")).triu(1)
+        return torch.softmax(q @ k.transpose(-2, -1) * (1 / math.sqrt(q.shape[-1])) + mask, dim=-1) @ v
+    return composed
+
+
+def GPT(torch, c):
     """The tiny GPT block of bench/gpt_test.go as an nn.Module."""
     nn, F = torch.nn, torch.nn.functional
+    attention = causal_attention(torch)
 
     class Block(nn.Module):
         def __init__(self):
@@ -170,7 +191,6 @@ def GPT(torch, c, mask):
             self.attn, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
             self.fc1, self.fc2 = nn.Linear(d, c["hidden"]), nn.Linear(c["hidden"], d)
             self.head = nn.Linear(d, v)
-            self.register_buffer("mask", mask, persistent=False)
 
         def forward(self, ids):
             b, t = ids.shape
@@ -178,8 +198,7 @@ def GPT(torch, c, mask):
             x = (self.tok(ids) + self.pos).reshape(b * t, d)
             q, k, v = self.attn(self.ln1(x)).split(d, dim=1)
             q, k, v = (z.reshape(b, t, h, d // h).permute(0, 2, 1, 3) for z in (q, k, v))
-            att = torch.softmax(q @ k.transpose(-2, -1) * (1 / math.sqrt(d // h)) + self.mask, dim=-1)
-            y = (att @ v).permute(0, 2, 1, 3).reshape(b * t, d)
+            y = attention(q, k, v).permute(0, 2, 1, 3).reshape(b * t, d)
             x = x + self.proj(y)
             x = x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
             return self.head(self.lnf(x))
