@@ -40,7 +40,9 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 // the new step's data; see Reset for Vars kept longer.
 //
 // An Arena belongs to one goroutine at a time; give each concurrent training
-// loop its own. There is no shared or global pool.
+// loop its own. Arenas share nothing with each other. (Without an Arena, a
+// finished plain pass hands its internal buffers to a sync.Pool that the next
+// plain pass draws from; those buffers are never visible to a caller.)
 type Arena[T Float] struct {
 	gen     uint64
 	vars    [2][]Var[T] // Vars, for steps of even and odd generation in turn

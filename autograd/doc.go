@@ -159,8 +159,10 @@
 //
 // # Concurrency
 //
-// There is no package-level mutable state: separate graphs may be built and
-// differentiated concurrently, and a model's parameters may be read by many
+// There is no package-level mutable state that a caller can observe (the
+// only package-level values are sync.Pools recycling the internal buffers of
+// plain backward passes, as package tensor's GEMM recycles its packing
+// buffers): separate graphs may be built and differentiated concurrently, and a model's parameters may be read by many
 // forward passes at once. A graph, and the parameters it accumulates
 // gradients into, belongs to one goroutine at a time during Backward.
 package autograd
