@@ -43,8 +43,9 @@ type namedWorkload struct {
 	mk    func() *workload
 }
 
-// benchWorkloads returns the workloads of issue 10 at the benchmarks'
-// sizes.
+// benchWorkloads returns the workloads of issue 10, and the transformer
+// block and LSTM written with the sequence layers (issue 12), at the
+// benchmarks' sizes.
 func benchWorkloads() []namedWorkload {
 	return []namedWorkload{
 		{"mlp_adam_64", "train", "MLPAdamStep/batch=64", func() *workload { return newMLPAdam(64) }},
@@ -54,6 +55,10 @@ func benchWorkloads() []namedWorkload {
 		{"lstm", "train", "LSTMStep", func() *workload { return newLSTMWorkload(32, 32) }},
 		{"elementwise", "grad", "Elementwise/n=1e6", func() *workload { return newElementwise(1_000_000) }},
 		{"mlp_infer_256", "infer", "MLPInference/batch=256", func() *workload { return newMLPInference(256) }},
+		{"seq_transformer", "train", "TransformerBlockStep", func() *workload { return newSeqTransformerWorkload(8, 64) }},
+		{"seq_lstm", "train", "LSTMLayerStep", func() *workload {
+			return newLSTMLayerWorkload(seqLSTMSteps, seqLSTMBatch, seqLSTMIn, seqLSTMHidden)
+		}},
 	}
 }
 

@@ -22,6 +22,11 @@ and compares each step's value with Adjoint's.
   elementwise                sum(tanh(x)*sigmoid(x) + gelu(x)), 1e6
                              elements, forward and backward, no update
   mlp_infer_256              the MLP's forward pass under torch.no_grad()
+  seq_transformer            the gpt block written with the sequence layers
+                             (Embedding, PositionEmbedding, NewDecoderBlock)
+                             against nn.TransformerEncoderLayer (issue 12)
+  seq_lstm                   layers.LSTM(64, 128) over 32 steps at batch
+                             32, Linear head, MSE, Adam, against nn.LSTM
 
 Each model's step() runs one step and returns its check value: the loss
 (before the update), or for inference the sum of the squared logits.
@@ -30,6 +35,9 @@ Each model's step() runs one step and returns its check value: the loss
 import json
 import math
 import struct
+
+from torch_seq_lstm import seq_lstm_module
+from torch_seq_transformer import SeqTransformer
 
 # Adjoint's check values and PyTorch's must agree to this relative error.
 CHECK_RTOL = 1e-5
@@ -72,7 +80,8 @@ class Workload:
         self.params = {k[len("param."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("param.")}
         self.data = {k[len("data."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("data.")}
         build = {"mlp_adam_64": self.mlp, "mlp_adam_256": self.mlp, "mlp_infer_256": self.mlp,
-                 "cnn_64": self.cnn, "gpt": self.gpt, "lstm": self.lstm, "elementwise": self.elementwise}
+                 "cnn_64": self.cnn, "gpt": self.gpt, "lstm": self.lstm, "elementwise": self.elementwise,
+                 "seq_transformer": self.seq_transformer, "seq_lstm": self.seq_lstm}
         self.module = build[self.name]()
         if self.module is not None:
             missing = set(self.module.state_dict()) ^ set(self.params)
@@ -117,6 +126,14 @@ class Workload:
         self.x, self.y = self.data["x"], self.data["y"]
         return LSTM(torch, c)
 
+    def seq_transformer(self):
+        self.x, self.labels = self.data["ids"].long(), self.data["targets"].long()
+        return SeqTransformer(self.torch, self.config)
+
+    def seq_lstm(self):
+        self.x, self.y = self.data["x"], self.data["y"]
+        return seq_lstm_module(self.torch, self.config)
+
     def elementwise(self):
         self.xp = self.torch.nn.Parameter(self.params["x"].clone())
         return None
@@ -136,7 +153,7 @@ class Workload:
             with self.torch.no_grad():
                 out = self.module(self.x)
             return float((out.double() ** 2).sum())
-        if self.name == "lstm":
+        if self.name in ("lstm", "seq_lstm"):
             loss = F.mse_loss(self.module(self.x), self.y)
         else:
             loss = F.cross_entropy(self.module(self.x), self.labels)
