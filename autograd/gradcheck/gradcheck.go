@@ -329,6 +329,44 @@ type anaJacobian [][][][]float64
 // column per input element, as finite differences produce them.
 type refJacobian [][][][]float64
 
+// tally counts one element, analytic a against reference n, under rep's
+// tolerances (|a − n| ≤ Atol + Rtol·|n|), and reports its absolute and
+// relative errors and whether it is the worst so far: the largest error
+// relative to its bound, *worst holding that score (a NaN anywhere, or any
+// error where the bound is 0, is as bad as it gets).
+func (rep *Report) tally(a, n float64, worst *float64) (abs, rel float64, isWorst bool) {
+	abs = math.Abs(a - n)
+	rel = abs / math.Abs(n)
+	if abs == 0 {
+		rel = 0
+	}
+	if math.IsNaN(abs) {
+		abs, rel = math.Inf(1), math.Inf(1)
+	}
+	rep.Total++
+	rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
+	rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
+	bound := rep.Atol + rep.Rtol*math.Abs(n)
+	if !(abs <= bound) {
+		rep.Failed++
+	}
+	score := abs / bound
+	if bound == 0 {
+		score = math.Inf(1)
+		if abs == 0 {
+			score = 0
+		}
+	}
+	if math.IsNaN(score) {
+		score = math.Inf(1)
+	}
+	if score > *worst {
+		*worst = score
+		return abs, rel, true
+	}
+	return abs, rel, false
+}
+
 // job is one comparison of an analytic Jacobian with a reference.
 type job struct {
 	f      vecFunc
@@ -358,33 +396,7 @@ func (j *job) run(reference func(shapes [][]int) (refJacobian, error)) (Report, 
 			for o, shape := range shapes {
 				for r := range ref[i][k][o] {
 					a, n := ana[o][r][i][k], ref[i][k][o][r]
-					abs := math.Abs(a - n)
-					rel := abs / math.Abs(n)
-					if abs == 0 {
-						rel = 0
-					}
-					if math.IsNaN(abs) {
-						abs, rel = math.Inf(1), math.Inf(1)
-					}
-					rep.Total++
-					rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
-					rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
-					bound := rep.Atol + rep.Rtol*math.Abs(n)
-					if !(abs <= bound) {
-						rep.Failed++
-					}
-					score := abs / bound
-					if bound == 0 {
-						score = math.Inf(1)
-						if abs == 0 {
-							score = 0
-						}
-					}
-					if math.IsNaN(score) { // a NaN anywhere is as bad as it gets
-						score = math.Inf(1)
-					}
-					if score > worstScore {
-						worstScore = score
+					if abs, rel, w := rep.tally(a, n, &worstScore); w {
 						rep.Worst = &Element{Input: i, Index: unravel(k, x.Shape()), Grad: o, Output: unravel(r, shape),
 							Analytic: a, Numeric: n, AbsErr: abs, RelErr: rel}
 					}

@@ -2,7 +2,6 @@ package gradcheck
 
 import (
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -126,30 +125,7 @@ func (j *job) compare(shape []int, ana [][][]float64, ref refJacobian) (Report, 
 		for k := range x.Len() {
 			for r, n := range ref[i][k][0] {
 				a := ana[i][k][r]
-				abs := math.Abs(a - n)
-				rel := abs / math.Abs(n)
-				if abs == 0 {
-					rel = 0
-				}
-				if math.IsNaN(abs) {
-					abs, rel = math.Inf(1), math.Inf(1)
-				}
-				rep.Total++
-				rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
-				rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
-				bound := rep.Atol + rep.Rtol*math.Abs(n)
-				if !(abs <= bound) {
-					rep.Failed++
-				}
-				score := abs / bound
-				switch {
-				case bound == 0 && abs == 0:
-					score = 0
-				case bound == 0 || math.IsNaN(score):
-					score = math.Inf(1)
-				}
-				if score > worst {
-					worst = score
+				if abs, rel, w := rep.tally(a, n, &worst); w {
 					rep.Worst = &Element{Input: i, Index: unravel(k, x.Shape()), Output: unravel(r, shape),
 						Analytic: a, Numeric: n, AbsErr: abs, RelErr: rel}
 				}
