@@ -224,17 +224,6 @@ def GPT(torch, c):
 
 
 def LSTM(torch, c):
-    """nn.LSTM over the whole sequence and a Linear head on the last h."""
-    nn = torch.nn
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(c["input"], c["hidden"])
-            self.head = nn.Linear(c["hidden"], c["out"])
-
-        def forward(self, x):
-            _, (h, _) = self.lstm(x)
-            return self.head(h[-1])
-
-    return Net()
+    """nn.LSTM over the whole sequence and a Linear head on the last h: the
+    same model as the seq_lstm workload's (torch_seq_lstm.py)."""
+    return seq_lstm_module(torch, c)
