@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 	"image/color"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 
+	"github.com/adjoint-go/adjoint/examples/internal/plotfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -73,7 +73,7 @@ func writeCurves(dir, model string, h history, baseline float64) (string, error)
 	dc.Fill(dc.Rectangle.Path())
 	p.Draw(dc)
 	path := filepath.Join(dir, curvesName(model))
-	if err := writeAtomic(path, vgimg.PngCanvas{Canvas: img}); err != nil {
+	if err := plotfile.WriteAtomic(path, vgimg.PngCanvas{Canvas: img}); err != nil {
 		return "", err
 	}
 	return path, nil
@@ -86,32 +86,4 @@ func steps(s []int) []float64 {
 		out[i] = float64(v)
 	}
 	return out
-}
-
-// writeAtomic writes what w renders to path, through a temporary file in
-// the same directory renamed into place, so that a reader never sees half a
-// picture.
-func writeAtomic(path string, w io.WriterTo) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-			err = fmt.Errorf("plots: %s: %w", path, err)
-		}
-	}()
-	if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600 is for secrets
-		f.Close()
-		return err
-	}
-	if _, err := w.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

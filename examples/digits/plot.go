@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/adjoint-go/adjoint/examples/internal/plotfile"
 	"github.com/adjoint-go/adjoint/examples/internal/roundticks"
 )
 
@@ -48,7 +49,7 @@ func writePlots(dir, model string, res result, ds dataset) ([]string, error) {
 			return nil, err
 		}
 		path := filepath.Join(dir, curvesName)
-		if err := writeAtomic(path, c); err != nil {
+		if err := plotfile.WriteAtomic(path, c); err != nil {
 			return nil, err
 		}
 		files = append(files, path)
@@ -58,7 +59,7 @@ func writePlots(dir, model string, res result, ds dataset) ([]string, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, mistakesName)
-	if err := writeAtomic(path, m); err != nil {
+	if err := plotfile.WriteAtomic(path, m); err != nil {
 		return nil, err
 	}
 	return append(files, path), nil
@@ -217,31 +218,3 @@ func tiled(grid [][]*plot.Plot, w, h vg.Length) (io.WriterTo, error) {
 // blue and orange are the colors of the curves.
 func blue() color.Color   { return color.RGBA{R: 31, G: 119, B: 180, A: 255} }
 func orange() color.Color { return color.RGBA{R: 255, G: 127, B: 14, A: 255} }
-
-// writeAtomic writes what w renders to path, through a temporary file in
-// the same directory renamed into place, so that a reader never sees half a
-// picture.
-func writeAtomic(path string, w io.WriterTo) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-			err = fmt.Errorf("plots: %s: %w", path, err)
-		}
-	}()
-	if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600 is for secrets
-		f.Close()
-		return err
-	}
-	if _, err := w.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/adjoint-go/adjoint/examples/internal/plotfile"
 	"github.com/adjoint-go/adjoint/examples/internal/roundticks"
 )
 
@@ -153,26 +154,5 @@ func savePNG(path string, p *plot.Plot, w, h vg.Length) (err error) {
 	if err != nil {
 		return fmt.Errorf("plots: %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("plots: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-			err = fmt.Errorf("plots: %s: %w", path, err)
-		}
-	}()
-	if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600 is for secrets
-		f.Close()
-		return err
-	}
-	if _, err := img.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return plotfile.WriteAtomic(path, img)
 }
