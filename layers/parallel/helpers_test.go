@@ -9,37 +9,12 @@ import (
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
+	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// The models of examples/digits, on [N, 1, 8, 8] images, with
-// parallel.Dropout in place of layers.Dropout, and a BatchNorm MLP.
-func digitsMLP(seed uint64) (layers.Module[float32], error) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	return layers.NewSequential[float32](
-		layers.Flatten[float32]{},
-		layers.NewLinear(rng, 64, 256, layers.HeUniform[float32]),
-		layers.ReLU[float32]{},
-		parallel.NewDropout[float32](rng, 0.2),
-		layers.NewLinear(rng, 256, 10, layers.XavierUniform[float32]),
-	), nil
-}
-
-func digitsCNN(seed uint64) (layers.Module[float32], error) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	pad := layers.Conv2DOptions{Padding: [2]int{1, 1}}
-	return layers.NewSequential[float32](
-		layers.NewConv2D(rng, 1, 16, [2]int{3, 3}, pad, layers.HeUniform[float32]),
-		layers.ReLU[float32]{},
-		layers.NewMaxPool2D[float32](2),
-		layers.NewConv2D(rng, 16, 32, [2]int{3, 3}, pad, layers.HeUniform[float32]),
-		layers.ReLU[float32]{},
-		layers.NewMaxPool2D[float32](2),
-		layers.Flatten[float32]{},
-		layers.NewLinear(rng, 128, 10, layers.XavierUniform[float32]),
-	), nil
-}
-
+// bnMLP is an MLP for the digits with a BatchNorm1d layer, whose running
+// statistics the trainer must keep in step across replicas.
 func bnMLP(seed uint64) (layers.Module[float32], error) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	return layers.NewSequential[float32](
@@ -54,7 +29,7 @@ func bnMLP(seed uint64) (layers.Module[float32], error) {
 // models are the architectures every bit-identity test runs ("partial"
 // has a parameter only some micro-batches reach).
 var models = map[string]func(uint64) (layers.Module[float32], error){
-	"mlp": digitsMLP, "cnn": digitsCNN, "bn": bnMLP, "partial": sometimesMLP,
+	"mlp": digitsnet.MLP, "cnn": digitsnet.CNN, "bn": bnMLP, "partial": sometimesMLP,
 }
 
 // config returns a Config training model with Adam on cross-entropy.

@@ -3,6 +3,7 @@ package parallel_test
 import (
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -32,7 +33,7 @@ func (s *sometimes) NamedParameters() []layers.NamedParam[float32] {
 func tensorOnes(n int) *tensor.Tensor[float32] { return tensor.Ones[float32](n) }
 
 func sometimesMLP(seed uint64) (layers.Module[float32], error) {
-	m, err := digitsMLP(seed)
+	m, err := digitsnet.MLP(seed)
 	if err != nil {
 		return nil, err
 	}

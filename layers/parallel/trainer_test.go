@@ -11,6 +11,7 @@ import (
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
+	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
 )
 
 const (
@@ -115,7 +116,7 @@ func TestDistributedMismatch(t *testing.T) {
 	var wg sync.WaitGroup
 	for r, tp := range tps {
 		wg.Go(func() {
-			model := digitsMLP
+			model := digitsnet.MLP
 			if r == 1 {
 				model = bnMLP
 			}
@@ -167,7 +168,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 
 // TestConfigErrors checks every Config New refuses.
 func TestConfigErrors(t *testing.T) {
-	good := config(digitsMLP, 2)
+	good := config(digitsnet.MLP, 2)
 	tests := []struct {
 		name  string
 		edit  func(*parallel.Config[float32])
@@ -183,7 +184,7 @@ func TestConfigErrors(t *testing.T) {
 			c.Model = func() (layers.Module[float32], error) { return nil, nil }
 		}, "Model"},
 		{"the same model twice", func(c *parallel.Config[float32]) {
-			m, _ := digitsMLP(1)
+			m, _ := digitsnet.MLP(1)
 			c.Model = func() (layers.Module[float32], error) { return m, nil }
 		}, "Model"},
 		{"layers.Dropout", func(c *parallel.Config[float32]) {
@@ -232,7 +233,7 @@ func TestConfigErrors(t *testing.T) {
 			if n == 2 {
 				return bnMLP(1)
 			}
-			return digitsMLP(1)
+			return digitsnet.MLP(1)
 		}
 		var me *parallel.MismatchError
 		if _, err := parallel.New(cfg); !errors.As(err, &me) || me.Replica != 1 {
@@ -244,7 +245,7 @@ func TestConfigErrors(t *testing.T) {
 // TestStepErrors checks the batches Step refuses, a diverged replica, a
 // worker's panic, and ErrClosed.
 func TestStepErrors(t *testing.T) {
-	tr, err := parallel.New(config(digitsMLP, 2))
+	tr, err := parallel.New(config(digitsnet.MLP, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +280,7 @@ func TestStepErrors(t *testing.T) {
 	}
 
 	t.Run("diverged", func(t *testing.T) {
-		cfg := config(digitsMLP, 2)
+		cfg := config(digitsnet.MLP, 2)
 		n := 0
 		cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
 			n++

@@ -18,6 +18,7 @@ import (
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
+	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
 	"github.com/adjoint-go/adjoint/layers/parallel/mpi"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -114,7 +115,7 @@ func TestSameBitsAsGoroutines(t *testing.T) {
 	// In the same order on every rank (a map's order would differ, and the
 	// ranks would then rightly report a mismatched model).
 	for _, name := range []string{"mlp", "cnn"} {
-		model := map[string]func(uint64) (layers.Module[float32], error){"mlp": digitsMLP, "cnn": digitsCNN}[name]
+		model := map[string]func(uint64) (layers.Module[float32], error){"mlp": digitsnet.MLP, "cnn": digitsnet.CNN}[name]
 		t.Run(name, func(t *testing.T) {
 			local, err := parallel.New(config(model, 2, 100))
 			if err != nil {
@@ -164,9 +165,9 @@ func TestMismatchedModel(t *testing.T) {
 	if world.Size() < 2 {
 		t.Skip("needs 2 ranks")
 	}
-	model := digitsMLP
+	model := digitsnet.MLP
 	if world.Rank() == 1 {
-		model = digitsCNN
+		model = digitsnet.CNN
 	}
 	_, err := parallel.NewDistributed(config(model, 0, 1), world)
 	var me *parallel.MismatchError
@@ -240,33 +241,6 @@ func TestMpirun(t *testing.T) {
 			t.Errorf("the job took %v to end", d)
 		}
 	})
-}
-
-// The models of examples/digits, with parallel.Dropout.
-func digitsMLP(seed uint64) (layers.Module[float32], error) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	return layers.NewSequential[float32](
-		layers.Flatten[float32]{},
-		layers.NewLinear(rng, 64, 256, layers.HeUniform[float32]),
-		layers.ReLU[float32]{},
-		parallel.NewDropout[float32](rng, 0.2),
-		layers.NewLinear(rng, 256, 10, layers.XavierUniform[float32]),
-	), nil
-}
-
-func digitsCNN(seed uint64) (layers.Module[float32], error) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	pad := layers.Conv2DOptions{Padding: [2]int{1, 1}}
-	return layers.NewSequential[float32](
-		layers.NewConv2D(rng, 1, 16, [2]int{3, 3}, pad, layers.HeUniform[float32]),
-		layers.ReLU[float32]{},
-		layers.NewMaxPool2D[float32](2),
-		layers.NewConv2D(rng, 16, 32, [2]int{3, 3}, pad, layers.HeUniform[float32]),
-		layers.ReLU[float32]{},
-		layers.NewMaxPool2D[float32](2),
-		layers.Flatten[float32]{},
-		layers.NewLinear(rng, 128, 10, layers.XavierUniform[float32]),
-	), nil
 }
 
 // config trains model with Adam; the replicas are built from seeds seed+1,
