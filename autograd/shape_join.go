@@ -192,7 +192,9 @@ func (s *stackOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // Split cuts x along axis (negative counts from the end) into consecutive
 // pieces of the given sizes, which must be non-negative and add up to the
 // size of the axis. Each piece is a slice of x (recorded as "Split"), so
-// gradients flow from every piece back into x. It panics with a
+// gradients flow from every piece back into x; without an Arena a piece of
+// consecutive elements of x (a split along the first axis of size > 1)
+// shares x's memory, as Reshape's result does. It panics with a
 // *tensor.ShapeError for an axis out of range or sizes that do not add up.
 // Under an Arena the returned slice, like the pieces, belongs to the step.
 //
@@ -232,11 +234,29 @@ func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
 	for i := range r {
 		shape = append(shape, xv.Dim(i))
 	}
+	// Without an Arena, a piece of consecutive elements of x (every axis
+	// before axis has size 1) shares x's memory, as Reshape's result does,
+	// instead of being a copy.
+	contiguous := ar == nil
+	inner := 1
+	for i := range r {
+		switch {
+		case i < ax:
+			contiguous = contiguous && xv.Dim(i) == 1
+		case i > ax:
+			inner *= xv.Dim(i)
+		}
+	}
 	at := 0
 	for j, size := range sizes {
 		shape[ax] = size
-		out := ar.tensor(shape...)
-		tensor.NarrowInto(out, xv, ax, at, 0)
+		var out *tensor.Tensor[T]
+		if contiguous {
+			out = tensor.MustNew(xv.Data()[at*inner:(at+size)*inner:(at+size)*inner], shape...)
+		} else {
+			out = ar.tensor(shape...)
+			tensor.NarrowInto(out, xv, ax, at, 0)
+		}
 		var d derivative[T]
 		if grad {
 			s := newState[splitOp[T]](ar)
