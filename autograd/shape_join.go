@@ -355,11 +355,10 @@ func (s *splitOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	tensor.NarrowScatterInto(dst, g, s.axis, s.start, 1)
 }
 
-// shpNoNegZero turns each -0 of d into 0, as adding 0 does.
+// shpNoNegZero turns each -0 of d into 0 by adding 0, as the recorded
+// pass does (without a branch per element).
 func shpNoNegZero[T Float](d []T) {
-	for i, v := range d {
-		if v == 0 {
-			d[i] = 0
-		}
+	for i := range d {
+		d[i] += 0
 	}
 }
