@@ -100,7 +100,8 @@ func (s *lstmStateOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 
 // vjp is backward's arithmetic in one sweep over the saved activations,
 // writing (or adding to) both gradients; the o block of the gates'
-// gradient is zeroed when its buffer is fresh.
+// gradient is zeroed when its buffer is fresh. Each loop either writes
+// or adds, so that the choice is made once per row, not per element.
 func (s *lstmStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	cv := c.n.inputs[1].value
 	n, h := cv.Dim(0), cv.Dim(1)
@@ -108,25 +109,37 @@ func (s *lstmStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dC, bC := gradData(c, 1)
 	gd, cd, sd, td := g.Data(), cv.Data(), s.sif.Data(), s.tg.Data()
 	for r := range n {
-		gs, cs, sr, t := gd[r*h:(r+1)*h], cd[r*h:(r+1)*h], sd[2*r*h:(2*r+2)*h], td[r*h:(r+1)*h]
+		gs := gd[r*h : (r+1)*h]
 		m := len(gs)
-		si, sf, cs, t := sr[:m], sr[h:h+m], cs[:m], t[:m]
+		cs, si, sf, t := cd[r*h:][:m], sd[2*r*h:][:m], sd[(2*r+1)*h:][:m], td[r*h:][:m]
 		if dG != nil {
 			dr := dG[4*r*h : 4*(r+1)*h]
-			di, df, dg, do := dr[:m], dr[h:h+m], dr[2*h:2*h+m], dr[3*h:3*h+m]
-			for k, gk := range gs {
-				put(di, k, T(T(gk*t[k])*T(si[k]*T(1-si[k]))), bG)
-				put(df, k, T(T(gk*cs[k])*T(sf[k]*T(1-sf[k]))), bG)
-				put(dg, k, T(T(gk*si[k])*T(1-T(t[k]*t[k]))), bG)
-			}
+			di, df, dg := dr[:m], dr[h:][:m], dr[2*h:][:m]
 			if bG == 0 {
-				clear(do)
+				for k, gk := range gs {
+					di[k] = T(gk*t[k]) * T(si[k]*T(1-si[k]))
+					df[k] = T(gk*cs[k]) * T(sf[k]*T(1-sf[k]))
+					dg[k] = T(gk*si[k]) * T(1-T(t[k]*t[k]))
+				}
+				clear(dr[3*h:][:m])
+			} else {
+				for k, gk := range gs {
+					di[k] += T(T(gk*t[k]) * T(si[k]*T(1-si[k])))
+					df[k] += T(T(gk*cs[k]) * T(sf[k]*T(1-sf[k])))
+					dg[k] += T(T(gk*si[k]) * T(1-T(t[k]*t[k])))
+				}
 			}
 		}
 		if dC != nil {
-			dc := dC[r*h : r*h+m]
-			for k, gk := range gs {
-				put(dc, k, T(gk*sf[k]), bC)
+			dc := dC[r*h:][:m]
+			if bC == 0 {
+				for k, gk := range gs {
+					dc[k] = gk * sf[k]
+				}
+			} else {
+				for k, gk := range gs {
+					dc[k] += T(gk * sf[k])
+				}
 			}
 		}
 	}
@@ -192,7 +205,7 @@ func (s *lstmOutputOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 
 // vjp is backward's arithmetic in one sweep over the saved activations;
 // the i, f and g blocks of the gates' gradient are zeroed when its buffer
-// is fresh.
+// is fresh. Each loop either writes or adds, as LSTMCellState's.
 func (s *lstmOutputOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	n, h := s.so.Dim(0), s.so.Dim(1)
 	dG, bG := gradData(c, 0)
@@ -200,20 +213,31 @@ func (s *lstmOutputOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	gd, sd, td := g.Data(), s.so.Data(), s.tc.Data()
 	for r := range n {
 		gs := gd[r*h : (r+1)*h]
-		so, t := sd[r*h:r*h+len(gs)], td[r*h:r*h+len(gs)]
+		m := len(gs)
+		so, t := sd[r*h:][:m], td[r*h:][:m]
 		if dG != nil {
+			do := dG[(4*r+3)*h:][:m]
 			if bG == 0 {
 				clear(dG[4*r*h : (4*r+3)*h])
-			}
-			do := dG[(4*r+3)*h : (4*r+3)*h+len(gs)]
-			for k, gk := range gs {
-				put(do, k, T(T(gk*t[k])*T(so[k]*T(1-so[k]))), bG)
+				for k, gk := range gs {
+					do[k] = T(gk*t[k]) * T(so[k]*T(1-so[k]))
+				}
+			} else {
+				for k, gk := range gs {
+					do[k] += T(T(gk*t[k]) * T(so[k]*T(1-so[k])))
+				}
 			}
 		}
 		if dC != nil {
-			dc := dC[r*h : r*h+len(gs)]
-			for k, gk := range gs {
-				put(dc, k, T(T(gk*so[k])*T(1-T(t[k]*t[k]))), bC)
+			dc := dC[r*h:][:m]
+			if bC == 0 {
+				for k, gk := range gs {
+					dc[k] = T(gk*so[k]) * T(1-T(t[k]*t[k]))
+				}
+			} else {
+				for k, gk := range gs {
+					dc[k] += T(T(gk*so[k]) * T(1-T(t[k]*t[k])))
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -13,9 +14,14 @@ import (
 // gradient where it belongs, with no full-size temporary per input or
 // piece.
 
-// maxJoinStack is the number of inputs of Concat and Stack, and of pieces
-// of Split, up to which they keep their bookkeeping off the heap.
+// maxJoinStack is the number of inputs of Concat and Stack up to which
+// they keep their bookkeeping off the heap.
 const maxJoinStack = 8
+
+// maxSplitGroup is the number of pieces of a Split up to which the pieces
+// and their bookkeeping live in one state (from the Arena under one), so
+// that cutting a sequence into its time steps allocates nothing.
+const maxSplitGroup = 64
 
 // shpValues returns the values of xs, in buf when they fit.
 func shpValues[T Float](buf []*tensor.Tensor[T], xs []*Var[T]) []*tensor.Tensor[T] {
@@ -186,7 +192,9 @@ func (s *stackOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // Split cuts x along axis (negative counts from the end) into consecutive
 // pieces of the given sizes, which must be non-negative and add up to the
 // size of the axis. Each piece is a slice of x (recorded as "Split"), so
-// gradients flow from every piece back into x. It panics with a
+// gradients flow from every piece back into x; without an Arena a piece of
+// consecutive elements of x (a split along the first axis of size > 1)
+// shares x's memory, as Reshape's result does. It panics with a
 // *tensor.ShapeError for an axis out of range or sizes that do not add up.
 // Under an Arena the returned slice, like the pieces, belongs to the step.
 //
@@ -215,7 +223,7 @@ func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
 	grad := needsGrad(x)
 	var grp *splitGroup[T]
 	var pieces []*Var[T]
-	if (ar != nil || grad) && len(sizes) <= maxJoinStack {
+	if (ar != nil || grad) && len(sizes) <= maxSplitGroup {
 		grp = newState[splitGroup[T]](ar)
 		pieces = grp.pieces[:len(sizes)]
 	} else {
@@ -226,11 +234,29 @@ func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
 	for i := range r {
 		shape = append(shape, xv.Dim(i))
 	}
+	// Without an Arena, a piece of consecutive elements of x (every axis
+	// before axis has size 1) shares x's memory, as Reshape's result does,
+	// instead of being a copy.
+	contiguous := ar == nil
+	inner := 1
+	for i := range r {
+		switch {
+		case i < ax:
+			contiguous = contiguous && xv.Dim(i) == 1
+		case i > ax:
+			inner *= xv.Dim(i)
+		}
+	}
 	at := 0
 	for j, size := range sizes {
 		shape[ax] = size
-		out := ar.tensor(shape...)
-		tensor.NarrowInto(out, xv, ax, at, 0)
+		var out *tensor.Tensor[T]
+		if contiguous {
+			out = tensor.MustNew(xv.Data()[at*inner:(at+size)*inner:(at+size)*inner], shape...)
+		} else {
+			out = ar.tensor(shape...)
+			tensor.NarrowInto(out, xv, ax, at, 0)
+		}
 		var d derivative[T]
 		if grad {
 			s := newState[splitOp[T]](ar)
@@ -258,17 +284,17 @@ func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
 // buf later cleans the -0s of those regions only; one that adds into a
 // buffer another op made cleans everything outside its region.
 type splitGroup[T Float] struct {
-	pieces [maxJoinStack]*Var[T]
+	pieces [maxSplitGroup]*Var[T]
 	buf    *tensor.Tensor[T]
-	raw    uint8             // bit j: piece j's region of buf was written as is
-	starts [maxJoinStack]int // each piece's start along the axis, once it has written
-	sizes  [maxJoinStack]int
+	raw    uint64             // bit j: piece j's region of buf was written as is
+	starts [maxSplitGroup]int // each piece's start along the axis, once it has written
+	sizes  [maxSplitGroup]int
 }
 
 func (*splitGroup[T]) slot() stateSlot { return slotSplitGroup }
 
 // splitOp is the state of one piece of a Split: its place along the axis,
-// and its group (nil for more than maxJoinStack pieces).
+// and its group (nil for more than maxSplitGroup pieces).
 type splitOp[T Float] struct {
 	grp                      *splitGroup[T]
 	index, axis, start, size int
@@ -311,12 +337,11 @@ func (s *splitOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		return
 	}
 	if grp != nil && grp.buf == dst {
-		for j := range maxJoinStack {
-			if grp.raw&(1<<j) != 0 && j != s.index {
-				a, b := grp.starts[j]*inner, (grp.starts[j]+grp.sizes[j])*inner
-				for o := range outer {
-					shpNoNegZero(d[o*row+a : o*row+b])
-				}
+		for raw := grp.raw &^ (1 << s.index); raw != 0; raw &= raw - 1 {
+			j := bits.TrailingZeros64(raw)
+			a, b := grp.starts[j]*inner, (grp.starts[j]+grp.sizes[j])*inner
+			for o := range outer {
+				shpNoNegZero(d[o*row+a : o*row+b])
 			}
 		}
 		grp.raw &= 1 << s.index
@@ -330,11 +355,10 @@ func (s *splitOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	tensor.NarrowScatterInto(dst, g, s.axis, s.start, 1)
 }
 
-// shpNoNegZero turns each -0 of d into 0, as adding 0 does.
+// shpNoNegZero turns each -0 of d into 0 by adding 0, as the recorded
+// pass does (without a branch per element).
 func shpNoNegZero[T Float](d []T) {
-	for i, v := range d {
-		if v == 0 {
-			d[i] = 0
-		}
+	for i := range d {
+		d[i] += 0
 	}
 }

@@ -295,7 +295,18 @@ func (r *recurrent[T]) checkState(name string, s *autograd.Var[T], states, n int
 // [L·N, in] from the states h and c (which may be zero, the zero state),
 // pushes each step's output to seq and returns the final states.
 func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, c, zero *autograd.Var[T], masks []*tensor.Mask, steps, n int, reverse bool) (hOut, cOut *autograd.Var[T]) {
-	proj := autograd.Linear(xIn, w.WeightIH, w.BiasIH) // [L·N, G·H], every step at once
+	bias := w.BiasIH
+	if r.kind != kindGRU && w.BiasIH != nil && w.BiasHH != nil {
+		// RNN and LSTM add both biases to the same sum: b_ih + b_hh joins
+		// the projection of every step at once, so that a step's product
+		// h·W_hhᵀ has no bias to add, nor (in Backward) to sum over the
+		// batch. GRU's reset gate multiplies b_hh's n block alone.
+		// The sum starts from zeros of xIn's Arena, so that it comes from
+		// there too (an op on parameters alone would allocate).
+		bias = autograd.Add(autograd.Add(zeroVec(xIn, w.BiasIH.Value().Dim(0)), w.BiasIH), w.BiasHH)
+		w.BiasHH = nil
+	}
+	proj := autograd.Linear(xIn, w.WeightIH, bias) // [L·N, G·H], every step at once
 	split := stepSplitter[T]{n: n, reverse: reverse}
 	split.push(proj)
 	for s := range steps {
@@ -358,6 +369,14 @@ func initialState[T Float](s *autograd.Var[T], k, n, hs int, zero *autograd.Var[
 func zeroState[T Float](x *autograd.Var[T], n, hs int) *autograd.Var[T] {
 	xs := x.Value()
 	return autograd.Pad(x, [][2]int{{0, n - xs.Dim(0)}, {-xs.Dim(1), hs}}, 0)
+}
+
+// zeroVec returns zeros [n] made from x [rows, cols] as zeroState makes
+// its zeros: from x's Arena, so that a sum of parameters that starts from
+// it allocates nothing under an Arena.
+func zeroVec[T Float](x *autograd.Var[T], n int) *autograd.Var[T] {
+	xs := x.Value()
+	return autograd.Reshape(autograd.Pad(x, [][2]int{{0, 1 - xs.Dim(0)}, {-xs.Dim(1), n}}, 0), n)
 }
 
 // stepMasks checks lengths (one per batch row, each in [1, steps]) and

@@ -8,34 +8,35 @@ import "github.com/adjoint-go/adjoint/autograd"
 
 // stepSplitter hands out the time steps [N, G·H] of a projection
 // [L·N, G·H] one at a time, first to last or last to first. It cuts the
-// projection with Split into at most joinFan pieces of consecutive steps,
-// and each piece again until a piece is one step: Split's gradient adds
-// each piece's into its region only, where slicing out each step alone
-// would clear and add the whole projection's gradient once per step. It
+// projection with one Split into its steps when there are at most
+// splitFan of them (else into splitFan pieces of consecutive steps, and
+// each piece again until a piece is one step): Split's gradient adds each
+// piece's into its region only, where slicing out each step alone would
+// clear and add the whole projection's gradient once per step. It
 // allocates nothing under an Arena, and lives on its user's stack.
 type stepSplitter[T Float] struct {
 	n       int // rows per step
 	reverse bool
 	depth   int
-	stack   [12]struct {
+	stack   [6]struct {
 		pieces []*autograd.Var[T]
 		done   int
 	}
 }
 
-// push cuts v, of a whole number of steps, into at most joinFan pieces of
-// (nearly) equal numbers of steps, to be handed out next.
+// push cuts v, of a whole number of steps, into at most splitFan pieces
+// of (nearly) equal numbers of steps, to be handed out next.
 func (s *stepSplitter[T]) push(v *autograd.Var[T]) {
 	steps := v.Value().Dim(0) / s.n
-	chunk := (steps + joinFan - 1) / joinFan
-	var sizes [joinFan]int
+	chunk := (steps + splitFan - 1) / splitFan
+	var sizes [splitFan]int
 	k := 0
 	for at := 0; at < steps; at += chunk {
 		sizes[k] = min(chunk, steps-at) * s.n
 		k++
 	}
 	if s.depth == len(s.stack) {
-		panic("layers: stepSplitter: too many levels") // 8^12 steps; unreachable
+		panic("layers: stepSplitter: too many levels") // 64^6 steps; unreachable
 	}
 	f := &s.stack[s.depth]
 	f.pieces, f.done = autograd.Split(v, 0, sizes[:k]...), 0
@@ -63,9 +64,13 @@ func (s *stepSplitter[T]) next() *autograd.Var[T] {
 	}
 }
 
-// joinFan is how many Vars one Stack, Concat or Split of a joiner or a
-// stepSplitter takes: as many as autograd handles without allocating.
-const joinFan = 8
+// joinFan is how many Vars one Stack or Concat of a joiner takes, and
+// splitFan how many pieces one Split of a stepSplitter makes: as many as
+// autograd handles without allocating.
+const (
+	joinFan  = 8
+	splitFan = 64
+)
 
 // joiner stacks the Vars pushed to it, [N, H] each, into one [count, N, H]
 // along a new first axis, in groups of joinFan (Stack), groups of groups
