@@ -23,7 +23,9 @@ type asmGen struct {
 	p      *prog
 	isa    isa
 	last   []int
-	reg    map[val]string
+	reg    map[copyVal]string
+	copy   int  // which of the interleaved vectors op emits for
+	masked bool // loads and stores go through the tail mask K1
 	freeV  []string
 	freeK  []string
 	consts map[string]string // symbol → DATA lines
@@ -31,6 +33,12 @@ type asmGen struct {
 	isfx   string            // Q or D (integer lanes)
 	esize  int
 	lanes  int
+}
+
+// copyVal is one value of one of the interleaved copies of a program.
+type copyVal struct {
+	v val
+	c int
 }
 
 func (g *asmGen) pf(format string, args ...any) { fmt.Fprintf(g.w, "\t"+format+"\n", args...) }
@@ -83,8 +91,25 @@ func (g *asmGen) sym(bits uint64) string {
 
 func (g *asmGen) isConst(v val) bool { return g.p.ops[v].code == opConst }
 
-// body emits the program, reading x (and g) at element index AX.
-func (g *asmGen) body() {
+// at names value v of the copy being emitted.
+func (g *asmGen) at(v val) copyVal { return copyVal{v, g.copy} }
+
+// mem is the memory operand of the current copy's vector at element index
+// AX of the array at base register r.
+func (g *asmGen) mem(r string) string {
+	if off := g.copy * g.lanes * g.esize; off != 0 {
+		return fmt.Sprintf("%d(%s)(AX*%d)", off, r, g.esize)
+	}
+	return fmt.Sprintf("(%s)(AX*%d)", r, g.esize)
+}
+
+// body emits the program for copies vectors at element index AX (the
+// copy c at AX + c·lanes), their operations interleaved one by one: copy
+// 0's operation i, copy 1's operation i, …, so that neighbouring
+// instructions are independent and the out-of-order core overlaps the
+// copies' dependency chains. Each copy performs exactly the operations of
+// the program, so the results are those of one vector at a time.
+func (g *asmGen) body(copies int, masked bool) {
 	p := g.p
 	g.last = make([]int, len(p.ops))
 	for i := range g.last {
@@ -96,18 +121,26 @@ func (g *asmGen) body() {
 		}
 	}
 	g.last[p.out] = len(p.ops) // stored after the last operation
-	g.reg = map[val]string{}
+	g.reg = map[copyVal]string{}
+	g.masked = masked
 	for i, o := range p.ops {
 		if o.code == opConst {
 			continue
 		}
-		g.op(i, o)
+		for c := range copies {
+			g.copy = c
+			g.op(i, o)
+		}
 	}
-	vreg := g.reg[p.out]
-	if g.isa.avx512 {
-		g.pf("VMOVUP%s %s, K1, (DI)(AX*%d)", g.sfx[1:], vreg, g.esize)
-	} else {
-		g.pf("VMOVUP%s %s, (DI)(AX*%d)", g.sfx[1:], vreg, g.esize)
+	for c := range copies {
+		g.copy = c
+		vreg := g.reg[g.at(p.out)]
+		if masked {
+			g.pf("VMOVUP%s %s, K1, %s", g.sfx[1:], vreg, g.mem("DI"))
+		} else {
+			g.pf("VMOVUP%s %s, %s", g.sfx[1:], vreg, g.mem("DI"))
+		}
+		g.release(vreg)
 	}
 }
 
@@ -121,14 +154,14 @@ func (g *asmGen) op(i int, o op) {
 			temps = append(temps, t)
 			return t
 		}
-		return g.reg[v]
+		return g.reg[g.at(v)]
 	}
 	// rm returns a register or memory operand for v.
 	rm := func(v val) string {
 		if g.isConst(v) {
 			return g.sym(g.p.ops[v].bits)
 		}
-		return g.reg[v]
+		return g.reg[g.at(v)]
 	}
 	freeDying := func(except val) {
 		seen := map[val]bool{}
@@ -138,7 +171,7 @@ func (g *asmGen) op(i int, o op) {
 			}
 			seen[a] = true
 			if g.last[a] == i {
-				g.release(g.reg[a])
+				g.release(g.reg[g.at(a)])
 			}
 		}
 	}
@@ -149,7 +182,7 @@ func (g *asmGen) op(i int, o op) {
 		return g.allocV()
 	}
 	done := func(dst string) {
-		g.reg[val(i)] = dst
+		g.reg[g.at(val(i))] = dst
 		for _, t := range temps {
 			g.release(t)
 		}
@@ -166,10 +199,10 @@ func (g *asmGen) op(i int, o op) {
 			src = "DX"
 		}
 		dst := newDst()
-		if g.isa.avx512 {
-			g.pf("VMOVUP%s.Z (%s)(AX*%d), K1, %s", s[1:], src, g.esize, dst)
+		if g.masked {
+			g.pf("VMOVUP%s.Z %s, K1, %s", s[1:], g.mem(src), dst)
 		} else {
-			g.pf("VMOVUP%s (%s)(AX*%d), %s", s[1:], src, g.esize, dst)
+			g.pf("VMOVUP%s %s, %s", s[1:], g.mem(src), dst)
 		}
 		done(dst)
 		return
@@ -201,7 +234,7 @@ func (g *asmGen) op(i int, o op) {
 			mn = base
 		}
 		if o.code == opMAnd && g.isa.avx512 {
-			ra, rb := g.reg[a], g.reg[b]
+			ra, rb := g.reg[g.at(a)], g.reg[g.at(b)]
 			freeDying(-1)
 			dst := newDst()
 			g.pf("KANDW %s, %s, %s", rb, ra, dst)
@@ -241,7 +274,7 @@ func (g *asmGen) op(i int, o op) {
 		m, a, b := args[0], args[1], args[2]
 		src2 := rm(a)
 		src1 := reg(b)
-		mr := g.reg[m]
+		mr := g.reg[g.at(m)]
 		freeDying(-1)
 		dst := newDst()
 		if g.isa.avx512 {
@@ -271,14 +304,14 @@ func (g *asmGen) op(i int, o op) {
 		src3 := rm(src3v)
 		var dst string
 		if !g.isConst(tied) && g.last[tied] == i {
-			dst = g.reg[tied]
+			dst = g.reg[g.at(tied)]
 			freeDying(tied)
 		} else {
 			dst = g.allocV()
 			if g.isConst(tied) {
 				g.pf("VMOVUP%s %s, %s", s[1:], g.sym(g.p.ops[tied].bits), dst)
 			} else {
-				g.pf("VMOVAP%s %s, %s", s[1:], g.reg[tied], dst)
+				g.pf("VMOVAP%s %s, %s", s[1:], g.reg[g.at(tied)], dst)
 			}
 			freeDying(-1)
 		}
@@ -289,10 +322,33 @@ func (g *asmGen) op(i int, o op) {
 	}
 }
 
+// resetRegs makes every register free: the vector registers, and the mask
+// registers K2–K7, and K1 too when no tail mask is in use.
+func (g *asmGen) resetRegs(withK1 bool) {
+	g.freeV, g.freeK = g.freeV[:0], g.freeK[:0]
+	if g.isa.avx512 {
+		for i := 31; i >= 0; i-- {
+			g.freeV = append(g.freeV, fmt.Sprintf("Z%d", i))
+		}
+		for i := 7; i >= 2; i-- {
+			g.freeK = append(g.freeK, fmt.Sprintf("K%d", i))
+		}
+		if withK1 {
+			g.freeK = append(g.freeK, "K1")
+		}
+	} else {
+		for i := 15; i >= 0; i-- {
+			g.freeV = append(g.freeV, fmt.Sprintf("Y%d", i))
+		}
+	}
+}
+
 // emitAsm writes one assembly function: the loop over n elements (a
 // multiple of the vector width for AVX2; any n for AVX-512, whose last
-// iteration loads and stores under a mask).
-func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, is isa) {
+// iteration loads and stores under a mask). With unroll > 1 a first loop
+// runs the program on unroll vectors at a time, interleaved (see body),
+// while that many remain; the single-vector loop finishes the rest.
+func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, is isa, unroll int) {
 	g := &asmGen{w: w, p: p, isa: is, consts: consts, sfx: "PS", isfx: "D", esize: 4}
 	if p.f64 {
 		g.sfx, g.isfx, g.esize = "PD", "Q", 8
@@ -300,16 +356,6 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 	vbytes := 32
 	if is.avx512 {
 		vbytes = 64
-		for i := 31; i >= 0; i-- {
-			g.freeV = append(g.freeV, fmt.Sprintf("Z%d", i))
-		}
-		for i := 7; i >= 2; i-- {
-			g.freeK = append(g.freeK, fmt.Sprintf("K%d", i))
-		}
-	} else {
-		for i := 15; i >= 0; i-- {
-			g.freeV = append(g.freeV, fmt.Sprintf("Y%d", i))
-		}
 	}
 	g.lanes = vbytes / g.esize
 	ft := "float32"
@@ -333,6 +379,20 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		g.pf("MOVQ n+16(FP), CX")
 	}
 	g.pf("XORQ AX, AX")
+	if unroll > 1 {
+		// R11 = n - unroll·lanes: the unrolled loop runs while AX ≤ R11.
+		g.pf("MOVQ CX, R11")
+		g.pf("SUBQ $%d, R11", unroll*g.lanes)
+		g.pf("JLT tail")
+		fmt.Fprintf(w, "unrolled:\n")
+		g.resetRegs(true)
+		g.body(unroll, false)
+		g.pf("ADDQ $%d, AX", unroll*g.lanes)
+		g.pf("CMPQ AX, R11")
+		g.pf("JLE unrolled")
+		fmt.Fprintf(w, "tail:\n")
+	}
+	g.resetRegs(false)
 	if is.avx512 {
 		g.pf("MOVQ $-1, R9")
 		fmt.Fprintf(w, "loop:\n")
@@ -344,14 +404,19 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		g.pf("CMOVQGT R10, BX // BZHI reads only the index's low byte")
 		g.pf("BZHIQ BX, R9, R8")
 		g.pf("KMOVW R8, K1")
-		g.body()
+		g.body(1, true)
 		g.pf("ADDQ $%d, AX", g.lanes)
 		g.pf("JMP loop")
 	} else {
-		g.pf("TESTQ CX, CX")
-		g.pf("JLE done")
+		if unroll > 1 {
+			g.pf("CMPQ AX, CX")
+			g.pf("JGE done")
+		} else {
+			g.pf("TESTQ CX, CX")
+			g.pf("JLE done")
+		}
 		fmt.Fprintf(w, "loop:\n")
-		g.body()
+		g.body(1, false)
 		g.pf("ADDQ $%d, AX", g.lanes)
 		g.pf("CMPQ AX, CX")
 		g.pf("JLT loop")
