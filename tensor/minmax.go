@@ -324,7 +324,7 @@ func redSoftmaxInto[T Float](op string, dst, t *Tensor[T], axis int, log bool) {
 // log-softmax(x). It returns the row's maximum and Σ e^(x−max), from which
 // the log-sum-exp is max + log Σ.
 //
-// The maximum is first found by softmaxMax, which skips NaNs. When the sum
+// The maximum is first found by softmaxMax, exact for rows without NaNs. When the sum
 // then comes out NaN (the row holds a NaN or +Inf, or is all -Inf), the row
 // is redone with redBetter's maximum, the row's first NaN as Max picks it.
 // Otherwise both maxima have the same value; at most the sign of a zero
@@ -364,10 +364,15 @@ func softmaxRow[T Float](dst, x []T, log bool) (m T, s float64) {
 	return m, softmaxFinish(dst, x, m, log)
 }
 
-// softmaxMax returns the maximum of the non-NaN elements of x (len(x) ≥ 1),
-// or NaN when x[0] is NaN and nothing exceeds it, with four independent
-// running maxima so that the compares do not wait on each other.
+// softmaxMax returns the maximum of x (len(x) ≥ 1) when x holds no NaN;
+// otherwise a NaN or an element of x, which softmaxRow's NaN sum then
+// replaces. A float32 row goes through vmath.Max32 (vectorized); others
+// keep four independent running maxima so that the compares do not wait
+// on each other.
 func softmaxMax[T Float](x []T) T {
+	if xs, ok := any(x).([]float32); ok {
+		return T(vmath.Max32(xs))
+	}
 	m0 := x[0]
 	m1, m2, m3 := m0, m0, m0
 	i := 1
@@ -411,10 +416,16 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 	b = b[:len(x)]
 	dst = dst[:len(x)]
 	mf := float64(m)
-	for i, v := range x {
-		b[i] = float64(v) - mf
+	xs, f32 := any(x).([]float32)
+	if f32 {
+		// The widening, the subtraction and Exp64 in one vectorized pass.
+		vmath.ExpShift32to64(b, xs, mf)
+	} else {
+		for i, v := range x {
+			b[i] = float64(v) - mf
+		}
+		vmath.Exp64(b, b)
 	}
-	vmath.Exp64(b, b)
 	s := sumSpan(b, 1, false)
 	if log {
 		ls := math.Log(s)
@@ -423,8 +434,10 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 		}
 		return s
 	}
-	if d, ok := any(dst).([]float32); ok {
-		softmaxDivF32(d, b, s)
+	if f32 {
+		// float32(float64(float32(e)) / s), the bits of softmaxDivF32,
+		// with a vectorized division.
+		vmath.QuoRound64to32(any(dst).([]float32), b, s)
 		return s
 	}
 	for i, e := range b {

@@ -529,3 +529,81 @@ func asmImpls64() []impl[float64] {
 	}
 	return out
 }
+
+func expShift32to64Asm(dst []float64, x []float32, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		expShift32to64AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return expShift32to64AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func expShift32to64AVX2Prefix(dst []float64, x []float32, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		expShift32to64AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func expShift32to64AVX512All(dst []float64, x []float32, p float64) int {
+	if len(dst) > 0 {
+		expShift32to64AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// expShift32to64Impls lists the assembly variants of ExpShift32to64 this CPU runs, for the tests.
+func expShift32to64Impls() (out []func(dst []float64, x []float32, p float64) int) {
+	if useAVX512 {
+		out = append(out, expShift32to64AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, expShift32to64AVX2Prefix)
+	}
+	return out
+}
+
+func quoRound64to32Asm(dst []float32, x []float64, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		quoRound64to32AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return quoRound64to32AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func quoRound64to32AVX2Prefix(dst []float32, x []float64, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		quoRound64to32AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func quoRound64to32AVX512All(dst []float32, x []float64, p float64) int {
+	if len(dst) > 0 {
+		quoRound64to32AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// quoRound64to32Impls lists the assembly variants of QuoRound64to32 this CPU runs, for the tests.
+func quoRound64to32Impls() (out []func(dst []float32, x []float64, p float64) int) {
+	if useAVX512 {
+		out = append(out, quoRound64to32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, quoRound64to32AVX2Prefix)
+	}
+	return out
+}

@@ -77,3 +77,11 @@ func erfGrad64Asm(_, _, _ []float64) int { return 0 }
 func asmImpls32() []impl[float32] { return nil }
 
 func asmImpls64() []impl[float64] { return nil }
+
+func expShift32to64Asm(_ []float64, _ []float32, _ float64) int { return 0 }
+
+func expShift32to64Impls() []func(dst []float64, x []float32, p float64) int { return nil }
+
+func quoRound64to32Asm(_ []float32, _ []float64, _ float64) int { return 0 }
+
+func quoRound64to32Impls() []func(dst []float32, x []float64, p float64) int { return nil }

@@ -353,3 +353,19 @@ func kernels64() []impl[float64] {
 		{name: "ErfGrad", isa: "Go", grad: gradPrefix(erfGrad64Go), api3: ErfGrad64, ulps: 4},
 	}
 }
+
+// ExpShift32to64 sets dst[i] to e^(float64(x[i]) - p), with the bits of Exp64 of the float64 difference.
+// dst and x must have the same length.
+func ExpShift32to64(dst []float64, x []float32, p float64) {
+	checkLen("ExpShift32to64", len(dst), len(x), len(x))
+	n := expShift32to64Asm(dst, x, p)
+	expShift32to64Go(dst[n:], x[n:], p)
+}
+
+// QuoRound64to32 sets dst[i] to float32(float64(float32(x[i])) / p): x[i] rounded to float32, divided by p in float64 and rounded to float32 again.
+// dst and x must have the same length.
+func QuoRound64to32(dst []float32, x []float64, p float64) {
+	checkLen("QuoRound64to32", len(dst), len(x), len(x))
+	n := quoRound64to32Asm(dst, x, p)
+	quoRound64to32Go(dst[n:], x[n:], p)
+}

@@ -95,13 +95,30 @@ func (g *asmGen) isConst(v val) bool { return g.p.ops[v].code == opConst }
 func (g *asmGen) at(v val) copyVal { return copyVal{v, g.copy} }
 
 // mem is the memory operand of the current copy's vector at element index
-// AX of the array at base register r.
-func (g *asmGen) mem(r string) string {
-	if off := g.copy * g.lanes * g.esize; off != 0 {
-		return fmt.Sprintf("%d(%s)(AX*%d)", off, r, g.esize)
+// AX of the array at base register r, whose elements are size bytes.
+func (g *asmGen) mem(r string, size int) string {
+	if off := g.copy * g.lanes * size; off != 0 {
+		return fmt.Sprintf("%d(%s)(AX*%d)", off, r, size)
 	}
-	return fmt.Sprintf("(%s)(AX*%d)", r, g.esize)
+	return fmt.Sprintf("(%s)(AX*%d)", r, size)
 }
+
+// half names the register of half r's width (Z3 → Y3, Y3 → X3), where a
+// conversion between float64 and float32 puts the float32s.
+func half(r string) string {
+	return map[byte]string{'Z': "Y", 'Y': "X"}[r[0]] + r[1:]
+}
+
+// paramReg is the register that holds the parameter p in every lane: the
+// last one, taken out of the allocator's reach in kernels with a parameter.
+func (g *asmGen) paramReg() string {
+	if g.isa.avx512 {
+		return "Z31"
+	}
+	return "Y15"
+}
+
+func (g *asmGen) isParam(v val) bool { return g.p.ops[v].code == opP }
 
 // body emits the program for copies vectors at element index AX (the
 // copy c at AX + c·lanes), their operations interleaved one by one: copy
@@ -135,12 +152,27 @@ func (g *asmGen) body(copies int, masked bool) {
 	for c := range copies {
 		g.copy = c
 		vreg := g.reg[g.at(p.out)]
-		if masked {
-			g.pf("VMOVUP%s %s, K1, %s", g.sfx[1:], vreg, g.mem("DI"))
-		} else {
-			g.pf("VMOVUP%s %s, %s", g.sfx[1:], vreg, g.mem("DI"))
+		sfx, size := g.sfx[1:], g.esize
+		if p.dst32 {
+			// Round to float32 into the lower half of the same register.
+			if g.isa.avx512 {
+				g.pf("VCVTPD2PS %s, %s", vreg, half(vreg))
+			} else {
+				g.pf("VCVTPD2PSY %s, %s", vreg, half(vreg))
+			}
+			vreg, sfx, size = half(vreg), "S", 4
 		}
-		g.release(vreg)
+		if masked {
+			g.pf("VMOVUP%s %s, K1, %s", sfx, vreg, g.mem("DI", size))
+		} else {
+			g.pf("VMOVUP%s %s, %s", sfx, vreg, g.mem("DI", size))
+		}
+		if p.dst32 {
+			vreg = g.reg[g.at(p.out)]
+		}
+		if !g.isParam(p.out) {
+			g.release(vreg)
+		}
 	}
 }
 
@@ -166,7 +198,7 @@ func (g *asmGen) op(i int, o op) {
 	freeDying := func(except val) {
 		seen := map[val]bool{}
 		for _, a := range o.args {
-			if a == except || seen[a] || g.isConst(a) {
+			if a == except || seen[a] || g.isConst(a) || g.isParam(a) {
 				continue
 			}
 			seen[a] = true
@@ -199,13 +231,32 @@ func (g *asmGen) op(i int, o op) {
 			src = "DX"
 		}
 		dst := newDst()
-		if g.masked {
-			g.pf("VMOVUP%s.Z %s, K1, %s", s[1:], g.mem(src), dst)
-		} else {
-			g.pf("VMOVUP%s %s, %s", s[1:], g.mem(src), dst)
+		switch {
+		case o.code == opX && g.p.src32 && g.masked:
+			g.pf("VCVTPS2PD.Z %s, K1, %s", g.mem(src, 4), dst)
+		case o.code == opX && g.p.src32:
+			g.pf("VCVTPS2PD %s, %s", g.mem(src, 4), dst)
+		case g.masked:
+			g.pf("VMOVUP%s.Z %s, K1, %s", s[1:], g.mem(src, g.esize), dst)
+		default:
+			g.pf("VMOVUP%s %s, %s", s[1:], g.mem(src, g.esize), dst)
 		}
 		done(dst)
 		return
+	case opP:
+		g.reg[g.at(val(i))] = g.paramReg() // broadcast before the loops
+		return
+	case opRound32:
+		src := reg(args[0])
+		freeDying(-1)
+		dst := newDst()
+		if g.isa.avx512 {
+			g.pf("VCVTPD2PS %s, %s", src, half(dst))
+		} else {
+			g.pf("VCVTPD2PSY %s, %s", src, half(dst))
+		}
+		g.pf("VCVTPS2PD %s, %s", half(dst), dst)
+		done(dst)
 	case opAdd, opMul, opAnd, opOr, opXor, opSub, opDiv, opMin, opMax, opMAnd:
 		a, b := args[0], args[1]
 		commutes := o.code == opAdd || o.code == opMul || o.code == opAnd || o.code == opOr || o.code == opXor || o.code == opMAnd
@@ -303,7 +354,7 @@ func (g *asmGen) op(i int, o op) {
 		src2 := reg(src2v)
 		src3 := rm(src3v)
 		var dst string
-		if !g.isConst(tied) && g.last[tied] == i {
+		if !g.isConst(tied) && !g.isParam(tied) && g.last[tied] == i {
 			dst = g.reg[g.at(tied)]
 			freeDying(tied)
 		} else {
@@ -328,7 +379,9 @@ func (g *asmGen) resetRegs(withK1 bool) {
 	g.freeV, g.freeK = g.freeV[:0], g.freeK[:0]
 	if g.isa.avx512 {
 		for i := 31; i >= 0; i-- {
-			g.freeV = append(g.freeV, fmt.Sprintf("Z%d", i))
+			if r := fmt.Sprintf("Z%d", i); !g.p.hasP || r != g.paramReg() {
+				g.freeV = append(g.freeV, r)
+			}
 		}
 		for i := 7; i >= 2; i-- {
 			g.freeK = append(g.freeK, fmt.Sprintf("K%d", i))
@@ -338,7 +391,9 @@ func (g *asmGen) resetRegs(withK1 bool) {
 		}
 	} else {
 		for i := 15; i >= 0; i-- {
-			g.freeV = append(g.freeV, fmt.Sprintf("Y%d", i))
+			if r := fmt.Sprintf("Y%d", i); !g.p.hasP || r != g.paramReg() {
+				g.freeV = append(g.freeV, r)
+			}
 		}
 	}
 }
@@ -368,14 +423,29 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		frame = 32
 		sig = fmt.Sprintf("dst, x, gr *%s, n int", ft)
 	}
+	if p.src32 || p.dst32 || p.hasP {
+		dt, xt := ft, ft
+		if p.dst32 {
+			dt = "float32"
+		}
+		if p.src32 {
+			xt = "float32"
+		}
+		frame = 32
+		sig = fmt.Sprintf("dst *%s, x *%s, p float64, n int", dt, xt)
+	}
 	fmt.Fprintf(w, "\n// func %s(%s)\n", fname, sig)
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", fname, frame)
 	g.pf("MOVQ dst+0(FP), DI")
 	g.pf("MOVQ x+8(FP), SI")
-	if p.hasG {
+	switch {
+	case p.hasP:
+		g.pf("VBROADCASTSD p+16(FP), %s", g.paramReg())
+		g.pf("MOVQ n+24(FP), CX")
+	case p.hasG:
 		g.pf("MOVQ gr+16(FP), DX")
 		g.pf("MOVQ n+24(FP), CX")
-	} else {
+	default:
 		g.pf("MOVQ n+16(FP), CX")
 	}
 	g.pf("XORQ AX, AX")

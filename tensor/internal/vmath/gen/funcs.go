@@ -374,3 +374,44 @@ var kernels = []kernel{
 			return b.Mul(b.Mul(b.expNegSq(xc, 1), b.C(twoSqrtPi)), b.g)
 		}},
 }
+
+// mixedKernel is a float64 program over arrays of mixed precision: the row
+// kernels of package tensor's float32 softmax, which works on float64
+// values (see prog's src32, dst32 and hasP).
+type mixedKernel struct {
+	name  string // ExpShift32to64 → expShift32to64Go, expShift32to64AVX512, …
+	doc   string // doc comment body: what it computes
+	src32 bool   // x is []float32 (else []float64)
+	dst32 bool   // dst is []float32 (else []float64)
+	// unroll is how many vectors the AVX-512 loop interleaves.
+	unroll int
+	body   func(b *B) val
+}
+
+var mixedKernels = []mixedKernel{
+	{name: "ExpShift32to64", src32: true, unroll: 4,
+		doc:  "e^(float64(x[i]) - p), with the bits of Exp64 of the float64 difference.",
+		body: func(b *B) val { return b.expOf(b.Sub(b.x, b.P())) }},
+	{name: "QuoRound64to32", dst32: true, unroll: 4,
+		doc:  "float32(float64(float32(x[i])) / p): x[i] rounded to float32, divided by p in float64 and rounded to float32 again.",
+		body: func(b *B) val { return b.Div(b.Round32(b.x), b.P()) }},
+}
+
+// build returns the kernel's float64 program.
+func (k mixedKernel) build() *prog {
+	b := &B{p: &prog{f64: true, src32: k.src32, dst32: k.dst32, hasP: true}, consts: map[uint64]val{}}
+	b.x = b.emit(op{code: opX})
+	return b.finish(k.body(b))
+}
+
+// types returns the Go element types of dst and x.
+func (k mixedKernel) types() (dt, xt string) {
+	dt, xt = "float64", "float64"
+	if k.dst32 {
+		dt = "float32"
+	}
+	if k.src32 {
+		xt = "float32"
+	}
+	return dt, xt
+}

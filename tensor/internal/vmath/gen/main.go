@@ -108,6 +108,20 @@ func files(unrollAll int) map[string][]byte {
 		out[name] = gofmt(name, &w)
 	}
 
+	// portable_mixed.go: the mixed-precision kernels' loops.
+	w.Reset()
+	w.WriteString(header + "package vmath\n")
+	var mbody bytes.Buffer
+	for _, mk := range mixedKernels {
+		emitGo(&mbody, goName(mk.name)+"Go", mk.build())
+	}
+	if bytes.Contains(mbody.Bytes(), []byte("math.")) {
+		w.WriteString("\nimport \"math\"\n")
+	}
+	w.WriteString("\n// The portable loops of the mixed-precision kernels, always built: each\n// statement is one operation of the program that the assembly runs.\n")
+	w.Write(mbody.Bytes())
+	out["portable_mixed.go"] = gofmt("portable_mixed.go", &w)
+
 	// kernels_amd64.s
 	w.Reset()
 	consts := map[string]string{}
@@ -126,6 +140,20 @@ func files(unrollAll int) map[string][]byte {
 			emitAsm(&body, consts, fmt.Sprintf("%sF64%s", bk.stem, is.name), bk.p64, is, max(u64, 1))
 		}
 	}
+	for _, mk := range mixedKernels {
+		p := mk.build()
+		for _, is := range isas {
+			u := 1
+			if is.avx512 {
+				u = mk.unroll
+				if unrollAll > 0 {
+					u = maxFit(p, is, unrollAll)
+				}
+			}
+			emitAsm(&body, consts, goName(mk.name)+is.name, p, is, u)
+		}
+	}
+	emitMax32(&body)
 	w.WriteString(header + "//go:build amd64 && !purego\n\n#include \"textflag.h\"\n\n")
 	names := make([]string, 0, len(consts))
 	for n := range consts {
@@ -153,6 +181,13 @@ func files(unrollAll int) map[string][]byte {
 			}
 		}
 	}
+	for _, mk := range mixedKernels {
+		dt, xt := mk.types()
+		for _, is := range isas {
+			fmt.Fprintf(&w, "\n//go:noescape\nfunc %s%s(dst *%s, x *%s, p float64, n int)\n", goName(mk.name), is.name, dt, xt)
+		}
+	}
+	w.WriteString("\n//go:noescape\nfunc max32AVX512(x *float32, n int) float32\n")
 	out["kernels_amd64.go"] = gofmt("kernels_amd64.go", &w)
 
 	// dispatch32_amd64.go and dispatch64_amd64.go
@@ -192,6 +227,22 @@ func files(unrollAll int) map[string][]byte {
 			fmt.Fprintf(&w, "\t\t)\n\t}\n")
 		}
 		fmt.Fprintf(&w, "\treturn out\n}\n")
+		if t == "64" {
+			for _, mk := range mixedKernels {
+				st := goName(mk.name)
+				dt, xt := mk.types()
+				fmt.Fprintf(&w, "\nfunc %sAsm(dst []%s, x []%s, p float64) int {\n", st, dt, xt)
+				fmt.Fprintf(&w, "\tswitch {\n\tcase len(dst) == 0:\n\t\treturn 0\n")
+				fmt.Fprintf(&w, "\tcase useAVX512:\n\t\t%sAVX512(&dst[0], &x[0], p, len(dst))\n\t\treturn len(dst)\n", st)
+				fmt.Fprintf(&w, "\tcase useAVX2:\n\t\treturn %sAVX2Prefix(dst, x, p)\n\t}\n\treturn 0\n}\n", st)
+				fmt.Fprintf(&w, "\nfunc %sAVX2Prefix(dst []%s, x []%s, p float64) int {\n", st, dt, xt)
+				fmt.Fprintf(&w, "\tn := len(dst) &^ 3\n\tif n > 0 {\n\t\t%sAVX2(&dst[0], &x[0], p, n)\n\t}\n\treturn n\n}\n", st)
+				fmt.Fprintf(&w, "\nfunc %sAVX512All(dst []%s, x []%s, p float64) int {\n", st, dt, xt)
+				fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sAVX512(&dst[0], &x[0], p, len(dst))\n\t}\n\treturn len(dst)\n}\n", st)
+				fmt.Fprintf(&w, "\n// %sImpls lists the assembly variants of %s this CPU runs, for the tests.\nfunc %sImpls() (out []func(dst []%s, x []%s, p float64) int) {\n", st, mk.name, st, dt, xt)
+				fmt.Fprintf(&w, "\tif useAVX512 {\n\t\tout = append(out, %sAVX512All)\n\t}\n\tif useAVX2 {\n\t\tout = append(out, %sAVX2Prefix)\n\t}\n\treturn out\n}\n", st, st)
+			}
+		}
 		name := "dispatch" + t + "_amd64.go"
 		out[name] = gofmt(name, &w)
 	}
@@ -210,6 +261,12 @@ func files(unrollAll int) map[string][]byte {
 	}
 	for _, t := range []string{"32", "64"} {
 		fmt.Fprintf(&w, "\nfunc asmImpls%s() []impl[float%s] { return nil }\n", t, t)
+	}
+	for _, mk := range mixedKernels {
+		dt, xt := mk.types()
+		st := goName(mk.name)
+		fmt.Fprintf(&w, "\nfunc %sAsm(_ []%s, _ []%s, _ float64) int { return 0 }\n", st, dt, xt)
+		fmt.Fprintf(&w, "\nfunc %sImpls() []func(dst []%s, x []%s, p float64) int { return nil }\n", st, dt, xt)
 	}
 	out["kernels_other.go"] = gofmt("kernels_other.go", &w)
 
@@ -247,6 +304,13 @@ func files(unrollAll int) map[string][]byte {
 			}
 		}
 		fmt.Fprintf(&w, "\t}\n}\n")
+	}
+	for _, mk := range mixedKernels {
+		dt, xt := mk.types()
+		st := goName(mk.name)
+		fmt.Fprintf(&w, "\n// %s sets dst[i] to %s\n// dst and x must have the same length.\n", mk.name, mk.doc)
+		fmt.Fprintf(&w, "func %s(dst []%s, x []%s, p float64) {\n\tcheckLen(%q, len(dst), len(x), len(x))\n", mk.name, dt, xt, mk.name)
+		fmt.Fprintf(&w, "\tn := %sAsm(dst, x, p)\n\t%sGo(dst[n:], x[n:], p)\n}\n", st, st)
 	}
 	out["vmath.go"] = gofmt("vmath.go", &w)
 	return out

@@ -1,0 +1,178 @@
+package vmath
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// mixedInputs returns n float32s: random values over a wide range, with
+// the special values of exp and of a quotient in the first ones.
+func mixedInputs(rng *rand.Rand, n int) []float32 {
+	specials := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), -1e9, 88.7, -103.9, -87.3, 0x1p-149, -0x1p-149, math.MaxFloat32, -math.MaxFloat32}
+	x := make([]float32, n)
+	for i := range x {
+		switch {
+		case i < len(specials):
+			x[i] = specials[i]
+		case i%3 == 0:
+			x[i] = float32(rng.NormFloat64() * 30)
+		default:
+			x[i] = float32(-rng.ExpFloat64() * 5)
+		}
+	}
+	return x
+}
+
+// TestExpShift32to64 checks that every path gives the bits of Exp64 of
+// float64(x[i]) - p, for every length up to 70 and a long slice, in place
+// of nothing (the types differ) but at every offset of the tail.
+func TestExpShift32to64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 7))
+	for _, n := range append(lengths(), 4099) {
+		x := mixedInputs(rng, n)
+		for _, p := range []float64{0, 1.5, -7.25, 88, float64(float32(0.1))} {
+			want := make([]float64, n)
+			for i, v := range x {
+				want[i] = float64(v) - p
+			}
+			Exp64(want, want)
+			got := make([]float64, n)
+			ExpShift32to64(got, x, p)
+			checkBits64(t, "ExpShift32to64", n, got, want)
+			port := make([]float64, n)
+			expShift32to64Go(port, x, p)
+			checkBits64(t, "expShift32to64Go", n, port, want)
+			for _, f := range expShift32to64Impls() {
+				asm := make([]float64, n)
+				k := f(asm, x, p)
+				expShift32to64Go(asm[k:], x[k:], p)
+				checkBits64(t, "expShift32to64 assembly", n, asm, want)
+			}
+		}
+	}
+}
+
+// TestQuoRound64to32 checks every path against the definition
+// float32(float64(float32(x[i])) / p).
+func TestQuoRound64to32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	for _, n := range append(lengths(), 4099) {
+		x32 := mixedInputs(rng, n)
+		x := make([]float64, n)
+		for i, v := range x32 {
+			x[i] = float64(v) * (1 + rng.Float64()*0x1p-20) // not a float32
+			if i%5 == 0 {
+				x[i] = math.Exp(float64(v)) // softmax's numerators, some subnormal as float32
+			}
+		}
+		for _, p := range []float64{1, 1.75, 3, 1e10, 7.000000000000001, math.Inf(1), math.NaN(), 0} {
+			want := make([]float32, n)
+			for i, v := range x {
+				want[i] = float32(float64(float32(v)) / p)
+			}
+			got := make([]float32, n)
+			QuoRound64to32(got, x, p)
+			checkBits32(t, "QuoRound64to32", n, got, want)
+			port := make([]float32, n)
+			quoRound64to32Go(port, x, p)
+			checkBits32(t, "quoRound64to32Go", n, port, want)
+			for _, f := range quoRound64to32Impls() {
+				asm := make([]float32, n)
+				k := f(asm, x, p)
+				quoRound64to32Go(asm[k:], x[k:], p)
+				checkBits32(t, "quoRound64to32 assembly", n, asm, want)
+			}
+		}
+	}
+}
+
+func lengths() []int {
+	var ns []int
+	for n := 0; n <= 70; n++ {
+		ns = append(ns, n)
+	}
+	return ns
+}
+
+func checkBits64(t *testing.T, name string, n int, got, want []float64) {
+	t.Helper()
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+			t.Fatalf("%s, n = %d: element %d is %v, want %v", name, n, i, got[i], want[i])
+		}
+	}
+}
+
+func checkBits32(t *testing.T, name string, n int, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+			t.Fatalf("%s, n = %d: element %d is %v, want %v", name, n, i, got[i], want[i])
+		}
+	}
+}
+
+// TestMixedLengthMismatch checks the panic of the mixed kernels.
+func TestMixedLengthMismatch(t *testing.T) {
+	defer func() {
+		if _, ok := recover().(*LengthError); !ok {
+			t.Error("ExpShift32to64 with slices of different lengths did not panic with a *LengthError")
+		}
+	}()
+	ExpShift32to64(make([]float64, 3), make([]float32, 4), 0)
+}
+
+// TestMax32 checks every path of Max32 against a plain loop on rows
+// without NaNs, for every length up to 70 and longer ones, with the
+// maximum at every position class, and that with a NaN the result is a
+// NaN or an element.
+func TestMax32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	if m := Max32(nil); !math.IsInf(float64(m), -1) {
+		t.Errorf("Max32(nil) = %v, want -Inf", m)
+	}
+	paths := append([]func([]float32) float32{Max32, max32Go}, max32Impls()...)
+	for _, n := range append(lengths()[1:], 255, 256, 257, 4099) {
+		for trial := range 4 {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = float32(-rng.ExpFloat64()*10 - 1)
+			}
+			switch trial {
+			case 1:
+				x[n-1] = 5
+			case 2:
+				x[rng.IntN(n)] = float32(math.Inf(1))
+			case 3:
+				x[0] = -1e30
+			}
+			want := x[0]
+			for _, v := range x {
+				want = max(want, v)
+			}
+			for k, f := range paths {
+				if got := f(x); got != want {
+					t.Fatalf("path %d, n = %d, trial %d: max %v, want %v", k, n, trial, got, want)
+				}
+			}
+			x[rng.IntN(n)] = float32(math.NaN())
+			for k, f := range paths {
+				got := f(x)
+				if got == got && !slicesContains(x, got) {
+					t.Fatalf("path %d, n = %d with a NaN: %v, neither NaN nor an element", k, n, got)
+				}
+			}
+		}
+	}
+}
+
+func slicesContains(x []float32, v float32) bool {
+	for _, e := range x {
+		if e == v {
+			return true
+		}
+	}
+	return false
+}
