@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"slices"
 )
 
 // isa is one of the two instruction sets the assembly is written for.
@@ -126,7 +127,7 @@ func (g *asmGen) isParam(v val) bool { return g.p.ops[v].code == opP }
 // instructions are independent and the out-of-order core overlaps the
 // copies' dependency chains. Each copy performs exactly the operations of
 // the program, so the results are those of one vector at a time.
-func (g *asmGen) body(copies int, masked bool) {
+func (g *asmGen) body(copies, skew int, masked bool) {
 	p := g.p
 	g.last = make([]int, len(p.ops))
 	for i := range g.last {
@@ -140,17 +141,25 @@ func (g *asmGen) body(copies int, masked bool) {
 	g.last[p.out] = len(p.ops) // stored after the last operation
 	g.reg = map[copyVal]string{}
 	g.masked = masked
-	for i, o := range p.ops {
-		if o.code == opConst {
-			continue
-		}
+	// The schedule: copy c's operation i (i = len(p.ops) is its store) at
+	// time i + c·skew, copies in order within a time. A skew staggers the
+	// copies so that their busiest stretches (the most live values) do not
+	// coincide.
+	type step struct{ i, c int }
+	var steps []step
+	for i := 0; i <= len(p.ops)+(copies-1)*skew; i++ {
 		for c := range copies {
-			g.copy = c
-			g.op(i, o)
+			if j := i - c*skew; j >= 0 && j <= len(p.ops) && (j == len(p.ops) || p.ops[j].code != opConst) {
+				steps = append(steps, step{j, c})
+			}
 		}
 	}
-	for c := range copies {
-		g.copy = c
+	for _, st := range steps {
+		g.copy = st.c
+		if st.i < len(p.ops) {
+			g.op(st.i, p.ops[st.i])
+			continue
+		}
 		vreg := g.reg[g.at(p.out)]
 		sfx, size := g.sfx[1:], g.esize
 		if p.dst32 {
@@ -373,6 +382,33 @@ func (g *asmGen) op(i int, o op) {
 	}
 }
 
+// minSkew is the smallest skew fitSkew tries (0; go run ./gen -skew N
+// sets it, for measuring).
+var minSkew = 0
+
+// fitSkew returns the smallest skew (see body) with which copies of the
+// program fit in the registers, or panics when none does.
+func (g *asmGen) fitSkew(copies int) int {
+	for skew := minSkew; skew <= len(g.p.ops); skew++ {
+		t := *g
+		t.w, t.consts = new(bytes.Buffer), map[string]string{}
+		t.freeV, t.freeK = slices.Clone(g.freeV), slices.Clone(g.freeK)
+		ok := func() (ok bool) {
+			defer func() {
+				if r := recover(); r != nil {
+					ok = false
+				}
+			}()
+			t.body(copies, skew, false)
+			return true
+		}()
+		if ok {
+			return skew
+		}
+	}
+	panic(fmt.Sprintf("%s: %d copies do not fit in the registers", g.isa.name, copies))
+}
+
 // resetRegs makes every register free: the vector registers, and the mask
 // registers K2–K7, and K1 too when no tail mask is in use.
 func (g *asmGen) resetRegs(withK1 bool) {
@@ -456,7 +492,7 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		g.pf("JLT tail")
 		fmt.Fprintf(w, "unrolled:\n")
 		g.resetRegs(true)
-		g.body(unroll, false)
+		g.body(unroll, g.fitSkew(unroll), false)
 		g.pf("ADDQ $%d, AX", unroll*g.lanes)
 		g.pf("CMPQ AX, R11")
 		g.pf("JLE unrolled")
@@ -474,7 +510,7 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		g.pf("CMOVQGT R10, BX // BZHI reads only the index's low byte")
 		g.pf("BZHIQ BX, R9, R8")
 		g.pf("KMOVW R8, K1")
-		g.body(1, true)
+		g.body(1, 0, true)
 		g.pf("ADDQ $%d, AX", g.lanes)
 		g.pf("JMP loop")
 	} else {
@@ -486,7 +522,7 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 			g.pf("JLE done")
 		}
 		fmt.Fprintf(w, "loop:\n")
-		g.body(1, false)
+		g.body(1, 0, false)
 		g.pf("ADDQ $%d, AX", g.lanes)
 		g.pf("CMPQ AX, CX")
 		g.pf("JLT loop")

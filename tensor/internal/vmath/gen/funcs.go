@@ -314,16 +314,19 @@ type kernel struct {
 	ulp64 string // stated error bound, float64
 	body  func(b *B) val
 	// unroll32 and unroll64 are how many vectors the AVX-512 loops
-	// interleave (0 or 1: one at a time), the fastest measured.
+	// interleave (0 or 1: one at a time), the fastest measured (go run
+	// ./gen -unroll N writes every kernel with N, for measuring). Copies
+	// that do not fit in the registers in lockstep are staggered (see
+	// asmGen.body): 4 was the fastest for every kernel, 3 and 2 slower.
 	unroll32, unroll64 int
 }
 
 var kernels = []kernel{
 	{name: "Exp", unroll32: 4, unroll64: 4, doc: "e^x.", ulp32: "1.5", ulp64: "2",
 		body: func(b *B) val { return b.expOf(b.x) }},
-	{name: "Log", unroll32: 2, unroll64: 2, doc: "the natural logarithm of x (NaN below 0, -Inf at ±0).", ulp32: "1", ulp64: "1",
+	{name: "Log", unroll32: 4, unroll64: 4, doc: "the natural logarithm of x (NaN below 0, -Inf at ±0).", ulp32: "1", ulp64: "1",
 		body: func(b *B) val { return b.logOf(b.x) }},
-	{name: "Log1p", unroll32: 2, unroll64: 2, doc: "log(1+x), accurate near 0.", ulp32: "1", ulp64: "1",
+	{name: "Log1p", unroll32: 4, unroll64: 4, doc: "log(1+x), accurate near 0.", ulp32: "1", ulp64: "1",
 		body: func(b *B) val { return b.log1pOf(b.x) }},
 	{name: "Expm1", unroll32: 4, unroll64: 4, doc: "e^x - 1, accurate near 0.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val { return b.Sel(b.Eq(b.x, b.C(0)), b.x, b.expm1Of(b.x)) }},
@@ -331,13 +334,13 @@ var kernels = []kernel{
 		body: func(b *B) val { return b.tanhOf(b.x) }},
 	{name: "Sigmoid", unroll32: 4, unroll64: 4, doc: "σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.", ulp32: "3", ulp64: "3",
 		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return s }},
-	{name: "Erf", unroll32: 2, unroll64: 3, doc: "the error function of x.", ulp32: "2", ulp64: "2",
+	{name: "Erf", unroll32: 4, unroll64: 4, doc: "the error function of x.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val { return b.erfOf(b.x) }},
-	{name: "NormCDF", unroll32: 2, unroll64: 3, doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "8", ulp64: "9",
+	{name: "NormCDF", unroll32: 4, unroll64: 4, doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "8", ulp64: "9",
 		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return phi }},
-	{name: "GELU", unroll32: 2, unroll64: 3, doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "8", ulp64: "10",
+	{name: "GELU", unroll32: 4, unroll64: 4, doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "8", ulp64: "10",
 		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return b.Mul(b.x, phi) }},
-	{name: "GELUGrad", unroll32: 2, unroll64: 3, grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
+	{name: "GELUGrad", unroll32: 4, unroll64: 4, grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
 		body: func(b *B) val {
 			phi, e := b.normCDFParts(b.x)
 			// The unclamped x: x·φ is x·0 beyond the clamp, NaN at ±Inf.
@@ -361,7 +364,7 @@ var kernels = []kernel{
 			s, sm := b.sigmoidParts(b.x)
 			return b.Mul(b.Mul(s, b.MulAdd(b.x, sm, b.C(1))), b.g)
 		}},
-	{name: "Softplus", unroll32: 2, unroll64: 2, doc: "log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.", ulp32: "2", ulp64: "2",
+	{name: "Softplus", unroll32: 4, unroll64: 4, doc: "log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val {
 			e := b.expOf(b.Neg(b.Abs(b.x)))
 			return b.Add(b.log1pOf(e), b.Max(b.x, b.C(0)))
