@@ -509,6 +509,31 @@ func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	return s
 }
 
+// SoftmaxRowsVJP32 is the fused derivative of a float32 softmax along
+// contiguous rows of len(t) elements (t is one row of scratch): for each
+// row of the output y and its gradient g, t = g∘y, s = SumRow(t), and
+// d = y∘(g − s) (beta 0) or d += y∘(g − s) (any other beta), every
+// operation rounded to float32 as a plain loop rounds it. d may be g.
+func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
+	n := len(t)
+	if n == 0 {
+		return
+	}
+	for base := 0; base+n <= len(y); base += n {
+		ys, gs, ds := y[base:base+n], g[base:base+n], d[base:base+n]
+		vmath.Mul32(t, gs, ys)
+		s := SumRow(t)
+		if beta == 0 {
+			vmath.MulSubP32(ds, ys, gs, s)
+			continue
+		}
+		vmath.MulSubP32(t, ys, gs, s)
+		for k, v := range t {
+			ds[k] += v
+		}
+	}
+}
+
 // SoftmaxCrossEntropy is the fused forward of softmax cross-entropy over the
 // last axis of logits ([N C], N may be 0, or [C] for one sample): it sets
 // probs to Softmax(logits, -1), bit for bit, and losses[n] to

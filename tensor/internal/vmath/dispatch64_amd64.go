@@ -607,3 +607,81 @@ func quoRound64to32Impls() (out []func(dst []float32, x []float64, p float64) in
 	}
 	return out
 }
+
+func mul32Asm(dst []float32, x []float32, g []float32) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		mul32AVX512(&dst[0], &x[0], &g[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return mul32AVX2Prefix(dst, x, g)
+	}
+	return 0
+}
+
+func mul32AVX2Prefix(dst []float32, x []float32, g []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		mul32AVX2(&dst[0], &x[0], &g[0], n)
+	}
+	return n
+}
+
+func mul32AVX512All(dst []float32, x []float32, g []float32) int {
+	if len(dst) > 0 {
+		mul32AVX512(&dst[0], &x[0], &g[0], len(dst))
+	}
+	return len(dst)
+}
+
+// mul32Impls lists the assembly variants of Mul32 this CPU runs, for the tests.
+func mul32Impls() (out []func(dst []float32, x []float32, g []float32) int) {
+	if useAVX512 {
+		out = append(out, mul32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, mul32AVX2Prefix)
+	}
+	return out
+}
+
+func mulSubP32Asm(dst []float32, x []float32, g []float32, p float32) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		mulSubP32AVX512(&dst[0], &x[0], &g[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return mulSubP32AVX2Prefix(dst, x, g, p)
+	}
+	return 0
+}
+
+func mulSubP32AVX2Prefix(dst []float32, x []float32, g []float32, p float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		mulSubP32AVX2(&dst[0], &x[0], &g[0], p, n)
+	}
+	return n
+}
+
+func mulSubP32AVX512All(dst []float32, x []float32, g []float32, p float32) int {
+	if len(dst) > 0 {
+		mulSubP32AVX512(&dst[0], &x[0], &g[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// mulSubP32Impls lists the assembly variants of MulSubP32 this CPU runs, for the tests.
+func mulSubP32Impls() (out []func(dst []float32, x []float32, g []float32, p float32) int) {
+	if useAVX512 {
+		out = append(out, mulSubP32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, mulSubP32AVX2Prefix)
+	}
+	return out
+}

@@ -224,4 +224,16 @@ func quoRound64to32AVX512(dst *float32, x *float64, p float64, n int)
 func quoRound64to32AVX2(dst *float32, x *float64, p float64, n int)
 
 //go:noescape
+func mul32AVX512(dst *float32, x *float32, gr *float32, n int)
+
+//go:noescape
+func mul32AVX2(dst *float32, x *float32, gr *float32, n int)
+
+//go:noescape
+func mulSubP32AVX512(dst *float32, x *float32, gr *float32, p float32, n int)
+
+//go:noescape
+func mulSubP32AVX2(dst *float32, x *float32, gr *float32, p float32, n int)
+
+//go:noescape
 func max32AVX512(x *float32, n int) float32

@@ -20018,6 +20018,158 @@ done:
 	VZEROUPPER
 	RET
 
+// func mul32AVX512(dst, x, gr *float32, n int)
+TEXT ·mul32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gr+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, R11
+	SUBQ $64, R11
+	JLT tail
+unrolled:
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMOVUPS (DX)(AX*4), Z4
+	VMOVUPS 64(DX)(AX*4), Z5
+	VMOVUPS 128(DX)(AX*4), Z6
+	VMOVUPS 192(DX)(AX*4), Z7
+	VMULPS Z4, Z0, Z4
+	VMULPS Z5, Z1, Z5
+	VMULPS Z6, Z2, Z6
+	VMULPS Z7, Z3, Z7
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS Z5, 64(DI)(AX*4)
+	VMOVUPS Z6, 128(DI)(AX*4)
+	VMOVUPS Z7, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, R11
+	JLE unrolled
+tail:
+	MOVQ $-1, R9
+loop:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $16, R10
+	CMPQ BX, R10
+	CMOVQGT R10, BX // BZHI reads only the index's low byte
+	BZHIQ BX, R9, R8
+	KMOVW R8, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z1
+	VMULPS Z1, Z0, Z1
+	VMOVUPS Z1, K1, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func mul32AVX2(dst, x, gr *float32, n int)
+TEXT ·mul32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gr+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE done
+loop:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DX)(AX*4), Y1
+	VMULPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT loop
+done:
+	VZEROUPPER
+	RET
+
+// func mulSubP32AVX512(dst *float32, x *float32, gr *float32, p float32, n int)
+TEXT ·mulSubP32AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gr+16(FP), DX
+	VBROADCASTSS p+24(FP), Z31
+	MOVQ n+32(FP), CX
+	XORQ AX, AX
+	MOVQ CX, R11
+	SUBQ $64, R11
+	JLT tail
+unrolled:
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMOVUPS (DX)(AX*4), Z4
+	VMOVUPS 64(DX)(AX*4), Z5
+	VMOVUPS 128(DX)(AX*4), Z6
+	VMOVUPS 192(DX)(AX*4), Z7
+	VSUBPS Z31, Z4, Z4
+	VSUBPS Z31, Z5, Z5
+	VSUBPS Z31, Z6, Z6
+	VSUBPS Z31, Z7, Z7
+	VMULPS Z4, Z0, Z4
+	VMULPS Z5, Z1, Z5
+	VMULPS Z6, Z2, Z6
+	VMULPS Z7, Z3, Z7
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS Z5, 64(DI)(AX*4)
+	VMOVUPS Z6, 128(DI)(AX*4)
+	VMOVUPS Z7, 192(DI)(AX*4)
+	ADDQ $64, AX
+	CMPQ AX, R11
+	JLE unrolled
+tail:
+	MOVQ $-1, R9
+loop:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $16, R10
+	CMPQ BX, R10
+	CMOVQGT R10, BX // BZHI reads only the index's low byte
+	BZHIQ BX, R9, R8
+	KMOVW R8, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z1
+	VSUBPS Z31, Z1, Z1
+	VMULPS Z1, Z0, Z1
+	VMOVUPS Z1, K1, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func mulSubP32AVX2(dst *float32, x *float32, gr *float32, p float32, n int)
+TEXT ·mulSubP32AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gr+16(FP), DX
+	VBROADCASTSS p+24(FP), Y15
+	MOVQ n+32(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE done
+loop:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DX)(AX*4), Y1
+	VSUBPS Y15, Y1, Y1
+	VMULPS Y1, Y0, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT loop
+done:
+	VZEROUPPER
+	RET
+
 // func max32AVX512(x *float32, n int) float32
 TEXT ·max32AVX512(SB), NOSPLIT, $0-20
 	MOVQ x+0(FP), SI

@@ -85,3 +85,11 @@ func expShift32to64Impls() []func(dst []float64, x []float32, p float64) int { r
 func quoRound64to32Asm(_ []float32, _ []float64, _ float64) int { return 0 }
 
 func quoRound64to32Impls() []func(dst []float32, x []float64, p float64) int { return nil }
+
+func mul32Asm(_ []float32, _ []float32, _ []float32) int { return 0 }
+
+func mul32Impls() []func(dst []float32, x []float32, g []float32) int { return nil }
+
+func mulSubP32Asm(_ []float32, _ []float32, _ []float32, _ float32) int { return 0 }
+
+func mulSubP32Impls() []func(dst []float32, x []float32, g []float32, p float32) int { return nil }

@@ -176,3 +176,44 @@ func slicesContains(x []float32, v float32) bool {
 	}
 	return false
 }
+
+// TestMul32AndMulSubP32 checks every path of the float32 row kernels of
+// softmax's backward against their definitions, also in place.
+func TestMul32AndMulSubP32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 11))
+	for _, n := range append(lengths(), 4099) {
+		x, g := mixedInputs(rng, n), mixedInputs(rng, n)
+		rng.Shuffle(n, func(i, j int) { g[i], g[j] = g[j], g[i] })
+		for _, p := range []float32{0, 0.3, -2.5, float32(math.Inf(1)), float32(math.NaN())} {
+			want, wantMul := make([]float32, n), make([]float32, n)
+			for i := range x {
+				wantMul[i] = x[i] * g[i]
+				want[i] = x[i] * (g[i] - p)
+			}
+			got := make([]float32, n)
+			Mul32(got, x, g)
+			checkBits32(t, "Mul32", n, got, wantMul)
+			mul32Go(got, x, g)
+			checkBits32(t, "mul32Go", n, got, wantMul)
+			MulSubP32(got, x, g, p)
+			checkBits32(t, "MulSubP32", n, got, want)
+			mulSubP32Go(got, x, g, p)
+			checkBits32(t, "mulSubP32Go", n, got, want)
+			inPlace := append([]float32(nil), g...)
+			MulSubP32(inPlace, x, inPlace, p)
+			checkBits32(t, "MulSubP32 in place", n, inPlace, want)
+			for _, f := range mul32Impls() {
+				clear(got)
+				k := f(got, x, g)
+				mul32Go(got[k:], x[k:], g[k:])
+				checkBits32(t, "mul32 assembly", n, got, wantMul)
+			}
+			for _, f := range mulSubP32Impls() {
+				clear(got)
+				k := f(got, x, g, p)
+				mulSubP32Go(got[k:], x[k:], g[k:], p)
+				checkBits32(t, "mulSubP32 assembly", n, got, want)
+			}
+		}
+	}
+}

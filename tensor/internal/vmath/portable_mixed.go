@@ -54,3 +54,27 @@ func quoRound64to32Go(dst []float32, x []float64, p float64) {
 		dst[i] = float32(v3)
 	}
 }
+
+func mul32Go(dst, x, g []float32) {
+	x = x[:len(dst)]
+	g = g[:len(dst)]
+	for i := range dst {
+		v0 := x[i]
+		v1 := g[i]
+		v2 := float32(v0 * v1)
+		dst[i] = v2
+	}
+}
+
+func mulSubP32Go(dst []float32, x []float32, g []float32, p float32) {
+	x = x[:len(dst)]
+	g = g[:len(dst)]
+	for i := range dst {
+		v0 := x[i]
+		v1 := g[i]
+		v2 := p
+		v3 := v1 - v2
+		v4 := float32(v0 * v3)
+		dst[i] = v4
+	}
+}

@@ -369,3 +369,19 @@ func QuoRound64to32(dst []float32, x []float64, p float64) {
 	n := quoRound64to32Asm(dst, x, p)
 	quoRound64to32Go(dst[n:], x[n:], p)
 }
+
+// Mul32 sets dst[i] to x[i]·g[i], in float32.
+// dst, x and g must have the same length; dst may be x or g.
+func Mul32(dst []float32, x []float32, g []float32) {
+	checkLen("Mul32", len(dst), len(x), len(g))
+	n := mul32Asm(dst, x, g)
+	mul32Go(dst[n:], x[n:], g[n:])
+}
+
+// MulSubP32 sets dst[i] to x[i]·(g[i] - p), in float32 (two roundings).
+// dst, x and g must have the same length; dst may be x or g.
+func MulSubP32(dst []float32, x []float32, g []float32, p float32) {
+	checkLen("MulSubP32", len(dst), len(x), len(g))
+	n := mulSubP32Asm(dst, x, g, p)
+	mulSubP32Go(dst[n:], x[n:], g[n:], p)
+}

@@ -459,31 +459,28 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		frame = 32
 		sig = fmt.Sprintf("dst, x, gr *%s, n int", ft)
 	}
-	if p.src32 || p.dst32 || p.hasP {
-		dt, xt := ft, ft
-		if p.dst32 {
-			dt = "float32"
-		}
-		if p.src32 {
-			xt = "float32"
-		}
-		frame = 32
-		sig = fmt.Sprintf("dst *%s, x *%s, p float64, n int", dt, xt)
+	// Argument offsets: dst 0, x 8, then gr and p where present, then n.
+	gOff, pOff, nOff := 16, 16, 16
+	if p.hasG {
+		pOff, nOff = 24, 24
+	}
+	if p.hasP {
+		nOff = pOff + 8 // a float32 p is padded to n's alignment
+		frame = nOff + 8
+		decl, _ := p.params(false)
+		sig = decl + ", n int"
 	}
 	fmt.Fprintf(w, "\n// func %s(%s)\n", fname, sig)
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", fname, frame)
 	g.pf("MOVQ dst+0(FP), DI")
 	g.pf("MOVQ x+8(FP), SI")
-	switch {
-	case p.hasP:
-		g.pf("VBROADCASTSD p+16(FP), %s", g.paramReg())
-		g.pf("MOVQ n+24(FP), CX")
-	case p.hasG:
-		g.pf("MOVQ gr+16(FP), DX")
-		g.pf("MOVQ n+24(FP), CX")
-	default:
-		g.pf("MOVQ n+16(FP), CX")
+	if p.hasG {
+		g.pf("MOVQ gr+%d(FP), DX", gOff)
 	}
+	if p.hasP {
+		g.pf("VBROADCASTS%s p+%d(FP), %s", g.sfx[1:], pOff, g.paramReg())
+	}
+	g.pf("MOVQ n+%d(FP), CX", nOff)
 	g.pf("XORQ AX, AX")
 	if unroll > 1 {
 		// R11 = n - unroll·lanes: the unrolled loop runs while AX ≤ R11.

@@ -55,17 +55,7 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 		args = "dst, x, g []" + n.ft
 	}
 	if p.src32 || p.dst32 || p.hasP {
-		dt, xt := n.ft, n.ft
-		if p.dst32 {
-			dt = "float32"
-		}
-		if p.src32 {
-			xt = "float32"
-		}
-		args = fmt.Sprintf("dst []%s, x []%s", dt, xt)
-		if p.hasP {
-			args += ", p float64"
-		}
+		args, _ = p.params(true)
 	}
 	fmt.Fprintf(w, "\nfunc %s(%s) {\n", name, args)
 	fmt.Fprintf(w, "\tx = x[:len(dst)]\n")

@@ -1,6 +1,9 @@
 package main
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The algorithms. Each builder function works for both precisions, picking
 // its constants with b.pick; "f64" and "f32" below refer to the two.
@@ -384,37 +387,73 @@ var kernels = []kernel{
 type mixedKernel struct {
 	name  string // ExpShift32to64 → expShift32to64Go, expShift32to64AVX512, …
 	doc   string // doc comment body: what it computes
+	f32   bool   // a float32 program over float32 arrays (src32, dst32 unused)
 	src32 bool   // x is []float32 (else []float64)
 	dst32 bool   // dst is []float32 (else []float64)
+	grad  bool   // takes a third array g
+	param bool   // takes the scalar p (float64, or float32 in an f32 program)
 	// unroll is how many vectors the AVX-512 loop interleaves.
 	unroll int
 	body   func(b *B) val
 }
 
 var mixedKernels = []mixedKernel{
-	{name: "ExpShift32to64", src32: true, unroll: 4,
+	{name: "ExpShift32to64", src32: true, param: true, unroll: 4,
 		doc:  "e^(float64(x[i]) - p), with the bits of Exp64 of the float64 difference.",
 		body: func(b *B) val { return b.expOf(b.Sub(b.x, b.P())) }},
-	{name: "QuoRound64to32", dst32: true, unroll: 4,
+	{name: "QuoRound64to32", dst32: true, param: true, unroll: 4,
 		doc:  "float32(float64(float32(x[i])) / p): x[i] rounded to float32, divided by p in float64 and rounded to float32 again.",
 		body: func(b *B) val { return b.Div(b.Round32(b.x), b.P()) }},
+	// Softmax's backward along a row: t = g·y, then y·(g - Σt).
+	{name: "Mul32", f32: true, grad: true, unroll: 4,
+		doc:  "x[i]·g[i], in float32.",
+		body: func(b *B) val { return b.Mul(b.x, b.g) }},
+	{name: "MulSubP32", f32: true, grad: true, param: true, unroll: 4,
+		doc:  "x[i]·(g[i] - p), in float32 (two roundings).",
+		body: func(b *B) val { return b.Mul(b.x, b.Sub(b.g, b.P())) }},
 }
 
 // build returns the kernel's float64 program.
 func (k mixedKernel) build() *prog {
-	b := &B{p: &prog{f64: true, src32: k.src32, dst32: k.dst32, hasP: true}, consts: map[uint64]val{}}
+	b := &B{p: &prog{f64: !k.f32, src32: k.src32, dst32: k.dst32, hasP: k.param, hasG: k.grad}, consts: map[uint64]val{}}
 	b.x = b.emit(op{code: opX})
+	if k.grad {
+		b.g = b.emit(op{code: opG})
+	}
 	return b.finish(k.body(b))
 }
 
-// types returns the Go element types of dst and x.
-func (k mixedKernel) types() (dt, xt string) {
-	dt, xt = "float64", "float64"
-	if k.dst32 {
+// params returns the Go parameter list of the kernel's slice functions
+// (with the given pointer-or-slice prefix) and the names of its arguments.
+func (k mixedKernel) params(slice bool) (decl, call string) {
+	return k.build().params(slice)
+}
+
+// params is the Go parameter list of a program's functions over slices
+// (slice) or pointers, and the list of its argument names: dst, x, then g
+// and p where it has them.
+func (p *prog) params(slice bool) (decl, call string) {
+	ft := "float32"
+	if p.f64 {
+		ft = "float64"
+	}
+	dt, xt, pt := ft, ft, ft
+	if p.dst32 {
 		dt = "float32"
 	}
-	if k.src32 {
+	if p.src32 {
 		xt = "float32"
 	}
-	return dt, xt
+	kind, gname := "*", "gr" // the assembly's name, g being a register there
+	if slice {
+		kind, gname = "[]", "g"
+	}
+	decl, call = fmt.Sprintf("dst %s%s, x %s%s", kind, dt, kind, xt), "dst, x"
+	if p.hasG {
+		decl, call = decl+fmt.Sprintf(", %s %s%s", gname, kind, ft), call+", "+gname
+	}
+	if p.hasP {
+		decl, call = decl+", p "+pt, call+", p"
+	}
+	return decl, call
 }

@@ -183,9 +183,9 @@ func files(unrollAll int) map[string][]byte {
 		}
 	}
 	for _, mk := range mixedKernels {
-		dt, xt := mk.types()
+		decl, _ := mk.params(false)
 		for _, is := range isas {
-			fmt.Fprintf(&w, "\n//go:noescape\nfunc %s%s(dst *%s, x *%s, p float64, n int)\n", goName(mk.name), is.name, dt, xt)
+			fmt.Fprintf(&w, "\n//go:noescape\nfunc %s%s(%s, n int)\n", goName(mk.name), is.name, decl)
 		}
 	}
 	w.WriteString("\n//go:noescape\nfunc max32AVX512(x *float32, n int) float32\n")
@@ -231,16 +231,21 @@ func files(unrollAll int) map[string][]byte {
 		if t == "64" {
 			for _, mk := range mixedKernels {
 				st := goName(mk.name)
-				dt, xt := mk.types()
-				fmt.Fprintf(&w, "\nfunc %sAsm(dst []%s, x []%s, p float64) int {\n", st, dt, xt)
+				decl, _ := mk.params(true)
+				ptrs, call := ptrArgs(mk), sliceArgs(mk, "")
+				lanes := 4
+				if mk.f32 {
+					lanes = 8
+				}
+				fmt.Fprintf(&w, "\nfunc %sAsm(%s) int {\n", st, decl)
 				fmt.Fprintf(&w, "\tswitch {\n\tcase len(dst) == 0:\n\t\treturn 0\n")
-				fmt.Fprintf(&w, "\tcase useAVX512:\n\t\t%sAVX512(&dst[0], &x[0], p, len(dst))\n\t\treturn len(dst)\n", st)
-				fmt.Fprintf(&w, "\tcase useAVX2:\n\t\treturn %sAVX2Prefix(dst, x, p)\n\t}\n\treturn 0\n}\n", st)
-				fmt.Fprintf(&w, "\nfunc %sAVX2Prefix(dst []%s, x []%s, p float64) int {\n", st, dt, xt)
-				fmt.Fprintf(&w, "\tn := len(dst) &^ 3\n\tif n > 0 {\n\t\t%sAVX2(&dst[0], &x[0], p, n)\n\t}\n\treturn n\n}\n", st)
-				fmt.Fprintf(&w, "\nfunc %sAVX512All(dst []%s, x []%s, p float64) int {\n", st, dt, xt)
-				fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sAVX512(&dst[0], &x[0], p, len(dst))\n\t}\n\treturn len(dst)\n}\n", st)
-				fmt.Fprintf(&w, "\n// %sImpls lists the assembly variants of %s this CPU runs, for the tests.\nfunc %sImpls() (out []func(dst []%s, x []%s, p float64) int) {\n", st, mk.name, st, dt, xt)
+				fmt.Fprintf(&w, "\tcase useAVX512:\n\t\t%sAVX512(%s, len(dst))\n\t\treturn len(dst)\n", st, ptrs)
+				fmt.Fprintf(&w, "\tcase useAVX2:\n\t\treturn %sAVX2Prefix(%s)\n\t}\n\treturn 0\n}\n", st, call)
+				fmt.Fprintf(&w, "\nfunc %sAVX2Prefix(%s) int {\n", st, decl)
+				fmt.Fprintf(&w, "\tn := len(dst) &^ %d\n\tif n > 0 {\n\t\t%sAVX2(%s, n)\n\t}\n\treturn n\n}\n", lanes-1, st, ptrs)
+				fmt.Fprintf(&w, "\nfunc %sAVX512All(%s) int {\n", st, decl)
+				fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sAVX512(%s, len(dst))\n\t}\n\treturn len(dst)\n}\n", st, ptrs)
+				fmt.Fprintf(&w, "\n// %sImpls lists the assembly variants of %s this CPU runs, for the tests.\nfunc %sImpls() (out []func(%s) int) {\n", st, mk.name, st, decl)
 				fmt.Fprintf(&w, "\tif useAVX512 {\n\t\tout = append(out, %sAVX512All)\n\t}\n\tif useAVX2 {\n\t\tout = append(out, %sAVX2Prefix)\n\t}\n\treturn out\n}\n", st, st)
 			}
 		}
@@ -264,10 +269,10 @@ func files(unrollAll int) map[string][]byte {
 		fmt.Fprintf(&w, "\nfunc asmImpls%s() []impl[float%s] { return nil }\n", t, t)
 	}
 	for _, mk := range mixedKernels {
-		dt, xt := mk.types()
+		decl, _ := mk.params(true)
 		st := goName(mk.name)
-		fmt.Fprintf(&w, "\nfunc %sAsm(_ []%s, _ []%s, _ float64) int { return 0 }\n", st, dt, xt)
-		fmt.Fprintf(&w, "\nfunc %sImpls() []func(dst []%s, x []%s, p float64) int { return nil }\n", st, dt, xt)
+		fmt.Fprintf(&w, "\nfunc %sAsm(%s) int { return 0 }\n", st, blank(decl))
+		fmt.Fprintf(&w, "\nfunc %sImpls() []func(%s) int { return nil }\n", st, decl)
 	}
 	out["kernels_other.go"] = gofmt("kernels_other.go", &w)
 
@@ -307,11 +312,17 @@ func files(unrollAll int) map[string][]byte {
 		fmt.Fprintf(&w, "\t}\n}\n")
 	}
 	for _, mk := range mixedKernels {
-		dt, xt := mk.types()
+		decl, call := mk.params(true)
 		st := goName(mk.name)
-		fmt.Fprintf(&w, "\n// %s sets dst[i] to %s\n// dst and x must have the same length.\n", mk.name, mk.doc)
-		fmt.Fprintf(&w, "func %s(dst []%s, x []%s, p float64) {\n\tcheckLen(%q, len(dst), len(x), len(x))\n", mk.name, dt, xt, mk.name)
-		fmt.Fprintf(&w, "\tn := %sAsm(dst, x, p)\n\t%sGo(dst[n:], x[n:], p)\n}\n", st, st)
+		fmt.Fprintf(&w, "\n// %s sets dst[i] to %s\n", mk.name, mk.doc)
+		if mk.grad {
+			fmt.Fprintf(&w, "// dst, x and g must have the same length; dst may be x or g.\n")
+			fmt.Fprintf(&w, "func %s(%s) {\n\tcheckLen(%q, len(dst), len(x), len(g))\n", mk.name, decl, mk.name)
+		} else {
+			fmt.Fprintf(&w, "// dst and x must have the same length.\n")
+			fmt.Fprintf(&w, "func %s(%s) {\n\tcheckLen(%q, len(dst), len(x), len(x))\n", mk.name, decl, mk.name)
+		}
+		fmt.Fprintf(&w, "\tn := %sAsm(%s)\n\t%sGo(%s)\n}\n", st, call, st, sliceArgs(mk, "n"))
 	}
 	out["vmath.go"] = gofmt("vmath.go", &w)
 	return out
@@ -337,4 +348,43 @@ func maxFit(p *prog, is isa, u int) int {
 		}
 	}
 	return u
+}
+
+// ptrArgs is the argument list that passes a mixed kernel's slices to its
+// assembly: &dst[0], &x[0], &g[0] and p, as it has them.
+func ptrArgs(mk mixedKernel) string {
+	s := "&dst[0], &x[0]"
+	if mk.grad {
+		s += ", &g[0]"
+	}
+	if mk.param {
+		s += ", p"
+	}
+	return s
+}
+
+// sliceArgs is the argument list of a mixed kernel's slice functions, the
+// slices from index from on (none: whole).
+func sliceArgs(mk mixedKernel, from string) string {
+	if from != "" {
+		from = "[" + from + ":]"
+	}
+	s := "dst" + from + ", x" + from
+	if mk.grad {
+		s += ", g" + from
+	}
+	if mk.param {
+		s += ", p"
+	}
+	return s
+}
+
+// blank replaces the names in a parameter list by _.
+func blank(decl string) string {
+	parts := strings.Split(decl, ", ")
+	for i, p := range parts {
+		_, t, _ := strings.Cut(p, " ")
+		parts[i] = "_ " + t
+	}
+	return strings.Join(parts, ", ")
 }
