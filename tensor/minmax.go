@@ -454,7 +454,10 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 // of float32 (a midpoint between two float32s, whose low 29 float64
 // fraction bits are 1<<28) lies within those ulps, or the quotient is below
 // float32's smallest normal, where the boundaries lie elsewhere. Those rare
-// quotients (about one in 2^24) are divided.
+// quotients (about one in 2^24) are divided. The softmax paths now divide
+// with vmath.QuoRound64to32 and vmath.Quo32 instead (a vectorized division
+// costs less than this scalar guard); it stays, with its tests, as a
+// scalar way to the same bits.
 func softmaxDivF32(dst []float32, b []float64, s float64) {
 	dst = dst[:len(b)]
 	r := 1 / s
@@ -485,9 +488,17 @@ func nearF32Boundary(q float64) bool {
 
 // softmaxFinish sets dst to softmax(x) or log-softmax(x) given the row's
 // maximum m, the exponentials and their sum by expSum, and returns the sum.
-// A float32 row divides by divF32, with the bits of the division.
+// A float32 softmax row takes expSum's bits from expSumTiles32 and divides
+// with vmath.Quo32 (in float64, rounded to float32: the bits of divF32).
 func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	dst = dst[:len(x)]
+	if xs, ok := any(x).([]float32); ok && !log {
+		d := any(dst).([]float32)
+		s := expSumTiles32(d, xs, float64(m))
+		// float32(a/s): divF32's bits, and a NaN row's NaNs those of a/s.
+		vmath.Quo32(d, d, s)
+		return s
+	}
 	s := expSum(dst, x, m, !log) // vectorized e^(x−m), summed pairwise in float64
 	if log {
 		ls := math.Log(s)
@@ -496,17 +507,26 @@ func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 		}
 		return s
 	}
-	if d, ok := any(dst).([]float32); ok && s == s { // NaN rows keep the payloads of a/s
-		r := 1 / s
-		for i, a := range d {
-			d[i] = divF32(float64(a), r, s)
-		}
-		return s
-	}
 	for i := range dst {
 		dst[i] = T(float64(dst[i]) / s)
 	}
 	return s
+}
+
+// expSumTiles32 is expSum (storing the exponentials) of a float32 row,
+// with its bits: the same tiles and tree of tile sums as expSumTiles,
+// each tile's widening, subtraction, exponentials and rounding to float32
+// in vectorized passes.
+func expSumTiles32(dst, x []float32, m float64) float64 {
+	if len(x) <= tileLen {
+		var buf [tileLen]float64
+		b := buf[:len(x)]
+		vmath.ExpShift32to64(b, x, m)
+		vmath.Narrow64to32(dst[:len(x)], b)
+		return sumSpan(b, 1, false)
+	}
+	h := (len(x)/2 + tileLen - 1) / tileLen * tileLen
+	return expSumTiles32(dst[:h], x[:h], m) + expSumTiles32(dst[h:], x[h:], m)
 }
 
 // SoftmaxRowsVJP32 is the fused derivative of a float32 softmax along

@@ -608,6 +608,84 @@ func quoRound64to32Impls() (out []func(dst []float32, x []float64, p float64) in
 	return out
 }
 
+func narrow64to32Asm(dst []float32, x []float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		narrow64to32AVX512(&dst[0], &x[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return narrow64to32AVX2Prefix(dst, x)
+	}
+	return 0
+}
+
+func narrow64to32AVX2Prefix(dst []float32, x []float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		narrow64to32AVX2(&dst[0], &x[0], n)
+	}
+	return n
+}
+
+func narrow64to32AVX512All(dst []float32, x []float64) int {
+	if len(dst) > 0 {
+		narrow64to32AVX512(&dst[0], &x[0], len(dst))
+	}
+	return len(dst)
+}
+
+// narrow64to32Impls lists the assembly variants of Narrow64to32 this CPU runs, for the tests.
+func narrow64to32Impls() (out []func(dst []float32, x []float64) int) {
+	if useAVX512 {
+		out = append(out, narrow64to32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, narrow64to32AVX2Prefix)
+	}
+	return out
+}
+
+func quo32Asm(dst []float32, x []float32, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		quo32AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return quo32AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func quo32AVX2Prefix(dst []float32, x []float32, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		quo32AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func quo32AVX512All(dst []float32, x []float32, p float64) int {
+	if len(dst) > 0 {
+		quo32AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// quo32Impls lists the assembly variants of Quo32 this CPU runs, for the tests.
+func quo32Impls() (out []func(dst []float32, x []float32, p float64) int) {
+	if useAVX512 {
+		out = append(out, quo32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, quo32AVX2Prefix)
+	}
+	return out
+}
+
 func mul32Asm(dst []float32, x []float32, g []float32) int {
 	switch {
 	case len(dst) == 0:

@@ -20018,6 +20018,142 @@ done:
 	VZEROUPPER
 	RET
 
+// func narrow64to32AVX512(dst, x *float64, n int)
+TEXT ·narrow64to32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	MOVQ CX, R11
+	SUBQ $32, R11
+	JLT tail
+unrolled:
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD 64(SI)(AX*8), Z1
+	VMOVUPD 128(SI)(AX*8), Z2
+	VMOVUPD 192(SI)(AX*8), Z3
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	VCVTPD2PS Z1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VCVTPD2PS Z2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VCVTPD2PS Z3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, R11
+	JLE unrolled
+tail:
+	MOVQ $-1, R9
+loop:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $8, R10
+	CMPQ BX, R10
+	CMOVQGT R10, BX // BZHI reads only the index's low byte
+	BZHIQ BX, R9, R8
+	KMOVW R8, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, K1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func narrow64to32AVX2(dst, x *float64, n int)
+TEXT ·narrow64to32AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE done
+loop:
+	VMOVUPD (SI)(AX*8), Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS X0, (DI)(AX*4)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLT loop
+done:
+	VZEROUPPER
+	RET
+
+// func quo32AVX512(dst *float32, x *float32, p float64, n int)
+TEXT ·quo32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	VBROADCASTSD p+16(FP), Z31
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, R11
+	SUBQ $32, R11
+	JLT tail
+unrolled:
+	VCVTPS2PD (SI)(AX*4), Z0
+	VCVTPS2PD 32(SI)(AX*4), Z1
+	VCVTPS2PD 64(SI)(AX*4), Z2
+	VCVTPS2PD 96(SI)(AX*4), Z3
+	VDIVPD Z31, Z0, Z0
+	VDIVPD Z31, Z1, Z1
+	VDIVPD Z31, Z2, Z2
+	VDIVPD Z31, Z3, Z3
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	VCVTPD2PS Z1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VCVTPD2PS Z2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VCVTPD2PS Z3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	CMPQ AX, R11
+	JLE unrolled
+tail:
+	MOVQ $-1, R9
+loop:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $8, R10
+	CMPQ BX, R10
+	CMOVQGT R10, BX // BZHI reads only the index's low byte
+	BZHIQ BX, R9, R8
+	KMOVW R8, K1
+	VCVTPS2PD.Z (SI)(AX*4), K1, Z0
+	VDIVPD Z31, Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, K1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func quo32AVX2(dst *float32, x *float32, p float64, n int)
+TEXT ·quo32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	VBROADCASTSD p+16(FP), Y15
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	TESTQ CX, CX
+	JLE done
+loop:
+	VCVTPS2PD (SI)(AX*4), Y0
+	VDIVPD Y15, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS X0, (DI)(AX*4)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLT loop
+done:
+	VZEROUPPER
+	RET
+
 // func mul32AVX512(dst, x, gr *float32, n int)
 TEXT ·mul32AVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI

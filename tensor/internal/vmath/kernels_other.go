@@ -86,6 +86,14 @@ func quoRound64to32Asm(_ []float32, _ []float64, _ float64) int { return 0 }
 
 func quoRound64to32Impls() []func(dst []float32, x []float64, p float64) int { return nil }
 
+func narrow64to32Asm(_ []float32, _ []float64) int { return 0 }
+
+func narrow64to32Impls() []func(dst []float32, x []float64) int { return nil }
+
+func quo32Asm(_ []float32, _ []float32, _ float64) int { return 0 }
+
+func quo32Impls() []func(dst []float32, x []float32, p float64) int { return nil }
+
 func mul32Asm(_ []float32, _ []float32, _ []float32) int { return 0 }
 
 func mul32Impls() []func(dst []float32, x []float32, g []float32) int { return nil }

@@ -217,3 +217,52 @@ func TestMul32AndMulSubP32(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowAndQuo32 checks every path of Narrow64to32 and Quo32 against
+// their definitions, Quo32 also in place.
+func TestNarrowAndQuo32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 13))
+	for _, n := range append(lengths(), 4099) {
+		x32 := mixedInputs(rng, n)
+		x := make([]float64, n)
+		for i, v := range x32 {
+			x[i] = float64(v) * (1 + rng.Float64()*0x1p-20)
+			if i%4 == 0 {
+				x[i] = math.Exp(float64(v))
+			}
+		}
+		want := make([]float32, n)
+		for i, v := range x {
+			want[i] = float32(v)
+		}
+		got := make([]float32, n)
+		Narrow64to32(got, x)
+		checkBits32(t, "Narrow64to32", n, got, want)
+		narrow64to32Go(got, x)
+		checkBits32(t, "narrow64to32Go", n, got, want)
+		for _, f := range narrow64to32Impls() {
+			clear(got)
+			k := f(got, x)
+			narrow64to32Go(got[k:], x[k:])
+			checkBits32(t, "narrow64to32 assembly", n, got, want)
+		}
+		for _, p := range []float64{1, 1.75, 3, 1e10, 7.000000000000001, math.Inf(1), math.NaN(), 0} {
+			for i, v := range x32 {
+				want[i] = float32(float64(v) / p)
+			}
+			Quo32(got, x32, p)
+			checkBits32(t, "Quo32", n, got, want)
+			quo32Go(got, x32, p)
+			checkBits32(t, "quo32Go", n, got, want)
+			inPlace := append([]float32(nil), x32...)
+			Quo32(inPlace, inPlace, p)
+			checkBits32(t, "Quo32 in place", n, inPlace, want)
+			for _, f := range quo32Impls() {
+				clear(got)
+				k := f(got, x32, p)
+				quo32Go(got[k:], x32[k:], p)
+				checkBits32(t, "quo32 assembly", n, got, want)
+			}
+		}
+	}
+}

@@ -55,6 +55,24 @@ func quoRound64to32Go(dst []float32, x []float64, p float64) {
 	}
 }
 
+func narrow64to32Go(dst []float32, x []float64) {
+	x = x[:len(dst)]
+	for i := range dst {
+		v0 := x[i]
+		dst[i] = float32(v0)
+	}
+}
+
+func quo32Go(dst []float32, x []float32, p float64) {
+	x = x[:len(dst)]
+	for i := range dst {
+		v0 := float64(x[i])
+		v1 := p
+		v2 := v0 / v1
+		dst[i] = float32(v2)
+	}
+}
+
 func mul32Go(dst, x, g []float32) {
 	x = x[:len(dst)]
 	g = g[:len(dst)]

@@ -370,6 +370,22 @@ func QuoRound64to32(dst []float32, x []float64, p float64) {
 	quoRound64to32Go(dst[n:], x[n:], p)
 }
 
+// Narrow64to32 sets dst[i] to float32(x[i]).
+// dst and x must have the same length.
+func Narrow64to32(dst []float32, x []float64) {
+	checkLen("Narrow64to32", len(dst), len(x), len(x))
+	n := narrow64to32Asm(dst, x)
+	narrow64to32Go(dst[n:], x[n:])
+}
+
+// Quo32 sets dst[i] to float32(float64(x[i]) / p): the quotient in float64, rounded to float32.
+// dst and x must have the same length.
+func Quo32(dst []float32, x []float32, p float64) {
+	checkLen("Quo32", len(dst), len(x), len(x))
+	n := quo32Asm(dst, x, p)
+	quo32Go(dst[n:], x[n:], p)
+}
+
 // Mul32 sets dst[i] to x[i]·g[i], in float32.
 // dst, x and g must have the same length; dst may be x or g.
 func Mul32(dst []float32, x []float32, g []float32) {

@@ -404,6 +404,12 @@ var mixedKernels = []mixedKernel{
 	{name: "QuoRound64to32", dst32: true, param: true, unroll: 4,
 		doc:  "float32(float64(float32(x[i])) / p): x[i] rounded to float32, divided by p in float64 and rounded to float32 again.",
 		body: func(b *B) val { return b.Div(b.Round32(b.x), b.P()) }},
+	{name: "Narrow64to32", dst32: true, unroll: 4,
+		doc:  "float32(x[i]).",
+		body: func(b *B) val { return b.x }},
+	{name: "Quo32", src32: true, dst32: true, param: true, unroll: 4,
+		doc:  "float32(float64(x[i]) / p): the quotient in float64, rounded to float32.",
+		body: func(b *B) val { return b.Div(b.x, b.P()) }},
 	// Softmax's backward along a row: t = g·y, then y·(g - Σt).
 	{name: "Mul32", f32: true, grad: true, unroll: 4,
 		doc:  "x[i]·g[i], in float32.",
