@@ -16,9 +16,9 @@
 // operations in the same order with the same roundings, so they give the
 // same bits: float64 programs use fused multiply-adds (math.FMA in Go),
 // float32 programs use none and compute in float32 throughout. The AVX-512
-// loops run the program on four consecutive vectors per iteration, their
-// instructions interleaved (staggered where four copies in lockstep would
-// not fit in the registers), so that the long dependency chains of one
+// loops run the program on four to eight consecutive vectors per iteration
+// (gen/funcs.go has each kernel's number), their instructions interleaved
+// (staggered where the copies in lockstep would not fit in the registers), so that the long dependency chains of one
 // vector overlap those of the others; each element still goes through
 // exactly the program's operations.
 //
