@@ -127,6 +127,10 @@ func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // (the bits of SumToInto), then d = y ∘ (g - sum), written (beta 0) or
 // added.
 func softmaxRowsVJP[T Float](d, y, g, t []T, beta T) {
+	if y32, ok := any(y).([]float32); ok { // the same bits, vectorized
+		tensor.SoftmaxRowsVJP32(any(d).([]float32), y32, any(g).([]float32), any(t).([]float32), float32(beta))
+		return
+	}
 	n := len(t)
 	for base := 0; base+n <= len(y); base += n {
 		ys, gs, ds := y[base:base+n], g[base:base+n], d[base:base+n]

@@ -324,7 +324,7 @@ func redSoftmaxInto[T Float](op string, dst, t *Tensor[T], axis int, log bool) {
 // log-softmax(x). It returns the row's maximum and Σ e^(x−max), from which
 // the log-sum-exp is max + log Σ.
 //
-// The maximum is first found by softmaxMax, which skips NaNs. When the sum
+// The maximum is first found by softmaxMax, exact for rows without NaNs. When the sum
 // then comes out NaN (the row holds a NaN or +Inf, or is all -Inf), the row
 // is redone with redBetter's maximum, the row's first NaN as Max picks it.
 // Otherwise both maxima have the same value; at most the sign of a zero
@@ -364,10 +364,15 @@ func softmaxRow[T Float](dst, x []T, log bool) (m T, s float64) {
 	return m, softmaxFinish(dst, x, m, log)
 }
 
-// softmaxMax returns the maximum of the non-NaN elements of x (len(x) ≥ 1),
-// or NaN when x[0] is NaN and nothing exceeds it, with four independent
-// running maxima so that the compares do not wait on each other.
+// softmaxMax returns the maximum of x (len(x) ≥ 1) when x holds no NaN;
+// otherwise a NaN or an element of x, which softmaxRow's NaN sum then
+// replaces. A float32 row goes through vmath.Max32 (vectorized); others
+// keep four independent running maxima so that the compares do not wait
+// on each other.
 func softmaxMax[T Float](x []T) T {
+	if xs, ok := any(x).([]float32); ok {
+		return T(vmath.Max32(xs))
+	}
 	m0 := x[0]
 	m1, m2, m3 := m0, m0, m0
 	i := 1
@@ -411,10 +416,16 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 	b = b[:len(x)]
 	dst = dst[:len(x)]
 	mf := float64(m)
-	for i, v := range x {
-		b[i] = float64(v) - mf
+	xs, f32 := any(x).([]float32)
+	if f32 {
+		// The widening, the subtraction and Exp64 in one vectorized pass.
+		vmath.ExpShift32to64(b, xs, mf)
+	} else {
+		for i, v := range x {
+			b[i] = float64(v) - mf
+		}
+		vmath.Exp64(b, b)
 	}
-	vmath.Exp64(b, b)
 	s := sumSpan(b, 1, false)
 	if log {
 		ls := math.Log(s)
@@ -423,8 +434,10 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 		}
 		return s
 	}
-	if d, ok := any(dst).([]float32); ok {
-		softmaxDivF32(d, b, s)
+	if f32 {
+		// float32(float64(float32(e)) / s), the bits of softmaxDivF32,
+		// with a vectorized division.
+		vmath.QuoRound64to32(any(dst).([]float32), b, s)
 		return s
 	}
 	for i, e := range b {
@@ -441,7 +454,10 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 // of float32 (a midpoint between two float32s, whose low 29 float64
 // fraction bits are 1<<28) lies within those ulps, or the quotient is below
 // float32's smallest normal, where the boundaries lie elsewhere. Those rare
-// quotients (about one in 2^24) are divided.
+// quotients (about one in 2^24) are divided. The softmax paths now divide
+// with vmath.QuoRound64to32 and vmath.Quo32 instead (a vectorized division
+// costs less than this scalar guard); it stays, with its tests, as a
+// scalar way to the same bits.
 func softmaxDivF32(dst []float32, b []float64, s float64) {
 	dst = dst[:len(b)]
 	r := 1 / s
@@ -472,9 +488,17 @@ func nearF32Boundary(q float64) bool {
 
 // softmaxFinish sets dst to softmax(x) or log-softmax(x) given the row's
 // maximum m, the exponentials and their sum by expSum, and returns the sum.
-// A float32 row divides by divF32, with the bits of the division.
+// A float32 softmax row takes expSum's bits from expSumTiles32 and divides
+// with vmath.Quo32 (in float64, rounded to float32: the bits of divF32).
 func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	dst = dst[:len(x)]
+	if xs, ok := any(x).([]float32); ok && !log {
+		d := any(dst).([]float32)
+		s := expSumTiles32(d, xs, float64(m))
+		// float32(a/s): divF32's bits, and a NaN row's NaNs those of a/s.
+		vmath.Quo32(d, d, s)
+		return s
+	}
 	s := expSum(dst, x, m, !log) // vectorized e^(x−m), summed pairwise in float64
 	if log {
 		ls := math.Log(s)
@@ -483,17 +507,51 @@ func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 		}
 		return s
 	}
-	if d, ok := any(dst).([]float32); ok && s == s { // NaN rows keep the payloads of a/s
-		r := 1 / s
-		for i, a := range d {
-			d[i] = divF32(float64(a), r, s)
-		}
-		return s
-	}
 	for i := range dst {
 		dst[i] = T(float64(dst[i]) / s)
 	}
 	return s
+}
+
+// expSumTiles32 is expSum (storing the exponentials) of a float32 row,
+// with its bits: the same tiles and tree of tile sums as expSumTiles,
+// each tile's widening, subtraction, exponentials and rounding to float32
+// in vectorized passes.
+func expSumTiles32(dst, x []float32, m float64) float64 {
+	if len(x) <= tileLen {
+		var buf [tileLen]float64
+		b := buf[:len(x)]
+		vmath.ExpShift32to64(b, x, m)
+		vmath.Narrow64to32(dst[:len(x)], b)
+		return sumSpan(b, 1, false)
+	}
+	h := (len(x)/2 + tileLen - 1) / tileLen * tileLen
+	return expSumTiles32(dst[:h], x[:h], m) + expSumTiles32(dst[h:], x[h:], m)
+}
+
+// SoftmaxRowsVJP32 is the fused derivative of a float32 softmax along
+// contiguous rows of len(t) elements (t is one row of scratch): for each
+// row of the output y and its gradient g, t = g∘y, s = SumRow(t), and
+// d = y∘(g − s) (beta 0) or d += y∘(g − s) (any other beta), every
+// operation rounded to float32 as a plain loop rounds it. d may be g.
+func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
+	n := len(t)
+	if n == 0 {
+		return
+	}
+	for base := 0; base+n <= len(y); base += n {
+		ys, gs, ds := y[base:base+n], g[base:base+n], d[base:base+n]
+		vmath.Mul32(t, gs, ys)
+		s := SumRow(t)
+		if beta == 0 {
+			vmath.MulSubP32(ds, ys, gs, s)
+			continue
+		}
+		vmath.MulSubP32(t, ys, gs, s)
+		for k, v := range t {
+			ds[k] += v
+		}
+	}
 }
 
 // SoftmaxCrossEntropy is the fused forward of softmax cross-entropy over the

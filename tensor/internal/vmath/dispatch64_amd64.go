@@ -529,3 +529,237 @@ func asmImpls64() []impl[float64] {
 	}
 	return out
 }
+
+func expShift32to64Asm(dst []float64, x []float32, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		expShift32to64AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return expShift32to64AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func expShift32to64AVX2Prefix(dst []float64, x []float32, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		expShift32to64AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func expShift32to64AVX512All(dst []float64, x []float32, p float64) int {
+	if len(dst) > 0 {
+		expShift32to64AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// expShift32to64Impls lists the assembly variants of ExpShift32to64 this CPU runs, for the tests.
+func expShift32to64Impls() (out []func(dst []float64, x []float32, p float64) int) {
+	if useAVX512 {
+		out = append(out, expShift32to64AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, expShift32to64AVX2Prefix)
+	}
+	return out
+}
+
+func quoRound64to32Asm(dst []float32, x []float64, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		quoRound64to32AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return quoRound64to32AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func quoRound64to32AVX2Prefix(dst []float32, x []float64, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		quoRound64to32AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func quoRound64to32AVX512All(dst []float32, x []float64, p float64) int {
+	if len(dst) > 0 {
+		quoRound64to32AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// quoRound64to32Impls lists the assembly variants of QuoRound64to32 this CPU runs, for the tests.
+func quoRound64to32Impls() (out []func(dst []float32, x []float64, p float64) int) {
+	if useAVX512 {
+		out = append(out, quoRound64to32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, quoRound64to32AVX2Prefix)
+	}
+	return out
+}
+
+func narrow64to32Asm(dst []float32, x []float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		narrow64to32AVX512(&dst[0], &x[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return narrow64to32AVX2Prefix(dst, x)
+	}
+	return 0
+}
+
+func narrow64to32AVX2Prefix(dst []float32, x []float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		narrow64to32AVX2(&dst[0], &x[0], n)
+	}
+	return n
+}
+
+func narrow64to32AVX512All(dst []float32, x []float64) int {
+	if len(dst) > 0 {
+		narrow64to32AVX512(&dst[0], &x[0], len(dst))
+	}
+	return len(dst)
+}
+
+// narrow64to32Impls lists the assembly variants of Narrow64to32 this CPU runs, for the tests.
+func narrow64to32Impls() (out []func(dst []float32, x []float64) int) {
+	if useAVX512 {
+		out = append(out, narrow64to32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, narrow64to32AVX2Prefix)
+	}
+	return out
+}
+
+func quo32Asm(dst []float32, x []float32, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		quo32AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return quo32AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func quo32AVX2Prefix(dst []float32, x []float32, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		quo32AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func quo32AVX512All(dst []float32, x []float32, p float64) int {
+	if len(dst) > 0 {
+		quo32AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// quo32Impls lists the assembly variants of Quo32 this CPU runs, for the tests.
+func quo32Impls() (out []func(dst []float32, x []float32, p float64) int) {
+	if useAVX512 {
+		out = append(out, quo32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, quo32AVX2Prefix)
+	}
+	return out
+}
+
+func mul32Asm(dst []float32, x []float32, g []float32) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		mul32AVX512(&dst[0], &x[0], &g[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return mul32AVX2Prefix(dst, x, g)
+	}
+	return 0
+}
+
+func mul32AVX2Prefix(dst []float32, x []float32, g []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		mul32AVX2(&dst[0], &x[0], &g[0], n)
+	}
+	return n
+}
+
+func mul32AVX512All(dst []float32, x []float32, g []float32) int {
+	if len(dst) > 0 {
+		mul32AVX512(&dst[0], &x[0], &g[0], len(dst))
+	}
+	return len(dst)
+}
+
+// mul32Impls lists the assembly variants of Mul32 this CPU runs, for the tests.
+func mul32Impls() (out []func(dst []float32, x []float32, g []float32) int) {
+	if useAVX512 {
+		out = append(out, mul32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, mul32AVX2Prefix)
+	}
+	return out
+}
+
+func mulSubP32Asm(dst []float32, x []float32, g []float32, p float32) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		mulSubP32AVX512(&dst[0], &x[0], &g[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return mulSubP32AVX2Prefix(dst, x, g, p)
+	}
+	return 0
+}
+
+func mulSubP32AVX2Prefix(dst []float32, x []float32, g []float32, p float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		mulSubP32AVX2(&dst[0], &x[0], &g[0], p, n)
+	}
+	return n
+}
+
+func mulSubP32AVX512All(dst []float32, x []float32, g []float32, p float32) int {
+	if len(dst) > 0 {
+		mulSubP32AVX512(&dst[0], &x[0], &g[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// mulSubP32Impls lists the assembly variants of MulSubP32 this CPU runs, for the tests.
+func mulSubP32Impls() (out []func(dst []float32, x []float32, g []float32, p float32) int) {
+	if useAVX512 {
+		out = append(out, mulSubP32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, mulSubP32AVX2Prefix)
+	}
+	return out
+}

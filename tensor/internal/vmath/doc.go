@@ -15,7 +15,17 @@
 // (kernels_amd64.s), chosen at run time. Both paths perform the same
 // operations in the same order with the same roundings, so they give the
 // same bits: float64 programs use fused multiply-adds (math.FMA in Go),
-// float32 programs use none and compute in float32 throughout.
+// float32 programs use none and compute in float32 throughout. The AVX-512
+// loops run the program on four to eight consecutive vectors per iteration
+// (gen/funcs.go has each kernel's number), their instructions interleaved
+// (staggered where the copies in lockstep would not fit in the registers), so that the long dependency chains of one
+// vector overlap those of the others; each element still goes through
+// exactly the program's operations.
+//
+// A few row kernels serve package tensor's float32 softmax: Max32, and
+// programs over arrays of mixed precision (ExpShift32to64, e^(x-m) of
+// float32s in float64 with Exp64's bits; QuoRound64to32, the rounded
+// quotients; Mul32 and MulSubP32, the products of its derivative).
 //
 // Error bounds are stated per function in ulps of the result. For float32
 // they are measured against the float64 functions of package math (whose

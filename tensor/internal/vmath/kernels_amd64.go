@@ -210,3 +210,42 @@ func erfGradF64AVX512(dst, x, gr *float64, n int)
 
 //go:noescape
 func erfGradF64AVX2(dst, x, gr *float64, n int)
+
+//go:noescape
+func expShift32to64AVX512(dst *float64, x *float32, p float64, n int)
+
+//go:noescape
+func expShift32to64AVX2(dst *float64, x *float32, p float64, n int)
+
+//go:noescape
+func quoRound64to32AVX512(dst *float32, x *float64, p float64, n int)
+
+//go:noescape
+func quoRound64to32AVX2(dst *float32, x *float64, p float64, n int)
+
+//go:noescape
+func narrow64to32AVX512(dst *float32, x *float64, n int)
+
+//go:noescape
+func narrow64to32AVX2(dst *float32, x *float64, n int)
+
+//go:noescape
+func quo32AVX512(dst *float32, x *float32, p float64, n int)
+
+//go:noescape
+func quo32AVX2(dst *float32, x *float32, p float64, n int)
+
+//go:noescape
+func mul32AVX512(dst *float32, x *float32, gr *float32, n int)
+
+//go:noescape
+func mul32AVX2(dst *float32, x *float32, gr *float32, n int)
+
+//go:noescape
+func mulSubP32AVX512(dst *float32, x *float32, gr *float32, p float32, n int)
+
+//go:noescape
+func mulSubP32AVX2(dst *float32, x *float32, gr *float32, p float32, n int)
+
+//go:noescape
+func max32AVX512(x *float32, n int) float32

@@ -77,3 +77,27 @@ func erfGrad64Asm(_, _, _ []float64) int { return 0 }
 func asmImpls32() []impl[float32] { return nil }
 
 func asmImpls64() []impl[float64] { return nil }
+
+func expShift32to64Asm(_ []float64, _ []float32, _ float64) int { return 0 }
+
+func expShift32to64Impls() []func(dst []float64, x []float32, p float64) int { return nil }
+
+func quoRound64to32Asm(_ []float32, _ []float64, _ float64) int { return 0 }
+
+func quoRound64to32Impls() []func(dst []float32, x []float64, p float64) int { return nil }
+
+func narrow64to32Asm(_ []float32, _ []float64) int { return 0 }
+
+func narrow64to32Impls() []func(dst []float32, x []float64) int { return nil }
+
+func quo32Asm(_ []float32, _ []float32, _ float64) int { return 0 }
+
+func quo32Impls() []func(dst []float32, x []float32, p float64) int { return nil }
+
+func mul32Asm(_ []float32, _ []float32, _ []float32) int { return 0 }
+
+func mul32Impls() []func(dst []float32, x []float32, g []float32) int { return nil }
+
+func mulSubP32Asm(_ []float32, _ []float32, _ []float32, _ float32) int { return 0 }
+
+func mulSubP32Impls() []func(dst []float32, x []float32, g []float32, p float32) int { return nil }

@@ -353,3 +353,51 @@ func kernels64() []impl[float64] {
 		{name: "ErfGrad", isa: "Go", grad: gradPrefix(erfGrad64Go), api3: ErfGrad64, ulps: 4},
 	}
 }
+
+// ExpShift32to64 sets dst[i] to e^(float64(x[i]) - p), with the bits of Exp64 of the float64 difference.
+// dst and x must have the same length.
+func ExpShift32to64(dst []float64, x []float32, p float64) {
+	checkLen("ExpShift32to64", len(dst), len(x), len(x))
+	n := expShift32to64Asm(dst, x, p)
+	expShift32to64Go(dst[n:], x[n:], p)
+}
+
+// QuoRound64to32 sets dst[i] to float32(float64(float32(x[i])) / p): x[i] rounded to float32, divided by p in float64 and rounded to float32 again.
+// dst and x must have the same length.
+func QuoRound64to32(dst []float32, x []float64, p float64) {
+	checkLen("QuoRound64to32", len(dst), len(x), len(x))
+	n := quoRound64to32Asm(dst, x, p)
+	quoRound64to32Go(dst[n:], x[n:], p)
+}
+
+// Narrow64to32 sets dst[i] to float32(x[i]).
+// dst and x must have the same length.
+func Narrow64to32(dst []float32, x []float64) {
+	checkLen("Narrow64to32", len(dst), len(x), len(x))
+	n := narrow64to32Asm(dst, x)
+	narrow64to32Go(dst[n:], x[n:])
+}
+
+// Quo32 sets dst[i] to float32(float64(x[i]) / p): the quotient in float64, rounded to float32.
+// dst and x must have the same length.
+func Quo32(dst []float32, x []float32, p float64) {
+	checkLen("Quo32", len(dst), len(x), len(x))
+	n := quo32Asm(dst, x, p)
+	quo32Go(dst[n:], x[n:], p)
+}
+
+// Mul32 sets dst[i] to x[i]·g[i], in float32.
+// dst, x and g must have the same length; dst may be x or g.
+func Mul32(dst []float32, x []float32, g []float32) {
+	checkLen("Mul32", len(dst), len(x), len(g))
+	n := mul32Asm(dst, x, g)
+	mul32Go(dst[n:], x[n:], g[n:])
+}
+
+// MulSubP32 sets dst[i] to x[i]·(g[i] - p), in float32 (two roundings).
+// dst, x and g must have the same length; dst may be x or g.
+func MulSubP32(dst []float32, x []float32, g []float32, p float32) {
+	checkLen("MulSubP32", len(dst), len(x), len(g))
+	n := mulSubP32Asm(dst, x, g, p)
+	mulSubP32Go(dst[n:], x[n:], g[n:], p)
+}

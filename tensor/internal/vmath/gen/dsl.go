@@ -35,6 +35,9 @@ const (
 	opNaN // a is NaN
 	opMAnd
 	opSel // args[0] ? args[1] : args[2]
+	// Only in the float64 programs of mixedKernels:
+	opP       // the kernel's scalar parameter p (the same in every lane)
+	opRound32 // a rounded to float32 and back: float64(float32(a))
 )
 
 // op is one operation of a program.
@@ -60,6 +63,10 @@ type prog struct {
 	ops  []op
 	out  val
 	hasG bool
+	// The mixed-precision kernels (mixedKernels, float64 programs): x is
+	// an array of float32s converted to float64 on loading, the result is
+	// rounded to float32 on storing, and p is a float64 argument.
+	src32, dst32, hasP bool
 }
 
 // B records a program. Its methods mirror the operations; MulAdd is an FMA
@@ -144,6 +151,22 @@ func (b *B) Shr(x val, n int) val {
 	return b.emit(op{code: opShr, args: []val{x}, imm: n})
 }
 func (b *B) Sel(m, x, y val) val { return b.emit(op{code: opSel, args: []val{m, x, y}}) }
+
+// P is the kernel's scalar parameter.
+func (b *B) P() val {
+	if !b.p.hasP {
+		panic("P in a kernel without a parameter")
+	}
+	return b.emit(op{code: opP})
+}
+
+// Round32 is x rounded to float32 and widened back; float64 programs only.
+func (b *B) Round32(x val) val {
+	if !b.p.f64 {
+		panic("Round32 in a float32 program")
+	}
+	return b.emit(op{code: opRound32, args: []val{x}})
+}
 
 // FMA is x·y + z rounded once; float64 programs only.
 func (b *B) FMA(x, y, z val) val {

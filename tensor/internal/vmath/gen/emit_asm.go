@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"slices"
 )
 
 // isa is one of the two instruction sets the assembly is written for.
@@ -23,7 +24,9 @@ type asmGen struct {
 	p      *prog
 	isa    isa
 	last   []int
-	reg    map[val]string
+	reg    map[copyVal]string
+	copy   int  // which of the interleaved vectors op emits for
+	masked bool // loads and stores go through the tail mask K1
 	freeV  []string
 	freeK  []string
 	consts map[string]string // symbol → DATA lines
@@ -31,6 +34,12 @@ type asmGen struct {
 	isfx   string            // Q or D (integer lanes)
 	esize  int
 	lanes  int
+}
+
+// copyVal is one value of one of the interleaved copies of a program.
+type copyVal struct {
+	v val
+	c int
 }
 
 func (g *asmGen) pf(format string, args ...any) { fmt.Fprintf(g.w, "\t"+format+"\n", args...) }
@@ -83,8 +92,42 @@ func (g *asmGen) sym(bits uint64) string {
 
 func (g *asmGen) isConst(v val) bool { return g.p.ops[v].code == opConst }
 
-// body emits the program, reading x (and g) at element index AX.
-func (g *asmGen) body() {
+// at names value v of the copy being emitted.
+func (g *asmGen) at(v val) copyVal { return copyVal{v, g.copy} }
+
+// mem is the memory operand of the current copy's vector at element index
+// AX of the array at base register r, whose elements are size bytes.
+func (g *asmGen) mem(r string, size int) string {
+	if off := g.copy * g.lanes * size; off != 0 {
+		return fmt.Sprintf("%d(%s)(AX*%d)", off, r, size)
+	}
+	return fmt.Sprintf("(%s)(AX*%d)", r, size)
+}
+
+// half names the register of half r's width (Z3 → Y3, Y3 → X3), where a
+// conversion between float64 and float32 puts the float32s.
+func half(r string) string {
+	return map[byte]string{'Z': "Y", 'Y': "X"}[r[0]] + r[1:]
+}
+
+// paramReg is the register that holds the parameter p in every lane: the
+// last one, taken out of the allocator's reach in kernels with a parameter.
+func (g *asmGen) paramReg() string {
+	if g.isa.avx512 {
+		return "Z31"
+	}
+	return "Y15"
+}
+
+func (g *asmGen) isParam(v val) bool { return g.p.ops[v].code == opP }
+
+// body emits the program for copies vectors at element index AX (the
+// copy c at AX + c·lanes), their operations interleaved one by one: copy
+// 0's operation i, copy 1's operation i, …, so that neighbouring
+// instructions are independent and the out-of-order core overlaps the
+// copies' dependency chains. Each copy performs exactly the operations of
+// the program, so the results are those of one vector at a time.
+func (g *asmGen) body(copies, skew int, masked bool) {
 	p := g.p
 	g.last = make([]int, len(p.ops))
 	for i := range g.last {
@@ -96,18 +139,49 @@ func (g *asmGen) body() {
 		}
 	}
 	g.last[p.out] = len(p.ops) // stored after the last operation
-	g.reg = map[val]string{}
-	for i, o := range p.ops {
-		if o.code == opConst {
+	g.reg = map[copyVal]string{}
+	g.masked = masked
+	// The schedule: copy c's operation i (i = len(p.ops) is its store) at
+	// time i + c·skew, copies in order within a time. A skew staggers the
+	// copies so that their busiest stretches (the most live values) do not
+	// coincide.
+	type step struct{ i, c int }
+	var steps []step
+	for i := 0; i <= len(p.ops)+(copies-1)*skew; i++ {
+		for c := range copies {
+			if j := i - c*skew; j >= 0 && j <= len(p.ops) && (j == len(p.ops) || p.ops[j].code != opConst) {
+				steps = append(steps, step{j, c})
+			}
+		}
+	}
+	for _, st := range steps {
+		g.copy = st.c
+		if st.i < len(p.ops) {
+			g.op(st.i, p.ops[st.i])
 			continue
 		}
-		g.op(i, o)
-	}
-	vreg := g.reg[p.out]
-	if g.isa.avx512 {
-		g.pf("VMOVUP%s %s, K1, (DI)(AX*%d)", g.sfx[1:], vreg, g.esize)
-	} else {
-		g.pf("VMOVUP%s %s, (DI)(AX*%d)", g.sfx[1:], vreg, g.esize)
+		vreg := g.reg[g.at(p.out)]
+		sfx, size := g.sfx[1:], g.esize
+		if p.dst32 {
+			// Round to float32 into the lower half of the same register.
+			if g.isa.avx512 {
+				g.pf("VCVTPD2PS %s, %s", vreg, half(vreg))
+			} else {
+				g.pf("VCVTPD2PSY %s, %s", vreg, half(vreg))
+			}
+			vreg, sfx, size = half(vreg), "S", 4
+		}
+		if masked {
+			g.pf("VMOVUP%s %s, K1, %s", sfx, vreg, g.mem("DI", size))
+		} else {
+			g.pf("VMOVUP%s %s, %s", sfx, vreg, g.mem("DI", size))
+		}
+		if p.dst32 {
+			vreg = g.reg[g.at(p.out)]
+		}
+		if !g.isParam(p.out) {
+			g.release(vreg)
+		}
 	}
 }
 
@@ -121,24 +195,24 @@ func (g *asmGen) op(i int, o op) {
 			temps = append(temps, t)
 			return t
 		}
-		return g.reg[v]
+		return g.reg[g.at(v)]
 	}
 	// rm returns a register or memory operand for v.
 	rm := func(v val) string {
 		if g.isConst(v) {
 			return g.sym(g.p.ops[v].bits)
 		}
-		return g.reg[v]
+		return g.reg[g.at(v)]
 	}
 	freeDying := func(except val) {
 		seen := map[val]bool{}
 		for _, a := range o.args {
-			if a == except || seen[a] || g.isConst(a) {
+			if a == except || seen[a] || g.isConst(a) || g.isParam(a) {
 				continue
 			}
 			seen[a] = true
 			if g.last[a] == i {
-				g.release(g.reg[a])
+				g.release(g.reg[g.at(a)])
 			}
 		}
 	}
@@ -149,7 +223,7 @@ func (g *asmGen) op(i int, o op) {
 		return g.allocV()
 	}
 	done := func(dst string) {
-		g.reg[val(i)] = dst
+		g.reg[g.at(val(i))] = dst
 		for _, t := range temps {
 			g.release(t)
 		}
@@ -166,13 +240,32 @@ func (g *asmGen) op(i int, o op) {
 			src = "DX"
 		}
 		dst := newDst()
-		if g.isa.avx512 {
-			g.pf("VMOVUP%s.Z (%s)(AX*%d), K1, %s", s[1:], src, g.esize, dst)
-		} else {
-			g.pf("VMOVUP%s (%s)(AX*%d), %s", s[1:], src, g.esize, dst)
+		switch {
+		case o.code == opX && g.p.src32 && g.masked:
+			g.pf("VCVTPS2PD.Z %s, K1, %s", g.mem(src, 4), dst)
+		case o.code == opX && g.p.src32:
+			g.pf("VCVTPS2PD %s, %s", g.mem(src, 4), dst)
+		case g.masked:
+			g.pf("VMOVUP%s.Z %s, K1, %s", s[1:], g.mem(src, g.esize), dst)
+		default:
+			g.pf("VMOVUP%s %s, %s", s[1:], g.mem(src, g.esize), dst)
 		}
 		done(dst)
 		return
+	case opP:
+		g.reg[g.at(val(i))] = g.paramReg() // broadcast before the loops
+		return
+	case opRound32:
+		src := reg(args[0])
+		freeDying(-1)
+		dst := newDst()
+		if g.isa.avx512 {
+			g.pf("VCVTPD2PS %s, %s", src, half(dst))
+		} else {
+			g.pf("VCVTPD2PSY %s, %s", src, half(dst))
+		}
+		g.pf("VCVTPS2PD %s, %s", half(dst), dst)
+		done(dst)
 	case opAdd, opMul, opAnd, opOr, opXor, opSub, opDiv, opMin, opMax, opMAnd:
 		a, b := args[0], args[1]
 		commutes := o.code == opAdd || o.code == opMul || o.code == opAnd || o.code == opOr || o.code == opXor || o.code == opMAnd
@@ -201,7 +294,7 @@ func (g *asmGen) op(i int, o op) {
 			mn = base
 		}
 		if o.code == opMAnd && g.isa.avx512 {
-			ra, rb := g.reg[a], g.reg[b]
+			ra, rb := g.reg[g.at(a)], g.reg[g.at(b)]
 			freeDying(-1)
 			dst := newDst()
 			g.pf("KANDW %s, %s, %s", rb, ra, dst)
@@ -241,7 +334,7 @@ func (g *asmGen) op(i int, o op) {
 		m, a, b := args[0], args[1], args[2]
 		src2 := rm(a)
 		src1 := reg(b)
-		mr := g.reg[m]
+		mr := g.reg[g.at(m)]
 		freeDying(-1)
 		dst := newDst()
 		if g.isa.avx512 {
@@ -270,15 +363,15 @@ func (g *asmGen) op(i int, o op) {
 		src2 := reg(src2v)
 		src3 := rm(src3v)
 		var dst string
-		if !g.isConst(tied) && g.last[tied] == i {
-			dst = g.reg[tied]
+		if !g.isConst(tied) && !g.isParam(tied) && g.last[tied] == i {
+			dst = g.reg[g.at(tied)]
 			freeDying(tied)
 		} else {
 			dst = g.allocV()
 			if g.isConst(tied) {
 				g.pf("VMOVUP%s %s, %s", s[1:], g.sym(g.p.ops[tied].bits), dst)
 			} else {
-				g.pf("VMOVAP%s %s, %s", s[1:], g.reg[tied], dst)
+				g.pf("VMOVAP%s %s, %s", s[1:], g.reg[g.at(tied)], dst)
 			}
 			freeDying(-1)
 		}
@@ -289,10 +382,64 @@ func (g *asmGen) op(i int, o op) {
 	}
 }
 
+// minSkew is the smallest skew fitSkew tries (0; go run ./gen -skew N
+// sets it, for measuring).
+var minSkew = 0
+
+// fitSkew returns the smallest skew (see body) with which copies of the
+// program fit in the registers, or panics when none does.
+func (g *asmGen) fitSkew(copies int) int {
+	for skew := minSkew; skew <= len(g.p.ops); skew++ {
+		t := *g
+		t.w, t.consts = new(bytes.Buffer), map[string]string{}
+		t.freeV, t.freeK = slices.Clone(g.freeV), slices.Clone(g.freeK)
+		ok := func() (ok bool) {
+			defer func() {
+				if r := recover(); r != nil {
+					ok = false
+				}
+			}()
+			t.body(copies, skew, false)
+			return true
+		}()
+		if ok {
+			return skew
+		}
+	}
+	panic(fmt.Sprintf("%s: %d copies do not fit in the registers", g.isa.name, copies))
+}
+
+// resetRegs makes every register free: the vector registers, and the mask
+// registers K2–K7, and K1 too when no tail mask is in use.
+func (g *asmGen) resetRegs(withK1 bool) {
+	g.freeV, g.freeK = g.freeV[:0], g.freeK[:0]
+	if g.isa.avx512 {
+		for i := 31; i >= 0; i-- {
+			if r := fmt.Sprintf("Z%d", i); !g.p.hasP || r != g.paramReg() {
+				g.freeV = append(g.freeV, r)
+			}
+		}
+		for i := 7; i >= 2; i-- {
+			g.freeK = append(g.freeK, fmt.Sprintf("K%d", i))
+		}
+		if withK1 {
+			g.freeK = append(g.freeK, "K1")
+		}
+	} else {
+		for i := 15; i >= 0; i-- {
+			if r := fmt.Sprintf("Y%d", i); !g.p.hasP || r != g.paramReg() {
+				g.freeV = append(g.freeV, r)
+			}
+		}
+	}
+}
+
 // emitAsm writes one assembly function: the loop over n elements (a
 // multiple of the vector width for AVX2; any n for AVX-512, whose last
-// iteration loads and stores under a mask).
-func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, is isa) {
+// iteration loads and stores under a mask). With unroll > 1 a first loop
+// runs the program on unroll vectors at a time, interleaved (see body),
+// while that many remain; the single-vector loop finishes the rest.
+func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, is isa, unroll int) {
 	g := &asmGen{w: w, p: p, isa: is, consts: consts, sfx: "PS", isfx: "D", esize: 4}
 	if p.f64 {
 		g.sfx, g.isfx, g.esize = "PD", "Q", 8
@@ -300,16 +447,6 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 	vbytes := 32
 	if is.avx512 {
 		vbytes = 64
-		for i := 31; i >= 0; i-- {
-			g.freeV = append(g.freeV, fmt.Sprintf("Z%d", i))
-		}
-		for i := 7; i >= 2; i-- {
-			g.freeK = append(g.freeK, fmt.Sprintf("K%d", i))
-		}
-	} else {
-		for i := 15; i >= 0; i-- {
-			g.freeV = append(g.freeV, fmt.Sprintf("Y%d", i))
-		}
 	}
 	g.lanes = vbytes / g.esize
 	ft := "float32"
@@ -322,17 +459,43 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		frame = 32
 		sig = fmt.Sprintf("dst, x, gr *%s, n int", ft)
 	}
+	// Argument offsets: dst 0, x 8, then gr and p where present, then n.
+	gOff, pOff, nOff := 16, 16, 16
+	if p.hasG {
+		pOff, nOff = 24, 24
+	}
+	if p.hasP {
+		nOff = pOff + 8 // a float32 p is padded to n's alignment
+		frame = nOff + 8
+		decl, _ := p.params(false)
+		sig = decl + ", n int"
+	}
 	fmt.Fprintf(w, "\n// func %s(%s)\n", fname, sig)
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", fname, frame)
 	g.pf("MOVQ dst+0(FP), DI")
 	g.pf("MOVQ x+8(FP), SI")
 	if p.hasG {
-		g.pf("MOVQ gr+16(FP), DX")
-		g.pf("MOVQ n+24(FP), CX")
-	} else {
-		g.pf("MOVQ n+16(FP), CX")
+		g.pf("MOVQ gr+%d(FP), DX", gOff)
 	}
+	if p.hasP {
+		g.pf("VBROADCASTS%s p+%d(FP), %s", g.sfx[1:], pOff, g.paramReg())
+	}
+	g.pf("MOVQ n+%d(FP), CX", nOff)
 	g.pf("XORQ AX, AX")
+	if unroll > 1 {
+		// R11 = n - unroll·lanes: the unrolled loop runs while AX ≤ R11.
+		g.pf("MOVQ CX, R11")
+		g.pf("SUBQ $%d, R11", unroll*g.lanes)
+		g.pf("JLT tail")
+		fmt.Fprintf(w, "unrolled:\n")
+		g.resetRegs(true)
+		g.body(unroll, g.fitSkew(unroll), false)
+		g.pf("ADDQ $%d, AX", unroll*g.lanes)
+		g.pf("CMPQ AX, R11")
+		g.pf("JLE unrolled")
+		fmt.Fprintf(w, "tail:\n")
+	}
+	g.resetRegs(false)
 	if is.avx512 {
 		g.pf("MOVQ $-1, R9")
 		fmt.Fprintf(w, "loop:\n")
@@ -344,14 +507,19 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		g.pf("CMOVQGT R10, BX // BZHI reads only the index's low byte")
 		g.pf("BZHIQ BX, R9, R8")
 		g.pf("KMOVW R8, K1")
-		g.body()
+		g.body(1, 0, true)
 		g.pf("ADDQ $%d, AX", g.lanes)
 		g.pf("JMP loop")
 	} else {
-		g.pf("TESTQ CX, CX")
-		g.pf("JLE done")
+		if unroll > 1 {
+			g.pf("CMPQ AX, CX")
+			g.pf("JGE done")
+		} else {
+			g.pf("TESTQ CX, CX")
+			g.pf("JLE done")
+		}
 		fmt.Fprintf(w, "loop:\n")
-		g.body()
+		g.body(1, 0, false)
 		g.pf("ADDQ $%d, AX", g.lanes)
 		g.pf("CMPQ AX, CX")
 		g.pf("JLT loop")

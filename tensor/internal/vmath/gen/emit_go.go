@@ -54,6 +54,9 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 	if p.hasG {
 		args = "dst, x, g []" + n.ft
 	}
+	if p.src32 || p.dst32 || p.hasP {
+		args, _ = p.params(true)
+	}
 	fmt.Fprintf(w, "\nfunc %s(%s) {\n", name, args)
 	fmt.Fprintf(w, "\tx = x[:len(dst)]\n")
 	if p.hasG {
@@ -83,6 +86,13 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 		switch o.code {
 		case opX:
 			e = "x[i]"
+			if p.src32 {
+				e = "float64(x[i])"
+			}
+		case opP:
+			e = "p"
+		case opRound32:
+			e = fmt.Sprintf("float64(float32(%s))", a(0))
 		case opG:
 			e = "g[i]"
 		case opAdd:
@@ -122,6 +132,10 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 			panic(fmt.Sprint("emitGo: op ", o.code))
 		}
 		fmt.Fprintf(w, "\t\tv%d := %s\n", i, e)
+	}
+	if p.dst32 {
+		fmt.Fprintf(w, "\t\tdst[i] = float32(%s)\n\t}\n}\n", name_(p.out))
+		return
 	}
 	fmt.Fprintf(w, "\t\tdst[i] = %s\n\t}\n}\n", name_(p.out))
 }

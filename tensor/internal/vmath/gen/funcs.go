@@ -1,6 +1,9 @@
 package main
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The algorithms. Each builder function works for both precisions, picking
 // its constants with b.pick; "f64" and "f32" below refer to the two.
@@ -313,36 +316,44 @@ type kernel struct {
 	ulp32 string // stated error bound, float32
 	ulp64 string // stated error bound, float64
 	body  func(b *B) val
+	// unroll32 and unroll64 are how many vectors the AVX-512 loops
+	// interleave (0 or 1: one at a time), the fastest measured (go run
+	// ./gen -unroll N writes every kernel with N, for measuring). Copies
+	// that do not fit in the registers in lockstep are staggered (see
+	// asmGen.body). float32: 8 was the fastest for most kernels, 6 or 4
+	// (GELU, NormCDF: their staggered copies spill no better) for the
+	// others; float64: 4, faster than 2 and 3 (more was not measured).
+	unroll32, unroll64 int
 }
 
 var kernels = []kernel{
-	{name: "Exp", doc: "e^x.", ulp32: "1.5", ulp64: "2",
+	{name: "Exp", unroll32: 8, unroll64: 4, doc: "e^x.", ulp32: "1.5", ulp64: "2",
 		body: func(b *B) val { return b.expOf(b.x) }},
-	{name: "Log", doc: "the natural logarithm of x (NaN below 0, -Inf at ±0).", ulp32: "1", ulp64: "1",
+	{name: "Log", unroll32: 8, unroll64: 4, doc: "the natural logarithm of x (NaN below 0, -Inf at ±0).", ulp32: "1", ulp64: "1",
 		body: func(b *B) val { return b.logOf(b.x) }},
-	{name: "Log1p", doc: "log(1+x), accurate near 0.", ulp32: "1", ulp64: "1",
+	{name: "Log1p", unroll32: 8, unroll64: 4, doc: "log(1+x), accurate near 0.", ulp32: "1", ulp64: "1",
 		body: func(b *B) val { return b.log1pOf(b.x) }},
-	{name: "Expm1", doc: "e^x - 1, accurate near 0.", ulp32: "2", ulp64: "2",
+	{name: "Expm1", unroll32: 8, unroll64: 4, doc: "e^x - 1, accurate near 0.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val { return b.Sel(b.Eq(b.x, b.C(0)), b.x, b.expm1Of(b.x)) }},
-	{name: "Tanh", doc: "the hyperbolic tangent of x.", ulp32: "3", ulp64: "3",
+	{name: "Tanh", unroll32: 8, unroll64: 4, doc: "the hyperbolic tangent of x.", ulp32: "3", ulp64: "3",
 		body: func(b *B) val { return b.tanhOf(b.x) }},
-	{name: "Sigmoid", doc: "σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.", ulp32: "3", ulp64: "3",
+	{name: "Sigmoid", unroll32: 8, unroll64: 4, doc: "σ(x) = 1/(1+e^-x), computed as 1/(1+e^-|x|) or e^-|x|/(1+e^-|x|) so that it never overflows.", ulp32: "3", ulp64: "3",
 		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return s }},
-	{name: "Erf", doc: "the error function of x.", ulp32: "2", ulp64: "2",
+	{name: "Erf", unroll32: 8, unroll64: 4, doc: "the error function of x.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val { return b.erfOf(b.x) }},
-	{name: "NormCDF", doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "8", ulp64: "9",
+	{name: "NormCDF", unroll32: 4, unroll64: 4, doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "8", ulp64: "9",
 		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return phi }},
-	{name: "GELU", doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "8", ulp64: "10",
+	{name: "GELU", unroll32: 4, unroll64: 4, doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "8", ulp64: "10",
 		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return b.Mul(b.x, phi) }},
-	{name: "GELUGrad", grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
+	{name: "GELUGrad", unroll32: 8, unroll64: 4, grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
 		body: func(b *B) val {
 			phi, e := b.normCDFParts(b.x)
 			// The unclamped x: x·φ is x·0 beyond the clamp, NaN at ±Inf.
 			return b.Mul(b.MulAdd(b.x, b.Mul(e, b.C(invSqrt2Pi)), phi), b.g)
 		}},
-	{name: "GELUTanh", doc: "x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.", ulp32: "3", ulp64: "3",
+	{name: "GELUTanh", unroll32: 8, unroll64: 4, doc: "x·σ(2u) with u = √(2/π)·(x + 0.044715x³), which is PyTorch's approximate='tanh' GELU x/2·(1 + tanh u) without its cancellation for negative x.", ulp32: "3", ulp64: "3",
 		body: func(b *B) val { s, _ := b.geluTanhParts(b.x); return b.Mul(b.x, s) }},
-	{name: "GELUTanhGrad", grad: true, doc: "g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (w' is computed at x clamped to ±30 (float64) or ±12 (float32), where σ(w)·σ(-w) has underflowed to 0, so that x² cannot overflow: huge finite x give g·1 and g·0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "5",
+	{name: "GELUTanhGrad", unroll32: 8, unroll64: 4, grad: true, doc: "g·(σ(w) + x·σ(w)·σ(-w)·w') with w = 2u, the derivative of GELUTanh times g (w' is computed at x clamped to ±30 (float64) or ±12 (float32), where σ(w)·σ(-w) has underflowed to 0, so that x² cannot overflow: huge finite x give g·1 and g·0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "5",
 		body: func(b *B) val {
 			s, sm := b.geluTanhParts(b.x)
 			lim := b.pick(30, 12)
@@ -351,23 +362,106 @@ var kernels = []kernel{
 			// The unclamped x: x·σ(w)·σ(-w) is x·0 beyond the clamp, NaN at ±Inf.
 			return b.Mul(b.MulAdd(b.Mul(b.Mul(b.x, s), sm), dw, s), b.g)
 		}},
-	{name: "SiLU", doc: "x·σ(x), the sigmoid linear unit (swish).", ulp32: "4", ulp64: "4",
+	{name: "SiLU", unroll32: 8, unroll64: 4, doc: "x·σ(x), the sigmoid linear unit (swish).", ulp32: "4", ulp64: "4",
 		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return b.Mul(b.x, s) }},
-	{name: "SiLUGrad", grad: true, doc: "g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (huge finite x give g·1 and g·0, where 1-σ(x) or σ(x) is 0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).", ulp32: "5", ulp64: "5",
+	{name: "SiLUGrad", unroll32: 6, unroll64: 4, grad: true, doc: "g·σ(x)·(1 + x·(1-σ(x))), the derivative of SiLU times g (huge finite x give g·1 and g·0, where 1-σ(x) or σ(x) is 0, and ±Inf give NaN, Inf·0, as the composed derivative and PyTorch do).", ulp32: "5", ulp64: "5",
 		body: func(b *B) val {
 			s, sm := b.sigmoidParts(b.x)
 			return b.Mul(b.Mul(s, b.MulAdd(b.x, sm, b.C(1))), b.g)
 		}},
-	{name: "Softplus", doc: "log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.", ulp32: "2", ulp64: "2",
+	{name: "Softplus", unroll32: 8, unroll64: 4, doc: "log(1+e^x), computed as log1p(e^-|x|) + max(x, 0) so that it never overflows.", ulp32: "2", ulp64: "2",
 		body: func(b *B) val {
 			e := b.expOf(b.Neg(b.Abs(b.x)))
 			return b.Add(b.log1pOf(e), b.Max(b.x, b.C(0)))
 		}},
-	{name: "SoftplusGrad", grad: true, doc: "g·σ(x), the derivative of Softplus times g.", ulp32: "4", ulp64: "4",
+	{name: "SoftplusGrad", unroll32: 6, unroll64: 4, grad: true, doc: "g·σ(x), the derivative of Softplus times g.", ulp32: "4", ulp64: "4",
 		body: func(b *B) val { s, _ := b.sigmoidParts(b.x); return b.Mul(s, b.g) }},
-	{name: "ErfGrad", grad: true, doc: "g·(2/√π)·e^(-x²), the derivative of Erf times g.", ulp32: "5", ulp64: "4",
+	{name: "ErfGrad", unroll32: 8, unroll64: 4, grad: true, doc: "g·(2/√π)·e^(-x²), the derivative of Erf times g.", ulp32: "5", ulp64: "4",
 		body: func(b *B) val {
 			xc := b.Clamp(b.x, -b.pick(28, 11), b.pick(28, 11))
 			return b.Mul(b.Mul(b.expNegSq(xc, 1), b.C(twoSqrtPi)), b.g)
 		}},
+}
+
+// mixedKernel is a float64 program over arrays of mixed precision: the row
+// kernels of package tensor's float32 softmax, which works on float64
+// values (see prog's src32, dst32 and hasP).
+type mixedKernel struct {
+	name  string // ExpShift32to64 → expShift32to64Go, expShift32to64AVX512, …
+	doc   string // doc comment body: what it computes
+	f32   bool   // a float32 program over float32 arrays (src32, dst32 unused)
+	src32 bool   // x is []float32 (else []float64)
+	dst32 bool   // dst is []float32 (else []float64)
+	grad  bool   // takes a third array g
+	param bool   // takes the scalar p (float64, or float32 in an f32 program)
+	// unroll is how many vectors the AVX-512 loop interleaves.
+	unroll int
+	body   func(b *B) val
+}
+
+var mixedKernels = []mixedKernel{
+	{name: "ExpShift32to64", src32: true, param: true, unroll: 4,
+		doc:  "e^(float64(x[i]) - p), with the bits of Exp64 of the float64 difference.",
+		body: func(b *B) val { return b.expOf(b.Sub(b.x, b.P())) }},
+	{name: "QuoRound64to32", dst32: true, param: true, unroll: 4,
+		doc:  "float32(float64(float32(x[i])) / p): x[i] rounded to float32, divided by p in float64 and rounded to float32 again.",
+		body: func(b *B) val { return b.Div(b.Round32(b.x), b.P()) }},
+	{name: "Narrow64to32", dst32: true, unroll: 4,
+		doc:  "float32(x[i]).",
+		body: func(b *B) val { return b.x }},
+	{name: "Quo32", src32: true, dst32: true, param: true, unroll: 4,
+		doc:  "float32(float64(x[i]) / p): the quotient in float64, rounded to float32.",
+		body: func(b *B) val { return b.Div(b.x, b.P()) }},
+	// Softmax's backward along a row: t = g·y, then y·(g - Σt).
+	{name: "Mul32", f32: true, grad: true, unroll: 4,
+		doc:  "x[i]·g[i], in float32.",
+		body: func(b *B) val { return b.Mul(b.x, b.g) }},
+	{name: "MulSubP32", f32: true, grad: true, param: true, unroll: 4,
+		doc:  "x[i]·(g[i] - p), in float32 (two roundings).",
+		body: func(b *B) val { return b.Mul(b.x, b.Sub(b.g, b.P())) }},
+}
+
+// build returns the kernel's float64 program.
+func (k mixedKernel) build() *prog {
+	b := &B{p: &prog{f64: !k.f32, src32: k.src32, dst32: k.dst32, hasP: k.param, hasG: k.grad}, consts: map[uint64]val{}}
+	b.x = b.emit(op{code: opX})
+	if k.grad {
+		b.g = b.emit(op{code: opG})
+	}
+	return b.finish(k.body(b))
+}
+
+// params returns the Go parameter list of the kernel's slice functions
+// (with the given pointer-or-slice prefix) and the names of its arguments.
+func (k mixedKernel) params(slice bool) (decl, call string) {
+	return k.build().params(slice)
+}
+
+// params is the Go parameter list of a program's functions over slices
+// (slice) or pointers, and the list of its argument names: dst, x, then g
+// and p where it has them.
+func (p *prog) params(slice bool) (decl, call string) {
+	ft := "float32"
+	if p.f64 {
+		ft = "float64"
+	}
+	dt, xt, pt := ft, ft, ft
+	if p.dst32 {
+		dt = "float32"
+	}
+	if p.src32 {
+		xt = "float32"
+	}
+	kind, gname := "*", "gr" // the assembly's name, g being a register there
+	if slice {
+		kind, gname = "[]", "g"
+	}
+	decl, call = fmt.Sprintf("dst %s%s, x %s%s", kind, dt, kind, xt), "dst, x"
+	if p.hasG {
+		decl, call = decl+fmt.Sprintf(", %s %s%s", gname, kind, ft), call+", "+gname
+	}
+	if p.hasP {
+		decl, call = decl+", p "+pt, call+", p"
+	}
+	return decl, call
 }
