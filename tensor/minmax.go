@@ -435,8 +435,8 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 		return s
 	}
 	if f32 {
-		// float32(float64(float32(e)) / s), the bits of softmaxDivF32,
-		// with a vectorized division.
+		// float32(float64(float32(e)) / s): each exponential rounded to
+		// float32, divided in float64 and rounded again, vectorized.
 		vmath.QuoRound64to32(any(dst).([]float32), b, s)
 		return s
 	}
@@ -446,56 +446,16 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 	return s
 }
 
-// softmaxDivF32 sets dst[i] = float32(float64(float32(b[i])) / s), the
-// bits softmaxFinish gives a float32 row (it rounds each exponential to
-// float32, then divides in float64 and rounds again), for s ≥ 1 and b[i] in
-// [0, 1], mostly without dividing: a·fl(1/s) is within a few float64 ulps
-// of fl(a/s), so both round to the same float32 unless a rounding boundary
-// of float32 (a midpoint between two float32s, whose low 29 float64
-// fraction bits are 1<<28) lies within those ulps, or the quotient is below
-// float32's smallest normal, where the boundaries lie elsewhere. Those rare
-// quotients (about one in 2^24) are divided. The softmax paths now divide
-// with vmath.QuoRound64to32 and vmath.Quo32 instead (a vectorized division
-// costs less than this scalar guard); it stays, with its tests, as a
-// scalar way to the same bits.
-func softmaxDivF32(dst []float32, b []float64, s float64) {
-	dst = dst[:len(b)]
-	r := 1 / s
-	for i, e := range b {
-		dst[i] = divF32(float64(float32(e)), r, s)
-	}
-}
-
-// divF32 returns float32(a / s) (the float64 quotient rounded to float32)
-// given r = 1/s, for a in [0, 1] and s ≥ 1, as softmaxDivF32 describes.
-func divF32(a, r, s float64) float32 {
-	q := a * r
-	if nearF32Boundary(q) {
-		q = a / s
-	}
-	return float32(q)
-}
-
-// nearF32Boundary reports whether q ≥ 0 is within 16 float64 ulps of a
-// midpoint between two normal float32s (the low 29 of its 52 fraction bits
-// are 1<<28 there), or below float32's smallest normal: where a few ulps of
-// error in q may change its rounding to float32.
-func nearF32Boundary(q float64) bool {
-	const mid, slack = 1 << 28, 16
-	low := math.Float64bits(q)&(1<<29-1) - (mid - slack) // wraps when below
-	return low <= 2*slack || q < 0x1p-126
-}
-
 // softmaxFinish sets dst to softmax(x) or log-softmax(x) given the row's
 // maximum m, the exponentials and their sum by expSum, and returns the sum.
 // A float32 softmax row takes expSum's bits from expSumTiles32 and divides
-// with vmath.Quo32 (in float64, rounded to float32: the bits of divF32).
+// with vmath.Quo32 (in float64, rounded to float32).
 func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	dst = dst[:len(x)]
 	if xs, ok := any(x).([]float32); ok && !log {
 		d := any(dst).([]float32)
 		s := expSumTiles32(d, xs, float64(m))
-		// float32(a/s): divF32's bits, and a NaN row's NaNs those of a/s.
+		// float32(a/s), and a NaN row's NaNs those of a/s.
 		vmath.Quo32(d, d, s)
 		return s
 	}
