@@ -17,14 +17,16 @@
 // micro-batch's share of the rows n_i/N, into the micro-batch's own slot.
 // The slots are then added up element by element in one fixed pairwise
 // tree over the micro-batch index (slot[i] += slot[i+s] for s = 1, 2, 4,
-// ...), the elements divided among the workers; a worker that computes both
-// micro-batches of a first-level pair makes that pair's addition on the
-// spot, adding the second into the first's slot, which is the same
-// addition. Every replica copies the
-// sum into its parameters' gradients and takes the same optimizer step, so
-// the replicas stay equal by construction, and since no sum depends on who
-// computed what, the weights after any number of steps are the same bits
-// for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the bits of one
+// ...). A worker makes each addition whose micro-batches are all its own
+// as soon as it has computed them, while they are in its caches (at the
+// first level by adding the second micro-batch's gradient straight into
+// the first's slot); the workers divide the elements of the other
+// additions among them; and every replica makes the last addition itself,
+// into its parameters' gradients. These are the same additions in the
+// same order whoever makes them. Every replica then takes the same
+// optimizer step, so the replicas stay equal by construction, and since no
+// sum depends on who computed what, the weights after any number of steps
+// are the same bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the bits of one
 // Backward over the whole batch: the micro-batch structure is part of the
 // arithmetic, so keep MicroBatches fixed to reproduce a run.)
 //
@@ -52,7 +54,11 @@
 // # Cores
 //
 // Worker 0 runs on the caller's goroutine, workers 1.. on goroutines of
-// their own that live until Close. A steady-state Step allocates nothing.
+// their own that live until Close. The workers meet three times a step
+// (four when the tree has additions below the last that no one worker
+// makes); one that arrives first spins for up to 50 µs before it blocks,
+// since waking a blocked thread can take longer than a phase. A
+// steady-state Step allocates nothing.
 // The matrix products inside a worker do not compete with the workers for
 // cores: tensor's GEMM splits a product across goroutines only from about
 // 268 MFLOP (2·parMinFlops), far above the micro-batch products of the

@@ -57,6 +57,16 @@ func newLayout[T Float](named []layers.NamedParam[T], bufs []layers.NamedBuffer[
 	return l
 }
 
+// paramViews returns views of the parameters' gradients in slot, in the
+// parameters' shapes.
+func paramViews[T Float](l *layout, slot []T, params []*autograd.Var[T]) []*tensor.Tensor[T] {
+	var vs []*tensor.Tensor[T]
+	for i, p := range params {
+		vs = append(vs, view(slot[l.paramOff[i]:l.paramOff[i+1]], p.Value().Shape()...))
+	}
+	return vs
+}
+
 // hashString is FNV-1a of s.
 func hashString(s string) uint64 {
 	h := uint64(14695981039346656037)
@@ -173,8 +183,11 @@ func (r *replica[T]) loadBuffers(src []T) {
 
 // compute runs micro-batch mb (rows rows of b) through the replica, from
 // the step's starting buffers, and writes its weighted contribution into
-// slot (see layout), or adds it into slot when add is set.
-func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, n, mb, step int, slot []T, add bool) {
+// slot (see layout; views are slot's gradients), or adds it into slot when
+// add is set. Unless last, the parameters' gradients are then marked zero
+// for the next micro-batch's Backward; after the last, apply overwrites
+// them.
+func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, n, mb, step int, slot []T, views []*tensor.Tensor[T], add, last bool) {
 	r.loadBuffers(r.start)
 	for k, s := range r.seeded {
 		s.Reseed(microSeed(cfg.Seed, step, mb, k))
@@ -202,7 +215,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 	loss.Backward()
 
 	if add {
-		r.addInto(l, slot, w, loss.Item())
+		r.addInto(l, slot, views, w, loss.Item(), last)
 		return
 	}
 	for i, p := range r.params {
@@ -215,7 +228,9 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 		}
 		copy(dst, g.Data())
 		slot[l.flags+i] = 1
-		p.ZeroGrad()
+		if !last {
+			p.ZeroGrad()
+		}
 	}
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
@@ -233,15 +248,17 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 // own, element by element, which is the same addition, so the same bits.
 // The explicit conversions keep w·v rounded before the addition (Go may
 // otherwise fuse a multiply and an add).
-func (r *replica[T]) addInto(l *layout, slot []T, w, loss T) {
+func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, loss T, last bool) {
 	for i, p := range r.params {
 		g := p.Grad()
 		if g == nil {
 			continue // adds 0, and 0 to the flag
 		}
-		addTo(slot[l.paramOff[i]:l.paramOff[i+1]], g.Data())
+		tensor.AddInto(views[i], views[i], g)
 		slot[l.flags+i]++
-		p.ZeroGrad()
+		if !last {
+			p.ZeroGrad()
+		}
 	}
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
@@ -253,13 +270,16 @@ func (r *replica[T]) addInto(l *layout, slot []T, w, loss T) {
 	slot[l.loss] += loss
 }
 
-// apply takes the step's reduced sums: the summed gradient becomes every
-// parameter's gradient (a parameter that has never had a gradient in any
-// micro-batch keeps none, and the optimizer skips it), the optimizer steps,
-// and the buffers become the reduced ones.
-func (r *replica[T]) apply(l *layout, sum []T) {
+// apply takes the step's sums: tail is the sum of the slots from the
+// buffers on (buffers, flags, loss), and each parameter's summed gradient
+// is a[i], or a[i]+b[i] when b is not nil (the tree's last addition). The
+// sum becomes every parameter's gradient (a parameter that has never had a
+// gradient in any micro-batch keeps none, and the optimizer skips it), the
+// optimizer steps, and the buffers become the reduced ones.
+func (r *replica[T]) apply(l *layout, tail []T, a, b []*tensor.Tensor[T]) {
+	p0 := l.paramOff[len(r.params)]
 	for i, p := range r.params {
-		if sum[l.flags+i] == 0 {
+		if tail[l.flags-p0+i] == 0 {
 			continue
 		}
 		g := p.Grad()
@@ -270,11 +290,15 @@ func (r *replica[T]) apply(l *layout, sum []T) {
 			autograd.Sum(p).Backward()
 			g = p.Grad()
 		}
-		copy(g.Data(), sum[l.paramOff[i]:l.paramOff[i+1]])
+		if b == nil {
+			g.CopyFrom(a[i])
+		} else {
+			tensor.AddInto(g, a[i], b[i])
+		}
 	}
 	r.opt.Step()
 	r.opt.ZeroGrad()
-	copy(r.start, sum[l.bufOff[0]:l.bufOff[len(r.bufs)]])
+	copy(r.start, tail[l.bufOff[0]-p0:l.bufOff[len(r.bufs)]-p0])
 	r.loadBuffers(r.start)
 }
 
