@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
+)
 
 // binOp selects the arithmetic of a broadcasting binary kernel. Dispatching
 // on it once per row keeps the inner loops free of indirect calls.
@@ -57,32 +61,33 @@ func binary[T Float](op binOp, a, b *Tensor[T], f func(x, y T) T) *Tensor[T] {
 	return out
 }
 
-// binaryRow computes dst[i] = x[i*sx] op y[i*sy] for every i of dst.
+// vecOp is op's operation in package vec, whose vector loops (AVX-512,
+// AVX2) give the bits of the scalar ones: one IEEE operation per element.
+// op must not be opFunc.
+func vecOp(op binOp) vec.Op {
+	switch op {
+	case opAdd:
+		return vec.OpAdd
+	case opSub:
+		return vec.OpSub
+	case opMul:
+		return vec.OpMul
+	}
+	return vec.OpDiv
+}
+
+// binaryRow computes dst[i] = x[i*sx] op y[i*sy] for every i of dst,
+// through package vec's vector loops when both strides are 1.
 func binaryRow[T Float](op binOp, f func(x, y T) T, dst, x []T, sx int, y []T, sy int) {
 	if sx == 1 && sy == 1 {
 		x, y = x[:len(dst)], y[:len(dst)]
-		switch op {
-		case opAdd:
-			for i := range dst {
-				dst[i] = x[i] + y[i]
-			}
-		case opSub:
-			for i := range dst {
-				dst[i] = x[i] - y[i]
-			}
-		case opMul:
-			for i := range dst {
-				dst[i] = x[i] * y[i]
-			}
-		case opDiv:
-			for i := range dst {
-				dst[i] = x[i] / y[i]
-			}
-		case opFunc:
+		if op == opFunc {
 			for i := range dst {
 				dst[i] = f(x[i], y[i])
 			}
+			return
 		}
+		vec.Arith(vecOp(op), dst, x, y)
 		return
 	}
 	for i := range dst {
@@ -114,10 +119,7 @@ func (t *Tensor[T]) AddScaledInPlace(alpha T, src *Tensor[T]) {
 
 func (t *Tensor[T]) addScaled(op string, alpha T, src *Tensor[T]) {
 	if SameShape(t.shape, src.shape) {
-		d, s := t.data, src.data[:len(t.data)]
-		for i := range d {
-			d[i] += alpha * s[i]
-		}
+		vec.Axpby(t.data, src.data, alpha, 1) // t + alpha·src, the product rounded first
 		return
 	}
 	if !broadcastsTo(src.shape, t.shape) {

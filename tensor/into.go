@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/adjoint-go/adjoint/tensor/internal/vec"
+
 // This file holds the destination-passing forms of the kernels a training
 // step runs every iteration. They write into a tensor the caller owns instead
 // of allocating one, so that an engine that keeps its buffers from one step
@@ -161,50 +163,14 @@ func isSuffix(small, big []int) bool {
 	return SameShape(small, big[len(big)-len(small):])
 }
 
-// scalarRight computes dst[i] = x[i] op s.
+// scalarRight computes dst[i] = x[i] op s (op not opFunc), vectorized.
 func scalarRight[T Float](op binOp, dst, x []T, s T) {
-	x = x[:len(dst)]
-	switch op {
-	case opAdd:
-		for i := range dst {
-			dst[i] = x[i] + s
-		}
-	case opSub:
-		for i := range dst {
-			dst[i] = x[i] - s
-		}
-	case opMul:
-		for i := range dst {
-			dst[i] = x[i] * s
-		}
-	default:
-		for i := range dst {
-			dst[i] = x[i] / s
-		}
-	}
+	vec.ArithScalar(vecOp(op), dst, x[:len(dst)], s)
 }
 
-// scalarLeft computes dst[i] = s op y[i].
+// scalarLeft computes dst[i] = s op y[i] (op not opFunc), vectorized.
 func scalarLeft[T Float](op binOp, dst []T, s T, y []T) {
-	y = y[:len(dst)]
-	switch op {
-	case opAdd:
-		for i := range dst {
-			dst[i] = s + y[i]
-		}
-	case opSub:
-		for i := range dst {
-			dst[i] = s - y[i]
-		}
-	case opMul:
-		for i := range dst {
-			dst[i] = s * y[i]
-		}
-	default:
-		for i := range dst {
-			dst[i] = s / y[i]
-		}
-	}
+	vec.ScalarArith(vecOp(op), dst, s, y[:len(dst)])
 }
 
 // checkInto panics unless dst and x have the same shape.
@@ -217,10 +183,7 @@ func checkInto[T Float](op string, dst, x *Tensor[T]) {
 // ScaleInto sets dst = k·x. dst may be x.
 func ScaleInto[T Float](dst, x *Tensor[T], k T) {
 	checkInto("ScaleInto", dst, x)
-	d, s := dst.data, x.data[:len(dst.data)]
-	for i := range d {
-		d[i] = k * s[i]
-	}
+	vec.ScalarArith(vec.OpMul, dst.data, k, x.data[:len(dst.data)])
 }
 
 // SigmoidInto sets dst = σ(x), as Sigmoid does. dst may be x.
@@ -255,16 +218,14 @@ func SumToInto[T Float](dst, src *Tensor[T], alpha, beta T) {
 	}
 	if len(d) == len(src.data) {
 		// Equal sizes: only 1s differ, nothing is summed (as in SumTo).
+		// Vectorized, with the bits of the scalar loops: alpha·s, or
+		// T(beta·d) + T(alpha·s) without a fused multiply-add.
 		s := src.data[:len(d)]
 		if beta == 0 {
-			for i := range d {
-				d[i] = alpha * s[i]
-			}
+			vec.ScalarArith(vec.OpMul, d, alpha, s)
 			return
 		}
-		for i := range d {
-			d[i] = T(beta*d[i]) + T(alpha*s[i]) // T(): no fused multiply-add
-		}
+		vec.Axpby(d, s, alpha, beta)
 		return
 	}
 	sumToInto(d, src.data, src.shape, dst.shape, alpha, beta, alpha != 1)

@@ -100,6 +100,9 @@ func TestClipGradNormNonFinite(t *testing.T) {
 		{"+Inf", [][]float64{{1, inf}, {-2}}, nil, false, 0, "+Inf"},
 		{"-Inf max norm", [][]float64{{1}, {-inf}}, []float64{inf}, false, 1, "-Inf"},
 		{"finite but overflowing", [][]float64{{1e300, 1e300}}, nil, false, -1, ""},
+		{"NaN max norm", [][]float64{{5, nan, 1}, {2}}, []float64{inf}, true, 0, "NaN"},
+		{"NaN 1-norm", [][]float64{{5}, {2, 3, 4, 5, nan}}, []float64{1}, true, 1, "NaN"},
+		{"Inf then NaN", [][]float64{{inf, 1, 2, 3, 4}, {nan}}, nil, true, 0, "+Inf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

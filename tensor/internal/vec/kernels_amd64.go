@@ -53,3 +53,159 @@ func reluGradF32AVX512(dst *float32, x *float32, grad *float32, n int)
 
 //go:noescape
 func reluGradF64AVX512(dst *float64, x *float64, grad *float64, n int)
+
+//go:noescape
+func addF32AVX2(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func addF64AVX2(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func addSF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func addSF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sAddF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sAddF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func addF32AVX512(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func addF64AVX512(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func addSF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func addSF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sAddF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sAddF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func subF32AVX2(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func subF64AVX2(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func subSF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func subSF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sSubF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sSubF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func subF32AVX512(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func subF64AVX512(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func subSF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func subSF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sSubF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sSubF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func mulF32AVX2(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func mulF64AVX2(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func mulSF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func mulSF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sMulF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sMulF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func mulF32AVX512(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func mulF64AVX512(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func mulSF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func mulSF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sMulF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sMulF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func divF32AVX2(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func divF64AVX2(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func divSF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func divSF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sDivF32AVX2(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sDivF64AVX2(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func divF32AVX512(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func divF64AVX512(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func divSF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func divSF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func sDivF32AVX512(dst *float32, x *float32, n int, s float32)
+
+//go:noescape
+func sDivF64AVX512(dst *float64, x *float64, n int, s float64)
+
+//go:noescape
+func axpbyF32AVX2(dst *float32, x *float32, n int, alpha float32, beta float32)
+
+//go:noescape
+func axpbyF64AVX2(dst *float64, x *float64, n int, alpha float64, beta float64)
+
+//go:noescape
+func axpbyF32AVX512(dst *float32, x *float32, n int, alpha float32, beta float32)
+
+//go:noescape
+func axpbyF64AVX512(dst *float64, x *float64, n int, alpha float64, beta float64)

@@ -115,3 +115,125 @@ func positive[T Float](v T) int {
 	}
 	return 0
 }
+
+// Op is an arithmetic operation of the elementwise kernels: one IEEE
+// operation per element, so the vector and scalar loops give the same bits.
+type Op int
+
+// The operations of Arith, ArithScalar and ScalarArith.
+const (
+	OpAdd Op = iota // x + y
+	OpSub           // x − y
+	OpMul           // x · y
+	OpDiv           // x / y
+)
+
+// Arith sets dst[k] = x[k] op y[k] for every k. x and y must be at least as
+// long as dst; dst may be x or y (but must not overlap them otherwise).
+func Arith[T Float](op Op, dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	done := arithAsm(op, dst, x, y)
+	arithGo(op, dst[done:], x[done:], y[done:])
+}
+
+// arithGo is Arith's scalar loop.
+func arithGo[T Float](op Op, dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	switch op {
+	case OpAdd:
+		for i := range dst {
+			dst[i] = x[i] + y[i]
+		}
+	case OpSub:
+		for i := range dst {
+			dst[i] = x[i] - y[i]
+		}
+	case OpMul:
+		for i := range dst {
+			dst[i] = x[i] * y[i]
+		}
+	default:
+		for i := range dst {
+			dst[i] = x[i] / y[i]
+		}
+	}
+}
+
+// ArithScalar sets dst[k] = x[k] op s for every k. x must be at least as
+// long as dst; dst may be x.
+func ArithScalar[T Float](op Op, dst, x []T, s T) {
+	x = x[:len(dst)]
+	done := arithScalarAsm(op, false, dst, x, s)
+	arithScalarGo(op, dst[done:], x[done:], s)
+}
+
+// arithScalarGo is ArithScalar's scalar loop.
+func arithScalarGo[T Float](op Op, dst, x []T, s T) {
+	x = x[:len(dst)]
+	switch op {
+	case OpAdd:
+		for i := range dst {
+			dst[i] = x[i] + s
+		}
+	case OpSub:
+		for i := range dst {
+			dst[i] = x[i] - s
+		}
+	case OpMul:
+		for i := range dst {
+			dst[i] = x[i] * s
+		}
+	default:
+		for i := range dst {
+			dst[i] = x[i] / s
+		}
+	}
+}
+
+// ScalarArith sets dst[k] = s op x[k] for every k. x must be at least as
+// long as dst; dst may be x.
+func ScalarArith[T Float](op Op, dst []T, s T, x []T) {
+	x = x[:len(dst)]
+	done := arithScalarAsm(op, true, dst, x, s)
+	scalarArithGo(op, dst[done:], s, x[done:])
+}
+
+// scalarArithGo is ScalarArith's scalar loop.
+func scalarArithGo[T Float](op Op, dst []T, s T, x []T) {
+	x = x[:len(dst)]
+	switch op {
+	case OpAdd:
+		for i := range dst {
+			dst[i] = s + x[i]
+		}
+	case OpSub:
+		for i := range dst {
+			dst[i] = s - x[i]
+		}
+	case OpMul:
+		for i := range dst {
+			dst[i] = s * x[i]
+		}
+	default:
+		for i := range dst {
+			dst[i] = s / x[i]
+		}
+	}
+}
+
+// Axpby sets dst[k] = beta·dst[k] + alpha·x[k] for every k, each product
+// rounded before the sum (no fused multiply-add). x must be at least as
+// long as dst.
+func Axpby[T Float](dst, x []T, alpha, beta T) {
+	x = x[:len(dst)]
+	done := axpbyAsm(dst, x, alpha, beta)
+	axpbyGo(dst[done:], x[done:], alpha, beta)
+}
+
+// axpbyGo is Axpby's scalar loop.
+func axpbyGo[T Float](dst, x []T, alpha, beta T) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = T(beta*dst[i]) + T(alpha*x[i]) // T(): no fused multiply-add
+	}
+}

@@ -132,3 +132,168 @@ func reluGradAsm[T Float](dst, x, g []T) int {
 	}
 	return n
 }
+
+// asmLen is the part of n elements the kernels of this CPU take: all of
+// them with AVX-512, whole vectors with AVX2, none without either.
+func asmLen[T Float](n int) int {
+	switch {
+	case hasAVX512:
+		return n
+	case hasAVX2:
+		return prefix[T](n)
+	}
+	return 0
+}
+
+// arithAsm runs Arith's vector loop over the longest prefix it can and
+// returns its length; the caller does the rest.
+func arithAsm[T Float](op Op, dst, x, y []T) int {
+	n := asmLen[T](len(dst))
+	if n == 0 {
+		return 0
+	}
+	if is32[T]() {
+		d, a, b := f32(dst), f32(x), f32(y)
+		switch {
+		case op == OpAdd && hasAVX512:
+			addF32AVX512(d, a, b, n)
+		case op == OpSub && hasAVX512:
+			subF32AVX512(d, a, b, n)
+		case op == OpMul && hasAVX512:
+			mulF32AVX512(d, a, b, n)
+		case op == OpDiv && hasAVX512:
+			divF32AVX512(d, a, b, n)
+		case op == OpAdd:
+			addF32AVX2(d, a, b, n)
+		case op == OpSub:
+			subF32AVX2(d, a, b, n)
+		case op == OpMul:
+			mulF32AVX2(d, a, b, n)
+		case op == OpDiv:
+			divF32AVX2(d, a, b, n)
+		}
+		return n
+	}
+	d, a, b := f64(dst), f64(x), f64(y)
+	switch {
+	case op == OpAdd && hasAVX512:
+		addF64AVX512(d, a, b, n)
+	case op == OpSub && hasAVX512:
+		subF64AVX512(d, a, b, n)
+	case op == OpMul && hasAVX512:
+		mulF64AVX512(d, a, b, n)
+	case op == OpDiv && hasAVX512:
+		divF64AVX512(d, a, b, n)
+	case op == OpAdd:
+		addF64AVX2(d, a, b, n)
+	case op == OpSub:
+		subF64AVX2(d, a, b, n)
+	case op == OpMul:
+		mulF64AVX2(d, a, b, n)
+	case op == OpDiv:
+		divF64AVX2(d, a, b, n)
+	}
+	return n
+}
+
+// arithScalarAsm runs ArithScalar's vector loop (ScalarArith's when left)
+// over the longest prefix it can and returns its length; the caller does
+// the rest.
+func arithScalarAsm[T Float](op Op, left bool, dst, x []T, s T) int {
+	n := asmLen[T](len(dst))
+	if n == 0 {
+		return 0
+	}
+	if is32[T]() {
+		d, a, c := f32(dst), f32(x), float32(s)
+		switch {
+		case op == OpAdd && !left && hasAVX512:
+			addSF32AVX512(d, a, n, c)
+		case op == OpSub && !left && hasAVX512:
+			subSF32AVX512(d, a, n, c)
+		case op == OpMul && !left && hasAVX512:
+			mulSF32AVX512(d, a, n, c)
+		case op == OpDiv && !left && hasAVX512:
+			divSF32AVX512(d, a, n, c)
+		case op == OpAdd && left && hasAVX512:
+			sAddF32AVX512(d, a, n, c)
+		case op == OpSub && left && hasAVX512:
+			sSubF32AVX512(d, a, n, c)
+		case op == OpMul && left && hasAVX512:
+			sMulF32AVX512(d, a, n, c)
+		case op == OpDiv && left && hasAVX512:
+			sDivF32AVX512(d, a, n, c)
+		case op == OpAdd && !left:
+			addSF32AVX2(d, a, n, c)
+		case op == OpSub && !left:
+			subSF32AVX2(d, a, n, c)
+		case op == OpMul && !left:
+			mulSF32AVX2(d, a, n, c)
+		case op == OpDiv && !left:
+			divSF32AVX2(d, a, n, c)
+		case op == OpAdd && left:
+			sAddF32AVX2(d, a, n, c)
+		case op == OpSub && left:
+			sSubF32AVX2(d, a, n, c)
+		case op == OpMul && left:
+			sMulF32AVX2(d, a, n, c)
+		case op == OpDiv && left:
+			sDivF32AVX2(d, a, n, c)
+		}
+		return n
+	}
+	d, a, c := f64(dst), f64(x), float64(s)
+	switch {
+	case op == OpAdd && !left && hasAVX512:
+		addSF64AVX512(d, a, n, c)
+	case op == OpSub && !left && hasAVX512:
+		subSF64AVX512(d, a, n, c)
+	case op == OpMul && !left && hasAVX512:
+		mulSF64AVX512(d, a, n, c)
+	case op == OpDiv && !left && hasAVX512:
+		divSF64AVX512(d, a, n, c)
+	case op == OpAdd && left && hasAVX512:
+		sAddF64AVX512(d, a, n, c)
+	case op == OpSub && left && hasAVX512:
+		sSubF64AVX512(d, a, n, c)
+	case op == OpMul && left && hasAVX512:
+		sMulF64AVX512(d, a, n, c)
+	case op == OpDiv && left && hasAVX512:
+		sDivF64AVX512(d, a, n, c)
+	case op == OpAdd && !left:
+		addSF64AVX2(d, a, n, c)
+	case op == OpSub && !left:
+		subSF64AVX2(d, a, n, c)
+	case op == OpMul && !left:
+		mulSF64AVX2(d, a, n, c)
+	case op == OpDiv && !left:
+		divSF64AVX2(d, a, n, c)
+	case op == OpAdd && left:
+		sAddF64AVX2(d, a, n, c)
+	case op == OpSub && left:
+		sSubF64AVX2(d, a, n, c)
+	case op == OpMul && left:
+		sMulF64AVX2(d, a, n, c)
+	case op == OpDiv && left:
+		sDivF64AVX2(d, a, n, c)
+	}
+	return n
+}
+
+// axpbyAsm runs Axpby's vector loop over the longest prefix it can and
+// returns its length; the caller does the rest.
+func axpbyAsm[T Float](dst, x []T, alpha, beta T) int {
+	n := asmLen[T](len(dst))
+	switch {
+	case n == 0:
+	case hasAVX512 && is32[T]():
+		axpbyF32AVX512(f32(dst), f32(x), n, float32(alpha), float32(beta))
+	case hasAVX512:
+		axpbyF64AVX512(f64(dst), f64(x), n, float64(alpha), float64(beta))
+	case is32[T]():
+		axpbyF32AVX2(f32(dst), f32(x), n, float32(alpha), float32(beta))
+	default:
+		axpbyF64AVX2(f64(dst), f64(x), n, float64(alpha), float64(beta))
+	}
+	return n
+}

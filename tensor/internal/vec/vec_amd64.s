@@ -927,3 +927,2535 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func addF32AVX2(dst *float32, x *float32, y *float32, n int)
+// dst = x + y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·addF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VADDPS 32(DX)(AX*4), Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VADDPS 64(DX)(AX*4), Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VADDPS 96(DX)(AX*4), Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func addF64AVX2(dst *float64, x *float64, y *float64, n int)
+// dst = x + y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·addF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VADDPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VADDPD 64(DX)(AX*8), Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VADDPD 96(DX)(AX*8), Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func addSF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = x + s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·addSF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VADDPS Y15, Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VADDPS Y15, Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VADDPS Y15, Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func addSF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = x + s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·addSF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VADDPD Y15, Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VADDPD Y15, Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VADDPD Y15, Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sAddF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = s + x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sAddF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VADDPS Y1, Y15, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VADDPS Y2, Y15, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VADDPS Y3, Y15, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sAddF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = s + x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sAddF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VADDPD Y1, Y15, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VADDPD Y2, Y15, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VADDPD Y3, Y15, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VADDPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func addF32AVX512(dst *float32, x *float32, y *float32, n int)
+// dst = x + y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·addF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VADDPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VADDPS 64(DX)(AX*4), Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VADDPS 128(DX)(AX*4), Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VADDPS 192(DX)(AX*4), Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VADDPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z4
+	VADDPS Z4, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func addF64AVX512(dst *float64, x *float64, y *float64, n int)
+// dst = x + y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·addF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VADDPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VADDPD 64(DX)(AX*8), Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VADDPD 128(DX)(AX*8), Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VADDPD 192(DX)(AX*8), Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VADDPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMOVUPD.Z (DX)(AX*8), K1, Z4
+	VADDPD Z4, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func addSF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = x + s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·addSF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VADDPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VADDPS Z15, Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VADDPS Z15, Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VADDPS Z15, Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VADDPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VADDPS Z15, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func addSF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = x + s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·addSF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VADDPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VADDPD Z15, Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VADDPD Z15, Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VADDPD Z15, Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VADDPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VADDPD Z15, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func sAddF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = s + x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sAddF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VADDPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VADDPS Z1, Z15, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VADDPS Z2, Z15, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VADDPS Z3, Z15, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VADDPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VADDPS Z0, Z15, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func sAddF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = s + x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sAddF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VADDPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VADDPD Z1, Z15, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VADDPD Z2, Z15, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VADDPD Z3, Z15, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VADDPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VADDPD Z0, Z15, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func subF32AVX2(dst *float32, x *float32, y *float32, n int)
+// dst = x − y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·subF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VSUBPS 32(DX)(AX*4), Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VSUBPS 64(DX)(AX*4), Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VSUBPS 96(DX)(AX*4), Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func subF64AVX2(dst *float64, x *float64, y *float64, n int)
+// dst = x − y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·subF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VSUBPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VSUBPD 64(DX)(AX*8), Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VSUBPD 96(DX)(AX*8), Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func subSF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = x − s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·subSF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VSUBPS Y15, Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VSUBPS Y15, Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VSUBPS Y15, Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func subSF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = x − s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·subSF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VSUBPD Y15, Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VSUBPD Y15, Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VSUBPD Y15, Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sSubF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = s − x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sSubF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VSUBPS Y1, Y15, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VSUBPS Y2, Y15, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VSUBPS Y3, Y15, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sSubF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = s − x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sSubF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VSUBPD Y1, Y15, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VSUBPD Y2, Y15, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VSUBPD Y3, Y15, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func subF32AVX512(dst *float32, x *float32, y *float32, n int)
+// dst = x − y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·subF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VSUBPS 64(DX)(AX*4), Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VSUBPS 128(DX)(AX*4), Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VSUBPS 192(DX)(AX*4), Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z4
+	VSUBPS Z4, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func subF64AVX512(dst *float64, x *float64, y *float64, n int)
+// dst = x − y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·subF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD 64(DX)(AX*8), Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VSUBPD 128(DX)(AX*8), Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VSUBPD 192(DX)(AX*8), Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMOVUPD.Z (DX)(AX*8), K1, Z4
+	VSUBPD Z4, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func subSF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = x − s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·subSF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VSUBPS Z15, Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VSUBPS Z15, Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VSUBPS Z15, Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VSUBPS Z15, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func subSF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = x − s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·subSF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z15, Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VSUBPD Z15, Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VSUBPD Z15, Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VSUBPD Z15, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func sSubF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = s − x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sSubF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VSUBPS Z1, Z15, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VSUBPS Z2, Z15, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VSUBPS Z3, Z15, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VSUBPS Z0, Z15, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func sSubF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = s − x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sSubF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z1, Z15, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VSUBPD Z2, Z15, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VSUBPD Z3, Z15, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VSUBPD Z0, Z15, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func mulF32AVX2(dst *float32, x *float32, y *float32, n int)
+// dst = x · y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·mulF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMULPS 32(DX)(AX*4), Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMULPS 64(DX)(AX*4), Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMULPS 96(DX)(AX*4), Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func mulF64AVX2(dst *float64, x *float64, y *float64, n int)
+// dst = x · y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·mulF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VMULPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VMULPD 64(DX)(AX*8), Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VMULPD 96(DX)(AX*8), Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func mulSF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = x · s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·mulSF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMULPS Y15, Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMULPS Y15, Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMULPS Y15, Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func mulSF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = x · s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·mulSF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VMULPD Y15, Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VMULPD Y15, Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VMULPD Y15, Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sMulF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = s · x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sMulF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMULPS Y1, Y15, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMULPS Y2, Y15, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMULPS Y3, Y15, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sMulF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = s · x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sMulF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VMULPD Y1, Y15, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VMULPD Y2, Y15, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VMULPD Y3, Y15, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VMULPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func mulF32AVX512(dst *float32, x *float32, y *float32, n int)
+// dst = x · y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·mulF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VMULPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMULPS 64(DX)(AX*4), Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMULPS 128(DX)(AX*4), Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMULPS 192(DX)(AX*4), Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VMULPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z4
+	VMULPS Z4, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func mulF64AVX512(dst *float64, x *float64, y *float64, n int)
+// dst = x · y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·mulF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VMULPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VMULPD 64(DX)(AX*8), Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VMULPD 128(DX)(AX*8), Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VMULPD 192(DX)(AX*8), Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VMULPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMOVUPD.Z (DX)(AX*8), K1, Z4
+	VMULPD Z4, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func mulSF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = x · s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·mulSF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VMULPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMULPS Z15, Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMULPS Z15, Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMULPS Z15, Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VMULPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMULPS Z15, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func mulSF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = x · s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·mulSF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VMULPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VMULPD Z15, Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VMULPD Z15, Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VMULPD Z15, Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VMULPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMULPD Z15, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func sMulF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = s · x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sMulF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VMULPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMULPS Z1, Z15, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMULPS Z2, Z15, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMULPS Z3, Z15, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VMULPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMULPS Z0, Z15, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func sMulF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = s · x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sMulF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VMULPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VMULPD Z1, Z15, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VMULPD Z2, Z15, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VMULPD Z3, Z15, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VMULPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMULPD Z0, Z15, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func divF32AVX2(dst *float32, x *float32, y *float32, n int)
+// dst = x / y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·divF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VDIVPS 32(DX)(AX*4), Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VDIVPS 64(DX)(AX*4), Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VDIVPS 96(DX)(AX*4), Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS (DX)(AX*4), Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func divF64AVX2(dst *float64, x *float64, y *float64, n int)
+// dst = x / y elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·divF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VDIVPD 32(DX)(AX*8), Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VDIVPD 64(DX)(AX*8), Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VDIVPD 96(DX)(AX*8), Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD (DX)(AX*8), Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func divSF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = x / s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·divSF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VDIVPS Y15, Y1, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VDIVPS Y15, Y2, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VDIVPS Y15, Y3, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS Y15, Y0, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func divSF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = x / s elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·divSF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VDIVPD Y15, Y1, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VDIVPD Y15, Y2, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VDIVPD Y15, Y3, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y15, Y0, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sDivF32AVX2(dst *float32, x *float32, n int, s float32)
+// dst = s / x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sDivF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VDIVPS Y1, Y15, Y9
+	VMOVUPS Y9, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VDIVPS Y2, Y15, Y10
+	VMOVUPS Y10, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VDIVPS Y3, Y15, Y11
+	VMOVUPS Y11, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VDIVPS Y0, Y15, Y8
+	VMOVUPS Y8, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sDivF64AVX2(dst *float64, x *float64, n int, s float64)
+// dst = s / x elementwise, one rounding per element. n is a multiple of the width.
+TEXT ·sDivF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VDIVPD Y1, Y15, Y9
+	VMOVUPD Y9, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VDIVPD Y2, Y15, Y10
+	VMOVUPD Y10, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VDIVPD Y3, Y15, Y11
+	VMOVUPD Y11, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VDIVPD Y0, Y15, Y8
+	VMOVUPD Y8, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func divF32AVX512(dst *float32, x *float32, y *float32, n int)
+// dst = x / y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·divF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VDIVPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VDIVPS 64(DX)(AX*4), Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VDIVPS 128(DX)(AX*4), Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VDIVPS 192(DX)(AX*4), Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VDIVPS (DX)(AX*4), Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z4
+	VDIVPS Z4, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func divF64AVX512(dst *float64, x *float64, y *float64, n int)
+// dst = x / y elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·divF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VDIVPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VDIVPD 64(DX)(AX*8), Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VDIVPD 128(DX)(AX*8), Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VDIVPD 192(DX)(AX*8), Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VDIVPD (DX)(AX*8), Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMOVUPD.Z (DX)(AX*8), K1, Z4
+	VDIVPD Z4, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func divSF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = x / s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·divSF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VDIVPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VDIVPS Z15, Z1, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VDIVPS Z15, Z2, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VDIVPS Z15, Z3, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VDIVPS Z15, Z0, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VDIVPS Z15, Z0, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func divSF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = x / s elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·divSF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VDIVPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VDIVPD Z15, Z1, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VDIVPD Z15, Z2, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VDIVPD Z15, Z3, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VDIVPD Z15, Z0, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VDIVPD Z15, Z0, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func sDivF32AVX512(dst *float32, x *float32, n int, s float32)
+// dst = s / x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sDivF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VDIVPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VDIVPS Z1, Z15, Z9
+	VMOVUPS Z9, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VDIVPS Z2, Z15, Z10
+	VMOVUPS Z10, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VDIVPS Z3, Z15, Z11
+	VMOVUPS Z11, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VDIVPS Z0, Z15, Z8
+	VMOVUPS Z8, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VDIVPS Z0, Z15, Z8
+	VMOVUPS Z8, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func sDivF64AVX512(dst *float64, x *float64, n int, s float64)
+// dst = s / x elementwise, one rounding per element. Any n: the last vector is masked.
+TEXT ·sDivF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD s+24(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VDIVPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VDIVPD Z1, Z15, Z9
+	VMOVUPD Z9, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VDIVPD Z2, Z15, Z10
+	VMOVUPD Z10, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VDIVPD Z3, Z15, Z11
+	VMOVUPD Z11, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VDIVPD Z0, Z15, Z8
+	VMOVUPD Z8, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VDIVPD Z0, Z15, Z8
+	VMOVUPD Z8, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func axpbyF32AVX2(dst *float32, x *float32, n int, alpha float32, beta float32)
+// dst = beta·dst + alpha·x, each product rounded before the add (no FMA).
+// n is a multiple of the width.
+TEXT ·axpbyF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS alpha+24(FP), Y14
+	VBROADCASTSS beta+28(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (DI)(AX*4), Y0
+	VMULPS Y15, Y0, Y0 // beta·dst
+	VMULPS (SI)(AX*4), Y14, Y4 // alpha·x
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS 32(DI)(AX*4), Y1
+	VMULPS Y15, Y1, Y1 // beta·dst
+	VMULPS 32(SI)(AX*4), Y14, Y5 // alpha·x
+	VADDPS Y5, Y1, Y1
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VMOVUPS 64(DI)(AX*4), Y2
+	VMULPS Y15, Y2, Y2 // beta·dst
+	VMULPS 64(SI)(AX*4), Y14, Y6 // alpha·x
+	VADDPS Y6, Y2, Y2
+	VMOVUPS Y2, 64(DI)(AX*4)
+	VMOVUPS 96(DI)(AX*4), Y3
+	VMULPS Y15, Y3, Y3 // beta·dst
+	VMULPS 96(SI)(AX*4), Y14, Y7 // alpha·x
+	VADDPS Y7, Y3, Y3
+	VMOVUPS Y3, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (DI)(AX*4), Y0
+	VMULPS Y15, Y0, Y0 // beta·dst
+	VMULPS (SI)(AX*4), Y14, Y4 // alpha·x
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func axpbyF64AVX2(dst *float64, x *float64, n int, alpha float64, beta float64)
+// dst = beta·dst + alpha·x, each product rounded before the add (no FMA).
+// n is a multiple of the width.
+TEXT ·axpbyF64AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD alpha+24(FP), Y14
+	VBROADCASTSD beta+32(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (DI)(AX*8), Y0
+	VMULPD Y15, Y0, Y0 // beta·dst
+	VMULPD (SI)(AX*8), Y14, Y4 // alpha·x
+	VADDPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD 32(DI)(AX*8), Y1
+	VMULPD Y15, Y1, Y1 // beta·dst
+	VMULPD 32(SI)(AX*8), Y14, Y5 // alpha·x
+	VADDPD Y5, Y1, Y1
+	VMOVUPD Y1, 32(DI)(AX*8)
+	VMOVUPD 64(DI)(AX*8), Y2
+	VMULPD Y15, Y2, Y2 // beta·dst
+	VMULPD 64(SI)(AX*8), Y14, Y6 // alpha·x
+	VADDPD Y6, Y2, Y2
+	VMOVUPD Y2, 64(DI)(AX*8)
+	VMOVUPD 96(DI)(AX*8), Y3
+	VMULPD Y15, Y3, Y3 // beta·dst
+	VMULPD 96(SI)(AX*8), Y14, Y7 // alpha·x
+	VADDPD Y7, Y3, Y3
+	VMOVUPD Y3, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (DI)(AX*8), Y0
+	VMULPD Y15, Y0, Y0 // beta·dst
+	VMULPD (SI)(AX*8), Y14, Y4 // alpha·x
+	VADDPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func axpbyF32AVX512(dst *float32, x *float32, n int, alpha float32, beta float32)
+// dst = beta·dst + alpha·x, each product rounded before the add (no FMA).
+// Any n: the last vector is masked.
+TEXT ·axpbyF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS alpha+24(FP), Z14
+	VBROADCASTSS beta+28(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (DI)(AX*4), Z0
+	VMULPS Z15, Z0, Z0 // beta·dst
+	VMULPS (SI)(AX*4), Z14, Z4 // alpha·x
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	VMOVUPS 64(DI)(AX*4), Z1
+	VMULPS Z15, Z1, Z1 // beta·dst
+	VMULPS 64(SI)(AX*4), Z14, Z5 // alpha·x
+	VADDPS Z5, Z1, Z1
+	VMOVUPS Z1, 64(DI)(AX*4)
+	VMOVUPS 128(DI)(AX*4), Z2
+	VMULPS Z15, Z2, Z2 // beta·dst
+	VMULPS 128(SI)(AX*4), Z14, Z6 // alpha·x
+	VADDPS Z6, Z2, Z2
+	VMOVUPS Z2, 128(DI)(AX*4)
+	VMOVUPS 192(DI)(AX*4), Z3
+	VMULPS Z15, Z3, Z3 // beta·dst
+	VMULPS 192(SI)(AX*4), Z14, Z7 // alpha·x
+	VADDPS Z7, Z3, Z3
+	VMOVUPS Z3, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (DI)(AX*4), Z0
+	VMULPS Z15, Z0, Z0 // beta·dst
+	VMULPS (SI)(AX*4), Z14, Z4 // alpha·x
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (DI)(AX*4), K1, Z0
+	VMULPS Z15, Z0, Z0 // beta·dst
+	VMOVUPS.Z (SI)(AX*4), K1, Z8
+	VMULPS Z8, Z14, Z4 // alpha·x
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func axpbyF64AVX512(dst *float64, x *float64, n int, alpha float64, beta float64)
+// dst = beta·dst + alpha·x, each product rounded before the add (no FMA).
+// Any n: the last vector is masked.
+TEXT ·axpbyF64AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD alpha+24(FP), Z14
+	VBROADCASTSD beta+32(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (DI)(AX*8), Z0
+	VMULPD Z15, Z0, Z0 // beta·dst
+	VMULPD (SI)(AX*8), Z14, Z4 // alpha·x
+	VADDPD Z4, Z0, Z0
+	VMOVUPD Z0, (DI)(AX*8)
+	VMOVUPD 64(DI)(AX*8), Z1
+	VMULPD Z15, Z1, Z1 // beta·dst
+	VMULPD 64(SI)(AX*8), Z14, Z5 // alpha·x
+	VADDPD Z5, Z1, Z1
+	VMOVUPD Z1, 64(DI)(AX*8)
+	VMOVUPD 128(DI)(AX*8), Z2
+	VMULPD Z15, Z2, Z2 // beta·dst
+	VMULPD 128(SI)(AX*8), Z14, Z6 // alpha·x
+	VADDPD Z6, Z2, Z2
+	VMOVUPD Z2, 128(DI)(AX*8)
+	VMOVUPD 192(DI)(AX*8), Z3
+	VMULPD Z15, Z3, Z3 // beta·dst
+	VMULPD 192(SI)(AX*8), Z14, Z7 // alpha·x
+	VADDPD Z7, Z3, Z3
+	VMOVUPD Z3, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (DI)(AX*8), Z0
+	VMULPD Z15, Z0, Z0 // beta·dst
+	VMULPD (SI)(AX*8), Z14, Z4 // alpha·x
+	VADDPD Z4, Z0, Z0
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (DI)(AX*8), K1, Z0
+	VMULPD Z15, Z0, Z0 // beta·dst
+	VMOVUPD.Z (SI)(AX*8), K1, Z8
+	VMULPD Z8, Z14, Z4 // alpha·x
+	VADDPD Z4, Z0, Z0
+	VMOVUPD Z0, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET

@@ -13,3 +13,12 @@ func reluAsm[T Float](dst, x []T) int { return 0 }
 
 // reluGradAsm does nothing without assembly.
 func reluGradAsm[T Float](dst, x, g []T) int { return 0 }
+
+// arithAsm does nothing without assembly.
+func arithAsm[T Float](op Op, dst, x, y []T) int { return 0 }
+
+// arithScalarAsm does nothing without assembly.
+func arithScalarAsm[T Float](op Op, left bool, dst, x []T, s T) int { return 0 }
+
+// axpbyAsm does nothing without assembly.
+func axpbyAsm[T Float](dst, x []T, alpha, beta T) int { return 0 }

@@ -1,0 +1,116 @@
+//go:build amd64 && !purego
+
+package vec
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestEachArithKernelMatchesScalar runs the AVX2 and the AVX-512
+// arithmetic kernels directly (the dispatch picks only one) against the
+// scalar loops, bit for bit.
+func TestEachArithKernelMatchesScalar(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	t.Run("float32", func(t *testing.T) { testEachArith[float32](t) })
+	t.Run("float64", func(t *testing.T) { testEachArith[float64](t) })
+}
+
+func testEachArith[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	isas := []bool{false}
+	if hasAVX512 {
+		isas = append(isas, true)
+	}
+	for _, z := range isas {
+		for _, n := range testLengths() {
+			if !z {
+				n = prefix[T](n)
+			}
+			if n == 0 {
+				continue
+			}
+			_, x := mixed[T](rng, n)
+			_, y := mixed[T](rng, n)
+			dw, d := guarded[T](rng, n, false)
+			guard := ends(dw)
+			want := make([]T, n)
+			s := T(rng.NormFloat64())
+			for op := OpAdd; op <= OpDiv; op++ {
+				arithGo(op, want, x, y)
+				runArith(z, op, d, x, y)
+				sameBits(t, "arith", n, want, d)
+				arithScalarGo(op, want, x, s)
+				runArithScalar(z, op, false, d, x, s)
+				sameBits(t, "arith scalar", n, want, d)
+				scalarArithGo(op, want, s, x)
+				runArithScalar(z, op, true, d, x, s)
+				sameBits(t, "scalar arith", n, want, d)
+			}
+			copy(d, y)
+			copy(want, y)
+			axpbyGo(want, x, 0.3, 0.7)
+			if is32[T]() {
+				if z {
+					axpbyF32AVX512(f32(d), f32(x), n, 0.3, 0.7)
+				} else {
+					axpbyF32AVX2(f32(d), f32(x), n, 0.3, 0.7)
+				}
+			} else if z {
+				axpbyF64AVX512(f64(d), f64(x), n, 0.3, 0.7)
+			} else {
+				axpbyF64AVX2(f64(d), f64(x), n, 0.3, 0.7)
+			}
+			sameBits(t, "axpby", n, want, d)
+			sameBits(t, "the guards", n, guard, ends(dw))
+		}
+	}
+}
+
+// runArith calls the AVX-512 (z) or AVX2 kernel of op.
+func runArith[T Float](z bool, op Op, dst, x, y []T) {
+	n := len(dst)
+	if is32[T]() {
+		d, a, b := f32(dst), f32(x), f32(y)
+		k := [2][4]func(d, a, b *float32, n int){
+			{addF32AVX2, subF32AVX2, mulF32AVX2, divF32AVX2},
+			{addF32AVX512, subF32AVX512, mulF32AVX512, divF32AVX512},
+		}
+		k[b2i(z)][op](d, a, b, n)
+		return
+	}
+	d, a, b := f64(dst), f64(x), f64(y)
+	k := [2][4]func(d, a, b *float64, n int){
+		{addF64AVX2, subF64AVX2, mulF64AVX2, divF64AVX2},
+		{addF64AVX512, subF64AVX512, mulF64AVX512, divF64AVX512},
+	}
+	k[b2i(z)][op](d, a, b, n)
+}
+
+// runArithScalar calls the AVX-512 (z) or AVX2 kernel of op with a scalar,
+// on the left when left.
+func runArithScalar[T Float](z bool, op Op, left bool, dst, x []T, s T) {
+	n := len(dst)
+	if is32[T]() {
+		k := [2][2][4]func(d, a *float32, n int, s float32){
+			{{addSF32AVX2, subSF32AVX2, mulSF32AVX2, divSF32AVX2}, {sAddF32AVX2, sSubF32AVX2, sMulF32AVX2, sDivF32AVX2}},
+			{{addSF32AVX512, subSF32AVX512, mulSF32AVX512, divSF32AVX512}, {sAddF32AVX512, sSubF32AVX512, sMulF32AVX512, sDivF32AVX512}},
+		}
+		k[b2i(z)][b2i(left)][op](f32(dst), f32(x), n, float32(s))
+		return
+	}
+	k := [2][2][4]func(d, a *float64, n int, s float64){
+		{{addSF64AVX2, subSF64AVX2, mulSF64AVX2, divSF64AVX2}, {sAddF64AVX2, sSubF64AVX2, sMulF64AVX2, sDivF64AVX2}},
+		{{addSF64AVX512, subSF64AVX512, mulSF64AVX512, divSF64AVX512}, {sAddF64AVX512, sSubF64AVX512, sMulF64AVX512, sDivF64AVX512}},
+	}
+	k[b2i(z)][b2i(left)][op](f64(dst), f64(x), n, float64(s))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
