@@ -75,7 +75,7 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	if t.micro < d.size {
 		return nil, &ConfigError{Field: "MicroBatches", Value: t.micro, Reason: fmt.Sprintf("must be at least the number of ranks (%d)", d.size)}
 	}
-	r, l, err := newReplica(&t.cfg, d.rank, t.micro)
+	r, l, err := newReplica(&t.cfg, d.rank)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 		owns = append(owns, split(t.micro, d.size, rank))
 	}
 	t.reach = localReach(t.micro, owns, t.micro)
-	t.alloc()
+	t.alloc(func(i int) bool { return t.own[0].lo <= i && i < t.own[0].hi && !t.fusedLeaf(i) })
 	t.sums = make([]uint64, d.size)
 	t.panic = make([]any, 1)
 	var zero T

@@ -85,10 +85,8 @@ func hashShape[T Float](t *tensor.Tensor[T]) uint64 {
 	return h
 }
 
-// replica is one worker's copy of the model, with everything a step needs:
-// its optimizer, one Arena per micro-batch it computes (so that each keeps
-// shapes of its own and reuses them step after step), and the micro-batch
-// inputs copied out of the batch.
+// replica is one worker's copy of the model, with everything a step needs
+// but the per-micro-batch state (see mbState).
 type replica[T Float] struct {
 	model  layers.Module[T]
 	params []*autograd.Var[T]
@@ -96,12 +94,18 @@ type replica[T Float] struct {
 	opt    optim.Optimizer[T]
 	seeded []Reseeder
 	start  []T // the buffers at the start of the step (restored before each micro-batch)
-	arenas []*autograd.Arena[T]
-	xs, ys []*tensor.Tensor[T]
+}
+
+// mbState is what a micro-batch keeps from step to step, whichever replica
+// computes it: its Arena (so that it keeps its shapes and reuses them) and
+// its inputs copied out of the batch.
+type mbState[T Float] struct {
+	ar   *autograd.Arena[T]
+	x, y *tensor.Tensor[T]
 }
 
 // newReplica builds replica number idx from the Config.
-func newReplica[T Float](cfg *Config[T], idx, micro int) (*replica[T], layout, error) {
+func newReplica[T Float](cfg *Config[T], idx int) (*replica[T], layout, error) {
 	m, err := cfg.Model()
 	if err != nil {
 		return nil, layout{}, fmt.Errorf("parallel: Config.Model for replica %d: %w", idx, err)
@@ -109,8 +113,7 @@ func newReplica[T Float](cfg *Config[T], idx, micro int) (*replica[T], layout, e
 	if m == nil {
 		return nil, layout{}, &ConfigError{Field: "Model", Value: nil, Reason: "returned a nil model"}
 	}
-	r := &replica[T]{model: m, arenas: make([]*autograd.Arena[T], micro),
-		xs: make([]*tensor.Tensor[T], micro), ys: make([]*tensor.Tensor[T], micro)}
+	r := &replica[T]{model: m}
 	if err := r.walk(m, ""); err != nil {
 		return nil, layout{}, err
 	}
@@ -181,33 +184,35 @@ func (r *replica[T]) loadBuffers(src []T) {
 	}
 }
 
-// compute runs micro-batch mb (rows rows of b) through the replica, from
-// the step's starting buffers, and writes its weighted contribution into
-// slot (see layout; views are slot's gradients), or adds it into slot when
-// add is set. Unless last, the parameters' gradients are then marked zero
-// for the next micro-batch's Backward; after the last, apply overwrites
-// them.
-func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, n, mb, step int, slot []T, views []*tensor.Tensor[T], add, last bool) {
+// compute runs micro-batch mb (rows rows of b, its state ms) through the
+// replica, from the step's starting buffers, and writes its weighted
+// contribution into slot (see layout; views are slot's gradients), or adds
+// it into slot when add is set. The parameters' gradients are marked zero
+// first, not after, so that apply finds the last micro-batch's buffers as
+// they are and overwrites them.
+func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], ms *mbState[T], rows span, n, mb, step int, slot []T, views []*tensor.Tensor[T], add bool) {
+	for _, p := range r.params {
+		p.ZeroGrad()
+	}
 	r.loadBuffers(r.start)
 	for k, s := range r.seeded {
 		s.Reseed(microSeed(cfg.Seed, step, mb, k))
 	}
-	ar := r.arenas[mb]
-	if ar == nil {
-		ar = autograd.NewArena[T]()
-		r.arenas[mb] = ar
+	if ms.ar == nil {
+		ms.ar = autograd.NewArena[T]()
 	}
+	ar := ms.ar
 	ar.Reset()
-	r.xs[mb] = copyRows(r.xs[mb], b.X, rows)
+	ms.x = copyRows(ms.x, b.X, rows)
 	in := MicroBatch[T]{Index: mb, Lo: rows.lo, Hi: rows.hi}
 	if b.Y != nil {
-		r.ys[mb] = copyRows(r.ys[mb], b.Y, rows)
-		in.Y = ar.Const(r.ys[mb])
+		ms.y = copyRows(ms.y, b.Y, rows)
+		in.Y = ar.Const(ms.y)
 	}
 	if b.Labels != nil {
 		in.Labels = b.Labels[rows.lo:rows.hi]
 	}
-	out := r.model.Forward(ar.Const(r.xs[mb]))
+	out := r.model.Forward(ar.Const(ms.x))
 	// The loss is weighted before Backward, so that the gradients come out
 	// weighted and go into the slot by a plain copy.
 	w := T(float64(rows.len()) / float64(n))
@@ -215,7 +220,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 	loss.Backward()
 
 	if add {
-		r.addInto(l, slot, views, w, loss.Item(), last)
+		r.addInto(l, slot, views, w, loss.Item())
 		return
 	}
 	for i, p := range r.params {
@@ -228,9 +233,6 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 		}
 		copy(dst, g.Data())
 		slot[l.flags+i] = 1
-		if !last {
-			p.ZeroGrad()
-		}
 	}
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
@@ -248,7 +250,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 // own, element by element, which is the same addition, so the same bits.
 // The explicit conversions keep w·v rounded before the addition (Go may
 // otherwise fuse a multiply and an add).
-func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, loss T, last bool) {
+func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, loss T) {
 	for i, p := range r.params {
 		g := p.Grad()
 		if g == nil {
@@ -256,9 +258,6 @@ func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, 
 		}
 		tensor.AddInto(views[i], views[i], g)
 		slot[l.flags+i]++
-		if !last {
-			p.ZeroGrad()
-		}
 	}
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
@@ -310,11 +309,11 @@ func (r *replica[T]) checksum() uint64 {
 		k := 0
 		for ; k+4 <= len(d); k += 4 {
 			for j := range 4 {
-				h[j] = (h[j] ^ bits(d[k+j])) * 0x100000001b3
+				h[j] = (h[j] ^ floatBits(d[k+j])) * 0x100000001b3
 			}
 		}
 		for ; k < len(d); k++ {
-			h[0] = (h[0] ^ bits(d[k])) * 0x100000001b3
+			h[0] = (h[0] ^ floatBits(d[k])) * 0x100000001b3
 		}
 	}
 	for _, p := range r.params {
@@ -324,8 +323,8 @@ func (r *replica[T]) checksum() uint64 {
 	return mix(h[0]) ^ mix(h[1]+1) ^ mix(h[2]+2) ^ mix(h[3]+3)
 }
 
-// bits returns the IEEE bits of v.
-func bits[T Float](v T) uint64 {
+// floatBits returns the IEEE bits of v.
+func floatBits[T Float](v T) uint64 {
 	if unsafe.Sizeof(v) == 4 {
 		return uint64(math.Float32bits(float32(v)))
 	}

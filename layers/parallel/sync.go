@@ -61,14 +61,17 @@ func (b *barrier) wait(w int) {
 		}
 		return
 	}
-	// Spin, yielding now and then so that a worker that shares a P with
-	// this one (GOMAXPROCS below the number of workers) gets to run.
+	// Spin; yield now and then if a worker may share this one's P
+	// (GOMAXPROCS below the number of workers), so that it gets to run.
+	yield := runtime.GOMAXPROCS(0) < int(b.n)
 	var start time.Time
 	for i := 1; b.gen.Load() == g; i++ {
 		if i%32 != 0 {
 			continue
 		}
-		runtime.Gosched()
+		if yield {
+			runtime.Gosched()
+		}
 		if i == 32 {
 			start = time.Now()
 		} else if time.Since(start) > b.spin {
@@ -86,4 +89,40 @@ func (b *barrier) block(w int, g uint64) {
 		return // the last arrival came in between and did not see the flag
 	}
 	<-s.wake // the last arrival cleared on: its token comes
+}
+
+// queue is a worker's units still to compute in a step, [lo, hi) packed
+// as lo<<32 | hi, which its owner takes from the front and the others
+// from the back.
+type queue struct {
+	v atomic.Uint64
+	_ [56]byte // a cache line each
+}
+
+func (q *queue) reset(s span) { q.v.Store(uint64(s.lo)<<32 | uint64(s.hi)) }
+
+func (q *queue) front() (int, bool) {
+	for {
+		v := q.v.Load()
+		lo, hi := v>>32, v&(1<<32-1)
+		if lo >= hi {
+			return 0, false
+		}
+		if q.v.CompareAndSwap(v, (lo+1)<<32|hi) {
+			return int(lo), true
+		}
+	}
+}
+
+func (q *queue) back() (int, bool) {
+	for {
+		v := q.v.Load()
+		lo, hi := v>>32, v&(1<<32-1)
+		if lo >= hi {
+			return 0, false
+		}
+		if q.v.CompareAndSwap(v, lo<<32|(hi-1)) {
+			return int(hi - 1), true
+		}
+	}
 }

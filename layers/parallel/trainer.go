@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -101,14 +102,11 @@ type Trainer[T Float] struct {
 	micro  int
 	l      layout
 	reps   []*replica[T] // the local replicas: Workers of them, or one per process
-	own    []span        // the micro-batches each local replica computes
-	reach  []int         // see localReach
+	ms     []mbState[T]  // per micro-batch
 	top    int           // the tree's last addition is slots[0] += slots[top] (0: none)
 	slots  [][]T         // one per micro-batch (nil for one never written)
 	whole  []*tensor.Tensor[T]
 	pviews [][]*tensor.Tensor[T] // pviews[i][k]: parameter k's gradient in slot i, in its shape
-	blk    *blocks[T]            // the slots by blocks, for the reduce phase; nil if it has nothing to do
-	blkOf  []span                // the blocks each local replica reduces
 	tails  [][]T                 // each local replica's sum of the slots past the gradients (see apply)
 	rows   []span                // each micro-batch's rows, for batches of n rows
 	n      int
@@ -117,11 +115,22 @@ type Trainer[T Float] struct {
 	sums   []uint64
 	closed bool
 
+	// The goroutine backend divides a step into units of unit consecutive
+	// micro-batches, units of them; worker w computes those of queue[w]
+	// from the front, then takes the others' from the back (see take).
+	// nodes[k*micro+i] counts the arrivals at the tree's addition
+	// slots[i] += slots[i+s], s = unit<<k (see finish).
+	unit, units int
+	queue       []queue
+	nodes       []atomic.Int32
+
 	bar   *barrier // where the goroutine workers meet between phases
 	quit  bool     // set by Close before it releases the workers
 	fails atomic.Int32
 	panic []any
 
+	own    []span       // over a Transport: the micro-batches this rank computes
+	reach  []int        // and the tree's additions among them, see localReach
 	dist   *distributed // nil for the goroutine backend
 	send   []T          // over a Transport: this rank's micro-batches, chunk by chunk
 	recv   []T          // this rank's chunk of every micro-batch
@@ -134,8 +143,7 @@ type Trainer[T Float] struct {
 type phase int
 
 const (
-	phaseCompute phase = iota // forward and backward of the worker's micro-batches, and the tree's additions among them
-	phaseReduce               // the tree's other additions, but the last, on the worker's blocks
+	phaseCompute phase = iota // forward and backward of micro-batches, and the tree's additions but the last
 	phaseApply                // the last addition into the replica's gradients, optimizer step (and checksum)
 )
 
@@ -153,7 +161,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and the number of micro-batches"}
 	}
 	for w := range cfg.Workers {
-		r, l, err := newReplica(&t.cfg, w, t.micro)
+		r, l, err := newReplica(&t.cfg, w)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +178,6 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 	r0 := t.reps[0]
 	r0.saveBuffers(r0.start)
 	for w, r := range t.reps {
-		t.own = append(t.own, split(t.micro, len(t.reps), w))
 		if w == 0 {
 			continue
 		}
@@ -181,14 +188,17 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		r.loadBuffers(r.start)
 	}
 	t.top = topLevel(t.micro)
-	t.reach = localReach(t.micro, t.own, t.top)
-	t.alloc()
-	if t.reduces() {
-		t.blk = newBlocks(t.slots)
-		for w := range t.reps {
-			t.blkOf = append(t.blkOf, split(numBlocks(t.l.len), len(t.reps), w))
-		}
+	// Units of two micro-batches, whose first-level addition their worker
+	// makes on the spot, as long as every worker can have one; never the
+	// tree's last addition, which apply makes.
+	t.unit = 1
+	if 2*len(t.reps) <= t.micro && t.top >= 2 {
+		t.unit = 2
 	}
+	t.units = (t.micro + t.unit - 1) / t.unit
+	t.queue = make([]queue, len(t.reps))
+	t.nodes = make([]atomic.Int32, t.micro*bits.Len(uint(t.micro)))
+	t.alloc(func(i int) bool { return i%t.unit == 0 })
 	for range t.reps {
 		t.tails = append(t.tails, make([]T, t.l.len-t.l.paramOff[len(r0.params)]))
 	}
@@ -247,42 +257,24 @@ func sameLayout(want, got *layout, idx int) error {
 	return nil
 }
 
-// alloc allocates the micro-batch slots that the local replicas write
-// (not those of the micro-batches added straight into their left
-// neighbour's, nor another rank's), and their views, once.
-func (t *Trainer[T]) alloc() {
+// alloc allocates the micro-batch slots that are written (the first of
+// each unit, or over a Transport those of this rank's micro-batches that
+// it does not add straight into their left neighbour's), their views, and
+// the micro-batches' state, once.
+func (t *Trainer[T]) alloc(written func(i int) bool) {
 	t.slots = make([][]T, t.micro)
 	t.whole = make([]*tensor.Tensor[T], t.micro)
 	t.pviews = make([][]*tensor.Tensor[T], t.micro)
-	for _, o := range t.own {
-		for i := o.lo; i < o.hi; i++ {
-			if t.fusedLeaf(i) {
-				continue
-			}
-			t.slots[i] = make([]T, t.l.len)
-			t.whole[i] = view(t.slots[i])
-			t.pviews[i] = paramViews(&t.l, t.slots[i], t.reps[0].params)
+	for i := range t.slots {
+		if !written(i) {
+			continue
 		}
+		t.slots[i] = make([]T, t.l.len)
+		t.whole[i] = view(t.slots[i])
+		t.pviews[i] = paramViews(&t.l, t.slots[i], t.reps[0].params)
 	}
+	t.ms = make([]mbState[T], t.micro)
 	t.rows = make([]span, t.micro)
-}
-
-// fusedLeaf reports whether micro-batch j's contribution is added straight
-// into slot j-1 (the tree's first-level addition, made by the worker that
-// computes both), so that slot j is never written.
-func (t *Trainer[T]) fusedLeaf(j int) bool { return j%2 == 1 && t.reach[j-1] > 1 }
-
-// reduces reports whether the reduce phase has additions to make: some
-// below the last one that no single worker makes.
-func (t *Trainer[T]) reduces() bool {
-	for s := 1; s < t.top; s *= 2 {
-		for i := 0; i+s < t.micro; i += 2 * s {
-			if s >= t.reach[i] {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // worker runs the steps of worker w until Close.
@@ -296,26 +288,18 @@ func (t *Trainer[T]) worker(w int) {
 	}
 }
 
-// runStep is worker w's part of a step: compute, then (if any) reduce,
-// then apply, the workers meeting in between. After a panic anywhere the
-// workers skip what is left, but still meet as many times, so that none
-// waits for ever.
+// runStep is worker w's part of a step: compute, then apply, the workers
+// meeting in between. After a panic anywhere the workers skip what is
+// left, but still meet as many times, so that none waits for ever.
 func (t *Trainer[T]) runStep(w int) {
-	multi := len(t.reps) > 1
 	t.run(w, phaseCompute)
-	if multi {
-		t.bar.wait(w)
-	}
-	if t.blk != nil {
-		if t.fails.Load() == 0 {
-			t.run(w, phaseReduce)
-		}
+	if t.bar != nil {
 		t.bar.wait(w)
 	}
 	if t.fails.Load() == 0 {
 		t.run(w, phaseApply)
 	}
-	if multi {
+	if t.bar != nil {
 		t.bar.wait(w) // the step's end
 	}
 }
@@ -331,9 +315,11 @@ func (t *Trainer[T]) run(w int, ph phase) {
 	r := t.reps[w]
 	switch ph {
 	case phaseCompute:
-		t.compute(w)
-	case phaseReduce:
-		treeSum(t.blk, t.reach, t.blkOf[w].lo, t.blkOf[w].hi, t.top)
+		if t.dist != nil {
+			t.computeOwn()
+		} else {
+			t.compute(w)
+		}
 	case phaseApply:
 		tail := t.tails[w]
 		p0 := t.l.paramOff[len(r.params)]
@@ -353,17 +339,71 @@ func (t *Trainer[T]) run(w int, ph phase) {
 	}
 }
 
-// compute computes worker w's micro-batches into their slots and makes
-// the tree's additions among them (see localReach) as soon as both sides
-// are there.
+// compute is worker w's compute phase: it computes its units of
+// micro-batches, each into its first micro-batch's slot, then helps the
+// others with theirs, so that a worker that runs slower (or is
+// descheduled) holds up the step by one unit at most. When all run alike,
+// every replica computes the same micro-batches step after step, which
+// keeps their Arenas in its core's caches.
 func (t *Trainer[T]) compute(w int) {
-	r, o := t.reps[w], t.own[w]
+	r := t.reps[w]
+	for {
+		u, ok := t.take(w)
+		if !ok {
+			return
+		}
+		lo := u * t.unit
+		for mb := lo; mb < min(lo+t.unit, t.micro); mb++ {
+			r.compute(&t.cfg, &t.l, &t.cur, &t.ms[mb], t.rows[mb], t.n, mb, t.step, t.slots[lo], t.pviews[lo], mb > lo)
+		}
+		t.finish(lo, t.unit)
+	}
+}
+
+// take returns the next unit worker w computes: the first of its own
+// queue, or else the last of another's; false when none is left.
+func (t *Trainer[T]) take(w int) (int, bool) {
+	if u, ok := t.queue[w].front(); ok {
+		return u, true
+	}
+	for v := 1; v < len(t.queue); v++ {
+		if u, ok := t.queue[(w+v)%len(t.queue)].back(); ok {
+			return u, true
+		}
+	}
+	return 0, false
+}
+
+// finish is called when the tree's block of micro-batches [i, i+size)
+// has its sum in slots[i]: it makes the additions above the block that
+// this completes, up to, not including, the tree's last. Of the two
+// blocks of an addition, the one finished second makes it (nodes counts
+// the arrivals, two a step), so the tree's order holds whoever computes
+// what.
+func (t *Trainer[T]) finish(i, size int) {
+	for k := 0; size < t.top; k++ {
+		p := i &^ (2*size - 1)
+		if p+size < t.micro {
+			if t.nodes[k*t.micro+p].Add(1)%2 == 1 {
+				return // the other block is not finished yet
+			}
+			tensor.AddInto(t.whole[p], t.whole[p], t.whole[p+size])
+		}
+		i, size = p, 2*size
+	}
+}
+
+// computeOwn is compute over a Transport: this rank's micro-batches, the
+// tree's additions among them (see localReach) made as soon as both sides
+// are there.
+func (t *Trainer[T]) computeOwn() {
+	r, o := t.reps[0], t.own[0]
 	for mb := o.lo; mb < o.hi; mb++ {
 		slot, add := mb, t.fusedLeaf(mb)
 		if add {
 			slot = mb - 1
 		}
-		r.compute(&t.cfg, &t.l, &t.cur, t.rows[mb], t.n, mb, t.step, t.slots[slot], t.pviews[slot], add, mb == o.hi-1)
+		r.compute(&t.cfg, &t.l, &t.cur, &t.ms[mb], t.rows[mb], t.n, mb, t.step, t.slots[slot], t.pviews[slot], add)
 		for s := 2; s < t.micro; s *= 2 {
 			i := mb &^ (2*s - 1)
 			if min(i+2*s, t.micro)-1 != mb {
@@ -373,12 +413,18 @@ func (t *Trainer[T]) compute(w int) {
 				continue // no addition at this level
 			}
 			if s >= t.reach[i] {
-				break // not this worker's
+				break // not this rank's
 			}
 			tensor.AddInto(t.whole[i], t.whole[i], t.whole[i+s])
 		}
 	}
 }
+
+// fusedLeaf reports whether, over a Transport, micro-batch j's
+// contribution is added straight into slot j-1 (the tree's first-level
+// addition, made by the rank that computes both), so that slot j is never
+// written.
+func (t *Trainer[T]) fusedLeaf(j int) bool { return j%2 == 1 && t.reach[j-1] > 1 }
 
 // raise panics with a *WorkerPanic, after closing the trainer, if a
 // worker panicked during the step, naming the first by index (plus base,
@@ -418,6 +464,9 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	t.step++
 	if t.dist != nil {
 		return t.distStep()
+	}
+	for w := range t.queue {
+		t.queue[w].reset(split(t.units, len(t.queue), w))
 	}
 	if t.bar != nil {
 		t.bar.wait(0) // the step's start
