@@ -40,6 +40,7 @@ type distributed struct {
 	recvCounts []int  // bytes of this rank's chunk of each rank's micro-batches
 	sumCounts  []int  // bytes of each rank's reduced chunk
 	hashCounts []int  // 8 per rank, for the checksums
+	sent       []bool // the micro-batches whose slots are sent (see NewDistributed)
 	sumBuf     []byte
 }
 
@@ -47,12 +48,14 @@ type distributed struct {
 // one per rank; every rank calls it with the same Config (Workers is
 // ignored) and then Step with the same batches. Rank r computes
 // micro-batches split(MicroBatches, Size, r) (consecutive, the larger
-// shares first); the ranks exchange them (Alltoallv) so that rank r holds
-// chunk r of every micro-batch's slot, sum their chunks in the same tree
-// order as New's workers, and gather the sums (AllgatherInPlace); so the
-// weights are the same bits as with New, for any number of ranks and
-// workers. A rank receives about (MicroBatches/Size + 1) slots' worth of
-// bytes per step.
+// shares first) and makes the tree's additions among them, as New's
+// workers do; the ranks exchange what is left (Alltoallv), so that rank r
+// holds chunk r of every slot still to be added, sum their chunks in the
+// same tree order as New's workers, and gather the sums
+// (AllgatherInPlace); so the weights are the same bits as with New, for
+// any number of ranks and workers. With 8 micro-batches and 1, 2, 4 or 8
+// ranks, a rank sends and receives one slot's worth of bytes per step, and
+// then receives the sum.
 //
 // It returns the errors of New, a *ConfigError if there are fewer
 // micro-batches than ranks, a *MismatchError naming the first rank whose
@@ -72,38 +75,67 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	if t.micro < d.size {
 		return nil, &ConfigError{Field: "MicroBatches", Value: t.micro, Reason: fmt.Sprintf("must be at least the number of ranks (%d)", d.size)}
 	}
-	r, l, err := newReplica(&t.cfg, d.rank, t.micro)
+	r, l, err := newReplica(&t.cfg, d.rank)
 	if err != nil {
 		return nil, err
 	}
 	t.l, t.reps, t.dist = l, []*replica[T]{r}, d
-	t.alloc()
 	t.own = []span{split(t.micro, d.size, d.rank)}
 	var owns []span
 	for rank := range d.size {
 		owns = append(owns, split(t.micro, d.size, rank))
 	}
-	t.fused = fusedPairs(t.micro, owns)
-	t.elems = []span{{0, t.l.len}}
+	t.reach = localReach(t.micro, owns, t.micro)
+	t.alloc(func(i int) bool { return t.own[0].lo <= i && i < t.own[0].hi && !t.fusedLeaf(i) })
 	t.sums = make([]uint64, d.size)
+	t.panic = make([]any, 1)
 	var zero T
 	size := int(unsafe.Sizeof(zero))
 	for rank := range d.size {
 		d.chunks = append(d.chunks, split(t.l.len, d.size, rank))
 	}
+	// Only the slots that hold the root of a rank's local additions are
+	// sent; the others were added into them during compute.
+	d.sent = make([]bool, t.micro)
+	for i := range d.sent {
+		d.sent[i] = true
+	}
+	for i, rc := range t.reach {
+		for s := 1; s < rc; s *= 2 {
+			d.sent[i+s] = false
+		}
+	}
+	count := func(o span) int {
+		c := 0
+		for j := o.lo; j < o.hi; j++ {
+			if d.sent[j] {
+				c++
+			}
+		}
+		return c
+	}
 	mine := d.chunks[d.rank]
+	total := 0
 	for rank := range d.size {
-		d.sendCounts = append(d.sendCounts, t.own[0].len()*d.chunks[rank].len()*size)
-		d.recvCounts = append(d.recvCounts, owns[rank].len()*mine.len()*size)
+		d.sendCounts = append(d.sendCounts, count(t.own[0])*d.chunks[rank].len()*size)
+		d.recvCounts = append(d.recvCounts, count(owns[rank])*mine.len()*size)
 		d.sumCounts = append(d.sumCounts, d.chunks[rank].len()*size)
 		d.hashCounts = append(d.hashCounts, 8)
+		total += count(owns[rank])
 	}
-	t.send = make([]T, t.own[0].len()*t.l.len)
-	t.recv = make([]T, t.micro*mine.len())
+	t.send = make([]T, count(t.own[0])*t.l.len)
+	t.recv = make([]T, total*mine.len())
 	t.sum = make([]T, t.l.len)
-	for i := range t.micro {
-		t.chunk = append(t.chunk, t.recv[i*mine.len():(i+1)*mine.len()])
+	t.sumVws = paramViews(&t.l, t.sum, r.params)
+	chunks := make([][]T, t.micro)
+	pos := 0
+	for i := range chunks {
+		if d.sent[i] {
+			chunks[i] = t.recv[pos : pos+mine.len()]
+			pos += mine.len()
+		}
 	}
+	t.chunk = newBlocks(chunks)
 	d.sumBuf = make([]byte, 8*d.size)
 
 	// Agree on the model and the configuration before anything else.
@@ -162,28 +194,30 @@ func (d *distributed) gather(v uint64) ([]uint64, error) {
 // and receives the sum once, whatever the number of ranks.
 func (t *Trainer[T]) distStep() (float64, error) {
 	d := t.dist
-	if p := t.run(0, phaseCompute); p != nil {
-		t.Close()
-		panic(&WorkerPanic{Worker: d.rank, Value: p})
-	}
+	t.run(0, phaseCompute)
+	t.raise(d.rank)
 	pos := 0
 	for _, c := range d.chunks {
 		for mb := t.own[0].lo; mb < t.own[0].hi; mb++ {
-			pos += copy(t.send[pos:], t.slots[mb][c.lo:c.hi])
+			if d.sent[mb] {
+				pos += copy(t.send[pos:], t.slots[mb][c.lo:c.hi])
+			}
 		}
 	}
 	if err := d.tr.Alltoallv(bytesOf(t.send), d.sendCounts, bytesOf(t.recv), d.recvCounts); err != nil {
 		t.Close()
 		return 0, err
 	}
-	treeSum(t.chunk, t.fused, 0, d.chunks[d.rank].len())
-	copy(t.sum[d.chunks[d.rank].lo:], t.chunk[0])
+	mine := d.chunks[d.rank]
+	treeSum(t.chunk, t.reach, 0, numBlocks(mine.len()), t.micro)
+	copy(t.sum[mine.lo:mine.hi], t.recv[:mine.len()]) // slot 0's chunk, always sent first
 	if err := d.tr.AllgatherInPlace(bytesOf(t.sum), d.sumCounts); err != nil {
 		t.Close()
 		return 0, err
 	}
 	r := t.reps[0]
-	r.apply(&t.l, t.sum)
+	p0 := t.l.paramOff[len(r.params)]
+	r.apply(&t.l, t.sum[p0:], t.sumVws, nil)
 	if t.cfg.Checksum {
 		binary.LittleEndian.PutUint64(d.sumBuf[8*d.rank:], r.checksum())
 		if err := d.tr.AllgatherInPlace(d.sumBuf, d.hashCounts); err != nil {

@@ -11,22 +11,26 @@
 // fixed number of micro-batches, Config.MicroBatches (8 by default),
 // independent of the worker count: N rows give the first N mod M
 // micro-batches ⌈N/M⌉ rows and the others ⌊N/M⌋ (N must be at least M).
-// Worker w of W computes the consecutive micro-batches split(M, W, w), each
-// from the same parameters: forward, Config.Loss (a mean over the
-// micro-batch's rows), Backward; it writes the gradient, weighted by the
-// micro-batch's share of the rows n_i/N, into the micro-batch's own slot.
-// The slots are then added up element by element in one fixed pairwise
-// tree over the micro-batch index (slot[i] += slot[i+s] for s = 1, 2, 4,
-// ...), the elements divided among the workers; a worker that computes both
-// micro-batches of a first-level pair makes that pair's addition on the
-// spot, adding the second into the first's slot, which is the same
-// addition. Every replica copies the
-// sum into its parameters' gradients and takes the same optimizer step, so
-// the replicas stay equal by construction, and since no sum depends on who
-// computed what, the weights after any number of steps are the same bits
-// for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the bits of one
-// Backward over the whole batch: the micro-batch structure is part of the
-// arithmetic, so keep MicroBatches fixed to reproduce a run.)
+// Every micro-batch is computed from the same parameters: forward,
+// Config.Loss (a mean over the micro-batch's rows), Backward; its gradient,
+// weighted by the micro-batch's share of the rows n_i/N, goes into the
+// micro-batch's own slot. The slots are added up element by element in one
+// fixed pairwise tree over the micro-batch index (slot[i] += slot[i+s] for
+// s = 1, 2, 4, ...). The workers compute units of two consecutive
+// micro-batches (one when there are fewer than two per worker), adding the
+// second's gradient straight into the first's slot: worker w of W starts
+// with the units split(units, W, w) and then takes the last units of
+// workers that have not started them, so that a slow worker holds up a
+// step by one unit at most. Of the two halves of each addition above, the
+// worker that finishes the second makes it, while the data is in its
+// caches; every replica makes the last addition itself, into its
+// parameters' gradients. These are the same additions in the same order
+// whoever makes them. Every replica then takes the same optimizer step,
+// so the replicas stay equal by construction, and since no sum depends on
+// who computed what, the weights after any number of steps are the same
+// bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the bits of
+// one Backward over the whole batch: the micro-batch structure is part of
+// the arithmetic, so keep MicroBatches fixed to reproduce a run.)
 //
 // With Config.Checksum set, every replica hashes its parameters and buffers
 // after each step and a replica that differs from replica 0's is reported
@@ -52,7 +56,11 @@
 // # Cores
 //
 // Worker 0 runs on the caller's goroutine, workers 1.. on goroutines of
-// their own that live until Close. A steady-state Step allocates nothing.
+// their own that live until Close. The workers meet three times a step
+// (at its start, when the micro-batches are done, and at its end); one
+// that arrives first spins for up to 50 µs before it blocks, since waking
+// a blocked thread can take longer than that. A steady-state Step
+// allocates nothing.
 // The matrix products inside a worker do not compete with the workers for
 // cores: tensor's GEMM splits a product across goroutines only from about
 // 268 MFLOP (2·parMinFlops), far above the micro-batch products of the

@@ -21,56 +21,117 @@ func split(n, k, i int) span {
 	return span{lo, hi}
 }
 
-// treeSum adds the micro-batch slots together in the one fixed order of
-// the package, element by element over [lo, hi): a pairwise tree over the
-// slot index, slots[i] += slots[i+s] for s = 1, 2, 4, ... and i a multiple
-// of 2s, so that the total ends in slots[0]. Every element's sum depends
-// only on the slots' values and their count, never on who computed a slot
-// or which reducer owns the element: that is what makes the result the
-// same bits for any number of workers or ranks. It overwrites the slots.
+// The micro-batch slots are added together in the one fixed order of the
+// package, element by element: a pairwise tree over the slot index,
+// slots[i] += slots[i+s] for s = 1, 2, 4, ... and i a multiple of 2s, so
+// that the total ends in slots[0]. Every element's sum depends only on the
+// slots' values and their count, never on who computed a slot or which
+// reducer owns the element: that is what makes the result the same bits
+// for any number of workers or ranks.
 //
-// It goes through the elements in blocks of treeBlock, running the whole
-// tree on a block while the block's slots are in the L1 cache, so that
-// each slot is read from memory once rather than once per level.
-//
-// fused[j] marks an odd j whose first-level addition slots[j-1] +=
-// slots[j] was already made when micro-batch j was computed (by the worker
-// that computed j-1 just before, adding into slot j-1 instead of writing
-// slot j): treeSum skips it.
-func treeSum[T tensor.Float](slots [][]T, fused []bool, lo, hi int) {
-	for b := lo; b < hi; b += treeBlock {
-		e := min(b+treeBlock, hi)
-		for s := 1; s < len(slots); s *= 2 {
-			for i := 0; i+s < len(slots); i += 2 * s {
-				if s == 1 && fused[i+1] {
+// An addition whose whole block of micro-batches, [i, i+2s), is computed by
+// one worker (or rank) is made by that worker right after it computes the
+// block's last micro-batch, while the data is in its caches (and at the
+// first level without writing slot i+1 at all: the gradient is added
+// straight into slot i). reach[i] records it: the additions into slot i
+// with s < reach[i] are made that way, the others by treeSum, so reach[i]
+// is 1 when none is. The order of the additions is the tree's either way.
+
+// localReach returns reach for micro-batches owned as owns says (each
+// worker's or rank's consecutive micro-batches), without the additions at
+// s >= limit.
+func localReach(micro int, owns []span, limit int) []int {
+	owner := make([]int, micro)
+	for w, o := range owns {
+		for j := o.lo; j < o.hi; j++ {
+			owner[j] = w
+		}
+	}
+	reach := make([]int, micro)
+	for i := range reach {
+		reach[i] = 1
+		for s := 1; i%(2*s) == 0 && i+s < micro && s < limit; s *= 2 {
+			if owner[min(i+2*s, micro)-1] != owner[i] {
+				break
+			}
+			reach[i] = 2 * s
+		}
+	}
+	return reach
+}
+
+// topLevel returns the s of the tree's last addition, slots[0] +=
+// slots[s] (the largest power of two below micro), or 0 for one slot.
+func topLevel(micro int) int {
+	s := 0
+	for t := 1; t < micro; t *= 2 {
+		s = t
+	}
+	return s
+}
+
+// blocks views slots (of equal lengths) as tensors of blockLen elements
+// (the last one shorter), built once, so that treeSum adds them with
+// tensor.AddInto's vectorized loop without making a tensor per addition.
+type blocks[T tensor.Float] struct {
+	n     int                   // elements per slot
+	views [][]*tensor.Tensor[T] // views[i][b]: block b of slot i
+}
+
+const blockLen = 4096
+
+func newBlocks[T tensor.Float](slots [][]T) *blocks[T] {
+	bs := &blocks[T]{views: make([][]*tensor.Tensor[T], len(slots))}
+	if len(slots) > 0 {
+		bs.n = len(slots[0])
+	}
+	for i, s := range slots {
+		for lo := 0; lo < len(s); lo += blockLen {
+			bs.views[i] = append(bs.views[i], view(s[lo:min(lo+blockLen, len(s))]))
+		}
+	}
+	return bs
+}
+
+// view is a 1-D tensor on s, sharing its memory.
+func view[T tensor.Float](s []T, shape ...int) *tensor.Tensor[T] {
+	if shape == nil {
+		shape = []int{len(s)}
+	}
+	return tensor.MustNew(s, shape...)
+}
+
+// treeSum makes the tree's additions that reach leaves to it, those with
+// reach[i] <= s < limit, on blocks [lo, hi) of every slot, whole tree one
+// block at a time so that each block of a slot is read from memory once
+// rather than once per level.
+func treeSum[T tensor.Float](bs *blocks[T], reach []int, lo, hi, limit int) {
+	n := len(bs.views)
+	for b := lo; b < hi; b++ {
+		for s := 1; s < n && s < limit; s *= 2 {
+			for i := 0; i+s < n; i += 2 * s {
+				if s < reach[i] {
 					continue
 				}
-				addTo(slots[i][b:e], slots[i+s][b:e])
+				d := bs.views[i][b]
+				tensor.AddInto(d, d, bs.views[i+s][b])
 			}
 		}
 	}
 }
 
-// addTo adds src to dst element by element (one rounding each), four at a
-// time.
-func addTo[T tensor.Float](dst, src []T) {
-	src = src[:len(dst)]
-	k := 0
-	for ; k+4 <= len(dst); k += 4 {
-		d, s := dst[k:k+4:k+4], src[k:k+4:k+4]
-		d[0] += s[0]
-		d[1] += s[1]
-		d[2] += s[2]
-		d[3] += s[3]
-	}
-	for ; k < len(dst); k++ {
-		dst[k] += src[k]
+// addTo sets dst = a + b element by element, for the short tail of the
+// slots (buffers, flags, loss) that the gradients' vectorized additions
+// leave.
+func addTo[T tensor.Float](dst, a, b []T) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for k := range dst {
+		dst[k] = a[k] + b[k]
 	}
 }
 
-// treeBlock is how many elements of every slot treeSum sums at a time:
-// 8 slots of 512 float64 are 32 KiB, within a core's L1 data cache.
-const treeBlock = 512
+// numBlocks is how many blocks of blockLen n elements make.
+func numBlocks(n int) int { return (n + blockLen - 1) / blockLen }
 
 // mix is SplitMix64's finalizer: it turns consecutive or structured inputs
 // into well-spread 64-bit seeds.
@@ -86,19 +147,4 @@ func mix(x uint64) uint64 {
 // these numbers only, never of the worker.
 func microSeed(seed uint64, step, mb, k int) uint64 {
 	return mix(mix(mix(seed^0x70617261)+uint64(step)) + uint64(mb)<<20 + uint64(k))
-}
-
-// fusedPairs returns fused for treeSum: the odd micro-batches j whose
-// left neighbour j-1 is computed by the same worker or rank, owns being
-// every worker's (or rank's) consecutive micro-batches.
-func fusedPairs(micro int, owns []span) []bool {
-	fused := make([]bool, micro)
-	for _, o := range owns {
-		for j := o.lo + 1; j < o.hi; j++ {
-			if j%2 == 1 {
-				fused[j] = true
-			}
-		}
-	}
-	return fused
 }

@@ -57,6 +57,16 @@ func newLayout[T Float](named []layers.NamedParam[T], bufs []layers.NamedBuffer[
 	return l
 }
 
+// paramViews returns views of the parameters' gradients in slot, in the
+// parameters' shapes.
+func paramViews[T Float](l *layout, slot []T, params []*autograd.Var[T]) []*tensor.Tensor[T] {
+	var vs []*tensor.Tensor[T]
+	for i, p := range params {
+		vs = append(vs, view(slot[l.paramOff[i]:l.paramOff[i+1]], p.Value().Shape()...))
+	}
+	return vs
+}
+
 // hashString is FNV-1a of s.
 func hashString(s string) uint64 {
 	h := uint64(14695981039346656037)
@@ -75,10 +85,8 @@ func hashShape[T Float](t *tensor.Tensor[T]) uint64 {
 	return h
 }
 
-// replica is one worker's copy of the model, with everything a step needs:
-// its optimizer, one Arena per micro-batch it computes (so that each keeps
-// shapes of its own and reuses them step after step), and the micro-batch
-// inputs copied out of the batch.
+// replica is one worker's copy of the model, with everything a step needs
+// but the per-micro-batch state (see mbState).
 type replica[T Float] struct {
 	model  layers.Module[T]
 	params []*autograd.Var[T]
@@ -86,12 +94,18 @@ type replica[T Float] struct {
 	opt    optim.Optimizer[T]
 	seeded []Reseeder
 	start  []T // the buffers at the start of the step (restored before each micro-batch)
-	arenas []*autograd.Arena[T]
-	xs, ys []*tensor.Tensor[T]
+}
+
+// mbState is what a micro-batch keeps from step to step, whichever replica
+// computes it: its Arena (so that it keeps its shapes and reuses them) and
+// its inputs copied out of the batch.
+type mbState[T Float] struct {
+	ar   *autograd.Arena[T]
+	x, y *tensor.Tensor[T]
 }
 
 // newReplica builds replica number idx from the Config.
-func newReplica[T Float](cfg *Config[T], idx, micro int) (*replica[T], layout, error) {
+func newReplica[T Float](cfg *Config[T], idx int) (*replica[T], layout, error) {
 	m, err := cfg.Model()
 	if err != nil {
 		return nil, layout{}, fmt.Errorf("parallel: Config.Model for replica %d: %w", idx, err)
@@ -99,8 +113,7 @@ func newReplica[T Float](cfg *Config[T], idx, micro int) (*replica[T], layout, e
 	if m == nil {
 		return nil, layout{}, &ConfigError{Field: "Model", Value: nil, Reason: "returned a nil model"}
 	}
-	r := &replica[T]{model: m, arenas: make([]*autograd.Arena[T], micro),
-		xs: make([]*tensor.Tensor[T], micro), ys: make([]*tensor.Tensor[T], micro)}
+	r := &replica[T]{model: m}
 	if err := r.walk(m, ""); err != nil {
 		return nil, layout{}, err
 	}
@@ -171,30 +184,35 @@ func (r *replica[T]) loadBuffers(src []T) {
 	}
 }
 
-// compute runs micro-batch mb (rows rows of b) through the replica, from
-// the step's starting buffers, and writes its weighted contribution into
-// slot (see layout), or adds it into slot when add is set.
-func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, n, mb, step int, slot []T, add bool) {
+// compute runs micro-batch mb (rows rows of b, its state ms) through the
+// replica, from the step's starting buffers, and writes its weighted
+// contribution into slot (see layout; views are slot's gradients), or adds
+// it into slot when add is set. The parameters' gradients are marked zero
+// first, not after, so that apply finds the last micro-batch's buffers as
+// they are and overwrites them.
+func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], ms *mbState[T], rows span, n, mb, step int, slot []T, views []*tensor.Tensor[T], add bool) {
+	for _, p := range r.params {
+		p.ZeroGrad()
+	}
 	r.loadBuffers(r.start)
 	for k, s := range r.seeded {
 		s.Reseed(microSeed(cfg.Seed, step, mb, k))
 	}
-	ar := r.arenas[mb]
-	if ar == nil {
-		ar = autograd.NewArena[T]()
-		r.arenas[mb] = ar
+	if ms.ar == nil {
+		ms.ar = autograd.NewArena[T]()
 	}
+	ar := ms.ar
 	ar.Reset()
-	r.xs[mb] = copyRows(r.xs[mb], b.X, rows)
+	ms.x = copyRows(ms.x, b.X, rows)
 	in := MicroBatch[T]{Index: mb, Lo: rows.lo, Hi: rows.hi}
 	if b.Y != nil {
-		r.ys[mb] = copyRows(r.ys[mb], b.Y, rows)
-		in.Y = ar.Const(r.ys[mb])
+		ms.y = copyRows(ms.y, b.Y, rows)
+		in.Y = ar.Const(ms.y)
 	}
 	if b.Labels != nil {
 		in.Labels = b.Labels[rows.lo:rows.hi]
 	}
-	out := r.model.Forward(ar.Const(r.xs[mb]))
+	out := r.model.Forward(ar.Const(ms.x))
 	// The loss is weighted before Backward, so that the gradients come out
 	// weighted and go into the slot by a plain copy.
 	w := T(float64(rows.len()) / float64(n))
@@ -202,7 +220,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 	loss.Backward()
 
 	if add {
-		r.addInto(l, slot, w, loss.Item())
+		r.addInto(l, slot, views, w, loss.Item())
 		return
 	}
 	for i, p := range r.params {
@@ -215,7 +233,6 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 		}
 		copy(dst, g.Data())
 		slot[l.flags+i] = 1
-		p.ZeroGrad()
 	}
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
@@ -233,15 +250,14 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], rows span, 
 // own, element by element, which is the same addition, so the same bits.
 // The explicit conversions keep w·v rounded before the addition (Go may
 // otherwise fuse a multiply and an add).
-func (r *replica[T]) addInto(l *layout, slot []T, w, loss T) {
+func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, loss T) {
 	for i, p := range r.params {
 		g := p.Grad()
 		if g == nil {
 			continue // adds 0, and 0 to the flag
 		}
-		addTo(slot[l.paramOff[i]:l.paramOff[i+1]], g.Data())
+		tensor.AddInto(views[i], views[i], g)
 		slot[l.flags+i]++
-		p.ZeroGrad()
 	}
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
@@ -253,13 +269,16 @@ func (r *replica[T]) addInto(l *layout, slot []T, w, loss T) {
 	slot[l.loss] += loss
 }
 
-// apply takes the step's reduced sums: the summed gradient becomes every
-// parameter's gradient (a parameter that has never had a gradient in any
-// micro-batch keeps none, and the optimizer skips it), the optimizer steps,
-// and the buffers become the reduced ones.
-func (r *replica[T]) apply(l *layout, sum []T) {
+// apply takes the step's sums: tail is the sum of the slots from the
+// buffers on (buffers, flags, loss), and each parameter's summed gradient
+// is a[i], or a[i]+b[i] when b is not nil (the tree's last addition). The
+// sum becomes every parameter's gradient (a parameter that has never had a
+// gradient in any micro-batch keeps none, and the optimizer skips it), the
+// optimizer steps, and the buffers become the reduced ones.
+func (r *replica[T]) apply(l *layout, tail []T, a, b []*tensor.Tensor[T]) {
+	p0 := l.paramOff[len(r.params)]
 	for i, p := range r.params {
-		if sum[l.flags+i] == 0 {
+		if tail[l.flags-p0+i] == 0 {
 			continue
 		}
 		g := p.Grad()
@@ -270,11 +289,15 @@ func (r *replica[T]) apply(l *layout, sum []T) {
 			autograd.Sum(p).Backward()
 			g = p.Grad()
 		}
-		copy(g.Data(), sum[l.paramOff[i]:l.paramOff[i+1]])
+		if b == nil {
+			g.CopyFrom(a[i])
+		} else {
+			tensor.AddInto(g, a[i], b[i])
+		}
 	}
 	r.opt.Step()
 	r.opt.ZeroGrad()
-	copy(r.start, sum[l.bufOff[0]:l.bufOff[len(r.bufs)]])
+	copy(r.start, tail[l.bufOff[0]-p0:l.bufOff[len(r.bufs)]-p0])
 	r.loadBuffers(r.start)
 }
 
@@ -286,11 +309,11 @@ func (r *replica[T]) checksum() uint64 {
 		k := 0
 		for ; k+4 <= len(d); k += 4 {
 			for j := range 4 {
-				h[j] = (h[j] ^ bits(d[k+j])) * 0x100000001b3
+				h[j] = (h[j] ^ floatBits(d[k+j])) * 0x100000001b3
 			}
 		}
 		for ; k < len(d); k++ {
-			h[0] = (h[0] ^ bits(d[k])) * 0x100000001b3
+			h[0] = (h[0] ^ floatBits(d[k])) * 0x100000001b3
 		}
 	}
 	for _, p := range r.params {
@@ -300,8 +323,8 @@ func (r *replica[T]) checksum() uint64 {
 	return mix(h[0]) ^ mix(h[1]+1) ^ mix(h[2]+2) ^ mix(h[3]+3)
 }
 
-// bits returns the IEEE bits of v.
-func bits[T Float](v T) uint64 {
+// floatBits returns the IEEE bits of v.
+func floatBits[T Float](v T) uint64 {
 	if unsafe.Sizeof(v) == 4 {
 		return uint64(math.Float32bits(float32(v)))
 	}

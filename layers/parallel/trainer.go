@@ -1,8 +1,10 @@
 package parallel
 
 import (
+	"math/bits"
 	"slices"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
@@ -100,43 +102,50 @@ type Trainer[T Float] struct {
 	micro  int
 	l      layout
 	reps   []*replica[T] // the local replicas: Workers of them, or one per process
-	own    []span        // the micro-batches each local replica computes
-	elems  []span        // the slot elements each local replica reduces
-	slots  [][]T         // one per micro-batch, views of backing
-	fused  []bool        // see treeSum
-	back   []T
-	rows   []span // each micro-batch's rows, for batches of n rows
+	ms     []mbState[T]  // per micro-batch
+	top    int           // the tree's last addition is slots[0] += slots[top] (0: none)
+	slots  [][]T         // one per micro-batch (nil for one never written)
+	whole  []*tensor.Tensor[T]
+	pviews [][]*tensor.Tensor[T] // pviews[i][k]: parameter k's gradient in slot i, in its shape
+	tails  [][]T                 // each local replica's sum of the slots past the gradients (see apply)
+	rows   []span                // each micro-batch's rows, for batches of n rows
 	n      int
 	cur    Batch[T]
 	step   int
 	sums   []uint64
 	closed bool
 
-	cmds  []chan phase // workers 1.. of the goroutine backend
-	done  chan report
+	// The goroutine backend divides a step into units of unit consecutive
+	// micro-batches, units of them; worker w computes those of queue[w]
+	// from the front, then takes the others' from the back (see take).
+	// nodes[k*micro+i] counts the arrivals at the tree's addition
+	// slots[i] += slots[i+s], s = unit<<k (see finish).
+	unit, units int
+	queue       []queue
+	nodes       []atomic.Int32
+
+	bar   *barrier // where the goroutine workers meet between phases
+	quit  bool     // set by Close before it releases the workers
+	fails atomic.Int32
 	panic []any
 
-	dist  *distributed // nil for the goroutine backend
-	send  []T          // over a Transport: this rank's micro-batches, chunk by chunk
-	recv  []T          // this rank's chunk of every micro-batch
-	chunk [][]T        // recv by micro-batch, for treeSum
-	sum   []T          // the reduced slot
+	own    []span       // over a Transport: the micro-batches this rank computes
+	reach  []int        // and the tree's additions among them, see localReach
+	dist   *distributed // nil for the goroutine backend
+	send   []T          // over a Transport: this rank's micro-batches, chunk by chunk
+	recv   []T          // this rank's chunk of every micro-batch
+	chunk  *blocks[T]   // recv by micro-batch, for treeSum
+	sum    []T          // the reduced slot
+	sumVws []*tensor.Tensor[T]
 }
 
 // phase is a part of a step that every worker runs.
 type phase int
 
 const (
-	phaseCompute phase = iota // forward and backward of the worker's micro-batches
-	phaseReduce               // tree sum of the worker's elements
-	phaseApply                // optimizer step (and checksum)
+	phaseCompute phase = iota // forward and backward of micro-batches, and the tree's additions but the last
+	phaseApply                // the last addition into the replica's gradients, optimizer step (and checksum)
 )
-
-// report is a worker's answer to a phase: nil, or what it panicked with.
-type report struct {
-	worker int
-	panic  any
-}
 
 // New builds a trainer of cfg.Workers replicas on goroutines. It returns a
 // *ConfigError for a Config it cannot use, a *MismatchError if the
@@ -152,7 +161,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and the number of micro-batches"}
 	}
 	for w := range cfg.Workers {
-		r, l, err := newReplica(&t.cfg, w, t.micro)
+		r, l, err := newReplica(&t.cfg, w)
 		if err != nil {
 			return nil, err
 		}
@@ -166,14 +175,9 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		}
 		t.reps = append(t.reps, r)
 	}
-	t.alloc()
 	r0 := t.reps[0]
 	r0.saveBuffers(r0.start)
 	for w, r := range t.reps {
-		t.own = append(t.own, split(t.micro, len(t.reps), w))
-		// Whole blocks of treeSum each (the last replica's may be short).
-		blk := split((t.l.len+treeBlock-1)/treeBlock, len(t.reps), w)
-		t.elems = append(t.elems, span{blk.lo * treeBlock, min(blk.hi*treeBlock, t.l.len)})
 		if w == 0 {
 			continue
 		}
@@ -183,14 +187,28 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		copy(r.start, r0.start)
 		r.loadBuffers(r.start)
 	}
-	t.fused = fusedPairs(t.micro, t.own)
+	t.top = topLevel(t.micro)
+	// Units of two micro-batches, whose first-level addition their worker
+	// makes on the spot, as long as every worker can have one; never the
+	// tree's last addition, which apply makes.
+	t.unit = 1
+	if 2*len(t.reps) <= t.micro && t.top >= 2 {
+		t.unit = 2
+	}
+	t.units = (t.micro + t.unit - 1) / t.unit
+	t.queue = make([]queue, len(t.reps))
+	t.nodes = make([]atomic.Int32, t.micro*bits.Len(uint(t.micro)))
+	t.alloc(func(i int) bool { return i%t.unit == 0 })
+	for range t.reps {
+		t.tails = append(t.tails, make([]T, t.l.len-t.l.paramOff[len(r0.params)]))
+	}
 	t.sums = make([]uint64, len(t.reps))
 	t.panic = make([]any, len(t.reps))
-	t.done = make(chan report, len(t.reps))
-	for w := 1; w < len(t.reps); w++ {
-		c := make(chan phase, 1)
-		t.cmds = append(t.cmds, c)
-		go t.worker(w, c)
+	if len(t.reps) > 1 {
+		t.bar = newBarrier(len(t.reps))
+		for w := 1; w < len(t.reps); w++ {
+			go t.worker(w)
+		}
 	}
 	return t, nil
 }
@@ -239,64 +257,186 @@ func sameLayout(want, got *layout, idx int) error {
 	return nil
 }
 
-// alloc allocates the micro-batch slots, once.
-func (t *Trainer[T]) alloc() {
-	t.back = make([]T, t.micro*t.l.len)
+// alloc allocates the micro-batch slots that are written (the first of
+// each unit, or over a Transport those of this rank's micro-batches that
+// it does not add straight into their left neighbour's), their views, and
+// the micro-batches' state, once.
+func (t *Trainer[T]) alloc(written func(i int) bool) {
 	t.slots = make([][]T, t.micro)
+	t.whole = make([]*tensor.Tensor[T], t.micro)
+	t.pviews = make([][]*tensor.Tensor[T], t.micro)
 	for i := range t.slots {
-		t.slots[i] = t.back[i*t.l.len : (i+1)*t.l.len]
+		if !written(i) {
+			continue
+		}
+		t.slots[i] = make([]T, t.l.len)
+		t.whole[i] = view(t.slots[i])
+		t.pviews[i] = paramViews(&t.l, t.slots[i], t.reps[0].params)
 	}
+	t.ms = make([]mbState[T], t.micro)
 	t.rows = make([]span, t.micro)
 }
 
-// worker runs the phases of worker w until its channel closes.
-func (t *Trainer[T]) worker(w int, cmds <-chan phase) {
-	for ph := range cmds {
-		t.done <- report{worker: w, panic: t.run(w, ph)}
+// worker runs the steps of worker w until Close.
+func (t *Trainer[T]) worker(w int) {
+	for {
+		t.bar.wait(w) // the step's start
+		if t.quit {
+			return
+		}
+		t.runStep(w)
 	}
 }
 
-// run runs phase ph of local replica w and returns what it panicked with,
-// or nil.
-func (t *Trainer[T]) run(w int, ph phase) (p any) {
-	defer func() { p = recover() }()
+// runStep is worker w's part of a step: compute, then apply, the workers
+// meeting in between. After a panic anywhere the workers skip what is
+// left, but still meet as many times, so that none waits for ever.
+func (t *Trainer[T]) runStep(w int) {
+	t.run(w, phaseCompute)
+	if t.bar != nil {
+		t.bar.wait(w)
+	}
+	if t.fails.Load() == 0 {
+		t.run(w, phaseApply)
+	}
+	if t.bar != nil {
+		t.bar.wait(w) // the step's end
+	}
+}
+
+// run runs phase ph of local replica w, recording a panic in t.panic[w].
+func (t *Trainer[T]) run(w int, ph phase) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.panic[w] = p
+			t.fails.Add(1)
+		}
+	}()
 	r := t.reps[w]
 	switch ph {
 	case phaseCompute:
-		for mb := t.own[w].lo; mb < t.own[w].hi; mb++ {
-			slot := mb
-			if t.fused[mb] {
-				slot = mb - 1
-			}
-			r.compute(&t.cfg, &t.l, &t.cur, t.rows[mb], t.n, mb, t.step, t.slots[slot], t.fused[mb])
+		if t.dist != nil {
+			t.computeOwn()
+		} else {
+			t.compute(w)
 		}
-	case phaseReduce:
-		treeSum(t.slots, t.fused, t.elems[w].lo, t.elems[w].hi)
 	case phaseApply:
-		r.apply(&t.l, t.slots[0])
+		tail := t.tails[w]
+		p0 := t.l.paramOff[len(r.params)]
+		if t.top == 0 {
+			copy(tail, t.slots[0][p0:])
+			r.apply(&t.l, tail, t.pviews[0], nil)
+		} else {
+			// The tree's last addition, made by every replica into its
+			// own gradients (the same bits for all): fewer bytes, and one
+			// meeting fewer, than summing into slot 0 and copying.
+			addTo(tail, t.slots[0][p0:], t.slots[t.top][p0:])
+			r.apply(&t.l, tail, t.pviews[0], t.pviews[t.top])
+		}
 		if t.cfg.Checksum {
 			t.sums[w] = r.checksum()
 		}
 	}
-	return nil
 }
 
-// all runs phase ph on every local replica (worker 0 on this goroutine)
-// and panics with a *WorkerPanic, after closing the trainer, if one of them
-// panicked.
-func (t *Trainer[T]) all(ph phase) {
-	for _, c := range t.cmds {
-		c <- ph
+// compute is worker w's compute phase: it computes its units of
+// micro-batches, each into its first micro-batch's slot, then helps the
+// others with theirs, so that a worker that runs slower (or is
+// descheduled) holds up the step by one unit at most. When all run alike,
+// every replica computes the same micro-batches step after step, which
+// keeps their Arenas in its core's caches.
+func (t *Trainer[T]) compute(w int) {
+	r := t.reps[w]
+	for {
+		u, ok := t.take(w)
+		if !ok {
+			return
+		}
+		lo := u * t.unit
+		for mb := lo; mb < min(lo+t.unit, t.micro); mb++ {
+			r.compute(&t.cfg, &t.l, &t.cur, &t.ms[mb], t.rows[mb], t.n, mb, t.step, t.slots[lo], t.pviews[lo], mb > lo)
+		}
+		t.finish(lo, t.unit)
 	}
-	t.panic[0] = t.run(0, ph)
-	for range t.cmds {
-		rep := <-t.done
-		t.panic[rep.worker] = rep.panic
+}
+
+// take returns the next unit worker w computes: the first of its own
+// queue, or else the last of another's; false when none is left.
+func (t *Trainer[T]) take(w int) (int, bool) {
+	if u, ok := t.queue[w].front(); ok {
+		return u, true
+	}
+	for v := 1; v < len(t.queue); v++ {
+		if u, ok := t.queue[(w+v)%len(t.queue)].back(); ok {
+			return u, true
+		}
+	}
+	return 0, false
+}
+
+// finish is called when the tree's block of micro-batches [i, i+size)
+// has its sum in slots[i]: it makes the additions above the block that
+// this completes, up to, not including, the tree's last. Of the two
+// blocks of an addition, the one finished second makes it (nodes counts
+// the arrivals, two a step), so the tree's order holds whoever computes
+// what.
+func (t *Trainer[T]) finish(i, size int) {
+	for k := 0; size < t.top; k++ {
+		p := i &^ (2*size - 1)
+		if p+size < t.micro {
+			if t.nodes[k*t.micro+p].Add(1)%2 == 1 {
+				return // the other block is not finished yet
+			}
+			tensor.AddInto(t.whole[p], t.whole[p], t.whole[p+size])
+		}
+		i, size = p, 2*size
+	}
+}
+
+// computeOwn is compute over a Transport: this rank's micro-batches, the
+// tree's additions among them (see localReach) made as soon as both sides
+// are there.
+func (t *Trainer[T]) computeOwn() {
+	r, o := t.reps[0], t.own[0]
+	for mb := o.lo; mb < o.hi; mb++ {
+		slot, add := mb, t.fusedLeaf(mb)
+		if add {
+			slot = mb - 1
+		}
+		r.compute(&t.cfg, &t.l, &t.cur, &t.ms[mb], t.rows[mb], t.n, mb, t.step, t.slots[slot], t.pviews[slot], add)
+		for s := 2; s < t.micro; s *= 2 {
+			i := mb &^ (2*s - 1)
+			if min(i+2*s, t.micro)-1 != mb {
+				break // the block of this level goes on past mb
+			}
+			if i+s >= t.micro {
+				continue // no addition at this level
+			}
+			if s >= t.reach[i] {
+				break // not this rank's
+			}
+			tensor.AddInto(t.whole[i], t.whole[i], t.whole[i+s])
+		}
+	}
+}
+
+// fusedLeaf reports whether, over a Transport, micro-batch j's
+// contribution is added straight into slot j-1 (the tree's first-level
+// addition, made by the rank that computes both), so that slot j is never
+// written.
+func (t *Trainer[T]) fusedLeaf(j int) bool { return j%2 == 1 && t.reach[j-1] > 1 }
+
+// raise panics with a *WorkerPanic, after closing the trainer, if a
+// worker panicked during the step, naming the first by index (plus base,
+// the rank over a Transport).
+func (t *Trainer[T]) raise(base int) {
+	if t.fails.Load() == 0 {
+		return
 	}
 	for w, p := range t.panic {
 		if p != nil {
 			t.Close()
-			panic(&WorkerPanic{Worker: w, Value: p})
+			panic(&WorkerPanic{Worker: base + w, Value: p})
 		}
 	}
 }
@@ -325,13 +465,18 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	if t.dist != nil {
 		return t.distStep()
 	}
-	t.all(phaseCompute)
-	t.all(phaseReduce)
-	t.all(phaseApply)
+	for w := range t.queue {
+		t.queue[w].reset(split(t.units, len(t.queue), w))
+	}
+	if t.bar != nil {
+		t.bar.wait(0) // the step's start
+	}
+	t.runStep(0)
+	t.raise(0)
 	if err := t.compareSums(); err != nil {
 		return 0, err
 	}
-	return float64(t.slots[0][t.l.loss]), nil
+	return float64(t.tails[0][t.l.loss-t.l.paramOff[len(t.reps[0].params)]]), nil
 }
 
 // setBatch checks b and divides its rows.
@@ -407,8 +552,9 @@ func (t *Trainer[T]) Close() {
 		return
 	}
 	t.closed = true
-	for _, c := range t.cmds {
-		close(c)
+	if t.bar != nil {
+		t.quit = true
+		t.bar.wait(0) // the workers wait for a step's start, and see quit
 	}
 }
 
