@@ -235,6 +235,9 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // MeanKeepDims), so that both give the same bits: three scratches of one
 // slice, and one of x's size when weight needs its gradient, from the
 // Arena.
+// Each sweep is one of tensor's slice kernels (SliceMul, SliceSubScalar...),
+// vectorized with the bits of the tensor ops, and the sums run through
+// SumRow's vectorized leaf.
 func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	wi, bi := s.inputs()
@@ -257,58 +260,37 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		gr, dd, ud := gd[i*n:][:len(x)], dd[:len(x)], ud[:len(x)]
 		gy := gr // gy = g ∘ weight (g itself without a weight)
 		mu := tensor.SumRow(x) / count
+		tensor.SliceSubScalar(dd, x, mu) // d = x − μ
+		tensor.SliceMul(ud, dd, dd)
 		if gyd != nil {
-			w, gyd := w[:len(x)], gyd[:len(x)]
-			for j, v := range x {
-				dd[j] = v - mu
-				ud[j] = dd[j] * dd[j]
-				gyd[j] = gr[j] * w[j] // rounded as Mul rounds it
-			}
+			gyd := gyd[:len(x)]
+			tensor.SliceMul(gyd, gr, w) // rounded as Mul rounds it
 			gy = gyd
-		} else {
-			for j, v := range x {
-				dd[j] = v - mu
-				ud[j] = dd[j] * dd[j]
-			}
 		}
 		r := 1 / T(math.Sqrt(float64(tensor.SumRow(ud)/count+s.eps)))
 		// dd becomes x̂ = T(d·r), the product every later sweep rounds.
-		switch {
-		case needX && needW:
-			u, gy := wg[i*n:][:len(x)], gy[:len(x)]
-			for j, v := range gy {
-				xh := T(dd[j] * r)
-				dd[j] = xh
-				ud[j] = v * xh
-				u[j] = gr[j] * xh
-			}
-		case needX:
-			gy := gy[:len(x)]
-			for j, v := range gy {
-				xh := T(dd[j] * r)
-				dd[j] = xh
-				ud[j] = v * xh
-			}
-		case needW:
-			u := wg[i*n:][:len(x)]
-			for j, v := range gr {
-				u[j] = v * T(dd[j]*r)
-			}
+		tensor.SliceMulScalar(dd, dd, r)
+		if needX {
+			tensor.SliceMul(ud, gy, dd) // ĝ ∘ x̂
+		}
+		if needW {
+			tensor.SliceMul(wg[i*n:][:len(x)], gr, dd) // g ∘ x̂
 		}
 		if !needX {
 			continue
 		}
 		m1, m2 := tensor.SumRow(gy)/count, tensor.SumRow(ud)/count
-		o, gy := out[i*n:][:len(x)], gy[:len(x)]
+		// o = r·((ĝ − m1) − x̂·m2), each operation rounded as the ops do.
+		tensor.SliceSubScalar(ud, gy, m1)
+		tensor.SliceMulScalar(dd, dd, m2)
+		tensor.SliceSub(ud, ud, dd)
+		o := out[i*n:][:len(x)]
 		if beta == 0 {
-			for j, v := range gy {
-				o[j] = r * (T(v-m1) - T(dd[j]*m2))
-			}
-		} else {
-			for j, v := range gy {
-				o[j] += T(r * (T(v-m1) - T(dd[j]*m2)))
-			}
+			tensor.SliceScalarMul(o, r, ud)
+			continue
 		}
+		tensor.SliceScalarMul(ud, r, ud)
+		tensor.SliceAdd(o, o, ud)
 	}
 	if needW {
 		c.addGrad(wi, wt, 1)

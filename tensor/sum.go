@@ -3,6 +3,7 @@ package tensor
 import (
 	"slices"
 
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 	"github.com/adjoint-go/adjoint/tensor/internal/vmath"
 )
 
@@ -52,37 +53,9 @@ func sumSpan[T Float](x []T, a T, scaled bool) T {
 	return sumSpan(x[:h], a, scaled) + sumSpan(x[h:], a, scaled)
 }
 
-// sumLeaf is sumSpan's leaf: sumLanes interleaved accumulators.
-func sumLeaf[T Float](x []T) T {
-	if len(x) < sumLanes {
-		if len(x) == 0 {
-			return 0
-		}
-		s := x[0] // not 0 + x[0], which would turn -0 into +0
-		for _, v := range x[1:] {
-			s += v
-		}
-		return s
-	}
-	r0, r1, r2, r3, r4, r5, r6, r7 := x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
-	i := sumLanes
-	for ; i+sumLanes <= len(x); i += sumLanes {
-		b := x[i : i+sumLanes : i+sumLanes]
-		r0 += b[0]
-		r1 += b[1]
-		r2 += b[2]
-		r3 += b[3]
-		r4 += b[4]
-		r5 += b[5]
-		r6 += b[6]
-		r7 += b[7]
-	}
-	s := ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-	for _, v := range x[i:] {
-		s += v
-	}
-	return s
-}
+// sumLeaf is sumSpan's leaf: sumLanes interleaved accumulators, in
+// package vec's vector loop (vec.Sum8 is this order, bit for bit).
+func sumLeaf[T Float](x []T) T { return vec.Sum8(x) }
 
 // sumLeafScaled is sumLeaf of a·x[i], each product rounded (T() forbids a
 // fused multiply-add) as Scale rounds it.

@@ -114,3 +114,30 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// TestEachSumLanesKernel runs the AVX2 and AVX-512 kernels of Sum8's
+// accumulators directly against the scalar loop, bit for bit.
+func TestEachSumLanesKernel(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{8, 16, 24, 64, 128, 1000} {
+		_, x := mixed[float32](rng, n)
+		_, y := mixed[float64](rng, n)
+		var w32, g32 [8]float32
+		var w64, g64 [8]float64
+		sumLanesGo(x, &w32)
+		sumLanesGo(y, &w64)
+		sumLanesF32AVX2(f32(x), n, &g32[0])
+		sumLanesF64AVX2(f64(y), n, &g64[0])
+		sameBits(t, "AVX2 float32 lanes", n, w32[:], g32[:])
+		sameBits(t, "AVX2 float64 lanes", n, w64[:], g64[:])
+		if hasAVX512 {
+			sumLanesF32AVX512(f32(x), n, &g32[0])
+			sumLanesF64AVX512(f64(y), n, &g64[0])
+			sameBits(t, "AVX-512 float32 lanes", n, w32[:], g32[:])
+			sameBits(t, "AVX-512 float64 lanes", n, w64[:], g64[:])
+		}
+	}
+}

@@ -55,6 +55,18 @@ func reluGradF32AVX512(dst *float32, x *float32, grad *float32, n int)
 func reluGradF64AVX512(dst *float64, x *float64, grad *float64, n int)
 
 //go:noescape
+func sumLanesF32AVX2(x *float32, n int, out *float32)
+
+//go:noescape
+func sumLanesF64AVX2(x *float64, n int, out *float64)
+
+//go:noescape
+func sumLanesF32AVX512(x *float32, n int, out *float32)
+
+//go:noescape
+func sumLanesF64AVX512(x *float64, n int, out *float64)
+
+//go:noescape
 func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 
 //go:noescape

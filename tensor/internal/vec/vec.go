@@ -237,3 +237,51 @@ func axpbyGo[T Float](dst, x []T, alpha, beta T) {
 		dst[i] = T(beta*dst[i]) + T(alpha*x[i]) // T(): no fused multiply-add
 	}
 }
+
+// Sum8 returns the sum of x by eight interleaved accumulators: accumulator
+// k starts at x[k] and adds x[k+8], x[k+16], ... in turn over the longest
+// prefix of whole groups of eight; then the accumulators are added as a
+// balanced tree, ((0+1)+(2+3))+((4+5)+(6+7)), and the last len(x)%8
+// elements one by one. Fewer than eight elements are added one by one
+// from x[0] (no +0 first, so a sum of −0s is −0); the sum of nothing is 0.
+// This is package tensor's leaf summation order, whose bits its reductions
+// promise; the vector loop keeps them.
+func Sum8[T Float](x []T) T {
+	if len(x) < 8 {
+		if len(x) == 0 {
+			return 0
+		}
+		s := x[0]
+		for _, v := range x[1:] {
+			s += v
+		}
+		return s
+	}
+	var r [8]T
+	m := len(x) &^ 7
+	if !sumLanesAsm(x[:m], &r) {
+		sumLanesGo(x[:m], &r)
+	}
+	s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+	for _, v := range x[m:] {
+		s += v
+	}
+	return s
+}
+
+// sumLanesGo is the scalar loop of Sum8's accumulators over x, a whole
+// number of groups of eight (at least one).
+func sumLanesGo[T Float](x []T, r *[8]T) {
+	*r = [8]T(x[:8])
+	for i := 8; i+8 <= len(x); i += 8 {
+		b := x[i : i+8 : i+8]
+		r[0] += b[0]
+		r[1] += b[1]
+		r[2] += b[2]
+		r[3] += b[3]
+		r[4] += b[4]
+		r[5] += b[5]
+		r[6] += b[6]
+		r[7] += b[7]
+	}
+}

@@ -297,3 +297,23 @@ func axpbyAsm[T Float](dst, x []T, alpha, beta T) int {
 	}
 	return n
 }
+
+// sumLanesAsm runs Sum8's accumulators over x, a whole number of groups of
+// eight (at least one), in a vector loop, and reports whether it could.
+func sumLanesAsm[T Float](x []T, r *[8]T) bool {
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]():
+		if hasAVX512 {
+			sumLanesF32AVX512(f32(x), len(x), (*float32)(unsafe.Pointer(r)))
+		} else {
+			sumLanesF32AVX2(f32(x), len(x), (*float32)(unsafe.Pointer(r)))
+		}
+	case hasAVX512:
+		sumLanesF64AVX512(f64(x), len(x), (*float64)(unsafe.Pointer(r)))
+	default:
+		sumLanesF64AVX2(f64(x), len(x), (*float64)(unsafe.Pointer(r)))
+	}
+	return true
+}

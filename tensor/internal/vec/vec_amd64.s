@@ -928,6 +928,93 @@ done:
 	VZEROUPPER
 	RET
 
+// func sumLanesF32AVX2(x *float32, n int, out *float32)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF32AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPS 0(SI), Y0
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPS 0(SI)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumLanesF64AVX2(x *float64, n int, out *float64)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPD 0(SI), Y0
+	VMOVUPD 32(SI), Y1
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPD 0(SI)(AX*8), Y0, Y0
+	VADDPD 32(SI)(AX*8), Y1, Y1
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumLanesF32AVX512(x *float32, n int, out *float32)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPS 0(SI), Y0
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPS 0(SI)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumLanesF64AVX512(x *float64, n int, out *float64)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF64AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPD 0(SI), Z0
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPD 0(SI)(AX*8), Z0, Z0
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

@@ -22,3 +22,6 @@ func arithScalarAsm[T Float](op Op, left bool, dst, x []T, s T) int { return 0 }
 
 // axpbyAsm does nothing without assembly.
 func axpbyAsm[T Float](dst, x []T, alpha, beta T) int { return 0 }
+
+// sumLanesAsm does nothing without assembly.
+func sumLanesAsm[T Float](x []T, r *[8]T) bool { return false }

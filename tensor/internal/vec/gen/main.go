@@ -99,6 +99,11 @@ func kernels() []kernel {
 			"The AVX-512 form of the ReLU gradient loop, for any n: the last vector\nis masked.",
 			reluGrad},
 	}
+	for _, i := range []isa{avx2, avx512} {
+		ks = append(ks, kernel{"sumLanes", i, []string{"x ptr", "n int", "out ptr"},
+			"out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order\n(eight interleaved accumulators). n is a multiple of 8, at least 8.",
+			sumLanes})
+	}
 	return append(ks, arithKernels()...)
 }
 
@@ -549,5 +554,35 @@ func axpby(e *emitter) {
 		e.op("%s %s, %s, %s", e.p("VADD"), ax, d, d)
 		e.store(d, e.at("DI", k), masked)
 	})
+	e.finish()
+}
+
+// sumLanes is the body of the kernels of eight interleaved sums: one ymm
+// register of float32, one zmm or two ymm registers of float64.
+func sumLanes(e *emitter) {
+	e.start(e.name("sumLanes"), "SI", "CX", "DI")
+	regs := []string{"Y0"} // the accumulators, lanes 0-7 in order
+	switch {
+	case e.f64 && e.isa == avx512:
+		regs = []string{"Z0"}
+	case e.f64:
+		regs = []string{"Y0", "Y1"}
+	}
+	for i, r := range regs {
+		e.op("%s %d(SI), %s", e.p("VMOVU"), 32*i, r)
+	}
+	e.op("MOVQ $8, AX")
+	e.label("loop")
+	e.op("CMPQ AX, CX")
+	e.op("JGE store")
+	for i, r := range regs {
+		e.op("%s %d(SI)(AX*%d), %s, %s", e.p("VADD"), 32*i, e.size, r, r)
+	}
+	e.op("ADDQ $8, AX")
+	e.op("JMP loop")
+	e.label("store")
+	for i, r := range regs {
+		e.op("%s %s, %d(DI)", e.p("VMOVU"), r, 32*i)
+	}
 	e.finish()
 }
