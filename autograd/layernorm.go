@@ -105,38 +105,14 @@ func lnRows[T Float](x *tensor.Tensor[T], dims int) int {
 }
 
 // lnStats returns the mean of row and 1/√(σ² + eps), σ² its biased
-// variance, both computed in float64 (two passes, each with four
-// interleaved accumulators so that the additions do not wait on one
-// another) and rounded to T. An empty row has mean NaN, as 0/0.
+// variance, both computed in float64 (two passes: the sum, then the sum of
+// squared deviations from the mean, each with sixteen interleaved
+// accumulators in vector registers, tensor.SliceSumF64 and
+// tensor.SliceSqDevF64) and rounded to T. An empty row has mean NaN, as
+// 0/0.
 func lnStats[T Float](row []T, eps T) (mean, rstd T) {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(row); i += 4 {
-		b := row[i : i+4 : i+4]
-		s0 += float64(b[0])
-		s1 += float64(b[1])
-		s2 += float64(b[2])
-		s3 += float64(b[3])
-	}
-	for _, v := range row[i:] {
-		s0 += float64(v)
-	}
-	m := ((s0 + s1) + (s2 + s3)) / float64(len(row))
-	var q0, q1, q2, q3 float64
-	i = 0
-	for ; i+4 <= len(row); i += 4 {
-		b := row[i : i+4 : i+4]
-		d0, d1, d2, d3 := float64(b[0])-m, float64(b[1])-m, float64(b[2])-m, float64(b[3])-m
-		q0 += d0 * d0
-		q1 += d1 * d1
-		q2 += d2 * d2
-		q3 += d3 * d3
-	}
-	for _, v := range row[i:] {
-		d := float64(v) - m
-		q0 += d * d
-	}
-	q := (q0 + q1) + (q2 + q3)
+	m := tensor.SliceSumF64(row) / float64(len(row))
+	q := tensor.SliceSqDevF64(row, m)
 	return T(m), T(1 / math.Sqrt(q/float64(len(row))+float64(eps)))
 }
 
@@ -150,10 +126,7 @@ func lnRow[T Float](y, x, w, b []T, mean, rstd T) {
 	x = x[:len(y)]
 	switch {
 	case w != nil && b != nil:
-		w, b = w[:len(y)], b[:len(y)]
-		for j, v := range x {
-			y[j] = T(T(lnHat(v, mean, rstd))*w[j]) + b[j]
-		}
+		tensor.SliceNormAffine(y, x, w, b, mean, rstd) // vectorized, the bits of lnHat's
 	case w != nil:
 		w = w[:len(y)]
 		for j, v := range x {

@@ -28,3 +28,22 @@ func SliceMulScalar[T Float](dst, x []T, s T) { vec.ArithScalar(vec.OpMul, dst, 
 // SliceScalarMul sets dst[i] = s·x[i] (the product of SliceMulScalar with
 // the operands in this order, which only a NaN's payload can tell apart).
 func SliceScalarMul[T Float](dst []T, s T, x []T) { vec.ScalarArith(vec.OpMul, dst, s, x) }
+
+// SliceSumF64 returns the sum of float64(x[i]): sixteen interleaved float64
+// accumulators (accumulator j takes x[j], x[j+16], ... over the longest
+// prefix of whole groups of sixteen) added as a balanced tree, then the
+// rest one by one. For a normalization's statistics: float32 rows are
+// summed without float32 rounding, in a fixed order.
+func SliceSumF64[T Float](x []T) float64 { return vec.SumWide(x) }
+
+// SliceSqDevF64 returns the sum of (float64(x[i]) − m)² in SliceSumF64's
+// order, each square rounded before its add (no fused multiply-add).
+func SliceSqDevF64[T Float](x []T, m float64) float64 { return vec.SqDevWide(x, m) }
+
+// SliceNormAffine sets y[i] = T(T((float64(x[i]) − mean)·rstd)·w[i]) + b[i]
+// (mean and rstd widened to float64), each operation rounded in that order:
+// a normalized row, scaled by w and shifted by b. x, w and b must be at
+// least as long as y.
+func SliceNormAffine[T Float](y, x, w, b []T, mean, rstd T) {
+	vec.NormAffine(y, x, w, b, float64(mean), float64(rstd))
+}

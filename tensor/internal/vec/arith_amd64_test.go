@@ -141,3 +141,66 @@ func TestEachSumLanesKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestEachWideKernel runs the AVX2 and AVX-512 kernels of SumWide,
+// SqDevWide and NormAffine directly against the scalar loops, bit for bit.
+func TestEachWideKernel(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	t.Run("float32", func(t *testing.T) { testEachWide[float32](t) })
+	t.Run("float64", func(t *testing.T) { testEachWide[float64](t) })
+}
+
+func testEachWide[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, z := range []bool{false, true} {
+		if z && !hasAVX512 {
+			continue
+		}
+		for _, n := range []int{16, 32, 128, 1024} {
+			_, x := mixed[T](rng, n)
+			_, w := mixed[T](rng, n)
+			_, b := mixed[T](rng, n)
+			var want, got [16]float64
+			sumWideGo(x, &want)
+			switch {
+			case is32[T]() && z:
+				sumWideF32AVX512(f32(x), n, &got[0])
+			case is32[T]():
+				sumWideF32AVX2(f32(x), n, &got[0])
+			case z:
+				sumWideF64AVX512(f64(x), n, &got[0])
+			default:
+				sumWideF64AVX2(f64(x), n, &got[0])
+			}
+			sameBits(t, "sumWide lanes", n, want[:], got[:])
+			want = [16]float64{}
+			sqDevWideGo(x, 0.25, &want)
+			switch {
+			case is32[T]() && z:
+				sqDevWideF32AVX512(f32(x), n, 0.25, &got[0])
+			case is32[T]():
+				sqDevWideF32AVX2(f32(x), n, 0.25, &got[0])
+			case z:
+				sqDevWideF64AVX512(f64(x), n, 0.25, &got[0])
+			default:
+				sqDevWideF64AVX2(f64(x), n, 0.25, &got[0])
+			}
+			sameBits(t, "sqDevWide lanes", n, want[:], got[:])
+			wy, y := make([]T, n), make([]T, n)
+			normAffineGo(wy, x, w, b, -0.5, 3.25)
+			switch {
+			case is32[T]() && z:
+				normAffineF32AVX512(f32(y), f32(x), f32(w), f32(b), n, -0.5, 3.25)
+			case is32[T]():
+				normAffineF32AVX2(f32(y), f32(x), f32(w), f32(b), n, -0.5, 3.25)
+			case z:
+				normAffineF64AVX512(f64(y), f64(x), f64(w), f64(b), n, -0.5, 3.25)
+			default:
+				normAffineF64AVX2(f64(y), f64(x), f64(w), f64(b), n, -0.5, 3.25)
+			}
+			sameBits(t, "normAffine", n, wy, y)
+		}
+	}
+}

@@ -67,6 +67,42 @@ func sumLanesF32AVX512(x *float32, n int, out *float32)
 func sumLanesF64AVX512(x *float64, n int, out *float64)
 
 //go:noescape
+func sumWideF32AVX2(x *float32, n int, out *float64)
+
+//go:noescape
+func sumWideF64AVX2(x *float64, n int, out *float64)
+
+//go:noescape
+func sqDevWideF32AVX2(x *float32, n int, m float64, out *float64)
+
+//go:noescape
+func sqDevWideF64AVX2(x *float64, n int, m float64, out *float64)
+
+//go:noescape
+func normAffineF32AVX2(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+
+//go:noescape
+func normAffineF64AVX2(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+
+//go:noescape
+func sumWideF32AVX512(x *float32, n int, out *float64)
+
+//go:noescape
+func sumWideF64AVX512(x *float64, n int, out *float64)
+
+//go:noescape
+func sqDevWideF32AVX512(x *float32, n int, m float64, out *float64)
+
+//go:noescape
+func sqDevWideF64AVX512(x *float64, n int, m float64, out *float64)
+
+//go:noescape
+func normAffineF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+
+//go:noescape
+func normAffineF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+
+//go:noescape
 func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 
 //go:noescape

@@ -285,3 +285,91 @@ func sumLanesGo[T Float](x []T, r *[8]T) {
 		r[7] += b[7]
 	}
 }
+
+// SumWide returns the sum of float64(x[k]) by sixteen interleaved float64
+// accumulators: accumulator j starts at +0 and adds x[j], x[j+16], ... in
+// turn over the longest prefix of whole groups of sixteen; the
+// accumulators are added as a balanced tree and the last len(x)%16
+// elements one by one.
+func SumWide[T Float](x []T) float64 {
+	var r [16]float64
+	m := len(x) &^ 15
+	if m > 0 && !sumWideAsm(x[:m], &r) {
+		sumWideGo(x[:m], &r)
+	}
+	s := tree16(&r)
+	for _, v := range x[m:] {
+		s += float64(v)
+	}
+	return s
+}
+
+// SqDevWide returns the sum of the squares of d[k] = float64(x[k]) − m in
+// SumWide's order, each square rounded before its add (no fused
+// multiply-add).
+func SqDevWide[T Float](x []T, m float64) float64 {
+	var r [16]float64
+	k := len(x) &^ 15
+	if k > 0 && !sqDevWideAsm(x[:k], m, &r) {
+		sqDevWideGo(x[:k], m, &r)
+	}
+	s := tree16(&r)
+	for _, v := range x[k:] {
+		d := float64(v) - m
+		s += float64(d * d)
+	}
+	return s
+}
+
+// tree16 adds sixteen accumulators as a balanced tree.
+func tree16(r *[16]float64) float64 {
+	a := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+	b := ((r[8] + r[9]) + (r[10] + r[11])) + ((r[12] + r[13]) + (r[14] + r[15]))
+	return a + b
+}
+
+// sumWideGo is SumWide's accumulator loop over whole groups of sixteen,
+// one accumulator at a time.
+func sumWideGo[T Float](x []T, r *[16]float64) {
+	for j := range r {
+		a := r[j]
+		for i := j; i < len(x); i += 16 {
+			a += float64(x[i])
+		}
+		r[j] = a
+	}
+}
+
+// sqDevWideGo is SqDevWide's accumulator loop over whole groups of
+// sixteen, one accumulator at a time.
+func sqDevWideGo[T Float](x []T, m float64, r *[16]float64) {
+	for j := range r {
+		a := r[j]
+		for i := j; i < len(x); i += 16 {
+			d := float64(x[i]) - m
+			a += float64(d * d) // float64(): no fused multiply-add
+		}
+		r[j] = a
+	}
+}
+
+// NormAffine sets y[k] = T(T((float64(x[k]) − mean)·rstd)·w[k]) + b[k] for
+// every k, each operation rounded in that order (no fused multiply-add):
+// a normalized row, scaled and shifted. x, w and b must be at least as
+// long as y.
+func NormAffine[T Float](y, x, w, b []T, mean, rstd float64) {
+	x, w, b = x[:len(y)], w[:len(y)], b[:len(y)]
+	m := len(y) &^ 15
+	if m == 0 || !normAffineAsm(y[:m], x, w, b, mean, rstd) {
+		m = 0
+	}
+	normAffineGo(y[m:], x[m:], w[m:], b[m:], mean, rstd)
+}
+
+// normAffineGo is NormAffine's scalar loop.
+func normAffineGo[T Float](y, x, w, b []T, mean, rstd float64) {
+	x, w, b = x[:len(y)], w[:len(y)], b[:len(y)]
+	for k, v := range x {
+		y[k] = T(T((float64(v)-mean)*rstd)*w[k]) + b[k]
+	}
+}

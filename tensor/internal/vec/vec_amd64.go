@@ -317,3 +317,58 @@ func sumLanesAsm[T Float](x []T, r *[8]T) bool {
 	}
 	return true
 }
+
+// sumWideAsm runs SumWide's accumulators over x, whole groups of sixteen,
+// in a vector loop, and reports whether it could.
+func sumWideAsm[T Float](x []T, r *[16]float64) bool {
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]() && hasAVX512:
+		sumWideF32AVX512(f32(x), len(x), &r[0])
+	case is32[T]():
+		sumWideF32AVX2(f32(x), len(x), &r[0])
+	case hasAVX512:
+		sumWideF64AVX512(f64(x), len(x), &r[0])
+	default:
+		sumWideF64AVX2(f64(x), len(x), &r[0])
+	}
+	return true
+}
+
+// sqDevWideAsm runs SqDevWide's accumulators over x, whole groups of
+// sixteen, in a vector loop, and reports whether it could.
+func sqDevWideAsm[T Float](x []T, m float64, r *[16]float64) bool {
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]() && hasAVX512:
+		sqDevWideF32AVX512(f32(x), len(x), m, &r[0])
+	case is32[T]():
+		sqDevWideF32AVX2(f32(x), len(x), m, &r[0])
+	case hasAVX512:
+		sqDevWideF64AVX512(f64(x), len(x), m, &r[0])
+	default:
+		sqDevWideF64AVX2(f64(x), len(x), m, &r[0])
+	}
+	return true
+}
+
+// normAffineAsm runs NormAffine's vector loop over y, whole groups of
+// sixteen, and reports whether it could.
+func normAffineAsm[T Float](y, x, w, b []T, mean, rstd float64) bool {
+	n := len(y)
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]() && hasAVX512:
+		normAffineF32AVX512(f32(y), f32(x), f32(w), f32(b), n, mean, rstd)
+	case is32[T]():
+		normAffineF32AVX2(f32(y), f32(x), f32(w), f32(b), n, mean, rstd)
+	case hasAVX512:
+		normAffineF64AVX512(f64(y), f64(x), f64(w), f64(b), n, mean, rstd)
+	default:
+		normAffineF64AVX2(f64(y), f64(x), f64(w), f64(b), n, mean, rstd)
+	}
+	return true
+}

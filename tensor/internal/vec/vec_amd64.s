@@ -1015,6 +1015,418 @@ done:
 	VZEROUPPER
 	RET
 
+// func sumWideF32AVX2(x *float32, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF32AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Y4
+	VADDPD Y4, Y0, Y0
+	VCVTPS2PD 16(SI)(AX*4), Y5
+	VADDPD Y5, Y1, Y1
+	VCVTPS2PD 32(SI)(AX*4), Y6
+	VADDPD Y6, Y2, Y2
+	VCVTPS2PD 48(SI)(AX*4), Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumWideF64AVX2(x *float64, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y5
+	VADDPD Y5, Y1, Y1
+	VMOVUPD 64(SI)(AX*8), Y6
+	VADDPD Y6, Y2, Y2
+	VMOVUPD 96(SI)(AX*8), Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF32AVX2(x *float32, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Y15
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Y4
+	VSUBPD Y15, Y4, Y4
+	VMULPD Y4, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VCVTPS2PD 16(SI)(AX*4), Y5
+	VSUBPD Y15, Y5, Y5
+	VMULPD Y5, Y5, Y5
+	VADDPD Y5, Y1, Y1
+	VCVTPS2PD 32(SI)(AX*4), Y6
+	VSUBPD Y15, Y6, Y6
+	VMULPD Y6, Y6, Y6
+	VADDPD Y6, Y2, Y2
+	VCVTPS2PD 48(SI)(AX*4), Y7
+	VSUBPD Y15, Y7, Y7
+	VMULPD Y7, Y7, Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF64AVX2(x *float64, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Y15
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4
+	VMULPD Y4, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y5
+	VSUBPD Y15, Y5, Y5
+	VMULPD Y5, Y5, Y5
+	VADDPD Y5, Y1, Y1
+	VMOVUPD 64(SI)(AX*8), Y6
+	VSUBPD Y15, Y6, Y6
+	VMULPD Y6, Y6, Y6
+	VADDPD Y6, Y2, Y2
+	VMOVUPD 96(SI)(AX*8), Y7
+	VSUBPD Y15, Y7, Y7
+	VMULPD Y7, Y7, Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF32AVX2(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF32AVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Y14
+	VBROADCASTSD rstd+48(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VCVTPS2PD 0(SI)(AX*4), Y0
+	VSUBPD Y14, Y0, Y0 // x − mean
+	VMULPD Y15, Y0, Y0 // ·rstd
+	VCVTPD2PSY Y0, X0
+	VMULPS 0(DX)(AX*4), X0, X0 // ·w
+	VADDPS 0(R8)(AX*4), X0, X0 // + b
+	VMOVUPS X0, 0(DI)(AX*4)
+	VCVTPS2PD 16(SI)(AX*4), Y1
+	VSUBPD Y14, Y1, Y1 // x − mean
+	VMULPD Y15, Y1, Y1 // ·rstd
+	VCVTPD2PSY Y1, X1
+	VMULPS 16(DX)(AX*4), X1, X1 // ·w
+	VADDPS 16(R8)(AX*4), X1, X1 // + b
+	VMOVUPS X1, 16(DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF64AVX2(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF64AVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Y14
+	VBROADCASTSD rstd+48(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD 0(SI)(AX*8), Y0
+	VSUBPD Y14, Y0, Y0 // x − mean
+	VMULPD Y15, Y0, Y0 // ·rstd
+	VMULPD 0(DX)(AX*8), Y0, Y0 // ·w
+	VADDPD 0(R8)(AX*8), Y0, Y0 // + b
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VSUBPD Y14, Y1, Y1 // x − mean
+	VMULPD Y15, Y1, Y1 // ·rstd
+	VMULPD 32(DX)(AX*8), Y1, Y1 // ·w
+	VADDPD 32(R8)(AX*8), Y1, Y1 // + b
+	VMOVUPD Y1, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func sumWideF32AVX512(x *float32, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumWideF64AVX512(x *float64, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF64AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF32AVX512(x *float32, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Z15
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VSUBPD Z15, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VSUBPD Z15, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF64AVX512(x *float64, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Z15
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Z4
+	VSUBPD Z15, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VSUBPD Z15, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF32AVX512(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Z14
+	VBROADCASTSD rstd+48(FP), Z15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VSUBPD Z14, Z0, Z0 // x − mean
+	VMULPD Z15, Z0, Z0 // ·rstd
+	VCVTPD2PS Z0, Y0
+	VMULPS 0(DX)(AX*4), Y0, Y0 // ·w
+	VADDPS 0(R8)(AX*4), Y0, Y0 // + b
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VCVTPS2PD 32(SI)(AX*4), Z1
+	VSUBPD Z14, Z1, Z1 // x − mean
+	VMULPD Z15, Z1, Z1 // ·rstd
+	VCVTPD2PS Z1, Y1
+	VMULPS 32(DX)(AX*4), Y1, Y1 // ·w
+	VADDPS 32(R8)(AX*4), Y1, Y1 // + b
+	VMOVUPS Y1, 32(DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF64AVX512(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Z14
+	VBROADCASTSD rstd+48(FP), Z15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD 0(SI)(AX*8), Z0
+	VSUBPD Z14, Z0, Z0 // x − mean
+	VMULPD Z15, Z0, Z0 // ·rstd
+	VMULPD 0(DX)(AX*8), Z0, Z0 // ·w
+	VADDPD 0(R8)(AX*8), Z0, Z0 // + b
+	VMOVUPD Z0, 0(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z14, Z1, Z1 // x − mean
+	VMULPD Z15, Z1, Z1 // ·rstd
+	VMULPD 64(DX)(AX*8), Z1, Z1 // ·w
+	VADDPD 64(R8)(AX*8), Z1, Z1 // + b
+	VMOVUPD Z1, 64(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

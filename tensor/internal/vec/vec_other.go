@@ -25,3 +25,12 @@ func axpbyAsm[T Float](dst, x []T, alpha, beta T) int { return 0 }
 
 // sumLanesAsm does nothing without assembly.
 func sumLanesAsm[T Float](x []T, r *[8]T) bool { return false }
+
+// sumWideAsm does nothing without assembly.
+func sumWideAsm[T Float](x []T, r *[16]float64) bool { return false }
+
+// sqDevWideAsm does nothing without assembly.
+func sqDevWideAsm[T Float](x []T, m float64, r *[16]float64) bool { return false }
+
+// normAffineAsm does nothing without assembly.
+func normAffineAsm[T Float](y, x, w, b []T, mean, rstd float64) bool { return false }

@@ -104,6 +104,18 @@ func kernels() []kernel {
 			"out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order\n(eight interleaved accumulators). n is a multiple of 8, at least 8.",
 			sumLanes})
 	}
+	for _, i := range []isa{avx2, avx512} {
+		ks = append(ks,
+			kernel{"sumWide", i, []string{"x ptr", "n int", "out f64ptr"},
+				"out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added\nin that order (sixteen interleaved float64 accumulators). n is a\nmultiple of 16.",
+				sumWide(false)},
+			kernel{"sqDevWide", i, []string{"x ptr", "n int", "m f64", "out f64ptr"},
+				"out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each\nsquare rounded before its add (no FMA), from +0, added in that order.\nn is a multiple of 16.",
+				sumWide(true)},
+			kernel{"normAffine", i, []string{"y ptr", "x ptr", "w ptr", "b ptr", "n int", "mean f64", "rstd f64"},
+				"y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that\norder (no FMA). n is a multiple of 16.",
+				normAffine})
+	}
 	return append(ks, arithKernels()...)
 }
 
@@ -174,6 +186,12 @@ func (e *emitter) params(ps []string) string {
 		case "T":
 			out = append(out, name+" "+t)
 			e.frame += e.size
+		case "f64":
+			out = append(out, name+" float64")
+			e.frame += 8
+		case "f64ptr":
+			out = append(out, name+" *float64")
+			e.frame += 8
 		case "adam":
 			out = append(out, name+" *Adam["+t+"]")
 			e.frame += 8
@@ -584,5 +602,107 @@ func sumLanes(e *emitter) {
 	for i, r := range regs {
 		e.op("%s %s, %d(DI)", e.p("VMOVU"), r, 32*i)
 	}
+	e.finish()
+}
+
+// wide is the register prefix of float64 vectors, and cw their lanes.
+func (e *emitter) wide() (reg string, cw int) {
+	if e.isa == avx512 {
+		return "Z", 8
+	}
+	return "Y", 4
+}
+
+// wideLoad writes a load of the cw elements at k·cw past AX in the array
+// at base into float64 register dst, converted from float32 if need be.
+func (e *emitter) wideLoad(base string, k int, dst string) {
+	_, cw := e.wide()
+	if e.f64 {
+		e.op("VMOVUPD %d(%s)(AX*8), %s", k*cw*8, base, dst)
+		return
+	}
+	e.op("VCVTPS2PD %d(%s)(AX*4), %s", k*cw*4, base, dst)
+}
+
+// sumWide returns the body of the sixteen-lane float64 sums, of squared
+// deviations from m when sq.
+func sumWide(sq bool) func(e *emitter) {
+	return func(e *emitter) {
+		w, cw := e.wide()
+		chunks := 16 / cw
+		name, out := "sumWide", "DI"
+		if sq {
+			name = "sqDevWide"
+		}
+		e.start(e.name(name), "SI", "CX")
+		e.op("MOVQ out+%d(FP), %s", e.args[len(e.args)-1].off, out)
+		if sq {
+			e.op("VBROADCASTSD m+16(FP), %s15", w)
+		}
+		for j := range chunks {
+			if e.isa == avx512 {
+				e.op("VPXORQ Z%d, Z%d, Z%d", j, j, j)
+			} else {
+				e.op("VXORPD Y%d, Y%d, Y%d", j, j, j)
+			}
+		}
+		e.op("XORQ AX, AX")
+		e.label("loop")
+		e.op("CMPQ AX, CX")
+		e.op("JGE store")
+		for j := range chunks {
+			r := fmt.Sprintf("%s%d", w, 4+j)
+			e.wideLoad("SI", j, r)
+			if sq {
+				e.op("VSUBPD %s15, %s, %s", w, r, r)
+				e.op("VMULPD %s, %s, %s", r, r, r)
+			}
+			e.op("VADDPD %s, %s%d, %s%d", r, w, j, w, j)
+		}
+		e.op("ADDQ $16, AX")
+		e.op("JMP loop")
+		e.label("store")
+		for j := range chunks {
+			e.op("VMOVUPD %s%d, %d(%s)", w, j, j*cw*8, out)
+		}
+		e.finish()
+	}
+}
+
+// normAffine is the body of the normalization kernels: the float64 part
+// in wide registers, the float32 product and sum (when T is float32) in
+// registers of half the width.
+func normAffine(e *emitter) {
+	w, cw := e.wide()
+	e.start(e.name("normAffine"), "DI", "SI", "DX", "R8", "CX")
+	e.op("VBROADCASTSD mean+40(FP), %s14", w)
+	e.op("VBROADCASTSD rstd+48(FP), %s15", w)
+	e.op("XORQ AX, AX")
+	e.label("loop")
+	e.op("CMPQ AX, CX")
+	e.op("JGE done")
+	for k := range 2 {
+		r := fmt.Sprintf("%s%d", w, k)
+		e.wideLoad("SI", k, r)
+		e.op("VSUBPD %s14, %s, %s // x − mean", w, r, r)
+		e.op("VMULPD %s15, %s, %s // ·rstd", w, r, r)
+		if e.f64 {
+			e.op("VMULPD %d(DX)(AX*8), %s, %s // ·w", k*cw*8, r, r)
+			e.op("VADDPD %d(R8)(AX*8), %s, %s // + b", k*cw*8, r, r)
+			e.op("VMOVUPD %s, %d(DI)(AX*8)", r, k*cw*8)
+			continue
+		}
+		h := fmt.Sprintf("Y%d", k)
+		cvt := "VCVTPD2PS"
+		if e.isa == avx2 {
+			h, cvt = fmt.Sprintf("X%d", k), "VCVTPD2PSY"
+		}
+		e.op("%s %s, %s", cvt, r, h)
+		e.op("VMULPS %d(DX)(AX*4), %s, %s // ·w", k*cw*4, h, h)
+		e.op("VADDPS %d(R8)(AX*4), %s, %s // + b", k*cw*4, h, h)
+		e.op("VMOVUPS %s, %d(DI)(AX*4)", h, k*cw*4)
+	}
+	e.op("ADDQ $%d, AX", 2*cw)
+	e.op("JMP loop")
 	e.finish()
 }
