@@ -204,3 +204,49 @@ func testEachWide[T Float](t *testing.T) {
 		}
 	}
 }
+
+// TestEachAddRows8Kernel runs the AVX2 and AVX-512 kernels of AddRows8
+// directly against the scalar loop, bit for bit.
+func TestEachAddRows8Kernel(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(25, 26))
+	const n = 64
+	var r32 [8][]float32
+	var r64 [8][]float64
+	var p32 [8]*float32
+	var p64 [8]*float64
+	for k := range 8 {
+		_, r32[k] = mixed[float32](rng, n)
+		_, r64[k] = mixed[float64](rng, n)
+		p32[k], p64[k] = &r32[k][0], &r64[k][0]
+	}
+	w32, g32 := make([]float32, n), make([]float32, n)
+	w64, g64 := make([]float64, n), make([]float64, n)
+	for _, z := range []bool{false, true} {
+		if z && !hasAVX512 {
+			continue
+		}
+		for _, scaled := range []bool{false, true} {
+			addRows8Go(w32, &r32, 0, 1.5, scaled)
+			addRows8Go(w64, &r64, 0, 1.5, scaled)
+			switch {
+			case z && scaled:
+				addRows8ScaledF32AVX512(&g32[0], &p32, n, 1.5)
+				addRows8ScaledF64AVX512(&g64[0], &p64, n, 1.5)
+			case z:
+				addRows8F32AVX512(&g32[0], &p32, n)
+				addRows8F64AVX512(&g64[0], &p64, n)
+			case scaled:
+				addRows8ScaledF32AVX2(&g32[0], &p32, n, 1.5)
+				addRows8ScaledF64AVX2(&g64[0], &p64, n, 1.5)
+			default:
+				addRows8F32AVX2(&g32[0], &p32, n)
+				addRows8F64AVX2(&g64[0], &p64, n)
+			}
+			sameBits(t, "float32 rows", n, w32, g32)
+			sameBits(t, "float64 rows", n, w64, g64)
+		}
+	}
+}

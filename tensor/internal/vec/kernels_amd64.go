@@ -103,6 +103,30 @@ func normAffineF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, 
 func normAffineF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
 
 //go:noescape
+func addRows8F32AVX2(out *float32, rows *[8]*float32, n int)
+
+//go:noescape
+func addRows8F64AVX2(out *float64, rows *[8]*float64, n int)
+
+//go:noescape
+func addRows8ScaledF32AVX2(out *float32, rows *[8]*float32, n int, a float32)
+
+//go:noescape
+func addRows8ScaledF64AVX2(out *float64, rows *[8]*float64, n int, a float64)
+
+//go:noescape
+func addRows8F32AVX512(out *float32, rows *[8]*float32, n int)
+
+//go:noescape
+func addRows8F64AVX512(out *float64, rows *[8]*float64, n int)
+
+//go:noescape
+func addRows8ScaledF32AVX512(out *float32, rows *[8]*float32, n int, a float32)
+
+//go:noescape
+func addRows8ScaledF64AVX512(out *float64, rows *[8]*float64, n int, a float64)
+
+//go:noescape
 func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 
 //go:noescape

@@ -373,3 +373,35 @@ func normAffineGo[T Float](y, x, w, b []T, mean, rstd float64) {
 		y[k] = T(T((float64(v)-mean)*rstd)*w[k]) + b[k]
 	}
 }
+
+// AddRows8 sets out[i] = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+// for every i, rk = rows[k][i], or the same of the products a·rk (each
+// rounded before the sums) when scaled: package tensor's balanced tree of
+// eight rows of a reduction. Every row must be at least as long as out.
+func AddRows8[T Float](out []T, rows *[8][]T, a T, scaled bool) {
+	n := len(out)
+	var p [8]*T
+	for k, r := range rows {
+		if n > 0 {
+			p[k] = &r[:n][0] // r[:n] panics if the row is short
+		}
+	}
+	done := addRows8Asm(out, &p, a, scaled)
+	addRows8Go(out, rows, done, a, scaled)
+}
+
+// addRows8Go is AddRows8's scalar loop from element lo on.
+func addRows8Go[T Float](out []T, rows *[8][]T, lo int, a T, scaled bool) {
+	r0, r1, r2, r3 := rows[0][:len(out)], rows[1][:len(out)], rows[2][:len(out)], rows[3][:len(out)]
+	r4, r5, r6, r7 := rows[4][:len(out)], rows[5][:len(out)], rows[6][:len(out)], rows[7][:len(out)]
+	if scaled {
+		for i := lo; i < len(out); i++ {
+			out[i] = ((T(a*r0[i]) + T(a*r1[i])) + (T(a*r2[i]) + T(a*r3[i]))) +
+				((T(a*r4[i]) + T(a*r5[i])) + (T(a*r6[i]) + T(a*r7[i])))
+		}
+		return
+	}
+	for i := lo; i < len(out); i++ {
+		out[i] = ((r0[i] + r1[i]) + (r2[i] + r3[i])) + ((r4[i] + r5[i]) + (r6[i] + r7[i]))
+	}
+}

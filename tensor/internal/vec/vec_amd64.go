@@ -372,3 +372,49 @@ func normAffineAsm[T Float](y, x, w, b []T, mean, rstd float64) bool {
 	}
 	return true
 }
+
+// addRows8Asm runs AddRows8's vector loop over the longest prefix of out
+// of whole vectors, the rows' first elements at p, and returns its length.
+func addRows8Asm[T Float](out []T, p *[8]*T, a T, scaled bool) int {
+	n := len(out)
+	switch {
+	case hasAVX512 && is32[T]():
+		n &^= 15
+	case hasAVX512:
+		n &^= 7
+	case hasAVX2:
+		n = prefix[T](n)
+	default:
+		return 0
+	}
+	if n == 0 {
+		return 0
+	}
+	switch {
+	case is32[T]():
+		q := (*[8]*float32)(unsafe.Pointer(p))
+		switch {
+		case hasAVX512 && scaled:
+			addRows8ScaledF32AVX512(f32(out), q, n, float32(a))
+		case hasAVX512:
+			addRows8F32AVX512(f32(out), q, n)
+		case scaled:
+			addRows8ScaledF32AVX2(f32(out), q, n, float32(a))
+		default:
+			addRows8F32AVX2(f32(out), q, n)
+		}
+	default:
+		q := (*[8]*float64)(unsafe.Pointer(p))
+		switch {
+		case hasAVX512 && scaled:
+			addRows8ScaledF64AVX512(f64(out), q, n, float64(a))
+		case hasAVX512:
+			addRows8F64AVX512(f64(out), q, n)
+		case scaled:
+			addRows8ScaledF64AVX2(f64(out), q, n, float64(a))
+		default:
+			addRows8F64AVX2(f64(out), q, n)
+		}
+	}
+	return n
+}

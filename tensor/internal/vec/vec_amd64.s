@@ -1427,6 +1427,338 @@ done:
 	VZEROUPPER
 	RET
 
+// func addRows8F32AVX2(out *float32, rows *[8]*float32, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F32AVX2(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (BX)(AX*4), Y1
+	VMOVUPS (R8)(AX*4), Y2
+	VMOVUPS (R9)(AX*4), Y3
+	VMOVUPS (R10)(AX*4), Y4
+	VMOVUPS (R11)(AX*4), Y5
+	VMOVUPS (R12)(AX*4), Y6
+	VMOVUPS (R13)(AX*4), Y7
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8F64AVX2(out *float64, rows *[8]*float64, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F64AVX2(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (BX)(AX*8), Y1
+	VMOVUPD (R8)(AX*8), Y2
+	VMOVUPD (R9)(AX*8), Y3
+	VMOVUPD (R10)(AX*8), Y4
+	VMOVUPD (R11)(AX*8), Y5
+	VMOVUPD (R12)(AX*8), Y6
+	VMOVUPD (R13)(AX*8), Y7
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VADDPD Y5, Y4, Y4
+	VADDPD Y7, Y6, Y6
+	VADDPD Y6, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF32AVX2(out *float32, rows *[8]*float32, n int, a float32)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPS (SI)(AX*4), Y15, Y0 // a·r0
+	VMULPS (BX)(AX*4), Y15, Y1 // a·r1
+	VMULPS (R8)(AX*4), Y15, Y2 // a·r2
+	VMULPS (R9)(AX*4), Y15, Y3 // a·r3
+	VMULPS (R10)(AX*4), Y15, Y4 // a·r4
+	VMULPS (R11)(AX*4), Y15, Y5 // a·r5
+	VMULPS (R12)(AX*4), Y15, Y6 // a·r6
+	VMULPS (R13)(AX*4), Y15, Y7 // a·r7
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF64AVX2(out *float64, rows *[8]*float64, n int, a float64)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD a+24(FP), Y15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPD (SI)(AX*8), Y15, Y0 // a·r0
+	VMULPD (BX)(AX*8), Y15, Y1 // a·r1
+	VMULPD (R8)(AX*8), Y15, Y2 // a·r2
+	VMULPD (R9)(AX*8), Y15, Y3 // a·r3
+	VMULPD (R10)(AX*8), Y15, Y4 // a·r4
+	VMULPD (R11)(AX*8), Y15, Y5 // a·r5
+	VMULPD (R12)(AX*8), Y15, Y6 // a·r6
+	VMULPD (R13)(AX*8), Y15, Y7 // a·r7
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VADDPD Y5, Y4, Y4
+	VADDPD Y7, Y6, Y6
+	VADDPD Y6, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8F32AVX512(out *float32, rows *[8]*float32, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F32AVX512(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (BX)(AX*4), Z1
+	VMOVUPS (R8)(AX*4), Z2
+	VMOVUPS (R9)(AX*4), Z3
+	VMOVUPS (R10)(AX*4), Z4
+	VMOVUPS (R11)(AX*4), Z5
+	VMOVUPS (R12)(AX*4), Z6
+	VMOVUPS (R13)(AX*4), Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8F64AVX512(out *float64, rows *[8]*float64, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F64AVX512(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (BX)(AX*8), Z1
+	VMOVUPD (R8)(AX*8), Z2
+	VMOVUPD (R9)(AX*8), Z3
+	VMOVUPD (R10)(AX*8), Z4
+	VMOVUPD (R11)(AX*8), Z5
+	VMOVUPD (R12)(AX*8), Z6
+	VMOVUPD (R13)(AX*8), Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF32AVX512(out *float32, rows *[8]*float32, n int, a float32)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPS (SI)(AX*4), Z15, Z0 // a·r0
+	VMULPS (BX)(AX*4), Z15, Z1 // a·r1
+	VMULPS (R8)(AX*4), Z15, Z2 // a·r2
+	VMULPS (R9)(AX*4), Z15, Z3 // a·r3
+	VMULPS (R10)(AX*4), Z15, Z4 // a·r4
+	VMULPS (R11)(AX*4), Z15, Z5 // a·r5
+	VMULPS (R12)(AX*4), Z15, Z6 // a·r6
+	VMULPS (R13)(AX*4), Z15, Z7 // a·r7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF64AVX512(out *float64, rows *[8]*float64, n int, a float64)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD a+24(FP), Z15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPD (SI)(AX*8), Z15, Z0 // a·r0
+	VMULPD (BX)(AX*8), Z15, Z1 // a·r1
+	VMULPD (R8)(AX*8), Z15, Z2 // a·r2
+	VMULPD (R9)(AX*8), Z15, Z3 // a·r3
+	VMULPD (R10)(AX*8), Z15, Z4 // a·r4
+	VMULPD (R11)(AX*8), Z15, Z5 // a·r5
+	VMULPD (R12)(AX*8), Z15, Z6 // a·r6
+	VMULPD (R13)(AX*8), Z15, Z7 // a·r7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

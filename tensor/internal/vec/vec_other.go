@@ -34,3 +34,6 @@ func sqDevWideAsm[T Float](x []T, m float64, r *[16]float64) bool { return false
 
 // normAffineAsm does nothing without assembly.
 func normAffineAsm[T Float](y, x, w, b []T, mean, rstd float64) bool { return false }
+
+// addRows8Asm does nothing without assembly.
+func addRows8Asm[T Float](out []T, p *[8]*T, a T, scaled bool) int { return 0 }

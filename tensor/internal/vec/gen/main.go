@@ -116,6 +116,15 @@ func kernels() []kernel {
 				"y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that\norder (no FMA). n is a multiple of 16.",
 				normAffine})
 	}
+	for _, i := range []isa{avx2, avx512} {
+		ks = append(ks,
+			kernel{"addRows8", i, []string{"out ptr", "rows rows", "n int"},
+				"out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk\nthe rows. n is a multiple of the width.",
+				addRows8(false)},
+			kernel{"addRows8Scaled", i, []string{"out ptr", "rows rows", "n int", "a T"},
+				"addRows8 of the products a·rk, each rounded before the sums (no FMA).\nn is a multiple of the width.",
+				addRows8(true)})
+	}
 	return append(ks, arithKernels()...)
 }
 
@@ -191,6 +200,9 @@ func (e *emitter) params(ps []string) string {
 			e.frame += 8
 		case "f64ptr":
 			out = append(out, name+" *float64")
+			e.frame += 8
+		case "rows":
+			out = append(out, name+" *[8]*"+t)
 			e.frame += 8
 		case "adam":
 			out = append(out, name+" *Adam["+t+"]")
@@ -705,4 +717,41 @@ func normAffine(e *emitter) {
 	e.op("ADDQ $%d, AX", 2*cw)
 	e.op("JMP loop")
 	e.finish()
+}
+
+// addRows8 returns the body of the kernels that add eight rows as a
+// balanced tree, each row scaled by a first when scaled.
+func addRows8(scaled bool) func(e *emitter) {
+	return func(e *emitter) {
+		name := "addRows8"
+		if scaled {
+			name = "addRows8Scaled"
+		}
+		e.start(e.name(name), "DI", "DX", "CX")
+		if scaled {
+			e.op("%s a+24(FP), %s", e.broadcast(), e.v(15))
+		}
+		rows := []string{"SI", "BX", "R8", "R9", "R10", "R11", "R12", "R13"}
+		for k, r := range rows {
+			e.op("MOVQ %d(DX), %s", 8*k, r)
+		}
+		e.op("XORQ AX, AX")
+		e.label("loop")
+		e.op("CMPQ AX, CX")
+		e.op("JGE done")
+		for k, r := range rows {
+			if scaled {
+				e.op("%s (%s)(AX*%d), %s, %s // a·r%d", e.p("VMUL"), r, e.size, e.v(15), e.v(k), k)
+			} else {
+				e.op("%s (%s)(AX*%d), %s", e.p("VMOVU"), r, e.size, e.v(k))
+			}
+		}
+		for _, s := range [][3]int{{0, 1, 0}, {2, 3, 2}, {0, 2, 0}, {4, 5, 4}, {6, 7, 6}, {4, 6, 4}, {0, 4, 0}} {
+			e.op("%s %s, %s, %s", e.p("VADD"), e.v(s[1]), e.v(s[0]), e.v(s[2]))
+		}
+		e.op("%s %s, (DI)(AX*%d)", e.p("VMOVU"), e.v(0), e.size)
+		e.op("ADDQ $%d, AX", e.lanes)
+		e.op("JMP loop")
+		e.finish()
+	}
 }
