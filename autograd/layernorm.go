@@ -231,6 +231,12 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		// no bounds checks.
 		x := xd[i*n : (i+1)*n]
 		gr, dd, ud := gd[i*n:][:len(x)], dd[:len(x)], ud[:len(x)]
+		if needX && needW && gyd != nil {
+			// The common case (a transformer's LayerNorm) in three fused
+			// sweeps, with the bits of the sweeps below.
+			tensor.LayerNormGradRow(out[i*n:], wg[i*n:], dd, ud, gyd, x, gr, w, s.eps, beta != 0)
+			continue
+		}
 		gy := gr // gy = g ∘ weight (g itself without a weight)
 		mu := tensor.SumRow(x) / count
 		tensor.SliceSubScalar(dd, x, mu) // d = x − μ

@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/adjoint-go/adjoint/tensor/internal/vec"
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
+)
 
 // The elementwise kernels on plain slices, for the fused derivatives of
 // other packages (a normalization's backward works on one row at a time).
@@ -46,4 +50,31 @@ func SliceSqDevF64[T Float](x []T, m float64) float64 { return vec.SqDevWide(x, 
 // least as long as y.
 func SliceNormAffine[T Float](y, x, w, b []T, mean, rstd T) {
 	vec.NormAffine(y, x, w, b, float64(mean), float64(rstd))
+}
+
+// LayerNormGradRow is one row of LayerNorm's fused backward with a weight,
+// when both x and the weight need their gradients: with μ = mean(x),
+// d = x − μ, r = 1/√(mean(d·d) + eps), x̂ = d·r and gy = g·w, it sets
+// o = r·((gy − mean(gy)) − x̂·mean(gy·x̂)) (adds it to o when accumulate)
+// and wg = g·x̂, using d, u and gy as scratch of the row's length. Each
+// operation is rounded as the tensor ops round it and each mean is SumRow
+// divided by the count, so the results have the bits of that arithmetic
+// done op by op; the sums are taken in the vector loops of the sweeps
+// where SumRow's order allows it (a row of at most 128). All slices must be
+// at least as long as x.
+func LayerNormGradRow[T Float](o, wg, d, u, gy, x, g, w []T, eps T, accumulate bool) {
+	n := len(x)
+	o, wg, d, u, gy, g, w = o[:n], wg[:n], d[:n], u[:n], gy[:n], g[:n], w[:n]
+	count := T(n)
+	mu := SumRow(x) / count
+	sq := vec.NormCenter(d, u, gy, x, g, w, mu)
+	if n > sumLeafLen { // SumRow splits longer rows: sum them again in its order
+		sq = SumRow(u)
+	}
+	r := 1 / T(math.Sqrt(float64(sq/count+eps)))
+	s1, s2 := vec.NormScale(d, u, wg, gy, g, r)
+	if n > sumLeafLen {
+		s1, s2 = SumRow(gy), SumRow(u)
+	}
+	vec.NormOut(o, gy, d, r, s1/count, s2/count, accumulate)
 }

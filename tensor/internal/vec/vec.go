@@ -405,3 +405,81 @@ func addRows8Go[T Float](out []T, rows *[8][]T, lo int, a T, scaled bool) {
 		out[i] = ((r0[i] + r1[i]) + (r2[i] + r3[i])) + ((r4[i] + r5[i]) + (r6[i] + r7[i]))
 	}
 }
+
+// The sweeps of a normalization's fused backward over one row (LayerNorm's:
+// see package autograd), each computing the same operations in the same
+// order as the scalar loop, and returning the sums that follow in Sum8's
+// order, computed in the same vector loop.
+
+// NormCenter sets d = x − mu, u = d·d and gy = g·w elementwise, and
+// returns Sum8(u). All slices must be at least as long as d.
+func NormCenter[T Float](d, u, gy, x, g, w []T, mu T) T {
+	n := len(d)
+	u, gy, x, g, w = u[:n], gy[:n], x[:n], g[:n], w[:n]
+	var r [8]T
+	m := n &^ 7
+	if n < 8 || !normCenterAsm(d[:m], u, gy, x, g, w, mu, &r) {
+		m = 0
+	}
+	for i := m; i < n; i++ {
+		d[i] = x[i] - mu
+		u[i] = d[i] * d[i]
+		gy[i] = g[i] * w[i]
+	}
+	if m == 0 {
+		return Sum8(u)
+	}
+	return tree8(&r, u[m:])
+}
+
+// NormScale sets d = d·r, then u = gy·d and wg = g·d elementwise, and
+// returns Sum8(gy) and Sum8(u). All slices must be at least as long as d.
+func NormScale[T Float](d, u, wg, gy, g []T, r T) (sgy, su T) {
+	n := len(d)
+	u, wg, gy, g = u[:n], wg[:n], gy[:n], g[:n]
+	var acc [16]T
+	m := n &^ 7
+	if n < 8 || !normScaleAsm(d[:m], u, wg, gy, g, r, &acc) {
+		m = 0
+	}
+	for i := m; i < n; i++ {
+		xh := d[i] * r
+		d[i] = xh
+		u[i] = gy[i] * xh
+		wg[i] = g[i] * xh
+	}
+	if m == 0 {
+		return Sum8(gy), Sum8(u)
+	}
+	return tree8((*[8]T)(acc[:8]), gy[m:]), tree8((*[8]T)(acc[8:]), u[m:])
+}
+
+// NormOut sets o = r·((gy − m1) − d·m2) elementwise, each operation rounded
+// in that order, or adds that to o when add. gy and d must be at least as
+// long as o.
+func NormOut[T Float](o, gy, d []T, r, m1, m2 T, add bool) {
+	n := len(o)
+	gy, d = gy[:n], d[:n]
+	m := n &^ 7
+	if !normOutAsm(o[:m], gy, d, r, m1, m2, add) {
+		m = 0
+	}
+	for i := m; i < n; i++ {
+		v := r * (T(gy[i]-m1) - T(d[i]*m2))
+		if add {
+			o[i] += v
+		} else {
+			o[i] = v
+		}
+	}
+}
+
+// tree8 adds Sum8's eight accumulators as its balanced tree, then the rest
+// one by one.
+func tree8[T Float](r *[8]T, rest []T) T {
+	s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+	for _, v := range rest {
+		s += v
+	}
+	return s
+}

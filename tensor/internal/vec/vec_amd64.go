@@ -418,3 +418,51 @@ func addRows8Asm[T Float](out []T, p *[8]*T, a T, scaled bool) int {
 	}
 	return n
 }
+
+// normCenterAsm runs NormCenter's vector loop over d's length, a multiple of
+// 8 and at least 8, leaving Sum8's accumulators of u in r, and reports
+// whether it could.
+func normCenterAsm[T Float](d, u, gy, x, g, w []T, mu T, r *[8]T) bool {
+	switch {
+	case !hasAVX2:
+		return false
+	case is32[T]():
+		normCenterF32AVX2(f32(d), f32(u), f32(gy), f32(x), f32(g), f32(w), len(d), (*float32)(unsafe.Pointer(r)), float32(mu))
+	default:
+		normCenterF64AVX2(f64(d), f64(u), f64(gy), f64(x), f64(g), f64(w), len(d), (*float64)(unsafe.Pointer(r)), float64(mu))
+	}
+	return true
+}
+
+// normScaleAsm runs NormScale's vector loop over d's length, a multiple of
+// 8 and at least 8, leaving Sum8's accumulators of gy and u in acc, and
+// reports whether it could.
+func normScaleAsm[T Float](d, u, wg, gy, g []T, r T, acc *[16]T) bool {
+	switch {
+	case !hasAVX2:
+		return false
+	case is32[T]():
+		normScaleF32AVX2(f32(d), f32(u), f32(wg), f32(gy), f32(g), len(d), (*float32)(unsafe.Pointer(acc)), float32(r))
+	default:
+		normScaleF64AVX2(f64(d), f64(u), f64(wg), f64(gy), f64(g), len(d), (*float64)(unsafe.Pointer(acc)), float64(r))
+	}
+	return true
+}
+
+// normOutAsm runs NormOut's vector loop over o's length, a multiple of 8,
+// and reports whether it could.
+func normOutAsm[T Float](o, gy, d []T, r, m1, m2 T, add bool) bool {
+	if !hasAVX2 || len(o) == 0 {
+		return false
+	}
+	a := 0
+	if add {
+		a = 1
+	}
+	if is32[T]() {
+		normOutF32AVX2(f32(o), f32(gy), f32(d), len(o), a, float32(r), float32(m1), float32(m2))
+	} else {
+		normOutF64AVX2(f64(o), f64(gy), f64(d), len(o), a, float64(r), float64(m1), float64(m2))
+	}
+	return true
+}

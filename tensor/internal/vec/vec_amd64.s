@@ -1759,6 +1759,315 @@ done:
 	VZEROUPPER
 	RET
 
+// func normCenterF32AVX2(d *float32, u *float32, gy *float32, x *float32, grad *float32, w *float32, n int, out *float32, mu float32)
+// d = x − mu, u = d·d, gy = g·w, and out = Sum8's eight accumulators of u
+// (the first group of eight starts them). n is a multiple of 8, at least 8.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·normCenterF32AVX2(SB), NOSPLIT, $0-68
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ gy+16(FP), DX
+	MOVQ x+24(FP), R8
+	MOVQ grad+32(FP), R9
+	MOVQ w+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVQ out+56(FP), R11
+	VBROADCASTSS mu+64(FP), Y15
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y4
+	VSUBPS Y15, Y4, Y4 // d = x − mu
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMULPS Y4, Y4, Y5 // u = d·d
+	VMOVUPS Y5, 0(SI)(AX*4)
+	VMOVAPS Y5, Y0
+	VMOVUPS 0(R9)(AX*4), Y6
+	VMULPS 0(R10)(AX*4), Y6, Y6 // gy = g·w
+	VMOVUPS Y6, 0(DX)(AX*4)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPS 0(R8)(AX*4), Y4
+	VSUBPS Y15, Y4, Y4 // d = x − mu
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMULPS Y4, Y4, Y5 // u = d·d
+	VMOVUPS Y5, 0(SI)(AX*4)
+	VADDPS Y5, Y0, Y0
+	VMOVUPS 0(R9)(AX*4), Y6
+	VMULPS 0(R10)(AX*4), Y6, Y6 // gy = g·w
+	VMOVUPS Y6, 0(DX)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normCenterF64AVX2(d *float64, u *float64, gy *float64, x *float64, grad *float64, w *float64, n int, out *float64, mu float64)
+// d = x − mu, u = d·d, gy = g·w, and out = Sum8's eight accumulators of u
+// (the first group of eight starts them). n is a multiple of 8, at least 8.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·normCenterF64AVX2(SB), NOSPLIT, $0-72
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ gy+16(FP), DX
+	MOVQ x+24(FP), R8
+	MOVQ grad+32(FP), R9
+	MOVQ w+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVQ out+56(FP), R11
+	VBROADCASTSD mu+64(FP), Y15
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 0(SI)(AX*8)
+	VMOVAPD Y5, Y0
+	VMOVUPD 0(R9)(AX*8), Y6
+	VMULPD 0(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 0(DX)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 32(SI)(AX*8)
+	VMOVAPD Y5, Y1
+	VMOVUPD 32(R9)(AX*8), Y6
+	VMULPD 32(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 32(DX)(AX*8)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 0(SI)(AX*8)
+	VADDPD Y5, Y0, Y0
+	VMOVUPD 0(R9)(AX*8), Y6
+	VMULPD 0(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 0(DX)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 32(SI)(AX*8)
+	VADDPD Y5, Y1, Y1
+	VMOVUPD 32(R9)(AX*8), Y6
+	VMULPD 32(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 32(DX)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(R11)
+	VMOVUPD Y1, 32(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normScaleF32AVX2(d *float32, u *float32, wg *float32, gy *float32, grad *float32, n int, out *float32, r float32)
+// d = d·r, u = gy·d, wg = g·d, out[0:8] Sum8's accumulators of gy and
+// out[8:16] those of u. n is a multiple of 8, at least 8.
+TEXT ·normScaleF32AVX2(SB), NOSPLIT, $0-60
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ wg+16(FP), R9
+	MOVQ gy+24(FP), DX
+	MOVQ grad+32(FP), R8
+	MOVQ n+40(FP), CX
+	MOVQ out+48(FP), R11
+	VBROADCASTSS r+56(FP), Y15
+	XORQ AX, AX
+	VMOVUPS 0(DI)(AX*4), Y4
+	VMULPS Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y5
+	VMOVAPS Y5, Y0
+	VMULPS Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPS Y6, 0(SI)(AX*4)
+	VMOVAPS Y6, Y2
+	VMOVUPS 0(R8)(AX*4), Y7
+	VMULPS Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPS Y7, 0(R9)(AX*4)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPS 0(DI)(AX*4), Y4
+	VMULPS Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y5
+	VADDPS Y5, Y0, Y0
+	VMULPS Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPS Y6, 0(SI)(AX*4)
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 0(R8)(AX*4), Y7
+	VMULPS Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPS Y7, 0(R9)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(R11)
+	VMOVUPS Y2, 32(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normScaleF64AVX2(d *float64, u *float64, wg *float64, gy *float64, grad *float64, n int, out *float64, r float64)
+// d = d·r, u = gy·d, wg = g·d, out[0:8] Sum8's accumulators of gy and
+// out[8:16] those of u. n is a multiple of 8, at least 8.
+TEXT ·normScaleF64AVX2(SB), NOSPLIT, $0-64
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ wg+16(FP), R9
+	MOVQ gy+24(FP), DX
+	MOVQ grad+32(FP), R8
+	MOVQ n+40(FP), CX
+	MOVQ out+48(FP), R11
+	VBROADCASTSD r+56(FP), Y15
+	XORQ AX, AX
+	VMOVUPD 0(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y5
+	VMOVAPD Y5, Y0
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 0(SI)(AX*8)
+	VMOVAPD Y6, Y2
+	VMOVUPD 0(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 0(R9)(AX*8)
+	VMOVUPD 32(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y5
+	VMOVAPD Y5, Y1
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 32(SI)(AX*8)
+	VMOVAPD Y6, Y3
+	VMOVUPD 32(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 32(R9)(AX*8)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y5
+	VADDPD Y5, Y0, Y0
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 0(SI)(AX*8)
+	VADDPD Y6, Y2, Y2
+	VMOVUPD 0(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 0(R9)(AX*8)
+	VMOVUPD 32(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y5
+	VADDPD Y5, Y1, Y1
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 32(SI)(AX*8)
+	VADDPD Y6, Y3, Y3
+	VMOVUPD 32(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 32(R9)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(R11)
+	VMOVUPD Y2, 64(R11)
+	VMOVUPD Y1, 32(R11)
+	VMOVUPD Y3, 96(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normOutF32AVX2(o *float32, gy *float32, d *float32, n int, add int, r float32, m1 float32, m2 float32)
+// o = r·((gy − m1) − d·m2), or o + that when add is not 0, each operation
+// rounded in that order. n is a multiple of 8.
+TEXT ·normOutF32AVX2(SB), NOSPLIT, $0-52
+	MOVQ o+0(FP), DI
+	MOVQ gy+8(FP), SI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), BX
+	VBROADCASTSS r+40(FP), Y13
+	VBROADCASTSS m1+44(FP), Y14
+	VBROADCASTSS m2+48(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPS 0(SI)(AX*4), Y4
+	VSUBPS Y14, Y4, Y4 // gy − m1
+	VMOVUPS 0(DX)(AX*4), Y5
+	VMULPS Y15, Y5, Y5 // x̂·m2
+	VSUBPS Y5, Y4, Y4
+	VMULPS Y4, Y13, Y4 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPS 0(DI)(AX*4), Y5
+	VADDPS Y4, Y5, Y4 // o + 
+store0:
+	VMOVUPS Y4, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func normOutF64AVX2(o *float64, gy *float64, d *float64, n int, add int, r float64, m1 float64, m2 float64)
+// o = r·((gy − m1) − d·m2), or o + that when add is not 0, each operation
+// rounded in that order. n is a multiple of 8.
+TEXT ·normOutF64AVX2(SB), NOSPLIT, $0-64
+	MOVQ o+0(FP), DI
+	MOVQ gy+8(FP), SI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), BX
+	VBROADCASTSD r+40(FP), Y13
+	VBROADCASTSD m1+48(FP), Y14
+	VBROADCASTSD m2+56(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD 0(SI)(AX*8), Y4
+	VSUBPD Y14, Y4, Y4 // gy − m1
+	VMOVUPD 0(DX)(AX*8), Y5
+	VMULPD Y15, Y5, Y5 // x̂·m2
+	VSUBPD Y5, Y4, Y4
+	VMULPD Y4, Y13, Y4 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPD 0(DI)(AX*8), Y5
+	VADDPD Y4, Y5, Y4 // o + 
+store0:
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y4
+	VSUBPD Y14, Y4, Y4 // gy − m1
+	VMOVUPD 32(DX)(AX*8), Y5
+	VMULPD Y15, Y5, Y5 // x̂·m2
+	VSUBPD Y5, Y4, Y4
+	VMULPD Y4, Y13, Y4 // r·
+	TESTQ BX, BX
+	JZ store1
+	VMOVUPD 32(DI)(AX*8), Y5
+	VADDPD Y4, Y5, Y4 // o + 
+store1:
+	VMOVUPD Y4, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

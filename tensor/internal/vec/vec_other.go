@@ -37,3 +37,12 @@ func normAffineAsm[T Float](y, x, w, b []T, mean, rstd float64) bool { return fa
 
 // addRows8Asm does nothing without assembly.
 func addRows8Asm[T Float](out []T, p *[8]*T, a T, scaled bool) int { return 0 }
+
+// normCenterAsm does nothing without assembly.
+func normCenterAsm[T Float](d, u, gy, x, g, w []T, mu T, r *[8]T) bool { return false }
+
+// normScaleAsm does nothing without assembly.
+func normScaleAsm[T Float](d, u, wg, gy, g []T, r T, acc *[16]T) bool { return false }
+
+// normOutAsm does nothing without assembly.
+func normOutAsm[T Float](o, gy, d []T, r, m1, m2 T, add bool) bool { return false }

@@ -125,6 +125,17 @@ func kernels() []kernel {
 				"addRows8 of the products a·rk, each rounded before the sums (no FMA).\nn is a multiple of the width.",
 				addRows8(true)})
 	}
+	ks = append(ks,
+		kernel{"normCenter", avx2, []string{"d ptr", "u ptr", "gy ptr", "x ptr", "grad ptr", "w ptr", "n int", "out ptr", "mu T"},
+			"d = x − mu, u = d·d, gy = g·w, and out = Sum8's eight accumulators of u\n(the first group of eight starts them). n is a multiple of 8, at least 8.\nIn ymm registers only, for the AVX2 and AVX-512 machines alike.",
+			normCenter},
+		kernel{"normScale", avx2, []string{"d ptr", "u ptr", "wg ptr", "gy ptr", "grad ptr", "n int", "out ptr", "r T"},
+			"d = d·r, u = gy·d, wg = g·d, out[0:8] Sum8's accumulators of gy and\nout[8:16] those of u. n is a multiple of 8, at least 8.",
+			normScale},
+		kernel{"normOut", avx2, []string{"o ptr", "gy ptr", "d ptr", "n int", "add int", "r T", "m1 T", "m2 T"},
+			"o = r·((gy − m1) − d·m2), or o + that when add is not 0, each operation\nrounded in that order. n is a multiple of 8.",
+			normOut},
+	)
 	return append(ks, arithKernels()...)
 }
 
@@ -754,4 +765,120 @@ func addRows8(scaled bool) func(e *emitter) {
 		e.op("JMP loop")
 		e.finish()
 	}
+}
+
+// group8 writes, for each vector of a group of eight elements (one ymm of
+// float32, two of float64), body(s, off): off the byte offset of vector s
+// in the group.
+func (e *emitter) group8(body func(s, off int)) {
+	for s := range 8 / e.lanes {
+		body(s, 32*s)
+	}
+}
+
+// ymm addresses the element at AX plus off bytes in the array at base.
+func (e *emitter) ymm(base string, off int) string {
+	return fmt.Sprintf("%d(%s)(AX*%d)", off, base, e.size)
+}
+
+// groups writes a loop over the groups of eight of n (in CX): the first
+// with first true (it starts the accumulators), then the rest.
+func (e *emitter) groups(body func(first bool)) {
+	e.op("XORQ AX, AX")
+	body(true)
+	e.op("MOVQ $8, AX")
+	e.label("loop")
+	e.op("CMPQ AX, CX")
+	e.op("JGE store")
+	body(false)
+	e.op("ADDQ $8, AX")
+	e.op("JMP loop")
+	e.label("store")
+}
+
+// accumulate writes acc = v for the first group, else acc = acc + v.
+func (e *emitter) accumulate(first bool, v, acc string) {
+	if first {
+		e.op("%s %s, %s", e.p("VMOVA"), v, acc)
+		return
+	}
+	e.op("%s %s, %s, %s", e.p("VADD"), v, acc, acc)
+}
+
+// normCenter is the body of the first sweep of a normalization's fused
+// backward.
+func normCenter(e *emitter) {
+	e.start(e.name("normCenter"), "DI", "SI", "DX", "R8", "R9", "R10", "CX", "R11")
+	e.op("%s mu+64(FP), Y15", e.broadcast())
+	e.groups(func(first bool) {
+		e.group8(func(s, off int) {
+			e.op("%s %s, Y4", e.p("VMOVU"), e.ymm("R8", off))
+			e.op("%s Y15, Y4, Y4 // d = x − mu", e.p("VSUB"))
+			e.op("%s Y4, %s", e.p("VMOVU"), e.ymm("DI", off))
+			e.op("%s Y4, Y4, Y5 // u = d·d", e.p("VMUL"))
+			e.op("%s Y5, %s", e.p("VMOVU"), e.ymm("SI", off))
+			e.accumulate(first, "Y5", fmt.Sprintf("Y%d", s))
+			e.op("%s %s, Y6", e.p("VMOVU"), e.ymm("R9", off))
+			e.op("%s %s, Y6, Y6 // gy = g·w", e.p("VMUL"), e.ymm("R10", off))
+			e.op("%s Y6, %s", e.p("VMOVU"), e.ymm("DX", off))
+		})
+	})
+	e.group8(func(s, off int) { e.op("%s Y%d, %d(R11)", e.p("VMOVU"), s, off) })
+	e.finish()
+}
+
+// normScale is the body of the second sweep: x̂ and the products with it,
+// and the accumulators of the two sums that follow.
+func normScale(e *emitter) {
+	e.start(e.name("normScale"), "DI", "SI", "R9", "DX", "R8", "CX", "R11")
+	e.op("%s r+56(FP), Y15", e.broadcast())
+	e.groups(func(first bool) {
+		e.group8(func(s, off int) {
+			e.op("%s %s, Y4", e.p("VMOVU"), e.ymm("DI", off))
+			e.op("%s Y15, Y4, Y4 // x̂ = d·r", e.p("VMUL"))
+			e.op("%s Y4, %s", e.p("VMOVU"), e.ymm("DI", off))
+			e.op("%s %s, Y5", e.p("VMOVU"), e.ymm("DX", off))
+			e.accumulate(first, "Y5", fmt.Sprintf("Y%d", s))
+			e.op("%s Y4, Y5, Y6 // u = gy·x̂", e.p("VMUL"))
+			e.op("%s Y6, %s", e.p("VMOVU"), e.ymm("SI", off))
+			e.accumulate(first, "Y6", fmt.Sprintf("Y%d", 2+s))
+			e.op("%s %s, Y7", e.p("VMOVU"), e.ymm("R8", off))
+			e.op("%s Y4, Y7, Y7 // wg = g·x̂", e.p("VMUL"))
+			e.op("%s Y7, %s", e.p("VMOVU"), e.ymm("R9", off))
+		})
+	})
+	e.group8(func(s, off int) {
+		e.op("%s Y%d, %d(R11)", e.p("VMOVU"), s, off)
+		e.op("%s Y%d, %d(R11)", e.p("VMOVU"), 2+s, off+8*e.size)
+	})
+	e.finish()
+}
+
+// normOut is the body of the last sweep, the gradient of x.
+func normOut(e *emitter) {
+	e.start(e.name("normOut"), "DI", "SI", "DX", "CX", "BX")
+	for i, a := range e.args[5:] {
+		e.op("%s %s+%d(FP), Y%d", e.broadcast(), a.name, a.off, 13+i)
+	}
+	e.op("XORQ AX, AX")
+	e.label("loop")
+	e.op("CMPQ AX, CX")
+	e.op("JGE done")
+	e.group8(func(s, off int) {
+		e.op("%s %s, Y4", e.p("VMOVU"), e.ymm("SI", off))
+		e.op("%s Y14, Y4, Y4 // gy − m1", e.p("VSUB"))
+		e.op("%s %s, Y5", e.p("VMOVU"), e.ymm("DX", off))
+		e.op("%s Y15, Y5, Y5 // x̂·m2", e.p("VMUL"))
+		e.op("%s Y5, Y4, Y4", e.p("VSUB"))
+		e.op("%s Y4, Y13, Y4 // r·", e.p("VMUL"))
+		e.op("TESTQ BX, BX")
+		e.op("JZ store%d", s)
+		e.op("%s %s, Y5", e.p("VMOVU"), e.ymm("DI", off))
+		e.op("%s Y4, Y5, Y4 // o + ", e.p("VADD"))
+		e.label(fmt.Sprintf("store%d", s))
+		e.op("%s Y4, %s", e.p("VMOVU"), e.ymm("DI", off))
+	})
+	e.op("ADDQ $8, AX")
+	e.op("JMP loop")
+	e.finish()
 }
