@@ -2,10 +2,15 @@
 // work of a training step that is worth it: the optimizer updates, the
 // largest elementwise loops of a step (they read and write several arrays
 // the size of the model), SGD's momentum and Adam's, and ReLU with its
-// gradient, the activation of most models. Each loop computes the same
-// operations in the same order as its scalar form, without fused
-// multiply-adds, so the results are bit-identical with and without the
-// assembly; the build tag purego forces the scalar form.
+// gradient, the activation of most models; the four arithmetic operations
+// (two arrays, or an array and a scalar) and axpby, behind package tensor's
+// Add, Sub, Mul, Div, their Into forms and the engine's gradient
+// accumulation; the leaves of tensor's sums (eight interleaved accumulators,
+// eight rows added as a tree); and the row sweeps of a normalization
+// (float64 statistics, the affine row, LayerNorm's fused backward). Each
+// loop computes the same operations in the same order as its scalar form,
+// without fused multiply-adds, so the results are bit-identical with and
+// without the assembly; the build tag purego forces the scalar form.
 //
 // The assembly (vec_amd64.s, AVX-512 and AVX2) and its declarations
 // (kernels_amd64.go) are written by ./gen; vec_amd64.go chooses among them
