@@ -62,10 +62,7 @@ func RMSNorm[T Float](x *Var[T], normalizedDims int, weight *Var[T], eps T) *Var
 	xd, yd := xv.Data(), out.Data()
 	for i := range rows {
 		x, y := xd[i*n:][:n], yd[i*n:][:n]
-		var q float64
-		for _, v := range x {
-			q += float64(v) * float64(v)
-		}
+		q := tensor.SliceSqDevF64(x, 0) // Σ x², in float64, vectorized (x − 0 is x)
 		rs := 1 / math.Sqrt(q/float64(n)+float64(eps))
 		if w != nil {
 			w := w[:len(y)]
