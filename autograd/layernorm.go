@@ -105,38 +105,14 @@ func lnRows[T Float](x *tensor.Tensor[T], dims int) int {
 }
 
 // lnStats returns the mean of row and 1/√(σ² + eps), σ² its biased
-// variance, both computed in float64 (two passes, each with four
-// interleaved accumulators so that the additions do not wait on one
-// another) and rounded to T. An empty row has mean NaN, as 0/0.
+// variance, both computed in float64 (two passes: the sum, then the sum of
+// squared deviations from the mean, each with sixteen interleaved
+// accumulators in vector registers, tensor.SliceSumF64 and
+// tensor.SliceSqDevF64) and rounded to T. An empty row has mean NaN, as
+// 0/0.
 func lnStats[T Float](row []T, eps T) (mean, rstd T) {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(row); i += 4 {
-		b := row[i : i+4 : i+4]
-		s0 += float64(b[0])
-		s1 += float64(b[1])
-		s2 += float64(b[2])
-		s3 += float64(b[3])
-	}
-	for _, v := range row[i:] {
-		s0 += float64(v)
-	}
-	m := ((s0 + s1) + (s2 + s3)) / float64(len(row))
-	var q0, q1, q2, q3 float64
-	i = 0
-	for ; i+4 <= len(row); i += 4 {
-		b := row[i : i+4 : i+4]
-		d0, d1, d2, d3 := float64(b[0])-m, float64(b[1])-m, float64(b[2])-m, float64(b[3])-m
-		q0 += d0 * d0
-		q1 += d1 * d1
-		q2 += d2 * d2
-		q3 += d3 * d3
-	}
-	for _, v := range row[i:] {
-		d := float64(v) - m
-		q0 += d * d
-	}
-	q := (q0 + q1) + (q2 + q3)
+	m := tensor.SliceSumF64(row) / float64(len(row))
+	q := tensor.SliceSqDevF64(row, m)
 	return T(m), T(1 / math.Sqrt(q/float64(len(row))+float64(eps)))
 }
 
@@ -150,10 +126,7 @@ func lnRow[T Float](y, x, w, b []T, mean, rstd T) {
 	x = x[:len(y)]
 	switch {
 	case w != nil && b != nil:
-		w, b = w[:len(y)], b[:len(y)]
-		for j, v := range x {
-			y[j] = T(T(lnHat(v, mean, rstd))*w[j]) + b[j]
-		}
+		tensor.SliceNormAffine(y, x, w, b, mean, rstd) // vectorized, the bits of lnHat's
 	case w != nil:
 		w = w[:len(y)]
 		for j, v := range x {
@@ -235,6 +208,9 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // MeanKeepDims), so that both give the same bits: three scratches of one
 // slice, and one of x's size when weight needs its gradient, from the
 // Arena.
+// Each sweep is one of tensor's slice kernels (SliceMul, SliceSubScalar...),
+// vectorized with the bits of the tensor ops, and the sums run through
+// SumRow's vectorized leaf.
 func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	wi, bi := s.inputs()
@@ -255,60 +231,45 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		// no bounds checks.
 		x := xd[i*n : (i+1)*n]
 		gr, dd, ud := gd[i*n:][:len(x)], dd[:len(x)], ud[:len(x)]
+		if needX && needW && gyd != nil {
+			// The common case (a transformer's LayerNorm) in three fused
+			// sweeps, with the bits of the sweeps below.
+			tensor.LayerNormGradRow(out[i*n:], wg[i*n:], dd, ud, gyd, x, gr, w, s.eps, beta != 0)
+			continue
+		}
 		gy := gr // gy = g ∘ weight (g itself without a weight)
 		mu := tensor.SumRow(x) / count
+		tensor.SliceSubScalar(dd, x, mu) // d = x − μ
+		tensor.SliceMul(ud, dd, dd)
 		if gyd != nil {
-			w, gyd := w[:len(x)], gyd[:len(x)]
-			for j, v := range x {
-				dd[j] = v - mu
-				ud[j] = dd[j] * dd[j]
-				gyd[j] = gr[j] * w[j] // rounded as Mul rounds it
-			}
+			gyd := gyd[:len(x)]
+			tensor.SliceMul(gyd, gr, w) // rounded as Mul rounds it
 			gy = gyd
-		} else {
-			for j, v := range x {
-				dd[j] = v - mu
-				ud[j] = dd[j] * dd[j]
-			}
 		}
 		r := 1 / T(math.Sqrt(float64(tensor.SumRow(ud)/count+s.eps)))
 		// dd becomes x̂ = T(d·r), the product every later sweep rounds.
-		switch {
-		case needX && needW:
-			u, gy := wg[i*n:][:len(x)], gy[:len(x)]
-			for j, v := range gy {
-				xh := T(dd[j] * r)
-				dd[j] = xh
-				ud[j] = v * xh
-				u[j] = gr[j] * xh
-			}
-		case needX:
-			gy := gy[:len(x)]
-			for j, v := range gy {
-				xh := T(dd[j] * r)
-				dd[j] = xh
-				ud[j] = v * xh
-			}
-		case needW:
-			u := wg[i*n:][:len(x)]
-			for j, v := range gr {
-				u[j] = v * T(dd[j]*r)
-			}
+		tensor.SliceMulScalar(dd, dd, r)
+		if needX {
+			tensor.SliceMul(ud, gy, dd) // ĝ ∘ x̂
+		}
+		if needW {
+			tensor.SliceMul(wg[i*n:][:len(x)], gr, dd) // g ∘ x̂
 		}
 		if !needX {
 			continue
 		}
 		m1, m2 := tensor.SumRow(gy)/count, tensor.SumRow(ud)/count
-		o, gy := out[i*n:][:len(x)], gy[:len(x)]
+		// o = r·((ĝ − m1) − x̂·m2), each operation rounded as the ops do.
+		tensor.SliceSubScalar(ud, gy, m1)
+		tensor.SliceMulScalar(dd, dd, m2)
+		tensor.SliceSub(ud, ud, dd)
+		o := out[i*n:][:len(x)]
 		if beta == 0 {
-			for j, v := range gy {
-				o[j] = r * (T(v-m1) - T(dd[j]*m2))
-			}
-		} else {
-			for j, v := range gy {
-				o[j] += T(r * (T(v-m1) - T(dd[j]*m2)))
-			}
+			tensor.SliceScalarMul(o, r, ud)
+			continue
 		}
+		tensor.SliceScalarMul(ud, r, ud)
+		tensor.SliceAdd(o, o, ud)
 	}
 	if needW {
 		c.addGrad(wi, wt, 1)

@@ -62,10 +62,7 @@ func RMSNorm[T Float](x *Var[T], normalizedDims int, weight *Var[T], eps T) *Var
 	xd, yd := xv.Data(), out.Data()
 	for i := range rows {
 		x, y := xd[i*n:][:n], yd[i*n:][:n]
-		var q float64
-		for _, v := range x {
-			q += float64(v) * float64(v)
-		}
+		q := tensor.SliceSqDevF64(x, 0) // Σ x², in float64, vectorized (x − 0 is x)
 		rs := 1 / math.Sqrt(q/float64(n)+float64(eps))
 		if w != nil {
 			w := w[:len(y)]
@@ -126,6 +123,9 @@ func (s *rmsNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // MeanKeepDims), so that both give the same bits: two scratches of one
 // slice, one more with a weight, and one of x's size when weight needs its
 // gradient, from the Arena.
+// Each sweep is one of tensor's slice kernels (SliceMul, SliceSubScalar...),
+// vectorized with the bits of the tensor ops, and the sums run through
+// SumRow's vectorized leaf.
 func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	rows := lnRows(xv, s.dims)
@@ -144,38 +144,33 @@ func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	for i := range rows {
 		x := xd[i*n:][:n]
 		gr, hd, ud := gd[i*n:][:len(x)], hd[:len(x)], ud[:len(x)]
-		for j, v := range x {
-			ud[j] = v * v
-		}
+		tensor.SliceMul(ud, x, x)
 		r := 1 / T(math.Sqrt(float64(tensor.SumRow(ud)/count+s.eps)))
-		for j, v := range x {
-			hd[j] = v * r // x̂
-		}
+		tensor.SliceMulScalar(hd, x, r) // x̂
 		if needW {
-			u := wg[i*n:][:len(x)]
-			for j, v := range gr {
-				u[j] = v * hd[j]
-			}
+			tensor.SliceMul(wg[i*n:][:len(x)], gr, hd)
 		}
 		if !needX {
 			continue
 		}
 		gy := gr
 		if gyd != nil {
-			gyd, w := gyd[:len(x)], w[:len(x)]
-			for j, v := range gr {
-				gyd[j] = v * w[j]
-			}
+			gyd := gyd[:len(x)]
+			tensor.SliceMul(gyd, gr, w)
 			gy = gyd
 		}
-		for j, v := range gy {
-			ud[j] = v * hd[j]
-		}
+		tensor.SliceMul(ud, gy, hd)
 		m2 := tensor.SumRow(ud) / count
+		// o = r·(ĝ − x̂·m2), each operation rounded as the ops do.
+		tensor.SliceMulScalar(ud, hd, m2)
+		tensor.SliceSub(ud, gy, ud)
 		o := out[i*n:][:len(x)]
-		for j, v := range gy {
-			bnStore(o, j, T(r*(v-T(hd[j]*m2))), beta)
+		if beta == 0 {
+			tensor.SliceScalarMul(o, r, ud)
+			continue
 		}
+		tensor.SliceScalarMul(ud, r, ud)
+		tensor.SliceAdd(o, o, ud)
 	}
 	if needW {
 		c.addGrad(1, wt, 1)

@@ -131,6 +131,10 @@ func (t *Tensor[T]) addScaled(op string, alpha T, src *Tensor[T]) {
 	forRows(t.shape, [][]int{st, ss}, func(offs []int, n int) {
 		d, s := t.data[offs[0]:offs[0]+n], src.data[offs[1]:]
 		step := ss[last]
+		if step == 1 {
+			vec.Axpby(d, s[:n], alpha, 1) // d + alpha·s, the product rounded first
+			return
+		}
 		for i := range d {
 			d[i] += alpha * s[i*step]
 		}
@@ -148,7 +152,9 @@ func Map[T Float](t *Tensor[T], f func(T) T) *Tensor[T] {
 
 // Scale returns c*t.
 func Scale[T Float](t *Tensor[T], c T) *Tensor[T] {
-	return Map(t, func(v T) T { return c * v })
+	out := &Tensor[T]{data: make([]T, len(t.data)), shape: append([]int{}, t.shape...)}
+	vec.ScalarArith(vec.OpMul, out.data, c, t.data) // vectorized, the bits of c*v
+	return out
 }
 
 // Neg returns -t.
@@ -192,7 +198,9 @@ func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
 	case 1:
 		return t.Clone()
 	case 2:
-		return Map(t, func(v T) T { return v * v })
+		out := &Tensor[T]{data: make([]T, len(t.data)), shape: append([]int{}, t.shape...)}
+		vec.Arith(vec.OpMul, out.data, t.data, t.data) // vectorized, the bits of v*v
+		return out
 	}
 	return Map(t, func(v T) T { return T(math.Pow(float64(v), float64(p))) })
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"slices"
 
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 	"github.com/adjoint-go/adjoint/tensor/internal/vmath"
 )
 
@@ -52,37 +53,9 @@ func sumSpan[T Float](x []T, a T, scaled bool) T {
 	return sumSpan(x[:h], a, scaled) + sumSpan(x[h:], a, scaled)
 }
 
-// sumLeaf is sumSpan's leaf: sumLanes interleaved accumulators.
-func sumLeaf[T Float](x []T) T {
-	if len(x) < sumLanes {
-		if len(x) == 0 {
-			return 0
-		}
-		s := x[0] // not 0 + x[0], which would turn -0 into +0
-		for _, v := range x[1:] {
-			s += v
-		}
-		return s
-	}
-	r0, r1, r2, r3, r4, r5, r6, r7 := x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
-	i := sumLanes
-	for ; i+sumLanes <= len(x); i += sumLanes {
-		b := x[i : i+sumLanes : i+sumLanes]
-		r0 += b[0]
-		r1 += b[1]
-		r2 += b[2]
-		r3 += b[3]
-		r4 += b[4]
-		r5 += b[5]
-		r6 += b[6]
-		r7 += b[7]
-	}
-	s := ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-	for _, v := range x[i:] {
-		s += v
-	}
-	return s
-}
+// sumLeaf is sumSpan's leaf: sumLanes interleaved accumulators, in
+// package vec's vector loop (vec.Sum8 is this order, bit for bit).
+func sumLeaf[T Float](x []T) T { return vec.Sum8(x) }
 
 // sumLeafScaled is sumLeaf of a·x[i], each product rounded (T() forbids a
 // fused multiply-add) as Scale rounds it.
@@ -150,51 +123,33 @@ func sumRows[T Float](out, src []T, rows *axesWalk, base, lo, hi int, a T, scale
 	var buf [tileLen]T
 	right := buf[:len(out)]
 	sumRows(right, src, rows, base, lo+h, hi, a, scaled)
-	for i := range out {
-		out[i] += right[i]
-	}
+	vec.Arith(vec.OpAdd, out, out, right)
 }
 
-// leafRows is sumRows over at most rowLeaf rows.
+// leafRows is sumRows over at most rowLeaf rows, in package vec's vector
+// loops (the same operations in the same order, so the same bits).
 func leafRows[T Float](out, src []T, rows *axesWalk, base, lo, hi int, a T, scaled bool) {
 	if hi-lo == rowLeaf {
-		r0, r1 := src[rows.off(base, lo):], src[rows.off(base, lo+1):]
-		r2, r3 := src[rows.off(base, lo+2):], src[rows.off(base, lo+3):]
-		r4, r5 := src[rows.off(base, lo+4):], src[rows.off(base, lo+5):]
-		r6, r7 := src[rows.off(base, lo+6):], src[rows.off(base, lo+7):]
-		r0, r1, r2, r3 = r0[:len(out)], r1[:len(out)], r2[:len(out)], r3[:len(out)]
-		r4, r5, r6, r7 = r4[:len(out)], r5[:len(out)], r6[:len(out)], r7[:len(out)]
-		if scaled {
-			for i := range out {
-				out[i] = ((T(a*r0[i]) + T(a*r1[i])) + (T(a*r2[i]) + T(a*r3[i]))) +
-					((T(a*r4[i]) + T(a*r5[i])) + (T(a*r6[i]) + T(a*r7[i])))
-			}
-			return
+		var rs [rowLeaf][]T
+		for k := range rs {
+			rs[k] = src[rows.off(base, lo+k):]
 		}
-		for i := range out {
-			out[i] = ((r0[i] + r1[i]) + (r2[i] + r3[i])) + ((r4[i] + r5[i]) + (r6[i] + r7[i]))
-		}
+		vec.AddRows8(out, &rs, a, scaled)
 		return
 	}
 	r := src[rows.off(base, lo):][:len(out)]
 	if scaled {
-		for i := range out {
-			out[i] = T(a * r[i])
-		}
+		vec.ScalarArith(vec.OpMul, out, a, r)
 	} else {
 		copy(out, r)
 	}
 	for k := lo + 1; k < hi; k++ {
 		r := src[rows.off(base, k):][:len(out)]
 		if scaled {
-			for i := range out {
-				out[i] += T(a * r[i])
-			}
+			vec.Axpby(out, r, a, 1) // out + T(a·r): 1·out is out
 			continue
 		}
-		for i := range out {
-			out[i] += r[i]
-		}
+		vec.Arith(vec.OpAdd, out, out, r)
 	}
 }
 
@@ -297,9 +252,7 @@ func sumRowsBeta[T Float](dst, src []T, rows *axesWalk, base, n int, a, beta T, 
 	var buf [tileLen]T
 	t := buf[:len(dst)]
 	sumRows(t, src, rows, base, 0, n, a, scaled)
-	for i := range dst {
-		dst[i] = T(beta*dst[i]) + t[i]
-	}
+	vec.Axpby(dst, t, 1, beta) // T(beta·dst) + t: 1·t is t
 }
 
 // store sets out[j] = beta·out[j] + 0, or +0 when beta is 0.

@@ -114,3 +114,139 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// TestEachSumLanesKernel runs the AVX2 and AVX-512 kernels of Sum8's
+// accumulators directly against the scalar loop, bit for bit.
+func TestEachSumLanesKernel(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{8, 16, 24, 64, 128, 1000} {
+		_, x := mixed[float32](rng, n)
+		_, y := mixed[float64](rng, n)
+		var w32, g32 [8]float32
+		var w64, g64 [8]float64
+		sumLanesGo(x, &w32)
+		sumLanesGo(y, &w64)
+		sumLanesF32AVX2(f32(x), n, &g32[0])
+		sumLanesF64AVX2(f64(y), n, &g64[0])
+		sameBits(t, "AVX2 float32 lanes", n, w32[:], g32[:])
+		sameBits(t, "AVX2 float64 lanes", n, w64[:], g64[:])
+		if hasAVX512 {
+			sumLanesF32AVX512(f32(x), n, &g32[0])
+			sumLanesF64AVX512(f64(y), n, &g64[0])
+			sameBits(t, "AVX-512 float32 lanes", n, w32[:], g32[:])
+			sameBits(t, "AVX-512 float64 lanes", n, w64[:], g64[:])
+		}
+	}
+}
+
+// TestEachWideKernel runs the AVX2 and AVX-512 kernels of SumWide,
+// SqDevWide and NormAffine directly against the scalar loops, bit for bit.
+func TestEachWideKernel(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	t.Run("float32", func(t *testing.T) { testEachWide[float32](t) })
+	t.Run("float64", func(t *testing.T) { testEachWide[float64](t) })
+}
+
+func testEachWide[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, z := range []bool{false, true} {
+		if z && !hasAVX512 {
+			continue
+		}
+		for _, n := range []int{16, 32, 128, 1024} {
+			_, x := mixed[T](rng, n)
+			_, w := mixed[T](rng, n)
+			_, b := mixed[T](rng, n)
+			var want, got [16]float64
+			sumWideGo(x, &want)
+			switch {
+			case is32[T]() && z:
+				sumWideF32AVX512(f32(x), n, &got[0])
+			case is32[T]():
+				sumWideF32AVX2(f32(x), n, &got[0])
+			case z:
+				sumWideF64AVX512(f64(x), n, &got[0])
+			default:
+				sumWideF64AVX2(f64(x), n, &got[0])
+			}
+			sameBits(t, "sumWide lanes", n, want[:], got[:])
+			want = [16]float64{}
+			sqDevWideGo(x, 0.25, &want)
+			switch {
+			case is32[T]() && z:
+				sqDevWideF32AVX512(f32(x), n, 0.25, &got[0])
+			case is32[T]():
+				sqDevWideF32AVX2(f32(x), n, 0.25, &got[0])
+			case z:
+				sqDevWideF64AVX512(f64(x), n, 0.25, &got[0])
+			default:
+				sqDevWideF64AVX2(f64(x), n, 0.25, &got[0])
+			}
+			sameBits(t, "sqDevWide lanes", n, want[:], got[:])
+			wy, y := make([]T, n), make([]T, n)
+			normAffineGo(wy, x, w, b, -0.5, 3.25)
+			switch {
+			case is32[T]() && z:
+				normAffineF32AVX512(f32(y), f32(x), f32(w), f32(b), n, -0.5, 3.25)
+			case is32[T]():
+				normAffineF32AVX2(f32(y), f32(x), f32(w), f32(b), n, -0.5, 3.25)
+			case z:
+				normAffineF64AVX512(f64(y), f64(x), f64(w), f64(b), n, -0.5, 3.25)
+			default:
+				normAffineF64AVX2(f64(y), f64(x), f64(w), f64(b), n, -0.5, 3.25)
+			}
+			sameBits(t, "normAffine", n, wy, y)
+		}
+	}
+}
+
+// TestEachAddRows8Kernel runs the AVX2 and AVX-512 kernels of AddRows8
+// directly against the scalar loop, bit for bit.
+func TestEachAddRows8Kernel(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	rng := rand.New(rand.NewPCG(25, 26))
+	const n = 64
+	var r32 [8][]float32
+	var r64 [8][]float64
+	var p32 [8]*float32
+	var p64 [8]*float64
+	for k := range 8 {
+		_, r32[k] = mixed[float32](rng, n)
+		_, r64[k] = mixed[float64](rng, n)
+		p32[k], p64[k] = &r32[k][0], &r64[k][0]
+	}
+	w32, g32 := make([]float32, n), make([]float32, n)
+	w64, g64 := make([]float64, n), make([]float64, n)
+	for _, z := range []bool{false, true} {
+		if z && !hasAVX512 {
+			continue
+		}
+		for _, scaled := range []bool{false, true} {
+			addRows8Go(w32, &r32, 0, 1.5, scaled)
+			addRows8Go(w64, &r64, 0, 1.5, scaled)
+			switch {
+			case z && scaled:
+				addRows8ScaledF32AVX512(&g32[0], &p32, n, 1.5)
+				addRows8ScaledF64AVX512(&g64[0], &p64, n, 1.5)
+			case z:
+				addRows8F32AVX512(&g32[0], &p32, n)
+				addRows8F64AVX512(&g64[0], &p64, n)
+			case scaled:
+				addRows8ScaledF32AVX2(&g32[0], &p32, n, 1.5)
+				addRows8ScaledF64AVX2(&g64[0], &p64, n, 1.5)
+			default:
+				addRows8F32AVX2(&g32[0], &p32, n)
+				addRows8F64AVX2(&g64[0], &p64, n)
+			}
+			sameBits(t, "float32 rows", n, w32, g32)
+			sameBits(t, "float64 rows", n, w64, g64)
+		}
+	}
+}

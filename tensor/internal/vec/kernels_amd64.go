@@ -55,6 +55,96 @@ func reluGradF32AVX512(dst *float32, x *float32, grad *float32, n int)
 func reluGradF64AVX512(dst *float64, x *float64, grad *float64, n int)
 
 //go:noescape
+func sumLanesF32AVX2(x *float32, n int, out *float32)
+
+//go:noescape
+func sumLanesF64AVX2(x *float64, n int, out *float64)
+
+//go:noescape
+func sumLanesF32AVX512(x *float32, n int, out *float32)
+
+//go:noescape
+func sumLanesF64AVX512(x *float64, n int, out *float64)
+
+//go:noescape
+func sumWideF32AVX2(x *float32, n int, out *float64)
+
+//go:noescape
+func sumWideF64AVX2(x *float64, n int, out *float64)
+
+//go:noescape
+func sqDevWideF32AVX2(x *float32, n int, m float64, out *float64)
+
+//go:noescape
+func sqDevWideF64AVX2(x *float64, n int, m float64, out *float64)
+
+//go:noescape
+func normAffineF32AVX2(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+
+//go:noescape
+func normAffineF64AVX2(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+
+//go:noescape
+func sumWideF32AVX512(x *float32, n int, out *float64)
+
+//go:noescape
+func sumWideF64AVX512(x *float64, n int, out *float64)
+
+//go:noescape
+func sqDevWideF32AVX512(x *float32, n int, m float64, out *float64)
+
+//go:noescape
+func sqDevWideF64AVX512(x *float64, n int, m float64, out *float64)
+
+//go:noescape
+func normAffineF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+
+//go:noescape
+func normAffineF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+
+//go:noescape
+func addRows8F32AVX2(out *float32, rows *[8]*float32, n int)
+
+//go:noescape
+func addRows8F64AVX2(out *float64, rows *[8]*float64, n int)
+
+//go:noescape
+func addRows8ScaledF32AVX2(out *float32, rows *[8]*float32, n int, a float32)
+
+//go:noescape
+func addRows8ScaledF64AVX2(out *float64, rows *[8]*float64, n int, a float64)
+
+//go:noescape
+func addRows8F32AVX512(out *float32, rows *[8]*float32, n int)
+
+//go:noescape
+func addRows8F64AVX512(out *float64, rows *[8]*float64, n int)
+
+//go:noescape
+func addRows8ScaledF32AVX512(out *float32, rows *[8]*float32, n int, a float32)
+
+//go:noescape
+func addRows8ScaledF64AVX512(out *float64, rows *[8]*float64, n int, a float64)
+
+//go:noescape
+func normCenterF32AVX2(d *float32, u *float32, gy *float32, x *float32, grad *float32, w *float32, n int, out *float32, mu float32)
+
+//go:noescape
+func normCenterF64AVX2(d *float64, u *float64, gy *float64, x *float64, grad *float64, w *float64, n int, out *float64, mu float64)
+
+//go:noescape
+func normScaleF32AVX2(d *float32, u *float32, wg *float32, gy *float32, grad *float32, n int, out *float32, r float32)
+
+//go:noescape
+func normScaleF64AVX2(d *float64, u *float64, wg *float64, gy *float64, grad *float64, n int, out *float64, r float64)
+
+//go:noescape
+func normOutF32AVX2(o *float32, gy *float32, d *float32, n int, add int, r float32, m1 float32, m2 float32)
+
+//go:noescape
+func normOutF64AVX2(o *float64, gy *float64, d *float64, n int, add int, r float64, m1 float64, m2 float64)
+
+//go:noescape
 func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 
 //go:noescape

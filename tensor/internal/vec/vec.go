@@ -2,10 +2,15 @@
 // work of a training step that is worth it: the optimizer updates, the
 // largest elementwise loops of a step (they read and write several arrays
 // the size of the model), SGD's momentum and Adam's, and ReLU with its
-// gradient, the activation of most models. Each loop computes the same
-// operations in the same order as its scalar form, without fused
-// multiply-adds, so the results are bit-identical with and without the
-// assembly; the build tag purego forces the scalar form.
+// gradient, the activation of most models; the four arithmetic operations
+// (two arrays, or an array and a scalar) and axpby, behind package tensor's
+// Add, Sub, Mul, Div, their Into forms and the engine's gradient
+// accumulation; the leaves of tensor's sums (eight interleaved accumulators,
+// eight rows added as a tree); and the row sweeps of a normalization
+// (float64 statistics, the affine row, LayerNorm's fused backward). Each
+// loop computes the same operations in the same order as its scalar form,
+// without fused multiply-adds, so the results are bit-identical with and
+// without the assembly; the build tag purego forces the scalar form.
 //
 // The assembly (vec_amd64.s, AVX-512 and AVX2) and its declarations
 // (kernels_amd64.go) are written by ./gen; vec_amd64.go chooses among them
@@ -236,4 +241,250 @@ func axpbyGo[T Float](dst, x []T, alpha, beta T) {
 	for i := range dst {
 		dst[i] = T(beta*dst[i]) + T(alpha*x[i]) // T(): no fused multiply-add
 	}
+}
+
+// Sum8 returns the sum of x by eight interleaved accumulators: accumulator
+// k starts at x[k] and adds x[k+8], x[k+16], ... in turn over the longest
+// prefix of whole groups of eight; then the accumulators are added as a
+// balanced tree, ((0+1)+(2+3))+((4+5)+(6+7)), and the last len(x)%8
+// elements one by one. Fewer than eight elements are added one by one
+// from x[0] (no +0 first, so a sum of −0s is −0); the sum of nothing is 0.
+// This is package tensor's leaf summation order, whose bits its reductions
+// promise; the vector loop keeps them.
+func Sum8[T Float](x []T) T {
+	if len(x) < 8 {
+		if len(x) == 0 {
+			return 0
+		}
+		s := x[0]
+		for _, v := range x[1:] {
+			s += v
+		}
+		return s
+	}
+	var r [8]T
+	m := len(x) &^ 7
+	if !sumLanesAsm(x[:m], &r) {
+		sumLanesGo(x[:m], &r)
+	}
+	s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+	for _, v := range x[m:] {
+		s += v
+	}
+	return s
+}
+
+// sumLanesGo is the scalar loop of Sum8's accumulators over x, a whole
+// number of groups of eight (at least one).
+func sumLanesGo[T Float](x []T, r *[8]T) {
+	*r = [8]T(x[:8])
+	for i := 8; i+8 <= len(x); i += 8 {
+		b := x[i : i+8 : i+8]
+		r[0] += b[0]
+		r[1] += b[1]
+		r[2] += b[2]
+		r[3] += b[3]
+		r[4] += b[4]
+		r[5] += b[5]
+		r[6] += b[6]
+		r[7] += b[7]
+	}
+}
+
+// SumWide returns the sum of float64(x[k]) by sixteen interleaved float64
+// accumulators: accumulator j starts at +0 and adds x[j], x[j+16], ... in
+// turn over the longest prefix of whole groups of sixteen; the
+// accumulators are added as a balanced tree and the last len(x)%16
+// elements one by one.
+func SumWide[T Float](x []T) float64 {
+	var r [16]float64
+	m := len(x) &^ 15
+	if m > 0 && !sumWideAsm(x[:m], &r) {
+		sumWideGo(x[:m], &r)
+	}
+	s := tree16(&r)
+	for _, v := range x[m:] {
+		s += float64(v)
+	}
+	return s
+}
+
+// SqDevWide returns the sum of the squares of d[k] = float64(x[k]) − m in
+// SumWide's order, each square rounded before its add (no fused
+// multiply-add).
+func SqDevWide[T Float](x []T, m float64) float64 {
+	var r [16]float64
+	k := len(x) &^ 15
+	if k > 0 && !sqDevWideAsm(x[:k], m, &r) {
+		sqDevWideGo(x[:k], m, &r)
+	}
+	s := tree16(&r)
+	for _, v := range x[k:] {
+		d := float64(v) - m
+		s += float64(d * d)
+	}
+	return s
+}
+
+// tree16 adds sixteen accumulators as a balanced tree.
+func tree16(r *[16]float64) float64 {
+	a := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+	b := ((r[8] + r[9]) + (r[10] + r[11])) + ((r[12] + r[13]) + (r[14] + r[15]))
+	return a + b
+}
+
+// sumWideGo is SumWide's accumulator loop over whole groups of sixteen,
+// one accumulator at a time.
+func sumWideGo[T Float](x []T, r *[16]float64) {
+	for j := range r {
+		a := r[j]
+		for i := j; i < len(x); i += 16 {
+			a += float64(x[i])
+		}
+		r[j] = a
+	}
+}
+
+// sqDevWideGo is SqDevWide's accumulator loop over whole groups of
+// sixteen, one accumulator at a time.
+func sqDevWideGo[T Float](x []T, m float64, r *[16]float64) {
+	for j := range r {
+		a := r[j]
+		for i := j; i < len(x); i += 16 {
+			d := float64(x[i]) - m
+			a += float64(d * d) // float64(): no fused multiply-add
+		}
+		r[j] = a
+	}
+}
+
+// NormAffine sets y[k] = T(T((float64(x[k]) − mean)·rstd)·w[k]) + b[k] for
+// every k, each operation rounded in that order (no fused multiply-add):
+// a normalized row, scaled and shifted. x, w and b must be at least as
+// long as y.
+func NormAffine[T Float](y, x, w, b []T, mean, rstd float64) {
+	x, w, b = x[:len(y)], w[:len(y)], b[:len(y)]
+	m := len(y) &^ 15
+	if m == 0 || !normAffineAsm(y[:m], x, w, b, mean, rstd) {
+		m = 0
+	}
+	normAffineGo(y[m:], x[m:], w[m:], b[m:], mean, rstd)
+}
+
+// normAffineGo is NormAffine's scalar loop.
+func normAffineGo[T Float](y, x, w, b []T, mean, rstd float64) {
+	x, w, b = x[:len(y)], w[:len(y)], b[:len(y)]
+	for k, v := range x {
+		y[k] = T(T((float64(v)-mean)*rstd)*w[k]) + b[k]
+	}
+}
+
+// AddRows8 sets out[i] = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+// for every i, rk = rows[k][i], or the same of the products a·rk (each
+// rounded before the sums) when scaled: package tensor's balanced tree of
+// eight rows of a reduction. Every row must be at least as long as out.
+func AddRows8[T Float](out []T, rows *[8][]T, a T, scaled bool) {
+	n := len(out)
+	var p [8]*T
+	for k, r := range rows {
+		if n > 0 {
+			p[k] = &r[:n][0] // r[:n] panics if the row is short
+		}
+	}
+	done := addRows8Asm(out, &p, a, scaled)
+	addRows8Go(out, rows, done, a, scaled)
+}
+
+// addRows8Go is AddRows8's scalar loop from element lo on.
+func addRows8Go[T Float](out []T, rows *[8][]T, lo int, a T, scaled bool) {
+	r0, r1, r2, r3 := rows[0][:len(out)], rows[1][:len(out)], rows[2][:len(out)], rows[3][:len(out)]
+	r4, r5, r6, r7 := rows[4][:len(out)], rows[5][:len(out)], rows[6][:len(out)], rows[7][:len(out)]
+	if scaled {
+		for i := lo; i < len(out); i++ {
+			out[i] = ((T(a*r0[i]) + T(a*r1[i])) + (T(a*r2[i]) + T(a*r3[i]))) +
+				((T(a*r4[i]) + T(a*r5[i])) + (T(a*r6[i]) + T(a*r7[i])))
+		}
+		return
+	}
+	for i := lo; i < len(out); i++ {
+		out[i] = ((r0[i] + r1[i]) + (r2[i] + r3[i])) + ((r4[i] + r5[i]) + (r6[i] + r7[i]))
+	}
+}
+
+// The sweeps of a normalization's fused backward over one row (LayerNorm's:
+// see package autograd), each computing the same operations in the same
+// order as the scalar loop, and returning the sums that follow in Sum8's
+// order, computed in the same vector loop.
+
+// NormCenter sets d = x − mu, u = d·d and gy = g·w elementwise, and
+// returns Sum8(u). All slices must be at least as long as d.
+func NormCenter[T Float](d, u, gy, x, g, w []T, mu T) T {
+	n := len(d)
+	u, gy, x, g, w = u[:n], gy[:n], x[:n], g[:n], w[:n]
+	var r [8]T
+	m := n &^ 7
+	if n < 8 || !normCenterAsm(d[:m], u, gy, x, g, w, mu, &r) {
+		m = 0
+	}
+	for i := m; i < n; i++ {
+		d[i] = x[i] - mu
+		u[i] = d[i] * d[i]
+		gy[i] = g[i] * w[i]
+	}
+	if m == 0 {
+		return Sum8(u)
+	}
+	return tree8(&r, u[m:])
+}
+
+// NormScale sets d = d·r, then u = gy·d and wg = g·d elementwise, and
+// returns Sum8(gy) and Sum8(u). All slices must be at least as long as d.
+func NormScale[T Float](d, u, wg, gy, g []T, r T) (sgy, su T) {
+	n := len(d)
+	u, wg, gy, g = u[:n], wg[:n], gy[:n], g[:n]
+	var acc [16]T
+	m := n &^ 7
+	if n < 8 || !normScaleAsm(d[:m], u, wg, gy, g, r, &acc) {
+		m = 0
+	}
+	for i := m; i < n; i++ {
+		xh := d[i] * r
+		d[i] = xh
+		u[i] = gy[i] * xh
+		wg[i] = g[i] * xh
+	}
+	if m == 0 {
+		return Sum8(gy), Sum8(u)
+	}
+	return tree8((*[8]T)(acc[:8]), gy[m:]), tree8((*[8]T)(acc[8:]), u[m:])
+}
+
+// NormOut sets o = r·((gy − m1) − d·m2) elementwise, each operation rounded
+// in that order, or adds that to o when add. gy and d must be at least as
+// long as o.
+func NormOut[T Float](o, gy, d []T, r, m1, m2 T, add bool) {
+	n := len(o)
+	gy, d = gy[:n], d[:n]
+	m := n &^ 7
+	if !normOutAsm(o[:m], gy, d, r, m1, m2, add) {
+		m = 0
+	}
+	for i := m; i < n; i++ {
+		v := r * (T(gy[i]-m1) - T(d[i]*m2))
+		if add {
+			o[i] += v
+		} else {
+			o[i] = v
+		}
+	}
+}
+
+// tree8 adds Sum8's eight accumulators as its balanced tree, then the rest
+// one by one.
+func tree8[T Float](r *[8]T, rest []T) T {
+	s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+	for _, v := range rest {
+		s += v
+	}
+	return s
 }

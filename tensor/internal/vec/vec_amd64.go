@@ -297,3 +297,172 @@ func axpbyAsm[T Float](dst, x []T, alpha, beta T) int {
 	}
 	return n
 }
+
+// sumLanesAsm runs Sum8's accumulators over x, a whole number of groups of
+// eight (at least one), in a vector loop, and reports whether it could.
+func sumLanesAsm[T Float](x []T, r *[8]T) bool {
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]():
+		if hasAVX512 {
+			sumLanesF32AVX512(f32(x), len(x), (*float32)(unsafe.Pointer(r)))
+		} else {
+			sumLanesF32AVX2(f32(x), len(x), (*float32)(unsafe.Pointer(r)))
+		}
+	case hasAVX512:
+		sumLanesF64AVX512(f64(x), len(x), (*float64)(unsafe.Pointer(r)))
+	default:
+		sumLanesF64AVX2(f64(x), len(x), (*float64)(unsafe.Pointer(r)))
+	}
+	return true
+}
+
+// sumWideAsm runs SumWide's accumulators over x, whole groups of sixteen,
+// in a vector loop, and reports whether it could.
+func sumWideAsm[T Float](x []T, r *[16]float64) bool {
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]() && hasAVX512:
+		sumWideF32AVX512(f32(x), len(x), &r[0])
+	case is32[T]():
+		sumWideF32AVX2(f32(x), len(x), &r[0])
+	case hasAVX512:
+		sumWideF64AVX512(f64(x), len(x), &r[0])
+	default:
+		sumWideF64AVX2(f64(x), len(x), &r[0])
+	}
+	return true
+}
+
+// sqDevWideAsm runs SqDevWide's accumulators over x, whole groups of
+// sixteen, in a vector loop, and reports whether it could.
+func sqDevWideAsm[T Float](x []T, m float64, r *[16]float64) bool {
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]() && hasAVX512:
+		sqDevWideF32AVX512(f32(x), len(x), m, &r[0])
+	case is32[T]():
+		sqDevWideF32AVX2(f32(x), len(x), m, &r[0])
+	case hasAVX512:
+		sqDevWideF64AVX512(f64(x), len(x), m, &r[0])
+	default:
+		sqDevWideF64AVX2(f64(x), len(x), m, &r[0])
+	}
+	return true
+}
+
+// normAffineAsm runs NormAffine's vector loop over y, whole groups of
+// sixteen, and reports whether it could.
+func normAffineAsm[T Float](y, x, w, b []T, mean, rstd float64) bool {
+	n := len(y)
+	switch {
+	case !hasAVX2 && !hasAVX512:
+		return false
+	case is32[T]() && hasAVX512:
+		normAffineF32AVX512(f32(y), f32(x), f32(w), f32(b), n, mean, rstd)
+	case is32[T]():
+		normAffineF32AVX2(f32(y), f32(x), f32(w), f32(b), n, mean, rstd)
+	case hasAVX512:
+		normAffineF64AVX512(f64(y), f64(x), f64(w), f64(b), n, mean, rstd)
+	default:
+		normAffineF64AVX2(f64(y), f64(x), f64(w), f64(b), n, mean, rstd)
+	}
+	return true
+}
+
+// addRows8Asm runs AddRows8's vector loop over the longest prefix of out
+// of whole vectors, the rows' first elements at p, and returns its length.
+func addRows8Asm[T Float](out []T, p *[8]*T, a T, scaled bool) int {
+	n := len(out)
+	switch {
+	case hasAVX512 && is32[T]():
+		n &^= 15
+	case hasAVX512:
+		n &^= 7
+	case hasAVX2:
+		n = prefix[T](n)
+	default:
+		return 0
+	}
+	if n == 0 {
+		return 0
+	}
+	switch {
+	case is32[T]():
+		q := (*[8]*float32)(unsafe.Pointer(p))
+		switch {
+		case hasAVX512 && scaled:
+			addRows8ScaledF32AVX512(f32(out), q, n, float32(a))
+		case hasAVX512:
+			addRows8F32AVX512(f32(out), q, n)
+		case scaled:
+			addRows8ScaledF32AVX2(f32(out), q, n, float32(a))
+		default:
+			addRows8F32AVX2(f32(out), q, n)
+		}
+	default:
+		q := (*[8]*float64)(unsafe.Pointer(p))
+		switch {
+		case hasAVX512 && scaled:
+			addRows8ScaledF64AVX512(f64(out), q, n, float64(a))
+		case hasAVX512:
+			addRows8F64AVX512(f64(out), q, n)
+		case scaled:
+			addRows8ScaledF64AVX2(f64(out), q, n, float64(a))
+		default:
+			addRows8F64AVX2(f64(out), q, n)
+		}
+	}
+	return n
+}
+
+// normCenterAsm runs NormCenter's vector loop over d's length, a multiple of
+// 8 and at least 8, leaving Sum8's accumulators of u in r, and reports
+// whether it could.
+func normCenterAsm[T Float](d, u, gy, x, g, w []T, mu T, r *[8]T) bool {
+	switch {
+	case !hasAVX2:
+		return false
+	case is32[T]():
+		normCenterF32AVX2(f32(d), f32(u), f32(gy), f32(x), f32(g), f32(w), len(d), (*float32)(unsafe.Pointer(r)), float32(mu))
+	default:
+		normCenterF64AVX2(f64(d), f64(u), f64(gy), f64(x), f64(g), f64(w), len(d), (*float64)(unsafe.Pointer(r)), float64(mu))
+	}
+	return true
+}
+
+// normScaleAsm runs NormScale's vector loop over d's length, a multiple of
+// 8 and at least 8, leaving Sum8's accumulators of gy and u in acc, and
+// reports whether it could.
+func normScaleAsm[T Float](d, u, wg, gy, g []T, r T, acc *[16]T) bool {
+	switch {
+	case !hasAVX2:
+		return false
+	case is32[T]():
+		normScaleF32AVX2(f32(d), f32(u), f32(wg), f32(gy), f32(g), len(d), (*float32)(unsafe.Pointer(acc)), float32(r))
+	default:
+		normScaleF64AVX2(f64(d), f64(u), f64(wg), f64(gy), f64(g), len(d), (*float64)(unsafe.Pointer(acc)), float64(r))
+	}
+	return true
+}
+
+// normOutAsm runs NormOut's vector loop over o's length, a multiple of 8,
+// and reports whether it could.
+func normOutAsm[T Float](o, gy, d []T, r, m1, m2 T, add bool) bool {
+	if !hasAVX2 || len(o) == 0 {
+		return false
+	}
+	a := 0
+	if add {
+		a = 1
+	}
+	if is32[T]() {
+		normOutF32AVX2(f32(o), f32(gy), f32(d), len(o), a, float32(r), float32(m1), float32(m2))
+	} else {
+		normOutF64AVX2(f64(o), f64(gy), f64(d), len(o), a, float64(r), float64(m1), float64(m2))
+	}
+	return true
+}

@@ -928,6 +928,1146 @@ done:
 	VZEROUPPER
 	RET
 
+// func sumLanesF32AVX2(x *float32, n int, out *float32)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF32AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPS 0(SI), Y0
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPS 0(SI)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumLanesF64AVX2(x *float64, n int, out *float64)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPD 0(SI), Y0
+	VMOVUPD 32(SI), Y1
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPD 0(SI)(AX*8), Y0, Y0
+	VADDPD 32(SI)(AX*8), Y1, Y1
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumLanesF32AVX512(x *float32, n int, out *float32)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPS 0(SI), Y0
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPS 0(SI)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumLanesF64AVX512(x *float64, n int, out *float64)
+// out[k] = x[k] + x[k+8] + x[k+16] + ... for k < 8, added in that order
+// (eight interleaved accumulators). n is a multiple of 8, at least 8.
+TEXT ·sumLanesF64AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVUPD 0(SI), Z0
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VADDPD 0(SI)(AX*8), Z0, Z0
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumWideF32AVX2(x *float32, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF32AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Y4
+	VADDPD Y4, Y0, Y0
+	VCVTPS2PD 16(SI)(AX*4), Y5
+	VADDPD Y5, Y1, Y1
+	VCVTPS2PD 32(SI)(AX*4), Y6
+	VADDPD Y6, Y2, Y2
+	VCVTPS2PD 48(SI)(AX*4), Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumWideF64AVX2(x *float64, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y5
+	VADDPD Y5, Y1, Y1
+	VMOVUPD 64(SI)(AX*8), Y6
+	VADDPD Y6, Y2, Y2
+	VMOVUPD 96(SI)(AX*8), Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF32AVX2(x *float32, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Y15
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Y4
+	VSUBPD Y15, Y4, Y4
+	VMULPD Y4, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VCVTPS2PD 16(SI)(AX*4), Y5
+	VSUBPD Y15, Y5, Y5
+	VMULPD Y5, Y5, Y5
+	VADDPD Y5, Y1, Y1
+	VCVTPS2PD 32(SI)(AX*4), Y6
+	VSUBPD Y15, Y6, Y6
+	VMULPD Y6, Y6, Y6
+	VADDPD Y6, Y2, Y2
+	VCVTPS2PD 48(SI)(AX*4), Y7
+	VSUBPD Y15, Y7, Y7
+	VMULPD Y7, Y7, Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF64AVX2(x *float64, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Y15
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4
+	VMULPD Y4, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y5
+	VSUBPD Y15, Y5, Y5
+	VMULPD Y5, Y5, Y5
+	VADDPD Y5, Y1, Y1
+	VMOVUPD 64(SI)(AX*8), Y6
+	VSUBPD Y15, Y6, Y6
+	VMULPD Y6, Y6, Y6
+	VADDPD Y6, Y2, Y2
+	VMOVUPD 96(SI)(AX*8), Y7
+	VSUBPD Y15, Y7, Y7
+	VMULPD Y7, Y7, Y7
+	VADDPD Y7, Y3, Y3
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF32AVX2(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF32AVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Y14
+	VBROADCASTSD rstd+48(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VCVTPS2PD 0(SI)(AX*4), Y0
+	VSUBPD Y14, Y0, Y0 // x − mean
+	VMULPD Y15, Y0, Y0 // ·rstd
+	VCVTPD2PSY Y0, X0
+	VMULPS 0(DX)(AX*4), X0, X0 // ·w
+	VADDPS 0(R8)(AX*4), X0, X0 // + b
+	VMOVUPS X0, 0(DI)(AX*4)
+	VCVTPS2PD 16(SI)(AX*4), Y1
+	VSUBPD Y14, Y1, Y1 // x − mean
+	VMULPD Y15, Y1, Y1 // ·rstd
+	VCVTPD2PSY Y1, X1
+	VMULPS 16(DX)(AX*4), X1, X1 // ·w
+	VADDPS 16(R8)(AX*4), X1, X1 // + b
+	VMOVUPS X1, 16(DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF64AVX2(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF64AVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Y14
+	VBROADCASTSD rstd+48(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD 0(SI)(AX*8), Y0
+	VSUBPD Y14, Y0, Y0 // x − mean
+	VMULPD Y15, Y0, Y0 // ·rstd
+	VMULPD 0(DX)(AX*8), Y0, Y0 // ·w
+	VADDPD 0(R8)(AX*8), Y0, Y0 // + b
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VSUBPD Y14, Y1, Y1 // x − mean
+	VMULPD Y15, Y1, Y1 // ·rstd
+	VMULPD 32(DX)(AX*8), Y1, Y1 // ·w
+	VADDPD 32(R8)(AX*8), Y1, Y1 // + b
+	VMOVUPD Y1, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func sumWideF32AVX512(x *float32, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sumWideF64AVX512(x *float64, n int, out *float64)
+// out[k] = float64(x[k]) + float64(x[k+16]) + ... for k < 16, from +0, added
+// in that order (sixteen interleaved float64 accumulators). n is a
+// multiple of 16.
+TEXT ·sumWideF64AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF32AVX512(x *float32, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Z15
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VSUBPD Z15, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VSUBPD Z15, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDevWideF64AVX512(x *float64, n int, m float64, out *float64)
+// out[k] = d[k]² + d[k+16]² + ... for k < 16 with d = float64(x) − m, each
+// square rounded before its add (no FMA), from +0, added in that order.
+// n is a multiple of 16.
+TEXT ·sqDevWideF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD m+16(FP), Z15
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Z4
+	VSUBPD Z15, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VSUBPD Z15, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP loop
+store:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF32AVX512(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Z14
+	VBROADCASTSD rstd+48(FP), Z15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VSUBPD Z14, Z0, Z0 // x − mean
+	VMULPD Z15, Z0, Z0 // ·rstd
+	VCVTPD2PS Z0, Y0
+	VMULPS 0(DX)(AX*4), Y0, Y0 // ·w
+	VADDPS 0(R8)(AX*4), Y0, Y0 // + b
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VCVTPS2PD 32(SI)(AX*4), Z1
+	VSUBPD Z14, Z1, Z1 // x − mean
+	VMULPD Z15, Z1, Z1 // ·rstd
+	VCVTPD2PS Z1, Y1
+	VMULPS 32(DX)(AX*4), Y1, Y1 // ·w
+	VADDPS 32(R8)(AX*4), Y1, Y1 // + b
+	VMOVUPS Y1, 32(DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func normAffineF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, mean float64, rstd float64)
+// y = T(T((float64(x) − mean)·rstd)·w) + b, each operation rounded in that
+// order (no FMA). n is a multiple of 16.
+TEXT ·normAffineF64AVX512(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Z14
+	VBROADCASTSD rstd+48(FP), Z15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD 0(SI)(AX*8), Z0
+	VSUBPD Z14, Z0, Z0 // x − mean
+	VMULPD Z15, Z0, Z0 // ·rstd
+	VMULPD 0(DX)(AX*8), Z0, Z0 // ·w
+	VADDPD 0(R8)(AX*8), Z0, Z0 // + b
+	VMOVUPD Z0, 0(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z14, Z1, Z1 // x − mean
+	VMULPD Z15, Z1, Z1 // ·rstd
+	VMULPD 64(DX)(AX*8), Z1, Z1 // ·w
+	VADDPD 64(R8)(AX*8), Z1, Z1 // + b
+	VMOVUPD Z1, 64(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8F32AVX2(out *float32, rows *[8]*float32, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F32AVX2(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (BX)(AX*4), Y1
+	VMOVUPS (R8)(AX*4), Y2
+	VMOVUPS (R9)(AX*4), Y3
+	VMOVUPS (R10)(AX*4), Y4
+	VMOVUPS (R11)(AX*4), Y5
+	VMOVUPS (R12)(AX*4), Y6
+	VMOVUPS (R13)(AX*4), Y7
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8F64AVX2(out *float64, rows *[8]*float64, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F64AVX2(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (BX)(AX*8), Y1
+	VMOVUPD (R8)(AX*8), Y2
+	VMOVUPD (R9)(AX*8), Y3
+	VMOVUPD (R10)(AX*8), Y4
+	VMOVUPD (R11)(AX*8), Y5
+	VMOVUPD (R12)(AX*8), Y6
+	VMOVUPD (R13)(AX*8), Y7
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VADDPD Y5, Y4, Y4
+	VADDPD Y7, Y6, Y6
+	VADDPD Y6, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF32AVX2(out *float32, rows *[8]*float32, n int, a float32)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF32AVX2(SB), NOSPLIT, $0-28
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Y15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPS (SI)(AX*4), Y15, Y0 // a·r0
+	VMULPS (BX)(AX*4), Y15, Y1 // a·r1
+	VMULPS (R8)(AX*4), Y15, Y2 // a·r2
+	VMULPS (R9)(AX*4), Y15, Y3 // a·r3
+	VMULPS (R10)(AX*4), Y15, Y4 // a·r4
+	VMULPS (R11)(AX*4), Y15, Y5 // a·r5
+	VMULPS (R12)(AX*4), Y15, Y6 // a·r6
+	VMULPS (R13)(AX*4), Y15, Y7 // a·r7
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF64AVX2(out *float64, rows *[8]*float64, n int, a float64)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD a+24(FP), Y15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPD (SI)(AX*8), Y15, Y0 // a·r0
+	VMULPD (BX)(AX*8), Y15, Y1 // a·r1
+	VMULPD (R8)(AX*8), Y15, Y2 // a·r2
+	VMULPD (R9)(AX*8), Y15, Y3 // a·r3
+	VMULPD (R10)(AX*8), Y15, Y4 // a·r4
+	VMULPD (R11)(AX*8), Y15, Y5 // a·r5
+	VMULPD (R12)(AX*8), Y15, Y6 // a·r6
+	VMULPD (R13)(AX*8), Y15, Y7 // a·r7
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	VADDPD Y5, Y4, Y4
+	VADDPD Y7, Y6, Y6
+	VADDPD Y6, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8F32AVX512(out *float32, rows *[8]*float32, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F32AVX512(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (BX)(AX*4), Z1
+	VMOVUPS (R8)(AX*4), Z2
+	VMOVUPS (R9)(AX*4), Z3
+	VMOVUPS (R10)(AX*4), Z4
+	VMOVUPS (R11)(AX*4), Z5
+	VMOVUPS (R12)(AX*4), Z6
+	VMOVUPS (R13)(AX*4), Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8F64AVX512(out *float64, rows *[8]*float64, n int)
+// out = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) elementwise, rk
+// the rows. n is a multiple of the width.
+TEXT ·addRows8F64AVX512(SB), NOSPLIT, $0-24
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (BX)(AX*8), Z1
+	VMOVUPD (R8)(AX*8), Z2
+	VMOVUPD (R9)(AX*8), Z3
+	VMOVUPD (R10)(AX*8), Z4
+	VMOVUPD (R11)(AX*8), Z5
+	VMOVUPD (R12)(AX*8), Z6
+	VMOVUPD (R13)(AX*8), Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF32AVX512(out *float32, rows *[8]*float32, n int, a float32)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF32AVX512(SB), NOSPLIT, $0-28
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPS (SI)(AX*4), Z15, Z0 // a·r0
+	VMULPS (BX)(AX*4), Z15, Z1 // a·r1
+	VMULPS (R8)(AX*4), Z15, Z2 // a·r2
+	VMULPS (R9)(AX*4), Z15, Z3 // a·r3
+	VMULPS (R10)(AX*4), Z15, Z4 // a·r4
+	VMULPS (R11)(AX*4), Z15, Z5 // a·r5
+	VMULPS (R12)(AX*4), Z15, Z6 // a·r6
+	VMULPS (R13)(AX*4), Z15, Z7 // a·r7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS Z0, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func addRows8ScaledF64AVX512(out *float64, rows *[8]*float64, n int, a float64)
+// addRows8 of the products a·rk, each rounded before the sums (no FMA).
+// n is a multiple of the width.
+TEXT ·addRows8ScaledF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), DX
+	MOVQ n+16(FP), CX
+	VBROADCASTSD a+24(FP), Z15
+	MOVQ 0(DX), SI
+	MOVQ 8(DX), BX
+	MOVQ 16(DX), R8
+	MOVQ 24(DX), R9
+	MOVQ 32(DX), R10
+	MOVQ 40(DX), R11
+	MOVQ 48(DX), R12
+	MOVQ 56(DX), R13
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMULPD (SI)(AX*8), Z15, Z0 // a·r0
+	VMULPD (BX)(AX*8), Z15, Z1 // a·r1
+	VMULPD (R8)(AX*8), Z15, Z2 // a·r2
+	VMULPD (R9)(AX*8), Z15, Z3 // a·r3
+	VMULPD (R10)(AX*8), Z15, Z4 // a·r4
+	VMULPD (R11)(AX*8), Z15, Z5 // a·r5
+	VMULPD (R12)(AX*8), Z15, Z6 // a·r6
+	VMULPD (R13)(AX*8), Z15, Z7 // a·r7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD Z0, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func normCenterF32AVX2(d *float32, u *float32, gy *float32, x *float32, grad *float32, w *float32, n int, out *float32, mu float32)
+// d = x − mu, u = d·d, gy = g·w, and out = Sum8's eight accumulators of u
+// (the first group of eight starts them). n is a multiple of 8, at least 8.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·normCenterF32AVX2(SB), NOSPLIT, $0-68
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ gy+16(FP), DX
+	MOVQ x+24(FP), R8
+	MOVQ grad+32(FP), R9
+	MOVQ w+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVQ out+56(FP), R11
+	VBROADCASTSS mu+64(FP), Y15
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y4
+	VSUBPS Y15, Y4, Y4 // d = x − mu
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMULPS Y4, Y4, Y5 // u = d·d
+	VMOVUPS Y5, 0(SI)(AX*4)
+	VMOVAPS Y5, Y0
+	VMOVUPS 0(R9)(AX*4), Y6
+	VMULPS 0(R10)(AX*4), Y6, Y6 // gy = g·w
+	VMOVUPS Y6, 0(DX)(AX*4)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPS 0(R8)(AX*4), Y4
+	VSUBPS Y15, Y4, Y4 // d = x − mu
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMULPS Y4, Y4, Y5 // u = d·d
+	VMOVUPS Y5, 0(SI)(AX*4)
+	VADDPS Y5, Y0, Y0
+	VMOVUPS 0(R9)(AX*4), Y6
+	VMULPS 0(R10)(AX*4), Y6, Y6 // gy = g·w
+	VMOVUPS Y6, 0(DX)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normCenterF64AVX2(d *float64, u *float64, gy *float64, x *float64, grad *float64, w *float64, n int, out *float64, mu float64)
+// d = x − mu, u = d·d, gy = g·w, and out = Sum8's eight accumulators of u
+// (the first group of eight starts them). n is a multiple of 8, at least 8.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·normCenterF64AVX2(SB), NOSPLIT, $0-72
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ gy+16(FP), DX
+	MOVQ x+24(FP), R8
+	MOVQ grad+32(FP), R9
+	MOVQ w+40(FP), R10
+	MOVQ n+48(FP), CX
+	MOVQ out+56(FP), R11
+	VBROADCASTSD mu+64(FP), Y15
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 0(SI)(AX*8)
+	VMOVAPD Y5, Y0
+	VMOVUPD 0(R9)(AX*8), Y6
+	VMULPD 0(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 0(DX)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 32(SI)(AX*8)
+	VMOVAPD Y5, Y1
+	VMOVUPD 32(R9)(AX*8), Y6
+	VMULPD 32(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 32(DX)(AX*8)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 0(SI)(AX*8)
+	VADDPD Y5, Y0, Y0
+	VMOVUPD 0(R9)(AX*8), Y6
+	VMULPD 0(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 0(DX)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 32(SI)(AX*8)
+	VADDPD Y5, Y1, Y1
+	VMOVUPD 32(R9)(AX*8), Y6
+	VMULPD 32(R10)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 32(DX)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(R11)
+	VMOVUPD Y1, 32(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normScaleF32AVX2(d *float32, u *float32, wg *float32, gy *float32, grad *float32, n int, out *float32, r float32)
+// d = d·r, u = gy·d, wg = g·d, out[0:8] Sum8's accumulators of gy and
+// out[8:16] those of u. n is a multiple of 8, at least 8.
+TEXT ·normScaleF32AVX2(SB), NOSPLIT, $0-60
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ wg+16(FP), R9
+	MOVQ gy+24(FP), DX
+	MOVQ grad+32(FP), R8
+	MOVQ n+40(FP), CX
+	MOVQ out+48(FP), R11
+	VBROADCASTSS r+56(FP), Y15
+	XORQ AX, AX
+	VMOVUPS 0(DI)(AX*4), Y4
+	VMULPS Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y5
+	VMOVAPS Y5, Y0
+	VMULPS Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPS Y6, 0(SI)(AX*4)
+	VMOVAPS Y6, Y2
+	VMOVUPS 0(R8)(AX*4), Y7
+	VMULPS Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPS Y7, 0(R9)(AX*4)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPS 0(DI)(AX*4), Y4
+	VMULPS Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPS Y4, 0(DI)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y5
+	VADDPS Y5, Y0, Y0
+	VMULPS Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPS Y6, 0(SI)(AX*4)
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 0(R8)(AX*4), Y7
+	VMULPS Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPS Y7, 0(R9)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(R11)
+	VMOVUPS Y2, 32(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normScaleF64AVX2(d *float64, u *float64, wg *float64, gy *float64, grad *float64, n int, out *float64, r float64)
+// d = d·r, u = gy·d, wg = g·d, out[0:8] Sum8's accumulators of gy and
+// out[8:16] those of u. n is a multiple of 8, at least 8.
+TEXT ·normScaleF64AVX2(SB), NOSPLIT, $0-64
+	MOVQ d+0(FP), DI
+	MOVQ u+8(FP), SI
+	MOVQ wg+16(FP), R9
+	MOVQ gy+24(FP), DX
+	MOVQ grad+32(FP), R8
+	MOVQ n+40(FP), CX
+	MOVQ out+48(FP), R11
+	VBROADCASTSD r+56(FP), Y15
+	XORQ AX, AX
+	VMOVUPD 0(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y5
+	VMOVAPD Y5, Y0
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 0(SI)(AX*8)
+	VMOVAPD Y6, Y2
+	VMOVUPD 0(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 0(R9)(AX*8)
+	VMOVUPD 32(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y5
+	VMOVAPD Y5, Y1
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 32(SI)(AX*8)
+	VMOVAPD Y6, Y3
+	VMOVUPD 32(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 32(R9)(AX*8)
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y5
+	VADDPD Y5, Y0, Y0
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 0(SI)(AX*8)
+	VADDPD Y6, Y2, Y2
+	VMOVUPD 0(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 0(R9)(AX*8)
+	VMOVUPD 32(DI)(AX*8), Y4
+	VMULPD Y15, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 32(DI)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y5
+	VADDPD Y5, Y1, Y1
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 32(SI)(AX*8)
+	VADDPD Y6, Y3, Y3
+	VMOVUPD 32(R8)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 32(R9)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(R11)
+	VMOVUPD Y2, 64(R11)
+	VMOVUPD Y1, 32(R11)
+	VMOVUPD Y3, 96(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func normOutF32AVX2(o *float32, gy *float32, d *float32, n int, add int, r float32, m1 float32, m2 float32)
+// o = r·((gy − m1) − d·m2), or o + that when add is not 0, each operation
+// rounded in that order. n is a multiple of 8.
+TEXT ·normOutF32AVX2(SB), NOSPLIT, $0-52
+	MOVQ o+0(FP), DI
+	MOVQ gy+8(FP), SI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), BX
+	VBROADCASTSS r+40(FP), Y13
+	VBROADCASTSS m1+44(FP), Y14
+	VBROADCASTSS m2+48(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPS 0(SI)(AX*4), Y4
+	VSUBPS Y14, Y4, Y4 // gy − m1
+	VMOVUPS 0(DX)(AX*4), Y5
+	VMULPS Y15, Y5, Y5 // x̂·m2
+	VSUBPS Y5, Y4, Y4
+	VMULPS Y4, Y13, Y4 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPS 0(DI)(AX*4), Y5
+	VADDPS Y4, Y5, Y4 // o + 
+store0:
+	VMOVUPS Y4, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
+// func normOutF64AVX2(o *float64, gy *float64, d *float64, n int, add int, r float64, m1 float64, m2 float64)
+// o = r·((gy − m1) − d·m2), or o + that when add is not 0, each operation
+// rounded in that order. n is a multiple of 8.
+TEXT ·normOutF64AVX2(SB), NOSPLIT, $0-64
+	MOVQ o+0(FP), DI
+	MOVQ gy+8(FP), SI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), BX
+	VBROADCASTSD r+40(FP), Y13
+	VBROADCASTSD m1+48(FP), Y14
+	VBROADCASTSD m2+56(FP), Y15
+	XORQ AX, AX
+loop:
+	CMPQ AX, CX
+	JGE done
+	VMOVUPD 0(SI)(AX*8), Y4
+	VSUBPD Y14, Y4, Y4 // gy − m1
+	VMOVUPD 0(DX)(AX*8), Y5
+	VMULPD Y15, Y5, Y5 // x̂·m2
+	VSUBPD Y5, Y4, Y4
+	VMULPD Y4, Y13, Y4 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPD 0(DI)(AX*8), Y5
+	VADDPD Y4, Y5, Y4 // o + 
+store0:
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y4
+	VSUBPD Y14, Y4, Y4 // gy − m1
+	VMOVUPD 32(DX)(AX*8), Y5
+	VMULPD Y15, Y5, Y5 // x̂·m2
+	VSUBPD Y5, Y4, Y4
+	VMULPD Y4, Y13, Y4 // r·
+	TESTQ BX, BX
+	JZ store1
+	VMOVUPD 32(DI)(AX*8), Y5
+	VADDPD Y4, Y5, Y4 // o + 
+store1:
+	VMOVUPD Y4, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

@@ -22,3 +22,27 @@ func arithScalarAsm[T Float](op Op, left bool, dst, x []T, s T) int { return 0 }
 
 // axpbyAsm does nothing without assembly.
 func axpbyAsm[T Float](dst, x []T, alpha, beta T) int { return 0 }
+
+// sumLanesAsm does nothing without assembly.
+func sumLanesAsm[T Float](x []T, r *[8]T) bool { return false }
+
+// sumWideAsm does nothing without assembly.
+func sumWideAsm[T Float](x []T, r *[16]float64) bool { return false }
+
+// sqDevWideAsm does nothing without assembly.
+func sqDevWideAsm[T Float](x []T, m float64, r *[16]float64) bool { return false }
+
+// normAffineAsm does nothing without assembly.
+func normAffineAsm[T Float](y, x, w, b []T, mean, rstd float64) bool { return false }
+
+// addRows8Asm does nothing without assembly.
+func addRows8Asm[T Float](out []T, p *[8]*T, a T, scaled bool) int { return 0 }
+
+// normCenterAsm does nothing without assembly.
+func normCenterAsm[T Float](d, u, gy, x, g, w []T, mu T, r *[8]T) bool { return false }
+
+// normScaleAsm does nothing without assembly.
+func normScaleAsm[T Float](d, u, wg, gy, g []T, r T, acc *[16]T) bool { return false }
+
+// normOutAsm does nothing without assembly.
+func normOutAsm[T Float](o, gy, d []T, r, m1, m2 T, add bool) bool { return false }

@@ -1,0 +1,80 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
+)
+
+// The elementwise kernels on plain slices, for the fused derivatives of
+// other packages (a normalization's backward works on one row at a time).
+// Each runs vectorized where the CPU allows (AVX-512, AVX2) and gives the
+// bits of its scalar loop: one IEEE operation per element, in the order
+// written, so that a fused kernel built of them has the bits of the same
+// arithmetic done with the tensor ops. In each, x and y must be at least as
+// long as dst, and dst may be x or y but must not overlap them otherwise.
+
+// SliceAdd sets dst[i] = x[i] + y[i].
+func SliceAdd[T Float](dst, x, y []T) { vec.Arith(vec.OpAdd, dst, x, y) }
+
+// SliceSub sets dst[i] = x[i] − y[i].
+func SliceSub[T Float](dst, x, y []T) { vec.Arith(vec.OpSub, dst, x, y) }
+
+// SliceMul sets dst[i] = x[i]·y[i].
+func SliceMul[T Float](dst, x, y []T) { vec.Arith(vec.OpMul, dst, x, y) }
+
+// SliceSubScalar sets dst[i] = x[i] − s.
+func SliceSubScalar[T Float](dst, x []T, s T) { vec.ArithScalar(vec.OpSub, dst, x, s) }
+
+// SliceMulScalar sets dst[i] = x[i]·s.
+func SliceMulScalar[T Float](dst, x []T, s T) { vec.ArithScalar(vec.OpMul, dst, x, s) }
+
+// SliceScalarMul sets dst[i] = s·x[i] (the product of SliceMulScalar with
+// the operands in this order, which only a NaN's payload can tell apart).
+func SliceScalarMul[T Float](dst []T, s T, x []T) { vec.ScalarArith(vec.OpMul, dst, s, x) }
+
+// SliceSumF64 returns the sum of float64(x[i]): sixteen interleaved float64
+// accumulators (accumulator j takes x[j], x[j+16], ... over the longest
+// prefix of whole groups of sixteen) added as a balanced tree, then the
+// rest one by one. For a normalization's statistics: float32 rows are
+// summed without float32 rounding, in a fixed order.
+func SliceSumF64[T Float](x []T) float64 { return vec.SumWide(x) }
+
+// SliceSqDevF64 returns the sum of (float64(x[i]) − m)² in SliceSumF64's
+// order, each square rounded before its add (no fused multiply-add).
+func SliceSqDevF64[T Float](x []T, m float64) float64 { return vec.SqDevWide(x, m) }
+
+// SliceNormAffine sets y[i] = T(T((float64(x[i]) − mean)·rstd)·w[i]) + b[i]
+// (mean and rstd widened to float64), each operation rounded in that order:
+// a normalized row, scaled by w and shifted by b. x, w and b must be at
+// least as long as y.
+func SliceNormAffine[T Float](y, x, w, b []T, mean, rstd T) {
+	vec.NormAffine(y, x, w, b, float64(mean), float64(rstd))
+}
+
+// LayerNormGradRow is one row of LayerNorm's fused backward with a weight,
+// when both x and the weight need their gradients: with μ = mean(x),
+// d = x − μ, r = 1/√(mean(d·d) + eps), x̂ = d·r and gy = g·w, it sets
+// o = r·((gy − mean(gy)) − x̂·mean(gy·x̂)) (adds it to o when accumulate)
+// and wg = g·x̂, using d, u and gy as scratch of the row's length. Each
+// operation is rounded as the tensor ops round it and each mean is SumRow
+// divided by the count, so the results have the bits of that arithmetic
+// done op by op; the sums are taken in the vector loops of the sweeps
+// where SumRow's order allows it (a row of at most 128). All slices must be
+// at least as long as x.
+func LayerNormGradRow[T Float](o, wg, d, u, gy, x, g, w []T, eps T, accumulate bool) {
+	n := len(x)
+	o, wg, d, u, gy, g, w = o[:n], wg[:n], d[:n], u[:n], gy[:n], g[:n], w[:n]
+	count := T(n)
+	mu := SumRow(x) / count
+	sq := vec.NormCenter(d, u, gy, x, g, w, mu)
+	if n > sumLeafLen { // SumRow splits longer rows: sum them again in its order
+		sq = SumRow(u)
+	}
+	r := 1 / T(math.Sqrt(float64(sq/count+eps)))
+	s1, s2 := vec.NormScale(d, u, wg, gy, g, r)
+	if n > sumLeafLen {
+		s1, s2 = SumRow(gy), SumRow(u)
+	}
+	vec.NormOut(o, gy, d, r, s1/count, s2/count, accumulate)
+}
