@@ -85,6 +85,25 @@ func (v *Var[T]) ZeroGrad() {
 	}
 }
 
+// SetGrad makes g the buffer that holds v's gradient, as PyTorch's
+// `p.grad = g` does: Grad returns g, and Backward adds into it (or, after
+// ZeroGrad, overwrites it). It lets the caller own the memory a gradient
+// lands in, for example a data-parallel trainer whose micro-batches each
+// write their gradient straight into a buffer of their own instead of
+// copying it there. g == nil removes the gradient, as before the first
+// Backward. v must be a leaf that requires a gradient, or SetGrad panics
+// with a *UsageError; a g whose shape is not v's panics with a
+// *tensor.ShapeError.
+func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
+	if v.node != nil || !v.requiresGrad {
+		panic(usage("SetGrad", "only a leaf that requires a gradient has a gradient buffer"))
+	}
+	if g != nil && !g.SameShapeAs(v.value) {
+		panic(shapeErr("SetGrad", "the gradient must have the Var's shape", v.value.Shape(), g.Shape()))
+	}
+	v.grad, v.gradZero = g, false
+}
+
 // ZeroGrad clears the accumulated gradient of every given Var.
 func ZeroGrad[T Float](vs ...*Var[T]) {
 	for _, v := range vs {

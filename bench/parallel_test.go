@@ -13,8 +13,9 @@ import (
 )
 
 // parallelMLP is a data-parallel trainer of the 784-256-128-10 ReLU MLP of
-// mlp_test.go with Adam (lr 1e-3) on cross-entropy, in 8 micro-batches.
-func parallelMLP(workers int) (*parallel.Trainer[float32], error) {
+// mlp_test.go with Adam (lr 1e-3) on cross-entropy, in the given number of
+// micro-batches (0: the default, 8).
+func parallelMLP(workers, micro int) (*parallel.Trainer[float32], error) {
 	return parallel.New(parallel.Config[float32]{
 		Model: func() (layers.Module[float32], error) { return newMLP(1), nil },
 		Optimizer: func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
@@ -23,13 +24,16 @@ func parallelMLP(workers int) (*parallel.Trainer[float32], error) {
 		Loss: func(out *autograd.Var[float32], mb parallel.MicroBatch[float32]) *autograd.Var[float32] {
 			return autograd.CrossEntropy(out, mb.Labels)
 		},
-		Workers: workers,
+		Workers:      workers,
+		MicroBatches: micro,
 	})
 }
 
 // BenchmarkParallelMLP times one data-parallel training step of the
-// 784-256-128-10 MLP at batch 256 (8 micro-batches of 32) with 1 and 2
-// goroutine workers, and reports steps per second; "single" is the same
+// 784-256-128-10 MLP at batch 256 with 1 and 2 goroutine workers, in 8
+// micro-batches of 32 (the default, bit-identical for 1, 2, 4 and 8
+// workers) and in 4 of 64 (bit-identical for 1, 2 and 4 workers, with
+// larger products), and reports steps per second; "single" is the same
 // step without the trainer (one Backward over the whole batch under an
 // Arena, BenchmarkMLPAdamStep's arena case), for the trainer's overhead.
 // The weights after any number of steps are the same bits for every
@@ -50,9 +54,9 @@ func BenchmarkParallelMLP(b *testing.B) {
 		}
 		m.report(b)
 	})
-	for _, w := range []int{1, 2} {
-		b.Run("workers="+strconv.Itoa(w), func(b *testing.B) {
-			tr, err := parallelMLP(w)
+	for _, c := range []struct{ micro, workers int }{{8, 1}, {8, 2}, {4, 1}, {4, 2}} {
+		b.Run("micro="+strconv.Itoa(c.micro)+"/workers="+strconv.Itoa(c.workers), func(b *testing.B) {
+			tr, err := parallelMLP(c.workers, c.micro)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -82,7 +86,7 @@ func TestParallelMLPTrains(t *testing.T) {
 	x, labels := mlpBatch(2, 64)
 	var runs [2][]float64
 	for i, w := range []int{1, 2} {
-		tr, err := parallelMLP(w)
+		tr, err := parallelMLP(w, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
