@@ -15,26 +15,7 @@ func TestSum8MatchesScalar(t *testing.T) {
 }
 
 // sum8Go is Sum8 in scalar Go only.
-func sum8Go[T Float](x []T) T {
-	if len(x) < 8 {
-		if len(x) == 0 {
-			return 0
-		}
-		s := x[0]
-		for _, v := range x[1:] {
-			s += v
-		}
-		return s
-	}
-	var r [8]T
-	m := len(x) &^ 7
-	sumLanesGo(x[:m], &r)
-	s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-	for _, v := range x[m:] {
-		s += v
-	}
-	return s
-}
+func sum8Go[T Float](x []T) T { return sum8(x, true) }
 
 func testSum8[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))

@@ -251,7 +251,11 @@ func axpbyGo[T Float](dst, x []T, alpha, beta T) {
 // from x[0] (no +0 first, so a sum of −0s is −0); the sum of nothing is 0.
 // This is package tensor's leaf summation order, whose bits its reductions
 // promise; the vector loop keeps them.
-func Sum8[T Float](x []T) T {
+func Sum8[T Float](x []T) T { return sum8(x, false) }
+
+// sum8 is Sum8, with its accumulators added by sumLanesGo alone when goOnly
+// is set (for the tests), else by the assembly where there is one.
+func sum8[T Float](x []T, goOnly bool) T {
 	if len(x) < 8 {
 		if len(x) == 0 {
 			return 0
@@ -264,7 +268,7 @@ func Sum8[T Float](x []T) T {
 	}
 	var r [8]T
 	m := len(x) &^ 7
-	if !sumLanesAsm(x[:m], &r) {
+	if goOnly || !sumLanesAsm(x[:m], &r) {
 		sumLanesGo(x[:m], &r)
 	}
 	s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
