@@ -300,10 +300,14 @@ func sumLanesGo[T Float](x []T, r *[8]T) {
 // turn over the longest prefix of whole groups of sixteen; the
 // accumulators are added as a balanced tree and the last len(x)%16
 // elements one by one.
-func SumWide[T Float](x []T) float64 {
+func SumWide[T Float](x []T) float64 { return sumWide(x, false) }
+
+// sumWide is SumWide, with the accumulators added by sumWideGo alone when
+// goOnly is set (for the tests).
+func sumWide[T Float](x []T, goOnly bool) float64 {
 	var r [16]float64
 	m := len(x) &^ 15
-	if m > 0 && !sumWideAsm(x[:m], &r) {
+	if m > 0 && (goOnly || !sumWideAsm(x[:m], &r)) {
 		sumWideGo(x[:m], &r)
 	}
 	s := tree16(&r)
@@ -316,10 +320,13 @@ func SumWide[T Float](x []T) float64 {
 // SqDevWide returns the sum of the squares of d[k] = float64(x[k]) − m in
 // SumWide's order, each square rounded before its add (no fused
 // multiply-add).
-func SqDevWide[T Float](x []T, m float64) float64 {
+func SqDevWide[T Float](x []T, m float64) float64 { return sqDevWide(x, m, false) }
+
+// sqDevWide is SqDevWide, with sqDevWideGo alone when goOnly is set.
+func sqDevWide[T Float](x []T, m float64, goOnly bool) float64 {
 	var r [16]float64
 	k := len(x) &^ 15
-	if k > 0 && !sqDevWideAsm(x[:k], m, &r) {
+	if k > 0 && (goOnly || !sqDevWideAsm(x[:k], m, &r)) {
 		sqDevWideGo(x[:k], m, &r)
 	}
 	s := tree16(&r)

@@ -6,29 +6,9 @@ import (
 	"testing"
 )
 
-// The scalar forms of SumWide, SqDevWide and NormAffine, whatever the CPU.
-func sumWideRef[T Float](x []T) float64 {
-	var r [16]float64
-	m := len(x) &^ 15
-	sumWideGo(x[:m], &r)
-	s := tree16(&r)
-	for _, v := range x[m:] {
-		s += float64(v)
-	}
-	return s
-}
-
-func sqDevWideRef[T Float](x []T, mean float64) float64 {
-	var r [16]float64
-	m := len(x) &^ 15
-	sqDevWideGo(x[:m], mean, &r)
-	s := tree16(&r)
-	for _, v := range x[m:] {
-		d := float64(v) - mean
-		s += float64(d * d)
-	}
-	return s
-}
+// The scalar forms of SumWide and SqDevWide, whatever the CPU.
+func sumWideRef[T Float](x []T) float64                 { return sumWide(x, true) }
+func sqDevWideRef[T Float](x []T, mean float64) float64 { return sqDevWide(x, mean, true) }
 
 // TestWideMatchesScalar checks SumWide, SqDevWide and NormAffine against
 // their scalar loops bit for bit, for every length up to 70 and a long

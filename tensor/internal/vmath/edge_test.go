@@ -74,16 +74,23 @@ func testEdgeCases[T float32 | float64](t *testing.T, ks, asm []impl[T]) {
 // TestLengthsAndAliasing checks every length from 0 to 70 (the vector
 // loops' tails) and dst = x, against the portable loop.
 func TestLengthsAndAliasing(t *testing.T) {
-	t.Run("float32", func(t *testing.T) { testLengths(t, kernels32()) })
-	t.Run("float64", func(t *testing.T) { testLengths(t, kernels64()) })
+	lengths := make([]int, 71)
+	for n := range lengths {
+		lengths[n] = n
+	}
+	x := func(i int) float64 { return float64(i)*0.37 - 9 }
+	t.Run("float32", func(t *testing.T) { testLengths(t, kernels32(), lengths, x) })
+	t.Run("float64", func(t *testing.T) { testLengths(t, kernels64(), lengths, x) })
 }
 
-func testLengths[T float32 | float64](t *testing.T, ks []impl[T]) {
+// testLengths runs every kernel of ks in place (dst = x) at each length,
+// on x[i] = x(i) and g[i] in {1, 2, 3}, and compares with its portable loop.
+func testLengths[T float32 | float64](t *testing.T, ks []impl[T], lengths []int, xf func(i int) float64) {
 	for _, k := range ks {
-		for n := 0; n <= 70; n++ {
+		for _, n := range lengths {
 			x, g := make([]T, n), make([]T, n)
 			for i := range x {
-				x[i], g[i] = T(float64(i)*0.37-9), T(1+float64(i%3))
+				x[i], g[i] = T(xf(i)), T(1+float64(i%3))
 			}
 			want, got := make([]T, n), append([]T(nil), x...)
 			if k.grad != nil {
