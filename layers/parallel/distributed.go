@@ -80,7 +80,6 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 		return nil, err
 	}
 	t.l, t.reps, t.dist = l, []*replica[T]{r}, d
-	r.direct = true // the slots are this process's alone
 	t.own = []span{split(t.micro, d.size, d.rank)}
 	var owns []span
 	for rank := range d.size {

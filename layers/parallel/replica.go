@@ -99,10 +99,6 @@ type replica[T Float] struct {
 	// parameter's gradient may instead be a view of a slot (see compute);
 	// apply gives every parameter its own buffer back.
 	own []*tensor.Tensor[T]
-	// direct is set when no other replica of this process reads the
-	// slots this one writes (one worker, or one rank of a Transport):
-	// compute then has Backward write gradients straight into the slots.
-	direct bool
 }
 
 // mbState is what a micro-batch keeps from step to step, whichever replica
@@ -198,22 +194,20 @@ func (r *replica[T]) loadBuffers(src []T) {
 // contribution into slot (see layout; views are slot's gradients), or adds
 // it into slot when add is set.
 //
-// When it writes and r.direct is set, a parameter that already has a
-// gradient buffer gets the slot's view as its gradient (autograd's
-// SetGrad), marked zero, so that Backward writes the gradient straight
-// into the slot: the same numbers as writing the parameter's own buffer
-// and copying it, without the copy. A parameter without a buffer yet
-// (never reached) keeps the old way, so that the slot's flag still says
-// whether it has a gradient at all. With several local workers the copy
-// stays: there the products' scattered stores into slots that another
-// core has just read cost more than one streaming copy (measured: 2
-// workers used 0.5 ms more CPU per step on the MLP).
+// When it writes, a parameter that already has a gradient buffer gets the
+// slot's view as its gradient (autograd's SetGrad), marked zero, so that
+// Backward writes the gradient straight into the slot: the same numbers
+// as writing the parameter's own buffer and copying it, without the copy
+// (2 workers: 686-717 against 628-658 steps/s on BenchmarkParallelMLP,
+// alternated). A parameter without a buffer yet (never reached) keeps the
+// old way, so that the slot's flag still says whether it has a gradient
+// at all.
 func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], ms *mbState[T], rows span, n, mb, step int, slot []T, views []*tensor.Tensor[T], add bool) {
 	if r.own == nil {
 		r.own = make([]*tensor.Tensor[T], len(r.params))
 	}
 	for i, p := range r.params {
-		if add || !r.direct || r.own[i] == nil {
+		if add || r.own[i] == nil {
 			p.SetGrad(r.own[i])
 		} else {
 			p.SetGrad(views[i])
@@ -250,7 +244,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], ms *mbState
 		return
 	}
 	for i, p := range r.params {
-		if r.direct && r.own[i] != nil {
+		if r.own[i] != nil {
 			// The gradient is the slot's view; Grad clears it if Backward
 			// did not reach p.
 			p.Grad()

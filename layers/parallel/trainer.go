@@ -176,7 +176,6 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		t.reps = append(t.reps, r)
 	}
 	r0 := t.reps[0]
-	r0.direct = len(t.reps) == 1
 	r0.saveBuffers(r0.start)
 	for w, r := range t.reps {
 		if w == 0 {
