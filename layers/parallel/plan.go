@@ -120,16 +120,6 @@ func treeSum[T tensor.Float](bs *blocks[T], reach []int, lo, hi, limit int) {
 	}
 }
 
-// addTo sets dst = a + b element by element, for the short tail of the
-// slots (buffers, flags, loss) that the gradients' vectorized additions
-// leave.
-func addTo[T tensor.Float](dst, a, b []T) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	for k := range dst {
-		dst[k] = a[k] + b[k]
-	}
-}
-
 // numBlocks is how many blocks of blockLen n elements make.
 func numBlocks(n int) int { return (n + blockLen - 1) / blockLen }
 

@@ -299,39 +299,29 @@ func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, 
 }
 
 // apply takes the step's sums: tail is the sum of the slots from the
-// buffers on (buffers, flags, loss), and each parameter's summed gradient
-// is a[i], or a[i]+b[i] when b is not nil (the tree's last addition). The
-// sum becomes every parameter's gradient (a parameter that has never had a
-// gradient in any micro-batch keeps none, and the optimizer skips it), the
-// optimizer steps, and the buffers become the reduced ones.
-func (r *replica[T]) apply(l *layout, tail []T, a, b []*tensor.Tensor[T]) {
+// buffers on (buffers, flags, loss), and sum[i] each parameter's summed
+// gradient, which becomes its gradient for the optimizer's step (autograd's
+// SetGrad, no copy; several replicas may read it at once) before the
+// parameter gets its own buffer back. A parameter that has never had a
+// gradient in any micro-batch keeps none, and the optimizer skips it. The
+// buffers become the reduced ones.
+func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T]) {
 	p0 := l.paramOff[len(r.params)]
+	if r.own == nil {
+		r.own = make([]*tensor.Tensor[T], len(r.params))
+	}
 	for i, p := range r.params {
-		if r.own != nil {
-			p.SetGrad(r.own[i]) // no longer a slot's view
-		}
 		if tail[l.flags-p0+i] == 0 {
+			p.SetGrad(r.own[i])
 			p.ZeroGrad()
 			continue
 		}
-		g := p.Grad()
-		if g == nil {
-			// Some micro-batch reached p, none of this replica's has yet:
-			// give p a gradient buffer (once; the sum overwrites it), so
-			// that this replica's optimizer updates p like the others'.
-			autograd.Sum(p).Backward()
-			g = p.Grad()
-			if r.own != nil {
-				r.own[i] = g
-			}
-		}
-		if b == nil {
-			g.CopyFrom(a[i])
-		} else {
-			tensor.AddInto(g, a[i], b[i])
-		}
+		p.SetGrad(sum[i])
 	}
 	r.opt.Step()
+	for i, p := range r.params {
+		p.SetGrad(r.own[i]) // never the shared sum between steps
+	}
 	r.opt.ZeroGrad()
 	copy(r.start, tail[l.bufOff[0]-p0:l.bufOff[len(r.bufs)]-p0])
 	r.loadBuffers(r.start)

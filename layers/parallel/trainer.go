@@ -34,6 +34,10 @@ type Config[T Float] struct {
 	//	func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
 	//		return optim.NewAdam(ps, 1e-3)
 	//	}
+	//
+	// The replicas' optimizers read the one summed gradient, shared, at
+	// the same time: an optimizer must not write into its parameters'
+	// gradients (none of package optim's does).
 	Optimizer func(params []*autograd.Var[T]) (optim.Optimizer[T], error)
 	// Loss returns the scalar loss of a micro-batch from the model's output
 	// on its inputs: the MEAN over its rows (autograd.CrossEntropy,
@@ -144,7 +148,8 @@ type phase int
 
 const (
 	phaseCompute phase = iota // forward and backward of micro-batches, and the tree's additions but the last
-	phaseApply                // the last addition into the replica's gradients, optimizer step (and checksum)
+	phaseSum                  // the tree's last addition, shared among the workers by elements
+	phaseApply                // optimizer step on the summed gradients (and checksum)
 )
 
 // New builds a trainer of cfg.Workers replicas on goroutines. It returns a
@@ -288,13 +293,22 @@ func (t *Trainer[T]) worker(w int) {
 	}
 }
 
-// runStep is worker w's part of a step: compute, then apply, the workers
-// meeting in between. After a panic anywhere the workers skip what is
+// runStep is worker w's part of a step: compute, the tree's last addition
+// (when there is more than one block), then apply, the workers meeting in
+// between. After a panic anywhere the workers skip what is
 // left, but still meet as many times, so that none waits for ever.
 func (t *Trainer[T]) runStep(w int) {
 	t.run(w, phaseCompute)
 	if t.bar != nil {
 		t.bar.wait(w)
+	}
+	if t.top != 0 {
+		if t.fails.Load() == 0 {
+			t.run(w, phaseSum)
+		}
+		if t.bar != nil {
+			t.bar.wait(w)
+		}
 	}
 	if t.fails.Load() == 0 {
 		t.run(w, phaseApply)
@@ -320,19 +334,21 @@ func (t *Trainer[T]) run(w int, ph phase) {
 		} else {
 			t.compute(w)
 		}
-	case phaseApply:
-		tail := t.tails[w]
-		p0 := t.l.paramOff[len(r.params)]
-		if t.top == 0 {
-			copy(tail, t.slots[0][p0:])
-			r.apply(&t.l, tail, t.pviews[0], nil)
-		} else {
-			// The tree's last addition, made by every replica into its
-			// own gradients (the same bits for all): fewer bytes, and one
-			// meeting fewer, than summing into slot 0 and copying.
-			addTo(tail, t.slots[0][p0:], t.slots[t.top][p0:])
-			r.apply(&t.l, tail, t.pviews[0], t.pviews[t.top])
+	case phaseSum:
+		// The tree's last addition, slot 0 += slot top, each worker over
+		// its share of the elements (whole blocks, so that no two write
+		// one cache line).
+		e := split(numBlocks(t.l.len), len(t.reps), w)
+		lo, hi := e.lo*blockLen, min(e.hi*blockLen, t.l.len)
+		if lo < hi {
+			tensor.SliceAdd(t.slots[0][lo:hi], t.slots[0][lo:hi], t.slots[t.top][lo:hi])
 		}
+	case phaseApply:
+		// Slot 0 holds the sum: every replica's optimizer reads the
+		// gradients there (read only, shared), with no copy of them.
+		tail := t.tails[w]
+		copy(tail, t.slots[0][t.l.paramOff[len(r.params)]:])
+		r.apply(&t.l, tail, t.pviews[0])
 		if t.cfg.Checksum {
 			t.sums[w] = r.checksum()
 		}
