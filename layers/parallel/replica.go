@@ -94,8 +94,8 @@ type replica[T Float] struct {
 	opt    optim.Optimizer[T]
 	seeded []Reseeder
 	start  []T // the buffers at the start of the step (restored before each micro-batch)
-	// own holds each parameter's gradient buffer of its own, nil until
-	// Backward first reaches the parameter. Between micro-batches a
+	// own holds each parameter's gradient buffer of its own (the one it
+	// came with, or nil until Backward first reaches it). Between micro-batches a
 	// parameter's gradient may instead be a view of a slot (see compute);
 	// apply gives every parameter its own buffer back.
 	own []*tensor.Tensor[T]
@@ -126,6 +126,7 @@ func newReplica[T Float](cfg *Config[T], idx int) (*replica[T], layout, error) {
 	nbufs := layers.BuffersOf(m)
 	for _, p := range named {
 		r.params = append(r.params, p.Param)
+		r.own = append(r.own, p.Param.Grad())
 	}
 	for _, b := range nbufs {
 		r.bufs = append(r.bufs, b.Buffer)
@@ -203,9 +204,6 @@ func (r *replica[T]) loadBuffers(src []T) {
 // old way, so that the slot's flag still says whether it has a gradient
 // at all.
 func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], ms *mbState[T], rows span, n, mb, step int, slot []T, views []*tensor.Tensor[T], add bool) {
-	if r.own == nil {
-		r.own = make([]*tensor.Tensor[T], len(r.params))
-	}
 	for i, p := range r.params {
 		if add || r.own[i] == nil {
 			p.SetGrad(r.own[i])
@@ -307,9 +305,6 @@ func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, 
 // buffers become the reduced ones.
 func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T]) {
 	p0 := l.paramOff[len(r.params)]
-	if r.own == nil {
-		r.own = make([]*tensor.Tensor[T], len(r.params))
-	}
 	for i, p := range r.params {
 		if tail[l.flags-p0+i] == 0 {
 			p.SetGrad(r.own[i])
