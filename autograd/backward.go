@@ -194,6 +194,7 @@ type pass[T Float] struct {
 	cur       *tensor.Tensor[T]
 	curOwned  bool
 	lent      bool
+	lentOwn   []*tensor.Tensor[T] // buffers of the pass lent to a slot that does not own them
 
 	seed *tensor.Tensor[T] // Backward's seed of ones without an Arena (see seedLike)
 
@@ -335,6 +336,9 @@ func (p *pass[T]) release() {
 		p.spare = p.spare[:0]
 		return
 	}
+	p.spare = append(p.spare, p.lentOwn...) // no slot holds them any more
+	clear(p.lentOwn)
+	p.lentOwn = p.lentOwn[:0]
 	p.keepSpares()
 	p.sorter.Sort(p.blank[:], p.children) // drops the sorted graph's Vars
 	plainPool[T]().Put(p)
@@ -479,6 +483,9 @@ func (c *Context[T]) reuseGrad(j int, g *tensor.Tensor[T]) (*tensor.Tensor[T], b
 // keeps it.
 func (p *pass[T]) lend(t *tensor.Tensor[T]) {
 	if t == p.cur {
+		if p.curOwned && !p.lent && p.arena == nil {
+			p.lentOwn = append(p.lentOwn, t)
+		}
 		p.lent = true
 	}
 	for i, sc := range p.scratches {
@@ -486,6 +493,9 @@ func (p *pass[T]) lend(t *tensor.Tensor[T]) {
 			last := len(p.scratches) - 1
 			p.scratches[i], p.scratches[last] = p.scratches[last], nil
 			p.scratches = p.scratches[:last]
+			if p.arena == nil {
+				p.lentOwn = append(p.lentOwn, t)
+			}
 			return
 		}
 	}
@@ -575,6 +585,9 @@ func (p *pass[T]) add(op string, j int, in *Var[T], t *tensor.Tensor[T], alpha T
 			r := p.newBuf(in.value)
 			tensor.SumToInto(r, t, alpha, 0)
 			t, alpha = r, 1
+			if p.arena == nil {
+				p.scratches = append(p.scratches, r) // recycled with the node's, or when lent
+			}
 		}
 		if _, ok := p.slot(in); !ok && alpha == 1 {
 			p.lend(t)
