@@ -125,8 +125,9 @@ func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // key_padding_mask [N, S]: true marks a key to ignore (note: the opposite
 // of ScaledDotProductAttention's mask, as in PyTorch). causal lets query i
 // attend to keys j <= i only. A query left with no key gives NaN, as in
-// PyTorch. When query, key and value are one Var, the three projections
-// are one product.
+// PyTorch. When query, key and value are one Var (self-attention), the
+// three projections are one product, and autograd.PackedSelfAttention
+// reads the heads from it and joins them without copies.
 //
 // It panics with a *tensor.ShapeError naming the layer when the inputs or
 // the mask do not fit.
@@ -138,6 +139,13 @@ func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPa
 			shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
 		}
 		keep = keepOf(keyPadding, n, s)
+	}
+	if query == key && key == value {
+		// Self-attention: the heads are read from the packed projection
+		// and joined in the output projection's layout by one op.
+		e := m.EmbedDim()
+		qkv := autograd.Linear(flat(query, e), m.InProjWeight, m.InProjBias) // [N·L, 3E]
+		return autograd.Reshape(m.OutProj.Forward(m.packed(qkv, n, keep, causal)), n, l, e)
 	}
 	q, k, v := m.project(query, key, value)
 	return m.attend(q, k, v, n, l, keep, causal)
@@ -218,6 +226,22 @@ func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], keep *tensor.Mask
 	}
 	return autograd.ScaledDotProductAttentionWith(q, k, v,
 		autograd.AttentionOptions{Mask: keep, Causal: causal, Dropout: m.drop.p, RNG: m.drop.rng})
+}
+
+// packed is autograd.PackedSelfAttention of the projection qkv [N·L, 3E]
+// of n sequences, with the layer's dropout in training mode (the generator
+// locked while it draws), as sdpa: [N·L, E].
+func (m *MultiheadAttention[T]) packed(qkv *autograd.Var[T], n int, keep *tensor.Mask, causal bool) *autograd.Var[T] {
+	o := autograd.AttentionOptions{Mask: keep, Causal: causal}
+	if m.drop.eval.Load() {
+		return autograd.PackedSelfAttention(qkv, n, m.NumHeads, o)
+	}
+	m.drop.mu.Lock()
+	defer m.drop.mu.Unlock()
+	if m.drop.p > 0 {
+		o.Dropout, o.RNG = m.drop.p, m.drop.rng
+	}
+	return autograd.PackedSelfAttention(qkv, n, m.NumHeads, o)
 }
 
 // flat reshapes x [N, L, E] to [N·L, E].
