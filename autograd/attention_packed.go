@@ -57,6 +57,7 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 	dh, ld, ll := e/h, 3*e, l*l
 	ar := arenaOf(qkv)
 	xd := x.Data()
+	scale := T(1 / math.Sqrt(float64(dh)))
 	hs := h // the heads the loops multiply: none without positions
 	if l == 0 {
 		hs = 0
@@ -64,15 +65,14 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 
 	scores := ar.tensor(n, h, l, l)
 	sd := scores.Data()
-	scale := T(1 / math.Sqrt(float64(dh)))
 	for b := range n {
 		base := b * l * ld
 		for hh := range hs {
 			bh := b*h + hh
-			tensor.GemmStrided(false, true, l, l, dh, 1, xd[base+hh*dh:], ld, xd[base+e+hh*dh:], ld, 0, sd[bh*ll:(bh+1)*ll], l)
+			// alpha = 1/√Dh: the kernel's alpha·acc is ScaleInto's product.
+			tensor.GemmStrided(false, true, l, l, dh, scale, xd[base+hh*dh:], ld, xd[base+e+hh*dh:], ld, 0, sd[bh*ll:(bh+1)*ll], l)
 		}
 	}
-	tensor.ScaleInto(scores, scores, scale)
 	var fill *tensor.Mask
 	switch {
 	case o.Mask != nil:

@@ -133,22 +133,35 @@ func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // the mask do not fit.
 func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
 	n, l, s := m.check(query, key, value)
-	var keep *tensor.Mask
-	if keyPadding != nil {
-		if !keyPadding.HasShape(n, s) {
-			shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
-		}
-		keep = keepOf(keyPadding, n, s)
-	}
 	if query == key && key == value {
-		// Self-attention: the heads are read from the packed projection
-		// and joined in the output projection's layout by one op.
 		e := m.EmbedDim()
-		qkv := autograd.Linear(flat(query, e), m.InProjWeight, m.InProjBias) // [N·L, 3E]
-		return autograd.Reshape(m.OutProj.Forward(m.packed(qkv, n, keep, causal)), n, l, e)
+		return autograd.Reshape(m.selfAttendFlat(flat(query, e), n, keyPadding, causal), n, l, e)
 	}
 	q, k, v := m.project(query, key, value)
-	return m.attend(q, k, v, n, l, keep, causal)
+	return m.attend(q, k, v, n, l, m.keep(keyPadding, n, s), causal)
+}
+
+// keep checks PyTorch's key padding mask [N, S] (nil: none) and returns it
+// as a keep mask (see keepOf).
+func (m *MultiheadAttention[T]) keep(keyPadding *tensor.Mask, n, s int) *tensor.Mask {
+	if keyPadding == nil {
+		return nil
+	}
+	if !keyPadding.HasShape(n, s) {
+		shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
+	}
+	return keepOf(keyPadding, n, s)
+}
+
+// selfAttendFlat is self-attention on x [N·L, E], n sequences of L
+// positions side by side, returned in the same layout: the three
+// projections are one product, and autograd.PackedSelfAttention reads the
+// heads from it and joins them in the output projection's layout. x must
+// be [N·L, E] (TransformerEncoderLayer checks it).
+func (m *MultiheadAttention[T]) selfAttendFlat(x *autograd.Var[T], n int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
+	keep := m.keep(keyPadding, n, x.Value().Dim(0)/n)
+	qkv := autograd.Linear(x, m.InProjWeight, m.InProjBias) // [N·L, 3E]
+	return m.OutProj.Forward(m.packed(qkv, n, keep, causal))
 }
 
 // check panics unless query is [N, L, E] and key and value [N, S, E], and
