@@ -32,7 +32,11 @@ import (
 // number per score in that row-major order, so the same generator state
 // gives the same mask as the unfused attention).
 //
-// The recorded derivative (for gradients of gradients) is the unfused
+// With causal, the softmax exponentiates only the keys up to each query
+// (tensor.SoftmaxCausalRows): the unfused attention's values to a few ulps
+// of the float64 sum of the exponentials; without causal, and in the
+// derivative, the same kernels as the unfused attention, bit for bit. The
+// recorded derivative (for gradients of gradients) is the unfused
 // composition's, so that it is differentiable twice and more. Under an
 // Arena the result and every temporary come from the arena.
 //
@@ -82,11 +86,17 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 				sd[i] = T(math.Inf(-1))
 			}
 		}
-	case o.Causal:
-		causalFill(sd, l)
 	}
-	p := ar.like(scores)
-	tensor.SoftmaxInto(p, scores, -1)
+	p := scores
+	if o.Causal {
+		// The keys after each query are -∞ (or, without a mask, not
+		// filled at all): only each row's prefix is exponentiated, in
+		// place.
+		tensor.SoftmaxCausalRows(sd, sd, l)
+	} else {
+		p = ar.like(scores)
+		tensor.SoftmaxInto(p, scores, -1)
+	}
 	weights := p
 	var drop *tensor.Mask
 	inv := T(1)
@@ -165,19 +175,6 @@ func packedCheck[T Float](op string, x *tensor.Tensor[T], batch, heads int) pack
 		pk.l = x.Dim(0) / batch
 	}
 	return pk
-}
-
-// causalFill sets to -∞ every score of a key after its query, in scores
-// made of L×L matrices.
-func causalFill[T Float](sd []T, l int) {
-	inf := T(math.Inf(-1))
-	for row := 0; row*l < len(sd); row++ {
-		i := row % l
-		r := sd[row*l : (row+1)*l]
-		for j := i + 1; j < l; j++ {
-			r[j] = inf
-		}
-	}
 }
 
 // packedVJP is vjp for PackedSelfAttention: ScaledDotProductAttention's
