@@ -14,6 +14,10 @@ import (
 // inputs [N, L, E]: the query, key and value are projected by one packed
 // weight, split into NumHeads heads of E/NumHeads features, attended with
 // autograd.ScaledDotProductAttention, joined and projected by OutProj.
+// Self-attention (one Var as query, key and value) attends with
+// autograd.PackedSelfAttention instead, which reads the heads from the
+// packed projection and joins them without copies: the same values (to a
+// few ulps when causal, see PackedSelfAttention).
 //
 // Its parameters have PyTorch's layout and names, so that a state_dict
 // loads one to one: "in_proj_weight" [3E, E] (the query's rows, then the
