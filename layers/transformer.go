@@ -177,13 +177,17 @@ func (l *TransformerEncoderLayer[T]) Encode(x *autograd.Var[T], keyPadding *tens
 	l.check(x)
 	xv := x.Value()
 	n, s, d := xv.Dim(0), xv.Dim(1), xv.Dim(2)
-	// Every part works position by position but the attention, which
-	// takes the sequences from n: the layer runs on [N·L, DModel] rows,
-	// one reshape in and one out.
-	y := l.apply(flat(x, d), func(h *autograd.Var[T]) *autograd.Var[T] {
+	return autograd.Reshape(l.encodeRows(flat(x, d), n, keyPadding, causal), n, s, d)
+}
+
+// encodeRows is Encode on the rows [N·L, DModel] of n sequences, returning
+// rows: every part works position by position but the attention, which
+// takes the sequences from n, so the layer (and a stack of them) runs on
+// rows, with one reshape in and one out.
+func (l *TransformerEncoderLayer[T]) encodeRows(x *autograd.Var[T], n int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
+	return l.apply(x, func(h *autograd.Var[T]) *autograd.Var[T] {
 		return l.SelfAttn.selfAttendFlat(h, n, keyPadding, causal)
 	})
-	return autograd.Reshape(y, n, s, d)
 }
 
 // ForwardCached is the causal layer on a sequence that arrives in pieces,
