@@ -260,11 +260,13 @@ func attnGemm[T Float](transA, transB bool, a, b *tensor.Tensor[T], beta T, c *t
 // attnOp is ScaledDotProductAttention's state: the attention probabilities
 // P, the mask of the scores filled with -∞ (nil: none), and 1/√D; under
 // dropout, the weights A = P ∘ Z, the dropped weights (nil: no dropout) and
-// 1/(1−p).
+// 1/(1−p). PackedSelfAttention shares it (one arena slot for both), with
+// its layout in pk; pk.heads is 0 for ScaledDotProductAttention.
 type attnOp[T Float] struct {
 	p, a       *tensor.Tensor[T]
 	fill, drop *tensor.Mask
 	scale, inv T
+	pk         packedLayout
 }
 
 func (*attnOp[T]) slot() stateSlot { return slotAttention }
@@ -272,31 +274,43 @@ func (*attnOp[T]) slot() stateSlot { return slotAttention }
 // backward recomputes P from q and k with autograd ops, so that the
 // gradients it returns are differentiable in all three inputs.
 func (s *attnOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	q, k, v := c.Input(0), c.Input(1), c.Input(2)
-	sc := Scale(MatMulT(q, k, false, true), s.scale)
-	if s.fill != nil {
-		sc = MaskedFill(sc, s.fill, T(math.Inf(-1)))
+	if s.pk.heads > 0 {
+		return s.packedBackward(c, g)
+	}
+	return attnRecorded(c.Input(0), c.Input(1), c.Input(2), g, s.fill, s.drop, s.scale, s.inv,
+		[3]bool{c.NeedsGrad(0), c.NeedsGrad(1), c.NeedsGrad(2)})
+}
+
+// attnRecorded is the recorded derivative of the attention of q, k and v
+// (each [..., L, D]) with the result's gradient g: P recomputed from q and
+// k under fill (-∞ where true; nil: none) and the dropout mask drop (nil:
+// none) with its 1/(1−p) inv, and the gradients of the inputs that need
+// one (need), nil for the others.
+func attnRecorded[T Float](q, k, v, g *Var[T], fill, drop *tensor.Mask, scale, inv T, need [3]bool) []*Var[T] {
+	sc := Scale(MatMulT(q, k, false, true), scale)
+	if fill != nil {
+		sc = MaskedFill(sc, fill, T(math.Inf(-1)))
 	}
 	p := Softmax(sc, -1)
 	a := p
-	if s.drop != nil {
-		a = Scale(MaskedFill(p, s.drop, 0), s.inv)
+	if drop != nil {
+		a = Scale(MaskedFill(p, drop, 0), inv)
 	}
 	gs := make([]*Var[T], 3)
-	if c.NeedsGrad(0) || c.NeedsGrad(1) {
+	if need[0] || need[1] {
 		dp := MatMulT(g, v, false, true)
-		if s.drop != nil {
-			dp = Scale(MaskedFill(dp, s.drop, 0), s.inv)
+		if drop != nil {
+			dp = Scale(MaskedFill(dp, drop, 0), inv)
 		}
-		ds := Scale(Mul(p, Sub(dp, SumKeepDims(Mul(dp, p), -1))), s.scale)
-		if c.NeedsGrad(0) {
+		ds := Scale(Mul(p, Sub(dp, SumKeepDims(Mul(dp, p), -1))), scale)
+		if need[0] {
 			gs[0] = MatMulT(ds, k, false, false)
 		}
-		if c.NeedsGrad(1) {
+		if need[1] {
 			gs[1] = MatMulT(ds, q, true, false)
 		}
 	}
-	if c.NeedsGrad(2) {
+	if need[2] {
 		gs[2] = MatMulT(a, g, true, false)
 	}
 	return gs
@@ -307,6 +321,10 @@ func (s *attnOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // 1/√D) in one arena scratch of the scores' shape, and each gradient one
 // product into its buffer.
 func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	if s.pk.heads > 0 {
+		s.packedVJP(c, g)
+		return
+	}
 	q, k, v := c.n.inputs[0].value, c.n.inputs[1].value, c.n.inputs[2].value
 	if c.NeedsGrad(0) || c.NeedsGrad(1) {
 		ds := c.scratch(s.p)

@@ -22,6 +22,18 @@ func attentionOps() []OpInfo {
 		dk[i] = (i*7)%4 != 1 // a quarter dropped, spread over rows and heads
 	}
 	dropKeep := tensor.MustMask(dk, 2, 2, 3, 5)
+	// PackedSelfAttention's: a key-padding keep mask [2 1 1 5] that keeps
+	// key 0 of each sequence, and a dropout keep mask of its scores' shape
+	// [2 2 5 5] that drops a quarter of them.
+	packedKeep := tensor.MustMask([]bool{
+		true, false, true, true, false,
+		true, true, false, true, true,
+	}, 2, 1, 1, 5)
+	pd := make([]bool, 2*2*5*5)
+	for i := range pd {
+		pd[i] = (i*5)%4 != 3
+	}
+	packedDrop := tensor.MustMask(pd, 2, 2, 5, 5)
 	return []OpInfo{
 		entry(OpInfo{
 			Name: "ScaledDotProductAttention", Family: FamilyLinalg, Domain: anyReal, Smooth: true,
@@ -39,7 +51,27 @@ func attentionOps() []OpInfo {
 		},
 			func(xs ...*Var[float64]) *Var[float64] { return attnDropped(xs, keep, dropKeep) },
 			func(xs ...*Var[float32]) *Var[float32] { return attnDropped(xs, keep, dropKeep) }),
+		entry(OpInfo{
+			Name: "PackedSelfAttention", Family: FamilyLinalg, Domain: anyReal, Smooth: true,
+			Shapes: [][]int{{2, 5, 18}},
+			Torch: "sum(merge(sdpa(*heads(x), m)) for m in (None, causal, (mask & causal, dropout 0.25 keep " +
+				"drop_keep))) where heads splits x [2 5 18] into q, k, v [2 2 5 3] and merge joins [2 2 5 3] into [2 5 6]",
+		},
+			func(xs ...*Var[float64]) *Var[float64] { return packedThrice(xs[0], packedKeep, packedDrop) },
+			func(xs ...*Var[float32]) *Var[float32] { return packedThrice(xs[0], packedKeep, packedDrop) }),
 	}
+}
+
+// packedThrice is the packed attention entry's function on qkv [2 5 18]
+// (2 sequences of 5 positions, E 6 in 2 heads of 3): plain attention,
+// causal attention on the [10 18] layout (which takes the causal fill of
+// the scores without a mask), and the causal attention under the keep mask
+// with dropout 0.25 under the fixed dropout mask dk, summed.
+func packedThrice[T Float](x *Var[T], keep, dk *tensor.Mask) *Var[T] {
+	plain := PackedSelfAttention(x, 2, 2, AttentionOptions{})
+	causal := Reshape(PackedSelfAttention(Reshape(x, 10, 18), 2, 2, AttentionOptions{Causal: true}), 2, 5, 6)
+	dropped := PackedSelfAttention(x, 2, 2, AttentionOptions{Mask: keep, Causal: true, Dropout: 0.25, Keep: dk})
+	return Add(Add(plain, causal), dropped)
 }
 
 // attnDropped is the dropout entry's function: causal attention under the

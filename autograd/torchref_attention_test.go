@@ -20,6 +20,14 @@ type torchRefAttentionParams struct {
 	Keep    []bool  `json:"keep"`
 }
 
+// torchRefPackedParams are the parameters of gen_attention.py's
+// PackedSelfAttention cases: the batch and heads, and the attention's.
+type torchRefPackedParams struct {
+	Batch int `json:"batch"`
+	Heads int `json:"heads"`
+	torchRefAttentionParams
+}
+
 // torchRefExtAttention maps the ops of gen_attention.py's cases
 // (torchref_attention.json) to their Adjoint computation (see
 // torchRefExtOp).
@@ -44,5 +52,21 @@ var torchRefExtAttention = map[string]torchRefExtOp{
 			o.Keep = tensor.MustMask(p.Keep, shape...)
 		}
 		return autograd.ScaledDotProductAttentionWith(x[0], x[1], x[2], o)
+	}),
+	"PackedSelfAttention": oneExt(func(t *testing.T, x []*V, raw json.RawMessage) *V {
+		p := decodeTorchRefParams[torchRefPackedParams](t, raw)
+		o := autograd.AttentionOptions{Causal: p.Causal, Dropout: p.Dropout}
+		if p.Mask != nil {
+			o.Mask = tensor.MustMask(p.Mask, p.MaskShape...)
+		}
+		if p.Keep != nil {
+			shape := x[0].Shape()
+			l := shape[len(shape)-2]
+			if len(shape) == 2 {
+				l /= p.Batch
+			}
+			o.Keep = tensor.MustMask(p.Keep, p.Batch, p.Heads, l, l)
+		}
+		return autograd.PackedSelfAttention(x[0], p.Batch, p.Heads, o)
 	}),
 }

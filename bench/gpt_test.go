@@ -22,8 +22,9 @@ const (
 
 // gpt is a one-block decoder-only transformer with pre-LayerNorm, written
 // with Adjoint's ops: token and learned position embeddings, x + attn(LN(x))
-// with causal attention (the fused autograd.ScaledDotProductAttention, as
-// the PyTorch side uses its own fused scaled_dot_product_attention),
+// with causal attention (the fused autograd.PackedSelfAttention, which
+// reads the heads from the packed projection, as the PyTorch side uses its
+// own fused scaled_dot_product_attention),
 // x + MLP(LN(x)) with the exact GELU, a final LayerNorm and a Linear layer
 // to the vocabulary. The field names are the parameter names of the
 // PyTorch module in peers/torch_workloads.py.
@@ -93,11 +94,6 @@ func (g *gpt) namedParams() []layers.NamedParam[float32] {
 	return ps
 }
 
-// heads reshapes [batch·seq d] into [batch heads seq d/heads].
-func (g *gpt) heads(v *autograd.Var[float32]) *autograd.Var[float32] {
-	return autograd.Permute(autograd.Reshape(v, g.batch, g.seq, gptHeads, gptDModel/gptHeads), 0, 2, 1, 3)
-}
-
 // logits is the forward pass of the token ids: [batch·seq vocab].
 func (g *gpt) logits(in feed, ids *tensor.Tensor[float32]) *autograd.Var[float32] {
 	n := g.batch * g.seq
@@ -105,12 +101,10 @@ func (g *gpt) logits(in feed, ids *tensor.Tensor[float32]) *autograd.Var[float32
 	x = autograd.Add(x, g.pos)              // + [seq d]
 	x = autograd.Reshape(x, n, gptDModel)   // [batch·seq d]
 	qkv := g.attn.Forward(g.ln1.Forward(x)) // [batch·seq 3d]
-	parts := autograd.Split(qkv, 1, gptDModel, gptDModel, gptDModel)
-	q, k, v := g.heads(parts[0]), g.heads(parts[1]), g.heads(parts[2])
-	// softmax(q·kᵀ/√(d/heads) + causal mask)·v, [batch heads seq d/heads]
-	att := autograd.ScaledDotProductAttention(q, k, v, nil, true)
-	y := autograd.Permute(att, 0, 2, 1, 3) // [batch seq heads d/heads]
-	x = autograd.Add(x, g.proj.Forward(autograd.Reshape(y, n, gptDModel)))
+	// softmax(q·kᵀ/√(d/heads) + causal mask)·v per head, the heads read
+	// from qkv and joined into [batch·seq d] by the one op
+	y := autograd.PackedSelfAttention(qkv, g.batch, gptHeads, autograd.AttentionOptions{Causal: true})
+	x = autograd.Add(x, g.proj.Forward(y))
 	h := layers.GELU[float32]{}.Forward(g.fc1.Forward(g.ln2.Forward(x)))
 	x = autograd.Add(x, g.fc2.Forward(h))
 	return g.head.Forward(g.lnf.Forward(x))

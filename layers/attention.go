@@ -14,6 +14,10 @@ import (
 // inputs [N, L, E]: the query, key and value are projected by one packed
 // weight, split into NumHeads heads of E/NumHeads features, attended with
 // autograd.ScaledDotProductAttention, joined and projected by OutProj.
+// Self-attention (one Var as query, key and value) attends with
+// autograd.PackedSelfAttention instead, which reads the heads from the
+// packed projection and joins them without copies: the same values (to a
+// few ulps when causal, see PackedSelfAttention).
 //
 // Its parameters have PyTorch's layout and names, so that a state_dict
 // loads one to one: "in_proj_weight" [3E, E] (the query's rows, then the
@@ -125,22 +129,43 @@ func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // key_padding_mask [N, S]: true marks a key to ignore (note: the opposite
 // of ScaledDotProductAttention's mask, as in PyTorch). causal lets query i
 // attend to keys j <= i only. A query left with no key gives NaN, as in
-// PyTorch. When query, key and value are one Var, the three projections
-// are one product.
+// PyTorch. When query, key and value are one Var (self-attention), the
+// three projections are one product, and autograd.PackedSelfAttention
+// reads the heads from it and joins them without copies.
 //
 // It panics with a *tensor.ShapeError naming the layer when the inputs or
 // the mask do not fit.
 func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
 	n, l, s := m.check(query, key, value)
-	var keep *tensor.Mask
-	if keyPadding != nil {
-		if !keyPadding.HasShape(n, s) {
-			shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
-		}
-		keep = keepOf(keyPadding, n, s)
+	if query == key && key == value {
+		e := m.EmbedDim()
+		return autograd.Reshape(m.selfAttendFlat(flat(query, e), n, keyPadding, causal), n, l, e)
 	}
 	q, k, v := m.project(query, key, value)
-	return m.attend(q, k, v, n, l, keep, causal)
+	return m.attend(q, k, v, n, l, m.keep(keyPadding, n, s), causal)
+}
+
+// keep checks PyTorch's key padding mask [N, S] (nil: none) and returns it
+// as a keep mask (see keepOf).
+func (m *MultiheadAttention[T]) keep(keyPadding *tensor.Mask, n, s int) *tensor.Mask {
+	if keyPadding == nil {
+		return nil
+	}
+	if !keyPadding.HasShape(n, s) {
+		shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
+	}
+	return keepOf(keyPadding, n, s)
+}
+
+// selfAttendFlat is self-attention on x [N·L, E], n sequences of L
+// positions side by side, returned in the same layout: the three
+// projections are one product, and autograd.PackedSelfAttention reads the
+// heads from it and joins them in the output projection's layout. x must
+// be [N·L, E] (TransformerEncoderLayer checks it).
+func (m *MultiheadAttention[T]) selfAttendFlat(x *autograd.Var[T], n int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
+	keep := m.keep(keyPadding, n, x.Value().Dim(0)/n)
+	qkv := autograd.Linear(x, m.InProjWeight, m.InProjBias) // [N·L, 3E]
+	return m.OutProj.Forward(m.packed(qkv, n, keep, causal))
 }
 
 // check panics unless query is [N, L, E] and key and value [N, S, E], and
@@ -218,6 +243,22 @@ func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], keep *tensor.Mask
 	}
 	return autograd.ScaledDotProductAttentionWith(q, k, v,
 		autograd.AttentionOptions{Mask: keep, Causal: causal, Dropout: m.drop.p, RNG: m.drop.rng})
+}
+
+// packed is autograd.PackedSelfAttention of the projection qkv [N·L, 3E]
+// of n sequences, with the layer's dropout in training mode (the generator
+// locked while it draws), as sdpa: [N·L, E].
+func (m *MultiheadAttention[T]) packed(qkv *autograd.Var[T], n int, keep *tensor.Mask, causal bool) *autograd.Var[T] {
+	o := autograd.AttentionOptions{Mask: keep, Causal: causal}
+	if m.drop.eval.Load() {
+		return autograd.PackedSelfAttention(qkv, n, m.NumHeads, o)
+	}
+	m.drop.mu.Lock()
+	defer m.drop.mu.Unlock()
+	if m.drop.p > 0 {
+		o.Dropout, o.RNG = m.drop.p, m.drop.rng
+	}
+	return autograd.PackedSelfAttention(qkv, n, m.NumHeads, o)
 }
 
 // flat reshapes x [N, L, E] to [N·L, E].

@@ -175,8 +175,18 @@ func (l *TransformerEncoderLayer[T]) Forward(x *autograd.Var[T]) *autograd.Var[T
 // does not fit.
 func (l *TransformerEncoderLayer[T]) Encode(x *autograd.Var[T], keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
 	l.check(x)
+	xv := x.Value()
+	n, s, d := xv.Dim(0), xv.Dim(1), xv.Dim(2)
+	return autograd.Reshape(l.encodeRows(flat(x, d), n, keyPadding, causal), n, s, d)
+}
+
+// encodeRows is Encode on the rows [N·L, DModel] of n sequences, returning
+// rows: every part works position by position but the attention, which
+// takes the sequences from n, so the layer (and a stack of them) runs on
+// rows, with one reshape in and one out.
+func (l *TransformerEncoderLayer[T]) encodeRows(x *autograd.Var[T], n int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
 	return l.apply(x, func(h *autograd.Var[T]) *autograd.Var[T] {
-		return l.SelfAttn.Attend(h, h, h, keyPadding, causal)
+		return l.SelfAttn.selfAttendFlat(h, n, keyPadding, causal)
 	})
 }
 
@@ -207,7 +217,8 @@ func (l *TransformerEncoderLayer[T]) check(x *autograd.Var[T]) {
 }
 
 // apply is the layer around its attention, attn, in pre-LN or post-LN
-// order.
+// order, on x [N, L, DModel] or its rows [N·L, DModel] (attn takes and
+// returns x's layout).
 func (l *TransformerEncoderLayer[T]) apply(x *autograd.Var[T], attn func(*autograd.Var[T]) *autograd.Var[T]) *autograd.Var[T] {
 	if l.NormFirst {
 		x = autograd.Add(x, l.Dropout1.Forward(attn(l.Norm1.Forward(x))))
@@ -218,18 +229,24 @@ func (l *TransformerEncoderLayer[T]) apply(x *autograd.Var[T], attn func(*autogr
 }
 
 // feedForward is Dropout2(Linear2(Dropout(Act(Linear1(x))))) on x
-// [N, L, DModel], position by position.
+// [N, L, DModel] or [N·L, DModel], position by position, in x's shape.
 func (l *TransformerEncoderLayer[T]) feedForward(x *autograd.Var[T]) *autograd.Var[T] {
 	xv := x.Value()
-	n, s, d := xv.Dim(0), xv.Dim(1), xv.Dim(2)
-	h := l.Linear1.Forward(flat(x, d))
+	rows := x
+	if xv.Dims() == 3 {
+		rows = flat(x, xv.Dim(2))
+	}
+	h := l.Linear1.Forward(rows)
 	if l.GELU {
 		h = autograd.GELU(h)
 	} else {
 		h = autograd.ReLU(h)
 	}
 	h = l.Linear2.Forward(l.Dropout.Forward(h))
-	return l.Dropout2.Forward(autograd.Reshape(h, n, s, d))
+	if xv.Dims() == 3 {
+		h = autograd.Reshape(h, xv.Dim(0), xv.Dim(1), xv.Dim(2))
+	}
+	return l.Dropout2.Forward(h)
 }
 
 // Children returns the sub-layers under PyTorch's names: "self_attn",

@@ -45,19 +45,36 @@ func NewTransformerEncoder[T Float](rng *rand.Rand, cfg TransformerConfig, numLa
 // Forward applies every layer's Forward (each with its own Causal), then
 // the final norm.
 func (e *TransformerEncoder[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	for _, l := range e.Layers {
-		x = l.Forward(x)
-	}
-	return e.norm(x)
+	return e.encode(x, nil, nil)
 }
 
 // Encode applies every layer's Encode with the same key-padding mask and
 // causal flag, then the final norm.
 func (e *TransformerEncoder[T]) Encode(x *autograd.Var[T], keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
-	for _, l := range e.Layers {
-		x = l.Encode(x, keyPadding, causal)
+	return e.encode(x, keyPadding, &causal)
+}
+
+// encode is Forward (causal nil: each layer's own) and Encode: the layers
+// and the final norm run on the rows [N·L, DModel] of x [N, L, DModel],
+// reshaped once in and once out, instead of once around each layer.
+func (e *TransformerEncoder[T]) encode(x *autograd.Var[T], keyPadding *tensor.Mask, causal *bool) *autograd.Var[T] {
+	if len(e.Layers) == 0 {
+		return e.norm(x)
 	}
-	return e.norm(x)
+	for _, l := range e.Layers {
+		l.check(x) // each layer's output has its input's shape
+	}
+	xv := x.Value()
+	n, s, d := xv.Dim(0), xv.Dim(1), xv.Dim(2)
+	h := flat(x, d)
+	for _, l := range e.Layers {
+		c := l.Causal
+		if causal != nil {
+			c = *causal
+		}
+		h = l.encodeRows(h, n, keyPadding, c)
+	}
+	return autograd.Reshape(e.norm(h), n, s, d)
 }
 
 // ForwardCached applies every layer's ForwardCached, layer i with

@@ -1,4 +1,5 @@
-"""PyTorch reference cases of ScaledDotProductAttention (optable_attention.go):
+"""PyTorch reference cases of ScaledDotProductAttention, ScaledDotProductAttentionWith
+and PackedSelfAttention (optable_attention.go):
 torchref_attention.json. Loaded by gen.py (see its family_modules).
 
 torch 1.13 has no F.scaled_dot_product_attention, so the reference is its
@@ -61,7 +62,23 @@ def _sdpa_with(x, p):
     return a @ v
 
 
-OPS = {"ScaledDotProductAttention": _sdpa, "ScaledDotProductAttentionWith": _sdpa_with}
+def _packed(x, p):
+    """PackedSelfAttention: qkv [N, L, 3E] or [N*L, 3E] split into q, k and
+    v, each reshaped to [N, L, heads, E/heads] and permuted to
+    [N, heads, L, E/heads], attended as _sdpa_with, and the heads joined
+    back into qkv's rows: the unfused multi-head self-attention."""
+    qkv = x[0]
+    n, h = p["batch"], p["heads"]
+    e = qkv.shape[-1] // 3
+    flat = qkv.reshape(-1, 3 * e)
+    l = flat.shape[0] // n
+    heads = [t.reshape(n, l, h, e // h).permute(0, 2, 1, 3) for t in flat.split(e, dim=1)]
+    a = _sdpa_with(heads, p)
+    return a.permute(0, 2, 1, 3).reshape(*qkv.shape[:-1], e)
+
+
+OPS = {"ScaledDotProductAttention": _sdpa, "ScaledDotProductAttentionWith": _sdpa_with,
+       "PackedSelfAttention": _packed}
 
 
 def _mask(seed, shape, density=0.7, keep_first=True):
@@ -105,6 +122,16 @@ def build_cases(g):
     g.case(op + "/dropout 0.1, a constant value, Lq 2, Lk 6", op,
            [u(-1, 1, 2, 2, 4), u(-1, 1, 2, 6, 4), g.const(u(-1, 1, 2, 6, 3))],
            {"dropout": 0.1, "keep": _mask(7, [2, 2, 6], 0.9, keep_first=False)})
+
+    op = "PackedSelfAttention"
+    g.case(op + "/[N*L 3E], 2 sequences of 4, E 6 in 2 heads", op, [u(-1, 1, 8, 18)], {"batch": 2, "heads": 2})
+    g.case(op + "/causal, [N L 3E], 3 sequences of 5, E 8 in 4 heads", op, [u(-2, 2, 3, 5, 24)],
+           {"batch": 3, "heads": 4, "causal": True})
+    g.case(op + "/key padding [2 1 1 5], causal, dropout 0.5 under a fixed mask, E 4 in 2 heads", op,
+           [u(-1, 1, 2, 5, 12)],
+           {"batch": 2, "heads": 2, "causal": True, "mask": _mask(8, [2, 1, 1, 5]), "mask_shape": [2, 1, 1, 5],
+            "dropout": 0.5, "keep": _mask(9, [2, 2, 5, 5], 0.5, keep_first=False)})
+    g.case(op + "/one sequence of 3, one head", op, [u(-1, 1, 3, 6)], {"batch": 1, "heads": 1})
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// SoftmaxCausalRows sets dst to the causal softmax of the scores x, both
+// made of L×L matrices back to back (len(x) a multiple of L·L): row i of
+// each matrix is the softmax of its first i+1 elements (the keys up to
+// the query's own position), followed by zeros. It is Softmax along the
+// last axis of x with −∞ above each diagonal, computed without the
+// exponentials of the masked keys: the same values up to the rounding of
+// the float64 sum of the exponentials, which skips the zeros (so a few
+// ulps; the same bits for most rows). A row whose softmax is NaN (a NaN
+// or +Inf score, or every kept score −∞) is NaN throughout, masked keys
+// included, as Softmax makes it. dst may be x; it must not overlap x
+// otherwise. It allocates nothing.
+//
+// It panics with a *ShapeError when l is negative or the lengths are not
+// whole L×L matrices.
+func SoftmaxCausalRows[T Float](dst, x []T, l int) {
+	if l < 0 || len(dst) != len(x) || (l == 0 && len(x) != 0) || (l > 0 && len(x)%(l*l) != 0) {
+		panic(shapeErr("SoftmaxCausalRows", fmt.Sprintf("lengths %d and %d are not whole %d×%d matrices", len(dst), len(x), l, l)))
+	}
+	nan := T(math.NaN())
+	for r := 0; r*l < len(x); r++ {
+		k := r%l + 1
+		row, out := x[r*l:r*l+k], dst[r*l:(r+1)*l]
+		_, s := softmaxRow(out[:k], row, false)
+		tail := out[k:]
+		if s == s {
+			clear(tail)
+			continue
+		}
+		for j := range tail {
+			tail[j] = nan
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package tensor_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// TestSoftmaxCausalRows: the causal softmax equals Softmax of the scores
+// with −∞ above each diagonal to 8 ulps (float32 and float64, rows of
+// several lengths, in place too), and a NaN row is NaN throughout.
+func TestSoftmaxCausalRows(t *testing.T) {
+	t.Run("float32", testSoftmaxCausal[float32])
+	t.Run("float64", testSoftmaxCausal[float64])
+}
+
+func testSoftmaxCausal[T tensor.Float](t *testing.T) {
+	for _, l := range []int{1, 3, 17, 64, 150} {
+		const mats = 3
+		x := make([]T, mats*l*l)
+		for i := range x {
+			x[i] = T(math.Sin(float64(i)*0.77) * 4)
+		}
+		if l == 17 {
+			x[l*l+5*l+2] = T(math.NaN())   // matrix 1, row 5: NaN
+			x[2*l*l+3*l+9] = T(math.NaN()) // above the diagonal: ignored
+		}
+		masked := make([]T, len(x))
+		for r := 0; r*l < len(x); r++ {
+			for j := range l {
+				v := x[r*l+j]
+				if j > r%l {
+					v = T(math.Inf(-1))
+				}
+				masked[r*l+j] = v
+			}
+		}
+		want := tensor.Softmax(tensor.MustNew(masked, mats, l, l), -1).Data()
+		got := make([]T, len(x))
+		tensor.SoftmaxCausalRows(got, x, l)
+		inPlace := append([]T(nil), x...)
+		tensor.SoftmaxCausalRows(inPlace, inPlace, l)
+		for i := range want {
+			w, g := float64(want[i]), float64(got[i])
+			if math.IsNaN(w) != math.IsNaN(g) || (!math.IsNaN(w) && math.Abs(w-g) > 8*ulpOf[T](w)) {
+				t.Fatalf("L %d: element %d is %v, want %v", l, i, g, w)
+			}
+			if !(got[i] == inPlace[i] || (got[i] != got[i] && inPlace[i] != inPlace[i])) {
+				t.Fatalf("L %d: in place element %d is %v, not %v", l, i, inPlace[i], got[i])
+			}
+		}
+	}
+	for _, bad := range []func(){
+		func() { tensor.SoftmaxCausalRows(make([]T, 5), make([]T, 5), 2) },
+		func() { tensor.SoftmaxCausalRows(make([]T, 4), make([]T, 8), 2) },
+		func() { tensor.SoftmaxCausalRows(make([]T, 4), make([]T, 4), -2) },
+	} {
+		func() {
+			defer func() {
+				if _, ok := recover().(*tensor.ShapeError); !ok {
+					t.Errorf("want a *tensor.ShapeError panic")
+				}
+			}()
+			bad()
+		}()
+	}
+}
+
+// ulpOf is the spacing of T's values at |v|.
+func ulpOf[T tensor.Float](v float64) float64 {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		f := float32(math.Abs(v))
+		return float64(math.Nextafter32(f, float32(math.Inf(1))) - f)
+	}
+	return math.Nextafter(math.Abs(v), math.Inf(1)) - math.Abs(v)
+}
