@@ -58,7 +58,10 @@
 //     batched matrix products; a boolean mask, true = take part, and a
 //     causal flag) and ScaledDotProductAttentionWith (the same with its
 //     options in an AttentionOptions struct, and dropout on the attention
-//     weights: a mask drawn from a caller's *rand.Rand, or a fixed Keep mask).
+//     weights: a mask drawn from a caller's *rand.Rand, or a fixed Keep mask),
+//     and PackedSelfAttention (multi-head self-attention read straight from
+//     a packed in-projection [N, L, 3E] or [N·L, 3E], its result in the
+//     output projection's layout: no head split, permute or join copies).
 //   - Recurrent cell steps, one fused op per time step (the gates in
 //     PyTorch's order: i, f, g, o and r, z, n; the caller adds the matrix
 //     products): LSTMCellState, LSTMCellOutput (together one step of
