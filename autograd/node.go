@@ -48,12 +48,11 @@ type fastDerivative[T Float] interface {
 // an op with parameters or saved tensors, its typed state: see state.go),
 // and its inputs.
 type node[T Float] struct {
-	op       string
-	impl     derivative[T]
-	inputs   []*Var[T]
-	in       [3]*Var[T] // backing store of inputs for ops of up to three
-	spill    []*Var[T]  // backing store for more, kept by an Arena's node
-	released bool
+	op     string
+	impl   derivative[T]
+	inputs []*Var[T]
+	in     [3]*Var[T] // backing store of inputs for ops of up to three
+	spill  []*Var[T]  // backing store for more, kept by an Arena's node
 
 	// The scalar parameters of a pointwise op, which its table entry names
 	// (Scale's factor, Clamp's bounds).
@@ -64,11 +63,17 @@ type node[T Float] struct {
 	// the node (see pass).
 	owner   atomic.Pointer[pass[T]]
 	slot    gradSlot[T]
-	hasSlot bool
 	mark    graph.Mark
+	hasSlot bool
+
+	// released is set when a backward pass dropped the node's saved state
+	// (next to hasSlot, so that the two flags share one word).
+	released bool
 }
 
-// varNode lets a result and its node be allocated (or reused) together.
+// varNode lets a result and its node be allocated (or reused) together:
+// 248 bytes for float64, in the 256-byte size class (see the test that
+// checks it).
 type varNode[T Float] struct {
 	v Var[T]
 	n node[T]
