@@ -117,6 +117,13 @@ func ZeroGrad[T Float](vs ...*Var[T]) {
 // RequiresGrad reports whether gradients flow to or through v.
 func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
 
+// DetectsAnomaly reports whether anomaly detection follows v: v was given
+// to DetectAnomaly, or descends from a Var that was (see DetectAnomaly).
+// A layer that would skip an operation when nothing is recorded (applying
+// it in place instead, say) checks this first, so that anomaly reports
+// still name every operation.
+func (v *Var[T]) DetectsAnomaly() bool { return v.anomaly != nil }
+
 // IsLeaf reports whether v was not produced by a recorded operation: a
 // parameter, a constant, or the result of operations on constants only.
 func (v *Var[T]) IsLeaf() bool { return v.node == nil }
