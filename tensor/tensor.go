@@ -141,6 +141,73 @@ func smallZeros[T Float](n int, shape []int) *Tensor[T] {
 	return t
 }
 
+// ZerosWith returns Zeros(shape...) and a zero X (any type: the object a
+// caller keeps with each tensor, such as a node of a computation graph).
+// For a tensor of at most 64 elements the two are one allocation, the
+// tensor's header, its data and the X together, so that a program that
+// makes many small tensors, each with an object of its own, allocates half
+// as often; for a larger one they are allocated apart, as by Zeros and
+// new(X). Either way each lives as long as anything refers to either of
+// them. It panics like Zeros.
+func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
+	n, ok := numElements(shape)
+	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
+		panic(shapeErr("ZerosWith", "negative dimension or too many elements", shape))
+	}
+	var (
+		t *Tensor[T]
+		x *X
+	)
+	switch {
+	case n <= 1:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [1]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 4:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [4]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 8:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [8]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 16:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [16]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 32:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [32]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 64:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [64]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	default:
+		return newTensor(make([]T, n), shape), new(X)
+	}
+	t.setShape(shape)
+	return t, x
+}
+
 // Ones returns a tensor of the given shape filled with ones.
 func Ones[T Float](shape ...int) *Tensor[T] { return Full(T(1), shape...) }
 
