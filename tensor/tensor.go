@@ -158,6 +158,10 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 		t *Tensor[T]
 		x *X
 	)
+	// The data arrays have 2^k - 1 elements (then 47 and 64): when the
+	// header and the X come to 8 bytes modulo 32, as autograd's Var and
+	// node do (328 bytes for float64), a float64 block then fills its size
+	// class exactly, where 2^k elements would spill into the next one.
 	switch {
 	case n <= 1:
 		b := new(struct {
@@ -166,32 +170,39 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 			d [1]T
 		})
 		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
-	case n <= 4:
+	case n <= 3:
 		b := new(struct {
 			t Tensor[T]
 			x X
-			d [4]T
+			d [3]T
 		})
 		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
-	case n <= 8:
+	case n <= 7:
 		b := new(struct {
 			t Tensor[T]
 			x X
-			d [8]T
+			d [7]T
 		})
 		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
-	case n <= 16:
+	case n <= 15:
 		b := new(struct {
 			t Tensor[T]
 			x X
-			d [16]T
+			d [15]T
 		})
 		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
-	case n <= 32:
+	case n <= 31:
 		b := new(struct {
 			t Tensor[T]
 			x X
-			d [32]T
+			d [31]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 47:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [47]T
 		})
 		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
 	case n <= 64:

@@ -13,7 +13,7 @@ func TestZerosWith(t *testing.T) {
 		p *int
 		n [3]int64
 	}
-	for _, shape := range [][]int{{}, {0}, {1}, {3}, {2, 2}, {1, 6}, {3, 3}, {4, 4}, {5, 6}, {2, 16}, {7, 9}, {64}, {65}, {3, 100}, {2, 2, 2, 2, 2}} {
+	for _, shape := range [][]int{{}, {0}, {1}, {2}, {3}, {2, 2}, {1, 6}, {7}, {2, 4}, {3, 3}, {15}, {4, 4}, {5, 6}, {31}, {2, 16}, {47}, {6, 8}, {7, 9}, {64}, {65}, {3, 100}, {2, 2, 2, 2, 2}} {
 		x, o := ZerosWith[obj, float64](shape...)
 		n, _ := numElements(shape)
 		if !SameShape(x.Shape(), shape) || x.Len() != n || cap(x.Data()) != n {
