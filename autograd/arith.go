@@ -12,7 +12,8 @@ import "github.com/adjoint-go/adjoint/tensor"
 //	d/da = g,  d/db = g
 func Add[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return recordOp("Add", binaryValue(opAdd, a, b), addOp[T]{}, a, b)
+	out, vn := binaryValue(opAdd, a, b)
+	return recordOpIn(vn, "Add", out, addOp[T]{}, a, b)
 }
 
 type addOp[T Float] struct{}
@@ -29,7 +30,8 @@ func (addOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //	d/da = g,  d/db = -g
 func Sub[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return recordOp("Sub", binaryValue(opSub, a, b), subOp[T]{}, a, b)
+	out, vn := binaryValue(opSub, a, b)
+	return recordOpIn(vn, "Sub", out, subOp[T]{}, a, b)
 }
 
 type subOp[T Float] struct{}
@@ -52,7 +54,8 @@ func (subOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //	d/da = g ∘ b,  d/db = g ∘ a
 func Mul[T Float](a, b *Var[T]) *Var[T] {
 	defer relabel()
-	return recordOp("Mul", binaryValue(opMul, a, b), mulOp[T]{}, a, b)
+	out, vn := binaryValue(opMul, a, b)
+	return recordOpIn(vn, "Mul", out, mulOp[T]{}, a, b)
 }
 
 type mulOp[T Float] struct{}
@@ -101,7 +104,7 @@ func (mulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 func Div[T Float](a, b *Var[T]) *Var[T] {
 	const op = "Div"
 	ar := arenaOf(a, b)
-	out := elemOut(op, ar, a.value, b.value)
+	out, vn := elemOut(op, ar, a.value, b.value)
 	o, x, y := out.Data(), a.value.Data(), b.value.Data()
 	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {
 		if sa == 1 && sb == 1 {
@@ -115,7 +118,7 @@ func Div[T Float](a, b *Var[T]) *Var[T] {
 			o[off+k] = x[oa+k*sa] / y[ob+k*sb]
 		}
 	})
-	return recordOp(op, out, divOp[T]{}, a, b)
+	return recordOpIn(vn, op, out, divOp[T]{}, a, b)
 }
 
 type divOp[T Float] struct{}
@@ -166,25 +169,29 @@ const (
 )
 
 // binaryValue computes a op b with broadcasting into a tensor of the inputs'
-// arena. Shapes where neither operand broadcasts to the other (both grow)
-// take the allocating kernel, which also raises the shape error when they
-// do not broadcast at all.
-func binaryValue[T Float](op binKind, a, b *Var[T]) *tensor.Tensor[T] {
+// arena, or without one into a new tensor that comes with the result's Var
+// and node (see resultOf). Shapes where neither operand broadcasts to the
+// other (both grow) take the allocating kernel, which also raises the
+// shape error when they do not broadcast at all.
+func binaryValue[T Float](op binKind, a, b *Var[T]) (*tensor.Tensor[T], *varNode[T]) {
 	x, y := a.value, b.value
-	var dst *tensor.Tensor[T]
+	var (
+		dst *tensor.Tensor[T]
+		vn  *varNode[T]
+	)
 	switch ar := arenaOf(a, b); {
 	case y.BroadcastsTo(x):
-		dst = ar.like(x)
+		dst, vn = resultLike(ar, x)
 	case x.BroadcastsTo(y):
-		dst = ar.like(y)
+		dst, vn = resultLike(ar, y)
 	default:
 		switch op {
 		case opAdd:
-			return tensor.Add(x, y)
+			return tensor.Add(x, y), nil
 		case opSub:
-			return tensor.Sub(x, y)
+			return tensor.Sub(x, y), nil
 		}
-		return tensor.Mul(x, y)
+		return tensor.Mul(x, y), nil
 	}
 	switch op {
 	case opAdd:
@@ -194,5 +201,5 @@ func binaryValue[T Float](op binKind, a, b *Var[T]) *tensor.Tensor[T] {
 	default:
 		tensor.MulInto(dst, x, y)
 	}
-	return dst
+	return dst, vn
 }

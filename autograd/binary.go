@@ -40,14 +40,14 @@ type binaryDef[T Float] struct {
 // Arena when they have one.
 func binary[T Float](k binaryKind, a, b *Var[T]) *Var[T] {
 	d := binaryOf[T](k)
-	out := elemOut(d.meta.Name, arenaOf(a, b), a.value, b.value)
+	out, vn := elemOut(d.meta.Name, arenaOf(a, b), a.value, b.value)
 	o, x, y, f := out.Data(), a.value.Data(), b.value.Data(), d.f
 	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {
 		for k := range n {
 			o[off+k] = f(x[oa+k*sa], y[ob+k*sb])
 		}
 	})
-	return recordOp(d.meta.Name, out, derivative[T](d), a, b)
+	return recordOpIn(vn, d.meta.Name, out, derivative[T](d), a, b)
 }
 
 // binaryOf returns the table entry of op k for element type T. The two

@@ -16,7 +16,7 @@ func Lerp[T Float](a, b, w *Var[T]) *Var[T] {
 	const op = "Lerp"
 	ar := arenaOf(a, b, w)
 	var buf [maxStackDims]int
-	out := ar.tensor(bcastShape(op, buf[:0], a.value, b.value, w.value)...)
+	out, vn := resultOf(ar, bcastShape(op, buf[:0], a.value, b.value, w.value)...)
 	var r tensor.BroadcastWalk
 	r.Reset(op, out, a.value, b.value, w.value)
 	o, x, y, z := out.Data(), a.value.Data(), b.value.Data(), w.value.Data()
@@ -25,7 +25,7 @@ func Lerp[T Float](a, b, w *Var[T]) *Var[T] {
 			o[off+k] = lerp(x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]])
 		}
 	})
-	return recordOp(op, out, lerpOp[T]{}, a, b, w)
+	return recordOpIn(vn, op, out, lerpOp[T]{}, a, b, w)
 }
 
 // lerp is Lerp's kernel (torch's: exact at both ends).

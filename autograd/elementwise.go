@@ -46,7 +46,7 @@ func Minimum[T Float](a, b *Var[T]) *Var[T] {
 // (Go's, which propagate NaN and order -0 below +0) into an arena tensor.
 func elemTie[T Float](op string, a, b *Var[T], d derivative[T], dir T) *Var[T] {
 	ar := arenaOf(a, b)
-	out := elemOut(op, ar, a.value, b.value)
+	out, vn := elemOut(op, ar, a.value, b.value)
 	o, x, y := out.Data(), a.value.Data(), b.value.Data()
 	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {
 		for k := range n {
@@ -57,7 +57,7 @@ func elemTie[T Float](op string, a, b *Var[T], d derivative[T], dir T) *Var[T] {
 			}
 		}
 	})
-	return recordOp(op, out, d, a, b)
+	return recordOpIn(vn, op, out, d, a, b)
 }
 
 type maximumOp[T Float] struct{}
@@ -135,14 +135,14 @@ func elemTieSplit[T Float](c *Context[T], g *Var[T], dir T) []*Var[T] {
 func PowVar[T Float](base, exponent *Var[T]) *Var[T] {
 	const op = "PowVar"
 	ar := arenaOf(base, exponent)
-	out := elemOut(op, ar, base.value, exponent.value)
+	out, vn := elemOut(op, ar, base.value, exponent.value)
 	o, x, y := out.Data(), base.value.Data(), exponent.value.Data()
 	elemRuns(out, base.value, exponent.value, func(off, n, oa, sa, ob, sb int) {
 		for k := range n {
 			o[off+k] = T(math.Pow(float64(x[oa+k*sa]), float64(y[ob+k*sb])))
 		}
 	})
-	return recordOp(op, out, powVarOp[T]{}, base, exponent)
+	return recordOpIn(vn, op, out, powVarOp[T]{}, base, exponent)
 }
 
 type powVarOp[T Float] struct{}
@@ -234,9 +234,10 @@ func elemSafeBase[T Float](x, y *Var[T], special func(x, y T) bool) *Var[T] {
 }
 
 // elemOut returns the result tensor, from ar, of an op on a and b with
-// broadcasting, panicking with a *tensor.ShapeError naming op when their
-// shapes do not broadcast.
-func elemOut[T Float](op string, ar *Arena[T], a, b *tensor.Tensor[T]) *tensor.Tensor[T] {
+// broadcasting, and without an arena the result's Var and node that come
+// with it (see resultOf), panicking with a *tensor.ShapeError naming op
+// when their shapes do not broadcast.
+func elemOut[T Float](op string, ar *Arena[T], a, b *tensor.Tensor[T]) (*tensor.Tensor[T], *varNode[T]) {
 	var buf [maxStackDims]int
 	dst := buf[:0]
 	ra, rb := a.Dims(), b.Dims()
@@ -261,7 +262,7 @@ func elemOut[T Float](op string, ar *Arena[T], a, b *tensor.Tensor[T]) *tensor.T
 			panic(shapeErr(op, "shapes do not broadcast", a.Shape(), b.Shape()))
 		}
 	}
-	return ar.tensor(dst...)
+	return resultOf(ar, dst...)
 }
 
 // elemRuns visits out, the broadcast of a and b, a run at a time (a stretch

@@ -48,12 +48,11 @@ type fastDerivative[T Float] interface {
 // an op with parameters or saved tensors, its typed state: see state.go),
 // and its inputs.
 type node[T Float] struct {
-	op       string
-	impl     derivative[T]
-	inputs   []*Var[T]
-	in       [3]*Var[T] // backing store of inputs for ops of up to three
-	spill    []*Var[T]  // backing store for more, kept by an Arena's node
-	released bool
+	op     string
+	impl   derivative[T]
+	inputs []*Var[T]
+	in     [3]*Var[T] // backing store of inputs for ops of up to three
+	spill  []*Var[T]  // backing store for more, kept by an Arena's node
 
 	// The scalar parameters of a pointwise op, which its table entry names
 	// (Scale's factor, Clamp's bounds).
@@ -64,11 +63,17 @@ type node[T Float] struct {
 	// the node (see pass).
 	owner   atomic.Pointer[pass[T]]
 	slot    gradSlot[T]
-	hasSlot bool
 	mark    graph.Mark
+	hasSlot bool
+
+	// released is set when a backward pass dropped the node's saved state
+	// (next to hasSlot, so that the two flags share one word).
+	released bool
 }
 
-// varNode lets a result and its node be allocated (or reused) together.
+// varNode lets a result and its node be allocated (or reused) together:
+// 248 bytes for float64, in the 256-byte size class (see the test that
+// checks it).
 type varNode[T Float] struct {
 	v Var[T]
 	n node[T]
@@ -122,6 +127,43 @@ func record[T Float](op string, value *tensor.Tensor[T], back backwardFn[T], inp
 // Arena when they have one. Ops that keep parameters in the node set them on
 // the result's node, when it has one, after the call.
 func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
+	return recordOpIn(nil, op, value, d, inputs...)
+}
+
+// resultLike returns a tensor of x's shape with arbitrary contents for an
+// op's result: the arena's next one, or, without an arena, a new one
+// together with the Var and node that will hold it (see resultOf).
+func resultLike[T Float](ar *Arena[T], x *tensor.Tensor[T]) (*tensor.Tensor[T], *varNode[T]) {
+	if ar != nil {
+		return ar.like(x), nil
+	}
+	var buf [8]int // Shape would copy; the dimensions go through a stack buffer
+	if x.Dims() > len(buf) {
+		return resultOf(ar, x.Shape()...)
+	}
+	s := buf[:x.Dims()]
+	for i := range s {
+		s[i] = x.Dim(i)
+	}
+	return resultOf(ar, s...)
+}
+
+// resultOf returns a tensor of the given shape with arbitrary contents for
+// an op's result, as Arena.tensor does, and without an arena also the Var
+// and node for the result, in the same allocation when the tensor is small
+// (tensor.ZerosWith): the op passes it to recordOpIn, so that a small
+// result costs one allocation rather than two. Under an arena the
+// varNode is nil: recordOpIn takes the arena's.
+func resultOf[T Float](ar *Arena[T], shape ...int) (*tensor.Tensor[T], *varNode[T]) {
+	if ar != nil {
+		return ar.tensor(shape...), nil
+	}
+	return tensor.ZerosWith[varNode[T], T](shape...)
+}
+
+// recordOpIn is recordOp with the Var and node of the result given (from
+// resultOf) when vn is not nil and the inputs have no arena.
+func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
 	var ar *Arena[T]
 	req, anomaly := false, false
 	noGrad := false
@@ -137,7 +179,15 @@ func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inpu
 		}
 	}
 	req = req && !noGrad // an inference Arena records nothing
-	v, n := ar.varNode()
+	var (
+		v *Var[T]
+		n *node[T]
+	)
+	if vn != nil && ar == nil {
+		v, n = &vn.v, &vn.n
+	} else {
+		v, n = ar.varNode()
+	}
 	*v = Var[T]{value: value, requiresGrad: req}
 	if ar != nil {
 		v.arena, v.gen = ar, ar.gen

@@ -11,15 +11,18 @@ type Float = tensor.Float
 // result of an operation. Vars are immutable apart from the gradient of a
 // leaf and the in-place updates an optimizer makes to a parameter's value.
 type Var[T Float] struct {
-	value        *tensor.Tensor[T]
-	grad         *tensor.Tensor[T]
-	node         *node[T] // nil for leaves and for results that need no gradient
+	value   *tensor.Tensor[T]
+	grad    *tensor.Tensor[T]
+	node    *node[T] // nil for leaves and for results that need no gradient
+	name    string
+	anomaly *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
+	arena   *Arena[T]       // the Arena the Var was made under, if any
+	gen     uint64          // the arena's generation when it was made
+
+	// The two flags last, side by side: a Var and its node then fit the
+	// 256-byte size class (see varNode).
 	requiresGrad bool
-	name         string
-	anomaly      *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
-	arena        *Arena[T]       // the Arena the Var was made under, if any
-	gen          uint64          // the arena's generation when it was made
-	gradZero     bool            // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
+	gradZero     bool // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
@@ -113,6 +116,13 @@ func ZeroGrad[T Float](vs ...*Var[T]) {
 
 // RequiresGrad reports whether gradients flow to or through v.
 func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
+
+// DetectsAnomaly reports whether anomaly detection follows v: v was given
+// to DetectAnomaly, or descends from a Var that was (see DetectAnomaly).
+// A layer that would skip an operation when nothing is recorded (applying
+// it in place instead, say) checks this first, so that anomaly reports
+// still name every operation.
+func (v *Var[T]) DetectsAnomaly() bool { return v.anomaly != nil }
 
 // IsLeaf reports whether v was not produced by a recorded operation: a
 // parameter, a constant, or the result of operations on constants only.

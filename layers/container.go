@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // labelParams labels every parameter Var of m with its hierarchical name
@@ -40,11 +41,53 @@ func NewSequential[T Float](layers ...Module[T]) *Sequential[T] {
 }
 
 // Forward applies every layer in turn.
+//
+// A Linear layer followed by a ReLU costs one tensor instead of two when
+// no graph is recorded (inference: constants, or an inference Arena): the
+// rectifier then overwrites the Linear's result, which nothing else can
+// hold yet, in place. The numbers are the same as applying the two layers
+// one after the other, and so is the returned Var; with a graph recorded,
+// or under anomaly detection, the two are applied one after the other.
 func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.Layers); i++ {
+		var fused bool
+		x, fused = forwardLayer(s.Layers, i, x)
+		if fused {
+			i++
+		}
 	}
 	return x
+}
+
+// forwardLayer applies mods[i] to x and reports whether it applied
+// mods[i+1] too: a ReLU after a Linear, in place on the Linear's result,
+// when nothing is recorded (see Sequential.Forward).
+func forwardLayer[T Float](mods []Module[T], i int, x *autograd.Var[T]) (*autograd.Var[T], bool) {
+	l, ok := mods[i].(*Linear[T])
+	if !ok || i+1 == len(mods) || !isReLU(mods[i+1]) {
+		return mods[i].Forward(x), false
+	}
+	// l.Forward returns autograd.Linear's result: a new Var with a new
+	// tensor, which only this function holds.
+	y := l.Forward(x)
+	if y.RequiresGrad() || y.DetectsAnomaly() {
+		return autograd.ReLU(y), true
+	}
+	v := y.Value()
+	tensor.ReLUInto(v, v) // the kernel of autograd.ReLU, which allows dst == x
+	return y, true
+}
+
+// isReLU reports whether m is the parameterless ReLU layer, which computes
+// autograd.ReLU and nothing else.
+func isReLU[T Float](m Module[T]) bool {
+	switch r := m.(type) {
+	case ReLU[T]:
+		return true
+	case *ReLU[T]:
+		return r != nil
+	}
+	return false
 }
 
 // Children returns the layers named by their index: "0", "1", ...

@@ -93,20 +93,41 @@ func Zeros[T Float](shape ...int) *Tensor[T] {
 }
 
 // smallZeros is Zeros for at most 64 elements, whose header and data are
-// one allocation (a small step makes many such tensors).
+// one allocation (a small step makes many such tensors). The data array is
+// the smallest of 1, 4, 8, 16, 32 and 64 elements that holds n, so that a
+// small result takes a small size class: a 30-element float64 tensor is
+// 352 bytes, not 640, and the garbage collector runs that much less often.
 func smallZeros[T Float](n int, shape []int) *Tensor[T] {
 	var t *Tensor[T]
 	switch {
+	case n <= 1:
+		b := new(struct {
+			t Tensor[T]
+			d [1]T
+		})
+		t, b.t.data = &b.t, b.d[:n:n]
 	case n <= 4:
 		b := new(struct {
 			t Tensor[T]
 			d [4]T
 		})
 		t, b.t.data = &b.t, b.d[:n:n]
+	case n <= 8:
+		b := new(struct {
+			t Tensor[T]
+			d [8]T
+		})
+		t, b.t.data = &b.t, b.d[:n:n]
 	case n <= 16:
 		b := new(struct {
 			t Tensor[T]
 			d [16]T
+		})
+		t, b.t.data = &b.t, b.d[:n:n]
+	case n <= 32:
+		b := new(struct {
+			t Tensor[T]
+			d [32]T
 		})
 		t, b.t.data = &b.t, b.d[:n:n]
 	default:
@@ -118,6 +139,84 @@ func smallZeros[T Float](n int, shape []int) *Tensor[T] {
 	}
 	t.setShape(shape)
 	return t
+}
+
+// ZerosWith returns Zeros(shape...) and a zero X (any type: the object a
+// caller keeps with each tensor, such as a node of a computation graph).
+// For a tensor of at most 64 elements the two are one allocation, the
+// tensor's header, its data and the X together, so that a program that
+// makes many small tensors, each with an object of its own, allocates half
+// as often; for a larger one they are allocated apart, as by Zeros and
+// new(X). Either way each lives as long as anything refers to either of
+// them. It panics like Zeros.
+func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
+	n, ok := numElements(shape)
+	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
+		panic(shapeErr("ZerosWith", "negative dimension or too many elements", shape))
+	}
+	var (
+		t *Tensor[T]
+		x *X
+	)
+	// The data arrays have 2^k - 1 elements (then 47 and 64): when the
+	// header and the X come to 8 bytes modulo 32, as autograd's Var and
+	// node do (328 bytes for float64), a float64 block then fills its size
+	// class exactly, where 2^k elements would spill into the next one.
+	switch {
+	case n <= 1:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [1]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 3:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [3]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 7:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [7]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 15:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [15]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 31:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [31]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 47:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [47]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	case n <= 64:
+		b := new(struct {
+			t Tensor[T]
+			x X
+			d [64]T
+		})
+		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+	default:
+		return newTensor(make([]T, n), shape), new(X)
+	}
+	t.setShape(shape)
+	return t, x
 }
 
 // Ones returns a tensor of the given shape filled with ones.

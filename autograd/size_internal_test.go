@@ -1,0 +1,45 @@
+package autograd
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// TestVarNodeSizeClass keeps a result's Var and node (allocated together
+// without an Arena, see varNode) within the runtime's 256-byte size class:
+// a field added carelessly moves every plain op's result to the 288-byte
+// class, 12% more garbage per op.
+func TestVarNodeSizeClass(t *testing.T) {
+	if s := unsafe.Sizeof(varNode[float64]{}); s > 256 {
+		t.Errorf("varNode[float64] is %d bytes, want at most 256", s)
+	}
+	if s := unsafe.Sizeof(varNode[float32]{}); s > 256 {
+		t.Errorf("varNode[float32] is %d bytes, want at most 256", s)
+	}
+}
+
+// TestSmallResultAllocatedTogether checks that a small arithmetic result
+// without an Arena has its Var and node allocated with its tensor (see
+// resultOf); alloc_result_test.go counts the allocations.
+func TestSmallResultAllocatedTogether(t *testing.T) {
+	a := Param(tensor.Full(1.5, 2, 3))
+	b := Const(tensor.Full(2.0, 2, 3))
+	c := Const(tensor.Full(3.0, 3))
+	for name, v := range map[string]*Var[float64]{
+		"Add recorded":  Add(a, b),
+		"Sub broadcast": Sub(c, a),
+		"Mul constants": Mul(b, c),
+		"Div":           Div(b, c),
+		"Maximum":       Maximum(a, c),
+	} {
+		vp, tp := uintptr(unsafe.Pointer(v)), uintptr(unsafe.Pointer(v.value))
+		if tp+unsafe.Sizeof(tensor.Tensor[float64]{}) != vp {
+			t.Errorf("%s: the Var is not allocated with its tensor", name)
+		}
+		if v.node != nil && uintptr(unsafe.Pointer(v.node)) != vp+unsafe.Offsetof(varNode[float64]{}.n) {
+			t.Errorf("%s: the node is not allocated with its Var", name)
+		}
+	}
+}
