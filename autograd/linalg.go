@@ -137,7 +137,10 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 	case transB:
 		op = "MatMul(A·Bᵀ)"
 	}
-	var val *tensor.Tensor[T]
+	var (
+		val *tensor.Tensor[T]
+		vn  *varNode[T]
+	)
 	switch ra, rb := a.value.Dims(), b.value.Dims(); {
 	case ra == 2 && rb == 2:
 		m, n := a.value.Dim(0), b.value.Dim(1)
@@ -147,7 +150,7 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 		if transB {
 			n = b.value.Dim(0)
 		}
-		val = arenaOf(a, b).tensor(m, n)
+		val, vn = resultOf(arenaOf(a, b), m, n)
 		tensor.Gemm(transA, transB, 1, a.value, b.value, 0, val)
 	case ra < 2 || rb < 2:
 		panic(shapeErr("MatMul", "operands must be at least 2-D", a.value.Shape(), b.value.Shape()))
@@ -162,7 +165,7 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 		s.transA, s.transB = transA, transB
 		d = s
 	}
-	return recordOp(op, val, d, a, b)
+	return recordOpIn(vn, op, val, d, a, b)
 }
 
 // matmulBatchShape appends to dst the shape of the batched product

@@ -143,7 +143,7 @@ func (s *reduceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // tensor.Mean, and of the general derivative above.
 func reduceAll[T Float](op string, x *Var[T], mean bool) *Var[T] {
 	ar := arenaOf(x)
-	out := ar.tensor()
+	out, vn := resultOf(ar)
 	tensor.SumToInto(out, x.value, 1, 0)
 	if mean {
 		out.Data()[0] /= T(x.value.Len()) // 0/0 = NaN for an empty x, as tensor.Mean
@@ -154,7 +154,7 @@ func reduceAll[T Float](op string, x *Var[T], mean bool) *Var[T] {
 		s.mean, s.k = mean, 1/T(x.value.Len())
 		d = s
 	}
-	return recordOp(op, out, d, x)
+	return recordOpIn(vn, op, out, d, x)
 }
 
 // reduceAllOp is the state of Sum and Mean over everything: for a mean,
