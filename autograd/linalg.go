@@ -503,16 +503,18 @@ func (*reshapeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return []*Var[T]{Reshape(g, c.n.inputs[0].value.Shape()...)}
 }
 
-// vjp hands x, as its gradient, a view of g with x's shape when x's
-// gradient would be g's elements alone (x has none yet and is not a leaf
-// whose .Grad() the pass writes directly): the slot borrows it, as a
-// gradient passed on unchanged (pass.add), so that nothing writes it and a
-// second gradient goes into a buffer of its own; g's buffer is lent, so the
-// pass does not recycle it. Otherwise it copies g into x's gradient buffer
-// (or adds it), which is all a reshape's derivative is on row-major data.
+// vjp, under an Arena, hands x, as its gradient, a view of g with x's
+// shape when x's gradient would be g's elements alone (x has none yet and
+// is not a leaf whose .Grad() the pass writes directly): the slot borrows
+// it, as a gradient passed on unchanged (pass.add), so that nothing writes
+// it and a second gradient goes into a buffer of its own; g's buffer is
+// lent. Otherwise, and always in a plain pass (where a lent buffer is not
+// recycled, so that the view would cost a new buffer later in the pass
+// where the copy reuses g's), it copies g into x's gradient buffer (or adds
+// it), which is all a reshape's derivative is on row-major data.
 func (s *reshapeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	p, in := c.p, c.n.inputs[0]
-	if !p.direct(in) {
+	if p.arena != nil && !p.direct(in) {
 		if _, ok := p.slot(in); !ok {
 			tensor.ViewAsInto(&s.grad, g, in.value)
 			p.lend(g)
