@@ -439,9 +439,9 @@ func (transposeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 
 // Reshape returns x with a new shape and the same elements in row-major
 // order; one dimension may be -1. It panics with a *tensor.ShapeError when
-// the element counts differ. Without an Arena the result shares x's memory
-// (a view); under one it is a copy in the arena's memory, so that a step
-// allocates nothing.
+// the element counts differ. The result shares x's memory (a view), with or
+// without an Arena (under one, its header is the arena's, so that a step
+// allocates nothing); so does x's gradient, when g is all of it.
 //
 //	d/dx = g reshaped to x's shape
 func Reshape[T Float](x *Var[T], shape ...int) *Var[T] {
@@ -477,28 +477,54 @@ func shpResolve[T Float](x *tensor.Tensor[T], shape []int, buf []int) []int {
 }
 
 // shpReshaped records x with the given (valid) shape as the operation op:
-// Reshape, Squeeze and Unsqueeze, whose derivative reshapes g back.
+// Reshape, Squeeze and Unsqueeze, whose derivative reshapes g back. The
+// result is a view of x's data, in a header of the op's state (from the
+// Arena when x has one, so that a step allocates nothing).
 func shpReshaped[T Float](op string, x *Var[T], shape []int) *Var[T] {
-	var out *tensor.Tensor[T]
-	if ar := arenaOf(x); ar != nil {
-		out = ar.tensor(shape...)
-		copy(out.Data(), x.value.Data())
+	st := newState[reshapeOp[T]](arenaOf(x))
+	var kept []int // the result keeps it beyond four axes
+	if len(shape) <= len(st.dims) {
+		kept = st.dims[:copy(st.dims[:], shape)]
 	} else {
-		out = x.value.Reshape(slices.Clone(shape)...) // a view; the clone keeps shape from escaping
+		kept = slices.Clone(shape)
 	}
-	return recordOp(op, out, reshapeOp[T]{}, x)
+	tensor.ViewInto(&st.out, x.value, kept...)
+	return recordOp(op, &st.out, st, x)
 }
 
-// reshapeOp is the derivative of Reshape, Squeeze and Unsqueeze.
-type reshapeOp[T Float] struct{}
+// reshapeOp is the derivative of Reshape, Squeeze and Unsqueeze, and the
+// holder of the headers of its views: the result, and x's gradient; dims
+// backs the result's shape beyond four axes.
+type reshapeOp[T Float] struct {
+	out, grad tensor.Tensor[T]
+	dims      [maxStackDims]int
+}
 
-func (reshapeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+func (*reshapeOp[T]) slot() stateSlot { return slotReshape }
+
+func (*reshapeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return []*Var[T]{Reshape(g, c.n.inputs[0].value.Shape()...)}
 }
 
-// vjp copies g into x's gradient buffer (or adds it), which is all a
-// reshape's derivative is on row-major data.
-func (reshapeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+// vjp, under an Arena, hands x, as its gradient, a view of g with x's
+// shape when x's gradient would be g's elements alone (x has none yet and
+// is not a leaf whose .Grad() the pass writes directly): the slot borrows
+// it, as a gradient passed on unchanged (pass.add), so that nothing writes
+// it and a second gradient goes into a buffer of its own; g's buffer is
+// lent. Otherwise, and always in a plain pass (where a lent buffer is not
+// recycled, so that the view would cost a new buffer later in the pass
+// where the copy reuses g's), it copies g into x's gradient buffer (or adds
+// it), which is all a reshape's derivative is on row-major data.
+func (s *reshapeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	p, in := c.p, c.n.inputs[0]
+	if p.arena != nil && !p.direct(in) {
+		if _, ok := p.slot(in); !ok {
+			tensor.ViewAsInto(&s.grad, g, in.value)
+			p.lend(g)
+			p.setSlot(in, gradSlot[T]{t: &s.grad})
+			return
+		}
+	}
 	dst, beta := c.gradBuf(0)
 	shpAddFlat(dst.Data(), g.Data(), beta)
 }

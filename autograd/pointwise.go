@@ -31,6 +31,13 @@ type pointwiseDef[T Float] struct {
 	// that can itself be differentiated (Grad with CreateGraph) and that
 	// anomaly detection checks step by step.
 	back func(c *Context[T], g *Var[T], p [2]T) *Var[T]
+
+	// fd, when set, sets y = f(x; p) and s = f'(x; p) in one sweep, for
+	// an entry whose derivative costs nearly nothing more alongside f
+	// (GELU): a forward pass that records a node calls it instead of f and
+	// saves s (see pointwiseSaved), so that the backward pass is g·s, with
+	// the bits of df(dx, x, y, g, p).
+	fd func(y, s, x *tensor.Tensor[T], p [2]T)
 }
 
 // pointwise applies the table's op k to x with parameters p. The result
@@ -39,7 +46,11 @@ func pointwise[T Float](k pointwiseKind, x *Var[T], p ...T) *Var[T] {
 	d := pointwiseOf[T](k)
 	var ps [2]T
 	copy(ps[:], p)
-	out := arenaOf(x).like(x.value)
+	ar := arenaOf(x)
+	out := ar.like(x.value)
+	if d.fd != nil && needsGrad(x) {
+		return pointwiseSave(d, ar, out, x, ps)
+	}
 	d.f(out, x.value, ps)
 	v := recordOp(d.meta.Name, out, derivative[T](d), x)
 	if v.node != nil {

@@ -525,6 +525,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 			x := c.Input(0)
 			return Mul(g, Add(NormCDF(x), Mul(x, elemNormPDF(x))))
 		},
+		fd: func(y, s, x *tensor.Tensor[T], _ [2]T) { tensor.GELUAndGradInto(y, s, x) },
 	}
 	tab[opNormCDF] = pointwiseDef[T]{
 		meta: pw("NormCDF", "torch.special.ndtr(x)", wide, func(x float64, _ [2]float64) float64 {

@@ -31,6 +31,7 @@ const (
 	slotStack
 	slotSplit
 	slotSplitGroup
+	slotReshape
 	slotEmbedding
 
 	// Reductions, softmax, normalization, losses, binary ops:

@@ -164,3 +164,41 @@ func normalizeAxes(op string, shape []int, axes []int) []bool {
 	}
 	return mask
 }
+
+// ViewInto makes dst a view of src's data with the given shape (a reshape
+// that copies nothing: writes through one show in the other), dropping
+// whatever dst held. The shape must have src's element count; it panics
+// with a *ShapeError otherwise. Up to four axes, dst stores its shape in
+// itself; beyond, it keeps shape's backing array (as New keeps data), which
+// the caller must then leave unchanged while dst uses it. So a caller that
+// keeps its tensors and their shapes (an autodiff arena's pooled state)
+// allocates nothing.
+func ViewInto[T Float](dst, src *Tensor[T], shape ...int) {
+	if n, ok := numElements(shape); !ok || n != len(src.data) {
+		panic(shapeErr("ViewInto", "element counts differ", src.shape, append([]int(nil), shape...)))
+	}
+	dst.data = src.data
+	dst.adoptShape(shape)
+}
+
+// ViewAsInto is ViewInto with like's shape: it makes dst a view of src's
+// data shaped as like (which may be dst or src). The element counts must
+// be equal. Beyond four axes dst shares like's shape, which no operation of
+// this package changes.
+func ViewAsInto[T Float](dst, src, like *Tensor[T]) {
+	if len(like.data) != len(src.data) {
+		panic(shapeErr("ViewAsInto", "element counts differ", src.shape, like.shape))
+	}
+	dst.data = src.data
+	dst.adoptShape(like.shape)
+}
+
+// adoptShape sets t's shape to a copy of shape in t's own array when it
+// fits, else to shape itself.
+func (t *Tensor[T]) adoptShape(shape []int) {
+	if len(shape) <= len(t.dims) {
+		t.shape = append(t.dims[:0:len(shape)], shape...)
+		return
+	}
+	t.shape = shape[:len(shape):len(shape)]
+}

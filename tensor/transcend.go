@@ -41,6 +41,25 @@ func NormCDFInto[T Float](dst, x *Tensor[T]) {
 // GELUInto sets dst = x·Φ(x) elementwise (the exact GELU).
 func GELUInto[T Float](dst, x *Tensor[T]) { unaryInto("GELUInto", dst, x, vmath.GELU32, vmath.GELU64) }
 
+// GELUAndGradInto sets dst = x·Φ(x) and d = Φ(x) + x·φ(x), the exact GELU
+// and its derivative, in one sweep: dst has the bits of GELUInto, and g·d
+// those of GELUGradInto(·, x, g) for any g, so that a forward pass can save
+// d and its backward pass be one product. dst or d may be x, not each
+// other.
+func GELUAndGradInto[T Float](dst, d, x *Tensor[T]) {
+	checkInto("GELUAndGradInto", dst, x)
+	checkInto("GELUAndGradInto", d, x)
+	n := len(dst.data)
+	if n == 0 {
+		return
+	}
+	if is32[T]() {
+		vmath.GELUAndGrad32(asF32(dst.data), asF32(d.data[:n]), asF32(x.data[:n]))
+		return
+	}
+	vmath.GELUAndGrad64(asF64(dst.data), asF64(d.data[:n]), asF64(x.data[:n]))
+}
+
 // GELUTanhInto sets dst to the tanh approximation of GELU elementwise, as
 // GELUTanh does.
 func GELUTanhInto[T Float](dst, x *Tensor[T]) {

@@ -63,3 +63,28 @@ func benchKernels[T float32 | float64](b *testing.B, ks []impl[T]) {
 		}
 	}
 }
+
+// BenchmarkPairKernels reports ns per element of the pair kernels (both
+// results, the dispatched path), to set beside the two kernels they
+// replace in BenchmarkKernels.
+func BenchmarkPairKernels(b *testing.B) {
+	b.Run("float32", func(b *testing.B) { benchPairs(b, pairs32()) })
+	b.Run("float64", func(b *testing.B) { benchPairs(b, pairs64()) })
+}
+
+func benchPairs[T float32 | float64](b *testing.B, ps []pairImpl[T]) {
+	for _, n := range []int{4096, 1_000_000} {
+		x, d, dst := make([]T, n), make([]T, n), make([]T, n)
+		for i := range x {
+			x[i] = T(float64(i%2000)/200 - 5)
+		}
+		for _, p := range ps {
+			b.Run(fmt.Sprintf("%s/n=%d", p.name, n), func(b *testing.B) {
+				for b.Loop() {
+					p.api(dst, d, x)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
+			})
+		}
+	}
+}

@@ -482,6 +482,50 @@ func erfGradF32AVX512All(dst, x, g []float32) int {
 	return len(dst)
 }
 
+func geluAndGrad32Asm(dst, d, x []float32) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		geluAndGradF32AVX512(&dst[0], &d[0], &x[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return geluAndGradF32AVX2Prefix(dst, d, x)
+	}
+	return 0
+}
+
+func geluAndGradF32AVX2Prefix(dst, d, x []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		geluAndGradF32AVX2(&dst[0], &d[0], &x[0], n)
+	}
+	return n
+}
+
+func geluAndGradF32AVX512All(dst, d, x []float32) int {
+	if len(dst) > 0 {
+		geluAndGradF32AVX512(&dst[0], &d[0], &x[0], len(dst))
+	}
+	return len(dst)
+}
+
+// pairImpls32 lists the assembly pair kernels this CPU runs, for the tests.
+func pairImpls32() []pairImpl[float32] {
+	var out []pairImpl[float32]
+	if useAVX512 {
+		out = append(out,
+			pairImpl[float32]{name: "GELUAndGrad", isa: "AVX512", f: geluAndGradF32AVX512All},
+		)
+	}
+	if useAVX2 {
+		out = append(out,
+			pairImpl[float32]{name: "GELUAndGrad", isa: "AVX2", f: geluAndGradF32AVX2Prefix},
+		)
+	}
+	return out
+}
+
 // asmImpls32 lists the assembly kernels this CPU runs, for the tests.
 func asmImpls32() []impl[float32] {
 	var out []impl[float32]

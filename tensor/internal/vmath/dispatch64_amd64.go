@@ -482,6 +482,50 @@ func erfGradF64AVX512All(dst, x, g []float64) int {
 	return len(dst)
 }
 
+func geluAndGrad64Asm(dst, d, x []float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		geluAndGradF64AVX512(&dst[0], &d[0], &x[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return geluAndGradF64AVX2Prefix(dst, d, x)
+	}
+	return 0
+}
+
+func geluAndGradF64AVX2Prefix(dst, d, x []float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		geluAndGradF64AVX2(&dst[0], &d[0], &x[0], n)
+	}
+	return n
+}
+
+func geluAndGradF64AVX512All(dst, d, x []float64) int {
+	if len(dst) > 0 {
+		geluAndGradF64AVX512(&dst[0], &d[0], &x[0], len(dst))
+	}
+	return len(dst)
+}
+
+// pairImpls64 lists the assembly pair kernels this CPU runs, for the tests.
+func pairImpls64() []pairImpl[float64] {
+	var out []pairImpl[float64]
+	if useAVX512 {
+		out = append(out,
+			pairImpl[float64]{name: "GELUAndGrad", isa: "AVX512", f: geluAndGradF64AVX512All},
+		)
+	}
+	if useAVX2 {
+		out = append(out,
+			pairImpl[float64]{name: "GELUAndGrad", isa: "AVX2", f: geluAndGradF64AVX2Prefix},
+		)
+	}
+	return out
+}
+
 // asmImpls64 lists the assembly kernels this CPU runs, for the tests.
 func asmImpls64() []impl[float64] {
 	var out []impl[float64]

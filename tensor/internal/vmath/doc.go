@@ -22,6 +22,11 @@
 // vector overlap those of the others; each element still goes through
 // exactly the program's operations.
 //
+// Pair kernels compute two results in one sweep: GELUAndGrad gives GELU
+// and its derivative (with the bits of GELU and of GELUGrad at g = 1), for
+// a forward pass that saves the derivative so that the backward pass is one
+// product by g.
+//
 // A few row kernels serve package tensor's float32 softmax: Max32, and
 // programs over arrays of mixed precision (ExpShift32to64, e^(x-m) of
 // float32s in float64 with Exp64's bits; QuoRound64to32, the rounded

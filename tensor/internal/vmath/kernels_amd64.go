@@ -212,6 +212,18 @@ func erfGradF64AVX512(dst, x, gr *float64, n int)
 func erfGradF64AVX2(dst, x, gr *float64, n int)
 
 //go:noescape
+func geluAndGradF32AVX512(dst, d, x *float32, n int)
+
+//go:noescape
+func geluAndGradF32AVX2(dst, d, x *float32, n int)
+
+//go:noescape
+func geluAndGradF64AVX512(dst, d, x *float64, n int)
+
+//go:noescape
+func geluAndGradF64AVX2(dst, d, x *float64, n int)
+
+//go:noescape
 func expShift32to64AVX512(dst *float64, x *float32, p float64, n int)
 
 //go:noescape

@@ -74,9 +74,17 @@ func erfGrad32Asm(_, _, _ []float32) int { return 0 }
 
 func erfGrad64Asm(_, _, _ []float64) int { return 0 }
 
+func geluAndGrad32Asm(_, _, _ []float32) int { return 0 }
+
+func geluAndGrad64Asm(_, _, _ []float64) int { return 0 }
+
 func asmImpls32() []impl[float32] { return nil }
 
+func pairImpls32() []pairImpl[float32] { return nil }
+
 func asmImpls64() []impl[float64] { return nil }
+
+func pairImpls64() []pairImpl[float64] { return nil }
 
 func expShift32to64Asm(_ []float64, _ []float32, _ float64) int { return 0 }
 

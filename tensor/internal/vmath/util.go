@@ -30,6 +30,18 @@ type impl[T float32 | float64] struct {
 	ulps      float64
 }
 
+// pairImpl is one implementation of a pair kernel (two results), as the
+// tests see it.
+type pairImpl[T float32 | float64] struct {
+	name, isa string
+	f         func(dst, d, x []T) int
+	api       func(dst, d, x []T)
+}
+
+func pairPrefix[T float32 | float64](f func(dst, d, x []T)) func(dst, d, x []T) int {
+	return func(dst, d, x []T) int { f(dst, d, x); return len(dst) }
+}
+
 func unaryPrefix[T float32 | float64](f func(dst, x []T)) func(dst, x []T) int {
 	return func(dst, x []T) int { f(dst, x); return len(dst) }
 }

@@ -308,6 +308,38 @@ func ErfGrad64(dst, x, g []float64) {
 	erfGrad64Go(dst[n:], x[n:], g[n:])
 }
 
+// GELUAndGrad32 sets dst[i], for x = x[i], to x·Φ(x), the exact GELU, and d[i] to its derivative Φ(x) + x·φ(x), in one sweep,
+// with the bits of GELU and GELUGrad (with g = 1): GELUGrad's result for any g is g·d.
+// dst, d and x must have the same length; dst or d may be x, not each other.
+func GELUAndGrad32(dst, d, x []float32) {
+	checkLen("GELUAndGrad32", len(dst), len(x), len(d))
+	n := geluAndGrad32Asm(dst, d, x)
+	geluAndGrad32Go(dst[n:], d[n:], x[n:])
+}
+
+// GELUAndGrad64 sets dst[i], for x = x[i], to x·Φ(x), the exact GELU, and d[i] to its derivative Φ(x) + x·φ(x), in one sweep,
+// with the bits of GELU and GELUGrad (with g = 1): GELUGrad's result for any g is g·d.
+// dst, d and x must have the same length; dst or d may be x, not each other.
+func GELUAndGrad64(dst, d, x []float64) {
+	checkLen("GELUAndGrad64", len(dst), len(x), len(d))
+	n := geluAndGrad64Asm(dst, d, x)
+	geluAndGrad64Go(dst[n:], d[n:], x[n:])
+}
+
+// pairs32 lists every pair kernel with its portable loop, for the tests.
+func pairs32() []pairImpl[float32] {
+	return []pairImpl[float32]{
+		{name: "GELUAndGrad", isa: "Go", f: pairPrefix(geluAndGrad32Go), api: GELUAndGrad32},
+	}
+}
+
+// pairs64 lists every pair kernel with its portable loop, for the tests.
+func pairs64() []pairImpl[float64] {
+	return []pairImpl[float64]{
+		{name: "GELUAndGrad", isa: "Go", f: pairPrefix(geluAndGrad64Go), api: GELUAndGrad64},
+	}
+}
+
 // kernels32 lists every kernel with its portable loop, for the tests.
 func kernels32() []impl[float32] {
 	return []impl[float32]{

@@ -63,6 +63,9 @@ type prog struct {
 	ops  []op
 	out  val
 	hasG bool
+	// out2 is a second result (pairKernels), stored to the array d; noVal
+	// in the other programs.
+	out2 val
 	// The mixed-precision kernels (mixedKernels, float64 programs): x is
 	// an array of float32s converted to float64 on loading, the result is
 	// rounded to float32 on storing, and p is a float64 argument.
@@ -210,10 +213,17 @@ func (b *B) Poly(r val, c []float64) val {
 
 // finish returns the program with out as its result and every operation
 // that out does not depend on dropped.
-func (b *B) finish(out val) *prog {
+func (b *B) finish(out val) *prog { return b.finish2(out, noVal) }
+
+// finish2 is finish for a program with a second result out2 (noVal for
+// none).
+func (b *B) finish2(out, out2 val) *prog {
 	p := b.p
 	live := make([]bool, len(p.ops))
 	live[out] = true
+	if out2 != noVal {
+		live[out2] = true
+	}
 	for i := len(p.ops) - 1; i >= 0; i-- {
 		if live[i] {
 			for _, a := range p.ops[i].args {
@@ -239,6 +249,9 @@ func (b *B) finish(out val) *prog {
 		remap[i] = val(len(ops))
 		ops = append(ops, o)
 	}
-	p.ops, p.out = ops, remap[out]
+	p.ops, p.out, p.out2 = ops, remap[out], noVal
+	if out2 != noVal {
+		p.out2 = remap[out2]
+	}
 	return p
 }

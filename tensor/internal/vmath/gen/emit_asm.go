@@ -139,6 +139,9 @@ func (g *asmGen) body(copies, skew int, masked bool) {
 		}
 	}
 	g.last[p.out] = len(p.ops) // stored after the last operation
+	if p.out2 != noVal {
+		g.last[p.out2] = len(p.ops)
+	}
 	g.reg = map[copyVal]string{}
 	g.masked = masked
 	// The schedule: copy c's operation i (i = len(p.ops) is its store) at
@@ -181,6 +184,18 @@ func (g *asmGen) body(copies, skew int, masked bool) {
 		}
 		if !g.isParam(p.out) {
 			g.release(vreg)
+		}
+		if p.out2 != noVal {
+			// The second result, to the array d (R12).
+			r2 := g.reg[g.at(p.out2)]
+			if masked {
+				g.pf("VMOVUP%s %s, K1, %s", sfx, r2, g.mem("R12", size))
+			} else {
+				g.pf("VMOVUP%s %s, %s", sfx, r2, g.mem("R12", size))
+			}
+			if p.out2 != p.out && !g.isParam(p.out2) {
+				g.release(r2)
+			}
 		}
 	}
 }
@@ -470,10 +485,22 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 		decl, _ := p.params(false)
 		sig = decl + ", n int"
 	}
+	xOff := 8
+	if p.out2 != noVal {
+		if p.hasG || p.hasP || p.src32 || p.dst32 {
+			panic("a second result in a kernel with g, p or mixed precision")
+		}
+		// dst 0, d 8, x 16, n 24.
+		xOff, nOff, frame = 16, 24, 32
+		sig = fmt.Sprintf("dst, d, x *%s, n int", ft)
+	}
 	fmt.Fprintf(w, "\n// func %s(%s)\n", fname, sig)
 	fmt.Fprintf(w, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", fname, frame)
 	g.pf("MOVQ dst+0(FP), DI")
-	g.pf("MOVQ x+8(FP), SI")
+	if p.out2 != noVal {
+		g.pf("MOVQ d+8(FP), R12")
+	}
+	g.pf("MOVQ x+%d(FP), SI", xOff)
 	if p.hasG {
 		g.pf("MOVQ gr+%d(FP), DX", gOff)
 	}

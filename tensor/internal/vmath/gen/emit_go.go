@@ -57,8 +57,14 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 	if p.src32 || p.dst32 || p.hasP {
 		args, _ = p.params(true)
 	}
+	if p.out2 != noVal {
+		args = "dst, d, x []" + n.ft
+	}
 	fmt.Fprintf(w, "\nfunc %s(%s) {\n", name, args)
 	fmt.Fprintf(w, "\tx = x[:len(dst)]\n")
+	if p.out2 != noVal {
+		fmt.Fprintf(w, "\td = d[:len(dst)]\n")
+	}
 	if p.hasG {
 		fmt.Fprintf(w, "\tg = g[:len(dst)]\n")
 	}
@@ -135,6 +141,10 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 	}
 	if p.dst32 {
 		fmt.Fprintf(w, "\t\tdst[i] = float32(%s)\n\t}\n}\n", name_(p.out))
+		return
+	}
+	if p.out2 != noVal {
+		fmt.Fprintf(w, "\t\tdst[i] = %s\n\t\td[i] = %s\n\t}\n}\n", name_(p.out), name_(p.out2))
 		return
 	}
 	fmt.Fprintf(w, "\t\tdst[i] = %s\n\t}\n}\n", name_(p.out))

@@ -383,6 +383,39 @@ var kernels = []kernel{
 		}},
 }
 
+// pairKernel is a kernel with two results, x's function into dst and its
+// derivative into d, for a forward pass that saves the derivative for the
+// backward one: each result has the bits of its kernel of the same program
+// (the derivative those of the gradient kernel with g = 1, whose last
+// operation is the product by g, so that g·d is that kernel's result).
+type pairKernel struct {
+	name     string // GELUAndGrad → GELUAndGrad32, geluAndGrad32Go, geluAndGradF32AVX512, …
+	doc      string // doc comment body: what it computes
+	same     string // the kernels whose bits dst and d have, for the doc
+	unroll32 int    // as kernel's
+	unroll64 int
+	body     func(b *B) (y, d val)
+}
+
+var pairKernels = []pairKernel{
+	{name: "GELUAndGrad", unroll32: 4, unroll64: 4,
+		doc:  "x·Φ(x), the exact GELU, and d[i] to its derivative Φ(x) + x·φ(x), in one sweep",
+		same: "GELU and GELUGrad (with g = 1): GELUGrad's result for any g is g·d",
+		body: func(b *B) (val, val) {
+			phi, e := b.normCDFParts(b.x)
+			// The same operations as GELU's and GELUGrad's bodies, without
+			// GELUGrad's last one, the product by g.
+			return b.Mul(b.x, phi), b.MulAdd(b.x, b.Mul(e, b.C(invSqrt2Pi)), phi)
+		}},
+}
+
+// build returns the kernel's program for one precision.
+func (k pairKernel) build(f64 bool) *prog {
+	b := newB(f64, false)
+	y, d := k.body(b)
+	return b.finish2(y, d)
+}
+
 // mixedKernel is a float64 program over arrays of mixed precision: the row
 // kernels of package tensor's float32 softmax, which works on float64
 // values (see prog's src32, dst32 and hasP).

@@ -109,6 +109,22 @@ func files(unrollAll int) map[string][]byte {
 		out[name] = gofmt(name, &w)
 	}
 
+	// portable_<pair kernel>.go likewise.
+	for _, pk := range pairKernels {
+		var body bytes.Buffer
+		emitGo(&body, goName(pk.name)+"32Go", pk.build(false))
+		emitGo(&body, goName(pk.name)+"64Go", pk.build(true))
+		w.Reset()
+		w.WriteString(header + "package vmath\n")
+		if bytes.Contains(body.Bytes(), []byte("math.")) {
+			w.WriteString("\nimport \"math\"\n")
+		}
+		fmt.Fprintf(&w, "\n// The portable loops of %s, always built: each statement is one\n// operation of the program that the assembly runs.\n", pk.name)
+		w.Write(body.Bytes())
+		name := "portable_" + strings.ToLower(pk.name) + ".go"
+		out[name] = gofmt(name, &w)
+	}
+
 	// portable_mixed.go: the mixed-precision kernels' loops.
 	w.Reset()
 	w.WriteString(header + "package vmath\n")
@@ -139,6 +155,22 @@ func files(unrollAll int) map[string][]byte {
 			}
 			emitAsm(&body, consts, fmt.Sprintf("%sF32%s", bk.stem, is.name), bk.p32, is, max(u32, 1))
 			emitAsm(&body, consts, fmt.Sprintf("%sF64%s", bk.stem, is.name), bk.p64, is, max(u64, 1))
+		}
+	}
+	for _, pk := range pairKernels {
+		st := goName(pk.name)
+		p32, p64 := pk.build(false), pk.build(true)
+		for _, is := range isas {
+			u32, u64 := 1, 1
+			if is.avx512 {
+				u32, u64 = pk.unroll32, pk.unroll64
+				if unrollAll > 0 {
+					u32, u64 = maxFit(p32, is, unrollAll), maxFit(p64, is, unrollAll)
+					fmt.Fprintf(os.Stderr, "%s: unroll %d (float32), %d (float64)\n", pk.name, u32, u64)
+				}
+			}
+			emitAsm(&body, consts, fmt.Sprintf("%sF32%s", st, is.name), p32, is, max(u32, 1))
+			emitAsm(&body, consts, fmt.Sprintf("%sF64%s", st, is.name), p64, is, max(u64, 1))
 		}
 	}
 	for _, mk := range mixedKernels {
@@ -182,6 +214,13 @@ func files(unrollAll int) map[string][]byte {
 			}
 		}
 	}
+	for _, pk := range pairKernels {
+		for _, t := range []string{"32", "64"} {
+			for _, is := range isas {
+				fmt.Fprintf(&w, "\n//go:noescape\nfunc %sF%s%s(dst, d, x *float%s, n int)\n", goName(pk.name), t, is.name, t)
+			}
+		}
+	}
 	for _, mk := range mixedKernels {
 		decl, _ := mk.params(false)
 		for _, is := range isas {
@@ -211,6 +250,30 @@ func files(unrollAll int) map[string][]byte {
 			fmt.Fprintf(&w, "\nfunc %sF%sAVX512All(dst, x%s []float%s) int {\n", bk.stem, t, gp, t)
 			fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sF%sAVX512(&dst[0], &x[0]%s, len(dst))\n\t}\n\treturn len(dst)\n}\n", bk.stem, t, ga)
 		}
+		for _, pk := range pairKernels {
+			st := goName(pk.name)
+			fmt.Fprintf(&w, "\nfunc %s%sAsm(dst, d, x []float%s) int {\n", st, t, t)
+			fmt.Fprintf(&w, "\tswitch {\n\tcase len(dst) == 0:\n\t\treturn 0\n")
+			fmt.Fprintf(&w, "\tcase useAVX512:\n\t\t%sF%sAVX512(&dst[0], &d[0], &x[0], len(dst))\n\t\treturn len(dst)\n", st, t)
+			fmt.Fprintf(&w, "\tcase useAVX2:\n\t\treturn %sF%sAVX2Prefix(dst, d, x)\n\t}\n\treturn 0\n}\n", st, t)
+			fmt.Fprintf(&w, "\nfunc %sF%sAVX2Prefix(dst, d, x []float%s) int {\n", st, t, t)
+			fmt.Fprintf(&w, "\tn := len(dst) &^ %d\n\tif n > 0 {\n\t\t%sF%sAVX2(&dst[0], &d[0], &x[0], n)\n\t}\n\treturn n\n}\n", lanes-1, st, t)
+			fmt.Fprintf(&w, "\nfunc %sF%sAVX512All(dst, d, x []float%s) int {\n", st, t, t)
+			fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sF%sAVX512(&dst[0], &d[0], &x[0], len(dst))\n\t}\n\treturn len(dst)\n}\n", st, t)
+		}
+		fmt.Fprintf(&w, "\n// pairImpls%s lists the assembly pair kernels this CPU runs, for the tests.\nfunc pairImpls%s() []pairImpl[float%s] {\n\tvar out []pairImpl[float%s]\n", t, t, t, t)
+		for _, is := range isas {
+			suffix := "AVX2Prefix"
+			if is.avx512 {
+				suffix = "AVX512All"
+			}
+			fmt.Fprintf(&w, "\tif use%s {\n\t\tout = append(out,\n", is.name)
+			for _, pk := range pairKernels {
+				fmt.Fprintf(&w, "\t\t\tpairImpl[float%s]{name: %q, isa: %q, f: %sF%s%s},\n", t, pk.name, is.name, goName(pk.name), t, suffix)
+			}
+			fmt.Fprintf(&w, "\t\t)\n\t}\n")
+		}
+		fmt.Fprintf(&w, "\treturn out\n}\n")
 		fmt.Fprintf(&w, "\n// asmImpls%s lists the assembly kernels this CPU runs, for the tests.\nfunc asmImpls%s() []impl[float%s] {\n\tvar out []impl[float%s]\n", t, t, t, t)
 		for _, is := range isas {
 			fmt.Fprintf(&w, "\tif use%s {\n\t\tout = append(out,\n", is.name)
@@ -265,8 +328,14 @@ func files(unrollAll int) map[string][]byte {
 			fmt.Fprintf(&w, "\nfunc %s%sAsm(_, _%s []float%s) int { return 0 }\n", bk.stem, t, gp, t)
 		}
 	}
+	for _, pk := range pairKernels {
+		for _, t := range []string{"32", "64"} {
+			fmt.Fprintf(&w, "\nfunc %s%sAsm(_, _, _ []float%s) int { return 0 }\n", goName(pk.name), t, t)
+		}
+	}
 	for _, t := range []string{"32", "64"} {
 		fmt.Fprintf(&w, "\nfunc asmImpls%s() []impl[float%s] { return nil }\n", t, t)
+		fmt.Fprintf(&w, "\nfunc pairImpls%s() []pairImpl[float%s] { return nil }\n", t, t)
 	}
 	for _, mk := range mixedKernels {
 		decl, _ := mk.params(true)
@@ -299,6 +368,24 @@ func files(unrollAll int) map[string][]byte {
 				fmt.Fprintf(&w, "\tn := %s%sAsm(dst, x)\n\t%s%sGo(dst[n:], x[n:])\n}\n", bk.stem, t, bk.stem, t)
 			}
 		}
+	}
+	for _, pk := range pairKernels {
+		st := goName(pk.name)
+		for _, t := range []string{"32", "64"} {
+			name := pk.name + t
+			fmt.Fprintf(&w, "\n// %s sets dst[i], for x = x[i], to %s,\n// with the bits of %s.\n", name, pk.doc, pk.same)
+			fmt.Fprintf(&w, "// dst, d and x must have the same length; dst or d may be x, not each other.\n")
+			fmt.Fprintf(&w, "func %s(dst, d, x []float%s) {\n\tcheckLen(%q, len(dst), len(x), len(d))\n", name, t, name)
+			fmt.Fprintf(&w, "\tn := %s%sAsm(dst, d, x)\n\t%s%sGo(dst[n:], d[n:], x[n:])\n}\n", st, t, st, t)
+		}
+	}
+	for _, t := range []string{"32", "64"} {
+		fmt.Fprintf(&w, "\n// pairs%s lists every pair kernel with its portable loop, for the tests.\nfunc pairs%s() []pairImpl[float%s] {\n\treturn []pairImpl[float%s]{\n", t, t, t, t)
+		for _, pk := range pairKernels {
+			st := goName(pk.name)
+			fmt.Fprintf(&w, "\t\t{name: %q, isa: \"Go\", f: pairPrefix(%s%sGo), api: %s%s},\n", pk.name, st, t, pk.name, t)
+		}
+		fmt.Fprintf(&w, "\t}\n}\n")
 	}
 	for _, t := range []string{"32", "64"} {
 		fmt.Fprintf(&w, "\n// kernels%s lists every kernel with its portable loop, for the tests.\nfunc kernels%s() []impl[float%s] {\n\treturn []impl[float%s]{\n", t, t, t, t)
