@@ -25,16 +25,18 @@
 // worker that finishes the second makes it, while the data is in its
 // caches; the workers share the last addition, each over a range of the
 // elements. These are the same additions in the same order whoever makes
-// them. Then comes one optimizer step: when the optimizer implements
-// optim.SplitStepper (package optim's all do), there is one, replica 0's,
-// and each worker makes it over its range of the elements, right after
-// its part of the last addition, and copies the result into the other
-// replicas; otherwise every replica's own optimizer makes the whole step.
-// Either way the replicas stay equal by construction, with the same bits,
-// and since no sum depends on who computed what, the weights after any
-// number of steps are the same bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the bits of
-// one Backward over the whole batch: the micro-batch structure is part of
-// the arithmetic, so keep MicroBatches fixed to reproduce a run.)
+// them. Then comes one optimizer step. When the optimizer implements
+// optim.SplitStepper (package optim's all do), the replicas' parameters
+// share one copy of the weights (autograd's ShareValue; each keeps its own
+// gradient), there is one optimizer, replica 0's, and each worker makes
+// its step over its range of the elements, right after its part of the
+// last addition; otherwise every replica holds its own copy of the weights
+// and its own optimizer makes the whole step. Either way the replicas
+// stay equal by construction, with the same bits, and since no sum
+// depends on who computed what, the weights after any number of steps are
+// the same bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the
+// bits of one Backward over the whole batch: the micro-batch structure is
+// part of the arithmetic, so keep MicroBatches fixed to reproduce a run.)
 //
 // With Config.Checksum set, every replica hashes its parameters and buffers
 // after each step and a replica that differs from replica 0's is reported

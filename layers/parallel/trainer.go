@@ -37,13 +37,14 @@ type Config[T Float] struct {
 	//
 	// New calls it for replica 0 first. If that optimizer implements
 	// optim.SplitStepper (package optim's all do) over exactly the
-	// parameters it was given, in order, it is the only one: the workers
-	// make its step together, each over a range of the elements, which it
-	// then copies into the other replicas. Otherwise New calls Optimizer
-	// for every replica and each makes the whole step on its own copy of
-	// the weights; the replicas' optimizers then read the one summed
-	// gradient, shared, at the same time, so an optimizer must not write
-	// into its parameters' gradients (none of package optim's does).
+	// parameters it was given, in order, it is the only one: the other
+	// replicas' parameters share replica 0's weights (autograd's
+	// ShareValue), and the workers make the optimizer's step together,
+	// each over a range of the elements. Otherwise New calls Optimizer for
+	// every replica, and each makes the whole step on its own copy of the
+	// weights; the replicas' optimizers then read the one summed gradient,
+	// shared, at the same time, so an optimizer must not write into its
+	// parameters' gradients (none of package optim's does).
 	Optimizer func(params []*autograd.Var[T]) (optim.Optimizer[T], error)
 	// Loss returns the scalar loss of a micro-batch from the model's output
 	// on its inputs: the MEAN over its rows (autograd.CrossEntropy,
@@ -135,9 +136,9 @@ type Trainer[T Float] struct {
 	nodes       []atomic.Int32
 
 	// With an optim.SplitStepper (see Config.Optimizer), replica 0's
-	// optimizer is the only one, and worker w makes its step over the
-	// parameters' elements ranges[w] (numbered as in the slots), then
-	// copies them into the other replicas.
+	// optimizer is the only one, every replica's parameters share replica
+	// 0's weights, and worker w makes the step over the parameters'
+	// elements ranges[w] (numbered as in the slots).
 	split   optim.SplitStepper[T]
 	check   bool         // its policy needs the gradients checked (not optim.PropagateNonFinite)
 	ranges  []span       // each worker's elements of [0, P)
@@ -169,7 +170,7 @@ const (
 	phaseSum                  // the tree's last addition, shared among the workers by elements (and, split, the finite check)
 	phaseApply                // every replica's optimizer step on the summed gradients (and checksum)
 	phasePrepare              // split: the tail's sum and the optimizer's BeginStep, by the last worker to arrive
-	phaseUpdate               // split: each worker's range of the optimizer's step, copied into the other replicas
+	phaseUpdate               // split: each worker's range of the tree's last addition and of the optimizer's step
 )
 
 // New builds a trainer of cfg.Workers replicas on goroutines. It returns a
@@ -208,7 +209,11 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 			continue
 		}
 		for i, p := range r.params {
-			p.Value().CopyFrom(r0.params[i].Value())
+			if t.split != nil {
+				p.ShareValue(r0.params[i].Value()) // one copy of the weights, which the shared step updates
+			} else {
+				p.Value().CopyFrom(r0.params[i].Value())
+			}
 		}
 		copy(r.start, r0.start)
 		r.loadBuffers(r.start)
@@ -450,7 +455,6 @@ func (t *Trainer[T]) run(w int, ph phase) {
 		}
 		if t.stepOK && e.lo < e.hi {
 			t.split.StepRange(w, e.lo, e.hi)
-			t.copyOut(e)
 		}
 		if w != 0 {
 			r.keepGrads(&t.l, t.tails[0])
@@ -492,25 +496,6 @@ func (t *Trainer[T]) beginStep() {
 	}
 	t.stepOK, t.stepErr = t.split.BeginStep(t.bad.Load() == 0, len(t.reps))
 	t.bad.Store(0)
-}
-
-// copyOut copies the elements e of replica 0's parameters into every
-// other replica's.
-func (t *Trainer[T]) copyOut(e span) {
-	if len(t.reps) == 1 {
-		return
-	}
-	off := t.l.paramOff
-	for i, p := range t.reps[0].params {
-		a, b := max(e.lo, off[i])-off[i], min(e.hi, off[i+1])-off[i]
-		if a >= b {
-			continue
-		}
-		src := p.Value().Data()[a:b]
-		for _, r := range t.reps[1:] {
-			copy(r.params[i].Value().Data()[a:b], src)
-		}
-	}
 }
 
 // compute is worker w's compute phase: it computes its units of
@@ -731,7 +716,7 @@ func (t *Trainer[T]) Steps() int { return t.step }
 // replica (Trainer.Step already does both; calling them again keeps the
 // replicas equal, since they all hold the same gradients). With an
 // optim.SplitStepper (see Config.Optimizer) there is one optimizer,
-// replica 0's, and Step copies its parameters into the other replicas.
+// replica 0's, over the weights every replica shares.
 func (t *Trainer[T]) Optimizer() optim.Optimizer[T] { return group[T]{t} }
 
 // Close stops the worker goroutines. Step returns ErrClosed afterwards.
@@ -762,9 +747,6 @@ func (g group[T]) Step() error {
 		if err := r.opt.Step(); err != nil && first == nil {
 			first = err
 		}
-	}
-	if g.t.split != nil {
-		g.t.copyOut(span{0, g.t.l.paramOff[len(g.t.reps[0].params)]})
 	}
 	return first
 }
