@@ -79,6 +79,9 @@ type adamCore[T tensor.Float] struct {
 	wd           float64     // AdamW's λ as given, for its 1 − lr·λ; 0 for Adam
 	amsgrad      bool
 	state        []adamState[T]
+	rules        []adamRule[T] // each parameter's update at this step, set by begin
+	parts        parts[T]
+	nparts       int // the parts begin prepared
 	setLROp      string
 	stepOp       string
 	guard        nonFiniteGuard
@@ -124,6 +127,8 @@ func (o *adamCore[T]) init(op string, params []*autograd.Var[T], lr, wd float64,
 	o.rule = adamRule[T]{b1: T(c.beta1), b2: T(c.beta2), c1: T(1 - c.beta1), c2: T(1 - c.beta2), eps: T(c.eps)}
 	o.amsgrad = c.amsgrad
 	o.state = make([]adamState[T], len(ps))
+	o.rules = make([]adamRule[T], len(ps))
+	o.parts = newParts(ps)
 	o.setLROp, o.stepOp = "Adam.SetLR", "Adam.Step"
 	if decoupled {
 		o.wd, o.setLROp, o.stepOp = c.weightDecay, "AdamW.SetLR", "AdamW.Step"
@@ -134,23 +139,36 @@ func (o *adamCore[T]) init(op string, params []*autograd.Var[T], lr, wd float64,
 }
 
 func (o *adamCore[T]) step() error {
-	if skip, err := skipStep(&o.guard, o.stepOp, o.params); skip {
-		return err
+	ok, err := o.begin(finiteFor(&o.guard, o.params), 1)
+	if ok {
+		o.stepRange(0, 0, o.parts.total())
 	}
+	return err
+}
+
+// begin is BeginStep: the non-finite decision, then, for every parameter
+// with a gradient, its state allocated at the first one, its step count
+// advanced and its update's numbers worked out.
+func (o *adamCore[T]) begin(finite bool, parts int) (bool, error) {
+	if ok, err := beginStep(&o.guard, o.stepOp, finite, o.params); !ok {
+		return false, err
+	}
+	o.parts.note(o.params)
+	o.l2.ensure(parts)
+	o.nparts = parts
 	// AdamW shrinks W by 1 − lr·λ before its update; for Adam (λ = 0) the
 	// factor is 1, which changes no value.
 	shrink := T(1 - o.lr.given*o.wd)
-	for i, p := range o.params {
-		g := p.Grad()
+	for i, g := range o.parts.grads {
 		if g == nil {
 			continue
 		}
-		w := p.Value().Data()
 		s := &o.state[i]
 		if !s.started {
-			s.m, s.v = make([]T, len(w)), make([]T, len(w))
+			n := g.Len()
+			s.m, s.v = make([]T, n), make([]T, n)
 			if o.amsgrad {
-				s.maxV = make([]T, len(w))
+				s.maxV = make([]T, n)
 			}
 			s.started = true
 		}
@@ -160,16 +178,31 @@ func (o *adamCore[T]) step() error {
 		r.shrink = shrink
 		r.stepSize = T(o.lr.given / (1 - math.Pow(o.beta1, t)))
 		r.bc2Sqrt = T(math.Sqrt(1 - math.Pow(o.beta2, t)))
-		for lo, d := range o.l2.blocks(w, g.Data()) {
-			hi := lo + len(d)
+		o.rules[i] = r
+	}
+	return true, nil
+}
+
+// stepRange is StepRange: the update of elements [lo, hi).
+func (o *adamCore[T]) stepRange(part, lo, hi int) {
+	for i := o.parts.first(o.stepOp, part, o.nparts, lo, hi); i < len(o.params) && o.parts.offs[i] < hi; i++ {
+		g := o.parts.grads[i]
+		a, b := o.parts.span(i, lo, hi)
+		if g == nil || a >= b {
+			continue
+		}
+		w := o.params[i].Value().Data()[a:b]
+		s, r := &o.state[i], &o.rules[i]
+		m, v := s.m[a:b], s.v[a:b]
+		for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
+			h := l + len(d)
 			if s.maxV == nil {
-				r.update(w[lo:hi], d, s.m[lo:hi], s.v[lo:hi])
+				r.update(w[l:h], d, m[l:h], v[l:h])
 			} else {
-				r.updateAMSGrad(w[lo:hi], d, s.m[lo:hi], s.v[lo:hi], s.maxV[lo:hi])
+				r.updateAMSGrad(w[l:h], d, m[l:h], v[l:h], s.maxV[a:b][l:h])
 			}
 		}
 	}
-	return nil
 }
 
 // adamRule is the Adam update of one parameter at one step, its constants
@@ -208,6 +241,18 @@ func (r *adamRule[T]) updateAMSGrad(w, g, m, v, maxV []T) {
 // only under ErrorNonFinite.
 func (o *Adam[T]) Step() error { return o.core.step() }
 
+// NonFinitePolicy returns the policy chosen with the NonFinite option.
+func (o *Adam[T]) NonFinitePolicy() NonFinitePolicy { return o.core.guard.policy }
+
+// BeginStep starts a step made in parts (see SplitStepper): Step is
+// BeginStep, with finite whether every gradient is finite, and StepRange
+// over all the elements.
+func (o *Adam[T]) BeginStep(finite bool, parts int) (bool, error) { return o.core.begin(finite, parts) }
+
+// StepRange updates elements [lo, hi) of the parameters laid end to end for
+// the step BeginStep started, with part's scratch space (see SplitStepper).
+func (o *Adam[T]) StepRange(part, lo, hi int) { o.core.stepRange(part, lo, hi) }
+
 // Skipped returns how many steps skipped a non-finite gradient (see
 // NonFinitePolicy).
 func (o *Adam[T]) Skipped() int { return o.core.guard.skipped }
@@ -232,6 +277,20 @@ func (o *Adam[T]) Params() []*autograd.Var[T] { return o.core.params }
 // decay included, and its state does not advance. A NaN or infinite
 // gradient is handled by the NonFinitePolicy, as for Adam.
 func (o *AdamW[T]) Step() error { return o.core.step() }
+
+// NonFinitePolicy returns the policy chosen with the NonFinite option.
+func (o *AdamW[T]) NonFinitePolicy() NonFinitePolicy { return o.core.guard.policy }
+
+// BeginStep starts a step made in parts (see SplitStepper): Step is
+// BeginStep, with finite whether every gradient is finite, and StepRange
+// over all the elements.
+func (o *AdamW[T]) BeginStep(finite bool, parts int) (bool, error) {
+	return o.core.begin(finite, parts)
+}
+
+// StepRange updates elements [lo, hi) of the parameters laid end to end for
+// the step BeginStep started, with part's scratch space (see SplitStepper).
+func (o *AdamW[T]) StepRange(part, lo, hi int) { o.core.stepRange(part, lo, hi) }
 
 // Skipped returns how many steps skipped a non-finite gradient (see
 // NonFinitePolicy).

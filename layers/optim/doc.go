@@ -41,6 +41,11 @@
 // is allocated once, at a parameter's first gradient, so a steady-state
 // step allocates nothing. An optimizer belongs to one goroutine at a time.
 //
+// Every optimizer here also implements [SplitStepper]: its step can be made
+// in parts, BeginStep then StepRange over element ranges on several
+// goroutines at once, with the bits of Step. Package layers/parallel uses
+// it so that its workers share one optimizer step.
+//
 // # Non-finite gradients
 //
 // One batch with a NaN, or a loss that overflows, makes NaN or ±Inf

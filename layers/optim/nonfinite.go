@@ -102,20 +102,6 @@ func (g *nonFiniteGuard) set(op string, p NonFinitePolicy) error {
 	return nil
 }
 
-// skipStep reports whether Step must skip this step because a gradient of
-// params is not finite, counting the skipped step, and the error Step
-// returns then (nil under SkipNonFinite).
-func skipStep[T tensor.Float](g *nonFiniteGuard, op string, params []*autograd.Var[T]) (bool, error) {
-	if g.policy == PropagateNonFinite || allGradsFinite(params) {
-		return false, nil
-	}
-	g.skipped++
-	if g.policy == SkipNonFinite {
-		return true, nil
-	}
-	return true, firstNonFiniteGrad(op, params)
-}
-
 // allGradsFinite reports whether every gradient of params is finite.
 func allGradsFinite[T tensor.Float](params []*autograd.Var[T]) bool {
 	for _, p := range params {

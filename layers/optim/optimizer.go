@@ -154,36 +154,44 @@ func sqrt[T tensor.Float](x T) T { return T(math.Sqrt(float64(x))) }
 const l2Block = 512
 
 // l2Decay is L2 weight decay λ, which adds λ·W to the gradient, with the
-// scratch buffer that holds the decayed gradient. Applying it ahead of the
-// update rules, a block at a time, spares them a branch per element on
-// whether λ is 0, and leaves the gradient itself untouched.
+// scratch buffers that hold the decayed gradient, one per part of a step
+// made in parts (see SplitStepper). Applying it ahead of the update rules,
+// a block at a time, spares them a branch per element on whether λ is 0,
+// and leaves the gradient itself untouched.
 type l2Decay[T tensor.Float] struct {
-	wd  T
-	buf []T // l2Block elements when wd ≠ 0, else nil
+	wd   T
+	bufs [][]T // l2Block elements each when wd ≠ 0, else none
 }
 
-// newL2Decay returns weight decay wd, with its buffer if wd ≠ 0.
+// newL2Decay returns weight decay wd, with one buffer if wd ≠ 0.
 func newL2Decay[T tensor.Float](wd T) l2Decay[T] {
-	if wd == 0 {
-		return l2Decay[T]{}
+	l := l2Decay[T]{wd: wd}
+	l.ensure(1)
+	return l
+}
+
+// ensure makes sure there is a buffer for each of n parts, if wd ≠ 0.
+func (l *l2Decay[T]) ensure(n int) {
+	for l.wd != 0 && len(l.bufs) < n {
+		l.bufs = append(l.bufs, make([]T, l2Block))
 	}
-	return l2Decay[T]{wd: wd, buf: make([]T, l2Block)}
 }
 
 // blocks yields the gradient g of parameter values w with weight decay
-// added, in consecutive pieces: each (lo, d) has d[k] = g[lo+k] + λ·w[lo+k],
-// computed before the loop body runs, so the body may then update
-// w[lo:lo+len(d)]. With λ = 0 it yields (0, g) once. d is only valid until
-// the body returns.
-func (l l2Decay[T]) blocks(w, g []T) iter.Seq2[int, []T] {
+// added, in consecutive pieces, using part's buffer: each (lo, d) has
+// d[k] = g[lo+k] + λ·w[lo+k], computed before the loop body runs, so the
+// body may then update w[lo:lo+len(d)]. With λ = 0 it yields (0, g) once.
+// d is only valid until the body returns.
+func (l *l2Decay[T]) blocks(part int, w, g []T) iter.Seq2[int, []T] {
 	return func(yield func(int, []T) bool) {
 		if l.wd == 0 {
 			yield(0, g)
 			return
 		}
-		for lo := 0; lo < len(w); lo += len(l.buf) {
-			wb := w[lo:min(lo+len(l.buf), len(w))]
-			gb, d := g[lo:lo+len(wb)], l.buf[:len(wb)]
+		buf := l.bufs[part]
+		for lo := 0; lo < len(w); lo += len(buf) {
+			wb := w[lo:min(lo+len(buf), len(w))]
+			gb, d := g[lo:lo+len(wb)], buf[:len(wb)]
 			for k, gk := range gb {
 				d[k] = gk + l.wd*wb[k]
 			}

@@ -25,6 +25,8 @@ type RMSProp[T tensor.Float] struct {
 	l2                                  l2Decay[T]
 	centered                            bool
 	state                               []rmspropState[T]
+	parts                               parts[T]
+	nparts                              int // the parts BeginStep prepared
 	guard                               nonFiniteGuard
 }
 
@@ -89,6 +91,7 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 	o.alpha, o.oneMinusAlpha, o.eps = T(c.alpha), T(1-c.alpha), T(c.eps)
 	o.momentum, o.l2, o.centered = T(c.momentum), newL2Decay(T(c.weightDecay)), c.centered
 	o.state = make([]rmspropState[T], len(ps))
+	o.parts = newParts(ps)
 	return o, nil
 }
 
@@ -98,31 +101,59 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 // NonFinitePolicy (default: applied, as in torch); Step returns an error
 // only under ErrorNonFinite.
 func (o *RMSProp[T]) Step() error {
-	if skip, err := skipStep(&o.guard, "RMSProp.Step", o.params); skip {
-		return err
+	ok, err := o.BeginStep(finiteFor(&o.guard, o.params), 1)
+	if ok {
+		o.StepRange(0, 0, o.parts.total())
 	}
-	for i, p := range o.params {
-		g := p.Grad()
-		if g == nil {
+	return err
+}
+
+// NonFinitePolicy returns the policy chosen with the NonFinite option.
+func (o *RMSProp[T]) NonFinitePolicy() NonFinitePolicy { return o.guard.policy }
+
+// BeginStep starts a step made in parts (see SplitStepper): Step is
+// BeginStep, with finite whether every gradient is finite, and StepRange
+// over all the elements. A parameter's state is allocated here at its
+// first gradient.
+func (o *RMSProp[T]) BeginStep(finite bool, parts int) (bool, error) {
+	if ok, err := beginStep(&o.guard, "RMSProp.Step", finite, o.params); !ok {
+		return false, err
+	}
+	o.parts.note(o.params)
+	o.l2.ensure(parts)
+	o.nparts = parts
+	for i, g := range o.parts.grads {
+		s := &o.state[i]
+		if g == nil || s.started {
 			continue
 		}
-		w := p.Value().Data()
-		s := &o.state[i]
-		if !s.started {
-			s.square = make([]T, len(w))
-			if o.centered {
-				s.mean = make([]T, len(w))
-			}
-			if o.momentum > 0 {
-				s.buf = make([]T, len(w))
-			}
-			s.started = true
+		n := g.Len()
+		s.square = make([]T, n)
+		if o.centered {
+			s.mean = make([]T, n)
 		}
-		for lo, d := range o.l2.blocks(w, g.Data()) {
-			o.update(w[lo:lo+len(d)], d, s, lo)
+		if o.momentum > 0 {
+			s.buf = make([]T, n)
+		}
+		s.started = true
+	}
+	return true, nil
+}
+
+// StepRange updates elements [lo, hi) of the parameters laid end to end for
+// the step BeginStep started, with part's scratch space (see SplitStepper).
+func (o *RMSProp[T]) StepRange(part, lo, hi int) {
+	for i := o.parts.first("RMSProp.StepRange", part, o.nparts, lo, hi); i < len(o.params) && o.parts.offs[i] < hi; i++ {
+		g := o.parts.grads[i]
+		a, b := o.parts.span(i, lo, hi)
+		if g == nil || a >= b {
+			continue
+		}
+		w := o.params[i].Value().Data()[a:b]
+		for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
+			o.update(w[l:l+len(d)], d, &o.state[i], a+l)
 		}
 	}
-	return nil
 }
 
 // update makes the step for the elements w of a parameter from lo on, with

@@ -23,7 +23,10 @@ type SGD[T tensor.Float] struct {
 	momentum, keep T // keep is 1 − dampening
 	l2             l2Decay[T]
 	nesterov       bool
-	velocity       [][]T // per parameter, from its first gradient (momentum only)
+	velocity       [][]T  // per parameter, from its first gradient (momentum only)
+	first          []bool // per parameter: this step is its first with momentum (set by BeginStep)
+	parts          parts[T]
+	nparts         int // the parts BeginStep prepared
 	guard          nonFiniteGuard
 }
 
@@ -85,6 +88,8 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 	if c.momentum != 0 {
 		o.velocity = make([][]T, len(ps))
 	}
+	o.first = make([]bool, len(ps))
+	o.parts = newParts(ps)
 	return o, nil
 }
 
@@ -94,37 +99,65 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 // handled by the NonFinitePolicy (default: applied, as in torch); Step
 // returns an error only under ErrorNonFinite.
 func (o *SGD[T]) Step() error {
-	if skip, err := skipStep(&o.guard, "SGD.Step", o.params); skip {
-		return err
+	ok, err := o.BeginStep(finiteFor(&o.guard, o.params), 1)
+	if ok {
+		o.StepRange(0, 0, o.parts.total())
 	}
-	for i, p := range o.params {
-		g := p.Grad()
-		if g == nil {
+	return err
+}
+
+// NonFinitePolicy returns the policy chosen with the NonFinite option.
+func (o *SGD[T]) NonFinitePolicy() NonFinitePolicy { return o.guard.policy }
+
+// BeginStep starts a step made in parts (see SplitStepper): Step is
+// BeginStep, with finite whether every gradient is finite, and StepRange
+// over all the elements. With momentum, a parameter's buffer is allocated
+// here at its first gradient.
+func (o *SGD[T]) BeginStep(finite bool, parts int) (bool, error) {
+	if ok, err := beginStep(&o.guard, "SGD.Step", finite, o.params); !ok {
+		return false, err
+	}
+	o.parts.note(o.params)
+	o.l2.ensure(parts)
+	o.nparts = parts
+	if o.momentum == 0 {
+		return true, nil
+	}
+	for i, g := range o.parts.grads {
+		o.first[i] = g != nil && o.velocity[i] == nil
+		if o.first[i] {
+			o.velocity[i] = make([]T, g.Len())
+		}
+	}
+	return true, nil
+}
+
+// StepRange updates elements [lo, hi) of the parameters laid end to end for
+// the step BeginStep started, with part's scratch space (see SplitStepper).
+func (o *SGD[T]) StepRange(part, lo, hi int) {
+	for i := o.parts.first("SGD.StepRange", part, o.nparts, lo, hi); i < len(o.params) && o.parts.offs[i] < hi; i++ {
+		g := o.parts.grads[i]
+		a, b := o.parts.span(i, lo, hi)
+		if g == nil || a >= b {
 			continue
 		}
-		w := p.Value().Data()
+		w := o.params[i].Value().Data()[a:b]
 		if o.momentum == 0 {
-			for lo, d := range o.l2.blocks(w, g.Data()) {
-				descend(w[lo:lo+len(d)], d, -o.lr.inT)
+			for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
+				descend(w[l:l+len(d)], d, -o.lr.inT)
 			}
 			continue
 		}
-		v := o.velocity[i]
-		first := v == nil
-		if first {
-			v = make([]T, len(w))
-			o.velocity[i] = v
-		}
-		for lo, d := range o.l2.blocks(w, g.Data()) {
-			hi := lo + len(d)
-			if first {
-				o.firstMomentum(w[lo:hi], d, v[lo:hi])
+		v := o.velocity[i][a:b]
+		for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
+			h := l + len(d)
+			if o.first[i] {
+				o.firstMomentum(w[l:h], d, v[l:h])
 			} else {
-				o.stepMomentum(w[lo:hi], d, v[lo:hi])
+				o.stepMomentum(w[l:h], d, v[l:h])
 			}
 		}
 	}
-	return nil
 }
 
 // descend makes the plain step w = w + a·d, with a = −lr.

@@ -75,7 +75,7 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	if t.micro < d.size {
 		return nil, &ConfigError{Field: "MicroBatches", Value: t.micro, Reason: fmt.Sprintf("must be at least the number of ranks (%d)", d.size)}
 	}
-	r, l, err := newReplica(&t.cfg, d.rank)
+	r, l, err := newReplica(&t.cfg, d.rank, true)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func (t *Trainer[T]) distStep() (float64, error) {
 	}
 	r := t.reps[0]
 	p0 := t.l.paramOff[len(r.params)]
-	r.apply(&t.l, t.sum[p0:], t.sumVws)
+	stepErr := r.apply(&t.l, t.sum[p0:], t.sumVws)
 	if t.cfg.Checksum {
 		binary.LittleEndian.PutUint64(d.sumBuf[8*d.rank:], r.checksum())
 		if err := d.tr.AllgatherInPlace(d.sumBuf, d.hashCounts); err != nil {
@@ -231,7 +231,7 @@ func (t *Trainer[T]) distStep() (float64, error) {
 			return 0, err
 		}
 	}
-	return float64(t.sum[t.l.loss]), nil
+	return float64(t.sum[t.l.loss]), stepErr
 }
 
 // bytesOf views a []T as its bytes.

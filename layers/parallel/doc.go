@@ -6,8 +6,8 @@
 //
 // # How a step works
 //
-// Every worker holds a replica of the model (built by Config.Model), its
-// own optimizer, Arenas and gradient buffers. A Batch is divided into a
+// Every worker holds a replica of the model (built by Config.Model) and
+// its own gradient buffers (the micro-batches' Arenas go with them). A Batch is divided into a
 // fixed number of micro-batches, Config.MicroBatches (8 by default),
 // independent of the worker count: N rows give the first N mod M
 // micro-batches ⌈N/M⌉ rows and the others ⌊N/M⌋ (N must be at least M).
@@ -23,14 +23,20 @@
 // workers that have not started them, so that a slow worker holds up a
 // step by one unit at most. Of the two halves of each addition above, the
 // worker that finishes the second makes it, while the data is in its
-// caches; every replica makes the last addition itself, into its
-// parameters' gradients. These are the same additions in the same order
-// whoever makes them. Every replica then takes the same optimizer step,
-// so the replicas stay equal by construction, and since no sum depends on
-// who computed what, the weights after any number of steps are the same
-// bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the bits of
-// one Backward over the whole batch: the micro-batch structure is part of
-// the arithmetic, so keep MicroBatches fixed to reproduce a run.)
+// caches; the workers share the last addition, each over a range of the
+// elements. These are the same additions in the same order whoever makes
+// them. Then comes one optimizer step. When the optimizer implements
+// optim.SplitStepper (package optim's all do), the replicas' parameters
+// share one copy of the weights (autograd's ShareValue; each keeps its own
+// gradient), there is one optimizer, replica 0's, and each worker makes
+// its step over its range of the elements, right after its part of the
+// last addition; otherwise every replica holds its own copy of the weights
+// and its own optimizer makes the whole step. Either way the replicas
+// stay equal by construction, with the same bits, and since no sum
+// depends on who computed what, the weights after any number of steps are
+// the same bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the
+// bits of one Backward over the whole batch: the micro-batch structure is
+// part of the arithmetic, so keep MicroBatches fixed to reproduce a run.)
 //
 // With Config.Checksum set, every replica hashes its parameters and buffers
 // after each step and a replica that differs from replica 0's is reported
@@ -57,9 +63,10 @@
 //
 // Worker 0 runs on the caller's goroutine, workers 1.. on goroutines of
 // their own that live until Close. The workers meet three times a step
-// (at its start, when the micro-batches are done, and at its end); one
-// that arrives first spins for up to 50 µs before it blocks, since waking
-// a blocked thread can take longer than that. A steady-state Step
+// (at its start, when the micro-batches are done, and at its end; once
+// more when the optimizer's NonFinitePolicy has the gradients checked
+// before the step); one that arrives first spins for up to 500 µs before
+// it blocks, since waking a blocked thread can take longer than that. A steady-state Step
 // allocates nothing.
 // The matrix products inside a worker do not compete with the workers for
 // cores: tensor's GEMM splits a product across goroutines only from about

@@ -109,8 +109,9 @@ type mbState[T Float] struct {
 	x, y *tensor.Tensor[T]
 }
 
-// newReplica builds replica number idx from the Config.
-func newReplica[T Float](cfg *Config[T], idx int) (*replica[T], layout, error) {
+// newReplica builds replica number idx from the Config, with an
+// optimizer of its own if withOpt.
+func newReplica[T Float](cfg *Config[T], idx int, withOpt bool) (*replica[T], layout, error) {
 	m, err := cfg.Model()
 	if err != nil {
 		return nil, layout{}, fmt.Errorf("parallel: Config.Model for replica %d: %w", idx, err)
@@ -133,6 +134,9 @@ func newReplica[T Float](cfg *Config[T], idx int) (*replica[T], layout, error) {
 	}
 	l := newLayout(named, nbufs)
 	r.start = make([]T, l.bufOff[len(r.bufs)]-l.paramOff[len(r.params)])
+	if !withOpt {
+		return r, l, nil
+	}
 	if r.opt, err = cfg.Optimizer(r.params); err != nil {
 		return nil, layout{}, fmt.Errorf("parallel: Config.Optimizer for replica %d: %w", idx, err)
 	}
@@ -303,7 +307,9 @@ func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, 
 // parameter gets its own buffer back. A parameter that has never had a
 // gradient in any micro-batch keeps none, and the optimizer skips it. The
 // buffers become the reduced ones.
-func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T]) {
+//
+// It returns the optimizer's error (optim.ErrorNonFinite's).
+func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T]) error {
 	p0 := l.paramOff[len(r.params)]
 	for i, p := range r.params {
 		if tail[l.flags-p0+i] == 0 {
@@ -313,11 +319,40 @@ func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T]) {
 		}
 		p.SetGrad(sum[i])
 	}
-	r.opt.Step()
+	err := r.opt.Step()
+	r.keepGrads(l, tail)
+	r.ownGrads()
+	r.takeBuffers(l, tail)
+	return err
+}
+
+// keepGrads gives a gradient buffer of its own to every parameter that had
+// a gradient in some micro-batch of the step (tail's flags) and has none
+// yet, as the replica that computed that micro-batch has: from the next step
+// on, every replica gives the parameter a gradient (zero if no micro-batch
+// reaches it), as one worker does, whoever computes what.
+func (r *replica[T]) keepGrads(l *layout, tail []T) {
+	p0 := l.paramOff[len(r.params)]
 	for i, p := range r.params {
-		p.SetGrad(r.own[i]) // never the shared sum between steps
+		if r.own[i] == nil && tail[l.flags-p0+i] != 0 {
+			r.own[i] = tensor.Zeros[T](p.Value().Shape()...)
+		}
 	}
-	r.opt.ZeroGrad()
+}
+
+// ownGrads gives every parameter its own gradient buffer back (never a
+// slot's between steps), marked zero.
+func (r *replica[T]) ownGrads() {
+	for i, p := range r.params {
+		p.SetGrad(r.own[i])
+		p.ZeroGrad()
+	}
+}
+
+// takeBuffers makes the reduced buffers in tail (the sum of the slots from
+// the parameters' end on) the replica's.
+func (r *replica[T]) takeBuffers(l *layout, tail []T) {
+	p0 := l.paramOff[len(r.params)]
 	copy(r.start, tail[l.bufOff[0]-p0:l.bufOff[len(r.bufs)]-p0])
 	r.loadBuffers(r.start)
 }

@@ -54,9 +54,16 @@ func newBarrier(n int) *barrier {
 // wait is worker w's arrival; it returns when all n workers have arrived.
 // Everything a worker wrote before its wait is visible to every worker
 // after theirs (the generation counter is atomic).
-func (b *barrier) wait(w int) {
+func (b *barrier) wait(w int) { b.waitThen(w, nil) }
+
+// waitThen is wait, except that the last worker to arrive runs f (with
+// its index) before it releases the others, who see what f wrote.
+func (b *barrier) waitThen(w int, f func(int)) {
 	g := b.gen.Load()
 	if b.arrived.Add(1) == b.n {
+		if f != nil {
+			f(w)
+		}
 		b.arrived.Store(0)
 		b.gen.Store(g + 1)
 		for i := range b.sleep {

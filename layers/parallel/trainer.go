@@ -35,9 +35,16 @@ type Config[T Float] struct {
 	//		return optim.NewAdam(ps, 1e-3)
 	//	}
 	//
-	// The replicas' optimizers read the one summed gradient, shared, at
-	// the same time: an optimizer must not write into its parameters'
-	// gradients (none of package optim's does).
+	// New calls it for replica 0 first. If that optimizer implements
+	// optim.SplitStepper (package optim's all do) over exactly the
+	// parameters it was given, in order, it is the only one: the other
+	// replicas' parameters share replica 0's weights (autograd's
+	// ShareValue), and the workers make the optimizer's step together,
+	// each over a range of the elements. Otherwise New calls Optimizer for
+	// every replica, and each makes the whole step on its own copy of the
+	// weights; the replicas' optimizers then read the one summed gradient,
+	// shared, at the same time, so an optimizer must not write into its
+	// parameters' gradients (none of package optim's does).
 	Optimizer func(params []*autograd.Var[T]) (optim.Optimizer[T], error)
 	// Loss returns the scalar loss of a micro-batch from the model's output
 	// on its inputs: the MEAN over its rows (autograd.CrossEntropy,
@@ -128,6 +135,18 @@ type Trainer[T Float] struct {
 	queue       []queue
 	nodes       []atomic.Int32
 
+	// With an optim.SplitStepper (see Config.Optimizer), replica 0's
+	// optimizer is the only one, every replica's parameters share replica
+	// 0's weights, and worker w makes the step over the parameters'
+	// elements ranges[w] (numbered as in the slots).
+	split   optim.SplitStepper[T]
+	check   bool         // its policy needs the gradients checked (not optim.PropagateNonFinite)
+	ranges  []span       // each worker's elements of [0, P)
+	bad     atomic.Int32 // the workers that found a non-finite gradient in their range
+	prepare func(int)    // runs phasePrepare; made once, so that a step makes no closure
+	stepOK  bool         // BeginStep's decision for this step
+	stepErr error        // the optimizer's error this step (optim.ErrorNonFinite's)
+
 	bar   *barrier // where the goroutine workers meet between phases
 	quit  bool     // set by Close before it releases the workers
 	fails atomic.Int32
@@ -148,8 +167,10 @@ type phase int
 
 const (
 	phaseCompute phase = iota // forward and backward of micro-batches, and the tree's additions but the last
-	phaseSum                  // the tree's last addition, shared among the workers by elements
-	phaseApply                // optimizer step on the summed gradients (and checksum)
+	phaseSum                  // the tree's last addition, shared among the workers by elements (and, split, the finite check)
+	phaseApply                // every replica's optimizer step on the summed gradients (and checksum)
+	phasePrepare              // split: the tail's sum and the optimizer's BeginStep, by the last worker to arrive
+	phaseUpdate               // split: each worker's range of the tree's last addition and of the optimizer's step
 )
 
 // New builds a trainer of cfg.Workers replicas on goroutines. It returns a
@@ -166,12 +187,13 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and the number of micro-batches"}
 	}
 	for w := range cfg.Workers {
-		r, l, err := newReplica(&t.cfg, w)
+		r, l, err := newReplica(&t.cfg, w, w == 0 || t.split == nil)
 		if err != nil {
 			return nil, err
 		}
 		if w == 0 {
 			t.l = l
+			t.split = splitStepper(r)
 		} else if err := sameLayout(&t.l, &l, w); err != nil {
 			return nil, err
 		} else if shares(r, t.reps[0]) {
@@ -187,7 +209,11 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 			continue
 		}
 		for i, p := range r.params {
-			p.Value().CopyFrom(r0.params[i].Value())
+			if t.split != nil {
+				p.ShareValue(r0.params[i].Value()) // one copy of the weights, which the shared step updates
+			} else {
+				p.Value().CopyFrom(r0.params[i].Value())
+			}
 		}
 		copy(r.start, r0.start)
 		r.loadBuffers(r.start)
@@ -209,6 +235,18 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 	}
 	t.sums = make([]uint64, len(t.reps))
 	t.panic = make([]any, len(t.reps))
+	if t.split != nil {
+		t.check = t.split.NonFinitePolicy() != optim.PropagateNonFinite
+		// Equal ranges of whole pieces of 64 elements, so that two workers
+		// share at most a cache line at the boundary.
+		const piece = 64
+		p := t.l.paramOff[len(r0.params)]
+		for w := range t.reps {
+			e := split((p+piece-1)/piece, len(t.reps), w)
+			t.ranges = append(t.ranges, span{min(e.lo*piece, p), min(e.hi*piece, p)})
+		}
+		t.prepare = func(w int) { t.run(w, phasePrepare) }
+	}
 	if len(t.reps) > 1 {
 		t.bar = newBarrier(len(t.reps))
 		for w := 1; w < len(t.reps); w++ {
@@ -216,6 +254,16 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		}
 	}
 	return t, nil
+}
+
+// splitStepper returns r's optimizer as an optim.SplitStepper if it is one
+// over exactly r's parameters, in order, else nil.
+func splitStepper[T Float](r *replica[T]) optim.SplitStepper[T] {
+	s, ok := r.opt.(optim.SplitStepper[T])
+	if !ok || !slices.Equal(s.Params(), r.params) {
+		return nil
+	}
+	return s
 }
 
 // shares reports whether two replicas have a parameter in common (a Model
@@ -299,6 +347,10 @@ func (t *Trainer[T]) worker(w int) {
 // left, but still meet as many times, so that none waits for ever.
 func (t *Trainer[T]) runStep(w int) {
 	t.run(w, phaseCompute)
+	if t.split != nil {
+		t.splitStep(w)
+		return
+	}
 	if t.bar != nil {
 		t.bar.wait(w)
 	}
@@ -312,6 +364,35 @@ func (t *Trainer[T]) runStep(w int) {
 	}
 	if t.fails.Load() == 0 {
 		t.run(w, phaseApply)
+	}
+	if t.bar != nil {
+		t.bar.wait(w) // the step's end
+	}
+}
+
+// splitStep is the rest of worker w's step with an optim.SplitStepper:
+// the optimizer's BeginStep by the last worker to arrive (phasePrepare),
+// then every worker's range of the tree's last addition and of the
+// optimizer's step (phaseUpdate), so the workers meet twice after the
+// micro-batches rather than three times. When the optimizer's
+// NonFinitePolicy needs the gradients checked first, the workers add and
+// check their ranges before (phaseSum), and meet once more.
+func (t *Trainer[T]) splitStep(w int) {
+	if t.check {
+		if t.bar != nil {
+			t.bar.wait(w)
+		}
+		if t.fails.Load() == 0 {
+			t.run(w, phaseSum)
+		}
+	}
+	if t.bar != nil {
+		t.bar.waitThen(w, t.prepare)
+	} else {
+		t.prepare(w)
+	}
+	if t.fails.Load() == 0 {
+		t.run(w, phaseUpdate)
 	}
 	if t.bar != nil {
 		t.bar.wait(w) // the step's end
@@ -335,6 +416,14 @@ func (t *Trainer[T]) run(w int, ph phase) {
 			t.compute(w)
 		}
 	case phaseSum:
+		if t.split != nil {
+			e := t.ranges[w]
+			t.sumRange(e)
+			if !tensor.AllFiniteSlice(t.slots[0][e.lo:e.hi]) {
+				t.bad.Add(1)
+			}
+			return
+		}
 		// The tree's last addition, slot 0 += slot top, each worker over
 		// its share of the elements (whole blocks, so that no two write
 		// one cache line).
@@ -348,11 +437,65 @@ func (t *Trainer[T]) run(w int, ph phase) {
 		// gradients there (read only, shared), with no copy of them.
 		tail := t.tails[w]
 		copy(tail, t.slots[0][t.l.paramOff[len(r.params)]:])
-		r.apply(&t.l, tail, t.pviews[0])
+		err := r.apply(&t.l, tail, t.pviews[0])
+		if w == 0 {
+			t.stepErr = err
+		}
 		if t.cfg.Checksum {
 			t.sums[w] = r.checksum()
 		}
+	case phasePrepare:
+		if t.fails.Load() == 0 {
+			t.beginStep()
+		}
+	case phaseUpdate:
+		e := t.ranges[w]
+		if !t.check {
+			t.sumRange(e)
+		}
+		if t.stepOK && e.lo < e.hi {
+			t.split.StepRange(w, e.lo, e.hi)
+		}
+		if w != 0 {
+			r.keepGrads(&t.l, t.tails[0])
+			r.ownGrads() // replica 0's are the optimizer's until the step ends (see Step)
+		}
+		r.takeBuffers(&t.l, t.tails[0])
 	}
+}
+
+// sumRange makes the tree's last addition, slot 0 += slot top, over the
+// elements e (none when there is one slot).
+func (t *Trainer[T]) sumRange(e span) {
+	if t.top != 0 && e.lo < e.hi {
+		tensor.SliceAdd(t.slots[0][e.lo:e.hi], t.slots[0][e.lo:e.hi], t.slots[t.top][e.lo:e.hi])
+	}
+}
+
+// beginStep is phasePrepare, run by one worker while the others wait: the
+// sum of the slots' tails (buffers, flags, loss) into tails[0], the
+// summed gradients (slot 0, whose last addition may still be under way:
+// only its tensors are handed over) made the gradients of replica 0's
+// parameters, none for a parameter without a gradient in any micro-batch,
+// and the optimizer's BeginStep.
+func (t *Trainer[T]) beginStep() {
+	r0 := t.reps[0]
+	p0 := t.l.paramOff[len(r0.params)]
+	tail := t.tails[0]
+	if t.top != 0 {
+		tensor.SliceAdd(tail, t.slots[0][p0:], t.slots[t.top][p0:])
+	} else {
+		copy(tail, t.slots[0][p0:])
+	}
+	for i, p := range r0.params {
+		if tail[t.l.flags-p0+i] == 0 {
+			p.SetGrad(nil)
+		} else {
+			p.SetGrad(t.pviews[0][i])
+		}
+	}
+	t.stepOK, t.stepErr = t.split.BeginStep(t.bad.Load() == 0, len(t.reps))
+	t.bad.Store(0)
 }
 
 // compute is worker w's compute phase: it computes its units of
@@ -466,10 +609,14 @@ func (t *Trainer[T]) raise(base int) {
 // Backward over the batch; one that has never had a gradient in any
 // micro-batch keeps none, and the optimizer skips it.
 //
-// It returns a *BatchError for a batch it cannot split, a *DivergedError when Config.Checksum finds replicas
-// that differ, over a Transport its errors, and ErrClosed after Close or a
-// failed step. A panic in a worker (a shape error in the model) is raised
-// again here as a *WorkerPanic.
+// It returns a *BatchError for a batch it cannot split, a *DivergedError
+// when Config.Checksum finds replicas that differ, over a Transport its
+// errors, and ErrClosed after Close or a failed step. Under
+// optim.ErrorNonFinite, a step whose summed gradient is not finite is
+// skipped by every replica alike and Step returns the optimizer's
+// *optim.NonFiniteError with the loss; the trainer goes on. A panic in a
+// worker (a shape error in the model) is raised again here as a
+// *WorkerPanic.
 func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	if t.closed {
 		return 0, ErrClosed
@@ -489,10 +636,19 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	}
 	t.runStep(0)
 	t.raise(0)
+	if t.split != nil && t.fails.Load() == 0 {
+		t.reps[0].keepGrads(&t.l, t.tails[0])
+		t.reps[0].ownGrads()
+		if t.cfg.Checksum {
+			for w, r := range t.reps {
+				t.sums[w] = r.checksum()
+			}
+		}
+	}
 	if err := t.compareSums(); err != nil {
 		return 0, err
 	}
-	return float64(t.tails[0][t.l.loss-t.l.paramOff[len(t.reps[0].params)]]), nil
+	return float64(t.tails[0][t.l.loss-t.l.paramOff[len(t.reps[0].params)]]), t.stepErr
 }
 
 // setBatch checks b and divides its rows.
@@ -555,10 +711,12 @@ func (t *Trainer[T]) MicroBatches() int { return t.micro }
 func (t *Trainer[T]) Steps() int { return t.step }
 
 // Optimizer returns the replicas' optimizers as one: SetLR sets every
-// replica's learning rate (so an optim.Scheduler drives them all), LR and
-// Params are replica 0's, and Step and ZeroGrad act on every replica
-// (Trainer.Step already does both; calling them again keeps the replicas
-// equal, since they all hold the same gradients).
+// replica's learning rate (so an optim.Scheduler drives them all), LR,
+// Params and Skipped are replica 0's, and Step and ZeroGrad act on every
+// replica (Trainer.Step already does both; calling them again keeps the
+// replicas equal, since they all hold the same gradients). With an
+// optim.SplitStepper (see Config.Optimizer) there is one optimizer,
+// replica 0's, over the weights every replica shares.
 func (t *Trainer[T]) Optimizer() optim.Optimizer[T] { return group[T]{t} }
 
 // Close stops the worker goroutines. Step returns ErrClosed afterwards.
@@ -583,6 +741,9 @@ type group[T Float] struct{ t *Trainer[T] }
 func (g group[T]) Step() error {
 	var first error
 	for _, r := range g.t.reps {
+		if r.opt == nil {
+			continue
+		}
 		if err := r.opt.Step(); err != nil && first == nil {
 			first = err
 		}
@@ -595,7 +756,9 @@ func (g group[T]) Skipped() int { return g.t.reps[0].opt.Skipped() }
 
 func (g group[T]) ZeroGrad() {
 	for _, r := range g.t.reps {
-		r.opt.ZeroGrad()
+		if r.opt != nil {
+			r.opt.ZeroGrad()
+		}
 	}
 }
 
@@ -603,6 +766,9 @@ func (g group[T]) LR() float64 { return g.t.reps[0].opt.LR() }
 
 func (g group[T]) SetLR(lr float64) error {
 	for _, r := range g.t.reps {
+		if r.opt == nil {
+			continue
+		}
 		if err := r.opt.SetLR(lr); err != nil {
 			return err
 		}

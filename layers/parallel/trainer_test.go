@@ -3,6 +3,7 @@ package parallel_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -284,7 +285,8 @@ func TestStepErrors(t *testing.T) {
 		n := 0
 		cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
 			n++
-			return optim.NewAdam(ps, 1e-3*float64(n)) // replica 1 has another rate
+			o, err := optim.NewAdam(ps, 1e-3*float64(n)) // replica 1 has another rate
+			return whole{o}, err                         // and its own optimizer
 		}
 		tr, err := parallel.New(cfg)
 		if err != nil {
@@ -295,5 +297,142 @@ func TestStepErrors(t *testing.T) {
 			t.Errorf("got %v, want a *DivergedError for replica 1 at step 1", err)
 		}
 	})
+}
 
+// whole hides an optimizer's optim.SplitStepper methods, so that the
+// trainer gives every replica an optimizer of its own that makes the whole
+// step.
+type whole struct{ optim.Optimizer[float32] }
+
+// TestSplitStepSameBits checks that the optimizer's step shared among the
+// workers (an optim.SplitStepper) gives the bits of every replica making
+// the whole step with an optimizer of its own, for every model, with 1, 2
+// and 3 workers, under the three non-finite policies (which check the
+// gradients in a phase of their own).
+func TestSplitStepSameBits(t *testing.T) {
+	policies := []optim.NonFinitePolicy{optim.PropagateNonFinite, optim.SkipNonFinite, optim.ErrorNonFinite}
+	for name, model := range models {
+		for _, w := range []int{1, 2, 3} {
+			for _, policy := range policies {
+				if name != "partial" && policy != optim.PropagateNonFinite && w != 2 {
+					continue // the policies on one model and one worker count suffice
+				}
+				t.Run(fmt.Sprintf("%s/workers=%d/%v", name, w, policy), func(t *testing.T) {
+					var got [2][][]float32
+					for i, hide := range []bool{false, true} {
+						cfg := config(model, w)
+						cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+							o, err := optim.NewAdam(ps, 3e-3, optim.WeightDecay(0.01), optim.NonFinite(policy))
+							if hide {
+								return whole{o}, err
+							}
+							return o, err
+						}
+						tr, err := parallel.New(cfg)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for s := range 6 {
+							if _, err := tr.Step(digitBatch(uint64(s%4), testRows)); err != nil {
+								t.Fatalf("step %d: %v", s, err)
+							}
+						}
+						got[i] = state(tr.Model())
+						tr.Close()
+					}
+					if i, k := sameBits(got[1], got[0]); i >= 0 {
+						t.Errorf("tensor %d element %d: %v shared, %v whole", i, k, got[0][i][k], got[1][i][k])
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestNonFiniteStep checks that a batch whose gradient is not finite
+// makes one decision for the whole step, whoever checks which elements:
+// under SkipNonFinite and ErrorNonFinite no weight moves, the step is
+// counted in Skipped and (ErrorNonFinite) Step returns the optimizer's
+// *optim.NonFiniteError; the trainer then goes on, with the same bits for
+// any number of workers.
+func TestNonFiniteStep(t *testing.T) {
+	poisoned := digitBatch(1, testRows)
+	poisoned.X = poisoned.X.Clone()
+	poisoned.X.Data()[5*64+3] = float32(math.NaN()) // one row of the third micro-batch
+	for _, policy := range []optim.NonFinitePolicy{optim.SkipNonFinite, optim.ErrorNonFinite} {
+		var want [][]float32
+		for _, w := range []int{1, 2, 3} {
+			for _, hide := range []bool{false, true} {
+				cfg := config(digitsnet.MLP, w)
+				cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+					o, err := optim.NewAdam(ps, 3e-3, optim.NonFinite(policy))
+					if hide {
+						return whole{o}, err
+					}
+					return o, err
+				}
+				tr, err := parallel.New(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := tr.Step(digitBatch(0, testRows)); err != nil {
+					t.Fatal(err)
+				}
+				before := state(tr.Model())
+				_, err = tr.Step(poisoned)
+				var nf *optim.NonFiniteError
+				if (policy == optim.ErrorNonFinite) != errors.As(err, &nf) || (err != nil && nf == nil) {
+					t.Errorf("%v, %d workers (whole %v): Step returned %v", policy, w, hide, err)
+				}
+				if i, k := sameBits(before, state(tr.Model())); i >= 0 {
+					t.Errorf("%v, %d workers (whole %v): tensor %d element %d moved on a skipped step", policy, w, hide, i, k)
+				}
+				if n := tr.Optimizer().Skipped(); n != 1 {
+					t.Errorf("%v, %d workers (whole %v): Skipped() = %d, want 1", policy, w, hide, n)
+				}
+				if _, err := tr.Step(digitBatch(2, testRows)); err != nil {
+					t.Errorf("%v, %d workers (whole %v): the step after: %v", policy, w, hide, err)
+				}
+				got := state(tr.Model())
+				tr.Close()
+				if want == nil {
+					want = got
+				} else if i, k := sameBits(want, got); i >= 0 {
+					t.Errorf("%v, %d workers (whole %v): tensor %d element %d differs from 1 worker's", policy, w, hide, i, k)
+				}
+			}
+		}
+	}
+}
+
+// TestOptimizerOfTrainer checks Trainer.Optimizer with the shared step:
+// SetLR and LR reach the one optimizer, and a Step of it by hand leaves
+// the replicas equal (the checksum of the next Trainer.Step would say).
+func TestOptimizerOfTrainer(t *testing.T) {
+	tr, err := parallel.New(config(digitsnet.MLP, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Step(digitBatch(0, testRows)); err != nil {
+		t.Fatal(err)
+	}
+	o := tr.Optimizer()
+	if err := o.SetLR(0.5); err != nil || o.LR() != 0.5 {
+		t.Fatalf("SetLR(0.5): %v, LR() = %v", err, o.LR())
+	}
+	before := state(tr.Model())
+	if err := o.Step(); err != nil { // zero gradients: Adam's moments still move the weights
+		t.Fatal(err)
+	}
+	if i, _ := sameBits(before, state(tr.Model())); i < 0 {
+		t.Error("Optimizer().Step() moved no weight")
+	}
+	o.ZeroGrad()
+	if _, err := tr.Step(digitBatch(1, testRows)); err != nil {
+		t.Errorf("the step after Optimizer().Step(): %v", err)
+	}
+	if len(o.Params()) != len(tr.Model().Parameters()) {
+		t.Errorf("Params() has %d parameters, the model %d", len(o.Params()), len(tr.Model().Parameters()))
+	}
 }
