@@ -47,12 +47,12 @@ func pointwise[T Float](k pointwiseKind, x *Var[T], p ...T) *Var[T] {
 	var ps [2]T
 	copy(ps[:], p)
 	ar := arenaOf(x)
-	out := ar.like(x.value)
 	if d.fd != nil && needsGrad(x) {
-		return pointwiseSave(d, ar, out, x, ps)
+		return pointwiseSave(d, ar, ar.like(x.value), x, ps)
 	}
+	out, vn := resultLike(ar, x.value)
 	d.f(out, x.value, ps)
-	v := recordOp(d.meta.Name, out, derivative[T](d), x)
+	v := recordOpIn(vn, d.meta.Name, out, derivative[T](d), x)
 	if v.node != nil {
 		v.node.scalars = ps
 	}
