@@ -125,7 +125,14 @@
 // whose entries hold the forward kernel, both derivatives and the metadata
 // the tests range over. Tests check that the two forms agree: bit for bit
 // where they run the same kernels, to a few ulps where the fused form is a
-// vectorized kernel of its own (GELU, SiLU, Erf).
+// vectorized kernel of its own (GELU, SiLU, Erf). A pointwise op whose
+// derivative costs next to nothing alongside its value (GELU) computes both
+// in one sweep when its input needs a gradient and keeps the derivative, so
+// that the backward pass is one product with g, with the bits of the
+// separate derivative kernel; without a gradient it computes the value
+// alone. Reshape, Squeeze and Unsqueeze return views of their input's
+// memory, with or without an Arena, and under an Arena pass their gradient
+// on as a view when it is the input's whole gradient.
 //
 // The transcendental functions (exp, log, tanh, sigmoid, erf and the
 // activations built on them) run vectorized kernels (AVX-512, AVX2, and a

@@ -10,7 +10,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 
 // jvp of Reshape, Squeeze and Unsqueeze is the tangent reshaped (a copy:
 // the sweep never hands out a view of a caller's tangent).
-func (reshapeOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+func (*reshapeOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	return ts[0].Clone().Reshape(c.out.value.Shape()...)
 }
 
