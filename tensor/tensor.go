@@ -213,7 +213,11 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 		})
 		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
 	default:
-		return newTensor(make([]T, n), shape), new(X)
+		b := new(struct {
+			t Tensor[T]
+			x X
+		})
+		t, x, b.t.data = &b.t, &b.x, make([]T, n)
 	}
 	t.setShape(shape)
 	return t, x
