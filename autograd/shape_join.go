@@ -250,20 +250,42 @@ func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
 	at := 0
 	for j, size := range sizes {
 		shape[ax] = size
-		var out *tensor.Tensor[T]
-		if contiguous {
+		// Without an Arena a piece's Var, node and state are one
+		// allocation (splitPiece), together with its tensor's header
+		// (and data, when small) for a copied piece.
+		var (
+			out *tensor.Tensor[T]
+			pc  *splitPiece[T]
+		)
+		switch {
+		case contiguous:
 			out = tensor.MustNew(xv.Data()[at*inner:(at+size)*inner:(at+size)*inner], shape...)
-		} else {
+			pc = new(splitPiece[T])
+		case ar == nil:
+			out, pc = tensor.ZerosWith[splitPiece[T], T](shape...)
+			tensor.NarrowInto(out, xv, ax, at, 0)
+		default:
 			out = ar.tensor(shape...)
 			tensor.NarrowInto(out, xv, ax, at, 0)
 		}
-		var d derivative[T]
+		var (
+			d  derivative[T]
+			vn *varNode[T]
+		)
+		if pc != nil {
+			vn = &pc.vn
+		}
 		if grad {
-			s := newState[splitOp[T]](ar)
+			var s *splitOp[T]
+			if pc != nil {
+				s = &pc.op
+			} else {
+				s = newState[splitOp[T]](ar)
+			}
 			s.grp, s.index, s.axis, s.start, s.size = grp, j, ax, at, size
 			d = s
 		}
-		pieces[j] = recordOp("Split", out, d, x)
+		pieces[j] = recordOpIn(vn, "Split", out, d, x)
 		at += size
 	}
 	return pieces
@@ -301,6 +323,13 @@ type splitOp[T Float] struct {
 }
 
 func (*splitOp[T]) slot() stateSlot { return slotSplit }
+
+// splitPiece is a piece's Var, node and state, allocated together without
+// an Arena.
+type splitPiece[T Float] struct {
+	vn varNode[T]
+	op splitOp[T]
+}
 
 func (s *splitOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return []*Var[T]{shpScatterSlice(g, c.n.inputs[0].value.Shape(), shpAlong(s.axis, s.start, s.start+s.size))}
