@@ -383,7 +383,7 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 			ar = b.arena
 		}
 	}
-	out := ar.tensor(xv.Dim(0), wv.Dim(0))
+	out, vn := resultOf(ar, xv.Dim(0), wv.Dim(0))
 	beta := T(0)
 	if b != nil {
 		bias, d := b.value.Data(), out.Data()
@@ -394,9 +394,9 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 	}
 	tensor.Gemm(false, true, 1, xv, wv, beta, out)
 	if b == nil {
-		return recordOp(op, out, linearOp[T]{}, x, w)
+		return recordOpIn(vn, op, out, linearOp[T]{}, x, w)
 	}
-	return recordOp(op, out, linearOp[T]{}, x, w, b)
+	return recordOpIn(vn, op, out, linearOp[T]{}, x, w, b)
 }
 
 type linearOp[T Float] struct{}

@@ -72,30 +72,28 @@ func Concat[T Float](axis int, xs ...*Var[T]) *Var[T] {
 	if !ok {
 		tensor.Concat(axis, vals...) // panics, saying why
 	}
-	ar := arenaOf(xs...)
-	out := ar.tensor(shape...)
+	out, vn := resultOf(arenaOf(xs...), shape...)
 	tensor.ConcatInto(out, ax, vals...)
 	var d derivative[T]
 	if needsGrad(xs...) {
-		s := newState[concatOp[T]](ar)
-		s.axis = ax
-		d = s
+		d = concatOp[T](ax) // an int below 256 in an interface: no allocation
 	}
-	return recordOp("Concat", out, d, xs...)
+	return recordOpIn(vn, "Concat", out, d, xs...)
 }
 
-// concatOp is Concat's state: the axis (non-negative).
-type concatOp[T Float] struct{ axis int }
+// concatOp is Concat's state: the axis (non-negative). It is an int value
+// rather than a struct behind a pointer because Go stores an integer below
+// 256 in an interface without allocating (a node's derivative is an
+// interface).
+type concatOp[T Float] int
 
-func (*concatOp[T]) slot() stateSlot { return slotConcat }
-
-func (s *concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+func (s concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
 	at := 0
 	for i, in := range c.n.inputs {
-		n := in.value.Dim(s.axis)
+		n := in.value.Dim(int(s))
 		if c.NeedsGrad(i) {
-			gs[i] = Slice(g, shpAlong(s.axis, at, at+n)...)
+			gs[i] = Slice(g, shpAlong(int(s), at, at+n)...)
 		}
 		at += n
 	}
@@ -103,14 +101,14 @@ func (s *concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 }
 
 // vjp copies (or adds) each input's region of g into its gradient buffer.
-func (s *concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+func (s concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	at := 0
 	for i, in := range c.n.inputs {
 		if c.NeedsGrad(i) {
 			dst, beta := c.gradBuf(i)
-			tensor.NarrowInto(dst, g, s.axis, at, beta)
+			tensor.NarrowInto(dst, g, int(s), at, beta)
 		}
-		at += in.value.Dim(s.axis)
+		at += in.value.Dim(int(s))
 	}
 }
 

@@ -25,7 +25,6 @@ const (
 	slotPermute
 	slotSlice
 	slotPad
-	slotConcat
 	slotStack
 	slotSplit
 	slotSplitGroup
