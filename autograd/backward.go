@@ -319,7 +319,8 @@ func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Lo
 // handing back the nodes it claimed (also after a panic).
 func (p *pass[T]) release() {
 	for i, n := range p.claimed {
-		n.slot, n.hasSlot, n.mark = gradSlot[T]{}, false, graph.Mark{}
+		n.putSlot(gradSlot[T]{}, false)
+		n.mark = graph.Mark{}
 		n.owner.Store(nil)
 		p.claimed[i] = nil
 	}
@@ -529,7 +530,7 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 // pass).
 func (p *pass[T]) slot(v *Var[T]) (gradSlot[T], bool) {
 	if p.owns(v) {
-		return v.node.slot, v.node.hasSlot
+		return v.node.getSlot()
 	}
 	s, ok := p.grads[v]
 	return s, ok
@@ -538,7 +539,7 @@ func (p *pass[T]) slot(v *Var[T]) (gradSlot[T], bool) {
 // setSlot stores v's gradient so far.
 func (p *pass[T]) setSlot(v *Var[T], s gradSlot[T]) {
 	if p.owns(v) {
-		v.node.slot, v.node.hasSlot = s, true
+		v.node.putSlot(s, true)
 		return
 	}
 	if p.grads == nil {
@@ -551,8 +552,8 @@ func (p *pass[T]) setSlot(v *Var[T], s gradSlot[T]) {
 func (p *pass[T]) takeSlot(v *Var[T]) (gradSlot[T], bool) {
 	if p.owns(v) {
 		n := v.node
-		s, ok := n.slot, n.hasSlot
-		n.slot, n.hasSlot = gradSlot[T]{}, false
+		s, ok := n.getSlot()
+		n.putSlot(gradSlot[T]{}, false)
 		return s, ok
 	}
 	s, ok := p.grads[v]
@@ -695,8 +696,13 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 			if h, ok := n.impl.(scratchHolder); ok {
 				h.releaseScratch()
 			}
-			clear(n.spill)
-			n.inputs, n.in, n.impl, n.released = nil, [3]*Var[T]{}, nil, true
+			if cap(n.inputs) > len(n.in) { // an array of its own: keep it for an Arena's reuse
+				clear(n.inputs[:cap(n.inputs)])
+				n.inputs = n.inputs[:0]
+			} else {
+				n.inputs = nil
+			}
+			n.in, n.impl, n.released = [3]*Var[T]{}, nil, true
 		}
 	}
 }

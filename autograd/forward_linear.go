@@ -29,10 +29,10 @@ func (sumToOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 // jvp of Sum and Mean over everything is the tangent's sum (or mean).
-func (s *reduceAllOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+func (s reduceAllOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	res := tensor.Zeros[T]()
 	tensor.SumToInto(res, ts[0], 1, 0)
-	if s.mean {
+	if s {
 		res.Data()[0] /= T(ts[0].Len())
 	}
 	return res

@@ -80,14 +80,14 @@ func (divOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 // jvp of the bilinear product op(A)·op(B) is op(tA)·op(B) + op(A)·op(tB),
 // each term the forward product itself (batching and broadcasting
 // included) on the tangent.
-func (s *matmulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+func (s matmulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	a, b := Const(c.n.inputs[0].value), Const(c.n.inputs[1].value)
 	var res *tensor.Tensor[T]
 	if ts[0] != nil {
-		res = MatMulT(Const(ts[0]), b, s.transA, s.transB).value // a new tensor: no Arena
+		res = MatMulT(Const(ts[0]), b, s.transA(), s.transB()).value // a new tensor: no Arena
 	}
 	if ts[1] != nil {
-		t := MatMulT(a, Const(ts[1]), s.transA, s.transB).value
+		t := MatMulT(a, Const(ts[1]), s.transA(), s.transB()).value
 		if res == nil {
 			res = t
 		} else {

@@ -161,9 +161,7 @@ func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
 	}
 	var d derivative[T]
 	if needsGrad(a, b) {
-		s := newState[matmulOp[T]](arenaOf(a, b))
-		s.transA, s.transB = transA, transB
-		d = s
+		d = newMatmulOp[T](transA, transB) // a one-byte value: no allocation
 	}
 	return recordOpIn(vn, op, val, d, a, b)
 }
@@ -204,10 +202,32 @@ func matmulBatchShape[T Float](dst []int, a, b *tensor.Tensor[T], transA, transB
 	return append(dst, m, n)
 }
 
-// matmulOp is MatMulT's state: which operands the product transposed.
-type matmulOp[T Float] struct{ transA, transB bool }
+// matmulOp is MatMulT's state: which operands the product transposed, as
+// two bits (matmulTransA, matmulTransB). It is a one-byte value rather than
+// a struct behind a pointer because Go stores a one-byte value in an
+// interface without allocating (a node's derivative is an interface): a
+// plain MatMulT makes no state object, and an Arena needs no pool of them.
+type matmulOp[T Float] uint8
 
-func (*matmulOp[T]) slot() stateSlot { return slotMatMul }
+const (
+	matmulTransA = 1 << iota
+	matmulTransB
+)
+
+// newMatmulOp returns the state of a product that transposed a and/or b.
+func newMatmulOp[T Float](transA, transB bool) matmulOp[T] {
+	var s matmulOp[T]
+	if transA {
+		s |= matmulTransA
+	}
+	if transB {
+		s |= matmulTransB
+	}
+	return s
+}
+
+func (s matmulOp[T]) transA() bool { return s&matmulTransA != 0 }
+func (s matmulOp[T]) transB() bool { return s&matmulTransB != 0 }
 
 // matmulGrads returns, for C = op(A)·op(B) with gradient G, how each input's
 // gradient is a product of two of A, B and G (0, 1 for the inputs, 2 for G)
@@ -232,8 +252,8 @@ func matmulGrads(transA, transB bool) (ga, gb struct {
 	return form{1, 2, true, true}, form{2, 0, true, true}
 }
 
-func (s *matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	fa, fb := matmulGrads(s.transA, s.transB)
+func (s matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	fa, fb := matmulGrads(s.transA(), s.transB())
 	pick := func(i int) *Var[T] {
 		if i == 2 {
 			return g
@@ -261,20 +281,20 @@ func (s *matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // sharedB reports whether b is one matrix that a batch of untransposed a
 // shared, so that its gradient, a sum over the batch, is one product of the
 // folded operands.
-func (s *matmulOp[T]) sharedB(c *Context[T]) bool {
-	return !s.transA && c.n.inputs[1].value.Dims() == 2 && c.n.inputs[0].value.Dims() > 2
+func (s matmulOp[T]) sharedB(c *Context[T]) bool {
+	return !s.transA() && c.n.inputs[1].value.Dims() == 2 && c.n.inputs[0].value.Dims() > 2
 }
 
 // vjp multiplies straight into the gradient buffers (beta 1 accumulates).
 // In a batch, an input that was broadcast along batch axes gets the
 // products of the whole batch in an arena scratch, which the engine sums
 // back to its shape as it sums the recorded derivative's.
-func (s *matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+func (s matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if c.n.inputs[0].value.Dims() != 2 || c.n.inputs[1].value.Dims() != 2 {
 		s.vjpBatch(c, g)
 		return
 	}
-	fa, fb := matmulGrads(s.transA, s.transB)
+	fa, fb := matmulGrads(s.transA(), s.transB())
 	pick := func(i int) *tensor.Tensor[T] {
 		if i == 2 {
 			return g
@@ -292,8 +312,8 @@ func (s *matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 }
 
 // vjpBatch is vjp for operands of more than 2 axes.
-func (s *matmulOp[T]) vjpBatch(c *Context[T], g *tensor.Tensor[T]) {
-	fa, fb := matmulGrads(s.transA, s.transB)
+func (s matmulOp[T]) vjpBatch(c *Context[T], g *tensor.Tensor[T]) {
+	fa, fb := matmulGrads(s.transA(), s.transB())
 	pick := func(i int) *tensor.Tensor[T] {
 		if i == 2 {
 			return g
@@ -363,7 +383,7 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 			ar = b.arena
 		}
 	}
-	out := ar.tensor(xv.Dim(0), wv.Dim(0))
+	out, vn := resultOf(ar, xv.Dim(0), wv.Dim(0))
 	beta := T(0)
 	if b != nil {
 		bias, d := b.value.Data(), out.Data()
@@ -374,9 +394,9 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 	}
 	tensor.Gemm(false, true, 1, xv, wv, beta, out)
 	if b == nil {
-		return recordOp(op, out, linearOp[T]{}, x, w)
+		return recordOpIn(vn, op, out, linearOp[T]{}, x, w)
 	}
-	return recordOp(op, out, linearOp[T]{}, x, w, b)
+	return recordOpIn(vn, op, out, linearOp[T]{}, x, w, b)
 }
 
 type linearOp[T Float] struct{}

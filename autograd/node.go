@@ -50,30 +50,43 @@ type fastDerivative[T Float] interface {
 type node[T Float] struct {
 	op     string
 	impl   derivative[T]
-	inputs []*Var[T]
-	in     [3]*Var[T] // backing store of inputs for ops of up to three
-	spill  []*Var[T]  // backing store for more, kept by an Arena's node
+	inputs []*Var[T] // in[:k] for ops of up to three inputs, else an array of its own, which an Arena's node keeps for reuse
+	in     [3]*Var[T]
 
 	// The scalar parameters of a pointwise op, which its table entry names
 	// (Scale's factor, Clamp's bounds).
 	scalars [2]T
 
-	// The result's gradient while a backward pass accumulates it, and the
-	// pass's topological-sort mark, both used only by the pass that owns
-	// the node (see pass).
-	owner   atomic.Pointer[pass[T]]
-	slot    gradSlot[T]
-	mark    graph.Mark
-	hasSlot bool
+	// The result's gradient while a backward pass accumulates it (a
+	// gradSlot stored as its fields, so that its flag shares a word with
+	// the node's others), and the pass's topological-sort mark, both used
+	// only by the pass that owns the node (see pass).
+	owner     atomic.Pointer[pass[T]]
+	slotV     *Var[T]
+	slotT     *tensor.Tensor[T]
+	mark      graph.Mark
+	hasSlot   bool
+	slotOwned bool
 
 	// released is set when a backward pass dropped the node's saved state
-	// (next to hasSlot, so that the two flags share one word).
+	// (next to hasSlot, so that the flags share one word).
 	released bool
 }
 
+// getSlot returns the gradient slot stored in n and whether there is one.
+func (n *node[T]) getSlot() (gradSlot[T], bool) {
+	return gradSlot[T]{v: n.slotV, t: n.slotT, owned: n.slotOwned}, n.hasSlot
+}
+
+// putSlot stores s in n (has false clears it).
+func (n *node[T]) putSlot(s gradSlot[T], has bool) {
+	n.slotV, n.slotT, n.slotOwned, n.hasSlot = s.v, s.t, s.owned, has
+}
+
 // varNode lets a result and its node be allocated (or reused) together:
-// 248 bytes for float64, in the 256-byte size class (see the test that
-// checks it).
+// 216 bytes for float64, so that with a tensor header (80 bytes) they come
+// to 8 bytes modulo 32, which tensor.ZerosWith's data arrays are sized for
+// (see the test that checks it).
 type varNode[T Float] struct {
 	v Var[T]
 	n node[T]
@@ -193,13 +206,15 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 		v.arena, v.gen = ar, ar.gen
 	}
 	if req {
-		spill := n.spill[:0] // kept across reuse, for ops of more than three inputs
-		*n = node[T]{op: op, impl: d, spill: spill}
+		old := n.inputs[:0] // an Arena's node keeps a larger array across reuse
+		*n = node[T]{op: op, impl: d}
 		if len(inputs) <= len(n.in) {
 			n.inputs = append(n.in[:0], inputs...)
 		} else {
-			n.spill = append(n.spill, inputs...)
-			n.inputs = n.spill
+			if cap(old) <= len(n.in) {
+				old = nil // the last use's n.in (or nothing): not an array of its own
+			}
+			n.inputs = append(old, inputs...)
 		}
 		v.node = n
 	}

@@ -150,36 +150,36 @@ func reduceAll[T Float](op string, x *Var[T], mean bool) *Var[T] {
 	}
 	var d derivative[T]
 	if needsGrad(x) {
-		s := newState[reduceAllOp[T]](ar)
-		s.mean, s.k = mean, 1/T(x.value.Len())
-		d = s
+		d = reduceAllOp[T](mean) // a one-byte value: no allocation
 	}
 	return recordOpIn(vn, op, out, d, x)
 }
 
-// reduceAllOp is the state of Sum and Mean over everything: for a mean,
-// the factor 1/n of its derivative.
-type reduceAllOp[T Float] struct {
-	k    T
-	mean bool
-}
+// reduceAllOp is the state of Sum and Mean over everything: whether it is
+// a mean. It is a one-byte value rather than a struct behind a pointer
+// because Go stores a one-byte value in an interface without allocating (a
+// node's derivative is an interface); a mean's factor 1/n is computed from
+// the input's length when the derivative runs (the same number).
+type reduceAllOp[T Float] bool
 
-func (*reduceAllOp[T]) slot() stateSlot { return slotReduce }
+// meanFactor returns the factor 1/n of a mean's derivative, n the number of
+// elements of in.
+func meanFactor[T Float](in *tensor.Tensor[T]) T { return 1 / T(in.Len()) }
 
-func (s *reduceAllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+func (s reduceAllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	in := c.n.inputs[0].value
 	gx := BroadcastTo(g, in.Shape()...)
-	if s.mean {
-		gx = Scale(gx, s.k)
+	if s {
+		gx = Scale(gx, meanFactor(in))
 	}
 	return []*Var[T]{gx}
 }
 
-func (s *reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+func (s reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	v := g.Data()[0]
-	if s.mean {
-		v = s.k * v
+	if s {
+		v = meanFactor(c.n.inputs[0].value) * v
 	}
 	d := dst.Data()
 	if beta == 0 {

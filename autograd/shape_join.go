@@ -72,30 +72,28 @@ func Concat[T Float](axis int, xs ...*Var[T]) *Var[T] {
 	if !ok {
 		tensor.Concat(axis, vals...) // panics, saying why
 	}
-	ar := arenaOf(xs...)
-	out := ar.tensor(shape...)
+	out, vn := resultOf(arenaOf(xs...), shape...)
 	tensor.ConcatInto(out, ax, vals...)
 	var d derivative[T]
 	if needsGrad(xs...) {
-		s := newState[concatOp[T]](ar)
-		s.axis = ax
-		d = s
+		d = concatOp[T](ax) // an int below 256 in an interface: no allocation
 	}
-	return recordOp("Concat", out, d, xs...)
+	return recordOpIn(vn, "Concat", out, d, xs...)
 }
 
-// concatOp is Concat's state: the axis (non-negative).
-type concatOp[T Float] struct{ axis int }
+// concatOp is Concat's state: the axis (non-negative). It is an int value
+// rather than a struct behind a pointer because Go stores an integer below
+// 256 in an interface without allocating (a node's derivative is an
+// interface).
+type concatOp[T Float] int
 
-func (*concatOp[T]) slot() stateSlot { return slotConcat }
-
-func (s *concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+func (s concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
 	at := 0
 	for i, in := range c.n.inputs {
-		n := in.value.Dim(s.axis)
+		n := in.value.Dim(int(s))
 		if c.NeedsGrad(i) {
-			gs[i] = Slice(g, shpAlong(s.axis, at, at+n)...)
+			gs[i] = Slice(g, shpAlong(int(s), at, at+n)...)
 		}
 		at += n
 	}
@@ -103,14 +101,14 @@ func (s *concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 }
 
 // vjp copies (or adds) each input's region of g into its gradient buffer.
-func (s *concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+func (s concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	at := 0
 	for i, in := range c.n.inputs {
 		if c.NeedsGrad(i) {
 			dst, beta := c.gradBuf(i)
-			tensor.NarrowInto(dst, g, s.axis, at, beta)
+			tensor.NarrowInto(dst, g, int(s), at, beta)
 		}
-		at += in.value.Dim(s.axis)
+		at += in.value.Dim(int(s))
 	}
 }
 
@@ -250,20 +248,42 @@ func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
 	at := 0
 	for j, size := range sizes {
 		shape[ax] = size
-		var out *tensor.Tensor[T]
-		if contiguous {
+		// Without an Arena a piece's Var, node and state are one
+		// allocation (splitPiece), together with its tensor's header
+		// (and data, when small) for a copied piece.
+		var (
+			out *tensor.Tensor[T]
+			pc  *splitPiece[T]
+		)
+		switch {
+		case contiguous:
 			out = tensor.MustNew(xv.Data()[at*inner:(at+size)*inner:(at+size)*inner], shape...)
-		} else {
+			pc = new(splitPiece[T])
+		case ar == nil:
+			out, pc = tensor.ZerosWith[splitPiece[T], T](shape...)
+			tensor.NarrowInto(out, xv, ax, at, 0)
+		default:
 			out = ar.tensor(shape...)
 			tensor.NarrowInto(out, xv, ax, at, 0)
 		}
-		var d derivative[T]
+		var (
+			d  derivative[T]
+			vn *varNode[T]
+		)
+		if pc != nil {
+			vn = &pc.vn
+		}
 		if grad {
-			s := newState[splitOp[T]](ar)
+			var s *splitOp[T]
+			if pc != nil {
+				s = &pc.op
+			} else {
+				s = newState[splitOp[T]](ar)
+			}
 			s.grp, s.index, s.axis, s.start, s.size = grp, j, ax, at, size
 			d = s
 		}
-		pieces[j] = recordOp("Split", out, d, x)
+		pieces[j] = recordOpIn(vn, "Split", out, d, x)
 		at += size
 	}
 	return pieces
@@ -301,6 +321,13 @@ type splitOp[T Float] struct {
 }
 
 func (*splitOp[T]) slot() stateSlot { return slotSplit }
+
+// splitPiece is a piece's Var, node and state, allocated together without
+// an Arena.
+type splitPiece[T Float] struct {
+	vn varNode[T]
+	op splitOp[T]
+}
 
 func (s *splitOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return []*Var[T]{shpScatterSlice(g, c.n.inputs[0].value.Shape(), shpAlong(s.axis, s.start, s.start+s.size))}

@@ -16,8 +16,6 @@ type stateSlot int
 const (
 	slotScale stateSlot = iota
 	slotPointwise
-	slotMatMul
-	slotReduce
 	slotCrossEntropy
 	// Convolution, pooling, indexing and shape ops:
 	slotConv2D
@@ -27,7 +25,6 @@ const (
 	slotPermute
 	slotSlice
 	slotPad
-	slotConcat
 	slotStack
 	slotSplit
 	slotSplitGroup

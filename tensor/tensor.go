@@ -160,7 +160,7 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 	)
 	// The data arrays have 2^k - 1 elements (then 47 and 64): when the
 	// header and the X come to 8 bytes modulo 32, as autograd's Var and
-	// node do (328 bytes for float64), a float64 block then fills its size
+	// node do (296 bytes for float64), a float64 block then fills its size
 	// class exactly, where 2^k elements would spill into the next one.
 	switch {
 	case n <= 1:
@@ -213,7 +213,11 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 		})
 		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
 	default:
-		return newTensor(make([]T, n), shape), new(X)
+		b := new(struct {
+			t Tensor[T]
+			x X
+		})
+		t, x, b.t.data = &b.t, &b.x, make([]T, n)
 	}
 	t.setShape(shape)
 	return t, x
