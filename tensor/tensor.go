@@ -101,44 +101,43 @@ func smallZeros[T Float](n int, shape []int) *Tensor[T] {
 	var t *Tensor[T]
 	switch {
 	case n <= 1:
-		b := new(struct {
-			t Tensor[T]
-			d [1]T
-		})
-		t, b.t.data = &b.t, b.d[:n:n]
+		t = block[T](n, func(d *[1]T) []T { return d[:] })
 	case n <= 4:
-		b := new(struct {
-			t Tensor[T]
-			d [4]T
-		})
-		t, b.t.data = &b.t, b.d[:n:n]
+		t = block[T](n, func(d *[4]T) []T { return d[:] })
 	case n <= 8:
-		b := new(struct {
-			t Tensor[T]
-			d [8]T
-		})
-		t, b.t.data = &b.t, b.d[:n:n]
+		t = block[T](n, func(d *[8]T) []T { return d[:] })
 	case n <= 16:
-		b := new(struct {
-			t Tensor[T]
-			d [16]T
-		})
-		t, b.t.data = &b.t, b.d[:n:n]
+		t = block[T](n, func(d *[16]T) []T { return d[:] })
 	case n <= 32:
-		b := new(struct {
-			t Tensor[T]
-			d [32]T
-		})
-		t, b.t.data = &b.t, b.d[:n:n]
+		t = block[T](n, func(d *[32]T) []T { return d[:] })
 	default:
-		b := new(struct {
-			t Tensor[T]
-			d [64]T
-		})
-		t, b.t.data = &b.t, b.d[:n:n]
+		t = block[T](n, func(d *[64]T) []T { return d[:] })
 	}
 	t.setShape(shape)
 	return t
+}
+
+// block allocates a tensor header and a data array A in one block and
+// returns the tensor, its data the first n elements of the array (which
+// data slices).
+func block[T Float, A any](n int, data func(*A) []T) *Tensor[T] {
+	b := new(struct {
+		t Tensor[T]
+		d A
+	})
+	b.t.data = data(&b.d)[:n:n]
+	return &b.t
+}
+
+// blockWith is block with an X in the same block.
+func blockWith[X any, T Float, A any](n int, data func(*A) []T) (*Tensor[T], *X) {
+	b := new(struct {
+		t Tensor[T]
+		x X
+		d A
+	})
+	b.t.data = data(&b.d)[:n:n]
+	return &b.t, &b.x
 }
 
 // ZerosWith returns Zeros(shape...) and a zero X (any type: the object a
@@ -164,54 +163,19 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 	// class exactly, where 2^k elements would spill into the next one.
 	switch {
 	case n <= 1:
-		b := new(struct {
-			t Tensor[T]
-			x X
-			d [1]T
-		})
-		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+		t, x = blockWith[X, T](n, func(d *[1]T) []T { return d[:] })
 	case n <= 3:
-		b := new(struct {
-			t Tensor[T]
-			x X
-			d [3]T
-		})
-		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+		t, x = blockWith[X, T](n, func(d *[3]T) []T { return d[:] })
 	case n <= 7:
-		b := new(struct {
-			t Tensor[T]
-			x X
-			d [7]T
-		})
-		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+		t, x = blockWith[X, T](n, func(d *[7]T) []T { return d[:] })
 	case n <= 15:
-		b := new(struct {
-			t Tensor[T]
-			x X
-			d [15]T
-		})
-		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+		t, x = blockWith[X, T](n, func(d *[15]T) []T { return d[:] })
 	case n <= 31:
-		b := new(struct {
-			t Tensor[T]
-			x X
-			d [31]T
-		})
-		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+		t, x = blockWith[X, T](n, func(d *[31]T) []T { return d[:] })
 	case n <= 47:
-		b := new(struct {
-			t Tensor[T]
-			x X
-			d [47]T
-		})
-		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+		t, x = blockWith[X, T](n, func(d *[47]T) []T { return d[:] })
 	case n <= 64:
-		b := new(struct {
-			t Tensor[T]
-			x X
-			d [64]T
-		})
-		t, x, b.t.data = &b.t, &b.x, b.d[:n:n]
+		t, x = blockWith[X, T](n, func(d *[64]T) []T { return d[:] })
 	default:
 		b := new(struct {
 			t Tensor[T]
