@@ -132,22 +132,7 @@ func attention[T Float](op string, q, k, v *Var[T], o AttentionOptions) *Var[T] 
 	}
 	p := ar.like(scores)
 	tensor.SoftmaxInto(p, scores, -1)
-	weights := p // A: P, or P ∘ Z under dropout
-	var drop *tensor.Mask
-	inv := T(1)
-	if o.Dropout > 0 {
-		drop = attnDrop(op, ar, scores, o)
-		inv = T(1 / (1 - o.Dropout))
-		weights = ar.like(p)
-		wd, pd := weights.Data(), p.Data()
-		for i, dr := range drop.Data() {
-			if dr {
-				wd[i] = 0
-			} else {
-				wd[i] = pd[i] * inv
-			}
-		}
-	}
+	weights, drop, inv := attnDropout(op, ar, p, o) // A: P, or P ∘ Z under dropout
 	out := ar.tensor(append(shape, vv.Dim(r-1))...)
 	attnGemm(false, false, weights, vv, 0, out)
 
@@ -356,4 +341,26 @@ func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		dst, beta := c.gradBuf(2)
 		attnGemm(true, false, s.a, g, beta, dst)
 	}
+}
+
+// attnDropout applies attention dropout to the softmax weights p: with
+// o.Dropout > 0 it draws the keep mask (see attnDrop) and returns P ∘ Z, the
+// kept weights scaled by inv = 1/(1-o.Dropout), the mask and inv; without
+// dropout p itself, a nil mask and 1.
+func attnDropout[T Float](op string, ar *Arena[T], p *tensor.Tensor[T], o AttentionOptions) (*tensor.Tensor[T], *tensor.Mask, T) {
+	if o.Dropout <= 0 {
+		return p, nil, 1
+	}
+	drop := attnDrop(op, ar, p, o)
+	inv := T(1 / (1 - o.Dropout))
+	weights := ar.like(p)
+	wd, pd := weights.Data(), p.Data()
+	for i, dr := range drop.Data() {
+		if dr {
+			wd[i] = 0
+		} else {
+			wd[i] = pd[i] * inv
+		}
+	}
+	return weights, drop, inv
 }

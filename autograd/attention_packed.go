@@ -97,22 +97,7 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 		p = ar.like(scores)
 		tensor.SoftmaxInto(p, scores, -1)
 	}
-	weights := p
-	var drop *tensor.Mask
-	inv := T(1)
-	if o.Dropout > 0 {
-		drop = attnDrop(op, ar, scores, o)
-		inv = T(1 / (1 - o.Dropout))
-		weights = ar.like(p)
-		wd, pd := weights.Data(), p.Data()
-		for i, dr := range drop.Data() {
-			if dr {
-				wd[i] = 0
-			} else {
-				wd[i] = pd[i] * inv
-			}
-		}
-	}
+	weights, drop, inv := attnDropout(op, ar, p, o)
 	var out *tensor.Tensor[T]
 	if pk.rank3 {
 		out = ar.tensor(n, l, e)
