@@ -291,30 +291,34 @@ func files(unrollAll int) map[string][]byte {
 			fmt.Fprintf(&w, "\t\t)\n\t}\n")
 		}
 		fmt.Fprintf(&w, "\treturn out\n}\n")
-		if t == "64" {
-			for _, mk := range mixedKernels {
-				st := goName(mk.name)
-				decl, _ := mk.params(true)
-				ptrs, call := ptrArgs(mk), sliceArgs(mk, "")
-				lanes := 4
-				if mk.f32 {
-					lanes = 8
-				}
-				fmt.Fprintf(&w, "\nfunc %sAsm(%s) int {\n", st, decl)
-				fmt.Fprintf(&w, "\tswitch {\n\tcase len(dst) == 0:\n\t\treturn 0\n")
-				fmt.Fprintf(&w, "\tcase useAVX512:\n\t\t%sAVX512(%s, len(dst))\n\t\treturn len(dst)\n", st, ptrs)
-				fmt.Fprintf(&w, "\tcase useAVX2:\n\t\treturn %sAVX2Prefix(%s)\n\t}\n\treturn 0\n}\n", st, call)
-				fmt.Fprintf(&w, "\nfunc %sAVX2Prefix(%s) int {\n", st, decl)
-				fmt.Fprintf(&w, "\tn := len(dst) &^ %d\n\tif n > 0 {\n\t\t%sAVX2(%s, n)\n\t}\n\treturn n\n}\n", lanes-1, st, ptrs)
-				fmt.Fprintf(&w, "\nfunc %sAVX512All(%s) int {\n", st, decl)
-				fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sAVX512(%s, len(dst))\n\t}\n\treturn len(dst)\n}\n", st, ptrs)
-				fmt.Fprintf(&w, "\n// %sImpls lists the assembly variants of %s this CPU runs, for the tests.\nfunc %sImpls() (out []func(%s) int) {\n", st, mk.name, st, decl)
-				fmt.Fprintf(&w, "\tif useAVX512 {\n\t\tout = append(out, %sAVX512All)\n\t}\n\tif useAVX2 {\n\t\tout = append(out, %sAVX2Prefix)\n\t}\n\treturn out\n}\n", st, st)
-			}
-		}
 		name := "dispatch" + t + "_amd64.go"
 		out[name] = gofmt(name, &w)
 	}
+
+	// dispatch_mixed_amd64.go: the mixed-precision kernels' run-time choice
+	w.Reset()
+	w.WriteString(header + "//go:build amd64 && !purego\n\npackage vmath\n\n")
+	w.WriteString("// The run-time choice among the mixed-precision assembly kernels of kernels_amd64.go.\n")
+	for _, mk := range mixedKernels {
+		st := goName(mk.name)
+		decl, _ := mk.params(true)
+		ptrs, call := ptrArgs(mk), sliceArgs(mk, "")
+		lanes := 4
+		if mk.f32 {
+			lanes = 8
+		}
+		fmt.Fprintf(&w, "\nfunc %sAsm(%s) int {\n", st, decl)
+		fmt.Fprintf(&w, "\tswitch {\n\tcase len(dst) == 0:\n\t\treturn 0\n")
+		fmt.Fprintf(&w, "\tcase useAVX512:\n\t\t%sAVX512(%s, len(dst))\n\t\treturn len(dst)\n", st, ptrs)
+		fmt.Fprintf(&w, "\tcase useAVX2:\n\t\treturn %sAVX2Prefix(%s)\n\t}\n\treturn 0\n}\n", st, call)
+		fmt.Fprintf(&w, "\nfunc %sAVX2Prefix(%s) int {\n", st, decl)
+		fmt.Fprintf(&w, "\tn := len(dst) &^ %d\n\tif n > 0 {\n\t\t%sAVX2(%s, n)\n\t}\n\treturn n\n}\n", lanes-1, st, ptrs)
+		fmt.Fprintf(&w, "\nfunc %sAVX512All(%s) int {\n", st, decl)
+		fmt.Fprintf(&w, "\tif len(dst) > 0 {\n\t\t%sAVX512(%s, len(dst))\n\t}\n\treturn len(dst)\n}\n", st, ptrs)
+		fmt.Fprintf(&w, "\n// %sImpls lists the assembly variants of %s this CPU runs, for the tests.\nfunc %sImpls() (out []func(%s) int) {\n", st, mk.name, st, decl)
+		fmt.Fprintf(&w, "\tif useAVX512 {\n\t\tout = append(out, %sAVX512All)\n\t}\n\tif useAVX2 {\n\t\tout = append(out, %sAVX2Prefix)\n\t}\n\treturn out\n}\n", st, st)
+	}
+	out["dispatch_mixed_amd64.go"] = gofmt("dispatch_mixed_amd64.go", &w)
 
 	// kernels_other.go
 	w.Reset()
