@@ -69,6 +69,10 @@ type Config[T Float] struct {
 	// Checksum, when set, hashes every replica's parameters and buffers
 	// after each step and returns a *DivergedError if one differs from
 	// replica 0's. It costs one pass over the parameters per replica.
+	// When the replicas share one copy of the weights (an optimizer that
+	// implements optim.SplitStepper; see Optimizer), their parameters
+	// agree by construction and what it can catch is a buffer that
+	// differs (BatchNorm's running statistics).
 	Checksum bool
 }
 
