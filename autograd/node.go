@@ -196,6 +196,26 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 		v *Var[T]
 		n *node[T]
 	)
+	if vn != nil && ar == nil && len(inputs) <= len(vn.n.in) {
+		// vn is freshly allocated, hence zero: set only the fields that
+		// change. Assigning whole structs would run the collector's bulk
+		// write barrier over every pointer slot of both while it marks,
+		// which a plain training loop of small tensors notices.
+		v, n = &vn.v, &vn.n
+		v.value, v.requiresGrad = value, req
+		if req {
+			n.op, n.impl = op, d
+			for i, in := range inputs {
+				n.in[i] = in
+			}
+			n.inputs = n.in[:len(inputs)]
+			v.node = n
+		}
+		if anomaly {
+			traceForward(v, op, slices.Clone(inputs))
+		}
+		return v
+	}
 	if vn != nil && ar == nil {
 		v, n = &vn.v, &vn.n
 	} else {
