@@ -179,7 +179,7 @@ type gradSlot[T Float] struct {
 type pass[T Float] struct {
 	arena    *Arena[T]
 	grads    map[*Var[T]]gradSlot[T] // made on first use
-	uses     map[*Var[T]]int         // Backward: how many gradients each leaf receives
+	uses     leafUses[T]             // Backward: how many gradients each leaf receives
 	sorter   graph.Sorter[*Var[T]]
 	children func(*Var[T]) []*Var[T]
 	mark     func(*Var[T]) *graph.Mark
@@ -326,7 +326,7 @@ func (p *pass[T]) release() {
 	}
 	p.claimed = p.claimed[:0]
 	clear(p.grads)
-	clear(p.uses)
+	p.uses.reset()
 	clear(p.scratches)
 	p.scratches, p.cur = p.scratches[:0], nil
 	p.ctx = Context[T]{}
@@ -378,10 +378,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			}
 			for _, in := range v.node.inputs {
 				if in.node == nil && in.requiresGrad {
-					if p.uses == nil {
-						p.uses = make(map[*Var[T]]int)
-					}
-					p.uses[in]++
+					p.uses.add(in)
 				}
 			}
 		}
@@ -634,7 +631,7 @@ func (p *pass[T]) buffer(in *Var[T]) (*tensor.Tensor[T], T) {
 // then bit for bit what adding the gradient to zeros would give, so
 // gradients still accumulate exactly as in PyTorch, without a buffer.
 func (p *pass[T]) direct(in *Var[T]) bool {
-	return p.accumulate && in.node == nil && p.uses[in] == 1 && (in.grad == nil || in.gradZero)
+	return p.accumulate && in.node == nil && p.uses.count(in) == 1 && (in.grad == nil || in.gradZero)
 }
 
 // leafGrad returns the .Grad() of a leaf to accumulate into, allocating it
@@ -719,4 +716,53 @@ func fitGrad[T Float](op string, j int, g, in *Var[T]) *Var[T] {
 		return SumTo(g, is...)
 	}
 	panic(shapeErr(op, fmt.Sprintf("gradient for input %d has the wrong shape (derivative bug)", j), gs, is))
+}
+
+// leafUses counts the gradients each leaf receives in a pass. A graph's
+// leaves are mostly a handful of parameters, which a scan finds faster
+// than a map: the first leafScan leaves are kept in order, the others in a
+// map.
+type leafUses[T Float] struct {
+	few  []*Var[T]
+	n    []int32
+	more map[*Var[T]]int
+}
+
+// leafScan is how many leaves leafUses keeps for scanning.
+const leafScan = 16
+
+// add counts one more gradient for v.
+func (u *leafUses[T]) add(v *Var[T]) {
+	for i, f := range u.few {
+		if f == v {
+			u.n[i]++
+			return
+		}
+	}
+	if len(u.few) < leafScan {
+		u.few = append(u.few, v)
+		u.n = append(u.n, 1)
+		return
+	}
+	if u.more == nil {
+		u.more = make(map[*Var[T]]int)
+	}
+	u.more[v]++
+}
+
+// count returns how many gradients v receives.
+func (u *leafUses[T]) count(v *Var[T]) int {
+	for i, f := range u.few {
+		if f == v {
+			return int(u.n[i])
+		}
+	}
+	return u.more[v]
+}
+
+// reset forgets every count, and the leaves with them.
+func (u *leafUses[T]) reset() {
+	clear(u.few)
+	u.few, u.n = u.few[:0], u.n[:0]
+	clear(u.more)
 }

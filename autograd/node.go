@@ -205,10 +205,7 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 		v.value, v.requiresGrad = value, req
 		if req {
 			n.op, n.impl = op, d
-			for i, in := range inputs {
-				n.in[i] = in
-			}
-			n.inputs = n.in[:len(inputs)]
+			n.inputs = n.in[:copy(n.in[:], inputs)]
 			v.node = n
 		}
 		if anomaly {

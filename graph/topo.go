@@ -42,10 +42,52 @@ func TopoSort[N comparable](roots []N, inputs func(N) []N) []N {
 // does, allocates nothing once it has warmed up. The zero value is ready to
 // use. A Sorter is not safe for concurrent use.
 type Sorter[N comparable] struct {
+	// The visit states of nodes without a Mark: the first fewMax in few
+	// and fewSt, searched in order (a graph's leaves are mostly a handful
+	// of parameters and inputs, for which a scan is cheaper than hashing),
+	// the others in state.
+	few   []N
+	fewSt []visitState
 	state map[N]visitState
 	epoch uint64 // numbers the sorts, so that a Mark from an earlier one reads as unvisited
 	order []N
 	stack frameStack[N]
+}
+
+// fewMax is how many unmarked nodes a Sorter tracks by scanning before it
+// turns to its map.
+const fewMax = 16
+
+// get returns the visit state of a node without a Mark.
+func (s *Sorter[N]) get(n N) visitState {
+	for i, f := range s.few {
+		if f == n {
+			return s.fewSt[i]
+		}
+	}
+	if len(s.few) < fewMax {
+		return unvisited
+	}
+	return s.state[n]
+}
+
+// set records the visit state of a node without a Mark.
+func (s *Sorter[N]) set(n N, st visitState) {
+	for i, f := range s.few {
+		if f == n {
+			s.fewSt[i] = st
+			return
+		}
+	}
+	if len(s.few) < fewMax {
+		s.few = append(s.few, n)
+		s.fewSt = append(s.fewSt, st)
+		return
+	}
+	if s.state == nil {
+		s.state = make(map[N]visitState)
+	}
+	s.state[n] = st
 }
 
 // Mark is storage for a Sorter's bookkeeping kept in a node itself, so
@@ -71,12 +113,11 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	if len(roots) == 0 {
 		return nil
 	}
-	if s.state == nil {
-		s.state = make(map[N]visitState, len(roots))
-	}
 	s.epoch++
-	epoch, state := s.epoch, s.state
-	clear(state)
+	epoch := s.epoch
+	clear(s.few)
+	s.few, s.fewSt = s.few[:0], s.fewSt[:0]
+	clear(s.state)
 	get := func(n N) visitState {
 		if mark != nil {
 			if m := mark(n); m != nil {
@@ -86,7 +127,7 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 				return m.state
 			}
 		}
-		return state[n]
+		return s.get(n)
 	}
 	set := func(n N, st visitState) {
 		if mark != nil {
@@ -95,7 +136,7 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 				return
 			}
 		}
-		state[n] = st
+		s.set(n, st)
 	}
 	clear(s.order) // drop references from the previous sort
 	order := s.order[:0]
