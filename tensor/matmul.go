@@ -76,21 +76,6 @@ func matmulDims[T Float](op string, a, b *Tensor[T], transA, transB bool) (m, k,
 	return m, k, n
 }
 
-// axpy computes y += alpha*x over len(y) elements.
-func axpy[T Float](alpha T, x, y []T) {
-	x = x[:len(y)]
-	i := 0
-	for ; i+4 <= len(y); i += 4 {
-		y[i] += alpha * x[i]
-		y[i+1] += alpha * x[i+1]
-		y[i+2] += alpha * x[i+2]
-		y[i+3] += alpha * x[i+3]
-	}
-	for ; i < len(y); i++ {
-		y[i] += alpha * x[i]
-	}
-}
-
 // Transpose returns the transpose of a 2-D tensor as a new tensor. It panics
 // with a *ShapeError for any other rank.
 func Transpose[T Float](t *Tensor[T]) *Tensor[T] {

@@ -476,7 +476,7 @@ func IndexAdd[T Float](src *Tensor[T], axis int, indices []int, size int) *Tenso
 		for j, idx := range indices {
 			s := (o*len(indices) + j) * inner
 			d := (o*size + idx) * inner
-			axpy(1, src.data[s:s+inner], out.data[d:d+inner])
+			addTo(out.data[d:d+inner], src.data[s:s+inner])
 		}
 	}
 	return out

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"slices"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 )
 
 // This file holds kernels of the indexing ops that write into tensors the
@@ -41,7 +43,7 @@ func IndexAddInto[T Float](dst, src *Tensor[T], axis int, indices []int) {
 		for j, idx := range indices {
 			s := (o*len(indices) + j) * inner
 			d := (o*n + idx) * inner
-			axpy(1, src.data[s:s+inner], dst.data[d:d+inner])
+			addTo(dst.data[d:d+inner], src.data[s:s+inner])
 		}
 	}
 }
@@ -484,7 +486,7 @@ func EmbeddingInto[T Float](dst, weight *Tensor[T], ids []int) {
 func EmbeddingAddInto[T Float](dweight, g *Tensor[T], ids []int) {
 	dim := shpEmbeddingCheck("EmbeddingAddInto", g, dweight, ids)
 	for j, id := range ids {
-		axpy(1, g.data[j*dim:j*dim+dim], dweight.data[id*dim:id*dim+dim])
+		addTo(dweight.data[id*dim:id*dim+dim], g.data[j*dim:j*dim+dim])
 	}
 }
 
@@ -519,4 +521,10 @@ func AppendSliceShape[T Float](dst []int, t *Tensor[T], ranges ...Range) []int {
 		dst = append(dst, n)
 	}
 	return dst
+}
+
+// addTo adds src into dst element by element (the scatter-adds of the
+// indexing ops' adjoints), vectorized.
+func addTo[T Float](dst, src []T) {
+	vec.Arith(vec.OpAdd, dst, dst, src)
 }
