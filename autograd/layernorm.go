@@ -67,6 +67,11 @@ func LayerNorm[T Float](x, weight, bias *Var[T], normalizedDims int, eps T) *Var
 		b = bias.value.Data()
 	}
 	xd, yd := xv.Data(), out.Data()
+	if w != nil && b != nil {
+		// The common case in one call: lnStats and lnRow's arithmetic, fused.
+		tensor.LayerNormRows(yd, xd[:rows*n], w, b, n, eps)
+		rows = 0
+	}
 	for i := range rows {
 		row, y := xd[i*n:(i+1)*n], yd[i*n:(i+1)*n]
 		m, rs := lnStats(row, eps)
@@ -226,17 +231,17 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dd, ud, gyd, out, wg, wt, beta := normVJPBuffers(c, xv, n, needX, needW, w != nil)
 	xd, gd := xv.Data(), g.Data()
 	count := T(n)
+	if needX && needW && gyd != nil {
+		// The common case (a transformer's LayerNorm) in three fused sweeps
+		// per row, with the bits of the sweeps below.
+		tensor.LayerNormGradRows(out, wg, dd, ud, gyd, xd[:rows*n], gd, w, n, s.eps, beta != 0)
+		rows = 0
+	}
 	for i := range rows {
 		// Every slice resliced to len(x), so that the loops' indexing needs
 		// no bounds checks.
 		x := xd[i*n : (i+1)*n]
 		gr, dd, ud := gd[i*n:][:len(x)], dd[:len(x)], ud[:len(x)]
-		if needX && needW && gyd != nil {
-			// The common case (a transformer's LayerNorm) in three fused
-			// sweeps, with the bits of the sweeps below.
-			tensor.LayerNormGradRow(out[i*n:], wg[i*n:], dd, ud, gyd, x, gr, w, s.eps, beta != 0)
-			continue
-		}
 		gy := gr // gy = g ∘ weight (g itself without a weight)
 		mu := tensor.SumRow(x) / count
 		tensor.SliceSubScalar(dd, x, mu) // d = x − μ

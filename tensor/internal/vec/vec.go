@@ -499,3 +499,35 @@ func tree8[T Float](r *[8]T, rest []T) T {
 	}
 	return s
 }
+
+// LNRows is LayerNorm's forward with a weight and a bias over the rows of
+// n elements of x (len(x)/n of them), in one fused kernel where the CPU
+// allows: per row, m = SumWide(x)/n and rstd = 1/√(SqDevWide(x, m)/n + eps)
+// in float64, both rounded to T, then NormAffine(y, x, w, b, m, rstd) with
+// them (widened again), the bits of those calls in that order. It reports
+// false, doing nothing, when no kernel fits (the caller then runs those
+// calls). y must be as long as x, w and b at least n long.
+func LNRows[T Float](y, x, w, b []T, n int, eps T) bool {
+	if n <= 0 || len(x)%n != 0 {
+		return false
+	}
+	y, w, b = y[:len(x)], w[:n], b[:n]
+	return lnRowsAsm(y, x, w, b, n, len(x)/n, eps)
+}
+
+// LNGradRows is LayerNorm's fused backward with a weight over the rows of
+// n elements of x (len(x)/n of them), in one kernel where the CPU allows:
+// per row, with count = T(n), mu = Sum8(x)/count, sq = NormCenter(d, u, gy,
+// x, g, w, mu), r = 1/T(√float64(sq/count + eps)), sgy, su = NormScale(d,
+// u, wg, gy, g, r) and NormOut(o, gy, d, r, sgy/count, su/count, add), the
+// bits of those calls (for n ≤ 128, Sum8 is package tensor's SumRow). o,
+// wg, g advance with x; d, u and gy are scratch of n elements. It reports
+// false, doing nothing, when no kernel fits.
+func LNGradRows[T Float](o, wg, d, u, gy, x, g, w []T, n int, eps T, add bool) bool {
+	if n <= 0 || len(x)%n != 0 {
+		return false
+	}
+	o, wg, g = o[:len(x)], wg[:len(x)], g[:len(x)]
+	d, u, gy, w = d[:n], u[:n], gy[:n], w[:n]
+	return lnGradRowsAsm(o, wg, d, u, gy, x, g, w, n, len(x)/n, eps, add)
+}

@@ -2068,6 +2068,610 @@ done:
 	VZEROUPPER
 	RET
 
+// func lnRowsF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, rows int, nf float64, eps float64, one float64)
+// LayerNorm's forward over rows rows of n elements (n a multiple of 16, at
+// least 16): per row, m = SumWide(x)/nf and rstd = one/√(SqDevWide(x, m)/nf
+// + eps) in float64, both rounded to T, then NormAffine(y, x, w, b, m, rstd).
+// y and x advance by n per row; w and b are the same for every row.
+TEXT ·lnRowsF32AVX512(SB), NOSPLIT, $0-72
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ rows+40(FP), R9
+	VMOVSD nf+48(FP), X13
+	VMOVSD eps+56(FP), X12
+	VMOVSD one+64(FP), X11
+	MOVQ CX, R10
+	SHLQ $2, R10 // bytes per row
+row:
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+sum:
+	CMPQ AX, CX
+	JGE sumDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP sum
+sumDone:
+	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
+	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z2
+	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y2
+	VADDSD X2, X0, X0
+	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
+	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z3
+	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y3
+	VADDSD X3, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z15
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+sq:
+	CMPQ AX, CX
+	JGE sqDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VSUBPD Z15, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VSUBPD Z15, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP sq
+sqDone:
+	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
+	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z2
+	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y2
+	VADDSD X2, X0, X0
+	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
+	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z3
+	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y3
+	VADDSD X3, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VCVTSD2SS X15, X15, X14
+	VCVTSS2SD X14, X14, X14
+	VBROADCASTSD X14, Z14 // mean
+	VCVTSD2SS X0, X0, X0
+	VCVTSS2SD X0, X0, X0
+	VBROADCASTSD X0, Z15 // rstd
+	XORQ AX, AX
+affine:
+	CMPQ AX, CX
+	JGE next
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VSUBPD Z14, Z0, Z0 // x − mean
+	VMULPD Z15, Z0, Z0 // ·rstd
+	VCVTPD2PS Z0, Y0
+	VMULPS 0(DX)(AX*4), Y0, Y0 // ·w
+	VADDPS 0(R8)(AX*4), Y0, Y0 // + b
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VCVTPS2PD 32(SI)(AX*4), Z1
+	VSUBPD Z14, Z1, Z1 // x − mean
+	VMULPD Z15, Z1, Z1 // ·rstd
+	VCVTPD2PS Z1, Y1
+	VMULPS 32(DX)(AX*4), Y1, Y1 // ·w
+	VADDPS 32(R8)(AX*4), Y1, Y1 // + b
+	VMOVUPS Y1, 32(DI)(AX*4)
+	ADDQ $16, AX
+	JMP affine
+next:
+	ADDQ R10, DI
+	ADDQ R10, SI
+	DECQ R9
+	JNZ row
+done:
+	VZEROUPPER
+	RET
+
+// func lnRowsF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, rows int, nf float64, eps float64, one float64)
+// LayerNorm's forward over rows rows of n elements (n a multiple of 16, at
+// least 16): per row, m = SumWide(x)/nf and rstd = one/√(SqDevWide(x, m)/nf
+// + eps) in float64, both rounded to T, then NormAffine(y, x, w, b, m, rstd).
+// y and x advance by n per row; w and b are the same for every row.
+TEXT ·lnRowsF64AVX512(SB), NOSPLIT, $0-72
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ rows+40(FP), R9
+	VMOVSD nf+48(FP), X13
+	VMOVSD eps+56(FP), X12
+	VMOVSD one+64(FP), X11
+	MOVQ CX, R10
+	SHLQ $3, R10 // bytes per row
+row:
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+sum:
+	CMPQ AX, CX
+	JGE sumDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP sum
+sumDone:
+	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
+	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z2
+	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y2
+	VADDSD X2, X0, X0
+	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
+	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z3
+	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y3
+	VADDSD X3, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z15
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+sq:
+	CMPQ AX, CX
+	JGE sqDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VSUBPD Z15, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VSUBPD Z15, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP sq
+sqDone:
+	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
+	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z2
+	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y2
+	VADDSD X2, X0, X0
+	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
+	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z3
+	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y3
+	VADDSD X3, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VMOVAPD Z15, Z14 // mean
+	VBROADCASTSD X0, Z15 // rstd
+	XORQ AX, AX
+affine:
+	CMPQ AX, CX
+	JGE next
+	VMOVUPD 0(SI)(AX*8), Z0
+	VSUBPD Z14, Z0, Z0 // x − mean
+	VMULPD Z15, Z0, Z0 // ·rstd
+	VMULPD 0(DX)(AX*8), Z0, Z0 // ·w
+	VADDPD 0(R8)(AX*8), Z0, Z0 // + b
+	VMOVUPD Z0, 0(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z14, Z1, Z1 // x − mean
+	VMULPD Z15, Z1, Z1 // ·rstd
+	VMULPD 64(DX)(AX*8), Z1, Z1 // ·w
+	VADDPD 64(R8)(AX*8), Z1, Z1 // + b
+	VMOVUPD Z1, 64(DI)(AX*8)
+	ADDQ $16, AX
+	JMP affine
+next:
+	ADDQ R10, DI
+	ADDQ R10, SI
+	DECQ R9
+	JNZ row
+done:
+	VZEROUPPER
+	RET
+
+// func lnGradRowsF32AVX2(o *float32, wg *float32, d *float32, u *float32, gy *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, count float32, eps float32, one float32)
+// LayerNorm's fused backward over rows rows of n elements (n a multiple
+// of 8, from 8 to 128: the rows SumRow sums as one leaf), per row the
+// sweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,
+// NormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut
+// with m1 = sgy/count and m2 = su/count (adding to o when add is not 0).
+// o, wg, x and g advance by n per row; d, u and gy are one row's scratch.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·lnGradRowsF32AVX2(SB), NOSPLIT, $0-100
+	MOVQ o+0(FP), DI
+	MOVQ wg+8(FP), R9
+	MOVQ d+16(FP), R12
+	MOVQ u+24(FP), SI
+	MOVQ gy+32(FP), DX
+	MOVQ x+40(FP), R8
+	MOVQ grad+48(FP), R10
+	MOVQ w+56(FP), R11
+	MOVQ n+64(FP), CX
+	MOVQ rows+72(FP), R13
+	MOVQ add+80(FP), BX
+	VMOVSS count+88(FP), X11
+	VMOVSS eps+92(FP), X10
+	VMOVSS one+96(FP), X9
+	MOVQ CX, R14
+	SHLQ $2, R14 // bytes per row
+row:
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y0
+	MOVQ $8, AX
+sum:
+	CMPQ AX, CX
+	JGE sumDone
+	VADDPS 0(R8)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP sum
+sumDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS X11, X0, X0 // mu = sum/count
+	VBROADCASTSS X0, Y15
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y4
+	VSUBPS Y15, Y4, Y4 // d = x − mu
+	VMOVUPS Y4, 0(R12)(AX*4)
+	VMULPS Y4, Y4, Y5 // u = d·d
+	VMOVUPS Y5, 0(SI)(AX*4)
+	VMOVAPS Y5, Y0
+	VMOVUPS 0(R10)(AX*4), Y6
+	VMULPS 0(R11)(AX*4), Y6, Y6 // gy = g·w
+	VMOVUPS Y6, 0(DX)(AX*4)
+	MOVQ $8, AX
+center:
+	CMPQ AX, CX
+	JGE centerDone
+	VMOVUPS 0(R8)(AX*4), Y4
+	VSUBPS Y15, Y4, Y4 // d = x − mu
+	VMOVUPS Y4, 0(R12)(AX*4)
+	VMULPS Y4, Y4, Y5 // u = d·d
+	VMOVUPS Y5, 0(SI)(AX*4)
+	VADDPS Y5, Y0, Y0
+	VMOVUPS 0(R10)(AX*4), Y6
+	VMULPS 0(R11)(AX*4), Y6, Y6 // gy = g·w
+	VMOVUPS Y6, 0(DX)(AX*4)
+	ADDQ $8, AX
+	JMP center
+centerDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS X11, X0, X0 // sq/count
+	VADDSS X10, X0, X0 // + eps
+	VCVTSS2SD X0, X0, X0
+	VSQRTSD X0, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VDIVSS X0, X9, X0 // r = 1/√
+	VBROADCASTSS X0, Y14
+	XORQ AX, AX
+	VMOVUPS 0(R12)(AX*4), Y4
+	VMULPS Y14, Y4, Y4 // x̂ = d·r
+	VMOVUPS Y4, 0(R12)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y5
+	VMOVAPS Y5, Y0
+	VMULPS Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPS Y6, 0(SI)(AX*4)
+	VMOVAPS Y6, Y2
+	VMOVUPS 0(R10)(AX*4), Y7
+	VMULPS Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPS Y7, 0(R9)(AX*4)
+	MOVQ $8, AX
+scale:
+	CMPQ AX, CX
+	JGE scaleDone
+	VMOVUPS 0(R12)(AX*4), Y4
+	VMULPS Y14, Y4, Y4 // x̂ = d·r
+	VMOVUPS Y4, 0(R12)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y5
+	VADDPS Y5, Y0, Y0
+	VMULPS Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPS Y6, 0(SI)(AX*4)
+	VADDPS Y6, Y2, Y2
+	VMOVUPS 0(R10)(AX*4), Y7
+	VMULPS Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPS Y7, 0(R9)(AX*4)
+	ADDQ $8, AX
+	JMP scale
+scaleDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VPERMILPS $0xb1, Y2, Y8 // neighbours swapped
+	VADDPS Y8, Y2, Y2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y2, Y8
+	VADDPS Y8, Y2, Y2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y2, X8
+	VADDSS X8, X2, X2
+	VDIVSS X11, X0, X0 // m1 = sgy/count
+	VBROADCASTSS X0, Y13
+	VDIVSS X11, X2, X2 // m2 = su/count
+	VBROADCASTSS X2, Y12
+	XORQ AX, AX
+out:
+	CMPQ AX, CX
+	JGE next
+	VMOVUPS 0(DX)(AX*4), Y4
+	VSUBPS Y13, Y4, Y4 // gy − m1
+	VMOVUPS 0(R12)(AX*4), Y5
+	VMULPS Y12, Y5, Y5 // x̂·m2
+	VSUBPS Y5, Y4, Y4
+	VMULPS Y4, Y14, Y4 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPS 0(DI)(AX*4), Y5
+	VADDPS Y4, Y5, Y4 // o + 
+store0:
+	VMOVUPS Y4, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP out
+next:
+	ADDQ R14, DI
+	ADDQ R14, R9
+	ADDQ R14, R8
+	ADDQ R14, R10
+	DECQ R13
+	JNZ row
+done:
+	VZEROUPPER
+	RET
+
+// func lnGradRowsF64AVX2(o *float64, wg *float64, d *float64, u *float64, gy *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
+// LayerNorm's fused backward over rows rows of n elements (n a multiple
+// of 8, from 8 to 128: the rows SumRow sums as one leaf), per row the
+// sweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,
+// NormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut
+// with m1 = sgy/count and m2 = su/count (adding to o when add is not 0).
+// o, wg, x and g advance by n per row; d, u and gy are one row's scratch.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·lnGradRowsF64AVX2(SB), NOSPLIT, $0-112
+	MOVQ o+0(FP), DI
+	MOVQ wg+8(FP), R9
+	MOVQ d+16(FP), R12
+	MOVQ u+24(FP), SI
+	MOVQ gy+32(FP), DX
+	MOVQ x+40(FP), R8
+	MOVQ grad+48(FP), R10
+	MOVQ w+56(FP), R11
+	MOVQ n+64(FP), CX
+	MOVQ rows+72(FP), R13
+	MOVQ add+80(FP), BX
+	VMOVSD count+88(FP), X11
+	VMOVSD eps+96(FP), X10
+	VMOVSD one+104(FP), X9
+	MOVQ CX, R14
+	SHLQ $3, R14 // bytes per row
+row:
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y0
+	VMOVUPD 32(R8)(AX*8), Y1
+	MOVQ $8, AX
+sum:
+	CMPQ AX, CX
+	JGE sumDone
+	VADDPD 0(R8)(AX*8), Y0, Y0
+	VADDPD 32(R8)(AX*8), Y1, Y1
+	ADDQ $8, AX
+	JMP sum
+sumDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X11, X0, X0 // mu = sum/count
+	VBROADCASTSD X0, Y15
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 0(R12)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 0(SI)(AX*8)
+	VMOVAPD Y5, Y0
+	VMOVUPD 0(R10)(AX*8), Y6
+	VMULPD 0(R11)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 0(DX)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 32(R12)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 32(SI)(AX*8)
+	VMOVAPD Y5, Y1
+	VMOVUPD 32(R10)(AX*8), Y6
+	VMULPD 32(R11)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 32(DX)(AX*8)
+	MOVQ $8, AX
+center:
+	CMPQ AX, CX
+	JGE centerDone
+	VMOVUPD 0(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 0(R12)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 0(SI)(AX*8)
+	VADDPD Y5, Y0, Y0
+	VMOVUPD 0(R10)(AX*8), Y6
+	VMULPD 0(R11)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 0(DX)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y4
+	VSUBPD Y15, Y4, Y4 // d = x − mu
+	VMOVUPD Y4, 32(R12)(AX*8)
+	VMULPD Y4, Y4, Y5 // u = d·d
+	VMOVUPD Y5, 32(SI)(AX*8)
+	VADDPD Y5, Y1, Y1
+	VMOVUPD 32(R10)(AX*8), Y6
+	VMULPD 32(R11)(AX*8), Y6, Y6 // gy = g·w
+	VMOVUPD Y6, 32(DX)(AX*8)
+	ADDQ $8, AX
+	JMP center
+centerDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X11, X0, X0 // sq/count
+	VADDSD X10, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X9, X0 // r = 1/√
+	VBROADCASTSD X0, Y14
+	XORQ AX, AX
+	VMOVUPD 0(R12)(AX*8), Y4
+	VMULPD Y14, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 0(R12)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y5
+	VMOVAPD Y5, Y0
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 0(SI)(AX*8)
+	VMOVAPD Y6, Y2
+	VMOVUPD 0(R10)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 0(R9)(AX*8)
+	VMOVUPD 32(R12)(AX*8), Y4
+	VMULPD Y14, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 32(R12)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y5
+	VMOVAPD Y5, Y1
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 32(SI)(AX*8)
+	VMOVAPD Y6, Y3
+	VMOVUPD 32(R10)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 32(R9)(AX*8)
+	MOVQ $8, AX
+scale:
+	CMPQ AX, CX
+	JGE scaleDone
+	VMOVUPD 0(R12)(AX*8), Y4
+	VMULPD Y14, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 0(R12)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y5
+	VADDPD Y5, Y0, Y0
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 0(SI)(AX*8)
+	VADDPD Y6, Y2, Y2
+	VMOVUPD 0(R10)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 0(R9)(AX*8)
+	VMOVUPD 32(R12)(AX*8), Y4
+	VMULPD Y14, Y4, Y4 // x̂ = d·r
+	VMOVUPD Y4, 32(R12)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y5
+	VADDPD Y5, Y1, Y1
+	VMULPD Y4, Y5, Y6 // u = gy·x̂
+	VMOVUPD Y6, 32(SI)(AX*8)
+	VADDPD Y6, Y3, Y3
+	VMOVUPD 32(R10)(AX*8), Y7
+	VMULPD Y4, Y7, Y7 // wg = g·x̂
+	VMOVUPD Y7, 32(R9)(AX*8)
+	ADDQ $8, AX
+	JMP scale
+scaleDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VPERMILPD $5, Y2, Y8 // neighbours swapped
+	VADDPD Y8, Y2, Y2 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y2, X8
+	VADDSD X8, X2, X2
+	VPERMILPD $5, Y3, Y8 // neighbours swapped
+	VADDPD Y8, Y3, Y3 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y3, X8
+	VADDSD X8, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X11, X0, X0 // m1 = sgy/count
+	VBROADCASTSD X0, Y13
+	VDIVSD X11, X2, X2 // m2 = su/count
+	VBROADCASTSD X2, Y12
+	XORQ AX, AX
+out:
+	CMPQ AX, CX
+	JGE next
+	VMOVUPD 0(DX)(AX*8), Y4
+	VSUBPD Y13, Y4, Y4 // gy − m1
+	VMOVUPD 0(R12)(AX*8), Y5
+	VMULPD Y12, Y5, Y5 // x̂·m2
+	VSUBPD Y5, Y4, Y4
+	VMULPD Y4, Y14, Y4 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPD 0(DI)(AX*8), Y5
+	VADDPD Y4, Y5, Y4 // o + 
+store0:
+	VMOVUPD Y4, 0(DI)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y4
+	VSUBPD Y13, Y4, Y4 // gy − m1
+	VMOVUPD 32(R12)(AX*8), Y5
+	VMULPD Y12, Y5, Y5 // x̂·m2
+	VSUBPD Y5, Y4, Y4
+	VMULPD Y4, Y14, Y4 // r·
+	TESTQ BX, BX
+	JZ store1
+	VMOVUPD 32(DI)(AX*8), Y5
+	VADDPD Y4, Y5, Y4 // o + 
+store1:
+	VMOVUPD Y4, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP out
+next:
+	ADDQ R14, DI
+	ADDQ R14, R9
+	ADDQ R14, R8
+	ADDQ R14, R10
+	DECQ R13
+	JNZ row
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

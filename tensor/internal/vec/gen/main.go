@@ -136,5 +136,6 @@ func kernels() []kernel {
 			"o = r·((gy − m1) − d·m2), or o + that when add is not 0, each operation\nrounded in that order. n is a multiple of 8.",
 			normOut},
 	)
+	ks = append(ks, layerNormKernels()...)
 	return append(ks, arithKernels()...)
 }

@@ -1,0 +1,121 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// lnTestData returns rows rows of n elements of x and g for the fused
+// LayerNorm kernels: normal values of very different scales (so that the
+// order of the sums shows in the bits), with specials (NaN, ±Inf, ±0,
+// subnormals) sprinkled over the last row.
+func lnTestData[T Float](rng *rand.Rand, n, rows int) (x, g []T) {
+	x, g = make([]T, n*rows), make([]T, n*rows)
+	for i := range x {
+		x[i] = T(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(7)-3)))
+		g[i] = T(rng.NormFloat64())
+	}
+	_, sx := mixed[T](rng, n)
+	_, sg := mixed[T](rng, n)
+	copy(x[(rows-1)*n:], sx)
+	copy(g[(rows-1)*n:], sg)
+	return x, g
+}
+
+// TestLNRowsMatchesSweeps checks the fused forward kernel against the
+// calls it replaces, bit for bit, row by row.
+func TestLNRowsMatchesSweeps(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testLNRows[float32](t) })
+	t.Run("float64", func(t *testing.T) { testLNRows[float64](t) })
+}
+
+func testLNRows[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, n := range []int{16, 32, 48, 128, 144, 512} {
+		for _, rows := range []int{1, 3, 9} {
+			x, _ := lnTestData[T](rng, n, rows)
+			w, b := make([]T, n), make([]T, n)
+			for i := range w {
+				w[i], b[i] = T(0.5+rng.Float64()), T(rng.NormFloat64()*0.1)
+			}
+			eps := T(1e-5)
+			want := make([]T, len(x))
+			for i := range rows {
+				row := x[i*n : (i+1)*n]
+				m := SumWide(row) / float64(n)
+				q := SqDevWide(row, m)
+				rstd := 1 / math.Sqrt(q/float64(n)+float64(eps))
+				normAffineGo(want[i*n:(i+1)*n], row, w, b, float64(T(m)), float64(T(rstd)))
+			}
+			got := make([]T, len(x))
+			if !LNRows(got, x, w, b, n, eps) {
+				if fwd, _ := fusedLN(); fwd {
+					t.Fatalf("n=%d: LNRows declined", n)
+				}
+				return
+			}
+			sameBits(t, "LNRows", n, want, got)
+		}
+	}
+}
+
+// TestLNGradRowsMatchesSweeps checks the fused backward kernel against
+// the calls it replaces, bit for bit, with and without accumulating.
+func TestLNGradRowsMatchesSweeps(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testLNGradRows[float32](t) })
+	t.Run("float64", func(t *testing.T) { testLNGradRows[float64](t) })
+}
+
+func testLNGradRows[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	for _, n := range []int{8, 16, 24, 64, 120, 128} {
+		for _, rows := range []int{1, 2, 7} {
+			x, g := lnTestData[T](rng, n, rows)
+			w := make([]T, n)
+			for i := range w {
+				w[i] = T(0.5 + rng.Float64())
+			}
+			eps := T(1e-5)
+			for _, add := range []bool{false, true} {
+				o0 := make([]T, len(x))
+				for i := range o0 {
+					o0[i] = T(rng.NormFloat64())
+				}
+				wo, wwg := append([]T(nil), o0...), make([]T, len(x))
+				d, u, gy := make([]T, n), make([]T, n), make([]T, n)
+				count := T(n)
+				for i := range rows {
+					row, gr := x[i*n:(i+1)*n], g[i*n:(i+1)*n]
+					mu := sum8(row, true) / count
+					sq := NormCenter(d, u, gy, row, gr, w, mu)
+					r := 1 / T(math.Sqrt(float64(sq/count+eps)))
+					s1, s2 := NormScale(d, u, wwg[i*n:], gy, gr, r)
+					NormOut(wo[i*n:(i+1)*n], gy, d, r, s1/count, s2/count, add)
+				}
+				o, wg := append([]T(nil), o0...), make([]T, len(x))
+				if !LNGradRows(o, wg, d, u, gy, x, g, w, n, eps, add) {
+					if _, bwd := fusedLN(); bwd {
+						t.Fatalf("n=%d: LNGradRows declined", n)
+					}
+					return
+				}
+				sameBits(t, "LNGradRows' o", n, wo, o)
+				sameBits(t, "LNGradRows' wg", n, wwg, wg)
+			}
+		}
+	}
+}
+
+// TestLNRowsDecline: lengths the kernels do not take are declined, not
+// half done.
+func TestLNRowsDecline(t *testing.T) {
+	x := make([]float32, 272)
+	y := make([]float32, 272)
+	if LNRows(y, x, x, x, 20, 1e-5) || LNRows(y, x, x, x, 0, 1e-5) || LNRows(y, x, x, x, 7, 1e-5) {
+		t.Error("LNRows took a length it has no kernel for")
+	}
+	if LNGradRows(y, y, y, y, y, x[:40], x, x, 20, 1e-5, false) || LNGradRows(y, y, y, y, y, x, x, x, 136, 1e-5, false) {
+		t.Error("LNGradRows took a length it has no kernel for")
+	}
+}
