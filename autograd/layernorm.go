@@ -290,8 +290,9 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // x needs its gradient and there is a weight; x's gradient buffer out and
 // its beta (see Context.gradBuf) when x needs its gradient; and, when the
 // weight needs its gradient, wt, a scratch of x's size for its per-element
-// terms, with wg its data. They are taken in this order, the same in every
-// caller, so that the Arena hands out the same memory.
+// terms, with wg its data (Context.scratch: recycled by the pass without an
+// Arena). They are taken in this order, the same in every caller, so that
+// the Arena hands out the same memory.
 func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, needW, weighted bool) (d, u, gy, out, wg []T, wt *tensor.Tensor[T], beta T) {
 	ar := c.p.arena
 	d, u = ar.tensor(n).Data(), ar.tensor(n).Data()
@@ -304,7 +305,10 @@ func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, n
 		out = dst.Data()
 	}
 	if needW {
-		wt = ar.like(x)
+		// The pass's scratch: the Arena's, or without one a buffer the pass
+		// recycles once the derivative is done with it (addGrad reduces it
+		// into the weight's gradient, or keeps it as that, then lent).
+		wt = c.scratch(x)
 		wg = wt.Data()
 	}
 	return d, u, gy, out, wg, wt, beta
