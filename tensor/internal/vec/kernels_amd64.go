@@ -157,6 +157,12 @@ func lnGradRowsF32AVX2(o *float32, wg *float32, d *float32, u *float32, gy *floa
 func lnGradRowsF64AVX2(o *float64, wg *float64, d *float64, u *float64, gy *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
 
 //go:noescape
+func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
+
+//go:noescape
+func addRows64F64AVX512(out *float64, src *float64, stride int, n int)
+
+//go:noescape
 func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 
 //go:noescape

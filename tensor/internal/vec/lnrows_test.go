@@ -119,3 +119,37 @@ func TestLNRowsDecline(t *testing.T) {
 		t.Error("LNGradRows took a length it has no kernel for")
 	}
 }
+
+// TestAddRows64MatchesTree checks AddRows64 against its definition, eight
+// AddRows8 leaves added as a balanced tree, bit for bit.
+func TestAddRows64MatchesTree(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testAddRows64[float32](t) })
+	t.Run("float64", func(t *testing.T) { testAddRows64[float64](t) })
+}
+
+func testAddRows64[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(45, 46))
+	for _, n := range []int{1, 5, 15, 16, 17, 40, 100, 256} {
+		stride := n + rng.IntN(3)
+		src, _ := lnTestData[T](rng, stride, 64)
+		var leaves [8][]T
+		for l := range leaves {
+			var rows [8][]T
+			for k := range rows {
+				rows[k] = src[(8*l+k)*stride:][:n]
+			}
+			leaves[l] = make([]T, n)
+			addRows8Go(leaves[l], &rows, 0, 1, false)
+		}
+		want := make([]T, n)
+		addRows8Go(want, &leaves, 0, 1, false)
+		got := make([]T, n)
+		if !AddRows64(got, src, stride) {
+			if fwd, _ := fusedLN(); fwd {
+				t.Fatalf("n=%d: AddRows64 declined", n)
+			}
+			return
+		}
+		sameBits(t, "AddRows64", n, want, got)
+	}
+}

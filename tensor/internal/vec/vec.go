@@ -531,3 +531,18 @@ func LNGradRows[T Float](o, wg, d, u, gy, x, g, w []T, n int, eps T, add bool) b
 	d, u, gy, w = d[:n], u[:n], gy[:n], w[:n]
 	return lnGradRowsAsm(o, wg, d, u, gy, x, g, w, n, len(x)/n, eps, add)
 }
+
+// AddRows64 sets out to the elementwise sum of the 64 rows
+// src[k·stride:][:len(out)], k < 64, in package tensor's order for 64 rows:
+// eight leaves of eight consecutive rows, each added by AddRows8's tree,
+// then ((L0 + L1) + (L2 + L3)) + ((L4 + L5) + (L6 + L7)). It runs in one
+// kernel where the CPU allows (AVX-512) and reports false, doing nothing,
+// elsewhere or when out is empty. src must hold all 64 rows (it panics
+// otherwise) and out must not overlap it.
+func AddRows64[T Float](out, src []T, stride int) bool {
+	if len(out) == 0 || stride < len(out) {
+		return false
+	}
+	_ = src[63*stride+len(out)-1] // every row is in src
+	return addRows64Asm(out, src, stride)
+}

@@ -502,3 +502,17 @@ func lnGradRowsAsm[T Float](o, wg, d, u, gy, x, g, w []T, n, rows int, eps T, ad
 // fusedLN reports whether the fused LayerNorm kernels run here, forward
 // and backward.
 func fusedLN() (fwd, bwd bool) { return hasAVX512, hasAVX2 }
+
+// addRows64Asm runs AddRows64's kernel where there is one and reports
+// whether it did.
+func addRows64Asm[T Float](out, src []T, stride int) bool {
+	if !hasAVX512 {
+		return false
+	}
+	if is32[T]() {
+		addRows64F32AVX512(f32(out), f32(src), stride, len(out))
+	} else {
+		addRows64F64AVX512(f64(out), f64(src), stride, len(out))
+	}
+	return true
+}

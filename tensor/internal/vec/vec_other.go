@@ -57,3 +57,6 @@ func lnGradRowsAsm[T Float](o, wg, d, u, gy, x, g, w []T, n, rows int, eps T, ad
 
 // fusedLN reports that no fused LayerNorm kernel runs here.
 func fusedLN() (fwd, bwd bool) { return false, false }
+
+// addRows64Asm does nothing without assembly.
+func addRows64Asm[T Float](out, src []T, stride int) bool { return false }
