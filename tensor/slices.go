@@ -111,7 +111,7 @@ func LayerNormGradRows[T Float](o, wg, d, u, gy, x, g, w []T, n int, eps T, accu
 	if n <= 0 {
 		return
 	}
-	if vec.LNGradRows(o, wg, d, u, gy, x, g, w, n, eps, accumulate) {
+	if vec.LNGradRows(o, wg, x, g, w, n, eps, accumulate) {
 		return
 	}
 	for i := 0; i+n <= len(x); i += n {

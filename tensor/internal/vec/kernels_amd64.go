@@ -151,10 +151,10 @@ func lnRowsF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, rows
 func lnRowsF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, rows int, nf float64, eps float64, one float64)
 
 //go:noescape
-func lnGradRowsF32AVX2(o *float32, wg *float32, d *float32, u *float32, gy *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, count float32, eps float32, one float32)
+func lnGradRowsF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, count float32, eps float32, one float32)
 
 //go:noescape
-func lnGradRowsF64AVX2(o *float64, wg *float64, d *float64, u *float64, gy *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
+func lnGradRowsF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
 
 //go:noescape
 func addRows64F32AVX512(out *float32, src *float32, stride int, n int)

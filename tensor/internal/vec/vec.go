@@ -517,19 +517,20 @@ func LNRows[T Float](y, x, w, b []T, n int, eps T) bool {
 
 // LNGradRows is LayerNorm's fused backward with a weight over the rows of
 // n elements of x (len(x)/n of them), in one kernel where the CPU allows:
-// per row, with count = T(n), mu = Sum8(x)/count, sq = NormCenter(d, u, gy,
-// x, g, w, mu), r = 1/T(√float64(sq/count + eps)), sgy, su = NormScale(d,
-// u, wg, gy, g, r) and NormOut(o, gy, d, r, sgy/count, su/count, add), the
-// bits of those calls (for n ≤ 128, Sum8 is package tensor's SumRow). o,
-// wg, g advance with x; d, u and gy are scratch of n elements. It reports
-// false, doing nothing, when no kernel fits.
-func LNGradRows[T Float](o, wg, d, u, gy, x, g, w []T, n int, eps T, add bool) bool {
+// per row, with count = T(n) and scratch rows d, u and gy, mu =
+// Sum8(x)/count, sq = NormCenter(d, u, gy, x, g, w, mu), r =
+// 1/T(√float64(sq/count + eps)), sgy, su = NormScale(d, u, wg, gy, g, r)
+// and NormOut(o, gy, d, r, sgy/count, su/count, add), the bits of those
+// calls (for n ≤ 128, Sum8 is package tensor's SumRow), without the
+// scratch (the kernel keeps the sums in registers and recomputes d, x̂ and
+// gy). o, wg and g advance with x. It reports false, doing nothing, when
+// no kernel fits.
+func LNGradRows[T Float](o, wg, x, g, w []T, n int, eps T, add bool) bool {
 	if n <= 0 || len(x)%n != 0 {
 		return false
 	}
-	o, wg, g = o[:len(x)], wg[:len(x)], g[:len(x)]
-	d, u, gy, w = d[:n], u[:n], gy[:n], w[:n]
-	return lnGradRowsAsm(o, wg, d, u, gy, x, g, w, n, len(x)/n, eps, add)
+	o, wg, g, w = o[:len(x)], wg[:len(x)], g[:len(x)], w[:n]
+	return lnGradRowsAsm(o, wg, x, g, w, n, len(x)/n, eps, add)
 }
 
 // AddRows64 sets out to the elementwise sum of the 64 rows

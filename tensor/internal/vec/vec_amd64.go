@@ -483,7 +483,7 @@ func lnRowsAsm[T Float](y, x, w, b []T, n, rows int, eps T) bool {
 
 // lnGradRowsAsm runs LNGradRows's fused kernel when it fits (n a multiple
 // of 8 from 8 to 128, AVX2) and reports whether it did.
-func lnGradRowsAsm[T Float](o, wg, d, u, gy, x, g, w []T, n, rows int, eps T, add bool) bool {
+func lnGradRowsAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bool {
 	if !hasAVX2 || n < 8 || n > 128 || n%8 != 0 || rows < 1 {
 		return false
 	}
@@ -492,9 +492,9 @@ func lnGradRowsAsm[T Float](o, wg, d, u, gy, x, g, w []T, n, rows int, eps T, ad
 		a = 1
 	}
 	if is32[T]() {
-		lnGradRowsF32AVX2(f32(o), f32(wg), f32(d), f32(u), f32(gy), f32(x), f32(g), f32(w), n, rows, a, float32(n), float32(eps), 1)
+		lnGradRowsF32AVX2(f32(o), f32(wg), f32(x), f32(g), f32(w), n, rows, a, float32(n), float32(eps), 1)
 	} else {
-		lnGradRowsF64AVX2(f64(o), f64(wg), f64(d), f64(u), f64(gy), f64(x), f64(g), f64(w), n, rows, a, float64(n), float64(eps), 1)
+		lnGradRowsF64AVX2(f64(o), f64(wg), f64(x), f64(g), f64(w), n, rows, a, float64(n), float64(eps), 1)
 	}
 	return true
 }

@@ -2292,202 +2292,400 @@ done:
 	VZEROUPPER
 	RET
 
-// func lnGradRowsF32AVX2(o *float32, wg *float32, d *float32, u *float32, gy *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, count float32, eps float32, one float32)
+// func lnGradRowsF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, count float32, eps float32, one float32)
 // LayerNorm's fused backward over rows rows of n elements (n a multiple
 // of 8, from 8 to 128: the rows SumRow sums as one leaf), per row the
 // sweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,
 // NormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut
 // with m1 = sgy/count and m2 = su/count (adding to o when add is not 0).
-// o, wg, x and g advance by n per row; d, u and gy are one row's scratch.
+// The sums stay in registers and d = x − mu, x̂ = d·r and gy = g·w are
+// recomputed (the same bits) instead of stored, so the kernel needs no
+// scratch; two rows go through each sweep together, so that their
+// latency-bound sums overlap. o, wg, x and g advance by n per row.
 // In ymm registers only, for the AVX2 and AVX-512 machines alike.
-TEXT ·lnGradRowsF32AVX2(SB), NOSPLIT, $0-100
+TEXT ·lnGradRowsF32AVX2(SB), NOSPLIT, $0-76
 	MOVQ o+0(FP), DI
 	MOVQ wg+8(FP), R9
-	MOVQ d+16(FP), R12
-	MOVQ u+24(FP), SI
-	MOVQ gy+32(FP), DX
-	MOVQ x+40(FP), R8
-	MOVQ grad+48(FP), R10
-	MOVQ w+56(FP), R11
-	MOVQ n+64(FP), CX
-	MOVQ rows+72(FP), R13
-	MOVQ add+80(FP), BX
-	VMOVSS count+88(FP), X11
-	VMOVSS eps+92(FP), X10
-	VMOVSS one+96(FP), X9
-	MOVQ CX, R14
-	SHLQ $2, R14 // bytes per row
-row:
+	MOVQ x+16(FP), R8
+	MOVQ grad+24(FP), R10
+	MOVQ w+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ rows+48(FP), R13
+	MOVQ add+56(FP), BX
+pair:
+	CMPQ R13, $2
+	JLT single
+	LEAQ (R8)(CX*4), DX // the second row
+	LEAQ (R10)(CX*4), SI // the second row
+	LEAQ (DI)(CX*4), R12 // the second row
+	LEAQ (R9)(CX*4), R14 // the second row
 	XORQ AX, AX
 	VMOVUPS 0(R8)(AX*4), Y0
+	VMOVUPS 0(DX)(AX*4), Y2
 	MOVQ $8, AX
-sum:
+psum:
 	CMPQ AX, CX
-	JGE sumDone
+	JGE psumDone
 	VADDPS 0(R8)(AX*4), Y0, Y0
+	VADDPS 0(DX)(AX*4), Y2, Y2
 	ADDQ $8, AX
-	JMP sum
-sumDone:
+	JMP psum
+psumDone:
 	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
 	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
 	VPERMILPS $0x4e, Y0, Y8
 	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
 	VEXTRACTF128 $1, Y0, X8
 	VADDSS X8, X0, X0
-	VDIVSS X11, X0, X0 // mu = sum/count
+	VDIVSS count+64(FP), X0, X0 // mu = sum/count
 	VBROADCASTSS X0, Y15
-	XORQ AX, AX
-	VMOVUPS 0(R8)(AX*4), Y4
-	VSUBPS Y15, Y4, Y4 // d = x − mu
-	VMOVUPS Y4, 0(R12)(AX*4)
-	VMULPS Y4, Y4, Y5 // u = d·d
-	VMOVUPS Y5, 0(SI)(AX*4)
-	VMOVAPS Y5, Y0
-	VMOVUPS 0(R10)(AX*4), Y6
-	VMULPS 0(R11)(AX*4), Y6, Y6 // gy = g·w
-	VMOVUPS Y6, 0(DX)(AX*4)
-	MOVQ $8, AX
-center:
-	CMPQ AX, CX
-	JGE centerDone
-	VMOVUPS 0(R8)(AX*4), Y4
-	VSUBPS Y15, Y4, Y4 // d = x − mu
-	VMOVUPS Y4, 0(R12)(AX*4)
-	VMULPS Y4, Y4, Y5 // u = d·d
-	VMOVUPS Y5, 0(SI)(AX*4)
-	VADDPS Y5, Y0, Y0
-	VMOVUPS 0(R10)(AX*4), Y6
-	VMULPS 0(R11)(AX*4), Y6, Y6 // gy = g·w
-	VMOVUPS Y6, 0(DX)(AX*4)
-	ADDQ $8, AX
-	JMP center
-centerDone:
-	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
-	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
-	VPERMILPS $0x4e, Y0, Y8
-	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF128 $1, Y0, X8
-	VADDSS X8, X0, X0
-	VDIVSS X11, X0, X0 // sq/count
-	VADDSS X10, X0, X0 // + eps
-	VCVTSS2SD X0, X0, X0
-	VSQRTSD X0, X0, X0
-	VCVTSD2SS X0, X0, X0
-	VDIVSS X0, X9, X0 // r = 1/√
-	VBROADCASTSS X0, Y14
-	XORQ AX, AX
-	VMOVUPS 0(R12)(AX*4), Y4
-	VMULPS Y14, Y4, Y4 // x̂ = d·r
-	VMOVUPS Y4, 0(R12)(AX*4)
-	VMOVUPS 0(DX)(AX*4), Y5
-	VMOVAPS Y5, Y0
-	VMULPS Y4, Y5, Y6 // u = gy·x̂
-	VMOVUPS Y6, 0(SI)(AX*4)
-	VMOVAPS Y6, Y2
-	VMOVUPS 0(R10)(AX*4), Y7
-	VMULPS Y4, Y7, Y7 // wg = g·x̂
-	VMOVUPS Y7, 0(R9)(AX*4)
-	MOVQ $8, AX
-scale:
-	CMPQ AX, CX
-	JGE scaleDone
-	VMOVUPS 0(R12)(AX*4), Y4
-	VMULPS Y14, Y4, Y4 // x̂ = d·r
-	VMOVUPS Y4, 0(R12)(AX*4)
-	VMOVUPS 0(DX)(AX*4), Y5
-	VADDPS Y5, Y0, Y0
-	VMULPS Y4, Y5, Y6 // u = gy·x̂
-	VMOVUPS Y6, 0(SI)(AX*4)
-	VADDPS Y6, Y2, Y2
-	VMOVUPS 0(R10)(AX*4), Y7
-	VMULPS Y4, Y7, Y7 // wg = g·x̂
-	VMOVUPS Y7, 0(R9)(AX*4)
-	ADDQ $8, AX
-	JMP scale
-scaleDone:
-	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
-	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
-	VPERMILPS $0x4e, Y0, Y8
-	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF128 $1, Y0, X8
-	VADDSS X8, X0, X0
 	VPERMILPS $0xb1, Y2, Y8 // neighbours swapped
 	VADDPS Y8, Y2, Y2 // r0+r1, r2+r3, ... in the even lanes
 	VPERMILPS $0x4e, Y2, Y8
 	VADDPS Y8, Y2, Y2 // the quarters' sums in lanes 0 and 4
 	VEXTRACTF128 $1, Y2, X8
 	VADDSS X8, X2, X2
-	VDIVSS X11, X0, X0 // m1 = sgy/count
+	VDIVSS count+64(FP), X2, X2 // mu = sum/count
+	VBROADCASTSS X2, Y14
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VMOVAPS Y10, Y0
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VMOVAPS Y10, Y2
+	MOVQ $8, AX
+pcenter:
+	CMPQ AX, CX
+	JGE pcenterDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VADDPS Y10, Y0, Y0
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VADDPS Y10, Y2, Y2
+	ADDQ $8, AX
+	JMP pcenter
+pcenterDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS count+64(FP), X0, X0 // sq/count
+	VADDSS eps+68(FP), X0, X0 // + eps
+	VCVTSS2SD X0, X0, X0
+	VSQRTSD X0, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS one+72(FP), X8
+	VDIVSS X0, X8, X0 // r = 1/√
 	VBROADCASTSS X0, Y13
-	VDIVSS X11, X2, X2 // m2 = su/count
+	VPERMILPS $0xb1, Y2, Y8 // neighbours swapped
+	VADDPS Y8, Y2, Y2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y2, Y8
+	VADDPS Y8, Y2, Y2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y2, X8
+	VADDSS X8, X2, X2
+	VDIVSS count+64(FP), X2, X2 // sq/count
+	VADDSS eps+68(FP), X2, X2 // + eps
+	VCVTSS2SD X2, X2, X2
+	VSQRTSD X2, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS one+72(FP), X8
+	VDIVSS X2, X8, X2 // r = 1/√
 	VBROADCASTSS X2, Y12
 	XORQ AX, AX
-out:
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VMOVAPS Y11, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPS Y11, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(SI)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VMOVAPS Y11, Y2
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPS Y11, Y3
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R14)(AX*4)
+	MOVQ $8, AX
+pscale:
 	CMPQ AX, CX
-	JGE next
-	VMOVUPS 0(DX)(AX*4), Y4
-	VSUBPS Y13, Y4, Y4 // gy − m1
-	VMOVUPS 0(R12)(AX*4), Y5
-	VMULPS Y12, Y5, Y5 // x̂·m2
-	VSUBPS Y5, Y4, Y4
-	VMULPS Y4, Y14, Y4 // r·
-	TESTQ BX, BX
-	JZ store0
-	VMOVUPS 0(DI)(AX*4), Y5
-	VADDPS Y4, Y5, Y4 // o + 
-store0:
-	VMOVUPS Y4, 0(DI)(AX*4)
+	JGE pscaleDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VADDPS Y11, Y0, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VADDPS Y11, Y1, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(SI)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VADDPS Y11, Y2, Y2
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VADDPS Y11, Y3, Y3
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R14)(AX*4)
 	ADDQ $8, AX
-	JMP out
-next:
-	ADDQ R14, DI
-	ADDQ R14, R9
-	ADDQ R14, R8
-	ADDQ R14, R10
-	DECQ R13
-	JNZ row
+	JMP pscale
+pscaleDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VPERMILPS $0xb1, Y1, Y8 // neighbours swapped
+	VADDPS Y8, Y1, Y1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y1, Y8
+	VADDPS Y8, Y1, Y1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y1, X8
+	VADDSS X8, X1, X1
+	VPERMILPS $0xb1, Y2, Y8 // neighbours swapped
+	VADDPS Y8, Y2, Y2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y2, Y8
+	VADDPS Y8, Y2, Y2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y2, X8
+	VADDSS X8, X2, X2
+	VPERMILPS $0xb1, Y3, Y8 // neighbours swapped
+	VADDPS Y8, Y3, Y3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y3, Y8
+	VADDPS Y8, Y3, Y3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y3, X8
+	VADDSS X8, X3, X3
+	VDIVSS count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSS X0, Y11
+	VDIVSS count+64(FP), X1, X1 // m2 = sum/count
+	VBROADCASTSS X1, Y10
+	VDIVSS count+64(FP), X2, X2 // m1 = sum/count
+	VBROADCASTSS X2, Y9
+	VDIVSS count+64(FP), X3, X3 // m2 = sum/count
+	VBROADCASTSS X3, Y8
+	XORQ AX, AX
+pout:
+	CMPQ AX, CX
+	JGE pNext
+	VMOVUPS 0(R10)(AX*4), Y0
+	VMULPS 0(R11)(AX*4), Y0, Y0 // gy = g·w
+	VSUBPS Y11, Y0, Y0 // gy − m1
+	VMOVUPS 0(R8)(AX*4), Y1
+	VSUBPS Y15, Y1, Y1 // d = x − mu
+	VMULPS Y13, Y1, Y1 // x̂ = d·r
+	VMULPS Y10, Y1, Y1 // x̂·m2
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore00
+	VMOVUPS 0(DI)(AX*4), Y1
+	VADDPS Y0, Y1, Y0 // o + 
+pstore00:
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS 0(R11)(AX*4), Y0, Y0 // gy = g·w
+	VSUBPS Y9, Y0, Y0 // gy − m1
+	VMOVUPS 0(DX)(AX*4), Y1
+	VSUBPS Y14, Y1, Y1 // d = x − mu
+	VMULPS Y12, Y1, Y1 // x̂ = d·r
+	VMULPS Y8, Y1, Y1 // x̂·m2
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y0, Y12, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore01
+	VMOVUPS 0(R12)(AX*4), Y1
+	VADDPS Y0, Y1, Y0 // o + 
+pstore01:
+	VMOVUPS Y0, 0(R12)(AX*4)
+	ADDQ $8, AX
+	JMP pout
+pNext:
+	LEAQ (DX)(CX*4), R8 // the next pair
+	LEAQ (SI)(CX*4), R10 // the next pair
+	LEAQ (R12)(CX*4), DI // the next pair
+	LEAQ (R14)(CX*4), R9 // the next pair
+	SUBQ $2, R13
+	JMP pair
+single:
+	TESTQ R13, R13
+	JZ done
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y0
+	MOVQ $8, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VADDPS 0(R8)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP ssum
+ssumDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS count+64(FP), X0, X0 // mu = sum/count
+	VBROADCASTSS X0, Y15
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VMOVAPS Y10, Y0
+	MOVQ $8, AX
+scenter:
+	CMPQ AX, CX
+	JGE scenterDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VADDPS Y10, Y0, Y0
+	ADDQ $8, AX
+	JMP scenter
+scenterDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS count+64(FP), X0, X0 // sq/count
+	VADDSS eps+68(FP), X0, X0 // + eps
+	VCVTSS2SD X0, X0, X0
+	VSQRTSD X0, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS one+72(FP), X8
+	VDIVSS X0, X8, X0 // r = 1/√
+	VBROADCASTSS X0, Y13
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VMOVAPS Y11, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPS Y11, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	MOVQ $8, AX
+sscale:
+	CMPQ AX, CX
+	JGE sscaleDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VADDPS Y11, Y0, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VADDPS Y11, Y1, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	ADDQ $8, AX
+	JMP sscale
+sscaleDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VPERMILPS $0xb1, Y1, Y8 // neighbours swapped
+	VADDPS Y8, Y1, Y1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y1, Y8
+	VADDPS Y8, Y1, Y1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y1, X8
+	VADDSS X8, X1, X1
+	VDIVSS count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSS X0, Y11
+	VDIVSS count+64(FP), X1, X1 // m2 = sum/count
+	VBROADCASTSS X1, Y10
+	XORQ AX, AX
+sout:
+	CMPQ AX, CX
+	JGE sNext
+	VMOVUPS 0(R10)(AX*4), Y0
+	VMULPS 0(R11)(AX*4), Y0, Y0 // gy = g·w
+	VSUBPS Y11, Y0, Y0 // gy − m1
+	VMOVUPS 0(R8)(AX*4), Y1
+	VSUBPS Y15, Y1, Y1 // d = x − mu
+	VMULPS Y13, Y1, Y1 // x̂ = d·r
+	VMULPS Y10, Y1, Y1 // x̂·m2
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ sstore00
+	VMOVUPS 0(DI)(AX*4), Y1
+	VADDPS Y0, Y1, Y0 // o + 
+sstore00:
+	VMOVUPS Y0, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP sout
+sNext:
 done:
 	VZEROUPPER
 	RET
 
-// func lnGradRowsF64AVX2(o *float64, wg *float64, d *float64, u *float64, gy *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
+// func lnGradRowsF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
 // LayerNorm's fused backward over rows rows of n elements (n a multiple
 // of 8, from 8 to 128: the rows SumRow sums as one leaf), per row the
 // sweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,
 // NormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut
 // with m1 = sgy/count and m2 = su/count (adding to o when add is not 0).
-// o, wg, x and g advance by n per row; d, u and gy are one row's scratch.
+// The sums stay in registers and d = x − mu, x̂ = d·r and gy = g·w are
+// recomputed (the same bits) instead of stored, so the kernel needs no
+// scratch; two rows go through each sweep together, so that their
+// latency-bound sums overlap. o, wg, x and g advance by n per row.
 // In ymm registers only, for the AVX2 and AVX-512 machines alike.
-TEXT ·lnGradRowsF64AVX2(SB), NOSPLIT, $0-112
+TEXT ·lnGradRowsF64AVX2(SB), NOSPLIT, $0-88
 	MOVQ o+0(FP), DI
 	MOVQ wg+8(FP), R9
-	MOVQ d+16(FP), R12
-	MOVQ u+24(FP), SI
-	MOVQ gy+32(FP), DX
-	MOVQ x+40(FP), R8
-	MOVQ grad+48(FP), R10
-	MOVQ w+56(FP), R11
-	MOVQ n+64(FP), CX
-	MOVQ rows+72(FP), R13
-	MOVQ add+80(FP), BX
-	VMOVSD count+88(FP), X11
-	VMOVSD eps+96(FP), X10
-	VMOVSD one+104(FP), X9
-	MOVQ CX, R14
-	SHLQ $3, R14 // bytes per row
-row:
+	MOVQ x+16(FP), R8
+	MOVQ grad+24(FP), R10
+	MOVQ w+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ rows+48(FP), R13
+	MOVQ add+56(FP), BX
+pair:
+	CMPQ R13, $2
+	JLT single
+	LEAQ (R8)(CX*8), DX // the second row
+	LEAQ (R10)(CX*8), SI // the second row
+	LEAQ (DI)(CX*8), R12 // the second row
+	LEAQ (R9)(CX*8), R14 // the second row
 	XORQ AX, AX
 	VMOVUPD 0(R8)(AX*8), Y0
+	VMOVUPD 0(DX)(AX*8), Y4
 	VMOVUPD 32(R8)(AX*8), Y1
+	VMOVUPD 32(DX)(AX*8), Y5
 	MOVQ $8, AX
-sum:
+psum:
 	CMPQ AX, CX
-	JGE sumDone
+	JGE psumDone
 	VADDPD 0(R8)(AX*8), Y0, Y0
+	VADDPD 0(DX)(AX*8), Y4, Y4
 	VADDPD 32(R8)(AX*8), Y1, Y1
+	VADDPD 32(DX)(AX*8), Y5, Y5
 	ADDQ $8, AX
-	JMP sum
-sumDone:
+	JMP psum
+psumDone:
 	VPERMILPD $5, Y0, Y8 // neighbours swapped
 	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
 	VEXTRACTF128 $1, Y0, X8
@@ -2497,52 +2695,59 @@ sumDone:
 	VEXTRACTF128 $1, Y1, X8
 	VADDSD X8, X1, X1
 	VADDSD X1, X0, X0
-	VDIVSD X11, X0, X0 // mu = sum/count
+	VDIVSD count+64(FP), X0, X0 // mu = sum/count
 	VBROADCASTSD X0, Y15
+	VPERMILPD $5, Y4, Y8 // neighbours swapped
+	VADDPD Y8, Y4, Y4 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y4, X8
+	VADDSD X8, X4, X4
+	VPERMILPD $5, Y5, Y8 // neighbours swapped
+	VADDPD Y8, Y5, Y5 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y5, X8
+	VADDSD X8, X5, X5
+	VADDSD X5, X4, X4
+	VDIVSD count+64(FP), X4, X4 // mu = sum/count
+	VBROADCASTSD X4, Y14
 	XORQ AX, AX
-	VMOVUPD 0(R8)(AX*8), Y4
-	VSUBPD Y15, Y4, Y4 // d = x − mu
-	VMOVUPD Y4, 0(R12)(AX*8)
-	VMULPD Y4, Y4, Y5 // u = d·d
-	VMOVUPD Y5, 0(SI)(AX*8)
-	VMOVAPD Y5, Y0
-	VMOVUPD 0(R10)(AX*8), Y6
-	VMULPD 0(R11)(AX*8), Y6, Y6 // gy = g·w
-	VMOVUPD Y6, 0(DX)(AX*8)
-	VMOVUPD 32(R8)(AX*8), Y4
-	VSUBPD Y15, Y4, Y4 // d = x − mu
-	VMOVUPD Y4, 32(R12)(AX*8)
-	VMULPD Y4, Y4, Y5 // u = d·d
-	VMOVUPD Y5, 32(SI)(AX*8)
-	VMOVAPD Y5, Y1
-	VMOVUPD 32(R10)(AX*8), Y6
-	VMULPD 32(R11)(AX*8), Y6, Y6 // gy = g·w
-	VMOVUPD Y6, 32(DX)(AX*8)
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y0
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y4
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y1
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y5
 	MOVQ $8, AX
-center:
+pcenter:
 	CMPQ AX, CX
-	JGE centerDone
-	VMOVUPD 0(R8)(AX*8), Y4
-	VSUBPD Y15, Y4, Y4 // d = x − mu
-	VMOVUPD Y4, 0(R12)(AX*8)
-	VMULPD Y4, Y4, Y5 // u = d·d
-	VMOVUPD Y5, 0(SI)(AX*8)
-	VADDPD Y5, Y0, Y0
-	VMOVUPD 0(R10)(AX*8), Y6
-	VMULPD 0(R11)(AX*8), Y6, Y6 // gy = g·w
-	VMOVUPD Y6, 0(DX)(AX*8)
-	VMOVUPD 32(R8)(AX*8), Y4
-	VSUBPD Y15, Y4, Y4 // d = x − mu
-	VMOVUPD Y4, 32(R12)(AX*8)
-	VMULPD Y4, Y4, Y5 // u = d·d
-	VMOVUPD Y5, 32(SI)(AX*8)
-	VADDPD Y5, Y1, Y1
-	VMOVUPD 32(R10)(AX*8), Y6
-	VMULPD 32(R11)(AX*8), Y6, Y6 // gy = g·w
-	VMOVUPD Y6, 32(DX)(AX*8)
+	JGE pcenterDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y0, Y0
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y4, Y4
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y1, Y1
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y5, Y5
 	ADDQ $8, AX
-	JMP center
-centerDone:
+	JMP pcenter
+pcenterDone:
 	VPERMILPD $5, Y0, Y8 // neighbours swapped
 	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
 	VEXTRACTF128 $1, Y0, X8
@@ -2552,63 +2757,115 @@ centerDone:
 	VEXTRACTF128 $1, Y1, X8
 	VADDSD X8, X1, X1
 	VADDSD X1, X0, X0
-	VDIVSD X11, X0, X0 // sq/count
-	VADDSD X10, X0, X0 // + eps
+	VDIVSD count+64(FP), X0, X0 // sq/count
+	VADDSD eps+72(FP), X0, X0 // + eps
 	VSQRTSD X0, X0, X0
-	VDIVSD X0, X9, X0 // r = 1/√
-	VBROADCASTSD X0, Y14
+	VMOVSD one+80(FP), X8
+	VDIVSD X0, X8, X0 // r = 1/√
+	VBROADCASTSD X0, Y13
+	VPERMILPD $5, Y4, Y8 // neighbours swapped
+	VADDPD Y8, Y4, Y4 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y4, X8
+	VADDSD X8, X4, X4
+	VPERMILPD $5, Y5, Y8 // neighbours swapped
+	VADDPD Y8, Y5, Y5 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y5, X8
+	VADDSD X8, X5, X5
+	VADDSD X5, X4, X4
+	VDIVSD count+64(FP), X4, X4 // sq/count
+	VADDSD eps+72(FP), X4, X4 // + eps
+	VSQRTSD X4, X4, X4
+	VMOVSD one+80(FP), X8
+	VDIVSD X4, X8, X4 // r = 1/√
+	VBROADCASTSD X4, Y12
 	XORQ AX, AX
-	VMOVUPD 0(R12)(AX*8), Y4
-	VMULPD Y14, Y4, Y4 // x̂ = d·r
-	VMOVUPD Y4, 0(R12)(AX*8)
-	VMOVUPD 0(DX)(AX*8), Y5
-	VMOVAPD Y5, Y0
-	VMULPD Y4, Y5, Y6 // u = gy·x̂
-	VMOVUPD Y6, 0(SI)(AX*8)
-	VMOVAPD Y6, Y2
-	VMOVUPD 0(R10)(AX*8), Y7
-	VMULPD Y4, Y7, Y7 // wg = g·x̂
-	VMOVUPD Y7, 0(R9)(AX*8)
-	VMOVUPD 32(R12)(AX*8), Y4
-	VMULPD Y14, Y4, Y4 // x̂ = d·r
-	VMOVUPD Y4, 32(R12)(AX*8)
-	VMOVUPD 32(DX)(AX*8), Y5
-	VMOVAPD Y5, Y1
-	VMULPD Y4, Y5, Y6 // u = gy·x̂
-	VMOVUPD Y6, 32(SI)(AX*8)
-	VMOVAPD Y6, Y3
-	VMOVUPD 32(R10)(AX*8), Y7
-	VMULPD Y4, Y7, Y7 // wg = g·x̂
-	VMOVUPD Y7, 32(R9)(AX*8)
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(SI)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y4
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y6
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R14)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(SI)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y5
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y7
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R14)(AX*8)
 	MOVQ $8, AX
-scale:
+pscale:
 	CMPQ AX, CX
-	JGE scaleDone
-	VMOVUPD 0(R12)(AX*8), Y4
-	VMULPD Y14, Y4, Y4 // x̂ = d·r
-	VMOVUPD Y4, 0(R12)(AX*8)
-	VMOVUPD 0(DX)(AX*8), Y5
-	VADDPD Y5, Y0, Y0
-	VMULPD Y4, Y5, Y6 // u = gy·x̂
-	VMOVUPD Y6, 0(SI)(AX*8)
-	VADDPD Y6, Y2, Y2
-	VMOVUPD 0(R10)(AX*8), Y7
-	VMULPD Y4, Y7, Y7 // wg = g·x̂
-	VMOVUPD Y7, 0(R9)(AX*8)
-	VMOVUPD 32(R12)(AX*8), Y4
-	VMULPD Y14, Y4, Y4 // x̂ = d·r
-	VMOVUPD Y4, 32(R12)(AX*8)
-	VMOVUPD 32(DX)(AX*8), Y5
-	VADDPD Y5, Y1, Y1
-	VMULPD Y4, Y5, Y6 // u = gy·x̂
-	VMOVUPD Y6, 32(SI)(AX*8)
-	VADDPD Y6, Y3, Y3
-	VMOVUPD 32(R10)(AX*8), Y7
-	VMULPD Y4, Y7, Y7 // wg = g·x̂
-	VMOVUPD Y7, 32(R9)(AX*8)
+	JGE pscaleDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y2, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(SI)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y4, Y4
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y6, Y6
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R14)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y1, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y3, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(SI)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y5, Y5
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y7, Y7
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R14)(AX*8)
 	ADDQ $8, AX
-	JMP scale
-scaleDone:
+	JMP pscale
+pscaleDone:
 	VPERMILPD $5, Y0, Y8 // neighbours swapped
 	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
 	VEXTRACTF128 $1, Y0, X8
@@ -2627,47 +2884,277 @@ scaleDone:
 	VEXTRACTF128 $1, Y3, X8
 	VADDSD X8, X3, X3
 	VADDSD X3, X2, X2
-	VDIVSD X11, X0, X0 // m1 = sgy/count
-	VBROADCASTSD X0, Y13
-	VDIVSD X11, X2, X2 // m2 = su/count
-	VBROADCASTSD X2, Y12
+	VPERMILPD $5, Y4, Y8 // neighbours swapped
+	VADDPD Y8, Y4, Y4 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y4, X8
+	VADDSD X8, X4, X4
+	VPERMILPD $5, Y5, Y8 // neighbours swapped
+	VADDPD Y8, Y5, Y5 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y5, X8
+	VADDSD X8, X5, X5
+	VADDSD X5, X4, X4
+	VPERMILPD $5, Y6, Y8 // neighbours swapped
+	VADDPD Y8, Y6, Y6 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y6, X8
+	VADDSD X8, X6, X6
+	VPERMILPD $5, Y7, Y8 // neighbours swapped
+	VADDPD Y8, Y7, Y7 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y7, X8
+	VADDSD X8, X7, X7
+	VADDSD X7, X6, X6
+	VDIVSD count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSD X0, Y11
+	VDIVSD count+64(FP), X2, X2 // m2 = sum/count
+	VBROADCASTSD X2, Y10
+	VDIVSD count+64(FP), X4, X4 // m1 = sum/count
+	VBROADCASTSD X4, Y9
+	VDIVSD count+64(FP), X6, X6 // m2 = sum/count
+	VBROADCASTSD X6, Y8
 	XORQ AX, AX
-out:
+pout:
 	CMPQ AX, CX
-	JGE next
-	VMOVUPD 0(DX)(AX*8), Y4
-	VSUBPD Y13, Y4, Y4 // gy − m1
-	VMOVUPD 0(R12)(AX*8), Y5
-	VMULPD Y12, Y5, Y5 // x̂·m2
-	VSUBPD Y5, Y4, Y4
-	VMULPD Y4, Y14, Y4 // r·
+	JGE pNext
+	VMOVUPD 0(R10)(AX*8), Y0
+	VMULPD 0(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 0(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
 	TESTQ BX, BX
-	JZ store0
-	VMOVUPD 0(DI)(AX*8), Y5
-	VADDPD Y4, Y5, Y4 // o + 
-store0:
-	VMOVUPD Y4, 0(DI)(AX*8)
-	VMOVUPD 32(DX)(AX*8), Y4
-	VSUBPD Y13, Y4, Y4 // gy − m1
-	VMOVUPD 32(R12)(AX*8), Y5
-	VMULPD Y12, Y5, Y5 // x̂·m2
-	VSUBPD Y5, Y4, Y4
-	VMULPD Y4, Y14, Y4 // r·
+	JZ pstore00
+	VMOVUPD 0(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore00:
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD 0(SI)(AX*8), Y0
+	VMULPD 0(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y9, Y0, Y0 // gy − m1
+	VMOVUPD 0(DX)(AX*8), Y1
+	VSUBPD Y14, Y1, Y1 // d = x − mu
+	VMULPD Y12, Y1, Y1 // x̂ = d·r
+	VMULPD Y8, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y12, Y0 // r·
 	TESTQ BX, BX
-	JZ store1
-	VMOVUPD 32(DI)(AX*8), Y5
-	VADDPD Y4, Y5, Y4 // o + 
-store1:
-	VMOVUPD Y4, 32(DI)(AX*8)
+	JZ pstore01
+	VMOVUPD 0(R12)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore01:
+	VMOVUPD Y0, 0(R12)(AX*8)
+	VMOVUPD 32(R10)(AX*8), Y0
+	VMULPD 32(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 32(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore10
+	VMOVUPD 32(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore10:
+	VMOVUPD Y0, 32(DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y0
+	VMULPD 32(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y9, Y0, Y0 // gy − m1
+	VMOVUPD 32(DX)(AX*8), Y1
+	VSUBPD Y14, Y1, Y1 // d = x − mu
+	VMULPD Y12, Y1, Y1 // x̂ = d·r
+	VMULPD Y8, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y12, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore11
+	VMOVUPD 32(R12)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore11:
+	VMOVUPD Y0, 32(R12)(AX*8)
 	ADDQ $8, AX
-	JMP out
-next:
-	ADDQ R14, DI
-	ADDQ R14, R9
-	ADDQ R14, R8
-	ADDQ R14, R10
-	DECQ R13
-	JNZ row
+	JMP pout
+pNext:
+	LEAQ (DX)(CX*8), R8 // the next pair
+	LEAQ (SI)(CX*8), R10 // the next pair
+	LEAQ (R12)(CX*8), DI // the next pair
+	LEAQ (R14)(CX*8), R9 // the next pair
+	SUBQ $2, R13
+	JMP pair
+single:
+	TESTQ R13, R13
+	JZ done
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y0
+	VMOVUPD 32(R8)(AX*8), Y1
+	MOVQ $8, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VADDPD 0(R8)(AX*8), Y0, Y0
+	VADDPD 32(R8)(AX*8), Y1, Y1
+	ADDQ $8, AX
+	JMP ssum
+ssumDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD count+64(FP), X0, X0 // mu = sum/count
+	VBROADCASTSD X0, Y15
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y0
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y1
+	MOVQ $8, AX
+scenter:
+	CMPQ AX, CX
+	JGE scenterDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y0, Y0
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y1, Y1
+	ADDQ $8, AX
+	JMP scenter
+scenterDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD count+64(FP), X0, X0 // sq/count
+	VADDSD eps+72(FP), X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VMOVSD one+80(FP), X8
+	VDIVSD X0, X8, X0 // r = 1/√
+	VBROADCASTSD X0, Y13
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	MOVQ $8, AX
+sscale:
+	CMPQ AX, CX
+	JGE sscaleDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y2, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y1, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y3, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	ADDQ $8, AX
+	JMP sscale
+sscaleDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VPERMILPD $5, Y2, Y8 // neighbours swapped
+	VADDPD Y8, Y2, Y2 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y2, X8
+	VADDSD X8, X2, X2
+	VPERMILPD $5, Y3, Y8 // neighbours swapped
+	VADDPD Y8, Y3, Y3 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y3, X8
+	VADDSD X8, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSD X0, Y11
+	VDIVSD count+64(FP), X2, X2 // m2 = sum/count
+	VBROADCASTSD X2, Y10
+	XORQ AX, AX
+sout:
+	CMPQ AX, CX
+	JGE sNext
+	VMOVUPD 0(R10)(AX*8), Y0
+	VMULPD 0(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 0(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ sstore00
+	VMOVUPD 0(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+sstore00:
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD 32(R10)(AX*8), Y0
+	VMULPD 32(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 32(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ sstore10
+	VMOVUPD 32(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+sstore10:
+	VMOVUPD Y0, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP sout
+sNext:
 done:
 	VZEROUPPER
 	RET

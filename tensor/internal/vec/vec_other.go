@@ -51,9 +51,7 @@ func normOutAsm[T Float](o, gy, d []T, r, m1, m2 T, add bool) bool { return fals
 func lnRowsAsm[T Float](y, x, w, b []T, n, rows int, eps T) bool { return false }
 
 // lnGradRowsAsm does nothing without assembly.
-func lnGradRowsAsm[T Float](o, wg, d, u, gy, x, g, w []T, n, rows int, eps T, add bool) bool {
-	return false
-}
+func lnGradRowsAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bool { return false }
 
 // fusedLN reports that no fused LayerNorm kernel runs here.
 func fusedLN() (fwd, bwd bool) { return false, false }

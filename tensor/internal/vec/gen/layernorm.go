@@ -16,8 +16,8 @@ func layerNormKernels() []kernel {
 		{"lnRows", avx512, []string{"y ptr", "x ptr", "w ptr", "b ptr", "n int", "rows int", "nf f64", "eps f64", "one f64"},
 			"LayerNorm's forward over rows rows of n elements (n a multiple of 16, at\nleast 16): per row, m = SumWide(x)/nf and rstd = one/√(SqDevWide(x, m)/nf\n+ eps) in float64, both rounded to T, then NormAffine(y, x, w, b, m, rstd).\ny and x advance by n per row; w and b are the same for every row.",
 			lnRows},
-		{"lnGradRows", avx2, []string{"o ptr", "wg ptr", "d ptr", "u ptr", "gy ptr", "x ptr", "grad ptr", "w ptr", "n int", "rows int", "add int", "count T", "eps T", "one T"},
-			"LayerNorm's fused backward over rows rows of n elements (n a multiple\nof 8, from 8 to 128: the rows SumRow sums as one leaf), per row the\nsweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,\nNormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut\nwith m1 = sgy/count and m2 = su/count (adding to o when add is not 0).\no, wg, x and g advance by n per row; d, u and gy are one row's scratch.\nIn ymm registers only, for the AVX2 and AVX-512 machines alike.",
+		{"lnGradRows", avx2, []string{"o ptr", "wg ptr", "x ptr", "grad ptr", "w ptr", "n int", "rows int", "add int", "count T", "eps T", "one T"},
+			"LayerNorm's fused backward over rows rows of n elements (n a multiple\nof 8, from 8 to 128: the rows SumRow sums as one leaf), per row the\nsweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,\nNormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut\nwith m1 = sgy/count and m2 = su/count (adding to o when add is not 0).\nThe sums stay in registers and d = x − mu, x̂ = d·r and gy = g·w are\nrecomputed (the same bits) instead of stored, so the kernel needs no\nscratch; two rows go through each sweep together, so that their\nlatency-bound sums overlap. o, wg, x and g advance by n per row.\nIn ymm registers only, for the AVX2 and AVX-512 machines alike.",
 			lnGradRows},
 	}
 }
@@ -174,107 +174,161 @@ func (e *emitter) groupsL(l string, body func(first bool)) {
 	e.label(l + "Done")
 }
 
-// lnGradRows is the body of the fused backward kernel. Registers: DI o,
-// R9 wg, R12 d, SI u, DX gy, R8 x, R10 g, R11 w, CX n, R13 the rows left,
-// BX add, R14 the bytes of a row; X11 count, X10 eps, X9 one; Y15 mu, Y14
-// r, Y13 m1, Y12 m2.
+// lnRow is the registers of one row of the fused backward: the pointers
+// of o, wg, x and g, and the vector registers of its mu, r, m1 and m2.
+type lnRow struct {
+	o, wg, x, g   string
+	mu, r, m1, m2 int
+	sumBase       int // its accumulators: sumBase.. (two sums of parts registers)
+}
+
+// lnGradRows is the body of the fused backward kernel: a loop over pairs
+// of rows, then one row when the count is odd. Registers: DI, R9, R8, R10
+// o, wg, x and g of the first row of a pair, R12, R14, DX, SI those of the
+// second; R11 w, CX n, R13 the rows left, BX add. Vector registers: the
+// accumulators from Y0 (two sums per row, of one or two registers each),
+// Y8 the trees' temporary, Y9-Y11 the sweeps' (Y0-Y1 in the last), and
+// each row's mu, r, m1 and m2 (Y15, Y13, Y11, Y10 and Y14, Y12, Y9, Y8:
+// m1 and m2 only once the sums are done).
 func lnGradRows(e *emitter) {
-	e.start(e.name("lnGradRows"), "DI", "R9", "R12", "SI", "DX", "R8", "R10", "R11", "CX", "R13", "BX")
-	mov := e.sgl("VMOV")
-	for i, a := range e.args[11:] {
-		e.op("%s %s+%d(FP), X%d", mov, a.name, a.off, 11-i)
-	}
-	e.op("MOVQ CX, R14")
-	e.op("SHLQ $%d, R14 // bytes per row", map[bool]int{false: 2, true: 3}[e.f64])
-	e.label("row")
-	// mu = Sum8(x)/count.
-	e.groupsL("sum", func(first bool) {
-		e.group8(func(s, off int) {
-			if first {
-				e.op("%s %s, Y%d", e.p("VMOVU"), e.ymm("R8", off), s)
-				return
-			}
-			e.op("%s %s, Y%d, Y%d", e.p("VADD"), e.ymm("R8", off), s, s)
-		})
-	})
-	e.tree8(0, 8)
-	e.op("%s X11, X0, X0 // mu = sum/count", e.sgl("VDIV"))
-	e.op("%s X0, Y15", e.broadcast())
-	// NormCenter: d = x − mu, u = d·d, gy = g·w.
-	e.groupsL("center", func(first bool) {
-		e.group8(func(s, off int) {
-			e.op("%s %s, Y4", e.p("VMOVU"), e.ymm("R8", off))
-			e.op("%s Y15, Y4, Y4 // d = x − mu", e.p("VSUB"))
-			e.op("%s Y4, %s", e.p("VMOVU"), e.ymm("R12", off))
-			e.op("%s Y4, Y4, Y5 // u = d·d", e.p("VMUL"))
-			e.op("%s Y5, %s", e.p("VMOVU"), e.ymm("SI", off))
-			e.accumulate(first, "Y5", fmt.Sprintf("Y%d", s))
-			e.op("%s %s, Y6", e.p("VMOVU"), e.ymm("R10", off))
-			e.op("%s %s, Y6, Y6 // gy = g·w", e.p("VMUL"), e.ymm("R11", off))
-			e.op("%s Y6, %s", e.p("VMOVU"), e.ymm("DX", off))
-		})
-	})
-	e.tree8(0, 8)
-	// r = 1/T(√float64(sq/count + eps)).
-	e.op("%s X11, X0, X0 // sq/count", e.sgl("VDIV"))
-	e.op("%s X10, X0, X0 // + eps", e.sgl("VADD"))
+	e.start(e.name("lnGradRows"), "DI", "R9", "R8", "R10", "R11", "CX", "R13", "BX")
+	parts := 1 // ymm registers per group of eight
 	if e.f64 {
-		e.op("VSQRTSD X0, X0, X0")
-	} else {
-		e.op("VCVTSS2SD X0, X0, X0")
-		e.op("VSQRTSD X0, X0, X0")
-		e.op("VCVTSD2SS X0, X0, X0")
+		parts = 2
 	}
-	e.op("%s X0, X9, X0 // r = 1/√", e.sgl("VDIV"))
-	e.op("%s X0, Y14", e.broadcast())
-	// NormScale: d = d·r, u = gy·d, wg = g·d; the sums of gy and u.
-	e.groupsL("scale", func(first bool) {
+	a := lnRow{"DI", "R9", "R8", "R10", 15, 13, 11, 10, 0}
+	b := lnRow{"R12", "R14", "DX", "SI", 14, 12, 9, 8, 2 * parts}
+	e.label("pair")
+	e.op("CMPQ R13, $2")
+	e.op("JLT single")
+	for _, p := range [][2]string{{"R8", "DX"}, {"R10", "SI"}, {"DI", "R12"}, {"R9", "R14"}} {
+		e.op("LEAQ (%s)(CX*%d), %s // the second row", p[0], e.size, p[1])
+	}
+	e.lnGradBody("p", []lnRow{a, b}, parts)
+	for _, p := range [][2]string{{"DX", "R8"}, {"SI", "R10"}, {"R12", "DI"}, {"R14", "R9"}} {
+		e.op("LEAQ (%s)(CX*%d), %s // the next pair", p[0], e.size, p[1])
+	}
+	e.op("SUBQ $2, R13")
+	e.op("JMP pair")
+	e.label("single")
+	e.op("TESTQ R13, R13")
+	e.op("JZ done")
+	e.lnGradBody("s", []lnRow{a}, parts)
+	e.finish()
+}
+
+// lnGradBody writes the sweeps of the fused backward for the rows rs
+// together (labels prefixed by l).
+func (e *emitter) lnGradBody(l string, rs []lnRow, parts int) {
+	acc := func(r lnRow, k, s int) string { return fmt.Sprintf("Y%d", r.sumBase+k*parts+s) }
+	arg := func(name string) string {
+		for _, a := range e.args {
+			if a.name == name {
+				return fmt.Sprintf("%s+%d(FP)", name, a.off)
+			}
+		}
+		panic(name)
+	}
+	// mu = Sum8(x)/count.
+	e.groupsL(l+"sum", func(first bool) {
 		e.group8(func(s, off int) {
-			e.op("%s %s, Y4", e.p("VMOVU"), e.ymm("R12", off))
-			e.op("%s Y14, Y4, Y4 // x̂ = d·r", e.p("VMUL"))
-			e.op("%s Y4, %s", e.p("VMOVU"), e.ymm("R12", off))
-			e.op("%s %s, Y5", e.p("VMOVU"), e.ymm("DX", off))
-			e.accumulate(first, "Y5", fmt.Sprintf("Y%d", s))
-			e.op("%s Y4, Y5, Y6 // u = gy·x̂", e.p("VMUL"))
-			e.op("%s Y6, %s", e.p("VMOVU"), e.ymm("SI", off))
-			e.accumulate(first, "Y6", fmt.Sprintf("Y%d", 2+s))
-			e.op("%s %s, Y7", e.p("VMOVU"), e.ymm("R10", off))
-			e.op("%s Y4, Y7, Y7 // wg = g·x̂", e.p("VMUL"))
-			e.op("%s Y7, %s", e.p("VMOVU"), e.ymm("R9", off))
+			for _, r := range rs {
+				if first {
+					e.op("%s %s, %s", e.p("VMOVU"), e.ymm(r.x, off), acc(r, 0, s))
+					continue
+				}
+				e.op("%s %s, %s, %s", e.p("VADD"), e.ymm(r.x, off), acc(r, 0, s), acc(r, 0, s))
+			}
 		})
 	})
-	e.tree8(0, 8)
-	e.tree8(2, 8)
-	e.op("%s X11, X0, X0 // m1 = sgy/count", e.sgl("VDIV"))
-	e.op("%s X0, Y13", e.broadcast())
-	e.op("%s X11, X2, X2 // m2 = su/count", e.sgl("VDIV"))
-	e.op("%s X2, Y12", e.broadcast())
+	for _, r := range rs {
+		e.tree8(r.sumBase, 8)
+		e.op("%s %s, X%d, X%d // mu = sum/count", e.sgl("VDIV"), arg("count"), r.sumBase, r.sumBase)
+		e.op("%s X%d, Y%d", e.broadcast(), r.sumBase, r.mu)
+	}
+	// NormCenter's sum of u = d·d, d = x − mu.
+	e.groupsL(l+"center", func(first bool) {
+		e.group8(func(s, off int) {
+			for _, r := range rs {
+				e.op("%s %s, Y9", e.p("VMOVU"), e.ymm(r.x, off))
+				e.op("%s Y%d, Y9, Y9 // d = x − mu", e.p("VSUB"), r.mu)
+				e.op("%s Y9, Y9, Y10 // u = d·d", e.p("VMUL"))
+				e.accumulate(first, "Y10", acc(r, 0, s))
+			}
+		})
+	})
+	// r = 1/T(√float64(sq/count + eps)).
+	for _, r := range rs {
+		x := fmt.Sprintf("X%d", r.sumBase)
+		e.tree8(r.sumBase, 8)
+		e.op("%s %s, %s, %s // sq/count", e.sgl("VDIV"), arg("count"), x, x)
+		e.op("%s %s, %s, %s // + eps", e.sgl("VADD"), arg("eps"), x, x)
+		if e.f64 {
+			e.op("VSQRTSD %s, %s, %s", x, x, x)
+		} else {
+			e.op("VCVTSS2SD %s, %s, %s", x, x, x)
+			e.op("VSQRTSD %s, %s, %s", x, x, x)
+			e.op("VCVTSD2SS %s, %s, %s", x, x, x)
+		}
+		e.op("%s %s, X8", e.sgl("VMOV"), arg("one"))
+		e.op("%s %s, X8, %s // r = 1/√", e.sgl("VDIV"), x, x)
+		e.op("%s %s, Y%d", e.broadcast(), x, r.r)
+	}
+	// NormScale: x̂ = d·r, gy = g·w, u = gy·x̂, wg = g·x̂; the sums of gy
+	// and u.
+	e.groupsL(l+"scale", func(first bool) {
+		e.group8(func(s, off int) {
+			for _, r := range rs {
+				e.op("%s %s, Y9", e.p("VMOVU"), e.ymm(r.x, off))
+				e.op("%s Y%d, Y9, Y9 // d = x − mu", e.p("VSUB"), r.mu)
+				e.op("%s Y%d, Y9, Y9 // x̂ = d·r", e.p("VMUL"), r.r)
+				e.op("%s %s, Y10", e.p("VMOVU"), e.ymm(r.g, off))
+				e.op("%s %s, Y10, Y11 // gy = g·w", e.p("VMUL"), e.ymm("R11", off))
+				e.accumulate(first, "Y11", acc(r, 0, s))
+				e.op("%s Y9, Y11, Y11 // u = gy·x̂", e.p("VMUL"))
+				e.accumulate(first, "Y11", acc(r, 1, s))
+				e.op("%s Y9, Y10, Y10 // wg = g·x̂", e.p("VMUL"))
+				e.op("%s Y10, %s", e.p("VMOVU"), e.ymm(r.wg, off))
+			}
+		})
+	})
+	for _, r := range rs {
+		e.tree8(r.sumBase, 8)
+		e.tree8(r.sumBase+parts, 8)
+	}
+	for _, r := range rs {
+		for k, m := range []int{r.m1, r.m2} {
+			x := fmt.Sprintf("X%d", r.sumBase+k*parts)
+			e.op("%s %s, %s, %s // m%d = sum/count", e.sgl("VDIV"), arg("count"), x, x, k+1)
+			e.op("%s %s, Y%d", e.broadcast(), x, m)
+		}
+	}
 	// NormOut: o = r·((gy − m1) − x̂·m2), or o + that.
 	e.op("XORQ AX, AX")
-	e.label("out")
+	e.label(l + "out")
 	e.op("CMPQ AX, CX")
-	e.op("JGE next")
+	e.op("JGE %sNext", l)
 	e.group8(func(s, off int) {
-		e.op("%s %s, Y4", e.p("VMOVU"), e.ymm("DX", off))
-		e.op("%s Y13, Y4, Y4 // gy − m1", e.p("VSUB"))
-		e.op("%s %s, Y5", e.p("VMOVU"), e.ymm("R12", off))
-		e.op("%s Y12, Y5, Y5 // x̂·m2", e.p("VMUL"))
-		e.op("%s Y5, Y4, Y4", e.p("VSUB"))
-		e.op("%s Y4, Y14, Y4 // r·", e.p("VMUL"))
-		e.op("TESTQ BX, BX")
-		e.op("JZ store%d", s)
-		e.op("%s %s, Y5", e.p("VMOVU"), e.ymm("DI", off))
-		e.op("%s Y4, Y5, Y4 // o + ", e.p("VADD"))
-		e.label(fmt.Sprintf("store%d", s))
-		e.op("%s Y4, %s", e.p("VMOVU"), e.ymm("DI", off))
+		for i, r := range rs {
+			st := fmt.Sprintf("%sstore%d%d", l, s, i)
+			e.op("%s %s, Y0", e.p("VMOVU"), e.ymm(r.g, off))
+			e.op("%s %s, Y0, Y0 // gy = g·w", e.p("VMUL"), e.ymm("R11", off))
+			e.op("%s Y%d, Y0, Y0 // gy − m1", e.p("VSUB"), r.m1)
+			e.op("%s %s, Y1", e.p("VMOVU"), e.ymm(r.x, off))
+			e.op("%s Y%d, Y1, Y1 // d = x − mu", e.p("VSUB"), r.mu)
+			e.op("%s Y%d, Y1, Y1 // x̂ = d·r", e.p("VMUL"), r.r)
+			e.op("%s Y%d, Y1, Y1 // x̂·m2", e.p("VMUL"), r.m2)
+			e.op("%s Y1, Y0, Y0", e.p("VSUB"))
+			e.op("%s Y0, Y%d, Y0 // r·", e.p("VMUL"), r.r)
+			e.op("TESTQ BX, BX")
+			e.op("JZ %s", st)
+			e.op("%s %s, Y1", e.p("VMOVU"), e.ymm(r.o, off))
+			e.op("%s Y0, Y1, Y0 // o + ", e.p("VADD"))
+			e.label(st)
+			e.op("%s Y0, %s", e.p("VMOVU"), e.ymm(r.o, off))
+		}
 	})
 	e.op("ADDQ $8, AX")
-	e.op("JMP out")
-	e.label("next")
-	for _, r := range []string{"DI", "R9", "R8", "R10"} {
-		e.op("ADDQ R14, %s", r)
-	}
-	e.op("DECQ R13")
-	e.op("JNZ row")
-	e.finish()
+	e.op("JMP %sout", l)
+	e.label(l + "Next")
 }
