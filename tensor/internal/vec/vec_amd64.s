@@ -2085,100 +2085,264 @@ TEXT ·lnRowsF32AVX512(SB), NOSPLIT, $0-72
 	VMOVSD one+64(FP), X11
 	MOVQ CX, R10
 	SHLQ $2, R10 // bytes per row
-row:
+pair:
+	CMPQ R9, $2
+	JLT single
+	LEAQ (DI)(R10*1), R11
+	LEAQ (SI)(R10*1), R12
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
 	XORQ AX, AX
-sum:
+psum:
 	CMPQ AX, CX
-	JGE sumDone
+	JGE psumDone
 	VCVTPS2PD 0(SI)(AX*4), Z4
 	VADDPD Z4, Z0, Z0
 	VCVTPS2PD 32(SI)(AX*4), Z5
 	VADDPD Z5, Z1, Z1
+	VCVTPS2PD 0(R12)(AX*4), Z6
+	VADDPD Z6, Z2, Z2
+	VCVTPS2PD 32(R12)(AX*4), Z7
+	VADDPD Z7, Z3, Z3
 	ADDQ $16, AX
-	JMP sum
-sumDone:
-	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
-	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z0, Z2
-	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z0, Y2
-	VADDSD X2, X0, X0
-	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
-	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z1, Z3
-	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z1, Y3
-	VADDSD X3, X1, X1
+	JMP psum
+psumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
 	VADDSD X1, X0, X0
 	VDIVSD X13, X0, X0 // m = sum/n
-	VBROADCASTSD X0, Z15
+	VBROADCASTSD X0, Z20
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X13, X2, X2 // m = sum/n
+	VBROADCASTSD X2, Z22
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
 	XORQ AX, AX
-sq:
+psq:
 	CMPQ AX, CX
-	JGE sqDone
+	JGE psqDone
 	VCVTPS2PD 0(SI)(AX*4), Z4
-	VSUBPD Z15, Z4, Z4
+	VSUBPD Z20, Z4, Z4
 	VMULPD Z4, Z4, Z4
 	VADDPD Z4, Z0, Z0
 	VCVTPS2PD 32(SI)(AX*4), Z5
-	VSUBPD Z15, Z5, Z5
+	VSUBPD Z20, Z5, Z5
 	VMULPD Z5, Z5, Z5
 	VADDPD Z5, Z1, Z1
+	VCVTPS2PD 0(R12)(AX*4), Z6
+	VSUBPD Z22, Z6, Z6
+	VMULPD Z6, Z6, Z6
+	VADDPD Z6, Z2, Z2
+	VCVTPS2PD 32(R12)(AX*4), Z7
+	VSUBPD Z22, Z7, Z7
+	VMULPD Z7, Z7, Z7
+	VADDPD Z7, Z3, Z3
 	ADDQ $16, AX
-	JMP sq
-sqDone:
-	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
-	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z0, Z2
-	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z0, Y2
-	VADDSD X2, X0, X0
-	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
-	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z1, Z3
-	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z1, Y3
-	VADDSD X3, X1, X1
+	JMP psq
+psqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
 	VADDSD X1, X0, X0
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
 	VDIVSD X13, X0, X0 // q/n
 	VADDSD X12, X0, X0 // + eps
 	VSQRTSD X0, X0, X0
 	VDIVSD X0, X11, X0 // rstd = 1/√
-	VCVTSD2SS X15, X15, X14
+	VCVTSD2SS X20, X20, X14
 	VCVTSS2SD X14, X14, X14
-	VBROADCASTSD X14, Z14 // mean
+	VBROADCASTSD X14, Z20 // mean
 	VCVTSD2SS X0, X0, X0
 	VCVTSS2SD X0, X0, X0
-	VBROADCASTSD X0, Z15 // rstd
+	VBROADCASTSD X0, Z21 // rstd
+	VDIVSD X13, X2, X2 // q/n
+	VADDSD X12, X2, X2 // + eps
+	VSQRTSD X2, X2, X2
+	VDIVSD X2, X11, X2 // rstd = 1/√
+	VCVTSD2SS X22, X22, X14
+	VCVTSS2SD X14, X14, X14
+	VBROADCASTSD X14, Z22 // mean
+	VCVTSD2SS X2, X2, X2
+	VCVTSS2SD X2, X2, X2
+	VBROADCASTSD X2, Z23 // rstd
 	XORQ AX, AX
-affine:
+paffine:
 	CMPQ AX, CX
-	JGE next
+	JGE pNext
 	VCVTPS2PD 0(SI)(AX*4), Z0
-	VSUBPD Z14, Z0, Z0 // x − mean
-	VMULPD Z15, Z0, Z0 // ·rstd
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
 	VCVTPD2PS Z0, Y0
 	VMULPS 0(DX)(AX*4), Y0, Y0 // ·w
 	VADDPS 0(R8)(AX*4), Y0, Y0 // + b
 	VMOVUPS Y0, 0(DI)(AX*4)
 	VCVTPS2PD 32(SI)(AX*4), Z1
-	VSUBPD Z14, Z1, Z1 // x − mean
-	VMULPD Z15, Z1, Z1 // ·rstd
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
+	VCVTPD2PS Z1, Y1
+	VMULPS 32(DX)(AX*4), Y1, Y1 // ·w
+	VADDPS 32(R8)(AX*4), Y1, Y1 // + b
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VCVTPS2PD 0(R12)(AX*4), Z2
+	VSUBPD Z22, Z2, Z2 // x − mean
+	VMULPD Z23, Z2, Z2 // ·rstd
+	VCVTPD2PS Z2, Y2
+	VMULPS 0(DX)(AX*4), Y2, Y2 // ·w
+	VADDPS 0(R8)(AX*4), Y2, Y2 // + b
+	VMOVUPS Y2, 0(R11)(AX*4)
+	VCVTPS2PD 32(R12)(AX*4), Z3
+	VSUBPD Z22, Z3, Z3 // x − mean
+	VMULPD Z23, Z3, Z3 // ·rstd
+	VCVTPD2PS Z3, Y3
+	VMULPS 32(DX)(AX*4), Y3, Y3 // ·w
+	VADDPS 32(R8)(AX*4), Y3, Y3 // + b
+	VMOVUPS Y3, 32(R11)(AX*4)
+	ADDQ $16, AX
+	JMP paffine
+pNext:
+	LEAQ (R11)(R10*1), DI
+	LEAQ (R12)(R10*1), SI
+	SUBQ $2, R9
+	JMP pair
+single:
+	TESTQ R9, R9
+	JZ done
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP ssum
+ssumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z20
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssq:
+	CMPQ AX, CX
+	JGE ssqDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VSUBPD Z20, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VSUBPD Z20, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP ssq
+ssqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VCVTSD2SS X20, X20, X14
+	VCVTSS2SD X14, X14, X14
+	VBROADCASTSD X14, Z20 // mean
+	VCVTSD2SS X0, X0, X0
+	VCVTSS2SD X0, X0, X0
+	VBROADCASTSD X0, Z21 // rstd
+	XORQ AX, AX
+saffine:
+	CMPQ AX, CX
+	JGE sNext
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
+	VCVTPD2PS Z0, Y0
+	VMULPS 0(DX)(AX*4), Y0, Y0 // ·w
+	VADDPS 0(R8)(AX*4), Y0, Y0 // + b
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VCVTPS2PD 32(SI)(AX*4), Z1
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
 	VCVTPD2PS Z1, Y1
 	VMULPS 32(DX)(AX*4), Y1, Y1 // ·w
 	VADDPS 32(R8)(AX*4), Y1, Y1 // + b
 	VMOVUPS Y1, 32(DI)(AX*4)
 	ADDQ $16, AX
-	JMP affine
-next:
-	ADDQ R10, DI
-	ADDQ R10, SI
-	DECQ R9
-	JNZ row
+	JMP saffine
+sNext:
 done:
 	VZEROUPPER
 	RET
@@ -2200,94 +2364,243 @@ TEXT ·lnRowsF64AVX512(SB), NOSPLIT, $0-72
 	VMOVSD one+64(FP), X11
 	MOVQ CX, R10
 	SHLQ $3, R10 // bytes per row
-row:
+pair:
+	CMPQ R9, $2
+	JLT single
+	LEAQ (DI)(R10*1), R11
+	LEAQ (SI)(R10*1), R12
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
 	XORQ AX, AX
-sum:
+psum:
 	CMPQ AX, CX
-	JGE sumDone
+	JGE psumDone
 	VMOVUPD 0(SI)(AX*8), Z4
 	VADDPD Z4, Z0, Z0
 	VMOVUPD 64(SI)(AX*8), Z5
 	VADDPD Z5, Z1, Z1
+	VMOVUPD 0(R12)(AX*8), Z6
+	VADDPD Z6, Z2, Z2
+	VMOVUPD 64(R12)(AX*8), Z7
+	VADDPD Z7, Z3, Z3
 	ADDQ $16, AX
-	JMP sum
-sumDone:
-	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
-	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z0, Z2
-	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z0, Y2
-	VADDSD X2, X0, X0
-	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
-	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z1, Z3
-	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z1, Y3
-	VADDSD X3, X1, X1
+	JMP psum
+psumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
 	VADDSD X1, X0, X0
 	VDIVSD X13, X0, X0 // m = sum/n
-	VBROADCASTSD X0, Z15
+	VBROADCASTSD X0, Z20
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X13, X2, X2 // m = sum/n
+	VBROADCASTSD X2, Z22
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
 	XORQ AX, AX
-sq:
+psq:
 	CMPQ AX, CX
-	JGE sqDone
+	JGE psqDone
 	VMOVUPD 0(SI)(AX*8), Z4
-	VSUBPD Z15, Z4, Z4
+	VSUBPD Z20, Z4, Z4
 	VMULPD Z4, Z4, Z4
 	VADDPD Z4, Z0, Z0
 	VMOVUPD 64(SI)(AX*8), Z5
-	VSUBPD Z15, Z5, Z5
+	VSUBPD Z20, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	VMOVUPD 0(R12)(AX*8), Z6
+	VSUBPD Z22, Z6, Z6
+	VMULPD Z6, Z6, Z6
+	VADDPD Z6, Z2, Z2
+	VMOVUPD 64(R12)(AX*8), Z7
+	VSUBPD Z22, Z7, Z7
+	VMULPD Z7, Z7, Z7
+	VADDPD Z7, Z3, Z3
+	ADDQ $16, AX
+	JMP psq
+psqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VBROADCASTSD X0, Z21 // rstd
+	VDIVSD X13, X2, X2 // q/n
+	VADDSD X12, X2, X2 // + eps
+	VSQRTSD X2, X2, X2
+	VDIVSD X2, X11, X2 // rstd = 1/√
+	VBROADCASTSD X2, Z23 // rstd
+	XORQ AX, AX
+paffine:
+	CMPQ AX, CX
+	JGE pNext
+	VMOVUPD 0(SI)(AX*8), Z0
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
+	VMULPD 0(DX)(AX*8), Z0, Z0 // ·w
+	VADDPD 0(R8)(AX*8), Z0, Z0 // + b
+	VMOVUPD Z0, 0(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
+	VMULPD 64(DX)(AX*8), Z1, Z1 // ·w
+	VADDPD 64(R8)(AX*8), Z1, Z1 // + b
+	VMOVUPD Z1, 64(DI)(AX*8)
+	VMOVUPD 0(R12)(AX*8), Z2
+	VSUBPD Z22, Z2, Z2 // x − mean
+	VMULPD Z23, Z2, Z2 // ·rstd
+	VMULPD 0(DX)(AX*8), Z2, Z2 // ·w
+	VADDPD 0(R8)(AX*8), Z2, Z2 // + b
+	VMOVUPD Z2, 0(R11)(AX*8)
+	VMOVUPD 64(R12)(AX*8), Z3
+	VSUBPD Z22, Z3, Z3 // x − mean
+	VMULPD Z23, Z3, Z3 // ·rstd
+	VMULPD 64(DX)(AX*8), Z3, Z3 // ·w
+	VADDPD 64(R8)(AX*8), Z3, Z3 // + b
+	VMOVUPD Z3, 64(R11)(AX*8)
+	ADDQ $16, AX
+	JMP paffine
+pNext:
+	LEAQ (R11)(R10*1), DI
+	LEAQ (R12)(R10*1), SI
+	SUBQ $2, R9
+	JMP pair
+single:
+	TESTQ R9, R9
+	JZ done
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP ssum
+ssumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z20
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssq:
+	CMPQ AX, CX
+	JGE ssqDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VSUBPD Z20, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VSUBPD Z20, Z5, Z5
 	VMULPD Z5, Z5, Z5
 	VADDPD Z5, Z1, Z1
 	ADDQ $16, AX
-	JMP sq
-sqDone:
-	VPERMILPD $0x55, Z0, Z2 // neighbours swapped
-	VADDPD Z2, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z0, Z2
-	VADDPD Z2, Z0, Z0 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z0, Y2
-	VADDSD X2, X0, X0
-	VPERMILPD $0x55, Z1, Z3 // neighbours swapped
-	VADDPD Z3, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
-	VPERMPD $0x0e, Z1, Z3
-	VADDPD Z3, Z1, Z1 // the quarters' sums in lanes 0 and 4
-	VEXTRACTF64X4 $1, Z1, Y3
-	VADDSD X3, X1, X1
+	JMP ssq
+ssqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
 	VADDSD X1, X0, X0
 	VDIVSD X13, X0, X0 // q/n
 	VADDSD X12, X0, X0 // + eps
 	VSQRTSD X0, X0, X0
 	VDIVSD X0, X11, X0 // rstd = 1/√
-	VMOVAPD Z15, Z14 // mean
-	VBROADCASTSD X0, Z15 // rstd
+	VBROADCASTSD X0, Z21 // rstd
 	XORQ AX, AX
-affine:
+saffine:
 	CMPQ AX, CX
-	JGE next
+	JGE sNext
 	VMOVUPD 0(SI)(AX*8), Z0
-	VSUBPD Z14, Z0, Z0 // x − mean
-	VMULPD Z15, Z0, Z0 // ·rstd
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
 	VMULPD 0(DX)(AX*8), Z0, Z0 // ·w
 	VADDPD 0(R8)(AX*8), Z0, Z0 // + b
 	VMOVUPD Z0, 0(DI)(AX*8)
 	VMOVUPD 64(SI)(AX*8), Z1
-	VSUBPD Z14, Z1, Z1 // x − mean
-	VMULPD Z15, Z1, Z1 // ·rstd
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
 	VMULPD 64(DX)(AX*8), Z1, Z1 // ·w
 	VADDPD 64(R8)(AX*8), Z1, Z1 // + b
 	VMOVUPD Z1, 64(DI)(AX*8)
 	ADDQ $16, AX
-	JMP affine
-next:
-	ADDQ R10, DI
-	ADDQ R10, SI
-	DECQ R9
-	JNZ row
+	JMP saffine
+sNext:
 done:
 	VZEROUPPER
 	RET

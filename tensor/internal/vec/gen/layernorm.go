@@ -23,29 +23,34 @@ func layerNormKernels() []kernel {
 }
 
 // tree16 writes the balanced tree of SumWide's sixteen float64
-// accumulators in Z0 (accumulators 0-7) and Z1 (8-15), leaving the sum in
-// X0: ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) for each register,
-// the left one plus the right one. Z2 and Z3 are clobbered.
-func (e *emitter) tree16() {
+// accumulators in Za (accumulators 0-7) and Za+1 (8-15), leaving the sum
+// in Xa: ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)) for each
+// register, the left one plus the right one. Zt and Zt+1 are clobbered.
+func (e *emitter) tree16(a, t int) {
 	for j := range 2 {
-		z, t := fmt.Sprintf("Z%d", j), fmt.Sprintf("Z%d", 2+j)
-		e.op("VPERMILPD $0x55, %s, %s // neighbours swapped", z, t)
-		e.op("VADDPD %s, %s, %s // r0+r1, r2+r3, ... in the even lanes", t, z, z)
-		e.op("VPERMPD $0x0e, %s, %s", z, t)
-		e.op("VADDPD %s, %s, %s // the quarters' sums in lanes 0 and 4", t, z, z)
-		e.op("VEXTRACTF64X4 $1, %s, Y%d", z, 2+j)
-		e.op("VADDSD X%d, X%d, X%d", 2+j, j, j)
+		z, u := fmt.Sprintf("Z%d", a+j), fmt.Sprintf("Z%d", t+j)
+		e.op("VPERMILPD $0x55, %s, %s // neighbours swapped", z, u)
+		e.op("VADDPD %s, %s, %s // r0+r1, r2+r3, ... in the even lanes", u, z, z)
+		e.op("VPERMPD $0x0e, %s, %s", z, u)
+		e.op("VADDPD %s, %s, %s // the quarters' sums in lanes 0 and 4", u, z, z)
+		e.op("VEXTRACTF64X4 $1, %s, Y%d", z, t+j)
+		e.op("VADDSD X%d, X%d, X%d", t+j, a+j, a+j)
 	}
-	e.op("VADDSD X1, X0, X0")
+	e.op("VADDSD X%d, X%d, X%d", a+1, a, a)
 }
 
-// wideZero clears the float64 accumulators Z0 and Z1.
-func (e *emitter) wideZero() {
-	e.op("VPXORQ Z0, Z0, Z0")
-	e.op("VPXORQ Z1, Z1, Z1")
+// lnFwdRow is the registers of one row of the fused forward: the pointers
+// of y and x, its two accumulators from acc, and its mean and rstd.
+type lnFwdRow struct {
+	y, x            string
+	acc, mean, rstd int
 }
 
-// lnRows is the body of the fused forward kernel.
+// lnRows is the body of the fused forward kernel: a loop over pairs of
+// rows, their sums' latency-bound chains overlapping, then one row when
+// the count is odd. Registers: DI, SI y and x of the first row of a pair,
+// R11, R12 those of the second, DX w, R8 b, CX n, R9 the rows left, R10
+// the bytes of a row; X13 nf, X12 eps, X11 one.
 func lnRows(e *emitter) {
 	e.start(e.name("lnRows"), "DI", "SI", "DX", "R8", "CX", "R9")
 	e.op("VMOVSD nf+48(FP), X13")
@@ -53,79 +58,105 @@ func lnRows(e *emitter) {
 	e.op("VMOVSD one+64(FP), X11")
 	e.op("MOVQ CX, R10")
 	e.op("SHLQ $%d, R10 // bytes per row", map[bool]int{false: 2, true: 3}[e.f64])
-	e.label("row")
+	a := lnFwdRow{"DI", "SI", 0, 20, 21}
+	b := lnFwdRow{"R11", "R12", 2, 22, 23}
+	e.label("pair")
+	e.op("CMPQ R9, $2")
+	e.op("JLT single")
+	e.op("LEAQ (DI)(R10*1), R11")
+	e.op("LEAQ (SI)(R10*1), R12")
+	e.lnRowsBody("p", []lnFwdRow{a, b})
+	e.op("LEAQ (R11)(R10*1), DI")
+	e.op("LEAQ (R12)(R10*1), SI")
+	e.op("SUBQ $2, R9")
+	e.op("JMP pair")
+	e.label("single")
+	e.op("TESTQ R9, R9")
+	e.op("JZ done")
+	e.lnRowsBody("s", []lnFwdRow{a})
+	e.finish()
+}
+
+// lnRowsBody writes the sweeps of the fused forward for the rows rs
+// together (labels prefixed by l).
+func (e *emitter) lnRowsBody(l string, rs []lnFwdRow) {
 	// The sum and the squared deviations, in SumWide's order.
 	for _, sq := range []bool{false, true} {
-		l := map[bool]string{false: "sum", true: "sq"}[sq]
-		e.wideZero()
+		lp := l + map[bool]string{false: "sum", true: "sq"}[sq]
+		for _, r := range rs {
+			e.op("VPXORQ Z%d, Z%d, Z%d", r.acc, r.acc, r.acc)
+			e.op("VPXORQ Z%d, Z%d, Z%d", r.acc+1, r.acc+1, r.acc+1)
+		}
 		e.op("XORQ AX, AX")
-		e.label(l)
+		e.label(lp)
 		e.op("CMPQ AX, CX")
-		e.op("JGE %sDone", l)
-		for j := range 2 {
-			r := fmt.Sprintf("Z%d", 4+j)
-			e.wideLoad("SI", j, r)
-			if sq {
-				e.op("VSUBPD Z15, %s, %s", r, r)
-				e.op("VMULPD %s, %s, %s", r, r, r)
+		e.op("JGE %sDone", lp)
+		for i, r := range rs {
+			for j := range 2 {
+				v := fmt.Sprintf("Z%d", 4+2*i+j)
+				e.wideLoad(r.x, j, v)
+				if sq {
+					e.op("VSUBPD Z%d, %s, %s", r.mean, v, v)
+					e.op("VMULPD %s, %s, %s", v, v, v)
+				}
+				e.op("VADDPD %s, Z%d, Z%d", v, r.acc+j, r.acc+j)
 			}
-			e.op("VADDPD %s, Z%d, Z%d", r, j, j)
 		}
 		e.op("ADDQ $16, AX")
-		e.op("JMP %s", l)
-		e.label(l + "Done")
-		e.tree16()
-		if !sq {
-			e.op("VDIVSD X13, X0, X0 // m = sum/n")
-			e.op("VBROADCASTSD X0, Z15")
+		e.op("JMP %s", lp)
+		e.label(lp + "Done")
+		for _, r := range rs {
+			e.tree16(r.acc, 8)
+			if !sq {
+				e.op("VDIVSD X13, X%d, X%d // m = sum/n", r.acc, r.acc)
+				e.op("VBROADCASTSD X%d, Z%d", r.acc, r.mean)
+			}
 		}
 	}
-	e.op("VDIVSD X13, X0, X0 // q/n")
-	e.op("VADDSD X12, X0, X0 // + eps")
-	e.op("VSQRTSD X0, X0, X0")
-	e.op("VDIVSD X0, X11, X0 // rstd = 1/√")
-	if e.f64 {
-		e.op("VMOVAPD Z15, Z14 // mean")
-		e.op("VBROADCASTSD X0, Z15 // rstd")
-	} else {
-		// Both rounded to float32, then widened again.
-		e.op("VCVTSD2SS X15, X15, X14")
-		e.op("VCVTSS2SD X14, X14, X14")
-		e.op("VBROADCASTSD X14, Z14 // mean")
-		e.op("VCVTSD2SS X0, X0, X0")
-		e.op("VCVTSS2SD X0, X0, X0")
-		e.op("VBROADCASTSD X0, Z15 // rstd")
+	for _, r := range rs {
+		x := fmt.Sprintf("X%d", r.acc)
+		e.op("VDIVSD X13, %s, %s // q/n", x, x)
+		e.op("VADDSD X12, %s, %s // + eps", x, x)
+		e.op("VSQRTSD %s, %s, %s", x, x, x)
+		e.op("VDIVSD %s, X11, %s // rstd = 1/√", x, x)
+		if !e.f64 {
+			// Both rounded to float32, then widened again.
+			e.op("VCVTSD2SS X%d, X%d, X14", r.mean, r.mean)
+			e.op("VCVTSS2SD X14, X14, X14")
+			e.op("VBROADCASTSD X14, Z%d // mean", r.mean)
+			e.op("VCVTSD2SS %s, %s, %s", x, x, x)
+			e.op("VCVTSS2SD %s, %s, %s", x, x, x)
+		}
+		e.op("VBROADCASTSD %s, Z%d // rstd", x, r.rstd)
 	}
 	// NormAffine's loop.
 	e.op("XORQ AX, AX")
-	e.label("affine")
+	e.label(l + "affine")
 	e.op("CMPQ AX, CX")
-	e.op("JGE next")
-	for k := range 2 {
-		r := fmt.Sprintf("Z%d", k)
-		e.wideLoad("SI", k, r)
-		e.op("VSUBPD Z14, %s, %s // x − mean", r, r)
-		e.op("VMULPD Z15, %s, %s // ·rstd", r, r)
-		if e.f64 {
-			e.op("VMULPD %d(DX)(AX*8), %s, %s // ·w", k*64, r, r)
-			e.op("VADDPD %d(R8)(AX*8), %s, %s // + b", k*64, r, r)
-			e.op("VMOVUPD %s, %d(DI)(AX*8)", r, k*64)
-			continue
+	e.op("JGE %sNext", l)
+	for i, r := range rs {
+		for k := range 2 {
+			n := 2*i + k
+			z := fmt.Sprintf("Z%d", n)
+			e.wideLoad(r.x, k, z)
+			e.op("VSUBPD Z%d, %s, %s // x − mean", r.mean, z, z)
+			e.op("VMULPD Z%d, %s, %s // ·rstd", r.rstd, z, z)
+			if e.f64 {
+				e.op("VMULPD %d(DX)(AX*8), %s, %s // ·w", k*64, z, z)
+				e.op("VADDPD %d(R8)(AX*8), %s, %s // + b", k*64, z, z)
+				e.op("VMOVUPD %s, %d(%s)(AX*8)", z, k*64, r.y)
+				continue
+			}
+			h := fmt.Sprintf("Y%d", n)
+			e.op("VCVTPD2PS %s, %s", z, h)
+			e.op("VMULPS %d(DX)(AX*4), %s, %s // ·w", k*32, h, h)
+			e.op("VADDPS %d(R8)(AX*4), %s, %s // + b", k*32, h, h)
+			e.op("VMOVUPS %s, %d(%s)(AX*4)", h, k*32, r.y)
 		}
-		h := fmt.Sprintf("Y%d", k)
-		e.op("VCVTPD2PS %s, %s", r, h)
-		e.op("VMULPS %d(DX)(AX*4), %s, %s // ·w", k*32, h, h)
-		e.op("VADDPS %d(R8)(AX*4), %s, %s // + b", k*32, h, h)
-		e.op("VMOVUPS %s, %d(DI)(AX*4)", h, k*32)
 	}
 	e.op("ADDQ $16, AX")
-	e.op("JMP affine")
-	e.label("next")
-	e.op("ADDQ R10, DI")
-	e.op("ADDQ R10, SI")
-	e.op("DECQ R9")
-	e.op("JNZ row")
-	e.finish()
+	e.op("JMP %saffine", l)
+	e.label(l + "Next")
 }
 
 // sgl returns the scalar suffix of the element type: SS or SD.
