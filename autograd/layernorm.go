@@ -67,6 +67,11 @@ func LayerNorm[T Float](x, weight, bias *Var[T], normalizedDims int, eps T) *Var
 		b = bias.value.Data()
 	}
 	xd, yd := xv.Data(), out.Data()
+	if w != nil && b != nil {
+		// The common case in one call: lnStats and lnRow's arithmetic, fused.
+		tensor.LayerNormRows(yd, xd[:rows*n], w, b, n, eps)
+		rows = 0
+	}
 	for i := range rows {
 		row, y := xd[i*n:(i+1)*n], yd[i*n:(i+1)*n]
 		m, rs := lnStats(row, eps)
@@ -226,17 +231,17 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dd, ud, gyd, out, wg, wt, beta := normVJPBuffers(c, xv, n, needX, needW, w != nil)
 	xd, gd := xv.Data(), g.Data()
 	count := T(n)
+	if needX && needW && gyd != nil {
+		// The common case (a transformer's LayerNorm) in three fused sweeps
+		// per row, with the bits of the sweeps below.
+		tensor.LayerNormGradRows(out, wg, dd, ud, gyd, xd[:rows*n], gd, w, n, s.eps, beta != 0)
+		rows = 0
+	}
 	for i := range rows {
 		// Every slice resliced to len(x), so that the loops' indexing needs
 		// no bounds checks.
 		x := xd[i*n : (i+1)*n]
 		gr, dd, ud := gd[i*n:][:len(x)], dd[:len(x)], ud[:len(x)]
-		if needX && needW && gyd != nil {
-			// The common case (a transformer's LayerNorm) in three fused
-			// sweeps, with the bits of the sweeps below.
-			tensor.LayerNormGradRow(out[i*n:], wg[i*n:], dd, ud, gyd, x, gr, w, s.eps, beta != 0)
-			continue
-		}
 		gy := gr // gy = g ∘ weight (g itself without a weight)
 		mu := tensor.SumRow(x) / count
 		tensor.SliceSubScalar(dd, x, mu) // d = x − μ
@@ -285,8 +290,9 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // x needs its gradient and there is a weight; x's gradient buffer out and
 // its beta (see Context.gradBuf) when x needs its gradient; and, when the
 // weight needs its gradient, wt, a scratch of x's size for its per-element
-// terms, with wg its data. They are taken in this order, the same in every
-// caller, so that the Arena hands out the same memory.
+// terms, with wg its data (Context.scratch: recycled by the pass without an
+// Arena). They are taken in this order, the same in every caller, so that
+// the Arena hands out the same memory.
 func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, needW, weighted bool) (d, u, gy, out, wg []T, wt *tensor.Tensor[T], beta T) {
 	ar := c.p.arena
 	d, u = ar.tensor(n).Data(), ar.tensor(n).Data()
@@ -299,7 +305,10 @@ func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, n
 		out = dst.Data()
 	}
 	if needW {
-		wt = ar.like(x)
+		// The pass's scratch: the Arena's, or without one a buffer the pass
+		// recycles once the derivative is done with it (addGrad reduces it
+		// into the weight's gradient, or keeps it as that, then lent).
+		wt = c.scratch(x)
 		wg = wt.Data()
 	}
 	return d, u, gy, out, wg, wt, beta

@@ -78,3 +78,43 @@ func LayerNormGradRow[T Float](o, wg, d, u, gy, x, g, w []T, eps T, accumulate b
 	}
 	vec.NormOut(o, gy, d, r, s1/count, s2/count, accumulate)
 }
+
+// LayerNormRows sets each row of n elements of y (len(x)/n rows, x's
+// layout) to LayerNorm's forward of that row of x with weight w and bias b:
+// with m the float64 mean of the row, SliceSumF64(row)/n, and rstd =
+// 1/√(SliceSqDevF64(row, m)/n + eps) in float64, both rounded to T, it is
+// SliceNormAffine(y, row, w, b, T(m), T(rstd)). Where the CPU allows, one
+// fused kernel does every row (the same operations, so the same bits).
+// len(x) must be a multiple of n, y at least as long as x and w and b at
+// least n long.
+func LayerNormRows[T Float](y, x, w, b []T, n int, eps T) {
+	if n <= 0 {
+		return
+	}
+	if vec.LNRows(y, x, w, b, n, eps) {
+		return
+	}
+	for i := 0; i+n <= len(x); i += n {
+		row := x[i : i+n]
+		m := SliceSumF64(row) / float64(n)
+		q := SliceSqDevF64(row, m)
+		rstd := 1 / math.Sqrt(q/float64(n)+float64(eps))
+		SliceNormAffine(y[i:i+n], row, w, b, T(m), T(rstd))
+	}
+}
+
+// LayerNormGradRows is LayerNormGradRow over every row of n elements of x
+// (len(x)/n rows), o, wg and g in x's layout and d, u and gy one row's
+// scratch. Where the CPU allows (rows of 8 to 128 elements, a multiple of
+// 8), one fused kernel does every row, with the same bits.
+func LayerNormGradRows[T Float](o, wg, d, u, gy, x, g, w []T, n int, eps T, accumulate bool) {
+	if n <= 0 {
+		return
+	}
+	if vec.LNGradRows(o, wg, x, g, w, n, eps, accumulate) {
+		return
+	}
+	for i := 0; i+n <= len(x); i += n {
+		LayerNormGradRow(o[i:], wg[i:], d, u, gy, x[i:i+n], g[i:], w, eps, accumulate)
+	}
+}

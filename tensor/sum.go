@@ -118,6 +118,9 @@ func sumRows[T Float](out, src []T, rows *axesWalk, base, lo, hi int, a T, scale
 		leafRows(out, src, rows, base, lo, hi, a, scaled)
 		return
 	}
+	if n == 8*rowLeaf && !scaled && len(rows.dims) == 1 && vec.AddRows64(out, src[rows.off(base, lo):], rows.strides[0]) {
+		return // the 64 rows' whole subtree (eight leaves and their tree) in one kernel
+	}
 	h := max(rowLeaf, n/2-n/2%rowLeaf)
 	sumRows(out, src, rows, base, lo, lo+h, a, scaled)
 	var buf [tileLen]T

@@ -145,6 +145,24 @@ func normOutF32AVX2(o *float32, gy *float32, d *float32, n int, add int, r float
 func normOutF64AVX2(o *float64, gy *float64, d *float64, n int, add int, r float64, m1 float64, m2 float64)
 
 //go:noescape
+func lnRowsF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, rows int, nf float64, eps float64, one float64)
+
+//go:noescape
+func lnRowsF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, rows int, nf float64, eps float64, one float64)
+
+//go:noescape
+func lnGradRowsF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, count float32, eps float32, one float32)
+
+//go:noescape
+func lnGradRowsF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
+
+//go:noescape
+func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
+
+//go:noescape
+func addRows64F64AVX512(out *float64, src *float64, stride int, n int)
+
+//go:noescape
 func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 
 //go:noescape

@@ -499,3 +499,51 @@ func tree8[T Float](r *[8]T, rest []T) T {
 	}
 	return s
 }
+
+// LNRows is LayerNorm's forward with a weight and a bias over the rows of
+// n elements of x (len(x)/n of them), in one fused kernel where the CPU
+// allows: per row, m = SumWide(x)/n and rstd = 1/√(SqDevWide(x, m)/n + eps)
+// in float64, both rounded to T, then NormAffine(y, x, w, b, m, rstd) with
+// them (widened again), the bits of those calls in that order. It reports
+// false, doing nothing, when no kernel fits (the caller then runs those
+// calls). y must be as long as x, w and b at least n long.
+func LNRows[T Float](y, x, w, b []T, n int, eps T) bool {
+	if n <= 0 || len(x)%n != 0 {
+		return false
+	}
+	y, w, b = y[:len(x)], w[:n], b[:n]
+	return lnRowsAsm(y, x, w, b, n, len(x)/n, eps)
+}
+
+// LNGradRows is LayerNorm's fused backward with a weight over the rows of
+// n elements of x (len(x)/n of them), in one kernel where the CPU allows:
+// per row, with count = T(n) and scratch rows d, u and gy, mu =
+// Sum8(x)/count, sq = NormCenter(d, u, gy, x, g, w, mu), r =
+// 1/T(√float64(sq/count + eps)), sgy, su = NormScale(d, u, wg, gy, g, r)
+// and NormOut(o, gy, d, r, sgy/count, su/count, add), the bits of those
+// calls (for n ≤ 128, Sum8 is package tensor's SumRow), without the
+// scratch (the kernel keeps the sums in registers and recomputes d, x̂ and
+// gy). o, wg and g advance with x. It reports false, doing nothing, when
+// no kernel fits.
+func LNGradRows[T Float](o, wg, x, g, w []T, n int, eps T, add bool) bool {
+	if n <= 0 || len(x)%n != 0 {
+		return false
+	}
+	o, wg, g, w = o[:len(x)], wg[:len(x)], g[:len(x)], w[:n]
+	return lnGradRowsAsm(o, wg, x, g, w, n, len(x)/n, eps, add)
+}
+
+// AddRows64 sets out to the elementwise sum of the 64 rows
+// src[k·stride:][:len(out)], k < 64, in package tensor's order for 64 rows:
+// eight leaves of eight consecutive rows, each added by AddRows8's tree,
+// then ((L0 + L1) + (L2 + L3)) + ((L4 + L5) + (L6 + L7)). It runs in one
+// kernel where the CPU allows (AVX-512) and reports false, doing nothing,
+// elsewhere or when out is empty. src must hold all 64 rows (it panics
+// otherwise) and out must not overlap it.
+func AddRows64[T Float](out, src []T, stride int) bool {
+	if len(out) == 0 || stride < len(out) {
+		return false
+	}
+	_ = src[63*stride+len(out)-1] // every row is in src
+	return addRows64Asm(out, src, stride)
+}

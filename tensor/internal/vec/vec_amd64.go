@@ -466,3 +466,53 @@ func normOutAsm[T Float](o, gy, d []T, r, m1, m2 T, add bool) bool {
 	}
 	return true
 }
+
+// lnRowsAsm runs LNRows's fused kernel when it fits (n a multiple of 16,
+// at least 16, AVX-512) and reports whether it did.
+func lnRowsAsm[T Float](y, x, w, b []T, n, rows int, eps T) bool {
+	if !hasAVX512 || n < 16 || n%16 != 0 || rows < 1 {
+		return false
+	}
+	if is32[T]() {
+		lnRowsF32AVX512(f32(y), f32(x), f32(w), f32(b), n, rows, float64(n), float64(eps), 1)
+	} else {
+		lnRowsF64AVX512(f64(y), f64(x), f64(w), f64(b), n, rows, float64(n), float64(eps), 1)
+	}
+	return true
+}
+
+// lnGradRowsAsm runs LNGradRows's fused kernel when it fits (n a multiple
+// of 8 from 8 to 128, AVX2) and reports whether it did.
+func lnGradRowsAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bool {
+	if !hasAVX2 || n < 8 || n > 128 || n%8 != 0 || rows < 1 {
+		return false
+	}
+	a := 0
+	if add {
+		a = 1
+	}
+	if is32[T]() {
+		lnGradRowsF32AVX2(f32(o), f32(wg), f32(x), f32(g), f32(w), n, rows, a, float32(n), float32(eps), 1)
+	} else {
+		lnGradRowsF64AVX2(f64(o), f64(wg), f64(x), f64(g), f64(w), n, rows, a, float64(n), float64(eps), 1)
+	}
+	return true
+}
+
+// fusedLN reports whether the fused LayerNorm kernels run here, forward
+// and backward.
+func fusedLN() (fwd, bwd bool) { return hasAVX512, hasAVX2 }
+
+// addRows64Asm runs AddRows64's kernel where there is one and reports
+// whether it did.
+func addRows64Asm[T Float](out, src []T, stride int) bool {
+	if !hasAVX512 {
+		return false
+	}
+	if is32[T]() {
+		addRows64F32AVX512(f32(out), f32(src), stride, len(out))
+	} else {
+		addRows64F64AVX512(f64(out), f64(src), stride, len(out))
+	}
+	return true
+}

@@ -2068,6 +2068,2054 @@ done:
 	VZEROUPPER
 	RET
 
+// func lnRowsF32AVX512(y *float32, x *float32, w *float32, b *float32, n int, rows int, nf float64, eps float64, one float64)
+// LayerNorm's forward over rows rows of n elements (n a multiple of 16, at
+// least 16): per row, m = SumWide(x)/nf and rstd = one/√(SqDevWide(x, m)/nf
+// + eps) in float64, both rounded to T, then NormAffine(y, x, w, b, m, rstd).
+// y and x advance by n per row; w and b are the same for every row.
+TEXT ·lnRowsF32AVX512(SB), NOSPLIT, $0-72
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ rows+40(FP), R9
+	VMOVSD nf+48(FP), X13
+	VMOVSD eps+56(FP), X12
+	VMOVSD one+64(FP), X11
+	MOVQ CX, R10
+	SHLQ $2, R10 // bytes per row
+pair:
+	CMPQ R9, $2
+	JLT single
+	LEAQ (DI)(R10*1), R11
+	LEAQ (SI)(R10*1), R12
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	XORQ AX, AX
+psum:
+	CMPQ AX, CX
+	JGE psumDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VADDPD Z5, Z1, Z1
+	VCVTPS2PD 0(R12)(AX*4), Z6
+	VADDPD Z6, Z2, Z2
+	VCVTPS2PD 32(R12)(AX*4), Z7
+	VADDPD Z7, Z3, Z3
+	ADDQ $16, AX
+	JMP psum
+psumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z20
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X13, X2, X2 // m = sum/n
+	VBROADCASTSD X2, Z22
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	XORQ AX, AX
+psq:
+	CMPQ AX, CX
+	JGE psqDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VSUBPD Z20, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VSUBPD Z20, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	VCVTPS2PD 0(R12)(AX*4), Z6
+	VSUBPD Z22, Z6, Z6
+	VMULPD Z6, Z6, Z6
+	VADDPD Z6, Z2, Z2
+	VCVTPS2PD 32(R12)(AX*4), Z7
+	VSUBPD Z22, Z7, Z7
+	VMULPD Z7, Z7, Z7
+	VADDPD Z7, Z3, Z3
+	ADDQ $16, AX
+	JMP psq
+psqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VCVTSD2SS X20, X20, X14
+	VCVTSS2SD X14, X14, X14
+	VBROADCASTSD X14, Z20 // mean
+	VCVTSD2SS X0, X0, X0
+	VCVTSS2SD X0, X0, X0
+	VBROADCASTSD X0, Z21 // rstd
+	VDIVSD X13, X2, X2 // q/n
+	VADDSD X12, X2, X2 // + eps
+	VSQRTSD X2, X2, X2
+	VDIVSD X2, X11, X2 // rstd = 1/√
+	VCVTSD2SS X22, X22, X14
+	VCVTSS2SD X14, X14, X14
+	VBROADCASTSD X14, Z22 // mean
+	VCVTSD2SS X2, X2, X2
+	VCVTSS2SD X2, X2, X2
+	VBROADCASTSD X2, Z23 // rstd
+	XORQ AX, AX
+paffine:
+	CMPQ AX, CX
+	JGE pNext
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
+	VCVTPD2PS Z0, Y0
+	VMULPS 0(DX)(AX*4), Y0, Y0 // ·w
+	VADDPS 0(R8)(AX*4), Y0, Y0 // + b
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VCVTPS2PD 32(SI)(AX*4), Z1
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
+	VCVTPD2PS Z1, Y1
+	VMULPS 32(DX)(AX*4), Y1, Y1 // ·w
+	VADDPS 32(R8)(AX*4), Y1, Y1 // + b
+	VMOVUPS Y1, 32(DI)(AX*4)
+	VCVTPS2PD 0(R12)(AX*4), Z2
+	VSUBPD Z22, Z2, Z2 // x − mean
+	VMULPD Z23, Z2, Z2 // ·rstd
+	VCVTPD2PS Z2, Y2
+	VMULPS 0(DX)(AX*4), Y2, Y2 // ·w
+	VADDPS 0(R8)(AX*4), Y2, Y2 // + b
+	VMOVUPS Y2, 0(R11)(AX*4)
+	VCVTPS2PD 32(R12)(AX*4), Z3
+	VSUBPD Z22, Z3, Z3 // x − mean
+	VMULPD Z23, Z3, Z3 // ·rstd
+	VCVTPD2PS Z3, Y3
+	VMULPS 32(DX)(AX*4), Y3, Y3 // ·w
+	VADDPS 32(R8)(AX*4), Y3, Y3 // + b
+	VMOVUPS Y3, 32(R11)(AX*4)
+	ADDQ $16, AX
+	JMP paffine
+pNext:
+	LEAQ (R11)(R10*1), DI
+	LEAQ (R12)(R10*1), SI
+	SUBQ $2, R9
+	JMP pair
+single:
+	TESTQ R9, R9
+	JZ done
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP ssum
+ssumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z20
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssq:
+	CMPQ AX, CX
+	JGE ssqDone
+	VCVTPS2PD 0(SI)(AX*4), Z4
+	VSUBPD Z20, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI)(AX*4), Z5
+	VSUBPD Z20, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP ssq
+ssqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VCVTSD2SS X20, X20, X14
+	VCVTSS2SD X14, X14, X14
+	VBROADCASTSD X14, Z20 // mean
+	VCVTSD2SS X0, X0, X0
+	VCVTSS2SD X0, X0, X0
+	VBROADCASTSD X0, Z21 // rstd
+	XORQ AX, AX
+saffine:
+	CMPQ AX, CX
+	JGE sNext
+	VCVTPS2PD 0(SI)(AX*4), Z0
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
+	VCVTPD2PS Z0, Y0
+	VMULPS 0(DX)(AX*4), Y0, Y0 // ·w
+	VADDPS 0(R8)(AX*4), Y0, Y0 // + b
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VCVTPS2PD 32(SI)(AX*4), Z1
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
+	VCVTPD2PS Z1, Y1
+	VMULPS 32(DX)(AX*4), Y1, Y1 // ·w
+	VADDPS 32(R8)(AX*4), Y1, Y1 // + b
+	VMOVUPS Y1, 32(DI)(AX*4)
+	ADDQ $16, AX
+	JMP saffine
+sNext:
+done:
+	VZEROUPPER
+	RET
+
+// func lnRowsF64AVX512(y *float64, x *float64, w *float64, b *float64, n int, rows int, nf float64, eps float64, one float64)
+// LayerNorm's forward over rows rows of n elements (n a multiple of 16, at
+// least 16): per row, m = SumWide(x)/nf and rstd = one/√(SqDevWide(x, m)/nf
+// + eps) in float64, both rounded to T, then NormAffine(y, x, w, b, m, rstd).
+// y and x advance by n per row; w and b are the same for every row.
+TEXT ·lnRowsF64AVX512(SB), NOSPLIT, $0-72
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ b+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVQ rows+40(FP), R9
+	VMOVSD nf+48(FP), X13
+	VMOVSD eps+56(FP), X12
+	VMOVSD one+64(FP), X11
+	MOVQ CX, R10
+	SHLQ $3, R10 // bytes per row
+pair:
+	CMPQ R9, $2
+	JLT single
+	LEAQ (DI)(R10*1), R11
+	LEAQ (SI)(R10*1), R12
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	XORQ AX, AX
+psum:
+	CMPQ AX, CX
+	JGE psumDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VADDPD Z5, Z1, Z1
+	VMOVUPD 0(R12)(AX*8), Z6
+	VADDPD Z6, Z2, Z2
+	VMOVUPD 64(R12)(AX*8), Z7
+	VADDPD Z7, Z3, Z3
+	ADDQ $16, AX
+	JMP psum
+psumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z20
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X13, X2, X2 // m = sum/n
+	VBROADCASTSD X2, Z22
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	XORQ AX, AX
+psq:
+	CMPQ AX, CX
+	JGE psqDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VSUBPD Z20, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VSUBPD Z20, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	VMOVUPD 0(R12)(AX*8), Z6
+	VSUBPD Z22, Z6, Z6
+	VMULPD Z6, Z6, Z6
+	VADDPD Z6, Z2, Z2
+	VMOVUPD 64(R12)(AX*8), Z7
+	VSUBPD Z22, Z7, Z7
+	VMULPD Z7, Z7, Z7
+	VADDPD Z7, Z3, Z3
+	ADDQ $16, AX
+	JMP psq
+psqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VPERMILPD $0x55, Z2, Z8 // neighbours swapped
+	VADDPD Z8, Z2, Z2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z2, Z8
+	VADDPD Z8, Z2, Z2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z2, Y8
+	VADDSD X8, X2, X2
+	VPERMILPD $0x55, Z3, Z9 // neighbours swapped
+	VADDPD Z9, Z3, Z3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z3, Z9
+	VADDPD Z9, Z3, Z3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z3, Y9
+	VADDSD X9, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VBROADCASTSD X0, Z21 // rstd
+	VDIVSD X13, X2, X2 // q/n
+	VADDSD X12, X2, X2 // + eps
+	VSQRTSD X2, X2, X2
+	VDIVSD X2, X11, X2 // rstd = 1/√
+	VBROADCASTSD X2, Z23 // rstd
+	XORQ AX, AX
+paffine:
+	CMPQ AX, CX
+	JGE pNext
+	VMOVUPD 0(SI)(AX*8), Z0
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
+	VMULPD 0(DX)(AX*8), Z0, Z0 // ·w
+	VADDPD 0(R8)(AX*8), Z0, Z0 // + b
+	VMOVUPD Z0, 0(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
+	VMULPD 64(DX)(AX*8), Z1, Z1 // ·w
+	VADDPD 64(R8)(AX*8), Z1, Z1 // + b
+	VMOVUPD Z1, 64(DI)(AX*8)
+	VMOVUPD 0(R12)(AX*8), Z2
+	VSUBPD Z22, Z2, Z2 // x − mean
+	VMULPD Z23, Z2, Z2 // ·rstd
+	VMULPD 0(DX)(AX*8), Z2, Z2 // ·w
+	VADDPD 0(R8)(AX*8), Z2, Z2 // + b
+	VMOVUPD Z2, 0(R11)(AX*8)
+	VMOVUPD 64(R12)(AX*8), Z3
+	VSUBPD Z22, Z3, Z3 // x − mean
+	VMULPD Z23, Z3, Z3 // ·rstd
+	VMULPD 64(DX)(AX*8), Z3, Z3 // ·w
+	VADDPD 64(R8)(AX*8), Z3, Z3 // + b
+	VMOVUPD Z3, 64(R11)(AX*8)
+	ADDQ $16, AX
+	JMP paffine
+pNext:
+	LEAQ (R11)(R10*1), DI
+	LEAQ (R12)(R10*1), SI
+	SUBQ $2, R9
+	JMP pair
+single:
+	TESTQ R9, R9
+	JZ done
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP ssum
+ssumDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // m = sum/n
+	VBROADCASTSD X0, Z20
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	XORQ AX, AX
+ssq:
+	CMPQ AX, CX
+	JGE ssqDone
+	VMOVUPD 0(SI)(AX*8), Z4
+	VSUBPD Z20, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVUPD 64(SI)(AX*8), Z5
+	VSUBPD Z20, Z5, Z5
+	VMULPD Z5, Z5, Z5
+	VADDPD Z5, Z1, Z1
+	ADDQ $16, AX
+	JMP ssq
+ssqDone:
+	VPERMILPD $0x55, Z0, Z8 // neighbours swapped
+	VADDPD Z8, Z0, Z0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z0, Z8
+	VADDPD Z8, Z0, Z0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z0, Y8
+	VADDSD X8, X0, X0
+	VPERMILPD $0x55, Z1, Z9 // neighbours swapped
+	VADDPD Z9, Z1, Z1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMPD $0x0e, Z1, Z9
+	VADDPD Z9, Z1, Z1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF64X4 $1, Z1, Y9
+	VADDSD X9, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD X13, X0, X0 // q/n
+	VADDSD X12, X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VDIVSD X0, X11, X0 // rstd = 1/√
+	VBROADCASTSD X0, Z21 // rstd
+	XORQ AX, AX
+saffine:
+	CMPQ AX, CX
+	JGE sNext
+	VMOVUPD 0(SI)(AX*8), Z0
+	VSUBPD Z20, Z0, Z0 // x − mean
+	VMULPD Z21, Z0, Z0 // ·rstd
+	VMULPD 0(DX)(AX*8), Z0, Z0 // ·w
+	VADDPD 0(R8)(AX*8), Z0, Z0 // + b
+	VMOVUPD Z0, 0(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z20, Z1, Z1 // x − mean
+	VMULPD Z21, Z1, Z1 // ·rstd
+	VMULPD 64(DX)(AX*8), Z1, Z1 // ·w
+	VADDPD 64(R8)(AX*8), Z1, Z1 // + b
+	VMOVUPD Z1, 64(DI)(AX*8)
+	ADDQ $16, AX
+	JMP saffine
+sNext:
+done:
+	VZEROUPPER
+	RET
+
+// func lnGradRowsF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, count float32, eps float32, one float32)
+// LayerNorm's fused backward over rows rows of n elements (n a multiple
+// of 8, from 8 to 128: the rows SumRow sums as one leaf), per row the
+// sweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,
+// NormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut
+// with m1 = sgy/count and m2 = su/count (adding to o when add is not 0).
+// The sums stay in registers and d = x − mu, x̂ = d·r and gy = g·w are
+// recomputed (the same bits) instead of stored, so the kernel needs no
+// scratch; two rows go through each sweep together, so that their
+// latency-bound sums overlap. o, wg, x and g advance by n per row.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·lnGradRowsF32AVX2(SB), NOSPLIT, $0-76
+	MOVQ o+0(FP), DI
+	MOVQ wg+8(FP), R9
+	MOVQ x+16(FP), R8
+	MOVQ grad+24(FP), R10
+	MOVQ w+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ rows+48(FP), R13
+	MOVQ add+56(FP), BX
+pair:
+	CMPQ R13, $2
+	JLT single
+	LEAQ (R8)(CX*4), DX // the second row
+	LEAQ (R10)(CX*4), SI // the second row
+	LEAQ (DI)(CX*4), R12 // the second row
+	LEAQ (R9)(CX*4), R14 // the second row
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y0
+	VMOVUPS 0(DX)(AX*4), Y2
+	MOVQ $8, AX
+psum:
+	CMPQ AX, CX
+	JGE psumDone
+	VADDPS 0(R8)(AX*4), Y0, Y0
+	VADDPS 0(DX)(AX*4), Y2, Y2
+	ADDQ $8, AX
+	JMP psum
+psumDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS count+64(FP), X0, X0 // mu = sum/count
+	VBROADCASTSS X0, Y15
+	VPERMILPS $0xb1, Y2, Y8 // neighbours swapped
+	VADDPS Y8, Y2, Y2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y2, Y8
+	VADDPS Y8, Y2, Y2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y2, X8
+	VADDSS X8, X2, X2
+	VDIVSS count+64(FP), X2, X2 // mu = sum/count
+	VBROADCASTSS X2, Y14
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VMOVAPS Y10, Y0
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VMOVAPS Y10, Y2
+	MOVQ $8, AX
+pcenter:
+	CMPQ AX, CX
+	JGE pcenterDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VADDPS Y10, Y0, Y0
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VADDPS Y10, Y2, Y2
+	ADDQ $8, AX
+	JMP pcenter
+pcenterDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS count+64(FP), X0, X0 // sq/count
+	VADDSS eps+68(FP), X0, X0 // + eps
+	VCVTSS2SD X0, X0, X0
+	VSQRTSD X0, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS one+72(FP), X8
+	VDIVSS X0, X8, X0 // r = 1/√
+	VBROADCASTSS X0, Y13
+	VPERMILPS $0xb1, Y2, Y8 // neighbours swapped
+	VADDPS Y8, Y2, Y2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y2, Y8
+	VADDPS Y8, Y2, Y2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y2, X8
+	VADDSS X8, X2, X2
+	VDIVSS count+64(FP), X2, X2 // sq/count
+	VADDSS eps+68(FP), X2, X2 // + eps
+	VCVTSS2SD X2, X2, X2
+	VSQRTSD X2, X2, X2
+	VCVTSD2SS X2, X2, X2
+	VMOVSS one+72(FP), X8
+	VDIVSS X2, X8, X2 // r = 1/√
+	VBROADCASTSS X2, Y12
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VMOVAPS Y11, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPS Y11, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(SI)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VMOVAPS Y11, Y2
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPS Y11, Y3
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R14)(AX*4)
+	MOVQ $8, AX
+pscale:
+	CMPQ AX, CX
+	JGE pscaleDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VADDPS Y11, Y0, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VADDPS Y11, Y1, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	VMOVUPS 0(DX)(AX*4), Y9
+	VSUBPS Y14, Y9, Y9 // d = x − mu
+	VMULPS Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(SI)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VADDPS Y11, Y2, Y2
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VADDPS Y11, Y3, Y3
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R14)(AX*4)
+	ADDQ $8, AX
+	JMP pscale
+pscaleDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VPERMILPS $0xb1, Y1, Y8 // neighbours swapped
+	VADDPS Y8, Y1, Y1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y1, Y8
+	VADDPS Y8, Y1, Y1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y1, X8
+	VADDSS X8, X1, X1
+	VPERMILPS $0xb1, Y2, Y8 // neighbours swapped
+	VADDPS Y8, Y2, Y2 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y2, Y8
+	VADDPS Y8, Y2, Y2 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y2, X8
+	VADDSS X8, X2, X2
+	VPERMILPS $0xb1, Y3, Y8 // neighbours swapped
+	VADDPS Y8, Y3, Y3 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y3, Y8
+	VADDPS Y8, Y3, Y3 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y3, X8
+	VADDSS X8, X3, X3
+	VDIVSS count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSS X0, Y11
+	VDIVSS count+64(FP), X1, X1 // m2 = sum/count
+	VBROADCASTSS X1, Y10
+	VDIVSS count+64(FP), X2, X2 // m1 = sum/count
+	VBROADCASTSS X2, Y9
+	VDIVSS count+64(FP), X3, X3 // m2 = sum/count
+	VBROADCASTSS X3, Y8
+	XORQ AX, AX
+pout:
+	CMPQ AX, CX
+	JGE pNext
+	VMOVUPS 0(R10)(AX*4), Y0
+	VMULPS 0(R11)(AX*4), Y0, Y0 // gy = g·w
+	VSUBPS Y11, Y0, Y0 // gy − m1
+	VMOVUPS 0(R8)(AX*4), Y1
+	VSUBPS Y15, Y1, Y1 // d = x − mu
+	VMULPS Y13, Y1, Y1 // x̂ = d·r
+	VMULPS Y10, Y1, Y1 // x̂·m2
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore00
+	VMOVUPS 0(DI)(AX*4), Y1
+	VADDPS Y0, Y1, Y0 // o + 
+pstore00:
+	VMOVUPS Y0, 0(DI)(AX*4)
+	VMOVUPS 0(SI)(AX*4), Y0
+	VMULPS 0(R11)(AX*4), Y0, Y0 // gy = g·w
+	VSUBPS Y9, Y0, Y0 // gy − m1
+	VMOVUPS 0(DX)(AX*4), Y1
+	VSUBPS Y14, Y1, Y1 // d = x − mu
+	VMULPS Y12, Y1, Y1 // x̂ = d·r
+	VMULPS Y8, Y1, Y1 // x̂·m2
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y0, Y12, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore01
+	VMOVUPS 0(R12)(AX*4), Y1
+	VADDPS Y0, Y1, Y0 // o + 
+pstore01:
+	VMOVUPS Y0, 0(R12)(AX*4)
+	ADDQ $8, AX
+	JMP pout
+pNext:
+	LEAQ (DX)(CX*4), R8 // the next pair
+	LEAQ (SI)(CX*4), R10 // the next pair
+	LEAQ (R12)(CX*4), DI // the next pair
+	LEAQ (R14)(CX*4), R9 // the next pair
+	SUBQ $2, R13
+	JMP pair
+single:
+	TESTQ R13, R13
+	JZ done
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y0
+	MOVQ $8, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VADDPS 0(R8)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP ssum
+ssumDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS count+64(FP), X0, X0 // mu = sum/count
+	VBROADCASTSS X0, Y15
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VMOVAPS Y10, Y0
+	MOVQ $8, AX
+scenter:
+	CMPQ AX, CX
+	JGE scenterDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VADDPS Y10, Y0, Y0
+	ADDQ $8, AX
+	JMP scenter
+scenterDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VDIVSS count+64(FP), X0, X0 // sq/count
+	VADDSS eps+68(FP), X0, X0 // + eps
+	VCVTSS2SD X0, X0, X0
+	VSQRTSD X0, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS one+72(FP), X8
+	VDIVSS X0, X8, X0 // r = 1/√
+	VBROADCASTSS X0, Y13
+	XORQ AX, AX
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VMOVAPS Y11, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPS Y11, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	MOVQ $8, AX
+sscale:
+	CMPQ AX, CX
+	JGE sscaleDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VADDPS Y11, Y0, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VADDPS Y11, Y1, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	ADDQ $8, AX
+	JMP sscale
+sscaleDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VPERMILPS $0xb1, Y1, Y8 // neighbours swapped
+	VADDPS Y8, Y1, Y1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y1, Y8
+	VADDPS Y8, Y1, Y1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y1, X8
+	VADDSS X8, X1, X1
+	VDIVSS count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSS X0, Y11
+	VDIVSS count+64(FP), X1, X1 // m2 = sum/count
+	VBROADCASTSS X1, Y10
+	XORQ AX, AX
+sout:
+	CMPQ AX, CX
+	JGE sNext
+	VMOVUPS 0(R10)(AX*4), Y0
+	VMULPS 0(R11)(AX*4), Y0, Y0 // gy = g·w
+	VSUBPS Y11, Y0, Y0 // gy − m1
+	VMOVUPS 0(R8)(AX*4), Y1
+	VSUBPS Y15, Y1, Y1 // d = x − mu
+	VMULPS Y13, Y1, Y1 // x̂ = d·r
+	VMULPS Y10, Y1, Y1 // x̂·m2
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ sstore00
+	VMOVUPS 0(DI)(AX*4), Y1
+	VADDPS Y0, Y1, Y0 // o + 
+sstore00:
+	VMOVUPS Y0, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP sout
+sNext:
+done:
+	VZEROUPPER
+	RET
+
+// func lnGradRowsF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
+// LayerNorm's fused backward over rows rows of n elements (n a multiple
+// of 8, from 8 to 128: the rows SumRow sums as one leaf), per row the
+// sweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,
+// NormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut
+// with m1 = sgy/count and m2 = su/count (adding to o when add is not 0).
+// The sums stay in registers and d = x − mu, x̂ = d·r and gy = g·w are
+// recomputed (the same bits) instead of stored, so the kernel needs no
+// scratch; two rows go through each sweep together, so that their
+// latency-bound sums overlap. o, wg, x and g advance by n per row.
+// In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·lnGradRowsF64AVX2(SB), NOSPLIT, $0-88
+	MOVQ o+0(FP), DI
+	MOVQ wg+8(FP), R9
+	MOVQ x+16(FP), R8
+	MOVQ grad+24(FP), R10
+	MOVQ w+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ rows+48(FP), R13
+	MOVQ add+56(FP), BX
+pair:
+	CMPQ R13, $2
+	JLT single
+	LEAQ (R8)(CX*8), DX // the second row
+	LEAQ (R10)(CX*8), SI // the second row
+	LEAQ (DI)(CX*8), R12 // the second row
+	LEAQ (R9)(CX*8), R14 // the second row
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y0
+	VMOVUPD 0(DX)(AX*8), Y4
+	VMOVUPD 32(R8)(AX*8), Y1
+	VMOVUPD 32(DX)(AX*8), Y5
+	MOVQ $8, AX
+psum:
+	CMPQ AX, CX
+	JGE psumDone
+	VADDPD 0(R8)(AX*8), Y0, Y0
+	VADDPD 0(DX)(AX*8), Y4, Y4
+	VADDPD 32(R8)(AX*8), Y1, Y1
+	VADDPD 32(DX)(AX*8), Y5, Y5
+	ADDQ $8, AX
+	JMP psum
+psumDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD count+64(FP), X0, X0 // mu = sum/count
+	VBROADCASTSD X0, Y15
+	VPERMILPD $5, Y4, Y8 // neighbours swapped
+	VADDPD Y8, Y4, Y4 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y4, X8
+	VADDSD X8, X4, X4
+	VPERMILPD $5, Y5, Y8 // neighbours swapped
+	VADDPD Y8, Y5, Y5 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y5, X8
+	VADDSD X8, X5, X5
+	VADDSD X5, X4, X4
+	VDIVSD count+64(FP), X4, X4 // mu = sum/count
+	VBROADCASTSD X4, Y14
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y0
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y4
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y1
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y5
+	MOVQ $8, AX
+pcenter:
+	CMPQ AX, CX
+	JGE pcenterDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y0, Y0
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y4, Y4
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y1, Y1
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y5, Y5
+	ADDQ $8, AX
+	JMP pcenter
+pcenterDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD count+64(FP), X0, X0 // sq/count
+	VADDSD eps+72(FP), X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VMOVSD one+80(FP), X8
+	VDIVSD X0, X8, X0 // r = 1/√
+	VBROADCASTSD X0, Y13
+	VPERMILPD $5, Y4, Y8 // neighbours swapped
+	VADDPD Y8, Y4, Y4 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y4, X8
+	VADDSD X8, X4, X4
+	VPERMILPD $5, Y5, Y8 // neighbours swapped
+	VADDPD Y8, Y5, Y5 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y5, X8
+	VADDSD X8, X5, X5
+	VADDSD X5, X4, X4
+	VDIVSD count+64(FP), X4, X4 // sq/count
+	VADDSD eps+72(FP), X4, X4 // + eps
+	VSQRTSD X4, X4, X4
+	VMOVSD one+80(FP), X8
+	VDIVSD X4, X8, X4 // r = 1/√
+	VBROADCASTSD X4, Y12
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(SI)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y4
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y6
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R14)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(SI)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y5
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y7
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R14)(AX*8)
+	MOVQ $8, AX
+pscale:
+	CMPQ AX, CX
+	JGE pscaleDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y2, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 0(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(SI)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y4, Y4
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y6, Y6
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R14)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y1, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y3, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y14, Y9, Y9 // d = x − mu
+	VMULPD Y12, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(SI)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y5, Y5
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y7, Y7
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R14)(AX*8)
+	ADDQ $8, AX
+	JMP pscale
+pscaleDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VPERMILPD $5, Y2, Y8 // neighbours swapped
+	VADDPD Y8, Y2, Y2 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y2, X8
+	VADDSD X8, X2, X2
+	VPERMILPD $5, Y3, Y8 // neighbours swapped
+	VADDPD Y8, Y3, Y3 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y3, X8
+	VADDSD X8, X3, X3
+	VADDSD X3, X2, X2
+	VPERMILPD $5, Y4, Y8 // neighbours swapped
+	VADDPD Y8, Y4, Y4 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y4, X8
+	VADDSD X8, X4, X4
+	VPERMILPD $5, Y5, Y8 // neighbours swapped
+	VADDPD Y8, Y5, Y5 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y5, X8
+	VADDSD X8, X5, X5
+	VADDSD X5, X4, X4
+	VPERMILPD $5, Y6, Y8 // neighbours swapped
+	VADDPD Y8, Y6, Y6 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y6, X8
+	VADDSD X8, X6, X6
+	VPERMILPD $5, Y7, Y8 // neighbours swapped
+	VADDPD Y8, Y7, Y7 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y7, X8
+	VADDSD X8, X7, X7
+	VADDSD X7, X6, X6
+	VDIVSD count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSD X0, Y11
+	VDIVSD count+64(FP), X2, X2 // m2 = sum/count
+	VBROADCASTSD X2, Y10
+	VDIVSD count+64(FP), X4, X4 // m1 = sum/count
+	VBROADCASTSD X4, Y9
+	VDIVSD count+64(FP), X6, X6 // m2 = sum/count
+	VBROADCASTSD X6, Y8
+	XORQ AX, AX
+pout:
+	CMPQ AX, CX
+	JGE pNext
+	VMOVUPD 0(R10)(AX*8), Y0
+	VMULPD 0(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 0(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore00
+	VMOVUPD 0(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore00:
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD 0(SI)(AX*8), Y0
+	VMULPD 0(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y9, Y0, Y0 // gy − m1
+	VMOVUPD 0(DX)(AX*8), Y1
+	VSUBPD Y14, Y1, Y1 // d = x − mu
+	VMULPD Y12, Y1, Y1 // x̂ = d·r
+	VMULPD Y8, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y12, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore01
+	VMOVUPD 0(R12)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore01:
+	VMOVUPD Y0, 0(R12)(AX*8)
+	VMOVUPD 32(R10)(AX*8), Y0
+	VMULPD 32(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 32(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore10
+	VMOVUPD 32(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore10:
+	VMOVUPD Y0, 32(DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y0
+	VMULPD 32(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y9, Y0, Y0 // gy − m1
+	VMOVUPD 32(DX)(AX*8), Y1
+	VSUBPD Y14, Y1, Y1 // d = x − mu
+	VMULPD Y12, Y1, Y1 // x̂ = d·r
+	VMULPD Y8, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y12, Y0 // r·
+	TESTQ BX, BX
+	JZ pstore11
+	VMOVUPD 32(R12)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+pstore11:
+	VMOVUPD Y0, 32(R12)(AX*8)
+	ADDQ $8, AX
+	JMP pout
+pNext:
+	LEAQ (DX)(CX*8), R8 // the next pair
+	LEAQ (SI)(CX*8), R10 // the next pair
+	LEAQ (R12)(CX*8), DI // the next pair
+	LEAQ (R14)(CX*8), R9 // the next pair
+	SUBQ $2, R13
+	JMP pair
+single:
+	TESTQ R13, R13
+	JZ done
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y0
+	VMOVUPD 32(R8)(AX*8), Y1
+	MOVQ $8, AX
+ssum:
+	CMPQ AX, CX
+	JGE ssumDone
+	VADDPD 0(R8)(AX*8), Y0, Y0
+	VADDPD 32(R8)(AX*8), Y1, Y1
+	ADDQ $8, AX
+	JMP ssum
+ssumDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD count+64(FP), X0, X0 // mu = sum/count
+	VBROADCASTSD X0, Y15
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y0
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y1
+	MOVQ $8, AX
+scenter:
+	CMPQ AX, CX
+	JGE scenterDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y0, Y0
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y1, Y1
+	ADDQ $8, AX
+	JMP scenter
+scenterDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VDIVSD count+64(FP), X0, X0 // sq/count
+	VADDSD eps+72(FP), X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VMOVSD one+80(FP), X8
+	VDIVSD X0, X8, X0 // r = 1/√
+	VBROADCASTSD X0, Y13
+	XORQ AX, AX
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	MOVQ $8, AX
+sscale:
+	CMPQ AX, CX
+	JGE sscaleDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y2, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y1, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y3, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	ADDQ $8, AX
+	JMP sscale
+sscaleDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VPERMILPD $5, Y2, Y8 // neighbours swapped
+	VADDPD Y8, Y2, Y2 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y2, X8
+	VADDSD X8, X2, X2
+	VPERMILPD $5, Y3, Y8 // neighbours swapped
+	VADDPD Y8, Y3, Y3 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y3, X8
+	VADDSD X8, X3, X3
+	VADDSD X3, X2, X2
+	VDIVSD count+64(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSD X0, Y11
+	VDIVSD count+64(FP), X2, X2 // m2 = sum/count
+	VBROADCASTSD X2, Y10
+	XORQ AX, AX
+sout:
+	CMPQ AX, CX
+	JGE sNext
+	VMOVUPD 0(R10)(AX*8), Y0
+	VMULPD 0(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 0(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ sstore00
+	VMOVUPD 0(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+sstore00:
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD 32(R10)(AX*8), Y0
+	VMULPD 32(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y11, Y0, Y0 // gy − m1
+	VMOVUPD 32(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y10, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ sstore10
+	VMOVUPD 32(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+sstore10:
+	VMOVUPD Y0, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP sout
+sNext:
+done:
+	VZEROUPPER
+	RET
+
+// func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
+// out = the sum of the 64 rows src[k·stride:][:n], k < 64, in package tensor's
+// order: eight leaves of eight rows, each the balanced tree of addRows8, then
+// the balanced tree of the leaves. Any n (the last vector is masked).
+TEXT ·addRows64F32AVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ stride+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHLQ $2, DX // the stride in bytes
+	LEAQ (DX)(DX*2), R8 // 3·stride
+	LEAQ (DX)(DX*4), R9 // 5·stride
+	LEAQ (R8)(DX*4), R13 // 7·stride
+	MOVQ DX, R11
+	SHLQ $3, R11 // 8·stride
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	LEAQ (SI)(AX*4), R12
+	VMOVUPS (R12), Z0
+	VMOVUPS (R12)(DX*1), Z1
+	VMOVUPS (R12)(DX*2), Z2
+	VMOVUPS (R12)(R8*1), Z3
+	VMOVUPS (R12)(DX*4), Z4
+	VMOVUPS (R12)(R9*1), Z5
+	VMOVUPS (R12)(R8*2), Z6
+	VMOVUPS (R12)(R13*1), Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z16 // leaf 0
+	ADDQ R11, R12
+	VMOVUPS (R12), Z8
+	VMOVUPS (R12)(DX*1), Z9
+	VMOVUPS (R12)(DX*2), Z10
+	VMOVUPS (R12)(R8*1), Z11
+	VMOVUPS (R12)(DX*4), Z12
+	VMOVUPS (R12)(R9*1), Z13
+	VMOVUPS (R12)(R8*2), Z14
+	VMOVUPS (R12)(R13*1), Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z17 // leaf 1
+	ADDQ R11, R12
+	VMOVUPS (R12), Z0
+	VMOVUPS (R12)(DX*1), Z1
+	VMOVUPS (R12)(DX*2), Z2
+	VMOVUPS (R12)(R8*1), Z3
+	VMOVUPS (R12)(DX*4), Z4
+	VMOVUPS (R12)(R9*1), Z5
+	VMOVUPS (R12)(R8*2), Z6
+	VMOVUPS (R12)(R13*1), Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z18 // leaf 2
+	ADDQ R11, R12
+	VMOVUPS (R12), Z8
+	VMOVUPS (R12)(DX*1), Z9
+	VMOVUPS (R12)(DX*2), Z10
+	VMOVUPS (R12)(R8*1), Z11
+	VMOVUPS (R12)(DX*4), Z12
+	VMOVUPS (R12)(R9*1), Z13
+	VMOVUPS (R12)(R8*2), Z14
+	VMOVUPS (R12)(R13*1), Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z19 // leaf 3
+	ADDQ R11, R12
+	VMOVUPS (R12), Z0
+	VMOVUPS (R12)(DX*1), Z1
+	VMOVUPS (R12)(DX*2), Z2
+	VMOVUPS (R12)(R8*1), Z3
+	VMOVUPS (R12)(DX*4), Z4
+	VMOVUPS (R12)(R9*1), Z5
+	VMOVUPS (R12)(R8*2), Z6
+	VMOVUPS (R12)(R13*1), Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z20 // leaf 4
+	ADDQ R11, R12
+	VMOVUPS (R12), Z8
+	VMOVUPS (R12)(DX*1), Z9
+	VMOVUPS (R12)(DX*2), Z10
+	VMOVUPS (R12)(R8*1), Z11
+	VMOVUPS (R12)(DX*4), Z12
+	VMOVUPS (R12)(R9*1), Z13
+	VMOVUPS (R12)(R8*2), Z14
+	VMOVUPS (R12)(R13*1), Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z21 // leaf 5
+	ADDQ R11, R12
+	VMOVUPS (R12), Z0
+	VMOVUPS (R12)(DX*1), Z1
+	VMOVUPS (R12)(DX*2), Z2
+	VMOVUPS (R12)(R8*1), Z3
+	VMOVUPS (R12)(DX*4), Z4
+	VMOVUPS (R12)(R9*1), Z5
+	VMOVUPS (R12)(R8*2), Z6
+	VMOVUPS (R12)(R13*1), Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z22 // leaf 6
+	ADDQ R11, R12
+	VMOVUPS (R12), Z8
+	VMOVUPS (R12)(DX*1), Z9
+	VMOVUPS (R12)(DX*2), Z10
+	VMOVUPS (R12)(R8*1), Z11
+	VMOVUPS (R12)(DX*4), Z12
+	VMOVUPS (R12)(R9*1), Z13
+	VMOVUPS (R12)(R8*2), Z14
+	VMOVUPS (R12)(R13*1), Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z23 // leaf 7
+	VADDPS Z17, Z16, Z16
+	VADDPS Z19, Z18, Z18
+	VADDPS Z18, Z16, Z16
+	VADDPS Z21, Z20, Z20
+	VADDPS Z23, Z22, Z22
+	VADDPS Z22, Z20, Z20
+	VADDPS Z20, Z16, Z16
+	VMOVUPS Z16, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	LEAQ (SI)(AX*4), R12
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS.Z (R12)(DX*1), K1, Z1
+	VMOVUPS.Z (R12)(DX*2), K1, Z2
+	VMOVUPS.Z (R12)(R8*1), K1, Z3
+	VMOVUPS.Z (R12)(DX*4), K1, Z4
+	VMOVUPS.Z (R12)(R9*1), K1, Z5
+	VMOVUPS.Z (R12)(R8*2), K1, Z6
+	VMOVUPS.Z (R12)(R13*1), K1, Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z16 // leaf 0
+	ADDQ R11, R12
+	VMOVUPS.Z (R12), K1, Z8
+	VMOVUPS.Z (R12)(DX*1), K1, Z9
+	VMOVUPS.Z (R12)(DX*2), K1, Z10
+	VMOVUPS.Z (R12)(R8*1), K1, Z11
+	VMOVUPS.Z (R12)(DX*4), K1, Z12
+	VMOVUPS.Z (R12)(R9*1), K1, Z13
+	VMOVUPS.Z (R12)(R8*2), K1, Z14
+	VMOVUPS.Z (R12)(R13*1), K1, Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z17 // leaf 1
+	ADDQ R11, R12
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS.Z (R12)(DX*1), K1, Z1
+	VMOVUPS.Z (R12)(DX*2), K1, Z2
+	VMOVUPS.Z (R12)(R8*1), K1, Z3
+	VMOVUPS.Z (R12)(DX*4), K1, Z4
+	VMOVUPS.Z (R12)(R9*1), K1, Z5
+	VMOVUPS.Z (R12)(R8*2), K1, Z6
+	VMOVUPS.Z (R12)(R13*1), K1, Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z18 // leaf 2
+	ADDQ R11, R12
+	VMOVUPS.Z (R12), K1, Z8
+	VMOVUPS.Z (R12)(DX*1), K1, Z9
+	VMOVUPS.Z (R12)(DX*2), K1, Z10
+	VMOVUPS.Z (R12)(R8*1), K1, Z11
+	VMOVUPS.Z (R12)(DX*4), K1, Z12
+	VMOVUPS.Z (R12)(R9*1), K1, Z13
+	VMOVUPS.Z (R12)(R8*2), K1, Z14
+	VMOVUPS.Z (R12)(R13*1), K1, Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z19 // leaf 3
+	ADDQ R11, R12
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS.Z (R12)(DX*1), K1, Z1
+	VMOVUPS.Z (R12)(DX*2), K1, Z2
+	VMOVUPS.Z (R12)(R8*1), K1, Z3
+	VMOVUPS.Z (R12)(DX*4), K1, Z4
+	VMOVUPS.Z (R12)(R9*1), K1, Z5
+	VMOVUPS.Z (R12)(R8*2), K1, Z6
+	VMOVUPS.Z (R12)(R13*1), K1, Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z20 // leaf 4
+	ADDQ R11, R12
+	VMOVUPS.Z (R12), K1, Z8
+	VMOVUPS.Z (R12)(DX*1), K1, Z9
+	VMOVUPS.Z (R12)(DX*2), K1, Z10
+	VMOVUPS.Z (R12)(R8*1), K1, Z11
+	VMOVUPS.Z (R12)(DX*4), K1, Z12
+	VMOVUPS.Z (R12)(R9*1), K1, Z13
+	VMOVUPS.Z (R12)(R8*2), K1, Z14
+	VMOVUPS.Z (R12)(R13*1), K1, Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z21 // leaf 5
+	ADDQ R11, R12
+	VMOVUPS.Z (R12), K1, Z0
+	VMOVUPS.Z (R12)(DX*1), K1, Z1
+	VMOVUPS.Z (R12)(DX*2), K1, Z2
+	VMOVUPS.Z (R12)(R8*1), K1, Z3
+	VMOVUPS.Z (R12)(DX*4), K1, Z4
+	VMOVUPS.Z (R12)(R9*1), K1, Z5
+	VMOVUPS.Z (R12)(R8*2), K1, Z6
+	VMOVUPS.Z (R12)(R13*1), K1, Z7
+	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
+	VADDPS Z5, Z4, Z4
+	VADDPS Z7, Z6, Z6
+	VADDPS Z6, Z4, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVAPS Z0, Z22 // leaf 6
+	ADDQ R11, R12
+	VMOVUPS.Z (R12), K1, Z8
+	VMOVUPS.Z (R12)(DX*1), K1, Z9
+	VMOVUPS.Z (R12)(DX*2), K1, Z10
+	VMOVUPS.Z (R12)(R8*1), K1, Z11
+	VMOVUPS.Z (R12)(DX*4), K1, Z12
+	VMOVUPS.Z (R12)(R9*1), K1, Z13
+	VMOVUPS.Z (R12)(R8*2), K1, Z14
+	VMOVUPS.Z (R12)(R13*1), K1, Z15
+	VADDPS Z9, Z8, Z8
+	VADDPS Z11, Z10, Z10
+	VADDPS Z10, Z8, Z8
+	VADDPS Z13, Z12, Z12
+	VADDPS Z15, Z14, Z14
+	VADDPS Z14, Z12, Z12
+	VADDPS Z12, Z8, Z8
+	VMOVAPS Z8, Z23 // leaf 7
+	VADDPS Z17, Z16, Z16
+	VADDPS Z19, Z18, Z18
+	VADDPS Z18, Z16, Z16
+	VADDPS Z21, Z20, Z20
+	VADDPS Z23, Z22, Z22
+	VADDPS Z22, Z20, Z20
+	VADDPS Z20, Z16, Z16
+	VMOVUPS Z16, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func addRows64F64AVX512(out *float64, src *float64, stride int, n int)
+// out = the sum of the 64 rows src[k·stride:][:n], k < 64, in package tensor's
+// order: eight leaves of eight rows, each the balanced tree of addRows8, then
+// the balanced tree of the leaves. Any n (the last vector is masked).
+TEXT ·addRows64F64AVX512(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ stride+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHLQ $3, DX // the stride in bytes
+	LEAQ (DX)(DX*2), R8 // 3·stride
+	LEAQ (DX)(DX*4), R9 // 5·stride
+	LEAQ (R8)(DX*4), R13 // 7·stride
+	MOVQ DX, R11
+	SHLQ $3, R11 // 8·stride
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	LEAQ (SI)(AX*8), R12
+	VMOVUPD (R12), Z0
+	VMOVUPD (R12)(DX*1), Z1
+	VMOVUPD (R12)(DX*2), Z2
+	VMOVUPD (R12)(R8*1), Z3
+	VMOVUPD (R12)(DX*4), Z4
+	VMOVUPD (R12)(R9*1), Z5
+	VMOVUPD (R12)(R8*2), Z6
+	VMOVUPD (R12)(R13*1), Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z16 // leaf 0
+	ADDQ R11, R12
+	VMOVUPD (R12), Z8
+	VMOVUPD (R12)(DX*1), Z9
+	VMOVUPD (R12)(DX*2), Z10
+	VMOVUPD (R12)(R8*1), Z11
+	VMOVUPD (R12)(DX*4), Z12
+	VMOVUPD (R12)(R9*1), Z13
+	VMOVUPD (R12)(R8*2), Z14
+	VMOVUPD (R12)(R13*1), Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z17 // leaf 1
+	ADDQ R11, R12
+	VMOVUPD (R12), Z0
+	VMOVUPD (R12)(DX*1), Z1
+	VMOVUPD (R12)(DX*2), Z2
+	VMOVUPD (R12)(R8*1), Z3
+	VMOVUPD (R12)(DX*4), Z4
+	VMOVUPD (R12)(R9*1), Z5
+	VMOVUPD (R12)(R8*2), Z6
+	VMOVUPD (R12)(R13*1), Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z18 // leaf 2
+	ADDQ R11, R12
+	VMOVUPD (R12), Z8
+	VMOVUPD (R12)(DX*1), Z9
+	VMOVUPD (R12)(DX*2), Z10
+	VMOVUPD (R12)(R8*1), Z11
+	VMOVUPD (R12)(DX*4), Z12
+	VMOVUPD (R12)(R9*1), Z13
+	VMOVUPD (R12)(R8*2), Z14
+	VMOVUPD (R12)(R13*1), Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z19 // leaf 3
+	ADDQ R11, R12
+	VMOVUPD (R12), Z0
+	VMOVUPD (R12)(DX*1), Z1
+	VMOVUPD (R12)(DX*2), Z2
+	VMOVUPD (R12)(R8*1), Z3
+	VMOVUPD (R12)(DX*4), Z4
+	VMOVUPD (R12)(R9*1), Z5
+	VMOVUPD (R12)(R8*2), Z6
+	VMOVUPD (R12)(R13*1), Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z20 // leaf 4
+	ADDQ R11, R12
+	VMOVUPD (R12), Z8
+	VMOVUPD (R12)(DX*1), Z9
+	VMOVUPD (R12)(DX*2), Z10
+	VMOVUPD (R12)(R8*1), Z11
+	VMOVUPD (R12)(DX*4), Z12
+	VMOVUPD (R12)(R9*1), Z13
+	VMOVUPD (R12)(R8*2), Z14
+	VMOVUPD (R12)(R13*1), Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z21 // leaf 5
+	ADDQ R11, R12
+	VMOVUPD (R12), Z0
+	VMOVUPD (R12)(DX*1), Z1
+	VMOVUPD (R12)(DX*2), Z2
+	VMOVUPD (R12)(R8*1), Z3
+	VMOVUPD (R12)(DX*4), Z4
+	VMOVUPD (R12)(R9*1), Z5
+	VMOVUPD (R12)(R8*2), Z6
+	VMOVUPD (R12)(R13*1), Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z22 // leaf 6
+	ADDQ R11, R12
+	VMOVUPD (R12), Z8
+	VMOVUPD (R12)(DX*1), Z9
+	VMOVUPD (R12)(DX*2), Z10
+	VMOVUPD (R12)(R8*1), Z11
+	VMOVUPD (R12)(DX*4), Z12
+	VMOVUPD (R12)(R9*1), Z13
+	VMOVUPD (R12)(R8*2), Z14
+	VMOVUPD (R12)(R13*1), Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z23 // leaf 7
+	VADDPD Z17, Z16, Z16
+	VADDPD Z19, Z18, Z18
+	VADDPD Z18, Z16, Z16
+	VADDPD Z21, Z20, Z20
+	VADDPD Z23, Z22, Z22
+	VADDPD Z22, Z20, Z20
+	VADDPD Z20, Z16, Z16
+	VMOVUPD Z16, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	LEAQ (SI)(AX*8), R12
+	VMOVUPD.Z (R12), K1, Z0
+	VMOVUPD.Z (R12)(DX*1), K1, Z1
+	VMOVUPD.Z (R12)(DX*2), K1, Z2
+	VMOVUPD.Z (R12)(R8*1), K1, Z3
+	VMOVUPD.Z (R12)(DX*4), K1, Z4
+	VMOVUPD.Z (R12)(R9*1), K1, Z5
+	VMOVUPD.Z (R12)(R8*2), K1, Z6
+	VMOVUPD.Z (R12)(R13*1), K1, Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z16 // leaf 0
+	ADDQ R11, R12
+	VMOVUPD.Z (R12), K1, Z8
+	VMOVUPD.Z (R12)(DX*1), K1, Z9
+	VMOVUPD.Z (R12)(DX*2), K1, Z10
+	VMOVUPD.Z (R12)(R8*1), K1, Z11
+	VMOVUPD.Z (R12)(DX*4), K1, Z12
+	VMOVUPD.Z (R12)(R9*1), K1, Z13
+	VMOVUPD.Z (R12)(R8*2), K1, Z14
+	VMOVUPD.Z (R12)(R13*1), K1, Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z17 // leaf 1
+	ADDQ R11, R12
+	VMOVUPD.Z (R12), K1, Z0
+	VMOVUPD.Z (R12)(DX*1), K1, Z1
+	VMOVUPD.Z (R12)(DX*2), K1, Z2
+	VMOVUPD.Z (R12)(R8*1), K1, Z3
+	VMOVUPD.Z (R12)(DX*4), K1, Z4
+	VMOVUPD.Z (R12)(R9*1), K1, Z5
+	VMOVUPD.Z (R12)(R8*2), K1, Z6
+	VMOVUPD.Z (R12)(R13*1), K1, Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z18 // leaf 2
+	ADDQ R11, R12
+	VMOVUPD.Z (R12), K1, Z8
+	VMOVUPD.Z (R12)(DX*1), K1, Z9
+	VMOVUPD.Z (R12)(DX*2), K1, Z10
+	VMOVUPD.Z (R12)(R8*1), K1, Z11
+	VMOVUPD.Z (R12)(DX*4), K1, Z12
+	VMOVUPD.Z (R12)(R9*1), K1, Z13
+	VMOVUPD.Z (R12)(R8*2), K1, Z14
+	VMOVUPD.Z (R12)(R13*1), K1, Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z19 // leaf 3
+	ADDQ R11, R12
+	VMOVUPD.Z (R12), K1, Z0
+	VMOVUPD.Z (R12)(DX*1), K1, Z1
+	VMOVUPD.Z (R12)(DX*2), K1, Z2
+	VMOVUPD.Z (R12)(R8*1), K1, Z3
+	VMOVUPD.Z (R12)(DX*4), K1, Z4
+	VMOVUPD.Z (R12)(R9*1), K1, Z5
+	VMOVUPD.Z (R12)(R8*2), K1, Z6
+	VMOVUPD.Z (R12)(R13*1), K1, Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z20 // leaf 4
+	ADDQ R11, R12
+	VMOVUPD.Z (R12), K1, Z8
+	VMOVUPD.Z (R12)(DX*1), K1, Z9
+	VMOVUPD.Z (R12)(DX*2), K1, Z10
+	VMOVUPD.Z (R12)(R8*1), K1, Z11
+	VMOVUPD.Z (R12)(DX*4), K1, Z12
+	VMOVUPD.Z (R12)(R9*1), K1, Z13
+	VMOVUPD.Z (R12)(R8*2), K1, Z14
+	VMOVUPD.Z (R12)(R13*1), K1, Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z21 // leaf 5
+	ADDQ R11, R12
+	VMOVUPD.Z (R12), K1, Z0
+	VMOVUPD.Z (R12)(DX*1), K1, Z1
+	VMOVUPD.Z (R12)(DX*2), K1, Z2
+	VMOVUPD.Z (R12)(R8*1), K1, Z3
+	VMOVUPD.Z (R12)(DX*4), K1, Z4
+	VMOVUPD.Z (R12)(R9*1), K1, Z5
+	VMOVUPD.Z (R12)(R8*2), K1, Z6
+	VMOVUPD.Z (R12)(R13*1), K1, Z7
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VADDPD Z5, Z4, Z4
+	VADDPD Z7, Z6, Z6
+	VADDPD Z6, Z4, Z4
+	VADDPD Z4, Z0, Z0
+	VMOVAPD Z0, Z22 // leaf 6
+	ADDQ R11, R12
+	VMOVUPD.Z (R12), K1, Z8
+	VMOVUPD.Z (R12)(DX*1), K1, Z9
+	VMOVUPD.Z (R12)(DX*2), K1, Z10
+	VMOVUPD.Z (R12)(R8*1), K1, Z11
+	VMOVUPD.Z (R12)(DX*4), K1, Z12
+	VMOVUPD.Z (R12)(R9*1), K1, Z13
+	VMOVUPD.Z (R12)(R8*2), K1, Z14
+	VMOVUPD.Z (R12)(R13*1), K1, Z15
+	VADDPD Z9, Z8, Z8
+	VADDPD Z11, Z10, Z10
+	VADDPD Z10, Z8, Z8
+	VADDPD Z13, Z12, Z12
+	VADDPD Z15, Z14, Z14
+	VADDPD Z14, Z12, Z12
+	VADDPD Z12, Z8, Z8
+	VMOVAPD Z8, Z23 // leaf 7
+	VADDPD Z17, Z16, Z16
+	VADDPD Z19, Z18, Z18
+	VADDPD Z18, Z16, Z16
+	VADDPD Z21, Z20, Z20
+	VADDPD Z23, Z22, Z22
+	VADDPD Z22, Z20, Z20
+	VADDPD Z20, Z16, Z16
+	VMOVUPD Z16, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

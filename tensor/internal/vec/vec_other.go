@@ -46,3 +46,15 @@ func normScaleAsm[T Float](d, u, wg, gy, g []T, r T, acc *[16]T) bool { return f
 
 // normOutAsm does nothing without assembly.
 func normOutAsm[T Float](o, gy, d []T, r, m1, m2 T, add bool) bool { return false }
+
+// lnRowsAsm does nothing without assembly.
+func lnRowsAsm[T Float](y, x, w, b []T, n, rows int, eps T) bool { return false }
+
+// lnGradRowsAsm does nothing without assembly.
+func lnGradRowsAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bool { return false }
+
+// fusedLN reports that no fused LayerNorm kernel runs here.
+func fusedLN() (fwd, bwd bool) { return false, false }
+
+// addRows64Asm does nothing without assembly.
+func addRows64Asm[T Float](out, src []T, stride int) bool { return false }

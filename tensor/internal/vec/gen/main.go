@@ -136,5 +136,9 @@ func kernels() []kernel {
 			"o = r·((gy − m1) − d·m2), or o + that when add is not 0, each operation\nrounded in that order. n is a multiple of 8.",
 			normOut},
 	)
+	ks = append(ks, layerNormKernels()...)
+	ks = append(ks, kernel{"addRows64", avx512, []string{"out ptr", "src ptr", "stride int", "n int"},
+		"out = the sum of the 64 rows src[k·stride:][:n], k < 64, in package tensor's\norder: eight leaves of eight rows, each the balanced tree of addRows8, then\nthe balanced tree of the leaves. Any n (the last vector is masked).",
+		addRows64})
 	return append(ks, arithKernels()...)
 }

@@ -286,3 +286,41 @@ func normOut(e *emitter) {
 	e.op("JMP loop")
 	e.finish()
 }
+
+// addRows64 is the body of the kernel that adds 64 rows of a strided
+// array as package tensor's sumRows adds them: eight leaves of eight rows,
+// each the balanced tree of addRows8, then the balanced tree of the
+// leaves, ((L0 + L1) + (L2 + L3)) + ((L4 + L5) + (L6 + L7)), a column
+// strip at a time in registers (the loops' BX and R10 are left alone).
+func addRows64(e *emitter) {
+	e.start(e.name("addRows64"), "DI", "SI", "DX", "CX")
+	e.op("SHLQ $%d, DX // the stride in bytes", map[bool]int{false: 2, true: 3}[e.f64])
+	e.op("LEAQ (DX)(DX*2), R8 // 3·stride")
+	e.op("LEAQ (DX)(DX*4), R9 // 5·stride")
+	e.op("LEAQ (R8)(DX*4), R13 // 7·stride")
+	e.op("MOVQ DX, R11")
+	e.op("SHLQ $3, R11 // 8·stride")
+	rows := []string{"(R12)", "(R12)(DX*1)", "(R12)(DX*2)", "(R12)(R8*1)", "(R12)(DX*4)", "(R12)(R9*1)", "(R12)(R8*2)", "(R12)(R13*1)"}
+	tree := [][3]int{{0, 1, 0}, {2, 3, 2}, {0, 2, 0}, {4, 5, 4}, {6, 7, 6}, {4, 6, 4}, {0, 4, 0}}
+	e.loops(1, func(_ int, masked bool) {
+		e.op("LEAQ (SI)(AX*%d), R12", e.size)
+		for leaf := range 8 {
+			t := 8 * (leaf % 2) // alternate register sets, so that leaves overlap
+			for k, a := range rows {
+				e.load(a, e.v(t+k), masked)
+			}
+			for _, s := range tree {
+				e.op("%s %s, %s, %s", e.p("VADD"), e.v(t+s[1]), e.v(t+s[0]), e.v(t+s[2]))
+			}
+			e.op("%s %s, %s // leaf %d", e.p("VMOVA"), e.v(t), e.v(16+leaf), leaf)
+			if leaf < 7 {
+				e.op("ADDQ R11, R12")
+			}
+		}
+		for _, s := range tree {
+			e.op("%s %s, %s, %s", e.p("VADD"), e.v(16+s[1]), e.v(16+s[0]), e.v(16+s[2]))
+		}
+		e.store(e.v(16), e.at("DI", 0), masked)
+	})
+	e.finish()
+}
