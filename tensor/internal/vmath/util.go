@@ -1,6 +1,9 @@
 package vmath
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // LengthError is the panic value of a kernel called with slices of
 // different lengths.
@@ -95,4 +98,30 @@ func sel64(m bool, a, b float64) float64 {
 		return a
 	}
 	return b
+}
+
+// fma32 is a·b + c rounded once to float32, as VFMADD…PS computes it: the
+// product is exact in float64 and so is the sum's error (TwoSum), which
+// turns the float64 sum into its round-to-odd value; rounding that to
+// float32 is then the correctly rounded result (53 ≥ 24 + 2 bits, so the
+// double rounding is innocuous). The portable loops of the float32
+// programs that use FMA call it.
+func fma32(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	cf := float64(c)
+	s := p + cf
+	bb := s - p
+	e := (p - (s - bb)) + (cf - bb)
+	if e != 0 && e == e { // inexact (and not NaN or infinite)
+		u := math.Float64bits(s)
+		if u&1 == 0 { // to odd: the neighbour of s on e's side
+			if (e > 0) == (s > 0) {
+				u++
+			} else {
+				u--
+			}
+		}
+		s = math.Float64frombits(u)
+	}
+	return float32(s)
 }

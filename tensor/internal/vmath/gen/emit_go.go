@@ -111,6 +111,9 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 			e = a(0) + " / " + a(1)
 		case opFMA:
 			e = fmt.Sprintf("math.FMA(%s, %s, %s)", a(0), a(1), a(2))
+			if !p.f64 {
+				e = fmt.Sprintf("fma32(%s, %s, %s)", a(0), a(1), a(2))
+			}
 		case opMin:
 			e = fmt.Sprintf("minx%s(%s, %s)", n.sfx, a(0), a(1))
 		case opMax:
