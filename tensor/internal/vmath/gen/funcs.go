@@ -302,26 +302,33 @@ func (b *B) normCDFParts(x val) (phi, e val) {
 	return phi, e
 }
 
-// geluTaylorDeg32 is the degree in x² of geluParts32's Taylor series of Φ.
-const geluTaylorDeg32 = 7
+// polyFMA evaluates Σ c[i]·r^i by Horner's rule with FMAs.
+func (b *B) polyFMA(r val, c []float64) val {
+	p := b.C(c[len(c)-1])
+	for i := len(c) - 2; i >= 0; i-- {
+		p = b.FMA(p, r, b.C(c[i]))
+	}
+	return p
+}
 
 // geluParts32 returns Φ(x) and φ(x) = e^(-x²/2)/√(2π) for the float32
-// GELU kernels, in about a third of normCDFParts' operations, with FMAs
+// GELU kernels, in less than half of normCDFParts' operations, with FMAs
 // (single roundings; fma32 in the portable Go). With a = min(|x|, 14.5)
 // (beyond which Φ(-a) and φ(a) round to 0) and e^(-a²/2) = 2^k·e^r:
 //   - the reduction r = -a²/2 - k·ln 2 takes the exact -a²/2 from one FMA,
 //     (-a/2)·a - k·ln2hi (k·ln2hi is exact), so that x²'s rounding (up to
 //     50 ulps of e^(-a²/2) at a = 14) never enters;
-//   - e^r is its Taylor series to degree 7 (|r| < 0.35);
-//   - Φ(-a) = e^(-a²/2)·d·Q(y) with d = 1/(K+a), y = α·d + β ∈ [-1, 1] and
-//     Q a polynomial of degree 9 (coef.go): erfc's Chebyshev fit of
-//     normCDFParts in t = K·d, without the compensation of d's rounding;
-//   - 2^k (k down to -152) is applied last, in two factors 2^k1·2^k2, to
-//     the normal numbers e^r·d·Q and e^r/√(2π), so that a subnormal Φ or φ
-//     is rounded once.
+//   - e^r is a polynomial of degree 6 (|r| < 0.35; coef.go's geluExp32);
+//   - Φ(-a) = e^(-a²/2)·d·Q(y) for a ≥ 1, with d = 1/(K+a),
+//     y = α·d + β ∈ [-1, 1] and Q of degree 7 (geluQ32): the form of
+//     erfcOf's t·Q, without its compensation of d's rounding (which moves
+//     Φ(-a) by up to 2.75 times d's relative error, at a = 1);
+//   - 2^k (k down to -152) is applied last, by one product, to the
+//     normal numbers e^r·d·Q and e^r/√(2π), so that a subnormal Φ or φ is
+//     rounded once;
+//   - below |x| = 1, Φ(x) = ½ + x·P(x²) with P of degree 5 (geluPhi32).
 //
-// Φ(x) is Φ(-a) for x < 0 and 1 - Φ(-a) otherwise, and the Taylor series
-// below |x| = 1.
+// Φ(x) is Φ(-a) for x < 0 and 1 - Φ(-a) otherwise above |x| = 1.
 func (b *B) geluParts32(x val) (phi, p val) {
 	a := b.Abs(x)
 	ac := b.Min(b.C(14.5), a)
@@ -332,34 +339,21 @@ func (b *B) geluParts32(x val) (phi, p val) {
 	hi, lo := b.ln2()
 	r := b.FMA(m, ac, b.Mul(kf, b.C(-hi))) // -a²/2 - k·ln2hi, rounded once
 	r = b.FMA(kf, b.C(-lo), r)
-	c := taylorExp(0, 7)
-	er := b.C(c[len(c)-1])
-	for i := len(c) - 2; i >= 0; i-- {
-		er = b.FMA(er, r, b.C(c[i]))
-	}
-	// 2^k = 2^k1·2^k2, each factor a normal number.
-	mb := b.C(b.magic() + b.bias())
-	t1 := b.FMA(kf, b.C(0.5), mb)
-	k2 := b.Sub(kf, b.Sub(t1, mb))
-	s1, s2 := b.Shl(t1, b.mant()), b.Shl(b.Add(k2, mb), b.mant())
+	er := b.polyFMA(r, geluExp32)
+	// 2^k exactly (a subnormal number below k = -126) for k ≥ -149, and 0
+	// below, where e^r·d·Q < ½ and e^r/√(2π) < ¾ make the products round
+	// to 0 anyway: 2^(k+60) (a normal number) times 2^-60.
+	sc := b.Mul(b.pow2(kf, 60), b.C(0x1p-60))
 	d := b.Div(b.C(1), b.Add(ac, b.C(geluQK32)))
 	y := b.FMA(d, b.C(geluQAlpha32), b.C(geluQBeta32))
-	q := b.C(geluQ32[len(geluQ32)-1])
-	for i := len(geluQ32) - 2; i >= 0; i-- {
-		q = b.FMA(q, y, b.C(geluQ32[i]))
-	}
-	sm := b.Mul(b.Mul(b.Mul(er, b.Mul(d, q)), s1), s2)
+	q := b.polyFMA(y, geluQ32)
+	sm := b.Mul(b.Mul(er, b.Mul(d, q)), sc)
 	phi = b.Sel(b.Lt(x, b.C(0)), sm, b.Sub(b.C(1), sm))
 	// Below |x| = 1, ½ + x·P(x²), the Taylor series of Φ, is more accurate:
 	// d's rounding above moves Φ(-a) by up to 3.4 times as much near 0.
-	x2 := b.Mul(x, x)
-	tc := taylorNormCDF(geluTaylorDeg32)
-	ts := b.C(tc[len(tc)-1])
-	for i := len(tc) - 2; i >= 0; i-- {
-		ts = b.FMA(ts, x2, b.C(tc[i]))
-	}
+	ts := b.polyFMA(b.Mul(x, x), geluPhi32)
 	phi = b.Sel(b.Lt(a, b.C(1)), b.FMA(x, ts, b.C(0.5)), phi)
-	p = b.Mul(b.Mul(b.Mul(er, b.C(invSqrt2Pi)), s1), s2)
+	p = b.Mul(b.Mul(er, b.C(invSqrt2Pi)), sc)
 	return phi, p
 }
 
