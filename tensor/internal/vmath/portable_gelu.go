@@ -15,30 +15,98 @@ func gelu32Go(dst, x []float32) {
 		v4 := minx32(0x1.dp+03, v2)
 		v6 := float32(v4 * (-0x1p-01))
 		v7 := float32(v6 * v4)
-		v10 := fma32(v7, 0x1.715476p+00, 0x1.8p+23)
+		s10 := float64(v7)*float64(0x1.715476p+00) + float64(0x1.8p+23)
+		v10 := float32(s10)
+		if math.Float64bits(s10)&(1<<28-1) == 0 {
+			v10 = fma32Slow(float64(v7)*float64(0x1.715476p+00), float64(0x1.8p+23), s10)
+		}
 		v11 := v10 - 0x1.8p+23
 		v13 := float32(v11 * (-0x1.62e4p-01))
-		v14 := fma32(v6, v4, v13)
-		v16 := fma32(v11, (-0x1.7f7d1cp-20), v14)
-		v19 := fma32(0x1.687d4p-10, v16, 0x1.1241bep-07)
-		v21 := fma32(v19, v16, 0x1.555b7cp-05)
-		v23 := fma32(v21, v16, 0x1.555486p-03)
-		v25 := fma32(v23, v16, 0x1.fffff8p-02)
-		v27 := fma32(v25, v16, 0x1p+00)
-		v28 := fma32(v27, v16, 0x1p+00)
+		s14 := float64(v6)*float64(v4) + float64(v13)
+		v14 := float32(s14)
+		if math.Float64bits(s14)&(1<<28-1) == 0 {
+			v14 = fma32Slow(float64(v6)*float64(v4), float64(v13), s14)
+		}
+		s16 := float64(v11)*float64((-0x1.7f7d1cp-20)) + float64(v14)
+		v16 := float32(s16)
+		if math.Float64bits(s16)&(1<<28-1) == 0 {
+			v16 = fma32Slow(float64(v11)*float64((-0x1.7f7d1cp-20)), float64(v14), s16)
+		}
+		s19 := float64(0x1.687d4p-10)*float64(v16) + float64(0x1.1241bep-07)
+		v19 := float32(s19)
+		if math.Float64bits(s19)&(1<<28-1) == 0 {
+			v19 = fma32Slow(float64(0x1.687d4p-10)*float64(v16), float64(0x1.1241bep-07), s19)
+		}
+		s21 := float64(v19)*float64(v16) + float64(0x1.555b7cp-05)
+		v21 := float32(s21)
+		if math.Float64bits(s21)&(1<<28-1) == 0 {
+			v21 = fma32Slow(float64(v19)*float64(v16), float64(0x1.555b7cp-05), s21)
+		}
+		s23 := float64(v21)*float64(v16) + float64(0x1.555486p-03)
+		v23 := float32(s23)
+		if math.Float64bits(s23)&(1<<28-1) == 0 {
+			v23 = fma32Slow(float64(v21)*float64(v16), float64(0x1.555486p-03), s23)
+		}
+		s25 := float64(v23)*float64(v16) + float64(0x1.fffff8p-02)
+		v25 := float32(s25)
+		if math.Float64bits(s25)&(1<<28-1) == 0 {
+			v25 = fma32Slow(float64(v23)*float64(v16), float64(0x1.fffff8p-02), s25)
+		}
+		s27 := float64(v25)*float64(v16) + float64(0x1p+00)
+		v27 := float32(s27)
+		if math.Float64bits(s27)&(1<<28-1) == 0 {
+			v27 = fma32Slow(float64(v25)*float64(v16), float64(0x1p+00), s27)
+		}
+		s28 := float64(v27)*float64(v16) + float64(0x1p+00)
+		v28 := float32(s28)
+		if math.Float64bits(s28)&(1<<28-1) == 0 {
+			v28 = fma32Slow(float64(v27)*float64(v16), float64(0x1p+00), s28)
+		}
 		v30 := v11 + 0x1.800176p+23
 		v31 := math.Float32frombits(math.Float32bits(v30) << 23)
 		v33 := float32(v31 * 0x1p-60)
 		v35 := v4 + 0x1.8p+01
 		v36 := 0x1p+00 / v35
-		v39 := fma32(v36, 0x1.4b4b4cp+03, (-0x1.969696p+00))
-		v42 := fma32(0x1.7b3e76p-16, v39, 0x1.af875ep-17)
-		v44 := fma32(v42, v39, (-0x1.f3712ep-12))
-		v46 := fma32(v44, v39, (-0x1.c166p-11))
-		v48 := fma32(v46, v39, 0x1.3fcf1cp-07)
-		v50 := fma32(v48, v39, 0x1.2c6dbp-04)
-		v52 := fma32(v50, v39, 0x1.1917cp-02)
-		v54 := fma32(v52, v39, 0x1.6147aap-01)
+		s39 := float64(v36)*float64(0x1.4b4b4cp+03) + float64((-0x1.969696p+00))
+		v39 := float32(s39)
+		if math.Float64bits(s39)&(1<<28-1) == 0 {
+			v39 = fma32Slow(float64(v36)*float64(0x1.4b4b4cp+03), float64((-0x1.969696p+00)), s39)
+		}
+		s42 := float64(0x1.7b3e76p-16)*float64(v39) + float64(0x1.af875ep-17)
+		v42 := float32(s42)
+		if math.Float64bits(s42)&(1<<28-1) == 0 {
+			v42 = fma32Slow(float64(0x1.7b3e76p-16)*float64(v39), float64(0x1.af875ep-17), s42)
+		}
+		s44 := float64(v42)*float64(v39) + float64((-0x1.f3712ep-12))
+		v44 := float32(s44)
+		if math.Float64bits(s44)&(1<<28-1) == 0 {
+			v44 = fma32Slow(float64(v42)*float64(v39), float64((-0x1.f3712ep-12)), s44)
+		}
+		s46 := float64(v44)*float64(v39) + float64((-0x1.c166p-11))
+		v46 := float32(s46)
+		if math.Float64bits(s46)&(1<<28-1) == 0 {
+			v46 = fma32Slow(float64(v44)*float64(v39), float64((-0x1.c166p-11)), s46)
+		}
+		s48 := float64(v46)*float64(v39) + float64(0x1.3fcf1cp-07)
+		v48 := float32(s48)
+		if math.Float64bits(s48)&(1<<28-1) == 0 {
+			v48 = fma32Slow(float64(v46)*float64(v39), float64(0x1.3fcf1cp-07), s48)
+		}
+		s50 := float64(v48)*float64(v39) + float64(0x1.2c6dbp-04)
+		v50 := float32(s50)
+		if math.Float64bits(s50)&(1<<28-1) == 0 {
+			v50 = fma32Slow(float64(v48)*float64(v39), float64(0x1.2c6dbp-04), s50)
+		}
+		s52 := float64(v50)*float64(v39) + float64(0x1.1917cp-02)
+		v52 := float32(s52)
+		if math.Float64bits(s52)&(1<<28-1) == 0 {
+			v52 = fma32Slow(float64(v50)*float64(v39), float64(0x1.1917cp-02), s52)
+		}
+		s54 := float64(v52)*float64(v39) + float64(0x1.6147aap-01)
+		v54 := float32(s54)
+		if math.Float64bits(s54)&(1<<28-1) == 0 {
+			v54 = fma32Slow(float64(v52)*float64(v39), float64(0x1.6147aap-01), s54)
+		}
 		v55 := float32(v36 * v54)
 		v56 := float32(v28 * v55)
 		v57 := float32(v56 * v33)
@@ -46,13 +114,37 @@ func gelu32Go(dst, x []float32) {
 		v60 := 0x1p+00 - v57
 		v61 := sel32(v59, v57, v60)
 		v62 := float32(v0 * v0)
-		v65 := fma32((-0x1.08599ap-17), v62, 0x1.df1416p-14)
-		v67 := fma32(v65, v62, (-0x1.373a4ep-10))
-		v69 := fma32(v67, v62, 0x1.46d2acp-07)
-		v71 := fma32(v69, v62, (-0x1.105856p-04))
-		v73 := fma32(v71, v62, 0x1.988454p-02)
+		s65 := float64((-0x1.08599ap-17))*float64(v62) + float64(0x1.df1416p-14)
+		v65 := float32(s65)
+		if math.Float64bits(s65)&(1<<28-1) == 0 {
+			v65 = fma32Slow(float64((-0x1.08599ap-17))*float64(v62), float64(0x1.df1416p-14), s65)
+		}
+		s67 := float64(v65)*float64(v62) + float64((-0x1.373a4ep-10))
+		v67 := float32(s67)
+		if math.Float64bits(s67)&(1<<28-1) == 0 {
+			v67 = fma32Slow(float64(v65)*float64(v62), float64((-0x1.373a4ep-10)), s67)
+		}
+		s69 := float64(v67)*float64(v62) + float64(0x1.46d2acp-07)
+		v69 := float32(s69)
+		if math.Float64bits(s69)&(1<<28-1) == 0 {
+			v69 = fma32Slow(float64(v67)*float64(v62), float64(0x1.46d2acp-07), s69)
+		}
+		s71 := float64(v69)*float64(v62) + float64((-0x1.105856p-04))
+		v71 := float32(s71)
+		if math.Float64bits(s71)&(1<<28-1) == 0 {
+			v71 = fma32Slow(float64(v69)*float64(v62), float64((-0x1.105856p-04)), s71)
+		}
+		s73 := float64(v71)*float64(v62) + float64(0x1.988454p-02)
+		v73 := float32(s73)
+		if math.Float64bits(s73)&(1<<28-1) == 0 {
+			v73 = fma32Slow(float64(v71)*float64(v62), float64(0x1.988454p-02), s73)
+		}
 		v74 := v2 < 0x1p+00
-		v76 := fma32(v0, v73, 0x1p-01)
+		s76 := float64(v0)*float64(v73) + float64(0x1p-01)
+		v76 := float32(s76)
+		if math.Float64bits(s76)&(1<<28-1) == 0 {
+			v76 = fma32Slow(float64(v0)*float64(v73), float64(0x1p-01), s76)
+		}
 		v77 := sel32(v74, v76, v61)
 		v78 := float32(v0 * v77)
 		dst[i] = v78

@@ -17,30 +17,98 @@ func geluGrad32Go(dst, x, g []float32) {
 		v5 := minx32(0x1.dp+03, v3)
 		v7 := float32(v5 * (-0x1p-01))
 		v8 := float32(v7 * v5)
-		v11 := fma32(v8, 0x1.715476p+00, 0x1.8p+23)
+		s11 := float64(v8)*float64(0x1.715476p+00) + float64(0x1.8p+23)
+		v11 := float32(s11)
+		if math.Float64bits(s11)&(1<<28-1) == 0 {
+			v11 = fma32Slow(float64(v8)*float64(0x1.715476p+00), float64(0x1.8p+23), s11)
+		}
 		v12 := v11 - 0x1.8p+23
 		v14 := float32(v12 * (-0x1.62e4p-01))
-		v15 := fma32(v7, v5, v14)
-		v17 := fma32(v12, (-0x1.7f7d1cp-20), v15)
-		v20 := fma32(0x1.687d4p-10, v17, 0x1.1241bep-07)
-		v22 := fma32(v20, v17, 0x1.555b7cp-05)
-		v24 := fma32(v22, v17, 0x1.555486p-03)
-		v26 := fma32(v24, v17, 0x1.fffff8p-02)
-		v28 := fma32(v26, v17, 0x1p+00)
-		v29 := fma32(v28, v17, 0x1p+00)
+		s15 := float64(v7)*float64(v5) + float64(v14)
+		v15 := float32(s15)
+		if math.Float64bits(s15)&(1<<28-1) == 0 {
+			v15 = fma32Slow(float64(v7)*float64(v5), float64(v14), s15)
+		}
+		s17 := float64(v12)*float64((-0x1.7f7d1cp-20)) + float64(v15)
+		v17 := float32(s17)
+		if math.Float64bits(s17)&(1<<28-1) == 0 {
+			v17 = fma32Slow(float64(v12)*float64((-0x1.7f7d1cp-20)), float64(v15), s17)
+		}
+		s20 := float64(0x1.687d4p-10)*float64(v17) + float64(0x1.1241bep-07)
+		v20 := float32(s20)
+		if math.Float64bits(s20)&(1<<28-1) == 0 {
+			v20 = fma32Slow(float64(0x1.687d4p-10)*float64(v17), float64(0x1.1241bep-07), s20)
+		}
+		s22 := float64(v20)*float64(v17) + float64(0x1.555b7cp-05)
+		v22 := float32(s22)
+		if math.Float64bits(s22)&(1<<28-1) == 0 {
+			v22 = fma32Slow(float64(v20)*float64(v17), float64(0x1.555b7cp-05), s22)
+		}
+		s24 := float64(v22)*float64(v17) + float64(0x1.555486p-03)
+		v24 := float32(s24)
+		if math.Float64bits(s24)&(1<<28-1) == 0 {
+			v24 = fma32Slow(float64(v22)*float64(v17), float64(0x1.555486p-03), s24)
+		}
+		s26 := float64(v24)*float64(v17) + float64(0x1.fffff8p-02)
+		v26 := float32(s26)
+		if math.Float64bits(s26)&(1<<28-1) == 0 {
+			v26 = fma32Slow(float64(v24)*float64(v17), float64(0x1.fffff8p-02), s26)
+		}
+		s28 := float64(v26)*float64(v17) + float64(0x1p+00)
+		v28 := float32(s28)
+		if math.Float64bits(s28)&(1<<28-1) == 0 {
+			v28 = fma32Slow(float64(v26)*float64(v17), float64(0x1p+00), s28)
+		}
+		s29 := float64(v28)*float64(v17) + float64(0x1p+00)
+		v29 := float32(s29)
+		if math.Float64bits(s29)&(1<<28-1) == 0 {
+			v29 = fma32Slow(float64(v28)*float64(v17), float64(0x1p+00), s29)
+		}
 		v31 := v12 + 0x1.800176p+23
 		v32 := math.Float32frombits(math.Float32bits(v31) << 23)
 		v34 := float32(v32 * 0x1p-60)
 		v36 := v5 + 0x1.8p+01
 		v37 := 0x1p+00 / v36
-		v40 := fma32(v37, 0x1.4b4b4cp+03, (-0x1.969696p+00))
-		v43 := fma32(0x1.7b3e76p-16, v40, 0x1.af875ep-17)
-		v45 := fma32(v43, v40, (-0x1.f3712ep-12))
-		v47 := fma32(v45, v40, (-0x1.c166p-11))
-		v49 := fma32(v47, v40, 0x1.3fcf1cp-07)
-		v51 := fma32(v49, v40, 0x1.2c6dbp-04)
-		v53 := fma32(v51, v40, 0x1.1917cp-02)
-		v55 := fma32(v53, v40, 0x1.6147aap-01)
+		s40 := float64(v37)*float64(0x1.4b4b4cp+03) + float64((-0x1.969696p+00))
+		v40 := float32(s40)
+		if math.Float64bits(s40)&(1<<28-1) == 0 {
+			v40 = fma32Slow(float64(v37)*float64(0x1.4b4b4cp+03), float64((-0x1.969696p+00)), s40)
+		}
+		s43 := float64(0x1.7b3e76p-16)*float64(v40) + float64(0x1.af875ep-17)
+		v43 := float32(s43)
+		if math.Float64bits(s43)&(1<<28-1) == 0 {
+			v43 = fma32Slow(float64(0x1.7b3e76p-16)*float64(v40), float64(0x1.af875ep-17), s43)
+		}
+		s45 := float64(v43)*float64(v40) + float64((-0x1.f3712ep-12))
+		v45 := float32(s45)
+		if math.Float64bits(s45)&(1<<28-1) == 0 {
+			v45 = fma32Slow(float64(v43)*float64(v40), float64((-0x1.f3712ep-12)), s45)
+		}
+		s47 := float64(v45)*float64(v40) + float64((-0x1.c166p-11))
+		v47 := float32(s47)
+		if math.Float64bits(s47)&(1<<28-1) == 0 {
+			v47 = fma32Slow(float64(v45)*float64(v40), float64((-0x1.c166p-11)), s47)
+		}
+		s49 := float64(v47)*float64(v40) + float64(0x1.3fcf1cp-07)
+		v49 := float32(s49)
+		if math.Float64bits(s49)&(1<<28-1) == 0 {
+			v49 = fma32Slow(float64(v47)*float64(v40), float64(0x1.3fcf1cp-07), s49)
+		}
+		s51 := float64(v49)*float64(v40) + float64(0x1.2c6dbp-04)
+		v51 := float32(s51)
+		if math.Float64bits(s51)&(1<<28-1) == 0 {
+			v51 = fma32Slow(float64(v49)*float64(v40), float64(0x1.2c6dbp-04), s51)
+		}
+		s53 := float64(v51)*float64(v40) + float64(0x1.1917cp-02)
+		v53 := float32(s53)
+		if math.Float64bits(s53)&(1<<28-1) == 0 {
+			v53 = fma32Slow(float64(v51)*float64(v40), float64(0x1.1917cp-02), s53)
+		}
+		s55 := float64(v53)*float64(v40) + float64(0x1.6147aap-01)
+		v55 := float32(s55)
+		if math.Float64bits(s55)&(1<<28-1) == 0 {
+			v55 = fma32Slow(float64(v53)*float64(v40), float64(0x1.6147aap-01), s55)
+		}
 		v56 := float32(v37 * v55)
 		v57 := float32(v29 * v56)
 		v58 := float32(v57 * v34)
@@ -48,17 +116,45 @@ func geluGrad32Go(dst, x, g []float32) {
 		v61 := 0x1p+00 - v58
 		v62 := sel32(v60, v58, v61)
 		v63 := float32(v0 * v0)
-		v66 := fma32((-0x1.08599ap-17), v63, 0x1.df1416p-14)
-		v68 := fma32(v66, v63, (-0x1.373a4ep-10))
-		v70 := fma32(v68, v63, 0x1.46d2acp-07)
-		v72 := fma32(v70, v63, (-0x1.105856p-04))
-		v74 := fma32(v72, v63, 0x1.988454p-02)
+		s66 := float64((-0x1.08599ap-17))*float64(v63) + float64(0x1.df1416p-14)
+		v66 := float32(s66)
+		if math.Float64bits(s66)&(1<<28-1) == 0 {
+			v66 = fma32Slow(float64((-0x1.08599ap-17))*float64(v63), float64(0x1.df1416p-14), s66)
+		}
+		s68 := float64(v66)*float64(v63) + float64((-0x1.373a4ep-10))
+		v68 := float32(s68)
+		if math.Float64bits(s68)&(1<<28-1) == 0 {
+			v68 = fma32Slow(float64(v66)*float64(v63), float64((-0x1.373a4ep-10)), s68)
+		}
+		s70 := float64(v68)*float64(v63) + float64(0x1.46d2acp-07)
+		v70 := float32(s70)
+		if math.Float64bits(s70)&(1<<28-1) == 0 {
+			v70 = fma32Slow(float64(v68)*float64(v63), float64(0x1.46d2acp-07), s70)
+		}
+		s72 := float64(v70)*float64(v63) + float64((-0x1.105856p-04))
+		v72 := float32(s72)
+		if math.Float64bits(s72)&(1<<28-1) == 0 {
+			v72 = fma32Slow(float64(v70)*float64(v63), float64((-0x1.105856p-04)), s72)
+		}
+		s74 := float64(v72)*float64(v63) + float64(0x1.988454p-02)
+		v74 := float32(s74)
+		if math.Float64bits(s74)&(1<<28-1) == 0 {
+			v74 = fma32Slow(float64(v72)*float64(v63), float64(0x1.988454p-02), s74)
+		}
 		v75 := v3 < 0x1p+00
-		v77 := fma32(v0, v74, 0x1p-01)
+		s77 := float64(v0)*float64(v74) + float64(0x1p-01)
+		v77 := float32(s77)
+		if math.Float64bits(s77)&(1<<28-1) == 0 {
+			v77 = fma32Slow(float64(v0)*float64(v74), float64(0x1p-01), s77)
+		}
 		v78 := sel32(v75, v77, v62)
 		v79 := float32(v29 * 0x1.988454p-02)
 		v80 := float32(v79 * v34)
-		v81 := fma32(v0, v80, v78)
+		s81 := float64(v0)*float64(v80) + float64(v78)
+		v81 := float32(s81)
+		if math.Float64bits(s81)&(1<<28-1) == 0 {
+			v81 = fma32Slow(float64(v0)*float64(v80), float64(v78), s81)
+		}
 		v82 := float32(v81 * v1)
 		dst[i] = v82
 	}
