@@ -9,13 +9,21 @@
 // for exp (Cody–Waite), an exponent/mantissa split and the atanh series for
 // log, a Chebyshev series of erfc(z)·e^(z²) in t = K/(K+z) for erf and the
 // normal CDF (with a near-minimax polynomial for erf below |x| = 1 and the
-// Taylor series for the CDF). The generator in ./gen turns each program
+// Taylor series for the CDF). The float32 GELU kernels (GELU32, GELUGrad32,
+// GELUAndGrad32) have a shorter program of their own with fused
+// multiply-adds: e^(-x²/2) from an exact -x²/2 (one FMA) and a Taylor
+// series, Φ(-|x|) as e^(-x²/2)·d·Q(α·d + β) with d = 1/(K+|x|) and Q one
+// polynomial, the Taylor series of Φ below |x| = 1, and the scale 2^k
+// applied last so that subnormal results are rounded once. The generator in ./gen turns each program
 // into a portable Go loop (portable_*.go, always built, the only path off
 // amd64 or with the purego build tag) and into AVX-512 and AVX2 assembly
 // (kernels_amd64.s), chosen at run time. Both paths perform the same
 // operations in the same order with the same roundings, so they give the
 // same bits: float64 programs use fused multiply-adds (math.FMA in Go),
-// float32 programs use none and compute in float32 throughout. The AVX-512
+// float32 programs compute in float32 throughout and use none except the
+// GELU kernels', whose portable Go computes each FMA's single rounding
+// exactly (fma32: a float64 sum made round-to-odd, then rounded to
+// float32). The AVX-512
 // loops run the program on four to eight consecutive vectors per iteration
 // (gen/funcs.go has each kernel's number), their instructions interleaved
 // (staggered where the copies in lockstep would not fit in the registers), so that the long dependency chains of one

@@ -11,146 +11,143 @@ func gelu32Go(dst, x []float32) {
 	x = x[:len(dst)]
 	for i := range dst {
 		v0 := x[i]
-		v3 := maxx32((-0x1p+04), v0)
-		v4 := minx32(0x1p+04, v3)
-		v6 := math.Float32frombits(math.Float32bits(v4) & 0xfffff000)
-		v7 := v4 - v6
-		v8 := float32(v6 * v6)
-		v9 := v4 + v6
-		v10 := float32(v7 * v9)
-		v12 := float32(v8 * (-0x1p-01))
-		v15 := maxx32((-0x1.ap+06), v12)
-		v16 := minx32(0x1.64p+06, v15)
-		v19 := float32(v16 * 0x1.715476p+00)
-		v20 := v19 + 0x1.8p+23
-		v21 := v20 - 0x1.8p+23
-		v23 := float32(v21 * (-0x1.62e4p-01))
-		v24 := v23 + v16
-		v26 := float32(v21 * (-0x1.7f7d1cp-20))
-		v27 := v26 + v24
-		v30 := float32(0x1.a01a02p-13 * v27)
-		v31 := v30 + 0x1.6c16c2p-10
-		v33 := float32(v31 * v27)
-		v34 := v33 + 0x1.111112p-07
-		v36 := float32(v34 * v27)
-		v37 := v36 + 0x1.555556p-05
-		v39 := float32(v37 * v27)
-		v40 := v39 + 0x1.555556p-03
-		v42 := float32(v40 * v27)
-		v43 := v42 + 0x1p-01
-		v45 := float32(v43 * v27)
-		v46 := v45 + 0x1p+00
-		v47 := float32(v46 * v27)
-		v48 := v47 + 0x1p+00
-		v50 := float32(v21 * 0x1p-01)
-		v51 := v50 + 0x1.8000fep+23
-		v52 := v51 - 0x1.8000fep+23
-		v53 := v21 - v52
-		v54 := v53 + 0x1.8000fep+23
-		v55 := math.Float32frombits(math.Float32bits(v51) << 23)
-		v56 := math.Float32frombits(math.Float32bits(v54) << 23)
-		v57 := float32(v48 * v55)
-		v58 := float32(v57 * v56)
-		v59 := float32(v10 * (-0x1p-01))
-		v60 := float32(0x1.111112p-07 * v59)
-		v61 := v60 + 0x1.555556p-05
-		v62 := float32(v61 * v59)
-		v63 := v62 + 0x1.555556p-03
-		v64 := float32(v63 * v59)
-		v65 := v64 + 0x1p-01
-		v66 := float32(v65 * v59)
-		v67 := v66 + 0x1p+00
-		v68 := float32(v67 * v59)
-		v69 := v68 + 0x1p+00
-		v70 := float32(v58 * v69)
-		v72 := math.Float32frombits(math.Float32bits(v4) & 0x7fffffff)
-		v74 := float32(v72 * 0x1.6a09e6p-01)
-		v76 := v74 + 0x1.8p+01
-		v77 := 0x1p+00 / v76
-		v78 := float32(v77 * 0x1.8p+01)
-		v81 := float32(v77 * 0x1.e42c86p+02)
-		v82 := v81 + (-0x1.8590b2p+00)
-		v83 := maxx32(v74, 0x1.8p+01)
-		v84 := v83 - v76
-		v85 := minx32(v74, 0x1.8p+01)
-		v86 := v84 + v85
-		v87 := math.Float32frombits(math.Float32bits(v76) & 0xfffff000)
-		v88 := math.Float32frombits(math.Float32bits(v77) & 0xfffff000)
-		v89 := v76 - v87
-		v90 := v77 - v88
-		v91 := float32(v87 * v88)
-		v93 := v91 + (-0x1p+00)
-		v94 := float32(v87 * v90)
-		v95 := v93 + v94
-		v96 := float32(v89 * v88)
-		v97 := v95 + v96
-		v98 := float32(v89 * v90)
-		v99 := v97 + v98
-		v100 := float32(v86 * v77)
-		v101 := v100 + v99
-		v102 := float32(v77 * v101)
-		v104 := float32(v102 * (-0x1.e42c86p+02))
-		v105 := v104 + v82
-		v106 := v105 + v105
-		v109 := float32(v106 * 0x1.c24162p-25)
-		v110 := v109 + 0x1.b71a04p-25
-		v112 := float32(v106 * v110)
-		v113 := v112 + (-0x1.92b41p-19)
-		v114 := v113 - 0x1.c24162p-25
-		v116 := float32(v106 * v114)
-		v117 := v116 + (-0x1.fe9d26p-17)
-		v118 := v117 - v110
-		v120 := float32(v106 * v118)
-		v121 := v120 + 0x1.03dc9cp-13
-		v122 := v121 - v114
-		v124 := float32(v106 * v122)
-		v125 := v124 + 0x1.2e4fd2p-09
-		v126 := v125 - v118
-		v128 := float32(v106 * v126)
-		v129 := v128 + 0x1.293f2ap-06
-		v130 := v129 - v122
-		v132 := float32(v106 * v130)
-		v133 := v132 + 0x1.84ba0ep-04
-		v134 := v133 - v126
-		v136 := float32(v106 * v134)
-		v137 := v136 + 0x1.745856p-02
-		v138 := v137 - v130
-		v140 := float32(v105 * v138)
-		v141 := v140 + 0x1.0ab66cp-01
-		v142 := v141 - v134
-		v143 := float32(v78 * v142)
-		v145 := math.Float32frombits(math.Float32bits(v101) ^ 0x80000000)
-		v146 := float32(v143 * v145)
-		v147 := v146 + v143
-		v148 := float32(v147 * v70)
-		v149 := float32(v148 * 0x1p-01)
-		v151 := v0 < 0x0p+00
-		v152 := 0x1p+00 - v149
-		v153 := sel32(v151, v149, v152)
-		v154 := float32(v0 * v0)
-		v157 := float32(0x1.3878b8p-29 * v154)
-		v158 := v157 + (-0x1.62226ap-25)
-		v160 := float32(v158 * v154)
-		v161 := v160 + 0x1.658a22p-21
-		v163 := float32(v161 * v154)
-		v164 := v163 + (-0x1.3ce8fap-17)
-		v166 := float32(v164 * v154)
-		v167 := v166 + 0x1.e42b0ep-14
-		v169 := float32(v167 * v154)
-		v170 := v169 + (-0x1.37404p-10)
-		v172 := float32(v170 * v154)
-		v173 := v172 + 0x1.46d042p-07
-		v175 := float32(v173 * v154)
-		v176 := v175 + (-0x1.105838p-04)
-		v178 := float32(v176 * v154)
-		v179 := v178 + 0x1.988454p-02
-		v180 := float32(v0 * v179)
-		v181 := v180 + 0x1p-01
-		v182 := math.Float32frombits(math.Float32bits(v0) & 0x7fffffff)
-		v183 := v182 < 0x1p+00
-		v184 := sel32(v183, v181, v153)
-		v185 := float32(v0 * v184)
-		dst[i] = v185
+		v2 := math.Float32frombits(math.Float32bits(v0) & 0x7fffffff)
+		v4 := minx32(0x1.dp+03, v2)
+		v6 := float32(v4 * (-0x1p-01))
+		v7 := float32(v6 * v4)
+		s10 := float64(v7)*float64(0x1.715476p+00) + float64(0x1.8p+23)
+		v10 := float32(s10)
+		if math.Float64bits(s10)&(1<<28-1) == 0 {
+			v10 = fma32Slow(float64(v7)*float64(0x1.715476p+00), float64(0x1.8p+23), s10)
+		}
+		v11 := v10 - 0x1.8p+23
+		v13 := float32(v11 * (-0x1.62e4p-01))
+		s14 := float64(v6)*float64(v4) + float64(v13)
+		v14 := float32(s14)
+		if math.Float64bits(s14)&(1<<28-1) == 0 {
+			v14 = fma32Slow(float64(v6)*float64(v4), float64(v13), s14)
+		}
+		s16 := float64(v11)*float64((-0x1.7f7d1cp-20)) + float64(v14)
+		v16 := float32(s16)
+		if math.Float64bits(s16)&(1<<28-1) == 0 {
+			v16 = fma32Slow(float64(v11)*float64((-0x1.7f7d1cp-20)), float64(v14), s16)
+		}
+		s19 := float64(0x1.687d4p-10)*float64(v16) + float64(0x1.1241bep-07)
+		v19 := float32(s19)
+		if math.Float64bits(s19)&(1<<28-1) == 0 {
+			v19 = fma32Slow(float64(0x1.687d4p-10)*float64(v16), float64(0x1.1241bep-07), s19)
+		}
+		s21 := float64(v19)*float64(v16) + float64(0x1.555b7cp-05)
+		v21 := float32(s21)
+		if math.Float64bits(s21)&(1<<28-1) == 0 {
+			v21 = fma32Slow(float64(v19)*float64(v16), float64(0x1.555b7cp-05), s21)
+		}
+		s23 := float64(v21)*float64(v16) + float64(0x1.555486p-03)
+		v23 := float32(s23)
+		if math.Float64bits(s23)&(1<<28-1) == 0 {
+			v23 = fma32Slow(float64(v21)*float64(v16), float64(0x1.555486p-03), s23)
+		}
+		s25 := float64(v23)*float64(v16) + float64(0x1.fffff8p-02)
+		v25 := float32(s25)
+		if math.Float64bits(s25)&(1<<28-1) == 0 {
+			v25 = fma32Slow(float64(v23)*float64(v16), float64(0x1.fffff8p-02), s25)
+		}
+		s27 := float64(v25)*float64(v16) + float64(0x1p+00)
+		v27 := float32(s27)
+		if math.Float64bits(s27)&(1<<28-1) == 0 {
+			v27 = fma32Slow(float64(v25)*float64(v16), float64(0x1p+00), s27)
+		}
+		s28 := float64(v27)*float64(v16) + float64(0x1p+00)
+		v28 := float32(s28)
+		if math.Float64bits(s28)&(1<<28-1) == 0 {
+			v28 = fma32Slow(float64(v27)*float64(v16), float64(0x1p+00), s28)
+		}
+		v30 := v11 + 0x1.800176p+23
+		v31 := math.Float32frombits(math.Float32bits(v30) << 23)
+		v33 := float32(v31 * 0x1p-60)
+		v35 := v4 + 0x1.8p+01
+		v36 := 0x1p+00 / v35
+		s39 := float64(v36)*float64(0x1.4b4b4cp+03) + float64((-0x1.969696p+00))
+		v39 := float32(s39)
+		if math.Float64bits(s39)&(1<<28-1) == 0 {
+			v39 = fma32Slow(float64(v36)*float64(0x1.4b4b4cp+03), float64((-0x1.969696p+00)), s39)
+		}
+		s42 := float64(0x1.7b3e76p-16)*float64(v39) + float64(0x1.af875ep-17)
+		v42 := float32(s42)
+		if math.Float64bits(s42)&(1<<28-1) == 0 {
+			v42 = fma32Slow(float64(0x1.7b3e76p-16)*float64(v39), float64(0x1.af875ep-17), s42)
+		}
+		s44 := float64(v42)*float64(v39) + float64((-0x1.f3712ep-12))
+		v44 := float32(s44)
+		if math.Float64bits(s44)&(1<<28-1) == 0 {
+			v44 = fma32Slow(float64(v42)*float64(v39), float64((-0x1.f3712ep-12)), s44)
+		}
+		s46 := float64(v44)*float64(v39) + float64((-0x1.c166p-11))
+		v46 := float32(s46)
+		if math.Float64bits(s46)&(1<<28-1) == 0 {
+			v46 = fma32Slow(float64(v44)*float64(v39), float64((-0x1.c166p-11)), s46)
+		}
+		s48 := float64(v46)*float64(v39) + float64(0x1.3fcf1cp-07)
+		v48 := float32(s48)
+		if math.Float64bits(s48)&(1<<28-1) == 0 {
+			v48 = fma32Slow(float64(v46)*float64(v39), float64(0x1.3fcf1cp-07), s48)
+		}
+		s50 := float64(v48)*float64(v39) + float64(0x1.2c6dbp-04)
+		v50 := float32(s50)
+		if math.Float64bits(s50)&(1<<28-1) == 0 {
+			v50 = fma32Slow(float64(v48)*float64(v39), float64(0x1.2c6dbp-04), s50)
+		}
+		s52 := float64(v50)*float64(v39) + float64(0x1.1917cp-02)
+		v52 := float32(s52)
+		if math.Float64bits(s52)&(1<<28-1) == 0 {
+			v52 = fma32Slow(float64(v50)*float64(v39), float64(0x1.1917cp-02), s52)
+		}
+		s54 := float64(v52)*float64(v39) + float64(0x1.6147aap-01)
+		v54 := float32(s54)
+		if math.Float64bits(s54)&(1<<28-1) == 0 {
+			v54 = fma32Slow(float64(v52)*float64(v39), float64(0x1.6147aap-01), s54)
+		}
+		v55 := float32(v36 * v54)
+		v56 := float32(v28 * v55)
+		v57 := float32(v56 * v33)
+		v59 := v0 < 0x0p+00
+		v60 := 0x1p+00 - v57
+		v61 := sel32(v59, v57, v60)
+		v62 := float32(v0 * v0)
+		s65 := float64((-0x1.08599ap-17))*float64(v62) + float64(0x1.df1416p-14)
+		v65 := float32(s65)
+		if math.Float64bits(s65)&(1<<28-1) == 0 {
+			v65 = fma32Slow(float64((-0x1.08599ap-17))*float64(v62), float64(0x1.df1416p-14), s65)
+		}
+		s67 := float64(v65)*float64(v62) + float64((-0x1.373a4ep-10))
+		v67 := float32(s67)
+		if math.Float64bits(s67)&(1<<28-1) == 0 {
+			v67 = fma32Slow(float64(v65)*float64(v62), float64((-0x1.373a4ep-10)), s67)
+		}
+		s69 := float64(v67)*float64(v62) + float64(0x1.46d2acp-07)
+		v69 := float32(s69)
+		if math.Float64bits(s69)&(1<<28-1) == 0 {
+			v69 = fma32Slow(float64(v67)*float64(v62), float64(0x1.46d2acp-07), s69)
+		}
+		s71 := float64(v69)*float64(v62) + float64((-0x1.105856p-04))
+		v71 := float32(s71)
+		if math.Float64bits(s71)&(1<<28-1) == 0 {
+			v71 = fma32Slow(float64(v69)*float64(v62), float64((-0x1.105856p-04)), s71)
+		}
+		s73 := float64(v71)*float64(v62) + float64(0x1.988454p-02)
+		v73 := float32(s73)
+		if math.Float64bits(s73)&(1<<28-1) == 0 {
+			v73 = fma32Slow(float64(v71)*float64(v62), float64(0x1.988454p-02), s73)
+		}
+		v74 := v2 < 0x1p+00
+		s76 := float64(v0)*float64(v73) + float64(0x1p-01)
+		v76 := float32(s76)
+		if math.Float64bits(s76)&(1<<28-1) == 0 {
+			v76 = fma32Slow(float64(v0)*float64(v73), float64(0x1p-01), s76)
+		}
+		v77 := sel32(v74, v76, v61)
+		v78 := float32(v0 * v77)
+		dst[i] = v78
 	}
 }
 

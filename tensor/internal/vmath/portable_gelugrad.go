@@ -13,149 +13,150 @@ func geluGrad32Go(dst, x, g []float32) {
 	for i := range dst {
 		v0 := x[i]
 		v1 := g[i]
-		v4 := maxx32((-0x1p+04), v0)
-		v5 := minx32(0x1p+04, v4)
-		v7 := math.Float32frombits(math.Float32bits(v5) & 0xfffff000)
-		v8 := v5 - v7
-		v9 := float32(v7 * v7)
-		v10 := v5 + v7
-		v11 := float32(v8 * v10)
-		v13 := float32(v9 * (-0x1p-01))
-		v16 := maxx32((-0x1.ap+06), v13)
-		v17 := minx32(0x1.64p+06, v16)
-		v20 := float32(v17 * 0x1.715476p+00)
-		v21 := v20 + 0x1.8p+23
-		v22 := v21 - 0x1.8p+23
-		v24 := float32(v22 * (-0x1.62e4p-01))
-		v25 := v24 + v17
-		v27 := float32(v22 * (-0x1.7f7d1cp-20))
-		v28 := v27 + v25
-		v31 := float32(0x1.a01a02p-13 * v28)
-		v32 := v31 + 0x1.6c16c2p-10
-		v34 := float32(v32 * v28)
-		v35 := v34 + 0x1.111112p-07
-		v37 := float32(v35 * v28)
-		v38 := v37 + 0x1.555556p-05
-		v40 := float32(v38 * v28)
-		v41 := v40 + 0x1.555556p-03
-		v43 := float32(v41 * v28)
-		v44 := v43 + 0x1p-01
-		v46 := float32(v44 * v28)
-		v47 := v46 + 0x1p+00
-		v48 := float32(v47 * v28)
-		v49 := v48 + 0x1p+00
-		v51 := float32(v22 * 0x1p-01)
-		v52 := v51 + 0x1.8000fep+23
-		v53 := v52 - 0x1.8000fep+23
-		v54 := v22 - v53
-		v55 := v54 + 0x1.8000fep+23
-		v56 := math.Float32frombits(math.Float32bits(v52) << 23)
-		v57 := math.Float32frombits(math.Float32bits(v55) << 23)
-		v58 := float32(v49 * v56)
-		v59 := float32(v58 * v57)
-		v60 := float32(v11 * (-0x1p-01))
-		v61 := float32(0x1.111112p-07 * v60)
-		v62 := v61 + 0x1.555556p-05
-		v63 := float32(v62 * v60)
-		v64 := v63 + 0x1.555556p-03
-		v65 := float32(v64 * v60)
-		v66 := v65 + 0x1p-01
-		v67 := float32(v66 * v60)
-		v68 := v67 + 0x1p+00
-		v69 := float32(v68 * v60)
-		v70 := v69 + 0x1p+00
-		v71 := float32(v59 * v70)
-		v73 := math.Float32frombits(math.Float32bits(v5) & 0x7fffffff)
-		v75 := float32(v73 * 0x1.6a09e6p-01)
-		v77 := v75 + 0x1.8p+01
-		v78 := 0x1p+00 / v77
-		v79 := float32(v78 * 0x1.8p+01)
-		v82 := float32(v78 * 0x1.e42c86p+02)
-		v83 := v82 + (-0x1.8590b2p+00)
-		v84 := maxx32(v75, 0x1.8p+01)
-		v85 := v84 - v77
-		v86 := minx32(v75, 0x1.8p+01)
-		v87 := v85 + v86
-		v88 := math.Float32frombits(math.Float32bits(v77) & 0xfffff000)
-		v89 := math.Float32frombits(math.Float32bits(v78) & 0xfffff000)
-		v90 := v77 - v88
-		v91 := v78 - v89
-		v92 := float32(v88 * v89)
-		v94 := v92 + (-0x1p+00)
-		v95 := float32(v88 * v91)
-		v96 := v94 + v95
-		v97 := float32(v90 * v89)
-		v98 := v96 + v97
-		v99 := float32(v90 * v91)
-		v100 := v98 + v99
-		v101 := float32(v87 * v78)
-		v102 := v101 + v100
-		v103 := float32(v78 * v102)
-		v105 := float32(v103 * (-0x1.e42c86p+02))
-		v106 := v105 + v83
-		v107 := v106 + v106
-		v110 := float32(v107 * 0x1.c24162p-25)
-		v111 := v110 + 0x1.b71a04p-25
-		v113 := float32(v107 * v111)
-		v114 := v113 + (-0x1.92b41p-19)
-		v115 := v114 - 0x1.c24162p-25
-		v117 := float32(v107 * v115)
-		v118 := v117 + (-0x1.fe9d26p-17)
-		v119 := v118 - v111
-		v121 := float32(v107 * v119)
-		v122 := v121 + 0x1.03dc9cp-13
-		v123 := v122 - v115
-		v125 := float32(v107 * v123)
-		v126 := v125 + 0x1.2e4fd2p-09
-		v127 := v126 - v119
-		v129 := float32(v107 * v127)
-		v130 := v129 + 0x1.293f2ap-06
-		v131 := v130 - v123
-		v133 := float32(v107 * v131)
-		v134 := v133 + 0x1.84ba0ep-04
-		v135 := v134 - v127
-		v137 := float32(v107 * v135)
-		v138 := v137 + 0x1.745856p-02
-		v139 := v138 - v131
-		v141 := float32(v106 * v139)
-		v142 := v141 + 0x1.0ab66cp-01
-		v143 := v142 - v135
-		v144 := float32(v79 * v143)
-		v146 := math.Float32frombits(math.Float32bits(v102) ^ 0x80000000)
-		v147 := float32(v144 * v146)
-		v148 := v147 + v144
-		v149 := float32(v148 * v71)
-		v150 := float32(v149 * 0x1p-01)
-		v152 := v0 < 0x0p+00
-		v153 := 0x1p+00 - v150
-		v154 := sel32(v152, v150, v153)
-		v155 := float32(v0 * v0)
-		v158 := float32(0x1.3878b8p-29 * v155)
-		v159 := v158 + (-0x1.62226ap-25)
-		v161 := float32(v159 * v155)
-		v162 := v161 + 0x1.658a22p-21
-		v164 := float32(v162 * v155)
-		v165 := v164 + (-0x1.3ce8fap-17)
-		v167 := float32(v165 * v155)
-		v168 := v167 + 0x1.e42b0ep-14
-		v170 := float32(v168 * v155)
-		v171 := v170 + (-0x1.37404p-10)
-		v173 := float32(v171 * v155)
-		v174 := v173 + 0x1.46d042p-07
-		v176 := float32(v174 * v155)
-		v177 := v176 + (-0x1.105838p-04)
-		v179 := float32(v177 * v155)
-		v180 := v179 + 0x1.988454p-02
-		v181 := float32(v0 * v180)
-		v182 := v181 + 0x1p-01
-		v183 := math.Float32frombits(math.Float32bits(v0) & 0x7fffffff)
-		v184 := v183 < 0x1p+00
-		v185 := sel32(v184, v182, v154)
-		v186 := float32(v71 * 0x1.988454p-02)
-		v187 := float32(v0 * v186)
-		v188 := v187 + v185
-		v189 := float32(v188 * v1)
-		dst[i] = v189
+		v3 := math.Float32frombits(math.Float32bits(v0) & 0x7fffffff)
+		v5 := minx32(0x1.dp+03, v3)
+		v7 := float32(v5 * (-0x1p-01))
+		v8 := float32(v7 * v5)
+		s11 := float64(v8)*float64(0x1.715476p+00) + float64(0x1.8p+23)
+		v11 := float32(s11)
+		if math.Float64bits(s11)&(1<<28-1) == 0 {
+			v11 = fma32Slow(float64(v8)*float64(0x1.715476p+00), float64(0x1.8p+23), s11)
+		}
+		v12 := v11 - 0x1.8p+23
+		v14 := float32(v12 * (-0x1.62e4p-01))
+		s15 := float64(v7)*float64(v5) + float64(v14)
+		v15 := float32(s15)
+		if math.Float64bits(s15)&(1<<28-1) == 0 {
+			v15 = fma32Slow(float64(v7)*float64(v5), float64(v14), s15)
+		}
+		s17 := float64(v12)*float64((-0x1.7f7d1cp-20)) + float64(v15)
+		v17 := float32(s17)
+		if math.Float64bits(s17)&(1<<28-1) == 0 {
+			v17 = fma32Slow(float64(v12)*float64((-0x1.7f7d1cp-20)), float64(v15), s17)
+		}
+		s20 := float64(0x1.687d4p-10)*float64(v17) + float64(0x1.1241bep-07)
+		v20 := float32(s20)
+		if math.Float64bits(s20)&(1<<28-1) == 0 {
+			v20 = fma32Slow(float64(0x1.687d4p-10)*float64(v17), float64(0x1.1241bep-07), s20)
+		}
+		s22 := float64(v20)*float64(v17) + float64(0x1.555b7cp-05)
+		v22 := float32(s22)
+		if math.Float64bits(s22)&(1<<28-1) == 0 {
+			v22 = fma32Slow(float64(v20)*float64(v17), float64(0x1.555b7cp-05), s22)
+		}
+		s24 := float64(v22)*float64(v17) + float64(0x1.555486p-03)
+		v24 := float32(s24)
+		if math.Float64bits(s24)&(1<<28-1) == 0 {
+			v24 = fma32Slow(float64(v22)*float64(v17), float64(0x1.555486p-03), s24)
+		}
+		s26 := float64(v24)*float64(v17) + float64(0x1.fffff8p-02)
+		v26 := float32(s26)
+		if math.Float64bits(s26)&(1<<28-1) == 0 {
+			v26 = fma32Slow(float64(v24)*float64(v17), float64(0x1.fffff8p-02), s26)
+		}
+		s28 := float64(v26)*float64(v17) + float64(0x1p+00)
+		v28 := float32(s28)
+		if math.Float64bits(s28)&(1<<28-1) == 0 {
+			v28 = fma32Slow(float64(v26)*float64(v17), float64(0x1p+00), s28)
+		}
+		s29 := float64(v28)*float64(v17) + float64(0x1p+00)
+		v29 := float32(s29)
+		if math.Float64bits(s29)&(1<<28-1) == 0 {
+			v29 = fma32Slow(float64(v28)*float64(v17), float64(0x1p+00), s29)
+		}
+		v31 := v12 + 0x1.800176p+23
+		v32 := math.Float32frombits(math.Float32bits(v31) << 23)
+		v34 := float32(v32 * 0x1p-60)
+		v36 := v5 + 0x1.8p+01
+		v37 := 0x1p+00 / v36
+		s40 := float64(v37)*float64(0x1.4b4b4cp+03) + float64((-0x1.969696p+00))
+		v40 := float32(s40)
+		if math.Float64bits(s40)&(1<<28-1) == 0 {
+			v40 = fma32Slow(float64(v37)*float64(0x1.4b4b4cp+03), float64((-0x1.969696p+00)), s40)
+		}
+		s43 := float64(0x1.7b3e76p-16)*float64(v40) + float64(0x1.af875ep-17)
+		v43 := float32(s43)
+		if math.Float64bits(s43)&(1<<28-1) == 0 {
+			v43 = fma32Slow(float64(0x1.7b3e76p-16)*float64(v40), float64(0x1.af875ep-17), s43)
+		}
+		s45 := float64(v43)*float64(v40) + float64((-0x1.f3712ep-12))
+		v45 := float32(s45)
+		if math.Float64bits(s45)&(1<<28-1) == 0 {
+			v45 = fma32Slow(float64(v43)*float64(v40), float64((-0x1.f3712ep-12)), s45)
+		}
+		s47 := float64(v45)*float64(v40) + float64((-0x1.c166p-11))
+		v47 := float32(s47)
+		if math.Float64bits(s47)&(1<<28-1) == 0 {
+			v47 = fma32Slow(float64(v45)*float64(v40), float64((-0x1.c166p-11)), s47)
+		}
+		s49 := float64(v47)*float64(v40) + float64(0x1.3fcf1cp-07)
+		v49 := float32(s49)
+		if math.Float64bits(s49)&(1<<28-1) == 0 {
+			v49 = fma32Slow(float64(v47)*float64(v40), float64(0x1.3fcf1cp-07), s49)
+		}
+		s51 := float64(v49)*float64(v40) + float64(0x1.2c6dbp-04)
+		v51 := float32(s51)
+		if math.Float64bits(s51)&(1<<28-1) == 0 {
+			v51 = fma32Slow(float64(v49)*float64(v40), float64(0x1.2c6dbp-04), s51)
+		}
+		s53 := float64(v51)*float64(v40) + float64(0x1.1917cp-02)
+		v53 := float32(s53)
+		if math.Float64bits(s53)&(1<<28-1) == 0 {
+			v53 = fma32Slow(float64(v51)*float64(v40), float64(0x1.1917cp-02), s53)
+		}
+		s55 := float64(v53)*float64(v40) + float64(0x1.6147aap-01)
+		v55 := float32(s55)
+		if math.Float64bits(s55)&(1<<28-1) == 0 {
+			v55 = fma32Slow(float64(v53)*float64(v40), float64(0x1.6147aap-01), s55)
+		}
+		v56 := float32(v37 * v55)
+		v57 := float32(v29 * v56)
+		v58 := float32(v57 * v34)
+		v60 := v0 < 0x0p+00
+		v61 := 0x1p+00 - v58
+		v62 := sel32(v60, v58, v61)
+		v63 := float32(v0 * v0)
+		s66 := float64((-0x1.08599ap-17))*float64(v63) + float64(0x1.df1416p-14)
+		v66 := float32(s66)
+		if math.Float64bits(s66)&(1<<28-1) == 0 {
+			v66 = fma32Slow(float64((-0x1.08599ap-17))*float64(v63), float64(0x1.df1416p-14), s66)
+		}
+		s68 := float64(v66)*float64(v63) + float64((-0x1.373a4ep-10))
+		v68 := float32(s68)
+		if math.Float64bits(s68)&(1<<28-1) == 0 {
+			v68 = fma32Slow(float64(v66)*float64(v63), float64((-0x1.373a4ep-10)), s68)
+		}
+		s70 := float64(v68)*float64(v63) + float64(0x1.46d2acp-07)
+		v70 := float32(s70)
+		if math.Float64bits(s70)&(1<<28-1) == 0 {
+			v70 = fma32Slow(float64(v68)*float64(v63), float64(0x1.46d2acp-07), s70)
+		}
+		s72 := float64(v70)*float64(v63) + float64((-0x1.105856p-04))
+		v72 := float32(s72)
+		if math.Float64bits(s72)&(1<<28-1) == 0 {
+			v72 = fma32Slow(float64(v70)*float64(v63), float64((-0x1.105856p-04)), s72)
+		}
+		s74 := float64(v72)*float64(v63) + float64(0x1.988454p-02)
+		v74 := float32(s74)
+		if math.Float64bits(s74)&(1<<28-1) == 0 {
+			v74 = fma32Slow(float64(v72)*float64(v63), float64(0x1.988454p-02), s74)
+		}
+		v75 := v3 < 0x1p+00
+		s77 := float64(v0)*float64(v74) + float64(0x1p-01)
+		v77 := float32(s77)
+		if math.Float64bits(s77)&(1<<28-1) == 0 {
+			v77 = fma32Slow(float64(v0)*float64(v74), float64(0x1p-01), s77)
+		}
+		v78 := sel32(v75, v77, v62)
+		v79 := float32(v29 * 0x1.988454p-02)
+		v80 := float32(v79 * v34)
+		s81 := float64(v0)*float64(v80) + float64(v78)
+		v81 := float32(s81)
+		if math.Float64bits(s81)&(1<<28-1) == 0 {
+			v81 = fma32Slow(float64(v0)*float64(v80), float64(v78), s81)
+		}
+		v82 := float32(v81 * v1)
+		dst[i] = v82
 	}
 }
 

@@ -1,6 +1,9 @@
 package vmath
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // LengthError is the panic value of a kernel called with slices of
 // different lengths.
@@ -95,4 +98,43 @@ func sel64(m bool, a, b float64) float64 {
 		return a
 	}
 	return b
+}
+
+// fma32 is a·b + c rounded once to float32, as VFMADD…PS computes it: the
+// product is exact in float64, and the float64 sum s rounds to float32 as
+// the exact sum does unless s lies on a float32 midpoint (or is a float32
+// itself), where the low 28 bits of its significand are zero; only then
+// does fma32Slow look at the sum's error. The portable loops of the
+// float32 programs that use FMA compute the same, written out.
+func fma32(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	s := p + float64(c)
+	if math.Float64bits(s)&(1<<28-1) != 0 {
+		return float32(s)
+	}
+	return fma32Slow(p, float64(c), s)
+}
+
+// fma32Slow rounds s = p + c (rounded to float64, p and c exact) to
+// float32 as the exact sum rounds: the sum's error (TwoSum) turns s into
+// its round-to-odd value, and rounding that to float32 is then correct
+// (53 ≥ 24 + 2 bits, so the double rounding is innocuous). It is kept
+// out of line so that fma32 inlines.
+//
+//go:noinline
+func fma32Slow(p, c, s float64) float32 {
+	bb := s - p
+	e := (p - (s - bb)) + (c - bb)
+	if e != 0 && e == e { // inexact (and not NaN or infinite)
+		u := math.Float64bits(s)
+		if u&1 == 0 { // to odd: the neighbour of s on e's side
+			if (e > 0) == (s > 0) {
+				u++
+			} else {
+				u--
+			}
+		}
+		s = math.Float64frombits(u)
+	}
+	return float32(s)
 }

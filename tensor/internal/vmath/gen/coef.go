@@ -85,3 +85,34 @@ var (
 		0x1.54127p-8, -0x1.a45088p-11, 0x1.4a569p-14,
 	}
 )
+
+// Coefficients (lowest degree first) of the float32 GELU kernels'
+// polynomials (geluParts32), each fitted by coefs.py (the last section):
+// a least-squares fit of the relative error at 60 to 80 Chebyshev nodes in
+// 40-digit arithmetic (close to minimax), its coefficients rounded to
+// float32 one at a time from the lowest, each rounding followed by a refit
+// of the higher ones, so that the roundings cost little. The errors below
+// are those of the rounded coefficients in exact arithmetic, measured on
+// 2001 points.
+var (
+	// e^r on [-0.35, 0.35] (|r| ≤ ln2/2 + 1e-5), degree 6: relative error
+	// 3.9e-9 (0.07 ulp).
+	geluExp32 = []float64{
+		0x1p+0, 0x1p+0, 0x1.fffff8p-2, 0x1.555486p-3, 0x1.555b7cp-5, 0x1.1241bep-7, 0x1.687d4p-10,
+	}
+	// Φ(x) ≈ ½ + x·P(x²) on [-1, 1], degree 5 in x²: relative error
+	// 3.5e-9 (0.06 ulp).
+	geluPhi32 = []float64{
+		0x1.988454p-2, -0x1.105856p-4, 0x1.46d2acp-7, -0x1.373a4ep-10, 0x1.df1416p-14, -0x1.08599ap-17,
+	}
+	// Q(y), degree 7, with Φ(-a) = e^(-a²/2)·d·Q(y), d = 1/(K+a) and
+	// y = α·d + β, which maps a ∈ [1, 14.6] onto [-1, 1] (K = 3; α and β
+	// are float32 numbers, and the fit is in terms of the y they give):
+	// relative error 1.6e-8 (0.27 ulp).
+	geluQ32 = []float64{
+		0x1.6147aap-1, 0x1.1917cp-2, 0x1.2c6dbp-4, 0x1.3fcf1cp-7, -0x1.c166p-11, -0x1.f3712ep-12, 0x1.af875ep-17, 0x1.7b3e76p-16,
+	}
+	geluQK32     = 3.0
+	geluQAlpha32 = 0x1.4b4b4cp+3  // 2K/(tmax-tmin), t = K/(K+a) from tmin (a = 14.6) to tmax (a = 1)
+	geluQBeta32  = -0x1.969696p+0 // -(tmax+tmin)/(tmax-tmin)
+)

@@ -21,7 +21,7 @@ const (
 	opSub
 	opMul
 	opDiv
-	opFMA // a·b + c rounded once (float64 programs only)
+	opFMA // a·b + c rounded once (fma32 in the portable Go of float32 programs)
 	opMin // a < b ? a : b, the semantics of x86 MINPS/MINPD
 	opMax // a > b ? a : b
 	opAnd // bitwise operations on the lanes' bit patterns
@@ -74,7 +74,8 @@ type prog struct {
 
 // B records a program. Its methods mirror the operations; MulAdd is an FMA
 // in float64 programs and a rounded multiply followed by an add in float32
-// ones (float32 code has no FMA, so that the portable Go needs none).
+// ones (the float32 programs that want a single rounding call FMA, which
+// the portable Go computes with fma32).
 type B struct {
 	p      *prog
 	consts map[uint64]val
@@ -171,11 +172,9 @@ func (b *B) Round32(x val) val {
 	return b.emit(op{code: opRound32, args: []val{x}})
 }
 
-// FMA is x·y + z rounded once; float64 programs only.
+// FMA is x·y + z rounded once (VFMADD in the assembly, math.FMA or fma32
+// in the portable Go).
 func (b *B) FMA(x, y, z val) val {
-	if !b.p.f64 {
-		panic("FMA in a float32 program")
-	}
 	return b.emit(op{code: opFMA, args: []val{x, y, z}})
 }
 

@@ -111,6 +111,18 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 			e = a(0) + " / " + a(1)
 		case opFMA:
 			e = fmt.Sprintf("math.FMA(%s, %s, %s)", a(0), a(1), a(2))
+			if !p.f64 {
+				// fma32, its test of the float64 sum written out so that
+				// the loop calls fma32Slow only where that sum lies on a
+				// float32 midpoint (a call per FMA would double the loop's
+				// time).
+				f64 := func(j int) string { return "float64(" + a(j) + ")" }
+				fmt.Fprintf(w, "\t\ts%d := %s*%s + %s\n", i, f64(0), f64(1), f64(2))
+				fmt.Fprintf(w, "\t\tv%d := float32(s%d)\n", i, i)
+				fmt.Fprintf(w, "\t\tif math.Float64bits(s%d)&(1<<28-1) == 0 {\n", i)
+				fmt.Fprintf(w, "\t\t\tv%d = fma32Slow(%s*%s, %s, s%d)\n\t\t}\n", i, f64(0), f64(1), f64(2), i)
+				continue
+			}
 		case opMin:
 			e = fmt.Sprintf("minx%s(%s, %s)", n.sfx, a(0), a(1))
 		case opMax:

@@ -302,6 +302,63 @@ func (b *B) normCDFParts(x val) (phi, e val) {
 	return phi, e
 }
 
+// polyFMA evaluates Σ c[i]·r^i by Horner's rule with FMAs.
+func (b *B) polyFMA(r val, c []float64) val {
+	p := b.C(c[len(c)-1])
+	for i := len(c) - 2; i >= 0; i-- {
+		p = b.FMA(p, r, b.C(c[i]))
+	}
+	return p
+}
+
+// geluParts32 returns Φ(x) and φ(x) = e^(-x²/2)/√(2π) for the float32
+// GELU kernels, in less than half of normCDFParts' operations, with FMAs
+// (single roundings; fma32 in the portable Go). With a = min(|x|, 14.5)
+// (beyond which Φ(-a) and φ(a) round to 0) and e^(-a²/2) = 2^k·e^r:
+//   - the reduction r = -a²/2 - k·ln 2 takes the exact -a²/2 from one FMA,
+//     (-a/2)·a - k·ln2hi (k·ln2hi is exact), so that x²'s rounding (up to
+//     50 ulps of e^(-a²/2) at a = 14) never enters;
+//   - e^r is a polynomial of degree 6 (|r| < 0.35; coef.go's geluExp32);
+//   - Φ(-a) = e^(-a²/2)·d·Q(y) for a ≥ 1, with d = 1/(K+a),
+//     y = α·d + β ∈ [-1, 1] and Q of degree 7 (geluQ32): the form of
+//     erfcOf's t·Q, without its compensation of d's rounding (a relative
+//     error δ of d moves Φ(-a) by (1/M(a) - a)(K+a)·δ, M the Mills ratio:
+//     2.1δ at a = 1, 1.9δ at 2, toward δ for large a);
+//   - 2^k (k down to -152) is applied last, by one product, to the
+//     normal numbers e^r·d·Q and e^r/√(2π), so that a subnormal Φ or φ is
+//     rounded once;
+//   - below |x| = 1, Φ(x) = ½ + x·P(x²) with P of degree 5 (geluPhi32).
+//
+// Φ(x) is Φ(-a) for x < 0 and 1 - Φ(-a) otherwise above |x| = 1.
+func (b *B) geluParts32(x val) (phi, p val) {
+	a := b.Abs(x)
+	ac := b.Min(b.C(14.5), a)
+	m := b.Mul(ac, b.C(-0.5))
+	w := b.Mul(m, ac)
+	mg := b.C(b.magic())
+	kf := b.Sub(b.FMA(w, b.C(log2e), mg), mg)
+	hi, lo := b.ln2()
+	r := b.FMA(m, ac, b.Mul(kf, b.C(-hi))) // -a²/2 - k·ln2hi, rounded once
+	r = b.FMA(kf, b.C(-lo), r)
+	er := b.polyFMA(r, geluExp32)
+	// 2^k exactly (a subnormal number below k = -126) for k ≥ -149, and 0
+	// below, where e^r·d·Q < ½ and e^r/√(2π) < ¾ make the products round
+	// to 0 anyway: 2^(k+60) (a normal number) times 2^-60.
+	sc := b.Mul(b.pow2(kf, 60), b.C(0x1p-60))
+	d := b.Div(b.C(1), b.Add(ac, b.C(geluQK32)))
+	y := b.FMA(d, b.C(geluQAlpha32), b.C(geluQBeta32))
+	q := b.polyFMA(y, geluQ32)
+	sm := b.Mul(b.Mul(er, b.Mul(d, q)), sc)
+	phi = b.Sel(b.Lt(x, b.C(0)), sm, b.Sub(b.C(1), sm))
+	// Below |x| = 1, ½ + x·P(x²) (a fit of Φ, like the Taylor series of
+	// normCDFParts): the form above would lose more to d's rounding there
+	// (2.4δ at a = 0), and Q is fitted on a ≥ 1 only.
+	ts := b.polyFMA(b.Mul(x, x), geluPhi32)
+	phi = b.Sel(b.Lt(a, b.C(1)), b.FMA(x, ts, b.C(0.5)), phi)
+	p = b.Mul(b.Mul(er, b.C(invSqrt2Pi)), sc)
+	return phi, p
+}
+
 // geluTanhParts returns σ(w), σ(-w) for w = 2√(2/π)·(x + 0.044715x³).
 func (b *B) geluTanhParts(x val) (s, sm val) {
 	w := b.Mul(b.Mul(x, b.C(2*geluK)), b.MulAdd(b.Mul(x, x), b.C(geluC), b.C(1)))
@@ -320,9 +377,10 @@ type kernel struct {
 	// interleave (0 or 1: one at a time), the fastest measured (go run
 	// ./gen -unroll N writes every kernel with N, for measuring). Copies
 	// that do not fit in the registers in lockstep are staggered (see
-	// asmGen.body). float32: 8 was the fastest for most kernels, 6 or 4
-	// (GELU, NormCDF: their staggered copies spill no better) for the
-	// others; float64: 4, faster than 2 and 3 (more was not measured).
+	// asmGen.body). float32: 8 was the fastest for most kernels (the
+	// GELU kernels' shorter program of geluParts32 too), 6 or 4 (NormCDF:
+	// its staggered copies spill no better) for the others; float64: 4,
+	// faster than 2 and 3 (more was not measured).
 	unroll32, unroll64 int
 }
 
@@ -343,10 +401,22 @@ var kernels = []kernel{
 		body: func(b *B) val { return b.erfOf(b.x) }},
 	{name: "NormCDF", unroll32: 4, unroll64: 4, doc: "Φ(x), the standard normal CDF, as ½erfc(-x/√2) with full relative accuracy in the lower tail (e^(-x²/2) is computed from an exact split of x²).", ulp32: "8", ulp64: "9",
 		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return phi }},
-	{name: "GELU", unroll32: 4, unroll64: 4, doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "8", ulp64: "10",
-		body: func(b *B) val { phi, _ := b.normCDFParts(b.x); return b.Mul(b.x, phi) }},
-	{name: "GELUGrad", unroll32: 8, unroll64: 4, grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±16 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
+	{name: "GELU", unroll32: 8, unroll64: 4, doc: "x·Φ(x), the exact GELU (PyTorch's approximate='none').", ulp32: "6", ulp64: "10",
 		body: func(b *B) val {
+			if !b.p.f64 {
+				phi, _ := b.geluParts32(b.x)
+				return b.Mul(b.x, phi)
+			}
+			phi, _ := b.normCDFParts(b.x)
+			return b.Mul(b.x, phi)
+		}},
+	{name: "GELUGrad", unroll32: 8, unroll64: 4, grad: true, doc: "g·(Φ(x) + x·φ(x)), the derivative of GELU times the upstream gradient g (φ is the normal density, computed at x clamped to ±40 (float64) or ±14.5 (float32), where it has underflowed to 0: huge finite x give g·1 and g·0, and ±Inf give NaN, 1 + Inf·0, as the composed derivative and PyTorch do).", ulp32: "6", ulp64: "7",
+		body: func(b *B) val {
+			if !b.p.f64 {
+				// The unclamped x: x·φ is x·0 beyond the clamp, NaN at ±Inf.
+				phi, p := b.geluParts32(b.x)
+				return b.Mul(b.FMA(b.x, p, phi), b.g)
+			}
 			phi, e := b.normCDFParts(b.x)
 			// The unclamped x: x·φ is x·0 beyond the clamp, NaN at ±Inf.
 			return b.Mul(b.MulAdd(b.x, b.Mul(e, b.C(invSqrt2Pi)), phi), b.g)
@@ -398,10 +468,14 @@ type pairKernel struct {
 }
 
 var pairKernels = []pairKernel{
-	{name: "GELUAndGrad", unroll32: 4, unroll64: 4,
+	{name: "GELUAndGrad", unroll32: 8, unroll64: 4,
 		doc:  "x·Φ(x), the exact GELU, and d[i] to its derivative Φ(x) + x·φ(x), in one sweep",
 		same: "GELU and GELUGrad (with g = 1): GELUGrad's result for any g is g·d",
 		body: func(b *B) (val, val) {
+			if !b.p.f64 {
+				phi, p := b.geluParts32(b.x)
+				return b.Mul(b.x, phi), b.FMA(b.x, p, phi)
+			}
 			phi, e := b.normCDFParts(b.x)
 			// The same operations as GELU's and GELUGrad's bodies, without
 			// GELUGrad's last one, the product by g.

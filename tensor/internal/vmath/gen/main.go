@@ -5,8 +5,9 @@
 // and the exported functions (vmath.go), all from one description of each
 // algorithm (funcs.go) as a straight-line program of lane-wise operations
 // (dsl.go). The Go and the assembly perform the same operations in the same
-// order with the same roundings (FMA where the float64 programs use it,
-// none in float32), so every path gives the same bits.
+// order with the same roundings (FMA where the float64 programs and the
+// float32 GELU programs use it, exactly rounded by fma32 in the portable
+// Go), so every path gives the same bits.
 //
 // Run it with `go generate` in the vmath directory, or
 // `go run ./gen -dir DIR` to write the files elsewhere (the drift test does).
