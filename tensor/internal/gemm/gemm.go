@@ -420,6 +420,16 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 	if p.k > kcb {
 		part = Full // the blocks of k would each need their own first tile
 	}
+	// A block of rows read in place whose rows are not a whole number of
+	// slivers starts with its partial tile, which the kernel reads in
+	// place like the others (its MR rows exist: the block has at least
+	// MR) and stores only the first rows of, instead of packing a last
+	// partial sliver with zero rows. The tiles then lie elsewhere than on
+	// the grid of MR rows, which changes no bit with a kernel whose partial
+	// tiles are stored like whole ones (kernel.edges), and whose parts (see
+	// Part) are left out only on the calling goroutine: the choice depends
+	// on the shape only.
+	leadFirst := direct && kern.edges && 2*float64(p.m)*float64(p.n)*float64(p.k) < 2*parMinFlops
 	for jc := j0; jc < j1; jc += kern.nc {
 		nc := min(kern.nc, j1-jc)
 		for pc := 0; pc < p.k; pc += kcb {
@@ -432,11 +442,15 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 			}
 			for ic := i0; ic < i1; ic += kern.mc {
 				mc := min(kern.mc, i1-ic)
+				lead := 0 // rows of a partial first tile read in place
+				if leadFirst && mc%mr != 0 && mc >= mr {
+					lead = mc % mr
+				}
 				var ap []T
 				if !direct {
 					ap = ws.bufA(ceilDiv(mc, mr) * mr * kc)
 					packA(ap, p.a, p.lda, p.transA, ic, mc, pc, kc, mr)
-				} else if mc%mr != 0 {
+				} else if mc%mr != 0 && lead == 0 {
 					// The last, partial sliver is packed with zero rows so
 					// that the kernel never reads past the end of a.
 					ap = ws.bufA(mr * kc)
@@ -445,8 +459,11 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bs := bp[jr*kc : (jr+nr)*kc]
-					for ir := 0; ir < mc; ir += mr {
-						rows := min(mr, mc-ir)
+					for ir, rows := 0, 0; ir < mc; ir += rows {
+						rows = min(mr, mc-ir)
+						if ir == 0 && lead > 0 {
+							rows = lead
+						}
 						c := p.c[(ic+ir)*p.ldc+jc+jr:]
 						// The tile's part of the sums, terms q0…q0+kt-1,
 						// and of its columns (see Part).
@@ -468,7 +485,7 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 							scaleTile(c, p.ldc, beta, rows, tc, accum)
 						case !direct:
 							kern.micro(kt, ap[ir*kc+q0*mr:(ir+mr)*kc], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
-						case rows == mr:
+						case rows == mr || lead > 0:
 							kern.micro(kt, p.a[(ic+ir)*rsA+(pc+q0)*csA:], rsA, csA, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
 						default:
 							kern.micro(kt, ap[q0*mr:], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)

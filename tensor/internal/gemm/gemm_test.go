@@ -608,6 +608,11 @@ func TestRowCopiers(t *testing.T) {
 
 func testRowCopier[T exact](t *testing.T, kerns []*kernel[T]) {
 	rng := rand.New(rand.NewPCG(21, 22))
+	// The portable copiers of the narrow kernels, in every build.
+	kerns = append(kerns[:len(kerns):len(kerns)],
+		&kernel[T]{name: "copyRows8", nr: 8, copyRows: copyRows8[T]},
+		&kernel[T]{name: "copyRows16", nr: 16, copyRows: copyRows16[T]},
+		&kernel[T]{name: "copyRows32", nr: 32, copyRows: copyRows32[T]})
 	for _, kern := range kerns {
 		if kern.copyRows == nil {
 			continue
