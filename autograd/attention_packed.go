@@ -139,7 +139,7 @@ func packedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 
 // packedLayout is PackedSelfAttention's layout: N sequences of L positions
 // of E features in heads heads, qkv 3-D (else [N·L, 3E]), the mask and
-// causal flag the recorded derivative rebuilds the -∞ fill from, and the
+// causal flag the recorded derivative rebuilds the -∞ fill from, and
 // whether the products leave out what lies after the diagonals (see
 // causalParts).
 type packedLayout struct {

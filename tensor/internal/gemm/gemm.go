@@ -424,11 +424,12 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 	// slivers starts with its partial tile, which the kernel reads in
 	// place like the others (its MR rows exist: the block has at least
 	// MR) and stores only the first rows of, instead of packing a last
-	// partial sliver with zero rows. The tiles then lie elsewhere than on
-	// the grid of MR rows, which changes no bit with a kernel whose partial
-	// tiles are stored like whole ones (kernel.edges), and whose parts (see
-	// Part) are left out only on the calling goroutine: the choice depends
-	// on the shape only.
+	// partial sliver with zero rows. The tiles then lie off the grid of
+	// MR rows. That changes no bit with a kernel that stores a partial
+	// tile like a whole one (kernel.edges), and it is done only for
+	// products that run on the calling goroutine (a choice by shape
+	// alone), so that where the tiles lie, and which terms a Part leaves
+	// out, never depends on the number of goroutines.
 	leadFirst := direct && kern.edges && 2*float64(p.m)*float64(p.n)*float64(p.k) < 2*parMinFlops
 	for jc := j0; jc < j1; jc += kern.nc {
 		nc := min(kern.nc, j1-jc)
