@@ -9,7 +9,8 @@ import (
 
 // TestSoftmaxCausalRows: the causal softmax equals Softmax of the scores
 // with −∞ above each diagonal to 8 ulps (float32 and float64, rows of
-// several lengths, in place too), and a NaN row is NaN throughout.
+// several lengths, in place too), and a NaN row is NaN throughout; each
+// row is Softmax of its kept keys alone bit for bit.
 func TestSoftmaxCausalRows(t *testing.T) {
 	t.Run("float32", testSoftmaxCausal[float32])
 	t.Run("float64", testSoftmaxCausal[float64])
@@ -48,6 +49,24 @@ func testSoftmaxCausal[T tensor.Float](t *testing.T) {
 			}
 			if !(got[i] == inPlace[i] || (got[i] != got[i] && inPlace[i] != inPlace[i])) {
 				t.Fatalf("L %d: in place element %d is %v, not %v", l, i, inPlace[i], got[i])
+			}
+		}
+	}
+	// Each row is Softmax of its kept keys, bit for bit, then zeros.
+	for _, l := range []int{5, 64, 300} {
+		x := make([]T, 2*l*l)
+		for i := range x {
+			x[i] = T(math.Cos(float64(i)*0.31) * 6)
+		}
+		got := make([]T, len(x))
+		tensor.SoftmaxCausalRows(got, x, l)
+		for r := 0; r*l < len(x); r++ {
+			k := r%l + 1
+			want := tensor.Softmax(tensor.MustNew(append([]T(nil), x[r*l:r*l+k]...), k), -1).Data()
+			for j, v := range got[r*l : (r+1)*l] {
+				if (j < k && v != want[j]) || (j >= k && v != 0) {
+					t.Fatalf("L %d, row %d: element %d is %v, not Softmax of the row's keys", l, r, j, v)
+				}
 			}
 		}
 	}
