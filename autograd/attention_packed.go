@@ -38,7 +38,10 @@ import (
 // derivative, the same kernels as the unfused attention, bit for bit.
 // With causal, the products also leave out what lies after each diagonal
 // (scores that are masked, terms that are 0·x; tensor.GemmStridedPart),
-// which changes no bit of a finite result. The
+// which changes no bit of a finite result. (A query whose keys are all
+// masked has NaN probabilities, and a NaN result row, all the same; the
+// terms left out then spread its NaN to fewer elements of the gradient
+// than the whole products would.) The
 // recorded derivative (for gradients of gradients) is the unfused
 // composition's, so that it is differentiable twice and more. Under an
 // Arena the result and every temporary come from the arena.
@@ -238,8 +241,9 @@ func (s *attnOp[T]) packedVJP(c *Context[T], g *tensor.Tensor[T]) {
 // and with the probabilities or the scores' gradient, which are 0 after
 // the diagonal, the output and dQ (a·v, dS·k) without those terms, dK and
 // dV (dSᵀ·q, aᵀ·g) without the terms before the transposed diagonal. The
-// terms left out are 0·x, which changes no bit of a finite result; at L =
-// 64 they are about 40% of the multiply-adds.
+// terms left out are 0·x (NaN·x in a row whose keys are all masked), which
+// changes no bit of a finite result; at L = 64 they are about 40% of the
+// multiply-adds.
 func causalParts(tri bool) (scores, lowerA, upperA tensor.GemmPart) {
 	if !tri {
 		return tensor.GemmFull, tensor.GemmFull, tensor.GemmFull
