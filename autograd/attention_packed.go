@@ -35,7 +35,13 @@ import (
 // With causal, the softmax exponentiates only the keys up to each query
 // (tensor.SoftmaxCausalRows): the unfused attention's values to a few ulps
 // of the float64 sum of the exponentials; without causal, and in the
-// derivative, the same kernels as the unfused attention, bit for bit. The
+// derivative, the same kernels as the unfused attention, bit for bit.
+// With causal, the products also leave out what lies after each diagonal
+// (scores that are masked, terms that are 0·x; tensor.GemmStridedPart),
+// which changes no bit of a finite result. (A query whose keys are all
+// masked has NaN probabilities, and a NaN result row, all the same; the
+// terms left out then spread its NaN to fewer elements of the gradient
+// than the whole products would.) The
 // recorded derivative (for gradients of gradients) is the unfused
 // composition's, so that it is differentiable twice and more. Under an
 // Arena the result and every temporary come from the arena.
@@ -46,8 +52,15 @@ import (
 // is not of their shape; and with a *UsageError when heads or batch is not
 // positive or the dropout is as ScaledDotProductAttentionWith refuses it.
 func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOptions) *Var[T] {
+	defer relabel("PackedSelfAttention")
+	return packedSelfAttention(qkv, batch, heads, o, true)
+}
+
+// packedSelfAttention is PackedSelfAttention, whose causal products leave
+// out what lies after the diagonals when tri is set (see causalParts; the
+// tests compare it with the whole products).
+func packedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOptions, tri bool) *Var[T] {
 	const op = "PackedSelfAttention"
-	defer relabel(op)
 	x := qkv.value
 	pk := packedCheck(op, x, batch, heads)
 	if !(o.Dropout >= 0 && o.Dropout < 1) {
@@ -57,6 +70,7 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 		panic(usage(op, "dropout > 0 needs an RNG or a Keep mask"))
 	}
 	pk.mask, pk.causal = o.Mask, o.Causal
+	pk.tri = tri && o.Causal
 	n, h, l, e := pk.n, pk.heads, pk.l, pk.e
 	dh, ld, ll := e/h, 3*e, l*l
 	ar := arenaOf(qkv)
@@ -69,12 +83,14 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 
 	scores := ar.tensor(n, h, l, l)
 	sd := scores.Data()
+	cs, ca, _ := causalParts(pk.tri)
 	for b := range n {
 		base := b * l * ld
 		for hh := range hs {
 			bh := b*h + hh
 			// alpha = 1/√Dh: the kernel's alpha·acc is ScaleInto's product.
-			tensor.GemmStrided(false, true, l, l, dh, scale, xd[base+hh*dh:], ld, xd[base+e+hh*dh:], ld, 0, sd[bh*ll:(bh+1)*ll], l)
+			tensor.GemmStridedPart(cs, false, true, l, l, dh, scale, xd[base+hh*dh:], ld, xd[base+e+hh*dh:], ld,
+				0, sd[bh*ll:(bh+1)*ll], l)
 		}
 	}
 	var fill *tensor.Mask
@@ -108,7 +124,7 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 	for b := range n {
 		for hh := range hs {
 			bh := b*h + hh
-			tensor.GemmStrided(false, false, l, dh, l, 1, wd[bh*ll:(bh+1)*ll], l, xd[b*l*ld+2*e+hh*dh:], ld,
+			tensor.GemmStridedPart(ca, false, false, l, dh, l, 1, wd[bh*ll:(bh+1)*ll], l, xd[b*l*ld+2*e+hh*dh:], ld,
 				0, od[b*l*e+hh*dh:], e)
 		}
 	}
@@ -125,12 +141,14 @@ func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 }
 
 // packedLayout is PackedSelfAttention's layout: N sequences of L positions
-// of E features in heads heads, qkv 3-D (else [N·L, 3E]), and the mask and
-// causal flag the recorded derivative rebuilds the -∞ fill from.
+// of E features in heads heads, qkv 3-D (else [N·L, 3E]), the mask and
+// causal flag the recorded derivative rebuilds the -∞ fill from, and
+// whether the products leave out what lies after the diagonals (see
+// causalParts).
 type packedLayout struct {
-	n, heads, l, e int
-	rank3, causal  bool
-	mask           *tensor.Mask
+	n, heads, l, e     int
+	rank3, causal, tri bool
+	mask               *tensor.Mask
 }
 
 // packedCheck panics unless x is a packed projection [N, L, 3E] or
@@ -175,11 +193,20 @@ func (s *attnOp[T]) packedVJP(c *Context[T], g *tensor.Tensor[T]) {
 	}
 	ds := c.scratch(s.p)
 	dsd := ds.Data()
+	cs, ca, cat := causalParts(pk.tri)
 	for b := range n {
 		for hh := range h {
 			bh := b*h + hh
-			tensor.GemmStrided(false, true, l, l, dh, 1, gd[b*l*e+hh*dh:], e, xd[b*l*ld+2*e+hh*dh:], ld,
-				0, dsd[bh*ll:(bh+1)*ll], l)
+			dsh := dsd[bh*ll : (bh+1)*ll]
+			tensor.GemmStridedPart(cs, false, true, l, l, dh, 1, gd[b*l*e+hh*dh:], e, xd[b*l*ld+2*e+hh*dh:], ld, 0, dsh, l)
+			if pk.tri {
+				// The gradient of the probabilities after the diagonal,
+				// computed or not, meets their 0 in the softmax's
+				// derivative: 0 there gives the unfused values.
+				for i := range l - 1 {
+					clear(dsh[i*l+i+1 : (i+1)*l])
+				}
+			}
 		}
 	}
 	if s.drop != nil {
@@ -191,9 +218,7 @@ func (s *attnOp[T]) packedVJP(c *Context[T], g *tensor.Tensor[T]) {
 			}
 		}
 	}
-	if l > 0 {
-		softmaxRowsVJP(dsd, s.p.Data(), dsd, c.p.arena.tensor(l).Data(), 0)
-	}
+	softmaxRowsVJP(dsd, s.p.Data(), dsd, c.p.arena.tensor(l).Data(), 0)
 	tensor.ScaleInto(ds, ds, s.scale)
 	dst, beta := c.gradBuf(0)
 	dd, ad := dst.Data(), s.a.Data()
@@ -202,12 +227,28 @@ func (s *attnOp[T]) packedVJP(c *Context[T], g *tensor.Tensor[T]) {
 		for hh := range h {
 			bh := b*h + hh
 			dsh, q, k := dsd[bh*ll:(bh+1)*ll], base+hh*dh, base+e+hh*dh
-			tensor.GemmStrided(false, false, l, dh, l, 1, dsh, l, xd[k:], ld, beta, dd[q:], ld)
-			tensor.GemmStrided(true, false, l, dh, l, 1, dsh, l, xd[q:], ld, beta, dd[k:], ld)
-			tensor.GemmStrided(true, false, l, dh, l, 1, ad[bh*ll:(bh+1)*ll], l, gd[b*l*e+hh*dh:], e,
+			tensor.GemmStridedPart(ca, false, false, l, dh, l, 1, dsh, l, xd[k:], ld, beta, dd[q:], ld)
+			tensor.GemmStridedPart(cat, true, false, l, dh, l, 1, dsh, l, xd[q:], ld, beta, dd[k:], ld)
+			tensor.GemmStridedPart(cat, true, false, l, dh, l, 1, ad[bh*ll:(bh+1)*ll], l, gd[b*l*e+hh*dh:], e,
 				beta, dd[base+2*e+hh*dh:], ld)
 		}
 	}
+}
+
+// causalParts returns the parts of the products (tensor.GemmPart) that a
+// causal attention computes when tri is set, else the whole products: the
+// scores and their gradient (q·kᵀ, g·vᵀ) on and below the diagonal only,
+// and with the probabilities or the scores' gradient, which are 0 after
+// the diagonal, the output and dQ (a·v, dS·k) without those terms, dK and
+// dV (dSᵀ·q, aᵀ·g) without the terms before the transposed diagonal. The
+// terms left out are 0·x (NaN·x in a row whose keys are all masked), which
+// changes no bit of a finite result; at L = 64 they are about 40% of the
+// multiply-adds.
+func causalParts(tri bool) (scores, lowerA, upperA tensor.GemmPart) {
+	if !tri {
+		return tensor.GemmFull, tensor.GemmFull, tensor.GemmFull
+	}
+	return tensor.GemmLowerC, tensor.GemmLowerA, tensor.GemmUpperA
 }
 
 // packedBackward is backward for PackedSelfAttention: the unfused

@@ -21,7 +21,56 @@ import (
 // dimension is shorter than its row, a slice is too short for its matrix,
 // or the elements of c span memory that a or b spans.
 func GemmStrided[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	const op = "GemmStrided"
+	gemmStrided("GemmStrided", GemmFull, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmPart tells GemmStridedPart which part of a product it may leave out:
+// a triangle of unwanted results or of zeros, as causal attention has.
+// The diagonal is element (i, i) of c or of op(a).
+type GemmPart int
+
+const (
+	// GemmFull is the whole product, GemmStrided's.
+	GemmFull GemmPart = iota
+	// GemmLowerC asks for the elements of c on and below the diagonal
+	// (column ≤ row) only: the others are computed or left as they were,
+	// tile by tile of the kernel.
+	GemmLowerC
+	// GemmLowerA says that the elements of op(a) after the diagonal
+	// (column > row) are 0: their terms are left out of the sums or not.
+	GemmLowerA
+	// GemmUpperA says that the elements of op(a) before the diagonal
+	// (column < row) are 0: their terms are left out of the sums or not.
+	GemmUpperA
+)
+
+// GemmStridedPart is GemmStrided that may leave out the part of the
+// product that part names, which a causal attention's products (scores
+// above the diagonal, probabilities that are 0 after it) need not
+// compute. Every element it computes is GemmStrided's, bit for bit up to
+// the sign of a zero, when the terms left out are 0·x with x finite; which
+// terms it leaves out depends only on the shape (terms are left out only
+// while k fits one of the kernel's blocks of the inner dimension, 256).
+// It panics as GemmStrided does, and with an *ArgError for an unknown
+// part.
+func GemmStridedPart[T Float](part GemmPart, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmStrided("GemmStridedPart", part, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func gemmStrided[T Float](op string, part GemmPart, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	var gp gemm.Part
+	switch part {
+	case GemmFull:
+		gp = gemm.Full
+	case GemmLowerC:
+		gp = gemm.LowerC
+	case GemmLowerA:
+		gp = gemm.LowerA
+	case GemmUpperA:
+		gp = gemm.UpperA
+	default:
+		panic(&ArgError{Op: op, Arg: "part", Value: int(part), Reason: "is not a GemmPart"})
+	}
 	if m < 0 || n < 0 || k < 0 {
 		panic(shapeErr(op, fmt.Sprintf("negative dimension: m=%d n=%d k=%d", m, n, k)))
 	}
@@ -42,7 +91,7 @@ func GemmStrided[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda 
 	if m == 0 || n == 0 {
 		return
 	}
-	gemm.Gemm(transA, transB, m, n, k, alpha, a, max(1, lda), b, max(1, ldb), beta, c, max(1, ldc))
+	gemm.GemmPart(gp, transA, transB, m, n, k, alpha, a, max(1, lda), b, max(1, ldb), beta, c, max(1, ldc))
 }
 
 // stridedExtent returns how many elements an r×c matrix with row stride ld

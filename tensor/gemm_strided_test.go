@@ -93,3 +93,49 @@ func TestGemmStridedPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmStridedPart: with op(a) zero after its diagonal (GemmLowerA) or
+// before it (GemmUpperA), GemmStridedPart equals GemmStrided bit for bit;
+// with GemmLowerC it does on and below the diagonal of c, and above it
+// an element is GemmStrided's or as it was; an unknown part panics with
+// an *ArgError.
+func TestGemmStridedPart(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const m, n, k, lda, ldb, ldc = 40, 40, 40, 45, 43, 47
+	for _, part := range []tensor.GemmPart{tensor.GemmFull, tensor.GemmLowerC, tensor.GemmLowerA, tensor.GemmUpperA} {
+		for _, ta := range []bool{false, true} {
+			a, b, c := make([]float64, k*lda), make([]float64, k*ldb), make([]float64, m*ldc)
+			for _, d := range [][]float64{a, b, c} {
+				for i := range d {
+					d[i] = rng.NormFloat64()
+				}
+			}
+			for i := range m {
+				for p := range k {
+					if (part == tensor.GemmLowerA && p > i) || (part == tensor.GemmUpperA && p < i) {
+						if ta {
+							a[p*lda+i] = 0
+						} else {
+							a[i*lda+p] = 0
+						}
+					}
+				}
+			}
+			want, got := slices.Clone(c), slices.Clone(c)
+			tensor.GemmStrided(ta, false, m, n, k, 0.5, a, lda, b, ldb, 1, want, ldc)
+			tensor.GemmStridedPart(part, ta, false, m, n, k, 0.5, a, lda, b, ldb, 1, got, ldc)
+			for i := range got {
+				if got[i] != want[i] && !(part == tensor.GemmLowerC && i%ldc > i/ldc && got[i] == c[i]) {
+					t.Fatalf("part %d transA %t: element %d is %v, want %v", part, ta, i, got[i], want[i])
+				}
+			}
+		}
+	}
+	defer func() {
+		var ae *tensor.ArgError
+		if err, _ := recover().(error); !errors.As(err, &ae) {
+			t.Errorf("an unknown part panicked with %v, want a *tensor.ArgError", err)
+		}
+	}()
+	tensor.GemmStridedPart(tensor.GemmPart(9), false, false, 1, 1, 1, 1, []float64{1}, 1, []float64{1}, 1, 0, []float64{0}, 1)
+}

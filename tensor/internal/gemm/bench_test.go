@@ -46,7 +46,7 @@ func benchGemm[T exact](b *testing.B, kern *kernel[T], transA, transB bool, m, n
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		gemm(kern, transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
+		gemm(kern, Full, transA, transB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
 	}
 	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

@@ -45,6 +45,13 @@
 // computed instead as 4×4 tiles of dot products along k, both operands read
 // in place (dotA).
 //
+// GemmPart leaves out, tile by tile, a triangle of a product that the
+// caller does not need (LowerC: C above its diagonal) or that is zero
+// (LowerA, UpperA: op(A) after or before its diagonal), as causal
+// attention's products have: a tile's kernel call computes fewer columns
+// or a shorter run of k, which leaves every element it computes with the
+// same bits.
+//
 // Small products read A in place rather than packing it (the kernels take
 // A through a row and a column stride), which saves a pass over A where it
 // would not be reused enough to pay; products below smallMNK multiply-adds
@@ -119,10 +126,42 @@ func fail(format string, args ...any) {
 // does, and when a dimension is negative, a leading dimension is smaller than
 // its row, or a slice is too short for its matrix.
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	GemmPart(Full, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Part tells GemmPart which part of a product it may leave out, for
+// products with a triangle of zeros or of unwanted results (causal
+// attention's): the diagonal is element (i, i) of C or of op(a).
+type Part int
+
+const (
+	// Full is the whole product, Gemm's.
+	Full Part = iota
+	// LowerC asks for the elements of C on and below the diagonal (j ≤ i)
+	// only: those above it are computed or left as they were, tile by tile.
+	LowerC
+	// LowerA says that the elements of op(a) after the diagonal (p > i)
+	// are 0: they are left out of the sums or not, tile by tile.
+	LowerA
+	// UpperA says that the elements of op(a) before the diagonal (p < i)
+	// are 0: they are left out of the sums or not, tile by tile.
+	UpperA
+)
+
+// GemmPart is Gemm that may leave out the part of the product that part
+// names. Each element it computes is Gemm's, bit for bit, when it leaves
+// out only terms 0·x of finite x (LowerA and UpperA) or whole elements
+// (LowerC): the micro-kernels' sums start at +0 and run in order of k, and
+// a sum that started at +0 is left as it is by adding ±0. It leaves terms
+// out only when k fits one block of the inner dimension (kernel.kc) and
+// the product takes the packed path; otherwise it computes the whole
+// product. Which terms it leaves out depends on the shape only. It panics
+// as Gemm does.
+func GemmPart[T Float](part Part, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if unsafe.Sizeof(alpha) == 4 {
-		gemm(kern32, transA, transB, m, n, k, float32(alpha), as[float32](a), lda, as[float32](b), ldb, float32(beta), as[float32](c), ldc)
+		gemm(kern32, part, transA, transB, m, n, k, float32(alpha), as[float32](a), lda, as[float32](b), ldb, float32(beta), as[float32](c), ldc)
 	} else {
-		gemm(kern64, transA, transB, m, n, k, float64(alpha), as[float64](a), lda, as[float64](b), ldb, float64(beta), as[float64](c), ldc)
+		gemm(kern64, part, transA, transB, m, n, k, float64(alpha), as[float64](a), lda, as[float64](b), ldb, float64(beta), as[float64](c), ldc)
 	}
 }
 
@@ -144,6 +183,7 @@ func KernelName[T Float]() string {
 
 // problem is one call's arguments, validated.
 type problem[T exact] struct {
+	part           Part
 	transA, transB bool
 	m, n, k        int
 	alpha, beta    T
@@ -151,8 +191,8 @@ type problem[T exact] struct {
 	lda, ldb, ldc  int
 }
 
-func gemm[T exact](kern *kernel[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	p := problem[T]{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+func gemm[T exact](kern *kernel[T], part Part, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	p := problem[T]{part: part, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
 	p.validate()
 	if m == 0 || n == 0 {
 		return
@@ -376,6 +416,21 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 		rsA, csA = 1, p.lda
 	}
 	kcb := kern.kcFor(p.k)
+	part := p.part
+	if p.k > kcb {
+		part = Full // the blocks of k would each need their own first tile
+	}
+	// A block of rows read in place whose rows are not a whole number of
+	// slivers starts with its partial tile, which the kernel reads in
+	// place like the others (its MR rows exist: the block has at least
+	// MR) and stores only the first rows of, instead of packing a last
+	// partial sliver with zero rows. The tiles then lie off the grid of
+	// MR rows. That changes no bit with a kernel that stores a partial
+	// tile like a whole one (kernel.edges), and it is done only for
+	// products that run on the calling goroutine (a choice by shape
+	// alone), so that where the tiles lie, and which terms a Part leaves
+	// out, never depends on the number of goroutines.
+	leadFirst := direct && kern.edges && 2*float64(p.m)*float64(p.n)*float64(p.k) < 2*parMinFlops
 	for jc := j0; jc < j1; jc += kern.nc {
 		nc := min(kern.nc, j1-jc)
 		for pc := 0; pc < p.k; pc += kcb {
@@ -388,11 +443,15 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 			}
 			for ic := i0; ic < i1; ic += kern.mc {
 				mc := min(kern.mc, i1-ic)
+				lead := 0 // rows of a partial first tile read in place
+				if leadFirst && mc%mr != 0 && mc >= mr {
+					lead = mc % mr
+				}
 				var ap []T
 				if !direct {
 					ap = ws.bufA(ceilDiv(mc, mr) * mr * kc)
 					packA(ap, p.a, p.lda, p.transA, ic, mc, pc, kc, mr)
-				} else if mc%mr != 0 {
+				} else if mc%mr != 0 && lead == 0 {
 					// The last, partial sliver is packed with zero rows so
 					// that the kernel never reads past the end of a.
 					ap = ws.bufA(mr * kc)
@@ -401,19 +460,55 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 				for jr := 0; jr < nc; jr += nr {
 					cols := min(nr, nc-jr)
 					bs := bp[jr*kc : (jr+nr)*kc]
-					for ir := 0; ir < mc; ir += mr {
-						rows := min(mr, mc-ir)
+					for ir, rows := 0, 0; ir < mc; ir += rows {
+						rows = min(mr, mc-ir)
+						if ir == 0 && lead > 0 {
+							rows = lead
+						}
 						c := p.c[(ic+ir)*p.ldc+jc+jr:]
-						if !direct {
-							kern.micro(kc, ap[ir*kc:(ir+mr)*kc], 1, mr, bs, c, p.ldc, p.alpha, beta, rows, cols, accum)
-						} else if rows == mr {
-							kern.micro(kc, p.a[(ic+ir)*rsA+pc*csA:], rsA, csA, bs, c, p.ldc, p.alpha, beta, rows, cols, accum)
-						} else {
-							kern.micro(kc, ap, 1, mr, bs, c, p.ldc, p.alpha, beta, rows, cols, accum)
+						// The tile's part of the sums, terms q0…q0+kt-1,
+						// and of its columns (see Part).
+						q0, kt, tc := 0, kc, cols
+						switch i := ic + ir; part {
+						case LowerC:
+							if tc = min(cols, i+rows-jc-jr); tc > 0 && !kern.edges {
+								tc = cols
+							}
+						case LowerA:
+							kt = min(kc, i+rows)
+						case UpperA:
+							q0 = min(i, kc)
+							kt = kc - q0
+						}
+						switch {
+						case tc <= 0:
+						case kt <= 0:
+							scaleTile(c, p.ldc, beta, rows, tc, accum)
+						case !direct:
+							kern.micro(kt, ap[ir*kc+q0*mr:(ir+mr)*kc], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
+						case rows == mr || lead > 0:
+							kern.micro(kt, p.a[(ic+ir)*rsA+(pc+q0)*csA:], rsA, csA, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
+						default:
+							kern.micro(kt, ap[q0*mr:], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
 						}
 					}
 				}
 			}
+		}
+	}
+}
+
+// scaleTile sets the rows×cols corner of the tile at c to beta·C when
+// accum is set, else to 0: a tile whose sums are empty (see Part).
+func scaleTile[T exact](c []T, ldc int, beta T, rows, cols int, accum bool) {
+	for i := 0; i < rows; i++ {
+		ci := c[i*ldc : i*ldc+cols]
+		if !accum {
+			clear(ci)
+			continue
+		}
+		for j := range ci {
+			ci[j] *= beta
 		}
 	}
 }

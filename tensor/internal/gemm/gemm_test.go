@@ -130,7 +130,7 @@ func checkGemm[T exact](t *testing.T, rng *rand.Rand, kern *kernel[T], tc gemmCa
 			}
 		}
 	}
-	gemm(kern, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a.data, a.ld, b.data, b.ld, T(tc.beta), c.data, c.ld)
+	gemm(kern, Full, tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a.data, a.ld, b.data, b.ld, T(tc.beta), c.data, c.ld)
 	a.checkGuards(t, "a")
 	b.checkGuards(t, "b")
 	c.checkGuards(t, "c")
@@ -330,13 +330,13 @@ func testSpecialScalars[T exact](t *testing.T, kerns []*kernel[T]) {
 			for i := range c {
 				c[i] = T(i)
 			}
-			gemm(kern, false, false, m, n, k, 0, nanA, k, nanB, n, 2, c, n)
+			gemm(kern, Full, false, false, m, n, k, 0, nanA, k, nanB, n, 2, c, n)
 			for i, v := range c {
 				if float64(v) != 2*float64(i) {
 					t.Fatalf("%s alpha 0 beta 2: c[%d] = %v, want %v", kern.name, i, v, 2*i)
 				}
 			}
-			gemm(kern, false, false, m, n, k, 0, nanA, k, nanB, n, 0, c, n)
+			gemm(kern, Full, false, false, m, n, k, 0, nanA, k, nanB, n, 0, c, n)
 			for i, v := range c {
 				if v != 0 {
 					t.Fatalf("%s alpha 0 beta 0: c[%d] = %v, want 0", kern.name, i, v)
@@ -346,7 +346,7 @@ func testSpecialScalars[T exact](t *testing.T, kerns []*kernel[T]) {
 			for i := range c {
 				c[i] = T(math.NaN())
 			}
-			gemm(kern, true, false, m, n, 0, 1, nil, m, nil, n, 0, c, n)
+			gemm(kern, Full, true, false, m, n, 0, 1, nil, m, nil, n, 0, c, n)
 			for i, v := range c {
 				if v != 0 {
 					t.Fatalf("%s k 0 beta 0: c[%d] = %v, want 0", kern.name, i, v)
@@ -358,7 +358,7 @@ func testSpecialScalars[T exact](t *testing.T, kerns []*kernel[T]) {
 			b := newMatrix[T](rng, k, n, n)
 			a.data[(m/2)*k+k/2] = T(math.NaN())
 			cc := make([]T, m*n)
-			gemm(kern, false, false, m, n, k, 1, a.data, k, b.data, n, 0, cc, n)
+			gemm(kern, Full, false, false, m, n, k, 1, a.data, k, b.data, n, 0, cc, n)
 			for i := 0; i < m; i++ {
 				for j := 0; j < n; j++ {
 					if isNaN := cc[i*n+j] != cc[i*n+j]; isNaN != (i == m/2) {
@@ -608,6 +608,11 @@ func TestRowCopiers(t *testing.T) {
 
 func testRowCopier[T exact](t *testing.T, kerns []*kernel[T]) {
 	rng := rand.New(rand.NewPCG(21, 22))
+	// The portable copiers of the narrow kernels, in every build.
+	kerns = append(kerns[:len(kerns):len(kerns)],
+		&kernel[T]{name: "copyRows8", nr: 8, copyRows: copyRows8[T]},
+		&kernel[T]{name: "copyRows16", nr: 16, copyRows: copyRows16[T]},
+		&kernel[T]{name: "copyRows32", nr: 32, copyRows: copyRows32[T]})
 	for _, kern := range kerns {
 		if kern.copyRows == nil {
 			continue

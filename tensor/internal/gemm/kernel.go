@@ -6,6 +6,13 @@ type kernel[T exact] struct {
 	mr, nr     int // register tile: MR rows × NR columns of C
 	mc, kc, nc int // cache blocks, MC a multiple of MR and NC of NR
 
+	// edges is set when the kernel stores a tile of any rows×cols with the
+	// same operations as a whole one (masked stores, or a scratch tile
+	// always), so that GemmPart may narrow a tile (see Part) without
+	// changing its bits. The AVX2 kernels store a partial tile through a
+	// scratch tile, with C's update rounded differently.
+	edges bool
+
 	// directN sets when the driver reads A in place instead of packing it:
 	// see directA. 0 means always pack.
 	directN int

@@ -89,14 +89,14 @@ var (
 // have a quarter of the register tile (NR = 8 or 16 columns): the same KC,
 // MC for the same bytes.
 var (
-	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64], dot: dotF64}
-	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32], dot: dotF32}
+	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64], dot: dotF64}
+	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", edges: true, mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32], dot: dotF32}
 	// The narrow forms, for products at most 1 or 2 vectors wide (see
 	// kernel.narrow): the same blocking, B packed only to their width.
-	kernAVX512F64N8  = &kernel[float64]{name: "avx512 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N8, transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
-	kernAVX512F64N16 = &kernel[float64]{name: "avx512 6x16", mr: 6, nr: 16, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N16, transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
-	kernAVX512F32N16 = &kernel[float32]{name: "avx512 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N16, transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
-	kernAVX512F32N32 = &kernel[float32]{name: "avx512 6x32", mr: 6, nr: 32, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N32, transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
+	kernAVX512F64N8  = &kernel[float64]{name: "avx512 6x8", edges: true, mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N8, copyRows: copyRows8[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
+	kernAVX512F64N16 = &kernel[float64]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N16, copyRows: copyRows16[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
+	kernAVX512F32N16 = &kernel[float32]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N16, copyRows: copyRows16[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
+	kernAVX512F32N32 = &kernel[float32]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N32, copyRows: copyRows32[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
 	kernAVX2F64      = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
 	kernAVX2F32      = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
 )

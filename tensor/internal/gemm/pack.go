@@ -168,3 +168,37 @@ func packB[T exact](dst, b []T, ldb int, trans bool, p0, kc, j0, nc, nr int, tr 
 		}
 	}
 }
+
+// copyRows8, copyRows16 and copyRows32 are the kernel.copyRows of the
+// narrow kernels (NR = 8, 16 or 32 elements): each row is one array
+// assignment of a constant size, in a loop without packB's slicing and
+// bounds checks per row. (The compiler still makes each a call to
+// memmove; moves of 8 words through registers measured slower.)
+func copyRows8[T exact](dst, src []T, lds, rows int) {
+	checkCopyRows(8, len(dst), len(src), lds, rows)
+	for i := 0; i < rows; i++ {
+		*(*[8]T)(dst[i*8:]) = *(*[8]T)(src[i*lds:])
+	}
+}
+
+func copyRows16[T exact](dst, src []T, lds, rows int) {
+	checkCopyRows(16, len(dst), len(src), lds, rows)
+	for i := 0; i < rows; i++ {
+		*(*[16]T)(dst[i*16:]) = *(*[16]T)(src[i*lds:])
+	}
+}
+
+func copyRows32[T exact](dst, src []T, lds, rows int) {
+	checkCopyRows(32, len(dst), len(src), lds, rows)
+	for i := 0; i < rows; i++ {
+		*(*[32]T)(dst[i*32:]) = *(*[32]T)(src[i*lds:])
+	}
+}
+
+// checkCopyRows panics unless rows rows of nr elements, row stride lds,
+// fit in src and rows·nr elements in dst.
+func checkCopyRows(nr, lenDst, lenSrc, lds, rows int) {
+	if rows <= 0 || lds < nr || (rows-1)*lds+nr > lenSrc || rows*nr > lenDst {
+		fail("copyRows: %d rows of %d with stride %d out of bounds", rows, nr, lds)
+	}
+}
