@@ -207,7 +207,6 @@ type pass[T Float] struct {
 	claimedBuf [32]*node[T]
 	spareBuf   [8]*tensor.Tensor[T]
 	scratchBuf [4]*tensor.Tensor[T]
-	blank      [1]*Var[T] // a Var of no graph, sorted to drop the last graph's Vars
 
 	ctx        Context[T]
 	roots      [1]*Var[T]
@@ -255,7 +254,6 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 	}
 	p := &pass[T]{arena: ar}
 	p.claimed, p.spare, p.scratches = p.claimedBuf[:0], p.spareBuf[:0], p.scratchBuf[:0]
-	p.blank[0] = new(Var[T])
 	p.children = func(v *Var[T]) []*Var[T] {
 		if v.node == nil {
 			return nil
@@ -341,7 +339,7 @@ func (p *pass[T]) release() {
 	clear(p.lentOwn)
 	p.lentOwn = p.lentOwn[:0]
 	p.keepSpares()
-	p.sorter.Sort(p.blank[:], p.children) // drops the sorted graph's Vars
+	p.sorter.Forget() // drops the sorted graph's Vars
 	plainPool[T]().Put(p)
 }
 

@@ -3,8 +3,10 @@ package graph
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 )
 
 // intGraph is a test graph on the nodes 0..len-1: node i's inputs.
@@ -279,5 +281,46 @@ func TestSortMarked(t *testing.T) {
 	}
 	if got, want := s.SortMarked([]int{3}, cases[0].g.inputs, policies["all"]), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("after the cycle: %v, want %v", got, want)
+	}
+}
+
+// TestSorterForget checks that Forget lets the last sort's nodes be
+// collected, and that the Sorter sorts as before afterwards.
+func TestSorterForget(t *testing.T) {
+	var s Sorter[*ptrNode]
+	inputs := func(n *ptrNode) []*ptrNode { return n.ins }
+	collected := make(chan string, 3)
+	func() {
+		x := &ptrNode{name: "x"}
+		w := &ptrNode{name: "w"}
+		loss := &ptrNode{name: "loss", ins: []*ptrNode{x, w}}
+		for _, n := range []*ptrNode{x, w, loss} {
+			runtime.AddCleanup(n, func(name string) { collected <- name }, n.name)
+		}
+		if got := len(s.Sort([]*ptrNode{loss}, inputs)); got != 3 {
+			t.Fatalf("sorted %d nodes, want 3", got)
+		}
+	}()
+	s.Forget()
+	seen := map[string]bool{}
+	deadline := time.After(10 * time.Second)
+	for len(seen) < 3 {
+		runtime.GC()
+		select {
+		case name := <-collected:
+			seen[name] = true
+		case <-time.After(10 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("after Forget, only %v of the last graph's 3 nodes were collected", seen)
+		}
+	}
+	a := &ptrNode{name: "a"}
+	b := &ptrNode{name: "b", ins: []*ptrNode{a}}
+	var names []string
+	for _, n := range s.Sort([]*ptrNode{b, a}, inputs) {
+		names = append(names, n.name)
+	}
+	if !slices.Equal(names, []string{"a", "b"}) {
+		t.Errorf("sort after Forget: %v, want [a b]", names)
 	}
 }

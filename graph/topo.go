@@ -179,6 +179,18 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	return order
 }
 
+// Forget drops the Sorter's references to the nodes of its last sort (its
+// result and its visit states; the stack holds none between sorts) and
+// keeps its memory, so that a Sorter kept for reuse does not keep the last
+// graph alive. The slice the last Sort returned reads as cleared after it.
+func (s *Sorter[N]) Forget() {
+	clear(s.order)
+	s.order = s.order[:0]
+	clear(s.few)
+	s.few, s.fewSt = s.few[:0], s.fewSt[:0]
+	clear(s.state)
+}
+
 // frame is one entry of the explicit DFS stack: a node and the inputs it
 // still has to descend into (fetched once, consumed from the front).
 type frame[N comparable] struct {
