@@ -196,35 +196,28 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 		v *Var[T]
 		n *node[T]
 	)
-	if vn != nil && ar == nil && len(inputs) <= len(vn.n.in) {
-		// vn is freshly allocated, hence zero: set only the fields that
-		// change. Assigning whole structs would run the collector's bulk
+	fresh := vn != nil && ar == nil
+	if fresh {
+		// vn comes zeroed from its allocation: only the fields that change
+		// are set. Assigning whole structs would run the collector's bulk
 		// write barrier over every pointer slot of both while it marks,
 		// which a plain training loop of small tensors notices.
 		v, n = &vn.v, &vn.n
 		v.value, v.requiresGrad = value, req
-		if req {
-			n.op, n.impl = op, d
-			n.inputs = n.in[:copy(n.in[:], inputs)]
-			v.node = n
-		}
-		if anomaly {
-			traceForward(v, op, slices.Clone(inputs))
-		}
-		return v
-	}
-	if vn != nil && ar == nil {
-		v, n = &vn.v, &vn.n
 	} else {
 		v, n = ar.varNode()
+		*v = Var[T]{value: value, requiresGrad: req}
 	}
-	*v = Var[T]{value: value, requiresGrad: req}
 	if ar != nil {
 		v.arena, v.gen = ar, ar.gen
 	}
 	if req {
 		old := n.inputs[:0] // an Arena's node keeps a larger array across reuse
-		*n = node[T]{op: op, impl: d}
+		if fresh {
+			n.op, n.impl = op, d
+		} else {
+			*n = node[T]{op: op, impl: d}
+		}
 		if len(inputs) <= len(n.in) {
 			n.inputs = append(n.in[:0], inputs...)
 		} else {
