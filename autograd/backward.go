@@ -381,6 +381,10 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			}
 		}
 	}
+	// The Context's node and result change per node; its pass and mode
+	// are set once (each pointer stored is a write barrier while the
+	// collector marks).
+	p.ctx.create, p.ctx.p = p.create, p
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
 		s, ok := p.takeSlot(v)
@@ -406,7 +410,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			continue
 		}
 		n := v.node
-		p.ctx = Context[T]{n: n, out: v, create: p.create, p: p}
+		p.ctx.n, p.ctx.out = n, v
 		if p.create {
 			p.backwardRecorded(n, v, s.v)
 			continue

@@ -324,3 +324,34 @@ func TestSorterForget(t *testing.T) {
 		t.Errorf("sort after Forget: %v, want [a b]", names)
 	}
 }
+
+// TestSorterLocalFrames sorts chains whose depth-first search fills the
+// frames SortMarked keeps on the goroutine's stack, exactly and by one or
+// many more (the rest on the Sorter's chunked stack), and finds cycles met
+// in either part; after each cycle a chain sorts correctly again.
+func TestSorterLocalFrames(t *testing.T) {
+	var s Sorter[int]
+	for _, n := range []int{localFrames - 1, localFrames, localFrames + 1, 2*localFrames + 3, localFrames + chunkSize + 1} {
+		chain := chainGraph(n)
+		got := s.Sort([]int{n - 1}, chain.inputs)
+		if len(got) != n {
+			t.Fatalf("chain of %d: sorted %d nodes", n, len(got))
+		}
+		for i, v := range got {
+			if v != i {
+				t.Fatalf("chain of %d: position %d holds %d, want %d", n, i, v, i)
+			}
+		}
+	}
+	for _, depth := range []int{localFrames / 2, localFrames, localFrames + 1, localFrames + 40} {
+		g := chainGraph(depth + 1)
+		g[0] = []int{depth} // the chain's top is an input of its bottom
+		if got := panicValue(func() { s.Sort([]int{depth}, g.inputs) }); got != cycleMsg {
+			t.Errorf("cycle of %d: panic value %#v, want %q", depth+1, got, cycleMsg)
+		}
+		chain := chainGraph(depth + 1)
+		if got := s.Sort([]int{depth}, chain.inputs); len(got) != depth+1 || got[0] != 0 || got[depth] != depth {
+			t.Errorf("after a cycle of %d: sorting a chain gives %v", depth+1, got)
+		}
+	}
+}

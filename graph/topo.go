@@ -140,6 +140,14 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	}
 	clear(s.order) // drop references from the previous sort
 	order := s.order[:0]
+	// The first localFrames frames of the search live in local, on the
+	// goroutine's stack, where storing a pointer needs no write barrier:
+	// while the collector marks, a heap stack pays one on every push, pop
+	// and step through a node's inputs, which a training loop of small
+	// graphs notices. Deeper frames go to the Sorter's chunked stack, which
+	// is in use only while local is full.
+	var local [localFrames]frame[N]
+	depth := 0
 	stack := &s.stack
 	defer func() {
 		s.order = order
@@ -147,6 +155,14 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 			stack.pop()
 		}
 	}()
+	push := func(f frame[N]) {
+		if depth < len(local) {
+			local[depth] = f
+			depth++
+			return
+		}
+		stack.push(f)
+	}
 
 	for _, r := range roots {
 		// The stack is empty between roots, so a root is either new or done.
@@ -154,17 +170,20 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 			continue
 		}
 		set(r, onStack)
-		stack.push(frame[N]{node: r, ins: inputs(r)})
+		push(frame[N]{node: r, ins: inputs(r)})
 
-		for !stack.empty() {
-			top := stack.top()
+		for depth > 0 {
+			top := &local[depth-1]
+			if !stack.empty() {
+				top = stack.top()
+			}
 			if len(top.ins) > 0 {
 				in := top.ins[0]
 				top.ins = top.ins[1:]
 				switch get(in) {
 				case unvisited:
 					set(in, onStack)
-					stack.push(frame[N]{node: in, ins: inputs(in)})
+					push(frame[N]{node: in, ins: inputs(in)})
 				case onStack:
 					panic(cycleMsg)
 				}
@@ -173,7 +192,11 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 			// All inputs are done: emit the node (post-order) and pop it.
 			set(top.node, done)
 			order = appendDoubling(order, top.node)
-			stack.pop()
+			if !stack.empty() {
+				stack.pop()
+			} else {
+				depth--
+			}
 		}
 	}
 	return order
@@ -198,11 +221,13 @@ type frame[N comparable] struct {
 	ins  []N
 }
 
-// chunkSize is the number of frames per frameStack chunk, and firstChunk
-// the capacity the first chunk starts with.
+// chunkSize is the number of frames per frameStack chunk, firstChunk the
+// capacity the first chunk starts with, and localFrames how many frames
+// SortMarked keeps on the goroutine's stack before it uses a frameStack.
 const (
-	chunkSize  = 1024
-	firstChunk = 16
+	localFrames = 32
+	chunkSize   = 1024
+	firstChunk  = 16
 )
 
 // frameStack is the explicit DFS stack. It is stored as fixed-size chunks
