@@ -327,7 +327,7 @@ func (p *pass[T]) release() {
 	p.uses.reset()
 	clear(p.scratches)
 	p.scratches, p.cur = p.scratches[:0], nil
-	p.ctx = Context[T]{}
+	p.ctx.n, p.ctx.out = nil, nil // p.ctx.p is the pass itself
 	p.roots[0] = nil
 	p.create, p.accumulate, p.busy = false, false, false
 	if p.arena != nil {
@@ -384,7 +384,10 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 	// The Context's node and result change per node; its pass and mode
 	// are set once (each pointer stored is a write barrier while the
 	// collector marks).
-	p.ctx.create, p.ctx.p = p.create, p
+	p.ctx.create = p.create
+	if p.ctx.p != p {
+		p.ctx.p = p // release keeps it
+	}
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
 		s, ok := p.takeSlot(v)

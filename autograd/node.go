@@ -78,9 +78,17 @@ func (n *node[T]) getSlot() (gradSlot[T], bool) {
 	return gradSlot[T]{v: n.slotV, t: n.slotT, owned: n.slotOwned}, n.hasSlot
 }
 
-// putSlot stores s in n (has false clears it).
+// putSlot stores s in n (has false clears it). It stores only the pointers
+// that change: each store is a write barrier while the collector marks, and
+// a pass that records nothing never sets slotV, nor clears a slot twice.
 func (n *node[T]) putSlot(s gradSlot[T], has bool) {
-	n.slotV, n.slotT, n.slotOwned, n.hasSlot = s.v, s.t, s.owned, has
+	if n.slotV != s.v {
+		n.slotV = s.v
+	}
+	if n.slotT != s.t {
+		n.slotT = s.t
+	}
+	n.slotOwned, n.hasSlot = s.owned, has
 }
 
 // varNode lets a result and its node be allocated (or reused) together:

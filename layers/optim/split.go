@@ -75,7 +75,11 @@ func (p *parts[T]) total() int { return p.offs[len(p.offs)-1] }
 // note records every parameter's gradient for the step.
 func (p *parts[T]) note(params []*autograd.Var[T]) {
 	for i, v := range params {
-		p.grads[i] = v.Grad()
+		// Mostly the same buffer as last step: storing it again would
+		// only cost a write barrier while the collector marks.
+		if g := v.Grad(); p.grads[i] != g {
+			p.grads[i] = g
+		}
 	}
 }
 
