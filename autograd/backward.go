@@ -702,9 +702,14 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 				clear(n.inputs[:cap(n.inputs)])
 				n.inputs = n.inputs[:0]
 			} else {
+				// n.inputs is n.in[:k]: clear only what is set (each
+				// store is a write barrier while the collector marks).
+				for i := range n.inputs {
+					n.inputs[i] = nil
+				}
 				n.inputs = nil
 			}
-			n.in, n.impl, n.released = [3]*Var[T]{}, nil, true
+			n.impl, n.released = nil, true
 		}
 	}
 }
