@@ -35,8 +35,8 @@ import (
 func DetectAnomaly[T Float](vs ...*Var[T]) error {
 	var first error
 	for i, v := range vs {
-		if v.anomaly == nil {
-			v.anomaly = &anomalyInfo[T]{}
+		if v.trace() == nil {
+			v.more().anomaly = &anomalyInfo[T]{}
 		}
 		if first == nil {
 			first = checkLeaf(v, i)
@@ -51,7 +51,7 @@ func checkLeaf[T Float](v *Var[T], i int) error {
 	for _, c := range []struct {
 		what string
 		t    *tensor.Tensor[T]
-	}{{"value", v.value}, {"gradient", v.grad}} {
+	}{{"value", v.value}, {"gradient", v.gradBuf()}} {
 		if c.t == nil || tensor.AllFinite(c.t) {
 			continue
 		}
@@ -129,7 +129,7 @@ func (e *AnomalyError) Error() string {
 // result is the first non-finite value, or the first NaN.
 func traceForward[T Float](v *Var[T], op string, inputs []*Var[T]) {
 	info := &anomalyInfo[T]{op: op, inputs: inputs, caller: callerOutsideLibrary()}
-	v.anomaly = info
+	v.more().anomaly = info
 	bad, ok := firstNonFinite(v.value)
 	if ok {
 		return
@@ -151,7 +151,7 @@ func traceForward[T Float](v *Var[T], op string, inputs []*Var[T]) {
 // carried along what the forward pass, which was checked, already had).
 func checkBackward[T Float](v *Var[T], g *Var[T], gin []*Var[T]) {
 	from := max(stateOf(g.value), stateOf(v.value))
-	for _, in := range v.anomaly.inputs {
+	for _, in := range v.trace().inputs {
 		from = max(from, stateOf(in.value))
 	}
 	if from == hasNaN {
@@ -166,8 +166,8 @@ func checkBackward[T Float](v *Var[T], g *Var[T], gin []*Var[T]) {
 			continue
 		}
 		if bad, fromInf, report := anomalyReport(bad, stateOf(gj.value), from); report {
-			panic(&AnomalyError{Phase: "backward", Op: v.anomaly.op, Caller: v.anomaly.caller, Value: bad, Input: j,
-				InputShapes: shapesOf(v.anomaly.inputs), Chain: chainOf(v.anomaly.inputs), FromInf: fromInf})
+			panic(&AnomalyError{Phase: "backward", Op: v.trace().op, Caller: v.trace().caller, Value: bad, Input: j,
+				InputShapes: shapesOf(v.trace().inputs), Chain: chainOf(v.trace().inputs), FromInf: fromInf})
 		}
 	}
 }
@@ -243,8 +243,8 @@ func chainOf[T Float](inputs []*Var[T]) []string {
 	for len(chain) < limit {
 		var next *anomalyInfo[T]
 		for _, in := range inputs {
-			if in.anomaly != nil && in.anomaly.op != "" {
-				next = in.anomaly
+			if a := in.trace(); a != nil && a.op != "" {
+				next = a
 				break
 			}
 		}

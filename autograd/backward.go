@@ -419,7 +419,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			continue
 		}
 		p.cur, p.curOwned, p.lent = s.t, s.owned, false
-		if f, ok := n.impl.(fastDerivative[T]); ok && v.anomaly == nil {
+		if f, ok := n.impl.(fastDerivative[T]); ok && v.trace() == nil {
 			f.vjp(&p.ctx, s.t)
 		} else {
 			p.ctx.viaBackward(s.t)
@@ -518,7 +518,7 @@ func (p *pass[T]) callBackward(n *node[T], g *Var[T]) []*Var[T] {
 // the gradients it produces are themselves differentiable.
 func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 	gin := p.callBackward(n, g)
-	if v.anomaly != nil {
+	if v.trace() != nil {
 		checkBackward(v, g, gin)
 	}
 	for j, in := range n.inputs {
@@ -636,7 +636,7 @@ func (p *pass[T]) buffer(in *Var[T]) (*tensor.Tensor[T], T) {
 // then bit for bit what adding the gradient to zeros would give, so
 // gradients still accumulate exactly as in PyTorch, without a buffer.
 func (p *pass[T]) direct(in *Var[T]) bool {
-	return p.accumulate && in.node == nil && p.uses.count(in) == 1 && (in.grad == nil || in.gradZero)
+	return p.accumulate && in.node == nil && p.uses.count(in) == 1 && (in.gradBuf() == nil || in.gradZero)
 }
 
 // leafGrad returns the .Grad() of a leaf to accumulate into, allocating it
@@ -644,14 +644,16 @@ func (p *pass[T]) direct(in *Var[T]) bool {
 // The caller writes it, so it is no longer known to be zero.
 func (v *Var[T]) leafGrad() (*tensor.Tensor[T], T) {
 	beta := T(1)
-	if v.grad == nil {
-		v.grad = tensor.Zeros[T](v.value.Shape()...)
+	g := v.gradBuf()
+	if g == nil {
+		g = tensor.Zeros[T](v.value.Shape()...)
+		v.more().grad = g
 		beta = 0
 	} else if v.gradZero {
 		beta = 0
 	}
 	v.gradZero = false
-	return v.grad, beta
+	return g, beta
 }
 
 // addGrad accumulates alpha·t into input j's gradient (see pass.add).
@@ -668,7 +670,7 @@ func (c *Context[T]) addGrad(j int, t *tensor.Tensor[T], alpha T) {
 func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) {
 	gv := Const(g)
 	gin := c.p.callBackward(c.n, gv)
-	if c.out.anomaly != nil {
+	if c.out.trace() != nil {
 		checkBackward(c.out, gv, gin)
 	}
 	for j, in := range c.n.inputs {

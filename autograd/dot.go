@@ -40,17 +40,17 @@ func WriteDOT[T Float](w io.Writer, outputs ...*Var[T]) error {
 		attrs := map[string]string{"shape": "ellipse"}
 		switch {
 		case v.node != nil:
-			if v.name != "" {
-				label = v.name + " = " + label
+			if v.Name() != "" {
+				label = v.Name() + " = " + label
 			}
 		case v.requiresGrad:
-			label = v.name
+			label = v.Name()
 			if label == "" {
 				label = "param"
 			}
 			attrs["shape"], attrs["style"], attrs["fillcolor"] = "box", "filled", "lightblue"
 		default:
-			label = v.name
+			label = v.Name()
 			if label == "" {
 				label = "const"
 			}

@@ -92,7 +92,7 @@ func (n *node[T]) putSlot(s gradSlot[T], has bool) {
 }
 
 // varNode lets a result and its node be allocated (or reused) together:
-// 216 bytes for float64, so that with a tensor header (80 bytes) they come
+// 184 bytes for float64, so that with a tensor header (80 bytes) they come
 // to 8 bytes modulo 32, which tensor.ZerosWith's data arrays are sized for
 // (see the test that checks it).
 type varNode[T Float] struct {
@@ -190,7 +190,7 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 	noGrad := false
 	for _, in := range inputs {
 		req = req || in.requiresGrad
-		anomaly = anomaly || in.anomaly != nil
+		anomaly = anomaly || in.trace() != nil
 		if in.arena != nil {
 			in.checkLive(op)
 			noGrad = noGrad || in.arena.noGrad

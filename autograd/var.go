@@ -11,18 +11,51 @@ type Float = tensor.Float
 // result of an operation. Vars are immutable apart from the gradient of a
 // leaf and the in-place updates an optimizer makes to a parameter's value.
 type Var[T Float] struct {
-	value   *tensor.Tensor[T]
-	grad    *tensor.Tensor[T]
-	node    *node[T] // nil for leaves and for results that need no gradient
-	name    string
-	anomaly *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
-	arena   *Arena[T]       // the Arena the Var was made under, if any
-	gen     uint64          // the arena's generation when it was made
+	value *tensor.Tensor[T]
+	node  *node[T]   // nil for leaves and for results that need no gradient
+	aux   *varAux[T] // what few Vars have; nil for most results
+	arena *Arena[T]  // the Arena the Var was made under, if any
+	gen   uint64     // the arena's generation when it was made
 
-	// The two flags last, side by side: a Var and its node then fit the
-	// 256-byte size class (see varNode).
+	// The two flags last, side by side, in the word gen leaves.
 	requiresGrad bool
 	gradZero     bool // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
+}
+
+// varAux holds the fields of a Var that only some Vars use: a leaf's
+// gradient, a label, anomaly detection's record. Kept apart, they do not
+// make every op result larger (a plain op's result, its node and a small
+// tensor share one allocation: see varNode).
+type varAux[T Float] struct {
+	grad    *tensor.Tensor[T]
+	name    string
+	anomaly *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
+}
+
+// more returns v's varAux, making it on first use.
+func (v *Var[T]) more() *varAux[T] {
+	if v.aux == nil {
+		v.aux = new(varAux[T])
+	}
+	return v.aux
+}
+
+// gradBuf returns v's gradient buffer (nil when it has none), as it is,
+// without Grad's clearing.
+func (v *Var[T]) gradBuf() *tensor.Tensor[T] {
+	if v.aux == nil {
+		return nil
+	}
+	return v.aux.grad
+}
+
+// trace returns v's anomaly detection record, nil when detection does
+// not follow v.
+func (v *Var[T]) trace() *anomalyInfo[T] {
+	if v.aux == nil {
+		return nil
+	}
+	return v.aux.anomaly
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
@@ -45,7 +78,11 @@ func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 // A Var detached from one made under an Arena shares its memory, so it is
 // recycled with it: using it after the arena's next Reset panics likewise.
 func Detach[T Float](v *Var[T]) *Var[T] {
-	return &Var[T]{value: v.value, name: v.name, arena: v.arena, gen: v.gen}
+	d := &Var[T]{value: v.value, arena: v.arena, gen: v.gen}
+	if name := v.Name(); name != "" {
+		d.more().name = name
+	}
+	return d
 }
 
 // Value returns the tensor v holds. Do not modify it unless v is a leaf you
@@ -67,12 +104,13 @@ func (v *Var[T]) Value() *tensor.Tensor[T] {
 // overwritten by the next Backward (see ZeroGrad); so Grad is not safe to
 // call from two goroutines at once for the same Var.
 func (v *Var[T]) Grad() *tensor.Tensor[T] {
+	g := v.gradBuf()
 	if v.gradZero {
-		v.grad.Fill(0)
+		g.Fill(0)
 		// The caller may write into it: Backward must add to it from now on.
 		v.gradZero = false
 	}
-	return v.grad
+	return g
 }
 
 // ZeroGrad clears the accumulated gradient, reusing its buffer, so that a
@@ -83,7 +121,7 @@ func (v *Var[T]) Grad() *tensor.Tensor[T] {
 // then adds to whatever it holds. A tensor obtained from Grad before
 // ZeroGrad shows its old numbers until Grad or Backward is next called.
 func (v *Var[T]) ZeroGrad() {
-	if v.grad != nil {
+	if v.gradBuf() != nil {
 		v.gradZero = true
 	}
 }
@@ -104,7 +142,10 @@ func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
 	if g != nil && !g.SameShapeAs(v.value) {
 		panic(shapeErr("SetGrad", "the gradient must have the Var's shape", v.value.Shape(), g.Shape()))
 	}
-	v.grad, v.gradZero = g, false
+	if g != nil || v.aux != nil {
+		v.more().grad = g
+	}
+	v.gradZero = false
 }
 
 // ZeroGrad clears the accumulated gradient of every given Var.
@@ -122,7 +163,7 @@ func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
 // A layer that would skip an operation when nothing is recorded (applying
 // it in place instead, say) checks this first, so that anomaly reports
 // still name every operation.
-func (v *Var[T]) DetectsAnomaly() bool { return v.anomaly != nil }
+func (v *Var[T]) DetectsAnomaly() bool { return v.trace() != nil }
 
 // IsLeaf reports whether v was not produced by a recorded operation: a
 // parameter, a constant, or the result of operations on constants only.
@@ -157,18 +198,25 @@ func (v *Var[T]) Item() T {
 }
 
 // Name returns the label set with SetName, or "".
-func (v *Var[T]) Name() string { return v.name }
+func (v *Var[T]) Name() string {
+	if v.aux == nil {
+		return ""
+	}
+	return v.aux.name
+}
 
 // SetName labels v (for example "Wih") for graph drawings and error
 // messages, and returns v so that it can be used inline.
 func (v *Var[T]) SetName(name string) *Var[T] {
-	v.name = name
+	if name != "" || v.aux != nil {
+		v.more().name = name
+	}
 	return v
 }
 
 // String describes v briefly: its name or operation and its value.
 func (v *Var[T]) String() string {
-	label := v.name
+	label := v.Name()
 	if label == "" {
 		label = v.Op()
 	}

@@ -94,9 +94,14 @@ func (s *Sorter[N]) set(n N, st visitState) {
 // that SortMarked can skip its map for that node. The zero value is an
 // unvisited node. A Mark must be used by one Sorter only.
 type Mark struct {
-	epoch uint64
-	state visitState
+	// The number of the sort that last visited the node, shifted left by
+	// markBits, and the node's visit state in the low bits: one word, so
+	// that a node holding a Mark stays small.
+	w uint64
 }
+
+// markBits is how many low bits of a Mark hold the visit state.
+const markBits = 2
 
 // Sort is TopoSort, with the same order, panics and result. The returned
 // slice is owned by the Sorter and valid until its next Sort.
@@ -121,10 +126,10 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	get := func(n N) visitState {
 		if mark != nil {
 			if m := mark(n); m != nil {
-				if m.epoch != epoch {
+				if m.w>>markBits != epoch {
 					return unvisited
 				}
-				return m.state
+				return visitState(m.w & (1<<markBits - 1))
 			}
 		}
 		return s.get(n)
@@ -132,7 +137,7 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	set := func(n N, st visitState) {
 		if mark != nil {
 			if m := mark(n); m != nil {
-				m.epoch, m.state = epoch, st
+				m.w = epoch<<markBits | uint64(st)
 				return
 			}
 		}

@@ -159,7 +159,7 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 	)
 	// The data arrays have 2^k - 1 elements (then 47 and 64): when the
 	// header and the X come to 8 bytes modulo 32, as autograd's Var and
-	// node do (296 bytes for float64), a float64 block then fills its size
+	// node do (264 bytes for float64), a float64 block then fills its size
 	// class exactly, where 2^k elements would spill into the next one.
 	switch {
 	case n <= 1:
