@@ -704,10 +704,18 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 				clear(n.inputs[:cap(n.inputs)])
 				n.inputs = n.inputs[:0]
 			} else {
-				// n.inputs is n.in[:k]: clear only what is set (each
-				// store is a write barrier while the collector marks).
-				for i := range n.inputs {
-					n.inputs[i] = nil
+				// n.inputs is n.in[:k]: clear only what is set, one
+				// store each (while the collector marks, each is a write
+				// barrier, and clear's bulk barrier costs more).
+				switch len(n.inputs) {
+				case 3:
+					n.in[2] = nil
+					fallthrough
+				case 2:
+					n.in[1] = nil
+					fallthrough
+				case 1:
+					n.in[0] = nil
 				}
 				n.inputs = nil
 			}

@@ -227,7 +227,12 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 			*n = node[T]{op: op, impl: d}
 		}
 		if len(inputs) <= len(n.in) {
-			n.inputs = append(n.in[:0], inputs...)
+			// One store each: append's copy would run the collector's
+			// bulk write barrier, which costs more for a few pointers.
+			for i, in := range inputs {
+				n.in[i] = in
+			}
+			n.inputs = n.in[:len(inputs)]
 		} else {
 			if cap(old) <= len(n.in) {
 				old = nil // the last use's n.in (or nothing): not an array of its own

@@ -120,7 +120,7 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	}
 	s.epoch++
 	epoch := s.epoch
-	clear(s.few)
+	zeroSmall(s.few)
 	s.few, s.fewSt = s.few[:0], s.fewSt[:0]
 	clear(s.state)
 	get := func(n N) visitState {
@@ -143,7 +143,7 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 		}
 		s.set(n, st)
 	}
-	clear(s.order) // drop references from the previous sort
+	zeroSmall(s.order) // drop references from the previous sort
 	order := s.order[:0]
 	// The first localFrames frames of the search live in local, on the
 	// goroutine's stack, where storing a pointer needs no write barrier:
@@ -212,11 +212,26 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 // keeps its memory, so that a Sorter kept for reuse does not keep the last
 // graph alive. The slice the last Sort returned reads as cleared after it.
 func (s *Sorter[N]) Forget() {
-	clear(s.order)
+	zeroSmall(s.order)
 	s.order = s.order[:0]
-	clear(s.few)
+	zeroSmall(s.few)
 	s.few, s.fewSt = s.few[:0], s.fewSt[:0]
 	clear(s.state)
+}
+
+// zeroSmall sets every element of s to its zero value: a small slice one
+// store at a time, since while the collector marks, clear's bulk write
+// barrier costs more per call than a few stores' barriers; a large one
+// with clear.
+func zeroSmall[N any](s []N) {
+	if len(s) > 64 {
+		clear(s)
+		return
+	}
+	var z N
+	for i := 0; i < len(s); i++ { // not the range form, which compiles to clear
+		s[i] = z
+	}
 }
 
 // frame is one entry of the explicit DFS stack: a node and the inputs it
