@@ -419,8 +419,8 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			continue
 		}
 		p.cur, p.curOwned, p.lent = s.t, s.owned, false
-		if f, ok := n.impl.(fastDerivative[T]); ok && v.trace() == nil {
-			f.vjp(&p.ctx, s.t)
+		if v.trace() == nil {
+			n.impl.vjp(&p.ctx, s.t)
 		} else {
 			p.ctx.viaBackward(s.t)
 		}

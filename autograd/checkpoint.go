@@ -67,6 +67,9 @@ type checkpointOp[T Float] struct {
 	needs  []bool
 }
 
+// vjp is backward's: the recomputation is the derivative.
+func (d *checkpointOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
+
 // backward runs fn again on fresh leaves holding the inputs' values,
 // backpropagates g through the recomputed graph in a nested pass (which
 // adds the gradients of fn's parameters into their .Grad()), and returns

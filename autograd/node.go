@@ -23,24 +23,27 @@ type backwardFn[T Float] func(c *Context[T], g *Var[T]) []*Var[T]
 
 func (f backwardFn[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return f(c, g) }
 
+// vjp runs f on constants: a closure has no fused form.
+func (f backwardFn[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
+
 // derivative is what a node calls in the backward pass: a backwardFn, a
 // pointwise table entry, or an op's state type (a pointer in an interface
-// costs no allocation, where a closure does).
+// costs no allocation, where a closure does). It has two forms.
+//
+// backward is the definition, written with this package's operations: the
+// engine records it for gradients of gradients and runs it step by step
+// under anomaly detection.
+//
+// vjp is the form on plain tensors: it adds the gradient of each input that
+// needs one into the engine's buffers (Context.addGrad, Context.gradBuf),
+// fusing the arithmetic and allocating nothing. The engine uses it whenever
+// the backward pass is not itself recorded and the op is not under anomaly
+// detection. The random-graph tests check that the two agree for every op:
+// bit for bit where both run the same kernels, to a few ulps where the
+// fused form is a vectorized kernel of its own. A derivative without a
+// fused form (a closure, Checkpoint's) has vjp call Context.viaBackward.
 type derivative[T Float] interface {
 	backward(c *Context[T], g *Var[T]) []*Var[T]
-}
-
-// fastDerivative is a derivative that also has a form on plain tensors: vjp
-// adds the gradient of each input that needs one into the engine's buffers
-// (Context.addGrad, Context.gradBuf), fusing the arithmetic and allocating
-// nothing. The engine uses it whenever the backward pass is not itself
-// recorded and the op is not under anomaly detection; backward stays the
-// definition used for gradients of gradients, and the random-graph tests
-// check that the two agree for every op: bit for bit where both run the
-// same kernels, to a few ulps where the fused form is a vectorized kernel of
-// its own.
-type fastDerivative[T Float] interface {
-	derivative[T]
 	vjp(c *Context[T], g *tensor.Tensor[T])
 }
 
