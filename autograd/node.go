@@ -232,6 +232,7 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 		if len(inputs) <= len(n.in) {
 			// One store each: append's copy would run the collector's
 			// bulk write barrier, which costs more for a few pointers.
+			//lint:ignore S1001 copy is what this loop avoids
 			for i, in := range inputs {
 				n.in[i] = in
 			}

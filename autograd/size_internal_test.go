@@ -46,3 +46,36 @@ func TestSmallResultAllocatedTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestVarAuxOnlyWhenUsed checks that a Var gets its varAux only when it
+// needs one: op results and fresh parameters have none; Backward gives a
+// parameter one for its gradient; an empty SetName makes none; a name and
+// anomaly detection do.
+func TestVarAuxOnlyWhenUsed(t *testing.T) {
+	w := Param(tensor.Full(2.0, 3))
+	x := Const(tensor.Full(1.5, 3))
+	y := Sum(Mul(w, x))
+	for name, v := range map[string]*Var[float64]{"param": w, "const": x, "result": y} {
+		if v.aux != nil {
+			t.Errorf("%s: has a varAux before any use", name)
+		}
+	}
+	y.SetName("")
+	if y.aux != nil {
+		t.Errorf("SetName(\"\") made a varAux")
+	}
+	y.Backward()
+	if w.aux == nil || w.Grad() == nil || w.Grad().Data()[0] != 1.5 {
+		t.Errorf("after Backward the parameter's gradient is %v, want [1.5 1.5 1.5]", w.Grad())
+	}
+	if x.aux != nil || y.aux != nil {
+		t.Errorf("Backward gave a varAux to a constant or the result")
+	}
+	x.SetName("x")
+	if x.aux == nil || x.Name() != "x" || Detach(x).Name() != "x" {
+		t.Errorf("SetName(\"x\"): Name %q, Detach's Name %q", x.Name(), Detach(x).Name())
+	}
+	if err := DetectAnomaly(w); err != nil || w.trace() == nil || !Mul(w, x).DetectsAnomaly() {
+		t.Errorf("DetectAnomaly did not follow the parameter (err %v)", err)
+	}
+}
