@@ -27,6 +27,9 @@ const (
 	// well below this margin, so neither the first- nor the second-order
 	// finite differences straddle a kink.
 	rgKinkMargin = 1000
+	// rgUnitMaxAbs bounds the argument of the Sigmoid that puts an
+	// argument in (0, 1): Sigmoid(4) is 0.982.
+	rgUnitMaxAbs = 4
 )
 
 // rgTies says which elements an op compares with each other.
@@ -43,7 +46,7 @@ const (
 type rgDomain struct {
 	positive bool    // at least 0.25: Softplus(x)+0.25 unless it is already
 	maxAbs   float64 // > 0: magnitude at most maxAbs: Tanh(x) unless it is already
-	unit     bool    // in (0, 1): always Sigmoid(x)
+	unit     bool    // in (0, 1): always Sigmoid(x), with |x| at most rgUnitMaxAbs
 	aboveOne bool    // at least 1.25: Softplus(x)+1.25 unless it is already
 }
 
@@ -92,6 +95,7 @@ var rgSmoothness = map[string]rgSmooth{
 	"Expm1":       {domain: []rgDomain{{maxAbs: 3}}},
 	"Sinh":        {domain: []rgDomain{{maxAbs: 3}}},
 	"Cosh":        {domain: []rgDomain{{maxAbs: 3}}},
+	"Tan":         {domain: []rgDomain{{maxAbs: 1.2}}}, // poles at ±π/2
 	"BCE":         {domain: []rgDomain{{unit: true}, {unit: true}}},
 	"Asin":        {domain: []rgDomain{{unit: true}}},
 	"Acos":        {domain: []rgDomain{{unit: true}}},
@@ -140,7 +144,10 @@ func (g *rgGraph) smoothArgs(op string, params []float64, args ...int) []int {
 		case d.maxAbs > 0:
 			args[k] = g.bounded(args[k], d.maxAbs)
 		case d.unit:
-			args[k] = g.unary("Sigmoid", "Sigmoid", autograd.Sigmoid[float64], args[k])
+			// Bounded first: the Sigmoid of a large argument is within
+			// 1e-12 of 0 or 1, where BCE clamps (as PyTorch does) and
+			// Asin's, Acos's and Atanh's derivatives blow up.
+			args[k] = g.unary("Sigmoid", "Sigmoid", autograd.Sigmoid[float64], g.bounded(args[k], rgUnitMaxAbs))
 		case d.aboveOne:
 			args[k] = g.aboveOne(args[k])
 		}
