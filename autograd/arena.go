@@ -109,7 +109,7 @@ func (a *Arena[T]) Reset() {
 // not copied and stays the caller's.
 func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
 	v := a.newVar()
-	*v = Var[T]{value: t, arena: a, gen: a.gen}
+	v.renew(Var[T]{value: t, arena: a, gen: a.gen})
 	return v
 }
 
@@ -121,7 +121,7 @@ func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
 // Reset, and Backward accumulates its gradient into its own Grad, outside
 // the arena, as for any parameter.
 func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
-	return &Var[T]{value: t, requiresGrad: true, arena: a}
+	return newParam(t, a)
 }
 
 // newVar returns the arena's next Var to fill in. A block that runs out is

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // Arena tests with several goroutines, each with its own Arena.
@@ -82,5 +83,34 @@ func TestArenaConcurrentGradSharedParams(t *testing.T) {
 		if p.Grad() != nil {
 			t.Errorf("Grad wrote into a shared parameter's .Grad()")
 		}
+	}
+}
+
+// TestInferenceDuringFirstBackward evaluates a model under an inference
+// Arena in one goroutine while another runs the model's first Backward,
+// which gives the parameters their gradients: the forward pass reads what
+// anomaly detection keeps beside each parameter, so that must not be what
+// Backward writes. Run it with -race.
+func TestInferenceDuringFirstBackward(t *testing.T) {
+	w := autograd.Param(tensor.Full(0.5, 4, 3))
+	b := autograd.Param(tensor.Full(0.25, 3))
+	x := tensor.Full(1.0, 2, 4)
+	model := func(in *V) *V { return autograd.Add(autograd.MatMul(in, w), b) }
+	var wg sync.WaitGroup
+	var got float64
+	wg.Go(func() {
+		ar := autograd.NewInferenceArena[float64]()
+		for range 200 {
+			ar.Reset()
+			got = model(ar.Const(x)).Value().Data()[0]
+		}
+	})
+	wg.Go(func() { autograd.Sum(model(autograd.Const(x))).Backward() })
+	wg.Wait()
+	if got != 2.25 {
+		t.Errorf("inference gave %v, want 2.25", got)
+	}
+	if g := w.Grad(); g == nil || g.Data()[0] != 2 {
+		t.Errorf("w's gradient is %v, want 2 in every element", g)
 	}
 }

@@ -332,6 +332,28 @@ func TestArenaStepAllocations(t *testing.T) {
 	}
 }
 
+// TestArenaNamedVarsAllocateNothing checks that a step which names its
+// Vars (the batch, a result, the loss) still allocates nothing under a warm
+// Arena: a reused Var keeps the room its name took.
+func TestArenaNamedVarsAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
+	ar := autograd.NewArena[float64]()
+	p := ar.Param(tensor.Full(1.0, 3)).SetName("p")
+	batch := tensor.Full(0.5, 3)
+	step := func() {
+		ar.Reset()
+		c := ar.Const(batch).SetName("batch")
+		autograd.Sum(autograd.Mul(p, c).SetName("product")).SetName("loss").Backward()
+		p.ZeroGrad()
+	}
+	step()
+	if n := testing.AllocsPerRun(20, step); n != 0 {
+		t.Errorf("a warm Arena step that names its Vars makes %v allocations, want 0", n)
+	}
+}
+
 // TestArenaInference runs a forward pass on constant parameters with the
 // batch in an arena: no graph is recorded, the numbers are those of the
 // plain computation, and a warmed-up pass allocates nothing.

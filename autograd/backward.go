@@ -327,7 +327,7 @@ func (p *pass[T]) release() {
 	p.uses.reset()
 	clear(p.scratches)
 	p.scratches, p.cur = p.scratches[:0], nil
-	p.ctx.n, p.ctx.out = nil, nil // p.ctx.p is the pass itself
+	p.ctx.n, p.ctx.out, p.ctx.create = nil, nil, false // p.ctx.p is the pass itself
 	p.roots[0] = nil
 	p.create, p.accumulate, p.busy = false, false, false
 	if p.arena != nil {
@@ -665,8 +665,9 @@ func (c *Context[T]) addGrad(j int, t *tensor.Tensor[T], alpha T) {
 }
 
 // viaBackward computes a derivative with its recorded form, on constants, and
-// adds the results: the path of every op without a vjp, of ops under anomaly
-// detection, and of a vjp for the cases it does not handle itself.
+// adds the results: the vjp of a closure's derivative and of Checkpoint's,
+// the path of ops under anomaly detection, and of a vjp for the cases it
+// does not handle itself.
 func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) {
 	gv := Const(g)
 	gin := c.p.callBackward(c.n, gv)

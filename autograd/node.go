@@ -217,7 +217,7 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 		v.value, v.requiresGrad = value, req
 	} else {
 		v, n = ar.varNode()
-		*v = Var[T]{value: value, requiresGrad: req}
+		v.renew(Var[T]{value: value, requiresGrad: req})
 	}
 	if ar != nil {
 		v.arena, v.gen = ar, ar.gen

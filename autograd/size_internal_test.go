@@ -47,15 +47,20 @@ func TestSmallResultAllocatedTogether(t *testing.T) {
 	}
 }
 
-// TestVarAuxOnlyWhenUsed checks that a Var gets its varAux only when it
-// needs one: op results and fresh parameters have none; Backward gives a
-// parameter one for its gradient; an empty SetName makes none; a name and
-// anomaly detection do.
+// TestVarAuxOnlyWhenUsed checks that a Var has a varAux only when it needs
+// one: a parameter from the start (so that no goroutine's Backward writes
+// the pointer another goroutine's forward pass reads), op results and
+// constants not until something is kept in it; an empty SetName makes none;
+// a name and anomaly detection do; and an Arena's reused Var keeps its
+// varAux cleared (TestArenaNamedVarsAllocateNothing counts allocations).
 func TestVarAuxOnlyWhenUsed(t *testing.T) {
 	w := Param(tensor.Full(2.0, 3))
 	x := Const(tensor.Full(1.5, 3))
 	y := Sum(Mul(w, x))
-	for name, v := range map[string]*Var[float64]{"param": w, "const": x, "result": y} {
+	if w.aux == nil {
+		t.Errorf("a parameter has no varAux")
+	}
+	for name, v := range map[string]*Var[float64]{"const": x, "result": y} {
 		if v.aux != nil {
 			t.Errorf("%s: has a varAux before any use", name)
 		}
@@ -64,9 +69,10 @@ func TestVarAuxOnlyWhenUsed(t *testing.T) {
 	if y.aux != nil {
 		t.Errorf("SetName(\"\") made a varAux")
 	}
+	aux := w.aux
 	y.Backward()
-	if w.aux == nil || w.Grad() == nil || w.Grad().Data()[0] != 1.5 {
-		t.Errorf("after Backward the parameter's gradient is %v, want [1.5 1.5 1.5]", w.Grad())
+	if w.aux != aux || w.Grad() == nil || w.Grad().Data()[0] != 1.5 {
+		t.Errorf("after Backward the parameter's varAux moved or its gradient is %v, want [1.5 1.5 1.5]", w.Grad())
 	}
 	if x.aux != nil || y.aux != nil {
 		t.Errorf("Backward gave a varAux to a constant or the result")
@@ -77,5 +83,12 @@ func TestVarAuxOnlyWhenUsed(t *testing.T) {
 	}
 	if err := DetectAnomaly(w); err != nil || w.trace() == nil || !Mul(w, x).DetectsAnomaly() {
 		t.Errorf("DetectAnomaly did not follow the parameter (err %v)", err)
+	}
+
+	ar := NewArena[float64]()
+	ar.Const(tensor.Full(0.5, 3)).SetName("batch")
+	ar.Reset()
+	if c := ar.Const(tensor.Full(0.5, 3)); c.Name() != "" {
+		t.Errorf("an Arena's reused Var kept the name %q", c.Name())
 	}
 }

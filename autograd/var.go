@@ -17,7 +17,7 @@ type Var[T Float] struct {
 	arena *Arena[T]  // the Arena the Var was made under, if any
 	gen   uint64     // the arena's generation when it was made
 
-	// The two flags last, side by side, in the word gen leaves.
+	// The two flags last, side by side, in a word of their own.
 	requiresGrad bool
 	gradZero     bool // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
 }
@@ -25,7 +25,10 @@ type Var[T Float] struct {
 // varAux holds the fields of a Var that only some Vars use: a leaf's
 // gradient, a label, anomaly detection's record. Kept apart, they do not
 // make every op result larger (a plain op's result, its node and a small
-// tensor share one allocation: see varNode).
+// tensor share one allocation: see varNode). A parameter gets its varAux
+// when it is made (see newParam), so that the aux pointer of a Var that
+// several goroutines may read is never written afterwards; an Arena's
+// reused Var keeps its varAux, cleared, from step to step (see renew).
 type varAux[T Float] struct {
 	grad    *tensor.Tensor[T]
 	name    string
@@ -60,8 +63,32 @@ func (v *Var[T]) trace() *anomalyInfo[T] {
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
 // input whose gradient you want. Backward accumulates into its Grad.
-func Param[T Float](t *tensor.Tensor[T]) *Var[T] {
-	return &Var[T]{value: t, requiresGrad: true}
+func Param[T Float](t *tensor.Tensor[T]) *Var[T] { return newParam(t, nil) }
+
+// newParam returns a leaf that requires a gradient, made under ar (nil for
+// none), together with its varAux in one allocation. A model's forward pass
+// reads a parameter's aux (for anomaly detection) while another goroutine
+// may run its first Backward, which stores the gradient: with the aux made
+// here, that store goes into the varAux and the pointer stays as it was.
+func newParam[T Float](t *tensor.Tensor[T], ar *Arena[T]) *Var[T] {
+	p := new(struct {
+		v Var[T]
+		a varAux[T]
+	})
+	p.v = Var[T]{value: t, requiresGrad: true, aux: &p.a, arena: ar}
+	return &p.v
+}
+
+// renew makes v, a Var an Arena hands out again, equal to x, keeping v's
+// varAux cleared rather than dropping it, so that a Var named (or followed
+// by anomaly detection) in every step allocates its varAux once.
+func (v *Var[T]) renew(x Var[T]) {
+	aux := v.aux
+	*v = x
+	if aux != nil {
+		*aux = varAux[T]{}
+		v.aux = aux
+	}
 }
 
 // Const returns a leaf that does not require a gradient, such as input data
@@ -206,7 +233,10 @@ func (v *Var[T]) Name() string {
 }
 
 // SetName labels v (for example "Wih") for graph drawings and error
-// messages, and returns v so that it can be used inline.
+// messages, and returns v so that it can be used inline. The label is
+// kept beside the Var: naming a Var that has none costs one small
+// allocation the first time (a parameter, and an Arena's Var from the
+// second step on, have room already).
 func (v *Var[T]) SetName(name string) *Var[T] {
 	if name != "" || v.aux != nil {
 		v.more().name = name
