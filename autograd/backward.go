@@ -300,10 +300,11 @@ func (p *pass[T]) claim(v *Var[T]) bool {
 	if n == nil {
 		return false
 	}
-	if o := n.owner.Load(); o != nil {
-		return o == p
+	id := p.id()
+	if o := n.owner.Load(); o != 0 {
+		return o == id
 	}
-	if !n.owner.CompareAndSwap(nil, p) {
+	if !n.owner.CompareAndSwap(0, id) {
 		return false
 	}
 	p.claimed = append(p.claimed, n)
@@ -311,7 +312,13 @@ func (p *pass[T]) claim(v *Var[T]) bool {
 }
 
 // owns reports whether v's gradient and mark live in v's node.
-func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Load() == p }
+func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Load() == p.id() }
+
+// id identifies the pass in a node's owner field: its address. Two passes
+// that own nodes at the same time are both live, so their addresses
+// differ, and a pass hands back every node it claimed (release) before it
+// can be freed or reused, so no node names a pass that is gone.
+func (p *pass[T]) id() uintptr { return uintptr(unsafe.Pointer(p)) }
 
 // release makes the pass reusable, dropping every reference it holds and
 // handing back the nodes it claimed (also after a panic).
@@ -319,7 +326,7 @@ func (p *pass[T]) release() {
 	for i, n := range p.claimed {
 		n.putSlot(gradSlot[T]{}, false)
 		n.mark = graph.Mark{}
-		n.owner.Store(nil)
+		n.owner.Store(0)
 		p.claimed[i] = nil
 	}
 	p.claimed = p.claimed[:0]

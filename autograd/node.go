@@ -63,8 +63,11 @@ type node[T Float] struct {
 	// The result's gradient while a backward pass accumulates it (a
 	// gradSlot stored as its fields, so that its flag shares a word with
 	// the node's others), and the pass's topological-sort mark, both used
-	// only by the pass that owns the node (see pass).
-	owner     atomic.Pointer[pass[T]]
+	// only by the pass that owns the node (see pass). owner is the owning
+	// pass's address (pass.id), 0 when none: an integer, so that claiming
+	// and releasing a node store no pointer, which would cost a write
+	// barrier while the collector marks.
+	owner     atomic.Uintptr
 	slotV     *Var[T]
 	slotT     *tensor.Tensor[T]
 	mark      graph.Mark
