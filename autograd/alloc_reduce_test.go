@@ -78,6 +78,7 @@ func allocOps[T autograd.Float]() []allocOp[T] {
 		{"Sub", []allocInput{x, x}, func(v []*V) *V { return autograd.Sub(v[0], v[1]) }},
 		{"Mul/bcast", []allocInput{x, inp(-2, 2, 64, 1)}, func(v []*V) *V { return autograd.Mul(v[0], v[1]) }},
 		{"Linear", []allocInput{x, inp(-1, 1, 32, 128), inp(-1, 1, 32)}, func(v []*V) *V { return autograd.Linear(v[0], v[1], v[2]) }},
+		{"LinearReLU", []allocInput{x, inp(-1, 1, 32, 128), inp(-1, 1, 32)}, func(v []*V) *V { return autograd.LinearReLU(v[0], v[1], v[2]) }},
 		{"LogSumExpKeepDims/axis0", []allocInput{x}, func(v []*V) *V { return autograd.LogSumExpKeepDims(v[0], 0) }},
 		{"MinKeepDims/axis1", []allocInput{x}, func(v []*V) *V { return autograd.MinKeepDims(v[0], 1) }},
 		{"Div", []allocInput{x, inp(0.5, 2, 64, 128)}, func(v []*V) *V { return autograd.Div(v[0], v[1]) }},

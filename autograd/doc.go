@@ -50,7 +50,8 @@
 //     positions, stable: ties by lower index), and Argsort (the positions
 //     alone).
 //   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
-//     transposes without copies), Linear (x·wᵀ + b, fused), Transpose, Einsum
+//     transposes without copies), Linear (x·wᵀ + b, fused), LinearReLU
+//     (max(x·wᵀ + b, 0) with one result), Transpose, Einsum
 //     (torch.einsum's subscripts: diagonals, ellipsis broadcasting, any number
 //     of operands, through the GEMM), Dot, Outer, Trace, Norm and NormKeepDims
 //     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes),

@@ -370,6 +370,37 @@ func matmulFullBatch[T Float](in, g *tensor.Tensor[T]) bool {
 func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 	const op = "Linear"
 	defer relabel(op)
+	out, vn := linearValue(op, x, w, b)
+	if b == nil {
+		return recordOpIn(vn, op, out, linearOp[T]{}, x, w)
+	}
+	return recordOpIn(vn, op, out, linearOp[T]{}, x, w, b)
+}
+
+// LinearReLU returns max(x·wᵀ + b, 0), a Linear layer followed by ReLU (the
+// hidden layer of a multilayer perceptron), as one operation with one
+// result: ReLU(Linear(x, w, b)) bit for bit, without the intermediate
+// tensor that the two operations keep alive until Backward and the sweep
+// over it. Its derivative masks g by the result (y > 0 exactly where
+// x·wᵀ + b > 0, the subgradient 0 at the kink as ReLU's) and then
+// proceeds as Linear's. The shapes and panics are Linear's (operation
+// "LinearReLU").
+//
+//	g' = g ∘ [y > 0],  d/dx = g'·w,  d/dw = g'ᵀ·x,  d/db = Σ_batch g'
+func LinearReLU[T Float](x, w, b *Var[T]) *Var[T] {
+	const op = "LinearReLU"
+	defer relabel(op)
+	out, vn := linearValue(op, x, w, b)
+	tensor.ReLUInto(out, out)
+	if b == nil {
+		return recordOpIn(vn, op, out, linearReLUOp[T]{}, x, w)
+	}
+	return recordOpIn(vn, op, out, linearReLUOp[T]{}, x, w, b)
+}
+
+// linearValue checks Linear's operands and returns x·wᵀ + b in a new
+// result (the arena's when an operand has one) with its Var's memory.
+func linearValue[T Float](op string, x, w, b *Var[T]) (*tensor.Tensor[T], *varNode[T]) {
 	xv, wv := x.value, w.value
 	if xv.Dims() != 2 || wv.Dims() != 2 || xv.Dim(1) != wv.Dim(1) {
 		panic(shapeErr(op, "want x [batch in] and w [out in]", xv.Shape(), wv.Shape()))
@@ -393,15 +424,15 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 		beta = 1
 	}
 	tensor.Gemm(false, true, 1, xv, wv, beta, out)
-	if b == nil {
-		return recordOpIn(vn, op, out, linearOp[T]{}, x, w)
-	}
-	return recordOpIn(vn, op, out, linearOp[T]{}, x, w, b)
+	return out, vn
 }
 
 type linearOp[T Float] struct{}
 
-func (linearOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+func (linearOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return linearBackward(c, g) }
+
+// linearBackward is Linear's derivative as recorded operations.
+func linearBackward[T Float](c *Context[T], g *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
 	if c.NeedsGrad(0) {
 		gs[0] = MatMulT(g, c.Input(1), false, false)
@@ -415,7 +446,10 @@ func (linearOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return gs
 }
 
-func (linearOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+func (linearOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { linearVJP(c, g) }
+
+// linearVJP adds Linear's input gradients for the output gradient g.
+func linearVJP[T Float](c *Context[T], g *tensor.Tensor[T]) {
 	x, w := c.n.inputs[0].value, c.n.inputs[1].value
 	if c.NeedsGrad(0) {
 		dst, beta := c.gradBuf(0)
@@ -428,6 +462,20 @@ func (linearOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if c.NumInputs() == 3 {
 		c.addGrad(2, g, 1)
 	}
+}
+
+// linearReLUOp is LinearReLU's derivative: Linear's, for g masked by the
+// result.
+type linearReLUOp[T Float] struct{}
+
+func (linearReLUOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	return linearBackward(c, Mul(g, Const(tensor.Step(c.Output().value))))
+}
+
+func (linearReLUOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	gm := c.scratch(g)
+	tensor.ReLUGradInto(gm, c.out.value, g)
+	linearVJP(c, gm)
 }
 
 // Transpose returns the transpose of a 2-D Var.

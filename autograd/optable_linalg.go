@@ -18,6 +18,9 @@ func linalgOps() []OpInfo {
 		lin("Linear", "torch.nn.functional.linear(x, y, z)", [][]int{{3, 4}, {5, 4}, {5}},
 			func(xs ...*Var[float64]) *Var[float64] { return Linear(xs[0], xs[1], xs[2]) },
 			func(xs ...*Var[float32]) *Var[float32] { return Linear(xs[0], xs[1], xs[2]) }),
+		lin("LinearReLU", "torch.relu(torch.nn.functional.linear(x, y, z))", [][]int{{3, 4}, {5, 4}, {5}},
+			func(xs ...*Var[float64]) *Var[float64] { return LinearReLU(xs[0], xs[1], xs[2]) },
+			func(xs ...*Var[float32]) *Var[float32] { return LinearReLU(xs[0], xs[1], xs[2]) }),
 		// An ellipsis that broadcasts (x's [2 1] against y's [3]), a
 		// contraction, a diagonal (z's kk) and three operands.
 		lin("Einsum", "torch.einsum('...ij,...jk,kk->...ik', x, y, z)", [][]int{{2, 1, 3, 4}, {3, 4, 5}, {5, 5}},

@@ -344,7 +344,14 @@ var torchRefOps = map[string]torchRefOp{
 	"MatMulT": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
 		return autograd.MatMulT(x[0], x[1], p.TransA, p.TransB)
 	}),
-	"Linear":    one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return linearOf(x) }),
+	"Linear": one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return linearOf(x) }),
+	"LinearReLU": one(func(_ *testing.T, x []*V, _ torchRefParams) *V {
+		var b *V
+		if len(x) > 2 {
+			b = x[2]
+		}
+		return autograd.LinearReLU(x[0], x[1], b)
+	}),
 	"Transpose": unaryRef(autograd.Transpose[float64]),
 	"Reshape":   one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Reshape(x[0], p.Shape...) }),
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/adjoint-go/adjoint/autograd"
-	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // labelParams labels every parameter Var of m with its hierarchical name
@@ -42,12 +41,11 @@ func NewSequential[T Float](layers ...Module[T]) *Sequential[T] {
 
 // Forward applies every layer in turn.
 //
-// A Linear layer followed by a ReLU costs one tensor instead of two when
-// no graph is recorded (inference: constants, or an inference Arena): the
-// rectifier then overwrites the Linear's result, which nothing else can
-// hold yet, in place. The numbers are the same as applying the two layers
-// one after the other, and so is the returned Var; with a graph recorded,
-// or under anomaly detection, the two are applied one after the other.
+// A Linear layer followed by a ReLU runs as one operation,
+// autograd.LinearReLU: the same numbers and gradients as applying the two
+// layers one after the other, with one result tensor instead of two and,
+// when a graph is recorded, one node. Under anomaly detection the two run
+// one after the other, so that a report names each.
 func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	for i := 0; i < len(s.Layers); i++ {
 		var fused bool
@@ -60,22 +58,18 @@ func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // forwardLayer applies mods[i] to x and reports whether it applied
-// mods[i+1] too: a ReLU after a Linear, in place on the Linear's result,
-// when nothing is recorded (see Sequential.Forward).
+// mods[i+1] too: a ReLU after a Linear (see Sequential.Forward).
 func forwardLayer[T Float](mods []Module[T], i int, x *autograd.Var[T]) (*autograd.Var[T], bool) {
 	l, ok := mods[i].(*Linear[T])
 	if !ok || i+1 == len(mods) || !isReLU(mods[i+1]) {
 		return mods[i].Forward(x), false
 	}
-	// l.Forward returns autograd.Linear's result: a new Var with a new
-	// tensor, which only this function holds.
-	y := l.Forward(x)
-	if y.RequiresGrad() || y.DetectsAnomaly() {
-		return autograd.ReLU(y), true
+	if x.DetectsAnomaly() || l.Weight.DetectsAnomaly() || (l.Bias != nil && l.Bias.DetectsAnomaly()) {
+		// Two operations, so that an anomaly report names each.
+		return autograd.ReLU(l.Forward(x)), true
 	}
-	v := y.Value()
-	tensor.ReLUInto(v, v) // the kernel of autograd.ReLU, which allows dst == x
-	return y, true
+	l.checkInput(x)
+	return autograd.LinearReLU(x, l.Weight, l.Bias), true
 }
 
 // isReLU reports whether m is the parameterless ReLU layer, which computes

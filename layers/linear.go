@@ -46,11 +46,16 @@ func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linea
 // *tensor.ShapeError naming the layer (with its weight's name, "Linear
 // (0.weight)") and both shapes when x does not fit.
 func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	l.checkInput(x)
+	return autograd.Linear(x, l.Weight, l.Bias)
+}
+
+// checkInput panics with the layer's *ShapeError unless x is [batch in].
+func (l *Linear[T]) checkInput(x *autograd.Var[T]) {
 	w, xv := l.Weight.Value(), x.Value()
 	if xv.Dims() != 2 || xv.Dim(1) != w.Dim(1) {
 		shapePanic(layerOp("Linear", l.Weight), fmt.Sprintf("input must be [batch %d]", w.Dim(1)), xv.Shape(), w.Shape())
 	}
-	return autograd.Linear(x, l.Weight, l.Bias)
 }
 
 // Parameters returns the weight and the bias (if any).

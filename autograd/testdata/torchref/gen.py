@@ -243,6 +243,7 @@ OPS = {
     "MatMul": lambda x, p: torch.matmul(x[0], x[1]),
     "MatMulT": _matmul_t,
     "Linear": lambda x, p: F.linear(x[0], x[1], x[2] if len(x) > 2 else None),
+    "LinearReLU": lambda x, p: torch.relu(F.linear(x[0], x[1], x[2] if len(x) > 2 else None)),
     "Transpose": lambda x, p: x[0].t(),
     "Reshape": lambda x, p: x[0].reshape(p["shape"]),
     "MSE": lambda x, p: F.mse_loss(x[0], x[1], reduction=_red(p)),
@@ -315,6 +316,17 @@ def apart(i, j, margin):
     def chk(xs):
         d = (xs[i] - xs[j]).abs().min().item()
         assert d >= margin, "inputs %d and %d only %g apart" % (i, j, d)
+
+    return chk
+
+
+def preactivation_apart(margin):
+    """Check: x·wᵀ + b of a LinearReLU's inputs is at least margin from 0
+    everywhere (away from ReLU's kink)."""
+
+    def chk(xs):
+        z = F.linear(xs[0], xs[1], xs[2] if len(xs) > 2 else None)
+        assert z.abs().min().item() >= margin, "a pre-activation is %g" % z.abs().min().item()
 
     return chk
 
@@ -489,6 +501,17 @@ def build_cases(_g=None):
          [const(uniform(-2, 2, 3, 4)), uniform(-2, 2, 2, 4), uniform(-2, 2, 2)])
     case("Linear/constant weight and bias [3 4] [2 4] [2]", "Linear",
          [uniform(-2, 2, 3, 4), const(uniform(-2, 2, 2, 4)), const(uniform(-2, 2, 2))])
+    # LinearReLU: Linear then ReLU, with pre-activations of both signs and
+    # none near the kink at 0.
+    for label, batch, n_in, n_out in lin:
+        case("LinearReLU/bias " + label, "LinearReLU",
+             [uniform(-2, 2, batch, n_in), uniform(-2, 2, n_out, n_in), uniform(-2, 2, n_out)],
+             check=preactivation_apart(1e-3))
+        case("LinearReLU/no bias " + label, "LinearReLU",
+             [uniform(-2, 2, batch, n_in), uniform(-2, 2, n_out, n_in)], check=preactivation_apart(1e-3))
+    case("LinearReLU/constant weight and bias [3 4] [2 4] [2]", "LinearReLU",
+         [uniform(-2, 2, 3, 4), const(uniform(-2, 2, 2, 4)), const(uniform(-2, 2, 2))],
+         check=preactivation_apart(1e-3))
     case("Transpose/[2 3]", "Transpose", [uniform(-2, 2, 2, 3)])
     case("Reshape/[2 3 4] to [6 -1]", "Reshape", [x234()], {"shape": [6, -1]})
     case("Reshape/[2 3] to [3 1 2]", "Reshape", [uniform(-2, 2, 2, 3)], {"shape": [3, 1, 2]})
