@@ -64,12 +64,7 @@ func forwardLayer[T Float](mods []Module[T], i int, x *autograd.Var[T]) (*autogr
 	if !ok || i+1 == len(mods) || !isReLU(mods[i+1]) {
 		return mods[i].Forward(x), false
 	}
-	if x.DetectsAnomaly() || l.Weight.DetectsAnomaly() || (l.Bias != nil && l.Bias.DetectsAnomaly()) {
-		// Two operations, so that an anomaly report names each.
-		return autograd.ReLU(l.Forward(x)), true
-	}
-	l.checkInput(x)
-	return autograd.LinearReLU(x, l.Weight, l.Bias), true
+	return l.forwardReLU(x), true
 }
 
 // isReLU reports whether m is the parameterless ReLU layer, which computes

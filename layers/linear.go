@@ -50,6 +50,17 @@ func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	return autograd.Linear(x, l.Weight, l.Bias)
 }
 
+// forwardReLU is ReLU of Forward as one operation, autograd.LinearReLU,
+// except under anomaly detection, where the two stay separate so that a
+// report names each.
+func (l *Linear[T]) forwardReLU(x *autograd.Var[T]) *autograd.Var[T] {
+	if x.DetectsAnomaly() || l.Weight.DetectsAnomaly() || (l.Bias != nil && l.Bias.DetectsAnomaly()) {
+		return autograd.ReLU(l.Forward(x))
+	}
+	l.checkInput(x)
+	return autograd.LinearReLU(x, l.Weight, l.Bias)
+}
+
 // checkInput panics with the layer's *ShapeError unless x is [batch in].
 func (l *Linear[T]) checkInput(x *autograd.Var[T]) {
 	w, xv := l.Weight.Value(), x.Value()

@@ -236,11 +236,11 @@ func (l *TransformerEncoderLayer[T]) feedForward(x *autograd.Var[T]) *autograd.V
 	if xv.Dims() == 3 {
 		rows = flat(x, xv.Dim(2))
 	}
-	h := l.Linear1.Forward(rows)
+	var h *autograd.Var[T]
 	if l.GELU {
-		h = autograd.GELU(h)
+		h = autograd.GELU(l.Linear1.Forward(rows))
 	} else {
-		h = autograd.ReLU(h)
+		h = l.Linear1.forwardReLU(rows) // one result instead of two
 	}
 	h = l.Linear2.Forward(l.Dropout.Forward(h))
 	if xv.Dims() == 3 {
