@@ -44,9 +44,9 @@
 //     SELU, CELU, Softsign, LogSigmoid.
 //   - Containers: Sequential (children named by position, "0.weight") and
 //     Named (children named by you, "encoder.fc1.bias"); NewMLP builds a
-//     Sequential multilayer perceptron. When nothing is recorded, Sequential
-//     applies a ReLU right after a Linear in place, on the Linear's new
-//     result (the same numbers, one tensor fewer).
+//     Sequential multilayer perceptron. Sequential runs a ReLU right after
+//     a Linear as one operation, autograd.LinearReLU (the same numbers and
+//     gradients, one tensor and one node fewer).
 //   - Losses, PyTorch's modules: MSELoss, CrossEntropyLoss, NLLLoss,
 //     BCEWithLogitsLoss, KLDivLoss, SmoothL1Loss, MarginRankingLoss,
 //     CosineEmbeddingLoss, TripletMarginLoss; CosineSimilarity (two inputs).
