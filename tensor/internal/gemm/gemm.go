@@ -310,6 +310,15 @@ const smallMNK = 128
 func (p *problem[T]) small() {
 	a, b, c := p.a, p.b, p.c
 	m, n, k := p.m, p.n, p.k
+	alpha, beta := p.alpha, p.beta
+	// out is an element's new value from its sum s and its old value old
+	// (not read when beta is 0).
+	out := func(s, old T) T {
+		if beta == 0 {
+			return alpha * s
+		}
+		return alpha*s + beta*old
+	}
 	sa, sk := p.lda, 1 // strides of op(a) along i and along k
 	if p.transA {
 		sa, sk = 1, p.lda
@@ -347,14 +356,7 @@ func (p *problem[T]) small() {
 				}
 			}
 			cj := ci[j : j+4 : j+4]
-			if p.beta == 0 {
-				cj[0], cj[1], cj[2], cj[3] = p.alpha*s0, p.alpha*s1, p.alpha*s2, p.alpha*s3
-			} else {
-				cj[0] = p.alpha*s0 + p.beta*cj[0]
-				cj[1] = p.alpha*s1 + p.beta*cj[1]
-				cj[2] = p.alpha*s2 + p.beta*cj[2]
-				cj[3] = p.alpha*s3 + p.beta*cj[3]
-			}
+			cj[0], cj[1], cj[2], cj[3] = out(s0, cj[0]), out(s1, cj[1]), out(s2, cj[2]), out(s3, cj[3])
 		}
 		for ; j < n; j++ {
 			var s T
@@ -364,11 +366,7 @@ func (p *problem[T]) small() {
 				ia += sk
 				ib += tk
 			}
-			if p.beta == 0 {
-				ci[j] = p.alpha * s
-			} else {
-				ci[j] = p.alpha*s + p.beta*ci[j]
-			}
+			ci[j] = out(s, ci[j])
 		}
 	}
 }
