@@ -79,16 +79,10 @@ func (mulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		in, other := c.n.inputs[j].value, c.n.inputs[1-j].value
 		if in.SameShapeAs(g) && other.SameShapeAs(g) {
 			dst, beta := c.gradBuf(j)
-			d, gs, o := dst.Data(), g.Data(), other.Data()
-			gs, o = gs[:len(d)], o[:len(d)]
 			if beta == 0 {
-				for i := range d {
-					d[i] = gs[i] * o[i]
-				}
-				continue
-			}
-			for i := range d {
-				d[i] += T(gs[i] * o[i]) // T(): no fused multiply-add, as in backward
+				tensor.MulInto(dst, g, other)
+			} else {
+				tensor.MulAddInto(dst, g, other) // the product rounded, then added, as in backward
 			}
 			continue
 		}

@@ -316,12 +316,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	tab[opSigmoid] = pointwiseDef[T]{
 		meta: pw("Sigmoid", "torch.sigmoid(x)", wide, func(x float64, _ [2]float64) float64 { return 1 / (1 + math.Exp(-x)) }),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.SigmoidInto(y, x) },
-		df: func(dx, _, y, g *tensor.Tensor[T], _ [2]T) {
-			d, o, _, gs := each4(dx, y, y, g)
-			for i := range d {
-				d[i] = gs[i] * (o[i] * (1 - o[i]))
-			}
-		},
+		df:   func(dx, _, y, g *tensor.Tensor[T], _ [2]T) { tensor.SigmoidGradInto(dx, y, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			o := c.Output()
 			return Mul(g, Mul(o, Sub(Scalar(T(1)), o)))
@@ -330,12 +325,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	tab[opTanh] = pointwiseDef[T]{
 		meta: pw("Tanh", "torch.tanh(x)", wide, func(x float64, _ [2]float64) float64 { return math.Tanh(x) }),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.TanhInto(y, x) },
-		df: func(dx, _, y, g *tensor.Tensor[T], _ [2]T) {
-			d, o, _, gs := each4(dx, y, y, g)
-			for i := range d {
-				d[i] = gs[i] * (1 - T(o[i]*o[i]))
-			}
-		},
+		df:   func(dx, _, y, g *tensor.Tensor[T], _ [2]T) { tensor.TanhGradInto(dx, y, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			return Mul(g, Sub(Scalar(T(1)), Square(c.Output())))
 		},

@@ -196,6 +196,40 @@ func TanhInto[T Float](dst, x *Tensor[T]) {
 	tanhInto("TanhInto", dst, x)
 }
 
+// SigmoidGradInto sets dst = g·(y·(1 − y)), σ's derivative from its
+// output y = σ(x), times the incoming gradient g, each operation rounded
+// in that order (the bits of Mul(g, Mul(y, Sub(1, y)))). dst may be y or g.
+// It runs vectorized where the CPU allows and does not allocate. It panics
+// with a *ShapeError unless the three shapes are equal.
+func SigmoidGradInto[T Float](dst, y, g *Tensor[T]) {
+	checkInto("SigmoidGradInto", dst, y)
+	checkInto("SigmoidGradInto", dst, g)
+	vec.SigmoidGrad(dst.data, y.data, g.data)
+}
+
+// TanhGradInto sets dst = g·(1 − y·y), tanh's derivative from its output
+// y = tanh(x), times the incoming gradient g, each operation rounded in
+// that order (the bits of Mul(g, Sub(1, Mul(y, y)))). dst may be y or g.
+// It runs vectorized where the CPU allows and does not allocate. It panics
+// with a *ShapeError unless the three shapes are equal.
+func TanhGradInto[T Float](dst, y, g *Tensor[T]) {
+	checkInto("TanhGradInto", dst, y)
+	checkInto("TanhGradInto", dst, g)
+	vec.TanhGrad(dst.data, y.data, g.data)
+}
+
+// MulAddInto adds the elementwise product x·y into dst (dst += x·y), each
+// product rounded before its add, with no fused multiply-add: the bits of
+// AddInto(dst, dst, Mul(x, y)), without the temporary. It is how the
+// gradient of a product accumulates. dst must not share memory with x or
+// y. It runs vectorized where the CPU allows and does not allocate. It
+// panics with a *ShapeError unless the three shapes are equal.
+func MulAddInto[T Float](dst, x, y *Tensor[T]) {
+	checkInto("MulAddInto", dst, x)
+	checkInto("MulAddInto", dst, y)
+	vec.MulAdd(dst.data, x.data, y.data)
+}
+
 // ReLUInto sets dst = max(x, 0), as ReLU does: +0 for x ≤ 0 (also −0),
 // NaN for NaN. dst may be x. It runs vectorized where the CPU allows
 // (AVX-512, AVX2) with the bits of the scalar loop (see relu.go).

@@ -108,13 +108,6 @@ func runArithScalar[T Float](z bool, op Op, left bool, dst, x []T, s T) {
 	k[b2i(z)][b2i(left)][op](f64(dst), f64(x), n, float64(s))
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // TestEachSumLanesKernel runs the AVX2 and AVX-512 kernels of Sum8's
 // accumulators directly against the scalar loop, bit for bit.
 func TestEachSumLanesKernel(t *testing.T) {
@@ -249,4 +242,69 @@ func TestEachAddRows8Kernel(t *testing.T) {
 			sameBits(t, "float64 rows", n, w64, g64)
 		}
 	}
+}
+
+// TestEachGradKernelMatchesScalar runs the AVX2 and the AVX-512 kernels of
+// MulAdd, SigmoidGrad and TanhGrad directly against their scalar loops, bit
+// for bit, on inputs a fifth of them special. Where two NaNs meet, which
+// payload survives depends on the operand order the compiler picks for the
+// scalar loop, so NaNs only have to be NaNs.
+func TestEachGradKernelMatchesScalar(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no AVX2")
+	}
+	t.Run("float32", func(t *testing.T) { testEachGrad[float32](t) })
+	t.Run("float64", func(t *testing.T) { testEachGrad[float64](t) })
+}
+
+func testEachGrad[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	isas := []bool{false}
+	if hasAVX512 {
+		isas = append(isas, true)
+	}
+	scalar := [3]func(d, a, b []T){mulAddGo[T], sigmoidGradGo[T], tanhGradGo[T]}
+	names := [3]string{"mulAdd", "sigmoidGrad", "tanhGrad"}
+	for _, z := range isas {
+		for _, n := range testLengths() {
+			if !z {
+				n = prefix[T](n)
+			}
+			if n == 0 {
+				continue
+			}
+			_, a := mixed[T](rng, n)
+			_, b := mixed[T](rng, n)
+			_, d0 := mixed[T](rng, n)
+			dw, d := guarded[T](rng, n, false)
+			guard := ends(dw)
+			want := make([]T, n)
+			for op := range scalar {
+				copy(want, d0)
+				scalar[op](want, a, b)
+				copy(d, d0)
+				runGrad(z, gradOp(op), d, a, b)
+				sameBits(t, names[op], n, want, d)
+			}
+			sameBits(t, "the guards", n, guard, ends(dw))
+		}
+	}
+}
+
+// runGrad calls the AVX-512 (z) or AVX2 kernel of op.
+func runGrad[T Float](z bool, op gradOp, dst, a, b []T) {
+	n := len(dst)
+	if is32[T]() {
+		k := [2][3]func(d, a, b *float32, n int){
+			{mulAddF32AVX2, sigmoidGradF32AVX2, tanhGradF32AVX2},
+			{mulAddF32AVX512, sigmoidGradF32AVX512, tanhGradF32AVX512},
+		}
+		k[b2i(z)][op](f32(dst), f32(a), f32(b), n)
+		return
+	}
+	k := [2][3]func(d, a, b *float64, n int){
+		{mulAddF64AVX2, sigmoidGradF64AVX2, tanhGradF64AVX2},
+		{mulAddF64AVX512, sigmoidGradF64AVX512, tanhGradF64AVX512},
+	}
+	k[b2i(z)][op](f64(dst), f64(a), f64(b), n)
 }

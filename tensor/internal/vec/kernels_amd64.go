@@ -163,6 +163,42 @@ func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
 func addRows64F64AVX512(out *float64, src *float64, stride int, n int)
 
 //go:noescape
+func mulAddF32AVX2(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func mulAddF64AVX2(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func sigmoidGradF32AVX2(dst *float32, y *float32, grad *float32, n int)
+
+//go:noescape
+func sigmoidGradF64AVX2(dst *float64, y *float64, grad *float64, n int)
+
+//go:noescape
+func tanhGradF32AVX2(dst *float32, y *float32, grad *float32, n int)
+
+//go:noescape
+func tanhGradF64AVX2(dst *float64, y *float64, grad *float64, n int)
+
+//go:noescape
+func mulAddF32AVX512(dst *float32, x *float32, y *float32, n int)
+
+//go:noescape
+func mulAddF64AVX512(dst *float64, x *float64, y *float64, n int)
+
+//go:noescape
+func sigmoidGradF32AVX512(dst *float32, y *float32, grad *float32, n int)
+
+//go:noescape
+func sigmoidGradF64AVX512(dst *float64, y *float64, grad *float64, n int)
+
+//go:noescape
+func tanhGradF32AVX512(dst *float32, y *float32, grad *float32, n int)
+
+//go:noescape
+func tanhGradF64AVX512(dst *float64, y *float64, grad *float64, n int)
+
+//go:noescape
 func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 
 //go:noescape

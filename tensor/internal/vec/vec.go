@@ -2,7 +2,9 @@
 // work of a training step that is worth it: the optimizer updates, the
 // largest elementwise loops of a step (they read and write several arrays
 // the size of the model), SGD's momentum and Adam's, and ReLU with its
-// gradient, the activation of most models; the four arithmetic operations
+// gradient, the activation of most models; the derivatives of σ and tanh
+// from their outputs, and a product's gradient accumulated (dst += x·y),
+// the gate derivatives of a recurrent cell; the four arithmetic operations
 // (two arrays, or an array and a scalar) and axpby, behind package tensor's
 // Add, Sub, Mul, Div, their Into forms and the engine's gradient
 // accumulation; the leaves of tensor's sums (eight interleaved accumulators,
@@ -120,6 +122,67 @@ func positive[T Float](v T) int {
 	}
 	return 0
 }
+
+// MulAdd sets dst[k] = dst[k] + x[k]·y[k] for every k, each product
+// rounded before its add (no fused multiply-add): the accumulation of a
+// product's gradient, with the bits of a multiply and then an add. x and y
+// must be at least as long as dst; dst must not overlap them.
+func MulAdd[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	done := gradAsm(gradMulAdd, dst, x, y)
+	mulAddGo(dst[done:], x[done:], y[done:])
+}
+
+// mulAddGo is MulAdd's scalar loop.
+func mulAddGo[T Float](dst, x, y []T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for k := range dst {
+		dst[k] += T(x[k] * y[k]) // T(): no fused multiply-add
+	}
+}
+
+// SigmoidGrad sets dst[k] = g[k]·(y[k]·(1 − y[k])) for every k: σ's
+// derivative, from its output y, times g. y and g must be at least as long
+// as dst; dst may be y or g.
+func SigmoidGrad[T Float](dst, y, g []T) {
+	y, g = y[:len(dst)], g[:len(dst)]
+	done := gradAsm(gradSigmoid, dst, y, g)
+	sigmoidGradGo(dst[done:], y[done:], g[done:])
+}
+
+// sigmoidGradGo is SigmoidGrad's scalar loop.
+func sigmoidGradGo[T Float](dst, y, g []T) {
+	y, g = y[:len(dst)], g[:len(dst)]
+	for k := range dst {
+		dst[k] = g[k] * T(y[k]*T(1-y[k]))
+	}
+}
+
+// TanhGrad sets dst[k] = g[k]·(1 − y[k]·y[k]) for every k: tanh's
+// derivative, from its output y, times g. y and g must be at least as long
+// as dst; dst may be y or g.
+func TanhGrad[T Float](dst, y, g []T) {
+	y, g = y[:len(dst)], g[:len(dst)]
+	done := gradAsm(gradTanh, dst, y, g)
+	tanhGradGo(dst[done:], y[done:], g[done:])
+}
+
+// tanhGradGo is TanhGrad's scalar loop.
+func tanhGradGo[T Float](dst, y, g []T) {
+	y, g = y[:len(dst)], g[:len(dst)]
+	for k := range dst {
+		dst[k] = g[k] * T(1-T(y[k]*y[k]))
+	}
+}
+
+// gradOp names the loops of MulAdd, SigmoidGrad and TanhGrad for gradAsm.
+type gradOp int
+
+const (
+	gradMulAdd gradOp = iota
+	gradSigmoid
+	gradTanh
+)
 
 // Op is an arithmetic operation of the elementwise kernels: one IEEE
 // operation per element, so the vector and scalar loops give the same bits.

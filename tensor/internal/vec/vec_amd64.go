@@ -133,6 +133,37 @@ func reluGradAsm[T Float](dst, x, g []T) int {
 	return n
 }
 
+// gradAsm runs the vector loop of op over the longest prefix of dst it can
+// and returns its length; the caller does the rest.
+func gradAsm[T Float](op gradOp, dst, a, b []T) int {
+	n := asmLen[T](len(dst))
+	if n == 0 {
+		return 0
+	}
+	if is32[T]() {
+		k := [2][3]func(d, a, b *float32, n int){
+			{mulAddF32AVX2, sigmoidGradF32AVX2, tanhGradF32AVX2},
+			{mulAddF32AVX512, sigmoidGradF32AVX512, tanhGradF32AVX512},
+		}
+		k[b2i(hasAVX512)][op](f32(dst), f32(a), f32(b), n)
+		return n
+	}
+	k := [2][3]func(d, a, b *float64, n int){
+		{mulAddF64AVX2, sigmoidGradF64AVX2, tanhGradF64AVX2},
+		{mulAddF64AVX512, sigmoidGradF64AVX512, tanhGradF64AVX512},
+	}
+	k[b2i(hasAVX512)][op](f64(dst), f64(a), f64(b), n)
+	return n
+}
+
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // asmLen is the part of n elements the kernels of this CPU take: all of
 // them with AVX-512, whole vectors with AVX2, none without either.
 func asmLen[T Float](n int) int {

@@ -4116,6 +4116,798 @@ done:
 	VZEROUPPER
 	RET
 
+// func mulAddF32AVX2(dst *float32, x *float32, y *float32, n int)
+// dst = dst + x·y, the product rounded before the add (no FMA).
+// n is a multiple of the width.
+TEXT ·mulAddF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DI)(AX*4), Y12
+	VMULPS (DX)(AX*4), Y0, Y4 // x·y
+	VADDPS Y4, Y12, Y4 // dst + x·y
+	VMOVUPS Y4, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 32(DI)(AX*4), Y13
+	VMULPS 32(DX)(AX*4), Y1, Y5 // x·y
+	VADDPS Y5, Y13, Y5 // dst + x·y
+	VMOVUPS Y5, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 64(DI)(AX*4), Y14
+	VMULPS 64(DX)(AX*4), Y2, Y6 // x·y
+	VADDPS Y6, Y14, Y6 // dst + x·y
+	VMOVUPS Y6, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMOVUPS 96(DI)(AX*4), Y15
+	VMULPS 96(DX)(AX*4), Y3, Y7 // x·y
+	VADDPS Y7, Y15, Y7 // dst + x·y
+	VMOVUPS Y7, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DI)(AX*4), Y12
+	VMULPS (DX)(AX*4), Y0, Y4 // x·y
+	VADDPS Y4, Y12, Y4 // dst + x·y
+	VMOVUPS Y4, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func mulAddF64AVX2(dst *float64, x *float64, y *float64, n int)
+// dst = dst + x·y, the product rounded before the add (no FMA).
+// n is a multiple of the width.
+TEXT ·mulAddF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (DI)(AX*8), Y12
+	VMULPD (DX)(AX*8), Y0, Y4 // x·y
+	VADDPD Y4, Y12, Y4 // dst + x·y
+	VMOVUPD Y4, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VMOVUPD 32(DI)(AX*8), Y13
+	VMULPD 32(DX)(AX*8), Y1, Y5 // x·y
+	VADDPD Y5, Y13, Y5 // dst + x·y
+	VMOVUPD Y5, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VMOVUPD 64(DI)(AX*8), Y14
+	VMULPD 64(DX)(AX*8), Y2, Y6 // x·y
+	VADDPD Y6, Y14, Y6 // dst + x·y
+	VMOVUPD Y6, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VMOVUPD 96(DI)(AX*8), Y15
+	VMULPD 96(DX)(AX*8), Y3, Y7 // x·y
+	VADDPD Y7, Y15, Y7 // dst + x·y
+	VMOVUPD Y7, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (DI)(AX*8), Y12
+	VMULPD (DX)(AX*8), Y0, Y4 // x·y
+	VADDPD Y4, Y12, Y4 // dst + x·y
+	VMOVUPD Y4, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradF32AVX2(dst *float32, y *float32, grad *float32, n int)
+// dst = g·(y·(1 − y)), σ's derivative from its output y, each operation
+// rounded in that order.
+// n is a multiple of the width.
+TEXT ·sigmoidGradF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3f800000, R11
+	MOVQ R11, X14
+	VPBROADCASTD X14, Y14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DX)(AX*4), Y8
+	VSUBPS Y0, Y14, Y4 // 1 − y
+	VMULPS Y4, Y0, Y4 // y·(1 − y)
+	VMULPS Y4, Y8, Y4 // g·t
+	VMOVUPS Y4, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 32(DX)(AX*4), Y9
+	VSUBPS Y1, Y14, Y5 // 1 − y
+	VMULPS Y5, Y1, Y5 // y·(1 − y)
+	VMULPS Y5, Y9, Y5 // g·t
+	VMOVUPS Y5, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 64(DX)(AX*4), Y10
+	VSUBPS Y2, Y14, Y6 // 1 − y
+	VMULPS Y6, Y2, Y6 // y·(1 − y)
+	VMULPS Y6, Y10, Y6 // g·t
+	VMOVUPS Y6, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMOVUPS 96(DX)(AX*4), Y11
+	VSUBPS Y3, Y14, Y7 // 1 − y
+	VMULPS Y7, Y3, Y7 // y·(1 − y)
+	VMULPS Y7, Y11, Y7 // g·t
+	VMOVUPS Y7, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DX)(AX*4), Y8
+	VSUBPS Y0, Y14, Y4 // 1 − y
+	VMULPS Y4, Y0, Y4 // y·(1 − y)
+	VMULPS Y4, Y8, Y4 // g·t
+	VMOVUPS Y4, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradF64AVX2(dst *float64, y *float64, grad *float64, n int)
+// dst = g·(y·(1 − y)), σ's derivative from its output y, each operation
+// rounded in that order.
+// n is a multiple of the width.
+TEXT ·sigmoidGradF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3ff0000000000000, R11
+	MOVQ R11, X14
+	VPBROADCASTQ X14, Y14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (DX)(AX*8), Y8
+	VSUBPD Y0, Y14, Y4 // 1 − y
+	VMULPD Y4, Y0, Y4 // y·(1 − y)
+	VMULPD Y4, Y8, Y4 // g·t
+	VMOVUPD Y4, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VMOVUPD 32(DX)(AX*8), Y9
+	VSUBPD Y1, Y14, Y5 // 1 − y
+	VMULPD Y5, Y1, Y5 // y·(1 − y)
+	VMULPD Y5, Y9, Y5 // g·t
+	VMOVUPD Y5, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VMOVUPD 64(DX)(AX*8), Y10
+	VSUBPD Y2, Y14, Y6 // 1 − y
+	VMULPD Y6, Y2, Y6 // y·(1 − y)
+	VMULPD Y6, Y10, Y6 // g·t
+	VMOVUPD Y6, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VMOVUPD 96(DX)(AX*8), Y11
+	VSUBPD Y3, Y14, Y7 // 1 − y
+	VMULPD Y7, Y3, Y7 // y·(1 − y)
+	VMULPD Y7, Y11, Y7 // g·t
+	VMOVUPD Y7, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (DX)(AX*8), Y8
+	VSUBPD Y0, Y14, Y4 // 1 − y
+	VMULPD Y4, Y0, Y4 // y·(1 − y)
+	VMULPD Y4, Y8, Y4 // g·t
+	VMOVUPD Y4, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func tanhGradF32AVX2(dst *float32, y *float32, grad *float32, n int)
+// dst = g·(1 − y·y), tanh's derivative from its output y, each operation
+// rounded in that order.
+// n is a multiple of the width.
+TEXT ·tanhGradF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3f800000, R11
+	MOVQ R11, X14
+	VPBROADCASTD X14, Y14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DX)(AX*4), Y8
+	VMULPS Y0, Y0, Y4 // y·y
+	VSUBPS Y4, Y14, Y4 // 1 − y·y
+	VMULPS Y4, Y8, Y4 // g·t
+	VMOVUPS Y4, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 32(DX)(AX*4), Y9
+	VMULPS Y1, Y1, Y5 // y·y
+	VSUBPS Y5, Y14, Y5 // 1 − y·y
+	VMULPS Y5, Y9, Y5 // g·t
+	VMOVUPS Y5, 32(DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 64(DX)(AX*4), Y10
+	VMULPS Y2, Y2, Y6 // y·y
+	VSUBPS Y6, Y14, Y6 // 1 − y·y
+	VMULPS Y6, Y10, Y6 // g·t
+	VMOVUPS Y6, 64(DI)(AX*4)
+	VMOVUPS 96(SI)(AX*4), Y3
+	VMOVUPS 96(DX)(AX*4), Y11
+	VMULPS Y3, Y3, Y7 // y·y
+	VSUBPS Y7, Y14, Y7 // 1 − y·y
+	VMULPS Y7, Y11, Y7 // g·t
+	VMOVUPS Y7, 96(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (DX)(AX*4), Y8
+	VMULPS Y0, Y0, Y4 // y·y
+	VSUBPS Y4, Y14, Y4 // 1 − y·y
+	VMULPS Y4, Y8, Y4 // g·t
+	VMOVUPS Y4, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func tanhGradF64AVX2(dst *float64, y *float64, grad *float64, n int)
+// dst = g·(1 − y·y), tanh's derivative from its output y, each operation
+// rounded in that order.
+// n is a multiple of the width.
+TEXT ·tanhGradF64AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3ff0000000000000, R11
+	MOVQ R11, X14
+	VPBROADCASTQ X14, Y14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y0, Y0, Y4 // y·y
+	VSUBPD Y4, Y14, Y4 // 1 − y·y
+	VMULPD Y4, Y8, Y4 // g·t
+	VMOVUPD Y4, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMULPD Y1, Y1, Y5 // y·y
+	VSUBPD Y5, Y14, Y5 // 1 − y·y
+	VMULPD Y5, Y9, Y5 // g·t
+	VMOVUPD Y5, 32(DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Y2
+	VMOVUPD 64(DX)(AX*8), Y10
+	VMULPD Y2, Y2, Y6 // y·y
+	VSUBPD Y6, Y14, Y6 // 1 − y·y
+	VMULPD Y6, Y10, Y6 // g·t
+	VMOVUPD Y6, 64(DI)(AX*8)
+	VMOVUPD 96(SI)(AX*8), Y3
+	VMOVUPD 96(DX)(AX*8), Y11
+	VMULPD Y3, Y3, Y7 // y·y
+	VSUBPD Y7, Y14, Y7 // 1 − y·y
+	VMULPD Y7, Y11, Y7 // g·t
+	VMOVUPD Y7, 96(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VMOVUPD (DX)(AX*8), Y8
+	VMULPD Y0, Y0, Y4 // y·y
+	VSUBPD Y4, Y14, Y4 // 1 − y·y
+	VMULPD Y4, Y8, Y4 // g·t
+	VMOVUPD Y4, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func mulAddF32AVX512(dst *float32, x *float32, y *float32, n int)
+// dst = dst + x·y, the product rounded before the add (no FMA).
+// Any n: the last vector is masked.
+TEXT ·mulAddF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (DI)(AX*4), Z12
+	VMULPS (DX)(AX*4), Z0, Z4 // x·y
+	VADDPS Z4, Z12, Z4 // dst + x·y
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMOVUPS 64(DI)(AX*4), Z13
+	VMULPS 64(DX)(AX*4), Z1, Z5 // x·y
+	VADDPS Z5, Z13, Z5 // dst + x·y
+	VMOVUPS Z5, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMOVUPS 128(DI)(AX*4), Z14
+	VMULPS 128(DX)(AX*4), Z2, Z6 // x·y
+	VADDPS Z6, Z14, Z6 // dst + x·y
+	VMOVUPS Z6, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMOVUPS 192(DI)(AX*4), Z15
+	VMULPS 192(DX)(AX*4), Z3, Z7 // x·y
+	VADDPS Z7, Z15, Z7 // dst + x·y
+	VMOVUPS Z7, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (DI)(AX*4), Z12
+	VMULPS (DX)(AX*4), Z0, Z4 // x·y
+	VADDPS Z4, Z12, Z4 // dst + x·y
+	VMOVUPS Z4, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DI)(AX*4), K1, Z12
+	VMOVUPS.Z (DX)(AX*4), K1, Z8
+	VMULPS Z8, Z0, Z4 // x·y
+	VADDPS Z4, Z12, Z4 // dst + x·y
+	VMOVUPS Z4, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func mulAddF64AVX512(dst *float64, x *float64, y *float64, n int)
+// dst = dst + x·y, the product rounded before the add (no FMA).
+// Any n: the last vector is masked.
+TEXT ·mulAddF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (DI)(AX*8), Z12
+	VMULPD (DX)(AX*8), Z0, Z4 // x·y
+	VADDPD Z4, Z12, Z4 // dst + x·y
+	VMOVUPD Z4, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VMOVUPD 64(DI)(AX*8), Z13
+	VMULPD 64(DX)(AX*8), Z1, Z5 // x·y
+	VADDPD Z5, Z13, Z5 // dst + x·y
+	VMOVUPD Z5, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VMOVUPD 128(DI)(AX*8), Z14
+	VMULPD 128(DX)(AX*8), Z2, Z6 // x·y
+	VADDPD Z6, Z14, Z6 // dst + x·y
+	VMOVUPD Z6, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VMOVUPD 192(DI)(AX*8), Z15
+	VMULPD 192(DX)(AX*8), Z3, Z7 // x·y
+	VADDPD Z7, Z15, Z7 // dst + x·y
+	VMOVUPD Z7, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (DI)(AX*8), Z12
+	VMULPD (DX)(AX*8), Z0, Z4 // x·y
+	VADDPD Z4, Z12, Z4 // dst + x·y
+	VMOVUPD Z4, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMOVUPD.Z (DI)(AX*8), K1, Z12
+	VMOVUPD.Z (DX)(AX*8), K1, Z8
+	VMULPD Z8, Z0, Z4 // x·y
+	VADDPD Z4, Z12, Z4 // dst + x·y
+	VMOVUPD Z4, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradF32AVX512(dst *float32, y *float32, grad *float32, n int)
+// dst = g·(y·(1 − y)), σ's derivative from its output y, each operation
+// rounded in that order.
+// Any n: the last vector is masked.
+TEXT ·sigmoidGradF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3f800000, R11
+	MOVQ R11, X14
+	VPBROADCASTD X14, Z14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (DX)(AX*4), Z8
+	VSUBPS Z0, Z14, Z4 // 1 − y
+	VMULPS Z4, Z0, Z4 // y·(1 − y)
+	VMULPS Z4, Z8, Z4 // g·t
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMOVUPS 64(DX)(AX*4), Z9
+	VSUBPS Z1, Z14, Z5 // 1 − y
+	VMULPS Z5, Z1, Z5 // y·(1 − y)
+	VMULPS Z5, Z9, Z5 // g·t
+	VMOVUPS Z5, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMOVUPS 128(DX)(AX*4), Z10
+	VSUBPS Z2, Z14, Z6 // 1 − y
+	VMULPS Z6, Z2, Z6 // y·(1 − y)
+	VMULPS Z6, Z10, Z6 // g·t
+	VMOVUPS Z6, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMOVUPS 192(DX)(AX*4), Z11
+	VSUBPS Z3, Z14, Z7 // 1 − y
+	VMULPS Z7, Z3, Z7 // y·(1 − y)
+	VMULPS Z7, Z11, Z7 // g·t
+	VMOVUPS Z7, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (DX)(AX*4), Z8
+	VSUBPS Z0, Z14, Z4 // 1 − y
+	VMULPS Z4, Z0, Z4 // y·(1 − y)
+	VMULPS Z4, Z8, Z4 // g·t
+	VMOVUPS Z4, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z8
+	VSUBPS Z0, Z14, Z4 // 1 − y
+	VMULPS Z4, Z0, Z4 // y·(1 − y)
+	VMULPS Z4, Z8, Z4 // g·t
+	VMOVUPS Z4, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func sigmoidGradF64AVX512(dst *float64, y *float64, grad *float64, n int)
+// dst = g·(y·(1 − y)), σ's derivative from its output y, each operation
+// rounded in that order.
+// Any n: the last vector is masked.
+TEXT ·sigmoidGradF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3ff0000000000000, R11
+	MOVQ R11, X14
+	VPBROADCASTQ X14, Z14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (DX)(AX*8), Z8
+	VSUBPD Z0, Z14, Z4 // 1 − y
+	VMULPD Z4, Z0, Z4 // y·(1 − y)
+	VMULPD Z4, Z8, Z4 // g·t
+	VMOVUPD Z4, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VMOVUPD 64(DX)(AX*8), Z9
+	VSUBPD Z1, Z14, Z5 // 1 − y
+	VMULPD Z5, Z1, Z5 // y·(1 − y)
+	VMULPD Z5, Z9, Z5 // g·t
+	VMOVUPD Z5, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VMOVUPD 128(DX)(AX*8), Z10
+	VSUBPD Z2, Z14, Z6 // 1 − y
+	VMULPD Z6, Z2, Z6 // y·(1 − y)
+	VMULPD Z6, Z10, Z6 // g·t
+	VMOVUPD Z6, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VMOVUPD 192(DX)(AX*8), Z11
+	VSUBPD Z3, Z14, Z7 // 1 − y
+	VMULPD Z7, Z3, Z7 // y·(1 − y)
+	VMULPD Z7, Z11, Z7 // g·t
+	VMOVUPD Z7, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (DX)(AX*8), Z8
+	VSUBPD Z0, Z14, Z4 // 1 − y
+	VMULPD Z4, Z0, Z4 // y·(1 − y)
+	VMULPD Z4, Z8, Z4 // g·t
+	VMOVUPD Z4, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMOVUPD.Z (DX)(AX*8), K1, Z8
+	VSUBPD Z0, Z14, Z4 // 1 − y
+	VMULPD Z4, Z0, Z4 // y·(1 − y)
+	VMULPD Z4, Z8, Z4 // g·t
+	VMOVUPD Z4, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
+// func tanhGradF32AVX512(dst *float32, y *float32, grad *float32, n int)
+// dst = g·(1 − y·y), tanh's derivative from its output y, each operation
+// rounded in that order.
+// Any n: the last vector is masked.
+TEXT ·tanhGradF32AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3f800000, R11
+	MOVQ R11, X14
+	VPBROADCASTD X14, Z14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $64, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (DX)(AX*4), Z8
+	VMULPS Z0, Z0, Z4 // y·y
+	VSUBPS Z4, Z14, Z4 // 1 − y·y
+	VMULPS Z4, Z8, Z4 // g·t
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMOVUPS 64(DX)(AX*4), Z9
+	VMULPS Z1, Z1, Z5 // y·y
+	VSUBPS Z5, Z14, Z5 // 1 − y·y
+	VMULPS Z5, Z9, Z5 // g·t
+	VMOVUPS Z5, 64(DI)(AX*4)
+	VMOVUPS 128(SI)(AX*4), Z2
+	VMOVUPS 128(DX)(AX*4), Z10
+	VMULPS Z2, Z2, Z6 // y·y
+	VSUBPS Z6, Z14, Z6 // 1 − y·y
+	VMULPS Z6, Z10, Z6 // g·t
+	VMOVUPS Z6, 128(DI)(AX*4)
+	VMOVUPS 192(SI)(AX*4), Z3
+	VMOVUPS 192(DX)(AX*4), Z11
+	VMULPS Z3, Z3, Z7 // y·y
+	VSUBPS Z7, Z14, Z7 // 1 − y·y
+	VMULPS Z7, Z11, Z7 // g·t
+	VMOVUPS Z7, 192(DI)(AX*4)
+	ADDQ $64, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS (DX)(AX*4), Z8
+	VMULPS Z0, Z0, Z4 // y·y
+	VSUBPS Z4, Z14, Z4 // 1 − y·y
+	VMULPS Z4, Z8, Z4 // g·t
+	VMOVUPS Z4, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z (DX)(AX*4), K1, Z8
+	VMULPS Z0, Z0, Z4 // y·y
+	VSUBPS Z4, Z14, Z4 // 1 − y·y
+	VMULPS Z4, Z8, Z4 // g·t
+	VMOVUPS Z4, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func tanhGradF64AVX512(dst *float64, y *float64, grad *float64, n int)
+// dst = g·(1 − y·y), tanh's derivative from its output y, each operation
+// rounded in that order.
+// Any n: the last vector is masked.
+TEXT ·tanhGradF64AVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ $0x3ff0000000000000, R11
+	MOVQ R11, X14
+	VPBROADCASTQ X14, Z14
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (DX)(AX*8), Z8
+	VMULPD Z0, Z0, Z4 // y·y
+	VSUBPD Z4, Z14, Z4 // 1 − y·y
+	VMULPD Z4, Z8, Z4 // g·t
+	VMOVUPD Z4, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VMOVUPD 64(DX)(AX*8), Z9
+	VMULPD Z1, Z1, Z5 // y·y
+	VSUBPD Z5, Z14, Z5 // 1 − y·y
+	VMULPD Z5, Z9, Z5 // g·t
+	VMOVUPD Z5, 64(DI)(AX*8)
+	VMOVUPD 128(SI)(AX*8), Z2
+	VMOVUPD 128(DX)(AX*8), Z10
+	VMULPD Z2, Z2, Z6 // y·y
+	VSUBPD Z6, Z14, Z6 // 1 − y·y
+	VMULPD Z6, Z10, Z6 // g·t
+	VMOVUPD Z6, 128(DI)(AX*8)
+	VMOVUPD 192(SI)(AX*8), Z3
+	VMOVUPD 192(DX)(AX*8), Z11
+	VMULPD Z3, Z3, Z7 // y·y
+	VSUBPD Z7, Z14, Z7 // 1 − y·y
+	VMULPD Z7, Z11, Z7 // g·t
+	VMOVUPD Z7, 192(DI)(AX*8)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VMOVUPD (DX)(AX*8), Z8
+	VMULPD Z0, Z0, Z4 // y·y
+	VSUBPD Z4, Z14, Z4 // 1 − y·y
+	VMULPD Z4, Z8, Z4 // g·t
+	VMOVUPD Z4, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VMOVUPD.Z (DX)(AX*8), K1, Z8
+	VMULPD Z0, Z0, Z4 // y·y
+	VSUBPD Z4, Z14, Z4 // 1 − y·y
+	VMULPD Z4, Z8, Z4 // g·t
+	VMOVUPD Z4, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
 // func addF32AVX2(dst *float32, x *float32, y *float32, n int)
 // dst = x + y elementwise, one rounding per element. n is a multiple of the width.
 TEXT ·addF32AVX2(SB), NOSPLIT, $0-32

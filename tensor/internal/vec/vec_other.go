@@ -14,6 +14,9 @@ func reluAsm[T Float](dst, x []T) int { return 0 }
 // reluGradAsm does nothing without assembly.
 func reluGradAsm[T Float](dst, x, g []T) int { return 0 }
 
+// gradAsm does nothing without assembly.
+func gradAsm[T Float](op gradOp, dst, a, b []T) int { return 0 }
+
 // arithAsm does nothing without assembly.
 func arithAsm[T Float](op Op, dst, x, y []T) int { return 0 }
 
