@@ -8,8 +8,11 @@ import (
 )
 
 // TestEachArithKernelMatchesScalar runs the AVX2 and the AVX-512
-// arithmetic kernels directly (the dispatch picks only one) against the
-// scalar loops, bit for bit.
+// arithmetic kernels, axpby and the derivative kernels (MulAdd,
+// SigmoidGrad, TanhGrad) directly (the dispatch picks only one) against
+// the scalar loops, bit for bit, on inputs a fifth of them special. NaNs
+// only have to be NaNs: where two meet, which payload survives depends on
+// the operand order the compiler picks for a scalar loop.
 func TestEachArithKernelMatchesScalar(t *testing.T) {
 	if !hasAVX2 {
 		t.Skip("no AVX2")
@@ -64,6 +67,13 @@ func testEachArith[T Float](t *testing.T) {
 				axpbyF64AVX2(f64(d), f64(x), n, 0.3, 0.7)
 			}
 			sameBits(t, "axpby", n, want, d)
+			for op, scalar := range [...]func(d, a, b []T){mulAddGo[T], sigmoidGradGo[T], tanhGradGo[T]} {
+				copy(want, y)
+				scalar(want, x, y)
+				copy(d, y)
+				runGrad(z, gradOp(op), d, x, y)
+				sameBits(t, [...]string{"mulAdd", "sigmoidGrad", "tanhGrad"}[op], n, want, d)
+			}
 			sameBits(t, "the guards", n, guard, ends(dw))
 		}
 	}
@@ -240,53 +250,6 @@ func TestEachAddRows8Kernel(t *testing.T) {
 			}
 			sameBits(t, "float32 rows", n, w32, g32)
 			sameBits(t, "float64 rows", n, w64, g64)
-		}
-	}
-}
-
-// TestEachGradKernelMatchesScalar runs the AVX2 and the AVX-512 kernels of
-// MulAdd, SigmoidGrad and TanhGrad directly against their scalar loops, bit
-// for bit, on inputs a fifth of them special. Where two NaNs meet, which
-// payload survives depends on the operand order the compiler picks for the
-// scalar loop, so NaNs only have to be NaNs.
-func TestEachGradKernelMatchesScalar(t *testing.T) {
-	if !hasAVX2 {
-		t.Skip("no AVX2")
-	}
-	t.Run("float32", func(t *testing.T) { testEachGrad[float32](t) })
-	t.Run("float64", func(t *testing.T) { testEachGrad[float64](t) })
-}
-
-func testEachGrad[T Float](t *testing.T) {
-	rng := rand.New(rand.NewPCG(15, 16))
-	isas := []bool{false}
-	if hasAVX512 {
-		isas = append(isas, true)
-	}
-	scalar := [3]func(d, a, b []T){mulAddGo[T], sigmoidGradGo[T], tanhGradGo[T]}
-	names := [3]string{"mulAdd", "sigmoidGrad", "tanhGrad"}
-	for _, z := range isas {
-		for _, n := range testLengths() {
-			if !z {
-				n = prefix[T](n)
-			}
-			if n == 0 {
-				continue
-			}
-			_, a := mixed[T](rng, n)
-			_, b := mixed[T](rng, n)
-			_, d0 := mixed[T](rng, n)
-			dw, d := guarded[T](rng, n, false)
-			guard := ends(dw)
-			want := make([]T, n)
-			for op := range scalar {
-				copy(want, d0)
-				scalar[op](want, a, b)
-				copy(d, d0)
-				runGrad(z, gradOp(op), d, a, b)
-				sameBits(t, names[op], n, want, d)
-			}
-			sameBits(t, "the guards", n, guard, ends(dw))
 		}
 	}
 }
