@@ -434,8 +434,12 @@ func (p *problem[T]) workers(kern *kernel[T]) int {
 // GFLOP/s at n = 256 and 202.9 against 292.9 at n = 512; and inside a
 // training step, where the second thread has gone back to sleep, the
 // 784-256-128-10 MLP at batch 256 took 2.6 ms on 2 threads against 1.75 ms
-// on 1 when its 103 MFLOP layers were split. A product is split from
-// 2·parMinFlops = 268 MFLOP (n = 512) up.
+// on 1 when its 103 MFLOP layers were split. On a Zen 4 host, where a
+// parked thread wakes faster, splitting from 8.4 MFLOP made 2-thread
+// steps 11–31% faster while the second vCPU was free, but 5–40%
+// slower than the serial product while another process kept it busy
+// (bench/README.md). A product is split from 2·parMinFlops = 268 MFLOP
+// (n = 512) up.
 const parMinFlops = 1 << 27
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
