@@ -71,7 +71,7 @@ func testEachArith[T Float](t *testing.T) {
 				copy(want, y)
 				scalar(want, x, y)
 				copy(d, y)
-				runGrad(z, gradOp(op), d, x, y)
+				gradKernel(z, gradOp(op), d, x, y)
 				sameBits(t, [...]string{"mulAdd", "sigmoidGrad", "tanhGrad"}[op], n, want, d)
 			}
 			sameBits(t, "the guards", n, guard, ends(dw))
@@ -252,22 +252,4 @@ func TestEachAddRows8Kernel(t *testing.T) {
 			sameBits(t, "float64 rows", n, w64, g64)
 		}
 	}
-}
-
-// runGrad calls the AVX-512 (z) or AVX2 kernel of op.
-func runGrad[T Float](z bool, op gradOp, dst, a, b []T) {
-	n := len(dst)
-	if is32[T]() {
-		k := [2][3]func(d, a, b *float32, n int){
-			{mulAddF32AVX2, sigmoidGradF32AVX2, tanhGradF32AVX2},
-			{mulAddF32AVX512, sigmoidGradF32AVX512, tanhGradF32AVX512},
-		}
-		k[b2i(z)][op](f32(dst), f32(a), f32(b), n)
-		return
-	}
-	k := [2][3]func(d, a, b *float64, n int){
-		{mulAddF64AVX2, sigmoidGradF64AVX2, tanhGradF64AVX2},
-		{mulAddF64AVX512, sigmoidGradF64AVX512, tanhGradF64AVX512},
-	}
-	k[b2i(z)][op](f64(dst), f64(a), f64(b), n)
 }

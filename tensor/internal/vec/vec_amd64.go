@@ -137,23 +137,29 @@ func reluGradAsm[T Float](dst, x, g []T) int {
 // and returns its length; the caller does the rest.
 func gradAsm[T Float](op gradOp, dst, a, b []T) int {
 	n := asmLen[T](len(dst))
-	if n == 0 {
-		return 0
+	if n > 0 {
+		gradKernel(hasAVX512, op, dst[:n], a, b)
 	}
+	return n
+}
+
+// gradKernel runs op's AVX-512 kernel (z) or AVX2 one over all of dst,
+// whose length that kernel must take.
+func gradKernel[T Float](z bool, op gradOp, dst, a, b []T) {
+	n := len(dst)
 	if is32[T]() {
 		k := [2][3]func(d, a, b *float32, n int){
 			{mulAddF32AVX2, sigmoidGradF32AVX2, tanhGradF32AVX2},
 			{mulAddF32AVX512, sigmoidGradF32AVX512, tanhGradF32AVX512},
 		}
-		k[b2i(hasAVX512)][op](f32(dst), f32(a), f32(b), n)
-		return n
+		k[b2i(z)][op](f32(dst), f32(a), f32(b), n)
+		return
 	}
 	k := [2][3]func(d, a, b *float64, n int){
 		{mulAddF64AVX2, sigmoidGradF64AVX2, tanhGradF64AVX2},
 		{mulAddF64AVX512, sigmoidGradF64AVX512, tanhGradF64AVX512},
 	}
-	k[b2i(hasAVX512)][op](f64(dst), f64(a), f64(b), n)
-	return n
+	k[b2i(z)][op](f64(dst), f64(a), f64(b), n)
 }
 
 // b2i is 1 for true, 0 for false.
