@@ -2,8 +2,15 @@ package graph
 
 import "slices"
 
-// cycleMsg is the panic value used by TopoSort when the graph is not acyclic.
-const cycleMsg = "graph: TopoSort: cycle detected"
+// CycleError is the panic value of TopoSort, Sorter and WriteDOT when the
+// graph is not acyclic: a programmer error, since a computation graph
+// cannot contain a cycle. Node is the node met again on its own path (of
+// the sort's node type).
+type CycleError struct {
+	Node any
+}
+
+func (*CycleError) Error() string { return "graph: TopoSort: cycle detected" }
 
 // visitState records how far the depth-first search has got with a node.
 type visitState uint8
@@ -27,8 +34,8 @@ const (
 // per reachable node, and the slices it returns are only read.
 //
 // TopoSort is meant for DAGs: if it meets a cycle (a node that is an input of
-// itself, directly or indirectly) it panics with the message
-// "graph: TopoSort: cycle detected" instead of looping forever.
+// itself, directly or indirectly) it panics with a *CycleError instead of
+// looping forever.
 //
 // It returns nil when roots is empty.
 func TopoSort[N comparable](roots []N, inputs func(N) []N) []N {
@@ -190,7 +197,7 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 					set(in, onStack)
 					push(frame[N]{node: in, ins: inputs(in)})
 				case onStack:
-					panic(cycleMsg)
+					panic(&CycleError{Node: in})
 				}
 				continue
 			}

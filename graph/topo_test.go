@@ -197,27 +197,39 @@ func TestTopoSortWideFan(t *testing.T) {
 
 func TestTopoSortCycle(t *testing.T) {
 	tests := []struct {
-		name  string
-		g     adj
-		roots []string
+		name   string
+		g      adj
+		roots  []string
+		closes string // the node met again on its own path
 	}{
-		{"self loop", adj{"a": {"a"}}, []string{"a"}},
-		{"two-cycle", adj{"a": {"b"}, "b": {"a"}}, []string{"a"}},
-		{"cycle below root", adj{"r": {"x"}, "x": {"y"}, "y": {"z"}, "z": {"x"}}, []string{"r"}},
-		{"cycle after acyclic part", adj{"r": {"a", "b"}, "a": {"l"}, "b": {"c"}, "c": {"b"}}, []string{"r"}},
-		{"cycle from second root", adj{"p": {"l"}, "q": {"m"}, "m": {"q"}}, []string{"p", "q"}},
+		{"self loop", adj{"a": {"a"}}, []string{"a"}, "a"},
+		{"two-cycle", adj{"a": {"b"}, "b": {"a"}}, []string{"a"}, "a"},
+		{"cycle below root", adj{"r": {"x"}, "x": {"y"}, "y": {"z"}, "z": {"x"}}, []string{"r"}, "x"},
+		{"cycle after acyclic part", adj{"r": {"a", "b"}, "a": {"l"}, "b": {"c"}, "c": {"b"}}, []string{"r"}, "b"},
+		{"cycle from second root", adj{"p": {"l"}, "q": {"m"}, "m": {"q"}}, []string{"p", "q"}, "q"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := panicValue(func() { TopoSort(tt.roots, tt.g.inputs) })
-			if got != "graph: TopoSort: cycle detected" {
-				t.Fatalf("panic value = %#v, want %q", got, "graph: TopoSort: cycle detected")
-			}
+			checkCycle(t, tt.name, panicValue(func() { TopoSort(tt.roots, tt.g.inputs) }), tt.closes)
 		})
 	}
 }
 
 // panicValue runs f and returns the value it panicked with, or nil.
+// checkCycle reports an error unless v, a panic value, is a *CycleError
+// naming node.
+func checkCycle(t *testing.T, what string, v, node any) {
+	t.Helper()
+	e, ok := v.(*CycleError)
+	if !ok {
+		t.Errorf("%s: panic value %#v, want a *CycleError", what, v)
+		return
+	}
+	if e.Node != node || e.Error() != "graph: TopoSort: cycle detected" {
+		t.Errorf("%s: %q at node %v, want the cycle detected at %v", what, e.Error(), e.Node, node)
+	}
+}
+
 func panicValue(f func()) (v any) {
 	defer func() { v = recover() }()
 	f()

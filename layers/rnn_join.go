@@ -18,7 +18,9 @@ type stepSplitter[T Float] struct {
 	n       int // rows per step
 	reverse bool
 	depth   int
-	stack   [6]struct {
+	// Six levels of splitFan pieces cover 64⁶ steps, more than a
+	// projection held in memory can have.
+	stack [6]struct {
 		pieces []*autograd.Var[T]
 		done   int
 	}
@@ -34,9 +36,6 @@ func (s *stepSplitter[T]) push(v *autograd.Var[T]) {
 	for at := 0; at < steps; at += chunk {
 		sizes[k] = min(chunk, steps-at) * s.n
 		k++
-	}
-	if s.depth == len(s.stack) {
-		panic("layers: stepSplitter: too many levels") // 64^6 steps; unreachable
 	}
 	f := &s.stack[s.depth]
 	f.pieces, f.done = autograd.Split(v, 0, sizes[:k]...), 0

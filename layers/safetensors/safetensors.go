@@ -116,13 +116,10 @@ type Named struct {
 // Of names a float32 tensor (written as F32) or a float64 tensor (F64) for
 // Write. The tensor is read when Write runs, not copied now.
 func Of[T tensor.Float](name string, t *tensor.Tensor[T]) Named {
-	switch t := any(t).(type) {
-	case *tensor.Tensor[float32]:
-		return Named{name: name, f32: t}
-	case *tensor.Tensor[float64]:
-		return Named{name: name, f64: t}
+	if t32, ok := any(t).(*tensor.Tensor[float32]); ok {
+		return Named{name: name, f32: t32}
 	}
-	panic("unreachable: tensor.Float is float32 or float64")
+	return Named{name: name, f64: any(t).(*tensor.Tensor[float64])} // tensor.Float is float32 or float64
 }
 
 // Name returns the tensor's name.

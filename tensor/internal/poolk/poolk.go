@@ -1,5 +1,7 @@
 package poolk
 
+import "fmt"
+
 // The exported kernels work on planes of h×w in x (or dx) and oh×ow in
 // out, arg and g, with oh = h/2 and ow = w/2 (rounded down: an odd last
 // row or column is in no window), planes after planes. The slices must be
@@ -37,20 +39,37 @@ func Scatter2x2F64(dx, g, arg []float64, planes, h, w, oh, ow int) {
 // false when it cannot.
 type rowsFunc[T float] func(out, arg, x []T, rows, ow, w int) bool
 
+// DimsError is the panic value of a kernel called with slices whose
+// lengths do not match the planes and sizes it is given: the assembly reads
+// and writes them without bounds checks, so a caller's mistake must stop
+// before it.
+type DimsError struct {
+	X, Out, Arg  int // the slices' lengths (x or dx; out or g; arg, -1 when nil)
+	Planes, H, W int
+	OutH, OutW   int
+}
+
+func (e *DimsError) Error() string {
+	return fmt.Sprintf("poolk: inconsistent 2×2 pooling dimensions: len(x) %d, len(out) %d, len(arg) %d for %d planes of %d×%d pooled to %d×%d",
+		e.X, e.Out, e.Arg, e.Planes, e.H, e.W, e.OutH, e.OutW)
+}
+
 // check panics unless the slices have the lengths of planes of h×w and
 // oh×ow with oh = h/2, ow = w/2: the assembly reads and writes them without
 // bounds checks.
-func check(nx, no, planes, h, w, oh, ow int) {
-	if oh != h/2 || ow != w/2 || planes < 0 || h < 0 || w < 0 || nx != planes*h*w || no != planes*oh*ow {
-		panic("poolk: inconsistent 2×2 pooling dimensions")
+// na is arg's length, or -1 for an arg that may be nil and is.
+func check(nx, no, na, planes, h, w, oh, ow int) {
+	if oh != h/2 || ow != w/2 || planes < 0 || h < 0 || w < 0 || nx != planes*h*w || no != planes*oh*ow || (na >= 0 && na != no) {
+		panic(&DimsError{X: nx, Out: no, Arg: na, Planes: planes, H: h, W: w, OutH: oh, OutW: ow})
 	}
 }
 
 func max2x2[T float](out, arg, x []T, planes, h, w, oh, ow int, asm rowsFunc[T]) {
-	check(len(x), len(out), planes, h, w, oh, ow)
-	if arg != nil && len(arg) != len(out) {
-		panic("poolk: inconsistent 2×2 pooling dimensions")
+	na := -1
+	if arg != nil {
+		na = len(arg)
 	}
+	check(len(x), len(out), na, planes, h, w, oh, ow)
 	if len(out) == 0 {
 		return
 	}
@@ -75,10 +94,7 @@ func max2x2[T float](out, arg, x []T, planes, h, w, oh, ow int, asm rowsFunc[T])
 }
 
 func scatter2x2[T float](dx, g, arg []T, planes, h, w, oh, ow int, asm rowsFunc[T]) {
-	check(len(dx), len(g), planes, h, w, oh, ow)
-	if len(arg) != len(g) {
-		panic("poolk: inconsistent 2×2 pooling dimensions")
-	}
+	check(len(dx), len(g), len(arg), planes, h, w, oh, ow)
 	if len(g) == 0 {
 		clear(dx)
 		return

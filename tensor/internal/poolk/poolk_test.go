@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -204,5 +205,44 @@ func TestNoAllocs(t *testing.T) {
 		Scatter2x2F32(dx, out, arg, 2, 5, 9, 2, 4)
 	}); n != 0 {
 		t.Errorf("%v allocations", n)
+	}
+}
+
+// TestDimsPanics checks that slices which do not match the planes and
+// sizes stop every kernel with a *DimsError naming them, before the
+// assembly could read or write past them.
+func TestDimsPanics(t *testing.T) {
+	x, out, arg := make([]float32, 2*4*4), make([]float32, 2*2*2), make([]float32, 2*2*2)
+	cases := []struct {
+		name string
+		call func()
+		want DimsError
+	}{
+		{"x too short", func() { Max2x2F32(out, nil, x[:31], 2, 4, 4, 2, 2) }, DimsError{31, 8, -1, 2, 4, 4, 2, 2}},
+		{"out too long", func() { Max2x2F64(make([]float64, 9), nil, make([]float64, 32), 2, 4, 4, 2, 2) }, DimsError{32, 9, -1, 2, 4, 4, 2, 2}},
+		{"pooled size not half", func() { Max2x2F32(out, arg, x, 2, 4, 4, 2, 3) }, DimsError{32, 8, 8, 2, 4, 4, 2, 3}},
+		{"arg too short", func() { Max2x2F32(out, arg[:7], x, 2, 4, 4, 2, 2) }, DimsError{32, 8, 7, 2, 4, 4, 2, 2}},
+		{"scatter without taps", func() { Scatter2x2F32(x, out, nil, 2, 4, 4, 2, 2) }, DimsError{32, 8, 0, 2, 4, 4, 2, 2}},
+		{"scatter dx too short", func() {
+			Scatter2x2F64(make([]float64, 30), make([]float64, 8), make([]float64, 8), 2, 4, 4, 2, 2)
+		}, DimsError{30, 8, 8, 2, 4, 4, 2, 2}},
+	}
+	for _, c := range cases {
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			c.call()
+		}()
+		e, ok := got.(*DimsError)
+		if !ok {
+			t.Errorf("%s: panic value %#v, want a *DimsError", c.name, got)
+			continue
+		}
+		if *e != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, *e, c.want)
+		}
+		if want := fmt.Sprintf("len(x) %d, len(out) %d, len(arg) %d", c.want.X, c.want.Out, c.want.Arg); !strings.Contains(e.Error(), want) {
+			t.Errorf("%s: message %q does not contain %q", c.name, e.Error(), want)
+		}
 	}
 }
