@@ -104,8 +104,9 @@ func BenchmarkMLPStep(b *testing.B) {
 }
 
 // BenchmarkMLPForward times inference, net.Forward alone, at batch 64, under
-// an Arena ("arena") or allocating ("fresh"). The parameters are trainable,
-// so the forward pass records graph nodes, as a user's evaluation loop does.
+// a training Arena ("arena") or allocating ("fresh"). The parameters are
+// trainable, so the forward pass records graph nodes, as an evaluation loop
+// without an inference Arena does (BenchmarkMLPInference has none).
 func BenchmarkMLPForward(b *testing.B) {
 	benchMLPModes(b, 64, func(m *mlpTrainer) { m.net.Forward(m.input()) })
 }

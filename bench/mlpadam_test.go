@@ -34,9 +34,10 @@ func newMLPAdam(batch int) *workload {
 }
 
 // newMLPInference is the forward pass of the same MLP on a batch, as
-// inference runs it: the parameters enter as constants (autograd.Detach),
-// PyTorch's torch.no_grad(), so nothing is recorded for a backward pass.
-// Its result is the logits [batch 10].
+// inference runs it, recording nothing for a backward pass (PyTorch's
+// torch.no_grad()): the trainable model under an inference Arena, or
+// without one a copy whose parameters enter as constants
+// (autograd.Detach). Its result is the logits [batch 10].
 func newMLPInference(batch int) *workload {
 	net, x, _, data := mlpData(batch)
 	frozen := make([]layers.Module[float32], len(net.Layers))
@@ -49,11 +50,12 @@ func newMLPInference(batch int) *workload {
 	inf := layers.NewSequential(frozen...)
 	delete(data, "labels")
 	return &workload{
-		kind:    inferStep,
-		params:  net.NamedParameters(),
-		data:    data,
-		config:  map[string]int{"batch": batch},
-		forward: func(in feed) *autograd.Var[float32] { return inf.Forward(in(x)) },
+		kind:         inferStep,
+		params:       net.NamedParameters(),
+		data:         data,
+		config:       map[string]int{"batch": batch},
+		forward:      func(in feed) *autograd.Var[float32] { return net.Forward(in(x)) },
+		plainForward: func(in feed) *autograd.Var[float32] { return inf.Forward(in(x)) },
 	}
 }
 
@@ -81,7 +83,9 @@ func BenchmarkMLPAdamStep(b *testing.B) {
 }
 
 // BenchmarkMLPInference times the MLP's forward pass alone at batch 256,
-// with the parameters as constants (no graph is recorded): inference.
+// recording no graph: inference. "arena" evaluates the trainable model
+// under autograd.NewInferenceArena, as the README shows; "plain", without an
+// Arena, evaluates a copy of it with its parameters detached.
 func BenchmarkMLPInference(b *testing.B) {
 	b.Run(batchName(256), func(b *testing.B) {
 		benchWorkload(b, func() *workload { return newMLPInference(256) })

@@ -29,7 +29,7 @@ type stepKind int
 const (
 	trainStep stepKind = iota // Backward, an Adam step, ZeroGrad
 	gradStep                  // Backward, then ZeroGrad of the parameters (no update)
-	inferStep                 // nothing: the forward pass is the step
+	inferStep                 // nothing: the forward pass is the step, under an inference Arena
 )
 
 // workloadLR is the learning rate of every Adam step here (torch's default).
@@ -47,6 +47,11 @@ type workload struct {
 	data    map[string]*tensor.Tensor[float32]
 	config  map[string]int
 	forward func(in feed) *autograd.Var[float32]
+	// plainForward, when set, replaces forward in the plain loop. An
+	// inference step needs it: without an inference Arena a trainable
+	// model records its graph, so the plain loop evaluates a copy with its
+	// parameters detached instead.
+	plainForward func(in feed) *autograd.Var[float32]
 	// fromParams marks a step that starts from the parameters alone (no
 	// batch enters it): under an Arena its parameters become the arena's
 	// (Arena.Param), so that its operations take their results from it.
@@ -56,7 +61,7 @@ type workload struct {
 
 // runner steps a workload as a training loop does: plain (every step
 // allocates its graph and buffers anew) or under an Arena (Reset, then the
-// batch through Arena.Const).
+// batch through Arena.Const; for inference, autograd.NewInferenceArena).
 type runner struct {
 	w     *workload
 	arena *autograd.Arena[float32] // nil: the plain loop
@@ -67,8 +72,13 @@ type runner struct {
 // newRunner returns a runner of w, under a new Arena if arena is set.
 func newRunner(w *workload, arena bool) *runner {
 	r := &runner{w: w, in: autograd.Const[float32]}
-	if arena {
+	switch {
+	case arena && w.kind == inferStep:
+		r.arena = autograd.NewInferenceArena[float32]()
+	case arena:
 		r.arena = autograd.NewArena[float32]()
+	}
+	if arena {
 		r.in = r.arena.Const
 		if w.fromParams {
 			for i, p := range w.params {
@@ -101,7 +111,11 @@ func (r *runner) step() *autograd.Var[float32] {
 	if r.arena != nil {
 		r.arena.Reset()
 	}
-	out := r.w.forward(r.in)
+	forward := r.w.forward
+	if r.arena == nil && r.w.plainForward != nil {
+		forward = r.w.plainForward
+	}
+	out := forward(r.in)
 	switch r.w.kind {
 	case trainStep:
 		out.Backward()
