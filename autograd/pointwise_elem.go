@@ -48,11 +48,6 @@ func powElem[T Float](v, p T) T {
 	return T(math.Pow(float64(v), float64(p)))
 }
 
-// normPDFElem is φ(v) = e^(-v²/2)/√(2π), rounded as elemNormPDF.
-func normPDFElem[T Float](v T) T {
-	return T(1/math.Sqrt(2*math.Pi)) * T(math.Exp(float64(T(-0.5)*(v*v))))
-}
-
 // signElem is tensor.Sign of one element: -1, 0 or 1, NaN for NaN.
 func signElem[T Float](v T) T {
 	switch {

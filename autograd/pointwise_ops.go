@@ -521,13 +521,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		meta: pw("NormCDF", "torch.special.ndtr(x)", wide, func(x float64, _ [2]float64) float64 {
 			return 0.5 * math.Erfc(-x/math.Sqrt2)
 		}),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { tensor.NormCDFInto(y, x) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
-			for i, v := range xs {
-				d[i] = gs[i] * normPDFElem(v)
-			}
-		},
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.NormCDFInto(y, x) },
+		df:   func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.NormCDFGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, elemNormPDF(c.Input(0))) },
 	}
 	tab[opGELUTanh] = pointwiseDef[T]{

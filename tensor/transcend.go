@@ -105,6 +105,12 @@ func ErfGradInto[T Float](dst, x, g *Tensor[T]) {
 	gradInto("ErfGradInto", dst, x, g, vmath.ErfGrad32, vmath.ErfGrad64)
 }
 
+// NormCDFGradInto sets dst = g·e^(-x²/2)/√(2π), the derivative of NormCDF
+// (the standard normal density φ) at x times g.
+func NormCDFGradInto[T Float](dst, x, g *Tensor[T]) {
+	gradInto("NormCDFGradInto", dst, x, g, vmath.NormCDFGrad32, vmath.NormCDFGrad64)
+}
+
 // unaryInto checks the shapes and runs the kernel of T's width.
 func unaryInto[T Float](op string, dst, x *Tensor[T], f32 func(dst, x []float32), f64 func(dst, x []float64)) {
 	checkInto(op, dst, x)

@@ -71,6 +71,7 @@ func testTranscendInto[T Float](t *testing.T) {
 		{"SiLUGradInto", SiLUGradInto[T], func(x float64) float64 { return sig(x) * (1 + x*(1-sig(x))) }},
 		{"SoftplusGradInto", SoftplusGradInto[T], sig},
 		{"ErfGradInto", ErfGradInto[T], func(x float64) float64 { return 2 / math.SqrtPi * math.Exp(-x*x) }},
+		{"NormCDFGradInto", NormCDFGradInto[T], dens},
 	}
 	for _, tc := range grads {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,8 +96,8 @@ func testTranscendInto[T Float](t *testing.T) {
 // TestTranscendGradEdges checks the derivative Into kernels at ±Inf, at
 // huge finite x and at NaN, times g = 1 and g = +Inf: the derivatives of
 // GELU, GELUTanh and SiLU are NaN at ±Inf (1 + Inf·0 and Inf·0, as in the
-// engine's composed derivatives and PyTorch), those of Softplus and Erf
-// their limits, and an infinite g times a zero derivative is NaN.
+// engine's composed derivatives and PyTorch), those of Softplus, Erf and
+// NormCDF their limits, and an infinite g times a zero derivative is NaN.
 func TestTranscendGradEdges(t *testing.T) {
 	t.Run("float64", func(t *testing.T) { testTranscendGradEdges[float64](t, math.MaxFloat64) })
 	t.Run("float32", func(t *testing.T) { testTranscendGradEdges[float32](t, math.MaxFloat32) })
@@ -116,6 +117,7 @@ func testTranscendGradEdges[T Float](t *testing.T, huge float64) {
 		{"SiLUGradInto", SiLUGradInto[T], []float64{nan, nan, 1, 0, nan, nan, nan, inf, nan, inf}},
 		{"SoftplusGradInto", SoftplusGradInto[T], []float64{1, 0, 1, 0, nan, inf, nan, inf, nan, inf}},
 		{"ErfGradInto", ErfGradInto[T], []float64{0, 0, 0, 0, nan, nan, nan, nan, nan, inf}},
+		{"NormCDFGradInto", NormCDFGradInto[T], []float64{0, 0, 0, 0, nan, nan, nan, nan, nan, inf}},
 	}
 	for _, tc := range tests {
 		dst := Zeros[T](len(x))

@@ -482,6 +482,34 @@ func erfGradF32AVX512All(dst, x, g []float32) int {
 	return len(dst)
 }
 
+func normCDFGrad32Asm(dst, x, g []float32) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		normCDFGradF32AVX512(&dst[0], &x[0], &g[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return normCDFGradF32AVX2Prefix(dst, x, g)
+	}
+	return 0
+}
+
+func normCDFGradF32AVX2Prefix(dst, x, g []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		normCDFGradF32AVX2(&dst[0], &x[0], &g[0], n)
+	}
+	return n
+}
+
+func normCDFGradF32AVX512All(dst, x, g []float32) int {
+	if len(dst) > 0 {
+		normCDFGradF32AVX512(&dst[0], &x[0], &g[0], len(dst))
+	}
+	return len(dst)
+}
+
 func geluAndGrad32Asm(dst, d, x []float32) int {
 	switch {
 	case len(dst) == 0:
@@ -548,6 +576,7 @@ func asmImpls32() []impl[float32] {
 			impl[float32]{name: "Softplus", isa: "AVX512", unary: softplusF32AVX512All},
 			impl[float32]{name: "SoftplusGrad", isa: "AVX512", grad: softplusGradF32AVX512All},
 			impl[float32]{name: "ErfGrad", isa: "AVX512", grad: erfGradF32AVX512All},
+			impl[float32]{name: "NormCDFGrad", isa: "AVX512", grad: normCDFGradF32AVX512All},
 		)
 	}
 	if useAVX2 {
@@ -569,6 +598,7 @@ func asmImpls32() []impl[float32] {
 			impl[float32]{name: "Softplus", isa: "AVX2", unary: softplusF32AVX2Prefix},
 			impl[float32]{name: "SoftplusGrad", isa: "AVX2", grad: softplusGradF32AVX2Prefix},
 			impl[float32]{name: "ErfGrad", isa: "AVX2", grad: erfGradF32AVX2Prefix},
+			impl[float32]{name: "NormCDFGrad", isa: "AVX2", grad: normCDFGradF32AVX2Prefix},
 		)
 	}
 	return out

@@ -482,6 +482,34 @@ func erfGradF64AVX512All(dst, x, g []float64) int {
 	return len(dst)
 }
 
+func normCDFGrad64Asm(dst, x, g []float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		normCDFGradF64AVX512(&dst[0], &x[0], &g[0], len(dst))
+		return len(dst)
+	case useAVX2:
+		return normCDFGradF64AVX2Prefix(dst, x, g)
+	}
+	return 0
+}
+
+func normCDFGradF64AVX2Prefix(dst, x, g []float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		normCDFGradF64AVX2(&dst[0], &x[0], &g[0], n)
+	}
+	return n
+}
+
+func normCDFGradF64AVX512All(dst, x, g []float64) int {
+	if len(dst) > 0 {
+		normCDFGradF64AVX512(&dst[0], &x[0], &g[0], len(dst))
+	}
+	return len(dst)
+}
+
 func geluAndGrad64Asm(dst, d, x []float64) int {
 	switch {
 	case len(dst) == 0:
@@ -548,6 +576,7 @@ func asmImpls64() []impl[float64] {
 			impl[float64]{name: "Softplus", isa: "AVX512", unary: softplusF64AVX512All},
 			impl[float64]{name: "SoftplusGrad", isa: "AVX512", grad: softplusGradF64AVX512All},
 			impl[float64]{name: "ErfGrad", isa: "AVX512", grad: erfGradF64AVX512All},
+			impl[float64]{name: "NormCDFGrad", isa: "AVX512", grad: normCDFGradF64AVX512All},
 		)
 	}
 	if useAVX2 {
@@ -569,6 +598,7 @@ func asmImpls64() []impl[float64] {
 			impl[float64]{name: "Softplus", isa: "AVX2", unary: softplusF64AVX2Prefix},
 			impl[float64]{name: "SoftplusGrad", isa: "AVX2", grad: softplusGradF64AVX2Prefix},
 			impl[float64]{name: "ErfGrad", isa: "AVX2", grad: erfGradF64AVX2Prefix},
+			impl[float64]{name: "NormCDFGrad", isa: "AVX2", grad: normCDFGradF64AVX2Prefix},
 		)
 	}
 	return out

@@ -123,9 +123,10 @@ func TestLengthMismatch(t *testing.T) {
 // finite numbers (the limits 1 and 0), at ±Inf and at NaN, each times g in
 // {1, -2, 0, NaN, ±Inf}. At ±Inf the derivatives of GELU, GELUTanh and SiLU
 // are NaN (1 + Inf·0 and Inf·0), as the engine's composed derivatives and
-// PyTorch give; those of Softplus (σ) and Erf (a multiple of e^(-x²)) are
-// their limits. The result must be g·f'(x) in IEEE arithmetic, so that an
-// infinite g meets a zero derivative as NaN. Signs of zero are not compared.
+// PyTorch give; those of Softplus (σ), Erf and NormCDF (multiples of
+// e^(-x²) and e^(-x²/2)) are their limits. The result must be g·f'(x) in
+// IEEE arithmetic, so that an infinite g meets a zero derivative as NaN.
+// Signs of zero are not compared.
 func TestGradEdges(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { testGradEdges(t, kernels32(), asmImpls32(), math.MaxFloat32, 0x1p-149) })
 	t.Run("float64", func(t *testing.T) { testGradEdges(t, kernels64(), asmImpls64(), math.MaxFloat64, 0x1p-1074) })
@@ -141,6 +142,7 @@ func testGradEdges[T float32 | float64](t *testing.T, ks, asm []impl[T], huge, t
 		"SiLUGrad":     {0.5, 0.5, 0.5, 0.5, 1, 0, nan, nan, nan},
 		"SoftplusGrad": {0.5, 0.5, 0.5, 0.5, 1, 0, 1, 0, nan},
 		"ErfGrad":      {2 / math.SqrtPi, 2 / math.SqrtPi, 2 / math.SqrtPi, 2 / math.SqrtPi, 0, 0, 0, 0, nan},
+		"NormCDFGrad":  {1 / math.Sqrt(2*math.Pi), 1 / math.Sqrt(2*math.Pi), 1 / math.Sqrt(2*math.Pi), 1 / math.Sqrt(2*math.Pi), 0, 0, 0, 0, nan},
 	}
 	gs := []float64{1, -2, 0, nan, inf, -inf}
 	// Every pair of x and g, repeated to a multiple of 16 elements so that

@@ -212,6 +212,18 @@ func erfGradF64AVX512(dst, x, gr *float64, n int)
 func erfGradF64AVX2(dst, x, gr *float64, n int)
 
 //go:noescape
+func normCDFGradF32AVX512(dst, x, gr *float32, n int)
+
+//go:noescape
+func normCDFGradF32AVX2(dst, x, gr *float32, n int)
+
+//go:noescape
+func normCDFGradF64AVX512(dst, x, gr *float64, n int)
+
+//go:noescape
+func normCDFGradF64AVX2(dst, x, gr *float64, n int)
+
+//go:noescape
 func geluAndGradF32AVX512(dst, d, x *float32, n int)
 
 //go:noescape

@@ -74,6 +74,10 @@ func erfGrad32Asm(_, _, _ []float32) int { return 0 }
 
 func erfGrad64Asm(_, _, _ []float64) int { return 0 }
 
+func normCDFGrad32Asm(_, _, _ []float32) int { return 0 }
+
+func normCDFGrad64Asm(_, _, _ []float64) int { return 0 }
+
 func geluAndGrad32Asm(_, _, _ []float32) int { return 0 }
 
 func geluAndGrad64Asm(_, _, _ []float64) int { return 0 }

@@ -120,6 +120,10 @@ var refs = map[string]func(x, g float64) (v, scale float64){
 		v := g * 2 / math.SqrtPi * expNegSqRef(x, 1)
 		return v, v
 	},
+	"NormCDFGrad": func(x, g float64) (float64, float64) { // g·e^(-x²/2)/√(2π)
+		v := g / math.Sqrt(2*math.Pi) * expNegSqRef(x, 0.5)
+		return v, v
+	},
 }
 
 // slack returns the absolute error a kernel may add to its ulp bound at
@@ -185,5 +189,6 @@ func domains(f64 bool) map[string]domain {
 		"Softplus":     {tiny, pick(760, 110), false, 0},
 		"SoftplusGrad": {tiny, pick(760, 110), false, 0},
 		"ErfGrad":      {tiny, pick(29, 12), false, 0},
+		"NormCDFGrad":  {tiny, pick(41, 16), false, 0},
 	}
 }

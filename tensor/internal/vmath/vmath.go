@@ -308,6 +308,24 @@ func ErfGrad64(dst, x, g []float64) {
 	erfGrad64Go(dst[n:], x[n:], g[n:])
 }
 
+// NormCDFGrad32 sets dst[i], for x = x[i] and g = g[i], to g·φ(x) = g·e^(-x²/2)/√(2π), the derivative of NormCDF times g.
+// Maximum error: 5 ulp (see the package documentation for how it is measured).
+// dst, x and g must have the same length; dst may be x or g.
+func NormCDFGrad32(dst, x, g []float32) {
+	checkLen("NormCDFGrad32", len(dst), len(x), len(g))
+	n := normCDFGrad32Asm(dst, x, g)
+	normCDFGrad32Go(dst[n:], x[n:], g[n:])
+}
+
+// NormCDFGrad64 sets dst[i], for x = x[i] and g = g[i], to g·φ(x) = g·e^(-x²/2)/√(2π), the derivative of NormCDF times g.
+// Maximum error: 5 ulp (see the package documentation for how it is measured).
+// dst, x and g must have the same length; dst may be x or g.
+func NormCDFGrad64(dst, x, g []float64) {
+	checkLen("NormCDFGrad64", len(dst), len(x), len(g))
+	n := normCDFGrad64Asm(dst, x, g)
+	normCDFGrad64Go(dst[n:], x[n:], g[n:])
+}
+
 // GELUAndGrad32 sets dst[i], for x = x[i], to x·Φ(x), the exact GELU, and d[i] to its derivative Φ(x) + x·φ(x), in one sweep,
 // with the bits of GELU and GELUGrad (with g = 1): GELUGrad's result for any g is g·d.
 // dst, d and x must have the same length; dst or d may be x, not each other.
@@ -360,6 +378,7 @@ func kernels32() []impl[float32] {
 		{name: "Softplus", isa: "Go", unary: unaryPrefix(softplus32Go), api: Softplus32, ulps: 2},
 		{name: "SoftplusGrad", isa: "Go", grad: gradPrefix(softplusGrad32Go), api3: SoftplusGrad32, ulps: 4},
 		{name: "ErfGrad", isa: "Go", grad: gradPrefix(erfGrad32Go), api3: ErfGrad32, ulps: 5},
+		{name: "NormCDFGrad", isa: "Go", grad: gradPrefix(normCDFGrad32Go), api3: NormCDFGrad32, ulps: 5},
 	}
 }
 
@@ -383,6 +402,7 @@ func kernels64() []impl[float64] {
 		{name: "Softplus", isa: "Go", unary: unaryPrefix(softplus64Go), api: Softplus64, ulps: 2},
 		{name: "SoftplusGrad", isa: "Go", grad: gradPrefix(softplusGrad64Go), api3: SoftplusGrad64, ulps: 4},
 		{name: "ErfGrad", isa: "Go", grad: gradPrefix(erfGrad64Go), api3: ErfGrad64, ulps: 4},
+		{name: "NormCDFGrad", isa: "Go", grad: gradPrefix(normCDFGrad64Go), api3: NormCDFGrad64, ulps: 5},
 	}
 }
 

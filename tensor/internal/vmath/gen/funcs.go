@@ -451,6 +451,12 @@ var kernels = []kernel{
 			xc := b.Clamp(b.x, -b.pick(28, 11), b.pick(28, 11))
 			return b.Mul(b.Mul(b.expNegSq(xc, 1), b.C(twoSqrtPi)), b.g)
 		}},
+	{name: "NormCDFGrad", unroll32: 8, unroll64: 4, grad: true, doc: "g·φ(x) = g·e^(-x²/2)/√(2π), the derivative of NormCDF times g.", ulp32: "5", ulp64: "5",
+		body: func(b *B) val {
+			// Beyond the clamp e^(-x²/2) is 0 in either precision.
+			xc := b.Clamp(b.x, -b.pick(40, 15), b.pick(40, 15))
+			return b.Mul(b.Mul(b.expNegSq(xc, 0.5), b.C(invSqrt2Pi)), b.g)
+		}},
 }
 
 // pairKernel is a kernel with two results, x's function into dst and its
