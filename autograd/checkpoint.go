@@ -1,6 +1,10 @@
 package autograd
 
-import "github.com/adjoint-go/adjoint/tensor"
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
 
 // Checkpoint runs fn on inputs and returns its result, keeping only the
 // inputs: fn's intermediate results are not kept for the backward pass.
@@ -30,32 +34,94 @@ import "github.com/adjoint-go/adjoint/tensor"
 // checkpoint has the same limit): Grad, with or without CreateGraph, panics
 // with a *UsageError when its pass reaches one, since the parameters inside
 // fn are not inputs the pass could return gradients for.
+//
+// When nothing is recorded, Checkpoint just runs fn: with an input from an
+// inference Arena (see NewInferenceArena), fn runs on the inputs
+// themselves, so its operations take their results from that arena and
+// record nothing, and the result is fn's, a constant (Backward on it
+// panics with a *UsageError) that costs no allocation once the arena is
+// warm; and when neither an input nor fn's result requires a gradient,
+// the result is a constant holding fn's value. Otherwise the result
+// requires a gradient and its Op is "Checkpoint".
 func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) *Var[T] {
 	const op = "Checkpoint"
 	if fn == nil {
 		panic(usage(op, "fn is nil"))
 	}
+	inference, req := false, false
+	for i, in := range inputs {
+		if in == nil {
+			panic(usage(op, fmt.Sprintf("input %d is nil", i)))
+		}
+		in.checkLive(op)
+		inference = inference || (in.arena != nil && in.arena.noGrad)
+		req = req || in.requiresGrad
+	}
+	if inference {
+		// Nothing will be recorded, so nothing will be recomputed: fn runs
+		// as it would without Checkpoint, under the inputs' arena, on a
+		// copy of inputs from that arena (inputs itself, passed on to fn,
+		// would escape: the caller's variadic array would be allocated).
+		return checkResult(op, fn(checkpointArgs(arenaOf(inputs...), inputs)...))
+	}
 	detached := make([]*Var[T], len(inputs))
 	for i, in := range inputs {
-		in.checkLive(op)
 		detached[i] = Const(in.value)
 	}
-	out := fn(detached...)
-	if out == nil {
-		panic(usage(op, "fn returned nil"))
+	out := checkResult(op, fn(detached...))
+	if !req && !out.requiresGrad {
+		// Nothing requires a gradient: a constant, as recordOp makes for
+		// an op on constants (from the inputs' arena if they have one).
+		return recordOp[T](op, out.value, nil, inputs...)
 	}
 	d := &checkpointOp[T]{fn: fn, values: make([]*tensor.Tensor[T], len(inputs)), needs: make([]bool, len(inputs))}
 	for i, in := range inputs {
 		d.values[i], d.needs[i] = in.value, in.requiresGrad
 	}
 	v := recordOp(op, out.value, derivative[T](d), inputs...)
-	if !v.requiresGrad && out.requiresGrad {
+	if !v.requiresGrad {
 		// No input needs a gradient, but the parameters inside fn do: the
 		// result still needs a node, with no inputs, for the pass to find.
 		v.requiresGrad = true
 		v.node = &node[T]{op: op, impl: d}
 	}
 	return v
+}
+
+// argsPool is an Arena's pool of argument slices for Checkpoint's fn, kept
+// in its states array (a resetter under slotCheckpointArgs): the slices of
+// one step, handed out again in order after Reset.
+type argsPool[T Float] struct {
+	items [][]*Var[T]
+	n     int
+}
+
+func (p *argsPool[T]) reset() { p.n = 0 }
+
+// checkpointArgs returns a copy of inputs in ar's memory, valid until its
+// next Reset.
+func checkpointArgs[T Float](ar *Arena[T], inputs []*Var[T]) []*Var[T] {
+	pool, _ := ar.states[slotCheckpointArgs].(*argsPool[T])
+	if pool == nil {
+		pool = new(argsPool[T])
+		ar.states[slotCheckpointArgs] = pool
+	}
+	if pool.n == len(pool.items) {
+		pool.items = append(pool.items, nil)
+	}
+	s := append(pool.items[pool.n][:0], inputs...)
+	pool.items[pool.n] = s
+	pool.n++
+	return s
+}
+
+// checkResult returns out, fn's result, and panics with a *UsageError when
+// it is nil.
+func checkResult[T Float](op string, out *Var[T]) *Var[T] {
+	if out == nil {
+		panic(usage(op, "fn returned nil"))
+	}
+	return out
 }
 
 // checkpointOp is Checkpoint's derivative: fn, and the inputs' values and

@@ -154,6 +154,7 @@ func TestCheckpointErrors(t *testing.T) {
 		{"fn returns nil", func() {
 			autograd.Checkpoint(func(...*autograd.Var[float64]) *autograd.Var[float64] { return nil }, x)
 		}, "autograd: Checkpoint: fn returned nil"},
+		{"nil input", func() { autograd.Checkpoint(square, x, nil) }, "autograd: Checkpoint: input 1 is nil"},
 		{"Grad", func() {
 			autograd.Grad([]*autograd.Var[float64]{autograd.Sum(autograd.Checkpoint(square, x))}, []*autograd.Var[float64]{x})
 		}, "autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it"},

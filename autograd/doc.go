@@ -159,6 +159,8 @@
 // Checkpoint trades compute for memory: it keeps only a segment's inputs
 // and runs the segment again when Backward reaches it, so that a deep stack
 // with one checkpoint per block holds one block's activations at a time.
+// Under an inference Arena, where nothing is recorded, it just runs the
+// segment: the same model code serves training and evaluation.
 //
 // # Errors and debugging
 //
