@@ -31,8 +31,24 @@ import (
 // Detection follows the data, not a global switch: graphs built from other
 // Vars, in this goroutine or another, are unaffected, and cost nothing extra.
 // While on, each result remembers its inputs and call site, which keeps more
-// memory alive: use it to debug, not to train.
+// memory alive and allocates in every step (an Arena's step too): use it to
+// debug, not to train. StopDetectingAnomaly turns it off again; to scope it
+// to a stretch of code, defer that call:
+//
+//	if err := autograd.DetectAnomaly(params...); err != nil {
+//		return err // a weight already holds NaN or ±Inf
+//	}
+//	defer autograd.StopDetectingAnomaly(params...)
+//
+// To check leaves only, as data, call StopDetectingAnomaly right after
+// DetectAnomaly (or test values with tensor.AllFinite).
+//
+// DetectAnomaly writes to the Vars it is given: do not call it (or
+// StopDetectingAnomaly) while another goroutine computes with them. It
+// panics with a *UsageError when one of vs is nil, before turning anything
+// on.
 func DetectAnomaly[T Float](vs ...*Var[T]) error {
+	checkAnomalyArgs("DetectAnomaly", vs)
 	var first error
 	for i, v := range vs {
 		if v.trace() == nil {
@@ -43,6 +59,37 @@ func DetectAnomaly[T Float](vs ...*Var[T]) error {
 		}
 	}
 	return first
+}
+
+// StopDetectingAnomaly turns anomaly detection off for the given Vars, as
+// they were before DetectAnomaly: operations on them from now on are not
+// followed, unless another of their inputs is, and cost nothing extra (an
+// Arena's step allocates nothing again). Results made while detection was
+// on keep their records, so a Backward through them still checks their
+// gradients; the next Arena Reset drops those. For a result of an
+// operation (a Var that detection followed because of its inputs), it also
+// stops the check of that operation's backward. Vars without detection
+// are left as they are.
+//
+// It panics with a *UsageError when one of vs is nil, before turning
+// anything off.
+func StopDetectingAnomaly[T Float](vs ...*Var[T]) {
+	checkAnomalyArgs("StopDetectingAnomaly", vs)
+	for _, v := range vs {
+		if v.trace() != nil {
+			v.aux.anomaly = nil
+		}
+	}
+}
+
+// checkAnomalyArgs panics with a *UsageError naming op when one of vs is
+// nil.
+func checkAnomalyArgs[T Float](op string, vs []*Var[T]) {
+	for i, v := range vs {
+		if v == nil {
+			panic(usage(op, fmt.Sprintf("Var %d is nil", i)))
+		}
+	}
 }
 
 // checkLeaf returns an *AnomalyError of phase "leaf" if v's value or

@@ -168,7 +168,7 @@
 // the operation and the shapes. NaN and Inf propagate; DetectAnomaly makes
 // the first operation that produces one (from finite numbers, or a NaN from
 // ±Inf) panic with an *AnomalyError that names it and the line that called
-// it. WriteDOT draws a graph.
+// it; StopDetectingAnomaly turns it off again. WriteDOT draws a graph.
 //
 // # Concurrency
 //
