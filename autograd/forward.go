@@ -112,7 +112,8 @@ func genericJVP[T Float](p *pass[T], n *node[T], v *Var[T], ts []*tensor.Tensor[
 			// Constant in u: zero is right only if it is zero (u is 1).
 			if !allZero(g.value) {
 				panic(usage(n.op, "forward mode: its backward returned a gradient that does not depend on the output's gradient "+
-					"(written on raw tensors?); a forward rule is derived from a backward written with this package's operations"))
+					"(written on raw tensors?); a forward rule is derived from a backward written with this package's operations "+
+					"(give a Function a JVP rule, or use reverse mode)"))
 			}
 			continue
 		}

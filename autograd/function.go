@@ -20,6 +20,13 @@ import (
 // operations, Backward is itself differentiable, and gradients of gradients
 // (Grad with CreateGraph) work; written with raw tensor kernels (wrapped in
 // Const), it is correct for first derivatives only.
+//
+// Forward mode (JVP, Jacobian's forward mode, Hessian, HVP) uses JVP when
+// it is set, like torch.autograd.Function.jvp. Without it, the forward rule
+// is derived from Backward, which must then be written with this package's
+// operations: one written on raw tensors makes forward mode panic with a
+// *UsageError naming the Function. JacobianAuto never picks forward mode
+// for a function with a Function that has no JVP.
 type Function[T Float] struct {
 	// Name labels the operation in graph drawings and error messages.
 	Name string
@@ -29,11 +36,24 @@ type Function[T Float] struct {
 	// Backward returns the gradient for each input, given the gradient g of
 	// the result.
 	Backward func(c *Context[T], g *Var[T]) []*Var[T]
+	// JVP, optional, is the forward-mode rule: given the tangent of each
+	// input, of its input's shape (nil for a zero tangent: a constant, or
+	// an input the direction does not move; at least one is not nil), it
+	// returns the tangent of the result, J·tangents, as a new tensor of the
+	// result's shape. It reads the inputs and the output from c, as
+	// Backward does, and must not modify the tangents. For y = x³:
+	//
+	//	JVP: func(c *autograd.Context[float64], ts []*tensor.Tensor[float64]) *tensor.Tensor[float64] {
+	//		x := c.Input(0).Value()
+	//		return tensor.Mul(tensor.Scale(tensor.Mul(x, x), 3), ts[0]) // 3x²·t
+	//	},
+	JVP func(c *Context[T], tangents []*tensor.Tensor[T]) *tensor.Tensor[T]
 }
 
 // Apply runs the function on inputs and, when one of them requires a
 // gradient, records it in the graph. It panics when Forward or Backward is
-// missing or Forward returns nil.
+// missing or Forward returns nil. The node keeps the Function's Backward
+// and JVP as they are at the call.
 func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	if f.Forward == nil || f.Backward == nil {
 		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward and Backward must both be set"))
@@ -46,5 +66,32 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	if out == nil {
 		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward returned nil"))
 	}
-	return record(f.Name, out, f.Backward, inputs...)
+	if !needsGrad(inputs...) {
+		return recordOp[T](f.Name, out, nil, inputs...)
+	}
+	return recordOp(f.Name, out, derivative[T](&functionOp[T]{back: f.Backward, fwd: f.JVP}), inputs...)
+}
+
+// functionOp is a Function's derivative: its Backward and, if it has one,
+// its JVP.
+type functionOp[T Float] struct {
+	back backwardFn[T]
+	fwd  func(c *Context[T], tangents []*tensor.Tensor[T]) *tensor.Tensor[T]
+}
+
+func (d *functionOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return d.back(c, g) }
+
+// vjp runs Backward on constants: a Function has no fused form.
+func (d *functionOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
+
+// jvp is the Function's JVP, or the rule derived from its Backward.
+func (d *functionOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	if d.fwd == nil {
+		return genericJVP(c.p, c.n, c.out, ts)
+	}
+	t := d.fwd(c, ts)
+	if t == nil {
+		panic(usage(c.n.op, "forward mode: its JVP returned nil"))
+	}
+	return t
 }

@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/adjoint-go/adjoint/graph"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -12,7 +13,11 @@ type JacobianMode int
 const (
 	// JacobianAuto picks reverse mode when the output has no more
 	// elements than the inputs together (a row per backward pass), and
-	// forward mode otherwise (a column per JVP): the fewer passes.
+	// forward mode otherwise (a column per JVP): the fewer passes. It
+	// picks reverse mode whatever the shapes when the function's graph
+	// holds an operation whose forward rule is not known to work: a
+	// Function without a JVP rule (whose Backward may be written on raw
+	// tensors), or a Checkpoint.
 	JacobianAuto JacobianMode = iota
 	// JacobianReverse computes the Jacobian row by row, one backward pass
 	// (a VJP with a one-hot cotangent) per output element.
@@ -57,7 +62,7 @@ func Jacobian[T Float](f func(xs ...*Var[T]) *Var[T], primals []*tensor.Tensor[T
 		total += ns[i]
 		jac[i] = tensor.Zeros[T](append(out.value.Shape(), x.value.Shape()...)...)
 	}
-	switch pickMode(op, mode, m, total) {
+	switch pickMode(op, mode, m, total, out) {
 	case JacobianReverse:
 		if !out.requiresGrad {
 			return jac
@@ -91,11 +96,11 @@ func Jacobian[T Float](f func(xs ...*Var[T]) *Var[T], primals []*tensor.Tensor[T
 }
 
 // pickMode resolves JacobianAuto for a Jacobian of rows rows and cols
-// columns.
-func pickMode(op string, mode JacobianMode, rows, cols int) JacobianMode {
+// columns of the function whose result is out.
+func pickMode[T Float](op string, mode JacobianMode, rows, cols int, out *Var[T]) JacobianMode {
 	switch mode {
 	case JacobianAuto:
-		if rows <= cols {
+		if rows <= cols || !forwardReady(out) {
 			return JacobianReverse
 		}
 		return JacobianForward
@@ -103,6 +108,28 @@ func pickMode(op string, mode JacobianMode, rows, cols int) JacobianMode {
 		return mode
 	}
 	panic(usage(op, fmt.Sprintf("unknown %v", mode)))
+}
+
+// forwardReady reports whether every operation of out's recorded graph has
+// a forward rule that works: each built-in op's does (its own, or the one
+// derived from its differentiable backward), a Function's only when it has
+// a JVP (its Backward may be written on raw tensors), and a Checkpoint's
+// never (its backward runs only under Backward).
+func forwardReady[T Float](out *Var[T]) bool {
+	ready := true
+	graph.TopoSort([]*Var[T]{out}, func(v *Var[T]) []*Var[T] {
+		if v.node == nil || !ready {
+			return nil
+		}
+		switch d := v.node.impl.(type) {
+		case *functionOp[T]:
+			ready = d.fwd != nil
+		case *checkpointOp[T]:
+			ready = false
+		}
+		return v.node.inputs
+	})
+	return ready
 }
 
 // Hessian returns the Hessian of f, which must return one element, at
@@ -248,7 +275,7 @@ func BatchJacobian[T Float](f func(xs ...*Var[T]) *Var[T], primals []*tensor.Ten
 		total += ns[i]
 		jac[i] = tensor.Zeros[T](append(out.value.Shape(), x.value.Shape()[1:]...)...)
 	}
-	switch pickMode(op, mode, m, total) {
+	switch pickMode(op, mode, m, total, out) {
 	case JacobianReverse:
 		if !out.requiresGrad {
 			return jac

@@ -21,11 +21,12 @@ import (
 // on any primal) and is a new tensor; the value may share memory with a
 // primal when f returns it unchanged.
 //
-// A Function (a custom op) gets its forward rule from its Backward, which
-// must then be written with this package's operations, as for gradients of
-// gradients: one written on raw tensors makes JVP panic with a *UsageError
-// naming it. Checkpoint segments inside f are not supported (their
-// backward runs only under Backward).
+// A Function (a custom op) uses its JVP rule when it has one; otherwise it
+// gets its forward rule from its Backward, which must then be written with
+// this package's operations, as for gradients of gradients: one written on
+// raw tensors makes JVP panic with a *UsageError naming it. Checkpoint
+// segments inside f are not supported (their backward runs only under
+// Backward).
 //
 // It panics with a *UsageError when f is nil or returns nil or the
 // tangents are not one per primal, and with a *tensor.ShapeError when a
