@@ -77,20 +77,37 @@
 // "second order" and name elements as "input 0 element [1], gradient of input
 // 1 element [2]"; v is the input labelled "grad output".
 //
+// # Forward mode
+//
+// CheckJVP (or AssertJVP in a test) checks forward mode, autograd.JVP, as
+// Check checks reverse mode: it builds the Jacobian column by column, one
+// JVP per input element along a one-hot tangent, and compares it with the
+// same finite differences under the same criterion. It catches a wrong
+// forward rule, a Function whose JVP rule is wrong, and a Function without
+// one whose Backward is written on raw tensors (no forward rule can be
+// derived from it). Functions written for autograd's transforms take their
+// inputs variadically; Variadic makes one a Func:
+//
+//	f := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] {
+//		return autograd.Mul(xs[0], autograd.Sin(xs[0]))
+//	}
+//	gradcheck.AssertJVP(t, gradcheck.Variadic(f), []*tensor.Tensor[float64]{x})
+//
 // # Suites
 //
 // A Case declares one check: a name, the function, its inputs (fixed values,
 // or shapes drawn from a Domain with a seed), per-case Options, an optional
-// supplied Jacobian, and whether to check second order too. Run runs a table
-// of them as subtests, each failure with its report, its inputs and the seed
-// that reproduces them:
+// supplied Jacobian, and whether to check second order (SecondOrder) and
+// forward mode (ForwardMode) too. Run runs a table of them as subtests,
+// each failure with its report, its inputs and the seed that reproduces
+// them:
 //
 //	func TestMyOps(t *testing.T) {
 //		gradcheck.Run(t, []gradcheck.Case{
 //			{Name: "swish", F: swish, Inputs: []gradcheck.Input{
 //				gradcheck.Random(gradcheck.Real, 2, 3).Named("x"),
 //				gradcheck.Fixed(tensor.Scalar(1.5)).Named("beta"),
-//			}, SecondOrder: true},
+//			}, SecondOrder: true, ForwardMode: true},
 //			{Name: "log", F: logSum, Inputs: []gradcheck.Input{gradcheck.Random(gradcheck.Positive, 4)}},
 //		})
 //	}

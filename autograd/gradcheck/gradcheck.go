@@ -12,8 +12,28 @@ import (
 )
 
 // Func is a function under test: it maps input Vars to one output Var of any
-// shape, using autograd operations so that its gradient can be taken.
+// shape, using autograd operations so that its gradient can be taken. A
+// function written for autograd's functional transforms (JVP, Jacobian,
+// Hessian), which takes its inputs variadically, becomes one with
+// Variadic.
 type Func func(inputs []*autograd.Var[float64]) *autograd.Var[float64]
+
+// Variadic returns f as a Func: the form of autograd.JVP, Jacobian,
+// Hessian and the other transforms, func(xs ...*Var) *Var, checked as it
+// is, so that one function serves both packages:
+//
+//	f := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] {
+//		return autograd.Mul(xs[0], autograd.Sin(xs[0]))
+//	}
+//	gradcheck.AssertJVP(t, gradcheck.Variadic(f), inputs)
+//
+// Variadic(nil) is nil.
+func Variadic(f func(xs ...*autograd.Var[float64]) *autograd.Var[float64]) Func {
+	if f == nil {
+		return nil
+	}
+	return func(inputs []*autograd.Var[float64]) *autograd.Var[float64] { return f(inputs...) }
+}
 
 // Option changes a tolerance, the finite-difference step, the labels of the
 // inputs or the seed of GradGradCheck's random vector.

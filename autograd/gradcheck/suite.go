@@ -98,6 +98,9 @@ type Case struct {
 	Jacobian Jacobian
 	// SecondOrder also runs GradGradCheck.
 	SecondOrder bool
+	// ForwardMode also runs CheckJVP, which checks forward mode
+	// (autograd.JVP) against the same finite differences.
+	ForwardMode bool
 	// WantErr makes Run expect the case to fail with an error matching
 	// errors.Is: ErrMismatch, ErrOrderDependent, ErrMutatedInput, or one of
 	// your own. For documenting known failures and testing the checker.
@@ -154,7 +157,8 @@ func (c Case) Draw() ([]*tensor.Tensor[float64], error) {
 }
 
 // Check runs every check the case asks for (Check; CheckJacobian when
-// Jacobian is set; GradGradCheck when SecondOrder) and returns their
+// Jacobian is set; GradGradCheck when SecondOrder; CheckJVP when
+// ForwardMode) and returns their
 // failures joined, each on its own line, followed by the inputs and the
 // seed; nil when all pass. errors.Is and errors.As see every failure. Check
 // ignores WantErr, which Run interprets.
@@ -184,6 +188,11 @@ func (c Case) Check() error {
 	}
 	if c.SecondOrder {
 		if _, err := GradGradCheck(c.F, inputs, opts...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.ForwardMode {
+		if _, err := CheckJVP(c.F, inputs, opts...); err != nil {
 			errs = append(errs, err)
 		}
 	}
