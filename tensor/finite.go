@@ -10,8 +10,18 @@ const finiteBlock = 256
 // no -Inf. An empty tensor is all finite. It allocates nothing and reads t
 // in blocks, stopping at the first block that holds a non-finite value; use
 // it to guard a training step (a gradient or a loss) before it spreads NaN
-// into a model's weights.
-func AllFinite[T Float](t *Tensor[T]) bool { return AllFiniteSlice(t.data) }
+// into a model's weights. A nil t panics with an *ArgError.
+func AllFinite[T Float](t *Tensor[T]) bool {
+	checkNotNil("AllFinite", t)
+	return AllFiniteSlice(t.data)
+}
+
+// checkNotNil panics with an *ArgError naming op when t is nil.
+func checkNotNil[T Float](op string, t *Tensor[T]) {
+	if t == nil {
+		panic(&ArgError{Op: op, Arg: "t", Value: t, Reason: "must not be nil"})
+	}
+}
 
 // AllFiniteSlice is AllFinite for a plain slice, such as a gradient's Data.
 func AllFiniteSlice[T Float](d []T) bool {
@@ -48,8 +58,11 @@ func finiteBlockOK[T Float](d []T) bool {
 
 // HasNaN reports whether some element of t is NaN (±Inf alone does not
 // count). It allocates nothing and stops at the first block that holds a
-// NaN.
-func HasNaN[T Float](t *Tensor[T]) bool { return HasNaNSlice(t.data) }
+// NaN. A nil t panics with an *ArgError.
+func HasNaN[T Float](t *Tensor[T]) bool {
+	checkNotNil("HasNaN", t)
+	return HasNaNSlice(t.data)
+}
 
 // HasNaNSlice is HasNaN for a plain slice.
 func HasNaNSlice[T Float](d []T) bool {

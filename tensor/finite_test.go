@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"math"
 	"testing"
 )
@@ -66,5 +67,28 @@ func BenchmarkAllFinite(b *testing.B) {
 		if !AllFinite(x) {
 			b.Fatal("finite tensor reported non-finite")
 		}
+	}
+}
+
+// A nil tensor is a programmer error: a typed panic naming the function,
+// not a nil dereference.
+func TestAllFiniteHasNaNNil(t *testing.T) {
+	for _, c := range []struct {
+		name, want string
+		f          func()
+	}{
+		{"AllFinite", "tensor: AllFinite: t = <nil>: must not be nil", func() { AllFinite[float64](nil) }},
+		{"HasNaN", "tensor: HasNaN: t = <nil>: must not be nil", func() { HasNaN[float32](nil) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				var ae *ArgError
+				err, _ := recover().(error)
+				if !errors.As(err, &ae) || err.Error() != c.want {
+					t.Errorf("panic %v, want *ArgError %q", err, c.want)
+				}
+			}()
+			c.f()
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -34,10 +35,12 @@ import (
 // and calling Step then applies the non-finite gradient (unless the
 // optimizer's NonFinitePolicy says otherwise).
 //
-// ClipGradNorm panics if maxNorm is negative or NaN, or normType is not
-// positive, or if more than one normType is given: these are programmer
-// errors, not data. Use math.Inf(1) as maxNorm to only measure the norm.
+// ClipGradNorm panics with an *ArgError if maxNorm is negative or NaN, or
+// normType is not positive, or more than one normType is given, or one of
+// params is nil: these are programmer errors, not data. Use math.Inf(1) as
+// maxNorm to only measure the norm.
 func ClipGradNorm[T tensor.Float](params []*autograd.Var[T], maxNorm float64, normType ...float64) (float64, error) {
+	checkNoNil("ClipGradNorm", params)
 	p := 2.0
 	switch len(normType) {
 	case 0:
@@ -135,9 +138,10 @@ func sumSquares[T tensor.Float](acc *[4]float64, d []T) {
 
 // ClipGradValue clamps every gradient element of params to [−clip, clip] in
 // place, like torch.nn.utils.clip_grad_value_. NaN elements stay NaN.
-// Parameters with a nil gradient are skipped. It panics if clip is negative
-// or NaN, a programmer error.
+// Parameters with a nil gradient are skipped. It panics with an *ArgError
+// if clip is negative or NaN or one of params is nil, programmer errors.
 func ClipGradValue[T tensor.Float](params []*autograd.Var[T], clip float64) {
+	checkNoNil("ClipGradValue", params)
 	if !(clip >= 0) {
 		panic(&ArgError{Op: "ClipGradValue", Arg: "clip", Value: clip, Reason: "must be non-negative"})
 	}
@@ -154,6 +158,16 @@ func ClipGradValue[T tensor.Float](params []*autograd.Var[T], clip float64) {
 			} else if x < -hi {
 				d[k] = -hi
 			}
+		}
+	}
+}
+
+// checkNoNil panics with an *ArgError naming op and the index of the first
+// nil parameter in params.
+func checkNoNil[T tensor.Float](op string, params []*autograd.Var[T]) {
+	for i, v := range params {
+		if v == nil {
+			panic(&ArgError{Op: op, Arg: fmt.Sprintf("params[%d]", i), Value: v, Reason: "must not be nil"})
 		}
 	}
 }

@@ -170,8 +170,24 @@ func TestClipGradNormPanics(t *testing.T) {
 	}
 }
 
-// panicMessage runs f and returns the message of the error it panics with,
-// or "" if it does not panic.
+// A nil parameter is a programmer error: an *ArgError naming it, before
+// any gradient is touched, not a nil dereference.
+func TestClipNilParam(t *testing.T) {
+	ps := append(gradParams([]float64{30}), nil)
+	msg := panicMessage(func() { optim.ClipGradNorm(ps, 1) })
+	if want := "optim: ClipGradNorm: params[1] = <nil>: must not be nil"; msg != want {
+		t.Errorf("ClipGradNorm: panic %q, want %q", msg, want)
+	}
+	msg = panicMessage(func() { optim.ClipGradValue([]*autograd.Var[float32]{nil}, 1) })
+	if want := "optim: ClipGradValue: params[0] = <nil>: must not be nil"; msg != want {
+		t.Errorf("ClipGradValue: panic %q, want %q", msg, want)
+	}
+	msg = panicMessage(func() { optim.ClipGradValue(ps, 1) })
+	if diff := cmp.Diff([][]float64{{30}}, allGrads(ps[:1])); msg == "" || diff != "" {
+		t.Errorf("ClipGradValue with a nil parameter: panic %q; gradients changed (-want +got):\n%s", msg, diff)
+	}
+}
+
 // panicMessage returns the message of f's panic, which must be an
 // *optim.ArgError, or "" when f does not panic.
 func panicMessage(f func()) (msg string) {
