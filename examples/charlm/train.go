@@ -156,8 +156,16 @@ func fit(cfg config, model languageModel, text []byte, val *evaluator, base unig
 		ar.Reset() // recycles what the previous step made under ar
 		loss := autograd.CrossEntropy(model.Forward(ar.Const(x)), targets)
 		loss.Backward()
-		optim.ClipGradNorm(ps, clipNorm)
-		opt.Step()
+		// A NaN or infinite gradient means training has diverged (the
+		// bytes of a text cannot poison a batch): ClipGradNorm leaves the
+		// gradients as they were and says which parameter holds it, and
+		// the run stops there rather than write NaN into every weight.
+		if _, err := optim.ClipGradNorm(ps, clipNorm); err != nil {
+			return h, fmt.Errorf("step %d (loss %g): %w", step, loss.Item(), err)
+		}
+		if err := opt.Step(); err != nil {
+			return h, fmt.Errorf("step %d: %w", step, err)
+		}
 		opt.ZeroGrad()
 		if err := sched.Step(); err != nil {
 			return h, err
