@@ -231,3 +231,19 @@ func TestFunctionJVPInHessian(t *testing.T) {
 	_, hv := autograd.HVP(f, []*tensor.Tensor[float64]{x}, []*tensor.Tensor[float64]{t64([]float64{1, 2, -1}, 3)})
 	checkTensor(t, "H·v", hv[0], view([]int{3}, e[0], 2*e[1], -e[2]), 1e-12)
 }
+
+// A Function's forward rule is its own (or derived from its Backward)
+// whatever its Name: one named like a built-in op with a rule of its own
+// ("MatMul") does not get that op's rule.
+func TestFunctionJVPIgnoresName(t *testing.T) {
+	sq := &autograd.Function[float64]{
+		Name:    "MatMul",
+		Forward: func(in ...*tensor.Tensor[float64]) *tensor.Tensor[float64] { return tensor.Mul(in[0], in[0]) },
+		Backward: func(c *autograd.Context[float64], g *V) []*V {
+			return []*V{autograd.Mul(g, autograd.Scale(c.Input(0), 2))}
+		},
+	}
+	x, tan := t64([]float64{0.5, -1, 2}, 3), t64([]float64{1, 2, 3}, 3)
+	_, jt := autograd.JVP(func(xs ...*V) *V { return sq.Apply(xs[0]) }, []*tensor.Tensor[float64]{x}, []*tensor.Tensor[float64]{tan})
+	checkTensor(t, "J·t = 2x∘t", jt, view([]int{3}, 1, -4, 12), 1e-15)
+}
