@@ -138,7 +138,7 @@ type Softmax[T Float] struct {
 // Forward returns e^x / Σ e^x along Axis. It panics with a
 // *tensor.ShapeError naming Softmax when Axis is out of range.
 func (l Softmax[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	checkAxis("Softmax", l.Axis, x.Shape())
+	checkAxis("Softmax", l.Axis, x)
 	return autograd.Softmax(x, l.Axis)
 }
 
@@ -158,7 +158,7 @@ type LogSoftmax[T Float] struct {
 // Forward returns x − log Σ e^x along Axis. It panics with a
 // *tensor.ShapeError naming LogSoftmax when Axis is out of range.
 func (l LogSoftmax[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	checkAxis("LogSoftmax", l.Axis, x.Shape())
+	checkAxis("LogSoftmax", l.Axis, x)
 	return autograd.LogSoftmax(x, l.Axis)
 }
 
@@ -169,9 +169,11 @@ func (LogSoftmax[T]) Parameters() []*autograd.Var[T] { return nil }
 func (LogSoftmax[T]) NamedParameters() []NamedParam[T] { return nil }
 
 // checkAxis panics with a *tensor.ShapeError naming op when axis (negative
-// counting from the end) is not an axis of shape.
-func checkAxis(op string, axis int, shape []int) {
-	if axis < -len(shape) || axis >= len(shape) {
-		shapePanic(op, fmt.Sprintf("axis %d out of range for %d dimensions", axis, len(shape)), shape)
+// counting from the end) is not an axis of x. It reads x's shape only to
+// report it, since Shape copies it (a warm step under an Arena allocates
+// nothing).
+func checkAxis[T Float](op string, axis int, x *autograd.Var[T]) {
+	if r := x.Value().Dims(); axis < -r || axis >= r {
+		shapePanic(op, fmt.Sprintf("axis %d out of range for %d dimensions", axis, r), x.Shape())
 	}
 }

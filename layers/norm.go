@@ -133,13 +133,12 @@ func NewBatchNorm1d[T Float](num int) *BatchNorm1d[T] {
 // mode, when there is only one value per channel (whose variance is
 // undefined), as PyTorch does.
 func (b *BatchNorm1d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	xs := x.Shape()
+	xv := x.Value() // x.Shape() would copy
 	num := b.run.mean.Len()
-	op := layerOp("BatchNorm1d", b.Weight)
-	if (len(xs) != 2 && len(xs) != 3) || xs[1] != num {
-		shapePanic(op, fmt.Sprintf("input must be [N %d] or [N %d L]", num, num), xs, []int{num})
+	if (xv.Dims() != 2 && xv.Dims() != 3) || xv.Dim(1) != num {
+		shapePanic(layerOp("BatchNorm1d", b.Weight), fmt.Sprintf("input must be [N %d] or [N %d L]", num, num), xv.Shape(), []int{num})
 	}
-	return b.run.forward(op, x, b.Weight, b.Bias, b.Eps, b.Momentum, !b.eval.Load())
+	return b.run.forward("BatchNorm1d", x, b.Weight, b.Bias, b.Eps, b.Momentum, !b.eval.Load())
 }
 
 // Parameters returns the weight and the bias (those not nil).
@@ -205,18 +204,21 @@ func newBNRunning[T Float](num int) bnRunning[T] {
 }
 
 // forward is a BatchNorm layer's Forward on an input whose shape the layer
-// has checked: in training, autograd.BatchNorm and an update of the running
-// statistics with the batch mean and unbiased variance; in evaluation,
-// autograd.BatchNormEval with the running statistics.
-func (r *bnRunning[T]) forward(op string, x, weight, bias *autograd.Var[T], eps, momentum T, training bool) *autograd.Var[T] {
+// (kind, for messages) has checked: in training, autograd.BatchNorm and an
+// update of the running statistics with the batch mean and unbiased
+// variance; in evaluation, autograd.BatchNormEval with the running
+// statistics. It names the layer (a string concatenation) and copies x's
+// shape only to panic, so that a warm step under an Arena allocates
+// nothing.
+func (r *bnRunning[T]) forward(kind string, x, weight, bias *autograd.Var[T], eps, momentum T, training bool) *autograd.Var[T] {
 	if !training {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return autograd.BatchNormEval(x, r.mean, r.variance, weight, bias, eps)
 	}
-	xs := x.Shape()
-	if n := x.Value().Len() / xs[1]; n <= 1 {
-		shapePanic(op, "training needs more than one value per channel", xs, []int{xs[1]})
+	xv := x.Value()
+	if c := xv.Dim(1); xv.Len()/c <= 1 {
+		shapePanic(layerOp(kind, weight), "training needs more than one value per channel", xv.Shape(), []int{c})
 	}
 	y, mean, variance := autograd.BatchNorm(x, weight, bias, eps)
 	mu, v := mean.Data(), variance.Data()

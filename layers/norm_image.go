@@ -53,13 +53,12 @@ func NewBatchNorm2d[T Float](num int) *BatchNorm2d[T] {
 // is not 4-D with C channels, and, in training mode, when there is only
 // one value per channel, as PyTorch does.
 func (b *BatchNorm2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	xs := x.Shape()
+	xv := x.Value() // x.Shape() would copy
 	num := b.run.mean.Len()
-	op := layerOp("BatchNorm2d", b.Weight)
-	if len(xs) != 4 || xs[1] != num {
-		shapePanic(op, fmt.Sprintf("input must be [N %d H W]", num), xs, []int{num})
+	if xv.Dims() != 4 || xv.Dim(1) != num {
+		shapePanic(layerOp("BatchNorm2d", b.Weight), fmt.Sprintf("input must be [N %d H W]", num), xv.Shape(), []int{num})
 	}
-	return b.run.forward(op, x, b.Weight, b.Bias, b.Eps, b.Momentum, !b.eval.Load())
+	return b.run.forward("BatchNorm2d", x, b.Weight, b.Bias, b.Eps, b.Momentum, !b.eval.Load())
 }
 
 // Parameters returns the weight and the bias (those not nil).
@@ -123,9 +122,9 @@ func (g *GroupNorm[T]) NumChannels() int { return g.channels }
 // panics with a *tensor.ShapeError naming the layer and both shapes when x
 // has fewer than 2 axes or not C channels.
 func (g *GroupNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	xs := x.Shape()
-	if len(xs) < 2 || xs[1] != g.channels {
-		shapePanic(layerOp("GroupNorm", g.Weight), fmt.Sprintf("input must be [N %d ...]", g.channels), xs, []int{g.channels})
+	xv := x.Value() // x.Shape() would copy
+	if xv.Dims() < 2 || xv.Dim(1) != g.channels {
+		shapePanic(layerOp("GroupNorm", g.Weight), fmt.Sprintf("input must be [N %d ...]", g.channels), xv.Shape(), []int{g.channels})
 	}
 	return autograd.GroupNorm(x, g.groups, g.Weight, g.Bias, g.Eps)
 }

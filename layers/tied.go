@@ -61,14 +61,17 @@ func (o *TiedOutput[T]) Forward(h *autograd.Var[T]) *autograd.Var[T] {
 	if hv.Dims() < 1 || hv.Dim(-1) != dim {
 		shapePanic(layerOp("TiedOutput", w), fmt.Sprintf("input must be [... %d]", dim), hv.Shape(), w.Shape())
 	}
-	switch hv.Dims() {
-	case 2:
+	if hv.Dims() == 2 {
 		return autograd.Linear(h, w, o.Bias)
-	case 3: // [N L dim], without Shape's copy
-		return autograd.Reshape(autograd.Linear(autograd.Reshape(h, -1, dim), w, o.Bias), hv.Dim(0), hv.Dim(1), num)
 	}
-	shape := hv.Shape()
-	shape[len(shape)-1] = num
+	// The result's shape [..., num], in a stack buffer for the usual ranks
+	// (Shape would copy, and a warm step under an Arena allocates nothing).
+	var buf [8]int
+	shape := buf[:0]
+	for i := range hv.Dims() - 1 {
+		shape = append(shape, hv.Dim(i))
+	}
+	shape = append(shape, num)
 	return autograd.Reshape(autograd.Linear(autograd.Reshape(h, -1, dim), w, o.Bias), shape...)
 }
 
