@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/autograd"
-	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // Dropout zeroes each element of its input with probability p while
@@ -44,23 +43,29 @@ func (d *Dropout[T]) P() float64 { return d.p }
 
 // Forward returns x in evaluation mode (or for p = 0, drawing nothing). In
 // training mode it returns x·mask, where each element of mask is 0 with
-// probability p and 1/(1−p) otherwise, drawn afresh in row-major order; the
-// gradient is g·mask.
+// probability p and 1/(1−p) otherwise, drawn afresh in row-major order
+// (so a NaN or ±Inf element of x gives NaN where it is dropped); the
+// gradient is g·mask, except where g is ±Inf: there it is NaN at a kept
+// element too, as at a dropped one (0·Inf).
+//
+// Under an autograd.Arena everything it makes comes from x's arena, so
+// that a warm training step allocates nothing (a mask tensor of the
+// layer's own would be a new allocation on every call): the mask of kept
+// elements is Equal(x, x)'s mask, overwritten with the draws, and the
+// result is Where(kept, x·(1/(1−p)), x·0), which holds the numbers of
+// x·mask. The x·0 branch's gradient, 0·g, is what makes an infinite g NaN.
 func (d *Dropout[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if d.eval.Load() || d.p == 0 {
 		return x
 	}
-	mask := tensor.Zeros[T](x.Shape()...)
-	m := mask.Data()
-	keep := T(1 / (1 - d.p))
+	kept := autograd.Equal(x, x) // a mask of x's shape, from x's Arena
+	m := kept.Data()
 	d.mu.Lock()
 	for i := range m {
-		if d.rng.Float64() >= d.p {
-			m[i] = keep
-		}
+		m[i] = d.rng.Float64() >= d.p
 	}
 	d.mu.Unlock()
-	return autograd.Mul(x, autograd.Const(mask))
+	return autograd.Where(kept, autograd.Scale(x, T(1/(1-d.p))), autograd.Scale(x, 0))
 }
 
 // SetTraining switches between training (on) and evaluation mode; it is

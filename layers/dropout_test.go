@@ -109,6 +109,37 @@ func TestDropoutGradient(t *testing.T) {
 	}
 }
 
+// TestDropoutNonFinite pins what Forward documents for the elements that
+// arithmetic treats specially: the result is x·mask, so a NaN or ±Inf
+// element gives NaN where it is dropped and is scaled where it is kept, and
+// a dropped negative gives -0; the gradient of the sum is the mask.
+func TestDropoutNonFinite(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	xs := []float64{nan, inf, -inf, -3, nan, inf, -inf, -3, nan, inf, -inf, -3, nan, inf, -inf, -3}
+	mask := layers.NewDropout[float64](newRNG(4), 0.5).Forward(autograd.Const(tensor.Ones[float64](len(xs)))).Value().Data()
+	x := autograd.Param(tensor.MustNew(xs, len(xs)))
+	y := layers.NewDropout[float64](newRNG(4), 0.5).Forward(x)
+	autograd.Sum(y).Backward()
+	var kept, dropped [4]bool // by the element's kind: NaN, +Inf, -Inf, -3
+	for i, v := range xs {
+		want, got := v*mask[i], y.Value().Data()[i]
+		if math.IsNaN(want) != math.IsNaN(got) || !math.IsNaN(want) && (got != want || math.Signbit(got) != math.Signbit(want)) {
+			t.Errorf("element %d: dropout(%v) = %v with mask %v, want %v", i, v, got, mask[i], want)
+		}
+		if g := x.Grad().Data()[i]; g != mask[i] {
+			t.Errorf("element %d: gradient %v, want the mask %v", i, g, mask[i])
+		}
+		if mask[i] == 0 {
+			dropped[i%4] = true
+		} else {
+			kept[i%4] = true
+		}
+	}
+	if kept != [4]bool{true, true, true, true} || dropped != [4]bool{true, true, true, true} {
+		t.Errorf("kept %v, dropped %v: the seed does not cover every case", kept, dropped)
+	}
+}
+
 func TestDropoutIdentity(t *testing.T) {
 	x := autograd.Const(randTensor(newRNG(3), 3, 4))
 	d := layers.NewDropout[float64](newRNG(1), 0.5)

@@ -66,10 +66,9 @@ type TransformerConfig struct {
 // A decoder-only (GPT-style) block is this layer with a causal mask: see
 // NewDecoderBlock, and ForwardCached for generation.
 //
-// Under an autograd.Arena a training step (Forward, Backward) allocates
-// nothing when the residual and feed-forward dropouts are inactive (p = 0
-// or evaluation mode): layers.Dropout allocates its masks, while the
-// attention's dropout takes its mask from the arena.
+// Under an autograd.Arena a warm training step (Forward, Backward)
+// allocates nothing, dropout included: layers.Dropout and the attention's
+// dropout take their masks from the arena.
 type TransformerEncoderLayer[T Float] struct {
 	SelfAttn         *MultiheadAttention[T]
 	Linear1, Linear2 *Linear[T] // DModel → DimFeedforward → DModel
