@@ -20,6 +20,9 @@ func (Sigmoid[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd
 // Parameters returns nil: activations have none.
 func (Sigmoid[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (Sigmoid[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (Sigmoid[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -32,6 +35,9 @@ func (Tanh[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Ta
 // Parameters returns nil: activations have none.
 func (Tanh[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (Tanh[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (Tanh[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -43,6 +49,9 @@ func (ReLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Re
 
 // Parameters returns nil: activations have none.
 func (ReLU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (ReLU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (ReLU[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -62,6 +71,9 @@ func (l LeakyReLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // Parameters returns nil: activations have none.
 func (LeakyReLU[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (LeakyReLU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (LeakyReLU[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -76,6 +88,9 @@ func (l ELU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.E
 
 // Parameters returns nil: activations have none.
 func (ELU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (ELU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (ELU[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -98,6 +113,9 @@ func (l GELU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // Parameters returns nil: activations have none.
 func (GELU[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (GELU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (GELU[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -110,6 +128,9 @@ func (SiLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Si
 
 // Parameters returns nil: activations have none.
 func (SiLU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (SiLU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (SiLU[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -124,6 +145,9 @@ func (Softplus[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autogra
 
 // Parameters returns nil: activations have none.
 func (Softplus[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (Softplus[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (Softplus[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -145,6 +169,9 @@ func (l Softmax[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // Parameters returns nil: activations have none.
 func (Softmax[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (Softmax[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (Softmax[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -164,6 +191,9 @@ func (l LogSoftmax[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 
 // Parameters returns nil: activations have none.
 func (LogSoftmax[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (LogSoftmax[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (LogSoftmax[T]) NamedParameters() []NamedParam[T] { return nil }

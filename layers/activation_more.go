@@ -26,6 +26,9 @@ func (l Hardtanh[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // Parameters returns nil: activations have none.
 func (Hardtanh[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (Hardtanh[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (Hardtanh[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -37,6 +40,9 @@ func (Hardswish[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autogr
 
 // Parameters returns nil: activations have none.
 func (Hardswish[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (Hardswish[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (Hardswish[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -50,6 +56,9 @@ func (Hardsigmoid[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return auto
 // Parameters returns nil: activations have none.
 func (Hardsigmoid[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (Hardsigmoid[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (Hardsigmoid[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -61,6 +70,9 @@ func (Mish[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Mi
 
 // Parameters returns nil: activations have none.
 func (Mish[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (Mish[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (Mish[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -75,6 +87,9 @@ func (SELU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.SE
 
 // Parameters returns nil: activations have none.
 func (SELU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (SELU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (SELU[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -93,6 +108,9 @@ func (l CELU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.
 // Parameters returns nil: activations have none.
 func (CELU[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (CELU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (CELU[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -105,6 +123,9 @@ func (Softsign[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autogra
 // Parameters returns nil: activations have none.
 func (Softsign[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: activations have none.
+func (Softsign[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: activations have none.
 func (Softsign[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -116,6 +137,9 @@ func (LogSigmoid[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autog
 
 // Parameters returns nil: activations have none.
 func (LogSigmoid[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (LogSigmoid[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: activations have none.
 func (LogSigmoid[T]) NamedParameters() []NamedParam[T] { return nil }

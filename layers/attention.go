@@ -268,8 +268,17 @@ func flat[T Float](x *autograd.Var[T], e int) *autograd.Var[T] {
 
 // Parameters returns in_proj_weight, in_proj_bias, out_proj.weight and
 // out_proj.bias (the biases only when present).
-func (m *MultiheadAttention[T]) Parameters() []*autograd.Var[T] {
-	return paramsOf(m.NamedParameters())
+func (m *MultiheadAttention[T]) Parameters() []*autograd.Var[T] { return m.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (m *MultiheadAttention[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	dst = append(dst, m.InProjWeight)
+	if m.InProjBias != nil {
+		dst = append(dst, m.InProjBias)
+	}
+	return m.OutProj.AppendParameters(dst)
 }
 
 // NamedParameters returns the parameters with PyTorch's names, in

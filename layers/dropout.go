@@ -78,5 +78,8 @@ func (d *Dropout[T]) Training() bool { return !d.eval.Load() }
 // Parameters returns nil: Dropout has none.
 func (d *Dropout[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: Dropout has none.
+func (d *Dropout[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: Dropout has none.
 func (d *Dropout[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -76,7 +76,7 @@ func (e *Embedding[T]) badID(i int, id any) {
 }
 
 // Parameters returns the weight.
-func (e *Embedding[T]) Parameters() []*autograd.Var[T] { return []*autograd.Var[T]{e.Weight} }
+func (e *Embedding[T]) Parameters() []*autograd.Var[T] { return e.AppendParameters(nil) }
 
 // AppendParameters appends the weight to dst and returns the extended
 // slice; it allocates nothing when dst has room.

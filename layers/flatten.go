@@ -26,5 +26,8 @@ func (Flatten[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // Parameters returns nil: Flatten has none.
 func (Flatten[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: Flatten has none.
+func (Flatten[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: Flatten has none.
 func (Flatten[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -98,7 +98,14 @@ func (c *GRUCell[T]) Step(x, h *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the parameters in the order of NamedParameters.
-func (c *GRUCell[T]) Parameters() []*autograd.Var[T] { return paramsOf(c.NamedParameters()) }
+func (c *GRUCell[T]) Parameters() []*autograd.Var[T] { return c.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (c *GRUCell[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return c.appendParams(dst)
+}
 
 // NamedParameters returns "weight_ih", "weight_hh", "bias_ih" and
 // "bias_hh" (the biases when not nil), PyTorch's names and order.

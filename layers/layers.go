@@ -77,7 +77,11 @@
 //
 // Parameters returns a new slice; in a training loop,
 // AppendParameters(ps[:0], net) appends into a kept slice and allocates
-// nothing (every layer and container here implements ParameterAppender).
+// nothing (every module here implements ParameterAppender). Likewise,
+// every module's Forward takes what it makes (results, Dropout's masks)
+// from the autograd.Arena of its input, so that a warm evaluation under an
+// inference Arena, and a warm training step (Forward, Backward) under an
+// Arena, allocate nothing.
 //
 // # Training and evaluation
 //
@@ -211,15 +215,6 @@ func childParams[T Float](children []NamedModule[T]) []NamedParam[T] {
 		out = append(out, prefixed(c.Name, c.Module.NamedParameters())...)
 	}
 	return out
-}
-
-// paramsOf returns the parameters of a named list, in order.
-func paramsOf[T Float](named []NamedParam[T]) []*autograd.Var[T] {
-	ps := make([]*autograd.Var[T], len(named))
-	for i, n := range named {
-		ps[i] = n.Param
-	}
-	return ps
 }
 
 // prefixed returns named with prefix + "." before every name.

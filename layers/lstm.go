@@ -109,7 +109,14 @@ func (c *LSTMCell[T]) Step(x, h, cs *autograd.Var[T]) (hNew, cNew *autograd.Var[
 }
 
 // Parameters returns the parameters in the order of NamedParameters.
-func (c *LSTMCell[T]) Parameters() []*autograd.Var[T] { return paramsOf(c.NamedParameters()) }
+func (c *LSTMCell[T]) Parameters() []*autograd.Var[T] { return c.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (c *LSTMCell[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return c.appendParams(dst)
+}
 
 // NamedParameters returns "weight_ih", "weight_hh", "bias_ih" and
 // "bias_hh" (the biases when not nil), PyTorch's names and order.

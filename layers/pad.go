@@ -77,6 +77,9 @@ func padLast[T Float](op string, x *autograd.Var[T], mode autograd.PadMode, valu
 // Parameters returns nil: padding has none.
 func (*Pad2D[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: padding has none.
+func (*Pad2D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: padding has none.
 func (*Pad2D[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -127,6 +130,9 @@ func (p *Pad1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 
 // Parameters returns nil: padding has none.
 func (*Pad1D[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: padding has none.
+func (*Pad1D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: padding has none.
 func (*Pad1D[T]) NamedParameters() []NamedParam[T] { return nil }
@@ -180,6 +186,9 @@ func (p *Pad3D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 
 // Parameters returns nil: padding has none.
 func (*Pad3D[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: padding has none.
+func (*Pad3D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: padding has none.
 func (*Pad3D[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -4,9 +4,9 @@ import "github.com/adjoint-go/adjoint/autograd"
 
 // ParameterAppender is implemented by modules that can list their
 // parameters into the caller's slice, so that collecting a network's
-// parameters in a training loop allocates nothing. Every layer and
-// container of this package that has parameters implements it; a module of
-// your own may too.
+// parameters in a training loop allocates nothing. Every module of this
+// package implements it (those without parameters return dst unchanged);
+// a module of your own may too.
 type ParameterAppender[T Float] interface {
 	// AppendParameters appends the module's parameters, in the order of
 	// its Parameters, to dst and returns the extended slice.
@@ -25,9 +25,9 @@ type ParameterAppender[T Float] interface {
 //	}
 //
 // allocates nothing once ps has grown to hold them all, provided m and every
-// module inside it implement ParameterAppender or have no parameters (all
-// of this package's layers and containers do). For any other module it
-// falls back to append(dst, m.Parameters()...).
+// module inside it implement ParameterAppender or have no parameters (every
+// module of this package does). For any other module it falls back to
+// append(dst, m.Parameters()...).
 func AppendParameters[T Float](dst []*autograd.Var[T], m Module[T]) []*autograd.Var[T] {
 	if a, ok := m.(ParameterAppender[T]); ok {
 		return a.AppendParameters(dst)

@@ -64,6 +64,9 @@ func (p *MaxPool2D[T]) ForwardWithIndices(x *autograd.Var[T]) (*autograd.Var[T],
 // Parameters returns nil: pooling has none.
 func (*MaxPool2D[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: pooling has none.
+func (*MaxPool2D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: pooling has none.
 func (*MaxPool2D[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -108,6 +111,9 @@ func (p *AvgPool2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 
 // Parameters returns nil: pooling has none.
 func (*AvgPool2D[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: pooling has none.
+func (*AvgPool2D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: pooling has none.
 func (*AvgPool2D[T]) NamedParameters() []NamedParam[T] { return nil }

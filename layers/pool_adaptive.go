@@ -34,6 +34,9 @@ func (p *AdaptiveAvgPool2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // Parameters returns nil: pooling has none.
 func (*AdaptiveAvgPool2D[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: pooling has none.
+func (*AdaptiveAvgPool2D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: pooling has none.
 func (*AdaptiveAvgPool2D[T]) NamedParameters() []NamedParam[T] { return nil }
 
@@ -69,6 +72,9 @@ func (p *AdaptiveMaxPool2D[T]) ForwardWithIndices(x *autograd.Var[T]) (*autograd
 
 // Parameters returns nil: pooling has none.
 func (*AdaptiveMaxPool2D[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: pooling has none.
+func (*AdaptiveMaxPool2D[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
 
 // NamedParameters returns nil: pooling has none.
 func (*AdaptiveMaxPool2D[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -104,7 +104,14 @@ func posCheck[T Float](kind string, w, x *autograd.Var[T], start, maxLen, dim in
 }
 
 // Parameters returns the table.
-func (p *PositionEmbedding[T]) Parameters() []*autograd.Var[T] { return []*autograd.Var[T]{p.Weight} }
+func (p *PositionEmbedding[T]) Parameters() []*autograd.Var[T] { return p.AppendParameters(nil) }
+
+// AppendParameters appends the table to dst and returns the extended
+// slice; it allocates nothing when dst has room (see the package function
+// AppendParameters).
+func (p *PositionEmbedding[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, p.Weight, nil)
+}
 
 // NamedParameters returns "weight".
 func (p *PositionEmbedding[T]) NamedParameters() []NamedParam[T] { return weightBias(p.Weight, nil) }
@@ -159,6 +166,11 @@ func (s *SinusoidalPositionEncoding[T]) AddAt(x *autograd.Var[T], start int) *au
 
 // Parameters returns nil: the encoding has none.
 func (s *SinusoidalPositionEncoding[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: the encoding has none.
+func (s *SinusoidalPositionEncoding[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return dst
+}
 
 // NamedParameters returns nil: the encoding has none.
 func (s *SinusoidalPositionEncoding[T]) NamedParameters() []NamedParam[T] { return nil }

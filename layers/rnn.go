@@ -182,7 +182,17 @@ func (r *recurrent[T]) Weights(l, d int) *RecurrentWeights[T] {
 }
 
 // Parameters returns the parameters in the order of NamedParameters.
-func (r *recurrent[T]) Parameters() []*autograd.Var[T] { return paramsOf(r.NamedParameters()) }
+func (r *recurrent[T]) Parameters() []*autograd.Var[T] { return r.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (r *recurrent[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	for i := range r.weights {
+		dst = r.weights[i].appendParams(dst)
+	}
+	return dst
+}
 
 // NamedParameters returns PyTorch's names, in its state_dict's order: for
 // each layer k, "weight_ih_lk", "weight_hh_lk", "bias_ih_lk", "bias_hh_lk",

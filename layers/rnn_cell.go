@@ -37,6 +37,13 @@ func (w *RecurrentWeights[T]) named() []NamedParam[T] {
 	return out
 }
 
+// appendParams appends the weights and the biases (those not nil) to dst,
+// in the order of named.
+func (w *RecurrentWeights[T]) appendParams(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	dst = append(dst, w.WeightIH, w.WeightHH)
+	return appendWeightBias(dst, w.BiasIH, w.BiasHH)
+}
+
 // check panics unless x is [N, in] and each state [N, H] or nil, naming
 // the cell kind; it returns the first state, zeros when
 // it is nil.

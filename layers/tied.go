@@ -76,7 +76,14 @@ func (o *TiedOutput[T]) Forward(h *autograd.Var[T]) *autograd.Var[T] {
 }
 
 // Parameters returns the bias, if any: the weight is the Embedding's.
-func (o *TiedOutput[T]) Parameters() []*autograd.Var[T] { return paramsOf(o.NamedParameters()) }
+func (o *TiedOutput[T]) Parameters() []*autograd.Var[T] { return o.AppendParameters(nil) }
+
+// AppendParameters appends the bias, if any, to dst and returns the
+// extended slice; it allocates nothing when dst has room (see the package
+// function AppendParameters).
+func (o *TiedOutput[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	return appendWeightBias(dst, nil, o.Bias)
+}
 
 // NamedParameters returns "bias", if any.
 func (o *TiedOutput[T]) NamedParameters() []NamedParam[T] { return weightBias(nil, o.Bias) }

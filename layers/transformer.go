@@ -259,8 +259,18 @@ func (l *TransformerEncoderLayer[T]) Children() []NamedModule[T] {
 }
 
 // Parameters returns the parameters in NamedParameters' order.
-func (l *TransformerEncoderLayer[T]) Parameters() []*autograd.Var[T] {
-	return paramsOf(l.NamedParameters())
+func (l *TransformerEncoderLayer[T]) Parameters() []*autograd.Var[T] { return l.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters
+// (that of Children: the dropouts have none), to dst and returns the
+// extended slice; it allocates nothing when dst has room (see the package
+// function AppendParameters).
+func (l *TransformerEncoderLayer[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	dst = l.SelfAttn.AppendParameters(dst)
+	dst = l.Linear1.AppendParameters(dst)
+	dst = l.Linear2.AppendParameters(dst)
+	dst = l.Norm1.AppendParameters(dst)
+	return l.Norm2.AppendParameters(dst)
 }
 
 // NamedParameters returns the parameters with PyTorch's names, in

@@ -117,7 +117,20 @@ func (e *TransformerEncoder[T]) Children() []NamedModule[T] {
 }
 
 // Parameters returns the parameters in NamedParameters' order.
-func (e *TransformerEncoder[T]) Parameters() []*autograd.Var[T] { return paramsOf(e.NamedParameters()) }
+func (e *TransformerEncoder[T]) Parameters() []*autograd.Var[T] { return e.AppendParameters(nil) }
+
+// AppendParameters appends the parameters, in the order of Parameters, to
+// dst and returns the extended slice; it allocates nothing when dst has
+// room (see the package function AppendParameters).
+func (e *TransformerEncoder[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	for _, l := range e.Layers {
+		dst = l.AppendParameters(dst)
+	}
+	if e.Norm != nil {
+		dst = e.Norm.AppendParameters(dst)
+	}
+	return dst
+}
 
 // NamedParameters returns every layer's parameters under "layers.<i>.",
 // then "norm.weight" and "norm.bias".

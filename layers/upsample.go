@@ -35,5 +35,8 @@ func (u *Upsample[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // Parameters returns nil: resizing has none.
 func (*Upsample[T]) Parameters() []*autograd.Var[T] { return nil }
 
+// AppendParameters returns dst unchanged: resizing has none.
+func (*Upsample[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
 // NamedParameters returns nil: resizing has none.
 func (*Upsample[T]) NamedParameters() []NamedParam[T] { return nil }
