@@ -8,11 +8,13 @@ import (
 )
 
 // Initializer draws a parameter tensor of the given shape from rng, scaled
-// for a layer with fanIn inputs and fanOut outputs per unit (for a Linear
-// layer in and out; for a Conv2D layer in·kh·kw and out·kh·kw, as in
-// PyTorch). Every initializer draws only from rng, so a seed reproduces a
-// network bit for bit; the constant ones (Zeros, Ones, Constant) draw
-// nothing and leave rng where it was.
+// for a layer with fanIn inputs and fanOut outputs per unit, PyTorch's
+// fans: for a Linear layer in and out; for a Conv2D layer (in/groups)·kh·kw
+// and out·kh·kw; for a ConvTranspose2D layer, whose weight is
+// [in, out/groups, kh, kw], (out/groups)·kh·kw and in·kh·kw (each
+// constructor says which it passes). Every initializer draws only from rng,
+// so a seed reproduces a network bit for bit; the constant ones (Zeros,
+// Ones, Constant) draw nothing and leave rng where it was.
 //
 // The functions below are Initializers as they are (XavierUniform[T]);
 // Constant, Normal and Uniform build one from their arguments.

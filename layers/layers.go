@@ -70,10 +70,14 @@
 // UniformFanIn, Normal, Uniform, Zeros, Ones, Constant): a seed reproduces a
 // network bit for bit. A nil Initializer means PyTorch's default for that
 // layer: Linear, Conv1D, Conv2D and ConvTranspose2D draw weight and bias
-// from U(-1/√fanIn, 1/√fanIn) (UniformFanIn; fanIn = in·kh·kw for a
-// convolution), Embedding draws N(0, 1). An explicit initializer draws the
-// weight and leaves the bias zero. NewMLP picks HeUniform or XavierUniform
-// per layer, as documented there.
+// from U(-1/√fanIn, 1/√fanIn) (UniformFanIn), Embedding draws N(0, 1).
+// fanIn is PyTorch's, the weight's axis 1 times the kernel's size: in for
+// Linear, (in/groups)·k for Conv1D, (in/groups)·kh·kw for Conv2D, and
+// (out/groups)·kh·kw for ConvTranspose2D, whose weight is
+// [in, out/groups, kh, kw]. An explicit initializer draws the weight with
+// that fanIn (each constructor says which fanOut) and leaves the bias
+// zero. NewMLP picks HeUniform or XavierUniform per layer, as documented
+// there.
 //
 // Parameters returns a new slice; in a training loop,
 // AppendParameters(ps[:0], net) appends into a kept slice and allocates
