@@ -705,7 +705,16 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 	}
 	for _, v := range order {
 		if n := v.node; n != nil {
-			if h, ok := n.impl.(scratchHolder); ok {
+			// A type switch on the concrete holders, not an assertion to
+			// scratchHolder: since Go 1.22 an assertion to an interface
+			// fills a per-site cache at random misses, an allocation that
+			// would surface, rarely, in a warm Arena step.
+			switch h := n.impl.(type) {
+			case *conv2DOp[T]:
+				h.releaseScratch()
+			case *pointwiseSaved[T]:
+				h.releaseScratch()
+			case *poolOp[T]:
 				h.releaseScratch()
 			}
 			if cap(n.inputs) > len(n.in) { // an array of its own: keep it for an Arena's reuse

@@ -92,7 +92,9 @@ func stashScratch[T Float](t *tensor.Tensor[T]) {
 
 // scratchHolder is a state that holds buffers from scratchTensor until its
 // graph is released: finish calls releaseScratch then, once, and the state
-// is never used again.
+// is never used again. finish lists the holders by type (see there), so a
+// new one must be added to its switch; TestScratchHoldersAreReleased
+// checks the two lists agree.
 type scratchHolder interface {
 	releaseScratch()
 }
