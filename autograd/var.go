@@ -186,7 +186,8 @@ func ZeroGrad[T Float](vs ...*Var[T]) {
 func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
 
 // DetectsAnomaly reports whether anomaly detection follows v: v was given
-// to DetectAnomaly, or descends from a Var that was (see DetectAnomaly).
+// to DetectAnomaly (and not since to StopDetectingAnomaly), or descends
+// from a Var that was when the result was made (see DetectAnomaly).
 // A layer that would skip an operation when nothing is recorded (applying
 // it in place instead, say) checks this first, so that anomaly reports
 // still name every operation.

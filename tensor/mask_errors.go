@@ -4,7 +4,7 @@ import "fmt"
 
 // ArgError reports an argument a kernel cannot use although the shapes are
 // fine: a negative tolerance of IsClose, a Comparison that is none of the
-// declared ones. Like a *ShapeError it is a programmer error, so the
+// declared ones, a nil tensor where one is needed (AllFinite, HasNaN). Like a *ShapeError it is a programmer error, so the
 // kernels panic with it; match it with errors.As.
 type ArgError struct {
 	Op     string // the function, for example "IsClose"
