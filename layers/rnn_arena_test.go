@@ -15,7 +15,7 @@ import (
 // with zero or given initial states, in both directions, with and without
 // lengths.
 func TestRecurrentArenaAllocations(t *testing.T) {
-	if rnnRace {
+	if underRace {
 		t.Skip("the race detector allocates")
 	}
 	for _, kind := range []string{"rnn_tanh", "lstm", "gru"} {
@@ -79,7 +79,7 @@ func TestRecurrentArenaMatchesPlain(t *testing.T) {
 // TestRecurrentCellArenaAllocations checks that ten warm steps of each
 // cell, forward and backward, allocate nothing under an Arena.
 func TestRecurrentCellArenaAllocations(t *testing.T) {
-	if rnnRace {
+	if underRace {
 		t.Skip("the race detector allocates")
 	}
 	rng := newRNG(7)
@@ -150,7 +150,7 @@ func TestRecurrentInferenceArena(t *testing.T) {
 	if out.RequiresGrad() || hn.RequiresGrad() || cn.RequiresGrad() {
 		t.Error("results under an inference Arena require a gradient")
 	}
-	if rnnRace {
+	if underRace {
 		return
 	}
 	if n := testing.AllocsPerRun(10, step); n != 0 {
