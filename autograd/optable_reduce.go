@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/adjoint-go/adjoint/tensor"
+
 // This file declares the op table's reduce family: reductions over axes,
 // the softmaxes and LayerNorm, checked on a [3 4] input (a [2 3 4] one
 // where an op reduces several axes).
@@ -45,5 +47,47 @@ func reduceOps() []OpInfo {
 			Torch: "torch.nn.functional.layer_norm(x, (4,), y, z, 1e-5)"},
 			func(xs ...*Var[float64]) *Var[float64] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) },
 			func(xs ...*Var[float32]) *Var[float32] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) }),
+		argEntry("Argmax", "torch.argmax(x, 1)", Argmax[float64], Argmax[float32]),
+		argEntry("Argmin", "torch.argmin(x, 0)", Argmin[float64], Argmin[float32]),
 	}
+}
+
+// argEntry declares Argmax or Argmin, which return indices and no
+// gradient: Constant, on a [3 4] input reduced along its axis 1 (Argmax)
+// or 0 (Argmin), as in the torch expression; Apply returns the indices as
+// a constant of the inputs' Arena, shaped like the elements of Max(x,
+// axis).
+func argEntry(name, torch string, f64 func(*Var[float64], int) []int, f32 func(*Var[float32], int) []int) OpInfo {
+	axis := 1
+	if name == "Argmin" {
+		axis = 0
+	}
+	return entry(OpInfo{Name: name, Family: FamilyReduce, Shapes: [][]int{{3, 4}}, Domain: anyReal, Constant: true, Torch: torch},
+		func(xs ...*Var[float64]) *Var[float64] {
+			return intsVar(arenaOf(xs...), f64(xs[0], axis), xs[0].value, axis)
+		},
+		func(xs ...*Var[float32]) *Var[float32] {
+			return intsVar(arenaOf(xs...), f32(xs[0], axis), xs[0].value, axis)
+		})
+}
+
+// intsVar returns the indices idx of a reduction of x along axis as a
+// constant of ar (a new one when ar is nil), shaped like x without axis.
+func intsVar[T Float](ar *Arena[T], idx []int, x *tensor.Tensor[T], axis int) *Var[T] {
+	var buf [maxStackDims]int
+	shape := buf[:0]
+	for i := range x.Dims() {
+		if i != axis {
+			shape = append(shape, x.Dim(i))
+		}
+	}
+	t := ar.tensor(shape...)
+	d := t.Data()
+	for i, p := range idx {
+		d[i] = T(p)
+	}
+	if ar == nil {
+		return Const(t)
+	}
+	return ar.Const(t)
 }
