@@ -1,6 +1,7 @@
 package autograd_test
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"runtime"
@@ -17,6 +18,11 @@ import (
 // This file checks every op of the op tables (autograd.Ops) from its
 // declaration alone: a new op is covered by these tests the moment it is
 // declared, and one declared without complete metadata fails here.
+
+// update makes the tests that check files generated from the op table
+// (testdata/torchref/pointwise_ops.json, the docs' op lists) rewrite them
+// instead.
+var update = flag.Bool("update", false, "rewrite the files generated from the op table instead of checking them")
 
 // tableShapes are the shapes every table op is checked at.
 var tableShapes = [][]int{{}, {7}, {2, 3}, {2, 1, 3}}

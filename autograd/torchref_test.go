@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,12 +125,6 @@ type torchRefParams struct {
 	Axes       []int     `json:"axes"` // reductions (none: all axes), Permute, Squeeze
 	Axis       int       `json:"axis"`
 	Shape      []int     `json:"shape"`
-	K          float64   `json:"k"`
-	P          float64   `json:"p"`
-	Slope      float64   `json:"slope"`
-	Alpha      float64   `json:"alpha"`
-	Lo         float64   `json:"lo"`
-	Hi         float64   `json:"hi"`
 	Delta      float64   `json:"delta"`
 	Correction int       `json:"correction"`
 	Reduction  *string   `json:"reduction"` // "mean", "sum", "none"; absent: the default
@@ -181,7 +176,7 @@ type torchRefExtOp func(t *testing.T, x []*V, raw json.RawMessage) []*V
 func torchRefExtOps() map[string]torchRefExtOp {
 	all := map[string]torchRefExtOp{}
 	for _, fam := range []map[string]torchRefExtOp{
-		torchRefExtPointwise, torchRefExtBinary, torchRefExtCumulative, torchRefExtIndex,
+		torchRefExtBinary, torchRefExtCumulative, torchRefExtIndex,
 		torchRefExtLinalg, torchRefExtConv, torchRefExtPool, torchRefExtLoss, torchRefExtAttention, torchRefExtNorms,
 		torchRefExtRecurrent,
 	} {
@@ -244,11 +239,19 @@ func indicesRef(f func(*V, int) []int) torchRefOp {
 	})
 }
 
-// torchRefOpFor returns the Adjoint computation of a case's op: its entry
-// in torchRefOps or in a family's extension ops, or, for an op of the op
-// tables without parameters, the op as the table declares it (so a new
-// table op needs no entry here).
+// torchRefOpFor returns the Adjoint computation of a case's op: for a
+// pointwise op of the op table, the op as the table declares it, at the
+// case's parameters (named as the op's OpInfo.Params; those a case leaves
+// out take the table's Args), so that a new pointwise op needs no entry
+// here; otherwise its entry in torchRefOps or in a family's extension ops.
 func torchRefOpFor(name string) (torchRefExtOp, bool) {
+	for _, op := range autograd.Ops() {
+		if op.Name == name && op.Family == autograd.FamilyPointwise {
+			return func(t *testing.T, x []*V, raw json.RawMessage) []*V {
+				return []*V{autograd.PointwiseWith(op.Name, pointwiseArgs(t, op, raw)...)(x[0])}
+			}, true
+		}
+	}
 	if f, ok := torchRefOps[name]; ok {
 		return func(t *testing.T, x []*V, raw json.RawMessage) []*V {
 			return f(t, x, decodeTorchRefParams[torchRefParams](t, raw))
@@ -257,46 +260,44 @@ func torchRefOpFor(name string) (torchRefExtOp, bool) {
 	if f, ok := torchRefExtOps()[name]; ok {
 		return f, true
 	}
-	for _, op := range autograd.Ops() {
-		if op.Name == name && len(op.Params) == 0 && op.Family == autograd.FamilyPointwise {
-			return func(_ *testing.T, x []*V, _ json.RawMessage) []*V { return []*V{op.Apply64(x...)} }, true
-		}
-	}
 	return nil, false
 }
 
-// torchRefOps maps a case's op to its Adjoint computation. Its keys are the
-// package's exported functions (TestTorchRefCoversEveryOp keeps them so).
+// pointwiseArgs returns the parameters of a case of the pointwise op op:
+// its Args, replaced by the values the case's params give by name. A name
+// that is not one of op.Params fails the test (a misspelt parameter must
+// not fall back to the table's value).
+func pointwiseArgs(t *testing.T, op autograd.OpInfo, raw json.RawMessage) []float64 {
+	t.Helper()
+	args := slices.Clone(op.Args)
+	var p map[string]float64
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatalf("params %s: %v", raw, err)
+		}
+	}
+	for name, v := range p {
+		i := slices.Index(op.Params, name)
+		if i < 0 {
+			t.Fatalf("params %s: %s has no parameter %q (its parameters are %v)", raw, op.Name, name, op.Params)
+		}
+		args[i] = v
+	}
+	return args
+}
+
+// torchRefOps maps a case's op to its Adjoint computation, for the ops
+// beyond the pointwise ones of the op table (see torchRefOpFor). Its keys
+// are the package's exported functions (TestTorchRefCoversEveryOp keeps
+// them so).
 var torchRefOps = map[string]torchRefOp{
-	"Add":       binaryRef(autograd.Add[float64]),
-	"Sub":       binaryRef(autograd.Sub[float64]),
-	"Mul":       binaryRef(autograd.Mul[float64]),
-	"Div":       binaryRef(autograd.Div[float64]),
-	"Neg":       unaryRef(autograd.Neg[float64]),
-	"Scale":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Scale(x[0], p.K) }),
-	"Sigmoid":   unaryRef(autograd.Sigmoid[float64]),
-	"Tanh":      unaryRef(autograd.Tanh[float64]),
-	"ReLU":      unaryRef(autograd.ReLU[float64]),
-	"Exp":       unaryRef(autograd.Exp[float64]),
-	"Log":       unaryRef(autograd.Log[float64]),
-	"Square":    unaryRef(autograd.Square[float64]),
-	"Pow":       one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Pow(x[0], p.P) }),
-	"Sqrt":      unaryRef(autograd.Sqrt[float64]),
-	"Abs":       unaryRef(autograd.Abs[float64]),
-	"Log1p":     unaryRef(autograd.Log1p[float64]),
-	"Expm1":     unaryRef(autograd.Expm1[float64]),
-	"Softplus":  unaryRef(autograd.Softplus[float64]),
-	"LeakyReLU": one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.LeakyReLU(x[0], p.Slope) }),
-	"ELU":       one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.ELU(x[0], p.Alpha) }),
-	"GELU":      unaryRef(autograd.GELU[float64]),
-	"GELUTanh":  unaryRef(autograd.GELUTanh[float64]),
-	"SiLU":      unaryRef(autograd.SiLU[float64]),
-	"Sin":       unaryRef(autograd.Sin[float64]),
-	"Cos":       unaryRef(autograd.Cos[float64]),
-	"Clamp":     one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Clamp(x[0], p.Lo, p.Hi) }),
-	"Maximum":   binaryRef(autograd.Maximum[float64]),
-	"Minimum":   binaryRef(autograd.Minimum[float64]),
-	"PowVar":    binaryRef(autograd.PowVar[float64]),
+	"Add":     binaryRef(autograd.Add[float64]),
+	"Sub":     binaryRef(autograd.Sub[float64]),
+	"Mul":     binaryRef(autograd.Mul[float64]),
+	"Div":     binaryRef(autograd.Div[float64]),
+	"Maximum": binaryRef(autograd.Maximum[float64]),
+	"Minimum": binaryRef(autograd.Minimum[float64]),
+	"PowVar":  binaryRef(autograd.PowVar[float64]),
 	"Where": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
 		// The mask has the shape given, or else the broadcast shape of
 		// the operands.
@@ -572,8 +573,11 @@ func TestTorchRef(t *testing.T) {
 }
 
 // TestTorchRefCoversEveryOp fails when an exported op of the package has
-// fewer than three reference cases, or when a case or an entry of torchRefOps names an op the
-// package does not export. The ops are found by parsing the package source,
+// fewer than three reference cases (a pointwise op of the op table gets
+// three from gen_pointwise.py's table_cases once pointwise_ops.json and the
+// reference values are regenerated), when a case or an entry of torchRefOps
+// names an op the package does not export, or when a pointwise op has an
+// entry of its own. The ops are found by parsing the package source,
 // as TestGradcheckTableCoversEveryOp does: functions returning *Var (the
 // exportedOps of the gradcheck table) and functions returning []*Var or
 // []int, the multi-output and index ops (Split, Argmax).
@@ -614,6 +618,16 @@ func TestTorchRefCoversEveryOp(t *testing.T) {
 	for op := range torchRefOps {
 		if !ops[op] {
 			t.Errorf("torchRefOps has an entry for %q, which is not an exported op of the package (stale entry?)", op)
+		}
+	}
+	// The pointwise ops' cases run the op as the table declares it; an
+	// entry of their own would never be used.
+	ext := torchRefExtOps()
+	for _, op := range autograd.Ops() {
+		_, own := torchRefOps[op.Name]
+		_, ownExt := ext[op.Name]
+		if op.Family == autograd.FamilyPointwise && (own || ownExt) {
+			t.Errorf("pointwise op %s has an entry in torchRefOps or a family's extension ops, which torchRefOpFor never uses: remove it", op.Name)
 		}
 	}
 }

@@ -185,37 +185,14 @@ def _arg(fn):
     return f
 
 
+# The pointwise ops of the op table are not here: their torch side is the
+# table's (gen_pointwise.py's OPS, which generate adds to these for the
+# cases below).
 OPS = {
     "Add": lambda x, p: x[0] + x[1],
     "Sub": lambda x, p: x[0] - x[1],
     "Mul": lambda x, p: x[0] * x[1],
     "Div": lambda x, p: x[0] / x[1],
-    "Neg": lambda x, p: -x[0],
-    "Scale": lambda x, p: x[0] * p["k"],
-    "Sigmoid": lambda x, p: torch.sigmoid(x[0]),
-    "Tanh": lambda x, p: torch.tanh(x[0]),
-    "ReLU": lambda x, p: F.relu(x[0]),
-    "Exp": lambda x, p: torch.exp(x[0]),
-    "Log": lambda x, p: torch.log(x[0]),
-    "Square": lambda x, p: torch.square(x[0]),
-    "Pow": lambda x, p: torch.pow(x[0], p["p"]),
-    "Sqrt": lambda x, p: torch.sqrt(x[0]),
-    "Abs": lambda x, p: torch.abs(x[0]),
-    "Log1p": lambda x, p: torch.log1p(x[0]),
-    "Expm1": lambda x, p: torch.expm1(x[0]),
-    "Softplus": lambda x, p: F.softplus(x[0]),  # beta 1; keep |x| < 20 (torch's threshold)
-    "LeakyReLU": lambda x, p: F.leaky_relu(x[0], p["slope"]),
-    "ELU": lambda x, p: F.elu(x[0], p["alpha"]),
-    "GELU": lambda x, p: F.gelu(x[0]),
-    "GELUTanh": lambda x, p: F.gelu(x[0], approximate="tanh"),
-    "SiLU": lambda x, p: F.silu(x[0]),
-    "Sin": lambda x, p: torch.sin(x[0]),
-    "Cos": lambda x, p: torch.cos(x[0]),
-    "Erf": lambda x, p: torch.erf(x[0]),
-    "Sinh": lambda x, p: torch.sinh(x[0]),
-    "Cosh": lambda x, p: torch.cosh(x[0]),
-    "NormCDF": lambda x, p: torch.special.ndtr(x[0]),
-    "Clamp": lambda x, p: torch.clamp(x[0], p["lo"], p["hi"]),
     "Maximum": lambda x, p: torch.maximum(x[0], x[1]),
     "Minimum": lambda x, p: torch.minimum(x[0], x[1]),
     "PowVar": lambda x, p: torch.pow(x[0], x[1]),
@@ -793,8 +770,10 @@ def family_modules():
 
 def generate():
     """Returns {file name: text} for torchref.json and every family's file."""
-    groups = [("torchref.json", build_cases, OPS, NOT_DIFFERENTIABLE)]
-    for fam, mod in family_modules():
+    fams = family_modules()
+    pointwise = dict(fams)["pointwise"].OPS  # the op table's pointwise ops, which this file's cases use too
+    groups = [("torchref.json", build_cases, dict(OPS, **pointwise), NOT_DIFFERENTIABLE)]
+    for fam, mod in fams:
         groups.append(("torchref_%s.json" % fam, mod.build_cases, mod.OPS, getattr(mod, "NOT_DIFFERENTIABLE", set())))
     out, seen = {}, set()
     this = sys.modules[__name__]

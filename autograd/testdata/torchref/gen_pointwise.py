@@ -1,45 +1,81 @@
-"""PyTorch reference cases of the pointwise ops declared beyond gen.py's:
-the trigonometric and hyperbolic inverses, the powers, exponentials and
-logarithms, the activations of torch.nn.functional and the rounding ops.
+"""PyTorch reference cases of the op table's pointwise ops. The ops come
+from the table: pointwise_ops.json beside this script lists each one as its
+OpInfo declares it (name, PyTorch expression, parameters and their Args,
+domain, kinks), written by
+
+    go test ./autograd -run TestTorchRefPointwiseTable -update
+
+(a Go test that fails when the file is stale). OPS, the torch side of each
+op, evaluates its expression, and every op gets the cases of table_cases:
+inputs drawn from its domain, away from its kinks, at its Args. So a new
+pointwise op needs nothing here. build_cases adds, beyond those, the cases
+written for particular ops (tails, poles, saturating regions, other
+parameters); gen.py has more for the older ops, and uses OPS for them too.
 gen.py loads this module (see family_modules there); its cases go to
 torchref_pointwise.json. Inputs stay away from kinks and from the jumps of
 the rounding ops, except in the cases that check the forward values there
 (Round's halves), where the gradient is 0 on both sides anyway."""
 
-import torch
-import torch.nn.functional as F
+import json
+import os
 
-OPS = {
-    "Erfc": lambda x, p: torch.erfc(x[0]),
-    "Tan": lambda x, p: torch.tan(x[0]),
-    "Asin": lambda x, p: torch.asin(x[0]),
-    "Acos": lambda x, p: torch.acos(x[0]),
-    "Atan": lambda x, p: torch.atan(x[0]),
-    "Asinh": lambda x, p: torch.asinh(x[0]),
-    "Acosh": lambda x, p: torch.acosh(x[0]),
-    "Atanh": lambda x, p: torch.atanh(x[0]),
-    "Log2": lambda x, p: torch.log2(x[0]),
-    "Log10": lambda x, p: torch.log10(x[0]),
-    "Exp2": lambda x, p: torch.exp2(x[0]),
-    "Rsqrt": lambda x, p: torch.rsqrt(x[0]),
-    "Reciprocal": lambda x, p: torch.reciprocal(x[0]),
-    "LogSigmoid": lambda x, p: F.logsigmoid(x[0]),
-    "Hardtanh": lambda x, p: F.hardtanh(x[0], p["min_val"], p["max_val"]),
-    "Hardswish": lambda x, p: F.hardswish(x[0]),
-    # Its definition, relu6(x + 3)/6: torch 1.13's hardsigmoid_backward
-    # multiplies by 1/6 rounded to float32 (a relative error of 3e-8, also
-    # in float64) and has no derivative of its own.
-    "Hardsigmoid": lambda x, p: F.relu6(x[0] + 3) / 6,
-    "Mish": lambda x, p: F.mish(x[0]),
-    "SELU": lambda x, p: F.selu(x[0]),
-    "CELU": lambda x, p: F.celu(x[0], p["alpha"]),
-    "Softsign": lambda x, p: F.softsign(x[0]),
-    "Floor": lambda x, p: torch.floor(x[0]),
-    "Ceil": lambda x, p: torch.ceil(x[0]),
-    "Round": lambda x, p: torch.round(x[0]),
-    "Trunc": lambda x, p: torch.trunc(x[0]),
-    "Sign": lambda x, p: torch.sign(x[0]),
-}
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+with open(os.path.join(HERE, "pointwise_ops.json"), encoding="utf-8") as f:
+    TABLE = json.load(f)["ops"]
+
+
+def _torch_op(op):
+    """The torch side of a table op: its expression evaluated with x the
+    input and each parameter bound by name, to the case's value or else to
+    the table's Arg."""
+    code = compile(op["torch"], "<%s: %s>" % (op["name"], op["torch"]), "eval")
+    defaults = dict(zip(op["params"], op["args"]))
+
+    def f(x, p):
+        unknown = set(p) - set(defaults)
+        if unknown:
+            raise SystemExit("%s has no parameters %s" % (op["name"], sorted(unknown)))
+        env = dict(defaults, **p)
+        env["x"] = x[0]
+        return eval(code, {"torch": torch}, env)
+
+    return f
+
+
+OPS = {op["name"]: _torch_op(op) for op in TABLE}
+
+# How far the cases of table_cases keep from a kink.
+KINK_MARGIN = 0.05
+
+
+def domain_spec(g, op, *shape):
+    """Inputs of the given shape uniform in the op's domain [lo, hi), or,
+    when it has kinks there, uniform over the intervals between them, each
+    shrunk by KINK_MARGIN at both ends."""
+    lo, hi = op["domain"]
+    cuts = sorted(k for k in op["kinks"] if lo <= k <= hi)
+    if not cuts:
+        return g.uniform(lo, hi, *shape)
+    ivs = []
+    for a, b in zip([lo] + cuts, cuts + [hi]):
+        a = a + KINK_MARGIN if a in cuts else a
+        b = b - KINK_MARGIN if b in cuts else b
+        if a < b:
+            ivs.append((a, b))
+    return g.intervals(ivs, *shape)
+
+
+def table_cases(g):
+    """Three cases of every op of the table, at its Args: a [2 3] input, a
+    0-d one and a [3 1 2] one, drawn by domain_spec."""
+    for op in TABLE:
+        params = dict(zip(op["params"], op["args"]))
+        for label, shape in [("[2 3]", (2, 3)), ("0-d", ()), ("[3 1 2]", (3, 1, 2))]:
+            g.case("%s/table %s" % (op["name"], label), op["name"], [domain_spec(g, op, *shape)], params)
+
 
 # Away from the integers in [-3, 3], where Floor, Ceil and Trunc jump.
 OFF_INTEGERS = [(-2.9, -2.1), (-1.9, -1.1), (-0.9, -0.1), (0.1, 0.9), (1.1, 1.9), (2.1, 2.9)]
@@ -50,6 +86,7 @@ OFF_THREES = [(-5, -3.1), (-2.9, 2.9), (3.1, 5)]
 
 
 def build_cases(g):
+    table_cases(g)
     case, uniform, nonzero, intervals, values = g.case, g.uniform, g.nonzero, g.intervals, g.values
 
     # Trigonometric and hyperbolic.
