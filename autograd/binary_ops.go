@@ -101,7 +101,7 @@ func binaryTable[T Float]() [numBinary]binaryDef[T] {
 	unit := func(_, _, _, g T) T { return g }
 	zero := func(_, _, _, _ T) T { return 0 }
 	tab[opAtan2] = binaryDef[T]{
-		meta: binaryMeta("Atan2", "torch.atan2(x, y)", anyReal),
+		meta: binaryMeta("Atan2", "torch.atan2(x, y)", anyReal).kinks(0), // the branch cut at x = 0 (for y < 0) and the pole at 0, 0
 		ref:  math.Atan2,
 		f:    func(x, y T) T { return T(math.Atan2(float64(x), float64(y))) },
 		da:   func(x, y, _, g T) T { return g * (y / (x*x + y*y)) },
@@ -113,7 +113,7 @@ func binaryTable[T Float]() [numBinary]binaryDef[T] {
 		},
 	}
 	tab[opMod] = binaryDef[T]{
-		meta: binaryMeta("Mod", "torch.remainder(x, y)", positiveReal),
+		meta: binaryMeta("Mod", "torch.remainder(x, y)", positiveReal).hiddenKinks(), // jumps where x/y is an integer
 		ref:  refMod,
 		f:    remainder[T],
 		da:   unit,
@@ -124,7 +124,7 @@ func binaryTable[T Float]() [numBinary]binaryDef[T] {
 		},
 	}
 	tab[opFmod] = binaryDef[T]{
-		meta: binaryMeta("Fmod", "torch.fmod(x, y)", positiveReal),
+		meta: binaryMeta("Fmod", "torch.fmod(x, y)", positiveReal).hiddenKinks(),
 		ref:  math.Mod,
 		f:    func(x, y T) T { return T(math.Mod(float64(x), float64(y))) },
 		da:   unit,
@@ -135,7 +135,7 @@ func binaryTable[T Float]() [numBinary]binaryDef[T] {
 		},
 	}
 	tab[opFloorDiv] = binaryDef[T]{
-		meta: binaryMeta("FloorDiv", "torch.div(x, y, rounding_mode='floor')", positiveReal),
+		meta: binaryMeta("FloorDiv", "torch.div(x, y, rounding_mode='floor')", positiveReal).hiddenKinks(),
 		ref:  refFloorDiv,
 		f:    floorDiv[T],
 		da:   zero,

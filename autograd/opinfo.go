@@ -20,6 +20,17 @@ const (
 	FamilyRecurrent  Family = "recurrent"  // fused time steps of recurrent cells
 )
 
+// Ties names the elements an operation compares with each other (see
+// OpInfo.Ties).
+type Ties int
+
+// The kinds of ties.
+const (
+	TiesNone    Ties = iota // compares nothing
+	TiesBetween             // its first two inputs, element by element after broadcasting
+	TiesWithin              // the elements of its first input among themselves
+)
+
 // OpInfo describes one operation of this package, as its declaration states
 // it: what test suites need in order to check it without knowing it (where
 // to draw its inputs, where its derivative has kinks, the PyTorch expression
@@ -49,6 +60,32 @@ type OpInfo struct {
 	// Smooth reports that the derivative is itself differentiable away
 	// from Kinks, so that second-order checks apply.
 	Smooth bool
+
+	// Ties says which elements the op compares with each other, where
+	// its derivative jumps when they are equal (the subgradient at a tie
+	// is documented on the op): TiesBetween, its first two inputs element
+	// by element after broadcasting (Maximum, L1), with Kinks then the
+	// differences x - y besides 0 where it jumps too (Huber's ±delta);
+	// TiesWithin, the elements of its first input among themselves (Max,
+	// Sort, MaxPool2D). Checks that build their inputs from each other
+	// (random graphs, where a node may meet itself) keep those elements
+	// apart.
+	Ties Ties
+
+	// Spread, when positive, says that the op's derivatives blow up where
+	// the elements of a slice it normalizes or measures are all equal (a
+	// standard deviation, a norm, a normalization layer, a cosine):
+	// checks that build their inputs from each other keep every two
+	// elements of each input at least Spread apart.
+	Spread float64
+
+	// HiddenKinks reports that the derivative also jumps where a quantity
+	// computed from several inputs crosses a value (LinearReLU's
+	// pre-activation at 0, Mod's quotient at an integer, a hinge loss at
+	// its margin), which Kinks cannot list: checks cannot keep inputs away
+	// from those points, only make them unlikely (random graphs perturb
+	// the op's inputs independently and check it to first order only).
+	HiddenKinks bool
 
 	// Torch is the PyTorch expression that computes the op, in terms of x
 	// and of the parameter names, e.g. "torch.nn.functional.leaky_relu(x,
@@ -112,5 +149,26 @@ func entry(m OpInfo, f64 func(xs ...*Var[float64]) *Var[float64], f32 func(xs ..
 	if m.Arity == 0 {
 		m.Arity = len(m.Shapes)
 	}
+	return m
+}
+
+// ties returns m comparing elements as t says, with kinks (for
+// TiesBetween, differences of the inputs besides 0) where its derivative
+// jumps too.
+func (m OpInfo) ties(t Ties, kinks ...float64) OpInfo {
+	m.Ties = t
+	m.Kinks = append(m.Kinks, kinks...)
+	return m
+}
+
+// spread returns m with Spread s.
+func (m OpInfo) spread(s float64) OpInfo {
+	m.Spread = s
+	return m
+}
+
+// hiddenKinks returns m with HiddenKinks set.
+func (m OpInfo) hiddenKinks() OpInfo {
+	m.HiddenKinks = true
 	return m
 }

@@ -20,7 +20,7 @@ func linalgOps() []OpInfo {
 			func(xs ...*Var[float32]) *Var[float32] { return Linear(xs[0], xs[1], xs[2]) }),
 		lin("LinearReLU", "torch.relu(torch.nn.functional.linear(x, y, z))", [][]int{{3, 4}, {5, 4}, {5}},
 			func(xs ...*Var[float64]) *Var[float64] { return LinearReLU(xs[0], xs[1], xs[2]) },
-			func(xs ...*Var[float32]) *Var[float32] { return LinearReLU(xs[0], xs[1], xs[2]) }),
+			func(xs ...*Var[float32]) *Var[float32] { return LinearReLU(xs[0], xs[1], xs[2]) }).hiddenKinks(),
 		// An ellipsis that broadcasts (x's [2 1] against y's [3]), a
 		// contraction, a diagonal (z's kk) and three operands.
 		lin("Einsum", "torch.einsum('...ij,...jk,kk->...ik', x, y, z)", [][]int{{2, 1, 3, 4}, {3, 4, 5}, {5, 5}},
@@ -28,10 +28,10 @@ func linalgOps() []OpInfo {
 			func(xs ...*Var[float32]) *Var[float32] { return Einsum("...ij,...jk,kk->...ik", xs...) }),
 		lin("Norm", "torch.linalg.vector_norm(x, 2, dim=1)", [][]int{{3, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return Norm(xs[0], 2, 1) },
-			func(xs ...*Var[float32]) *Var[float32] { return Norm(xs[0], 2, 1) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Norm(xs[0], 2, 1) }).spread(normSpread),
 		withKinks(lin("NormKeepDims", "torch.linalg.vector_norm(x, 3, dim=(0, 2), keepdim=True)", [][]int{{2, 3, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return NormKeepDims(xs[0], 3, 0, 2) },
-			func(xs ...*Var[float32]) *Var[float32] { return NormKeepDims(xs[0], 3, 0, 2) }), 0),
+			func(xs ...*Var[float32]) *Var[float32] { return NormKeepDims(xs[0], 3, 0, 2) }), 0).spread(normSpread),
 		lin("Dot", "torch.dot(x, y)", [][]int{{5}, {5}},
 			func(xs ...*Var[float64]) *Var[float64] { return Dot(xs[0], xs[1]) },
 			func(xs ...*Var[float32]) *Var[float32] { return Dot(xs[0], xs[1]) }),

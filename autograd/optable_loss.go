@@ -18,11 +18,11 @@ func lossOps() []OpInfo {
 	probs := [2]float64{0.2, 0.8}
 	return append([]OpInfo{
 		pair("MSE", "torch.nn.functional.mse_loss(x, y)", anyReal, MSE[float64], MSE[float32]),
-		pair("L1", "torch.nn.functional.l1_loss(x, y)", anyReal, L1[float64], L1[float32]),
+		pair("L1", "torch.nn.functional.l1_loss(x, y)", anyReal, L1[float64], L1[float32]).ties(TiesBetween),
 		entry(OpInfo{Name: "Huber", Family: FamilyLoss, Shapes: [][]int{{3, 4}, {3, 4}}, Domain: anyReal, Smooth: true,
 			Torch: "torch.nn.functional.huber_loss(x, y, delta=0.5)"},
 			func(xs ...*Var[float64]) *Var[float64] { return Huber(xs[0], xs[1], 0.5) },
-			func(xs ...*Var[float32]) *Var[float32] { return Huber(xs[0], xs[1], 0.5) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Huber(xs[0], xs[1], 0.5) }).ties(TiesBetween, -0.5, 0.5),
 		pair("BCE", "torch.nn.functional.binary_cross_entropy(x, y)", probs, BCE[float64], BCE[float32]),
 		pair("BCEWithLogits", "torch.nn.functional.binary_cross_entropy_with_logits(x, y)", anyReal, BCEWithLogits[float64], BCEWithLogits[float32]),
 		entry(OpInfo{Name: "CrossEntropy", Family: FamilyLoss, Shapes: [][]int{{3, 4}}, Domain: anyReal, Smooth: true,
@@ -74,16 +74,16 @@ func lossOptionOps() []OpInfo {
 			},
 			func(xs ...*Var[float32]) *Var[float32] {
 				return Add(SmoothL1(xs[0], xs[1], 0.5), SmoothL1(xs[0], xs[1], 0, ReduceSum))
-			}),
+			}).ties(TiesBetween, -0.5, 0.5),
 		both(m("MarginRanking", "F.margin_ranking_loss(x1, x2, y, margin=0.3)", anyReal, []int{3, 4}, []int{3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] { return MarginRanking(xs[0], xs[1], xs[2], 0.3) },
-			func(xs ...*Var[float32]) *Var[float32] { return MarginRanking(xs[0], xs[1], xs[2], 0.3) }),
+			func(xs ...*Var[float32]) *Var[float32] { return MarginRanking(xs[0], xs[1], xs[2], 0.3) }).hiddenKinks(),
 		both(m("CosineSimilarity", "F.cosine_similarity(a, b, dim=1, eps=1e-8)", anyReal, []int{2, 3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] { return CosineSimilarity(xs[0], xs[1], 1, 1e-8) },
-			func(xs ...*Var[float32]) *Var[float32] { return CosineSimilarity(xs[0], xs[1], 1, 1e-8) }),
+			func(xs ...*Var[float32]) *Var[float32] { return CosineSimilarity(xs[0], xs[1], 1, 1e-8) }).spread(normSpread),
 		both(m("CosineEmbedding", "F.cosine_embedding_loss(a, b, [1, -1, -1], margin=-0.2)", anyReal, []int{3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] { return CosineEmbedding(xs[0], xs[1], cosLabels, -0.2) },
-			func(xs ...*Var[float32]) *Var[float32] { return CosineEmbedding(xs[0], xs[1], cosLabels, -0.2) }),
+			func(xs ...*Var[float32]) *Var[float32] { return CosineEmbedding(xs[0], xs[1], cosLabels, -0.2) }).spread(normSpread).hiddenKinks(),
 		both(m("TripletMargin", "F.triplet_margin_loss(a, p, n) + F.triplet_margin_loss(a, p, n, margin=0.5, p=1.5, swap=True, reduction='sum')",
 			anyReal, []int{3, 4}, []int{3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] {
@@ -91,7 +91,7 @@ func lossOptionOps() []OpInfo {
 			},
 			func(xs ...*Var[float32]) *Var[float32] {
 				return Add(TripletMargin(xs[0], xs[1], xs[2], 1, 2, 1e-6, false), TripletMargin(xs[0], xs[1], xs[2], 0.5, 1.5, 1e-6, true, ReduceSum))
-			}),
+			}).hiddenKinks(),
 	}
 }
 

@@ -24,13 +24,13 @@ func reduceOps() []OpInfo {
 		red("MeanKeepDims", "torch.mean(x, 0, keepdim=True)", m34,
 			func(x *Var[float64]) *Var[float64] { return MeanKeepDims(x, 0) }, func(x *Var[float32]) *Var[float32] { return MeanKeepDims(x, 0) }),
 		red("Max", "torch.amax(x, 1)", m34,
-			func(x *Var[float64]) *Var[float64] { return Max(x, 1) }, func(x *Var[float32]) *Var[float32] { return Max(x, 1) }),
+			func(x *Var[float64]) *Var[float64] { return Max(x, 1) }, func(x *Var[float32]) *Var[float32] { return Max(x, 1) }).ties(TiesWithin),
 		red("MaxKeepDims", "torch.amax(x, (0, 1), keepdim=True)", m234,
-			func(x *Var[float64]) *Var[float64] { return MaxKeepDims(x, 0, 1) }, func(x *Var[float32]) *Var[float32] { return MaxKeepDims(x, 0, 1) }),
+			func(x *Var[float64]) *Var[float64] { return MaxKeepDims(x, 0, 1) }, func(x *Var[float32]) *Var[float32] { return MaxKeepDims(x, 0, 1) }).ties(TiesWithin),
 		red("Min", "torch.amin(x, 0)", m34,
-			func(x *Var[float64]) *Var[float64] { return Min(x, 0) }, func(x *Var[float32]) *Var[float32] { return Min(x, 0) }),
+			func(x *Var[float64]) *Var[float64] { return Min(x, 0) }, func(x *Var[float32]) *Var[float32] { return Min(x, 0) }).ties(TiesWithin),
 		red("MinKeepDims", "torch.amin(x, 2, keepdim=True)", m234,
-			func(x *Var[float64]) *Var[float64] { return MinKeepDims(x, 2) }, func(x *Var[float32]) *Var[float32] { return MinKeepDims(x, 2) }),
+			func(x *Var[float64]) *Var[float64] { return MinKeepDims(x, 2) }, func(x *Var[float32]) *Var[float32] { return MinKeepDims(x, 2) }).ties(TiesWithin),
 		red("LogSumExp", "torch.logsumexp(x, 1)", m34,
 			func(x *Var[float64]) *Var[float64] { return LogSumExp(x, 1) }, func(x *Var[float32]) *Var[float32] { return LogSumExp(x, 1) }),
 		red("LogSumExpKeepDims", "torch.logsumexp(x, 0, keepdim=True)", m34,
@@ -38,7 +38,7 @@ func reduceOps() []OpInfo {
 		red("Variance", "torch.var(x, 1, correction=1)", m34,
 			func(x *Var[float64]) *Var[float64] { return Variance(x, 1, 1) }, func(x *Var[float32]) *Var[float32] { return Variance(x, 1, 1) }),
 		red("Std", "torch.std(x, 0, correction=0)", m34,
-			func(x *Var[float64]) *Var[float64] { return Std(x, 0, 0) }, func(x *Var[float32]) *Var[float32] { return Std(x, 0, 0) }),
+			func(x *Var[float64]) *Var[float64] { return Std(x, 0, 0) }, func(x *Var[float32]) *Var[float32] { return Std(x, 0, 0) }).spread(normSpread),
 		red("Softmax", "torch.softmax(x, 1)", m34,
 			func(x *Var[float64]) *Var[float64] { return Softmax(x, 1) }, func(x *Var[float32]) *Var[float32] { return Softmax(x, 1) }),
 		red("LogSoftmax", "torch.log_softmax(x, 0)", m34,
@@ -46,11 +46,16 @@ func reduceOps() []OpInfo {
 		entry(OpInfo{Name: "LayerNorm", Family: FamilyReduce, Shapes: [][]int{{3, 4}, {4}, {4}}, Domain: anyReal, Smooth: true,
 			Torch: "torch.nn.functional.layer_norm(x, (4,), y, z, 1e-5)"},
 			func(xs ...*Var[float64]) *Var[float64] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) },
-			func(xs ...*Var[float32]) *Var[float32] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) }),
+			func(xs ...*Var[float32]) *Var[float32] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) }).spread(normSpread),
 		argEntry("Argmax", "torch.argmax(x, 1)", Argmax[float64], Argmax[float32]),
 		argEntry("Argmin", "torch.argmin(x, 0)", Argmin[float64], Argmin[float32]),
 	}
 }
+
+// normSpread is the Spread of the ops that normalize or measure a slice:
+// 0.1 apart, no slice of two elements or more has a standard deviation
+// below 0.05 or a norm below 0.05.
+const normSpread = 0.1
 
 // argEntry declares Argmax or Argmin, which return indices and no
 // gradient: Constant, on a [3 4] input reduced along its axis 1 (Argmax)
