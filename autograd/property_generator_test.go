@@ -73,12 +73,12 @@ func (c *byteChooser) seed(string) uint64 {
 }
 
 const (
-	rgMaxElems      = 48  // largest tensor the generator builds on purpose
-	rgHardMaxElems  = 256 // a tensor larger than this is a generator bug
-	rgMaxInputElems = 24  // largest input
-	rgMaxOps        = 10  // ops drawn from the op list per graph (adapters come on top)
-	rgMaxAbs        = 4.0 // values beyond this are scaled back down
-	rgSmallOutput   = 12  // a non-scalar output kept as it is has at most this many elements
+	rgMaxElems      = 48   // largest tensor the generator builds on purpose
+	rgHardMaxElems  = 1024 // a tensor larger than this is a generator bug (an op as declared in the table makes up to 540)
+	rgMaxInputElems = 24   // largest input
+	rgMaxOps        = 10   // ops drawn from the op list per graph (adapters come on top)
+	rgMaxAbs        = 4.0  // values beyond this are scaled back down
+	rgSmallOutput   = 12   // a non-scalar output kept as it is has at most this many elements
 )
 
 // rgStep is one node of a generated graph: an op applied to earlier nodes,
@@ -103,6 +103,10 @@ type rgGraph struct {
 	out     int
 	applied map[string]int // how often each op of the op list was applied
 	pending string         // the step being built, for a panic message
+	// firstOrder lists the ops with HiddenKinks, or not Smooth, that the
+	// graph applies: it is then checked to first order only (see
+	// smoothArgs).
+	firstOrder []string
 }
 
 func (g *rgGraph) nIn() int { return len(g.inputs) }

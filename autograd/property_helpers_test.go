@@ -38,6 +38,14 @@ func minOf(x *tensor.Tensor[float64]) float64 {
 	return m
 }
 
+func maxOf(x *tensor.Tensor[float64]) float64 {
+	m := math.Inf(-1)
+	for _, v := range x.Data() {
+		m = math.Max(m, v)
+	}
+	return m
+}
+
 func matmulSize(as, bs []int) int {
 	a2, b2 := as, bs
 	if len(as) == 1 {
@@ -123,11 +131,17 @@ func rangesText(rs []autograd.Range) string {
 	return "[" + strings.Join(ts, ", ") + "]"
 }
 
-// compact formats a tensor's elements with 4 significant digits.
+// compact formats a tensor's elements with 4 significant digits; of more
+// than 24 elements, the first 12 and how many there are.
 func compact(x *tensor.Tensor[float64]) string {
-	ts := make([]string, x.Len())
-	for k, v := range x.Data() {
+	d := x.Data()
+	more := ""
+	if len(d) > 24 {
+		d, more = d[:12], fmt.Sprintf(" ... (%d elements)", len(d))
+	}
+	ts := make([]string, len(d))
+	for k, v := range d {
 		ts[k] = strconv.FormatFloat(v, 'g', 4, 64)
 	}
-	return "[" + strings.Join(ts, " ") + "]"
+	return "[" + strings.Join(ts, " ") + more + "]"
 }

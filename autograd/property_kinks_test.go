@@ -3,7 +3,6 @@ package autograd_test
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"testing"
@@ -13,8 +12,9 @@ import (
 )
 
 // Where each op is not smooth, and how the random-graph generator keeps
-// its arguments away from there. rgSmoothness is the one place that knows;
-// the builders of the op list call rgGraph.smoothArgs, which reads it.
+// its arguments away from there. The op table says where (each OpInfo's
+// Domain, Kinks, Ties, Spread and HiddenKinks); the builders of the op
+// list call rgGraph.smoothArgs, which reads it, and nothing else does.
 
 const (
 	// rgEps is the finite-difference step of the checks: gradcheck's
@@ -27,146 +27,76 @@ const (
 	// well below this margin, so neither the first- nor the second-order
 	// finite differences straddle a kink.
 	rgKinkMargin = 1000
-	// rgUnitMaxAbs bounds the argument of the Sigmoid that puts an
-	// argument in (0, 1): Sigmoid(4) is 0.982.
-	rgUnitMaxAbs = 4
+	// rgJitter is the half-width of the independent perturbation added to
+	// each input of an op with HiddenKinks.
+	rgJitter = 0.25
 )
 
-// rgTies says which elements an op compares with each other.
-type rgTies int
-
-const (
-	rgNoTies      rgTies = iota
-	rgTiesBetween        // its two arguments, elementwise after broadcasting
-	rgTiesWithin         // elements of its one argument (a reduction or a pooling window)
-)
-
-// rgDomain is where an argument must lie for the op to be smooth with
-// moderate derivatives. The zero value is anywhere.
-type rgDomain struct {
-	positive bool    // at least 0.25: Softplus(x)+0.25 unless it is already
-	maxAbs   float64 // > 0: magnitude at most maxAbs: Tanh(x) unless it is already
-	unit     bool    // in (0, 1): always Sigmoid(x), with |x| at most rgUnitMaxAbs
-	aboveOne bool    // at least 1.25: Softplus(x)+1.25 unless it is already
-}
-
-// rgSmooth describes where one op is not twice differentiable, or where its
-// derivatives blow up.
-type rgSmooth struct {
-	// kinks are the values of the argument where the op has a kink; with
-	// rgTiesBetween, values of the difference a−b of its two arguments.
-	kinks []float64
-	// paramKinks says that the op's parameters, as its builder passes them
-	// to smoothArgs, are kinks too: Clamp's bounds, Huber's ±delta.
-	paramKinks bool
-	ties       rgTies
-	// domain is, argument by argument, where the op is smooth.
-	domain []rgDomain
-	// naturalParamAnywhere lifts the domain when the op's parameter (Pow's
-	// exponent) is a natural number.
-	naturalParamAnywhere bool
-	// minVariance is, for Std and LayerNorm, the least variance of every
-	// slice reduced or normalized (they are singular, or nearly, at 0);
-	// smaller ones make the op not fit.
-	minVariance float64
-}
-
-// rgSmoothness lists, by op name, every op of the op list that is not
-// smooth everywhere and whose declaration in the op tables does not say so
-// (see rgSmoothnessOf); an op not listed is smooth (Where, for one, selects
-// by a constant mask). ELU has a kink at 0 for α ≠ 1 and a jump in its second
-// derivative for α = 1; Huber's second derivative jumps at |a−b| = delta.
-var rgSmoothness = map[string]rgSmooth{
-	"Clamp":       {paramKinks: true},
-	"Maximum":     {kinks: []float64{0}, ties: rgTiesBetween},
-	"Minimum":     {kinks: []float64{0}, ties: rgTiesBetween},
-	"L1":          {kinks: []float64{0}, ties: rgTiesBetween},
-	"Huber":       {paramKinks: true, ties: rgTiesBetween},
-	"Max":         {ties: rgTiesWithin},
-	"MaxKeepDims": {ties: rgTiesWithin},
-	"Min":         {ties: rgTiesWithin},
-	"MinKeepDims": {ties: rgTiesWithin},
-	"MaxPool2D":   {ties: rgTiesWithin},
-	"Log1p":       {domain: []rgDomain{{positive: true}}},
-	"Pow":         {domain: []rgDomain{{positive: true}}, naturalParamAnywhere: true},
-	"Div":         {domain: []rgDomain{{}, {positive: true}}},
-	"PowVar":      {domain: []rgDomain{{positive: true}, {maxAbs: 2}}},
-	"Exp":         {domain: []rgDomain{{maxAbs: 3}}},
-	"Expm1":       {domain: []rgDomain{{maxAbs: 3}}},
-	"Sinh":        {domain: []rgDomain{{maxAbs: 3}}},
-	"Cosh":        {domain: []rgDomain{{maxAbs: 3}}},
-	"Tan":         {domain: []rgDomain{{maxAbs: 1.2}}}, // poles at ±π/2
-	"BCE":         {domain: []rgDomain{{unit: true}, {unit: true}}},
-	"Asin":        {domain: []rgDomain{{unit: true}}},
-	"Acos":        {domain: []rgDomain{{unit: true}}},
-	"Atanh":       {domain: []rgDomain{{unit: true}}},
-	"Acosh":       {domain: []rgDomain{{aboveOne: true}}},
-	"Std":         {minVariance: 0.01},
-	"LayerNorm":   {minVariance: 0.01},
-}
-
-// rgSmoothnessOf returns where op is not smooth: its rgSmoothness entry,
-// or, for an op of the op tables (autograd.Ops), what its declaration says:
-// its kinks, and a positive domain when its checks draw positive inputs
-// (Log, Sqrt).
-func rgSmoothnessOf(op string) rgSmooth {
-	if s, ok := rgSmoothness[op]; ok {
-		return s
+// rgOpInfos are the ops of the op table by name.
+var rgOpInfos = func() map[string]autograd.OpInfo {
+	m := make(map[string]autograd.OpInfo)
+	for _, op := range autograd.Ops() {
+		m[op.Name] = op
 	}
-	for _, info := range autograd.Ops() {
-		if info.Name != op {
-			continue
-		}
-		s := rgSmooth{kinks: info.Kinks}
-		if info.Domain[0] > 0 {
-			s.domain = []rgDomain{{positive: true}}
-		}
-		return s
+	return m
+}()
+
+// rgInfo returns the op table's entry for the op named name; it panics for
+// a name the table does not have (a builder named after something else).
+func rgInfo(name string) autograd.OpInfo {
+	op, ok := rgOpInfos[name]
+	if !ok {
+		panic(fmt.Sprintf("the op table has no op %q", name))
 	}
-	return rgSmooth{}
+	return op
 }
 
-// smoothArgs returns the arguments args of op moved into its domain and
-// away from its kinks, as rgSmoothness says, by adapters added to the
-// graph: first the domain's (which draw decisions), then, deterministically,
-// a constant added to an argument so that no element comes within
-// rgKinkMargin·rgEps of a kink, and no two compared elements within that of
-// each other. params are the op's parameters (see rgSmooth).
-func (g *rgGraph) smoothArgs(op string, params []float64, args ...int) []int {
-	s := rgSmoothnessOf(op)
+// smoothArgs returns the arguments args of op moved where it is smooth, as
+// its OpInfo says, by adapters added to the graph. In order:
+//
+//  1. with HiddenKinks, each argument plus a perturbation of its own
+//     (drawn from a seed of the chooser), so that no two arguments are
+//     the same node or agree by construction (the graph may well pass
+//     one node twice), and the points where a quantity computed from them
+//     crosses a kink are unlikely; a graph with such an op (or one not
+//     Smooth) is checked to first order only (see rgCheck);
+//  2. each argument not already within Domain mapped into it, as
+//     lo + (hi-lo)·Sigmoid(x);
+//  3. with Spread, the elements of each argument moved at least Spread
+//     apart (see separate);
+//  4. then, deterministically: with TiesWithin, the first argument's
+//     elements moved at least rgKinkMargin·rgEps apart; with TiesBetween,
+//     a constant added to the second argument so that no difference of
+//     the first two comes within that margin of 0 or of a Kink; otherwise
+//     a constant added to each argument so that no element comes within
+//     it of a Kink.
+func (g *rgGraph) smoothArgs(op autograd.OpInfo, args ...int) []int {
 	args = slices.Clone(args)
-	natural := len(params) == 1 && params[0] >= 0 && params[0] == math.Trunc(params[0])
-	for k, d := range s.domain {
-		switch {
-		case s.naturalParamAnywhere && natural:
-		case d.positive:
-			args[k] = g.posify(args[k])
-		case d.maxAbs > 0:
-			args[k] = g.bounded(args[k], d.maxAbs)
-		case d.unit:
-			// Bounded first: the Sigmoid of a large argument is within
-			// 1e-12 of 0 or 1, where BCE clamps (as PyTorch does) and
-			// Asin's, Acos's and Atanh's derivatives blow up.
-			args[k] = g.unary("Sigmoid", "Sigmoid", autograd.Sigmoid[float64], g.bounded(args[k], rgUnitMaxAbs))
-		case d.aboveOne:
-			args[k] = g.aboveOne(args[k])
+	for k := range args {
+		if op.HiddenKinks {
+			args[k] = g.jitter(args[k])
+		}
+		args[k] = g.intoDomain(args[k], op.Domain)
+		if op.Spread > 0 {
+			args[k] = g.separate(args[k], op.Spread)
 		}
 	}
-	kinks := s.kinks
-	if s.paramKinks {
-		kinks = append(slices.Clone(kinks), params...)
+	if op.HiddenKinks || !op.Smooth {
+		g.firstOrder = append(g.firstOrder, op.Name)
 	}
 	const margin = rgKinkMargin * rgEps
-	switch s.ties {
-	case rgTiesWithin:
+	switch op.Ties {
+	case autograd.TiesWithin:
 		args[0] = g.separate(args[0], margin)
-	case rgTiesBetween:
+	case autograd.TiesBetween:
 		// a−(b−c) = (a−b)+c: shifting b down by c shifts the difference up.
 		d := tensor.Sub(g.vals[args[0]], g.vals[args[1]])
-		args[1] = g.shift(args[1], -rgShiftAway(d, kinks, margin))
-	case rgNoTies:
-		if len(kinks) > 0 {
-			args[0] = g.shift(args[0], rgShiftAway(g.vals[args[0]], kinks, margin))
+		args[1] = g.shift(args[1], -rgShiftAway(d, append([]float64{0}, op.Kinks...), margin))
+	default:
+		if len(op.Kinks) > 0 {
+			for k := range args {
+				args[k] = g.shift(args[k], rgShiftAway(g.vals[args[k]], op.Kinks, margin))
+			}
 		}
 	}
 	return args
@@ -195,6 +125,32 @@ func rgShiftAway(x *tensor.Tensor[float64], kinks []float64, margin float64) flo
 			}
 		}
 	}
+}
+
+// intoDomain returns node i if every value is within the domain d = [lo,
+// hi], otherwise lo + (hi-lo)·Sigmoid(x), which is inside: a smooth
+// adapter whose derivative is at most (hi-lo)/4.
+func (g *rgGraph) intoDomain(i int, d [2]float64) int {
+	if minOf(g.vals[i]) >= d[0] && maxOf(g.vals[i]) <= d[1] {
+		return i
+	}
+	lo, w := d[0], d[1]-d[0]
+	return g.add("", fmt.Sprintf("Add(Scale(Sigmoid(%s), %g), %g)", g.nm(i), w, lo), func(a []*V) *V {
+		return autograd.Add(autograd.Scale(autograd.Sigmoid(a[0]), w), autograd.Scalar(lo))
+	}, i)
+}
+
+// jitter returns node i plus a constant tensor uniform in [-rgJitter,
+// rgJitter], drawn from a seed of the chooser.
+func (g *rgGraph) jitter(i int) int {
+	rng := newRand(g.src.seed("jitter"))
+	c := tensor.Zeros[float64](g.shape(i)...)
+	for k := range c.Data() {
+		c.Data()[k] = rgJitter * (2*rng.Float64() - 1)
+	}
+	return g.add("", fmt.Sprintf("Add(%s, %s)", g.nm(i), compact(c)), func(a []*V) *V {
+		return autograd.Add(a[0], autograd.Const(c))
+	}, i)
 }
 
 // shift returns node i plus the constant c, or i itself when c is 0.
@@ -237,50 +193,66 @@ func (g *rgGraph) separate(i int, margin float64) int {
 }
 
 // TestSmoothArgsAvoidsKinks puts arguments exactly at, or within rgEps of,
-// each kind of kink the table knows (a value, a parameter, a tie between
-// arguments, a tie within one), and requires that smoothArgs moves them at
-// least the margin away, and that the graph op(args) then passes the checks
-// of the random graphs, GradGradCheck included, while the same graph
-// without smoothArgs does not (so every row is a false alarm avoided). The
-// first row is the one FuzzRandomGraph found: Minimum of two inputs drawn
-// from the same seed.
+// each kind of place the op table declares an op not smooth (a kink, a
+// parameter's kink, a tie between arguments, a tie within one, a slice
+// that does not vary, a value outside the domain), and requires that
+// smoothArgs moves them where the op is smooth as its OpInfo says, and
+// that the graph op(args) then passes the checks of the random graphs,
+// GradGradCheck included, while the same graph without smoothArgs does not
+// (so every row is a false alarm avoided). The first row is the one
+// FuzzRandomGraph found: Minimum of two inputs drawn from the same seed.
 func TestSmoothArgsAvoidsKinks(t *testing.T) {
 	const margin = rgKinkMargin * rgEps
 	tn := func(shape []int, data ...float64) *tensor.Tensor[float64] { return tensor.MustNew(data, shape...) }
 	same := []float64{0.3, -1.2, 0.7}
 	tests := []struct {
 		op     string
-		params []float64
 		inputs []*tensor.Tensor[float64]
 		f      func(a []*V) *V
 	}{
-		{"Minimum", nil, []*tensor.Tensor[float64]{tn([]int{3}, same...), tn([]int{3}, same...)},
+		{"Minimum", []*tensor.Tensor[float64]{tn([]int{3}, same...), tn([]int{3}, same...)},
 			func(a []*V) *V { return autograd.Minimum(a[0], a[1]) }},
-		{"Maximum", nil, []*tensor.Tensor[float64]{tn([]int{2, 1}, 0.5, -0.25), tn([]int{3}, 0.5+rgEps/4, 1, -0.25)},
+		{"Maximum", []*tensor.Tensor[float64]{tn([]int{2, 1}, 0.5, -0.25), tn([]int{3}, 0.5+rgEps/4, 1, -0.25)},
 			func(a []*V) *V { return autograd.Maximum(a[0], a[1]) }},
-		{"L1", nil, []*tensor.Tensor[float64]{tn([]int{2}, 1.079, 0.4), tn([]int{2}, 1.079, -0.4)},
+		{"L1", []*tensor.Tensor[float64]{tn([]int{2}, 1.079, 0.4), tn([]int{2}, 1.079, -0.4)},
 			func(a []*V) *V { return autograd.L1(a[0], a[1], autograd.ReduceSum) }},
-		{"Huber", []float64{-0.5, 0.5}, []*tensor.Tensor[float64]{tn([]int{2}, 1, 0.25), tn([]int{2}, 0.5, 0.75)},
-			func(a []*V) *V { return autograd.Huber(a[0], a[1], 0.5, autograd.ReduceSum) }},
-		{"ReLU", nil, []*tensor.Tensor[float64]{tn([]int{3}, 0, 1, -rgEps/2)},
+		{"Huber", []*tensor.Tensor[float64]{tn([]int{2}, 1, 0.25), tn([]int{2}, 0.5, 0.75)},
+			func(a []*V) *V { return rgInfo("Huber").Apply64(a...) }},
+		{"ReLU", []*tensor.Tensor[float64]{tn([]int{3}, 0, 1, -rgEps/2)},
 			func(a []*V) *V { return autograd.Mul(autograd.ReLU(a[0]), a[0]) }},
-		{"Abs", nil, []*tensor.Tensor[float64]{tn([]int{2}, rgEps/3, -2)},
+		{"Abs", []*tensor.Tensor[float64]{tn([]int{2}, rgEps/3, -2)},
 			func(a []*V) *V { return autograd.Abs(a[0]) }},
-		{"Clamp", []float64{-0.5, 0.75}, []*tensor.Tensor[float64]{tn([]int{3}, -0.5, 0.75, 0.1)},
-			func(a []*V) *V { return autograd.Square(autograd.Clamp(a[0], -0.5, 0.75)) }},
-		{"Max", nil, []*tensor.Tensor[float64]{tn([]int{2, 2}, 0.9, 0.9, 0.9+rgEps/2, -1)},
+		{"Clamp", []*tensor.Tensor[float64]{tn([]int{3}, -1, 1, 0.1)},
+			func(a []*V) *V { return autograd.Square(rgInfo("Clamp").Apply64(a...)) }},
+		{"Floor", []*tensor.Tensor[float64]{tn([]int{3}, 1, -rgEps/2, 0.5)},
+			func(a []*V) *V { return autograd.Mul(autograd.Floor(a[0]), a[0]) }},
+		{"Atan2", []*tensor.Tensor[float64]{tn([]int{2}, 0, 0.5), tn([]int{2}, -1, 0)},
+			func(a []*V) *V { return autograd.Atan2(a[0], a[1]) }},
+		{"Max", []*tensor.Tensor[float64]{tn([]int{2, 2}, 0.9, 0.9, 0.9+rgEps/2, -1)},
 			func(a []*V) *V { return autograd.Square(autograd.Max(a[0])) }},
-		{"MinKeepDims", nil, []*tensor.Tensor[float64]{tn([]int{2, 3}, -1, -1, 0.2, 0.5, 0.5, 0.5)},
+		{"MinKeepDims", []*tensor.Tensor[float64]{tn([]int{2, 3}, -1, -1, 0.2, 0.5, 0.5, 0.5)},
 			func(a []*V) *V { return autograd.Square(autograd.MinKeepDims(a[0], 1)) }},
-		{"MaxPool2D", nil, []*tensor.Tensor[float64]{tn([]int{1, 1, 2, 2}, 0.25, 0.25, -1, 0.25)},
+		{"MaxPool2D", []*tensor.Tensor[float64]{tn([]int{1, 1, 2, 2}, 0.25, 0.25, -1, 0.25)},
 			func(a []*V) *V {
 				return autograd.Square(autograd.MaxPool2D(a[0], [2]int{2, 2}, [2]int{1, 1}, [2]int{0, 0}))
 			}},
+		{"Std", []*tensor.Tensor[float64]{tn([]int{2, 2}, 0.5, 0.5, -1, 0.75)},
+			func(a []*V) *V { return autograd.Std(a[0], 0, 1) }},
+		{"Acosh", []*tensor.Tensor[float64]{tn([]int{2}, 0.5, 2)},
+			func(a []*V) *V { return autograd.Acosh(a[0]) }},
+		{"Atanh", []*tensor.Tensor[float64]{tn([]int{2}, 1, 0.25)},
+			func(a []*V) *V { return autograd.Atanh(a[0]) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.op, func(t *testing.T) {
-			build := func(smooth bool) *rgGraph {
-				g := &rgGraph{src: &byteChooser{}, applied: make(map[string]int)}
+			info := rgInfo(tc.op)
+			build := func(smooth bool) (g *rgGraph, err error) {
+				g = &rgGraph{src: &byteChooser{}, applied: make(map[string]int)}
+				defer func() {
+					if r := recover(); r != nil {
+						err = fmt.Errorf("%v", r) // a non-finite value
+					}
+				}()
 				args := make([]int, len(tc.inputs))
 				for i, x := range tc.inputs {
 					g.inputs, g.seeds = append(g.inputs, x), append(g.seeds, 0)
@@ -288,35 +260,44 @@ func TestSmoothArgsAvoidsKinks(t *testing.T) {
 					args[i] = i
 				}
 				if smooth {
-					args = g.smoothArgs(tc.op, tc.params, args...)
+					args = g.smoothArgs(info, args...)
 				}
 				g.add(tc.op, tc.op, func(a []*V) *V { return autograd.Sum(tc.f(a)) }, args...)
 				g.out = g.last()
-				return g
+				return g, nil
 			}
-			if res := rgCheck(build(false), true); res.err == nil && res.skip == "" {
-				t.Fatalf("%s passes the checks without smoothArgs: the row tests nothing", tc.op)
+			if g, err := build(false); err == nil {
+				if res := rgCheck(g, true); res.err == nil && res.skip == "" {
+					t.Fatalf("%s passes the checks without smoothArgs: the row tests nothing", tc.op)
+				}
 			}
-			g := build(true)
+			g, err := build(true)
+			if err != nil {
+				t.Fatalf("%s after smoothArgs: %v", tc.op, err)
+			}
 			if res := rgCheck(g, true); res.err != nil || res.skip != "" {
 				t.Fatalf("%s after smoothArgs: %v %s", tc.op, res.err, res.skip)
 			}
 			// The op's arguments are the operands of the last step.
-			arg := func(k int) *tensor.Tensor[float64] { return g.vals[g.steps[len(g.steps)-1].args[k]] }
-			s := rgSmoothness[tc.op]
-			kinks := append(slices.Clone(s.kinks), tc.params...)
-			switch s.ties {
-			case rgTiesWithin:
-				v := slices.Sorted(slices.Values(arg(0).Data()))
-				for k := 1; k < len(v); k++ {
-					if v[k]-v[k-1] < margin*(1-1e-9) {
-						t.Errorf("elements %v and %v are closer than %g\ngraph:\n%s", v[k-1], v[k], margin, g)
-					}
+			last := g.steps[len(g.steps)-1].args
+			arg := func(k int) *tensor.Tensor[float64] { return g.vals[last[k]] }
+			for k := range last {
+				if v := arg(k); minOf(v) < info.Domain[0]-margin || maxOf(v) > info.Domain[1]+margin {
+					t.Errorf("argument %d %v is outside the domain %v\ngraph:\n%s", k, v, info.Domain, g)
 				}
-			case rgTiesBetween:
-				checkAway(t, g, tensor.Sub(arg(0), arg(1)).Data(), kinks, margin)
+				if info.Spread > 0 {
+					checkApart(t, g, arg(k).Data(), info.Spread)
+				}
+			}
+			switch info.Ties {
+			case autograd.TiesWithin:
+				checkApart(t, g, arg(0).Data(), margin)
+			case autograd.TiesBetween:
+				checkAway(t, g, tensor.Sub(arg(0), arg(1)).Data(), append([]float64{0}, info.Kinks...), margin)
 			default:
-				checkAway(t, g, arg(0).Data(), kinks, margin)
+				for k := range last {
+					checkAway(t, g, arg(k).Data(), info.Kinks, margin)
+				}
 			}
 		})
 	}
@@ -334,16 +315,13 @@ func checkAway(t *testing.T, g *rgGraph, v, kinks []float64, margin float64) {
 	}
 }
 
-// TestSmoothnessTableNamesOps fails when rgSmoothness names an op the op
-// list does not have (a typo would leave the op unprotected).
-func TestSmoothnessTableNamesOps(t *testing.T) {
-	listed := make(map[string]bool)
-	for _, op := range rgOps {
-		listed[op.name] = true
-	}
-	for _, op := range slices.Sorted(maps.Keys(rgSmoothness)) {
-		if !listed[op] {
-			t.Errorf("rgSmoothness has %q, which is not in the op list", op)
+// checkApart fails t when two elements of v are closer than margin.
+func checkApart(t *testing.T, g *rgGraph, v []float64, margin float64) {
+	t.Helper()
+	s := slices.Sorted(slices.Values(v))
+	for k := 1; k < len(s); k++ {
+		if s[k]-s[k-1] < margin*(1-1e-9) {
+			t.Errorf("elements %v and %v are closer than %g\ngraph:\n%s", s[k-1], s[k], margin, g)
 		}
 	}
 }

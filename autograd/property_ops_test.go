@@ -10,38 +10,85 @@ import (
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// The random-graph generator's op list: one builder per exported op.
+// The random-graph generator's op list: every differentiable op of the op
+// table as it declares it, and more builders for ops that take shapes,
+// axes and other arguments the table's entries fix.
 
-// rgOp is one entry of the op list: the exported op it exercises and a
-// builder that appends it (with any adapters) to a graph. A builder passes
-// the op's arguments through smoothArgs, which keeps them where the op is
-// smooth (see rgSmoothness). It returns false when the op does not fit the
-// graph's current shapes or values; the generator then applies Tanh
-// instead.
+// rgOp is one entry of the op list: the op of the op table it exercises
+// and a builder that appends it (with any adapters) to a graph. A builder
+// passes the op's arguments through smoothArgs, which keeps them where the
+// op is smooth, as the op's OpInfo says. It returns false when the op does
+// not fit the graph's current shapes or values; the generator then applies
+// Tanh instead.
 type rgOp struct {
-	name  string
-	build func(g *rgGraph) bool
+	name     string
+	declared bool // the op as the table declares it (tableBuilder); otherwise a builder of random shapes and arguments
+	build    func(g *rgGraph) bool
 }
 
-// rgOps is the op list, covering every exported op (see
-// TestRandomGraphOpsCoverOpTable). Simple ops come first: rapid shrinks
-// choices towards 0.
+// label names the entry in the tests: the op, and "as declared" for the
+// table's form.
+func (op rgOp) label() string {
+	if op.declared {
+		return op.name + "_as_declared"
+	}
+	return op.name
+}
+
+// rgOps is the op list: first the builders of random shapes (simple ops
+// first: rapid shrinks choices towards 0), then every differentiable op
+// of the op table, as declared (see TestRandomGraphOpsCoverOpTable).
 var rgOps = rgOpList()
+
+// tableBuilder returns the builder of op as the table declares it: a
+// pointwise op on any node, at its Args; any other op on nodes fitted to
+// its declared Shapes (the first from a picked node, the others reused or
+// fitted), with the arguments its Apply fixes.
+func tableBuilder(op autograd.OpInfo) func(g *rgGraph) bool {
+	return func(g *rgGraph) bool {
+		var args []int
+		if op.Shapes == nil {
+			args = []int{g.pick()}
+		} else {
+			args = []int{g.fit(g.pick(), op.Shapes[0])}
+			for _, s := range op.Shapes[1:] {
+				args = append(args, g.operand(s))
+			}
+		}
+		text := op.Name + "(%s)"
+		if len(op.Args) > 0 {
+			text = fmt.Sprintf("%s%v(%%s)", op.Name, op.Args)
+		}
+		g.apply(op, text, op.Apply64, args...)
+		return true
+	}
+}
+
+// apply adds op applied by f to args, after smoothArgs has moved them where
+// op is smooth; text is the step's expression with one %s for the names of
+// the arguments.
+func (g *rgGraph) apply(op autograd.OpInfo, text string, f func(a ...*V) *V, args ...int) int {
+	args = g.smoothArgs(op, args...)
+	return g.add(op.Name, fmt.Sprintf(text, g.names(args)), func(a []*V) *V { return f(a...) }, args...)
+}
 
 func rgOpList() []rgOp {
 	var ops []rgOp
-	addOp := func(name string, build func(g *rgGraph) bool) { ops = append(ops, rgOp{name, build}) }
+	addOp := func(name string, build func(g *rgGraph) bool) {
+		rgInfo(name) // panics for a name the op table does not have
+		ops = append(ops, rgOp{name: name, build: build})
+	}
 
 	// Binary ops with broadcasting.
 	binary := func(name string, f func(a, b *V) *V) {
+		info := rgInfo(name)
 		addOp(name, func(g *rgGraph) bool {
 			a := g.pick()
 			b := g.operand(g.partner(g.shape(a)))
 			if g.src.intn(2, "swap operands") == 0 {
 				a, b = b, a
 			}
-			args := g.smoothArgs(name, nil, a, b)
-			g.add(name, fmt.Sprintf("%s(%s)", name, g.names(args)), func(x []*V) *V { return f(x[0], x[1]) }, args...)
+			g.apply(info, name+"(%s)", func(x ...*V) *V { return f(x[0], x[1]) }, a, b)
 			return true
 		})
 	}
@@ -63,49 +110,17 @@ func rgOpList() []rgOp {
 			mask[k] = rng.IntN(2) == 0
 			m.WriteByte("01"[b2i(mask[k])])
 		}
-		g.add("Where", fmt.Sprintf("Where(mask %s, %s, %s)", m.String(), g.nm(a), g.nm(b)), func(x []*V) *V { return autograd.Where(tensor.MustMask(mask, bs...), x[0], x[1]) }, a, b)
+		g.apply(rgInfo("Where"), "Where(mask "+m.String()+", %s)", func(x ...*V) *V { return autograd.Where(tensor.MustMask(mask, bs...), x[0], x[1]) }, a, b)
 		return true
 	})
 
-	// Unary elementwise ops, some with a constant drawn from a list.
-	unary := func(name string, f func(x *V) *V) {
-		addOp(name, func(g *rgGraph) bool {
-			g.unary(name, name, f, g.smoothArgs(name, nil, g.pick())[0])
-			return true
-		})
-	}
-	withConst := func(name string, consts []float64, f func(x *V, c float64) *V) {
-		addOp(name, func(g *rgGraph) bool {
-			c := consts[g.src.intn(len(consts), "constant")]
-			x := g.smoothArgs(name, []float64{c}, g.pick())[0]
-			g.unary(name, fmt.Sprintf("%s[%g]", name, c), func(x *V) *V { return f(x, c) }, x)
-			return true
-		})
-	}
-	// Every pointwise op of the op table without parameters, as declared.
-	for _, op := range autograd.Ops() {
-		if op.Family == autograd.FamilyPointwise && len(op.Params) == 0 {
-			unary(op.Name, func(x *V) *V { return op.Apply64(x) })
-		}
-	}
-	withConst("Scale", []float64{-1.5, 0.5, 2, -0.25}, autograd.Scale[float64])
-	withConst("Pow", []float64{2, 3, 1, 0.5, 1.5, -1, -0.5, -2.5}, autograd.Pow[float64])
-	withConst("LeakyReLU", []float64{0.01, 0.2, -0.5}, autograd.LeakyReLU[float64])
-	withConst("ELU", []float64{1, 0.5, 2}, autograd.ELU[float64])
-	clamps := [][2]float64{{-1, 1}, {-0.5, 0.75}, {0, 2}}
-	addOp("Clamp", func(g *rgGraph) bool {
-		c := clamps[g.src.intn(len(clamps), "clamp bounds")]
-		x := g.smoothArgs("Clamp", c[:], g.pick())[0]
-		g.unary("Clamp", fmt.Sprintf("Clamp[%g, %g]", c[0], c[1]), func(x *V) *V { return autograd.Clamp(x, c[0], c[1]) }, x)
-		return true
-	})
-
-	// Reductions.
+	// Reductions over random axes.
 	reduction := func(name string, f func(x *V, axes ...int) *V) {
+		info := rgInfo(name)
 		addOp(name, func(g *rgGraph) bool {
-			x := g.smoothArgs(name, nil, g.pick())[0]
+			x := g.pick()
 			ax := g.axes(g.shape(x))
-			g.add(name, fmt.Sprintf("%s(%s%s)", name, g.nm(x), axesText(ax)), func(a []*V) *V { return f(a[0], ax...) }, x)
+			g.apply(info, name+"(%s"+axesText(ax)+")", func(a ...*V) *V { return f(a[0], ax...) }, x)
 			return true
 		})
 	}
@@ -120,32 +135,33 @@ func rgOpList() []rgOp {
 	reduction("Min", autograd.Min[float64])
 	reduction("MinKeepDims", autograd.MinKeepDims[float64])
 	for _, name := range []string{"Variance", "Std"} {
+		info := rgInfo(name)
 		addOp(name, func(g *rgGraph) bool {
 			x := g.pick()
 			ax := g.axes(g.shape(x))
+			n := reducedCount(g.shape(x), ax)
+			if name == "Std" && n < 2 {
+				return false // a slice of one element does not vary: Std is singular there
+			}
 			corr := g.src.intn(2, "correction")
-			if reducedCount(g.shape(x), ax)-corr < 1 {
+			if n-corr < 1 {
 				corr = 0
 			}
-			f := func(a []*V) *V { return autograd.Variance(a[0], corr, ax...) }
+			f := autograd.Variance[float64]
 			if name == "Std" {
-				// Std is singular where the variance is 0: use it only
-				// where every slice varies.
-				if minOf(autograd.Variance(autograd.Const(g.vals[x]), corr, ax...).Value()) < rgSmoothness["Std"].minVariance {
-					return false
-				}
-				f = func(a []*V) *V { return autograd.Std(a[0], corr, ax...) }
+				f = autograd.Std[float64]
 			}
-			g.add(name, fmt.Sprintf("%s(%s, correction %d%s)", name, g.nm(x), corr, axesText(ax)), f, x)
+			g.apply(info, fmt.Sprintf("%s(%%s, correction %d%s)", name, corr, axesText(ax)), func(a ...*V) *V { return f(a[0], corr, ax...) }, x)
 			return true
 		})
 	}
 	for _, name := range []string{"Softmax", "LogSoftmax"} {
 		f := map[string]func(*V, int) *V{"Softmax": autograd.Softmax[float64], "LogSoftmax": autograd.LogSoftmax[float64]}[name]
+		info := rgInfo(name)
 		addOp(name, func(g *rgGraph) bool {
 			x := g.atLeast1D(g.pick())
 			ax := g.axis(len(g.shape(x)))
-			g.add(name, fmt.Sprintf("%s(%s, axis %d)", name, g.nm(x), ax), func(a []*V) *V { return f(a[0], ax) }, x)
+			g.apply(info, fmt.Sprintf("%s(%%s, axis %d)", name, ax), func(a ...*V) *V { return f(a[0], ax) }, x)
 			return true
 		})
 	}
@@ -154,15 +170,6 @@ func rgOpList() []rgOp {
 		s := g.shape(x)
 		nd := 1 + g.src.intn(len(s), "normalized axes")
 		eps := []float64{1e-5, 0.1}[g.src.intn(2, "eps")]
-		axes := make([]int, nd)
-		for k := range axes {
-			axes[k] = len(s) - nd + k
-		}
-		// Singular as the variance of a slice goes to 0 (as Std, but for
-		// eps): use it only where every slice varies.
-		if minOf(autograd.Variance(autograd.Const(g.vals[x]), 0, axes...).Value()) < rgSmoothness["LayerNorm"].minVariance {
-			return false
-		}
 		args := []int{x}
 		affine := g.src.intn(4, "weight and bias") // 0 none, 1 weight, 2 bias, 3 both
 		if affine&1 != 0 {
@@ -171,8 +178,8 @@ func rgOpList() []rgOp {
 		if affine&2 != 0 {
 			args = append(args, g.operand(s[len(s)-nd:]))
 		}
-		g.add("LayerNorm", fmt.Sprintf("LayerNorm(%s, weight %v, bias %v, normalized axes %d, eps %g)", g.names(args), affine&1 != 0, affine&2 != 0, nd, eps),
-			func(a []*V) *V {
+		g.apply(rgInfo("LayerNorm"), fmt.Sprintf("LayerNorm(%%s, weight %v, bias %v, normalized axes %d, eps %g)", affine&1 != 0, affine&2 != 0, nd, eps),
+			func(a ...*V) *V {
 				var w, b *V
 				rest := a[1:]
 				if affine&1 != 0 {
@@ -214,7 +221,7 @@ func rgOpList() []rgOp {
 		if r := matmulSize(as, bs); r > rgMaxElems {
 			return false
 		}
-		g.add("MatMul", fmt.Sprintf("MatMul(%s, %s)", g.nm(a), g.nm(b)), func(x []*V) *V { return autograd.MatMul(x[0], x[1]) }, a, b)
+		g.apply(rgInfo("MatMul"), "MatMul(%s)", func(x ...*V) *V { return autograd.MatMul(x[0], x[1]) }, a, b)
 		return true
 	})
 	addOp("MatMulT", func(g *rgGraph) bool {
@@ -248,8 +255,8 @@ func rgOpList() []rgOp {
 			return false
 		}
 		b := g.operand(bs)
-		g.add("MatMulT", fmt.Sprintf("MatMulT(%s, %s, transA=%v, transB=%v)", g.nm(a), g.nm(b), ta, tb),
-			func(x []*V) *V { return autograd.MatMulT(x[0], x[1], ta, tb) }, a, b)
+		g.apply(rgInfo("MatMulT"), fmt.Sprintf("MatMulT(%%s, transA=%v, transB=%v)", ta, tb),
+			func(x ...*V) *V { return autograd.MatMulT(x[0], x[1], ta, tb) }, a, b)
 		return true
 	})
 	addOp("Linear", func(g *rgGraph) bool {
@@ -263,11 +270,11 @@ func rgOpList() []rgOp {
 		if g.src.intn(2, "bias") == 0 {
 			args = append(args, g.operand([]int{out}))
 		}
-		g.add("Linear", fmt.Sprintf("Linear(%s)", g.names(args)), linearOf[float64], args...)
+		g.apply(rgInfo("Linear"), "Linear(%s)", func(a ...*V) *V { return linearOf(a) }, args...)
 		return true
 	})
 	addOp("Transpose", func(g *rgGraph) bool {
-		g.unary("Transpose", "Transpose", autograd.Transpose[float64], g.matrix(g.pick()))
+		g.apply(rgInfo("Transpose"), "Transpose(%s)", func(a ...*V) *V { return autograd.Transpose(a[0]) }, g.matrix(g.pick()))
 		return true
 	})
 
@@ -275,7 +282,7 @@ func rgOpList() []rgOp {
 	addOp("Reshape", func(g *rgGraph) bool {
 		x := g.pick()
 		s := g.factorShape(numel(g.shape(x)))
-		g.add("Reshape", fmt.Sprintf("Reshape(%s, %s)", g.nm(x), ints(s)), func(a []*V) *V { return autograd.Reshape(a[0], s...) }, x)
+		g.apply(rgInfo("Reshape"), "Reshape(%s, "+ints(s)+")", func(a ...*V) *V { return autograd.Reshape(a[0], s...) }, x)
 		return true
 	})
 	addOp("Permute", func(g *rgGraph) bool {
@@ -294,7 +301,7 @@ func rgOpList() []rgOp {
 				perm[k] -= r
 			}
 		}
-		g.add("Permute", fmt.Sprintf("Permute(%s, %s)", g.nm(x), ints(perm)), func(a []*V) *V { return autograd.Permute(a[0], perm...) }, x)
+		g.apply(rgInfo("Permute"), "Permute(%s, "+ints(perm)+")", func(a ...*V) *V { return autograd.Permute(a[0], perm...) }, x)
 		return true
 	})
 	addOp("Squeeze", func(g *rgGraph) bool {
@@ -320,17 +327,18 @@ func rgOpList() []rgOp {
 				}
 			}
 		}
-		g.add("Squeeze", fmt.Sprintf("Squeeze(%s, axes %v)", g.nm(x), ax), func(a []*V) *V { return autograd.Squeeze(a[0], ax...) }, x)
+		g.apply(rgInfo("Squeeze"), fmt.Sprintf("Squeeze(%%s, axes %v)", ax), func(a ...*V) *V { return autograd.Squeeze(a[0], ax...) }, x)
 		return true
 	})
 	addOp("Unsqueeze", func(g *rgGraph) bool {
 		x := g.pick()
 		r := len(g.shape(x))
 		ax := g.src.intn(2*r+2, "axis") - (r + 1) // -(r+1) … r
-		g.add("Unsqueeze", fmt.Sprintf("Unsqueeze(%s, %d)", g.nm(x), ax), func(a []*V) *V { return autograd.Unsqueeze(a[0], ax) }, x)
+		g.apply(rgInfo("Unsqueeze"), fmt.Sprintf("Unsqueeze(%%s, %d)", ax), func(a ...*V) *V { return autograd.Unsqueeze(a[0], ax) }, x)
 		return true
 	})
 	for _, name := range []string{"Expand", "BroadcastTo"} {
+		info := rgInfo(name)
 		addOp(name, func(g *rgGraph) bool {
 			x := g.pick()
 			s := g.shape(x)
@@ -354,9 +362,9 @@ func rgOpList() []rgOp {
 						arg[k] = -1
 					}
 				}
-				g.add(name, fmt.Sprintf("Expand(%s, %s)", g.nm(x), ints(arg)), func(a []*V) *V { return autograd.Expand(a[0], arg...) }, x)
+				g.apply(info, "Expand(%s, "+ints(arg)+")", func(a ...*V) *V { return autograd.Expand(a[0], arg...) }, x)
 			} else {
-				g.add(name, fmt.Sprintf("BroadcastTo(%s, %s)", g.nm(x), ints(arg)), func(a []*V) *V { return autograd.BroadcastTo(a[0], arg...) }, x)
+				g.apply(info, "BroadcastTo(%s, "+ints(arg)+")", func(a ...*V) *V { return autograd.BroadcastTo(a[0], arg...) }, x)
 			}
 			return true
 		})
@@ -370,7 +378,7 @@ func rgOpList() []rgOp {
 				target[k] = 1
 			}
 		}
-		g.add("SumTo", fmt.Sprintf("SumTo(%s, %s)", g.nm(x), ints(target)), func(a []*V) *V { return autograd.SumTo(a[0], target...) }, x)
+		g.apply(rgInfo("SumTo"), "SumTo(%s, "+ints(target)+")", func(a ...*V) *V { return autograd.SumTo(a[0], target...) }, x)
 		return true
 	})
 	addOp("Slice", func(g *rgGraph) bool {
@@ -380,7 +388,7 @@ func rgOpList() []rgOp {
 		for k := range rs {
 			rs[k] = g.randRange(s[k])
 		}
-		g.add("Slice", fmt.Sprintf("Slice(%s, %s)", g.nm(x), rangesText(rs)), func(a []*V) *V { return autograd.Slice(a[0], rs...) }, x)
+		g.apply(rgInfo("Slice"), "Slice(%s, "+rangesText(rs)+")", func(a ...*V) *V { return autograd.Slice(a[0], rs...) }, x)
 		return true
 	})
 	addOp("Pad", func(g *rgGraph) bool {
@@ -396,7 +404,7 @@ func rgOpList() []rgOp {
 			return false
 		}
 		v := []float64{0, 0.5, -1}[g.src.intn(3, "pad value")]
-		g.add("Pad", fmt.Sprintf("Pad(%s, %v, %g)", g.nm(x), widths, v), func(a []*V) *V { return autograd.Pad(a[0], widths, v) }, x)
+		g.apply(rgInfo("Pad"), fmt.Sprintf("Pad(%%s, %v, %g)", widths, v), func(a ...*V) *V { return autograd.Pad(a[0], widths, v) }, x)
 		return true
 	})
 	addOp("Concat", func(g *rgGraph) bool {
@@ -420,7 +428,7 @@ func rgOpList() []rgOp {
 		}
 		pos := g.src.intn(len(args), "position of the first operand")
 		args[0], args[pos] = args[pos], args[0]
-		g.add("Concat", fmt.Sprintf("Concat(%d, %s)", ax, g.names(args)), func(a []*V) *V { return autograd.Concat(ax, a...) }, args...)
+		g.apply(rgInfo("Concat"), fmt.Sprintf("Concat(%d, %%s)", ax), func(a ...*V) *V { return autograd.Concat(ax, a...) }, args...)
 		return true
 	})
 	addOp("Stack", func(g *rgGraph) bool {
@@ -435,7 +443,7 @@ func rgOpList() []rgOp {
 		}
 		r := len(s)
 		ax := g.src.intn(2*r+2, "axis") - (r + 1)
-		g.add("Stack", fmt.Sprintf("Stack(%d, %s)", ax, g.names(args)), func(a []*V) *V { return autograd.Stack(ax, a...) }, args...)
+		g.apply(rgInfo("Stack"), fmt.Sprintf("Stack(%d, %%s)", ax), func(a ...*V) *V { return autograd.Stack(ax, a...) }, args...)
 		return true
 	})
 	addOp("Split", func(g *rgGraph) bool {
@@ -467,9 +475,9 @@ func rgOpList() []rgOp {
 		}
 		if g.src.intn(2, "one piece or all") == 0 {
 			k := g.src.intn(len(sizes), "piece")
-			g.add("Split", fmt.Sprintf("Split(%s, %d, %v)[%d]", g.nm(x), ax, sizes, k), func(a []*V) *V { return autograd.Split(a[0], ax, sizes...)[k] }, x)
+			g.apply(rgInfo("Split"), fmt.Sprintf("Split(%%s, %d, %v)[%d]", ax, sizes, k), func(a ...*V) *V { return autograd.Split(a[0], ax, sizes...)[k] }, x)
 		} else {
-			g.add("Split", fmt.Sprintf("Concat(%d, reversed Split(%s, %d, %v))", ax, g.nm(x), ax, sizes), func(a []*V) *V {
+			g.apply(rgInfo("Split"), fmt.Sprintf("Concat(%d, reversed Split(%%s, %d, %v))", ax, ax, sizes), func(a ...*V) *V {
 				ps := autograd.Split(a[0], ax, sizes...)
 				slices.Reverse(ps)
 				return autograd.Concat(ax, ps...)
@@ -492,7 +500,7 @@ func rgOpList() []rgOp {
 		if numel(s)/s[axp]*len(idx) > rgMaxElems {
 			return false
 		}
-		g.add("IndexSelect", fmt.Sprintf("IndexSelect(%s, %d, %v)", g.nm(x), ax, idx), func(a []*V) *V { return autograd.IndexSelect(a[0], ax, idx) }, x)
+		g.apply(rgInfo("IndexSelect"), fmt.Sprintf("IndexSelect(%%s, %d, %v)", ax, idx), func(a ...*V) *V { return autograd.IndexSelect(a[0], ax, idx) }, x)
 		return true
 	})
 
@@ -507,7 +515,7 @@ func rgOpList() []rgOp {
 			return false
 		}
 		idt := tensor.MustNew(ids, len(ids))
-		g.add("Embedding", fmt.Sprintf("Embedding(%s, ids %v)", g.nm(w), ids), func(a []*V) *V { return autograd.Embedding(a[0], autograd.Const(idt)) }, w)
+		g.apply(rgInfo("Embedding"), fmt.Sprintf("Embedding(%%s, ids %v)", ids), func(a ...*V) *V { return autograd.Embedding(a[0], autograd.Const(idt)) }, w)
 		return true
 	})
 
@@ -545,8 +553,7 @@ func rgOpList() []rgOp {
 		if bias {
 			args = append(args, g.operand([]int{oc}))
 		}
-		text := fmt.Sprintf("Conv2D(%s, %+v)", g.names(args), o)
-		g.add("Conv2D", text, func(a []*V) *V {
+		g.apply(rgInfo("Conv2D"), fmt.Sprintf("Conv2D(%%s, %+v)", o), func(a ...*V) *V {
 			var b *V
 			if bias {
 				b = a[2]
@@ -556,6 +563,8 @@ func rgOpList() []rgOp {
 		return true
 	})
 	for _, name := range []string{"MaxPool2D", "AvgPool2D"} {
+		info := rgInfo(name)
+		f := map[string]func(*V, [2]int, [2]int, [2]int) *V{"MaxPool2D": autograd.MaxPool2D[float64], "AvgPool2D": autograd.AvgPool2D[float64]}[name]
 		addOp(name, func(g *rgGraph) bool {
 			x := g.nchw()
 			xs := g.shape(x)
@@ -570,44 +579,44 @@ func rgOpList() []rgOp {
 			if xs[0]*xs[1]*oh*ow > rgMaxElems {
 				return false
 			}
-			x = g.smoothArgs(name, nil, x)[0]
-			if name == "MaxPool2D" {
-				g.add(name, fmt.Sprintf("MaxPool2D(%s, kernel %v, stride %v, padding %v)", g.nm(x), kernel, stride, pad),
-					func(a []*V) *V { return autograd.MaxPool2D(a[0], kernel, stride, pad) }, x)
-			} else {
-				g.add(name, fmt.Sprintf("AvgPool2D(%s, kernel %v, stride %v, padding %v)", g.nm(x), kernel, stride, pad),
-					func(a []*V) *V { return autograd.AvgPool2D(a[0], kernel, stride, pad) }, x)
-			}
+			g.apply(info, fmt.Sprintf("%s(%%s, kernel %v, stride %v, padding %v)", name, kernel, stride, pad),
+				func(a ...*V) *V { return f(a[0], kernel, stride, pad) }, x)
 			return true
 		})
 	}
 
 	// Losses, with every reduction (ReduceNone keeps them elementwise, so
 	// they can sit in the middle of a graph).
-	pair := func(name string, f func(p, t *V, r autograd.Reduction) *V, params ...float64) {
+	pair := func(name string, f func(p, t *V, r ...autograd.Reduction) *V) {
+		info := rgInfo(name)
 		addOp(name, func(g *rgGraph) bool {
 			p := g.pick()
-			args := g.smoothArgs(name, params, p, g.operand(g.shape(p)))
+			t := g.operand(g.shape(p))
 			r := autograd.Reduction(g.src.intn(3, "reduction"))
-			g.add(name, fmt.Sprintf("%s(%s, %v)", name, g.names(args), r), func(a []*V) *V { return f(a[0], a[1], r) }, args...)
+			g.apply(info, fmt.Sprintf("%s(%%s, %v)", name, r), func(a ...*V) *V { return f(a[0], a[1], r) }, p, t)
 			return true
 		})
 	}
-	pair("MSE", func(p, t *V, r autograd.Reduction) *V { return autograd.MSE(p, t, r) })
-	pair("L1", func(p, t *V, r autograd.Reduction) *V { return autograd.L1(p, t, r) })
-	for _, delta := range []float64{0.5, 1} {
-		pair("Huber", func(p, t *V, r autograd.Reduction) *V { return autograd.Huber(p, t, delta, r) }, -delta, delta)
-	}
-	pair("BCE", func(p, t *V, r autograd.Reduction) *V { return autograd.BCE(p, t, r) })
-	pair("BCEWithLogits", func(p, t *V, r autograd.Reduction) *V { return autograd.BCEWithLogits(p, t, r) })
+	pair("MSE", autograd.MSE[float64])
+	pair("L1", autograd.L1[float64])
+	pair("BCE", autograd.BCE[float64])
+	pair("BCEWithLogits", autograd.BCEWithLogits[float64])
 	for _, name := range []string{"CrossEntropy", "NLL"} {
 		f := map[string]func(*V, []int, ...autograd.Reduction) *V{"CrossEntropy": autograd.CrossEntropy[float64], "NLL": autograd.NLL[float64]}[name]
+		info := rgInfo(name)
 		addOp(name, func(g *rgGraph) bool {
 			x, labels := g.logits(g.pick())
 			r := autograd.Reduction(g.src.intn(3, "reduction"))
-			g.add(name, fmt.Sprintf("%s(%s, labels %v, %v)", name, g.nm(x), labels, r), func(a []*V) *V { return f(a[0], labels, r) }, x)
+			g.apply(info, fmt.Sprintf("%s(%%s, labels %v, %v)", name, labels, r), func(a ...*V) *V { return f(a[0], labels, r) }, x)
 			return true
 		})
+	}
+
+	// Every differentiable op of the op table, as declared.
+	for _, op := range autograd.Ops() {
+		if !op.Constant {
+			ops = append(ops, rgOp{name: op.Name, declared: true, build: tableBuilder(op)})
+		}
 	}
 	return ops
 }

@@ -44,12 +44,21 @@ func (g *rgGraph) fit(i int, shape []int) int {
 	if n < need {
 		flat()
 		copies := (need + n - 1) / n
-		args := make([]int, copies)
-		names := make([]string, copies)
-		for k := range args {
-			args[k], names[k] = x, g.nm(x)
+		if copies <= 4 {
+			args := make([]int, copies)
+			names := make([]string, copies)
+			for k := range args {
+				args[k], names[k] = x, g.nm(x)
+			}
+			x = g.add("Concat", fmt.Sprintf("Concat(0, %s)", strings.Join(names, ", ")), func(a []*V) *V { return autograd.Concat(0, a...) }, args...)
+		} else {
+			// Many copies (an op declared at a large shape): as rows of a
+			// broadcast, flattened.
+			nn := n
+			x = g.add("BroadcastTo", fmt.Sprintf("Reshape(BroadcastTo(%s, [%d %d]), -1)", g.nm(x), copies, nn), func(a []*V) *V {
+				return autograd.Reshape(autograd.BroadcastTo(a[0], copies, nn), -1)
+			}, x)
 		}
-		x = g.add("Concat", fmt.Sprintf("Concat(0, %s)", strings.Join(names, ", ")), func(a []*V) *V { return autograd.Concat(0, a...) }, args...)
 		n *= copies
 	}
 	if n > need {
@@ -68,38 +77,6 @@ func (g *rgGraph) fit(i int, shape []int) int {
 		x = g.add("Reshape", fmt.Sprintf("Reshape(%s, %s)", g.nm(x), ints(s)), func(a []*V) *V { return autograd.Reshape(a[0], s...) }, x)
 	}
 	return x
-}
-
-// posify returns node i if all its values are at least 0.25, otherwise (or
-// by choice) Softplus(x)+0.25: an argument safe for Log, Sqrt, Div and
-// fractional powers.
-func (g *rgGraph) posify(i int) int {
-	if minOf(g.vals[i]) >= 0.25 && g.src.intn(2, "use positive node as is") == 0 {
-		return i
-	}
-	return g.add("Softplus", fmt.Sprintf("Add(Softplus(%s), 0.25)", g.nm(i)), func(a []*V) *V {
-		return autograd.Add(autograd.Softplus(a[0]), autograd.Scalar(0.25))
-	}, i)
-}
-
-// aboveOne returns node i if all its values are at least 1.25 (and it
-// is not re-drawn), otherwise Softplus(x)+1.25: Acosh's domain.
-func (g *rgGraph) aboveOne(i int) int {
-	if minOf(g.vals[i]) >= 1.25 && g.src.intn(2, "use node above 1 as is") == 0 {
-		return i
-	}
-	return g.add("Softplus", fmt.Sprintf("Add(Softplus(%s), 1.25)", g.nm(i)), func(a []*V) *V {
-		return autograd.Add(autograd.Softplus(a[0]), autograd.Scalar(1.25))
-	}, i)
-}
-
-// bounded returns node i if all its values are within lim in magnitude,
-// otherwise Tanh(x).
-func (g *rgGraph) bounded(i int, lim float64) int {
-	if maxAbs(g.vals[i]) <= lim {
-		return i
-	}
-	return g.unary("Tanh", "Tanh", autograd.Tanh[float64], i)
 }
 
 // rescale scales node i down by a constant when its values are large, so
