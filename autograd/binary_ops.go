@@ -113,7 +113,7 @@ func binaryTable[T Float]() [numBinary]binaryDef[T] {
 		},
 	}
 	tab[opMod] = binaryDef[T]{
-		meta: binaryMeta("Mod", "torch.remainder(x, y)", positiveReal).hiddenKinks(), // jumps where x/y is an integer
+		meta: binaryMeta("Mod", "torch.remainder(x, y)", positiveReal).hiddenKinks().listed("", "Python's sign"), // jumps where x/y is an integer
 		ref:  refMod,
 		f:    remainder[T],
 		da:   unit,
@@ -124,7 +124,7 @@ func binaryTable[T Float]() [numBinary]binaryDef[T] {
 		},
 	}
 	tab[opFmod] = binaryDef[T]{
-		meta: binaryMeta("Fmod", "torch.fmod(x, y)", positiveReal).hiddenKinks(),
+		meta: binaryMeta("Fmod", "torch.fmod(x, y)", positiveReal).hiddenKinks().listed("", "C's"),
 		ref:  math.Mod,
 		f:    func(x, y T) T { return T(math.Mod(float64(x), float64(y))) },
 		da:   unit,

@@ -24,71 +24,75 @@
 //
 // # Operations
 //
-//   - Arithmetic (broadcasting): Add, Sub, Mul, Div, Neg, Scale, PowVar,
-//     Maximum, Minimum, Atan2, Mod (Python's sign), Fmod (C's), FloorDiv,
-//     Copysign, LogAddExp, Lerp (tensor weight).
+//   - Arithmetic (broadcasting): Neg, Scale, Add, Sub, Mul, Div, Maximum,
+//     Minimum, PowVar, Lerp (tensor weight), Atan2, Mod (Python's sign), Fmod
+//     (C's), FloorDiv, Copysign, LogAddExp.
 //   - Selection with a mask (the mask broadcasts too): Where, MaskedFill.
 //   - Comparisons and tests, returning a *tensor.Mask (no gradient; from the
-//     inputs' Arena): Equal, NotEqual, Less, LessEqual, Greater,
-//     GreaterEqual, IsNaN, IsInf, IsFinite, IsClose; on masks, in package
-//     tensor: LogicalAnd, LogicalOr, LogicalNot, Any, All.
-//   - Elementwise functions: Exp, Log, Log1p, Expm1, Sqrt, Square, Pow, Abs,
-//     Sin, Cos, Clamp, Erf, NormCDF, Sinh, Cosh, Erfc, Tan, Asin, Acos, Atan,
+//     inputs' Arena): Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,
+//     IsNaN, IsInf, IsFinite, IsClose.
+//   - Logical operations on masks, in package tensor: LogicalAnd, LogicalOr,
+//     LogicalNot, Any, All.
+//   - Elementwise functions: Square, Pow, Exp, Log, Sqrt, Abs, Log1p, Expm1,
+//     NormCDF, Sin, Cos, Clamp, Erf, Sinh, Cosh, Erfc, Tan, Asin, Acos, Atan,
 //     Asinh, Acosh, Atanh, Log2, Log10, Exp2, Rsqrt, Reciprocal.
 //   - Elementwise rounding, with a zero gradient as in torch: Floor, Ceil,
 //     Round (halves to even), Trunc, Sign.
-//   - Activations and normalization: Sigmoid, Tanh, ReLU, LeakyReLU, ELU,
-//     GELU, GELUTanh, SiLU, Softplus, LogSigmoid, Hardtanh, Hardswish,
-//     Hardsigmoid, Mish, SELU, CELU, Softsign, Softmax, LogSoftmax, LayerNorm,
-//     BatchNorm (batch statistics, returning the batch mean and unbiased
-//     variance for running stats), BatchNormEval (given running stats),
-//     GroupNorm (groups = 1 to C), RMSNorm (torch 2.x's rms_norm).
-//   - Reductions (over all axes or the given ones, with KeepDims forms): Sum,
-//     Mean, Max, Min, LogSumExp, Variance, Std, Prod; Argmax and Argmin return
-//     indices; along one axis, the running forms Cumsum, Cumprod, Cummax,
-//     Cummin, LogCumSumExp, Sort and TopK (values and a *tensor.Index of
-//     positions, stable: ties by lower index), and Argsort (the positions
-//     alone).
-//   - Linear algebra: MatMul (torch.matmul's broadcasting), MatMulT (operand
-//     transposes without copies), Linear (x·wᵀ + b, fused), LinearReLU
-//     (max(x·wᵀ + b, 0) with one result), Transpose, Einsum
-//     (torch.einsum's subscripts: diagonals, ellipsis broadcasting, any number
-//     of operands, through the GEMM), Dot, Outer, Trace, Norm and NormKeepDims
+//   - Activations and normalization: Sigmoid, Tanh, ReLU, Softplus, LeakyReLU,
+//     ELU, GELU, GELUTanh, SiLU, LogSigmoid, Hardtanh, Hardswish, Hardsigmoid,
+//     Mish, SELU, CELU, Softsign, Softmax, LogSoftmax, LayerNorm, BatchNorm
+//     (batch statistics; also returns the batch mean and unbiased variance for
+//     running stats), BatchNormEval (given running stats), GroupNorm (groups =
+//     1 to C), RMSNorm (torch 2.x's rms_norm).
+//   - Reductions (over all axes or the given ones; the KeepDims forms keep
+//     them): Sum, SumKeepDims, Mean, MeanKeepDims, Max, MaxKeepDims, Min,
+//     MinKeepDims, LogSumExp, LogSumExpKeepDims, Variance, Std, Argmax
+//     (returns indices), Argmin (returns indices), Prod.
+//   - Scans, sorting and reordering along an axis: Cumsum, Cumprod, Cummax,
+//     Cummin, LogCumSumExp, Sort (values and a *tensor.Index of positions;
+//     stable: ties by lower index), Argsort (the positions alone), TopK (the k
+//     largest or smallest, the same way), Flip, Roll, Tril, Triu, Diagonal,
+//     Repeat, RepeatInterleave, RepeatInterleaveEach.
+//   - Linear algebra: MatMul (torch.matmul broadcasting), MatMulT (transposed
+//     operands, no copies), Linear (x·wᵀ + b, fused), LinearReLU (max(x·wᵀ +
+//     b, 0) with one result), Einsum (torch.einsum subscripts: diagonals,
+//     ellipsis broadcasting, any number of operands, through the GEMM), Norm
 //     (torch.linalg.vector_norm: any p ≥ 0, ±Inf; Frobenius over two axes),
-//     ScaledDotProductAttention (softmax(q·kᵀ/√D + mask)·v, one fused op on
-//     batched matrix products; a boolean mask, true = take part, and a
-//     causal flag) and ScaledDotProductAttentionWith (the same with its
-//     options in an AttentionOptions struct, and dropout on the attention
-//     weights: a mask drawn from a caller's *rand.Rand, or a fixed Keep mask),
-//     and PackedSelfAttention (multi-head self-attention read straight from
-//     a packed in-projection [N, L, 3E] or [N·L, 3E], its result in the
-//     output projection's layout: no head split, permute or join copies).
-//   - Recurrent cell steps, one fused op per time step (the gates in
-//     PyTorch's order: i, f, g, o and r, z, n; the caller adds the matrix
-//     products): LSTMCellState, LSTMCellOutput (together one step of
-//     torch.nn.LSTMCell), GRUCellState (one step of torch.nn.GRUCell).
-//   - Shape: Reshape, Permute, Squeeze, Unsqueeze, Expand, BroadcastTo, SumTo,
-//     Slice (negative steps walk backwards), Pad (negative widths crop), Concat, Stack, Split, IndexSelect, Embedding (a lookup by ids,
-//     as F.embedding), Flip, Roll, Tril, Triu, Diagonal, Repeat,
-//     RepeatInterleave, RepeatInterleaveEach.
+//     NormKeepDims, Dot, Outer, Trace.
+//   - Attention: ScaledDotProductAttention (softmax(q·kᵀ/√D + mask)·v, fused
+//     on the batched GEMM; boolean mask, true = take part; causal; batch and
+//     head axes), ScaledDotProductAttentionWith (its options in a struct, and
+//     dropout on the weights from an explicit *rand.Rand or a fixed mask),
+//     PackedSelfAttention (multi-head self-attention on the packed q, k, v
+//     projection [N·L, 3E] → [N·L, E], heads read and written in place with
+//     strided GEMMs).
+//   - Recurrent cell steps, one fused op per time step (PyTorch's gate order;
+//     the caller adds the matrix products): LSTMCellState, LSTMCellOutput
+//     (with LSTMCellState, one nn.LSTMCell step from its pre-activation
+//     gates), GRUCellState (an nn.GRUCell step from x·W_ihᵀ + b_ih and
+//     h·W_hhᵀ + b_hh).
+//   - Shape: Transpose, Reshape, Permute, Squeeze, Unsqueeze, Expand,
+//     BroadcastTo, SumTo, Slice (negative steps walk backwards), Pad (negative
+//     widths crop), IndexSelect, Concat, Stack, Split, Embedding (a lookup by
+//     ids, as F.embedding).
 //   - Indexing (indices are *tensor.Index, masks *tensor.Mask): Gather,
 //     Scatter, ScatterAdd, ScatterReduce (sum, prod, mean, amax, amin),
 //     IndexAdd, MaskedSelect, IndexArrays (x[i0, i1, ...]), Unfold.
-//   - Convolution, pooling, resampling and padding: Conv2D (NCHW, stride,
-//     padding, dilation, groups: depthwise with groups = channels), Conv1D
-//     (NCL, the same options), ConvTranspose2D (PyTorch's conv_transpose2d:
-//     output padding, groups), MaxPool2D, AvgPool2D, MaxPool2DWith (dilation,
-//     ceil mode, returns the indices), AvgPool2DWith (ceil mode,
+//   - Convolution: Conv2D (NCHW; stride, padding, dilation, groups: depthwise
+//     with groups = channels), Conv1D (NCL, the same options), ConvTranspose2D
+//     (PyTorch's conv_transpose2d: output padding, groups).
+//   - Pooling, resampling and padding: MaxPool2D, AvgPool2D, MaxPool2DWith
+//     (dilation, ceil mode, returns the indices), AvgPool2DWith (ceil mode,
 //     count_include_pad, divisor_override), AdaptiveAvgPool2D,
 //     AdaptiveMaxPool2D, MaxUnpool2D, Interpolate (nearest, bilinear,
 //     align_corners), PadWith (F.pad: constant on any axis; reflect,
 //     replicate, circular on the last 1, 2 or 3 axes; negative widths crop).
-//   - Losses (mean, sum or per-element): MSE, L1, Huber, SmoothL1, BCE,
-//     BCEWithLogits, BCEWithLogitsWith (weight, pos_weight), CrossEntropy
-//     (fused with its softmax), CrossEntropyWith (weights, ignored label,
-//     label smoothing), CrossEntropySoft (probability targets), NLL, NLLWith,
-//     KLDiv (also batch mean), MarginRanking, CosineEmbedding, TripletMargin,
-//     and CosineSimilarity (a similarity, not a loss).
+//   - Losses (mean, sum or per-element): MSE, L1, Huber, BCE, BCEWithLogits,
+//     CrossEntropy (fused with its softmax), NLL, CrossEntropyWith (weights,
+//     an ignored label, label smoothing), CrossEntropySoft (probability
+//     targets), NLLWith, BCEWithLogitsWith (weight, pos_weight), KLDiv (also
+//     batch mean), SmoothL1, MarginRanking, CosineEmbedding, TripletMargin.
+//   - Similarity: CosineSimilarity.
 //
 // Where a derivative has a kink (ReLU and Abs at 0, ties), the subgradient
 // chosen is documented on the operation. Ties follow PyTorch, one rule per

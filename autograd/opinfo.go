@@ -31,6 +31,20 @@ const (
 	TiesWithin              // the elements of its first input among themselves
 )
 
+// The groups of the docs' op lists beyond the families' own (see
+// OpInfo.DocGroup).
+const (
+	DocArithmetic  = "arithmetic"  // Neg and Scale, beside the binary ops
+	DocSelection   = "selection"   // selecting with a mask
+	DocMasks       = "masks"       // logical operations on masks
+	DocRounding    = "rounding"    // rounding, with a zero gradient
+	DocActivations = "activations" // activations and normalization layers
+	DocReductions  = "reductions"  // a reduction declared in another family
+	DocAttention   = "attention"
+	DocPooling     = "pooling" // pooling, resampling and padding
+	DocSimilarity  = "similarity"
+)
+
 // OpInfo describes one operation of this package, as its declaration states
 // it: what test suites need in order to check it without knowing it (where
 // to draw its inputs, where its derivative has kinks, the PyTorch expression
@@ -86,6 +100,16 @@ type OpInfo struct {
 	// from those points, only make them unlikely (random graphs perturb
 	// the op's inputs independently and check it to first order only).
 	HiddenKinks bool
+
+	// DocGroup and DocNote place the op in the docs' op lists (the
+	// README's op table and the package documentation's "Operations",
+	// which a test generates from Ops): DocGroup is the group it is listed
+	// in, one of the Doc* constants, when that is not its family's
+	// (DocActivations for an activation among the pointwise ops), and
+	// DocNote a short remark after its name ("halves to even"), with
+	// code in backquotes.
+	DocGroup string
+	DocNote  string
 
 	// Torch is the PyTorch expression that computes the op, in terms of x
 	// and of the parameter names, e.g. "torch.nn.functional.leaky_relu(x,
@@ -170,5 +194,12 @@ func (m OpInfo) spread(s float64) OpInfo {
 // hiddenKinks returns m with HiddenKinks set.
 func (m OpInfo) hiddenKinks() OpInfo {
 	m.HiddenKinks = true
+	return m
+}
+
+// listed returns m listed in the docs' op lists in group (its family's
+// when "") with the remark note.
+func (m OpInfo) listed(group, note string) OpInfo {
+	m.DocGroup, m.DocNote = group, note
 	return m
 }

@@ -40,6 +40,7 @@ func attentionOps() []OpInfo {
 			Shapes: [][]int{{2, 2, 3, 4}, {2, 2, 5, 4}, {2, 2, 5, 3}},
 			Torch: "softmax(x @ y.mT / 2, -1) @ z + softmax((x @ y.mT / 2).masked_fill(~(mask & " +
 				"torch.ones(3, 5).tril().bool()), -inf), -1) @ z",
+			DocGroup: DocAttention, DocNote: "softmax(q·kᵀ/√D + mask)·v, fused on the batched GEMM; boolean mask, true = take part; causal; batch and head axes",
 		},
 			func(xs ...*Var[float64]) *Var[float64] { return attnTwice(xs, keep) },
 			func(xs ...*Var[float32]) *Var[float32] { return attnTwice(xs, keep) }),
@@ -48,6 +49,7 @@ func attentionOps() []OpInfo {
 			Shapes: [][]int{{2, 2, 3, 4}, {2, 2, 5, 4}, {2, 2, 5, 3}},
 			Torch: "(softmax((x @ y.mT / 2).masked_fill(~(mask & torch.ones(3, 5).tril().bool()), -inf), -1) " +
 				"* drop_keep / 0.75) @ z",
+			DocGroup: DocAttention, DocNote: "its options in a struct, and dropout on the weights from an explicit `*rand.Rand` or a fixed mask",
 		},
 			func(xs ...*Var[float64]) *Var[float64] { return attnDropped(xs, keep, dropKeep) },
 			func(xs ...*Var[float32]) *Var[float32] { return attnDropped(xs, keep, dropKeep) }),
@@ -56,6 +58,7 @@ func attentionOps() []OpInfo {
 			Shapes: [][]int{{2, 5, 18}},
 			Torch: "sum(merge(sdpa(*heads(x), m)) for m in (None, causal, (mask & causal, dropout 0.25 keep " +
 				"drop_keep))) where heads splits x [2 5 18] into q, k, v [2 2 5 3] and merge joins [2 2 5 3] into [2 5 6]",
+			DocGroup: DocAttention, DocNote: "multi-head self-attention on the packed q, k, v projection [N·L, 3E] → [N·L, E], heads read and written in place with strided GEMMs",
 		},
 			func(xs ...*Var[float64]) *Var[float64] { return packedThrice(xs[0], packedKeep, packedDrop) },
 			func(xs ...*Var[float32]) *Var[float32] { return packedThrice(xs[0], packedKeep, packedDrop) }),

@@ -27,15 +27,15 @@ func binaryOps() []OpInfo {
 		bin("PowVar", "torch.pow(x, y)", positiveReal, PowVar[float64], PowVar[float32]),
 		bin("Where", "torch.where(torch.tensor([[[True, False, True]], [[False, False, True]]]), x, y)", anyReal,
 			func(a, b *Var[float64]) *Var[float64] { return Where(mask, a, b) },
-			func(a, b *Var[float32]) *Var[float32] { return Where(mask, a, b) }),
+			func(a, b *Var[float32]) *Var[float32] { return Where(mask, a, b) }).listed(DocSelection, ""),
 		entry(OpInfo{Name: "MaskedFill", Family: FamilyBinary, Shapes: [][]int{{2, 1, 3}}, Domain: anyReal, Smooth: true,
 			Torch: "x.masked_fill(torch.tensor([[True, False, True]]), 0.5)"},
 			func(xs ...*Var[float64]) *Var[float64] { return MaskedFill(xs[0], fillMask, 0.5) },
-			func(xs ...*Var[float32]) *Var[float32] { return MaskedFill(xs[0], fillMask, 0.5) }),
+			func(xs ...*Var[float32]) *Var[float32] { return MaskedFill(xs[0], fillMask, 0.5) }).listed(DocSelection, ""),
 		entry(OpInfo{Name: "Lerp", Family: FamilyBinary, Shapes: [][]int{{2, 1, 3}, {3}, {4, 1}}, Domain: anyReal, Smooth: true,
 			Torch: "torch.lerp(x, y, z)"},
 			func(xs ...*Var[float64]) *Var[float64] { return Lerp(xs[0], xs[1], xs[2]) },
-			func(xs ...*Var[float32]) *Var[float32] { return Lerp(xs[0], xs[1], xs[2]) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Lerp(xs[0], xs[1], xs[2]) }).listed("", "tensor weight"),
 	}
 	return append(ops, binaryTableOps()...)
 }

@@ -37,25 +37,25 @@ func compareOps() []OpInfo {
 		cmp("LessEqual", "torch.le(x, y)", LessEqual[float64], LessEqual[float32]),
 		cmp("Greater", "torch.gt(x, y)", Greater[float64], Greater[float32]),
 		cmp("GreaterEqual", "torch.ge(x, y)", GreaterEqual[float64], GreaterEqual[float32]),
-		logical("LogicalAnd", "torch.logical_and(x < y, y < z)", false),
-		logical("LogicalOr", "torch.logical_or(x < y, y < z)", true),
+		logical("LogicalAnd", "torch.logical_and(x < y, y < z)", false).listed(DocMasks, ""),
+		logical("LogicalOr", "torch.logical_or(x < y, y < z)", true).listed(DocMasks, ""),
 		maskEntry(OpInfo{Name: "LogicalNot", Shapes: [][]int{{2, 1, 3}, {4, 1}}, Torch: "torch.logical_not(x < y)"},
 			func(xs []*Var[float64]) *tensor.Mask { return logicalNotOf(xs) },
-			func(xs []*Var[float32]) *tensor.Mask { return logicalNotOf(xs) }),
+			func(xs []*Var[float32]) *tensor.Mask { return logicalNotOf(xs) }).listed(DocMasks, ""),
 		maskEntry(OpInfo{Name: "Any", Shapes: [][]int{{2, 4, 3}, {3}}, Torch: "torch.any(x < y, dim=1)"},
 			func(xs []*Var[float64]) *tensor.Mask {
 				return reduceMaskOf(arenaOf(xs...), Less(xs[0], xs[1]), true, 1)
 			},
 			func(xs []*Var[float32]) *tensor.Mask {
 				return reduceMaskOf(arenaOf(xs...), Less(xs[0], xs[1]), true, 1)
-			}),
+			}).listed(DocMasks, ""),
 		maskEntry(OpInfo{Name: "All", Shapes: [][]int{{2, 4, 3}, {3}}, Torch: "torch.all(torch.all(x <= y, dim=2), dim=0)"},
 			func(xs []*Var[float64]) *tensor.Mask {
 				return reduceMaskOf(arenaOf(xs...), LessEqual(xs[0], xs[1]), false, 0, -1)
 			},
 			func(xs []*Var[float32]) *tensor.Mask {
 				return reduceMaskOf(arenaOf(xs...), LessEqual(xs[0], xs[1]), false, 0, -1)
-			}),
+			}).listed(DocMasks, ""),
 		test("IsNaN", "torch.isnan(x)", IsNaN[float64], IsNaN[float32]),
 		test("IsInf", "torch.isinf(x)", IsInf[float64], IsInf[float32]),
 		test("IsFinite", "torch.isfinite(x)", IsFinite[float64], IsFinite[float32]),

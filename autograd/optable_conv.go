@@ -21,15 +21,15 @@ func convOps() []OpInfo {
 		conv("Conv2D", "torch.nn.functional.conv2d(x, y, z, stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)",
 			[][]int{{2, 4, 5, 6}, {6, 2, 2, 2}, {6}},
 			func(xs ...*Var[float64]) *Var[float64] { return Conv2D(xs[0], xs[1], xs[2], opts) },
-			func(xs ...*Var[float32]) *Var[float32] { return Conv2D(xs[0], xs[1], xs[2], opts) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Conv2D(xs[0], xs[1], xs[2], opts) }).listed("", "NCHW; stride, padding, dilation, groups: depthwise with groups = channels"),
 		conv("Conv1D", "torch.nn.functional.conv1d(x, y, z, stride=2, padding=1, dilation=2, groups=3)",
 			[][]int{{2, 3, 7}, {6, 1, 3}, {6}},
 			func(xs ...*Var[float64]) *Var[float64] { return Conv1D(xs[0], xs[1], xs[2], opts1) },
-			func(xs ...*Var[float32]) *Var[float32] { return Conv1D(xs[0], xs[1], xs[2], opts1) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Conv1D(xs[0], xs[1], xs[2], opts1) }).listed("", "NCL, the same options"),
 		conv("ConvTranspose2D",
 			"torch.nn.functional.conv_transpose2d(x, y, z, stride=(2, 1), padding=(1, 0), output_padding=(1, 1), groups=2, dilation=(1, 2))",
 			[][]int{{2, 4, 3, 4}, {4, 3, 2, 3}, {6}},
 			func(xs ...*Var[float64]) *Var[float64] { return ConvTranspose2D(xs[0], xs[1], xs[2], optsT) },
-			func(xs ...*Var[float32]) *Var[float32] { return ConvTranspose2D(xs[0], xs[1], xs[2], optsT) }),
+			func(xs ...*Var[float32]) *Var[float32] { return ConvTranspose2D(xs[0], xs[1], xs[2], optsT) }).listed("", "PyTorch's conv_transpose2d: output padding, groups"),
 	}
 }

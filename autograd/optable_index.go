@@ -32,7 +32,7 @@ func indexOps() []OpInfo {
 		// that the second order checks them.
 		idx("ScatterReduce", "x.scatter_reduce(0, torch.tensor([[2, 0, 1], [0, 0, 2]]), y, 'prod')", [][]int{{3, 4}, {2, 5}},
 			func(xs ...*Var[float64]) *Var[float64] { return ScatterReduce(xs[0], 0, dup, xs[1], "prod", true) },
-			func(xs ...*Var[float32]) *Var[float32] { return ScatterReduce(xs[0], 0, dup, xs[1], "prod", true) }),
+			func(xs ...*Var[float32]) *Var[float32] { return ScatterReduce(xs[0], 0, dup, xs[1], "prod", true) }).listed("", "sum, prod, mean, amax, amin"),
 		idx("IndexAdd", "x.index_add(-1, torch.tensor([1, 1, 3]), y, alpha=0.5)", [][]int{{3, 4}, {3, 3}},
 			func(xs ...*Var[float64]) *Var[float64] { return IndexAdd(xs[0], -1, add, xs[1], 0.5) },
 			func(xs ...*Var[float32]) *Var[float32] { return IndexAdd(xs[0], -1, add, xs[1], 0.5) }),
@@ -41,7 +41,7 @@ func indexOps() []OpInfo {
 			func(xs ...*Var[float32]) *Var[float32] { return MaskedSelect(xs[0], mask) }),
 		idx("IndexArrays", "x[torch.tensor([[2], [0]]), torch.tensor([1, -1, 1])]", [][]int{{3, 4, 2}},
 			func(xs ...*Var[float64]) *Var[float64] { return IndexArrays(xs[0], rows, cols) },
-			func(xs ...*Var[float32]) *Var[float32] { return IndexArrays(xs[0], rows, cols) }),
+			func(xs ...*Var[float32]) *Var[float32] { return IndexArrays(xs[0], rows, cols) }).listed("", "x[i0, i1, ...]"),
 		idx("Unfold", "x.unfold(-1, 3, 2)", [][]int{{2, 7}},
 			func(xs ...*Var[float64]) *Var[float64] { return Unfold(xs[0], -1, 3, 2) },
 			func(xs ...*Var[float32]) *Var[float32] { return Unfold(xs[0], -1, 3, 2) }),

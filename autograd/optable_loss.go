@@ -28,7 +28,7 @@ func lossOps() []OpInfo {
 		entry(OpInfo{Name: "CrossEntropy", Family: FamilyLoss, Shapes: [][]int{{3, 4}}, Domain: anyReal, Smooth: true,
 			Torch: "torch.nn.functional.cross_entropy(x, torch.tensor([0, 3, 1]))"},
 			func(xs ...*Var[float64]) *Var[float64] { return CrossEntropy(xs[0], labels) },
-			func(xs ...*Var[float32]) *Var[float32] { return CrossEntropy(xs[0], labels) }),
+			func(xs ...*Var[float32]) *Var[float32] { return CrossEntropy(xs[0], labels) }).listed("", "fused with its softmax"),
 		entry(OpInfo{Name: "NLL", Family: FamilyLoss, Shapes: [][]int{{3, 4}}, Domain: anyReal, Smooth: true,
 			Torch: "torch.nn.functional.nll_loss(x, torch.tensor([0, 3, 1]))"},
 			func(xs ...*Var[float64]) *Var[float64] { return NLL(xs[0], labels) },
@@ -50,24 +50,24 @@ func lossOptionOps() []OpInfo {
 		both(m("CrossEntropyWith", "F.cross_entropy(x, [0, 3, 1], weight=w, ignore_index=3, label_smoothing=0.1) + "+
 			"F.cross_entropy(x, [2, -100, 1], ignore_index=-100, label_smoothing=0.2, reduction='sum') + "+
 			"F.cross_entropy(x, [1, 0, 2], weight=w, reduction='none').sum(), w = [0.5, 2, 1, 1.5]", anyReal, []int{3, 4}),
-			ceWithCases[float64](), ceWithCases[float32]()),
+			ceWithCases[float64](), ceWithCases[float32]()).listed("", "weights, an ignored label, label smoothing"),
 		both(m("CrossEntropySoft", "F.cross_entropy(x, q, weight=w, label_smoothing=0.1) + F.cross_entropy(x, q, reduction='sum'), w = [0.5, 2, 1, 1.5]",
 			anyReal, []int{3, 4}, []int{3, 4}),
-			ceSoftCases[float64](), ceSoftCases[float32]()),
+			ceSoftCases[float64](), ceSoftCases[float32]()).listed("", "probability targets"),
 		both(m("NLLWith", "F.nll_loss(x, [0, 3, 1], weight=w, ignore_index=3) + F.nll_loss(x, [2, 1, 1], weight=w, reduction='sum'), w = [0.5, 2, 1, 1.5]",
 			anyReal, []int{3, 4}),
 			nllWithCases[float64](), nllWithCases[float32]()),
 		both(m("BCEWithLogitsWith", "F.binary_cross_entropy_with_logits(x, t, weight=w, pos_weight=pw) + "+
 			"F.binary_cross_entropy_with_logits(x, t, pos_weight=pw, reduction='sum'), w = [[1], [0.5], [2]], pw = [3, 0.5, 1, 2]",
 			anyReal, []int{3, 4}, []int{3, 4}),
-			bceWithCases[float64](), bceWithCases[float32]()),
+			bceWithCases[float64](), bceWithCases[float32]()).listed("", "weight, pos_weight"),
 		both(m("KLDiv", "F.kl_div(x, t) + F.kl_div(x, t, reduction='batchmean', log_target=True)", probs, []int{3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] {
 				return Add(KLDiv(xs[0], xs[1], false), KLDiv(xs[0], xs[1], true, ReduceBatchMean))
 			},
 			func(xs ...*Var[float32]) *Var[float32] {
 				return Add(KLDiv(xs[0], xs[1], false), KLDiv(xs[0], xs[1], true, ReduceBatchMean))
-			}),
+			}).listed("", "also batch mean"),
 		both(m("SmoothL1", "F.smooth_l1_loss(x, y, beta=0.5) + F.smooth_l1_loss(x, y, beta=0, reduction='sum')", anyReal, []int{3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] {
 				return Add(SmoothL1(xs[0], xs[1], 0.5), SmoothL1(xs[0], xs[1], 0, ReduceSum))
@@ -80,7 +80,7 @@ func lossOptionOps() []OpInfo {
 			func(xs ...*Var[float32]) *Var[float32] { return MarginRanking(xs[0], xs[1], xs[2], 0.3) }).hiddenKinks(),
 		both(m("CosineSimilarity", "F.cosine_similarity(a, b, dim=1, eps=1e-8)", anyReal, []int{2, 3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] { return CosineSimilarity(xs[0], xs[1], 1, 1e-8) },
-			func(xs ...*Var[float32]) *Var[float32] { return CosineSimilarity(xs[0], xs[1], 1, 1e-8) }).spread(normSpread),
+			func(xs ...*Var[float32]) *Var[float32] { return CosineSimilarity(xs[0], xs[1], 1, 1e-8) }).spread(normSpread).listed(DocSimilarity, ""),
 		both(m("CosineEmbedding", "F.cosine_embedding_loss(a, b, [1, -1, -1], margin=-0.2)", anyReal, []int{3, 4}, []int{3, 4}),
 			func(xs ...*Var[float64]) *Var[float64] { return CosineEmbedding(xs[0], xs[1], cosLabels, -0.2) },
 			func(xs ...*Var[float32]) *Var[float32] { return CosineEmbedding(xs[0], xs[1], cosLabels, -0.2) }).spread(normSpread).hiddenKinks(),

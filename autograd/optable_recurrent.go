@@ -20,11 +20,11 @@ func recurrentOps() []OpInfo {
 		rec("LSTMCellOutput",
 			"i, f, g, o = x.chunk(4, 1); sigmoid(o) * tanh(y)", lstm,
 			func(xs ...*Var[float64]) *Var[float64] { return LSTMCellOutput(xs[0], xs[1]) },
-			func(xs ...*Var[float32]) *Var[float32] { return LSTMCellOutput(xs[0], xs[1]) }),
+			func(xs ...*Var[float32]) *Var[float32] { return LSTMCellOutput(xs[0], xs[1]) }).listed("", "with LSTMCellState, one `nn.LSTMCell` step from its pre-activation gates"),
 		rec("GRUCellState",
 			"r, z = sigmoid(x[:, :10] + y[:, :10]).chunk(2, 1); n = tanh(x[:, 10:] + r * y[:, 10:]); n + z * (w - n)",
 			[][]int{{3, 15}, {3, 15}, {3, 5}},
 			func(xs ...*Var[float64]) *Var[float64] { return GRUCellState(xs[0], xs[1], xs[2]) },
-			func(xs ...*Var[float32]) *Var[float32] { return GRUCellState(xs[0], xs[1], xs[2]) }),
+			func(xs ...*Var[float32]) *Var[float32] { return GRUCellState(xs[0], xs[1], xs[2]) }).listed("", "an `nn.GRUCell` step from x·W_ihᵀ + b_ih and h·W_hhᵀ + b_hh"),
 	}
 }

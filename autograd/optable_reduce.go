@@ -40,15 +40,15 @@ func reduceOps() []OpInfo {
 		red("Std", "torch.std(x, 0, correction=0)", m34,
 			func(x *Var[float64]) *Var[float64] { return Std(x, 0, 0) }, func(x *Var[float32]) *Var[float32] { return Std(x, 0, 0) }).spread(normSpread),
 		red("Softmax", "torch.softmax(x, 1)", m34,
-			func(x *Var[float64]) *Var[float64] { return Softmax(x, 1) }, func(x *Var[float32]) *Var[float32] { return Softmax(x, 1) }),
+			func(x *Var[float64]) *Var[float64] { return Softmax(x, 1) }, func(x *Var[float32]) *Var[float32] { return Softmax(x, 1) }).listed(DocActivations, ""),
 		red("LogSoftmax", "torch.log_softmax(x, 0)", m34,
-			func(x *Var[float64]) *Var[float64] { return LogSoftmax(x, 0) }, func(x *Var[float32]) *Var[float32] { return LogSoftmax(x, 0) }),
+			func(x *Var[float64]) *Var[float64] { return LogSoftmax(x, 0) }, func(x *Var[float32]) *Var[float32] { return LogSoftmax(x, 0) }).listed(DocActivations, ""),
 		entry(OpInfo{Name: "LayerNorm", Family: FamilyReduce, Shapes: [][]int{{3, 4}, {4}, {4}}, Domain: anyReal, Smooth: true,
 			Torch: "torch.nn.functional.layer_norm(x, (4,), y, z, 1e-5)"},
 			func(xs ...*Var[float64]) *Var[float64] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) },
-			func(xs ...*Var[float32]) *Var[float32] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) }).spread(normSpread),
-		argEntry("Argmax", "torch.argmax(x, 1)", Argmax[float64], Argmax[float32]),
-		argEntry("Argmin", "torch.argmin(x, 0)", Argmin[float64], Argmin[float32]),
+			func(xs ...*Var[float32]) *Var[float32] { return LayerNorm(xs[0], xs[1], xs[2], 1, 1e-5) }).spread(normSpread).listed(DocActivations, ""),
+		argEntry("Argmax", "torch.argmax(x, 1)", Argmax[float64], Argmax[float32]).listed("", "returns indices"),
+		argEntry("Argmin", "torch.argmin(x, 0)", Argmin[float64], Argmin[float32]).listed("", "returns indices"),
 	}
 }
 

@@ -43,10 +43,10 @@ func shapeOps() []OpInfo {
 			func(xs ...*Var[float32]) *Var[float32] { return SumTo(xs[0], 3, 1) }),
 		shp("Slice", "x[1:, 0:3:2]", [][]int{{3, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return Slice(xs[0], rs...) },
-			func(xs ...*Var[float32]) *Var[float32] { return Slice(xs[0], rs...) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Slice(xs[0], rs...) }).listed("", "negative steps walk backwards"),
 		shp("Pad", "torch.nn.functional.pad(x, (-2, 2, 1, -1), value=0.5)", [][]int{{3, 4}},
 			func(xs ...*Var[float64]) *Var[float64] { return Pad(xs[0], widths, 0.5) },
-			func(xs ...*Var[float32]) *Var[float32] { return Pad(xs[0], widths, 0.5) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Pad(xs[0], widths, 0.5) }).listed("", "negative widths crop"),
 		shp("IndexSelect", "torch.index_select(x, 1, torch.tensor([2, 0, 2]))", [][]int{{2, 3}},
 			func(xs ...*Var[float64]) *Var[float64] { return IndexSelect(xs[0], 1, idx) },
 			func(xs ...*Var[float32]) *Var[float32] { return IndexSelect(xs[0], 1, idx) }),
@@ -61,6 +61,6 @@ func shapeOps() []OpInfo {
 			func(xs ...*Var[float32]) *Var[float32] { return Split(xs[0], 1, 1, 3)[1] }),
 		shp("Embedding", "torch.nn.functional.embedding(torch.tensor([[1, 0], [3, 1]]), x)", [][]int{{4, 3}},
 			func(xs ...*Var[float64]) *Var[float64] { return Embedding(xs[0], ids64) },
-			func(xs ...*Var[float32]) *Var[float32] { return Embedding(xs[0], ids32) }),
+			func(xs ...*Var[float32]) *Var[float32] { return Embedding(xs[0], ids32) }).listed("", "a lookup by ids, as F.embedding"),
 	}
 }

@@ -170,7 +170,7 @@ func openGrad[T Float](dx, x, g *tensor.Tensor[T], lo, hi, w T) {
 // activationEntries declares the entries of this file's ops.
 func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	tab[opLogSigmoid] = pointwiseDef[T]{
-		meta: pw("LogSigmoid", "torch.nn.functional.logsigmoid(x)", wide, func(x float64, _ [2]float64) float64 { return logSigmoidElem(x) }),
+		meta: pw("LogSigmoid", "torch.nn.functional.logsigmoid(x)", wide, func(x float64, _ [2]float64) float64 { return logSigmoidElem(x) }).listed(DocActivations, ""),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, logSigmoidElem) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
@@ -183,7 +183,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	tab[opHardtanh] = pointwiseDef[T]{
 		meta: pw("Hardtanh", "torch.nn.functional.hardtanh(x, min_val, max_val)", anyReal, func(x float64, p [2]float64) float64 {
 			return min(max(x, p[0]), p[1])
-		}).with("min_val", -0.5).with("max_val", 1.5).kinks(-0.5, 1.5),
+		}).with("min_val", -0.5).with("max_val", 1.5).kinks(-0.5, 1.5).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], p [2]T) {
 			d, s := each2(y, x)
 			for i, v := range s {
@@ -198,7 +198,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	tab[opHardswish] = pointwiseDef[T]{
 		meta: pw("Hardswish", "torch.nn.functional.hardswish(x)", [2]float64{-5, 5}, func(x float64, _ [2]float64) float64 {
 			return hardswishElem(x)
-		}).kinks(-3, 3),
+		}).kinks(-3, 3).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, hardswishElem) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
@@ -231,7 +231,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		// also in float64) and has no derivative of its own.
 		meta: pw("Hardsigmoid", "torch.nn.functional.relu6(x + 3) / 6", [2]float64{-5, 5}, func(x float64, _ [2]float64) float64 {
 			return hardsigmoidElem(x)
-		}).kinks(-3, 3),
+		}).kinks(-3, 3).listed(DocActivations, ""),
 		f:  func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, hardsigmoidElem) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { openGrad(dx, x, g, -3, 3, T(1.0/6)) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
@@ -239,7 +239,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		},
 	}
 	tab[opMish] = pointwiseDef[T]{
-		meta: pw("Mish", "torch.nn.functional.mish(x)", wide, func(x float64, _ [2]float64) float64 { return mishElem(x) }),
+		meta: pw("Mish", "torch.nn.functional.mish(x)", wide, func(x float64, _ [2]float64) float64 { return mishElem(x) }).listed(DocActivations, ""),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, mishElem) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
@@ -256,7 +256,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	tab[opSELU] = pointwiseDef[T]{
 		meta: pw("SELU", "torch.nn.functional.selu(x)", [2]float64{-3, 3}, func(x float64, _ [2]float64) float64 {
 			return seluElem(x)
-		}).kinks(0),
+		}).kinks(0).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, seluElem) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
@@ -278,7 +278,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	tab[opCELU] = pointwiseDef[T]{
 		meta: pw("CELU", "torch.nn.functional.celu(x, alpha)", anyReal, func(x float64, p [2]float64) float64 {
 			return celuElem(x, p[0])
-		}).with("alpha", 0.5).kinks(0),
+		}).with("alpha", 0.5).kinks(0).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], p [2]T) {
 			d, s := each2(y, x)
 			a := float64(p[0])
@@ -307,7 +307,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	tab[opSoftsign] = pointwiseDef[T]{
 		meta: pw("Softsign", "torch.nn.functional.softsign(x)", [2]float64{-4, 4}, func(x float64, _ [2]float64) float64 {
 			return x / (1 + math.Abs(x))
-		}).kinks(0),
+		}).kinks(0).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], _ [2]T) {
 			mapMath(y, x, func(v float64) float64 { return v / (1 + math.Abs(v)) })
 		},

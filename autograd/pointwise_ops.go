@@ -247,7 +247,7 @@ func Cosh[T Float](x *Var[T]) *Var[T] { return pointwise(opCosh, x) }
 func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	var tab [numPointwise]pointwiseDef[T]
 	tab[opNeg] = pointwiseDef[T]{
-		meta: pw("Neg", "-x", anyReal, func(x float64, _ [2]float64) float64 { return -x }),
+		meta: pw("Neg", "-x", anyReal, func(x float64, _ [2]float64) float64 { return -x }).listed(DocArithmetic, ""),
 		f: func(y, x *tensor.Tensor[T], _ [2]T) {
 			d, s := each2(y, x)
 			for i := range d {
@@ -264,7 +264,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	}
 	tab[opScale] = pointwiseDef[T]{
 		meta: pw("Scale", "k * x", anyReal, func(x float64, p [2]float64) float64 { return p[0] * x }).
-			with("k", 1.5),
+			with("k", 1.5).listed(DocArithmetic, ""),
 		f: func(y, x *tensor.Tensor[T], p [2]T) { tensor.ScaleInto(y, x, p[0]) },
 		df: func(dx, _, _, g *tensor.Tensor[T], p [2]T) {
 			d, gs := each2(dx, g)
@@ -314,7 +314,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		},
 	}
 	tab[opSigmoid] = pointwiseDef[T]{
-		meta: pw("Sigmoid", "torch.sigmoid(x)", wide, func(x float64, _ [2]float64) float64 { return 1 / (1 + math.Exp(-x)) }),
+		meta: pw("Sigmoid", "torch.sigmoid(x)", wide, func(x float64, _ [2]float64) float64 { return 1 / (1 + math.Exp(-x)) }).listed(DocActivations, ""),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.SigmoidInto(y, x) },
 		df:   func(dx, _, y, g *tensor.Tensor[T], _ [2]T) { tensor.SigmoidGradInto(dx, y, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
@@ -323,7 +323,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		},
 	}
 	tab[opTanh] = pointwiseDef[T]{
-		meta: pw("Tanh", "torch.tanh(x)", wide, func(x float64, _ [2]float64) float64 { return math.Tanh(x) }),
+		meta: pw("Tanh", "torch.tanh(x)", wide, func(x float64, _ [2]float64) float64 { return math.Tanh(x) }).listed(DocActivations, ""),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.TanhInto(y, x) },
 		df:   func(dx, _, y, g *tensor.Tensor[T], _ [2]T) { tensor.TanhGradInto(dx, y, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
@@ -332,7 +332,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	}
 	tab[opReLU] = pointwiseDef[T]{
 		meta: pw("ReLU", "torch.relu(x)", anyReal, func(x float64, _ [2]float64) float64 { return max(x, 0) }).
-			kinks(0),
+			kinks(0).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], _ [2]T) { tensor.ReLUInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			// g·mask rather than a select, so that g = ±Inf or NaN gives
@@ -430,7 +430,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	tab[opSoftplus] = pointwiseDef[T]{
 		meta: pw("Softplus", "torch.nn.functional.softplus(x)", wide, func(x float64, _ [2]float64) float64 {
 			return math.Log1p(math.Exp(-math.Abs(x))) + max(x, 0)
-		}),
+		}).listed(DocActivations, ""),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.SoftplusInto(y, x) },
 		df:   func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.SoftplusGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, Sigmoid(c.Input(0))) },
@@ -441,7 +441,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 				return x
 			}
 			return p[0] * x
-		}).with("slope", 0.1).kinks(0),
+		}).with("slope", 0.1).kinks(0).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], p [2]T) {
 			d, s := each2(y, x)
 			for i, v := range s {
@@ -477,7 +477,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 				return x
 			}
 			return p[0] * math.Expm1(x)
-		}).with("alpha", 0.5).kinks(0),
+		}).with("alpha", 0.5).kinks(0).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], p [2]T) {
 			d, s := each2(y, x)
 			a := float64(p[0])
@@ -508,7 +508,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	tab[opGELU] = pointwiseDef[T]{
 		meta: pw("GELU", "torch.nn.functional.gelu(x)", wide, func(x float64, _ [2]float64) float64 {
 			return x * 0.5 * math.Erfc(-x/math.Sqrt2)
-		}),
+		}).listed(DocActivations, ""),
 		f:  func(y, x *tensor.Tensor[T], _ [2]T) { tensor.GELUInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.GELUGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
@@ -528,7 +528,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 	tab[opGELUTanh] = pointwiseDef[T]{
 		meta: pw("GELUTanh", "torch.nn.functional.gelu(x, approximate='tanh')", wide, func(x float64, _ [2]float64) float64 {
 			return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
-		}),
+		}).listed(DocActivations, ""),
 		f:  func(y, x *tensor.Tensor[T], _ [2]T) { tensor.GELUTanhInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.GELUTanhGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
@@ -541,7 +541,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		},
 	}
 	tab[opSiLU] = pointwiseDef[T]{
-		meta: pw("SiLU", "torch.nn.functional.silu(x)", wide, func(x float64, _ [2]float64) float64 { return x / (1 + math.Exp(-x)) }),
+		meta: pw("SiLU", "torch.nn.functional.silu(x)", wide, func(x float64, _ [2]float64) float64 { return x / (1 + math.Exp(-x)) }).listed(DocActivations, ""),
 		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.SiLUInto(y, x) },
 		df:   func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.SiLUGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {

@@ -72,17 +72,17 @@ func steps(first, hi float64) []float64 {
 func roundingEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	// The jumps over the domain [-3, 3]: at the integers, at the halves for
 	// Round, at the nonzero integers for Trunc, at 0 for Sign.
-	rounding := func(name, torch string, f func(float64) float64, jumps []float64) pointwiseDef[T] {
+	rounding := func(name, torch, note string, f func(float64) float64, jumps []float64) pointwiseDef[T] {
 		return pointwiseDef[T]{
-			meta: pw(name, torch, [2]float64{-3, 3}, func(x float64, _ [2]float64) float64 { return f(x) }).kinks(jumps...),
+			meta: pw(name, torch, [2]float64{-3, 3}, func(x float64, _ [2]float64) float64 { return f(x) }).kinks(jumps...).listed(DocRounding, note),
 			f:    func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, f) },
 			df:   zeroGrad[T],
 			back: zeroBack[T],
 		}
 	}
-	tab[opFloor] = rounding("Floor", "torch.floor(x)", math.Floor, steps(-3, 3))
-	tab[opCeil] = rounding("Ceil", "torch.ceil(x)", math.Ceil, steps(-3, 3))
-	tab[opRound] = rounding("Round", "torch.round(x)", math.RoundToEven, steps(-2.5, 3))
-	tab[opTrunc] = rounding("Trunc", "torch.trunc(x)", math.Trunc, []float64{-3, -2, -1, 1, 2, 3})
-	tab[opSign] = rounding("Sign", "torch.sign(x)", signElem[float64], []float64{0})
+	tab[opFloor] = rounding("Floor", "torch.floor(x)", "", math.Floor, steps(-3, 3))
+	tab[opCeil] = rounding("Ceil", "torch.ceil(x)", "", math.Ceil, steps(-3, 3))
+	tab[opRound] = rounding("Round", "torch.round(x)", "halves to even", math.RoundToEven, steps(-2.5, 3))
+	tab[opTrunc] = rounding("Trunc", "torch.trunc(x)", "", math.Trunc, []float64{-3, -2, -1, 1, 2, 3})
+	tab[opSign] = rounding("Sign", "torch.sign(x)", "", signElem[float64], []float64{0})
 }
