@@ -35,7 +35,7 @@
 //     LogicalNot, Any, All.
 //   - Elementwise functions: Square, Pow, Exp, Log, Sqrt, Abs, Log1p, Expm1,
 //     NormCDF, Sin, Cos, Clamp, Erf, Sinh, Cosh, Erfc, Tan, Asin, Acos, Atan,
-//     Asinh, Acosh, Atanh, Log2, Log10, Exp2, Rsqrt, Reciprocal.
+//     Asinh, Acosh, Atanh, Log2, Log10, Exp2, Rsqrt, Reciprocal, Cbrt.
 //   - Elementwise rounding, with a zero gradient as in torch: Floor, Ceil,
 //     Round (halves to even), Trunc, Sign.
 //   - Activations and normalization: Sigmoid, Tanh, ReLU, Softplus, LeakyReLU,

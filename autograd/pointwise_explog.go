@@ -32,6 +32,15 @@ func Log10[T Float](x *Var[T]) *Var[T] { return pointwise(opLog10, x) }
 //	d/dx = g ∘ O·ln 2, where O = 2^x is the saved output
 func Exp2[T Float](x *Var[T]) *Var[T] { return pointwise(opExp2, x) }
 
+// Cbrt returns the cube root of x, negative for negative x (PyTorch has no
+// cbrt: torch.sign(x) * torch.abs(x).pow(1 / 3) computes it).
+//
+//	d/dx = g / (3·O²), where O = ∛x is the saved output
+//
+// At x = ±0 the derivative is +Inf times the sign of g (NaN where g is 0),
+// its limit from both sides.
+func Cbrt[T Float](x *Var[T]) *Var[T] { return pointwise(opCbrt, x) }
+
 // Rsqrt returns the reciprocal square root 1/√x (torch.rsqrt): +Inf at 0,
 // -Inf at -0, NaN below 0.
 //
@@ -117,6 +126,20 @@ func expLogEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			o := c.Output()
 			return Mul(g, Scale(Mul(Square(o), o), -0.5))
+		},
+	}
+	tab[opCbrt] = pointwiseDef[T]{
+		// The derivative is infinite at 0: the checks keep away from it.
+		meta: pw("Cbrt", "torch.sign(x) * torch.abs(x).pow(1 / 3)", anyReal, func(x float64, _ [2]float64) float64 { return math.Cbrt(x) }).kinks(0),
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, math.Cbrt) },
+		df: func(dx, _, y, g *tensor.Tensor[T], _ [2]T) {
+			d, o, _, gs := each4(dx, y, y, g)
+			for i, v := range o {
+				d[i] = gs[i] / (3 * (v * v))
+			}
+		},
+		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
+			return Div(g, Scale(Square(c.Output()), 3))
 		},
 	}
 	tab[opReciprocal] = pointwiseDef[T]{

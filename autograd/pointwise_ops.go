@@ -69,6 +69,7 @@ const (
 	opRound
 	opTrunc
 	opSign
+	opCbrt
 	numPointwise // keep last
 )
 
