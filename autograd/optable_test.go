@@ -274,7 +274,7 @@ func widen(xs []float32) []float64 {
 
 // TestOpTableArenaAllocatesNothing checks that forward and Backward of every
 // table op allocate nothing in a steady state under an Arena, in both
-// element types: not a single allocation in 20 steps (see stepMallocs).
+// element types: not a single allocation in 20 steps (see mallocs).
 func TestOpTableArenaAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
@@ -316,64 +316,47 @@ func runOpTableAllocs[T autograd.Float](t *testing.T) {
 			for range 3 {
 				step()
 			}
-			if ns := stepMallocs(step); ns != nil {
-				t.Errorf("%s: %v allocations in windows of %d forward and backward steps under a warm Arena, want 0", op.Name, ns, allocWindow)
+			if n := mallocs(allocSteps, step); n != 0 {
+				t.Errorf("%s: %d allocations in %d forward and backward steps under a warm Arena, want 0", op.Name, n, allocSteps)
 			}
 		})
 	}
 }
 
-// allocWindow is the number of steps whose allocations stepMallocs counts
-// at a time, and allocWindows how many windows it measures at most.
-const allocWindow, allocWindows = 20, 3
+// allocSteps is the number of steps whose allocations
+// TestOpTableArenaAllocatesNothing counts.
+const allocSteps = 20
 
-// stepMallocs counts the heap allocations of allocWindow calls of step,
-// exactly (testing.AllocsPerRun divides the count by the runs and
-// truncates, so a step that allocates in 19 of 20 runs would read 0), and
-// returns nil when a window made none; otherwise it measures another
-// window, up to allocWindows, and returns every window's count. The
-// retries are for the runtime, not the op: at a type assertion or type
-// switch that meets many dynamic types (the engine's, over the node kinds
-// of all ops) the runtime grows the call site's cache at random, about once
-// in a thousand misses (runtime.typeAssert), an allocation that warming up
-// makes rare but cannot rule out. An op that allocates in its steps does
-// so in every window.
-func stepMallocs(step func()) []uint64 {
-	var ns []uint64
-	for range allocWindows {
-		n := mallocs(allocWindow, step)
-		if n == 0 {
-			return nil
-		}
-		ns = append(ns, n)
-	}
-	return ns
-}
-
-// allocSink keeps TestStepMallocsCountsExactly's allocations on the heap.
+// allocSink keeps TestMallocsCountsExactly's allocations on the heap.
 var allocSink []byte
 
-// TestStepMallocsCountsExactly pins what testing.AllocsPerRun got wrong: a
-// step that allocates in 19 of 20 runs is reported, and one that allocates
+// TestMallocsCountsExactly pins what testing.AllocsPerRun got wrong: a
+// step that allocates in 19 of 20 runs is counted, and one that allocates
 // nothing is not.
-func TestStepMallocsCountsExactly(t *testing.T) {
+func TestMallocsCountsExactly(t *testing.T) {
 	calls := 0
 	some := func() {
-		if calls++; calls%allocWindow != 0 {
+		if calls++; calls%allocSteps != 0 {
 			allocSink = make([]byte, 64+calls%3)
 		}
 	}
-	if ns := stepMallocs(some); len(ns) != allocWindows || ns[0] != allocWindow-1 {
-		t.Errorf("a step allocating in 19 of 20 runs: stepMallocs = %v, want %d windows of %d", ns, allocWindows, allocWindow-1)
+	if n := mallocs(allocSteps, some); n != allocSteps-1 {
+		t.Errorf("a step allocating in 19 of 20 runs: mallocs = %d, want %d", n, allocSteps-1)
 	}
-	if ns := stepMallocs(func() {}); ns != nil {
-		t.Errorf("an empty step: stepMallocs = %v, want nil", ns)
+	if n := mallocs(allocSteps, func() {}); n != 0 {
+		t.Errorf("an empty step: mallocs = %d, want 0", n)
 	}
 }
 
-// mallocs returns the number of heap allocations made by runs calls of f.
-// Like testing.AllocsPerRun it runs with GOMAXPROCS 1, so that no other
-// goroutine's allocations are counted.
+// mallocs returns the number of heap allocations made by runs calls of f,
+// counted exactly: testing.AllocsPerRun divides the count by the runs and
+// truncates, so a step that allocates in 19 of 20 runs would read 0. Like
+// AllocsPerRun it runs with GOMAXPROCS 1, so that no other goroutine's
+// allocations are counted. The runtime's own allocations count too: an
+// assertion to an interface type (or a type switch with interface cases)
+// that meets many dynamic types grows its call site's cache at random,
+// about once in a thousand misses (runtime.typeAssert), which a hot path of
+// the engine must therefore avoid (see pass.finish).
 func mallocs(runs int, f func()) uint64 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	var before, after runtime.MemStats
