@@ -415,16 +415,20 @@ func rgOpList() []rgOp {
 		if axp < 0 {
 			axp += len(s)
 		}
-		args := []int{x}
+		var more [][]int
 		total := s[axp]
 		for range 1 + g.src.intn(2, "more operands") {
 			o := slices.Clone(s)
 			o[axp] = 1 + g.src.intn(3, "size along axis")
 			total += o[axp]
-			args = append(args, g.operand(o))
+			more = append(more, o)
 		}
 		if numel(s)/s[axp]*total > rgMaxElems {
 			return false
+		}
+		args := []int{x}
+		for _, o := range more {
+			args = append(args, g.operand(o))
 		}
 		pos := g.src.intn(len(args), "position of the first operand")
 		args[0], args[pos] = args[pos], args[0]
