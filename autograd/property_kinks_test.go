@@ -55,10 +55,10 @@ func rgInfo(name string) autograd.OpInfo {
 // its OpInfo says, by adapters added to the graph. In order:
 //
 //  1. with HiddenKinks, each argument plus a perturbation of its own
-//     (drawn from a seed of the chooser), so that no two arguments are
-//     the same node or agree by construction (the graph may well pass
-//     one node twice), and the points where a quantity computed from them
-//     crosses a kink are unlikely; a graph with such an op (or one not
+//     (drawn from a seed of the chooser, a different one per argument),
+//     so that no two arguments are the same node or agree by construction
+//     (the graph may well pass one node twice), and the points where a
+//     quantity computed from them crosses a kink are unlikely; a graph with such an op (or one not
 //     Smooth) is checked to first order only (see rgCheck);
 //  2. each argument not already within Domain mapped into it, as
 //     lo + (hi-lo)·Sigmoid(x);
@@ -72,9 +72,13 @@ func rgInfo(name string) autograd.OpInfo {
 //     it of a Kink.
 func (g *rgGraph) smoothArgs(op autograd.OpInfo, args ...int) []int {
 	args = slices.Clone(args)
+	var seed uint64
+	if op.HiddenKinks {
+		seed = g.src.seed("jitter")
+	}
 	for k := range args {
 		if op.HiddenKinks {
-			args[k] = g.jitter(args[k])
+			args[k] = g.jitter(args[k], seed, k)
 		}
 		args[k] = g.intoDomain(args[k], op.Domain)
 		if op.Spread > 0 {
@@ -141,9 +145,12 @@ func (g *rgGraph) intoDomain(i int, d [2]float64) int {
 }
 
 // jitter returns node i plus a constant tensor uniform in [-rgJitter,
-// rgJitter], drawn from a seed of the chooser.
-func (g *rgGraph) jitter(i int) int {
-	rng := newRand(g.src.seed("jitter"))
+// rgJitter], the k-th argument's, drawn from seed: each argument of an op
+// gets a perturbation of its own, also when the chooser's seeds repeat (a
+// fuzzer's input read past its end gives the seed 0 every time), so that
+// two arguments that are one node become different.
+func (g *rgGraph) jitter(i int, seed uint64, k int) int {
+	rng := newRand(seed ^ uint64(k+1)*0x9e3779b97f4a7c15)
 	c := tensor.Zeros[float64](g.shape(i)...)
 	for k := range c.Data() {
 		c.Data()[k] = rgJitter * (2*rng.Float64() - 1)
