@@ -196,7 +196,7 @@ type conv2DOp[T Float] struct {
 
 func (*conv2DOp[T]) slot() stateSlot { return slotConv2D }
 
-// releaseScratch hands the pooled columns back (see scratchHolder).
+// releaseScratch hands the pooled columns back (see scratch.go).
 func (s *conv2DOp[T]) releaseScratch() {
 	if s.pooled {
 		stashScratch(s.cols)

@@ -62,7 +62,7 @@ func (s *pointwiseSaved[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.T
 	return out
 }
 
-// releaseScratch hands a pooled saved derivative back (see scratchHolder).
+// releaseScratch hands a pooled saved derivative back (see scratch.go).
 func (s *pointwiseSaved[T]) releaseScratch() {
 	if s.pooled {
 		stashScratch(s.saved)

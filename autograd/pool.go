@@ -154,7 +154,7 @@ type poolOp[T Float] struct {
 
 func (*poolOp[T]) slot() stateSlot { return slotPool }
 
-// releaseScratch hands the pooled arg back (see scratchHolder).
+// releaseScratch hands the pooled arg back (see scratch.go).
 func (s *poolOp[T]) releaseScratch() {
 	if s.pooled {
 		stashScratch(s.arg)

@@ -90,11 +90,9 @@ func stashScratch[T Float](t *tensor.Tensor[T]) {
 	pool.Put(st)
 }
 
-// scratchHolder is a state that holds buffers from scratchTensor until its
-// graph is released: finish calls releaseScratch then, once, and the state
-// is never used again. finish lists the holders by type (see there), so a
-// new one must be added to its switch; TestScratchHoldersAreReleased
-// checks the two lists agree.
-type scratchHolder interface {
-	releaseScratch()
-}
+// A scratch holder is a state that holds buffers from scratchTensor until
+// its graph is released: it has a releaseScratch method, which pass.finish
+// calls then, once, and the state is never used again. finish lists the
+// holders by type in a switch (see there, for why not an interface), so a
+// new one must be added to it; TestScratchHoldersAreReleased checks that
+// the two lists agree.
