@@ -27,7 +27,8 @@
 //   - Arithmetic (broadcasting): Neg, Scale, Add, Sub, Mul, Div, Maximum,
 //     Minimum, PowVar, Lerp (tensor weight), Atan2, Mod (Python's sign), Fmod
 //     (C's), FloorDiv, Copysign, LogAddExp.
-//   - Selection with a mask (the mask broadcasts too): Where, MaskedFill.
+//   - Selection with a mask (the mask broadcasts too): Where, MaskedFill,
+//     Dropout (inverted dropout from an explicit *rand.Rand).
 //   - Comparisons and tests, returning a *tensor.Mask (no gradient; from the
 //     inputs' Arena): Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,
 //     IsNaN, IsInf, IsFinite, IsClose.

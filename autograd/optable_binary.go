@@ -1,11 +1,17 @@
 package autograd
 
-import "github.com/adjoint-go/adjoint/tensor"
+import (
+	"math/rand/v2"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
 
 // This file declares the op table's binary family: elementwise operations
 // of two inputs that broadcast (NumPy rules), checked at shapes that do,
-// with the entries of the binary table (binary_ops.go), Lerp, and the ops
-// that select with a mask.
+// with the entries of the binary table (binary_ops.go), Lerp, the ops that
+// select with a mask, and Dropout (a product with a random mask; its
+// entry seeds a new generator at each call, so that repeated calls are one
+// function).
 
 // binaryOps returns the binary family's entries.
 func binaryOps() []OpInfo {
@@ -17,6 +23,10 @@ func binaryOps() []OpInfo {
 	// Where's mask broadcasts too: [2 1 3] with [2 3] and [3] gives [2 2 3].
 	mask := tensor.MustMask([]bool{true, false, true, false, false, true}, 2, 1, 3)
 	fillMask := tensor.MustMask([]bool{true, false, true}, 1, 3)
+	// Dropout's generators, reseeded at each call (without allocating, for
+	// the allocation checks).
+	pcg64, pcg32 := rand.NewPCG(3, 5), rand.NewPCG(3, 5)
+	rng64, rng32 := rand.New(pcg64), rand.New(pcg32)
 	ops := []OpInfo{
 		bin("Add", "x + y", anyReal, Add[float64], Add[float32]),
 		bin("Sub", "x - y", anyReal, Sub[float64], Sub[float32]),
@@ -32,6 +42,11 @@ func binaryOps() []OpInfo {
 			Torch: "x.masked_fill(torch.tensor([[True, False, True]]), 0.5)"},
 			func(xs ...*Var[float64]) *Var[float64] { return MaskedFill(xs[0], fillMask, 0.5) },
 			func(xs ...*Var[float32]) *Var[float32] { return MaskedFill(xs[0], fillMask, 0.5) }).listed(DocSelection, ""),
+		entry(OpInfo{Name: "Dropout", Family: FamilyBinary, Shapes: [][]int{{3, 4}}, Domain: anyReal, Smooth: true,
+			Torch: "x * keep / 0.7, keep from Go's rand.New(rand.NewPCG(3, 5)).Float64() >= 0.3 in row-major order"},
+			func(xs ...*Var[float64]) *Var[float64] { pcg64.Seed(3, 5); return Dropout(xs[0], 0.3, rng64) },
+			func(xs ...*Var[float32]) *Var[float32] { pcg32.Seed(3, 5); return Dropout(xs[0], 0.3, rng32) }).
+			listed(DocSelection, "inverted dropout from an explicit `*rand.Rand`"),
 		entry(OpInfo{Name: "Lerp", Family: FamilyBinary, Shapes: [][]int{{2, 1, 3}, {3}, {4, 1}}, Domain: anyReal, Smooth: true,
 			Torch: "torch.lerp(x, y, z)"},
 			func(xs ...*Var[float64]) *Var[float64] { return Lerp(xs[0], xs[1], xs[2]) },

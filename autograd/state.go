@@ -90,6 +90,9 @@ const (
 	slotLSTMOutput
 	slotGRUState
 
+	// dropout:
+	slotDropout
+
 	// checkpointing:
 	slotCheckpointArgs // not a state: Checkpoint's argument slices under an inference Arena (checkpoint.go)
 

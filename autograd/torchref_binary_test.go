@@ -2,6 +2,7 @@ package autograd_test
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -30,6 +31,15 @@ var torchRefExtBinary = map[string]torchRefExtOp{
 			Value     float64 `json:"value"`
 		}](t, raw)
 		return autograd.MaskedFill(x[0], tensor.MustMask(p.Mask, p.MaskShape...), p.Value)
+	}),
+
+	"Dropout": oneExt(func(t *testing.T, x []*V, raw json.RawMessage) *V {
+		p := decodeTorchRefParams[struct {
+			P     float64 `json:"p"`
+			Seed1 uint64  `json:"seed1"`
+			Seed2 uint64  `json:"seed2"`
+		}](t, raw)
+		return autograd.Dropout(x[0], p.P, rand.New(rand.NewPCG(p.Seed1, p.Seed2)))
 	}),
 
 	"Equal":        compareExt(autograd.Equal[float64]),

@@ -42,30 +42,19 @@ func NewDropout[T Float](rng *rand.Rand, p float64) *Dropout[T] {
 func (d *Dropout[T]) P() float64 { return d.p }
 
 // Forward returns x in evaluation mode (or for p = 0, drawing nothing). In
-// training mode it returns x·mask, where each element of mask is 0 with
-// probability p and 1/(1−p) otherwise, drawn afresh in row-major order
-// (so a NaN or ±Inf element of x gives NaN where it is dropped); the
-// gradient is g·mask, except where g is ±Inf: there it is NaN at a kept
-// element too, as at a dropped one (0·Inf).
-//
-// Under an autograd.Arena everything it makes comes from x's arena, so
-// that a warm training step allocates nothing (a mask tensor of the
-// layer's own would be a new allocation on every call): the mask of kept
-// elements is Equal(x, x)'s mask, overwritten with the draws, and the
-// result is Where(kept, x·(1/(1−p)), x·0), which holds the numbers of
-// x·mask. The x·0 branch's gradient, 0·g, is what makes an infinite g NaN.
+// training mode it returns autograd.Dropout(x, p, rng) with the layer's
+// generator: x·mask, where each element of mask is 0 with probability p and
+// 1/(1−p) otherwise, drawn afresh in row-major order (so a NaN or ±Inf
+// element of x gives NaN where it is dropped); the gradient is g·mask.
+// Under an autograd.Arena the mask and the result come from x's arena, so
+// a warm training step allocates nothing.
 func (d *Dropout[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if d.eval.Load() || d.p == 0 {
 		return x
 	}
-	kept := autograd.Equal(x, x) // a mask of x's shape, from x's Arena
-	m := kept.Data()
 	d.mu.Lock()
-	for i := range m {
-		m[i] = d.rng.Float64() >= d.p
-	}
-	d.mu.Unlock()
-	return autograd.Where(kept, autograd.Scale(x, T(1/(1-d.p))), autograd.Scale(x, 0))
+	defer d.mu.Unlock()
+	return autograd.Dropout(x, d.p, d.rng)
 }
 
 // SetTraining switches between training (on) and evaluation mode; it is

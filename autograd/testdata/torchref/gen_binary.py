@@ -1,6 +1,7 @@
 """PyTorch references for the binary and compare families of the op table:
 the binary elementwise ops (Atan2, Mod, Fmod, FloorDiv, Copysign,
-LogAddExp), Lerp, MaskedFill and Where with a broadcasting mask, and the
+LogAddExp), Lerp, MaskedFill and Where with a broadcasting mask, Dropout
+(the mask drawn by Go's generator, reproduced here: see _go_keep), and the
 comparisons, logical operations and tests of values, which return masks
 (torch's bools, written as 0s and 1s). Loaded by gen.py; see README.md.
 
@@ -20,6 +21,34 @@ NAN, INF = math.nan, math.inf
 
 def _mask(p, shape):
     return torch.tensor(p["mask"], dtype=torch.bool).reshape(p.get("mask_shape", shape))
+
+
+_M64 = (1 << 64) - 1
+
+
+def _go_keep(p, n):
+    """Dropout's keep flags: n draws of Go's rand.New(rand.NewPCG(seed1,
+    seed2)).Float64() (math/rand/v2: a 128-bit LCG with the DXSM output, 53
+    bits of each output over 2^53), kept where the draw is at least p."""
+    hi, lo = p["seed1"], p["seed2"]
+    mul = (2549297995355413924 << 64) | 4865540595714422341
+    inc = (6364136223846793005 << 64) | 1442695040888963407
+    state = (hi << 64) | lo
+    keep = []
+    for _ in range(n):
+        state = (state * mul + inc) & ((1 << 128) - 1)
+        hi, lo = state >> 64, state & _M64
+        hi ^= hi >> 32
+        hi = (hi * 0xDA942042E4DD58B5) & _M64
+        hi ^= hi >> 48
+        hi = (hi * (lo | 1)) & _M64
+        keep.append(((hi << 11) & _M64) >> 11 >= p["p"] * (1 << 53))
+    return keep
+
+
+def _dropout(x, p):
+    keep = torch.tensor(_go_keep(p, x[0].numel()), dtype=torch.bool).reshape(x[0].shape)
+    return x[0] * keep / (1 - p["p"])
 
 
 def _where(x, p):
@@ -53,6 +82,7 @@ OPS = {
     "Lerp": lambda x, p: torch.lerp(x[0], x[1], x[2]),
     "MaskedFill": lambda x, p: x[0].masked_fill(_mask(p, x[0].shape), p["value"]),
     "Where": _where,
+    "Dropout": _dropout,
     "Equal": lambda x, p: torch.eq(x[0], x[1]),
     "NotEqual": lambda x, p: torch.ne(x[0], x[1]),
     "Less": lambda x, p: torch.lt(x[0], x[1]),
@@ -149,6 +179,10 @@ def build_cases(g):
     case("MaskedFill/column mask [3 1] to [2 3 4]", "MaskedFill", [uniform(-2, 2, 2, 3, 4)],
          {"mask": [True, False, True], "mask_shape": [3, 1], "value": 0.0})
     case("MaskedFill/0-d mask", "MaskedFill", [uniform(-2, 2, 3)], {"mask": [True], "mask_shape": [], "value": 7.0})
+    case("Dropout/p 0.3 [3 4]", "Dropout", [uniform(-2, 2, 3, 4)], {"p": 0.3, "seed1": 3, "seed2": 5})
+    case("Dropout/p 0.5 odd [7]", "Dropout", [uniform(-2, 2, 7)], {"p": 0.5, "seed1": 1, "seed2": 2})
+    case("Dropout/p 0.9 [2 3 5]", "Dropout", [uniform(-2, 2, 2, 3, 5)], {"p": 0.9, "seed1": 11, "seed2": 13})
+    case("Dropout/p 0.25 0-d", "Dropout", [uniform(-2, 2)], {"p": 0.25, "seed1": 7, "seed2": 9})
     case("Where/mask [2 1 3] with [2 3] and [3]", "Where", [uniform(-2, 2, 2, 3), uniform(-2, 2, 3)],
          {"mask": [True, False, True, False, False, True], "shape": [2, 1, 3]})
     case("Where/mask [3 1] with 0-d and [4]", "Where", [uniform(-2, 2), uniform(-2, 2, 4)],
