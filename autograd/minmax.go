@@ -195,17 +195,58 @@ func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, o
 // shape [2 3 4] and axis 1 there are 2·4 of them, and entry i·4+k is the
 // argmax of x[i, :, k]; for an [N C] batch of scores and axis -1, entry n is
 // the predicted class of sample n. It is not differentiable and records
-// nothing. It panics with a *tensor.ShapeError for an axis out of range or
-// of size 0.
+// nothing. For x made under an Arena the slice is the arena's, valid until
+// its next Reset, so that a warm evaluation loop allocates nothing (copy
+// it to keep it); otherwise it is new. It panics with a *tensor.ShapeError
+// for an axis out of range or of size 0.
 func Argmax[T Float](x *Var[T], axis int) []int {
 	defer relabel("Argmax")
-	return tensor.Argmax(x.value, axis)
+	p := arenaInts(x.arena)
+	if p == nil {
+		return tensor.Argmax(x.value, axis)
+	}
+	*p = tensor.ArgmaxInto(*p, x.value, axis)
+	return *p
 }
 
 // Argmin is Argmax for the first minimum of each slice.
 func Argmin[T Float](x *Var[T], axis int) []int {
 	defer relabel("Argmin")
-	return tensor.Argmin(x.value, axis)
+	p := arenaInts(x.arena)
+	if p == nil {
+		return tensor.Argmin(x.value, axis)
+	}
+	*p = tensor.ArgminInto(*p, x.value, axis)
+	return *p
+}
+
+// intsPool is an Arena's pool of index slices, kept in its states array
+// (a resetter under slotInts): the slices Argmax and Argmin returned this
+// step, handed out again in order after Reset, each with the capacity it
+// grew to.
+type intsPool struct {
+	items [][]int
+	n     int
+}
+
+func (p *intsPool) reset() { p.n = 0 }
+
+// arenaInts returns the arena's next index slice, for the caller to
+// overwrite and store back, or nil when ar is nil.
+func arenaInts[T Float](ar *Arena[T]) *[]int {
+	if ar == nil {
+		return nil
+	}
+	pool, _ := ar.states[slotInts].(*intsPool)
+	if pool == nil {
+		pool = new(intsPool)
+		ar.states[slotInts] = pool
+	}
+	if pool.n == len(pool.items) {
+		pool.items = append(pool.items, nil)
+	}
+	pool.n++
+	return &pool.items[pool.n-1]
 }
 
 // LogSumExp returns log Σ exp(x) over the given axes (all when none are

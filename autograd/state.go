@@ -93,6 +93,9 @@ const (
 	// dropout:
 	slotDropout
 
+	// indices:
+	slotInts // not a state: the Arena's pool of index slices (Argmax, Argmin; minmax.go)
+
 	// checkpointing:
 	slotCheckpointArgs // not a state: Checkpoint's argument slices under an inference Arena (checkpoint.go)
 

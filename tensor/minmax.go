@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/adjoint-go/adjoint/tensor/internal/vmath"
@@ -63,10 +64,22 @@ func MinMask[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
 // same row-major order: for t of shape [2 3 4] and axis 1 it has 2·4 entries
 // and entry i·4+k is the argmax of t[i, :, k]. A 1-D t gives one index. It
 // panics with a *ShapeError for an axis out of range or of size 0.
-func Argmax[T Float](t *Tensor[T], axis int) []int { return redArg("Argmax", t, axis, true) }
+func Argmax[T Float](t *Tensor[T], axis int) []int { return redArg("Argmax", nil, t, axis, true) }
 
 // Argmin is Argmax for the first minimum of each slice.
-func Argmin[T Float](t *Tensor[T], axis int) []int { return redArg("Argmin", t, axis, false) }
+func Argmin[T Float](t *Tensor[T], axis int) []int { return redArg("Argmin", nil, t, axis, false) }
+
+// ArgmaxInto is Argmax written into dst's memory: it returns dst[:0] with
+// the indices appended, so that a loop (the predicted classes of every
+// batch) can reuse one slice and allocate nothing once it is long enough.
+func ArgmaxInto[T Float](dst []int, t *Tensor[T], axis int) []int {
+	return redArg("ArgmaxInto", dst, t, axis, true)
+}
+
+// ArgminInto is ArgmaxInto for the first minimum of each slice.
+func ArgminInto[T Float](dst []int, t *Tensor[T], axis int) []int {
+	return redArg("ArgminInto", dst, t, axis, false)
+}
 
 // LogSumExp returns log(Σ exp(t)) over the given axes (all when none are
 // given), which are removed from the shape. It subtracts each slice's maximum
@@ -177,21 +190,46 @@ func redMask[T Float](op string, t *Tensor[T], axes []int, isMax bool) *Tensor[T
 	return out
 }
 
-func redArg[T Float](op string, t *Tensor[T], axis int, isMax bool) []int {
-	mask := normalizeAxes(op, t.shape, []int{axis})
-	redCheckNonEmpty(op, t.shape, mask)
+// redArg is Argmax (isMax) or Argmin into dst[:0]: for each position of
+// the axes before and after axis, the slice along axis is scanned in
+// order, replacing the best only on a strict improvement (redBetter), so
+// that the first extremum wins, as in redExtremum.
+func redArg[T Float](op string, dst []int, t *Tensor[T], axis int, isMax bool) []int {
+	r := len(t.shape)
+	if axis < -r || axis >= r {
+		panic(shapeErr(op, "axis "+strconv.Itoa(axis)+" out of range", t.shape))
+	}
 	if axis < 0 {
-		axis += len(t.shape)
+		axis += r
 	}
-	_, arg := redExtremum(t, mask, isMax)
-	stride := 1
+	n := t.shape[axis]
+	if n == 0 {
+		panic(shapeErr(op, "cannot reduce over axis "+strconv.Itoa(axis)+" of size 0", t.shape))
+	}
+	outer, inner := 1, 1
+	for _, d := range t.shape[:axis] {
+		outer *= d
+	}
 	for _, d := range t.shape[axis+1:] {
-		stride *= d
+		inner *= d
 	}
-	for i, off := range arg {
-		arg[i] = off / stride % t.shape[axis]
+	if dst == nil {
+		dst = []int{} // an empty result is empty, not nil, as ever
 	}
-	return arg
+	dst = slices.Grow(dst[:0], outer*inner)[:outer*inner]
+	for o := range outer {
+		base := t.data[o*n*inner : (o+1)*n*inner]
+		for k := range inner {
+			best, arg := base[k], 0
+			for i := 1; i < n; i++ {
+				if v := base[i*inner+k]; redBetter(v, best, isMax) {
+					best, arg = v, i
+				}
+			}
+			dst[o*inner+k] = arg
+		}
+	}
+	return dst
 }
 
 // redShift returns the amount subtracted from a slice before exponentiating:

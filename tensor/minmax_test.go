@@ -494,3 +494,63 @@ func testSoftmaxRowPaths[T Float](t *testing.T) {
 		}
 	}
 }
+
+// TestArgmaxInto checks ArgmaxInto and ArgminInto against Argmax and
+// Argmin over shapes and axes (negative too), with ties and NaNs in the
+// data; that they write into dst's memory when it is long enough, without
+// allocating; and that they panic like Argmax.
+func TestArgmaxInto(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	shapes := [][]int{{5}, {3, 4}, {2, 3, 4}, {1, 6, 1}, {0, 3}, {4, 1}}
+	var dst []int
+	for _, shape := range shapes {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		data := make([]float64, n)
+		for i := range data {
+			data[i] = float64(r.IntN(4)) // ties
+			if r.IntN(9) == 0 {
+				data[i] = math.NaN()
+			}
+		}
+		x := MustNew(data, shape...)
+		for axis := -len(shape); axis < len(shape); axis++ {
+			if shape[(axis+len(shape))%len(shape)] == 0 {
+				continue
+			}
+			dst = ArgmaxInto(dst, x, axis)
+			if diff := cmp.Diff(Argmax(x, axis), dst); diff != "" {
+				t.Errorf("ArgmaxInto %v axis %d (-Argmax +Into):\n%s", shape, axis, diff)
+			}
+			dst = ArgminInto(dst, x, axis)
+			if diff := cmp.Diff(Argmin(x, axis), dst); diff != "" {
+				t.Errorf("ArgminInto %v axis %d (-Argmin +Into):\n%s", shape, axis, diff)
+			}
+		}
+	}
+	x := MustNew([]float64{1, 5, 2, 7, 0, 3}, 2, 3)
+	buf := make([]int, 1, 8)
+	got := ArgmaxInto(buf, x, 1)
+	if diff := cmp.Diff([]int{1, 0}, got); diff != "" || &got[0] != &buf[:1][0] {
+		t.Errorf("ArgmaxInto into a slice of capacity 8: %v (diff %s), same memory %v", got, diff, &got[0] == &buf[:1][0])
+	}
+	if n := testing.AllocsPerRun(100, func() { buf = ArgmaxInto(buf, x, 0) }); n != 0 && !raceEnabled {
+		t.Errorf("ArgmaxInto into a long enough slice allocates %v times", n)
+	}
+	for _, f := range []func(){
+		func() { ArgmaxInto(nil, x, 2) },
+		func() { ArgminInto(nil, x, -3) },
+		func() { ArgmaxInto(nil, Zeros[float64](2, 0), 1) },
+	} {
+		func() {
+			defer func() {
+				if _, ok := recover().(*ShapeError); !ok {
+					t.Errorf("did not panic with a *ShapeError")
+				}
+			}()
+			f()
+		}()
+	}
+}
