@@ -2,10 +2,7 @@ package autograd_test
 
 import (
 	"errors"
-	"math"
 	"math/rand/v2"
-	"runtime"
-	"runtime/debug"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -141,39 +138,11 @@ func TestCheckpointInferenceAllocatesNothing(t *testing.T) {
 	want := eval(false).Value().Clone()
 	for _, checkpoint := range []bool{false, true} {
 		const warmRuns, runs = 20, 10
-		if n := exactMallocs(warmRuns, runs, func() { eval(checkpoint) }); n != 0 {
+		if n := warmMallocs(warmRuns, runs, func() { eval(checkpoint) }); n != 0 {
 			t.Errorf("checkpoint %v: %d allocations in %d warm evaluations, want 0", checkpoint, n, runs)
 		}
 	}
 	if d := cmp.Diff(want.Data(), eval(true).Value().Data()); d != "" {
 		t.Errorf("values with checkpoints differ (-plain +checkpoint):\n%s", d)
 	}
-}
-
-// exactMallocs runs f warm times, then returns how many allocations runs
-// more calls made: the exact count (runtime.MemStats.Mallocs), where
-// testing.AllocsPerRun rounds its mean down; the fewest of five such
-// counts, so that what the runtime allocates on its own now and then
-// stays out of it (an interface type assertion builds its cache at a
-// random miss), while an allocation of f itself shows in every count. It
-// counts on one P with the collector off, since a collection empties the
-// sync.Pools that keep the GEMM's packing buffers and each P has a pool of
-// its own.
-func exactMallocs(warm, runs int, f func()) uint64 {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	for range warm {
-		f()
-	}
-	fewest := uint64(math.MaxUint64)
-	for range 5 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for range runs {
-			f()
-		}
-		runtime.ReadMemStats(&after)
-		fewest = min(fewest, after.Mallocs-before.Mallocs)
-	}
-	return fewest
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -348,8 +349,8 @@ func TestMallocsCountsExactly(t *testing.T) {
 	}
 }
 
-// mallocs returns the number of heap allocations made by runs calls of f,
-// counted exactly: testing.AllocsPerRun divides the count by the runs and
+// mallocs returns the number of heap allocations made by runs calls of f
+// (after one uncounted call, see warmMallocs), counted exactly: testing.AllocsPerRun divides the count by the runs and
 // truncates, so a step that allocates in 19 of 20 runs would read 0. Like
 // AllocsPerRun it runs with GOMAXPROCS 1, so that no other goroutine's
 // allocations are counted. The runtime's own allocations count too: an
@@ -357,8 +358,20 @@ func TestMallocsCountsExactly(t *testing.T) {
 // that meets many dynamic types grows its call site's cache at random,
 // about once in a thousand misses (runtime.typeAssert), which a hot path of
 // the engine must therefore avoid (see pass.finish).
-func mallocs(runs int, f func()) uint64 {
+//
+// The collector is off meanwhile: a collection empties the sync.Pools that
+// keep the GEMM's packing buffers, whose refilling is not the step's doing.
+func mallocs(runs int, f func()) uint64 { return warmMallocs(1, runs, f) }
+
+// warmMallocs is mallocs after warm uncounted calls of f. They run after
+// the switch to one P: a sync.Pool reallocates its per-P array at its
+// first use after GOMAXPROCS changes, which must not fall in the window.
+func warmMallocs(warm, runs int, f func()) uint64 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	for range max(warm, 1) {
+		f()
+	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range runs {
