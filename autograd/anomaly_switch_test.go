@@ -1,7 +1,6 @@
 package autograd_test
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -70,14 +69,7 @@ func TestAnomalyNilVars(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			defer func() {
-				var ue *autograd.UsageError
-				err, _ := recover().(error)
-				if !errors.As(err, &ue) || err.Error() != c.want {
-					t.Errorf("panic %v, want *UsageError %q", err, c.want)
-				}
-			}()
-			c.f()
+			checkUsagePanic(t, c.f, c.want)
 		})
 	}
 	// Neither call changed w: it was checked before anything was turned on.

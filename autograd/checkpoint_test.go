@@ -1,7 +1,6 @@
 package autograd_test
 
 import (
-	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -161,14 +160,7 @@ func TestCheckpointErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			defer func() {
-				var ue *autograd.UsageError
-				err, _ := recover().(error)
-				if !errors.As(err, &ue) || err.Error() != c.want {
-					t.Errorf("panic %v, want *UsageError %q", err, c.want)
-				}
-			}()
-			c.f()
+			checkUsagePanic(t, c.f, c.want)
 		})
 	}
 }

@@ -93,6 +93,16 @@ func mustPanicError(t testing.TB, f func()) error {
 	return err
 }
 
+// checkUsagePanic reports an error unless f panics with a *UsageError
+// whose message is want.
+func checkUsagePanic(t testing.TB, f func(), want string) {
+	t.Helper()
+	var ue *autograd.UsageError
+	if err := mustPanicError(t, f); !errors.As(err, &ue) || err.Error() != want {
+		t.Errorf("panic %v, want *UsageError %q", err, want)
+	}
+}
+
 // mustShapeError runs f, which must panic with a *tensor.ShapeError of
 // package autograd, and returns it.
 func mustShapeError(t testing.TB, f func()) *tensor.ShapeError {
