@@ -47,6 +47,8 @@ type Arena[T Float] struct {
 	gen     uint64
 	vars    [2][]Var[T] // Vars, for steps of even and odd generation in turn
 	nvars   int         // how many of this step's block are handed out
+	stepN   int         // how many Vars this step handed out, over every block
+	mostN   int         // the most Vars a step has handed out
 	nodes   []*node[T]  // graph nodes, reused step after step
 	nn      int         // how many of nodes are handed out
 	vals    []*tensor.Tensor[T]
@@ -58,8 +60,10 @@ type Arena[T Float] struct {
 	noGrad  bool // NewInferenceArena: operations record nothing
 }
 
-// NewArena returns an empty Arena. It grows during the first step and is
-// reused from the second.
+// NewArena returns an empty Arena. It grows during the first step and at
+// the start of the second (the steps take their Vars from two blocks in
+// turn: see Reset); from the third on, a step of the same shapes allocates
+// nothing.
 func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 
 // NewInferenceArena returns an Arena for evaluating a model: operations with
@@ -97,6 +101,16 @@ func (a *Arena[T]) Inference() bool { return a.noGrad }
 func (a *Arena[T]) Reset() {
 	a.gen++
 	a.nvars, a.nn, a.nv, a.ni = 0, 0, 0, 0
+	a.mostN, a.stepN = max(a.mostN, a.stepN), 0
+	for i := range a.vars {
+		// Blocks for as many Vars as the largest step took, so that a step
+		// of fixed shape stops allocating from the third on, rather than
+		// doubling its way there one step of each parity at a time. The
+		// previous step's Vars stay where they are, in the block replaced.
+		if len(a.vars[i]) < a.mostN {
+			a.vars[i] = make([]Var[T], a.mostN)
+		}
+	}
 	for _, s := range a.states {
 		if s != nil {
 			s.reset()
@@ -126,7 +140,7 @@ func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
 
 // newVar returns the arena's next Var to fill in. A block that runs out is
 // replaced by one twice as large (the Vars already handed out stay where
-// they are), so a step of fixed shape stops allocating after a few steps.
+// they are); Reset then sizes the next step's block for the largest step.
 func (a *Arena[T]) newVar() *Var[T] {
 	blk := &a.vars[a.gen&1]
 	if a.nvars == len(*blk) {
@@ -134,6 +148,7 @@ func (a *Arena[T]) newVar() *Var[T] {
 	}
 	v := &(*blk)[a.nvars]
 	a.nvars++
+	a.stepN++
 	return v
 }
 
