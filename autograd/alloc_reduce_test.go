@@ -144,8 +144,8 @@ func checkAllocOps[T autograd.Float](t *testing.T) {
 			for range 3 {
 				s.run()
 			}
-			if n := testing.AllocsPerRun(20, s.run); n != 0 {
-				t.Errorf("%s: %v allocations per step under a warm Arena, want 0", op.name, n)
+			if n := warmMallocs(2, 20, s.run); n != 0 {
+				t.Errorf("%s: %d allocations in 20 steps under a warm Arena, want 0", op.name, n)
 			}
 		})
 	}

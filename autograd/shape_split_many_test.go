@@ -56,8 +56,8 @@ func TestSplitManyPieces(t *testing.T) {
 		}
 		step()
 		splitSameBits(t, pieces, "arena", xa.Grad(), fused)
-		if n := testing.AllocsPerRun(5, step); n != 0 {
-			t.Errorf("%d pieces: a warm step under an Arena allocates %v times, want 0", pieces, n)
+		if n := warmMallocs(2, 5, step); n != 0 {
+			t.Errorf("%d pieces: 5 warm steps under an Arena allocated %d times, want 0", pieces, n)
 		}
 		splitSameBits(t, pieces, "warm arena", xa.Grad(), fused)
 	}

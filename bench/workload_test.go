@@ -157,11 +157,13 @@ func benchWorkload(b *testing.B, mk func() *workload) {
 	for _, mode := range []string{"plain", "arena"} {
 		b.Run(mode, func(b *testing.B) {
 			r := newRunner(mk(), mode == "arena")
+			// Collect the previous benchmark's garbage first: a collection
+			// empties the sync.Pools, which the next step then refills.
+			runtime.GC()
 			for range 3 { // warm up: the Arena reaches its steady state, Adam has its moments
 				r.step()
 			}
 			b.ReportAllocs()
-			runtime.GC() // start without the previous benchmark's garbage
 			for b.Loop() {
 				r.step()
 			}
