@@ -145,6 +145,40 @@ func (s *lstmStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of LSTMCellState is, with ti, tf, tg the tangents of the gates'
+// i, f, g blocks and tc the cell state's (the o block's is not read),
+//
+//	tc' = ti ∘ tanh(g) ∘ σ(i)(1 - σ(i)) + tf ∘ c ∘ σ(f)(1 - σ(f))
+//	      + tg ∘ σ(i) ∘ (1 - tanh²(g)) + tc ∘ σ(f)
+//
+// on the saved activations.
+func (s *lstmStateOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	cv := c.n.inputs[1].value
+	n, h := cv.Dim(0), cv.Dim(1)
+	res := tensor.Zeros[T](n, h)
+	rd, cd, sd, td := res.Data(), cv.Data(), s.sif.Data(), s.tg.Data()
+	for r := range n {
+		o := rd[r*h : (r+1)*h]
+		m := len(o)
+		cs, si, sf, t := cd[r*h:][:m], sd[2*r*h:][:m], sd[(2*r+1)*h:][:m], td[r*h:][:m]
+		if ts[0] != nil {
+			tr := ts[0].Data()[4*r*h : 4*(r+1)*h]
+			ti, tf, tg := tr[:m], tr[h:][:m], tr[2*h:][:m]
+			for k := range o {
+				o[k] = T(ti[k]*t[k])*T(si[k]*T(1-si[k])) + T(tf[k]*cs[k])*T(sf[k]*T(1-sf[k])) +
+					T(tg[k]*si[k])*T(1-T(t[k]*t[k]))
+			}
+		}
+		if ts[1] != nil {
+			tc := ts[1].Data()[r*h:][:m]
+			for k := range o {
+				o[k] += T(tc[k] * sf[k])
+			}
+		}
+	}
+	return res
+}
+
 // LSTMCellOutput returns the new hidden state of an LSTM step,
 //
 //	h' = σ(o) ∘ tanh(c')
@@ -241,6 +275,36 @@ func (s *lstmOutputOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			}
 		}
 	}
+}
+
+// jvp of LSTMCellOutput is, with to the tangent of the gates' o block
+// (the others are not read) and tc that of c',
+//
+//	th' = to ∘ tanh(c') ∘ σ(o)(1 - σ(o)) + tc ∘ σ(o) ∘ (1 - tanh²(c'))
+//
+// on the saved activations.
+func (s *lstmOutputOp[T]) jvp(_ *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	n, h := s.so.Dim(0), s.so.Dim(1)
+	res := tensor.Zeros[T](n, h)
+	rd, sd, td := res.Data(), s.so.Data(), s.tc.Data()
+	for r := range n {
+		o := rd[r*h : (r+1)*h]
+		m := len(o)
+		so, t := sd[r*h:][:m], td[r*h:][:m]
+		if ts[0] != nil {
+			to := ts[0].Data()[(4*r+3)*h:][:m]
+			for k := range o {
+				o[k] = T(to[k]*t[k]) * T(so[k]*T(1-so[k]))
+			}
+		}
+		if ts[1] != nil {
+			tc := ts[1].Data()[r*h:][:m]
+			for k := range o {
+				o[k] += T(T(tc[k]*so[k]) * T(1-T(t[k]*t[k])))
+			}
+		}
+	}
+	return res
 }
 
 // GRUCellState returns the new hidden state of a GRU step, as
@@ -385,6 +449,54 @@ func (s *gruStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			}
 		}
 	}
+}
+
+// jvp of GRUCellState is, with the tangents tgi, tgh (blocks r, z, n)
+// and th of gi, gh and h,
+//
+//	tr = (tgi_r + tgh_r) ∘ r(1 - r),  tz = (tgi_z + tgh_z) ∘ z(1 - z)
+//	tn = (tgi_n + tr ∘ gh_n + r ∘ tgh_n) ∘ (1 - n²)
+//	th' = tn ∘ (1 - z) + tz ∘ (h - n) + th ∘ z
+//
+// on the saved activations, a nil tangent counting as 0.
+func (s *gruStateOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	ghv, hv := c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data()
+	n, h := s.n.Dim(0), s.n.Dim(1)
+	res := tensor.Zeros[T](n, h)
+	rd, rzd, nd := res.Data(), s.rz.Data(), s.n.Data()
+	zero := make([]T, 3*h) // the row of a nil tangent of gi or gh
+	for row := range n {
+		o := rd[row*h : (row+1)*h]
+		m := len(o)
+		nv, hs := nd[row*h:][:m], hv[row*h:][:m]
+		rs, zs := rzd[2*row*h:][:m], rzd[(2*row+1)*h:][:m]
+		ghn := ghv[(3*row+2)*h:][:m]
+		if ts[0] != nil || ts[1] != nil {
+			ti, th := zero, zero
+			if ts[0] != nil {
+				ti = ts[0].Data()[3*row*h : 3*(row+1)*h]
+			}
+			if ts[1] != nil {
+				th = ts[1].Data()[3*row*h : 3*(row+1)*h]
+			}
+			ir, iz, in := ti[:m], ti[h:][:m], ti[2*h:][:m]
+			hr, hz, hn := th[:m], th[h:][:m], th[2*h:][:m]
+			for k := range o {
+				z, r, nk := zs[k], rs[k], nv[k]
+				tr := T(ir[k]+hr[k]) * T(r*T(1-r))
+				tz := T(iz[k]+hz[k]) * T(z*T(1-z))
+				tn := T(in[k]+T(tr*ghn[k])+T(r*hn[k])) * T(1-T(nk*nk))
+				o[k] = T(tn*T(1-z)) + T(tz*T(hs[k]-nk))
+			}
+		}
+		if ts[2] != nil {
+			tp := ts[2].Data()[row*h:][:m]
+			for k := range o {
+				o[k] += T(tp[k] * zs[k])
+			}
+		}
+	}
+	return res
 }
 
 // lstmShapes checks the operands of an LSTM step op: gates [N, 4H] and
