@@ -343,6 +343,101 @@ func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of attention is, with S = q·kᵀ/√D + M, P = softmax(S), A = P ∘ Z
+// (A = P without dropout) and t the inputs' tangents,
+//
+//	tS = (tq·kᵀ + q·tkᵀ)/√D,  tA = P ∘ (tS - Σ_k P ∘ tS) ∘ Z   (Σ along each row)
+//	t(result) = tA·v + A·tv
+//
+// on the saved P and A: a masked score has P = 0, so it gets no tangent.
+// PackedSelfAttention's is the same per head, with the heads of q, k, v and
+// of their tangents read in qkv's and its tangent's packed layout.
+func (s *attnOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	if s.pk.heads > 0 {
+		return s.packedJVP(c, ts[0])
+	}
+	q, k, v := c.n.inputs[0].value, c.n.inputs[1].value, c.n.inputs[2].value
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	if ts[0] != nil || ts[1] != nil {
+		ta := tensor.Zeros[T](s.p.Shape()...)
+		var beta T
+		if ts[0] != nil {
+			attnGemm(false, true, ts[0], k, 0, ta)
+			beta = 1
+		}
+		if ts[1] != nil {
+			attnGemm(false, true, q, ts[1], beta, ta)
+		}
+		tensor.ScaleInto(ta, ta, s.scale)
+		s.attnWeightsJVP(ta)
+		attnGemm(false, false, ta, v, 0, res)
+	}
+	if ts[2] != nil {
+		attnGemm(false, false, s.a, ts[2], 1, res)
+	}
+	return res
+}
+
+// attnWeightsJVP turns the scores' tangent tS, in place, into the
+// weights' tangent P ∘ (tS - Σ_k P ∘ tS) ∘ Z: the softmax's derivative,
+// which is symmetric (softmaxRowsVJP's arithmetic), then the dropout.
+func (s *attnOp[T]) attnWeightsJVP(ts *tensor.Tensor[T]) {
+	td := ts.Data()
+	if lk := ts.Dim(-1); lk > 0 {
+		softmaxRowsVJP(td, s.p.Data(), td, tensor.Zeros[T](lk).Data(), 0)
+	}
+	if s.drop != nil {
+		for i, dr := range s.drop.Data() {
+			if dr {
+				td[i] = 0
+			} else {
+				td[i] *= s.inv
+			}
+		}
+	}
+}
+
+// packedJVP is jvp for PackedSelfAttention, given qkv's tangent t: the
+// products per head in the packed layouts of qkv, t and the result, with
+// the parts of the causal products the forward pass leaves out (see
+// causalParts) left out.
+func (s *attnOp[T]) packedJVP(c *Context[T], t *tensor.Tensor[T]) *tensor.Tensor[T] {
+	pk := s.pk
+	n, h, l, e := pk.n, pk.heads, pk.l, pk.e
+	dh, ld, ll := e/h, 3*e, l*l
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	if l == 0 {
+		return res
+	}
+	xd, td := c.n.inputs[0].value.Data(), t.Data()
+	ta := tensor.Zeros[T](s.p.Shape()...)
+	tad := ta.Data()
+	cs, ca, _ := causalParts(pk.tri)
+	for b := range n {
+		base := b * l * ld
+		for hh := range h {
+			bh := b*h + hh
+			q, k := base+hh*dh, base+e+hh*dh
+			tsh := tad[bh*ll : (bh+1)*ll]
+			tensor.GemmStridedPart(cs, false, true, l, l, dh, s.scale, td[q:], ld, xd[k:], ld, 0, tsh, l)
+			// After a causal diagonal tS is 0 or finite, and meets P's 0.
+			tensor.GemmStridedPart(cs, false, true, l, l, dh, s.scale, xd[q:], ld, td[k:], ld, 1, tsh, l)
+		}
+	}
+	s.attnWeightsJVP(ta)
+	rd, ad := res.Data(), s.a.Data()
+	for b := range n {
+		base := b * l * ld
+		for hh := range h {
+			bh := b*h + hh
+			vo, od := base+2*e+hh*dh, rd[b*l*e+hh*dh:]
+			tensor.GemmStridedPart(ca, false, false, l, dh, l, 1, tad[bh*ll:(bh+1)*ll], l, xd[vo:], ld, 0, od, e)
+			tensor.GemmStridedPart(ca, false, false, l, dh, l, 1, ad[bh*ll:(bh+1)*ll], l, td[vo:], ld, 1, od, e)
+		}
+	}
+	return res
+}
+
 // attnDropout applies attention dropout to the softmax weights p: with
 // o.Dropout > 0 it draws the keep mask (see attnDrop) and returns P ∘ Z, the
 // kept weights scaled by inv = 1/(1-o.Dropout), the mask and inv; without
