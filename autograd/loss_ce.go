@@ -347,6 +347,65 @@ func (s *ceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of CrossEntropyWith, CrossEntropySoft and NLLWith is, per sample n,
+//
+//	Σ_c (Softmax(logits[n])_c·Σ_k a[n,k] - a[n,c])·tlogits[n,c]
+//	  - Σ_c (1 - ε)·w_c·logp[n,c]·tprobs[n,c]     (cross-entropy; the second sum for soft targets)
+//	-Σ_c a[n,c]·tlogProbs[n,c]                    (NLL)
+//
+// reduced as the losses are: one per sample, summed, or summed and divided
+// by the mean's divisor.
+func (s *ceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	ad := s.a.Data()
+	if len(ad) == 0 {
+		return res // an empty batch
+	}
+	classes := len(ad) / s.rows
+	per := tensor.Zeros[T](s.rows) // the per-sample tangents
+	pd := per.Data()
+	if t := ts[0]; t != nil {
+		td := t.Data()
+		if s.kind == ceNLL {
+			for i, a := range ad {
+				pd[i/classes] += T(-a * td[i])
+			}
+		} else {
+			probs := s.probs
+			if probs == nil { // the logits needed no gradient when recorded
+				probs = c.scratch(c.n.inputs[0].value)
+				tensor.SoftmaxInto(probs, c.n.inputs[0].value, -1)
+			}
+			p, sums := probs.Data(), s.sums.Data()
+			for i, a := range ad {
+				n := i / classes
+				pd[n] += T(T(T(p[i]*sums[n])-a) * td[i])
+			}
+		}
+	}
+	if s.kind == ceSoft && ts[1] != nil {
+		td, lp, wq := ts[1].Data(), s.logp.Data(), s.wq.Data()
+		for i, v := range td {
+			pd[i/classes] += T(T(-wq[i%classes]*lp[i]) * v)
+		}
+	}
+	rd := res.Data()
+	switch s.r {
+	case ReduceNone:
+		copy(rd, pd)
+	default:
+		var total T
+		for _, v := range pd {
+			total += v
+		}
+		if s.r == ReduceMean {
+			total *= 1 / s.denom
+		}
+		rd[0] = total
+	}
+	return res
+}
+
 // ceCheckOptions validates an [N C] or [C] input and the options shared by
 // the classification losses.
 func ceCheckOptions[T Float](op string, x, weight *tensor.Tensor[T], eps T, r Reduction) {

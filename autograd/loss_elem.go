@@ -186,6 +186,50 @@ func (s *bceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of BCEWithLogitsWith is w ∘ (L·σ(x) - pw·t) ∘ tx + w ∘ ((pw - 1)·
+// softplus(-x) - x) ∘ tt elementwise, L = 1 + (pw - 1)·t (w ∘ (σ(x) - t) ∘
+// tx - w ∘ x ∘ tt without PosWeight).
+func (s *bceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv := c.n.inputs[0].value
+	x, t := xv.Data(), c.n.inputs[1].value.Data()
+	var w, pw []T
+	if s.w != nil {
+		w = s.w.Data()
+	}
+	if s.pw != nil {
+		pw = s.pw.Data()
+	}
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	weigh := func(f func(i int) T) func(i int) T {
+		if w == nil {
+			return f
+		}
+		return func(i int) T { return T(w[i] * f(i)) }
+	}
+	if ts[0] != nil {
+		sg := c.scratch(xv)
+		tensor.SigmoidInto(sg, xv)
+		sd := sg.Data()
+		if pw == nil {
+			lossTerm(res, ts[0], weigh(func(i int) T { return sd[i] - t[i] }))
+		} else {
+			lossTerm(res, ts[0], weigh(func(i int) T { return T(T(T(T(pw[i]-1)*t[i])+1)*sd[i]) - T(pw[i]*t[i]) }))
+		}
+	}
+	if ts[1] != nil {
+		if pw == nil {
+			lossTerm(res, ts[1], weigh(func(i int) T { return -x[i] }))
+		} else {
+			sp := c.scratch(xv)
+			tensor.ScaleInto(sp, xv, -1)
+			tensor.SoftplusInto(sp, sp)
+			spd := sp.Data()
+			lossTerm(res, ts[1], weigh(func(i int) T { return T(T(pw[i]-1)*spd[i]) - x[i] }))
+		}
+	}
+	return res
+}
+
 // KLDiv returns PyTorch's kl_div: the Kullback-Leibler divergence of the
 // target distribution from the input's, for input log-probabilities x and
 // target probabilities t (or log-probabilities, with logTarget),
@@ -314,6 +358,30 @@ func (s *klDivOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of KLDiv is -t ∘ tx + (log t + 1 - x) ∘ tt elementwise, and -exp(t)
+// ∘ tx + exp(t)·(t - x + 1) ∘ tt with logTarget.
+func (s *klDivOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	tv := c.n.inputs[1].value
+	x, t := c.n.inputs[0].value.Data(), tv.Data()
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	if !s.logTarget {
+		lossTerm(res, ts[0], func(i int) T { return -t[i] })
+		if ts[1] != nil {
+			f := c.scratch(tv)
+			tensor.LogInto(f, tv)
+			fd := f.Data()
+			lossTerm(res, ts[1], func(i int) T { return T(fd[i]+1) - x[i] })
+		}
+		return res
+	}
+	f := c.scratch(tv)
+	tensor.ExpInto(f, tv)
+	fd := f.Data()
+	lossTerm(res, ts[0], func(i int) T { return -fd[i] })
+	lossTerm(res, ts[1], func(i int) T { return T(fd[i] * T(T(t[i]-x[i])+1)) })
+	return res
+}
+
 // SmoothL1 returns PyTorch's smooth_l1_loss of d = pred - target
 // elementwise,
 //
@@ -438,4 +506,15 @@ func (s *marginRankingOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			}
 		}
 	}
+}
+
+// jvp of MarginRanking is active ∘ (-y ∘ (tx1 - tx2) - (x1 - x2) ∘ ty)
+// elementwise, active = (-y·(x1 - x2) + margin ≥ 0) as in the vjp.
+func (s *marginRankingOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	ad, bd, yd := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data()
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	lossTerm(res, ts[0], func(i int) T { return s.active(ad[i], bd[i], yd[i]) * -yd[i] })
+	lossTerm(res, ts[1], func(i int) T { return s.active(ad[i], bd[i], yd[i]) * yd[i] })
+	lossTerm(res, ts[2], func(i int) T { return s.active(ad[i], bd[i], yd[i]) * -T(ad[i]-bd[i]) })
+	return res
 }

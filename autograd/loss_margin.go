@@ -214,6 +214,34 @@ func (s *cosineOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of CosineSimilarity is Σ_k ((v - cos·u)/‖a‖ε ∘ ta + (u - cos·v)/‖b‖ε
+// ∘ tb) along the axis: the transpose of the first derivative the vjp
+// computes (torch's, also where a norm is clamped to eps).
+func (s *cosineOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	geo, rd, cs := s.g, res.Data(), s.cos.Data()
+	u, v := s.u.Data(), s.v.Data()
+	for j, n := range [2]*tensor.Tensor[T]{s.na, s.nb} {
+		if ts[j] == nil {
+			continue
+		}
+		p, q, nd, td := v, u, n.Data(), ts[j].Data() // ta's factor is (v - cos·u)/na; tb's the mirror
+		if j == 1 {
+			p, q = u, v
+		}
+		for o := range geo.outer {
+			for k := range geo.k {
+				row := (o*geo.k + k) * geo.inner
+				for i := range geo.inner {
+					r, e := o*geo.inner+i, row+i
+					rd[r] += T(T(T(p[e]-T(cs[r]*q[e]))/nd[r]) * td[e])
+				}
+			}
+		}
+	}
+	return res
+}
+
 // cosEmbeddingEps is PyTorch's ε in cosine_embedding_loss's norms.
 const cosEmbeddingEps = 1e-12
 
