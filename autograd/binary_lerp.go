@@ -79,3 +79,36 @@ func (lerpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		})
 	}
 }
+
+// jvp of Lerp is (1 - w) ∘ ta + w ∘ tb + (b - a) ∘ tw elementwise, each
+// tangent read where its input broadcasts.
+func (lerpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	out := c.out.value
+	in := c.n.inputs
+	res := tensor.Zeros[T](out.Shape()...)
+	r, x, y, z := res.Data(), in[0].value.Data(), in[1].value.Data(), in[2].value.Data()
+	var walk tensor.BroadcastWalk
+	walk.Reset(c.n.op, out, in[0].value, in[1].value, in[2].value)
+	for j, t := range ts {
+		if t == nil {
+			continue
+		}
+		td := t.Data()
+		walk.Each(func(off, n int, p, s [3]int) {
+			for k := range n {
+				a, b, w := x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]]
+				var f T
+				switch j {
+				case 0:
+					f = 1 - w
+				case 1:
+					f = w
+				default:
+					f = b - a
+				}
+				r[off+k] += T(f * td[p[j]+k*s[j]])
+			}
+		})
+	}
+	return res
+}

@@ -70,6 +70,27 @@ type minimumOp[T Float] struct{}
 func (minimumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return elemTieSplit(c, g, -1) }
 func (minimumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T])      { elemTieVJP(c, g, -1) }
 
+// jvp of Maximum is w ∘ ta + (1 - w) ∘ tb elementwise, with a's weight w
+// of the vjp: 1 where a wins (or is NaN), 1/2 at a tie, 0 where b wins.
+func (maximumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemTieJVP(c, ts, 1)
+}
+
+// jvp of Minimum is w ∘ ta + (1 - w) ∘ tb elementwise, with a's weight w
+// of the vjp: 1 where a is smaller (or NaN), 1/2 at a tie, 0 where b is.
+func (minimumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemTieJVP(c, ts, -1)
+}
+
+// elemTieJVP is the forward rule of Maximum (dir 1) and Minimum (dir -1),
+// the transpose of elemTieVJP: the tangents weighed as the gradient is
+// split, so that at a tie the result moves by the tangents' mean.
+func elemTieJVP[T Float](c *Context[T], ts []*tensor.Tensor[T], dir T) *tensor.Tensor[T] {
+	return elemJVP(c, ts,
+		func(x, y, _, t T) T { return T(t * elemTieWeight(x, y, dir)) },
+		func(x, y, _, t T) T { return T(t * (1 - elemTieWeight(x, y, dir))) })
+}
+
 // elemTieWeight is a's weight in the derivative of Maximum (dir 1) and
 // Minimum (dir -1): 1 where a wins (or is NaN), 1/2 at a tie, 0 where b
 // wins (or is NaN).
@@ -213,6 +234,26 @@ func (powVarOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			}
 		}
 	})
+}
+
+// jvp of PowVar is y·x^(y-1) ∘ tbase + x^y·ln x ∘ texponent elementwise
+// (broadcast), with the base read as 1 where the vjp reads it so (y = 0
+// and x^-1 not finite, in the first term; x = 0 and y ≥ 0, in the
+// second).
+func (powVarOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return elemJVP(c, ts,
+		func(x, y, _, t T) T {
+			if powBaseSpecial(x, y) {
+				x = 1
+			}
+			return T(t * T(y*T(math.Pow(float64(x), float64(y-1)))))
+		},
+		func(x, y, o, t T) T {
+			if powLogSpecial(x, y) {
+				x = 1
+			}
+			return T(t * T(o*T(math.Log(float64(x)))))
+		})
 }
 
 // elemSafeBase returns x with every element where special(x, y) holds
