@@ -469,3 +469,32 @@ func (s *einsumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		}
 	}
 }
+
+// jvp of an einsum is its product rule: Σⱼ the same einsum with tⱼ in
+// place of operand j (the einsum is linear in each operand; an operand
+// given twice gets both terms).
+func (s *einsumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	n := c.NumInputs()
+	var xs [einMaxOps]*tensor.Tensor[T]
+	var res, tmp *tensor.Tensor[T]
+	for j := range n {
+		if ts[j] == nil {
+			continue
+		}
+		for i := range n {
+			xs[i] = c.n.inputs[i].value
+		}
+		xs[j] = ts[j]
+		if res == nil {
+			res = tensor.Zeros[T](c.out.value.Shape()...)
+			einEval(nil, &s.spec, xs[:n], res)
+			continue
+		}
+		if tmp == nil {
+			tmp = tensor.Zeros[T](c.out.value.Shape()...)
+		}
+		einEval(nil, &s.spec, xs[:n], tmp)
+		res.AddInPlace(tmp)
+	}
+	return res
+}

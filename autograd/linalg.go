@@ -478,6 +478,44 @@ func (linearReLUOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	linearVJP(c, gm)
 }
 
+// jvp of LinearReLU is Linear's tangent masked by the result:
+// (tx·wᵀ + x·twᵀ + tb) ∘ [y > 0], the subgradient 0 at the kink as in
+// its backward.
+func (linearReLUOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := linearJVP(c, ts)
+	tensor.ReLUGradInto(res, c.out.value, res)
+	return res
+}
+
+// jvp of Linear is the product rule of x·wᵀ + b: tx·wᵀ + x·twᵀ + tb,
+// with tb added to every row.
+func (linearOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return linearJVP(c, ts)
+}
+
+// linearJVP is Linear's forward rule: Linear's own forward (the bias
+// written into the rows, the products added to it) on the tangents.
+func linearJVP[T Float](c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	beta := T(0)
+	if len(ts) == 3 && ts[2] != nil {
+		tb, d := ts[2].Data(), res.Data()
+		for r := 0; r < len(d); r += len(tb) {
+			copy(d[r:r+len(tb)], tb)
+		}
+		beta = 1
+	}
+	if ts[0] != nil {
+		tensor.Gemm(false, true, 1, ts[0], w, beta, res)
+		beta = 1
+	}
+	if ts[1] != nil {
+		tensor.Gemm(false, true, 1, x, ts[1], beta, res)
+	}
+	return res
+}
+
 // Transpose returns the transpose of a 2-D Var.
 //
 //	d/dx = gᵀ
@@ -503,6 +541,13 @@ func (transposeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 func (transposeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	tensor.PermuteInto(dst, g, beta, 1, 0)
+}
+
+// jvp of Transpose is the tangent transposed: tᵀ.
+func (transposeOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.PermuteInto(res, ts[0], 0, 1, 0)
+	return res
 }
 
 // Reshape returns x with a new shape and the same elements in row-major
