@@ -364,3 +364,98 @@ func (s *conv2DGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
 		})
 	}
 }
+
+// jvp of a convolution is its product rule: Conv(tx, w) + Conv(x, tw) +
+// tb broadcast over N, OH and OW, each term the forward kernel on the
+// tangent (the convolution is bilinear in x and w).
+func (s *conv2DOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	var tb *tensor.Tensor[T]
+	if len(ts) == 3 {
+		tb = ts[2]
+	}
+	work := convWork(nil, s.win, x, w)
+	var res *tensor.Tensor[T]
+	if ts[0] != nil {
+		convJVPTerm(&res, c.out.value, func(dst *tensor.Tensor[T]) { tensor.Conv2DInto(dst, ts[0], w, tb, work, s.win) })
+		tb = nil
+	}
+	if ts[1] != nil {
+		convJVPTerm(&res, c.out.value, func(dst *tensor.Tensor[T]) { tensor.Conv2DInto(dst, x, ts[1], tb, work, s.win) })
+		tb = nil
+	}
+	if tb != nil {
+		res = tensor.Zeros[T](c.out.value.Shape()...)
+		convJVPBias(res, tb)
+	}
+	return res
+}
+
+// jvp of a recorded Conv2D (or Conv1D) gradient, bilinear in its two
+// inputs as Conv2D is, is the gradient's own kernel on each tangent:
+//
+//	BackwardInput(g, w):   InputGrad(tg, w) + InputGrad(g, tw)
+//	BackwardWeight(x, g):  WeightGrad(tx, g) + WeightGrad(x, tg)
+//	BackwardBias(g):       tg summed over N, OH and OW
+func (s *conv2DGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	out := c.out.value
+	if s.wrt == convWrtInput { // inputs g, w; the result has the shape of Conv2D's input
+		g, w := c.n.inputs[0].value, c.n.inputs[1].value
+		work := convWork(nil, s.win, out, w)
+		var res *tensor.Tensor[T]
+		if ts[0] != nil {
+			convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.Conv2DInputGradInto(dst, ts[0], w, work, s.win) })
+		}
+		if ts[1] != nil {
+			convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.Conv2DInputGradInto(dst, g, ts[1], work, s.win) })
+		}
+		return res
+	}
+	res := tensor.Zeros[T](out.Shape()...)
+	switch s.wrt {
+	case convWrtWeight: // inputs x, g; the result has the shape of the weight
+		x, g := c.n.inputs[0].value, c.n.inputs[1].value
+		work, wwork := convWork(nil, s.win, x, out), convWeightWork(nil, res)
+		beta := T(0)
+		if ts[0] != nil {
+			tensor.Conv2DWeightGradInto(res, ts[0], g, work, wwork, s.win, 0)
+			beta = 1
+		}
+		if ts[1] != nil {
+			tensor.Conv2DWeightGradInto(res, x, ts[1], work, wwork, s.win, beta)
+		}
+	default: // input g
+		tensor.Conv2DBiasGradInto(res, ts[0], 0)
+	}
+	return res
+}
+
+// convJVPTerm adds one term of a convolution's tangent to *sum (a new
+// tensor of like's shape, made by the first term): term overwrites the
+// tensor it is given.
+func convJVPTerm[T Float](sum **tensor.Tensor[T], like *tensor.Tensor[T], term func(dst *tensor.Tensor[T])) {
+	if *sum == nil {
+		*sum = tensor.Zeros[T](like.Shape()...)
+		term(*sum)
+		return
+	}
+	t := tensor.Zeros[T](like.Shape()...)
+	term(t)
+	(*sum).AddInPlace(t)
+}
+
+// convJVPBias adds b [OC] to every position of channel o of res [N, OC,
+// OH, OW] (or [N, OC, OL]): a bias tangent broadcast as the forward adds
+// the bias.
+func convJVPBias[T Float](res, b *tensor.Tensor[T]) {
+	h, w := convHW(res)
+	d, bd, p := res.Data(), b.Data(), h*w
+	for i := range res.Dim(0) {
+		for o, v := range bd {
+			row := d[(i*len(bd)+o)*p:][:p]
+			for q := range row {
+				row[q] += v
+			}
+		}
+	}
+}
