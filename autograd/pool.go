@@ -249,3 +249,19 @@ func (s *poolOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		poolApply(adj, s.win, s.arg, dst, g, beta)
 	})
 }
+
+// jvp of a pooling operation, linear in its input once the maxima are
+// fixed, is the same map on the tangent: MaxPool2D's tangent is t read at
+// each window's maximum (where the forward pass found it: the first at
+// ties, 0 for a window of padding alone), AvgPool2D's the tangent
+// averaged, and each recorded gradient (scatter, gather, average's
+// adjoint) applied to the tangent.
+func (s *poolOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	kind := s.kind
+	if kind == poolMax {
+		kind = poolMaxGather
+	}
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	poolApply(kind, s.win, s.arg, res, ts[0], 0)
+	return res
+}

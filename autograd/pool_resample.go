@@ -156,3 +156,20 @@ func (s *resampleOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		rsApply(s, adj, dst, g, beta)
 	})
 }
+
+// jvp of a resampling operation, linear in its input once the indices are
+// fixed, is the same map on the tangent: M·t for the linear kinds (the
+// fill is constant), t read at the maxima the forward pass chose (first
+// at ties, 0 for an empty window) for max pooling, and the scatter, the
+// scatter-add or the gather by the same indices for the others.
+// MaxUnpool2D's tangent is thus written where its result is, the last of
+// repeated indices winning as in its forward pass.
+func (s *resampleOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	kind := s.kind
+	if kind == rsMax {
+		kind = rsGather
+	}
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	rsApply(s, kind, res, ts[0], 0)
+	return res
+}
