@@ -358,9 +358,9 @@ func lseShift[T Float](v T) T {
 	return v
 }
 
-// vjp is backward's arithmetic slice by slice: z = x - m, then z - LSE(z)
-// into a full-size buffer (the gradient's own when it is fresh), e^ of it
-// with the Exp op's kernel, then the product with g broadcast back.
+// vjp is backward's arithmetic: the softmax weights of each slice
+// (lseWeights) in a full-size buffer (the gradient's own when it is fresh),
+// then the product with g broadcast back.
 func (s *logSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	if xv.Len() == 0 {
@@ -371,7 +371,27 @@ func (s *logSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if beta != 0 {
 		t = c.p.arena.like(xv)
 	}
-	w := newRedWalk(xv, s.mask)
+	lseWeights(t, xv, s.mask)
+	d, gs, td := dst.Data(), g.Data(), t.Data()
+	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
+		dr, tr := d[off:off+n], td[off:off+n]
+		for j := range dr {
+			v := T(gs[ko+j*kstep] * tr[j]) // T(): no fused multiply-add below
+			if beta == 0 {
+				dr[j] = v
+			} else {
+				dr[j] += v
+			}
+		}
+	})
+}
+
+// lseWeights sets t (x's shape, not empty) to the softmax of x over each
+// slice of m, with backward's arithmetic slice by slice: z = x minus the
+// slice's shift (lseShift of its maximum), then z - LSE(z), then e^ of it
+// with the Exp op's kernel.
+func lseWeights[T Float](t, xv *tensor.Tensor[T], m redMask) {
+	w := newRedWalk(xv, m)
 	xd, td := xv.Data(), t.Data()
 	var kidx, ridx [maxRedDims]int
 	base := 0
@@ -405,18 +425,6 @@ func (s *logSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		base = w.stepKept(&kidx, base)
 	}
 	tensor.ExpInto(t, t)
-	d, gs := dst.Data(), g.Data()
-	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
-		dr, tr := d[off:off+n], td[off:off+n]
-		for j := range dr {
-			v := T(gs[ko+j*kstep] * tr[j]) // T(): no fused multiply-add below
-			if beta == 0 {
-				dr[j] = v
-			} else {
-				dr[j] += v
-			}
-		}
-	})
 }
 
 // Variance returns the variance of x over the given axes (all when none are

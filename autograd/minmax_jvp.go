@@ -1,0 +1,99 @@
+package autograd
+
+import "github.com/adjoint-go/adjoint/tensor"
+
+// Forward-mode rules of the reductions of minmax.go (Max and Min,
+// LogSumExp, Variance and Std): each is the transpose of its reverse
+// derivative, the same weights summed against the tangent over each
+// reduced slice instead of spread from the gradient.
+
+// jvp of Max and Min is, for each reduced slice, the mean of the tangent
+// over the elements equal to the extremum (Σ M∘t, with backward's mask M:
+// ties share evenly), or the tangent at the slice's first NaN when the
+// extremum is NaN.
+func (s *extremumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	x, ext := c.n.inputs[0].value, c.out.value
+	res := tensor.Zeros[T](ext.Shape()...)
+	w := newRedWalk(x, s.mask)
+	xd, od, td, rd := x.Data(), ext.Data(), ts[0].Data(), res.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		target := od[o]
+		var sum, nanT T
+		count, found := 0, false
+		if w.nr > 1 {
+			ridx = [maxRedDims]int{}
+		}
+		off := base
+		for e := range w.n {
+			if e > 0 {
+				off = w.stepSlice(&ridx, off)
+			}
+			switch v := xd[off]; {
+			case v == target:
+				sum += td[off]
+				count++
+			case v != v && target != target && !found:
+				nanT, found = td[off], true
+			}
+		}
+		switch {
+		case count > 0:
+			rd[o] = sum / T(count)
+		case found:
+			rd[o] = nanT
+		}
+		base = w.stepKept(&kidx, base)
+	}
+	return res
+}
+
+// jvp of LogSumExp is Σ Softmax(x)∘t over each reduced slice, with the
+// softmax weights of backward (shifted by the slice's maximum).
+func (s *logSumExpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv, out := c.n.inputs[0].value, c.out.value
+	if xv.Len() == 0 { // no elements: constant -Inf
+		return tensor.Zeros[T](out.Shape()...)
+	}
+	t := tensor.Zeros[T](xv.Shape()...)
+	lseWeights(t, xv, s.mask)
+	tensor.MulInto(t, t, ts[0])
+	return redSumKept(t, xv, s.mask, out)
+}
+
+// jvp of Variance is 2·Σ (x - mean(x))∘t / (n - correction), and of Std
+// that divided by 2·O (O the saved output), over each reduced slice; both
+// computed on the slice divided by its scale, as backward does.
+func (s *varianceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv, out := c.n.inputs[0].value, c.out.value
+	t := tensor.Zeros[T](xv.Shape()...)
+	mean := tensor.Zeros[T](s.scale.Shape()...)
+	varScaledMean(t, mean, xv, s.scale, s.mask)
+	td, md, sd, od, tg := t.Data(), mean.Data(), s.scale.Data(), out.Data(), ts[0].Data()
+	inv, std := s.inv, s.std
+	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
+		for j := range n {
+			k := ko + j*kstep
+			ds := td[off+j] - md[k]
+			var f T
+			if std {
+				f = T(inv*ds) / T(od[k]/sd[k])
+			} else {
+				f = T((2*inv)*ds) * sd[k]
+			}
+			td[off+j] = f * tg[off+j]
+		}
+	})
+	return redSumKept(t, xv, s.mask, out)
+}
+
+// redSumKept returns t (x's shape) summed over the reduced axes of m, in
+// the shape of out (the reduction's result, with or without its reduced
+// axes).
+func redSumKept[T Float](t, x *tensor.Tensor[T], m redMask, out *tensor.Tensor[T]) *tensor.Tensor[T] {
+	var buf [maxStackDims]int
+	kept := tensor.Zeros[T](redShape(buf[:0], x, m, true)...)
+	tensor.SumToInto(kept, t, 1, 0)
+	return kept.Reshape(out.Shape()...)
+}
