@@ -172,6 +172,34 @@ func (s *cumprodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	})
 }
 
+// jvp of Cumprod is, within each slice along the axis,
+// dy_i = Σ_{k≤i} t_k Π_{j≤i, j≠k} x_j, the product rule of y_i = y_{i-1}·x_i:
+// dy_i = dy_{i-1}·x_i + y_{i-1}·t_i. It divides by nothing, so it is exact
+// with zeros in the input, as the reverse derivative.
+func (s *cumprodOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	x, y := c.n.inputs[0].value, c.out.value
+	res := tensor.Zeros[T](y.Shape()...)
+	var sb [maxStackDims]int
+	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], x), s.axis)
+	xd, yd, td, rd := x.Data(), y.Data(), ts[0].Data(), res.Data()
+	for o := range outer {
+		for k := range inner {
+			base := o*n*inner + k
+			var dy T
+			for i := range n {
+				at := base + i*inner
+				if i == 0 {
+					dy = td[at]
+				} else {
+					dy = T(dy*xd[at]) + T(yd[at-inner]*td[at]) // T(): no fused multiply-add
+				}
+				rd[at] = dy
+			}
+		}
+	}
+	return res
+}
+
 // cumprodSafe reports whether the O(n) evaluation of Cumprod's derivative
 // on a slice meets no Inf or NaN and no product far from 1: all of x and g
 // finite, and the products of the large and of the small nonzero
@@ -274,6 +302,50 @@ func (s *logCumSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	})
 }
 
+// jvp of LogCumSumExp is, within each slice along the axis,
+// dy_i = Σ_{j≤i} exp(x_j - y_i)·t_j (y the result), evaluated in float64
+// in O(n) as a_i = exp(y_{i-1} - y_i)·a_{i-1} + exp(x_i - y_i)·t_i (every
+// exponent ≤ 0); on a slice with an Inf or NaN it takes the sum term by
+// term, as the reverse derivative does.
+func (s *logCumSumExpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	x, y := c.n.inputs[0].value, c.out.value
+	res := tensor.Zeros[T](y.Shape()...)
+	var sb [maxStackDims]int
+	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], x), s.axis)
+	xd, yd, td, rd := x.Data(), y.Data(), ts[0].Data(), res.Data()
+	for o := range outer {
+		for k := range inner {
+			base := o*n*inner + k
+			finite := true
+			for i := range n {
+				v, w := float64(xd[base+i*inner]), float64(td[base+i*inner])
+				finite = finite && v-v == 0 && w-w == 0
+			}
+			if finite {
+				var acc float64
+				for i := range n {
+					at := base + i*inner
+					yi := float64(yd[at])
+					if i > 0 {
+						acc *= math.Exp(float64(yd[at-inner]) - yi)
+					}
+					acc += math.Exp(float64(xd[at])-yi) * float64(td[at])
+					rd[at] = T(acc)
+				}
+				continue
+			}
+			for i := range n {
+				var acc T
+				for j := range i + 1 {
+					acc += T(T(math.Exp(float64(xd[base+j*inner]-yd[base+i*inner]))) * td[base+j*inner])
+				}
+				rd[base+i*inner] = acc
+			}
+		}
+	}
+	return res
+}
+
 // Prod returns the product of x's elements over the given axes (all when
 // none are given; negative axes count from the end), which are removed
 // from the shape, as torch.prod. The product of an empty slice is 1. It
@@ -325,6 +397,37 @@ func Prod[T Float](x *Var[T], axes ...int) *Var[T] {
 type prodOp[T Float] struct{ mask redMask }
 
 func (*prodOp[T]) slot() stateSlot { return slotProd }
+
+// jvp of Prod is, over each reduced slice, Σ_k t_k Π_{j≠k} x_j, the
+// product rule along the slice (dp ← dp·x_e + p·t_e, p ← p·x_e): it divides
+// by nothing, so it is exact with zeros in the input, as the reverse
+// derivative. The product of an empty slice is the constant 1.
+func (s *prodOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv := c.n.inputs[0].value
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	w := newRedWalk(xv, s.mask)
+	if w.n == 0 || xv.Len() == 0 {
+		return res
+	}
+	xd, td, rd := xv.Data(), ts[0].Data(), res.Data()
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		if w.nr > 1 {
+			ridx = [maxRedDims]int{}
+		}
+		off := base
+		p, dp := xd[off], td[off]
+		for range w.n - 1 {
+			off = w.stepSlice(&ridx, off)
+			dp = T(dp*xd[off]) + T(p*td[off]) // T(): no fused multiply-add
+			p *= xd[off]
+		}
+		rd[o] = dp
+		base = w.stepKept(&kidx, base)
+	}
+	return res
+}
 
 // backward moves the reduced axes to the end and flattens them into one of
 // n elements, then takes the exclusive cumulative products from the left
