@@ -286,3 +286,48 @@ func (s *normOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		base = w.stepKept(&kidx, base)
 	}
 }
+
+// jvp of Norm is Σ ∂‖x‖/∂x ∘ t over each reduced slice, with the reverse
+// derivative's weights (‖x‖ replaced by 1 where it is 0, |x| by 1 where x
+// is 0):
+//
+//	p = 2:     Σ x∘t / ‖x‖
+//	p = 1:     Σ sign(x)∘t
+//	other p:   Σ sign(x)∘(|x|/‖x‖)^(p-1)∘t
+//	p = ±Inf:  Σ sign(x)∘t over the k ties of the slice with its norm, / k
+//	p = 0:     0
+func (s *normOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv, out := c.n.inputs[0].value, c.out.value
+	res := tensor.Zeros[T](out.Shape()...)
+	if s.p == 0 {
+		return res
+	}
+	w := newRedWalk(xv, s.mask)
+	xd, od, td, rd := xv.Data(), out.Data(), ts[0].Data(), res.Data()
+	p, simple := s.p, s.p == 1 || math.IsInf(float64(s.p), 0)
+	var kidx, ridx [maxRedDims]int
+	base := 0
+	for o := range w.outer {
+		n := normNonzero(od[o])
+		var acc T
+		s.forSlice(xd, base, &w, &ridx, od[o], func(off int, v, f T) {
+			var r T
+			switch {
+			case simple:
+				r = f
+			case p == 2:
+				r = v / n
+			default:
+				a := T(math.Abs(float64(v)))
+				if v == 0 {
+					a++
+				}
+				r = f * powElem(T(a/n), p-1)
+			}
+			acc += T(r * td[off]) // T(): no fused multiply-add
+		})
+		rd[o] = acc
+		base = w.stepKept(&kidx, base)
+	}
+	return res
+}

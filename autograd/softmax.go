@@ -122,6 +122,45 @@ func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of Softmax is O ∘ (t - Σ(O ∘ t)), and of LogSoftmax t - Σ(exp(O) ∘ t),
+// O the saved output (exp(O) the softmax) and Σ along the axis. Softmax's
+// Jacobian is symmetric: its rule is its vjp's arithmetic with t as g.
+func (s *softmaxOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	y, t := c.out.value, ts[0]
+	res := tensor.Zeros[T](y.Shape()...)
+	outer, n, inner := splitAxis(y, s.axis)
+	if inner == 1 && !s.log && n > 0 {
+		softmaxRowsVJP(res.Data(), y.Data(), t.Data(), make([]T, n), 0)
+		return res
+	}
+	var buf [maxStackDims]int
+	sum := tensor.Zeros[T](keptAlong(buf[:0], y, s.axis)...)
+	if s.log {
+		tensor.ExpInto(res, y) // the Exp op's kernel
+		tensor.MulInto(res, res, t)
+	} else {
+		tensor.MulInto(res, t, y)
+	}
+	tensor.SumToInto(sum, res, 1, 0)
+	d, ys, ts0, ss := res.Data(), y.Data(), t.Data(), sum.Data()
+	for o := range outer {
+		for i := range n {
+			base := (o*n + i) * inner
+			d, ys, tr, ss := d[base:base+inner], ys[base:base+inner], ts0[base:base+inner], ss[o*inner:(o+1)*inner]
+			if s.log {
+				for k := range d {
+					d[k] = tr[k] - ss[k]
+				}
+				continue
+			}
+			for k := range d {
+				d[k] = ys[k] * (tr[k] - ss[k])
+			}
+		}
+	}
+	return res
+}
+
 // softmaxRowsVJP is Softmax's vjp along a contiguous last axis of
 // len(t) elements, one row at a time: t = g ∘ y, its sum by tensor.SumRow
 // (the bits of SumToInto), then d = y ∘ (g - sum), written (beta 0) or
