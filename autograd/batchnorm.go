@@ -418,3 +418,85 @@ func bnAddGrad[T Float](c *Context[T], j int, red []T) {
 		bnStore(dd, k, v, beta)
 	}
 }
+
+// jvp of BatchNorm is LayerNorm's rule over each channel's values (t the
+// tangents of x, weight and bias; r, x̂ and the means per channel):
+//
+//	dy = r ∘ ((tx - mean(tx)) - x̂ ∘ mean(x̂ ∘ tx)) ∘ weight + x̂ ∘ tweight + tbias
+//
+// with the batch statistics of the forward pass. For BatchNormEval, whose
+// statistics are constants, it is the affine map's:
+//
+//	dy = tx ∘ weight ∘ r + x̂ ∘ tweight + tbias,  x̂ = (x - runningMean)·r
+func (s *batchNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv := c.n.inputs[0].value
+	res := tensor.Zeros[T](xv.Shape()...)
+	n, ch, sp := bnLayout("BatchNorm", xv)
+	wi, bi := affineIndex(s.weight, s.bias)
+	var w, tw, tb, tx []T
+	if wi > 0 {
+		w = c.n.inputs[wi].value.Data()
+		if ts[wi] != nil {
+			tw = ts[wi].Data()
+		}
+	}
+	if bi > 0 && ts[bi] != nil {
+		tb = ts[bi].Data()
+	}
+	if ts[0] != nil {
+		tx = ts[0].Data()
+	}
+	xd, rd := xv.Data(), res.Data()
+	count := T(n * sp)
+	for k := range ch {
+		var mean, r T
+		if s.eval {
+			mean, r = s.mean.Data()[k], s.rstd.Data()[k]
+		} else {
+			m, v := bnStats(xd, n, ch, sp, k)
+			mean, r = T(m), T(1/math.Sqrt(v+float64(s.eps)))
+		}
+		hat := func(v T) T {
+			if s.eval {
+				return T(v-mean) * r // as backward: (x - runningMean)·r
+			}
+			return T(lnHat(v, mean, r))
+		}
+		scale := T(1) // the channel's weight, 1 without one
+		if w != nil {
+			scale = w[k]
+		}
+		var m1, m2 T
+		if tx != nil && !s.eval {
+			for i := range n {
+				off := (i*ch + k) * sp
+				for j, v := range xd[off:][:sp] {
+					m1 += tx[off+j]
+					m2 += T(hat(v) * tx[off+j])
+				}
+			}
+			m1, m2 = m1/count, m2/count
+		}
+		for i := range n {
+			off := (i*ch + k) * sp
+			for j, v := range xd[off:][:sp] {
+				h := hat(v)
+				var d T
+				switch {
+				case tx != nil && s.eval:
+					d = T(tx[off+j]*scale) * r
+				case tx != nil:
+					d = T(r*(T(tx[off+j]-m1)-T(h*m2))) * scale
+				}
+				if tw != nil {
+					d += T(h * tw[k])
+				}
+				if tb != nil {
+					d += tb[k]
+				}
+				rd[off+j] = d
+			}
+		}
+	}
+	return res
+}

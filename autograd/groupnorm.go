@@ -200,3 +200,58 @@ func (s *groupNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		}
 	}
 }
+
+// jvp of GroupNorm is LayerNorm's rule over each sample's group (t the
+// tangents of x, weight and bias; r, x̂ and the means per group, weight
+// and bias per channel):
+//
+//	dy = r ∘ ((tx - mean(tx)) - x̂ ∘ mean(x̂ ∘ tx)) ∘ weight + x̂ ∘ tweight + tbias
+//
+// with the statistics of the forward pass.
+func (s *groupNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv := c.n.inputs[0].value
+	res := tensor.Zeros[T](xv.Shape()...)
+	n, ch, sp := bnLayout("GroupNorm", xv)
+	wi, bi := affineIndex(s.weight, s.bias)
+	var w, tw, tb, tx []T
+	if wi > 0 {
+		w = c.n.inputs[wi].value.Data()
+		if ts[wi] != nil {
+			tw = ts[wi].Data()
+		}
+	}
+	if bi > 0 && ts[bi] != nil {
+		tb = ts[bi].Data()
+	}
+	if ts[0] != nil {
+		tx = ts[0].Data()
+	}
+	xd, rd := xv.Data(), res.Data()
+	cg := ch / s.groups
+	m := cg * sp
+	h := make([]T, m) // x̂ of one group
+	for row := range n * s.groups {
+		x, y := xd[row*m:][:m], rd[row*m:][:m]
+		mean, rstd := lnStats(x, s.eps)
+		for j, v := range x {
+			h[j] = T(lnHat(v, mean, rstd))
+		}
+		if tx != nil {
+			normHatJVP(y, h, tx[row*m:][:m], nil, rstd, true)
+		}
+		c0 := (row % s.groups) * cg
+		for j := range y {
+			k := c0 + j/sp
+			if w != nil {
+				y[j] *= w[k]
+			}
+			if tw != nil {
+				y[j] += T(h[j] * tw[k])
+			}
+			if tb != nil {
+				y[j] += tb[k]
+			}
+		}
+	}
+	return res
+}

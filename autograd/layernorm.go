@@ -313,3 +313,87 @@ func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, n
 	}
 	return d, u, gy, out, wg, wt, beta
 }
+
+// jvp of LayerNorm is, over each slice, with r, x̂ and means as in
+// LayerNorm (t the tangents of x, weight and bias):
+//
+//	dx̂ = r ∘ ((tx - mean(tx)) - x̂ ∘ mean(x̂ ∘ tx))
+//	dy = dx̂ ∘ weight + x̂ ∘ tweight + tbias
+//
+// (the Jacobian of x̂ is symmetric: dx̂ is its derivative's formula with
+// tx as ĝ). The statistics are the forward pass's.
+func (s *layerNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv := c.n.inputs[0].value
+	wi, bi := s.inputs()
+	res := tensor.Zeros[T](xv.Shape()...)
+	rows, n := lnRows(xv, s.dims), 1
+	for i := xv.Dims() - s.dims; i < xv.Dims(); i++ {
+		n *= xv.Dim(i)
+	}
+	var w, tw, tb []T
+	if wi > 0 {
+		w = c.n.inputs[wi].value.Data()
+		if ts[wi] != nil {
+			tw = ts[wi].Data()
+		}
+	}
+	if bi > 0 && ts[bi] != nil {
+		tb = ts[bi].Data()
+	}
+	var tx []T
+	if ts[0] != nil {
+		tx = ts[0].Data()
+	}
+	xd, rd := xv.Data(), res.Data()
+	h := make([]T, n) // x̂ of one slice
+	for i := range rows {
+		x, y := xd[i*n:(i+1)*n], rd[i*n:(i+1)*n]
+		mean, rstd := lnStats(x, s.eps)
+		for j, v := range x {
+			h[j] = T(lnHat(v, mean, rstd))
+		}
+		if tx != nil {
+			normHatJVP(y, h, tx[i*n:(i+1)*n], w, rstd, true)
+		}
+		normAffineJVP(y, h, tw, tb)
+	}
+	return res
+}
+
+// normHatJVP sets y to the tangent of a normalization's output along one
+// slice from its input's tangent t: dx̂ = r ∘ ((t - mean(t)) - x̂ ∘
+// mean(x̂ ∘ t)), without the term mean(t) when centered is false (RMSNorm),
+// times the weight w when not nil (w indexed like the slice).
+func normHatJVP[T Float](y, h, t, w []T, r T, centered bool) {
+	count := T(len(h))
+	var m1, m2 T
+	for j, v := range t[:len(h)] {
+		if centered {
+			m1 += v
+		}
+		m2 += T(h[j] * v) // T(): no fused multiply-add
+	}
+	m1, m2 = m1/count, m2/count
+	for j, v := range t[:len(h)] {
+		d := r * (T(v-m1) - T(h[j]*m2))
+		if w != nil {
+			d *= w[j]
+		}
+		y[j] = d
+	}
+}
+
+// normAffineJVP adds to y the tangent of a normalization's affine part
+// along one slice: x̂ ∘ tw + tb (either nil when its tangent is zero).
+func normAffineJVP[T Float](y, h, tw, tb []T) {
+	if tw != nil {
+		for j, v := range tw[:len(h)] {
+			y[j] += T(h[j] * v)
+		}
+	}
+	if tb != nil {
+		for j, v := range tb[:len(h)] {
+			y[j] += v
+		}
+	}
+}

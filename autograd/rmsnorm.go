@@ -176,3 +176,44 @@ func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		c.addGrad(1, wt, 1)
 	}
 }
+
+// jvp of RMSNorm is, over each slice, with r, x̂ and means as in RMSNorm
+// (t the tangents of x and weight):
+//
+//	dy = r ∘ (tx - x̂ ∘ mean(x̂ ∘ tx)) ∘ weight + x̂ ∘ tweight
+//
+// The statistics are the forward pass's.
+func (s *rmsNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	xv := c.n.inputs[0].value
+	res := tensor.Zeros[T](xv.Shape()...)
+	rows := lnRows(xv, s.dims)
+	if rows == 0 || xv.Len() == 0 {
+		return res
+	}
+	n := xv.Len() / rows
+	var w, tw, tx []T
+	if s.weight {
+		w = c.n.inputs[1].value.Data()
+		if ts[1] != nil {
+			tw = ts[1].Data()
+		}
+	}
+	if ts[0] != nil {
+		tx = ts[0].Data()
+	}
+	xd, rd := xv.Data(), res.Data()
+	h := make([]T, n) // x̂ of one slice
+	for i := range rows {
+		x, y := xd[i*n:][:n], rd[i*n:][:n]
+		q := tensor.SliceSqDevF64(x, 0)
+		rs := 1 / math.Sqrt(q/float64(n)+float64(s.eps))
+		for j, v := range x {
+			h[j] = T(float64(v) * rs)
+		}
+		if tx != nil {
+			normHatJVP(y, h, tx[i*n:][:n], w, T(rs), false)
+		}
+		normAffineJVP(y, h, tw, nil)
+	}
+	return res
+}
