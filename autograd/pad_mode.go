@@ -187,6 +187,19 @@ func (s *padMapOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	})
 }
 
+// jvp of a padding by maps is the tangent padded by the same maps with 0
+// for the fill (the value is a constant); of its adjoint, the adjoint of
+// the tangent (each element of t added where it was read from).
+func (s *padMapOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	if s.adjoint {
+		tensor.PadMapAdjointInto(res, ts[0], s.maps, 0)
+	} else {
+		tensor.PadMapInto(res, ts[0], s.maps, 0)
+	}
+	return res
+}
+
 // padCheck panics when the widths w of axis ax (of length n, padded to
 // size) do not suit mode.
 func padCheck[T Float](op string, x *tensor.Tensor[T], widths [][2]int, ax, n, size int, w [2]int, mode PadMode) {

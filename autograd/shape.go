@@ -115,6 +115,18 @@ func (s *permuteOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	tensor.PermuteInto(dst, g, beta, s.inv...)
 }
 
+// jvp of Permute is the tangent permuted the same way.
+func (s *permuteOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	var pb [maxStackDims]int
+	perm := shpBuf(pb[:], len(s.inv))
+	for a, i := range s.inv {
+		perm[i] = a
+	}
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.PermuteInto(res, ts[0], 0, perm...)
+	return res
+}
+
 // Squeeze returns x without the given axes, which must have size 1 (negative
 // axes count from the end); with no axes it removes every size-1 axis. It
 // panics with a *tensor.ShapeError for an axis out of range, repeated or of
@@ -299,6 +311,13 @@ func (s *sliceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	})
 }
 
+// jvp of Slice is the tangent sliced by the same ranges.
+func (s *sliceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.SliceInto(res, ts[0], 0, s.rs...)
+	return res
+}
+
 // shpScatterSlice writes g into zeros of shape at the positions ranges
 // select: the derivative of Slice, and a linear operation whose own
 // derivative is Slice.
@@ -375,6 +394,14 @@ func (s *padOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	tensor.SliceInto(dst, g, beta, s.rs...)
 }
 
+// jvp of Pad is the tangent padded with 0 (the padding value is a
+// constant).
+func (s *padOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.ScatterSliceInto(res, ts[0], 0, s.rs...)
+	return res
+}
+
 // IndexSelect returns the slices of x at the given indices along axis
 // (negative counts from the end), in order, repetitions allowed; the result
 // has len(indices) along axis. With axis 0 it is the embedding lookup:
@@ -440,6 +467,14 @@ func (s *indexSelectOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		}
 		tensor.IndexAddInto(dst, g, s.axis, s.idx)
 	})
+}
+
+// jvp of IndexSelect is the tangent's slices at the same indices along
+// the same axis.
+func (s *indexSelectOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.IndexSelectInto(res, ts[0], s.axis, s.idx)
+	return res
 }
 
 // shpRepeats reports whether an index occurs twice in idx.

@@ -112,6 +112,20 @@ func (s concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of Concat is the inputs' tangents joined along the axis, zeros in
+// the place of an input without one.
+func (s concatOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	at := 0
+	for i, in := range c.n.inputs {
+		if ts[i] != nil {
+			tensor.NarrowScatterInto(res, ts[i], int(s), at, 0)
+		}
+		at += in.value.Dim(int(s))
+	}
+	return res
+}
+
 // Stack joins xs, which must all have one shape, along a new axis at
 // position axis, which may be anything from -(rank+1) to rank (negative
 // counts from the end of the result). It panics with a *tensor.ShapeError
@@ -185,6 +199,21 @@ func (s *stackOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			tensor.SelectInto(dst, g, s.axis, i, beta)
 		}
 	}
+}
+
+// jvp of Stack is the inputs' tangents stacked along the new axis, zeros
+// in the place of an input without one.
+func (s *stackOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	var sb [maxStackDims + 1]int
+	shape := dimsOf(sb[:0], res)
+	shape[s.axis] = 1 // a tangent as a slice of the result: one index of the new axis
+	for i, t := range ts {
+		if t != nil {
+			tensor.NarrowScatterInto(res, t.Reshape(shape...), s.axis, i, 0)
+		}
+	}
+	return res
 }
 
 // Split cuts x along axis (negative counts from the end) into consecutive
@@ -380,6 +409,14 @@ func (s *splitOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		}
 	}
 	tensor.NarrowScatterInto(dst, g, s.axis, s.start, 1)
+}
+
+// jvp of a piece of Split is the tangent's piece: the same size elements
+// from the same start along the axis.
+func (s *splitOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.NarrowInto(res, ts[0], s.axis, s.start, 0)
+	return res
 }
 
 // shpNoNegZero turns each -0 of d into 0 by adding 0, as the recorded
