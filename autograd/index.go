@@ -78,6 +78,28 @@ func (s *indexOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of an index op is its move applied to the tangents, each along its
+// input's map: res[to[p]] += alpha·w[p]·t[from[p]] (t itself for the
+// input a scatter starts from), summed over the inputs with a tangent.
+// For Gather, MaskedSelect, IndexArrays and Unfold that is t taken at the
+// same offsets; for Scatter, tx where no element of src won and tsrc's
+// winners elsewhere; for an IndexMove the same adjoint move of t.
+func (s *indexOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	for j, t := range ts {
+		if t == nil {
+			continue
+		}
+		m := s.maps[j]
+		if m.ident {
+			res.AddInPlace(t)
+			continue
+		}
+		tensor.IndexMoveInto(res, t, m.to, m.from, m.w, m.alpha, 1)
+	}
+	return res
+}
+
 // idxMove records the move out[to[p]] += alpha·w[p]·v[from[p]] into zeros
 // of shape: the derivative of the index ops. It is linear in v, and its
 // own derivative is the move back:

@@ -128,6 +128,16 @@ func (s *reorderOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) { s.apply(dst, g, !s.adj) })
 }
 
+// jvp of a move is the same move of the tangent (its adjoint for a node
+// that applies the adjoint): the cumulative sum, flip, roll, triangle,
+// diagonal or repetition of t, or t gathered at the positions Sort, TopK,
+// Cummax or Cummin chose.
+func (s *reorderOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	s.apply(res, ts[0], s.adj)
+	return res
+}
+
 // reorder records the move described by the template s (its kind, name and
 // scalar arguments) and ints and ints2 from x into out, which the caller
 // has filled. The slices are copied into the arena, never kept (they are
