@@ -74,3 +74,11 @@ func (s *dropoutOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 	tensor.MulAddInto(dst, g, s.mask)
 }
+
+// jvp of Dropout is t·m, the tangent times the same mask of 0s and
+// 1/(1−p)s.
+func (s *dropoutOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.MulInto(res, ts[0], s.mask)
+	return res
+}

@@ -99,3 +99,13 @@ func (s *embeddingOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		tensor.EmbeddingAddInto(dst, g, s.idx)
 	})
 }
+
+// jvp of Embedding is the weight's tangent looked up at the same ids; the
+// ids, indices, have no tangent.
+func (s *embeddingOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	if ts[0] != nil {
+		tensor.EmbeddingInto(res, ts[0], s.idx)
+	}
+	return res
+}

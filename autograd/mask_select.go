@@ -117,6 +117,36 @@ func (s *whereOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
+// jvp of Where is ta where mask, tb elsewhere: ta·k + tb·(1 - k) for the
+// mask k of 1s and 0s, each tangent read where its input broadcasts (as
+// the gradients, the product, so a NaN or infinite tangent of the branch
+// not selected gives NaN).
+func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	out := c.out.value
+	res := tensor.Zeros[T](out.Shape()...)
+	r, kd := res.Data(), s.keep.Data()
+	for j, t := range ts {
+		if t == nil {
+			continue
+		}
+		td := t.Data()
+		elemRuns(out, c.n.inputs[0].value, c.n.inputs[1].value, func(off, n, oa, sa, ob, sb int) {
+			ot, st := oa, sa // the tangent is read where its input is
+			if j == 1 {
+				ot, st = ob, sb
+			}
+			for k := range n {
+				w := kd[off+k]
+				if j == 1 {
+					w = 1 - w
+				}
+				r[off+k] += td[ot+k*st] * w
+			}
+		})
+	}
+	return res
+}
+
 // MaskedFill returns x with value wherever mask is true
 // (torch.masked_fill(x, mask, value)). mask broadcasts to x's shape, which
 // is the result's.
@@ -182,4 +212,13 @@ func (s *maskedFillOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			d[i] = v
 		}
 	}
+}
+
+// jvp of MaskedFill is t where x is kept, 0 where filled: t·k for the
+// inverted mask k of 1s and 0s (a NaN or infinite tangent gives NaN at a
+// filled element, as for the gradient).
+func (s *maskedFillOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	tensor.MulInto(res, ts[0], s.keep)
+	return res
 }
