@@ -320,14 +320,20 @@ func (s *sliceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 
 // shpScatterSlice writes g into zeros of shape at the positions ranges
 // select: the derivative of Slice, and a linear operation whose own
-// derivative is Slice.
+// derivative is Slice. It is Pad's move with any ranges, so Pad's state
+// serves it.
 //
 //	d/dg = Slice(gg, ranges...)
 func shpScatterSlice[T Float](g *Var[T], shape []int, rs []Range) *Var[T] {
 	defer relabel("ScatterSlice")
-	return record("ScatterSlice", tensor.ScatterSlice(g.value, shape, rs...), func(c *Context[T], gg *Var[T]) []*Var[T] {
-		return []*Var[T]{Slice(gg, rs...)}
-	}, g)
+	out := tensor.ScatterSlice(g.value, shape, rs...)
+	var d derivative[T]
+	if needsGrad(g) {
+		s := newState[padOp[T]](arenaOf(g))
+		s.rs = shpRanges(s.buf[:], rs)
+		d = s
+	}
+	return recordOp("ScatterSlice", out, d, g)
 }
 
 // Pad returns x with widths[i][0] copies of value before it and widths[i][1]
@@ -376,7 +382,8 @@ func Pad[T Float](x *Var[T], widths [][2]int, value T) *Var[T] {
 	return recordOp("Pad", out, d, x)
 }
 
-// padOp is Pad's state: the ranges that select x within the result.
+// padOp is the state of Pad and of ScatterSlice (Slice's derivative): the
+// ranges that select the input within the result.
 type padOp[T Float] struct {
 	rs  []Range
 	buf [maxStackDims]Range
@@ -394,8 +401,8 @@ func (s *padOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	tensor.SliceInto(dst, g, beta, s.rs...)
 }
 
-// jvp of Pad is the tangent padded with 0 (the padding value is a
-// constant).
+// jvp of Pad and ScatterSlice is the tangent written at the same
+// positions into zeros (Pad's value is a constant).
 func (s *padOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	tensor.ScatterSliceInto(res, ts[0], 0, s.rs...)
@@ -443,24 +450,33 @@ func IndexSelect[T Float](x *Var[T], axis int, indices []int) *Var[T] {
 	return recordOp("IndexSelect", out, d, x)
 }
 
-// indexSelectOp is IndexSelect's state: the axis (non-negative) and a copy
-// of the indices.
+// indexSelectOp is the state of IndexSelect (adj false) and of its
+// derivative, the index-add (adj true), each the derivative of the other:
+// the axis (non-negative) and a copy of the indices.
 type indexSelectOp[T Float] struct {
 	axis int
 	idx  []int
+	adj  bool
 }
 
 func (*indexSelectOp[T]) slot() stateSlot { return slotIndexSelect }
 
 func (s *indexSelectOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	if s.adj {
+		return []*Var[T]{IndexSelect(g, s.axis, s.idx)}
+	}
 	return []*Var[T]{shpIndexAdd(g, s.axis, s.idx, c.n.inputs[0].value.Dim(s.axis))}
 }
 
 // vjp adds g's slices into x's gradient buffer in place, clearing a fresh
 // one first; a buffer that already holds gradient gets them added through a
 // scratch tensor when an index repeats, so that the sums have the bits of a
-// recorded pass.
+// recorded pass. The index-add's selects g's slices.
 func (s *indexSelectOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	if s.adj {
+		gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) { tensor.IndexSelectInto(dst, g, s.axis, s.idx) })
+		return
+	}
 	gradInto(c, 0, !shpRepeats(s.idx), func(dst *tensor.Tensor[T], beta T) {
 		if beta == 0 {
 			dst.Fill(0)
@@ -470,10 +486,15 @@ func (s *indexSelectOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 }
 
 // jvp of IndexSelect is the tangent's slices at the same indices along
-// the same axis.
+// the same axis; of the index-add, the tangent's slices added at them into
+// zeros.
 func (s *indexSelectOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	res := tensor.Zeros[T](c.out.value.Shape()...)
-	tensor.IndexSelectInto(res, ts[0], s.axis, s.idx)
+	if s.adj {
+		tensor.IndexAddInto(res, ts[0], s.axis, s.idx)
+	} else {
+		tensor.IndexSelectInto(res, ts[0], s.axis, s.idx)
+	}
 	return res
 }
 
@@ -499,7 +520,12 @@ func shpRepeats(idx []int) bool {
 //	d/dg = IndexSelect(gg, axis, idx)
 func shpIndexAdd[T Float](g *Var[T], axis int, idx []int, n int) *Var[T] {
 	defer relabel("IndexAdd")
-	return record("IndexAdd", tensor.IndexAdd(g.value, axis, idx, n), func(c *Context[T], gg *Var[T]) []*Var[T] {
-		return []*Var[T]{IndexSelect(gg, axis, idx)}
-	}, g)
+	out := tensor.IndexAdd(g.value, axis, idx, n)
+	var d derivative[T]
+	if needsGrad(g) {
+		s := newState[indexSelectOp[T]](arenaOf(g))
+		s.axis, s.idx, s.adj = axis, idx, true
+		d = s
+	}
+	return recordOp("IndexAdd", out, d, g)
 }
