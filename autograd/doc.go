@@ -105,12 +105,11 @@
 //
 // JVP evaluates a function of tensors and its directional derivative J·t in
 // one forward sweep: the tangents are pushed through the graph the function
-// records, inputs first. Every operation has a forward rule: its own for the
-// pointwise and elementwise families, Add, Sub, Mul, Div, MatMul, Reshape,
-// BroadcastTo, SumTo, Sum and Mean, and for
-// every other operation one derived from its differentiable backward (the
-// vector-Jacobian product is linear in the output's gradient u, so
-// J·t = ∂/∂u ⟨Jᵀu, t⟩). VJP returns the value and a reusable pullback
+// records, inputs first. Every operation of the package has a forward rule
+// of its own beside its reverse derivative, at about the cost of its
+// forward; only a Function without a JVP rule gets one derived from its
+// differentiable backward (the vector-Jacobian product is linear in the
+// output's gradient u, so J·t = ∂/∂u ⟨Jᵀu, t⟩). VJP returns the value and a reusable pullback
 // u ↦ uᵀJ. Jacobian builds the whole Jacobian row by row (reverse mode) or
 // column by column (forward mode), whichever needs fewer passes unless told;
 // Hessian differentiates the recorded gradient forward (forward over

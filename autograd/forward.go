@@ -11,10 +11,10 @@ import (
 // derivatives of every value along one direction of the inputs) pushed
 // through a recorded graph, inputs first, in one sweep. Each node's output
 // tangent is its op's Jacobian applied to its inputs' tangents (J·t, the
-// dual part of a dual number). An op gives that product with a
-// forwardDerivative next to its reverse derivative (forward_rules.go);
-// every other op gets it from its differentiable backward (genericJVP), so
-// that every op has a forward rule.
+// dual part of a dual number). Every op of the package gives that product
+// with a forwardDerivative next to its reverse derivative (a test walks the
+// op table for it); a Function without a JVP rule gets it from its
+// differentiable backward (genericJVP).
 
 // forwardDerivative is a derivative that also has a forward-mode rule: jvp
 // returns the tangent of the op's result, c.out, given one tangent per
@@ -90,8 +90,8 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 	return res
 }
 
-// genericJVP is the forward rule of an op that declares none, derived from
-// its differentiable backward. The vector-Jacobian product u ↦ Jᵀu is
+// genericJVP is the forward rule of a Function that declares none,
+// derived from its differentiable backward. The vector-Jacobian product u ↦ Jᵀu is
 // linear in u, so for tangents t of the inputs
 //
 //	J·t = ∂/∂u ⟨Jᵀu, t⟩ = ∂/∂u Σⱼ Sum(backwardⱼ(u) ∘ tⱼ),

@@ -38,7 +38,10 @@ func TestEveryOpHasItsForwardRule(t *testing.T) {
 			graphs := []*Var[float64]{out}
 			if out.requiresGrad {
 				w := Const(tensor.RandUniform(rng, 0.5, 1.5, out.value.Shape()...))
-				for _, g := range Grad([]*Var[float64]{Sum(Mul(out, w))}, xs, CreateGraph()) {
+				// A loss quadratic in out, so that even a linear op's
+				// gradient depends on the inputs and its backward's nodes
+				// carry tangents.
+				for _, g := range Grad([]*Var[float64]{Sum(Mul(Mul(out, out), w))}, xs, CreateGraph()) {
 					if g != nil {
 						graphs = append(graphs, g)
 					}

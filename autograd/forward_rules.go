@@ -3,9 +3,10 @@ package autograd
 import "github.com/adjoint-go/adjoint/tensor"
 
 // This file holds the forward-mode rules (forwardDerivative) of the
-// families where J·t is direct; each sits beside its family's reverse
-// derivative in spirit, and reuses its per-element formula. Every other op
-// uses genericJVP (forward.go).
+// table-driven families (pointwise, binary) and of the arithmetic and
+// matrix products, which reuse their per-element formulas and kernels. The
+// other ops' rules sit in their own files, beside their reverse
+// derivatives.
 
 // jvp of a pointwise op is f'(x)·t elementwise: the table's fused
 // derivative df, which computes g·f'(x), with the tangent as g.

@@ -144,7 +144,7 @@ func TestShapeForwardRules(t *testing.T) {
 				}
 			}
 			checked := 0
-			walkNodes(roots, func(v *Var[float64]) { checked += checkRuleSubsets(t, rng, v) })
+			walkNodes(roots, func(v *Var[float64]) { checked += checkShapeRuleSubsets(t, rng, v) })
 			if checked == 0 {
 				t.Fatal("no node with a forward rule checked")
 			}
@@ -174,12 +174,12 @@ func walkNodes(roots []*Var[float64], fn func(v *Var[float64])) {
 	}
 }
 
-// checkRuleSubsets compares v's node's own forward rule, if it has one,
+// checkShapeRuleSubsets compares v's node's own forward rule, if it has one,
 // with genericJVP for every non-empty set of the inputs that require a
 // gradient having a tangent (the others nil), and checks that the rule
 // leaves the tangents alone and returns a tensor of its own. It returns
 // the number of comparisons.
-func checkRuleSubsets(t *testing.T, rng *rand.Rand, v *Var[float64]) int {
+func checkShapeRuleSubsets(t *testing.T, rng *rand.Rand, v *Var[float64]) int {
 	t.Helper()
 	n := v.node
 	rule, ok := n.impl.(forwardDerivative[float64])

@@ -11,11 +11,10 @@ import (
 // per primal, of its shape (nil for a zero tangent), computed in forward
 // mode. f runs once, on Params holding the primals (not copies), and the
 // tangents are then pushed through the graph it recorded, inputs first:
-// every operation has a forward rule (its own for the pointwise and
-// elementwise families, the matrix product, reshapes, broadcasts, sums and
-// means; for the others one derived from its backward). Without forming J, this costs a small multiple of f, which
-// makes forward mode the cheap way to a Jacobian's columns (one per JVP)
-// when f has fewer inputs than outputs.
+// every operation has a forward rule of its own, which costs about as much
+// as the operation. Without forming J, a JVP costs about two evaluations
+// of f, which makes forward mode the cheap way to a Jacobian's columns (one
+// per JVP) when f has fewer inputs than outputs.
 //
 // The tangent returned has the value's shape (zeros when f does not depend
 // on any primal) and is a new tensor; the value may share memory with a
