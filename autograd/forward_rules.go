@@ -52,30 +52,67 @@ func elemJVP[T Float](c *Context[T], ts []*tensor.Tensor[T], da, db func(x, y, o
 
 // jvp of a + b is ta + tb (broadcast).
 func (addOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	return elemJVP(c, ts,
-		func(_, _, _, t T) T { return t },
-		func(_, _, _, t T) T { return t })
+	return sumJVP(c, ts[0], ts[1], false)
 }
 
 // jvp of a - b is ta - tb (broadcast).
 func (subOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	return elemJVP(c, ts,
-		func(_, _, _, t T) T { return t },
-		func(_, _, _, t T) T { return -t })
+	return sumJVP(c, ts[0], ts[1], true)
+}
+
+// sumJVP is ta + tb, or ta - tb when sub, broadcast to the result's shape,
+// with the vectorized broadcasting kernels; a nil tangent contributes
+// nothing.
+func sumJVP[T Float](c *Context[T], ta, tb *tensor.Tensor[T], sub bool) *tensor.Tensor[T] {
+	switch {
+	case ta != nil && tb != nil && sub:
+		return tensor.Sub(ta, tb)
+	case ta != nil && tb != nil:
+		return tensor.Add(ta, tb)
+	case ta != nil:
+		return tensor.BroadcastTo(ta, c.out.value.Shape()...)
+	}
+	r := tensor.BroadcastTo(tb, c.out.value.Shape()...)
+	if sub {
+		tensor.ScaleInto(r, r, -1)
+	}
+	return r
 }
 
 // jvp of a ∘ b is ta ∘ b + a ∘ tb (broadcast).
 func (mulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	return elemJVP(c, ts,
-		func(_, y, _, t T) T { return t * y },
-		func(x, _, _, t T) T { return x * t })
+	a, b := c.n.inputs[0].value, c.n.inputs[1].value
+	var r *tensor.Tensor[T]
+	if ts[0] != nil {
+		r = tensor.Mul(ts[0], b)
+	}
+	if ts[1] != nil {
+		if t := tensor.Mul(a, ts[1]); r == nil {
+			r = t
+		} else {
+			tensor.AddInto(r, r, t)
+		}
+	}
+	return r
 }
 
-// jvp of a / b is ta / b - tb ∘ out / b (broadcast).
+// jvp of a / b is (ta - tb ∘ out) / b (broadcast): ta / b - tb ∘ out / b.
 func (divOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	return elemJVP(c, ts,
-		func(_, y, _, t T) T { return t / y },
-		func(_, y, o, t T) T { return -(t * o) / y })
+	b, out := c.n.inputs[1].value, c.out.value
+	var r *tensor.Tensor[T]
+	if ts[0] != nil {
+		r = tensor.Div(ts[0], b)
+	}
+	if ts[1] != nil {
+		t := tensor.Div(tensor.Mul(ts[1], out), b)
+		if r == nil {
+			tensor.ScaleInto(t, t, -1)
+			r = t
+		} else {
+			tensor.SubInto(r, r, t)
+		}
+	}
+	return r
 }
 
 // jvp of the bilinear product op(A)·op(B) is op(tA)·op(B) + op(A)·op(tB),
