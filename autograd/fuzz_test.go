@@ -7,8 +7,8 @@ import "testing"
 // inputs, their shapes and data seeds, each op, its operands, axes and
 // constants; bytes past the end read 0) and checks the same properties as
 // TestRandomGraphs: gradcheck against finite differences, Grad equal to
-// Backward bit for bit, and GradGradCheck for small graphs when the byte
-// after the graph says so. A failure prints the graph as a program.
+// Backward bit for bit, forward mode against reverse mode, and
+// GradGradCheck for small graphs when the byte after the graph says so. A failure prints the graph as a program.
 //
 // Its seed corpus, testdata/fuzz/FuzzRandomGraph, runs with every go test.
 // To fuzz:

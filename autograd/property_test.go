@@ -29,7 +29,9 @@ import (
 //  2. Grad returns, bit for bit, what Backward accumulates into .Grad(); a
 //     second Backward doubles it exactly; Grad with CreateGraph returns the
 //     same values bit for bit;
-//  3. for a subset of small graphs, gradcheck.GradGradCheck passes.
+//  3. forward mode agrees with reverse mode: ⟨u, J·t⟩ by JVP equals
+//     Σ ⟨Jᵀ·u, t⟩ by VJP for random t and u, to rounding;
+//  4. for a subset of small graphs, gradcheck.GradGradCheck passes.
 //
 // The generator draws every decision from a chooser. TestRandomGraphs
 // drives it with rapid, which shrinks a failing graph to a small one;
@@ -88,6 +90,9 @@ func rgCheck(g *rgGraph, gradgrad bool) rgResult {
 		return rgResult{err: fmt.Errorf("%w\ngraph:\n%s", err, g)}
 	}
 	if err := rgBackwardMatchesGrad(g); err != nil {
+		return rgResult{err: fmt.Errorf("%w\ngraph:\n%s", err, g)}
+	}
+	if err := rgForwardMatchesReverse(g); err != nil {
 		return rgResult{err: fmt.Errorf("%w\ngraph:\n%s", err, g)}
 	}
 	if gradgrad && len(g.firstOrder) == 0 {
@@ -230,6 +235,47 @@ func rgBackwardMatchesGrad(g *rgGraph) error {
 		if err := closeTo(created[i].Value(), grads[i].Value(), 1e-12); err != nil {
 			return fmt.Errorf("Grad with CreateGraph differs from Grad for input x%d: %v\nCreateGraph: %v\nGrad:        %v", i, err, created[i].Value(), grads[i].Value())
 		}
+	}
+	return nil
+}
+
+// rgForwardMatchesReverse checks forward mode against reverse mode on the
+// graph by the identity ⟨u, J·t⟩ = Σᵢ ⟨Jᵢᵀ·u, tᵢ⟩ for random tangents t and
+// a random cotangent u: JVP and VJP compute the two sides through
+// independent rules (each op's forward rule, its reverse derivative), and
+// at a kink or tie both follow the op's documented subgradient, so they
+// agree to rounding: 1e-9 of the sum of the products' magnitudes, plus
+// 1e-12 per element for a sum that cancels (u and t are of order 1, and
+// where J is 0 the other side may hold the rounding of terms that cancel).
+func rgForwardMatchesReverse(g *rgGraph) error {
+	f := func(xs ...*V) *V { return g.eval(xs) }
+	rng := newRand(uint64(len(g.steps))*7 + uint64(g.nIn()))
+	ts := make([]*tensor.Tensor[float64], g.nIn())
+	for i, x := range g.inputs {
+		ts[i] = tensor.RandUniform(rng, -1.0, 1.0, x.Shape()...)
+	}
+	val, jt := autograd.JVP(f, g.inputs, ts)
+	u := tensor.RandUniform(rng, -1.0, 1.0, val.Shape()...)
+	_, pull := autograd.VJP(f, g.inputs)
+	vjps := pull(u)
+	var lhs, rhs, scale float64
+	n := jt.Len()
+	for k, v := range jt.Data() {
+		lhs += u.Data()[k] * v
+		scale += math.Abs(u.Data()[k] * v)
+	}
+	for i, gi := range vjps {
+		n += gi.Len()
+		for k, v := range gi.Data() {
+			rhs += v * ts[i].Data()[k]
+			scale += math.Abs(v * ts[i].Data()[k])
+		}
+	}
+	if math.IsNaN(lhs) && math.IsNaN(rhs) || math.IsInf(scale, 0) {
+		return nil // a graph whose value overflows, checked by gradcheck
+	}
+	if !(math.Abs(lhs-rhs) <= 1e-9*scale+1e-12*float64(n)) {
+		return fmt.Errorf("forward and reverse mode disagree: ⟨u, J·t⟩ = %.17g by JVP, Σ ⟨Jᵀ·u, t⟩ = %.17g by VJP (scale %.3g)", lhs, rhs, scale)
 	}
 	return nil
 }
