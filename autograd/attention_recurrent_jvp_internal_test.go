@@ -1,7 +1,6 @@
 package autograd
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -53,33 +52,8 @@ func TestAttentionRecurrentJVPMatchGeneric(t *testing.T) {
 	}
 	for name, f := range cases {
 		t.Run(name, func(t *testing.T) {
-			out := f()
-			n := out.node
-			rule, ok := n.impl.(forwardDerivative[float64])
-			if !ok {
-				t.Fatalf("%s has no forward rule of its own", n.op)
-			}
-			for set := 1; set < 1<<len(n.inputs); set++ {
-				ts := make([]*tensor.Tensor[float64], len(n.inputs))
-				for j, in := range n.inputs {
-					if set&(1<<j) != 0 {
-						ts[j] = tensor.RandUniform(rng, -1.0, 1.0, in.value.Shape()...)
-					}
-				}
-				p := acquirePass[float64](nil)
-				p.ctx = Context[float64]{n: n, out: out, p: p}
-				got := rule.jvp(&p.ctx, ts)
-				want := genericJVP(p, n, out, ts)
-				p.release()
-				if !got.SameShapeAs(want) {
-					t.Fatalf("inputs %b: rule's tangent shape %v, generic %v", set, got.Shape(), want.Shape())
-				}
-				for i, w := range want.Data() {
-					if g := got.Data()[i]; !(math.Abs(g-w) <= 1e-12*(1+math.Abs(w))) {
-						t.Errorf("inputs %b: element %d: rule %.17g, generic %.17g", set, i, g, w)
-						break
-					}
-				}
+			if checkRuleSubsets(t, rng, f(), jvpTol{rel: 1e-12}) == 0 {
+				t.Fatal("no input with a tangent")
 			}
 		})
 	}

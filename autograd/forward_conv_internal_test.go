@@ -1,9 +1,7 @@
 package autograd
 
 import (
-	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -111,26 +109,14 @@ func TestConvFamilyForwardRules(t *testing.T) {
 					}
 				}
 			}
-			seen := map[*Var[float64]]bool{}
-			var walk func(v *Var[float64])
-			walk = func(v *Var[float64]) {
-				if seen[v] || v.node == nil {
-					return
-				}
-				seen[v] = true
-				for _, in := range v.node.inputs {
-					walk(in)
-				}
+			walkNodes(graphs, func(v *Var[float64]) {
 				if convFamilyType(v.node.impl) {
 					if _, ok := want[v.node.op]; ok {
 						want[v.node.op] = true
 					}
-					checkRuleSubsets(t, rng, v)
+					checkRuleSubsets(t, rng, v, jvpTol{rel: 1e-12})
 				}
-			}
-			for _, g := range graphs {
-				walk(g)
-			}
+			})
 		})
 	}
 	for op, ok := range want {
@@ -150,64 +136,6 @@ func convFamilyType(impl any) bool {
 		return true
 	}
 	return false
-}
-
-// checkRuleSubsets compares v's forward rule with genericJVP for every
-// non-empty subset of its inputs that require a gradient.
-func checkRuleSubsets(t *testing.T, rng *rand.Rand, v *Var[float64]) {
-	t.Helper()
-	n := v.node
-	rule, ok := n.impl.(forwardDerivative[float64])
-	if !ok {
-		t.Errorf("%s: no forward rule", n.op)
-		return
-	}
-	for mask := 1; mask < 1<<len(n.inputs); mask++ {
-		ts := make([]*tensor.Tensor[float64], len(n.inputs))
-		moved := false
-		for j, in := range n.inputs {
-			if mask&(1<<j) != 0 && in.requiresGrad {
-				ts[j] = tensor.RandUniform(rng, -1.0, 1.0, in.value.Shape()...)
-				moved = true
-			} else if mask&(1<<j) != 0 {
-				moved = false
-				break
-			}
-		}
-		if !moved {
-			continue
-		}
-		kept := make([]*tensor.Tensor[float64], len(ts))
-		for j, x := range ts {
-			if x != nil {
-				kept[j] = x.Clone()
-			}
-		}
-		p := acquirePass[float64](nil)
-		p.ctx = Context[float64]{n: n, out: v, p: p}
-		got := rule.jvp(&p.ctx, ts)
-		wantT := genericJVP(p, n, v, ts)
-		p.release()
-		for j, x := range ts {
-			if x != nil && !slices.Equal(x.Data(), kept[j].Data()) {
-				t.Errorf("%s (tangents %b): the rule modified tangent %d", n.op, mask, j)
-			}
-		}
-		if !got.SameShapeAs(wantT) {
-			t.Errorf("%s (tangents %b): rule's shape %v, generic %v", n.op, mask, got.Shape(), wantT.Shape())
-			continue
-		}
-		scale := 1.0
-		for _, w := range wantT.Data() {
-			scale = math.Max(scale, math.Abs(w))
-		}
-		for i, w := range wantT.Data() {
-			if g := got.Data()[i]; !(math.Abs(g-w) <= 1e-12*scale) {
-				t.Errorf("%s (tangents %b): element %d: rule %.17g, generic %.17g", n.op, mask, i, g, w)
-				break
-			}
-		}
-	}
 }
 
 // TestMaxUnpool2DForwardRuleRepeatedIndices pins MaxUnpool2D's forward

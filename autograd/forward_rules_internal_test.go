@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -59,32 +58,8 @@ func TestForwardRulesMatchGenericRule(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			out := c.out()
-			n := out.node
-			var jvp func(c *Context[float64], ts []*tensor.Tensor[float64]) *tensor.Tensor[float64]
-			if rule, ok := n.impl.(forwardDerivative[float64]); ok {
-				jvp = rule.jvp
-			} else if jvp = namedRule(n); jvp == nil {
-				t.Fatalf("%s has no forward rule of its own", n.op)
-			}
-			ts := make([]*tensor.Tensor[float64], len(n.inputs))
-			for j, in := range n.inputs {
-				if in.requiresGrad {
-					ts[j] = tensor.RandUniform(rng, -1.0, 1.0, in.value.Shape()...)
-				}
-			}
-			p := acquirePass[float64](nil)
-			defer p.release()
-			p.ctx = Context[float64]{n: n, out: out, p: p}
-			got := jvp(&p.ctx, ts)
-			want := genericJVP(p, n, out, ts)
-			if !got.SameShapeAs(want) {
-				t.Fatalf("rule's tangent shape %v, generic %v", got.Shape(), want.Shape())
-			}
-			for i, w := range want.Data() {
-				if g := got.Data()[i]; math.Abs(g-w) > 1e-12*(1+math.Abs(w)) {
-					t.Errorf("element %d: rule %.17g, generic %.17g", i, g, w)
-				}
+			if checkRuleSubsets(t, rng, c.out(), jvpTol{rel: 1e-12}) == 0 {
+				t.Fatal("no input with a tangent")
 			}
 		})
 	}

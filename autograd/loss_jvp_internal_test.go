@@ -1,9 +1,7 @@
 package autograd
 
 import (
-	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -99,24 +97,13 @@ func TestLossForwardRulesMatchGenericRule(t *testing.T) {
 	}
 	for name, f := range cases {
 		t.Run(name, func(t *testing.T) {
-			out := f()
-			seen := map[*Var[float64]]bool{}
 			checked := 0
-			var walk func(v *Var[float64])
-			walk = func(v *Var[float64]) {
-				if seen[v] || v.node == nil {
-					return
-				}
-				seen[v] = true
-				for _, in := range v.node.inputs {
-					walk(in)
-				}
+			walkNodes([]*Var[float64]{f()}, func(v *Var[float64]) {
 				if lossJVPTyped(v.node.impl) {
 					checked++
-					compareLossJVP(t, rng, v)
+					checkRuleSubsets(t, rng, v, jvpTol{rel: 1e-10, inf: true})
 				}
-			}
-			walk(out)
+			})
 			if checked == 0 {
 				t.Fatal("no node of the tested types in the graph")
 			}
@@ -134,59 +121,4 @@ func lossJVPTyped(impl any) bool {
 		return true
 	}
 	return false
-}
-
-// compareLossJVP compares v's node's rule with genericJVP for random
-// tangents on every non-empty subset of the inputs that require a
-// gradient.
-func compareLossJVP(t *testing.T, rng *rand.Rand, v *Var[float64]) {
-	t.Helper()
-	n := v.node
-	rule, ok := n.impl.(forwardDerivative[float64])
-	if !ok {
-		t.Fatalf("%T has no forward rule", n.impl)
-	}
-	var movable []int
-	for j, in := range n.inputs {
-		if in.requiresGrad {
-			movable = append(movable, j)
-		}
-	}
-	for set := 1; set < 1<<len(movable); set++ {
-		ts := make([]*tensor.Tensor[float64], len(n.inputs))
-		for b, j := range movable {
-			if set&(1<<b) != 0 {
-				ts[j] = tensor.RandUniform(rng, -1.0, 1.0, n.inputs[j].value.Shape()...)
-			}
-		}
-		saved := make([][]float64, len(ts))
-		for j, x := range ts {
-			if x != nil {
-				saved[j] = append([]float64(nil), x.Data()...)
-			}
-		}
-		p := acquirePass[float64](nil)
-		p.ctx = Context[float64]{n: n, out: v, p: p}
-		got := rule.jvp(&p.ctx, ts)
-		want := genericJVP(p, n, v, ts)
-		p.release()
-		for j, x := range ts {
-			if x != nil && !slices.Equal(x.Data(), saved[j]) {
-				t.Errorf("%s: the rule modified tangent %d", n.op, j)
-			}
-		}
-		if !got.SameShapeAs(want) {
-			t.Fatalf("%s (tangents %b): rule's shape %v, generic %v", n.op, set, got.Shape(), want.Shape())
-		}
-		scale := 1.0
-		for _, w := range want.Data() {
-			scale = math.Max(scale, math.Abs(w))
-		}
-		for i, w := range want.Data() {
-			if g := got.Data()[i]; g != w && !(math.Abs(g-w) <= 1e-10*scale) && !(math.IsNaN(g) && math.IsNaN(w)) {
-				t.Errorf("%s (tangents %b): element %d: rule %.17g, generic %.17g", n.op, set, i, g, w)
-				break
-			}
-		}
-	}
 }

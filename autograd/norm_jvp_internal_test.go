@@ -108,36 +108,8 @@ func TestNormFamilyJVPVariants(t *testing.T) {
 					xs[i] = Const(in)
 				}
 			}
-			v := tc.f(xs)
-			n := v.node
-			rule, ok := n.impl.(forwardDerivative[float64])
-			if !ok {
-				t.Fatalf("%T has no forward rule", n.impl)
-			}
-			ts := make([]*tensor.Tensor[float64], len(n.inputs))
-			for j, in := range n.inputs {
-				if in.requiresGrad {
-					ts[j] = tensor.RandUniform(rng, -1.0, 1.0, in.value.Shape()...)
-				}
-			}
-			p := acquirePass[float64](nil)
-			defer p.release()
-			p.ctx = Context[float64]{n: n, out: v, p: p}
-			got := rule.jvp(&p.ctx, ts)
-			want := genericJVP(p, n, v, ts)
-			if !got.SameShapeAs(want) {
-				t.Fatalf("tangent shape %v, generic %v", got.Shape(), want.Shape())
-			}
-			scale := 1.0
-			for _, w := range want.Data() {
-				if !math.IsNaN(w) {
-					scale = math.Max(scale, math.Abs(w))
-				}
-			}
-			for i, w := range want.Data() {
-				if g := got.Data()[i]; !(math.Abs(g-w) <= 1e-10*scale) && !(math.IsNaN(g) && math.IsNaN(w)) {
-					t.Fatalf("element %d: rule %.17g, generic %.17g\nrule    %v\ngeneric %v", i, g, w, got.Data(), want.Data())
-				}
+			if checkRuleSubsets(t, rng, tc.f(xs), jvpTol{rel: 1e-10, nan: true}) == 0 {
+				t.Fatal("no input with a tangent")
 			}
 		})
 	}
