@@ -428,26 +428,23 @@ func bnAddGrad[T Float](c *Context[T], j int, red []T) {
 // statistics are constants, it is the affine map's:
 //
 //	dy = tx ∘ weight ∘ r + x̂ ∘ tweight + tbias,  x̂ = (x - runningMean)·r
+//
+// A channel's values stride through x (sp of them in each of the n
+// samples): they are gathered into one slice, the rule computed on it,
+// and the result scattered back.
 func (s *batchNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	xv := c.n.inputs[0].value
 	res := tensor.Zeros[T](xv.Shape()...)
 	n, ch, sp := bnLayout("BatchNorm", xv)
 	wi, bi := affineIndex(s.weight, s.bias)
-	var w, tw, tb, tx []T
-	if wi > 0 {
-		w = c.n.inputs[wi].value.Data()
-		if ts[wi] != nil {
-			tw = ts[wi].Data()
-		}
-	}
-	if bi > 0 && ts[bi] != nil {
-		tb = ts[bi].Data()
-	}
-	if ts[0] != nil {
-		tx = ts[0].Data()
-	}
+	tx, aff := normTangents(c, ts, wi, bi)
 	xd, rd := xv.Data(), res.Data()
-	count := T(n * sp)
+	size := n * sp                           // a channel's values
+	h, y := make([]T, size), make([]T, size) // x̂ and dy of one channel
+	var t []T                                // its tx
+	if tx != nil {
+		t = make([]T, size)
+	}
 	for k := range ch {
 		var mean, r T
 		if s.eval {
@@ -456,47 +453,52 @@ func (s *batchNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 			m, v := bnStats(xd, n, ch, sp, k)
 			mean, r = T(m), T(1/math.Sqrt(v+float64(s.eps)))
 		}
-		hat := func(v T) T {
-			if s.eval {
-				return T(v-mean) * r // as backward: (x - runningMean)·r
-			}
-			return T(lnHat(v, mean, r))
-		}
-		scale := T(1) // the channel's weight, 1 without one
-		if w != nil {
-			scale = w[k]
-		}
-		var m1, m2 T
-		if tx != nil && !s.eval {
-			for i := range n {
-				off := (i*ch + k) * sp
-				for j, v := range xd[off:][:sp] {
-					m1 += tx[off+j]
-					m2 += T(hat(v) * tx[off+j])
-				}
-			}
-			m1, m2 = m1/count, m2/count
-		}
 		for i := range n {
 			off := (i*ch + k) * sp
 			for j, v := range xd[off:][:sp] {
-				h := hat(v)
-				var d T
-				switch {
-				case tx != nil && s.eval:
-					d = T(tx[off+j]*scale) * r
-				case tx != nil:
-					d = T(r*(T(tx[off+j]-m1)-T(h*m2))) * scale
+				if s.eval {
+					h[i*sp+j] = T(v-mean) * r // as backward: (x - runningMean)·r
+				} else {
+					h[i*sp+j] = T(lnHat(v, mean, r))
 				}
-				if tw != nil {
-					d += T(h * tw[k])
-				}
-				if tb != nil {
-					d += tb[k]
-				}
-				rd[off+j] = d
 			}
+			if t != nil {
+				copy(t[i*sp:][:sp], tx[off:][:sp])
+			}
+		}
+		a := aff.channels(k, 1)
+		if s.eval {
+			bnEvalJVP(y, h, t, r, a)
+		} else {
+			normSliceJVP(y, h, t, r, true, a, size)
+		}
+		for i := range n {
+			copy(rd[(i*ch+k)*sp:][:sp], y[i*sp:][:sp])
 		}
 	}
 	return res
+}
+
+// bnEvalJVP sets y to the tangent of BatchNormEval's output along one
+// channel's values, given their x̂ (h), the channel's r and the tangent t of
+// its input (nil when zero), a the channel's affine part:
+// dy = t ∘ w ∘ r + x̂ ∘ tw + tb.
+func bnEvalJVP[T Float](y, h, t []T, r T, a normAffine[T]) {
+	for j, hj := range h {
+		var d T
+		if t != nil {
+			d = t[j]
+			if a.w != nil {
+				d = T(d * a.w[0])
+			}
+			d = T(d * r) // T(): no fused multiply-add with the terms below
+		}
+		if a.tw != nil {
+			d += T(hj * a.tw[0])
+		}
+		if a.tb != nil {
+			d += a.tb[0]
+		}
+		y[j] = d
+	}
 }

@@ -213,19 +213,7 @@ func (s *groupNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 	res := tensor.Zeros[T](xv.Shape()...)
 	n, ch, sp := bnLayout("GroupNorm", xv)
 	wi, bi := affineIndex(s.weight, s.bias)
-	var w, tw, tb, tx []T
-	if wi > 0 {
-		w = c.n.inputs[wi].value.Data()
-		if ts[wi] != nil {
-			tw = ts[wi].Data()
-		}
-	}
-	if bi > 0 && ts[bi] != nil {
-		tb = ts[bi].Data()
-	}
-	if ts[0] != nil {
-		tx = ts[0].Data()
-	}
+	tx, aff := normTangents(c, ts, wi, bi)
 	xd, rd := xv.Data(), res.Data()
 	cg := ch / s.groups
 	m := cg * sp
@@ -236,22 +224,7 @@ func (s *groupNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 		for j, v := range x {
 			h[j] = T(lnHat(v, mean, rstd))
 		}
-		if tx != nil {
-			normHatJVP(y, h, tx[row*m:][:m], nil, rstd, true)
-		}
-		c0 := (row % s.groups) * cg
-		for j := range y {
-			k := c0 + j/sp
-			if w != nil {
-				y[j] *= w[k]
-			}
-			if tw != nil {
-				y[j] += T(h[j] * tw[k])
-			}
-			if tb != nil {
-				y[j] += tb[k]
-			}
-		}
+		normSliceJVP(y, h, part(tx, row*m, m), rstd, true, aff.channels((row%s.groups)*cg, cg), sp)
 	}
 	return res
 }

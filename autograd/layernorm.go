@@ -330,20 +330,7 @@ func (s *layerNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 	for i := xv.Dims() - s.dims; i < xv.Dims(); i++ {
 		n *= xv.Dim(i)
 	}
-	var w, tw, tb []T
-	if wi > 0 {
-		w = c.n.inputs[wi].value.Data()
-		if ts[wi] != nil {
-			tw = ts[wi].Data()
-		}
-	}
-	if bi > 0 && ts[bi] != nil {
-		tb = ts[bi].Data()
-	}
-	var tx []T
-	if ts[0] != nil {
-		tx = ts[0].Data()
-	}
+	tx, aff := normTangents(c, ts, wi, bi)
 	xd, rd := xv.Data(), res.Data()
 	h := make([]T, n) // x̂ of one slice
 	for i := range rows {
@@ -352,48 +339,93 @@ func (s *layerNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 		for j, v := range x {
 			h[j] = T(lnHat(v, mean, rstd))
 		}
-		if tx != nil {
-			normHatJVP(y, h, tx[i*n:(i+1)*n], w, rstd, true)
-		}
-		normAffineJVP(y, h, tw, tb)
+		normSliceJVP(y, h, part(tx, i*n, n), rstd, true, aff, 1)
 	}
 	return res
 }
 
-// normHatJVP sets y to the tangent of a normalization's output along one
-// slice from its input's tangent t: dx̂ = r ∘ ((t - mean(t)) - x̂ ∘
-// mean(x̂ ∘ t)), without the term mean(t) when centered is false (RMSNorm),
-// times the weight w when not nil (w indexed like the slice).
-func normHatJVP[T Float](y, h, t, w []T, r T, centered bool) {
-	count := T(len(h))
-	var m1, m2 T
-	for j, v := range t[:len(h)] {
-		if centered {
-			m1 += v
-		}
-		m2 += T(h[j] * v) // T(): no fused multiply-add
-	}
-	m1, m2 = m1/count, m2/count
-	for j, v := range t[:len(h)] {
-		d := r * (T(v-m1) - T(h[j]*m2))
-		if w != nil {
-			d *= w[j]
-		}
-		y[j] = d
-	}
+// normAffine holds what a normalization's forward rule reads of its affine
+// inputs, one element per channel (for LayerNorm and RMSNorm, per
+// normalized element): the weight w and the tangents tw and tb of the
+// weight and the bias, each nil when absent (a tangent also when zero).
+type normAffine[T Float] struct{ w, tw, tb []T }
+
+// channels returns a's channels k0 to k0+n-1.
+func (a normAffine[T]) channels(k0, n int) normAffine[T] {
+	return normAffine[T]{part(a.w, k0, n), part(a.tw, k0, n), part(a.tb, k0, n)}
 }
 
-// normAffineJVP adds to y the tangent of a normalization's affine part
-// along one slice: x̂ ∘ tw + tb (either nil when its tangent is zero).
-func normAffineJVP[T Float](y, h, tw, tb []T) {
-	if tw != nil {
-		for j, v := range tw[:len(h)] {
-			y[j] += T(h[j] * v)
-		}
+// part returns s[i:i+n], or nil when s is nil.
+func part[T any](s []T, i, n int) []T {
+	if s == nil {
+		return nil
 	}
-	if tb != nil {
-		for j, v := range tb[:len(h)] {
-			y[j] += v
+	return s[i : i+n]
+}
+
+// normTangents returns the data of x's tangent (input 0; nil when zero)
+// and the affine part a normalization's forward rule reads, the weight
+// being input wi and the bias input bi (each absent when not positive).
+func normTangents[T Float](c *Context[T], ts []*tensor.Tensor[T], wi, bi int) (tx []T, a normAffine[T]) {
+	data := func(t *tensor.Tensor[T]) []T {
+		if t == nil {
+			return nil
 		}
+		return t.Data()
+	}
+	if wi > 0 {
+		a.w, a.tw = c.n.inputs[wi].value.Data(), data(ts[wi])
+	}
+	if bi > 0 {
+		a.tb = data(ts[bi])
+	}
+	return data(ts[0]), a
+}
+
+// normSliceJVP sets y to the tangent of a normalization's output along one
+// slice that shares its statistics, given the slice's x̂ (h), its r, and
+// its input's tangent tx (nil when zero):
+//
+//	dy = r ∘ ((tx - mean(tx)) - x̂ ∘ mean(x̂ ∘ tx)) ∘ w + x̂ ∘ tw + tb
+//
+// without the term mean(tx) when centered is false (RMSNorm). The affine
+// part is per channel, a channel being per consecutive elements of the
+// slice: element j takes w[j/per], tw[j/per] and tb[j/per] (LayerNorm and
+// RMSNorm: per 1; GroupNorm: per the spatial size; BatchNorm, whose slice
+// is one channel: per its length). It is the rule of LayerNorm, RMSNorm,
+// GroupNorm and BatchNorm in training.
+func normSliceJVP[T Float](y, h, tx []T, r T, centered bool, a normAffine[T], per int) {
+	var m1, m2 T
+	if tx != nil {
+		tx = tx[:len(h)]
+		for j, v := range tx {
+			if centered {
+				m1 += v
+			}
+			m2 += T(h[j] * v) // T(): no fused multiply-add
+		}
+		count := T(len(h))
+		m1, m2 = m1/count, m2/count
+	}
+	k, left := 0, per // element j's channel, and how many elements of it are left
+	for j, hj := range h {
+		if left == 0 {
+			k, left = k+1, per
+		}
+		left--
+		var d T
+		if tx != nil {
+			d = T(r * (T(tx[j]-m1) - T(hj*m2))) // T(): no fused multiply-add
+			if a.w != nil {
+				d = T(d * a.w[k])
+			}
+		}
+		if a.tw != nil {
+			d += T(hj * a.tw[k])
+		}
+		if a.tb != nil {
+			d += a.tb[k]
+		}
+		y[j] = d
 	}
 }

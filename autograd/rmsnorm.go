@@ -191,16 +191,11 @@ func (s *rmsNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor
 		return res
 	}
 	n := xv.Len() / rows
-	var w, tw, tx []T
+	wi := -1
 	if s.weight {
-		w = c.n.inputs[1].value.Data()
-		if ts[1] != nil {
-			tw = ts[1].Data()
-		}
+		wi = 1
 	}
-	if ts[0] != nil {
-		tx = ts[0].Data()
-	}
+	tx, aff := normTangents(c, ts, wi, -1)
 	xd, rd := xv.Data(), res.Data()
 	h := make([]T, n) // x̂ of one slice
 	for i := range rows {
@@ -210,10 +205,7 @@ func (s *rmsNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor
 		for j, v := range x {
 			h[j] = T(float64(v) * rs)
 		}
-		if tx != nil {
-			normHatJVP(y, h, tx[i*n:][:n], w, T(rs), false)
-		}
-		normAffineJVP(y, h, tw, nil)
+		normSliceJVP(y, h, part(tx, i*n, n), T(rs), false, aff, 1)
 	}
 	return res
 }
