@@ -63,16 +63,31 @@ func scanBackward[T Float](axis int, terms func(l []*Var[T]) *Var[T], vs ...*Var
 // each slice of the input along axis, base the offset of its first
 // element, n its length and step the stride between its elements.
 func scanGrad[T Float](c *Context[T], axis int, slice func(d []T, base, n, step int)) {
-	var sb [maxStackDims]int
-	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], c.n.inputs[0].value), axis)
 	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
-		d := dst.Data()
-		for o := range outer {
-			for k := range inner {
-				slice(d, o*n*inner+k, n, inner)
-			}
-		}
+		scanSlices(c.n.inputs[0].value, axis, dst.Data(), slice)
 	})
+}
+
+// scanJVP is the frame of the scans' forward rules: it returns a new
+// tensor of the output's shape (zeros) that slice fills slice by slice,
+// as scanGrad calls it.
+func scanJVP[T Float](c *Context[T], axis int, slice func(d []T, base, n, step int)) *tensor.Tensor[T] {
+	res := tensor.Zeros[T](c.out.value.Shape()...)
+	scanSlices(c.n.inputs[0].value, axis, res.Data(), slice)
+	return res
+}
+
+// scanSlices calls slice with d for each slice of x along axis: base the
+// offset of its first element, n its length and step the stride between
+// its elements.
+func scanSlices[T Float](x *tensor.Tensor[T], axis int, d []T, slice func(d []T, base, n, step int)) {
+	var sb [maxStackDims]int
+	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], x), axis)
+	for o := range outer {
+		for k := range inner {
+			slice(d, o*n*inner+k, n, inner)
+		}
+	}
 }
 
 // Cumprod returns the cumulative product of x along axis (negative counts
@@ -177,27 +192,19 @@ func (s *cumprodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // dy_i = dy_{i-1}·x_i + y_{i-1}·t_i. It divides by nothing, so it is exact
 // with zeros in the input, as the reverse derivative.
 func (s *cumprodOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	x, y := c.n.inputs[0].value, c.out.value
-	res := tensor.Zeros[T](y.Shape()...)
-	var sb [maxStackDims]int
-	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], x), s.axis)
-	xd, yd, td, rd := x.Data(), y.Data(), ts[0].Data(), res.Data()
-	for o := range outer {
-		for k := range inner {
-			base := o*n*inner + k
-			var dy T
-			for i := range n {
-				at := base + i*inner
-				if i == 0 {
-					dy = td[at]
-				} else {
-					dy = T(dy*xd[at]) + T(yd[at-inner]*td[at]) // T(): no fused multiply-add
-				}
-				rd[at] = dy
+	xd, yd, td := c.n.inputs[0].value.Data(), c.out.value.Data(), ts[0].Data()
+	return scanJVP(c, s.axis, func(d []T, base, n, step int) {
+		var dy T
+		for i := range n {
+			at := base + i*step
+			if i == 0 {
+				dy = td[at]
+			} else {
+				dy = T(dy*xd[at]) + T(yd[at-step]*td[at]) // T(): no fused multiply-add
 			}
+			d[at] = dy
 		}
-	}
-	return res
+	})
 }
 
 // cumprodSafe reports whether the O(n) evaluation of Cumprod's derivative
@@ -275,12 +282,7 @@ func (s *logCumSumExpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 func (s *logCumSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xd, yd, gd := c.n.inputs[0].value.Data(), c.out.value.Data(), g.Data()
 	scanGrad(c, s.axis, func(d []T, base, n, step int) {
-		finite := true
-		for i := range n {
-			v, w := float64(xd[base+i*step]), float64(gd[base+i*step])
-			finite = finite && v-v == 0 && w-w == 0
-		}
-		if finite {
+		if lcseFinite(xd, gd, base, n, step) {
 			var acc float64
 			for j := n - 1; j >= 0; j-- {
 				yj := float64(yd[base+j*step])
@@ -302,48 +304,48 @@ func (s *logCumSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	})
 }
 
+// lcseFinite reports whether x and g (an input and a gradient or tangent)
+// are finite along a slice, where LogCumSumExp's derivatives take their
+// O(n) evaluation.
+func lcseFinite[T Float](x, g []T, base, n, stride int) bool {
+	for i := range n {
+		v, w := float64(x[base+i*stride]), float64(g[base+i*stride])
+		if v-v != 0 || w-w != 0 {
+			return false // Inf or NaN
+		}
+	}
+	return true
+}
+
 // jvp of LogCumSumExp is, within each slice along the axis,
 // dy_i = Σ_{j≤i} exp(x_j - y_i)·t_j (y the result), evaluated in float64
 // in O(n) as a_i = exp(y_{i-1} - y_i)·a_{i-1} + exp(x_i - y_i)·t_i (every
 // exponent ≤ 0); on a slice with an Inf or NaN it takes the sum term by
 // term, as the reverse derivative does.
 func (s *logCumSumExpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	x, y := c.n.inputs[0].value, c.out.value
-	res := tensor.Zeros[T](y.Shape()...)
-	var sb [maxStackDims]int
-	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], x), s.axis)
-	xd, yd, td, rd := x.Data(), y.Data(), ts[0].Data(), res.Data()
-	for o := range outer {
-		for k := range inner {
-			base := o*n*inner + k
-			finite := true
+	xd, yd, td := c.n.inputs[0].value.Data(), c.out.value.Data(), ts[0].Data()
+	return scanJVP(c, s.axis, func(d []T, base, n, step int) {
+		if lcseFinite(xd, td, base, n, step) {
+			var acc float64
 			for i := range n {
-				v, w := float64(xd[base+i*inner]), float64(td[base+i*inner])
-				finite = finite && v-v == 0 && w-w == 0
-			}
-			if finite {
-				var acc float64
-				for i := range n {
-					at := base + i*inner
-					yi := float64(yd[at])
-					if i > 0 {
-						acc *= math.Exp(float64(yd[at-inner]) - yi)
-					}
-					acc += math.Exp(float64(xd[at])-yi) * float64(td[at])
-					rd[at] = T(acc)
+				at := base + i*step
+				yi := float64(yd[at])
+				if i > 0 {
+					acc *= math.Exp(float64(yd[at-step]) - yi)
 				}
-				continue
+				acc += math.Exp(float64(xd[at])-yi) * float64(td[at])
+				d[at] = T(acc)
 			}
-			for i := range n {
-				var acc T
-				for j := range i + 1 {
-					acc += T(T(math.Exp(float64(xd[base+j*inner]-yd[base+i*inner]))) * td[base+j*inner])
-				}
-				rd[base+i*inner] = acc
-			}
+			return
 		}
-	}
-	return res
+		for i := range n {
+			var acc T
+			for j := range i + 1 {
+				acc += T(T(math.Exp(float64(xd[base+j*step]-yd[base+i*step]))) * td[base+j*step])
+			}
+			d[base+i*step] = acc
+		}
+	})
 }
 
 // Prod returns the product of x's elements over the given axes (all when
