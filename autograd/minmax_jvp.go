@@ -7,46 +7,16 @@ import "github.com/adjoint-go/adjoint/tensor"
 // derivative, the same weights summed against the tangent over each
 // reduced slice instead of spread from the gradient.
 
-// jvp of Max and Min is, for each reduced slice, the mean of the tangent
-// over the elements equal to the extremum (Σ M∘t, with backward's mask M:
-// ties share evenly), or the tangent at the slice's first NaN when the
-// extremum is NaN.
+// jvp of Max and Min is, for each reduced slice, Σ M∘t with backward's
+// mask M (extremumShares): the mean of the tangent over the elements equal
+// to the extremum (ties share evenly), or the tangent at the slice's first
+// NaN when the extremum is NaN.
 func (s *extremumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x, ext := c.n.inputs[0].value, c.out.value
-	res := tensor.Zeros[T](ext.Shape()...)
-	w := newRedWalk(x, s.mask)
-	xd, od, td, rd := x.Data(), ext.Data(), ts[0].Data(), res.Data()
-	var kidx, ridx [maxRedDims]int
-	base := 0
-	for o := range w.outer {
-		target := od[o]
-		var sum, nanT T
-		count, found := 0, false
-		if w.nr > 1 {
-			ridx = [maxRedDims]int{}
-		}
-		off := base
-		for e := range w.n {
-			if e > 0 {
-				off = w.stepSlice(&ridx, off)
-			}
-			switch v := xd[off]; {
-			case v == target:
-				sum += td[off]
-				count++
-			case v != v && target != target && !found:
-				nanT, found = td[off], true
-			}
-		}
-		switch {
-		case count > 0:
-			rd[o] = sum / T(count)
-		case found:
-			rd[o] = nanT
-		}
-		base = w.stepKept(&kidx, base)
-	}
-	return res
+	t := tensor.Zeros[T](x.Shape()...)
+	extremumShares(t.Data(), x, ext, s.mask, 0, 1)
+	tensor.MulInto(t, t, ts[0])
+	return redSumKept(t, x, s.mask, ext)
 }
 
 // jvp of LogSumExp is Σ Softmax(x)∘t over each reduced slice, with the
