@@ -315,14 +315,7 @@ func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		ds := c.scratch(s.p)
 		attnGemm(false, true, g, v, 0, ds)
 		if s.drop != nil {
-			dd := ds.Data()
-			for i, dr := range s.drop.Data() {
-				if dr {
-					dd[i] = 0
-				} else {
-					dd[i] *= s.inv
-				}
-			}
+			attnApplyDrop(ds.Data(), ds.Data(), s.drop, s.inv)
 		}
 		if lk := ds.Dim(-1); lk > 0 {
 			softmaxRowsVJP(ds.Data(), s.p.Data(), ds.Data(), c.p.arena.tensor(lk).Data(), 0)
@@ -387,13 +380,7 @@ func (s *attnOp[T]) attnWeightsJVP(ts *tensor.Tensor[T]) {
 		softmaxRowsVJP(td, s.p.Data(), td, tensor.Zeros[T](lk).Data(), 0)
 	}
 	if s.drop != nil {
-		for i, dr := range s.drop.Data() {
-			if dr {
-				td[i] = 0
-			} else {
-				td[i] *= s.inv
-			}
-		}
+		attnApplyDrop(td, td, s.drop, s.inv)
 	}
 }
 
@@ -449,13 +436,21 @@ func attnDropout[T Float](op string, ar *Arena[T], p *tensor.Tensor[T], o Attent
 	drop := attnDrop(op, ar, p, o)
 	inv := T(1 / (1 - o.Dropout))
 	weights := ar.like(p)
-	wd, pd := weights.Data(), p.Data()
+	attnApplyDrop(weights.Data(), p.Data(), drop, inv)
+	return weights, drop, inv
+}
+
+// attnApplyDrop sets dst to src ∘ Z, the dropout of the attention weights
+// with mask drop (true = dropped): 0 where an element is dropped, src·inv
+// where it is kept. dst may be src. The forward pass applies it to P;
+// being linear, it is also its own derivative, applied in place to the
+// weights' gradient or tangent.
+func attnApplyDrop[T Float](dst, src []T, drop *tensor.Mask, inv T) {
 	for i, dr := range drop.Data() {
 		if dr {
-			wd[i] = 0
+			dst[i] = 0
 		} else {
-			wd[i] = pd[i] * inv
+			dst[i] = src[i] * inv
 		}
 	}
-	return weights, drop, inv
 }

@@ -210,13 +210,7 @@ func (s *attnOp[T]) packedVJP(c *Context[T], g *tensor.Tensor[T]) {
 		}
 	}
 	if s.drop != nil {
-		for i, dr := range s.drop.Data() {
-			if dr {
-				dsd[i] = 0
-			} else {
-				dsd[i] *= s.inv
-			}
-		}
+		attnApplyDrop(dsd, dsd, s.drop, s.inv)
 	}
 	softmaxRowsVJP(dsd, s.p.Data(), dsd, c.p.arena.tensor(l).Data(), 0)
 	tensor.ScaleInto(ds, ds, s.scale)
