@@ -282,25 +282,10 @@ func (s *convTGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
 // tangent (the transposed convolution is bilinear in x and w).
 func (s *convTOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x, w, out := c.n.inputs[0].value, c.n.inputs[1].value, c.out.value
-	var tb *tensor.Tensor[T]
-	if len(ts) == 3 {
-		tb = ts[2]
-	}
 	work := convTWork(nil, s.win, x, out)
-	var res *tensor.Tensor[T]
-	if ts[0] != nil {
-		convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.ConvTranspose2DInto(dst, ts[0], w, tb, work, s.win) })
-		tb = nil
-	}
-	if ts[1] != nil {
-		convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.ConvTranspose2DInto(dst, x, ts[1], tb, work, s.win) })
-		tb = nil
-	}
-	if tb != nil {
-		res = tensor.Zeros[T](out.Shape()...)
-		convJVPBias(res, tb)
-	}
-	return res
+	return convBilinearJVP(out, x, w, ts, func(dst, x, w, bias *tensor.Tensor[T]) {
+		tensor.ConvTranspose2DInto(dst, x, w, bias, work, s.win)
+	})
 }
 
 // jvp of a recorded ConvTranspose2D gradient, bilinear in its two inputs,
@@ -312,14 +297,9 @@ func (s *convTGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 	a, b, out := c.n.inputs[0].value, c.n.inputs[1].value, c.out.value
 	if s.wrt == convWrtInput { // a = g, b = w; the result has the shape of ConvTranspose2D's input
 		cols := convTWork(nil, s.win, out, a)
-		var res *tensor.Tensor[T]
-		if ts[0] != nil {
-			convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.ConvTranspose2DInputGradInto(dst, ts[0], b, cols, s.win) })
-		}
-		if ts[1] != nil {
-			convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.ConvTranspose2DInputGradInto(dst, a, ts[1], cols, s.win) })
-		}
-		return res
+		return convBilinearJVP(out, a, b, ts, func(dst, g, w, _ *tensor.Tensor[T]) {
+			tensor.ConvTranspose2DInputGradInto(dst, g, w, cols, s.win)
+		})
 	}
 	// a = x, b = g; the result has the shape of the weight
 	res := tensor.Zeros[T](out.Shape()...)

@@ -370,25 +370,10 @@ func (s *conv2DGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
 // tangent (the convolution is bilinear in x and w).
 func (s *conv2DOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x, w := c.n.inputs[0].value, c.n.inputs[1].value
-	var tb *tensor.Tensor[T]
-	if len(ts) == 3 {
-		tb = ts[2]
-	}
 	work := convWork(nil, s.win, x, w)
-	var res *tensor.Tensor[T]
-	if ts[0] != nil {
-		convJVPTerm(&res, c.out.value, func(dst *tensor.Tensor[T]) { tensor.Conv2DInto(dst, ts[0], w, tb, work, s.win) })
-		tb = nil
-	}
-	if ts[1] != nil {
-		convJVPTerm(&res, c.out.value, func(dst *tensor.Tensor[T]) { tensor.Conv2DInto(dst, x, ts[1], tb, work, s.win) })
-		tb = nil
-	}
-	if tb != nil {
-		res = tensor.Zeros[T](c.out.value.Shape()...)
-		convJVPBias(res, tb)
-	}
-	return res
+	return convBilinearJVP(c.out.value, x, w, ts, func(dst, x, w, bias *tensor.Tensor[T]) {
+		tensor.Conv2DInto(dst, x, w, bias, work, s.win)
+	})
 }
 
 // jvp of a recorded Conv2D (or Conv1D) gradient, bilinear in its two
@@ -402,14 +387,9 @@ func (s *conv2DGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Ten
 	if s.wrt == convWrtInput { // inputs g, w; the result has the shape of Conv2D's input
 		g, w := c.n.inputs[0].value, c.n.inputs[1].value
 		work := convWork(nil, s.win, out, w)
-		var res *tensor.Tensor[T]
-		if ts[0] != nil {
-			convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.Conv2DInputGradInto(dst, ts[0], w, work, s.win) })
-		}
-		if ts[1] != nil {
-			convJVPTerm(&res, out, func(dst *tensor.Tensor[T]) { tensor.Conv2DInputGradInto(dst, g, ts[1], work, s.win) })
-		}
-		return res
+		return convBilinearJVP(out, g, w, ts, func(dst, g, w, _ *tensor.Tensor[T]) {
+			tensor.Conv2DInputGradInto(dst, g, w, work, s.win)
+		})
 	}
 	res := tensor.Zeros[T](out.Shape()...)
 	switch s.wrt {
@@ -430,18 +410,40 @@ func (s *conv2DGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Ten
 	return res
 }
 
-// convJVPTerm adds one term of a convolution's tangent to *sum (a new
-// tensor of like's shape, made by the first term): term overwrites the
-// tensor it is given.
-func convJVPTerm[T Float](sum **tensor.Tensor[T], like *tensor.Tensor[T], term func(dst *tensor.Tensor[T])) {
-	if *sum == nil {
-		*sum = tensor.Zeros[T](like.Shape()...)
-		term(*sum)
-		return
+// convBilinearJVP is the product rule of a convolution (or of its input
+// gradient) y = K(a, b, bias), bilinear in a and b and affine in an
+// optional bias: K(ta, b, tbias) + K(a, tb), with the tangents ts of a, b
+// and, when there is a third, the bias. Each term is kernel, which
+// overwrites the dst it is given, on one tangent, with the bias's tangent
+// (nil without one) given to the first term that runs, or broadcast alone
+// (convJVPBias) when neither a nor b has a tangent. out is the result's
+// shape.
+func convBilinearJVP[T Float](out, a, b *tensor.Tensor[T], ts []*tensor.Tensor[T], kernel func(dst, a, b, bias *tensor.Tensor[T])) *tensor.Tensor[T] {
+	var tbias, res *tensor.Tensor[T]
+	if len(ts) == 3 {
+		tbias = ts[2]
 	}
-	t := tensor.Zeros[T](like.Shape()...)
-	term(t)
-	(*sum).AddInPlace(t)
+	term := func(a, b *tensor.Tensor[T]) {
+		t := tensor.Zeros[T](out.Shape()...)
+		kernel(t, a, b, tbias)
+		tbias = nil
+		if res == nil {
+			res = t
+		} else {
+			res.AddInPlace(t)
+		}
+	}
+	if ts[0] != nil {
+		term(ts[0], b)
+	}
+	if ts[1] != nil {
+		term(a, ts[1])
+	}
+	if tbias != nil {
+		res = tensor.Zeros[T](out.Shape()...)
+		convJVPBias(res, tbias)
+	}
+	return res
 }
 
 // convJVPBias adds b [OC] to every position of channel o of res [N, OC,
