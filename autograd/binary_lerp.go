@@ -60,16 +60,7 @@ func (lerpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	for j := range 3 {
 		elemGrad3(c, j, out, func(d []T, off int, p, s [3]int, add bool) {
 			for k := range d {
-				a, b, w := x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]]
-				var f T
-				switch j {
-				case 0:
-					f = 1 - w
-				case 1:
-					f = w
-				default:
-					f = b - a
-				}
+				f := lerpPartial(j, x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]])
 				if v := T(gs[off+k] * f); add {
 					d[k] += v
 				} else {
@@ -78,6 +69,18 @@ func (lerpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			}
 		})
 	}
+}
+
+// lerpPartial is the partial derivative of Lerp(a, b, w) = a + w·(b - a)
+// with respect to input j: 1 - w, w or b - a.
+func lerpPartial[T Float](j int, a, b, w T) T {
+	switch j {
+	case 0:
+		return 1 - w
+	case 1:
+		return w
+	}
+	return b - a
 }
 
 // jvp of Lerp is (1 - w) ∘ ta + w ∘ tb + (b - a) ∘ tw elementwise, each
@@ -96,16 +99,7 @@ func (lerpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		td := t.Data()
 		walk.Each(func(off, n int, p, s [3]int) {
 			for k := range n {
-				a, b, w := x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]]
-				var f T
-				switch j {
-				case 0:
-					f = 1 - w
-				case 1:
-					f = w
-				default:
-					f = b - a
-				}
+				f := lerpPartial(j, x[p[0]+k*s[0]], y[p[1]+k*s[1]], z[p[2]+k*s[2]])
 				r[off+k] += T(f * td[p[j]+k*s[j]])
 			}
 		})
