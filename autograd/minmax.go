@@ -567,6 +567,18 @@ func (s *varianceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return []*Var[T]{Mul(g, Mul(Scale(ds, 2*s.inv), sc))}
 }
 
+// varPartial is the partial derivative of Variance (or of Std, when std
+// is set) with respect to one element of x, given its deviation from the
+// slice's mean on the slice divided by its scale sc (ds = x/sc -
+// mean(x/sc)), the saved output o and inv = 1/(n - correction):
+// 2·inv·ds·sc, or inv·ds/(o/sc) for Std.
+func varPartial[T Float](ds, o, sc, inv T, std bool) T {
+	if std {
+		return T(inv*ds) / T(o/sc)
+	}
+	return T((2*inv)*ds) * sc
+}
+
 // vjp is backward's arithmetic element by element: xs and its mean as the
 // forward pass computes them (in the gradient's own buffer when it is
 // fresh), then one sweep.
@@ -585,13 +597,7 @@ func (s *varianceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
 		for j := range n {
 			k := ko + j*kstep
-			ds := td[off+j] - md[k]
-			var v T
-			if std {
-				v = gs[k] * T(T(inv*ds)/T(od[k]/sd[k]))
-			} else {
-				v = gs[k] * T(T((2*inv)*ds)*sd[k])
-			}
+			v := gs[k] * T(varPartial(td[off+j]-md[k], od[k], sd[k], inv, std))
 			if beta == 0 {
 				d[off+j] = v
 			} else {

@@ -45,14 +45,7 @@ func (s *varianceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tenso
 	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
 		for j := range n {
 			k := ko + j*kstep
-			ds := td[off+j] - md[k]
-			var f T
-			if std {
-				f = T(inv*ds) / T(od[k]/sd[k])
-			} else {
-				f = T((2*inv)*ds) * sd[k]
-			}
-			td[off+j] = f * tg[off+j]
+			td[off+j] = varPartial(td[off+j]-md[k], od[k], sd[k], inv, std) * tg[off+j]
 		}
 	})
 	return redSumKept(t, xv, s.mask, out)
