@@ -436,8 +436,7 @@ func (s *batchNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 	xv := c.n.inputs[0].value
 	res := tensor.Zeros[T](xv.Shape()...)
 	n, ch, sp := bnLayout("BatchNorm", xv)
-	wi, bi := affineIndex(s.weight, s.bias)
-	tx, aff := normTangents(c, ts, wi, bi)
+	tx, aff := normTangents(c, ts, s.weight, s.bias)
 	xd, rd := xv.Data(), res.Data()
 	size := n * sp                           // a channel's values
 	h, y := make([]T, size), make([]T, size) // x̂ and dy of one channel

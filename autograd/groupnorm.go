@@ -212,8 +212,7 @@ func (s *groupNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 	xv := c.n.inputs[0].value
 	res := tensor.Zeros[T](xv.Shape()...)
 	n, ch, sp := bnLayout("GroupNorm", xv)
-	wi, bi := affineIndex(s.weight, s.bias)
-	tx, aff := normTangents(c, ts, wi, bi)
+	tx, aff := normTangents(c, ts, s.weight, s.bias)
 	xd, rd := xv.Data(), res.Data()
 	cg := ch / s.groups
 	m := cg * sp

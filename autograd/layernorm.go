@@ -324,13 +324,12 @@ func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, n
 // tx as ĝ). The statistics are the forward pass's.
 func (s *layerNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	xv := c.n.inputs[0].value
-	wi, bi := s.inputs()
 	res := tensor.Zeros[T](xv.Shape()...)
 	rows, n := lnRows(xv, s.dims), 1
 	for i := xv.Dims() - s.dims; i < xv.Dims(); i++ {
 		n *= xv.Dim(i)
 	}
-	tx, aff := normTangents(c, ts, wi, bi)
+	tx, aff := normTangents(c, ts, s.weight, s.bias)
 	xd, rd := xv.Data(), res.Data()
 	h := make([]T, n) // x̂ of one slice
 	for i := range rows {
@@ -364,15 +363,17 @@ func part[T any](s []T, i, n int) []T {
 }
 
 // normTangents returns the data of x's tangent (input 0; nil when zero)
-// and the affine part a normalization's forward rule reads, the weight
-// being input wi and the bias input bi (each absent when not positive).
-func normTangents[T Float](c *Context[T], ts []*tensor.Tensor[T], wi, bi int) (tx []T, a normAffine[T]) {
+// and the affine part a normalization's forward rule reads, the weight and
+// the bias, when the op has them, being the inputs after x
+// (affineIndex).
+func normTangents[T Float](c *Context[T], ts []*tensor.Tensor[T], weight, bias bool) (tx []T, a normAffine[T]) {
 	data := func(t *tensor.Tensor[T]) []T {
 		if t == nil {
 			return nil
 		}
 		return t.Data()
 	}
+	wi, bi := affineIndex(weight, bias)
 	if wi > 0 {
 		a.w, a.tw = c.n.inputs[wi].value.Data(), data(ts[wi])
 	}

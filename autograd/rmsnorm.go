@@ -191,11 +191,7 @@ func (s *rmsNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor
 		return res
 	}
 	n := xv.Len() / rows
-	wi := -1
-	if s.weight {
-		wi = 1
-	}
-	tx, aff := normTangents(c, ts, wi, -1)
+	tx, aff := normTangents(c, ts, s.weight, false)
 	xd, rd := xv.Data(), res.Data()
 	h := make([]T, n) // x̂ of one slice
 	for i := range rows {
