@@ -58,6 +58,19 @@ type AttentionOptions struct {
 	Mask   *tensor.Mask
 	Causal bool
 
+	// KeyPadding (nil: none) is PyTorch's key_padding_mask, with its
+	// convention (the opposite of Mask's): true marks a key to ignore. For
+	// scores [N, ..., Lq, Lk] it is [N, Lk], one row per batch element
+	// (the scores' first axis), applied to every head and query; or [Lk],
+	// one row for the whole batch. Either axis may be 1 to broadcast, and
+	// with 2-D scores [Lq, Lk] N is 1. A key takes part only when Mask,
+	// Causal and KeyPadding all keep it. KeyPadding pad gives the results
+	// and derivatives of Mask set to its negation reshaped to
+	// [N, 1, ..., 1, Lk], bit for bit, without building that mask, so that
+	// under an Arena it allocates nothing. It panics with a
+	// *tensor.ShapeError naming the op when pad's shape does not fit.
+	KeyPadding *tensor.Mask
+
 	// Dropout is the probability p, in [0, 1), of dropping each attention
 	// weight (PyTorch's dropout_p): a dropped weight is 0, a kept one is
 	// scaled by 1/(1−p). With p > 0 the mask is drawn from RNG, one
@@ -88,7 +101,8 @@ type AttentionOptions struct {
 // mask, so that it stays differentiable (twice and more).
 //
 // It panics as ScaledDotProductAttention does (naming this op), and with a
-// *tensor.ShapeError when Keep's shape is not the scores' or a
+// *tensor.ShapeError when KeyPadding does not fit the scores (see
+// AttentionOptions) or Keep's shape is not the scores' or a
 // *UsageError when p is outside [0, 1) or p > 0 comes without an RNG or a
 // Keep mask.
 func ScaledDotProductAttentionWith[T Float](q, k, v *Var[T], o AttentionOptions) *Var[T] {
@@ -121,8 +135,8 @@ func attention[T Float](op string, q, k, v *Var[T], o AttentionOptions) *Var[T] 
 	scale := T(1 / math.Sqrt(float64(d)))
 	tensor.ScaleInto(scores, scores, scale)
 	var fill *tensor.Mask
-	if o.Mask != nil || o.Causal {
-		fill = attnFill(op, ar, scores, o.Mask, o.Causal)
+	if o.Mask != nil || o.KeyPadding != nil || o.Causal {
+		fill = attnFill(op, ar, scores, o.Mask, o.KeyPadding, o.Causal)
 		sd, fd := scores.Data(), fill.Data()
 		for i, f := range fd {
 			if f {
@@ -190,8 +204,10 @@ func attnCheck[T Float](op string, q, k, v *tensor.Tensor[T]) {
 
 // attnFill returns the mask of the scores that are masked out (true), of
 // the scores' shape, from the arena: the flags mask (true = keep) leaves
-// false, and, when causal, every key after its query's position.
-func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], mask *tensor.Mask, causal bool) *tensor.Mask {
+// false, the flags of the key padding mask pad (true = ignore, see
+// AttentionOptions.KeyPadding) true, and, when causal, every key after its
+// query's position.
+func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], mask, pad *tensor.Mask, causal bool) *tensor.Mask {
 	var buf [maxStackDims]int
 	fill := arenaMask(ar, scoresShape(buf[:0], scores))
 	fd := fill.Data()
@@ -210,6 +226,9 @@ func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], mask *
 			}
 		})
 	}
+	if pad != nil {
+		attnPad(op, fd, scores, pad)
+	}
 	if causal {
 		lq, lk := scores.Dim(-2), scores.Dim(-1)
 		for row := 0; row*lk < len(fd); row++ {
@@ -220,6 +239,49 @@ func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], mask *
 		}
 	}
 	return fill
+}
+
+// attnPad sets fd, the fill of the scores, true wherever the key padding
+// mask pad ignores a key, after checking pad's shape: [N, Lk] or [Lk],
+// either axis of size 1 broadcasting, N the scores' first axis (1 for 2-D
+// scores).
+func attnPad[T Float](op string, fd []bool, scores *tensor.Tensor[T], pad *tensor.Mask) {
+	r, lk := scores.Dims(), scores.Dim(-1)
+	b := 1
+	if r > 2 {
+		b = scores.Dim(0)
+	}
+	if pad.Dims() < 1 || pad.Dims() > 2 {
+		panic(shapeErr(op, "the key padding mask must be [N, Lk] or [Lk] (an axis may be 1) for the scores [N, ..., Lq, Lk]", scores.Shape(), pad.Shape()))
+	}
+	pb, pk := 1, pad.Dim(pad.Dims()-1)
+	if pad.Dims() == 2 {
+		pb = pad.Dim(0)
+	}
+	if (pb != b && pb != 1) || (pk != lk && pk != 1) {
+		panic(shapeErr(op, "the key padding mask must be [N, Lk] or [Lk] (an axis may be 1) for the scores [N, ..., Lq, Lk]", scores.Shape(), pad.Shape()))
+	}
+	if len(fd) == 0 {
+		return
+	}
+	sb, sk := pk, 1 // pad's strides along the batch and the keys
+	if pb == 1 {
+		sb = 0
+	}
+	if pk == 1 {
+		sk = 0
+	}
+	pd, per := pad.Data(), len(fd)/b
+	for bi := range b {
+		row := pd[bi*sb:]
+		for off := bi * per; off < (bi+1)*per; off += lk {
+			for j := range lk {
+				if row[j*sk] {
+					fd[off+j] = true
+				}
+			}
+		}
+	}
 }
 
 // scoresShape appends t's shape to dst, without the copy Shape makes.

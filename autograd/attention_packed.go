@@ -28,7 +28,8 @@ import (
 // heads in place (tensor.GemmStrided) and write the result, and the fused
 // derivative the gradient of qkv, in their packed layouts. o's mask, causal
 // and dropout are ScaledDotProductAttentionWith's on the scores
-// [N, heads, L, L] (a key-padding mask is [N, 1, 1, L]; dropout draws one
+// [N, heads, L, L] (a keep mask for key padding is [N, 1, 1, L], and
+// o.KeyPadding PyTorch's key_padding_mask [N, L]; dropout draws one
 // number per score in that row-major order, so the same generator state
 // gives the same mask as the unfused attention).
 //
@@ -48,7 +49,8 @@ import (
 //
 // It panics with a *tensor.ShapeError naming the op when qkv is not 2-D or
 // 3-D, its last axis is not 3E with E a multiple of heads, or its rows are
-// not N whole sequences, when mask does not broadcast to the scores or Keep
+// not N whole sequences, when mask does not broadcast to the scores,
+// KeyPadding does not fit them (see AttentionOptions) or Keep
 // is not of their shape; and with a *UsageError when heads or batch is not
 // positive or the dropout is as ScaledDotProductAttentionWith refuses it.
 func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOptions) *Var[T] {
@@ -95,8 +97,8 @@ func packedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 	}
 	var fill *tensor.Mask
 	switch {
-	case o.Mask != nil:
-		fill = attnFill(op, ar, scores, o.Mask, o.Causal)
+	case o.Mask != nil || o.KeyPadding != nil:
+		fill = attnFill(op, ar, scores, o.Mask, o.KeyPadding, o.Causal)
 		for i, f := range fill.Data() {
 			if f {
 				sd[i] = T(math.Inf(-1))
@@ -257,7 +259,7 @@ func (s *attnOp[T]) packedBackward(c *Context[T], g *Var[T]) []*Var[T] {
 	parts := Split(x, 2, e, e, e)
 	fill := s.fill
 	if fill == nil && pk.causal {
-		fill = attnFill("PackedSelfAttention", nil, s.p, nil, true)
+		fill = attnFill("PackedSelfAttention", nil, s.p, nil, nil, true)
 	}
 	gs := attnRecorded(heads(parts[0]), heads(parts[1]), heads(parts[2]), heads(Reshape(g, n, l, e)),
 		fill, s.drop, s.scale, s.inv, [3]bool{true, true, true})

@@ -62,7 +62,8 @@
 //     NormKeepDims, Dot, Outer, Trace.
 //   - Attention: ScaledDotProductAttention (softmax(q·kᵀ/√D + mask)·v, fused
 //     on the batched GEMM; boolean mask, true = take part; causal; batch and
-//     head axes), ScaledDotProductAttentionWith (its options in a struct, and
+//     head axes), ScaledDotProductAttentionWith (its options in a struct: a
+//     key padding mask (PyTorch's key_padding_mask, true = ignore), and
 //     dropout on the weights from an explicit *rand.Rand or a fixed mask),
 //     PackedSelfAttention (multi-head self-attention on the packed q, k, v
 //     projection [N·L, 3E] → [N·L, E], heads read and written in place with

@@ -11,24 +11,28 @@ import "github.com/adjoint-go/adjoint/tensor"
 // Lq 3 ≠ Lk 5, D 4 ≠ Dv 3, and a mask [2 1 1 5] that broadcasts over the
 // heads and queries. Every query keeps key 0, so no row is fully masked.
 // ScaledDotProductAttentionWith's entry is the causal, masked attention
-// with dropout 0.25 under a fixed dropout mask of the scores' shape.
+// with dropout 0.25 under a fixed dropout mask of the scores' shape, the
+// mask given as the key padding mask [2 5] (AttentionOptions.KeyPadding,
+// true = ignore), so that the checks cover that path too, as
+// PackedSelfAttention's masked term does.
 func attentionOps() []OpInfo {
 	keep := tensor.MustMask([]bool{
 		true, true, false, true, false,
 		true, false, true, true, true,
 	}, 2, 1, 1, 5)
+	pad := notMask(keep, 2, 5)
 	dk := make([]bool, 2*2*3*5)
 	for i := range dk {
 		dk[i] = (i*7)%4 != 1 // a quarter dropped, spread over rows and heads
 	}
 	dropKeep := tensor.MustMask(dk, 2, 2, 3, 5)
-	// PackedSelfAttention's: a key-padding keep mask [2 1 1 5] that keeps
-	// key 0 of each sequence, and a dropout keep mask of its scores' shape
+	// PackedSelfAttention's: a key padding mask [2 5] (true = ignore) that
+	// keeps key 0 of each sequence, and a dropout keep mask of its scores' shape
 	// [2 2 5 5] that drops a quarter of them.
-	packedKeep := tensor.MustMask([]bool{
+	packedPad := notMask(tensor.MustMask([]bool{
 		true, false, true, true, false,
 		true, true, false, true, true,
-	}, 2, 1, 1, 5)
+	}, 2, 1, 1, 5), 2, 5)
 	pd := make([]bool, 2*2*5*5)
 	for i := range pd {
 		pd[i] = (i*5)%4 != 3
@@ -49,10 +53,10 @@ func attentionOps() []OpInfo {
 			Shapes: [][]int{{2, 2, 3, 4}, {2, 2, 5, 4}, {2, 2, 5, 3}},
 			Torch: "(softmax((x @ y.mT / 2).masked_fill(~(mask & torch.ones(3, 5).tril().bool()), -inf), -1) " +
 				"* drop_keep / 0.75) @ z",
-			DocGroup: DocAttention, DocNote: "its options in a struct, and dropout on the weights from an explicit `*rand.Rand` or a fixed mask",
+			DocGroup: DocAttention, DocNote: "its options in a struct: a key padding mask (PyTorch's key_padding_mask, true = ignore), and dropout on the weights from an explicit `*rand.Rand` or a fixed mask",
 		},
-			func(xs ...*Var[float64]) *Var[float64] { return attnDropped(xs, keep, dropKeep) },
-			func(xs ...*Var[float32]) *Var[float32] { return attnDropped(xs, keep, dropKeep) }),
+			func(xs ...*Var[float64]) *Var[float64] { return attnDropped(xs, pad, dropKeep) },
+			func(xs ...*Var[float32]) *Var[float32] { return attnDropped(xs, pad, dropKeep) }),
 		entry(OpInfo{
 			Name: "PackedSelfAttention", Family: FamilyLinalg, Domain: anyReal, Smooth: true,
 			Shapes: [][]int{{2, 5, 18}},
@@ -60,29 +64,40 @@ func attentionOps() []OpInfo {
 				"drop_keep))) where heads splits x [2 5 18] into q, k, v [2 2 5 3] and merge joins [2 2 5 3] into [2 5 6]",
 			DocGroup: DocAttention, DocNote: "multi-head self-attention on the packed q, k, v projection [N·L, 3E] → [N·L, E], heads read and written in place with strided GEMMs",
 		},
-			func(xs ...*Var[float64]) *Var[float64] { return packedThrice(xs[0], packedKeep, packedDrop) },
-			func(xs ...*Var[float32]) *Var[float32] { return packedThrice(xs[0], packedKeep, packedDrop) }),
+			func(xs ...*Var[float64]) *Var[float64] { return packedThrice(xs[0], packedPad, packedDrop) },
+			func(xs ...*Var[float32]) *Var[float32] { return packedThrice(xs[0], packedPad, packedDrop) }),
 	}
 }
 
 // packedThrice is the packed attention entry's function on qkv [2 5 18]
 // (2 sequences of 5 positions, E 6 in 2 heads of 3): plain attention,
 // causal attention on the [10 18] layout (which takes the causal fill of
-// the scores without a mask), and the causal attention under the keep mask
-// with dropout 0.25 under the fixed dropout mask dk, summed.
-func packedThrice[T Float](x *Var[T], keep, dk *tensor.Mask) *Var[T] {
+// the scores without a mask), and the causal attention under the key
+// padding mask pad with dropout 0.25 under the fixed dropout mask dk,
+// summed.
+func packedThrice[T Float](x *Var[T], pad, dk *tensor.Mask) *Var[T] {
 	plain := PackedSelfAttention(x, 2, 2, AttentionOptions{})
 	causal := Reshape(PackedSelfAttention(Reshape(x, 10, 18), 2, 2, AttentionOptions{Causal: true}), 2, 5, 6)
-	dropped := PackedSelfAttention(x, 2, 2, AttentionOptions{Mask: keep, Causal: true, Dropout: 0.25, Keep: dk})
+	dropped := PackedSelfAttention(x, 2, 2, AttentionOptions{KeyPadding: pad, Causal: true, Dropout: 0.25, Keep: dk})
 	return Add(Add(plain, causal), dropped)
 }
 
 // attnDropped is the dropout entry's function: causal attention under the
-// mask keep with dropout 0.25 under the fixed dropout mask dk (true =
-// kept), so that the table checks the dropout's fused and recorded
-// derivatives deterministically.
-func attnDropped[T Float](xs []*Var[T], keep, dk *tensor.Mask) *Var[T] {
-	return ScaledDotProductAttentionWith(xs[0], xs[1], xs[2], AttentionOptions{Mask: keep, Causal: true, Dropout: 0.25, Keep: dk})
+// key padding mask pad with dropout 0.25 under the fixed dropout mask dk
+// (true = kept), so that the table checks the dropout's fused and
+// recorded derivatives deterministically.
+func attnDropped[T Float](xs []*Var[T], pad, dk *tensor.Mask) *Var[T] {
+	return ScaledDotProductAttentionWith(xs[0], xs[1], xs[2], AttentionOptions{KeyPadding: pad, Causal: true, Dropout: 0.25, Keep: dk})
+}
+
+// notMask returns the negation of m, reshaped to shape: a keep mask as
+// the key padding mask it stands for.
+func notMask(m *tensor.Mask, shape ...int) *tensor.Mask {
+	d := make([]bool, m.Len())
+	for i, b := range m.Data() {
+		d[i] = !b
+	}
+	return tensor.MustMask(d, shape...)
 }
 
 // attnTwice is the attention entry's function: plain attention plus
