@@ -141,20 +141,18 @@ func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPa
 		e := m.EmbedDim()
 		return autograd.Reshape(m.selfAttendFlat(flat(query, e), n, keyPadding, causal), n, l, e)
 	}
+	m.checkPadding(keyPadding, n, s)
 	q, k, v := m.project(query, key, value)
-	return m.attend(q, k, v, n, l, m.keep(keyPadding, n, s), causal)
+	return m.attend(q, k, v, n, l, autograd.AttentionOptions{KeyPadding: keyPadding, Causal: causal})
 }
 
-// keep checks PyTorch's key padding mask [N, S] (nil: none) and returns it
-// as a keep mask (see keepOf).
-func (m *MultiheadAttention[T]) keep(keyPadding *tensor.Mask, n, s int) *tensor.Mask {
-	if keyPadding == nil {
-		return nil
-	}
-	if !keyPadding.HasShape(n, s) {
+// checkPadding panics unless PyTorch's key padding mask keyPadding (nil:
+// none) is [N, S]. The attention takes it as it is
+// (autograd.AttentionOptions.KeyPadding), with no keep mask to build.
+func (m *MultiheadAttention[T]) checkPadding(keyPadding *tensor.Mask, n, s int) {
+	if keyPadding != nil && !keyPadding.HasShape(n, s) {
 		shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
 	}
-	return keepOf(keyPadding, n, s)
 }
 
 // selfAttendFlat is self-attention on x [N·L, E], n sequences of L
@@ -163,9 +161,9 @@ func (m *MultiheadAttention[T]) keep(keyPadding *tensor.Mask, n, s int) *tensor.
 // heads from it and joins them in the output projection's layout. x must
 // be [N·L, E] (TransformerEncoderLayer checks it).
 func (m *MultiheadAttention[T]) selfAttendFlat(x *autograd.Var[T], n int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
-	keep := m.keep(keyPadding, n, x.Value().Dim(0)/n)
+	m.checkPadding(keyPadding, n, x.Value().Dim(0)/n)
 	qkv := autograd.Linear(x, m.InProjWeight, m.InProjBias) // [N·L, 3E]
-	return m.OutProj.Forward(m.packed(qkv, n, keep, causal))
+	return m.OutProj.Forward(m.packed(qkv, n, autograd.AttentionOptions{KeyPadding: keyPadding, Causal: causal}))
 }
 
 // check panics unless query is [N, L, E] and key and value [N, S, E], and
@@ -180,16 +178,6 @@ func (m *MultiheadAttention[T]) check(query, key, value *autograd.Var[T]) (n, l,
 			fmt.Sprintf("want query [N L %d], key and value [N S %d]", e, e), q.Shape(), k.Shape(), v.Shape())
 	}
 	return q.Dim(0), q.Dim(1), k.Dim(1)
-}
-
-// keepOf turns PyTorch's key padding mask [N, S] (true = ignore) into a
-// keep mask [N, 1, 1, S] that broadcasts over the heads and the queries.
-func keepOf(pad *tensor.Mask, n, s int) *tensor.Mask {
-	d := make([]bool, n*s)
-	for i, p := range pad.Data() {
-		d[i] = !p
-	}
-	return tensor.MustMask(d, n, 1, 1, s)
 }
 
 // project returns the query, key and value projected by in_proj and split
@@ -221,35 +209,43 @@ func (m *MultiheadAttention[T]) heads(x *autograd.Var[T], n, parts int) *autogra
 }
 
 // attend attends the heads q [N, H, L, Dh] to k and v [N, H, S, Dh] under
-// keep ([N 1 1 S] or [L S], nil: none), joins the heads and projects the
+// o's masks (its keep Mask [L S], its KeyPadding [N S] and Causal; o's
+// dropout is the layer's, see sdpa), joins the heads and projects the
 // result to [N, L, E].
-func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, keep *tensor.Mask, causal bool) *autograd.Var[T] {
-	a := m.sdpa(q, k, v, keep, causal)
+func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, o autograd.AttentionOptions) *autograd.Var[T] {
+	a := m.sdpa(q, k, v, o)
 	e := m.EmbedDim()
 	joined := autograd.Reshape(autograd.Permute(a, 0, 2, 1, 3), n*l, e)
 	return autograd.Reshape(m.OutProj.Forward(joined), n, l, e)
 }
 
-// sdpa is autograd.ScaledDotProductAttention, with the layer's dropout in
-// training mode (the generator locked while it draws).
-func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], keep *tensor.Mask, causal bool) *autograd.Var[T] {
+// sdpa is autograd.ScaledDotProductAttentionWith under o's masks, with the
+// layer's dropout in training mode (the generator locked while it draws);
+// without a key padding mask or dropout, ScaledDotProductAttention, the
+// same op.
+func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], o autograd.AttentionOptions) *autograd.Var[T] {
+	plain := func() *autograd.Var[T] {
+		if o.KeyPadding == nil {
+			return autograd.ScaledDotProductAttention(q, k, v, o.Mask, o.Causal)
+		}
+		return autograd.ScaledDotProductAttentionWith(q, k, v, o)
+	}
 	if m.drop.eval.Load() {
-		return autograd.ScaledDotProductAttention(q, k, v, keep, causal)
+		return plain()
 	}
 	m.drop.mu.Lock()
 	defer m.drop.mu.Unlock()
 	if m.drop.p == 0 {
-		return autograd.ScaledDotProductAttention(q, k, v, keep, causal)
+		return plain()
 	}
-	return autograd.ScaledDotProductAttentionWith(q, k, v,
-		autograd.AttentionOptions{Mask: keep, Causal: causal, Dropout: m.drop.p, RNG: m.drop.rng})
+	o.Dropout, o.RNG = m.drop.p, m.drop.rng
+	return autograd.ScaledDotProductAttentionWith(q, k, v, o)
 }
 
 // packed is autograd.PackedSelfAttention of the projection qkv [N·L, 3E]
-// of n sequences, with the layer's dropout in training mode (the generator
-// locked while it draws), as sdpa: [N·L, E].
-func (m *MultiheadAttention[T]) packed(qkv *autograd.Var[T], n int, keep *tensor.Mask, causal bool) *autograd.Var[T] {
-	o := autograd.AttentionOptions{Mask: keep, Causal: causal}
+// of n sequences under o's masks, with the layer's dropout in training
+// mode (the generator locked while it draws), as sdpa: [N·L, E].
+func (m *MultiheadAttention[T]) packed(qkv *autograd.Var[T], n int, o autograd.AttentionOptions) *autograd.Var[T] {
 	if m.drop.eval.Load() {
 		return autograd.PackedSelfAttention(qkv, n, m.NumHeads, o)
 	}
@@ -344,5 +340,5 @@ func (m *MultiheadAttention[T]) ForwardCached(x *autograd.Var[T], cache *KVCache
 			keep[i*s+j] = true
 		}
 	}
-	return m.attend(q, k, v, n, l, tensor.MustMask(keep, l, s), false)
+	return m.attend(q, k, v, n, l, autograd.AttentionOptions{Mask: tensor.MustMask(keep, l, s)})
 }

@@ -55,7 +55,12 @@ func TestEveryModuleArenaAllocatesNothing(t *testing.T) {
 	if underRace {
 		t.Skip("the race detector's instrumentation allocates")
 	}
-	for _, r := range everyModule() {
+	testArenaRows(t, everyModule())
+}
+
+// testArenaRows is TestEveryModuleArenaAllocatesNothing's checks on rows.
+func testArenaRows(t *testing.T, rows []moduleRow) {
+	for _, r := range rows {
 		t.Run("inference/"+r.name, func(t *testing.T) {
 			m, x := r.build()
 			layers.SetTraining(m, false)
