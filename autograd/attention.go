@@ -58,6 +58,15 @@ type AttentionOptions struct {
 	Mask   *tensor.Mask
 	Causal bool
 
+	// CausalLowerRight keeps key j for query i when j <= i + Lk − Lq: the
+	// causal triangle aligned at the bottom right (PyTorch's
+	// causal_lower_right), for queries that are the last Lq positions of
+	// the keys' sequence, as when decoding with a cache of keys and
+	// values. With Lq = Lk it is Causal; with Lq > Lk the first Lq − Lk
+	// queries keep no key (NaN rows). Set with Causal or Mask, a key takes
+	// part only when all keep it.
+	CausalLowerRight bool
+
 	// KeyPadding (nil: none) is PyTorch's key_padding_mask, with its
 	// convention (the opposite of Mask's): true marks a key to ignore. For
 	// scores [N, ..., Lq, Lk] it is [N, Lk], one row per batch element
@@ -135,8 +144,8 @@ func attention[T Float](op string, q, k, v *Var[T], o AttentionOptions) *Var[T] 
 	scale := T(1 / math.Sqrt(float64(d)))
 	tensor.ScaleInto(scores, scores, scale)
 	var fill *tensor.Mask
-	if o.Mask != nil || o.KeyPadding != nil || o.Causal {
-		fill = attnFill(op, ar, scores, o.Mask, o.KeyPadding, o.Causal)
+	if o.Mask != nil || o.KeyPadding != nil || o.Causal || o.CausalLowerRight {
+		fill = attnFill(op, ar, scores, o)
 		sd, fd := scores.Data(), fill.Data()
 		for i, f := range fd {
 			if f {
@@ -203,11 +212,12 @@ func attnCheck[T Float](op string, q, k, v *tensor.Tensor[T]) {
 }
 
 // attnFill returns the mask of the scores that are masked out (true), of
-// the scores' shape, from the arena: the flags mask (true = keep) leaves
-// false, the flags of the key padding mask pad (true = ignore, see
-// AttentionOptions.KeyPadding) true, and, when causal, every key after its
-// query's position.
-func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], mask, pad *tensor.Mask, causal bool) *tensor.Mask {
+// the scores' shape, from the arena: the flags o.Mask (true = keep) leaves
+// false, the flags of the key padding mask o.KeyPadding (true = ignore)
+// true, and, when o.Causal, every key after its query's position, when
+// o.CausalLowerRight every key after its query's position plus Lk − Lq.
+func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], o AttentionOptions) *tensor.Mask {
+	mask, pad := o.Mask, o.KeyPadding
 	var buf [maxStackDims]int
 	fill := arenaMask(ar, scoresShape(buf[:0], scores))
 	fd := fill.Data()
@@ -229,11 +239,17 @@ func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], mask, 
 	if pad != nil {
 		attnPad(op, fd, scores, pad)
 	}
-	if causal {
-		lq, lk := scores.Dim(-2), scores.Dim(-1)
+	lq, lk := scores.Dim(-2), scores.Dim(-1)
+	for _, c := range [2]struct {
+		on  bool
+		off int // the key of query 0's diagonal
+	}{{o.Causal, 0}, {o.CausalLowerRight, lk - lq}} {
+		if !c.on {
+			continue
+		}
 		for row := 0; row*lk < len(fd); row++ {
 			i := row % lq
-			for j := i + 1; j < lk; j++ {
+			for j := max(i+c.off+1, 0); j < lk; j++ {
 				fd[row*lk+j] = true
 			}
 		}

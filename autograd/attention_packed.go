@@ -71,6 +71,11 @@ func packedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 	if o.Dropout > 0 && o.RNG == nil && o.Keep == nil {
 		panic(usage(op, "dropout > 0 needs an RNG or a Keep mask"))
 	}
+	if o.CausalLowerRight {
+		// The scores are square: the triangle at the bottom right is
+		// Causal's.
+		o.Causal, o.CausalLowerRight = true, false
+	}
 	pk.mask, pk.causal = o.Mask, o.Causal
 	pk.tri = tri && o.Causal
 	n, h, l, e := pk.n, pk.heads, pk.l, pk.e
@@ -98,7 +103,7 @@ func packedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 	var fill *tensor.Mask
 	switch {
 	case o.Mask != nil || o.KeyPadding != nil:
-		fill = attnFill(op, ar, scores, o.Mask, o.KeyPadding, o.Causal)
+		fill = attnFill(op, ar, scores, o)
 		for i, f := range fill.Data() {
 			if f {
 				sd[i] = T(math.Inf(-1))
@@ -259,7 +264,7 @@ func (s *attnOp[T]) packedBackward(c *Context[T], g *Var[T]) []*Var[T] {
 	parts := Split(x, 2, e, e, e)
 	fill := s.fill
 	if fill == nil && pk.causal {
-		fill = attnFill("PackedSelfAttention", nil, s.p, nil, nil, true)
+		fill = attnFill("PackedSelfAttention", nil, s.p, AttentionOptions{Causal: true})
 	}
 	gs := attnRecorded(heads(parts[0]), heads(parts[1]), heads(parts[2]), heads(Reshape(g, n, l, e)),
 		fill, s.drop, s.scale, s.inv, [3]bool{true, true, true})

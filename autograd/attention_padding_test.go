@@ -195,3 +195,60 @@ func TestAttentionKeyPaddingShapePanics(t *testing.T) {
 		}
 	}
 }
+
+// TestAttentionCausalLowerRightMatchesMask: AttentionOptions.CausalLowerRight
+// gives what the keep mask [Lq, Lk] of j <= i + Lk − Lq gives, bit for bit
+// (result, Backward, Grad with CreateGraph, JVP), for Lq < Lk (decoding
+// with a cache), Lq = Lk and Lq > Lk (NaN rows), alone and with Causal;
+// and PackedSelfAttention takes it as Causal.
+func TestAttentionCausalLowerRightMatchesMask(t *testing.T) {
+	t.Run("float64", testLowerRight[float64])
+	t.Run("float32", testLowerRight[float32])
+}
+
+func testLowerRight[T autograd.Float](t *testing.T) {
+	const n, h, d = 2, 2, 3
+	rng := newRand(29)
+	for _, sz := range [][2]int{{2, 5}, {1, 4}, {4, 4}, {5, 3}} {
+		for _, causal := range []bool{false, true} {
+			lq, lk := sz[0], sz[1]
+			rows := n * h * (lq + 2*lk)
+			xd, td := make([]T, rows*d), make([]T, rows*d)
+			for i := range xd {
+				xd[i], td[i] = T(rng.NormFloat64()), T(rng.NormFloat64())
+			}
+			keep := make([]bool, lq*lk)
+			for i := range lq {
+				for j := range lk {
+					keep[i*lk+j] = j <= i+lk-lq && (!causal || j <= i)
+				}
+			}
+			f := func(x *autograd.Var[T], o autograd.AttentionOptions) *autograd.Var[T] {
+				p := autograd.Split(autograd.Reshape(x, n, h, lq+2*lk, d), 2, lq, lk, lk)
+				return autograd.ScaledDotProductAttentionWith(p[0], p[1], p[2], o)
+			}
+			a := keyPaddingRun(f, autograd.AttentionOptions{CausalLowerRight: true, Causal: causal}, xd, td, rows, d)
+			b := keyPaddingRun(f, autograd.AttentionOptions{Mask: tensor.MustMask(keep, lq, lk)}, xd, td, rows, d)
+			for i, what := range []string{"result", "fused gradient", "recorded gradient", "JVP value", "JVP tangent"} {
+				if !sameBitsOf(a[i], b[i]) {
+					t.Errorf("Lq %d Lk %d causal %v: the %s differs from the mask's", lq, lk, causal, what)
+				}
+			}
+		}
+	}
+	const l, e = 4, 6
+	xd, td := make([]T, n*l*3*e), make([]T, n*l*3*e)
+	for i := range xd {
+		xd[i], td[i] = T(rng.NormFloat64()), T(rng.NormFloat64())
+	}
+	packed := func(x *autograd.Var[T], o autograd.AttentionOptions) *autograd.Var[T] {
+		return autograd.PackedSelfAttention(x, n, h, o)
+	}
+	a := keyPaddingRun(packed, autograd.AttentionOptions{CausalLowerRight: true}, xd, td, n*l, 3*e)
+	b := keyPaddingRun(packed, autograd.AttentionOptions{Causal: true}, xd, td, n*l, 3*e)
+	for i, what := range []string{"result", "fused gradient", "recorded gradient", "JVP value", "JVP tangent"} {
+		if !sameBitsOf(a[i], b[i]) {
+			t.Errorf("PackedSelfAttention: the %s under CausalLowerRight differs from Causal's", what)
+		}
+	}
+}
