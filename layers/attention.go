@@ -209,7 +209,7 @@ func (m *MultiheadAttention[T]) heads(x *autograd.Var[T], n, parts int) *autogra
 }
 
 // attend attends the heads q [N, H, L, Dh] to k and v [N, H, S, Dh] under
-// o's masks (its keep Mask [L S], its KeyPadding [N S] and Causal; o's
+// o's masks (its KeyPadding [N S], Causal or CausalLowerRight; o's
 // dropout is the layer's, see sdpa), joins the heads and projects the
 // result to [N, L, E].
 func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, o autograd.AttentionOptions) *autograd.Var[T] {
@@ -221,11 +221,11 @@ func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, o aut
 
 // sdpa is autograd.ScaledDotProductAttentionWith under o's masks, with the
 // layer's dropout in training mode (the generator locked while it draws);
-// without a key padding mask or dropout, ScaledDotProductAttention, the
-// same op.
+// with only a Mask and Causal and no dropout, ScaledDotProductAttention,
+// the same op.
 func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], o autograd.AttentionOptions) *autograd.Var[T] {
 	plain := func() *autograd.Var[T] {
-		if o.KeyPadding == nil {
+		if o == (autograd.AttentionOptions{Mask: o.Mask, Causal: o.Causal}) {
 			return autograd.ScaledDotProductAttention(q, k, v, o.Mask, o.Causal)
 		}
 		return autograd.ScaledDotProductAttentionWith(q, k, v, o)
@@ -318,6 +318,12 @@ func (c *KVCache[T]) Reset() { c.Keys, c.Values = nil, nil }
 // inputs that need a gradient the cache holds Vars of the graph, and
 // gradients flow through it to the earlier steps.
 //
+// Under an inference Arena, Reset the arena with the cache, once per
+// sequence (not between pieces: the cache holds Vars of the arena, which
+// a Reset recycles): a warm decoding of pieces of the same shapes then
+// allocates nothing, the growing keys and values included. Without an
+// Arena each call allocates its results, the cache's among them.
+//
 // It panics with a *tensor.ShapeError naming the layer when x is not
 // [N, L, E] or its N differs from the cache's.
 func (m *MultiheadAttention[T]) ForwardCached(x *autograd.Var[T], cache *KVCache[T]) *autograd.Var[T] {
@@ -332,13 +338,6 @@ func (m *MultiheadAttention[T]) ForwardCached(x *autograd.Var[T], cache *KVCache
 	}
 	cache.Keys, cache.Values = k, v
 	// New position i is position past+i of the sequence: it keeps keys
-	// j <= past+i.
-	s := past + l
-	keep := make([]bool, l*s)
-	for i := range l {
-		for j := range past + i + 1 {
-			keep[i*s+j] = true
-		}
-	}
-	return m.attend(q, k, v, n, l, autograd.AttentionOptions{Mask: tensor.MustMask(keep, l, s)})
+	// j <= past+i, the causal triangle at the bottom right.
+	return m.attend(q, k, v, n, l, autograd.AttentionOptions{CausalLowerRight: true})
 }
