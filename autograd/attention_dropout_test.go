@@ -44,13 +44,14 @@ func TestAttentionDropoutZeroIsPlain(t *testing.T) {
 	}
 }
 
-// bitsEqual reports whether a and b hold the same float64 bits.
-func bitsEqual(a, b []float64) bool {
+// bitsEqual reports whether a and b hold the same bits, element for element
+// (NaN equal to a NaN of the same bits).
+func bitsEqual[T autograd.Float](a, b []T) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+		if math.Float64bits(float64(a[i])) != math.Float64bits(float64(b[i])) {
 			return false
 		}
 	}

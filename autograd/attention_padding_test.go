@@ -3,7 +3,6 @@ package autograd_test
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"testing"
 
@@ -101,7 +100,7 @@ func testKeyPaddingMatches[T autograd.Float](t *testing.T) {
 						a := keyPaddingRun(f, got, qkvData, tangent, n*l, 3*e)
 						b := keyPaddingRun(f, want, qkvData, tangent, n*l, 3*e)
 						for i, what := range []string{"result", "fused gradient", "recorded gradient", "JVP value", "JVP tangent"} {
-							if !sameBitsOf(a[i], b[i]) {
+							if !bitsEqual(a[i], b[i]) {
 								t.Errorf("the %s under KeyPadding differs from the one under the keep mask", what)
 							}
 						}
@@ -150,20 +149,6 @@ func keyPaddingRun[T autograd.Float](f func(*autograd.Var[T], autograd.Attention
 		[]*tensor.Tensor[T]{tensor.MustNew(slices.Clone(td), rows, cols)})
 	res[3], res[4] = slices.Clone(v.Data()), slices.Clone(tv.Data())
 	return res
-}
-
-// sameBitsOf reports whether a and b hold the same bits (NaN equal to NaN of
-// the same bits).
-func sameBitsOf[T autograd.Float](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float64bits(float64(a[i])) != math.Float64bits(float64(b[i])) {
-			return false
-		}
-	}
-	return true
 }
 
 // TestAttentionKeyPaddingShapePanics: a key padding mask that is not
@@ -230,7 +215,7 @@ func testLowerRight[T autograd.Float](t *testing.T) {
 			a := keyPaddingRun(f, autograd.AttentionOptions{CausalLowerRight: true, Causal: causal}, xd, td, rows, d)
 			b := keyPaddingRun(f, autograd.AttentionOptions{Mask: tensor.MustMask(keep, lq, lk)}, xd, td, rows, d)
 			for i, what := range []string{"result", "fused gradient", "recorded gradient", "JVP value", "JVP tangent"} {
-				if !sameBitsOf(a[i], b[i]) {
+				if !bitsEqual(a[i], b[i]) {
 					t.Errorf("Lq %d Lk %d causal %v: the %s differs from the mask's", lq, lk, causal, what)
 				}
 			}
@@ -247,7 +232,7 @@ func testLowerRight[T autograd.Float](t *testing.T) {
 	a := keyPaddingRun(packed, autograd.AttentionOptions{CausalLowerRight: true}, xd, td, n*l, 3*e)
 	b := keyPaddingRun(packed, autograd.AttentionOptions{Causal: true}, xd, td, n*l, 3*e)
 	for i, what := range []string{"result", "fused gradient", "recorded gradient", "JVP value", "JVP tangent"} {
-		if !sameBitsOf(a[i], b[i]) {
+		if !bitsEqual(a[i], b[i]) {
 			t.Errorf("PackedSelfAttention: the %s under CausalLowerRight differs from Causal's", what)
 		}
 	}
