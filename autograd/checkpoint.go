@@ -136,6 +136,12 @@ type checkpointOp[T Float] struct {
 // vjp is backward's: the recomputation is the derivative.
 func (d *checkpointOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
 
+// jvp derives the rule from backward, which outside Backward panics with
+// Checkpoint's own *UsageError: forward mode does not reach into a segment.
+func (d *checkpointOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	return genericJVP(c.p, c.n, c.out, ts)
+}
+
 // backward runs fn again on fresh leaves holding the inputs' values,
 // backpropagates g through the recomputed graph in a nested pass (which
 // adds the gradients of fn's parameters into their .Grad()), and returns

@@ -11,20 +11,10 @@ import (
 // derivatives of every value along one direction of the inputs) pushed
 // through a recorded graph, inputs first, in one sweep. Each node's output
 // tangent is its op's Jacobian applied to its inputs' tangents (J·t, the
-// dual part of a dual number). Every op of the package gives that product
-// with a forwardDerivative next to its reverse derivative (a test walks the
-// op table for it); a Function without a JVP rule gets it from its
-// differentiable backward (genericJVP).
-
-// forwardDerivative is a derivative that also has a forward-mode rule: jvp
-// returns the tangent of the op's result, c.out, given one tangent per
-// input (nil for an input whose tangent is zero: a constant, or a value the
-// direction does not move; at least one is not nil). Each tangent has its
-// input's shape, the result the output's; the result is a new tensor,
-// which the sweep may keep, and jvp must not modify the tangents.
-type forwardDerivative[T Float] interface {
-	jvp(c *Context[T], tangents []*tensor.Tensor[T]) *tensor.Tensor[T]
-}
+// dual part of a dual number): each node's derivative.jvp, its op's
+// forward rule beside its reverse derivative (node.go). A Function without
+// a JVP rule, and Checkpoint, get theirs from their differentiable
+// backward (genericJVP).
 
 // pushForward returns the tangents of outs given the tangents of some Vars
 // of their graph (seeds; typically leaves), one per output: nil where no
@@ -67,14 +57,7 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 			continue
 		}
 		p.ctx = Context[T]{n: n, out: v, p: p}
-		var t *tensor.Tensor[T]
-		if f, ok := n.impl.(forwardDerivative[T]); ok {
-			t = f.jvp(&p.ctx, ts)
-		} else if rule := namedRule(n); rule != nil {
-			t = rule(&p.ctx, ts)
-		} else {
-			t = genericJVP(p, n, v, ts)
-		}
+		t := n.impl.jvp(&p.ctx, ts)
 		if !t.SameShapeAs(v.value) {
 			panic(shapeErr(n.op, "forward-mode tangent has the wrong shape (derivative bug)", t.Shape(), v.value.Shape()))
 		}
@@ -90,8 +73,8 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 	return res
 }
 
-// genericJVP is the forward rule of a Function that declares none,
-// derived from its differentiable backward. The vector-Jacobian product u ↦ Jᵀu is
+// genericJVP is the forward rule of a Function that declares none (and
+// Checkpoint's), derived from its differentiable backward. The vector-Jacobian product u ↦ Jᵀu is
 // linear in u, so for tangents t of the inputs
 //
 //	J·t = ∂/∂u ⟨Jᵀu, t⟩ = ∂/∂u Σⱼ Sum(backwardⱼ(u) ∘ tⱼ),

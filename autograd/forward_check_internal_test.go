@@ -29,14 +29,19 @@ type jvpTol struct {
 	nan, inf bool
 }
 
-// ownRule returns n's own forward rule: its forwardDerivative's jvp, or
-// the rule namedRule finds for a closure; nil when it has none (pushForward
-// falls back on genericJVP).
+// ownRule returns n's own forward rule, its derivative's jvp; nil when
+// that only derives the rule from backward (genericJVP: a Function without
+// a JVP rule, a Checkpoint).
 func ownRule(n *node[float64]) func(c *Context[float64], ts []*tensor.Tensor[float64]) *tensor.Tensor[float64] {
-	if rule, ok := n.impl.(forwardDerivative[float64]); ok {
-		return rule.jvp
+	switch d := n.impl.(type) {
+	case *functionOp[float64]:
+		if d.fwd == nil {
+			return nil
+		}
+	case *checkpointOp[float64]:
+		return nil
 	}
-	return namedRule(n)
+	return n.impl.jvp
 }
 
 // ruleAndGeneric runs v's node's own forward rule and genericJVP on the

@@ -2,7 +2,7 @@ package autograd
 
 import "github.com/adjoint-go/adjoint/tensor"
 
-// This file holds the forward-mode rules (forwardDerivative) of the
+// This file holds the forward-mode rules (derivative.jvp) of the
 // table-driven families (pointwise, binary) and of the arithmetic and
 // matrix products, which reuse their per-element formulas and kernels. The
 // other ops' rules sit in their own files, beside their reverse
@@ -126,39 +126,6 @@ func (s matmulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 	}
 	if ts[1] != nil {
 		t := MatMulT(a, Const(ts[1]), s.transA(), s.transB()).value
-		if res == nil {
-			res = t
-		} else {
-			res.AddInPlace(t)
-		}
-	}
-	return res
-}
-
-// namedRule returns the forward rule of an op whose derivative is a
-// closure (a backwardFn, with no type to hang a method on), found by the
-// op's name, or nil.
-func namedRule[T Float](n *node[T]) func(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	if _, ok := n.impl.(backwardFn[T]); !ok {
-		return nil
-	}
-	switch n.op {
-	case "MatMul": // MatMul with a vector operand
-		return matmulVecJVP[T]
-	}
-	return nil
-}
-
-// matmulVecJVP is the bilinear rule of MatMul with a vector operand:
-// tA·B + A·tB, each term MatMul itself on the tangent.
-func matmulVecJVP[T Float](c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	a, b := Const(c.n.inputs[0].value), Const(c.n.inputs[1].value)
-	var res *tensor.Tensor[T]
-	if ts[0] != nil {
-		res = MatMul(Const(ts[0]), b).value // a new tensor: no Arena
-	}
-	if ts[1] != nil {
-		t := MatMul(a, Const(ts[1])).value
 		if res == nil {
 			res = t
 		} else {

@@ -36,33 +36,68 @@ func MatMul[T Float](a, b *Var[T]) *Var[T] {
 	as, bs := a.value.Shape(), b.value.Shape()
 	a2, b2, out2, out := shpMatMulShapes(as, bs)
 	val := tensor.BatchMatMul(a.value.Reshape(a2...), b.value.Reshape(b2...), false, false)
-	return record("MatMul", val.Reshape(out...), func(c *Context[T], g *Var[T]) []*Var[T] {
-		gm := shpAs(g, out2)
-		var ga, gb *Var[T]
-		if c.NeedsGrad(0) {
-			// [batch… m k]; for a vector a it is [batch… 1 k], which the
-			// engine sums back to [k].
-			ga = MatMulT(gm, shpAs(c.Input(1), b2), false, true)
-		}
-		if c.NeedsGrad(1) {
-			if len(b2) == 2 && len(a2) > 2 {
-				// One matrix b shared by the batch: its gradient sums over
-				// the batch, which is one product of the flattened operands.
-				rows := 1
-				for _, d := range a2[:len(a2)-1] {
-					rows *= d
-				}
-				gb = MatMulT(Reshape(c.Input(0), rows, b2[0]), Reshape(gm, rows, b2[1]), true, false)
-			} else {
-				gb = MatMulT(shpAs(c.Input(0), a2), gm, true, false)
+	return recordOp("MatMul", val.Reshape(out...), derivative[T](&matmulVecOp[T]{a2: a2, b2: b2, out2: out2, bVec: len(bs) == 1}), a, b)
+}
+
+// matmulVecOp is the derivative of MatMul with a vector operand, computed
+// as the batched product of the operands seen as matrices: a2 and b2 are
+// their matrix shapes (a vector a as [1 k], b as [k 1]), out2 the
+// product's, and bVec reports a vector b.
+type matmulVecOp[T Float] struct {
+	a2, b2, out2 []int
+	bVec         bool
+}
+
+// backward returns g·Bᵀ and Aᵀ·g in the operands' matrix shapes, which the
+// engine sums back to the vectors' shapes.
+func (s *matmulVecOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	gm := shpAs(g, s.out2)
+	var ga, gb *Var[T]
+	if c.NeedsGrad(0) {
+		// [batch… m k]; for a vector a it is [batch… 1 k], which the
+		// engine sums back to [k].
+		ga = MatMulT(gm, shpAs(c.Input(1), s.b2), false, true)
+	}
+	if c.NeedsGrad(1) {
+		if len(s.b2) == 2 && len(s.a2) > 2 {
+			// One matrix b shared by the batch: its gradient sums over
+			// the batch, which is one product of the flattened operands.
+			rows := 1
+			for _, d := range s.a2[:len(s.a2)-1] {
+				rows *= d
 			}
-			if len(bs) == 1 { // [batch… k 1] → [batch… k], which sums back to [k]
-				s := gb.value.Shape()
-				gb = Reshape(gb, s[:len(s)-1]...)
-			}
+			gb = MatMulT(Reshape(c.Input(0), rows, s.b2[0]), Reshape(gm, rows, s.b2[1]), true, false)
+		} else {
+			gb = MatMulT(shpAs(c.Input(0), s.a2), gm, true, false)
 		}
-		return []*Var[T]{ga, gb}
-	}, a, b)
+		if s.bVec { // [batch… k 1] → [batch… k], which sums back to [k]
+			sh := gb.value.Shape()
+			gb = Reshape(gb, sh[:len(sh)-1]...)
+		}
+	}
+	return []*Var[T]{ga, gb}
+}
+
+// vjp runs backward on constants: MatMul with a vector has no fused form.
+func (s *matmulVecOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
+
+// jvp is the bilinear rule tA·B + A·tB, each term MatMul itself on the
+// tangent.
+func (s *matmulVecOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	a, b := Const(c.n.inputs[0].value), Const(c.n.inputs[1].value)
+	var res *tensor.Tensor[T]
+	if ts[0] != nil {
+		res = MatMul(Const(ts[0]), b).value // a new tensor: no Arena
+	}
+	if ts[1] != nil {
+		t := MatMul(a, Const(ts[1])).value
+		if res == nil {
+			res = t
+		} else {
+			res.AddInPlace(t)
+		}
+	}
+	return res
 }
 
 // shpMatMulShapes validates the operands of MatMul (not both 2-D) and returns

@@ -15,20 +15,16 @@ import (
 // earlier call to differentiate the same graph more than once.
 var ErrGraphReleased = errors.New("graph already released by an earlier backward pass (use RetainGraph to backward twice)")
 
-// backwardFn is an operation's vector-Jacobian product: given the gradient g
+// backwardFn is a Function's vector-Jacobian product: given the gradient g
 // of the result, it returns the gradient for each input (nil for inputs that
 // need none). It is written with this package's operations, so the engine can
 // record it when gradients of gradients are wanted.
 type backwardFn[T Float] func(c *Context[T], g *Var[T]) []*Var[T]
 
-func (f backwardFn[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return f(c, g) }
-
-// vjp runs f on constants: a closure has no fused form.
-func (f backwardFn[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
-
-// derivative is what a node calls in the backward pass: a backwardFn, a
-// pointwise table entry, or an op's state type (a pointer in an interface
-// costs no allocation, where a closure does). It has two forms.
+// derivative is what a node calls to differentiate its op: a pointwise
+// table entry, or an op's state type (a pointer in an interface costs no
+// allocation, where a closure does). It has two reverse forms and a
+// forward one, side by side, so that no op can lack any of them.
 //
 // backward is the definition, written with this package's operations: the
 // engine records it for gradients of gradients and runs it step by step
@@ -41,10 +37,19 @@ func (f backwardFn[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g
 // detection. The random-graph tests check that the two agree for every op:
 // bit for bit where both run the same kernels, to a few ulps where the
 // fused form is a vectorized kernel of its own. A derivative without a
-// fused form (a closure, Checkpoint's) has vjp call Context.viaBackward.
+// fused form (a Function's, Checkpoint's) has vjp call Context.viaBackward.
+//
+// jvp is the forward-mode rule (forward.go): it returns the tangent of the
+// op's result, c.out, given one tangent per input (nil for an input whose
+// tangent is zero: a constant, or a value the direction does not move; at
+// least one is not nil). Each tangent has its input's shape, the result the
+// output's; the result is a new tensor, which the sweep may keep, and jvp
+// must not modify the tangents. Only a Function without a JVP rule and
+// Checkpoint derive theirs from backward (genericJVP).
 type derivative[T Float] interface {
 	backward(c *Context[T], g *Var[T]) []*Var[T]
 	vjp(c *Context[T], g *tensor.Tensor[T])
+	jvp(c *Context[T], tangents []*tensor.Tensor[T]) *tensor.Tensor[T]
 }
 
 // node records how a Var was produced: the op's name, its derivative (for
@@ -142,15 +147,9 @@ func (c *Context[T]) NeedsGrad(i int) bool { return c.n.inputs[i].requiresGrad }
 // NumInputs returns the number of inputs of the operation.
 func (c *Context[T]) NumInputs() int { return len(c.n.inputs) }
 
-// record wraps an operation's result, with its derivative as a closure. When
-// no input requires a gradient the result is a plain constant and nothing is
-// recorded, so inference pays nothing for autodiff. Inputs under anomaly
-// detection pass it on.
-func record[T Float](op string, value *tensor.Tensor[T], back backwardFn[T], inputs ...*Var[T]) *Var[T] {
-	return recordOp(op, value, derivative[T](back), inputs...)
-}
-
-// recordOp is record for any derivative. The result comes from the inputs'
+// recordOp wraps an operation's result with its derivative. When no input
+// requires a gradient the result is a plain constant and nothing is
+// recorded, so inference pays nothing for autodiff. The result comes from the inputs'
 // Arena when they have one. Ops that keep parameters in the node set them on
 // the result's node, when it has one, after the call.
 func recordOp[T Float](op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
