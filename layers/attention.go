@@ -220,25 +220,15 @@ func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, o aut
 }
 
 // sdpa is autograd.ScaledDotProductAttentionWith under o's masks, with the
-// layer's dropout in training mode (the generator locked while it draws);
-// with only a Mask and Causal and no dropout, ScaledDotProductAttention,
-// the same op.
+// layer's dropout in training mode (the generator locked while it draws).
 func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], o autograd.AttentionOptions) *autograd.Var[T] {
-	plain := func() *autograd.Var[T] {
-		if o == (autograd.AttentionOptions{Mask: o.Mask, Causal: o.Causal}) {
-			return autograd.ScaledDotProductAttention(q, k, v, o.Mask, o.Causal)
+	if !m.drop.eval.Load() {
+		m.drop.mu.Lock()
+		defer m.drop.mu.Unlock()
+		if m.drop.p > 0 {
+			o.Dropout, o.RNG = m.drop.p, m.drop.rng
 		}
-		return autograd.ScaledDotProductAttentionWith(q, k, v, o)
 	}
-	if m.drop.eval.Load() {
-		return plain()
-	}
-	m.drop.mu.Lock()
-	defer m.drop.mu.Unlock()
-	if m.drop.p == 0 {
-		return plain()
-	}
-	o.Dropout, o.RNG = m.drop.p, m.drop.rng
 	return autograd.ScaledDotProductAttentionWith(q, k, v, o)
 }
 
