@@ -262,21 +262,7 @@ func (s *normOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	for o := range w.outer {
 		gv, n := gs[o], normNonzero(od[o])
 		s.forSlice(xd, base, &w, &ridx, od[o], func(off int, v, f T) {
-			var r T
-			switch {
-			case simple:
-				r = gv * f
-			case p == 2:
-				r = gv * T(v/n)
-			default:
-				a := T(math.Abs(float64(v)))
-				if v == 0 {
-					a++
-				} else {
-					a += 0
-				}
-				r = gv * T(f*powElem(T(a/n), p-1))
-			}
+			r := gv * normPartial(v, f, n, p, simple)
 			if beta == 0 {
 				d[off] = r
 			} else {
@@ -285,6 +271,24 @@ func (s *normOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		})
 		base = w.stepKept(&kidx, base)
 	}
+}
+
+// normPartial is ∂‖x‖/∂x at an element v of a slice whose norm is n (1
+// where it is 0), with f its sign, or its tie share for p = ±Inf, and
+// simple set for p = 1 and ±Inf: the weight Norm's reverse and forward
+// rules share (|x| is 1 where x is 0).
+func normPartial[T Float](v, f, n, p T, simple bool) T {
+	switch {
+	case simple:
+		return f
+	case p == 2:
+		return v / n
+	}
+	a := T(math.Abs(float64(v)))
+	if v == 0 {
+		a++
+	}
+	return T(f * powElem(a/n, p-1))
 }
 
 // jvp of Norm is Σ ∂‖x‖/∂x ∘ t over each reduced slice, with the reverse
@@ -311,20 +315,7 @@ func (s *normOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T]
 		n := normNonzero(od[o])
 		var acc T
 		s.forSlice(xd, base, &w, &ridx, od[o], func(off int, v, f T) {
-			var r T
-			switch {
-			case simple:
-				r = f
-			case p == 2:
-				r = v / n
-			default:
-				a := T(math.Abs(float64(v)))
-				if v == 0 {
-					a++
-				}
-				r = f * powElem(T(a/n), p-1)
-			}
-			acc += T(r * td[off]) // T(): no fused multiply-add
+			acc += T(normPartial(v, f, n, p, simple) * td[off]) // T(): no fused multiply-add
 		})
 		rd[o] = acc
 		base = w.stepKept(&kidx, base)
