@@ -47,7 +47,7 @@ type Arena[T Float] struct {
 	gen     uint64
 	vars    [2][]Var[T] // Vars, for steps of even and odd generation in turn
 	nvars   int         // how many of this step's block are handed out
-	stepN   int         // how many Vars this step handed out, over every block
+	stepN   int         // Vars in the blocks this step filled and replaced
 	mostN   int         // the most Vars a step has handed out
 	nodes   []*node[T]  // graph nodes, reused step after step
 	nn      int         // how many of nodes are handed out
@@ -100,8 +100,8 @@ func (a *Arena[T]) Inference() bool { return a.noGrad }
 // bug that the arena cannot always detect, as with any recycled memory.
 func (a *Arena[T]) Reset() {
 	a.gen++
+	a.mostN, a.stepN = max(a.mostN, a.stepN+a.nvars), 0
 	a.nvars, a.nn, a.nv, a.ni = 0, 0, 0, 0
-	a.mostN, a.stepN = max(a.mostN, a.stepN), 0
 	for i := range a.vars {
 		// Blocks for as many Vars as the largest step took, so that a step
 		// of fixed shape stops allocating from the third on, rather than
@@ -144,11 +144,11 @@ func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
 func (a *Arena[T]) newVar() *Var[T] {
 	blk := &a.vars[a.gen&1]
 	if a.nvars == len(*blk) {
+		a.stepN += a.nvars
 		*blk, a.nvars = make([]Var[T], max(2*len(*blk), 16)), 0
 	}
 	v := &(*blk)[a.nvars]
 	a.nvars++
-	a.stepN++
 	return v
 }
 
