@@ -71,15 +71,6 @@ type scatterProdOp[T Float] struct {
 
 func (*scatterProdOp[T]) slot() stateSlot { return slotScatterProd }
 
-// jvp of ScatterReduce is its Jacobian, the derivative's weights, applied
-// to the tangents: wx∘tx, plus each source's tangent times its weight
-// added at the element it is reduced into. For "prod" a weight is the
-// product of the other values reduced into that element (exact with
-// zeros); the sum, mean, amax and amin weights are indexOp's.
-func (s *scatterProdOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	return s.indexOp.jvp(c, ts)
-}
-
 // backward lays the values reduced into each reached element of x out as a
 // row of a [S, L] matrix (S rows, one per reached element; L the largest
 // number of values in one; x's own value first when includeSelf, then the

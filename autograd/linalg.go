@@ -535,10 +535,7 @@ func linearJVP[T Float](c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T]
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	beta := T(0)
 	if len(ts) == 3 && ts[2] != nil {
-		tb, d := ts[2].Data(), res.Data()
-		for r := 0; r < len(d); r += len(tb) {
-			copy(d[r:r+len(tb)], tb)
-		}
+		tensor.BroadcastToInto(res, ts[2], 0)
 		beta = 1
 	}
 	if ts[0] != nil {
