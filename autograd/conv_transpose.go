@@ -302,15 +302,8 @@ func (s *convTGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 		})
 	}
 	// a = x, b = g; the result has the shape of the weight
-	res := tensor.Zeros[T](out.Shape()...)
-	cols, work := convTWork(nil, s.win, a, b), convWeightWork(nil, res)
-	beta := T(0)
-	if ts[0] != nil {
-		tensor.ConvTranspose2DWeightGradInto(res, ts[0], b, cols, work, s.win, 0)
-		beta = 1
-	}
-	if ts[1] != nil {
-		tensor.ConvTranspose2DWeightGradInto(res, a, ts[1], cols, work, s.win, beta)
-	}
-	return res
+	cols, work := convTWork(nil, s.win, a, b), convWeightWork(nil, out)
+	return convBilinearJVP(out, a, b, ts, func(dst, x, g, _ *tensor.Tensor[T]) {
+		tensor.ConvTranspose2DWeightGradInto(dst, x, g, cols, work, s.win, 0)
+	})
 }

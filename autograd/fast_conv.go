@@ -391,22 +391,15 @@ func (s *conv2DGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Ten
 			tensor.Conv2DInputGradInto(dst, g, w, work, s.win)
 		})
 	}
-	res := tensor.Zeros[T](out.Shape()...)
-	switch s.wrt {
-	case convWrtWeight: // inputs x, g; the result has the shape of the weight
+	if s.wrt == convWrtWeight { // inputs x, g; the result has the shape of the weight
 		x, g := c.n.inputs[0].value, c.n.inputs[1].value
-		work, wwork := convWork(nil, s.win, x, out), convWeightWork(nil, res)
-		beta := T(0)
-		if ts[0] != nil {
-			tensor.Conv2DWeightGradInto(res, ts[0], g, work, wwork, s.win, 0)
-			beta = 1
-		}
-		if ts[1] != nil {
-			tensor.Conv2DWeightGradInto(res, x, ts[1], work, wwork, s.win, beta)
-		}
-	default: // input g
-		tensor.Conv2DBiasGradInto(res, ts[0], 0)
+		work, wwork := convWork(nil, s.win, x, out), convWeightWork(nil, out)
+		return convBilinearJVP(out, x, g, ts, func(dst, x, g, _ *tensor.Tensor[T]) {
+			tensor.Conv2DWeightGradInto(dst, x, g, work, wwork, s.win, 0)
+		})
 	}
+	res := tensor.Zeros[T](out.Shape()...) // input g
+	tensor.Conv2DBiasGradInto(res, ts[0], 0)
 	return res
 }
 
