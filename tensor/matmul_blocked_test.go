@@ -14,7 +14,8 @@ import (
 // themselves are tested edge by edge in internal/gemm.
 
 // blockedSizes cross the tile and block sizes of every kernel (MR 2 or 6;
-// NR 4, 8, 16, 32 or 64; KC 256; MC 192 or 384), with odd remainders.
+// NR 4, 8, 16, 32 or 64; KC 256, 512 or 1024; MC 192 or 384), with odd
+// remainders.
 var blockedSizes = [][3]int{ // m, k, n
 	{1, 300, 1},
 	{5, 7, 65},
@@ -24,6 +25,8 @@ var blockedSizes = [][3]int{ // m, k, n
 	{193, 19, 70},
 	{97, 260, 97},
 	{389, 31, 11},
+	{7, 1031, 70},
+	{13, 2053, 33},
 }
 
 func TestMatMulBlocked(t *testing.T) {

@@ -95,7 +95,8 @@ func (kern *kernel[T]) directA(p *problem[T]) bool {
 // kcFor returns the KC block length used for inner dimension k: KC or less,
 // so that the blocks are of nearly equal length (a multiple of 4, the
 // kernels' unrolling) rather than full blocks and a short remainder. For k =
-// 784 and KC = 256 that is 4 blocks of 196 rather than 3 of 256 and one of 16.
+// 1100 and KC = 1024 that is 2 blocks of 552 rather than one of 1024 and one
+// of 76.
 func (kern *kernel[T]) kcFor(k int) int {
 	blocks := ceilDiv(k, kern.kc)
 	kc := (ceilDiv(k, blocks) + 3) &^ 3

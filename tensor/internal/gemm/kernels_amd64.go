@@ -76,30 +76,35 @@ var (
 	avx2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA // likewise for the ymm state
 )
 
-// Blocking for a core with a 48 KiB L1d and a 1 MiB L2 (Zen 5). The
-// AVX-512 kernels read per step of k 256 bytes of packed B and 6 elements of
-// A. KC = 256: the KC×NR sliver of B is 64 KiB, which the kernel streams
-// from L1 and L2 at 21 bytes per cycle (L2 delivers 64), and k/KC passes
-// over C stay few; MC×KC of A is 384 KiB (MC = 192 float64 or 384 float32
-// rows), well inside L2 next to the B sliver; NC×KC of B is at most 6 MiB,
-// in L3. kcFor shortens KC so that the blocks of k come out even. The sweep
-// in tune_linux_test.go (TestTuneBlocking) found KC from 128 to 384 and MC
-// from 48 to 288 rows within ±5% of each other at n = 256…1024 on this
-// machine; these values sit in the middle of that plateau. On a Zen 4
-// core (32 KiB L1d, 1 MiB L2) the same sweep is as flat (KC 192 to 384
-// and MC 48 to 288 within 3%), and KC = 512 sped up no whole training
-// step (bench/README.md). The AVX2 kernels
-// have a quarter of the register tile (NR = 8 or 16 columns): the same KC,
-// MC for the same bytes.
+// Blocking for a core with a 48 KiB (Zen 5) or 32 KiB (Zen 4) L1d and a
+// 1 MiB L2. The wide AVX-512 kernels read per step of k 256 bytes of packed
+// B and 6 elements of A. KC = 1024 float32 or 512 float64 elements: the
+// KC×NR sliver of B (256 or 128 KiB) streams from L2, which delivers it
+// faster than the kernel consumes it (11 bytes per cycle on Zen 4, 21 on
+// Zen 5), and an inner dimension up to KC is one block, so each tile of C
+// is loaded and stored once instead of once per block. MC = 192 rows: MC×KC
+// of a packed A is 768 KiB, inside L2 beside the B sliver; NC×KC of B is at
+// most 12 MiB, in L3. kcFor shortens KC so that the blocks of k come out
+// even. On a Zen 4 host (GEMM_TUNE sweeps in tune_linux_test.go, best of
+// several runs) these sizes were 1.5–4% faster than KC = 256 (MC 384
+// float32, 192 float64) for every form at n = 512 and 1024 and for the
+// MLP's 256×256×784 layer (BenchmarkGemmMLP medians 107 → 111 GFLOP/s; the
+// kernel alone peaks at 115.6), and equal on A·B with a transposed A, the
+// form whose A is packed. The earlier Zen 5 sweep found KC from 128 to 384
+// and MC from 48 to 288 within ±5% at n = 256…1024. The narrow AVX-512
+// kernels share their family's blocking, so that a product has the same
+// bits whichever width computes it (see forWidth). The AVX2 kernels, for
+// machines without AVX-512, keep KC = 256 (MC 192 float64, 384 float32, the
+// same bytes).
 var (
-	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64], dot: dotF64}
-	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", edges: true, mr: 6, nr: 64, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32], dot: dotF32}
+	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 192, kc: 512, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64], dot: dotF64}
+	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", edges: true, mr: 6, nr: 64, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32], dot: dotF32}
 	// The narrow forms, for products at most 1 or 2 vectors wide (see
 	// kernel.narrow): the same blocking, B packed only to their width.
-	kernAVX512F64N8  = &kernel[float64]{name: "avx512 6x8", edges: true, mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N8, copyRows: copyRows8[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
-	kernAVX512F64N16 = &kernel[float64]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX512F64N16, copyRows: copyRows16[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
-	kernAVX512F32N16 = &kernel[float32]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N16, copyRows: copyRows16[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
-	kernAVX512F32N32 = &kernel[float32]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX512F32N32, copyRows: copyRows32[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
+	kernAVX512F64N8  = &kernel[float64]{name: "avx512 6x8", edges: true, mr: 6, nr: 8, mc: 192, kc: 512, nc: 3072, directN: 256, micro: microAVX512F64N8, copyRows: copyRows8[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
+	kernAVX512F64N16 = &kernel[float64]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 192, kc: 512, nc: 3072, directN: 256, micro: microAVX512F64N16, copyRows: copyRows16[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
+	kernAVX512F32N16 = &kernel[float32]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32N16, copyRows: copyRows16[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
+	kernAVX512F32N32 = &kernel[float32]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32N32, copyRows: copyRows32[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
 	kernAVX2F64      = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
 	kernAVX2F32      = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
 )
