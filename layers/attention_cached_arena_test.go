@@ -5,6 +5,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -56,7 +57,7 @@ func TestForwardCachedArenaAllocatesNothing(t *testing.T) {
 			for range 3 {
 				seq()
 			}
-			if n := mallocs(10, seq); n != 0 {
+			if n := allocs.Count(10, seq); n != 0 {
 				t.Errorf("10 warm decodings of %d pieces allocate %d times, want 0", len(pieces), n)
 			}
 		})

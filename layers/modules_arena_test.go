@@ -1,46 +1,14 @@
 package layers_test
 
 import (
-	"math"
-	"runtime"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
 )
-
-// mallocs returns the number of heap allocations made by runs calls of f,
-// after one call to warm it up, from the runtime's count of allocated
-// objects: testing.AllocsPerRun divides that count by the runs, as an
-// integer, and so reports 0 for fewer allocations than runs.
-//
-// The runtime allocates too, now and then and at random: it grows the
-// cache of a type assertion or a type switch to an interface on about one
-// miss in a thousand (runtime.typeAssert), and the engine asserts on the
-// many op types of a graph. So a window of runs that allocates is measured
-// again, up to three times in all, and mallocs returns the least count.
-// Code that allocates in every call, or in one call of every few, shows
-// in every window; the runtime's cache updates almost never twice in a row.
-func mallocs(runs int, f func()) uint64 {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	f()
-	least := uint64(math.MaxUint64)
-	for range 3 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for range runs {
-			f()
-		}
-		runtime.ReadMemStats(&after)
-		least = min(least, after.Mallocs-before.Mallocs)
-		if least == 0 {
-			break
-		}
-	}
-	return least
-}
 
 // TestEveryModuleArenaAllocatesNothing checks, for every module type of
 // the package, the two promises of autograd.Arena: a warm evaluation
@@ -81,7 +49,7 @@ func testArenaRows(t *testing.T, rows []moduleRow) {
 			for range 3 {
 				step()
 			}
-			if n := mallocs(20, step); n != 0 {
+			if n := allocs.Count(20, step); n != 0 {
 				t.Errorf("20 warm evaluations allocate %d times, want 0", n)
 			}
 		})
@@ -114,7 +82,7 @@ func testArenaRows(t *testing.T, rows []moduleRow) {
 			for range 3 {
 				step()
 			}
-			if n := mallocs(10, step); n != 0 {
+			if n := allocs.Count(10, step); n != 0 {
 				t.Errorf("10 warm training steps allocate %d times, want 0", n)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -36,7 +37,7 @@ func TestEveryModuleAppendsParameters(t *testing.T) {
 			if underRace {
 				return // the race detector's instrumentation allocates
 			}
-			if n := mallocs(1000, func() { ps = layers.AppendParameters(ps[:0], m) }); n != 0 {
+			if n := allocs.Count(1000, func() { ps = layers.AppendParameters(ps[:0], m) }); n != 0 {
 				t.Errorf("1000 calls of AppendParameters into a kept slice allocate %d times, want 0", n)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -44,8 +45,8 @@ func TestRecurrentArenaAllocations(t *testing.T) {
 					for range 3 {
 						step()
 					}
-					if n := testing.AllocsPerRun(10, step); n != 0 {
-						t.Errorf("a warm step allocates %v times, want 0", n)
+					if n := allocs.Count(10, step); n != 0 {
+						t.Errorf("10 warm steps allocate %d times, want 0", n)
 					}
 				})
 			}
@@ -122,8 +123,8 @@ func TestRecurrentCellArenaAllocations(t *testing.T) {
 			for range 3 {
 				step()
 			}
-			if n := testing.AllocsPerRun(10, step); n != 0 {
-				t.Errorf("ten warm steps allocate %v times, want 0", n)
+			if n := allocs.Count(10, step); n != 0 {
+				t.Errorf("ten warm steps allocate %d times, want 0", n)
 			}
 		})
 	}
@@ -153,7 +154,7 @@ func TestRecurrentInferenceArena(t *testing.T) {
 	if underRace {
 		return
 	}
-	if n := testing.AllocsPerRun(10, step); n != 0 {
-		t.Errorf("a warm evaluation allocates %v times, want 0", n)
+	if n := allocs.Count(10, step); n != 0 {
+		t.Errorf("10 warm evaluations allocate %d times, want 0", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -126,12 +127,12 @@ func TestNonFiniteCheckAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = o.Step()
-		if n := testing.AllocsPerRun(50, func() { _ = o.Step() }); n != 0 {
-			t.Errorf("%s: guarded Step allocates %v times, want 0", m.name, n)
+		if n := allocs.Count(50, func() { _ = o.Step() }); n != 0 {
+			t.Errorf("%s: guarded Step allocates %d times in 50 runs, want 0", m.name, n)
 		}
 		w.Grad().Data()[1] = math.NaN()
-		if n := testing.AllocsPerRun(50, func() { _ = o.Step() }); n != 0 {
-			t.Errorf("%s: skipped Step allocates %v times, want 0", m.name, n)
+		if n := allocs.Count(50, func() { _ = o.Step() }); n != 0 {
+			t.Errorf("%s: skipped Step allocates %d times in 50 runs, want 0", m.name, n)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -389,23 +390,23 @@ func testAllocs[T tensor.Float](t *testing.T) {
 				t.Fatal(err)
 			}
 			opt.Step()
-			if n := testing.AllocsPerRun(100, func() { _ = opt.Step() }); n != 0 {
-				t.Errorf("Step allocates %v times per call, want 0", n)
+			if n := allocs.Count(100, func() { _ = opt.Step() }); n != 0 {
+				t.Errorf("Step allocates %d times in 100 calls, want 0", n)
 			}
-			if n := testing.AllocsPerRun(100, func() { _ = opt.SetLR(2e-3) }); n != 0 {
-				t.Errorf("SetLR allocates %v times per call, want 0", n)
+			if n := allocs.Count(100, func() { _ = opt.SetLR(2e-3) }); n != 0 {
+				t.Errorf("SetLR allocates %d times in 100 calls, want 0", n)
 			}
-			if n := testing.AllocsPerRun(100, func() { optim.ClipGradNorm(opt.Params(), 1) }); n != 0 {
-				t.Errorf("ClipGradNorm allocates %v times per call, want 0", n)
+			if n := allocs.Count(100, func() { optim.ClipGradNorm(opt.Params(), 1) }); n != 0 {
+				t.Errorf("ClipGradNorm allocates %d times in 100 calls, want 0", n)
 			}
-			if n := testing.AllocsPerRun(100, func() { optim.ClipGradNorm(opt.Params(), 1, math.Inf(1)) }); n != 0 {
-				t.Errorf("ClipGradNorm with a norm type allocates %v times per call, want 0", n)
+			if n := allocs.Count(100, func() { optim.ClipGradNorm(opt.Params(), 1, math.Inf(1)) }); n != 0 {
+				t.Errorf("ClipGradNorm with a norm type allocates %d times in 100 calls, want 0", n)
 			}
-			if n := testing.AllocsPerRun(100, func() { optim.ClipGradValue(opt.Params(), 1) }); n != 0 {
-				t.Errorf("ClipGradValue allocates %v times per call, want 0", n)
+			if n := allocs.Count(100, func() { optim.ClipGradValue(opt.Params(), 1) }); n != 0 {
+				t.Errorf("ClipGradValue allocates %d times in 100 calls, want 0", n)
 			}
-			if n := testing.AllocsPerRun(100, opt.ZeroGrad); n != 0 {
-				t.Errorf("ZeroGrad allocates %v times per call, want 0", n)
+			if n := allocs.Count(100, opt.ZeroGrad); n != 0 {
+				t.Errorf("ZeroGrad allocates %d times in 100 calls, want 0", n)
 			}
 		})
 	}
