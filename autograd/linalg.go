@@ -417,11 +417,11 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 // result: ReLU(Linear(x, w, b)) bit for bit, without the intermediate
 // tensor that the two operations keep alive until Backward and the sweep
 // over it. Its derivative masks g by the result (y > 0 exactly where
-// x·wᵀ + b > 0, the subgradient 0 at the kink as ReLU's) and then
-// proceeds as Linear's. The shapes and panics are Linear's (operation
-// "LinearReLU").
+// x·wᵀ + b > 0, the subgradient 0 at the kink as ReLU's; a select, so that
+// g' is +0 where y = 0 even for an infinite or NaN g) and then proceeds as
+// Linear's. The shapes and panics are Linear's (operation "LinearReLU").
 //
-//	g' = g ∘ [y > 0],  d/dx = g'·w,  d/dw = g'ᵀ·x,  d/db = Σ_batch g'
+//	g' = g where y > 0, 0 elsewhere;  d/dx = g'·w,  d/dw = g'ᵀ·x,  d/db = Σ_batch g'
 func LinearReLU[T Float](x, w, b *Var[T]) *Var[T] {
 	const op = "LinearReLU"
 	defer relabel(op)
@@ -499,12 +499,12 @@ func linearVJP[T Float](c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
-// linearReLUOp is LinearReLU's derivative: Linear's, for g masked by the
-// result.
+// linearReLUOp is LinearReLU's derivative: Linear's, for g selected where
+// the result is positive (+0 elsewhere).
 type linearReLUOp[T Float] struct{}
 
 func (linearReLUOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return linearBackward(c, Mul(g, Const(tensor.Step(c.Output().value))))
+	return linearBackward(c, selGrad(elemPositive(c.Output().value), g))
 }
 
 func (linearReLUOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
@@ -514,8 +514,8 @@ func (linearReLUOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 }
 
 // jvp of LinearReLU is Linear's tangent masked by the result:
-// (tx·wᵀ + x·twᵀ + tb) ∘ [y > 0], the subgradient 0 at the kink as in
-// its backward.
+// tx·wᵀ + x·twᵀ + tb where y > 0 and +0 elsewhere (a select, whatever the
+// tangent is there), the subgradient 0 at the kink as in its backward.
 func (linearReLUOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	res := linearJVP(c, ts)
 	tensor.ReLUGradInto(res, c.out.value, res)

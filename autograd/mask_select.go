@@ -80,6 +80,17 @@ func whereFlags[T Float](flags []bool, a, b *Var[T]) *Var[T] {
 	return Where(tensor.MustMask(flags, shape...), a, b)
 }
 
+// selGrad is the gradient g passed where flags (one per element of g, in
+// row-major order) hold and +0 elsewhere, whatever g is there: how the ops
+// whose derivative is 0 on a region by construction (ReLU, Clamp, the flat
+// sides of Hardtanh, Hardsigmoid and Hardswish, the operand of Maximum or
+// Minimum that loses) block it, as PyTorch's and JAX's selects do, so that
+// an infinite or NaN g there gives 0 rather than 0·Inf = NaN. It is a
+// Where, so that gradients of gradients go through it too.
+func selGrad[T Float](flags []bool, g *Var[T]) *Var[T] {
+	return whereFlags(flags, g, Scalar(T(0)))
+}
+
 // whereOp is Where's state: its mask as 1s and 0s, of the result's shape.
 type whereOp[T Float] struct{ keep *tensor.Tensor[T] }
 

@@ -108,10 +108,12 @@ func Tanh[T Float](x *Var[T]) *Var[T] { return pointwise(opTanh, x) }
 
 // ReLU returns max(x, 0).
 //
-//	d/dx = g ∘ [x > 0]
+//	d/dx = g where x > 0, 0 elsewhere
 //
-// At the kink x = 0 the subgradient 0 is used (as PyTorch does). The mask is
-// a constant, so the second derivative is 0.
+// At the kink x = 0 the subgradient 0 is used (as PyTorch does), and a NaN
+// x gets 0. The gradient is selected, not multiplied by a mask (PyTorch's
+// threshold_backward, JAX's select): where x ≤ 0 it is +0 even for an
+// infinite or NaN g. The mask is a constant, so the second derivative is 0.
 func ReLU[T Float](x *Var[T]) *Var[T] { return pointwise(opReLU, x) }
 
 // Exp returns e^x.
@@ -335,13 +337,10 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		meta: pw("ReLU", "torch.relu(x)", anyReal, func(x float64, _ [2]float64) float64 { return max(x, 0) }).
 			kinks(0).listed(DocActivations, ""),
 		f: func(y, x *tensor.Tensor[T], _ [2]T) { tensor.ReLUInto(y, x) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
-			// g·mask rather than a select, so that g = ±Inf or NaN gives
-			// NaN at the kink as back does (vectorized, see ReLUGradInto).
-			tensor.ReLUGradInto(dx, x, g)
-		},
+		// g where x > 0, +0 elsewhere whatever g is (vectorized).
+		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { tensor.ReLUGradInto(dx, x, g) },
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
-			return Mul(g, Const(tensor.Step(c.Input(0).value)))
+			return selGrad(elemPositive(c.Input(0).value), g)
 		},
 	}
 	tab[opExp] = pointwiseDef[T]{

@@ -6,14 +6,15 @@ import "github.com/adjoint-go/adjoint/tensor/internal/vec"
 // package vec, which gives the bits of max(x[k], 0).
 func reluInto[T Float](dst, x []T) { vec.ReLU(dst, x[:len(dst)]) }
 
-// ReLUGradInto sets dx = g·[x > 0], ReLU's derivative applied to the
-// incoming gradient g, with the subgradient 0 at x = 0 and for NaN x (as
-// PyTorch chooses and Step computes). The mask is multiplied in rather than
-// selected, so that where x ≤ 0 an infinite or NaN g gives NaN and a
-// negative g gives −0, exactly as g·Step(x) does. dx may be x or g. It runs
-// vectorized where the CPU allows (AVX-512, AVX2) with the bits of the
-// scalar loop, and does not allocate. It panics with a *ShapeError unless
-// the three shapes are equal.
+// ReLUGradInto sets dx = g where x > 0 and +0 elsewhere, ReLU's derivative
+// applied to the incoming gradient g, with the subgradient 0 at x = 0 and
+// for NaN x (as PyTorch chooses and Step computes). It selects rather than
+// multiplies by the mask, as PyTorch's threshold_backward: where x ≤ 0 the
+// result is +0 whatever g is (±Inf, NaN or negative, where g·Step(x) would
+// give NaN or −0), and where x > 0 it is g, bit for bit. dx may be x or g.
+// It runs vectorized where the CPU allows (AVX-512, AVX2) with the bits of
+// the scalar loop, and does not allocate. It panics with a *ShapeError
+// unless the three shapes are equal.
 func ReLUGradInto[T Float](dx, x, g *Tensor[T]) {
 	checkInto("ReLUGradInto", dx, x)
 	checkInto("ReLUGradInto", dx, g)

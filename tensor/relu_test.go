@@ -10,26 +10,30 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// TestReLUGradInto checks ReLUGradInto against g·Step(x) on the edge values
-// (the kink, −0, infinities and NaN in x and in g) at a length with a vector
-// tail, and in place over g.
+// TestReLUGradInto checks ReLUGradInto against a select, g where x > 0
+// and +0 elsewhere, on the edge values (the kink, −0, infinities and NaN in
+// x and in g) at a length with a vector tail, and in place over g: where
+// x ≤ 0 or x is NaN the result is +0 even for g = ±Inf, NaN or a negative
+// g (PyTorch's threshold_backward), never NaN or −0.
 func TestReLUGradInto(t *testing.T) {
 	inf, nan := math.Inf(1), math.NaN()
-	x := []float64{-2, -1e-300, math.Copysign(0, -1), 0, 1e-300, 3, -inf, inf, nan, 1, 2, 0.5, -0.5}
-	g := []float64{5, 5, -5, 5, -5, -5, inf, nan, 7, -inf, 1, 2, nan}
+	x := []float64{-2, -1e-300, math.Copysign(0, -1), 0, 1e-300, 3, -inf, inf, nan, 1, 2, 0.5, -0.5, -1, -1}
+	g := []float64{5, 5, -5, 5, -5, -5, inf, nan, 7, -inf, 1, 2, nan, -inf, -3}
+	want := []float64{0, 0, 0, 0, -5, -5, 0, nan, 0, -inf, 1, 2, 0, 0, 0}
 	xt, gt := MustNew(x, len(x)), MustNew(g, len(g))
-	want := Mul(gt, Step(xt))
 	dx := Zeros[float64](len(x))
 	ReLUGradInto(dx, xt, gt)
 	opts := cmp.Options{cmpopts.EquateNaNs()}
-	if diff := cmp.Diff(want.Data(), dx.Data(), opts); diff != "" {
-		t.Errorf("ReLUGradInto (-g·Step(x) +got):\n%s", diff)
+	if diff := cmp.Diff(want, dx.Data(), opts); diff != "" {
+		t.Errorf("ReLUGradInto (-want +got):\n%s", diff)
 	}
-	if !math.Signbit(dx.Data()[2]) {
-		t.Errorf("ReLUGradInto at x = −0, g = −5 is %v, want −0", dx.Data()[2])
+	for i, v := range dx.Data() {
+		if v == 0 && math.Signbit(v) {
+			t.Errorf("ReLUGradInto at x = %v, g = %v is −0, want +0", x[i], g[i])
+		}
 	}
 	ReLUGradInto(gt, xt, gt)
-	if diff := cmp.Diff(want.Data(), gt.Data(), opts); diff != "" {
+	if diff := cmp.Diff(want, gt.Data(), opts); diff != "" {
 		t.Errorf("ReLUGradInto in place over g (-want +got):\n%s", diff)
 	}
 }

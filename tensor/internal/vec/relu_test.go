@@ -126,24 +126,31 @@ func testReLUGrad[T Float](t *testing.T) {
 	}
 }
 
-// TestReLUValues checks both loops against values worked by hand.
+// TestReLUValues checks both loops against values worked by hand, bit for
+// bit: ReLUGrad selects g where x > 0 and gives +0 elsewhere, whatever g is
+// (as PyTorch's threshold_backward), at every length's vector body and
+// scalar tail.
 func TestReLUValues(t *testing.T) {
 	inf, nan := math.Inf(1), math.NaN()
 	negZero := math.Copysign(0, -1)
-	x := []float64{-2, -1e-300, negZero, 0, 1e-300, 3, -inf, inf, nan}
-	g := []float64{5, 5, -5, 5, -5, -5, inf, nan, 7}
+	x := []float64{-2, -1e-300, negZero, 0, 1e-300, 3, -inf, inf, nan, -1, -1, 2}
+	g := []float64{5, 5, -5, 5, -5, -5, inf, nan, 7, -inf, nan, -inf}
 	got := make([]float64, len(x))
-	ReLU(got, x)
+	ReLU(got, x[:9])
 	want := []float64{0, 0, 0, 0, 1e-300, 3, 0, inf, nan}
-	sameExactBits(t, "ReLU", len(x), want, got)
-	ReLUGrad(got, x, g)
-	// g·0 keeps g's sign (−5·0 = −0) and Inf·0 is NaN; NaN x gives 7·0.
-	want = []float64{0, 0, negZero, 0, -5, -5, math.NaN(), nan, 0}
-	if diff := cmp.Diff(bitsOf(want)[:5], bitsOf(got)[:5]); diff != "" {
-		t.Errorf("ReLUGrad (-want +got):\n%s", diff)
-	}
-	if got[5] != -5 || !math.IsNaN(got[6]) || !math.IsNaN(got[7]) || got[8] != 0 || math.Signbit(got[8]) {
-		t.Errorf("ReLUGrad = %v, want %v", got, want)
+	sameExactBits(t, "ReLU", 9, want, got[:9])
+	want = []float64{0, 0, 0, 0, -5, -5, 0, nan, 0, 0, 0, -inf}
+	for _, n := range []int{len(x), 64 + len(x)} {
+		// Repeated to n elements so that the vector loops see them too.
+		xs, gs, w := make([]float64, n), make([]float64, n), make([]float64, n)
+		for i := range n {
+			xs[i], gs[i], w[i] = x[i%len(x)], g[i%len(x)], want[i%len(x)]
+		}
+		d := make([]float64, n)
+		ReLUGrad(d, xs, gs)
+		sameExactBits(t, "ReLUGrad", n, w, d)
+		reluGradGo(d, xs, gs)
+		sameExactBits(t, "reluGradGo", n, w, d)
 	}
 }
 

@@ -95,11 +95,12 @@ func reluGo[T Float](dst, x []T) {
 	}
 }
 
-// ReLUGrad sets dst[k] = g[k]·[x[k] > 0] for every k, ReLU's derivative
-// times g with the subgradient 0 at x = 0 and for NaN x. The mask is
-// multiplied in rather than selected, so that ±Inf or NaN g gives NaN where
-// x ≤ 0 and a negative g gives −0. x and g must be at least as long as dst;
-// dst may be x or g.
+// ReLUGrad sets dst[k] = g[k] where x[k] > 0 and +0 elsewhere, for every
+// k: ReLU's derivative applied to g, with the subgradient 0 at x = 0 and
+// for NaN x. It selects rather than multiplies, as PyTorch's
+// threshold_backward does: where x ≤ 0 the result is +0 whatever g is
+// (±Inf, NaN or a negative number), and where x > 0 it is g with its bits.
+// x and g must be at least as long as dst; dst may be x or g.
 func ReLUGrad[T Float](dst, x, g []T) {
 	x, g = x[:len(dst)], g[:len(dst)]
 	done := reluGradAsm(dst, x, g)
@@ -110,17 +111,12 @@ func ReLUGrad[T Float](dst, x, g []T) {
 func reluGradGo[T Float](dst, x, g []T) {
 	x, g = x[:len(dst)], g[:len(dst)]
 	for k := range dst {
-		dst[k] = g[k] * T(positive(x[k]))
+		v := g[k] // read before the write: dst may be x or g
+		if !(x[k] > 0) {
+			v = 0
+		}
+		dst[k] = v
 	}
-}
-
-// positive is 1 for v > 0, else 0 (also for NaN), as an int: the compiler
-// turns it into a flag-setting instruction, not a branch.
-func positive[T Float](v T) int {
-	if v > 0 {
-		return 1
-	}
-	return 0
 }
 
 // MulAdd sets dst[k] = dst[k] + x[k]·y[k] for every k, each product

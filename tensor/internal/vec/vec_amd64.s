@@ -673,16 +673,14 @@ done:
 	RET
 
 // func reluGradF32AVX2(dst *float32, x *float32, grad *float32, n int)
-// dst = g·[x > 0], the mask 1 or 0 (0 for NaN) multiplied in, so that g·0
-// keeps its sign and NaN or ±Inf g gives NaN. n is a multiple of the width.
+// dst = g where x > 0 and +0 elsewhere (also for NaN x): a select of g's
+// bits under the compare mask (an and), so that an infinite or NaN g where
+// x ≤ 0 gives +0. n is a multiple of the width.
 TEXT ·reluGradF32AVX2(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ grad+16(FP), DX
 	MOVQ n+24(FP), CX
-	MOVQ $0x3f800000, R11
-	MOVQ R11, X14
-	VPBROADCASTD X14, Y14
 	VXORPS Y15, Y15, Y15
 	XORQ AX, AX
 	MOVQ CX, BX
@@ -692,23 +690,19 @@ loopN:
 	JGT one
 	VMOVUPS (SI)(AX*4), Y0
 	VCMPPS $0x1e, Y15, Y0, Y4
-	VANDPS Y14, Y4, Y4
-	VMULPS (DX)(AX*4), Y4, Y4
+	VANDPS (DX)(AX*4), Y4, Y4
 	VMOVUPS Y4, (DI)(AX*4)
 	VMOVUPS 32(SI)(AX*4), Y1
 	VCMPPS $0x1e, Y15, Y1, Y5
-	VANDPS Y14, Y5, Y5
-	VMULPS 32(DX)(AX*4), Y5, Y5
+	VANDPS 32(DX)(AX*4), Y5, Y5
 	VMOVUPS Y5, 32(DI)(AX*4)
 	VMOVUPS 64(SI)(AX*4), Y2
 	VCMPPS $0x1e, Y15, Y2, Y6
-	VANDPS Y14, Y6, Y6
-	VMULPS 64(DX)(AX*4), Y6, Y6
+	VANDPS 64(DX)(AX*4), Y6, Y6
 	VMOVUPS Y6, 64(DI)(AX*4)
 	VMOVUPS 96(SI)(AX*4), Y3
 	VCMPPS $0x1e, Y15, Y3, Y7
-	VANDPS Y14, Y7, Y7
-	VMULPS 96(DX)(AX*4), Y7, Y7
+	VANDPS 96(DX)(AX*4), Y7, Y7
 	VMOVUPS Y7, 96(DI)(AX*4)
 	ADDQ $32, AX
 	JMP loopN
@@ -720,8 +714,7 @@ loop1:
 	JGT tail
 	VMOVUPS (SI)(AX*4), Y0
 	VCMPPS $0x1e, Y15, Y0, Y4
-	VANDPS Y14, Y4, Y4
-	VMULPS (DX)(AX*4), Y4, Y4
+	VANDPS (DX)(AX*4), Y4, Y4
 	VMOVUPS Y4, (DI)(AX*4)
 	ADDQ $8, AX
 	JMP loop1
@@ -731,16 +724,14 @@ done:
 	RET
 
 // func reluGradF64AVX2(dst *float64, x *float64, grad *float64, n int)
-// dst = g·[x > 0], the mask 1 or 0 (0 for NaN) multiplied in, so that g·0
-// keeps its sign and NaN or ±Inf g gives NaN. n is a multiple of the width.
+// dst = g where x > 0 and +0 elsewhere (also for NaN x): a select of g's
+// bits under the compare mask (an and), so that an infinite or NaN g where
+// x ≤ 0 gives +0. n is a multiple of the width.
 TEXT ·reluGradF64AVX2(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ grad+16(FP), DX
 	MOVQ n+24(FP), CX
-	MOVQ $0x3ff0000000000000, R11
-	MOVQ R11, X14
-	VPBROADCASTQ X14, Y14
 	VXORPS Y15, Y15, Y15
 	XORQ AX, AX
 	MOVQ CX, BX
@@ -750,23 +741,19 @@ loopN:
 	JGT one
 	VMOVUPD (SI)(AX*8), Y0
 	VCMPPD $0x1e, Y15, Y0, Y4
-	VANDPD Y14, Y4, Y4
-	VMULPD (DX)(AX*8), Y4, Y4
+	VANDPD (DX)(AX*8), Y4, Y4
 	VMOVUPD Y4, (DI)(AX*8)
 	VMOVUPD 32(SI)(AX*8), Y1
 	VCMPPD $0x1e, Y15, Y1, Y5
-	VANDPD Y14, Y5, Y5
-	VMULPD 32(DX)(AX*8), Y5, Y5
+	VANDPD 32(DX)(AX*8), Y5, Y5
 	VMOVUPD Y5, 32(DI)(AX*8)
 	VMOVUPD 64(SI)(AX*8), Y2
 	VCMPPD $0x1e, Y15, Y2, Y6
-	VANDPD Y14, Y6, Y6
-	VMULPD 64(DX)(AX*8), Y6, Y6
+	VANDPD 64(DX)(AX*8), Y6, Y6
 	VMOVUPD Y6, 64(DI)(AX*8)
 	VMOVUPD 96(SI)(AX*8), Y3
 	VCMPPD $0x1e, Y15, Y3, Y7
-	VANDPD Y14, Y7, Y7
-	VMULPD 96(DX)(AX*8), Y7, Y7
+	VANDPD 96(DX)(AX*8), Y7, Y7
 	VMOVUPD Y7, 96(DI)(AX*8)
 	ADDQ $16, AX
 	JMP loopN
@@ -778,8 +765,7 @@ loop1:
 	JGT tail
 	VMOVUPD (SI)(AX*8), Y0
 	VCMPPD $0x1e, Y15, Y0, Y4
-	VANDPD Y14, Y4, Y4
-	VMULPD (DX)(AX*8), Y4, Y4
+	VANDPD (DX)(AX*8), Y4, Y4
 	VMOVUPD Y4, (DI)(AX*8)
 	ADDQ $4, AX
 	JMP loop1
@@ -789,16 +775,13 @@ done:
 	RET
 
 // func reluGradF32AVX512(dst *float32, x *float32, grad *float32, n int)
-// The AVX-512 form of the ReLU gradient loop, for any n: the last vector
-// is masked.
+// The AVX-512 form of the ReLU gradient loop, for any n: g is moved under
+// the compare mask, zeroing the other lanes; the last vector is masked.
 TEXT ·reluGradF32AVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ grad+16(FP), DX
 	MOVQ n+24(FP), CX
-	MOVQ $0x3f800000, R11
-	MOVQ R11, X14
-	VPBROADCASTD X14, Z14
 	VPXORD Z15, Z15, Z15
 	XORQ AX, AX
 	MOVQ CX, BX
@@ -808,23 +791,19 @@ loopN:
 	JGT one
 	VMOVUPS (SI)(AX*4), Z0
 	VCMPPS $0x1e, Z15, Z0, K2
-	VMOVUPS.Z Z14, K2, Z4
-	VMULPS (DX)(AX*4), Z4, Z4
+	VMOVUPS.Z (DX)(AX*4), K2, Z4
 	VMOVUPS Z4, (DI)(AX*4)
 	VMOVUPS 64(SI)(AX*4), Z1
 	VCMPPS $0x1e, Z15, Z1, K3
-	VMOVUPS.Z Z14, K3, Z5
-	VMULPS 64(DX)(AX*4), Z5, Z5
+	VMOVUPS.Z 64(DX)(AX*4), K3, Z5
 	VMOVUPS Z5, 64(DI)(AX*4)
 	VMOVUPS 128(SI)(AX*4), Z2
 	VCMPPS $0x1e, Z15, Z2, K4
-	VMOVUPS.Z Z14, K4, Z6
-	VMULPS 128(DX)(AX*4), Z6, Z6
+	VMOVUPS.Z 128(DX)(AX*4), K4, Z6
 	VMOVUPS Z6, 128(DI)(AX*4)
 	VMOVUPS 192(SI)(AX*4), Z3
 	VCMPPS $0x1e, Z15, Z3, K5
-	VMOVUPS.Z Z14, K5, Z7
-	VMULPS 192(DX)(AX*4), Z7, Z7
+	VMOVUPS.Z 192(DX)(AX*4), K5, Z7
 	VMOVUPS Z7, 192(DI)(AX*4)
 	ADDQ $64, AX
 	JMP loopN
@@ -836,8 +815,7 @@ loop1:
 	JGT tail
 	VMOVUPS (SI)(AX*4), Z0
 	VCMPPS $0x1e, Z15, Z0, K2
-	VMOVUPS.Z Z14, K2, Z4
-	VMULPS (DX)(AX*4), Z4, Z4
+	VMOVUPS.Z (DX)(AX*4), K2, Z4
 	VMOVUPS Z4, (DI)(AX*4)
 	ADDQ $16, AX
 	JMP loop1
@@ -850,25 +828,20 @@ tail:
 	KMOVW R10, K1
 	VMOVUPS.Z (SI)(AX*4), K1, Z0
 	VCMPPS $0x1e, Z15, Z0, K2
-	VMOVUPS.Z Z14, K2, Z4
-	VMOVUPS.Z (DX)(AX*4), K1, Z8
-	VMULPS Z8, Z4, Z4
+	VMOVUPS.Z (DX)(AX*4), K2, Z4
 	VMOVUPS Z4, K1, (DI)(AX*4)
 done:
 	VZEROUPPER
 	RET
 
 // func reluGradF64AVX512(dst *float64, x *float64, grad *float64, n int)
-// The AVX-512 form of the ReLU gradient loop, for any n: the last vector
-// is masked.
+// The AVX-512 form of the ReLU gradient loop, for any n: g is moved under
+// the compare mask, zeroing the other lanes; the last vector is masked.
 TEXT ·reluGradF64AVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ grad+16(FP), DX
 	MOVQ n+24(FP), CX
-	MOVQ $0x3ff0000000000000, R11
-	MOVQ R11, X14
-	VPBROADCASTQ X14, Z14
 	VPXORD Z15, Z15, Z15
 	XORQ AX, AX
 	MOVQ CX, BX
@@ -878,23 +851,19 @@ loopN:
 	JGT one
 	VMOVUPD (SI)(AX*8), Z0
 	VCMPPD $0x1e, Z15, Z0, K2
-	VMOVUPD.Z Z14, K2, Z4
-	VMULPD (DX)(AX*8), Z4, Z4
+	VMOVUPD.Z (DX)(AX*8), K2, Z4
 	VMOVUPD Z4, (DI)(AX*8)
 	VMOVUPD 64(SI)(AX*8), Z1
 	VCMPPD $0x1e, Z15, Z1, K3
-	VMOVUPD.Z Z14, K3, Z5
-	VMULPD 64(DX)(AX*8), Z5, Z5
+	VMOVUPD.Z 64(DX)(AX*8), K3, Z5
 	VMOVUPD Z5, 64(DI)(AX*8)
 	VMOVUPD 128(SI)(AX*8), Z2
 	VCMPPD $0x1e, Z15, Z2, K4
-	VMOVUPD.Z Z14, K4, Z6
-	VMULPD 128(DX)(AX*8), Z6, Z6
+	VMOVUPD.Z 128(DX)(AX*8), K4, Z6
 	VMOVUPD Z6, 128(DI)(AX*8)
 	VMOVUPD 192(SI)(AX*8), Z3
 	VCMPPD $0x1e, Z15, Z3, K5
-	VMOVUPD.Z Z14, K5, Z7
-	VMULPD 192(DX)(AX*8), Z7, Z7
+	VMOVUPD.Z 192(DX)(AX*8), K5, Z7
 	VMOVUPD Z7, 192(DI)(AX*8)
 	ADDQ $32, AX
 	JMP loopN
@@ -906,8 +875,7 @@ loop1:
 	JGT tail
 	VMOVUPD (SI)(AX*8), Z0
 	VCMPPD $0x1e, Z15, Z0, K2
-	VMOVUPD.Z Z14, K2, Z4
-	VMULPD (DX)(AX*8), Z4, Z4
+	VMOVUPD.Z (DX)(AX*8), K2, Z4
 	VMOVUPD Z4, (DI)(AX*8)
 	ADDQ $8, AX
 	JMP loop1
@@ -920,9 +888,7 @@ tail:
 	KMOVW R10, K1
 	VMOVUPD.Z (SI)(AX*8), K1, Z0
 	VCMPPD $0x1e, Z15, Z0, K2
-	VMOVUPD.Z Z14, K2, Z4
-	VMOVUPD.Z (DX)(AX*8), K1, Z8
-	VMULPD Z8, Z4, Z4
+	VMOVUPD.Z (DX)(AX*8), K2, Z4
 	VMOVUPD Z4, K1, (DI)(AX*8)
 done:
 	VZEROUPPER

@@ -93,10 +93,10 @@ func kernels() []kernel {
 			"The AVX-512 form of the ReLU loop, for any n: the last vector is masked.",
 			relu},
 		{"reluGrad", avx2, []string{"dst ptr", "x ptr", "grad ptr", "n int"},
-			"dst = g·[x > 0], the mask 1 or 0 (0 for NaN) multiplied in, so that g·0\nkeeps its sign and NaN or ±Inf g gives NaN. n is a multiple of the width.",
+			"dst = g where x > 0 and +0 elsewhere (also for NaN x): a select of g's\nbits under the compare mask (an and), so that an infinite or NaN g where\nx ≤ 0 gives +0. n is a multiple of the width.",
 			reluGrad},
 		{"reluGrad", avx512, []string{"dst ptr", "x ptr", "grad ptr", "n int"},
-			"The AVX-512 form of the ReLU gradient loop, for any n: the last vector\nis masked.",
+			"The AVX-512 form of the ReLU gradient loop, for any n: g is moved under\nthe compare mask, zeroing the other lanes; the last vector is masked.",
 			reluGrad},
 	}
 	for _, i := range []isa{avx2, avx512} {

@@ -133,11 +133,15 @@ func relu(e *emitter) {
 	e.finish()
 }
 
-// reluGrad is the body of the ReLU gradient kernels: dst = g·m with m = 1
-// where x > 0 and 0 elsewhere (also for NaN).
+// reluGrad is the body of the ReLU gradient kernels: dst = g where x > 0,
+// +0 elsewhere (also for NaN x), a select and not a product, so that an
+// infinite or NaN g where x ≤ 0 gives +0 and g passes with its bits where
+// x > 0. AVX-512 moves g under the compare mask, zeroing the other lanes
+// (in the masked last vector x's lanes past n load as 0, so that the
+// compare mask reads no g past n either); AVX2 ands g with the compare
+// mask, all ones or all zeros per lane.
 func reluGrad(e *emitter) {
 	e.start(e.name("reluGrad"), "DI", "SI", "DX", "CX")
-	one(e)
 	zero(e)
 	e.loops(4, func(k int, masked bool) {
 		x, m := e.v(k), e.v(4+k)
@@ -145,16 +149,10 @@ func reluGrad(e *emitter) {
 		if e.isa == avx512 {
 			kr := fmt.Sprintf("K%d", 2+k)
 			e.op("%s $0x%02x, Z15, %s, %s", e.p("VCMP"), cmpGTOQ, x, kr)
-			e.op("%s.Z Z14, %s, %s", e.p("VMOVU"), kr, m)
+			e.op("%s.Z %s, %s, %s", e.p("VMOVU"), e.at("DX", k), kr, m)
 		} else {
 			e.op("%s $0x%02x, Y15, %s, %s", e.p("VCMP"), cmpGTOQ, x, m)
-			e.op("%s Y14, %s, %s", e.and(), m, m)
-		}
-		if masked {
-			e.load(e.at("DX", k), e.v(8+k), true)
-			e.op("%s %s, %s, %s", e.p("VMUL"), e.v(8+k), m, m)
-		} else {
-			e.op("%s %s, %s, %s", e.p("VMUL"), e.at("DX", k), m, m)
+			e.op("%s %s, %s, %s", e.and(), e.at("DX", k), m, m)
 		}
 		e.store(m, e.at("DI", k), masked)
 	})
