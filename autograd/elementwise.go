@@ -24,8 +24,10 @@ import (
 //
 // At ties the gradient is split equally between a and b (PyTorch's rule), so
 // the two gradients always add up to g; where an operand is NaN it takes the
-// whole gradient (a is preferred when both are). The weights are constants,
-// so the second derivative is 0.
+// whole gradient (a is preferred when both are). The operand that loses
+// gets +0 even for an infinite or NaN g (a select, as PyTorch's): only the
+// shares of the others are products. The weights are constants, so the
+// second derivative is 0.
 func Maximum[T Float](a, b *Var[T]) *Var[T] {
 	return elemTie("Maximum", a, b, maximumOp[T]{}, 1)
 }
@@ -37,7 +39,8 @@ func Maximum[T Float](a, b *Var[T]) *Var[T] {
 //
 // At ties the gradient is split equally between a and b (PyTorch's rule);
 // where an operand is NaN it takes the whole gradient (a is preferred when
-// both are). The weights are constants, so the second derivative is 0.
+// both are). The operand that loses gets +0 whatever g is, as for Maximum.
+// The weights are constants, so the second derivative is 0.
 func Minimum[T Float](a, b *Var[T]) *Var[T] {
 	return elemTie("Minimum", a, b, minimumOp[T]{}, -1)
 }
@@ -71,7 +74,8 @@ func (minimumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return elemTi
 func (minimumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T])      { elemTieVJP(c, g, -1) }
 
 // jvp of Maximum is w ∘ ta + (1 - w) ∘ tb elementwise, with a's weight w
-// of the vjp: 1 where a wins (or is NaN), 1/2 at a tie, 0 where b wins.
+// of the vjp: 1 where a wins (or is NaN), 1/2 at a tie, 0 where b wins
+// (where the losing operand's tangent is blocked: +0, even if ±Inf or NaN).
 func (maximumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	return elemTieJVP(c, ts, 1)
 }
@@ -84,11 +88,12 @@ func (minimumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T]
 
 // elemTieJVP is the forward rule of Maximum (dir 1) and Minimum (dir -1),
 // the transpose of elemTieVJP: the tangents weighed as the gradient is
-// split, so that at a tie the result moves by the tangents' mean.
+// split, so that at a tie the result moves by the tangents' mean, and the
+// losing operand's tangent selected away (+0).
 func elemTieJVP[T Float](c *Context[T], ts []*tensor.Tensor[T], dir T) *tensor.Tensor[T] {
 	return elemJVP(c, ts,
-		func(x, y, _, t T) T { return T(t * elemTieWeight(x, y, dir)) },
-		func(x, y, _, t T) T { return T(t * (1 - elemTieWeight(x, y, dir))) })
+		func(x, y, _, t T) T { return elemTieShareElem(t, elemTieWeight(x, y, dir)) },
+		func(x, y, _, t T) T { return elemTieShareElem(t, 1-elemTieWeight(x, y, dir)) })
 }
 
 // elemTieWeight is a's weight in the derivative of Maximum (dir 1) and
@@ -104,7 +109,8 @@ func elemTieWeight[T Float](x, y, dir T) T {
 	return 0
 }
 
-// elemTieVJP is elemTieSplit element by element: g·w for a, g·(1 - w) for b.
+// elemTieVJP is elemTieSplit element by element: g·w for a, g·(1 - w) for
+// b, and +0 for an operand whose weight is 0 whatever g is.
 func elemTieVJP[T Float](c *Context[T], g *tensor.Tensor[T], dir T) {
 	x, y, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), g.Data()
 	for j := range 2 {
@@ -114,7 +120,7 @@ func elemTieVJP[T Float](c *Context[T], g *tensor.Tensor[T], dir T) {
 				if j == 1 {
 					w = 1 - w
 				}
-				if v := T(gs[off+k] * w); add {
+				if v := elemTieShareElem(gs[off+k], w); add {
 					d[k] += v
 				} else {
 					d[k] = v
@@ -126,18 +132,33 @@ func elemTieVJP[T Float](c *Context[T], g *tensor.Tensor[T], dir T) {
 
 // elemTieSplit is the derivative of Maximum (dir 1) and Minimum (dir -1):
 // a's weight is 1 where a wins (or is NaN), 1/2 at a tie and 0 where b wins;
-// b's weight is 1 minus a's. Both have the broadcast shape.
+// b's weight is 1 minus a's. Both have the broadcast shape. Each gradient
+// is g selected where its weight is not 0 (+0 elsewhere, whatever g is),
+// times the weight.
 func elemTieSplit[T Float](c *Context[T], g *Var[T], dir T) []*Var[T] {
 	wa := tensor.Zip(c.Input(0).value, c.Input(1).value, func(x, y T) T { return elemTieWeight(x, y, dir) })
 	var ga, gb *Var[T]
 	if c.NeedsGrad(0) {
-		ga = Mul(g, Const(wa))
+		ga = elemTieShare(g, wa)
 	}
 	if c.NeedsGrad(1) {
-		gb = Mul(g, Const(tensor.Map(wa, func(w T) T { return 1 - w })))
+		gb = elemTieShare(g, tensor.Map(wa, func(w T) T { return 1 - w }))
 	}
 	return []*Var[T]{ga, gb}
 }
+
+// elemTieShare is an operand's share of g for its weights w: g selected
+// where w is not 0, times w.
+func elemTieShare[T Float](g *Var[T], w *tensor.Tensor[T]) *Var[T] {
+	pass := make([]bool, w.Len())
+	for i, v := range w.Data() {
+		pass[i] = v != 0
+	}
+	return Mul(selGrad(pass, g), Const(w))
+}
+
+// elemTieShareElem is an element of elemTieShare: g·w, or +0 where w is 0.
+func elemTieShareElem[T Float](g, w T) T { return selGradElem(w != 0, T(g*w)) }
 
 // PowVar returns base^exponent elementwise for a tensor exponent, with
 // broadcasting (Pow takes a constant exponent).

@@ -86,9 +86,19 @@ func whereFlags[T Float](flags []bool, a, b *Var[T]) *Var[T] {
 // sides of Hardtanh, Hardsigmoid and Hardswish, the operand of Maximum or
 // Minimum that loses) block it, as PyTorch's and JAX's selects do, so that
 // an infinite or NaN g there gives 0 rather than 0·Inf = NaN. It is a
-// Where, so that gradients of gradients go through it too.
+// Where, so that gradients of gradients go through it too; selGradElem is
+// its element for the fused derivatives.
 func selGrad[T Float](flags []bool, g *Var[T]) *Var[T] {
 	return whereFlags(flags, g, Scalar(T(0)))
+}
+
+// selGradElem is an element of selGrad: v (g, or g times the slope where
+// the op has one) where pass, +0 elsewhere whatever v is.
+func selGradElem[T Float](pass bool, v T) T {
+	if !pass {
+		return 0
+	}
+	return v
 }
 
 // whereOp is Where's state: its mask as 1s and 0s, of the result's shape.

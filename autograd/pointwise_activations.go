@@ -35,8 +35,10 @@ func LogSigmoid[T Float](x *Var[T]) *Var[T] { return pointwise(opLogSigmoid, x) 
 //
 // At the boundaries the subgradient 0 is used (the interval is open, as in
 // PyTorch's hardtanh, unlike Clamp's closed one), and a NaN x gets 0. The
-// mask is a constant, so the second derivative is 0. It panics with a
-// *UsageError when minVal > maxVal, as PyTorch refuses them.
+// gradient is selected (PyTorch's hardtanh_backward): outside the interval
+// it is +0 even for an infinite or NaN g. The mask is a constant, so the
+// second derivative is 0. It panics with a *UsageError when minVal >
+// maxVal, as PyTorch refuses them.
 func Hardtanh[T Float](x *Var[T], minVal, maxVal T) *Var[T] {
 	if minVal > maxVal {
 		panic(usage("Hardtanh", fmt.Sprintf("min_val %v is greater than max_val %v", minVal, maxVal)))
@@ -51,6 +53,8 @@ func Hardtanh[T Float](x *Var[T], minVal, maxVal T) *Var[T] {
 //	d/dx = 0 for x < -3, g ∘ (x/3 + 1/2) for -3 ≤ x < 3, g for x ≥ 3
 //
 // At the kinks x = ±3 the derivative of the right is used, as in PyTorch.
+// Where x < -3 the gradient is selected away: +0 even for an infinite or
+// NaN g (PyTorch's hardswish_backward).
 func Hardswish[T Float](x *Var[T]) *Var[T] { return pointwise(opHardswish, x) }
 
 // Hardsigmoid returns relu6(x + 3)/6: 0 for x ≤ -3, 1 for x ≥ 3, and
@@ -58,8 +62,10 @@ func Hardswish[T Float](x *Var[T]) *Var[T] { return pointwise(opHardswish, x) }
 //
 //	d/dx = g/6 where -3 < x < 3, 0 elsewhere
 //
-// At the kinks x = ±3 the subgradient 0 is used, as in PyTorch. The mask is
-// a constant, so the second derivative is 0.
+// At the kinks x = ±3 the subgradient 0 is used, as in PyTorch, and a NaN x
+// gets 0. The gradient is selected (PyTorch's hardsigmoid_backward): outside
+// (-3, 3) it is +0 even for an infinite or NaN g. The mask is a constant,
+// so the second derivative is 0.
 func Hardsigmoid[T Float](x *Var[T]) *Var[T] { return pointwise(opHardsigmoid, x) }
 
 // Mish returns x·tanh(softplus(x)) (Misra, 2019), with the stable Softplus.
@@ -143,28 +149,24 @@ func celuElem(v, alpha float64) float64 {
 	return alpha * math.Expm1(v*(1/alpha))
 }
 
-// openSlope is the slope of Hardtanh and Hardsigmoid at v: w where
-// lo < v < hi, 0 elsewhere (also for NaN and at the kinks).
-func openSlope[T Float](v, lo, hi, w T) T {
-	if lo < v && v < hi {
-		return w
-	}
-	return 0
-}
-
-// openMask returns openSlope of each element of x, the constant of a
-// recorded derivative.
-func openMask[T Float](x *tensor.Tensor[T], lo, hi, w T) *tensor.Tensor[T] {
-	return tensor.Map(x, func(v T) T { return openSlope(v, lo, hi, w) })
-}
-
-// openGrad is the fused derivative of an op of slope openSlope:
-// dx = g·openSlope(x), openMask's product with g element by element.
+// openGrad is the fused derivative of Hardtanh and Hardsigmoid: dx = g·w
+// where lo < x < hi, and +0 elsewhere (also for NaN and at the kinks)
+// whatever g is, as openBack's select.
 func openGrad[T Float](dx, x, g *tensor.Tensor[T], lo, hi, w T) {
 	d, xs, _, gs := each4(dx, x, x, g)
 	for i, v := range xs {
-		d[i] = gs[i] * openSlope(v, lo, hi, w)
+		d[i] = selGradElem(lo < v && v < hi, gs[i]*w)
 	}
+}
+
+// openBack is openGrad written with this package's operations: g selected
+// where lo < x < hi (+0 elsewhere), times w.
+func openBack[T Float](x, g *Var[T], lo, hi, w T) *Var[T] {
+	in := make([]bool, x.value.Len())
+	for i, v := range x.value.Data() {
+		in[i] = lo < v && v < hi
+	}
+	return Scale(selGrad(in, g), w)
 }
 
 // activationEntries declares the entries of this file's ops.
@@ -190,10 +192,8 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 				d[i] = min(max(v, p[0]), p[1])
 			}
 		},
-		df: func(dx, x, _, g *tensor.Tensor[T], p [2]T) { openGrad(dx, x, g, p[0], p[1], 1) },
-		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] {
-			return Mul(g, Const(openMask(c.Input(0).value, p[0], p[1], 1)))
-		},
+		df:   func(dx, x, _, g *tensor.Tensor[T], p [2]T) { openGrad(dx, x, g, p[0], p[1], 1) },
+		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] { return openBack(c.Input(0), g, p[0], p[1], 1) },
 	}
 	tab[opHardswish] = pointwiseDef[T]{
 		meta: pw("Hardswish", "torch.nn.functional.hardswish(x)", [2]float64{-5, 5}, func(x float64, _ [2]float64) float64 {
@@ -203,26 +203,23 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i, v := range xs {
-				var w T
-				switch {
-				case v >= 3:
-					w = 1
-				case v < -3:
-					w = 0
-				default: // also NaN
+				w := T(1)
+				if !(v >= 3) { // also NaN
 					w = T(T(1.0/3)*v) + 0.5
 				}
-				d[i] = gs[i] * w
+				d[i] = selGradElem(!(v < -3), gs[i]*w)
 			}
 		},
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
-			x := c.Input(0)
-			hi, lo := make([]bool, x.value.Len()), make([]bool, x.value.Len())
+			// g selected off the flat side x < -3 (+0 there), times the
+			// slope, which is 0 there too, so the product is +0.
+			x, n := c.Input(0), c.Input(0).value.Len()
+			hi, lo, on := make([]bool, n), make([]bool, n), make([]bool, n)
 			for i, v := range x.value.Data() {
-				hi[i], lo[i] = v >= 3, v < -3
+				hi[i], lo[i], on[i] = v >= 3, v < -3, !(v < -3)
 			}
 			mid := Add(Scale(x, T(1.0/3)), Scalar(T(0.5)))
-			return Mul(g, whereFlags(hi, Scalar(T(1)), whereFlags(lo, Scalar(T(0)), mid)))
+			return Mul(selGrad(on, g), whereFlags(hi, Scalar(T(1)), whereFlags(lo, Scalar(T(0)), mid)))
 		},
 	}
 	tab[opHardsigmoid] = pointwiseDef[T]{
@@ -232,11 +229,9 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		meta: pw("Hardsigmoid", "torch.nn.functional.relu6(x + 3) / 6", [2]float64{-5, 5}, func(x float64, _ [2]float64) float64 {
 			return hardsigmoidElem(x)
 		}).kinks(-3, 3).listed(DocActivations, ""),
-		f:  func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, hardsigmoidElem) },
-		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { openGrad(dx, x, g, -3, 3, T(1.0/6)) },
-		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
-			return Mul(g, Const(openMask(c.Input(0).value, -3, 3, T(1.0/6))))
-		},
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, hardsigmoidElem) },
+		df:   func(dx, x, _, g *tensor.Tensor[T], _ [2]T) { openGrad(dx, x, g, -3, 3, T(1.0/6)) },
+		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return openBack(c.Input(0), g, -3, 3, T(1.0/6)) },
 	}
 	tab[opMish] = pointwiseDef[T]{
 		meta: pw("Mish", "torch.nn.functional.mish(x)", wide, func(x float64, _ [2]float64) float64 { return mishElem(x) }).listed(DocActivations, ""),

@@ -227,8 +227,9 @@ func Cos[T Float](x *Var[T]) *Var[T] { return pointwise(opCos, x) }
 //	d/dx = g where lo ≤ x ≤ hi, 0 elsewhere
 //
 // At the boundaries x = lo and x = hi the subgradient 1 is used (the interval
-// is closed, as in PyTorch), and a NaN x gets 0. The mask is a constant, so
-// the second derivative is 0.
+// is closed, as in PyTorch), and a NaN x gets 0. The gradient is selected
+// (PyTorch's clamp_backward): outside [lo, hi] it is +0 even for an
+// infinite or NaN g. The mask is a constant, so the second derivative is 0.
 func Clamp[T Float](x *Var[T], lo, hi T) *Var[T] { return pointwise(opClamp, x, lo, hi) }
 
 // Erf returns the error function erf(x) = 2/√π ∫₀ˣ e^(-t²) dt.
@@ -601,21 +602,15 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		df: func(dx, x, _, g *tensor.Tensor[T], p [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i, v := range xs {
-				w := T(0)
-				if p[0] <= v && v <= p[1] {
-					w = 1
-				}
-				d[i] = gs[i] * w
+				d[i] = selGradElem(p[0] <= v && v <= p[1], gs[i])
 			}
 		},
 		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] {
-			m := tensor.Map(c.Input(0).value, func(v T) T {
-				if p[0] <= v && v <= p[1] {
-					return 1
-				}
-				return 0
-			})
-			return Mul(g, Const(m))
+			in := make([]bool, c.Input(0).value.Len())
+			for i, v := range c.Input(0).value.Data() {
+				in[i] = p[0] <= v && v <= p[1]
+			}
+			return selGrad(in, g)
 		},
 	}
 	tab[opErf] = pointwiseDef[T]{
