@@ -101,6 +101,13 @@
 // kind of op: Max, Min, Maximum and Minimum split the gradient evenly among
 // tied elements; ops that select and report one position (Argmax,
 // MaxPool2D, Cummax, Cummin, Sort, TopK) route it all to that index.
+// Where a derivative is 0 on a whole region by construction (ReLU for
+// x ≤ 0, Clamp outside its bounds, the flat sides of Hardtanh, Hardsigmoid
+// and Hardswish, the operand of Maximum or Minimum that loses, LinearReLU),
+// the gradient there is selected away: +0 even for an infinite or NaN
+// incoming gradient, as PyTorch's and JAX's are, where a product with a
+// mask would give 0·Inf = NaN. Elsewhere derivatives are products, as in
+// PyTorch (LeakyReLU, Abs, Sign and the Max and Min reductions included).
 //
 // # Functional transforms
 //

@@ -30,7 +30,9 @@ import (
 //     the IEEE ones (x^0 = 1 for a NaN x, as in PyTorch), limits that are
 //     finite (Sigmoid(±Inf), Exp(-Inf)), elements an op does not select
 //     (Where, Slice, NLL), and the masks documented on each op (ReLU and
-//     Clamp pass no gradient to a NaN, Maximum none to the other operand).
+//     Clamp pass no gradient to a NaN, Maximum none to the other operand;
+//     selects, which give +0 there even for an infinite or NaN incoming
+//     gradient: see blocked_grad_test.go).
 //   - Anomaly mode names the op that made the first non-finite value, or
 //     the first NaN (TestEdgeAnomaly).
 //
@@ -154,7 +156,7 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 	un("ReLU", "", autograd.ReLU[T],
 		[]float64{0, 0, tiny, 0, 1, 0, big, 0, huge, 0, inf, 0, nan},
 		[]float64{0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0},
-		"ReLU(NaN) = NaN; its gradient there is 0 (the mask x > 0, as jax.nn.relu); PyTorch passes g through")
+		"ReLU(NaN) = NaN; its gradient there is +0 whatever g is (the select on x > 0, as jax.nn.relu); PyTorch passes g through")
 	un("Exp", "", autograd.Exp[T],
 		[]float64{1, 1, 1, 1, math.E, 1 / math.E, inf, 0, inf, 0, inf, 0, nan},
 		[]float64{1, 1, 1, 1, math.E, 1 / math.E, inf, 0, inf, 0, inf, 0, nan},
