@@ -64,7 +64,7 @@ func blockedCases[T autograd.Float]() []blockedCase[T] {
 			[][]float64{{blk, blk, 1.0 / 6, blk, blk, blk, 1.0 / 6}}},
 		{"Hardswish (x < -3 blocked; NaN x keeps its NaN slope)", unary(autograd.Hardswish[T]),
 			[][]float64{{-4, -inf, -3, 0, 1.5, 3, 4, nan}},
-			[][]float64{{blk, blk, -0.5, 0.5, 1, 1, 1, nan}}},
+			[][]float64{{blk, blk, -0.5, 0.5, 1, 1.5, 1, nan}}}, // 3/2 at x = 3, as torch
 		{"Maximum", binary(autograd.Maximum[T]), [][]float64{a, b},
 			[][]float64{{blk, 1, 0.5, blk, 1, 1}, {1, blk, 0.5, 1, blk, blk}}},
 		{"Minimum", binary(autograd.Minimum[T]), [][]float64{a, b},
@@ -207,6 +207,22 @@ func runTorchBlocked[T autograd.Float](t *testing.T) {
 			checkBlockedGrads(t, c.f, []*tensor.Tensor[T]{x}, g, [][]float64{c.want}, [][]bool{zero})
 		})
 	}
+}
+
+// TestHardswishKinksMatchTorch pins Hardswish's derivative at its kinks to
+// PyTorch's hardswish_backward, which uses the middle formula x/3 + 1/2 on
+// -3 ≤ x ≤ 3: -1/2 at -3 and 3/2 at 3 (torch 1.13, float64, for x = [-3,
+// 3, -3.5, 3.5] and g = 1: [-0.5, 1.5, 0, 1]).
+func TestHardswishKinksMatchTorch(t *testing.T) {
+	t.Run("float64", runHardswishKinks[float64])
+	t.Run("float32", runHardswishKinks[float32])
+}
+
+func runHardswishKinks[T autograd.Float](t *testing.T) {
+	x := blockedTensor[T]([]float64{-3, 3, -3.5, 3.5})
+	g := blockedTensor[T]([]float64{1, 1, 1, 1})
+	f := func(xs ...*autograd.Var[T]) *autograd.Var[T] { return autograd.Hardswish(xs[0]) }
+	checkBlockedGrads(t, f, []*tensor.Tensor[T]{x}, g, [][]float64{{-0.5, 1.5, 0, 1}}, [][]bool{{false, false, true, false}})
 }
 
 // TestSqrtOfClampedDistance is the trap the rule removes. Distances between

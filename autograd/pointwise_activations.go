@@ -50,9 +50,11 @@ func Hardtanh[T Float](x *Var[T], minVal, maxVal T) *Var[T] {
 // x·(x + 3)/6 between (Howard et al., 2019). It is NaN at x = -Inf, where
 // the formula is -Inf·0, as PyTorch's.
 //
-//	d/dx = 0 for x < -3, g ∘ (x/3 + 1/2) for -3 ≤ x < 3, g for x ≥ 3
+//	d/dx = 0 for x < -3, g ∘ (x/3 + 1/2) for -3 ≤ x ≤ 3, g for x > 3
 //
-// At the kinks x = ±3 the derivative of the right is used, as in PyTorch.
+// At the kinks the middle formula is used, as in PyTorch's
+// hardswish_backward: -1/2 at x = -3 (the derivative of the right) and 3/2
+// at x = 3 (the derivative of the left).
 // Where x < -3 the gradient is selected away: +0 even for an infinite or
 // NaN g (PyTorch's hardswish_backward).
 func Hardswish[T Float](x *Var[T]) *Var[T] { return pointwise(opHardswish, x) }
@@ -204,7 +206,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i, v := range xs {
 				w := T(1)
-				if !(v >= 3) { // also NaN
+				if !(v > 3) { // also NaN
 					w = T(T(1.0/3)*v) + 0.5
 				}
 				d[i] = selGradElem(!(v < -3), gs[i]*w)
@@ -216,7 +218,7 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 			x, n := c.Input(0), c.Input(0).value.Len()
 			hi, lo, on := make([]bool, n), make([]bool, n), make([]bool, n)
 			for i, v := range x.value.Data() {
-				hi[i], lo[i], on[i] = v >= 3, v < -3, !(v < -3)
+				hi[i], lo[i], on[i] = v > 3, v < -3, !(v < -3)
 			}
 			mid := Add(Scale(x, T(1.0/3)), Scalar(T(0.5)))
 			return Mul(selGrad(on, g), whereFlags(hi, Scalar(T(1)), whereFlags(lo, Scalar(T(0)), mid)))

@@ -121,7 +121,7 @@ func TestActivationsMoreGradients(t *testing.T) {
 		want []float64
 	}{
 		{"Hardtanh", layers.Hardtanh[float64]{MinVal: -1, MaxVal: 2}, []float64{-1, 0, 2, 3}, []float64{0, 1, 0, 0}},
-		{"Hardswish", layers.Hardswish[float64]{}, []float64{-3, 0, 3, -4}, []float64{-0.5, 0.5, 1, 0}},
+		{"Hardswish", layers.Hardswish[float64]{}, []float64{-3, 0, 3, -4}, []float64{-0.5, 0.5, 1.5, 0}}, // x/3 + 1/2 on [-3, 3], as torch 1.13
 		{"Hardsigmoid", layers.Hardsigmoid[float64]{}, []float64{-3, 0, 3, 1}, []float64{0, 1.0 / 6, 0, 1.0 / 6}},
 		{"SELU", layers.SELU[float64]{}, []float64{0, 1, -1, 2}, []float64{
 			1.0507009873554804934193349852946 * 1.6732632423543772848170429916717, 1.0507009873554805,
