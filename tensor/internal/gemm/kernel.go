@@ -71,14 +71,6 @@ type blockTransposer[T exact] struct {
 	fn func(src []T, lds int, dst []T, ldd, blocks int)
 }
 
-// checkTranspose panics unless a blockTransposer's reads and writes are
-// inside src and dst.
-func checkTranspose(w, lenSrc, lds, lenDst, ldd, blocks int) {
-	if blocks <= 0 || lds < blocks*w || ldd < w || (w-1)*lds+blocks*w > lenSrc || (blocks*w-1)*ldd+w > lenDst {
-		fail("transpose: %d blocks of %d×%d out of bounds", blocks, w, w)
-	}
-}
-
 // directA reports whether the driver should let the micro-kernel read op(a)
 // in place rather than pack it. Packing A costs a pass over each MC×KC block
 // per NC block of columns, which pays only when the block is reused across
@@ -101,17 +93,6 @@ func (kern *kernel[T]) kcFor(k int) int {
 	blocks := ceilDiv(k, kern.kc)
 	kc := (ceilDiv(k, blocks) + 3) &^ 3
 	return min(kc, kern.kc, k)
-}
-
-// checkDot panics unless the elements that a dot tile (kernel.dot) reads and
-// writes are inside a, b and c.
-func checkDot(k, lenA, lda, lenB, ldb, lenC, ldc, rows, cols int) {
-	if k <= 0 || rows <= 0 || rows > 4 || cols <= 0 || cols > 4 || lda < k || ldb < k || ldc < cols {
-		fail("dot: bad tile k=%d rows=%d cols=%d lda=%d ldb=%d ldc=%d", k, rows, cols, lda, ldb, ldc)
-	}
-	if (rows-1)*lda+k > lenA || (cols-1)*ldb+k > lenB || (rows-1)*ldc+cols > lenC {
-		fail("dot: tile out of bounds")
-	}
 }
 
 // checkTile panics unless the elements that a micro-kernel reads and writes

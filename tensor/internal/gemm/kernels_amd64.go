@@ -290,3 +290,22 @@ func copyRowsAVX512[T exact](dst, src []T, lds, rows int) {
 	}
 	copyRows256(unsafe.Pointer(&src[0]), lds*es, unsafe.Pointer(&dst[0]), rows)
 }
+
+// checkTranspose panics unless a blockTransposer's reads and writes are
+// inside src and dst.
+func checkTranspose(w, lenSrc, lds, lenDst, ldd, blocks int) {
+	if blocks <= 0 || lds < blocks*w || ldd < w || (w-1)*lds+blocks*w > lenSrc || (blocks*w-1)*ldd+w > lenDst {
+		fail("transpose: %d blocks of %d×%d out of bounds", blocks, w, w)
+	}
+}
+
+// checkDot panics unless the elements that a dot tile (kernel.dot) reads and
+// writes are inside a, b and c.
+func checkDot(k, lenA, lda, lenB, ldb, lenC, ldc, rows, cols int) {
+	if k <= 0 || rows <= 0 || rows > 4 || cols <= 0 || cols > 4 || lda < k || ldb < k || ldc < cols {
+		fail("dot: bad tile k=%d rows=%d cols=%d lda=%d ldb=%d ldc=%d", k, rows, cols, lda, ldb, ldc)
+	}
+	if (rows-1)*lda+k > lenA || (cols-1)*ldb+k > lenB || (rows-1)*ldc+cols > lenC {
+		fail("dot: tile out of bounds")
+	}
+}
