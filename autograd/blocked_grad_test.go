@@ -15,7 +15,8 @@ import (
 // This file checks the ops whose derivative is 0 on a region by
 // construction (ReLU for x ≤ 0, Clamp outside [lo, hi], Hardtanh outside its
 // open interval, the flat sides of Hardsigmoid and Hardswish, the operand of
-// Maximum or Minimum that loses, LinearReLU where its result is 0): there
+// Maximum or Minimum that loses, LinearReLU where its result is 0, the
+// branch of Where and the elements of MaskedFill not selected): there
 // the gradient is selected away, exactly +0 whatever arrives (±Inf, NaN or
 // a negative number), as PyTorch's and JAX's selects give, and not
 // 0·Inf = NaN. Elsewhere the incoming gradient passes times the slope. Each
@@ -69,6 +70,14 @@ func blockedCases[T autograd.Float]() []blockedCase[T] {
 			[][]float64{{blk, 1, 0.5, blk, 1, 1}, {1, blk, 0.5, 1, blk, blk}}},
 		{"Minimum", binary(autograd.Minimum[T]), [][]float64{a, b},
 			[][]float64{{1, blk, 0.5, blk, 1, blk}, {blk, 1, 0.5, 1, blk, 1}}},
+		{"Where (the branch not selected blocked)", binary(func(a, b *autograd.Var[T]) *autograd.Var[T] {
+			return autograd.Where(tensor.MustMask([]bool{true, false, true, false}, 4), a, b)
+		}), [][]float64{{1, 2, nan, -inf}, {3, nan, 4, 5}},
+			[][]float64{{1, blk, 1, blk}, {blk, 1, blk, 1}}},
+		{"MaskedFill (the filled elements blocked)", unary(func(x *autograd.Var[T]) *autograd.Var[T] {
+			return autograd.MaskedFill(x, tensor.MustMask([]bool{true, false, false, true}, 4), 7)
+		}), [][]float64{{1, 2, nan, inf}},
+			[][]float64{{blk, 1, 1, blk}}},
 	}
 }
 

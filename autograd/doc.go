@@ -103,7 +103,8 @@
 // MaxPool2D, Cummax, Cummin, Sort, TopK) route it all to that index.
 // Where a derivative is 0 on a whole region by construction (ReLU for
 // x ≤ 0, Clamp outside its bounds, the flat sides of Hardtanh, Hardsigmoid
-// and Hardswish, the operand of Maximum or Minimum that loses, LinearReLU),
+// and Hardswish, the operand of Maximum or Minimum that loses, LinearReLU,
+// the branch of Where and the elements of MaskedFill not selected),
 // the gradient there is selected away: +0 even for an infinite or NaN
 // incoming gradient, as PyTorch's and JAX's are, where a product with a
 // mask would give 0·Inf = NaN. Elsewhere derivatives are products, as in

@@ -8,8 +8,9 @@ import (
 // The mask broadcasts with the tensors (NumPy's rules, as in torch.where
 // and torch.masked_fill) and is copied into the op's state as 1s and 0s,
 // so that changing the mask afterwards does not change the gradient.
-// Gradients are routed through those constants, so the second derivative
-// is 0.
+// Gradients and tangents are selected by those constants (a branch or an
+// element that is not selected gets +0, whatever arrives there), so the
+// second derivative is 0.
 
 // Where returns a where mask is true and b elsewhere, elementwise over the
 // shape that mask, a and b broadcast to (torch.where(mask, a, b)).
@@ -17,10 +18,11 @@ import (
 //	d/da = g where mask, 0 elsewhere;  d/db = g where !mask, 0 elsewhere
 //
 // (each summed back over the axes its input was broadcast along). The
-// gradients are g multiplied by the mask as constant 1s and 0s: as in
-// PyTorch, a branch that is not selected still receives a zero gradient,
-// so if its own derivative is infinite there (Log at 0, say), 0·Inf gives
-// NaN; mask the branch's input instead of its output to avoid that.
+// gradients are selected, as PyTorch's where(condition, grad, 0): where a
+// branch is not selected its gradient is +0 even for an infinite or NaN g.
+// That zero still reaches the branch's own derivative, so if that is
+// infinite there (Log at 0, say), 0·Inf gives NaN, as in PyTorch; mask the
+// branch's input instead of its output to avoid that.
 //
 // It panics with a *tensor.ShapeError when mask, a and b do not broadcast,
 // and with a *UsageError for a nil mask.
@@ -84,8 +86,9 @@ func whereFlags[T Float](flags []bool, a, b *Var[T]) *Var[T] {
 // row-major order) hold and +0 elsewhere, whatever g is there: how the ops
 // whose derivative is 0 on a region by construction (ReLU, Clamp, the flat
 // sides of Hardtanh, Hardsigmoid and Hardswish, the operand of Maximum or
-// Minimum that loses) block it, as PyTorch's and JAX's selects do, so that
-// an infinite or NaN g there gives 0 rather than 0·Inf = NaN. It is a
+// Minimum that loses, the branch of Where and the elements of MaskedFill
+// that are not selected) block it, as PyTorch's and JAX's selects do, so
+// that an infinite or NaN g there gives 0 rather than 0·Inf = NaN. It is a
 // Where, so that gradients of gradients go through it too; selGradElem is
 // its element for the fused derivatives.
 func selGrad[T Float](flags []bool, g *Var[T]) *Var[T] {
@@ -109,26 +112,32 @@ func (*whereOp[T]) slot() stateSlot { return slotWhere }
 func (s *whereOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	var ga, gb *Var[T]
 	if c.NeedsGrad(0) {
-		ga = Mul(g, Const(s.keep))
+		ga = selGrad(keepFlags(s.keep, false), g)
 	}
 	if c.NeedsGrad(1) {
-		gb = Mul(g, Const(tensor.Map(s.keep, func(k T) T { return 1 - k })))
+		gb = selGrad(keepFlags(s.keep, true), g)
 	}
 	return []*Var[T]{ga, gb}
 }
 
-// vjp is backward's products element by element: g·k for a, g·(1 - k)
-// for b.
+// keepFlags returns the flags of a mask of 1s and 0s, inverted when
+// invert: the selection of a recorded derivative (selGrad).
+func keepFlags[T Float](keep *tensor.Tensor[T], invert bool) []bool {
+	flags := make([]bool, keep.Len())
+	for i, k := range keep.Data() {
+		flags[i] = (k != 0) != invert
+	}
+	return flags
+}
+
+// vjp is backward's selection element by element: g where the mask k
+// holds for a, where it does not for b, +0 elsewhere.
 func (s *whereOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	kd, gs := s.keep.Data(), g.Data()
 	for j := range 2 {
 		elemGrad(c, j, c.out.value, func(d []T, off, _, _, _, _ int, add bool) {
 			for k := range d {
-				w := kd[off+k]
-				if j == 1 {
-					w = 1 - w
-				}
-				if v := T(gs[off+k] * w); add {
+				if v := selGradElem((kd[off+k] != 0) == (j == 0), gs[off+k]); add {
 					d[k] += v
 				} else {
 					d[k] = v
@@ -138,10 +147,10 @@ func (s *whereOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
-// jvp of Where is ta where mask, tb elsewhere: ta·k + tb·(1 - k) for the
-// mask k of 1s and 0s, each tangent read where its input broadcasts (as
-// the gradients, the product, so a NaN or infinite tangent of the branch
-// not selected gives NaN).
+// jvp of Where is ta where mask, tb elsewhere, each tangent read where its
+// input broadcasts; the branch not selected adds nothing, even an
+// infinite or NaN tangent (a select, as the gradients and PyTorch's
+// forward mode).
 func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	out := c.out.value
 	res := tensor.Zeros[T](out.Shape()...)
@@ -157,11 +166,9 @@ func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 				ot, st = ob, sb
 			}
 			for k := range n {
-				w := kd[off+k]
-				if j == 1 {
-					w = 1 - w
+				if (kd[off+k] != 0) == (j == 0) {
+					r[off+k] += td[ot+k*st]
 				}
-				r[off+k] += td[ot+k*st] * w
 			}
 		})
 	}
@@ -174,9 +181,9 @@ func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 //
 //	d/dx = g where !mask, 0 where mask
 //
-// The gradient is g multiplied by the inverted mask as constant 1s and 0s
-// (so a NaN or infinite g gives NaN at the filled elements, as for
-// Where), and the second derivative is 0.
+// The gradient is selected, as PyTorch's grad.masked_fill(mask, 0): +0 at
+// the filled elements even for an infinite or NaN g, as for Where. The
+// second derivative is 0.
 //
 // It panics with a *tensor.ShapeError when mask does not broadcast to x's
 // shape, and with a *UsageError for a nil mask.
@@ -219,15 +226,16 @@ type maskedFillOp[T Float] struct{ keep *tensor.Tensor[T] }
 func (*maskedFillOp[T]) slot() stateSlot { return slotMaskedFill }
 
 func (s *maskedFillOp[T]) backward(_ *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{Mul(g, Const(s.keep))}
+	return []*Var[T]{selGrad(keepFlags(s.keep, false), g)}
 }
 
-// vjp is backward's product element by element, into x's gradient buffer.
+// vjp is backward's selection element by element, into x's gradient
+// buffer.
 func (s *maskedFillOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	d, kd, gs := dst.Data(), s.keep.Data(), g.Data()
 	for i := range d {
-		if v := T(gs[i] * kd[i]); beta != 0 {
+		if v := selGradElem(kd[i] != 0, gs[i]); beta != 0 {
 			d[i] += v
 		} else {
 			d[i] = v
@@ -235,11 +243,13 @@ func (s *maskedFillOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
-// jvp of MaskedFill is t where x is kept, 0 where filled: t·k for the
-// inverted mask k of 1s and 0s (a NaN or infinite tangent gives NaN at a
-// filled element, as for the gradient).
+// jvp of MaskedFill is t where x is kept and +0 where filled, even for an
+// infinite or NaN tangent there (a select, as the gradient).
 func (s *maskedFillOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	res := tensor.Zeros[T](c.out.value.Shape()...)
-	tensor.MulInto(res, ts[0], s.keep)
+	r, kd, td := res.Data(), s.keep.Data(), ts[0].Data()
+	for i := range r {
+		r[i] = selGradElem(kd[i] != 0, td[i])
+	}
 	return res
 }
