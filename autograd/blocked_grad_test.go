@@ -16,8 +16,9 @@ import (
 // construction (ReLU for x ≤ 0, Clamp outside [lo, hi], Hardtanh outside its
 // open interval, the flat sides of Hardsigmoid and Hardswish, the operand of
 // Maximum or Minimum that loses, LinearReLU where its result is 0, the
-// branch of Where and the elements of MaskedFill not selected): there
-// the gradient is selected away, exactly +0 whatever arrives (±Inf, NaN or
+// branch of Where and the elements of MaskedFill not selected, and the
+// constant ops Floor, Ceil, Round, Trunc, Sign and Pow(x, 0) everywhere):
+// there the gradient is selected away, exactly +0 whatever arrives (±Inf, NaN or
 // a negative number), as PyTorch's and JAX's selects give, and not
 // 0·Inf = NaN. Elsewhere the incoming gradient passes times the slope. Each
 // path is checked: Backward (the fused derivative), Grad with CreateGraph
@@ -70,6 +71,12 @@ func blockedCases[T autograd.Float]() []blockedCase[T] {
 			[][]float64{{blk, 1, 0.5, blk, 1, 1}, {1, blk, 0.5, 1, blk, blk}}},
 		{"Minimum", binary(autograd.Minimum[T]), [][]float64{a, b},
 			[][]float64{{1, blk, 0.5, blk, 1, blk}, {blk, 1, 0.5, 1, blk, 1}}},
+		{"Floor (constant: all blocked)", unary(autograd.Floor[T]),
+			[][]float64{{-1.5, 2.5, nan, 3, inf}}, [][]float64{{blk, blk, blk, blk, blk}}},
+		{"Sign (constant: all blocked)", unary(autograd.Sign[T]),
+			[][]float64{{-1.5, 0, nan, 3, -inf}}, [][]float64{{blk, blk, blk, blk, blk}}},
+		{"Pow p=0 (constant: all blocked)", unary(func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Pow(x, 0) }),
+			[][]float64{{-1.5, 0, nan, 3, inf}}, [][]float64{{blk, blk, blk, blk, blk}}},
 		{"Where (the branch not selected blocked)", binary(func(a, b *autograd.Var[T]) *autograd.Var[T] {
 			return autograd.Where(tensor.MustMask([]bool{true, false, true, false}, 4), a, b)
 		}), [][]float64{{1, 2, nan, -inf}, {3, nan, 4, 5}},

@@ -104,11 +104,13 @@
 // Where a derivative is 0 on a whole region by construction (ReLU for
 // x ≤ 0, Clamp outside its bounds, the flat sides of Hardtanh, Hardsigmoid
 // and Hardswish, the operand of Maximum or Minimum that loses, LinearReLU,
-// the branch of Where and the elements of MaskedFill not selected),
-// the gradient there is selected away: +0 even for an infinite or NaN
-// incoming gradient, as PyTorch's and JAX's are, where a product with a
-// mask would give 0·Inf = NaN. Elsewhere derivatives are products, as in
-// PyTorch (LeakyReLU, Abs, Sign and the Max and Min reductions included).
+// the branch of Where and the elements of MaskedFill not selected, and
+// everywhere for the constant ops: Floor, Ceil, Round, Trunc, Sign and Pow
+// with p = 0), the gradient there is selected away: +0 even for an
+// infinite or NaN incoming gradient, as PyTorch's and JAX's are, where a
+// product with a mask would give 0·Inf = NaN. Elsewhere derivatives are
+// products, as in PyTorch (LeakyReLU, Abs and the Max and Min reductions
+// included).
 //
 // # Functional transforms
 //

@@ -92,8 +92,9 @@ func Square[T Float](x *Var[T]) *Var[T] { return pointwise(opSquare, x) }
 //
 //	d/dx = g ∘ p·x^(p-1)
 //
-// For p = 0 the derivative is 0 everywhere (as in PyTorch), also at x = 0
-// and for a NaN x, where 0·x^-1 would be NaN.
+// For p = 0 the derivative is +0 everywhere (as in PyTorch), also at x = 0
+// and for a NaN x, where 0·x^-1 would be NaN, and whatever the incoming
+// gradient is (a blocked gradient, see the package doc).
 func Pow[T Float](x *Var[T], p T) *Var[T] { return pointwise(opPow, x, p) }
 
 // Sigmoid returns σ(x) = 1/(1+e^-x), computed without overflow.
@@ -298,21 +299,19 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 				d[i] = powElem(s[i], p[0])
 			}
 		},
-		df: func(dx, x, _, g *tensor.Tensor[T], p [2]T) {
-			d, xs, _, gs := each4(dx, x, x, g)
+		df: func(dx, x, y, g *tensor.Tensor[T], p [2]T) {
 			if p[0] == 0 {
-				for i := range d {
-					d[i] = 0 * gs[i]
-				}
+				zeroGrad(dx, x, y, g, p)
 				return
 			}
+			d, xs, _, gs := each4(dx, x, x, g)
 			for i := range d {
 				d[i] = gs[i] * (p[0] * powElem(xs[i], p[0]-1))
 			}
 		},
 		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] {
 			if p[0] == 0 {
-				return Scale(g, 0)
+				return zeroBack(c, g, p)
 			}
 			return Mul(g, Scale(Pow(c.Input(0), p[0]-1), p[0]))
 		},

@@ -9,9 +9,10 @@ import (
 // This file declares the rounding pointwise ops and Sign: each is its
 // exported function and its entry in the pointwise table. They are
 // piecewise constant, so their derivative is PyTorch's zero gradient
-// everywhere, also at the jumps. It is computed as 0·g (as Pow's for
-// p = 0), so that a NaN or infinite incoming gradient stays visible as NaN
-// instead of being hidden (PyTorch returns 0 there). The jumps are declared
+// everywhere, also at the jumps: +0 whatever the incoming gradient is, also
+// ±Inf or NaN (PyTorch's zeros_like(grad); see the package doc on blocked
+// gradients), as Pow's for p = 0 and the zero derivatives of the binary
+// ops (zerosLike). The jumps are declared
 // to the tests as kinks over the domain they draw from, so that finite
 // differences never straddle one.
 
@@ -47,16 +48,15 @@ func Trunc[T Float](x *Var[T]) *Var[T] { return pointwise(opTrunc, x) }
 //	d/dx = 0
 func Sign[T Float](x *Var[T]) *Var[T] { return pointwise(opSign, x) }
 
-// zeroGrad is the rounding ops' fused derivative: dx = 0·g.
+// zeroGrad is the fused derivative of an op that is constant (the rounding
+// ops, Pow for p = 0): dx = +0, whatever g is.
 func zeroGrad[T Float](dx, _, _, g *tensor.Tensor[T], _ [2]T) {
-	d, gs := each2(dx, g)
-	for i := range d {
-		d[i] = 0 * gs[i]
-	}
+	d, _ := each2(dx, g)
+	clear(d)
 }
 
-// zeroBack is the rounding ops' recorded derivative, 0·g.
-func zeroBack[T Float](_ *Context[T], g *Var[T], _ [2]T) *Var[T] { return Scale(g, 0) }
+// zeroBack is zeroGrad's recorded form: a constant +0 of g's shape.
+func zeroBack[T Float](_ *Context[T], g *Var[T], _ [2]T) *Var[T] { return zerosLike(g) }
 
 // steps returns the kinks of a rounding op over [lo, hi]: the values
 // first, first+1, ... up to hi.
