@@ -150,11 +150,7 @@ func elemTieSplit[T Float](c *Context[T], g *Var[T], dir T) []*Var[T] {
 // elemTieShare is an operand's share of g for its weights w: g selected
 // where w is not 0, times w.
 func elemTieShare[T Float](g *Var[T], w *tensor.Tensor[T]) *Var[T] {
-	pass := make([]bool, w.Len())
-	for i, v := range w.Data() {
-		pass[i] = v != 0
-	}
-	return Mul(selGrad(pass, g), Const(w))
+	return Mul(selGrad(elemFlags(w, func(v T) bool { return v != 0 }), g), Const(w))
 }
 
 // elemTieShareElem is an element of elemTieShare: g·w, or +0 where w is 0.

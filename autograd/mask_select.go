@@ -112,22 +112,12 @@ func (*whereOp[T]) slot() stateSlot { return slotWhere }
 func (s *whereOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	var ga, gb *Var[T]
 	if c.NeedsGrad(0) {
-		ga = selGrad(keepFlags(s.keep, false), g)
+		ga = selGrad(elemFlags(s.keep, func(k T) bool { return k != 0 }), g)
 	}
 	if c.NeedsGrad(1) {
-		gb = selGrad(keepFlags(s.keep, true), g)
+		gb = selGrad(elemFlags(s.keep, func(k T) bool { return k == 0 }), g)
 	}
 	return []*Var[T]{ga, gb}
-}
-
-// keepFlags returns the flags of a mask of 1s and 0s, inverted when
-// invert: the selection of a recorded derivative (selGrad).
-func keepFlags[T Float](keep *tensor.Tensor[T], invert bool) []bool {
-	flags := make([]bool, keep.Len())
-	for i, k := range keep.Data() {
-		flags[i] = (k != 0) != invert
-	}
-	return flags
 }
 
 // vjp is backward's selection element by element: g where the mask k
@@ -148,9 +138,9 @@ func (s *whereOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 }
 
 // jvp of Where is ta where mask, tb elsewhere, each tangent read where its
-// input broadcasts; the branch not selected adds nothing, even an
-// infinite or NaN tangent (a select, as the gradients and PyTorch's
-// forward mode).
+// input broadcasts, with its bits (−0 included); the branch not selected
+// gives nothing, even an infinite or NaN tangent (a select, as the
+// gradients and PyTorch's forward mode).
 func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	out := c.out.value
 	res := tensor.Zeros[T](out.Shape()...)
@@ -167,7 +157,7 @@ func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 			}
 			for k := range n {
 				if (kd[off+k] != 0) == (j == 0) {
-					r[off+k] += td[ot+k*st]
+					r[off+k] = td[ot+k*st]
 				}
 			}
 		})
@@ -226,7 +216,7 @@ type maskedFillOp[T Float] struct{ keep *tensor.Tensor[T] }
 func (*maskedFillOp[T]) slot() stateSlot { return slotMaskedFill }
 
 func (s *maskedFillOp[T]) backward(_ *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{selGrad(keepFlags(s.keep, false), g)}
+	return []*Var[T]{selGrad(elemFlags(s.keep, func(k T) bool { return k != 0 }), g)}
 }
 
 // vjp is backward's selection element by element, into x's gradient

@@ -162,13 +162,14 @@ func openGrad[T Float](dx, x, g *tensor.Tensor[T], lo, hi, w T) {
 }
 
 // openBack is openGrad written with this package's operations: g selected
-// where lo < x < hi (+0 elsewhere), times w.
+// where lo < x < hi (+0 elsewhere), times w (Hardtanh's w = 1 records no
+// product).
 func openBack[T Float](x, g *Var[T], lo, hi, w T) *Var[T] {
-	in := make([]bool, x.value.Len())
-	for i, v := range x.value.Data() {
-		in[i] = lo < v && v < hi
+	sel := selGrad(elemFlags(x.value, func(v T) bool { return lo < v && v < hi }), g)
+	if w == 1 {
+		return sel
 	}
-	return Scale(selGrad(in, g), w)
+	return Scale(sel, w)
 }
 
 // activationEntries declares the entries of this file's ops.
@@ -215,11 +216,10 @@ func activationEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] {
 			// g selected off the flat side x < -3 (+0 there), times the
 			// slope, which is 0 there too, so the product is +0.
-			x, n := c.Input(0), c.Input(0).value.Len()
-			hi, lo, on := make([]bool, n), make([]bool, n), make([]bool, n)
-			for i, v := range x.value.Data() {
-				hi[i], lo[i], on[i] = v > 3, v < -3, !(v < -3)
-			}
+			x := c.Input(0)
+			hi := elemFlags(x.value, func(v T) bool { return v > 3 })
+			lo := elemFlags(x.value, func(v T) bool { return v < -3 })
+			on := elemFlags(x.value, func(v T) bool { return !(v < -3) })
 			mid := Add(Scale(x, T(1.0/3)), Scalar(T(0.5)))
 			return Mul(selGrad(on, g), whereFlags(hi, Scalar(T(1)), whereFlags(lo, Scalar(T(0)), mid)))
 		},

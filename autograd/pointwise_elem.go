@@ -90,11 +90,17 @@ func elemClampFinite[T Float](x *Var[T], bound T) *Var[T] {
 	return whereFlags(mask, Const(tensor.Clamp(x.value, -bound, bound)), x)
 }
 
-// elemPositive returns the mask x > 0 in row-major order.
-func elemPositive[T Float](x *tensor.Tensor[T]) []bool {
+// elemFlags returns pred of each element of x in row-major order: the
+// flags of a select (selGrad, whereFlags) in a recorded derivative.
+func elemFlags[T Float](x *tensor.Tensor[T], pred func(T) bool) []bool {
 	m := make([]bool, x.Len())
 	for i, v := range x.Data() {
-		m[i] = v > 0
+		m[i] = pred(v)
 	}
 	return m
+}
+
+// elemPositive returns the mask x > 0 in row-major order.
+func elemPositive[T Float](x *tensor.Tensor[T]) []bool {
+	return elemFlags(x, func(v T) bool { return v > 0 })
 }

@@ -605,11 +605,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 			}
 		},
 		back: func(c *Context[T], g *Var[T], p [2]T) *Var[T] {
-			in := make([]bool, c.Input(0).value.Len())
-			for i, v := range c.Input(0).value.Data() {
-				in[i] = p[0] <= v && v <= p[1]
-			}
-			return selGrad(in, g)
+			return selGrad(elemFlags(c.Input(0).value, func(v T) bool { return p[0] <= v && v <= p[1] }), g)
 		},
 	}
 	tab[opErf] = pointwiseDef[T]{
