@@ -83,19 +83,20 @@ var (
 // faster than the kernel consumes it (11 bytes per cycle on Zen 4, 21 on
 // Zen 5), and an inner dimension up to KC is one block, so each tile of C
 // is loaded and stored once instead of once per block. MC = 192 rows: MC×KC
-// of a packed A is 768 KiB, inside L2 beside the B sliver; NC×KC of B is at
-// most 12 MiB, in L3. kcFor shortens KC so that the blocks of k come out
-// even. On a Zen 4 host (GEMM_TUNE sweeps in tune_linux_test.go, best of
-// several runs) these sizes were 1.5–4% faster than KC = 256 (MC 384
-// float32, 192 float64) for every form at n = 512 and 1024 and for the
-// MLP's 256×256×784 layer (BenchmarkGemmMLP medians 107 → 111 GFLOP/s; the
-// kernel alone peaks at 115.6), and equal on A·B with a transposed A, the
-// form whose A is packed. The earlier Zen 5 sweep found KC from 128 to 384
-// and MC from 48 to 288 within ±5% at n = 256…1024. The narrow AVX-512
-// kernels share their family's blocking, so that a product has the same
-// bits whichever width computes it (see forWidth). The AVX2 kernels, for
-// machines without AVX-512, keep KC = 256 (MC 192 float64, 384 float32, the
-// same bytes).
+// of a packed A is 768 KiB, which with the float32 B sliver fills L2 (MC 96
+// to 384 measured within 3% of each other); NC×KC of B is at most 12 MiB,
+// in L3. kcFor shortens KC so that the blocks of k come out even. On a Zen
+// 4 host (GEMM_TUNE sweeps in tune_linux_test.go, best of several runs) these
+// sizes were 1.3–4% faster than KC = 256 (MC 384 float32, 192 float64) on
+// A·B and A·Bᵀ at every size swept (n = 512 to 3072, and 784-deep products
+// such as the MLP's 256×256×784 layer: BenchmarkGemmMLP medians 107 → 111
+// GFLOP/s; the kernel alone peaks at 115.6), and the same within ±1.2% on
+// Aᵀ·B from n = 512, the form whose A is packed. The earlier Zen 5 sweep
+// found KC from 128 to 384 and MC from 48 to 288 within ±5% at n =
+// 256…1024. The narrow AVX-512 kernels share their family's blocking, so
+// that a product has the same bits whichever width computes it (see
+// forWidth). The AVX2 kernels, for machines without AVX-512, keep KC = 256
+// (MC 192 float64, 384 float32, the same bytes).
 var (
 	kernAVX512F64 = &kernel[float64]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 192, kc: 512, nc: 3072, directN: 256, micro: microAVX512F64, transpose: blockTransposer[float64]{8, transposeF64}, copyRows: copyRowsAVX512[float64], dot: dotF64}
 	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", edges: true, mr: 6, nr: 64, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32], dot: dotF32}
