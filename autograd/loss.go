@@ -274,11 +274,10 @@ func (*bceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		lo := T(redBCEEps)
 		for i := range d {
 			x := p[i] * (1 - p[i])
-			var keep T
-			if !(x < lo) {
-				keep = 1
+			if x < lo {
+				x = lo // max(x, lo), a select as in the jvp and PyTorch
 			}
-			v := T(T(gs[i]*(p[i]-t[i])) / (T(x*keep) + (1-keep)*lo))
+			v := T(T(gs[i]*(p[i]-t[i])) / x)
 			if beta == 0 {
 				d[i] = v
 			} else {
@@ -545,8 +544,10 @@ func (s *crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/dlogProbs[n] = -g_n at labels[n], 0 elsewhere
 //
-// NLL is linear, so its second derivative is 0. It panics like
-// CrossEntropy.
+// The gradient at the other classes is selected away, as PyTorch's
+// nll_loss_backward writes only the labels' elements: +0 even for an
+// infinite or NaN g_n. NLL is linear, so its second derivative is 0. It
+// panics like CrossEntropy.
 func NLL[T Float](logProbs *Var[T], labels []int, reduction ...Reduction) *Var[T] {
 	const op = "NLL"
 	r := redReduction(op, reduction)
@@ -558,8 +559,9 @@ func NLL[T Float](logProbs *Var[T], labels []int, reduction ...Reduction) *Var[T
 
 // redNLL picks -lp[n, labels[n]] for every sample of a validated [N C] or
 // [C] input, recording the op "NLL", into a result from lp's Arena. Its
-// derivative is g times a one-hot tensor of -1s at the labels, so -Inf
-// log-probabilities of other classes never meet a 0 (no Inf·0 = NaN).
+// derivative is -g at the labels and +0 selected elsewhere, so neither
+// -Inf log-probabilities of other classes nor an infinite g meets a 0 (no
+// Inf·0 = NaN).
 func redNLL[T Float](lp *Var[T], labels []int) *Var[T] {
 	x := lp.value
 	classes := x.Dim(-1)
@@ -599,11 +601,28 @@ func (s *nllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	if len(shape) == 2 {
 		g = Reshape(g, len(s.labels), 1)
 	}
-	return []*Var[T]{Mul(g, Const(oneHot))}
+	return []*Var[T]{selGrad(nllFlags(s.labels, len(d)), Mul(g, Const(oneHot)))}
 }
 
-// vjp is backward's product g_n · onehot element by element (-g_n at the
-// label, g_n·0 elsewhere), without the one-hot tensor.
+// nllFlags returns, for an [N C] (or [C]) input of n elements, the flags
+// of the labels' elements: true at (i, labels[i]) for every sample i not
+// ignored (labels[i] ≥ 0), false elsewhere.
+func nllFlags(labels []int, n int) []bool {
+	flags := make([]bool, n)
+	if len(labels) == 0 {
+		return flags
+	}
+	classes := n / len(labels)
+	for i, y := range labels {
+		if y >= 0 {
+			flags[i*classes+y] = true
+		}
+	}
+	return flags
+}
+
+// vjp is backward's g_n · onehot element by element: -g_n at the label,
+// +0 selected elsewhere, without the one-hot tensor.
 func (s *nllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	d, gs := dst.Data(), g.Data()
@@ -614,14 +633,15 @@ func (s *nllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	for n, y := range s.labels {
 		row := d[n*classes : (n+1)*classes]
 		for k := range row {
-			var m T
+			var m T // not the constant -1: gs[n]·-1 would compile to a negation, flipping a NaN's sign
 			if k == y {
 				m = -1
 			}
+			v := selGradElem(k == y, T(gs[n]*m))
 			if beta == 0 {
-				row[k] = gs[n] * m
+				row[k] = v
 			} else {
-				row[k] += T(gs[n] * m)
+				row[k] += v
 			}
 		}
 	}
@@ -695,14 +715,13 @@ func redSign[T Float](v T) T {
 }
 
 // redClampBelow returns max(x, lo) as a differentiable expression: x where
-// x ≥ lo (or NaN, which it keeps), the constant lo elsewhere.
+// x ≥ lo (or NaN, which it keeps), the constant lo elsewhere, selected with
+// Where (as PyTorch's clamp_min), so that the gradient below lo is +0 even
+// for an infinite or NaN one, and -Inf gives lo.
 func redClampBelow[T Float](x *Var[T], lo T) *Var[T] {
-	keep := tensor.Map(x.value, func(v T) T {
-		if v < lo {
-			return 0
-		}
-		return 1
-	})
-	fill := tensor.Map(keep, func(k T) T { return (1 - k) * lo })
-	return Add(Mul(x, Const(keep)), Const(fill))
+	below := make([]bool, x.value.Len())
+	for i, v := range x.value.Data() {
+		below[i] = v < lo
+	}
+	return whereFlags(below, Const(tensor.Full(lo, x.value.Shape()...)), x)
 }

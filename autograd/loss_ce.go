@@ -17,7 +17,11 @@ import (
 //	d/dlogProbs[n] = -coef_n ∘ a[n]                                   (NLL)
 //
 // where coef_n is g_n (ReduceNone), g (ReduceSum) or g divided by the
-// mean's divisor (ReduceMean).
+// mean's divisor (ReduceMean). Where these are 0 by construction (an
+// ignored sample's row, and for NLL the classes other than the label) the
+// gradient is selected away, +0 even for an infinite or NaN coef_n, as
+// PyTorch's nll_loss_backward writes only the labels' elements; a class
+// weight of 0 at the label is a factor (0·Inf = NaN, as in PyTorch).
 
 // CrossEntropyOptions are the options of CrossEntropyWith and
 // CrossEntropySoft, PyTorch's arguments of cross_entropy. The zero value is
@@ -69,6 +73,7 @@ type NLLOptions[T Float] struct {
 //
 //	d/dlogits[n] = coef_n ∘ (Softmax(logits[n])·Σ_c a[n,c] - a[n])
 //
+// (+0 selected for an ignored sample, even for an infinite or NaN coef_n).
 // A class whose coefficient is 0 contributes 0 to the loss even where its
 // log-probability is -Inf. logits is [N C] or [C] (one sample, one label).
 // It panics with a *tensor.ShapeError for a shape, a label (outside [0, C)
@@ -116,8 +121,9 @@ func CrossEntropySoft[T Float](logits, probs *Var[T], opts CrossEntropyOptions[T
 //
 //	d/dlogProbs[n] = -coef_n·w_y at y, 0 elsewhere
 //
-// NLLWith is linear, so its second derivative is 0. It panics like
-// CrossEntropyWith.
+// The 0s are selected (+0 even for an infinite or NaN coef_n, at the other
+// classes and across an ignored sample), as PyTorch's. NLLWith is linear,
+// so its second derivative is 0. It panics like CrossEntropyWith.
 func NLLWith[T Float](logProbs *Var[T], labels []int, opts NLLOptions[T]) *Var[T] {
 	const op = "NLLWith"
 	ceCheckOptions(op, logProbs.value, opts.Weight, 0, opts.Reduction)
@@ -169,6 +175,10 @@ func ceWith[T Float](op string, kind ceKind, x, q *Var[T], labels []int, weight 
 	}
 	a := ar.like(xv)
 	ad, lp := a.Data(), logp.Data()
+	var ys []int // the labels, -1 for an ignored sample (nil for soft targets)
+	if labels != nil && needsGrad(x) {
+		ys = ar.ints(labels)
+	}
 	smooth := eps / T(classes)
 	var denom T
 	var wq, wc *tensor.Tensor[T]
@@ -190,6 +200,9 @@ func ceWith[T Float](op string, kind ceKind, x, q *Var[T], labels []int, weight 
 			row := ad[n*classes : (n+1)*classes]
 			if ignore != nil && y == *ignore {
 				clear(row)
+				if ys != nil {
+					ys[n] = -1
+				}
 				continue
 			}
 			wy := w(y)
@@ -229,7 +242,7 @@ func ceWith[T Float](op string, kind ceKind, x, q *Var[T], labels []int, weight 
 	if needsGrad(x) || q != nil && needsGrad(q) {
 		s := newState[ceWithOp[T]](ar)
 		s.kind, s.r, s.denom, s.rows = kind, r, denom, rows
-		s.a, s.probs, s.logp, s.wq, s.wc = a, probs, logp, wq, wc
+		s.a, s.probs, s.logp, s.wq, s.wc, s.ys = a, probs, logp, wq, wc, ys
 		if kind != ceNLL {
 			s.sums = ar.tensor(rows, 1)
 			if xv.Dims() == 1 {
@@ -256,9 +269,37 @@ type ceWithOp[T Float] struct {
 	probs  *tensor.Tensor[T] // the softmax (nil for NLL or when x needs no gradient)
 	logp   *tensor.Tensor[T] // the log-softmax (the input, for NLL)
 	wq, wc *tensor.Tensor[T] // soft targets: (1-ε)·w and ε/C·w, [C]
+	ys     []int             // the labels, -1 for an ignored sample (nil for soft targets)
 }
 
 func (*ceWithOp[T]) slot() stateSlot { return slotCrossEntropyWith }
+
+// pass reports whether the derivative at element i of the input (of
+// classes per row) is kept, not selected away: for NLL only at a label of
+// a sample not ignored, for cross-entropy against labels across the rows
+// of samples not ignored, for soft targets everywhere.
+func (s *ceWithOp[T]) pass(i, classes int) bool {
+	switch s.kind {
+	case ceNLL:
+		return s.ys[i/classes] == i%classes
+	case ceHard:
+		return s.ys[i/classes] >= 0
+	}
+	return true
+}
+
+// passFlags returns pass for every element of the input, for selGrad.
+func (s *ceWithOp[T]) passFlags() []bool {
+	flags := make([]bool, s.a.Len())
+	if len(flags) == 0 {
+		return flags
+	}
+	classes := len(flags) / s.rows
+	for i := range flags {
+		flags[i] = s.pass(i, classes)
+	}
+	return flags
+}
 
 // coefVar is the gradient's factor per sample as a Var that broadcasts
 // against the input: g/denom, g, or g reshaped to [N 1].
@@ -279,9 +320,9 @@ func (s *ceWithOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	coef := s.coefVar(x, g)
 	switch s.kind {
 	case ceNLL:
-		return []*Var[T]{Mul(coef, Const(tensor.Scale(s.a, -1)))}
+		return []*Var[T]{selGrad(s.passFlags(), Mul(coef, Const(tensor.Scale(s.a, -1))))}
 	case ceHard:
-		return []*Var[T]{Mul(coef, Sub(Mul(Softmax(x, -1), Const(s.sums)), Const(s.a)))}
+		return []*Var[T]{selGrad(s.passFlags(), Mul(coef, Sub(Mul(Softmax(x, -1), Const(s.sums)), Const(s.a))))}
 	}
 	q := c.Input(1)
 	a := Add(Mul(q, Const(s.wq)), Const(s.wc))
@@ -325,7 +366,7 @@ func (s *ceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		d := dst.Data()
 		if s.kind == ceNLL {
 			for i, a := range ad {
-				write(d, i, coef(i/classes)*-a, beta)
+				write(d, i, selGradElem(s.pass(i, classes), T(coef(i/classes)*-a)), beta)
 			}
 		} else {
 			// In the soft case the row sums of the forward pass are
@@ -334,7 +375,7 @@ func (s *ceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			p, sums := s.probs.Data(), s.sums.Data()
 			for i, a := range ad {
 				n := i / classes
-				write(d, i, T(coef(n)*(T(p[i]*sums[n])-a)), beta)
+				write(d, i, selGradElem(s.pass(i, classes), T(coef(n)*(T(p[i]*sums[n])-a))), beta)
 			}
 		}
 	}
@@ -354,7 +395,9 @@ func (s *ceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //	-Σ_c a[n,c]·tlogProbs[n,c]                    (NLL)
 //
 // reduced as the losses are: one per sample, summed, or summed and divided
-// by the mean's divisor.
+// by the mean's divisor. The terms the vjp selects away add nothing, even
+// for an infinite or NaN tangent (as PyTorch's forward mode, which gathers
+// the labels' elements).
 func (s *ceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	ad := s.a.Data()
@@ -368,7 +411,9 @@ func (s *ceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[
 		td := t.Data()
 		if s.kind == ceNLL {
 			for i, a := range ad {
-				pd[i/classes] += T(-a * td[i])
+				if s.pass(i, classes) {
+					pd[i/classes] += T(-a * td[i])
+				}
 			}
 		} else {
 			probs := s.probs
@@ -378,8 +423,9 @@ func (s *ceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[
 			}
 			p, sums := probs.Data(), s.sums.Data()
 			for i, a := range ad {
-				n := i / classes
-				pd[n] += T(T(T(p[i]*sums[n])-a) * td[i])
+				if n := i / classes; s.pass(i, classes) {
+					pd[n] += T(T(T(p[i]*sums[n])-a) * td[i])
+				}
 			}
 		}
 	}

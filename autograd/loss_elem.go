@@ -419,7 +419,9 @@ func SmoothL1[T Float](pred, target *Var[T], beta T, reduction ...Reduction) *Va
 //
 //	d/dx1 = -g ∘ y,  d/dx2 = g ∘ y,  d/dy = -g ∘ (x1 - x2)   where active, 0 elsewhere
 //
-// It panics with a *tensor.ShapeError when the shapes differ.
+// The 0s are selected, as PyTorch's clamp_min backward: +0 even for an
+// infinite or NaN g (PyTorch multiplies its selected 0 by ∓y or x1 - x2
+// afterwards, so its zeros may be -0). It panics with a *tensor.ShapeError when the shapes differ.
 func MarginRanking[T Float](x1, x2, y *Var[T], margin T, reduction ...Reduction) *Var[T] {
 	const op = "MarginRanking"
 	redCheckPair(op, "x1", x1, x2)
@@ -449,31 +451,27 @@ type marginRankingOp[T Float] struct{ margin T }
 
 func (*marginRankingOp[T]) slot() stateSlot { return slotMarginRanking }
 
-// active returns 1 where the loss is active (z ≥ 0), 0 elsewhere.
-func (s *marginRankingOp[T]) active(a, b, y T) T {
-	if T(-y*T(a-b))+s.margin >= 0 {
-		return 1
-	}
-	return 0
+// active reports whether the loss is active (z ≥ 0).
+func (s *marginRankingOp[T]) active(a, b, y T) bool {
+	return T(-y*T(a-b))+s.margin >= 0
 }
 
 func (s *marginRankingOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	a, b, y := c.Input(0), c.Input(1), c.Input(2)
 	ad, bd, yd := a.value.Data(), b.value.Data(), y.value.Data()
-	m := tensor.Zeros[T](a.value.Shape()...)
-	for i := range m.Data() {
-		m.Data()[i] = s.active(ad[i], bd[i], yd[i])
+	act := make([]bool, len(ad))
+	for i := range act {
+		act[i] = s.active(ad[i], bd[i], yd[i])
 	}
-	gm := Mul(g, Const(m))
 	out := make([]*Var[T], 3)
 	if c.NeedsGrad(0) {
-		out[0] = Mul(gm, Neg(y))
+		out[0] = selGrad(act, Mul(g, Neg(y)))
 	}
 	if c.NeedsGrad(1) {
-		out[1] = Mul(gm, y)
+		out[1] = selGrad(act, Mul(g, y))
 	}
 	if c.NeedsGrad(2) {
-		out[2] = Mul(gm, Neg(Sub(a, b)))
+		out[2] = selGrad(act, Mul(g, Neg(Sub(a, b))))
 	}
 	return out
 }
@@ -489,16 +487,16 @@ func (s *marginRankingOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		dst, beta := c.gradBuf(j)
 		d := dst.Data()
 		for i := range d {
-			gm := T(gs[i] * s.active(ad[i], bd[i], yd[i]))
 			var v T
 			switch j {
 			case 0:
-				v = T(gm * -yd[i])
+				v = T(gs[i] * -yd[i])
 			case 1:
-				v = T(gm * yd[i])
+				v = T(gs[i] * yd[i])
 			default:
-				v = T(gm * -T(ad[i]-bd[i]))
+				v = T(gs[i] * -T(ad[i]-bd[i]))
 			}
+			v = selGradElem(s.active(ad[i], bd[i], yd[i]), v)
 			if beta == 0 {
 				d[i] = v
 			} else {
@@ -508,13 +506,19 @@ func (s *marginRankingOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 }
 
-// jvp of MarginRanking is active ∘ (-y ∘ (tx1 - tx2) - (x1 - x2) ∘ ty)
-// elementwise, active = (-y·(x1 - x2) + margin ≥ 0) as in the vjp.
+// jvp of MarginRanking is -y ∘ (tx1 - tx2) - (x1 - x2) ∘ ty where active
+// and +0 selected elsewhere (even for infinite or NaN tangents, as
+// PyTorch's forward mode), active = (-y·(x1 - x2) + margin ≥ 0) as in the
+// vjp.
 func (s *marginRankingOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	ad, bd, yd := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data()
 	res := tensor.Zeros[T](c.out.value.Shape()...)
-	lossTerm(res, ts[0], func(i int) T { return s.active(ad[i], bd[i], yd[i]) * -yd[i] })
-	lossTerm(res, ts[1], func(i int) T { return s.active(ad[i], bd[i], yd[i]) * yd[i] })
-	lossTerm(res, ts[2], func(i int) T { return s.active(ad[i], bd[i], yd[i]) * -T(ad[i]-bd[i]) })
+	lossTerm(res, ts[0], func(i int) T { return -yd[i] })
+	lossTerm(res, ts[1], func(i int) T { return yd[i] })
+	lossTerm(res, ts[2], func(i int) T { return -T(ad[i] - bd[i]) })
+	rd := res.Data()
+	for i := range rd {
+		rd[i] = selGradElem(s.active(ad[i], bd[i], yd[i]), rd[i])
+	}
 	return res
 }
