@@ -719,9 +719,6 @@ func redSign[T Float](v T) T {
 // Where (as PyTorch's clamp_min), so that the gradient below lo is +0 even
 // for an infinite or NaN one, and -Inf gives lo.
 func redClampBelow[T Float](x *Var[T], lo T) *Var[T] {
-	below := make([]bool, x.value.Len())
-	for i, v := range x.value.Data() {
-		below[i] = v < lo
-	}
+	below := elemFlags(x.value, func(v T) bool { return v < lo })
 	return whereFlags(below, Const(tensor.Full(lo, x.value.Shape()...)), x)
 }
