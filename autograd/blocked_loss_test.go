@@ -12,7 +12,8 @@ import (
 // This file is blocked_grad_test.go for the losses: where a loss's
 // derivative is 0 by construction (NLL and NLLWith at the classes other
 // than the label, NLLWith and CrossEntropyWith across an ignored sample,
-// MarginRanking where the margin is not violated) an incoming gradient or
+// MarginRanking where the margin is not violated, CosineEmbedding on a row
+// with y = -1 within the margin) an incoming gradient or
 // tangent of ±Inf or NaN there gives exactly +0 by every path (Backward,
 // Grad with CreateGraph, VJP, JVP), not 0·Inf = NaN, and a finite one +0
 // rather than -0. The gradients elsewhere are PyTorch 1.13's, float32 and
@@ -92,8 +93,23 @@ func blockedLossCases[T autograd.Float]() []blockedLossCase[T] {
 			func(float64) [][]float64 {
 				return [][]float64{{-1.5, 0, 0, -2}, {1.5, 0, 0, 2}, {0.30000000000000004, 0, 0, -1}}
 			}, [][]bool{{false, true, true, false}, {false, true, true, false}, {false, true, true, false}}},
+		// Rows y = 1, y = -1 with cos ≈ -0.665 ≤ margin -0.2 (inactive:
+		// both branches blocked) and y = -1 with cos ≈ 0.488 (active).
+		{"CosineEmbedding none", func(xs ...*autograd.Var[T]) *autograd.Var[T] {
+			return autograd.CosineEmbedding(xs[0], xs[1], []int{1, -1, -1}, -0.2, autograd.ReduceNone)
+		}, [][]float64{cosA, cosB}, []int{3, 2},
+			func(s float64) *tensor.Tensor[T] { return vec(1.5, s, 2) },
+			func(float64) [][]float64 {
+				return [][]float64{
+					{-1.076973927762539, -0.3230921783279046, 0, 0, 1.848034836353723, -0.4106744080773286},
+					{0.8095872974157654, 2.0239682435555144, 0, 0, -0.4803760277974761, 1.6012534259945734},
+				}
+			}, [][]bool{{false, false, true, true, false, false}}},
 	}
 }
+
+// cosA and cosB are the rows of the CosineEmbedding cases.
+var cosA, cosB = []float64{0.3, -1, 1, 0.5, 0.2, 0.9}, []float64{0.5, -0.2, -1, 0.4, 1, 0.3}
 
 // TestBlockedLossGradientIsPlusZero runs blockedLossCases for the incoming
 // gradients +Inf, -Inf, NaN, 3 and -2 at the blocked elements.
@@ -160,6 +176,10 @@ func runBlockedLossTangent[T autograd.Float](t *testing.T) {
 			}, []*tensor.Tensor[T]{
 				blockedTensor[T]([]float64{0.3, 2, -1, 0.5}), blockedTensor[T]([]float64{0.5, 0.1, 1, 0}), blockedTensor[T]([]float64{1, 1, -1, 1}),
 			}, [][]float64{{1, s, s, 0.5}, {0.25, s, s, 1}, {2, s, s, 0}}, []float64{-0.35, 0, 0, 0.5}, []bool{false, true, true, false}},
+			{"CosineEmbedding none", func(xs ...*autograd.Var[T]) *autograd.Var[T] {
+				return autograd.CosineEmbedding(xs[0], xs[1], []int{1, -1, -1}, -0.2, autograd.ReduceNone)
+			}, []*tensor.Tensor[T]{blockedTensor[T](cosA).Reshape(3, 2), blockedTensor[T](cosB).Reshape(3, 2)},
+				[][]float64{{1, 0.5, s, s, 0.25, 1}, {0.5, 1, s, s, 1, 2}}, []float64{0.7934945835579373, 0, 1.3867325626013869}, []bool{false, true, false}},
 		} {
 			t.Run(fmt.Sprintf("%s/t=%v", c.name, s), func(t *testing.T) {
 				tangents := make([]*tensor.Tensor[T], len(c.tangents))

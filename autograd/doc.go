@@ -106,7 +106,8 @@
 // and Hardswish, the operand of Maximum or Minimum that loses, LinearReLU,
 // the branch of Where and the elements of MaskedFill not selected, NLL's
 // classes other than the label, ignored samples of the cross-entropy
-// losses, MarginRanking's elements within the margin, and everywhere for
+// losses, MarginRanking's elements within the margin, CosineEmbedding's
+// branch of the other label and its rows within the margin, and everywhere for
 // the constant ops: Floor, Ceil, Round, Trunc, Sign and Pow with p = 0),
 // the gradient there is selected away: +0 even for an infinite or NaN
 // incoming gradient, where a product with a mask would give 0·Inf = NaN.
@@ -114,8 +115,7 @@
 // clamp_backward, where, masked_fill, nll_loss_backward, zeros_like), and
 // so does JAX's relu; forward mode follows the same rule. Elsewhere
 // derivatives are products, as in PyTorch (LeakyReLU, Abs, Dropout and the
-// Max and Min reductions included); CosineEmbedding's inactive rows are
-// still a product with a mask.
+// Max and Min reductions included).
 //
 // # Functional transforms
 //

@@ -253,13 +253,17 @@ const cosEmbeddingEps = 1e-12
 //
 // the loss 1 - cos where y = 1 and max(0, cos - margin) where y = -1,
 // reduced over the rows like CrossEntropy. It is composed of differentiable
-// ops (Sum, Mul, Square, Sqrt, Div, ReLU), whose derivatives give
+// ops (Sum, Mul, Square, Sqrt, Div, ReLU; Stack and IndexSelect pick each
+// row's branch), whose derivatives give
 //
 //	d/da = g·s ∘ (b/D - cos·a/(‖a‖² + 1e-12)),  D the denominator above
 //
 // with s = -1 for y = 1, and for y = -1 s = 1 where cos > margin, 0
 // elsewhere (ReLU's subgradient 0 at cos = margin, where torch's clamp
-// takes 1). It panics with a *tensor.ShapeError when a and b differ in
+// takes 1). A row selects its branch, as torch's where does: the branch
+// of the other label gets a gradient of exactly 0, and so does a row with
+// y = -1 and cos ≤ margin, even when the incoming gradient is infinite or
+// NaN (not 0·Inf = NaN). It panics with a *tensor.ShapeError when a and b differ in
 // shape, are not [N D] or [D], or y is not one label 1 or -1 per row.
 func CosineEmbedding[T Float](a, b *Var[T], y []int, margin T, reduction ...Reduction) *Var[T] {
 	const op = "CosineEmbedding"
@@ -267,28 +271,30 @@ func CosineEmbedding[T Float](a, b *Var[T], y []int, margin T, reduction ...Redu
 	r := redReduction(op, reduction)
 	rows := lossRows(op, a.value, len(y))
 	ar := arenaOf(a, b)
-	pos, neg, one, eps, m := ar.tensor(rows), ar.tensor(rows), ar.tensor(), ar.tensor(), ar.tensor()
-	if a.value.Dims() == 1 {
-		pos, neg = ar.tensor(), ar.tensor()
-	}
-	one.Data()[0], eps.Data()[0], m.Data()[0] = 1, cosEmbeddingEps, margin
-	pd, nd := pos.Data(), neg.Data()
+	// Row i's loss is element 2i (1 - cos) or 2i+1 (the hinge) of the
+	// branches side by side.
+	pick := ar.intsN(rows)
 	for i, v := range y {
 		switch v {
 		case 1:
-			pd[i], nd[i] = 1, 0
+			pick[i] = 2 * i
 		case -1:
-			pd[i], nd[i] = 0, 1
+			pick[i] = 2*i + 1
 		default:
 			panic(shapeErr(op, fmt.Sprintf("y[%d] = %d, want 1 or -1", i, v), a.value.Shape()))
 		}
 	}
+	one, eps, m := ar.tensor(), ar.tensor(), ar.tensor()
+	one.Data()[0], eps.Data()[0], m.Data()[0] = 1, cosEmbeddingEps, margin
 	epsC := arenaConst(ar, eps)
 	dot := Sum(Mul(a, b), -1)
 	sa, sb := Add(Sum(Square(a), -1), epsC), Add(Sum(Square(b), -1), epsC)
 	cos := Div(dot, Sqrt(Mul(sa, sb)))
-	l := Add(Mul(Sub(arenaConst(ar, one), cos), arenaConst(ar, pos)),
-		Mul(ReLU(Sub(cos, arenaConst(ar, m))), arenaConst(ar, neg)))
+	branches := Stack(-1, Sub(arenaConst(ar, one), cos), ReLU(Sub(cos, arenaConst(ar, m))))
+	l := IndexSelect(Reshape(branches, -1), 0, pick)
+	if a.value.Dims() == 1 {
+		l = Reshape(l)
+	}
 	return redReduce(l, r)
 }
 
