@@ -95,12 +95,14 @@ type WarmupCosineConfig struct {
 //	W ≤ t ≤ W+C:    Min + (Base−Min)·(1 + cos(π·(t−W)/C))/2      (cosine, from Base to Min)
 //	t > W+C:        Min
 //
-// For t ≤ W+C this is, up to rounding, torch's
+// For t ≤ W+C and W ≥ 1 this is, up to rounding, torch's
 //
 //	SequentialLR(opt, [LinearLR(opt, start_factor=s, total_iters=W),
 //	                   CosineAnnealingLR(opt, T_max=C, eta_min=Min)], milestones=[W])
 //
-// (a test compares them), except that torch's LinearLR cannot start from 0
+// (a test compares them); with W = 0 it is CosineAnnealingLR alone (torch's
+// SequentialLR with milestone 0 is not: it holds its first rate, s·Base,
+// for two steps and anneals from there), except that torch's LinearLR cannot start from 0
 // (its recursive form divides by the start factor) and that torch's cosine
 // keeps going after T_max, climbing back towards Base, where this schedule
 // holds Min.

@@ -120,7 +120,7 @@ func (o *SGD[T]) BeginStep(finite bool, parts int) (bool, error) {
 	o.parts.note(o.params)
 	o.l2.ensure(parts)
 	o.nparts = parts
-	if o.momentum == 0 {
+	if o.velocity == nil { // no momentum (one that rounds to 0 in T still keeps a buffer, as in torch)
 		return true, nil
 	}
 	for i, g := range o.parts.grads {
@@ -142,7 +142,7 @@ func (o *SGD[T]) StepRange(part, lo, hi int) {
 			continue
 		}
 		w := o.params[i].Value().Data()[a:b]
-		if o.momentum == 0 {
+		if o.velocity == nil {
 			for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
 				descend(w[l:l+len(d)], d, -o.lr.inT)
 			}

@@ -157,6 +157,32 @@ func TestNewSGDFloat32Overflow(t *testing.T) {
 	})
 }
 
+// TestSGDMomentumUnderflowKeepsDampening: a momentum that is not 0 but
+// rounds to 0 in float32 still keeps a buffer, as torch does (it
+// multiplies its float32 buffer by the rounded momentum): from the second
+// step the buffer is 0·v + (1 - τ)·g, so dampening 0.5 halves the step.
+// torch 1.13 gives 0.9, 0.85, 0.8 for p = [1], lr 0.1, momentum 1e-50,
+// dampening 0.5 and the gradient 1 three times.
+func TestSGDMomentumUnderflowKeepsDampening(t *testing.T) {
+	p := param[float32](1)
+	opt, err := optim.NewSGD([]*autograd.Var[float32]{p}, 0.1, optim.Momentum(1e-50), optim.Dampening(0.5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	for range 3 {
+		opt.ZeroGrad()
+		setGrad(p, 1)
+		if err := opt.Step(); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, values(p.Value())...)
+	}
+	if diff := cmp.Diff([]float64{0.9, 0.85, 0.8}, got, cmpopts.EquateApprox(1e-6, 0)); diff != "" {
+		t.Errorf("parameter after each step (-torch +got):\n%s", diff)
+	}
+}
+
 func TestSetLR(t *testing.T) {
 	tests := []struct {
 		lr    float64
