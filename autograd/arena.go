@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"errors"
-	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -169,15 +168,19 @@ func (a *Arena[T]) varNode() (*Var[T], *node[T]) {
 }
 
 // ints returns a copy of xs in the arena's memory (or a fresh one without an
-// arena), for operations that keep integers such as class labels.
+// arena), for operations that keep integers such as class labels. The copy
+// of an empty xs is empty but not nil.
 func (a *Arena[T]) ints(xs []int) []int {
 	if a == nil {
-		return slices.Clone(xs)
+		return append(make([]int, 0, len(xs)), xs...)
 	}
 	if a.ni == len(a.intBufs) {
 		a.intBufs = append(a.intBufs, nil)
 	}
 	s := append(a.intBufs[a.ni][:0], xs...)
+	if s == nil {
+		s = []int{} // never nil: to tensor.IndexMoveInto, nil means every element
+	}
 	a.intBufs[a.ni] = s
 	a.ni++
 	return s
@@ -194,7 +197,7 @@ func (a *Arena[T]) intsN(n int) []int {
 		a.intBufs = append(a.intBufs, nil)
 	}
 	b := a.intBufs[a.ni]
-	if cap(b) < n {
+	if b == nil || cap(b) < n { // never nil, as in ints
 		b = make([]int, n)
 	}
 	b = b[:n]

@@ -79,10 +79,13 @@ func scanJVP[T Float](c *Context[T], axis int, slice func(d []T, base, n, step i
 
 // scanSlices calls slice with d for each slice of x along axis: base the
 // offset of its first element, n its length and step the stride between
-// its elements.
+// its elements. An empty axis has no slices to scan.
 func scanSlices[T Float](x *tensor.Tensor[T], axis int, d []T, slice func(d []T, base, n, step int)) {
 	var sb [maxStackDims]int
 	outer, n, inner := tensor.AlongAxis(dimsOf(sb[:0], x), axis)
+	if n == 0 {
+		return
+	}
 	for o := range outer {
 		for k := range inner {
 			slice(d, o*n*inner+k, n, inner)

@@ -107,7 +107,8 @@
 // the branch of Where and the elements of MaskedFill not selected, NLL's
 // classes other than the label, ignored samples of the cross-entropy
 // losses, MarginRanking's elements within the margin, CosineEmbedding's
-// branch of the other label and its rows within the margin, and everywhere for
+// branch of the other label and its rows within the margin, Std over a
+// constant slice (where it has no derivative), and everywhere for
 // the constant ops: Floor, Ceil, Round, Trunc, Sign and Pow with p = 0),
 // the gradient there is selected away: +0 even for an infinite or NaN
 // incoming gradient, where a product with a mask would give 0·Inf = NaN.

@@ -359,9 +359,9 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 		in:   []edgeIn{edgeMat([]int{5, 2}, big, -big, tiny, -tiny, huge, -huge, huge, huge, nan, 1)},
 		f:    edgeUnary(func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Std(x, 0, -1) }),
 		out:  []float64{big, tiny, huge, 0, nan},
-		grad: [][]float64{{0.5, -0.5, 0.5, -0.5, 0.5, -0.5, nan, nan, nan, nan}},
+		grad: [][]float64{{0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0, 0, nan, nan}},
 		note: "finite wherever the true value is: the Std of float32 [1e30 -1e30] was +Inf (the variance overflowed) and of [tiny -tiny] 0 " +
-			"with a NaN gradient (the squares underflowed). A constant slice has gradient 0/0 = NaN, as in PyTorch"})
+			"with a NaN gradient (the squares underflowed). A constant slice has gradient +0 (no derivative there), as PyTorch's masked_fill gives"})
 
 	// ---- LayerNorm over the last axis, no affine map, eps 1e-5. ----
 	ln := edgeUnary(func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.LayerNorm(x, nil, nil, 1, 1e-5) })

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"math"
+	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -457,8 +458,9 @@ func Variance[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
 //
 //	d/dx = g ∘ (x - mean(x)) / ((n - correction) · O), O the saved output
 //
-// The derivative is infinite, and the gradient NaN, where the variance is 0
-// (a constant slice), as in PyTorch. Like Variance it works on each slice
+// Where the standard deviation is 0 (a constant slice) the derivative does not
+// exist; the gradient there is +0, whatever arrives, and so is the tangent
+// of forward mode, as PyTorch's masked_fill makes them. Like Variance it works on each slice
 // divided by a power of two, so it is finite and accurate wherever its true
 // value is, even when the variance itself would overflow or underflow (the
 // Std of float32 [1e30 -1e30] is 1.41e30, of float64 [1e-200 -1e-200]
@@ -562,7 +564,15 @@ func (s *varianceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	g = Reshape(g, keptShape...)
 	if s.std {
 		o := Div(Reshape(c.Output(), keptShape...), sc) // O/s
-		return []*Var[T]{Mul(g, Div(Scale(ds, s.inv), o))}
+		flags := elemFlags(o.value, func(v T) bool { return v != 0 })
+		if !slices.Contains(flags, false) {
+			return []*Var[T]{Mul(g, Div(Scale(ds, s.inv), o))}
+		}
+		// A constant slice (O = 0) passes +0 whatever g is (see Std), and
+		// divides by 1 rather than 0, so that no NaN reaches a gradient of
+		// this gradient either.
+		m := tensor.MustMask(flags, keptShape...)
+		return []*Var[T]{Where(m, Mul(g, Div(Scale(ds, s.inv), Where(m, o, Scalar(T(1))))), Scalar(T(0)))}
 	}
 	return []*Var[T]{Mul(g, Mul(Scale(ds, 2*s.inv), sc))}
 }
@@ -597,7 +607,7 @@ func (s *varianceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
 		for j := range n {
 			k := ko + j*kstep
-			v := gs[k] * T(varPartial(td[off+j]-md[k], od[k], sd[k], inv, std))
+			v := selGradElem(!std || od[k] != 0, gs[k]*T(varPartial(td[off+j]-md[k], od[k], sd[k], inv, std)))
 			if beta == 0 {
 				d[off+j] = v
 			} else {

@@ -45,7 +45,7 @@ func (s *varianceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tenso
 	forRuns(xv, s.mask, func(off, n, ko, kstep int) {
 		for j := range n {
 			k := ko + j*kstep
-			td[off+j] = varPartial(td[off+j]-md[k], od[k], sd[k], inv, std) * tg[off+j]
+			td[off+j] = selGradElem(!std || od[k] != 0, varPartial(td[off+j]-md[k], od[k], sd[k], inv, std)*tg[off+j])
 		}
 	})
 	return redSumKept(t, xv, s.mask, out)
