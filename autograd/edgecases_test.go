@@ -239,6 +239,11 @@ func edgeCases[T autograd.Float]() []edgeCase[T] {
 		[]float64{0, 0, tiny, -tiny, 1, -1, 1, -1, 1, -1, 1, -1, nan},
 		[]float64{1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
 		"Clamp(NaN) = NaN; the gradient at NaN is 0 (lo ≤ x ≤ hi is false), as in PyTorch")
+	nans := []float64{nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan}
+	zeros := make([]float64, len(nans))
+	un("Clamp", "[NaN, 1]", func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Clamp(x, T(nan), 1) }, nans, zeros,
+		"a NaN bound makes every element NaN, with gradient 0, as in PyTorch (it used to be ignored)")
+	un("Clamp", "[-1, NaN]", func(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Clamp(x, -1, T(nan)) }, nans, zeros, "")
 
 	// ---- Broadcasting binary ops, over pairs (a[i], b[i]). ----
 	//

@@ -223,7 +223,8 @@ func Sin[T Float](x *Var[T]) *Var[T] { return pointwise(opSin, x) }
 func Cos[T Float](x *Var[T]) *Var[T] { return pointwise(opCos, x) }
 
 // Clamp returns x limited to [lo, hi]: min(max(x, lo), hi), as in PyTorch
-// (when lo > hi every element becomes hi). NaN stays NaN.
+// (when lo > hi every element becomes hi). NaN stays NaN, and a NaN bound
+// makes every element NaN, with gradient 0, as in PyTorch.
 //
 //	d/dx = g where lo ≤ x ≤ hi, 0 elsewhere
 //
@@ -588,6 +589,12 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		}).with("lo", -1).with("hi", 1).kinks(-1, 1),
 		f: func(y, x *tensor.Tensor[T], p [2]T) {
 			d, s := each2(y, x)
+			if p[0] != p[0] || p[1] != p[1] { // a NaN bound: NaN everywhere, as in PyTorch
+				for i := range d {
+					d[i] = p[0] + p[1]
+				}
+				return
+			}
 			for i, v := range s {
 				if v < p[0] {
 					v = p[0]

@@ -99,9 +99,13 @@ func GELUTanh[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, GELUTanhInto
 func SiLU[T Float](t *Tensor[T]) *Tensor[T] { return mapInto(t, SiLUInto[T]) }
 
 // Clamp returns t limited to [lo, hi] elementwise: min(max(t, lo), hi),
-// as in PyTorch. When lo > hi every element becomes hi. NaN stays NaN.
+// as in PyTorch. When lo > hi every element becomes hi. NaN stays NaN,
+// and a NaN bound makes every element NaN, as in PyTorch.
 func Clamp[T Float](t *Tensor[T], lo, hi T) *Tensor[T] {
 	return Map(t, func(v T) T {
+		if lo != lo || hi != hi {
+			return lo + hi // NaN
+		}
 		if v < lo {
 			v = lo
 		}

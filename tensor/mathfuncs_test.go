@@ -138,6 +138,8 @@ func testElemUnarySpecialValues[T Float](t *testing.T) {
 		{"ELU 2", func(x *Tensor[T]) *Tensor[T] { return ELU(x, 2) }, []float64{-1e-10, 0, 3, -inf, nan}, []float64{-2e-10, 0, 3, -2, nan}},
 		{"Clamp [-1, 2]", func(x *Tensor[T]) *Tensor[T] { return Clamp(x, -1, 2) }, []float64{-3, -1, 0.5, 2, 5, -inf, inf, nan}, []float64{-1, -1, 0.5, 2, 2, -1, 2, nan}},
 		{"Clamp lo > hi gives hi", func(x *Tensor[T]) *Tensor[T] { return Clamp(x, 3, 1) }, []float64{-3, 2, 5}, []float64{1, 1, 1}},
+		{"Clamp NaN lo gives NaN", func(x *Tensor[T]) *Tensor[T] { return Clamp(x, T(nan), 1) }, []float64{-3, 0.5, 5}, []float64{nan, nan, nan}},
+		{"Clamp NaN hi gives NaN", func(x *Tensor[T]) *Tensor[T] { return Clamp(x, -1, T(nan)) }, []float64{-3, 0.5, 5}, []float64{nan, nan, nan}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
