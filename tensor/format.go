@@ -42,7 +42,9 @@ func (t *Tensor[T]) Format(f fmt.State, verb rune) {
 		return
 	}
 	elemFmt := elementFormat(f, verb)
-	fmt.Fprint(f, t.format(limit, func(b *strings.Builder, x float64) { fmt.Fprintf(b, elemFmt, x) }))
+	// Each element as its own type T, so that a float32 prints as a float32
+	// does (%g of 0.1 is 0.1, not 0.10000000149011612).
+	fmt.Fprint(f, t.format(limit, func(b *strings.Builder, x float64) { fmt.Fprintf(b, elemFmt, T(x)) }))
 }
 
 // elementFormat rebuilds the directive f describes, without '+', for one

@@ -69,6 +69,9 @@ func TestFormatVerbs(t *testing.T) {
 		{"%s", s32, "Tensor[2][0.1 3]"},
 		{"%.2f", small, "Tensor[3][1.00 -2.50 3.14]"},
 		{"%6.1f", s32, "Tensor[2][   0.1    3.0]"},
+		{"%g", s32, "Tensor[2][0.1 3]"}, // a float32 as a float32, not 0.10000000149011612
+		{"%5v", s32, "Tensor[2][  0.1     3]"},
+		{"%G", MustNew([]float32{1e-7, 0.1}, 2), "Tensor[2][1E-07 0.1]"},
 		{"%.3e", small, "Tensor[3][1.000e+00 -2.500e+00 3.142e+00]"},
 		{"%.3g", small, "Tensor[3][1 -2.5 3.14]"},
 		{"%.1v", small, "Tensor[3][1 -2 3]"},

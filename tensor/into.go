@@ -10,14 +10,18 @@ import "github.com/adjoint-go/adjoint/tensor/internal/vec"
 
 // Dim returns the size of axis i (negative i counts from the end), without
 // copying the shape as Shape does.
-func (t *Tensor[T]) Dim(i int) int {
+func (t *Tensor[T]) Dim(i int) int { return dimOf("Dim", t.shape, i) }
+
+// dimOf is axis i of shape, a negative i counting from the end; it panics
+// with a *ShapeError naming op for an axis out of range.
+func dimOf(op string, shape []int, i int) int {
 	if i < 0 {
-		i += len(t.shape)
+		i += len(shape)
 	}
-	if i < 0 || i >= len(t.shape) {
-		panic(shapeErr("Dim", "axis out of range", t.shape))
+	if i < 0 || i >= len(shape) {
+		panic(shapeErr(op, "axis out of range", shape))
 	}
-	return t.shape[i]
+	return shape[i]
 }
 
 // SameShapeAs reports whether t and u have the same shape, without copying

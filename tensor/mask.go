@@ -79,8 +79,9 @@ func (m *Mask) Len() int { return len(m.data) }
 // Dims returns the number of axes.
 func (m *Mask) Dims() int { return len(m.shape) }
 
-// Dim returns the size of axis i.
-func (m *Mask) Dim(i int) int { return m.shape[i] }
+// Dim returns the size of axis i (negative i counts from the end). It
+// panics with a *ShapeError for an axis out of range, as Tensor.Dim.
+func (m *Mask) Dim(i int) int { return dimOf("Mask.Dim", m.shape, i) }
 
 // String formats the mask as its shape and flags, as 1s and 0s.
 func (m *Mask) String() string {
@@ -154,8 +155,9 @@ func (x *Index) Len() int { return len(x.data) }
 // Dims returns the number of axes.
 func (x *Index) Dims() int { return len(x.shape) }
 
-// Dim returns the size of axis i.
-func (x *Index) Dim(i int) int { return x.shape[i] }
+// Dim returns the size of axis i (negative i counts from the end). It
+// panics with a *ShapeError for an axis out of range, as Tensor.Dim.
+func (x *Index) Dim(i int) int { return dimOf("Index.Dim", x.shape, i) }
 
 // String formats the index array as its shape and values.
 func (x *Index) String() string { return fmt.Sprintf("Index%v%v", x.shape, x.data) }

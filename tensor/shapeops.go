@@ -73,11 +73,11 @@ func (r Range) resolve(op string, axis int, shape []int) (start, count, step int
 	if r.Stop != End {
 		stop = clamp(r.Stop)
 	}
-	switch {
+	switch { // ceil((stop - start)/step), in a form that cannot overflow
 	case step > 0 && stop > start:
-		count = (stop - start + step - 1) / step
+		count = (stop-start-1)/step + 1
 	case step < 0 && start > stop:
-		count = (start - stop - step - 1) / -step
+		count = int(uint(start-stop-1)/-uint(step)) + 1
 	}
 	if count == 0 {
 		start = 0
@@ -202,6 +202,9 @@ func Pad[T Float](t *Tensor[T], widths [][2]int, value T) *Tensor[T] {
 	for ax, w := range widths {
 		if w[0] < 0 || w[1] < 0 {
 			panic(shapeErr("Pad", fmt.Sprintf("negative width %v for axis %d", w, ax), t.shape))
+		}
+		if w[0] > math.MaxInt-t.shape[ax] || w[1] > math.MaxInt-t.shape[ax]-w[0] {
+			panic(shapeErr("Pad", "padded shape is too large", t.shape))
 		}
 		shape[ax] = t.shape[ax] + w[0] + w[1]
 		ranges[ax] = Range{Start: w[0], Stop: w[0] + t.shape[ax], Step: 1}

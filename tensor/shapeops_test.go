@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -69,6 +70,35 @@ func TestShpPythonReference(t *testing.T) {
 	for _, tc := range tests {
 		if got := shpPython(10, tc.r); !slices.Equal(got, tc.want) {
 			t.Errorf("shpPython(10, %+v) = %v, want %v", tc.r, got, tc.want)
+		}
+	}
+}
+
+// TestShpSliceHugeStep: a step near the int limits selects one element, as
+// in Python (list(range(6))[0::sys.maxsize] is [0], [-1::-sys.maxsize] is
+// [5]); the element count used to overflow into an empty slice or a panic.
+func TestShpSliceHugeStep(t *testing.T) {
+	x := MustNew([]float64{0, 1, 2, 3, 4, 5}, 6)
+	for _, c := range []struct {
+		r    Range
+		want []float64
+	}{
+		{Range{0, End, math.MaxInt}, []float64{0}},
+		{Range{1, End, math.MaxInt - 1}, []float64{1}},
+		{Range{-1, End, -math.MaxInt}, []float64{5}},
+		{Range{-1, End, math.MinInt}, []float64{5}},
+		{Range{4, 0, math.MinInt}, []float64{4}},
+	} {
+		if got := Slice(x, c.r).Data(); !slices.Equal(got, c.want) {
+			t.Errorf("Slice(0…5, %+v) = %v, want %v", c.r, got, c.want)
+		}
+		if got := shpPython(6, c.r); len(got) != len(c.want) {
+			t.Errorf("shpPython(6, %+v) = %v, want %d elements", c.r, got, len(c.want))
+		}
+		dst := Zeros[float64](6)
+		ScatterSliceInto(dst, MustNew([]float64{9}, 1), 0, c.r)
+		if n := slices.Index(dst.Data(), 9); n < 0 || float64(n) != c.want[0] {
+			t.Errorf("ScatterSliceInto(%+v) = %v, want 9 at %v", c.r, dst.Data(), c.want[0])
 		}
 	}
 }
@@ -369,6 +399,7 @@ func TestShpErrors(t *testing.T) {
 			"tensor: ScatterSlice: negative dimension or too many elements: [2] x [-2]"},
 		{"Pad wrong count", func() { Pad(x, [][2]int{{1, 1}}, 0) }, "tensor: Pad: 1 width pairs for 2 axes: [2 3]"},
 		{"Pad negative", func() { Pad(x, [][2]int{{0, 0}, {1, -1}}, 0) }, "tensor: Pad: negative width [1 -1] for axis 1: [2 3]"},
+		{"Pad width overflows int", func() { Pad(x, [][2]int{{0, 0}, {math.MaxInt, math.MaxInt}}, 0) }, "tensor: Pad: padded shape is too large: [2 3]"},
 		{"Permute short", func() { Permute(x, 0) }, "tensor: Permute: axes [0] are not a permutation of 2 axes: [2 3]"},
 		{"Permute repeated", func() { Permute(x, 1, -1) }, "tensor: Permute: axis -1 repeated: [2 3]"},
 		{"Permute out of range", func() { Permute(x, 0, 2) }, "tensor: Permute: axis 2 out of range: [2 3]"},
@@ -394,4 +425,17 @@ func TestShpErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { wantShapePanic(t, tc.want, tc.f) })
 	}
+}
+
+// TestMaskAndIndexDim: Dim counts a negative axis from the end, as
+// Tensor.Dim does, and an axis out of range panics with a *ShapeError
+// naming the method (it was Go's index-out-of-range panic).
+func TestMaskAndIndexDim(t *testing.T) {
+	m := MustMask(make([]bool, 6), 2, 3)
+	x := MustIndex(make([]int, 6), 3, 2)
+	if got := []int{m.Dim(0), m.Dim(-1), x.Dim(1), x.Dim(-2)}; !slices.Equal(got, []int{2, 3, 2, 3}) {
+		t.Errorf("Mask.Dim(0), Mask.Dim(-1), Index.Dim(1), Index.Dim(-2) = %v, want [2 3 2 3]", got)
+	}
+	wantShapePanic(t, "tensor: Mask.Dim: axis out of range: [2 3]", func() { m.Dim(-3) })
+	wantShapePanic(t, "tensor: Index.Dim: axis out of range: [3 2]", func() { x.Dim(2) })
 }

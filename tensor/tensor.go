@@ -211,8 +211,21 @@ func RandNormal[T Float](rng *rand.Rand, mean, std T, shape ...int) *Tensor[T] {
 }
 
 // RandUniform returns a tensor of values uniform in [lo, hi), drawn from rng
-// so that a seed reproduces it.
+// so that a seed reproduces it (all lo when lo = hi). It panics with an
+// *ArgError when lo or hi is not finite, lo > hi, or hi - lo overflows T,
+// as torch's uniform_ and NumPy's uniform refuse them.
 func RandUniform[T Float](rng *rand.Rand, lo, hi T, shape ...int) *Tensor[T] {
+	const op = "RandUniform"
+	switch w := float64(hi - lo); {
+	case math.IsNaN(float64(lo)) || math.IsInf(float64(lo), 0):
+		panic(&ArgError{Op: op, Arg: "lo", Value: lo, Reason: "must be finite"})
+	case math.IsNaN(float64(hi)) || math.IsInf(float64(hi), 0):
+		panic(&ArgError{Op: op, Arg: "hi", Value: hi, Reason: "must be finite"})
+	case lo > hi:
+		panic(&ArgError{Op: op, Arg: "[lo hi]", Value: []T{lo, hi}, Reason: "lo must not exceed hi"})
+	case math.IsInf(w, 0):
+		panic(&ArgError{Op: op, Arg: "[lo hi]", Value: []T{lo, hi}, Reason: fmt.Sprintf("hi - lo overflows %T", lo)})
+	}
 	t := Zeros[T](shape...)
 	for i := range t.data {
 		v := lo + (hi-lo)*T(rng.Float64())

@@ -299,6 +299,38 @@ func TestRandUniformExcludesHi(t *testing.T) {
 	}
 }
 
+// TestRandUniformBadRange: bounds that are not finite, in the wrong order,
+// or so far apart that hi - lo overflows panic with an *ArgError naming
+// them (torch's uniform_ and NumPy's uniform refuse them too); the last
+// used to loop forever, every draw +Inf. lo = hi gives lo.
+func TestRandUniformBadRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct {
+		name string
+		f    func()
+		arg  string
+	}{
+		{"float32 overflow", func() { RandUniform(rng, float32(-3e38), float32(3e38), 2) }, "[lo hi]"},
+		{"float64 overflow", func() { RandUniform(rng, -math.MaxFloat64, math.MaxFloat64, 2) }, "[lo hi]"},
+		{"lo > hi", func() { RandUniform(rng, 2.0, 1.0, 2) }, "[lo hi]"},
+		{"NaN lo", func() { RandUniform(rng, math.NaN(), 1.0, 2) }, "lo"},
+		{"infinite hi", func() { RandUniform(rng, 0.0, math.Inf(1), 2) }, "hi"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				var ae *ArgError
+				if err, _ := recover().(error); !errors.As(err, &ae) || ae.Op != "RandUniform" || ae.Arg != c.arg {
+					t.Errorf("panic %v, want an *ArgError of RandUniform naming %s", err, c.arg)
+				}
+			}()
+			c.f()
+		})
+	}
+	if d := RandUniform(rng, 1.5, 1.5, 3).Data(); !cmp.Equal(d, []float64{1.5, 1.5, 1.5}) {
+		t.Errorf("RandUniform(lo = hi = 1.5) = %v, want all 1.5", d)
+	}
+}
+
 func TestRandNormalMoments(t *testing.T) {
 	t.Run("float64", testRandNormalMoments[float64])
 	t.Run("float32", testRandNormalMoments[float32])
