@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/adjoint-go/adjoint/graph"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -79,12 +80,12 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 //
 //	J·t = ∂/∂u ⟨Jᵀu, t⟩ = ∂/∂u Σⱼ Sum(backwardⱼ(u) ∘ tⱼ),
 //
-// which one reverse pass through the recorded backward computes (at u = 1:
-// the value of u does not matter). It costs a backward and its backward
+// which one reverse pass through the recorded backward computes at any u
+// (genericCotangent's, with no structure a raw backward could map to 0). It costs a backward and its backward
 // (a gradient of a gradient) of the op, where a specific rule costs about
 // one forward.
 func genericJVP[T Float](p *pass[T], n *node[T], v *Var[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	u := Param(tensor.Ones[T](v.value.Shape()...))
+	u := Param(genericCotangent[T](v.value.Shape()))
 	gin := p.callBackward(n, u)
 	var s *Var[T]
 	for j, g := range gin {
@@ -92,7 +93,9 @@ func genericJVP[T Float](p *pass[T], n *node[T], v *Var[T], ts []*tensor.Tensor[
 			continue
 		}
 		if !g.requiresGrad {
-			// Constant in u: zero is right only if it is zero (u is 1).
+			// Constant in u: zero is right only if it is zero at this u,
+			// which has no pattern (not all ones) that a linear backward on
+			// raw tensors could send to 0 (g - mean(g), say).
 			if !allZero(g.value) {
 				panic(usage(n.op, "forward mode: its backward returned a gradient that does not depend on the output's gradient "+
 					"(written on raw tensors?); a forward rule is derived from a backward written with this package's operations "+
@@ -113,6 +116,17 @@ func genericJVP[T Float](p *pass[T], n *node[T], v *Var[T], ts []*tensor.Tensor[
 		return tensor.Zeros[T](v.value.Shape()...)
 	}
 	return Grad([]*Var[T]{s}, []*Var[T]{u}, RetainGraph())[0].value
+}
+
+// genericCotangent returns the u of genericJVP: 1 + frac(i·φ) for element
+// i (φ the golden ratio), all different and in [1, 2).
+func genericCotangent[T Float](shape []int) *tensor.Tensor[T] {
+	u := tensor.Zeros[T](shape...)
+	for i := range u.Data() {
+		_, f := math.Modf(float64(i) * math.Phi)
+		u.Data()[i] = T(1 + f)
+	}
+	return u
 }
 
 // checkTangents panics with a typed error naming op when tangents do not

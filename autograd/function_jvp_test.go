@@ -97,6 +97,32 @@ func TestJacobianAutoAvoidsFunctionWithoutJVP(t *testing.T) {
 	checkTensor(t, "BatchJacobian (auto)", bj[0], view([]int{3, 3, 1}, wantB...), 1e-15)
 }
 
+// TestFunctionRawBackwardZeroAtOnes: forward mode detects a backward on raw
+// tensors even when it maps a gradient of all ones to zero, as centering
+// does (g - mean(g)): the derived rule probes it with a cotangent that has
+// no such pattern, and panics rather than return zero tangents.
+func TestFunctionRawBackwardZeroAtOnes(t *testing.T) {
+	center := &autograd.Function[float64]{
+		Name: "RawCenter",
+		Forward: func(in ...*tensor.Tensor[float64]) *tensor.Tensor[float64] {
+			return tensor.Sub(in[0], tensor.Scalar(tensor.Mean(in[0]).Item()))
+		},
+		Backward: func(_ *autograd.Context[float64], g *V) []*V {
+			return []*V{autograd.Const(tensor.Sub(g.Value(), tensor.Scalar(tensor.Mean(g.Value()).Item())))}
+		},
+	}
+	f := func(xs ...*V) *V { return center.Apply(xs[0]) }
+	x, tan := t64([]float64{1, 2, 4}, 3), t64([]float64{1, 0, 0}, 3)
+	err := mustPanicError(t, func() { autograd.JVP(f, []*tensor.Tensor[float64]{x}, []*tensor.Tensor[float64]{tan}) })
+	var ue *autograd.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "RawCenter: forward mode") {
+		t.Errorf("JVP through a raw backward that is 0 at all ones: %v, want a *UsageError naming RawCenter", err)
+	}
+	// Reverse mode is right: the Jacobian of centering is I - 1/3.
+	jac := autograd.Jacobian(f, []*tensor.Tensor[float64]{x}, autograd.JacobianReverse)
+	checkTensor(t, "Jacobian (reverse)", jac[0], view([]int{3, 3}, 2./3, -1./3, -1./3, -1./3, 2./3, -1./3, -1./3, -1./3, 2./3), 1e-15)
+}
+
 // A Checkpoint makes JacobianAuto pick reverse mode too, whose error
 // (Checkpoint works under Backward only) says what is wrong.
 func TestJacobianAutoAvoidsCheckpoint(t *testing.T) {
