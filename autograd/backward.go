@@ -30,8 +30,9 @@ func RetainGraph() Option { return func(c *config) { c.retain = true } }
 func CreateGraph() Option { return func(c *config) { c.create, c.retain = true, true } }
 
 // GradOutputs gives the gradient to seed each output with (the "vector" of
-// the vector-Jacobian product), one per output and of the output's shape.
-// Without it, every output must have exactly one element and is seeded with 1.
+// the vector-Jacobian product), one per output and of the output's shape;
+// nil stands for 1, for an output of one element (PyTorch's None). Without
+// it, every output must have exactly one element and is seeded with 1.
 func GradOutputs[T Float](gs ...*tensor.Tensor[T]) Option {
 	return func(c *config) { c.gradOutputs = gs }
 }
@@ -74,11 +75,24 @@ func (v *Var[T]) Backward(opts ...Option) {
 // one per input and of that input's shape, without touching any .Grad().
 // Inputs may be leaves or intermediate results, but must require a gradient;
 // an input the outputs do not depend on gets zeros. With CreateGraph the
-// results are differentiable Vars; otherwise they are constants.
+// results are differentiable Vars; otherwise they are constants. Only the
+// derivatives of operations on a path from an output down to an input are
+// run, as in PyTorch's engine: the rest of the graph costs nothing and
+// cannot fail (a Checkpoint, an anomaly under DetectAnomaly).
 //
 // Each output must have exactly one element unless GradOutputs seeds them.
 func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 	cfg := newConfig(opts)
+	for i, o := range outputs {
+		if o == nil {
+			panic(usage("Grad", fmt.Sprintf("output %d is nil", i)))
+		}
+	}
+	for i, in := range inputs {
+		if in == nil {
+			panic(usage("Grad", fmt.Sprintf("input %d is nil", i)))
+		}
+	}
 	seeds := make([]*Var[T], len(outputs))
 	if cfg.gradOutputs != nil {
 		gs, ok := cfg.gradOutputs.([]*tensor.Tensor[T])
@@ -89,6 +103,12 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 			panic(usage("Grad", fmt.Sprintf("%d GradOutputs for %d outputs", len(gs), len(outputs))))
 		}
 		for i, g := range gs {
+			if g == nil { // as PyTorch's None: 1 for an output of one element
+				if outputs[i].value.Len() != 1 {
+					panic(usage("Grad", fmt.Sprintf("GradOutputs[%d] is nil, but output %d has %d elements", i, i, outputs[i].value.Len())))
+				}
+				g = tensor.Ones[T](outputs[i].value.Shape()...)
+			}
 			if !tensor.SameShape(g.Shape(), outputs[i].value.Shape()) {
 				panic(shapeErr("Grad", fmt.Sprintf("GradOutputs[%d] does not match the output's shape", i), g.Shape(), outputs[i].value.Shape()))
 			}
@@ -395,6 +415,10 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 	if p.ctx.p != p {
 		p.ctx.p = p // release keeps it
 	}
+	var runs map[*Var[T]]bool
+	if want != nil {
+		runs = towards(order, want)
+	}
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
 		s, ok := p.takeSlot(v)
@@ -408,6 +432,14 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 				// alias a seed, an owned one may belong to an arena.
 				found[v] = Const(s.t.Clone())
 			}
+		}
+		if runs != nil && v.node != nil && !runs[v] {
+			// Grad needs nothing below v: its derivative is not run.
+			if !p.create {
+				p.cur, p.curOwned, p.lent = s.t, s.owned, false
+				p.recycle(s)
+			}
+			continue
 		}
 		if v.node == nil {
 			if p.accumulate && v.requiresGrad {
@@ -433,6 +465,30 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 		}
 		p.recycle(s)
 	}
+}
+
+// towards returns the nodes of order (inputs first) whose derivative leads
+// to a Var of want: those with an input that is wanted or leads to one.
+// Grad runs only their derivatives, as PyTorch's engine runs only the
+// functions on a path to its inputs, so that a part of the graph it does
+// not need (a Checkpoint, an anomaly) neither costs nor fails.
+func towards[T Float](order []*Var[T], want map[*Var[T]]bool) map[*Var[T]]bool {
+	leads := make(map[*Var[T]]bool, len(order)) // v is wanted or leads to one
+	runs := make(map[*Var[T]]bool, len(order))
+	for _, v := range order {
+		if v.node != nil {
+			for _, in := range v.node.inputs {
+				if leads[in] {
+					runs[v] = true
+					break
+				}
+			}
+		}
+		if want[v] || runs[v] {
+			leads[v] = true
+		}
+	}
+	return runs
 }
 
 // recycle hands the buffers a node's derivative is done with (its gradient,

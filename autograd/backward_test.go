@@ -447,8 +447,34 @@ func TestGradOutputsMisuse(t *testing.T) {
 			t.Errorf("message %q should name Grad, output 0 and its shape", se)
 		}
 	})
+	t.Run("nil GradOutputs for a non-scalar output", func(t *testing.T) {
+		err := mustPanicError(t, func() { autograd.Grad([]*V{y}, []*V{x}, autograd.GradOutputs[float64](nil)) })
+		var ue *autograd.UsageError
+		if want := "autograd: Grad: GradOutputs[0] is nil, but output 0 has 3 elements"; !errors.As(err, &ue) || err.Error() != want {
+			t.Errorf("error %v, want the *UsageError %q", err, want)
+		}
+	})
+	t.Run("nil output or input", func(t *testing.T) {
+		for _, c := range []struct {
+			f    func()
+			want string
+		}{
+			{func() { autograd.Grad([]*V{y, nil}, []*V{x}) }, "autograd: Grad: output 1 is nil"},
+			{func() { autograd.Grad([]*V{y}, []*V{nil}) }, "autograd: Grad: input 0 is nil"},
+		} {
+			err := mustPanicError(t, c.f)
+			var ue *autograd.UsageError
+			if !errors.As(err, &ue) || err.Error() != c.want {
+				t.Errorf("error %v, want the *UsageError %q", err, c.want)
+			}
+		}
+	})
+	// nil seeds a one-element output with 1, as PyTorch's None.
+	s := autograd.Sum(y)
+	gs := autograd.Grad([]*V{s, y}, []*V{x}, autograd.GradOutputs(nil, t64([]float64{1, 0, -1}, 3)), autograd.RetainGraph())
+	checkTensor(t, "d(Σy + y·[1 0 -1])/dx", gs[0].Value(), view([]int{3}, 4, 2, 0), 0)
 	// None of the misuses released the graph.
-	gs := autograd.Grad([]*V{y}, []*V{x}, autograd.GradOutputs(t64([]float64{1, 1, 1}, 3)))
+	gs = autograd.Grad([]*V{y}, []*V{x}, autograd.GradOutputs(t64([]float64{1, 1, 1}, 3)))
 	checkTensor(t, "dy/dx·1", gs[0].Value(), view([]int{3}, 2, 2, 2), 0)
 }
 

@@ -32,8 +32,10 @@ import (
 //
 // Only Backward differentiates through a Checkpoint (PyTorch's reentrant
 // checkpoint has the same limit): Grad, with or without CreateGraph, panics
-// with a *UsageError when its pass reaches one, since the parameters inside
-// fn are not inputs the pass could return gradients for.
+// with a *UsageError when it must differentiate through one (one of its
+// inputs lies below the Checkpoint), since the parameters inside fn are not
+// inputs the pass could return gradients for. A Checkpoint that leads to
+// none of Grad's inputs is not run, and is no error.
 //
 // When nothing is recorded, Checkpoint just runs fn: with an input from an
 // inference Arena (see NewInferenceArena), fn runs on the inputs

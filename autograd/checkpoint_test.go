@@ -1,6 +1,8 @@
 package autograd_test
 
 import (
+	"errors"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -162,5 +164,60 @@ func TestCheckpointErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			checkUsagePanic(t, c.f, c.want)
 		})
+	}
+}
+
+// TestGradRunsOnlyWhatItNeeds: Grad runs the derivatives on a path from
+// the outputs down to its inputs only, as PyTorch's engine does. With
+// h = Checkpoint(exp, x) and y = Σ h∘w, Grad(y, [w]) is h and Grad(y, [h])
+// is w without touching the Checkpoint (torch 1.13's reentrant checkpoint
+// gives the same: [2.718 7.389] and w); Grad(y, [x]) must go through it and
+// panics as documented. A counting Function in a branch that leads to no
+// input is not called, and an anomaly there is not reported.
+func TestGradRunsOnlyWhatItNeeds(t *testing.T) {
+	type V = autograd.Var[float64]
+	exp := func(in ...*V) *V { return autograd.Exp(in[0]) }
+	x := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
+	w := autograd.Param(tensor.MustNew([]float64{2, 3}, 2))
+	h := autograd.Checkpoint(exp, x)
+	y := autograd.Sum(autograd.Mul(h, w))
+	gw := autograd.Grad([]*V{y}, []*V{w}, autograd.RetainGraph())[0]
+	checkTensor(t, "dy/dw", gw.Value(), view([]int{2}, math.E, math.Exp(2)), 1e-15)
+	gh := autograd.Grad([]*V{y}, []*V{h}, autograd.RetainGraph())[0]
+	checkTensor(t, "dy/dh", gh.Value(), view([]int{2}, 2, 3), 0)
+	checkUsagePanic(t, func() { autograd.Grad([]*V{y}, []*V{x}, autograd.RetainGraph()) },
+		"autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it")
+
+	calls := 0
+	count := &autograd.Function[float64]{
+		Name:    "Counted",
+		Forward: func(in ...*tensor.Tensor[float64]) *tensor.Tensor[float64] { return in[0].Clone() },
+		Backward: func(_ *autograd.Context[float64], g *V) []*V {
+			calls++
+			return []*V{g}
+		},
+	}
+	// √z at 0 has an infinite derivative: an anomaly of the backward pass,
+	// but in the branch of x only.
+	z := autograd.Param(tensor.MustNew([]float64{0, 4}, 2))
+	if err := autograd.DetectAnomaly(z); err != nil {
+		t.Fatal(err)
+	}
+	defer autograd.StopDetectingAnomaly(z)
+	u := autograd.Add(autograd.Sum(autograd.Mul(count.Apply(autograd.Sqrt(z)), x)), autograd.Sum(autograd.Square(w)))
+	gw = autograd.Grad([]*V{u}, []*V{w}, autograd.RetainGraph())[0]
+	checkTensor(t, "du/dw", gw.Value(), view([]int{2}, 4, 6), 0)
+	if calls != 0 {
+		t.Errorf("Grad ran the derivative of a branch that leads to no input %d times", calls)
+	}
+	gx := autograd.Grad([]*V{u}, []*V{x}, autograd.RetainGraph())[0]
+	checkTensor(t, "du/dx", gx.Value(), view([]int{2}, 0, 2), 0)
+	if calls != 0 {
+		t.Errorf("Grad with respect to x ran the derivative of the other operand's branch %d times", calls)
+	}
+	// With respect to z the pass goes through Counted and finds the anomaly.
+	var ae *autograd.AnomalyError
+	if err := mustPanicError(t, func() { autograd.Grad([]*V{u}, []*V{z}) }); !errors.As(err, &ae) || ae.Op != "Sqrt" || calls != 1 {
+		t.Errorf("Grad with respect to z: %v after %d calls of Counted's derivative, want Sqrt's anomaly after 1", err, calls)
 	}
 }

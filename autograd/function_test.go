@@ -291,7 +291,7 @@ func TestFunctionMisusePanics(t *testing.T) {
 		{"backward returns too many gradients", func() {
 			fn := &autograd.Function[float64]{Name: "OneInTwoGrads", Forward: fwd,
 				Backward: func(c *autograd.Context[float64], g *V) []*V { return []*V{g, g} }}
-			autograd.Grad([]*V{autograd.Sum(fn.Apply(x()))}, []*V{})
+			autograd.Sum(fn.Apply(x())).Backward()
 		}, []string{"autograd: OneInTwoGrads: backward returned 2 gradients for 1 inputs"}},
 		{"backward returns no gradients", func() {
 			fn := &autograd.Function[float64]{Name: "NoGrads", Forward: fwd,
