@@ -67,6 +67,19 @@ func Seed(seed uint64) Option { return func(s *settings) { s.seed = seed } }
 
 // newSettings applies opts to the defaults and validates the result before
 // anything is evaluated.
+// checkCall returns an error naming op when f or one of the inputs is nil.
+func checkCall(op string, f Func, inputs []*tensor.Tensor[float64]) error {
+	if f == nil {
+		return fmt.Errorf("gradcheck: %s: nil function", op)
+	}
+	for i, x := range inputs {
+		if x == nil {
+			return fmt.Errorf("gradcheck: %s: input %d is nil", op, i)
+		}
+	}
+	return nil
+}
+
 func newSettings(opts []Option, inputs int) (settings, error) {
 	s := settings{eps: 1e-6, atol: 1e-5, rtol: 1e-3}
 	for _, o := range opts {
@@ -295,13 +308,16 @@ func catch(err *error) {
 // tolerance, an *Error carrying the same report (it wraps ErrMismatch).
 // Inputs are not modified.
 //
-// Check also fails, with a plain error, for invalid options, a function that
-// returns nil or whose output shape changes near the point, a function that
-// changes its inputs (ErrMutatedInput), a gradient that differs between two
+// Check also fails, with a plain error, for invalid options, a nil function
+// or input, a function that returns nil or whose output shape changes near
+// the point, a function that changes its inputs (ErrMutatedInput), a gradient that differs between two
 // evaluations at the same point (*OrderError, ErrOrderDependent), and a
 // panic (*PanicError).
 func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
 	defer catch(&err)
+	if err := checkCall("Check", f, inputs); err != nil {
+		return Report{}, err
+	}
 	s, err := newSettings(opts, len(inputs))
 	if err != nil {
 		return Report{}, err

@@ -31,6 +31,9 @@ const gradOutputStream = 0x67726164677261 // "gradgra"
 // starts with "gradcheck: second order: ".
 func GradGradCheck(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
 	defer catch(&err)
+	if err := checkCall("GradGradCheck", f, inputs); err != nil {
+		return Report{}, err
+	}
 	s, err := newSettings(opts, len(inputs))
 	if err != nil {
 		return Report{}, err

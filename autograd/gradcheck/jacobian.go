@@ -32,6 +32,9 @@ type Jacobian func(inputs []*tensor.Tensor[float64]) []*tensor.Tensor[float64]
 // (mutated inputs, order dependence, panics) is checked as in Check.
 func CheckJacobian(f Func, inputs []*tensor.Tensor[float64], jac Jacobian, opts ...Option) (rep Report, err error) {
 	defer catch(&err)
+	if err := checkCall("CheckJacobian", f, inputs); err != nil {
+		return Report{}, err
+	}
 	s, err := newSettings(opts, len(inputs))
 	if err != nil {
 		return Report{}, err

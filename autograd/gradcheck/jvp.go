@@ -27,6 +27,9 @@ import (
 // modified.
 func CheckJVP(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
 	defer catch(&err)
+	if err := checkCall("CheckJVP", f, inputs); err != nil {
+		return Report{}, err
+	}
 	s, err := newSettings(opts, len(inputs))
 	if err != nil {
 		return Report{}, err

@@ -175,3 +175,34 @@ func TestCheckInvalidOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckNilArguments: a nil function or input is a plain error naming
+// the checker and the argument, from every checker (it was a *PanicError
+// wrapping a nil dereference).
+func TestCheckNilArguments(t *testing.T) {
+	sum := func(x []V) V { return autograd.Sum(x[0]) }
+	x := ins(tns([]int{2}, 1, 2))
+	jac := func([]T) []T { return nil }
+	checkers := map[string]func(f gradcheck.Func, in []T) error{
+		"Check":         func(f gradcheck.Func, in []T) error { _, err := gradcheck.Check(f, in); return err },
+		"CheckJVP":      func(f gradcheck.Func, in []T) error { _, err := gradcheck.CheckJVP(f, in); return err },
+		"GradGradCheck": func(f gradcheck.Func, in []T) error { _, err := gradcheck.GradGradCheck(f, in); return err },
+		"CheckJacobian": func(f gradcheck.Func, in []T) error { _, err := gradcheck.CheckJacobian(f, in, jac); return err },
+	}
+	for name, check := range checkers {
+		for _, c := range []struct {
+			f    gradcheck.Func
+			in   []T
+			want string
+		}{
+			{nil, x, "gradcheck: " + name + ": nil function"},
+			{sum, []T{x[0], nil}, "gradcheck: " + name + ": input 1 is nil"},
+		} {
+			err := check(c.f, c.in)
+			var pe *gradcheck.PanicError
+			if err == nil || errors.As(err, &pe) || err.Error() != c.want {
+				t.Errorf("%s: error %v, want the plain error %q", name, err, c.want)
+			}
+		}
+	}
+}
