@@ -52,9 +52,12 @@ func Hardtanh[T Float](x *Var[T], minVal, maxVal T) *Var[T] {
 //
 //	d/dx = 0 for x < -3, g ∘ (x/3 + 1/2) for -3 ≤ x ≤ 3, g for x > 3
 //
-// At the kinks the middle formula is used, as in PyTorch's
-// hardswish_backward: -1/2 at x = -3 (the derivative of the right) and 3/2
-// at x = 3 (the derivative of the left).
+// At the kinks the middle formula is used, as in the scalar loop of
+// PyTorch's hardswish_backward: -1/2 at x = -3 (the derivative of the
+// right) and 3/2 at x = 3 (the derivative of the left). PyTorch's own
+// answer at x = 3 depends on the tensor's length: its vectorized loop,
+// which takes most elements of a tensor of 16 float32 or more, gives 1
+// there (torch 1.13).
 // Where x < -3 the gradient is selected away: +0 even for an infinite or
 // NaN g (PyTorch's hardswish_backward).
 func Hardswish[T Float](x *Var[T]) *Var[T] { return pointwise(opHardswish, x) }
