@@ -216,6 +216,16 @@ func (r *recurrent[T]) NamedParameters() []NamedParam[T] {
 	return out
 }
 
+// DropoutP returns the probability of dropping an element of every layer's
+// output but the last one's in training mode (Dropout of its options; 0:
+// none).
+func (r *recurrent[T]) DropoutP() float64 {
+	if r.drop == nil {
+		return 0
+	}
+	return r.drop.P()
+}
+
 // SetTraining switches the dropout between layers on (training, the
 // default) or off; without dropout the layer behaves the same either way.
 func (r *recurrent[T]) SetTraining(on bool) {

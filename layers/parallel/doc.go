@@ -57,7 +57,10 @@
 // reseeded before every micro-batch from Config.Seed, the step and the
 // micro-batch; this package's Dropout does. A model containing
 // layers.Dropout (whose generator cannot be reseeded) is refused with a
-// *ConfigError: build it with parallel.NewDropout instead.
+// *ConfigError: build it with parallel.NewDropout instead. So is one with
+// another layer whose dropout draws from a generator of its own (a
+// MultiheadAttention after SetDropout, an RNN, LSTM or GRU with Dropout in
+// its options): train those with dropout 0.
 //
 // # Cores
 //

@@ -147,8 +147,10 @@ func newReplica[T Float](cfg *Config[T], idx int, withOpt bool) (*replica[T], la
 }
 
 // walk collects the Reseeder layers of m in a fixed order (depth first,
-// children in order) and rejects layers.Dropout, whose masks come from a
-// generator of its own that the trainer cannot reseed per micro-batch.
+// children in order) and rejects layers.Dropout and every other layer with
+// a dropout of its own (MultiheadAttention, the recurrent layers: they
+// report it with DropoutP), whose masks come from a generator the trainer
+// cannot reseed per micro-batch.
 func (r *replica[T]) walk(m layers.Module[T], name string) error {
 	if d, ok := m.(*layers.Dropout[T]); ok && d.P() > 0 {
 		return &ConfigError{Field: "Model", Value: "layers.Dropout at " + quoteName(name),
@@ -156,6 +158,9 @@ func (r *replica[T]) walk(m layers.Module[T], name string) error {
 	}
 	if s, ok := m.(Reseeder); ok {
 		r.seeded = append(r.seeded, s)
+	} else if d, ok := m.(interface{ DropoutP() float64 }); ok && d.DropoutP() > 0 {
+		return &ConfigError{Field: "Model", Value: fmt.Sprintf("%T at %s", m, quoteName(name)),
+			Reason: "its dropout draws from a generator of its own, so its masks would depend on the worker count; train it with dropout 0"}
 	}
 	if c, ok := m.(layers.Container[T]); ok {
 		for _, ch := range c.Children() {

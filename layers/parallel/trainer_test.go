@@ -195,6 +195,20 @@ func TestConfigErrors(t *testing.T) {
 				return layers.NewMLP[float32](rng, []int{64, 8, 10}, nil, layers.MLPDropout(0.5)), nil
 			}
 		}, "Model"},
+		// Layers whose dropout has a generator of its own: the weights
+		// would depend on the worker count.
+		{"MultiheadAttention with dropout", func(c *parallel.Config[float32]) {
+			c.Model = func() (layers.Module[float32], error) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				return layers.NewSequential[float32](layers.NewMultiheadAttention[float32](rng, 8, 2).SetDropout(rng, 0.3)), nil
+			}
+		}, "Model"},
+		{"LSTM with dropout", func(c *parallel.Config[float32]) {
+			c.Model = func() (layers.Module[float32], error) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				return layers.NewLSTM[float32](rng, 8, 8, layers.RecurrentOptions{NumLayers: 2, Dropout: 0.3}), nil
+			}
+		}, "Model"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
