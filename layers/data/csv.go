@@ -78,6 +78,10 @@ func nameSuffix(name string) string {
 // gzipMagic starts every gzip stream (RFC 1952); no CSV text starts with it.
 const gzipMagic = "\x1f\x8b"
 
+// utf8BOM is the byte order mark some editors write at the start of a
+// UTF-8 file.
+const utf8BOM = "\uFEFF"
+
 // ReadCSV reads a numeric table from CSV text, or from gzip-compressed CSV
 // text, which it recognizes by the gzip magic bytes, so that
 //
@@ -102,10 +106,14 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 			return nil, fmt.Errorf("data: gzip: %w", err)
 		}
 		defer zr.Close()
-		r = zr
-	} else {
-		r = br
+		br = bufio.NewReader(zr)
 	}
+	// A byte order mark goes before the CSV parser sees it, which would
+	// take it for the start of the first field (and refuse a quote after it).
+	if bom, _ := br.Peek(len(utf8BOM)); string(bom) == utf8BOM {
+		br.Discard(len(utf8BOM))
+	}
+	r = br
 	if opts.NoHeader && len(opts.Columns) > 0 {
 		return nil, errors.New("data: CSVOptions.Columns selects columns by name and needs a header row, but NoHeader is set")
 	}
@@ -125,7 +133,6 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}
-	first[0] = strings.TrimPrefix(first[0], "\uFEFF")
 	nfields := len(first)
 	firstLine, _ := cr.FieldPos(0)
 

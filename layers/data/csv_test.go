@@ -77,6 +77,22 @@ func TestReadCSV(t *testing.T) {
 			want: tableView{Rows: [][]float64{{7, 8}}, Lines: []int{1}},
 		},
 		{
+			name: "BOM before a quoted header",
+			in:   "\uFEFF\"a\",\"b\"\n1,2\n",
+			want: tableView{Names: []string{"a", "b"}, Rows: [][]float64{{1, 2}}, Lines: []int{2}},
+		},
+		{
+			name: "no header, BOM before a quoted value",
+			in:   "\uFEFF\"1\",2\n3,4\n",
+			opts: data.CSVOptions{NoHeader: true},
+			want: tableView{Rows: [][]float64{{1, 2}, {3, 4}}, Lines: []int{1, 2}},
+		},
+		{
+			name: "gzip, BOM",
+			in:   gz(t, "\uFEFF\"a\"\n5\n"),
+			want: tableView{Names: []string{"a"}, Rows: [][]float64{{5}}, Lines: []int{2}},
+		},
+		{
 			name: "semicolons and comments",
 			in:   "# made up\na;b\n1;2\n# skipped\n3;4\n",
 			opts: data.CSVOptions{Comma: ';', Comment: '#'},

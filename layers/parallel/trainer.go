@@ -663,7 +663,8 @@ func (t *Trainer[T]) setBatch(b Batch[T]) error {
 	n := b.X.Dim(0)
 	switch {
 	case n < t.micro:
-		return &BatchError{Reason: "the batch has fewer rows than micro-batches"}
+		return &BatchError{Reason: "the batch has " + strconv.Itoa(n) + " rows, fewer than its " + strconv.Itoa(t.micro) +
+			" micro-batches (a short last batch? data.BatchOptions.DropLast drops it)"}
 	case b.Y != nil && (b.Y.Dims() == 0 || b.Y.Dim(0) != n):
 		return &BatchError{Reason: "Batch.Y must have as many rows as Batch.X"}
 	case b.Labels != nil && len(b.Labels) != n:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -276,6 +277,9 @@ func TestStepErrors(t *testing.T) {
 		if _, err := tr.Step(bad); !errors.As(err, &be) {
 			t.Errorf("%s: got %v, want a *BatchError", name, err)
 		}
+	}
+	if _, err := tr.Step(digitBatch(1, 7)); err == nil || !strings.Contains(err.Error(), "the batch has 7 rows, fewer than its 8 micro-batches") {
+		t.Errorf("a short batch: %v, want the row and micro-batch counts", err)
 	}
 	if _, err := tr.Step(b); err != nil {
 		t.Errorf("a good batch after bad ones: %v", err)
