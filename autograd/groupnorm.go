@@ -92,9 +92,9 @@ func (s *groupNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	x := c.Input(0)
 	xs := x.value.Shape()
 	n := xs[0]
-	m := x.value.Len() / (n * s.groups)
-	if n*s.groups == 0 {
-		m = 0
+	m := xs[1] / s.groups // elements per group, from the shape: n may be 0
+	for _, d := range xs[2:] {
+		m *= d
 	}
 	axes := bnAxes(len(xs))
 	kept := bnKept(xs, nil)

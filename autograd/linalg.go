@@ -304,13 +304,22 @@ func (s matmulOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 			// Σᵢ over the batch of a product with Aᵢᵀ or Gᵢᵀ on the left
 			// is one product of the operands with their batch folded into
 			// the rows (what vjp computes with tensor.GemmRows).
-			x, y := pick(fb.x), pick(fb.y)
-			gb = MatMulT(Reshape(x, -1, x.value.Dim(-1)), Reshape(y, -1, y.value.Dim(-1)), true, false)
+			gb = MatMulT(foldBatch(pick(fb.x)), foldBatch(pick(fb.y)), true, false)
 		} else {
 			gb = MatMulT(pick(fb.x), pick(fb.y), fb.tx, fb.ty)
 		}
 	}
 	return []*Var[T]{ga, gb}
+}
+
+// foldBatch reshapes x [..., r, c] to [(…·r), c], its batch folded into the
+// rows; the row count comes from the shape, since c may be 0.
+func foldBatch[T Float](x *Var[T]) *Var[T] {
+	rows, last := 1, x.value.Dims()-1
+	for i := range last {
+		rows *= x.value.Dim(i)
+	}
+	return Reshape(x, rows, x.value.Dim(last))
 }
 
 // sharedB reports whether b is one matrix that a batch of untransposed a
