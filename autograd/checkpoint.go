@@ -71,16 +71,21 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 		detached[i] = Const(in.value)
 	}
 	out := checkResult(op, fn(detached...))
+	// The result holds fn's value apart from fn's graph, which it would
+	// otherwise keep alive (see keptValue): that graph is what Checkpoint
+	// frees, to be recomputed by Backward. Always apart: fn's result may be
+	// a Var whose value is another's (a Function that returns its input).
+	value := out.value.Standalone()
 	if !req && !out.requiresGrad {
 		// Nothing requires a gradient: a constant, as recordOp makes for
 		// an op on constants (from the inputs' arena if they have one).
-		return recordOp[T](op, out.value, nil, inputs...)
+		return recordOp[T](op, value, nil, inputs...)
 	}
 	d := &checkpointOp[T]{fn: fn, values: make([]*tensor.Tensor[T], len(inputs)), needs: make([]bool, len(inputs))}
 	for i, in := range inputs {
 		d.values[i], d.needs[i] = in.value, in.requiresGrad
 	}
-	v := recordOp(op, out.value, derivative[T](d), inputs...)
+	v := recordOp(op, value, derivative[T](d), inputs...)
 	if !v.requiresGrad {
 		// No input needs a gradient, but the parameters inside fn do: the
 		// result still needs a node, with no inputs, for the pass to find.

@@ -17,9 +17,10 @@ type Var[T Float] struct {
 	arena *Arena[T]  // the Arena the Var was made under, if any
 	gen   uint64     // the arena's generation when it was made
 
-	// The two flags last, side by side, in a word of their own.
+	// The flags last, side by side, in a word of their own.
 	requiresGrad bool
 	gradZero     bool // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
+	withNode     bool // value's header may share the allocation of the Var and its node (resultOf)
 }
 
 // varAux holds the fields of a Var that only some Vars use: a leaf's
@@ -100,20 +101,40 @@ func Const[T Float](t *tensor.Tensor[T]) *Var[T] { return &Var[T]{value: t} }
 func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 
 // Detach returns a constant that shares v's value but is cut off from v's
-// graph: gradients do not flow through it.
+// graph: gradients do not flow through it, and it does not keep the graph
+// alive (the value of an operation's result of at most 64 elements, which
+// shares an allocation with its record, is copied rather than shared).
 //
 // A Var detached from one made under an Arena shares its memory, so it is
 // recycled with it: using it after the arena's next Reset panics likewise.
 func Detach[T Float](v *Var[T]) *Var[T] {
-	d := &Var[T]{value: v.value, arena: v.arena, gen: v.gen}
+	d := &Var[T]{value: keptValue(v), arena: v.arena, gen: v.gen}
 	if name := v.Name(); name != "" {
 		d.more().name = name
 	}
 	return d
 }
 
+// keptValue returns v's value for a Var that may outlive v's graph: the
+// value itself, or, when its header shares an allocation with v and v's
+// node (an operation's result without an Arena: see resultOf), the same
+// elements apart from it (tensor.Standalone), so that keeping them does not
+// keep the node, and through its inputs the graph below, alive.
+func keptValue[T Float](v *Var[T]) *tensor.Tensor[T] {
+	if v.withNode {
+		return v.value.Standalone()
+	}
+	return v.value
+}
+
 // Value returns the tensor v holds. Do not modify it unless v is a leaf you
 // own (an optimizer updates parameters this way).
+//
+// The tensor of an operation's result made without an Arena shares an
+// allocation with v's record in the graph, so holding it holds the graph
+// below v too, until a backward pass through v releases it. To keep values
+// beyond a graph that is never differentiated (predictions collected over
+// an evaluation without an Arena, say), keep Detach(v).Value() or a Clone.
 //
 // It panics with an error wrapping ErrArenaReset when v was made under an
 // Arena that has been Reset since.

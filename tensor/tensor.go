@@ -140,14 +140,20 @@ func blockWith[X any, T Float, A any](n int, data func(*A) []T) (*Tensor[T], *X)
 	return &b.t, &b.x
 }
 
+// withBlockMax is the largest tensor whose data ZerosWith allocates with
+// its header and X.
+const withBlockMax = 64
+
 // ZerosWith returns Zeros(shape...) and a zero X (any type: the object a
 // caller keeps with each tensor, such as a node of a computation graph).
 // For a tensor of at most 64 elements the two are one allocation, the
 // tensor's header, its data and the X together, so that a program that
 // makes many small tensors, each with an object of its own, allocates half
-// as often; for a larger one they are allocated apart, as by Zeros and
-// new(X). Either way each lives as long as anything refers to either of
-// them. It panics like Zeros.
+// as often; for a larger one the header and the X are one allocation and
+// the data another. Either way the header and the X live as long as
+// anything refers to either: a caller that keeps the tensor keeps the X too
+// (Standalone makes a tensor that does not).
+// It panics like Zeros.
 func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 	n, ok := numElements(shape)
 	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
@@ -174,8 +180,8 @@ func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 		t, x = blockWith[X, T](n, func(d *[31]T) []T { return d[:] })
 	case n <= 47:
 		t, x = blockWith[X, T](n, func(d *[47]T) []T { return d[:] })
-	case n <= 64:
-		t, x = blockWith[X, T](n, func(d *[64]T) []T { return d[:] })
+	case n <= withBlockMax:
+		t, x = blockWith[X, T](n, func(d *[withBlockMax]T) []T { return d[:] })
 	default:
 		b := new(struct {
 			t Tensor[T]
@@ -281,6 +287,18 @@ func (t *Tensor[T]) offset(op string, idx []int) int {
 		off = off*t.shape[i] + x
 	}
 	return off
+}
+
+// Standalone returns t's elements in a tensor that shares no allocation
+// with t's header, for a value kept longer than what ZerosWith allocated
+// with it (a graph node that refers to other tensors): a new header over
+// t's data when that is an array of its own (beyond ZerosWith's 64
+// elements, so that writes through one show in the other), else a copy.
+func (t *Tensor[T]) Standalone() *Tensor[T] {
+	if len(t.data) <= withBlockMax {
+		return t.Clone()
+	}
+	return newTensor(t.data, t.shape)
 }
 
 // Clone returns a deep copy.

@@ -554,3 +554,21 @@ func TestSameShape(t *testing.T) {
 		}
 	}
 }
+
+// TestStandalone: Standalone keeps the values and the shape in a header of
+// its own; beyond ZerosWith's 64 elements it shares the data (a write shows
+// through), up to them it copies it (the data lies in ZerosWith's block).
+func TestStandalone(t *testing.T) {
+	for _, n := range []int{1, 64, 65, 300} {
+		x, _ := ZerosWith[[4]int, float64](n, 1)
+		x.Fill(2)
+		s := x.Standalone()
+		if s == x || !cmp.Equal(s.Shape(), []int{n, 1}) || !cmp.Equal(s.Data(), x.Data()) {
+			t.Fatalf("n = %d: Standalone = %v, want a new header with x's shape and values", n, s)
+		}
+		x.Data()[0] = 5
+		if shared := s.Data()[0] == 5; shared != (n > withBlockMax) {
+			t.Errorf("n = %d: data shared = %v, want %v", n, shared, n > withBlockMax)
+		}
+	}
+}
