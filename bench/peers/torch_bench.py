@@ -137,6 +137,7 @@ def parse_args():
     p.add_argument("--openblas-dir", default="", help="directory holding OpenBLAS's libblas.so.3")
     p.add_argument("--fetch-openblas", action="store_true", help="apt-get download libopenblas0-pthread into bench/peers/.openblas first")
     p.add_argument("--reuse-go", default="", help="directory with go-bench.txt and go-peers.txt from an earlier run: do not run go")
+    p.add_argument("--glibc-malloc", action="store_true", help="leave glibc malloc's defaults to the peer (it then returns large freed blocks to the kernel at once; see Memory)")
     p.add_argument("--models-only", action="store_true", help="run only the model workloads of issue 10 (MLP with Adam, CNN, GPT, LSTM, elementwise, inference)")
     p.add_argument("--skip-models", action="store_true", help="run only the GEMM, article and SGD MLP workloads")
     p.add_argument("--check-only", action="store_true", help="only check that PyTorch reproduces Adjoint's first losses of each model workload; exit 1 if not")
@@ -192,7 +193,8 @@ def reexec_for_peer(args):
     saved["LD_LIBRARY_PATH"] = env.get("LD_LIBRARY_PATH")
     for k, v in MALLOC_VARS.items():
         saved[k] = env.get(k)
-        env.setdefault(k, v)
+        if not args.glibc_malloc:
+            env.setdefault(k, v)
     d = find_openblas_dir(args)
     if d:
         env["LD_LIBRARY_PATH"] = d + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
