@@ -7,7 +7,7 @@
 // The data are the UCI Optical Recognition of Handwritten Digits (Alpaydin &
 // Kaynak, 1998), via scikit-learn (BSD-3-Clause), embedded from
 // digits.csv.gz: 1797 images of 8×8 pixels with values 0..16, each followed
-// by its digit. A fixed, seeded fifth of them (360) is held out as the test
+// by its digit. A fixed, seeded fifth of them (359) is held out as the test
 // set; the same split is used whatever the flags, so that every model and
 // every saved file is judged on the same unseen digits.
 //
