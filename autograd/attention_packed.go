@@ -196,6 +196,7 @@ func (s *attnOp[T]) packedVJP(c *Context[T], g *tensor.Tensor[T]) {
 	dh, ld, ll := e/h, 3*e, l*l
 	xd, gd := c.n.inputs[0].value.Data(), g.Data()
 	if l == 0 {
+		c.zeroGrads()
 		return
 	}
 	ds := c.scratch(s.p)

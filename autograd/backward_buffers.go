@@ -12,6 +12,21 @@ import "github.com/adjoint-go/adjoint/tensor"
 // arbitrary), 1 when it already holds gradient to add to.
 func (c *Context[T]) gradBuf(j int) (*tensor.Tensor[T], T) { return c.p.buffer(c.n.inputs[j]) }
 
+// zeroGrads gives each input that needs a gradient a zero one, for a fused
+// derivative with nothing to compute (an empty input or batch): after
+// Backward a leaf's .Grad() is then zeros of its shape (a weight's too), as
+// Grad's results and PyTorch's are, not nil.
+func (c *Context[T]) zeroGrads() {
+	for j := range c.n.inputs {
+		if !c.NeedsGrad(j) {
+			continue
+		}
+		if dst, beta := c.gradBuf(j); beta == 0 {
+			clear(dst.Data())
+		}
+	}
+}
+
 // buffer is gradBuf for any Var of the pass: in's .Grad() when the pass
 // writes it directly, else a tensor of the pass that in's slot owns (a
 // borrowed gradient is copied into one first).

@@ -479,6 +479,7 @@ func (s *prodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	w := newRedWalk(xv, s.mask)
 	if w.n == 0 || xv.Len() == 0 {
+		c.zeroGrads()
 		return
 	}
 	offs := c.p.arena.intsN(w.n)

@@ -341,7 +341,8 @@ func (s *ceWithOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 func (s *ceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	ad := s.a.Data()
 	if len(ad) == 0 {
-		return // an empty batch
+		c.zeroGrads() // an empty batch
+		return
 	}
 	classes := len(ad) / s.rows
 	gs := g.Data()

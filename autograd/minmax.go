@@ -365,6 +365,7 @@ func lseShift[T Float](v T) T {
 func (s *logSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	if xv.Len() == 0 {
+		c.zeroGrads()
 		return
 	}
 	dst, beta := c.gradBuf(0)

@@ -130,6 +130,7 @@ func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	rows := lnRows(xv, s.dims)
 	if rows == 0 {
+		c.zeroGrads() // the weight's gradient is zeros of its shape
 		return
 	}
 	n := xv.Len() / rows

@@ -174,11 +174,12 @@ func convForwardImages[T Float](d convDims, win Window2D, out, x, w, bias, cols 
 }
 
 // convWeightGradImages sets dw = beta·dw + Σₙ Gₙ·colsₙᵀ group by group.
-// With x nil, cols holds every image's columns already; otherwise each
-// image's columns are filled from x into cols (every image when all). work
-// (nil, or the weight's size) is where the sum is formed transposed when a
-// group has more taps than output channels (see Conv2DWeightGradInto).
-func convWeightGradImages[T Float](d convDims, win Window2D, dw, x, g, cols, work []T, all, haveWork bool, beta T) {
+// Without haveX, cols holds every image's columns already; otherwise each
+// image's columns are filled from x into cols (every image when all; x may
+// be empty, even nil, when the images have no pixels). work (nil, or the
+// weight's size) is where the sum is formed transposed when a group has
+// more taps than output channels (see Conv2DWeightGradInto).
+func convWeightGradImages[T Float](d convDims, win Window2D, dw, x, g, cols, work []T, haveX, all, haveWork bool, beta T) {
 	kg, ocg, p := d.kg, d.ocg, d.p
 	trans := haveWork && kg > ocg && d.n > 0
 	acc := beta
@@ -187,7 +188,7 @@ func convWeightGradImages[T Float](d convDims, win Window2D, dw, x, g, cols, wor
 	}
 	for i := 0; i < d.n; i++ {
 		var src []T
-		if x == nil {
+		if !haveX {
 			src = cols[i*d.k*p:][:d.k*p]
 		} else {
 			src = convCols(d, win, x, cols, i, all, true)

@@ -133,7 +133,7 @@ func Conv2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win Window2D
 	if work != nil {
 		wd = work.data
 	}
-	convWeightGradImages(d, win, dw.data, xd, g.data, cd, wd, all, work != nil, beta)
+	convWeightGradImages(d, win, dw.data, xd, g.data, cd, wd, x != nil, all, work != nil, beta)
 }
 
 // Conv2DInputGradInto sets dx [N, C, H, W] to the gradient with respect to

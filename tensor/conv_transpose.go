@@ -103,5 +103,5 @@ func ConvTranspose2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win
 	if work != nil {
 		wd = work.data
 	}
-	convWeightGradImages(d, win, dw.data, g.data, x.data, cd, wd, all, work != nil, beta)
+	convWeightGradImages(d, win, dw.data, g.data, x.data, cd, wd, true, all, work != nil, beta)
 }
