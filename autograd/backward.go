@@ -471,12 +471,26 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 // to a Var of want: those with an input that is wanted or leads to one.
 // Grad runs only their derivatives, as PyTorch's engine runs only the
 // functions on a path to its inputs, so that a part of the graph it does
-// not need (a Checkpoint, an anomaly) neither costs nor fails.
+// not need (a Checkpoint, an anomaly) neither costs nor fails. A wanted Var
+// that order does not hold may be a parameter inside a Checkpoint's fn,
+// which the Checkpoint's node does not list: then every Checkpoint counts
+// as leading to it, so that Grad reaches it and says it cannot differentiate
+// through one, rather than return zeros.
 func towards[T Float](order []*Var[T], want map[*Var[T]]bool) map[*Var[T]]bool {
+	held := 0
+	for _, v := range order {
+		if want[v] {
+			held++
+		}
+	}
+	hidden := held < len(want)
 	leads := make(map[*Var[T]]bool, len(order)) // v is wanted or leads to one
 	runs := make(map[*Var[T]]bool, len(order))
 	for _, v := range order {
 		if v.node != nil {
+			if _, ok := v.node.impl.(*checkpointOp[T]); ok && hidden {
+				runs[v] = true
+			}
 			for _, in := range v.node.inputs {
 				if leads[in] {
 					runs[v] = true

@@ -33,9 +33,11 @@ import (
 // Only Backward differentiates through a Checkpoint (PyTorch's reentrant
 // checkpoint has the same limit): Grad, with or without CreateGraph, panics
 // with a *UsageError when it must differentiate through one (one of its
-// inputs lies below the Checkpoint), since the parameters inside fn are not
-// inputs the pass could return gradients for. A Checkpoint that leads to
-// none of Grad's inputs is not run, and is no error.
+// inputs lies below the Checkpoint, or is not in the graph at all, as a
+// parameter used inside fn is not), since the parameters inside fn are not
+// inputs the pass could return gradients for. A Checkpoint is not run, and
+// is no error, when every input of Grad is in the graph and none lies below
+// it.
 //
 // When nothing is recorded, Checkpoint just runs fn: with an input from an
 // inference Arena (see NewInferenceArena), fn runs on the inputs

@@ -187,6 +187,12 @@ func TestGradRunsOnlyWhatItNeeds(t *testing.T) {
 	checkTensor(t, "dy/dh", gh.Value(), view([]int{2}, 2, 3), 0)
 	checkUsagePanic(t, func() { autograd.Grad([]*V{y}, []*V{x}, autograd.RetainGraph()) },
 		"autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it")
+	// A parameter used inside fn is not in the outer graph: Grad with
+	// respect to it must reach the Checkpoint and refuse, not return zeros.
+	inner := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
+	yi := autograd.Sum(autograd.Checkpoint(func(in ...*V) *V { return autograd.Mul(in[0], inner) }, x))
+	checkUsagePanic(t, func() { autograd.Grad([]*V{yi}, []*V{inner}) },
+		"autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it")
 
 	calls := 0
 	count := &autograd.Function[float64]{

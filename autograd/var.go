@@ -102,8 +102,10 @@ func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 
 // Detach returns a constant that shares v's value but is cut off from v's
 // graph: gradients do not flow through it, and it does not keep the graph
-// alive (the value of an operation's result of at most 64 elements, which
-// shares an allocation with its record, is copied rather than shared).
+// alive. Unlike PyTorch's detach, the value of an operation's result of at
+// most 64 elements made without an Arena is copied rather than shared (it
+// lies in one allocation with the result's record in the graph); a leaf's
+// value, a larger result's and an Arena's are shared.
 //
 // A Var detached from one made under an Arena shares its memory, so it is
 // recycled with it: using it after the arena's next Reset panics likewise.
@@ -116,12 +118,14 @@ func Detach[T Float](v *Var[T]) *Var[T] {
 }
 
 // keptValue returns v's value for a Var that may outlive v's graph: the
-// value itself, or, when its header shares an allocation with v and v's
-// node (an operation's result without an Arena: see resultOf), the same
-// elements apart from it (tensor.Standalone), so that keeping them does not
-// keep the node, and through its inputs the graph below, alive.
+// value itself for a leaf or a Var of an Arena, else the same elements
+// apart from any allocation of the graph (tensor.Standalone). An
+// operation's result without an Arena shares an allocation with its record
+// (see resultOf), and a view of one (Reshape's) points into that of its
+// input: keeping either would keep the record, and through its inputs the
+// graph below, alive.
 func keptValue[T Float](v *Var[T]) *tensor.Tensor[T] {
-	if v.withNode {
+	if v.arena == nil && (v.withNode || v.node != nil) {
 		return v.value.Standalone()
 	}
 	return v.value

@@ -65,8 +65,6 @@ func Names(names ...string) Option {
 // Check and CheckJacobian draw nothing and ignore it.
 func Seed(seed uint64) Option { return func(s *settings) { s.seed = seed } }
 
-// newSettings applies opts to the defaults and validates the result before
-// anything is evaluated.
 // checkCall returns an error naming op when f or one of the inputs is nil.
 func checkCall(op string, f Func, inputs []*tensor.Tensor[float64]) error {
 	if f == nil {
@@ -80,6 +78,8 @@ func checkCall(op string, f Func, inputs []*tensor.Tensor[float64]) error {
 	return nil
 }
 
+// newSettings applies opts to the defaults and validates the result before
+// anything is evaluated.
 func newSettings(opts []Option, inputs int) (settings, error) {
 	s := settings{eps: 1e-6, atol: 1e-5, rtol: 1e-3}
 	for _, o := range opts {

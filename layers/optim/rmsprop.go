@@ -24,6 +24,7 @@ type RMSProp[T tensor.Float] struct {
 	alpha, oneMinusAlpha, eps, momentum T
 	l2                                  l2Decay[T]
 	centered                            bool
+	hasMomentum                         bool // momentum > 0 as given: a buffer even when it rounds to 0 in T, as in torch
 	state                               []rmspropState[T]
 	parts                               parts[T]
 	nparts                              int // the parts BeginStep prepared
@@ -90,6 +91,7 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 	o.params = ps
 	o.alpha, o.oneMinusAlpha, o.eps = T(c.alpha), T(1-c.alpha), T(c.eps)
 	o.momentum, o.l2, o.centered = T(c.momentum), newL2Decay(T(c.weightDecay)), c.centered
+	o.hasMomentum = c.momentum > 0
 	o.state = make([]rmspropState[T], len(ps))
 	o.parts = newParts(ps)
 	return o, nil
@@ -132,7 +134,7 @@ func (o *RMSProp[T]) BeginStep(finite bool, parts int) (bool, error) {
 		if o.centered {
 			s.mean = make([]T, n)
 		}
-		if o.momentum > 0 {
+		if o.hasMomentum {
 			s.buf = make([]T, n)
 		}
 		s.started = true
