@@ -97,8 +97,10 @@ func (s *Sequential[T]) Parameters() []*autograd.Var[T] { return s.AppendParamet
 // to dst and returns the extended slice (see the package function
 // AppendParameters).
 func (s *Sequential[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	start := len(dst)
 	for _, l := range s.Layers {
-		dst = AppendParameters(dst, l)
+		n := len(dst)
+		dst = dropRepeats(AppendParameters(dst, l), start, n)
 	}
 	return dst
 }
@@ -175,8 +177,10 @@ func (n *Named[T]) Parameters() []*autograd.Var[T] { return n.AppendParameters(n
 // and returns the extended slice (see the package function
 // AppendParameters).
 func (n *Named[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
+	start := len(dst)
 	for _, c := range n.children {
-		dst = AppendParameters(dst, c.Module)
+		k := len(dst)
+		dst = dropRepeats(AppendParameters(dst, c.Module), start, k)
 	}
 	return dst
 }

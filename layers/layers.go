@@ -125,6 +125,8 @@
 package layers
 
 import (
+	"slices"
+
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -137,11 +139,14 @@ type Float = tensor.Float
 type Module[T Float] interface {
 	// Forward applies the module to x and returns the result.
 	Forward(x *autograd.Var[T]) *autograd.Var[T]
-	// Parameters returns the trainable parameters, in a stable order.
+	// Parameters returns the trainable parameters, in a stable order, each
+	// once: a parameter that several parts share (a module used twice in a
+	// container) is listed at its first place, as by PyTorch's parameters().
 	Parameters() []*autograd.Var[T]
 	// NamedParameters returns the trainable parameters with stable,
 	// hierarchical names ("weight", "0.bias", "encoder.fc1.weight"), in the
-	// order of Parameters. Model files use these names.
+	// order of Parameters, a shared one once under its first name (PyTorch's
+	// named_parameters()). Model files use these names.
 	NamedParameters() []NamedParam[T]
 }
 
@@ -215,10 +220,31 @@ func childBuffers[T Float](children []NamedModule[T]) []NamedBuffer[T] {
 // child's name.
 func childParams[T Float](children []NamedModule[T]) []NamedParam[T] {
 	var out []NamedParam[T]
+	seen := make(map[*autograd.Var[T]]bool)
 	for _, c := range children {
-		out = append(out, prefixed(c.Name, c.Module.NamedParameters())...)
+		for _, p := range prefixed(c.Name, c.Module.NamedParameters()) {
+			if !seen[p.Param] { // a module used twice: its first place only
+				seen[p.Param] = true
+				out = append(out, p)
+			}
+		}
 	}
 	return out
+}
+
+// dropRepeats removes from dst[n:] each parameter that dst[start:] holds
+// before it (a module used twice in a container), keeping the order, and
+// returns dst; it allocates nothing.
+func dropRepeats[T Float](dst []*autograd.Var[T], start, n int) []*autograd.Var[T] {
+	k := n
+	for _, p := range dst[n:] {
+		if !slices.Contains(dst[start:k], p) {
+			dst[k] = p
+			k++
+		}
+	}
+	clear(dst[k:])
+	return dst[:k]
 }
 
 // prefixed returns named with prefix + "." before every name.
