@@ -60,6 +60,11 @@ func TestArenaStaleVarPanics(t *testing.T) {
 		{"Value", func(_, h, _ *V) { h.Value() }},
 		{"Value", func(x, _, _ *V) { x.Value() }}, // an arena Const
 		{"Item", func(_, _, loss *V) { loss.Item() }},
+		// They read the new step's data silently before (the inference
+		// README's Argmax on stale logits).
+		{"Argmax", func(_, h, _ *V) { autograd.Argmax(h, 1) }},
+		{"Argmin", func(_, h, _ *V) { autograd.Argmin(h, 1) }},
+		{"Argsort", func(_, h, _ *V) { autograd.Argsort(h, 1, false) }},
 	}
 	for _, u := range uses {
 		ar := autograd.NewArena[float64]()
@@ -234,4 +239,36 @@ func TestArenaStaleVarAfterReuse(t *testing.T) {
 				"recordOp the Var from the last input's (b), so a's Reset recycles the tensor of a Var that b still calls live", got, old)
 		}
 	})
+}
+
+// TestArenaStaleInputOfAnotherArena: a constant of arena B used in an
+// operation of arena A, then B is Reset: Backward of A's loss would read
+// B's new values as the saved input, and gives a wrong gradient silently
+// (20.09 for 1: e³ for e⁰); it panics with ErrArenaReset instead.
+func TestArenaStaleInputOfAnotherArena(t *testing.T) {
+	A, B := autograd.NewArena[float64](), autograd.NewArena[float64]()
+	wa := autograd.Param(t64([]float64{1, 1, 1}, 3))
+	a := autograd.Mul(A.Const(t64([]float64{1, 1, 1}, 3)), wa)
+	b := autograd.Exp(B.Const(t64([]float64{0, 0, 0}, 3))) // no gradient: no node
+	loss := autograd.Sum(autograd.Mul(a, b))
+	B.Reset()
+	autograd.Exp(B.Const(t64([]float64{3, 3, 3}, 3)))
+	wantArenaReset(t, "Backward", func() { loss.Backward() })
+}
+
+// TestCheckpointOfArenaParamKeepsItsValue: fn's result comes from an
+// arena through an Arena.Param while the Checkpoint's inputs have none, so
+// the Checkpoint's result (of no arena) holds its own copy: the arena's
+// Reset and next step do not change it (it read 7 for 2 before).
+func TestCheckpointOfArenaParamKeepsItsValue(t *testing.T) {
+	ar := autograd.NewArena[float64]()
+	p := ar.Param(tensor.Ones[float64](100))
+	out := autograd.Checkpoint(func(in ...*V) *V { return autograd.Mul(in[0], p) }, autograd.Const(tensor.Full(2.0, 100)))
+	ar.Reset()
+	autograd.Mul(ar.Const(tensor.Full(7.0, 100)), p)
+	for i, v := range out.Value().Data() {
+		if v != 2 {
+			t.Fatalf("Checkpoint result [%d] = %v after the arena's Reset, want 2", i, v)
+		}
+	}
 }

@@ -276,6 +276,10 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 	p.claimed, p.spare, p.scratches = p.claimedBuf[:0], p.spareBuf[:0], p.scratchBuf[:0]
 	p.children = func(v *Var[T]) []*Var[T] {
 		if v.node == nil {
+			// An input the pass may read: a constant of an arena that has
+			// been Reset since (another arena than the result's) must not
+			// lend its new step's values to this pass's derivatives.
+			v.checkLive("Backward")
 			return nil
 		}
 		if v.node.released {

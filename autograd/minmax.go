@@ -202,6 +202,7 @@ func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, o
 // for an axis out of range or of size 0.
 func Argmax[T Float](x *Var[T], axis int) []int {
 	defer relabel("Argmax")
+	x.checkLive("Argmax")
 	p := arenaInts(x.arena)
 	if p == nil {
 		return tensor.Argmax(x.value, axis)
@@ -213,6 +214,7 @@ func Argmax[T Float](x *Var[T], axis int) []int {
 // Argmin is Argmax for the first minimum of each slice.
 func Argmin[T Float](x *Var[T], axis int) []int {
 	defer relabel("Argmin")
+	x.checkLive("Argmin")
 	p := arenaInts(x.arena)
 	if p == nil {
 		return tensor.Argmin(x.value, axis)

@@ -69,6 +69,7 @@ func Sort[T Float](x *Var[T], axis int, descending bool) (*Var[T], *tensor.Index
 // *tensor.ShapeError for an axis out of range.
 func Argsort[T Float](x *Var[T], axis int, descending bool) *tensor.Index {
 	defer relabel("Argsort")
+	x.checkLive("Argsort")
 	return argsortIndex(arenaOf(x), x.value, axis, descending)
 }
 
