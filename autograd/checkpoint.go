@@ -77,12 +77,14 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 	// otherwise keep alive (see keptValue): that graph is what Checkpoint
 	// frees, to be recomputed by Backward. Always apart: fn's result may be
 	// a Var whose value is another's (a Function that returns its input).
-	value := out.value.Standalone()
+	// When it is memory of an arena (through an Arena.Param) that the
+	// Checkpoint's result does not belong to, a copy of its own, valid
+	// after that arena's Reset.
+	var value *tensor.Tensor[T]
 	if out.arena != nil && out.arena != arenaOf(inputs...) {
-		// fn's result is memory of an arena (through an Arena.Param) that
-		// the Checkpoint's result does not belong to: its own copy, valid
-		// after that arena's Reset.
 		value = out.value.Clone()
+	} else {
+		value = out.value.Standalone()
 	}
 	if !req && !out.requiresGrad {
 		// Nothing requires a gradient: a constant, as recordOp makes for

@@ -216,7 +216,7 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 		// write barrier over every pointer slot of both while it marks,
 		// which a plain training loop of small tensors notices.
 		v, n = &vn.v, &vn.n
-		v.value, v.requiresGrad, v.withNode = value, req, true
+		v.value, v.requiresGrad = value, req
 	} else {
 		v, n = ar.varNode()
 		v.renew(Var[T]{value: value, requiresGrad: req})

@@ -20,7 +20,6 @@ type Var[T Float] struct {
 	// The flags last, side by side, in a word of their own.
 	requiresGrad bool
 	gradZero     bool // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
-	withNode     bool // value's header may share the allocation of the Var and its node (resultOf)
 }
 
 // varAux holds the fields of a Var that only some Vars use: a leaf's
@@ -102,10 +101,11 @@ func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 
 // Detach returns a constant that shares v's value but is cut off from v's
 // graph: gradients do not flow through it, and it does not keep the graph
-// alive. Unlike PyTorch's detach, the value of an operation's result of at
-// most 64 elements made without an Arena is copied rather than shared (it
-// lies in one allocation with the result's record in the graph); a leaf's
-// value, a larger result's and an Arena's are shared.
+// alive. Unlike PyTorch's detach, the value of a recorded result (one that
+// needs a gradient) of at most 64 elements made without an Arena is copied
+// rather than shared (it lies in one allocation with the result's record
+// in the graph); a leaf's value, a constant's, a larger result's and an
+// Arena's are shared.
 //
 // A Var detached from one made under an Arena shares its memory, so it is
 // recycled with it: using it after the arena's next Reset panics likewise.
@@ -118,14 +118,15 @@ func Detach[T Float](v *Var[T]) *Var[T] {
 }
 
 // keptValue returns v's value for a Var that may outlive v's graph: the
-// value itself for a leaf or a Var of an Arena, else the same elements
-// apart from any allocation of the graph (tensor.Standalone). An
-// operation's result without an Arena shares an allocation with its record
-// (see resultOf), and a view of one (Reshape's) points into that of its
-// input: keeping either would keep the record, and through its inputs the
-// graph below, alive.
+// value itself for a Var that records nothing (a leaf, a constant) or one
+// of an Arena, else the same elements apart from any allocation of the
+// graph (tensor.Standalone). A recorded result without an Arena shares an
+// allocation with its node (see resultOf), and a view of one (Reshape's)
+// points into that of its input: keeping either would keep the node, and
+// through its inputs the graph below, alive. A result that records nothing
+// has a node without inputs, which holds nothing else.
 func keptValue[T Float](v *Var[T]) *tensor.Tensor[T] {
-	if v.arena == nil && (v.withNode || v.node != nil) {
+	if v.arena == nil && v.node != nil {
 		return v.value.Standalone()
 	}
 	return v.value
