@@ -54,9 +54,11 @@ func (m *GRU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 //
 // lengths, when not nil, gives each batch row's number of valid steps,
 // in [1, L], in any order: PyTorch's pack_padded_sequence(x, lengths,
-// enforce_sorted=False) through the GRU and pad_packed_sequence back. A
-// row then stops updating after its last valid step, its output is 0
-// past it, its final state is the one at that step, and the reverse
+// enforce_sorted=False) through the GRU and pad_packed_sequence(out,
+// total_length=L) back. A row then stops updating after its last valid
+// step, its output is 0 past it (the output keeps all L steps), the
+// padding in x is never read (a NaN there changes nothing, its gradient
+// is 0), its final state is the one at that step, and the reverse
 // direction starts at that step. A batch whose rows are all L long runs
 // as without lengths. A warm step under an autograd.Arena allocates
 // nothing; with lengths that differ from the previous call's, it first

@@ -106,6 +106,7 @@ type lengthMasks struct {
 	steps   int
 	masks   []*tensor.Mask
 	pad     *tensor.Mask
+	padRows *tensor.Mask
 }
 
 // newRecurrent checks the options and draws every weight and bias from
@@ -261,7 +262,7 @@ func (r *recurrent[T]) run(x, h0, c0 *autograd.Var[T], lengths []int) (out, hn, 
 	states := r.layers * r.dirs
 	r.checkState("h0", h0, states, n, xv)
 	r.checkState("c0", c0, states, n, xv)
-	masks, pad := r.stepMasks(lengths, steps, n)
+	masks, pad, padRows := r.stepMasks(lengths, steps, n)
 
 	layerIn := autograd.Reshape(x, steps*n, r.in)
 	var zero *autograd.Var[T] // [N H] zeros, for the states not given
@@ -271,6 +272,13 @@ func (r *recurrent[T]) run(x, h0, c0 *autograd.Var[T], lengths []int) (out, hn, 
 	var hFinal, cFinal, seq joiner[T]
 	var dirOut [2]*autograd.Var[T]
 	for l := range r.layers {
+		if padRows != nil {
+			// A padded position never reaches a valid output, but its
+			// values enter every step's product; zeroing them, as a packed
+			// sequence that holds none would, keeps a NaN or Inf in the
+			// padding from turning the gradients into NaN (0·NaN).
+			layerIn = autograd.MaskedFill(layerIn, padRows, 0)
+		}
 		for d := range r.dirs {
 			k := l*r.dirs + d
 			h, c := initialState(h0, k, n, hs, zero), initialState(c0, k, n, hs, zero)
@@ -402,12 +410,13 @@ func zeroVec[T Float](x *autograd.Var[T], n int) *autograd.Var[T] {
 // stepMasks checks lengths (one per batch row, each in [1, steps]) and
 // returns, for each time step t at which some row has ended, the mask
 // [N, 1] of the rows still running (t < length), nil at the other steps,
-// and the mask [L, N, 1] of the padded positions (t ≥ length). Both are
-// nil when lengths is nil or every row has all the steps. The masks of the
-// previous call are reused when its lengths and steps were the same.
-func (r *recurrent[T]) stepMasks(lengths []int, steps, n int) (masks []*tensor.Mask, pad *tensor.Mask) {
+// and the mask [L, N, 1] of the padded positions (t ≥ length), also as
+// padRows [L·N, 1]. All are nil when lengths is nil or every row has all
+// the steps. The masks of the previous call are reused when its lengths and
+// steps were the same.
+func (r *recurrent[T]) stepMasks(lengths []int, steps, n int) (masks []*tensor.Mask, pad, padRows *tensor.Mask) {
 	if lengths == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if len(lengths) != n {
 		argPanic(r.op(), "len(lengths)", len(lengths), fmt.Sprintf("must be the batch size %d", n))
@@ -420,10 +429,10 @@ func (r *recurrent[T]) stepMasks(lengths []int, steps, n int) (masks []*tensor.M
 		shortest = min(shortest, l)
 	}
 	if shortest == steps {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if last := r.lastMasks.Load(); last != nil && last.steps == steps && slices.Equal(last.lengths, lengths) {
-		return last.masks, last.pad
+		return last.masks, last.pad, last.padRows
 	}
 	masks = make([]*tensor.Mask, steps)
 	padded := make([]bool, steps*n)
@@ -436,8 +445,9 @@ func (r *recurrent[T]) stepMasks(lengths []int, steps, n int) (masks []*tensor.M
 		masks[t] = tensor.MustMask(keep, n, 1)
 	}
 	pad = tensor.MustMask(padded, steps, n, 1)
-	r.lastMasks.Store(&lengthMasks{lengths: slices.Clone(lengths), steps: steps, masks: masks, pad: pad})
-	return masks, pad
+	padRows = tensor.MustMask(padded, steps*n, 1)
+	r.lastMasks.Store(&lengthMasks{lengths: slices.Clone(lengths), steps: steps, masks: masks, pad: pad, padRows: padRows})
+	return masks, pad, padRows
 }
 
 // maskAt returns masks[t], or nil when masks is nil.

@@ -1,6 +1,7 @@
 package layers_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -325,6 +326,65 @@ func TestRecurrentLengthsFullIsNil(t *testing.T) {
 	b, hb, cb := l.run(x, nil, nil, []int{4, 4, 4})
 	if !bitsEqual(a.Value(), b.Value()) || !bitsEqual(ha.Value(), hb.Value()) || !bitsEqual(ca.Value(), cb.Value()) {
 		t.Error("full lengths differ from nil lengths")
+	}
+}
+
+// TestRecurrentPaddingIsNotRead checks that with lengths, NaN or Inf in
+// the padded positions of x change nothing: the outputs and every gradient
+// are bit for bit those of zero padding, and x's gradient is 0 there, as
+// with a packed sequence, which holds no padding. (Computing the padded
+// steps and masking their results afterwards made every weight's gradient
+// NaN: 0·NaN in the nonlinearity's derivative.)
+func TestRecurrentPaddingIsNotRead(t *testing.T) {
+	const steps, batch, in = 4, 3, 2
+	lengths := []int{4, 1, 2}
+	for _, kind := range []string{"rnn_tanh", "rnn_relu", "lstm", "gru"} {
+		for _, fill := range []float64{math.NaN(), math.Inf(1)} {
+			o := layers.RecurrentOptions{NumLayers: 2, Bidirectional: true}
+			run := func(pad float64) (out *tensor.Tensor[float64], grads []*tensor.Tensor[float64]) {
+				l := newSeqLayer[float64](kind, newRNG(1), in, 3, o)
+				xt := randTensor(newRNG(2), steps, batch, in)
+				d := xt.Data()
+				for s := range steps {
+					for b, n := range lengths {
+						for i := range in {
+							if s >= n {
+								d[(s*batch+b)*in+i] = pad
+							}
+						}
+					}
+				}
+				x := autograd.Param(xt)
+				y, hn, cn := l.run(x, nil, nil, lengths)
+				loss := autograd.Add(autograd.Sum(y), autograd.Sum(hn))
+				if cn != nil {
+					loss = autograd.Add(loss, autograd.Sum(cn))
+				}
+				loss.Backward()
+				grads = append(grads, x.Grad())
+				for _, p := range l.module.Parameters() {
+					grads = append(grads, p.Grad())
+				}
+				return y.Value(), grads
+			}
+			wantOut, want := run(0)
+			gotOut, got := run(fill)
+			if !bitsEqual(gotOut, wantOut) {
+				t.Errorf("%s, padding %v: output differs from zero padding", kind, fill)
+			}
+			for i := range want {
+				if !bitsEqual(got[i], want[i]) {
+					t.Errorf("%s, padding %v: gradient %d is %v, want %v (zero padding)", kind, fill, i, got[i].Data(), want[i].Data())
+				}
+			}
+			for s := range steps {
+				for b, n := range lengths {
+					if g := got[0].Data()[(s*batch+b)*in]; s >= n && g != 0 {
+						t.Errorf("%s: x's gradient at padded step %d of row %d is %v, want 0", kind, s, b, g)
+					}
+				}
+			}
+		}
 	}
 }
 
