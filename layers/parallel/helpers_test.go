@@ -29,7 +29,7 @@ func bnMLP(seed uint64) (layers.Module[float32], error) {
 // models are the architectures every bit-identity test runs ("partial"
 // has a parameter only some micro-batches reach).
 var models = map[string]func(uint64) (layers.Module[float32], error){
-	"mlp": digitsnet.MLP, "cnn": digitsnet.CNN, "bn": bnMLP, "partial": sometimesMLP,
+	"mlp": digitsnet.MLP, "cnn": digitsnet.CNN, "bn": bnMLP, "partial": sometimesMLP, "tied": tiedMLP,
 }
 
 // config returns a Config training model with Adam on cross-entropy.

@@ -3,6 +3,7 @@ package parallel
 import (
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -124,7 +125,7 @@ func newReplica[T Float](cfg *Config[T], idx int, withOpt bool) (*replica[T], la
 		return nil, layout{}, err
 	}
 	named := m.NamedParameters()
-	nbufs := layers.BuffersOf(m)
+	nbufs := buffersNotParams(layers.BuffersOf(m), named)
 	for _, p := range named {
 		r.params = append(r.params, p.Param)
 		r.own = append(r.own, p.Param.Grad())
@@ -343,6 +344,19 @@ func (r *replica[T]) keepGrads(l *layout, tail []T) {
 			r.own[i] = tensor.Zeros[T](p.Value().Shape()...)
 		}
 	}
+}
+
+// buffersNotParams returns bufs without those whose tensor is one of
+// params' values: layers.TiedOutput lists its Embedding's weight as a buffer
+// so that model files carry it under both names, but it is a parameter,
+// trained and reduced as one. Restoring it as a buffer would undo every
+// update.
+func buffersNotParams[T Float](bufs []layers.NamedBuffer[T], params []layers.NamedParam[T]) []layers.NamedBuffer[T] {
+	isParam := make(map[*tensor.Tensor[T]]bool, len(params))
+	for _, p := range params {
+		isParam[p.Param.Value()] = true
+	}
+	return slices.DeleteFunc(bufs, func(b layers.NamedBuffer[T]) bool { return isParam[b.Buffer] })
 }
 
 // ownGrads gives every parameter its own gradient buffer back (never a
