@@ -193,7 +193,8 @@ type Container[T Float] interface {
 
 // BuffersOf returns the named buffers of m: m's own NamedBuffers when it is
 // Buffered, otherwise those of its children when it is a Container
-// (prefixed with the child's name), otherwise none.
+// (prefixed with the child's name; a module used twice has its buffers
+// listed once, at its first place), otherwise none.
 func BuffersOf[T Float](m Module[T]) []NamedBuffer[T] {
 	if b, ok := m.(Buffered[T]); ok {
 		return b.NamedBuffers()
@@ -205,12 +206,17 @@ func BuffersOf[T Float](m Module[T]) []NamedBuffer[T] {
 }
 
 // childBuffers collects the buffers of children, each prefixed with its
-// child's name.
+// child's name; a buffer of a module used twice is listed at its first
+// place only, as childParams lists parameters.
 func childBuffers[T Float](children []NamedModule[T]) []NamedBuffer[T] {
 	var out []NamedBuffer[T]
+	seen := make(map[*tensor.Tensor[T]]bool)
 	for _, c := range children {
 		for _, b := range BuffersOf(c.Module) {
-			out = append(out, NamedBuffer[T]{Name: c.Name + "." + b.Name, Buffer: b.Buffer})
+			if !seen[b.Buffer] {
+				seen[b.Buffer] = true
+				out = append(out, NamedBuffer[T]{Name: c.Name + "." + b.Name, Buffer: b.Buffer})
+			}
 		}
 	}
 	return out

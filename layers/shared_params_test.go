@@ -71,3 +71,26 @@ func TestSharedModuleListedOnce(t *testing.T) {
 		t.Errorf("Load of the saved shared model: %v", err)
 	}
 }
+
+// TestSharedModuleBuffersListedOnce checks that a module used twice has its
+// buffers listed once, at its first place, as its parameters are, so that
+// a model file does not hold them under a second name that would win on
+// Load.
+func TestSharedModuleBuffersListedOnce(t *testing.T) {
+	bn := layers.NewBatchNorm1d[float64](2)
+	seq := layers.NewSequential[float64](bn, layers.Tanh[float64]{}, bn)
+	nested := layers.NewSequential[float64](layers.NewSequential[float64](bn), bn)
+	for _, m := range []layers.Module[float64]{seq, nested} {
+		var names []string
+		for _, b := range layers.BuffersOf(m) {
+			names = append(names, b.Name)
+		}
+		want := []string{"0.running_mean", "0.running_var"}
+		if m == nested {
+			want = []string{"0.0.running_mean", "0.0.running_var"}
+		}
+		if !cmp.Equal(names, want) {
+			t.Errorf("BuffersOf = %v, want %v", names, want)
+		}
+	}
+}
