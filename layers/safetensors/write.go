@@ -52,9 +52,9 @@ func Write(w io.Writer, tensors []Named, metadata map[string]string) error {
 
 // WriteFile writes tensors and metadata to the named file, as Write does.
 // It writes to a temporary file in the same directory and renames it into
-// place, so that a failure (a full disk, a crash) never leaves a truncated
-// file at path, nor destroys a file that was already there. The file gets
-// mode 0644.
+// place after flushing it to disk (fsync), so that a failure (a full disk,
+// a crash, a power loss) never leaves a truncated file at path, nor
+// destroys a file that was already there. The file gets mode 0644.
 func WriteFile(path string, tensors []Named, metadata map[string]string) (err error) {
 	if _, _, err := prepare(tensors, metadata); err != nil {
 		return err // nothing to clean up
@@ -73,6 +73,11 @@ func WriteFile(path string, tensors []Named, metadata map[string]string) (err er
 		return fmt.Errorf("%w (writing %s)", err, path)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	// Without the data on disk before the rename, a power loss could leave
+	// the new name pointing at an empty file.
+	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
