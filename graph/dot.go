@@ -33,9 +33,10 @@ type Node struct {
 //
 // describe gives each node's label and attributes; if describe is nil the
 // label is fmt.Sprint(node). The graph name, labels and attribute values are
-// quoted and escaped (", \, newlines) so any string is safe; attribute keys
-// are quoted only when they are not plain identifiers. inputs is called once
-// per reachable node. Like TopoSort, WriteDOT panics on a cycle.
+// quoted and escaped (", \, newlines; NUL and invalid UTF-8 become U+FFFD)
+// so any string is safe; attribute keys are quoted only when they are not
+// plain identifiers. inputs is called once per reachable node. Like
+// TopoSort, WriteDOT panics on a cycle.
 //
 // It returns the first write error, wrapped with context.
 func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) []N, describe func(N) Node) error {
@@ -97,8 +98,11 @@ func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) 
 
 // quote returns s as a DOT double-quoted string. Backslashes and quotes are
 // escaped, and line breaks (\n, \r\n, \r) become the DOT escape \n, so the
-// text is shown literally rather than interpreted as DOT escapes.
+// text is shown literally rather than interpreted as DOT escapes. A NUL
+// byte, which ends a string in Graphviz's scanner (a syntax error), and
+// bytes that are not UTF-8 (Graphviz's charset) become U+FFFD.
 func quote(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
@@ -114,6 +118,8 @@ func quote(s string) string {
 			b.WriteString(`\n`)
 		case '\n':
 			b.WriteString(`\n`)
+		case 0:
+			b.WriteString("\uFFFD")
 		default:
 			b.WriteByte(c)
 		}

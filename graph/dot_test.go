@@ -121,6 +121,8 @@ func TestQuote(t *testing.T) {
 		{"cr\rx", `"cr\nx"`},
 		{"\n\n", `"\n\n"`},
 		{"ünïcode ✓", `"ünïcode ✓"`},
+		{"nul\x00x", "\"nul\uFFFDx\""},
+		{"bad\xffutf8\xc3", "\"bad\uFFFDutf8\uFFFD\""},
 	}
 	for _, tt := range tests {
 		if got := quote(tt.in); got != tt.want {
