@@ -27,7 +27,7 @@ func layerNormGradRowRef[T Float](o, wg, x, g, w []T, eps T, accumulate bool) {
 	}
 	m1, m2 := SumRow(gy)/count, SumRow(u)/count
 	for j := range x {
-		v := r * (T(gy[j]-m1) - T(d[j]*m2))
+		v := T(r * (T(gy[j]-m1) - T(d[j]*m2)))
 		if accumulate {
 			o[j] += v
 		} else {

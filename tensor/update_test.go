@@ -48,9 +48,11 @@ func TestAdamStep(t *testing.T) {
 		Eps: 1e-8, Shrink: 0.99, NegStepSize: -0.01, BiasCorrection2Sqrt: 0.5}
 	wantW, wantM, wantV := make([]float64, 5), make([]float64, 5), make([]float64, 5)
 	for k := range w {
-		wantM[k] = 0.9*m[k] + 0.1*g[k]
-		wantV[k] = 0.999*v[k] + 0.001*g[k]*g[k]
-		wantW[k] = 0.99*w[k] + -0.01*wantM[k]/(math.Sqrt(wantV[k])/0.5+1e-8)
+		// float64(): each product rounded, as AdamStep does (no fused
+		// multiply-add, which GOAMD64=v3 would make here).
+		wantM[k] = float64(0.9*m[k]) + float64(0.1*g[k])
+		wantV[k] = float64(0.999*v[k]) + float64(0.001*g[k]*g[k])
+		wantW[k] = float64(0.99*w[k]) + -0.01*wantM[k]/(math.Sqrt(wantV[k])/0.5+1e-8)
 	}
 	AdamStep(w, g, m, v, c)
 	for _, c := range []struct {

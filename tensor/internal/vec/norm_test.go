@@ -65,7 +65,7 @@ func testNormSweeps[T Float](t *testing.T) {
 			_, o := mixed[T](rng, n)
 			wo := append([]T(nil), o...)
 			for i := range wo {
-				v := r * (T(wgy[i]-0.5) - T(wd[i]*0.25))
+				v := T(r * (T(wgy[i]-0.5) - T(wd[i]*0.25)))
 				if add {
 					wo[i] += v
 				} else {

@@ -540,7 +540,7 @@ func NormOut[T Float](o, gy, d []T, r, m1, m2 T, add bool) {
 		m = 0
 	}
 	for i := m; i < n; i++ {
-		v := r * (T(gy[i]-m1) - T(d[i]*m2))
+		v := T(r * (T(gy[i]-m1) - T(d[i]*m2))) // T(): no fused multiply-add into o
 		if add {
 			o[i] += v
 		} else {
