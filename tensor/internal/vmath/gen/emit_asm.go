@@ -192,7 +192,11 @@ func (g *asmGen) body(copies, skew int, masked bool) {
 			vreg, sfx, size = half(vreg), "S", 4
 		}
 		if masked {
-			g.pf("VMOVUP%s %s, K1, %s", sfx, vreg, g.mem("DI", size))
+			// A masked store of a ymm register is AVX512VL; the zmm one,
+			// whose low half holds the float32 results and whose mask
+			// covers no more lanes, is AVX512F, which is all the dispatch
+			// checks.
+			g.pf("VMOVUP%s %s, K1, %s", sfx, g.reg[g.at(p.out)], g.mem("DI", size))
 		} else {
 			g.pf("VMOVUP%s %s, %s", sfx, vreg, g.mem("DI", size))
 		}
