@@ -227,8 +227,8 @@ func (r *adamRule[T]) updateAMSGrad(w, g, m, v, maxV []T) {
 	b1, b2, c1, c2, eps, shrink, stepSize, bc2Sqrt := r.b1, r.b2, r.c1, r.c2, r.eps, r.shrink, r.stepSize, r.bc2Sqrt
 	g, m, v, maxV = g[:len(w)], m[:len(w)], v[:len(w)], maxV[:len(w)]
 	for k, gk := range g {
-		m[k] = m[k]*b1 + c1*gk
-		v[k] = v[k]*b2 + c2*gk*gk
+		m[k] = T(m[k]*b1) + T(c1*gk)
+		v[k] = T(v[k]*b2) + T(T(c2*gk)*gk)
 		maxV[k] = max(maxV[k], v[k])
 		w[k] = T(w[k]*shrink) + -stepSize*m[k]/(sqrt(maxV[k])/bc2Sqrt+eps)
 	}

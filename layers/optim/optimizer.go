@@ -193,7 +193,7 @@ func (l *l2Decay[T]) blocks(part int, w, g []T) iter.Seq2[int, []T] {
 			wb := w[lo:min(lo+len(buf), len(w))]
 			gb, d := g[lo:lo+len(wb)], buf[:len(wb)]
 			for k, gk := range gb {
-				d[k] = gk + l.wd*wb[k]
+				d[k] = gk + T(l.wd*wb[k])
 			}
 			if !yield(lo, d) {
 				return

@@ -16,8 +16,9 @@ import (
 
 // refOptimizer is a plain reference implementation of an update rule: one
 // loop over the elements with a branch per option inside it, the
-// floating-point operations in torch's order. The optimizers' specialised
-// loops must give the same bits.
+// floating-point operations in torch's order, each product rounded (T():
+// no fused multiply-add, which GOAMD64=v3 or arm64 would otherwise make).
+// The optimizers' specialised loops must give the same bits.
 type refOptimizer[T tensor.Float] interface {
 	// step updates the values ws in place from the gradients gs.
 	step(lr float64, ws, gs [][]T)
@@ -50,21 +51,21 @@ func (r *refSGD[T]) step(lr float64, ws, gs [][]T) {
 		v := r.v[i]
 		for k, d := range gs[i] {
 			if wd != 0 {
-				d += wd * w[k]
+				d += T(wd * w[k])
 			}
 			if mu != 0 {
 				if first {
 					v[k] = d
 				} else {
-					v[k] = v[k]*mu + keep*d
+					v[k] = T(v[k]*mu) + T(keep*d)
 				}
 				if r.nesterov {
-					d += mu * v[k]
+					d += T(mu * v[k])
 				} else {
 					d = v[k]
 				}
 			}
-			w[k] += -lrT * d
+			w[k] += T(-lrT * d)
 		}
 	}
 }
@@ -94,10 +95,10 @@ func (r *refAdam[T]) step(lr float64, ws, gs [][]T) {
 		}
 		for k, gk := range gs[i] {
 			if !r.decoupled && wd != 0 {
-				gk += wd * w[k]
+				gk += T(wd * w[k])
 			}
-			m[k] = m[k]*b1 + c1*gk
-			v[k] = v[k]*b2 + c2*gk*gk
+			m[k] = T(m[k]*b1) + T(c1*gk)
+			v[k] = T(v[k]*b2) + T(T(c2*gk)*gk)
 			vk := v[k]
 			if r.amsgrad {
 				maxV[k] = max(maxV[k], vk)
@@ -124,20 +125,20 @@ func (r *refRMSProp[T]) step(lr float64, ws, gs [][]T) {
 		sq, mean, buf := r.square[i], r.mean[i], r.buf[i]
 		for k, gk := range gs[i] {
 			if wd != 0 {
-				gk += wd * w[k]
+				gk += T(wd * w[k])
 			}
-			sq[k] = sq[k]*alpha + c*gk*gk
+			sq[k] = T(sq[k]*alpha) + T(T(c*gk)*gk)
 			var d T
 			if r.centered {
-				mean[k] = mean[k]*alpha + c*gk
-				d = refSqrt(sq[k] - mean[k]*mean[k])
+				mean[k] = T(mean[k]*alpha) + T(c*gk)
+				d = refSqrt(sq[k] - T(mean[k]*mean[k]))
 			} else {
 				d = refSqrt(sq[k])
 			}
 			d += eps
 			if mu > 0 {
-				buf[k] = buf[k]*mu + gk/d
-				w[k] += -lrT * buf[k]
+				buf[k] = T(buf[k]*mu) + gk/d
+				w[k] += T(-lrT * buf[k])
 			} else {
 				w[k] += -lrT * gk / d
 			}

@@ -167,30 +167,30 @@ func (o *RMSProp[T]) update(w, g []T, s *rmspropState[T], lo int) {
 	switch {
 	case s.mean == nil && s.buf == nil:
 		for k, gk := range g {
-			sq[k] = sq[k]*alpha + c*gk*gk
+			sq[k] = T(sq[k]*alpha) + T(T(c*gk)*gk)
 			w[k] += -lr * gk / (sqrt(sq[k]) + eps)
 		}
 	case s.mean == nil:
 		buf := s.buf[lo:][:len(w)]
 		for k, gk := range g {
-			sq[k] = sq[k]*alpha + c*gk*gk
-			buf[k] = buf[k]*mu + gk/(sqrt(sq[k])+eps)
-			w[k] += -lr * buf[k]
+			sq[k] = T(sq[k]*alpha) + T(T(c*gk)*gk)
+			buf[k] = T(buf[k]*mu) + gk/(sqrt(sq[k])+eps)
+			w[k] += T(-lr * buf[k])
 		}
 	case s.buf == nil:
 		mean := s.mean[lo:][:len(w)]
 		for k, gk := range g {
-			sq[k] = sq[k]*alpha + c*gk*gk
-			mean[k] = mean[k]*alpha + c*gk
-			w[k] += -lr * gk / (sqrt(sq[k]-mean[k]*mean[k]) + eps)
+			sq[k] = T(sq[k]*alpha) + T(T(c*gk)*gk)
+			mean[k] = T(mean[k]*alpha) + T(c*gk)
+			w[k] += -lr * gk / (sqrt(sq[k]-T(mean[k]*mean[k])) + eps)
 		}
 	default:
 		mean, buf := s.mean[lo:][:len(w)], s.buf[lo:][:len(w)]
 		for k, gk := range g {
-			sq[k] = sq[k]*alpha + c*gk*gk
-			mean[k] = mean[k]*alpha + c*gk
-			buf[k] = buf[k]*mu + gk/(sqrt(sq[k]-mean[k]*mean[k])+eps)
-			w[k] += -lr * buf[k]
+			sq[k] = T(sq[k]*alpha) + T(T(c*gk)*gk)
+			mean[k] = T(mean[k]*alpha) + T(c*gk)
+			buf[k] = T(buf[k]*mu) + gk/(sqrt(sq[k]-T(mean[k]*mean[k]))+eps)
+			w[k] += T(-lr * buf[k])
 		}
 	}
 }

@@ -164,7 +164,7 @@ func (o *SGD[T]) StepRange(part, lo, hi int) {
 func descend[T tensor.Float](w, d []T, a T) {
 	d = d[:len(w)]
 	for k, dk := range d {
-		w[k] += a * dk
+		w[k] += T(a * dk)
 	}
 }
 
@@ -179,7 +179,7 @@ func (o *SGD[T]) firstMomentum(w, d, v []T) {
 	lr, mu := o.lr.inT, o.momentum
 	d = d[:len(w)]
 	for k, dk := range d {
-		w[k] += -lr * (dk + mu*dk)
+		w[k] += T(-lr * (dk + T(mu*dk)))
 	}
 }
 
@@ -193,8 +193,8 @@ func (o *SGD[T]) stepMomentum(w, d, v []T) {
 		return
 	}
 	for k, dk := range d {
-		v[k] = v[k]*mu + keep*dk
-		w[k] += -lr * (dk + mu*v[k])
+		v[k] = T(v[k]*mu) + T(keep*dk)
+		w[k] += T(-lr * (dk + T(mu*v[k])))
 	}
 }
 
