@@ -21,7 +21,8 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 // Put a batch into the arena with Const; every operation with an arena input
 // takes its result from that arena, and so does the Backward pass of a loss
 // made that way. Parameters, their gradients and optimizer state live outside
-// any arena, as always.
+// any arena, as always; an operation on parameters alone takes its result
+// from the arena when one of them goes through Use.
 //
 //	ar := autograd.NewArena[float32]()
 //	for step := range steps {
@@ -136,6 +137,47 @@ func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
 func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
 	return newParam(t, a)
 }
+
+// Use returns p as a Var of the arena for the current step: the same value
+// (a view, not a copy) whose gradient flows to p, the identity. An
+// operation takes its result from an arena only when an input comes from
+// one, so an operation on parameters alone (a Split of a weight into its
+// query, key and value parts, a Transpose, a weight's norm) allocates even
+// in a warm step; on Use(p) it takes its result from the arena like the
+// rest of the step. Under an inference Arena the result records nothing.
+//
+// A Var of the arena (a step's, or one of Param) is returned as it is. Use
+// panics with a *UsageError for a nil Var or a Var of another arena.
+//
+//	d/dp = g
+func (a *Arena[T]) Use(p *Var[T]) *Var[T] {
+	const op = "Arena.Use"
+	switch {
+	case p == nil:
+		panic(usage(op, "nil Var"))
+	case p.arena == a:
+		return p
+	case p.arena != nil:
+		panic(usage(op, "the Var belongs to another Arena"))
+	}
+	st := newState[reshapeOp[T]](a)
+	pv := p.value
+	var shape []int
+	if pv.Dims() <= len(st.dims) {
+		shape = st.dims[:pv.Dims()]
+		for i := range shape {
+			shape[i] = pv.Dim(i)
+		}
+	} else {
+		shape = pv.Shape()
+	}
+	tensor.ViewInto(&st.out, pv, shape...)
+	return recordOpOn(a, nil, op, &st.out, st, p)
+}
+
+// Arena returns the Arena v was made under (Arena.Const, Arena.Param, Use,
+// or an operation with an input from it), or nil when none.
+func (v *Var[T]) Arena() *Arena[T] { return v.arena }
 
 // newVar returns the arena's next Var to fill in. A block that runs out is
 // replaced by one twice as large (the Vars already handed out stay where

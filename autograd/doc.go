@@ -167,7 +167,9 @@
 // and every tensor, graph node and backward-pass buffer of the step is an
 // earlier step's, reused. Read what you keep (Item) before the next Reset.
 // Arena.Param makes a parameter whose operations take their results from the
-// arena even when no batch enters the step.
+// arena even when no batch enters the step; Arena.Use brings an existing
+// parameter into the step, for operations on it alone (a Split of a weight),
+// and Var.Arena finds the step's arena from any of its Vars.
 //
 // # Inference and memory
 //

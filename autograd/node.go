@@ -190,9 +190,15 @@ func resultOf[T Float](ar *Arena[T], shape ...int) (*tensor.Tensor[T], *varNode[
 // recordOpIn is recordOp with the Var and node of the result given (from
 // resultOf) when vn is not nil and the inputs have no arena.
 func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
-	var ar *Arena[T]
+	return recordOpOn(nil, vn, op, value, d, inputs...)
+}
+
+// recordOpOn is recordOpIn with the result a Var of the arena on when on is
+// not nil, whatever the inputs' arenas (Arena.Use).
+func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
+	ar := on
 	req, anomaly := false, false
-	noGrad := false
+	noGrad := on != nil && on.noGrad
 	for _, in := range inputs {
 		req = req || in.requiresGrad
 		anomaly = anomaly || in.trace() != nil

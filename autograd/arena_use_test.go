@@ -1,0 +1,112 @@
+package autograd_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// useStep is a step that splits a weight w [6 2] into three [2 2] parts, as
+// attention splits in_proj_weight, and multiplies x [3 2] by two of them.
+func useStep(x, w *autograd.Var[float64]) *autograd.Var[float64] {
+	parts := autograd.Split(w, 0, 2, 2, 2)
+	return autograd.Sum(autograd.Mul(autograd.Linear(x, parts[0], nil), autograd.Tanh(autograd.Linear(x, parts[2], nil))))
+}
+
+// TestArenaUse checks Arena.Use: its value is the parameter's own memory,
+// the gradient it passes on is the one the parameter gets without it, bit
+// for bit, and a warm step whose ops on the weight go through it allocates
+// nothing, where the same step on the bare weight allocates (its Split has
+// no input from the arena).
+func TestArenaUse(t *testing.T) {
+	wData := []float64{0.5, -1, 2, 0.25, -0.75, 1.5, 1, -2, 0.3, 0.6, -0.9, 1.2}
+	xData := []float64{1, 2, -1, 0.5, 0.25, -3}
+	plain := autograd.Param(tensor.MustNew(append([]float64(nil), wData...), 6, 2))
+	useStep(autograd.Const(tensor.MustNew(xData, 3, 2)), plain).Backward()
+
+	w := autograd.Param(tensor.MustNew(append([]float64(nil), wData...), 6, 2))
+	ar := autograd.NewArena[float64]()
+	x := tensor.MustNew(xData, 3, 2)
+	u := ar.Use(w)
+	if &u.Value().Data()[0] != &w.Value().Data()[0] || !u.Value().HasShape(6, 2) || !u.RequiresGrad() || u.Arena() != ar {
+		t.Errorf("Use(w) = %v (requires grad %v, arena %p): want a view of w's memory, recorded, of the arena %p", u.Value(), u.RequiresGrad(), u.Arena(), ar)
+	}
+	useStep(ar.Const(x), u).Backward()
+	if diff := cmp.Diff(plain.Grad().Data(), w.Grad().Data()); diff != "" {
+		t.Errorf("w's gradient through Use (-without +with):\n%s", diff)
+	}
+	if w.Arena() != nil {
+		t.Errorf("w.Arena() = %p, want nil: Use must not change the parameter", w.Arena())
+	}
+	if raceEnabled {
+		return
+	}
+	step := func(use bool) func() {
+		return func() {
+			ar.Reset()
+			wv := w
+			if use {
+				wv = ar.Use(w)
+			}
+			useStep(ar.Const(x), wv).Backward()
+			autograd.ZeroGrad(w)
+		}
+	}
+	if n := warmMallocs(3, 20, step(true)); n != 0 {
+		t.Errorf("20 warm steps through Use made %d allocations, want 0", n)
+	}
+	if n := warmMallocs(3, 20, step(false)); n == 0 {
+		t.Error("20 warm steps on the bare weight made no allocation: the test no longer shows what Use is for")
+	}
+}
+
+// TestArenaUseSecondOrder checks that Use is differentiable again: for
+// f(w) = Σ w³ through Use, Grad with CreateGraph gives 3w², and the
+// gradient of Σ 3w² is 6w.
+func TestArenaUseSecondOrder(t *testing.T) {
+	w := autograd.Param(tensor.MustNew([]float64{1, -2, 0.5}, 3))
+	ar := autograd.NewArena[float64]()
+	u := ar.Use(w)
+	f := autograd.Sum(autograd.Mul(autograd.Mul(u, u), u))
+	g := autograd.Grad([]*autograd.Var[float64]{f}, []*autograd.Var[float64]{w}, autograd.CreateGraph())[0]
+	if diff := cmp.Diff([]float64{3, 12, 0.75}, g.Value().Data()); diff != "" {
+		t.Errorf("first derivative (-want +got):\n%s", diff)
+	}
+	h := autograd.Grad([]*autograd.Var[float64]{autograd.Sum(g)}, []*autograd.Var[float64]{w})[0]
+	if diff := cmp.Diff([]float64{6, -12, 3}, h.Value().Data()); diff != "" {
+		t.Errorf("second derivative (-want +got):\n%s", diff)
+	}
+}
+
+// TestArenaUseInference checks Use under an inference Arena: the result
+// shares the parameter's memory and records nothing, and neither do the
+// operations on it.
+func TestArenaUseInference(t *testing.T) {
+	w := autograd.Param(tensor.MustNew([]float64{1, 2, 3, 4}, 4))
+	ar := autograd.NewInferenceArena[float64]()
+	u := ar.Use(w)
+	parts := autograd.Split(u, 0, 2, 2)
+	if u.RequiresGrad() || parts[1].RequiresGrad() || &u.Value().Data()[0] != &w.Value().Data()[0] {
+		t.Errorf("under an inference Arena: Use records %v, its Split %v; want nothing recorded and w's memory", u.RequiresGrad(), parts[1].RequiresGrad())
+	}
+	if parts[1].Arena() != ar {
+		t.Error("the Split of Use(w) is not the arena's")
+	}
+}
+
+// TestArenaUseVarsOfArenas checks that Use returns a Var of the arena as
+// it is, and panics for a nil Var and for a Var of another arena.
+func TestArenaUseVarsOfArenas(t *testing.T) {
+	ar, other := autograd.NewArena[float64](), autograd.NewArena[float64]()
+	c := ar.Const(tensor.MustNew([]float64{1, 2}, 2))
+	p := ar.Param(tensor.MustNew([]float64{1, 2}, 2))
+	if ar.Use(c) != c || ar.Use(p) != p {
+		t.Error("Use of the arena's own Const or Param is not that Var")
+	}
+	wantUsagePanic(t, "Use(nil)", func() { ar.Use(nil) })
+	wantUsagePanic(t, "Use of another arena's Var", func() { other.Use(c) })
+	wantUsagePanic(t, "Use of another arena's Param", func() { other.Use(p) })
+}
