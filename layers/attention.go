@@ -189,15 +189,34 @@ func (m *MultiheadAttention[T]) project(query, key, value *autograd.Var[T]) (q, 
 		qkv := autograd.Split(p, 1, m.NumHeads, m.NumHeads, m.NumHeads)
 		return qkv[0], qkv[1], qkv[2]
 	}
-	ws := autograd.Split(m.InProjWeight, 0, e, e, e)
+	w, b := m.InProjWeight, m.InProjBias
+	if ar := stepArena(query, key, value); ar != nil {
+		// Split's only input is a parameter: through Use, its pieces come
+		// from the step's arena too, so that a warm step allocates nothing.
+		w = ar.Use(w)
+		if b != nil {
+			b = ar.Use(b)
+		}
+	}
+	ws := autograd.Split(w, 0, e, e, e)
 	bs := []*autograd.Var[T]{nil, nil, nil}
-	if m.InProjBias != nil {
-		bs = autograd.Split(m.InProjBias, 0, e, e, e)
+	if b != nil {
+		bs = autograd.Split(b, 0, e, e, e)
 	}
 	proj := func(x *autograd.Var[T], i int) *autograd.Var[T] {
 		return m.heads(autograd.Linear(flat(x, e), ws[i], bs[i]), x.Value().Dim(0), 1)
 	}
 	return proj(query, 0), proj(key, 1), proj(value, 2)
+}
+
+// stepArena returns the Arena of the first of vs that has one, or nil.
+func stepArena[T Float](vs ...*autograd.Var[T]) *autograd.Arena[T] {
+	for _, v := range vs {
+		if ar := v.Arena(); ar != nil {
+			return ar
+		}
+	}
+	return nil
 }
 
 // heads reshapes a projection [N·L, parts·E] to [N, parts·H, L, E/H]: the

@@ -24,10 +24,10 @@ func (p padded) Training() bool                                          { retur
 // MultiheadAttention's self-attention (the packed path; plain, and with
 // causal and dropout), TransformerEncoderLayer and TransformerEncoder,
 // each given PyTorch's key padding mask [N, L] (true = ignore) for inputs
-// [2 5 8]. (Attention to other keys and values, the unpacked path, is not
-// here: its Split of in_proj_weight, a Param outside the Arena, allocates
-// with or without a padding mask; the op table checks
-// ScaledDotProductAttentionWith under a key padding mask.)
+// [2 5 8], and MultiheadAttention's attention to other keys and values
+// (the unpacked path, whose in_proj_weight is split through Arena.Use):
+// keys and values of the same length under the padding mask, and keys and
+// values of 3 positions without one.
 func paddingRows() []moduleRow {
 	pad := tensor.MustMask([]bool{
 		false, true, false, false, true,
@@ -46,6 +46,19 @@ func paddingRows() []moduleRow {
 		row("MultiheadAttention/self causal dropout", func() layers.Module[float32] {
 			m := layers.NewMultiheadAttention[float32](newRNG(11), 8, 2).SetDropout(newRNG(12), 0.25)
 			return padded{m, func(x *autograd.Var[float32]) *autograd.Var[float32] { return m.Attend(x, x, x, pad, true) }}
+		}),
+		row("MultiheadAttention/cross", func() layers.Module[float32] {
+			m := layers.NewMultiheadAttention[float32](newRNG(11), 8, 2)
+			return padded{m, func(x *autograd.Var[float32]) *autograd.Var[float32] {
+				return m.Attend(x, autograd.Tanh(x), autograd.Sigmoid(x), pad, false)
+			}}
+		}),
+		row("MultiheadAttention/cross shorter memory", func() layers.Module[float32] {
+			m := layers.NewMultiheadAttention[float32](newRNG(11), 8, 2)
+			return padded{m, func(x *autograd.Var[float32]) *autograd.Var[float32] {
+				mem := autograd.Tanh(autograd.Slice(x, autograd.Range{Start: 0, Stop: 2, Step: 1}, autograd.Range{Start: 1, Stop: 4, Step: 1}))
+				return m.Attend(x, mem, mem, nil, false)
+			}}
 		}),
 		row("TransformerEncoderLayer", func() layers.Module[float32] {
 			l := layers.NewTransformerEncoderLayer[float32](newRNG(11), cfg)

@@ -50,39 +50,18 @@ func (p *PositionEmbedding[T]) AddAt(x *autograd.Var[T], start int) *autograd.Va
 }
 
 // tableRows returns rows start…start+l−1 of table [maxLen, dim] for x
-// [..., l, dim]: table itself when those are all its rows, otherwise
-// autograd.Embedding of their ids (positionIDs), which takes its result
-// from x's Arena as the ids do; Slice of the table, a Var of no Arena,
-// would allocate on every call. Either passes the gradient of each row to
-// the table's row.
+// [..., l, dim]: table itself when those are all its rows, otherwise its
+// Slice, taken through x's Arena when x has one (Arena.Use: a Slice of the
+// table alone would allocate on every call). The gradient of each row goes
+// to the table's row.
 func tableRows[T Float](table, x *autograd.Var[T], start, l int) *autograd.Var[T] {
-	switch {
-	case start == 0 && l == table.Value().Dim(0):
+	if start == 0 && l == table.Value().Dim(0) {
 		return table
-	case x.Value().Len() == 0, // no element to make the ids from
-		start+l > 1<<24: // not every whole number past 2²⁴ is a float32
-		return autograd.Slice(table, autograd.Range{Start: start, Stop: start + l, Step: 1})
 	}
-	return autograd.Embedding(table, positionIDs(x, start, l))
-}
-
-// positionIDs returns the float-encoded ids start, start+1, …, start+l−1
-// as a Var [l], for x [..., l, d] with at least one element. It makes them
-// with operations on x, so that under an autograd.Arena they come from
-// x's arena (a layer cannot reach the arena itself, and a constant of its
-// own would be a new allocation on every call): x's rows [M, d] are
-// cropped away and padded into [l, 1] holding start then ones, whose
-// cumulative sum is the ids (exact for ids below 2²⁴, even in float32:
-// tableRows slices larger tables). No value of x survives the crop, and
-// Embedding passes no gradient to its ids, so none flows back to x through
-// them.
-func positionIDs[T Float](x *autograd.Var[T], start, l int) *autograd.Var[T] {
-	xv := x.Value()
-	d := xv.Dim(-1)
-	m := xv.Len() / d
-	ones := autograd.Pad(autograd.Reshape(x, m, d), [][2]int{{0, l - m}, {-d, 1}}, 1) // [l 1]
-	steps := autograd.Pad(ones, [][2]int{{1, -1}, {0, 0}}, T(start))                  // start, 1, 1, …
-	return autograd.Reshape(autograd.Cumsum(steps, 0), l)
+	if ar := x.Arena(); ar != nil {
+		table = ar.Use(table)
+	}
+	return autograd.Slice(table, autograd.Range{Start: start, Stop: start + l, Step: 1})
 }
 
 // posCheck panics, naming the layer kind (and its weight w, nil: none),

@@ -329,9 +329,12 @@ func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, 
 		// the projection of every step at once, so that a step's product
 		// h·W_hhᵀ has no bias to add, nor (in Backward) to sum over the
 		// batch. GRU's reset gate multiplies b_hh's n block alone.
-		// The sum starts from zeros of xIn's Arena, so that it comes from
-		// there too (an op on parameters alone would allocate).
-		bias = autograd.Add(autograd.Add(zeroVec(xIn, w.BiasIH.Value().Dim(0)), w.BiasIH), w.BiasHH)
+		// Under an Arena the sum comes from xIn's (Arena.Use: an op on
+		// parameters alone would allocate).
+		if ar := xIn.Arena(); ar != nil {
+			bias = ar.Use(bias)
+		}
+		bias = autograd.Add(bias, w.BiasHH)
 		w.BiasHH = nil
 	}
 	proj := autograd.Linear(xIn, w.WeightIH, bias) // [L·N, G·H], every step at once
@@ -397,14 +400,6 @@ func initialState[T Float](s *autograd.Var[T], k, n, hs int, zero *autograd.Var[
 func zeroState[T Float](x *autograd.Var[T], n, hs int) *autograd.Var[T] {
 	xs := x.Value()
 	return autograd.Pad(x, [][2]int{{0, n - xs.Dim(0)}, {-xs.Dim(1), hs}}, 0)
-}
-
-// zeroVec returns zeros [n] made from x [rows, cols] as zeroState makes
-// its zeros: from x's Arena, so that a sum of parameters that starts from
-// it allocates nothing under an Arena.
-func zeroVec[T Float](x *autograd.Var[T], n int) *autograd.Var[T] {
-	xs := x.Value()
-	return autograd.Reshape(autograd.Pad(x, [][2]int{{0, 1 - xs.Dim(0)}, {-xs.Dim(1), n}}, 0), n)
 }
 
 // stepMasks checks lengths (one per batch row, each in [1, steps]) and
