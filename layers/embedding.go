@@ -34,8 +34,10 @@ func NewEmbedding[T Float](rng *rand.Rand, num, dim int, init Initializer[T]) *E
 }
 
 // Lookup returns the rows of Weight at ids, in order: shape [len(ids), dim].
-// It panics with an *ArgError naming the layer if an id is negative or not
-// below num.
+// Nothing in its arguments comes from an autograd.Arena, so its result
+// never does: under an Arena, give the ids to Forward through Arena.Const,
+// or look them up in ar.Use(e.Weight) with autograd.IndexSelect. It panics
+// with an *ArgError naming the layer if an id is negative or not below num.
 func (e *Embedding[T]) Lookup(ids []int) *autograd.Var[T] {
 	num := e.Weight.Value().Dim(0)
 	for i, id := range ids {
