@@ -15,7 +15,7 @@ import (
 // Ticks is a plot.Ticker with major ticks about every (max−min)/N, rounded
 // up to a step of 1, 2 or 5 × 10ᵏ, and an unlabeled minor tick halfway
 // between two major ones. Integer keeps the step at least 1 and whole, for
-// an axis of epochs or counts. N ≤ 0 means 5.
+// an axis of epochs or counts. N ≤ 0 means 5, and N is at most MaxN.
 type Ticks struct {
 	N       int
 	Integer bool
@@ -23,57 +23,141 @@ type Ticks struct {
 
 var _ plot.Ticker = Ticks{}
 
-// Ticks returns the ticks from the multiple of the step at or below min to
-// the one at or above max. A range that is empty or reversed is treated as
-// [min, min+1], so that a plot of one point still gets ticks.
+// MaxN is the largest Ticks.N that Ticks honors, so that an axis gets at
+// most MaxN+3 major ticks however it is asked.
+const MaxN = 1000
+
+// minRelStep is the smallest step relative to the larger magnitude of the
+// bounds, some thousands of float64 ulps, so that neighboring ticks are distinct
+// numbers and their labels need at most 13 significant digits.
+const minRelStep = 1e-12
+
+// Ticks returns the major ticks at the multiples of the step from the one
+// at or below min to the one at or above max, and the minor ones between.
+//
+// A range that is empty or reversed is treated as [min, min+1], or as
+// [min, min+|min|/10] when |min| > 10, so that a plot of one point still
+// gets a few ticks however large its value. The step is at least 10⁻¹² of
+// the bounds' magnitude, so that the ticks of a very narrow range far from
+// 0 are distinct. A range wider than the largest float64, such as
+// [−1e308, 1e308], is measured without overflow, and ticks beyond the
+// largest float64 are left out. NaN or infinite bounds (gonum's axis of a
+// plot without data is [+Inf, −Inf]) give no ticks: nil.
+//
+// Labels have as many decimals as the step (0.0, 0.5, 1.0).
 func (t Ticks) Ticks(min, max float64) []plot.Tick {
-	if !(max > min) {
-		max = min + 1
+	if !isFinite(min) || !isFinite(max) {
+		return nil
 	}
 	n := t.N
 	if n <= 0 {
 		n = 5
 	}
-	step := Step((max - min) / float64(n))
-	if t.Integer && step < 1 {
-		step = 1
+	if n > MaxN {
+		n = MaxN
 	}
-	lo := math.Floor(min/step+1e-9) * step
-	hi := math.Ceil(max/step-1e-9) * step
-	decimals := 0
-	if step < 1 {
-		decimals = int(math.Ceil(-math.Log10(step) - 1e-9))
+	// half is half the range's width: max/2 − min/2 does not overflow.
+	var half float64
+	if max > min {
+		half = max/2 - min/2
+	} else {
+		half = math.Max(0.5, math.Abs(min)/20)
+		max = min + 2*half
+		if math.IsInf(max, 0) {
+			max = math.MaxFloat64
+		}
 	}
+	mag := math.Max(math.Abs(min), math.Abs(max))
+	raw := math.Min(half/float64(n)*2, math.MaxFloat64)
+	raw = math.Max(raw, math.Max(mag*minRelStep, math.SmallestNonzeroFloat64))
+	m, k := step(raw)
+	if t.Integer && k < 0 {
+		m, k = 1, 0
+	}
+	s := float64(m) * math.Pow10(k)
+	if math.IsInf(s, 0) { // no finite 1, 2 or 5 × 10ᵏ is that large
+		m, k, s = 1, 308, 1e308
+	}
+	lo := math.Floor(min/s + 1e-9)
+	hi := math.Ceil(max/s - 1e-9)
 	var ticks []plot.Tick
-	for i := 0; ; i++ {
-		v := lo + float64(i)*step
-		if v > hi+step/2 {
-			break
+	for i := lo; i <= hi && i <= lo+float64(n)+2; i++ {
+		v := tickValue(i*float64(m), k)
+		if math.IsInf(v, 0) {
+			continue
 		}
-		v = math.Round(v/step) * step // 0.30000000000000004 → 0.3
-		if v == 0 {
-			v = 0 // never -0
-		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', decimals, 64)})
-		if mid := v + step/2; mid < hi && !(t.Integer && step < 2) {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', decimals(k), 64)})
+		if mid := v + s/2; i < hi && !math.IsInf(mid, 0) && !(t.Integer && m == 1 && k == 0) {
 			ticks = append(ticks, plot.Tick{Value: mid})
 		}
 	}
 	return ticks
 }
 
-// Step returns the smallest 1, 2 or 5 × 10ᵏ at or above raw (> 0).
+// isFinite reports whether x is neither NaN nor infinite.
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// tickValue returns c × 10ᵏ for a whole c, dividing by an exact power of
+// ten when k is from −22 to −1, so that 3 × 10⁻¹ is 0.3 rather than the
+// 0.30000000000000004 of 3 × 0.1.
+func tickValue(c float64, k int) float64 {
+	var v float64
+	if k < 0 && k >= -22 { // 10⁰..10²² are exact float64s
+		v = c / math.Pow10(-k)
+	} else {
+		v = c * math.Pow10(k)
+	}
+	if v == 0 {
+		return 0 // never -0
+	}
+	return v
+}
+
+// decimals is the number of decimals of a multiple of 10ᵏ: −k, or 0.
+func decimals(k int) int {
+	if k < 0 {
+		return -k
+	}
+	return 0
+}
+
+// Step returns the smallest 1, 2 or 5 × 10ᵏ at or above raw (> 0); it is
+// 1 for a raw that is not positive and finite, and +Inf for a raw above
+// 5e307 (larger than any finite one).
 func Step(raw float64) float64 {
 	if !(raw > 0) || math.IsInf(raw, 0) {
 		return 1
 	}
-	p := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if s := m * p; s >= raw*(1-1e-9) {
-			return s
+	m, k := step(raw)
+	return float64(m) * math.Pow10(k)
+}
+
+// step returns Step(raw) as m × 10ᵏ, m being 1, 2 or 5, for a positive
+// finite raw.
+func step(raw float64) (m, k int) {
+	k = decade(raw)
+	for {
+		for _, m := range []int{1, 2, 5} {
+			if float64(m)*math.Pow10(k) >= raw*(1-1e-9) {
+				return m, k
+			}
 		}
+		k++
 	}
-	return 10 * p
+}
+
+// decade returns the k with 10ᵏ ≤ x < 10ᵏ⁺¹ for a positive finite x.
+// math.Log10 alone can miss it by one near a power of ten, and by much
+// more for a subnormal x (Log10(5e-324) is about −308 on amd64).
+func decade(x float64) int {
+	k := int(math.Floor(math.Log10(x)))
+	for k > -324 && math.Pow10(k) > x {
+		k--
+	}
+	for math.Pow10(k+1) <= x {
+		k++
+	}
+	return k
 }
 
 // Apply sets a's ticks to t and lets the axis grow to its outer ticks

@@ -1,9 +1,14 @@
 package roundticks
 
 import (
+	"fmt"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"gonum.org/v1/plot"
 )
 
 func majors(ts Ticks, min, max float64) []string {
@@ -63,6 +68,81 @@ func TestLogTicks(t *testing.T) {
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("[%v, %v] (-want +got):\n%s", tt.min, tt.max, diff)
+		}
+	}
+}
+
+// within returns f's result, failing t if f has not returned within two
+// seconds: the ranges of the tests below made Ticks loop forever, which
+// would otherwise hang the test binary until its timeout.
+func within(t *testing.T, what string, f func() []plot.Tick) []plot.Tick {
+	t.Helper()
+	done := make(chan []plot.Tick, 1)
+	go func() { done <- f() }()
+	select {
+	case ticks := <-done:
+		return ticks
+	case <-time.After(2 * time.Second):
+		t.Fatalf("%s did not return within 2 s", what)
+		return nil
+	}
+}
+
+// majorValues returns the values of the labeled ticks.
+func majorValues(ticks []plot.Tick) []float64 {
+	var out []float64
+	for _, t := range ticks {
+		if t.Label != "" {
+			out = append(out, t.Value)
+		}
+	}
+	return out
+}
+
+// TestTicksExtremeRanges checks that Ticks returns for bounds that are not
+// finite (no ticks), for ranges whose width overflows a float64, and for an
+// empty range where min+1 == min; and that it gives a few distinct round
+// values, finite and increasing, not thousands of copies of one.
+func TestTicksExtremeRanges(t *testing.T) {
+	inf, big := math.Inf(1), math.MaxFloat64
+	for _, r := range [][2]float64{{math.NaN(), 1}, {0, math.NaN()}, {inf, -inf}, {-inf, 1}, {0, inf}} {
+		if got := within(t, fmt.Sprint("Ticks", r), func() []plot.Tick { return Ticks{}.Ticks(r[0], r[1]) }); got != nil {
+			t.Errorf("Ticks(%v, %v) = %v, want nil", r[0], r[1], got)
+		}
+	}
+	tests := []struct {
+		ticks    Ticks
+		min, max float64
+		want     []float64 // the major ticks' values
+	}{
+		{Ticks{}, -1e308, 1e308, []float64{-1e308, -5e307, 0, 5e307, 1e308}},
+		{Ticks{}, 0, big, []float64{0, 5e307, 1e308, 1.5e308}}, // 2e308 overflows
+		{Ticks{N: 1}, -big, big, []float64{-1e308, 0, 1e308}},  // a step of 2e308 would overflow
+		{Ticks{}, 1e300, 1e300, []float64{1e300, 1.02e300, 1.04e300, 1.06e300, 1.08e300, 1.1e300}},
+		{Ticks{}, 1e20, 1e20, []float64{1e20, 1.02e20, 1.04e20, 1.06e20, 1.08e20, 1.1e20}},
+		{Ticks{}, -1e20, -1e20, []float64{-1e20, -9.8e19, -9.6e19, -9.4e19, -9.2e19, -9e19}},
+		{Ticks{}, big, big, []float64{1.75e308}}, // 1.8e308 overflows
+		{Ticks{Integer: true}, 1e20, 1e20, []float64{1e20, 1.02e20, 1.04e20, 1.06e20, 1.08e20, 1.1e20}},
+		{Ticks{}, 1e20, math.Nextafter(1e20, inf), []float64{1e20, 1.000000000001e20}}, // not 3 steps of 5000 in one ulp of 16384
+		{Ticks{}, 0, 5e-324, []float64{0, 1e-323}},
+		{Ticks{N: math.MaxInt}, 0, 1, []float64{0, 0.001, 0.002}}, // only the first three: N is capped at MaxN
+	}
+	for _, tt := range tests {
+		ticks := within(t, fmt.Sprintf("%+v.Ticks(%v, %v)", tt.ticks, tt.min, tt.max), func() []plot.Tick { return tt.ticks.Ticks(tt.min, tt.max) })
+		got := majorValues(ticks)
+		if tt.ticks.N == math.MaxInt {
+			if len(got) != MaxN+1 {
+				t.Errorf("N = MaxInt: %d major ticks, want MaxN+1 = %d", len(got), MaxN+1)
+			}
+			got = got[:3]
+		}
+		if diff := cmp.Diff(tt.want, got, cmpopts.EquateApprox(1e-15, 0)); diff != "" {
+			t.Errorf("%+v.Ticks(%v, %v) majors (-want +got):\n%s", tt.ticks, tt.min, tt.max, diff)
+		}
+		for i, tk := range ticks {
+			if math.IsInf(tk.Value, 0) || math.IsNaN(tk.Value) || i > 0 && !(tk.Value > ticks[i-1].Value) {
+				t.Errorf("%+v.Ticks(%v, %v): tick %d is %v after %v, want finite and increasing", tt.ticks, tt.min, tt.max, i, tk.Value, ticks[max(i-1, 0)].Value)
+			}
 		}
 	}
 }
