@@ -175,9 +175,14 @@ type LogTicks struct{}
 
 var _ plot.Ticker = LogTicks{}
 
-// Ticks returns the ticks; a range that is empty or reversed is treated as
-// [min, 10·min].
+// Ticks returns the ticks; a min that is not positive is treated as 1, and
+// a range that is empty or reversed as [min, 10·min]. NaN or infinite
+// bounds (gonum's axis of a plot without data is [+Inf, −Inf]) give no
+// ticks: nil. Ticks beyond the largest float64 are left out.
 func (LogTicks) Ticks(min, max float64) []plot.Tick {
+	if !isFinite(min) || !isFinite(max) {
+		return nil
+	}
 	if !(min > 0) {
 		min = 1
 	}
@@ -189,10 +194,16 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 		mults = []float64{1}
 	}
 	var ticks []plot.Tick
-	for k := math.Floor(math.Log10(min)); ; k++ {
-		p := math.Pow(10, k)
+	for k := decade(min); k <= 308; k++ {
+		p := math.Pow(10, float64(k))
 		for _, m := range mults {
 			v := m * p
+			if v == 0 { // below the smallest float64
+				continue
+			}
+			if math.IsInf(v, 0) {
+				return ticks
+			}
 			if v <= min*(1+1e-9) {
 				ticks = []plot.Tick{{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)}}
 				continue
@@ -203,4 +214,5 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 			}
 		}
 	}
+	return ticks
 }

@@ -146,3 +146,31 @@ func TestTicksExtremeRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestLogTicksExtremeRanges checks that LogTicks returns for bounds that
+// are not finite (no ticks: Log10(+Inf) made it loop forever) and that its
+// ticks stay finite when 10·min overflows.
+func TestLogTicksExtremeRanges(t *testing.T) {
+	inf, big := math.Inf(1), math.MaxFloat64
+	for _, r := range [][2]float64{{inf, 1}, {inf, -inf}, {1, inf}, {math.NaN(), 1}, {1, math.NaN()}, {-inf, 1}} {
+		if got := within(t, fmt.Sprint("LogTicks", r), func() []plot.Tick { return LogTicks{}.Ticks(r[0], r[1]) }); got != nil {
+			t.Errorf("LogTicks.Ticks(%v, %v) = %v, want nil", r[0], r[1], got)
+		}
+	}
+	for _, tt := range []struct {
+		min, max float64
+		want     []float64
+	}{
+		{big, big, []float64{1e308}}, // [big, 10·big] is [big, +Inf]
+		{1e307, big, []float64{1e307, 2e307, 5e307, 1e308}},
+	} {
+		ticks := within(t, fmt.Sprint("LogTicks", tt.min, tt.max), func() []plot.Tick { return LogTicks{}.Ticks(tt.min, tt.max) })
+		var got []float64
+		for _, tk := range ticks {
+			got = append(got, tk.Value)
+		}
+		if diff := cmp.Diff(tt.want, got, cmpopts.EquateApprox(1e-15, 0)); diff != "" {
+			t.Errorf("LogTicks.Ticks(%v, %v) (-want +got):\n%s", tt.min, tt.max, diff)
+		}
+	}
+}
