@@ -44,7 +44,9 @@ const minRelStep = 1e-12
 // largest float64 are left out. NaN or infinite bounds (gonum's axis of a
 // plot without data is [+Inf, −Inf]) give no ticks: nil.
 //
-// Labels have as many decimals as the step (0.0, 0.5, 1.0).
+// Labels have as many decimals as the step (0.0, 0.5, 1.0); when a tick
+// reaches 10¹⁵ in magnitude, or all lie below 10⁻⁴, they are in exponent
+// form with the digits the tick needs (1e+20, 1.2e+20, 5e-07).
 func (t Ticks) Ticks(min, max float64) []plot.Tick {
 	if !isFinite(min) || !isFinite(max) {
 		return nil
@@ -80,13 +82,14 @@ func (t Ticks) Ticks(min, max float64) []plot.Tick {
 	}
 	lo := math.Floor(min/s + 1e-9)
 	hi := math.Ceil(max/s - 1e-9)
+	exp := mag >= 1e15 || mag < 1e-4
 	var ticks []plot.Tick
 	for i := lo; i <= hi && i <= lo+float64(n)+2; i++ {
 		v := tickValue(i*float64(m), k)
 		if math.IsInf(v, 0) {
 			continue
 		}
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', decimals(k), 64)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: label(i*float64(m), k, v, exp)})
 		if mid := v + s/2; i < hi && !math.IsInf(mid, 0) && !(t.Integer && m == 1 && k == 0) {
 			ticks = append(ticks, plot.Tick{Value: mid})
 		}
@@ -97,20 +100,37 @@ func (t Ticks) Ticks(min, max float64) []plot.Tick {
 // isFinite reports whether x is neither NaN nor infinite.
 func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// tickValue returns c × 10ᵏ for a whole c, dividing by an exact power of
-// ten when k is from −22 to −1, so that 3 × 10⁻¹ is 0.3 rather than the
-// 0.30000000000000004 of 3 × 0.1.
+// tickValue returns the float64 nearest to c × 10ᵏ for a whole c below
+// 2⁵³ in magnitude, ±Inf beyond the largest float64. It parses the decimal
+// rather than multiplying by math.Pow10(k), which is exact only up to
+// 10²²: a product with it can be an ulp off (4.9999999999999996e-06 for
+// 5 × 10⁻⁶), and many with a subnormal power of ten.
 func tickValue(c float64, k int) float64 {
-	var v float64
-	if k < 0 && k >= -22 { // 10⁰..10²² are exact float64s
-		v = c / math.Pow10(-k)
-	} else {
-		v = c * math.Pow10(k)
+	v, err := strconv.ParseFloat(strconv.FormatFloat(c, 'f', 0, 64)+"e"+strconv.Itoa(k), 64)
+	if err != nil && !math.IsInf(v, 0) { // ParseFloat gives ±Inf and ErrRange on overflow
+		panic("roundticks: " + err.Error()) // a bug: the string is a valid number
 	}
 	if v == 0 {
 		return 0 // never -0
 	}
 	return v
+}
+
+// label formats the tick v = c × 10ᵏ (c whole): with −k decimals (none for
+// k ≥ 0), or in exponent form with the significant digits of c when exp.
+func label(c float64, k int, v float64, exp bool) string {
+	if !exp {
+		return strconv.FormatFloat(v, 'f', decimals(k), 64)
+	}
+	if v == 0 {
+		return "0"
+	}
+	digits := strconv.FormatFloat(math.Abs(c), 'f', 0, 64)
+	sig := len(digits)
+	for sig > 1 && digits[sig-1] == '0' {
+		sig--
+	}
+	return strconv.FormatFloat(v, 'e', sig-1, 64)
 }
 
 // decimals is the number of decimals of a multiple of 10ᵏ: −k, or 0.
@@ -123,13 +143,13 @@ func decimals(k int) int {
 
 // Step returns the smallest 1, 2 or 5 × 10ᵏ at or above raw (> 0); it is
 // 1 for a raw that is not positive and finite, and +Inf for a raw above
-// 5e307 (larger than any finite one).
+// 1e308 (larger than any finite one).
 func Step(raw float64) float64 {
 	if !(raw > 0) || math.IsInf(raw, 0) {
 		return 1
 	}
 	m, k := step(raw)
-	return float64(m) * math.Pow10(k)
+	return tickValue(float64(m), k)
 }
 
 // step returns Step(raw) as m × 10ᵏ, m being 1, 2 or 5, for a positive
@@ -178,7 +198,8 @@ var _ plot.Ticker = LogTicks{}
 // Ticks returns the ticks; a min that is not positive is treated as 1, and
 // a range that is empty or reversed as [min, 10·min]. NaN or infinite
 // bounds (gonum's axis of a plot without data is [+Inf, −Inf]) give no
-// ticks: nil. Ticks beyond the largest float64 are left out.
+// ticks: nil. Ticks beyond the largest float64 are left out. Labels are
+// the shortest that read back as the tick (0.02, 5e-06, 1e+20).
 func (LogTicks) Ticks(min, max float64) []plot.Tick {
 	if !isFinite(min) || !isFinite(max) {
 		return nil
@@ -189,26 +210,26 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 	if !(max > min) {
 		max = 10 * min
 	}
-	mults := []float64{1, 2, 5}
+	mults := []int{1, 2, 5}
 	if max/min > 1000 {
-		mults = []float64{1}
+		mults = []int{1}
 	}
 	var ticks []plot.Tick
 	for k := decade(min); k <= 308; k++ {
-		p := math.Pow(10, float64(k))
 		for _, m := range mults {
-			v := m * p
+			v := tickValue(float64(m), k)
 			if v == 0 { // below the smallest float64
 				continue
 			}
 			if math.IsInf(v, 0) {
 				return ticks
 			}
+			tk := plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)}
 			if v <= min*(1+1e-9) {
-				ticks = []plot.Tick{{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)}}
+				ticks = []plot.Tick{tk}
 				continue
 			}
-			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+			ticks = append(ticks, tk)
 			if v >= max*(1-1e-9) {
 				return ticks
 			}

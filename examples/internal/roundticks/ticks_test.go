@@ -3,6 +3,8 @@ package roundticks
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +47,7 @@ func TestTicks(t *testing.T) {
 }
 
 func TestStep(t *testing.T) {
-	for raw, want := range map[float64]float64{0.3: 0.5, 1: 1, 1.2: 2, 3: 5, 7: 10, 20: 20, 0.04: 0.05, 0: 1} {
+	for raw, want := range map[float64]float64{0.3: 0.5, 1: 1, 1.2: 2, 3: 5, 7: 10, 20: 20, 0.04: 0.05, 0: 1, 4e-6: 5e-6, 3e299: 5e299, 1.5e308: math.Inf(1)} {
 		if got := Step(raw); got != want {
 			t.Errorf("Step(%v) = %v, want %v", raw, got, want)
 		}
@@ -173,4 +175,83 @@ func TestLogTicksExtremeRanges(t *testing.T) {
 			t.Errorf("LogTicks.Ticks(%v, %v) (-want +got):\n%s", tt.min, tt.max, diff)
 		}
 	}
+}
+
+// TestRoundLabels checks that labels read as round numbers where the tick
+// values are not exact float64s: 1e23 is 99999999999999991611392, which a
+// label with no decimals printed in full, 1e300 a label of 301 digits, and
+// 5 × Pow(10, −6) is 4.9999999999999996e-06.
+func TestRoundLabels(t *testing.T) {
+	tests := []struct {
+		name     string
+		ticker   plot.Ticker
+		min, max float64
+		want     []string
+	}{
+		{"large", Ticks{}, 0, 5e23, []string{"0", "1e+23", "2e+23", "3e+23", "4e+23", "5e+23"}},
+		{"huge", Ticks{}, 1e300, 5e300, []string{"1e+300", "2e+300", "3e+300", "4e+300", "5e+300"}},
+		{"one huge point", Ticks{}, 1e20, 1e20, []string{"1e+20", "1.02e+20", "1.04e+20", "1.06e+20", "1.08e+20", "1.1e+20"}},
+		{"tiny", Ticks{}, 1.2e-7, 4.1e-7, []string{"1e-07", "2e-07", "3e-07", "4e-07", "5e-07"}},
+		{"tiny halves", Ticks{}, 1.2e-7, 2.1e-7, []string{"1.2e-07", "1.4e-07", "1.6e-07", "1.8e-07", "2e-07", "2.2e-07"}},
+		{"below 1e15", Ticks{}, 0, 4e14, []string{"0", "100000000000000", "200000000000000", "300000000000000", "400000000000000"}},
+		{"log", LogTicks{}, 3e-6, 8e-6, []string{"2e-06", "5e-06", "1e-05"}},
+		{"log huge", LogTicks{}, 3e300, 8e300, []string{"2e+300", "5e+300", "1e+301"}},
+		{"log subnormal", LogTicks{}, 5e-324, 1e-322, []string{"5e-324", "1e-323", "2e-323", "5e-323", "1e-322"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, tk := range tt.ticker.Ticks(tt.min, tt.max) {
+			if tk.Label != "" {
+				got = append(got, tk.Label)
+			}
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s [%v, %v] (-want +got):\n%s", tt.name, tt.min, tt.max, diff)
+		}
+	}
+}
+
+// TestLabelsReadBack checks, over ranges from 1e-300 to 1e300 of either
+// sign and of several widths, that every label has at most 15 significant
+// digits and reads back as its tick's value.
+func TestLabelsReadBack(t *testing.T) {
+	var n int
+	for e := -300; e <= 300; e += 7 {
+		for _, w := range []float64{0, 1e-9, 0.3, 1, 7, 1e6} {
+			for _, sign := range []float64{1, -1} {
+				min := sign * 1.37 * math.Pow10(e)
+				max := min + math.Abs(min)*w
+				ticks := Ticks{}.Ticks(min, max)
+				if sign > 0 {
+					ticks = append(ticks, LogTicks{}.Ticks(min, max)...)
+				}
+				for _, tk := range ticks {
+					if tk.Label == "" {
+						continue
+					}
+					n++
+					v, err := strconv.ParseFloat(tk.Label, 64)
+					if err != nil || math.Abs(v-tk.Value) > 1e-15*math.Abs(tk.Value) {
+						t.Errorf("[%v, %v]: label %q of the tick %v reads as %v (%v)", min, max, tk.Label, tk.Value, v, err)
+					}
+					if d := significantDigits(tk.Label); d > 15 {
+						t.Errorf("[%v, %v]: label %q has %d significant digits", min, max, tk.Label, d)
+					}
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Errorf("only %d labels checked", n)
+	}
+}
+
+// significantDigits counts the digits of a number's mantissa from the
+// first nonzero one to the last nonzero one.
+func significantDigits(s string) int {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.Trim(strings.NewReplacer("-", "", ".", "").Replace(s), "0")
+	return len(s)
 }
