@@ -34,6 +34,11 @@
 //
 //	mpirun -np 2 go run -tags mpi ./examples/digits -mpi
 //
+// Both need -batch 8 or more, a row per micro-batch. When an epoch's last
+// batch is shorter than 8 images (with -batch 9, the 1438 training images
+// are 159 batches and 7 images), it joins the batch before it, so that
+// every image is still trained on once an epoch, in one step fewer.
+//
 // -save writes the trained model's parameters (named "0.weight", "0.bias",
 // ... as in PyTorch's state_dict) to a safetensors file; -load reads one into
 // the -model architecture instead of training, and only evaluates it. -plots
@@ -127,7 +132,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.model, "model", "cnn", "architecture: cnn (a small convolutional network) or mlp")
 	fs.IntVar(&cfg.epochs, "epochs", 20, "passes over the training set (> 0)")
-	fs.IntVar(&cfg.batch, "batch", 32, "images per optimizer step (> 0)")
+	fs.IntVar(&cfg.batch, "batch", 32, "images per optimizer step (> 0; at least 8 with -workers or -mpi,\n"+
+		"a row per micro-batch: a shorter last batch of an epoch joins the one before)")
 	fs.Float64Var(&cfg.lr, "lr", 0.003, "Adam learning rate α (> 0)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the initial weights and the shuffles")
 	fs.StringVar(&cfg.plots, "plots", filepath.Join(os.TempDir(), "adjoint-digits"),
@@ -163,6 +169,9 @@ func validate(cfg config, rest []string) error {
 		return fmt.Errorf("-lr must be positive and finite, got %g", cfg.lr)
 	case cfg.workers < 0 || cfg.workers > parallel.DefaultMicroBatches:
 		return fmt.Errorf("-workers must be between 0 and %d, got %d", parallel.DefaultMicroBatches, cfg.workers)
+	case (cfg.workers > 0 || cfg.mpi) && cfg.batch < parallel.DefaultMicroBatches:
+		return fmt.Errorf("-batch must be at least %d with -workers or -mpi, which split every batch into %d micro-batches of at least one image, got %d",
+			parallel.DefaultMicroBatches, parallel.DefaultMicroBatches, cfg.batch)
 	case cfg.mpi && cfg.workers != 0:
 		return errors.New("-mpi runs one replica per process: leave -workers at 0")
 	case cfg.load != "" && cfg.save != "":

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -36,7 +37,11 @@ func parallelDropout(net *layers.Sequential[float32], rng *rand.Rand) {
 // computed by cfg.workers goroutines, or by the processes of
 // cfg.transport (under mpirun). The weights are the same bits for any
 // number of workers or processes. net is the trainer's replica 0, so it
-// holds the trained weights afterwards.
+// holds the trained weights afterwards. An epoch's last batch with fewer
+// rows than micro-batches, which the trainer cannot split, joins the
+// batch before it (foldShortLast), so that every training image is still
+// trained on once an epoch; validate has made sure -batch is not itself
+// that short.
 func fitParallel(cfg config, net *layers.Sequential[float32], ds dataset, rng *rand.Rand, stdout io.Writer) (history, error) {
 	var h history
 	batches, err := data.NewBatches(len(ds.yTrain), cfg.batch, rng, data.BatchOptions{})
@@ -79,7 +84,14 @@ func fitParallel(cfg config, net *layers.Sequential[float32], ds dataset, rng *r
 		return h, err
 	}
 	defer tr.Close()
-	steps := cfg.epochs * batches.Len()
+	perEpoch, short := batches.Len(), len(ds.yTrain)%cfg.batch
+	if short >= tr.MicroBatches() || perEpoch == 1 {
+		short = 0 // the last batch is full, or long enough, or the only one
+	}
+	if short > 0 {
+		perEpoch--
+	}
+	steps := cfg.epochs * perEpoch
 	cosine, err := optim.NewWarmupCosineLR(optim.WarmupCosineConfig{Base: cfg.lr, Decay: steps})
 	if err != nil {
 		return h, err
@@ -94,14 +106,17 @@ func fitParallel(cfg config, net *layers.Sequential[float32], ds dataset, rng *r
 	}
 	fmt.Fprintf(stdout, "Adam, lr %g with cosine decay to 0 over %d steps; batch %d in %d micro-batches on %s, epochs %d, seed %d\n",
 		cfg.lr, steps, cfg.batch, tr.MicroBatches(), where, cfg.epochs, cfg.seed)
+	if short > 0 {
+		fmt.Fprintf(stdout, "each epoch's last batch, of %d image(s), joins the one before it: a batch needs a row per micro-batch\n", short)
+	}
 
 	var xb *tensor.Tensor[float32]
-	var yb []int
+	var yb, joined []int
 	for epoch := 1; epoch <= cfg.epochs; epoch++ {
 		layers.SetTraining(net, true)
 		var sumLoss float64
 		var right int
-		for idx := range batches.Epoch() {
+		for idx := range foldShortLast(batches.Epoch(), tr.MicroBatches(), &joined) {
 			xb = data.GatherRows(xb, ds.xTrain, idx)
 			yb = data.Gather(yb, ds.yTrain, idx)
 			clear(correct)
@@ -132,6 +147,32 @@ func fitParallel(cfg config, net *layers.Sequential[float32], ds dataset, rng *r
 			epoch, cfg.epochs, h.loss[epoch-1], 100*h.trainAcc[epoch-1], 100*h.testAcc[epoch-1])
 	}
 	return h, nil
+}
+
+// foldShortLast returns the batches of epoch, except that a last batch of
+// fewer than minRows indices is appended to the one before it, which
+// becomes the epoch's last: the trainer splits a batch into minRows
+// micro-batches of at least one row. The joined batch is built in *buf,
+// which it reuses from epoch to epoch; the others are epoch's own slices.
+// A first batch that is short stays as it is.
+func foldShortLast(epoch iter.Seq[[]int], minRows int, buf *[]int) iter.Seq[[]int] {
+	return func(yield func([]int) bool) {
+		var prev []int // held back until the next batch shows whether it is short
+		for idx := range epoch {
+			if prev != nil && len(idx) < minRows {
+				*buf = append(append((*buf)[:0], prev...), idx...)
+				prev = *buf
+				continue
+			}
+			if prev != nil && !yield(prev) {
+				return
+			}
+			prev = idx
+		}
+		if prev != nil {
+			yield(prev)
+		}
+	}
 }
 
 // sumOverRanks returns the sum of every rank's v.
