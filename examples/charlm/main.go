@@ -127,7 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.layers, "layers", 3, "transformer blocks or LSTM layers (> 0)")
 	fs.IntVar(&cfg.dim, "dim", 64, "width: the gpt's d_model, the LSTM's units; also the embedding size (> 0)")
 	fs.IntVar(&cfg.heads, "heads", 4, "attention heads of the gpt (> 0, dividing -dim)")
-	fs.Float64Var(&cfg.lr, "lr", 0.01, "AdamW's peak learning rate α (> 0)")
+	fs.Float64Var(&cfg.lr, "lr", 0.01, "AdamW's peak learning rate α (> 0, and not 0 in float32)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the initial weights, the batches and the samples")
 	fs.IntVar(&cfg.eval, "eval", 250, "print the losses and a sample every this many steps (> 0)")
 	fs.Float64Var(&cfg.temperature, "temperature", 0.8, "sampling temperature τ (≥ 0; 0 takes the likeliest byte)")
@@ -177,6 +177,8 @@ func validate(cfg config, rest []string) error {
 		return fmt.Errorf("-heads %d must divide -dim %d", cfg.heads, cfg.dim)
 	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0) || math.IsInf(float64(float32(cfg.lr)), 0):
 		return fmt.Errorf("-lr must be positive and finite, got %g", cfg.lr)
+	case float32(cfg.lr) == 0:
+		return fmt.Errorf("-lr %g rounds to 0 in float32, the precision of the training: it would not train", cfg.lr)
 	case !(cfg.temperature >= 0) || math.IsInf(cfg.temperature, 0):
 		return fmt.Errorf("-temperature must be finite and non-negative, got %g", cfg.temperature)
 	case cfg.topK < 0:

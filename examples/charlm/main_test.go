@@ -35,6 +35,7 @@ func TestRunFlags(t *testing.T) {
 		{"zero lr", []string{"-lr", "0"}, 2, "-lr must be positive and finite, got 0"},
 		{"NaN lr", []string{"-lr", "NaN"}, 2, "-lr must be positive and finite, got NaN"},
 		{"lr overflowing float32", []string{"-lr", "1e39"}, 2, "-lr must be positive and finite, got 1e+39"},
+		{"lr underflowing float32", []string{"-lr", "1e-50"}, 2, "-lr 1e-50 rounds to 0 in float32, the precision of the training: it would not train"},
 		{"negative temperature", []string{"-temperature=-1"}, 2, "-temperature must be finite and non-negative, got -1"},
 		{"NaN temperature", []string{"-temperature", "NaN"}, 2, "-temperature must be finite and non-negative, got NaN"},
 		{"infinite temperature", []string{"-temperature", "Inf"}, 2, "-temperature must be finite and non-negative, got +Inf"},
@@ -389,5 +390,15 @@ func checkPNG(t *testing.T, path string) {
 	}
 	if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 50 || b.Dx() > 2000 || b.Dy() > 2000 {
 		t.Errorf("%s is %dx%d pixels", path, b.Dx(), b.Dy())
+	}
+}
+
+// TestTinyLR checks that a learning rate just above what rounds to 0 in
+// float32 is accepted: 1e-45 is float32's smallest, about 1.4e-45.
+func TestTinyLR(t *testing.T) {
+	var stderr bytes.Buffer
+	cfg, err := parseFlags([]string{"-lr", "1e-45"}, &stderr)
+	if err != nil || cfg.lr != 1e-45 {
+		t.Errorf("-lr 1e-45: lr %g, error %v, stderr %q; want 1e-45 and no error", cfg.lr, err, &stderr)
 	}
 }

@@ -134,7 +134,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.epochs, "epochs", 20, "passes over the training set (> 0)")
 	fs.IntVar(&cfg.batch, "batch", 32, "images per optimizer step (> 0; at least 8 with -workers or -mpi,\n"+
 		"a row per micro-batch: a shorter last batch of an epoch joins the one before)")
-	fs.Float64Var(&cfg.lr, "lr", 0.003, "Adam learning rate α (> 0)")
+	fs.Float64Var(&cfg.lr, "lr", 0.003, "Adam learning rate α (> 0, and not 0 in float32)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the initial weights and the shuffles")
 	fs.StringVar(&cfg.plots, "plots", filepath.Join(os.TempDir(), "adjoint-digits"),
 		"write the PNG plots into this `DIR` (created if needed); \"\" writes none")
@@ -167,6 +167,8 @@ func validate(cfg config, rest []string) error {
 		return fmt.Errorf("-batch must be positive, got %d", cfg.batch)
 	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0) || math.IsInf(float64(float32(cfg.lr)), 0):
 		return fmt.Errorf("-lr must be positive and finite, got %g", cfg.lr)
+	case float32(cfg.lr) == 0:
+		return fmt.Errorf("-lr %g rounds to 0 in float32, the precision of the training: it would not train", cfg.lr)
 	case cfg.workers < 0 || cfg.workers > parallel.DefaultMicroBatches:
 		return fmt.Errorf("-workers must be between 0 and %d, got %d", parallel.DefaultMicroBatches, cfg.workers)
 	case (cfg.workers > 0 || cfg.mpi) && cfg.batch < parallel.DefaultMicroBatches:

@@ -31,6 +31,7 @@ func TestRunFlags(t *testing.T) {
 		{"NaN lr", []string{"-lr", "NaN"}, 2, "-lr must be positive and finite, got NaN"},
 		{"infinite lr", []string{"-lr", "+Inf"}, 2, "-lr must be positive and finite"},
 		{"lr overflowing float32", []string{"-lr", "1e39"}, 2, "-lr must be positive and finite, got 1e+39"},
+		{"lr underflowing float32", []string{"-lr", "1e-50"}, 2, "-lr 1e-50 rounds to 0 in float32, the precision of the training: it would not train"},
 		{"negative seed", []string{"-seed", "-1"}, 2, `invalid value "-1" for flag -seed`},
 		{"load and save", []string{"-load", "a.safetensors", "-save", "b.safetensors"}, 2, "give one of them"},
 		{"progress not a bool", []string{"-progress=maybe"}, 2, `invalid boolean value "maybe" for -progress`},
@@ -333,5 +334,15 @@ func checkPNG(t *testing.T, path string) {
 	}
 	if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 50 || b.Dx() > 2000 || b.Dy() > 2000 {
 		t.Errorf("%s is %dx%d pixels", path, b.Dx(), b.Dy())
+	}
+}
+
+// TestTinyLR checks that a learning rate just above what rounds to 0 in
+// float32 is accepted: 1e-45 is float32's smallest, about 1.4e-45.
+func TestTinyLR(t *testing.T) {
+	var stderr bytes.Buffer
+	cfg, err := parseFlags([]string{"-lr", "1e-45"}, &stderr)
+	if err != nil || cfg.lr != 1e-45 {
+		t.Errorf("-lr 1e-45: lr %g, error %v, stderr %q; want 1e-45 and no error", cfg.lr, err, &stderr)
 	}
 }
