@@ -76,6 +76,9 @@ func curvesPicture(model string, h history) (io.WriterTo, error) {
 		return nil, err
 	}
 	loss.Y.Min = 0
+	if math.IsInf(loss.Y.Max, -1) { // no finite loss: an empty axis from 0 up, not one around 0
+		loss.Y.Max = 1
+	}
 	loss.Legend.Top = true
 	applyCurveTicks(loss)
 
@@ -110,11 +113,22 @@ const markedEpochs = 30
 // addCurve adds the line of ys·scale against the epochs 1, 2, ... to p,
 // with a legend entry; dashed draws it dashed. A short run's points are
 // marked with dots, so that a one-epoch run, whose line has no length,
-// still shows its point.
+// still shows its point. Epochs whose value is NaN or infinite (the loss
+// of a run that diverged) are left out, as houseprice's loss plot leaves
+// them out, and the legend entry counts them; the epoch axis still spans
+// the whole run.
 func addCurve(p *plot.Plot, ys []float64, scale float64, label string, c color.Color, dashed bool) error {
-	pts := make(plotter.XYs, len(ys))
+	pts := make(plotter.XYs, 0, len(ys))
 	for i, y := range ys {
-		pts[i] = plotter.XY{X: float64(i + 1), Y: y * scale}
+		if v := y * scale; !math.IsNaN(v) && !math.IsInf(v, 0) { // plotter refuses them
+			pts = append(pts, plotter.XY{X: float64(i + 1), Y: v})
+		}
+	}
+	if skipped := len(ys) - len(pts); skipped > 0 {
+		label = fmt.Sprintf("%s (%d epoch(s) not finite)", label, skipped)
+	}
+	if len(ys) > 0 {
+		p.X.Min, p.X.Max = math.Min(p.X.Min, 1), math.Max(p.X.Max, float64(len(ys)))
 	}
 	l, err := plotter.NewLine(pts)
 	if err != nil {

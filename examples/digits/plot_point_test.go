@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"image/color"
+	"math"
+	"path/filepath"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -74,4 +77,50 @@ func equalStrings(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestCurveSkipsNonFinite checks that the epochs of a curve whose value is
+// NaN or infinite, as a diverged run's loss, are left out of the plot
+// (plotter refused the whole curve, "plotter: NaN data point"), that the
+// epoch axis still spans the run, and that a curve with no finite value at
+// all still draws.
+func TestCurveSkipsNonFinite(t *testing.T) {
+	p := plot.New()
+	if err := addCurve(p, []float64{0.5, math.NaN(), math.Inf(1), 0.25, math.NaN()}, 1, "train", blue(), false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := [4]float64{p.X.Min, p.X.Max, p.Y.Min, p.Y.Max}, [4]float64{1, 5, 0.25, 0.5}; got != want {
+		t.Errorf("x range [%v, %v], y range [%v, %v]; want x [1, 5] (the run), y [0.25, 0.5] (its finite values)", got[0], got[1], got[2], got[3])
+	}
+
+	p = plot.New()
+	if err := addCurve(p, []float64{math.NaN(), math.NaN()}, 1, "train", blue(), false); err != nil {
+		t.Fatal(err)
+	}
+	p.Y.Min = 0
+	applyCurveTicks(p)
+	if got, want := tickLabels(p.X), []string{"1", "2"}; !equalStrings(got, want) {
+		t.Errorf("no finite value: epoch labels %q, want %q", got, want)
+	}
+	c := vgimg.New(10*vg.Centimeter, 8*vg.Centimeter)
+	p.Draw(draw.New(c))
+}
+
+// TestRunDiverged checks that a run whose loss is NaN from the first epoch
+// (an -lr of 1e30) ends with status 0 and writes both pictures: it failed
+// with "plotter: NaN data point" before writing the misclassified digits.
+func TestRunDiverged(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"-model", "mlp", "-epochs", "2", "-lr", "1e30", "-plots", dir}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("run(%q) = %d, want 0; stderr:\n%s", args, code, &stderr)
+	}
+	if !bytes.Contains(stdout.Bytes(), []byte("epoch   2/2  loss NaN")) {
+		t.Errorf("the run did not diverge as expected:\n%s", &stdout)
+	}
+	curves, mistakes := plotNames("mlp")
+	for _, name := range []string{curves, mistakes} {
+		checkPNG(t, filepath.Join(dir, name))
+	}
 }
