@@ -74,4 +74,24 @@
 // values and safe for concurrent use. A [Scheduler] applies one to an
 // optimizer through SetLR: it sets the step-0 rate when made, and each
 // Scheduler.Step moves to the next step, like torch's scheduler.step().
+//
+// # Saving and resuming
+//
+// Training resumes where it stopped from two files: the model's weights
+// (layers.SaveFile) and the optimizer's state, [SaveStateFile] (the
+// moments and step counts the next steps depend on; torch's
+// optimizer.state_dict()). After loading both, [LoadStateFile], and
+// [Scheduler.SetSteps] for a schedule, the following steps give the bits of
+// an uninterrupted run. The state file is safetensors: parameter i (in the
+// order of Params) has its buffers under torch.optim's names,
+// "state.<i>.<name>", each of the parameter's shape, and Adam's and
+// AdamW's step count as the F64 scalar "state.<i>.step":
+//
+//	SGD with momentum   momentum_buffer
+//	Adam, AdamW         exp_avg, exp_avg_sq, max_exp_avg_sq (AMSGrad), step
+//	RMSProp             square_avg, grad_avg (centered), momentum_buffer (momentum)
+//
+// A parameter that has had no gradient yet has no state and no entry. The
+// metadata names the optimizer ("optimizer": "Adam"), its number of
+// parameters and its learning rate ("lr").
 package optim

@@ -1,6 +1,7 @@
 package optim_test
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 
@@ -172,4 +173,53 @@ func ExampleClipGradNorm() {
 	// Output:
 	// norm before: 5.0
 	// gradients after: 0.6000 0.8000
+}
+
+// ExampleSaveState resumes training in a new model and optimizer, as a new
+// process would from its two files: the weights (layers.Save) and the
+// optimizer's state. The resumed steps give the weight of the run that was
+// never stopped, bit for bit.
+func ExampleSaveState() {
+	x := autograd.Const(tensor.MustNew([]float64{-1, 0, 1}, 3, 1))
+	y := autograd.Const(tensor.MustNew([]float64{-1, 1, 3}, 3, 1))
+	newNet := func() (*layers.Linear[float64], *optim.Adam[float64]) {
+		net := layers.NewLinear[float64](rand.New(rand.NewPCG(1, 2)), 1, 1, nil)
+		opt, _ := optim.NewAdam(net.Parameters(), 0.1)
+		return net, opt
+	}
+	train := func(net *layers.Linear[float64], opt *optim.Adam[float64], steps int) {
+		for range steps {
+			layers.MSELoss[float64]{}.Loss(net.Forward(x), y).Backward()
+			_ = opt.Step()
+			opt.ZeroGrad()
+		}
+	}
+
+	straight, straightOpt := newNet()
+	train(straight, straightOpt, 20)
+
+	net, opt := newNet()
+	train(net, opt, 10)
+	var weights, state bytes.Buffer
+	if err := layers.Save(&weights, net); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := optim.SaveState(&state, opt); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	resumed, resumedOpt := newNet()
+	if err := layers.Load(&weights, resumed); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := optim.LoadState(&state, resumedOpt); err != nil {
+		fmt.Println(err)
+		return
+	}
+	train(resumed, resumedOpt, 10)
+	fmt.Println(resumed.Weight.Item() == straight.Weight.Item(), resumed.Bias.Item() == straight.Bias.Item())
+	// Output: true true
 }

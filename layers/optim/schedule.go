@@ -176,3 +176,18 @@ func (s *Scheduler[T]) Step() error {
 // Steps returns how many times Step has succeeded: the step number whose
 // rate the optimizer now has.
 func (s *Scheduler[T]) Steps() int { return s.step }
+
+// SetSteps puts the schedule at step n, as after n calls of Step, and sets
+// the optimizer's learning rate to the schedule's rate for step n: for
+// resuming training (with LoadState) where it stopped. It returns an error,
+// and changes nothing, for a negative n or a rate the optimizer rejects.
+func (s *Scheduler[T]) SetSteps(n int) error {
+	if n < 0 {
+		return &ArgError{Op: "Scheduler.SetSteps", Arg: "n", Value: n, Reason: "must not be negative"}
+	}
+	if err := s.opt.SetLR(s.sched.LR(n)); err != nil {
+		return fmt.Errorf("optim: Scheduler.SetSteps: step %d: %w", n, err)
+	}
+	s.step = n
+	return nil
+}

@@ -1,0 +1,352 @@
+package optim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/adjoint-go/adjoint/layers/safetensors"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// stateful is what SaveState and LoadState need of an optimizer: this
+// package's optimizers implement it.
+type stateful[T tensor.Float] interface {
+	Optimizer[T]
+	// stateKind names the optimizer in the file's metadata.
+	stateKind() string
+	// stateLayout names the buffers of a parameter with state, in the
+	// order of stateOf, and says whether a step count is kept.
+	stateLayout() (names []string, step bool)
+	// stateOf returns parameter i's buffers (nil: no state yet) and step
+	// count. They are the optimizer's own: SaveState only reads them.
+	stateOf(i int) (bufs [][]T, step int)
+	// setState gives parameter i the buffers bufs (nil: no state), which it
+	// keeps, and the step count.
+	setState(i int, bufs [][]T, step int)
+}
+
+// ErrState is wrapped by the errors of LoadState for a file that does not
+// fit the optimizer: another optimizer's, another model's parameters, or
+// buffers missing or of the wrong shape. errors.Is(err, ErrState).
+var ErrState = errors.New("optimizer state does not fit")
+
+// SaveState writes o's state to w as a safetensors file: each parameter's
+// buffers and step count, and the learning rate. o must be one of this
+// package's optimizers; for another it returns an error.
+func SaveState[T tensor.Float](w io.Writer, o Optimizer[T]) error {
+	tensors, meta, err := stateTensors("SaveState", o)
+	if err != nil {
+		return err
+	}
+	if err := safetensors.Write(w, tensors, meta); err != nil {
+		return fmt.Errorf("optim: SaveState: %w", err)
+	}
+	return nil
+}
+
+// SaveStateFile writes o's state to the named file, as SaveState does,
+// through a temporary file renamed into place (safetensors.WriteFile), so
+// that a crash never leaves a truncated file nor destroys the previous one.
+func SaveStateFile[T tensor.Float](path string, o Optimizer[T]) error {
+	tensors, meta, err := stateTensors("SaveStateFile", o)
+	if err != nil {
+		return err
+	}
+	if err := safetensors.WriteFile(path, tensors, meta); err != nil {
+		return fmt.Errorf("optim: SaveStateFile %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadState reads a file written by SaveState into o, which must be the
+// same kind of optimizer, over parameters of the same shapes in the same
+// order, with the same options that decide its buffers (AMSGrad, momentum,
+// centered). The buffers and step counts replace o's, a parameter absent
+// from the file starts afresh, and the learning rate becomes the file's, as
+// torch's load_state_dict does; the other hyperparameters stay o's. F32 and
+// F64 files load into either precision (F64 rounded to the nearest
+// float32).
+//
+// On any error o is left unchanged. A file that does not fit gives an
+// error wrapping ErrState, and a damaged one an error wrapping
+// safetensors.ErrFormat.
+func LoadState[T tensor.Float](r io.Reader, o Optimizer[T]) error {
+	f, err := safetensors.Read(r)
+	if err != nil {
+		return fmt.Errorf("optim: LoadState: %w", err)
+	}
+	return loadState("LoadState", f, o)
+}
+
+// LoadStateFile reads the named file into o, as LoadState does.
+func LoadStateFile[T tensor.Float](path string, o Optimizer[T]) error {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("optim: LoadStateFile: %w", err)
+	}
+	return loadState("LoadStateFile "+path, f, o)
+}
+
+// statefulOf returns o as a stateful optimizer, or an error naming op.
+func statefulOf[T tensor.Float](op string, o Optimizer[T]) (stateful[T], error) {
+	s, ok := o.(stateful[T])
+	if !ok || o == nil {
+		return nil, fmt.Errorf("optim: %s: %T is not an optimizer of this package", op, o)
+	}
+	return s, nil
+}
+
+// stateTensors returns o's state as the file's tensors and metadata.
+func stateTensors[T tensor.Float](op string, o Optimizer[T]) ([]safetensors.Named, map[string]string, error) {
+	s, err := statefulOf(op, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	names, hasStep := s.stateLayout()
+	var tensors []safetensors.Named
+	for i, p := range s.Params() {
+		bufs, step := s.stateOf(i)
+		if bufs == nil {
+			continue
+		}
+		prefix := "state." + strconv.Itoa(i) + "."
+		for k, b := range bufs {
+			t := tensor.MustNew(slices.Clone(b), p.Value().Shape()...)
+			tensors = append(tensors, safetensors.Of(prefix+names[k], t))
+		}
+		if hasStep {
+			tensors = append(tensors, safetensors.Of(prefix+"step", tensor.MustNew([]float64{float64(step)})))
+		}
+	}
+	meta := map[string]string{
+		"optimizer": s.stateKind(),
+		"lr":        strconv.FormatFloat(s.LR(), 'g', -1, 64),
+		"params":    strconv.Itoa(len(s.Params())),
+	}
+	return tensors, meta, nil
+}
+
+// loadState checks f against o and, if it fits, sets o's state from it.
+func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) error {
+	s, err := statefulOf(op, o)
+	if err != nil {
+		return err
+	}
+	misfit := func(format string, args ...any) error {
+		return fmt.Errorf("optim: %s: %w: %s", op, ErrState, fmt.Sprintf(format, args...))
+	}
+	meta := f.Metadata()
+	if kind := meta["optimizer"]; kind != s.stateKind() {
+		return misfit("the file is the state of %q, not %s", kind, s.stateKind())
+	}
+	params := s.Params()
+	if n := meta["params"]; n != strconv.Itoa(len(params)) {
+		return misfit("the file is for %s parameters, the optimizer has %d", n, len(params))
+	}
+	lr, err := strconv.ParseFloat(meta["lr"], 64)
+	if err != nil {
+		return misfit("learning rate %q: %v", meta["lr"], err)
+	}
+	bufNames, hasStep := s.stateLayout()
+	names := bufNames
+	if hasStep {
+		names = append(slices.Clone(bufNames), "step")
+	}
+	known := make(map[string]bool)
+	type loaded struct {
+		bufs [][]T
+		step int
+	}
+	state := make([]loaded, len(params))
+	for i, p := range params {
+		prefix := "state." + strconv.Itoa(i) + "."
+		present := 0
+		for _, n := range names {
+			if _, ok := f.Info(prefix + n); ok {
+				present++
+			}
+			known[prefix+n] = true
+		}
+		if present == 0 {
+			continue
+		}
+		if present < len(names) {
+			return misfit("parameter %d has %d of its %d entries %v", i, present, len(names), names)
+		}
+		bufs := make([][]T, len(bufNames))
+		for k, n := range bufNames {
+			d, err := readAs[T](f, prefix+n, p.Value().Shape())
+			if err != nil {
+				return misfit("%v", err)
+			}
+			bufs[k] = d
+		}
+		state[i].bufs = bufs
+		if hasStep {
+			d, err := readAs[float64](f, prefix+"step", nil)
+			if err != nil {
+				return misfit("%v", err)
+			}
+			if step := d[0]; step < 1 || step != math.Trunc(step) || step > 1<<53 {
+				return misfit("%sstep is %v, want a whole number ≥ 1", prefix, step)
+			}
+			state[i].step = int(d[0])
+		}
+	}
+	for _, n := range f.Names() {
+		if !known[n] {
+			return misfit("unexpected tensor %q", n)
+		}
+	}
+	if err := s.SetLR(lr); err != nil {
+		return misfit("%v", err)
+	}
+	for i, st := range state {
+		s.setState(i, st.bufs, st.step)
+	}
+	return nil
+}
+
+// readAs returns the named tensor's values in T, checking its shape: F32
+// and F64 convert to either type.
+func readAs[T tensor.Float](f *safetensors.File, name string, shape []int) ([]T, error) {
+	info, _ := f.Info(name)
+	if !slices.Equal(info.Shape, shape) {
+		return nil, fmt.Errorf("%s has shape %v, want %v", name, info.Shape, shape)
+	}
+	switch info.DType {
+	case safetensors.F32:
+		t, err := f.Float32(name)
+		if err != nil {
+			return nil, err
+		}
+		return convert[T](t.Data()), nil
+	case safetensors.F64:
+		t, err := f.Float64(name)
+		if err != nil {
+			return nil, err
+		}
+		return convert[T](t.Data()), nil
+	}
+	return nil, fmt.Errorf("%s has dtype %s, want F32 or F64", name, info.DType)
+}
+
+// convert returns d's values in T, rounded to the nearest when narrowing.
+func convert[T, S tensor.Float](d []S) []T {
+	out := make([]T, len(d))
+	for i, v := range d {
+		out[i] = T(v)
+	}
+	return out
+}
+
+func (o *SGD[T]) stateKind() string { return "SGD" }
+
+func (o *SGD[T]) stateLayout() ([]string, bool) {
+	if o.velocity == nil {
+		return nil, false // no momentum, no state
+	}
+	return []string{"momentum_buffer"}, false
+}
+
+func (o *SGD[T]) stateOf(i int) ([][]T, int) {
+	if o.velocity == nil || o.velocity[i] == nil {
+		return nil, 0
+	}
+	return [][]T{o.velocity[i]}, 0
+}
+
+func (o *SGD[T]) setState(i int, bufs [][]T, _ int) {
+	if o.velocity == nil {
+		return
+	}
+	o.velocity[i] = nil
+	if bufs != nil {
+		o.velocity[i] = bufs[0]
+	}
+}
+
+func (o *Adam[T]) stateKind() string                    { return "Adam" }
+func (o *Adam[T]) stateLayout() ([]string, bool)        { return o.core.stateLayout() }
+func (o *Adam[T]) stateOf(i int) ([][]T, int)           { return o.core.stateOf(i) }
+func (o *Adam[T]) setState(i int, bufs [][]T, step int) { o.core.setState(i, bufs, step) }
+
+func (o *AdamW[T]) stateKind() string                    { return "AdamW" }
+func (o *AdamW[T]) stateLayout() ([]string, bool)        { return o.core.stateLayout() }
+func (o *AdamW[T]) stateOf(i int) ([][]T, int)           { return o.core.stateOf(i) }
+func (o *AdamW[T]) setState(i int, bufs [][]T, step int) { o.core.setState(i, bufs, step) }
+
+func (o *adamCore[T]) stateLayout() ([]string, bool) {
+	if o.amsgrad {
+		return []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, true
+	}
+	return []string{"exp_avg", "exp_avg_sq"}, true
+}
+
+func (o *adamCore[T]) stateOf(i int) ([][]T, int) {
+	s := &o.state[i]
+	if !s.started {
+		return nil, 0
+	}
+	if o.amsgrad {
+		return [][]T{s.m, s.v, s.maxV}, s.step
+	}
+	return [][]T{s.m, s.v}, s.step
+}
+
+func (o *adamCore[T]) setState(i int, bufs [][]T, step int) {
+	s := adamState[T]{}
+	if bufs != nil {
+		s = adamState[T]{step: step, m: bufs[0], v: bufs[1], started: true}
+		if o.amsgrad {
+			s.maxV = bufs[2]
+		}
+	}
+	o.state[i] = s
+}
+
+func (o *RMSProp[T]) stateKind() string { return "RMSProp" }
+
+func (o *RMSProp[T]) stateLayout() ([]string, bool) {
+	names := []string{"square_avg"}
+	if o.centered {
+		names = append(names, "grad_avg")
+	}
+	if o.hasMomentum {
+		names = append(names, "momentum_buffer")
+	}
+	return names, false
+}
+
+func (o *RMSProp[T]) stateOf(i int) ([][]T, int) {
+	s := &o.state[i]
+	if !s.started {
+		return nil, 0
+	}
+	bufs := [][]T{s.square}
+	if o.centered {
+		bufs = append(bufs, s.mean)
+	}
+	if o.hasMomentum {
+		bufs = append(bufs, s.buf)
+	}
+	return bufs, 0
+}
+
+func (o *RMSProp[T]) setState(i int, bufs [][]T, _ int) {
+	s := rmspropState[T]{}
+	if bufs != nil {
+		s.square, s.started, bufs = bufs[0], true, bufs[1:]
+		if o.centered {
+			s.mean, bufs = bufs[0], bufs[1:]
+		}
+		if o.hasMomentum {
+			s.buf = bufs[0]
+		}
+	}
+	o.state[i] = s
+}

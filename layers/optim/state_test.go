@@ -1,0 +1,247 @@
+package optim_test
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers/optim"
+	"github.com/adjoint-go/adjoint/layers/safetensors"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// stateCase builds an optimizer of one configuration over params.
+type stateCase[T tensor.Float] struct {
+	name string
+	make func(ps []*autograd.Var[T]) (optim.Optimizer[T], error)
+}
+
+func stateCases[T tensor.Float]() []stateCase[T] {
+	type O = optim.Optimizer[T]
+	return []stateCase[T]{
+		{"SGD", func(ps []*autograd.Var[T]) (O, error) { return optim.NewSGD(ps, 0.1) }},
+		{"SGD momentum Nesterov", func(ps []*autograd.Var[T]) (O, error) {
+			return optim.NewSGD(ps, 0.1, optim.Momentum(0.9), optim.Nesterov())
+		}},
+		{"Adam", func(ps []*autograd.Var[T]) (O, error) { return optim.NewAdam(ps, 0.05) }},
+		{"AdamW AMSGrad", func(ps []*autograd.Var[T]) (O, error) { return optim.NewAdamW(ps, 0.05, optim.AMSGrad()) }},
+		{"RMSProp centered momentum", func(ps []*autograd.Var[T]) (O, error) {
+			return optim.NewRMSProp(ps, 0.01, optim.Centered(), optim.Momentum(0.5))
+		}},
+		{"RMSProp", func(ps []*autograd.Var[T]) (O, error) { return optim.NewRMSProp(ps, 0.01) }},
+	}
+}
+
+// stateParams returns two parameters [2 3] and [4] with fixed values.
+func stateParams[T tensor.Float]() []*autograd.Var[T] {
+	a := tensor.MustNew([]T{0.5, -1, 2, 0.25, -0.75, 1.5}, 2, 3)
+	b := tensor.MustNew([]T{1, -2, 0.3, 0.6}, 4)
+	return []*autograd.Var[T]{autograd.Param(a), autograd.Param(b)}
+}
+
+// stateStep is training step s: a loss whose gradient depends on the
+// weights and the step. The second parameter takes part from step 2 on, so
+// that a state saved after steps 0 and 1 has none for it.
+func stateStep[T tensor.Float](t *testing.T, o optim.Optimizer[T], s int) {
+	t.Helper()
+	ps := o.Params()
+	c := autograd.Const(tensor.Full(T(s+1)/4, 1))
+	loss := autograd.Sum(autograd.Mul(autograd.Tanh(ps[0]), c))
+	if s >= 2 && len(ps) > 1 {
+		loss = autograd.Add(loss, autograd.Sum(autograd.Mul(ps[1], ps[1])))
+	}
+	loss.Backward()
+	if err := o.Step(); err != nil {
+		t.Fatal(err)
+	}
+	o.ZeroGrad()
+}
+
+// TestStateResumes checks, for every optimizer, both precisions and a save
+// after 1, 2 (before the second parameter has state) and 4 steps, that
+// training resumed from SaveState and LoadState into a new optimizer over
+// parameters with the saved values gives, bit for bit, the weights of 7
+// uninterrupted steps.
+func TestStateResumes(t *testing.T) {
+	testStateResumes[float32](t)
+	testStateResumes[float64](t)
+}
+
+func testStateResumes[T tensor.Float](t *testing.T) {
+	for _, c := range stateCases[T]() {
+		const total = 7
+		straight, err := c.make(stateParams[T]())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for s := range total {
+			stateStep(t, straight, s)
+		}
+		for _, at := range []int{1, 2, 4} {
+			first, _ := c.make(stateParams[T]())
+			for s := range at {
+				stateStep(t, first, s)
+			}
+			var file bytes.Buffer
+			if err := optim.SaveState(&file, first); err != nil {
+				t.Fatalf("%s: SaveState: %v", c.name, err)
+			}
+			// A new process: the weights from the model file, a new optimizer.
+			ps := stateParams[T]()
+			for i, p := range ps {
+				p.Value().CopyFrom(first.Params()[i].Value())
+			}
+			resumed, _ := c.make(ps)
+			if err := optim.LoadState(bytes.NewReader(file.Bytes()), resumed); err != nil {
+				t.Fatalf("%s: LoadState: %v", c.name, err)
+			}
+			for s := at; s < total; s++ {
+				stateStep(t, resumed, s)
+			}
+			for i, p := range resumed.Params() {
+				if want := straight.Params()[i].Value().Data(); !slices.Equal(p.Value().Data(), want) {
+					t.Errorf("%s %T, saved after %d steps: parameter %d is %v, %v without the interruption", c.name, T(0), at, i, p.Value().Data(), want)
+				}
+			}
+		}
+	}
+}
+
+// TestStateFileAndPrecision checks SaveStateFile and LoadStateFile, a
+// float64 state loaded into a float32 optimizer (rounded), and that the
+// learning rate comes from the file.
+func TestStateFileAndPrecision(t *testing.T) {
+	o64, _ := optim.NewAdam(stateParams[float64](), 0.05)
+	for s := range 3 {
+		stateStep(t, o64, s)
+	}
+	path := filepath.Join(t.TempDir(), "adam.safetensors")
+	if err := optim.SaveStateFile(path, o64); err != nil {
+		t.Fatal(err)
+	}
+	o32, _ := optim.NewAdam(stateParams[float32](), 0.5)
+	for i, p := range o32.Params() { // the weights, as a float32 model loads them
+		for k, v := range o64.Params()[i].Value().Data() {
+			p.Value().Data()[k] = float32(v)
+		}
+	}
+	if err := optim.LoadStateFile(path, o32); err != nil {
+		t.Fatal(err)
+	}
+	if o32.LR() != 0.05 {
+		t.Errorf("learning rate after LoadState %v, want the file's 0.05", o32.LR())
+	}
+	// The next step of each differs only by float32 rounding.
+	stateStep(t, o64, 3)
+	stateStep(t, o32, 3)
+	for i, p := range o32.Params() {
+		want := o64.Params()[i].Value().Data()
+		for k, v := range p.Value().Data() {
+			if d := float64(v) - want[k]; d > 1e-5 || d < -1e-5 {
+				t.Errorf("parameter %d element %d: %v in float32, %v in float64", i, k, v, want[k])
+			}
+		}
+	}
+}
+
+// TestStateLoadErrors checks that a file that does not fit is refused with
+// an error wrapping ErrState (or safetensors.ErrFormat for a damaged one),
+// and that the optimizer is left as it was.
+func TestStateLoadErrors(t *testing.T) {
+	save := func(o optim.Optimizer[float64]) []byte {
+		var b bytes.Buffer
+		if err := optim.SaveState(&b, o); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	trained := func(o optim.Optimizer[float64], err error) optim.Optimizer[float64] {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for s := range 3 {
+			stateStep(t, o, s)
+		}
+		return o
+	}
+	adam := save(trained(optim.NewAdam(stateParams[float64](), 0.05)))
+	ams := save(trained(optim.NewAdam(stateParams[float64](), 0.05, optim.AMSGrad())))
+	one := save(trained(optim.NewAdam(stateParams[float64]()[:1], 0.05)))
+	other := []*autograd.Var[float64]{autograd.Param(tensor.Zeros[float64](3, 2)), stateParams[float64]()[1]}
+	reshaped := save(trained(optim.NewAdam(other, 0.05)))
+
+	for _, c := range []struct {
+		name string
+		file []byte
+		into func() (optim.Optimizer[float64], error)
+		want error
+		text string
+	}{
+		{"another optimizer", adam, func() (optim.Optimizer[float64], error) { return optim.NewRMSProp(stateParams[float64](), 0.01) }, optim.ErrState, `"Adam", not RMSProp`},
+		{"AdamW for Adam", adam, func() (optim.Optimizer[float64], error) { return optim.NewAdamW(stateParams[float64](), 0.01) }, optim.ErrState, "not AdamW"},
+		{"fewer parameters", one, func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, "for 1 parameters"},
+		{"another shape", reshaped, func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, "shape [3 2], want [2 3]"},
+		{"AMSGrad's buffer", ams, func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, "unexpected tensor"},
+		{"missing AMSGrad's buffer", adam, func() (optim.Optimizer[float64], error) {
+			return optim.NewAdam(stateParams[float64](), 0.01, optim.AMSGrad())
+		}, optim.ErrState, "entries"},
+		{"damaged", adam[:len(adam)-3], func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, safetensors.ErrFormat, ""},
+	} {
+		o, err := c.into()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stateStep(t, o, 0)
+		before := save(o)
+		err = optim.LoadState(bytes.NewReader(c.file), o)
+		if !errors.Is(err, c.want) || !strings.Contains(errString(err), c.text) {
+			t.Errorf("%s: LoadState error %v, want one wrapping %v that says %q", c.name, err, c.want, c.text)
+		}
+		if after := save(o); !bytes.Equal(after, before) || o.LR() != 0.01 {
+			t.Errorf("%s: a failed LoadState changed the optimizer", c.name)
+		}
+	}
+
+	var b bytes.Buffer
+	if err := optim.SaveState[float64](&b, foreign{}); err == nil {
+		t.Error("SaveState of an optimizer of another package: no error")
+	}
+	if err := optim.LoadState[float64](bytes.NewReader(adam), foreign{}); err == nil {
+		t.Error("LoadState into an optimizer of another package: no error")
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// foreign is an Optimizer of another package, whose state SaveState cannot
+// reach.
+type foreign struct{ optim.Optimizer[float64] }
+
+// TestSchedulerSetSteps checks that SetSteps puts a schedule at step n with
+// its rate, and refuses a negative n.
+func TestSchedulerSetSteps(t *testing.T) {
+	o, _ := optim.NewSGD(stateParams[float64](), 1)
+	s, err := optim.NewScheduler[float64](o, optim.ScheduleFunc(func(step int) float64 { return 1 / float64(step+1) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSteps(3); err != nil || s.Steps() != 3 || o.LR() != 0.25 {
+		t.Errorf("SetSteps(3): error %v, steps %d, rate %v; want nil, 3, 0.25", err, s.Steps(), o.LR())
+	}
+	if err := s.Step(); err != nil || o.LR() != 0.2 {
+		t.Errorf("Step after SetSteps(3): error %v, rate %v; want 0.2", err, o.LR())
+	}
+	var ae *optim.ArgError
+	if err := s.SetSteps(-1); !errors.As(err, &ae) || s.Steps() != 4 {
+		t.Errorf("SetSteps(-1): error %v, steps %d; want an *ArgError and 4 steps", err, s.Steps())
+	}
+}
