@@ -65,6 +65,9 @@ func TestArenaStaleVarPanics(t *testing.T) {
 		{"Argmax", func(_, h, _ *V) { autograd.Argmax(h, 1) }},
 		{"Argmin", func(_, h, _ *V) { autograd.Argmin(h, 1) }},
 		{"Argsort", func(_, h, _ *V) { autograd.Argsort(h, 1, false) }},
+		{"Detach", func(_, h, _ *V) { autograd.Detach(h) }},
+		// A stale input of Grad got zeros silently before.
+		{"Grad", func(_, h, _ *V) { autograd.Grad([]*V{autograd.Sum(autograd.Mul(w, w))}, []*V{h}) }},
 	}
 	for _, u := range uses {
 		ar := autograd.NewArena[float64]()
@@ -84,7 +87,7 @@ func TestArenaStaleVarPanics(t *testing.T) {
 	ar = autograd.NewArena[float64]()
 	_, _, loss = build(ar)
 	ar.Reset()
-	wantArenaReset(t, "Mean", func() { autograd.Grad([]*V{loss}, []*V{w}) })
+	wantArenaReset(t, "Grad", func() { autograd.Grad([]*V{loss}, []*V{w}) })
 }
 
 // TestArenaResetLeavesOthersAlone checks that Reset touches nothing that was

@@ -87,11 +87,13 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 		if o == nil {
 			panic(usage("Grad", fmt.Sprintf("output %d is nil", i)))
 		}
+		o.checkLive("Grad")
 	}
 	for i, in := range inputs {
 		if in == nil {
 			panic(usage("Grad", fmt.Sprintf("input %d is nil", i)))
 		}
+		in.checkLive("Grad") // else a stale input, in no graph, got zeros
 	}
 	seeds := make([]*Var[T], len(outputs))
 	if cfg.gradOutputs != nil {

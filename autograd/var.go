@@ -108,8 +108,10 @@ func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 // Arena's are shared.
 //
 // A Var detached from one made under an Arena shares its memory, so it is
-// recycled with it: using it after the arena's next Reset panics likewise.
+// recycled with it: using it after the arena's next Reset panics likewise,
+// and so does detaching a Var of a step before the latest Reset.
 func Detach[T Float](v *Var[T]) *Var[T] {
+	v.checkLive("Detach")
 	d := &Var[T]{value: keptValue(v), arena: v.arena, gen: v.gen}
 	if name := v.Name(); name != "" {
 		d.more().name = name
