@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -68,7 +69,9 @@ type NLLOptions[T Float] struct {
 //	-(1 - ε)·w_y·logp[n,y] - ε/C·Σ_c w_c·logp[n,c],   logp = LogSoftmax(logits[n])
 //
 // and 0 for an ignored sample. ReduceMean divides the sum by Σ w_y over the
-// samples not ignored (NaN when every sample is ignored, as in PyTorch).
+// samples not ignored: when that is 0 (every sample ignored, or every
+// label's weight 0) the loss is NaN, and so is coef_n, as in PyTorch, even
+// with label smoothing.
 // With a[n,c] the coefficient of logp[n,c] above,
 //
 //	d/dlogits[n] = coef_n ∘ (Softmax(logits[n])·Σ_c a[n,c] - a[n])
@@ -236,6 +239,12 @@ func ceWith[T Float](op string, kind ceKind, x, q *Var[T], labels []int, weight 
 		tensor.SumToInto(out, losses, 1, 0)
 		if r == ReduceMean {
 			out.Data()[0] /= denom
+			if denom == 0 {
+				// Every counted label has weight 0 (or is ignored): the
+				// unsmoothed part is 0/0, so the loss is NaN, as in torch,
+				// however the smoothing part reads (±Inf).
+				out.Data()[0] = T(math.NaN())
+			}
 		}
 	}
 	var d derivative[T]
@@ -301,12 +310,21 @@ func (s *ceWithOp[T]) passFlags() []bool {
 	return flags
 }
 
+// invDenom is the mean's factor 1/denom, or NaN when denom is 0 (see the
+// forward pass), so that the gradient of a NaN loss is NaN, as torch's.
+func (s *ceWithOp[T]) invDenom() T {
+	if s.denom == 0 {
+		return T(math.NaN())
+	}
+	return 1 / s.denom
+}
+
 // coefVar is the gradient's factor per sample as a Var that broadcasts
 // against the input: g/denom, g, or g reshaped to [N 1].
 func (s *ceWithOp[T]) coefVar(x *Var[T], g *Var[T]) *Var[T] {
 	switch s.r {
 	case ReduceMean:
-		return Scale(g, 1/s.denom)
+		return Scale(g, s.invDenom())
 	case ReduceNone:
 		if x.value.Dims() == 2 {
 			return Reshape(g, s.rows, 1)
@@ -349,7 +367,7 @@ func (s *ceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	coef := func(n int) T {
 		switch s.r {
 		case ReduceMean:
-			return gs[0] * (1 / s.denom)
+			return gs[0] * s.invDenom()
 		case ReduceSum:
 			return gs[0]
 		}
@@ -446,7 +464,7 @@ func (s *ceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[
 			total += v
 		}
 		if s.r == ReduceMean {
-			total *= 1 / s.denom
+			total *= s.invDenom()
 		}
 		rd[0] = total
 	}

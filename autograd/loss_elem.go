@@ -389,10 +389,13 @@ func (s *klDivOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 //	|d| - ½ beta elsewhere
 //
 // reduced like MSE. It is Huber(pred, target, beta) scaled by 1/beta (so
-// its recorded ops are Huber's and Scale's), and L1 for beta = 0, as in
-// PyTorch:
+// its recorded ops are Huber's and Scale's), and L1 for beta = 0:
 //
 //	d/dpred = g ∘ clamp(d/beta, -1, 1),  d/dtarget = -d/dpred
+//
+// For beta = 0 the derivative at d = 0 is L1's subgradient 0; torch 1.13's
+// smooth_l1_loss gives -g there (its backward takes the d ≤ -beta branch),
+// the same numbers elsewhere.
 //
 // It panics with a *tensor.ShapeError for a negative beta, and like MSE.
 func SmoothL1[T Float](pred, target *Var[T], beta T, reduction ...Reduction) *Var[T] {

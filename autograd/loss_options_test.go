@@ -150,3 +150,31 @@ func TestLossOptionPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossEntropyMeanOverZeroWeight checks the mean when every counted
+// label has weight 0, with label smoothing: torch's unsmoothed part is
+// 0/0, so the loss is NaN (it was ±Inf, the smoothing part over 0), and so
+// is the gradient of every row not ignored (+0 in an ignored row), by
+// Backward and by the recorded backward, as torch 1.13 gives them.
+func TestCrossEntropyMeanOverZeroWeight(t *testing.T) {
+	ignore := 1
+	for _, labels := range [][]int{{0, 0}, {0, 1}} {
+		opts := autograd.CrossEntropyOptions[float64]{Weight: t64([]float64{0, 1, 2}, 3), LabelSmoothing: 0.2, IgnoreIndex: &ignore}
+		x := autograd.Param(t64([]float64{1, 2, 3, 0.5, -1, 2}, 2, 3))
+		loss := autograd.CrossEntropyWith(x, labels, opts)
+		if v := loss.Item(); !math.IsNaN(v) {
+			t.Errorf("labels %v: loss %v, want NaN", labels, v)
+		}
+		recorded := autograd.Grad([]*V{loss}, []*V{x}, autograd.CreateGraph())[0].Value().Data()
+		loss.Backward()
+		for i, g := range [][]float64{x.Grad().Data(), recorded} {
+			for k, v := range g {
+				ignored := labels[k/3] == ignore
+				if math.IsNaN(v) == ignored || ignored && (v != 0 || math.Signbit(v)) {
+					t.Errorf("labels %v, pass %d: gradient %v, want NaN, and +0 in an ignored row", labels, i, g)
+					break
+				}
+			}
+		}
+	}
+}
