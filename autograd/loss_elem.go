@@ -37,7 +37,7 @@ type BCEWithLogitsOptions[T Float] struct {
 // factor that is exactly 0 contributing 0 even where x is infinite.
 //
 //	d/dx = g ∘ w ∘ (L·σ(x) - pw·t)          (g ∘ w ∘ (σ(x) - t) without PosWeight)
-//	d/dt = g ∘ w ∘ ((pw - 1)·softplus(-x) - x)  (g ∘ w ∘ -x without PosWeight)
+//	d/dt = g ∘ w ∘ (pw·softplus(-x) - softplus(x))  (g ∘ w ∘ -x without PosWeight)
 //
 // It panics with a *tensor.ShapeError when logits and target differ in
 // shape or a weight does not broadcast to them.
@@ -130,7 +130,7 @@ func (s *bceWithOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		gx = weigh(Sub(Mul(l, Sigmoid(x)), Mul(Const(s.pw), t)))
 	}
 	if c.NeedsGrad(1) {
-		gt = weigh(Sub(Mul(Const(pwm1), Softplus(Neg(x))), x))
+		gt = weigh(Sub(Mul(Const(s.pw), Softplus(Neg(x))), Softplus(x)))
 	}
 	return []*Var[T]{gx, gt}
 }
@@ -178,17 +178,26 @@ func (s *bceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			put(1, func(i int) T { return -x[i] })
 			return
 		}
-		sp := c.scratch(xv)
-		tensor.ScaleInto(sp, xv, -1)
-		tensor.SoftplusInto(sp, sp)
-		spd := sp.Data()
-		put(1, func(i int) T { return T(T(pw[i]-1)*spd[i]) - x[i] })
+		spd, sqd := bceSoftplus(c, xv)
+		put(1, func(i int) T { return T(pw[i]*spd[i]) - sqd[i] })
 	}
 }
 
-// jvp of BCEWithLogitsWith is w ∘ (L·σ(x) - pw·t) ∘ tx + w ∘ ((pw - 1)·
-// softplus(-x) - x) ∘ tt elementwise, L = 1 + (pw - 1)·t (w ∘ (σ(x) - t) ∘
-// tx - w ∘ x ∘ tt without PosWeight).
+// bceSoftplus returns softplus(-x) and softplus(x) in scratches of c, for
+// the derivative in the target pw·softplus(-x) - softplus(x): torch's form,
+// finite or ±Inf at x = ±Inf for every pw, where (pw - 1)·softplus(-x) - x
+// is NaN at x = -Inf for pw ≤ 1.
+func bceSoftplus[T Float](c *Context[T], xv *tensor.Tensor[T]) (neg, pos []T) {
+	sp, sq := c.scratch(xv), c.scratch(xv)
+	tensor.ScaleInto(sp, xv, -1)
+	tensor.SoftplusInto(sp, sp)
+	tensor.SoftplusInto(sq, xv)
+	return sp.Data(), sq.Data()
+}
+
+// jvp of BCEWithLogitsWith is w ∘ (L·σ(x) - pw·t) ∘ tx + w ∘ (pw·
+// softplus(-x) - softplus(x)) ∘ tt elementwise, L = 1 + (pw - 1)·t
+// (w ∘ (σ(x) - t) ∘ tx - w ∘ x ∘ tt without PosWeight).
 func (s *bceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	xv := c.n.inputs[0].value
 	x, t := xv.Data(), c.n.inputs[1].value.Data()
@@ -220,11 +229,8 @@ func (s *bceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor
 		if pw == nil {
 			lossTerm(res, ts[1], weigh(func(i int) T { return -x[i] }))
 		} else {
-			sp := c.scratch(xv)
-			tensor.ScaleInto(sp, xv, -1)
-			tensor.SoftplusInto(sp, sp)
-			spd := sp.Data()
-			lossTerm(res, ts[1], weigh(func(i int) T { return T(T(pw[i]-1)*spd[i]) - x[i] }))
+			spd, sqd := bceSoftplus(c, xv)
+			lossTerm(res, ts[1], weigh(func(i int) T { return T(pw[i]*spd[i]) - sqd[i] }))
 		}
 	}
 	return res

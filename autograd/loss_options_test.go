@@ -3,6 +3,7 @@ package autograd_test
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,6 +176,40 @@ func TestCrossEntropyMeanOverZeroWeight(t *testing.T) {
 					break
 				}
 			}
+		}
+	}
+}
+
+// TestBCEWithLogitsTargetGradientAtInfiniteLogits checks the derivative in
+// the target with PosWeight at logits ±Inf: pw·softplus(-x) - softplus(x),
+// +Inf at -Inf and -Inf at +Inf for every pw > 0, as torch 1.13 gives
+// (the form (pw - 1)·softplus(-x) - x made NaN at -Inf for pw ≤ 1), by
+// Backward, the recorded backward and forward mode.
+func TestBCEWithLogitsTargetGradientAtInfiniteLogits(t *testing.T) {
+	inf := math.Inf(1)
+	x := autograd.Const(t64([]float64{-inf, -inf, -inf, inf}, 4))
+	opts := autograd.BCEWithLogitsOptions[float64]{PosWeight: t64([]float64{1, 0.5, 2, 0.5}, 4), Reduction: autograd.ReduceSum}
+	want := []float64{inf, inf, inf, -inf}
+	f := func(tv *V) *V { return autograd.BCEWithLogitsWith(x, tv, opts) }
+	tv := autograd.Param(t64([]float64{0.5, 0.5, 0.5, 0.5}, 4))
+	f(tv).Backward()
+	recorded := autograd.Grad([]*V{f(tv)}, []*V{tv}, autograd.CreateGraph())[0].Value().Data()
+	for name, got := range map[string][]float64{"Backward": tv.Grad().Data(), "recorded": recorded} {
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: d/dtarget %v, want %v", name, got, want)
+		}
+	}
+	// Forward mode without the reduction, whose sum would add Inf·0 = NaN
+	// from the elements the tangent does not move.
+	none := opts
+	none.Reduction = autograd.ReduceNone
+	for k := range want {
+		tan := make([]float64, 4)
+		tan[k] = 1
+		_, jv := autograd.JVP(func(in ...*V) *V { return autograd.BCEWithLogitsWith(x, in[0], none) },
+			[]*tensor.Tensor[float64]{t64([]float64{0.5, 0.5, 0.5, 0.5}, 4)}, []*tensor.Tensor[float64]{t64(tan, 4)})
+		if got := jv.Data()[k]; got != want[k] {
+			t.Errorf("JVP along target %d: %v, want %v", k, got, want[k])
 		}
 	}
 }
