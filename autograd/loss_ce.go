@@ -120,7 +120,10 @@ func CrossEntropySoft[T Float](logits, probs *Var[T], opts CrossEntropyOptions[T
 // NLLWith is NLL with PyTorch's options: class weights and an ignored label
 // (see NLLOptions). For sample n with label y (not ignored) the loss is
 // -w_y·logProbs[n,y], and 0 for an ignored sample; ReduceMean divides the
-// sum by Σ w_y over the samples not ignored.
+// sum by Σ w_y over the samples not ignored (NaN when that is 0, as for
+// CrossEntropyWith). A label whose weight is 0 contributes 0 even where its
+// log-probability is -Inf or NaN, as a coefficient of 0 does in
+// CrossEntropyWith; torch's -0·logProbs[n,y] gives NaN there.
 //
 //	d/dlogProbs[n] = -coef_n·w_y at y, 0 elsewhere
 //
