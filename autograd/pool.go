@@ -21,7 +21,8 @@ import (
 //
 // At ties, the whole gradient goes to the first maximum in row-major window
 // order (top row first, each row left to right), as PyTorch's CPU kernel
-// does. A NaN counts as the maximum and propagates. Overlapping windows
+// does. A NaN counts as the maximum and propagates; of several NaNs the
+// last takes the gradient, as in PyTorch. Overlapping windows
 // (stride < kernel) that share a maximum add their gradients. The routing
 // is piecewise constant, so the second derivative with respect to x is 0;
 // the scatter is recorded as an operation whose derivative is the matching

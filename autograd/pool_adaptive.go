@@ -79,7 +79,7 @@ func AdaptiveAvgPool2D[T Float](x *Var[T], outH, outW int) *Var[T] {
 //	d/dx = g scatter-added at the indices
 //
 // Ties go to the first maximum in row-major window order and a NaN counts
-// as the maximum (the first one), as in MaxPool2D; the second derivative
+// as the maximum (the last one), as in MaxPool2D; the second derivative
 // is 0, with the scatter recorded so that gradients of gradients flow. It
 // panics as AdaptiveAvgPool2D does.
 func AdaptiveMaxPool2D[T Float](x *Var[T], outH, outW int) (*Var[T], *tensor.Index) {

@@ -3,6 +3,7 @@ package layers_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -203,5 +204,35 @@ func TestFlatten(t *testing.T) {
 	se := shapePanic(t, func() { layers.Flatten[float64]{}.Forward(autograd.Const(tensor.Scalar(1.0))) })
 	if !strings.HasPrefix(se.Error(), "layers: Flatten:") {
 		t.Errorf("message %q", se)
+	}
+}
+
+// TestMaxPoolSeveralNaNs checks that of several NaNs in a window the last
+// in row-major order takes the index and the gradient, as torch 1.13's CPU
+// kernels give them (max_pool2d and adaptive_max_pool2d of [NaN NaN 1 0]
+// as one window: index 1, gradient [0 1 0 0]), through the general path,
+// the 2×2 kernel and the adaptive pool, in both precisions.
+func TestMaxPoolSeveralNaNs(t *testing.T) {
+	testMaxPoolSeveralNaNs[float32](t)
+	testMaxPoolSeveralNaNs[float64](t)
+}
+
+func testMaxPoolSeveralNaNs[T tensor.Float](t *testing.T) {
+	nan := T(math.NaN())
+	pools := []struct {
+		name  string
+		shape []int
+		pool  func(x *autograd.Var[T]) *autograd.Var[T]
+	}{
+		{"MaxPool2D 1×4", []int{1, 1, 1, 4}, (&layers.MaxPool2D[T]{Kernel: [2]int{1, 4}}).Forward},
+		{"MaxPool2D 2×2", []int{1, 1, 2, 2}, layers.NewMaxPool2D[T](2).Forward},
+		{"AdaptiveMaxPool2D", []int{1, 1, 1, 4}, layers.NewAdaptiveMaxPool2D[T](1, 1).Forward},
+	}
+	for _, p := range pools {
+		x := autograd.Param(tensor.MustNew([]T{nan, nan, 1, 0}, p.shape...))
+		autograd.Sum(p.pool(x)).Backward()
+		if got := x.Grad().Data(); !slices.Equal(got, []T{0, 1, 0, 0}) {
+			t.Errorf("%s %T: gradient %v, want [0 1 0 0] (the last NaN)", p.name, nan, got)
+		}
 	}
 }

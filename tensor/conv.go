@@ -173,7 +173,7 @@ func convRange(n, s, off, size int) (lo, hi int) {
 // from, ready for GatherFlat and ScatterAddFlat. Ties go to the first
 // maximum in row-major window order (top row first, each row left to
 // right), as in PyTorch; a NaN counts as the maximum, so it propagates (the
-// first NaN wins). A window that holds no element of x at all (possible
+// last NaN of the window wins, as in PyTorch's CPU kernel). A window that holds no element of x at all (possible
 // only with dilation) yields -Inf and index -1.
 //
 // Like PyTorch it requires the padding to be at most half the dilated
@@ -208,7 +208,7 @@ func MaxPool2D[T Float](x *Tensor[T], win Window2D) (*Tensor[T], []int) {
 							continue
 						}
 						v := plane[ih*w+iw]
-						if at < 0 || v > best || (v != v && best == best) {
+						if at < 0 || v > best || v != v {
 							best, at = v, ih*w+iw
 						}
 					}

@@ -338,7 +338,7 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 					best, at := wv[0], 0
 					for t, off := range taps[1:] {
 						v := wv[off]
-						if v > best || (v != v && best == best) {
+						if v > best || v != v {
 							best, at = v, t+1
 						}
 					}
@@ -361,7 +361,7 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 							continue
 						}
 						v := plane[ih*w+iw]
-						if at < 0 || v > best || (v != v && best == best) {
+						if at < 0 || v > best || v != v {
 							best, at = v, i*kw+j
 						}
 					}

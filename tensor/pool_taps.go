@@ -195,8 +195,8 @@ func Resample2DAdjointInto[T Float](dx, g *Tensor[T], rows, cols AxisTaps[T], be
 // weights are not used), and idx (out.Len() of them) to where it is: its
 // flat position i·W + j within its H×W plane, PyTorch's max-pooling
 // indices. Ties go to the first maximum in row-major window order (top row
-// first, each row left to right); a NaN counts as the maximum, the first
-// one winning, so it propagates. An empty window (possible with dilation
+// first, each row left to right); a NaN counts as the maximum, the last
+// one winning (PyTorch's CPU kernels), so it propagates. An empty window (possible with dilation
 // or where the taps leave a gap) gives -Inf and index -1. It panics with a
 // *ShapeError when the operands or the taps do not fit.
 func WindowMax2DInto[T Float](out *Tensor[T], idx []int, x *Tensor[T], rows, cols AxisTaps[T]) {
@@ -219,7 +219,7 @@ func WindowMax2DInto[T Float](out *Tensor[T], idx []int, x *Tensor[T], rows, col
 					for b := 0; b < nx; b++ {
 						p := base + ix + b*cols.Step
 						v := plane[p]
-						if at < 0 || v > best || (v != v && best == best) {
+						if at < 0 || v > best || v != v {
 							best, at = v, p
 						}
 					}

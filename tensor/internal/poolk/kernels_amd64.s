@@ -222,14 +222,17 @@ step:
 	VMOVAPS Z2, Z5
 	VPERMT2PS Z3, Z30, Z2 // c: bottom, even columns
 	VPERMT2PS Z3, Z31, Z5 // d: bottom, odd columns
-	VCMPPS $0x07, Z0, Z0, K4
-	VCMPPS $0x16, Z0, Z4, K4, K4 // b beats a
+	VCMPPS $0x03, Z4, Z4, K4
+	VCMPPS $0x1e, Z0, Z4, K7
+	KORW K7, K4, K4 // b beats a
 	VBLENDMPS Z4, Z0, K4, Z6 // the top winner
-	VCMPPS $0x07, Z2, Z2, K5
-	VCMPPS $0x16, Z2, Z5, K5, K5 // d beats c
+	VCMPPS $0x03, Z5, Z5, K5
+	VCMPPS $0x1e, Z2, Z5, K7
+	KORW K7, K5, K5 // d beats c
 	VBLENDMPS Z5, Z2, K5, Z7 // the bottom winner
-	VCMPPS $0x07, Z6, Z6, K6
-	VCMPPS $0x16, Z6, Z7, K6, K6 // the bottom winner beats the top one
+	VCMPPS $0x03, Z7, Z7, K6
+	VCMPPS $0x1e, Z6, Z7, K7
+	KORW K7, K6, K6 // the bottom winner beats the top one
 	VBLENDMPS Z7, Z6, K6, Z8
 	VMOVUPS Z8, K3, (DI)(AX*4)
 	TESTQ SI, SI
@@ -365,14 +368,17 @@ step:
 	VMOVAPD Z2, Z5
 	VPERMT2PD Z3, Z30, Z2 // c: bottom, even columns
 	VPERMT2PD Z3, Z31, Z5 // d: bottom, odd columns
-	VCMPPD $0x07, Z0, Z0, K4
-	VCMPPD $0x16, Z0, Z4, K4, K4 // b beats a
+	VCMPPD $0x03, Z4, Z4, K4
+	VCMPPD $0x1e, Z0, Z4, K7
+	KORW K7, K4, K4 // b beats a
 	VBLENDMPD Z4, Z0, K4, Z6 // the top winner
-	VCMPPD $0x07, Z2, Z2, K5
-	VCMPPD $0x16, Z2, Z5, K5, K5 // d beats c
+	VCMPPD $0x03, Z5, Z5, K5
+	VCMPPD $0x1e, Z2, Z5, K7
+	KORW K7, K5, K5 // d beats c
 	VBLENDMPD Z5, Z2, K5, Z7 // the bottom winner
-	VCMPPD $0x07, Z6, Z6, K6
-	VCMPPD $0x16, Z6, Z7, K6, K6 // the bottom winner beats the top one
+	VCMPPD $0x03, Z7, Z7, K6
+	VCMPPD $0x1e, Z6, Z7, K7
+	KORW K7, K6, K6 // the bottom winner beats the top one
 	VBLENDMPD Z7, Z6, K6, Z8
 	VMOVUPD Z8, K3, (DI)(AX*8)
 	TESTQ SI, SI

@@ -5,20 +5,20 @@ type float interface{ ~float32 | ~float64 }
 
 // beats reports, as 1 or 0, whether tap b replaces a as the maximum of a
 // window when it comes later in row-major order: a later tap wins when it
-// is greater, or when it is NaN and the best so far is not, which is "a is
-// not NaN and b <= a is false". Each test is a separate one-line branch,
-// which the compiler turns into a flag move: pooled data has no pattern a
-// branch predictor could learn.
+// is greater, or when it is NaN (so the last NaN wins, as in PyTorch's CPU
+// kernels). Each test is a separate one-line branch, which the compiler
+// turns into a flag move: pooled data has no pattern a branch predictor
+// could learn.
 func beats[T float](b, a T) int {
-	ok := 0
-	if a == a {
-		ok = 1
+	nan := 0
+	if b != b {
+		nan = 1
 	}
 	gt := 0
-	if !(b <= a) {
+	if b > a {
 		gt = 1
 	}
-	return ok & gt
+	return nan | gt
 }
 
 // max2x2Rows is the portable forward pass on rows row pairs of x, w

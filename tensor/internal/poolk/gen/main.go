@@ -141,7 +141,7 @@ func (a *asm) masks(done string) {
 // top and bottom rows are split into even (a, c) and odd (b, d) elements;
 // then the tournament of the portable code, lane-wise: the top pair, the
 // bottom pair, their winners, where a later tap v beats the best so far u
-// when u is ordered and !(v <= u) (VCMP predicates ORD_Q and NLE_UQ). The
+// when v > u or v is NaN (VCMP predicates GT_OQ and UNORD_Q). The
 // maxima are blended from the inputs' bits, the taps from the constants.
 func (a *asm) forward() {
 	t := a.t
@@ -181,14 +181,17 @@ func (a *asm) forward() {
 	a.pf("VMOVAP%s Z2, Z5", t.ps[1:])
 	a.pf("VPERMT2%s Z3, Z30, Z2 // c: bottom, even columns", t.ps)
 	a.pf("VPERMT2%s Z3, Z31, Z5 // d: bottom, odd columns", t.ps)
-	a.pf("VCMP%s $0x07, Z0, Z0, K4", t.ps)
-	a.pf("VCMP%s $0x16, Z0, Z4, K4, K4 // b beats a", t.ps)
+	a.pf("VCMP%s $0x03, Z4, Z4, K4", t.ps)
+	a.pf("VCMP%s $0x1e, Z0, Z4, K7", t.ps)
+	a.pf("KORW K7, K4, K4 // b beats a")
 	a.pf("VBLENDM%s Z4, Z0, K4, Z6 // the top winner", t.ps)
-	a.pf("VCMP%s $0x07, Z2, Z2, K5", t.ps)
-	a.pf("VCMP%s $0x16, Z2, Z5, K5, K5 // d beats c", t.ps)
+	a.pf("VCMP%s $0x03, Z5, Z5, K5", t.ps)
+	a.pf("VCMP%s $0x1e, Z2, Z5, K7", t.ps)
+	a.pf("KORW K7, K5, K5 // d beats c")
 	a.pf("VBLENDM%s Z5, Z2, K5, Z7 // the bottom winner", t.ps)
-	a.pf("VCMP%s $0x07, Z6, Z6, K6", t.ps)
-	a.pf("VCMP%s $0x16, Z6, Z7, K6, K6 // the bottom winner beats the top one", t.ps)
+	a.pf("VCMP%s $0x03, Z7, Z7, K6", t.ps)
+	a.pf("VCMP%s $0x1e, Z6, Z7, K7", t.ps)
+	a.pf("KORW K7, K6, K6 // the bottom winner beats the top one")
 	a.pf("VBLENDM%s Z7, Z6, K6, Z8", t.ps)
 	a.pf("VMOVUP%s Z8, K3, (DI)(AX*%d)", t.ps[1:], t.size)
 	a.pf("TESTQ SI, SI")
