@@ -121,7 +121,7 @@ func checkWindow(op string, xs, other []int, kernel, padding, dilation [2]int) {
 		span := d*(kernel[a]-1) + 1
 		if xs[2+a]+2*padding[a] < span {
 			shapePanic(op, fmt.Sprintf("input %dx%d with padding %v is smaller than the kernel %v (dilation %v)",
-				xs[2], xs[3], padding, kernel, dilation), xs, other)
+				xs[2], xs[3], padding, kernel, [2]int{max(dilation[0], 1), max(dilation[1], 1)}), xs, other)
 		}
 	}
 }

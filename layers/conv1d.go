@@ -80,7 +80,7 @@ func (c *Conv1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 			shapePanic(op, fmt.Sprintf("input has %d channels, weight wants %d", xsh[1], in), xsh, wsh)
 		default:
 			shapePanic(op, fmt.Sprintf("input length %d with padding %d is shorter than the kernel %d (dilation %d)",
-				xsh[2], o.Padding, wsh[2], o.Dilation), xsh, wsh)
+				xsh[2], o.Padding, wsh[2], max(o.Dilation, 1)), xsh, wsh)
 		}
 	}
 	return autograd.Conv1D(x, c.Weight, c.Bias, c.Options)

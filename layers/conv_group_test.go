@@ -176,7 +176,7 @@ func TestConvLayersErrors(t *testing.T) {
 		{"Conv2D depthwise channels", dw, []int{1, 2, 5, 5}, []string{"layers: Conv2D (0.weight): input has 2 channels, weight wants 4", "[8 1 3 3]"}},
 		{"Conv1D 4-D", c1, []int{1, 4, 5, 5}, []string{"layers: Conv1D (0.weight): input must be 3-D [N 4 L]", "[6 2 5]"}},
 		{"Conv1D channels", c1, []int{1, 2, 9}, []string{"layers: Conv1D (0.weight): input has 2 channels, weight wants 4"}},
-		{"Conv1D too short", c1, []int{1, 4, 4}, []string{"layers: Conv1D (0.weight): input length 4 with padding 0 is shorter than the kernel 5"}},
+		{"Conv1D too short", c1, []int{1, 4, 4}, []string{"layers: Conv1D (0.weight): input length 4 with padding 0 is shorter than the kernel 5 (dilation 1)"}},
 		{"ConvTranspose2D channels", ct, []int{1, 6, 5, 5}, []string{"layers: ConvTranspose2D (0.weight): input has 6 channels, weight wants 4", "[4 6 3 3]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

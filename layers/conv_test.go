@@ -200,7 +200,7 @@ func TestConv2DShapePanics(t *testing.T) {
 	}{
 		{"wrong channels", []int{1, 4, 5, 5}, "input has 4 channels, weight wants 3"},
 		{"3-D", []int{3, 5, 5}, "input must be 4-D [N 3 H W]"},
-		{"too small", []int{2, 3, 2, 5}, "smaller than the kernel"},
+		{"too small", []int{2, 3, 2, 5}, "smaller than the kernel [3 3] (dilation [1 1])"}, // the default dilation, not 0
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
