@@ -146,8 +146,10 @@ func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
 // in a warm step; on Use(p) it takes its result from the arena like the
 // rest of the step. Under an inference Arena the result records nothing.
 //
-// A Var of the arena (a step's, or one of Param) is returned as it is. Use
-// panics with a *UsageError for a nil Var or a Var of another arena.
+// A Var of an arena (a step's, or one of Param; this one or another) is
+// returned as it is: operations on it take their results from its arena
+// already, as they take them from their first input's. Use panics with a
+// *UsageError for a nil Var.
 //
 //	d/dp = g
 func (a *Arena[T]) Use(p *Var[T]) *Var[T] {
@@ -155,10 +157,8 @@ func (a *Arena[T]) Use(p *Var[T]) *Var[T] {
 	switch {
 	case p == nil:
 		panic(usage(op, "nil Var"))
-	case p.arena == a:
-		return p
 	case p.arena != nil:
-		panic(usage(op, "the Var belongs to another Arena"))
+		return p
 	}
 	st := newState[reshapeOp[T]](a)
 	pv := p.value
@@ -176,7 +176,8 @@ func (a *Arena[T]) Use(p *Var[T]) *Var[T] {
 }
 
 // Arena returns the Arena v was made under (Arena.Const, Arena.Param, Use,
-// or an operation with an input from it), or nil when none.
+// an operation with an input from it, or Detach of such a Var), or nil when
+// none.
 func (v *Var[T]) Arena() *Arena[T] { return v.arena }
 
 // newVar returns the arena's next Var to fill in. A block that runs out is

@@ -81,6 +81,9 @@ func (v *Var[T]) Backward(opts ...Option) {
 // cannot fail (a Checkpoint, an anomaly under DetectAnomaly).
 //
 // Each output must have exactly one element unless GradOutputs seeds them.
+// A nil output or input, or an input that does not require a gradient,
+// panics with a *UsageError; an output or input made under an Arena before
+// its latest Reset panics with an error wrapping ErrArenaReset.
 func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 	cfg := newConfig(opts)
 	for i, o := range outputs {

@@ -28,7 +28,8 @@ import (
 // would draw a new mask, so use a fixed mask (or none) there. It must not
 // modify its inputs or keep its result elsewhere. The first run's results
 // are not taken from the inputs' Arena, so that the memory they use is
-// returned once fn is done; the recomputation runs outside the Arena too.
+// returned once fn is done; the recomputation runs outside the Arena too
+// (unless fn itself takes memory from one, through Arena.Use).
 //
 // Only Backward differentiates through a Checkpoint (PyTorch's reentrant
 // checkpoint has the same limit): Grad, with or without CreateGraph, panics

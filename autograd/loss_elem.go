@@ -185,8 +185,8 @@ func (s *bceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 
 // bceSoftplus returns softplus(-x) and softplus(x) in scratches of c, for
 // the derivative in the target pw·softplus(-x) - softplus(x): torch's form,
-// finite or ±Inf at x = ±Inf for every pw, where (pw - 1)·softplus(-x) - x
-// is NaN at x = -Inf for pw ≤ 1.
+// ±Inf at x = ±Inf for every pw > 0, where (pw - 1)·softplus(-x) - x is NaN
+// at x = -Inf for pw ≤ 1.
 func bceSoftplus[T Float](c *Context[T], xv *tensor.Tensor[T]) (neg, pos []T) {
 	sp, sq := c.scratch(xv), c.scratch(xv)
 	tensor.ScaleInto(sp, xv, -1)

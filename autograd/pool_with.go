@@ -164,7 +164,7 @@ func poolTaps[T Float](a tensor.AxisTaps[T], k, s, p, d int, excludePad bool) {
 //	d/dx = g scatter-added at the indices
 //
 // Ties, NaN and overlapping windows are as for MaxPool2D: the first maximum
-// in row-major window order takes the gradient; the second derivative is 0,
+// in row-major window order takes the gradient, or the last NaN; the second derivative is 0,
 // with the scatter recorded (its derivative is the gather at the indices)
 // so that gradients of gradients flow.
 //

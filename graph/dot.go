@@ -100,7 +100,7 @@ func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) 
 // escaped, and line breaks (\n, \r\n, \r) become the DOT escape \n, so the
 // text is shown literally rather than interpreted as DOT escapes. A NUL
 // byte, which ends a string in Graphviz's scanner (a syntax error), and
-// bytes that are not UTF-8 (Graphviz's charset) become U+FFFD.
+// each run of bytes that are not UTF-8 (Graphviz's charset) become U+FFFD.
 func quote(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder

@@ -173,8 +173,9 @@ func convRange(n, s, off, size int) (lo, hi int) {
 // from, ready for GatherFlat and ScatterAddFlat. Ties go to the first
 // maximum in row-major window order (top row first, each row left to
 // right), as in PyTorch; a NaN counts as the maximum, so it propagates (the
-// last NaN of the window wins, as in PyTorch's CPU kernel). A window that holds no element of x at all (possible
-// only with dilation) yields -Inf and index -1.
+// last NaN of the window wins, as in PyTorch's CPU kernel). A window that
+// holds no element of x at all (possible only with dilation) yields -Inf
+// and index -1.
 //
 // Like PyTorch it requires the padding to be at most half the dilated
 // kernel size, so that padding alone cannot make a window; it panics with a

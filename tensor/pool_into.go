@@ -19,7 +19,7 @@ func pool2x2(win Window2D) bool {
 
 // maxPool2x2 is MaxPool2DInto for a 2×2 stride-2 window: planes of h×w in
 // x, oh×ow in out (and arg, when not nil). The maximum is the tap a
-// row-major scan picks (the first NaN, else the first of the greatest),
+// row-major scan picks (the last NaN, else the first of the greatest),
 // its tap i·2 + j goes to arg.
 func maxPool2x2[T Float](out, arg, x []T, planes, h, w, oh, ow int) {
 	if len(out) == 0 {

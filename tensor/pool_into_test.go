@@ -10,7 +10,7 @@ import (
 // TestMaxPool2x2EveryTie runs the dedicated 2×2 stride-2 kernel over every
 // window of four values drawn from {−Inf, −0, +0, 1, NaN} (625 windows side
 // by side) and checks each maximum's bits and tap against MaxPool2D, whose
-// rule is a row-major scan: the first NaN, else the first of the greatest.
+// rule is a row-major scan: the last NaN, else the first of the greatest.
 // It also checks that the gradient lands on that tap alone.
 func TestMaxPool2x2EveryTie(t *testing.T) {
 	vals := []float64{math.Inf(-1), math.Copysign(0, -1), 0, 1, math.NaN()}

@@ -196,9 +196,10 @@ func Resample2DAdjointInto[T Float](dx, g *Tensor[T], rows, cols AxisTaps[T], be
 // flat position i·W + j within its H×W plane, PyTorch's max-pooling
 // indices. Ties go to the first maximum in row-major window order (top row
 // first, each row left to right); a NaN counts as the maximum, the last
-// one winning (PyTorch's CPU kernels), so it propagates. An empty window (possible with dilation
-// or where the taps leave a gap) gives -Inf and index -1. It panics with a
-// *ShapeError when the operands or the taps do not fit.
+// one winning (PyTorch's CPU kernels), so it propagates. An empty window
+// (possible with dilation or where the taps leave a gap) gives -Inf and
+// index -1. It panics with a *ShapeError when the operands or the taps do
+// not fit.
 func WindowMax2DInto[T Float](out *Tensor[T], idx []int, x *Tensor[T], rows, cols AxisTaps[T]) {
 	const op = "WindowMax2DInto"
 	planes, h, w, oh, ow := tapsCheck(op, x.shape, out.shape, rows, cols, false)

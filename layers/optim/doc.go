@@ -93,5 +93,8 @@
 //
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of
-// parameters and its learning rate ("lr").
+// parameters ("params"), the buffers a parameter has ("buffers":
+// "exp_avg,exp_avg_sq,step") and the learning rate ("lr"). The optimizer
+// of a layers/parallel Trainer, which steps several replicas' shards, has
+// no state file.
 package optim

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/adjoint-go/adjoint/layers/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -94,10 +96,23 @@ func LoadStateFile[T tensor.Float](path string, o Optimizer[T]) error {
 // statefulOf returns o as a stateful optimizer, or an error naming op.
 func statefulOf[T tensor.Float](op string, o Optimizer[T]) (stateful[T], error) {
 	s, ok := o.(stateful[T])
-	if !ok || o == nil {
+	if !ok {
 		return nil, fmt.Errorf("optim: %s: %T is not an optimizer of this package", op, o)
 	}
+	if v := reflect.ValueOf(o); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, fmt.Errorf("optim: %s: nil %T", op, o)
+	}
 	return s, nil
+}
+
+// layoutOf returns the buffer names of s's parameters, with "step" when it
+// keeps step counts, as the file's metadata lists them.
+func layoutOf[T tensor.Float](s stateful[T]) []string {
+	names, step := s.stateLayout()
+	if step {
+		return append(slices.Clone(names), "step")
+	}
+	return names
 }
 
 // stateTensors returns o's state as the file's tensors and metadata.
@@ -126,6 +141,7 @@ func stateTensors[T tensor.Float](op string, o Optimizer[T]) ([]safetensors.Name
 		"optimizer": s.stateKind(),
 		"lr":        strconv.FormatFloat(s.LR(), 'g', -1, 64),
 		"params":    strconv.Itoa(len(s.Params())),
+		"buffers":   strings.Join(layoutOf(s), ","),
 	}
 	return tensors, meta, nil
 }
@@ -144,18 +160,24 @@ func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) e
 		return misfit("the file is the state of %q, not %s", kind, s.stateKind())
 	}
 	params := s.Params()
-	if n := meta["params"]; n != strconv.Itoa(len(params)) {
+	n, ok := meta["params"]
+	if !ok {
+		return misfit(`its metadata has no "params"`)
+	}
+	if n != strconv.Itoa(len(params)) {
 		return misfit("the file is for %s parameters, the optimizer has %d", n, len(params))
+	}
+	// The options that decide the buffers (momentum, AMSGrad, centered)
+	// must agree even when no parameter has state yet.
+	if b, want := meta["buffers"], strings.Join(layoutOf(s), ","); b != want {
+		return misfit("the file's buffers are %q, the optimizer's %q (momentum, AMSGrad and centered must match)", b, want)
 	}
 	lr, err := strconv.ParseFloat(meta["lr"], 64)
 	if err != nil {
 		return misfit("learning rate %q: %v", meta["lr"], err)
 	}
 	bufNames, hasStep := s.stateLayout()
-	names := bufNames
-	if hasStep {
-		names = append(slices.Clone(bufNames), "step")
-	}
+	names := layoutOf(s)
 	known := make(map[string]bool)
 	type loaded struct {
 		bufs [][]T

@@ -3,6 +3,7 @@ package optim_test
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -185,10 +186,10 @@ func TestStateLoadErrors(t *testing.T) {
 		{"AdamW for Adam", adam, func() (optim.Optimizer[float64], error) { return optim.NewAdamW(stateParams[float64](), 0.01) }, optim.ErrState, "not AdamW"},
 		{"fewer parameters", one, func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, "for 1 parameters"},
 		{"another shape", reshaped, func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, "shape [3 2], want [2 3]"},
-		{"AMSGrad's buffer", ams, func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, "unexpected tensor"},
+		{"AMSGrad's buffer", ams, func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, `buffers are "exp_avg,exp_avg_sq,max_exp_avg_sq,step", the optimizer's "exp_avg,exp_avg_sq,step"`},
 		{"missing AMSGrad's buffer", adam, func() (optim.Optimizer[float64], error) {
 			return optim.NewAdam(stateParams[float64](), 0.01, optim.AMSGrad())
-		}, optim.ErrState, "entries"},
+		}, optim.ErrState, "buffers are"},
 		{"damaged", adam[:len(adam)-3], func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, safetensors.ErrFormat, ""},
 	} {
 		o, err := c.into()
@@ -206,7 +207,77 @@ func TestStateLoadErrors(t *testing.T) {
 		}
 	}
 
+	// Files written by hand, each wrong in one way, for an Adam over
+	// stateParams: the metadata of a real one, and its tensors.
+	good := map[string]string{"optimizer": "Adam", "params": "2", "lr": "0.05", "buffers": "exp_avg,exp_avg_sq,step"}
+	with := func(key, value string) map[string]string {
+		m := maps.Clone(good)
+		if value == "" {
+			delete(m, key)
+		} else {
+			m[key] = value
+		}
+		return m
+	}
+	buf := func(name string, shape ...int) safetensors.Named {
+		return safetensors.Of(name, tensor.Zeros[float64](shape...))
+	}
+	step := func(v float64, shape ...int) safetensors.Named {
+		return safetensors.Of("state.0.step", tensor.MustNew([]float64{v}, shape...))
+	}
+	state0 := []safetensors.Named{buf("state.0.exp_avg", 2, 3), buf("state.0.exp_avg_sq", 2, 3)}
+	for _, c := range []struct {
+		name    string
+		meta    map[string]string
+		tensors []safetensors.Named
+		text    string
+	}{
+		{"no params key", with("params", ""), nil, `no "params"`},
+		{"NaN learning rate", with("lr", "NaN"), nil, "learning rate"},
+		{"negative learning rate", with("lr", "-1"), nil, "learning rate"},
+		{"a fractional step", good, append(state0, step(0.5)), "step is 0.5"},
+		{"a step of 0", good, append(state0, step(0)), "step is 0"},
+		{"a step of shape [1]", good, append(state0, step(3, 1)), "shape [1], want []"},
+		{"a parameter without its step", good, state0, "has 2 of its 3 entries"},
+		{"an extra tensor", good, append(append(state0, step(3)), buf("state.1.momentum_buffer", 4)), `unexpected tensor "state.1.momentum_buffer"`},
+		{"a parameter beyond the count", good, []safetensors.Named{buf("state.2.exp_avg", 4)}, "unexpected tensor"},
+		{"an F32 buffer among F64 ones (converted)", good, []safetensors.Named{state0[0], step(3), safetensors.Of("state.0.exp_avg_sq", tensor.Zeros[float32](2, 3))}, ""},
+	} {
+		var file bytes.Buffer
+		if err := safetensors.Write(&file, c.tensors, c.meta); err != nil {
+			t.Fatal(err)
+		}
+		o, _ := optim.NewAdam(stateParams[float64](), 0.01)
+		stateStep(t, o, 0)
+		before := save(o)
+		err := optim.LoadState(bytes.NewReader(file.Bytes()), o)
+		if c.text == "" { // an F32 buffer loads into float64: no error
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, optim.ErrState) || !strings.Contains(errString(err), c.text) {
+			t.Errorf("%s: LoadState error %v, want one wrapping ErrState that says %q", c.name, err, c.text)
+		}
+		if !bytes.Equal(save(o), before) || o.LR() != 0.01 {
+			t.Errorf("%s: a failed LoadState changed the optimizer", c.name)
+		}
+	}
+
+	// The state of an SGD without momentum (no tensors) does not fit one
+	// with momentum, which would lose its buffers.
+	plain := save(trained(optim.NewSGD(stateParams[float64](), 0.1)))
+	mom, _ := optim.NewSGD(stateParams[float64](), 0.1, optim.Momentum(0.9))
+	stateStep(t, mom, 0)
+	if err := optim.LoadState(bytes.NewReader(plain), mom); !errors.Is(err, optim.ErrState) {
+		t.Errorf("plain SGD's state into SGD with momentum: error %v, want ErrState", err)
+	}
+
 	var b bytes.Buffer
+	if err := optim.SaveState[float64](&b, (*optim.Adam[float64])(nil)); err == nil {
+		t.Error("SaveState of a nil *Adam: no error")
+	}
 	if err := optim.SaveState[float64](&b, foreign{}); err == nil {
 		t.Error("SaveState of an optimizer of another package: no error")
 	}

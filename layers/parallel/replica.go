@@ -356,7 +356,8 @@ func buffersNotParams[T Float](bufs []layers.NamedBuffer[T], params []layers.Nam
 	for _, p := range params {
 		isParam[p.Param.Value()] = true
 	}
-	return slices.DeleteFunc(bufs, func(b layers.NamedBuffer[T]) bool { return isParam[b.Buffer] })
+	// A clone: a module's NamedBuffers may return a slice it keeps.
+	return slices.DeleteFunc(slices.Clone(bufs), func(b layers.NamedBuffer[T]) bool { return isParam[b.Buffer] })
 }
 
 // ownGrads gives every parameter its own gradient buffer back (never a

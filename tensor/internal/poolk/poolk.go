@@ -10,7 +10,7 @@ import "fmt"
 // Max2x2F32 sets each element of out to the maximum of its 2×2 window of
 // x and, when arg is not nil, arg's element to the tap i·2 + j of that
 // maximum in the window (0 to 3). The maximum is the one a row-major scan
-// of the window picks: the first NaN, else the first of the greatest (of
+// of the window picks: the last NaN, else the first of the greatest (of
 // −0 and +0 the first).
 func Max2x2F32(out, arg, x []float32, planes, h, w, oh, ow int) {
 	max2x2(out, arg, x, planes, h, w, oh, ow, max2x2F32Asm)

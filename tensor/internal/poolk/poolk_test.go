@@ -13,7 +13,7 @@ func noAsm[T float](_, _, _ []T, _, _, _ int) bool { return false }
 
 // special holds the values that test the tie and NaN rules: signed zeros,
 // infinities, repeated values and NaNs of distinct payloads (so that
-// "the first NaN wins" is visible in the bits).
+// "the last NaN wins" is visible in the bits).
 var special = []float64{
 	math.Inf(-1), math.Inf(1), math.Copysign(0, -1), 0, 1, -1, 2, 2,
 	math.NaN(), math.Float64frombits(0x7ff8000000000123), math.Float64frombits(0xfff8000000000456),

@@ -36,7 +36,7 @@ func max2x2Rows[T float](out, arg, x []T, rows, ow, w int) {
 		for xo := range ro {
 			// A tournament: the top pair, the bottom pair, then their
 			// winners, the top one first, which picks the tap a row-major
-			// scan picks (the first NaN, else the first of the greatest).
+			// scan picks (the last NaN, else the first of the greatest).
 			// The window's four values go through a small array, so that
 			// the maximum is read back by its tap without a branch.
 			j := 2 * xo
