@@ -94,7 +94,7 @@
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of
 // parameters ("params"), the buffers a parameter has ("buffers":
-// "exp_avg,exp_avg_sq,step") and the learning rate ("lr"). The optimizer
-// of a layers/parallel Trainer, which steps several replicas' shards, has
-// no state file.
+// "exp_avg,exp_avg_sq,step") and the learning rate ("lr"). An optimizer
+// made of others with the same state, a layers/parallel Trainer's, is a
+// [Wrapper]: its state is saved once and loaded into each.
 package optim

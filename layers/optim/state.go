@@ -93,16 +93,37 @@ func LoadStateFile[T tensor.Float](path string, o Optimizer[T]) error {
 	return loadState("LoadStateFile "+path, f, o)
 }
 
-// statefulOf returns o as a stateful optimizer, or an error naming op.
-func statefulOf[T tensor.Float](op string, o Optimizer[T]) (stateful[T], error) {
-	s, ok := o.(stateful[T])
-	if !ok {
-		return nil, fmt.Errorf("optim: %s: %T is not an optimizer of this package", op, o)
+// Wrapper is implemented by an Optimizer made of others that hold the same
+// state, such as a layers/parallel Trainer's (one optimizer per replica, or
+// one over weights the replicas share): SaveState saves the first one's
+// state, and LoadState loads the file into every one.
+type Wrapper[T tensor.Float] interface {
+	Optimizer[T]
+	// Unwrap returns the optimizers, at least one.
+	Unwrap() []Optimizer[T]
+}
+
+// statefulOf returns o as stateful optimizers (o itself, or those it
+// wraps), or an error naming op.
+func statefulOf[T tensor.Float](op string, o Optimizer[T]) ([]stateful[T], error) {
+	os := []Optimizer[T]{o}
+	if w, ok := o.(Wrapper[T]); ok {
+		if os = w.Unwrap(); len(os) == 0 {
+			return nil, fmt.Errorf("optim: %s: %T wraps no optimizer", op, o)
+		}
 	}
-	if v := reflect.ValueOf(o); v.Kind() == reflect.Pointer && v.IsNil() {
-		return nil, fmt.Errorf("optim: %s: nil %T", op, o)
+	ss := make([]stateful[T], len(os))
+	for i, o := range os {
+		s, ok := o.(stateful[T])
+		if !ok {
+			return nil, fmt.Errorf("optim: %s: %T is not an optimizer of this package", op, o)
+		}
+		if v := reflect.ValueOf(o); v.Kind() == reflect.Pointer && v.IsNil() {
+			return nil, fmt.Errorf("optim: %s: nil %T", op, o)
+		}
+		ss[i] = s
 	}
-	return s, nil
+	return ss, nil
 }
 
 // layoutOf returns the buffer names of s's parameters, with "step" when it
@@ -117,10 +138,11 @@ func layoutOf[T tensor.Float](s stateful[T]) []string {
 
 // stateTensors returns o's state as the file's tensors and metadata.
 func stateTensors[T tensor.Float](op string, o Optimizer[T]) ([]safetensors.Named, map[string]string, error) {
-	s, err := statefulOf(op, o)
+	ss, err := statefulOf(op, o)
 	if err != nil {
 		return nil, nil, err
 	}
+	s := ss[0]
 	names, hasStep := s.stateLayout()
 	var tensors []safetensors.Named
 	for i, p := range s.Params() {
@@ -148,42 +170,67 @@ func stateTensors[T tensor.Float](op string, o Optimizer[T]) ([]safetensors.Name
 
 // loadState checks f against o and, if it fits, sets o's state from it.
 func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) error {
-	s, err := statefulOf(op, o)
+	ss, err := statefulOf(op, o)
 	if err != nil {
 		return err
 	}
+	states := make([][]loadedState[T], len(ss))
+	var lr float64
+	for i, s := range ss {
+		if states[i], lr, err = readState(op, f, s); err != nil {
+			return err
+		}
+	}
+	for _, s := range ss {
+		if err := s.SetLR(lr); err != nil { // the same for every one: the first's error changes nothing
+			return fmt.Errorf("optim: %s: %w: %v", op, ErrState, err)
+		}
+	}
+	for i, s := range ss {
+		for k, st := range states[i] {
+			s.setState(k, st.bufs, st.step)
+		}
+	}
+	return nil
+}
+
+// loadedState is one parameter's state as read from a file.
+type loadedState[T tensor.Float] struct {
+	bufs [][]T // nil: none
+	step int
+}
+
+// readState checks f against s and returns the state it holds for each of
+// s's parameters, in buffers of their own, and the learning rate.
+func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([]loadedState[T], float64, error) {
 	misfit := func(format string, args ...any) error {
 		return fmt.Errorf("optim: %s: %w: %s", op, ErrState, fmt.Sprintf(format, args...))
 	}
 	meta := f.Metadata()
 	if kind := meta["optimizer"]; kind != s.stateKind() {
-		return misfit("the file is the state of %q, not %s", kind, s.stateKind())
+		return nil, 0, misfit("the file is the state of %q, not %s", kind, s.stateKind())
 	}
 	params := s.Params()
 	n, ok := meta["params"]
 	if !ok {
-		return misfit(`its metadata has no "params"`)
+		return nil, 0, misfit(`its metadata has no "params"`)
 	}
 	if n != strconv.Itoa(len(params)) {
-		return misfit("the file is for %s parameters, the optimizer has %d", n, len(params))
+		return nil, 0, misfit("the file is for %s parameters, the optimizer has %d", n, len(params))
 	}
 	// The options that decide the buffers (momentum, AMSGrad, centered)
 	// must agree even when no parameter has state yet.
 	if b, want := meta["buffers"], strings.Join(layoutOf(s), ","); b != want {
-		return misfit("the file's buffers are %q, the optimizer's %q (momentum, AMSGrad and centered must match)", b, want)
+		return nil, 0, misfit("the file's buffers are %q, the optimizer's %q (momentum, AMSGrad and centered must match)", b, want)
 	}
 	lr, err := strconv.ParseFloat(meta["lr"], 64)
 	if err != nil {
-		return misfit("learning rate %q: %v", meta["lr"], err)
+		return nil, 0, misfit("learning rate %q: %v", meta["lr"], err)
 	}
 	bufNames, hasStep := s.stateLayout()
 	names := layoutOf(s)
 	known := make(map[string]bool)
-	type loaded struct {
-		bufs [][]T
-		step int
-	}
-	state := make([]loaded, len(params))
+	state := make([]loadedState[T], len(params))
 	for i, p := range params {
 		prefix := "state." + strconv.Itoa(i) + "."
 		present := 0
@@ -197,13 +244,13 @@ func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) e
 			continue
 		}
 		if present < len(names) {
-			return misfit("parameter %d has %d of its %d entries %v", i, present, len(names), names)
+			return nil, 0, misfit("parameter %d has %d of its %d entries %v", i, present, len(names), names)
 		}
 		bufs := make([][]T, len(bufNames))
 		for k, n := range bufNames {
 			d, err := readAs[T](f, prefix+n, p.Value().Shape())
 			if err != nil {
-				return misfit("%v", err)
+				return nil, 0, misfit("%v", err)
 			}
 			bufs[k] = d
 		}
@@ -211,26 +258,20 @@ func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) e
 		if hasStep {
 			d, err := readAs[float64](f, prefix+"step", nil)
 			if err != nil {
-				return misfit("%v", err)
+				return nil, 0, misfit("%v", err)
 			}
 			if step := d[0]; step < 1 || step != math.Trunc(step) || step > 1<<53 {
-				return misfit("%sstep is %v, want a whole number ≥ 1", prefix, step)
+				return nil, 0, misfit("%sstep is %v, want a whole number ≥ 1", prefix, step)
 			}
 			state[i].step = int(d[0])
 		}
 	}
 	for _, n := range f.Names() {
 		if !known[n] {
-			return misfit("unexpected tensor %q", n)
+			return nil, 0, misfit("unexpected tensor %q", n)
 		}
 	}
-	if err := s.SetLR(lr); err != nil {
-		return misfit("%v", err)
-	}
-	for i, st := range state {
-		s.setState(i, st.bufs, st.step)
-	}
-	return nil
+	return state, lr, nil
 }
 
 // readAs returns the named tensor's values in T, checking its shape: F32

@@ -316,3 +316,55 @@ func TestSchedulerSetSteps(t *testing.T) {
 		t.Errorf("SetSteps(-1): error %v, steps %d; want an *ArgError and 4 steps", err, s.Steps())
 	}
 }
+
+// pair is a Wrapper of two optimizers that hold the same state.
+type pair struct {
+	optim.Optimizer[float64]
+	second optim.Optimizer[float64]
+}
+
+func (p pair) Unwrap() []optim.Optimizer[float64] {
+	return []optim.Optimizer[float64]{p.Optimizer, p.second}
+}
+
+// TestStateWrapper checks SaveState and LoadState through a Wrapper: the
+// first optimizer's state is saved, and the file is loaded into each, which
+// then step as the saved one does.
+func TestStateWrapper(t *testing.T) {
+	src, _ := optim.NewAdam(stateParams[float64](), 0.05)
+	for s := range 3 {
+		stateStep(t, src, s)
+	}
+	var file bytes.Buffer
+	if err := optim.SaveState(&file, pair{src, src}); err != nil {
+		t.Fatal(err)
+	}
+	newAdam := func() optim.Optimizer[float64] {
+		ps := stateParams[float64]()
+		for i, p := range ps {
+			p.Value().CopyFrom(src.Params()[i].Value())
+		}
+		o, _ := optim.NewAdam(ps, 0.5)
+		return o
+	}
+	dst := pair{newAdam(), newAdam()}
+	if err := optim.LoadState(bytes.NewReader(file.Bytes()), dst); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []optim.Optimizer[float64]{src, dst.Optimizer, dst.second} {
+		stateStep(t, o, 3)
+	}
+	for _, o := range []optim.Optimizer[float64]{dst.Optimizer, dst.second} {
+		if o.LR() != 0.05 {
+			t.Errorf("learning rate %v after LoadState, want the file's 0.05", o.LR())
+		}
+		for i, p := range o.Params() {
+			if !slices.Equal(p.Value().Data(), src.Params()[i].Value().Data()) {
+				t.Errorf("parameter %d after a step: %v, want %v", i, p.Value().Data(), src.Params()[i].Value().Data())
+			}
+		}
+	}
+	if err := optim.SaveState[float64](&file, pair{src, (*optim.Adam[float64])(nil)}); err == nil {
+		t.Error("SaveState through a Wrapper holding a nil *Adam: no error")
+	}
+}

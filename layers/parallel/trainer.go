@@ -629,6 +629,7 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 		return 0, err
 	}
 	t.step++
+	t.startFromModel()
 	if t.dist != nil {
 		return t.distStep()
 	}
@@ -653,6 +654,17 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 		return 0, err
 	}
 	return float64(t.tails[0][t.l.loss-t.l.paramOff[len(t.reps[0].params)]]), t.stepErr
+}
+
+// startFromModel makes replica 0's buffers as they are now, which a
+// model file loaded between steps may have changed, the ones every
+// micro-batch of the step starts from.
+func (t *Trainer[T]) startFromModel() {
+	r0 := t.reps[0]
+	r0.saveBuffers(r0.start)
+	for _, r := range t.reps[1:] {
+		copy(r.start, r0.start)
+	}
 }
 
 // setBatch checks b and divides its rows.
@@ -696,8 +708,10 @@ func (t *Trainer[T]) compareSums() error {
 }
 
 // Model returns replica 0's model, whose parameters and buffers are those
-// of every replica after each Step: evaluate it, save it, or read its
-// weights between steps (not during one).
+// of every replica after each Step: evaluate it, save it, read its weights
+// or load a model file into it between steps (not during one). Each Step
+// starts from its buffers; its weights are every replica's with this
+// package's optimizers (optim.SplitStepper), which share them.
 func (t *Trainer[T]) Model() layers.Module[T] { return t.reps[0].model }
 
 // Workers returns the number of replicas computing micro-batches: the
@@ -721,7 +735,11 @@ func (t *Trainer[T]) Steps() int { return t.step }
 // replica (Trainer.Step already does both; calling them again keeps the
 // replicas equal, since they all hold the same gradients). With an
 // optim.SplitStepper (see Config.Optimizer) there is one optimizer,
-// replica 0's, over the weights every replica shares.
+// replica 0's, over the weights every replica shares. It is an
+// optim.Wrapper, so optim.SaveState and optim.LoadState save and restore
+// the trainer's optimizer state, for resuming training with the weights
+// (layers.Load into Model: with this package's optimizers, all
+// SplitSteppers, the replicas share replica 0's weights).
 func (t *Trainer[T]) Optimizer() optim.Optimizer[T] { return group[T]{t} }
 
 // Close stops the worker goroutines. Step returns ErrClosed afterwards.
@@ -782,3 +800,16 @@ func (g group[T]) SetLR(lr float64) error {
 }
 
 func (g group[T]) Params() []*autograd.Var[T] { return g.t.reps[0].opt.Params() }
+
+// Unwrap returns the replicas' optimizers (replica 0's alone with an
+// optim.SplitStepper), so that optim.SaveState saves the trainer's state
+// and optim.LoadState loads it into every one (optim.Wrapper).
+func (g group[T]) Unwrap() []optim.Optimizer[T] {
+	var os []optim.Optimizer[T]
+	for _, r := range g.t.reps {
+		if r.opt != nil {
+			os = append(os, r.opt)
+		}
+	}
+	return os
+}
