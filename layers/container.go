@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -30,13 +31,23 @@ type Sequential[T Float] struct {
 // with an *ArgError if a module is nil.
 func NewSequential[T Float](layers ...Module[T]) *Sequential[T] {
 	for i, l := range layers {
-		if l == nil {
+		if isNil(l) {
 			argPanic("NewSequential", "layers["+strconv.Itoa(i)+"]", nil, "must not be nil")
 		}
 	}
 	s := &Sequential[T]{Layers: layers}
 	labelParams[T](s)
 	return s
+}
+
+// isNil reports whether m is nil or a nil pointer in an interface (a
+// typed nil, which would fail at its first method call).
+func isNil[T Float](m Module[T]) bool {
+	if m == nil {
+		return true
+	}
+	v := reflect.ValueOf(m)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // Forward applies every layer in turn.
@@ -136,7 +147,7 @@ func NewNamed[T Float](children ...NamedModule[T]) *Named[T] {
 			argPanic("NewNamed", "children["+strconv.Itoa(i)+"].Name", strconv.Quote(c.Name), "must be non-empty and contain no '.'")
 		case seen[c.Name]:
 			argPanic("NewNamed", "children["+strconv.Itoa(i)+"].Name", strconv.Quote(c.Name), "repeats an earlier name")
-		case c.Module == nil:
+		case isNil(c.Module):
 			argPanic("NewNamed", "children["+strconv.Itoa(i)+"].Module", nil, "must not be nil")
 		}
 		seen[c.Name] = true

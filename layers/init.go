@@ -22,25 +22,31 @@ type Initializer[T Float] func(rng *rand.Rand, fanIn, fanOut int, shape ...int) 
 
 // XavierUniform (Glorot) draws from U(-a, a) with a = √(6/(fanIn+fanOut)),
 // which keeps activation variance steady through sigmoid and tanh layers.
+// Like the other initializers that use the fans, it panics with an
+// *ArgError when one is not positive (torch divides by zero there).
 func XavierUniform[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkFans("XavierUniform", fanIn, fanOut)
 	a := T(math.Sqrt(6 / float64(fanIn+fanOut)))
 	return tensor.RandUniform(rng, -a, a, shape...)
 }
 
 // XavierNormal (Glorot) draws from N(0, 2/(fanIn+fanOut)).
 func XavierNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkFans("XavierNormal", fanIn, fanOut)
 	return tensor.RandNormal(rng, 0, T(math.Sqrt(2/float64(fanIn+fanOut))), shape...)
 }
 
 // HeUniform (Kaiming) draws from U(-a, a) with a = √(6/fanIn), the scale
 // that keeps variance steady through ReLU layers.
 func HeUniform[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkFans("HeUniform", fanIn, 1)
 	a := T(math.Sqrt(6 / float64(fanIn)))
 	return tensor.RandUniform(rng, -a, a, shape...)
 }
 
 // HeNormal (Kaiming) draws from N(0, 2/fanIn).
 func HeNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkFans("HeNormal", fanIn, 1)
 	return tensor.RandNormal(rng, 0, T(math.Sqrt(2/float64(fanIn))), shape...)
 }
 
@@ -50,8 +56,20 @@ func HeNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.
 // use it for both weight and bias when given a nil Initializer; Embedding's
 // nil default is Normal(0, 1), also PyTorch's.
 func UniformFanIn[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkFans("UniformFanIn", fanIn, 1)
 	a := T(1 / math.Sqrt(float64(fanIn)))
 	return tensor.RandUniform(rng, -a, a, shape...)
+}
+
+// checkFans panics with an *ArgError naming op unless fanIn and fanOut
+// are positive (an initializer that uses only fanIn passes 1 for fanOut).
+func checkFans(op string, fanIn, fanOut int) {
+	switch {
+	case fanIn <= 0:
+		argPanic(op, "fanIn", fanIn, "must be positive")
+	case fanOut <= 0:
+		argPanic(op, "fanOut", fanOut, "must be positive")
+	}
 }
 
 // Zeros fills the tensor with 0, the usual bias; it draws nothing.

@@ -260,4 +260,31 @@ func TestInitializerArgPanics(t *testing.T) {
 	} {
 		argPanic(t, f)
 	}
+	// A fan that is not positive: torch divides by zero; it made ±Inf
+	// weights (HeNormal) or a RandUniform panic about a NaN bound.
+	rng := newRNG(1)
+	for name, init := range map[string]layers.Initializer[float64]{
+		"XavierUniform": layers.XavierUniform[float64], "XavierNormal": layers.XavierNormal[float64],
+		"HeUniform": layers.HeUniform[float64], "HeNormal": layers.HeNormal[float64], "UniformFanIn": layers.UniformFanIn[float64],
+	} {
+		for _, fans := range [][2]int{{0, 3}, {-2, 3}} {
+			if ae := argPanic(t, func() { init(rng, fans[0], fans[1], 3, 4) }); ae.Op != name || ae.Arg != "fanIn" {
+				t.Errorf("%s(fans %v): %v, want an error naming %s and fanIn", name, fans, ae, name)
+			}
+		}
+	}
+	for _, init := range []layers.Initializer[float64]{layers.XavierUniform[float64], layers.XavierNormal[float64]} {
+		if ae := argPanic(t, func() { init(rng, 3, 0, 3, 4) }); ae.Arg != "fanOut" {
+			t.Errorf("fanOut 0: %v, want an error naming fanOut", ae)
+		}
+	}
+}
+
+// TestContainersRefuseTypedNil checks that a nil pointer to a module, in
+// an interface, is refused with an *ArgError like a nil module, instead of
+// failing at its first method call.
+func TestContainersRefuseTypedNil(t *testing.T) {
+	var lin *layers.Linear[float64]
+	argPanic(t, func() { layers.NewSequential[float64](lin) })
+	argPanic(t, func() { layers.NewNamed(layers.NamedModule[float64]{Name: "fc", Module: lin}) })
 }
