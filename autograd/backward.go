@@ -461,6 +461,11 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			continue
 		}
 		n := v.node
+		if n.released {
+			// Released since the sort checked it: by a pass run inside a
+			// derivative of this one, with RetainGraph's absence.
+			panic(&UsageError{Op: n.op, Err: ErrGraphReleased})
+		}
 		p.ctx.n, p.ctx.out = n, v
 		if p.create {
 			p.backwardRecorded(n, v, s.v)
@@ -688,13 +693,21 @@ func (p *pass[T]) add(op string, j int, in *Var[T], t *tensor.Tensor[T], alpha T
 	tensor.SumToInto(dst, t, alpha, beta)
 }
 
-// finish releases the saved state of the nodes in order unless retain.
+// finish releases the saved state of the nodes in order unless retain,
+// except those another pass owns: a pass started inside a derivative (a
+// Function's Backward calling Grad, a Checkpoint's recomputation) may walk
+// into the graph of the pass that runs it, which still needs those nodes
+// and releases them itself.
 func (p *pass[T]) finish(order []*Var[T], retain bool) {
 	if retain {
 		return
 	}
+	id := p.id()
 	for _, v := range order {
 		if n := v.node; n != nil {
+			if o := n.owner.Load(); o != 0 && o != id {
+				continue
+			}
 			// A type switch on the concrete holders, not an assertion to
 			// scratchHolder: since Go 1.22 an assertion to an interface
 			// fills a per-site cache at random misses, an allocation that
