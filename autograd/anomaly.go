@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -52,7 +53,13 @@ func DetectAnomaly[T Float](vs ...*Var[T]) error {
 	var first error
 	for i, v := range vs {
 		if v.trace() == nil {
-			v.more().anomaly = &anomalyInfo[T]{}
+			info := &anomalyInfo[T]{}
+			if n := v.node; n != nil && !n.released {
+				// A result: its backward is checked, and named, like that
+				// of one made while detection was on.
+				info.op, info.inputs = n.op, slices.Clone(n.inputs)
+			}
+			v.more().anomaly = info
 		}
 		if first == nil {
 			first = checkLeaf(v, i)

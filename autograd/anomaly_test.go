@@ -111,3 +111,41 @@ func TestAnomalyFollowsData(t *testing.T) {
 		t.Fatal("marked graph did not report Log(0)")
 	}
 }
+
+// TestAnomalyInsideCheckpoint checks that anomaly detection follows a
+// DetectAnomaly input into a Checkpoint's segment, forward and in the
+// recomputation, and names the op inside it: the segment's stand-ins for
+// the inputs lost the mark, so the report named "Checkpoint".
+func TestAnomalyInsideCheckpoint(t *testing.T) {
+	x := autograd.Param(vec(-1, 1))
+	autograd.DetectAnomaly(x)
+	e := anomalyOf(t, func() {
+		autograd.Checkpoint(func(in ...*autograd.Var[float64]) *autograd.Var[float64] {
+			return autograd.Log(autograd.Scale(in[0], 2))
+		}, x)
+	})
+	if e == nil || e.Phase != "forward" || e.Op != "Log" {
+		t.Errorf("log of a negative inside a Checkpoint: %v, want the forward of Log", e)
+	}
+	z := autograd.Param(vec(4, 0))
+	autograd.DetectAnomaly(z)
+	y := autograd.Checkpoint(func(in ...*autograd.Var[float64]) *autograd.Var[float64] {
+		return autograd.Sum(autograd.Sqrt(in[0]))
+	}, z)
+	e = anomalyOf(t, func() { y.Backward() })
+	if e == nil || e.Phase != "backward" || e.Op != "Sqrt" {
+		t.Errorf("the derivative of sqrt at 0 inside a Checkpoint: %v, want the backward of Sqrt", e)
+	}
+}
+
+// TestAnomalyOfAResult checks DetectAnomaly given a result rather than a
+// leaf: its operation's backward is checked and named (the report said
+// "backward of " with no op).
+func TestAnomalyOfAResult(t *testing.T) {
+	h := autograd.Sqrt(autograd.Param(vec(0, 1)))
+	autograd.DetectAnomaly(h)
+	e := anomalyOf(t, func() { autograd.Sum(autograd.Scale(h, 2)).Backward() })
+	if e == nil || e.Phase != "backward" || e.Op != "Sqrt" || !strings.Contains(e.Error(), "backward of Sqrt") {
+		t.Errorf("the derivative of sqrt at 0 through a result given to DetectAnomaly: %v, want the backward of Sqrt", e)
+	}
+}

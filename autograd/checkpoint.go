@@ -72,6 +72,7 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 	detached := make([]*Var[T], len(inputs))
 	for i, in := range inputs {
 		detached[i] = Const(in.value)
+		followAnomaly(detached[i], in)
 	}
 	out := checkResult(op, fn(detached...))
 	// The result holds fn's value apart from fn's graph, which it would
@@ -95,6 +96,12 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 	d := &checkpointOp[T]{fn: fn, values: make([]*tensor.Tensor[T], len(inputs)), needs: make([]bool, len(inputs))}
 	for i, in := range inputs {
 		d.values[i], d.needs[i] = in.value, in.requiresGrad
+		if in.trace() != nil {
+			if d.traced == nil {
+				d.traced = make([]*Var[T], len(inputs))
+			}
+			d.traced[i] = in
+		}
 	}
 	v := recordOp(op, value, derivative[T](d), inputs...)
 	if !v.requiresGrad {
@@ -149,6 +156,16 @@ type checkpointOp[T Float] struct {
 	fn     func(inputs ...*Var[T]) *Var[T]
 	values []*tensor.Tensor[T]
 	needs  []bool
+	traced []*Var[T] // the inputs under DetectAnomaly, by position (nil: none)
+}
+
+// followAnomaly makes the stand-in s of in, a segment's input, followed by
+// anomaly detection when in is, so that the segment's operations check
+// their results and name themselves, not the Checkpoint.
+func followAnomaly[T Float](s, in *Var[T]) {
+	if in != nil && in.trace() != nil {
+		s.more().anomaly = &anomalyInfo[T]{}
+	}
 }
 
 // vjp is backward's: the recomputation is the derivative.
@@ -175,6 +192,9 @@ func (d *checkpointOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 			leaves[i] = Param(x)
 		} else {
 			leaves[i] = Const(x)
+		}
+		if d.traced != nil {
+			followAnomaly(leaves[i], d.traced[i])
 		}
 	}
 	out := d.fn(leaves...)
