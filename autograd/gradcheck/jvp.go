@@ -16,8 +16,12 @@ import (
 //	|analytic - numeric| <= atol + rtol·|numeric|.
 //
 // It catches a forward rule that is wrong, or missing where the op's
-// backward is not differentiable in its gradient (the rule derived from it
-// then gives zeros). The report is Check's, with the forward-mode values as
+// backward is not differentiable in its gradient (a backward on raw
+// tensors: the rule derived from it panics with a *autograd.UsageError,
+// reported as a *PanicError). Unlike Check it evaluates each JVP once, so
+// it does not catch a forward rule that reads state another application of
+// the op overwrote (ErrOrderDependent); Check does, for the backward. The
+// report is Check's, with the forward-mode values as
 // Analytic. A mismatch is an error wrapping an *Error that carries the
 // report (and so ErrMismatch), saying that the analytic values came from
 // forward mode; other errors start with "gradcheck: forward mode: ". It
