@@ -131,7 +131,7 @@ type AnomalyError struct {
 	Op          string  // the operation that produced the value; for a leaf, its name (may be "")
 	Caller      string  // file:line of the code that called the operation
 	Value       string  // "NaN", "+Inf" or "-Inf"
-	Input       int     // backward: the input whose gradient is non-finite; leaf: its index among DetectAnomaly's arguments; -1 in the forward pass
+	Input       int     // backward: the input whose gradient is non-finite (-1 when a recorded backward, under CreateGraph, failed before it returned); leaf: its index among DetectAnomaly's arguments; -1 in the forward pass
 	InputShapes [][]int // shapes of the operation's inputs; for a leaf, the shape of the bad tensor
 	LeafPart    string  // leaf only: "value" or "gradient", the tensor that holds the value
 	Chain       []string
@@ -162,6 +162,8 @@ func (e *AnomalyError) Error() string {
 		fmt.Fprintf(&b, " (called at %s)", e.Caller)
 	}
 	switch {
+	case e.Phase == "backward" && e.Input < 0:
+		fmt.Fprintf(&b, " produced %s while computing a gradient (recorded, under CreateGraph)", e.Value)
 	case e.Phase == "backward" && e.FromInf:
 		fmt.Fprintf(&b, " produced %s in the gradient of input %d from a gradient and values with ±Inf but no NaN", e.Value, e.Input)
 	case e.Phase == "backward":

@@ -149,3 +149,20 @@ func TestAnomalyOfAResult(t *testing.T) {
 		t.Errorf("the derivative of sqrt at 0 through a result given to DetectAnomaly: %v, want the backward of Sqrt", e)
 	}
 }
+
+// TestAnomalyInRecordedBackward checks Grad with CreateGraph under
+// DetectAnomaly: a non-finite value made by an op's recorded backward is
+// reported as that op's backward, as Backward reports it, not as the
+// forward of an operation the derivative is built from (it said "forward
+// of Div").
+func TestAnomalyInRecordedBackward(t *testing.T) {
+	x := autograd.Param(vec(0, 1))
+	autograd.DetectAnomaly(x)
+	y := autograd.Sum(autograd.Sqrt(x))
+	e := anomalyOf(t, func() {
+		autograd.Grad([]*autograd.Var[float64]{y}, []*autograd.Var[float64]{x}, autograd.CreateGraph())
+	})
+	if e == nil || e.Phase != "backward" || e.Op != "Sqrt" || !strings.Contains(e.Error(), "backward of Sqrt") {
+		t.Errorf("the recorded derivative of sqrt at 0: %v, want the backward of Sqrt", e)
+	}
+}
