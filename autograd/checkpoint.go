@@ -22,7 +22,9 @@ import (
 // recomputed segment sums its contributions to an input before the pass
 // adds them to the rest. The parameters fn uses (a module's weights, which
 // fn reaches through its closure rather than through inputs) receive their
-// gradients from the recomputed graph, in their .Grad(), like any leaf.
+// gradients from the recomputed graph, in their .Grad(), like any leaf; so
+// do the parameters below a result computed outside the segment that fn
+// reaches through its closure, which one or several Checkpoints may share.
 //
 // fn must compute the same values when run again: a Dropout inside it
 // would draw a new mask, so use a fixed mask (or none) there. It must not
@@ -230,5 +232,10 @@ func backwardSeeded[T Float](op string, v *Var[T], g *tensor.Tensor[T]) {
 	order := p.sort(p.roots[:1])
 	p.add(op, 0, v, g, 1)
 	p.walk(order, nil, nil)
-	p.finish(order, false)
+	// The recomputed graph is dropped on return; it is not released node by
+	// node, because it may reach results of the outer graph through fn's
+	// closure that the outer pass does not own (they feed the loss only
+	// through Checkpoints), which another Checkpoint's recomputation may
+	// need; they go with fn when the outer pass releases this node.
+	p.finish(order, true)
 }

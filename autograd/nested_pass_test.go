@@ -82,3 +82,27 @@ func TestCheckpointOfAValueFromOutside(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoCheckpointsOfOneOutsideValue: two Checkpoints whose fn reaches the
+// same result h of the outer graph through its closure, h in the loss
+// through them alone. The first recomputation's pass released h's graph,
+// which the second one needs ("Tanh: graph already released").
+func TestTwoCheckpointsOfOneOutsideValue(t *testing.T) {
+	grads := make([][]float64, 2)
+	for k, checkpoint := range []bool{false, true} {
+		w := autograd.Param(tensor.MustNew([]float64{0.5, -1.5}, 2))
+		z1 := autograd.Param(tensor.MustNew([]float64{2, 3}, 2))
+		z2 := autograd.Param(tensor.MustNew([]float64{-1, 0.5}, 2))
+		h := autograd.Tanh(autograd.Mul(w, autograd.Const(tensor.MustNew([]float64{2, 0.25}, 2))))
+		seg := func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Mul(in[0], h) }
+		run := seg
+		if checkpoint {
+			run = func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Checkpoint(seg, in...) }
+		}
+		autograd.Sum(autograd.Add(run(z1), run(z2))).Backward()
+		grads[k] = append(append(w.Grad().Data(), z1.Grad().Data()...), z2.Grad().Data()...)
+	}
+	if diff := cmp.Diff(grads[0], grads[1], cmpopts.EquateApprox(0, 1e-15)); diff != "" {
+		t.Errorf("w's, z1's and z2's gradients, Checkpoint against plain (-plain +checkpoint):\n%s", diff)
+	}
+}
