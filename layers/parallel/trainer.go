@@ -710,8 +710,11 @@ func (t *Trainer[T]) compareSums() error {
 // Model returns replica 0's model, whose parameters and buffers are those
 // of every replica after each Step: evaluate it, save it, read its weights
 // or load a model file into it between steps (not during one). Each Step
-// starts from its buffers; its weights are every replica's with this
-// package's optimizers (optim.SplitStepper), which share them.
+// starts from its buffers (so a forward pass on it in training mode between
+// steps moves BatchNorm's running statistics for the next step, as it would
+// in PyTorch: evaluate in evaluation mode); its weights are every
+// replica's with this package's optimizers (optim.SplitStepper), which
+// share them.
 func (t *Trainer[T]) Model() layers.Module[T] { return t.reps[0].model }
 
 // Workers returns the number of replicas computing micro-batches: the
