@@ -74,7 +74,7 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 	detached := make([]*Var[T], len(inputs))
 	for i, in := range inputs {
 		detached[i] = Const(in.value)
-		followAnomaly(detached[i], in)
+		followAnomaly(detached[i], in.trace() != nil)
 	}
 	out := checkResult(op, fn(detached...))
 	// The result holds fn's value apart from fn's graph, which it would
@@ -100,9 +100,9 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 		d.values[i], d.needs[i] = in.value, in.requiresGrad
 		if in.trace() != nil {
 			if d.traced == nil {
-				d.traced = make([]*Var[T], len(inputs))
+				d.traced = make([]bool, len(inputs))
 			}
-			d.traced[i] = in
+			d.traced[i] = true
 		}
 	}
 	v := recordOp(op, value, derivative[T](d), inputs...)
@@ -158,14 +158,14 @@ type checkpointOp[T Float] struct {
 	fn     func(inputs ...*Var[T]) *Var[T]
 	values []*tensor.Tensor[T]
 	needs  []bool
-	traced []*Var[T] // the inputs under DetectAnomaly, by position (nil: none)
+	traced []bool // which inputs are under DetectAnomaly (nil: none)
 }
 
-// followAnomaly makes the stand-in s of in, a segment's input, followed by
-// anomaly detection when in is, so that the segment's operations check
-// their results and name themselves, not the Checkpoint.
-func followAnomaly[T Float](s, in *Var[T]) {
-	if in != nil && in.trace() != nil {
+// followAnomaly makes s, the stand-in for a segment's input, followed by
+// anomaly detection when that input is (traced), so that the segment's
+// operations check their results and name themselves, not the Checkpoint.
+func followAnomaly[T Float](s *Var[T], traced bool) {
+	if traced {
 		s.more().anomaly = &anomalyInfo[T]{}
 	}
 }
