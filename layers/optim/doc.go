@@ -70,10 +70,15 @@
 //
 // A [Schedule] maps a step number to a learning rate: [NewStepLR],
 // [NewExponentialLR], [NewWarmupCosineLR] (linear warm-up, then cosine
-// annealing to a minimum), or any [ScheduleFunc]. Schedules are immutable
-// values and safe for concurrent use. A [Scheduler] applies one to an
-// optimizer through SetLR: it sets the step-0 rate when made, and each
-// Scheduler.Step moves to the next step, like torch's scheduler.step().
+// annealing to a minimum), [NewOneCycleLR] (the 1cycle policy), or any
+// [ScheduleFunc]. Schedules are immutable values and safe for concurrent
+// use. A [Scheduler] applies one to an optimizer through SetLR: it sets the
+// step-0 rate when made, and each Scheduler.Step moves to the next step,
+// like torch's scheduler.step().
+//
+// [ReduceLROnPlateau] depends on the run instead: stepped with a validation
+// metric once per epoch, it lowers the rate when the metric stops
+// improving. Its counts are saved and restored with State and SetState.
 //
 // # Saving and resuming
 //
@@ -81,8 +86,8 @@
 // (layers.SaveFile) and the optimizer's state, [SaveStateFile] (the
 // moments and step counts the next steps depend on; torch's
 // optimizer.state_dict()). After loading both, [LoadStateFile], and
-// [Scheduler.SetSteps] for a schedule, the following steps give the bits of
-// an uninterrupted run. The state file is safetensors: parameter i (in the
+// [Scheduler.SetSteps] for a schedule (or [ReduceLROnPlateau.SetState]),
+// the following steps give the bits of an uninterrupted run. The state file is safetensors: parameter i (in the
 // order of Params) has its buffers under torch.optim's names,
 // "state.<i>.<name>", each of the parameter's shape, and Adam's and
 // AdamW's step count as the F64 scalar "state.<i>.step":

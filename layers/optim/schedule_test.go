@@ -50,6 +50,21 @@ func TestScheduleValues(t *testing.T) {
 		{"start factor", mustSchedule[*optim.WarmupCosineLR](t)(optim.NewWarmupCosineLR(optim.WarmupCosineConfig{
 			Base: 0.8, StartFactor: 0.5, Warmup: 4, Decay: 1, Min: 0.2})),
 			[]float64{0.4, 0.4, 0.5, 0.6, 0.7, 0.8, 0.2, 0.2}},
+		// torch's defaults: from 1/25 up to 1 over the first 30% (ending
+		// at step 0.3·10−1 = 2, up to rounding), then down to 1/25/1e4 at
+		// step 9, held after.
+		{"one cycle, defaults", mustSchedule[*optim.OneCycleLR](t)(optim.NewOneCycleLR(optim.OneCycleConfig{Max: 1, Total: 10})),
+			[]float64{0.04, 0.04, 0.52, 1, 4e-6 + (1-4e-6)*cos(1.0/7), 4e-6 + (1-4e-6)*cos(2.0/7), 4e-6 + (1-4e-6)*cos(3.0/7),
+				4e-6 + (1-4e-6)*cos(4.0/7), 4e-6 + (1-4e-6)*cos(5.0/7), 4e-6 + (1-4e-6)*cos(6.0/7), 4e-6, 4e-6, 4e-6}},
+		// A rise of no length (torch divides by zero): the peak at step 0.
+		{"one cycle, no rise", mustSchedule[*optim.OneCycleLR](t)(optim.NewOneCycleLR(optim.OneCycleConfig{
+			Max: 1, Total: 10, PctStart: 0.1, Linear: true})),
+			[]float64{1, 1, 1 - (1-4e-6)/9, 1 - 2*(1-4e-6)/9}},
+		{"one cycle, three phases", mustSchedule[*optim.OneCycleLR](t)(optim.NewOneCycleLR(optim.OneCycleConfig{
+			Max: 1, Total: 8, PctStart: 0.25, DivFactor: 4, FinalDivFactor: 2, Linear: true, ThreePhase: true})),
+			[]float64{0.25, 0.25, 1, 0.25, 0.225, 0.2, 0.175, 0.15, 0.125, 0.125}},
+		{"one cycle, one step", mustSchedule[*optim.OneCycleLR](t)(optim.NewOneCycleLR(optim.OneCycleConfig{Max: 1, Total: 1})),
+			[]float64{4e-6, 4e-6, 4e-6}},
 		{"func", optim.ScheduleFunc(func(step int) float64 { return 1 / float64(step+2) }),
 			[]float64{1, 0.5, 1.0 / 3, 0.25}},
 	}
@@ -70,6 +85,7 @@ func TestScheduleValidation(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	errOf := func(_ any, err error) error { return err }
 	wc := func(c optim.WarmupCosineConfig) error { return errOf(optim.NewWarmupCosineLR(c)) }
+	oc := func(c optim.OneCycleConfig) error { return errOf(optim.NewOneCycleLR(c)) }
 	tests := []struct {
 		name string
 		err  error
@@ -89,6 +105,13 @@ func TestScheduleValidation(t *testing.T) {
 		{"cosine negative min", wc(optim.WarmupCosineConfig{Base: 0.1, Min: -1e-3, Decay: 1}), "NewWarmupCosineLR: minimum learning rate must be in [0, base 0.1], got -0.001"},
 		{"cosine start factor", wc(optim.WarmupCosineConfig{Base: 0.1, StartFactor: 1.5, Decay: 1}), "NewWarmupCosineLR: start factor must be in [0, 1], got 1.5"},
 		{"cosine negative warm-up", wc(optim.WarmupCosineConfig{Base: 0.1, Warmup: -1, Decay: 1}), "NewWarmupCosineLR: warm-up steps must be non-negative, got -1"},
+		{"one cycle ok", oc(optim.OneCycleConfig{Max: 0.1, Total: 1, PctStart: 1}), ""},
+		{"one cycle NaN max", oc(optim.OneCycleConfig{Max: nan, Total: 10}), "NewOneCycleLR: maximum learning rate must be finite and non-negative, got NaN"},
+		{"one cycle no steps", oc(optim.OneCycleConfig{Max: 0.1}), "NewOneCycleLR: total steps must be at least 1, got 0"},
+		{"one cycle pct above 1", oc(optim.OneCycleConfig{Max: 0.1, Total: 10, PctStart: 1.5}), "NewOneCycleLR: PctStart must be in (0, 1] (0 for the default 0.3), got 1.5"},
+		{"one cycle negative pct", oc(optim.OneCycleConfig{Max: 0.1, Total: 10, PctStart: -0.1}), "NewOneCycleLR: PctStart must be in (0, 1] (0 for the default 0.3), got -0.1"},
+		{"one cycle negative div", oc(optim.OneCycleConfig{Max: 0.1, Total: 10, DivFactor: -1}), "NewOneCycleLR: DivFactor must be positive and finite (0 for the default 25), got -1"},
+		{"one cycle infinite final div", oc(optim.OneCycleConfig{Max: 0.1, Total: 10, FinalDivFactor: inf}), "NewOneCycleLR: FinalDivFactor must be positive and finite (0 for the default 10000), got +Inf"},
 		{"cosine no decay", wc(optim.WarmupCosineConfig{Base: 0.1, Warmup: 10}), "NewWarmupCosineLR: decay steps must be at least 1, got 0"},
 	}
 	for _, tt := range tests {

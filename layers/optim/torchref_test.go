@@ -61,8 +61,11 @@ type torchRef struct {
 	} `json:"problem"`
 	Optimizers []torchRefOptimizer `json:"optimizers"`
 	Schedules  []torchRefSchedule  `json:"schedules"`
-	ClipNorm   []torchRefClipNorm  `json:"clip_norm"`
-	ClipValue  []torchRefClipValue `json:"clip_value"`
+	// PlateauMetrics are strings so that nan and inf fit in JSON.
+	PlateauMetrics []string            `json:"plateau_metrics"`
+	Plateau        []torchRefPlateau   `json:"plateau"`
+	ClipNorm       []torchRefClipNorm  `json:"clip_norm"`
+	ClipValue      []torchRefClipValue `json:"clip_value"`
 }
 
 // torchRefProblem is one parameter of the loss Σ sum(A∘p∘p + B∘p).
@@ -103,15 +106,40 @@ type torchRefStepLR struct {
 }
 
 type torchRefSchedule struct {
-	Name        string    `json:"name"`
-	Base        float64   `json:"base"`
-	Gamma       float64   `json:"gamma"`
-	StepSize    int       `json:"step_size"`
-	StartFactor float64   `json:"start_factor"`
-	Warmup      int       `json:"warmup"`
-	Decay       int       `json:"decay"`
-	EtaMin      float64   `json:"eta_min"`
-	LRs         []float64 `json:"lrs"`
+	Name        string  `json:"name"`
+	Base        float64 `json:"base"`
+	Gamma       float64 `json:"gamma"`
+	StepSize    int     `json:"step_size"`
+	StartFactor float64 `json:"start_factor"`
+	Warmup      int     `json:"warmup"`
+	Decay       int     `json:"decay"`
+	EtaMin      float64 `json:"eta_min"`
+	// OneCycleLR's.
+	Total          int       `json:"total"`
+	PctStart       float64   `json:"pct_start"`
+	DivFactor      float64   `json:"div_factor"`
+	FinalDivFactor float64   `json:"final_div_factor"`
+	Linear         bool      `json:"linear"`
+	ThreePhase     bool      `json:"three_phase"`
+	LRs            []float64 `json:"lrs"`
+}
+
+// torchRefPlateau is one ReduceLROnPlateau: its keyword arguments (those
+// not given keep torch's defaults), the starting rate, and the rate after
+// each step over the metrics.
+type torchRefPlateau struct {
+	Kwargs struct {
+		Mode          *string  `json:"mode"`
+		Factor        *float64 `json:"factor"`
+		Patience      *int     `json:"patience"`
+		Threshold     *float64 `json:"threshold"`
+		ThresholdMode *string  `json:"threshold_mode"`
+		Cooldown      *int     `json:"cooldown"`
+		MinLR         *float64 `json:"min_lr"`
+		Eps           *float64 `json:"eps"`
+	} `json:"kwargs"`
+	LR  float64   `json:"lr"`
+	LRs []float64 `json:"lrs"`
 }
 
 type torchRefClipNorm struct {
@@ -330,6 +358,10 @@ func TestTorchSchedules(t *testing.T) {
 			case "warmup_cosine":
 				s, err = optim.NewWarmupCosineLR(optim.WarmupCosineConfig{
 					Base: c.Base, StartFactor: c.StartFactor, Warmup: c.Warmup, Decay: c.Decay, Min: c.EtaMin})
+			case "one_cycle":
+				s, err = optim.NewOneCycleLR(optim.OneCycleConfig{
+					Max: c.Base, Total: c.Total, PctStart: c.PctStart, DivFactor: c.DivFactor,
+					FinalDivFactor: c.FinalDivFactor, Linear: c.Linear, ThreePhase: c.ThreePhase})
 			default:
 				t.Fatalf("unknown schedule %q", c.Name)
 			}

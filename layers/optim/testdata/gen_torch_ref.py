@@ -28,8 +28,12 @@ It records, in float64 (torch.set_default_dtype(torch.float64)):
   schedules   the learning rate after 0, 1, ..., n-1 scheduler steps of
               StepLR, ExponentialLR, and a linear warm-up followed by cosine
               annealing built as torch builds it: SequentialLR(LinearLR,
-              CosineAnnealingLR, milestones=[warmup]). Each is also checked
-              here against the closed form Adjoint implements.
+              CosineAnnealingLR, milestones=[warmup]) (each also checked
+              here against the closed form Adjoint implements), and
+              OneCycleLR (cycle_momentum=False) over its total steps.
+  plateau     the learning rate after each ReduceLROnPlateau.step(metric)
+              over one sequence of metrics (as strings, so that nan and inf
+              fit in JSON), for several keyword arguments.
   clip_norm   gradients, torch.nn.utils.clip_grad_norm_'s returned total norm
               and the clipped gradients, for several max_norm and norm_type
               values (norm_type is a string so that "inf" fits in JSON).
@@ -240,6 +244,52 @@ def schedules():
         assert close(got, want), (got, want)
         out.append({"name": "warmup_cosine", "base": base, "start_factor": start_factor,
                     "warmup": warmup, "decay": decay, "eta_min": eta_min, "lrs": got})
+
+    # Momentum is not cycled: Adjoint's OneCycleLR schedules the rate only.
+    for max_lr, total, pct, div, final_div, strategy, three in [
+            (0.1, 10, 0.3, 25.0, 1e4, "cos", False),
+            (0.1, 10, 0.3, 25.0, 1e4, "linear", False),
+            (1.0, 13, 0.25, 10.0, 100.0, "cos", True),
+            (0.5, 7, 0.4, 5.0, 50.0, "linear", True),
+            (0.02, 4, 0.9, 2.0, 3.0, "cos", False)]:
+        opt = dummy_optimizer(max_lr)
+        got = lrs(opt, torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=max_lr, total_steps=total, pct_start=pct, div_factor=div,
+            final_div_factor=final_div, anneal_strategy=strategy, three_phase=three,
+            cycle_momentum=False), total)
+        out.append({"name": "one_cycle", "base": max_lr, "total": total, "pct_start": pct,
+                    "div_factor": div, "final_div_factor": final_div,
+                    "linear": strategy == "linear", "three_phase": three, "lrs": got})
+    return out
+
+
+# A metric that improves, stalls, wobbles within the threshold and comes
+# back, with a NaN and an infinity in it, then stalls long enough for
+# torch's default patience of 10.
+PLATEAU_METRICS = [1.0, 0.9, 0.95, 0.9, 0.9, 0.89999, 0.8, 0.85, 0.85, 0.85, float("nan"),
+                   0.85, 0.5, 0.6, 0.6, 0.6, 0.6, float("inf"), 0.6, 0.6, 0.1, 0.2] + [0.15] * 11
+
+
+def plateau():
+    """The learning rate after each ReduceLROnPlateau.step(metric)."""
+    out = []
+    for kw in [
+            {},
+            {"patience": 1},
+            {"patience": 0, "factor": 0.5, "cooldown": 2},
+            {"patience": 1, "factor": 0.5, "threshold": 0.05, "threshold_mode": "abs"},
+            {"patience": 2, "factor": 0.3, "min_lr": 0.02},
+            {"patience": 0, "factor": 0.5, "eps": 0.02},
+            {"patience": 1, "mode": "max"},
+            {"patience": 0, "mode": "max", "threshold": 0.1, "threshold_mode": "abs", "cooldown": 1}]:
+        opt = dummy_optimizer(0.1)
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **kw)
+        got = []
+        for m in PLATEAU_METRICS:
+            opt.step()
+            sched.step(m)
+            got.append(opt.param_groups[0]["lr"])
+        out.append({"kwargs": kw, "lr": 0.1, "lrs": got})
     return out
 
 
@@ -293,6 +343,8 @@ def generate():
         },
         "optimizers": optimizers(),
         "schedules": schedules(),
+        "plateau_metrics": [repr(m) for m in PLATEAU_METRICS],
+        "plateau": plateau(),
         "clip_norm": clip_norm(),
         "clip_value": clip_value(),
     }
