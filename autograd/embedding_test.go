@@ -89,3 +89,85 @@ func TestEmbeddingPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestEmbeddingPadded: the padding row (looked up twice, and given as −1
+// for the last row) gets no gradient, the others the gradient of
+// Embedding; the recorded pass (CreateGraph) and the fused one agree
+// bit for bit, with and without an Arena; and the forward-mode Jacobian
+// is the reverse-mode one, whose padding columns are zero.
+func TestEmbeddingPadded(t *testing.T) {
+	rng := newRand(6)
+	w := tensor.RandNormal[float64](rng, 0, 1, 5, 3)
+	idsF := tensor.MustNew([]float64{4, 0, 4, 1, 1, 2}, 2, 3)
+	gw := tensor.RandNormal[float64](rng, 0, 1, 2, 3, 3)
+
+	ref := autograd.Param(w.Clone())
+	autograd.Sum(autograd.Mul(autograd.Embedding(ref, autograd.Const(idsF)), autograd.Const(gw))).Backward()
+	want := ref.Grad().Clone()
+	for j := range 3 {
+		want.Set(0, 4, j)
+	}
+	for _, arena := range []bool{false, true} {
+		for _, pad := range []int{4, -1} {
+			p := autograd.Param(w.Clone())
+			idv := autograd.Const(idsF)
+			if arena {
+				idv = autograd.NewArena[float64]().Const(idsF)
+			}
+			out := autograd.EmbeddingPadded(p, idv, pad)
+			if diff := cmp.Diff(autograd.Embedding(p, idv).Value().Data(), out.Value().Data()); diff != "" {
+				t.Errorf("arena %v, padding %d: values differ from Embedding's (-want +got):\n%s", arena, pad, diff)
+			}
+			loss := autograd.Sum(autograd.Mul(out, autograd.Const(gw)))
+			recorded := autograd.Grad([]*autograd.Var[float64]{loss}, []*autograd.Var[float64]{p}, autograd.CreateGraph())[0]
+			loss.Backward()
+			if diff := cmp.Diff(want.Data(), p.Grad().Data()); diff != "" {
+				t.Errorf("arena %v, padding %d: gradient (-want +got):\n%s", arena, pad, diff)
+			}
+			if diff := cmp.Diff(p.Grad().Data(), recorded.Value().Data()); diff != "" {
+				t.Errorf("arena %v, padding %d: recorded gradient differs from the fused one (-fused +recorded):\n%s", arena, pad, diff)
+			}
+		}
+	}
+
+	f := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] {
+		return autograd.EmbeddingPadded(xs[0], autograd.Const(idsF), 4)
+	}
+	rev := autograd.Jacobian(f, []*tensor.Tensor[float64]{w}, autograd.JacobianReverse)[0]
+	fwd := autograd.Jacobian(f, []*tensor.Tensor[float64]{w}, autograd.JacobianForward)[0]
+	if diff := cmp.Diff(rev.Data(), fwd.Data()); diff != "" {
+		t.Errorf("forward-mode Jacobian differs from reverse-mode (-reverse +forward):\n%s", diff)
+	}
+	// Row 4 of the table is elements 12..14 of its flattened input.
+	for i, v := range rev.Data() {
+		if in := i % 15; in >= 12 && v != 0 {
+			t.Fatalf("Jacobian element %d (input %d, the padding row) = %v, want 0", i, in, v)
+		}
+	}
+}
+
+func TestEmbeddingPaddedPanics(t *testing.T) {
+	w := autograd.Param(tensor.Zeros[float64](4, 2))
+	ids := autograd.Const(tensor.MustNew([]float64{0, 3}, 2))
+	for _, tc := range []struct {
+		pad  int
+		want string
+	}{{4, "padding id 4 out of range [-4, 4)"}, {-5, "padding id -5 out of range [-4, 4)"}} {
+		func() {
+			defer func() {
+				var se *tensor.ShapeError
+				if err, ok := recover().(error); !ok || !errors.As(err, &se) || se.Op != "EmbeddingPadded" || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("padding %d: panic %v, want a *tensor.ShapeError of EmbeddingPadded containing %q", tc.pad, err, tc.want)
+				}
+			}()
+			autograd.EmbeddingPadded(w, ids, tc.pad)
+		}()
+	}
+	defer func() {
+		var se *tensor.ShapeError
+		if err, ok := recover().(error); !ok || !errors.As(err, &se) || se.Op != "EmbeddingPadded" || !strings.Contains(err.Error(), "id 5 at position [1]") {
+			t.Errorf("id out of range: panic %v, want a *tensor.ShapeError of EmbeddingPadded naming the id", err)
+		}
+	}()
+	autograd.EmbeddingPadded(w, autograd.Const(tensor.MustNew([]float64{0, 5}, 2)), 0)
+}

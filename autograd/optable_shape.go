@@ -62,5 +62,11 @@ func shapeOps() []OpInfo {
 		shp("Embedding", "torch.nn.functional.embedding(torch.tensor([[1, 0], [3, 1]]), x)", [][]int{{4, 3}},
 			func(xs ...*Var[float64]) *Var[float64] { return Embedding(xs[0], ids64) },
 			func(xs ...*Var[float32]) *Var[float32] { return Embedding(xs[0], ids32) }).listed("", "a lookup by ids, as F.embedding"),
+		// The padding row is one no id looks up: where one does, its zero
+		// gradient is by design not the derivative finite differences see.
+		// The torch reference cases look it up.
+		shp("EmbeddingPadded", "torch.nn.functional.embedding(torch.tensor([[1, 0], [3, 1]]), x, padding_idx=2)", [][]int{{4, 3}},
+			func(xs ...*Var[float64]) *Var[float64] { return EmbeddingPadded(xs[0], ids64, 2) },
+			func(xs ...*Var[float32]) *Var[float32] { return EmbeddingPadded(xs[0], ids32, 2) }).listed("", "a padding row without gradient, as padding_idx"),
 	}
 }

@@ -144,6 +144,7 @@ type torchRefParams struct {
 	Groups     int       `json:"groups"`
 	Dims       int       `json:"dims"` // LayerNorm's normalized trailing axes
 	Eps        float64   `json:"eps"`
+	PaddingIdx int       `json:"padding_idx"` // EmbeddingPadded's
 }
 
 // reduction returns the loss reduction argument: none for the default.
@@ -405,6 +406,9 @@ var torchRefOps = map[string]torchRefOp{
 		return autograd.IndexSelect(x[0], p.Axis, p.Indices)
 	}),
 	"Embedding": one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return autograd.Embedding(x[0], x[1]) }),
+	"EmbeddingPadded": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
+		return autograd.EmbeddingPadded(x[0], x[1], p.PaddingIdx)
+	}),
 }
 
 func intOr(p *int, def int) int {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // Embedding is a table of num vectors of dim features, looked up by integer
@@ -19,6 +20,11 @@ import (
 // looked it up (repeated ids accumulate), and no gradient flows to the ids.
 type Embedding[T Float] struct {
 	Weight *autograd.Var[T] // [num, dim]
+	// PaddingIdx, when not nil, is the id of a padding row (PyTorch's
+	// padding_idx, from 0 to num−1): it is looked up like any other but
+	// gets no gradient, so it stays as it is through training.
+	// NewEmbeddingPadded sets it and fills that row with zeros.
+	PaddingIdx *int
 }
 
 // NewEmbedding returns an Embedding of num vectors of dim features, drawn
@@ -33,10 +39,38 @@ func NewEmbedding[T Float](rng *rand.Rand, num, dim int, init Initializer[T]) *E
 	return &Embedding[T]{Weight: autograd.Param(init(rng, dim, num, num, dim)).SetName("weight")}
 }
 
+// NewEmbeddingPadded is NewEmbedding with a padding row, as PyTorch's
+// nn.Embedding(num, dim, padding_idx=padding): the row at id padding
+// starts at zeros and gets no gradient (see PaddingIdx), so a padded
+// position of a batch of sequences looks up zeros. A negative padding
+// counts from the end, as in PyTorch. It panics as NewEmbedding does, and
+// with an *ArgError if padding is outside [−num, num).
+func NewEmbeddingPadded[T Float](rng *rand.Rand, num, dim, padding int, init Initializer[T]) *Embedding[T] {
+	e := NewEmbedding(rng, num, dim, init)
+	if padding < -num || padding >= num {
+		argPanic("NewEmbeddingPadded", "padding", padding, fmt.Sprintf("is out of range [%d, %d)", -num, num))
+	}
+	if padding < 0 {
+		padding += num
+	}
+	clear(e.Weight.Value().Data()[padding*dim : (padding+1)*dim])
+	e.PaddingIdx = &padding
+	return e
+}
+
+// lookup is autograd.Embedding, or EmbeddingPadded with the padding row.
+func (e *Embedding[T]) lookup(ids *autograd.Var[T]) *autograd.Var[T] {
+	if e.PaddingIdx != nil {
+		return autograd.EmbeddingPadded(e.Weight, ids, *e.PaddingIdx)
+	}
+	return autograd.Embedding(e.Weight, ids)
+}
+
 // Lookup returns the rows of Weight at ids, in order: shape [len(ids), dim].
 // Nothing in its arguments comes from an autograd.Arena, so its result
 // never does: under an Arena, give the ids to Forward through Arena.Const,
-// or look them up in ar.Use(e.Weight) with autograd.IndexSelect. It panics
+// or look them up in ar.Use(e.Weight) with autograd.IndexSelect. With a
+// PaddingIdx it looks the ids up with autograd.EmbeddingPadded. It panics
 // with an *ArgError naming the layer if an id is negative or not below num.
 func (e *Embedding[T]) Lookup(ids []int) *autograd.Var[T] {
 	num := e.Weight.Value().Dim(0)
@@ -44,6 +78,13 @@ func (e *Embedding[T]) Lookup(ids []int) *autograd.Var[T] {
 		if id < 0 || id >= num {
 			e.badID(i, id)
 		}
+	}
+	if e.PaddingIdx != nil {
+		f := make([]T, len(ids))
+		for i, id := range ids {
+			f[i] = T(id)
+		}
+		return e.lookup(autograd.Const(tensor.MustNew(f, len(ids))))
 	}
 	return autograd.IndexSelect(e.Weight, 0, ids)
 }
@@ -68,7 +109,7 @@ func (e *Embedding[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 			e.badID(i, v)
 		}
 	}
-	return autograd.Embedding(e.Weight, x)
+	return e.lookup(x)
 }
 
 // badID panics with an *ArgError for the out-of-range id at position i.

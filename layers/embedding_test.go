@@ -9,6 +9,7 @@ import (
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/autograd/gradcheck"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
 )
@@ -194,6 +195,64 @@ func TestEmbeddingForwardUnderArena(t *testing.T) {
 		autograd.Sum(autograd.Square(want)).Backward()
 		if diff := cmp.Diff(viewOf(ref.Weight.Grad()), viewOf(e.Weight.Grad()), approx(0)); diff != "" {
 			t.Errorf("step %d: weight gradient (-Lookup +Forward):\n%s", step, diff)
+		}
+	}
+}
+
+// TestEmbeddingPadded: NewEmbeddingPadded zeroes the padding row (a
+// negative padding counting from the end), Lookup and Forward look it up
+// like any other row, and training leaves it at zeros while the other rows
+// it was looked up beside move.
+func TestEmbeddingPadded(t *testing.T) {
+	for _, tc := range []struct{ given, want int }{{1, 1}, {-1, 3}, {0, 0}} {
+		e := layers.NewEmbeddingPadded[float64](newRNG(2), 4, 2, tc.given, nil)
+		if e.PaddingIdx == nil || *e.PaddingIdx != tc.want {
+			t.Fatalf("padding %d: PaddingIdx %v, want %d", tc.given, e.PaddingIdx, tc.want)
+		}
+		for r := range 4 {
+			row := e.Weight.Value().Data()[2*r : 2*r+2]
+			if zero := row[0] == 0 && row[1] == 0; zero != (r == tc.want) {
+				t.Errorf("padding %d: row %d = %v", tc.given, r, row)
+			}
+		}
+	}
+
+	e := layers.NewEmbeddingPadded[float64](newRNG(2), 4, 2, 1, nil)
+	before := e.Weight.Value().Clone()
+	opt, err := optim.NewSGD(e.Parameters(), 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		a := e.Lookup([]int{1, 0, 1})
+		b := e.Forward(autograd.Const(tensor.MustNew([]float64{1, 2, 2, 1}, 2, 2)))
+		if got := a.Value().Data()[:2]; got[0] != 0 || got[1] != 0 {
+			t.Fatalf("Lookup of the padding row = %v, want zeros", got)
+		}
+		loss := autograd.Add(autograd.Sum(autograd.Square(a)), autograd.Sum(autograd.Exp(b)))
+		loss.Backward()
+		if g := e.Weight.Grad().Data(); g[2] != 0 || g[3] != 0 || g[0] == 0 || g[4] == 0 {
+			t.Fatalf("weight gradient %v: want zeros in row 1 only", g)
+		}
+		if err := opt.Step(); err != nil {
+			t.Fatal(err)
+		}
+		opt.ZeroGrad()
+	}
+	after := e.Weight.Value().Data()
+	for i, v := range after {
+		if moved := v != before.Data()[i]; moved != (i/2 == 0 || i/2 == 2) {
+			t.Errorf("element %d (row %d) went from %v to %v", i, i/2, before.Data()[i], v)
+		}
+	}
+	if got := e.Lookup(nil).Shape(); !cmp.Equal(got, []int{0, 2}) {
+		t.Errorf("Lookup of no ids: shape %v, want [0 2]", got)
+	}
+
+	for _, bad := range []int{4, -5} {
+		ae := argPanic(t, func() { layers.NewEmbeddingPadded[float64](newRNG(1), 4, 2, bad, nil) })
+		if ae.Op != "NewEmbeddingPadded" || ae.Arg != "padding" || ae.Reason != "is out of range [-4, 4)" {
+			t.Errorf("padding %d: %v", bad, ae)
 		}
 	}
 }

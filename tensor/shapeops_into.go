@@ -490,6 +490,19 @@ func EmbeddingAddInto[T Float](dweight, g *Tensor[T], ids []int) {
 	}
 }
 
+// EmbeddingPaddedAddInto is EmbeddingAddInto for a table with a padding
+// row, as torch's embedding with padding_idx: the rows of g whose id is
+// padding are skipped, so that row of dweight gets nothing. A padding
+// outside [0, num) skips nothing.
+func EmbeddingPaddedAddInto[T Float](dweight, g *Tensor[T], ids []int, padding int) {
+	dim := shpEmbeddingCheck("EmbeddingPaddedAddInto", g, dweight, ids)
+	for j, id := range ids {
+		if id != padding {
+			addTo(dweight.data[id*dim:id*dim+dim], g.data[j*dim:j*dim+dim])
+		}
+	}
+}
+
 // shpEmbeddingCheck panics unless weight is [num, dim], rows has
 // len(ids)·dim elements with last axis dim, and every id is below num; it
 // returns dim.

@@ -93,6 +93,18 @@ func shpIntoCases() []shpIntoCase {
 		shpIntoCase{name: "Embedding", want: tensor.IndexSelect(w, 0, ids).Reshape(2, 3, 3), noBeta: true,
 			into: func(d *tensor.Tensor[float64], _ float64) { tensor.EmbeddingInto(d, w, ids) }},
 	)
+	// The gradient of Embedding: rows of g added at their ids (4 twice)
+	// into zeros; with padding 4, its two rows are skipped. (Into a
+	// nonzero dst a repeated id adds twice in turn, which rounds otherwise
+	// than adding a sum.)
+	g := shpIntoRand(rng, 2, 3, 3)
+	unpadded := tensor.IndexSelect(g.Reshape(6, 3), 0, []int{1, 3, 4, 5})
+	cases = append(cases,
+		shpIntoCase{name: "EmbeddingAdd", want: tensor.IndexAdd(g.Reshape(6, 3), 0, ids, 6), noBeta: true,
+			into: func(d *tensor.Tensor[float64], _ float64) { d.Fill(0); tensor.EmbeddingAddInto(d, g, ids) }},
+		shpIntoCase{name: "EmbeddingPaddedAdd", want: tensor.IndexAdd(unpadded, 0, []int{0, 5, 1, 2}, 6), noBeta: true,
+			into: func(d *tensor.Tensor[float64], _ float64) { d.Fill(0); tensor.EmbeddingPaddedAddInto(d, g, ids, 4) }},
+	)
 	for _, ax := range []int{0, 1, 2, -1} {
 		cases = append(cases, shpIntoCase{name: "Stack axis " + cmpString(ax), want: tensor.Stack(ax, s1, s2, s1), noBeta: true,
 			into: func(d *tensor.Tensor[float64], _ float64) { tensor.StackInto(d, ax, s1, s2, s1) }})
@@ -180,6 +192,7 @@ func TestShapeIntoKernelsPanic(t *testing.T) {
 		{"BroadcastTo no broadcast", func() { tensor.BroadcastToInto(tensor.Zeros[float64](2, 2), x, 0) }},
 		{"Pad negative width", func() { tensor.PadInto(x, x, [][2]int{{0, 0}, {-1, 1}}, 0) }},
 		{"Embedding id out of range", func() { tensor.EmbeddingInto(tensor.Zeros[float64](1, 3), x, []int{2}) }},
+		{"EmbeddingPaddedAdd id out of range", func() { tensor.EmbeddingPaddedAddInto(x, tensor.Zeros[float64](1, 3), []int{-1}, -1) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -253,6 +253,7 @@ OPS = {
     "Split": lambda x, p: torch.split(x[0], p["sizes"], dim=p["axis"]),
     "IndexSelect": lambda x, p: torch.index_select(x[0], p["axis"], torch.tensor(p["indices"])),
     "Embedding": lambda x, p: F.embedding(x[1].long(), x[0]),
+    "EmbeddingPadded": lambda x, p: F.embedding(x[1].long(), x[0], padding_idx=p["padding_idx"]),
     "Argmax": _arg(torch.argmax),
     "Argmin": _arg(torch.argmin),
 }
@@ -608,6 +609,12 @@ def build_cases(_g=None):
     case("IndexSelect/axis -1 [2 3 4]", "IndexSelect", [x234()], {"axis": -1, "indices": [3, 1, 1]})
     case("Embedding/ids [2 3] repeated", "Embedding", [uniform(-2, 2, 5, 3), const(values([4, 0, 4, 1, 1, 2], 2, 3))])
     case("Embedding/ids [4]", "Embedding", [uniform(-2, 2, 6, 2), const(values([5, 0, 3, 3], 4))])
+    case("EmbeddingPadded/ids [2 3] padding looked up twice", "EmbeddingPadded",
+         [uniform(-2, 2, 5, 3), const(values([4, 0, 4, 1, 1, 2], 2, 3))], {"padding_idx": 4})
+    case("EmbeddingPadded/ids [4] padding -1", "EmbeddingPadded",
+         [uniform(-2, 2, 6, 2), const(values([5, 0, 3, 5], 4))], {"padding_idx": -1})
+    case("EmbeddingPadded/ids [2] padding not looked up", "EmbeddingPadded",
+         [uniform(-2, 2, 4, 3), const(values([1, 0], 2))], {"padding_idx": 3})
 
     # Not differentiable: indices only.
     for op in ["Argmax", "Argmin"]:
@@ -659,6 +666,8 @@ def build_cases(_g=None):
     case("Pad/[5] value -1", "Pad", [uniform(-2, 2, 5)], {"widths": [[3, 1]], "value": -1.0})
     case("Split/axis 1 [2 3 4] 1 1 2", "Split", [x234()], {"axis": 1, "sizes": [1, 1, 1]})
     case("Embedding/ids 0-d", "Embedding", [uniform(-2, 2, 4, 3), const(values([2], ))])
+    case("EmbeddingPadded/ids 0-d, the padding", "EmbeddingPadded",
+         [uniform(-2, 2, 4, 3), const(values([2], ))], {"padding_idx": 2})
     case("IndexSelect/axis 1 [2 3] 2 2 0 1", "IndexSelect", [uniform(-2, 2, 2, 3)], {"axis": 1, "indices": [2, 2, 0, 1]})
 
 
