@@ -173,6 +173,22 @@ func TestIndexOpsErrors(t *testing.T) {
 			"tensor: Scatter: index has size 2 along axis 1, more than the source's 1: [2 3] x [1 2] x [1 1]"},
 		{"ScatterReduce unknown", func() { tensor.ScatterReduce(x, 0, tensor.MustIndex([]int{0}, 1, 1), x, "max", true) },
 			`tensor: ScatterReduce: unknown reduction "max": want sum, prod, mean, amax or amin`},
+		{"ScatterReduceInto offset outside x", func() {
+			x4, src := tensor.Zeros[float64](4), tensor.Zeros[float64](2)
+			tensor.ScatterReduceInto(tensor.Zeros[float64](4), x4, src, []int{0, 7}, []int{0, 1}, "sum", true, make([]int, tensor.ScatterReduceWork(4, 2)))
+		}, "tensor: ScatterReduceInto: offset xo[1] = 7 outside the 4 elements of x: [4] x [2]"},
+		{"ScatterReduceInto offset outside src", func() {
+			x4, src := tensor.Zeros[float64](4), tensor.Zeros[float64](2)
+			tensor.ScatterReduceInto(tensor.Zeros[float64](4), x4, src, []int{0, 1}, []int{0, -1}, "sum", true, make([]int, tensor.ScatterReduceWork(4, 2)))
+		}, "tensor: ScatterReduceInto: offset so[1] = -1 outside the 2 elements of src: [4] x [2]"},
+		{"ScatterReduceWeights small result", func() {
+			x4, src := tensor.Zeros[float64](4), tensor.Zeros[float64](2)
+			tensor.ScatterReduceWeights(make([]float64, 4), make([]float64, 2), x4, src, tensor.Zeros[float64](1), []int{0, 3}, []int{0, 1}, "amax", true, make([]int, tensor.ScatterReduceWork(4, 2)))
+		}, "tensor: ScatterReduceWeights: weights, result, offsets or work space do not fit: [4] x [2] x [1]"},
+		{"ScatterReduceWeights offset outside x", func() {
+			x4, src := tensor.Zeros[float64](4), tensor.Zeros[float64](2)
+			tensor.ScatterReduceWeights(make([]float64, 4), make([]float64, 2), x4, src, tensor.Zeros[float64](4), []int{0, 4}, []int{0, 1}, "amax", true, make([]int, tensor.ScatterReduceWork(4, 2)))
+		}, "tensor: ScatterReduceWeights: offset xo[1] = 4 outside the 4 elements of x: [4] x [2]"},
 		{"MaskedSelect broadcast", func() { tensor.MaskedSelect(x, tensor.MustMask([]bool{true, false}, 2)) },
 			"tensor: MaskedSelect: mask does not broadcast with the input: [2 3] x [2]"},
 		{"IndexArrays out of range", func() { tensor.IndexArrays(x, tensor.MustIndex([]int{0, 1}, 2), tensor.MustIndex([]int{-4}, 1)) },

@@ -43,6 +43,19 @@ func ScatterReduceCheck(op, reduce string) {
 	}
 }
 
+// scatterReduceOffsets panics with a *ShapeError naming op unless every
+// offset of xo is inside x and every offset of so inside src.
+func scatterReduceOffsets[T Float](op string, x, src *Tensor[T], xo, so []int) {
+	for p, i := range xo {
+		if i < 0 || i >= len(x.data) {
+			panic(shapeErr(op, fmt.Sprintf("offset xo[%d] = %d outside the %d elements of x", p, i, len(x.data)), x.shape, src.shape))
+		}
+		if j := so[p]; j < 0 || j >= len(src.data) {
+			panic(shapeErr(op, fmt.Sprintf("offset so[%d] = %d outside the %d elements of src", p, j, len(src.data)), x.shape, src.shape))
+		}
+	}
+}
+
 // idxSame reports whether a and b are equal or both NaN: a NaN maximum is
 // attained by the NaN members.
 func idxSame[T Float](a, b T) bool { return a == b || a != a && b != b }
@@ -54,14 +67,15 @@ func idxSame[T Float](a, b T) bool { return a == b || a != a && b != b }
 // order, and of its own value when includeSelf; the others keep x's value.
 // "mean" divides by the number of values reduced; "amax" and "amin"
 // propagate NaN. work has ScatterReduceWork(x.Len(), len(xo)) ints. It
-// panics with a *ShapeError for an unknown reduction or shapes that do not
-// fit.
+// panics with a *ShapeError for an unknown reduction, shapes that do not
+// fit or an offset outside x or src.
 func ScatterReduceInto[T Float](dst, x, src *Tensor[T], xo, so []int, reduce string, includeSelf bool, work []int) {
 	const op = "ScatterReduceInto"
 	ScatterReduceCheck(op, reduce)
 	if !SameShape(dst.shape, x.shape) || len(xo) != len(so) || len(work) < ScatterReduceWork(len(x.data), len(xo)) {
 		panic(shapeErr(op, "destination, offsets or work space do not fit", x.shape, dst.shape, src.shape))
 	}
+	scatterReduceOffsets(op, x, src, xo, so)
 	start, order := idxGroups(work, len(x.data), xo)
 	copy(dst.data, x.data)
 	s := src.data
@@ -117,13 +131,16 @@ func ScatterReduceInto[T Float](dst, x, src *Tensor[T], xo, so []int, reduce str
 //	           split evenly among ties, as torch does), 0 for the others
 //
 // An element no pair writes to has weight 1 for x. work is as for
-// ScatterReduceInto.
+// ScatterReduceInto. It panics with a *ShapeError for an unknown reduction,
+// shapes that do not fit or an offset outside x or src.
 func ScatterReduceWeights[T Float](wx, wsrc []T, x, src, out *Tensor[T], xo, so []int, reduce string, includeSelf bool, work []int) {
 	const op = "ScatterReduceWeights"
 	ScatterReduceCheck(op, reduce)
-	if len(wx) != len(x.data) || len(wsrc) != len(xo) || len(xo) != len(so) || len(work) < ScatterReduceWork(len(x.data), len(xo)) {
-		panic(shapeErr(op, "weights, offsets or work space do not fit", x.shape, src.shape))
+	if len(wx) != len(x.data) || len(wsrc) != len(xo) || len(xo) != len(so) || len(work) < ScatterReduceWork(len(x.data), len(xo)) ||
+		!SameShape(out.shape, x.shape) {
+		panic(shapeErr(op, "weights, result, offsets or work space do not fit", x.shape, src.shape, out.shape))
 	}
+	scatterReduceOffsets(op, x, src, xo, so)
 	start, order := idxGroups(work, len(x.data), xo)
 	s := src.data
 	for i, xv := range x.data {
