@@ -11,8 +11,9 @@ import "github.com/adjoint-go/adjoint/tensor"
 // The index rules are Scatter's. The result, the offsets and the
 // derivative's weights come from the Arena of x (or src).
 //
-// The derivative is PyTorch's. With r the result at the element a value
-// is reduced into, and g the gradient there:
+// The derivative is PyTorch's, but for two cases of amax and amin noted
+// below. With r the result at the element a value is reduced into, and g
+// the gradient there:
 //
 //	sum:       d/dx = g (0 where reached and not includeSelf), d/dsrc = g
 //	mean:      g / count for every value reduced (x too when includeSelf);
@@ -20,8 +21,12 @@ import "github.com/adjoint-go/adjoint/tensor"
 //	prod:      g · (the product of the other values reduced into r), exact
 //	           when a value is 0 (not r / value)
 //	amax/amin: g / ties for each value equal to r, 0 for the others: the
-//	           gradient is split evenly among ties, as torch does (a NaN
-//	           result sends it to the NaN values)
+//	           gradient is split evenly among ties, as torch does
+//
+// The two differences, both torch 1.13's slips: without includeSelf, torch
+// still counts x's own value as a tie when it equals r, so the values
+// reduced get less than g in all (here only the values reduced count); and
+// a NaN result gives torch NaN gradients, where here the NaN values share g.
 //
 // The weights are piecewise constant for sum, mean, amax and amin, so the
 // second derivative (Grad with CreateGraph) is exact for them. For prod the

@@ -42,7 +42,10 @@ type InterpolateOptions struct {
 //
 //   - nearest: output dst reads input min(⌊dst·scale⌋, in − 1), computed
 //     in float32 as PyTorch does (dst itself when out = in, ⌊dst/2⌋ when
-//     out = 2·in);
+//     out = 2·in). This is torch 1.13's rule for one channel (N·C = 1) and
+//     its backward's always; its forward for several channels with a
+//     ScaleFactor reads ⌊dst·scale⌋ even when out = in or 2·in (torch
+//     disagrees with itself there, and this op follows the backward);
 //   - bilinear: output dst reads the input at the real position
 //     src = dst·(in − 1)/(out − 1) with AlignCorners (0 when out = 1), else
 //     max((dst + ½)·scale − ½, 0), as (1 − λ)·x[i] + λ·x[i+1] with
@@ -55,7 +58,8 @@ type InterpolateOptions struct {
 //
 // and the derivative is recorded as an operation whose own derivative is
 // this op's map, so gradients of gradients flow. It panics with a
-// *tensor.ShapeError when x is not 4-D, and with a *UsageError when
+// *tensor.ShapeError when x is not 4-D or its height or width is 0, and
+// with a *UsageError when
 // neither or both of Size and ScaleFactor are given, a size or scale is not
 // positive, the output would be empty, the mode is unknown, or AlignCorners
 // is set for nearest.
@@ -67,6 +71,9 @@ func Interpolate[T Float](x *Var[T], opts InterpolateOptions) *Var[T] {
 		panic(shapeErr(op, "input must be 4-D [N C H W]", xv.Shape()))
 	}
 	in := [2]int{xv.Dim(2), xv.Dim(3)}
+	if in[0] < 1 || in[1] < 1 {
+		panic(shapeErr(op, "input height and width must be positive", xv.Shape()))
+	}
 	out, scale := interpSize(op, in, opts)
 	mode := opts.Mode
 	switch {

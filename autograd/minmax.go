@@ -16,7 +16,8 @@ import (
 //     g/count), as PyTorch's amax, amin and full max() do: the symmetric
 //     subgradient, the mean of the one-hot ones. A NaN extremum is not
 //     equal to anything: the first NaN of the slice takes the whole
-//     gradient (PyTorch gives NaN to every element of such a slice).
+//     gradient (PyTorch's amax gives NaN to every element of such a slice,
+//     and its full max() splits the gradient among the NaNs).
 //   - Ops that select one position and report it (Argmax, MaxPool2D,
 //     Cummax and Cummin, Sort and TopK) route the whole gradient to that one
 //     index, as PyTorch's do.

@@ -258,6 +258,10 @@ func TestPoolingPanics(t *testing.T) {
 			autograd.Interpolate(autograd.Const(tensor.Zeros[float64](2, 4, 4)), autograd.InterpolateOptions{Size: [2]int{2, 2}})
 		},
 			"Interpolate: input must be 4-D"},
+		{"interpolate empty input", func() {
+			autograd.Interpolate(autograd.Const(tensor.Zeros[float64](1, 1, 0, 4)), autograd.InterpolateOptions{Size: [2]int{2, 2}})
+		},
+			"Interpolate: input height and width must be positive: [1 1 0 4]"},
 	}
 	for _, tt := range shapeTests {
 		se := mustShapeError(t, tt.f)
