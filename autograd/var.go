@@ -169,10 +169,11 @@ func (v *Var[T]) Grad() *tensor.Tensor[T] {
 }
 
 // ZeroGrad clears the accumulated gradient, reusing its buffer, so that a
-// training loop allocates no new one. Like PyTorch's zero_grad, which sets
-// gradients to None, it only marks the gradient as empty: the next Backward
-// writes it instead of adding to it (the same numbers, without a pass over
-// zeros). Grad clears the buffer if it is read before that Backward, which
+// training loop allocates no new one. The gradient reads as zeros, as after
+// PyTorch's zero_grad(set_to_none=False): an optimizer step still updates
+// the parameter with it (Adam's moments decay), unlike a gradient of None.
+// It only marks the gradient as empty: the next Backward writes it instead
+// of adding to it (the same numbers, without a pass over zeros). Grad clears the buffer if it is read before that Backward, which
 // then adds to whatever it holds. A tensor obtained from Grad before
 // ZeroGrad shows its old numbers until Grad or Backward is next called.
 func (v *Var[T]) ZeroGrad() {

@@ -2,10 +2,13 @@ package optim
 
 import "fmt"
 
-// ArgError reports an argument an optimizer or a gradient utility cannot
-// use: a negative learning rate or clipping bound, a norm type that is not
-// positive. It is a programmer error, so the package panics with it; match
-// it with errors.As.
+// ArgError reports an argument a gradient utility or a scheduler cannot
+// use: a negative clipping bound, a norm type that is not positive, a range
+// outside the parameters, a negative step count. ClipGradNorm,
+// ClipGradValue and StepRange panic with it (a programmer error);
+// Scheduler.SetSteps and ReduceLROnPlateau.SetState return it, as they
+// take values read from a checkpoint. Match it with errors.As. A bad
+// hyperparameter given to a constructor or SetLR is an ordinary error.
 type ArgError struct {
 	Op     string // the function, for example "ClipGradNorm"
 	Arg    string // the argument, for example "maxNorm"

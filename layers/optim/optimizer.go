@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"reflect"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -200,4 +201,17 @@ func (l *l2Decay[T]) blocks(part int, w, g []T) iter.Seq2[int, []T] {
 			}
 		}
 	}
+}
+
+// isNil reports whether v is nil or a nil pointer, map, slice, channel or
+// function in an interface.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch r := reflect.ValueOf(v); r.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+		return r.IsNil()
+	}
+	return false
 }

@@ -74,11 +74,14 @@ type PlateauState struct {
 }
 
 // NewReduceLROnPlateau binds a ReduceLROnPlateau to opt. The optimizer's
-// current learning rate is the starting one. It returns an error for a
-// Factor outside (0, 1), a negative Patience or Cooldown, and a Threshold,
+// current learning rate is the starting one. It returns an error for a nil
+// opt, a Factor outside (0, 1), a negative Patience or Cooldown, and a Threshold,
 // MinLR or Eps that is negative, NaN or infinite.
 func NewReduceLROnPlateau[T tensor.Float](opt Optimizer[T], c PlateauConfig) (*ReduceLROnPlateau[T], error) {
 	const op = "NewReduceLROnPlateau"
+	if isNil(opt) {
+		return nil, fmt.Errorf("optim: %s: nil optimizer", op)
+	}
 	if !(c.Factor > 0 && c.Factor < 1) {
 		return nil, fmt.Errorf("optim: %s: factor must be in (0, 1), got %g (start from DefaultPlateauConfig)", op, c.Factor)
 	}

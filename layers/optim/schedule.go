@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -45,9 +46,10 @@ func NewStepLR(base float64, stepSize int, gamma float64) (*StepLR, error) {
 	return &StepLR{base: base, gamma: gamma, stepSize: stepSize}, nil
 }
 
-// LR returns base·gamma^⌊step/stepSize⌋.
+// LR returns base·gamma^⌊step/stepSize⌋ (0 for the zero StepLR: make one
+// with NewStepLR).
 func (s *StepLR) LR(step int) float64 {
-	return s.base * math.Pow(s.gamma, float64(max(step, 0)/s.stepSize))
+	return s.base * math.Pow(s.gamma, float64(max(step, 0)/max(s.stepSize, 1)))
 }
 
 // ExponentialLR decays the learning rate by gamma every step, like
@@ -134,6 +136,9 @@ func NewWarmupCosineLR(c WarmupCosineConfig) (*WarmupCosineLR, error) {
 // LR returns the rate at step, as in the type's documentation.
 func (s *WarmupCosineLR) LR(step int) float64 {
 	c := s.c
+	if c.Decay < 1 {
+		return 0 // the zero WarmupCosineLR: make one with NewWarmupCosineLR
+	}
 	t := max(step, 0)
 	if t < c.Warmup {
 		return c.Base * (c.StartFactor + (1-c.StartFactor)*float64(t)/float64(c.Warmup))
@@ -153,9 +158,12 @@ type Scheduler[T tensor.Float] struct {
 }
 
 // NewScheduler binds s to opt and sets opt's learning rate to s.LR(0),
-// replacing the rate opt was made with. It returns an error if opt rejects
-// that rate (a ScheduleFunc may return anything).
+// replacing the rate opt was made with. It returns an error if either is
+// nil or opt rejects that rate (a ScheduleFunc may return anything).
 func NewScheduler[T tensor.Float](opt Optimizer[T], s Schedule) (*Scheduler[T], error) {
+	if isNil(opt) || isNil(s) {
+		return nil, errors.New("optim: NewScheduler: the optimizer and the schedule must not be nil")
+	}
 	if err := opt.SetLR(s.LR(0)); err != nil {
 		return nil, fmt.Errorf("optim: NewScheduler: step 0: %w", err)
 	}

@@ -95,8 +95,12 @@ func NewOneCycleLR(c OneCycleConfig) (*OneCycleLR, error) {
 }
 
 // LR returns the rate at step: torch's rate for steps 0 to Total−1, the
-// final rate after.
+// final rate after (0 for the zero OneCycleLR: make one with
+// NewOneCycleLR).
 func (s *OneCycleLR) LR(step int) float64 {
+	if len(s.ends) == 0 {
+		return 0
+	}
 	t := float64(min(max(step, 0), s.total-1))
 	var from, to [3]float64
 	if len(s.ends) == 3 {

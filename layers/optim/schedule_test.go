@@ -168,3 +168,36 @@ func TestScheduler(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleNilAndZero: NewScheduler refuses a nil optimizer or schedule
+// (a nil *StepLR included) with an error, not a crash, and the zero value
+// of every schedule type is a schedule of rate 0.
+func TestScheduleNilAndZero(t *testing.T) {
+	opt, err := optim.NewSGD([]*autograd.Var[float64]{param[float64](1)}, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nilStep *optim.StepLR
+	var nilOpt *optim.SGD[float64]
+	for name, newSched := range map[string]func() (*optim.Scheduler[float64], error){
+		"nil schedule":         func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, nil) },
+		"nil *StepLR":          func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, nilStep) },
+		"nil optimizer":        func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](nil, optim.ScheduleFunc(nil)) },
+		"nil *SGD":             func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](nilOpt, &optim.StepLR{}) },
+		"nil ScheduleFunc too": func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, optim.ScheduleFunc(nil)) },
+	} {
+		if s, err := newSched(); s != nil || err == nil || err.Error() != "optim: NewScheduler: the optimizer and the schedule must not be nil" {
+			t.Errorf("%s: %v, %v; want the nil error", name, s, err)
+		}
+	}
+	if _, err := optim.NewReduceLROnPlateau[float64](nil, optim.DefaultPlateauConfig()); err == nil {
+		t.Error("NewReduceLROnPlateau of a nil optimizer succeeded")
+	}
+	for _, s := range []optim.Schedule{&optim.StepLR{}, &optim.ExponentialLR{}, &optim.WarmupCosineLR{}, &optim.OneCycleLR{}} {
+		for _, step := range []int{-1, 0, 1, 7} {
+			if lr := s.LR(step); lr != 0 {
+				t.Errorf("zero %T: LR(%d) = %v, want 0", s, step, lr)
+			}
+		}
+	}
+}

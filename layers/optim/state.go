@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,7 +117,7 @@ func statefulOf[T tensor.Float](op string, o Optimizer[T]) ([]stateful[T], error
 		if !ok {
 			return nil, fmt.Errorf("optim: %s: %T is not an optimizer of this package", op, o)
 		}
-		if v := reflect.ValueOf(o); v.Kind() == reflect.Pointer && v.IsNil() {
+		if isNil(o) {
 			return nil, fmt.Errorf("optim: %s: nil %T", op, o)
 		}
 		ss[i] = s
