@@ -16,7 +16,13 @@ type config struct {
 	retain      bool
 	create      bool
 	gradOutputs any // []*tensor.Tensor[T] for the T of the call
+	// secondOrder, set by Hessian and HVP (named), makes a recorded pass
+	// refuse a Function whose backward loses the second derivative.
+	secondOrder string
 }
+
+// secondOrderOf is the Option of Hessian and HVP: see config.secondOrder.
+func secondOrderOf(op string) Option { return func(c *config) { c.secondOrder = op } }
 
 // RetainGraph keeps the graph's saved state after the pass, so that Backward
 // or Grad can run through the same graph again. Without it the graph is
@@ -148,7 +154,7 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 	if len(live) > 0 {
 		p := acquirePass(live[0].arena)
 		defer p.release()
-		p.create = cfg.create
+		p.create, p.secondOrder = cfg.create, cfg.secondOrder
 		order := p.sort(live)
 		for i, o := range live {
 			if p.create {
@@ -233,11 +239,14 @@ type pass[T Float] struct {
 	spareBuf   [8]*tensor.Tensor[T]
 	scratchBuf [4]*tensor.Tensor[T]
 
-	ctx        Context[T]
-	roots      [1]*Var[T]
-	create     bool // record the pass (CreateGraph): gradients are Vars
-	accumulate bool // Backward: add leaves' gradients into their .Grad()
-	busy       bool
+	ctx    Context[T]
+	roots  [1]*Var[T]
+	create bool // record the pass (CreateGraph): gradients are Vars
+	// secondOrder names the transform (Hessian, HVP) of a recorded pass
+	// that checks Functions' backwards (see checkSecondOrder).
+	secondOrder string
+	accumulate  bool // Backward: add leaves' gradients into their .Grad()
+	busy        bool
 }
 
 // plainPasses recycles the passes of Backward and Grad without an Arena,
@@ -365,7 +374,7 @@ func (p *pass[T]) release() {
 	p.scratches, p.cur = p.scratches[:0], nil
 	p.ctx.n, p.ctx.out, p.ctx.create = nil, nil, false // p.ctx.p is the pass itself
 	p.roots[0] = nil
-	p.create, p.accumulate, p.busy = false, false, false
+	p.create, p.accumulate, p.busy, p.secondOrder = false, false, false, ""
 	if p.arena != nil {
 		clear(p.spare)
 		p.spare = p.spare[:0]

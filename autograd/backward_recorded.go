@@ -26,9 +26,31 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 	} else {
 		gin = p.callBackward(n, g)
 	}
+	if p.secondOrder != "" {
+		p.checkSecondOrder(n, gin)
+	}
 	for j, in := range n.inputs {
 		if in.requiresGrad && gin[j] != nil {
 			p.addVar(in, fitGrad(n.op, j, gin[j], in))
+		}
+	}
+}
+
+// checkSecondOrder panics with a *UsageError when n is a Function whose
+// backward returned, for an input that needs it, a nonzero gradient that
+// does not depend on the output's gradient: one computed on raw tensors,
+// whose second derivative is lost. Hessian and HVP seed their pass with a
+// gradient that requires one, so a backward written with this package's
+// operations always returns gradients that depend on it.
+func (p *pass[T]) checkSecondOrder(n *node[T], gin []*Var[T]) {
+	if _, ok := n.impl.(*functionOp[T]); !ok {
+		return
+	}
+	for j, in := range n.inputs {
+		if g := gin[j]; in.requiresGrad && g != nil && !g.requiresGrad && !allZero(g.value) {
+			panic(usage(p.secondOrder, fmt.Sprintf("Function %q: its backward returned a gradient for input %d that does not depend on the output's gradient "+
+				"(written on raw tensors?), so the second derivative through it would be lost; "+
+				"Hessian and HVP need a backward written with this package's operations (a JVP rule alone does not make up for it)", n.op, j)))
 		}
 	}
 }

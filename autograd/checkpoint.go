@@ -40,7 +40,9 @@ import (
 // parameter used inside fn is not), since the parameters inside fn are not
 // inputs the pass could return gradients for. A Checkpoint is not run, and
 // is no error, when every input of Grad is in the graph and none lies below
-// it.
+// it. The transforms built on Grad or on forward mode (VJP, JVP, Jacobian,
+// BatchJacobian, Hessian, HVP) panic likewise when they reach one: call fn
+// directly inside them.
 //
 // When nothing is recorded, Checkpoint just runs fn: with an input from an
 // inference Arena (see NewInferenceArena), fn runs on the inputs
@@ -173,10 +175,10 @@ func followAnomaly[T Float](s *Var[T], traced bool) {
 // vjp is backward's: the recomputation is the derivative.
 func (d *checkpointOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
 
-// jvp derives the rule from backward, which outside Backward panics with
-// Checkpoint's own *UsageError: forward mode does not reach into a segment.
-func (d *checkpointOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	return genericJVP(c.p, c.n, c.out, ts)
+// jvp panics: forward mode does not reach into a segment (its tangents
+// would have to follow fn's closure too).
+func (d *checkpointOp[T]) jvp(*Context[T], []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	panic(usage("Checkpoint", "forward mode (JVP, Jacobian's forward mode, Hessian, HVP) does not differentiate through a Checkpoint; call its fn directly"))
 }
 
 // backward runs fn again on fresh leaves holding the inputs' values,
@@ -186,7 +188,8 @@ func (d *checkpointOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Ten
 func (d *checkpointOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	const op = "Checkpoint"
 	if c.create || !c.p.accumulate {
-		panic(usage(op, "only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it"))
+		panic(usage(op, "only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it, "+
+			"nor can the transforms built on it (VJP, Jacobian, BatchJacobian, Hessian, HVP): call its fn directly there"))
 	}
 	leaves := make([]*Var[T], len(d.values))
 	for i, x := range d.values {

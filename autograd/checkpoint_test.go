@@ -143,6 +143,14 @@ func TestCheckpointUnderAnArena(t *testing.T) {
 	}
 }
 
+// checkpointGradErr is the error of Grad, and of the transforms, through a
+// Checkpoint.
+const checkpointGradErr = "autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it, " +
+	"nor can the transforms built on it (VJP, Jacobian, BatchJacobian, Hessian, HVP): call its fn directly there"
+
+// checkpointForwardErr is forward mode's error through a Checkpoint.
+const checkpointForwardErr = "autograd: Checkpoint: forward mode (JVP, Jacobian's forward mode, Hessian, HVP) does not differentiate through a Checkpoint; call its fn directly"
+
 func TestCheckpointErrors(t *testing.T) {
 	x := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
 	square := func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Mul(in[0], in[0]) }
@@ -158,7 +166,20 @@ func TestCheckpointErrors(t *testing.T) {
 		{"nil input", func() { autograd.Checkpoint(square, x, nil) }, "autograd: Checkpoint: input 1 is nil"},
 		{"Grad", func() {
 			autograd.Grad([]*autograd.Var[float64]{autograd.Sum(autograd.Checkpoint(square, x))}, []*autograd.Var[float64]{x})
-		}, "autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it"},
+		}, checkpointGradErr},
+		{"JVP", func() {
+			autograd.JVP(func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Checkpoint(square, xs[0]) },
+				[]*tensor.Tensor[float64]{x.Value()}, []*tensor.Tensor[float64]{x.Value()})
+		}, checkpointForwardErr},
+		{"Jacobian forward", func() {
+			autograd.Jacobian(func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Checkpoint(square, xs[0]) },
+				[]*tensor.Tensor[float64]{x.Value()}, autograd.JacobianForward)
+		}, checkpointForwardErr},
+		{"Hessian", func() {
+			autograd.Hessian(func(xs ...*autograd.Var[float64]) *autograd.Var[float64] {
+				return autograd.Sum(autograd.Checkpoint(square, xs[0]))
+			}, []*tensor.Tensor[float64]{x.Value()})
+		}, checkpointGradErr},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -186,13 +207,13 @@ func TestGradRunsOnlyWhatItNeeds(t *testing.T) {
 	gh := autograd.Grad([]*V{y}, []*V{h}, autograd.RetainGraph())[0]
 	checkTensor(t, "dy/dh", gh.Value(), view([]int{2}, 2, 3), 0)
 	checkUsagePanic(t, func() { autograd.Grad([]*V{y}, []*V{x}, autograd.RetainGraph()) },
-		"autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it")
+		checkpointGradErr)
 	// A parameter used inside fn is not in the outer graph: Grad with
 	// respect to it must reach the Checkpoint and refuse, not return zeros.
 	inner := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
 	yi := autograd.Sum(autograd.Checkpoint(func(in ...*V) *V { return autograd.Mul(in[0], inner) }, x))
 	checkUsagePanic(t, func() { autograd.Grad([]*V{yi}, []*V{inner}) },
-		"autograd: Checkpoint: only Backward differentiates through a Checkpoint; Grad cannot return the gradients of the parameters inside it")
+		checkpointGradErr)
 
 	calls := 0
 	count := &autograd.Function[float64]{

@@ -14,8 +14,8 @@ import (
 // tangent is its op's Jacobian applied to its inputs' tangents (J·t, the
 // dual part of a dual number): each node's derivative.jvp, its op's
 // forward rule beside its reverse derivative (node.go). A Function without
-// a JVP rule, and Checkpoint, get theirs from their differentiable
-// backward (genericJVP).
+// a JVP rule gets its from its differentiable backward (genericJVP); a
+// Checkpoint has none.
 
 // pushForward returns the tangents of outs given the tangents of some Vars
 // of their graph (seeds; typically leaves), one per output: nil where no
@@ -74,8 +74,8 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 	return res
 }
 
-// genericJVP is the forward rule of a Function that declares none (and
-// Checkpoint's), derived from its differentiable backward. The vector-Jacobian product u ↦ Jᵀu is
+// genericJVP is the forward rule of a Function that declares none,
+// derived from its differentiable backward. The vector-Jacobian product u ↦ Jᵀu is
 // linear in u, so for tangents t of the inputs
 //
 //	J·t = ∂/∂u ⟨Jᵀu, t⟩ = ∂/∂u Σⱼ Sum(backwardⱼ(u) ∘ tⱼ),

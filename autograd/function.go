@@ -21,12 +21,16 @@ import (
 // (Grad with CreateGraph) work; written with raw tensor kernels (wrapped in
 // Const), it is correct for first derivatives only.
 //
-// Forward mode (JVP, Jacobian's forward mode, Hessian, HVP) uses JVP when
-// it is set, like torch.autograd.Function.jvp. Without it, the forward rule
-// is derived from Backward, which must then be written with this package's
+// Forward mode (JVP, Jacobian's forward mode) uses JVP when it is set,
+// like torch.autograd.Function.jvp. Without it, the forward rule is derived
+// from Backward, which must then be written with this package's
 // operations: one written on raw tensors makes forward mode panic with a
 // *UsageError naming the Function. JacobianAuto never picks forward mode
-// for a function with a Function that has no JVP.
+// for a function with a Function that has no JVP. Hessian and HVP
+// differentiate the recorded gradient, so they need a Backward written
+// with this package's operations whether or not JVP is set (they use JVP
+// only where that gradient reads the Function's result, as exp's does); a
+// raw one makes them panic with a *UsageError naming the Function.
 type Function[T Float] struct {
 	// Name labels the operation in graph drawings and error messages.
 	Name string

@@ -2,6 +2,7 @@ package autograd_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -272,4 +273,44 @@ func TestFunctionJVPIgnoresName(t *testing.T) {
 	x, tan := t64([]float64{0.5, -1, 2}, 3), t64([]float64{1, 2, 3}, 3)
 	_, jt := autograd.JVP(func(xs ...*V) *V { return sq.Apply(xs[0]) }, []*tensor.Tensor[float64]{x}, []*tensor.Tensor[float64]{tan})
 	checkTensor(t, "J·t = 2x∘t", jt, view([]int{3}, 1, -4, 12), 1e-15)
+}
+
+// TestFunctionRawBackwardInHessian: Hessian and HVP differentiate the
+// recorded gradient, which a Backward on raw tensors cuts off, JVP rule or
+// not: they panic naming the Function, where they returned zeros for
+// every second derivative through it.
+func TestFunctionRawBackwardInHessian(t *testing.T) {
+	x := t64([]float64{0.5, -1.2, 2}, 3)
+	for _, withJVP := range []bool{false, true} {
+		sq := rawSquare(withJVP, nil, nil)
+		f := func(xs ...*V) *V { return autograd.Sum(autograd.Sin(sq.Apply(xs[0]))) }
+		for name, call := range map[string]func(){
+			"Hessian": func() { autograd.Hessian(f, []*tensor.Tensor[float64]{x}) },
+			"HVP": func() {
+				autograd.HVP(f, []*tensor.Tensor[float64]{x}, []*tensor.Tensor[float64]{t64([]float64{1, 2, 3}, 3)})
+			},
+		} {
+			err := mustPanicError(t, call)
+			var ue *autograd.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), name+`: Function "RawSquare": its backward returned a gradient for input 0 that does not depend`) {
+				t.Errorf("JVP rule %v: %s through a raw backward: %v, want a *UsageError naming %s and RawSquare", withJVP, name, err, name)
+			}
+		}
+	}
+	// The same Function written with this package's operations gives the
+	// Hessian of Σ sin(x²): diag(2cos(x²) − 4x²sin(x²)).
+	sq := &autograd.Function[float64]{
+		Name:    "OpsSquare",
+		Forward: func(in ...*tensor.Tensor[float64]) *tensor.Tensor[float64] { return tensor.Mul(in[0], in[0]) },
+		Backward: func(c *autograd.Context[float64], g *V) []*V {
+			return []*V{autograd.Mul(g, autograd.Scale(c.Input(0), 2))}
+		},
+	}
+	f := func(xs ...*V) *V { return autograd.Sum(autograd.Sin(sq.Apply(xs[0]))) }
+	h := autograd.Hessian(f, []*tensor.Tensor[float64]{x})
+	d := make([]float64, 9)
+	for i, v := range x.Data() {
+		d[4*i] = 2*math.Cos(v*v) - 4*v*v*math.Sin(v*v)
+	}
+	checkTensor(t, "Hessian of Σ sin(x²)", h[0][0], view([]int{3, 3}, d...), 1e-12)
 }

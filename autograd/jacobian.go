@@ -17,7 +17,8 @@ const (
 	// picks reverse mode whatever the shapes when the function's graph
 	// holds an operation whose forward rule is not known to work: a
 	// Function without a JVP rule (whose Backward may be written on raw
-	// tensors), or a Checkpoint.
+	// tensors), or a Checkpoint (which neither mode differentiates
+	// through: reverse mode's error says so).
 	JacobianAuto JacobianMode = iota
 	// JacobianReverse computes the Jacobian row by row, one backward pass
 	// (a VJP with a one-hot cotangent) per output element.
@@ -138,7 +139,9 @@ func forwardReady[T Float](out *Var[T]) bool {
 // gradient is recorded (Grad with CreateGraph) and each column is the JVP
 // of that gradient along a one-hot direction, one tangent sweep per input
 // element. Every operation in f must have a differentiable backward (the
-// op table's Smooth ops; see Ops).
+// op table's Smooth ops; see Ops); a Function whose backward is written on
+// raw tensors makes it panic with a *UsageError naming the Function, as its
+// second derivative would be lost.
 //
 // It panics with a *tensor.ShapeError when f's result has more than one
 // element, and like Jacobian otherwise.
@@ -221,7 +224,11 @@ func gradGraph[T Float](op string, f func(xs ...*Var[T]) *Var[T], xs []*Var[T]) 
 		}
 		return gs
 	}
-	return Grad([]*Var[T]{y}, xs, CreateGraph())
+	// Seeded through a Param of ones (y·1 is y exactly), every gradient a
+	// differentiable backward returns depends on it, which lets the pass
+	// tell a Function's raw backward (see checkSecondOrder).
+	seed := Param(tensor.Ones[T](y.value.Shape()...))
+	return Grad([]*Var[T]{Mul(y, seed)}, xs, CreateGraph(), secondOrderOf(op))
 }
 
 // BatchJacobian returns the per-row Jacobians of a row-wise function: f
