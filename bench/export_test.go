@@ -18,6 +18,9 @@ import (
 // reads. A file holds
 //
 //	param.<name>   every parameter's initial value, under PyTorch's name
+//	grad.<name>    its gradient after the first backward pass of the plain
+//	               loop, before any update (train and grad workloads only;
+//	               for the elementwise chain, the gradient of its input x)
 //	data.<name>    the batch (labels and token ids as whole numbers)
 //	__metadata__   workload (its name), kind (train, grad or infer),
 //	               config (a JSON object of sizes), values (a JSON list of
@@ -26,7 +29,11 @@ import (
 //	               inference the sum of the squared logits)
 //
 // The script builds the same model in PyTorch from these tensors, runs the
-// same steps and checks that its values agree with Adjoint's.
+// same steps and checks that its values agree with Adjoint's, and that its
+// gradients after the first backward pass agree with grad.<name>. The
+// losses alone would not catch a wrong gradient: Adam divides each update
+// by the gradient's running RMS, so a gradient scaled by a constant moves
+// the weights, and the next losses, almost as the right one does.
 
 // exportEnv names the directory TestExportWorkloads writes to.
 const exportEnv = "ADJOINT_BENCH_EXPORT"
@@ -62,15 +69,38 @@ func benchWorkloads() []namedWorkload {
 	}
 }
 
+// firstGrads runs the first forward and backward pass of the plain loop on
+// a fresh workload from mk and returns every parameter's gradient then,
+// before any update, in the order of its parameters, each named
+// grad.<name>. An inference workload has none.
+func firstGrads(mk func() *workload) (names []string, grads []*tensor.Tensor[float32]) {
+	w := mk()
+	if w.kind == inferStep {
+		return nil, nil
+	}
+	r := newRunner(w, false)
+	w.forward(r.in).Backward()
+	for _, p := range w.params {
+		names = append(names, "grad."+p.Name)
+		grads = append(grads, p.Param.Grad())
+	}
+	return names, grads
+}
+
 // exportWorkload writes nw's workload to path: its initial parameters and
-// batch, and the check values of the first exportSteps plain steps, which
-// must equal those under an Arena (t fails otherwise).
+// batch, the parameters' gradients after the first backward pass, and the
+// check values of the first exportSteps plain steps, which must equal those
+// under an Arena (t fails otherwise).
 func exportWorkload(t *testing.T, path string, nw namedWorkload) {
 	t.Helper()
 	w := nw.mk()
 	var named []safetensors.Named
 	for _, p := range w.params {
 		named = append(named, safetensors.Of("param."+p.Name, p.Param.Value()))
+	}
+	gnames, grads := firstGrads(nw.mk)
+	for i, g := range grads {
+		named = append(named, safetensors.Of(gnames[i], g))
 	}
 	for name, d := range w.data {
 		named = append(named, safetensors.Of("data."+name, d))
@@ -109,8 +139,8 @@ func TestExportWorkloads(t *testing.T) {
 }
 
 // TestExportRoundTrip exports small workloads of each kind and reads them
-// back: every parameter and batch tensor, with its name and shape, and the
-// metadata.
+// back: every parameter, gradient and batch tensor, with its name and
+// shape, and the metadata.
 func TestExportRoundTrip(t *testing.T) {
 	for _, nw := range []namedWorkload{
 		{"cnn", "train", "", func() *workload { return newCNN(2) }},
@@ -130,6 +160,13 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		for name, d := range w.data {
 			want["data."+name] = d
+		}
+		gnames, grads := firstGrads(nw.mk)
+		if (len(grads) == 0) != (nw.kind == "infer") {
+			t.Errorf("%s: %d gradients for a workload of kind %s", nw.name, len(grads), nw.kind)
+		}
+		for i, g := range grads {
+			want[gnames[i]] = g
 		}
 		names := f.Names()
 		slices.Sort(names)

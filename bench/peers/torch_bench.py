@@ -35,11 +35,13 @@ runs
 
     ADJOINT_BENCH_EXPORT=<temp dir> go test -run '^TestExportWorkloads$' -count 1 ./bench/
 
-which writes each workload's initial weights, batch and Adjoint's values of
-its first 3 steps (the losses) to a safetensors file; PyTorch loads them,
-runs the same 3 steps and must agree to 1e-5 relative (--check-only does
-only this, and exits 1 on a mismatch). Then, per workload, it times the
-PyTorch step and runs
+which writes each workload's initial weights, batch, Adjoint's gradients
+after the first backward pass and its values of the first 3 steps (the
+losses) to a safetensors file; PyTorch loads them, runs the same 3 steps,
+whose values must agree to 1e-5 relative, and from the start again one
+backward pass, whose gradients must agree with Adjoint's to 1e-5 of each
+tensor's largest magnitude (--check-only does only this, and exits 1 on a
+mismatch). Then, per workload, it times the PyTorch step and runs
 
     go test -run '^$' -bench '^BenchmarkGPTStep$' -benchmem -count 5 -cpu 1 ./bench/
 
@@ -47,7 +49,7 @@ PyTorch step and runs
 whose "plain" and "arena" sub-benchmarks are the loop a user writes and the
 same loop under an autograd.Arena. The table gives both times, the ratios
 PyTorch time / Adjoint time (above 1: Adjoint is faster), allocations per
-step and whether the losses agreed. Its files are go-models.txt,
+step and whether the losses and gradients agreed. Its files are go-models.txt,
 models.json and models.md in --out.
 
 Each timing is the median of --repeats repeats (default 7) of a loop that
@@ -110,7 +112,7 @@ import sys
 import tempfile
 import time
 
-from torch_workloads import CHECK_RTOL
+from torch_workloads import CHECK_RTOL, GRAD_RTOL
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -140,7 +142,7 @@ def parse_args():
     p.add_argument("--glibc-malloc", action="store_true", help="leave glibc malloc's defaults to the peer (it then returns large freed blocks to the kernel at once; see Memory)")
     p.add_argument("--models-only", action="store_true", help="run only the model workloads of issue 10 (MLP with Adam, CNN, GPT, LSTM, elementwise, inference)")
     p.add_argument("--skip-models", action="store_true", help="run only the GEMM, article and SGD MLP workloads")
-    p.add_argument("--check-only", action="store_true", help="only check that PyTorch reproduces Adjoint's first losses of each model workload; exit 1 if not")
+    p.add_argument("--check-only", action="store_true", help="only check that PyTorch reproduces Adjoint's first losses and gradients of each model workload; exit 1 if not")
     a = p.parse_args()
     if a.quick:
         a.repeats, a.target, a.count, a.benchtime = 3, 0.02, 1, "3x"
@@ -723,7 +725,8 @@ MODELS = [("mlp_adam_64", "MLP 784-256-128-10, Adam, b=64"), ("mlp_adam_256", "M
 
 def export_models(log, out_dir):
     """Runs TestExportWorkloads, which writes every model workload's
-    initial weights, batch and Adjoint's first losses to out_dir."""
+    initial weights, batch, Adjoint's first gradients and first losses to
+    out_dir."""
     env = original_env()
     env["ADJOINT_BENCH_EXPORT"] = out_dir
     cmd = ["go", "test", "-run", "^TestExportWorkloads$", "-count", "1", "./bench/"]
@@ -736,18 +739,36 @@ def export_models(log, out_dir):
 
 def check_models(torch, np, log, wdir):
     """Runs each model workload's recorded steps in PyTorch from Adjoint's
-    start and compares the values; returns {name: [(adjoint, torch, rel)]}."""
+    start and compares the values, then, from the start again, the
+    gradients of the first backward pass; returns {name: {"losses":
+    [(adjoint, torch, rel)], "grads": [(tensor, max abs error, max |torch|,
+    rel)]}}."""
     import torch_workloads as tw
     torch.set_num_threads(1)
     checks = {}
-    log("PyTorch against Adjoint, the first steps of each model workload (relative tolerance %g):" % tw.CHECK_RTOL)
+    log("PyTorch against Adjoint, the first steps of each model workload (relative tolerance %g), and the "
+        "gradients of the first backward pass (max|Adjoint - PyTorch| / max|PyTorch| per tensor, tolerance %g):" % (
+            tw.CHECK_RTOL, tw.GRAD_RTOL))
     for name, _ in MODELS:
-        w = tw.Workload(torch, np, os.path.join(wdir, name + ".safetensors"))
-        checks[name] = w.check()
-        for i, (a, t, r) in enumerate(checks[name]):
+        path = os.path.join(wdir, name + ".safetensors")
+        losses = tw.Workload(torch, np, path).check()
+        grads = tw.Workload(torch, np, path).check_grads()
+        checks[name] = {"losses": losses, "grads": grads}
+        for i, (a, t, r) in enumerate(losses):
             log("  %-14s step %d  Adjoint %.9g  PyTorch %.9g  rel %.1e  %s" % (
                 name, i, a, t, r, "ok" if r <= tw.CHECK_RTOL else "MISMATCH"))
+        if grads:
+            g, err, scale, r = max(grads, key=lambda c: c[3])
+            bad = [c[0] for c in grads if not c[3] <= tw.GRAD_RTOL]
+            log("  %-14s gradients of %d tensors: worst %s, max abs error %.2e of max %.2e, rel %.1e  %s" % (
+                name, len(grads), g, err, scale, r, "ok" if not bad else "MISMATCH in " + ", ".join(bad)))
     return checks
+
+
+def check_failures(checks):
+    """The workloads whose losses or gradients disagree, for --check-only."""
+    return [n for n, c in checks.items()
+            if any(not r <= CHECK_RTOL for _, _, r in c["losses"]) or any(not g[3] <= GRAD_RTOL for g in c["grads"])]
 
 
 def run_models(args, torch, np, blas, log, wdir):
@@ -788,8 +809,8 @@ def model_table(peers, go, checks, benches):
         return statistics.median(vals) if vals else None
 
     head = ("| workload (float32, 1 thread) | Adjoint plain | Adjoint arena | PyTorch | PyTorch/plain | PyTorch/arena "
-            "| allocs/step plain | allocs/step arena | B/step arena | same losses as PyTorch |\n"
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+            "| allocs/step plain | allocs/step arena | B/step arena | same losses as PyTorch | same gradients |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n")
     lines, rows = [], {}
     for name, label in MODELS:
         bench = benches[name]
@@ -804,8 +825,11 @@ def model_table(peers, go, checks, benches):
         for mode, unit in (("plain", "allocs/op"), ("arena", "allocs/op"), ("arena", "B/op")):
             v = med(bench + "/" + mode, unit)
             cells.append(("{:,.0f}".format(v) if unit == "allocs/op" else fmt_bytes(v)) if v is not None else "—")
-        worst = max((r for _, _, r in checks.get(name, [])), default=None)
+        c = checks.get(name, {})
+        worst = max((r for _, _, r in c.get("losses", [])), default=None)
         cells.append("—" if worst is None else ("yes (%.0e)" % worst if worst <= tw.CHECK_RTOL else "**no: %.1e**" % worst))
+        worst = max((g[3] for g in c.get("grads", [])), default=None)
+        cells.append("—" if worst is None else ("yes (%.0e)" % worst if worst <= tw.GRAD_RTOL else "**no: %.1e**" % worst))
         rows[name] = {"plain_ns": plain, "arena_ns": arena, "torch_s": p, "check": checks.get(name)}
         lines.append("| " + " | ".join(cells) + " |")
     return head + "\n".join(lines) + "\n", rows
@@ -846,10 +870,10 @@ def main():
             export_models(log, wdir)
             checks = check_models(torch, np, log, wdir)
             if args.check_only:
-                bad = [n for n, c in checks.items() if any(r > CHECK_RTOL for _, _, r in c)]
+                bad = check_failures(checks)
                 if bad:
-                    sys.exit("PyTorch does not reproduce Adjoint's losses for: " + ", ".join(bad))
-                print("PyTorch reproduces Adjoint's first losses of every model workload.")
+                    sys.exit("PyTorch does not reproduce Adjoint's losses or gradients for: " + ", ".join(bad))
+                print("PyTorch reproduces Adjoint's first losses and gradients of every model workload.")
                 return
         run(args, torch, np, blas, log, started, state, mach, wdir, checks if models else {})
     finally:

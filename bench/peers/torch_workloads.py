@@ -10,7 +10,12 @@ Adjoint's check values of the first steps) to a safetensors file:
 model here, as a PyTorch user writes it: nn modules, F.cross_entropy or
 F.mse_loss, torch.optim.Adam (lr 1e-3), zero_grad(set_to_none=True), and
 torch.no_grad() for inference. check() runs the recorded number of steps
-and compares each step's value with Adjoint's.
+and compares each step's value with Adjoint's; check_grads() compares the
+gradients of the first backward pass with the ones Adjoint exported (every
+parameter's, and the elementwise chain's input gradient). The losses alone
+would pass a wrong gradient: Adam divides each update by the gradient's
+running RMS, so a gradient scaled by a constant (x2, x10) on one tensor
+leaves the next losses almost unchanged.
 
   mlp_adam_64, mlp_adam_256  784-256-128-10 ReLU MLP, cross-entropy, Adam
   cnn_64                     Conv(1->8) ReLU MaxPool, Conv(8->16) ReLU
@@ -43,6 +48,14 @@ from torch_seq_transformer import SeqTransformer
 
 # Adjoint's check values and PyTorch's must agree to this relative error.
 CHECK_RTOL = 1e-5
+
+# Adjoint's gradients and PyTorch's must agree to this error relative to
+# each tensor's largest magnitude: max|a - t| / max|t| per tensor (an
+# elementwise relative error means nothing for the entries near zero).
+# Both sides sum in float32, in different orders; the worst tensor here
+# was the CNN's first convolution weight (a sum over 64*28*28 positions)
+# at 2e-6. A PyTorch gradient c times the right one errs by |c - 1| / c.
+GRAD_RTOL = 1e-5
 
 
 def read_header(path):
@@ -79,6 +92,7 @@ class Workload:
         self.name, self.kind, self.bench = meta["workload"], meta["kind"], meta["bench"]
         self.config = json.loads(meta["config"])
         self.adjoint_values = [float(v) for v in json.loads(meta["values"])]
+        self.adjoint_grads = {k[len("grad."):]: v for k, v in tensors.items() if k.startswith("grad.")}
         self.params = {k[len("param."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("param.")}
         self.data = {k[len("data."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("data.")}
         build = {"mlp_adam_64": self.mlp, "mlp_adam_256": self.mlp, "mlp_infer_256": self.mlp,
@@ -142,13 +156,17 @@ class Workload:
 
     # ----------------------------------------------------------------- steps
 
-    def step(self):
-        """One step; returns its check value."""
+    def step(self, after_backward=None):
+        """One step; returns its check value. after_backward, if given, is
+        called after the backward pass, before the gradients are used or
+        cleared (check_grads reads them there; timing passes none)."""
         F = self.F
         if self.name == "elementwise":
             x = self.xp
             loss = (self.torch.tanh(x) * self.torch.sigmoid(x) + F.gelu(x)).sum()
             loss.backward()
+            if after_backward is not None:
+                after_backward()
             x.grad = None
             return loss.item()
         if self.kind == "infer":
@@ -159,6 +177,8 @@ class Workload:
         else:
             loss = F.cross_entropy(self.module(self.x), self.labels)
         loss.backward()
+        if after_backward is not None:
+            after_backward()
         self.opt.step()
         self.opt.zero_grad(set_to_none=True)
         return loss.item()
@@ -171,6 +191,41 @@ class Workload:
         for a in self.adjoint_values:
             p = self.check_value(self.step())
             out.append((a, p, abs(a - p) / max(abs(p), 1e-30)))
+        return out
+
+    def torch_grads(self):
+        """PyTorch's gradients now, under the names Adjoint exports them
+        by: the module's parameters (the lstm workload's W as its
+        [weight_ih weight_hh] side by side and b as bias_ih, as the export
+        splits them), or the elementwise chain's input x."""
+        if self.name == "elementwise":
+            return {"x": self.xp.grad}
+        g = {n: p.grad for n, p in self.module.named_parameters() if p.requires_grad}
+        if self.name == "lstm":
+            g["w"] = self.torch.cat([g.pop("lstm.weight_ih_l0"), g.pop("lstm.weight_hh_l0")], dim=1)
+            g["b"] = g.pop("lstm.bias_ih_l0")
+        return g
+
+    def check_grads(self):
+        """Runs the first step from the exported start and compares
+        PyTorch's gradients after its backward pass with Adjoint's.
+        Returns [(name, max|Adjoint - PyTorch|, max|PyTorch|, relative
+        error)] per tensor, the relative error being their ratio (inf for
+        a tensor one side lacks); [] for inference. Call it on a freshly
+        loaded Workload."""
+        if self.kind == "infer":
+            return []
+        got = {}
+        self.step(after_backward=lambda: got.update(
+            {n: None if t is None else t.detach().double().numpy().copy() for n, t in self.torch_grads().items()}))
+        out = []
+        for name in sorted(set(got) | set(self.adjoint_grads)):
+            a, t = self.adjoint_grads.get(name), got.get(name)
+            if a is None or t is None or a.shape != t.shape:
+                out.append((name, float("inf"), 0.0, float("inf")))
+                continue
+            err, scale = float(abs(a.astype("float64") - t).max()), float(abs(t).max())
+            out.append((name, err, scale, err / max(scale, 1e-30)))
         return out
 
     def check_value(self, r):
