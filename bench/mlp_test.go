@@ -119,7 +119,8 @@ func benchMLPModes(b *testing.B, batch int, work func(m *mlpTrainer)) {
 			m := newMLPTrainer(batch, mode == "arena")
 			b.ReportAllocs()
 			runtime.GC() // start without the previous benchmark's garbage
-			for b.Loop() {
+			b.ResetTimer()
+			for range b.N { // not b.Loop: see benchGemm (torch_bench.py runs these with -cpu 1,2)
 				work(m)
 			}
 			reportPeakRSS(b)
