@@ -51,24 +51,25 @@ func newTransformsWorkload() *transformsWorkload {
 func BenchmarkTransforms(b *testing.B) {
 	w := newTransformsWorkload()
 	xs, ts := []*tensor.Tensor[float64]{w.x}, []*tensor.Tensor[float64]{w.t}
+	// b.N loops, not b.Loop: see benchGemm.
 	b.Run("forward", func(b *testing.B) {
-		for b.Loop() {
+		for range b.N {
 			w.f(autograd.Const(w.x))
 		}
 	})
 	b.Run("jvp", func(b *testing.B) {
-		for b.Loop() {
+		for range b.N {
 			autograd.JVP(w.f, xs, ts)
 		}
 	})
 	b.Run("vjp", func(b *testing.B) {
-		for b.Loop() {
+		for range b.N {
 			_, pull := autograd.VJP(w.f, xs)
 			pull(w.t)
 		}
 	})
 	b.Run("hvp", func(b *testing.B) {
-		for b.Loop() {
+		for range b.N {
 			autograd.HVP(w.sq, xs, ts)
 		}
 	})

@@ -164,7 +164,11 @@ func benchWorkload(b *testing.B, mk func() *workload) {
 				r.step()
 			}
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			// Not b.Loop: its first sample runs before -cpu sets GOMAXPROCS
+			// (see benchGemm), so under torch_bench.py's -cpu 1 it would run
+			// with the machine's GOMAXPROCS.
+			for range b.N {
 				r.step()
 			}
 		})
