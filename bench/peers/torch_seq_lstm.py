@@ -9,13 +9,14 @@ ones the Go workload exports ("lstm.weight_ih_l0", "lstm.weight_hh_l0",
 LSTM biases exist and train on both sides, so the state_dict loads as it
 is, with no reshaping.
 
-torch_bench.py runs it like the models of torch_workloads.py (one thread,
-the same shapes and start):
-
-    w = Workload(torch, np, path)      # with "seq_lstm": self.seq_lstm_build
-    ...
-where the Workload's builder and step call seq_lstm_module and
-seq_lstm_loss below.
+torch_workloads.py builds it with seq_lstm_module below for its
+"seq_lstm" workload (Workload.seq_lstm; bench/export_test.go exports the Go
+side under that name), and torch_bench.py checks and times it there like
+the other models: one thread, Adjoint's weights and batch, the step
+Workload.step runs (F.mse_loss, backward, Adam, zero_grad). The lstm
+workload (the LSTM written from ops) uses the same module. seq_lstm_loss
+and seq_lstm_step are that step again, for this file's standalone smoke
+test (main).
 """
 
 

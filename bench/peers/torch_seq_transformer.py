@@ -1,7 +1,9 @@
 """The seq_transformer workload in PyTorch: the GPT block of
 bench/transformer_test.go (BenchmarkTransformerBlockStep) built from
-nn.TransformerEncoderLayer, for torch_bench.py (imported beside
-torch_workloads.py, whose Workload reads the export and steps the model).
+nn.TransformerEncoderLayer. torch_workloads.py builds it for its
+"seq_transformer" workload (Workload.seq_transformer; bench/export_test.go
+exports the Go side under that name), and torch_bench.py checks and times
+it there like the other models.
 
 The Go side is the tiny GPT block of gpt_test.go written with Adjoint's
 sequence layers (layers.NewDecoderBlock: pre-LN, exact GELU, causal, no
@@ -11,15 +13,6 @@ Linear head to the vocabulary; batch 8, seq 64, d_model 128, 4 heads, MLP
 exported under this module's names: tok.weight, pos.weight,
 block.self_attn.in_proj_weight, ..., block.norm2.bias, lnf.weight,
 lnf.bias, head.weight, head.bias.
-
-Wiring into torch_workloads.Workload (the lead's): in its build table,
-    "seq_transformer": self.seq_transformer,
-with
-    def seq_transformer(self):
-        self.x, self.labels = self.data["ids"].long(), self.data["targets"].long()
-        return SeqTransformer(self.torch, self.config)
-and on the Go side, in bench/export_test.go's benchWorkloads,
-    {"seq_transformer", "train", "TransformerBlockStep", func() *workload { return newSeqTransformerWorkload(8, 64) }},
 """
 
 
