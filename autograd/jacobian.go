@@ -243,8 +243,12 @@ func gradGraph[T Float](op string, f func(xs ...*Var[T]) *Var[T], xs []*Var[T]) 
 //
 // For f returning one loss per example (shape [B]) that is the per-example
 // gradient with respect to the inputs, in one backward pass. mode chooses
-// as in Jacobian, over the rows' sizes. A function that mixes rows gives
-// sums of blocks, not an error: check with Jacobian on a small batch.
+// as in Jacobian, over the rows' sizes. A function that mixes rows (batch
+// statistics count) gives numbers that are not its blocks, and no error:
+// reverse mode then adds up the Jacobian's blocks along each block row,
+// forward mode along each block column, so the modes differ and
+// JacobianAuto's answer depends on the shapes. Check such a function with
+// Jacobian on a small batch.
 //
 // It panics with a *tensor.ShapeError when a primal or the output has no
 // leading axis of the batch's size, and like Jacobian otherwise.

@@ -54,7 +54,11 @@ func JVP[T Float](f func(xs ...*Var[T]) *Var[T], primals, tangents []*tensor.Ten
 // computed in reverse mode. The pullback may be called any number of times
 // (the graph is retained; it is freed with the pullback), each call one
 // backward pass: the cheap way to a Jacobian's rows when f has fewer
-// outputs than inputs. Its results are new tensors.
+// outputs than inputs. Its results are new tensors. The pullback is the
+// derivative at primals as they were when VJP ran: f's graph holds them
+// (params share their memory), so changing a primal's values afterwards
+// gives a mixture of the old point and the new, as functorch's vjp does;
+// call VJP again at a new point.
 //
 // It panics like JVP for a nil f or result; the pullback panics with a
 // *tensor.ShapeError when u's shape is not the value's.

@@ -2,6 +2,7 @@ package gradcheck
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -20,7 +21,10 @@ import (
 // tensors: the rule derived from it panics with a *autograd.UsageError,
 // reported as a *PanicError). Unlike Check it evaluates each JVP once, so
 // it does not catch a forward rule that reads state another application of
-// the op overwrote (ErrOrderDependent); Check does, for the backward. The
+// the op overwrote; Check does, for the backward. It does catch a function
+// whose value changes between evaluations at the same point (a random op,
+// Dropout in training mode say), with an *OrderError (ErrOrderDependent)
+// whose Input is -1, as Check does. The
 // report is Check's, with the forward-mode values as
 // Analytic. A mismatch is an error wrapping an *Error that carries the
 // report (and so ErrMismatch), saying that the analytic values came from
@@ -100,6 +104,12 @@ func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
 			e.Data()[k] = 0
 			if !tensor.SameShape(val.Shape(), shape) {
 				return nil, nil, fmt.Errorf("%soutput shape changed from %v to %v between two evaluations at the same point", j.prefix, shape, val.Shape())
+			}
+			for r, b := range val.Data() {
+				if a := out.Value().Data()[r]; math.Float64bits(a) != math.Float64bits(b) {
+					idx := unravel(r, shape)
+					return nil, nil, &OrderError{Input: -1, Output: idx, First: a, Second: b, Where: j.rep.output(0, idx), prefix: j.prefix}
+				}
 			}
 			for m, p := range primals {
 				if !equalBits(p.Data(), j.inputs[m].Data()) {

@@ -105,6 +105,15 @@ func TestCheckJVPFaults(t *testing.T) {
 			return autograd.Square(in[0])
 		}, nil, "", gradcheck.ErrMutatedInput},
 		{"bad options", func(in []V) V { return in[0] }, []gradcheck.Option{gradcheck.Eps(-1)}, "invalid options", nil},
+		// A value that changes from call to call (a random op) is reported
+		// as such, not as wrong forward-mode derivatives.
+		{"value changes between calls", func() gradcheck.Func {
+			calls := 0
+			return func(in []V) V {
+				calls++
+				return autograd.Scale(in[0], float64(calls))
+			}
+		}(), nil, "gradcheck: forward mode: gradient depends on evaluation order: output [0] was 1 at the first evaluation and 2 at the second", gradcheck.ErrOrderDependent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := gradcheck.CheckJVP(tc.f, ins(x.Clone()), tc.opts...)
