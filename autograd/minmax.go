@@ -196,8 +196,9 @@ func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, o
 // elements of Max(x, axis), row-major over the remaining axes: for x of
 // shape [2 3 4] and axis 1 there are 2·4 of them, and entry i·4+k is the
 // argmax of x[i, :, k]; for an [N C] batch of scores and axis -1, entry n is
-// the predicted class of sample n. It is not differentiable and records
-// nothing. For x made under an Arena the slice is the arena's, valid until
+// the predicted class of sample n; a 0-d x is one element along axis 0 (or
+// -1), whose index is 0. It is not differentiable and records nothing. For
+// x made under an Arena the slice is the arena's, valid until
 // its next Reset, so that a warm evaluation loop allocates nothing (copy
 // it to keep it); otherwise it is new. It panics with a *tensor.ShapeError
 // for an axis out of range or of size 0.

@@ -184,7 +184,7 @@ func Cumsum[T Float](x *Var[T], axis int) *Var[T] {
 
 // Flip returns x with the order of its elements along each of axes
 // reversed (torch.flip; negative axes count from the end; none leaves x as
-// it is). It panics with a *tensor.ShapeError for an axis out of range or
+// it is, and so does axis 0 or -1 of a 0-d x). It panics with a *tensor.ShapeError for an axis out of range or
 // repeated.
 //
 //	d/dx = Flip(g, axes...)

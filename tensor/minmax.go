@@ -62,7 +62,8 @@ func MinMask[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
 // along axis of the first maximum of that slice (a NaN counts as the
 // maximum). The result has one entry per element of Max(t, axis), in the
 // same row-major order: for t of shape [2 3 4] and axis 1 it has 2·4 entries
-// and entry i·4+k is the argmax of t[i, :, k]. A 1-D t gives one index. It
+// and entry i·4+k is the argmax of t[i, :, k]. A 1-D t gives one index, and
+// so does a 0-d t, one element along axis 0 or -1 (0, as torch.argmax). It
 // panics with a *ShapeError for an axis out of range or of size 0.
 func Argmax[T Float](t *Tensor[T], axis int) []int { return redArg("Argmax", nil, t, axis, true) }
 
@@ -195,23 +196,9 @@ func redMask[T Float](op string, t *Tensor[T], axes []int, isMax bool) *Tensor[T
 // order, replacing the best only on a strict improvement (redBetter), so
 // that the first extremum wins, as in redExtremum.
 func redArg[T Float](op string, dst []int, t *Tensor[T], axis int, isMax bool) []int {
-	r := len(t.shape)
-	if axis < -r || axis >= r {
-		panic(shapeErr(op, "axis "+strconv.Itoa(axis)+" out of range", t.shape))
-	}
-	if axis < 0 {
-		axis += r
-	}
-	n := t.shape[axis]
+	ax, outer, n, inner := alongAxis(op, t.shape, axis) // a 0-d t is one element along axis 0
 	if n == 0 {
-		panic(shapeErr(op, "cannot reduce over axis "+strconv.Itoa(axis)+" of size 0", t.shape))
-	}
-	outer, inner := 1, 1
-	for _, d := range t.shape[:axis] {
-		outer *= d
-	}
-	for _, d := range t.shape[axis+1:] {
-		inner *= d
+		panic(shapeErr(op, "cannot reduce over axis "+strconv.Itoa(ax)+" of size 0", t.shape))
 	}
 	if dst == nil {
 		dst = []int{} // an empty result is empty, not nil, as ever

@@ -220,6 +220,9 @@ func TestArgmaxLayout(t *testing.T) {
 		{"Argmin NaN", Argmin(MustNew([]float64{3, math.NaN(), -7}, 3), 0), []int{1}},
 		{"Argmax [0 3] axis 1", Argmax(Zeros[float64](0, 3), 1), []int{}},
 		{"Argmax [2 1] axis 1", Argmax(MustNew([]float64{5, 6}, 2, 1), 1), []int{0, 0}},
+		// A 0-d tensor is one element along axis 0 (or -1), as in torch.
+		{"Argmax 0-d", Argmax(Scalar(1.0), 0), []int{0}},
+		{"Argmin 0-d axis -1", Argmin(Scalar(1.0), -1), []int{0}},
 	}
 	for _, tc := range tests {
 		if d := cmp.Diff(tc.want, tc.got); d != "" {
@@ -401,7 +404,7 @@ func TestMinMaxErrors(t *testing.T) {
 		{"Argmax axis out of range", func() { Argmax(x, 2) }, "tensor: Argmax: axis 2 out of range: [2 3]"},
 		{"Argmin negative axis", func() { Argmin(x, -3) }, "tensor: Argmin: axis -3 out of range: [2 3]"},
 		{"Argmax empty axis", func() { Argmax(empty, 0) }, "tensor: Argmax: cannot reduce over axis 0 of size 0: [0 3]"},
-		{"Argmax 0-d", func() { Argmax(Scalar(1.0), 0) }, "tensor: Argmax: axis 0 out of range: []"},
+		{"Argmax 0-d axis 1", func() { Argmax(Scalar(1.0), 1) }, "tensor: Argmax: axis 1 out of range: []"},
 		{"LogSumExp axis", func() { LogSumExp(x, 3) }, "tensor: LogSumExp: axis 3 out of range: [2 3]"},
 		{"LogSumExpKeepDims repeated", func() { LogSumExpKeepDims(x, 0, 0) }, "tensor: LogSumExp: axis 0 repeated: [2 3]"},
 		{"Softmax axis", func() { Softmax(x, 2) }, "tensor: Softmax: axis 2 out of range: [2 3]"},

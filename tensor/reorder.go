@@ -14,13 +14,26 @@ import (
 // said.
 
 // FlipInto sets dst to x with the order of the elements along each of axes
-// reversed (torch.flip); negative axes count from the end. It panics with a
+// reversed (torch.flip); negative axes count from the end, and a 0-d x has
+// one element along axis 0 (or -1), as in torch. It panics with a
 // *ShapeError for an axis out of range or repeated, or a dst of another
 // shape.
 func FlipInto[T Float](dst, x *Tensor[T], axes ...int) {
 	const op = "FlipInto"
 	sameShape(op, dst, x)
 	r := len(x.shape)
+	if r == 0 { // one element along axis 0 (or -1), as in torch
+		for i, a := range axes {
+			if a != 0 && a != -1 {
+				panic(shapeErr(op, "axis "+strconv.Itoa(a)+" out of range", x.shape))
+			}
+			if i > 0 {
+				panic(shapeErr(op, "axis "+strconv.Itoa(a)+" repeated", x.shape))
+			}
+		}
+		copy(dst.data, x.data)
+		return
+	}
 	var fb, sb, cb [shpStack]int
 	flip := shpInts(fb[:], r)
 	clear(flip)

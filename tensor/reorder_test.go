@@ -26,6 +26,8 @@ func TestReorderSmallCases(t *testing.T) {
 			[]float64{12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}},
 		{"Flip no axes", into([]int{3, 4}, func(d *Tensor[float64]) { FlipInto(d, x) }), []int{3, 4},
 			[]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}},
+		{"Flip 0-d along axis -1", into([]int{}, func(d *Tensor[float64]) { FlipInto(d, Scalar(7.0), -1) }), []int{},
+			[]float64{7}},
 		{"Roll flattened by -5", into([]int{3, 4}, func(d *Tensor[float64]) { RollInto(d, x, []int{-5}, nil) }), []int{3, 4},
 			[]float64{6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5}},
 		{"Roll 1 down, 1 right", into([]int{3, 4}, func(d *Tensor[float64]) { RollInto(d, x, []int{1, 1}, []int{0, 1}) }), []int{3, 4},
@@ -137,6 +139,8 @@ func TestRollAndRepeatAgainstNaive(t *testing.T) {
 func TestReorderErrors(t *testing.T) {
 	x := Zeros[float64](2, 3)
 	wantShapePanic(t, "tensor: FlipInto: axis -2 repeated: [2 3]", func() { FlipInto(Zeros[float64](2, 3), x, 0, -2) })
+	wantShapePanic(t, "tensor: FlipInto: axis 1 out of range: []", func() { FlipInto(Scalar(0.0), Scalar(1.0), 1) })
+	wantShapePanic(t, "tensor: FlipInto: axis -1 repeated: []", func() { FlipInto(Scalar(0.0), Scalar(1.0), 0, -1) })
 	wantShapePanic(t, "tensor: RollInto: 2 shifts without axes, want 1: [2 3]", func() { RollInto(Zeros[float64](2, 3), x, []int{1, 2}, nil) })
 	wantShapePanic(t, "tensor: TrilInto: needs at least two axes: [3]", func() { TrilInto(Zeros[float64](3), Zeros[float64](3), 0) })
 	wantShapePanic(t, "tensor: Diagonal: axes 1 and -1 are the same: [2 3]", func() { AppendDiagonalShape(nil, []int{2, 3}, 0, 1, -1) })

@@ -107,6 +107,7 @@ def build_cases(g):
     case("Flip/[2 3 4] axes 0 2", "Flip", [u(-2, 2, 2, 3, 4)], {"axes": [0, 2]})
     case("Flip/[5] axis 0", "Flip", [u(-2, 2, 5)], {"axes": [0]})
     case("Flip/[3 4] axis -1", "Flip", [u(-2, 2, 3, 4)], {"axes": [-1]})
+    case("Flip/0-d axis 0", "Flip", [u(-2, 2)], {"axes": [0]})
 
     case("Roll/[3 4] shifts 1 -2", "Roll", [u(-2, 2, 3, 4)], {"shifts": [1, -2], "axes": [0, 1]})
     case("Roll/flattened [2 3] by 5", "Roll", [u(-2, 2, 2, 3)], {"shifts": [5]})
