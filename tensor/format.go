@@ -78,8 +78,11 @@ func (t *Tensor[T]) format(summarize bool, elem func(*strings.Builder, float64))
 		b.WriteString("[]")
 		return b.String()
 	}
+	// By width, not by type assertion, so that a type defined on float32
+	// prints as %g prints it (shortest float32 form) and not with float64
+	// digits.
 	bits := 64
-	if _, ok := any(T(0)).(float32); ok {
+	if is32[T]() {
 		bits = 32
 	}
 	var num [32]byte

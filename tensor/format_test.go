@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func arange(n int, shape ...int) *Tensor[float64] {
@@ -90,6 +92,26 @@ func TestFormatVerbs(t *testing.T) {
 	}
 	if got, want := fmt.Sprintf("%+.0f", big), "Tensor[1001]["+joinRange(0, 1001)+"]"; got != want {
 		t.Errorf("%%+.0f is not the full print: %.80s...", got)
+	}
+}
+
+// namedF32 is a type defined on float32, as a user's own element type
+// may be.
+type namedF32 float32
+
+// TestFormatNamedFloat32 checks that a type defined on float32 prints as
+// a float32 under %v and %s, as it does under %g: its width, not its name,
+// decides the precision (it printed 0.10000000149011612 under %v).
+func TestFormatNamedFloat32(t *testing.T) {
+	x := MustNew([]namedF32{0.1, 3, 1e-7}, 3)
+	want := "Tensor[3][0.1 3 1e-07]"
+	for _, format := range []string{"%v", "%s", "%g", "%+v"} {
+		if diff := cmp.Diff(want, fmt.Sprintf(format, x)); diff != "" {
+			t.Errorf("Sprintf(%q) (-want +got):\n%s", format, diff)
+		}
+	}
+	if diff := cmp.Diff("Tensor[](0.1)", Scalar(namedF32(0.1)).String()); diff != "" {
+		t.Errorf("String of a scalar (-want +got):\n%s", diff)
 	}
 }
 
