@@ -89,17 +89,23 @@ func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j]
 // a sigmoid output can reach them, or pixels into [0, 1]. This is
 // scikit-learn's MinMaxScaler. Values outside the fitted range map outside
 // [Lo, Hi]: nothing is clamped, so the map stays invertible.
+//
+// A column whose fitted range is empty (Max == Min: a constant column) is
+// scaled as if its range had width 1, as scikit-learn does, so that its
+// value maps to Lo and the map stays invertible.
 type MinMaxScaler struct {
-	Min, Max []float64 // per column, the fitted range; Max = Min+1 for a constant column
+	Min, Max []float64 // per column, the fitted range; Max == Min for a constant column
 	Lo, Hi   float64   // where each column's Min and Max land
 }
 
 // FitMinMax fits a MinMaxScaler on the columns of t, which should hold the
 // training rows only, mapping each column's range onto [lo, hi]. A constant
-// column is given a range of width 1 (Max = Min + 1), so that it maps to lo
-// and the map stays invertible. It returns an error when lo and hi are not
-// finite with lo < hi, and panics with a *tensor.ShapeError when t has no
-// rows.
+// column keeps Max == Min and is scaled as if its range had width 1, so that
+// its value, however large, maps to exactly lo and the map stays invertible.
+// (Storing Max = Min + 1 instead would fail from |Min| ≥ 2⁵³ on, where
+// Min + 1 rounds back to Min and Transform divides 0 by 0.) It returns an
+// error when lo and hi are not finite with lo < hi, and panics with a
+// *tensor.ShapeError when t has no rows.
 func FitMinMax(t *Table, lo, hi float64) (MinMaxScaler, error) {
 	if !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 		return MinMaxScaler{}, fmt.Errorf("data: FitMinMax: range [%g, %g], want finite lo < hi", lo, hi)
@@ -109,11 +115,6 @@ func FitMinMax(t *Table, lo, hi float64) (MinMaxScaler, error) {
 	}
 	s := MinMaxScaler{Lo: lo, Hi: hi}
 	s.Min, s.Max = columnRange(t)
-	for j := range s.Min {
-		if s.Max[j] == s.Min[j] {
-			s.Max[j] = s.Min[j] + 1
-		}
-	}
 	return s, nil
 }
 
@@ -130,15 +131,26 @@ func (s MinMaxScaler) InverseTransform(t *Table) *Table {
 }
 
 // TransformValue scales one value of column j:
-// Lo + (v − Min[j]) / (Max[j] − Min[j]) · (Hi − Lo).
+// Lo + (v − Min[j]) / (Max[j] − Min[j]) · (Hi − Lo), with a width of 1 in
+// place of Max[j] − Min[j] when that is 0.
 func (s MinMaxScaler) TransformValue(j int, v float64) float64 {
-	return s.Lo + (v-s.Min[j])/(s.Max[j]-s.Min[j])*(s.Hi-s.Lo)
+	return s.Lo + (v-s.Min[j])/s.width(j)*(s.Hi-s.Lo)
 }
 
 // InverseValue undoes TransformValue:
-// Min[j] + (v − Lo) / (Hi − Lo) · (Max[j] − Min[j]).
+// Min[j] + (v − Lo) / (Hi − Lo) · (Max[j] − Min[j]), with the same width of 1
+// for a constant column.
 func (s MinMaxScaler) InverseValue(j int, v float64) float64 {
-	return s.Min[j] + (v-s.Lo)/(s.Hi-s.Lo)*(s.Max[j]-s.Min[j])
+	return s.Min[j] + (v-s.Lo)/(s.Hi-s.Lo)*s.width(j)
+}
+
+// width returns the width of column j's fitted range, Max[j] − Min[j], or 1
+// when the range is empty (a constant column), so that nothing divides by 0.
+func (s MinMaxScaler) width(j int) float64 {
+	if w := s.Max[j] - s.Min[j]; w != 0 {
+		return w
+	}
+	return 1
 }
 
 // mapColumns returns a copy of t with f(j, v) applied to every value v of

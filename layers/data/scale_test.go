@@ -111,7 +111,7 @@ func TestMinMaxScaler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := data.MinMaxScaler{Min: []float64{5, 3}, Max: []float64{50, 4}, Lo: 0.05, Hi: 0.95}
+	want := data.MinMaxScaler{Min: []float64{5, 3}, Max: []float64{50, 3}, Lo: 0.05, Hi: 0.95}
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("FitMinMax (-want +got):\n%s", diff)
 	}
@@ -145,6 +145,34 @@ func TestMinMaxScaler(t *testing.T) {
 		if _, err := data.FitMinMax(y, r[0], r[1]); err == nil || !strings.Contains(err.Error(), "want finite lo < hi") {
 			t.Errorf("FitMinMax(lo %g, hi %g): got %v, want an error", r[0], r[1], err)
 		}
+	}
+}
+
+// TestMinMaxConstantColumn checks that a constant column maps to exactly Lo
+// and back to its value whatever its magnitude, beyond 2⁵³ too (a Unix time
+// in nanoseconds), where a stored range of Min + 1 rounded back to Min and
+// Transform gave NaN; and that the width of 1 it is scaled by still holds for
+// values off the fitted one.
+func TestMinMaxConstantColumn(t *testing.T) {
+	for _, v := range []float64{0, 3, -2.5, 1 << 53, 1.7e18, -1.7e18, 1e300, -math.MaxFloat64, math.SmallestNonzeroFloat64} {
+		tab := mustTable(t, []string{"ts"}, []float64{v}, []float64{v})
+		s, err := data.FitMinMax(tab, 0.25, 0.75)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]float64{0.25, 0.25}, s.Transform(tab).Column(0)); diff != "" {
+			t.Errorf("constant %g: Transform (-want +got):\n%s", v, diff)
+		}
+		if diff := cmp.Diff([]float64{v, v}, s.InverseTransform(s.Transform(tab)).Column(0)); diff != "" {
+			t.Errorf("constant %g: InverseTransform(Transform) (-want +got):\n%s", v, diff)
+		}
+	}
+	s, err := data.FitMinMax(mustTable(t, nil, []float64{10}), 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]float64{0, 2, -1}, []float64{s.TransformValue(0, 10), s.TransformValue(0, 11), s.TransformValue(0, 9.5)}); diff != "" {
+		t.Errorf("constant 10 onto [0, 2], values 10, 11, 9.5 (-want +got):\n%s", diff)
 	}
 }
 
