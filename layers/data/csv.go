@@ -138,11 +138,11 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 
 	rr := rowReader{cr: cr, opts: opts, nfields: nfields, firstLine: firstLine, tab: &Table{}}
 	if opts.NoHeader {
-		rr.cols = make([]int, nfields)
-		for i := range rr.cols {
-			rr.cols[i] = i
+		cols := make([]int, nfields)
+		for i := range cols {
+			cols[i] = i
 		}
-		rr.tab.cols = nfields
+		rr.setCols(cols)
 		if err := rr.addRow(first); err != nil {
 			return nil, err
 		}
@@ -210,20 +210,31 @@ func (r *rowReader) readHeader(rec []string) error {
 	if len(want) == 0 {
 		want = r.header
 	}
-	r.cols = make([]int, len(want))
+	cols := make([]int, len(want))
 	for k, name := range want {
 		i, ok := pos[name]
 		if !ok {
 			return fmt.Errorf("data: line %d: the header has no column %q", r.firstLine, name)
 		}
-		r.cols[k] = i
+		cols[k] = i
 	}
 	if err := checkNames(want); err != nil {
 		return fmt.Errorf("data: CSVOptions.Columns: %w", err)
 	}
 	r.tab.names = append([]string{}, want...)
-	r.tab.cols = len(want)
+	r.setCols(cols)
 	return nil
+}
+
+// setCols sets the field index of each table column, and has the table
+// remember the 1-based field numbers, for errors found after reading.
+func (r *rowReader) setCols(cols []int) {
+	r.cols = cols
+	r.tab.cols = len(cols)
+	r.tab.fields = make([]int, len(cols))
+	for k, c := range cols {
+		r.tab.fields[k] = c + 1
+	}
 }
 
 // addRow parses the selected fields of one record and appends them to the

@@ -159,7 +159,7 @@ func mapColumns(op string, t *Table, cols int, f func(j int, v float64) float64)
 	if t.cols != cols {
 		panic(shapeErr(op, fmt.Sprintf("table has %d columns, the scaler was fitted on %d", t.cols, cols), []int{t.rows, t.cols}))
 	}
-	out := &Table{names: t.names, rows: t.rows, cols: t.cols, lines: t.lines, data: make([]float64, len(t.data))}
+	out := &Table{names: t.names, rows: t.rows, cols: t.cols, lines: t.lines, fields: t.fields, data: make([]float64, len(t.data))}
 	for k, v := range t.data {
 		out.data[k] = f(k%cols, v)
 	}

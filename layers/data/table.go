@@ -11,18 +11,20 @@ import (
 
 // Table is a numeric table: rows of float64 values under optional column
 // names, stored row-major in one slice. ReadCSV makes one from a file and
-// remembers the line each row came from, so that later checks (Labels) can
-// still point into the file. Methods that derive a table (Select, Take,
+// remembers the line each row came from and the field each column came from,
+// so that later checks (Labels) can still point into the file, through
+// Select and Take too. Methods that derive a table (Select, Take,
 // Transform, ...) copy; Row and Data expose the storage itself.
 //
 // A Table is not modified by any method except through the slices Row and
 // Data return, so it may be read from several goroutines at once.
 type Table struct {
-	names []string  // column names, nil when the source had no header
-	data  []float64 // rows*cols values, row-major
-	rows  int
-	cols  int
-	lines []int // source line of each row (1-based), nil when unknown
+	names  []string  // column names, nil when the source had no header
+	data   []float64 // rows*cols values, row-major
+	rows   int
+	cols   int
+	lines  []int // source line of each row (1-based), nil when unknown
+	fields []int // source field number of each column (1-based), nil when lines is
 }
 
 // FromRows builds a table from in-memory rows, copying them. names may be nil
@@ -177,6 +179,12 @@ func (t *Table) selectCols(idx []int) *Table {
 			out.names[k] = t.names[j]
 		}
 	}
+	if t.fields != nil {
+		out.fields = make([]int, len(idx))
+		for k, j := range idx {
+			out.fields[k] = t.fields[j]
+		}
+	}
 	for i := range t.rows {
 		src := t.data[i*t.cols : (i+1)*t.cols]
 		dst := out.data[i*out.cols : (i+1)*out.cols]
@@ -191,7 +199,7 @@ func (t *Table) selectCols(idx []int) *Table {
 // (repeats allowed): for example the training rows of a Split. It panics with
 // a *tensor.ShapeError when an index is out of range.
 func (t *Table) Take(rows []int) *Table {
-	out := &Table{names: t.names, rows: len(rows), cols: t.cols, data: make([]float64, 0, len(rows)*t.cols)}
+	out := &Table{names: t.names, rows: len(rows), cols: t.cols, fields: t.fields, data: make([]float64, 0, len(rows)*t.cols)}
 	if t.lines != nil {
 		out.lines = make([]int, len(rows))
 	}
@@ -213,8 +221,10 @@ var errNotLabel = errors.New("not a class label")
 // example the digit of each row of a classification data set; a negative col
 // counts from the end (-1 is the last column). It returns an error when col
 // is out of range, classes is not positive, or a value is not an integer in
-// [0, classes); the error names the row, and the line and column of the input
-// when the table came from a CSV file.
+// [0, classes). For a bad value of a table read by ReadCSV the error is a
+// *CSVError naming the line and the field number of the input the value was
+// read from (not its position in the table, which Select, Take and
+// CSVOptions.Columns change); for a table built in memory it names the row.
 func (t *Table) Labels(col, classes int) ([]int, error) {
 	j, ok := t.resolveCol(col)
 	if !ok {
@@ -255,18 +265,19 @@ func (t *Table) FeaturesAndLabels(col, classes int) (features *Table, labels []i
 	return t.selectCols(keep), labels, nil
 }
 
-// valueError wraps err with the position of the value at row i, column j:
-// the input line and 1-based column (and name) when known.
+// valueError wraps err with the position of the value at row i, column j
+// (and the column's name, if any): for a table read from CSV, a *CSVError
+// with the input line and 1-based field number it was read from; for a
+// table built in memory, the row and the 1-based column.
 func (t *Table) valueError(i, j int, err error) error {
-	e := &CSVError{Line: 0, Column: j + 1, Err: err}
+	var name string
 	if t.names != nil {
-		e.Name = t.names[j]
+		name = t.names[j]
 	}
 	if t.lines != nil {
-		e.Line = t.lines[i]
-		return e
+		return &CSVError{Line: t.lines[i], Column: t.fields[j], Name: name, Err: err}
 	}
-	return fmt.Errorf("data: row %d, column %d%s: %w", i, j+1, nameSuffix(e.Name), err)
+	return fmt.Errorf("data: row %d, column %d%s: %w", i, j+1, nameSuffix(name), err)
 }
 
 // ToTensor copies a table into a new [Rows, Cols] tensor, converting the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/layers/data"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // TestFromRows builds tables from memory and refuses ragged rows and bad
@@ -191,6 +192,68 @@ func TestLabels(t *testing.T) {
 		}
 		if _, _, err2 := tt.tab.FeaturesAndLabels(tt.col, tt.classes); err2 == nil || err2.Error() != err.Error() {
 			t.Errorf("%s: FeaturesAndLabels error %v, Labels error %v", tt.name, err2, err)
+		}
+	}
+}
+
+// TestLabelsErrorPosition checks where a bad label is said to be: for a
+// table read from CSV, the line and the field number of the input, however
+// the columns were picked (CSVOptions.Columns, Select, FeaturesAndLabels,
+// Take, a scaler's Transform), not the column's position in the table.
+func TestLabelsErrorPosition(t *testing.T) {
+	const in = "a,b,y\n1,2,0\n3,4,7\n"
+	full, err := data.ReadCSV(strings.NewReader(in), data.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyY, err := data.ReadCSV(strings.NewReader(in), data.CSVOptions{Columns: []string{"y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yFirst, err := full.Select("y", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noHeader, err := data.ReadCSV(strings.NewReader("1,2,0\n3,4,7\n"), data.CSVOptions{NoHeader: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noHeaderY, err := noHeader.SelectIndex(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	features, _, err := yFirst.FeaturesAndLabels(1, 10) // drops a, keeps y
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := data.FitStandardizer(yFirst) // y is {0, 7}: mean 3.5, std 3.5, so 7 comes back exactly
+	scaled := std.InverseTransform(std.Transform(yFirst))
+	wantY := &data.CSVError{Line: 3, Column: 3, Name: "y"}
+	for _, tt := range []struct {
+		name string
+		tab  *data.Table
+		col  int
+		want *data.CSVError
+	}{
+		{"whole table", full, -1, wantY},
+		{"CSVOptions.Columns", onlyY, 0, wantY},
+		{"Select", yFirst, 0, wantY},
+		{"Select, then FeaturesAndLabels", features, 0, wantY},
+		{"Select, then Take", yFirst.Take([]int{1, 0}), 0, &data.CSVError{Line: 3, Column: 3, Name: "y"}},
+		{"Select, then Transform", scaled, 0, wantY},
+		{"NoHeader, SelectIndex", noHeaderY, 0, &data.CSVError{Line: 2, Column: 3}},
+	} {
+		_, err := tt.tab.Labels(tt.col, 3)
+		var got *data.CSVError
+		if !errors.As(err, &got) {
+			t.Errorf("%s: got %v, want a *CSVError", tt.name, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(data.CSVError{}, "Err")); diff != "" {
+			t.Errorf("%s: %v (-want +got):\n%s", tt.name, err, diff)
+		}
+		if want := "7 is not a class label in [0, 3)"; got.Err == nil || got.Err.Error() != want {
+			t.Errorf("%s: cause %v, want %q", tt.name, got.Err, want)
 		}
 	}
 }
