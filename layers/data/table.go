@@ -224,7 +224,8 @@ var errNotLabel = errors.New("not a class label")
 // [0, classes). For a bad value of a table read by ReadCSV the error is a
 // *CSVError naming the line and the field number of the input the value was
 // read from (not its position in the table, which Select, Take and
-// CSVOptions.Columns change); for a table built in memory it names the row.
+// CSVOptions.Columns change); for a table built in memory it names the
+// value's 0-based row and column indices, as At takes them.
 func (t *Table) Labels(col, classes int) ([]int, error) {
 	j, ok := t.resolveCol(col)
 	if !ok {
@@ -268,7 +269,8 @@ func (t *Table) FeaturesAndLabels(col, classes int) (features *Table, labels []i
 // valueError wraps err with the position of the value at row i, column j
 // (and the column's name, if any): for a table read from CSV, a *CSVError
 // with the input line and 1-based field number it was read from; for a
-// table built in memory, the row and the 1-based column.
+// table built in memory, the 0-based row and column indices, counted as
+// FromRows' errors and At count them.
 func (t *Table) valueError(i, j int, err error) error {
 	var name string
 	if t.names != nil {
@@ -277,7 +279,7 @@ func (t *Table) valueError(i, j int, err error) error {
 	if t.lines != nil {
 		return &CSVError{Line: t.lines[i], Column: t.fields[j], Name: name, Err: err}
 	}
-	return fmt.Errorf("data: row %d, column %d%s: %w", i, j+1, nameSuffix(name), err)
+	return fmt.Errorf("data: row %d, column %d%s: %w", i, j, nameSuffix(name), err)
 }
 
 // ToTensor copies a table into a new [Rows, Cols] tensor, converting the

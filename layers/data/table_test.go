@@ -178,7 +178,7 @@ func TestLabels(t *testing.T) {
 	}{
 		{"fraction", tab, 0, 3, "data: line 2, column 1 (p0): 0.5 is not a class label in [0, 3)", true},
 		{"too large", tab, 2, 2, "data: line 2, column 3 (label): 2 is not a class label in [0, 2)", true},
-		{"negative, from memory", memory, -1, 5, "data: row 1, column 2: -1 is not a class label in [0, 5)", false},
+		{"negative, from memory", memory, -1, 5, "data: row 1, column 1: -1 is not a class label in [0, 5)", false},
 		{"column out of range", tab, 3, 3, "column 3 out of range", false},
 		{"no classes", tab, 2, 0, "0 classes", false},
 	} {
@@ -199,7 +199,9 @@ func TestLabels(t *testing.T) {
 // TestLabelsErrorPosition checks where a bad label is said to be: for a
 // table read from CSV, the line and the field number of the input, however
 // the columns were picked (CSVOptions.Columns, Select, FeaturesAndLabels,
-// Take, a scaler's Transform), not the column's position in the table.
+// Take, a scaler's Transform), not the column's position in the table; for
+// a table built in memory, 0-based row and column indices, as FromRows'
+// own errors count rows.
 func TestLabelsErrorPosition(t *testing.T) {
 	const in = "a,b,y\n1,2,0\n3,4,7\n"
 	full, err := data.ReadCSV(strings.NewReader(in), data.CSVOptions{})
@@ -254,6 +256,30 @@ func TestLabelsErrorPosition(t *testing.T) {
 		}
 		if want := "7 is not a class label in [0, 3)"; got.Err == nil || got.Err.Error() != want {
 			t.Errorf("%s: cause %v, want %q", tt.name, got.Err, want)
+		}
+	}
+
+	memory := mustTable(t, []string{"a", "y"}, []float64{0, 0}, []float64{0, 1}, []float64{0, 9})
+	memoryY, err := memory.Select("y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		tab  *data.Table
+		want string
+	}{
+		{"FromRows", memory, "data: row 2, column 1 (y): 9 is not a class label in [0, 3)"},
+		{"FromRows, Select", memoryY, "data: row 2, column 0 (y): 9 is not a class label in [0, 3)"},
+		{"FromRows, Take", memory.Take([]int{2}), "data: row 0, column 1 (y): 9 is not a class label in [0, 3)"},
+	} {
+		_, err := tt.tab.Labels(-1, 3)
+		if err == nil {
+			t.Errorf("%s: no error, want %q", tt.name, tt.want)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}
 }
