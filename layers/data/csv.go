@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -93,15 +94,22 @@ const utf8BOM = "\uFEFF"
 // and blank lines are tolerated.
 //
 // It never panics, whatever the bytes: it returns an error for malformed CSV
-// (a *csv.ParseError), a corrupt gzip stream, an empty input or one with no
+// (a *csv.ParseError), a truncated or corrupt gzip stream (naming the line
+// of the CSV text where it broke off, and wrapping gzip's error, such as
+// io.ErrUnexpectedEOF for a truncated file), an empty input or one with no
 // data rows, a header that repeats a name or lacks a selected column, and,
 // as a *CSVError naming the line and the column (number and name), a row
 // whose field count differs from the first row's or a value that is not a
 // (finite) number.
 func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 	br := bufio.NewReader(r)
+	gzipped := false
 	if magic, _ := br.Peek(len(gzipMagic)); string(magic) == gzipMagic {
+		gzipped = true
 		zr, err := gzip.NewReader(br)
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("data: gzip: the stream is truncated in its header: %w", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("data: gzip: %w", err)
 		}
@@ -131,7 +139,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 		return nil, errors.New("data: empty input, want at least one row")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		return nil, readError(cr, first, err, gzipped)
 	}
 	nfields := len(first)
 	firstLine, _ := cr.FieldPos(0)
@@ -155,7 +163,7 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("data: %w", err) // a *csv.ParseError names line and column
+			return nil, readError(cr, rec, err, gzipped)
 		}
 		if err := rr.addRow(rec); err != nil {
 			return nil, err
@@ -165,6 +173,32 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 		return nil, fmt.Errorf("data: line %d: a header but no data rows", firstLine)
 	}
 	return rr.tab, nil
+}
+
+// readError wraps an error of cr.Read, which returned rec with it. A
+// *csv.ParseError names its line and column itself; any other error is the
+// input's reader failing, and the message names the line of the CSV text it
+// failed in (the partial record's), and when the input is gzipped and the
+// error is gzip's, says that the gzip stream is truncated or corrupt (a bare
+// "unexpected EOF" says neither).
+func readError(cr *csv.Reader, rec []string, err error, gzipped bool) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) || len(rec) == 0 {
+		return fmt.Errorf("data: %w", err)
+	}
+	line, _ := cr.FieldPos(len(rec) - 1)
+	if gzipped && gzipError(err) {
+		return fmt.Errorf("data: line %d: the gzip stream is truncated or corrupt: %w", line, err)
+	}
+	return fmt.Errorf("data: line %d: %w", line, err)
+}
+
+// gzipError reports whether err is how compress/gzip reports a stream that
+// ends early or does not decode, rather than an error of the reader under it
+// (though one that ends early looks the same).
+func gzipError(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.As(err, &corrupt) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader)
 }
 
 // ReadCSVFile reads a numeric table from the named CSV file, or gzipped CSV

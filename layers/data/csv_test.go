@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -196,7 +198,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{"header only", "RM,LSTAT,MEDV\n", data.CSVOptions{}, nil, []string{"line 1: a header but no data rows"}},
 		{"bad separator", "a\n1\n", data.CSVOptions{Comma: '"'}, nil, []string{"delimiter"}},
 		{"not gzip after the magic", "\x1f\x8bnot gzip at all", data.CSVOptions{}, nil, []string{"data: gzip:"}},
-		{"truncated gzip", gz(t, "a,b\n1,2\n3,4\n")[:25], data.CSVOptions{}, nil, []string{"unexpected EOF"}},
+		{"truncated gzip", gz(t, "a,b\n1,2\n3,4\n")[:25], data.CSVOptions{}, nil, []string{"the gzip stream is truncated or corrupt: unexpected EOF"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,6 +232,63 @@ func TestReadCSVErrors(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Line != 2 || pe.Column != 6 {
 		t.Errorf("bare quote: got %v, want a *csv.ParseError on line 2, column 6", err)
 	}
+}
+
+// TestReadCSVGzipTruncated cuts a gzipped file at several places and checks
+// that the error says the gzip stream is truncated or corrupt, names the line
+// of the CSV text where it broke off (the line after the last one gzip could
+// deliver, counted here by decompressing the same bytes), and still wraps
+// gzip's error for errors.Is. It was a bare "data: unexpected EOF".
+func TestReadCSVGzipTruncated(t *testing.T) {
+	var text strings.Builder
+	text.WriteString("x,y\n")
+	for i := range 20000 { // enough for gzip to deliver text before the cut
+		fmt.Fprintf(&text, "%d,%d\n", i*7919%10007, i)
+	}
+	full := gz(t, text.String())
+	for _, cut := range []int{12, len(full) / 3, len(full) / 2, len(full) - 4} {
+		in := full[:cut]
+		delivered, gzErr := io.ReadAll(mustGzipReader(t, in))
+		if !errors.Is(gzErr, io.ErrUnexpectedEOF) {
+			t.Fatalf("cut at %d: decompressing gives %v, want io.ErrUnexpectedEOF", cut, gzErr)
+		}
+		line := bytes.Count(delivered, []byte("\n")) + 1
+		_, err := data.ReadCSV(strings.NewReader(in), data.CSVOptions{})
+		want := fmt.Sprintf("data: line %d: the gzip stream is truncated or corrupt: unexpected EOF", line)
+		if err == nil {
+			t.Errorf("cut at %d of %d bytes: no error, want %q", cut, len(full), want)
+			continue
+		}
+		if diff := cmp.Diff(want, err.Error()); diff != "" {
+			t.Errorf("cut at %d of %d bytes (-want +got):\n%s", cut, len(full), diff)
+		}
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("cut at %d: %v does not wrap io.ErrUnexpectedEOF", cut, err)
+		}
+	}
+
+	_, err := data.ReadCSV(strings.NewReader(full[:5]), data.CSVOptions{})
+	if want := "data: gzip: the stream is truncated in its header: unexpected EOF"; err == nil || err.Error() != want {
+		t.Errorf("cut in the gzip header: got %v, want %q", err, want)
+	}
+
+	corrupt := []byte(full)
+	corrupt[len(corrupt)-8] ^= 1 // the CRC-32 of the trailer
+	_, err = data.ReadCSV(bytes.NewReader(corrupt), data.CSVOptions{})
+	if !errors.Is(err, gzip.ErrChecksum) || !strings.Contains(err.Error(), "data: line 20002: the gzip stream is truncated or corrupt") {
+		t.Errorf("bad checksum: got %v, want gzip.ErrChecksum at line 20002", err)
+	}
+}
+
+// mustGzipReader returns a gzip reader of s, failing the test when s has no
+// whole gzip header.
+func mustGzipReader(t *testing.T, s string) *gzip.Reader {
+	t.Helper()
+	zr, err := gzip.NewReader(strings.NewReader(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zr
 }
 
 // TestReadCSVFile reads a gzipped file from testdata (the first rows of the
