@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -91,7 +92,9 @@ const utf8BOM = "\uFEFF"
 // loads a compressed file. Every value must parse as a float64
 // (strconv.ParseFloat, surrounding spaces ignored); see CSVOptions for the
 // header, column selection and NaN. A UTF-8 byte order mark, CRLF line ends
-// and blank lines are tolerated.
+// and blank lines are tolerated. Bare CR line ends (classic Mac OS) are not,
+// since CSV has no such line end and encoding/csv takes the lines for one:
+// input that fails to read because of them gets an error that says so.
 //
 // It never panics, whatever the bytes: it returns an error for malformed CSV
 // (a *csv.ParseError), a truncated or corrupt gzip stream (naming the line
@@ -141,38 +144,70 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 	if err != nil {
 		return nil, readError(cr, first, err, gzipped)
 	}
-	nfields := len(first)
 	firstLine, _ := cr.FieldPos(0)
+	rr := rowReader{cr: cr, opts: opts, nfields: len(first), firstLine: firstLine, tab: &Table{}}
+	return rr.read(first, gzipped)
+}
 
-	rr := rowReader{cr: cr, opts: opts, nfields: nfields, firstLine: firstLine, tab: &Table{}}
-	if opts.NoHeader {
-		cols := make([]int, nfields)
+// hasInnerCR reports whether field holds a carriage return other than in
+// its surrounding space (a line end of CR CR LF leaves one at the end).
+func hasInnerCR(field string) bool {
+	return strings.ContainsRune(strings.TrimSpace(field), '\r')
+}
+
+// bareCRError is the error for a record, starting at line, whose fields
+// hold carriage returns: what encoding/csv makes of bare CR line ends.
+func bareCRError(line int) error {
+	return fmt.Errorf("data: line %d holds carriage returns inside its fields: the input seems to end its lines with a bare CR (classic Mac OS), "+
+		"which is no line end in CSV; convert the line ends to LF or CRLF", line)
+}
+
+// read reads the table whose first record, the header or the first data row,
+// is first, and the rest of the records from r.cr.
+//
+// A file whose lines end in a bare CR (classic Mac OS) is a single record to
+// encoding/csv, with the CRs inside its fields. It fails on that record (a
+// header but no data rows, a value that is not a number, a header without a
+// selected column, ...), and the error is replaced by one that names the
+// cause. Only failing input is judged, so that a quoted CR in a field that
+// reads well is still accepted; addRow does the same for a later row (a file
+// whose line ends change after the header).
+func (r *rowReader) read(first []string, gzipped bool) (*Table, error) {
+	bareCR := slices.ContainsFunc(first, hasInnerCR) // now: the next Read overwrites first's fields
+	if r.opts.NoHeader {
+		cols := make([]int, r.nfields)
 		for i := range cols {
 			cols[i] = i
 		}
-		rr.setCols(cols)
-		if err := rr.addRow(first); err != nil {
+		r.setCols(cols)
+		if err := r.addRow(first); err != nil {
 			return nil, err
 		}
-	} else if err := rr.readHeader(first); err != nil {
+	} else if err := r.readHeader(first); err != nil {
+		if bareCR {
+			return nil, bareCRError(r.firstLine)
+		}
 		return nil, err
 	}
 	for {
-		rec, err := cr.Read()
+		rec, err := r.cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, readError(cr, rec, err, gzipped)
+			return nil, readError(r.cr, rec, err, gzipped)
 		}
-		if err := rr.addRow(rec); err != nil {
+		if err := r.addRow(rec); err != nil {
 			return nil, err
 		}
 	}
-	if rr.tab.rows == 0 {
-		return nil, fmt.Errorf("data: line %d: a header but no data rows", firstLine)
+	if r.tab.rows == 0 {
+		if bareCR {
+			return nil, bareCRError(r.firstLine)
+		}
+		return nil, fmt.Errorf("data: line %d: a header but no data rows", r.firstLine)
 	}
-	return rr.tab, nil
+	return r.tab, nil
 }
 
 // readError wraps an error of cr.Read, which returned rec with it. A
@@ -272,10 +307,15 @@ func (r *rowReader) setCols(cols []int) {
 }
 
 // addRow parses the selected fields of one record and appends them to the
-// table.
+// table. When a row with the wrong number of fields, or a value that is not
+// a number, holds carriage returns inside, the error says that the lines
+// seem to end in bare CRs, which is the likely cause.
 func (r *rowReader) addRow(rec []string) error {
 	line, _ := r.cr.FieldPos(0)
 	if len(rec) != r.nfields {
+		if slices.ContainsFunc(rec, hasInnerCR) {
+			return bareCRError(line)
+		}
 		what := "the header has"
 		if r.header == nil {
 			what = "the first row has"
@@ -285,6 +325,9 @@ func (r *rowReader) addRow(rec []string) error {
 	for _, c := range r.cols {
 		v, err := r.parse(rec[c])
 		if err != nil {
+			if hasInnerCR(rec[c]) {
+				return bareCRError(line)
+			}
 			l, _ := r.cr.FieldPos(c)
 			e := &CSVError{Line: l, Column: c + 1, Err: err}
 			if r.header != nil {

@@ -234,6 +234,64 @@ func TestReadCSVErrors(t *testing.T) {
 	}
 }
 
+// TestReadCSVBareCR checks that input whose lines end in a bare CR (classic
+// Mac OS), which encoding/csv reads as one line, gets an error that says so
+// (it was "a header but no data rows" or a value that is not a number), and
+// that CRs which read well today still do: CR CR LF line ends, a quoted CR.
+func TestReadCSVBareCR(t *testing.T) {
+	bareCR := func(line int) string {
+		return fmt.Sprintf("data: line %d holds carriage returns inside its fields: the input seems to end its lines with a bare CR (classic Mac OS), "+
+			"which is no line end in CSV; convert the line ends to LF or CRLF", line)
+	}
+	for _, tt := range []struct {
+		name string
+		in   string
+		opts data.CSVOptions
+		want string
+	}{
+		{"one column", "a\r1\r2\r", data.CSVOptions{}, bareCR(1)},
+		{"two columns", "a,b\r1,2\r3,4\r", data.CSVOptions{}, bareCR(1)},
+		{"no header", "1,2\r3,4\r", data.CSVOptions{NoHeader: true}, bareCR(1)},
+		{"selected columns", "a,b\r1,2\r3,4\r", data.CSVOptions{Columns: []string{"b"}}, bareCR(1)},
+		{"gzipped", gz(t, "a\r1\r2\r"), data.CSVOptions{}, bareCR(1)},
+		{"after an LF header: field count", "a,b\n1,2\r3,4\r", data.CSVOptions{}, bareCR(2)},
+		{"after an LF header: value", "a\n1\r2\r3\n", data.CSVOptions{}, bareCR(2)},
+		{"a quoted CR in a text column is not the cause", "a,note\n1,x\nabc,\"p\rq\"\n", data.CSVOptions{Columns: []string{"a"}},
+			`data: line 3, column 1 (a): "abc" is not a number`},
+		{"a quoted CR in the header is not the cause", "\"a\rb\",c\n1,2\n3,x\n", data.CSVOptions{},
+			`data: line 3, column 2 (c): "x" is not a number`},
+	} {
+		_, err := data.ReadCSV(strings.NewReader(tt.in), tt.opts)
+		if err == nil {
+			t.Errorf("%s: no error, want %q", tt.name, tt.want)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+
+	for _, tt := range []struct {
+		name string
+		in   string
+		want tableView
+	}{
+		{"CR CR LF", "a,b\r\r\n1,2\r\r\n", tableView{Names: []string{"a", "b"}, Rows: [][]float64{{1, 2}}, Lines: []int{2}}},
+		{"a quoted CR in the header", "\"a\rb\",c\n1,2\n", tableView{Names: []string{"a\rb", "c"}, Rows: [][]float64{{1, 2}}, Lines: []int{2}}},
+		{"a single line ending in CR", "1,2\r", tableView{Rows: [][]float64{{1, 2}}, Lines: []int{1}}},
+	} {
+		opts := data.CSVOptions{NoHeader: tt.want.Names == nil}
+		tab, err := data.ReadCSV(strings.NewReader(tt.in), opts)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, viewTable(tab)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
 // TestReadCSVGzipTruncated cuts a gzipped file at several places and checks
 // that the error says the gzip stream is truncated or corrupt, names the line
 // of the CSV text where it broke off (the line after the last one gzip could
