@@ -19,7 +19,19 @@ type Standardizer struct {
 // should hold the training rows only (t.Take(train) after a Split). A
 // constant column (all values equal, so std 0) gets Mean its value and Std 1,
 // so that it maps to exactly 0 instead of dividing by zero. NaN values, if
-// the table holds any, make their column's statistics NaN.
+// the table holds any, make their column's statistics NaN; infinite values
+// make them NaN or infinite.
+//
+// It sums in row order, in two passes (the mean, then the squared
+// deviations from it), as NumPy does along axis 0 of a table of several
+// columns: its results are then NumPy's mean(axis=0) and std(axis=0) to the
+// last bit. (For a single column of more than 8 rows NumPy sums pairwise,
+// and may differ in the last bits.) Each
+// column is first scaled by a power of two that brings its largest magnitude
+// near 1, so that no sum or square over- or underflows, whatever the values'
+// magnitude ({±1e308} or {0, 1e-200, 2e-200} too); the scaling is exact, so
+// it changes no bit of the result for data whose sums and squares stay in
+// range.
 //
 // It panics with a *tensor.ShapeError when t has no rows.
 func FitStandardizer(t *Table) Standardizer {
@@ -28,9 +40,16 @@ func FitStandardizer(t *Table) Standardizer {
 	}
 	s := Standardizer{Mean: make([]float64, t.cols), Std: make([]float64, t.cols)}
 	lo, hi := columnRange(t)
+	exp, scale := make([]int, t.cols), make([]float64, t.cols)
+	for j := range exp {
+		// Frexp of NaN or ±Inf gives exponent 0: such a column is not scaled.
+		_, e := math.Frexp(max(math.Abs(lo[j]), math.Abs(hi[j])))
+		exp[j] = min(max(e, -maxScaleExp), maxScaleExp)
+		scale[j] = math.Ldexp(1, -exp[j])
+	}
 	for i := range t.rows {
 		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
-			s.Mean[j] += v
+			s.Mean[j] += v * scale[j]
 		}
 	}
 	for j := range s.Mean {
@@ -38,18 +57,25 @@ func FitStandardizer(t *Table) Standardizer {
 	}
 	for i := range t.rows {
 		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
-			d := v - s.Mean[j]
+			d := v*scale[j] - s.Mean[j]
 			s.Std[j] += d * d
 		}
 	}
 	for j := range s.Std {
-		s.Std[j] = math.Sqrt(s.Std[j] / float64(t.rows))
+		s.Std[j] = math.Ldexp(math.Sqrt(s.Std[j]/float64(t.rows)), exp[j])
+		s.Mean[j] = math.Ldexp(s.Mean[j], exp[j])
 		if lo[j] == hi[j] { // constant: rounding in the mean must not make std tiny but not 0
 			s.Mean[j], s.Std[j] = lo[j], 1
 		}
 	}
 	return s
 }
+
+// maxScaleExp bounds the exponent FitStandardizer scales a column by, so
+// that the scale 2^-exp is a normal number. The largest magnitude of a column
+// of subnormal values is then scaled up to 2^-53 or more, whose square is
+// still far from underflow, and one near the largest float64 down to below 8.
+const maxScaleExp = 1021
 
 // columnRange returns the minimum and maximum of each column of a table with
 // at least one row. A NaN value makes its column's range NaN.

@@ -101,6 +101,133 @@ func TestStandardizerTrainOnly(t *testing.T) {
 	}
 }
 
+// TestStandardizerMatchesNumPy checks the statistics bit for bit against
+// NumPy 1.24's x.mean(axis=0) and x.std(axis=0), as float.hex printed them,
+// for x[i][j] = off + ((i·7919 + j·104729) mod 1009 − 504) / 7, which NumPy
+// and Go compute alike (one correctly rounded division, then one addition).
+// The offset 1e6 makes the mean's rounding matter. NumPy sums pairwise along
+// a single column of more than 8 rows, so the tables have several columns.
+func TestStandardizerMatchesNumPy(t *testing.T) {
+	tests := []struct {
+		rows, cols int
+		off        float64
+		mean, std  []float64
+	}{
+		{37, 3, 0,
+			[]float64{0x1.07e8472a807e7p+1, -0x1.ea413c4b1ea36p-3, -0x1.45306eb3e4532p+1},
+			[]float64{0x1.50af624c1200cp+5, 0x1.41e788e7b01f5p+5, 0x1.448f9dd504efbp+5}},
+		{37, 3, 1e6,
+			[]float64{0x1.e84841fa11cabp+19, 0x1.e847f856fb0edp+19, 0x1.e847aeb3e4530p+19},
+			[]float64{0x1.50af624c122dbp+5, 0x1.41e788e7b0bebp+5, 0x1.448f9dd504b26p+5}},
+		{1000, 2, 3.5,
+			[]float64{0x1.cc65d09a7a4b6p+1, 0x1.c9903cdad7eadp+1},
+			[]float64{0x1.4cfb56f4037a2p+5, 0x1.4c75636baab0dp+5}},
+		{5, 1, 0, []float64{-0x1.99999999999a6p-2}, []float64{0x1.4f8f2817c56bbp+5}},
+	}
+	for _, tt := range tests {
+		rows := make([][]float64, tt.rows)
+		for i := range rows {
+			rows[i] = make([]float64, tt.cols)
+			for j := range rows[i] {
+				rows[i][j] = tt.off + float64((i*7919+j*104729)%1009-504)/7
+			}
+		}
+		got := data.FitStandardizer(mustTable(t, nil, rows...))
+		if diff := cmp.Diff(data.Standardizer{Mean: tt.mean, Std: tt.std}, got); diff != "" {
+			t.Errorf("%d×%d, offset %g: not NumPy's bits (-want +got):\n%s", tt.rows, tt.cols, tt.off, diff)
+		}
+	}
+}
+
+// naiveStandardizer is FitStandardizer's formula without its scaling: two
+// passes in row order, as NumPy computes along axis 0.
+func naiveStandardizer(rows [][]float64) data.Standardizer {
+	n, cols := float64(len(rows)), len(rows[0])
+	s := data.Standardizer{Mean: make([]float64, cols), Std: make([]float64, cols)}
+	for _, r := range rows {
+		for j, v := range r {
+			s.Mean[j] += v
+		}
+	}
+	for j := range s.Mean {
+		s.Mean[j] /= n
+	}
+	for _, r := range rows {
+		for j, v := range r {
+			s.Std[j] += (v - s.Mean[j]) * (v - s.Mean[j])
+		}
+	}
+	for j := range s.Std {
+		s.Std[j] = math.Sqrt(s.Std[j] / n)
+	}
+	return s
+}
+
+// TestStandardizerScalingExact checks that the power-of-two scaling that
+// keeps extreme columns from over- or underflowing changes no bit of the
+// statistics of ordinary data: random columns of magnitudes from 1e-100 to
+// 1e100, with offsets, against the unscaled formula.
+func TestStandardizerScalingExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := range 200 {
+		n, cols := 2+rng.IntN(50), 1+rng.IntN(4) // 2 rows at least: one row is a constant column
+		rows := make([][]float64, n)
+		mag := make([]float64, cols)
+		for j := range mag {
+			mag[j] = math.Pow(10, float64(rng.IntN(201)-100))
+		}
+		for i := range rows {
+			rows[i] = make([]float64, cols)
+			for j := range rows[i] {
+				rows[i][j] = mag[j] * (rng.NormFloat64() + float64(j*j)*1e3)
+			}
+		}
+		if diff := cmp.Diff(naiveStandardizer(rows), data.FitStandardizer(mustTable(t, nil, rows...))); diff != "" {
+			t.Fatalf("trial %d, %d×%d, magnitudes %g (-unscaled +got):\n%s", trial, n, cols, mag, diff)
+		}
+	}
+}
+
+// TestStandardizerExtremes checks columns whose sum of squares underflowed
+// to 0 (Std 0, so Transform gave ±Inf and NaN) or overflowed to +Inf, or
+// whose sum overflowed (Mean +Inf), with the unscaled formula: they now
+// standardize as the same columns would at a moderate scale.
+func TestStandardizerExtremes(t *testing.T) {
+	r32 := math.Sqrt(1.5) // the standardized {0, a, 2a}: ∓√1.5 and 0
+	tests := []struct {
+		name   string
+		col    []float64
+		mean   float64
+		std    float64
+		scaled []float64
+	}{
+		{"tiny: squares underflow", []float64{0, 1e-200, 2e-200}, 1e-200, 1e-200 * math.Sqrt(2.0/3), []float64{-r32, 0, r32}},
+		{"subnormal", []float64{0, 1e-310, 2e-310}, 1e-310, 1e-310 * math.Sqrt(2.0/3), []float64{-r32, 0, r32}},
+		{"huge: squares overflow", []float64{1e308, -1e308}, 0, 1e308, []float64{1, -1}},
+		{"huge: the sum overflows", []float64{math.MaxFloat64, math.MaxFloat64 / 2}, 0.75 * math.MaxFloat64, 0.25 * math.MaxFloat64, []float64{1, -1}},
+		// 1e-300 is lost in the sum, below 1e300's last bit, as in any float sum.
+		{"huge and tiny", []float64{1e300, 1e-300, -1e300}, 0, 1e300 * math.Sqrt(2.0/3), []float64{r32, 0, -r32}},
+	}
+	for _, tt := range tests {
+		rows := make([][]float64, len(tt.col))
+		for i, v := range tt.col {
+			rows[i] = []float64{v}
+		}
+		x := mustTable(t, nil, rows...)
+		s := data.FitStandardizer(x)
+		rel := 1e-14
+		if tt.name == "subnormal" { // 2^-1030 has 44 bits of precision
+			rel = 1e-12
+		}
+		if diff := cmp.Diff(data.Standardizer{Mean: []float64{tt.mean}, Std: []float64{tt.std}}, s, cmpopts.EquateApprox(rel, 0)); diff != "" {
+			t.Errorf("%s: FitStandardizer (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.scaled, s.Transform(x).Column(0), cmpopts.EquateApprox(rel, 1e-15)); diff != "" {
+			t.Errorf("%s: Transform (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
 // TestMinMaxScaler checks the map onto [Lo, Hi] and back: the fitted range
 // lands on [Lo, Hi], the rows not fitted on play no part, and
 // InverseValue inverts TransformValue everywhere, outside the fitted range
