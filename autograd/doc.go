@@ -41,10 +41,11 @@
 //     Round (halves to even), Trunc, Sign.
 //   - Activations and normalization: Sigmoid, Tanh, ReLU, Softplus, LeakyReLU,
 //     ELU, GELU, GELUTanh, SiLU, LogSigmoid, Hardtanh, Hardswish, Hardsigmoid,
-//     Mish, SELU, CELU, Softsign, Softmax, LogSoftmax, LayerNorm, BatchNorm
-//     (batch statistics; also returns the batch mean and unbiased variance for
-//     running stats), BatchNormEval (given running stats), GroupNorm (groups =
-//     1 to C), RMSNorm (torch 2.x's rms_norm).
+//     Mish, SELU, CELU, Softsign, Softshrink, Hardshrink, Tanhshrink, Softmax,
+//     LogSoftmax, LayerNorm, BatchNorm (batch statistics; also returns the
+//     batch mean and unbiased variance for running stats), BatchNormEval
+//     (given running stats), GroupNorm (groups = 1 to C), RMSNorm (torch 2.x's
+//     rms_norm).
 //   - Reductions (over all axes or the given ones; the KeepDims forms keep
 //     them): Sum, SumKeepDims, Mean, MeanKeepDims, Max, MaxKeepDims, Min,
 //     MinKeepDims, LogSumExp, LogSumExpKeepDims, Variance, Std, Argmax

@@ -70,6 +70,9 @@ const (
 	opTrunc
 	opSign
 	opCbrt
+	opSoftshrink
+	opHardshrink
+	opTanhshrink
 	numPointwise // keep last
 )
 

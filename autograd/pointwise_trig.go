@@ -20,6 +20,7 @@ func pointwiseTableMore[T Float](tab *[numPointwise]pointwiseDef[T]) {
 	trigEntries(tab)
 	expLogEntries(tab)
 	activationEntries(tab)
+	shrinkEntries(tab)
 	roundingEntries(tab)
 }
 

@@ -143,3 +143,62 @@ func (LogSigmoid[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T]
 
 // NamedParameters returns nil: activations have none.
 func (LogSigmoid[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Softshrink is soft thresholding as a layer: x − Lambd above Lambd,
+// x + Lambd below −Lambd, 0 between. PyTorch's default is
+// Softshrink[T]{Lambd: 0.5}; the zero value is the identity.
+type Softshrink[T Float] struct {
+	Lambd T // the threshold, non-negative (PyTorch's lambd)
+}
+
+// Forward returns Softshrink(x). It panics with an *autograd.UsageError
+// for a negative or NaN Lambd.
+func (l Softshrink[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	return autograd.Softshrink(x, l.Lambd)
+}
+
+// Parameters returns nil: activations have none.
+func (Softshrink[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (Softshrink[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
+// NamedParameters returns nil: activations have none.
+func (Softshrink[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Hardshrink is hard thresholding as a layer: x where |x| > Lambd, 0
+// elsewhere. PyTorch's default is Hardshrink[T]{Lambd: 0.5}; the zero
+// value keeps every nonzero element.
+type Hardshrink[T Float] struct {
+	Lambd T // the threshold (PyTorch's lambd)
+}
+
+// Forward returns Hardshrink(x). It panics with an *autograd.UsageError
+// for a NaN Lambd.
+func (l Hardshrink[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	return autograd.Hardshrink(x, l.Lambd)
+}
+
+// Parameters returns nil: activations have none.
+func (Hardshrink[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (Hardshrink[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
+// NamedParameters returns nil: activations have none.
+func (Hardshrink[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Tanhshrink is x − tanh(x) as a layer.
+type Tanhshrink[T Float] struct{}
+
+// Forward returns x − tanh(x).
+func (Tanhshrink[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] { return autograd.Tanhshrink(x) }
+
+// Parameters returns nil: activations have none.
+func (Tanhshrink[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (Tanhshrink[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
+// NamedParameters returns nil: activations have none.
+func (Tanhshrink[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -41,7 +41,8 @@
 //     and the cells RNNCell, LSTMCell, GRUCell ("weight_ih", "bias_hh"; Step).
 //   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, SiLU,
 //     Softplus, Softmax, LogSoftmax, Hardtanh, Hardswish, Hardsigmoid, Mish,
-//     SELU, CELU, Softsign, LogSigmoid.
+//     SELU, CELU, Softsign, LogSigmoid, Softshrink, Hardshrink, Tanhshrink,
+//     and PReLU (a learned slope per channel).
 //   - Containers: Sequential (children named by position, "0.weight") and
 //     Named (children named by you, "encoder.fc1.bias"); NewMLP builds a
 //     Sequential multilayer perceptron. Sequential runs a ReLU right after

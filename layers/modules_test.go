@@ -71,10 +71,14 @@ func everyModule() []moduleRow {
 		{"Hardtanh", layers.Hardtanh[float32]{MinVal: -0.5, MaxVal: 0.5}}, {"Hardswish", layers.Hardswish[float32]{}},
 		{"Hardsigmoid", layers.Hardsigmoid[float32]{}}, {"Mish", layers.Mish[float32]{}}, {"SELU", layers.SELU[float32]{}},
 		{"CELU", layers.CELU[float32]{Alpha: 1}}, {"Softsign", layers.Softsign[float32]{}}, {"LogSigmoid", layers.LogSigmoid[float32]{}},
+		{"Softshrink", layers.Softshrink[float32]{Lambd: 0.5}}, {"Hardshrink", layers.Hardshrink[float32]{Lambd: 0.5}},
+		{"Tanhshrink", layers.Tanhshrink[float32]{}},
 	} {
 		add(a.typ, "", value(a.m), x2)
 	}
 	add("GELU", "tanh", value(layers.GELU[float32]{Tanh: true}), x2)
+	add("PReLU", "", func() layers.Module[float32] { return layers.NewPReLU[float32](1, 0.25) }, x2)
+	add("PReLU", "per channel", func() layers.Module[float32] { return layers.NewPReLU[float32](2, 0.25) }, img)
 
 	// Affine, convolution, shape.
 	add("Linear", "", func() layers.Module[float32] { return layers.NewLinear[float32](rng(), 3, 5, nil) }, x2)
@@ -117,6 +121,7 @@ func everyModule() []moduleRow {
 
 	// Lookup, positions, attention, transformers.
 	addIDs("Embedding", "", func() layers.Module[float32] { return layers.NewEmbedding[float32](rng(), 10, 4, nil) })
+	addIDs("Embedding", "padded", func() layers.Module[float32] { return layers.NewEmbeddingPadded[float32](rng(), 10, 4, 3, nil) })
 	add("PositionEmbedding", "", func() layers.Module[float32] { return layers.NewPositionEmbedding[float32](rng(), 5, 8, nil) }, seq)
 	add("PositionEmbedding", "cropped", func() layers.Module[float32] { return layers.NewPositionEmbedding[float32](rng(), 9, 8, nil) }, seq)
 	add("SinusoidalPositionEncoding", "", func() layers.Module[float32] { return layers.NewSinusoidalPositionEncoding[float32](5, 8) }, seq)

@@ -180,11 +180,15 @@ func TestScheduleNilAndZero(t *testing.T) {
 	var nilStep *optim.StepLR
 	var nilOpt *optim.SGD[float64]
 	for name, newSched := range map[string]func() (*optim.Scheduler[float64], error){
-		"nil schedule":         func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, nil) },
-		"nil *StepLR":          func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, nilStep) },
-		"nil optimizer":        func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](nil, optim.ScheduleFunc(nil)) },
-		"nil *SGD":             func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](nilOpt, &optim.StepLR{}) },
-		"nil ScheduleFunc too": func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, optim.ScheduleFunc(nil)) },
+		"nil schedule": func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, nil) },
+		"nil *StepLR":  func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](opt, nilStep) },
+		"nil optimizer": func() (*optim.Scheduler[float64], error) {
+			return optim.NewScheduler[float64](nil, optim.ScheduleFunc(nil))
+		},
+		"nil *SGD": func() (*optim.Scheduler[float64], error) { return optim.NewScheduler[float64](nilOpt, &optim.StepLR{}) },
+		"nil ScheduleFunc too": func() (*optim.Scheduler[float64], error) {
+			return optim.NewScheduler[float64](opt, optim.ScheduleFunc(nil))
+		},
 	} {
 		if s, err := newSched(); s != nil || err == nil || err.Error() != "optim: NewScheduler: the optimizer and the schedule must not be nil" {
 			t.Errorf("%s: %v, %v; want the nil error", name, s, err)
