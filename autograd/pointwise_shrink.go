@@ -113,7 +113,9 @@ func shrinkEntries[T Float](tab *[numPointwise]pointwiseDef[T]) {
 		meta: pw("Tanhshrink", "torch.nn.functional.tanhshrink(x)", wide, func(x float64, _ [2]float64) float64 {
 			return x - math.Tanh(x)
 		}).listed(DocActivations, ""),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { mapMath(y, x, func(v float64) float64 { return v - math.Tanh(v) }) },
+		f: func(y, x *tensor.Tensor[T], _ [2]T) {
+			mapMath(y, x, func(v float64) float64 { return v - math.Tanh(v) })
+		},
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i, v := range xs {
