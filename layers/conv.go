@@ -24,6 +24,11 @@ type Conv2D[T Float] struct {
 	Weight  *autograd.Var[T] // [out, in/groups, kh, kw]
 	Bias    *autograd.Var[T] // [out], or nil
 	Options Conv2DOptions    // stride, padding, dilation, groups
+	// PaddingMode fills the border Options.Padding adds, as PyTorch's
+	// padding_mode: "" (or autograd.PadConstant) with zeros, PyTorch's
+	// 'zeros'; autograd.PadReflect, PadReplicate or PadCircular pad x with
+	// autograd.PadWith before a convolution without padding.
+	PaddingMode autograd.PadMode
 }
 
 // NewConv2D returns a Conv2D layer from in to out channels with a kernel of
@@ -66,14 +71,21 @@ func NewConv2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opts Conv2DO
 // OH = ⌊(H + 2·ph − dh·(kh−1) − 1) / sh⌋ + 1 and likewise OW. It panics
 // with a *tensor.ShapeError naming the layer and both shapes when x is not
 // 4-D, has the wrong number of channels, or is smaller than the (dilated)
-// kernel after padding.
+// kernel after padding, and as autograd.PadWith does for a PaddingMode it
+// does not know or a reflected padding not smaller than H or W.
 func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xv, wv := x.Value(), c.Weight.Value()
 	if xv.Dims() != 4 || wv.Dims() != 4 || xv.Dim(1) != wv.Dim(1)*max(c.Options.Groups, 1) ||
 		!windowFits(xv, [2]int{wv.Dim(2), wv.Dim(3)}, c.Options.Padding, c.Options.Dilation) {
 		c.checkInput(x) // panics, unless autograd.Conv2D is the one to complain
 	}
-	return autograd.Conv2D(x, c.Weight, c.Bias, c.Options)
+	opts := c.Options
+	if m := c.PaddingMode; m != "" && m != autograd.PadConstant && opts.Padding != [2]int{} {
+		p := opts.Padding
+		x = autograd.PadWith(x, [][2]int{{}, {}, {p[0], p[0]}, {p[1], p[1]}}, m, 0)
+		opts.Padding = [2]int{}
+	}
+	return autograd.Conv2D(x, c.Weight, c.Bias, opts)
 }
 
 // checkInput panics with the error that says why x does not fit the layer.

@@ -22,6 +22,8 @@ type Conv1D[T Float] struct {
 	Weight  *autograd.Var[T] // [out, in/groups, k]
 	Bias    *autograd.Var[T] // [out], or nil
 	Options Conv1DOptions    // stride, padding, dilation, groups
+	// PaddingMode fills the border Options.Padding adds, as Conv2D's.
+	PaddingMode autograd.PadMode
 }
 
 // NewConv1D returns a Conv1D layer from in to out channels with a kernel of
@@ -65,7 +67,8 @@ func NewConv1D[T Float](rng *rand.Rand, in, out, kernel int, opts Conv1DOptions,
 // OL = ⌊(L + 2·p − d·(k−1) − 1) / s⌋ + 1. It panics with a
 // *tensor.ShapeError naming the layer and both shapes when x is not 3-D,
 // has the wrong number of channels, or is shorter than the (dilated)
-// kernel after padding.
+// kernel after padding, and as autograd.PadWith does for a PaddingMode it
+// does not know or a reflected padding not shorter than L.
 func (c *Conv1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xs, ws := x.Value(), c.Weight.Value()
 	in := ws.Dim(1) * max(c.Options.Groups, 1)
@@ -83,7 +86,11 @@ func (c *Conv1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 				xsh[2], o.Padding, wsh[2], max(o.Dilation, 1)), xsh, wsh)
 		}
 	}
-	return autograd.Conv1D(x, c.Weight, c.Bias, c.Options)
+	if m := c.PaddingMode; m != "" && m != autograd.PadConstant && o.Padding != 0 {
+		x = autograd.PadWith(x, [][2]int{{}, {}, {o.Padding, o.Padding}}, m, 0)
+		o.Padding = 0
+	}
+	return autograd.Conv1D(x, c.Weight, c.Bias, o)
 }
 
 // Parameters returns the weight and the bias (if any).

@@ -88,6 +88,16 @@ func everyModule() []moduleRow {
 	add("Conv1D", "", func() layers.Module[float32] {
 		return layers.NewConv1D[float32](rng(), 2, 3, 3, layers.Conv1DOptions{Stride: 2}, nil)
 	}, func() *tensor.Tensor[float32] { return rand32(4, 2, 2, 9) })
+	add("Conv2D", "reflect", func() layers.Module[float32] {
+		c := layers.NewConv2D[float32](rng(), 2, 3, [2]int{3, 3}, layers.Conv2DOptions{Padding: [2]int{1, 2}}, nil)
+		c.PaddingMode = autograd.PadReflect
+		return c
+	}, img)
+	add("Conv1D", "circular", func() layers.Module[float32] {
+		c := layers.NewConv1D[float32](rng(), 2, 3, 3, layers.Conv1DOptions{Padding: 1}, nil)
+		c.PaddingMode = autograd.PadCircular
+		return c
+	}, func() *tensor.Tensor[float32] { return rand32(4, 2, 2, 9) })
 	add("ConvTranspose2D", "", func() layers.Module[float32] {
 		return layers.NewConvTranspose2D[float32](rng(), 2, 3, [2]int{2, 2}, layers.ConvTranspose2DOptions{Stride: [2]int{2, 2}}, nil)
 	}, img)
