@@ -118,7 +118,8 @@
 // # What else is caught
 //
 // Every check also fails, with a distinct error, in the cases below
-// (CheckJVP in all but the order test: it evaluates each JVP once):
+// (CheckJVP in all of them, but its order test covers the function's value
+// only: it evaluates each JVP once):
 //   - the function or its backward pass modifies an input (ErrMutatedInput,
 //     naming the input and whether it happened in the forward pass, the
 //     backward pass or while finite differences were taken);
