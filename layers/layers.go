@@ -16,10 +16,11 @@
 //   - Affine and lookup: Linear ([batch, in] → [batch, out]), Embedding (rows
 //     of a table by integer id: Lookup, or Forward on float-encoded ids).
 //   - Convolution, pooling, resampling and padding, NCHW: Conv2D (groups,
-//     depthwise), Conv1D (NCL), ConvTranspose2D, MaxPool2D, AvgPool2D,
-//     AdaptiveAvgPool2D, AdaptiveMaxPool2D, MaxUnpool2D, Upsample, Pad1D, Pad2D, Pad3D;
-//     Flatten turns [N, C, H, W] into [N, C·H·W] for the Linear layers that
-//     follow.
+//     depthwise; zeros, reflect, replicate or circular padding), Conv1D
+//     (NCL), ConvTranspose2D, MaxPool1D and AvgPool1D (NCL), MaxPool2D,
+//     AvgPool2D, AdaptiveAvgPool2D, AdaptiveMaxPool2D, MaxUnpool2D,
+//     Upsample, Pad1D, Pad2D, Pad3D; Flatten turns [N, C, H, W] into
+//     [N, C·H·W] for the Linear layers that follow.
 //   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d,
 //     BatchNorm2d, GroupNorm, RMSNorm.
 //   - Attention and transformers: MultiheadAttention (nn.MultiheadAttention

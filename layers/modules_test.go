@@ -117,6 +117,15 @@ func everyModule() []moduleRow {
 	add("AvgPool2D", "exclude pad", func() layers.Module[float32] {
 		return &layers.AvgPool2D[float32]{Kernel: [2]int{3, 3}, Padding: [2]int{1, 1}, ExcludePad: true}
 	}, img)
+	seq1 := func() *tensor.Tensor[float32] { return rand32(5, 2, 3, 9) }
+	add("MaxPool1D", "", func() layers.Module[float32] { return layers.NewMaxPool1D[float32](2) }, seq1)
+	add("MaxPool1D", "dilated ceil", func() layers.Module[float32] {
+		return &layers.MaxPool1D[float32]{Kernel: 3, Stride: 2, Padding: 1, Dilation: 2, CeilMode: true}
+	}, seq1)
+	add("AvgPool1D", "", func() layers.Module[float32] { return layers.NewAvgPool1D[float32](3) }, seq1)
+	add("AvgPool1D", "exclude pad", func() layers.Module[float32] {
+		return &layers.AvgPool1D[float32]{Kernel: 4, Stride: 2, Padding: 2, ExcludePad: true}
+	}, seq1)
 	add("AdaptiveAvgPool2D", "", func() layers.Module[float32] { return layers.NewAdaptiveAvgPool2D[float32](4, 0) }, img)
 	add("AdaptiveMaxPool2D", "", func() layers.Module[float32] { return layers.NewAdaptiveMaxPool2D[float32](2, 3) }, img)
 
