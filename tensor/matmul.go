@@ -57,6 +57,17 @@ func overlaps[T Float](x, y []T) bool {
 	return x0 < y0+uintptr(len(y))*size && y0 < x0+uintptr(len(x))*size
 }
 
+// noOverlap panics with a *ShapeError naming op when dst shares memory with
+// one of srcs: the kernels that move elements (permute, slice, pad, flip,
+// roll, gather, ...) read elements they already overwrote then.
+func noOverlap[T Float](op string, dst *Tensor[T], srcs ...*Tensor[T]) {
+	for _, s := range srcs {
+		if overlaps(dst.data, s.data) {
+			panic(shapeErr(op, "dst shares memory with an operand: give it a tensor of its own", dst.shape, s.shape))
+		}
+	}
+}
+
 // matmulDims validates the operands of op(a)·op(b) and returns m, k, n.
 func matmulDims[T Float](op string, a, b *Tensor[T], transA, transB bool) (m, k, n int) {
 	if len(a.shape) != 2 || len(b.shape) != 2 {

@@ -11,7 +11,7 @@ import (
 // given tensor, and each has its adjoint (the gradient of the move) beside
 // it: an ...AddInto that adds the moved-back elements into a tensor of the
 // source's shape. None of them lets dst and x share memory, except where
-// said.
+// said: they panic with a *ShapeError then.
 
 // FlipInto sets dst to x with the order of the elements along each of axes
 // reversed (torch.flip); negative axes count from the end, and a 0-d x has
@@ -19,6 +19,7 @@ import (
 // *ShapeError for an axis out of range or repeated, or a dst of another
 // shape.
 func FlipInto[T Float](dst, x *Tensor[T], axes ...int) {
+	noOverlap("FlipInto", dst, x)
 	const op = "FlipInto"
 	sameShape(op, dst, x)
 	r := len(x.shape)
@@ -79,6 +80,7 @@ func FlipInto[T Float](dst, x *Tensor[T], axes ...int) {
 // shifts and axes differ in number (one shift without axes), for an axis
 // out of range, or a dst of another shape.
 func RollInto[T Float](dst, x *Tensor[T], shifts, axes []int) {
+	noOverlap("RollInto", dst, x)
 	rollInto(dst, x, shifts, axes, 1)
 }
 
@@ -143,6 +145,7 @@ func rollInto[T Float](dst, x *Tensor[T], shifts, axes []int, sign int) {
 // RollBackInto is RollInto with the shifts negated: the adjoint of a roll,
 // which undoes it.
 func RollBackInto[T Float](dst, x *Tensor[T], shifts, axes []int) {
+	noOverlap("RollBackInto", dst, x)
 	rollInto(dst, x, shifts, axes, -1)
 }
 
@@ -226,12 +229,14 @@ func AppendDiagonalShape(dst, shape []int, offset, axis1, axis2 int) []int {
 // AppendDiagonalShape). It panics with a *ShapeError for bad axes or a dst
 // of another shape.
 func DiagonalInto[T Float](dst, x *Tensor[T], offset, axis1, axis2 int) {
+	noOverlap("DiagonalInto", dst, x)
 	diagonalMove("DiagonalInto", dst, x, offset, axis1, axis2, false)
 }
 
 // DiagonalAddInto adds src, of the shape of a diagonal of dst (see
 // DiagonalInto), into that diagonal: the adjoint of DiagonalInto.
 func DiagonalAddInto[T Float](dst, src *Tensor[T], offset, axis1, axis2 int) {
+	noOverlap("DiagonalAddInto", dst, src)
 	diagonalMove("DiagonalAddInto", src, dst, offset, axis1, axis2, true)
 }
 
@@ -308,12 +313,14 @@ func AppendRepeatShape(dst, shape, reps []int) []int {
 // AppendRepeatShape): dst[c] = x[c mod shape]. It panics with a
 // *ShapeError for bad reps or a dst of another shape.
 func RepeatInto[T Float](dst, x *Tensor[T], reps []int) {
+	noOverlap("RepeatInto", dst, x)
 	repeatMove("RepeatInto", dst, x, reps, false)
 }
 
 // RepeatAddInto adds every tile of src (of the shape of dst repeated reps
 // times) into dst: the adjoint of RepeatInto, a sum over the tiles.
 func RepeatAddInto[T Float](dst, src *Tensor[T], reps []int) {
+	noOverlap("RepeatAddInto", dst, src)
 	repeatMove("RepeatAddInto", src, dst, reps, true)
 }
 
@@ -396,12 +403,14 @@ func AppendRepeatInterleaveShape(dst, shape, repeats []int, axis int) []int {
 // along axis 0. It panics with a *ShapeError for bad repeats or a dst of
 // another shape (see AppendRepeatInterleaveShape).
 func RepeatInterleaveInto[T Float](dst, x *Tensor[T], repeats []int, axis int) {
+	noOverlap("RepeatInterleaveInto", dst, x)
 	interleaveMove("RepeatInterleaveInto", dst, x, repeats, axis, false)
 }
 
 // RepeatInterleaveAddInto adds each group of src's repeated elements
 // into the element of dst it repeats: the adjoint of RepeatInterleaveInto.
 func RepeatInterleaveAddInto[T Float](dst, src *Tensor[T], repeats []int, axis int) {
+	noOverlap("RepeatInterleaveAddInto", dst, src)
 	interleaveMove("RepeatInterleaveAddInto", src, dst, repeats, axis, true)
 }
 

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -140,6 +141,12 @@ func TestReorderErrors(t *testing.T) {
 	x := Zeros[float64](2, 3)
 	wantShapePanic(t, "tensor: FlipInto: axis -2 repeated: [2 3]", func() { FlipInto(Zeros[float64](2, 3), x, 0, -2) })
 	wantShapePanic(t, "tensor: FlipInto: axis 1 out of range: []", func() { FlipInto(Scalar(0.0), Scalar(1.0), 1) })
+	v := MustNew([]float64{0, 1, 2, 3, 4}, 5)
+	wantShapePanic(t, "tensor: FlipInto: dst shares memory with an operand: give it a tensor of its own: [5] x [5]", func() { FlipInto(v, v, 0) })
+	wantShapePanic(t, "tensor: RollInto: dst shares memory with an operand: give it a tensor of its own: [5] x [5]", func() { RollInto(v, v, []int{1}, []int{0}) })
+	if !slices.Equal(v.Data(), []float64{0, 1, 2, 3, 4}) {
+		t.Errorf("a refused in-place FlipInto or RollInto changed x: %v", v.Data())
+	}
 	wantShapePanic(t, "tensor: FlipInto: axis -1 repeated: []", func() { FlipInto(Scalar(0.0), Scalar(1.0), 0, -1) })
 	wantShapePanic(t, "tensor: RollInto: 2 shifts without axes, want 1: [2 3]", func() { RollInto(Zeros[float64](2, 3), x, []int{1, 2}, nil) })
 	wantShapePanic(t, "tensor: TrilInto: needs at least two axes: [3]", func() { TrilInto(Zeros[float64](3), Zeros[float64](3), 0) })

@@ -15,6 +15,7 @@ import (
 // len(indices) along axis. It panics with a *ShapeError for an axis or an
 // index out of range, or a dst of the wrong shape.
 func IndexSelectInto[T Float](dst, x *Tensor[T], axis int, indices []int) {
+	noOverlap("IndexSelectInto", dst, x)
 	const op = "IndexSelectInto"
 	ax := shpIndexCheck(op, x.shape, axis, indices, x.shape)
 	outer, inner := shpSplitAt(x.shape, ax)
@@ -34,6 +35,7 @@ func IndexSelectInto[T Float](dst, x *Tensor[T], axis int, indices []int) {
 // gradient buffer. dst has src's shape but any size along axis. It panics
 // with a *ShapeError when the shapes do not fit or an index is out of range.
 func IndexAddInto[T Float](dst, src *Tensor[T], axis int, indices []int) {
+	noOverlap("IndexAddInto", dst, src)
 	const op = "IndexAddInto"
 	ax := shpIndexCheck(op, dst.shape, axis, indices, dst.shape)
 	shpIndexDst(op, src, dst.shape, ax, len(indices))
@@ -160,6 +162,7 @@ func shpRow[T Float](d, s []T, d0, s0, n, dl, sl int, beta T) {
 // *ShapeError when axes is not a permutation of x's axes or dst does not
 // have the permuted shape.
 func PermuteInto[T Float](dst, x *Tensor[T], beta T, axes ...int) {
+	noOverlap("PermuteInto", dst, x)
 	const op = "PermuteInto"
 	r := len(x.shape)
 	var pb, sb, db, cb [shpStack]int
@@ -233,6 +236,7 @@ func shpSliceDims(op string, shape []int, ranges []Range, counts, steps []int) i
 // *ShapeError when there are more ranges than axes, a step is 0, or dst does
 // not have the slice's shape.
 func SliceInto[T Float](dst, x *Tensor[T], beta T, ranges ...Range) {
+	noOverlap("SliceInto", dst, x)
 	const op = "SliceInto"
 	r := len(x.shape)
 	var cb, sb, db [shpStack]int
@@ -249,6 +253,7 @@ func SliceInto[T Float](dst, x *Tensor[T], beta T, ranges ...Range) {
 // alone: ScatterSlice without the zeros, for a gradient buffer. It panics
 // with a *ShapeError when src does not have the slice's shape.
 func ScatterSliceInto[T Float](dst, src *Tensor[T], beta T, ranges ...Range) {
+	noOverlap("ScatterSliceInto", dst, src)
 	const op = "ScatterSliceInto"
 	r := len(dst.shape)
 	var cb, sb, db [shpStack]int
@@ -264,6 +269,7 @@ func ScatterSliceInto[T Float](dst, src *Tensor[T], beta T, ranges ...Range) {
 // for the wrong number of width pairs, a negative width, or a dst of
 // another shape than the padded one.
 func PadInto[T Float](dst, x *Tensor[T], widths [][2]int, value T) {
+	noOverlap("PadInto", dst, x)
 	const op = "PadInto"
 	r := len(x.shape)
 	ok := len(widths) == r && len(dst.shape) == r
@@ -293,6 +299,7 @@ func PadInto[T Float](dst, x *Tensor[T], widths [][2]int, value T) {
 // of a Split and the gradient of one input of a Concat. It panics with a
 // *ShapeError when the shapes do not fit.
 func NarrowInto[T Float](dst, x *Tensor[T], axis, start int, beta T) {
+	noOverlap("NarrowInto", dst, x)
 	ax := shpNarrowCheck("NarrowInto", dst, x, axis, start)
 	outer, inner := shpSplitAt(x.shape, ax)
 	blk, row := dst.shape[ax]*inner, x.shape[ax]*inner
@@ -307,6 +314,7 @@ func NarrowInto[T Float](dst, x *Tensor[T], axis, start int, beta T) {
 // Split, written into the gradient buffer of the whole. It panics with a
 // *ShapeError when the shapes do not fit.
 func NarrowScatterInto[T Float](dst, src *Tensor[T], axis, start int, beta T) {
+	noOverlap("NarrowScatterInto", dst, src)
 	ax := shpNarrowCheck("NarrowScatterInto", src, dst, axis, start)
 	outer, inner := shpSplitAt(dst.shape, ax)
 	blk, row := src.shape[ax]*inner, dst.shape[ax]*inner
@@ -333,6 +341,7 @@ func shpNarrowCheck[T Float](op string, part, whole *Tensor[T], axis, start int)
 // when there are no tensors, their shapes do not join along axis, or dst
 // does not have the joined shape.
 func ConcatInto[T Float](dst *Tensor[T], axis int, xs ...*Tensor[T]) {
+	noOverlap("ConcatInto", dst, xs...)
 	const op = "ConcatInto"
 	if len(xs) == 0 {
 		panic(shapeErr(op, "no tensors to join"))
@@ -361,6 +370,7 @@ func ConcatInto[T Float](dst *Tensor[T], axis int, xs ...*Tensor[T]) {
 // when there are no tensors, their shapes differ, or dst does not have the
 // stacked shape.
 func StackInto[T Float](dst *Tensor[T], axis int, xs ...*Tensor[T]) {
+	noOverlap("StackInto", dst, xs...)
 	const op = "StackInto"
 	if len(xs) == 0 {
 		panic(shapeErr(op, "no tensors to join"))
@@ -424,6 +434,7 @@ func shpJoin[T Float](dst []T, outer int, xs []*Tensor[T]) {
 // that axis: one input's gradient of a Stack. It panics with a *ShapeError
 // when the shapes do not fit or index is out of range.
 func SelectInto[T Float](dst, x *Tensor[T], axis, index int, beta T) {
+	noOverlap("SelectInto", dst, x)
 	const op = "SelectInto"
 	ax := shpAxis(op, axis, len(x.shape), x.shape)
 	ok := len(dst.shape)+1 == len(x.shape) && index >= 0 && index < x.shape[ax]
@@ -447,6 +458,7 @@ func SelectInto[T Float](dst, x *Tensor[T], axis, index int, beta T) {
 // BroadcastToInto sets dst = beta·dst + BroadcastTo(x, dst's shape). It
 // panics with a *ShapeError when x's shape does not broadcast to dst's.
 func BroadcastToInto[T Float](dst, x *Tensor[T], beta T) {
+	noOverlap("BroadcastToInto", dst, x)
 	if !broadcastsTo(x.shape, dst.shape) {
 		panic(shapeErr("BroadcastToInto", "source does not broadcast to the target shape", x.shape, dst.shape))
 	}
@@ -473,6 +485,7 @@ func BroadcastToInto[T Float](dst, x *Tensor[T], beta T) {
 // is dim. It panics with a *ShapeError when the shapes do not fit or an id
 // is out of range.
 func EmbeddingInto[T Float](dst, weight *Tensor[T], ids []int) {
+	noOverlap("EmbeddingInto", dst, weight)
 	dim := shpEmbeddingCheck("EmbeddingInto", dst, weight, ids)
 	for j, id := range ids {
 		copy(dst.data[j*dim:j*dim+dim], weight.data[id*dim:id*dim+dim])
@@ -484,6 +497,7 @@ func EmbeddingInto[T Float](dst, weight *Tensor[T], ids []int) {
 // gradient of EmbeddingInto, whose repeated ids accumulate. It panics with
 // a *ShapeError when the shapes do not fit or an id is out of range.
 func EmbeddingAddInto[T Float](dweight, g *Tensor[T], ids []int) {
+	noOverlap("EmbeddingAddInto", dweight, g)
 	dim := shpEmbeddingCheck("EmbeddingAddInto", g, dweight, ids)
 	for j, id := range ids {
 		addTo(dweight.data[id*dim:id*dim+dim], g.data[j*dim:j*dim+dim])
@@ -495,6 +509,7 @@ func EmbeddingAddInto[T Float](dweight, g *Tensor[T], ids []int) {
 // padding are skipped, so that row of dweight gets nothing. A padding
 // outside [0, num) skips nothing.
 func EmbeddingPaddedAddInto[T Float](dweight, g *Tensor[T], ids []int, padding int) {
+	noOverlap("EmbeddingPaddedAddInto", dweight, g)
 	dim := shpEmbeddingCheck("EmbeddingPaddedAddInto", g, dweight, ids)
 	for j, id := range ids {
 		if id != padding {

@@ -192,6 +192,16 @@ func TestShapeIntoKernelsPanic(t *testing.T) {
 		{"BroadcastTo no broadcast", func() { tensor.BroadcastToInto(tensor.Zeros[float64](2, 2), x, 0) }},
 		{"Pad negative width", func() { tensor.PadInto(x, x, [][2]int{{0, 0}, {-1, 1}}, 0) }},
 		{"Embedding id out of range", func() { tensor.EmbeddingInto(tensor.Zeros[float64](1, 3), x, []int{2}) }},
+		// dst sharing memory with an operand would read overwritten elements.
+		{"Permute in place", func() { sq := tensor.Zeros[float64](3, 3); tensor.PermuteInto(sq, sq, 0, 1, 0) }},
+		{"Slice into its source", func() {
+			v := tensor.Zeros[float64](5)
+			tensor.SliceInto(v, v, 0, tensor.Range{Start: -1, Stop: tensor.End, Step: -1})
+		}},
+		{"Concat into memory an operand shares", func() {
+			big := tensor.Zeros[float64](4, 3)
+			tensor.ConcatInto(big, 0, x, tensor.MustNew(big.Data()[6:], 2, 3))
+		}},
 		{"EmbeddingPaddedAdd id out of range", func() { tensor.EmbeddingPaddedAddInto(x, tensor.Zeros[float64](1, 3), []int{-1}, -1) }},
 	}
 	for _, tc := range tests {

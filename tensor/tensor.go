@@ -15,6 +15,12 @@
 // Operations return new tensors unless their name says they work in place
 // (AddInPlace, Fill, ...). Random fills take an explicit *rand.Rand: there is
 // no hidden global seed.
+//
+// The ...Into kernels write into a dst the caller provides. Elementwise
+// ones say when dst may be an operand; the ones that move elements
+// (PermuteInto, SliceInto, PadInto, ConcatInto, FlipInto, RollInto, the
+// indexing and repeating kernels) and the matrix products never allow it,
+// and panic with a *ShapeError when dst shares memory with an operand.
 package tensor
 
 import (
