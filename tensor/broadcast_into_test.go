@@ -55,6 +55,25 @@ func TestBroadcastIntoMatchesBinary(t *testing.T) {
 		}()
 		MulInto(Zeros[float64](4, 4), bcastSeq([]int{4, 1}, 1), bcastSeq([]int{4, 3}, 1))
 	})
+	// An operand of more axes makes a result of more axes, even when they
+	// are 1s: dst [3] cannot hold a [3] + [1 1 3] of shape [1 1 3], on
+	// either side (NumPy refuses such an out= too).
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"left", func() { AddInto(Zeros[float64](3), bcastSeq([]int{3}, 1), bcastSeq([]int{1, 1, 3}, 1)) }},
+		{"right", func() { SubInto(Zeros[float64](3), bcastSeq([]int{1, 3}, 1), bcastSeq([]int{3}, 1)) }},
+	} {
+		t.Run("operand of more axes than dst, "+tc.name, func(t *testing.T) {
+			defer func() {
+				if _, ok := recover().(*ShapeError); !ok {
+					t.Error("did not panic with a *ShapeError")
+				}
+			}()
+			tc.f()
+		})
+	}
 }
 
 // bcastSeq returns a tensor of the shape whose elements are start, start+0.75, ...

@@ -158,11 +158,11 @@ func broadcastInto[T Float](op binOp, dst, a, b *Tensor[T]) bool {
 // isSuffix reports whether small, with leading 1s dropped, is the trailing
 // part of big: small then broadcasts to big by repeating it whole.
 func isSuffix(small, big []int) bool {
+	if len(small) > len(big) {
+		return false // the broadcast result has small's rank, not big's shape
+	}
 	for len(small) > 0 && small[0] == 1 {
 		small = small[1:]
-	}
-	if len(small) > len(big) {
-		return false
 	}
 	return SameShape(small, big[len(big)-len(small):])
 }
