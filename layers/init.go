@@ -93,10 +93,13 @@ func Constant[T Float](c T) Initializer[T] {
 
 // Normal returns an Initializer that draws from N(mean, std²) whatever the
 // fans (Embedding's default is Normal(0, 1), as in PyTorch). It panics with
-// an *ArgError if std is negative or NaN.
+// an *ArgError if mean is not finite or std is negative or not finite.
 func Normal[T Float](mean, std T) Initializer[T] {
-	if !(std >= 0) {
-		argPanic("Normal", "std", std, "must be non-negative")
+	if math.IsNaN(float64(mean)) || math.IsInf(float64(mean), 0) {
+		argPanic("Normal", "mean", mean, "must be finite")
+	}
+	if !(std >= 0) || math.IsInf(float64(std), 0) {
+		argPanic("Normal", "std", std, "must be finite and non-negative")
 	}
 	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
 		return tensor.RandNormal(rng, mean, std, shape...)

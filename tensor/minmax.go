@@ -102,8 +102,9 @@ func LogSumExpKeepDims[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
 // Softmax returns exp(t) / Σ exp(t) along axis (negative counts from the
 // end), computed as exp(t - m) / Σ exp(t - m) with m the maximum of each
 // slice, so that it never overflows: Softmax of [1000 -1000] is exactly
-// [1 0]. Every slice sums to 1. It panics with a *ShapeError for an axis out
-// of range.
+// [1 0]. Every slice sums to 1; a 0-d t is one element along axis 0 or -1,
+// whose softmax is 1, as in torch. It panics with a *ShapeError for an axis
+// out of range.
 func Softmax[T Float](t *Tensor[T], axis int) *Tensor[T] {
 	return redSoftmax("Softmax", t, axis, false)
 }
@@ -281,23 +282,12 @@ func redSoftmax[T Float](op string, t *Tensor[T], axis int, log bool) *Tensor[T]
 // softmaxAxis returns the sizes of t's axes before axis, of axis, and after
 // it, as [outer, n, inner]: the layout in which Softmax and LogSoftmax work
 // (and their derivatives too), each slice being n elements inner apart. A
-// negative axis counts from the end; it panics with a *ShapeError naming op
-// for an axis out of range.
+// negative axis counts from the end, and a 0-d shape is one element along
+// axis 0 or -1, as in torch; it panics with a *ShapeError naming op for an
+// axis out of range.
 func softmaxAxis(op string, shape []int, axis int) (outer, n, inner int) {
-	if axis < -len(shape) || axis >= len(shape) {
-		panic(shapeErr(op, "axis "+strconv.Itoa(axis)+" out of range", shape))
-	}
-	if axis < 0 {
-		axis += len(shape)
-	}
-	outer, inner = 1, 1
-	for _, d := range shape[:axis] {
-		outer *= d
-	}
-	for _, d := range shape[axis+1:] {
-		inner *= d
-	}
-	return outer, shape[axis], inner
+	_, outer, n, inner = alongAxis(op, shape, axis)
+	return outer, n, inner
 }
 
 // redSoftmaxInto is Softmax and LogSoftmax into dst. It views t as

@@ -557,3 +557,17 @@ func TestArgmaxInto(t *testing.T) {
 		}()
 	}
 }
+
+// TestSoftmaxOfScalar: a 0-d tensor is one element along axis 0 or -1,
+// as in torch: softmax(tensor(x), 0) = 1 and log_softmax = 0, also for a
+// large x; axis 1 is out of range.
+func TestSoftmaxOfScalar(t *testing.T) {
+	for _, axis := range []int{0, -1} {
+		for _, x := range []float64{1, -1e300} {
+			if s, l := Softmax(Scalar(x), axis), LogSoftmax(Scalar(x), axis); s.Dims() != 0 || s.Item() != 1 || l.Dims() != 0 || l.Item() != 0 {
+				t.Errorf("axis %d, x %v: Softmax %v (shape %v), LogSoftmax %v (shape %v); want 1 and 0, 0-d", axis, x, s.Item(), s.Shape(), l.Item(), l.Shape())
+			}
+		}
+	}
+	wantShapePanic(t, "tensor: Softmax: axis 1 out of range: []", func() { Softmax(Scalar(1.0), 1) })
+}

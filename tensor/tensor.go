@@ -214,7 +214,17 @@ func Scalar[T Float](v T) *Tensor[T] { return &Tensor[T]{data: []T{v}, shape: []
 
 // RandNormal returns a tensor of normally distributed values with the given
 // mean and standard deviation, drawn from rng so that a seed reproduces it.
+// It panics with an *ArgError when mean is not finite or std is negative or
+// not finite, as torch's normal_ and NumPy's normal refuse them (std 0 gives
+// mean everywhere).
 func RandNormal[T Float](rng *rand.Rand, mean, std T, shape ...int) *Tensor[T] {
+	const op = "RandNormal"
+	switch {
+	case math.IsNaN(float64(mean)) || math.IsInf(float64(mean), 0):
+		panic(&ArgError{Op: op, Arg: "mean", Value: mean, Reason: "must be finite"})
+	case !(std >= 0) || math.IsInf(float64(std), 0):
+		panic(&ArgError{Op: op, Arg: "std", Value: std, Reason: "must be finite and non-negative"})
+	}
 	t := Zeros[T](shape...)
 	for i := range t.data {
 		t.data[i] = mean + std*T(rng.NormFloat64())

@@ -331,6 +331,36 @@ func TestRandUniformBadRange(t *testing.T) {
 	}
 }
 
+// TestRandNormalBadArgs: a mean that is not finite, or a std that is
+// negative or not finite, panics with an *ArgError naming it (torch's
+// normal_ and NumPy's normal refuse them too); std 0 gives the mean.
+func TestRandNormalBadArgs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct {
+		name string
+		f    func()
+		arg  string
+	}{
+		{"negative std", func() { RandNormal(rng, 0.0, -1, 2) }, "std"},
+		{"NaN std", func() { RandNormal(rng, 0.0, math.NaN(), 2) }, "std"},
+		{"infinite std", func() { RandNormal(rng, float32(0), float32(math.Inf(1)), 2) }, "std"},
+		{"infinite mean", func() { RandNormal(rng, math.Inf(-1), 1, 2) }, "mean"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			defer func() {
+				var ae *ArgError
+				if err, _ := recover().(error); !errors.As(err, &ae) || ae.Op != "RandNormal" || ae.Arg != c.arg {
+					t.Errorf("panic %v, want an *ArgError of RandNormal naming %s", err, c.arg)
+				}
+			}()
+			c.f()
+		})
+	}
+	if d := RandNormal(rng, 1.5, 0, 3).Data(); !cmp.Equal(d, []float64{1.5, 1.5, 1.5}) {
+		t.Errorf("RandNormal(mean 1.5, std 0) = %v, want all 1.5", d)
+	}
+}
+
 func TestRandNormalMoments(t *testing.T) {
 	t.Run("float64", testRandNormalMoments[float64])
 	t.Run("float32", testRandNormalMoments[float32])
