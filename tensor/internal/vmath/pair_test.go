@@ -13,6 +13,7 @@ import (
 // for any g. Lengths from 0 to 70 and a long one cover every tail.
 func TestPairKernels(t *testing.T) {
 	t.Run("float32", func(t *testing.T) {
+		t.Parallel()
 		var impls []pairImpl[float32]
 		for _, p := range pairs32() {
 			impls = append(impls, p, pairImpl[float32]{name: p.name, isa: "API", f: pairPrefix(p.api)})
@@ -21,6 +22,7 @@ func TestPairKernels(t *testing.T) {
 			func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b })
 	})
 	t.Run("float64", func(t *testing.T) {
+		t.Parallel()
 		var impls []pairImpl[float64]
 		for _, p := range pairs64() {
 			impls = append(impls, p, pairImpl[float64]{name: p.name, isa: "API", f: pairPrefix(p.api)})

@@ -185,6 +185,7 @@ func TestAccuracy(t *testing.T) {
 func testAccuracy[T float32 | float64](t *testing.T, ks, asm []impl[T], n int) {
 	for _, k := range ks {
 		t.Run(k.name, func(t *testing.T) {
+			t.Parallel() // each sweep has its own generator and buffers
 			worst, at := sweep(t, k, asmFor(asm, k.name), n)
 			t.Logf("%s: max error %.3f ulp at %s", k.name, worst, at)
 			if worst > k.ulps {
