@@ -27,6 +27,8 @@
 //   - [NewRMSProp]: RMSProp with [Alpha], [Eps], [Momentum], [Centered] and
 //     L2 [WeightDecay]. Defaults: alpha 0.99, eps 1e-8; torch's lr default is
 //     1e-2.
+//   - [NewAdagrad]: Adagrad with [LRDecay], [InitialAccumulator], [Eps] and
+//     L2 [WeightDecay]. Defaults: eps 1e-10; torch's lr default is 1e-2.
 //
 // Options are typed: an option that does not apply to an optimizer does not
 // compile. Constructors return an error for a hyperparameter out of range (a
@@ -87,14 +89,16 @@
 // moments and step counts the next steps depend on; torch's
 // optimizer.state_dict()). After loading both, [LoadStateFile], and
 // [Scheduler.SetSteps] for a schedule (or [ReduceLROnPlateau.SetState]),
-// the following steps give the bits of an uninterrupted run. The state file is safetensors: parameter i (in the
-// order of Params) has its buffers under torch.optim's names,
-// "state.<i>.<name>", each of the parameter's shape, and Adam's and
-// AdamW's step count as the F64 scalar "state.<i>.step":
+// the following steps give the bits of an uninterrupted run. The state
+// file is safetensors: parameter i (in the order of Params) has its
+// buffers under torch.optim's names, "state.<i>.<name>", each of the
+// parameter's shape, and the step count of Adam, AdamW and Adagrad as the
+// F64 scalar "state.<i>.step":
 //
 //	SGD with momentum   momentum_buffer
 //	Adam, AdamW         exp_avg, exp_avg_sq, max_exp_avg_sq (AMSGrad), step
 //	RMSProp             square_avg, grad_avg (centered), momentum_buffer (momentum)
+//	Adagrad             sum, step
 //
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of

@@ -36,6 +36,9 @@ func policyMakers() []struct {
 		{"RMSProp", func(p ps, q pol) (opt, error) {
 			return optim.NewRMSProp(p, 0.1, optim.Centered(), optim.Momentum(0.5), optim.NonFinite(q))
 		}},
+		{"Adagrad", func(p ps, q pol) (opt, error) {
+			return optim.NewAdagrad(p, 0.1, optim.LRDecay(0.1), optim.NonFinite(q))
+		}},
 	}
 }
 

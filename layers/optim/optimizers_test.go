@@ -25,6 +25,8 @@ var (
 	_ optim.Optimizer[float32] = (*optim.AdamW[float32])(nil)
 	_ optim.Optimizer[float64] = (*optim.RMSProp[float64])(nil)
 	_ optim.Optimizer[float32] = (*optim.RMSProp[float32])(nil)
+	_ optim.Optimizer[float64] = (*optim.Adagrad[float64])(nil)
+	_ optim.Optimizer[float32] = (*optim.Adagrad[float32])(nil)
 )
 
 // maker builds one optimizer configuration over params with learning rate lr.
@@ -59,6 +61,10 @@ func makers[T tensor.Float]() []maker[T] {
 		{"RMSProp centered", func(p ps, lr float64) (opt, error) { return optim.NewRMSProp(p, lr, optim.Centered()) }},
 		{"RMSProp centered momentum", func(p ps, lr float64) (opt, error) {
 			return optim.NewRMSProp(p, lr, optim.Centered(), optim.Momentum(0.9), optim.WeightDecay(0.1), optim.Alpha(0.9))
+		}},
+		{"Adagrad", func(p ps, lr float64) (opt, error) { return optim.NewAdagrad(p, lr) }},
+		{"Adagrad all options", func(p ps, lr float64) (opt, error) {
+			return optim.NewAdagrad(p, lr, optim.LRDecay(0.1), optim.InitialAccumulator(0.2), optim.WeightDecay(0.1), optim.Eps(1e-6))
 		}},
 	}
 }
@@ -130,6 +136,7 @@ func TestHyperparameters(t *testing.T) {
 	adam := func(lr float64, o ...optim.AdamOption) error { _, err := optim.NewAdam(p, lr, o...); return err }
 	adamW := func(lr float64, o ...optim.AdamOption) error { _, err := optim.NewAdamW(p, lr, o...); return err }
 	rms := func(lr float64, o ...optim.RMSPropOption) error { _, err := optim.NewRMSProp(p, lr, o...); return err }
+	ada := func(lr float64, o ...optim.AdagradOption) error { _, err := optim.NewAdagrad(p, lr, o...); return err }
 	tests := []struct {
 		name string
 		err  error
@@ -165,6 +172,12 @@ func TestHyperparameters(t *testing.T) {
 		{"RMSProp negative momentum", rms(0.01, optim.Momentum(-0.9)), []string{"momentum", "-0.9"}},
 		{"RMSProp NaN eps", rms(0.01, optim.Eps(nan)), []string{"eps", "NaN"}},
 		{"RMSProp negative lr", rms(-0.01), []string{"learning rate", "-0.01"}},
+
+		{"Adagrad all options", ada(0.01, optim.LRDecay(0.5), optim.InitialAccumulator(0.1), optim.Eps(0), optim.WeightDecay(0.1)), nil},
+		{"Adagrad negative lr decay", ada(0.01, optim.LRDecay(-0.1)), []string{"NewAdagrad", "lr decay", "-0.1"}},
+		{"Adagrad NaN initial accumulator", ada(0.01, optim.InitialAccumulator(nan)), []string{"initial accumulator value", "NaN"}},
+		{"Adagrad infinite eps", ada(0.01, optim.Eps(inf)), []string{"eps", "+Inf"}},
+		{"Adagrad negative lr", ada(-0.01), []string{"NewAdagrad", "learning rate", "-0.01"}},
 
 		// Finite in float64, +Inf once stored as float32.
 		{"float32 Adam lr", func() error { _, err := optim.NewAdam(p32, 1e39); return err }(), []string{"learning rate", "1e+39"}},

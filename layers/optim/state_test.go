@@ -34,6 +34,9 @@ func stateCases[T tensor.Float]() []stateCase[T] {
 			return optim.NewRMSProp(ps, 0.01, optim.Centered(), optim.Momentum(0.5))
 		}},
 		{"RMSProp", func(ps []*autograd.Var[T]) (O, error) { return optim.NewRMSProp(ps, 0.01) }},
+		{"Adagrad", func(ps []*autograd.Var[T]) (O, error) {
+			return optim.NewAdagrad(ps, 0.1, optim.LRDecay(0.2), optim.InitialAccumulator(0.1))
+		}},
 	}
 }
 

@@ -98,6 +98,8 @@ type torchRefKwargs struct {
 	AMSGrad     bool      `json:"amsgrad"`
 	Alpha       *float64  `json:"alpha"`
 	Centered    bool      `json:"centered"`
+	LRDecay     *float64  `json:"lr_decay"`
+	InitAcc     *float64  `json:"initial_accumulator_value"`
 }
 
 type torchRefStepLR struct {
@@ -233,6 +235,21 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 			opts = append(opts, optim.Centered())
 		}
 		return optim.NewRMSProp(params, or(k.LR, 1e-2), opts...)
+	case "Adagrad":
+		var opts []optim.AdagradOption
+		if k.LRDecay != nil {
+			opts = append(opts, optim.LRDecay(*k.LRDecay))
+		}
+		if k.InitAcc != nil {
+			opts = append(opts, optim.InitialAccumulator(*k.InitAcc))
+		}
+		if k.Eps != nil {
+			opts = append(opts, optim.Eps(*k.Eps))
+		}
+		if k.WeightDecay != nil {
+			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
+		}
+		return optim.NewAdagrad(params, or(k.LR, 1e-2), opts...)
 	}
 	return nil, fmt.Errorf("no Adjoint optimizer for torch.optim.%s", c.Class)
 }

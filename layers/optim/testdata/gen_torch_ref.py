@@ -109,6 +109,10 @@ OPTIMIZERS = [
     ("rmsprop_centered_momentum", "RMSprop",
      {"lr": 0.01, "alpha": 0.95, "momentum": 0.5, "centered": True,
       "weight_decay": 0.1, "eps": 1e-4}, None),
+    ("adagrad_default", "Adagrad", {}, None),
+    ("adagrad", "Adagrad", {"lr": 0.1, "lr_decay": 0.3, "eps": 1e-3}, None),
+    ("adagrad_init_weight_decay", "Adagrad",
+     {"lr": 0.1, "initial_accumulator_value": 0.5, "weight_decay": 0.1}, {"step_size": 2, "gamma": 0.5}),
 ]
 
 # Pairs of cases whose trajectories must differ: otherwise the feature the
@@ -120,6 +124,8 @@ MUST_DIFFER = [
     ("adam_default", "adamw_default"),
     ("adam", "adam_default"),
     ("rmsprop_default", "rmsprop"),
+    ("adagrad_default", "adagrad"),
+    ("adagrad", "adagrad_init_weight_decay"),
 ]
 
 
