@@ -69,7 +69,8 @@
 //
 // Every constructor that draws weights takes an explicit *rand.Rand, and an
 // Initializer (XavierUniform, XavierNormal, HeUniform, HeNormal,
-// UniformFanIn, Normal, Uniform, Zeros, Ones, Constant): a seed reproduces a
+// UniformFanIn, Normal, Uniform, TruncNormal, Orthogonal, Zeros, Ones,
+// Constant; CalculateGain gives torch's gains): a seed reproduces a
 // network bit for bit. A nil Initializer means PyTorch's default for that
 // layer: Linear, Conv1D, Conv2D and ConvTranspose2D draw weight and bias
 // from U(-1/√fanIn, 1/√fanIn) (UniformFanIn), Embedding draws N(0, 1).
