@@ -226,9 +226,11 @@ func (r *bnRunning[T]) forward(kind string, x, weight, bias *autograd.Var[T], ep
 	defer r.mu.Unlock()
 	m := momentum
 	rm, rv := r.mean.Data(), r.variance.Data()
+	// Each product rounded to T, so that no architecture fuses one into a
+	// multiply-add and the statistics keep their bits everywhere.
 	for c := range rm {
-		rm[c] = (1-m)*rm[c] + m*mu[c]
-		rv[c] = (1-m)*rv[c] + m*v[c]
+		rm[c] = T((1-m)*rm[c]) + T(m*mu[c])
+		rv[c] = T((1-m)*rv[c]) + T(m*v[c])
 	}
 	r.batches++
 	return y
