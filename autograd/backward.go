@@ -243,8 +243,11 @@ type pass[T Float] struct {
 	roots  [1]*Var[T]
 	create bool // record the pass (CreateGraph): gradients are Vars
 	// secondOrder names the transform (Hessian, HVP) of a recorded pass
-	// that checks Functions' backwards (see checkSecondOrder).
+	// that checks Functions' backwards (see checkSecondOrder), and want and
+	// runs are its walk's: the Vars whose gradient it returns, and those
+	// whose derivatives lead to one.
 	secondOrder string
+	want, runs  map[*Var[T]]bool
 	accumulate  bool // Backward: add leaves' gradients into their .Grad()
 	busy        bool
 }
@@ -436,6 +439,10 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 	var runs map[*Var[T]]bool
 	if want != nil {
 		runs = towards(order, want)
+	}
+	if p.secondOrder != "" {
+		p.want, p.runs = want, runs // for checkSecondOrder
+		defer func() { p.want, p.runs = nil, nil }()
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]

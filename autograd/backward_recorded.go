@@ -37,16 +37,22 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 }
 
 // checkSecondOrder panics with a *UsageError when n is a Function whose
-// backward returned, for an input that needs it, a nonzero gradient that
-// does not depend on the output's gradient: one computed on raw tensors,
-// whose second derivative is lost. Hessian and HVP seed their pass with a
-// gradient that requires one, so a backward written with this package's
-// operations always returns gradients that depend on it.
+// backward returned, for an input whose gradient the pass uses, a nonzero
+// gradient that requires none: one computed on raw tensors and wrapped in
+// Const, whose second derivative is lost. Hessian and HVP seed their pass
+// with a gradient that requires one, so a backward written with this
+// package's operations returns gradients that require one too. (A
+// backward that detaches only a part of its computation, g's value say,
+// still returns a gradient that requires one, through the inputs, and is
+// not caught.)
 func (p *pass[T]) checkSecondOrder(n *node[T], gin []*Var[T]) {
 	if _, ok := n.impl.(*functionOp[T]); !ok {
 		return
 	}
 	for j, in := range n.inputs {
+		if p.want != nil && !p.want[in] && !p.runs[in] {
+			continue // the pass drops this gradient: it leads to no input of Grad
+		}
 		if g := gin[j]; in.requiresGrad && g != nil && !g.requiresGrad && !allZero(g.value) {
 			panic(usage(p.secondOrder, fmt.Sprintf("Function %q: its backward returned a gradient for input %d that does not depend on the output's gradient "+
 				"(written on raw tensors?), so the second derivative through it would be lost; "+

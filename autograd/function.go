@@ -30,7 +30,10 @@ import (
 // differentiate the recorded gradient, so they need a Backward written
 // with this package's operations whether or not JVP is set (they use JVP
 // only where that gradient reads the Function's result, as exp's does); a
-// raw one makes them panic with a *UsageError naming the Function.
+// raw one (its gradients wrapped in Const) makes them panic with a
+// *UsageError naming the Function. A Backward that detaches only a part of
+// its computation (uses g's value as a constant, say) is not detected, and
+// gives them wrong numbers, as it does Grad with CreateGraph.
 type Function[T Float] struct {
 	// Name labels the operation in graph drawings and error messages.
 	Name string

@@ -314,3 +314,20 @@ func TestFunctionRawBackwardInHessian(t *testing.T) {
 	}
 	checkTensor(t, "Hessian of Σ sin(x²)", h[0][0], view([]int{3, 3}, d...), 1e-12)
 }
+
+// TestFunctionRawBackwardForAnUnusedInput: a Function whose backward is
+// raw only for an input the Hessian does not differentiate with respect to
+// (a weight held in a closure) is accepted: that gradient is dropped.
+func TestFunctionRawBackwardForAnUnusedInput(t *testing.T) {
+	w := autograd.Param(t64([]float64{2, 3}, 2))
+	scale := &autograd.Function[float64]{
+		Name:    "ScaleBy",
+		Forward: func(in ...*tensor.Tensor[float64]) *tensor.Tensor[float64] { return tensor.Mul(in[0], in[1]) },
+		Backward: func(c *autograd.Context[float64], g *V) []*V {
+			return []*V{autograd.Mul(g, c.Input(1)), autograd.Const(tensor.Mul(g.Value(), c.Input(0).Value()))}
+		},
+	}
+	f := func(xs ...*V) *V { return autograd.Sum(autograd.Square(scale.Apply(xs[0], w))) }
+	h := autograd.Hessian(f, []*tensor.Tensor[float64]{t64([]float64{0.5, -1}, 2)})
+	checkTensor(t, "Hessian of Σ (x∘w)² with respect to x", h[0][0], view([]int{2, 2}, 8, 0, 0, 18), 1e-15)
+}

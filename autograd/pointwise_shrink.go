@@ -16,9 +16,11 @@ import (
 // lambd·|x|), as torch.nn.functional.softshrink. NaN propagates (torch 1.13
 // gives 0; later versions NaN).
 //
-//	d/dx = g where |x| > lambd, +0 elsewhere (at ±lambd and NaN too, as torch)
+//	d/dx = g where |x| > lambd, +0 elsewhere (at ±lambd and NaN too)
 //
-// It panics with a *UsageError when lambd is negative or NaN (torch
+// (torch 1.13 gives +0 at NaN in its vectorized loop and g in its scalar
+// one, so by the tensor's length.) It panics with a *UsageError when lambd
+// is negative or NaN (torch
 // raises an error for a negative one).
 func Softshrink[T Float](x *Var[T], lambd T) *Var[T] {
 	if !(lambd >= 0) {
@@ -31,7 +33,8 @@ func Softshrink[T Float](x *Var[T], lambd T) *Var[T] {
 // thresholding), as torch.nn.functional.hardshrink; a negative lambd keeps
 // every element, as in torch. NaN propagates.
 //
-//	d/dx = g where |x| > lambd, +0 elsewhere (at ±lambd and NaN too, as torch)
+//	d/dx = g where |x| > lambd, +0 elsewhere (at ±lambd and NaN too, as
+//	       Softshrink's)
 //
 // It panics with a *UsageError when lambd is NaN.
 func Hardshrink[T Float](x *Var[T], lambd T) *Var[T] {

@@ -9,9 +9,12 @@ import (
 
 // TestShrinkEdges checks the shrink activations at their kinks, at ±Inf,
 // -0 and NaN against torch 1.13 (F.softshrink, F.hardshrink,
-// F.tanhshrink with lambd 0.5; values and the gradient of their sum),
-// except Softshrink's value at NaN, which torch 1.13 sends to 0 and this
-// package (like later torch versions) keeps NaN.
+// F.tanhshrink with lambd 0.5; values and the gradient of their sum, for
+// a tensor long enough for torch's vectorized loop), except Softshrink's
+// value at NaN, which torch 1.13 sends to 0 and this package (like later
+// torch versions) keeps NaN. (torch's scalar loop, for short tensors,
+// gives Softshrink and Hardshrink the gradient g at NaN, its vectorized
+// one +0, as here.)
 func TestShrinkEdges(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	in := []float64{nan, -0.5, 0.5, -1, 1, 0, math.Copysign(0, -1), inf, -inf, 0.7, -0.2}

@@ -61,11 +61,17 @@ type softmaxOp[T Float] struct {
 func (*softmaxOp[T]) slot() stateSlot { return slotSoftmax }
 
 func (s *softmaxOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	sum := func(v *Var[T]) *Var[T] {
+		if v.value.Dims() == 0 {
+			return v // a 0-d input is its own sum along axis 0
+		}
+		return SumKeepDims(v, s.axis)
+	}
 	if s.log {
-		return []*Var[T]{Sub(g, Mul(Exp(c.Output()), SumKeepDims(g, s.axis)))}
+		return []*Var[T]{Sub(g, Mul(Exp(c.Output()), sum(g)))}
 	}
 	y := c.Output()
-	return []*Var[T]{Mul(y, Sub(g, SumKeepDims(Mul(g, y), s.axis)))}
+	return []*Var[T]{Mul(y, Sub(g, sum(Mul(g, y))))}
 }
 
 // vjp is backward's arithmetic on plain tensors: the sum along the axis
@@ -191,9 +197,13 @@ func softmaxRowsVJP[T Float](d, y, g, t []T, beta T) {
 
 // splitAxis returns the sizes of x's axes before axis, of axis, and after
 // it: the [outer n inner] layout in which a slice along axis is n elements
-// inner apart. The axis was validated by the forward kernel.
+// inner apart. The axis was validated by the forward kernel. (keptAlong
+// gives a 0-d x the 0-d shape, the sum of its one element.)
 func splitAxis[T Float](x *tensor.Tensor[T], axis int) (outer, n, inner int) {
 	r := x.Dims()
+	if r == 0 {
+		return 1, 1, 1 // a 0-d x is one element along axis 0 or -1
+	}
 	if axis < 0 {
 		axis += r
 	}

@@ -107,3 +107,31 @@ func TestSoftmaxRowsSumToOne(t *testing.T) {
 		checkTensor(t, "exp(LogSoftmax)", e.Value(), viewOf(autograd.Softmax(autograd.Const(x), axis).Value()), 1e-12)
 	}
 }
+
+// TestSoftmaxOfScalar: a 0-d input is one element along axis 0 (or -1),
+// as in torch: softmax 1 and log-softmax 0, both with gradient 0, by
+// Backward, by a recorded pass (Grad with CreateGraph) and in forward mode.
+func TestSoftmaxOfScalar(t *testing.T) {
+	for _, f := range []func(*autograd.Var[float64]) *autograd.Var[float64]{
+		func(x *autograd.Var[float64]) *autograd.Var[float64] { return autograd.Softmax(x, 0) },
+		func(x *autograd.Var[float64]) *autograd.Var[float64] { return autograd.LogSoftmax(x, -1) },
+	} {
+		x := autograd.Param(tensor.Scalar(3.0))
+		y := f(x)
+		y.Backward()
+		if v := y.Value().Item(); y.Value().Dims() != 0 || (v != 1 && v != 0) || x.Grad().Item() != 0 {
+			t.Errorf("%s of a 0-d 3: %v (shape %v), gradient %v; want 1 or 0, 0-d, gradient 0", y.Op(), v, y.Shape(), x.Grad().Item())
+		}
+		x2 := autograd.Param(tensor.Scalar(3.0))
+		y2 := f(x2)
+		g := autograd.Grad([]*autograd.Var[float64]{y2}, []*autograd.Var[float64]{x2}, autograd.CreateGraph())[0]
+		if g.Value().Item() != 0 || g.Value().Dims() != 0 {
+			t.Errorf("%s: recorded gradient %v of shape %v, want 0-d 0", y2.Op(), g.Value().Item(), g.Shape())
+		}
+		_, jt := autograd.JVP(func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return f(xs[0]) },
+			[]*tensor.Tensor[float64]{tensor.Scalar(3.0)}, []*tensor.Tensor[float64]{tensor.Scalar(1.0)})
+		if jt.Item() != 0 || jt.Dims() != 0 {
+			t.Errorf("%s: tangent %v of shape %v, want 0-d 0", y2.Op(), jt.Item(), jt.Shape())
+		}
+	}
+}

@@ -57,13 +57,17 @@ func TestBroadcastIntoMatchesBinary(t *testing.T) {
 	})
 	// An operand of more axes makes a result of more axes, even when they
 	// are 1s: dst [3] cannot hold a [3] + [1 1 3] of shape [1 1 3], on
-	// either side (NumPy refuses such an out= too).
+	// either side, nor dst [1 3] a [3] + [3] (NumPy refuses such an out=
+	// too).
 	for _, tc := range []struct {
 		name string
 		f    func()
 	}{
 		{"left", func() { AddInto(Zeros[float64](3), bcastSeq([]int{3}, 1), bcastSeq([]int{1, 1, 3}, 1)) }},
 		{"right", func() { SubInto(Zeros[float64](3), bcastSeq([]int{1, 3}, 1), bcastSeq([]int{3}, 1)) }},
+		// And a dst of more axes than the result, leading 1s or not.
+		{"dst of more axes", func() { AddInto(Zeros[float64](1, 3), bcastSeq([]int{3}, 1), bcastSeq([]int{3}, 1)) }},
+		{"dst of more axes, broadcasting", func() { MulInto(Zeros[float64](1, 2, 3), bcastSeq([]int{2, 1}, 1), bcastSeq([]int{3}, 1)) }},
 	} {
 		t.Run("operand of more axes than dst, "+tc.name, func(t *testing.T) {
 			defer func() {

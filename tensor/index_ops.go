@@ -17,6 +17,7 @@ import "fmt"
 // panics with a *ShapeError when an offset lies outside its tensor or the
 // lengths disagree.
 func IndexMoveInto[T Float](dst, src *Tensor[T], to, from []int, w []T, alpha, beta T) {
+	noOverlap("IndexMoveInto", dst, src)
 	const op = "IndexMoveInto"
 	n := len(src.data)
 	switch {

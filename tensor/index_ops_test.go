@@ -189,6 +189,14 @@ func TestIndexOpsErrors(t *testing.T) {
 			x4, src := tensor.Zeros[float64](4), tensor.Zeros[float64](2)
 			tensor.ScatterReduceWeights(make([]float64, 4), make([]float64, 2), x4, src, tensor.Zeros[float64](4), []int{0, 4}, []int{0, 1}, "amax", true, make([]int, tensor.ScatterReduceWork(4, 2)))
 		}, "tensor: ScatterReduceWeights: offset xo[1] = 4 outside the 4 elements of x: [4] x [2]"},
+		{"ScatterReduceInto into its source", func() {
+			x4, src := tensor.Zeros[float64](4), tensor.Zeros[float64](4)
+			tensor.ScatterReduceInto(src, x4, src, []int{0, 1}, []int{0, 1}, "sum", true, make([]int, tensor.ScatterReduceWork(4, 2)))
+		}, "tensor: ScatterReduceInto: dst shares memory with an operand: give it a tensor of its own: [4] x [4]"},
+		{"IndexMoveInto in place", func() {
+			v := tensor.Zeros[float64](4)
+			tensor.IndexMoveInto(v, v, nil, []int{3, 2, 1, 0}, nil, 1, 0)
+		}, "tensor: IndexMoveInto: dst shares memory with an operand: give it a tensor of its own: [4] x [4]"},
 		{"MaskedSelect broadcast", func() { tensor.MaskedSelect(x, tensor.MustMask([]bool{true, false}, 2)) },
 			"tensor: MaskedSelect: mask does not broadcast with the input: [2 3] x [2]"},
 		{"IndexArrays out of range", func() { tensor.IndexArrays(x, tensor.MustIndex([]int{0, 1}, 2), tensor.MustIndex([]int{-4}, 1)) },
@@ -240,5 +248,18 @@ func TestIndexOffsetsAllocateNothing(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("%v allocations, want 0", n)
+	}
+}
+
+// TestScatterReduceIntoItsInput: dst may be x (it is copied first).
+func TestScatterReduceIntoItsInput(t *testing.T) {
+	x := tensor.MustNew([]float64{5, 1, 2, 7}, 4)
+	src := tensor.MustNew([]float64{5, 3, 1, 1, 0}, 5)
+	xo, so := []int{0, 0, 1, 1, 2}, []int{0, 1, 2, 3, 4}
+	want := tensor.Zeros[float64](4)
+	tensor.ScatterReduceInto(want, x, src, xo, so, "sum", true, make([]int, tensor.ScatterReduceWork(4, 5)))
+	tensor.ScatterReduceInto(x, x, src, xo, so, "sum", true, make([]int, tensor.ScatterReduceWork(4, 5)))
+	if diff := cmp.Diff(want.Data(), x.Data()); diff != "" {
+		t.Errorf("in place (-into a new tensor +in place):\n%s", diff)
 	}
 }

@@ -66,10 +66,12 @@ func idxSame[T Float](a, b T) bool { return a == b || a != a && b != b }
 // that some pair writes to becomes the reduction of its pairs' values, in
 // order, and of its own value when includeSelf; the others keep x's value.
 // "mean" divides by the number of values reduced; "amax" and "amin"
-// propagate NaN. work has ScatterReduceWork(x.Len(), len(xo)) ints. It
-// panics with a *ShapeError for an unknown reduction, shapes that do not
-// fit or an offset outside x or src.
+// propagate NaN. work has ScatterReduceWork(x.Len(), len(xo)) ints. dst
+// may be x, not src. It panics with a *ShapeError for an unknown
+// reduction, shapes that do not fit, an offset outside x or src, or a dst
+// that shares memory with src.
 func ScatterReduceInto[T Float](dst, x, src *Tensor[T], xo, so []int, reduce string, includeSelf bool, work []int) {
+	noOverlap("ScatterReduceInto", dst, src) // dst may be x: it is copied first
 	const op = "ScatterReduceInto"
 	ScatterReduceCheck(op, reduce)
 	if !SameShape(dst.shape, x.shape) || len(xo) != len(so) || len(work) < ScatterReduceWork(len(x.data), len(xo)) {

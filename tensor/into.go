@@ -96,8 +96,8 @@ const maxBroadcastDims = 8
 // raises the shape error.
 func broadcastInto[T Float](op binOp, dst, a, b *Tensor[T]) bool {
 	nd := len(dst.shape)
-	if nd == 0 || nd > maxBroadcastDims || len(a.shape) > nd || len(b.shape) > nd {
-		return false
+	if nd == 0 || nd > maxBroadcastDims || nd != max(len(a.shape), len(b.shape)) {
+		return false // the result has the rank of the larger operand
 	}
 	var sa, sb [maxBroadcastDims]int // a's and b's strides along dst's axes, 0 where broadcast
 	fill := func(s *[maxBroadcastDims]int, shape []int) bool {

@@ -75,6 +75,7 @@ func padMapRows(out, xs []int, maps [][]int, row func(o, base int)) {
 // entry per axis, of out's size along it, each in [−1, x's size). It
 // panics with a *ShapeError when the operands or the maps do not fit.
 func PadMapInto[T Float](out, x *Tensor[T], maps [][]int, fill T) {
+	noOverlap("PadMapInto", out, x)
 	var xs [shpStack]int
 	padMapCheck("PadMapInto", x.shape, out.shape, maps, xs[:len(x.shape)])
 	r := len(x.shape)

@@ -303,6 +303,7 @@ func ScatterPlanesInto[T Float](out, x *Tensor[T], idx []int) {
 // -1): the adjoint of ScatterAddPlanesInto. It panics as
 // ScatterAddPlanesInto does.
 func GatherPlanesInto[T Float](out, src *Tensor[T], idx []int) {
+	noOverlap("GatherPlanesInto", out, src)
 	const op = "GatherPlanesInto"
 	planes, hw, ohw := planesCheck(op, src.shape, out.shape, len(idx))
 	for pl := 0; pl < planes; pl++ {

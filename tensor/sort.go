@@ -111,6 +111,7 @@ func Argsort[T Float](x *Tensor[T], axis int, descending bool) *Index {
 // It panics with a *ShapeError when the shapes disagree or an index is out
 // of range.
 func GatherAlongInto[T Float](dst *Tensor[T], x *Tensor[T], idx []int, axis int) {
+	noOverlap("GatherAlongInto", dst, x)
 	alongMove("GatherAlongInto", dst, x, idx, axis, false)
 }
 

@@ -58,7 +58,7 @@ func FitStandardizer(t *Table) Standardizer {
 	for i := range t.rows {
 		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
 			d := v*scale[j] - s.Mean[j]
-			s.Std[j] += d * d
+			s.Std[j] += float64(d * d) // rounded, as NumPy does: not fused into a multiply-add
 		}
 	}
 	for j := range s.Std {

@@ -154,7 +154,7 @@ func naiveStandardizer(rows [][]float64) data.Standardizer {
 	}
 	for _, r := range rows {
 		for j, v := range r {
-			s.Std[j] += (v - s.Mean[j]) * (v - s.Mean[j])
+			s.Std[j] += float64((v - s.Mean[j]) * (v - s.Mean[j]))
 		}
 	}
 	for j := range s.Std {
