@@ -38,7 +38,7 @@ func (p *MaxPool1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if p.Dilation < 0 {
 		argPanic(pool1DOp("MaxPool1D", p.Kernel), "Dilation", p.Dilation, "must not be negative (0 means 1)")
 	}
-	x4, unbatched := pool1DInput("MaxPool1D", x, p.Kernel, p.Stride, p.Padding, max(p.Dilation, 1))
+	x4, unbatched := pool1DInput("MaxPool1D", x, p.Kernel, p.Stride, p.Padding, max(p.Dilation, 1), p.CeilMode)
 	k, s, pad := [2]int{1, p.Kernel}, [2]int{1, p.Stride}, [2]int{0, p.Padding}
 	if p.Stride == 0 {
 		s[1] = p.Kernel
@@ -88,7 +88,7 @@ func NewAvgPool1D[T Float](k int) *AvgPool1D[T] {
 // Forward pools x [N, C, L] (or [C, L]) into [N, C, OL] as MaxPool1D
 // does (without dilation), and panics likewise.
 func (p *AvgPool1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	x4, unbatched := pool1DInput("AvgPool1D", x, p.Kernel, p.Stride, p.Padding, 1)
+	x4, unbatched := pool1DInput("AvgPool1D", x, p.Kernel, p.Stride, p.Padding, 1, p.CeilMode)
 	k, s, pad := [2]int{1, p.Kernel}, [2]int{1, p.Stride}, [2]int{0, p.Padding}
 	if p.Stride == 0 {
 		s[1] = p.Kernel
@@ -115,7 +115,7 @@ func (*AvgPool1D[T]) NamedParameters() []NamedParam[T] { return nil }
 // pool1DInput checks a 1-D pooling layer's settings and input, naming the
 // layer by kind and kernel, and returns x as [N, C, 1, L] and whether it
 // came without a batch axis.
-func pool1DInput[T Float](kind string, x *autograd.Var[T], kernel, stride, padding, dilation int) (*autograd.Var[T], bool) {
+func pool1DInput[T Float](kind string, x *autograd.Var[T], kernel, stride, padding, dilation int, ceil bool) (*autograd.Var[T], bool) {
 	switch {
 	case kernel < 1:
 		argPanic(pool1DOp(kind, kernel), "Kernel", kernel, "must be positive")
@@ -128,7 +128,10 @@ func pool1DInput[T Float](kind string, x *autograd.Var[T], kernel, stride, paddi
 	if d := xv.Dims(); d != 2 && d != 3 {
 		shapePanic(pool1DOp(kind, kernel), "input must be 3-D [N C L] or 2-D [C L]", x.Shape())
 	}
-	if l := xv.Dim(xv.Dims() - 1); l+2*padding < dilation*(kernel-1)+1 {
+	if stride == 0 {
+		stride = kernel
+	}
+	if l := xv.Dim(xv.Dims() - 1); pool1DLen(l, kernel, stride, padding, dilation, ceil) < 1 {
 		shapePanic(pool1DOp(kind, kernel), fmt.Sprintf("input length %d with padding %d is shorter than the kernel %d (dilation %d)",
 			l, padding, kernel, dilation), x.Shape())
 	}
@@ -136,6 +139,24 @@ func pool1DInput[T Float](kind string, x *autograd.Var[T], kernel, stride, paddi
 		return autograd.Unsqueeze(autograd.Unsqueeze(x, 0), 2), true
 	}
 	return autograd.Unsqueeze(x, 2), false
+}
+
+// pool1DLen is PyTorch's output length of a pooling window over l
+// positions: ⌊(l + 2p − d·(k−1) − 1) / s⌋ + 1, rounded up instead with
+// ceil, less one if the last window would then start in the right padding.
+func pool1DLen(l, k, s, p, d int, ceil bool) int {
+	num := l + 2*p - d*(k-1) - 1
+	if ceil {
+		num += s - 1
+	}
+	n := num/s + 1
+	if num < 0 && num%s != 0 {
+		n-- // division rounding towards −∞, as PyTorch's div_rtn
+	}
+	if ceil && (n-1)*s >= l+p {
+		n--
+	}
+	return n
 }
 
 // pool1DOutput undoes pool1DInput's reshaping on the pooled y.

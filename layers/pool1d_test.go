@@ -72,6 +72,16 @@ func TestPool1D(t *testing.T) {
 		})
 	}
 
+	// In ceil mode a window may overhang the end: an input shorter than the
+	// kernel still gives one output, as torch's (max 5, mean 8/3).
+	short := autograd.Const(tensor.MustNew([]float64{1, 5, 2}, 1, 1, 3))
+	if y := (&layers.MaxPool1D[float64]{Kernel: 4, CeilMode: true}).Forward(short); !cmp.Equal(y.Value().Data(), []float64{5}) {
+		t.Errorf("ceil-mode max of a short input: %v, torch [5]", y.Value().Data())
+	}
+	if y := (&layers.AvgPool1D[float64]{Kernel: 4, CeilMode: true}).Forward(short); math.Abs(y.Value().Data()[0]-8.0/3) > 1e-15 {
+		t.Errorf("ceil-mode mean of a short input: %v, torch [2.6667]", y.Value().Data())
+	}
+
 	// [C, L] without a batch axis gives [C, OL].
 	y := layers.NewMaxPool1D[float64](2).Forward(autograd.Const(tensor.MustNew([]float64{1, 3, 2, 0, 5, 4}, 2, 3)))
 	if diff := cmp.Diff(view([]int{2, 1}, 3, 5), viewOf(y.Value())); diff != "" {

@@ -17,6 +17,8 @@ import (
 //	d/dw = Σ g·min(0, x) over the elements that share w
 type PReLU[T Float] struct {
 	Weight *autograd.Var[T] // [1] or [C]: the slopes (PyTorch's "weight")
+
+	zero *autograd.Var[T] // 0, for the select; made by NewPReLU
 }
 
 // NewPReLU returns a PReLU with num slopes (1 to share one, or the number
@@ -25,11 +27,11 @@ type PReLU[T Float] struct {
 // num is not positive.
 func NewPReLU[T Float](num int, init T) *PReLU[T] {
 	checkPositive("NewPReLU", "[num]", num)
-	return &PReLU[T]{Weight: autograd.Param(tensor.Full(init, num)).SetName("weight")}
+	return &PReLU[T]{Weight: autograd.Param(tensor.Full(init, num)).SetName("weight"), zero: autograd.Const(tensor.Scalar(T(0)))}
 }
 
-// Forward returns max(0, x) + w·min(0, x), w broadcast along x's channel
-// axis. Under an Arena (x from one) it takes its memory from the Arena,
+// Forward returns x where x > 0 and w·x elsewhere, w broadcast along x's
+// channel axis. Under an Arena (x from one) it takes its memory from the Arena,
 // the weight included (autograd.Arena.Use). It panics with a
 // *tensor.ShapeError when Weight is not 1-D, or has more than one slope
 // and x no channel axis of that size.
@@ -55,8 +57,16 @@ func (l *PReLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 		}
 		w = autograd.Reshape(w, shape...)
 	}
-	pos := autograd.ReLU(x)
-	return autograd.Add(pos, autograd.Mul(w, autograd.Sub(x, pos)))
+	// Selects, not relu(x) + w·(x − relu(x)), whose Inf − Inf at +Inf would
+	// make the result and the slope's gradient NaN.
+	zero := l.zero
+	if zero == nil { // a PReLU not made by NewPReLU
+		zero = autograd.Const(tensor.Scalar(T(0)))
+	}
+	pos := autograd.Greater(x, zero)
+	// The slope multiplies x with its positive elements zeroed, so that
+	// +Inf there sends the slope 0·g, not Inf·0.
+	return autograd.Where(pos, x, autograd.Mul(w, autograd.Where(pos, zero, x)))
 }
 
 // Parameters returns the weight.

@@ -1,6 +1,7 @@
 package layers_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,6 +45,18 @@ func TestPReLU(t *testing.T) {
 			if diff := cmp.Diff(view(c.wantShape, c.want...), viewOf(c.got), approx(1e-15)); diff != "" {
 				t.Errorf("%d slopes: %s (-torch +adjoint):\n%s", len(tc.slopes), c.what, diff)
 			}
+		}
+	}
+
+	// ±Inf and NaN pass as torch's: +Inf stays +Inf with gradient 1, and
+	// the slope's gradient is finite (Inf − Inf made both NaN).
+	for _, l := range []*layers.PReLU[float32]{layers.NewPReLU[float32](1, 0.25), {Weight: autograd.Param(tensor.Full[float32](0.25, 1))}} {
+		xi := autograd.Param(tensor.MustNew([]float32{float32(math.Inf(1)), -1}, 2))
+		yi := l.Forward(xi)
+		autograd.Sum(yi).Backward()
+		if diff := cmp.Diff([][]float32{{float32(math.Inf(1)), -0.25}, {1, 0.25}, {-1}},
+			[][]float32{yi.Value().Data(), xi.Grad().Data(), l.Weight.Grad().Data()}); diff != "" {
+			t.Errorf("+Inf input: y, dx, dw (-torch +adjoint):\n%s", diff)
 		}
 	}
 

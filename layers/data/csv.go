@@ -99,37 +99,51 @@ const utf8BOM = "\uFEFF"
 // It never panics, whatever the bytes: it returns an error for malformed CSV
 // (a *csv.ParseError), a truncated or corrupt gzip stream (naming the line
 // of the CSV text where it broke off, and wrapping gzip's error, such as
-// io.ErrUnexpectedEOF for a truncated file), an empty input or one with no
+// io.ErrUnexpectedEOF for a truncated file; a corrupt stream whose text
+// fails to parse before gzip notices is read to its end to find out), an
+// empty input or one with no
 // data rows, a header that repeats a name or lacks a selected column, and,
 // as a *CSVError naming the line and the column (number and name), a row
 // whose field count differs from the first row's or a value that is not a
 // (finite) number.
 func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 	br := bufio.NewReader(r)
-	gzipped := false
-	if magic, _ := br.Peek(len(gzipMagic)); string(magic) == gzipMagic {
-		gzipped = true
-		zr, err := gzip.NewReader(br)
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("data: gzip: the stream is truncated in its header: %w", err)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("data: gzip: %w", err)
-		}
-		defer zr.Close()
-		br = bufio.NewReader(zr)
+	if magic, _ := br.Peek(len(gzipMagic)); string(magic) != gzipMagic {
+		return readCSV(br, opts, false)
 	}
+	zr, err := gzip.NewReader(br)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("data: gzip: the stream is truncated in its header: %w", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data: gzip: %w", err)
+	}
+	defer zr.Close()
+	t, err := readCSV(bufio.NewReader(zr), opts, true)
+	if err != nil && !gzipError(err) {
+		// gzip checks its checksum only at the end, so a corrupt stream may
+		// first decode to text that does not parse: the rest of the stream
+		// says whether that is the cause.
+		if _, derr := io.Copy(io.Discard, zr); derr != nil && gzipError(derr) {
+			return nil, fmt.Errorf("data: the gzip stream is corrupt: %w (its text failed to read first: %v)", derr, err)
+		}
+	}
+	return t, err
+}
+
+// readCSV is ReadCSV on br, the text itself, which came out of a gzip
+// stream when gzipped.
+func readCSV(br *bufio.Reader, opts CSVOptions, gzipped bool) (*Table, error) {
 	// A byte order mark goes before the CSV parser sees it, which would
 	// take it for the start of the first field (and refuse a quote after it).
 	if bom, _ := br.Peek(len(utf8BOM)); string(bom) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	}
-	r = br
 	if opts.NoHeader && len(opts.Columns) > 0 {
 		return nil, errors.New("data: CSVOptions.Columns selects columns by name and needs a header row, but NoHeader is set")
 	}
 
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(br)
 	if opts.Comma != 0 {
 		cr.Comma = opts.Comma
 	}

@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
@@ -335,6 +336,29 @@ func TestReadCSVGzipTruncated(t *testing.T) {
 	_, err = data.ReadCSV(bytes.NewReader(corrupt), data.CSVOptions{})
 	if !errors.Is(err, gzip.ErrChecksum) || !strings.Contains(err.Error(), "data: line 20002: the gzip stream is truncated or corrupt") {
 		t.Errorf("bad checksum: got %v, want gzip.ErrChecksum at line 20002", err)
+	}
+
+	// A byte flipped in the compressed data decodes to garbage text first
+	// (a row of the wrong width, a value that is no number) and fails
+	// gzip's checksum only at the end: the error must blame the stream.
+	// Each flip whose text still parses, or that deflate itself rejects,
+	// is fine too, as long as a gzip error is what comes out.
+	flips := 0
+	for pos := len(full) / 4; pos < len(full)-8; pos += len(full) / 9 {
+		bad := []byte(full)
+		bad[pos] ^= 0x20
+		_, err := data.ReadCSV(bytes.NewReader(bad), data.CSVOptions{})
+		if err == nil {
+			continue
+		}
+		flips++
+		var corrupt flate.CorruptInputError
+		if !errors.Is(err, gzip.ErrChecksum) && !errors.As(err, &corrupt) {
+			t.Errorf("byte %d flipped: %v, want an error that wraps gzip's", pos, err)
+		}
+	}
+	if flips == 0 {
+		t.Errorf("no flipped byte made ReadCSV fail: the test checks nothing")
 	}
 }
 
