@@ -193,7 +193,7 @@ func Orthogonal[T Float](gain T) Initializer[T] {
 // each column's sign flipped where R's diagonal element is negative (so
 // that R's diagonal is positive, torch's Q·sign(diag R)). a is overwritten.
 func householderQ(a []float64, m, k int) []float64 {
-	vs := make([][]float64, k)
+	vs, vns := make([][]float64, k), make([]float64, k) // the reflections' vectors and vᵀv
 	sign := make([]float64, k)
 	for j := range k {
 		col := a[j*m : (j+1)*m]
@@ -224,17 +224,9 @@ func householderQ(a []float64, m, k int) []float64 {
 			}
 			continue
 		}
-		// Apply H = I − 2vvᵀ/(vᵀv) to the columns after j.
+		vns[j] = vn
 		for c := j + 1; c < k; c++ {
-			cc := a[c*m : (c+1)*m]
-			dot := 0.0
-			for i := j; i < m; i++ {
-				dot += v[i] * cc[i]
-			}
-			f := 2 * dot / vn
-			for i := j; i < m; i++ {
-				cc[i] -= f * v[i]
-			}
+			householder(a[c*m:(c+1)*m], v, vn, j)
 		}
 	}
 	// Q's first k columns: H₀·H₁·…·H_{k−1} applied to the first k columns
@@ -244,24 +236,11 @@ func householderQ(a []float64, m, k int) []float64 {
 		q[j*m+j] = 1
 	}
 	for j := k - 1; j >= 0; j-- {
-		v := vs[j]
-		if v == nil {
+		if vs[j] == nil {
 			continue
 		}
-		vn := 0.0
-		for _, x := range v[j:] {
-			vn += x * x
-		}
 		for c := range k {
-			cc := q[c*m : (c+1)*m]
-			dot := 0.0
-			for i := j; i < m; i++ {
-				dot += v[i] * cc[i]
-			}
-			f := 2 * dot / vn
-			for i := j; i < m; i++ {
-				cc[i] -= f * v[i]
-			}
+			householder(q[c*m:(c+1)*m], vs[j], vns[j], j)
 		}
 	}
 	for j := range k {
@@ -272,4 +251,17 @@ func householderQ(a []float64, m, k int) []float64 {
 		}
 	}
 	return q
+}
+
+// householder applies the reflection H = I − 2vvᵀ/(vᵀv), whose v is zero
+// before element j and vn = vᵀv, to the column col, in place.
+func householder(col, v []float64, vn float64, j int) {
+	dot := 0.0
+	for i := j; i < len(col); i++ {
+		dot += v[i] * col[i]
+	}
+	f := 2 * dot / vn
+	for i := j; i < len(col); i++ {
+		col[i] -= f * v[i]
+	}
 }
