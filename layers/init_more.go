@@ -50,7 +50,7 @@ func CalculateGain(nonlinearity string, param ...float64) float64 {
 // torch's, whose erfinv loses accuracy when the bounds are more than about
 // 2 std from the mean (it warns then), it works with the tail's own
 // probability (the complementary error function, refined by Newton's
-// method), so bounds far in either tail, [8 std, 9 std] say, still give
+// method), so bounds far in either tail, [40 std, 41 std] say, still give
 // the truncated normal. It panics with an *ArgError unless mean and std are
 // finite with std > 0, and a < b (NaN fails).
 func TruncNormal[T Float](mean, std, a, b T) Initializer[T] {
@@ -78,50 +78,54 @@ func TruncNormal[T Float](mean, std, a, b T) Initializer[T] {
 
 // truncStandard returns the map from u in [0, 1) to the standard normal
 // truncated to [za, zb]'s quantile at u. An interval in one half is handled
-// by its tail probabilities, which stay accurate however far out it lies
-// (one in the lower half as the mirror of one in the upper).
+// by its tail probabilities, in logarithms, which stay accurate however far
+// out it lies (one in the lower half as the mirror of one in the upper).
 func truncStandard(za, zb float64) func(u float64) float64 {
 	switch {
 	case za >= 0:
-		qa, qb := upperTail(za), upperTail(zb)
-		return func(u float64) float64 { return upperQuantile(qa - u*(qa-qb)) }
+		la := lnUpperTail(za)
+		r := math.Exp(lnUpperTail(zb) - la) // Q(zb)/Q(za), in [0, 1)
+		return func(u float64) float64 { return upperQuantileLn(la + math.Log1p(-u*(1-r))) }
 	case zb <= 0:
 		up := truncStandard(-zb, -za)
 		return func(u float64) float64 { return -up(u) }
 	}
-	pa, pb := upperTail(-za), 1-upperTail(zb) // Φ(za), Φ(zb)
+	pa, pb := math.Exp(lnUpperTail(-za)), 1-math.Exp(lnUpperTail(zb)) // Φ(za), Φ(zb)
 	return func(u float64) float64 {
 		p := pa + u*(pb-pa)
 		if p < 0.5 {
-			return -upperQuantile(p)
+			return -upperQuantileLn(math.Log(p))
 		}
-		return upperQuantile(1 - p)
+		return upperQuantileLn(math.Log1p(-p))
 	}
 }
 
-// upperTail returns Q(z) = P(Z > z) for a standard normal Z, accurate in
-// the far tail.
-func upperTail(z float64) float64 { return math.Erfc(z/math.Sqrt2) / 2 }
-
-// upperQuantile returns z with Q(z) = q, for q in (0, 1): an estimate (math's
-// Erfcinv, which computes 1 − 2q and so loses q below about 1e-16, or the
-// tail's asymptotic form there) refined by Newton's method on ln Q(z).
-func upperQuantile(q float64) float64 {
-	if q <= 0 {
-		return math.Inf(1)
+// lnUpperTail returns ln Q(z), Q(z) = P(Z > z) for a standard normal Z:
+// by the complementary error function up to z = 30 (Q(30) ≈ 5e-198), by
+// its asymptotic series beyond, where Q underflows soon.
+func lnUpperTail(z float64) float64 {
+	if z < 30 {
+		return math.Log(math.Erfc(z/math.Sqrt2) / 2)
 	}
-	z := math.Sqrt2 * math.Erfcinv(2*q)
-	if q < 1e-12 {
-		t := math.Sqrt(-2 * math.Log(q))
+	w := 1 / (z * z)
+	return -z*z/2 - math.Log(z*math.Sqrt(2*math.Pi)) + math.Log1p(w*(-1+w*(3+w*(-15+w*105))))
+}
+
+// upperQuantileLn returns z with ln Q(z) = lq: an estimate (math's
+// Erfcinv, which computes 1 − 2q and so loses q below about 1e-16, or the
+// tail's asymptotic form there) refined by Newton's method on ln Q.
+func upperQuantileLn(lq float64) float64 {
+	var z float64
+	if lq > math.Log(1e-12) {
+		z = math.Sqrt2 * math.Erfcinv(2*math.Exp(lq))
+	} else {
+		t := math.Sqrt(-2 * lq)
 		z = t - (math.Log(t)+0.5*math.Log(2*math.Pi))/t
 	}
-	for range 8 {
-		qz := upperTail(z)
-		if qz == 0 {
-			break
-		}
-		pdf := math.Exp(-z*z/2) / math.Sqrt(2*math.Pi)
-		step := (math.Log(qz) - math.Log(q)) * qz / pdf
+	for range 50 {
+		l := lnUpperTail(z)
+		lnPDF := -z*z/2 - 0.5*math.Log(2*math.Pi)
+		step := (l - lq) * math.Exp(l-lnPDF) // (ln Q(z) − lq) / (d ln Q/dz), d ln Q/dz = −φ/Q
 		z += step
 		if math.Abs(step) <= 1e-15*math.Max(1, math.Abs(z)) {
 			break
@@ -140,8 +144,8 @@ func upperQuantile(q float64) float64 {
 // uniformly distributed. Its rows (or columns, whichever are fewer) are
 // orthonormal, times gain; CalculateGain gives torch's gains. It panics
 // with an *ArgError if gain is not finite, and the Initializer panics with
-// a *tensor.ShapeError for a shape of fewer than two axes or with no
-// elements.
+// a *tensor.ShapeError for a shape of fewer than two axes (one with no
+// elements is returned empty, drawing nothing).
 func Orthogonal[T Float](gain T) Initializer[T] {
 	if math.IsNaN(float64(gain)) || math.IsInf(float64(gain), 0) {
 		argPanic("Orthogonal", "gain", gain, "must be finite")
@@ -151,8 +155,11 @@ func Orthogonal[T Float](gain T) Initializer[T] {
 		for _, d := range shape {
 			n *= d
 		}
-		if len(shape) < 2 || n == 0 {
-			shapePanic("Orthogonal", "needs a weight of at least 2 axes and some elements", shape)
+		if len(shape) < 2 {
+			shapePanic("Orthogonal", "needs a weight of at least 2 axes", shape)
+		}
+		if n == 0 {
+			return tensor.Zeros[T](shape...) // nothing to draw, as torch leaves it
 		}
 		rows, cols := shape[0], n/shape[0]
 		// Draw the rows×cols matrix, and work on its transpose when it is

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -37,16 +39,46 @@ func TestCalculateGain(t *testing.T) {
 // mean (ViT's ±2 std) and for bounds far in one tail, where a naive
 // inverse CDF loses all accuracy.
 func TestTruncNormal(t *testing.T) {
-	phi := func(z float64) float64 { return math.Exp(-z*z/2) / math.Sqrt(2*math.Pi) }
-	Phi := func(z float64) float64 { return math.Erfc(-z/math.Sqrt2) / 2 }
+	// ln φ(z), and ln Q(z) = ln P(Z > z): by erfc where it does not
+	// underflow, else by the asymptotic series (to z⁻¹², far more terms
+	// than its error at z ≥ 30 needs).
+	lnPhi := func(z float64) float64 { return -z*z/2 - 0.5*math.Log(2*math.Pi) }
+	lnQ := func(z float64) float64 {
+		if z < 30 {
+			return math.Log(math.Erfc(z/math.Sqrt2) / 2)
+		}
+		w, sum, term := 1/(z*z), 1.0, 1.0
+		for k := 1; k <= 6; k++ {
+			term *= -float64(2*k-1) * w
+			sum += term
+		}
+		return lnPhi(z) - math.Log(z) + math.Log(sum)
+	}
 	for _, c := range []struct{ mean, std, a, b float64 }{
 		{0, 0.02, -0.04, 0.04}, {1, 2, -1, 7}, {0, 1, 3, 4}, {0, 1, -9, -8}, {5, 0.5, 15, 15.5},
+		{0, 1, 40, 41}, {0, 1, -41, -40}, {0, 0.001, 0.05, 0.06}, {0, 1, -1e-3, 60},
 	} {
 		za, zb := (c.a-c.mean)/c.std, (c.b-c.mean)/c.std
-		z := Phi(zb) - Phi(za)
-		mu := c.mean + c.std*(phi(za)-phi(zb))/z
-		v := 1 + (za*phi(za)-zb*phi(zb))/z - math.Pow((phi(za)-phi(zb))/z, 2)
-		sd := c.std * math.Sqrt(v)
+		flip := 1.0
+		if zb <= 0 { // the mirror image, in the upper tail
+			za, zb, flip = -zb, -za, -1
+		}
+		// The truncated normal's mean and variance in standard units,
+		// with ra = φ(za)/Z and rb = φ(zb)/Z, Z = P(za < Z < zb), all in
+		// logarithms so that far tails neither underflow nor cancel.
+		var lnZ float64
+		if za >= 0 {
+			lnZ = lnQ(za) + math.Log1p(-math.Exp(lnQ(zb)-lnQ(za)))
+		} else {
+			lnZ = math.Log(1 - math.Exp(lnQ(-za)) - math.Exp(lnQ(zb)))
+		}
+		ra, rb := math.Exp(lnPhi(za)-lnZ), math.Exp(lnPhi(zb)-lnZ)
+		m := ra - rb
+		v := 1 + za*ra - zb*rb - m*m
+		mu, sd := c.mean+flip*c.std*m, c.std*math.Sqrt(v)
+		if math.IsNaN(mu) || math.IsNaN(sd) || sd <= 0 {
+			t.Fatalf("%+v: the reference moments are %v and %v", c, mu, sd)
+		}
 		w := layers.TruncNormal[float64](c.mean, c.std, c.a, c.b)(newRNG(3), 1, 1, 200, 500)
 		var sum, sq float64
 		for _, x := range w.Data() {
@@ -116,5 +148,9 @@ func TestOrthogonal(t *testing.T) {
 	}
 	argPanic(t, func() { layers.Orthogonal[float64](math.Inf(1)) })
 	shapePanic(t, func() { layers.Orthogonal[float64](1)(newRNG(1), 1, 1, 4) })
-	shapePanic(t, func() { layers.Orthogonal[float64](1)(newRNG(1), 1, 1, 0, 3) })
+	for _, shape := range [][]int{{0, 3}, {3, 0}, {2, 3, 0}} {
+		if w := layers.Orthogonal[float64](1)(newRNG(1), 1, 1, shape...); !cmp.Equal(w.Shape(), shape) || w.Len() != 0 {
+			t.Errorf("Orthogonal of %v: shape %v, want that shape, empty", shape, w.Shape())
+		}
+	}
 }

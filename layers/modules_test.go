@@ -79,6 +79,9 @@ func everyModule() []moduleRow {
 	add("GELU", "tanh", value(layers.GELU[float32]{Tanh: true}), x2)
 	add("PReLU", "", func() layers.Module[float32] { return layers.NewPReLU[float32](1, 0.25) }, x2)
 	add("PReLU", "per channel", func() layers.Module[float32] { return layers.NewPReLU[float32](2, 0.25) }, img)
+	add("PReLU", "struct literal", func() layers.Module[float32] {
+		return &layers.PReLU[float32]{Weight: autograd.Param(tensor.Full[float32](0.1, 1)).SetName("weight")}
+	}, x2)
 
 	// Affine, convolution, shape.
 	add("Linear", "", func() layers.Module[float32] { return layers.NewLinear[float32](rng(), 3, 5, nil) }, x2)

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -18,7 +19,7 @@ import (
 type PReLU[T Float] struct {
 	Weight *autograd.Var[T] // [1] or [C]: the slopes (PyTorch's "weight")
 
-	zero *autograd.Var[T] // 0, for the select; made by NewPReLU
+	zero atomic.Pointer[autograd.Var[T]] // 0, for the selects; made at the first Forward
 }
 
 // NewPReLU returns a PReLU with num slopes (1 to share one, or the number
@@ -27,7 +28,7 @@ type PReLU[T Float] struct {
 // num is not positive.
 func NewPReLU[T Float](num int, init T) *PReLU[T] {
 	checkPositive("NewPReLU", "[num]", num)
-	return &PReLU[T]{Weight: autograd.Param(tensor.Full(init, num)).SetName("weight"), zero: autograd.Const(tensor.Scalar(T(0)))}
+	return &PReLU[T]{Weight: autograd.Param(tensor.Full(init, num)).SetName("weight")}
 }
 
 // Forward returns x where x > 0 and w·x elsewhere, w broadcast along x's
@@ -59,9 +60,10 @@ func (l *PReLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	}
 	// Selects, not relu(x) + w·(x − relu(x)), whose Inf − Inf at +Inf would
 	// make the result and the slope's gradient NaN.
-	zero := l.zero
-	if zero == nil { // a PReLU not made by NewPReLU
-		zero = autograd.Const(tensor.Scalar(T(0)))
+	zero := l.zero.Load()
+	if zero == nil { // the first Forward; a race makes a spare, which is harmless
+		l.zero.CompareAndSwap(nil, autograd.Const(tensor.Scalar(T(0))))
+		zero = l.zero.Load()
 	}
 	pos := autograd.Greater(x, zero)
 	// The slope multiplies x with its positive elements zeroed, so that

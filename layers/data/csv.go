@@ -107,6 +107,9 @@ const utf8BOM = "\uFEFF"
 // whose field count differs from the first row's or a value that is not a
 // (finite) number.
 func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
+	if opts.NoHeader && len(opts.Columns) > 0 {
+		return nil, errors.New("data: CSVOptions.Columns selects columns by name and needs a header row, but NoHeader is set")
+	}
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(len(gzipMagic)); string(magic) != gzipMagic {
 		return readCSV(br, opts, false)
@@ -120,16 +123,22 @@ func ReadCSV(r io.Reader, opts CSVOptions) (*Table, error) {
 	}
 	defer zr.Close()
 	t, err := readCSV(bufio.NewReader(zr), opts, true)
-	if err != nil && !gzipError(err) {
+	var pe *csv.ParseError
+	var ce *CSVError
+	if err != nil && (errors.As(err, &pe) || errors.As(err, &ce)) {
 		// gzip checks its checksum only at the end, so a corrupt stream may
 		// first decode to text that does not parse: the rest of the stream
-		// says whether that is the cause.
-		if _, derr := io.Copy(io.Discard, zr); derr != nil && gzipError(derr) {
+		// (up to drainLimit bytes of text) says whether that is the cause.
+		if _, derr := io.Copy(io.Discard, io.LimitReader(zr, drainLimit)); derr != nil && gzipError(derr) {
 			return nil, fmt.Errorf("data: the gzip stream is corrupt: %w (its text failed to read first: %v)", derr, err)
 		}
 	}
 	return t, err
 }
+
+// drainLimit bounds how much of a gzip stream ReadCSV decompresses after
+// its text failed to parse, to see whether the stream is corrupt.
+const drainLimit = 256 << 20
 
 // readCSV is ReadCSV on br, the text itself, which came out of a gzip
 // stream when gzipped.
@@ -139,10 +148,6 @@ func readCSV(br *bufio.Reader, opts CSVOptions, gzipped bool) (*Table, error) {
 	if bom, _ := br.Peek(len(utf8BOM)); string(bom) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	}
-	if opts.NoHeader && len(opts.Columns) > 0 {
-		return nil, errors.New("data: CSVOptions.Columns selects columns by name and needs a header row, but NoHeader is set")
-	}
-
 	cr := csv.NewReader(br)
 	if opts.Comma != 0 {
 		cr.Comma = opts.Comma

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/adjoint-go/adjoint/layers/data"
 	"github.com/google/go-cmp/cmp"
@@ -403,5 +404,31 @@ func TestReadCSVFile(t *testing.T) {
 	_, err = data.ReadCSVFile(filepath.Join(t.TempDir(), "missing.csv"), data.CSVOptions{})
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: got %v, want os.ErrNotExist", err)
+	}
+}
+
+// TestReadCSVGzipErrorWithoutDraining: an error the stream cannot have
+// caused (a selected column the header lacks) returns at once, without
+// reading the rest of the stream, which here never ends.
+func TestReadCSVGzipErrorWithoutDraining(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pr.Close()
+	go func() {
+		zw := gzip.NewWriter(pw)
+		zw.Write([]byte("a,b\n1,2\n3,4\n"))
+		zw.Flush() // and never Close: the stream stays open
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, err := data.ReadCSV(pr, data.CSVOptions{Columns: []string{"c"}})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), `no column "c"`) {
+			t.Errorf("got %v, want the missing column's error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadCSV still blocked after 5 s: it drains a stream for an error the stream did not cause")
 	}
 }
