@@ -155,9 +155,11 @@ func (v *Var[T]) Value() *tensor.Tensor[T] {
 // one; intermediate results never keep theirs (use the function Grad to get
 // the gradient with respect to an intermediate value).
 //
-// After ZeroGrad, the buffer is cleared here, on first read, or simply
-// overwritten by the next Backward (see ZeroGrad); so Grad is not safe to
-// call from two goroutines at once for the same Var.
+// The tensor is the leaf's live buffer, reused from step to step: the next
+// Backward after a ZeroGrad overwrites it, so Clone it to keep a step's
+// gradient. After ZeroGrad, the buffer is cleared here, on first read, or
+// simply overwritten by the next Backward (see ZeroGrad); so Grad is not
+// safe to call from two goroutines at once for the same Var.
 func (v *Var[T]) Grad() *tensor.Tensor[T] {
 	g := v.gradBuf()
 	if v.gradZero {

@@ -64,21 +64,22 @@ func (o MomentumOption) applyRMSProp(c *rmspropConfig) { c.momentum = o.mu }
 type WeightDecayOption struct{ wd float64 }
 
 // WeightDecay sets the weight decay λ (default 0, and 0.01 for AdamW). SGD,
-// Adam and RMSProp add λ·W to the gradient (L2 regularisation); AdamW
-// decouples it and multiplies W by 1 − lr·λ before its update. It must be
-// finite and non-negative.
+// Adam, RMSProp and Adagrad add λ·W to the gradient (L2 regularisation);
+// AdamW decouples it and multiplies W by 1 − lr·λ before its update. It
+// must be finite and non-negative.
 func WeightDecay(wd float64) WeightDecayOption { return WeightDecayOption{wd} }
 
 func (o WeightDecayOption) applySGD(c *sgdConfig)         { c.weightDecay = o.wd }
 func (o WeightDecayOption) applyAdam(c *adamConfig)       { c.weightDecay = o.wd }
 func (o WeightDecayOption) applyRMSProp(c *rmspropConfig) { c.weightDecay = o.wd }
 
-// EpsOption sets the term added to a denominator; it configures Adam, AdamW
-// and RMSProp.
+// EpsOption sets the term added to a denominator; it configures Adam, AdamW,
+// RMSProp and Adagrad.
 type EpsOption struct{ eps float64 }
 
 // Eps sets ε, added to the square-root denominator for numerical stability
-// (default 1e-8). It must be finite and non-negative.
+// (default 1e-8, and 1e-10 for Adagrad, as torch's). It must be finite and
+// non-negative.
 func Eps(eps float64) EpsOption { return EpsOption{eps} }
 
 func (o EpsOption) applyAdam(c *adamConfig)       { c.eps = o.eps }
