@@ -31,3 +31,27 @@ func (Flatten[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { 
 
 // NamedParameters returns nil: Flatten has none.
 func (Flatten[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// Permute reorders the axes of its input, as a layer: axis i of the result
+// is axis Axes[i] of x (negative axes count from the end), autograd.Permute.
+// It is the step a Sequential needs between an Embedding's [N, L, E] and a
+// Conv1D's [N, C, L]: Permute[T]{Axes: []int{0, 2, 1}} (torchvision's
+// ops.Permute; in PyTorch's own modules, x.permute in forward).
+type Permute[T Float] struct {
+	Axes []int
+}
+
+// Forward returns x with its axes reordered. It panics with a
+// *tensor.ShapeError when Axes is not a permutation of x's axes.
+func (p Permute[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	return autograd.Permute(x, p.Axes...)
+}
+
+// Parameters returns nil: Permute has none.
+func (Permute[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: Permute has none.
+func (Permute[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
+// NamedParameters returns nil: Permute has none.
+func (Permute[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -20,7 +20,8 @@
 //     (NCL), ConvTranspose2D, MaxPool1D and AvgPool1D (NCL), MaxPool2D,
 //     AvgPool2D, AdaptiveAvgPool2D, AdaptiveMaxPool2D, MaxUnpool2D,
 //     Upsample, Pad1D, Pad2D, Pad3D; Flatten turns [N, C, H, W] into
-//     [N, C·H·W] for the Linear layers that follow.
+//     [N, C·H·W] for the Linear layers that follow, and Permute reorders
+//     axes ([N, L, E] to [N, E, L] for a Conv1D after an Embedding).
 //   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d,
 //     BatchNorm2d, GroupNorm, RMSNorm.
 //   - Attention and transformers: MultiheadAttention (nn.MultiheadAttention

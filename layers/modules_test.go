@@ -105,6 +105,7 @@ func everyModule() []moduleRow {
 		return layers.NewConvTranspose2D[float32](rng(), 2, 3, [2]int{2, 2}, layers.ConvTranspose2DOptions{Stride: [2]int{2, 2}}, nil)
 	}, img)
 	add("Flatten", "", value(layers.Flatten[float32]{}), img)
+	add("Permute", "", value(layers.Permute[float32]{Axes: []int{0, 2, 1}}), seq)
 	add("Upsample", "nearest", func() layers.Module[float32] { return layers.NewUpsample[float32](2, autograd.InterpNearest) }, img)
 	add("Upsample", "bilinear", func() layers.Module[float32] { return layers.NewUpsample[float32](1.5, autograd.InterpBilinear) }, img)
 	add("Pad1D", "", func() layers.Module[float32] { return layers.NewReflectionPad1D[float32](2, 1) }, x2)

@@ -207,6 +207,20 @@ func TestFlatten(t *testing.T) {
 	}
 }
 
+// TestPermute: an [N L E] batch becomes [N E L] with x[n, l, e] at
+// [n, e, l], and its gradient is moved back; an invalid permutation panics.
+func TestPermute(t *testing.T) {
+	x := randTensor(newRNG(3), 2, 3, 4)
+	p := layers.Permute[float64]{Axes: []int{0, -1, 1}}
+	y := p.Forward(autograd.Const(x))
+	if !cmp.Equal(y.Shape(), []int{2, 4, 3}) || y.Value().At(1, 3, 2) != x.At(1, 2, 3) {
+		t.Errorf("shape %v, y[1 3 2] = %v; want [2 4 3] and x[1 2 3] = %v", y.Shape(), y.Value().At(1, 3, 2), x.At(1, 2, 3))
+	}
+	gradcheck.Assert(t, func(in []*autograd.Var[float64]) *autograd.Var[float64] { return p.Forward(in[0]) },
+		[]*tensor.Tensor[float64]{x})
+	shapePanic(t, func() { layers.Permute[float64]{Axes: []int{0, 0, 1}}.Forward(autograd.Const(x)) })
+}
+
 // TestMaxPoolSeveralNaNs checks that of several NaNs in a window the last
 // in row-major order takes the index and the gradient, as torch 1.13's CPU
 // kernels give them (max_pool2d and adaptive_max_pool2d of [NaN NaN 1 0]
