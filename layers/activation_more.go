@@ -1,6 +1,10 @@
 package layers
 
-import "github.com/adjoint-go/adjoint/autograd"
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/autograd"
+)
 
 // More activations of torch.nn, as layers without parameters or state,
 // usable by value like those of activation.go. Each Forward is the autograd
@@ -202,3 +206,36 @@ func (Tanhshrink[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T]
 
 // NamedParameters returns nil: activations have none.
 func (Tanhshrink[T]) NamedParameters() []NamedParam[T] { return nil }
+
+// GLU is the gated linear unit (Dauphin et al., 2017), PyTorch's nn.GLU:
+// x split in two halves a and b along Axis, and a·σ(b), half of x's size
+// along Axis. PyTorch's default is GLU[T]{Axis: -1}; the zero value splits
+// axis 0.
+type GLU[T Float] struct {
+	Axis int // the axis to halve (PyTorch's dim); negative counts from the end
+}
+
+// Forward returns a·σ(b). It panics with a *tensor.ShapeError naming GLU
+// when Axis is out of range or x's size along it is odd.
+func (l GLU[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	xv := x.Value()
+	ax := l.Axis
+	if ax < 0 {
+		ax += xv.Dims()
+	}
+	if ax < 0 || ax >= xv.Dims() || xv.Dim(ax)%2 != 0 {
+		shapePanic("GLU", fmt.Sprintf("axis %d must exist and have an even size", l.Axis), x.Shape())
+	}
+	h := xv.Dim(ax) / 2
+	ab := autograd.Split(x, ax, h, h)
+	return autograd.Mul(ab[0], autograd.Sigmoid(ab[1]))
+}
+
+// Parameters returns nil: activations have none.
+func (GLU[T]) Parameters() []*autograd.Var[T] { return nil }
+
+// AppendParameters returns dst unchanged: activations have none.
+func (GLU[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] { return dst }
+
+// NamedParameters returns nil: activations have none.
+func (GLU[T]) NamedParameters() []NamedParam[T] { return nil }

@@ -20,8 +20,9 @@
 //     (NCL), ConvTranspose2D, MaxPool1D and AvgPool1D (NCL), MaxPool2D,
 //     AvgPool2D, AdaptiveAvgPool2D, AdaptiveMaxPool2D, MaxUnpool2D,
 //     Upsample, Pad1D, Pad2D, Pad3D; Flatten turns [N, C, H, W] into
-//     [N, C·H·W] for the Linear layers that follow, and Permute reorders
-//     axes ([N, L, E] to [N, E, L] for a Conv1D after an Embedding).
+//     [N, C·H·W] for the Linear layers that follow, Unflatten undoes it,
+//     Permute reorders axes ([N, L, E] to [N, E, L] for a Conv1D after an
+//     Embedding), and Identity holds the place of a block left out.
 //   - Regularisation and normalisation: Dropout, LayerNorm, BatchNorm1d,
 //     BatchNorm2d, GroupNorm, RMSNorm.
 //   - Attention and transformers: MultiheadAttention (nn.MultiheadAttention
@@ -44,7 +45,7 @@
 //   - Activations: Sigmoid, Tanh, ReLU, LeakyReLU, ELU, GELU, SiLU,
 //     Softplus, Softmax, LogSoftmax, Hardtanh, Hardswish, Hardsigmoid, Mish,
 //     SELU, CELU, Softsign, LogSigmoid, Softshrink, Hardshrink, Tanhshrink,
-//     and PReLU (a learned slope per channel).
+//     GLU, and PReLU (a learned slope per channel).
 //   - Containers: Sequential (children named by position, "0.weight") and
 //     Named (children named by you, "encoder.fc1.bias"); NewMLP builds a
 //     Sequential multilayer perceptron. Sequential runs a ReLU right after

@@ -221,6 +221,47 @@ func TestPermute(t *testing.T) {
 	shapePanic(t, func() { layers.Permute[float64]{Axes: []int{0, 0, 1}}.Forward(autograd.Const(x)) })
 }
 
+// TestUnflattenAndIdentity: Unflatten splits an axis into several (one
+// size given as -1), keeping the elements' order, and refuses a shape that
+// does not fit; Identity returns its input.
+func TestUnflattenAndIdentity(t *testing.T) {
+	x := randTensor(newRNG(4), 2, 12, 3)
+	for _, u := range []layers.Unflatten[float64]{{Axis: 1, Shape: []int{3, 4}}, {Axis: -2, Shape: []int{-1, 2, 2}}} {
+		y := u.Forward(autograd.Const(x))
+		want := []int{2, 3, 4, 3}
+		if u.Axis == -2 {
+			want = []int{2, 3, 2, 2, 3}
+		}
+		if diff := cmp.Diff(view(want, x.Data()...), viewOf(y.Value())); diff != "" {
+			t.Errorf("%+v (-want +got):\n%s", u, diff)
+		}
+	}
+	for _, bad := range []layers.Unflatten[float64]{{Axis: 1, Shape: []int{5, 2}}, {Axis: 3, Shape: []int{3}}, {Axis: 1, Shape: []int{-1, -1}}, {Axis: 1, Shape: []int{0, -1}}} {
+		shapePanic(t, func() { bad.Forward(autograd.Const(x)) })
+	}
+	v := autograd.Const(x)
+	if (layers.Identity[float64]{}).Forward(v) != v {
+		t.Errorf("Identity did not return its input")
+	}
+}
+
+// TestGLU: a·σ(b) of the halves along the axis, gradchecked, and an odd
+// axis refused.
+func TestGLU(t *testing.T) {
+	x := tensor.MustNew([]float64{1, -2, 0.5, 3, -1, 2}, 1, 6)
+	y := layers.GLU[float64]{Axis: -1}.Forward(autograd.Const(x))
+	sig := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
+	if diff := cmp.Diff(view([]int{1, 3}, 1*sig(3), -2*sig(-1), 0.5*sig(2)), viewOf(y.Value()), approx(1e-15)); diff != "" {
+		t.Errorf("GLU (-want +got):\n%s", diff)
+	}
+	gradcheck.Assert(t, func(in []*autograd.Var[float64]) *autograd.Var[float64] {
+		return layers.GLU[float64]{Axis: 0}.Forward(in[0])
+	},
+		[]*tensor.Tensor[float64]{randTensor(newRNG(5), 4, 3)})
+	shapePanic(t, func() { layers.GLU[float64]{Axis: 0}.Forward(autograd.Const(x)) })
+	shapePanic(t, func() { layers.GLU[float64]{Axis: 2}.Forward(autograd.Const(x)) })
+}
+
 // TestMaxPoolSeveralNaNs checks that of several NaNs in a window the last
 // in row-major order takes the index and the gradient, as torch 1.13's CPU
 // kernels give them (max_pool2d and adaptive_max_pool2d of [NaN NaN 1 0]
