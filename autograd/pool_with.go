@@ -35,14 +35,18 @@ type AvgPool2DOptions struct {
 	DivisorOverride int    // divide every window by this instead (divisor_override); 0 means none
 }
 
-// poolOutLen returns PyTorch's pooled length of an axis of length in:
+// PoolOutputLen returns PyTorch's pooled length of an axis of length in,
+// for a window of k taps d apart moved by s over the axis padded by p on
+// each side:
 //
 //	out = ⌊(in + 2·p − d·(k − 1) − 1 + (ceil ? s − 1 : 0)) / s⌋ + 1
 //
 // and, in ceil mode, one less when the last window would start at or past
 // in + p (in the right padding): every window starts inside the input or
-// its left padding.
-func poolOutLen(in, k, s, p, d int, ceil bool) int {
+// its left padding. A result below 1 means the input is too short. The
+// pooling ops size their results with it; a layer can check its input
+// before calling one.
+func PoolOutputLen(in, k, s, p, d int, ceil bool) int {
 	num := in + 2*p - d*(k-1) - 1
 	if ceil {
 		num += s - 1
@@ -93,8 +97,8 @@ func poolGeometry[T Float](op string, x *Var[T], k, s, p, d [2]int, ceil bool) (
 		}
 	}
 	h, w := xv.Dim(r-2), xv.Dim(r-1)
-	oh = poolOutLen(h, k[0], stride[0], p[0], dil[0], ceil)
-	ow = poolOutLen(w, k[1], stride[1], p[1], dil[1], ceil)
+	oh = PoolOutputLen(h, k[0], stride[0], p[0], dil[0], ceil)
+	ow = PoolOutputLen(w, k[1], stride[1], p[1], dil[1], ceil)
 	if oh < 1 || ow < 1 {
 		bad(fmt.Sprintf("output size %d×%d is empty: the dilated kernel %v does not fit the padded input",
 			oh, ow, [2]int{dil[0]*(k[0]-1) + 1, dil[1]*(k[1]-1) + 1}))

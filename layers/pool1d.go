@@ -131,7 +131,7 @@ func pool1DInput[T Float](kind string, x *autograd.Var[T], kernel, stride, paddi
 	if stride == 0 {
 		stride = kernel
 	}
-	if l := xv.Dim(xv.Dims() - 1); pool1DLen(l, kernel, stride, padding, dilation, ceil) < 1 {
+	if l := xv.Dim(xv.Dims() - 1); autograd.PoolOutputLen(l, kernel, stride, padding, dilation, ceil) < 1 {
 		shapePanic(pool1DOp(kind, kernel), fmt.Sprintf("input length %d with padding %d is shorter than the kernel %d (dilation %d)",
 			l, padding, kernel, dilation), x.Shape())
 	}
@@ -139,24 +139,6 @@ func pool1DInput[T Float](kind string, x *autograd.Var[T], kernel, stride, paddi
 		return autograd.Unsqueeze(autograd.Unsqueeze(x, 0), 2), true
 	}
 	return autograd.Unsqueeze(x, 2), false
-}
-
-// pool1DLen is PyTorch's output length of a pooling window over l
-// positions: ⌊(l + 2p − d·(k−1) − 1) / s⌋ + 1, rounded up instead with
-// ceil, less one if the last window would then start in the right padding.
-func pool1DLen(l, k, s, p, d int, ceil bool) int {
-	num := l + 2*p - d*(k-1) - 1
-	if ceil {
-		num += s - 1
-	}
-	n := num/s + 1
-	if num < 0 && num%s != 0 {
-		n-- // division rounding towards −∞, as PyTorch's div_rtn
-	}
-	if ceil && (n-1)*s >= l+p {
-		n--
-	}
-	return n
 }
 
 // pool1DOutput undoes pool1DInput's reshaping on the pooled y.

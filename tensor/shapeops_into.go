@@ -498,10 +498,7 @@ func EmbeddingInto[T Float](dst, weight *Tensor[T], ids []int) {
 // a *ShapeError when the shapes do not fit or an id is out of range.
 func EmbeddingAddInto[T Float](dweight, g *Tensor[T], ids []int) {
 	noOverlap("EmbeddingAddInto", dweight, g)
-	dim := shpEmbeddingCheck("EmbeddingAddInto", g, dweight, ids)
-	for j, id := range ids {
-		addTo(dweight.data[id*dim:id*dim+dim], g.data[j*dim:j*dim+dim])
-	}
+	embeddingAdd("EmbeddingAddInto", dweight, g, ids, -1)
 }
 
 // EmbeddingPaddedAddInto is EmbeddingAddInto for a table with a padding
@@ -510,7 +507,13 @@ func EmbeddingAddInto[T Float](dweight, g *Tensor[T], ids []int) {
 // outside [0, num) skips nothing.
 func EmbeddingPaddedAddInto[T Float](dweight, g *Tensor[T], ids []int, padding int) {
 	noOverlap("EmbeddingPaddedAddInto", dweight, g)
-	dim := shpEmbeddingCheck("EmbeddingPaddedAddInto", g, dweight, ids)
+	embeddingAdd("EmbeddingPaddedAddInto", dweight, g, ids, padding)
+}
+
+// embeddingAdd is EmbeddingAddInto and EmbeddingPaddedAddInto, named op,
+// skipping the rows whose id is padding (−1: none).
+func embeddingAdd[T Float](op string, dweight, g *Tensor[T], ids []int, padding int) {
+	dim := shpEmbeddingCheck(op, g, dweight, ids)
 	for j, id := range ids {
 		if id != padding {
 			addTo(dweight.data[id*dim:id*dim+dim], g.data[j*dim:j*dim+dim])
