@@ -151,7 +151,8 @@ type Module[T Float] interface {
 	// NamedParameters returns the trainable parameters with stable,
 	// hierarchical names ("weight", "0.bias", "encoder.fc1.weight"), in the
 	// order of Parameters, a shared one once under its first name (PyTorch's
-	// named_parameters()). Model files use these names.
+	// named_parameters()). Model files use these names, and a shared
+	// parameter's further names as well (see Save).
 	NamedParameters() []NamedParam[T]
 }
 

@@ -15,7 +15,10 @@ import (
 // hierarchical name ("0.weight", "2.bias"), as F32 for a float32 model and
 // F64 for a float64 one, with the metadata {"format": "pt"}. Names and
 // layouts are PyTorch's (Linear's weight is [out, in]), so torch's
-// load_state_dict reads the file into the matching torch.nn model. The same
+// load_state_dict reads the file into the matching torch.nn model. As in a
+// state_dict, a tensor with several names (the parameters and buffers of a
+// module used twice in a container, a TiedOutput's weight) is written under
+// each of them; the further names come after all the first ones. The same
 // model always gives the same bytes (package safetensors describes the
 // layout).
 //
@@ -23,11 +26,11 @@ import (
 // but not during a training step. It returns an error if a parameter or
 // buffer is nil, if two share a name or a name is empty, or if w fails.
 func Save[T Float](w io.Writer, m Module[T]) error {
-	named, err := stateOf(m)
+	groups, err := groupsOf(m)
 	if err != nil {
 		return fmt.Errorf("layers: Save: %w", err)
 	}
-	if err := safetensors.Write(w, toNamed(named), saveMetadata()); err != nil {
+	if err := safetensors.Write(w, toNamed(groups), saveMetadata()); err != nil {
 		return fmt.Errorf("layers: Save: %w", err)
 	}
 	return nil
@@ -37,11 +40,11 @@ func Save[T Float](w io.Writer, m Module[T]) error {
 // written under a temporary name and renamed into place, so that a crash
 // never leaves a half-written checkpoint, nor destroys the previous one.
 func SaveFile[T Float](path string, m Module[T]) error {
-	named, err := stateOf(m)
+	groups, err := groupsOf(m)
 	if err != nil {
 		return fmt.Errorf("layers: SaveFile %s: %w", path, err)
 	}
-	if err := safetensors.WriteFile(path, toNamed(named), saveMetadata()); err != nil {
+	if err := safetensors.WriteFile(path, toNamed(groups), saveMetadata()); err != nil {
 		return fmt.Errorf("layers: SaveFile %s: %w", path, err)
 	}
 	return nil
@@ -54,14 +57,22 @@ func SaveFile[T Float](path string, m Module[T]) error {
 // Loading is strict about names and shapes, as torch's load_state_dict is by
 // default: the file must hold exactly the model's tensors, each with the
 // model's shape. Otherwise Load changes nothing and returns a *LoadError that
-// lists every missing, unexpected, mis-shaped and wrongly typed tensor at
-// once. Like load_state_dict, it converts between the two float types: an
+// lists every missing, unexpected, mis-shaped, wrongly typed and
+// conflicting tensor at once. Like load_state_dict, it converts between the two float types: an
 // F64 file loads into a float32 model (each value rounded to the nearest
 // float32) and an F32 file into a float64 one (exactly); any other dtype
 // (F16, BF16, I64...) is a dtype mismatch. One exception to strictness: a
 // tensor "num_batches_tracked" (or "….num_batches_tracked") that the model
 // lacks is skipped, since PyTorch's BatchNorm saves that counter and
 // Adjoint's keeps it outside its state (BatchNorm1d.NumBatchesTracked).
+//
+// A tensor with several names (see Save) may be in the file under any of
+// them, so that both a PyTorch state_dict (every name) and a file that keeps
+// a shared tensor once (Hugging Face's files, Adjoint's before Save wrote
+// every name) load; it is missing only when none of its names is there.
+// Every copy must have the model's shape and, converted to the model's
+// float type, the same bits as the others, which Load checks instead of
+// letting one silently win.
 //
 // A damaged or hostile file returns an error wrapping safetensors.ErrFormat
 // and never panics (see safetensors.Read). Load writes the parameters: it
@@ -91,6 +102,10 @@ type LoadError struct {
 	Unexpected []string        // in the file, not in the model
 	Shapes     []ShapeMismatch // in both, with different shapes
 	DTypes     []DTypeMismatch // in both, with a dtype that does not convert
+	// Conflicting names the further copies of a tensor the model shares
+	// (a module used twice, a tied weight) whose values differ from the
+	// copy under its first name in the file.
+	Conflicting []string
 }
 
 // ShapeMismatch is a tensor whose shape in the file differs from the
@@ -116,6 +131,9 @@ func (e *LoadError) Error() string {
 	}
 	fmt.Fprintf(&b, "layers: %s does not fit the model: %d missing, %d unexpected, %d mis-shaped, %d of the wrong dtype",
 		what, len(e.Missing), len(e.Unexpected), len(e.Shapes), len(e.DTypes))
+	if len(e.Conflicting) > 0 {
+		fmt.Fprintf(&b, ", %d conflicting", len(e.Conflicting))
+	}
 	if len(e.Missing) > 0 {
 		fmt.Fprintf(&b, "\n\tmissing from the file: %s", quoteAll(e.Missing))
 	}
@@ -128,12 +146,15 @@ func (e *LoadError) Error() string {
 	for _, d := range e.DTypes {
 		fmt.Fprintf(&b, "\n\tdtype of %q: %s in the file, %s in the model (only F32 and F64 convert)", d.Name, d.File, d.Model)
 	}
+	if len(e.Conflicting) > 0 {
+		fmt.Fprintf(&b, "\n\tcopies of a shared tensor that differ from its first copy: %s", quoteAll(e.Conflicting))
+	}
 	return b.String()
 }
 
 // empty reports whether the error lists nothing.
 func (e *LoadError) empty() bool {
-	return len(e.Missing)+len(e.Unexpected)+len(e.Shapes)+len(e.DTypes) == 0
+	return len(e.Missing)+len(e.Unexpected)+len(e.Shapes)+len(e.DTypes)+len(e.Conflicting) == 0
 }
 
 // quoteAll returns the names quoted and comma-separated.
@@ -156,97 +177,6 @@ func dtypeOf[T Float]() safetensors.DType {
 		return safetensors.F32
 	}
 	return safetensors.F64
-}
-
-// stateTensor is one tensor of a model's state: a parameter's value or a
-// buffer.
-type stateTensor[T Float] struct {
-	name string
-	t    *tensor.Tensor[T]
-}
-
-// stateOf returns m's named parameters followed by its named buffers,
-// checking that none is nil and that no two share a name.
-func stateOf[T Float](m Module[T]) ([]stateTensor[T], error) {
-	var state []stateTensor[T]
-	for _, p := range m.NamedParameters() {
-		if p.Param == nil || p.Param.Value() == nil {
-			return nil, fmt.Errorf("parameter %q is nil", p.Name)
-		}
-		state = append(state, stateTensor[T]{p.Name, p.Param.Value()})
-	}
-	for _, b := range BuffersOf(m) {
-		if b.Buffer == nil {
-			return nil, fmt.Errorf("buffer %q is nil", b.Name)
-		}
-		state = append(state, stateTensor[T]{b.Name, b.Buffer})
-	}
-	seen := make(map[string]bool, len(state))
-	for _, s := range state {
-		if seen[s.name] {
-			return nil, fmt.Errorf("the model has two tensors named %q", s.name)
-		}
-		seen[s.name] = true
-	}
-	return state, nil
-}
-
-// toNamed returns the tensors of state for safetensors.Write.
-func toNamed[T Float](state []stateTensor[T]) []safetensors.Named {
-	out := make([]safetensors.Named, len(state))
-	for i, s := range state {
-		out[i] = safetensors.Of(s.name, s.t)
-	}
-	return out
-}
-
-// skippable reports whether a tensor of a file that the model lacks may be
-// left out: PyTorch BatchNorm's num_batches_tracked counter.
-func skippable(name string) bool {
-	return name == "num_batches_tracked" || strings.HasSuffix(name, ".num_batches_tracked")
-}
-
-// loadInto checks f against m and, if everything fits, copies f's values
-// into m's tensors.
-func loadInto[T Float](f *safetensors.File, m Module[T], path string) error {
-	named, err := stateOf(m)
-	if err != nil {
-		if path != "" {
-			return fmt.Errorf("layers: LoadFile %s: %w", path, err)
-		}
-		return fmt.Errorf("layers: Load: %w", err)
-	}
-	want := dtypeOf[T]()
-	le := &LoadError{File: path}
-	inModel := make(map[string]bool, len(named))
-	for _, s := range named {
-		inModel[s.name] = true
-		info, ok := f.Info(s.name)
-		if !ok {
-			le.Missing = append(le.Missing, s.name)
-			continue
-		}
-		if shape := s.t.Shape(); !tensor.SameShape(info.Shape, shape) {
-			le.Shapes = append(le.Shapes, ShapeMismatch{Name: s.name, File: info.Shape, Model: shape})
-		}
-		if info.DType != safetensors.F32 && info.DType != safetensors.F64 {
-			le.DTypes = append(le.DTypes, DTypeMismatch{Name: s.name, File: info.DType, Model: want})
-		}
-	}
-	for _, name := range f.Names() {
-		if !inModel[name] && !skippable(name) {
-			le.Unexpected = append(le.Unexpected, name)
-		}
-	}
-	if !le.empty() {
-		return le
-	}
-	for _, s := range named {
-		if err := copyInto(f, s.name, s.t); err != nil {
-			return fmt.Errorf("layers: Load: %w", err) // unreachable: f was checked
-		}
-	}
-	return nil
 }
 
 // copyInto copies the named tensor of f into dst, converting F32 and F64 to

@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"slices"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/layers/optim"
+	"github.com/adjoint-go/adjoint/layers/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
 )
@@ -61,21 +63,105 @@ func TestSharedModuleListedOnce(t *testing.T) {
 		t.Errorf("ClipGradNorm: total norm %.4f, weight.grad[0] %.5f; torch gives 8.438 and 0.01996", total, l.Weight.Grad().Data()[0])
 	}
 
-	// A model file holds the shared tensors once, under their first names,
-	// and loads back.
+}
+
+// TestSharedModuleModelFile: a model file holds the tensors of a module used
+// twice under every name, as torch 1.13's state_dict does (for
+// nn.Sequential(bn, nn.Tanh(), bn, lin, lin) its keys are 0.weight,
+// 0.bias, 0.running_mean, 0.running_var, 0.num_batches_tracked, then the
+// same under 2., then 3.weight, 3.bias, 4.weight, 4.bias), so that torch's
+// strict load_state_dict takes it. Load takes such a file, one that keeps
+// each shared tensor once under any of its names (Hugging Face's files,
+// Adjoint's older ones), and refuses copies that differ.
+func TestSharedModuleModelFile(t *testing.T) {
+	model := func() (*layers.Sequential[float64], *layers.BatchNorm1d[float64], *layers.Linear[float64]) {
+		bn := layers.NewBatchNorm1d[float64](2)
+		lin := &layers.Linear[float64]{
+			Weight: autograd.Param(tensor.MustNew([]float64{1, 2, 3, 4}, 2, 2)),
+			Bias:   autograd.Param(tensor.MustNew([]float64{0.5, -0.5}, 2)),
+		}
+		copy(bn.RunningMean().Data(), []float64{0.25, -1})
+		return layers.NewSequential[float64](bn, layers.Tanh[float64]{}, bn, lin, lin), bn, lin
+	}
+	m, _, _ := model()
 	var file bytes.Buffer
-	if err := layers.Save(&file, seq); err != nil {
+	if err := layers.Save(&file, m); err != nil {
 		t.Fatal(err)
 	}
-	if err := layers.Load(bytes.NewReader(file.Bytes()), seq); err != nil {
-		t.Errorf("Load of the saved shared model: %v", err)
+	f, err := safetensors.Read(bytes.NewReader(file.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var torchKeys []string // torch's state_dict keys but num_batches_tracked
+	for _, p := range []string{"0.", "2."} {
+		for _, n := range []string{"weight", "bias", "running_mean", "running_var"} {
+			torchKeys = append(torchKeys, p+n)
+		}
+	}
+	torchKeys = append(torchKeys, "3.weight", "3.bias", "4.weight", "4.bias")
+	if d := cmp.Diff(slices.Sorted(slices.Values(torchKeys)), slices.Sorted(slices.Values(f.Names()))); d != "" {
+		t.Errorf("file names (-torch +adjoint):\n%s", d)
+	}
+
+	// write returns a file of the named tensors, values from m's.
+	state := map[string]*tensor.Tensor[float64]{}
+	for _, name := range f.Names() {
+		v, err := f.Float64(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		state[name] = v
+	}
+	write := func(names ...string) []byte {
+		var named []safetensors.Named
+		for _, n := range names {
+			named = append(named, safetensors.Of(n, state[n]))
+		}
+		var b bytes.Buffer
+		if err := safetensors.Write(&b, named, nil); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	for _, c := range []struct {
+		name string
+		file []byte
+	}{
+		{"every name", file.Bytes()},
+		{"first names", write("0.weight", "0.bias", "0.running_mean", "0.running_var", "3.weight", "3.bias")},
+		{"second names", write("2.weight", "2.bias", "2.running_mean", "2.running_var", "4.weight", "4.bias")},
+		{"mixed", write("0.weight", "2.bias", "0.running_mean", "2.running_var", "2.running_mean", "4.weight", "3.bias")},
+	} {
+		fresh, bn, lin := model()
+		bn.RunningMean().Fill(0)
+		lin.Weight.Value().Fill(0)
+		if err := layers.Load(bytes.NewReader(c.file), fresh); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if bn.RunningMean().Data()[1] != -1 || lin.Weight.Value().Data()[3] != 4 {
+			t.Errorf("%s: running mean %v, weight %v not restored", c.name, bn.RunningMean().Data(), lin.Weight.Value().Data())
+		}
+	}
+
+	state["4.weight"] = tensor.MustNew([]float64{1, 2, 3, 5}, 2, 2)
+	state["2.running_mean"] = tensor.MustNew([]float64{0.25, -1, 0}, 3)
+	bad := write(f.Names()...)
+	fresh, _, lin := model()
+	lin.Weight.Value().Fill(0)
+	var le *layers.LoadError
+	err = layers.Load(bytes.NewReader(bad), fresh)
+	if !errors.As(err, &le) || !slices.Equal(le.Conflicting, []string{"4.weight"}) || len(le.Shapes) != 1 || le.Shapes[0].Name != "2.running_mean" {
+		t.Errorf("Load of differing and mis-shaped copies: %v, want 4.weight conflicting and 2.running_mean mis-shaped", err)
+	}
+	if lin.Weight.Value().Data()[0] != 0 {
+		t.Errorf("a refused Load changed the model")
 	}
 }
 
 // TestSharedModuleBuffersListedOnce checks that a module used twice has its
-// buffers listed once, at its first place, as its parameters are, so that
-// a model file does not hold them under a second name that would win on
-// Load.
+// buffers listed once, at its first place, as its parameters are (model
+// files name them at every place: TestSharedModuleModelFile).
 func TestSharedModuleBuffersListedOnce(t *testing.T) {
 	bn := layers.NewBatchNorm1d[float64](2)
 	seq := layers.NewSequential[float64](bn, layers.Tanh[float64]{}, bn)

@@ -24,18 +24,17 @@ import (
 // Model files: a PyTorch state_dict of a tied model carries the weight
 // under both names (GPT-2's "transformer.wte.weight" and
 // "lm_head.weight"), and load_state_dict(strict=True) wants both. So that
-// Save and Load match it, TiedOutput reports the shared tensor as its
-// buffer "weight" (see Buffered): Save writes it under the Embedding's
-// name and under this layer's ("lm_head.weight" in a Named model with a
-// child "lm_head"), and Load requires and reads both, the second last (a
-// file of a tied model holds the same values under both). Set OmitWeight
-// for files that store a tied weight once (Hugging Face's safetensors
-// files drop the duplicate): then the weight is saved and loaded under the
-// Embedding's name only.
+// Save matches it, TiedOutput reports the shared tensor as its buffer
+// "weight" (see Buffered): Save writes it under the Embedding's name and
+// under this layer's ("lm_head.weight" in a Named model with a child
+// "lm_head"). Load reads a file with either name or both (then they must
+// hold the same values), so Hugging Face's safetensors files, which store a
+// tied weight once, load as well. Set OmitWeight to save the weight under
+// the Embedding's name only, as those files do.
 type TiedOutput[T Float] struct {
 	Embedding  *Embedding[T]
 	Bias       *autograd.Var[T] // [num], or nil
-	OmitWeight bool             // leave the tied weight's second name out of model files
+	OmitWeight bool             // leave the tied weight's second name out of saved model files
 }
 
 // NewTiedOutput returns the projection tied to emb, with a zero bias

@@ -90,21 +90,48 @@ func TestTiedOutputModelFile(t *testing.T) {
 		t.Errorf("Load did not restore the tied weight")
 	}
 
-	// A file with the weight once (Hugging Face style) fits only with OmitWeight.
+	// A file with the weight once (Hugging Face style, what OmitWeight
+	// saves) loads into the two-name model too, and into an OmitWeight one.
 	out.OmitWeight = true
 	buf.Reset()
 	if err := layers.Save[float64](&buf, m); err != nil {
 		t.Fatal(err)
 	}
-	var le *layers.LoadError
-	err = layers.Load[float64](bytes.NewReader(buf.Bytes()), fresh)
-	if !errors.As(err, &le) || len(le.Missing) != 1 || le.Missing[0] != "lm_head.weight" {
-		t.Errorf("loading a once-tied file into a two-name model: %v, want lm_head.weight missing", err)
+	f, err = safetensors.Read(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"lm_head.bias", "wte.weight"}, slices.Sorted(slices.Values(f.Names()))); d != "" {
+		t.Errorf("OmitWeight file names (-want +got):\n%s", d)
+	}
+	femb.Weight.Value().Fill(0)
+	if err := layers.Load[float64](bytes.NewReader(buf.Bytes()), fresh); err != nil || !bitsEqual(femb.Weight.Value(), emb.Weight.Value()) {
+		t.Errorf("loading a once-tied file into a two-name model: %v, or the weight not restored", err)
 	}
 	omit, _, oout := tiedModel(true)
 	oout.OmitWeight = true
 	if err := layers.Load[float64](bytes.NewReader(buf.Bytes()), omit); err != nil {
 		t.Errorf("OmitWeight model: %v", err)
+	}
+
+	// Two names holding different values are refused, the model untouched.
+	w := emb.Weight.Value().Clone()
+	w.Data()[4] = 7
+	var conflict bytes.Buffer
+	if err := safetensors.Write(&conflict, []safetensors.Named{
+		safetensors.Of("wte.weight", emb.Weight.Value()), safetensors.Of("lm_head.weight", w),
+		safetensors.Of("lm_head.bias", tensor.Zeros[float64](3)),
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	femb.Weight.Value().Fill(0)
+	var le *layers.LoadError
+	err = layers.Load[float64](bytes.NewReader(conflict.Bytes()), fresh)
+	if !errors.As(err, &le) || !slices.Equal(le.Conflicting, []string{"lm_head.weight"}) || le.Missing != nil || le.Unexpected != nil {
+		t.Errorf("loading differing copies of the tied weight: %v, want lm_head.weight conflicting", err)
+	}
+	if femb.Weight.Value().Data()[0] != 0 {
+		t.Errorf("a refused Load changed the weight")
 	}
 }
 
