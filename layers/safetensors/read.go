@@ -135,6 +135,9 @@ func parseHeader(h []byte) (*File, uint64, error) {
 	if !utf8.Valid(h) {
 		return nil, 0, formatErr("", "the header is not valid UTF-8")
 	}
+	if err := checkSurrogates(h); err != nil {
+		return nil, 0, err
+	}
 	p := &parser{dec: json.NewDecoder(bytes.NewReader(h))}
 	p.dec.UseNumber()
 	f := &File{entries: map[string]entry{}}
@@ -230,6 +233,55 @@ func syntax(err error) error {
 		return formatErr("", "the header is not valid JSON: it ends too early")
 	}
 	return formatErr("", "the header is not valid JSON: %v", err)
+}
+
+// checkSurrogates refuses a \u escape of half a UTF-16 surrogate pair that
+// is not completed by its other half: JSON decoders disagree on such a name
+// (Go's turns it into U+FFFD, so two different names would collide; the
+// reference implementation refuses it), so a file holding one is damaged.
+// A backslash outside a string is left to the JSON parser to refuse.
+func checkSurrogates(h []byte) error {
+	unit := func(i int) (rune, bool) { // the \uXXXX escape at h[i:], if any
+		if i+6 > len(h) || h[i] != '\\' || h[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range h[i+2 : i+6] {
+			switch {
+			case '0' <= c && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case 'a' <= c && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case 'A' <= c && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(h); i++ {
+		if h[i] != '\\' {
+			continue
+		}
+		r, ok := unit(i)
+		if !ok {
+			i++ // an escape of one character, such as \\ or \"
+			continue
+		}
+		switch {
+		case 0xD800 <= r && r < 0xDC00:
+			if lo, ok := unit(i + 6); ok && 0xDC00 <= lo && lo < 0xE000 {
+				i += 11
+				continue
+			}
+			return formatErr("", "the header holds an unpaired UTF-16 surrogate \\u%04X at byte %d", r, i)
+		case 0xDC00 <= r && r < 0xE000:
+			return formatErr("", "the header holds an unpaired UTF-16 surrogate \\u%04X at byte %d", r, i)
+		}
+		i += 5
+	}
+	return nil
 }
 
 // delim reads the next token, which must be the delimiter d.

@@ -100,6 +100,12 @@ func TestReadDamaged(t *testing.T) {
 		{"hole at the start", file(`{`+entry("a", "F32", "[1]", "[4,8]")+`}`, f32One+f32One), "", "bytes [0, 4) of the data belong to no tensor"},
 		{"bytes after the last tensor", file(`{`+valid+`}`, f32One+"00"), "", "the file goes on after the 4 bytes of tensor data"},
 		{"data but no tensors", file(`{}`, f32One), "", "goes on after the 0 bytes"},
+
+		// Names that JSON decoders read differently.
+		{"lone high surrogate", file(`{`+entry(`\ud800`, "F32", "[]", "[0,4]")+`}`, f32One), "", `unpaired UTF-16 surrogate \uD800 at byte 2`},
+		{"lone low surrogate", file(`{`+entry(`x\uDC00`, "F32", "[]", "[0,4]")+`}`, f32One), "", `unpaired UTF-16 surrogate \uDC00`},
+		{"high surrogate then a letter", file(`{`+entry(`\ud800\u0041`, "F32", "[]", "[0,4]")+`}`, f32One), "", `unpaired UTF-16 surrogate \uD800`},
+		{"two halves reversed", file(`{`+entry(`\udc00\ud800`, "F32", "[]", "[0,4]")+`}`, f32One), "", `unpaired UTF-16 surrogate \uDC00`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,6 +146,8 @@ func TestReadAcceptsEdgeCases(t *testing.T) {
 		{"empty tensors share an offset", file(`{`+entry("z", "F32", "[0]", "[0,0]")+`,`+entry("y", "F64", "[2,0]", "[0,0]")+`,`+entry("a", "F32", "[1]", "[0,4]")+`}`, f32One), []string{"y", "z", "a"}},
 		{"other dtypes", file(`{`+entry("h", "BF16", "[2]", "[0,4]")+`,`+entry("b", "BOOL", "[4]", "[4,8]")+`}`, "00000000 01000100"), []string{"h", "b"}},
 		{"empty name", file(`{`+entry("", "F32", "[]", "[0,4]")+`}`, f32One), []string{""}},
+		{"FNUZ float8 dtypes", file(`{`+entry("e", "F8_E4M3FNUZ", "[2]", "[0,2]")+`,`+entry("f", "F8_E5M2FNUZ", "[2]", "[2,4]")+`}`, f32One), []string{"e", "f"}},
+		{"surrogate pair and escaped backslashes", file(`{`+entry(`\ud83d\ude00\\ud800`, "F32", "[]", "[0,4]")+`}`, f32One), []string{"\U0001F600\\ud800"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -87,6 +87,9 @@ const (
 	F8E4M3 DType = "F8_E4M3" // 8-bit float, 4 exponent bits
 	F8E8M0 DType = "F8_E8M0" // 8-bit scale, exponent only
 	C64    DType = "C64"     // complex64: two binary32
+
+	F8E5M2FNUZ DType = "F8_E5M2FNUZ" // 8-bit float, 5 exponent bits, no −0 or infinities
+	F8E4M3FNUZ DType = "F8_E4M3FNUZ" // 8-bit float, 4 exponent bits, no −0 or infinities
 )
 
 // Size returns the number of bytes of one element, or 0 for a dtype this
@@ -99,7 +102,7 @@ func (d DType) Size() int {
 		return 4
 	case F16, BF16, I16, U16:
 		return 2
-	case I8, U8, Bool, F8E5M2, F8E4M3, F8E8M0:
+	case I8, U8, Bool, F8E5M2, F8E4M3, F8E8M0, F8E5M2FNUZ, F8E4M3FNUZ:
 		return 1
 	}
 	return 0
