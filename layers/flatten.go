@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/adjoint-go/adjoint/autograd"
 )
@@ -71,8 +72,8 @@ type Unflatten[T Float] struct {
 
 // Forward returns x with Axis replaced by Shape's axes (a view of the same
 // elements, in row-major order). It panics with a *tensor.ShapeError naming
-// Unflatten when Axis is out of range or Shape does not multiply to that
-// axis' size.
+// Unflatten when Axis is out of range, Shape is empty or its product
+// overflows, or Shape does not multiply to that axis' size.
 func (u Unflatten[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xv := x.Value()
 	r := xv.Dims()
@@ -83,6 +84,9 @@ func (u Unflatten[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if ax < 0 || ax >= r {
 		shapePanic("Unflatten", fmt.Sprintf("axis %d out of range", u.Axis), x.Shape())
 	}
+	if len(u.Shape) == 0 {
+		shapePanic("Unflatten", "the shape must not be empty", x.Shape())
+	}
 	n, known, free := xv.Dim(ax), 1, -1
 	for i, d := range u.Shape {
 		switch {
@@ -90,6 +94,8 @@ func (u Unflatten[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 			free = i
 		case d < 0:
 			shapePanic("Unflatten", fmt.Sprintf("shape %v: sizes must be non-negative, with at most one -1", u.Shape), x.Shape())
+		case d > 0 && known > math.MaxInt/d:
+			shapePanic("Unflatten", fmt.Sprintf("shape %v: its product overflows int", u.Shape), x.Shape())
 		default:
 			known *= d
 		}

@@ -1,9 +1,10 @@
 package layers
 
 // Trainable is implemented by layers whose Forward depends on whether the
-// network is training or evaluating (Dropout, BatchNorm1d, BatchNorm2d). Each keeps its
-// mode in an atomic flag, so switching it while other goroutines evaluate is
-// race-free. A new layer is training, as in PyTorch.
+// network is training or evaluating: Dropout, BatchNorm1d and BatchNorm2d,
+// and the layers with a dropout inside (MultiheadAttention, RNN, LSTM and
+// GRU). Each keeps its mode in an atomic flag, so switching it while other
+// goroutines evaluate is race-free. A new layer is training, as in PyTorch.
 type Trainable interface {
 	// SetTraining puts the layer in training mode (on) or evaluation mode.
 	SetTraining(on bool)

@@ -239,6 +239,13 @@ func TestUnflattenAndIdentity(t *testing.T) {
 	for _, bad := range []layers.Unflatten[float64]{{Axis: 1, Shape: []int{5, 2}}, {Axis: 3, Shape: []int{3}}, {Axis: 1, Shape: []int{-1, -1}}, {Axis: 1, Shape: []int{0, -1}}} {
 		shapePanic(t, func() { bad.Forward(autograd.Const(x)) })
 	}
+	// torch: "sizes must be non-empty", "integer multiplication overflow".
+	empty := autograd.Const(tensor.Zeros[float64](2, 0))
+	for _, bad := range []layers.Unflatten[float64]{{Axis: 1, Shape: nil}, {Axis: 1, Shape: []int{1 << 62, 4}}, {Axis: 1, Shape: []int{1 << 62, -1, 4}}} {
+		if se := shapePanic(t, func() { bad.Forward(empty) }); se.Op != "Unflatten" {
+			t.Errorf("%+v: %v, want a ShapeError of Unflatten", bad, se)
+		}
+	}
 	v := autograd.Const(x)
 	if (layers.Identity[float64]{}).Forward(v) != v {
 		t.Errorf("Identity did not return its input")

@@ -76,8 +76,8 @@ func posCheck[T Float](kind string, w, x *autograd.Var[T], start, maxLen, dim in
 		argPanic(layerOp(kind, w), "start", start, "must not be negative")
 	}
 	l := xv.Dim(-2)
-	if start+l > maxLen {
-		shapePanic(layerOp(kind, w), fmt.Sprintf("positions %d…%d are beyond the table's %d", start, start+l-1, maxLen), xv.Shape())
+	if l > maxLen-start { // not start+l, which may overflow
+		shapePanic(layerOp(kind, w), fmt.Sprintf("%d positions from %d are beyond the table's %d", l, start, maxLen), xv.Shape())
 	}
 	return l
 }

@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -35,6 +36,11 @@ func TestPositionEmbedding(t *testing.T) {
 		t.Errorf("parameters %v", ps)
 	}
 	shapePanic(t, func() { p.AddAt(x, 3) })
+	for _, start := range []int{3, math.MaxInt} { // start+L overflows for the second
+		if se := shapePanic(t, func() { p.AddAt(x, start) }); !strings.Contains(se.Error(), "beyond the table") {
+			t.Errorf("AddAt(x, %d): %v, want positions beyond the table", start, se)
+		}
+	}
 	shapePanic(t, func() { p.Forward(autograd.Const(tensor.Zeros[float64](2, 3))) })
 	argPanic(t, func() { p.AddAt(x, -1) })
 }
