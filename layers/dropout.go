@@ -29,12 +29,18 @@ type Dropout[T Float] struct {
 // NewDropout returns a Dropout layer that drops with probability p, in
 // training mode. It draws two numbers from rng to seed a generator of its
 // own, so the masks are reproducible from the seed that built the model and
-// later draws from rng (or concurrent use of it) do not affect them. It
-// panics with an *ArgError unless 0 ≤ p < 1.
+// later draws from rng (or concurrent use of it) do not affect them. A
+// layer with p = 0 never draws a mask, so it may be built with a nil rng.
+// It panics with an *ArgError unless 0 ≤ p < 1, or when rng is nil and
+// p > 0.
 func NewDropout[T Float](rng *rand.Rand, p float64) *Dropout[T] {
 	if !(p >= 0 && p < 1) {
 		argPanic("NewDropout", "p", p, "must be in [0, 1)")
 	}
+	if rng == nil && p == 0 {
+		return &Dropout[T]{rng: rand.New(rand.NewPCG(0, 0))}
+	}
+	checkRNG("NewDropout", rng)
 	return &Dropout[T]{p: p, rng: rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))}
 }
 

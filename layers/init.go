@@ -14,7 +14,9 @@ import (
 // [in, out/groups, kh, kw], (out/groups)·kh·kw and in·kh·kw (each
 // constructor says which it passes). Every initializer draws only from rng,
 // so a seed reproduces a network bit for bit; the constant ones (Zeros,
-// Ones, Constant) draw nothing and leave rng where it was.
+// Ones, Constant) draw nothing and leave rng where it was (it may be nil).
+// The others panic with an *ArgError naming rng when it is nil, and so do
+// the constructors that draw with them (NewLinear(nil, …) with a nil init).
 //
 // The functions below are Initializers as they are (XavierUniform[T]);
 // Constant, Normal and Uniform build one from their arguments.
@@ -25,6 +27,7 @@ type Initializer[T Float] func(rng *rand.Rand, fanIn, fanOut int, shape ...int) 
 // Like the other initializers that use the fans, it panics with an
 // *ArgError when one is not positive (torch divides by zero there).
 func XavierUniform[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkRNG("XavierUniform", rng)
 	checkFans("XavierUniform", fanIn, fanOut)
 	a := T(math.Sqrt(6 / float64(fanIn+fanOut)))
 	return tensor.RandUniform(rng, -a, a, shape...)
@@ -32,6 +35,7 @@ func XavierUniform[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *te
 
 // XavierNormal (Glorot) draws from N(0, 2/(fanIn+fanOut)).
 func XavierNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkRNG("XavierNormal", rng)
 	checkFans("XavierNormal", fanIn, fanOut)
 	return tensor.RandNormal(rng, 0, T(math.Sqrt(2/float64(fanIn+fanOut))), shape...)
 }
@@ -39,6 +43,7 @@ func XavierNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *ten
 // HeUniform (Kaiming) draws from U(-a, a) with a = √(6/fanIn), the scale
 // that keeps variance steady through ReLU layers.
 func HeUniform[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkRNG("HeUniform", rng)
 	checkFans("HeUniform", fanIn, 1)
 	a := T(math.Sqrt(6 / float64(fanIn)))
 	return tensor.RandUniform(rng, -a, a, shape...)
@@ -46,6 +51,7 @@ func HeUniform[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor
 
 // HeNormal (Kaiming) draws from N(0, 2/fanIn).
 func HeNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkRNG("HeNormal", rng)
 	checkFans("HeNormal", fanIn, 1)
 	return tensor.RandNormal(rng, 0, T(math.Sqrt(2/float64(fanIn))), shape...)
 }
@@ -56,9 +62,18 @@ func HeNormal[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.
 // use it for both weight and bias when given a nil Initializer; Embedding's
 // nil default is Normal(0, 1), also PyTorch's.
 func UniformFanIn[T Float](rng *rand.Rand, fanIn, fanOut int, shape ...int) *tensor.Tensor[T] {
+	checkRNG("UniformFanIn", rng)
 	checkFans("UniformFanIn", fanIn, 1)
 	a := T(1 / math.Sqrt(float64(fanIn)))
 	return tensor.RandUniform(rng, -a, a, shape...)
+}
+
+// checkRNG panics with an *ArgError naming op when rng is nil, which would
+// otherwise crash at the first draw.
+func checkRNG(op string, rng *rand.Rand) {
+	if rng == nil {
+		argPanic(op, "rng", nil, "must not be nil")
+	}
 }
 
 // checkFans panics with an *ArgError naming op unless fanIn and fanOut
@@ -102,6 +117,7 @@ func Normal[T Float](mean, std T) Initializer[T] {
 		argPanic("Normal", "std", std, "must be finite and non-negative")
 	}
 	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
+		checkRNG("Normal", rng)
 		return tensor.RandNormal(rng, mean, std, shape...)
 	}
 }
@@ -113,6 +129,7 @@ func Uniform[T Float](lo, hi T) Initializer[T] {
 		argPanic("Uniform", "[lo hi]", []T{lo, hi}, "must have lo <= hi")
 	}
 	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
+		checkRNG("Uniform", rng)
 		return tensor.RandUniform(rng, lo, hi, shape...)
 	}
 }

@@ -68,6 +68,7 @@ func TruncNormal[T Float](mean, std, a, b T) Initializer[T] {
 	draw := truncStandard(za, zb)
 	lo, hi := float64(a), float64(b)
 	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
+		checkRNG(op, rng)
 		t := tensor.Zeros[T](shape...)
 		for i := range t.Data() {
 			t.Data()[i] = T(min(max(m+s*draw(rng.Float64()), lo), hi))
@@ -151,6 +152,7 @@ func Orthogonal[T Float](gain T) Initializer[T] {
 		argPanic("Orthogonal", "gain", gain, "must be finite")
 	}
 	return func(rng *rand.Rand, _, _ int, shape ...int) *tensor.Tensor[T] {
+		checkRNG("Orthogonal", rng)
 		n := 1
 		for _, d := range shape {
 			n *= d

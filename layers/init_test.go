@@ -3,8 +3,10 @@ package layers_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
@@ -277,6 +279,37 @@ func TestInitializerArgPanics(t *testing.T) {
 		if ae := argPanic(t, func() { init(rng, 3, 0, 3, 4) }); ae.Arg != "fanOut" {
 			t.Errorf("fanOut 0: %v, want an error naming fanOut", ae)
 		}
+	}
+}
+
+// TestNilRNG: an initializer that draws, and a constructor that draws with
+// one, panics with an *ArgError naming rng when rng is nil (it crashed with
+// a nil dereference); those that draw nothing take a nil rng.
+func TestNilRNG(t *testing.T) {
+	for name, f := range map[string]func(){
+		"XavierUniform": func() { layers.XavierUniform[float64](nil, 2, 3, 3, 2) },
+		"XavierNormal":  func() { layers.XavierNormal[float64](nil, 2, 3, 3, 2) },
+		"HeUniform":     func() { layers.HeUniform[float64](nil, 2, 3, 3, 2) },
+		"HeNormal":      func() { layers.HeNormal[float64](nil, 2, 3, 3, 2) },
+		"UniformFanIn":  func() { layers.UniformFanIn[float64](nil, 2, 3, 3, 2) },
+		"Normal":        func() { layers.Normal[float64](0, 1)(nil, 2, 3, 3, 2) },
+		"Uniform":       func() { layers.Uniform[float64](0, 1)(nil, 2, 3, 3, 2) },
+		"TruncNormal":   func() { layers.TruncNormal[float64](0, 1, -2, 2)(nil, 2, 3, 3, 2) },
+		"Orthogonal":    func() { layers.Orthogonal[float64](1)(nil, 2, 3, 3, 2) },
+		"UniformFanIn ": func() { layers.NewLinear[float64](nil, 2, 3, nil) },
+		"Normal ":       func() { layers.NewEmbedding[float64](nil, 4, 3, nil) },
+		"NewDropout":    func() { layers.NewDropout[float64](nil, 0.5) },
+	} {
+		if ae := argPanic(t, f); ae.Op != strings.TrimSpace(name) || ae.Arg != "rng" {
+			t.Errorf("%s: %v, want an *ArgError of %s naming rng", name, ae, strings.TrimSpace(name))
+		}
+	}
+	if l := layers.NewLinear[float64](nil, 2, 3, layers.Zeros[float64]); l.Weight.Value().Dim(0) != 3 {
+		t.Errorf("NewLinear with Zeros and a nil rng: weight %v", l.Weight.Value().Shape())
+	}
+	x := autograd.Const(tensor.Ones[float64](2))
+	if d := layers.NewDropout[float64](nil, 0); d.Forward(x) != x {
+		t.Errorf("NewDropout(nil, 0) does not pass its input through")
 	}
 }
 

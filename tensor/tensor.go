@@ -214,12 +214,14 @@ func Scalar[T Float](v T) *Tensor[T] { return &Tensor[T]{data: []T{v}, shape: []
 
 // RandNormal returns a tensor of normally distributed values with the given
 // mean and standard deviation, drawn from rng so that a seed reproduces it.
-// It panics with an *ArgError when mean is not finite or std is negative or
-// not finite, as torch's normal_ and NumPy's normal refuse them (std 0 gives
-// mean everywhere).
+// It panics with an *ArgError when rng is nil, or mean is not finite or std
+// is negative or not finite, as torch's normal_ and NumPy's normal refuse
+// them (std 0 gives mean everywhere).
 func RandNormal[T Float](rng *rand.Rand, mean, std T, shape ...int) *Tensor[T] {
 	const op = "RandNormal"
 	switch {
+	case rng == nil:
+		panic(&ArgError{Op: op, Arg: "rng", Value: rng, Reason: "must not be nil"})
 	case math.IsNaN(float64(mean)) || math.IsInf(float64(mean), 0):
 		panic(&ArgError{Op: op, Arg: "mean", Value: mean, Reason: "must be finite"})
 	case !(std >= 0) || math.IsInf(float64(std), 0):
@@ -234,11 +236,13 @@ func RandNormal[T Float](rng *rand.Rand, mean, std T, shape ...int) *Tensor[T] {
 
 // RandUniform returns a tensor of values uniform in [lo, hi), drawn from rng
 // so that a seed reproduces it (all lo when lo = hi). It panics with an
-// *ArgError when lo or hi is not finite, lo > hi, or hi - lo overflows T,
-// as torch's uniform_ and NumPy's uniform refuse them.
+// *ArgError when rng is nil, lo or hi is not finite, lo > hi, or hi - lo
+// overflows T, as torch's uniform_ and NumPy's uniform refuse them.
 func RandUniform[T Float](rng *rand.Rand, lo, hi T, shape ...int) *Tensor[T] {
 	const op = "RandUniform"
 	switch w := float64(hi - lo); {
+	case rng == nil:
+		panic(&ArgError{Op: op, Arg: "rng", Value: rng, Reason: "must not be nil"})
 	case math.IsNaN(float64(lo)) || math.IsInf(float64(lo), 0):
 		panic(&ArgError{Op: op, Arg: "lo", Value: lo, Reason: "must be finite"})
 	case math.IsNaN(float64(hi)) || math.IsInf(float64(hi), 0):

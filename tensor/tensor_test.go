@@ -315,6 +315,7 @@ func TestRandUniformBadRange(t *testing.T) {
 		{"lo > hi", func() { RandUniform(rng, 2.0, 1.0, 2) }, "[lo hi]"},
 		{"NaN lo", func() { RandUniform(rng, math.NaN(), 1.0, 2) }, "lo"},
 		{"infinite hi", func() { RandUniform(rng, 0.0, math.Inf(1), 2) }, "hi"},
+		{"nil rng", func() { RandUniform(nil, 0.0, 1.0, 2) }, "rng"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			defer func() {
@@ -345,6 +346,7 @@ func TestRandNormalBadArgs(t *testing.T) {
 		{"NaN std", func() { RandNormal(rng, 0.0, math.NaN(), 2) }, "std"},
 		{"infinite std", func() { RandNormal(rng, float32(0), float32(math.Inf(1)), 2) }, "std"},
 		{"infinite mean", func() { RandNormal(rng, math.Inf(-1), 1, 2) }, "mean"},
+		{"nil rng", func() { RandNormal(nil, 0.0, 1, 2) }, "rng"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			defer func() {
