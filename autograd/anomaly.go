@@ -100,12 +100,18 @@ func checkAnomalyArgs[T Float](op string, vs []*Var[T]) {
 }
 
 // checkLeaf returns an *AnomalyError of phase "leaf" if v's value or
-// gradient, the i-th Var given to DetectAnomaly, holds NaN or ±Inf.
+// gradient, the i-th Var given to DetectAnomaly, holds NaN or ±Inf. A
+// gradient that ZeroGrad has cleared is zero, whatever its buffer still
+// holds.
 func checkLeaf[T Float](v *Var[T], i int) error {
+	grad := v.gradBuf()
+	if v.gradZero {
+		grad = nil
+	}
 	for _, c := range []struct {
 		what string
 		t    *tensor.Tensor[T]
-	}{{"value", v.value}, {"gradient", v.gradBuf()}} {
+	}{{"value", v.value}, {"gradient", grad}} {
 		if c.t == nil || tensor.AllFinite(c.t) {
 			continue
 		}

@@ -54,6 +54,19 @@ func TestAnomalyChecksLeafGradients(t *testing.T) {
 	}
 }
 
+// TestAnomalyLeafGradientAfterZeroGrad: a gradient that ZeroGrad cleared is
+// zero, though its buffer still holds the last pass's +Inf until the next
+// pass, so DetectAnomaly must not report it (a loop that zeroes at the end
+// of each step and turns detection on at the next was told of a stale Inf).
+func TestAnomalyLeafGradientAfterZeroGrad(t *testing.T) {
+	w := autograd.Param(vec(0, 1))
+	autograd.Sum(autograd.Log(w)).Backward() // grad [+Inf 1]
+	w.ZeroGrad()
+	if err := autograd.DetectAnomaly(w); err != nil {
+		t.Errorf("DetectAnomaly after ZeroGrad: %v, want nil (the gradient is %v)", err, w.Grad())
+	}
+}
+
 func TestAnomalyFiniteLeavesNoError(t *testing.T) {
 	x32 := autograd.Param(tensor.MustNew([]float32{1, -2, math.MaxFloat32}, 3))
 	if err := autograd.DetectAnomaly(x32); err != nil {

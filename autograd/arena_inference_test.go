@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,8 +69,8 @@ func TestInferenceArenaRecordsNothing(t *testing.T) {
 
 	defer func() {
 		var ue *autograd.UsageError
-		if err, _ := recover().(error); !errors.As(err, &ue) {
-			t.Errorf("Backward on an inference result: panic %v, want a *UsageError", err)
+		if err, _ := recover().(error); !errors.As(err, &ue) || !strings.Contains(err.Error(), "inference Arena") {
+			t.Errorf("Backward on an inference result: panic %v, want a *UsageError naming the inference Arena", err)
 		}
 	}()
 	ar.Reset()

@@ -58,6 +58,7 @@ func TestArenaStaleVarPanics(t *testing.T) {
 		{"Exp", func(_, h, _ *V) { autograd.Exp(h) }}, // no fast path
 		{"Backward", func(_, _, loss *V) { loss.Backward() }},
 		{"Value", func(_, h, _ *V) { h.Value() }},
+		{"Shape", func(_, h, _ *V) { h.Shape() }},
 		{"Value", func(x, _, _ *V) { x.Value() }}, // an arena Const
 		{"Item", func(_, _, loss *V) { loss.Item() }},
 		// They read the new step's data silently before (the inference
@@ -81,6 +82,15 @@ func TestArenaStaleVarPanics(t *testing.T) {
 	_, _, loss := build(ar)
 	loss.Backward(autograd.RetainGraph())
 	ar.Reset()
+	wantArenaReset(t, "Backward", func() { loss.Backward() })
+
+	// A stale loss whose tensor header the next step reused with another
+	// shape: Backward blamed the shape ([6]) instead of the Reset.
+	ar = autograd.NewArena[float64]()
+	x := ar.Const(t64([]float64{1, 2, 3, -1, 0, 1}, 2, 3))
+	loss = autograd.Reshape(autograd.Sum(autograd.Mul(x, w)), 1)
+	ar.Reset()
+	autograd.Reshape(autograd.Mul(ar.Const(t64([]float64{1, 2, 3, -1, 0, 1}, 2, 3)), w), 6)
 	wantArenaReset(t, "Backward", func() { loss.Backward() })
 
 	// Grad of a stale output: the pass meets the stale node.

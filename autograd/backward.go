@@ -27,6 +27,13 @@ func secondOrderOf(op string) Option { return func(c *config) { c.secondOrder = 
 // RetainGraph keeps the graph's saved state after the pass, so that Backward
 // or Grad can run through the same graph again. Without it the graph is
 // released, which keeps a training loop's memory flat.
+//
+// The retained graph holds the values of the pass that recorded it,
+// parameters included, by reference: a parameter changed in place in
+// between (an optimizer step) makes the next pass mix its new value with
+// results computed from the old one, and give neither gradient. PyTorch
+// detects this with version counters and raises an error; Adjoint does not
+// check, so run the forward pass again after a step.
 func RetainGraph() Option { return func(c *config) { c.retain = true } }
 
 // CreateGraph makes Grad record the backward pass itself, so that the
@@ -59,13 +66,16 @@ func (v *Var[T]) Backward(opts ...Option) {
 	if cfg.gradOutputs != nil {
 		panic(usage("Backward", "GradOutputs is not supported here; use Grad"))
 	}
+	v.checkLive("Backward") // first: a stale Var's shape may be the next step's
 	if v.value.Len() != 1 {
 		panic(shapeErr("Backward", "output must have exactly one element (reduce it first, e.g. with Sum or Mean)", v.value.Shape()))
 	}
 	if !v.requiresGrad {
+		if v.arena != nil && v.arena.noGrad {
+			panic(usage("Backward", "output was computed under an inference Arena, which records no graph"))
+		}
 		panic(usage("Backward", "output does not require a gradient (no Param reaches it)"))
 	}
-	v.checkLive("Backward")
 	p := acquirePass(v.arena)
 	defer p.release()
 	p.accumulate = true

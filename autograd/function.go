@@ -58,15 +58,20 @@ type Function[T Float] struct {
 }
 
 // Apply runs the function on inputs and, when one of them requires a
-// gradient, records it in the graph. It panics when Forward or Backward is
-// missing or Forward returns nil. The node keeps the Function's Backward
-// and JVP as they are at the call.
+// gradient, records it in the graph. It panics with a *UsageError when
+// Forward or Backward is missing, an input is nil or of an Arena Reset
+// since it was made, or Forward returns nil. The node keeps the Function's
+// Backward and JVP as they are at the call.
 func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	if f.Forward == nil || f.Backward == nil {
 		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward and Backward must both be set"))
 	}
 	vals := make([]*tensor.Tensor[T], len(inputs))
 	for i, in := range inputs {
+		if in == nil {
+			panic(usage(fmt.Sprintf("Function %q", f.Name), fmt.Sprintf("input %d is nil", i)))
+		}
+		in.checkLive(f.Name) // before Forward reads the next step's data
 		vals[i] = in.value
 	}
 	out := f.Forward(vals...)

@@ -163,6 +163,26 @@ func TestFunctionContext(t *testing.T) {
 	}
 }
 
+// TestFunctionKeepsItsBackward: the node keeps the Backward the Function
+// had at Apply, so changing the Function afterwards affects only later
+// applications.
+func TestFunctionKeepsItsBackward(t *testing.T) {
+	fn := &autograd.Function[float64]{
+		Name:     "Triple",
+		Forward:  func(in ...*tensor.Tensor[float64]) *tensor.Tensor[float64] { return tensor.Scale(in[0], 3) },
+		Backward: func(c *autograd.Context[float64], g *V) []*V { return []*V{autograd.Scale(g, 3)} },
+	}
+	x := autograd.Param(tensor.Scalar(2.0))
+	y := fn.Apply(x)
+	fn.Backward = func(c *autograd.Context[float64], g *V) []*V { return []*V{autograd.Scale(g, 100)} }
+	if g := autograd.Grad([]*V{y}, []*V{x})[0].Item(); g != 3 {
+		t.Errorf("gradient %g after replacing Backward, want the applied one's 3", g)
+	}
+	if g := autograd.Grad([]*V{fn.Apply(x)}, []*V{x})[0].Item(); g != 100 {
+		t.Errorf("gradient %g of a later Apply, want the new Backward's 100", g)
+	}
+}
+
 // On constants a custom op records nothing, like any op, and its backward
 // never runs.
 func TestFunctionOnConstantsRecordsNothing(t *testing.T) {
@@ -293,6 +313,19 @@ func TestFunctionMisusePanics(t *testing.T) {
 				Backward: func(c *autograd.Context[float64], g *V) []*V { return []*V{g, g} }}
 			autograd.Sum(fn.Apply(x())).Backward()
 		}, []string{"autograd: OneInTwoGrads: backward returned 2 gradients for 1 inputs"}},
+		{"nil input", func() { (&autograd.Function[float64]{Name: "Id", Forward: fwd, Backward: back}).Apply(x(), nil) },
+			[]string{`Function "Id"`, "input 1 is nil"}},
+		{"Context.Input out of range", func() {
+			fn := &autograd.Function[float64]{Name: "Peek", Forward: fwd,
+				Backward: func(c *autograd.Context[float64], g *V) []*V { c.Input(1); return []*V{g} }}
+			autograd.Sum(fn.Apply(x())).Backward()
+		}, []string{"autograd: Peek: Context.Input(1): the operation has 1 inputs"}},
+		{"stale input", func() {
+			ar := autograd.NewArena[float64]()
+			in := autograd.Exp(ar.Const(t64(fnX, 4)))
+			ar.Reset()
+			(&autograd.Function[float64]{Name: "Id", Forward: fwd, Backward: back}).Apply(in)
+		}, []string{"autograd: Id: Var was made under an Arena before its latest Reset"}},
 		{"backward returns no gradients", func() {
 			fn := &autograd.Function[float64]{Name: "NoGrads", Forward: fwd,
 				Backward: func(c *autograd.Context[float64], g *V) []*V { return nil }}

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sync/atomic"
 
@@ -123,8 +124,12 @@ type Context[T Float] struct {
 	p      *pass[T]
 }
 
-// Input returns the i-th input of the operation.
+// Input returns the i-th input of the operation. It panics with a
+// *UsageError naming the operation when there is no input i.
 func (c *Context[T]) Input(i int) *Var[T] {
+	if i < 0 || i >= len(c.n.inputs) {
+		panic(usage(c.n.op, fmt.Sprintf("Context.Input(%d): the operation has %d inputs", i, len(c.n.inputs))))
+	}
 	if c.create {
 		return c.n.inputs[i]
 	}

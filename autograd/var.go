@@ -239,8 +239,13 @@ func (v *Var[T]) Op() string {
 	return v.node.op
 }
 
-// Shape returns the shape of v's value.
-func (v *Var[T]) Shape() []int { return v.value.Shape() }
+// Shape returns the shape of v's value. Like Value, it panics with a
+// *UsageError wrapping ErrArenaReset for a Var of an Arena that has been
+// Reset since (its tensor may hold the next step's result).
+func (v *Var[T]) Shape() []int {
+	v.checkLive("Shape")
+	return v.value.Shape()
+}
 
 // Item returns the value of a one-element Var as a plain number, for example
 // a loss to log. Holding the number keeps no graph alive.
