@@ -27,8 +27,11 @@ import (
 // reaches through its closure, which one or several Checkpoints may share.
 //
 // fn must compute the same values when run again: a Dropout inside it
-// would draw a new mask, so use a fixed mask (or none) there. It must not
-// modify its inputs or keep its result elsewhere. The first run's results
+// would draw a new mask, so use a fixed mask (or none) there. Backward
+// checks it, and panics with a *UsageError when the recomputed result
+// differs from the first in any bit (PyTorch instead restores the random
+// generator's state; Adjoint's layers draw from generators of their own it
+// cannot see). fn must not modify its inputs or keep its result elsewhere. The first run's results
 // are not taken from the inputs' Arena, so that the memory they use is
 // returned once fn is done; the recomputation runs outside the Arena too
 // (unless fn itself takes memory from one, through Arena.Use).
@@ -208,6 +211,10 @@ func (d *checkpointOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	}
 	if !tensor.SameShape(out.value.Shape(), g.value.Shape()) {
 		panic(shapeErr(op, "fn returned a different shape when run again", out.value.Shape(), g.value.Shape()))
+	}
+	if !tensor.SameBits(out.value, c.out.value) {
+		panic(usage(op, "fn computed different values when run again (a Dropout or another random draw inside it, "+
+			"or a value it reads that changed since the forward pass); the gradients through the recomputed graph would be wrong"))
 	}
 	if out.requiresGrad {
 		backwardSeeded(op, out, g.value)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -185,6 +186,45 @@ func TestCheckpointErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			checkUsagePanic(t, c.f, c.want)
 		})
+	}
+}
+
+// TestCheckpointRecomputationDiffers: Backward refuses a segment that does
+// not compute the same thing when run again, which would give gradients of
+// a graph other than the one that made the loss: a Dropout (a new mask:
+// the gradient ignored the forward's mask), a result that is nil or of
+// another shape the second time.
+func TestCheckpointRecomputationDiffers(t *testing.T) {
+	w := autograd.Param(tensor.MustNew([]float64{1, 2, 3, 4, 5, 6, 7, 8}, 8))
+	rng := rand.New(rand.NewPCG(3, 4))
+	dropout := func(in ...*autograd.Var[float64]) *autograd.Var[float64] {
+		return autograd.Dropout(autograd.Mul(in[0], w), 0.5, rng)
+	}
+	x := autograd.Const(tensor.Ones[float64](8))
+	checkUsagePanic(t, func() { autograd.Sum(autograd.Checkpoint(dropout, x)).Backward() },
+		"autograd: Checkpoint: fn computed different values when run again (a Dropout or another random draw inside it, "+
+			"or a value it reads that changed since the forward pass); the gradients through the recomputed graph would be wrong")
+	if w.Grad() != nil {
+		t.Errorf("w got a gradient %v from the refused pass", w.Grad())
+	}
+
+	runs := 0
+	changing := func(second *autograd.Var[float64]) func(...*autograd.Var[float64]) *autograd.Var[float64] {
+		return func(in ...*autograd.Var[float64]) *autograd.Var[float64] {
+			runs++
+			if runs%2 == 0 {
+				return second
+			}
+			return autograd.Mul(in[0], w)
+		}
+	}
+	checkUsagePanic(t, func() { autograd.Sum(autograd.Checkpoint(changing(nil), x)).Backward() },
+		"autograd: Checkpoint: fn returned nil when run again")
+	se := mustShapeError(t, func() {
+		autograd.Sum(autograd.Checkpoint(changing(autograd.Const(tensor.Zeros[float64](2))), x)).Backward()
+	})
+	if se.Op != "Checkpoint" || !strings.Contains(se.Reason, "different shape when run again") {
+		t.Errorf("shape error %v, want Checkpoint's different shape", se)
 	}
 }
 

@@ -2,7 +2,6 @@ package layers
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/adjoint-go/adjoint/layers/safetensors"
@@ -212,20 +211,9 @@ func conflicts[T Float](f *safetensors.File, names []string, first string, shape
 		if copyInto(f, name, other) != nil {
 			return nil // unreachable: f was checked
 		}
-		if !sameBits(ref.Data(), other.Data()) {
+		if !tensor.SameBits(ref, other) {
 			out = append(out, name)
 		}
 	}
 	return out
-}
-
-// sameBits reports whether a and b hold the same values bit for bit (so a
-// NaN equals the same NaN, and 0 differs from −0).
-func sameBits[T Float](a, b []T) bool {
-	for i := range a {
-		if math.Float64bits(float64(a[i])) != math.Float64bits(float64(b[i])) {
-			return false
-		}
-	}
-	return true
 }

@@ -1,5 +1,7 @@
 package tensor
 
+import "math"
+
 // finiteBlock is how many elements AllFinite and HasNaN scan between two
 // early-exit checks: enough for the branch-free inner loop to run at full
 // speed, few enough that a NaN near the start of a large tensor is found
@@ -89,4 +91,24 @@ func nanInBlock[T Float](d []T) bool {
 		}
 	}
 	return false
+}
+
+// SameBits reports whether a and b have the same shape and every element
+// the same bits: a NaN equals a NaN with the same payload, and 0 differs
+// from −0. It is the test of "bit-identical" results (a recomputation, a
+// run at another GOMAXPROCS, two copies of one tensor in a file), where
+// Equal would call two NaNs different and 0 equal to −0.
+func SameBits[T Float](a, b *Tensor[T]) bool {
+	if !SameShape(a.shape, b.shape) {
+		return false
+	}
+	bd := b.data[:len(a.data)]
+	for i, v := range a.data {
+		// Widening a float32 is exact, and keeps the sign of 0 and a
+		// NaN's payload.
+		if math.Float64bits(float64(v)) != math.Float64bits(float64(bd[i])) {
+			return false
+		}
+	}
+	return true
 }

@@ -92,3 +92,29 @@ func TestAllFiniteHasNaNNil(t *testing.T) {
 		})
 	}
 }
+
+// TestSameBits: same shape and bits; NaNs with one payload are the same,
+// 0 and −0 are not, nor are equal data under another shape; float32 too.
+func TestSameBits(t *testing.T) {
+	nan := math.NaN()
+	other := math.Float64frombits(math.Float64bits(nan) ^ 1) // another payload
+	a := MustNew([]float64{1, nan, 0, -2}, 2, 2)
+	for _, c := range []struct {
+		b    *Tensor[float64]
+		want bool
+	}{
+		{MustNew([]float64{1, nan, 0, -2}, 2, 2), true},
+		{MustNew([]float64{1, nan, math.Copysign(0, -1), -2}, 2, 2), false},
+		{MustNew([]float64{1, other, 0, -2}, 2, 2), false},
+		{MustNew([]float64{1, nan, 0, -2}, 4), false},
+		{MustNew([]float64{1, nan, 0, math.Nextafter(-2, 0)}, 2, 2), false},
+	} {
+		if got := SameBits(a, c.b); got != c.want {
+			t.Errorf("SameBits(%v, %v) = %v, want %v", a.Data(), c.b.Data(), got, c.want)
+		}
+	}
+	f := MustNew([]float32{float32(nan), 0}, 2)
+	if !SameBits(f, f.Clone()) || SameBits(f, MustNew([]float32{float32(nan), float32(math.Copysign(0, -1))}, 2)) {
+		t.Errorf("SameBits of float32 tensors")
+	}
+}
