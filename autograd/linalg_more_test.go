@@ -245,6 +245,33 @@ func TestNormFrobenius(t *testing.T) {
 	checkTensor(t, "NormKeepDims", autograd.NormKeepDims(x, 2, 1, 2).Value(), view([]int{2, 1, 1}, 5, 5), 1e-12)
 }
 
+// TestNormFloat32Accurate: a float32 norm of many elements is accurate to
+// float32's precision (the sums were float32, added one after another: the
+// 2-norm of 2²² values of 0.1 came out 206.68 for 204.80), and a float32
+// 2-norm of elements whose squares overflow float32 is finite.
+func TestNormFloat32Accurate(t *testing.T) {
+	const n = 1 << 22
+	d := make([]float32, n)
+	for i := range d {
+		d[i] = 0.1
+	}
+	x := autograd.Const(tensor.MustNew(d, n))
+	v := float64(float32(0.1))
+	for _, c := range []struct {
+		p    float32
+		want float64
+	}{{1, n * v}, {2, math.Sqrt(n) * v}, {3, math.Cbrt(n) * v}, {0, n}} {
+		got := float64(autograd.Norm(x, c.p).Item())
+		if rel := math.Abs(got-c.want) / c.want; rel > 1e-6 {
+			t.Errorf("float32 Norm(p = %g) of 2²² × 0.1 = %.7g, want %.7g (relative error %.2g)", c.p, got, c.want, rel)
+		}
+	}
+	big := autograd.Const(tensor.MustNew([]float32{3e20, -4e20}, 2))
+	if got := autograd.Norm(big, 2).Item(); math.Abs(float64(got)-5e20)/5e20 > 1e-7 {
+		t.Errorf("float32 2-norm of [3e20 -4e20] = %g, want 5e20", got)
+	}
+}
+
 // TestEinsumSameOperandTwice checks that an operand given twice gets both
 // gradients added, by the fused derivative (the second into a scratch
 // tensor, then added) and the recorded one: d/dx Σᵢⱼ xᵢⱼ² = 2x.
