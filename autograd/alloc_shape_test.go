@@ -9,6 +9,7 @@ import (
 )
 
 // This file proves that the convolution, pooling, indexing and shape ops
+// (and MatMul with a vector operand)
 // allocate nothing in a steady-state training step under an Arena: forward,
 // Backward and ZeroGrad, for each op at a representative shape, in float32
 // and float64. Inputs that need a gradient of their own are made
@@ -140,6 +141,16 @@ func shapeAllocCases[T tensor.Float]() []shpAllocCase[T] {
 		return autograd.Add(autograd.Expand(r, 4, -1), autograd.BroadcastTo(r, 4, 8))
 	}, prow)
 	add("SumTo", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.SumTo(hh(ar), 1, 8) }, phh)
+
+	// MatMul with a vector operand (it allocated 26 to 29 times a step).
+	vec, pvec := shpAllocInput[T](rng, 4)
+	mat, pmat := shpAllocInput[T](rng, 4, 5)
+	tall, ptall := shpAllocInput[T](rng, 3, 4)
+	bat, pbat := shpAllocInput[T](rng, 2, 4, 5)
+	add("MatMul [4]·[4 5]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(vec(ar), mat(ar)) }, pvec, pmat)
+	add("MatMul [3 4]·[4]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(tall(ar), vec(ar)) }, ptall, pvec)
+	add("MatMul [4]·[4]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(vec(ar), vec(ar)) }, pvec)
+	add("MatMul [4]·[2 4 5]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(vec(ar), bat(ar)) }, pvec, pbat)
 	return cases
 }
 

@@ -17,9 +17,11 @@ import (
 //	                                        axes broadcast (NumPy rules)
 //
 // Operands of 2 axes or more are MatMulT's (one Gemm per matrix of the
-// batch, results and gradients in an Arena when the inputs have one); a
-// vector operand is computed per matrix of the batch by tensor.BatchMatMul.
-// Either way the recorded operation is "MatMul".
+// batch, results and gradients in an Arena when the inputs have one). A
+// vector operand is reshaped to a matrix of one row (a) or one column (b),
+// multiplied by MatMulT and the product reshaped to drop the added axis, so
+// it takes its results and gradients from the Arena too; the recorded
+// operations are then Reshape, MatMul and Reshape.
 //
 //	d/da = g·bᵀ,  d/db = aᵀ·g   per matrix of the batch, with vectors as a row or
 //	                            a column; summed over the batch axes along which
@@ -33,106 +35,47 @@ func MatMul[T Float](a, b *Var[T]) *Var[T] {
 	if a.value.Dims() >= 2 && b.value.Dims() >= 2 {
 		return MatMulT(a, b, false, false)
 	}
-	as, bs := a.value.Shape(), b.value.Shape()
-	a2, b2, out2, out := shpMatMulShapes(as, bs)
-	val := tensor.BatchMatMul(a.value.Reshape(a2...), b.value.Reshape(b2...), false, false)
-	return recordOp("MatMul", val.Reshape(out...), derivative[T](&matmulVecOp[T]{a2: a2, b2: b2, out2: out2, bVec: len(bs) == 1}), a, b)
-}
-
-// matmulVecOp is the derivative of MatMul with a vector operand, computed
-// as the batched product of the operands seen as matrices: a2 and b2 are
-// their matrix shapes (a vector a as [1 k], b as [k 1]), out2 the
-// product's, and bVec reports a vector b.
-type matmulVecOp[T Float] struct {
-	a2, b2, out2 []int
-	bVec         bool
-}
-
-// backward returns g·Bᵀ and Aᵀ·g in the operands' matrix shapes, which the
-// engine sums back to the vectors' shapes.
-func (s *matmulVecOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	gm := shpAs(g, s.out2)
-	var ga, gb *Var[T]
-	if c.NeedsGrad(0) {
-		// [batch… m k]; for a vector a it is [batch… 1 k], which the
-		// engine sums back to [k].
-		ga = MatMulT(gm, shpAs(c.Input(1), s.b2), false, true)
+	var buf [maxStackDims]int
+	out := matmulVecShape(buf[:0], a.value, b.value)
+	if k := a.value.Dim(-1); a.value.Dims() == 1 {
+		a = shpReshaped("Reshape", a, []int{1, k})
 	}
-	if c.NeedsGrad(1) {
-		if len(s.b2) == 2 && len(s.a2) > 2 {
-			// One matrix b shared by the batch: its gradient sums over
-			// the batch, which is one product of the flattened operands.
-			rows := 1
-			for _, d := range s.a2[:len(s.a2)-1] {
-				rows *= d
-			}
-			gb = MatMulT(Reshape(c.Input(0), rows, s.b2[0]), Reshape(gm, rows, s.b2[1]), true, false)
-		} else {
-			gb = MatMulT(shpAs(c.Input(0), s.a2), gm, true, false)
+	if k := b.value.Dim(0); b.value.Dims() == 1 {
+		b = shpReshaped("Reshape", b, []int{k, 1})
+	}
+	return shpReshaped("Reshape", MatMulT(a, b, false, false), out)
+}
+
+// matmulVecShape validates the operands of MatMul, one of them a vector,
+// and appends to dst the shape of the result: the other operand's shape
+// without its inner axis (a vector has no batch axes to broadcast). Errors
+// name both shapes. It reads the shapes axis by axis: Shape's copies would
+// cost two allocations a call.
+func matmulVecShape[T Float](dst []int, a, b *tensor.Tensor[T]) []int {
+	ra, rb := a.Dims(), b.Dims()
+	if ra == 0 || rb == 0 {
+		panic(shapeErr("MatMul", "operands must be at least 1-D", a.Shape(), b.Shape()))
+	}
+	inner := 0 // b's inner axis
+	if rb > 1 {
+		inner = rb - 2
+	}
+	if a.Dim(ra-1) != b.Dim(inner) {
+		panic(shapeErr("MatMul", "inner dimensions differ", a.Shape(), b.Shape()))
+	}
+	if ra > 1 { // b is the vector: [… m k]·[k] → [… m]
+		for i := range ra - 1 {
+			dst = append(dst, a.Dim(i))
 		}
-		if s.bVec { // [batch… k 1] → [batch… k], which sums back to [k]
-			sh := gb.value.Shape()
-			gb = Reshape(gb, sh[:len(sh)-1]...)
-		}
+		return dst
 	}
-	return []*Var[T]{ga, gb}
-}
-
-// vjp runs backward on constants: MatMul with a vector has no fused form.
-func (s *matmulVecOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
-
-// jvp is the bilinear rule tA·B + A·tB, each term MatMul itself on the
-// tangent.
-func (s *matmulVecOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	a, b := Const(c.n.inputs[0].value), Const(c.n.inputs[1].value)
-	var res *tensor.Tensor[T]
-	if ts[0] != nil {
-		res = MatMul(Const(ts[0]), b).value // a new tensor: no Arena
+	for i := range inner { // [k]·[… k n] → [… n], [k]·[k] → []
+		dst = append(dst, b.Dim(i))
 	}
-	if ts[1] != nil {
-		t := MatMul(a, Const(ts[1])).value
-		if res == nil {
-			res = t
-		} else {
-			res.AddInPlace(t)
-		}
+	if rb > 1 {
+		dst = append(dst, b.Dim(rb-1))
 	}
-	return res
-}
-
-// shpMatMulShapes validates the operands of MatMul (not both 2-D) and returns
-// the shapes they take as matrices (a vector a becomes [1 k], a vector b
-// [k 1]), the shape of the batched product, and the shape of the result, from
-// which the added 1s are removed. Errors name both original shapes.
-func shpMatMulShapes(as, bs []int) (a2, b2, out2, out []int) {
-	if len(as) == 0 || len(bs) == 0 {
-		panic(shapeErr("MatMul", "operands must be at least 1-D", as, bs))
-	}
-	a2, b2 = as, bs
-	if len(as) == 1 {
-		a2 = []int{1, as[0]}
-	}
-	if len(bs) == 1 {
-		b2 = []int{bs[0], 1}
-	}
-	ra, rb := len(a2), len(b2)
-	if a2[ra-1] != b2[rb-2] {
-		panic(shapeErr("MatMul", "inner dimensions differ", as, bs))
-	}
-	batch, ok := tensor.BroadcastShapes(a2[:ra-2], b2[:rb-2])
-	if !ok {
-		panic(shapeErr("MatMul", "batch dimensions do not broadcast", as, bs))
-	}
-	m, n := a2[ra-2], b2[rb-1]
-	out2 = append(append([]int{}, batch...), m, n)
-	out = append([]int{}, batch...)
-	if len(as) > 1 {
-		out = append(out, m)
-	}
-	if len(bs) > 1 {
-		out = append(out, n)
-	}
-	return a2, b2, out2, out
+	return dst
 }
 
 // shpAs returns v reshaped to shape, or v itself when it has that shape.
