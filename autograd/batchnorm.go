@@ -33,14 +33,18 @@ import (
 // x; an ordinary backward pass does the same arithmetic on plain tensors
 // (the same bits), with its scratch space from the Arena.
 //
+// An empty batch (no value per channel) gives an empty result, as in
+// PyTorch, with NaN statistics, which a layer must not fold into its
+// running ones; the gradients of weight and bias are then zeros.
+//
 // It panics with a *tensor.ShapeError when x has fewer than 2 axes, weight
-// or bias is not [C], or a channel has only one value (its unbiased variance
-// is undefined; PyTorch raises an error too).
+// or bias is not [C], or a channel has exactly one value (its unbiased
+// variance is undefined; PyTorch raises an error too).
 func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, variance *tensor.Tensor[T]) {
 	const op = "BatchNorm"
 	xv := x.value
 	n, ch, sp := bnLayout(op, xv)
-	if n*sp <= 1 {
+	if n*sp == 1 {
 		panic(shapeErr(op, "training needs more than one value per channel", xv.Shape()))
 	}
 	var buf [3]*Var[T]

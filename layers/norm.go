@@ -89,7 +89,8 @@ func (l *LayerNorm[T]) NamedParameters() []NamedParam[T] { return weightBias(l.W
 //	running_mean ← (1 − Momentum)·running_mean + Momentum·μ
 //	running_var  ← (1 − Momentum)·running_var  + Momentum·σ²·n/(n−1)
 //
-// (the unbiased variance, n = N·L values per channel), as PyTorch does. In
+// (the unbiased variance, n = N·L values per channel), as PyTorch does; an
+// empty batch gives an empty result and leaves them as they are. In
 // evaluation mode μ and σ² are the running statistics, and nothing changes.
 // A new layer is training, with running_mean zeros and running_var ones;
 // see SetTraining. Forward is one fused operation, autograd.BatchNorm in
@@ -217,13 +218,17 @@ func (r *bnRunning[T]) forward(kind string, x, weight, bias *autograd.Var[T], ep
 		return autograd.BatchNormEval(x, r.mean, r.variance, weight, bias, eps)
 	}
 	xv := x.Value()
-	if c := xv.Dim(1); xv.Len()/c <= 1 {
+	if c := xv.Dim(1); c > 0 && xv.Len()/c == 1 {
 		shapePanic(layerOp(kind, weight), "training needs more than one value per channel", xv.Shape(), []int{c})
 	}
 	y, mean, variance := autograd.BatchNorm(x, weight, bias, eps)
 	mu, v := mean.Data(), variance.Data()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.batches++ // PyTorch counts an empty batch, and leaves the statistics
+	if xv.Len() == 0 {
+		return y
+	}
 	m := momentum
 	rm, rv := r.mean.Data(), r.variance.Data()
 	// Each product rounded to T, so that no architecture fuses one into a
@@ -232,7 +237,6 @@ func (r *bnRunning[T]) forward(kind string, x, weight, bias *autograd.Var[T], ep
 		rm[c] = T((1-m)*rm[c]) + T(m*mu[c])
 		rv[c] = T((1-m)*rv[c]) + T(m*v[c])
 	}
-	r.batches++
 	return y
 }
 

@@ -329,3 +329,32 @@ func TestBatchNorm1dPanics(t *testing.T) {
 		shapePanic(t, func() { layers.NewBatchNorm1d[float64](n) })
 	}
 }
+
+// TestBatchNormEmptyBatch: an empty batch in training gives an empty result
+// and zero gradients for weight and bias, counts as a batch and leaves the
+// running statistics alone, as torch 1.13's BatchNorm1d does for [0 3] and
+// [3 3 0] (it raises an error only for one value per channel); it panicked.
+func TestBatchNormEmptyBatch(t *testing.T) {
+	for _, shape := range [][]int{{0, 3}, {3, 3, 0}} {
+		bn := layers.NewBatchNorm1d[float64](3)
+		copy(bn.RunningMean().Data(), []float64{1, 2, 3})
+		x := autograd.Param(tensor.Zeros[float64](shape...))
+		y := bn.Forward(x)
+		if !y.Value().HasShape(shape...) {
+			t.Errorf("%v: result %v", shape, y.Value().Shape())
+		}
+		autograd.Sum(y).Backward()
+		if d := cmp.Diff([]float64{0, 0, 0}, bn.Weight.Grad().Data()); d != "" {
+			t.Errorf("%v: weight gradient (-want +got):\n%s", shape, d)
+		}
+		if d := cmp.Diff([]float64{0, 0, 0}, bn.Bias.Grad().Data()); d != "" {
+			t.Errorf("%v: bias gradient (-want +got):\n%s", shape, d)
+		}
+		if d := cmp.Diff([]float64{1, 2, 3}, bn.RunningMean().Data()); d != "" || bn.NumBatchesTracked() != 1 {
+			t.Errorf("%v: running mean changed (-want +got):\n%s, or %d batches tracked, want 1", shape, d, bn.NumBatchesTracked())
+		}
+		if d := cmp.Diff([]float64{1, 1, 1}, bn.RunningVar().Data()); d != "" {
+			t.Errorf("%v: running variance changed (-want +got):\n%s", shape, d)
+		}
+	}
+}
