@@ -94,7 +94,8 @@ type replica[T Float] struct {
 	bufs   []*tensor.Tensor[T]
 	opt    optim.Optimizer[T]
 	seeded []Reseeder
-	start  []T // the buffers at the start of the step (restored before each micro-batch)
+	modes  []layers.Trainable // the layers with a training mode, in walk's order
+	start  []T                // the buffers at the start of the step (restored before each micro-batch)
 	// own holds each parameter's gradient buffer of its own (the one it
 	// came with, or nil until Backward first reaches it). Between micro-batches a
 	// parameter's gradient may instead be a view of a slot (see compute);
@@ -147,8 +148,9 @@ func newReplica[T Float](cfg *Config[T], idx int, withOpt bool) (*replica[T], la
 	return r, l, nil
 }
 
-// walk collects the Reseeder layers of m in a fixed order (depth first,
-// children in order) and rejects layers.Dropout and every other layer with
+// walk collects the Reseeder and the layers.Trainable layers of m in a
+// fixed order (depth first, a module before its children, children in
+// order: the order of layers.SetTraining) and rejects layers.Dropout and every other layer with
 // a dropout of its own (MultiheadAttention, the recurrent layers: they
 // report it with DropoutP), whose masks come from a generator the trainer
 // cannot reseed per micro-batch.
@@ -156,6 +158,9 @@ func (r *replica[T]) walk(m layers.Module[T], name string) error {
 	if d, ok := m.(*layers.Dropout[T]); ok && d.P() > 0 {
 		return &ConfigError{Field: "Model", Value: "layers.Dropout at " + quoteName(name),
 			Reason: "its masks would depend on the worker count; use parallel.NewDropout"}
+	}
+	if tm, ok := m.(layers.Trainable); ok {
+		r.modes = append(r.modes, tm)
 	}
 	if s, ok := m.(Reseeder); ok {
 		r.seeded = append(r.seeded, s)
@@ -182,6 +187,17 @@ func quoteName(name string) string {
 		return "the root"
 	}
 	return fmt.Sprintf("%q", name)
+}
+
+// copyModes puts each of r's layers with a training mode in the mode of
+// the layer at the same place in src (replica 0), as layers.SetTraining
+// on src's model left it; a layer already in that mode is not touched.
+func (r *replica[T]) copyModes(src *replica[T]) {
+	for k, m := range src.modes {
+		if on := m.Training(); r.modes[k].Training() != on {
+			r.modes[k].SetTraining(on)
+		}
+	}
 }
 
 // saveBuffers copies the replica's buffers into dst, in layout order.

@@ -200,6 +200,8 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 			t.split = splitStepper(r)
 		} else if err := sameLayout(&t.l, &l, w); err != nil {
 			return nil, err
+		} else if len(r.modes) != len(t.reps[0].modes) {
+			return nil, &MismatchError{Replica: w, Reason: "different number of layers with a training mode"}
 		} else if shares(r, t.reps[0]) {
 			return nil, &ConfigError{Field: "Model", Value: "replica " + strconv.Itoa(w),
 				Reason: "shares parameters with replica 0: build a new model on every call"}
@@ -656,14 +658,17 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	return float64(t.tails[0][t.l.loss-t.l.paramOff[len(t.reps[0].params)]]), t.stepErr
 }
 
-// startFromModel makes replica 0's buffers as they are now, which a
-// model file loaded between steps may have changed, the ones every
-// micro-batch of the step starts from.
+// startFromModel makes Model() as it is now, which the caller may have
+// changed between steps, what every replica starts the step from: replica
+// 0's buffers (a model file loaded, a forward pass in training mode) are
+// the ones every micro-batch starts from, and every replica's layers take
+// the training mode of replica 0's (layers.SetTraining on Model()).
 func (t *Trainer[T]) startFromModel() {
 	r0 := t.reps[0]
 	r0.saveBuffers(r0.start)
 	for _, r := range t.reps[1:] {
 		copy(r.start, r0.start)
+		r.copyModes(r0)
 	}
 }
 
@@ -714,7 +719,10 @@ func (t *Trainer[T]) compareSums() error {
 // steps moves BatchNorm's running statistics for the next step, as it would
 // in PyTorch: evaluate in evaluation mode); its weights are every
 // replica's with this package's optimizers (optim.SplitStepper), which
-// share them.
+// share them. Its layers' modes are every replica's too: after
+// layers.SetTraining(tr.Model(), false) the next Steps train every replica
+// in evaluation mode (Dropout the identity, BatchNorm normalizing with its
+// running statistics), until SetTraining(tr.Model(), true).
 func (t *Trainer[T]) Model() layers.Module[T] { return t.reps[0].model }
 
 // Workers returns the number of replicas computing micro-batches: the
