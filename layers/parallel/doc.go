@@ -47,8 +47,11 @@
 // Buffers, such as BatchNorm's running statistics, follow one rule: each
 // micro-batch starts from the step's buffers (the trainer restores them
 // before every micro-batch), and after the step every replica's buffers are
-// the row-weighted mean, summed in the same tree order, of the buffers each
-// micro-batch's Forward left. For BatchNorm's momentum update this is
+// the row-weighted mean of the buffers each micro-batch's Forward left,
+// computed as the step's buffers plus the row-weighted sum, in the same
+// tree order, of how much each micro-batch moved them, so that a buffer no
+// micro-batch moves (BatchNorm in evaluation mode) keeps its bits. For
+// BatchNorm's momentum update this is
 // running ← (1−m)·running + m·mean_i(batch statistic_i). NumBatchesTracked
 // counts the micro-batches each replica ran and is not synchronized.
 //

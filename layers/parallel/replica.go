@@ -16,14 +16,19 @@ import (
 // []T that the reduction adds up element by element:
 //
 //	[0, P)           the parameters' gradients, weighted, in parameter order
-//	[P, P+B)         the buffers after the micro-batch's Forward, weighted
+//	[P, P+B)         how much the micro-batch's Forward moved the buffers, weighted
 //	[P+B, P+B+np)    1 for each parameter that has a gradient, else 0
 //	P+B+np           the micro-batch's loss, weighted
 //
 // The weight of micro-batch i is its share of the batch's rows, n_i/N, so
 // that the sums are the gradient of the batch's mean loss, the row-weighted
-// mean of the buffers, and the batch's mean loss. The loss is multiplied by
-// the weight before Backward (autograd.Scale), which weights the gradients.
+// mean of the buffers' moves (added to the buffers at the step's start,
+// this is the row-weighted mean of the buffers), and the batch's mean
+// loss. The buffers go in as moves, not values, because the weights do not
+// sum to exactly 1 in floating point: a buffer that no micro-batch moves
+// (BatchNorm in evaluation mode) sums to exactly 0 and keeps its bits. The
+// loss is multiplied by the weight before Backward (autograd.Scale), which
+// weights the gradients.
 type layout struct {
 	names     []string // parameter names, for errors
 	paramOff  []int    // offset of each parameter's gradient; paramOff[np] = P
@@ -289,7 +294,7 @@ func (r *replica[T]) compute(cfg *Config[T], l *layout, b *Batch[T], ms *mbState
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
 		for _, v := range buf.Data() {
-			slot[off] = w * v
+			slot[off] = w * moved(v, r.start[off-l.bufOff[0]])
 			off++
 		}
 	}
@@ -315,7 +320,7 @@ func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, 
 	off := l.bufOff[0]
 	for _, buf := range r.bufs {
 		for _, v := range buf.Data() {
-			slot[off] += T(w * v)
+			slot[off] += T(w * moved(v, r.start[off-l.bufOff[0]]))
 			off++
 		}
 	}
@@ -385,12 +390,28 @@ func (r *replica[T]) ownGrads() {
 	}
 }
 
-// takeBuffers makes the reduced buffers in tail (the sum of the slots from
-// the parameters' end on) the replica's.
+// takeBuffers adds the reduced moves of the buffers in tail (the sum of
+// the slots from the parameters' end on) to the step's starting buffers
+// and makes the result the replica's buffers. A buffer whose move is 0
+// keeps its bits (−0 included).
 func (r *replica[T]) takeBuffers(l *layout, tail []T) {
 	p0 := l.paramOff[len(r.params)]
-	copy(r.start, tail[l.bufOff[0]-p0:l.bufOff[len(r.bufs)]-p0])
+	for j, d := range tail[l.bufOff[0]-p0 : l.bufOff[len(r.bufs)]-p0] {
+		if d != 0 {
+			r.start[j] += d
+		}
+	}
 	r.loadBuffers(r.start)
+}
+
+// moved returns v − start, how much a micro-batch moved a buffer's
+// element: exactly 0 when it left the element as it was, even an
+// infinite one (whose difference would be NaN).
+func moved[T Float](v, start T) T {
+	if v == start {
+		return 0
+	}
+	return v - start
 }
 
 // checksum hashes the bits of every parameter and buffer, four lanes at a
