@@ -6,7 +6,6 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
-	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // Dropout is layers.Dropout (inverted dropout: zero each element with
@@ -16,23 +15,21 @@ import (
 // before every micro-batch. Outside a trainer it draws from the generator
 // NewDropout seeded.
 //
-// It keeps its mask (one per input shape it has seen) and reuses it, so a
-// steady-state step allocates nothing; a mask is valid until the layer's
-// next Forward on an input of that shape, so do not run Backward of one
-// Forward after the next Forward. A replica runs its micro-batches one
-// after the other, so this holds inside a Trainer.
+// Every Forward in training mode draws a mask of its own
+// (autograd.Dropout), so a model may use one Dropout several times in a
+// Forward, as with layers.Dropout: after a Reseed the calls draw their
+// masks one after the other from the seed, so they are the same, call by
+// call, whichever replica runs the micro-batch. Under an autograd.Arena
+// (as inside a Trainer) the masks come from the arena, so a steady-state
+// step allocates nothing.
+//
+// A Dropout's generator is not locked: one Dropout must not run Forward on
+// two goroutines at once (inside a Trainer each replica has its own).
 type Dropout[T Float] struct {
-	p     float64
-	eval  atomic.Bool
-	pcg   rand.PCG
-	rng   *rand.Rand
-	masks []dropMask[T]
-}
-
-// dropMask is a mask tensor and the constant Var that holds it.
-type dropMask[T Float] struct {
-	t *tensor.Tensor[T]
-	v *autograd.Var[T]
+	p    float64
+	eval atomic.Bool
+	pcg  rand.PCG
+	rng  *rand.Rand
 }
 
 // NewDropout returns a Dropout that drops with probability p, in training
@@ -56,48 +53,13 @@ func (d *Dropout[T]) Reseed(seed uint64) { d.pcg.Seed(seed, 0x64726f706f7574) }
 
 // Forward returns x in evaluation mode or for p = 0, and otherwise x·mask,
 // each element of mask being 0 with probability p and 1/(1−p) otherwise,
-// drawn in row-major order; the gradient is g·mask.
+// drawn afresh from the layer's generator in row-major order; the gradient
+// is g·mask.
 func (d *Dropout[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if d.eval.Load() || d.p == 0 {
 		return x
 	}
-	m := d.mask(x.Value())
-	keep := T(1 / (1 - d.p))
-	data := m.t.Data()
-	for i := range data {
-		data[i] = 0
-		if d.rng.Float64() >= d.p {
-			data[i] = keep
-		}
-	}
-	return autograd.Mul(x, m.v)
-}
-
-// mask returns the layer's mask for x's shape, making it the first time.
-func (d *Dropout[T]) mask(x *tensor.Tensor[T]) dropMask[T] {
-	for _, m := range d.masks {
-		if sameShape(m.t, x) {
-			return m
-		}
-	}
-	t := tensor.Zeros[T](x.Shape()...)
-	m := dropMask[T]{t: t, v: autograd.Const(t)}
-	d.masks = append(d.masks, m)
-	return m
-}
-
-// sameShape reports whether a and b have the same shape, without copying
-// either.
-func sameShape[T Float](a, b *tensor.Tensor[T]) bool {
-	if a.Dims() != b.Dims() {
-		return false
-	}
-	for i := range a.Dims() {
-		if a.Dim(i) != b.Dim(i) {
-			return false
-		}
-	}
-	return true
+	return autograd.Dropout(x, d.p, d.rng)
 }
 
 // SetTraining switches between training (on) and evaluation mode.
