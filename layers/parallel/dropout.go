@@ -34,8 +34,11 @@ type Dropout[T Float] struct {
 
 // NewDropout returns a Dropout that drops with probability p, in training
 // mode, seeded from two draws of rng. It panics with a *layers.ArgError
-// unless 0 ≤ p < 1.
+// naming the argument if rng is nil or p is not in [0, 1).
 func NewDropout[T Float](rng *rand.Rand, p float64) *Dropout[T] {
+	if rng == nil {
+		panic(&layers.ArgError{Op: "parallel.NewDropout", Arg: "rng", Value: nil, Reason: "must not be nil"})
+	}
 	if !(p >= 0 && p < 1) {
 		panic(&layers.ArgError{Op: "parallel.NewDropout", Arg: "p", Value: p, Reason: "must be in [0, 1)"})
 	}

@@ -1,6 +1,7 @@
 package parallel_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -86,6 +87,34 @@ func TestDropoutTwiceSameBits(t *testing.T) {
 			if i, k := sameBits(want, got); i >= 0 {
 				t.Errorf("tensor %d element %d: %v, 1 worker: %v", i, k, got[i][k], want[i][k])
 			}
+		})
+	}
+}
+
+// TestNewDropoutArgs checks that NewDropout panics with a *layers.ArgError
+// naming the argument for a nil generator and a probability outside
+// [0, 1).
+func TestNewDropoutArgs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tests := []struct {
+		name string
+		rng  *rand.Rand
+		p    float64
+		arg  string
+	}{
+		{"nil rng", nil, 0.5, "rng"},
+		{"p = 1", rng, 1, "p"},
+		{"p < 0", rng, -0.1, "p"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				var ae *layers.ArgError
+				if e, ok := recover().(error); !ok || !errors.As(e, &ae) || ae.Arg != tc.arg || ae.Op != "parallel.NewDropout" {
+					t.Errorf("recovered %v, want a *layers.ArgError on parallel.NewDropout's %s", e, tc.arg)
+				}
+			}()
+			parallel.NewDropout[float32](tc.rng, tc.p)
 		})
 	}
 }
