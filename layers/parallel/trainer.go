@@ -24,7 +24,9 @@ const DefaultMicroBatches = 8
 type Config[T Float] struct {
 	// Model builds one replica of the model. It is called once per worker
 	// (or once per process, over a Transport) and must build the same
-	// architecture every time; the weights may differ, since the trainer
+	// architecture every time, a new model each time: New refuses, with a
+	// *ConfigError, replicas that share a parameter or a buffer. The
+	// weights may differ, since the trainer
 	// copies replica 0's parameters and buffers into the others (as
 	// PyTorch's DDP broadcasts rank 0's).
 	Model func() (layers.Module[T], error)
@@ -190,10 +192,15 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 	if cfg.Workers < 1 || cfg.Workers > t.micro {
 		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and the number of micro-batches"}
 	}
+	owner := make(map[*tensor.Tensor[T]]int) // each parameter's value and buffer: the replica it belongs to
 	for w := range cfg.Workers {
 		r, l, err := newReplica(&t.cfg, w, w == 0 || t.split == nil)
 		if err != nil {
 			return nil, err
+		}
+		if v := claim(owner, r, w); v >= 0 {
+			return nil, &ConfigError{Field: "Model", Value: "replica " + strconv.Itoa(w),
+				Reason: "shares parameters or buffers with replica " + strconv.Itoa(v) + ": build a new model on every call"}
 		}
 		if w == 0 {
 			t.l = l
@@ -202,9 +209,6 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 			return nil, err
 		} else if len(r.modes) != len(t.reps[0].modes) {
 			return nil, &MismatchError{Replica: w, Reason: "different number of layers with a training mode"}
-		} else if shares(r, t.reps[0]) {
-			return nil, &ConfigError{Field: "Model", Value: "replica " + strconv.Itoa(w),
-				Reason: "shares parameters with replica 0: build a new model on every call"}
 		}
 		t.reps = append(t.reps, r)
 	}
@@ -272,15 +276,27 @@ func splitStepper[T Float](r *replica[T]) optim.SplitStepper[T] {
 	return s
 }
 
-// shares reports whether two replicas have a parameter in common (a Model
-// constructor that returned the same model twice).
-func shares[T Float](a, b *replica[T]) bool {
-	for _, p := range a.params {
-		if slices.Contains(b.params, p) {
-			return true
+// claim records in owner that the tensors of replica w (its parameters'
+// values and its buffers) are w's, and returns the first earlier replica
+// that already holds one of them (a Model constructor that returned the
+// same model, or a module of it, twice), or -1. A tensor may appear more
+// than once within one replica (a module used twice, a tied weight).
+func claim[T Float](owner map[*tensor.Tensor[T]]int, r *replica[T], w int) int {
+	first := -1
+	take := func(t *tensor.Tensor[T]) {
+		if v, ok := owner[t]; !ok {
+			owner[t] = w
+		} else if v != w && (first < 0 || v < first) {
+			first = v
 		}
 	}
-	return false
+	for _, p := range r.params {
+		take(p.Value())
+	}
+	for _, b := range r.bufs {
+		take(b)
+	}
+	return first
 }
 
 // newTrainer checks what both backends need of cfg.

@@ -190,6 +190,27 @@ func TestConfigErrors(t *testing.T) {
 			m, _ := digitsnet.MLP(1)
 			c.Model = func() (layers.Module[float32], error) { return m, nil }
 		}, "Model"},
+		{"replicas 1 and 2 share a model", func(c *parallel.Config[float32]) {
+			shared, _ := digitsnet.MLP(2)
+			n := 0
+			c.Workers = 3
+			c.Model = func() (layers.Module[float32], error) {
+				n++
+				if n == 1 {
+					return digitsnet.MLP(1)
+				}
+				return shared, nil
+			}
+		}, "Model"},
+		{"replicas share a BatchNorm's buffers", func(c *parallel.Config[float32]) {
+			bn := layers.NewBatchNorm1d[float32](32)
+			bn.Weight, bn.Bias = nil, nil // affine=False: buffers only
+			c.Model = func() (layers.Module[float32], error) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				return layers.NewSequential[float32](layers.Flatten[float32]{},
+					layers.NewLinear(rng, 64, 32, layers.HeUniform[float32]), bn), nil
+			}
+		}, "Model"},
 		{"layers.Dropout", func(c *parallel.Config[float32]) {
 			c.Model = func() (layers.Module[float32], error) {
 				rng := rand.New(rand.NewPCG(1, 2))
@@ -225,6 +246,22 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("names the replicas that share", func(t *testing.T) {
+		cfg := good
+		cfg.Workers = 3
+		shared, _ := digitsnet.MLP(2)
+		n := 0
+		cfg.Model = func() (layers.Module[float32], error) {
+			if n++; n == 1 {
+				return digitsnet.MLP(1)
+			}
+			return shared, nil
+		}
+		_, err := parallel.New(cfg)
+		if want := "parallel: Config.Model = replica 2: shares parameters or buffers with replica 1"; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("got %v, want %q...", err, want)
+		}
+	})
 	t.Run("constructor error", func(t *testing.T) {
 		cfg := good
 		boom := errors.New("boom")
