@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
@@ -61,5 +62,52 @@ func TestResumeFromSavedState(t *testing.T) {
 			t.Errorf("%d workers: tensor %d element %d differs from the uninterrupted run", workers, i, k)
 		}
 		resumed.Close()
+	}
+}
+
+// TestLoadReachesEveryReplica loads a model file into Model() of a fresh
+// trainer, with an optimizer that is an optim.SplitStepper (the replicas
+// share one copy of the weights) and one that is not (each replica has a
+// copy of its own), and checks that 3 steps then give the same bits with
+// 1, 2 and 3 workers (and no *DivergedError: Config.Checksum is set).
+func TestLoadReachesEveryReplica(t *testing.T) {
+	src, err := bnMLP(99)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	if err := layers.Save(&file, src); err != nil {
+		t.Fatal(err)
+	}
+	for _, hide := range []bool{false, true} {
+		var want [][]float32
+		for _, workers := range []int{1, 2, 3} {
+			cfg := config(bnMLP, workers)
+			if hide {
+				cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+					o, err := optim.NewAdam(ps, 3e-3)
+					return whole{o}, err
+				}
+			}
+			tr, err := parallel.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := layers.Load(bytes.NewReader(file.Bytes()), tr.Model()); err != nil {
+				t.Fatal(err)
+			}
+			for s := range 3 {
+				if _, err := tr.Step(digitBatch(uint64(s), testRows)); err != nil {
+					t.Fatalf("whole %v, %d workers, step %d: %v", hide, workers, s, err)
+				}
+			}
+			got := state(tr.Model())
+			tr.Close()
+			if want == nil {
+				want = got
+			} else if i, k := sameBits(want, got); i >= 0 {
+				t.Errorf("whole %v, %d workers: tensor %d element %d: %v, 1 worker: %v", hide, workers, i, k, got[i][k], want[i][k])
+			}
+		}
 	}
 }

@@ -46,7 +46,10 @@ type Config[T Float] struct {
 	// every replica, and each makes the whole step on its own copy of the
 	// weights; the replicas' optimizers then read the one summed gradient,
 	// shared, at the same time, so an optimizer must not write into its
-	// parameters' gradients (none of package optim's does).
+	// parameters' gradients (none of package optim's does). Each Step then
+	// first copies replica 0's weights (Trainer.Model's) into the other
+	// replicas, so that weights set or loaded into Model between steps
+	// reach every replica; it costs one pass over the weights per replica.
 	Optimizer func(params []*autograd.Var[T]) (optim.Optimizer[T], error)
 	// Loss returns the scalar loss of a micro-batch from the model's output
 	// on its inputs: the MEAN over its rows (autograd.CrossEntropy,
@@ -677,14 +680,22 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 // startFromModel makes Model() as it is now, which the caller may have
 // changed between steps, what every replica starts the step from: replica
 // 0's buffers (a model file loaded, a forward pass in training mode) are
-// the ones every micro-batch starts from, and every replica's layers take
-// the training mode of replica 0's (layers.SetTraining on Model()).
+// the ones every micro-batch starts from, every replica's layers take
+// the training mode of replica 0's (layers.SetTraining on Model()), and,
+// when the replicas hold copies of the weights of their own (no
+// optim.SplitStepper), every replica's weights become replica 0's (a
+// model file loaded, weights set by hand).
 func (t *Trainer[T]) startFromModel() {
 	r0 := t.reps[0]
 	r0.saveBuffers(r0.start)
 	for _, r := range t.reps[1:] {
 		copy(r.start, r0.start)
 		r.copyModes(r0)
+		if t.split == nil {
+			for i, p := range r.params {
+				copy(p.Value().Data(), r0.params[i].Value().Data())
+			}
+		}
 	}
 }
 
@@ -733,9 +744,10 @@ func (t *Trainer[T]) compareSums() error {
 // or load a model file into it between steps (not during one). Each Step
 // starts from its buffers (so a forward pass on it in training mode between
 // steps moves BatchNorm's running statistics for the next step, as it would
-// in PyTorch: evaluate in evaluation mode); its weights are every
-// replica's with this package's optimizers (optim.SplitStepper), which
-// share them. Its layers' modes are every replica's too: after
+// in PyTorch: evaluate in evaluation mode), and from its weights: with
+// this package's optimizers (optim.SplitStepper) every replica shares
+// them, and with another optimizer each Step first copies them into the
+// other replicas (see Config.Optimizer). Its layers' modes are every replica's too: after
 // layers.SetTraining(tr.Model(), false) the next Steps train every replica
 // in evaluation mode (Dropout the identity, BatchNorm normalizing with its
 // running statistics), until SetTraining(tr.Model(), true).
@@ -765,8 +777,7 @@ func (t *Trainer[T]) Steps() int { return t.step }
 // replica 0's, over the weights every replica shares. It is an
 // optim.Wrapper, so optim.SaveState and optim.LoadState save and restore
 // the trainer's optimizer state, for resuming training with the weights
-// (layers.Load into Model: with this package's optimizers, all
-// SplitSteppers, the replicas share replica 0's weights).
+// (layers.Load into Model, which reaches every replica: see Model).
 func (t *Trainer[T]) Optimizer() optim.Optimizer[T] { return group[T]{t} }
 
 // Close stops the worker goroutines. Step returns ErrClosed afterwards.
