@@ -6,11 +6,12 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/parallel"
 	"github.com/adjoint-go/adjoint/tensor"
-	"github.com/google/go-cmp/cmp"
 )
 
 // twiceDrop adds two dropouts of its input by the same parallel.Dropout:

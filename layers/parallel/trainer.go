@@ -69,7 +69,8 @@ type Config[T Float] struct {
 	MicroBatches int
 	// Seed seeds the layers that draw random numbers (Reseeder, such as
 	// this package's Dropout): each micro-batch gets a seed made of Seed,
-	// the step and the micro-batch's index.
+	// the step number and the micro-batch's index. A resumed run needs
+	// the step number too: see Trainer.SetSteps.
 	Seed uint64
 	// Checksum, when set, hashes every replica's parameters and buffers
 	// after each step and returns a *DivergedError if one differs from
@@ -765,8 +766,27 @@ func (t *Trainer[T]) Workers() int {
 // MicroBatches returns the number of micro-batches per step.
 func (t *Trainer[T]) MicroBatches() int { return t.micro }
 
-// Steps returns the number of steps taken (or attempted).
+// Steps returns the number of steps taken (or attempted): the step whose
+// number, with Config.Seed, seeds the random layers (Reseeder) is the next
+// one, Steps()+1.
 func (t *Trainer[T]) Steps() int { return t.step }
+
+// SetSteps sets the number of steps taken to n, as if n steps had been
+// taken, for resuming training where it stopped: the random layers
+// (Reseeder, such as this package's Dropout) are seeded from Config.Seed
+// and the step number, so that a new Trainer, given the model file
+// (layers.Load into Model), the optimizer state (optim.LoadState of
+// Optimizer) and SetSteps(Steps() of the interrupted trainer), trains on
+// with the bits of an uninterrupted run. Over a Transport every rank must
+// set the same n. It returns a *layers.ArgError, and changes nothing, for
+// a negative n.
+func (t *Trainer[T]) SetSteps(n int) error {
+	if n < 0 {
+		return &layers.ArgError{Op: "parallel.Trainer.SetSteps", Arg: "n", Value: n, Reason: "must not be negative"}
+	}
+	t.step = n
+	return nil
+}
 
 // Optimizer returns the replicas' optimizers as one: SetLR sets every
 // replica's learning rate (so an optim.Scheduler drives them all), LR,
