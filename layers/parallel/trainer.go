@@ -54,10 +54,31 @@ type Config[T Float] struct {
 	// Loss returns the scalar loss of a micro-batch from the model's output
 	// on its inputs: the MEAN over its rows (autograd.CrossEntropy,
 	// autograd.MSE with their default reduction). The trainer weights each
-	// micro-batch by its share of the rows, so that the sum is the batch's
-	// mean loss. It runs on the workers' goroutines, concurrently; anything
-	// it records outside the returned Var must be per micro-batch
+	// micro-batch by its share of the rows, n_i/N, so that the sum is the
+	// batch's mean loss. It runs on the workers' goroutines, concurrently;
+	// anything it records outside the returned Var must be per micro-batch
 	// (indexed by MicroBatch.Index).
+	//
+	// A loss whose mean is not over the rows, such as
+	// autograd.CrossEntropyWith with IgnoreIndex (the mean over the labels
+	// not ignored) or with class weights (divided by the sum of the labels'
+	// weights), is not supported as such: weighting each micro-batch's mean
+	// by its rows is then wrong (padding spread unevenly over micro-batches
+	// gives a wrong gradient), and a micro-batch that is all padding has a
+	// NaN mean, which makes the step's loss NaN. The trainer cannot see
+	// inside Loss to refuse it. Instead return the micro-batch's SUM
+	// (autograd.ReduceSum) times N/(n_i·K), with N and n_i the batch's and
+	// the micro-batch's rows and K the whole batch's divisor (its labels not
+	// ignored, or the sum of their weights), computed before each Step:
+	//
+	//	opts.Reduction = autograd.ReduceSum
+	//	Loss: func(out *autograd.Var[float32], mb parallel.MicroBatch[float32]) *autograd.Var[float32] {
+	//		s := autograd.CrossEntropyWith(out, mb.Labels, opts)
+	//		return autograd.Scale(s, float32(n)/(float32(mb.Hi-mb.Lo)*k))
+	//	}
+	//
+	// The step then has the loss and the gradient of the batch's mean, to
+	// rounding, and still the same bits for any number of workers.
 	Loss LossFunc[T]
 	// Workers is how many replicas compute micro-batches at once, each on
 	// a goroutine of its own (worker 0 on the caller's): from 1 to
