@@ -65,6 +65,16 @@
 // MultiheadAttention after SetDropout, an RNN, LSTM or GRU with Dropout in
 // its options): train those with dropout 0.
 //
+// The trainer finds these layers, as it finds the Reseeders to reseed and
+// the layers whose training mode it copies from Model() to the other
+// replicas, by walking the model through layers.Container's Children():
+// the check covers only the layers reachable that way. A layer held in a
+// field of a module of your own that does not list it in Children() is
+// invisible to it: a layers.Dropout there is not refused, a parallel.Dropout
+// there is not reseeded, and the weights then depend on the worker count.
+// Implement layers.Container, naming every child, as its documentation
+// asks of a module that holds layers in fields.
+//
 // # Cores
 //
 // Worker 0 runs on the caller's goroutine, workers 1.. on goroutines of

@@ -155,10 +155,13 @@ func newReplica[T Float](cfg *Config[T], idx int, withOpt bool) (*replica[T], la
 
 // walk collects the Reseeder and the layers.Trainable layers of m in a
 // fixed order (depth first, a module before its children, children in
-// order: the order of layers.SetTraining) and rejects layers.Dropout and every other layer with
-// a dropout of its own (MultiheadAttention, the recurrent layers: they
-// report it with DropoutP), whose masks come from a generator the trainer
-// cannot reseed per micro-batch.
+// order: the order of layers.SetTraining) and rejects layers.Dropout and
+// every other layer with a dropout of its own (MultiheadAttention, the
+// recurrent layers: they report it with DropoutP), whose masks come from a
+// generator the trainer cannot reseed per micro-batch. It sees m and what
+// layers.Container's Children() reach from it, nothing else: a layer held
+// in a field of a module that does not list it among its children goes
+// unseen (see the package documentation).
 func (r *replica[T]) walk(m layers.Module[T], name string) error {
 	if d, ok := m.(*layers.Dropout[T]); ok && d.P() > 0 {
 		return &ConfigError{Field: "Model", Value: "layers.Dropout at " + quoteName(name),

@@ -217,6 +217,15 @@ func TestConfigErrors(t *testing.T) {
 				return layers.NewMLP[float32](rng, []int{64, 8, 10}, nil, layers.MLPDropout(0.5)), nil
 			}
 		}, "Model"},
+		// The check walks layers.Container's Children(): a layer of one's
+		// own that lists its Dropout there has it found.
+		{"layers.Dropout in a Container of one's own", func(c *parallel.Config[float32]) {
+			c.Model = func() (layers.Module[float32], error) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				lin := layers.NewLinear(rng, 64, 10, layers.HeUniform[float32])
+				return layers.NewSequential[float32](layers.Flatten[float32]{}, wrap{lin, layers.NewDropout[float32](rng, 0.5)}), nil
+			}
+		}, "Model"},
 		// Layers whose dropout has a generator of its own: the weights
 		// would depend on the worker count.
 		{"MultiheadAttention with dropout", func(c *parallel.Config[float32]) {
@@ -491,4 +500,30 @@ func TestOptimizerOfTrainer(t *testing.T) {
 	if len(o.Params()) != len(tr.Model().Parameters()) {
 		t.Errorf("Params() has %d parameters, the model %d", len(o.Params()), len(tr.Model().Parameters()))
 	}
+}
+
+// wrap is a module of one's own that holds its layers in fields and lists
+// them in Children, as layers.Container asks: in, then out.
+type wrap struct{ in, out layers.Module[float32] }
+
+func (w wrap) Forward(x *autograd.Var[float32]) *autograd.Var[float32] {
+	return w.out.Forward(w.in.Forward(x))
+}
+
+func (w wrap) Parameters() []*autograd.Var[float32] {
+	return append(w.in.Parameters(), w.out.Parameters()...)
+}
+
+func (w wrap) NamedParameters() []layers.NamedParam[float32] {
+	var out []layers.NamedParam[float32]
+	for _, c := range w.Children() {
+		for _, p := range c.Module.NamedParameters() {
+			out = append(out, layers.NamedParam[float32]{Name: c.Name + "." + p.Name, Param: p.Param})
+		}
+	}
+	return out
+}
+
+func (w wrap) Children() []layers.NamedModule[float32] {
+	return []layers.NamedModule[float32]{{Name: "in", Module: w.in}, {Name: "out", Module: w.out}}
 }
