@@ -57,16 +57,19 @@ type distributed struct {
 // ranks, a rank sends and receives one slot's worth of bytes per step, and
 // then receives the sum.
 //
-// It returns the errors of New, a *ConfigError if there are fewer
-// micro-batches than ranks, a *MismatchError naming the first rank whose
-// model (parameter and buffer names and shapes), micro-batch count, seed,
-// checksum setting or element type differs from rank 0's, and the
-// Transport's errors. Rank 0's parameters and buffers are then broadcast
+// It returns the errors of New, a *ConfigError if tr is nil, reports an
+// invalid rank or size, or has more ranks than micro-batches, a
+// *MismatchError naming the first rank whose model (parameter and buffer
+// names and shapes), micro-batch count, seed, checksum setting or element
+// type differs from rank 0's, and the Transport's errors. Rank 0's parameters and buffers are then broadcast
 // to the others.
 func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	t, err := newTrainer(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if tr == nil {
+		return nil, &ConfigError{Field: "Transport", Value: nil, Reason: "a Transport is required"}
 	}
 	d := &distributed{tr: tr, rank: tr.Rank(), size: tr.Size()}
 	if d.size < 1 || d.rank < 0 || d.rank >= d.size {

@@ -305,6 +305,28 @@ func TestConfigErrors(t *testing.T) {
 	})
 }
 
+// TestDistributedConfigErrors checks the Transports NewDistributed refuses.
+func TestDistributedConfigErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		tp    parallel.Transport
+		field string
+	}{
+		{"nil", nil, "Transport"},
+		{"rank outside the size", loopback{rank: 2, hub: &hub{size: 2}}, "Transport"},
+		{"more ranks than micro-batches", loopback{rank: 0, hub: &hub{size: 9}}, "MicroBatches"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := parallel.NewDistributed(config(digitsnet.MLP, 0), tc.tp)
+			var ce *parallel.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tc.field || tr != nil {
+				t.Errorf("got %v, %v; want a *ConfigError on %s", tr, err, tc.field)
+			}
+		})
+	}
+}
+
 // TestStepErrors checks the batches Step refuses, a diverged replica, a
 // worker's panic, and ErrClosed.
 func TestStepErrors(t *testing.T) {
