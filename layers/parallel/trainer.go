@@ -215,7 +215,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		return nil, err
 	}
 	if cfg.Workers < 1 || cfg.Workers > t.micro {
-		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and the number of micro-batches"}
+		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and MicroBatches (" + strconv.Itoa(t.micro) + ")"}
 	}
 	owner := make(map[*tensor.Tensor[T]]int) // each parameter's value and buffer: the replica it belongs to
 	for w := range cfg.Workers {

@@ -255,6 +255,14 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("message", func(t *testing.T) {
+		cfg := good
+		cfg.Workers = 9
+		_, err := parallel.New(cfg)
+		if want := "parallel: Config.Workers = 9: must be between 1 and MicroBatches (8)"; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	})
 	t.Run("names the replicas that share", func(t *testing.T) {
 		cfg := good
 		cfg.Workers = 3
