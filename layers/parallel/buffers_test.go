@@ -2,7 +2,6 @@ package parallel_test
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/layers"
@@ -14,17 +13,14 @@ import (
 // start and running means 0.1 (running variances 1): no Forward changes
 // its buffers.
 func frozenBN(seed uint64) (layers.Module[float32], error) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	bn := layers.NewBatchNorm1d[float32](32)
+	m, err := bnMLP(seed)
+	if err != nil {
+		return nil, err
+	}
+	bn := m.(*layers.Sequential[float32]).Layers[2].(*layers.BatchNorm1d[float32])
 	bn.SetTraining(false)
 	bn.RunningMean().Fill(0.1)
-	return layers.NewSequential[float32](
-		layers.Flatten[float32]{},
-		layers.NewLinear(rng, 64, 32, layers.HeUniform[float32]),
-		bn,
-		layers.ReLU[float32]{},
-		layers.NewLinear(rng, 32, 10, layers.XavierUniform[float32]),
-	), nil
+	return m, nil
 }
 
 // TestUnchangedBuffersStayExact checks that buffers no micro-batch
