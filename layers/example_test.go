@@ -32,7 +32,7 @@ func ExampleLinear() {
 	// Output:
 	// Tensor[2 2][[8 2] [8 6.5]]
 	// [2 3] Tensor[2][0 0]
-	// layers: Linear: input must be [batch 3]: [2 4] x [2 3]
+	// layers: Linear: input must be [... 3]: [2 4] x [2 3]
 }
 
 func ExampleSequential() {

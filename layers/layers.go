@@ -62,7 +62,7 @@
 // onto a PyTorch state_dict. NewSequential and NewNamed also label every
 // parameter Var with its full name (SetName), so a shape error and a
 // WriteDOT drawing say which layer they mean: "layers: Linear (2.weight):
-// input must be [batch 16]: [8 32] x [1 16]".
+// input must be [... 16]: [8 32] x [1 16]".
 //
 // Save and Load (SaveFile, LoadFile) write and read those named tensors as
 // a safetensors file, the format of PyTorch and Hugging Face.

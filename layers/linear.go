@@ -42,12 +42,19 @@ func NewLinear[T Float](rng *rand.Rand, in, out int, init Initializer[T]) *Linea
 	return l
 }
 
-// Forward maps x of shape [batch, in] to [batch, out]. It panics with a
-// *tensor.ShapeError naming the layer (with its weight's name, "Linear
-// (0.weight)") and both shapes when x does not fit.
+// Forward maps x of shape [batch, in] to [batch, out], and, as PyTorch's
+// nn.Linear, x [..., in] with any number of leading axes to [..., out] ([in]
+// to [out]): such an input is reshaped to [rows, in] and the result back,
+// views that copy nothing (and allocate nothing under an Arena). It panics
+// with a *tensor.ShapeError naming the layer (with its weight's name,
+// "Linear (0.weight)") and both shapes when x is 0-d or its last axis is
+// not in.
 func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	l.checkInput(x)
-	return autograd.Linear(x, l.Weight, l.Bias)
+	if x.Value().Dims() == 2 {
+		return autograd.Linear(x, l.Weight, l.Bias)
+	}
+	return l.unflatten(autograd.Linear(l.flatten(x), l.Weight, l.Bias), x)
 }
 
 // forwardReLU is ReLU of Forward as one operation, autograd.LinearReLU,
@@ -58,15 +65,39 @@ func (l *Linear[T]) forwardReLU(x *autograd.Var[T]) *autograd.Var[T] {
 		return autograd.ReLU(l.Forward(x))
 	}
 	l.checkInput(x)
-	return autograd.LinearReLU(x, l.Weight, l.Bias)
+	if x.Value().Dims() == 2 {
+		return autograd.LinearReLU(x, l.Weight, l.Bias)
+	}
+	return l.unflatten(autograd.LinearReLU(l.flatten(x), l.Weight, l.Bias), x)
 }
 
-// checkInput panics with the layer's *ShapeError unless x is [batch in].
+// checkInput panics with the layer's *ShapeError unless x is [..., in].
 func (l *Linear[T]) checkInput(x *autograd.Var[T]) {
 	w, xv := l.Weight.Value(), x.Value()
-	if xv.Dims() != 2 || xv.Dim(1) != w.Dim(1) {
-		shapePanic(layerOp("Linear", l.Weight), fmt.Sprintf("input must be [batch %d]", w.Dim(1)), xv.Shape(), w.Shape())
+	if xv.Dims() == 0 || xv.Dim(-1) != w.Dim(1) {
+		shapePanic(layerOp("Linear", l.Weight), fmt.Sprintf("input must be [... %d]", w.Dim(1)), xv.Shape(), w.Shape())
 	}
+}
+
+// flatten returns x [..., in] as [rows, in].
+func (l *Linear[T]) flatten(x *autograd.Var[T]) *autograd.Var[T] {
+	xv := x.Value()
+	rows := 1
+	for i := range xv.Dims() - 1 {
+		rows *= xv.Dim(i)
+	}
+	return autograd.Reshape(x, rows, xv.Dim(-1))
+}
+
+// unflatten returns y [rows, out] as [..., out], with x's leading axes.
+func (l *Linear[T]) unflatten(y, x *autograd.Var[T]) *autograd.Var[T] {
+	xv := x.Value()
+	var buf [8]int
+	shape := buf[:0]
+	for i := range xv.Dims() - 1 {
+		shape = append(shape, xv.Dim(i))
+	}
+	return autograd.Reshape(y, append(shape, l.Weight.Value().Dim(0))...)
 }
 
 // Parameters returns the weight and the bias (if any).

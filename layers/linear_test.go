@@ -258,6 +258,42 @@ func TestLinearForwardRandom(t *testing.T) {
 	}
 }
 
+// TestLinearLeadingAxes: as torch's nn.Linear, an input [..., in] maps to
+// [..., out], row by row what the 2-D input of its rows gives, gradients
+// included, and [in] to [out]; with ReLU fused (an MLP's hidden layer) too.
+func TestLinearLeadingAxes(t *testing.T) {
+	rng := newRNG(4)
+	l := layers.NewLinear[float64](rng, 3, 2, nil)
+	x := randTensor(rng, 2, 4, 3)
+	for _, relu := range []bool{false, true} {
+		fwd := l.Forward
+		if relu {
+			fwd = layers.NewSequential[float64](l, layers.ReLU[float64]{}).Forward // fuses the two
+		}
+		px, prows := autograd.Param(x), autograd.Param(x.Reshape(8, 3))
+		y, rows := fwd(px), fwd(prows)
+		if !y.Value().HasShape(2, 4, 2) {
+			t.Fatalf("relu %v: shape %v, want [2 4 2]", relu, y.Value().Shape())
+		}
+		if d := cmp.Diff(viewOf(rows.Value()).Data, viewOf(y.Value()).Data); d != "" {
+			t.Errorf("relu %v: [2 4 3] input differs from its rows (-rows +3-D):\n%s", relu, d)
+		}
+		l.Weight.ZeroGrad()
+		autograd.Sum(autograd.Mul(y, y)).Backward()
+		gw := l.Weight.Grad().Clone()
+		l.Weight.ZeroGrad()
+		autograd.Sum(autograd.Mul(rows, rows)).Backward()
+		if d := cmp.Diff(viewOf(l.Weight.Grad()), viewOf(gw)); d != "" || !px.Grad().HasShape(2, 4, 3) {
+			t.Errorf("relu %v: weight gradient (-rows +3-D):\n%s, input gradient %v", relu, d, px.Grad().Shape())
+		}
+	}
+	v := l.Forward(autograd.Const(x.Reshape(8, 3)))
+	one := l.Forward(autograd.Const(tensor.MustNew(x.Data()[:3], 3)))
+	if !one.Value().HasShape(2) || one.Value().Data()[1] != v.Value().Data()[1] {
+		t.Errorf("[in] input: %v, want the first row of the 2-D result %v", one.Value(), v.Value().Data()[:2])
+	}
+}
+
 func TestLinearForwardShapePanics(t *testing.T) {
 	l := layers.NewLinear[float64](newRNG(1), 3, 5, nil) // weight [5 3]
 	tests := []struct {
@@ -267,7 +303,7 @@ func TestLinearForwardShapePanics(t *testing.T) {
 		{"too many features", []int{2, 4}},
 		{"too few features", []int{2, 2}},
 		{"transposed batch", []int{3, 2}},
-		{"1-D input", []int{3}},
+		{"1-D input", []int{2}},
 		{"3-D input", []int{2, 3, 1}},
 		{"scalar input", []int{}},
 	}

@@ -85,6 +85,7 @@ func everyModule() []moduleRow {
 
 	// Affine, convolution, shape.
 	add("Linear", "", func() layers.Module[float32] { return layers.NewLinear[float32](rng(), 3, 5, nil) }, x2)
+	add("Linear", "[N L in]", func() layers.Module[float32] { return layers.NewLinear[float32](rng(), 8, 5, nil) }, seq)
 	add("Conv2D", "groups", func() layers.Module[float32] {
 		return layers.NewConv2D[float32](rng(), 2, 4, [2]int{3, 3}, layers.Conv2DOptions{Padding: [2]int{1, 1}, Groups: 2}, nil)
 	}, img)
