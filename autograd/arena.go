@@ -297,10 +297,17 @@ func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
 	return nil
 }
 
-// checkLive panics when v was made under an arena that has been Reset since.
-// A parameter of the arena (generation 0) never goes stale.
+// Stale reports whether v was made under an Arena that has been Reset
+// since, so that using it (Value, an operation, Backward) would panic with
+// an error wrapping ErrArenaReset. Code that keeps Vars across steps (a
+// cache of keys and values, say) can ask first and say what went wrong in
+// its own terms. A parameter of an Arena (Arena.Param, Arena.Use) is never
+// stale, nor is a Var made without one.
+func (v *Var[T]) Stale() bool { return v.arena != nil && v.gen != 0 && v.gen != v.arena.gen }
+
+// checkLive panics when v is Stale.
 func (v *Var[T]) checkLive(op string) {
-	if v.arena != nil && v.gen != 0 && v.gen != v.arena.gen {
+	if v.Stale() {
 		panic(&UsageError{Op: op, Err: ErrArenaReset})
 	}
 }

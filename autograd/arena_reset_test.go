@@ -73,7 +73,13 @@ func TestArenaStaleVarPanics(t *testing.T) {
 	for _, u := range uses {
 		ar := autograd.NewArena[float64]()
 		x, h, loss := build(ar)
+		if h.Stale() || x.Stale() {
+			t.Fatalf("Stale before the Reset")
+		}
 		ar.Reset()
+		if !h.Stale() || !x.Stale() || w.Stale() || fresh.Stale() {
+			t.Errorf("after Reset: Stale %v %v for the arena's Vars, %v %v for others; want true true false false", h.Stale(), x.Stale(), w.Stale(), fresh.Stale())
+		}
 		wantArenaReset(t, u.op, func() { u.use(x, h, loss) })
 	}
 

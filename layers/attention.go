@@ -301,7 +301,9 @@ func (m *MultiheadAttention[T]) NamedParameters() []NamedParam[T] {
 // the positions it has already seen, each [N, H, S, E/H], so that a
 // generating model feeds only its new positions at each step
 // (ForwardCached) instead of the whole sequence again. The zero value is
-// an empty cache. A cache belongs to one layer and one batch.
+// an empty cache. A cache belongs to one layer and one batch; under an
+// Arena its Vars live until the arena's next Reset, so Reset both once per
+// sequence.
 type KVCache[T Float] struct {
 	Keys, Values *autograd.Var[T] // nil while empty
 }
@@ -334,8 +336,13 @@ func (c *KVCache[T]) Reset() { c.Keys, c.Values = nil, nil }
 // Arena each call allocates its results, the cache's among them.
 //
 // It panics with a *tensor.ShapeError naming the layer when x is not
-// [N, L, E] or its N differs from the cache's.
+// [N, L, E] or its N differs from the cache's, and with an *ArgError when
+// the cache holds keys of an Arena that has been Reset since.
 func (m *MultiheadAttention[T]) ForwardCached(x *autograd.Var[T], cache *KVCache[T]) *autograd.Var[T] {
+	if cache.Keys != nil && (cache.Keys.Stale() || cache.Values.Stale()) {
+		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "cache", nil,
+			"holds keys and values of an Arena that has been Reset since: Reset the Arena once per sequence, with the caches (KVCache.Reset), not between pieces")
+	}
 	n, l, _ := m.check(x, x, x)
 	past := cache.Len()
 	if past > 0 && cache.Keys.Value().Dim(0) != n {

@@ -1,6 +1,7 @@
 package layers_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -61,5 +62,24 @@ func TestForwardCachedArenaAllocatesNothing(t *testing.T) {
 				t.Errorf("10 warm decodings of %d pieces allocate %d times, want 0", len(pieces), n)
 			}
 		})
+	}
+}
+
+// TestForwardCachedStaleCache: resetting the Arena between pieces (per
+// token, as a plain inference loop does) leaves the cache holding recycled
+// Vars; ForwardCached says so in the layer's terms, with what to do,
+// rather than autograd's "Var was made under an Arena before its latest
+// Reset" from inside KVCache.Len.
+func TestForwardCachedStaleCache(t *testing.T) {
+	cfg := layers.TransformerConfig{DModel: 8, NHead: 2, DimFeedforward: 16, NormFirst: true}
+	model := layers.NewTransformerEncoder[float32](newRNG(11), cfg, 2, true)
+	caches := model.NewCaches()
+	ar := autograd.NewInferenceArena[float32]()
+	ar.Reset()
+	model.ForwardCached(ar.Const(rand32(1, 2, 3, 8)), caches)
+	ar.Reset()
+	ae := argPanic(t, func() { model.ForwardCached(ar.Const(rand32(2, 2, 1, 8)), caches) })
+	if ae.Arg != "cache" || !strings.Contains(ae.Error(), "Reset the Arena once per sequence") {
+		t.Errorf("error %v, want one about the cache that says when to Reset", ae)
 	}
 }

@@ -196,7 +196,9 @@ func (l *TransformerEncoderLayer[T]) encodeRows(x *autograd.Var[T], n int, keyPa
 // MultiheadAttention.ForwardCached). Every other part of the layer works
 // position by position, so feeding a sequence piece by piece (one token
 // at a time, typically) gives the rows of Encode(whole, nil, true). Each
-// layer of a model needs its own cache; Reset it for a new sequence.
+// layer of a model needs its own cache; Reset it for a new sequence. Under
+// an Arena, Reset the arena once per sequence too, not between pieces: the
+// cache holds Vars of the arena.
 //
 // It panics with a *tensor.ShapeError naming the layer when x does not
 // fit or its N differs from the cache's.
