@@ -151,6 +151,10 @@ func shapeAllocCases[T tensor.Float]() []shpAllocCase[T] {
 	add("MatMul [3 4]·[4]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(tall(ar), vec(ar)) }, ptall, pvec)
 	add("MatMul [4]·[4]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(vec(ar), vec(ar)) }, pvec)
 	add("MatMul [4]·[2 4 5]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(vec(ar), bat(ar)) }, pvec, pbat)
+	wv, wm := param(4), param(4, 5) // vector Params, which have no arena of their own
+	add("MatMul [3 4]·Param [4]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(tall(ar), wv) }, ptall, wv)
+	add("MatMul Param [4]·[2 4 5]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(wv, bat(ar)) }, wv, pbat)
+	add("MatMul [4]·Param [4 5]", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.MatMul(vec(ar), wm) }, pvec, wm)
 	return cases
 }
 

@@ -71,7 +71,9 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 		if in == nil {
 			panic(usage(fmt.Sprintf("Function %q", f.Name), fmt.Sprintf("input %d is nil", i)))
 		}
-		in.checkLive(f.Name) // before Forward reads the next step's data
+		if in.Stale() { // before Forward reads the next step's data
+			panic(&UsageError{Op: fmt.Sprintf("Function %q", f.Name), Err: ErrArenaReset})
+		}
 		vals[i] = in.value
 	}
 	out := f.Forward(vals...)

@@ -325,7 +325,7 @@ func TestFunctionMisusePanics(t *testing.T) {
 			in := autograd.Exp(ar.Const(t64(fnX, 4)))
 			ar.Reset()
 			(&autograd.Function[float64]{Name: "Id", Forward: fwd, Backward: back}).Apply(in)
-		}, []string{"autograd: Id: Var was made under an Arena before its latest Reset"}},
+		}, []string{`autograd: Function "Id": Var was made under an Arena before its latest Reset`}},
 		{"backward returns no gradients", func() {
 			fn := &autograd.Function[float64]{Name: "NoGrads", Forward: fwd,
 				Backward: func(c *autograd.Context[float64], g *V) []*V { return nil }}

@@ -37,11 +37,12 @@ func MatMul[T Float](a, b *Var[T]) *Var[T] {
 	}
 	var buf [maxStackDims]int
 	out := matmulVecShape(buf[:0], a.value, b.value)
+	ar := arenaOf(a, b) // also for a vector Param's view, which has none of its own
 	if k := a.value.Dim(-1); a.value.Dims() == 1 {
-		a = shpReshaped("Reshape", a, []int{1, k})
+		a = shpReshapedOn(ar, "Reshape", a, []int{1, k})
 	}
 	if k := b.value.Dim(0); b.value.Dims() == 1 {
-		b = shpReshaped("Reshape", b, []int{k, 1})
+		b = shpReshapedOn(ar, "Reshape", b, []int{k, 1})
 	}
 	return shpReshaped("Reshape", MatMulT(a, b, false, false), out)
 }
@@ -578,7 +579,13 @@ func shpResolve[T Float](x *tensor.Tensor[T], shape []int, buf []int) []int {
 // result is a view of x's data, in a header of the op's state (from the
 // Arena when x has one, so that a step allocates nothing).
 func shpReshaped[T Float](op string, x *Var[T], shape []int) *Var[T] {
-	st := newState[reshapeOp[T]](arenaOf(x))
+	return shpReshapedOn(arenaOf(x), op, x, shape)
+}
+
+// shpReshapedOn is shpReshaped with the view's record and result in the
+// arena ar (nil: none), whatever x's.
+func shpReshapedOn[T Float](ar *Arena[T], op string, x *Var[T], shape []int) *Var[T] {
+	st := newState[reshapeOp[T]](ar)
 	var kept []int // the result keeps it beyond four axes
 	if len(shape) <= len(st.dims) {
 		kept = st.dims[:copy(st.dims[:], shape)]
@@ -586,7 +593,7 @@ func shpReshaped[T Float](op string, x *Var[T], shape []int) *Var[T] {
 		kept = slices.Clone(shape)
 	}
 	tensor.ViewInto(&st.out, x.value, kept...)
-	return recordOp(op, &st.out, st, x)
+	return recordOpOn(ar, nil, op, &st.out, st, x)
 }
 
 // reshapeOp is the derivative of Reshape, Squeeze and Unsqueeze, and the
