@@ -88,24 +88,34 @@ func groupsOf[T Float](m Module[T]) ([]stateGroup[T], error) {
 
 // everyPlace appends to dst m's parameters and buffers under every name
 // they have, prefixed with prefix: a container's children each in full,
-// without dropping what an earlier child already listed. Nil tensors are
-// left out (stateOf reports them).
+// without dropping what an earlier child already listed, and then the
+// container's own tensors (those not under a child's name). Nil tensors
+// are left out (stateOf reports them).
 func everyPlace[T Float](m Module[T], prefix string, dst []stateTensor[T]) []stateTensor[T] {
+	var children []NamedModule[T]
 	if c, ok := m.(Container[T]); ok {
-		for _, ch := range c.Children() {
+		children = c.Children()
+		for _, ch := range children {
 			if ch.Module != nil {
 				dst = everyPlace(ch.Module, prefix+ch.Name+".", dst)
 			}
 		}
-		return dst
+	}
+	own := func(name string) bool {
+		for _, ch := range children {
+			if strings.HasPrefix(name, ch.Name+".") {
+				return false
+			}
+		}
+		return true
 	}
 	for _, p := range m.NamedParameters() {
-		if p.Param != nil && p.Param.Value() != nil {
+		if p.Param != nil && p.Param.Value() != nil && own(p.Name) {
 			dst = append(dst, stateTensor[T]{prefix + p.Name, p.Param.Value()})
 		}
 	}
 	for _, b := range BuffersOf(m) {
-		if b.Buffer != nil {
+		if b.Buffer != nil && own(b.Name) {
 			dst = append(dst, stateTensor[T]{prefix + b.Name, b.Buffer})
 		}
 	}

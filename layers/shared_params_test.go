@@ -159,6 +159,56 @@ func TestSharedModuleModelFile(t *testing.T) {
 	}
 }
 
+// gated is a container of one's own with a parameter of its own besides
+// its child's: gate·inner(x).
+type gated struct {
+	inner *layers.Linear[float64]
+	gate  *autograd.Var[float64]
+}
+
+func (g *gated) Forward(x *autograd.Var[float64]) *autograd.Var[float64] {
+	return autograd.Mul(g.inner.Forward(x), g.gate)
+}
+
+func (g *gated) Children() []layers.NamedModule[float64] {
+	return []layers.NamedModule[float64]{{Name: "inner", Module: g.inner}}
+}
+
+func (g *gated) NamedParameters() []layers.NamedParam[float64] {
+	out := []layers.NamedParam[float64]{{Name: "gate", Param: g.gate}}
+	for _, p := range g.inner.NamedParameters() {
+		out = append(out, layers.NamedParam[float64]{Name: "inner." + p.Name, Param: p.Param})
+	}
+	return out
+}
+
+func (g *gated) Parameters() []*autograd.Var[float64] {
+	return []*autograd.Var[float64]{g.gate, g.inner.Weight, g.inner.Bias}
+}
+
+// TestSharedContainerOwnParams: a container of one's own used twice has its
+// own parameter, not only its child's, saved under both places (torch's
+// state_dict lists both).
+func TestSharedContainerOwnParams(t *testing.T) {
+	g := &gated{inner: layers.NewLinear[float64](newRNG(2), 2, 2, nil), gate: autograd.Param(tensor.MustNew([]float64{0.5, 2}, 2))}
+	m := layers.NewSequential[float64](g, layers.Tanh[float64]{}, g)
+	var file bytes.Buffer
+	if err := layers.Save(&file, m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.Read(bytes.NewReader(file.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"0.gate", "0.inner.bias", "0.inner.weight", "2.gate", "2.inner.bias", "2.inner.weight"}
+	if d := cmp.Diff(want, slices.Sorted(slices.Values(f.Names()))); d != "" {
+		t.Errorf("file names (-want +got):\n%s", d)
+	}
+	if err := layers.Load(bytes.NewReader(file.Bytes()), m); err != nil {
+		t.Errorf("Load: %v", err)
+	}
+}
+
 // TestSharedModuleBuffersListedOnce checks that a module used twice has its
 // buffers listed once, at its first place, as its parameters are (model
 // files name them at every place: TestSharedModuleModelFile).
