@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"math/bits"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -217,7 +218,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 	if cfg.Workers < 1 || cfg.Workers > t.micro {
 		return nil, &ConfigError{Field: "Workers", Value: cfg.Workers, Reason: "must be between 1 and MicroBatches (" + strconv.Itoa(t.micro) + ")"}
 	}
-	owner := make(map[*tensor.Tensor[T]]int) // each parameter's value and buffer: the replica it belongs to
+	owner := make(map[any]int) // each parameter's value, buffer and stateful layer: the replica it belongs to
 	for w := range cfg.Workers {
 		r, l, err := newReplica(&t.cfg, w, w == 0 || t.split == nil)
 		if err != nil {
@@ -225,7 +226,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		}
 		if v := claim(owner, r, w); v >= 0 {
 			return nil, &ConfigError{Field: "Model", Value: "replica " + strconv.Itoa(w),
-				Reason: "shares parameters or buffers with replica " + strconv.Itoa(v) + ": build a new model on every call"}
+				Reason: "shares parameters, buffers or layers with replica " + strconv.Itoa(v) + ": build a new model on every call"}
 		}
 		if w == 0 {
 			t.l = l
@@ -302,15 +303,17 @@ func splitStepper[T Float](r *replica[T]) optim.SplitStepper[T] {
 }
 
 // claim records in owner that the tensors of replica w (its parameters'
-// values and its buffers) are w's, and returns the first earlier replica
-// that already holds one of them (a Model constructor that returned the
-// same model, or a module of it, twice), or -1. A tensor may appear more
-// than once within one replica (a module used twice, a tied weight).
-func claim[T Float](owner map[*tensor.Tensor[T]]int, r *replica[T], w int) int {
+// values and its buffers) and its layers with state (a training mode, a
+// generator) are w's, and returns the first earlier replica that already
+// holds one of them (a Model constructor that returned the same model, or
+// a module of it, twice), or -1. A tensor may appear more than once within
+// one replica (a module used twice, a tied weight). A layer held by value
+// cannot be shared, and is not recorded.
+func claim[T Float](owner map[any]int, r *replica[T], w int) int {
 	first := -1
-	take := func(t *tensor.Tensor[T]) {
-		if v, ok := owner[t]; !ok {
-			owner[t] = w
+	take := func(x any) {
+		if v, ok := owner[x]; !ok {
+			owner[x] = w
 		} else if v != w && (first < 0 || v < first) {
 			first = v
 		}
@@ -321,8 +324,22 @@ func claim[T Float](owner map[*tensor.Tensor[T]]int, r *replica[T], w int) int {
 	for _, b := range r.bufs {
 		take(b)
 	}
+	for _, m := range r.modes {
+		if byPointer(m) {
+			take(m)
+		}
+	}
+	for _, s := range r.seeded {
+		if byPointer(s) {
+			take(s)
+		}
+	}
 	return first
 }
+
+// byPointer reports whether x is a pointer (a layer that replicas could
+// share, and a comparable map key).
+func byPointer(x any) bool { return reflect.ValueOf(x).Kind() == reflect.Pointer }
 
 // newTrainer checks what both backends need of cfg.
 func newTrainer[T Float](cfg Config[T]) (*Trainer[T], error) {

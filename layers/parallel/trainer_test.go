@@ -211,6 +211,16 @@ func TestConfigErrors(t *testing.T) {
 					layers.NewLinear(rng, 64, 32, layers.HeUniform[float32]), bn), nil
 			}
 		}, "Model"},
+		// Fresh weights, one parallel.Dropout for all: two workers would
+		// draw from its one generator at once.
+		{"replicas share a parallel.Dropout", func(c *parallel.Config[float32]) {
+			drop := parallel.NewDropout[float32](rand.New(rand.NewPCG(3, 4)), 0.5)
+			c.Model = func() (layers.Module[float32], error) {
+				rng := rand.New(rand.NewPCG(1, 2))
+				return layers.NewSequential[float32](layers.Flatten[float32]{},
+					layers.NewLinear(rng, 64, 10, layers.HeUniform[float32]), drop), nil
+			}
+		}, "Model"},
 		{"layers.Dropout", func(c *parallel.Config[float32]) {
 			c.Model = func() (layers.Module[float32], error) {
 				rng := rand.New(rand.NewPCG(1, 2))
@@ -275,7 +285,7 @@ func TestConfigErrors(t *testing.T) {
 			return shared, nil
 		}
 		_, err := parallel.New(cfg)
-		if want := "parallel: Config.Model = replica 2: shares parameters or buffers with replica 1"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		if want := "parallel: Config.Model = replica 2: shares parameters, buffers or layers with replica 1"; err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("got %v, want %q...", err, want)
 		}
 	})
