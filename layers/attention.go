@@ -52,7 +52,7 @@ type attnDropout struct {
 	eval atomic.Bool // the zero value is training mode
 
 	mu  sync.Mutex
-	rng *rand.Rand
+	gen maskGen // its rng is nil without dropout
 }
 
 // SetDropout sets the probability p of dropping each attention weight in
@@ -72,7 +72,7 @@ func (m *MultiheadAttention[T]) SetDropout(rng *rand.Rand, p float64) *Multihead
 	defer m.drop.mu.Unlock()
 	m.drop.p = p
 	if p > 0 {
-		m.drop.rng = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))
+		m.drop.gen = newMaskGen(rng.Uint64(), rng.Uint64())
 	}
 	return m
 }
@@ -92,6 +92,24 @@ func (m *MultiheadAttention[T]) SetTraining(on bool) { m.drop.eval.Store(!on) }
 
 // Training reports whether the layer is in training mode.
 func (m *MultiheadAttention[T]) Training() bool { return !m.drop.eval.Load() }
+
+// RNGState returns the state of the generator of the attention's dropout
+// masks (nil when SetDropout has not given it one), for resuming training
+// exactly: see the package function RNGState.
+func (m *MultiheadAttention[T]) RNGState() []byte {
+	m.drop.mu.Lock()
+	defer m.drop.mu.Unlock()
+	return m.drop.gen.state()
+}
+
+// SetRNGState restores a state that RNGState returned. It returns an error,
+// and changes nothing, for bytes that are not such a state, or a state for
+// a layer without a generator (nil state) when it has one, or the reverse.
+func (m *MultiheadAttention[T]) SetRNGState(state []byte) error {
+	m.drop.mu.Lock()
+	defer m.drop.mu.Unlock()
+	return m.drop.gen.setState(state)
+}
 
 // NewMultiheadAttention returns a layer of embedDim features in numHeads
 // heads, initialised as PyTorch's: in_proj_weight XavierUniform (fan-in E,
@@ -245,7 +263,7 @@ func (m *MultiheadAttention[T]) sdpa(q, k, v *autograd.Var[T], o autograd.Attent
 		m.drop.mu.Lock()
 		defer m.drop.mu.Unlock()
 		if m.drop.p > 0 {
-			o.Dropout, o.RNG = m.drop.p, m.drop.rng
+			o.Dropout, o.RNG = m.drop.p, m.drop.gen.rng
 		}
 	}
 	return autograd.ScaledDotProductAttentionWith(q, k, v, o)
@@ -261,7 +279,7 @@ func (m *MultiheadAttention[T]) packed(qkv *autograd.Var[T], n int, o autograd.A
 	m.drop.mu.Lock()
 	defer m.drop.mu.Unlock()
 	if m.drop.p > 0 {
-		o.Dropout, o.RNG = m.drop.p, m.drop.rng
+		o.Dropout, o.RNG = m.drop.p, m.drop.gen.rng
 	}
 	return autograd.PackedSelfAttention(qkv, n, m.NumHeads, o)
 }

@@ -23,7 +23,7 @@ type Dropout[T Float] struct {
 	eval atomic.Bool // the zero value is training mode
 
 	mu  sync.Mutex
-	rng *rand.Rand
+	gen maskGen
 }
 
 // NewDropout returns a Dropout layer that drops with probability p, in
@@ -38,10 +38,10 @@ func NewDropout[T Float](rng *rand.Rand, p float64) *Dropout[T] {
 		argPanic("NewDropout", "p", p, "must be in [0, 1)")
 	}
 	if rng == nil && p == 0 {
-		return &Dropout[T]{rng: rand.New(rand.NewPCG(0, 0))}
+		return &Dropout[T]{gen: newMaskGen(0, 0)}
 	}
 	checkRNG("NewDropout", rng)
-	return &Dropout[T]{p: p, rng: rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64()))}
+	return &Dropout[T]{p: p, gen: newMaskGen(rng.Uint64(), rng.Uint64())}
 }
 
 // P returns the probability of dropping an element.
@@ -60,7 +60,24 @@ func (d *Dropout[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return autograd.Dropout(x, d.p, d.rng)
+	return autograd.Dropout(x, d.p, d.gen.rng)
+}
+
+// RNGState returns the state of the layer's generator of masks, for
+// resuming training with the masks an uninterrupted run would draw (see
+// the package function RNGState, which collects a whole model's).
+func (d *Dropout[T]) RNGState() []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gen.state()
+}
+
+// SetRNGState restores a state that RNGState returned. It returns an error,
+// and changes nothing, for bytes that are not such a state.
+func (d *Dropout[T]) SetRNGState(state []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gen.setState(state)
 }
 
 // SetTraining switches between training (on) and evaluation mode; it is

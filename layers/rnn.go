@@ -239,6 +239,29 @@ func (r *recurrent[T]) SetTraining(on bool) {
 // without dropout).
 func (r *recurrent[T]) Training() bool { return r.drop == nil || r.drop.Training() }
 
+// RNGState returns the state of the generator of the dropout between
+// layers (nil without dropout), for resuming training exactly: see the
+// package function RNGState.
+func (r *recurrent[T]) RNGState() []byte {
+	if r.drop == nil {
+		return nil
+	}
+	return r.drop.RNGState()
+}
+
+// SetRNGState restores a state that RNGState returned. It returns an error,
+// and changes nothing, for bytes that are not such a state, or a non-nil
+// state for a layer without dropout (or the reverse).
+func (r *recurrent[T]) SetRNGState(state []byte) error {
+	if r.drop == nil {
+		if state != nil {
+			return fmt.Errorf("layers: %s: SetRNGState: a generator's state for a layer without dropout", r.kind.name())
+		}
+		return nil
+	}
+	return r.drop.SetRNGState(state)
+}
+
 // op names the layer in an error message, with its first weight's name.
 func (r *recurrent[T]) op() string { return layerOp(r.kind.name(), r.weights[0].WeightIH) }
 
