@@ -90,6 +90,32 @@ func (b *Batches) Epoch() iter.Seq[[]int] {
 	}
 }
 
+// Order returns a copy of the order the last epoch used, from which the
+// next epoch shuffles (0..n-1 before the first). Each epoch shuffles the
+// previous order, so resuming a run's batches exactly takes this order and
+// the state of rng's source (rand.PCG and rand.ChaCha8 implement
+// encoding.BinaryMarshaler), both saved between two epochs: restore the
+// source's state, build the Batches anew with it and SetOrder.
+func (b *Batches) Order() []int { return slices.Clone(b.perm) }
+
+// SetOrder makes order, a permutation of 0..n-1 as Order returns, the one
+// the next epoch shuffles. It returns an error, and changes nothing, for
+// anything else.
+func (b *Batches) SetOrder(order []int) error {
+	if len(order) != len(b.perm) {
+		return fmt.Errorf("data: Batches.SetOrder: %d indices for %d samples", len(order), len(b.perm))
+	}
+	seen := make([]bool, len(order))
+	for k, i := range order {
+		if i < 0 || i >= len(order) || seen[i] {
+			return fmt.Errorf("data: Batches.SetOrder: order[%d] = %d: not a permutation of 0..%d", k, i, len(order)-1)
+		}
+		seen[i] = true
+	}
+	copy(b.perm, order)
+	return nil
+}
+
 // GatherRows copies the rows idx of x (slices along its first axis) into a
 // tensor of shape [len(idx), rest of x's shape...], for example one
 // minibatch of a [N, F] data set. It reuses dst's memory when dst is not nil

@@ -106,6 +106,50 @@ func TestBatchesSeeded(t *testing.T) {
 	}
 }
 
+// TestBatchesResume: saving Order and the rng source's state between two
+// epochs, and restoring both into a new Batches, gives the later epochs of
+// the uninterrupted run; bad orders are refused and change nothing.
+func TestBatchesResume(t *testing.T) {
+	src := rand.NewPCG(4, 2)
+	b, err := data.NewBatches(50, 8, rand.New(src), data.BatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(upTo(50), b.Order()); d != "" {
+		t.Errorf("Order before the first epoch (-want +got):\n%s", d)
+	}
+	epochs(b, 2)
+	order := b.Order()
+	state, err := src.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := epochs(b, 2)
+
+	src2 := new(rand.PCG)
+	if err := src2.UnmarshalBinary(state); err != nil {
+		t.Fatal(err)
+	}
+	r, err := data.NewBatches(50, 8, rand.New(src2), data.BatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]int{upTo(49), append(upTo(49), 48), append(upTo(49), 50), append(upTo(49), -1)} {
+		if err := r.SetOrder(bad); err == nil || !strings.HasPrefix(err.Error(), "data: Batches.SetOrder: ") {
+			t.Errorf("SetOrder(%v): %v, want an error", bad[45:], err)
+		}
+	}
+	if d := cmp.Diff(upTo(50), r.Order()); d != "" {
+		t.Errorf("a refused order changed the Batches (-want +got):\n%s", d)
+	}
+	if err := r.SetOrder(order); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, epochs(r, 2)); d != "" {
+		t.Errorf("resumed epochs differ from the uninterrupted run's (-want +got):\n%s", d)
+	}
+}
+
 // TestBatchesInOrder checks that a nil rng yields the indices in order, every
 // epoch, and that breaking out of an epoch is fine.
 func TestBatchesInOrder(t *testing.T) {

@@ -89,7 +89,10 @@
 // moments and step counts the next steps depend on; torch's
 // optimizer.state_dict()). After loading both, [LoadStateFile], and
 // [Scheduler.SetSteps] for a schedule (or [ReduceLROnPlateau.SetState]),
-// the following steps give the bits of an uninterrupted run. The state
+// the following steps give the bits of an uninterrupted run, provided they
+// draw the same random numbers: a model with dropout also needs its
+// generators' states (layers.RNGState, layers.SetRNGState), and shuffled
+// batches their order and generator (data.Batches.Order). The state
 // file is safetensors: parameter i (in the order of Params) has its
 // buffers under torch.optim's names, "state.<i>.<name>", each of the
 // parameter's shape, and the step count of Adam, AdamW and Adagrad as the
