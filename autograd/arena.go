@@ -301,8 +301,9 @@ func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
 // since, so that using it (Value, an operation, Backward) would panic with
 // an error wrapping ErrArenaReset. Code that keeps Vars across steps (a
 // cache of keys and values, say) can ask first and say what went wrong in
-// its own terms. A parameter of an Arena (Arena.Param, Arena.Use) is never
-// stale, nor is a Var made without one.
+// its own terms. A parameter of an Arena (Arena.Param, or Arena.Use of
+// one) is never stale, nor is a Var made without an Arena; Arena.Use of a
+// parameter made without one gives a Var of the step, stale after Reset.
 func (v *Var[T]) Stale() bool { return v.arena != nil && v.gen != 0 && v.gen != v.arena.gen }
 
 // checkLive panics when v is Stale.

@@ -358,7 +358,7 @@ func (c *KVCache[T]) Reset() { c.Keys, c.Values = nil, nil }
 // the cache holds keys of an Arena that has been Reset since.
 func (m *MultiheadAttention[T]) ForwardCached(x *autograd.Var[T], cache *KVCache[T]) *autograd.Var[T] {
 	if cache.Keys != nil && (cache.Keys.Stale() || cache.Values.Stale()) {
-		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "cache", nil,
+		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "cache", "stale",
 			"holds keys and values of an Arena that has been Reset since: Reset the Arena once per sequence, with the caches (KVCache.Reset), not between pieces")
 	}
 	n, l, _ := m.check(x, x, x)

@@ -13,7 +13,7 @@
 //
 // # Layers
 //
-//   - Affine and lookup: Linear ([batch, in] → [batch, out]), Embedding (rows
+//   - Affine and lookup: Linear ([..., in] → [..., out]), Embedding (rows
 //     of a table by integer id: Lookup, or Forward on float-encoded ids).
 //   - Convolution, pooling, resampling and padding, NCHW: Conv2D (groups,
 //     depthwise; zeros, reflect, replicate or circular padding), Conv1D

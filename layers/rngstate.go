@@ -10,7 +10,7 @@ import (
 
 // Random is implemented by the layers that draw random numbers in
 // training from a generator of their own: Dropout, and MultiheadAttention,
-// RNN, LSTM and GRU (their dropout). Saving the generators' states with
+// RNN, LSTM and GRU (their dropout); package parallel's Dropout too. Saving the generators' states with
 // the model and optimizer files, and restoring them, makes a resumed run
 // draw the masks an uninterrupted one would: PyTorch's torch.get_rng_state
 // and set_rng_state, per layer here, since there is no global generator.

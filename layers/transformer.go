@@ -201,7 +201,8 @@ func (l *TransformerEncoderLayer[T]) encodeRows(x *autograd.Var[T], n int, keyPa
 // cache holds Vars of the arena.
 //
 // It panics with a *tensor.ShapeError naming the layer when x does not
-// fit or its N differs from the cache's.
+// fit or its N differs from the cache's, and with an *ArgError when the
+// cache holds Vars of an Arena Reset since.
 func (l *TransformerEncoderLayer[T]) ForwardCached(x *autograd.Var[T], cache *KVCache[T]) *autograd.Var[T] {
 	l.check(x)
 	return l.apply(x, func(h *autograd.Var[T]) *autograd.Var[T] {

@@ -81,8 +81,9 @@ func (e *TransformerEncoder[T]) encode(x *autograd.Var[T], keyPadding *tensor.Ma
 // caches[i], then the final norm: the causal stack on a sequence that
 // arrives in pieces (see TransformerEncoderLayer.ForwardCached). Make the
 // caches with NewCaches. Under an Arena, Reset it once per sequence (with
-// the caches), not between pieces. It panics with a *tensor.ShapeError when there
-// are not as many caches as layers.
+// the caches), not between pieces. It panics with a *tensor.ShapeError when
+// there are not as many caches as layers, and as
+// TransformerEncoderLayer.ForwardCached does otherwise.
 func (e *TransformerEncoder[T]) ForwardCached(x *autograd.Var[T], caches []KVCache[T]) *autograd.Var[T] {
 	if len(caches) != len(e.Layers) {
 		shapePanic("TransformerEncoder", "want one cache per layer", []int{len(caches)}, []int{len(e.Layers)})

@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 
@@ -53,6 +54,28 @@ func (d *Dropout[T]) P() float64 { return d.p }
 
 // Reseed restarts the layer's generator from seed.
 func (d *Dropout[T]) Reseed(seed uint64) { d.pcg.Seed(seed, 0x64726f706f7574) }
+
+// RNGState returns the state of the layer's generator (layers.Random), so
+// that layers.RNGState saves it with a model trained outside a Trainer
+// (inside one, Trainer.SetSteps reproduces the masks: it reseeds them).
+func (d *Dropout[T]) RNGState() []byte {
+	b, err := d.pcg.MarshalBinary()
+	if err != nil {
+		panic(err) // unreachable: a PCG always marshals
+	}
+	return b
+}
+
+// SetRNGState restores a state RNGState returned. It returns an error, and
+// changes nothing, for bytes that are not such a state.
+func (d *Dropout[T]) SetRNGState(state []byte) error {
+	var pcg rand.PCG
+	if err := pcg.UnmarshalBinary(state); err != nil {
+		return fmt.Errorf("parallel: Dropout.SetRNGState: not a generator's state: %w", err)
+	}
+	d.pcg = pcg
+	return nil
+}
 
 // Forward returns x in evaluation mode or for p = 0, and otherwise x·mask,
 // each element of mask being 0 with probability p and 1/(1−p) otherwise,

@@ -119,3 +119,26 @@ func TestNewDropoutArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestDropoutRNGState: layers.RNGState saves a parallel.Dropout's generator
+// and layers.SetRNGState brings back the masks that followed; bytes that
+// are not a state are refused.
+func TestDropoutRNGState(t *testing.T) {
+	d := parallel.NewDropout[float64](rand.New(rand.NewPCG(1, 2)), 0.5)
+	var _ layers.Random = d
+	m := layers.NewSequential[float64](d)
+	x := autograd.Const(tensor.Ones[float64](64))
+	m.Forward(x)
+	state := layers.RNGState[float64](m)
+	want := m.Forward(x).Value()
+	m.Forward(x)
+	if err := layers.SetRNGState[float64](m, state); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Forward(x).Value(); !tensor.SameBits(got, want) {
+		t.Errorf("the mask after SetRNGState differs from the one that followed RNGState")
+	}
+	if err := d.SetRNGState([]byte("nope")); err == nil {
+		t.Errorf("SetRNGState took bytes that are not a state")
+	}
+}

@@ -26,7 +26,9 @@ type Config[T Float] struct {
 	// Model builds one replica of the model. It is called once per worker
 	// (or once per process, over a Transport) and must build the same
 	// architecture every time, a new model each time: New refuses, with a
-	// *ConfigError, replicas that share a parameter or a buffer. The
+	// *ConfigError, replicas that share a parameter, a buffer or a layer
+	// with state (a training mode, a generator: even a Dropout with p = 0,
+	// harmless as it is, for simplicity). The
 	// weights may differ, since the trainer
 	// copies replica 0's parameters and buffers into the others (as
 	// PyTorch's DDP broadcasts rank 0's).
