@@ -1,6 +1,7 @@
 package autograd_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -160,5 +161,52 @@ func TestCumulativeErrors(t *testing.T) {
 				t.Errorf("panic %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLogCumSumExpLargeInputs: the derivatives of LogCumSumExp at large
+// inputs, where the result rounded to T has lost the digits of x - y that
+// they need. For x = [a a], y = [a, a + log 2] and
+// dy/dx = [[1 0] [½ ½]]: the gradient of the sum is [1.5 0.5] (it was
+// [1.368 0.368] at 1e7 in float32 and [2 1] at 1e16 in float64; torch
+// 1.13 gives [1 0.368] and [1 1]), and a tangent [1 0] gives [1 0.5].
+func TestLogCumSumExpLargeInputs(t *testing.T) {
+	testLCSELarge(t, float32(1e7))
+	testLCSELarge(t, 1e16)
+}
+
+func testLCSELarge[T tensor.Float](t *testing.T, a T) {
+	t.Helper()
+	x := autograd.Param(tensor.MustNew([]T{a, a}, 2))
+	autograd.Sum(autograd.LogCumSumExp(x, 0)).Backward()
+	checkTensor(t, fmt.Sprintf("%T %g: gradient", a, float64(a)), x.Grad(), view([]int{2}, 1.5, 0.5), 1e-6)
+	_, jt := autograd.JVP(func(in ...*autograd.Var[T]) *autograd.Var[T] { return autograd.LogCumSumExp(in[0], 0) },
+		[]*tensor.Tensor[T]{x.Value()}, []*tensor.Tensor[T]{tensor.MustNew([]T{1, 0}, 2)})
+	checkTensor(t, fmt.Sprintf("%T %g: JVP", a, float64(a)), jt, view([]int{2}, 1, 0.5), 1e-6)
+}
+
+// TestCumprodFloat32Range: a float32 cumulative product that leaves
+// float32's range and comes back is multiplied in float64, as torch's CPU
+// kernel does: [1e20 1e20 1e-20 1e-20] gives [1e20 +Inf 1e20 1] (it gave
+// +Inf from the second on), [1e-30 1e-30 1e30 1e30] ends in 1 (it gave
+// 0), and the gradient of the sum at the first, through the term-by-term
+// path, is finite (1e20 at element 3; it was +Inf).
+func TestCumprodFloat32Range(t *testing.T) {
+	inf := math.Inf(1)
+	for _, c := range []struct {
+		x    []float32
+		want []float64
+	}{
+		{[]float32{1e20, 1e20, 1e-20, 1e-20}, []float64{1e20, inf, 1e20, 1}},
+		{[]float32{1e-30, 1e-30, 1e30, 1e30}, []float64{1e-30, 0, 1e-30, 1}},
+	} {
+		got := autograd.Cumprod(autograd.Const(tensor.MustNew(c.x, 4)), 0).Value()
+		checkTensor(t, fmt.Sprintf("Cumprod(%v)", c.x), got, view([]int{4}, c.want...), 1e-6)
+	}
+	x := autograd.Param(tensor.MustNew([]float32{1e20, 1e20, 1e-20, 1e-20}, 4))
+	autograd.Sum(autograd.Cumprod(x, 0)).Backward()
+	// d/dx_3 Σ y = y_2 = x_0·x_1·x_2 = 1e20.
+	if g := float64(x.Grad().Data()[3]); math.Abs(g-1e20)/1e20 > 1e-6 {
+		t.Errorf("gradient at element 3 = %g, want 1e20", g)
 	}
 }

@@ -84,14 +84,17 @@ func CumsumInto[T Float](dst, x *Tensor[T], axis int, reverse bool) {
 
 // CumprodInto sets dst to the cumulative product of x along axis:
 // dst[..., i, ...] = x[..., 0, ...]·…·x[..., i, ...], multiplied left to
-// right in T. dst may be x. It panics as CumsumInto does.
+// right in float64 and rounded to T, as PyTorch's CPU kernel does: a
+// float32 product that leaves float32's range and comes back ([1e20 1e20
+// 1e-20 1e-20]: 1e20, +Inf, 1e20, 1) is not lost to an Inf or a 0 on the
+// way. dst may be x. It panics as CumsumInto does.
 func CumprodInto[T Float](dst, x *Tensor[T], axis int) {
 	xd, d := x.data, dst.data
 	scanInto("CumprodInto", dst, x, axis, func(base, n, step int) {
-		acc := T(1)
+		acc := 1.0
 		for i := range n {
-			acc *= xd[base+i*step]
-			d[base+i*step] = acc
+			acc *= float64(xd[base+i*step])
+			d[base+i*step] = T(acc)
 		}
 	})
 }
