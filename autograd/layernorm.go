@@ -18,7 +18,13 @@ import (
 // weight and bias have the shape of the normalized axes; either may be nil
 // (PyTorch's elementwise_affine=False, or bias=False). The forward pass
 // makes two float64 passes over each slice for its statistics and one for
-// the result, from the Arena when x has one.
+// the result, from the Arena when x has one. The statistics are rounded to
+// T before x - μ is taken (so that the fused and the recorded derivative
+// agree bit for bit): a slice whose mean is large against its spread loses
+// digits there, as in PyTorch, whose float32 statistics lose more (float32
+// values 1e4 + {0, 1, 2, 3}·1e-3 normalize to [-0.58 -0.29 0 0.29] for
+// the exact [-0.44 -0.15 0.15 0.44]; torch gives [-0.61 -0.32 -0.02 0.27]).
+// GroupNorm and BatchNorm round theirs likewise.
 //
 // The derivative, with r = 1/√(σ² + eps), x̂ = (x - μ)·r, ĝ = g ∘ weight and
 // means over each slice:
