@@ -94,8 +94,9 @@ func scanSlices[T Float](x *tensor.Tensor[T], axis int, d []T, slice func(d []T,
 }
 
 // Cumprod returns the cumulative product of x along axis (negative counts
-// from the end), as torch.cumprod: y[..., i, ...] = Π_{j≤i} x[..., j, ...].
-// It panics with a *tensor.ShapeError for an axis out of range.
+// from the end), as torch.cumprod: y[..., i, ...] = Π_{j≤i} x[..., j, ...],
+// multiplied in float64 and rounded to T (tensor.CumprodInto). It panics
+// with a *tensor.ShapeError for an axis out of range.
 //
 //	d/dx_k = Σ_{i≥k} g_i Π_{j≤i, j≠k} x_j
 //
