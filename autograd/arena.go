@@ -40,7 +40,8 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 // the new step's data; see Reset for Vars kept longer.
 //
 // An Arena belongs to one goroutine at a time; give each concurrent training
-// loop its own. Arenas share nothing with each other. (Without an Arena, a
+// loop its own, and its own parameters (two backward passes must not add
+// into one .Grad() at once). Arenas share nothing with each other. (Without an Arena, a
 // finished plain pass hands its internal buffers to a sync.Pool that the next
 // plain pass draws from; those buffers are never visible to a caller.)
 type Arena[T Float] struct {
@@ -79,8 +80,10 @@ func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 //		...
 //	}
 //
-// The parameters stay trainable: the same model trains under another Arena
-// (or none) meanwhile or afterwards, and nothing global changes. An
+// The parameters stay trainable: the same model runs training forward and
+// backward passes under another Arena (or none) meanwhile, or trains
+// afterwards, and nothing global changes; an optimizer step, which writes
+// the weights being read, must not run meanwhile. An
 // operation none of whose inputs comes from the arena (a function of the
 // parameters alone) records as usual. Backward on a result panics with a
 // *UsageError, as for any constant.

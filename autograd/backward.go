@@ -57,6 +57,10 @@ func GradOutputs[T Float](gs ...*tensor.Tensor[T]) Option {
 // is given, the graph's saved state is released afterwards, and a second
 // Backward through it panics with an error wrapping ErrGraphReleased.
 //
+// Backward writes the leaves' .Grad(): two passes must not run at once on
+// graphs that share a leaf requiring a gradient (see the package's
+// Concurrency section; Grad returns gradients instead).
+//
 // It panics with a *tensor.ShapeError when v has more than one element.
 func (v *Var[T]) Backward(opts ...Option) {
 	cfg := newConfig(opts)

@@ -200,7 +200,13 @@
 // There is no package-level mutable state that a caller can observe (the
 // only package-level values are sync.Pools recycling the internal buffers of
 // plain backward passes, as package tensor's GEMM recycles its packing
-// buffers): separate graphs may be built and differentiated concurrently, and a model's parameters may be read by many
-// forward passes at once. A graph, and the parameters it accumulates
-// gradients into, belongs to one goroutine at a time during Backward.
+// buffers): separate graphs may be built and differentiated concurrently,
+// and a model's parameters may be read by many forward passes at once. A
+// graph, and the parameters it accumulates gradients into, belongs to one
+// goroutine at a time during Backward: concurrent Backward passes must not
+// share a leaf that requires a gradient (give each goroutine its own
+// parameters, or use Grad, which accumulates nothing into them). Grad may
+// run concurrently over graphs that share a retained subgraph (RetainGraph)
+// and the same parameters. A model with a Checkpoint can only be
+// differentiated by Backward, so not concurrently on shared parameters.
 package autograd

@@ -122,11 +122,12 @@
 // Modules hold no hidden global state. In evaluation mode Forward only reads
 // a model, so one model may be evaluated from many goroutines at once (and
 // SetTraining may be called meanwhile: the mode is atomic). Training Forward
-// calls are race-free too (Dropout's generator and BatchNorm1d's running
-// statistics are locked), but training is not meant to be concurrent: the
+// calls are race-free too (the generators of Dropout and of the attention
+// and recurrent layers' dropout, and BatchNorm1d's and BatchNorm2d's running
+// statistics, are locked), but training is not meant to be concurrent: the
 // order of the draws and updates would then depend on scheduling, and
 // Backward and optimizer steps must not run concurrently on the same
-// parameters.
+// parameters. A KVCache belongs to one goroutine at a time.
 package layers
 
 import (

@@ -22,8 +22,9 @@ import (
 // model always gives the same bytes (package safetensors describes the
 // layout).
 //
-// Save only reads the model: it may run while other goroutines evaluate it,
-// but not during a training step. It returns an error if a parameter or
+// Save only reads the model: it may run while other goroutines evaluate it
+// in evaluation mode, but not during a training step, nor while a Forward
+// in training mode moves BatchNorm's running statistics, which Save reads. It returns an error if a parameter or
 // buffer is nil, if two share a name or a name is empty, or if w fails.
 func Save[T Float](w io.Writer, m Module[T]) error {
 	groups, err := groupsOf(m)

@@ -136,4 +136,12 @@
 //
 // Gradients that disagree wrap ErrMismatch, so errors.Is tells the cases
 // apart.
+//
+// # Concurrency
+//
+// The package has no state of its own: checks may run concurrently, also on
+// shared input tensors, which they only read (they perturb copies), as long
+// as the functions they check may (a function that closes over a model's
+// parameters reads them only with Grad, not Backward, so several checks of
+// it may run at once).
 package gradcheck

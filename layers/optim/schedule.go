@@ -150,7 +150,9 @@ func (s *WarmupCosineLR) LR(step int) float64 {
 // Scheduler applies a Schedule to an optimizer, like a torch learning-rate
 // scheduler: NewScheduler sets the rate for step 0, and each Step sets the
 // rate for the next step. The usual place for Step is after opt.Step, once
-// per epoch or once per batch, whichever the schedule counts.
+// per epoch or once per batch, whichever the schedule counts. A Scheduler
+// belongs to one goroutine at a time, as its optimizer does, whose rate it
+// writes (a Schedule, a pure function of the step, may be shared).
 type Scheduler[T tensor.Float] struct {
 	opt   Optimizer[T]
 	sched Schedule
