@@ -1,6 +1,7 @@
 package layers_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -131,4 +133,19 @@ func argPanic(t *testing.T, f func()) *layers.ArgError {
 		t.Fatalf("panicked with %T %v, want a *layers.ArgError", r, r)
 	}
 	return ae
+}
+
+// saveRead saves m as a model file and reads it back: the bytes and the
+// parsed file.
+func saveRead[T tensor.Float](t *testing.T, m layers.Module[T]) ([]byte, *safetensors.File) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := layers.Save(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.Read(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), f
 }

@@ -483,21 +483,14 @@ func TestSaveLoadBuffers(t *testing.T) {
 	src := newNet()
 	src.Forward(autograd.Const(tensor.RandNormal(rng, 1, 2.0, 8, 3))) // training: updates the running statistics
 
-	var buf bytes.Buffer
-	if err := layers.Save(&buf, src); err != nil {
-		t.Fatal(err)
-	}
-	f, err := safetensors.Read(bytes.NewReader(buf.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	saved, f := saveRead(t, src)
 	wantNames := []string{"0.bias", "0.weight", "1.bias", "1.running_mean", "1.running_var", "1.weight"}
 	if diff := cmp.Diff(wantNames, f.Names()); diff != "" {
 		t.Errorf("names in the file (-want +got):\n%s", diff)
 	}
 
 	dst := newNet()
-	if err := layers.Load(&buf, dst); err != nil {
+	if err := layers.Load(bytes.NewReader(saved), dst); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(mfState(src), mfState(dst)); diff != "" {
@@ -512,7 +505,7 @@ func TestSaveLoadBuffers(t *testing.T) {
 		named = append(named, safetensors.Of(n, x))
 	}
 	named = append(named, safetensors.Of("1.num_batches_tracked", tensor.Scalar(1.0)))
-	buf.Reset()
+	var buf bytes.Buffer
 	if err := safetensors.Write(&buf, named, nil); err != nil {
 		t.Fatal(err)
 	}

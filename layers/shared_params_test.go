@@ -84,14 +84,7 @@ func TestSharedModuleModelFile(t *testing.T) {
 		return layers.NewSequential[float64](bn, layers.Tanh[float64]{}, bn, lin, lin), bn, lin
 	}
 	m, _, _ := model()
-	var file bytes.Buffer
-	if err := layers.Save(&file, m); err != nil {
-		t.Fatal(err)
-	}
-	f, err := safetensors.Read(bytes.NewReader(file.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	saved, f := saveRead(t, m)
 	var torchKeys []string // torch's state_dict keys but num_batches_tracked
 	for _, p := range []string{"0.", "2."} {
 		for _, n := range []string{"weight", "bias", "running_mean", "running_var"} {
@@ -127,7 +120,7 @@ func TestSharedModuleModelFile(t *testing.T) {
 		name string
 		file []byte
 	}{
-		{"every name", file.Bytes()},
+		{"every name", saved},
 		{"first names", write("0.weight", "0.bias", "0.running_mean", "0.running_var", "3.weight", "3.bias")},
 		{"second names", write("2.weight", "2.bias", "2.running_mean", "2.running_var", "4.weight", "4.bias")},
 		{"mixed", write("0.weight", "2.bias", "0.running_mean", "2.running_var", "2.running_mean", "4.weight", "3.bias")},
@@ -150,7 +143,7 @@ func TestSharedModuleModelFile(t *testing.T) {
 	fresh, _, lin := model()
 	lin.Weight.Value().Fill(0)
 	var le *layers.LoadError
-	err = layers.Load(bytes.NewReader(bad), fresh)
+	err := layers.Load(bytes.NewReader(bad), fresh)
 	if !errors.As(err, &le) || !slices.Equal(le.Conflicting, []string{"4.weight"}) || len(le.Shapes) != 1 || le.Shapes[0].Name != "2.running_mean" {
 		t.Errorf("Load of differing and mis-shaped copies: %v, want 4.weight conflicting and 2.running_mean mis-shaped", err)
 	}
@@ -192,19 +185,12 @@ func (g *gated) Parameters() []*autograd.Var[float64] {
 func TestSharedContainerOwnParams(t *testing.T) {
 	g := &gated{inner: layers.NewLinear[float64](newRNG(2), 2, 2, nil), gate: autograd.Param(tensor.MustNew([]float64{0.5, 2}, 2))}
 	m := layers.NewSequential[float64](g, layers.Tanh[float64]{}, g)
-	var file bytes.Buffer
-	if err := layers.Save(&file, m); err != nil {
-		t.Fatal(err)
-	}
-	f, err := safetensors.Read(bytes.NewReader(file.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	saved, f := saveRead(t, m)
 	want := []string{"0.gate", "0.inner.bias", "0.inner.weight", "2.gate", "2.inner.bias", "2.inner.weight"}
 	if d := cmp.Diff(want, slices.Sorted(slices.Values(f.Names()))); d != "" {
 		t.Errorf("file names (-want +got):\n%s", d)
 	}
-	if err := layers.Load(bytes.NewReader(file.Bytes()), m); err != nil {
+	if err := layers.Load(bytes.NewReader(saved), m); err != nil {
 		t.Errorf("Load: %v", err)
 	}
 }
