@@ -83,7 +83,8 @@ func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 // The parameters stay trainable: the same model runs training forward and
 // backward passes under another Arena (or none) meanwhile, or trains
 // afterwards, and nothing global changes; an optimizer step, which writes
-// the weights being read, must not run meanwhile. An
+// the weights being read, must not run meanwhile. (A layer's training mode
+// belongs to the model, not to the arena: see package layers.) An
 // operation none of whose inputs comes from the arena (a function of the
 // parameters alone) records as usual. Backward on a result panics with a
 // *UsageError, as for any constant.

@@ -193,20 +193,23 @@ func (s *cumprodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 
 // jvp of Cumprod is, within each slice along the axis,
 // dy_i = Σ_{k≤i} t_k Π_{j≤i, j≠k} x_j, the product rule of y_i = y_{i-1}·x_i:
-// dy_i = dy_{i-1}·x_i + y_{i-1}·t_i. It divides by nothing, so it is exact
-// with zeros in the input, as the reverse derivative.
+// dy_i = dy_{i-1}·x_i + y_{i-1}·t_i, in float64 as the forward product. It
+// divides by nothing, so it is exact with zeros in the input, as the
+// reverse derivative.
 func (s *cumprodOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xd, yd, td := c.n.inputs[0].value.Data(), c.out.value.Data(), ts[0].Data()
+	xd, td := c.n.inputs[0].value.Data(), ts[0].Data()
 	return scanJVP(c, s.axis, func(d []T, base, n, step int) {
-		var dy T
+		var dy, p float64 // in float64, as the forward: p is y_{i-1} unrounded
 		for i := range n {
 			at := base + i*step
+			x, t := float64(xd[at]), float64(td[at])
 			if i == 0 {
-				dy = td[at]
+				dy, p = t, x
 			} else {
-				dy = T(dy*xd[at]) + T(yd[at-step]*td[at]) // T(): no fused multiply-add
+				dy = float64(dy*x) + float64(p*t) // float64(): no fused multiply-add
+				p *= x
 			}
-			d[at] = dy
+			d[at] = T(dy)
 		}
 	})
 }
@@ -272,11 +275,29 @@ func (*logCumSumExpOp[T]) slot() stateSlot { return slotLogCumSumExp }
 // backward builds the sum term by term on the slices moved to the last
 // axis: D[j, i] = x_j - y_i, with the terms i < j set to 0 before the
 // exponential (Triu, so that none overflows or poisons a second
-// derivative) and to 0 again after the product with g.
+// derivative) and to 0 again after the product with g. For finite x it
+// takes D[j, i] = (x_j - x_i) - LSE_{k≤i}(x_k - x_i), the same quantity
+// without the result y, which, rounded to T, has lost the digits of
+// x_j - y_i once x is large (the fused derivative avoids y likewise); with
+// an Inf or NaN in x (where x_k - x_i may be Inf - Inf) it reads y.
 func (s *logCumSumExpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	finite := tensor.AllFinite(c.n.inputs[0].value)
 	return scanBackward(s.axis, func(l []*Var[T]) *Var[T] {
 		xl, gl, yl := l[0], l[1], l[2]
-		e := Exp(Triu(Sub(Unsqueeze(xl, -1), Unsqueeze(yl, -2)), 0))
+		var d *Var[T]
+		if finite {
+			n := xl.value.Dim(-1)
+			m := Sub(Unsqueeze(xl, -1), Unsqueeze(xl, -2)) // [..., k, i]: x_k - x_i
+			mask := make([]bool, m.value.Len())            // k > i: outside the prefix
+			for p := range mask {
+				mask[p] = (p/n)%n > p%n
+			}
+			lse := LogSumExpKeepDims(whereFlags(mask, Scalar(T(math.Inf(-1))), m), -2) // [..., 1, i]
+			d = Sub(m, lse)
+		} else {
+			d = Sub(Unsqueeze(xl, -1), Unsqueeze(yl, -2))
+		}
+		e := Exp(Triu(d, 0))
 		return Triu(Mul(e, Unsqueeze(gl, -2)), 0)
 	}, c.Input(0), g, c.Output())
 }
@@ -326,7 +347,7 @@ func lcseDelta[T Float](x []T, base, j, step int, prev float64) float64 {
 		return 0
 	}
 	t := float64(x[base+j*step]) - float64(x[base+(j-1)*step]) + prev
-	return t - softplus64(t)
+	return -softplus64(-t) // t - softplus(t), without Inf - Inf when t overflows
 }
 
 // softplus64 is log(1 + eᵗ), without overflow for large t.

@@ -183,6 +183,21 @@ func testLCSELarge[T tensor.Float](t *testing.T, a T) {
 	_, jt := autograd.JVP(func(in ...*autograd.Var[T]) *autograd.Var[T] { return autograd.LogCumSumExp(in[0], 0) },
 		[]*tensor.Tensor[T]{x.Value()}, []*tensor.Tensor[T]{tensor.MustNew([]T{1, 0}, 2)})
 	checkTensor(t, fmt.Sprintf("%T %g: JVP", a, float64(a)), jt, view([]int{2}, 1, 0.5), 1e-6)
+	// The recorded derivative (gradients of gradients) likewise.
+	rec := autograd.Grad([]*autograd.Var[T]{autograd.Sum(autograd.LogCumSumExp(x, 0))}, []*autograd.Var[T]{x}, autograd.CreateGraph())[0]
+	checkTensor(t, fmt.Sprintf("%T %g: recorded gradient", a, float64(a)), rec.Value(), view([]int{2}, 1.5, 0.5), 1e-6)
+}
+
+// TestLogCumSumExpFarApart: inputs whose difference overflows float64
+// ([-1e308 1e308]) have derivatives [1 1] of the sum and [1 0] along the
+// tangent [1 0] (x_1 - x_0 = +Inf made t - softplus(t) = Inf - Inf).
+func TestLogCumSumExpFarApart(t *testing.T) {
+	x := autograd.Param(t64([]float64{-1e308, 1e308}, 2))
+	autograd.Sum(autograd.LogCumSumExp(x, 0)).Backward()
+	checkTensor(t, "gradient", x.Grad(), view([]int{2}, 1, 1), 0)
+	_, jt := autograd.JVP(func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.LogCumSumExp(in[0], 0) },
+		[]*tensor.Tensor[float64]{x.Value()}, []*tensor.Tensor[float64]{t64([]float64{1, 0}, 2)})
+	checkTensor(t, "JVP", jt, view([]int{2}, 1, 0), 0)
 }
 
 // TestCumprodFloat32Range: a float32 cumulative product that leaves
@@ -209,4 +224,9 @@ func TestCumprodFloat32Range(t *testing.T) {
 	if g := float64(x.Grad().Data()[3]); math.Abs(g-1e20)/1e20 > 1e-6 {
 		t.Errorf("gradient at element 3 = %g, want 1e20", g)
 	}
+	// Forward mode along e_3: dy = [0 0 0 x_0·x_1·x_2] (it gave NaN from
+	// the rounded +Inf y_1 times a zero tangent).
+	_, jt := autograd.JVP(func(in ...*autograd.Var[float32]) *autograd.Var[float32] { return autograd.Cumprod(in[0], 0) },
+		[]*tensor.Tensor[float32]{x.Value()}, []*tensor.Tensor[float32]{tensor.MustNew([]float32{0, 0, 0, 1}, 4)})
+	checkTensor(t, "JVP along e_3", jt, view([]int{4}, 0, 0, 0, 1e20), 1e-6)
 }
