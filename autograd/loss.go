@@ -413,9 +413,15 @@ func (*bceLogitsOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/dlogits[n] = g_n ∘ (Softmax(logits[n]) - onehot(labels[n]))
 //
-// (divided by N for the mean). It panics with a *tensor.ShapeError when
-// logits is not [N C] or [C], when the number of labels differs from N, or
-// when a label is outside [0, C) (naming its index and value).
+// (divided by N for the mean). logits may also be [N C d1 … dk], PyTorch's
+// K-dimensional case (a class per pixel, or per token of [N C L]), with one
+// label per position of [N d1 … dk] in row-major order: each position is a
+// sample, the mean is over all N·d1⋯dk of them, and ReduceNone returns
+// [N d1 … dk] (the class axis is moved last and the rest flattened, from
+// the Arena; the other class-index losses take this shape too). It panics
+// with a *tensor.ShapeError when logits is 0-d, when the number of labels
+// differs from the number of samples, or when a label is outside [0, C)
+// (naming its index and value).
 //
 // It is one fused operation: the forward pass computes the softmax and the
 // losses in one sweep (tensor.SoftmaxCrossEntropy) and keeps the softmax, so
@@ -423,6 +429,10 @@ func (*bceLogitsOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 func CrossEntropy[T Float](logits *Var[T], labels []int, reduction ...Reduction) *Var[T] {
 	const op = "CrossEntropy"
 	r := redReduction(op, reduction)
+	if rows, ok := lossPositions(logits); ok {
+		lossCheckPositions(op, "logits", logits, labels)
+		return lossUnrows(CrossEntropy(rows, labels, r), logits, r)
+	}
 	x := logits.value
 	if !ceLabelsOK(x, labels) {
 		redCheckLabels(op, "logits", x.Shape(), labels)
@@ -551,6 +561,10 @@ func (s *crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 func NLL[T Float](logProbs *Var[T], labels []int, reduction ...Reduction) *Var[T] {
 	const op = "NLL"
 	r := redReduction(op, reduction)
+	if rows, ok := lossPositions(logProbs); ok {
+		lossCheckPositions(op, "log-probabilities", logProbs, labels)
+		return lossUnrows(NLL(rows, labels, r), logProbs, r)
+	}
 	if !ceLabelsOK(logProbs.value, labels) {
 		redCheckLabels(op, "log-probabilities", logProbs.value.Shape(), labels)
 	}

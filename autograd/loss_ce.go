@@ -78,19 +78,26 @@ type NLLOptions[T Float] struct {
 //
 // (+0 selected for an ignored sample, even for an infinite or NaN coef_n).
 // A class whose coefficient is 0 contributes 0 to the loss even where its
-// log-probability is -Inf. logits is [N C] or [C] (one sample, one label).
+// log-probability is -Inf. logits is [N C], [C] (one sample, one label) or
+// [N C d1 … dk] (one label per position, as for CrossEntropy; ReduceMean
+// divides by the weights of all positions not ignored, as PyTorch's).
 // It panics with a *tensor.ShapeError for a shape, a label (outside [0, C)
 // and not the ignored one), a weight or a smoothing outside [0, 1] that does
 // not fit, naming the op and the shapes.
 func CrossEntropyWith[T Float](logits *Var[T], labels []int, opts CrossEntropyOptions[T]) *Var[T] {
 	const op = "CrossEntropyWith"
+	if rows, ok := lossPositions(logits); ok {
+		lossCheckPositions(op, "logits", logits, labels)
+		return lossUnrows(CrossEntropyWith(rows, labels, opts), logits, opts.Reduction)
+	}
 	ceCheckOptions(op, logits.value, opts.Weight, opts.LabelSmoothing, opts.Reduction)
 	ceCheckLabels(op, "logits", logits.value, labels, opts.IgnoreIndex)
 	return ceWith(op, ceHard, logits, nil, labels, opts.Weight, opts.IgnoreIndex, opts.LabelSmoothing, opts.Reduction)
 }
 
 // CrossEntropySoft returns the cross-entropy of logits against probability
-// targets of the same shape ([N C] or [C]), PyTorch's cross_entropy with a
+// targets of the same shape ([N C], [C] or [N C d1 … dk], each position a
+// sample as for CrossEntropy), PyTorch's cross_entropy with a
 // floating-point target: for sample n,
 //
 //	-Σ_c w_c·q'[n,c]·logp[n,c],   q' = (1 - ε)·q + ε/C,  logp = LogSoftmax(logits[n])
@@ -107,10 +114,14 @@ func CrossEntropyWith[T Float](logits *Var[T], labels []int, opts CrossEntropyOp
 // a *UsageError when opts sets IgnoreIndex (as PyTorch does).
 func CrossEntropySoft[T Float](logits, probs *Var[T], opts CrossEntropyOptions[T]) *Var[T] {
 	const op = "CrossEntropySoft"
-	ceCheckOptions(op, logits.value, opts.Weight, opts.LabelSmoothing, opts.Reduction)
 	if !logits.value.SameShapeAs(probs.value) {
 		panic(shapeErr(op, "logits and probability targets differ in shape", logits.value.Shape(), probs.value.Shape()))
 	}
+	if rows, ok := lossPositions(logits); ok {
+		prows, _ := lossPositions(probs)
+		return lossUnrows(CrossEntropySoft(rows, prows, opts), logits, opts.Reduction)
+	}
+	ceCheckOptions(op, logits.value, opts.Weight, opts.LabelSmoothing, opts.Reduction)
 	if opts.IgnoreIndex != nil {
 		panic(usage(op, "IgnoreIndex is not supported for probability targets"))
 	}
@@ -132,6 +143,10 @@ func CrossEntropySoft[T Float](logits, probs *Var[T], opts CrossEntropyOptions[T
 // so its second derivative is 0. It panics like CrossEntropyWith.
 func NLLWith[T Float](logProbs *Var[T], labels []int, opts NLLOptions[T]) *Var[T] {
 	const op = "NLLWith"
+	if rows, ok := lossPositions(logProbs); ok {
+		lossCheckPositions(op, "log-probabilities", logProbs, labels)
+		return lossUnrows(NLLWith(rows, labels, opts), logProbs, opts.Reduction)
+	}
 	ceCheckOptions(op, logProbs.value, opts.Weight, 0, opts.Reduction)
 	ceCheckLabels(op, "log-probabilities", logProbs.value, labels, opts.IgnoreIndex)
 	return ceWith(op, ceNLL, logProbs, nil, labels, opts.Weight, opts.IgnoreIndex, 0, opts.Reduction)

@@ -13,7 +13,7 @@ import (
 // New function returns the module with PyTorch's defaults.
 
 // CrossEntropyLoss is PyTorch's nn.CrossEntropyLoss: the cross-entropy of
-// logits [N C] (or [C]) against class labels (Loss) or class probabilities
+// logits [N C] (or [C], or [N C d1 … dk] as autograd.CrossEntropy takes) against class labels (Loss) or class probabilities
 // (LossSoft), with optional class weights, an ignored label and label
 // smoothing. The zero value is PyTorch's default except that no label is
 // ignored unless IgnoreIndex is set (new(-100) gives PyTorch's).
@@ -40,7 +40,7 @@ func (l CrossEntropyLoss[T]) LossSoft(logits, probs *autograd.Var[T]) *autograd.
 }
 
 // NLLLoss is PyTorch's nn.NLLLoss: the negative log-likelihood of class
-// labels under log-probabilities [N C] (or [C]), with optional class
+// labels under log-probabilities [N C] (or [C], or [N C d1 … dk]), with optional class
 // weights and an ignored label (nil: none).
 type NLLLoss[T Float] struct {
 	Weight      *tensor.Tensor[T]
