@@ -13,9 +13,9 @@ import (
 // New function returns the module with PyTorch's defaults.
 
 // CrossEntropyLoss is PyTorch's nn.CrossEntropyLoss: the cross-entropy of
-// logits [N C] (or [C], or [N C d1 … dk] as autograd.CrossEntropy takes) against class labels (Loss) or class probabilities
-// (LossSoft), with optional class weights, an ignored label and label
-// smoothing. The zero value is PyTorch's default except that no label is
+// logits [N C] (or [C], or [N C d1 … dk] as autograd.CrossEntropy takes)
+// against class labels (Loss) or class probabilities (LossSoft), with
+// optional class weights, an ignored label and label smoothing. The zero value is PyTorch's default except that no label is
 // ignored unless IgnoreIndex is set (new(-100) gives PyTorch's).
 type CrossEntropyLoss[T Float] struct {
 	Weight         *tensor.Tensor[T] // [C] class weights, or nil
@@ -40,8 +40,8 @@ func (l CrossEntropyLoss[T]) LossSoft(logits, probs *autograd.Var[T]) *autograd.
 }
 
 // NLLLoss is PyTorch's nn.NLLLoss: the negative log-likelihood of class
-// labels under log-probabilities [N C] (or [C], or [N C d1 … dk]), with optional class
-// weights and an ignored label (nil: none).
+// labels under log-probabilities [N C] (or [C], or [N C d1 … dk]), with
+// optional class weights and an ignored label (nil: none).
 type NLLLoss[T Float] struct {
 	Weight      *tensor.Tensor[T]
 	IgnoreIndex *int
