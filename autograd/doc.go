@@ -75,10 +75,10 @@
 //     gates), GRUCellState (an nn.GRUCell step from x·W_ihᵀ + b_ih and
 //     h·W_hhᵀ + b_hh).
 //   - Shape: Transpose, Reshape, Permute, Squeeze, Unsqueeze, Expand,
-//     BroadcastTo, SumTo, Slice (negative steps walk backwards), Pad (negative
-//     widths crop), IndexSelect, Concat, Stack, Split, Embedding (a lookup by
-//     ids, as F.embedding), EmbeddingPadded (a padding row without gradient,
-//     as padding_idx).
+//     BroadcastTo, SumTo, Slice (negative steps walk backwards), Select (x[:,
+//     i], the axis removed), Pad (negative widths crop), IndexSelect, Concat,
+//     Stack, Split, Embedding (a lookup by ids, as F.embedding),
+//     EmbeddingPadded (a padding row without gradient, as padding_idx).
 //   - Indexing (indices are *tensor.Index, masks *tensor.Mask): Gather,
 //     Scatter, ScatterAdd, ScatterReduce (sum, prod, mean, amax, amin),
 //     IndexAdd, MaskedSelect, IndexArrays (x[i0, i1, ...]), Unfold.

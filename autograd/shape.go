@@ -255,6 +255,43 @@ func (broadcastOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	tensor.SumToInto(dst, g, 1, beta)
 }
 
+// Select returns the slice of x at index along axis, with that axis
+// removed: PyTorch's x.select(axis, index), x[:, i] for axis 1 and
+// x[..., -1] for axis -1 and index -1 (the last position of a sequence, say).
+// A negative axis or index counts from the end. It is a Slice followed by a
+// Squeeze (from x's Arena, so a warm step allocates nothing):
+//
+//	d/dx = g scattered into zeros of x's shape at the slice
+//
+// It panics with a *tensor.ShapeError naming Select for an axis or an
+// index out of range (a 0-d x has no axis).
+func Select[T Float](x *Var[T], axis, index int) *Var[T] {
+	const op = "Select"
+	r := x.value.Dims()
+	ax := axis
+	if ax < 0 {
+		ax += r
+	}
+	if ax < 0 || ax >= r {
+		panic(shapeErr(op, fmt.Sprintf("axis %d out of range", axis), x.value.Shape()))
+	}
+	n := x.value.Dim(ax)
+	i := index
+	if i < 0 {
+		i += n
+	}
+	if i < 0 || i >= n {
+		panic(shapeErr(op, fmt.Sprintf("index %d out of range for axis %d of size %d", index, axis, n), x.value.Shape()))
+	}
+	var buf [maxStackDims]Range
+	rs := buf[:0]
+	for range ax {
+		rs = append(rs, Range{Start: 0, Stop: tensor.End, Step: 1})
+	}
+	rs = append(rs, Range{Start: i, Stop: i + 1, Step: 1})
+	return Squeeze(Slice(x, rs...), ax)
+}
+
 // Slice returns the elements of x that ranges select, one Range per leading
 // axis; axes without a Range are taken whole. As in Python (see Range),
 // negative Start and Stop count from the end, out-of-range bounds clamp, and

@@ -102,3 +102,19 @@ func TestShapeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSelect: x.select(axis, index) with negative axes and indices, a
+// vector giving a 0-d result, and out-of-range arguments refused with
+// Select's error.
+func TestSelect(t *testing.T) {
+	x := autograd.Const(t64([]float64{1, 2, 3, 4, 5, 6}, 2, 3))
+	checkTensor(t, "x[:, -1]", autograd.Select(x, 1, -1).Value(), view([]int{2}, 3, 6), 0)
+	checkTensor(t, "x[1]", autograd.Select(x, -2, 1).Value(), view([]int{3}, 4, 5, 6), 0)
+	checkTensor(t, "v[2]", autograd.Select(autograd.Const(t64([]float64{7, 8, 9}, 3)), 0, 2).Value(), view([]int{}, 9), 0)
+	for _, bad := range [][2]int{{2, 0}, {-3, 0}, {1, 3}, {1, -4}} {
+		se := mustShapeError(t, func() { autograd.Select(x, bad[0], bad[1]) })
+		if se.Op != "Select" {
+			t.Errorf("Select(x, %d, %d): error %v, want Select's", bad[0], bad[1], se)
+		}
+	}
+}

@@ -405,6 +405,7 @@ var torchRefOps = map[string]torchRefOp{
 	"IndexSelect": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
 		return autograd.IndexSelect(x[0], p.Axis, p.Indices)
 	}),
+	"Select":    one(func(_ *testing.T, x []*V, p torchRefParams) *V { return autograd.Select(x[0], p.Axis, p.Indices[0]) }),
 	"Embedding": one(func(_ *testing.T, x []*V, _ torchRefParams) *V { return autograd.Embedding(x[0], x[1]) }),
 	"EmbeddingPadded": one(func(_ *testing.T, x []*V, p torchRefParams) *V {
 		return autograd.EmbeddingPadded(x[0], x[1], p.PaddingIdx)

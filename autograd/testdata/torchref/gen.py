@@ -252,6 +252,7 @@ OPS = {
     "Stack": lambda x, p: torch.stack(x, dim=p["axis"]),
     "Split": lambda x, p: torch.split(x[0], p["sizes"], dim=p["axis"]),
     "IndexSelect": lambda x, p: torch.index_select(x[0], p["axis"], torch.tensor(p["indices"])),
+    "Select": lambda x, p: x[0].select(p["axis"], p["indices"][0]),
     "Embedding": lambda x, p: F.embedding(x[1].long(), x[0]),
     "EmbeddingPadded": lambda x, p: F.embedding(x[1].long(), x[0], padding_idx=p["padding_idx"]),
     "Argmax": _arg(torch.argmax),
@@ -607,6 +608,9 @@ def build_cases(_g=None):
     case("IndexSelect/axis 0 repeated [3 4]", "IndexSelect", [uniform(-2, 2, 3, 4)],
          {"axis": 0, "indices": [2, 0, 2, 1, 2]})
     case("IndexSelect/axis -1 [2 3 4]", "IndexSelect", [x234()], {"axis": -1, "indices": [3, 1, 1]})
+    case("Select/axis 1, the last [2 3 4]", "Select", [x234()], {"axis": 1, "indices": [-1]})
+    case("Select/axis 0 [3 4]", "Select", [uniform(-2, 2, 3, 4)], {"axis": 0, "indices": [2]})
+    case("Select/axis -1 of a vector [5]", "Select", [uniform(-2, 2, 5)], {"axis": -1, "indices": [1]})
     case("Embedding/ids [2 3] repeated", "Embedding", [uniform(-2, 2, 5, 3), const(values([4, 0, 4, 1, 1, 2], 2, 3))])
     case("Embedding/ids [4]", "Embedding", [uniform(-2, 2, 6, 2), const(values([5, 0, 3, 3], 4))])
     case("EmbeddingPadded/ids [2 3] padding looked up twice", "EmbeddingPadded",
