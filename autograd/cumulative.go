@@ -273,33 +273,37 @@ type logCumSumExpOp[T Float] struct{ axis int }
 func (*logCumSumExpOp[T]) slot() stateSlot { return slotLogCumSumExp }
 
 // backward builds the sum term by term on the slices moved to the last
-// axis: D[j, i] = x_j - y_i, with the terms i < j set to 0 before the
+// axis, D[j, i] = x_j - y_i, with the terms i < j set to 0 before the
 // exponential (Triu, so that none overflows or poisons a second
-// derivative) and to 0 again after the product with g. For finite x it
-// takes D[j, i] = (x_j - x_i) - LSE_{k≤i}(x_k - x_i), the same quantity
-// without the result y, which, rounded to T, has lost the digits of
-// x_j - y_i once x is large (the fused derivative avoids y likewise); with
-// an Inf or NaN in x (where x_k - x_i may be Inf - Inf) it reads y.
+// derivative) and to 0 again after the product with g. It takes D without
+// the result y, which, rounded to T, has lost the digits of x_j - y_i once
+// x is large (the fused derivative avoids y likewise): with c_i the
+// running maximum of the slice (a constant: D does not depend on it),
+//
+//	D[j, i] = (x_j - c_i) - LSE_{k≤i}(x_k - c_i)
+//
+// where every x_k - c_i of the prefix is ≤ 0, so nothing overflows. A c_i
+// that is not finite (a prefix of -Inf, an Inf, a NaN) is taken as 0,
+// which gives D the values x_j - y_i gives there.
 func (s *logCumSumExpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	finite := tensor.AllFinite(c.n.inputs[0].value)
 	return scanBackward(s.axis, func(l []*Var[T]) *Var[T] {
-		xl, gl, yl := l[0], l[1], l[2]
-		var d *Var[T]
-		if finite {
-			n := xl.value.Dim(-1)
-			m := Sub(Unsqueeze(xl, -1), Unsqueeze(xl, -2)) // [..., k, i]: x_k - x_i
-			mask := make([]bool, m.value.Len())            // k > i: outside the prefix
-			for p := range mask {
-				mask[p] = (p/n)%n > p%n
+		xl, gl := l[0], l[1]
+		n := xl.value.Dim(-1)
+		cmax, _ := tensor.Cummax(xl.value, -1)
+		for i, v := range cmax.Data() {
+			if f := float64(v); f-f != 0 {
+				cmax.Data()[i] = 0
 			}
-			lse := LogSumExpKeepDims(whereFlags(mask, Scalar(T(math.Inf(-1))), m), -2) // [..., 1, i]
-			d = Sub(m, lse)
-		} else {
-			d = Sub(Unsqueeze(xl, -1), Unsqueeze(yl, -2))
 		}
-		e := Exp(Triu(d, 0))
+		m := Sub(Unsqueeze(xl, -1), Unsqueeze(Const(cmax), -2)) // [..., k, i]: x_k - c_i
+		mask := make([]bool, m.value.Len())                     // k > i: outside the prefix
+		for p := range mask {
+			mask[p] = (p/n)%n > p%n
+		}
+		lse := LogSumExpKeepDims(whereFlags(mask, Scalar(T(math.Inf(-1))), m), -2) // [..., 1, i]
+		e := Exp(Triu(Sub(m, lse), 0))
 		return Triu(Mul(e, Unsqueeze(gl, -2)), 0)
-	}, c.Input(0), g, c.Output())
+	}, c.Input(0), g)
 }
 
 // vjp evaluates the derivative slice by slice (see LogCumSumExp), in

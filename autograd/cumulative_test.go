@@ -189,15 +189,39 @@ func testLCSELarge[T tensor.Float](t *testing.T, a T) {
 }
 
 // TestLogCumSumExpFarApart: inputs whose difference overflows float64
-// ([-1e308 1e308]) have derivatives [1 1] of the sum and [1 0] along the
-// tangent [1 0] (x_1 - x_0 = +Inf made t - softplus(t) = Inf - Inf).
+// have exact derivatives, fused, forward and recorded: [-1e308 1e308] has
+// [1 1] for the sum and [1 0] along the tangent [1 0] (x_1 - x_0 = +Inf
+// made t - softplus(t) = Inf - Inf), [1e308 -1e308] has [2 0] (the
+// recorded derivative's x_k - x_i was +Inf inside the prefix); and a -Inf
+// in one row leaves another row's recorded derivative exact (the
+// recorded formula was chosen for the whole tensor).
 func TestLogCumSumExpFarApart(t *testing.T) {
+	f := func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.LogCumSumExp(in[0], 0) }
+	recorded := func(x *autograd.Var[float64], axis int) *tensor.Tensor[float64] {
+		return autograd.Grad([]*autograd.Var[float64]{autograd.Sum(autograd.LogCumSumExp(x, axis))}, []*autograd.Var[float64]{x}, autograd.CreateGraph())[0].Value()
+	}
 	x := autograd.Param(t64([]float64{-1e308, 1e308}, 2))
 	autograd.Sum(autograd.LogCumSumExp(x, 0)).Backward()
 	checkTensor(t, "gradient", x.Grad(), view([]int{2}, 1, 1), 0)
-	_, jt := autograd.JVP(func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.LogCumSumExp(in[0], 0) },
-		[]*tensor.Tensor[float64]{x.Value()}, []*tensor.Tensor[float64]{t64([]float64{1, 0}, 2)})
+	checkTensor(t, "recorded gradient", recorded(x, 0), view([]int{2}, 1, 1), 0)
+	_, jt := autograd.JVP(f, []*tensor.Tensor[float64]{x.Value()}, []*tensor.Tensor[float64]{t64([]float64{1, 0}, 2)})
 	checkTensor(t, "JVP", jt, view([]int{2}, 1, 0), 0)
+
+	down := autograd.Param(t64([]float64{1e308, -1e308}, 2))
+	autograd.Sum(autograd.LogCumSumExp(down, 0)).Backward()
+	checkTensor(t, "descending: gradient", down.Grad(), view([]int{2}, 2, 0), 0)
+	checkTensor(t, "descending: recorded gradient", recorded(down, 0), view([]int{2}, 2, 0), 0)
+
+	// Rows [a a] with a = 1e5 in float32, and [-Inf 0]: [1.5 0.5] and
+	// [NaN 1] (torch 1.13 gives NaN at the -Inf too: exp(-Inf - y_0) with
+	// y_0 = -Inf; it gives [1.5012 0.4989] for the first row), fused and
+	// recorded alike.
+	rows := autograd.Param(tensor.MustNew([]float32{1e5, 1e5, float32(math.Inf(-1)), 0}, 2, 2))
+	want := view([]int{2, 2}, 1.5, 0.5, math.NaN(), 1)
+	g := autograd.Grad([]*autograd.Var[float32]{autograd.Sum(autograd.LogCumSumExp(rows, 1))}, []*autograd.Var[float32]{rows}, autograd.CreateGraph())[0]
+	checkTensor(t, "rows with a -Inf elsewhere: recorded gradient", g.Value(), want, 1e-6)
+	autograd.Sum(autograd.LogCumSumExp(rows, 1)).Backward()
+	checkTensor(t, "rows with a -Inf elsewhere: gradient", rows.Grad(), want, 1e-6)
 }
 
 // TestCumprodFloat32Range: a float32 cumulative product that leaves

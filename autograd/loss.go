@@ -430,7 +430,7 @@ func CrossEntropy[T Float](logits *Var[T], labels []int, reduction ...Reduction)
 	const op = "CrossEntropy"
 	r := redReduction(op, reduction)
 	if rows, ok := lossPositions(logits); ok {
-		lossCheckPositions(op, "logits", logits, labels)
+		lossCheckPositions(op, "logits", logits, labels, nil)
 		return lossUnrows(CrossEntropy(rows, labels, r), logits, r)
 	}
 	x := logits.value
@@ -562,7 +562,7 @@ func NLL[T Float](logProbs *Var[T], labels []int, reduction ...Reduction) *Var[T
 	const op = "NLL"
 	r := redReduction(op, reduction)
 	if rows, ok := lossPositions(logProbs); ok {
-		lossCheckPositions(op, "log-probabilities", logProbs, labels)
+		lossCheckPositions(op, "log-probabilities", logProbs, labels, nil)
 		return lossUnrows(NLL(rows, labels, r), logProbs, r)
 	}
 	if !ceLabelsOK(logProbs.value, labels) {

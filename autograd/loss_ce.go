@@ -87,7 +87,7 @@ type NLLOptions[T Float] struct {
 func CrossEntropyWith[T Float](logits *Var[T], labels []int, opts CrossEntropyOptions[T]) *Var[T] {
 	const op = "CrossEntropyWith"
 	if rows, ok := lossPositions(logits); ok {
-		lossCheckPositions(op, "logits", logits, labels)
+		lossCheckPositions(op, "logits", logits, labels, opts.IgnoreIndex)
 		return lossUnrows(CrossEntropyWith(rows, labels, opts), logits, opts.Reduction)
 	}
 	ceCheckOptions(op, logits.value, opts.Weight, opts.LabelSmoothing, opts.Reduction)
@@ -144,7 +144,7 @@ func CrossEntropySoft[T Float](logits, probs *Var[T], opts CrossEntropyOptions[T
 func NLLWith[T Float](logProbs *Var[T], labels []int, opts NLLOptions[T]) *Var[T] {
 	const op = "NLLWith"
 	if rows, ok := lossPositions(logProbs); ok {
-		lossCheckPositions(op, "log-probabilities", logProbs, labels)
+		lossCheckPositions(op, "log-probabilities", logProbs, labels, opts.IgnoreIndex)
 		return lossUnrows(NLLWith(rows, labels, opts), logProbs, opts.Reduction)
 	}
 	ceCheckOptions(op, logProbs.value, opts.Weight, 0, opts.Reduction)

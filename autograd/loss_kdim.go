@@ -28,15 +28,22 @@ func lossPositions[T Float](x *Var[T]) (*Var[T], bool) {
 	return Reshape(Permute(x, perm...), rows, x.value.Dim(1)), true
 }
 
-// lossCheckPositions panics with a *tensor.ShapeError naming op unless
-// there is one label per position of x [N C d1 … dk].
-func lossCheckPositions[T Float](op, what string, x *Var[T], labels []int) {
+// lossCheckPositions panics with a *tensor.ShapeError naming op and x's
+// shape unless there is one label per position of x [N C d1 … dk], each
+// in [0, C) or the ignored one (ignore, when not nil).
+func lossCheckPositions[T Float](op, what string, x *Var[T], labels []int, ignore *int) {
 	n := x.value.Dim(0)
 	for i := 2; i < x.value.Dims(); i++ {
 		n *= x.value.Dim(i)
 	}
 	if len(labels) != n {
 		panic(shapeErr(op, fmt.Sprintf("%d labels for the %d positions of %s [N C d1 … dk] (one per element of [N d1 … dk])", len(labels), n, what), x.value.Shape()))
+	}
+	classes := x.value.Dim(1)
+	for i, y := range labels {
+		if (y < 0 || y >= classes) && (ignore == nil || y != *ignore) {
+			panic(shapeErr(op, fmt.Sprintf("labels[%d] = %d is out of range for C = %d classes", i, y, classes), x.value.Shape()))
+		}
 	}
 }
 

@@ -58,6 +58,13 @@ func TestCrossEntropyKDim(t *testing.T) {
 	if se.Op != "CrossEntropy" {
 		t.Errorf("error %v, want CrossEntropy's", se)
 	}
+	// A label out of range is named with the input's own shape.
+	se = mustShapeError(t, func() {
+		autograd.NLLWith(autograd.Const(kdimLogits()), []int{0, 7, 1, 0}, autograd.NLLOptions[float64]{})
+	})
+	if want := "autograd: NLLWith: labels[1] = 7 is out of range for C = 3 classes: [2 3 2]"; se.Error() != want {
+		t.Errorf("error %q, want %q", se, want)
+	}
 }
 
 // TestCrossEntropyKDimAllocatesNothing: under a warm Arena the
