@@ -358,7 +358,11 @@ func (s *ceWithOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	case ceNLL:
 		return []*Var[T]{selGrad(s.passFlags(), Mul(coef, Const(tensor.Scale(s.a, -1))))}
 	case ceHard:
-		return []*Var[T]{selGrad(s.passFlags(), Mul(coef, Sub(Mul(Softmax(x, -1), Const(s.sums)), Const(s.a))))}
+		// The softmax term is selected before the product too, so that an
+		// infinite or NaN coef (every sample ignored) meets no 0 in the
+		// second derivative either: torch gives 0 there.
+		flags := s.passFlags()
+		return []*Var[T]{selGrad(flags, Mul(coef, selGrad(flags, Sub(Mul(Softmax(x, -1), Const(s.sums)), Const(s.a)))))}
 	}
 	q := c.Input(1)
 	a := Add(Mul(q, Const(s.wq)), Const(s.wc))

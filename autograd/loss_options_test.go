@@ -213,3 +213,18 @@ func TestBCEWithLogitsTargetGradientAtInfiniteLogits(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossEntropyWithAllIgnoredSecondOrder: with every sample ignored the
+// mean is NaN (0/0, as in torch) and the gradient 0; the second derivative
+// is 0 too, as torch 1.13's (it was NaN: the infinite mean factor met the
+// softmax term's 0s).
+func TestCrossEntropyWithAllIgnoredSecondOrder(t *testing.T) {
+	x := autograd.Param(t64([]float64{0.5, 1, -1, 0.2, 0.3, 0.1}, 2, 3))
+	ign := -100
+	l := autograd.CrossEntropyWith(x, []int{-100, -100}, autograd.CrossEntropyOptions[float64]{IgnoreIndex: &ign})
+	g := autograd.Grad([]*autograd.Var[float64]{l}, []*autograd.Var[float64]{x}, autograd.CreateGraph())[0]
+	h := autograd.Grad([]*autograd.Var[float64]{autograd.Sum(g)}, []*autograd.Var[float64]{x})[0]
+	checkTensor(t, "loss", l.Value(), view([]int{}, math.NaN()), 0)
+	checkTensor(t, "gradient", g.Value(), view([]int{2, 3}, 0, 0, 0, 0, 0, 0), 0)
+	checkTensor(t, "second derivative", h.Value(), view([]int{2, 3}, 0, 0, 0, 0, 0, 0), 0)
+}
