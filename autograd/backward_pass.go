@@ -1,0 +1,281 @@
+package autograd
+
+import (
+	"sync"
+	"unsafe"
+
+	"github.com/adjoint-go/adjoint/graph"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// This file holds a backward pass's state: where gradients accumulate
+// (gradSlot), the pass itself, taken from and returned to a pool or an
+// Arena, and the count of the gradients each leaf receives.
+
+// gradSlot is the gradient of one Var being accumulated during a pass: a
+// Var when the pass is recorded (CreateGraph), else a tensor. owned means
+// the pass made the tensor, so it may add into it in place; a borrowed one
+// (another op's gradient, a seed) is copied before any write.
+type gradSlot[T Float] struct {
+	v     *Var[T]
+	t     *tensor.Tensor[T]
+	owned bool
+}
+
+// pass is the state of one reverse pass. An Arena keeps one for reuse, so
+// that its map, sort buffers and Context are allocated once.
+//
+// Where a gradient lives during a pass follows one rule: in its node, when
+// the pass has claimed the node (an atomic compare-and-swap on the node's
+// owner, made when the sort first reaches it, undone by release), and in
+// the pass's map otherwise: for leaves, and for nodes another pass holds
+// (a nested pass run by a custom op's backward, or a concurrent pass over a
+// shared subgraph). The sort's visit marks follow the same rule.
+type pass[T Float] struct {
+	arena    *Arena[T]
+	grads    map[*Var[T]]gradSlot[T] // made on first use
+	uses     leafUses[T]             // Backward: how many gradients each leaf receives
+	sorter   graph.Sorter[*Var[T]]
+	children func(*Var[T]) []*Var[T]
+	mark     func(*Var[T]) *graph.Mark
+	claimed  []*node[T] // the nodes this pass owns, released at the end
+
+	// Without an Arena, buffers a node's derivative is done with are
+	// reused by later nodes of the pass: spare holds them, scratches the
+	// current node's scratch tensors, cur its gradient, and lent whether
+	// a slot borrowed cur.
+	spare     []*tensor.Tensor[T]
+	scratches []*tensor.Tensor[T]
+	cur       *tensor.Tensor[T]
+	curOwned  bool
+	lent      bool
+	lentOwn   []*tensor.Tensor[T] // buffers of the pass lent to a slot that does not own them
+
+	seed *tensor.Tensor[T] // Backward's seed of ones without an Arena (see seedLike)
+
+	// demand counts the elements newBuf handed out during the pass without
+	// an Arena: the most spare buffers a pooled pass keeps (see release).
+	demand int
+
+	// Initial backing arrays of claimed, spare and scratches, so that a
+	// small graph's pass makes them with the pass itself.
+	claimedBuf [32]*node[T]
+	spareBuf   [8]*tensor.Tensor[T]
+	scratchBuf [4]*tensor.Tensor[T]
+
+	ctx    Context[T]
+	roots  [1]*Var[T]
+	create bool // record the pass (CreateGraph): gradients are Vars
+	// secondOrder names the transform (Hessian, HVP) of a recorded pass
+	// that checks Functions' backwards (see checkSecondOrder), and want and
+	// runs are its walk's: the Vars whose gradient it returns, and those
+	// whose derivatives lead to one.
+	secondOrder string
+	want, runs  map[*Var[T]]bool
+	accumulate  bool // Backward: add leaves' gradients into their .Grad()
+	busy        bool
+}
+
+// plainPasses recycles the passes of Backward and Grad without an Arena,
+// [0] for float32 and [1] for float64: their bookkeeping (maps, sort
+// buffers, Context) and the gradient buffers the last pass was done with,
+// so that a plain training loop does not allocate and clear its gradient
+// buffers afresh every step. This is the package's only shared state and
+// holds nothing a caller can reach: a pass takes a recycled pass
+// exclusively (sync.Pool is safe for concurrent use), its spare buffers
+// are intermediate gradients of a finished pass, which no Var, slot or
+// .Grad() refers to, and any of them is overwritten before it is read. The
+// pool lets go of them at garbage collections, as sync.Pool does.
+var plainPasses [2]sync.Pool
+
+// plainPool returns the pool of plain passes for T.
+func plainPool[T Float]() *sync.Pool {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		return &plainPasses[0]
+	}
+	return &plainPasses[1]
+}
+
+// acquirePass returns a pass ready to run: the arena's, unless it is nil or
+// already running (a custom op's backward may run another pass); without an
+// arena, a recycled one when there is one.
+func acquirePass[T Float](ar *Arena[T]) *pass[T] {
+	if ar != nil && ar.pass != nil && !ar.pass.busy {
+		p := ar.pass
+		p.busy = true
+		return p
+	}
+	if ar == nil {
+		if x := plainPool[T]().Get(); x != nil {
+			p := x.(*pass[T])
+			p.busy = true
+			return p
+		}
+	}
+	p := &pass[T]{arena: ar}
+	p.claimed, p.spare, p.scratches = p.claimedBuf[:0], p.spareBuf[:0], p.scratchBuf[:0]
+	p.children = func(v *Var[T]) []*Var[T] {
+		if v.node == nil {
+			// An input the pass may read: a constant of an arena that has
+			// been Reset since (another arena than the result's) must not
+			// lend its new step's values to this pass's derivatives.
+			v.checkLive("Backward")
+			return nil
+		}
+		if v.node.released {
+			panic(&UsageError{Op: v.node.op, Err: ErrGraphReleased})
+		}
+		v.checkLive(v.node.op)
+		return v.node.inputs
+	}
+	p.mark = func(v *Var[T]) *graph.Mark {
+		if p.claim(v) {
+			return &v.node.mark
+		}
+		return nil
+	}
+	p.busy = true
+	if ar != nil && ar.pass == nil {
+		ar.pass = p
+	}
+	return p
+}
+
+// seedLike returns a tensor of ones of x's shape (one element), for
+// Backward's seed: the arena's, or one the pass keeps from one use to the
+// next. The engine only reads the seed: its slot borrows it, and a
+// borrowed gradient is copied before anything adds to it.
+func (p *pass[T]) seedLike(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	t := p.seed
+	if p.arena != nil || t == nil || !t.SameShapeAs(x) {
+		t = p.arena.like(x)
+		if p.arena == nil {
+			p.seed = t
+		}
+	}
+	t.Fill(1) // also when kept: a custom op's backward may have written to it
+	return t
+}
+
+// claim makes the pass the owner of v's node if nobody owns it, and reports
+// whether the pass owns it.
+func (p *pass[T]) claim(v *Var[T]) bool {
+	n := v.node
+	if n == nil {
+		return false
+	}
+	id := p.id()
+	if o := n.owner.Load(); o != 0 {
+		return o == id
+	}
+	if !n.owner.CompareAndSwap(0, id) {
+		return false
+	}
+	p.claimed = append(p.claimed, n)
+	return true
+}
+
+// owns reports whether v's gradient and mark live in v's node.
+func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Load() == p.id() }
+
+// id identifies the pass in a node's owner field: its address. Two passes
+// that own nodes at the same time are both live, so their addresses
+// differ, and a pass hands back every node it claimed (release) before it
+// can be freed or reused, so no node names a pass that is gone.
+func (p *pass[T]) id() uintptr { return uintptr(unsafe.Pointer(p)) }
+
+// release makes the pass reusable, dropping every reference it holds and
+// handing back the nodes it claimed (also after a panic).
+func (p *pass[T]) release() {
+	for i, n := range p.claimed {
+		n.putSlot(gradSlot[T]{}, false)
+		n.mark = graph.Mark{}
+		n.owner.Store(0)
+		p.claimed[i] = nil
+	}
+	p.claimed = p.claimed[:0]
+	clear(p.grads)
+	p.uses.reset()
+	clear(p.scratches)
+	p.scratches, p.cur = p.scratches[:0], nil
+	p.ctx.n, p.ctx.out, p.ctx.create = nil, nil, false // p.ctx.p is the pass itself
+	p.roots[0] = nil
+	p.create, p.accumulate, p.busy, p.secondOrder = false, false, false, ""
+	if p.arena != nil {
+		clear(p.spare)
+		p.spare = p.spare[:0]
+		return
+	}
+	p.spare = append(p.spare, p.lentOwn...) // no slot holds them any more
+	clear(p.lentOwn)
+	p.lentOwn = p.lentOwn[:0]
+	p.keepSpares()
+	p.sorter.Forget() // drops the sorted graph's Vars
+	plainPool[T]().Put(p)
+}
+
+// keepSpares trims the spare buffers of a pass without an Arena to those
+// it recycled last, up to as many elements as the pass asked newBuf for:
+// what the next pass over a graph of the same shapes needs, and never more
+// than one pass's gradient buffers.
+func (p *pass[T]) keepSpares() {
+	budget, keep := p.demand, len(p.spare)
+	for keep > 0 && p.spare[keep-1].Len() <= budget {
+		keep--
+		budget -= p.spare[keep].Len()
+	}
+	n := copy(p.spare, p.spare[keep:])
+	clear(p.spare[n:])
+	p.spare = p.spare[:n]
+	p.demand = 0
+}
+
+// leafUses counts the gradients each leaf receives in a pass. A graph's
+// leaves are mostly a handful of parameters, which a scan finds faster
+// than a map: the first leafScan leaves are kept in order, the others in a
+// map.
+type leafUses[T Float] struct {
+	few  []*Var[T]
+	n    []int32
+	more map[*Var[T]]int
+}
+
+// leafScan is how many leaves leafUses keeps for scanning.
+const leafScan = 16
+
+// add counts one more gradient for v.
+func (u *leafUses[T]) add(v *Var[T]) {
+	for i, f := range u.few {
+		if f == v {
+			u.n[i]++
+			return
+		}
+	}
+	if len(u.few) < leafScan {
+		u.few = append(u.few, v)
+		u.n = append(u.n, 1)
+		return
+	}
+	if u.more == nil {
+		u.more = make(map[*Var[T]]int)
+	}
+	u.more[v]++
+}
+
+// count returns how many gradients v receives.
+func (u *leafUses[T]) count(v *Var[T]) int {
+	for i, f := range u.few {
+		if f == v {
+			return int(u.n[i])
+		}
+	}
+	return u.more[v]
+}
+
+// reset forgets every count, and the leaves with them.
+func (u *leafUses[T]) reset() {
+	clear(u.few)
+	u.few, u.n = u.few[:0], u.n[:0]
+	clear(u.more)
+}
