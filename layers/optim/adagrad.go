@@ -19,16 +19,12 @@ import (
 // As in torch, ε is added outside the square root, and a parameter without
 // a gradient keeps its step count and sum.
 type Adagrad[T tensor.Float] struct {
-	params    []*autograd.Var[T]
-	lr        lrState[T]
-	lrDecay   float64 // δ, used in float64 as torch does
-	eps, init T
-	l2        l2Decay[T]
-	state     []adagradState[T]
-	clr       []T // each parameter's lr/(1 + (t−1)·δ) at this step, set by BeginStep
-	parts     parts[T]
-	nparts    int // the parts BeginStep prepared
-	guard     nonFiniteGuard
+	base[T]
+	lrDecay    float64 // δ, used in float64 as torch does
+	eps, start T       // ε and the initial accumulator value
+	l2         l2Decay[T]
+	state      []adagradState[T]
+	clr        []T // each parameter's lr/(1 + (t−1)·δ) at this step, set by BeginStep
 }
 
 // adagradState is one parameter's state, allocated at its first gradient.
@@ -81,7 +77,7 @@ func NewAdagrad[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...A
 		opt.applyAdagrad(&c)
 	}
 	o := &Adagrad[T]{}
-	if err := o.lr.set(op, lr); err != nil {
+	if err := o.init("Adagrad", params, lr, c.nonFinite); err != nil {
 		return nil, err
 	}
 	for _, h := range []struct {
@@ -92,18 +88,10 @@ func NewAdagrad[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...A
 			return nil, err
 		}
 	}
-	if err := o.guard.set(op, c.nonFinite); err != nil {
-		return nil, err
-	}
-	ps, err := checkParams(op, params)
-	if err != nil {
-		return nil, err
-	}
-	o.params, o.lrDecay, o.eps, o.init = ps, c.lrDecay, T(c.eps), T(c.init)
+	o.lrDecay, o.eps, o.start = c.lrDecay, T(c.eps), T(c.init)
 	o.l2 = newL2Decay(T(c.weightDecay))
-	o.state = make([]adagradState[T], len(ps))
-	o.clr = make([]T, len(ps))
-	o.parts = newParts(ps)
+	o.state = make([]adagradState[T], len(o.params))
+	o.clr = make([]T, len(o.params))
 	return o, nil
 }
 
@@ -112,28 +100,17 @@ func NewAdagrad[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...A
 // do not advance. A NaN or infinite gradient is handled by the
 // NonFinitePolicy (default: applied, as in torch); Step returns an error
 // only under ErrorNonFinite.
-func (o *Adagrad[T]) Step() error {
-	ok, err := o.BeginStep(finiteFor(&o.guard, o.params), 1)
-	if ok {
-		o.StepRange(0, 0, o.parts.total())
-	}
-	return err
-}
-
-// NonFinitePolicy returns the policy chosen with the NonFinite option.
-func (o *Adagrad[T]) NonFinitePolicy() NonFinitePolicy { return o.guard.policy }
+func (o *Adagrad[T]) Step() error { return o.step(o) }
 
 // BeginStep starts a step made in parts (see SplitStepper): Step is
 // BeginStep, with finite whether every gradient is finite, and StepRange
 // over all the elements. A parameter's state is allocated here at its
 // first gradient, and its step count advanced.
 func (o *Adagrad[T]) BeginStep(finite bool, parts int) (bool, error) {
-	if ok, err := beginStep(&o.guard, "Adagrad.Step", finite, o.params); !ok {
+	if ok, err := o.begin(finite, parts); !ok {
 		return false, err
 	}
-	o.parts.note(o.params)
 	o.l2.ensure(parts)
-	o.nparts = parts
 	for i, g := range o.parts.grads {
 		if g == nil {
 			continue
@@ -141,9 +118,9 @@ func (o *Adagrad[T]) BeginStep(finite bool, parts int) (bool, error) {
 		s := &o.state[i]
 		if !s.started {
 			s.sum = make([]T, g.Len())
-			if o.init != 0 {
+			if o.start != 0 {
 				for k := range s.sum {
-					s.sum[k] = o.init
+					s.sum[k] = o.start
 				}
 			}
 			s.started = true
@@ -157,16 +134,10 @@ func (o *Adagrad[T]) BeginStep(finite bool, parts int) (bool, error) {
 // StepRange updates elements [lo, hi) of the parameters laid end to end for
 // the step BeginStep started, with part's scratch space (see SplitStepper).
 func (o *Adagrad[T]) StepRange(part, lo, hi int) {
-	for i := o.parts.first("Adagrad.StepRange", part, o.nparts, lo, hi); i < len(o.params) && o.parts.offs[i] < hi; i++ {
-		g := o.parts.grads[i]
-		a, b := o.parts.span(i, lo, hi)
-		if g == nil || a >= b {
-			continue
-		}
-		w := o.params[i].Value().Data()[a:b]
-		sum := o.state[i].sum[a:b]
-		for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
-			o.update(w[l:l+len(d)], d, sum[l:l+len(d)], -o.clr[i])
+	for p := range o.spans(part, lo, hi) {
+		sum := o.state[p.i].sum[p.a:]
+		for l, d := range o.l2.blocks(part, p.w, p.g) {
+			o.update(p.w[l:l+len(d)], d, sum[l:l+len(d)], -o.clr[p.i])
 		}
 	}
 }
@@ -182,27 +153,6 @@ func (o *Adagrad[T]) update(w, g, s []T, negClr T) {
 		w[k] += T(negClr*gk) / (sqrt(s[k]) + o.eps)
 	}
 }
-
-// ZeroGrad clears every parameter's gradient, keeping its buffer (see
-// autograd.Var.ZeroGrad).
-func (o *Adagrad[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
-
-// LR returns the current learning rate (before the decay of LRDecay).
-func (o *Adagrad[T]) LR() float64 { return o.lr.given }
-
-// SetLR changes the learning rate, for schedules. It returns an error for a
-// negative, infinite or NaN value (or one that overflows T) and leaves the
-// rate unchanged then.
-func (o *Adagrad[T]) SetLR(lr float64) error { return o.lr.set("Adagrad.SetLR", lr) }
-
-// Skipped returns how many steps skipped a non-finite gradient (see
-// NonFinitePolicy).
-func (o *Adagrad[T]) Skipped() int { return o.guard.skipped }
-
-// Params returns the parameters Adagrad updates; do not modify the slice.
-func (o *Adagrad[T]) Params() []*autograd.Var[T] { return o.params }
-
-func (o *Adagrad[T]) stateKind() string { return "Adagrad" }
 
 func (o *Adagrad[T]) stateLayout() ([]string, bool) { return []string{"sum"}, true }
 

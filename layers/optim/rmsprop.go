@@ -19,16 +19,12 @@ import (
 // with s, a and b starting at zero. As in torch, ε is added outside the
 // square root.
 type RMSProp[T tensor.Float] struct {
-	params                              []*autograd.Var[T]
-	lr                                  lrState[T]
+	base[T]
 	alpha, oneMinusAlpha, eps, momentum T
 	l2                                  l2Decay[T]
 	centered                            bool
 	hasMomentum                         bool // momentum > 0 as given: a buffer even when it rounds to 0 in T, as in torch
 	state                               []rmspropState[T]
-	parts                               parts[T]
-	nparts                              int // the parts BeginStep prepared
-	guard                               nonFiniteGuard
 }
 
 // rmspropState is one parameter's state, allocated at its first gradient.
@@ -67,7 +63,7 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 		opt.applyRMSProp(&c)
 	}
 	o := &RMSProp[T]{}
-	if err := o.lr.set(op, lr); err != nil {
+	if err := o.init("RMSProp", params, lr, c.nonFinite); err != nil {
 		return nil, err
 	}
 	if err := checkUnit(op, "alpha", c.alpha); err != nil {
@@ -81,19 +77,10 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 			return nil, err
 		}
 	}
-	if err := o.guard.set(op, c.nonFinite); err != nil {
-		return nil, err
-	}
-	ps, err := checkParams(op, params)
-	if err != nil {
-		return nil, err
-	}
-	o.params = ps
 	o.alpha, o.oneMinusAlpha, o.eps = T(c.alpha), T(1-c.alpha), T(c.eps)
 	o.momentum, o.l2, o.centered = T(c.momentum), newL2Decay(T(c.weightDecay)), c.centered
 	o.hasMomentum = c.momentum > 0
-	o.state = make([]rmspropState[T], len(ps))
-	o.parts = newParts(ps)
+	o.state = make([]rmspropState[T], len(o.params))
 	return o, nil
 }
 
@@ -102,28 +89,17 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 // averages do not advance. A NaN or infinite gradient is handled by the
 // NonFinitePolicy (default: applied, as in torch); Step returns an error
 // only under ErrorNonFinite.
-func (o *RMSProp[T]) Step() error {
-	ok, err := o.BeginStep(finiteFor(&o.guard, o.params), 1)
-	if ok {
-		o.StepRange(0, 0, o.parts.total())
-	}
-	return err
-}
-
-// NonFinitePolicy returns the policy chosen with the NonFinite option.
-func (o *RMSProp[T]) NonFinitePolicy() NonFinitePolicy { return o.guard.policy }
+func (o *RMSProp[T]) Step() error { return o.step(o) }
 
 // BeginStep starts a step made in parts (see SplitStepper): Step is
 // BeginStep, with finite whether every gradient is finite, and StepRange
 // over all the elements. A parameter's state is allocated here at its
 // first gradient.
 func (o *RMSProp[T]) BeginStep(finite bool, parts int) (bool, error) {
-	if ok, err := beginStep(&o.guard, "RMSProp.Step", finite, o.params); !ok {
+	if ok, err := o.begin(finite, parts); !ok {
 		return false, err
 	}
-	o.parts.note(o.params)
 	o.l2.ensure(parts)
-	o.nparts = parts
 	for i, g := range o.parts.grads {
 		s := &o.state[i]
 		if g == nil || s.started {
@@ -145,15 +121,9 @@ func (o *RMSProp[T]) BeginStep(finite bool, parts int) (bool, error) {
 // StepRange updates elements [lo, hi) of the parameters laid end to end for
 // the step BeginStep started, with part's scratch space (see SplitStepper).
 func (o *RMSProp[T]) StepRange(part, lo, hi int) {
-	for i := o.parts.first("RMSProp.StepRange", part, o.nparts, lo, hi); i < len(o.params) && o.parts.offs[i] < hi; i++ {
-		g := o.parts.grads[i]
-		a, b := o.parts.span(i, lo, hi)
-		if g == nil || a >= b {
-			continue
-		}
-		w := o.params[i].Value().Data()[a:b]
-		for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
-			o.update(w[l:l+len(d)], d, &o.state[i], a+l)
+	for p := range o.spans(part, lo, hi) {
+		for l, d := range o.l2.blocks(part, p.w, p.g) {
+			o.update(p.w[l:l+len(d)], d, &o.state[p.i], p.a+l)
 		}
 	}
 }
@@ -194,22 +164,3 @@ func (o *RMSProp[T]) update(w, g []T, s *rmspropState[T], lo int) {
 		}
 	}
 }
-
-// ZeroGrad clears every parameter's gradient, keeping its buffer (see
-// autograd.Var.ZeroGrad).
-func (o *RMSProp[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
-
-// LR returns the current learning rate.
-func (o *RMSProp[T]) LR() float64 { return o.lr.given }
-
-// SetLR changes the learning rate, for schedules. It returns an error for a
-// negative, infinite or NaN value (or one that overflows T) and leaves the
-// rate unchanged then.
-func (o *RMSProp[T]) SetLR(lr float64) error { return o.lr.set("RMSProp.SetLR", lr) }
-
-// Skipped returns how many steps skipped a non-finite gradient (see
-// NonFinitePolicy).
-func (o *RMSProp[T]) Skipped() int { return o.guard.skipped }
-
-// Params returns the parameters RMSProp updates; do not modify the slice.
-func (o *RMSProp[T]) Params() []*autograd.Var[T] { return o.params }

@@ -18,16 +18,12 @@ import (
 //
 // and with μ = 0 simply W = W − lr·(g + λ·W).
 type SGD[T tensor.Float] struct {
-	params         []*autograd.Var[T]
-	lr             lrState[T]
+	base[T]
 	momentum, keep T // keep is 1 − dampening
 	l2             l2Decay[T]
 	nesterov       bool
 	velocity       [][]T  // per parameter, from its first gradient (momentum only)
 	first          []bool // per parameter: this step is its first with momentum (set by BeginStep)
-	parts          parts[T]
-	nparts         int // the parts BeginStep prepared
-	guard          nonFiniteGuard
 }
 
 type sgdConfig struct {
@@ -61,7 +57,7 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 		o.applySGD(&c)
 	}
 	o := &SGD[T]{}
-	if err := o.lr.set(op, lr); err != nil {
+	if err := o.init("SGD", params, lr, c.nonFinite); err != nil {
 		return nil, err
 	}
 	for _, h := range []struct {
@@ -75,21 +71,12 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 	if c.nesterov && (c.momentum == 0 || c.dampening != 0) {
 		return nil, fmt.Errorf("optim: %s: Nesterov momentum needs a momentum above 0 and zero dampening, got momentum %g, dampening %g", op, c.momentum, c.dampening)
 	}
-	if err := o.guard.set(op, c.nonFinite); err != nil {
-		return nil, err
-	}
-	ps, err := checkParams(op, params)
-	if err != nil {
-		return nil, err
-	}
-	o.params = ps
 	o.momentum, o.keep, o.l2 = T(c.momentum), T(1-c.dampening), newL2Decay(T(c.weightDecay))
 	o.nesterov = c.nesterov
 	if c.momentum != 0 {
-		o.velocity = make([][]T, len(ps))
+		o.velocity = make([][]T, len(o.params))
 	}
-	o.first = make([]bool, len(ps))
-	o.parts = newParts(ps)
+	o.first = make([]bool, len(o.params))
 	return o, nil
 }
 
@@ -98,28 +85,17 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 // buffer starts at its own first gradient. A NaN or infinite gradient is
 // handled by the NonFinitePolicy (default: applied, as in torch); Step
 // returns an error only under ErrorNonFinite.
-func (o *SGD[T]) Step() error {
-	ok, err := o.BeginStep(finiteFor(&o.guard, o.params), 1)
-	if ok {
-		o.StepRange(0, 0, o.parts.total())
-	}
-	return err
-}
-
-// NonFinitePolicy returns the policy chosen with the NonFinite option.
-func (o *SGD[T]) NonFinitePolicy() NonFinitePolicy { return o.guard.policy }
+func (o *SGD[T]) Step() error { return o.step(o) }
 
 // BeginStep starts a step made in parts (see SplitStepper): Step is
 // BeginStep, with finite whether every gradient is finite, and StepRange
 // over all the elements. With momentum, a parameter's buffer is allocated
 // here at its first gradient.
 func (o *SGD[T]) BeginStep(finite bool, parts int) (bool, error) {
-	if ok, err := beginStep(&o.guard, "SGD.Step", finite, o.params); !ok {
+	if ok, err := o.begin(finite, parts); !ok {
 		return false, err
 	}
-	o.parts.note(o.params)
 	o.l2.ensure(parts)
-	o.nparts = parts
 	if o.velocity == nil { // no momentum (one that rounds to 0 in T still keeps a buffer, as in torch)
 		return true, nil
 	}
@@ -135,23 +111,18 @@ func (o *SGD[T]) BeginStep(finite bool, parts int) (bool, error) {
 // StepRange updates elements [lo, hi) of the parameters laid end to end for
 // the step BeginStep started, with part's scratch space (see SplitStepper).
 func (o *SGD[T]) StepRange(part, lo, hi int) {
-	for i := o.parts.first("SGD.StepRange", part, o.nparts, lo, hi); i < len(o.params) && o.parts.offs[i] < hi; i++ {
-		g := o.parts.grads[i]
-		a, b := o.parts.span(i, lo, hi)
-		if g == nil || a >= b {
-			continue
-		}
-		w := o.params[i].Value().Data()[a:b]
+	for p := range o.spans(part, lo, hi) {
+		w := p.w
 		if o.velocity == nil {
-			for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
+			for l, d := range o.l2.blocks(part, w, p.g) {
 				descend(w[l:l+len(d)], d, -o.lr.inT)
 			}
 			continue
 		}
-		v := o.velocity[i][a:b]
-		for l, d := range o.l2.blocks(part, w, g.Data()[a:b]) {
+		v := o.velocity[p.i][p.a:][:len(w)]
+		for l, d := range o.l2.blocks(part, w, p.g) {
 			h := l + len(d)
-			if o.first[i] {
+			if o.first[p.i] {
 				o.firstMomentum(w[l:h], d, v[l:h])
 			} else {
 				o.stepMomentum(w[l:h], d, v[l:h])
@@ -197,22 +168,3 @@ func (o *SGD[T]) stepMomentum(w, d, v []T) {
 		w[k] += T(-lr * (dk + T(mu*v[k])))
 	}
 }
-
-// ZeroGrad clears every parameter's gradient, keeping its buffer (see
-// autograd.Var.ZeroGrad).
-func (o *SGD[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
-
-// LR returns the current learning rate.
-func (o *SGD[T]) LR() float64 { return o.lr.given }
-
-// SetLR changes the learning rate, for schedules. It returns an error for a
-// negative, infinite or NaN value (or one that overflows T) and leaves the
-// rate unchanged then.
-func (o *SGD[T]) SetLR(lr float64) error { return o.lr.set("SGD.SetLR", lr) }
-
-// Skipped returns how many steps skipped a non-finite gradient (see
-// NonFinitePolicy).
-func (o *SGD[T]) Skipped() int { return o.guard.skipped }
-
-// Params returns the parameters SGD updates; do not modify the slice.
-func (o *SGD[T]) Params() []*autograd.Var[T] { return o.params }

@@ -51,6 +51,7 @@ var (
 	_ SplitStepper[float32] = (*Adam[float32])(nil)
 	_ SplitStepper[float32] = (*AdamW[float32])(nil)
 	_ SplitStepper[float32] = (*RMSProp[float32])(nil)
+	_ SplitStepper[float32] = (*Adagrad[float32])(nil)
 )
 
 // parts is what a step in parts needs besides an optimizer's own state:
@@ -85,13 +86,13 @@ func (p *parts[T]) note(params []*autograd.Var[T]) {
 
 // first returns the parameter that holds element lo, after checking that
 // [lo, hi) is a range of elements and part one of those BeginStep
-// prepared; op names the method for the panic.
-func (p *parts[T]) first(op string, part, parts, lo, hi int) int {
+// prepared; name is the optimizer's, for the panic.
+func (p *parts[T]) first(name string, part, parts, lo, hi int) int {
 	switch {
 	case lo < 0 || hi > p.total() || lo > hi:
-		panic(&ArgError{Op: op, Arg: "[lo, hi)", Value: [2]int{lo, hi}, Reason: "must be a range of the parameters' elements"})
+		panic(&ArgError{Op: name + ".StepRange", Arg: "[lo, hi)", Value: [2]int{lo, hi}, Reason: "must be a range of the parameters' elements"})
 	case part < 0 || part >= parts:
-		panic(&ArgError{Op: op, Arg: "part", Value: part, Reason: "must be below BeginStep's parts"})
+		panic(&ArgError{Op: name + ".StepRange", Arg: "part", Value: part, Reason: "must be below BeginStep's parts"})
 	}
 	return sort.SearchInts(p.offs[1:], lo+1)
 }

@@ -306,8 +306,6 @@ func convert[T, S tensor.Float](d []S) []T {
 	return out
 }
 
-func (o *SGD[T]) stateKind() string { return "SGD" }
-
 func (o *SGD[T]) stateLayout() ([]string, bool) {
 	if o.velocity == nil {
 		return nil, false // no momentum, no state
@@ -331,16 +329,6 @@ func (o *SGD[T]) setState(i int, bufs [][]T, _ int) {
 		o.velocity[i] = bufs[0]
 	}
 }
-
-func (o *Adam[T]) stateKind() string                    { return "Adam" }
-func (o *Adam[T]) stateLayout() ([]string, bool)        { return o.core.stateLayout() }
-func (o *Adam[T]) stateOf(i int) ([][]T, int)           { return o.core.stateOf(i) }
-func (o *Adam[T]) setState(i int, bufs [][]T, step int) { o.core.setState(i, bufs, step) }
-
-func (o *AdamW[T]) stateKind() string                    { return "AdamW" }
-func (o *AdamW[T]) stateLayout() ([]string, bool)        { return o.core.stateLayout() }
-func (o *AdamW[T]) stateOf(i int) ([][]T, int)           { return o.core.stateOf(i) }
-func (o *AdamW[T]) setState(i int, bufs [][]T, step int) { o.core.setState(i, bufs, step) }
 
 func (o *adamCore[T]) stateLayout() ([]string, bool) {
 	if o.amsgrad {
@@ -370,8 +358,6 @@ func (o *adamCore[T]) setState(i int, bufs [][]T, step int) {
 	}
 	o.state[i] = s
 }
-
-func (o *RMSProp[T]) stateKind() string { return "RMSProp" }
 
 func (o *RMSProp[T]) stateLayout() ([]string, bool) {
 	names := []string{"square_avg"}

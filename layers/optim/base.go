@@ -1,0 +1,117 @@
+package optim
+
+import (
+	"iter"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// base is what every optimizer here holds besides its update rule: the
+// parameters, the learning rate, the non-finite guard and the layout of a
+// step made in parts. Embedded in an optimizer, it gives it the methods of
+// Optimizer and SplitStepper that do not depend on the rule.
+type base[T tensor.Float] struct {
+	name   string // the optimizer's, for errors and state files: "SGD", "AdamW"
+	stepOp string // name + ".Step", and
+	lrOp   string // name + ".SetLR", made once: concatenating in Step would allocate
+	params []*autograd.Var[T]
+	lr     lrState[T]
+	guard  nonFiniteGuard
+	parts  parts[T]
+	nparts int // the parts the last BeginStep prepared
+}
+
+// init sets the learning rate, the policy and the parameters, after checking
+// them; the errors name the constructor, "New" + name.
+func (b *base[T]) init(name string, params []*autograd.Var[T], lr float64, policy NonFinitePolicy) error {
+	op := "New" + name
+	if err := b.lr.set(op, lr); err != nil {
+		return err
+	}
+	if err := b.guard.set(op, policy); err != nil {
+		return err
+	}
+	ps, err := checkParams(op, params)
+	if err != nil {
+		return err
+	}
+	b.name, b.stepOp, b.lrOp = name, name+".Step", name+".SetLR"
+	b.params, b.parts = ps, newParts(ps)
+	return nil
+}
+
+// step is Step for the optimizer s that b belongs to: BeginStep, then one
+// StepRange over every element.
+func (b *base[T]) step(s SplitStepper[T]) error {
+	ok, err := s.BeginStep(finiteFor(&b.guard, b.params), 1)
+	if ok {
+		s.StepRange(0, 0, b.parts.total())
+	}
+	return err
+}
+
+// begin is what every BeginStep does first: the policy's decision, then,
+// if the step is made, each parameter's gradient noted and the number of
+// parts kept.
+func (b *base[T]) begin(finite bool, parts int) (bool, error) {
+	if ok, err := beginStep(&b.guard, b.stepOp, finite, b.params); !ok {
+		return false, err
+	}
+	b.parts.note(b.params)
+	b.nparts = parts
+	return true, nil
+}
+
+// span is the piece of one parameter that a StepRange updates.
+type span[T tensor.Float] struct {
+	i    int // the parameter's index
+	a    int // the piece's first element, in the parameter
+	w, g []T // the piece's values and gradient
+}
+
+// spans yields the pieces of the parameters with a gradient that fall in
+// elements [lo, hi), in order, after checking the range and part as
+// StepRange promises. (It stays small enough to inline, so that the loop
+// over it allocates nothing.)
+func (b *base[T]) spans(part, lo, hi int) iter.Seq[span[T]] {
+	return func(yield func(span[T]) bool) {
+		for i := b.parts.first(b.name, part, b.nparts, lo, hi); i < len(b.params) && b.parts.offs[i] < hi; i++ {
+			g := b.parts.grads[i]
+			a, e := b.parts.span(i, lo, hi)
+			if g == nil || a >= e {
+				continue
+			}
+			if !yield(span[T]{i: i, a: a, w: b.params[i].Value().Data()[a:e], g: g.Data()[a:e]}) {
+				return
+			}
+		}
+	}
+}
+
+// NonFinitePolicy returns the policy chosen with the NonFinite option.
+func (b *base[T]) NonFinitePolicy() NonFinitePolicy { return b.guard.policy }
+
+// Skipped returns how many steps skipped a non-finite gradient (see
+// NonFinitePolicy).
+func (b *base[T]) Skipped() int { return b.guard.skipped }
+
+// ZeroGrad clears every parameter's gradient, keeping its buffer (see
+// autograd.Var.ZeroGrad).
+func (b *base[T]) ZeroGrad() { autograd.ZeroGrad(b.params...) }
+
+// LR returns the current learning rate, as last given to the constructor
+// or SetLR.
+func (b *base[T]) LR() float64 { return b.lr.given }
+
+// SetLR changes the learning rate, for schedules. It returns an error for a
+// negative, infinite or NaN value (or one that overflows T) and leaves the
+// rate unchanged then.
+func (b *base[T]) SetLR(lr float64) error { return b.lr.set(b.lrOp, lr) }
+
+// Params returns the parameters the optimizer updates, in the order it was
+// given them; do not modify the slice.
+func (b *base[T]) Params() []*autograd.Var[T] { return b.params }
+
+// stateKind names the optimizer in its state files.
+func (b *base[T]) stateKind() string { return b.name }
