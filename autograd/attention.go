@@ -173,7 +173,7 @@ func attention[T Float](op string, q, k, v *Var[T], o AttentionOptions) *Var[T] 
 // the arena: the negation of o.Keep, or drawn from o.RNG.
 func attnDrop[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], o AttentionOptions) *tensor.Mask {
 	var buf [maxStackDims]int
-	sh := scoresShape(buf[:0], scores)
+	sh := shapeOf(scores, buf[:0])
 	if o.Keep != nil && !o.Keep.HasShape(sh...) {
 		panic(shapeErr(op, "the dropout Keep mask must have the scores' shape [..., Lq, Lk]", scores.Shape(), o.Keep.Shape()))
 	}
@@ -219,7 +219,7 @@ func attnCheck[T Float](op string, q, k, v *tensor.Tensor[T]) {
 func attnFill[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], o AttentionOptions) *tensor.Mask {
 	mask, pad := o.Mask, o.KeyPadding
 	var buf [maxStackDims]int
-	fill := arenaMask(ar, scoresShape(buf[:0], scores))
+	fill := arenaMask(ar, shapeOf(scores, buf[:0]))
 	fd := fill.Data()
 	if mask == nil {
 		clear(fd)
@@ -298,14 +298,6 @@ func attnPad[T Float](op string, fd []bool, scores *tensor.Tensor[T], pad *tenso
 			}
 		}
 	}
-}
-
-// scoresShape appends t's shape to dst, without the copy Shape makes.
-func scoresShape[T Float](dst []int, t *tensor.Tensor[T]) []int {
-	for i := range t.Dims() {
-		dst = append(dst, t.Dim(i))
-	}
-	return dst
 }
 
 // attnGemm sets c = op(a)·op(b) + beta·c with the kernel MatMulT uses for

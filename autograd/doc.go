@@ -95,7 +95,9 @@
 //     CrossEntropy (fused with its softmax), NLL, CrossEntropyWith (weights,
 //     an ignored label, label smoothing), CrossEntropySoft (probability
 //     targets), NLLWith, BCEWithLogitsWith (weight, pos_weight), KLDiv (also
-//     batch mean), SmoothL1, MarginRanking, CosineEmbedding, TripletMargin.
+//     batch mean), SmoothL1, MarginRanking, CosineEmbedding, TripletMargin,
+//     PoissonNLL, GaussianNLL, SoftMargin, HingeEmbedding,
+//     MultiLabelSoftMargin, MultiMargin.
 //   - Similarity: CosineSimilarity.
 //
 // Where a derivative has a kink (ReLU and Abs at 0, ties), the subgradient

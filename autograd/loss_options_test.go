@@ -138,6 +138,18 @@ func TestLossOptionPanics(t *testing.T) {
 		{"CosineEmbedding", func() { autograd.CosineEmbedding(x, y, []int{1, 0}, 0) }, false},
 		{"CosineEmbedding", func() { autograd.CosineEmbedding(x, y, []int{1}, 0) }, false},
 		{"TripletMargin", func() { autograd.TripletMargin(x, y, y, 1, 0, 1e-6, false) }, false},
+		{"PoissonNLL", func() { autograd.PoissonNLL(x, autograd.Transpose(y), true, false, 1e-8) }, false},
+		{"PoissonNLL", func() { autograd.PoissonNLL(x, y, false, false, -1) }, false},
+		{"GaussianNLL", func() { autograd.GaussianNLL(x, y, autograd.Param(t64(make([]float64, 3), 3)), false, 1e-6) }, false},
+		{"GaussianNLL", func() { autograd.GaussianNLL(x, y, y, false, 0) }, false},
+		{"SoftMargin", func() { autograd.SoftMargin(x, autograd.Transpose(y)) }, false},
+		{"HingeEmbedding", func() { autograd.HingeEmbedding(x, y, 1, autograd.ReduceBatchMean) }, false},
+		{"MultiLabelSoftMargin", func() { autograd.MultiLabelSoftMargin(x, y, t64([]float64{1, 2}, 2)) }, false},
+		{"MultiLabelSoftMargin", func() { autograd.MultiLabelSoftMargin(autograd.Reshape(x, 1, 2, 3), autograd.Reshape(y, 1, 2, 3), nil) }, false},
+		{"MultiMargin", func() { autograd.MultiMargin(x, []int{0, 3}, 1, 1, nil) }, false},
+		{"MultiMargin", func() { autograd.MultiMargin(x, []int{0}, 1, 1, nil) }, false},
+		{"MultiMargin", func() { autograd.MultiMargin(x, []int{0, 1}, 3, 1, nil) }, false},
+		{"MultiMargin", func() { autograd.MultiMargin(x, []int{0, 1}, 1, 1, t64([]float64{1, 2}, 2)) }, false},
 	}
 	for _, c := range cases {
 		err := mustPanicError(t, c.f)

@@ -92,6 +92,60 @@ func lossOptionOps() []OpInfo {
 			func(xs ...*Var[float32]) *Var[float32] {
 				return Add(TripletMargin(xs[0], xs[1], xs[2], 1, 2, 1e-6, false), TripletMargin(xs[0], xs[1], xs[2], 0.5, 1.5, 1e-6, true, ReduceSum))
 			}).hiddenKinks(),
+		both(OpInfo{Name: "PoissonNLL", Family: FamilyLoss, Shapes: [][]int{{3, 4}, {3, 4}}, Domain: [2]float64{0.2, 3}, Smooth: true,
+			Kinks: []float64{1}, // the Stirling term starts at target 1
+			Torch: "F.poisson_nll_loss(x, t) + F.poisson_nll_loss(x, t, log_input=False, full=True, reduction='sum')"},
+			func(xs ...*Var[float64]) *Var[float64] {
+				return Add(PoissonNLL(xs[0], xs[1], true, false, 1e-8), PoissonNLL(xs[0], xs[1], false, true, 1e-8, ReduceSum))
+			},
+			func(xs ...*Var[float32]) *Var[float32] {
+				return Add(PoissonNLL(xs[0], xs[1], true, false, 1e-8), PoissonNLL(xs[0], xs[1], false, true, 1e-8, ReduceSum))
+			}),
+		both(m("GaussianNLL", "F.gaussian_nll_loss(x, t, v) + F.gaussian_nll_loss(x, t, v, full=True, reduction='sum'), v one per row",
+			[2]float64{0.2, 2}, []int{3, 4}, []int{3, 4}, []int{3}),
+			func(xs ...*Var[float64]) *Var[float64] {
+				return Add(GaussianNLL(xs[0], xs[1], xs[2], false, 1e-6), GaussianNLL(xs[0], xs[1], xs[2], true, 1e-6, ReduceSum))
+			},
+			func(xs ...*Var[float32]) *Var[float32] {
+				return Add(GaussianNLL(xs[0], xs[1], xs[2], false, 1e-6), GaussianNLL(xs[0], xs[1], xs[2], true, 1e-6, ReduceSum))
+			}),
+		both(m("SoftMargin", "F.soft_margin_loss(x, y)", anyReal, []int{3, 4}, []int{3, 4}),
+			func(xs ...*Var[float64]) *Var[float64] { return SoftMargin(xs[0], xs[1]) },
+			func(xs ...*Var[float32]) *Var[float32] { return SoftMargin(xs[0], xs[1]) }),
+		both(OpInfo{Name: "HingeEmbedding", Family: FamilyLoss, Shapes: [][]int{{3, 4}}, Domain: anyReal, Smooth: true,
+			Kinks: []float64{0.5}, // the hinge, at x = margin where y = -1
+			Torch: "F.hinge_embedding_loss(x, y, margin=0.5), y = ±1 alternately"},
+			hingeCases[float64](), hingeCases[float32]()),
+		both(m("MultiLabelSoftMargin", "F.multilabel_soft_margin_loss(x, y, weight=w) + F.multilabel_soft_margin_loss(x, y, reduction='sum'), w = [0.5, 2, 1, 1.5]",
+			anyReal, []int{3, 4}, []int{3, 4}),
+			multiLabelCases[float64](), multiLabelCases[float32]()),
+		both(m("MultiMargin", "F.multi_margin_loss(x, [0, 3, 1]) + F.multi_margin_loss(x, [0, 3, 1], p=2, margin=0.5, weight=w, reduction='sum'), w = [0.5, 2, 1, 1.5]",
+			anyReal, []int{3, 4}),
+			multiMarginCases[float64](), multiMarginCases[float32]()).hiddenKinks(),
+	}
+}
+
+// hingeCases is the HingeEmbedding entry, with labels 1 and -1 mixed.
+func hingeCases[T Float]() func(xs ...*Var[T]) *Var[T] {
+	y := Const(tensor.MustNew([]T{1, -1, 1, -1, -1, 1, -1, 1, 1, 1, -1, -1}, 3, 4))
+	return func(xs ...*Var[T]) *Var[T] { return HingeEmbedding(xs[0], y, 0.5) }
+}
+
+// multiLabelCases is the MultiLabelSoftMargin entry: with class weights,
+// and summed without.
+func multiLabelCases[T Float]() func(xs ...*Var[T]) *Var[T] {
+	w := classWeights[T]()
+	return func(xs ...*Var[T]) *Var[T] {
+		return Add(MultiLabelSoftMargin(xs[0], xs[1], w), MultiLabelSoftMargin(xs[0], xs[1], nil, ReduceSum))
+	}
+}
+
+// multiMarginCases is the MultiMargin entry: p 1 with torch's defaults,
+// and p 2 with a margin, class weights and a sum.
+func multiMarginCases[T Float]() func(xs ...*Var[T]) *Var[T] {
+	w, labels := classWeights[T](), []int{0, 3, 1}
+	return func(xs ...*Var[T]) *Var[T] {
+		return Add(MultiMargin(xs[0], labels, 1, 1, nil), MultiMargin(xs[0], labels, 2, 0.5, w, ReduceSum))
 	}
 }
 

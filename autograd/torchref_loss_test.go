@@ -26,6 +26,8 @@ type lossRefParams struct {
 	Swap           bool      `json:"swap"`
 	Axis           int       `json:"axis"`
 	Y              []int     `json:"y"`
+	LogInput       bool      `json:"log_input"`
+	Full           bool      `json:"full"`
 }
 
 // red returns the reduction, ReduceMean when absent.
@@ -104,5 +106,23 @@ var torchRefExtLoss = map[string]torchRefExtOp{
 	}),
 	"TripletMargin": lossRef(func(t *testing.T, x []*V, p lossRefParams) *V {
 		return autograd.TripletMargin(x[0], x[1], x[2], p.Margin, p.P, p.Eps, p.Swap, p.red(t))
+	}),
+	"PoissonNLL": lossRef(func(t *testing.T, x []*V, p lossRefParams) *V {
+		return autograd.PoissonNLL(x[0], x[1], p.LogInput, p.Full, p.Eps, p.red(t))
+	}),
+	"GaussianNLL": lossRef(func(t *testing.T, x []*V, p lossRefParams) *V {
+		return autograd.GaussianNLL(x[0], x[1], x[2], p.Full, p.Eps, p.red(t))
+	}),
+	"SoftMargin": lossRef(func(t *testing.T, x []*V, p lossRefParams) *V {
+		return autograd.SoftMargin(x[0], x[1], p.red(t))
+	}),
+	"HingeEmbedding": lossRef(func(t *testing.T, x []*V, p lossRefParams) *V {
+		return autograd.HingeEmbedding(x[0], x[1], p.Margin, p.red(t))
+	}),
+	"MultiLabelSoftMargin": lossRef(func(t *testing.T, x []*V, p lossRefParams) *V {
+		return autograd.MultiLabelSoftMargin(x[0], x[1], lossRefTensor(p.Weight, p.WeightShape), p.red(t))
+	}),
+	"MultiMargin": lossRef(func(t *testing.T, x []*V, p lossRefParams) *V {
+		return autograd.MultiMargin(x[0], p.Labels, int(p.P), p.Margin, lossRefTensor(p.Weight, p.WeightShape), p.red(t))
 	}),
 }

@@ -53,7 +53,10 @@
 //     gradients, one tensor and one node fewer).
 //   - Losses, PyTorch's modules: MSELoss, CrossEntropyLoss, NLLLoss,
 //     BCEWithLogitsLoss, KLDivLoss, SmoothL1Loss, MarginRankingLoss,
-//     CosineEmbeddingLoss, TripletMarginLoss; CosineSimilarity (two inputs).
+//     CosineEmbeddingLoss, TripletMarginLoss, PoissonNLLLoss,
+//     GaussianNLLLoss, SoftMarginLoss, HingeEmbeddingLoss,
+//     MultiLabelSoftMarginLoss, MultiMarginLoss; CosineSimilarity (two
+//     inputs).
 //     The other losses are autograd functions.
 //
 // Weights and biases use PyTorch's layouts and names (Linear weight

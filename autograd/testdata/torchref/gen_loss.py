@@ -64,6 +64,15 @@ OPS = {
     "CosineEmbedding": _cos_emb,
     "TripletMargin": lambda x, p: F.triplet_margin_loss(x[0], x[1], x[2], margin=p["margin"], p=p["p"], eps=p["eps"],
                                                         swap=p.get("swap", False), reduction=_red(p)),
+    "PoissonNLL": lambda x, p: F.poisson_nll_loss(x[0], x[1], log_input=p["log_input"], full=p["full"], eps=p["eps"],
+                                                  reduction=_red(p)),
+    "GaussianNLL": lambda x, p: F.gaussian_nll_loss(x[0], x[1], x[2], full=p["full"], eps=p["eps"], reduction=_red(p)),
+    "SoftMargin": lambda x, p: F.soft_margin_loss(x[0], x[1], reduction=_red(p)),
+    "HingeEmbedding": lambda x, p: F.hinge_embedding_loss(x[0], x[1], margin=p["margin"], reduction=_red(p)),
+    "MultiLabelSoftMargin": lambda x, p: F.multilabel_soft_margin_loss(x[0], x[1], weight=_t(p, "weight"),
+                                                                      reduction=_red(p)),
+    "MultiMargin": lambda x, p: F.multi_margin_loss(x[0], _labels(x[0], p), p=int(p["p"]), margin=p["margin"],
+                                                    weight=_t(p, "weight"), reduction=_red(p)),
 }
 
 
@@ -84,7 +93,7 @@ def _cos_rows(xs):
 
 
 def build_cases(g):
-    case, uniform, const, values, offset_from = g.case, g.uniform, g.const, g.values, g.offset_from
+    case, uniform, const, values, offset_from, intervals = g.case, g.uniform, g.const, g.values, g.offset_from, g.intervals
     w5 = [0.5, 2.0, 1.0, 0.25, 1.5]
 
     # CrossEntropyWith: weights, an ignored label, label smoothing.
@@ -214,3 +223,78 @@ def build_cases(g):
          {"margin": 0.3, "p": 3.0, "eps": 1e-3, "swap": True, "reduction": "none"}, check=trip(0.3, 3.0, 1e-3, True))
     case("TripletMargin/one triplet [6] swap", "TripletMargin", [uniform(-1, 1, 6), uniform(-1, 1, 6), uniform(-1, 1, 6)],
          {"margin": 2.0, "p": 2.0, "eps": 1e-6, "swap": True}, check=trip(2.0, 2.0, 1e-6, True))
+
+    # PoissonNLL: a target differentiable too; with full, targets away from
+    # 1, where the Stirling term starts.
+    case("PoissonNLL/[3 4] log input mean", "PoissonNLL", [uniform(-2, 2, 3, 4), uniform(0, 4, 3, 4)],
+         {"log_input": True, "full": False, "eps": 1e-8})
+    case("PoissonNLL/[5] rate full sum", "PoissonNLL",
+         [uniform(0.1, 3, 5), values([0.3, 2.5, 0.8, 3.7, 7.0], 5)], {"log_input": False, "full": True, "eps": 1e-8,
+                                                                      "reduction": "sum"})
+    case("PoissonNLL/[2 3] log input full none constant target", "PoissonNLL",
+         [uniform(-2, 2, 2, 3), const(values([0.0, 1.0, 2.0, 5.0, 0.5, 12.0], 2, 3))],
+         {"log_input": True, "full": True, "eps": 1e-8, "reduction": "none"})
+    case("PoissonNLL/0-d rate eps 0.1", "PoissonNLL", [uniform(0.1, 2, ), uniform(0, 3, )],
+         {"log_input": False, "full": False, "eps": 0.1})
+
+    # GaussianNLL: a variance per element, per row ([N] or [N 1]), and
+    # below eps, where only its value is clamped.
+    case("GaussianNLL/[4 3] variance per element mean", "GaussianNLL",
+         [uniform(-2, 2, 4, 3), uniform(-2, 2, 4, 3), uniform(0.2, 2, 4, 3)], {"full": False, "eps": 1e-6})
+    case("GaussianNLL/[4 3] variance [4] full sum", "GaussianNLL",
+         [uniform(-2, 2, 4, 3), uniform(-2, 2, 4, 3), uniform(0.2, 2, 4)], {"full": True, "eps": 1e-6, "reduction": "sum"})
+    case("GaussianNLL/[4 3] variance [4 1] none", "GaussianNLL",
+         [uniform(-2, 2, 4, 3), const(uniform(-2, 2, 4, 3)), uniform(0.2, 2, 4, 1)],
+         {"full": False, "eps": 1e-6, "reduction": "none"})
+    case("GaussianNLL/[4] variance below eps 0.1", "GaussianNLL",
+         [uniform(-2, 2, 4), uniform(-2, 2, 4), values([0.05, 0.5, 0.01, 1.0], 4)], {"full": False, "eps": 0.1})
+    case("GaussianNLL/0-d", "GaussianNLL", [uniform(-2, 2, ), uniform(-2, 2, ), uniform(0.2, 2, )],
+         {"full": True, "eps": 1e-6})
+
+    # SoftMargin: labels ±1 or any real (torch 1.13 does not differentiate
+    # them).
+    case("SoftMargin/[3 4] labels mean", "SoftMargin",
+         [uniform(-3, 3, 3, 4), const(values([1.0, -1.0, -1.0, 1.0] * 3, 3, 4))], {})
+    case("SoftMargin/[5] real y sum", "SoftMargin", [uniform(-3, 3, 5), const(uniform(-1.5, 1.5, 5))], {"reduction": "sum"})
+    case("SoftMargin/0-d none", "SoftMargin", [uniform(-3, 3, ), const(uniform(-1.5, 1.5, ))], {"reduction": "none"})
+
+    # HingeEmbedding: x away from the margin; a label other than ±1 takes
+    # both terms, as torch computes it.
+    case("HingeEmbedding/[3 4] margin 1 mean", "HingeEmbedding",
+         [intervals([(-2, 0.9), (1.1, 3)], 3, 4), const(values([1.0, -1.0, -1.0, 1.0, -1.0, -1.0] * 2, 3, 4))],
+         {"margin": 1.0})
+    case("HingeEmbedding/[6] margin 0.5 sum", "HingeEmbedding",
+         [intervals([(-1, 0.4), (0.6, 2)], 6), const(values([-1.0, -1.0, 1.0, -1.0, 1.0, -1.0], 6))],
+         {"margin": 0.5, "reduction": "sum"})
+    case("HingeEmbedding/[2 3] label 0 none", "HingeEmbedding",
+         [intervals([(-1, 1.9), (2.1, 3)], 2, 3), const(values([0.0, -1.0, 1.0, 0.0, -1.0, 1.0], 2, 3))],
+         {"margin": 2.0, "reduction": "none"})
+
+    # MultiLabelSoftMargin: targets in [0, 1], differentiable.
+    case("MultiLabelSoftMargin/[3 5] weight mean", "MultiLabelSoftMargin", [uniform(-3, 3, 3, 5), uniform(0, 1, 3, 5)],
+         {"weight": w5})
+    case("MultiLabelSoftMargin/one sample [4] sum", "MultiLabelSoftMargin",
+         [uniform(-3, 3, 4), const(values([1.0, 0.0, 1.0, 1.0], 4))], {"reduction": "sum"})
+    case("MultiLabelSoftMargin/[2 3] none", "MultiLabelSoftMargin", [uniform(-3, 3, 2, 3), uniform(0, 1, 2, 3)],
+         {"reduction": "none"})
+
+    # MultiMargin: every hinge margin - x_y + x_i away from 0 (fixed
+    # scores, drawn once so).
+    def mm_apart(labels, margin):
+        def f(xs):
+            x = xs[0] if xs[0].dim() == 2 else xs[0].unsqueeze(0)
+            xy = x.gather(1, torch.tensor(labels).reshape(-1, 1))
+            return margin - xy + x
+        return _hinge_apart(f)
+
+    mm_no2 = "torch 1.13 has no double backward for multi_margin_loss"
+    case("MultiMargin/[4 5] p 1 mean", "MultiMargin",
+         [values([1.88, 0.831, -0.162, 1.683, 0.58, 1.165, -1.286, -0.596, 0.325, -0.847,
+                  -0.189, -1.293, -0.579, 0.488, -0.073, -0.237, -0.371, -1.178, 0.66, 1.139], 4, 5)], {"labels": lab, "p": 1, "margin": 1.0},
+         check=mm_apart(lab, 1.0), no_second_order=mm_no2)
+    case("MultiMargin/[3 4] p 2 margin 0.5 weight sum", "MultiMargin",
+         [values([-1.159, 0.707, -1.561, 0.095, -1.096, 0.233, 0.35, 0.728, 0.982, -1.089, 1.24, 0.522], 3, 4)],
+         {"labels": [3, 0, 1], "p": 2, "margin": 0.5, "weight": [0.5, 2.0, 1.0, 1.5], "reduction": "sum"},
+         check=mm_apart([3, 0, 1], 0.5), no_second_order=mm_no2)
+    case("MultiMargin/one sample [5] p 1 none", "MultiMargin", [values([-1.216, -1.389, -0.074, 1.67, 0.288], 5)],
+         {"labels": [2], "p": 1, "margin": 0.8, "reduction": "none"}, check=mm_apart([2], 0.8), no_second_order=mm_no2)
