@@ -32,8 +32,8 @@ type PlateauConfig struct {
 	Cooldown int
 	// MinLR is the rate below which no reduction goes. Default 0.
 	MinLR float64
-	// Eps is the smallest change of rate worth making: a reduction smaller
-	// than this is skipped. Default 1e-8.
+	// Eps is the change of rate not worth making: a reduction of Eps or
+	// less is skipped (torch's eps).
 	Eps float64
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -36,7 +37,7 @@ type stateful[T tensor.Float] interface {
 var ErrState = errors.New("optimizer state does not fit")
 
 // SaveState writes o's state to w as a safetensors file: each parameter's
-// buffers and step count, and the learning rate. o must be one of this
+// buffers and step count, the learning rate, and the parameters' shapes. o must be one of this
 // package's optimizers; for another it returns an error.
 func SaveState[T tensor.Float](w io.Writer, o Optimizer[T]) error {
 	tensors, meta, err := stateTensors("SaveState", o)
@@ -163,8 +164,28 @@ func stateTensors[T tensor.Float](op string, o Optimizer[T]) ([]safetensors.Name
 		"lr":        strconv.FormatFloat(s.LR(), 'g', -1, 64),
 		"params":    strconv.Itoa(len(s.Params())),
 		"buffers":   strings.Join(layoutOf(s), ","),
+		"shapes":    shapesMeta(s.Params()),
 	}
 	return tensors, meta, nil
+}
+
+// shapesMeta lists the shapes of params for the file's metadata, so that
+// a file is refused by another model's optimizer even when no parameter
+// has state yet: "2x3;4;" for [2 3], [4] and a 0-d parameter.
+func shapesMeta[T tensor.Float](params []*autograd.Var[T]) string {
+	var b strings.Builder
+	for i, p := range params {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		for k := range p.Value().Dims() {
+			if k > 0 {
+				b.WriteByte('x')
+			}
+			b.WriteString(strconv.Itoa(p.Value().Dim(k)))
+		}
+	}
+	return b.String()
 }
 
 // loadState checks f against o and, if it fits, sets o's state from it.
@@ -221,6 +242,11 @@ func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([
 	// must agree even when no parameter has state yet.
 	if b, want := meta["buffers"], strings.Join(layoutOf(s), ","); b != want {
 		return nil, 0, misfit("the file's buffers are %q, the optimizer's %q (momentum, AMSGrad and centered must match)", b, want)
+	}
+	// Files older than the "shapes" entry are checked only where a
+	// parameter has state, below.
+	if sh, ok := meta["shapes"]; ok && sh != shapesMeta(params) {
+		return nil, 0, misfit("the file is for parameters of shapes %q, the optimizer's are %q", sh, shapesMeta(params))
 	}
 	lr, err := strconv.ParseFloat(meta["lr"], 64)
 	if err != nil {
