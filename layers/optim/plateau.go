@@ -33,7 +33,7 @@ type PlateauConfig struct {
 	// MinLR is the rate below which no reduction goes. Default 0.
 	MinLR float64
 	// Eps is the change of rate not worth making: a reduction of Eps or
-	// less is skipped (torch's eps).
+	// less is skipped (torch's eps). Default 1e-8.
 	Eps float64
 }
 
