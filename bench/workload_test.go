@@ -152,17 +152,20 @@ func (r *runner) values(n int) []float64 {
 }
 
 // benchWorkload runs the sub-benchmarks plain and arena of the workload
-// that mk builds, each on a workload of its own, one step per op.
+// that mk builds, each on a workload of its own, one step per op. Before
+// the timer, goldenSteps warm-up steps must give the values recorded for
+// the benchmark (golden_test.go), or it fails.
 func benchWorkload(b *testing.B, mk func() *workload) {
+	name := goldenName(b)
 	for _, mode := range []string{"plain", "arena"} {
 		b.Run(mode, func(b *testing.B) {
 			r := newRunner(mk(), mode == "arena")
 			// Collect the previous benchmark's garbage first: a collection
 			// empties the sync.Pools, which the next step then refills.
 			runtime.GC()
-			for range 3 { // warm up: the Arena reaches its steady state, Adam has its moments
-				r.step()
-			}
+			// Warm up (the Arena reaches its steady state, Adam has its
+			// moments) and check the steps' values.
+			checkGolden(b, name, r.values(goldenSteps))
 			b.ReportAllocs()
 			b.ResetTimer()
 			// Not b.Loop: its first sample runs before -cpu sets GOMAXPROCS
