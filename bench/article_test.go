@@ -87,14 +87,17 @@ func (a *article) step() float64 {
 // "arena" runs the step under an autograd.Arena, as a training loop should;
 // "fresh" lets every step allocate its graph and buffers anew.
 func BenchmarkArticleStep(b *testing.B) {
+	name := goldenName(b)
 	for _, mode := range []string{"arena", "fresh"} {
 		b.Run(mode, func(b *testing.B) {
 			a := newArticle(1)
 			if mode == "arena" {
 				a.arena = autograd.NewArena[float64]()
 			}
+			runtime.GC() // start without the previous benchmark's garbage (before the warm-up: see benchWorkload)
+			// Warm up (the Arena's first steps allocate) and check E.
+			checkGolden(b, name, articleValues(a))
 			b.ReportAllocs()
-			runtime.GC() // start without the previous benchmark's garbage
 			b.ResetTimer()
 			for range b.N { // not b.Loop: see benchGemm (torch_bench.py runs this with -cpu 1,2)
 				a.step()

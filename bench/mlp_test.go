@@ -99,7 +99,7 @@ func (m *mlpTrainer) step() float32 {
 // allocates every step.
 func BenchmarkMLPStep(b *testing.B) {
 	for _, batch := range []int{64, 256} {
-		benchMLPModes(b, batch, func(m *mlpTrainer) { m.step() })
+		benchMLPModes(b, batch, func(m *mlpTrainer) { m.step() }, mlpStepValues)
 	}
 }
 
@@ -108,17 +108,22 @@ func BenchmarkMLPStep(b *testing.B) {
 // trainable, so the forward pass records graph nodes, as an evaluation loop
 // without an inference Arena does (BenchmarkMLPInference has none).
 func BenchmarkMLPForward(b *testing.B) {
-	benchMLPModes(b, 64, func(m *mlpTrainer) { m.net.Forward(m.input()) })
+	benchMLPModes(b, 64, func(m *mlpTrainer) { m.net.Forward(m.input()) }, mlpForwardValues)
 }
 
 // benchMLPModes runs work as the sub-benchmarks batch=N/arena and
-// batch=N/fresh, each on a new trainer, and reports the peak RSS.
-func benchMLPModes(b *testing.B, batch int, work func(m *mlpTrainer)) {
+// batch=N/fresh, each on a new trainer, and reports the peak RSS. Before
+// the timer, warmUp runs goldenSteps steps of the same work and returns
+// their values, which must be the ones recorded for the benchmark
+// (golden_test.go): the Arena's first steps allocate, and are not timed.
+func benchMLPModes(b *testing.B, batch int, work func(m *mlpTrainer), warmUp func(m *mlpTrainer) []float64) {
+	name := goldenName(b) + "/" + batchName(batch)
 	for _, mode := range []string{"arena", "fresh"} {
 		b.Run(fmt.Sprintf("batch=%d/%s", batch, mode), func(b *testing.B) {
 			m := newMLPTrainer(batch, mode == "arena")
+			runtime.GC() // start without the previous benchmark's garbage (before the warm-up: see benchWorkload)
+			checkGolden(b, name, warmUp(m))
 			b.ReportAllocs()
-			runtime.GC() // start without the previous benchmark's garbage
 			b.ResetTimer()
 			for range b.N { // not b.Loop: see benchGemm (torch_bench.py runs these with -cpu 1,2)
 				work(m)
