@@ -37,17 +37,20 @@ func parallelMLP(workers, micro int) (*parallel.Trainer[float32], error) {
 // step without the trainer (one Backward over the whole batch under an
 // Arena, BenchmarkMLPAdamStep's arena case), for the trainer's overhead.
 // The weights after any number of steps are the same bits for every
-// worker count (layers/parallel's tests check it).
+// worker count (layers/parallel's tests check it). Each case collects the
+// previous one's garbage before its warm-up, not after: a collection
+// empties the sync.Pools, and the first timed steps would refill them. The
+// warm-up steps' losses must be BenchmarkMLPAdamStep/batch=256's
+// (golden_test.go; the micro-batched trainer's agree to 1e-7).
 func BenchmarkParallelMLP(b *testing.B) {
 	const batch = 256
+	const name = "MLPAdamStep/batch=256"
 	x, labels := mlpBatch(2, batch)
 	b.Run("single", func(b *testing.B) {
 		r := newRunner(newMLPAdam(batch), true)
-		for range 3 {
-			r.step()
-		}
-		b.ReportAllocs()
 		runtime.GC()
+		checkGolden(b, name, r.values(goldenSteps))
+		b.ReportAllocs()
 		m := startRate()
 		b.ResetTimer()
 		for range b.N { // not b.Loop: see benchGemm
@@ -63,13 +66,17 @@ func BenchmarkParallelMLP(b *testing.B) {
 			}
 			defer tr.Close()
 			bt := parallel.Batch[float32]{X: x, Labels: labels}
-			for range 3 {
-				if _, err := tr.Step(bt); err != nil {
+			runtime.GC()
+			losses := make([]float64, goldenSteps)
+			for i := range losses {
+				l, err := tr.Step(bt)
+				if err != nil {
 					b.Fatal(err)
 				}
+				losses[i] = l
 			}
+			checkGolden(b, name, losses)
 			b.ReportAllocs()
-			runtime.GC()
 			m := startRate()
 			b.ResetTimer()
 			for range b.N { // not b.Loop: see benchGemm
