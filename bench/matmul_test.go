@@ -2,7 +2,9 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -64,6 +66,10 @@ func BenchmarkMatMulTransposed(b *testing.B) {
 func benchMatMul[T tensor.Float](b *testing.B, n int, transA, transB bool) {
 	rng := rand.New(rand.NewPCG(1, uint64(n)))
 	x, y := randMatrix[T](rng, n, n), randMatrix[T](rng, n, n)
+	// Warm up, and check the product the loop times.
+	if msg := checkProduct(x, y, tensor.MatMul(x, y, transA, transB), transA, transB); msg != "" {
+		b.Fatal("MatMul: " + msg)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N { // not b.Loop: see benchGemm
@@ -106,8 +112,15 @@ func BenchmarkGemmTransposed(b *testing.B) {
 func benchGemm[T tensor.Float](b *testing.B, n int, transA, transB bool) {
 	rng := rand.New(rand.NewPCG(2, uint64(n)))
 	x, y := randMatrix[T](rng, n, n), randMatrix[T](rng, n, n)
-	c := tensor.Zeros[T](n, n)
+	c := tensor.Full(T(99), n, n) // beta 0 must overwrite it
+	// Collect now, before the warm-up: a collection that the allocations
+	// above would start during the timed loop empties the GEMM's
+	// sync.Pools, and the next call refills them (one allocation).
+	runtime.GC()
 	tensor.Gemm(transA, transB, 1, x, y, 0, c) // warm up the packing buffers
+	if msg := checkProduct(x, y, c, transA, transB); msg != "" {
+		b.Fatal("Gemm: " + msg)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	// A b.N loop, not b.Loop: with b.Loop the testing package takes the first
@@ -144,6 +157,89 @@ func TestMatMulWorkloads(t *testing.T) {
 	c := tensor.Full(99.0, m, n)
 	tensor.Gemm(false, false, 1, a, bm, 0, c)
 	assertClose(t, "Gemm", c.Data(), want.Data(), 1e-12)
+}
+
+// checkProduct compares a few elements of c, the product of the n×n
+// matrices x and y (transposed as transA and transB say), with dot
+// products in float64, and describes the first that differs by more than
+// the rounding error bound of a dot product of length n in T,
+// n·u·Σ|a_ip·b_pj| (u = 2⁻²⁴ for float32, 2⁻⁵³ for float64), doubled; ""
+// if none does. A wrong product (a transpose or a block mixed up) misses
+// it by orders of magnitude.
+func checkProduct[T tensor.Float](x, y, c *tensor.Tensor[T], transA, transB bool) string {
+	n := x.Shape()[0]
+	u := 0x1p-53
+	if one := T(1); one+T(0x1p-30) == one { // float32
+		u = 0x1p-24
+	}
+	a := func(i, p int) float64 {
+		if transA {
+			return float64(x.At(p, i))
+		}
+		return float64(x.At(i, p))
+	}
+	bm := func(p, j int) float64 {
+		if transB {
+			return float64(y.At(j, p))
+		}
+		return float64(y.At(p, j))
+	}
+	for _, ij := range [][2]int{{0, 0}, {n - 1, n - 1}, {n / 2, n / 3}, {n - 1, 0}, {1, n - 1}, {n / 3, n / 2}} {
+		i, j := ij[0], ij[1]
+		var want, mag float64
+		for p := range n {
+			want += a(i, p) * bm(p, j)
+			mag += math.Abs(a(i, p) * bm(p, j))
+		}
+		if got := float64(c.At(i, j)); !(math.Abs(got-want) <= 2*float64(n)*u*mag) {
+			return fmt.Sprintf("n=%d transA %v transB %v: C[%d,%d] = %v, a dot product gives %v (bound %.2g)",
+				n, transA, transB, i, j, got, want, 2*float64(n)*u*mag)
+		}
+	}
+	return ""
+}
+
+// TestCheckProduct checks that checkProduct passes the right product and
+// catches a wrong one: the transpose of the right one, and the right one
+// with one checked element off by 1e-3 (about 10 times the bound).
+func TestCheckProduct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range transposedForms {
+		x, y := randMatrix[float32](rng, 64, 64), randMatrix[float32](rng, 64, 64)
+		c := tensor.MatMul(x, y, tc.transA, tc.transB)
+		if msg := checkProduct(x, y, c, tc.transA, tc.transB); msg != "" {
+			t.Errorf("%s, right product: %s", tc.name, msg)
+		}
+		if checkProduct(x, y, c, !tc.transA, !tc.transB) == "" {
+			t.Errorf("%s: the product of the other transposes passed", tc.name)
+		}
+		c.Set(c.At(32, 21)+1e-3, 32, 21)
+		if checkProduct(x, y, c, tc.transA, tc.transB) == "" {
+			t.Errorf("%s: an element off by 1e-3 passed", tc.name)
+		}
+	}
+}
+
+// TestGemmAllocatesNothing checks what BenchmarkGemm's README entry claims:
+// a warm Gemm on one goroutine (testing.AllocsPerRun sets GOMAXPROCS to 1)
+// allocates nothing, at a size that runs on one goroutine anyway and at
+// one (n = 512) that is split across goroutines when there are several.
+func TestGemmAllocatesNothing(t *testing.T) {
+	if underRace {
+		t.Skip("the race detector's instrumentation allocates")
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, n := range []int{64, 512} {
+		for _, tc := range append(transposedForms, struct {
+			name           string
+			transA, transB bool
+		}{"AB", false, false}) {
+			x, y, c := randMatrix[float32](rng, n, n), randMatrix[float32](rng, n, n), tensor.Zeros[float32](n, n)
+			if a := testing.AllocsPerRun(3, func() { tensor.Gemm(tc.transA, tc.transB, 1, x, y, 0, c) }); a != 0 {
+				t.Errorf("n=%d %s: %v allocations per Gemm, want 0", n, tc.name, a)
+			}
+		}
+	}
 }
 
 // naiveMatMul is the reference product of an m×k and a k×n matrix.
