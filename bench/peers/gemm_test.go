@@ -2,6 +2,7 @@ package peers
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -65,6 +66,9 @@ func benchAdjoint[T tensor.Float](b *testing.B, n int) {
 	y := tensor.MustNew(randSlice[T](rng, n*n), n, n)
 	c := tensor.Zeros[T](n, n)
 	tensor.Gemm(false, false, 1, x, y, 0, c) // warm up any packing buffers
+	if msg := checkProduct(x.Data(), y.Data(), c.Data(), n); msg != "" {
+		b.Fatal("tensor.Gemm: " + msg)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	// A b.N loop, not b.Loop: with b.Loop the testing package takes the first
@@ -83,6 +87,9 @@ func benchGonum32(b *testing.B, n int) {
 	rng := rand.New(rand.NewPCG(2, uint64(n)))
 	x, y, c := general32(randSlice[float32](rng, n*n), n, n), general32(randSlice[float32](rng, n*n), n, n), general32(make([]float32, n*n), n, n)
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, x, y, 0, c)
+	if msg := checkProduct(x.Data, y.Data, c.Data, n); msg != "" {
+		b.Fatal("gonum Sgemm: " + msg)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N { // not b.Loop: see benchAdjoint
@@ -95,12 +102,63 @@ func benchGonum64(b *testing.B, n int) {
 	rng := rand.New(rand.NewPCG(2, uint64(n)))
 	x, y, c := general64(randSlice[float64](rng, n*n), n, n), general64(randSlice[float64](rng, n*n), n, n), general64(make([]float64, n*n), n, n)
 	blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, x, y, 0, c)
+	if msg := checkProduct(x.Data, y.Data, c.Data, n); msg != "" {
+		b.Fatal("gonum Dgemm: " + msg)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N { // not b.Loop: see benchAdjoint
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, x, y, 0, c)
 	}
 	reportGFLOPS(b, n)
+}
+
+// checkProduct compares a few elements of c, the product of the n×n
+// row-major matrices a and bm, with dot products in float64, and describes
+// the first that differs by more than twice the rounding error bound of a
+// dot product of length n in T, n·u·Σ|a_ip·b_pj| (u = 2⁻²⁴ for float32,
+// 2⁻⁵³ for float64); "" if none does. The benchmarks call it after their
+// warm-up, outside the timed loop, so that a fast wrong product fails.
+func checkProduct[T tensor.Float](a, bm, c []T, n int) string {
+	u := 0x1p-53
+	if one := T(1); one+T(0x1p-30) == one { // float32
+		u = 0x1p-24
+	}
+	for _, ij := range [][2]int{{0, 0}, {n - 1, n - 1}, {n / 2, n / 3}, {n - 1, 0}, {1, n - 1}, {n / 3, n / 2}} {
+		i, j := ij[0], ij[1]
+		var want, mag float64
+		for p := range n {
+			v := float64(a[i*n+p]) * float64(bm[p*n+j])
+			want += v
+			mag += math.Abs(v)
+		}
+		if got, bound := float64(c[i*n+j]), 2*float64(n)*u*mag; !(math.Abs(got-want) <= bound) {
+			return fmt.Sprintf("n=%d: C[%d,%d] = %v, a dot product gives %v (bound %.2g)", n, i, j, got, want, bound)
+		}
+	}
+	return ""
+}
+
+// TestCheckProduct checks that checkProduct passes a right product and
+// catches the product of the transposes and one element off by 1e-3.
+func TestCheckProduct(t *testing.T) {
+	const n = 64
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, bm := randSlice[float32](rng, n*n), randSlice[float32](rng, n*n)
+	c := tensor.Zeros[float32](n, n)
+	tensor.Gemm(false, false, 1, tensor.MustNew(a, n, n), tensor.MustNew(bm, n, n), 0, c)
+	if msg := checkProduct(a, bm, c.Data(), n); msg != "" {
+		t.Errorf("right product: %s", msg)
+	}
+	ct := tensor.Zeros[float32](n, n)
+	tensor.Gemm(true, true, 1, tensor.MustNew(a, n, n), tensor.MustNew(bm, n, n), 0, ct)
+	if checkProduct(a, bm, ct.Data(), n) == "" {
+		t.Error("the product of the transposes passed")
+	}
+	c.Data()[n/2*n+n/3] += 1e-3
+	if checkProduct(a, bm, c.Data(), n) == "" {
+		t.Error("an element off by 1e-3 passed")
+	}
 }
 
 // general32 and general64 wrap dense row-major data as gonum matrices.
