@@ -4,11 +4,15 @@ gonum's Go benchmarks, and print one table of Adjoint/peer ratios.
 
 Usage (from anywhere; the paths are relative to this file):
 
-    /usr/bin/python3 bench/peers/torch_bench.py            # about 10 minutes
-    /usr/bin/python3 bench/peers/torch_bench.py --quick    # a smoke test
-    /usr/bin/python3 bench/peers/torch_bench.py --fetch-openblas  # see below
-    /usr/bin/python3 bench/peers/torch_bench.py --models-only     # about 3 minutes
+    /usr/bin/python3 bench/peers/torch_bench.py --fetch-openblas  # about 10 minutes
+    /usr/bin/python3 bench/peers/torch_bench.py --fetch-openblas --quick        # a smoke test
+    /usr/bin/python3 bench/peers/torch_bench.py --fetch-openblas --models-only  # about 3 minutes
     /usr/bin/python3 bench/peers/torch_bench.py --check-only      # about 15 s
+
+Without OpenBLAS (the system's libblas.so.3, its openblas-pthread
+directory, bench/peers/.openblas/ from an earlier --fetch-openblas, or
+--openblas-dir) the script refuses to time anything: pass --fetch-openblas
+the first time on a machine (see OpenBLAS below).
 
 It needs Debian's python3-torch and python3-numpy, which are installed for
 the system python (/usr/bin/python3), not for a pyenv or venv one.
@@ -85,7 +89,12 @@ reference BLAS. The script then looks for an OpenBLAS directory (--openblas-dir,
 ...) and puts it first on LD_LIBRARY_PATH for the peer only. --fetch-openblas
 fills bench/peers/.openblas/ with `apt-get download libopenblas0-pthread` and
 `dpkg-deb -x`, without installing anything system-wide. The script prints
-which BLAS library and kernel (OpenBLAS core name) the peers run.
+which BLAS library and kernel (OpenBLAS core name) the peers run. If they
+do not run OpenBLAS, it refuses to time: with reference BLAS the peers'
+steps built on matrix products run 10-40x slower, and their ratios come
+out that much too favourable to Adjoint. --allow-slow-blas times anyway
+and stamps the tables and JSON files as not comparable ("comparable":
+false); --check-only needs no OpenBLAS, since it times nothing.
 
 Memory. glibc's malloc hands a freed block of a few MB back to the kernel
 at once (it trims the heap, or unmaps the block), so a PyTorch step whose
@@ -138,6 +147,8 @@ def parse_args():
     p.add_argument("--plot", default=os.path.join(HERE, "gemm-gflops.png"), help="PNG to write ('' for none)")
     p.add_argument("--openblas-dir", default="", help="directory holding OpenBLAS's libblas.so.3")
     p.add_argument("--fetch-openblas", action="store_true", help="apt-get download libopenblas0-pthread into bench/peers/.openblas first")
+    p.add_argument("--allow-slow-blas", action="store_true",
+                   help="time even if the peers do not run OpenBLAS, and mark the results as not comparable")
     p.add_argument("--reuse-go", default="", help="directory with go-bench.txt and go-peers.txt from an earlier run: do not run go")
     p.add_argument("--glibc-malloc", action="store_true", help="leave glibc malloc's defaults to the peer (it then returns large freed blocks to the kernel at once; see Memory)")
     p.add_argument("--models-only", action="store_true", help="run only the model workloads of issue 10 (MLP with Adam, CNN, GPT, LSTM, elementwise, inference)")
@@ -240,6 +251,10 @@ class Blas:
     def set_threads(self, n):
         if self.lib is not None:
             self.lib.openblas_set_num_threads(n)
+
+    def loaded(self):
+        """The BLAS and LAPACK libraries the process loaded."""
+        return ", ".join(self.libs) or "no BLAS library found in /proc/self/maps"
 
     def describe(self):
         if self.lib is None:
@@ -858,9 +873,16 @@ def main():
         " + uncommitted " + " ".join(state["uncommitted"]) if state["uncommitted"] else ""))
     for k, v in mach.items():
         log("  %s: %s" % (k, v))
-    if blas.lib is None:
-        log("WARNING: the peers do not run OpenBLAS; rerun with --fetch-openblas or --openblas-dir")
-    elif any(os.environ.get(v) for v in OPENBLAS_VARS):
+    if blas.lib is None and not args.check_only:
+        if not args.allow_slow_blas:
+            sys.exit("torch_bench.py: refusing to time: PyTorch and numpy would run %s, not OpenBLAS: their steps "
+                     "built on matrix products would run 10-40x slower, and those ratios would be that much too "
+                     "favourable to Adjoint.\n"
+                     "Rerun with --fetch-openblas (unpacks Debian's libopenblas0-pthread into bench/peers/.openblas; "
+                     "nothing is installed system-wide) or --openblas-dir DIR, or with --allow-slow-blas to time "
+                     "anyway with the results marked as not comparable." % blas.loaded())
+        log("WARNING: --allow-slow-blas: the peers do not run OpenBLAS; the results are marked as not comparable")
+    elif blas.lib is not None and any(os.environ.get(v) for v in OPENBLAS_VARS):
         sys.exit("OpenBLAS variables still set in the peer's environment")
 
     models = not args.skip_models
@@ -925,7 +947,14 @@ def run(args, torch, np, blas, log, started, state, mach, wdir, checks):
         min(one), statistics.median(one), max(one)))
     common = {"started": started, "finished": finished, "repo": state, "machine": mach,
               "args": vars(args), "go_commands": cmds, "load_averages": LOADS,
-              "go": {"%s@%d" % k: v for k, v in go.items()}}
+              "go": {"%s@%d" % k: v for k, v in go.items()}, "comparable": blas.lib is not None}
+    # Only --allow-slow-blas gets here without OpenBLAS (main refuses).
+    stamp = ""
+    if blas.lib is None:
+        common["not_comparable_because"] = "the peers ran %s, not OpenBLAS (--allow-slow-blas)" % blas.loaded()
+        stamp = ("**NOT COMPARABLE: the peers ran %s, not OpenBLAS (--allow-slow-blas). Their steps built on matrix "
+                 "products run 10-40× slower than with OpenBLAS, so the ratios below are too favourable to Adjoint.**\n\n" % blas.loaded())
+        print(stamp)
     if not args.models_only:
         rows, series = build_rows(peers, go)
         tab = table(rows)
@@ -933,7 +962,7 @@ def run(args, torch, np, blas, log, started, state, mach, wdir, checks):
         with open(json_path, "w") as f:
             json.dump(dict(common, peers=peers, title="C = A·B, n×n", series=series), f, indent=1, ensure_ascii=False)
         with open(os.path.join(args.out, "table.md"), "w") as f:
-            f.write(tab)
+            f.write(stamp + tab)
         if args.plot:
             p = subprocess.run(["go", "run", "./cmd/plot", json_path, os.path.abspath(args.plot)], cwd=HERE,
                                env=original_env(), capture_output=True, text=True)
@@ -952,7 +981,7 @@ def run(args, torch, np, blas, log, started, state, mach, wdir, checks):
         with open(os.path.join(args.out, "models.json"), "w") as f:
             json.dump(dict(common, peers=model_peers, rows=mrows), f, indent=1, ensure_ascii=False)
         with open(os.path.join(args.out, "models.md"), "w") as f:
-            f.write(mtab)
+            f.write(stamp + mtab)
         print("The model workloads of issue 10, one thread each: medians of time per step (Go: -count %d; "
               "PyTorch: %d repeats). A ratio is PyTorch's time / Adjoint's: above 1, Adjoint is faster.\n" % (
                   args.count, args.repeats))
