@@ -76,8 +76,12 @@ a ratio above 1 means Adjoint is faster. Adjoint's GEMM numbers come from
 bench/peers, where tensor.Gemm and gonum run side by side in one process
 (the same call as BenchmarkGemm in bench/). The raw Go
 output, a JSON file with every median, and the table are written to --out
-(default bench/peers/results/), and a PNG plot of GFLOP/s against n
-(Adjoint, OpenBLAS, gonum) to --plot, drawn by `go run ./cmd/plot`.
+(default bench/peers/out/, which git ignores), and a PNG plot of GFLOP/s
+against n (Adjoint, OpenBLAS, gonum) to --plot (default gemm-gflops.png in
+--out), drawn by `go run ./cmd/plot`. The committed results in
+bench/peers/results/ and the plot bench/peers/gemm-gflops.png change only
+when a run names them: --out bench/peers/results --plot
+bench/peers/gemm-gflops.png.
 
 OpenBLAS. This machine sets OPENBLAS_CORETYPE=Haswell and OPENBLAS_L2_SIZE,
 which OpenBLAS reads when it loads and which halve its speed here, so the
@@ -143,8 +147,10 @@ def parse_args():
     p.add_argument("--count", type=int, default=5, help="go test -count")
     p.add_argument("--benchtime", default="", help="go test -benchtime (default: go's 1s)")
     p.add_argument("--quick", action="store_true", help="smoke test: few, short repeats; go -count 1 -benchtime 3x")
-    p.add_argument("--out", default=os.path.join(HERE, "results"), help="directory for raw outputs, JSON and table")
-    p.add_argument("--plot", default=os.path.join(HERE, "gemm-gflops.png"), help="PNG to write ('' for none)")
+    p.add_argument("--out", default=os.path.join(HERE, "out"),
+                   help="directory for raw outputs, JSON and table (default bench/peers/out, ignored by git; "
+                        "bench/peers/results holds the committed runs)")
+    p.add_argument("--plot", default=None, help="PNG to write (default gemm-gflops.png in --out; '' for none)")
     p.add_argument("--openblas-dir", default="", help="directory holding OpenBLAS's libblas.so.3")
     p.add_argument("--fetch-openblas", action="store_true", help="apt-get download libopenblas0-pthread into bench/peers/.openblas first")
     p.add_argument("--allow-slow-blas", action="store_true",
@@ -155,6 +161,8 @@ def parse_args():
     p.add_argument("--skip-models", action="store_true", help="run only the GEMM, article and SGD MLP workloads")
     p.add_argument("--check-only", action="store_true", help="only check that PyTorch reproduces Adjoint's first losses and gradients of each model workload; exit 1 if not")
     a = p.parse_args()
+    if a.plot is None:
+        a.plot = os.path.join(a.out, "gemm-gflops.png")
     if a.quick:
         a.repeats, a.target, a.count, a.benchtime = 3, 0.02, 1, "3x"
     return a
