@@ -740,10 +740,12 @@ def machine(torch, np, blas):
 # names), in the order they run: the export's name, the label in the table.
 MODELS = [("mlp_adam_64", "MLP 784-256-128-10, Adam, b=64"), ("mlp_adam_256", "MLP 784-256-128-10, Adam, b=256"),
           ("cnn_64", "CNN 1×28×28, 2 conv + pool, b=64"), ("gpt", "tiny GPT block (d 128, 4 heads, seq 64, b=8)"),
-          ("lstm", "LSTM 32 steps, b=32, hidden 128"), ("elementwise", "Σ(tanh(x)·σ(x) + gelu(x)), 1e6, fwd+bwd"),
+          ("lstm", "LSTM 32 steps, b=32, hidden 128 (Adjoint: cell from ops; PyTorch: nn.LSTM, bias_hh frozen at 0)"),
+          ("elementwise", "Σ(tanh(x)·σ(x) + gelu(x)), 1e6, fwd+bwd"),
           ("mlp_infer_256", "MLP inference, b=256"),
-          ("seq_transformer", "transformer block, layers (nn.TransformerEncoderLayer; d 128, 4 heads, seq 64, b=8)"),
-          ("seq_lstm", "LSTM layer (nn.LSTM 64→128, 32 steps, b=32)")]
+          ("seq_transformer", "transformer block, d 128, 4 heads, seq 64, b=8 (Adjoint: layers.NewDecoderBlock; "
+                              "PyTorch: nn.TransformerEncoderLayer)"),
+          ("seq_lstm", "LSTM layer 64→128, 32 steps, b=32 (Adjoint: layers.LSTM; PyTorch: nn.LSTM, both biases training)")]
 
 
 def export_models(log, out_dir):

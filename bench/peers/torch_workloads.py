@@ -23,7 +23,10 @@ leaves the next losses almost unchanged.
   gpt                        one pre-LN transformer block (d 128, 4 heads,
                              seq 64, batch 8, GELU MLP 512), vocab 64, Adam
   lstm                       nn.LSTM(32, 128) over 32 steps at batch 32,
-                             Linear head on the last h, MSE, Adam
+                             Linear head on the last h, MSE, Adam, with
+                             bias_hh_l0 zero and frozen; Adjoint's side
+                             (BenchmarkLSTMStep) writes the cell from ops,
+                             with one gate bias (see Workload.__init__)
   elementwise                sum(tanh(x)*sigmoid(x) + gelu(x)), 1e6
                              elements, forward and backward, no update
   mlp_infer_256              the MLP's forward pass under torch.no_grad()
@@ -32,6 +35,7 @@ leaves the next losses almost unchanged.
                              against nn.TransformerEncoderLayer (issue 12)
   seq_lstm                   layers.LSTM(64, 128) over 32 steps at batch
                              32, Linear head, MSE, Adam, against nn.LSTM
+                             (both biases training on both sides)
 
 Each model's step() runs one step and returns its check value: the loss
 (before the update), or for inference the logits, whose check value (the
