@@ -44,8 +44,10 @@ after the first backward pass and its values of the first 3 steps (the
 losses) to a safetensors file; PyTorch loads them, runs the same 3 steps,
 whose values must agree to 1e-5 relative, and from the start again one
 backward pass, whose gradients must agree with Adjoint's to 1e-5 of each
-tensor's largest magnitude (--check-only does only this, and exits 1 on a
-mismatch). Then, per workload, it times the PyTorch step and runs
+tensor's largest magnitude. On a mismatch it exits 1 without timing
+anything: the two sides would not run the same computation, so their
+ratio would mean nothing (--check-only does only the check). Then, per
+workload, it times the PyTorch step and runs
 
     go test -run '^$' -bench '^BenchmarkGPTStep$' -benchmem -count 5 -cpu 1 ./bench/
 
@@ -901,10 +903,13 @@ def main():
         if models:
             export_models(log, wdir)
             checks = check_models(torch, np, log, wdir)
+            bad = check_failures(checks)
+            if bad:
+                sys.exit("PyTorch does not reproduce Adjoint's losses or gradients for: %s (the lines marked "
+                         "MISMATCH above).%s" % (", ".join(bad), "" if args.check_only else
+                                                " Nothing was timed and no ratio written: the two sides do not "
+                                                "run the same computation."))
             if args.check_only:
-                bad = check_failures(checks)
-                if bad:
-                    sys.exit("PyTorch does not reproduce Adjoint's losses or gradients for: " + ", ".join(bad))
                 print("PyTorch reproduces Adjoint's first losses and gradients of every model workload.")
                 return
         run(args, torch, np, blas, log, started, state, mach, wdir, checks if models else {})
