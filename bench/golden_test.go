@@ -39,9 +39,9 @@ const goldenSteps = 3
 
 // goldenRTol is the relative difference allowed between a benchmark's
 // values and the recorded ones. On one machine they are the same bits;
-// another GEMM kernel (AVX2 instead of AVX-512, or the purego build) sums
-// in another order and moves them by about 1e-7 relative. It is the
-// tolerance peers/torch_bench.py allows PyTorch (which agrees to 2e-7).
+// another kernel sums in another order and moves them a little (the
+// purego build: by at most 1.1e-7 relative). It is the tolerance
+// peers/torch_bench.py allows PyTorch (which agrees to 2e-7).
 const goldenRTol = 1e-5
 
 var updateGolden = flag.Bool("update-golden", false, "TestGoldenValues rewrites "+goldenFile+" with this machine's values")
