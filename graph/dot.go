@@ -33,8 +33,10 @@ type Node struct {
 //
 // describe gives each node's label and attributes; if describe is nil the
 // label is fmt.Sprint(node). The graph name, labels and attribute values are
-// quoted and escaped (", \, newlines; NUL and invalid UTF-8 become U+FFFD)
-// so any string is safe; attribute keys are quoted only when they are not
+// quoted and escaped (", \, newlines; NUL and invalid UTF-8 become U+FFFD;
+// the other control characters but tab become their visible Control
+// Pictures, U+2401 to U+241F) so any string is safe, in DOT and in the XML
+// of an SVG rendering; attribute keys are quoted only when they are not
 // plain identifiers. inputs is called once per reachable node. Like
 // TopoSort, WriteDOT panics on a cycle.
 //
@@ -101,6 +103,10 @@ func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) 
 // text is shown literally rather than interpreted as DOT escapes. A NUL
 // byte, which ends a string in Graphviz's scanner (a syntax error), and
 // each run of bytes that are not UTF-8 (Graphviz's charset) become U+FFFD.
+// The other C0 control characters but tab (U+0001 to U+001F), which
+// Graphviz passes through into SVG where XML forbids them, become their
+// Control Pictures (U+2401 to U+241F: ␁, ␛ for ESC), visible in the
+// drawing.
 func quote(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
@@ -121,6 +127,10 @@ func quote(s string) string {
 		case 0:
 			b.WriteString("\uFFFD")
 		default:
+			if c < 0x20 && c != '\t' {
+				b.WriteRune(0x2400 + rune(c)) // its Control Picture
+				continue
+			}
 			b.WriteByte(c)
 		}
 	}

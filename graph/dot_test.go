@@ -1,8 +1,12 @@
 package graph
 
 import (
+	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -228,4 +232,77 @@ func TestWriteDOTCyclePanics(t *testing.T) {
 		_ = WriteDOT(&b, "c", []string{"a"}, adj{"a": {"b"}, "b": {"a"}}.inputs, nil)
 	})
 	checkCycle(t, "WriteDOT", got, "a")
+}
+
+// TestQuoteControlCharacters: every C0 control character but tab and the
+// line breaks becomes its Control Picture, so that no control byte reaches
+// Graphviz (which passes them through into SVG, where XML forbids them).
+func TestQuoteControlCharacters(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a\x01b", "\"a\u2401b\""},
+		{"esc\x1b[0m", "\"esc\u241b[0m\""},
+		{"\x1f", "\"\u241f\""},
+		{"bell\a, backspace\b, vt\v, ff\f", "\"bell\u2407, backspace\u2408, vt\u240b, ff\u240c\""},
+		{"tab\tkept", "\"tab\tkept\""},
+		{"del\x7f kept", "\"del\x7f kept\""},
+	}
+	for _, tt := range tests {
+		if got := quote(tt.in); got != tt.want {
+			t.Errorf("quote(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	var all strings.Builder
+	for c := range 0x20 {
+		all.WriteByte(byte(c))
+	}
+	got := quote(all.String())
+	want := "\"\uFFFD\u2401\u2402\u2403\u2404\u2405\u2406\u2407\u2408\t\\n\u240b\u240c\\n\u240e\u240f" +
+		"\u2410\u2411\u2412\u2413\u2414\u2415\u2416\u2417\u2418\u2419\u241a\u241b\u241c\u241d\u241e\u241f\""
+	if got != want {
+		t.Errorf("quote(bytes 0x00 to 0x1f) = %q, want %q", got, want)
+	}
+}
+
+// TestWriteDOTControlCharactersRenderAsXML renders a graph whose labels,
+// attribute values and name hold every control character with Graphviz, when
+// it is installed, and parses the SVG as XML.
+func TestWriteDOTControlCharactersRenderAsXML(t *testing.T) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("Graphviz dot is not installed")
+	}
+	var ctl strings.Builder
+	for c := range 0x20 {
+		ctl.WriteByte(byte(c))
+	}
+	var sb strings.Builder
+	err = WriteDOT(&sb, "g"+ctl.String(), []string{"a"}, func(string) []string { return nil },
+		func(n string) Node {
+			return Node{Label: n + ctl.String(), Attrs: map[string]string{"tooltip": ctl.String()}}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < sb.Len(); i++ {
+		if c := sb.String()[i]; c < 0x20 && c != '\t' && c != '\n' {
+			t.Fatalf("DOT output holds the control byte %#x:\n%q", c, sb.String())
+		}
+	}
+	cmd := exec.Command(dot, "-Tsvg")
+	cmd.Stdin = strings.NewReader(sb.String())
+	svg, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("dot -Tsvg: %v\n%s", err, sb.String())
+	}
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	d.Strict = true
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed XML: %v\n%s", err, svg)
+		}
+	}
 }
