@@ -13,10 +13,17 @@ import (
 // drawn as shaded boxes, constants as plain boxes, and outputs with a double
 // border. Edges follow the data, from an input to the operation that uses it.
 // Draw before Backward (or backward with RetainGraph): a released graph is an
-// error wrapping ErrGraphReleased.
+// error wrapping ErrGraphReleased. A nil writer or a nil output is a
+// programmer error: it panics with a *UsageError, as in Grad.
 func WriteDOT[T Float](w io.Writer, outputs ...*Var[T]) error {
+	if w == nil {
+		panic(usage("WriteDOT", "nil writer"))
+	}
 	isOut := make(map[*Var[T]]bool, len(outputs))
-	for _, o := range outputs {
+	for i, o := range outputs {
+		if o == nil {
+			panic(usage("WriteDOT", fmt.Sprintf("output %d is nil", i)))
+		}
 		isOut[o] = true
 	}
 	var released *node[T]

@@ -151,3 +151,18 @@ func TestWriteDOTWriteError(t *testing.T) {
 		}
 	}
 }
+
+// A nil output or writer panics with a *UsageError naming WriteDOT, as Grad
+// does for a nil output (it was a raw nil dereference), before anything is
+// written.
+func TestWriteDOTNilArguments(t *testing.T) {
+	x := autograd.Param(t64([]float64{1, 2}, 2))
+	loss := autograd.Sum(autograd.Square(x))
+	var sb strings.Builder
+	checkUsagePanic(t, func() { _ = autograd.WriteDOT[float64](&sb, nil) }, "autograd: WriteDOT: output 0 is nil")
+	checkUsagePanic(t, func() { _ = autograd.WriteDOT(&sb, loss, nil) }, "autograd: WriteDOT: output 1 is nil")
+	checkUsagePanic(t, func() { _ = autograd.WriteDOT(nil, loss) }, "autograd: WriteDOT: nil writer")
+	if sb.Len() != 0 {
+		t.Errorf("WriteDOT wrote %q before panicking", sb.String())
+	}
+}
