@@ -26,6 +26,14 @@
 // with PyTorch's defaults eps 1e-6, atol 1e-5, rtol 1e-3. Check in float64:
 // in float32 the finite differences are noise.
 //
+// Infinities and NaN follow torch.allclose: a NaN never passes (not even
+// against NaN), and an infinite reference passes only against the same
+// infinity, which only a Jacobian supplied to CheckJacobian can hold. A
+// finite difference that overflowed to ±Inf vouches for no analytic value:
+// the element fails whatever the analytic value, and the report says that
+// the finite difference overflowed (Report.Overflowed). Check such a point
+// with CheckJacobian against a closed form, or with a smaller Eps.
+//
 // # Reading a report
 //
 // A failure is an *Error carrying a Report, and reads like this (one line,

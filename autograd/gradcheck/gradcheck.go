@@ -123,8 +123,8 @@ type Element struct {
 	Output   []int   // the element of the output, one coordinate per axis ([] for a scalar)
 	Analytic float64 // from the backward pass
 	Numeric  float64 // the reference value: central finite differences, or the supplied Jacobian
-	AbsErr   float64 // |Analytic - Numeric|
-	RelErr   float64 // AbsErr / |Numeric| (+Inf when Numeric is 0 and AbsErr is not)
+	AbsErr   float64 // |Analytic - Numeric|: 0 for equal values (the same infinity too), +Inf when a NaN or an infinity disagrees
+	RelErr   float64 // AbsErr / |Numeric| (+Inf when Numeric is 0 and AbsErr is not, or AbsErr is +Inf)
 	// Grad is used by GradGradCheck only, whose outputs are the gradients
 	// of f: Output is an element of the gradient with respect to input Grad.
 	// It is 0 otherwise.
@@ -132,14 +132,28 @@ type Element struct {
 }
 
 // Report summarises a check over every element of the Jacobian.
+//
+// An element passes as in torch.allclose (NaN never equal to NaN): finite
+// values when |analytic − reference| ≤ Atol + Rtol·|reference|, an infinite
+// reference only against the same infinity (a supplied Jacobian may hold
+// one), and a NaN never. A finite difference that overflowed to ±Inf
+// vouches for no analytic value, so the element fails whatever the analytic
+// value is (counted in Overflowed too): check such a point with
+// CheckJacobian against a closed form, or with a smaller Eps.
 type Report struct {
 	Total     int     // Jacobian elements compared
-	Failed    int     // elements outside the tolerance
+	Failed    int     // elements that did not pass
 	MaxAbsErr float64 // largest absolute error over all elements
 	MaxRelErr float64 // largest relative error over all elements
-	// Worst is the element furthest outside the tolerance, measured as
-	// AbsErr / (atol + rtol·|Numeric|); when all pass, the closest to failing.
-	// It is nil when the Jacobian is empty.
+	// Overflowed counts the failed elements whose finite difference
+	// overflowed to ±Inf (0 against a supplied Jacobian).
+	Overflowed int
+	// Worst is the element furthest outside the tolerance: a failed element
+	// whenever one failed, one whose values disagree rather than one whose
+	// finite difference overflowed when there is such an element, and among
+	// those the largest AbsErr / (atol + rtol·|Numeric|) (a NaN or an
+	// infinity that disagrees is the largest); when all pass, the closest to
+	// failing. It is nil when the Jacobian is empty.
 	Worst *Element
 	Atol  float64 // tolerances and step the check used (Eps is 0 in CheckJacobian)
 	Rtol  float64
@@ -180,7 +194,11 @@ func (r Report) output(grad int, out []int) string {
 
 // String describes the report in one line.
 func (r Report) String() string {
-	s := r.verdict() + "; " + r.maxErrs()
+	s := r.verdict()
+	if r.Overflowed > 0 {
+		s += "; " + r.overflow()
+	}
+	s += "; " + r.maxErrs()
 	if r.Worst != nil {
 		s += "; worst: " + r.worst(": ")
 	}
@@ -188,9 +206,13 @@ func (r Report) String() string {
 }
 
 // Text describes the report on several lines, for humans: the verdict, the
-// worst element and its values, the largest errors.
+// finite differences that overflowed if any, the worst element and its
+// values, the largest errors.
 func (r Report) Text() string {
 	s := r.verdict()
+	if r.Overflowed > 0 {
+		s += "\n\t" + r.overflow()
+	}
 	if r.Worst != nil {
 		s += "\n\tworst: " + r.worst("\n\t\t")
 	}
@@ -207,6 +229,12 @@ func (r Report) verdict() string {
 		return s + " (against the supplied Jacobian)"
 	}
 	return s + fmt.Sprintf(" (eps %g)", r.Eps)
+}
+
+// overflow explains the elements whose finite difference overflowed.
+func (r Report) overflow() string {
+	return fmt.Sprintf("%d of them failed because the finite difference overflowed to ±Inf, which vouches for no analytic value: "+
+		"check there with CheckJacobian against a closed form, or with a smaller Eps", r.Overflowed)
 }
 
 func (r Report) maxErrs() string {
@@ -365,39 +393,70 @@ type anaJacobian [][][][]float64
 // column per input element, as finite differences produce them.
 type refJacobian [][][][]float64
 
+// verdict of one element: pass, or fail because the finite difference
+// overflowed, or fail because the values disagree. A larger verdict is worse.
+const (
+	pass = iota
+	overflowed
+	mismatch
+)
+
+// rank orders elements by how badly they fail: by verdict, then by score,
+// the error relative to its bound.
+type rank struct {
+	verdict int
+	score   float64
+}
+
+// worse reports whether r is worse than s.
+func (r rank) worse(s rank) bool {
+	return r.verdict > s.verdict || r.verdict == s.verdict && r.score > s.score
+}
+
 // tally counts one element, analytic a against reference n, under rep's
-// tolerances (|a − n| ≤ Atol + Rtol·|n|), and reports its absolute and
-// relative errors and whether it is the worst so far: the largest error
-// relative to its bound, *worst holding that score (a NaN anywhere, or any
-// error where the bound is 0, is as bad as it gets).
-func (rep *Report) tally(a, n float64, worst *float64) (abs, rel float64, isWorst bool) {
-	abs = math.Abs(a - n)
-	rel = abs / math.Abs(n)
-	if abs == 0 {
-		rel = 0
-	}
-	if math.IsNaN(abs) {
-		abs, rel = math.Inf(1), math.Inf(1)
-	}
-	rep.Total++
-	rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
-	rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
-	bound := rep.Atol + rep.Rtol*math.Abs(n)
-	if !(abs <= bound) {
-		rep.Failed++
-	}
-	score := abs / bound
-	if bound == 0 {
-		score = math.Inf(1)
-		if abs == 0 {
-			score = 0
+// tolerances, and reports its absolute and relative errors and whether it
+// is the worst so far (*worst holds the worst rank). The rule is
+// torch.allclose's, with NaN never equal: finite values pass when
+// |a − n| ≤ Atol + Rtol·|n|; an infinite n passes only against the same
+// infinity; a NaN, or an infinite a against a finite n, never passes. A
+// finite difference that overflowed to ±Inf vouches for no analytic value:
+// it fails whatever a is, and is counted in Overflowed.
+func (rep *Report) tally(a, n float64, worst *rank) (abs, rel float64, isWorst bool) {
+	inf := math.Inf(1)
+	var r rank
+	switch {
+	case math.IsNaN(a) || math.IsNaN(n):
+		abs, rel, r = inf, inf, rank{mismatch, inf}
+	case math.IsInf(n, 0) && rep.Reference == FiniteDifferences:
+		abs, rel, r = inf, inf, rank{overflowed, inf}
+		rep.Overflowed++
+	case a == n:
+		abs, rel, r = 0, 0, rank{pass, 0}
+	case math.IsInf(a, 0) || math.IsInf(n, 0):
+		abs, rel, r = inf, inf, rank{mismatch, inf}
+	default:
+		abs = math.Abs(a - n) // +Inf if it overflows
+		rel = abs / math.Abs(n)
+		bound := rep.Atol + rep.Rtol*math.Abs(n)
+		r.score = abs / bound
+		switch {
+		case bound == 0: // and abs > 0
+			r.score = inf
+		case math.IsNaN(r.score): // abs and bound both +Inf: on the edge
+			r.score = 1
+		}
+		if !(abs <= bound) {
+			r.verdict = mismatch
 		}
 	}
-	if math.IsNaN(score) {
-		score = math.Inf(1)
+	rep.Total++
+	if r.verdict != pass {
+		rep.Failed++
 	}
-	if score > *worst {
-		*worst = score
+	rep.MaxAbsErr = math.Max(rep.MaxAbsErr, abs)
+	rep.MaxRelErr = math.Max(rep.MaxRelErr, rel)
+	if r.worse(*worst) {
+		*worst = r
 		return abs, rel, true
 	}
 	return abs, rel, false
@@ -426,13 +485,13 @@ func (j *job) run(reference func(shapes [][]int) (refJacobian, error)) (Report, 
 	if err != nil {
 		return rep, err
 	}
-	worstScore := -1.0
+	worst := rank{verdict: -1}
 	for i, x := range j.inputs {
 		for k := range x.Len() {
 			for o, shape := range shapes {
 				for r := range ref[i][k][o] {
 					a, n := ana[o][r][i][k], ref[i][k][o][r]
-					if abs, rel, w := rep.tally(a, n, &worstScore); w {
+					if abs, rel, w := rep.tally(a, n, &worst); w {
 						rep.Worst = &Element{Input: i, Index: unravel(k, x.Shape()), Grad: o, Output: unravel(r, shape),
 							Analytic: a, Numeric: n, AbsErr: abs, RelErr: rel}
 					}

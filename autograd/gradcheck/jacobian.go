@@ -23,6 +23,9 @@ type Jacobian func(inputs []*tensor.Tensor[float64]) []*tensor.Tensor[float64]
 //
 //	|analytic - expected| <= atol + rtol·|expected|
 //
+// An infinite expected value matches only the same infinity, and a NaN
+// matches nothing (see Report).
+//
 // No finite differences are taken, so the comparison holds at kinks (it
 // checks the subgradient an op chose) and tolerances can be far tighter than
 // Check's. The report names the worst element the same way, with Reference

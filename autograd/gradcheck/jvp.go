@@ -137,7 +137,7 @@ func constantsOf(xs []*tensor.Tensor[float64]) []*autograd.Var[float64] {
 // mode, and returns the report (with an *Error when an element fails).
 func (j *job) compare(shape []int, ana [][][]float64, ref refJacobian) (Report, error) {
 	rep := j.rep
-	worst := -1.0
+	worst := rank{verdict: -1}
 	for i, x := range j.inputs {
 		for k := range x.Len() {
 			for r, n := range ref[i][k][0] {
