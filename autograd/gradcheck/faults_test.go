@@ -10,6 +10,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/autograd/gradcheck"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // Tests of Check on functions that misbehave: they modify their inputs,
@@ -245,5 +246,77 @@ func TestCheckNaN(t *testing.T) {
 				t.Errorf("error %q does not show the NaN", err)
 			}
 		})
+	}
+}
+
+// A panic is reported with the prefix of the check that caught it, as
+// every other error of that check (GradGradCheck's and CheckJVP's docs
+// promise it), saying what may have panicked.
+func TestPanicErrorPrefix(t *testing.T) {
+	// boomIn panics in the forward pass, the backward pass or the
+	// forward-mode rule.
+	boomIn := func(where string) gradcheck.Func {
+		fn := &Fn{
+			Name: "Boom",
+			Forward: func(in ...T) T {
+				if where == "forward" {
+					panic("boom")
+				}
+				return in[0].Clone()
+			},
+			Backward: func(c *Ctx, g V) []V {
+				if where == "backward" {
+					panic("boom")
+				}
+				return []V{g}
+			},
+			JVP: func(c *Ctx, ts []T) T {
+				if where == "jvp" {
+					panic("boom")
+				}
+				return ts[0].Clone()
+			},
+		}
+		return applyTo(fn, true)
+	}
+	x := ins(tns([]int{2}, 1, 2))
+	identity := func(in []T) []T { return []T{tensor.Ones[float64](2)} }
+	tests := []struct {
+		check, where, want string
+		run                func(gradcheck.Func) error
+	}{
+		{"Check", "forward", "gradcheck: panic in the function under test or its backward pass: boom",
+			func(f gradcheck.Func) error { _, err := gradcheck.Check(f, x); return err }},
+		{"Check", "backward", "gradcheck: panic in the function under test or its backward pass: boom",
+			func(f gradcheck.Func) error { _, err := gradcheck.Check(f, x); return err }},
+		{"CheckJacobian", "backward", "gradcheck: panic in the function under test, its backward pass or the supplied Jacobian: boom",
+			func(f gradcheck.Func) error { _, err := gradcheck.CheckJacobian(f, x, identity); return err }},
+		{"CheckJacobian", "supplied Jacobian", "gradcheck: panic in the function under test, its backward pass or the supplied Jacobian: boom",
+			func(f gradcheck.Func) error {
+				_, err := gradcheck.CheckJacobian(f, x, func([]T) []T { panic("boom") })
+				return err
+			}},
+		{"GradGradCheck", "forward", "gradcheck: second order: panic in the function under test or its backward pass: boom",
+			func(f gradcheck.Func) error { _, err := gradcheck.GradGradCheck(f, x); return err }},
+		{"GradGradCheck", "backward", "gradcheck: second order: panic in the function under test or its backward pass: boom",
+			func(f gradcheck.Func) error { _, err := gradcheck.GradGradCheck(f, x); return err }},
+		{"CheckJVP", "forward", "gradcheck: forward mode: panic in the function under test or its forward-mode rule: boom",
+			func(f gradcheck.Func) error { _, err := gradcheck.CheckJVP(f, x); return err }},
+		{"CheckJVP", "jvp", "gradcheck: forward mode: panic in the function under test or its forward-mode rule: boom",
+			func(f gradcheck.Func) error { _, err := gradcheck.CheckJVP(f, x); return err }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.check+" "+tc.where, func(t *testing.T) {
+			err := tc.run(boomIn(tc.where))
+			var pe *gradcheck.PanicError
+			if !errors.As(err, &pe) || err.Error() != tc.want {
+				t.Errorf("error %v (%T), want the *PanicError %q", err, err, tc.want)
+			}
+		})
+	}
+	// A PanicError made outside a check names every suspect.
+	if got, want := (&gradcheck.PanicError{Value: "boom"}).Error(),
+		"gradcheck: panic in the function under test, its backward pass, its forward-mode rule or the supplied Jacobian: boom"; got != want {
+		t.Errorf("zero PanicError: %q, want %q", got, want)
 	}
 }

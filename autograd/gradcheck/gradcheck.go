@@ -306,16 +306,29 @@ func (e *OrderError) Error() string {
 // Unwrap returns ErrOrderDependent.
 func (e *OrderError) Unwrap() error { return ErrOrderDependent }
 
-// PanicError is returned when the function under test, its backward pass or
-// a supplied Jacobian panicked. It unwraps to the panic value when that is an
-// error (a *tensor.ShapeError, say).
+// PanicError is returned when the function under test, its backward pass,
+// its forward-mode rule or a supplied Jacobian panicked. Its message starts
+// with the prefix of the check that caught it ("gradcheck: ", "gradcheck:
+// second order: " or "gradcheck: forward mode: ") and says what may have
+// panicked. It unwraps to the panic value when that is an error (a
+// *tensor.ShapeError, say).
 type PanicError struct {
 	Value any    // what was passed to panic
 	Stack []byte // the goroutine's stack where the panic was recovered
+	// prefix and where are the check's prefix and what may have panicked
+	// in it; empty reads "gradcheck: " and every suspect.
+	prefix, where string
 }
 
 func (e *PanicError) Error() string {
-	return fmt.Sprintf("gradcheck: panic in the function under test, its backward pass or the supplied Jacobian: %v", e.Value)
+	prefix, where := e.prefix, e.where
+	if prefix == "" {
+		prefix = "gradcheck: "
+	}
+	if where == "" {
+		where = "the function under test, its backward pass, its forward-mode rule or the supplied Jacobian"
+	}
+	return fmt.Sprintf("%spanic in %s: %v", prefix, where, e.Value)
 }
 
 // Unwrap returns the panic value if it is an error, and nil otherwise.
@@ -324,10 +337,11 @@ func (e *PanicError) Unwrap() error {
 	return err
 }
 
-// catch turns a panic into a *PanicError in *err. Defer it directly.
-func catch(err *error) {
+// catch turns a panic into a *PanicError in *err, whose message starts
+// with prefix and blames where. Defer it directly.
+func catch(err *error, prefix, where string) {
 	if r := recover(); r != nil {
-		*err = &PanicError{Value: r, Stack: debug.Stack()}
+		*err = &PanicError{Value: r, Stack: debug.Stack(), prefix: prefix, where: where}
 	}
 }
 
@@ -342,7 +356,7 @@ func catch(err *error) {
 // evaluations at the same point (*OrderError, ErrOrderDependent), and a
 // panic (*PanicError).
 func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
-	defer catch(&err)
+	defer catch(&err, "gradcheck: ", "the function under test or its backward pass")
 	if err := checkCall("Check", f, inputs); err != nil {
 		return Report{}, err
 	}

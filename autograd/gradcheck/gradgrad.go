@@ -27,10 +27,15 @@ const gradOutputStream = 0x67726164677261 // "gradgra"
 //
 // The report and the errors are Check's, with Order 2: an Element's Output
 // is an element of the gradient with respect to input Element.Grad, and
-// Element.Input len(inputs) (labelled "grad output") is v. Every message
-// starts with "gradcheck: second order: ".
+// Element.Input len(inputs) (labelled "grad output") is v. Every error that
+// comes from checking f (a mismatch, a panic, order dependence, a mutated
+// input, a nil result or a changing shape) starts with "gradcheck: second
+// order: "; invalid arguments (a nil function or input, invalid options)
+// are found before f is called and reported as by Check, naming
+// GradGradCheck where an argument is nil.
 func GradGradCheck(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
-	defer catch(&err)
+	const prefix = "gradcheck: second order: "
+	defer catch(&err, prefix, "the function under test or its backward pass")
 	if err := checkCall("GradGradCheck", f, inputs); err != nil {
 		return Report{}, err
 	}
@@ -38,7 +43,6 @@ func GradGradCheck(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (re
 	if err != nil {
 		return Report{}, err
 	}
-	const prefix = "gradcheck: second order: "
 	n := len(inputs)
 	names := make([]string, n+1)
 	copy(names, s.names)

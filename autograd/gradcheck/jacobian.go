@@ -34,7 +34,7 @@ type Jacobian func(inputs []*tensor.Tensor[float64]) []*tensor.Tensor[float64]
 // shape is a plain error naming the input and both shapes. Everything else
 // (mutated inputs, order dependence, panics) is checked as in Check.
 func CheckJacobian(f Func, inputs []*tensor.Tensor[float64], jac Jacobian, opts ...Option) (rep Report, err error) {
-	defer catch(&err)
+	defer catch(&err, "gradcheck: ", "the function under test, its backward pass or the supplied Jacobian")
 	if err := checkCall("CheckJacobian", f, inputs); err != nil {
 		return Report{}, err
 	}

@@ -28,13 +28,15 @@ import (
 // report is Check's, with the forward-mode values as
 // Analytic. A mismatch is an error wrapping an *Error that carries the
 // report (and so ErrMismatch), saying that the analytic values came from
-// forward mode; other errors start with "gradcheck: forward mode: ". It
-// also fails, with a plain error, for invalid options, a function that
-// returns nil or whose output shape changes, a function that changes its
-// inputs (ErrMutatedInput), and a panic (*PanicError). Inputs are not
-// modified.
+// forward mode. It also fails, with a plain error, for invalid options, a
+// function that returns nil or whose output shape changes, a function
+// that changes its inputs (ErrMutatedInput), and a panic (*PanicError).
+// Every error but a mismatch that comes from checking f starts with
+// "gradcheck: forward mode: "; invalid arguments (a nil function or input,
+// invalid options) are found before f is called and reported as by Check,
+// naming CheckJVP where an argument is nil. Inputs are not modified.
 func CheckJVP(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
-	defer catch(&err)
+	defer catch(&err, "gradcheck: forward mode: ", "the function under test or its forward-mode rule")
 	if err := checkCall("CheckJVP", f, inputs); err != nil {
 		return Report{}, err
 	}
