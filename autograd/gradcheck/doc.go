@@ -90,7 +90,8 @@
 // CheckJVP (or AssertJVP in a test) checks forward mode, autograd.JVP, as
 // Check checks reverse mode: it builds the Jacobian column by column, one
 // JVP per input element along a one-hot tangent, and compares it with the
-// same finite differences under the same criterion. It catches a wrong
+// same finite differences under the same criterion; its reports say
+// "forward mode". It catches a wrong
 // forward rule, a Function whose JVP rule is wrong, and a Function without
 // one whose Backward is written on raw tensors (no forward rule can be
 // derived from it). Functions written for autograd's transforms take their
@@ -108,7 +109,10 @@
 // supplied Jacobian, and whether to check second order (SecondOrder) and
 // forward mode (ForwardMode) too. Run runs a table of them as subtests,
 // each failure with its report, its inputs and the seed that reproduces
-// them:
+// them. Every failure says which check failed ("gradcheck: reverse mode:
+// ", "gradcheck: second order: ", "gradcheck: forward mode: "), so that a
+// Function with a right Backward and a wrong JVP rule reads as such, and
+// points at the line of the test that called Run:
 //
 //	func TestMyOps(t *testing.T) {
 //		gradcheck.Run(t, []gradcheck.Case{

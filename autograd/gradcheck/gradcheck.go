@@ -161,6 +161,10 @@ type Report struct {
 	// Order is 2 for GradGradCheck (the Jacobian of the gradients) and 1
 	// otherwise; 0 reads as 1.
 	Order int
+	// Forward is set by CheckJVP: the analytic values came from forward
+	// mode (autograd.JVP), not from a backward pass. The report then reads
+	// "forward mode: ...".
+	Forward bool
 	// Reference is what the analytic values were compared with.
 	Reference Reference
 	// Names labels the inputs as given with Names (GradGradCheck appends
@@ -221,8 +225,11 @@ func (r Report) Text() string {
 
 func (r Report) verdict() string {
 	var s string
-	if r.Order == 2 {
+	switch {
+	case r.Order == 2:
 		s = "second order: "
+	case r.Forward:
+		s = "forward mode: "
 	}
 	s += fmt.Sprintf("%d of %d Jacobian elements outside atol %g + rtol %g·|%v|", r.Failed, r.Total, r.Atol, r.Rtol, r.Reference)
 	if r.Reference == SuppliedJacobian {

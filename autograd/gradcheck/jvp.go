@@ -24,17 +24,16 @@ import (
 // the op overwrote; Check does, for the backward. It does catch a function
 // whose value changes between evaluations at the same point (a random op,
 // Dropout in training mode say), with an *OrderError (ErrOrderDependent)
-// whose Input is -1, as Check does. The
-// report is Check's, with the forward-mode values as
-// Analytic. A mismatch is an error wrapping an *Error that carries the
-// report (and so ErrMismatch), saying that the analytic values came from
-// forward mode. It also fails, with a plain error, for invalid options, a
-// function that returns nil or whose output shape changes, a function
-// that changes its inputs (ErrMutatedInput), and a panic (*PanicError).
-// Every error but a mismatch that comes from checking f starts with
-// "gradcheck: forward mode: "; invalid arguments (a nil function or input,
-// invalid options) are found before f is called and reported as by Check,
-// naming CheckJVP where an argument is nil. Inputs are not modified.
+// whose Input is -1, as Check does. The report is Check's, with the
+// forward-mode values as Analytic and Forward set. A mismatch is an *Error
+// that carries the report (and wraps ErrMismatch). It also fails, with a
+// plain error, for invalid options, a function that returns nil or whose
+// output shape changes, a function that changes its inputs
+// (ErrMutatedInput), and a panic (*PanicError). Every error that comes
+// from checking f, a mismatch included, starts with "gradcheck: forward
+// mode: "; invalid arguments (a nil function or input, invalid options)
+// are found before f is called and reported as by Check, naming CheckJVP
+// where an argument is nil. Inputs are not modified.
 func CheckJVP(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
 	defer catch(&err, "gradcheck: forward mode: ", "the function under test or its forward-mode rule")
 	if err := checkCall("CheckJVP", f, inputs); err != nil {
@@ -47,7 +46,7 @@ func CheckJVP(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Rep
 	j := &job{
 		f:        single(f),
 		inputs:   inputs,
-		rep:      Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 1, Names: s.names},
+		rep:      Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 1, Forward: true, Names: s.names},
 		prefix:   "gradcheck: forward mode: ",
 		forward:  "in the forward pass",
 		backward: "in the forward-mode sweep",
@@ -152,7 +151,7 @@ func (j *job) compare(shape []int, ana [][][]float64, ref refJacobian) (Report, 
 		}
 	}
 	if rep.Failed > 0 {
-		return rep, fmt.Errorf("%w (analytic values from forward mode)", &Error{Report: rep})
+		return rep, &Error{Report: rep}
 	}
 	return rep, nil
 }

@@ -54,8 +54,11 @@ func TestCheckJVPFindsWrongDerivative(t *testing.T) {
 	if !errors.As(err, &ge) || ge.Report.Failed != rep.Failed {
 		t.Fatalf("err = %#v, want a *gradcheck.Error carrying the report", err)
 	}
-	if !strings.Contains(err.Error(), "forward mode") || !strings.Contains(err.Error(), "x element [1 0]") {
-		t.Errorf("error %q does not name forward mode and the element", err)
+	// The report itself says forward mode, so that its Text (as a suite
+	// prints it) says it too.
+	if !rep.Forward || !strings.HasPrefix(err.Error(), "gradcheck: forward mode: 1 of 16 Jacobian elements") ||
+		!strings.HasPrefix(rep.Text(), "forward mode: 1 of 16 Jacobian elements") || !strings.Contains(err.Error(), "x element [1 0]") {
+		t.Errorf("Forward %v, error %q, Text %q; want forward mode named first, and the element", rep.Forward, err, rep.Text())
 	}
 	w := rep.Worst
 	if rep.Failed != 1 || w == nil || !cmp.Equal(w.Index, []int{1, 0}) || !cmp.Equal(w.Output, []int{1, 0}) {

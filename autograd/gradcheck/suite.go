@@ -158,10 +158,13 @@ func (c Case) Draw() ([]*tensor.Tensor[float64], error) {
 
 // Check runs every check the case asks for (Check; CheckJacobian when
 // Jacobian is set; GradGradCheck when SecondOrder; CheckJVP when
-// ForwardMode) and returns their
-// failures joined, each on its own line, followed by the inputs and the
-// seed; nil when all pass. errors.Is and errors.As see every failure. Check
-// ignores WantErr, which Run interprets.
+// ForwardMode) and returns their failures joined, each on its own line and
+// saying which check failed ("gradcheck: reverse mode: ", "gradcheck:
+// second order: ", "gradcheck: forward mode: "; the reverse-mode report of
+// a supplied Jacobian says "against the supplied Jacobian"), followed by
+// the inputs and the seed; nil when all pass. errors.Is and errors.As see
+// every failure. Invalid options are reported once, before any check.
+// Check ignores WantErr, which Run interprets.
 func (c Case) Check() error {
 	if c.F == nil {
 		return fmt.Errorf("gradcheck: case %q: F is nil", c.Name)
@@ -176,38 +179,47 @@ func (c Case) Check() error {
 	}
 	seed := c.seed()
 	opts := append([]Option{Names(names...), Seed(seed)}, c.Options...)
-
-	var errs []error
-	if _, err := Check(c.F, inputs, opts...); err != nil {
-		errs = append(errs, err)
+	if _, err := newSettings(opts, len(inputs)); err != nil {
+		return fmt.Errorf("gradcheck: case %q: %s", c.Name, strings.TrimPrefix(err.Error(), "gradcheck: "))
 	}
+
+	// check names each check as its failures are labelled.
+	type check struct {
+		label string
+		run   func() (Report, error)
+	}
+	checks := []check{{"reverse mode", func() (Report, error) { return Check(c.F, inputs, opts...) }}}
 	if c.Jacobian != nil {
-		if _, err := CheckJacobian(c.F, inputs, c.Jacobian, opts...); err != nil {
-			errs = append(errs, err)
-		}
+		checks = append(checks, check{"reverse mode", func() (Report, error) { return CheckJacobian(c.F, inputs, c.Jacobian, opts...) }})
 	}
 	if c.SecondOrder {
-		if _, err := GradGradCheck(c.F, inputs, opts...); err != nil {
-			errs = append(errs, err)
-		}
+		checks = append(checks, check{"second order", func() (Report, error) { return GradGradCheck(c.F, inputs, opts...) }})
 	}
 	if c.ForwardMode {
-		if _, err := CheckJVP(c.F, inputs, opts...); err != nil {
-			errs = append(errs, err)
+		checks = append(checks, check{"forward mode", func() (Report, error) { return CheckJVP(c.F, inputs, opts...) }})
+	}
+	var errs []error
+	var sb strings.Builder
+	for _, ch := range checks {
+		_, err := ch.run()
+		if err == nil {
+			continue
 		}
+		errs = append(errs, err)
+		msg := err.Error()
+		var ge *Error
+		if errors.As(err, &ge) {
+			msg = "gradcheck: " + ge.Report.Text()
+		}
+		// GradGradCheck's and CheckJVP's messages carry their label
+		// already; Check's and CheckJacobian's do not.
+		if rest := strings.TrimPrefix(msg, "gradcheck: "); !strings.HasPrefix(rest, ch.label+": ") {
+			msg = "gradcheck: " + ch.label + ": " + rest
+		}
+		sb.WriteString(msg + "\n")
 	}
 	if len(errs) == 0 {
 		return nil
-	}
-	var sb strings.Builder
-	for _, err := range errs {
-		var ge *Error
-		if errors.As(err, &ge) {
-			sb.WriteString("gradcheck: " + ge.Report.Text())
-		} else {
-			sb.WriteString(err.Error())
-		}
-		sb.WriteString("\n")
 	}
 	fmt.Fprintf(&sb, "inputs (seed %d):", seed)
 	rep := Report{Names: names}
@@ -239,6 +251,8 @@ func Run(t *testing.T, cases []Case) {
 			name = fmt.Sprintf("case %d", i)
 		}
 		t.Run(name, func(t *testing.T) {
+			// A failure points at the call of Run in the user's test.
+			t.Helper()
 			err := c.Check()
 			var pe *PanicError
 			switch {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -83,7 +84,7 @@ func TestCaseCheckFailure(t *testing.T) {
 	// The two failures (supplied Jacobian, second order), each as a
 	// multi-line report, then the inputs and the seed.
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "gradcheck: 2 of 2 Jacobian elements outside atol 1e-05 + rtol 0.001·|expected| (against the supplied Jacobian)\n"+
+	if !strings.HasPrefix(msg, "gradcheck: reverse mode: 2 of 2 Jacobian elements outside atol 1e-05 + rtol 0.001·|expected| (against the supplied Jacobian)\n"+
 		"\tworst: x element [1], output []\n\t\tanalytic 6.75, expected -6.75 (abs err 13.5, rel err 2)\n\tmax abs err 13.5, max rel err 2\n") {
 		t.Errorf("the message does not start with the supplied-Jacobian report:\n%s", msg)
 	}
@@ -271,7 +272,7 @@ func TestRunReportsFailures(t *testing.T) {
 	for _, want := range []string{
 		"--- PASS: TestRunHelperSuite/good",
 		"--- FAIL: TestRunHelperSuite/broken",
-		"gradcheck: 1 of 3 Jacobian elements outside",
+		"gradcheck: reverse mode: 1 of 3 Jacobian elements outside",
 		"\tworst: x element [1], output []\n",
 		"\t\tanalytic -1, numeric -2 (abs err 1, rel err 0.5)\n",
 		"inputs (seed ",
@@ -283,7 +284,7 @@ func TestRunReportsFailures(t *testing.T) {
 		"--- PASS: TestRunHelperSuite/expected_failure",
 		"failed as expected:",
 		"--- FAIL: TestRunHelperSuite/panics",
-		"panic in the function under test",
+		"gradcheck: reverse mode: panic in the function under test or its backward pass: boom",
 		"boom",
 		"goroutine ", // the stack
 		"--- PASS: TestRunHelperSuite/case_6",
@@ -292,7 +293,81 @@ func TestRunReportsFailures(t *testing.T) {
 			t.Errorf("child output lacks %q", want)
 		}
 	}
+	// Failures point at the call of Run in the test, not into suite.go.
+	if !regexp.MustCompile(`\n\s+suite_test\.go:\d+: gradcheck: reverse mode: 1 of 3 `).MatchString(got) {
+		t.Errorf("the report of the broken case is not attributed to suite_test.go")
+	}
+	if m := regexp.MustCompile(`\n\s+suite\.go:\d+: `).FindString(got); m != "" {
+		t.Errorf("a failure is attributed to the package's own code: %q", m)
+	}
 	if t.Failed() {
 		t.Logf("child output:\n%s", got)
 	}
+}
+
+// Every failure of a case says which check failed: a wrong JVP rule is a
+// forward-mode failure only, a wrong Backward (from which forward mode
+// derives its rule) fails both modes under two labels, and a panic in every
+// check is reported once per check, each labelled.
+func TestCaseLabelsEachCheck(t *testing.T) {
+	x := []gradcheck.Input{gradcheck.Fixed(tns([]int{3}, 0.5, -1, 2)).Named("x")}
+	// failures returns the message's lines before the inputs.
+	failures := func(t *testing.T, c gradcheck.Case) []string {
+		t.Helper()
+		err := c.Check()
+		if err == nil {
+			t.Fatal("Check passed")
+		}
+		msg, _, ok := strings.Cut(err.Error(), "\ninputs (seed ")
+		if !ok {
+			t.Fatalf("no inputs in the message:\n%s", err)
+		}
+		var heads []string
+		for _, line := range strings.Split(msg, "\n") {
+			if !strings.HasPrefix(line, "\t") {
+				heads = append(heads, line)
+			}
+		}
+		return heads
+	}
+
+	t.Run("right Backward, wrong JVP", func(t *testing.T) {
+		bad := rawDouble(func(_ *Ctx, ts []T) T { return ts[0].Clone() }) // half the derivative
+		got := failures(t, gradcheck.Case{Name: "c", F: applyTo(bad, false), Inputs: x, ForwardMode: true})
+		want := []string{"gradcheck: forward mode: 3 of 9 Jacobian elements outside atol 1e-05 + rtol 0.001·|numeric| (eps 1e-06)"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("reports (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("wrong Backward", func(t *testing.T) {
+		got := failures(t, gradcheck.Case{Name: "c", F: applyTo(square(1), true), Inputs: x, ForwardMode: true})
+		want := []string{
+			"gradcheck: reverse mode: 1 of 3 Jacobian elements outside atol 1e-05 + rtol 0.001·|numeric| (eps 1e-06)",
+			"gradcheck: forward mode: 1 of 3 Jacobian elements outside atol 1e-05 + rtol 0.001·|numeric| (eps 1e-06)",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("reports (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("panic in every check", func(t *testing.T) {
+		c := gradcheck.Case{Name: "c", F: func([]V) V { panic("boom") }, Inputs: x,
+			Jacobian: func([]T) []T { return nil }, SecondOrder: true, ForwardMode: true}
+		want := []string{
+			"gradcheck: reverse mode: panic in the function under test or its backward pass: boom",
+			"gradcheck: reverse mode: panic in the function under test, its backward pass or the supplied Jacobian: boom",
+			"gradcheck: second order: panic in the function under test or its backward pass: boom",
+			"gradcheck: forward mode: panic in the function under test or its forward-mode rule: boom",
+		}
+		if diff := cmp.Diff(want, failures(t, c)); diff != "" {
+			t.Errorf("reports (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("invalid options reported once", func(t *testing.T) {
+		c := gradcheck.Case{Name: "c", F: sumLog, Inputs: x, Options: []gradcheck.Option{gradcheck.Eps(0)},
+			Jacobian: func([]T) []T { return nil }, SecondOrder: true, ForwardMode: true}
+		err := c.Check()
+		if want := `gradcheck: case "c": invalid options: eps 0, atol 1e-05, rtol 0.001 (need eps > 0, tolerances >= 0, all finite)`; err == nil || err.Error() != want {
+			t.Errorf("Check = %v, want %q", err, want)
+		}
+	})
 }
