@@ -79,17 +79,22 @@ func checkCall(op string, f Func, inputs []*tensor.Tensor[float64]) error {
 }
 
 // newSettings applies opts to the defaults and validates the result before
-// anything is evaluated.
-func newSettings(opts []Option, inputs int) (settings, error) {
+// anything is evaluated, naming op in its errors. It also refuses a check with no input to
+// differentiate: it would pass vacuously (PyTorch's gradcheck
+// raises too).
+func newSettings(op string, opts []Option, inputs int) (settings, error) {
 	s := settings{eps: 1e-6, atol: 1e-5, rtol: 1e-3}
 	for _, o := range opts {
 		o(&s)
 	}
 	if !(s.eps > 0) || !(s.atol >= 0) || !(s.rtol >= 0) || math.IsInf(s.eps+s.atol+s.rtol, 0) {
-		return s, fmt.Errorf("gradcheck: invalid options: eps %g, atol %g, rtol %g (need eps > 0, tolerances >= 0, all finite)", s.eps, s.atol, s.rtol)
+		return s, fmt.Errorf("gradcheck: %s: invalid options: eps %g, atol %g, rtol %g (need eps > 0, tolerances >= 0, all finite)", op, s.eps, s.atol, s.rtol)
 	}
 	if len(s.names) > inputs {
-		return s, fmt.Errorf("gradcheck: invalid options: %d names for %d inputs", len(s.names), inputs)
+		return s, fmt.Errorf("gradcheck: %s: invalid options: %d names for %d inputs", op, len(s.names), inputs)
+	}
+	if inputs == 0 {
+		return s, fmt.Errorf("gradcheck: %s: no input to differentiate: a check needs at least one input (of any size, empty included)", op)
 	}
 	return s, nil
 }
@@ -358,8 +363,10 @@ func catch(err *error, prefix, where string) {
 // Inputs are not modified.
 //
 // Check also fails, with a plain error, for invalid options, a nil function
-// or input, a function that returns nil or whose output shape changes near
-// the point, a function that changes its inputs (ErrMutatedInput), a gradient that differs between two
+// or input, no input at all (nothing to differentiate: PyTorch's gradcheck
+// refuses it too; an input with no elements is fine), a function that
+// returns nil or whose output shape changes near the point, a function that
+// changes its inputs (ErrMutatedInput), a gradient that differs between two
 // evaluations at the same point (*OrderError, ErrOrderDependent), and a
 // panic (*PanicError).
 func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
@@ -367,7 +374,7 @@ func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report
 	if err := checkCall("Check", f, inputs); err != nil {
 		return Report{}, err
 	}
-	s, err := newSettings(opts, len(inputs))
+	s, err := newSettings("Check", opts, len(inputs))
 	if err != nil {
 		return Report{}, err
 	}

@@ -547,7 +547,8 @@ func TestCheckIndependentInputs(t *testing.T) {
 	}
 }
 
-// An empty Jacobian (an input with no elements) passes with Worst nil.
+// An empty Jacobian (inputs with no elements) passes with Worst nil, as in
+// PyTorch; no input at all is an error (TestNoInputs).
 func TestCheckEmptyJacobian(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -555,7 +556,7 @@ func TestCheckEmptyJacobian(t *testing.T) {
 		inputs []T
 	}{
 		{"empty input", func(x []V) V { return autograd.Sum(x[0]) }, ins(tns([]int{0}))},
-		{"no inputs", func(x []V) V { return autograd.Scalar(1.0) }, nil},
+		{"empty inputs", func(x []V) V { return autograd.Add(autograd.Sum(x[0]), autograd.Sum(x[1])) }, ins(tns([]int{0}), tns([]int{2, 0}))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -565,6 +566,55 @@ func TestCheckEmptyJacobian(t *testing.T) {
 			}
 			if rep.Total != 0 || rep.Failed != 0 || rep.Worst != nil {
 				t.Errorf("report %v, Worst %v; want Total 0, Failed 0, Worst nil", rep, rep.Worst)
+			}
+		})
+	}
+}
+
+// No input at all leaves nothing to differentiate: every checker and a
+// Case refuse it, before calling f, as PyTorch's gradcheck does, instead of
+// passing "0 of 0"; inputs with no elements still pass.
+func TestNoInputs(t *testing.T) {
+	calls := 0
+	f := func(x []V) V {
+		calls++
+		if len(x) == 0 {
+			return autograd.Const(tensor.Scalar(1.0))
+		}
+		return autograd.Sum(autograd.Square(x[0]))
+	}
+	jac := func(in []T) []T { return []T{tensor.Scale(in[0], 2)} }
+	checkers := map[string]func(in []T) error{
+		"Check":         func(in []T) error { _, err := gradcheck.Check(f, in); return err },
+		"CheckJVP":      func(in []T) error { _, err := gradcheck.CheckJVP(f, in); return err },
+		"GradGradCheck": func(in []T) error { _, err := gradcheck.GradGradCheck(f, in); return err },
+		"CheckJacobian": func(in []T) error { _, err := gradcheck.CheckJacobian(f, in, jac); return err },
+		"Case": func(in []T) error {
+			c := gradcheck.Case{Name: "c", F: f, Jacobian: jac, SecondOrder: true, ForwardMode: true}
+			for _, x := range in {
+				c.Inputs = append(c.Inputs, gradcheck.Fixed(x))
+			}
+			return c.Check()
+		},
+	}
+	for name, check := range checkers {
+		t.Run(name, func(t *testing.T) {
+			calls = 0
+			op := name
+			if name == "Case" {
+				op = `case "c"`
+			}
+			want := "gradcheck: " + op + ": no input to differentiate: a check needs at least one input (of any size, empty included)"
+			for _, in := range [][]T{nil, {}} {
+				if err := check(in); err == nil || err.Error() != want {
+					t.Errorf("%d inputs: error %v, want %q", len(in), err, want)
+				}
+			}
+			if calls != 0 {
+				t.Errorf("f called %d times without inputs", calls)
+			}
+			if err := check(ins(tns([]int{0}))); err != nil {
+				t.Errorf("an empty input: %v, want a pass", err)
 			}
 		})
 	}

@@ -30,16 +30,16 @@ const gradOutputStream = 0x67726164677261 // "gradgra"
 // Element.Input len(inputs) (labelled "grad output") is v. Every error that
 // comes from checking f (a mismatch, a panic, order dependence, a mutated
 // input, a nil result or a changing shape) starts with "gradcheck: second
-// order: "; invalid arguments (a nil function or input, invalid options)
-// are found before f is called and reported as by Check, naming
-// GradGradCheck where an argument is nil.
+// order: "; invalid arguments (a nil function or input, no input at all,
+// invalid options) are found before f is called and reported as by Check,
+// naming GradGradCheck.
 func GradGradCheck(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
 	const prefix = "gradcheck: second order: "
 	defer catch(&err, prefix, "the function under test or its backward pass")
 	if err := checkCall("GradGradCheck", f, inputs); err != nil {
 		return Report{}, err
 	}
-	s, err := newSettings(opts, len(inputs))
+	s, err := newSettings("GradGradCheck", opts, len(inputs))
 	if err != nil {
 		return Report{}, err
 	}

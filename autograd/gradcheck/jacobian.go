@@ -32,13 +32,14 @@ type Jacobian func(inputs []*tensor.Tensor[float64]) []*tensor.Tensor[float64]
 // SuppliedJacobian and Eps 0; the error is an *Error wrapping ErrMismatch.
 // A jac that returns the wrong number of tensors or a tensor of the wrong
 // shape is a plain error naming the input and both shapes. Everything else
-// (mutated inputs, order dependence, panics) is checked as in Check.
+// (invalid arguments, no input at all, mutated inputs, order dependence,
+// panics) is checked as in Check.
 func CheckJacobian(f Func, inputs []*tensor.Tensor[float64], jac Jacobian, opts ...Option) (rep Report, err error) {
 	defer catch(&err, "gradcheck: ", "the function under test, its backward pass or the supplied Jacobian")
 	if err := checkCall("CheckJacobian", f, inputs); err != nil {
 		return Report{}, err
 	}
-	s, err := newSettings(opts, len(inputs))
+	s, err := newSettings("CheckJacobian", opts, len(inputs))
 	if err != nil {
 		return Report{}, err
 	}

@@ -31,15 +31,15 @@ import (
 // output shape changes, a function that changes its inputs
 // (ErrMutatedInput), and a panic (*PanicError). Every error that comes
 // from checking f, a mismatch included, starts with "gradcheck: forward
-// mode: "; invalid arguments (a nil function or input, invalid options)
-// are found before f is called and reported as by Check, naming CheckJVP
-// where an argument is nil. Inputs are not modified.
+// mode: "; invalid arguments (a nil function or input, no input at all,
+// invalid options) are found before f is called and reported as by Check,
+// naming CheckJVP. Inputs are not modified.
 func CheckJVP(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report, err error) {
 	defer catch(&err, "gradcheck: forward mode: ", "the function under test or its forward-mode rule")
 	if err := checkCall("CheckJVP", f, inputs); err != nil {
 		return Report{}, err
 	}
-	s, err := newSettings(opts, len(inputs))
+	s, err := newSettings("CheckJVP", opts, len(inputs))
 	if err != nil {
 		return Report{}, err
 	}

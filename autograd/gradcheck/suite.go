@@ -179,8 +179,8 @@ func (c Case) Check() error {
 	}
 	seed := c.seed()
 	opts := append([]Option{Names(names...), Seed(seed)}, c.Options...)
-	if _, err := newSettings(opts, len(inputs)); err != nil {
-		return fmt.Errorf("gradcheck: case %q: %s", c.Name, strings.TrimPrefix(err.Error(), "gradcheck: "))
+	if _, err := newSettings(fmt.Sprintf("case %q", c.Name), opts, len(inputs)); err != nil {
+		return err
 	}
 
 	// check names each check as its failures are labelled.
