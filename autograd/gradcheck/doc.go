@@ -34,6 +34,21 @@
 // the finite difference overflowed (Report.Overflowed). Check such a point
 // with CheckJacobian against a closed form, or with a smaller Eps.
 //
+// # Inputs held constant
+//
+// An argument that f is not differentiated in (a target, labels, a mask) is
+// held constant with the Constants option, as PyTorch's
+// requires_grad=False: f receives it as an autograd.Const, and no check
+// differentiates with respect to it or perturbs it. In a Case, mark the
+// Input with Const.
+//
+//	mse := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+//		return autograd.MSE(x[0], x[1]) // prediction, target
+//	}
+//	gradcheck.Assert(t, mse, []*tensor.Tensor[float64]{pred, target}, gradcheck.Constants(1))
+//
+// Reports still count inputs as given: the prediction is input 0.
+//
 // # Reading a report
 //
 // A failure is an *Error carrying a Report, and reads like this (one line,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"slices"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -43,6 +44,8 @@ type settings struct {
 	eps, atol, rtol float64
 	names           []string
 	seed            uint64
+	constants       []int  // as given to Constants
+	constant        []bool // per input, from constants (set by newSettings)
 }
 
 // Eps sets the finite-difference step (default 1e-6).
@@ -65,6 +68,19 @@ func Names(names ...string) Option {
 // Check and CheckJacobian draw nothing and ignore it.
 func Seed(seed uint64) Option { return func(s *settings) { s.seed = seed } }
 
+// Constants holds the inputs at the given indices constant, as PyTorch's
+// requires_grad=False does: f receives them as constants (autograd.Const),
+// and the check differentiates with respect to the other inputs only, so
+// that no element of a constant input appears in the report or is
+// perturbed by finite differences. Use it for a target, labels, a mask, or
+// an argument f is not differentiable in. Element.Input and Names still
+// count every input. At least one input must remain; an index out of range
+// is an invalid option. Several Constants add up.
+func Constants(indices ...int) Option {
+	indices = append([]int(nil), indices...)
+	return func(s *settings) { s.constants = append(s.constants, indices...) }
+}
+
 // checkCall returns an error naming op when f or one of the inputs is nil.
 func checkCall(op string, f Func, inputs []*tensor.Tensor[float64]) error {
 	if f == nil {
@@ -79,9 +95,9 @@ func checkCall(op string, f Func, inputs []*tensor.Tensor[float64]) error {
 }
 
 // newSettings applies opts to the defaults and validates the result before
-// anything is evaluated, naming op in its errors. It also refuses a check with no input to
-// differentiate: it would pass vacuously (PyTorch's gradcheck
-// raises too).
+// anything is evaluated, naming op in its errors. It also refuses a check
+// with no input to differentiate: it would pass vacuously (PyTorch's
+// gradcheck raises too).
 func newSettings(op string, opts []Option, inputs int) (settings, error) {
 	s := settings{eps: 1e-6, atol: 1e-5, rtol: 1e-3}
 	for _, o := range opts {
@@ -95,6 +111,16 @@ func newSettings(op string, opts []Option, inputs int) (settings, error) {
 	}
 	if inputs == 0 {
 		return s, fmt.Errorf("gradcheck: %s: no input to differentiate: a check needs at least one input (of any size, empty included)", op)
+	}
+	s.constant = make([]bool, inputs)
+	for _, i := range s.constants {
+		if i < 0 || i >= inputs {
+			return s, fmt.Errorf("gradcheck: %s: invalid options: Constants(%d) out of range for %d inputs", op, i, inputs)
+		}
+		s.constant[i] = true
+	}
+	if !slices.Contains(s.constant, false) {
+		return s, fmt.Errorf("gradcheck: %s: no input to differentiate: every input is held constant (Constants)", op)
 	}
 	return s, nil
 }
@@ -379,10 +405,11 @@ func Check(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Report
 		return Report{}, err
 	}
 	j := &job{
-		f:      single(f),
-		inputs: inputs,
-		rep:    Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 1, Names: s.names},
-		prefix: "gradcheck: ",
+		f:        single(f),
+		inputs:   inputs,
+		constant: s.constant,
+		rep:      Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 1, Names: s.names},
+		prefix:   "gradcheck: ",
 	}
 	j.forward, j.backward = "in the forward pass", "in the backward pass"
 	return j.run(func(shapes [][]int) (refJacobian, error) { return j.numeric(shapes, s.eps) })
@@ -494,11 +521,26 @@ func (rep *Report) tally(a, n float64, worst *rank) (abs, rel float64, isWorst b
 type job struct {
 	f      vecFunc
 	inputs []*tensor.Tensor[float64]
+	// constant marks the inputs held constant: passed to f as constants,
+	// and neither differentiated nor perturbed.
+	constant []bool
+	// grads, when set, says which input each output of f is the gradient
+	// with respect to (GradGradCheck); otherwise output o is o.
+	grads  []int
 	rep    Report // tolerances, order, reference and names; filled by run
 	prefix string // "gradcheck: " or "gradcheck: second order: "
 	// forward and backward name the phases in which a mutated input was
 	// found: evaluating f, and differentiating its outputs.
 	forward, backward string
+}
+
+// gradOf returns the input whose gradient output o is (GradGradCheck's
+// Element.Grad).
+func (j *job) gradOf(o int) int {
+	if j.grads == nil {
+		return o
+	}
+	return j.grads[o]
 }
 
 // run computes the analytic Jacobian, the reference (given the output
@@ -515,12 +557,15 @@ func (j *job) run(reference func(shapes [][]int) (refJacobian, error)) (Report, 
 	}
 	worst := rank{verdict: -1}
 	for i, x := range j.inputs {
+		if j.constant[i] {
+			continue
+		}
 		for k := range x.Len() {
 			for o, shape := range shapes {
 				for r := range ref[i][k][o] {
 					a, n := ana[o][r][i][k], ref[i][k][o][r]
 					if abs, rel, w := rep.tally(a, n, &worst); w {
-						rep.Worst = &Element{Input: i, Index: unravel(k, x.Shape()), Grad: o, Output: unravel(r, shape),
+						rep.Worst = &Element{Input: i, Index: unravel(k, x.Shape()), Grad: j.gradOf(o), Output: unravel(r, shape),
 							Analytic: a, Numeric: n, AbsErr: abs, RelErr: rel}
 					}
 				}
@@ -553,7 +598,7 @@ func (j *job) analytic() (anaJacobian, [][]int, error) {
 	for o, out := range outs1 {
 		shapes[o] = out.Shape()
 	}
-	first := jacobianRows(outs1, params1, false)
+	first := jacobianRows(outs1, params1, j.constant, false)
 
 	params2 := j.params(j.inputs, 0)
 	outs2, err := j.f(params2)
@@ -570,13 +615,13 @@ func (j *job) analytic() (anaJacobian, [][]int, error) {
 		for r, b := range out.Value().Data() {
 			if a := outs1[o].Value().Data()[r]; math.Float64bits(a) != math.Float64bits(b) {
 				idx := unravel(r, shapes[o])
-				return nil, nil, &OrderError{Input: -1, Grad: o, Output: idx, First: a, Second: b,
-					Where: j.rep.output(o, idx), prefix: j.prefix}
+				return nil, nil, &OrderError{Input: -1, Grad: j.gradOf(o), Output: idx, First: a, Second: b,
+					Where: j.rep.output(j.gradOf(o), idx), prefix: j.prefix}
 			}
 		}
 	}
 	j.decoy()
-	second := jacobianRows(outs2, params2, true)
+	second := jacobianRows(outs2, params2, j.constant, true)
 
 	if err := j.unchanged(params1, j.backward); err != nil {
 		return nil, nil, err
@@ -590,8 +635,8 @@ func (j *job) analytic() (anaJacobian, [][]int, error) {
 				for k, a := range first[o][r][i] {
 					if b := second[o][r][i][k]; math.Float64bits(a) != math.Float64bits(b) {
 						idx, out := unravel(k, j.inputs[i].Shape()), unravel(r, shapes[o])
-						return nil, nil, &OrderError{Input: i, Index: idx, Grad: o, Output: out, First: a, Second: b,
-							Where: j.rep.where(i, idx, o, out), prefix: j.prefix}
+						return nil, nil, &OrderError{Input: i, Index: idx, Grad: j.gradOf(o), Output: out, First: a, Second: b,
+							Where: j.rep.where(i, idx, j.gradOf(o), out), prefix: j.prefix}
 					}
 				}
 			}
@@ -601,7 +646,7 @@ func (j *job) analytic() (anaJacobian, [][]int, error) {
 }
 
 // params returns fresh parameters holding copies of xs, each element moved
-// by shift·(1+|x|).
+// by shift·(1+|x|); constants for the inputs held constant.
 func (j *job) params(xs []*tensor.Tensor[float64], shift float64) []*autograd.Var[float64] {
 	ps := make([]*autograd.Var[float64], len(xs))
 	for i, x := range xs {
@@ -613,6 +658,9 @@ func (j *job) params(xs []*tensor.Tensor[float64], shift float64) []*autograd.Va
 			}
 		}
 		ps[i] = autograd.Param(c)
+		if j.constant[i] {
+			ps[i] = autograd.Const(c)
+		}
 	}
 	return ps
 }
@@ -638,15 +686,21 @@ func (j *job) unchanged(params []*autograd.Var[float64], when string) error {
 
 // jacobianRows returns J[o][r][i][k] = d outs[o][r] / d params[i][k], with
 // one backward pass per output element, in order or in reverse order (and
-// then with params listed in reverse order too).
-func jacobianRows(outs, params []*autograd.Var[float64], reverse bool) anaJacobian {
-	n := len(params)
-	ps := params
-	if reverse {
-		ps = make([]*autograd.Var[float64], n)
-		for i, p := range params {
-			ps[n-1-i] = p
+// then with params listed in reverse order too). J[o][r][i] is nil for the
+// params held constant.
+func jacobianRows(outs, params []*autograd.Var[float64], constant []bool, reverse bool) anaJacobian {
+	var idx []int // the params differentiated, in the order given to Grad
+	for i := range params {
+		if !constant[i] {
+			idx = append(idx, i)
 		}
+	}
+	if reverse {
+		slices.Reverse(idx)
+	}
+	ps := make([]*autograd.Var[float64], len(idx))
+	for k, i := range idx {
+		ps[k] = params[i]
 	}
 	jac := make(anaJacobian, len(outs))
 	for o := range outs {
@@ -664,13 +718,9 @@ func jacobianRows(outs, params []*autograd.Var[float64], reverse bool) anaJacobi
 				r = m - 1 - rr
 			}
 			row := gradRow(outs[o], ps, r)
-			jac[o][r] = make([][]float64, n)
+			jac[o][r] = make([][]float64, len(params))
 			for k, g := range row {
-				i := k
-				if reverse {
-					i = n - 1 - k
-				}
-				jac[o][r][i] = g
+				jac[o][r][idx[k]] = g
 			}
 		}
 	}
@@ -697,10 +747,14 @@ func gradRow(out *autograd.Var[float64], params []*autograd.Var[float64], r int)
 }
 
 // numeric returns the central differences of every output element with
-// respect to every input element, ref[i][k][o][r].
+// respect to every input element, ref[i][k][o][r] (ref[i] nil for an input
+// held constant).
 func (j *job) numeric(shapes [][]int, eps float64) (refJacobian, error) {
 	ref := make(refJacobian, len(j.inputs))
 	for i := range j.inputs {
+		if j.constant[i] {
+			continue
+		}
 		col, err := j.numericColumns(i, eps, shapes)
 		if err != nil {
 			return nil, err

@@ -21,9 +21,11 @@ const gradOutputStream = 0x67726164677261 // "gradgra"
 //	x, v ↦ Grad(Sum(f(x) ∘ v), x, CreateGraph())   (= vᵀ·∂f/∂x, one gradient per input)
 //
 // against central finite differences, with respect to every input and to v
-// itself. It fails when the backward pass of an operation in f is not itself
-// differentiable (a backward written with raw tensor kernels has zero
-// second derivatives) or differentiates wrongly.
+// itself. Inputs held constant (Constants) are passed as constants: no
+// gradient is taken with respect to them, nor finite differences. It fails
+// when the backward pass of an operation in f is not itself differentiable
+// (a backward written with raw tensor kernels has zero second derivatives)
+// or differentiates wrongly.
 //
 // The report and the errors are Check's, with Order 2: an Element's Output
 // is an element of the gradient with respect to input Element.Grad, and
@@ -50,8 +52,14 @@ func GradGradCheck(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (re
 
 	// f's output shape at the point, for v.
 	probe := make([]*autograd.Var[float64], n)
+	var diff []int // the inputs differentiated, whose gradients are checked
 	for i, x := range inputs {
 		probe[i] = autograd.Param(x.Clone())
+		if s.constant[i] {
+			probe[i] = autograd.Const(x.Clone())
+			continue
+		}
+		diff = append(diff, i)
 	}
 	out, err := call(f, probe)
 	if err != nil {
@@ -61,12 +69,13 @@ func GradGradCheck(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (re
 	v := tensor.RandUniform(rng, -1.0, 1.0, out.Shape()...)
 
 	// grads is the function checked: the gradients of Sum(f(x)∘v) with
-	// respect to x, recorded so that they can be differentiated again.
+	// respect to the inputs not held constant, recorded so that they can be
+	// differentiated again.
 	grads := func(vars []*autograd.Var[float64]) ([]*autograd.Var[float64], error) {
 		xs := make([]*autograd.Var[float64], n)
 		for i, x := range vars[:n] {
 			xs[i] = x
-			if !x.RequiresGrad() {
+			if !x.RequiresGrad() && !s.constant[i] {
 				// Finite differences pass constants; Grad needs inputs
 				// that require a gradient. The Param shares the value, so
 				// the perturbation and the mutation check still apply.
@@ -81,13 +90,19 @@ func GradGradCheck(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (re
 			return nil, fmt.Errorf("%sf's output shape changed from %v to %v", prefix, v.Shape(), y.Shape())
 		}
 		loss := autograd.Sum(autograd.Mul(y, vars[n]))
-		return autograd.Grad([]*autograd.Var[float64]{loss}, xs, autograd.CreateGraph()), nil
+		wrt := make([]*autograd.Var[float64], len(diff))
+		for k, i := range diff {
+			wrt[k] = xs[i]
+		}
+		return autograd.Grad([]*autograd.Var[float64]{loss}, wrt, autograd.CreateGraph()), nil
 	}
 	j := &job{
-		f:      grads,
-		inputs: append(append([]*tensor.Tensor[float64](nil), inputs...), v),
-		rep:    Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 2, Names: names},
-		prefix: prefix,
+		f:        grads,
+		inputs:   append(append([]*tensor.Tensor[float64](nil), inputs...), v),
+		constant: append(append([]bool(nil), s.constant...), false),
+		grads:    diff,
+		rep:      Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 2, Names: names},
+		prefix:   prefix,
 		// The first-order gradients are the function here: their
 		// backward pass runs while it is evaluated.
 		forward:  "while computing the first-order gradients",

@@ -12,7 +12,8 @@ import (
 // the output's shape followed by that input's shape, and whose element
 // [o..., k...] is d out[o...] / d input[k...] (the layout of
 // torch.autograd.functional.jacobian). For a scalar output, the tensor for
-// an input is simply the gradient, of the input's shape.
+// an input is simply the gradient, of the input's shape. The tensor of an
+// input held constant (Constants) is ignored and may be nil.
 //
 // It receives copies of the inputs.
 type Jacobian func(inputs []*tensor.Tensor[float64]) []*tensor.Tensor[float64]
@@ -49,6 +50,7 @@ func CheckJacobian(f Func, inputs []*tensor.Tensor[float64], jac Jacobian, opts 
 	j := &job{
 		f:        single(f),
 		inputs:   inputs,
+		constant: s.constant,
 		rep:      Report{Atol: s.atol, Rtol: s.rtol, Order: 1, Reference: SuppliedJacobian, Names: s.names},
 		prefix:   "gradcheck: ",
 		forward:  "in the forward pass",
@@ -69,6 +71,9 @@ func CheckJacobian(f Func, inputs []*tensor.Tensor[float64], jac Jacobian, opts 
 		}
 		ref := make(refJacobian, len(inputs))
 		for i, x := range inputs {
+			if s.constant[i] {
+				continue
+			}
 			want := append(append([]int{}, outShape...), x.Shape()...)
 			if got[i] == nil {
 				return nil, fmt.Errorf("gradcheck: supplied Jacobian for %s is nil, want shape %v (the output's shape %v, then the input's %v)",

@@ -3,6 +3,7 @@ package gradcheck
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -46,6 +47,7 @@ func CheckJVP(f Func, inputs []*tensor.Tensor[float64], opts ...Option) (rep Rep
 	j := &job{
 		f:        single(f),
 		inputs:   inputs,
+		constant: s.constant,
 		rep:      Report{Atol: s.atol, Rtol: s.rtol, Eps: s.eps, Order: 1, Forward: true, Names: s.names},
 		prefix:   "gradcheck: forward mode: ",
 		forward:  "in the forward pass",
@@ -74,8 +76,9 @@ func AssertJVP(tb testing.TB, f Func, inputs []*tensor.Tensor[float64], opts ...
 }
 
 // forwardColumns returns the Jacobian from forward mode, one JVP per input
-// element (col[i][k] is the column of input i's element k), and the output
-// shape, checking that f keeps its inputs and its output shape.
+// element (col[i][k] is the column of input i's element k; col[i] is nil
+// for an input held constant), and the output shape, checking that f keeps
+// its inputs and its output shape.
 func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
 	primals := make([]*tensor.Tensor[float64], len(j.inputs))
 	tangents := make([]*tensor.Tensor[float64], len(j.inputs))
@@ -93,9 +96,23 @@ func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
 		}
 	}
 	// A nil result from here on panics in JVP (a *PanicError).
-	g := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return f(xs) }
+	// JVP passes every primal as a parameter; f gets the inputs held
+	// constant as constants (sharing the value, so that the mutation check
+	// still sees them).
+	g := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] {
+		vars := slices.Clone(xs) // xs may be JVP's own slice
+		for i, x := range vars {
+			if j.constant[i] {
+				vars[i] = autograd.Const(x.Value())
+			}
+		}
+		return f(vars)
+	}
 	cols := make([][][]float64, len(j.inputs))
 	for i, x := range j.inputs {
+		if j.constant[i] {
+			continue // a nil tangent: constant
+		}
 		e := tensor.Zeros[float64](x.Shape()...)
 		tangents[i] = e
 		cols[i] = make([][]float64, x.Len())
@@ -140,6 +157,9 @@ func (j *job) compare(shape []int, ana [][][]float64, ref refJacobian) (Report, 
 	rep := j.rep
 	worst := rank{verdict: -1}
 	for i, x := range j.inputs {
+		if j.constant[i] {
+			continue
+		}
 		for k := range x.Len() {
 			for r, n := range ref[i][k][0] {
 				a := ana[i][k][r]

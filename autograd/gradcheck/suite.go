@@ -68,6 +68,9 @@ type Input struct {
 	Value  *tensor.Tensor[float64] // a fixed value (copied); Shape, if given, must match
 	Shape  []int                   // the shape of a drawn input
 	Domain Domain                  // where a drawn input's elements come from (zero: Real)
+	// Constant holds the input constant (see Constants): F receives it as
+	// a constant and it is not differentiated. A target, labels, a mask.
+	Constant bool
 }
 
 // Fixed is an input with the given value.
@@ -79,6 +82,14 @@ func Random(d Domain, shape ...int) Input { return Input{Shape: shape, Domain: d
 // Named returns the input with a label for reports.
 func (in Input) Named(name string) Input {
 	in.Name = name
+	return in
+}
+
+// Const returns the input held constant, as PyTorch's requires_grad=False:
+// F receives it as a constant (autograd.Const), and no check differentiates
+// with respect to it (see Constants).
+func (in Input) Const() Input {
+	in.Constant = true
 	return in
 }
 
@@ -174,11 +185,15 @@ func (c Case) Check() error {
 		return err
 	}
 	names := make([]string, len(c.Inputs))
+	var constants []int
 	for i, in := range c.Inputs {
 		names[i] = in.Name
+		if in.Constant {
+			constants = append(constants, i)
+		}
 	}
 	seed := c.seed()
-	opts := append([]Option{Names(names...), Seed(seed)}, c.Options...)
+	opts := append([]Option{Names(names...), Seed(seed), Constants(constants...)}, c.Options...)
 	if _, err := newSettings(fmt.Sprintf("case %q", c.Name), opts, len(inputs)); err != nil {
 		return err
 	}
