@@ -49,6 +49,29 @@
 //
 // Reports still count inputs as given: the prediction is input 0.
 //
+// # Several outputs
+//
+// A Func returns one Var, of any shape. Check a function with several
+// outputs as one: flatten each with autograd.Reshape(y, -1) and join them
+// with autograd.Concat(0, ...). Reports then index the joined output: with
+// outputs of 2 and 3 elements, "output [3]" is element [1] of the second.
+//
+//	f := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+//		h, c := cell(x[0], x[1]) // two outputs
+//		return autograd.Concat(0, autograd.Reshape(h, -1), autograd.Reshape(c, -1))
+//	}
+//
+// Keep the outputs separate Funcs instead when a report should name them.
+//
+// # float32 ops
+//
+// Checks run in float64, where a central difference is accurate to about
+// 1e-10; in float32 it is noise. To check an op a model runs in float32,
+// write it once, generic over autograd.Float (a func swish[T
+// autograd.Float](x *autograd.Var[T]) *autograd.Var[T], or a func
+// newOp[T autograd.Float]() *autograd.Function[T] for a Function), and
+// check its float64 instance: it is the same code.
+//
 // # Reading a report
 //
 // A failure is an *Error carrying a Report, and reads like this (one line,

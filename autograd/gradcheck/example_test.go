@@ -142,3 +142,61 @@ func ExampleCase_Check() {
 	// Output:
 	// <nil>
 }
+
+// Hold an input constant (a target, labels, a mask), as PyTorch's
+// requires_grad=False: f gets it as a constant, and the check
+// differentiates with respect to the other inputs only.
+func ExampleConstants() {
+	mse := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+		return autograd.MSE(x[0], x[1]) // prediction, target
+	}
+	pred := tensor.MustNew([]float64{0.5, -1, 2}, 3)
+	target := tensor.MustNew([]float64{1, 0, 2}, 3)
+	rep, err := gradcheck.Check(mse, []*tensor.Tensor[float64]{pred, target}, gradcheck.Constants(1))
+	fmt.Println("error:", err)
+	fmt.Println("elements compared:", rep.Total, "(the prediction's only)")
+	// Output:
+	// error: <nil>
+	// elements compared: 3 (the prediction's only)
+}
+
+// A function with several outputs is checked as one: flatten each output
+// with Reshape and join them with Concat. Reports index the joined output:
+// here its elements 0 and 1 are sin(x), and element 2 is the sum of
+// squares, written x·Detach(x) so that its gradient is x instead of 2x.
+func ExampleCheck_severalOutputs() {
+	f := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+		sines := autograd.Sin(x[0])                                      // shape [2]
+		sumSq := autograd.Sum(autograd.Mul(x[0], autograd.Detach(x[0]))) // shape [], with a bug
+		return autograd.Concat(0, autograd.Reshape(sines, -1), autograd.Reshape(sumSq, 1))
+	}
+	x := tensor.MustNew([]float64{0.5, -1}, 2)
+	rep, _ := gradcheck.Check(f, []*tensor.Tensor[float64]{x})
+	fmt.Println("failed:", rep.Failed, "of", rep.Total)
+	fmt.Println("worst: output", rep.Worst.Output, "(the sum of squares), input element", rep.Worst.Index)
+	// Output:
+	// failed: 2 of 6
+	// worst: output [2] (the sum of squares), input element [1]
+}
+
+// swish is written once, generic over the element type, so that a model's
+// float32 op and the float64 instance a check needs are the same code.
+func swish[T autograd.Float](x *autograd.Var[T]) *autograd.Var[T] {
+	return autograd.Mul(x, autograd.Sigmoid(x))
+}
+
+// Check an op a model uses in float32: checks run in float64 (in float32 a
+// finite difference is noise), so write the op generic and check its
+// float64 instance. An autograd.Function is made generic the same way, by
+// a func newOp[T autograd.Float]() *autograd.Function[T].
+func ExampleCheck_float32Op() {
+	f := func(x []*autograd.Var[float64]) *autograd.Var[float64] { return swish(x[0]) }
+	_, err := gradcheck.Check(f, []*tensor.Tensor[float64]{tensor.MustNew([]float64{-1.5, 0, 2}, 3)})
+	fmt.Println("float64 instance:", err)
+
+	h := autograd.Param(tensor.MustNew([]float32{-1.5, 0, 2}, 3)) // the model's float32 use
+	fmt.Printf("float32 instance: %.4f\n", swish(h).Value().Data())
+	// Output:
+	// float64 instance: <nil>
+	// float32 instance: [-0.2736 0.0000 1.7616]
+}

@@ -14,9 +14,12 @@ import (
 
 // Func is a function under test: it maps input Vars to one output Var of any
 // shape, using autograd operations so that its gradient can be taken. A
-// function written for autograd's functional transforms (JVP, Jacobian,
-// Hessian), which takes its inputs variadically, becomes one with
-// Variadic.
+// function with several outputs returns them flattened and joined with
+// autograd.Concat, and reports index the joined output (see the package
+// documentation). A function written for autograd's functional transforms
+// (JVP, Jacobian, Hessian), which takes its inputs variadically, becomes
+// one with Variadic. It works in float64; check a float32 op through its
+// float64 instance, written once generically.
 type Func func(inputs []*autograd.Var[float64]) *autograd.Var[float64]
 
 // Variadic returns f as a Func: the form of autograd.JVP, Jacobian,
