@@ -5,10 +5,16 @@ import (
 	"math"
 )
 
+// eps is float64's machine epsilon, 2⁻⁵², NumPy's np.finfo(np.float64).eps,
+// with which scikit-learn tests whether a column is constant.
+const eps = 0x1p-52
+
 // Standardizer maps each column to zero mean and unit variance,
 // (v − Mean) / Std, with statistics fitted on one table: the training split,
 // so that nothing about the test rows leaks into training. This is
-// scikit-learn's StandardScaler.
+// scikit-learn's StandardScaler (version 1.2), with its test for a column
+// that is constant up to rounding; FitStandardizer says where the results
+// differ.
 type Standardizer struct {
 	Mean []float64 // per column
 	Std  []float64 // per column, population standard deviation; 1 for a constant column
@@ -16,11 +22,20 @@ type Standardizer struct {
 
 // FitStandardizer computes the mean and the population standard deviation
 // (divided by n, as NumPy's std and scikit-learn) of each column of t, which
-// should hold the training rows only (t.Take(train) after a Split). A
-// constant column (all values equal, so std 0) gets Mean its value and Std 1,
-// so that it maps to exactly 0 instead of dividing by zero. NaN values, if
-// the table holds any, make their column's statistics NaN; infinite values
-// make them NaN or infinite.
+// should hold the training rows only (t.Take(train) after a Split). NaN
+// values, if the table holds any, make their column's statistics NaN;
+// infinite values make them NaN or infinite.
+//
+// A column that is constant up to rounding gets Std 1, so that Transform
+// only centers it instead of blowing its rounding errors up to unit
+// variance: {0.1+0.2, 0.3, 0.3, 0.1+0.2} has a computed std of 3.9e-17,
+// which would send a value of 1 to 1.8e16; it is constant, and 1 maps to
+// 0.7. The test is scikit-learn's (_is_constant_feature), from the error
+// bound of the two-pass variance: var ≤ n·eps·var + (n·mean·eps)², with
+// eps = 2⁻⁵², float64's machine epsilon. A column whose values are all
+// equal (std 0) gets Std 1 and Mean its value itself, so that it maps to
+// exactly 0; scikit-learn keeps the computed mean there, whose rounding
+// may leave values like 5.6e-17.
 //
 // It sums in row order, in two passes (the mean, then the squared
 // deviations from it), as NumPy does along axis 0 of a table of several
@@ -62,13 +77,29 @@ func FitStandardizer(t *Table) Standardizer {
 		}
 	}
 	for j := range s.Std {
-		s.Std[j] = math.Ldexp(math.Sqrt(s.Std[j]/float64(t.rows)), exp[j])
+		variance := s.Std[j] / float64(t.rows)
+		constant := isConstant(variance, s.Mean[j], float64(t.rows))
+		s.Std[j] = math.Ldexp(math.Sqrt(variance), exp[j])
 		s.Mean[j] = math.Ldexp(s.Mean[j], exp[j])
-		if lo[j] == hi[j] { // constant: rounding in the mean must not make std tiny but not 0
+		switch {
+		case lo[j] == hi[j]: // all equal: rounding in the mean must not leave values off 0
 			s.Mean[j], s.Std[j] = lo[j], 1
+		case constant:
+			s.Std[j] = 1
 		}
 	}
 	return s
+}
+
+// isConstant reports whether a column of n values with this mean and
+// population variance is constant up to rounding, by scikit-learn's test:
+// var ≤ n·eps·var + (n·mean·eps)². Both sides scale with the square of the
+// values, so that the test gives the same answer on a column that
+// FitStandardizer scaled by a power of two. (Products are rounded one by
+// one, as NumPy computes them.)
+func isConstant(variance, mean, n float64) bool {
+	m := float64(n * mean * eps)
+	return variance <= float64(n*eps*variance)+float64(m*m)
 }
 
 // maxScaleExp bounds the exponent FitStandardizer scales a column by, so
@@ -113,20 +144,28 @@ func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j]
 // MinMaxScaler maps each column linearly so that the fitted table's minimum
 // lands on Lo and its maximum on Hi: for example targets into (0, 1), where
 // a sigmoid output can reach them, or pixels into [0, 1]. This is
-// scikit-learn's MinMaxScaler. Values outside the fitted range map outside
-// [Lo, Hi]: nothing is clamped, so the map stays invertible.
+// scikit-learn's MinMaxScaler (version 1.2). Values outside the fitted
+// range map outside [Lo, Hi]: nothing is clamped, so the map stays
+// invertible.
 //
-// A column whose fitted range is empty (Max == Min: a constant column) is
-// scaled as if its range had width 1, as scikit-learn does, so that its
-// value maps to Lo and the map stays invertible.
+// A column is constant when its range is empty or within rounding of its
+// values: Max − Min < 10·eps·max(1, |Min|, |Max|), with eps = 2⁻⁵²,
+// float64's machine epsilon. Such a column is scaled as if its range had
+// width 1, so that it maps to Lo (its rounding errors stay as small as they
+// were instead of being stretched over [Lo, Hi]) and the map stays
+// invertible. For columns of magnitude up to 1 this is scikit-learn's test
+// (_handle_zeros_in_scale: Max − Min < 10·eps); beyond, the bound grows with
+// the magnitude, so that a column such as {300000.00000000006, 300000},
+// whose values differ in their last bit only, is constant too, where
+// scikit-learn maps it onto {1, 0}.
 type MinMaxScaler struct {
-	Min, Max []float64 // per column, the fitted range; Max == Min for a constant column
+	Min, Max []float64 // per column, the fitted range
 	Lo, Hi   float64   // where each column's Min and Max land
 }
 
 // FitMinMax fits a MinMaxScaler on the columns of t, which should hold the
 // training rows only, mapping each column's range onto [lo, hi]. A constant
-// column keeps Max == Min and is scaled as if its range had width 1, so that
+// column (see MinMaxScaler) is scaled as if its range had width 1, so that
 // its value, however large, maps to exactly lo and the map stays invertible.
 // (Storing Max = Min + 1 instead would fail from |Min| ≥ 2⁵³ on, where
 // Min + 1 rounds back to Min and Transform divides 0 by 0.) It returns an
@@ -158,7 +197,7 @@ func (s MinMaxScaler) InverseTransform(t *Table) *Table {
 
 // TransformValue scales one value of column j:
 // Lo + (v − Min[j]) / (Max[j] − Min[j]) · (Hi − Lo), with a width of 1 in
-// place of Max[j] − Min[j] when that is 0.
+// place of Max[j] − Min[j] for a constant column.
 func (s MinMaxScaler) TransformValue(j int, v float64) float64 {
 	return s.Lo + (v-s.Min[j])/s.width(j)*(s.Hi-s.Lo)
 }
@@ -171,9 +210,11 @@ func (s MinMaxScaler) InverseValue(j int, v float64) float64 {
 }
 
 // width returns the width of column j's fitted range, Max[j] − Min[j], or 1
-// when the range is empty (a constant column), so that nothing divides by 0.
+// for a constant column (see MinMaxScaler), so that nothing divides by 0 or
+// by a rounding error.
 func (s MinMaxScaler) width(j int) float64 {
-	if w := s.Max[j] - s.Min[j]; w != 0 {
+	lo, hi := s.Min[j], s.Max[j]
+	if w := hi - lo; !(w < 10*eps*max(1, math.Abs(lo), math.Abs(hi))) {
 		return w
 	}
 	return 1

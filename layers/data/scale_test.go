@@ -324,3 +324,90 @@ func TestScalerPanics(t *testing.T) {
 		wantShapePanic(t, tt.op, tt.f)
 	}
 }
+
+// TestConstantUpToRounding checks that a column whose values differ only by
+// rounding is scaled as constant, with scikit-learn 1.2.1's tests, against
+// its numbers: StandardScaler().fit(col).transform([[1], [col[0]],
+// [col[1]]]) and the same with MinMaxScaler(), printed with float.hex. The
+// first column is 0.1 + 0.2 computed at run time (0.30000000000000004) and
+// 0.3: its computed std is 3.9e-17, and a value of 1 went to 1.78e16
+// (Standardizer) and 1.26e16 (MinMaxScaler) instead of 0.7. Columns that
+// are not constant must stay scaled.
+func TestConstantUpToRounding(t *testing.T) {
+	a, b, big := 0.1, 0.2, 1e6
+	c := a + b // at run time: 0.30000000000000004
+	tests := []struct {
+		name     string
+		col      []float64
+		std, mm  []float64 // the transformed 1, col[0], col[1]
+		mean     float64   // Standardizer's
+		scale    float64   // Standardizer's Std
+		mmReason string
+		rel      float64 // tolerance for the Standardizer; 0 for 1e-15
+	}{
+		{name: "0.1+0.2 and 0.3", col: []float64{c, 0.3, 0.3, c},
+			mean: 0x1.3333333333334p-2, scale: 1,
+			std: []float64{0x1.6666666666666p-1, 0, -0x1p-54},
+			mm:  []float64{0x1.6666666666666p-1, 0x1p-54, 0}},
+		// scikit-learn's MinMaxScaler tests Max − Min < 10·eps whatever the
+		// magnitude, and maps this column onto {1, 0, 0} and 1 onto
+		// -5.15e15; the bound grows with the magnitude here.
+		{name: "(0.1+0.2)·1e6 and 300000", col: []float64{c * big, 3e5, 3e5},
+			mean: 3e5, scale: 1,
+			std: []float64{-299999, 0x1p-34, 0},
+			mm:  []float64{-299999, 0x1p-34, 0}, mmReason: " [constant here, not in scikit-learn]"},
+		// Relative to their magnitude these differ a lot: the Standardizer
+		// scales them; MinMaxScaler's bound of 10·eps for magnitudes up to 1
+		// is scikit-learn's, which calls the column constant.
+		{name: "tiny", col: []float64{0, 1e-16, 2e-16},
+			mean: 0x1.cd2b297d889bcp-54, scale: 0x1.788ae6f530139p-54,
+			std: []float64{0x1.5c17eaeffb6f9p+53, -0x1.3988e1409212fp+0, 0},
+			mm:  []float64{1, 0, 0x1.cd2b297d889bcp-54}},
+		{name: "one ulp at 1", col: []float64{1, 1 + 0x1p-52, 1},
+			mean: 1, scale: 1,
+			std: []float64{0, 0, 0x1p-52},
+			mm:  []float64{0, 0, 0x1p-52}},
+		// NumPy's two-pass std, which FitStandardizer computes, loses 1.5e-8
+		// to the rounding of the mean here; scikit-learn's correction term
+		// does not.
+		{name: "2⁻⁴⁰ at 1: not constant", col: []float64{1, 1 + 0x1p-40, 1}, rel: 2e-8,
+			mean: 0x1.0000000000555p+0, scale: 0x1.e2b7dddfefa66p-42,
+			std: []float64{-0x1.69f345c98d3d9p-1, -0x1.69f345c98d3d9p-1, 0x1.6a1536b726fc6p+0},
+			mm:  []float64{0, 0, 1}},
+	}
+	for _, tt := range tests {
+		rows := make([][]float64, len(tt.col))
+		for i, v := range tt.col {
+			rows[i] = []float64{v}
+		}
+		x := mustTable(t, nil, rows...)
+		s := data.FitStandardizer(x)
+		// The std of a column that is not constant is NumPy's, which may
+		// differ from scikit-learn's in the last bits.
+		approx := cmpopts.EquateApprox(1e-15, 0)
+		if tt.rel != 0 {
+			approx = cmpopts.EquateApprox(tt.rel, 0)
+		}
+		if diff := cmp.Diff(data.Standardizer{Mean: []float64{tt.mean}, Std: []float64{tt.scale}}, s, approx); diff != "" {
+			t.Errorf("%s: FitStandardizer (-scikit-learn +got):\n%s", tt.name, diff)
+		}
+		m, err := data.FitMinMax(x, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gotStd, gotMM []float64
+		for _, v := range []float64{1, tt.col[0], tt.col[1]} {
+			gotStd = append(gotStd, s.TransformValue(0, v))
+			gotMM = append(gotMM, m.TransformValue(0, v))
+		}
+		if diff := cmp.Diff(tt.std, gotStd, approx); diff != "" {
+			t.Errorf("%s: Standardizer.TransformValue(1, col[0], col[1]) (-scikit-learn +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.mm, gotMM); diff != "" {
+			t.Errorf("%s: MinMaxScaler.TransformValue(1, col[0], col[1]) (-want +got)%s:\n%s", tt.name, tt.mmReason, diff)
+		}
+		if got := m.InverseValue(0, m.TransformValue(0, 1)); got != 1 {
+			t.Errorf("%s: MinMaxScaler.InverseValue(TransformValue(1)) = %v", tt.name, got)
+		}
+	}
+}
