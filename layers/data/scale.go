@@ -12,9 +12,9 @@ const eps = 0x1p-52
 // Standardizer maps each column to zero mean and unit variance,
 // (v − Mean) / Std, with statistics fitted on one table: the training split,
 // so that nothing about the test rows leaks into training. This is
-// scikit-learn's StandardScaler (version 1.2), with its test for a column
-// that is constant up to rounding; FitStandardizer says where the results
-// differ.
+// scikit-learn's StandardScaler (version 1.2): NaN values are left out of
+// the statistics and stay NaN, and a column that is constant up to rounding
+// is scaled by 1; FitStandardizer says where the results differ.
 type Standardizer struct {
 	Mean []float64 // per column
 	Std  []float64 // per column, population standard deviation; 1 for a constant column
@@ -22,9 +22,14 @@ type Standardizer struct {
 
 // FitStandardizer computes the mean and the population standard deviation
 // (divided by n, as NumPy's std and scikit-learn) of each column of t, which
-// should hold the training rows only (t.Take(train) after a Split). NaN
-// values, if the table holds any, make their column's statistics NaN;
-// infinite values make them NaN or infinite.
+// should hold the training rows only (t.Take(train) after a Split).
+//
+// NaN values are left out, as scikit-learn leaves them out (they mean a
+// missing value there; ReadCSV refuses them unless CSVOptions.AllowNonFinite
+// is set): a column's statistics are NumPy's nanmean and nanstd, over its
+// other values, and a column of NaN only gets a NaN Mean and Std. Transform
+// leaves NaN values NaN, so they still show. Infinite values make their
+// column's statistics NaN or infinite (scikit-learn refuses them).
 //
 // A column that is constant up to rounding gets Std 1, so that Transform
 // only centers it instead of blowing its rounding errors up to unit
@@ -62,23 +67,29 @@ func FitStandardizer(t *Table) Standardizer {
 		exp[j] = min(max(e, -maxScaleExp), maxScaleExp)
 		scale[j] = math.Ldexp(1, -exp[j])
 	}
+	n := make([]float64, t.cols) // values per column, NaN left out
 	for i := range t.rows {
 		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
-			s.Mean[j] += v * scale[j]
+			if !math.IsNaN(v) {
+				s.Mean[j] += v * scale[j]
+				n[j]++
+			}
 		}
 	}
 	for j := range s.Mean {
-		s.Mean[j] /= float64(t.rows)
+		s.Mean[j] /= n[j] // 0/0, NaN, for a column of NaN only
 	}
 	for i := range t.rows {
 		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
-			d := v*scale[j] - s.Mean[j]
-			s.Std[j] += float64(d * d) // rounded, as NumPy does: not fused into a multiply-add
+			if !math.IsNaN(v) {
+				d := v*scale[j] - s.Mean[j]
+				s.Std[j] += float64(d * d) // rounded, as NumPy does: not fused into a multiply-add
+			}
 		}
 	}
 	for j := range s.Std {
-		variance := s.Std[j] / float64(t.rows)
-		constant := isConstant(variance, s.Mean[j], float64(t.rows))
+		variance := s.Std[j] / n[j]
+		constant := isConstant(variance, s.Mean[j], n[j])
 		s.Std[j] = math.Ldexp(math.Sqrt(variance), exp[j])
 		s.Mean[j] = math.Ldexp(s.Mean[j], exp[j])
 		switch {
@@ -108,23 +119,31 @@ func isConstant(variance, mean, n float64) bool {
 // still far from underflow, and one near the largest float64 down to below 8.
 const maxScaleExp = 1021
 
-// columnRange returns the minimum and maximum of each column of a table with
-// at least one row. A NaN value makes its column's range NaN.
+// columnRange returns the minimum and maximum of each column of a table,
+// leaving NaN values out, as NumPy's nanmin and nanmax: NaN for a column of
+// NaN only.
 func columnRange(t *Table) (lo, hi []float64) {
-	lo = append([]float64{}, t.data[:t.cols]...)
-	hi = append([]float64{}, t.data[:t.cols]...)
-	for i := 1; i < t.rows; i++ {
+	lo, hi = make([]float64, t.cols), make([]float64, t.cols)
+	for j := range lo {
+		lo[j], hi[j] = math.NaN(), math.NaN()
+	}
+	for i := range t.rows {
 		for j, v := range t.data[i*t.cols : (i+1)*t.cols] {
-			lo[j] = min(lo[j], v)
-			hi[j] = max(hi[j], v)
+			switch {
+			case math.IsNaN(v):
+			case math.IsNaN(lo[j]): // the column's first value
+				lo[j], hi[j] = v, v
+			default:
+				lo[j], hi[j] = min(lo[j], v), max(hi[j], v)
+			}
 		}
 	}
 	return lo, hi
 }
 
-// Transform returns a standardized copy of t, which must have as many
-// columns as the fitted table (it panics with a *tensor.ShapeError
-// otherwise).
+// Transform returns a standardized copy of t, whose NaN values stay NaN. t
+// must have as many columns as the fitted table (it panics with a
+// *tensor.ShapeError otherwise).
 func (s Standardizer) Transform(t *Table) *Table {
 	return mapColumns("Standardizer.Transform", t, len(s.Mean), s.TransformValue)
 }
@@ -144,9 +163,9 @@ func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j]
 // MinMaxScaler maps each column linearly so that the fitted table's minimum
 // lands on Lo and its maximum on Hi: for example targets into (0, 1), where
 // a sigmoid output can reach them, or pixels into [0, 1]. This is
-// scikit-learn's MinMaxScaler (version 1.2). Values outside the fitted
-// range map outside [Lo, Hi]: nothing is clamped, so the map stays
-// invertible.
+// scikit-learn's MinMaxScaler (version 1.2): NaN values are left out of
+// the fitted range and stay NaN. Values outside the fitted range map
+// outside [Lo, Hi]: nothing is clamped, so the map stays invertible.
 //
 // A column is constant when its range is empty or within rounding of its
 // values: Max − Min < 10·eps·max(1, |Min|, |Max|), with eps = 2⁻⁵²,
@@ -164,7 +183,9 @@ type MinMaxScaler struct {
 }
 
 // FitMinMax fits a MinMaxScaler on the columns of t, which should hold the
-// training rows only, mapping each column's range onto [lo, hi]. A constant
+// training rows only, mapping each column's range onto [lo, hi]. NaN values
+// are left out of the ranges, as scikit-learn does (a column of NaN only
+// gets a NaN range, and maps to NaN). A constant
 // column (see MinMaxScaler) is scaled as if its range had width 1, so that
 // its value, however large, maps to exactly lo and the map stays invertible.
 // (Storing Max = Min + 1 instead would fail from |Min| ≥ 2⁵³ on, where
@@ -183,8 +204,9 @@ func FitMinMax(t *Table, lo, hi float64) (MinMaxScaler, error) {
 	return s, nil
 }
 
-// Transform returns a scaled copy of t, which must have as many columns as
-// the fitted table (it panics with a *tensor.ShapeError otherwise).
+// Transform returns a scaled copy of t, whose NaN values stay NaN. t must
+// have as many columns as the fitted table (it panics with a
+// *tensor.ShapeError otherwise).
 func (s MinMaxScaler) Transform(t *Table) *Table {
 	return mapColumns("MinMaxScaler.Transform", t, len(s.Min), s.TransformValue)
 }

@@ -411,3 +411,54 @@ func TestConstantUpToRounding(t *testing.T) {
 		}
 	}
 }
+
+// TestScalersSkipNaN checks that NaN values are left out of the fitted
+// statistics and stay NaN, against scikit-learn 1.2.1's numbers (float.hex
+// of StandardScaler().fit(x).mean_, .scale_ and .transform(x), and of
+// MinMaxScaler((-1, 1)).fit(x).transform(x)): one NaN made its whole column
+// NaN, in every row of the training and the test split. A column of NaN
+// only stays NaN.
+func TestScalersSkipNaN(t *testing.T) {
+	nan := math.NaN()
+	x := mustTable(t, nil,
+		[]float64{1, 5, nan},
+		[]float64{nan, 6, nan},
+		[]float64{3, nan, nan},
+		[]float64{4, 9, nan},
+		[]float64{2, 2, nan},
+	)
+	s := data.FitStandardizer(x)
+	want := data.Standardizer{Mean: []float64{2.5, 5.5, nan}, Std: []float64{0x1.1e3779b97f4a8p+0, 2.5, nan}}
+	if diff := cmp.Diff(want, s, cmpopts.EquateNaNs()); diff != "" {
+		t.Errorf("FitStandardizer (-scikit-learn +got):\n%s", diff)
+	}
+	wantStd := [][]float64{
+		{-0x1.5775c544ff263p+0, -0x1.999999999999ap-3, nan},
+		{nan, 0x1.999999999999ap-3, nan},
+		{0x1.c9f25c5bfedd9p-2, nan, nan},
+		{0x1.5775c544ff263p+0, 0x1.6666666666666p+0, nan},
+		{-0x1.c9f25c5bfedd9p-2, -0x1.6666666666666p+0, nan},
+	}
+	if diff := cmp.Diff(wantStd, viewTable(s.Transform(x)).Rows, cmpopts.EquateNaNs()); diff != "" {
+		t.Errorf("Standardizer.Transform (-scikit-learn +got):\n%s", diff)
+	}
+
+	m, err := data.FitMinMax(x, -1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]float64{{1, 2, nan}, {4, 9, nan}}, [][]float64{m.Min, m.Max}, cmpopts.EquateNaNs()); diff != "" {
+		t.Errorf("FitMinMax: Min, Max (-scikit-learn +got):\n%s", diff)
+	}
+	// scikit-learn computes v·scale + min, which rounds differently.
+	wantMM := [][]float64{
+		{-0x1.fffffffffffffp-1, -0x1.2492492492498p-3, nan},
+		{nan, 0x1.2492492492490p-3, nan},
+		{0x1.5555555555558p-2, nan, nan},
+		{0x1.0000000000000p+0, 0x1.ffffffffffffep-1, nan},
+		{-0x1.5555555555554p-2, -0x1.0000000000000p+0, nan},
+	}
+	if diff := cmp.Diff(wantMM, viewTable(m.Transform(x)).Rows, cmpopts.EquateNaNs(), cmpopts.EquateApprox(0, 1e-15)); diff != "" {
+		t.Errorf("MinMaxScaler.Transform (-scikit-learn +got):\n%s", diff)
+	}
+}
