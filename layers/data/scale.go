@@ -177,6 +177,12 @@ func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j]
 // the magnitude, so that a column such as {300000.00000000006, 300000},
 // whose values differ in their last bit only, is constant too, where
 // scikit-learn maps it onto {1, 0}.
+//
+// The map is computed on halved values where a difference such as
+// Max − Min overflows, so that a column {-1e308, 0, 1e308} maps onto
+// {0, 0.5, 1} (in scikit-learn, Max − Min overflows to +Inf and all three
+// map to 0), and so that [Lo, Hi] may be as wide as [-1e308, 1e308]:
+// nothing overflows unless the result does.
 type MinMaxScaler struct {
 	Min, Max []float64 // per column, the fitted range
 	Lo, Hi   float64   // where each column's Min and Max land
@@ -221,25 +227,52 @@ func (s MinMaxScaler) InverseTransform(t *Table) *Table {
 // Lo + (v − Min[j]) / (Max[j] − Min[j]) · (Hi − Lo), with a width of 1 in
 // place of Max[j] − Min[j] for a constant column.
 func (s MinMaxScaler) TransformValue(j int, v float64) float64 {
-	return s.Lo + (v-s.Min[j])/s.width(j)*(s.Hi-s.Lo)
+	return affine(v, s.Min[j], s.Max[j], s.constant(j), s.Lo, s.Hi, false)
 }
 
 // InverseValue undoes TransformValue:
 // Min[j] + (v − Lo) / (Hi − Lo) · (Max[j] − Min[j]), with the same width of 1
 // for a constant column.
 func (s MinMaxScaler) InverseValue(j int, v float64) float64 {
-	return s.Min[j] + (v-s.Lo)/(s.Hi-s.Lo)*s.width(j)
+	return affine(v, s.Lo, s.Hi, false, s.Min[j], s.Max[j], s.constant(j))
 }
 
-// width returns the width of column j's fitted range, Max[j] − Min[j], or 1
-// for a constant column (see MinMaxScaler), so that nothing divides by 0 or
-// by a rounding error.
-func (s MinMaxScaler) width(j int) float64 {
+// constant reports whether column j is constant up to rounding (see
+// MinMaxScaler), and so scaled as if its range had width 1, so that nothing
+// divides by 0 or by a rounding error.
+func (s MinMaxScaler) constant(j int) bool {
 	lo, hi := s.Min[j], s.Max[j]
-	if w := hi - lo; !(w < 10*eps*max(1, math.Abs(lo), math.Abs(hi))) {
-		return w
+	return hi-lo < 10*eps*max(1, math.Abs(lo), math.Abs(hi))
+}
+
+// affine maps v linearly from [a0, a1] onto [b0, b1]:
+// b0 + (v − a0) / (a1 − a0) · (b1 − b0), with a width of 1 in place of
+// a1 − a0 when aUnit, and of b1 − b0 when bUnit. When a difference or the
+// quotient's product overflows, it computes the same map on halved values,
+// b0 + f·h + f·h with f = (v/2 − a0/2) / (a1/2 − a0/2) and h = b1/2 − b0/2,
+// which overflows only when the result does. (Halving is exact but for
+// subnormal values, which are then below the result's last bit.)
+func affine(v, a0, a1 float64, aUnit bool, b0, b1 float64, bUnit bool) float64 {
+	d, wa, wb := v-a0, a1-a0, b1-b0
+	if aUnit {
+		wa = 1
 	}
-	return 1
+	if bUnit {
+		wb = 1
+	}
+	q := d / wa * wb
+	if !math.IsInf(d, 0) && !math.IsInf(wa, 0) && !math.IsInf(wb, 0) && !math.IsInf(q, 0) {
+		return b0 + q
+	}
+	wa, wb = a1/2-a0/2, b1/2-b0/2
+	if aUnit {
+		wa = 0.5
+	}
+	if bUnit {
+		wb = 0.5
+	}
+	f := (v/2 - a0/2) / wa
+	return b0 + f*wb + f*wb
 }
 
 // mapColumns returns a copy of t with f(j, v) applied to every value v of

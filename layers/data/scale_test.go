@@ -462,3 +462,52 @@ func TestScalersSkipNaN(t *testing.T) {
 		t.Errorf("MinMaxScaler.Transform (-scikit-learn +got):\n%s", diff)
 	}
 }
+
+// TestMinMaxHuge checks ranges whose width overflows a float64: a column
+// {-1e308, 0, 1e308}, whose Max − Min overflowed and mapped it onto
+// {0, 0, NaN} (scikit-learn gives {0, 0, 0}), and a target range
+// [-1e308, 1e308], onto which {0, 1, 2} went to {NaN, +Inf, +Inf}. Both
+// maps, and their inverses, now give the exact results.
+func TestMinMaxHuge(t *testing.T) {
+	const big = 1e308
+	tests := []struct {
+		name   string
+		col    []float64
+		lo, hi float64
+		at     []float64 // values to transform
+		want   []float64
+	}{
+		{"column -1e308..1e308 onto [0, 1]", []float64{-big, 0, big}, 0, 1,
+			[]float64{-big, 0, big, big / 2}, []float64{0, 0.5, 1, 0.75}},
+		{"column 0..2 onto [-1e308, 1e308]", []float64{0, 1, 2}, -big, big,
+			[]float64{0, 1, 2, 1.5}, []float64{-big, 0, big, big / 2}},
+		{"both", []float64{-big, big}, -big, big,
+			[]float64{-big, 0, big}, []float64{-big, 0, big}},
+		// v − Min overflows for a value far below the fitted range.
+		{"below the range", []float64{big, 1.5 * big}, 0, 1,
+			[]float64{-big, big}, []float64{-4, 0}},
+		{"NaN stays NaN", []float64{-big, big}, 0, 1,
+			[]float64{math.NaN()}, []float64{math.NaN()}},
+	}
+	for _, tt := range tests {
+		rows := make([][]float64, len(tt.col))
+		for i, v := range tt.col {
+			rows[i] = []float64{v}
+		}
+		s, err := data.FitMinMax(mustTable(t, nil, rows...), tt.lo, tt.hi)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got, back []float64
+		for _, v := range tt.at {
+			got = append(got, s.TransformValue(0, v))
+			back = append(back, s.InverseValue(0, got[len(got)-1]))
+		}
+		if diff := cmp.Diff(tt.want, got, cmpopts.EquateNaNs()); diff != "" {
+			t.Errorf("%s: TransformValue (-want +got):\n%s", tt.name, diff)
+		}
+		if diff := cmp.Diff(tt.at, back, cmpopts.EquateNaNs()); diff != "" {
+			t.Errorf("%s: InverseValue(TransformValue) (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
