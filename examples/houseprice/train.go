@@ -76,7 +76,14 @@ func train(cfg config, out io.Writer) (report, error) {
 	if err != nil {
 		return rep, err
 	}
-	xs, ys := std.Transform(xTrain), ts.Transform(yTrain)
+	xs, err := std.Transform(xTrain)
+	if err != nil {
+		return rep, err
+	}
+	ys, err := ts.Transform(yTrain)
+	if err != nil {
+		return rep, err
+	}
 	fmt.Fprintf(out, "Boston housing: %d houses, %s -> %s (k$); %d train, %d test (seed %d)\n",
 		x.Rows(), strings.Join(x.Names(), " "), targetName, rep.nTrain, rep.nTest, cfg.seed)
 	fmt.Fprintf(out, "network [%d %d 1], sigmoid; SGD lr %g, momentum %g, batch %d, epochs %d\n",
@@ -135,7 +142,11 @@ func train(cfg config, out io.Writer) (report, error) {
 		}
 	}
 
-	xt := columns(std.Transform(x.Take(testIdx)), nil)
+	xTest, err := std.Transform(x.Take(testIdx))
+	if err != nil {
+		return rep, err
+	}
+	xt := columns(xTest, nil)
 	pred := net.Predict(xt).Data()
 	var mean float64
 	for _, i := range trainIdx {

@@ -25,8 +25,8 @@
 //	rng := rand.New(rand.NewPCG(seed, 0))
 //	train, test, err := data.Split(x.Rows(), 0.2, rng)
 //	std := data.FitStandardizer(x.Take(train))
-//	xTrain := data.ToTensor[float32](std.Transform(x.Take(train)))
-//	xTest := data.ToTensor[float32](std.Transform(x.Take(test)))
+//	xs, err := std.Transform(x.Take(train)) // checks the columns' names
+//	xTrain := data.ToTensor[float32](xs)
 //	yTrain := data.Gather(nil, labels, train)
 //
 // And train on minibatches, reshuffled every epoch from the same rng, so that
@@ -46,11 +46,13 @@
 //
 // Errors follow the rest of Adjoint. Anything that comes from outside the
 // program returns an error and never panics: CSV bytes (the error names the
-// line and the column, by number and name: a *CSVError), and sizes that
-// usually come from flags (split fractions, batch sizes, scaler ranges).
-// Misuse inside the program, such as a row index out of range or a table
-// with the wrong number of columns for a fitted scaler, panics with a
-// *tensor.ShapeError whose Pkg is "data".
+// line and the column, by number and name: a *CSVError), sizes that
+// usually come from flags (split fractions, batch sizes, scaler ranges), and
+// a table to transform whose columns are not the ones a scaler was fitted
+// on (in number, or by name when both tables have names). Misuse inside the
+// program, such as a row index out of range or a table of the wrong width
+// for InverseTransform, panics with a *tensor.ShapeError whose Pkg is
+// "data".
 //
 // Everything random takes an explicit *rand.Rand; the package has no global
 // state. Tables and fitted scalers are read-only and safe to share between

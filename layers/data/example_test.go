@@ -36,7 +36,12 @@ func Example() {
 		return
 	}
 	std := data.FitStandardizer(x.Take(train)) // training rows only
-	xTrain := data.ToTensor[float64](std.Transform(x.Take(train)))
+	xs, err := std.Transform(x.Take(train))
+	if err != nil {
+		fmt.Println(err) // another file's columns, in another order
+		return
+	}
+	xTrain := data.ToTensor[float64](xs)
 	yTrain := data.ToTensor[float64](y.Take(train))
 	fmt.Println(len(train), "train,", len(test), "test; features", xTrain.Shape())
 
@@ -141,8 +146,13 @@ func ExampleFitStandardizer() {
 	test, _ := data.FromRows([]string{"a", "const"}, [][]float64{{4, 5}})
 	s := data.FitStandardizer(train)
 	fmt.Printf("mean %.3g, std %.3g\n", s.Mean, s.Std)
-	fmt.Printf("%.3g\n", s.Transform(test).Row(0))
-	fmt.Printf("%.3g\n", s.InverseTransform(s.Transform(test)).Row(0))
+	z, err := s.Transform(test)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%.3g\n", z.Row(0))
+	fmt.Printf("%.3g\n", s.InverseTransform(z).Row(0))
 	// Output:
 	// mean [2 5], std [0.816 1]
 	// [2.45 0]
@@ -158,7 +168,12 @@ func ExampleFitMinMax() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("%.3g\n", s.Transform(prices).Column(0))
+	scaled, err := s.Transform(prices)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%.3g\n", scaled.Column(0))
 	fmt.Printf("%.3g\n", s.InverseValue(0, 0.5)) // a network's output, in k$
 	// Output:
 	// [0.05 0.95 0.275]

@@ -66,3 +66,18 @@ func wantShapePanic(t *testing.T, op string, f func()) {
 	}()
 	f()
 }
+
+// transformer is a fitted scaler.
+type transformer interface {
+	Transform(*data.Table) (*data.Table, error)
+}
+
+// mustTransform returns s.Transform(x), failing the test on error.
+func mustTransform(t *testing.T, s transformer, x *data.Table) *data.Table {
+	t.Helper()
+	out, err := s.Transform(x)
+	if err != nil {
+		t.Fatalf("Transform: %v", err)
+	}
+	return out
+}

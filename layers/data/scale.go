@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // eps is float64's machine epsilon, 2⁻⁵², NumPy's np.finfo(np.float64).eps,
@@ -13,16 +14,21 @@ const eps = 0x1p-52
 // (v − Mean) / Std, with statistics fitted on one table: the training split,
 // so that nothing about the test rows leaks into training. This is
 // scikit-learn's StandardScaler (version 1.2): NaN values are left out of
-// the statistics and stay NaN, and a column that is constant up to rounding
-// is scaled by 1; FitStandardizer says where the results differ.
+// the statistics and stay NaN, a column that is constant up to rounding is
+// scaled by 1, and Transform refuses a table whose column names are not
+// the fitted ones; FitStandardizer says where the results differ.
 type Standardizer struct {
 	Mean []float64 // per column
 	Std  []float64 // per column, population standard deviation; 1 for a constant column
+	// Names are the fitted table's column names, nil when it had none:
+	// Transform refuses a table with other names.
+	Names []string
 }
 
 // FitStandardizer computes the mean and the population standard deviation
 // (divided by n, as NumPy's std and scikit-learn) of each column of t, which
-// should hold the training rows only (t.Take(train) after a Split).
+// should hold the training rows only (t.Take(train) after a Split), and
+// keeps t's column names, for Transform to check.
 //
 // NaN values are left out, as scikit-learn leaves them out (they mean a
 // missing value there; ReadCSV refuses them unless CSVOptions.AllowNonFinite
@@ -58,7 +64,7 @@ func FitStandardizer(t *Table) Standardizer {
 	if t.rows == 0 {
 		panic(shapeErr("FitStandardizer", "no rows to fit", []int{t.rows, t.cols}))
 	}
-	s := Standardizer{Mean: make([]float64, t.cols), Std: make([]float64, t.cols)}
+	s := Standardizer{Mean: make([]float64, t.cols), Std: make([]float64, t.cols), Names: slices.Clone(t.names)}
 	lo, hi := columnRange(t)
 	exp, scale := make([]int, t.cols), make([]float64, t.cols)
 	for j := range exp {
@@ -141,17 +147,29 @@ func columnRange(t *Table) (lo, hi []float64) {
 	return lo, hi
 }
 
-// Transform returns a standardized copy of t, whose NaN values stay NaN. t
-// must have as many columns as the fitted table (it panics with a
-// *tensor.ShapeError otherwise).
-func (s Standardizer) Transform(t *Table) *Table {
-	return mapColumns("Standardizer.Transform", t, len(s.Mean), s.TransformValue)
+// Transform returns a standardized copy of t, whose NaN values stay NaN.
+//
+// Since t usually comes from a file, it returns an error when t has not as
+// many columns as the fitted table, or when both tables have column names
+// and they differ, in any place: a file whose columns come in another order
+// than the training file's would otherwise be standardized with the wrong
+// column's statistics. scikit-learn raises a ValueError there too.
+// t.Select(s.Names...) picks the fitted columns, in their order.
+func (s Standardizer) Transform(t *Table) (*Table, error) {
+	if err := checkColumns("Standardizer.Transform", t, len(s.Mean), s.Names); err != nil {
+		return nil, err
+	}
+	return mapColumns(t, s.TransformValue), nil
 }
 
 // InverseTransform undoes Transform: it returns v·Std + Mean for every value
 // of t, for example to read standardized predictions in the data's units.
+// Its input is the program's own output, so it checks no column names (as
+// scikit-learn's inverse_transform), and it panics with a
+// *tensor.ShapeError when t has not as many columns as the fitted table.
 func (s Standardizer) InverseTransform(t *Table) *Table {
-	return mapColumns("Standardizer.InverseTransform", t, len(s.Mean), s.InverseValue)
+	checkWidth("Standardizer.InverseTransform", t, len(s.Mean))
+	return mapColumns(t, s.InverseValue)
 }
 
 // TransformValue standardizes one value of column j: (v − Mean[j]) / Std[j].
@@ -164,7 +182,8 @@ func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j]
 // lands on Lo and its maximum on Hi: for example targets into (0, 1), where
 // a sigmoid output can reach them, or pixels into [0, 1]. This is
 // scikit-learn's MinMaxScaler (version 1.2): NaN values are left out of
-// the fitted range and stay NaN. Values outside the fitted range map
+// the fitted range and stay NaN, and Transform refuses a table whose column
+// names are not the fitted ones. Values outside the fitted range map
 // outside [Lo, Hi]: nothing is clamped, so the map stays invertible.
 //
 // A column is constant when its range is empty or within rounding of its
@@ -186,10 +205,14 @@ func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j]
 type MinMaxScaler struct {
 	Min, Max []float64 // per column, the fitted range
 	Lo, Hi   float64   // where each column's Min and Max land
+	// Names are the fitted table's column names, nil when it had none:
+	// Transform refuses a table with other names.
+	Names []string
 }
 
 // FitMinMax fits a MinMaxScaler on the columns of t, which should hold the
-// training rows only, mapping each column's range onto [lo, hi]. NaN values
+// training rows only, mapping each column's range onto [lo, hi], and keeps
+// t's column names, for Transform to check. NaN values
 // are left out of the ranges, as scikit-learn does (a column of NaN only
 // gets a NaN range, and maps to NaN). A constant
 // column (see MinMaxScaler) is scaled as if its range had width 1, so that
@@ -205,22 +228,29 @@ func FitMinMax(t *Table, lo, hi float64) (MinMaxScaler, error) {
 	if t.rows == 0 {
 		panic(shapeErr("FitMinMax", "no rows to fit", []int{t.rows, t.cols}))
 	}
-	s := MinMaxScaler{Lo: lo, Hi: hi}
+	s := MinMaxScaler{Lo: lo, Hi: hi, Names: slices.Clone(t.names)}
 	s.Min, s.Max = columnRange(t)
 	return s, nil
 }
 
-// Transform returns a scaled copy of t, whose NaN values stay NaN. t must
-// have as many columns as the fitted table (it panics with a
-// *tensor.ShapeError otherwise).
-func (s MinMaxScaler) Transform(t *Table) *Table {
-	return mapColumns("MinMaxScaler.Transform", t, len(s.Min), s.TransformValue)
+// Transform returns a scaled copy of t, whose NaN values stay NaN. It
+// returns an error when t has not as many columns as the fitted table, or
+// when both tables have column names and they differ, as
+// Standardizer.Transform does.
+func (s MinMaxScaler) Transform(t *Table) (*Table, error) {
+	if err := checkColumns("MinMaxScaler.Transform", t, len(s.Min), s.Names); err != nil {
+		return nil, err
+	}
+	return mapColumns(t, s.TransformValue), nil
 }
 
 // InverseTransform undoes Transform, for example to read a network's
-// outputs in the target's units.
+// outputs in the target's units. Like Standardizer.InverseTransform, it
+// checks no column names and panics with a *tensor.ShapeError when t has
+// not as many columns as the fitted table.
 func (s MinMaxScaler) InverseTransform(t *Table) *Table {
-	return mapColumns("MinMaxScaler.InverseTransform", t, len(s.Min), s.InverseValue)
+	checkWidth("MinMaxScaler.InverseTransform", t, len(s.Min))
+	return mapColumns(t, s.InverseValue)
 }
 
 // TransformValue scales one value of column j:
@@ -275,15 +305,37 @@ func affine(v, a0, a1 float64, aUnit bool, b0, b1 float64, bUnit bool) float64 {
 	return b0 + f*wb + f*wb
 }
 
-// mapColumns returns a copy of t with f(j, v) applied to every value v of
-// every column j, after checking that t has cols columns.
-func mapColumns(op string, t *Table, cols int, f func(j int, v float64) float64) *Table {
+// checkColumns returns an error when t has not cols columns, or when t and
+// the fitted table both have column names (t's and names) and they differ.
+func checkColumns(op string, t *Table, cols int, names []string) error {
+	if t.cols != cols {
+		return fmt.Errorf("data: %s: the table has %d columns, the scaler was fitted on %d", op, t.cols, cols)
+	}
+	if t.names == nil || names == nil {
+		return nil
+	}
+	for j, n := range t.names {
+		if n != names[j] {
+			return fmt.Errorf("data: %s: the table's columns %q are not the fitted %q (%q where the fitted table has %q); "+
+				"Table.Select(scaler.Names...) picks the fitted columns in their order", op, t.names, names, n, names[j])
+		}
+	}
+	return nil
+}
+
+// checkWidth panics when t has not cols columns.
+func checkWidth(op string, t *Table, cols int) {
 	if t.cols != cols {
 		panic(shapeErr(op, fmt.Sprintf("table has %d columns, the scaler was fitted on %d", t.cols, cols), []int{t.rows, t.cols}))
 	}
+}
+
+// mapColumns returns a copy of t with f(j, v) applied to every value v of
+// every column j.
+func mapColumns(t *Table, f func(j int, v float64) float64) *Table {
 	out := &Table{names: t.names, rows: t.rows, cols: t.cols, lines: t.lines, fields: t.fields, data: make([]float64, len(t.data))}
 	for k, v := range t.data {
-		out.data[k] = f(k%cols, v)
+		out.data[k] = f(k%t.cols, v)
 	}
 	return out
 }

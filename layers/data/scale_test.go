@@ -28,13 +28,14 @@ func TestStandardizer(t *testing.T) {
 		Mean: []float64{2, 30, 0.1},
 		// Population standard deviations; the constant column gets 1, and
 		// its mean is the value itself, not the rounded 0.3/3.
-		Std: []float64{math.Sqrt(2.0 / 3), math.Sqrt((400 + 100 + 900) / 3.0), 1},
+		Std:   []float64{math.Sqrt(2.0 / 3), math.Sqrt((400 + 100 + 900) / 3.0), 1},
+		Names: []string{"a", "b", "const"},
 	}
 	if diff := cmp.Diff(want, s, cmpopts.EquateApprox(1e-15, 0)); diff != "" {
 		t.Errorf("FitStandardizer (-want +got):\n%s", diff)
 	}
 
-	z := s.Transform(x)
+	z := mustTransform(t, s, x)
 	for j := range 2 {
 		var sum, sq float64
 		for _, i := range train {
@@ -222,7 +223,7 @@ func TestStandardizerExtremes(t *testing.T) {
 		if diff := cmp.Diff(data.Standardizer{Mean: []float64{tt.mean}, Std: []float64{tt.std}}, s, cmpopts.EquateApprox(rel, 0)); diff != "" {
 			t.Errorf("%s: FitStandardizer (-want +got):\n%s", tt.name, diff)
 		}
-		if diff := cmp.Diff(tt.scaled, s.Transform(x).Column(0), cmpopts.EquateApprox(rel, 1e-15)); diff != "" {
+		if diff := cmp.Diff(tt.scaled, mustTransform(t, s, x).Column(0), cmpopts.EquateApprox(rel, 1e-15)); diff != "" {
 			t.Errorf("%s: Transform (-want +got):\n%s", tt.name, diff)
 		}
 	}
@@ -238,7 +239,7 @@ func TestMinMaxScaler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := data.MinMaxScaler{Min: []float64{5, 3}, Max: []float64{50, 3}, Lo: 0.05, Hi: 0.95}
+	want := data.MinMaxScaler{Min: []float64{5, 3}, Max: []float64{50, 3}, Lo: 0.05, Hi: 0.95, Names: []string{"price", "const"}}
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("FitMinMax (-want +got):\n%s", diff)
 	}
@@ -259,7 +260,7 @@ func TestMinMaxScaler(t *testing.T) {
 			t.Errorf("InverseValue(TransformValue(%g)) (-want +got):\n%s", tt.v, diff)
 		}
 	}
-	scaled := s.Transform(y)
+	scaled := mustTransform(t, s, y)
 	wantRows := [][]float64{{0.05, 0.05}, {0.95, 0.05}, {0.35, 0.05}, {0.05 + 995.0/45*0.9, 0.05}}
 	if diff := cmp.Diff(wantRows, viewTable(scaled).Rows, cmpopts.EquateApprox(1e-14, 1e-15)); diff != "" {
 		t.Errorf("Transform, the constant column to Lo (-want +got):\n%s", diff)
@@ -287,10 +288,11 @@ func TestMinMaxConstantColumn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]float64{0.25, 0.25}, s.Transform(tab).Column(0)); diff != "" {
+		scaled := mustTransform(t, s, tab)
+		if diff := cmp.Diff([]float64{0.25, 0.25}, scaled.Column(0)); diff != "" {
 			t.Errorf("constant %g: Transform (-want +got):\n%s", v, diff)
 		}
-		if diff := cmp.Diff([]float64{v, v}, s.InverseTransform(s.Transform(tab)).Column(0)); diff != "" {
+		if diff := cmp.Diff([]float64{v, v}, s.InverseTransform(scaled).Column(0)); diff != "" {
 			t.Errorf("constant %g: InverseTransform(Transform) (-want +got):\n%s", v, diff)
 		}
 	}
@@ -303,8 +305,8 @@ func TestMinMaxConstantColumn(t *testing.T) {
 	}
 }
 
-// TestScalerPanics checks that fitting on no rows and transforming a table
-// of another width panic with a *tensor.ShapeError.
+// TestScalerPanics checks that fitting on no rows and inverse-transforming
+// a table of another width panic with a *tensor.ShapeError.
 func TestScalerPanics(t *testing.T) {
 	x := mustTable(t, nil, []float64{1, 2}, []float64{3, 5})
 	s := data.FitStandardizer(x)
@@ -316,9 +318,7 @@ func TestScalerPanics(t *testing.T) {
 	}{
 		{"FitStandardizer", func() { data.FitStandardizer(x.Take(nil)) }},
 		{"FitMinMax", func() { _, _ = data.FitMinMax(x.Take(nil), 0, 1) }},
-		{"Standardizer.Transform", func() { s.Transform(narrow) }},
 		{"Standardizer.InverseTransform", func() { s.InverseTransform(narrow) }},
-		{"MinMaxScaler.Transform", func() { m.Transform(narrow) }},
 		{"MinMaxScaler.InverseTransform", func() { m.InverseTransform(narrow) }},
 	} {
 		wantShapePanic(t, tt.op, tt.f)
@@ -439,7 +439,7 @@ func TestScalersSkipNaN(t *testing.T) {
 		{0x1.5775c544ff263p+0, 0x1.6666666666666p+0, nan},
 		{-0x1.c9f25c5bfedd9p-2, -0x1.6666666666666p+0, nan},
 	}
-	if diff := cmp.Diff(wantStd, viewTable(s.Transform(x)).Rows, cmpopts.EquateNaNs()); diff != "" {
+	if diff := cmp.Diff(wantStd, viewTable(mustTransform(t, s, x)).Rows, cmpopts.EquateNaNs()); diff != "" {
 		t.Errorf("Standardizer.Transform (-scikit-learn +got):\n%s", diff)
 	}
 
@@ -458,7 +458,7 @@ func TestScalersSkipNaN(t *testing.T) {
 		{0x1.0000000000000p+0, 0x1.ffffffffffffep-1, nan},
 		{-0x1.5555555555554p-2, -0x1.0000000000000p+0, nan},
 	}
-	if diff := cmp.Diff(wantMM, viewTable(m.Transform(x)).Rows, cmpopts.EquateNaNs(), cmpopts.EquateApprox(0, 1e-15)); diff != "" {
+	if diff := cmp.Diff(wantMM, viewTable(mustTransform(t, m, x)).Rows, cmpopts.EquateNaNs(), cmpopts.EquateApprox(0, 1e-15)); diff != "" {
 		t.Errorf("MinMaxScaler.Transform (-scikit-learn +got):\n%s", diff)
 	}
 }
@@ -509,5 +509,67 @@ func TestMinMaxHuge(t *testing.T) {
 		if diff := cmp.Diff(tt.at, back, cmpopts.EquateNaNs()); diff != "" {
 			t.Errorf("%s: InverseValue(TransformValue) (-want +got):\n%s", tt.name, diff)
 		}
+	}
+}
+
+// TestTransformChecksColumns checks that Transform refuses, with an error, a
+// table whose column names are not the fitted ones (a file with the same
+// columns in another order was scaled with the other column's statistics,
+// silently) or whose width differs (which panicked, though tables come from
+// files); that a table or a scaler without names is not checked; and that
+// Select(Names...) repairs the order.
+func TestTransformChecksColumns(t *testing.T) {
+	read := func(csv string) *data.Table {
+		tab, err := data.ReadCSV(strings.NewReader(csv), data.CSVOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tab
+	}
+	train := read("rooms,price\n3,100\n5,300\n4,150\n")
+	swapped := read("price,rooms\n200,6\n")
+	wide := read("rooms,price,age\n3,100,7\n")
+	std := data.FitStandardizer(train)
+	mm, err := data.FitMinMax(train, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([][]string{{"rooms", "price"}, {"rooms", "price"}}, [][]string{std.Names, mm.Names}); diff != "" {
+		t.Errorf("fitted Names (-want +got):\n%s", diff)
+	}
+	scalers := []struct {
+		name string
+		s    transformer
+	}{{"Standardizer", std}, {"MinMaxScaler", mm}}
+	for _, sc := range scalers {
+		for _, tt := range []struct {
+			tab  *data.Table
+			want string
+		}{
+			{swapped, `data: ` + sc.name + `.Transform: the table's columns ["price" "rooms"] are not the fitted ["rooms" "price"] ("price" where the fitted table has "rooms"); Table.Select(scaler.Names...) picks the fitted columns in their order`},
+			{wide, `data: ` + sc.name + `.Transform: the table has 3 columns, the scaler was fitted on 2`},
+		} {
+			out, err := sc.s.Transform(tt.tab)
+			if out != nil || err == nil || err.Error() != tt.want {
+				t.Errorf("%s.Transform(%q): %v, %v; want the error %s", sc.name, tt.tab.Names(), out, err, tt.want)
+			}
+		}
+		fixed, err := swapped.Select("rooms", "price")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := mustTransform(t, sc.s, mustTable(t, nil, []float64{6, 200}))
+		if diff := cmp.Diff(viewTable(want).Rows, viewTable(mustTransform(t, sc.s, fixed)).Rows); diff != "" {
+			t.Errorf("%s.Transform(Select(\"rooms\", \"price\")) against the same rows without names (-want +got):\n%s", sc.name, diff)
+		}
+	}
+
+	// Without names on either side, nothing is checked but the width.
+	unnamed := mustTable(t, nil, []float64{3, 100}, []float64{5, 300})
+	if _, err := data.FitStandardizer(unnamed).Transform(swapped); err != nil {
+		t.Errorf("a scaler fitted without names: Transform(named table): %v", err)
+	}
+	if _, err := std.Transform(unnamed); err != nil {
+		t.Errorf("Transform(table without names): %v", err)
 	}
 }

@@ -229,7 +229,7 @@ func TestLabelsErrorPosition(t *testing.T) {
 		t.Fatal(err)
 	}
 	std := data.FitStandardizer(yFirst) // y is {0, 7}: mean 3.5, std 3.5, so 7 comes back exactly
-	scaled := std.InverseTransform(std.Transform(yFirst))
+	scaled := std.InverseTransform(mustTransform(t, std, yFirst))
 	wantY := &data.CSVError{Line: 3, Column: 3, Name: "y"}
 	for _, tt := range []struct {
 		name string
