@@ -44,14 +44,22 @@ func loadDigits() (dataset, error) {
 	if err != nil {
 		return ds, fmt.Errorf("embedded digits.csv.gz: %w", err)
 	}
-	images := func(rows []int) *tensor.Tensor[float32] {
-		t := data.ToTensor[float32](x.Take(rows))
+	images := func(rows []int) (*tensor.Tensor[float32], error) {
+		t, err := data.ToTensor[float32](x.Take(rows))
+		if err != nil {
+			return nil, fmt.Errorf("embedded digits.csv.gz: %w", err)
+		}
 		for i, v := range t.Data() {
 			t.Data()[i] = v / maxPixel
 		}
-		return t.Reshape(len(rows), 1, side, side)
+		return t.Reshape(len(rows), 1, side, side), nil
 	}
-	ds.xTrain, ds.xTest = images(train), images(test)
+	if ds.xTrain, err = images(train); err != nil {
+		return ds, err
+	}
+	if ds.xTest, err = images(test); err != nil {
+		return ds, err
+	}
 	ds.yTrain, ds.yTest = data.Gather(nil, labels, train), data.Gather(nil, labels, test)
 	return ds, nil
 }

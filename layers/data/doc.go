@@ -26,7 +26,7 @@
 //	train, test, err := data.Split(x.Rows(), 0.2, rng)
 //	std := data.FitStandardizer(x.Take(train))
 //	xs, err := std.Transform(x.Take(train)) // checks the columns' names
-//	xTrain := data.ToTensor[float32](xs)
+//	xTrain, err := data.ToTensor[float32](xs) // 1e39 is too large for float32
 //	yTrain := data.Gather(nil, labels, train)
 //
 // And train on minibatches, reshuffled every epoch from the same rng, so that

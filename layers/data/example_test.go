@@ -41,8 +41,16 @@ func Example() {
 		fmt.Println(err) // another file's columns, in another order
 		return
 	}
-	xTrain := data.ToTensor[float64](xs)
-	yTrain := data.ToTensor[float64](y.Take(train))
+	xTrain, err := data.ToTensor[float64](xs)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	yTrain, err := data.ToTensor[float64](y.Take(train))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(len(train), "train,", len(test), "test; features", xTrain.Shape())
 
 	batches, err := data.NewBatches(len(train), 3, rng, data.BatchOptions{})

@@ -283,13 +283,23 @@ func (t *Table) valueError(i, j int, err error) error {
 }
 
 // ToTensor copies a table into a new [Rows, Cols] tensor, converting the
-// values to T (float32 rounds to nearest).
-func ToTensor[T tensor.Float](t *Table) *tensor.Tensor[T] {
+// values to T (float32 rounds to nearest). It returns an error when a
+// finite value is too large for T, such as 1e39 for float32, which would
+// become ±Inf after ReadCSV refused infinite values: the error names the
+// value's position as Labels' errors do (a *CSVError with the line and the
+// field of the input for a table read by ReadCSV). NaN and infinite values,
+// which a table holds only when they were let in
+// (CSVOptions.AllowNonFinite, FromRows), are copied as they are.
+func ToTensor[T tensor.Float](t *Table) (*tensor.Tensor[T], error) {
 	out := make([]T, len(t.data))
 	for k, v := range t.data {
 		out[k] = T(v)
+		if math.IsInf(float64(out[k]), 0) && !math.IsInf(v, 0) {
+			// Only a conversion to float32 can overflow.
+			return nil, t.valueError(k/t.cols, k%t.cols, fmt.Errorf("ToTensor: %v is too large for float32 (at most %.3g)", v, math.MaxFloat32))
+		}
 	}
-	return tensor.MustNew(out, t.rows, t.cols)
+	return tensor.MustNew(out, t.rows, t.cols), nil
 }
 
 // checkRow panics when i is not a row index.

@@ -2,6 +2,7 @@ package data_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -285,15 +286,64 @@ func TestLabelsErrorPosition(t *testing.T) {
 }
 
 // TestToTensor converts a table to a [rows, cols] tensor of either float
-// type.
+// type, NaN and ±Inf let into the table included.
 func TestToTensor(t *testing.T) {
-	tab := mustTable(t, nil, []float64{1, 2, 3}, []float64{4, 5, 0.1})
-	want := tensorView{Shape: []int{2, 3}, Data: []float64{1, 2, 3, 4, 5, 0.1}}
-	if diff := cmp.Diff(want, viewTensor(data.ToTensor[float64](tab))); diff != "" {
+	inf := math.Inf(1)
+	tab := mustTable(t, nil, []float64{1, 2, 3}, []float64{4, 5, 0.1}, []float64{math.NaN(), -inf, 1e-50})
+	want := tensorView{Shape: []int{3, 3}, Data: []float64{1, 2, 3, 4, 5, 0.1, math.NaN(), -inf, 1e-50}}
+	got, err := data.ToTensor[float64](tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, viewTensor(got), cmpopts.EquateNaNs()); diff != "" {
 		t.Errorf("float64 (-want +got):\n%s", diff)
 	}
-	want.Data[5] = float64(float32(0.1))
-	if diff := cmp.Diff(want, viewTensor(data.ToTensor[float32](tab))); diff != "" {
+	want.Data[5], want.Data[8] = float64(float32(0.1)), 0 // rounded, and below float32's smallest
+	got32, err := data.ToTensor[float32](tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, viewTensor(got32), cmpopts.EquateNaNs()); diff != "" {
 		t.Errorf("float32 (-want +got):\n%s", diff)
+	}
+}
+
+// TestToTensorOverflow checks that a finite value too large for float32,
+// which the conversion turned into ±Inf after ReadCSV refused infinite
+// values, is an error that names its position: the line and field of the
+// input for a table read from CSV, through Select too, and the row and
+// column for one built in memory. float64 holds it.
+func TestToTensorOverflow(t *testing.T) {
+	tab, err := data.ReadCSV(strings.NewReader("a,b\n1,2\n3,-1e39\n"), data.CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tab.Select("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := mustTable(t, []string{"x", "y"}, []float64{1, 2}, []float64{3.5e38, 0})
+	for _, tt := range []struct {
+		name string
+		tab  *data.Table
+		want string
+		ce   *data.CSVError
+	}{
+		{"CSV", tab, "data: line 3, column 2 (b): ToTensor: -1e+39 is too large for float32 (at most 3.4e+38)", &data.CSVError{Line: 3, Column: 2, Name: "b"}},
+		{"CSV, Select", b, "data: line 3, column 2 (b): ToTensor: -1e+39 is too large for float32 (at most 3.4e+38)", &data.CSVError{Line: 3, Column: 2, Name: "b"}},
+		{"in memory", mem, "data: row 1, column 0 (x): ToTensor: 3.5e+38 is too large for float32 (at most 3.4e+38)", nil},
+	} {
+		got, err := data.ToTensor[float32](tt.tab)
+		if got != nil || err == nil || err.Error() != tt.want {
+			t.Errorf("%s: ToTensor[float32] = %v, %v; want the error %s", tt.name, got, err, tt.want)
+			continue
+		}
+		var ce *data.CSVError
+		if errors.As(err, &ce) != (tt.ce != nil) || tt.ce != nil && (ce.Line != tt.ce.Line || ce.Column != tt.ce.Column || ce.Name != tt.ce.Name) {
+			t.Errorf("%s: error %#v, want a *data.CSVError %+v", tt.name, ce, tt.ce)
+		}
+		if _, err := data.ToTensor[float64](tt.tab); err != nil {
+			t.Errorf("%s: ToTensor[float64]: %v", tt.name, err)
+		}
 	}
 }
