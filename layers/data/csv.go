@@ -22,6 +22,8 @@ import (
 type CSVOptions struct {
 	// NoHeader says that the first row is data, not column names, as in the
 	// digits data (64 pixels, then the label). The table then has no names.
+	// An error about a header row that holds numbers only (a number that
+	// appears twice, say) suggests setting it.
 	NoHeader bool
 
 	// Columns, if not empty, keeps only these columns, found by their name in
@@ -224,7 +226,7 @@ func (r *rowReader) read(first []string, gzipped bool) (*Table, error) {
 		if bareCR {
 			return nil, bareCRError(r.firstLine)
 		}
-		return nil, fmt.Errorf("data: line %d: a header but no data rows", r.firstLine)
+		return nil, fmt.Errorf("data: line %d: a header but no data rows%s", r.firstLine, r.noHeaderHint(r.header))
 	}
 	return r.tab, nil
 }
@@ -289,7 +291,7 @@ func (r *rowReader) readHeader(rec []string) error {
 	for i, h := range rec {
 		name := strings.TrimSpace(h)
 		if j, dup := pos[name]; dup {
-			return fmt.Errorf("data: line %d: column %q appears twice in the header (columns %d and %d)", r.firstLine, name, j+1, i+1)
+			return fmt.Errorf("data: line %d: column %q appears twice in the header (columns %d and %d)%s", r.firstLine, name, j+1, i+1, r.noHeaderHint(rec))
 		}
 		pos[name] = i
 		r.header[i] = name
@@ -302,7 +304,7 @@ func (r *rowReader) readHeader(rec []string) error {
 	for k, name := range want {
 		i, ok := pos[name]
 		if !ok {
-			return fmt.Errorf("data: line %d: the header has no column %q", r.firstLine, name)
+			return fmt.Errorf("data: line %d: the header has no column %q%s", r.firstLine, name, r.noHeaderHint(rec))
 		}
 		cols[k] = i
 	}
@@ -312,6 +314,22 @@ func (r *rowReader) readHeader(rec []string) error {
 	r.tab.names = append([]string{}, want...)
 	r.setCols(cols)
 	return nil
+}
+
+// noHeaderHint returns a hint to append to an error about the header row
+// header: when every field of it is a number, that the file may have no
+// header and CSVOptions.NoHeader reads it; "" otherwise.
+func (r *rowReader) noHeaderHint(header []string) string {
+	for _, f := range header {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(f), 64); err != nil {
+			return ""
+		}
+	}
+	if len(r.opts.Columns) > 0 {
+		return "; the header row holds numbers only: if the file has no header, set CSVOptions.NoHeader " +
+			"and pick the columns by index with Table.SelectIndex, since Columns picks them by name"
+	}
+	return "; the header row holds numbers only: if the file has no header, set CSVOptions.NoHeader"
 }
 
 // setCols sets the field index of each table column, and has the table

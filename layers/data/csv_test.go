@@ -198,6 +198,13 @@ func TestReadCSVErrors(t *testing.T) {
 		{"empty input", "", data.CSVOptions{}, nil, []string{"empty input"}},
 		{"empty input, no header", "\n\n", data.CSVOptions{NoHeader: true}, nil, []string{"empty input"}},
 		{"header only", "RM,LSTAT,MEDV\n", data.CSVOptions{}, nil, []string{"line 1: a header but no data rows"}},
+		// A file without a header, read without NoHeader: a hint.
+		{"numbers as the header: repeated", "0,1,0\n3,4,5\n", data.CSVOptions{},
+			nil, []string{`data: line 1: column "0" appears twice in the header (columns 1 and 3); the header row holds numbers only: if the file has no header, set CSVOptions.NoHeader`}},
+		{"numbers as the header: one row", " 1.5, -2 ,3e4\n", data.CSVOptions{},
+			nil, []string{`data: line 1: a header but no data rows; the header row holds numbers only: if the file has no header, set CSVOptions.NoHeader`}},
+		{"numbers as the header: a selected column", "1,2\n3,4\n", data.CSVOptions{Columns: []string{"a"}},
+			nil, []string{`data: line 1: the header has no column "a"; the header row holds numbers only: if the file has no header, set CSVOptions.NoHeader and pick the columns by index with Table.SelectIndex, since Columns picks them by name`}},
 		{"bad separator", "a\n1\n", data.CSVOptions{Comma: '"'}, nil, []string{"delimiter"}},
 		{"not gzip after the magic", "\x1f\x8bnot gzip at all", data.CSVOptions{}, nil, []string{"data: gzip:"}},
 		{"truncated gzip", gz(t, "a,b\n1,2\n3,4\n")[:25], data.CSVOptions{}, nil, []string{"the gzip stream is truncated or corrupt: unexpected EOF"}},
@@ -225,6 +232,13 @@ func TestReadCSVErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// A header of names gets no hint to set NoHeader.
+	for _, in := range []string{"RM,LSTAT,RM\n1,2,3\n", "RM,1,2\n", "1,2,RM,RM\n1,2,3,4\n"} {
+		if _, err := data.ReadCSV(strings.NewReader(in), data.CSVOptions{}); err == nil || strings.Contains(err.Error(), "NoHeader") {
+			t.Errorf("ReadCSV(%q): %v, want an error without a hint to set NoHeader", in, err)
+		}
 	}
 
 	// Malformed CSV keeps the encoding/csv error, with its position, in the
