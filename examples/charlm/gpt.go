@@ -28,7 +28,7 @@ import (
 //	        t = ids.shape[1]
 //	        x = self.tok_emb(ids) + self.pos_emb(torch.arange(t))
 //	        mask = nn.Transformer.generate_square_subsequent_mask(t)
-//	        return self.head(self.blocks(x, mask=mask, is_causal=True)).flatten(0, 1)
+//	        return self.head(self.blocks(x, mask=mask)).flatten(0, 1)
 //
 // The output layer is the byte embedding itself (weight tying), which
 // saves vocab·d parameters and helps a small model: a byte's input and
