@@ -49,7 +49,9 @@
 // progress bar runs on stderr when it is a terminal, unless
 // -progress=false. Bad flags print a message and exit with status 2; a
 // failing run (a file that cannot be read or written, a model file that
-// does not fit the model) exits with status 1.
+// does not fit the model) exits with status 1. -save and -plots are
+// checked before the text is read, so that a path where nothing can be
+// written fails at once, not after the training.
 package main
 
 import (

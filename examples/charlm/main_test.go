@@ -66,14 +66,17 @@ func TestRunFlags(t *testing.T) {
 	}
 }
 
-// TestRunErrors checks that a run that cannot read its text fails with
-// status 1 and a message, before training.
+// TestRunErrors checks that a run that cannot read its text, or could not
+// write its -save file or -plots, fails with status 1 and a message, before
+// training: a bad output path failed only after the training, and a -save
+// directory with a message about renaming a temporary file.
 func TestRunErrors(t *testing.T) {
 	dir := t.TempDir()
 	short := filepath.Join(dir, "short.txt")
 	if err := os.WriteFile(short, []byte(strings.Repeat("x", 100)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	missing := filepath.Join(dir, "missing")
 	for _, tt := range []struct {
 		name    string
 		args    []string
@@ -82,6 +85,11 @@ func TestRunErrors(t *testing.T) {
 		{"missing text", []string{"-text", filepath.Join(dir, "missing.txt")}, "charlm: text: open "},
 		{"text too short", []string{"-text", short, "-context", "32"}, "charlm: text: 100 bytes is too short: its validation tenth must hold a window of -context+1 = 33 bytes, so at least 330 bytes"},
 		{"maxbytes too small", []string{"-text", tinyText(t), "-maxbytes", "200", "-context", "32"}, "charlm: text: 200 bytes is too short"},
+		{"save in a missing directory", []string{"-save", filepath.Join(missing, "m.st")},
+			"charlm: -save " + filepath.Join(missing, "m.st") + ": the directory " + missing + " does not exist\n"},
+		{"save to a directory", []string{"-save", dir}, "charlm: -save " + dir + " is a directory: give the name of a file to write\n"},
+		{"plots in a file", []string{"-plots", filepath.Join(short, "plots")},
+			"charlm: -plots " + filepath.Join(short, "plots") + ": " + short + " is not a directory\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -90,6 +98,9 @@ func TestRunErrors(t *testing.T) {
 			}
 			if !strings.HasPrefix(stderr.String(), tt.wantErr) {
 				t.Errorf("stderr %q does not start with %q", &stderr, tt.wantErr)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout not empty, the run started:\n%s", &stdout)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/examples/internal/outpath"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -59,6 +60,9 @@ type result struct {
 func execute(cfg config, stdout, stderr io.Writer) (result, error) {
 	var res result
 	var err error
+	if err := checkOutputs(cfg); err != nil {
+		return res, err
+	}
 	if res.text, err = loadCorpus(cfg); err != nil {
 		return res, err
 	}
@@ -107,6 +111,22 @@ func execute(cfg config, stdout, stderr io.Writer) (result, error) {
 		fmt.Fprintf(stdout, "wrote %s\n", path)
 	}
 	return res, nil
+}
+
+// checkOutputs checks, before the text is read, that -save names a file
+// that can be written and -plots (when a model is trained, the only case
+// that draws its curves) a directory that can be, so that a bad path fails
+// at once and not after the training.
+func checkOutputs(cfg config) error {
+	if cfg.save != "" {
+		if err := outpath.File("save", cfg.save); err != nil {
+			return err
+		}
+	}
+	if cfg.plots != "" && cfg.load == "" {
+		return outpath.Dir("plots", cfg.plots)
+	}
+	return nil
 }
 
 // fit trains model on random windows of text with AdamW, its learning rate

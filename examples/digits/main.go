@@ -47,7 +47,9 @@
 // directory, and -plots "" writes none. A progress bar runs on stderr when
 // it is a terminal, unless -progress=false. Bad flags print a message and
 // exit with status 2; a failing run (a file that cannot be read or written,
-// a model file that does not fit the model) exits with status 1.
+// a model file that does not fit the model) exits with status 1. -save and
+// -plots are checked before the data are read, so that a path where
+// nothing can be written fails at once, not after the training.
 package main
 
 import (

@@ -57,6 +57,45 @@ func TestRunFlags(t *testing.T) {
 	}
 }
 
+// TestRunBadOutputs checks that a -save file or -plots directory that
+// cannot be written fails the run with status 1 and a message before it
+// reads the data or trains: it failed only after the training, and a -save
+// directory with a message about renaming a temporary file.
+func TestRunBadOutputs(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing")
+	for _, tt := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"save in a missing directory", []string{"-save", filepath.Join(missing, "m.st")},
+			"digits: -save " + filepath.Join(missing, "m.st") + ": the directory " + missing + " does not exist\n"},
+		{"save to a directory", []string{"-save", dir}, "digits: -save " + dir + " is a directory: give the name of a file to write\n"},
+		{"plots in a file", []string{"-plots", filepath.Join(file, "plots")},
+			"digits: -plots " + filepath.Join(file, "plots") + ": " + file + " is not a directory\n"},
+		{"plots a file", []string{"-plots", file}, "digits: -plots " + file + " is not a directory\n"},
+		{"plots with -load", []string{"-load", filepath.Join(dir, "m.st"), "-plots", file}, "digits: -plots " + file + " is not a directory\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(tt.args, &stdout, &stderr); code != 1 {
+				t.Errorf("run(%q) = %d, want 1", tt.args, code)
+			}
+			if stderr.String() != tt.wantErr {
+				t.Errorf("stderr %q, want %q", &stderr, tt.wantErr)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout not empty, the run started:\n%s", &stdout)
+			}
+		})
+	}
+}
+
 // quickRun is the output of a short training run with -save and -plots.
 type quickRun struct {
 	dir              string // holds the model file and the plots
@@ -174,8 +213,8 @@ func checkSaveLoad(t *testing.T, q quickRun) {
 	if code := run([]string{"-model", model, "-load", q.modelFile, "-plots", notDir}, &stdout, &stderr); code != 1 {
 		t.Errorf("-plots naming a file: exit %d, want 1", code)
 	}
-	if !strings.HasPrefix(stderr.String(), "digits: plots: ") {
-		t.Errorf("-plots naming a file: stderr %q", &stderr)
+	if want := "digits: -plots " + notDir + " is not a directory\n"; stderr.String() != want { // checked before the data are read
+		t.Errorf("-plots naming a file: stderr %q, want %q", &stderr, want)
 	}
 
 	other := map[string]string{"cnn": "mlp", "mlp": "cnn"}[model]

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/examples/internal/outpath"
 	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/data"
 	"github.com/adjoint-go/adjoint/layers/optim"
@@ -44,6 +45,9 @@ type result struct {
 // and save the model and the plots.
 func execute(cfg config, stdout, stderr io.Writer) (result, error) {
 	var res result
+	if err := checkOutputs(cfg); err != nil {
+		return res, err
+	}
 	ds, err := loadDigits()
 	if err != nil {
 		return res, err
@@ -95,6 +99,21 @@ func execute(cfg config, stdout, stderr io.Writer) (result, error) {
 		}
 	}
 	return res, nil
+}
+
+// checkOutputs checks, before the data are read, that -save names a file
+// that can be written and -plots a directory that can be, so that a bad
+// path fails at once and not after the training.
+func checkOutputs(cfg config) error {
+	if cfg.save != "" {
+		if err := outpath.File("save", cfg.save); err != nil {
+			return err
+		}
+	}
+	if cfg.plots != "" {
+		return outpath.Dir("plots", cfg.plots)
+	}
+	return nil
 }
 
 // fit trains net on the training set with Adam, its learning rate annealed
