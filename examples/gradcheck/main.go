@@ -7,6 +7,9 @@
 //
 //	go run ./examples/gradcheck
 //
+// It takes no flags and no arguments: -h prints the usage, and anything
+// else exits with status 2; a case that misbehaves exits with status 1.
+//
 // In a test the same table goes to gradcheck.Run, which runs each case as a
 // subtest (see swish_test.go):
 //
@@ -15,6 +18,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,11 +26,34 @@ import (
 	"github.com/adjoint-go/adjoint/autograd/gradcheck"
 )
 
-func main() {
-	if err := run(os.Stdout, suite()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+func main() { os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// runMain is the program on the command line args: it checks them (there
+// are no flags; -h prints the usage), runs the suite, and returns the exit
+// status: 0 on success and for -h, 2 for a flag or an argument, 1 when a
+// case misbehaves.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gradcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: gradcheck\n\nIt gradient-checks the Swish example op and a broken variant; it takes no flags and no arguments.")
 	}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil: // the flag package has printed it
+		return 2
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "gradcheck: unexpected arguments %q\n", fs.Args())
+		fs.Usage()
+		return 2
+	}
+	if err := run(stdout, suite()); err != nil {
+		fmt.Fprintln(stderr, "gradcheck:", err)
+		return 1
+	}
+	return 0
 }
 
 // run checks every case and prints its outcome; a case that expects a
