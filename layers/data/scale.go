@@ -52,11 +52,13 @@ type Standardizer struct {
 // deviations from it), as NumPy does along axis 0 of a table of several
 // columns: its results are then NumPy's mean(axis=0) and std(axis=0) to the
 // last bit. (For a single column of more than 8 rows NumPy sums pairwise,
-// and may differ in the last bits.) Each
-// column is first scaled by a power of two that brings its largest magnitude
-// near 1, so that no sum or square over- or underflows, whatever the values'
-// magnitude ({±1e308} or {0, 1e-200, 2e-200} too); the scaling is exact, so
-// it changes no bit of the result for data whose sums and squares stay in
+// and may differ in the last bits. scikit-learn adds a correction term to
+// the variance, and differs where the rounding of the mean matters: by
+// 1.5e-8 relatively for the std of {1, 1+2⁻⁴⁰, 1}.) Each column is first
+// scaled by a power of two that brings its largest magnitude near 1, so
+// that no sum or square over- or underflows, whatever the values' magnitude
+// ({±1e308} or {0, 1e-200, 2e-200} too); the scaling is exact, so it
+// changes no bit of the result for data whose sums and squares stay in
 // range.
 //
 // It panics with a *tensor.ShapeError when t has no rows.
@@ -212,11 +214,11 @@ type MinMaxScaler struct {
 
 // FitMinMax fits a MinMaxScaler on the columns of t, which should hold the
 // training rows only, mapping each column's range onto [lo, hi], and keeps
-// t's column names, for Transform to check. NaN values
-// are left out of the ranges, as scikit-learn does (a column of NaN only
-// gets a NaN range, and maps to NaN). A constant
-// column (see MinMaxScaler) is scaled as if its range had width 1, so that
-// its value, however large, maps to exactly lo and the map stays invertible.
+// t's column names, for Transform to check. NaN values are left out of the
+// ranges, as scikit-learn does (a column of NaN only gets a NaN range, and
+// maps to NaN). A constant column (see MinMaxScaler) is scaled as if its
+// range had width 1, so that its value, however large, maps to exactly lo
+// and the map stays invertible.
 // (Storing Max = Min + 1 instead would fail from |Min| ≥ 2⁵³ on, where
 // Min + 1 rounds back to Min and Transform divides 0 by 0.) It returns an
 // error when lo and hi are not finite with lo < hi, and panics with a
