@@ -72,9 +72,7 @@ func (v *Var[T]) Backward(opts ...Option) {
 		panic(shapeErr("Backward", "output must have exactly one element (reduce it first, e.g. with Sum or Mean)", v.value.Shape()))
 	}
 	if !v.requiresGrad {
-		if v.arena != nil && v.arena.noGrad {
-			panic(usage("Backward", "output was computed under an inference Arena, which records no graph"))
-		}
+		checkRecorded("Backward", "output", v)
 		panic(usage("Backward", "output does not require a gradient (no Param reaches it)"))
 	}
 	p := acquirePass(v.arena)
@@ -98,9 +96,11 @@ func (v *Var[T]) Backward(opts ...Option) {
 // cannot fail (a Checkpoint, an anomaly under DetectAnomaly).
 //
 // Each output must have exactly one element unless GradOutputs seeds them.
-// A nil output or input, or an input that does not require a gradient,
-// panics with a *UsageError; an output or input made under an Arena before
-// its latest Reset panics with an error wrapping ErrArenaReset.
+// A nil output or input, an input that does not require a gradient, or an
+// output computed under an inference Arena (which records nothing, so its
+// gradients would be zeros) panics with a *UsageError; an output or input
+// made under an Arena before its latest Reset panics with an error wrapping
+// ErrArenaReset.
 func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 	cfg := newConfig(opts)
 	for i, o := range outputs {
@@ -108,6 +108,7 @@ func Grad[T Float](outputs, inputs []*Var[T], opts ...Option) []*Var[T] {
 			panic(usage("Grad", fmt.Sprintf("output %d is nil", i)))
 		}
 		o.checkLive("Grad")
+		checkRecorded("Grad", fmt.Sprintf("output %d", i), o)
 	}
 	for i, in := range inputs {
 		if in == nil {
@@ -197,6 +198,15 @@ func newConfig(opts []Option) config {
 		o(c)
 	}
 	return *c
+}
+
+// checkRecorded panics with a *UsageError naming op when v (named what)
+// was computed under an inference Arena: it records no graph, so its
+// gradients would be zeros whatever reaches it.
+func checkRecorded[T Float](op, what string, v *Var[T]) {
+	if !v.requiresGrad && v.arena != nil && v.arena.noGrad {
+		panic(usage(op, what+" was computed under an inference Arena, which records no graph"))
+	}
 }
 
 // sort orders the nodes reachable from outputs, inputs first, claiming the

@@ -188,6 +188,9 @@ func Hessian[T Float](f func(xs ...*Var[T]) *Var[T], primals []*tensor.Tensor[T]
 // like Hessian otherwise.
 func HVP[T Float](f func(xs ...*Var[T]) *Var[T], primals, v []*tensor.Tensor[T]) (value *tensor.Tensor[T], hvp []*tensor.Tensor[T]) {
 	const op = "HVP"
+	if f == nil { // before the closure below hides it from callFunc
+		panic(usage(op, "nil function"))
+	}
 	checkTangents(op, primals, v)
 	xs := params(primals)
 	var out *Var[T]
@@ -245,8 +248,9 @@ func gradGraph[T Float](op string, f func(xs ...*Var[T]) *Var[T], xs []*Var[T]) 
 // gradient with respect to the inputs, in one backward pass. mode chooses
 // as in Jacobian, over the rows' sizes. A function that mixes rows (batch
 // statistics count) gives numbers that are not its blocks, and no error:
-// reverse mode then adds up the Jacobian's blocks along each block row,
-// forward mode along each block column, so the modes differ and
+// reverse mode then adds up the Jacobian's blocks along each block column
+// (row b gets Σ_b' ∂out[b']/∂primal[b]), forward mode along each block row
+// (Σ_b' ∂out[b]/∂primal[b']), so the modes differ and
 // JacobianAuto's answer depends on the shapes. Check such a function with
 // Jacobian on a small batch.
 //

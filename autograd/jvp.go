@@ -17,8 +17,10 @@ import (
 // per JVP) when f has fewer inputs than outputs.
 //
 // The tangent returned has the value's shape (zeros when f does not depend
-// on any primal) and is a new tensor; the value may share memory with a
-// primal when f returns it unchanged.
+// on any primal) and is a new tensor. The value is f's result: it shares
+// memory with a primal when f returns it unchanged, and with f's Arena when
+// f computes under one (the next step after a Reset overwrites it; clone it
+// to keep it). So do VJP's and HVP's values.
 //
 // A Function (a custom op) uses its JVP rule when it has one; otherwise it
 // gets its forward rule from its Backward, which must then be written with
@@ -27,8 +29,9 @@ import (
 // segments inside f are not supported (their backward runs only under
 // Backward).
 //
-// It panics with a *UsageError when f is nil or returns nil or the
-// tangents are not one per primal, and with a *tensor.ShapeError when a
+// It panics with a *UsageError when f is nil or returns nil or a result
+// computed under an inference Arena (which records nothing to
+// differentiate), or the tangents are not one per primal, and with a *tensor.ShapeError when a
 // tangent's shape differs from its primal's.
 func JVP[T Float](f func(xs ...*Var[T]) *Var[T], primals, tangents []*tensor.Tensor[T]) (value, tangent *tensor.Tensor[T]) {
 	const op = "JVP"
@@ -61,20 +64,22 @@ func JVP[T Float](f func(xs ...*Var[T]) *Var[T], primals, tangents []*tensor.Ten
 // call VJP again at a new point.
 //
 // It panics like JVP for a nil f or result; the pullback panics with a
-// *tensor.ShapeError when u's shape is not the value's.
+// *UsageError for a nil u, a *tensor.ShapeError when u's shape is not the
+// value's, and an error wrapping ErrArenaReset when f computed under an
+// Arena that was Reset since.
 func VJP[T Float](f func(xs ...*Var[T]) *Var[T], primals []*tensor.Tensor[T]) (value *tensor.Tensor[T], pullback func(u *tensor.Tensor[T]) []*tensor.Tensor[T]) {
 	const op = "VJP"
 	checkPrimals(op, primals)
 	xs := params(primals)
 	out := callFunc(op, f, xs)
 	return out.value, func(u *tensor.Tensor[T]) []*tensor.Tensor[T] {
-		if u == nil || !u.SameShapeAs(out.value) {
-			var us []int
-			if u != nil {
-				us = u.Shape()
-			}
-			panic(shapeErr(op, "cotangent does not match the value's shape", us, out.value.Shape()))
+		if u == nil {
+			panic(usage(op, "nil cotangent"))
 		}
+		if !u.SameShapeAs(out.value) {
+			panic(shapeErr(op, "cotangent does not match the value's shape", u.Shape(), out.value.Shape()))
+		}
+		out.checkLive(op) // the pullback of a step before an Arena's Reset
 		return pull(out, xs, u)
 	}
 }
@@ -105,7 +110,8 @@ func params[T Float](primals []*tensor.Tensor[T]) []*Var[T] {
 }
 
 // callFunc evaluates f on xs, panicking with a *UsageError naming op when f
-// or its result is nil.
+// or its result is nil, or the result was computed under an inference
+// Arena (its derivatives would be zeros).
 func callFunc[T Float](op string, f func(xs ...*Var[T]) *Var[T], xs []*Var[T]) *Var[T] {
 	if f == nil {
 		panic(usage(op, "nil function"))
@@ -114,5 +120,6 @@ func callFunc[T Float](op string, f func(xs ...*Var[T]) *Var[T], xs []*Var[T]) *
 	if out == nil {
 		panic(usage(op, fmt.Sprintf("the function returned nil for %d inputs", len(xs))))
 	}
+	checkRecorded(op, "the function's result", out)
 	return out
 }
