@@ -17,8 +17,10 @@ import (
 // samples its next token: Multinomial(rng, Softmax(logits/τ), 1, false).
 //
 // The draws depend on rng alone, so a seeded generator repeats them
-// (torch's generator is another, so its numbers differ). Each draw takes
-// one rng.Float64; a row's weights are summed in float64.
+// (torch's generator is another, so its numbers differ): with replacement
+// one rng.Float64 per draw, without one rng.ExpFloat64 per non-zero
+// weight of the row. A row's weights are summed in float64, and tiny or
+// subnormal weights keep their proportions.
 //
 // It panics with a *ShapeError when weights is not 1-D or 2-D or has no
 // category, and with an *ArgError for a nil rng, n < 1, a weight that is
@@ -38,10 +40,15 @@ func Multinomial[T Float](rng *rand.Rand, weights *Tensor[T], n int, replacement
 	c := weights.Dim(-1)
 	rows := weights.Len() / c
 	out := make([]int, rows*n)
-	cum := make([]float64, c) // a row's running sums of the weights not drawn yet
+	cum := make([]float64, c) // with replacement: a row's running sums over its total
+	var keys []float64        // without: a row's keys, and the order they sort
+	var order []int
+	if !replacement {
+		keys, order = make([]float64, c), make([]int, c)
+	}
 	for r := range rows {
 		w := weights.data[r*c : (r+1)*c]
-		nonzero := 0
+		nonzero, total := 0, 0.0
 		for i, v := range w {
 			if !(v >= 0) || math.IsInf(float64(v), 0) {
 				panic(&ArgError{Op: op, Arg: fmt.Sprintf("weights[%d]", r*c+i), Value: v, Reason: "must be finite and non-negative"})
@@ -49,22 +56,21 @@ func Multinomial[T Float](rng *rand.Rand, weights *Tensor[T], n int, replacement
 			if v > 0 {
 				nonzero++
 			}
+			total += float64(v)
 		}
-		if !replacement && n > nonzero {
-			panic(&ArgError{Op: op, Arg: "n", Value: n,
-				Reason: fmt.Sprintf("row %d has %d non-zero weights, too few to draw that many without replacement", r, nonzero)})
-		}
-		drawn := out[r*n : (r+1)*n]
-		total := cumulate(cum, w, nil)
 		if !(total > 0) || math.IsInf(total, 0) {
 			panic(&ArgError{Op: op, Arg: fmt.Sprintf("weights row %d", r), Value: total, Reason: "must have a positive, finite sum"})
 		}
-		for k := range drawn {
-			if !replacement && k > 0 {
-				total = cumulate(cum, w, drawn[:k])
-			}
-			drawn[k] = pick(cum, rng.Float64()*total)
+		drawn := out[r*n : (r+1)*n]
+		if replacement {
+			drawWith(rng, drawn, cum, w, total)
+			continue
 		}
+		if n > nonzero {
+			panic(&ArgError{Op: op, Arg: "n", Value: n,
+				Reason: fmt.Sprintf("row %d has %d non-zero weights, too few to draw that many without replacement", r, nonzero)})
+		}
+		drawWithout(rng, drawn, keys, order, w)
 	}
 	shape := []int{n}
 	if weights.Dims() == 2 {
@@ -73,37 +79,84 @@ func Multinomial[T Float](rng *rand.Rand, weights *Tensor[T], n int, replacement
 	return &Index{data: out, shape: shape}
 }
 
-// cumulate sets cum to the running sums of w in float64, the categories in
-// skip counting 0, and returns the total.
-func cumulate[T Float](cum []float64, w []T, skip []int) float64 {
+// drawWith fills drawn with independent draws from the weights w, whose
+// sum is total: the first category whose running sum, over the total,
+// exceeds a uniform number in [0, 1). Dividing the sums rather than
+// scaling the number keeps subnormal weights' proportions.
+func drawWith[T Float](rng *rand.Rand, drawn []int, cum []float64, w []T, total float64) {
 	s := 0.0
 	for i, v := range w {
-		if v > 0 && !contains(skip, i) {
-			s += float64(v)
-		}
-		cum[i] = s
+		s += float64(v)
+		cum[i] = s / total // the last is 1, above every draw
 	}
-	return s
+	for k := range drawn {
+		u := rng.Float64()
+		drawn[k] = sort.Search(len(cum), func(i int) bool { return cum[i] > u })
+	}
 }
 
-// contains reports whether xs holds x.
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
+// drawWithout fills drawn with distinct categories of the weights w, each
+// drawn from those not drawn yet in proportion to their weights: with E_i
+// standard exponential numbers, the categories in increasing order of
+// E_i/w_i are distributed so (Efraimidis and Spirakis's keys), which takes
+// one pass instead of one per draw. The keys are compared as logarithms,
+// log E_i − log w_i, so that tiny or subnormal weights do not overflow
+// them. A few draws keep the smallest keys in order as they come (a pass
+// over the row, next to the model that computed it); many sort them all.
+func drawWithout[T Float](rng *rand.Rand, drawn []int, keys []float64, order []int, w []T) {
+	n := len(drawn)
+	if n > 64 {
+		m := 0
+		for i, v := range w {
+			if v > 0 {
+				keys[m], order[m] = math.Log(rng.ExpFloat64())-logWeight(float64(v)), i
+				m++
+			}
 		}
+		sort.Sort(byKey{order[:m], keys[:m]})
+		copy(drawn, order[:n])
+		return
 	}
-	return false
+	best := keys[:0] // the smallest keys so far, in increasing order, of the categories in drawn
+	for i, v := range w {
+		if v <= 0 {
+			continue
+		}
+		key := math.Log(rng.ExpFloat64()) - logWeight(float64(v))
+		if len(best) == n && key >= best[n-1] {
+			continue
+		}
+		j := len(best)
+		if j < n {
+			best = append(best, 0)
+		} else {
+			j--
+		}
+		for ; j > 0 && best[j-1] > key; j-- {
+			best[j], drawn[j] = best[j-1], drawn[j-1]
+		}
+		best[j], drawn[j] = key, i
+	}
 }
 
-// pick returns the category whose span of the running sums cum holds u,
-// for u in [0, total): the first with cum > u, which has a weight above
-// 0 (a category of weight 0 does not raise the sum).
-func pick(cum []float64, u float64) int {
-	i := sort.Search(len(cum), func(i int) bool { return cum[i] > u })
-	if i == len(cum) { // u rounded up to the total: the last category with weight
-		for i = len(cum) - 1; i > 0 && cum[i] == cum[i-1]; i-- {
-		}
+// logWeight is log w for a weight w > 0, also where w is subnormal, for
+// which math.Log on amd64 returns log of the smallest normal number.
+func logWeight(w float64) float64 {
+	if w < 0x1p-1022 {
+		return math.Log(w*0x1p54) - 54*math.Ln2
 	}
-	return i
+	return math.Log(w)
+}
+
+// byKey sorts categories and their keys together, by key.
+type byKey struct {
+	cats []int
+	keys []float64
+}
+
+func (b byKey) Len() int           { return len(b.cats) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.cats[i], b.cats[j] = b.cats[j], b.cats[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }

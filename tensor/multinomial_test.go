@@ -78,6 +78,63 @@ func TestMultinomialWithoutReplacement(t *testing.T) {
 	}
 }
 
+// TestMultinomialTinyWeights checks that subnormal float64 weights keep
+// their proportions, with and without replacement: scaling a uniform
+// number by a subnormal total drew [5e-324 5e-324] as 1:3.
+func TestMultinomialTinyWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	w := tensor.MustNew([]float64{1e-323, 5e-324, 1e-323}, 3)
+	for _, repl := range []bool{true, false} {
+		var counts [3]float64
+		const n = 60000
+		for range n / 1000 {
+			if repl {
+				for _, i := range tensor.Multinomial(rng, w, 1000, true).Data() {
+					counts[i]++
+				}
+				continue
+			}
+			for range 1000 {
+				counts[tensor.Multinomial(rng, w, 1, false).Data()[0]]++
+			}
+		}
+		for i, p := range []float64{0.4, 0.2, 0.4} {
+			if got := counts[i] / n; math.Abs(got-p) > 0.01 {
+				t.Errorf("replacement %t: category %d drawn %.3f of the time, want %.1f", repl, i, got, p)
+			}
+		}
+	}
+}
+
+// TestMultinomialManyWithoutReplacement checks both ways of drawing many
+// categories without replacement (kept in order as they come up to 64
+// draws, sorted beyond): all distinct, none of weight 0, and the heaviest
+// category nearly always among the first.
+func TestMultinomialManyWithoutReplacement(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	d := make([]float32, 300)
+	for i := range d {
+		if i%3 != 0 {
+			d[i] = 1
+		}
+	}
+	d[7] = 1e6
+	w := tensor.MustNew(d, 300)
+	for _, n := range []int{1, 64, 65, 200} {
+		got := tensor.Multinomial(rng, w, n, false).Data()
+		seen := map[int]bool{}
+		for _, i := range got {
+			if seen[i] || i%3 == 0 {
+				t.Fatalf("n %d: %v repeats a category or draws a weight of 0", n, got)
+			}
+			seen[i] = true
+		}
+		if got[0] != 7 {
+			t.Errorf("n %d: first draw %d, want the weight-1e6 category 7", n, got[0])
+		}
+	}
+}
+
 // TestMultinomialSeeded checks that a seeded generator repeats the draws.
 func TestMultinomialSeeded(t *testing.T) {
 	w := tensor.MustNew([]float32{0.2, 0.3, 0.5, 0.1, 0.7, 0.2}, 2, 3)
@@ -124,5 +181,5 @@ func ExampleMultinomial() {
 	probs := tensor.Softmax(tensor.Scale(logits, 1/0.5), 1)
 	next := tensor.Multinomial(rand.New(rand.NewPCG(1, 2)), probs, 1, false)
 	fmt.Println(next.Shape(), next.Data())
-	// Output: [2 1] [0 2]
+	// Output: [2 1] [1 2]
 }
