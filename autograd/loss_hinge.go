@@ -86,18 +86,18 @@ func MultiLabelSoftMargin[T Float](x, y *Var[T], weight *tensor.Tensor[T], reduc
 //
 // with p 1 or 2 and the weight w ([C], nil for all 1) applied after the
 // power, as torch's kernel does; then the mean over the samples (the
-// default), their sum, or one loss per sample ([N], 0-d for [C]) with
-// ReduceNone. torch's defaults are p 1 and margin 1. A hinge of exactly 0
-// has gradient 0, as in torch. It panics with a *tensor.ShapeError when x
-// is not [N C] or [C], there is not one label per sample, a label is out
-// of range, p is not 1 or 2, the weight is not [C], or the reduction is
-// unknown.
+// default), their sum, or one loss per sample ([N], 0-d for [C], as torch
+// with a 0-d target) with ReduceNone. torch's defaults are p 1 and margin
+// 1. A hinge of exactly 0 has gradient 0, as in torch. It panics with a
+// *tensor.ShapeError when x is not [N C] or [C] with C > 0, there is not
+// one label per sample, a label is out of range, p is not 1 or 2, the
+// weight is not [C], or the reduction is unknown.
 func MultiMargin[T Float](x *Var[T], labels []int, p int, margin T, weight *tensor.Tensor[T], reduction ...Reduction) *Var[T] {
 	const op = "MultiMargin"
 	r := redReduction(op, reduction)
 	xv := x.value
-	if xv.Dims() != 1 && xv.Dims() != 2 {
-		panic(shapeErr(op, "input must be [N C] or [C]", xv.Shape()))
+	if xv.Dims() != 1 && xv.Dims() != 2 || xv.Dim(-1) == 0 {
+		panic(shapeErr(op, "input must be [N C] or [C] with C > 0", xv.Shape()))
 	}
 	rows, classes := 1, xv.Dim(-1)
 	if xv.Dims() == 2 {

@@ -61,21 +61,22 @@ func PoissonNLL[T Float](input, target *Var[T], logInput, full bool, eps T, redu
 //
 // variance has input's shape (one variance per element), or input's with
 // a last axis of 1 or without its last axis (one per row); torch's
-// defaults are full false and eps 1e-6. As in PyTorch, the clamp to eps
-// changes the value only: a variance in [0, eps) still gets the gradient
-// of the formula at eps, as if unclamped, so that a network's variance
-// head is pushed back up. A negative variance, which torch refuses with
-// an error, is not clamped: its loss is NaN, which DetectAnomaly reports.
-// All three inputs are differentiable. It panics with a
+// defaults are full false and eps 1e-6 (0 clamps nothing). As in
+// PyTorch, the clamp to eps changes the value only: a variance in
+// [0, eps) still gets the gradient of the formula at eps, as if
+// unclamped, so that a network's variance head is pushed back up. A
+// negative variance, which torch refuses with an error, is not clamped:
+// its loss is NaN, which DetectAnomaly reports. All three inputs are
+// differentiable. It panics with a
 // *tensor.ShapeError when input and target differ in shape, variance fits
-// none of the three shapes, eps is not positive or the reduction is
+// none of the three shapes, eps is negative or NaN, or the reduction is
 // unknown.
 func GaussianNLL[T Float](input, target, variance *Var[T], full bool, eps T, reduction ...Reduction) *Var[T] {
 	const op = "GaussianNLL"
 	redCheckPair(op, "input", input, target)
 	r := redReduction(op, reduction)
-	if !(eps > 0) {
-		panic(shapeErr(op, fmt.Sprintf("eps must be positive, got %v", eps), input.value.Shape()))
+	if !(eps >= 0) {
+		panic(shapeErr(op, fmt.Sprintf("eps must be non-negative, got %v", eps), input.value.Shape()))
 	}
 	variance = gaussianVariance(op, input.value, variance)
 	ar := arenaOf(input, target, variance)

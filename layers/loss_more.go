@@ -12,29 +12,29 @@ import (
 
 // PoissonNLLLoss is PyTorch's nn.PoissonNLLLoss: the negative
 // log-likelihood of counts under a predicted Poisson rate, given as its
-// log (LogInput) or itself, Full adding Stirling's term for log(target!).
-// NewPoissonNLLLoss gives PyTorch's defaults (LogInput, Eps 1e-8).
+// log (the default) or, with RateInput, itself (torch's log_input=False),
+// Full adding Stirling's term for log(target!). The zero value is
+// PyTorch's default but for Eps, which only RateInput uses;
+// NewPoissonNLLLoss sets it to torch's 1e-8.
 type PoissonNLLLoss[T Float] struct {
-	LogInput, Full bool
-	Eps            T // added to the rate inside the log when not LogInput
-	Reduction      Reduction
+	RateInput, Full bool
+	Eps             T // added to the rate inside the log with RateInput
+	Reduction       Reduction
 }
 
-// NewPoissonNLLLoss returns PoissonNLLLoss with PyTorch's defaults:
-// LogInput, no Stirling term, Eps 1e-8, the mean.
-func NewPoissonNLLLoss[T Float]() PoissonNLLLoss[T] {
-	return PoissonNLLLoss[T]{LogInput: true, Eps: 1e-8}
-}
+// NewPoissonNLLLoss returns PoissonNLLLoss with PyTorch's defaults: the
+// input is the log of the rate, no Stirling term, Eps 1e-8, the mean.
+func NewPoissonNLLLoss[T Float]() PoissonNLLLoss[T] { return PoissonNLLLoss[T]{Eps: 1e-8} }
 
 // Loss returns autograd.PoissonNLL of input and target.
 func (l PoissonNLLLoss[T]) Loss(input, target *autograd.Var[T]) *autograd.Var[T] {
-	return autograd.PoissonNLL(input, target, l.LogInput, l.Full, l.Eps, l.Reduction)
+	return autograd.PoissonNLL(input, target, !l.RateInput, l.Full, l.Eps, l.Reduction)
 }
 
 // GaussianNLLLoss is PyTorch's nn.GaussianNLLLoss: the negative
 // log-likelihood of targets under a predicted mean and variance, the
-// variance clamped below at Eps. NewGaussianNLLLoss gives PyTorch's
-// defaults (Eps 1e-6).
+// variance clamped below at Eps (0, the zero value: not clamped).
+// NewGaussianNLLLoss gives PyTorch's defaults (Eps 1e-6).
 type GaussianNLLLoss[T Float] struct {
 	Full      bool // add the constant ½·log 2π
 	Eps       T

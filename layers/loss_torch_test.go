@@ -67,7 +67,7 @@ func testTorchLossModules[T layers.Float](t *testing.T) {
 			return layers.NewPoissonNLLLoss[T]().Loss(x(), c([]T{0.8, 1.2, 2, 2.4, 0.4, 1.2}, 2, 3))
 		}, []float64{1.4840535588717119}},
 		{"PoissonNLLLoss(log_input=False, full=True, reduction=sum)", func() *autograd.Var[T] {
-			l := layers.PoissonNLLLoss[T]{Full: true, Eps: 1e-8, Reduction: layers.Sum}
+			l := layers.PoissonNLLLoss[T]{RateInput: true, Full: true, Eps: 1e-8, Reduction: layers.Sum}
 			return l.Loss(c([]T{0.4, 1.3, 2.1, 0.6, 0.2, 0.5}, 2, 3), c([]T{1, 1.5, 2.5, 3, 0.5, 1.5}, 2, 3))
 		}, []float64{10.53644718947339}},
 		{"GaussianNLLLoss() var [2 1]", func() *autograd.Var[T] {
@@ -118,7 +118,7 @@ func TestTorchLossModuleDefaults(t *testing.T) {
 	if got, want := layers.NewCosineSimilarity[float32](), (layers.CosineSimilarity[float32]{Dim: 1, Eps: 1e-8}); got != want {
 		t.Errorf("NewCosineSimilarity = %+v, want %+v", got, want)
 	}
-	if got, want := layers.NewPoissonNLLLoss[float64](), (layers.PoissonNLLLoss[float64]{LogInput: true, Eps: 1e-8}); got != want {
+	if got, want := layers.NewPoissonNLLLoss[float64](), (layers.PoissonNLLLoss[float64]{Eps: 1e-8}); got != want {
 		t.Errorf("NewPoissonNLLLoss = %+v, want %+v", got, want)
 	}
 	if got, want := layers.NewGaussianNLLLoss[float64](), (layers.GaussianNLLLoss[float64]{Eps: 1e-6}); got != want {

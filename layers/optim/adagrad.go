@@ -17,7 +17,8 @@ import (
 //	W = W − lr/(1 + (t−1)·δ) · g/(√s + ε)
 //
 // As in torch, ε is added outside the square root, and a parameter without
-// a gradient keeps its step count and sum.
+// a gradient keeps its step count and sum. LR and SetLR are lr, before the
+// decay.
 type Adagrad[T tensor.Float] struct {
 	base[T]
 	lrDecay    float64 // δ, used in float64 as torch does

@@ -106,7 +106,9 @@
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of
 // parameters ("params"), the buffers a parameter has ("buffers":
-// "exp_avg,exp_avg_sq,step") and the learning rate ("lr"). An optimizer
+// "exp_avg,exp_avg_sq,step"), the parameters' shapes ("shapes":
+// "256x784;256;10x256;10", checked on loading when present) and the
+// learning rate ("lr"). An optimizer
 // made of others with the same state, a layers/parallel Trainer's, is a
 // [Wrapper]: its state is saved once and loaded into each.
 package optim
