@@ -38,7 +38,8 @@ type pass[T Float] struct {
 	sorter   graph.Sorter[*Var[T]]
 	children func(*Var[T]) []*Var[T]
 	mark     func(*Var[T]) *graph.Mark
-	claimed  []*node[T] // the nodes this pass owns, released at the end
+	claimed  []*node[T]            // the nodes this pass owns, released at the end
+	others   map[*node[T]]struct{} // nodes another pass held when this one met them; made on first use
 
 	// Without an Arena, buffers a node's derivative is done with are
 	// reused by later nodes of the pass: spare holds them, scratches the
@@ -159,21 +160,32 @@ func (p *pass[T]) seedLike(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 // claim makes the pass the owner of v's node if nobody owns it, and reports
-// whether the pass owns it.
+// whether the pass owns it. The answer for a node is the same for the
+// whole pass: a node another pass held when this one first met it stays
+// in this pass's maps even if the other pass lets it go meanwhile (else
+// the sort, finding it unmarked in the node, visited it twice, and its
+// gradient arrived in two parts: the sum of the two derivatives differed
+// in the last bits from the derivative of the sum).
 func (p *pass[T]) claim(v *Var[T]) bool {
 	n := v.node
 	if n == nil {
 		return false
 	}
 	id := p.id()
-	if o := n.owner.Load(); o != 0 {
-		return o == id
+	switch o := n.owner.Load(); o {
+	case id:
+		return true
+	case 0:
+		if _, met := p.others[n]; !met && n.owner.CompareAndSwap(0, id) {
+			p.claimed = append(p.claimed, n)
+			return true
+		}
 	}
-	if !n.owner.CompareAndSwap(0, id) {
-		return false
+	if p.others == nil {
+		p.others = make(map[*node[T]]struct{})
 	}
-	p.claimed = append(p.claimed, n)
-	return true
+	p.others[n] = struct{}{}
+	return false
 }
 
 // owns reports whether v's gradient and mark live in v's node.
@@ -195,6 +207,7 @@ func (p *pass[T]) release() {
 		p.claimed[i] = nil
 	}
 	p.claimed = p.claimed[:0]
+	clear(p.others)
 	clear(p.grads)
 	p.uses.reset()
 	clear(p.scratches)
