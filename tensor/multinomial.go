@@ -140,7 +140,8 @@ func drawWithout[T Float](rng *rand.Rand, drawn []int, keys []float64, order []i
 }
 
 // logWeight is log w for a weight w > 0, also where w is subnormal, for
-// which math.Log on amd64 returns log of the smallest normal number.
+// which math.Log on amd64 is wrong (about -709 for any: -709.09 for
+// 5e-324, whose log is -744.44).
 func logWeight(w float64) float64 {
 	if w < 0x1p-1022 {
 		return math.Log(w*0x1p54) - 54*math.Ln2
