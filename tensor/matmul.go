@@ -59,10 +59,14 @@ func overlaps[T Float](x, y []T) bool {
 
 // noOverlap panics with a *ShapeError naming op when dst shares memory with
 // one of srcs: the kernels that move elements (permute, slice, pad, flip,
-// roll, gather, ...) read elements they already overwrote then.
+// roll, gather, ...) read elements they already overwrote then. A nil dst
+// or src (an optional operand left out) shares nothing.
 func noOverlap[T Float](op string, dst *Tensor[T], srcs ...*Tensor[T]) {
+	if dst == nil {
+		return
+	}
 	for _, s := range srcs {
-		if overlaps(dst.data, s.data) {
+		if s != nil && overlaps(dst.data, s.data) {
 			panic(shapeErr(op, "dst shares memory with an operand: give it a tensor of its own", dst.shape, s.shape))
 		}
 	}

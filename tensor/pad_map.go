@@ -73,7 +73,8 @@ func padMapRows(out, xs []int, maps [][]int, row func(o, base int)) {
 // maps[r−1][o_{r−1}]], or fill where an axis's map holds −1 (reads
 // nothing): padding of any mode on any axes, and cropping. maps has one
 // entry per axis, of out's size along it, each in [−1, x's size). It
-// panics with a *ShapeError when the operands or the maps do not fit.
+// panics with a *ShapeError when the operands or the maps do not fit, or
+// when out shares memory with x.
 func PadMapInto[T Float](out, x *Tensor[T], maps [][]int, fill T) {
 	noOverlap("PadMapInto", out, x)
 	var xs [shpStack]int
@@ -106,9 +107,10 @@ func PadMapInto[T Float](out, x *Tensor[T], maps [][]int, fill T) {
 // PadMapInto's map applied to g: each g element is added into dx at the
 // position it was read from, in row-major order of g; the fill value has
 // no part in it. beta must be 0 (dx is overwritten) or 1. It panics as
-// PadMapInto does.
+// PadMapInto does, also when dx shares memory with g.
 func PadMapAdjointInto[T Float](dx, g *Tensor[T], maps [][]int, beta T) {
 	const op = "PadMapAdjointInto"
+	noOverlap(op, dx, g)
 	var xs [shpStack]int
 	padMapCheck(op, dx.shape, g.shape, maps, xs[:len(dx.shape)])
 	tapsBeta(op, beta, dx.data)

@@ -113,8 +113,10 @@ func tapsBeta[T Float](op string, beta T, d []T) {
 // with rw_0 = rows.W0[y] and rw_a = rows.W[y] after it (likewise cw), the
 // taps summed in order; an output whose row or column has no tap is fill.
 // The leading axes of x and out must agree. It panics with a *ShapeError
-// when the operands or the taps do not fit.
+// when the operands or the taps do not fit, or when out shares memory with
+// x.
 func Resample2DInto[T Float](out, x *Tensor[T], rows, cols AxisTaps[T], fill T) {
+	noOverlap("Resample2DInto", out, x)
 	planes, h, w, oh, ow := tapsCheck("Resample2DInto", x.shape, out.shape, rows, cols, true)
 	for pl := 0; pl < planes; pl++ {
 		plane := x.data[pl*h*w:][:h*w]
@@ -158,9 +160,11 @@ func Resample2DInto[T Float](out, x *Tensor[T], rows, cols AxisTaps[T], fill T) 
 // (transpose) of Resample2DInto's linear map applied to g [..., OH, OW]:
 // every tap (i, j) of output (y, x) receives rw·cw·g[y, x], added in
 // row-major output order. The fill value has no part in it. beta must be 0
-// (dx is overwritten) or 1. It panics as Resample2DInto does.
+// (dx is overwritten) or 1. It panics as Resample2DInto does, also when dx
+// shares memory with g.
 func Resample2DAdjointInto[T Float](dx, g *Tensor[T], rows, cols AxisTaps[T], beta T) {
 	const op = "Resample2DAdjointInto"
+	noOverlap(op, dx, g)
 	planes, h, w, oh, ow := tapsCheck(op, dx.shape, g.shape, rows, cols, true)
 	tapsBeta(op, beta, dx.data)
 	for pl := 0; pl < planes; pl++ {
@@ -199,9 +203,10 @@ func Resample2DAdjointInto[T Float](dx, g *Tensor[T], rows, cols AxisTaps[T], be
 // one winning (PyTorch's CPU kernels), so it propagates. An empty window
 // (possible with dilation or where the taps leave a gap) gives -Inf and
 // index -1. It panics with a *ShapeError when the operands or the taps do
-// not fit.
+// not fit, or when out shares memory with x.
 func WindowMax2DInto[T Float](out *Tensor[T], idx []int, x *Tensor[T], rows, cols AxisTaps[T]) {
 	const op = "WindowMax2DInto"
+	noOverlap(op, out, x)
 	planes, h, w, oh, ow := tapsCheck(op, x.shape, out.shape, rows, cols, false)
 	if len(idx) != len(out.data) {
 		panic(shapeErr(op, fmt.Sprintf("%d indices for %d outputs", len(idx), len(out.data)), x.shape, out.shape))
@@ -258,9 +263,11 @@ func indexErr(op string, k, t, hw int, shapes ...[]int) {
 // of its own H×W plane (the gradient of WindowMax2DInto and of max
 // pooling), in row-major order; an index of -1 (an empty window) adds
 // nothing. beta must be 0 (dx is overwritten) or 1. It panics with a
-// *ShapeError when the shapes do not fit or an index is outside its plane.
+// *ShapeError when the shapes do not fit, an index is outside its plane,
+// or dx shares memory with g.
 func ScatterAddPlanesInto[T Float](dx, g *Tensor[T], idx []int, beta T) {
 	const op = "ScatterAddPlanesInto"
+	noOverlap(op, dx, g)
 	planes, hw, ohw := planesCheck(op, dx.shape, g.shape, len(idx))
 	tapsBeta(op, beta, dx.data)
 	for pl := 0; pl < planes; pl++ {
@@ -280,9 +287,10 @@ func ScatterAddPlanesInto[T Float](dx, g *Tensor[T], idx []int, beta T) {
 // k] of x [..., OH, OW] at the flat position idx[k] of its own H×W plane,
 // in row-major order, so that the last of repeated indices wins (PyTorch's
 // max_unpool2d on the CPU); an index of -1 writes nothing. It panics as
-// ScatterAddPlanesInto does.
+// ScatterAddPlanesInto does, also when out shares memory with x.
 func ScatterPlanesInto[T Float](out, x *Tensor[T], idx []int) {
 	const op = "ScatterPlanesInto"
+	noOverlap(op, out, x)
 	planes, hw, ohw := planesCheck(op, out.shape, x.shape, len(idx))
 	clear(out.data)
 	for pl := 0; pl < planes; pl++ {
@@ -301,10 +309,10 @@ func ScatterPlanesInto[T Float](out, x *Tensor[T], idx []int) {
 // GatherPlanesInto sets out [..., OH, OW] to src [..., H, W] read at the
 // flat position idx[k] of each element's own H×W plane (0 for an index of
 // -1): the adjoint of ScatterAddPlanesInto. It panics as
-// ScatterAddPlanesInto does.
+// ScatterAddPlanesInto does, also when out shares memory with src.
 func GatherPlanesInto[T Float](out, src *Tensor[T], idx []int) {
-	noOverlap("GatherPlanesInto", out, src)
 	const op = "GatherPlanesInto"
+	noOverlap(op, out, src)
 	planes, hw, ohw := planesCheck(op, src.shape, out.shape, len(idx))
 	for pl := 0; pl < planes; pl++ {
 		plane := src.data[pl*hw:][:hw]

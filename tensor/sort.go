@@ -108,8 +108,8 @@ func Argsort[T Float](x *Tensor[T], axis int, descending bool) *Index {
 // GatherAlongInto sets dst[..., i, ...] = x[..., idx[..., i, ...], ...]
 // along axis: dst and idx have x's shape except along axis, where they
 // may have any length m (Sort takes all of an argsort, TopK its first k).
-// It panics with a *ShapeError when the shapes disagree or an index is out
-// of range.
+// It panics with a *ShapeError when the shapes disagree, an index is out
+// of range, or dst shares memory with x.
 func GatherAlongInto[T Float](dst *Tensor[T], x *Tensor[T], idx []int, axis int) {
 	noOverlap("GatherAlongInto", dst, x)
 	alongMove("GatherAlongInto", dst, x, idx, axis, false)
@@ -117,8 +117,10 @@ func GatherAlongInto[T Float](dst *Tensor[T], x *Tensor[T], idx []int, axis int)
 
 // ScatterAddAlongInto adds src[..., i, ...] into dst[..., idx[..., i, ...],
 // ...] along axis, in order (the adjoint of GatherAlongInto): src and idx
-// have dst's shape except along axis. It panics as GatherAlongInto does.
+// have dst's shape except along axis. It panics as GatherAlongInto does,
+// also when dst shares memory with src.
 func ScatterAddAlongInto[T Float](dst *Tensor[T], src *Tensor[T], idx []int, axis int) {
+	noOverlap("ScatterAddAlongInto", dst, src)
 	alongMove("ScatterAddAlongInto", src, dst, idx, axis, true)
 }
 
