@@ -22,7 +22,10 @@ func (win Window2D) Pointwise() bool {
 
 // Im2ColInto is Im2Col into cols, which must have the shape Im2Col returns,
 // [C·KH·KW, N·OH·OW]; every element is written (taps in the padding get 0).
+// It panics with a *ShapeError when the shapes do not fit or cols shares
+// memory with x.
 func Im2ColInto[T Float](cols, x *Tensor[T], win Window2D) {
+	noOverlap("Im2ColInto", cols, x)
 	n, c, h, w, oh, ow := win.convCheck("Im2ColInto", x.shape)
 	if !cols.HasShape(c*win.Kernel[0]*win.Kernel[1], n*oh*ow) {
 		panic(shapeErr("Im2ColInto", fmt.Sprintf("columns must have shape [%d %d]", c*win.Kernel[0]*win.Kernel[1], n*oh*ow), x.shape, cols.shape))
@@ -33,7 +36,10 @@ func Im2ColInto[T Float](cols, x *Tensor[T], win Window2D) {
 
 // Col2ImAddInto adds Col2Im(cols, x's shape, win) into x: every element of
 // cols [C·KH·KW, N·OH·OW] is added to the position of x it was read from.
+// It panics with a *ShapeError when the shapes do not fit or x shares
+// memory with cols.
 func Col2ImAddInto[T Float](x, cols *Tensor[T], win Window2D) {
+	noOverlap("Col2ImAddInto", x, cols)
 	n, c, h, w, oh, ow := win.convCheck("Col2ImAddInto", x.shape)
 	if !cols.HasShape(c*win.Kernel[0]*win.Kernel[1], n*oh*ow) {
 		panic(shapeErr("Col2ImAddInto", fmt.Sprintf("columns must have shape [%d %d]", c*win.Kernel[0]*win.Kernel[1], n*oh*ow), x.shape, cols.shape))
@@ -57,10 +63,12 @@ func Col2ImAddInto[T Float](x, cols *Tensor[T], win Window2D) {
 // Conv2DWeightGradInto, or for one image, reused. A pointwise window needs
 // no columns (x is read in place) and cols may be nil.
 //
-// It panics with a *ShapeError when the shapes do not fit together or the
-// window (see Window2D) does not fit x.
+// It panics with a *ShapeError when the shapes do not fit together, the
+// window (see Window2D) does not fit x, or out shares memory with x, w,
+// bias or cols (or cols, when it is used, with x, w or bias).
 func Conv2DInto[T Float](out, x, w, bias, cols *Tensor[T], win Window2D) {
 	const op = "Conv2DInto"
+	noOverlap(op, out, x, w, bias, cols)
 	var bs []int
 	var bd []T
 	if bias != nil {
@@ -71,6 +79,9 @@ func Conv2DInto[T Float](out, x, w, bias, cols *Tensor[T], win Window2D) {
 	}
 	d := convGeom(op, x.shape, w.shape, win, out.shape, false, bs)
 	all := convColsRoom(op, d, win, cols)
+	if !d.pointwise(win) {
+		noOverlapOf(op, "cols", cols, x, w, bias)
+	}
 	var cd []T
 	if cols != nil {
 		cd = cols.data
@@ -94,14 +105,23 @@ func Conv2DInto[T Float](out, x, w, bias, cols *Tensor[T], win Window2D) {
 // with the long side as its rows, which it reads in place, than as its
 // (packed, padded) columns. The two forms may differ in the last bits, so
 // callers whose results must agree pass work alike.
+//
+// It panics with a *ShapeError when the shapes do not fit together, or
+// when dw shares memory with x, g, cols or work, work with x, g or cols,
+// or cols, when it is filled from x, with x or g.
 func Conv2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win Window2D, beta T) {
 	const op = "Conv2DWeightGradInto"
+	noOverlap(op, dw, x, g, cols, work)
+	noOverlapOf(op, "work", work, x, g, cols)
 	var d convDims
 	all := true
 	var xd, cd []T
 	if x != nil {
 		d = convGeom(op, x.shape, dw.shape, win, g.shape, false, nil)
 		all, xd = convColsRoom(op, d, win, cols), x.data
+		if !d.pointwise(win) {
+			noOverlapOf(op, "cols", cols, x, g)
+		}
 	} else {
 		gs, ws := g.shape, dw.shape
 		if len(gs) < 3 || len(gs) > 4 || len(ws) != len(gs) || gs[1] != ws[0] || ws[1] < 1 ||
@@ -141,15 +161,19 @@ func Conv2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win Window2D
 // the 3-D forms of Conv2DInto): per image and group, col2im(Wgᵀ·Gg) with Wg
 // the group's weight as [OC/G, (C/G)·KH·KW]. work has room for one image's
 // columns (any shape of C·KH·KW·OH·OW elements); a pointwise window needs
-// none and it may be nil. dx is overwritten.
+// none and it may be nil. dx is overwritten. It panics with a *ShapeError
+// when the shapes do not fit together, or when dx shares memory with g, w
+// or work (or work, when it is used, with g or w).
 func Conv2DInputGradInto[T Float](dx, g, w, work *Tensor[T], win Window2D) {
 	const op = "Conv2DInputGradInto"
+	noOverlap(op, dx, g, w, work)
 	d := convGeom(op, dx.shape, w.shape, win, g.shape, false, nil)
 	var wd []T
 	if !d.pointwise(win) {
 		if work == nil || len(work.data) != d.k*d.p {
 			panic(shapeErr(op, fmt.Sprintf("work buffer must hold %d elements (one image's columns)", d.k*d.p), dx.shape, w.shape))
 		}
+		noOverlapOf(op, "work", work, g, w)
 		wd = work.data
 	}
 	convInputGradImages(d, win, dx.data, g.data, w.data, wd)
@@ -159,8 +183,10 @@ func Conv2DInputGradInto[T Float](dx, g, w, work *Tensor[T], win Window2D) {
 // OC, OL]) summed over every axis but the channels: for each channel, the
 // images in order, each image's plane summed on its own first, in the
 // package's summation order (see sumSpan: interleaved accumulators,
-// accurate and without a chain of dependent additions).
+// accurate and without a chain of dependent additions). It panics with a
+// *ShapeError when the shapes do not fit or db shares memory with g.
 func Conv2DBiasGradInto[T Float](db, g *Tensor[T], beta T) {
+	noOverlap("Conv2DBiasGradInto", db, g)
 	if len(g.shape) < 3 || len(g.shape) > 4 || !db.HasShape(g.shape[1]) {
 		panic(shapeErr("Conv2DBiasGradInto", "want g [N OC OH OW] (or [N OC OL]) and db [OC]", g.shape, db.shape))
 	}
@@ -300,9 +326,13 @@ func poolTaps(win Window2D, w int, buf []int) []int {
 // the same shape) where each maximum came from: the tap i·KW + j of the
 // window, as a T (exact for any kernel of fewer than 2²⁴ taps), or -1 for a
 // window that holds no element of x; arg may be nil when no gradient is
-// wanted. Ties, NaN and padding are as in MaxPool2D, and so are the panics.
+// wanted. Ties, NaN and padding are as in MaxPool2D, and so are the panics;
+// it also panics with a *ShapeError when out shares memory with arg or x,
+// or arg with x.
 func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 	const op = "MaxPool2DInto"
+	noOverlap(op, out, arg, x)
+	noOverlapOf(op, "arg", arg, x)
 	n, c, h, w, oh, ow := poolCheck(op, win, x.shape, out.shape)
 	var ad []T
 	if arg != nil {
@@ -380,8 +410,10 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 // max pooling for the pooled result's gradient g: each element of g added
 // at the position of its window's maximum, as MaxPool2DInto recorded it in
 // arg. Overlapping windows that share a maximum add up, in row-major output
-// order. beta must be 0 (dx is overwritten) or 1.
+// order. beta must be 0 (dx is overwritten) or 1. It panics with a
+// *ShapeError when the shapes do not fit or dx shares memory with g or arg.
 func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) {
+	noOverlap("MaxPool2DScatterInto", dx, g, arg)
 	n, c, h, w, oh, ow := poolCheck("MaxPool2DScatterInto", win, dx.shape, g.shape, arg.shape)
 	if beta == 0 && pool2x2(win) {
 		maxPoolScatter2x2(dx.data, g.data, arg.data, n*c, h, w, oh, ow)
@@ -407,8 +439,11 @@ func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) 
 
 // MaxPool2DGatherInto sets out [N, C, OH, OW] to src [N, C, H, W] read at
 // each window's maximum, as MaxPool2DInto recorded it in arg (0 for a
-// window without one): the adjoint of MaxPool2DScatterInto.
+// window without one): the adjoint of MaxPool2DScatterInto. It panics with
+// a *ShapeError when the shapes do not fit or out shares memory with src or
+// arg.
 func MaxPool2DGatherInto[T Float](out, src, arg *Tensor[T], win Window2D) {
+	noOverlap("MaxPool2DGatherInto", out, src, arg)
 	n, c, h, w, oh, ow := poolCheck("MaxPool2DGatherInto", win, src.shape, out.shape, arg.shape)
 	var buf [64]int
 	taps := poolTaps(win, w, buf[:])
@@ -443,8 +478,10 @@ func poolBeta[T Float](op string, beta T, d []T) {
 // AvgPool2DInto sets out [N, C, OH, OW] to the mean of x [N, C, H, W] over
 // every window: its taps summed in row-major order, padding counting as
 // zeros, divided by KH·KW (PyTorch's count_include_pad=True). It panics as
-// MaxPool2DInto does for shapes and windows that do not fit.
+// MaxPool2DInto does for shapes and windows that do not fit, and with a
+// *ShapeError when out shares memory with x.
 func AvgPool2DInto[T Float](out, x *Tensor[T], win Window2D) {
+	noOverlap("AvgPool2DInto", out, x)
 	n, c, h, w, oh, ow := poolCheck("AvgPool2DInto", win, x.shape, out.shape)
 	count := T(win.Kernel[0] * win.Kernel[1])
 	k := 0
@@ -475,8 +512,11 @@ func AvgPool2DInto[T Float](out, x *Tensor[T], win Window2D) {
 // AvgPool2DGradInto sets dx [N, C, H, W] = beta·dx + the gradient of
 // average pooling for the pooled result's gradient g: every input element
 // receives g·(1/(KH·KW)) from each window that covers it, added in
-// row-major output order. beta must be 0 (dx is overwritten) or 1.
+// row-major output order. beta must be 0 (dx is overwritten) or 1. It
+// panics with a *ShapeError when the shapes do not fit or dx shares memory
+// with g.
 func AvgPool2DGradInto[T Float](dx, g *Tensor[T], win Window2D, beta T) {
+	noOverlap("AvgPool2DGradInto", dx, g)
 	n, c, h, w, oh, ow := poolCheck("AvgPool2DGradInto", win, dx.shape, g.shape)
 	poolBeta("AvgPool2DGradInto", beta, dx.data)
 	inv := 1 / T(win.Kernel[0]*win.Kernel[1])

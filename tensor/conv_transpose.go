@@ -28,10 +28,12 @@ import "fmt"
 // output ([OC·KH·KW, H·W] elements); a pointwise window with no output
 // padding needs none and it may be nil. out is overwritten.
 //
-// It panics with a *ShapeError when the shapes do not fit together or the
-// window does not fit.
+// It panics with a *ShapeError when the shapes do not fit together, the
+// window does not fit, or out shares memory with x, w, bias or work (or
+// work, when it is used, with x, w or bias).
 func ConvTranspose2DInto[T Float](out, x, w, bias, work *Tensor[T], win Window2D) {
 	const op = "ConvTranspose2DInto"
+	noOverlap(op, out, x, w, bias, work)
 	var bs []int
 	if bias != nil {
 		bs = bias.shape
@@ -48,6 +50,7 @@ func ConvTranspose2DInto[T Float](out, x, w, bias, work *Tensor[T], win Window2D
 		if work == nil || len(work.data) != d.k*d.p {
 			panic(shapeErr(op, fmt.Sprintf("work buffer must hold %d elements (one image's columns)", d.k*d.p), x.shape, w.shape))
 		}
+		noOverlapOf(op, "work", work, x, w, bias)
 		wd = work.data
 	}
 	convInputGradImages(d, win, out.data, x.data, w.data, wd)
@@ -70,11 +73,18 @@ func ConvTranspose2DInto[T Float](out, x, w, bias, work *Tensor[T], win Window2D
 // g [N, OC, OH, OW]: the convolution of g with w, at the first H×W window
 // positions. cols has room for the columns of one image of g ([OC·KH·KW,
 // H·W] elements) or of every image; a pointwise window with no output
-// padding reads g in place and cols may be nil. dx is overwritten.
+// padding reads g in place and cols may be nil. dx is overwritten. It
+// panics with a *ShapeError when the shapes do not fit together, or when
+// dx shares memory with g, w or cols (or cols, when it is used, with g or
+// w).
 func ConvTranspose2DInputGradInto[T Float](dx, g, w, cols *Tensor[T], win Window2D) {
 	const op = "ConvTranspose2DInputGradInto"
+	noOverlap(op, dx, g, w, cols)
 	d := convGeom(op, g.shape, w.shape, win, dx.shape, true, nil)
 	all := convColsRoom(op, d, win, cols)
+	if !d.pointwise(win) {
+		noOverlapOf(op, "cols", cols, g, w)
+	}
 	var cd []T
 	if cols != nil {
 		cd = cols.data
@@ -88,11 +98,19 @@ func ConvTranspose2DInputGradInto[T Float](dx, g, w, cols *Tensor[T], win Window
 // per group, with cols the columns of g. cols has room for one image's
 // ([OC·KH·KW, H·W] elements) or every image's, and may be nil for a
 // pointwise window with no output padding; work is as for
-// Conv2DWeightGradInto (nil, or dw's size).
+// Conv2DWeightGradInto (nil, or dw's size). It panics with a *ShapeError
+// when the shapes do not fit together, or when dw shares memory with x, g,
+// cols or work, work with x, g or cols, or cols, when it is used, with x
+// or g.
 func ConvTranspose2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win Window2D, beta T) {
 	const op = "ConvTranspose2DWeightGradInto"
+	noOverlap(op, dw, x, g, cols, work)
+	noOverlapOf(op, "work", work, x, g, cols)
 	d := convGeom(op, g.shape, dw.shape, win, x.shape, true, nil)
 	all := convColsRoom(op, d, win, cols)
+	if !d.pointwise(win) {
+		noOverlapOf(op, "cols", cols, x, g)
+	}
 	if work != nil && len(work.data) != len(dw.data) {
 		panic(shapeErr(op, fmt.Sprintf("work must hold %d elements (the weight's)", len(dw.data)), dw.shape, work.shape))
 	}

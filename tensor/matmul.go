@@ -62,12 +62,18 @@ func overlaps[T Float](x, y []T) bool {
 // roll, gather, ...) read elements they already overwrote then. A nil dst
 // or src (an optional operand left out) shares nothing.
 func noOverlap[T Float](op string, dst *Tensor[T], srcs ...*Tensor[T]) {
+	noOverlapOf(op, "dst", dst, srcs...)
+}
+
+// noOverlapOf is noOverlap for a buffer the kernel writes that is not its
+// result (a columns or work buffer), named in the error as name.
+func noOverlapOf[T Float](op, name string, dst *Tensor[T], srcs ...*Tensor[T]) {
 	if dst == nil {
 		return
 	}
 	for _, s := range srcs {
 		if s != nil && overlaps(dst.data, s.data) {
-			panic(shapeErr(op, "dst shares memory with an operand: give it a tensor of its own", dst.shape, s.shape))
+			panic(shapeErr(op, name+" shares memory with an operand: give it a tensor of its own", dst.shape, s.shape))
 		}
 	}
 }

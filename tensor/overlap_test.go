@@ -6,10 +6,26 @@ import (
 )
 
 // overlapCase is a kernel called with a destination that shares memory
-// with an operand, and the op its *ShapeError must name.
+// with an operand, and the op its *ShapeError must name. The name's part
+// after "/" and before "=", when there is one, is the buffer the error
+// must blame (dst by default: "dst", "cols", "work" or "arg").
 type overlapCase struct {
 	name, op string
 	f        func()
+}
+
+// blamed returns the buffer an overlapCase's error must name.
+func (c overlapCase) blamed() string {
+	_, sub, ok := strings.Cut(c.name, "/")
+	who, _, eq := strings.Cut(sub, "=")
+	if !ok || !eq {
+		return "dst"
+	}
+	switch who {
+	case "cols", "work", "arg":
+		return who
+	}
+	return "dst"
 }
 
 // checkOverlapPanics runs each case and checks that it panics with a
@@ -23,8 +39,8 @@ func checkOverlapPanics(t *testing.T, cases []overlapCase) {
 			if se == nil {
 				return
 			}
-			if se.Op != c.op || !strings.Contains(se.Reason, "shares memory") {
-				t.Errorf("panic %q: want op %s and a reason about shared memory", se.Error(), c.op)
+			if who := c.blamed(); se.Op != c.op || !strings.HasPrefix(se.Reason, who+" shares memory with an operand") {
+				t.Errorf("panic %q: want op %s and %s sharing memory", se.Error(), c.op, who)
 			}
 		})
 	}
@@ -76,4 +92,56 @@ func TestScatterAddAlongIntoDistinctBuffers(t *testing.T) {
 	dst := x.Clone()
 	ScatterAddAlongInto(dst, x, []int{1, 2, 0}, 0)
 	checkTensor(t, "ScatterAddAlongInto", dst, []int{3}, []float64{4, 3, 5}, 0)
+}
+
+// TestConvPoolKernelsRefuseSharedMemory: the convolution and pooling
+// kernels refuse an output (or a columns or work buffer they write) that
+// shares memory with what they read. Before, they gave wrong results, or
+// panicked with the matrix kernel's own error, which names neither the op
+// nor the shapes.
+func TestConvPoolKernelsRefuseSharedMemory(t *testing.T) {
+	pw := Window2D{Kernel: [2]int{1, 1}, Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}}
+	same := Window2D{Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 1}}
+	k2 := Window2D{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, Dilation: [2]int{1, 1}}
+	img := func() *Tensor[float64] { return MustNew([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 1, 3, 3) }
+	x, g := img(), img()
+	w1 := MustNew([]float64{2}, 1, 1, 1, 1)
+	w2 := MustNew([]float64{1, 2, 3, 4}, 1, 1, 2, 2)
+	g2 := MustNew([]float64{1, 2, 3, 4}, 1, 1, 2, 2)
+	// x and the columns of a 2×2 window (4 taps × 4 positions) over one buffer.
+	buf := make([]float64, 25)
+	for i := range buf {
+		buf[i] = float64(i)
+	}
+	bx, bcols := MustNew(buf[:9], 1, 1, 3, 3), MustNew(buf[5:21], 4, 4)
+	cols := Zeros[float64](4, 4)
+	arg := Zeros[float64](1, 1, 3, 3) // valid maxima: MaxPool2DInto's own
+	MaxPool2DInto(Zeros[float64](1, 1, 3, 3), arg, img(), same)
+	checkOverlapPanics(t, []overlapCase{
+		{"Im2ColInto", "Im2ColInto", func() { Im2ColInto(x.Reshape(1, 9), x, pw) }},
+		{"Col2ImAddInto", "Col2ImAddInto", func() { Col2ImAddInto(x, x.Reshape(1, 9), pw) }},
+		{"Conv2DInto/out=x", "Conv2DInto", func() { Conv2DInto(x, x, w1, nil, nil, pw) }},
+		{"Conv2DInto/out=w", "Conv2DInto", func() { Conv2DInto(g2, x, g2, nil, cols, k2) }},
+		{"Conv2DInto/out=cols", "Conv2DInto", func() { Conv2DInto(MustNew(buf[:4], 1, 1, 2, 2), x, w2, nil, MustNew(buf[:16], 4, 4), k2) }},
+		{"Conv2DInto/cols=x", "Conv2DInto", func() { Conv2DInto(Zeros[float64](1, 1, 2, 2), bx, w2, nil, bcols, k2) }},
+		{"Conv2DWeightGradInto/dw=g", "Conv2DWeightGradInto", func() { Conv2DWeightGradInto(g2, x, g2, cols, nil, k2, 0) }},
+		{"Conv2DWeightGradInto/cols=x", "Conv2DWeightGradInto", func() { Conv2DWeightGradInto(Zeros[float64](1, 1, 2, 2), bx, g2, bcols, nil, k2, 0) }},
+		{"Conv2DWeightGradInto/work=g", "Conv2DWeightGradInto", func() { Conv2DWeightGradInto(Zeros[float64](1, 1, 2, 2), x, g2, cols, g2, k2, 0) }},
+		{"Conv2DInputGradInto/dx=g", "Conv2DInputGradInto", func() { Conv2DInputGradInto(g, g, w1, nil, pw) }},
+		{"Conv2DInputGradInto/work=g", "Conv2DInputGradInto", func() {
+			Conv2DInputGradInto(Zeros[float64](1, 1, 3, 3), MustNew(buf[:4], 1, 1, 2, 2), w2, MustNew(buf[:16], 16), k2)
+		}},
+		{"Conv2DBiasGradInto", "Conv2DBiasGradInto", func() { Conv2DBiasGradInto(MustNew(g.data[:1], 1), g, 0) }},
+		{"ConvTranspose2DInto", "ConvTranspose2DInto", func() { ConvTranspose2DInto(x, x, w1, nil, nil, pw) }},
+		{"ConvTranspose2DInputGradInto", "ConvTranspose2DInputGradInto", func() { ConvTranspose2DInputGradInto(g, g, w1, nil, pw) }},
+		{"ConvTranspose2DWeightGradInto", "ConvTranspose2DWeightGradInto", func() {
+			ConvTranspose2DWeightGradInto(MustNew(x.data[:1], 1, 1, 1, 1), x, g, nil, nil, pw, 0)
+		}},
+		{"MaxPool2DInto/out=x", "MaxPool2DInto", func() { MaxPool2DInto(x, nil, x, same) }},
+		{"MaxPool2DInto/arg=x", "MaxPool2DInto", func() { MaxPool2DInto(Zeros[float64](1, 1, 3, 3), x, x, same) }},
+		{"MaxPool2DScatterInto", "MaxPool2DScatterInto", func() { MaxPool2DScatterInto(g, g, arg, same, 0) }},
+		{"MaxPool2DGatherInto", "MaxPool2DGatherInto", func() { MaxPool2DGatherInto(g, g, arg, same) }},
+		{"AvgPool2DInto", "AvgPool2DInto", func() { AvgPool2DInto(x, x, same) }},
+		{"AvgPool2DGradInto", "AvgPool2DGradInto", func() { AvgPool2DGradInto(g, g, same, 0) }},
+	})
 }

@@ -19,8 +19,10 @@
 // The ...Into kernels write into a dst the caller provides. Elementwise
 // ones say when dst may be an operand; the ones that move elements
 // (PermuteInto, SliceInto, PadInto, ConcatInto, FlipInto, RollInto, the
-// indexing and repeating kernels) and the matrix products never allow it,
-// and panic with a *ShapeError when dst shares memory with an operand.
+// indexing, scatter, repeating and resampling kernels), the matrix
+// products, and the convolution and pooling kernels never allow it, and
+// panic with a *ShapeError when dst (or a columns or work buffer they
+// write) shares memory with an operand.
 package tensor
 
 import (
