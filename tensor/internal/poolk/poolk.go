@@ -25,7 +25,10 @@ func Max2x2F64(out, arg, x []float64, planes, h, w, oh, ow int) {
 // result's gradient g: every element of dx is written, g's element plus 0
 // (so −0 becomes +0, as in a scatter-add into zeros) at its window's tap as
 // recorded in arg, and 0 elsewhere, including the odd last row and column
-// that no window covers. arg's elements must be taps 0 to 3.
+// that no window covers. An element of arg that is not a tap 0 to 3 (−1
+// for a window without a maximum, or anything else: 20, 1.5, NaN) routes
+// nothing, its window getting zeros, on every CPU; the kernel does not
+// report it (checking would cost a large part of the kernel).
 func Scatter2x2F32(dx, g, arg []float32, planes, h, w, oh, ow int) {
 	scatter2x2(dx, g, arg, planes, h, w, oh, ow, scatter2x2F32Asm)
 }

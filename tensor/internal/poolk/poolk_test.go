@@ -158,6 +158,50 @@ func testScatter2x2[T float](t *testing.T, fwd, kernel func(a, b, c []T, planes,
 	}
 }
 
+// TestScatter2x2OtherTaps checks that an element of arg that is not a tap
+// 0 to 3 (−1, a tap beyond the window, a fraction, NaN) routes nothing,
+// its window getting zeros, with the same bits on the assembly and the
+// portable path: the assembly dropped such a value and the portable loop
+// routed it to tap int(v)&3.
+func TestScatter2x2OtherTaps(t *testing.T) {
+	testScatter2x2OtherTaps(t, Scatter2x2F32)
+	testScatter2x2OtherTaps(t, Scatter2x2F64)
+}
+
+func testScatter2x2OtherTaps[T float](t *testing.T, kernel func(dx, g, arg []T, planes, h, w, oh, ow int)) {
+	taps := []T{0, 1, 2, 3, T(math.Copysign(0, -1))}
+	others := []T{-1, 20, 4, -2, 1.5, 3.5, T(math.NaN()), T(math.Inf(1))}
+	// One row pair of 40 windows (more than two vector steps of either
+	// width), the other value at every position in turn among taps.
+	const ow = 40
+	for _, b := range others {
+		for at := range ow {
+			g, arg := make([]T, ow), make([]T, ow)
+			for i := range g {
+				g[i], arg[i] = T(i+1), taps[i%len(taps)]
+			}
+			arg[at] = b
+			want, dx := make([]T, 4*ow), make([]T, 4*ow)
+			for i := range dx {
+				want[i], dx[i] = T(math.NaN()), T(math.NaN())
+			}
+			scatter2x2(want, g, arg, 1, 2, 2*ow, 1, ow, noAsm[T])
+			kernel(dx, g, arg, 1, 2, 2*ow, 1, ow)
+			name := fmt.Sprintf("%T value %v at %d", dx, b, at)
+			for i := range dx {
+				if bits(dx[i]) != bits(want[i]) {
+					t.Fatalf("%s: dx %d = %v, portable %v", name, i, dx[i], want[i])
+				}
+			}
+			for _, i := range []int{2 * at, 2*at + 1, 2*ow + 2*at, 2*ow + 2*at + 1} {
+				if bits(dx[i]) != 0 {
+					t.Fatalf("%s: dx %d = %v in its window, want +0", name, i, dx[i])
+				}
+			}
+		}
+	}
+}
+
 // TestPortableTaps pins the portable tournament to the row-major scan on
 // every window of four values from {−Inf, −0, +0, 1, NaN, NaN′}: the last
 // NaN (as PyTorch's CPU kernels), else the first of the greatest.

@@ -56,7 +56,10 @@ func max2x2Rows[T float](out, arg, x []T, rows, ow, w int) {
 // scatter2x2Rows is the portable gradient scatter on rows row pairs of dx:
 // it writes the first 2·ow elements of both rows of every pair, g's element
 // at its window's tap and 0 at the other three. The routed value is 0 + g,
-// the bits a scatter-add into a zeroed buffer gives (−0 becomes +0).
+// the bits a scatter-add into a zeroed buffer gives (−0 becomes +0). A
+// value of arg that is not a tap 0 to 3 (−1, or 20, 1.5, NaN) routes
+// nothing, as in the assembly, whose four comparisons with the taps all
+// fail then.
 func scatter2x2Rows[T float](dx, g, arg []T, rows, ow, w int) {
 	var zero T
 	for r := range rows {
@@ -66,7 +69,11 @@ func scatter2x2Rows[T float](dx, g, arg []T, rows, ow, w int) {
 		ra := arg[r*ow:][:ow]
 		for xo, v := range rg {
 			v += zero
-			t := int(ra[xo]) & 3
+			a := ra[xo]
+			t := int(a)
+			if uint(t) > 3 || T(t) != a {
+				v, t = zero, 0
+			}
 			top[2*xo], top[2*xo+1] = zero, zero
 			bot[2*xo], bot[2*xo+1] = zero, zero
 			dx[(2*r+t>>1)*w+2*xo+t&1] = v
