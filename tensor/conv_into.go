@@ -409,27 +409,48 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 // MaxPool2DScatterInto sets dx [N, C, H, W] = beta·dx + the gradient of
 // max pooling for the pooled result's gradient g: each element of g added
 // at the position of its window's maximum, as MaxPool2DInto recorded it in
-// arg. Overlapping windows that share a maximum add up, in row-major output
-// order. beta must be 0 (dx is overwritten) or 1. It panics with a
-// *ShapeError when the shapes do not fit or dx shares memory with g or arg.
+// arg (nothing for -1, a window without one). Overlapping windows that
+// share a maximum add up, in row-major output order. beta must be 0 (dx is
+// overwritten) or 1. It panics with a *ShapeError when the shapes do not
+// fit or dx shares memory with g or arg, and with an *ArgError when an
+// element of arg is not -1 or a tap of its window inside the plane (dx is
+// then partly written).
+//
+// One case does not check arg, for speed: beta 0 with a 2×2 stride-2
+// window without padding or dilation (a CNN's MaxPool2d(2)), whose kernel
+// does little else than route and would be some 40% slower. There, an
+// element that is not a tap 0 to 3 routes nothing (its window of dx is
+// zero), the same on every CPU.
 func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) {
-	noOverlap("MaxPool2DScatterInto", dx, g, arg)
-	n, c, h, w, oh, ow := poolCheck("MaxPool2DScatterInto", win, dx.shape, g.shape, arg.shape)
+	const op = "MaxPool2DScatterInto"
+	noOverlap(op, dx, g, arg)
+	n, c, h, w, oh, ow := poolCheck(op, win, dx.shape, g.shape, arg.shape)
 	if beta == 0 && pool2x2(win) {
 		maxPoolScatter2x2(dx.data, g.data, arg.data, n*c, h, w, oh, ow)
 		return
 	}
-	poolBeta("MaxPool2DScatterInto", beta, dx.data)
+	poolBeta(op, beta, dx.data)
 	var buf [64]int
 	taps := poolTaps(win, w, buf[:])
+	var pa poolArgs
+	pa.init(op, win, h, w)
+	var vbuf [65]T
+	vals := poolTapValues(vbuf[:0], pa.kk)
 	k := 0
 	for pl := 0; pl < n*c; pl++ {
 		plane := dx.data[pl*h*w:][:h*w]
 		for y := 0; y < oh; y++ {
-			y0 := (y*win.Stride[0] - win.Padding[0]) * w
+			y0 := y*win.Stride[0] - win.Padding[0]
+			rowIn := pa.rowInside(y0)
 			for xo := 0; xo < ow; xo++ {
-				if t := int(arg.data[k]); t >= 0 {
-					plane[y0+xo*win.Stride[1]-win.Padding[1]+taps[t]] += g.data[k]
+				x0 := xo*win.Stride[1] - win.Padding[1]
+				v := arg.data[k]
+				t := int(v)
+				if uint(t+1) >= uint(len(vals)) || vals[t+1] != v || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
+					pa.bad(v, t, T(t) == v, k, y0, x0)
+				}
+				if t >= 0 {
+					plane[y0*w+x0+taps[t]] += g.data[k]
 				}
 				k++
 			}
@@ -438,24 +459,37 @@ func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) 
 }
 
 // MaxPool2DGatherInto sets out [N, C, OH, OW] to src [N, C, H, W] read at
-// each window's maximum, as MaxPool2DInto recorded it in arg (0 for a
+// each window's maximum, as MaxPool2DInto recorded it in arg (0 for -1, a
 // window without one): the adjoint of MaxPool2DScatterInto. It panics with
 // a *ShapeError when the shapes do not fit or out shares memory with src or
-// arg.
+// arg, and with an *ArgError when an element of arg is not -1 or a tap of
+// its window inside the plane.
 func MaxPool2DGatherInto[T Float](out, src, arg *Tensor[T], win Window2D) {
-	noOverlap("MaxPool2DGatherInto", out, src, arg)
-	n, c, h, w, oh, ow := poolCheck("MaxPool2DGatherInto", win, src.shape, out.shape, arg.shape)
+	const op = "MaxPool2DGatherInto"
+	noOverlap(op, out, src, arg)
+	n, c, h, w, oh, ow := poolCheck(op, win, src.shape, out.shape, arg.shape)
 	var buf [64]int
 	taps := poolTaps(win, w, buf[:])
+	var pa poolArgs
+	pa.init(op, win, h, w)
+	var vbuf [65]T
+	vals := poolTapValues(vbuf[:0], pa.kk)
 	k := 0
 	for pl := 0; pl < n*c; pl++ {
 		plane := src.data[pl*h*w:][:h*w]
 		for y := 0; y < oh; y++ {
-			y0 := (y*win.Stride[0] - win.Padding[0]) * w
+			y0 := y*win.Stride[0] - win.Padding[0]
+			rowIn := pa.rowInside(y0)
 			for xo := 0; xo < ow; xo++ {
+				x0 := xo*win.Stride[1] - win.Padding[1]
+				a := arg.data[k]
+				t := int(a)
+				if uint(t+1) >= uint(len(vals)) || vals[t+1] != a || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
+					pa.bad(a, t, T(t) == a, k, y0, x0)
+				}
 				v := T(0)
-				if t := int(arg.data[k]); t >= 0 {
-					v = plane[y0+xo*win.Stride[1]-win.Padding[1]+taps[t]]
+				if t >= 0 {
+					v = plane[y0*w+x0+taps[t]]
 				}
 				out.data[k] = v
 				k++
