@@ -508,9 +508,20 @@ func expSumTiles32(dst, x []float32, m float64) float64 {
 // contiguous rows of len(t) elements (t is one row of scratch): for each
 // row of the output y and its gradient g, t = g∘y, s = SumRow(t), and
 // d = y∘(g − s) (beta 0) or d += y∘(g − s) (any other beta), every
-// operation rounded to float32 as a plain loop rounds it. d may be g.
+// operation rounded to float32 as a plain loop rounds it. d, y and g must
+// have the same length, a multiple of len(t) (0 when t is empty); d may
+// be g or y but must not overlap them
+// otherwise, and t must overlap none of them. It panics with a
+// *ShapeError when they do not fit.
 func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
+	const op = "SoftmaxRowsVJP32"
 	n := len(t)
+	if len(d) != len(y) || len(g) != len(y) || (n == 0 && len(y) != 0) || (n > 0 && len(y)%n != 0) {
+		badSlices(op, "d, y and g must have the same length, a multiple of t's", d, y, g, t)
+	}
+	if !sameOrApart(d, y) || !sameOrApart(d, g) || overlaps(t, d) || overlaps(t, y) || overlaps(t, g) {
+		badSlices(op, "d must be y or g or not overlap them, and t overlap none of them", d, y, g, t)
+	}
 	if n == 0 {
 		return
 	}

@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 )
@@ -12,26 +14,93 @@ import (
 // bits of its scalar loop: one IEEE operation per element, in the order
 // written, so that a fused kernel built of them has the bits of the same
 // arithmetic done with the tensor ops. In each, x and y must be at least as
-// long as dst, and dst may be x or y but must not overlap them otherwise.
+// long as dst, or it panics with a *ShapeError naming it and the lengths;
+// dst may be x or y but must not overlap them otherwise (not checked:
+// these run once per row of a normalization, where a check of the memory
+// would cost more than the rest of the call on short rows).
 
 // SliceAdd sets dst[i] = x[i] + y[i].
-func SliceAdd[T Float](dst, x, y []T) { vec.Arith(vec.OpAdd, dst, x, y) }
+func SliceAdd[T Float](dst, x, y []T) {
+	sliceArgs("SliceAdd", dst, x, y)
+	vec.Arith(vec.OpAdd, dst, x, y)
+}
 
 // SliceSub sets dst[i] = x[i] − y[i].
-func SliceSub[T Float](dst, x, y []T) { vec.Arith(vec.OpSub, dst, x, y) }
+func SliceSub[T Float](dst, x, y []T) {
+	sliceArgs("SliceSub", dst, x, y)
+	vec.Arith(vec.OpSub, dst, x, y)
+}
 
 // SliceMul sets dst[i] = x[i]·y[i].
-func SliceMul[T Float](dst, x, y []T) { vec.Arith(vec.OpMul, dst, x, y) }
+func SliceMul[T Float](dst, x, y []T) {
+	sliceArgs("SliceMul", dst, x, y)
+	vec.Arith(vec.OpMul, dst, x, y)
+}
 
 // SliceSubScalar sets dst[i] = x[i] − s.
-func SliceSubScalar[T Float](dst, x []T, s T) { vec.ArithScalar(vec.OpSub, dst, x, s) }
+func SliceSubScalar[T Float](dst, x []T, s T) {
+	sliceArg("SliceSubScalar", dst, x)
+	vec.ArithScalar(vec.OpSub, dst, x, s)
+}
 
 // SliceMulScalar sets dst[i] = x[i]·s.
-func SliceMulScalar[T Float](dst, x []T, s T) { vec.ArithScalar(vec.OpMul, dst, x, s) }
+func SliceMulScalar[T Float](dst, x []T, s T) {
+	sliceArg("SliceMulScalar", dst, x)
+	vec.ArithScalar(vec.OpMul, dst, x, s)
+}
 
 // SliceScalarMul sets dst[i] = s·x[i] (the product of SliceMulScalar with
 // the operands in this order, which only a NaN's payload can tell apart).
-func SliceScalarMul[T Float](dst []T, s T, x []T) { vec.ScalarArith(vec.OpMul, dst, s, x) }
+func SliceScalarMul[T Float](dst []T, s T, x []T) {
+	sliceArg("SliceScalarMul", dst, x)
+	vec.ScalarArith(vec.OpMul, dst, s, x)
+}
+
+// sliceArgs panics with a *ShapeError naming op unless x and y are at
+// least as long as dst.
+func sliceArgs[T Float](op string, dst, x, y []T) {
+	if len(x) < len(dst) || len(y) < len(dst) {
+		shortSlices(op, len(dst), len(x), len(y))
+	}
+}
+
+// sliceArg panics with a *ShapeError naming op unless x is at least as
+// long as dst.
+func sliceArg[T Float](op string, dst, x []T) {
+	if len(x) < len(dst) {
+		shortSlices(op, len(dst), len(x), -1)
+	}
+}
+
+// shortSlices is the panic of sliceArgs (and of sliceArg, y −1), out of
+// line so that the checks inline.
+//
+//go:noinline
+func shortSlices(op string, dst, x, y int) {
+	if y < 0 {
+		panic(shapeErr(op, "x must be at least as long as dst", []int{dst}, []int{x}))
+	}
+	panic(shapeErr(op, "x and y must be at least as long as dst", []int{dst}, []int{x}, []int{y}))
+}
+
+// sameOrApart reports whether b starts where a does (an elementwise
+// kernel may then write a while it reads b) or shares no memory with a.
+func sameOrApart[T Float](a, b []T) bool {
+	return unsafe.SliceData(a) == unsafe.SliceData(b) || !overlaps(a, b)
+}
+
+// badSlices panics with a *ShapeError naming op, giving the slices'
+// lengths as their shapes. It is kept out of line, so that the checks that
+// call it stay cheap enough to inline.
+//
+//go:noinline
+func badSlices[T Float](op, reason string, s ...[]T) {
+	lens := make([][]int, len(s))
+	for i, x := range s {
+		lens[i] = []int{len(x)}
+	}
+	panic(shapeErr(op, reason, lens...))
+}
 
 // SliceSumF64 returns the sum of float64(x[i]): sixteen interleaved float64
 // accumulators (accumulator j takes x[j], x[j+16], ... over the longest
@@ -47,8 +116,12 @@ func SliceSqDevF64[T Float](x []T, m float64) float64 { return vec.SqDevWide(x, 
 // SliceNormAffine sets y[i] = T(T((float64(x[i]) − mean)·rstd)·w[i]) + b[i]
 // (mean and rstd widened to float64), each operation rounded in that order:
 // a normalized row, scaled by w and shifted by b. x, w and b must be at
-// least as long as y.
+// least as long as y, or it panics with a *ShapeError; y may be x but
+// must not overlap x, w or b otherwise (not checked, as for SliceAdd).
 func SliceNormAffine[T Float](y, x, w, b []T, mean, rstd T) {
+	if len(x) < len(y) || len(w) < len(y) || len(b) < len(y) {
+		badSlices("SliceNormAffine", "x, w and b must be at least as long as y", y, x, w, b)
+	}
 	vec.NormAffine(y, x, w, b, float64(mean), float64(rstd))
 }
 
@@ -61,9 +134,12 @@ func SliceNormAffine[T Float](y, x, w, b []T, mean, rstd T) {
 // divided by the count, so the results have the bits of that arithmetic
 // done op by op; the sums are taken in the vector loops of the sweeps
 // where SumRow's order allows it (a row of at most 128). All slices must be
-// at least as long as x.
+// at least as long as x, or it panics with a *ShapeError.
 func LayerNormGradRow[T Float](o, wg, d, u, gy, x, g, w []T, eps T, accumulate bool) {
 	n := len(x)
+	if len(o) < n || len(wg) < n || len(d) < n || len(u) < n || len(gy) < n || len(g) < n || len(w) < n {
+		badSlices("LayerNormGradRow", "o, wg, d, u, gy, g and w must be at least as long as x", o, wg, d, u, gy, x, g, w)
+	}
 	o, wg, d, u, gy, g, w = o[:n], wg[:n], d[:n], u[:n], gy[:n], g[:n], w[:n]
 	count := T(n)
 	mu := SumRow(x) / count
@@ -86,9 +162,17 @@ func LayerNormGradRow[T Float](o, wg, d, u, gy, x, g, w []T, eps T, accumulate b
 // SliceNormAffine(y, row, w, b, T(m), T(rstd)). Where the CPU allows, one
 // fused kernel does every row (the same operations, so the same bits).
 // len(x) must be a multiple of n, y at least as long as x and w and b at
-// least n long.
+// least n long, or it panics with a *ShapeError (n 0 is allowed for an
+// empty x). y may be x but must not overlap it otherwise, nor w or b.
 func LayerNormRows[T Float](y, x, w, b []T, n int, eps T) {
-	if n <= 0 {
+	const op = "LayerNormRows"
+	if n < 0 || (n == 0 && len(x) > 0) || (n > 0 && len(x)%n != 0) || len(y) < len(x) || len(w) < n || len(b) < n {
+		badSlices(op, fmt.Sprintf("want len(x) a multiple of n = %d, y at least as long as x, w and b at least n long", n), y, x, w, b)
+	}
+	if !sameOrApart(y, x) || overlaps(y[:len(x)], w) || overlaps(y[:len(x)], b) {
+		badSlices(op, "y must be x or not overlap it, nor w or b", y, x, w, b)
+	}
+	if n == 0 {
 		return
 	}
 	if vec.LNRows(y, x, w, b, n, eps) {
@@ -106,9 +190,17 @@ func LayerNormRows[T Float](y, x, w, b []T, n int, eps T) {
 // LayerNormGradRows is LayerNormGradRow over every row of n elements of x
 // (len(x)/n rows), o, wg and g in x's layout and d, u and gy one row's
 // scratch. Where the CPU allows (rows of 8 to 128 elements, a multiple of
-// 8), one fused kernel does every row, with the same bits.
+// 8), one fused kernel does every row, with the same bits. len(x) must be
+// a multiple of n, o, wg and g at least as long as x, and d, u, gy and w
+// at least n long, or it panics with a *ShapeError (n 0 is allowed for an
+// empty x).
 func LayerNormGradRows[T Float](o, wg, d, u, gy, x, g, w []T, n int, eps T, accumulate bool) {
-	if n <= 0 {
+	if n < 0 || (n == 0 && len(x) > 0) || (n > 0 && len(x)%n != 0) || len(o) < len(x) || len(wg) < len(x) || len(g) < len(x) ||
+		len(d) < n || len(u) < n || len(gy) < n || len(w) < n {
+		badSlices("LayerNormGradRows", fmt.Sprintf("want len(x) a multiple of n = %d, o, wg and g at least as long as x, d, u, gy and w at least n long", n),
+			o, wg, d, u, gy, x, g, w)
+	}
+	if n == 0 {
 		return
 	}
 	if vec.LNGradRows(o, wg, x, g, w, n, eps, accumulate) {
