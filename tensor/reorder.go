@@ -203,7 +203,15 @@ func planDiagonal(op string, shape []int, offset, axis1, axis2 int) diagPlan {
 	}
 	var sb [shpStack]int
 	st := shpStrides(shpInts(sb[:], r), shape)
-	r0, c0 := max(0, -offset), max(0, offset)
+	// The diagonal starts at row r0, column c0, each clamped to its axis so
+	// that no offset overflows (−math.MinInt is math.MinInt).
+	r0, c0 := 0, min(max(offset, 0), shape[a2])
+	if offset < 0 {
+		r0 = shape[a1]
+		if offset > -shape[a1] {
+			r0 = -offset
+		}
+	}
 	n := max(0, min(shape[a1]-r0, shape[a2]-c0))
 	return diagPlan{a1: a1, a2: a2, n: n, start: r0*st[a1] + c0*st[a2], step: st[a1] + st[a2]}
 }
