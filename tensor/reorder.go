@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -312,6 +313,9 @@ func AppendRepeatShape(dst, shape, reps []int) []int {
 		if i >= pad {
 			d = shape[i-pad]
 		}
+		if d != 0 && k > math.MaxInt/d {
+			panic(shapeErr("Repeat", fmt.Sprintf("axis %d of size %d repeated %d times overflows int", i, d, k), shape))
+		}
 		dst = append(dst, d*k)
 	}
 	return dst
@@ -395,6 +399,9 @@ func AppendRepeatInterleaveShape(dst, shape, repeats []int, axis int) []int {
 		if k < 0 {
 			panic(shapeErr("RepeatInterleave", fmt.Sprintf("negative repeat %d", k), shape))
 		}
+		if k > math.MaxInt-total {
+			panic(shapeErr("RepeatInterleave", fmt.Sprintf("the repeats add up past the largest int (%d + %d)", total, k), shape))
+		}
 		total += k
 	}
 	if len(shape) == 0 {
@@ -427,6 +434,9 @@ func interleaveMove[T Float](op string, big, x *Tensor[T], repeats []int, axis i
 	want := AppendRepeatInterleaveShape(wb[:0], x.shape, repeats, axis)
 	if !big.HasShape(want...) && (len(x.shape) != 0 || len(big.shape) != 1 || big.shape[0] != want[0]) {
 		panic(shapeErr(op, "the destination does not have the repeated shape", x.shape, big.shape))
+	}
+	if len(big.data) == 0 {
+		return // nothing to write or add, however many (empty) repeats
 	}
 	_, outer, n, inner := alongAxis(op, x.shape, axis)
 	m := 0
