@@ -257,19 +257,33 @@ func redLogSumExp[T Float](t *Tensor[T], mask []bool) *Tensor[T] {
 }
 
 // SoftmaxInto sets dst to Softmax(t, axis), bit for bit, without
-// allocating. dst must have t's shape and may not share memory with t. It
-// panics with a *ShapeError for an axis out of range or a dst of another
-// shape.
+// allocating. dst must have t's shape; it may be t itself (the softmax is
+// then computed in place, with the same bits) but must not overlap it
+// otherwise. It panics with a *ShapeError for an axis out of range, a dst
+// of another shape, or a dst that overlaps t without being it.
 func SoftmaxInto[T Float](dst, t *Tensor[T], axis int) {
 	checkInto("SoftmaxInto", dst, t)
+	sameOrApartInto("SoftmaxInto", dst, t)
 	redSoftmaxInto("Softmax", dst, t, axis, false)
 }
 
 // LogSoftmaxInto sets dst to LogSoftmax(t, axis), bit for bit, without
-// allocating. It panics like SoftmaxInto.
+// allocating. dst may be t, as for SoftmaxInto, and it panics as
+// SoftmaxInto does.
 func LogSoftmaxInto[T Float](dst, t *Tensor[T], axis int) {
 	checkInto("LogSoftmaxInto", dst, t)
+	sameOrApartInto("LogSoftmaxInto", dst, t)
 	redSoftmaxInto("LogSoftmax", dst, t, axis, true)
+}
+
+// sameOrApartInto panics with a *ShapeError naming op unless dst is x
+// itself (the same first element) or shares no memory with it: the
+// kernels that may work in place read each element before they write it,
+// but a shifted overlap would read elements already written.
+func sameOrApartInto[T Float](op string, dst, x *Tensor[T]) {
+	if !sameOrApart(dst.data, x.data) {
+		panic(shapeErr(op, "dst overlaps the operand without being it", dst.shape, x.shape))
+	}
 }
 
 // redSoftmax is Softmax and LogSoftmax into a new tensor.
