@@ -54,6 +54,7 @@ func sameShape[T Float](op string, dst, x *Tensor[T]) {
 func scanInto[T Float](op string, dst, x *Tensor[T], axis int, scan func(base, n, step int)) {
 	_, outer, n, inner := alongAxis(op, x.shape, axis)
 	sameShape(op, dst, x)
+	sameOrApartInto(op, dst, x)
 	for o := range outer {
 		for k := range inner {
 			scan(o*n*inner+k, n, inner)
@@ -65,8 +66,8 @@ func scanInto[T Float](op string, dst, x *Tensor[T], axis int, scan func(base, n
 // from the end): dst[..., i, ...] = Σ_{j≤i} x[..., j, ...], or Σ_{j≥i} when
 // reverse (the derivative of the forward one). Each running sum is kept in
 // float64, so that a float32 scan of many elements stays accurate. dst may be
-// x. It panics with a *ShapeError for an axis out of range or a dst of
-// another shape.
+// x. It panics with a *ShapeError for an axis out of range, a dst of
+// another shape, or a dst that overlaps x without being it.
 func CumsumInto[T Float](dst, x *Tensor[T], axis int, reverse bool) {
 	xd, d := x.data, dst.data
 	scanInto("CumsumInto", dst, x, axis, func(base, n, step int) {

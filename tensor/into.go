@@ -31,13 +31,17 @@ func (t *Tensor[T]) SameShapeAs(u *Tensor[T]) bool { return SameShape(t.shape, u
 // HasShape reports whether t has exactly the given shape.
 func (t *Tensor[T]) HasShape(shape ...int) bool { return SameShape(t.shape, shape) }
 
-// AddInto sets dst = a + b with NumPy broadcasting. dst may be a or b.
+// AddInto sets dst = a + b with NumPy broadcasting. dst may be a or b
+// (when it has that operand's shape) but must not overlap them otherwise:
+// it panics with a *ShapeError then, as for a dst of another shape.
 func AddInto[T Float](dst, a, b *Tensor[T]) { binaryInto(opAdd, dst, a, b) }
 
-// SubInto sets dst = a - b with NumPy broadcasting. dst may be a or b.
+// SubInto sets dst = a - b with NumPy broadcasting. dst may be a or b, as
+// for AddInto.
 func SubInto[T Float](dst, a, b *Tensor[T]) { binaryInto(opSub, dst, a, b) }
 
-// MulInto sets dst = a ∘ b with NumPy broadcasting. dst may be a or b.
+// MulInto sets dst = a ∘ b with NumPy broadcasting. dst may be a or b, as
+// for AddInto.
 func MulInto[T Float](dst, a, b *Tensor[T]) { binaryInto(opMul, dst, a, b) }
 
 // binaryInto runs a broadcasting binary kernel into dst. The shapes of a
@@ -45,6 +49,9 @@ func MulInto[T Float](dst, a, b *Tensor[T]) { binaryInto(opMul, dst, a, b) }
 // that allocate nothing; any other broadcast computes the result aside and
 // copies it.
 func binaryInto[T Float](op binOp, dst, a, b *Tensor[T]) {
+	if !sameOrApart(dst.data, a.data) || !sameOrApart(dst.data, b.data) {
+		sameOrApartInto(binOpNames[op]+"Into", dst, a, b) // panics
+	}
 	switch {
 	case SameShape(a.shape, b.shape) && SameShape(dst.shape, a.shape):
 		binaryRow(op, nil, dst.data, a.data, 1, b.data, 1)
@@ -184,9 +191,19 @@ func checkInto[T Float](op string, dst, x *Tensor[T]) {
 	}
 }
 
-// ScaleInto sets dst = k·x. dst may be x.
+// mapCheck panics with a *ShapeError naming op unless dst has the shape
+// of each of srcs and is each of them or shares no memory with it: the
+// checks of an elementwise kernel that may work in place.
+func mapCheck[T Float](op string, dst *Tensor[T], srcs ...*Tensor[T]) {
+	for _, s := range srcs {
+		checkInto(op, dst, s)
+	}
+	sameOrApartInto(op, dst, srcs...)
+}
+
+// ScaleInto sets dst = k·x. dst may be x (not otherwise overlap it).
 func ScaleInto[T Float](dst, x *Tensor[T], k T) {
-	checkInto("ScaleInto", dst, x)
+	mapCheck("ScaleInto", dst, x)
 	vec.ScalarArith(vec.OpMul, dst.data, k, x.data[:len(dst.data)])
 }
 
@@ -204,10 +221,10 @@ func TanhInto[T Float](dst, x *Tensor[T]) {
 // output y = σ(x), times the incoming gradient g, each operation rounded
 // in that order (the bits of Mul(g, Mul(y, Sub(1, y)))). dst may be y or g.
 // It runs vectorized where the CPU allows and does not allocate. It panics
-// with a *ShapeError unless the three shapes are equal.
+// with a *ShapeError unless the three shapes are equal, or when dst
+// overlaps y or g without being it.
 func SigmoidGradInto[T Float](dst, y, g *Tensor[T]) {
-	checkInto("SigmoidGradInto", dst, y)
-	checkInto("SigmoidGradInto", dst, g)
+	mapCheck("SigmoidGradInto", dst, y, g)
 	vec.SigmoidGrad(dst.data, y.data, g.data)
 }
 
@@ -215,30 +232,33 @@ func SigmoidGradInto[T Float](dst, y, g *Tensor[T]) {
 // y = tanh(x), times the incoming gradient g, each operation rounded in
 // that order (the bits of Mul(g, Sub(1, Mul(y, y)))). dst may be y or g.
 // It runs vectorized where the CPU allows and does not allocate. It panics
-// with a *ShapeError unless the three shapes are equal.
+// with a *ShapeError unless the three shapes are equal, or when dst
+// overlaps y or g without being it.
 func TanhGradInto[T Float](dst, y, g *Tensor[T]) {
-	checkInto("TanhGradInto", dst, y)
-	checkInto("TanhGradInto", dst, g)
+	mapCheck("TanhGradInto", dst, y, g)
 	vec.TanhGrad(dst.data, y.data, g.data)
 }
 
 // MulAddInto adds the elementwise product x·y into dst (dst += x·y), each
 // product rounded before its add, with no fused multiply-add: the bits of
 // AddInto(dst, dst, Mul(x, y)), without the temporary. It is how the
-// gradient of a product accumulates. dst must not share memory with x or
-// y. It runs vectorized where the CPU allows and does not allocate. It
-// panics with a *ShapeError unless the three shapes are equal.
+// gradient of a product accumulates. dst may be x or y (each element's
+// product is formed from their old values) but must not overlap them
+// otherwise. It runs vectorized where the CPU allows and does not
+// allocate. It panics with a *ShapeError unless the three shapes are
+// equal, or when dst overlaps x or y without being it.
 func MulAddInto[T Float](dst, x, y *Tensor[T]) {
-	checkInto("MulAddInto", dst, x)
-	checkInto("MulAddInto", dst, y)
+	mapCheck("MulAddInto", dst, x, y)
 	vec.MulAdd(dst.data, x.data, y.data)
 }
 
 // ReLUInto sets dst = max(x, 0), as ReLU does: +0 for x ≤ 0 (also −0),
 // NaN for NaN. dst may be x. It runs vectorized where the CPU allows
-// (AVX-512, AVX2) with the bits of the scalar loop (see relu.go).
+// (AVX-512, AVX2) with the bits of the scalar loop (see relu.go). It
+// panics with a *ShapeError for a dst of another shape, or one that
+// overlaps x without being it.
 func ReLUInto[T Float](dst, x *Tensor[T]) {
-	checkInto("ReLUInto", dst, x)
+	mapCheck("ReLUInto", dst, x)
 	reluInto(dst.data, x.data)
 }
 

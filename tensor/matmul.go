@@ -78,6 +78,25 @@ func noOverlapOf[T Float](op, name string, dst *Tensor[T], srcs ...*Tensor[T]) {
 	}
 }
 
+// sameOrApart reports whether b is a itself (the same first element and
+// length) or shares no memory with it. A kernel that reads each element
+// before it writes the same position (an elementwise map, a scan) may work
+// in place; a shifted or partial overlap would read elements it already
+// wrote.
+func sameOrApart[T Float](a, b []T) bool {
+	return (len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])) || !overlaps(a, b)
+}
+
+// sameOrApartInto panics with a *ShapeError naming op unless dst is each
+// of srcs itself or shares no memory with it (see sameOrApart).
+func sameOrApartInto[T Float](op string, dst *Tensor[T], srcs ...*Tensor[T]) {
+	for _, s := range srcs {
+		if !sameOrApart(dst.data, s.data) {
+			panic(shapeErr(op, "dst overlaps an operand without being it", dst.shape, s.shape))
+		}
+	}
+}
+
 // matmulDims validates the operands of op(a)·op(b) and returns m, k, n.
 func matmulDims[T Float](op string, a, b *Tensor[T], transA, transB bool) (m, k, n int) {
 	if len(a.shape) != 2 || len(b.shape) != 2 {

@@ -276,16 +276,6 @@ func LogSoftmaxInto[T Float](dst, t *Tensor[T], axis int) {
 	redSoftmaxInto("LogSoftmax", dst, t, axis, true)
 }
 
-// sameOrApartInto panics with a *ShapeError naming op unless dst is x
-// itself (the same first element) or shares no memory with it: the
-// kernels that may work in place read each element before they write it,
-// but a shifted overlap would read elements already written.
-func sameOrApartInto[T Float](op string, dst, x *Tensor[T]) {
-	if !sameOrApart(dst.data, x.data) {
-		panic(shapeErr(op, "dst overlaps the operand without being it", dst.shape, x.shape))
-	}
-}
-
 // redSoftmax is Softmax and LogSoftmax into a new tensor.
 func redSoftmax[T Float](op string, t *Tensor[T], axis int, log bool) *Tensor[T] {
 	out := &Tensor[T]{data: make([]T, len(t.data)), shape: append([]int{}, t.shape...)}

@@ -14,9 +14,9 @@ func reluInto[T Float](dst, x []T) { vec.ReLU(dst, x[:len(dst)]) }
 // give NaN or −0), and where x > 0 it is g, bit for bit. dx may be x or g.
 // It runs vectorized where the CPU allows (AVX-512, AVX2) with the bits of
 // the scalar loop, and does not allocate. It panics with a *ShapeError
-// unless the three shapes are equal.
+// unless the three shapes are equal, or when dx overlaps x or g without
+// being it.
 func ReLUGradInto[T Float](dx, x, g *Tensor[T]) {
-	checkInto("ReLUGradInto", dx, x)
-	checkInto("ReLUGradInto", dx, g)
+	mapCheck("ReLUGradInto", dx, x, g)
 	vec.ReLUGrad(dx.data, x.data[:len(dx.data)], g.data[:len(dx.data)])
 }

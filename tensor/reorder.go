@@ -154,7 +154,7 @@ func RollBackInto[T Float](dst, x *Tensor[T], shifts, axes []int) {
 // last two axes set to 0 (torch.tril): element (i, j) of each matrix is
 // kept when j - i ≤ k. k 0 is the main diagonal, k > 0 above it, k < 0
 // below. dst may be x. It panics with a *ShapeError for x of fewer than two
-// axes or a dst of another shape.
+// axes, a dst of another shape, or a dst that overlaps x without being it.
 func TrilInto[T Float](dst, x *Tensor[T], k int) { triangleInto("TrilInto", dst, x, k, false) }
 
 // TriuInto sets dst to x with the elements below the k-th diagonal of its
@@ -164,6 +164,7 @@ func TriuInto[T Float](dst, x *Tensor[T], k int) { triangleInto("TriuInto", dst,
 
 func triangleInto[T Float](op string, dst, x *Tensor[T], k int, upper bool) {
 	sameShape(op, dst, x)
+	sameOrApartInto(op, dst, x)
 	r := len(x.shape)
 	if r < 2 {
 		panic(shapeErr(op, "needs at least two axes", x.shape))

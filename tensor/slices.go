@@ -3,7 +3,6 @@ package tensor
 import (
 	"fmt"
 	"math"
-	"unsafe"
 
 	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 )
@@ -81,12 +80,6 @@ func shortSlices(op string, dst, x, y int) {
 		panic(shapeErr(op, "x must be at least as long as dst", []int{dst}, []int{x}))
 	}
 	panic(shapeErr(op, "x and y must be at least as long as dst", []int{dst}, []int{x}, []int{y}))
-}
-
-// sameOrApart reports whether b starts where a does (an elementwise
-// kernel may then write a while it reads b) or shares no memory with a.
-func sameOrApart[T Float](a, b []T) bool {
-	return unsafe.SliceData(a) == unsafe.SliceData(b) || !overlaps(a, b)
 }
 
 // badSlices panics with a *ShapeError naming op, giving the slices'
@@ -169,7 +162,7 @@ func LayerNormRows[T Float](y, x, w, b []T, n int, eps T) {
 	if n < 0 || (n == 0 && len(x) > 0) || (n > 0 && len(x)%n != 0) || len(y) < len(x) || len(w) < n || len(b) < n {
 		badSlices(op, fmt.Sprintf("want len(x) a multiple of n = %d, y at least as long as x, w and b at least n long", n), y, x, w, b)
 	}
-	if !sameOrApart(y, x) || overlaps(y[:len(x)], w) || overlaps(y[:len(x)], b) {
+	if !sameOrApart(y[:len(x)], x) || overlaps(y[:len(x)], w) || overlaps(y[:len(x)], b) {
 		badSlices(op, "y must be x or not overlap it, nor w or b", y, x, w, b)
 	}
 	if n == 0 {

@@ -48,6 +48,6 @@ func testSoftmaxIntoInPlace[T Float](t *testing.T) {
 func TestSoftmaxIntoShiftedOverlap(t *testing.T) {
 	buf := []float64{1, 2, 3, 4, 5, 6, 7}
 	x, dst := MustNew(buf[1:7], 2, 3), MustNew(buf[:6], 2, 3)
-	wantShapePanic(t, "tensor: SoftmaxInto: dst overlaps the operand without being it: [2 3] x [2 3]", func() { SoftmaxInto(dst, x, 1) })
-	wantShapePanic(t, "tensor: LogSoftmaxInto: dst overlaps the operand without being it: [2 3] x [2 3]", func() { LogSoftmaxInto(dst, x, -1) })
+	wantShapePanic(t, "tensor: SoftmaxInto: dst overlaps an operand without being it: [2 3] x [2 3]", func() { SoftmaxInto(dst, x, 1) })
+	wantShapePanic(t, "tensor: LogSoftmaxInto: dst overlaps an operand without being it: [2 3] x [2 3]", func() { LogSoftmaxInto(dst, x, -1) })
 }

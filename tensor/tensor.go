@@ -17,12 +17,14 @@
 // no hidden global seed.
 //
 // The ...Into kernels write into a dst the caller provides. Elementwise
-// ones say when dst may be an operand; the ones that move elements
-// (PermuteInto, SliceInto, PadInto, ConcatInto, FlipInto, RollInto, the
-// indexing, scatter, repeating and resampling kernels), the matrix
-// products, and the convolution and pooling kernels never allow it, and
-// panic with a *ShapeError when dst (or a columns or work buffer they
-// write) shares memory with an operand.
+// ones (and the scans and SoftmaxInto) say when dst may be an operand
+// itself, and panic with a *ShapeError when dst overlaps an operand
+// without being it (a shifted view of the same buffer). The ones that
+// move elements (PermuteInto, SliceInto, PadInto, ConcatInto, FlipInto,
+// RollInto, the indexing, scatter, repeating and resampling kernels), the
+// reductions, the matrix products, and the convolution and pooling
+// kernels never allow it, and panic with a *ShapeError when dst (or a
+// columns or work buffer they write) shares memory with an operand.
 package tensor
 
 import (

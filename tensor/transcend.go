@@ -45,10 +45,13 @@ func GELUInto[T Float](dst, x *Tensor[T]) { unaryInto("GELUInto", dst, x, vmath.
 // and its derivative, in one sweep: dst has the bits of GELUInto, and g·d
 // those of GELUGradInto(·, x, g) for any g, so that a forward pass can save
 // d and its backward pass be one product. dst or d may be x, not each
-// other.
+// other: it panics with a *ShapeError when dst and d share memory, or
+// either overlaps x without being it, as for shapes that differ.
 func GELUAndGradInto[T Float](dst, d, x *Tensor[T]) {
-	checkInto("GELUAndGradInto", dst, x)
-	checkInto("GELUAndGradInto", d, x)
+	const op = "GELUAndGradInto"
+	mapCheck(op, dst, x)
+	mapCheck(op, d, x)
+	noOverlap(op, dst, d)
 	n := len(dst.data)
 	if n == 0 {
 		return
@@ -111,9 +114,10 @@ func NormCDFGradInto[T Float](dst, x, g *Tensor[T]) {
 	gradInto("NormCDFGradInto", dst, x, g, vmath.NormCDFGrad32, vmath.NormCDFGrad64)
 }
 
-// unaryInto checks the shapes and runs the kernel of T's width.
+// unaryInto checks the shapes (and that dst is x or apart from it) and
+// runs the kernel of T's width.
 func unaryInto[T Float](op string, dst, x *Tensor[T], f32 func(dst, x []float32), f64 func(dst, x []float64)) {
-	checkInto(op, dst, x)
+	mapCheck(op, dst, x)
 	n := len(dst.data)
 	if n == 0 {
 		return
@@ -127,8 +131,7 @@ func unaryInto[T Float](op string, dst, x *Tensor[T], f32 func(dst, x []float32)
 
 // gradInto is unaryInto for the derivative kernels.
 func gradInto[T Float](op string, dst, x, g *Tensor[T], f32 func(dst, x, g []float32), f64 func(dst, x, g []float64)) {
-	checkInto(op, dst, x)
-	checkInto(op, dst, g)
+	mapCheck(op, dst, x, g)
 	n := len(dst.data)
 	if n == 0 {
 		return
