@@ -69,10 +69,11 @@ func idxSame[T Float](a, b T) bool { return a == b || a != a && b != b }
 // propagate NaN. work has ScatterReduceWork(x.Len(), len(xo)) ints. dst
 // may be x, not src. It panics with a *ShapeError for an unknown
 // reduction, shapes that do not fit, an offset outside x or src, or a dst
-// that shares memory with src.
+// that shares memory with src or overlaps x without being it.
 func ScatterReduceInto[T Float](dst, x, src *Tensor[T], xo, so []int, reduce string, includeSelf bool, work []int) {
-	noOverlap("ScatterReduceInto", dst, src) // dst may be x: it is copied first
 	const op = "ScatterReduceInto"
+	noOverlap(op, dst, src)
+	sameOrApartInto(op, dst, x) // dst may be x: element i is read before it is written
 	ScatterReduceCheck(op, reduce)
 	if !SameShape(dst.shape, x.shape) || len(xo) != len(so) || len(work) < ScatterReduceWork(len(x.data), len(xo)) {
 		panic(shapeErr(op, "destination, offsets or work space do not fit", x.shape, dst.shape, src.shape))
@@ -134,13 +135,21 @@ func ScatterReduceInto[T Float](dst, x, src *Tensor[T], xo, so []int, reduce str
 //
 // An element no pair writes to has weight 1 for x. work is as for
 // ScatterReduceInto. It panics with a *ShapeError for an unknown reduction,
-// shapes that do not fit or an offset outside x or src.
+// shapes that do not fit, an offset outside x or src, or weights that
+// share memory with each other or with x, src or out.
 func ScatterReduceWeights[T Float](wx, wsrc []T, x, src, out *Tensor[T], xo, so []int, reduce string, includeSelf bool, work []int) {
 	const op = "ScatterReduceWeights"
 	ScatterReduceCheck(op, reduce)
 	if len(wx) != len(x.data) || len(wsrc) != len(xo) || len(xo) != len(so) || len(work) < ScatterReduceWork(len(x.data), len(xo)) ||
 		!SameShape(out.shape, x.shape) {
 		panic(shapeErr(op, "weights, result, offsets or work space do not fit", x.shape, src.shape, out.shape))
+	}
+	shared := overlaps(wx, wsrc)
+	for _, w := range [2][]T{wx, wsrc} {
+		shared = shared || overlaps(w, x.data) || overlaps(w, src.data) || overlaps(w, out.data)
+	}
+	if shared {
+		panic(shapeErr(op, "weights share memory with each other or with x, src or out", x.shape, src.shape, out.shape))
 	}
 	scatterReduceOffsets(op, x, src, xo, so)
 	start, order := idxGroups(work, len(x.data), xo)

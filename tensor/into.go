@@ -267,12 +267,20 @@ func ReLUInto[T Float](dst, x *Tensor[T]) {
 // dst's old contents are ignored (even NaN). alpha scales each element
 // before the sums, which are added in the same order as SumTo's, so the
 // reduced term has the bits of SumTo(Scale(src, alpha)) and, with beta 0 or
-// 1, dst those of Add(beta·dst, that). It does not allocate. It panics with
-// a *ShapeError when dst's shape does not broadcast to src's.
+// 1, dst those of Add(beta·dst, that). It does not allocate. dst may be
+// src when they have as many elements (nothing is summed then), and must
+// not share memory with it otherwise. It panics with a *ShapeError when
+// dst's shape does not broadcast to src's, or dst overlaps src where it
+// may not.
 func SumToInto[T Float](dst, src *Tensor[T], alpha, beta T) {
 	d := dst.data
 	if !broadcastsTo(dst.shape, src.shape) {
 		panic(shapeErr("SumToInto", "target shape does not broadcast to the source", src.shape, dst.shape))
+	}
+	if len(d) != len(src.data) {
+		noOverlap("SumToInto", dst, src) // the sums read src after dst's first writes
+	} else if !sameOrApart(d, src.data) {
+		sameOrApartInto("SumToInto", dst, src) // panics
 	}
 	if len(d) == len(src.data) {
 		// Equal sizes: only 1s differ, nothing is summed (as in SumTo).

@@ -135,7 +135,8 @@ func LogicalNot(m *Mask) *Mask {
 }
 
 // LogicalAndInto sets dst = a ∧ b elementwise. dst must have the shape a
-// and b broadcast to, and may be a or b when it has that one's shape.
+// and b broadcast to, and may be a or b when it has that one's shape; it
+// panics with a *ShapeError when it overlaps them otherwise.
 func LogicalAndInto(dst, a, b *Mask) { logicalInto("LogicalAnd", dst, a, b, false) }
 
 // LogicalOrInto sets dst = a ∨ b elementwise. dst must have the shape a
@@ -144,6 +145,9 @@ func LogicalOrInto(dst, a, b *Mask) { logicalInto("LogicalOr", dst, a, b, true) 
 
 // logicalInto is LogicalAndInto (or false) and LogicalOrInto (or true).
 func logicalInto(op string, dst, a, b *Mask, or bool) {
+	if !sameOrApart(dst.data, a.data) || !sameOrApart(dst.data, b.data) {
+		panic(shapeErr(op, "dst overlaps an operand without being it", dst.shape, a.shape, b.shape))
+	}
 	var w maskWalk
 	w.maskBroadcast(op, dst.shape, a.shape, b.shape)
 	d, x, y := dst.data, a.data, b.data
@@ -162,10 +166,13 @@ func logicalInto(op string, dst, a, b *Mask, or bool) {
 }
 
 // LogicalNotInto sets dst = ¬m elementwise. dst must have m's shape, and
-// may be m.
+// may be m but must not overlap it otherwise.
 func LogicalNotInto(dst, m *Mask) {
 	if !SameShape(dst.shape, m.shape) {
 		panic(shapeErr("LogicalNot", "destination does not have the mask's shape", dst.shape, m.shape))
+	}
+	if !sameOrApart(dst.data, m.data) {
+		panic(shapeErr("LogicalNot", "dst overlaps the mask without being it", dst.shape, m.shape))
 	}
 	for i, v := range m.data {
 		dst.data[i] = !v
@@ -193,10 +200,12 @@ func All(m *Mask, axes ...int) *Mask {
 	return out
 }
 
-// AnyInto is Any into dst, which must have m's shape without the axes.
+// AnyInto is Any into dst, which must have m's shape without the axes and
+// share no memory with m (it panics with a *ShapeError otherwise).
 func AnyInto(dst, m *Mask, axes ...int) { reduceMaskInto("Any", dst, m, axes, true) }
 
-// AllInto is All into dst, which must have m's shape without the axes.
+// AllInto is All into dst, which must have m's shape without the axes and
+// share no memory with m.
 func AllInto(dst, m *Mask, axes ...int) { reduceMaskInto("All", dst, m, axes, false) }
 
 // reduceMaskInto is AnyInto (any true) and AllInto (any false): dst starts
@@ -227,6 +236,9 @@ func reduceMaskInto(op string, dst, m *Mask, axes []int, any bool) {
 	}
 	if !ok {
 		panic(shapeErr(op, "destination does not have the reduced shape", dst.shape, m.shape))
+	}
+	if overlaps(dst.data, m.data) { // dst is set to the identity first
+		panic(shapeErr(op, "dst shares memory with the mask: give it a mask of its own", dst.shape, m.shape))
 	}
 	for i := range dst.data {
 		dst.data[i] = !any

@@ -48,7 +48,7 @@ func Gemm[T Float](transA, transB bool, alpha T, a, b *Tensor[T], beta T, c *Ten
 }
 
 // overlaps reports whether two slices share memory.
-func overlaps[T Float](x, y []T) bool {
+func overlaps[T any](x, y []T) bool {
 	if len(x) == 0 || len(y) == 0 {
 		return false
 	}
@@ -83,7 +83,7 @@ func noOverlapOf[T Float](op, name string, dst *Tensor[T], srcs ...*Tensor[T]) {
 // before it writes the same position (an elementwise map, a scan) may work
 // in place; a shifted or partial overlap would read elements it already
 // wrote.
-func sameOrApart[T Float](a, b []T) bool {
+func sameOrApart[T any](a, b []T) bool {
 	return (len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])) || !overlaps(a, b)
 }
 

@@ -551,10 +551,16 @@ func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
 // and sum, in one pass over the data and without allocating. It panics with a *ShapeError when
 // probs's shape differs from logits's, logits is not [N C] or [C] or has no
 // classes (C = 0 with N > 0), or the lengths of labels and losses are not
-// N, and with an index error for a label outside [0, C).
+// N, and with an index error for a label outside [0, C). probs must not
+// share memory with logits (a loss reads its row of logits after the row
+// of probs is written), nor losses with either.
 func SoftmaxCrossEntropy[T Float](probs, logits *Tensor[T], labels []int, losses []T) {
 	const op = "SoftmaxCrossEntropy"
 	checkInto(op, probs, logits)
+	noOverlap(op, probs, logits)
+	if overlaps(losses, logits.data) || overlaps(losses, probs.data) {
+		panic(shapeErr(op, "losses share memory with logits or probs", logits.shape, []int{len(losses)}))
+	}
 	if len(logits.shape) != 1 && len(logits.shape) != 2 {
 		panic(shapeErr(op, "logits must be [N C] or [C]", logits.shape))
 	}

@@ -39,8 +39,13 @@ func checkOverlapPanics(t *testing.T, cases []overlapCase) {
 			if se == nil {
 				return
 			}
-			if who := c.blamed(); se.Op != c.op || !strings.HasPrefix(se.Reason, who+" shares memory with an operand") {
-				t.Errorf("panic %q: want op %s and %s sharing memory", se.Error(), c.op, who)
+			who := c.blamed()
+			want := who + " shares memory with an operand"
+			if strings.HasSuffix(c.name, "/shifted") || strings.HasSuffix(c.name, "/shifted x") {
+				want = "dst overlaps an operand without being it" // a kernel that may work in place
+			}
+			if se.Op != c.op || !strings.HasPrefix(se.Reason, want) {
+				t.Errorf("panic %q: want op %s and %q", se.Error(), c.op, want)
 			}
 		})
 	}
@@ -144,4 +149,82 @@ func TestConvPoolKernelsRefuseSharedMemory(t *testing.T) {
 		{"AvgPool2DInto", "AvgPool2DInto", func() { AvgPool2DInto(x, x, same) }},
 		{"AvgPool2DGradInto", "AvgPool2DGradInto", func() { AvgPool2DGradInto(g, g, same, 0) }},
 	})
+}
+
+// TestReductionsAndMasksRefuseSharedMemory: the reductions, the fused
+// softmax cross-entropy, argsort's scratch, the scatter-reduce kernels and
+// the mask kernels refuse a destination that shares memory with what they
+// read (or, where they may work in place, that overlaps it without being
+// it). Each of these gave a silently wrong result before.
+func TestReductionsAndMasksRefuseSharedMemory(t *testing.T) {
+	buf := []float64{1, 2, 3, 4, 5, 6, 7}
+	x := MustNew(buf[:6], 2, 3)
+	logits := MustNew([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	m := MustMask([]bool{true, false, true, true, false, false}, 2, 3)
+	idx := make([]int, 6)
+	checkOverlapPanics(t, []overlapCase{
+		{"SumToInto", "SumToInto", func() { SumToInto(MustNew(buf[:3], 1, 3), x, 1, 0) }},
+		{"SumToInto/shifted", "SumToInto", func() { SumToInto(MustNew(buf[1:7], 2, 3), x, 1, 0) }},
+		{"SoftmaxCrossEntropy", "SoftmaxCrossEntropy", func() { SoftmaxCrossEntropy(logits, logits, []int{0, 2}, make([]float64, 2)) }},
+		{"ScatterReduceInto/shifted x", "ScatterReduceInto", func() {
+			ScatterReduceInto(MustNew(buf[1:7], 6), MustNew(buf[:6], 6), Full(1.0, 2), []int{0, 5}, []int{0, 1}, "sum", true,
+				make([]int, ScatterReduceWork(6, 2)))
+		}},
+	})
+	wantShapePanic(t, "tensor: SoftmaxCrossEntropy: losses share memory with logits or probs: [2 3] x [2]", func() {
+		SoftmaxCrossEntropy(Zeros[float64](2, 3), logits, []int{0, 2}, logits.data[4:])
+	})
+	wantShapePanic(t, "tensor: ArgsortInto: idx and scratch share memory: [2 3]", func() { ArgsortInto(idx, x, 1, false, idx) })
+	wantShapePanic(t, "tensor: ScatterReduceWeights: weights share memory with each other or with x, src or out: [6] x [2] x [6]", func() {
+		x6 := Full(1.0, 6)
+		ScatterReduceWeights(x6.data, make([]float64, 2), x6, Full(1.0, 2), Full(1.0, 6), []int{0, 5}, []int{0, 1}, "sum", true,
+			make([]int, ScatterReduceWork(6, 2)))
+	})
+	wantShapePanic(t, "tensor: Any: dst shares memory with the mask: give it a mask of its own: [2] x [2 3]", func() {
+		AnyInto(MustMask(m.data[:2], 2), m, 1)
+	})
+	wantShapePanic(t, "tensor: All: dst shares memory with the mask: give it a mask of its own: [3] x [2 3]", func() {
+		AllInto(MustMask(m.data[3:], 3), m, 0)
+	})
+	wantShapePanic(t, "tensor: LogicalAnd: dst overlaps an operand without being it: [2 3] x [2 3] x [3]", func() {
+		LogicalAndInto(m, m, MustMask(m.data[:3], 3))
+	})
+	wantShapePanic(t, "tensor: LogicalNot: dst overlaps the mask without being it: [2 3] x [2 3]", func() {
+		all := []bool{true, false, true, true, false, false, true}
+		LogicalNotInto(MustMask(all[1:], 2, 3), MustMask(all[:6], 2, 3))
+	})
+}
+
+// TestMaskAndSumInPlace: the kernels that may work in place still do,
+// with the values of a separate destination.
+func TestMaskAndSumInPlace(t *testing.T) {
+	m := MustMask([]bool{true, false, true, true, false, false}, 2, 3)
+	o := MustMask([]bool{true, true, false, true, false, true}, 2, 3)
+	LogicalAndInto(m, m, o)
+	if got, want := m.data, []bool{true, false, false, true, false, false}; !equalBools(got, want) {
+		t.Errorf("LogicalAndInto in place = %v, want %v", got, want)
+	}
+	LogicalNotInto(m, m)
+	if got, want := m.data, []bool{false, true, true, false, true, true}; !equalBools(got, want) {
+		t.Errorf("LogicalNotInto in place = %v, want %v", got, want)
+	}
+	x := MustNew([]float64{1, 2, 3, 4}, 2, 2)
+	SumToInto(x, x, 2, 1) // equal sizes: 1·x + 2·x
+	checkTensor(t, "SumToInto in place", x, []int{2, 2}, []float64{3, 6, 9, 12}, 0)
+	// ScatterReduceInto with dst = x.
+	y := MustNew([]float64{1, 2, 3, 4}, 4)
+	ScatterReduceInto(y, y, MustNew([]float64{10, 20}, 2), []int{3, 0}, []int{0, 1}, "sum", true, make([]int, ScatterReduceWork(4, 2)))
+	checkTensor(t, "ScatterReduceInto in place", y, []int{4}, []float64{21, 2, 3, 14}, 0)
+}
+
+func equalBools(a, b []bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

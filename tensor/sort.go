@@ -22,9 +22,9 @@ func sortBefore[T Float](a, b T, descending bool) bool {
 // The sort is stable: equal elements keep their order, so ties go to the
 // lower position first in both directions. NaN sorts as larger than every
 // number (last ascending, first descending), as in PyTorch. scratch must
-// hold at least twice the length of the axis; nothing is allocated. It
-// panics with a *ShapeError for an axis out of range, or an idx or scratch
-// that is too short.
+// hold at least twice the length of the axis, apart from idx; nothing is
+// allocated. It panics with a *ShapeError for an axis out of range, an idx
+// or scratch that is too short, or an idx and scratch that share memory.
 func ArgsortInto[T Float](idx []int, x *Tensor[T], axis int, descending bool, scratch []int) {
 	const op = "ArgsortInto"
 	_, outer, n, inner := alongAxis(op, x.shape, axis)
@@ -33,6 +33,9 @@ func ArgsortInto[T Float](idx []int, x *Tensor[T], axis int, descending bool, sc
 	}
 	if len(scratch) < 2*n {
 		panic(shapeErr(op, fmt.Sprintf("scratch of %d ints, want %d", len(scratch), 2*n), x.shape))
+	}
+	if overlaps(idx, scratch[:2*n]) {
+		panic(shapeErr(op, "idx and scratch share memory", x.shape))
 	}
 	perm, tmp := scratch[:n], scratch[n:2*n]
 	xd := x.data
