@@ -108,16 +108,22 @@ func binaryRow[T Float](op binOp, f func(x, y T) T, dst, x []T, sx int, y []T, s
 }
 
 // AddInPlace adds src into t (t += src), broadcasting src to t's shape. It is
-// how gradients accumulate without a new allocation.
+// how gradients accumulate without a new allocation. src may be t itself
+// but must not overlap it otherwise (a shifted view, or a broadcast row of
+// t's own): it panics with a *ShapeError then.
 func (t *Tensor[T]) AddInPlace(src *Tensor[T]) { t.addScaled("AddInPlace", 1, src) }
 
 // AddScaledInPlace adds alpha*src into t (t += alpha*src), broadcasting src
-// to t's shape; it is the update step of gradient descent.
+// to t's shape; it is the update step of gradient descent. It panics as
+// AddInPlace does.
 func (t *Tensor[T]) AddScaledInPlace(alpha T, src *Tensor[T]) {
 	t.addScaled("AddScaledInPlace", alpha, src)
 }
 
 func (t *Tensor[T]) addScaled(op string, alpha T, src *Tensor[T]) {
+	if !sameOrApart(t.data, src.data) {
+		panic(shapeErr(op, "the source overlaps the destination without being it", t.shape, src.shape))
+	}
 	if SameShape(t.shape, src.shape) {
 		vec.Axpby(t.data, src.data, alpha, 1) // t + alpha·src, the product rounded first
 		return

@@ -149,3 +149,23 @@ func TestElementwiseChecksAllocateNothing(t *testing.T) {
 		t.Errorf("AddInto with a broadcast row: %v allocations, want 0", n)
 	}
 }
+
+// TestInPlaceAddAndCausalSoftmaxOverlap: AddInPlace, AddScaledInPlace and
+// SoftmaxCausalRows may take their destination itself as the source, but
+// refuse a source that overlaps it otherwise.
+func TestInPlaceAddAndCausalSoftmaxOverlap(t *testing.T) {
+	buf := []float64{1, 2, 3, 4, 5, 6, 7}
+	x := MustNew(buf[:6], 2, 3)
+	wantShapePanic(t, "tensor: AddInPlace: the source overlaps the destination without being it: [2 3] x [2 3]",
+		func() { x.AddInPlace(MustNew(buf[1:], 2, 3)) })
+	wantShapePanic(t, "tensor: AddScaledInPlace: the source overlaps the destination without being it: [2 3] x [3]",
+		func() { x.AddScaledInPlace(2, MustNew(buf[:3], 3)) })
+	wantShapePanic(t, "tensor: SoftmaxCausalRows: dst overlaps x without being it: [4] x [4]",
+		func() { SoftmaxCausalRows(buf[1:5], buf[:4], 2) })
+	x.AddInPlace(x)
+	checkTensor(t, "AddInPlace(x)", x, []int{2, 3}, []float64{2, 4, 6, 8, 10, 12}, 0)
+	s := []float64{1, 9, 2, 3}
+	SoftmaxCausalRows(s, s, 2)
+	e := math.Exp(1.0)
+	checkTensor(t, "SoftmaxCausalRows in place", MustNew(s, 4), []int{4}, []float64{1, 0, 1 / (1 + e), e / (1 + e)}, 1e-15)
+}

@@ -19,11 +19,14 @@ import (
 // included, as Softmax makes it. dst may be x; it must not overlap x
 // otherwise. It allocates nothing.
 //
-// It panics with a *ShapeError when l is negative or the lengths are not
-// whole L×L matrices.
+// It panics with a *ShapeError when l is negative, the lengths are not
+// whole L×L matrices, or dst overlaps x without being it.
 func SoftmaxCausalRows[T Float](dst, x []T, l int) {
 	if l < 0 || len(dst) != len(x) || (l == 0 && len(x) != 0) || (l > 0 && len(x)%(l*l) != 0) {
 		panic(shapeErr("SoftmaxCausalRows", fmt.Sprintf("lengths %d and %d are not whole %d×%d matrices", len(dst), len(x), l, l)))
+	}
+	if !sameOrApart(dst, x) {
+		panic(shapeErr("SoftmaxCausalRows", "dst overlaps x without being it", []int{len(dst)}, []int{len(x)}))
 	}
 	if x32, ok := any(x).([]float32); ok && l <= tileLen {
 		softmaxCausal32(any(dst).([]float32), x32, l)
