@@ -24,29 +24,29 @@ type base[T tensor.Float] struct {
 
 // init sets the learning rate, the policy and the parameters, after checking
 // them; the errors name the constructor, "New" + name.
-func (b *base[T]) init(name string, params []*autograd.Var[T], lr float64, policy NonFinitePolicy) error {
+func (o *base[T]) init(name string, params []*autograd.Var[T], lr float64, policy NonFinitePolicy) error {
 	op := "New" + name
-	if err := b.lr.set(op, lr); err != nil {
+	if err := o.lr.set(op, lr); err != nil {
 		return err
 	}
-	if err := b.guard.set(op, policy); err != nil {
+	if err := o.guard.set(op, policy); err != nil {
 		return err
 	}
 	ps, err := checkParams(op, params)
 	if err != nil {
 		return err
 	}
-	b.name, b.stepOp, b.lrOp = name, name+".Step", name+".SetLR"
-	b.params, b.parts = ps, newParts(ps)
+	o.name, o.stepOp, o.lrOp = name, name+".Step", name+".SetLR"
+	o.params, o.parts = ps, newParts(ps)
 	return nil
 }
 
-// step is Step for the optimizer s that b belongs to: BeginStep, then one
+// step is Step for the optimizer s that o belongs to: BeginStep, then one
 // StepRange over every element.
-func (b *base[T]) step(s SplitStepper[T]) error {
-	ok, err := s.BeginStep(finiteFor(&b.guard, b.params), 1)
+func (o *base[T]) step(s SplitStepper[T]) error {
+	ok, err := s.BeginStep(finiteFor(&o.guard, o.params), 1)
 	if ok {
-		s.StepRange(0, 0, b.parts.total())
+		s.StepRange(0, 0, o.parts.total())
 	}
 	return err
 }
@@ -54,12 +54,12 @@ func (b *base[T]) step(s SplitStepper[T]) error {
 // begin is what every BeginStep does first: the policy's decision, then,
 // if the step is made, each parameter's gradient noted and the number of
 // parts kept.
-func (b *base[T]) begin(finite bool, parts int) (bool, error) {
-	if ok, err := beginStep(&b.guard, b.stepOp, finite, b.params); !ok {
+func (o *base[T]) begin(finite bool, parts int) (bool, error) {
+	if ok, err := beginStep(&o.guard, o.stepOp, finite, o.params); !ok {
 		return false, err
 	}
-	b.parts.note(b.params)
-	b.nparts = parts
+	o.parts.note(o.params)
+	o.nparts = parts
 	return true, nil
 }
 
@@ -74,15 +74,15 @@ type span[T tensor.Float] struct {
 // elements [lo, hi), in order, after checking the range and part as
 // StepRange promises. (It stays small enough to inline, so that the loop
 // over it allocates nothing.)
-func (b *base[T]) spans(part, lo, hi int) iter.Seq[span[T]] {
+func (o *base[T]) spans(part, lo, hi int) iter.Seq[span[T]] {
 	return func(yield func(span[T]) bool) {
-		for i := b.parts.first(b.name, part, b.nparts, lo, hi); i < len(b.params) && b.parts.offs[i] < hi; i++ {
-			g := b.parts.grads[i]
-			a, e := b.parts.span(i, lo, hi)
+		for i := o.parts.first(o.name, part, o.nparts, lo, hi); i < len(o.params) && o.parts.offs[i] < hi; i++ {
+			g := o.parts.grads[i]
+			a, e := o.parts.span(i, lo, hi)
 			if g == nil || a >= e {
 				continue
 			}
-			if !yield(span[T]{i: i, a: a, w: b.params[i].Value().Data()[a:e], g: g.Data()[a:e]}) {
+			if !yield(span[T]{i: i, a: a, w: o.params[i].Value().Data()[a:e], g: g.Data()[a:e]}) {
 				return
 			}
 		}
@@ -90,28 +90,28 @@ func (b *base[T]) spans(part, lo, hi int) iter.Seq[span[T]] {
 }
 
 // NonFinitePolicy returns the policy chosen with the NonFinite option.
-func (b *base[T]) NonFinitePolicy() NonFinitePolicy { return b.guard.policy }
+func (o *base[T]) NonFinitePolicy() NonFinitePolicy { return o.guard.policy }
 
 // Skipped returns how many steps skipped a non-finite gradient (see
 // NonFinitePolicy).
-func (b *base[T]) Skipped() int { return b.guard.skipped }
+func (o *base[T]) Skipped() int { return o.guard.skipped }
 
 // ZeroGrad clears every parameter's gradient, keeping its buffer (see
 // autograd.Var.ZeroGrad).
-func (b *base[T]) ZeroGrad() { autograd.ZeroGrad(b.params...) }
+func (o *base[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
 
 // LR returns the current learning rate, as last given to the constructor
 // or SetLR.
-func (b *base[T]) LR() float64 { return b.lr.given }
+func (o *base[T]) LR() float64 { return o.lr.given }
 
 // SetLR changes the learning rate, for schedules. It returns an error for a
 // negative, infinite or NaN value (or one that overflows T) and leaves the
 // rate unchanged then.
-func (b *base[T]) SetLR(lr float64) error { return b.lr.set(b.lrOp, lr) }
+func (o *base[T]) SetLR(lr float64) error { return o.lr.set(o.lrOp, lr) }
 
 // Params returns the parameters the optimizer updates, in the order it was
 // given them; do not modify the slice.
-func (b *base[T]) Params() []*autograd.Var[T] { return b.params }
+func (o *base[T]) Params() []*autograd.Var[T] { return o.params }
 
 // stateKind names the optimizer in its state files.
-func (b *base[T]) stateKind() string { return b.name }
+func (o *base[T]) stateKind() string { return o.name }
