@@ -146,8 +146,11 @@ func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // [N, S, E], as [N, L, E]. keyPadding (nil: none) is PyTorch's
 // key_padding_mask [N, S]: true marks a key to ignore (note: the opposite
 // of ScaledDotProductAttention's mask, as in PyTorch). causal lets query i
-// attend to keys j <= i only. A query left with no key gives NaN, as in
-// PyTorch. When query, key and value are one Var (self-attention), the
+// attend to keys j <= i only. A query whose keys are all masked gives
+// NaN, as in PyTorch. Empty inputs work as in PyTorch too: N or L = 0
+// gives an empty result (and the parameters zero gradients), and S = 0
+// gives out_proj.bias at every position, the weighted sum of no values
+// being 0. When query, key and value are one Var (self-attention), the
 // three projections are one product, and autograd.PackedSelfAttention
 // reads the heads from it and joins them without copies.
 //
@@ -157,7 +160,7 @@ func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPa
 	n, l, s := m.check(query, key, value)
 	if query == key && key == value {
 		e := m.EmbedDim()
-		return autograd.Reshape(m.selfAttendFlat(flat(query, e), n, keyPadding, causal), n, l, e)
+		return autograd.Reshape(m.selfAttendFlat(flat(query, e), n, l, keyPadding, causal), n, l, e)
 	}
 	m.checkPadding(keyPadding, n, s)
 	q, k, v := m.project(query, key, value)
@@ -173,13 +176,21 @@ func (m *MultiheadAttention[T]) checkPadding(keyPadding *tensor.Mask, n, s int) 
 	}
 }
 
-// selfAttendFlat is self-attention on x [N·L, E], n sequences of L
+// selfAttendFlat is self-attention on x [N·L, E], n sequences of l
 // positions side by side, returned in the same layout: the three
 // projections are one product, and autograd.PackedSelfAttention reads the
 // heads from it and joins them in the output projection's layout. x must
 // be [N·L, E] (TransformerEncoderLayer checks it).
-func (m *MultiheadAttention[T]) selfAttendFlat(x *autograd.Var[T], n int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
-	m.checkPadding(keyPadding, n, x.Value().Dim(0)/n)
+//
+// An empty batch (n = 0, no rows) is attended as one sequence of no
+// positions, which has the same (no) rows: PackedSelfAttention takes a
+// positive batch, and the parameters still get their (zero) gradients,
+// as in PyTorch. Its key padding mask [0, S] has no entries to apply.
+func (m *MultiheadAttention[T]) selfAttendFlat(x *autograd.Var[T], n, l int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
+	m.checkPadding(keyPadding, n, l)
+	if n == 0 {
+		n, keyPadding = 1, nil
+	}
 	qkv := autograd.Linear(x, m.InProjWeight, m.InProjBias) // [N·L, 3E]
 	return m.OutProj.Forward(m.packed(qkv, n, autograd.AttentionOptions{KeyPadding: keyPadding, Causal: causal}))
 }
@@ -203,7 +214,8 @@ func (m *MultiheadAttention[T]) check(query, key, value *autograd.Var[T]) (n, l,
 func (m *MultiheadAttention[T]) project(query, key, value *autograd.Var[T]) (q, k, v *autograd.Var[T]) {
 	e := m.EmbedDim()
 	if query == key && key == value {
-		p := m.heads(autograd.Linear(flat(query, e), m.InProjWeight, m.InProjBias), query.Value().Dim(0), 3)
+		qv := query.Value()
+		p := m.heads(autograd.Linear(flat(query, e), m.InProjWeight, m.InProjBias), qv.Dim(0), qv.Dim(1), 3)
 		qkv := autograd.Split(p, 1, m.NumHeads, m.NumHeads, m.NumHeads)
 		return qkv[0], qkv[1], qkv[2]
 	}
@@ -222,7 +234,8 @@ func (m *MultiheadAttention[T]) project(query, key, value *autograd.Var[T]) (q, 
 		bs = autograd.Split(b, 0, e, e, e)
 	}
 	proj := func(x *autograd.Var[T], i int) *autograd.Var[T] {
-		return m.heads(autograd.Linear(flat(x, e), ws[i], bs[i]), x.Value().Dim(0), 1)
+		xv := x.Value()
+		return m.heads(autograd.Linear(flat(x, e), ws[i], bs[i]), xv.Dim(0), xv.Dim(1), 1)
 	}
 	return proj(query, 0), proj(key, 1), proj(value, 2)
 }
@@ -237,11 +250,11 @@ func stepArena[T Float](vs ...*autograd.Var[T]) *autograd.Arena[T] {
 	return nil
 }
 
-// heads reshapes a projection [N·L, parts·E] to [N, parts·H, L, E/H]: the
-// heads of each part (query, key, value) side by side on axis 1.
-func (m *MultiheadAttention[T]) heads(x *autograd.Var[T], n, parts int) *autograd.Var[T] {
+// heads reshapes a projection [N·L, parts·E] of n sequences of l
+// positions to [N, parts·H, L, E/H]: the heads of each part (query, key,
+// value) side by side on axis 1.
+func (m *MultiheadAttention[T]) heads(x *autograd.Var[T], n, l, parts int) *autograd.Var[T] {
 	h := parts * m.NumHeads
-	l := x.Value().Dim(0) / n
 	return autograd.Permute(autograd.Reshape(x, n, l, h, x.Value().Dim(1)/h), 0, 2, 1, 3)
 }
 

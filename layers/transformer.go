@@ -176,16 +176,16 @@ func (l *TransformerEncoderLayer[T]) Encode(x *autograd.Var[T], keyPadding *tens
 	l.check(x)
 	xv := x.Value()
 	n, s, d := xv.Dim(0), xv.Dim(1), xv.Dim(2)
-	return autograd.Reshape(l.encodeRows(flat(x, d), n, keyPadding, causal), n, s, d)
+	return autograd.Reshape(l.encodeRows(flat(x, d), n, s, keyPadding, causal), n, s, d)
 }
 
-// encodeRows is Encode on the rows [N·L, DModel] of n sequences, returning
-// rows: every part works position by position but the attention, which
+// encodeRows is Encode on the rows [N·L, DModel] of n sequences of s
+// positions, returning rows: every part works position by position but the attention, which
 // takes the sequences from n, so the layer (and a stack of them) runs on
 // rows, with one reshape in and one out.
-func (l *TransformerEncoderLayer[T]) encodeRows(x *autograd.Var[T], n int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
+func (l *TransformerEncoderLayer[T]) encodeRows(x *autograd.Var[T], n, s int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
 	return l.apply(x, func(h *autograd.Var[T]) *autograd.Var[T] {
-		return l.SelfAttn.selfAttendFlat(h, n, keyPadding, causal)
+		return l.SelfAttn.selfAttendFlat(h, n, s, keyPadding, causal)
 	})
 }
 

@@ -72,7 +72,7 @@ func (e *TransformerEncoder[T]) encode(x *autograd.Var[T], keyPadding *tensor.Ma
 		if causal != nil {
 			c = *causal
 		}
-		h = l.encodeRows(h, n, keyPadding, c)
+		h = l.encodeRows(h, n, s, keyPadding, c)
 	}
 	return autograd.Reshape(e.norm(h), n, s, d)
 }
