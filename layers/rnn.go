@@ -363,13 +363,18 @@ func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, 
 	proj := autograd.Linear(xIn, w.WeightIH, bias) // [L·N, G·H], every step at once
 	split := stepSplitter[T]{n: n, reverse: reverse}
 	split.push(proj)
+	// A zero initial state lets the first step skip h·W_hhᵀ, except in a
+	// sequence of one step whose W_hh trains: no later step would then
+	// give W_hh a gradient, where PyTorch gives it zeros (and an
+	// optimizer's weight decay and step count act on it).
+	skip := steps > 1 || !w.WeightHH.RequiresGrad()
 	for s := range steps {
 		t := s
 		if reverse {
 			t = steps - 1 - s
 		}
 		xt := split.next()
-		hNew, cNew := r.step(xt, h, c, w, h == zero)
+		hNew, cNew := r.step(xt, h, c, w, skip && h == zero)
 		seq.push(0, hNew)
 		if m := maskAt(masks, t); m != nil {
 			// Rows past their length keep their state: their final state
