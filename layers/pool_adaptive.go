@@ -1,6 +1,8 @@
 package layers
 
 import (
+	"fmt"
+
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -24,8 +26,8 @@ func NewAdaptiveAvgPool2D[T Float](h, w int) *AdaptiveAvgPool2D[T] {
 }
 
 // Forward pools x to [N, C, OutputSize[0], OutputSize[1]]. It panics with
-// an *ArgError for a negative size and with a *tensor.ShapeError when x is
-// not 3-D or 4-D or its plane is empty.
+// an *ArgError for a negative size and with a *tensor.ShapeError naming the
+// layer when x is not 3-D or 4-D or its plane is empty.
 func (p *AdaptiveAvgPool2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	h, w := adaptiveSize("AdaptiveAvgPool2D", x, p.OutputSize)
 	return autograd.AdaptiveAvgPool2D(x, h, w)
@@ -88,15 +90,21 @@ func checkAdaptiveSize(op string, size [2]int) {
 }
 
 // adaptiveSize returns a layer's output size for x, with zeros replaced by
-// the input's size (x's shape errors are left to the op).
+// the input's size. It panics with an *ArgError for a negative size and
+// with a *tensor.ShapeError naming the layer by kind and output size
+// unless x is [N, C, H, W] or [C, H, W] with H, W > 0, as the adaptive
+// pooling ops want (whose errors would name them instead).
 func adaptiveSize[T Float](kind string, x *autograd.Var[T], size [2]int) (h, w int) {
 	checkAdaptiveSize(kind, size)
 	xv := x.Value()
-	if r := xv.Dims(); r >= 2 {
-		for ax := range 2 {
-			if size[ax] == 0 {
-				size[ax] = xv.Dim(r - 2 + ax)
-			}
+	r := xv.Dims()
+	if (r != 3 && r != 4) || xv.Dim(r-2) == 0 || xv.Dim(r-1) == 0 {
+		shapePanic(fmt.Sprintf("%s (output size %v)", kind, size),
+			"input must be 4-D [N C H W] or 3-D [C H W] with H, W > 0", x.Shape(), size[:])
+	}
+	for ax := range 2 {
+		if size[ax] == 0 {
+			size[ax] = xv.Dim(r - 2 + ax)
 		}
 	}
 	return size[0], size[1]

@@ -149,7 +149,7 @@ func TestPoolPanics(t *testing.T) {
 		x    *autograd.Var[float64]
 		want []string
 	}{
-		{"max 3-D", layers.NewMaxPool2D[float64](2), autograd.Const(tensor.Zeros[float64](2, 3, 3)), []string{"layers: MaxPool2D (kernel [2 2]): input must be 4-D", "[2 3 3]"}},
+		{"max 2-D", layers.NewMaxPool2D[float64](2), autograd.Const(tensor.Zeros[float64](3, 3)), []string{"layers: MaxPool2D (kernel [2 2]): input must be 4-D [N C H W] or 3-D [C H W]", "[3 3] x [2 2]"}},
 		{"avg too small", layers.NewAvgPool2D[float64](4), x, []string{"layers: AvgPool2D (kernel [4 4]): input 3x3", "[1 2 3 3]", "[4 4]"}},
 	}
 	for _, tt := range shapeTests {
