@@ -71,8 +71,10 @@ func NewConv2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opts Conv2DO
 // OH = ⌊(H + 2·ph − dh·(kh−1) − 1) / sh⌋ + 1 and likewise OW. It panics
 // with a *tensor.ShapeError naming the layer and both shapes when x is not
 // 4-D, has the wrong number of channels, or is smaller than the (dilated)
-// kernel after padding, and as autograd.PadWith does for a PaddingMode it
-// does not know or a reflected padding not smaller than H or W.
+// kernel after padding, or when the padding does not suit PaddingMode (a
+// reflected width must be less than H and W, a circular one at most them;
+// see autograd.PadWith), and with an *autograd.UsageError for a
+// PaddingMode it does not know.
 func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xv, wv := x.Value(), c.Weight.Value()
 	if xv.Dims() != 4 || wv.Dims() != 4 || xv.Dim(1) != wv.Dim(1)*max(c.Options.Groups, 1) ||
@@ -81,6 +83,7 @@ func (c *Conv2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	}
 	opts := c.Options
 	if m := c.PaddingMode; m != "" && m != autograd.PadConstant && opts.Padding != [2]int{} {
+		defer relabelLayer("Conv2D", c.Weight, true)
 		p := opts.Padding
 		x = autograd.PadWith(x, [][2]int{{}, {}, {p[0], p[0]}, {p[1], p[1]}}, m, 0)
 		opts.Padding = [2]int{}

@@ -67,8 +67,10 @@ func NewConv1D[T Float](rng *rand.Rand, in, out, kernel int, opts Conv1DOptions,
 // OL = ⌊(L + 2·p − d·(k−1) − 1) / s⌋ + 1. It panics with a
 // *tensor.ShapeError naming the layer and both shapes when x is not 3-D,
 // has the wrong number of channels, or is shorter than the (dilated)
-// kernel after padding, and as autograd.PadWith does for a PaddingMode it
-// does not know or a reflected padding not shorter than L.
+// kernel after padding, or when the padding does not suit PaddingMode (a
+// reflected width must be less than L, a circular one at most L; see
+// autograd.PadWith), and with an *autograd.UsageError for a PaddingMode it
+// does not know.
 func (c *Conv1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xs, ws := x.Value(), c.Weight.Value()
 	in := ws.Dim(1) * max(c.Options.Groups, 1)
@@ -87,6 +89,7 @@ func (c *Conv1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 		}
 	}
 	if m := c.PaddingMode; m != "" && m != autograd.PadConstant && o.Padding != 0 {
+		defer relabelLayer("Conv1D", c.Weight, true)
 		x = autograd.PadWith(x, [][2]int{{}, {}, {o.Padding, o.Padding}}, m, 0)
 		o.Padding = 0
 	}

@@ -71,8 +71,8 @@ func NewConvTranspose2D[T Float](rng *rand.Rand, in, out int, kernel [2]int, opt
 // Forward maps x [N, in, H, W] to [N, out, OH, OW] with
 // OH = (H−1)·sh − 2·ph + dh·(kh−1) + oph + 1 and likewise OW (PyTorch's
 // rule). It panics with a *tensor.ShapeError naming the layer and both
-// shapes when x is not 4-D or has the wrong number of channels (and as
-// autograd.ConvTranspose2D when the output would be empty).
+// shapes when x is not 4-D, has the wrong number of channels, or would
+// give an empty output (see autograd.ConvTranspose2D).
 func (c *ConvTranspose2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xv, wv := x.Value(), c.Weight.Value()
 	if xv.Dims() != 4 || xv.Dim(1) != wv.Dim(0) {
@@ -83,6 +83,7 @@ func (c *ConvTranspose2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 		}
 		shapePanic(op, fmt.Sprintf("input has %d channels, weight wants %d", xs[1], ws[0]), xs, ws)
 	}
+	defer relabelLayer("ConvTranspose2D", c.Weight, false) // the op's errors show both shapes
 	return autograd.ConvTranspose2D(x, c.Weight, c.Bias, c.Options)
 }
 

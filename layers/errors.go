@@ -40,6 +40,53 @@ func shapePanic(op, reason string, shapes ...[]int) {
 	panic(&tensor.ShapeError{Pkg: "layers", Op: op, Reason: reason, Shapes: cp})
 }
 
+// relabel, deferred by a layer's method, turns a *tensor.ShapeError that
+// an operation of another package raised (autograd's, which names that
+// operation) into one of this package naming op, the layer, with the same
+// reason and shapes, and other (a setting of the layer, such as its
+// padding; nil: none) as the last shape. Any other panic goes on
+// unchanged, a *tensor.ShapeError of this package (a child layer's)
+// included. It must be deferred directly, for recover to see the panic.
+func relabel(op string, other []int) {
+	if r := recover(); r != nil {
+		repanic(r, op, other)
+	}
+}
+
+// relabelPool is relabel for a pooling layer named by kind and kernel
+// (poolLayerOp, built only when there is a panic), with the kernel as the
+// last shape.
+func relabelPool(kind string, kernel [2]int) {
+	if r := recover(); r != nil {
+		repanic(r, poolLayerOp(kind, kernel), kernel[:])
+	}
+}
+
+// relabelLayer is relabel for a layer with parameters, named by
+// layerOp(kind, w) (built only when there is a panic), with w's shape as
+// the last shape when withShape is set.
+func relabelLayer[T Float](kind string, w *autograd.Var[T], withShape bool) {
+	if r := recover(); r != nil {
+		var other []int
+		if withShape {
+			other = w.Shape()
+		}
+		repanic(r, layerOp(kind, w), other)
+	}
+}
+
+// repanic panics with r, relabelled as relabel says.
+func repanic(r any, op string, other []int) {
+	if e, ok := r.(*tensor.ShapeError); ok && e.Pkg != "layers" {
+		shapes := e.Shapes
+		if other != nil {
+			shapes = append(shapes[:len(shapes):len(shapes)], other)
+		}
+		shapePanic(op, e.Reason, shapes...)
+	}
+	panic(r)
+}
+
 // layerOp names a layer in an error message: its kind and, when the
 // parameter p has a name, that name, for example "Conv2D (3.weight)". The
 // containers name each parameter with its hierarchical name, so the message

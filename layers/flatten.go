@@ -47,8 +47,10 @@ type Permute[T Float] struct {
 }
 
 // Forward returns x with its axes reordered. It panics with a
-// *tensor.ShapeError when Axes is not a permutation of x's axes.
+// *tensor.ShapeError naming Permute when Axes is not a permutation of x's
+// axes.
 func (p Permute[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	defer relabel("Permute", nil)
 	return autograd.Permute(x, p.Axes...)
 }
 

@@ -48,20 +48,25 @@ func NewCircularPad2D[T Float](left, right, top, bottom int) *Pad2D[T] {
 }
 
 // Forward pads x (of rank 2 or more) to [..., top + H + bottom, left + W +
-// right]. It panics with a *tensor.ShapeError when x has fewer than two
-// axes or a width does not suit the mode, and with an
+// right]. It panics with a *tensor.ShapeError naming the layer (with x's
+// shape and Padding) when x has fewer than two axes or a width does not
+// suit the mode (a reflected width must be less than the axis length, a
+// circular one at most it, a replicated axis must not be empty, a crop
+// must leave a length of at least 0; see autograd.PadWith), and with an
 // *autograd.UsageError for an unknown mode.
 func (p *Pad2D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	return padLast("Pad2D", x, p.Mode, p.Value, [2]int{p.Padding[2], p.Padding[3]}, [2]int{p.Padding[0], p.Padding[1]})
+	return padLast("Pad2D", x, p.Mode, p.Value, p.Padding[:], [2]int{p.Padding[2], p.Padding[3]}, [2]int{p.Padding[0], p.Padding[1]})
 }
 
 // padLast pads the last len(pairs) axes of x by pairs (in axis order) in
-// mode, as layer op.
-func padLast[T Float](op string, x *autograd.Var[T], mode autograd.PadMode, value T, pairs ...[2]int) *autograd.Var[T] {
+// mode, as layer op, whose PyTorch-order padding tuple is padding (for the
+// errors, which name op: autograd.PadWith's are relabelled).
+func padLast[T Float](op string, x *autograd.Var[T], mode autograd.PadMode, value T, padding []int, pairs ...[2]int) *autograd.Var[T] {
 	r, k := x.Value().Dims(), len(pairs)
 	if r < k {
-		shapePanic(op, fmt.Sprintf("input must have at least %d axes", k), x.Shape())
+		shapePanic(op, fmt.Sprintf("input must have at least %d axes", k), x.Shape(), padding)
 	}
+	defer relabel(op, padding)
 	var buf [8][2]int
 	widths := buf[:0]
 	if r > len(buf) {
@@ -125,7 +130,7 @@ func NewCircularPad1D[T Float](left, right int) *Pad1D[T] {
 // Forward pads x (of rank 1 or more) to [..., left + W + right]. It panics
 // as Pad2D's does.
 func (p *Pad1D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	return padLast("Pad1D", x, p.Mode, p.Value, p.Padding)
+	return padLast("Pad1D", x, p.Mode, p.Value, p.Padding[:], p.Padding)
 }
 
 // Parameters returns nil: padding has none.
@@ -181,7 +186,7 @@ func NewCircularPad3D[T Float](padding [6]int) *Pad3D[T] {
 // bottom, left + W + right]. It panics as Pad2D's does.
 func (p *Pad3D[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	q := p.Padding
-	return padLast("Pad3D", x, p.Mode, p.Value, [2]int{q[4], q[5]}, [2]int{q[2], q[3]}, [2]int{q[0], q[1]})
+	return padLast("Pad3D", x, p.Mode, p.Value, p.Padding[:], [2]int{q[4], q[5]}, [2]int{q[2], q[3]}, [2]int{q[0], q[1]})
 }
 
 // Parameters returns nil: padding has none.

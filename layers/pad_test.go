@@ -53,12 +53,12 @@ func TestPad1D3D(t *testing.T) {
 }
 
 // TestPad3DTooFewAxes checks that a 2-D input to Pad3D panics, naming the
-// layer.
+// layer, its input's shape and its padding.
 func TestPad3DTooFewAxes(t *testing.T) {
 	e := shapePanic(t, func() {
 		layers.NewZeroPad3D[float64]([6]int{}).Forward(autograd.Const(tensor.Zeros[float64](2, 2)))
 	})
-	if want := "layers: Pad3D: input must have at least 3 axes: [2 2]"; e.Error() != want {
+	if want := "layers: Pad3D: input must have at least 3 axes: [2 2] x [0 0 0 0 0 0]"; e.Error() != want {
 		t.Errorf("got %q, want %q", e.Error(), want)
 	}
 }

@@ -134,8 +134,8 @@ func NewMaxUnpool2D[T Float](k int) *MaxUnpool2D[T] {
 // (likewise OW), or into outputSize when it is given (PyTorch's
 // output_size: needed when the pooled input's size was not a multiple of
 // the stride). It panics with an *ArgError for a bad kernel, stride or
-// padding and with a *tensor.ShapeError when the indices or the size do
-// not fit.
+// padding and with a *tensor.ShapeError naming the layer when x, the
+// indices or the size do not fit.
 func (p *MaxUnpool2D[T]) Forward(x *autograd.Var[T], indices *tensor.Index, outputSize ...int) *autograd.Var[T] {
 	checkPoolArgs("MaxUnpool2D", p.Kernel, p.Stride, [2]int{})
 	if p.Padding[0] < 0 || p.Padding[1] < 0 {
@@ -149,5 +149,6 @@ func (p *MaxUnpool2D[T]) Forward(x *autograd.Var[T], indices *tensor.Index, outp
 	default:
 		argPanic(poolLayerOp("MaxUnpool2D", p.Kernel), "outputSize", outputSize, "must be a height and a width")
 	}
+	defer relabelPool("MaxUnpool2D", p.Kernel)
 	return autograd.MaxUnpool2D(x, indices, opts)
 }

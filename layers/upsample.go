@@ -1,6 +1,11 @@
 package layers
 
-import "github.com/adjoint-go/adjoint/autograd"
+import (
+	"fmt"
+	"math"
+
+	"github.com/adjoint-go/adjoint/autograd"
+)
 
 // Upsample resizes images as a layer, PyTorch's nn.Upsample: x [N, C, H,
 // W] becomes [N, C, Size[0], Size[1]], or ⌊H·ScaleFactor[0]⌋ ×
@@ -24,10 +29,23 @@ func NewUpsample[T Float](scale float64, mode autograd.InterpMode) *Upsample[T] 
 	return &Upsample[T]{ScaleFactor: [2]float64{scale, scale}, Mode: mode}
 }
 
-// Forward resizes x. It panics with a *tensor.ShapeError when x is not
-// 4-D and with an *autograd.UsageError for settings that do not fit (see
+// Forward resizes x. It panics with a *tensor.ShapeError naming Upsample
+// when x is not 4-D, its plane is empty or ScaleFactor makes it empty
+// (⌊H·ScaleFactor[0]⌋ or ⌊W·ScaleFactor[1]⌋ is 0), and with an
+// *autograd.UsageError for settings that fit no input (see
 // autograd.Interpolate).
 func (u *Upsample[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	if xv := x.Value(); xv.Dims() == 4 && u.Size == [2]int{} {
+		for a := range 2 {
+			// Interpolate's rule for the size, whose error (a
+			// UsageError) would not say that the input is too small.
+			sf, in := u.ScaleFactor[a], xv.Dim(2+a)
+			if sf > 0 && !math.IsInf(sf, 0) && in > 0 && math.Floor(float64(in)*sf) < 1 {
+				shapePanic("Upsample", fmt.Sprintf("input %dx%d scaled by %v gives an empty output", xv.Dim(2), xv.Dim(3), u.ScaleFactor), x.Shape())
+			}
+		}
+	}
+	defer relabel("Upsample", nil)
 	return autograd.Interpolate(x, autograd.InterpolateOptions{
 		Size: u.Size, ScaleFactor: u.ScaleFactor, Mode: u.Mode, AlignCorners: u.AlignCorners})
 }
