@@ -70,7 +70,9 @@ func SaveFile[T Float](path string, m Module[T]) error {
 // A tensor with several names (see Save) may be in the file under any of
 // them, so that both a PyTorch state_dict (every name) and a file that keeps
 // a shared tensor once (Hugging Face's files, Adjoint's before Save wrote
-// every name) load; it is missing only when none of its names is there.
+// every name) load; it is missing only when none of its names is there. A
+// TiedOutput's weight has both names here even with OmitWeight, which
+// only leaves the second out of what Save writes.
 // Every copy must have the model's shape and, converted to the model's
 // float type, the same bits as the others, which Load checks instead of
 // letting one silently win.

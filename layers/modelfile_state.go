@@ -9,19 +9,39 @@ import (
 )
 
 // stateTensor is one tensor of a model's state: a parameter's value or a
-// buffer, under one of its names.
+// buffer, under one of its names; loadOnly marks a name that Load accepts
+// but Save leaves out (see loadOnlyNamer).
 type stateTensor[T Float] struct {
-	name string
-	t    *tensor.Tensor[T]
+	name     string
+	t        *tensor.Tensor[T]
+	loadOnly bool
 }
 
 // stateGroup is one tensor of a model's state with every name it has in a
 // PyTorch state_dict: names[0] is its first place (NamedParameters' or
 // BuffersOf's name), the others the places of a module used twice or of a
-// tied weight.
+// tied weight, all of which Save writes; loadOnly are further names under
+// which Load accepts it too, and Save leaves out.
 type stateGroup[T Float] struct {
-	names []string
-	t     *tensor.Tensor[T]
+	names    []string
+	loadOnly []string
+	t        *tensor.Tensor[T]
+}
+
+// loadNames returns every name under which Load accepts g's tensor: names,
+// then loadOnly.
+func (g stateGroup[T]) loadNames() []string {
+	return append(g.names[:len(g.names):len(g.names)], g.loadOnly...)
+}
+
+// loadOnlyNamer is implemented by modules that hold a tensor of the state
+// under a name that Save leaves out but a model file may still have: a
+// TiedOutput with OmitWeight, whose weight a PyTorch state_dict holds under
+// both names.
+type loadOnlyNamer[T Float] interface {
+	// loadOnlyNames returns those names, relative to the module, with the
+	// tensors.
+	loadOnlyNames() []NamedBuffer[T]
 }
 
 // stateOf returns m's named parameters followed by its named buffers,
@@ -32,13 +52,13 @@ func stateOf[T Float](m Module[T]) ([]stateTensor[T], error) {
 		if p.Param == nil || p.Param.Value() == nil {
 			return nil, fmt.Errorf("parameter %q is nil", p.Name)
 		}
-		state = append(state, stateTensor[T]{p.Name, p.Param.Value()})
+		state = append(state, stateTensor[T]{name: p.Name, t: p.Param.Value()})
 	}
 	for _, b := range BuffersOf(m) {
 		if b.Buffer == nil {
 			return nil, fmt.Errorf("buffer %q is nil", b.Name)
 		}
-		state = append(state, stateTensor[T]{b.Name, b.Buffer})
+		state = append(state, stateTensor[T]{name: b.Name, t: b.Buffer})
 	}
 	seen := make(map[string]bool, len(state))
 	for _, s := range state {
@@ -69,7 +89,11 @@ func groupsOf[T Float](m Module[T]) ([]stateGroup[T], error) {
 		}
 		named[s.name] = true
 		if i, ok := at[s.t]; ok {
-			groups[i].names = append(groups[i].names, s.name)
+			if s.loadOnly {
+				groups[i].loadOnly = append(groups[i].loadOnly, s.name)
+			} else {
+				groups[i].names = append(groups[i].names, s.name)
+			}
 			return
 		}
 		at[s.t] = len(groups)
@@ -89,8 +113,9 @@ func groupsOf[T Float](m Module[T]) ([]stateGroup[T], error) {
 // everyPlace appends to dst m's parameters and buffers under every name
 // they have, prefixed with prefix: a container's children each in full,
 // without dropping what an earlier child already listed, and then the
-// container's own tensors (those not under a child's name). Nil tensors
-// are left out (stateOf reports them).
+// container's own tensors (those not under a child's name), with the
+// names of loadOnlyNamer marked so. Nil tensors are left out (stateOf
+// reports them).
 func everyPlace[T Float](m Module[T], prefix string, dst []stateTensor[T]) []stateTensor[T] {
 	var children []NamedModule[T]
 	if c, ok := m.(Container[T]); ok {
@@ -111,12 +136,19 @@ func everyPlace[T Float](m Module[T], prefix string, dst []stateTensor[T]) []sta
 	}
 	for _, p := range m.NamedParameters() {
 		if p.Param != nil && p.Param.Value() != nil && own(p.Name) {
-			dst = append(dst, stateTensor[T]{prefix + p.Name, p.Param.Value()})
+			dst = append(dst, stateTensor[T]{name: prefix + p.Name, t: p.Param.Value()})
 		}
 	}
 	for _, b := range BuffersOf(m) {
 		if b.Buffer != nil && own(b.Name) {
-			dst = append(dst, stateTensor[T]{prefix + b.Name, b.Buffer})
+			dst = append(dst, stateTensor[T]{name: prefix + b.Name, t: b.Buffer})
+		}
+	}
+	if l, ok := m.(loadOnlyNamer[T]); ok {
+		for _, b := range l.loadOnlyNames() {
+			if b.Buffer != nil && own(b.Name) {
+				dst = append(dst, stateTensor[T]{name: prefix + b.Name, t: b.Buffer, loadOnly: true})
+			}
 		}
 	}
 	return dst
@@ -157,7 +189,8 @@ func loadInto[T Float](f *safetensors.File, m Module[T], path string) error {
 	from := make([]string, len(groups)) // the name each group loads from
 	for i, g := range groups {
 		fits := true
-		for _, name := range g.names {
+		names := g.loadNames()
+		for _, name := range names {
 			inModel[name] = true
 			info, ok := f.Info(name)
 			if !ok {
@@ -180,7 +213,7 @@ func loadInto[T Float](f *safetensors.File, m Module[T], path string) error {
 			continue
 		}
 		if fits {
-			le.Conflicting = append(le.Conflicting, conflicts[T](f, g.names, from[i], g.t.Shape())...)
+			le.Conflicting = append(le.Conflicting, conflicts[T](f, names, from[i], g.t.Shape())...)
 		}
 	}
 	for _, name := range f.Names() {

@@ -30,11 +30,13 @@ import (
 // "lm_head"). Load reads a file with either name or both (then they must
 // hold the same values), so Hugging Face's safetensors files, which store a
 // tied weight once, load as well. Set OmitWeight to save the weight under
-// the Embedding's name only, as those files do.
+// the Embedding's name only, as those files do; it changes what Save
+// writes (and NamedBuffers), not what Load reads: a PyTorch state_dict,
+// with both names, loads either way.
 type TiedOutput[T Float] struct {
 	Embedding  *Embedding[T]
 	Bias       *autograd.Var[T] // [num], or nil
-	OmitWeight bool             // leave the tied weight's second name out of saved model files
+	OmitWeight bool             // leave the tied weight's second name out of saved model files (Load still reads it)
 }
 
 // NewTiedOutput returns the projection tied to emb, with a zero bias
@@ -94,5 +96,19 @@ func (o *TiedOutput[T]) NamedBuffers() []NamedBuffer[T] {
 	if o.OmitWeight {
 		return nil
 	}
+	return o.weightBuffer()
+}
+
+// loadOnlyNames returns the tied weight as "weight" when OmitWeight is set
+// (see loadOnlyNamer): Save leaves that name out, Load still reads it.
+func (o *TiedOutput[T]) loadOnlyNames() []NamedBuffer[T] {
+	if !o.OmitWeight {
+		return nil
+	}
+	return o.weightBuffer()
+}
+
+// weightBuffer returns the tied weight as the buffer "weight".
+func (o *TiedOutput[T]) weightBuffer() []NamedBuffer[T] {
 	return []NamedBuffer[T]{{"weight", o.Embedding.Weight.Value()}}
 }

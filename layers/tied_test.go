@@ -135,6 +135,77 @@ func TestTiedOutputModelFile(t *testing.T) {
 	}
 }
 
+// TestTiedOutputOmitWeightLoadsTorch loads torch's state_dict of a tied
+// model (testdata/interop/torch_tied_lm_head.safetensors: "wte.weight",
+// "lm_head.weight" and "lm_head.bias") into a model whose TiedOutput has
+// OmitWeight set: as the type's doc says, OmitWeight changes only what
+// Save writes, so the file loads (it failed with 'unexpected in the file:
+// "lm_head.weight"'), copies under both names must still agree, and Save
+// still writes the weight once.
+func TestTiedOutputOmitWeightLoadsTorch(t *testing.T) {
+	emb := layers.NewEmbedding[float64](newRNG(3), 5, 4, nil)
+	out := layers.NewTiedOutput(emb, true)
+	out.OmitWeight = true
+	m := layers.NewNamed(layers.NamedModule[float64]{Name: "wte", Module: emb},
+		layers.NamedModule[float64]{Name: "lm_head", Module: out})
+	const path = "testdata/interop/torch_tied_lm_head.safetensors"
+	if err := layers.LoadFile[float64](path, m); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		got  *tensor.Tensor[float64]
+	}{{"wte.weight", emb.Weight.Value()}, {"lm_head.weight", emb.Weight.Value()}, {"lm_head.bias", out.Bias.Value()}} {
+		want, err := f.Float64(c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(viewOf(want), viewOf(c.got)); d != "" {
+			t.Errorf("%s after LoadFile (-torch +model):\n%s", c.name, d)
+		}
+	}
+
+	var buf bytes.Buffer
+	if err := layers.Save[float64](&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := safetensors.Read(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"lm_head.bias", "wte.weight"}, slices.Sorted(slices.Values(saved.Names()))); d != "" {
+		t.Errorf("OmitWeight file names (-want +got):\n%s", d)
+	}
+
+	// The file with lm_head.weight alone loads too, and copies under the
+	// two names that differ are refused, as without OmitWeight.
+	w, _ := f.Float64("wte.weight")
+	b, _ := f.Float64("lm_head.bias")
+	var only bytes.Buffer
+	if err := safetensors.Write(&only, []safetensors.Named{safetensors.Of("lm_head.weight", w), safetensors.Of("lm_head.bias", b)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	emb.Weight.Value().Fill(0)
+	if err := layers.Load[float64](bytes.NewReader(only.Bytes()), m); err != nil || !bitsEqual(emb.Weight.Value(), w) {
+		t.Errorf("loading lm_head.weight alone: %v, or the weight not restored", err)
+	}
+	other := w.Clone()
+	other.Data()[3] = 9
+	var conflict bytes.Buffer
+	if err := safetensors.Write(&conflict, []safetensors.Named{
+		safetensors.Of("wte.weight", w), safetensors.Of("lm_head.weight", other), safetensors.Of("lm_head.bias", b)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var le *layers.LoadError
+	if err := layers.Load[float64](bytes.NewReader(conflict.Bytes()), m); !errors.As(err, &le) || !slices.Equal(le.Conflicting, []string{"lm_head.weight"}) {
+		t.Errorf("loading differing copies: %v, want lm_head.weight conflicting", err)
+	}
+}
+
 // TestTiedOutputGradcheck checks the tied projection's gradients in
 // float64: the hidden states, the shared weight (through the projection
 // and a lookup) and the bias.
