@@ -188,16 +188,15 @@ func (s Standardizer) InverseValue(j int, v float64) float64 { return v*s.Std[j]
 // names are not the fitted ones. Values outside the fitted range map
 // outside [Lo, Hi]: nothing is clamped, so the map stays invertible.
 //
-// A column is constant when its range is empty or within rounding of its
-// values: Max − Min < 10·eps·max(1, |Min|, |Max|), with eps = 2⁻⁵²,
-// float64's machine epsilon. Such a column is scaled as if its range had
-// width 1, so that it maps to Lo (its rounding errors stay as small as they
-// were instead of being stretched over [Lo, Hi]) and the map stays
-// invertible. For columns of magnitude up to 1 this is scikit-learn's test
-// (_handle_zeros_in_scale: Max − Min < 10·eps); beyond, the bound grows with
-// the magnitude, so that a column such as {300000.00000000006, 300000},
-// whose values differ in their last bit only, is constant too, where
-// scikit-learn maps it onto {1, 0}.
+// A column is constant when its range is below 10·eps, with eps = 2⁻⁵²,
+// float64's machine epsilon: scikit-learn's test (_handle_zeros_in_scale).
+// Such a column is scaled as if its range had width 1, so that it maps to
+// Lo (its rounding errors, such as 0.1+0.2 against 0.3, stay as small as
+// they were instead of being stretched over [Lo, Hi]) and the map stays
+// invertible. The test does not grow with the values: a column of large
+// values that differ by a few units in their last place (timestamps in
+// nanoseconds, 53-bit identifiers) is data, mapped onto [Lo, Hi]; so is
+// {300000.00000000006, 300000}, onto {1, 0}, as in scikit-learn.
 //
 // The map is computed on halved values where a difference such as
 // Max − Min overflows, so that a column {-1e308, 0, 1e308} maps onto
@@ -273,8 +272,7 @@ func (s MinMaxScaler) InverseValue(j int, v float64) float64 {
 // MinMaxScaler), and so scaled as if its range had width 1, so that nothing
 // divides by 0 or by a rounding error.
 func (s MinMaxScaler) constant(j int) bool {
-	lo, hi := s.Min[j], s.Max[j]
-	return hi-lo < 10*eps*max(1, math.Abs(lo), math.Abs(hi))
+	return s.Max[j]-s.Min[j] < 10*eps
 }
 
 // affine maps v linearly from [a0, a1] onto [b0, b1]:

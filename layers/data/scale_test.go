@@ -349,13 +349,13 @@ func TestConstantUpToRounding(t *testing.T) {
 			mean: 0x1.3333333333334p-2, scale: 1,
 			std: []float64{0x1.6666666666666p-1, 0, -0x1p-54},
 			mm:  []float64{0x1.6666666666666p-1, 0x1p-54, 0}},
-		// scikit-learn's MinMaxScaler tests Max − Min < 10·eps whatever the
-		// magnitude, and maps this column onto {1, 0, 0} and 1 onto
-		// -5.15e15; the bound grows with the magnitude here.
+		// MinMaxScaler tests Max − Min < 10·eps whatever the magnitude, as
+		// scikit-learn does, and maps this column onto {1, 0, 0} and 1
+		// onto -5.15e15; the Standardizer's test is relative.
 		{name: "(0.1+0.2)·1e6 and 300000", col: []float64{c * big, 3e5, 3e5},
 			mean: 3e5, scale: 1,
 			std: []float64{-299999, 0x1p-34, 0},
-			mm:  []float64{-299999, 0x1p-34, 0}, mmReason: " [constant here, not in scikit-learn]"},
+			mm:  []float64{-0x1.24f7cp+52, 1, 0}},
 		// Relative to their magnitude these differ a lot: the Standardizer
 		// scales them; MinMaxScaler's bound of 10·eps for magnitudes up to 1
 		// is scikit-learn's, which calls the column constant.
@@ -571,5 +571,36 @@ func TestTransformChecksColumns(t *testing.T) {
 	}
 	if _, err := std.Transform(unnamed); err != nil {
 		t.Errorf("Transform(table without names): %v", err)
+	}
+}
+
+// TestMinMaxLargeMagnitudes checks that columns of large values a few
+// units in the last place apart (nanosecond timestamps, 53-bit
+// identifiers) are data, mapped onto [Lo, Hi] as scikit-learn maps them,
+// not constant columns: a test of the range relative to the values sent
+// them far outside [0, 1] ({1e20, 1e20+163840} onto {0, 163840}).
+func TestMinMaxLargeMagnitudes(t *testing.T) {
+	for _, tt := range []struct {
+		col, want []float64
+	}{
+		{[]float64{1e20, 1e20 + 163840}, []float64{0, 1}},
+		{[]float64{1.7e18, 1.7e18 + 2048, 1.7e18 + 1024}, []float64{0, 1, 0.5}},
+		{[]float64{9007199254740992, 9007199254741000, 9007199254741010}, []float64{0, 8.0 / 18, 1}},
+	} {
+		rows := make([][]float64, len(tt.col))
+		for i, v := range tt.col {
+			rows[i] = []float64{v}
+		}
+		m, err := data.FitMinMax(mustTable(t, nil, rows...), 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []float64
+		for _, v := range tt.col {
+			got = append(got, m.TransformValue(0, v))
+		}
+		if diff := cmp.Diff(tt.want, got, cmpopts.EquateApprox(1e-15, 0)); diff != "" {
+			t.Errorf("%v onto [0, 1] (-scikit-learn +got):\n%s", tt.col, diff)
+		}
 	}
 }
