@@ -434,8 +434,6 @@ func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) 
 	taps := poolTaps(win, w, buf[:])
 	var pa poolArgs
 	pa.init(op, win, h, w)
-	var vbuf [65]T
-	vals := poolTapValues(vbuf[:0], pa.kk)
 	k := 0
 	for pl := 0; pl < n*c; pl++ {
 		plane := dx.data[pl*h*w:][:h*w]
@@ -446,7 +444,7 @@ func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) 
 				x0 := xo*win.Stride[1] - win.Padding[1]
 				v := arg.data[k]
 				t := int(v)
-				if uint(t+1) >= uint(len(vals)) || vals[t+1] != v || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
+				if t < -1 || t >= pa.kk || T(t) != v || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
 					pa.bad(v, t, T(t) == v, k, y0, x0)
 				}
 				if t >= 0 {
@@ -472,8 +470,6 @@ func MaxPool2DGatherInto[T Float](out, src, arg *Tensor[T], win Window2D) {
 	taps := poolTaps(win, w, buf[:])
 	var pa poolArgs
 	pa.init(op, win, h, w)
-	var vbuf [65]T
-	vals := poolTapValues(vbuf[:0], pa.kk)
 	k := 0
 	for pl := 0; pl < n*c; pl++ {
 		plane := src.data[pl*h*w:][:h*w]
@@ -484,7 +480,7 @@ func MaxPool2DGatherInto[T Float](out, src, arg *Tensor[T], win Window2D) {
 				x0 := xo*win.Stride[1] - win.Padding[1]
 				a := arg.data[k]
 				t := int(a)
-				if uint(t+1) >= uint(len(vals)) || vals[t+1] != a || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
+				if t < -1 || t >= pa.kk || T(t) != a || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
 					pa.bad(a, t, T(t) == a, k, y0, x0)
 				}
 				v := T(0)

@@ -104,16 +104,6 @@ func (p *poolArgs) outside(t, y0, x0 int) bool {
 	return ih < 0 || ih >= p.h || iw < 0 || iw >= p.w
 }
 
-// poolTapValues appends to vals the values an arg element may hold, −1 to
-// kk − 1, so that vals[t+1] == v (for t = int(v) in range) tells a valid
-// element with a load rather than a conversion back to T.
-func poolTapValues[T Float](vals []T, kk int) []T {
-	for t := -1; t < kk; t++ {
-		vals = append(vals, T(t))
-	}
-	return vals
-}
-
 // bad panics with the *ArgError of v, element k of arg, which is not a
 // tap of the window at (y0, x0) inside the plane: t is int(v), and
 // integral whether T(t) == v.
