@@ -177,7 +177,16 @@ func TestFiniteDifferenceOverflowFails(t *testing.T) {
 		})
 	}
 
-	// A Case runs the same comparison.
+	// Where f overflows on both sides, the difference is Inf − Inf = NaN:
+	// it overflowed too, and the report says so (it read as a NaN
+	// mismatch, without the hint).
+	rep, err := gradcheck.Check(func(x []V) V { return autograd.Exp(x[0]) }, ins(tns([]int{1}, 1000)))
+	asGradcheckError(t, err, rep)
+	if rep.Overflowed != 1 || !strings.Contains(rep.Text(), "finite difference overflowed") {
+		t.Errorf("Exp at 1000: Overflowed %d, report %s; want 1 and the overflow's hint", rep.Overflowed, rep.Text())
+	}
+
+		// A Case runs the same comparison.
 	c := gradcheck.Case{Name: "big·x near overflow", F: applyTo(right, false), Inputs: []gradcheck.Input{gradcheck.Fixed(x)}}
 	if err := c.Check(); !errors.Is(err, gradcheck.ErrMismatch) || !strings.Contains(err.Error(), "finite difference overflowed") {
 		t.Errorf("Case.Check: %v; want a mismatch saying that the finite difference overflowed", err)

@@ -559,7 +559,13 @@ func (j *job) numericColumns(i int, eps float64, shapes [][]int) ([][][]float64,
 		for o := range p {
 			col[k][o] = make([]float64, len(p[o]))
 			for r := range p[o] {
-				col[k][o][r] = (p[o][r] - m[o][r]) / (2 * eps)
+				d := (p[o][r] - m[o][r]) / (2 * eps)
+				if math.IsNaN(d) && (math.IsInf(p[o][r], 0) || math.IsInf(m[o][r], 0)) {
+					// f overflowed on both sides (Inf − Inf): the difference
+					// overflowed too, and tally counts it so.
+					d = math.Inf(1)
+				}
+				col[k][o][r] = d
 			}
 		}
 	}
