@@ -201,10 +201,13 @@ func newConfig(opts []Option) config {
 }
 
 // checkRecorded panics with a *UsageError naming op when v (named what)
-// was computed under an inference Arena: it records no graph, so its
-// gradients would be zeros whatever reaches it.
+// depends on a Var that needs a gradient through an op run under an
+// inference Arena (with one of its Vars as an input, or Arena.Use): that op
+// recorded nothing, so v's gradients would be zeros, silently. A result
+// made of an inference Arena's constants alone depends on no parameter:
+// its gradients are zeros, as torch's are, and it passes.
 func checkRecorded[T Float](op, what string, v *Var[T]) {
-	if !v.requiresGrad && v.arena != nil && v.arena.noGrad {
+	if !v.requiresGrad && v.cut {
 		panic(usage(op, what+" was computed under an inference Arena, which records no graph"))
 	}
 }

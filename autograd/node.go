@@ -202,10 +202,11 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 // not nil, whatever the inputs' arenas (Arena.Use).
 func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
 	ar := on
-	req, anomaly := false, false
+	req, anomaly, cut := false, false, false
 	noGrad := on != nil && on.noGrad
 	for _, in := range inputs {
 		req = req || in.requiresGrad
+		cut = cut || in.cut
 		anomaly = anomaly || in.trace() != nil
 		if in.arena != nil {
 			in.checkLive(op)
@@ -215,7 +216,8 @@ func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.
 			}
 		}
 	}
-	req = req && !noGrad // an inference Arena records nothing
+	cut = cut || (req && noGrad) // a gradient would flow, but an inference Arena records nothing
+	req = req && !noGrad
 	var (
 		v *Var[T]
 		n *node[T]
@@ -227,10 +229,10 @@ func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.
 		// write barrier over every pointer slot of both while it marks,
 		// which a plain training loop of small tensors notices.
 		v, n = &vn.v, &vn.n
-		v.value, v.requiresGrad = value, req
+		v.value, v.requiresGrad, v.cut = value, req, cut
 	} else {
 		v, n = ar.varNode()
-		v.renew(Var[T]{value: value, requiresGrad: req})
+		v.renew(Var[T]{value: value, requiresGrad: req, cut: cut})
 	}
 	if ar != nil {
 		v.arena, v.gen = ar, ar.gen

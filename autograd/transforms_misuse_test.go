@@ -38,6 +38,34 @@ func TestTransformsRefuseInferenceResults(t *testing.T) {
 	}
 }
 
+// TestInferenceCutAnywhere checks that the refusal follows the value, not
+// the result's Arena: an op with one input of an inference Arena records
+// nothing even when its result lands in a training Arena (the first input's),
+// so Grad gave zeros and Backward said no Param reached the loss; and that
+// a result made of an inference Arena's constants alone, which depends on
+// no input, still gets zeros, as torch's functional transforms give.
+func TestInferenceCutAnywhere(t *testing.T) {
+	tr, inf := autograd.NewArena[float64](), autograd.NewInferenceArena[float64]()
+	inf.Reset()
+	c := inf.Const(tensor.MustNew([]float64{3, 4}, 2))
+	w := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
+	y := autograd.Sum(autograd.Mul(autograd.Mul(tr.Const(tensor.MustNew([]float64{1, 1}, 2)), w), c))
+	var ue *autograd.UsageError
+	for name, call := range map[string]func(){
+		"Grad":     func() { autograd.Grad([]*autograd.Var[float64]{y}, []*autograd.Var[float64]{w}) },
+		"Backward": func() { y.Backward() },
+	} {
+		if err := mustPanicError(t, call); !errors.As(err, &ue) || !strings.Contains(err.Error(), "inference Arena") {
+			t.Errorf("%s of a loss cut by an inference Arena: panicked with %v, want the inference Arena named", name, err)
+		}
+	}
+	ignore := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Sum(c) }
+	jac := autograd.Jacobian(ignore, []*tensor.Tensor[float64]{tensor.MustNew([]float64{1, 2}, 2)}, autograd.JacobianReverse)
+	if got := jac[0].Data(); len(got) != 2 || got[0] != 0 || got[1] != 0 {
+		t.Errorf("Jacobian of a function of inference constants only = %v, want zeros", got)
+	}
+}
+
 // TestTransformsMisuse checks the typed panics of misuse: HVP of a nil
 // function, a nil cotangent, and a pullback called after its Arena's
 // Reset, each naming the transform.

@@ -20,6 +20,7 @@ type Var[T Float] struct {
 	// The flags last, side by side, in a word of their own.
 	requiresGrad bool
 	gradZero     bool // the gradient is zero (set by ZeroGrad), its buffer not yet cleared
+	cut          bool // computed from a Var that needs a gradient by an op under an inference Arena, which recorded nothing
 }
 
 // varAux holds the fields of a Var that only some Vars use: a leaf's

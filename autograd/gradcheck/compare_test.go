@@ -186,7 +186,7 @@ func TestFiniteDifferenceOverflowFails(t *testing.T) {
 		t.Errorf("Exp at 1000: Overflowed %d, report %s; want 1 and the overflow's hint", rep.Overflowed, rep.Text())
 	}
 
-		// A Case runs the same comparison.
+	// A Case runs the same comparison.
 	c := gradcheck.Case{Name: "big·x near overflow", F: applyTo(right, false), Inputs: []gradcheck.Input{gradcheck.Fixed(x)}}
 	if err := c.Check(); !errors.Is(err, gradcheck.ErrMismatch) || !strings.Contains(err.Error(), "finite difference overflowed") {
 		t.Errorf("Case.Check: %v; want a mismatch saying that the finite difference overflowed", err)
