@@ -102,6 +102,10 @@ func shapeAllocCases[T tensor.Float]() []shpAllocCase[T] {
 
 	// Shape ops.
 	add("Reshape", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Reshape(img(ar), 4, -1) }, pimg)
+	empty := tensor.Zeros[T](0, 8)
+	add("Reshape of an empty batch to [-1 4]", func(ar *autograd.Arena[T]) *autograd.Var[T] {
+		return autograd.Add(autograd.Sum(autograd.Reshape(ar.Const(empty), -1, 4)), autograd.Sum(img(ar)))
+	}, pimg)
 	add("Permute to heads", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Permute(img(ar), 0, 2, 1, 3) }, pimg)
 	add("Transpose", func(ar *autograd.Arena[T]) *autograd.Var[T] { return autograd.Transpose(table(ar)) }, ptable)
 	add("Squeeze and Unsqueeze", func(ar *autograd.Arena[T]) *autograd.Var[T] {

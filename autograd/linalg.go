@@ -564,11 +564,14 @@ func shpResolve[T Float](x *tensor.Tensor[T], shape []int, buf []int) []int {
 			known *= d
 		}
 	}
-	if infer >= 0 && known != 0 && x.Len()%known == 0 {
+	if infer >= 0 {
+		if known == 0 || x.Len()%known != 0 {
+			x.Reshape(slices.Clone(shape)...) // panics: no size fits the -1
+		}
 		out[infer] = x.Len() / known
 		known *= out[infer]
 	}
-	if infer >= 0 && known == 0 || known != x.Len() {
+	if known != x.Len() {
 		x.Reshape(slices.Clone(shape)...) // panics
 	}
 	return out
