@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -201,11 +202,11 @@ func TestMaskAndSumInPlace(t *testing.T) {
 	m := MustMask([]bool{true, false, true, true, false, false}, 2, 3)
 	o := MustMask([]bool{true, true, false, true, false, true}, 2, 3)
 	LogicalAndInto(m, m, o)
-	if got, want := m.data, []bool{true, false, false, true, false, false}; !equalBools(got, want) {
+	if got, want := m.data, []bool{true, false, false, true, false, false}; !slices.Equal(got, want) {
 		t.Errorf("LogicalAndInto in place = %v, want %v", got, want)
 	}
 	LogicalNotInto(m, m)
-	if got, want := m.data, []bool{false, true, true, false, true, true}; !equalBools(got, want) {
+	if got, want := m.data, []bool{false, true, true, false, true, true}; !slices.Equal(got, want) {
 		t.Errorf("LogicalNotInto in place = %v, want %v", got, want)
 	}
 	x := MustNew([]float64{1, 2, 3, 4}, 2, 2)
@@ -215,16 +216,4 @@ func TestMaskAndSumInPlace(t *testing.T) {
 	y := MustNew([]float64{1, 2, 3, 4}, 4)
 	ScatterReduceInto(y, y, MustNew([]float64{10, 20}, 2), []int{3, 0}, []int{0, 1}, "sum", true, make([]int, ScatterReduceWork(4, 2)))
 	checkTensor(t, "ScatterReduceInto in place", y, []int{4}, []float64{21, 2, 3, 14}, 0)
-}
-
-func equalBools(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
