@@ -59,7 +59,7 @@ func SliceScalarMul[T Float](dst []T, s T, x []T) {
 // least as long as dst.
 func sliceArgs[T Float](op string, dst, x, y []T) {
 	if len(x) < len(dst) || len(y) < len(dst) {
-		shortSlices(op, len(dst), len(x), len(y))
+		badSlices(op, "x and y must be at least as long as dst", dst, x, y)
 	}
 }
 
@@ -67,19 +67,8 @@ func sliceArgs[T Float](op string, dst, x, y []T) {
 // long as dst.
 func sliceArg[T Float](op string, dst, x []T) {
 	if len(x) < len(dst) {
-		shortSlices(op, len(dst), len(x), -1)
+		badSlices(op, "x must be at least as long as dst", dst, x)
 	}
-}
-
-// shortSlices is the panic of sliceArgs (and of sliceArg, y −1), out of
-// line so that the checks inline.
-//
-//go:noinline
-func shortSlices(op string, dst, x, y int) {
-	if y < 0 {
-		panic(shapeErr(op, "x must be at least as long as dst", []int{dst}, []int{x}))
-	}
-	panic(shapeErr(op, "x and y must be at least as long as dst", []int{dst}, []int{x}, []int{y}))
 }
 
 // badSlices panics with a *ShapeError naming op, giving the slices'
