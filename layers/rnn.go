@@ -271,10 +271,15 @@ func (r *recurrent[T]) op() string { return layerOp(r.kind.name(), r.weights[0].
 // states.
 func (r *recurrent[T]) run(x, h0, c0 *autograd.Var[T], lengths []int) (out, hn, cn *autograd.Var[T]) {
 	xv := x.Value() // x.Shape() would copy
-	if xv.Dims() != 3 || xv.Dim(2) != r.in || xv.Len() == 0 {
-		want := fmt.Sprintf("input must be [L N %d] with L, N > 0", r.in)
+	// An empty batch (N = 0) is fine, as in torch; an empty sequence is not.
+	timeAxis := 0
+	if r.batchFirst {
+		timeAxis = 1
+	}
+	if xv.Dims() != 3 || xv.Dim(2) != r.in || xv.Dim(timeAxis) == 0 {
+		want := fmt.Sprintf("input must be [L N %d] with L > 0", r.in)
 		if r.batchFirst {
-			want = fmt.Sprintf("input must be [N L %d] with L, N > 0 (batch first)", r.in)
+			want = fmt.Sprintf("input must be [N L %d] with L > 0 (batch first)", r.in)
 		}
 		shapePanic(r.op(), want, xv.Shape())
 	}
@@ -362,7 +367,7 @@ func (r *recurrent[T]) direction(seq *joiner[T], w RecurrentWeights[T], xIn, h, 
 	}
 	proj := autograd.Linear(xIn, w.WeightIH, bias) // [L·N, G·H], every step at once
 	split := stepSplitter[T]{n: n, reverse: reverse}
-	split.push(proj)
+	split.push(proj, steps)
 	// A zero initial state lets the first step skip h·W_hhᵀ, except in a
 	// sequence of one step whose W_hh trains: no later step would then
 	// give W_hh a gradient, where PyTorch gives it zeros (and an

@@ -50,8 +50,8 @@ func (w *RecurrentWeights[T]) appendParams(dst []*autograd.Var[T]) []*autograd.V
 func (w *RecurrentWeights[T]) check(kind string, x *autograd.Var[T], states ...*autograd.Var[T]) *autograd.Var[T] {
 	in, hs := w.WeightIH.Value().Dim(1), w.WeightHH.Value().Dim(1)
 	xv := x.Value() // x.Shape() would copy
-	if xv.Dims() != 2 || xv.Dim(1) != in || xv.Dim(0) == 0 {
-		shapePanic(layerOp(kind, w.WeightIH), fmt.Sprintf("input must be [N %d] with N > 0", in), xv.Shape())
+	if xv.Dims() != 2 || xv.Dim(1) != in {
+		shapePanic(layerOp(kind, w.WeightIH), fmt.Sprintf("input must be [N %d]", in), xv.Shape())
 	}
 	n := xv.Dim(0)
 	for _, s := range states {

@@ -21,15 +21,16 @@ type stepSplitter[T Float] struct {
 	// Six levels of splitFan pieces cover 64⁶ steps, more than a
 	// projection held in memory can have.
 	stack [6]struct {
-		pieces []*autograd.Var[T]
-		done   int
+		pieces       []*autograd.Var[T]
+		done         int
+		steps, chunk int // the steps cut, and the steps in each piece but the last
 	}
 }
 
-// push cuts v, of a whole number of steps, into at most splitFan pieces
-// of (nearly) equal numbers of steps, to be handed out next.
-func (s *stepSplitter[T]) push(v *autograd.Var[T]) {
-	steps := v.Value().Dim(0) / s.n
+// push cuts v, of the given number of steps, into at most splitFan pieces
+// of (nearly) equal numbers of steps, to be handed out next. The steps are
+// counted, not derived from v's rows: an empty batch has 0 rows per step.
+func (s *stepSplitter[T]) push(v *autograd.Var[T], steps int) {
 	chunk := (steps + splitFan - 1) / splitFan
 	var sizes [splitFan]int
 	k := 0
@@ -38,7 +39,7 @@ func (s *stepSplitter[T]) push(v *autograd.Var[T]) {
 		k++
 	}
 	f := &s.stack[s.depth]
-	f.pieces, f.done = autograd.Split(v, 0, sizes[:k]...), 0
+	f.pieces, f.done, f.steps, f.chunk = autograd.Split(v, 0, sizes[:k]...), 0, steps, chunk
 	s.depth++
 }
 
@@ -55,11 +56,11 @@ func (s *stepSplitter[T]) next() *autograd.Var[T] {
 			i = len(f.pieces) - 1 - i
 		}
 		f.done++
-		p := f.pieces[i]
-		if p.Value().Dim(0) == s.n {
+		p, steps := f.pieces[i], min(f.chunk, f.steps-i*f.chunk)
+		if steps == 1 {
 			return p
 		}
-		s.push(p)
+		s.push(p, steps)
 	}
 }
 

@@ -400,10 +400,10 @@ func TestRecurrentErrors(t *testing.T) {
 	}{
 		{"2-D input", "input must be [L N 3]", func() { lstm.Forward(constOf(randTensor(rng, 4, 3))) }},
 		{"features", "input must be [L N 3]", func() { lstm.Forward(constOf(randTensor(rng, 4, 2, 5))) }},
-		{"empty sequence", "L, N > 0", func() { lstm.Forward(constOf(tensor.Zeros[float64](0, 2, 3))) }},
+		{"empty sequence", "L > 0", func() { lstm.Forward(constOf(tensor.Zeros[float64](0, 2, 3))) }},
 		{"h0", "h0 must be [2 2 2]", func() { lstm.ForwardState(x, constOf(randTensor(rng, 1, 2, 2)), nil, nil) }},
 		{"c0", "c0 must be [2 2 2]", func() { lstm.ForwardState(x, nil, constOf(randTensor(rng, 2, 3, 2)), nil) }},
-		{"batch first", "[N L 3] with L, N > 0 (batch first)", func() {
+		{"batch first", "[N L 3] with L > 0 (batch first)", func() {
 			layers.NewGRU[float64](rng, 3, 2, layers.RecurrentOptions{BatchFirst: true}).Forward(constOf(randTensor(rng, 4, 2)))
 		}},
 		{"cell input", "input must be [N 3]", func() { layers.NewLSTMCell[float64](rng, 3, 2).Forward(constOf(randTensor(rng, 2, 2))) }},
