@@ -57,3 +57,30 @@ func TestModelNames(t *testing.T) {
 		t.Error(`newModel("rnn"): no error`)
 	}
 }
+
+// TestInferRecordsNoGraph checks that evaluation records nothing, though
+// the network's parameters are trainable: its logits neither require a
+// gradient nor name an op, and they equal the training-mode forward pass.
+func TestInferRecordsNoGraph(t *testing.T) {
+	for _, kind := range []string{"cnn", "mlp"} {
+		t.Run(kind, func(t *testing.T) {
+			net, err := newModel(kind, rand.New(rand.NewPCG(1, 2)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			layers.SetTraining(net, false)
+			x := tensor.Full[float32](0.25, 2, 1, 8, 8)
+			got := infer(net, x)
+			if got.RequiresGrad() || got.Op() != "" {
+				t.Errorf("infer: RequiresGrad %v, Op %q; want false, no op", got.RequiresGrad(), got.Op())
+			}
+			want := net.Forward(autograd.Const(x))
+			if !want.RequiresGrad() {
+				t.Fatal("the plain forward pass records nothing either: the test proves nothing")
+			}
+			if diff := cmp.Diff(want.Value().Data(), got.Value().Data()); diff != "" {
+				t.Errorf("logits (-forward +infer):\n%s", diff)
+			}
+		})
+	}
+}

@@ -192,11 +192,18 @@ func fit(cfg config, net layers.Module[float32], ds dataset, rng *rand.Rand, std
 
 // evaluate returns the mean cross-entropy of net on the images x with the
 // given labels, and the predicted digit of every image. Call it with the
-// network in evaluation mode. It records no graph: its input is a constant
-// and nothing calls Backward, so the graph is garbage as soon as it returns.
+// network in evaluation mode. It records no graph: the input is a constant
+// of an inference Arena, so every op on it (and on the trainable
+// parameters) computes values only, as under torch.no_grad().
 func evaluate(net layers.Module[float32], x *tensor.Tensor[float32], labels []int) (loss float64, pred []int) {
-	logits := net.Forward(autograd.Const(x))
+	logits := infer(net, x)
 	return float64(autograd.CrossEntropy(logits, labels).Item()), autograd.Argmax(logits, -1)
+}
+
+// infer returns net's logits for the images x, computed under an
+// inference Arena: values only, no graph.
+func infer(net layers.Module[float32], x *tensor.Tensor[float32]) *autograd.Var[float32] {
+	return net.Forward(autograd.NewInferenceArena[float32]().Const(x))
 }
 
 // countEqual returns the number of positions where a and b agree.
