@@ -159,9 +159,14 @@ func GatherRows[T tensor.Float](dst, x *tensor.Tensor[T], idx []int) *tensor.Ten
 
 // Gather returns src[idx[0]], src[idx[1]], ... appended to dst[:0], so that
 // passing back the previous result reuses its memory: the labels or targets
-// of one minibatch, or of a Split. It panics (index out of range) when an
-// index is out of range.
+// of one minibatch, or of a Split. It panics with a *tensor.ShapeError,
+// and leaves dst as it was, when an index is out of range.
 func Gather[E any](dst, src []E, idx []int) []E {
+	for k, i := range idx {
+		if i < 0 || i >= len(src) {
+			panic(shapeErr("Gather", fmt.Sprintf("idx[%d] = %d is out of range for %d elements", k, i, len(src)), []int{len(src)}))
+		}
+	}
 	dst = dst[:0]
 	for _, i := range idx {
 		dst = append(dst, src[i])

@@ -279,6 +279,12 @@ func TestGather(t *testing.T) {
 	if &again[0] != &got[0] {
 		t.Errorf("Gather into dst: new memory")
 	}
+	for _, idx := range [][]int{{0, 4}, {-1}} {
+		wantShapePanic(t, "Gather", func() { data.Gather(again, labels, idx) })
+		if diff := cmp.Diff([]int{8, 9}, again); diff != "" {
+			t.Errorf("Gather %v changed dst (-want +got):\n%s", idx, diff)
+		}
+	}
 }
 
 // TestOneHot encodes labels, reusing and clearing the destination.
