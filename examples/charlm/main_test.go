@@ -413,3 +413,15 @@ func TestTinyLR(t *testing.T) {
 		t.Errorf("-lr 1e-45: lr %g, error %v, stderr %q; want 1e-45 and no error", cfg.lr, err, &stderr)
 	}
 }
+
+// TestCount checks the header's counts: singular for 1 only.
+func TestCount(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 steps"}, {1, "1 step"}, {2, "2 steps"}} {
+		if got := count(c.n, "step"); got != c.want {
+			t.Errorf("count(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}

@@ -153,8 +153,8 @@ func fit(cfg config, model languageModel, text []byte, val *evaluator, base unig
 	if err != nil {
 		return h, err
 	}
-	fmt.Fprintf(stdout, "AdamW, lr %g (warm-up %d steps, cosine decay to %.2g), gradient norm clipped to %g; %d steps of %d windows of %d bytes, seed %d\n",
-		cfg.lr, warmup, cfg.lr/10, clipNorm, cfg.steps, cfg.batch, cfg.context, cfg.seed)
+	fmt.Fprintf(stdout, "AdamW, lr %g (warm-up %s, cosine decay to %.2g), gradient norm clipped to %g; %s of %s of %s, seed %d\n",
+		cfg.lr, count(warmup, "step"), cfg.lr/10, clipNorm, count(cfg.steps, "step"), count(cfg.batch, "window"), count(cfg.context, "byte"), cfg.seed)
 
 	showBar := cfg.progress && isTerminal(stderr)
 	samples := &sampler{temperature: cfg.temperature, topK: cfg.topK, rng: rand.New(rand.NewPCG(cfg.seed, trainSampleStream))}
@@ -293,4 +293,12 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// count returns n and the noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
