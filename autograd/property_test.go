@@ -415,8 +415,8 @@ func rapidDefaults(t *testing.T, values map[string]string) {
 // exercised in every run whatever rapid draws.
 func TestRandomGraphEachOp(t *testing.T) {
 	seeds := 4
-	if testing.Short() {
-		seeds = 2
+	if testing.Short() || raceEnabled {
+		seeds = 2 // the plain go test checks 4 graphs per op
 	}
 	for i, op := range rgOps {
 		t.Run(fmt.Sprintf("%03d_%s", i, op.label()), func(t *testing.T) {
