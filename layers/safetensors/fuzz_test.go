@@ -2,10 +2,14 @@ package safetensors_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,8 +18,10 @@ import (
 )
 
 // FuzzRead feeds Read arbitrary bytes. It must never panic, and every error
-// must be a format error (a bytes.Reader never fails). A file it accepts must
-// be consistent: every name has an Info, F32 and F64 tensors decode to their
+// must be a format error (a bytes.Reader never fails); a header Read calls
+// invalid JSON, encoding/json must refuse too. A file it accepts must be
+// consistent: encoding/json reads the same names and metadata from its
+// header, every name has an Info, F32 and F64 tensors decode to their
 // declared shapes, other dtypes refuse typed access, and a file of F32 and
 // F64 tensors written back with Write reads back bit for bit.
 //
@@ -34,6 +40,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add(file(`{"__metadata__":{"k":"v"},`+entry("a", "F64", "[2]", "[0,16]")+`,`+entry("b", "F32", "[]", "[16,20]")+`}`, f64Pair+f32One))
 	f.Add(file(`{`+entry("h", "BF16", "[2]", "[0,4]")+`,`+entry("e", "F32", "[0,2]", "[4,4]")+`}`, "00000000"))
+	f.Add(file(`{"__metadata__":{"k\u00e9":"v\"\\\/"}, "\ud83d\ude00\t":{"x": {"a": [1.5e3, -0, true, null]}, "dtype":"F\u0033\u0032","shape":[],"data_offsets":[0,4]}}`, f32One))
 
 	f.Fuzz(func(t *testing.T, b []byte) {
 		file, err := safetensors.Read(bytes.NewReader(b))
@@ -42,8 +49,12 @@ func FuzzRead(f *testing.F) {
 			if !errors.Is(err, safetensors.ErrFormat) || !errors.As(err, &fe) {
 				t.Fatalf("error %T %v is not a *FormatError", err, err)
 			}
+			if strings.Contains(err.Error(), "not valid JSON") && json.Valid(b[8:8+binary.LittleEndian.Uint64(b)]) {
+				t.Fatalf("Read: %v, but encoding/json accepts the header", err)
+			}
 			return
 		}
+		sameAsEncodingJSON(t, file, b[8:8+binary.LittleEndian.Uint64(b)])
 		type decoded struct {
 			shape []int
 			bits  []uint64
@@ -112,4 +123,26 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameAsEncodingJSON checks that encoding/json reads header, which Read
+// accepted as f's, with f's names and metadata.
+func sameAsEncodingJSON(t *testing.T, f *safetensors.File, header []byte) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(header, &top); err != nil {
+		t.Fatalf("Read accepted a header that encoding/json refuses: %v", err)
+	}
+	var meta map[string]string
+	if raw, ok := top["__metadata__"]; ok {
+		delete(top, "__metadata__")
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			t.Fatalf("Read accepted a __metadata__ that encoding/json refuses: %v", err)
+		}
+	}
+	if diff := cmp.Diff(slices.Sorted(maps.Keys(top)), slices.Sorted(slices.Values(f.Names()))); diff != "" {
+		t.Fatalf("names (-encoding/json +Read):\n%s", diff)
+	}
+	if diff := cmp.Diff(meta, f.Metadata()); diff != "" {
+		t.Fatalf("metadata (-encoding/json +Read):\n%s", diff)
+	}
 }

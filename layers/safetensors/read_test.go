@@ -54,9 +54,12 @@ func TestReadDamaged(t *testing.T) {
 
 		// Names.
 		{"duplicate names", file(`{`+valid+`,`+valid+`}`, f32One+f32One), "a", "the name appears twice"},
+		{"duplicate names, one escaped", file(`{`+valid+`,`+entry(`\u0061`, "F32", "[1]", "[4,8]")+`}`, f32One+f32One), "a", "the name appears twice"},
 		{"duplicate metadata", file(`{"__metadata__":{},"__metadata__":{}}`, ""), "__metadata__", "the name appears twice"},
 		{"duplicate dtype key", file(`{"a":{"dtype":"F32","dtype":"F64","shape":[],"data_offsets":[0,4]}}`, f32One), "a", `key "dtype" appears twice`},
 		{"duplicate metadata key", file(`{"__metadata__":{"k":"1","k":"2"}}`, ""), "", `__metadata__: key "k" appears twice`},
+		{"duplicate metadata key, escaped", file(`{"__metadata__":{"j":"","\u006b":"1","i":"","k":"2"}}`, ""), "", `__metadata__: key "k" appears twice`},
+		{"duplicate unknown key", file(`{"a":{"x":1,"dtype":"F32","shape":[],"data_offsets":[0,4],"x":{}}}`, f32One), "a", `key "x" appears twice`},
 		{"metadata value a number", file(`{"__metadata__":{"k":1}}`, ""), "", `the value of "k" must be a string, not the number 1`},
 		{"metadata an array", file(`{"__metadata__":["k"]}`, ""), "", "__metadata__ must be a JSON object, not an array"},
 

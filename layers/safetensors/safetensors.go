@@ -41,8 +41,9 @@
 // returns an error that says what is wrong and where. Read never panics,
 // refuses a header longer than MaxHeaderSize or a shape of more than
 // MaxDims dimensions before spending memory on it, and otherwise allocates
-// in proportion to the bytes it actually reads, never to the lengths the
-// file declares. It accepts every whole-byte dtype of the format and keeps
+// in proportion to the bytes it actually reads (at most 6 bytes per byte of
+// header, of which it keeps 4: see Read), never to the lengths the file
+// declares. It accepts every whole-byte dtype of the format and keeps
 // it; typed access exists for F32 and F64, the types Adjoint computes with,
 // and returns an error naming the dtype for the others (F16, BF16, I64...).
 //
