@@ -404,8 +404,25 @@ func TestWriteFileReadFile(t *testing.T) {
 	if diff := cmp.Diff(w.Data(), got.Data()); diff != "" {
 		t.Errorf("values (-want +got):\n%s", diff)
 	}
-	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
-		t.Errorf("mode = %v, %v; want 0644", st.Mode(), err)
+	// The file it replaced was private: the new one is too.
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, %v; want 0600, the replaced file's", st.Mode(), err)
+	}
+	// A new file gets 0644; one of 0640 keeps it.
+	other := filepath.Join(dir, "new.safetensors")
+	for _, want := range []os.FileMode{0o644, 0o640} {
+		if err := safetensors.WriteFile(other, []safetensors.Named{safetensors.Of("w", w)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(other); err != nil || st.Mode().Perm() != want {
+			t.Errorf("mode = %v, %v; want %v", st.Mode(), err, want)
+		}
+		if err := os.Chmod(other, 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Remove(other); err != nil {
+		t.Fatal(err)
 	}
 
 	// A failed write leaves the old file alone and no temporary file behind.

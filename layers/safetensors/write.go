@@ -54,10 +54,16 @@ func Write(w io.Writer, tensors []Named, metadata map[string]string) error {
 // It writes to a temporary file in the same directory and renames it into
 // place after flushing it to disk (fsync), so that a failure (a full disk,
 // a crash, a power loss) never leaves a truncated file at path, nor
-// destroys a file that was already there. The file gets mode 0644.
+// destroys a file that was already there. A file that was there keeps its
+// permission bits, so that a private (0600) checkpoint stays private; a new
+// file gets mode 0644.
 func WriteFile(path string, tensors []Named, metadata map[string]string) (err error) {
 	if _, _, err := prepare(tensors, metadata); err != nil {
 		return err // nothing to clean up
+	}
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		mode = st.Mode().Perm()
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -72,7 +78,7 @@ func WriteFile(path string, tensors []Named, metadata map[string]string) (err er
 	if err := Write(tmp, tensors, metadata); err != nil {
 		return fmt.Errorf("%w (writing %s)", err, path)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
 	// Without the data on disk before the rename, a power loss could leave
