@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/adjoint-go/adjoint/layers/safetensors"
@@ -59,13 +60,20 @@ func SaveFile[T Float](path string, m Module[T]) error {
 // default: the file must hold exactly the model's tensors, each with the
 // model's shape. Otherwise Load changes nothing and returns a *LoadError that
 // lists every missing, unexpected, mis-shaped, wrongly typed and
-// conflicting tensor at once. Like load_state_dict, it converts between the two float types: an
-// F64 file loads into a float32 model (each value rounded to the nearest
-// float32) and an F32 file into a float64 one (exactly); any other dtype
-// (F16, BF16, I64...) is a dtype mismatch. One exception to strictness: a
-// tensor "num_batches_tracked" (or "….num_batches_tracked") that the model
-// lacks is skipped, since PyTorch's BatchNorm saves that counter and
-// Adjoint's keeps it outside its state (BatchNorm1d.NumBatchesTracked).
+// conflicting tensor at once. One exception to strictness: a tensor
+// "num_batches_tracked" (or "….num_batches_tracked") that the model lacks
+// is skipped, since PyTorch's BatchNorm saves that counter and Adjoint's
+// keeps it outside its state (BatchNorm1d.NumBatchesTracked).
+//
+// Like load_state_dict, Load converts between the two float types: an F64
+// file loads into a float32 model, each value rounded to the nearest
+// float32 (a value too small for float32 becomes a subnormal or 0, as in
+// torch), and an F32 file into a float64 one (exactly); any other dtype
+// (F16, BF16, I64...) is a dtype mismatch. Unlike load_state_dict, which
+// would make it ±Inf, Load refuses an F64 value that is finite but beyond
+// float32's range (±3.4028235e38), with an error naming the tensor, the
+// element and the value, and loads nothing; the file's own NaN and ±Inf
+// load as they are.
 //
 // A tensor with several names (see Save) may be in the file under any of
 // them, so that both a PyTorch state_dict (every name) and a file that keeps
@@ -180,6 +188,38 @@ func dtypeOf[T Float]() safetensors.DType {
 		return safetensors.F32
 	}
 	return safetensors.F64
+}
+
+// fitsIn returns an error naming the first element of the named tensor of
+// f that is finite but beyond T's range, which converting it would turn
+// into ±Inf: an F64 value above math.MaxFloat32 in magnitude (after
+// rounding) for a float32 model. Values too small for float32 are not
+// refused: they become subnormal or 0, as in a conversion anywhere.
+func fitsIn[T Float](f *safetensors.File, name string) error {
+	if info, _ := f.Info(name); info.DType != safetensors.F64 || dtypeOf[T]() != safetensors.F32 {
+		return nil
+	}
+	src, err := f.Float64(name)
+	if err != nil {
+		return err
+	}
+	for i, v := range src.Data() {
+		if !math.IsInf(v, 0) && math.IsInf(float64(float32(v)), 0) {
+			return fmt.Errorf("tensor %q: element %v is %g, beyond float32's range (±%g): it would load as %v", name, unravel(i, src.Shape()), v, float32(math.MaxFloat32), float32(v))
+		}
+	}
+	return nil
+}
+
+// unravel returns the index in shape of the i-th element in row-major
+// order.
+func unravel(i int, shape []int) []int {
+	idx := make([]int, len(shape))
+	for k := len(shape) - 1; k >= 0; k-- {
+		idx[k] = i % shape[k]
+		i /= shape[k]
+	}
+	return idx
 }
 
 // copyInto copies the named tensor of f into dst, converting F32 and F64 to

@@ -224,6 +224,14 @@ func loadInto[T Float](f *safetensors.File, m Module[T], path string) error {
 	if !le.empty() {
 		return le
 	}
+	for i := range groups { // before any copy: a refused file changes nothing
+		if err := fitsIn[T](f, from[i]); err != nil {
+			if path != "" {
+				return fmt.Errorf("layers: LoadFile %s: %w", path, err)
+			}
+			return fmt.Errorf("layers: Load: %w", err)
+		}
+	}
 	for i, g := range groups {
 		if err := copyInto(f, from[i], g.t); err != nil {
 			return fmt.Errorf("layers: Load: %w", err) // unreachable: f was checked
