@@ -56,14 +56,15 @@ func SaveFile[T Float](path string, m Module[T]) error {
 // tensors Save writes), copying the values into the existing tensors in
 // place, so that an optimizer holding them keeps working.
 //
-// Loading is strict about names and shapes, as torch's load_state_dict is by
-// default: the file must hold exactly the model's tensors, each with the
-// model's shape. Otherwise Load changes nothing and returns a *LoadError that
-// lists every missing, unexpected, mis-shaped, wrongly typed and
-// conflicting tensor at once. One exception to strictness: a tensor
-// "num_batches_tracked" (or "….num_batches_tracked") that the model lacks
-// is skipped, since PyTorch's BatchNorm saves that counter and Adjoint's
-// keeps it outside its state (BatchNorm1d.NumBatchesTracked).
+// Load is strict about names and shapes, as torch's load_state_dict is by
+// default (LoadNonStrict is its strict=False): the file must hold exactly
+// the model's tensors, each with the model's shape. Otherwise Load changes
+// nothing and returns a *LoadError that lists every missing, unexpected,
+// mis-shaped, wrongly typed and conflicting tensor at once. One exception
+// to strictness: a tensor "num_batches_tracked" (or
+// "….num_batches_tracked") that the model lacks is skipped, since
+// PyTorch's BatchNorm saves that counter and Adjoint's keeps it outside its
+// state (BatchNorm1d.NumBatchesTracked).
 //
 // Like load_state_dict, Load converts between the two float types: an F64
 // file loads into a float32 model, each value rounded to the nearest
@@ -93,7 +94,8 @@ func Load[T Float](r io.Reader, m Module[T]) error {
 	if err != nil {
 		return fmt.Errorf("layers: Load: %w", err)
 	}
-	return loadInto(f, m, "")
+	_, _, err = loadInto(f, m, "Load", "", true)
+	return err
 }
 
 // LoadFile reads the named safetensors file into m, as Load does.
@@ -102,13 +104,46 @@ func LoadFile[T Float](path string, m Module[T]) error {
 	if err != nil {
 		return fmt.Errorf("layers: LoadFile: %w", err)
 	}
-	return loadInto(f, m, path)
+	_, _, err = loadInto(f, m, "LoadFile", path, true)
+	return err
+}
+
+// LoadNonStrict reads a safetensors file from r into those of m's
+// parameters and buffers that it holds, as torch's
+// load_state_dict(strict=False) does, and returns the names of m's tensors
+// missing from the file and those of the file's tensors that m lacks
+// (torch's missing_keys and unexpected_keys), in the orders of LoadError.
+// It serves to load a pretrained part of a model (a backbone without its
+// head), or a file with tensors the model does not use.
+//
+// Everything else is as strict as in Load: a tensor of the file that has a
+// name of m's but another shape (an error in torch even with
+// strict=False), a dtype that does not convert, copies of a shared tensor
+// that differ, or a value beyond float32's range fail the load, and then
+// LoadNonStrict changes nothing and returns the error (a *LoadError whose
+// Missing and Unexpected are empty, for the first three).
+func LoadNonStrict[T Float](r io.Reader, m Module[T]) (missing, unexpected []string, err error) {
+	f, err := safetensors.Read(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("layers: LoadNonStrict: %w", err)
+	}
+	return loadInto(f, m, "LoadNonStrict", "", false)
+}
+
+// LoadFileNonStrict reads the named safetensors file into m, as
+// LoadNonStrict does.
+func LoadFileNonStrict[T Float](path string, m Module[T]) (missing, unexpected []string, err error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("layers: LoadFileNonStrict: %w", err)
+	}
+	return loadInto(f, m, "LoadFileNonStrict", path, false)
 }
 
 // LoadError lists every way a model file fails to fit a model. Names are in
 // the model's order, except Unexpected, which is in the file's.
 type LoadError struct {
-	File       string          // the file's path, or "" when read by Load
+	File       string          // the file's path, or "" when read from an io.Reader
 	Missing    []string        // in the model, not in the file
 	Unexpected []string        // in the file, not in the model
 	Shapes     []ShapeMismatch // in both, with different shapes

@@ -79,3 +79,38 @@ func ExampleLoad_mismatch() {
 	// 	shape of "2.bias": [2] in the file, [1] in the model
 	// [4.weight 4.bias] 4
 }
+
+// LoadNonStrict loads a pretrained part of a model, as torch's
+// load_state_dict(strict=False): here an encoder trained under a 10-class
+// head, into a model with a new 2-class classifier.
+func ExampleLoadNonStrict() {
+	rng := rand.New(rand.NewPCG(1, 0))
+	pretrained := layers.NewNamed(
+		layers.NamedModule[float32]{Name: "encoder", Module: layers.NewLinear[float32](rng, 4, 3, nil)},
+		layers.NamedModule[float32]{Name: "head", Module: layers.NewLinear[float32](rng, 3, 10, nil)},
+	)
+	var file bytes.Buffer
+	if err := layers.Save(&file, pretrained); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	encoder := layers.NewLinear[float32](rng, 4, 3, nil)
+	model := layers.NewNamed(
+		layers.NamedModule[float32]{Name: "encoder", Module: encoder},
+		layers.NamedModule[float32]{Name: "classifier", Module: layers.NewLinear[float32](rng, 3, 2, nil)},
+	)
+	missing, unexpected, err := layers.LoadNonStrict(&file, model)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("missing:   ", missing)
+	fmt.Println("unexpected:", unexpected)
+	trained := pretrained.Child("encoder").(*layers.Linear[float32]).Weight.Value()
+	fmt.Println("encoder loaded:", tensor.SameBits(trained, encoder.Weight.Value()))
+	// Output:
+	// missing:    [classifier.weight classifier.bias]
+	// unexpected: [head.bias head.weight]
+	// encoder loaded: true
+}

@@ -174,14 +174,19 @@ func skippable(name string) bool {
 }
 
 // loadInto checks f against m and, if everything fits, copies f's values
-// into m's tensors.
-func loadInto[T Float](f *safetensors.File, m Module[T], path string) error {
+// into m's tensors. Strict, a tensor missing from f or unexpected in it
+// fails the load; otherwise they are returned, and the tensors f holds are
+// loaded. op and path (or "") name the caller in errors.
+func loadInto[T Float](f *safetensors.File, m Module[T], op, path string, strict bool) (missing, unexpected []string, err error) {
+	wrap := func(err error) error {
+		if path != "" {
+			return fmt.Errorf("layers: %s %s: %w", op, path, err)
+		}
+		return fmt.Errorf("layers: %s: %w", op, err)
+	}
 	groups, err := groupsOf(m)
 	if err != nil {
-		if path != "" {
-			return fmt.Errorf("layers: LoadFile %s: %w", path, err)
-		}
-		return fmt.Errorf("layers: Load: %w", err)
+		return nil, nil, wrap(err)
 	}
 	want := dtypeOf[T]()
 	le := &LoadError{File: path}
@@ -221,23 +226,30 @@ func loadInto[T Float](f *safetensors.File, m Module[T], path string) error {
 			le.Unexpected = append(le.Unexpected, name)
 		}
 	}
+	if !strict {
+		missing, unexpected = le.Missing, le.Unexpected
+		le.Missing, le.Unexpected = nil, nil
+	}
 	if !le.empty() {
-		return le
+		return nil, nil, le
 	}
 	for i := range groups { // before any copy: a refused file changes nothing
+		if from[i] == "" {
+			continue
+		}
 		if err := fitsIn[T](f, from[i]); err != nil {
-			if path != "" {
-				return fmt.Errorf("layers: LoadFile %s: %w", path, err)
-			}
-			return fmt.Errorf("layers: Load: %w", err)
+			return nil, nil, wrap(err)
 		}
 	}
 	for i, g := range groups {
+		if from[i] == "" {
+			continue
+		}
 		if err := copyInto(f, from[i], g.t); err != nil {
-			return fmt.Errorf("layers: Load: %w", err) // unreachable: f was checked
+			return nil, nil, wrap(err) // unreachable: f was checked
 		}
 	}
-	return nil
+	return missing, unexpected, nil
 }
 
 // conflicts returns the names, other than first, under which f holds a
