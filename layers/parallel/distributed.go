@@ -220,7 +220,7 @@ func (t *Trainer[T]) distStep() (float64, error) {
 	}
 	r := t.reps[0]
 	p0 := t.l.paramOff[len(r.params)]
-	stepErr := r.apply(&t.l, t.sum[p0:], t.sumVws)
+	stepErr := r.apply(&t.l, t.sum[p0:], t.sumVws, false)
 	if t.cfg.Checksum {
 		binary.LittleEndian.PutUint64(d.sumBuf[8*d.rank:], r.checksum())
 		if err := d.tr.AllgatherInPlace(d.sumBuf, d.hashCounts); err != nil {

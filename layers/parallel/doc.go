@@ -25,13 +25,15 @@
 // worker that finishes the second makes it, while the data is in its
 // caches; the workers share the last addition, each over a range of the
 // elements. These are the same additions in the same order whoever makes
-// them. Then comes one optimizer step. When the optimizer implements
-// optim.SplitStepper (package optim's all do), the replicas' parameters
-// share one copy of the weights (autograd's ShareValue; each keeps its own
-// gradient), there is one optimizer, replica 0's, and each worker makes
-// its step over its range of the elements, right after its part of the
-// last addition; otherwise every replica holds its own copy of the weights
-// and its own optimizer makes the whole step. Either way the replicas
+// them. Then comes one optimizer step. When the optimizer is one of
+// package optim's (they implement optim.SplitStepper), the replicas'
+// parameters share one copy of the weights (autograd's ShareValue; each
+// keeps its own gradient), there is one optimizer, replica 0's, and each
+// worker makes its step over its range of the elements, right after its
+// part of the last addition; otherwise (an optimizer of your own, even
+// one that embeds one of package optim's) every replica holds its own copy
+// of the weights and of the summed gradient, and its own optimizer's Step
+// makes the whole step. Either way the replicas
 // stay equal by construction, with the same bits, and since no sum
 // depends on who computed what, the weights after any number of steps are
 // the same bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the

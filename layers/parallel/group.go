@@ -51,8 +51,8 @@ func (g group[T]) SetLR(lr float64) error {
 
 func (g group[T]) Params() []*autograd.Var[T] { return g.t.reps[0].opt.Params() }
 
-// Unwrap returns the replicas' optimizers (replica 0's alone with an
-// optim.SplitStepper), so that optim.SaveState saves the trainer's state
+// Unwrap returns the replicas' optimizers (replica 0's alone with one of
+// package optim's, see Config.Optimizer), so that optim.SaveState saves the trainer's state
 // and optim.LoadState loads it into every one (optim.Wrapper).
 func (g group[T]) Unwrap() []optim.Optimizer[T] {
 	var os []optim.Optimizer[T]

@@ -332,22 +332,34 @@ func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, 
 
 // apply takes the step's sums: tail is the sum of the slots from the
 // buffers on (buffers, flags, loss), and sum[i] each parameter's summed
-// gradient, which becomes its gradient for the optimizer's step (autograd's
-// SetGrad, no copy; several replicas may read it at once) before the
-// parameter gets its own buffer back. A parameter that has never had a
-// gradient in any micro-batch keeps none, and the optimizer skips it. The
-// buffers become the reduced ones.
+// gradient, which becomes its gradient for the optimizer's step. With
+// shared set (the goroutine backend, whose replicas all read one sum) each
+// summed gradient is first copied into the parameter's own buffer, so that
+// an optimizer that writes into its gradients (one of your own that clips
+// them, say) changes its replica's copy only; otherwise (over a Transport,
+// where sum is the rank's own) sum[i] itself becomes the gradient
+// (autograd's SetGrad, no copy). Either way the parameter has its own
+// buffer again afterwards. A parameter that has never had a gradient in
+// any micro-batch keeps none, and the optimizer skips it. The buffers
+// become the reduced ones.
 //
 // It returns the optimizer's error (optim.ErrorNonFinite's).
-func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T]) error {
+func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T], shared bool) error {
 	p0 := l.paramOff[len(r.params)]
+	if shared {
+		r.keepGrads(l, tail)
+	}
 	for i, p := range r.params {
-		if tail[l.flags-p0+i] == 0 {
+		switch {
+		case tail[l.flags-p0+i] == 0:
 			p.SetGrad(r.own[i])
 			p.ZeroGrad()
-			continue
+		case shared:
+			copy(r.own[i].Data(), sum[i].Data())
+			p.SetGrad(r.own[i])
+		default:
+			p.SetGrad(sum[i])
 		}
-		p.SetGrad(sum[i])
 	}
 	err := r.opt.Step()
 	r.keepGrads(l, tail)

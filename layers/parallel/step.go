@@ -111,11 +111,11 @@ func (t *Trainer[T]) run(w int, ph phase) {
 			tensor.SliceAdd(t.slots[0][lo:hi], t.slots[0][lo:hi], t.slots[t.top][lo:hi])
 		}
 	case phaseApply:
-		// Slot 0 holds the sum: every replica's optimizer reads the
-		// gradients there (read only, shared), with no copy of them.
+		// Slot 0 holds the sum, which every replica copies into gradient
+		// buffers of its own for its optimizer.
 		tail := t.tails[w]
 		copy(tail, t.slots[0][t.l.paramOff[len(r.params)]:])
-		err := r.apply(&t.l, tail, t.pviews[0])
+		err := r.apply(&t.l, tail, t.pviews[0], true)
 		if w == 0 {
 			t.stepErr = err
 		}

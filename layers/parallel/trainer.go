@@ -40,19 +40,26 @@ type Config[T Float] struct {
 	//		return optim.NewAdam(ps, 1e-3)
 	//	}
 	//
-	// New calls it for replica 0 first. If that optimizer implements
-	// optim.SplitStepper (package optim's all do) over exactly the
-	// parameters it was given, in order, it is the only one: the other
-	// replicas' parameters share replica 0's weights (autograd's
-	// ShareValue), and the workers make the optimizer's step together,
-	// each over a range of the elements. Otherwise New calls Optimizer for
+	// New calls it for replica 0 first. If that optimizer is one of
+	// package optim's (*optim.SGD, *optim.Adam, *optim.AdamW,
+	// *optim.RMSProp or *optim.Adagrad, which implement
+	// optim.SplitStepper) over exactly the parameters it was given, in
+	// order, it is the only one: the other replicas' parameters share
+	// replica 0's weights (autograd's ShareValue), and the workers make
+	// the optimizer's step together, each over a range of the elements,
+	// with its BeginStep and StepRange: its Step is never called.
+	//
+	// Any other optimizer, including a type of your own that embeds one of
+	// those (and so has their BeginStep and StepRange) to add something to
+	// Step, has its Step called, never bypassed: New calls Optimizer for
 	// every replica, and each makes the whole step on its own copy of the
-	// weights; the replicas' optimizers then read the one summed gradient,
-	// shared, at the same time, so an optimizer must not write into its
-	// parameters' gradients (none of package optim's does). Each Step then
+	// weights, with its own copy of the summed gradient, which its Step
+	// may write into (to clip it, say: but Config.ClipGradNorm does that
+	// once for all the replicas, and with the shared step). Each Step then
 	// first copies replica 0's weights (Trainer.Model's) into the other
 	// replicas, so that weights set or loaded into Model between steps
-	// reach every replica; it costs one pass over the weights per replica.
+	// reach every replica; it costs one pass over the weights, and one
+	// over the gradients, per replica.
 	Optimizer func(params []*autograd.Var[T]) (optim.Optimizer[T], error)
 	// Loss returns the scalar loss of a micro-batch from the model's output
 	// on its inputs: the MEAN over its rows (autograd.CrossEntropy,
@@ -99,8 +106,8 @@ type Config[T Float] struct {
 	// Checksum, when set, hashes every replica's parameters and buffers
 	// after each step and returns a *DivergedError if one differs from
 	// replica 0's. It costs one pass over the parameters per replica.
-	// When the replicas share one copy of the weights (an optimizer that
-	// implements optim.SplitStepper; see Optimizer), their parameters
+	// When the replicas share one copy of the weights (one of package
+	// optim's optimizers; see Optimizer), their parameters
 	// agree by construction and what it can catch is a buffer that
 	// differs (BatchNorm's running statistics).
 	Checksum bool
@@ -169,10 +176,10 @@ type Trainer[T Float] struct {
 	queue       []queue
 	nodes       []atomic.Int32
 
-	// With an optim.SplitStepper (see Config.Optimizer), replica 0's
-	// optimizer is the only one, every replica's parameters share replica
-	// 0's weights, and worker w makes the step over the parameters'
-	// elements ranges[w] (numbered as in the slots).
+	// With one of package optim's optimizers (see Config.Optimizer),
+	// replica 0's optimizer is the only one, every replica's parameters
+	// share replica 0's weights, and worker w makes the step over the
+	// parameters' elements ranges[w] (numbered as in the slots).
 	split   optim.SplitStepper[T]
 	check   bool         // its policy needs the gradients checked (not optim.PropagateNonFinite)
 	ranges  []span       // each worker's elements of [0, P)
@@ -295,10 +302,20 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 }
 
 // splitStepper returns r's optimizer as an optim.SplitStepper if it is one
-// over exactly r's parameters, in order, else nil.
+// of package optim's own (*optim.SGD, *optim.Adam, *optim.AdamW,
+// *optim.RMSProp, *optim.Adagrad) over exactly r's parameters, in order,
+// else nil. A type of one's own is never made in parts, even one that
+// implements optim.SplitStepper: one that embeds *optim.SGD, say, has
+// SGD's BeginStep and StepRange, but a Step of its own (one that clips the
+// gradients first) that a step in parts would silently skip.
 func splitStepper[T Float](r *replica[T]) optim.SplitStepper[T] {
-	s, ok := r.opt.(optim.SplitStepper[T])
-	if !ok || !slices.Equal(s.Params(), r.params) {
+	switch r.opt.(type) {
+	case *optim.SGD[T], *optim.Adam[T], *optim.AdamW[T], *optim.RMSProp[T], *optim.Adagrad[T]:
+	default:
+		return nil
+	}
+	s := r.opt.(optim.SplitStepper[T])
+	if !slices.Equal(s.Params(), r.params) {
 		return nil
 	}
 	return s
@@ -453,8 +470,8 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 // 0's buffers (a model file loaded, a forward pass in training mode) are
 // the ones every micro-batch starts from, every replica's layers take
 // the training mode of replica 0's (layers.SetTraining on Model()), and,
-// when the replicas hold copies of the weights of their own (no
-// optim.SplitStepper), every replica's weights become replica 0's (a
+// when the replicas hold copies of the weights of their own (an optimizer
+// not of package optim's), every replica's weights become replica 0's (a
 // model file loaded, weights set by hand).
 func (t *Trainer[T]) startFromModel() {
 	r0 := t.reps[0]
@@ -516,9 +533,9 @@ func (t *Trainer[T]) compareSums() error {
 // starts from its buffers (so a forward pass on it in training mode between
 // steps moves BatchNorm's running statistics for the next step, as it would
 // in PyTorch: evaluate in evaluation mode), and from its weights: with
-// this package's optimizers (optim.SplitStepper) every replica shares
-// them, and with another optimizer each Step first copies them into the
-// other replicas (see Config.Optimizer). Its layers' modes are every replica's too: after
+// package optim's optimizers every replica shares them, and with another
+// optimizer each Step first copies them into the other replicas (see
+// Config.Optimizer). Its layers' modes are every replica's too: after
 // layers.SetTraining(tr.Model(), false) the next Steps train every replica
 // in evaluation mode (Dropout the identity, BatchNorm normalizing with its
 // running statistics), until SetTraining(tr.Model(), true).
@@ -562,9 +579,9 @@ func (t *Trainer[T]) SetSteps(n int) error {
 // replica's learning rate (so an optim.Scheduler drives them all), LR,
 // Params and Skipped are replica 0's, and Step and ZeroGrad act on every
 // replica (Trainer.Step already does both; calling them again keeps the
-// replicas equal, since they all hold the same gradients). With an
-// optim.SplitStepper (see Config.Optimizer) there is one optimizer,
-// replica 0's, over the weights every replica shares. It is an
+// replicas equal, since they all hold the same gradients). With one of
+// package optim's optimizers (see Config.Optimizer) there is one
+// optimizer, replica 0's, over the weights every replica shares. It is an
 // optim.Wrapper, so optim.SaveState and optim.LoadState save and restore
 // the trainer's optimizer state, for resuming training with the weights
 // (layers.Load into Model, which reaches every replica: see Model).
