@@ -3,6 +3,7 @@ package parallel
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"unsafe"
 )
 
@@ -60,8 +61,8 @@ type distributed struct {
 // It returns the errors of New, a *ConfigError if tr is nil, reports an
 // invalid rank or size, or has more ranks than micro-batches, a
 // *MismatchError naming the first rank whose model (parameter and buffer
-// names and shapes), micro-batch count, seed, checksum setting or element
-// type differs from rank 0's, and the Transport's errors. Rank 0's parameters and buffers are then broadcast
+// names and shapes), micro-batch count, seed, checksum or clipping setting
+// or element type differs from rank 0's, and the Transport's errors. Rank 0's parameters and buffers are then broadcast
 // to the others.
 func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	t, err := newTrainer(cfg)
@@ -146,6 +147,8 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	if cfg.Checksum {
 		sig = mix(sig)
 	}
+	sig = mix(sig ^ math.Float64bits(cfg.ClipGradNorm))
+	sig = mix(sig ^ math.Float64bits(t.clips.p))
 	for _, s := range t.l.signature {
 		sig = mix(sig ^ s)
 	}
@@ -155,7 +158,7 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	}
 	for rank, s := range got {
 		if s != got[0] {
-			return nil, &MismatchError{Replica: rank, Reason: "the model, MicroBatches, Seed, Checksum or element type differs"}
+			return nil, &MismatchError{Replica: rank, Reason: "the model, MicroBatches, Seed, Checksum, ClipGradNorm, ClipNormType or element type differs"}
 		}
 	}
 	// Start from rank 0's parameters and buffers.
@@ -220,7 +223,12 @@ func (t *Trainer[T]) distStep() (float64, error) {
 	}
 	r := t.reps[0]
 	p0 := t.l.paramOff[len(r.params)]
-	stepErr := r.apply(&t.l, t.sum[p0:], t.sumVws, false)
+	var c *clipping[T]
+	if t.clip {
+		c = &t.clips
+		c.decide(gradNorm(t.sum[:p0], c.p), t.cfg.ClipGradNorm)
+	}
+	stepErr := r.apply(&t.l, t.sum[p0:], t.sumVws, false, c)
 	if t.cfg.Checksum {
 		binary.LittleEndian.PutUint64(d.sumBuf[8*d.rank:], r.checksum())
 		if err := d.tr.AllgatherInPlace(d.sumBuf, d.hashCounts); err != nil {

@@ -25,7 +25,9 @@
 // worker that finishes the second makes it, while the data is in its
 // caches; the workers share the last addition, each over a range of the
 // elements. These are the same additions in the same order whoever makes
-// them. Then comes one optimizer step. When the optimizer is one of
+// them. Then comes one optimizer step, on the summed gradient clipped
+// once if Config.ClipGradNorm says so (the place for gradient clipping:
+// see Config.Optimizer). When the optimizer is one of
 // package optim's (they implement optim.SplitStepper), the replicas'
 // parameters share one copy of the weights (autograd's ShareValue; each
 // keeps its own gradient), there is one optimizer, replica 0's, and each
@@ -80,11 +82,15 @@
 // # Cores
 //
 // Worker 0 runs on the caller's goroutine, workers 1.. on goroutines of
-// their own that live until Close. The workers meet three times a step
-// (at its start, when the micro-batches are done, and at its end; once
-// more when the optimizer's NonFinitePolicy has the gradients checked
-// before the step); one that arrives first spins for up to 500 µs before
-// it blocks, since waking a blocked thread can take longer than that. A steady-state Step
+// their own that live until Close. With package optim's optimizers the
+// workers meet three times a step: at its start, when the micro-batches
+// are done, and at its end. They meet once more, four times, when the
+// whole summed gradient must be there before the optimizer's step: with
+// an optimizer of your own (the tree's last addition, then every
+// replica's step), and with package optim's when its NonFinitePolicy has
+// the gradients checked or Config.ClipGradNorm measures their norm. One
+// that arrives first spins for up to 500 µs before it blocks, since
+// waking a blocked thread can take longer than that. A steady-state Step
 // allocates nothing.
 // The matrix products inside a worker do not compete with the workers for
 // cores: tensor's GEMM splits a product across goroutines only from about

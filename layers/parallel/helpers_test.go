@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
@@ -199,4 +201,25 @@ func (l loopback) Alltoallv(send []byte, sendCounts []int, recv []byte, recvCoun
 	}
 	h.barrier()
 	return nil
+}
+
+// runRanks runs f for every rank of a loopback transport of n ranks, each
+// on a goroutine of its own, and returns their errors; it fails the test
+// if they have not all returned within a minute (ranks that wait for each
+// other for ever), leaving those goroutines blocked.
+func runRanks(t *testing.T, n int, f func(rank int, tp parallel.Transport) error) []error {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for r, tp := range newLoopback(n) {
+		wg.Go(func() { errs[r] = f(r, tp) })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("%d ranks: still running after a minute: ranks that wait for each other", n)
+	}
+	return errs
 }

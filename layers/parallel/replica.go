@@ -343,8 +343,12 @@ func (r *replica[T]) addInto(l *layout, slot []T, views []*tensor.Tensor[T], w, 
 // any micro-batch keeps none, and the optimizer skips it. The buffers
 // become the reduced ones.
 //
-// It returns the optimizer's error (optim.ErrorNonFinite's).
-func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T], shared bool) error {
+// c, when not nil, is the step's clipping (Config.ClipGradNorm): the
+// gradients are scaled before the step, or the step is skipped.
+//
+// It returns the optimizer's error (optim.ErrorNonFinite's), or the
+// clipping's.
+func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T], shared bool, c *clipping[T]) error {
 	p0 := l.paramOff[len(r.params)]
 	if shared {
 		r.keepGrads(l, tail)
@@ -361,7 +365,20 @@ func (r *replica[T]) apply(l *layout, tail []T, sum []*tensor.Tensor[T], shared 
 			p.SetGrad(sum[i])
 		}
 	}
-	err := r.opt.Step()
+	var err error
+	switch {
+	case c == nil:
+		err = r.opt.Step()
+	case !c.ok():
+		err = c.err(r.params)
+	default:
+		for i, p := range r.params {
+			if tail[l.flags-p0+i] != 0 {
+				c.scale(p.Grad().Data())
+			}
+		}
+		err = r.opt.Step()
+	}
 	r.keepGrads(l, tail)
 	r.ownGrads()
 	r.takeBuffers(l, tail)

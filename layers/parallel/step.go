@@ -97,7 +97,10 @@ func (t *Trainer[T]) run(w int, ph phase) {
 		if t.split != nil {
 			e := t.ranges[w]
 			t.sumRange(e)
-			if !tensor.AllFiniteSlice(t.slots[0][e.lo:e.hi]) {
+			if t.clip {
+				// A finite norm means finite gradients: no other check.
+				pieceNorms(t.slots[0], e.lo, e.hi, t.clips.p, t.parts)
+			} else if !tensor.AllFiniteSlice(t.slots[0][e.lo:e.hi]) {
 				t.bad.Add(1)
 			}
 			return
@@ -112,12 +115,21 @@ func (t *Trainer[T]) run(w int, ph phase) {
 		}
 	case phaseApply:
 		// Slot 0 holds the sum, which every replica copies into gradient
-		// buffers of its own for its optimizer.
+		// buffers of its own for its optimizer. Each replica measures
+		// the norm itself (the same bits), reading the sum.
+		p0 := t.l.paramOff[len(r.params)]
 		tail := t.tails[w]
-		copy(tail, t.slots[0][t.l.paramOff[len(r.params)]:])
-		err := r.apply(&t.l, tail, t.pviews[0], true)
+		copy(tail, t.slots[0][p0:])
+		var c *clipping[T]
+		cw := clipping[T]{p: t.clipP}
+		if t.clip {
+			c = &cw
+			c.decide(gradNorm(t.slots[0][:p0], c.p), t.cfg.ClipGradNorm)
+		}
+		err := r.apply(&t.l, tail, t.pviews[0], true, c)
 		if w == 0 {
 			t.stepErr = err
+			t.clips = cw
 		}
 		if t.cfg.Checksum {
 			t.sums[w] = r.checksum()
@@ -132,6 +144,9 @@ func (t *Trainer[T]) run(w int, ph phase) {
 			t.sumRange(e)
 		}
 		if t.stepOK && e.lo < e.hi {
+			if t.clip {
+				t.clips.scale(t.slots[0][e.lo:e.hi])
+			}
 			t.split.StepRange(w, e.lo, e.hi)
 		}
 		if w != 0 {
@@ -155,7 +170,8 @@ func (t *Trainer[T]) sumRange(e span) {
 // summed gradients (slot 0, whose last addition may still be under way:
 // only its tensors are handed over) made the gradients of replica 0's
 // parameters, none for a parameter without a gradient in any micro-batch,
-// and the optimizer's BeginStep.
+// the clipping decision (from the pieces' norms, the sum being complete),
+// and the optimizer's BeginStep, unless clipping skips the step.
 func (t *Trainer[T]) beginStep() {
 	r0 := t.reps[0]
 	p0 := t.l.paramOff[len(r0.params)]
@@ -170,6 +186,12 @@ func (t *Trainer[T]) beginStep() {
 			p.SetGrad(nil)
 		} else {
 			p.SetGrad(t.pviews[0][i])
+		}
+	}
+	if t.clip {
+		if t.clips.decide(foldNorms(t.parts, t.clips.p), t.cfg.ClipGradNorm); !t.clips.ok() {
+			t.stepOK, t.stepErr = false, t.clips.err(r0.params)
+			return
 		}
 	}
 	t.stepOK, t.stepErr = t.split.BeginStep(t.bad.Load() == 0, len(t.reps))

@@ -111,6 +111,33 @@ type Config[T Float] struct {
 	// agree by construction and what it can catch is a buffer that
 	// differs (BatchNorm's running statistics).
 	Checksum bool
+	// ClipGradNorm, when positive, clips the step's summed gradient (the
+	// batch's) to a total norm of at most ClipGradNorm, as
+	// optim.ClipGradNorm does, once, before the optimizer's step, whatever
+	// the optimizer: the gradients are multiplied by
+	// ClipGradNorm/(norm+1e-6) when that is below 1. Over a Transport every
+	// rank clips the gathered sum alike. Trainer.GradNorm returns the norm
+	// before clipping (math.Inf(1) here measures without clipping).
+	//
+	// The norm is taken over all the gradient elements as one vector, in
+	// float64, in pieces of 64 elements whose partial norms are added in
+	// order, so that it has the same bits for any number of workers or
+	// ranks; it equals optim.ClipGradNorm's to rounding. A NaN or infinite
+	// norm is optim.ClipGradNorm's error too: the step is skipped by every
+	// replica (no weight or optimizer state moves; the buffers, such as
+	// BatchNorm's running statistics, take the step's Forward as always)
+	// and Step returns ClipGradNorm's *optim.NonFiniteError, with the
+	// loss; the trainer goes on. The optimizer's NonFinitePolicy never
+	// sees such a step. With package optim's optimizers the workers meet
+	// once more per step (see the package documentation).
+	//
+	// New returns a *ConfigError for a negative or NaN ClipGradNorm.
+	ClipGradNorm float64
+	// ClipNormType is the p of ClipGradNorm's p-norm: 0 (the default) or
+	// 2 for the L2 norm, math.Inf(1) for the largest absolute value, any
+	// other positive p for the p-norm. New returns a *ConfigError for a
+	// negative or NaN one, or one given without ClipGradNorm.
+	ClipNormType float64
 }
 
 // LossFunc computes the loss of a micro-batch; see Config.Loss.
@@ -187,6 +214,14 @@ type Trainer[T Float] struct {
 	prepare func(int)    // runs phasePrepare; made once, so that a step makes no closure
 	stepOK  bool         // BeginStep's decision for this step
 	stepErr error        // the optimizer's error this step (optim.ErrorNonFinite's)
+
+	// With Config.ClipGradNorm: the step's clipping, and with one of
+	// package optim's optimizers the partial norm of each piece of the
+	// summed gradient (see normPiece), each worker writing its range's.
+	clip  bool
+	clipP float64     // the norm's type
+	clips clipping[T] // the last step's (replica 0's)
+	parts []float64
 
 	bar   *barrier // where the goroutine workers meet between phases
 	quit  bool     // set by Close before it releases the workers
@@ -281,14 +316,19 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 	t.sums = make([]uint64, len(t.reps))
 	t.panic = make([]any, len(t.reps))
 	if t.split != nil {
-		t.check = t.split.NonFinitePolicy() != optim.PropagateNonFinite
+		// Clipping needs the whole sum, and its norm, before the step.
+		t.check = t.split.NonFinitePolicy() != optim.PropagateNonFinite || t.clip
 		// Equal ranges of whole pieces of 64 elements, so that two workers
-		// share at most a cache line at the boundary.
-		const piece = 64
+		// share at most a cache line at the boundary, and the clipping
+		// norm's pieces are each computed whole by one worker.
+		const piece = normPiece
 		p := t.l.paramOff[len(r0.params)]
 		for w := range t.reps {
 			e := split((p+piece-1)/piece, len(t.reps), w)
 			t.ranges = append(t.ranges, span{min(e.lo*piece, p), min(e.hi*piece, p)})
+		}
+		if t.clip {
+			t.parts = make([]float64, (p+piece-1)/piece)
 		}
 		t.prepare = func(w int) { t.run(w, phasePrepare) }
 	}
@@ -371,8 +411,16 @@ func newTrainer[T Float](cfg Config[T]) (*Trainer[T], error) {
 		return nil, &ConfigError{Field: "Loss", Value: nil, Reason: "a loss function is required"}
 	case cfg.MicroBatches < 0:
 		return nil, &ConfigError{Field: "MicroBatches", Value: cfg.MicroBatches, Reason: "must be positive (or 0 for the default)"}
+	case !(cfg.ClipGradNorm >= 0):
+		return nil, &ConfigError{Field: "ClipGradNorm", Value: cfg.ClipGradNorm, Reason: "must be non-negative (0 for no clipping)"}
+	case !(cfg.ClipNormType >= 0):
+		return nil, &ConfigError{Field: "ClipNormType", Value: cfg.ClipNormType, Reason: "must be positive, or +Inf (or 0 for 2)"}
+	case cfg.ClipNormType != 0 && cfg.ClipGradNorm == 0:
+		return nil, &ConfigError{Field: "ClipNormType", Value: cfg.ClipNormType, Reason: "has no effect without ClipGradNorm"}
 	}
-	t := &Trainer[T]{cfg: cfg, micro: cfg.MicroBatches}
+	t := &Trainer[T]{cfg: cfg, micro: cfg.MicroBatches, clip: cfg.ClipGradNorm > 0}
+	t.clipP = normType(cfg.ClipNormType)
+	t.clips.p = t.clipP
 	if t.micro == 0 {
 		t.micro = DefaultMicroBatches
 	}
@@ -427,7 +475,9 @@ func (t *Trainer[T]) alloc(written func(i int) bool) {
 // errors, and ErrClosed after Close or a failed step. Under
 // optim.ErrorNonFinite, a step whose summed gradient is not finite is
 // skipped by every replica alike and Step returns the optimizer's
-// *optim.NonFiniteError with the loss; the trainer goes on. A panic in a
+// *optim.NonFiniteError with the loss; the trainer goes on. So it does,
+// with optim.ClipGradNorm's, when Config.ClipGradNorm finds the summed
+// gradient's norm not finite. A panic in a
 // worker (a shape error in the model) is raised again here as a
 // *WorkerPanic.
 func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
@@ -552,6 +602,12 @@ func (t *Trainer[T]) Workers() int {
 
 // MicroBatches returns the number of micro-batches per step.
 func (t *Trainer[T]) MicroBatches() int { return t.micro }
+
+// GradNorm returns the total norm of the last step's summed gradient
+// before clipping (NaN or +Inf for a step that clipping skipped), as
+// optim.ClipGradNorm returns it, when Config.ClipGradNorm is set; 0
+// otherwise, and before the first step.
+func (t *Trainer[T]) GradNorm() float64 { return t.clips.norm }
 
 // Steps returns the number of steps taken (or attempted): the step whose
 // number, with Config.Seed, seeds the random layers (Reseeder) is the next

@@ -136,16 +136,30 @@ func TestDistributedMismatch(t *testing.T) {
 }
 
 // TestStepAllocatesNothing checks a warm step with 1 and 2 workers, on
-// the MLP with dropout and the CNN.
+// the MLP with dropout, the CNN and the BatchNorm MLP, and with
+// Config.ClipGradNorm, with Adam's step in parts or whole.
 func TestStepAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	for _, name := range []string{"mlp", "cnn"} { // BatchNorm1d allocates its statistics (layers, not this package)
+	tests := []struct {
+		model       string
+		clip, whole bool
+	}{{"mlp", false, false}, {"cnn", false, false}, {"bn", false, false}, {"mlp", true, false}, {"mlp", true, true}}
+	for _, tc := range tests {
 		for _, w := range []int{1, 2} {
-			t.Run(fmt.Sprintf("%s/workers=%d", name, w), func(t *testing.T) {
-				cfg := config(models[name], w)
+			t.Run(fmt.Sprintf("%s/clip=%v/whole=%v/workers=%d", tc.model, tc.clip, tc.whole, w), func(t *testing.T) {
+				cfg := config(models[tc.model], w)
 				cfg.Checksum = false
+				if tc.clip {
+					cfg.ClipGradNorm = 0.1
+				}
+				if tc.whole {
+					cfg.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+						o, err := optim.NewAdam(ps, 3e-3)
+						return whole{o}, err
+					}
+				}
 				tr, err := parallel.New(cfg)
 				if err != nil {
 					t.Fatal(err)
@@ -183,6 +197,10 @@ func TestConfigErrors(t *testing.T) {
 		{"zero workers", func(c *parallel.Config[float32]) { c.Workers = 0 }, "Workers"},
 		{"more workers than micro-batches", func(c *parallel.Config[float32]) { c.Workers, c.MicroBatches = 5, 4 }, "Workers"},
 		{"negative micro-batches", func(c *parallel.Config[float32]) { c.MicroBatches = -1 }, "MicroBatches"},
+		{"negative ClipGradNorm", func(c *parallel.Config[float32]) { c.ClipGradNorm = -1 }, "ClipGradNorm"},
+		{"NaN ClipGradNorm", func(c *parallel.Config[float32]) { c.ClipGradNorm = math.NaN() }, "ClipGradNorm"},
+		{"negative ClipNormType", func(c *parallel.Config[float32]) { c.ClipGradNorm, c.ClipNormType = 1, -2 }, "ClipNormType"},
+		{"ClipNormType without ClipGradNorm", func(c *parallel.Config[float32]) { c.ClipNormType = 1 }, "ClipNormType"},
 		{"nil model", func(c *parallel.Config[float32]) {
 			c.Model = func() (layers.Module[float32], error) { return nil, nil }
 		}, "Model"},
