@@ -201,7 +201,9 @@ func (d *distributed) gather(v uint64) ([]uint64, error) {
 func (t *Trainer[T]) distStep() (float64, error) {
 	d := t.dist
 	t.run(0, phaseCompute)
-	t.raise(d.rank)
+	if err := t.raise(d.rank); err != nil {
+		return 0, err
+	}
 	pos := 0
 	for _, c := range d.chunks {
 		for mb := t.own[0].lo; mb < t.own[0].hi; mb++ {

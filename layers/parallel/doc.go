@@ -104,7 +104,8 @@
 //
 // New and NewDistributed return a *ConfigError for a Config they cannot
 // use and a *MismatchError for replicas that are not the same model; Step
-// returns a *BatchError, *DivergedError or ErrClosed, and
-// raises a worker's panic again as a *WorkerPanic on the caller's
-// goroutine.
+// returns a *BatchError, *DivergedError or ErrClosed, raises a worker's
+// panic again as a *WorkerPanic on the caller's goroutine, and returns a
+// *GoexitError when a worker's goroutine ended in runtime.Goexit (t.Fatal
+// called in Config.Loss) instead of waiting for it for ever.
 package parallel

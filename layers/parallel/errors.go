@@ -79,3 +79,22 @@ func (e *WorkerPanic) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
 }
+
+// GoexitError is what Step returns when a worker's goroutine ended in
+// runtime.Goexit during the step, as t.Fatal, t.FailNow and t.Skip of a
+// test do when called in Config.Loss (or in the model's Forward): such a
+// call ends the goroutine it is made on, which Step cannot stop, so it
+// counts the worker as failed, ends the step without it and closes the
+// trainer. When the goroutine was the caller's (worker 0, which runs on
+// it), Step does not return at all, and the trainer is closed likewise.
+// In a test, record the failure in Loss (t.Error) and stop after Step
+// returns. Over a Transport every other rank's Step returns it, naming the
+// rank.
+type GoexitError struct {
+	Worker int // the worker, or over a Transport the rank
+}
+
+// Error names the worker and says that the trainer is closed.
+func (e *GoexitError) Error() string {
+	return fmt.Sprintf("parallel: worker %d called runtime.Goexit (t.Fatal in Config.Loss?) during Step; the trainer is closed", e.Worker)
+}

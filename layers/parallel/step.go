@@ -15,6 +15,7 @@ func (t *Trainer[T]) worker(w int) {
 		if t.quit {
 			return
 		}
+		t.startGen[w] = t.bar.gen.Load()
 		t.runStep(w)
 	}
 }
@@ -77,14 +78,56 @@ func (t *Trainer[T]) splitStep(w int) {
 	}
 }
 
-// run runs phase ph of local replica w, recording a panic in t.panic[w].
+// run runs phase ph of local replica w, recording a panic in t.panic[w],
+// or a runtime.Goexit (see exited).
 func (t *Trainer[T]) run(w int, ph phase) {
+	done := false
 	defer func() {
-		if p := recover(); p != nil {
-			t.panic[w] = p
-			t.fails.Add(1)
+		if done {
+			return
+		}
+		p := recover()
+		if p == nil {
+			p = goexit{} // recover gives nil during a Goexit, which goes on
+		}
+		t.panic[w] = p
+		t.fails.Add(1)
+		if _, ok := p.(goexit); ok {
+			t.exited(w)
 		}
 	}()
+	t.phase(w, ph)
+	done = true
+}
+
+// goexit is what t.panic records for a worker whose goroutine ended in
+// runtime.Goexit.
+type goexit struct{}
+
+// exited is what worker w does on its goroutine's way out of a
+// runtime.Goexit during a step (t.Fatal in Config.Loss, say), which
+// nothing can stop: it meets the other workers as many times as the step
+// has left (they skip the phases after a failure, see runStep), so that
+// none waits for it for ever. Then worker 0, the caller's goroutine, whose
+// Step will not return, closes the trainer; another worker waits, with
+// the others, for the Close of raise that ends the step. (It relies on
+// phasePrepare, run by the last worker to arrive at a meeting, calling no
+// code but package optim's, which never exits.)
+func (t *Trainer[T]) exited(w int) {
+	if t.bar != nil {
+		for t.bar.gen.Load()-t.startGen[w] < uint64(t.meets) {
+			t.bar.wait(w)
+		}
+	}
+	if w == 0 {
+		t.Close()
+	} else {
+		t.worker(w) // sees quit at once
+	}
+}
+
+// phase is run's work: phase ph of local replica w.
+func (t *Trainer[T]) phase(w int, ph phase) {
 	r := t.reps[w]
 	switch ph {
 	case phaseCompute:
@@ -285,17 +328,23 @@ func (t *Trainer[T]) computeOwn() {
 // written.
 func (t *Trainer[T]) fusedLeaf(j int) bool { return j%2 == 1 && t.reach[j-1] > 1 }
 
-// raise panics with a *WorkerPanic, after closing the trainer, if a
-// worker panicked during the step, naming the first by index (plus base,
-// the rank over a Transport).
-func (t *Trainer[T]) raise(base int) {
+// raise closes the trainer if a worker failed during the step, and then
+// panics with a *WorkerPanic if the first by index (plus base, the rank
+// over a Transport) panicked, or returns a *GoexitError if its goroutine
+// exited.
+func (t *Trainer[T]) raise(base int) error {
 	if t.fails.Load() == 0 {
-		return
+		return nil
 	}
 	for w, p := range t.panic {
-		if p != nil {
-			t.Close()
-			panic(&WorkerPanic{Worker: base + w, Value: p})
+		if p == nil {
+			continue
 		}
+		t.Close()
+		if _, ok := p.(goexit); ok {
+			return &GoexitError{Worker: base + w}
+		}
+		panic(&WorkerPanic{Worker: base + w, Value: p})
 	}
+	return nil
 }

@@ -223,10 +223,12 @@ type Trainer[T Float] struct {
 	clips clipping[T] // the last step's (replica 0's)
 	parts []float64
 
-	bar   *barrier // where the goroutine workers meet between phases
-	quit  bool     // set by Close before it releases the workers
-	fails atomic.Int32
-	panic []any
+	bar      *barrier // where the goroutine workers meet between phases
+	meets    int      // how many times a step, after its start
+	startGen []uint64 // bar's generation at each worker's start of the step
+	quit     bool     // set by Close before it releases the workers
+	fails    atomic.Int32
+	panic    []any
 
 	own    []span       // over a Transport: the micro-batches this rank computes
 	reach  []int        // and the tree's additions among them, see localReach
@@ -332,7 +334,12 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		}
 		t.prepare = func(w int) { t.run(w, phasePrepare) }
 	}
+	t.meets = 2 // after the step's start: when the micro-batches are done, and at the end
+	if (t.split != nil && t.check) || (t.split == nil && t.top != 0) {
+		t.meets++ // see runStep
+	}
 	if len(t.reps) > 1 {
+		t.startGen = make([]uint64, len(t.reps))
 		t.bar = newBarrier(len(t.reps))
 		for w := 1; w < len(t.reps); w++ {
 			go t.worker(w)
@@ -479,7 +486,8 @@ func (t *Trainer[T]) alloc(written func(i int) bool) {
 // with optim.ClipGradNorm's, when Config.ClipGradNorm finds the summed
 // gradient's norm not finite. A panic in a
 // worker (a shape error in the model) is raised again here as a
-// *WorkerPanic.
+// *WorkerPanic, and a worker's runtime.Goexit (t.Fatal in Config.Loss)
+// ends the step with a *GoexitError; either closes the trainer.
 func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	if t.closed {
 		return 0, ErrClosed
@@ -497,9 +505,12 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	}
 	if t.bar != nil {
 		t.bar.wait(0) // the step's start
+		t.startGen[0] = t.bar.gen.Load()
 	}
 	t.runStep(0)
-	t.raise(0)
+	if err := t.raise(0); err != nil {
+		return 0, err
+	}
 	if t.split != nil && t.fails.Load() == 0 {
 		t.reps[0].keepGrads(&t.l, t.tails[0])
 		t.reps[0].ownGrads()
