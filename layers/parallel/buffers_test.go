@@ -1,7 +1,9 @@
 package parallel_test
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/layers"
@@ -45,6 +47,41 @@ func TestUnchangedBuffersStayExact(t *testing.T) {
 			got := [][]float32{bn.RunningMean().Data(), bn.RunningVar().Data()}
 			if i, k := sameBits(want, got); i >= 0 {
 				t.Errorf("buffer %d element %d: %v after %d steps in evaluation mode, want %v", i, k, got[i][k], testSteps, want[i][k])
+			}
+		})
+	}
+}
+
+// TestBatchNormOneRowMicroBatches checks a batch of 9 to 15 rows in 8
+// micro-batches, some of one row, on which BatchNorm in training mode
+// cannot compute its statistics: Step returns a *BatchError that says so
+// and changes nothing, and the trainer goes on (it panicked in a worker
+// and closed), with 1 and 2 workers; in evaluation mode the batch trains.
+func TestBatchNormOneRowMicroBatches(t *testing.T) {
+	for _, w := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", w), func(t *testing.T) {
+			tr, err := parallel.New(config(bnMLP, w))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			for _, n := range []int{9, 15} {
+				before := state(tr.Model())
+				_, err := tr.Step(digitBatch(1, n))
+				var be *parallel.BatchError
+				if !errors.As(err, &be) || !strings.Contains(be.Reason, "BatchNorm") || !strings.Contains(be.Reason, "at least 16 rows") {
+					t.Errorf("%d rows: got %v, want a *BatchError about BatchNorm asking for 16 rows", n, err)
+				}
+				if i, k := sameBits(before, state(tr.Model())); i >= 0 {
+					t.Errorf("%d rows: tensor %d element %d changed", n, i, k)
+				}
+			}
+			if _, err := tr.Step(digitBatch(1, 16)); err != nil {
+				t.Errorf("16 rows, after: %v", err)
+			}
+			layers.SetTraining(tr.Model(), false)
+			if _, err := tr.Step(digitBatch(1, 12)); err != nil {
+				t.Errorf("12 rows in evaluation mode: %v", err)
 			}
 		})
 	}

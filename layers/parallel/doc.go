@@ -59,6 +59,19 @@
 // running ← (1−m)·running + m·mean_i(batch statistic_i). NumBatchesTracked
 // counts the micro-batches each replica ran and is not synchronized.
 //
+// BatchNorm in training mode normalizes each micro-batch with its own
+// statistics, over its N/MicroBatches rows, never over the whole batch, as
+// PyTorch's DDP without SyncBatchNorm normalizes over each GPU's share;
+// and this holds for any number of workers, one included. So a model with
+// BatchNorm trains differently from one Forward over the whole batch (the
+// loss and the gradients differ, not only in the last bits), and
+// MicroBatches is a hyperparameter of it. A micro-batch needs at least 2
+// rows while a BatchNorm layer is in training mode (the variance of one
+// value is undefined): Step refuses a batch of fewer than 2·MicroBatches
+// rows then, with a *BatchError, and the trainer goes on. (The check sees
+// the BatchNorm1d and BatchNorm2d layers reached through Children(), see
+// below.)
+//
 // A layer that draws random numbers would make the bits depend on which
 // replica ran which micro-batch. Such a layer implements Reseeder and is
 // reseeded before every micro-batch from Config.Seed, the step and the

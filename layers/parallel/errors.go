@@ -26,11 +26,14 @@ func (e *ConfigError) Error() string {
 }
 
 // BatchError reports a Batch that Step cannot split: fewer rows than
-// micro-batches, or targets whose row count differs from the inputs'.
+// micro-batches (or than twice as many, with BatchNorm in training mode),
+// or targets whose row count differs from the inputs'. Step changes
+// nothing then, and the trainer goes on.
 type BatchError struct {
 	Reason string
 }
 
+// Error returns the reason, after "parallel: Step: ".
 func (e *BatchError) Error() string { return "parallel: Step: " + e.Reason }
 
 // MismatchError reports replicas that are not the same model: a constructor

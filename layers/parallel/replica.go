@@ -100,6 +100,7 @@ type replica[T Float] struct {
 	opt    optim.Optimizer[T]
 	seeded []Reseeder
 	modes  []layers.Trainable // the layers with a training mode, in walk's order
+	norms  []layers.Trainable // those of them that are BatchNorm layers
 	start  []T                // the buffers at the start of the step (restored before each micro-batch)
 	// own holds each parameter's gradient buffer of its own (the one it
 	// came with, or nil until Backward first reaches it). Between micro-batches a
@@ -169,6 +170,10 @@ func (r *replica[T]) walk(m layers.Module[T], name string) error {
 	}
 	if tm, ok := m.(layers.Trainable); ok {
 		r.modes = append(r.modes, tm)
+		switch m.(type) {
+		case *layers.BatchNorm1d[T], *layers.BatchNorm2d[T]:
+			r.norms = append(r.norms, tm)
+		}
 	}
 	if s, ok := m.(Reseeder); ok {
 		r.seeded = append(r.seeded, s)
@@ -195,6 +200,17 @@ func quoteName(name string) string {
 		return "the root"
 	}
 	return fmt.Sprintf("%q", name)
+}
+
+// normalizes reports whether one of the replica's BatchNorm layers is in
+// training mode.
+func (r *replica[T]) normalizes() bool {
+	for _, m := range r.norms {
+		if m.Training() {
+			return true
+		}
+	}
+	return false
 }
 
 // copyModes puts each of r's layers with a training mode in the mode of

@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"fmt"
 	"math/bits"
 	"reflect"
 	"slices"
@@ -147,7 +148,9 @@ type LossFunc[T Float] func(out *autograd.Var[T], mb MicroBatch[T]) *autograd.Va
 // divided into Config.MicroBatches consecutive micro-batches whose sizes
 // differ by at most one, the larger first: with N rows and M micro-batches,
 // the first N mod M have ⌈N/M⌉ rows and the rest ⌊N/M⌋. N must be at
-// least M. Y and Labels, when not nil, are the targets, split the same way.
+// least M, and at least 2M while the model has a BatchNorm layer in
+// training mode (see the package documentation). Y and Labels, when not
+// nil, are the targets, split the same way.
 type Batch[T Float] struct {
 	X      *tensor.Tensor[T]
 	Y      *tensor.Tensor[T] // targets with N rows, or nil
@@ -492,9 +495,10 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	if t.closed {
 		return 0, ErrClosed
 	}
-	if err := t.setBatch(b); err != nil {
-		return 0, err
+	if f, n := t.checkBatch(b); f != batchOK {
+		return 0, f.err(n, t.micro)
 	}
+	t.useBatch(b)
 	t.step++
 	t.startFromModel()
 	if t.dist != nil {
@@ -548,29 +552,74 @@ func (t *Trainer[T]) startFromModel() {
 	}
 }
 
-// setBatch checks b and divides its rows.
-func (t *Trainer[T]) setBatch(b Batch[T]) error {
+// batchFault is why Step refuses a batch: a number, which ranks exchange
+// (see agree), with the batch's rows, from which every rank makes the
+// same *BatchError.
+type batchFault uint8
+
+const (
+	batchOK      batchFault = iota
+	batchNoX                // no X, or X without rows
+	batchFewRows            // fewer rows than micro-batches
+	batchYRows              // Y's rows differ from X's
+	batchLabels             // Labels' count differs from X's rows
+	batchOneRow             // micro-batches of one row, and a BatchNorm in training mode
+)
+
+// err is the *BatchError of fault f for a batch of n rows in micro
+// micro-batches.
+func (f batchFault) err(n, micro int) *BatchError {
+	var reason string
+	switch f {
+	case batchNoX:
+		reason = "Batch.X must be a tensor with rows (dimension 0)"
+	case batchFewRows:
+		reason = fmt.Sprintf("the batch has %d rows, fewer than its %d micro-batches (a short last batch? data.BatchOptions.DropLast drops it)", n, micro)
+	case batchYRows:
+		reason = "Batch.Y must have as many rows as Batch.X"
+	case batchLabels:
+		reason = "Batch.Labels must have one label per row of Batch.X"
+	case batchOneRow:
+		reason = fmt.Sprintf("the batch has %d rows, so some of its %d micro-batches have one row, and the model has a BatchNorm layer in training mode, "+
+			"whose statistics need at least 2 rows per micro-batch: give it at least %d rows (2·MicroBatches), or use fewer MicroBatches", n, micro, 2*micro)
+	default:
+		reason = fmt.Sprintf("batch fault %d", f)
+	}
+	return &BatchError{Reason: reason}
+}
+
+// checkBatch returns what is wrong with b, if anything (batchOK), and its
+// rows.
+func (t *Trainer[T]) checkBatch(b Batch[T]) (batchFault, int) {
 	if b.X == nil || b.X.Dims() == 0 {
-		return &BatchError{Reason: "Batch.X must be a tensor with rows (dimension 0)"}
+		return batchNoX, 0
 	}
 	n := b.X.Dim(0)
 	switch {
 	case n < t.micro:
-		return &BatchError{Reason: "the batch has " + strconv.Itoa(n) + " rows, fewer than its " + strconv.Itoa(t.micro) +
-			" micro-batches (a short last batch? data.BatchOptions.DropLast drops it)"}
+		return batchFewRows, n
 	case b.Y != nil && (b.Y.Dims() == 0 || b.Y.Dim(0) != n):
-		return &BatchError{Reason: "Batch.Y must have as many rows as Batch.X"}
+		return batchYRows, n
 	case b.Labels != nil && len(b.Labels) != n:
-		return &BatchError{Reason: "Batch.Labels must have one label per row of Batch.X"}
+		return batchLabels, n
+	case n < 2*t.micro && t.reps[0].normalizes():
+		// The smallest micro-batch has ⌊n/micro⌋ = 1 row: BatchNorm
+		// would panic on it (one value per channel).
+		return batchOneRow, n
 	}
-	if n != t.n {
+	return batchOK, n
+}
+
+// useBatch makes b, which checkBatch accepted, the step's batch, and
+// divides its rows.
+func (t *Trainer[T]) useBatch(b Batch[T]) {
+	if n := b.X.Dim(0); n != t.n {
 		for i := range t.rows {
 			t.rows[i] = split(n, t.micro, i)
 		}
 		t.n = n
 	}
 	t.cur = b
-	return nil
 }
 
 // compareSums returns a *DivergedError, and closes the trainer, if a
