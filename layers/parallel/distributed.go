@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // Transport is what NewDistributed needs of a message-passing layer
@@ -43,11 +45,27 @@ type distributed struct {
 	hashCounts []int  // 8 per rank, for the checksums
 	sent       []bool // the micro-batches whose slots are sent (see NewDistributed)
 	sumBuf     []byte
+	statBuf    []byte // every rank's status and batch hash (see agree)
+	statCounts []int  // 16 per rank
+	hash       uint64 // this step's batch's
 }
 
 // NewDistributed builds a trainer whose replicas are the processes of tr,
 // one per rank; every rank calls it with the same Config (Workers is
-// ignored) and then Step with the same batches. Rank r computes
+// ignored) and then Step with the same batches: every rank is given the
+// whole batch, not a share of it (no DistributedSampler-style sharding),
+// and computes its own micro-batches of it. Step checks this at the start
+// of every step, when the ranks exchange whether they could compute their
+// micro-batches and a hash of the batch they were given (one small
+// AllgatherInPlace, and a pass over the batch to hash it): a rank given a
+// batch Step refuses, or another batch than rank 0's, makes every rank's
+// Step return the same *BatchError, naming the rank, without taking the
+// step, and the trainers go on; a rank whose micro-batches panicked, or
+// whose goroutine exited (runtime.Goexit), makes every rank's Step fail
+// (a *WorkerPanic or a *GoexitError naming it) and closes every rank's
+// trainer. So no rank runs ahead into exchanges of another step. A rank
+// that stops calling Step, or closes its trainer alone, leaves the others
+// waiting in the transport (mpi's Comm.Timeout bounds that). Rank r computes
 // micro-batches split(MicroBatches, Size, r) (consecutive, the larger
 // shares first) and makes the tree's additions among them, as New's
 // workers do; the ranks exchange what is left (Alltoallv), so that rank r
@@ -125,6 +143,7 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 		d.recvCounts = append(d.recvCounts, count(owns[rank])*mine.len()*size)
 		d.sumCounts = append(d.sumCounts, d.chunks[rank].len()*size)
 		d.hashCounts = append(d.hashCounts, 8)
+		d.statCounts = append(d.statCounts, 16)
 		total += count(owns[rank])
 	}
 	t.send = make([]T, count(t.own[0])*t.l.len)
@@ -141,6 +160,7 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	}
 	t.chunk = newBlocks(chunks)
 	d.sumBuf = make([]byte, 8*d.size)
+	d.statBuf = make([]byte, 16*d.size)
 
 	// Agree on the model and the configuration before anything else.
 	sig := mix(uint64(t.micro)) ^ mix(cfg.Seed+1) ^ mix(uint64(unsafe.Sizeof(zero))<<8)
@@ -194,14 +214,26 @@ func (d *distributed) gather(v uint64) ([]uint64, error) {
 }
 
 // distStep is Step over a Transport: compute this rank's micro-batches;
-// send every rank the piece of them it reduces (Alltoallv); sum this
-// rank's piece of all the micro-batches in the tree order; gather the
-// sums (AllgatherInPlace); apply. Each rank sends its micro-batches once
-// and receives the sum once, whatever the number of ranks.
-func (t *Trainer[T]) distStep() (float64, error) {
+// agree with the other ranks that every one did, on the same batch (see
+// agree); send every rank the piece of them it reduces (Alltoallv); sum
+// this rank's piece of all the micro-batches in the tree order; gather
+// the sums (AllgatherInPlace); apply. Each rank sends its micro-batches
+// once and receives the sum once, whatever the number of ranks.
+func (t *Trainer[T]) distStep(b Batch[T]) (float64, error) {
 	d := t.dist
-	t.run(0, phaseCompute)
-	if err := t.raise(d.rank); err != nil {
+	f, n := t.checkBatch(b)
+	d.hash = batchHash(b)
+	status := uint64(f) | uint64(n)<<8
+	if f == batchOK {
+		t.useBatch(b)
+		t.step++
+		t.startFromModel()
+		t.run(0, phaseCompute) // a runtime.Goexit agrees in exited
+		if t.fails.Load() != 0 {
+			status = statusPanic
+		}
+	}
+	if err := t.agree(status); err != nil {
 		return 0, err
 	}
 	pos := 0
@@ -245,6 +277,133 @@ func (t *Trainer[T]) distStep() (float64, error) {
 		}
 	}
 	return float64(t.sum[t.l.loss]), stepErr
+}
+
+// The status a rank sends in agree: a batchFault (its low byte) with the
+// batch's rows (above), or one of these.
+const (
+	statusPanic = 0x80 // the rank's computation panicked
+	statusExit  = 0x81 // the rank's goroutine exited (runtime.Goexit) in its computation
+)
+
+// agree is the exchange that every step over a Transport starts with,
+// once this rank has computed its micro-batches (or found its batch
+// wrong): every rank's status and the hash of the batch it was given
+// (AllgatherInPlace). Every rank then decides alike, so that none goes on
+// to the collectives of the step (or of its next step) while another does
+// not, and pairs them with the wrong calls. It returns nil if every rank
+// computed the same batch. Otherwise this step is over on every rank:
+//
+//   - a rank whose computation panicked or exited (runtime.Goexit) closes
+//     every rank's trainer, since its replica may be half-way through a
+//     micro-batch; this rank raises its own failure as raise does, or
+//     else the first failed rank's: a *WorkerPanic (its value, on other
+//     ranks, an error naming the rank) or a *GoexitError;
+//   - a rank whose batch Step refuses makes every rank return that
+//     *BatchError, naming the rank;
+//   - a rank given another batch than rank 0's (a shard of the data, say)
+//     makes every rank return a *BatchError naming it.
+//
+// In the last two cases nothing has changed (the micro-batches computed
+// are dropped, and the step not counted) and the trainer goes on.
+func (t *Trainer[T]) agree(status uint64) error {
+	d := t.dist
+	binary.LittleEndian.PutUint64(d.statBuf[16*d.rank:], status)
+	binary.LittleEndian.PutUint64(d.statBuf[16*d.rank+8:], d.hash)
+	if err := d.tr.AllgatherInPlace(d.statBuf, d.statCounts); err != nil {
+		t.Close()
+		return err
+	}
+	statusOf := func(r int) uint64 { return binary.LittleEndian.Uint64(d.statBuf[16*r:]) }
+	failed := func(s uint64) bool { return s == statusPanic || s == statusExit }
+	for r := range d.size {
+		if !failed(statusOf(r)) {
+			continue
+		}
+		t.Close()
+		if failed(status) {
+			return t.raise(d.rank)
+		}
+		if statusOf(r) == statusExit {
+			return &GoexitError{Worker: r}
+		}
+		panic(&WorkerPanic{Worker: r, Value: fmt.Errorf("parallel: rank %d panicked during the step (its panic value is raised on that rank)", r)})
+	}
+	var err *BatchError
+	for r := range d.size {
+		if s := statusOf(r); s&0xff != uint64(batchOK) {
+			err = batchFault(s&0xff).err(int(s>>8), t.micro)
+			err.Reason = fmt.Sprintf("rank %d: %s", r, err.Reason)
+			break
+		}
+		if binary.LittleEndian.Uint64(d.statBuf[16*r+8:]) != binary.LittleEndian.Uint64(d.statBuf[8:]) {
+			err = &BatchError{Reason: fmt.Sprintf("rank %d was given another batch than rank 0: over a Transport every rank must be given the whole batch, the same on every rank, not a share of it", r)}
+			break
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if status&0xff == uint64(batchOK) {
+		// Drop the micro-batches computed.
+		r := t.reps[0]
+		r.ownGrads()
+		r.loadBuffers(r.start)
+		t.step--
+	}
+	return err
+}
+
+// batchHash hashes what b holds (X's shape and elements, and Y's and
+// Labels' if not nil), so that ranks can check that they were given the
+// same batch.
+func batchHash[T Float](b Batch[T]) uint64 {
+	h := uint64(0x6261746368)
+	for _, x := range [2]*tensor.Tensor[T]{b.X, b.Y} {
+		h = mix(h)
+		if x != nil {
+			h = mix(h ^ hashShape(x) ^ hashData(x.Data()))
+		}
+	}
+	h = mix(h ^ uint64(len(b.Labels)))
+	if b.Labels != nil {
+		h = mix(h ^ hashInts(b.Labels) ^ 1)
+	}
+	return h
+}
+
+// hashData hashes the bits of d, four lanes at a time so that the
+// multiplies overlap, and for float32 two elements per lane.
+func hashData[T Float](d []T) uint64 {
+	l := [4]uint64{1, 2, 3, 4}
+	k := 0
+	var zero T
+	if unsafe.Sizeof(zero) == 4 {
+		for ; k+8 <= len(d); k += 8 {
+			q := d[k : k+8 : k+8]
+			for j := range 4 {
+				l[j] = (l[j] ^ floatBits(q[2*j]) ^ floatBits(q[2*j+1])<<32) * 0x100000001b3
+			}
+		}
+	}
+	for ; k+4 <= len(d); k += 4 {
+		for j := range 4 {
+			l[j] = (l[j] ^ floatBits(d[k+j])) * 0x100000001b3
+		}
+	}
+	for ; k < len(d); k++ {
+		l[0] = (l[0] ^ floatBits(d[k])) * 0x100000001b3
+	}
+	return mix(l[0]) ^ mix(l[1]+1) ^ mix(l[2]+2) ^ mix(l[3]+3)
+}
+
+// hashInts hashes labels.
+func hashInts(d []int) uint64 {
+	h := uint64(5)
+	for _, v := range d {
+		h = (h ^ uint64(v)) * 0x100000001b3
+	}
+	return mix(h)
 }
 
 // bytesOf views a []T as its bytes.

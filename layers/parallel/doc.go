@@ -46,6 +46,19 @@
 // after each step and a replica that differs from replica 0's is reported
 // (*DivergedError) instead of training on silently.
 //
+// # Processes
+//
+// Over a Transport (NewDistributed, one replica per process) every rank is
+// given the whole batch, the same in every process, and computes its own
+// micro-batches of it (rank r those of split(MicroBatches, ranks, r)).
+// This is not PyTorch's DDP, where a DistributedSampler gives each rank a
+// share of the data: do not shard the data, read or load the same batches,
+// in the same order, on every rank. Step checks it with a hash of the
+// batch, exchanged at the start of every step, and returns a *BatchError
+// on every rank, without taking the step, when a rank was given another
+// batch; see NewDistributed for the other failures that every rank reports
+// alike.
+//
 // # Buffers and random layers
 //
 // Buffers, such as BatchNorm's running statistics, follow one rule: each

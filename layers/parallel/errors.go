@@ -6,8 +6,9 @@ import (
 )
 
 // ErrClosed is returned by Step after Close, and after a Step that failed
-// half-way (a panic in a worker, a diverged replica): the replicas may then
-// disagree, so the trainer refuses to go on.
+// half-way (a panic or runtime.Goexit in a worker, or over a Transport in
+// any rank's; a diverged replica): the replicas may then disagree, so the
+// trainer refuses to go on.
 var ErrClosed = errors.New("parallel: trainer is closed")
 
 // ConfigError reports a Config that New cannot use: a missing constructor,
@@ -50,10 +51,12 @@ func (e *MismatchError) Error() string {
 }
 
 // DivergedError reports, when Config.Checksum is set, a replica whose
-// parameters after a step differ from replica 0's. By construction this
-// cannot happen; it means memory corruption, a model whose Forward depends
-// on something other than its parameters, buffers and the micro-batch
-// seed, or (over a Transport) ranks fed different batches.
+// parameters or buffers after a step differ from replica 0's. By
+// construction this cannot happen; it means memory corruption, or a model
+// whose Forward depends on something other than its parameters, buffers
+// and the micro-batch seed. (Ranks given different batches cannot cause
+// it: they apply the same gathered sum. Step refuses them with a
+// *BatchError before the step instead, see NewDistributed.)
 type DivergedError struct {
 	Step      int    // the step, counted from 1
 	Replica   int    // the worker or rank that diverged

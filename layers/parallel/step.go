@@ -112,8 +112,13 @@ type goexit struct{}
 // Step will not return, closes the trainer; another worker waits, with
 // the others, for the Close of raise that ends the step. (It relies on
 // phasePrepare, run by the last worker to arrive at a meeting, calling no
-// code but package optim's, which never exits.)
+// code but package optim's, which never exits.) Over a Transport, where
+// only the computation runs in run, it tells the other ranks (agree).
 func (t *Trainer[T]) exited(w int) {
+	if t.dist != nil {
+		_ = t.agree(statusExit) // tell the other ranks; it closes the trainer
+		return
+	}
 	if t.bar != nil {
 		for t.bar.gen.Load()-t.startGen[w] < uint64(t.meets) {
 			t.bar.wait(w)

@@ -480,9 +480,10 @@ func (t *Trainer[T]) alloc(written func(i int) bool) {
 // Backward over the batch; one that has never had a gradient in any
 // micro-batch keeps none, and the optimizer skips it.
 //
-// It returns a *BatchError for a batch it cannot split, a *DivergedError
-// when Config.Checksum finds replicas that differ, over a Transport its
-// errors, and ErrClosed after Close or a failed step. Under
+// It returns a *BatchError for a batch it cannot split (over a Transport,
+// on any rank, or one that differs from rank 0's: see NewDistributed), a
+// *DivergedError when Config.Checksum finds replicas that differ, over a
+// Transport its errors, and ErrClosed after Close or a failed step. Under
 // optim.ErrorNonFinite, a step whose summed gradient is not finite is
 // skipped by every replica alike and Step returns the optimizer's
 // *optim.NonFiniteError with the loss; the trainer goes on. So it does,
@@ -495,15 +496,15 @@ func (t *Trainer[T]) Step(b Batch[T]) (float64, error) {
 	if t.closed {
 		return 0, ErrClosed
 	}
+	if t.dist != nil {
+		return t.distStep(b)
+	}
 	if f, n := t.checkBatch(b); f != batchOK {
 		return 0, f.err(n, t.micro)
 	}
 	t.useBatch(b)
 	t.step++
 	t.startFromModel()
-	if t.dist != nil {
-		return t.distStep()
-	}
 	for w := range t.queue {
 		t.queue[w].reset(split(t.units, len(t.queue), w))
 	}

@@ -176,6 +176,37 @@ func TestMismatchedModel(t *testing.T) {
 	}
 }
 
+// TestBadBatchOnOneRank: when the last rank's batch at step 1 is too
+// short, every rank's Step returns the same *parallel.BatchError naming
+// that rank, none runs ahead or waits, and the ranks then train on
+// together, their checksums agreeing.
+func TestBadBatchOnOneRank(t *testing.T) {
+	needRanks(t)
+	tr, err := parallel.NewDistributed(config(digitsnet.MLP, 0, 1), world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := world.Size() - 1
+	want := fmt.Sprintf("parallel: Step: rank %d: the batch has 7 rows", last)
+	for s := range 3 {
+		b := batch(uint64(s), 50)
+		if s == 1 && world.Rank() == last {
+			b = batch(1, 7)
+		}
+		_, err := tr.Step(b)
+		var be *parallel.BatchError
+		switch {
+		case s != 1 && err != nil:
+			t.Fatalf("step %d: %v", s, err)
+		case s == 1 && (!errors.As(err, &be) || !strings.HasPrefix(err.Error(), want)):
+			t.Fatalf("step 1: %v, want a *parallel.BatchError %q...", err, want)
+		}
+	}
+	if tr.Steps() != 2 {
+		t.Errorf("Steps() = %d, want 2", tr.Steps())
+	}
+}
+
 // TestDeadRank runs only when TestMpirun asks for it: rank 1 stays alive
 // but never reaches the barrier, and rank 0 must get a *mpi.TimeoutError
 // within its Timeout, then exit, and mpirun end the job.
@@ -217,12 +248,15 @@ func TestMpirun(t *testing.T) {
 	}
 	for _, np := range []int{1, 2} {
 		t.Run(fmt.Sprintf("np=%d", np), func(t *testing.T) {
-			out, err := exec.Command(mpirun, args(np, "TestCollectives|TestErrorCode|TestSameBitsAsGoroutines|TestMismatchedModel")...).CombinedOutput()
+			out, err := exec.Command(mpirun, args(np, "TestCollectives|TestErrorCode|TestSameBitsAsGoroutines|TestMismatchedModel|TestBadBatchOnOneRank")...).CombinedOutput()
 			if err != nil || strings.Contains(string(out), "--- FAIL") {
 				t.Fatalf("mpirun -np %d: %v\n%s", np, err, out)
 			}
 			if n := strings.Count(string(out), "--- PASS: TestSameBitsAsGoroutines/"); n != 2*np {
 				t.Errorf("mpirun -np %d: %d ranks×models passed TestSameBitsAsGoroutines, want %d\n%s", np, n, 2*np, out)
+			}
+			if n := strings.Count(string(out), "--- PASS: TestBadBatchOnOneRank"); n != np {
+				t.Errorf("mpirun -np %d: %d ranks passed TestBadBatchOnOneRank, want %d\n%s", np, n, np, out)
 			}
 		})
 	}
