@@ -20,7 +20,9 @@
 // MPI is initialized at MPI_THREAD_FUNNELED: every call runs on one
 // goroutine locked to the OS thread that called MPI_Init_thread, to which
 // the Comm's methods hand their work. Comm methods may be called from any
-// goroutine, one at a time.
+// goroutine, one at a time. An MPI built without thread support, which
+// provides only MPI_THREAD_SINGLE, does not allow this (that thread is not
+// the main one): Init returns an error then.
 //
 // # Failures and timeouts
 //

@@ -87,7 +87,9 @@ type Comm struct {
 
 // Init initializes MPI (MPI_Init_thread at MPI_THREAD_FUNNELED) on a
 // goroutine locked to its OS thread, which then runs every MPI call, and
-// returns the world communicator. It fails if MPI is already initialized.
+// returns the world communicator. It fails if MPI is already initialized,
+// and if MPI provides a thread level below MPI_THREAD_FUNNELED (that
+// thread need not be the main one), after finalizing it.
 func Init() (*Comm, error) {
 	c := &Comm{Timeout: DefaultTimeout, calls: make(chan func())}
 	errc := make(chan error)
@@ -113,6 +115,11 @@ func (c *Comm) serve(errc chan<- error) {
 		errc <- newError("MPI_Init_thread", rc)
 		return
 	}
+	if err := threadError(int(provided), threadFunneled); err != nil {
+		C.MPI_Finalize()
+		errc <- err
+		return
+	}
 	c.comm = C.adj_world()
 	var rank, size C.int
 	C.adj_errors_return(c.comm)
@@ -123,6 +130,39 @@ func (c *Comm) serve(errc chan<- error) {
 	for f := range c.calls {
 		f()
 	}
+}
+
+// The MPI thread levels, in increasing order of what they allow.
+const (
+	threadSingle     = int(C.MPI_THREAD_SINGLE)
+	threadFunneled   = int(C.MPI_THREAD_FUNNELED)
+	threadSerialized = int(C.MPI_THREAD_SERIALIZED)
+	threadMultiple   = int(C.MPI_THREAD_MULTIPLE)
+)
+
+// threadError returns Init's error when MPI_Init_thread provided thread
+// level provided, below required, or nil.
+func threadError(provided, required int) error {
+	if provided >= required {
+		return nil
+	}
+	return fmt.Errorf("mpi: Init: MPI provides thread level %s, below the %s its calls need (they run on a thread of their own, not main's); MPI is finalized",
+		threadName(provided), threadName(required))
+}
+
+// threadName is the name of an MPI thread level.
+func threadName(level int) string {
+	switch level {
+	case threadSingle:
+		return "MPI_THREAD_SINGLE"
+	case threadFunneled:
+		return "MPI_THREAD_FUNNELED"
+	case threadSerialized:
+		return "MPI_THREAD_SERIALIZED"
+	case threadMultiple:
+		return "MPI_THREAD_MULTIPLE"
+	}
+	return fmt.Sprintf("%d", level)
 }
 
 // newError turns an MPI return code into an *Error.
