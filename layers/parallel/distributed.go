@@ -1,9 +1,11 @@
 package parallel
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -163,22 +165,19 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	d.statBuf = make([]byte, 16*d.size)
 
 	// Agree on the model and the configuration before anything else.
-	sig := mix(uint64(t.micro)) ^ mix(cfg.Seed+1) ^ mix(uint64(unsafe.Sizeof(zero))<<8)
-	if cfg.Checksum {
-		sig = mix(sig)
-	}
-	sig = mix(sig ^ math.Float64bits(cfg.ClipGradNorm))
-	sig = mix(sig ^ math.Float64bits(t.clips.p))
-	for _, s := range t.l.signature {
+	settings := []uint64{uint64(t.micro), cfg.Seed, b2u(cfg.Checksum), math.Float64bits(cfg.ClipGradNorm),
+		math.Float64bits(t.clipP), uint64(unsafe.Sizeof(zero))}
+	sig := uint64(0)
+	for _, s := range append(settings, t.l.signature...) {
 		sig = mix(sig ^ s)
 	}
 	got, err := d.gather(sig)
 	if err != nil {
 		return nil, err
 	}
-	for rank, s := range got {
+	for _, s := range got {
 		if s != got[0] {
-			return nil, &MismatchError{Replica: rank, Reason: "the model, MicroBatches, Seed, Checksum, ClipGradNorm, ClipNormType or element type differs"}
+			return nil, d.mismatch(&t.l, settings)
 		}
 	}
 	// Start from rank 0's parameters and buffers.
@@ -198,6 +197,86 @@ func NewDistributed[T Float](cfg Config[T], tr Transport) (*Trainer[T], error) {
 	copy(r.start, state[off:])
 	r.loadBuffers(r.start)
 	return t, nil
+}
+
+// mismatch is NewDistributed's *MismatchError when the ranks' signatures
+// differ (every rank sees it, and calls this): it finds, with more
+// exchanges, the first rank whose parameters and buffers (l) differ from
+// rank 0's, and the first of them that differs, and describes both; or,
+// when they all agree, the first rank whose settings differ, and the
+// setting.
+func (d *distributed) mismatch(l *layout, settings []uint64) error {
+	counts, err := d.gather(uint64(l.nparams)<<32 | uint64(len(l.names)-l.nparams))
+	if err != nil {
+		return err
+	}
+	for r, c := range counts {
+		if c != counts[0] {
+			return &MismatchError{Replica: r, Reason: fmt.Sprintf("it has %d parameters and %d buffers, rank 0 has %d parameters and %d buffers",
+				c>>32, c&(1<<32-1), counts[0]>>32, counts[0]&(1<<32-1))}
+		}
+	}
+	// The same numbers of parameters and buffers: compare them one by one,
+	// then the settings.
+	n := len(l.names)
+	words := make([]uint64, n+len(settings))
+	for i := range n {
+		words[i] = l.entryHash(i)
+	}
+	copy(words[n:], settings)
+	all, err := d.gatherAll(words)
+	if err != nil {
+		return err
+	}
+	for r := 1; r < d.size; r++ {
+		for i, v := range all[r] {
+			if v == all[0][i] {
+				continue
+			}
+			if i >= n {
+				names := []string{"MicroBatches", "Seed", "Checksum", "ClipGradNorm", "ClipNormType", "element type (size in bytes)"}
+				return &MismatchError{Replica: r, Reason: fmt.Sprintf("its %s differs from rank 0's", names[i-n])}
+			}
+			// Exchange the descriptions of entry i, each in 256 bytes.
+			const w = 256
+			buf := make([]byte, w*d.size)
+			copy(buf[w*d.rank:w*d.rank+w], l.desc(i))
+			if err := d.tr.AllgatherInPlace(buf, slices.Repeat([]int{w}, d.size)); err != nil {
+				return err
+			}
+			text := func(r int) string { return string(bytes.TrimRight(buf[w*r:w*r+w], "\x00")) }
+			return &MismatchError{Replica: r, Reason: fmt.Sprintf("%s is %s, rank 0's is %s", l.label(i), text(r), text(0))}
+		}
+	}
+	return &MismatchError{Replica: 0, Reason: "the ranks' signatures differ, but none of what they hash"} // unreachable
+}
+
+// gatherAll returns every rank's words (as many on every rank), in rank
+// order.
+func (d *distributed) gatherAll(words []uint64) ([][]uint64, error) {
+	n := len(words)
+	buf := make([]byte, 8*n*d.size)
+	for i, v := range words {
+		binary.LittleEndian.PutUint64(buf[8*(n*d.rank+i):], v)
+	}
+	if err := d.tr.AllgatherInPlace(buf, slices.Repeat([]int{8 * n}, d.size)); err != nil {
+		return nil, err
+	}
+	out := make([][]uint64, d.size)
+	for r := range out {
+		for i := range n {
+			out[r] = append(out[r], binary.LittleEndian.Uint64(buf[8*(n*r+i):]))
+		}
+	}
+	return out, nil
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // gather returns every rank's v, in rank order.

@@ -40,12 +40,17 @@ func (e *BatchError) Error() string { return "parallel: Step: " + e.Reason }
 // MismatchError reports replicas that are not the same model: a constructor
 // that built different parameter names or shapes for two workers, or (over
 // a Transport) two processes that run different models or configurations.
-// Replica is the worker or rank that differs from replica 0.
+// Replica is the worker or rank that differs from replica 0; Reason says
+// how, naming the first parameter or buffer that differs with its name and
+// shape in both, for example
+// `parameter 0 is "1.weight" [128 64], replica 0's is "1.weight" [256 64]`,
+// or the setting that differs.
 type MismatchError struct {
 	Replica int
 	Reason  string
 }
 
+// Error names the replica and gives the reason.
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("parallel: replica %d differs from replica 0: %s", e.Replica, e.Reason)
 }
@@ -63,6 +68,7 @@ type DivergedError struct {
 	Want, Got uint64 // replica 0's checksum and the replica's
 }
 
+// Error names the step and the replica, with both checksums.
 func (e *DivergedError) Error() string {
 	return fmt.Sprintf("parallel: step %d: replica %d diverged: parameter checksum %#016x, replica 0 has %#016x",
 		e.Step, e.Replica, e.Got, e.Want)
@@ -76,6 +82,7 @@ type WorkerPanic struct {
 	Value  any
 }
 
+// Error names the worker and gives the panic value.
 func (e *WorkerPanic) Error() string {
 	return fmt.Sprintf("parallel: worker %d panicked: %v", e.Worker, e.Value)
 }

@@ -30,7 +30,9 @@ import (
 // loss is multiplied by the weight before Backward (autograd.Scale), which
 // weights the gradients.
 type layout struct {
-	names     []string // parameter names, for errors
+	names     []string // parameter names, then buffer names, for errors
+	shapes    [][]int  // their shapes, for errors
+	nparams   int
 	paramOff  []int    // offset of each parameter's gradient; paramOff[np] = P
 	bufOff    []int    // offset of each buffer; bufOff[nb] = P+B
 	flags     int      // offset of the gradient flags
@@ -43,14 +45,18 @@ type layout struct {
 func newLayout[T Float](named []layers.NamedParam[T], bufs []layers.NamedBuffer[T]) layout {
 	var l layout
 	off := 0
+	l.nparams = len(named)
 	for _, p := range named {
 		l.names = append(l.names, p.Name)
+		l.shapes = append(l.shapes, p.Param.Value().Shape())
 		l.paramOff = append(l.paramOff, off)
 		off += p.Param.Value().Len()
 		l.signature = append(l.signature, hashString(p.Name), hashShape(p.Param.Value()))
 	}
 	l.paramOff = append(l.paramOff, off)
 	for _, b := range bufs {
+		l.names = append(l.names, b.Name)
+		l.shapes = append(l.shapes, b.Buffer.Shape())
 		l.bufOff = append(l.bufOff, off)
 		off += b.Buffer.Len()
 		l.signature = append(l.signature, hashString(b.Name), hashShape(b.Buffer))
@@ -62,6 +68,27 @@ func newLayout[T Float](named []layers.NamedParam[T], bufs []layers.NamedBuffer[
 	l.len = off + 1
 	return l
 }
+
+// label names parameter or buffer i of the layout (numbered parameters
+// first, then buffers) by its kind and index, for errors: "parameter 1".
+func (l *layout) label(i int) string {
+	if i < l.nparams {
+		return fmt.Sprintf("parameter %d", i)
+	}
+	return fmt.Sprintf("buffer %d", i-l.nparams)
+}
+
+// desc describes entry i by its name and shape, for errors:
+// `"1.weight" [256 64]`.
+func (l *layout) desc(i int) string { return fmt.Sprintf("%q %v", l.names[i], l.shapes[i]) }
+
+// counts describes how many parameters and buffers the layout has.
+func (l *layout) counts() string {
+	return fmt.Sprintf("%d parameters and %d buffers", l.nparams, len(l.names)-l.nparams)
+}
+
+// entryHash is entry i's part of the signature.
+func (l *layout) entryHash(i int) uint64 { return mix(l.signature[2*i]) ^ l.signature[2*i+1] }
 
 // paramViews returns views of the parameters' gradients in slot, in the
 // parameters' shapes.

@@ -70,6 +70,18 @@ type Config[T Float] struct {
 	// anything it records outside the returned Var must be per micro-batch
 	// (indexed by MicroBatch.Index).
 	//
+	// out, MicroBatch.Y and every Var made from them (the loss too) live in
+	// the micro-batch's autograd.Arena, which the trainer resets and reuses
+	// for the same micro-batch at the next step: their tensors
+	// (out.Value(), say) are overwritten then, and reading them afterwards
+	// panics or shows another step's numbers. To keep something for
+	// metrics (predictions, accuracy), copy it out inside Loss: a number
+	// (loss.Item(), a count of correct labels) or a tensor's Clone, into
+	// storage of the micro-batch's own. The same holds for the rows of
+	// Batch.X a micro-batch is given (copied into a buffer reused at every
+	// step). Do not call t.Fatal or t.FailNow of a test here: see
+	// GoexitError.
+	//
 	// A loss whose mean is not over the rows, such as
 	// autograd.CrossEntropyWith with IgnoreIndex (the mean over the labels
 	// not ignored) or with class weights (divided by the sum of the labels'
@@ -159,7 +171,8 @@ type Batch[T Float] struct {
 
 // MicroBatch is what the loss function sees of a micro-batch besides the
 // model's output: its index, its rows [Lo, Hi) of the batch, and its
-// targets.
+// targets. Y lives in the micro-batch's Arena, like the output (see
+// Config.Loss: copy what you keep).
 type MicroBatch[T Float] struct {
 	Index  int
 	Lo, Hi int
@@ -283,7 +296,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		} else if err := sameLayout(&t.l, &l, w); err != nil {
 			return nil, err
 		} else if len(r.modes) != len(t.reps[0].modes) {
-			return nil, &MismatchError{Replica: w, Reason: "different number of layers with a training mode"}
+			return nil, &MismatchError{Replica: w, Reason: fmt.Sprintf("it has %d layers with a training mode, replica 0 %d", len(r.modes), len(t.reps[0].modes))}
 		}
 		t.reps = append(t.reps, r)
 	}
@@ -438,14 +451,15 @@ func newTrainer[T Float](cfg Config[T]) (*Trainer[T], error) {
 }
 
 // sameLayout returns a *MismatchError if replica idx's layout differs from
-// replica 0's.
+// replica 0's, naming the first parameter or buffer that differs in name
+// or shape, with both.
 func sameLayout(want, got *layout, idx int) error {
-	if len(want.signature) != len(got.signature) || len(want.names) != len(got.names) {
-		return &MismatchError{Replica: idx, Reason: "different number of parameters or buffers"}
+	if want.nparams != got.nparams || len(want.names) != len(got.names) {
+		return &MismatchError{Replica: idx, Reason: fmt.Sprintf("it has %s, replica 0 has %s", got.counts(), want.counts())}
 	}
-	for i := range want.signature {
-		if want.signature[i] != got.signature[i] {
-			return &MismatchError{Replica: idx, Reason: "a parameter or buffer differs in name or shape"}
+	for i := range want.names {
+		if want.entryHash(i) != got.entryHash(i) {
+			return &MismatchError{Replica: idx, Reason: fmt.Sprintf("%s is %s, replica 0's is %s", want.label(i), got.desc(i), want.desc(i))}
 		}
 	}
 	return nil

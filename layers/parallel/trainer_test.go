@@ -111,27 +111,56 @@ func TestDistributedSameBits(t *testing.T) {
 	}
 }
 
-// TestDistributedMismatch: ranks whose models differ get a *MismatchError
-// on every rank, not a hang.
+// narrowMLP is digitsnet.MLP with 128 hidden units instead of 256: the
+// same parameters, of other shapes.
+func narrowMLP(seed uint64) (layers.Module[float32], error) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	return layers.NewSequential[float32](layers.Flatten[float32]{},
+		layers.NewLinear(rng, 64, 128, layers.HeUniform[float32]), layers.ReLU[float32]{},
+		parallel.NewDropout[float32](rng, 0.2), layers.NewLinear(rng, 128, 10, layers.XavierUniform[float32])), nil
+}
+
+// mismatches are replica 1's differences from replica 0 (digitsnet.MLP)
+// that New and NewDistributed refuse, with how their *MismatchError says
+// it (the backend names replica 0 "replica 0" or "rank 0").
+var mismatches = []struct {
+	name   string
+	model  func(uint64) (layers.Module[float32], error)
+	edit   func(*parallel.Config[float32])
+	reason string
+}{
+	{"more parameters and buffers", bnMLP, nil, "it has 6 parameters and 2 buffers, %s has 4 parameters and 0 buffers"},
+	{"another shape", narrowMLP, nil, `parameter 0 is "1.weight" [128 64], %s's is "1.weight" [256 64]`},
+	{"another seed", digitsnet.MLP, func(c *parallel.Config[float32]) { c.Seed++ }, "its Seed differs from rank 0's"},
+	{"another clipping", digitsnet.MLP, func(c *parallel.Config[float32]) { c.ClipGradNorm = 1 }, "its ClipGradNorm differs from rank 0's"},
+}
+
+// TestDistributedMismatch: ranks whose models or settings differ get a
+// *MismatchError on every rank, not a hang, naming the rank and saying
+// what differs, the same on every rank.
 func TestDistributedMismatch(t *testing.T) {
-	tps := newLoopback(2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for r, tp := range tps {
-		wg.Go(func() {
-			model := digitsnet.MLP
-			if r == 1 {
-				model = bnMLP
+	for _, tc := range mismatches {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := runRanks(t, 2, func(r int, tp parallel.Transport) error {
+				model := digitsnet.MLP
+				cfg := config(model, 0)
+				if r == 1 {
+					cfg = config(tc.model, 0)
+					if tc.edit != nil {
+						tc.edit(&cfg)
+					}
+				}
+				_, err := parallel.NewDistributed(cfg, tp)
+				return err
+			})
+			want := "parallel: replica 1 differs from replica 0: " + strings.ReplaceAll(tc.reason, "%s", "rank 0")
+			for r, err := range errs {
+				var me *parallel.MismatchError
+				if !errors.As(err, &me) || me.Replica != 1 || err.Error() != want {
+					t.Errorf("rank %d: got %v, want a *MismatchError %q", r, err, want)
+				}
 			}
-			_, errs[r] = parallel.NewDistributed(config(model, 0), tp)
 		})
-	}
-	wg.Wait()
-	for r, err := range errs {
-		var me *parallel.MismatchError
-		if !errors.As(err, &me) || me.Replica != 1 {
-			t.Errorf("rank %d: got %v, want a *MismatchError naming replica 1", r, err)
-		}
 	}
 }
 
@@ -324,21 +353,26 @@ func TestConfigErrors(t *testing.T) {
 			t.Error("a negative learning rate was accepted")
 		}
 	})
-	t.Run("replicas differ", func(t *testing.T) {
-		cfg := good
-		n := 0
-		cfg.Model = func() (layers.Module[float32], error) {
-			n++
-			if n == 2 {
-				return bnMLP(1)
+	for _, tc := range mismatches {
+		if tc.edit != nil {
+			continue // one Config for every replica
+		}
+		t.Run("replicas differ: "+tc.name, func(t *testing.T) {
+			cfg := good
+			n := 0
+			cfg.Model = func() (layers.Module[float32], error) {
+				if n++; n == 2 {
+					return tc.model(1)
+				}
+				return digitsnet.MLP(1)
 			}
-			return digitsnet.MLP(1)
-		}
-		var me *parallel.MismatchError
-		if _, err := parallel.New(cfg); !errors.As(err, &me) || me.Replica != 1 {
-			t.Errorf("got %v, want a *MismatchError naming replica 1", err)
-		}
-	})
+			want := "parallel: replica 1 differs from replica 0: " + strings.ReplaceAll(tc.reason, "%s", "replica 0")
+			var me *parallel.MismatchError
+			if _, err := parallel.New(cfg); !errors.As(err, &me) || me.Replica != 1 || err.Error() != want {
+				t.Errorf("got %v, want a *MismatchError %q", err, want)
+			}
+		})
+	}
 }
 
 // TestDistributedConfigErrors checks the Transports NewDistributed refuses.
