@@ -56,10 +56,11 @@ type distributed struct {
 // one per rank; every rank calls it with the same Config (Workers is
 // ignored) and then Step with the same batches: every rank is given the
 // whole batch, not a share of it (no DistributedSampler-style sharding),
-// and computes its own micro-batches of it. Step checks this at the start
-// of every step, when the ranks exchange whether they could compute their
-// micro-batches and a hash of the batch they were given (one small
-// AllgatherInPlace, and a pass over the batch to hash it): a rank given a
+// and computes its own micro-batches of it. Step checks this in every
+// step: once each rank has computed its micro-batches, and before any
+// other exchange of the step, the ranks exchange whether they could and a
+// hash of the batch they were given (one small AllgatherInPlace, and a
+// pass over the batch to hash it): a rank given a
 // batch Step refuses, or another batch than rank 0's, makes every rank's
 // Step return the same *BatchError, naming the rank, without taking the
 // step, and the trainers go on; a rank whose micro-batches panicked, or

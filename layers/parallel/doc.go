@@ -27,15 +27,15 @@
 // elements. These are the same additions in the same order whoever makes
 // them. Then comes one optimizer step, on the summed gradient clipped
 // once if Config.ClipGradNorm says so (the place for gradient clipping:
-// see Config.Optimizer). When the optimizer is one of
-// package optim's (they implement optim.SplitStepper), the replicas'
-// parameters share one copy of the weights (autograd's ShareValue; each
-// keeps its own gradient), there is one optimizer, replica 0's, and each
-// worker makes its step over its range of the elements, right after its
-// part of the last addition; otherwise (an optimizer of your own, even
-// one that embeds one of package optim's) every replica holds its own copy
-// of the weights and of the summed gradient, and its own optimizer's Step
-// makes the whole step. Either way the replicas
+// see Config.Optimizer). When the optimizer is one of package optim's
+// (they implement optim.SplitStepper), the replicas' parameters share one
+// copy of the weights (autograd's ShareValue; each keeps its own
+// gradient), there is one optimizer, replica 0's, and each worker makes
+// its step over its range of the elements, right after its part of the
+// last addition; otherwise (an optimizer of your own, even one that
+// embeds one of package optim's) every replica holds its own copy of the
+// weights and of the summed gradient, and its own optimizer's Step makes
+// the whole step. Either way the replicas
 // stay equal by construction, with the same bits, and since no sum
 // depends on who computed what, the weights after any number of steps are
 // the same bits for 1, 2, 3, 4 or 8 workers, or ranks. (They are not the
@@ -54,10 +54,10 @@
 // This is not PyTorch's DDP, where a DistributedSampler gives each rank a
 // share of the data: do not shard the data, read or load the same batches,
 // in the same order, on every rank. Step checks it with a hash of the
-// batch, exchanged at the start of every step, and returns a *BatchError
-// on every rank, without taking the step, when a rank was given another
-// batch; see NewDistributed for the other failures that every rank reports
-// alike.
+// batch, exchanged before the step's other exchanges, and returns a
+// *BatchError on every rank, without taking the step, when a rank was
+// given another batch; see NewDistributed for the other failures that
+// every rank reports alike.
 //
 // # Buffers and random layers
 //

@@ -147,7 +147,7 @@ func (t *Trainer[T]) phase(w int, ph phase) {
 			t.sumRange(e)
 			if t.clip {
 				// A finite norm means finite gradients: no other check.
-				pieceNorms(t.slots[0], e.lo, e.hi, t.clips.p, t.parts)
+				pieceNorms(t.slots[0], e.lo, e.hi, t.clipP, t.parts)
 			} else if !tensor.AllFiniteSlice(t.slots[0][e.lo:e.hi]) {
 				t.bad.Add(1)
 			}
@@ -237,7 +237,7 @@ func (t *Trainer[T]) beginStep() {
 		}
 	}
 	if t.clip {
-		if t.clips.decide(foldNorms(t.parts, t.clips.p), t.cfg.ClipGradNorm); !t.clips.ok() {
+		if t.clips.decide(foldNorms(t.parts, t.clipP), t.cfg.ClipGradNorm); !t.clips.ok() {
 			t.stepOK, t.stepErr = false, t.clips.err(r0.params)
 			return
 		}

@@ -296,7 +296,7 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 		} else if err := sameLayout(&t.l, &l, w); err != nil {
 			return nil, err
 		} else if len(r.modes) != len(t.reps[0].modes) {
-			return nil, &MismatchError{Replica: w, Reason: fmt.Sprintf("it has %d layers with a training mode, replica 0 %d", len(r.modes), len(t.reps[0].modes))}
+			return nil, &MismatchError{Replica: w, Reason: fmt.Sprintf("it has %d layers with a training mode, replica 0 has %d", len(r.modes), len(t.reps[0].modes))}
 		}
 		t.reps = append(t.reps, r)
 	}
