@@ -10,10 +10,33 @@
 // `go build ./...`, `go vet ./...` and staticcheck stay pure Go:
 //
 //	apt-get install -y openmpi-bin libopenmpi-dev
-//	mpirun -np 2 go run -tags mpi ./examples/digits -workers 0 -mpi
+//	mpirun -np 2 go run -tags mpi ./examples/digits -mpi
 //
 // (as root, mpirun also wants --allow-run-as-root; with more ranks than
 // cores, --oversubscribe).
+//
+// # API
+//
+// go doc ignores build tags, so it shows this comment alone; the package
+// holds (see mpi.go for each one's documentation):
+//
+//	func Init() (*Comm, error)                 // MPI_Init_thread, once per process
+//	type Comm struct{ Timeout time.Duration }  // MPI_COMM_WORLD; a parallel.Transport
+//	func (c *Comm) Rank() int
+//	func (c *Comm) Size() int
+//	func (c *Comm) Barrier() error
+//	func (c *Comm) Finalize() error
+//	func (c *Comm) Abort(code int)
+//	func Allreduce[T Float](c *Comm, send, recv []T, op Op) error  // op: Sum, Max, Min
+//	func Allgather[T Float](c *Comm, send, recv []T) error
+//	func Bcast[T Float](c *Comm, buf []T, root int) error
+//	const DefaultTimeout = 2 * time.Minute
+//	var ErrFinalized error
+//	type Error struct{ ... }                   // an MPI error code, its class and message
+//	type TimeoutError struct{ ... }            // a call that did not complete within Timeout
+//
+// plus the byte-level methods of parallel.Transport (AllgatherInPlace,
+// Broadcast, Alltoallv), which parallel.NewDistributed calls.
 //
 // # Threads
 //
