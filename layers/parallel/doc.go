@@ -78,12 +78,16 @@
 // and this holds for any number of workers, one included. So a model with
 // BatchNorm trains differently from one Forward over the whole batch (the
 // loss and the gradients differ, not only in the last bits), and
-// MicroBatches is a hyperparameter of it. A micro-batch needs at least 2
-// rows while a BatchNorm layer is in training mode (the variance of one
-// value is undefined): Step refuses a batch of fewer than 2·MicroBatches
-// rows then, with a *BatchError, and the trainer goes on. (The check sees
-// the BatchNorm1d and BatchNorm2d layers reached through Children(), see
-// below.)
+// MicroBatches is a hyperparameter of it. BatchNorm needs more than one
+// value per channel (the variance of one value is undefined), which a
+// micro-batch of one row gives BatchNorm1d on [N C] inputs: while a
+// BatchNorm1d layer is in training mode, Step refuses a batch of fewer
+// than 2·MicroBatches rows, with a *BatchError, and the trainer goes on.
+// (The check sees the BatchNorm1d layers reached through Children(), see
+// below; it also refuses such a batch for a BatchNorm1d on [N C L]
+// inputs, which would have L values. BatchNorm2d has H·W values per row:
+// one row is enough unless its images are 1×1, where the layer panics in
+// the worker and the trainer closes, *WorkerPanic.)
 //
 // A layer that draws random numbers would make the bits depend on which
 // replica ran which micro-batch. Such a layer implements Reseeder and is

@@ -197,8 +197,9 @@ func (r *replica[T]) walk(m layers.Module[T], name string) error {
 	}
 	if tm, ok := m.(layers.Trainable); ok {
 		r.modes = append(r.modes, tm)
-		switch m.(type) {
-		case *layers.BatchNorm1d[T], *layers.BatchNorm2d[T]:
+		// A BatchNorm1d's input may be [N C]: one row is then one value
+		// per channel. (BatchNorm2d has H·W of them per row.)
+		if _, ok := m.(*layers.BatchNorm1d[T]); ok {
 			r.norms = append(r.norms, tm)
 		}
 	}
@@ -229,8 +230,8 @@ func quoteName(name string) string {
 	return fmt.Sprintf("%q", name)
 }
 
-// normalizes reports whether one of the replica's BatchNorm layers is in
-// training mode.
+// normalizes reports whether one of the replica's BatchNorm1d layers is
+// in training mode.
 func (r *replica[T]) normalizes() bool {
 	for _, m := range r.norms {
 		if m.Training() {

@@ -160,7 +160,7 @@ type LossFunc[T Float] func(out *autograd.Var[T], mb MicroBatch[T]) *autograd.Va
 // divided into Config.MicroBatches consecutive micro-batches whose sizes
 // differ by at most one, the larger first: with N rows and M micro-batches,
 // the first N mod M have ⌈N/M⌉ rows and the rest ⌊N/M⌋. N must be at
-// least M, and at least 2M while the model has a BatchNorm layer in
+// least M, and at least 2M while the model has a BatchNorm1d layer in
 // training mode (see the package documentation). Y and Labels, when not
 // nil, are the targets, split the same way.
 type Batch[T Float] struct {
@@ -595,7 +595,7 @@ func (f batchFault) err(n, micro int) *BatchError {
 	case batchLabels:
 		reason = "Batch.Labels must have one label per row of Batch.X"
 	case batchOneRow:
-		reason = fmt.Sprintf("the batch has %d rows, so some of its %d micro-batches have one row, and the model has a BatchNorm layer in training mode, "+
+		reason = fmt.Sprintf("the batch has %d rows, so some of its %d micro-batches have one row, and the model has a BatchNorm1d layer in training mode, "+
 			"whose statistics need at least 2 rows per micro-batch: give it at least %d rows (2·MicroBatches), or use fewer MicroBatches", n, micro, 2*micro)
 	default:
 		reason = fmt.Sprintf("batch fault %d", f)
@@ -618,8 +618,8 @@ func (t *Trainer[T]) checkBatch(b Batch[T]) (batchFault, int) {
 	case b.Labels != nil && len(b.Labels) != n:
 		return batchLabels, n
 	case n < 2*t.micro && t.reps[0].normalizes():
-		// The smallest micro-batch has ⌊n/micro⌋ = 1 row: BatchNorm
-		// would panic on it (one value per channel).
+		// The smallest micro-batch has ⌊n/micro⌋ = 1 row: BatchNorm1d
+		// would panic on it if its input is [N C] (one value per channel).
 		return batchOneRow, n
 	}
 	return batchOK, n
