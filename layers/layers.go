@@ -194,14 +194,11 @@ type NamedModule[T Float] struct {
 // Named, and your own), so that SetTraining and BuffersOf can reach every
 // layer of a network. A module of your own that holds layers in fields
 // should implement it, naming each child as it names the child's
-// parameters. Without it, BuffersOf misses the children's buffers
-// (BatchNorm1d's running statistics) and SetTraining their mode. Save and
-// Load look for layers in a module's fields (by reflection: unexported
-// fields, and the structs, slices, arrays and maps they hold, included)
-// and refuse the model, naming the field, when one of those layers has a
-// parameter or buffer that the model's state does not include, rather than
-// leave it out of the file or unset. Tag a field `layers:"-"` when the
-// modules it holds are not part of the model (a teacher network).
+// parameters. Without it, BuffersOf misses the children's buffers, so
+// Save leaves BatchNorm's running statistics out of the file and Load
+// leaves them as they are, silently; and SetTraining misses the children's
+// mode. (PyTorch registers every module assigned to an attribute; Go has
+// no such hook, so this interface is the registration.)
 type Container[T Float] interface {
 	Module[T]
 	// Children returns the direct child modules with their names.

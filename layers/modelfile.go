@@ -27,10 +27,12 @@ import (
 // in evaluation mode, but not during a training step, nor while a Forward
 // in training mode moves BatchNorm's running statistics, which Save reads.
 // It returns an error if a parameter or buffer is nil, if two share a name
-// or a name is empty, if w fails, or if a module holds in a field a layer
-// with a parameter or buffer that the state misses, which the file would
-// lose: a module of your own that holds a BatchNorm1d in a field must be a
-// Container (see Container), or list the buffers itself (Buffered).
+// or a name is empty, or if w fails.
+//
+// Save writes what NamedParameters and BuffersOf report, nothing else: a
+// module of your own that holds layers in fields must be a Container (see
+// Container) for their buffers, such as BatchNorm's running statistics, to
+// be saved, and loaded.
 func Save[T Float](w io.Writer, m Module[T]) error {
 	groups, err := groupsOf(m)
 	if err != nil {
@@ -68,9 +70,7 @@ func SaveFile[T Float](path string, m Module[T]) error {
 // to strictness: a tensor "num_batches_tracked" (or
 // "….num_batches_tracked") that the model lacks is skipped, since
 // PyTorch's BatchNorm saves that counter and Adjoint's keeps it outside its
-// state (BatchNorm1d.NumBatchesTracked). Like Save, Load refuses a model
-// whose state misses a parameter or buffer of a layer a module holds in a
-// field (see Container), which it would leave unset.
+// state (BatchNorm1d.NumBatchesTracked).
 //
 // Like load_state_dict, Load converts between the two float types: an F64
 // file loads into a float32 model, each value rounded to the nearest

@@ -74,8 +74,7 @@ func stateOf[T Float](m Module[T]) ([]stateTensor[T], error) {
 // with all the names PyTorch's state_dict gives it: the names stateOf lists
 // for the same tensor (a TiedOutput's weight) and those of every further
 // place of a module used twice in a container, found by walking
-// Children. It refuses a model with a module whose parameters or buffers
-// the state misses (checkHidden).
+// Children.
 func groupsOf[T Float](m Module[T]) ([]stateGroup[T], error) {
 	state, err := stateOf(m)
 	if err != nil {
@@ -107,9 +106,6 @@ func groupsOf[T Float](m Module[T]) ([]stateGroup[T], error) {
 		if _, ok := at[s.t]; ok { // a tensor outside the state is not saved
 			add(s)
 		}
-	}
-	if err := checkHidden(m, at); err != nil {
-		return nil, err
 	}
 	return groups, nil
 }
