@@ -112,7 +112,10 @@ func readUpTo(r io.Reader, n uint64) ([]byte, error) {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, int(min(uint64(cap(buf)), n-uint64(len(buf)))))
 		}
-		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		// Up to n bytes, not to the capacity, which Grow may round past n:
+		// the bytes after them belong to what follows (a header's to the
+		// tensors' data).
+		m, err := io.ReadFull(r, buf[len(buf):min(uint64(cap(buf)), n)])
 		buf = buf[:len(buf)+m]
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return buf, nil

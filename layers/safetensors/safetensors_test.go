@@ -475,3 +475,40 @@ func TestConcurrentAccess(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRoundTripLarge writes files whose header and data are longer than
+// the 64 KiB that Read first reads at a time: Read took the first bytes of
+// the data into a header over 64 KiB (and refused it as not UTF-8), and
+// missed bytes after data over 64 KiB (review). Both read back exactly,
+// and a byte after the data is still refused.
+func TestRoundTripLarge(t *testing.T) {
+	big := make([]float32, 50_000) // 200 KB of data
+	for i := range big {
+		big[i] = float32(i) / 7
+	}
+	x := tensor.MustNew(big, 250, 200)
+	meta := map[string]string{"long": strings.Repeat("a", 70_000)} // a header over 64 KiB
+	var buf bytes.Buffer
+	if err := safetensors.Write(&buf, []safetensors.Named{safetensors.Of("x", x)}, meta); err != nil {
+		t.Fatal(err)
+	}
+	file := buf.Bytes()
+	f, err := safetensors.Read(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(meta, f.Metadata()); diff != "" {
+		t.Errorf("Metadata (-want +got):\n%s", diff)
+	}
+	got, err := f.Float32("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(bitsOf(x), bitsOf(got)); diff != "" {
+		t.Errorf("x bits (-want +got):\n%s", diff)
+	}
+	_, err = safetensors.Read(bytes.NewReader(append(file[:len(file):len(file)], 0)))
+	if err == nil || !strings.Contains(err.Error(), "goes on after") {
+		t.Errorf("a byte after the data: got %v, want an error saying the file goes on", err)
+	}
+}
