@@ -120,7 +120,10 @@ func LoadFile[T Float](path string, m Module[T]) error {
 // missing from the file and those of the file's tensors that m lacks
 // (torch's missing_keys and unexpected_keys), in the orders of LoadError.
 // It serves to load a pretrained part of a model (a backbone without its
-// head), or a file with tensors the model does not use.
+// head), or a file with tensors the model does not use. A tensor the model
+// holds under several names (a tied weight, a module used twice) is found
+// when the file has any one of them, and its other names are not listed as
+// missing (torch lists each name the file lacks).
 //
 // Everything else is as strict as in Load: a tensor of the file that has a
 // name of m's but another shape (an error in torch even with
