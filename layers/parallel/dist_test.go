@@ -9,6 +9,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers/internal/allocs"
+	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
 	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -219,5 +220,42 @@ func TestDistributedStepAllocatesNothing(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("%d allocations in 10 steps, want 0", n)
+	}
+}
+
+// TestDistributedDroppedStepLeavesNoGradient checks that a step the ranks
+// drop leaves no trace in which parameters have a gradient: at step 0 rank
+// 0 is given too few rows and rank 1 a batch whose micro-batches reach the
+// parameter extra, which the later steps never reach. extra must stay
+// untouched by SGD's weight decay, as in a trainer that never saw step 0
+// (review: it kept a zero gradient from the dropped step, and decayed).
+func TestDistributedDroppedStepLeavesNoGradient(t *testing.T) {
+	cfg := func(int) parallel.Config[float32] {
+		c := config(sometimesMLP, 0)
+		c.Optimizer = func(ps []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return optim.NewSGD(ps, 0.1, optim.WeightDecay(0.5))
+		}
+		return c
+	}
+	got, errs, _ := distRun(t, 2, cfg, func(r, s int) parallel.Batch[float32] {
+		switch {
+		case s > 0:
+			return digitBatch(uint64(s), 48) // micro-batches of 6 rows: extra unused
+		case r == 0:
+			return digitBatch(0, 7) // refused: fewer rows than micro-batches
+		}
+		return digitBatch(0, 56) // micro-batches of 7 rows: extra used
+	})
+	for r := range 2 {
+		var be *parallel.BatchError
+		if !errors.As(errs[r][0], &be) {
+			t.Fatalf("rank %d: step 0: %v, want a *BatchError", r, errs[r][0])
+		}
+		extra := got[r][len(got[r])-1]
+		for i, v := range extra {
+			if v != 1 {
+				t.Fatalf("rank %d: extra[%d] = %v after the dropped step and 3 steps that never reach it, want 1", r, i, v)
+			}
+		}
 	}
 }

@@ -308,6 +308,7 @@ func (t *Trainer[T]) distStep(b Batch[T]) (float64, error) {
 		t.useBatch(b)
 		t.step++
 		t.startFromModel()
+		t.reps[0].keepOwned()
 		t.run(0, phaseCompute) // a runtime.Goexit agrees in exited
 		if t.fails.Load() != 0 {
 			status = statusPanic
@@ -427,6 +428,7 @@ func (t *Trainer[T]) agree(status uint64) error {
 	if status&0xff == uint64(batchOK) {
 		// Drop the micro-batches computed.
 		r := t.reps[0]
+		r.dropNewOwned()
 		r.ownGrads()
 		r.loadBuffers(r.start)
 		t.step--

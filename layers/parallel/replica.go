@@ -134,6 +134,10 @@ type replica[T Float] struct {
 	// parameter's gradient may instead be a view of a slot (see compute);
 	// apply gives every parameter its own buffer back.
 	own []*tensor.Tensor[T]
+	// owned records which entries of own were set at the start of a
+	// distributed step, so that a step the ranks drop can give back the
+	// buffers its micro-batches gave (see keepOwned, dropNewOwned).
+	owned []bool
 }
 
 // mbState is what a micro-batch keeps from step to step, whichever replica
@@ -164,6 +168,7 @@ func newReplica[T Float](cfg *Config[T], idx int, withOpt bool) (*replica[T], la
 		r.params = append(r.params, p.Param)
 		r.own = append(r.own, p.Param.Grad())
 	}
+	r.owned = make([]bool, len(r.own))
 	for _, b := range nbufs {
 		r.bufs = append(r.bufs, b.Buffer)
 	}
@@ -455,6 +460,25 @@ func buffersNotParams[T Float](bufs []layers.NamedBuffer[T], params []layers.Nam
 	}
 	// A clone: a module's NamedBuffers may return a slice it keeps.
 	return slices.DeleteFunc(slices.Clone(bufs), func(b layers.NamedBuffer[T]) bool { return isParam[b.Buffer] })
+}
+
+// keepOwned records which parameters have a gradient buffer of their own.
+func (r *replica[T]) keepOwned() {
+	for i, g := range r.own {
+		r.owned[i] = g != nil
+	}
+}
+
+// dropNewOwned forgets the gradient buffers that parameters received since
+// keepOwned: a dropped step must not make a parameter that it alone
+// reached count as having a gradient (a zero one, which weight decay and
+// momentum would act on) from then on.
+func (r *replica[T]) dropNewOwned() {
+	for i, had := range r.owned {
+		if !had {
+			r.own[i] = nil
+		}
+	}
 }
 
 // ownGrads gives every parameter its own gradient buffer back (never a
