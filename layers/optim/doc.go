@@ -58,7 +58,8 @@
 // optimizer state untouched, counts the step in Skipped and returns nil;
 // [ErrorNonFinite] skips likewise and returns a [*NonFiniteError] naming the
 // parameter. The check reads every gradient once (a few GB/s) and allocates
-// nothing.
+// nothing. A [Scheduler] stepped after a skipped step still moves on, as
+// torch's does; its doc shows how to hold it back.
 //
 // # Gradient clipping
 //

@@ -22,9 +22,18 @@ const (
 	PropagateNonFinite NonFinitePolicy = iota
 	// SkipNonFinite checks every gradient before the step. If one holds
 	// NaN or ±Inf, Step updates no parameter and no optimizer state (no
-	// moment, no step count advances), adds one to Skipped, and returns
-	// nil, so a loop that stops on errors keeps training on the next batch,
-	// as torch.cuda.amp.GradScaler skips a step with inf gradients.
+	// moment, and no step count of the optimizer's, such as Adam's t,
+	// advances), adds one to Skipped, and returns nil, so a loop that
+	// stops on errors keeps training on the next batch, as
+	// torch.cuda.amp.GradScaler skips optimizer.step() with inf gradients.
+	//
+	// A Scheduler does not know of it: its Step, called after the skipped
+	// one, still moves the schedule to its next step, as torch's
+	// scheduler.step() does after GradScaler skipped the optimizer's step
+	// (torch warns; Adjoint says nothing). To hold the schedule back, step
+	// it only when Skipped did not grow (see Scheduler). Skipped counts the
+	// steps skipped since the optimizer was made: SaveState does not save
+	// it, and LoadState leaves it as it was.
 	SkipNonFinite
 	// ErrorNonFinite checks like SkipNonFinite and likewise leaves the
 	// parameters and the state untouched, but Step returns a

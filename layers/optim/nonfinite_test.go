@@ -208,3 +208,49 @@ func TestTrainingSurvivesPoisonedBatch(t *testing.T) {
 		t.Errorf("PropagateNonFinite: %+v, want NaN weights (torch's behaviour, nothing skipped)", prop)
 	}
 }
+
+// TestSkippedIsNotSaved: Skipped counts the steps this optimizer skipped,
+// as SkipNonFinite's doc says: SaveState does not save it, LoadState
+// leaves it as it was, and a Scheduler stepped after a skipped step moves
+// on all the same.
+func TestSkippedIsNotSaved(t *testing.T) {
+	w := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
+	opt, err := optim.NewAdam([]*autograd.Var[float64]{w}, 0.1, optim.NonFinite(optim.SkipNonFinite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := optim.NewScheduler(opt, optim.ScheduleFunc(func(step int) float64 { return 0.1 / float64(step+1) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetGrad(tensor.MustNew([]float64{math.NaN(), 1}, 2))
+	if err := opt.Step(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.Step(); err != nil {
+		t.Fatal(err)
+	}
+	if got := []int{opt.Skipped(), sched.Steps()}; !cmp.Equal(got, []int{1, 1}) {
+		t.Errorf("after a skipped step: Skipped, Steps = %v, want [1 1]", got)
+	}
+	if got, want := opt.LR(), 0.05; got != want {
+		t.Errorf("lr after the Scheduler's step = %v, want %v", got, want)
+	}
+	var buf strings.Builder
+	if err := optim.SaveState(&buf, opt); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := optim.NewAdam([]*autograd.Var[float64]{w}, 0.1, optim.NonFinite(optim.SkipNonFinite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := optim.LoadState(strings.NewReader(buf.String()), fresh); err != nil {
+		t.Fatal(err)
+	}
+	if err := optim.LoadState(strings.NewReader(buf.String()), opt); err != nil {
+		t.Fatal(err)
+	}
+	if got := []int{fresh.Skipped(), opt.Skipped()}; !cmp.Equal(got, []int{0, 1}) {
+		t.Errorf("Skipped after LoadState: fresh %d, the saved optimizer %d; want 0 and 1", got[0], got[1])
+	}
+}

@@ -153,6 +153,26 @@ func (s *WarmupCosineLR) LR(step int) float64 {
 // per epoch or once per batch, whichever the schedule counts. A Scheduler
 // belongs to one goroutine at a time, as its optimizer does, whose rate it
 // writes (a Schedule, a pure function of the step, may be shared).
+//
+// A Scheduler counts its own Steps, not the optimizer's: when the
+// optimizer skipped a step under SkipNonFinite (its Skipped grew), the
+// Scheduler's Step still moves to the next rate, as torch's
+// scheduler.step() does after a GradScaler skipped optimizer.step()
+// (torch warns; this says nothing). To hold the schedule back over the
+// skipped steps, step it only when Skipped did not grow:
+//
+//	before := opt.Skipped()
+//	if err := opt.Step(); err != nil {
+//		return err
+//	}
+//	if opt.Skipped() == before {
+//		if err := sched.Step(); err != nil {
+//			return err
+//		}
+//	}
+//
+// Skipped is not saved with the optimizer's state (SaveState), and Steps
+// is not either: a resumed run sets the Scheduler's count with SetSteps.
 type Scheduler[T tensor.Float] struct {
 	opt   Optimizer[T]
 	sched Schedule
