@@ -25,6 +25,16 @@ import (
 // gradients from the recomputed graph, in their .Grad(), like any leaf; so
 // do the parameters below a result computed outside the segment that fn
 // reaches through its closure, which one or several Checkpoints may share.
+// Those gradients come in one contribution per pass: when such a result
+// is also used outside the segment (or by several Checkpoints), the
+// parameters below it receive the outer pass's contribution and each
+// recomputation's one after the other, where the plain run sums the
+// result's gradient and sends it down once, so theirs may differ from the
+// plain run's in the last bits; likewise for a parameter that fn uses more
+// than once and the computation outside uses too (a tied weight). Pass
+// such a result to Checkpoint as one of its inputs instead: its gradient
+// is then summed with the rest before it goes down, and the rule of inputs
+// above applies.
 //
 // fn must compute the same values when run again: a Dropout inside it
 // would draw a new mask, so use a fixed mask (or none) there. Backward
