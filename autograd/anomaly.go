@@ -21,6 +21,21 @@ import (
 // the caller's code that called it. Values that an input already held are
 // carried along without a report.
 //
+// Unlike PyTorch's detect_anomaly, which checks only the backward pass for
+// NaN, the forward pass is checked too, for ±Inf as well as NaN: a Log of
+// 0, an Exp that overflows or a division by 0 is reported at the op that
+// made it, even where the loss would have come out finite (a -Inf that a
+// later Exp turns into 0, say). A scalar parameter counts as an input: an
+// op whose every result element is an element of its input or one of its
+// parameters (MaskedFill's fill value, the value of Pad and PadWith, the
+// bounds of Clamp and Hardtanh, the threshold of Hardshrink) never reports
+// a non-finite result, which only a non-finite parameter can have made.
+// So MaskedFill(scores, mask, -Inf) before a Softmax, the attention-mask
+// idiom, and a -Inf Pad before a max pool pass. The parameter of an op
+// that computes with it is not seen: Scale by +Inf, or a LeakyReLU slope,
+// an ELU alpha or a MarginRanking margin of ±Inf, is reported like an
+// overflow.
+//
 // DetectAnomaly also checks the Vars it is given, since a NaN that arrives
 // with the data (a poisoned batch) or sits in a weight already is not
 // produced by any operation: it returns an *AnomalyError with Phase "leaf"
@@ -193,7 +208,7 @@ func traceForward[T Float](v *Var[T], op string, inputs []*Var[T]) {
 	info := &anomalyInfo[T]{op: op, inputs: inputs, caller: callerOutsideLibrary()}
 	v.more().anomaly = info
 	bad, ok := firstNonFinite(v.value)
-	if ok {
+	if ok || selectsOnly(op) {
 		return
 	}
 	var from anomalyState
@@ -204,6 +219,20 @@ func traceForward[T Float](v *Var[T], op string, inputs []*Var[T]) {
 		panic(&AnomalyError{Phase: "forward", Op: op, Caller: info.caller, Value: bad, Input: -1,
 			InputShapes: shapesOf(inputs), Chain: chainOf(inputs), FromInf: fromInf})
 	}
+}
+
+// selectsOnly reports whether every element of op's result is an element
+// of one of its inputs or one of its scalar parameters (a fill or pad
+// value, a bound). Such an op turns finite inputs into ±Inf only with a
+// ±Inf parameter, and inputs without NaN into NaN only with a NaN one: a
+// parameter counts as an input (see DetectAnomaly), so that its non-finite
+// results are carried along, never an anomaly of its own.
+func selectsOnly(op string) bool {
+	switch op {
+	case "MaskedFill", "Pad", "PadWith", "Clamp", "Hardtanh", "Hardshrink":
+		return true
+	}
+	return false
 }
 
 // checkBackward panics if a backward under anomaly detection turned the
