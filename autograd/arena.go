@@ -19,10 +19,12 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 // nothing and the garbage collector has nothing to do.
 //
 // Put a batch into the arena with Const; every operation with an arena input
-// takes its result from that arena, and so does the Backward pass of a loss
-// made that way. Parameters, their gradients and optimizer state live outside
-// any arena, as always; an operation on parameters alone takes its result
-// from the arena when one of them goes through Use.
+// takes its result from that arena (from the first input's of a step, when
+// inputs come from several arenas: a Param of an arena belongs to no
+// step), and so does the Backward pass of a loss made that way.
+// Parameters, their gradients and optimizer state live outside any arena,
+// as always; an operation on parameters alone takes its result from the
+// arena when one of them goes through Use.
 //
 //	ar := autograd.NewArena[float32]()
 //	for step := range steps {
@@ -137,7 +139,11 @@ func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
 // than from a batch (a function of the parameters alone, a learned input).
 // Unlike the arena's other Vars it belongs to no step: it stays valid across
 // Reset, and Backward accumulates its gradient into its own Grad, outside
-// the arena, as for any parameter.
+// the arena, as for any parameter. An operation with an input of a step
+// (Const, Use, a result, of this arena or another) takes its result from
+// that step's arena instead, whatever the order of the inputs: the result
+// of a training arena's Param times an inference arena's batch is the
+// inference arena's, valid until its next Reset, and records nothing.
 func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
 	return newParam(t, a)
 }
@@ -150,10 +156,14 @@ func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
 // in a warm step; on Use(p) it takes its result from the arena like the
 // rest of the step. Under an inference Arena the result records nothing.
 //
-// A Var of an arena (a step's, or one of Param; this one or another) is
-// returned as it is: operations on it take their results from its arena
-// already, as they take them from their first input's. Use panics with a
-// *UsageError for a nil Var.
+// A Var of this arena (a step's, or one of its Params) and a Var of
+// another arena's step are returned as they are: operations on them take
+// their results from their arena already. A Param of another arena is
+// treated as a parameter made without one: Use returns a Var of this
+// arena's step, which under an inference Arena records nothing (a model
+// whose weights are a training arena's Params, evaluated under an inference
+// arena, then records no graph, even through an operation on weights
+// alone). Use panics with a *UsageError for a nil Var.
 //
 //	d/dp = g
 func (a *Arena[T]) Use(p *Var[T]) *Var[T] {
@@ -161,7 +171,7 @@ func (a *Arena[T]) Use(p *Var[T]) *Var[T] {
 	switch {
 	case p == nil:
 		panic(usage(op, "nil Var"))
-	case p.arena != nil:
+	case p.arena == a, p.arena != nil && p.gen != 0:
 		return p
 	}
 	st := newState[reshapeOp[T]](a)
@@ -177,6 +187,19 @@ func (a *Arena[T]) Use(p *Var[T]) *Var[T] {
 	}
 	tensor.ViewInto(&st.out, pv, shape...)
 	return recordOpOn(a, nil, op, &st.out, st, p)
+}
+
+// step returns x as a Var of a's step when x is a Param of another arena
+// (a.Use(x)), else x as it is. A composite operation that applies
+// operations to one of its inputs alone passes each input through the
+// step of its result's arena (arenaOf), so that those operations take their
+// results from that arena, and record nothing under an inference Arena,
+// rather than fill the other arena of a Param until its next Reset.
+func (a *Arena[T]) step(x *Var[T]) *Var[T] {
+	if a == nil || x.arena == nil || x.arena == a || x.gen != 0 {
+		return x
+	}
+	return a.Use(x)
 }
 
 // Arena returns the Arena v was made under (Arena.Const, Arena.Param, Use,
@@ -291,14 +314,26 @@ func (a *Arena[T]) like(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 	return a.tensor(s...)
 }
 
-// arenaOf returns the arena of the first input that has one, or nil.
+// arenaOf returns the arena an operation on inputs takes its result from
+// (recordOpOn makes the same choice): that of the first input of a step
+// (Arena.Const, Use, a result, or Detach of one), else that of the first
+// Param of an arena, else nil. A Param of an arena belongs to no step: a
+// result taken from its arena would live until that arena's next Reset,
+// whatever the step of the other inputs (an inference Arena's batch times
+// a training Arena's Param would fill the training arena, step after step,
+// until it is Reset).
 func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
+	var param *Arena[T]
 	for _, in := range inputs {
-		if in.arena != nil {
+		switch {
+		case in.arena == nil:
+		case in.gen != 0:
 			return in.arena
+		case param == nil:
+			param = in.arena
 		}
 	}
-	return nil
+	return param
 }
 
 // Stale reports whether v was made under an Arena that has been Reset
@@ -306,8 +341,9 @@ func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
 // an error wrapping ErrArenaReset. Code that keeps Vars across steps (a
 // cache of keys and values, say) can ask first and say what went wrong in
 // its own terms. A parameter of an Arena (Arena.Param, or Arena.Use of
-// one) is never stale, nor is a Var made without an Arena; Arena.Use of a
-// parameter made without one gives a Var of the step, stale after Reset.
+// one by its own arena) is never stale, nor is a Var made without an
+// Arena; Arena.Use of a parameter made without one, or of another arena's,
+// gives a Var of the step, stale after Reset.
 func (v *Var[T]) Stale() bool { return v.arena != nil && v.gen != 0 && v.gen != v.arena.gen }
 
 // checkLive panics when v is Stale.

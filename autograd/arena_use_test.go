@@ -97,10 +97,14 @@ func TestArenaUseInference(t *testing.T) {
 	}
 }
 
-// TestArenaUseVarsOfArenas checks that Use returns a Var of an arena, this
-// one or another, as it is (its operations take their results from its
-// own arena: a model whose weights are a training arena's Params evaluated
-// under an inference arena), and panics for a nil Var.
+// TestArenaUseVarsOfArenas checks that Use returns a Var of this arena,
+// and one of another arena's step, as it is (their operations take their
+// results from their own arena), takes a Param of another arena like one
+// made without an arena: under an inference arena a view that records
+// nothing, and neither do operations on it alone (a model whose weights are
+// a training arena's Params, evaluated under an inference arena); under a
+// training arena a Var of its step whose gradient flows to the Param. It
+// panics for a nil Var.
 func TestArenaUseVarsOfArenas(t *testing.T) {
 	ar, other := autograd.NewArena[float64](), autograd.NewInferenceArena[float64]()
 	c := ar.Const(tensor.MustNew([]float64{1, 2}, 2))
@@ -108,8 +112,29 @@ func TestArenaUseVarsOfArenas(t *testing.T) {
 	if ar.Use(c) != c || ar.Use(p) != p {
 		t.Error("Use of the arena's own Const or Param is not that Var")
 	}
-	if other.Use(c) != c || other.Use(p) != p {
-		t.Error("Use of another arena's Const or Param is not that Var")
+	if other.Use(c) != c {
+		t.Error("Use of another arena's Const is not that Var")
+	}
+
+	u := other.Use(p)
+	e := autograd.Exp(u)
+	if u.Arena() != other || u.RequiresGrad() || e.Arena() != other || e.RequiresGrad() || &u.Value().Data()[0] != &p.Value().Data()[0] {
+		t.Errorf("inference Use of another arena's Param: arena %p (want %p), records %v, Exp of it %p records %v; want the inference arena's, p's memory, nothing recorded",
+			u.Arena(), other, u.RequiresGrad(), e.Arena(), e.RequiresGrad())
+	}
+	other.Reset()
+	if !u.Stale() || p.Stale() {
+		t.Errorf("after the inference arena's Reset: its Use of p stale %v, p stale %v; want true, false", u.Stale(), p.Stale())
+	}
+
+	train := autograd.NewArena[float64]()
+	v := train.Use(p)
+	if v == p || v.Arena() != train || !v.RequiresGrad() {
+		t.Errorf("training Use of another arena's Param: the Param itself %v, arena %p (want %p), records %v", v == p, v.Arena(), train, v.RequiresGrad())
+	}
+	autograd.Sum(autograd.Mul(v, v)).Backward()
+	if diff := cmp.Diff([]float64{2, 4}, p.Grad().Data()); diff != "" {
+		t.Errorf("gradient through another arena's Use (-want +got):\n%s", diff)
 	}
 	wantUsagePanic(t, "Use(nil)", func() { ar.Use(nil) })
 }

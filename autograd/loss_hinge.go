@@ -71,6 +71,7 @@ func MultiLabelSoftMargin[T Float](x, y *Var[T], weight *tensor.Tensor[T], reduc
 		panic(shapeErr(op, fmt.Sprintf("weight must be [%d], one per class", classes), x.value.Shape(), weight.Shape()))
 	}
 	ar := arenaOf(x, y)
+	x, y = ar.step(x), ar.step(y)
 	l := Neg(Add(Mul(y, LogSigmoid(x)), Mul(Sub(lossScalar(ar, T(1)), y), LogSigmoid(Neg(x)))))
 	if weight != nil {
 		l = Mul(l, arenaConst(ar, weight))

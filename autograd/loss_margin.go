@@ -41,6 +41,8 @@ func CosineSimilarity[T Float](a, b *Var[T], axis int, eps T) *Var[T] {
 		if shape == nil {
 			panic(shapeErr(op, "shapes do not broadcast", a.value.Shape(), b.value.Shape()))
 		}
+		ar := arenaOf(a, b)
+		a, b = ar.step(a), ar.step(b)
 		if !a.value.HasShape(shape...) {
 			a = BroadcastTo(a, shape...)
 		}
@@ -271,6 +273,7 @@ func CosineEmbedding[T Float](a, b *Var[T], y []int, margin T, reduction ...Redu
 	r := redReduction(op, reduction)
 	rows := lossRows(op, a.value, len(y))
 	ar := arenaOf(a, b)
+	a, b = ar.step(a), ar.step(b)
 	// Row i's loss is element 2i (1 - cos) or 2i+1 (the hinge) of the
 	// branches side by side.
 	pick := ar.intsN(rows)

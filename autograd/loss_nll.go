@@ -35,6 +35,7 @@ func PoissonNLL[T Float](input, target *Var[T], logInput, full bool, eps T, redu
 		panic(shapeErr(op, fmt.Sprintf("eps must be non-negative, got %v", eps), input.value.Shape()))
 	}
 	ar := arenaOf(input, target)
+	input, target = ar.step(input), ar.step(target)
 	var l *Var[T]
 	if logInput {
 		l = Sub(Exp(input), Mul(target, input))
@@ -78,8 +79,9 @@ func GaussianNLL[T Float](input, target, variance *Var[T], full bool, eps T, red
 	if !(eps >= 0) {
 		panic(shapeErr(op, fmt.Sprintf("eps must be non-negative, got %v", eps), input.value.Shape()))
 	}
-	variance = gaussianVariance(op, input.value, variance)
 	ar := arenaOf(input, target, variance)
+	input, target, variance = ar.step(input), ar.step(target), ar.step(variance)
+	variance = gaussianVariance(op, input.value, variance)
 	clamp := false
 	for _, v := range variance.value.Data() {
 		clamp = clamp || (v >= 0 && v < eps)

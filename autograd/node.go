@@ -201,7 +201,7 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 // recordOpOn is recordOpIn with the result a Var of the arena on when on is
 // not nil, whatever the inputs' arenas (Arena.Use).
 func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
-	ar := on
+	ar, param := on, (*Arena[T])(nil)
 	req, anomaly, cut := false, false, false
 	noGrad := on != nil && on.noGrad
 	for _, in := range inputs {
@@ -211,10 +211,19 @@ func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.
 		if in.arena != nil {
 			in.checkLive(op)
 			noGrad = noGrad || in.arena.noGrad
-			if ar == nil {
-				ar = in.arena // the first, as for the result's tensor (arenaOf)
+			// The first step's arena, else the first Param's, as for the
+			// result's tensor (arenaOf).
+			switch {
+			case ar != nil:
+			case in.gen != 0:
+				ar = in.arena
+			case param == nil:
+				param = in.arena
 			}
 		}
+	}
+	if ar == nil {
+		ar = param
 	}
 	cut = cut || (req && noGrad) // a gradient would flow, but an inference Arena records nothing
 	req = req && !noGrad
