@@ -126,8 +126,12 @@ func (a *Arena[T]) Reset() {
 
 // Const returns a constant leaf holding t (typically a batch of inputs or
 // targets) whose operations take their results from the arena. t itself is
-// not copied and stays the caller's.
+// not copied and stays the caller's. It panics with a *UsageError when t is
+// nil.
 func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
+	if t == nil {
+		panic(usage("Arena.Const", "nil tensor"))
+	}
 	v := a.newVar()
 	v.renew(Var[T]{value: t, arena: a, gen: a.gen})
 	return v
@@ -139,13 +143,14 @@ func (a *Arena[T]) Const(t *tensor.Tensor[T]) *Var[T] {
 // than from a batch (a function of the parameters alone, a learned input).
 // Unlike the arena's other Vars it belongs to no step: it stays valid across
 // Reset, and Backward accumulates its gradient into its own Grad, outside
-// the arena, as for any parameter. An operation with an input of a step
+// the arena, as for any parameter. It panics with a *UsageError when t is
+// nil. An operation with an input of a step
 // (Const, Use, a result, of this arena or another) takes its result from
 // that step's arena instead, whatever the order of the inputs: the result
 // of a training arena's Param times an inference arena's batch is the
 // inference arena's, valid until its next Reset, and records nothing.
 func (a *Arena[T]) Param(t *tensor.Tensor[T]) *Var[T] {
-	return newParam(t, a)
+	return newParam("Arena.Param", t, a)
 }
 
 // Use returns p as a Var of the arena for the current step: the same value

@@ -60,8 +60,12 @@ type Function[T Float] struct {
 // Apply runs the function on inputs and, when one of them requires a
 // gradient, records it in the graph. It panics with a *UsageError when
 // Forward or Backward is missing, an input is nil or of an Arena Reset
-// since it was made, or Forward returns nil. The node keeps the Function's
-// Backward and JVP as they are at the call.
+// since it was made, or Forward returns nil. A panic inside Forward, or
+// later inside Backward or JVP, is raised again as a *UsageError naming the
+// Function and wrapping the original value (errors.As and errors.Is reach
+// it; its message ends the new one), except an *AnomalyError, which
+// passes as it is. The node keeps the Function's Backward and JVP as they
+// are at the call.
 func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	if f.Forward == nil || f.Backward == nil {
 		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward and Backward must both be set"))
@@ -76,7 +80,7 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 		}
 		vals[i] = in.value
 	}
-	out := f.Forward(vals...)
+	out := f.forward(vals)
 	if out == nil {
 		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward returned nil"))
 	}
@@ -86,6 +90,39 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	return recordOp(f.Name, out, derivative[T](&functionOp[T]{back: f.Backward, fwd: f.JVP}), inputs...)
 }
 
+// forward runs f.Forward, turning a panic into one that names f (see
+// userPanic).
+func (f *Function[T]) forward(vals []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(userPanic(f.Name, "Forward", r))
+		}
+	}()
+	return f.Forward(vals...)
+}
+
+// userPanic returns what a panic r inside the Forward, Backward or JVP
+// (what) of the Function named name re-panics with: a *UsageError naming
+// the Function and wrapping r (errors.As and errors.Is still reach it, and
+// its message ends with r's). An *AnomalyError, which anomaly detection
+// reports for an operation the function ran, and a *UsageError that names
+// the Function already (Context.Input out of range) pass as they are.
+func userPanic(name, what string, r any) any {
+	switch e := r.(type) {
+	case *AnomalyError:
+		return r
+	case *UsageError:
+		if e.Op == name || e.Op == fmt.Sprintf("Function %q", name) {
+			return r
+		}
+	}
+	err, ok := r.(error)
+	if !ok {
+		err = fmt.Errorf("%v", r)
+	}
+	return &UsageError{Op: fmt.Sprintf("Function %q", name), Reason: what + " panicked", Err: err}
+}
+
 // functionOp is a Function's derivative: its Backward and, if it has one,
 // its JVP.
 type functionOp[T Float] struct {
@@ -93,7 +130,14 @@ type functionOp[T Float] struct {
 	fwd  func(c *Context[T], tangents []*tensor.Tensor[T]) *tensor.Tensor[T]
 }
 
-func (d *functionOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] { return d.back(c, g) }
+func (d *functionOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(userPanic(c.n.op, "Backward", r))
+		}
+	}()
+	return d.back(c, g)
+}
 
 // vjp runs Backward on constants: a Function has no fused form.
 func (d *functionOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
@@ -103,9 +147,20 @@ func (d *functionOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tenso
 	if d.fwd == nil {
 		return genericJVP(c.p, c.n, c.out, ts)
 	}
-	t := d.fwd(c, ts)
+	t := d.callJVP(c, ts)
 	if t == nil {
 		panic(usage(c.n.op, "forward mode: its JVP returned nil"))
 	}
 	return t
+}
+
+// callJVP runs the Function's JVP, turning a panic into one that names
+// the Function (see userPanic).
+func (d *functionOp[T]) callJVP(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(userPanic(c.n.op, "JVP", r))
+		}
+	}()
+	return d.fwd(c, ts)
 }

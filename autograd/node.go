@@ -146,8 +146,14 @@ func (c *Context[T]) Output() *Var[T] {
 }
 
 // NeedsGrad reports whether the i-th input wants a gradient, so that a
-// backward function can skip work (a matmul) nobody will use.
-func (c *Context[T]) NeedsGrad(i int) bool { return c.n.inputs[i].requiresGrad }
+// backward function can skip work (a matmul) nobody will use. It panics
+// with a *UsageError naming the operation when there is no input i.
+func (c *Context[T]) NeedsGrad(i int) bool {
+	if i < 0 || i >= len(c.n.inputs) {
+		panic(usage(c.n.op, fmt.Sprintf("Context.NeedsGrad(%d): the operation has %d inputs", i, len(c.n.inputs))))
+	}
+	return c.n.inputs[i].requiresGrad
+}
 
 // NumInputs returns the number of inputs of the operation.
 func (c *Context[T]) NumInputs() int { return len(c.n.inputs) }

@@ -63,15 +63,20 @@ func (v *Var[T]) trace() *anomalyInfo[T] {
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
-// input whose gradient you want. Backward accumulates into its Grad.
-func Param[T Float](t *tensor.Tensor[T]) *Var[T] { return newParam(t, nil) }
+// input whose gradient you want. Backward accumulates into its Grad. It
+// panics with a *UsageError when t is nil.
+func Param[T Float](t *tensor.Tensor[T]) *Var[T] { return newParam("Param", t, nil) }
 
 // newParam returns a leaf that requires a gradient, made under ar (nil for
 // none), together with its varAux in one allocation. A model's forward pass
 // reads a parameter's aux (for anomaly detection) while another goroutine
 // may run its first Backward, which stores the gradient: with the aux made
 // here, that store goes into the varAux and the pointer stays as it was.
-func newParam[T Float](t *tensor.Tensor[T], ar *Arena[T]) *Var[T] {
+// It panics with a *UsageError naming op when t is nil.
+func newParam[T Float](op string, t *tensor.Tensor[T], ar *Arena[T]) *Var[T] {
+	if t == nil {
+		panic(usage(op, "nil tensor"))
+	}
 	p := new(struct {
 		v Var[T]
 		a varAux[T]
@@ -93,8 +98,14 @@ func (v *Var[T]) renew(x Var[T]) {
 }
 
 // Const returns a leaf that does not require a gradient, such as input data
-// or targets. Operations on constants alone record nothing.
-func Const[T Float](t *tensor.Tensor[T]) *Var[T] { return &Var[T]{value: t} }
+// or targets. Operations on constants alone record nothing. It panics with a
+// *UsageError when t is nil.
+func Const[T Float](t *tensor.Tensor[T]) *Var[T] {
+	if t == nil {
+		panic(usage("Const", "nil tensor"))
+	}
+	return &Var[T]{value: t}
+}
 
 // Scalar returns a constant 0-d Var holding v, handy for expressions such as
 // Sub(Scalar(1.0), x).

@@ -254,7 +254,8 @@ func TestCheckNaN(t *testing.T) {
 // promise it), saying what may have panicked.
 func TestPanicErrorPrefix(t *testing.T) {
 	// boomIn panics in the forward pass, the backward pass or the
-	// forward-mode rule.
+	// forward-mode rule, of a Function, which autograd wraps in a
+	// *UsageError naming it.
 	boomIn := func(where string) gradcheck.Func {
 		fn := &Fn{
 			Name: "Boom",
@@ -285,24 +286,24 @@ func TestPanicErrorPrefix(t *testing.T) {
 		check, where, want string
 		run                func(gradcheck.Func) error
 	}{
-		{"Check", "forward", "gradcheck: panic in the function under test or its backward pass: boom",
+		{"Check", "forward", `gradcheck: panic in the function under test or its backward pass: autograd: Function "Boom": Forward panicked: boom`,
 			func(f gradcheck.Func) error { _, err := gradcheck.Check(f, x); return err }},
-		{"Check", "backward", "gradcheck: panic in the function under test or its backward pass: boom",
+		{"Check", "backward", `gradcheck: panic in the function under test or its backward pass: autograd: Function "Boom": Backward panicked: boom`,
 			func(f gradcheck.Func) error { _, err := gradcheck.Check(f, x); return err }},
-		{"CheckJacobian", "backward", "gradcheck: panic in the function under test, its backward pass or the supplied Jacobian: boom",
+		{"CheckJacobian", "backward", `gradcheck: panic in the function under test, its backward pass or the supplied Jacobian: autograd: Function "Boom": Backward panicked: boom`,
 			func(f gradcheck.Func) error { _, err := gradcheck.CheckJacobian(f, x, identity); return err }},
 		{"CheckJacobian", "supplied Jacobian", "gradcheck: panic in the function under test, its backward pass or the supplied Jacobian: boom",
 			func(f gradcheck.Func) error {
 				_, err := gradcheck.CheckJacobian(f, x, func([]T) []T { panic("boom") })
 				return err
 			}},
-		{"GradGradCheck", "forward", "gradcheck: second order: panic in the function under test or its backward pass: boom",
+		{"GradGradCheck", "forward", `gradcheck: second order: panic in the function under test or its backward pass: autograd: Function "Boom": Forward panicked: boom`,
 			func(f gradcheck.Func) error { _, err := gradcheck.GradGradCheck(f, x); return err }},
-		{"GradGradCheck", "backward", "gradcheck: second order: panic in the function under test or its backward pass: boom",
+		{"GradGradCheck", "backward", `gradcheck: second order: panic in the function under test or its backward pass: autograd: Function "Boom": Backward panicked: boom`,
 			func(f gradcheck.Func) error { _, err := gradcheck.GradGradCheck(f, x); return err }},
-		{"CheckJVP", "forward", "gradcheck: forward mode: panic in the function under test or its forward-mode rule: boom",
+		{"CheckJVP", "forward", `gradcheck: forward mode: panic in the function under test or its forward-mode rule: autograd: Function "Boom": Forward panicked: boom`,
 			func(f gradcheck.Func) error { _, err := gradcheck.CheckJVP(f, x); return err }},
-		{"CheckJVP", "jvp", "gradcheck: forward mode: panic in the function under test or its forward-mode rule: boom",
+		{"CheckJVP", "jvp", `gradcheck: forward mode: panic in the function under test or its forward-mode rule: autograd: Function "Boom": JVP panicked: boom`,
 			func(f gradcheck.Func) error { _, err := gradcheck.CheckJVP(f, x); return err }},
 	}
 	for _, tc := range tests {
