@@ -87,8 +87,11 @@ func (c *Context[T]) addGrad(j int, t *tensor.Tensor[T], alpha T) {
 // adds the results: the vjp of a closure's derivative and of Checkpoint's,
 // the path of ops under anomaly detection, and of a vjp for the cases it
 // does not handle itself.
-func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) {
-	gv := Const(g)
+func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) { c.viaBackwardOf(Const(g)) }
+
+// viaBackwardOf is viaBackward with the gradient given as a constant Var
+// (a Function's, of its result's Arena: see Context.constant).
+func (c *Context[T]) viaBackwardOf(gv *Var[T]) {
 	gin := c.p.callBackward(c.n, gv)
 	if c.out.trace() != nil {
 		checkBackward(c.out, gv, gin)

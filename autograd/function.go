@@ -38,10 +38,13 @@ type Function[T Float] struct {
 	// Name labels the operation in graph drawings and error messages.
 	Name string
 	// Forward computes the result from the inputs' values. It must not
-	// modify its inputs.
+	// modify its inputs, nor keep the slice that holds them (the tensors
+	// it may keep).
 	Forward func(inputs ...*tensor.Tensor[T]) *tensor.Tensor[T]
 	// Backward returns the gradient for each input, given the gradient g of
-	// the result.
+	// the result. The engine reads the slice it returns before it calls any
+	// Backward again, so Backward may return a slice of its own that it
+	// reuses (one allocation less per call).
 	Backward func(c *Context[T], g *Var[T]) []*Var[T]
 	// JVP, optional, is the forward-mode rule: given the tangent of each
 	// input, of its input's shape (nil for a zero tangent: a constant, or
@@ -70,7 +73,6 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	if f.Forward == nil || f.Backward == nil {
 		panic(usage(fmt.Sprintf("Function %q", f.Name), "Forward and Backward must both be set"))
 	}
-	vals := make([]*tensor.Tensor[T], len(inputs))
 	for i, in := range inputs {
 		if in == nil {
 			panic(usage(fmt.Sprintf("Function %q", f.Name), fmt.Sprintf("input %d is nil", i)))
@@ -78,7 +80,16 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 		if in.Stale() { // before Forward reads the next step's data
 			panic(&UsageError{Op: fmt.Sprintf("Function %q", f.Name), Err: ErrArenaReset})
 		}
-		vals[i] = in.value
+	}
+	// The state comes from the arena of the result, so that a warm step
+	// allocates neither it nor the inputs' slice.
+	st := newState[functionOp[T]](arenaOf(inputs...))
+	vals := st.vals[:0]
+	if len(inputs) > len(st.vals) {
+		vals = make([]*tensor.Tensor[T], 0, len(inputs))
+	}
+	for _, in := range inputs {
+		vals = append(vals, in.value)
 	}
 	out := f.forward(vals)
 	if out == nil {
@@ -87,7 +98,8 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 	if !needsGrad(inputs...) {
 		return recordOp[T](f.Name, out, nil, inputs...)
 	}
-	return recordOp(f.Name, out, derivative[T](&functionOp[T]{back: f.Backward, fwd: f.JVP}), inputs...)
+	st.back, st.fwd = f.Backward, f.JVP
+	return recordOp(f.Name, out, derivative[T](st), inputs...)
 }
 
 // forward runs f.Forward, turning a panic into one that names f (see
@@ -124,11 +136,14 @@ func userPanic(name, what string, r any) any {
 }
 
 // functionOp is a Function's derivative: its Backward and, if it has one,
-// its JVP.
+// its JVP; and the slice of input values its Forward was given.
 type functionOp[T Float] struct {
 	back backwardFn[T]
 	fwd  func(c *Context[T], tangents []*tensor.Tensor[T]) *tensor.Tensor[T]
+	vals [4]*tensor.Tensor[T] // Forward's inputs, when there are at most 4
 }
+
+func (*functionOp[T]) slot() stateSlot { return slotFunction }
 
 func (d *functionOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	defer func() {
@@ -139,8 +154,9 @@ func (d *functionOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	return d.back(c, g)
 }
 
-// vjp runs Backward on constants: a Function has no fused form.
-func (d *functionOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackward(g) }
+// vjp runs Backward on constants (of the result's Arena, when it has one):
+// a Function has no fused form.
+func (d *functionOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackwardOf(c.constant(g)) }
 
 // jvp is the Function's JVP, or the rule derived from its Backward.
 func (d *functionOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {

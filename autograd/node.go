@@ -117,6 +117,10 @@ type varNode[T Float] struct {
 // CreateGraph) they are the original, differentiable Vars, so a backward
 // written with this package's operations is itself differentiable; otherwise
 // they are constants, so that an ordinary backward pass builds no graph.
+// The constants of an operation whose result was made under an Arena are
+// that Arena's (so are their operations' results, and a Function's g): a
+// backward written with this package's operations then allocates nothing
+// in a warm step, and its Vars are valid until the arena's next Reset.
 type Context[T Float] struct {
 	n      *node[T]
 	out    *Var[T]
@@ -133,7 +137,7 @@ func (c *Context[T]) Input(i int) *Var[T] {
 	if c.create {
 		return c.n.inputs[i]
 	}
-	return Const(c.n.inputs[i].value)
+	return c.constant(c.n.inputs[i].value)
 }
 
 // Output returns the operation's result, for derivatives that reuse it
@@ -142,7 +146,16 @@ func (c *Context[T]) Output() *Var[T] {
 	if c.create {
 		return c.out
 	}
-	return Const(c.out.value)
+	return c.constant(c.out.value)
+}
+
+// constant returns a constant holding t: of the Arena of the operation's
+// result when it has one (no allocation in a warm step), else a new one.
+func (c *Context[T]) constant(t *tensor.Tensor[T]) *Var[T] {
+	if ar := c.out.arena; ar != nil {
+		return ar.Const(t)
+	}
+	return Const(t)
 }
 
 // NeedsGrad reports whether the i-th input wants a gradient, so that a

@@ -96,6 +96,9 @@ const (
 	// indices:
 	slotInts // not a state: the Arena's pool of index slices (Argmax, Argmin; minmax.go)
 
+	// custom ops:
+	slotFunction
+
 	// checkpointing:
 	slotCheckpointArgs // not a state: Checkpoint's argument slices under an inference Arena (checkpoint.go)
 
