@@ -293,9 +293,9 @@ func TestFunctionMisusePanics(t *testing.T) {
 		want []string
 	}{
 		{"nil Forward", func() { (&autograd.Function[float64]{Name: "NoForward", Backward: back}).Apply(x()) },
-			[]string{`Function "NoForward"`, "Forward and Backward must both be set"}},
+			[]string{`Function "NoForward"`, "Forward (or ForwardWith) and Backward must both be set"}},
 		{"nil Backward", func() { (&autograd.Function[float64]{Name: "NoBackward", Forward: fwd}).Apply(x()) },
-			[]string{`Function "NoBackward"`, "Forward and Backward must both be set"}},
+			[]string{`Function "NoBackward"`, "Forward (or ForwardWith) and Backward must both be set"}},
 		{"nil Backward, constant inputs", func() {
 			(&autograd.Function[float64]{Name: "NoBackward", Forward: fwd}).Apply(autograd.Const(t64(fnX, 4)))
 		}, []string{`Function "NoBackward"`, "must both be set"}},
