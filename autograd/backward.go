@@ -245,7 +245,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 	if want != nil {
 		runs = towards(order, want)
 	}
-	if p.secondOrder != "" {
+	if p.create {
 		p.want, p.runs = want, runs // for checkSecondOrder
 		defer func() { p.want, p.runs = nil, nil }()
 	}

@@ -26,7 +26,7 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 	} else {
 		gin = p.callBackward(n, g)
 	}
-	if p.secondOrder != "" {
+	if p.secondOrder != "" || g.requiresGrad {
 		p.checkSecondOrder(n, gin)
 	}
 	for j, in := range n.inputs {
@@ -39,12 +39,15 @@ func (p *pass[T]) backwardRecorded(n *node[T], v, g *Var[T]) {
 // checkSecondOrder panics with a *UsageError when n is a Function whose
 // backward returned, for an input whose gradient the pass uses, a nonzero
 // gradient that requires none: one computed on raw tensors and wrapped in
-// Const, whose second derivative is lost. Hessian and HVP seed their pass
-// with a gradient that requires one, so a backward written with this
-// package's operations returns gradients that require one too. (A
+// Const, whose second derivative is lost. The recorded pass calls it for
+// Hessian and HVP, and wherever the gradient g given to the Function
+// requires one (Hessian and HVP seed their pass with such a gradient):
+// the Function's gradients are linear in g, so a backward written with
+// this package's operations returns gradients that require one too. (A
 // backward that detaches only a part of its computation, g's value say,
 // still returns a gradient that requires one, through the inputs, and is
-// not caught.)
+// not caught; nor is a raw backward given a g that requires none, under
+// Grad with CreateGraph: see Function.)
 func (p *pass[T]) checkSecondOrder(n *node[T], gin []*Var[T]) {
 	if _, ok := n.impl.(*functionOp[T]); !ok {
 		return
@@ -54,6 +57,11 @@ func (p *pass[T]) checkSecondOrder(n *node[T], gin []*Var[T]) {
 			continue // the pass drops this gradient: it leads to no input of Grad
 		}
 		if g := gin[j]; in.requiresGrad && g != nil && !g.requiresGrad && !allZero(g.value) {
+			if p.secondOrder == "" {
+				panic(usage("Grad", fmt.Sprintf("Function %q: its backward returned a gradient for input %d that does not depend on the output's gradient "+
+					"(written on raw tensors?), so the second derivative through it would be lost; "+
+					"CreateGraph needs a backward written with this package's operations", n.op, j)))
+			}
 			panic(usage(p.secondOrder, fmt.Sprintf("Function %q: its backward returned a gradient for input %d that does not depend on the output's gradient "+
 				"(written on raw tensors?), so the second derivative through it would be lost; "+
 				"Hessian and HVP need a backward written with this package's operations (a JVP rule alone does not make up for it)", n.op, j)))

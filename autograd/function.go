@@ -38,7 +38,19 @@ import (
 // engine sums it back to the input's shape. Written with this package's
 // operations, Backward is itself differentiable, and gradients of gradients
 // (Grad with CreateGraph) work; written with raw tensor kernels (wrapped in
-// Const), it is correct for first derivatives only.
+// Const), it is correct for first derivatives only. Grad with CreateGraph
+// refuses such a Backward, with a *UsageError naming the Function,
+// wherever the gradient g it is given requires a gradient (the Function's
+// result feeds an operation whose derivative depends on it: Square, Mul by
+// a Param): a gradient linear in g, as every correct one is, then requires
+// one too. Where g requires none (the Function's result goes straight into
+// Sum, Mean or a product with constants, or is the output), a raw Backward
+// cannot be told from one written with this package's operations, and
+// the second derivative through the Function is silently lost (zero).
+// Write Backward with this package's operations wherever gradients of
+// gradients are wanted, and check it with gradcheck.GradGradCheck, whose
+// grad-output vector requires a gradient, so that it always refuses a raw
+// Backward.
 //
 // Forward mode (JVP, Jacobian's forward mode) uses JVP when it is set,
 // like torch.autograd.Function.jvp. Without it, the forward rule is derived

@@ -80,8 +80,9 @@ func TestConstants(t *testing.T) {
 // Elements keep the indices of the inputs as given, and a second-order
 // report names the gradient by its input's index.
 func TestConstantsKeepInputIndices(t *testing.T) {
-	// Input 0 is held constant; input 1 goes through a cube whose backward
-	// is wrong at element 2 to first order, and raw to second order.
+	// Input 0 is held constant; input 1 goes through a square whose
+	// backward is wrong at element 2 to first order, and a cube whose
+	// backward loses its own derivative (Detach inside) to second order.
 	ignored := tns([]int{2}, 7, 8)
 	x := tns([]int{3}, 0.5, -1, 2)
 	f := func(in []V) V {
@@ -94,7 +95,7 @@ func TestConstantsKeepInputIndices(t *testing.T) {
 	}
 
 	g := func(in []V) V {
-		return autograd.Add(autograd.Sum(cube(true, false).Apply(in[1])), autograd.Sum(autograd.Detach(in[0])))
+		return autograd.Add(autograd.Sum(cube(false, true).Apply(in[1])), autograd.Sum(autograd.Detach(in[0])))
 	}
 	rep, err = gradcheck.GradGradCheck(g, ins(ignored, x), gradcheck.Constants(0), gradcheck.Names("ignored", "x"))
 	asGradcheckError(t, err, rep)

@@ -118,8 +118,11 @@
 // CreateGraph), like PyTorch's gradgradcheck: it draws a seeded random vector
 // v of the output's shape and checks the Jacobian of x, v ↦ vᵀ·∂f/∂x with
 // respect to the inputs and to v. It fails when an op's backward is not
-// written with differentiable operations (a backward on raw tensors is
-// correct to first order only) or is differentiated wrongly. Its reports say
+// written with differentiable operations or is differentiated wrongly. A
+// Function whose backward is written on raw tensors (correct to first order
+// only) is refused by autograd with a *autograd.UsageError naming it,
+// which GradGradCheck returns as a *PanicError; one that loses a part of
+// its derivative (Detach inside) shows as a mismatch. Its reports say
 // "second order" and name elements as "input 0 element [1], gradient of input
 // 1 element [2]"; v is the input labelled "grad output".
 //

@@ -136,18 +136,21 @@ func orderCases() []orderCase {
 			// The classic cached-buffer bug: the backward accumulates into
 			// a buffer it keeps between calls and never zeroes.
 			name: "backward accumulates into a kept buffer",
+			// (A Var kept across calls, so that the backward is written
+			// with autograd ops, as a second-order check requires.)
 			fn: func() *Fn {
-				var buf T
+				var buf V
 				return &Fn{
 					Name:    "LeakySquare",
 					Forward: func(in ...T) T { return tensor.Mul(in[0], in[0]) },
 					Backward: func(c *Ctx, g V) []V {
-						gx := tensor.Mul(g.Value(), tensor.Scale(c.Input(0).Value(), 2))
+						gx := autograd.Mul(g, autograd.Scale(c.Input(0), 2))
 						if buf == nil {
-							buf = tensor.Zeros[float64](gx.Shape()...)
+							buf = gx
+						} else {
+							buf = autograd.Add(buf, gx)
 						}
-						buf.AddInPlace(gx)
-						return []V{autograd.Const(buf.Clone())}
+						return []V{buf}
 					},
 				}
 			},

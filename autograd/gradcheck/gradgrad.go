@@ -24,8 +24,12 @@ const gradOutputStream = 0x67726164677261 // "gradgra"
 // itself. Inputs held constant (Constants) are passed as constants: no
 // gradient is taken with respect to them, nor finite differences. It fails
 // when the backward pass of an operation in f is not itself differentiable
-// (a backward written with raw tensor kernels has zero second derivatives)
-// or differentiates wrongly.
+// or differentiates wrongly: a mismatch where it loses a part of its
+// derivative (Detach inside), and a *PanicError wrapping autograd's
+// *UsageError, which names the Function, for a Function whose backward is
+// written with raw tensor kernels (its gradients wrapped in Const), which
+// autograd refuses where the gradient it is given requires one, as v
+// makes it.
 //
 // The report and the errors are Check's, with Order 2: an Element's Output
 // is an element of the gradient with respect to input Element.Grad, and
