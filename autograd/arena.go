@@ -48,13 +48,13 @@ var ErrArenaReset = errors.New("Var was made under an Arena before its latest Re
 // plain pass draws from; those buffers are never visible to a caller.)
 type Arena[T Float] struct {
 	gen     uint64
-	vars    [2][]Var[T] // Vars, for steps of even and odd generation in turn
-	nvars   int         // how many of this step's block are handed out
-	stepN   int         // Vars in the blocks this step filled and replaced
-	mostN   int         // the most Vars a step has handed out
-	nodes   []*node[T]  // graph nodes, reused step after step
-	nn      int         // how many of nodes are handed out
-	vals    []*tensor.Tensor[T]
+	vars    [2][]Var[T]                       // Vars, for steps of even and odd generation in turn
+	nvars   int                               // how many of this step's block are handed out
+	stepN   int                               // Vars in the blocks this step filled and replaced
+	mostN   int                               // the most Vars a step has handed out
+	nodes   []*node[T]                        // graph nodes, reused step after step
+	nn      int                               // how many of nodes are handed out
+	vals    []shapeSlot[T, *tensor.Tensor[T]] // the step's tensors, in the order handed out
 	nv      int
 	intBufs [][]int
 	ni      int
@@ -66,7 +66,11 @@ type Arena[T Float] struct {
 // NewArena returns an empty Arena. It grows during the first step and at
 // the start of the second (the steps take their Vars from two blocks in
 // turn: see Reset); from the third on, a step of the same shapes allocates
-// nothing.
+// nothing. Each position of the arena's sequence of tensors keeps the
+// memory of the largest tensor it has held, and a header for each of the
+// last four shapes it has met (a smaller one views a prefix of that
+// memory), so that a loop whose batches alternate between a few shapes (a
+// partial last batch per epoch) stops allocating too once it has met each.
 func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 
 // NewInferenceArena returns an Arena for evaluating a model: operations with
@@ -282,22 +286,81 @@ func (a *Arena[T]) intsN(n int) []int {
 }
 
 // tensor returns a tensor of the given shape whose contents are arbitrary
-// (the caller overwrites every element): the arena's next one when it has
-// that shape, else a new one. A nil arena always allocates.
+// (the caller overwrites every element): the arena's next slot's, when its
+// memory holds that many elements (see shapeSlot), else a new one. A nil
+// arena always allocates.
 func (a *Arena[T]) tensor(shape ...int) *tensor.Tensor[T] {
 	if a == nil {
 		return tensor.Zeros[T](shape...) // Zeros copies shape
 	}
 	if a.nv == len(a.vals) {
-		a.vals = append(a.vals, nil)
+		a.vals = append(a.vals, shapeSlot[T, *tensor.Tensor[T]]{})
 	}
-	t := a.vals[a.nv]
-	if t == nil || !t.HasShape(shape...) {
-		t = tensor.Zeros[T](shape...)
-		a.vals[a.nv] = t
-	}
+	s := &a.vals[a.nv]
 	a.nv++
-	return t
+	if t := s.cur; t != nil && t.HasShape(shape...) {
+		return t // the common case: the shape of the slot's previous step
+	}
+	for _, t := range s.views {
+		if t != nil && t.HasShape(shape...) {
+			s.cur = t
+			return t
+		}
+	}
+	if d, ok := s.prefix(shape); ok {
+		return s.keep(tensor.MustNew(d, shape...), nil)
+	}
+	t := tensor.Zeros[T](shape...)
+	return s.keep(t, t.Data())
+}
+
+// slotShapes is the number of shapes a shapeSlot keeps a header for: a
+// loop whose batches alternate between a few shapes (a partial last batch
+// per epoch) allocates nothing once each has been met.
+const slotShapes = 4
+
+// shapeSlot is one position of an Arena's sequence of tensors (or of
+// masks: P is the header, E its element). Its memory, buf, is the data of
+// the largest one it has made; a smaller shape reuses a prefix of it,
+// through a header of its own, kept for the next step of that shape. A
+// step hands a slot out once, so that no two of its headers are in use at
+// once. (Its user looks for a header of the shape it wants in views
+// itself: HasShape called through P would make the shape escape.)
+type shapeSlot[E any, P comparable] struct {
+	cur   P             // the header handed out last
+	buf   []E           // the slot's memory
+	views [slotShapes]P // headers over buf, by shape
+	next  int           // the entry of views the next new shape replaces
+}
+
+// prefix returns the first elements of the slot's memory, as many as the
+// shape has, or false when the memory is too small (or the shape invalid,
+// which the new header's constructor then reports).
+func (s *shapeSlot[E, P]) prefix(shape []int) ([]E, bool) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 || d > 0 && n > len(s.buf)/d {
+			return nil, false
+		}
+		n *= d
+	}
+	if n > len(s.buf) || s.buf == nil {
+		return nil, false
+	}
+	return s.buf[:n:n], true
+}
+
+// keep records h as the slot's header for its shape, made over a prefix
+// of the slot's memory (buf nil) or over new memory buf, which replaces
+// the slot's, and returns it.
+func (s *shapeSlot[E, P]) keep(h P, buf []E) P {
+	if buf != nil {
+		s.buf, s.views, s.next = buf, [slotShapes]P{}, 0
+	}
+	s.views[s.next] = h
+	s.next = (s.next + 1) % slotShapes
+	s.cur = h
+	return h
 }
 
 // like returns a tensor of x's shape with arbitrary contents.
@@ -326,17 +389,27 @@ func (a *Arena[T]) like(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 // result taken from its arena would live until that arena's next Reset,
 // whatever the step of the other inputs (an inference Arena's batch times
 // a training Arena's Param would fill the training arena, step after step,
-// until it is Reset).
+// until it is Reset). When an input is Stale it returns nil: the operation
+// then computes into memory of its own, which no stale input shares (an
+// arena's slot may hand out its memory again with another shape), before
+// recordOpOn panics with ErrArenaReset naming it.
 func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
-	var param *Arena[T]
+	var step, param *Arena[T]
 	for _, in := range inputs {
 		switch {
 		case in.arena == nil:
+		case in.Stale():
+			return nil
 		case in.gen != 0:
-			return in.arena
+			if step == nil {
+				step = in.arena
+			}
 		case param == nil:
 			param = in.arena
 		}
+	}
+	if step != nil {
+		return step
 	}
 	return param
 }

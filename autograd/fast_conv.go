@@ -145,9 +145,7 @@ func convArgs[T Float](x, w, bias *Var[T]) (ar *Arena[T], bv *tensor.Tensor[T], 
 	if bias != nil {
 		bv = bias.value
 		grad = grad || bias.requiresGrad
-		if ar == nil {
-			ar = bias.arena
-		}
+		ar = arenaOf(x, w, bias)
 	}
 	return ar, bv, grad
 }

@@ -398,9 +398,7 @@ func linearValue[T Float](op string, x, w, b *Var[T]) (*tensor.Tensor[T], *varNo
 		if !b.value.HasShape(wv.Dim(0)) {
 			panic(shapeErr(op, "bias must be [out]", xv.Shape(), wv.Shape(), b.value.Shape()))
 		}
-		if ar == nil {
-			ar = b.arena
-		}
+		ar = arenaOf(x, w, b)
 	}
 	out, vn := resultOf(ar, xv.Dim(0), wv.Dim(0))
 	beta := T(0)

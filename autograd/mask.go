@@ -15,17 +15,18 @@ import (
 
 // maskPool is an Arena's pool of masks, kept in its states array (a
 // resetter under slotMask): the masks of one step, handed out again in
-// order after Reset.
+// order after Reset, a slot of memory each as for the arena's tensors.
 type maskPool struct {
-	items []*tensor.Mask
+	items []shapeSlot[bool, *tensor.Mask]
 	n     int
 }
 
 func (p *maskPool) reset() { p.n = 0 }
 
 // arenaMask returns a mask of the given shape with arbitrary contents (the
-// caller overwrites every flag): the arena's next one when it has that
-// shape, else a new one. A nil arena always allocates.
+// caller overwrites every flag): the arena's next one, over the memory of
+// the pool's slot when it holds that many flags (see shapeSlot), else a new
+// one. A nil arena always allocates.
 func arenaMask[T Float](ar *Arena[T], shape []int) *tensor.Mask {
 	if ar == nil {
 		return tensor.FullMask(false, shape...)
@@ -36,15 +37,24 @@ func arenaMask[T Float](ar *Arena[T], shape []int) *tensor.Mask {
 		ar.states[slotMask] = pool
 	}
 	if pool.n == len(pool.items) {
-		pool.items = append(pool.items, nil)
+		pool.items = append(pool.items, shapeSlot[bool, *tensor.Mask]{})
 	}
-	m := pool.items[pool.n]
-	if m == nil || !m.HasShape(shape...) {
-		m = tensor.FullMask(false, shape...)
-		pool.items[pool.n] = m
-	}
+	s := &pool.items[pool.n]
 	pool.n++
-	return m
+	if m := s.cur; m != nil && m.HasShape(shape...) {
+		return m
+	}
+	for _, m := range s.views {
+		if m != nil && m.HasShape(shape...) {
+			s.cur = m
+			return m
+		}
+	}
+	if d, ok := s.prefix(shape); ok {
+		return s.keep(tensor.MustMask(d, shape...), nil)
+	}
+	m := tensor.FullMask(false, shape...)
+	return s.keep(m, m.Data())
 }
 
 // maskVar returns m as a constant of 1s (true) and 0s (false), its tensor
