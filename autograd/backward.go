@@ -58,7 +58,15 @@ func GradOutputs[T Float](gs ...*tensor.Tensor[T]) Option {
 // graphs that share a leaf requiring a gradient (see the package's
 // Concurrency section; Grad returns gradients instead).
 //
-// It panics with a *tensor.ShapeError when v has more than one element.
+// It panics with a *tensor.ShapeError when v has more than one element. To
+// seed an output y of several elements with a vector u of y's shape
+// (PyTorch's y.backward(u)), run Backward on the scalar Σ y∘u,
+//
+//	autograd.Sum(autograd.Mul(y, autograd.Const(u))).Backward()
+//
+// which adds uᵀ·∂y/∂x into every leaf's Grad (under an Arena, take u from
+// it with Arena.Const, so that the step allocates nothing); or have Grad
+// return those gradients, seeded with GradOutputs(u).
 func (v *Var[T]) Backward(opts ...Option) {
 	cfg := newConfig(opts)
 	if cfg.create {

@@ -65,6 +65,18 @@ func (v *Var[T]) trace() *anomalyInfo[T] {
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
 // input whose gradient you want. Backward accumulates into its Grad. It
 // panics with a *UsageError when t is nil.
+//
+// Whether a Var requires a gradient is fixed when it is made: there is no
+// requires_grad_(False). To freeze a parameter p (train the others only),
+// use Const(p.Value()) in its place in the forward pass: a constant that
+// shares p's value (an update of p shows through it), for which nothing is
+// recorded, so that Backward neither computes nor stores a gradient for it,
+// and an operation none of whose other inputs requires a gradient records
+// nothing at all; unfreezing is using p again. Leave p out of the
+// optimizer's parameters meanwhile (an optimizer refuses a Var that
+// requires no gradient). Merely leaving p out of the optimizer also keeps
+// it as it is, but Backward still computes its gradient and adds it into
+// p.Grad().
 func Param[T Float](t *tensor.Tensor[T]) *Var[T] { return newParam("Param", t, nil) }
 
 // newParam returns a leaf that requires a gradient, made under ar (nil for
