@@ -86,8 +86,10 @@ type AttentionOptions struct {
 	// RNG.Float64() per weight in row-major order of the scores
 	// [..., Lq, Lk], the weight kept when the draw is >= p (the rule of
 	// layers.Dropout): the same generator state gives the same mask, bit
-	// for bit. Keep, when set, is the mask itself (true = kept), of the
-	// scores' exact shape, and RNG is not used: a fixed mask for tests.
+	// for bit. Inside a Checkpoint's fn, the mask drawn on fn's first run
+	// is replayed when fn runs again, which draws nothing (see
+	// Checkpoint). Keep, when set, is the mask itself (true = kept), of
+	// the scores' exact shape, and RNG is not used: a fixed mask for tests.
 	Dropout float64
 	RNG     *rand.Rand
 	Keep    *tensor.Mask
@@ -155,7 +157,7 @@ func attention[T Float](op string, q, k, v *Var[T], o AttentionOptions) *Var[T] 
 	}
 	p := ar.like(scores)
 	tensor.SoftmaxInto(p, scores, -1)
-	weights, drop, inv := attnDropout(op, ar, p, o) // A: P, or P ∘ Z under dropout
+	weights, drop, inv := attnDropout(op, ar, segmentOf(q, k, v), p, o) // A: P, or P ∘ Z under dropout
 	out := ar.tensor(append(shape, vv.Dim(r-1))...)
 	attnGemm(false, false, weights, vv, 0, out)
 
@@ -170,8 +172,9 @@ func attention[T Float](op string, q, k, v *Var[T], o AttentionOptions) *Var[T] 
 }
 
 // attnDrop returns the dropout mask of the scores (true = dropped), from
-// the arena: the negation of o.Keep, or drawn from o.RNG.
-func attnDrop[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], o AttentionOptions) *tensor.Mask {
+// the arena: the negation of o.Keep, or drawn from o.RNG, or, in seg, a
+// Checkpoint's segment (nil: none), the mask of its first run.
+func attnDrop[T Float](op string, ar *Arena[T], seg *segment, scores *tensor.Tensor[T], o AttentionOptions) *tensor.Mask {
 	var buf [maxStackDims]int
 	sh := shapeOf(scores, buf[:0])
 	if o.Keep != nil && !o.Keep.HasShape(sh...) {
@@ -182,6 +185,13 @@ func attnDrop[T Float](op string, ar *Arena[T], scores *tensor.Tensor[T], o Atte
 	if o.Keep != nil {
 		for i, kp := range o.Keep.Data() {
 			dd[i] = !kp
+		}
+		return drop
+	}
+	if seg != nil {
+		m := seg.draw(op, len(dd), o.Dropout, o.RNG)
+		for i := range dd {
+			dd[i] = !m.kept(i)
 		}
 		return drop
 	}
@@ -499,11 +509,11 @@ func (s *attnOp[T]) packedJVP(c *Context[T], t *tensor.Tensor[T]) *tensor.Tensor
 // o.Dropout > 0 it draws the keep mask (see attnDrop) and returns P ∘ Z, the
 // kept weights scaled by inv = 1/(1-o.Dropout), the mask and inv; without
 // dropout p itself, a nil mask and 1.
-func attnDropout[T Float](op string, ar *Arena[T], p *tensor.Tensor[T], o AttentionOptions) (*tensor.Tensor[T], *tensor.Mask, T) {
+func attnDropout[T Float](op string, ar *Arena[T], seg *segment, p *tensor.Tensor[T], o AttentionOptions) (*tensor.Tensor[T], *tensor.Mask, T) {
 	if o.Dropout <= 0 {
 		return p, nil, 1
 	}
-	drop := attnDrop(op, ar, p, o)
+	drop := attnDrop(op, ar, seg, p, o)
 	inv := T(1 / (1 - o.Dropout))
 	weights := ar.like(p)
 	attnApplyDrop(weights.Data(), p.Data(), drop, inv)

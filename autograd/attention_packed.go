@@ -120,7 +120,7 @@ func packedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOpti
 		p = ar.like(scores)
 		tensor.SoftmaxInto(p, scores, -1)
 	}
-	weights, drop, inv := attnDropout(op, ar, p, o)
+	weights, drop, inv := attnDropout(op, ar, segmentOf(qkv), p, o)
 	var out *tensor.Tensor[T]
 	if pk.rank3 {
 		out = ar.tensor(n, l, e)

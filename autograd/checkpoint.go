@@ -36,15 +36,32 @@ import (
 // is then summed with the rest before it goes down, and the rule of inputs
 // above applies.
 //
-// fn must compute the same values when run again: a Dropout inside it
-// would draw a new mask, so use a fixed mask (or none) there. Backward
-// checks it, and panics with a *UsageError when the recomputed result
-// differs from the first in any bit (PyTorch instead restores the random
-// generator's state; Adjoint's layers draw from generators of their own it
-// cannot see). fn must not modify its inputs or keep its result elsewhere. The first run's results
-// are not taken from the inputs' Arena, so that the memory they use is
-// returned once fn is done; the recomputation runs outside the Arena too
-// (unless fn itself takes memory from one, through Arena.Use).
+// The random masks fn draws, with Dropout or with attention dropout
+// (ScaledDotProductAttentionWith, PackedSelfAttention, and the layers
+// built on them: layers.Dropout, MultiheadAttention, the transformer
+// layers), are drawn on its first run and replayed when it runs again,
+// which draws nothing: the values, and the generators' states after the
+// step, are those of the run without Checkpoint, bit for bit, and so are
+// the gradients under the rules above, with nothing for the caller to do
+// (PyTorch restores its global generator's state instead; Adjoint's layers
+// draw from generators of their own, which Checkpoint cannot see). This
+// holds for a draw on a value computed from the inputs, in fn or in a
+// Checkpoint nested in it; a Dropout of a value that fn reaches through
+// its closure alone (DropConnect on a weight) draws a new mask when fn
+// runs again: pass that value as an input. Otherwise fn must compute the
+// same values when run again: Backward checks it, and panics with a
+// *UsageError when the recomputed result differs from the first in any
+// bit, or when fn draws other masks than on its first run (more, fewer, or
+// of another size). The masks are replayed in the order fn draws them, so
+// fn must draw them in the same order each time (not from goroutines that
+// race), and they are kept until the backward pass, at one bit per
+// element.
+//
+// fn must not modify its inputs or keep its result elsewhere. The first
+// run's results are not taken from the inputs' Arena, so that the memory
+// they use is returned once fn is done; the recomputation runs outside
+// the Arena too (unless fn itself takes memory from one, through
+// Arena.Use).
 //
 // Only Backward differentiates through a Checkpoint (PyTorch's reentrant
 // checkpoint has the same limit): Grad, with or without CreateGraph, panics
@@ -91,7 +108,8 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 		detached[i] = Const(in.value)
 		followAnomaly(detached[i], in.trace() != nil)
 	}
-	out := checkResult(op, fn(detached...))
+	seg := newSegment(inputs)
+	out := checkResult(op, runSegment(seg, fn, detached))
 	// The result holds fn's value apart from fn's graph, which it would
 	// otherwise keep alive (see keptValue): that graph is what Checkpoint
 	// frees, to be recomputed by Backward. Always apart: fn's result may be
@@ -110,7 +128,7 @@ func Checkpoint[T Float](fn func(inputs ...*Var[T]) *Var[T], inputs ...*Var[T]) 
 		// an op on constants (from the inputs' arena if they have one).
 		return recordOp[T](op, value, nil, inputs...)
 	}
-	d := &checkpointOp[T]{fn: fn, values: make([]*tensor.Tensor[T], len(inputs)), needs: make([]bool, len(inputs))}
+	d := &checkpointOp[T]{fn: fn, seg: seg, values: make([]*tensor.Tensor[T], len(inputs)), needs: make([]bool, len(inputs))}
 	for i, in := range inputs {
 		d.values[i], d.needs[i] = in.value, in.requiresGrad
 		if in.trace() != nil {
@@ -171,6 +189,7 @@ func checkResult[T Float](op string, out *Var[T]) *Var[T] {
 // Checkpoint).
 type checkpointOp[T Float] struct {
 	fn     func(inputs ...*Var[T]) *Var[T]
+	seg    *segment // the masks fn drew on its first run
 	values []*tensor.Tensor[T]
 	needs  []bool
 	traced []bool // which inputs are under DetectAnomaly (nil: none)
@@ -215,7 +234,8 @@ func (d *checkpointOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 			followAnomaly(leaves[i], d.traced[i])
 		}
 	}
-	out := d.fn(leaves...)
+	d.seg.rerun()
+	out := runSegment(d.seg, d.fn, leaves)
 	if out == nil {
 		panic(usage(op, "fn returned nil when run again"))
 	}
@@ -223,7 +243,7 @@ func (d *checkpointOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 		panic(shapeErr(op, "fn returned a different shape when run again", out.value.Shape(), g.value.Shape()))
 	}
 	if !tensor.SameBits(out.value, c.out.value) {
-		panic(usage(op, "fn computed different values when run again (a Dropout or another random draw inside it, "+
+		panic(usage(op, "fn computed different values when run again (a random draw inside it that Checkpoint does not replay, "+
 			"or a value it reads that changed since the forward pass); the gradients through the recomputed graph would be wrong"))
 	}
 	if out.requiresGrad {

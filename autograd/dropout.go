@@ -16,7 +16,10 @@ import (
 //
 // The mask is drawn from rng, one Float64 per element in row-major order,
 // the element kept when the draw is at least p; so the same generator state
-// gives the same mask, as layers.Dropout and attention dropout draw it. A
+// gives the same mask, as layers.Dropout and attention dropout draw it.
+// Inside a Checkpoint's fn, when x depends on the Checkpoint's inputs, the
+// mask is drawn on fn's first run and replayed when fn runs again for the
+// backward pass, which draws nothing (see Checkpoint). A
 // NaN or ±Inf element of x gives NaN where it is dropped (Inf·0), as
 // x·m does. For p = 0 it returns x itself and draws nothing. Under an
 // Arena the result and the saved mask come from x's arena, so that a warm
@@ -38,10 +41,21 @@ func Dropout[T Float](x *Var[T], p float64, rng *rand.Rand) *Var[T] {
 	mask := ar.like(x.value)
 	keep := T(1 / (1 - p))
 	m := mask.Data()
-	for i := range m {
-		m[i] = 0
-		if rng.Float64() >= p {
-			m[i] = keep
+	if s := segmentOf(x); s != nil {
+		// In a Checkpoint's fn: the mask of its first run (see segment).
+		dm := s.draw(op, len(m), p, rng)
+		for i := range m {
+			m[i] = 0
+			if dm.kept(i) {
+				m[i] = keep
+			}
+		}
+	} else {
+		for i := range m {
+			m[i] = 0
+			if rng.Float64() >= p {
+				m[i] = keep
+			}
 		}
 	}
 	out := ar.like(x.value)

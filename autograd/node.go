@@ -221,12 +221,13 @@ func recordOpIn[T Float](vn *varNode[T], op string, value *tensor.Tensor[T], d d
 // not nil, whatever the inputs' arenas (Arena.Use).
 func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.Tensor[T], d derivative[T], inputs ...*Var[T]) *Var[T] {
 	ar, param := on, (*Arena[T])(nil)
-	req, anomaly, cut := false, false, false
+	req, anomaly, cut, segmented := false, false, false, false
 	noGrad := on != nil && on.noGrad
 	for _, in := range inputs {
 		req = req || in.requiresGrad
 		cut = cut || in.cut
 		anomaly = anomaly || in.trace() != nil
+		segmented = segmented || in.inSegment() != nil
 		if in.arena != nil {
 			in.checkLive(op)
 			noGrad = noGrad || in.arena.noGrad
@@ -287,6 +288,9 @@ func recordOpOn[T Float](on *Arena[T], vn *varNode[T], op string, value *tensor.
 			n.inputs = append(old, inputs...)
 		}
 		v.node = n
+	}
+	if segmented {
+		enterSegment(v, inputs) // computed in a Checkpoint's fn
 	}
 	if anomaly {
 		traceForward(v, op, slices.Clone(inputs))

@@ -34,6 +34,7 @@ type varAux[T Float] struct {
 	grad    *tensor.Tensor[T]
 	name    string
 	anomaly *anomalyInfo[T] // non-nil under anomaly detection (see DetectAnomaly)
+	segment *segment        // the Checkpoint segment v was computed in (see segmentOf); nil outside one
 }
 
 // more returns v's varAux, making it on first use.
@@ -60,6 +61,15 @@ func (v *Var[T]) trace() *anomalyInfo[T] {
 		return nil
 	}
 	return v.aux.anomaly
+}
+
+// inSegment returns the Checkpoint segment v was computed in, nil when it
+// was computed outside one.
+func (v *Var[T]) inSegment() *segment {
+	if v.aux == nil {
+		return nil
+	}
+	return v.aux.segment
 }
 
 // Param returns a leaf that requires a gradient: a trainable parameter, or an
