@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
-	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
 	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
@@ -209,18 +208,7 @@ func TestDistributedStepAllocatesNothing(t *testing.T) {
 	}
 	b := digitBatch(1, testRows)
 	b.Y = tensor.Zeros[float32](testRows, 2) // hashed too
-	for range 3 {
-		if _, err := tr.Step(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := allocs.Count(10, func() {
-		if _, err := tr.Step(b); err != nil {
-			t.Fatal(err)
-		}
-	}); n != 0 {
-		t.Errorf("%d allocations in 10 steps, want 0", n)
-	}
+	wantWarmStepsAllocateNothing(t, tr, b)
 }
 
 // TestDistributedDroppedStepLeavesNoGradient checks that a step the ranks

@@ -9,6 +9,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
+	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
 	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
@@ -222,4 +223,22 @@ func runRanks(t *testing.T, n int, f func(rank int, tp parallel.Transport) error
 		t.Fatalf("%d ranks: still running after a minute: ranks that wait for each other", n)
 	}
 	return errs
+}
+
+// wantWarmStepsAllocateNothing takes 3 steps on b to warm tr up, then
+// fails the test unless 10 more allocate nothing.
+func wantWarmStepsAllocateNothing(t *testing.T, tr *parallel.Trainer[float32], b parallel.Batch[float32]) {
+	t.Helper()
+	for range 3 {
+		if _, err := tr.Step(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := allocs.Count(10, func() {
+		if _, err := tr.Step(b); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%d allocations in 10 steps, want 0", n)
+	}
 }

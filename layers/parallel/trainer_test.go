@@ -11,7 +11,6 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/layers"
-	"github.com/adjoint-go/adjoint/layers/internal/allocs"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/parallel"
 	"github.com/adjoint-go/adjoint/layers/parallel/internal/digitsnet"
@@ -194,19 +193,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer tr.Close()
-				b := digitBatch(1, testRows)
-				for range 3 {
-					if _, err := tr.Step(b); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if n := allocs.Count(10, func() {
-					if _, err := tr.Step(b); err != nil {
-						t.Fatal(err)
-					}
-				}); n != 0 {
-					t.Errorf("%d allocations in 10 steps, want 0", n)
-				}
+				wantWarmStepsAllocateNothing(t, tr, digitBatch(1, testRows))
 			})
 		}
 	}
