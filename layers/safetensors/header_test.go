@@ -97,6 +97,9 @@ func TestReadHeaderMemory(t *testing.T) {
 			total := float64(after.TotalAlloc - before.TotalAlloc)
 			held := float64(int64(kept.HeapAlloc) - int64(before.HeapAlloc))
 			t.Logf("%d bytes: %.2f bytes allocated per byte, %.2f kept", len(tt.file), total/n, held/n)
+			if raceEnabled {
+				return // the bounds hold for the plain build, which go test checks
+			}
 			if total > 6*n {
 				t.Errorf("Read allocated %.0f bytes for a header of %.0f, %.1f per byte; want at most 6", total, n, total/n)
 			}
