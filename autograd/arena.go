@@ -335,7 +335,10 @@ type shapeSlot[E any, P comparable] struct {
 
 // prefix returns the first elements of the slot's memory, as many as the
 // shape has, or false when the memory is too small (or the shape invalid,
-// which the new header's constructor then reports).
+// which the new header's constructor then reports), or more than twice as
+// large: a slot that held one large tensor (a step of another layout, a
+// one-off batch) then gets memory of the new size, and lets the large one
+// go, rather than pin it for the arena's life.
 func (s *shapeSlot[E, P]) prefix(shape []int) ([]E, bool) {
 	n := 1
 	for _, d := range shape {
@@ -344,7 +347,7 @@ func (s *shapeSlot[E, P]) prefix(shape []int) ([]E, bool) {
 		}
 		n *= d
 	}
-	if n > len(s.buf) || s.buf == nil {
+	if n > len(s.buf) || s.buf == nil || 2*n < len(s.buf) {
 		return nil, false
 	}
 	return s.buf[:n:n], true

@@ -55,7 +55,15 @@ func compareRuns(t *testing.T, what string, plain, ckpt runBits) {
 // B's gradient came from another mask than the forward pass's, and the
 // generator was stepped twice. The plain and checkpointed runs now give
 // the same bits: value, gradients, and the generator's state after.
+// A Dropout of a Detach of a Var computed in fn replays its mask too (a
+// review found Detach dropped the Var's segment).
 func TestCheckpointReplaysDropout(t *testing.T) {
+	for _, detach := range []bool{false, true} {
+		testCheckpointReplaysDropout(t, detach)
+	}
+}
+
+func testCheckpointReplaysDropout(t *testing.T, detach bool) {
 	src := newRand(1)
 	xv := tensor.RandNormal(src, 0.0, 1.0, 4, 8)
 	av := tensor.RandNormal(src, 0.0, 1.0, 8, 3)
@@ -63,7 +71,11 @@ func TestCheckpointReplaysDropout(t *testing.T) {
 		x, a, b := autograd.Param(xv.Clone()), autograd.Param(av.Clone()), autograd.Param(tensor.Zeros[float64](3, 5))
 		g := newSeeded(7, 8)
 		fn := func(in ...*autograd.Var[float64]) *autograd.Var[float64] {
-			return autograd.MatMul(autograd.MatMul(autograd.Dropout(in[0], 0.5, g.rng), a), b)
+			h := in[0]
+			if detach {
+				h = autograd.Detach(autograd.Tanh(h))
+			}
+			return autograd.MatMul(autograd.MatMul(autograd.Dropout(h, 0.5, g.rng), a), b)
 		}
 		var y *autograd.Var[float64]
 		if checkpoint {
@@ -72,10 +84,14 @@ func TestCheckpointReplaysDropout(t *testing.T) {
 			y = fn(x)
 		}
 		autograd.Sum(autograd.Mul(y, autograd.Scalar(2.0))).Backward()
-		return runBits{y.Value().Data(), [][]float64{x.Grad().Data(), a.Grad().Data(), b.Grad().Data()}, [][]byte{g.state(t)}}
+		var xg []float64 // none through a Detach (Checkpoint gives its input zeros, the plain run nil)
+		if !detach {
+			xg = x.Grad().Data()
+		}
+		return runBits{y.Value().Data(), [][]float64{xg, a.Grad().Data(), b.Grad().Data()}, [][]byte{g.state(t)}}
 	}
 	plain, ckpt := run(false), run(true)
-	compareRuns(t, "LoRA", plain, ckpt)
+	compareRuns(t, map[bool]string{false: "LoRA", true: "LoRA on a Detach"}[detach], plain, ckpt)
 	// B's gradient is 2·Σ_rows (Dropout(x)·A): nonzero.
 	if allZeroF(plain.Grads[2]) {
 		t.Errorf("B's gradient is zero: the test does not test")

@@ -150,6 +150,9 @@ func Detach[T Float](v *Var[T]) *Var[T] {
 	if name := v.Name(); name != "" {
 		d.more().name = name
 	}
+	if s := v.inSegment(); s != nil {
+		d.more().segment = s // a Dropout of d in a Checkpoint's fn replays its mask too
+	}
 	return d
 }
 
