@@ -66,10 +66,10 @@ type Arena[T Float] struct {
 // NewArena returns an empty Arena. It grows during the first step and at
 // the start of the second (the steps take their Vars from two blocks in
 // turn: see Reset); from the third on, a step of the same shapes allocates
-// nothing. Each position of the arena's sequence of tensors keeps the
-// memory of the largest tensor it has held, and a header for each of the
-// last four shapes it has met (a smaller one views a prefix of that
-// memory), so that a loop whose batches alternate between a few shapes (a
+// nothing. Each position of the arena's sequence of tensors keeps its
+// memory and a header for each of the last four shapes it has met (a
+// smaller shape that needs at least half of that memory views a prefix of
+// it), so that a loop whose batches alternate between a few shapes (a
 // partial last batch per epoch) stops allocating too once it has met each.
 func NewArena[T Float]() *Arena[T] { return &Arena[T]{gen: 1} }
 
@@ -321,8 +321,9 @@ const slotShapes = 4
 
 // shapeSlot is one position of an Arena's sequence of tensors (or of
 // masks: P is the header, E its element). Its memory, buf, is the data of
-// the largest one it has made; a smaller shape reuses a prefix of it,
-// through a header of its own, kept for the next step of that shape. A
+// the last one it had to make anew; a smaller shape that needs at least
+// half of it reuses a prefix, through a header of its own, kept for the
+// next step of that shape. A
 // step hands a slot out once, so that no two of its headers are in use at
 // once. (Its user looks for a header of the shape it wants in views
 // itself: HasShape called through P would make the shape escape.)
