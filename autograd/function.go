@@ -159,11 +159,7 @@ func (f *Function[T]) Apply(inputs ...*Var[T]) *Var[T] {
 // forward runs f.Forward or f.ForwardWith, turning a panic into one that
 // names f (see userPanic).
 func (f *Function[T]) forward(c *ForwardContext[T], vals []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	defer func() {
-		if r := recover(); r != nil {
-			panic(userPanic(f.Name, "Forward", r))
-		}
-	}()
+	defer reraise(f.Name, "Forward")
 	if f.ForwardWith != nil {
 		return f.ForwardWith(c, vals...)
 	}
@@ -205,6 +201,14 @@ func (c *ForwardContext[T]) Empty(shape ...int) *tensor.Tensor[T] { return c.ar.
 // x.Shape() makes).
 func (c *ForwardContext[T]) EmptyLike(x *tensor.Tensor[T]) *tensor.Tensor[T] { return c.ar.like(x) }
 
+// reraise, deferred, turns a panic in the Forward, Backward or JVP (what)
+// of the Function named name into userPanic's.
+func reraise(name, what string) {
+	if r := recover(); r != nil {
+		panic(userPanic(name, what, r))
+	}
+}
+
 // userPanic returns what a panic r inside the Forward, Backward or JVP
 // (what) of the Function named name re-panics with: a *UsageError naming
 // the Function and wrapping r (errors.As and errors.Is still reach it, and
@@ -240,11 +244,7 @@ type functionOp[T Float] struct {
 func (*functionOp[T]) slot() stateSlot { return slotFunction }
 
 func (d *functionOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	defer func() {
-		if r := recover(); r != nil {
-			panic(userPanic(c.n.op, "Backward", r))
-		}
-	}()
+	defer reraise(c.n.op, "Backward")
 	return d.back(c, g)
 }
 
@@ -267,11 +267,7 @@ func (d *functionOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tenso
 // callJVP runs the Function's JVP, turning a panic into one that names
 // the Function (see userPanic).
 func (d *functionOp[T]) callJVP(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	defer func() {
-		if r := recover(); r != nil {
-			panic(userPanic(c.n.op, "JVP", r))
-		}
-	}()
+	defer reraise(c.n.op, "JVP")
 	return d.fwd(c, ts)
 }
 
