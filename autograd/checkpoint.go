@@ -251,12 +251,10 @@ func (d *checkpointOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	}
 	grads := make([]*Var[T], c.NumInputs())
 	for i, l := range leaves[:len(grads)] {
-		if l.requiresGrad {
-			if lg := l.Grad(); lg != nil {
-				grads[i] = Const(lg)
-			} else {
-				grads[i] = Const(tensor.Zeros[T](l.value.Shape()...))
-			}
+		// An input fn does not reach gets no gradient (nil), as in the
+		// plain run and PyTorch's checkpoint.
+		if lg := l.Grad(); l.requiresGrad && lg != nil {
+			grads[i] = Const(lg)
 		}
 	}
 	return grads

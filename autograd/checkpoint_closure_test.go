@@ -50,3 +50,29 @@ func TestCheckpointClosureResult(t *testing.T) {
 		t.Errorf("h through the closure: W's gradient is not the plain run's to rounding (-plain +checkpoint):\n%s", d)
 	}
 }
+
+// TestCheckpointUnusedInput: an input fn never reads gets no gradient, nil
+// as in the plain run (and PyTorch's checkpoint), not zeros; so does a
+// Param below it that reaches the loss only through that input.
+func TestCheckpointUnusedInput(t *testing.T) {
+	fn := func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Sum(autograd.Mul(in[0], in[0])) }
+	for _, checkpoint := range []bool{false, true} {
+		a := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
+		b := autograd.Param(tensor.MustNew([]float64{3, 4}, 2))
+		c := autograd.Param(tensor.MustNew([]float64{5, 6}, 2))
+		bc := autograd.Add(b, c)
+		var loss *autograd.Var[float64]
+		if checkpoint {
+			loss = autograd.Checkpoint(fn, a, bc)
+		} else {
+			loss = fn(a, bc)
+		}
+		loss.Backward()
+		if d := cmp.Diff([]float64{2, 4}, a.Grad().Data()); d != "" {
+			t.Errorf("checkpoint %v: a's gradient (-want +got):\n%s", checkpoint, d)
+		}
+		if b.Grad() != nil || c.Grad() != nil {
+			t.Errorf("checkpoint %v: unused input's leaves got gradients %v and %v, want nil", checkpoint, b.Grad(), c.Grad())
+		}
+	}
+}
