@@ -55,7 +55,9 @@ func TestCheckpointClosureResult(t *testing.T) {
 // as in the plain run (and PyTorch's checkpoint), not zeros; so does a
 // Param below it that reaches the loss only through that input.
 func TestCheckpointUnusedInput(t *testing.T) {
-	fn := func(in ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Sum(autograd.Mul(in[0], in[0])) }
+	fn := func(in ...*autograd.Var[float64]) *autograd.Var[float64] {
+		return autograd.Sum(autograd.Mul(in[0], in[0]))
+	}
 	for _, checkpoint := range []bool{false, true} {
 		a := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
 		b := autograd.Param(tensor.MustNew([]float64{3, 4}, 2))

@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -177,7 +176,7 @@ func PowVar[T Float](base, exponent *Var[T]) *Var[T] {
 	o, x, y := out.Data(), base.value.Data(), exponent.value.Data()
 	elemRuns(out, base.value, exponent.value, func(off, n, oa, sa, ob, sb int) {
 		for k := range n {
-			o[off+k] = T(math.Pow(float64(x[oa+k*sa]), float64(y[ob+k*sb])))
+			o[off+k] = T(powF64(float64(x[oa+k*sa]), float64(y[ob+k*sb])))
 		}
 	})
 	return recordOpIn(vn, op, out, powVarOp[T]{}, base, exponent)
@@ -219,7 +218,7 @@ func (powVarOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 			if powBaseSpecial(xv, yv) {
 				xv = 1
 			}
-			p := T(math.Pow(float64(xv), float64(yv-1)))
+			p := T(powF64(float64(xv), float64(yv-1)))
 			if v := T(gs[off+k] * T(yv*p)); add {
 				d[k] += v
 			} else {
@@ -263,13 +262,13 @@ func (powVarOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] 
 			if powBaseSpecial(x, y) {
 				x = 1
 			}
-			return T(t * T(y*T(math.Pow(float64(x), float64(y-1)))))
+			return T(t * T(y*T(powF64(float64(x), float64(y-1)))))
 		},
 		func(x, y, o, t T) T {
 			if powLogSpecial(x, y) {
 				x = 1
 			}
-			return T(t * T(o*T(math.Log(float64(x)))))
+			return T(t * T(o*T(logF64(float64(x)))))
 		})
 }
 

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -430,4 +433,48 @@ func ExampleWhere() {
 	// Tensor[2 3][[1 0 3] [0 2 3]]
 	// d/da: [1 1 2]
 	// d/db: 2
+}
+
+// TestPowSubnormalBase: Pow and PowVar of a float64 subnormal base and a
+// fractional exponent and their gradients (fused, recorded and forward
+// mode), and KLDiv's t·ln t at a subnormal target, at powers of two with
+// known results; math.Pow and math.Log on amd64 misread such a base (Go
+// issue 56600): 1e-310^0.25 came out 3 times too large. The tolerance is
+// math.Pow's own accuracy for a result of this size (about |y·ln x| units
+// of 2⁻⁵³).
+func TestPowSubnormalBase(t *testing.T) {
+	const x = 0x1p-1050
+	want := math.Ldexp(math.Sqrt2, -263)     // x^0.25
+	dx := 0.25 * math.Ldexp(math.Sqrt2, 787) // 0.25·x^-0.75
+	dy := want * (-1050 * math.Ln2)          // x^0.25·ln x
+	check := func(what string, got, want, tol float64) {
+		t.Helper()
+		if d := cmp.Diff(want, got, cmpopts.EquateApprox(tol, 0)); d != "" {
+			t.Errorf("%s (-want +got):\n%s", what, d)
+		}
+	}
+	type V = autograd.Var[float64]
+	for _, create := range []bool{false, true} {
+		var opts []autograd.Option
+		if create {
+			opts = append(opts, autograd.CreateGraph())
+		}
+		xp, yp := autograd.Param(tensor.Scalar(x)), autograd.Param(tensor.Scalar(0.25))
+		pow := autograd.Pow(xp, 0.25)
+		check("Pow", pow.Value().Item(), want, 1e-13)
+		g := autograd.Grad([]*V{pow}, []*V{xp}, opts...)
+		check(fmt.Sprintf("Pow d/dx (create %v)", create), g[0].Value().Item(), dx, 1e-13)
+		pv := autograd.PowVar(xp, yp)
+		check("PowVar", pv.Value().Item(), want, 1e-13)
+		g = autograd.Grad([]*V{pv}, []*V{xp, yp}, opts...)
+		check(fmt.Sprintf("PowVar d/dx (create %v)", create), g[0].Value().Item(), dx, 1e-13)
+		check(fmt.Sprintf("PowVar d/dy (create %v)", create), g[1].Value().Item(), dy, 1e-13)
+	}
+	_, tan := autograd.JVP(func(v ...*V) *V { return autograd.PowVar(v[0], v[1]) },
+		[]*tensor.Tensor[float64]{tensor.Scalar(x), tensor.Scalar(0.25)},
+		[]*tensor.Tensor[float64]{tensor.Scalar(1.0), tensor.Scalar(1.0)})
+	check("PowVar JVP", tan.Item(), dx+dy, 1e-13)
+	// t·ln t = 2⁻¹⁰⁵⁰·(−1050 ln 2) is subnormal itself, with about 34 bits.
+	kl := autograd.KLDiv(autograd.Const(tensor.Scalar(0.0)), autograd.Const(tensor.Scalar(x)), false, autograd.ReduceSum)
+	check("KLDiv t·ln t", kl.Value().Item(), x*(-1050*math.Ln2), 1e-9)
 }

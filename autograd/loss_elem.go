@@ -278,7 +278,7 @@ func KLDiv[T Float](input, target *Var[T], logTarget bool, reduction ...Reductio
 		}
 		var xlogx T
 		if t != 0 {
-			xlogx = T(t * T(math.Log(float64(t))))
+			xlogx = T(t * T(logF64(float64(t))))
 		}
 		vd[i] = xlogx - T(t*x)
 	}

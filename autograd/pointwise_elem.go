@@ -45,7 +45,27 @@ func powElem[T Float](v, p T) T {
 	case 2:
 		return v * v
 	}
-	return T(math.Pow(float64(v), float64(p)))
+	return T(powF64(float64(v), float64(p)))
+}
+
+// powF64 is x^y as tensor.Pow and tensor.PowTensor compute it: math.Pow,
+// except for a subnormal base x > 0 and a fractional y, where math.Pow
+// reads ln x with math.Log, which misreads subnormals on amd64 (Go issue
+// 56600): such a base is scaled by 2⁶⁴ first and 2^(-64y) multiplied back.
+func powF64(x, y float64) float64 {
+	if x > 0 && x < 0x1p-1022 && y != math.Trunc(y) {
+		return math.Pow(x*0x1p64, y) * math.Exp2(-64*y)
+	}
+	return math.Pow(x, y)
+}
+
+// logF64 is ln x as tensor.Log computes it, also for a subnormal x, which
+// math.Log misreads on amd64 (Go issue 56600).
+func logF64(x float64) float64 {
+	if x > 0 && x < 0x1p-1022 {
+		return math.Log(x*0x1p54) - 54*math.Ln2
+	}
+	return math.Log(x)
 }
 
 // signElem is tensor.Sign of one element: -1, 0 or 1, NaN for NaN.

@@ -295,7 +295,7 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, Scale(c.Input(0), 2)) },
 	}
 	tab[opPow] = pointwiseDef[T]{
-		meta: pw("Pow", "torch.pow(x, p)", anyReal, func(x float64, p [2]float64) float64 { return math.Pow(x, p[0]) }).
+		meta: pw("Pow", "torch.pow(x, p)", anyReal, func(x float64, p [2]float64) float64 { return powF64(x, p[0]) }).
 			with("p", 3),
 		f: func(y, x *tensor.Tensor[T], p [2]T) {
 			d, s := each2(y, x)
@@ -359,13 +359,8 @@ func pointwiseTable[T Float]() [numPointwise]pointwiseDef[T] {
 		back: func(c *Context[T], g *Var[T], _ [2]T) *Var[T] { return Mul(g, c.Output()) },
 	}
 	tab[opLog] = pointwiseDef[T]{
-		meta: pw("Log", "torch.log(x)", positiveReal, func(x float64, _ [2]float64) float64 {
-			if x > 0 && x < 0x1p-1022 {
-				return math.Log(x*0x1p54) - 54*math.Ln2 // math.Log misreads subnormals on amd64 (Go issue 56600)
-			}
-			return math.Log(x)
-		}),
-		f: func(y, x *tensor.Tensor[T], _ [2]T) { tensor.LogInto(y, x) },
+		meta: pw("Log", "torch.log(x)", positiveReal, func(x float64, _ [2]float64) float64 { return logF64(x) }),
+		f:    func(y, x *tensor.Tensor[T], _ [2]T) { tensor.LogInto(y, x) },
 		df: func(dx, x, _, g *tensor.Tensor[T], _ [2]T) {
 			d, xs, _, gs := each4(dx, x, x, g)
 			for i := range d {

@@ -1,8 +1,6 @@
 package tensor
 
 import (
-	"math"
-
 	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 )
 
@@ -198,7 +196,9 @@ func Step[T Float](t *Tensor[T]) *Tensor[T] {
 	})
 }
 
-// Pow returns t^p elementwise for a constant exponent p.
+// Pow returns t^p elementwise for a constant exponent p, with the special
+// cases of math.Pow, and correct for float64 subnormal elements too (for
+// which math.Pow on amd64 is off by up to a factor of ten, Go issue 56600).
 func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
 	switch p {
 	case 1:
@@ -208,5 +208,5 @@ func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
 		vec.Arith(vec.OpMul, out.data, t.data, t.data) // vectorized, the bits of v*v
 		return out
 	}
-	return Map(t, func(v T) T { return T(math.Pow(float64(v), float64(p))) })
+	return Map(t, func(v T) T { return T(pow(float64(v), float64(p))) })
 }

@@ -134,11 +134,23 @@ func Minimum[T Float](a, b *Tensor[T]) *Tensor[T] {
 
 // PowTensor returns base^exponent elementwise with NumPy broadcasting, with
 // the special cases of math.Pow (x^0 = 1 for every x, NaN for a negative base
-// and a non-integer exponent). It panics with a *ShapeError when the shapes
-// do not broadcast.
+// and a non-integer exponent), correct for subnormal bases too (see Pow).
+// It panics with a *ShapeError when the shapes do not broadcast.
 func PowTensor[T Float](base, exponent *Tensor[T]) *Tensor[T] {
 	elemCheckBroadcast("PowTensor", base, exponent)
-	return Zip(base, exponent, func(x, y T) T { return T(math.Pow(float64(x), float64(y))) })
+	return Zip(base, exponent, func(x, y T) T { return T(pow(float64(x), float64(y))) })
+}
+
+// pow is math.Pow(x, y), also for a subnormal base x > 0 and a fractional
+// y, where math.Pow goes through math.Log, which misreads subnormals on
+// amd64 (Go issue 56600; 1e-310^0.25 came out 3.3 times too large): such
+// a base is scaled by 2⁶⁴ first and 2^(-64y) multiplied back, both exact
+// scalings, so only the two factors' roundings remain.
+func pow(x, y float64) float64 {
+	if x > 0 && x < 0x1p-1022 && y != math.Trunc(y) {
+		return math.Pow(x*0x1p64, y) * math.Exp2(-64*y)
+	}
+	return math.Pow(x, y)
 }
 
 // Where returns a[i] where mask[i] is true and b[i] elsewhere, over the

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // The references below use the textbook formulas (log(1+e^x), 1+erf, 1+tanh,
@@ -321,4 +322,31 @@ func ExampleClamp() {
 	// Output:
 	// [-1 -0.5 0.25 1]
 	// Tensor[2 3][[1 -10 3] [-20 2 -20]]
+}
+
+// TestPowSubnormalBase: Pow and PowTensor of a float64 subnormal base and a
+// fractional exponent, at powers of two whose results are known exactly;
+// math.Pow on amd64 is off by up to a factor of ten there (it reads the
+// base's logarithm with math.Log, Go issue 56600). math.Pow of a normal
+// base is itself accurate only to about |y·ln x| units of 2⁻⁵³ (5e-15
+// relative here), hence the tolerance.
+func TestPowSubnormalBase(t *testing.T) {
+	cases := []struct{ x, y, want float64 }{
+		{0x1p-1050, 0.25, math.Ldexp(math.Sqrt2, -263)},
+		{0x1p-1050, -0.75, math.Ldexp(math.Sqrt2, 787)},
+		{0x1p-1074, 0.5, 0x1p-537},
+		{0x1p-1074, -0.5, 0x1p537},
+		{0x1p-1040, 1.5, 0}, // 2⁻¹⁵⁶⁰ underflows
+		{0x1p-1030, -1.5, math.Inf(1)},
+		{0x1p-1074, 2, 0}, // integer exponents never took the logarithm
+		{-0x1p-1050, 0.5, math.NaN()},
+	}
+	for _, c := range cases {
+		got := []float64{Pow(Scalar(c.x), c.y).Item(), PowTensor(Scalar(c.x), Scalar(c.y)).Item()}
+		for i, g := range got {
+			if d := cmp.Diff(c.want, g, cmpopts.EquateApprox(1e-13, 0), cmpopts.EquateNaNs()); d != "" {
+				t.Errorf("%s(%g, %g) (-want +got):\n%s", []string{"Pow", "PowTensor"}[i], c.x, c.y, d)
+			}
+		}
+	}
 }
