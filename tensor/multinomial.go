@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"unsafe"
 )
 
 // Multinomial draws n category indices from each row of weights, [C] or
@@ -25,7 +26,9 @@ import (
 // It panics with a *ShapeError when weights is not 1-D or 2-D or has no
 // category, and with an *ArgError for a nil rng, n < 1, a weight that is
 // negative, NaN or infinite, a row whose weights sum to 0 (or overflow),
-// or, without replacement, n above the row's number of non-zero weights.
+// N·n draws whose indices would not fit in memory's address range, or,
+// without replacement, n above the row's number of non-zero weights
+// (checked before anything is drawn when n is above C).
 func Multinomial[T Float](rng *rand.Rand, weights *Tensor[T], n int, replacement bool) *Index {
 	const op = "Multinomial"
 	if weights.Dims() != 1 && weights.Dims() != 2 || weights.Dim(-1) == 0 {
@@ -39,6 +42,13 @@ func Multinomial[T Float](rng *rand.Rand, weights *Tensor[T], n int, replacement
 	}
 	c := weights.Dim(-1)
 	rows := weights.Len() / c
+	if !replacement && n > c {
+		panic(&ArgError{Op: op, Arg: "n", Value: n,
+			Reason: fmt.Sprintf("must be at most the number of categories, %d, without replacement", c)})
+	}
+	if size, ok := numElements([]int{rows, n}); !ok || size > math.MaxInt/int(unsafe.Sizeof(0)) {
+		panic(&ArgError{Op: op, Arg: "n", Value: n, Reason: fmt.Sprintf("too many draws for %d rows", rows)})
+	}
 	out := make([]int, rows*n)
 	cum := make([]float64, c) // with replacement: a row's running sums over its total
 	var keys []float64        // without: a row's keys, and the order they sort

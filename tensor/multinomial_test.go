@@ -164,6 +164,11 @@ func TestMultinomialPanics(t *testing.T) {
 		{"zero row", func() { tensor.Multinomial(rng, tensor.MustNew([]float64{1, 1, 0, 0}, 2, 2), 1, true) }, false},
 		{"overflowing row", func() { tensor.Multinomial(rng, tensor.MustNew([]float64{1e308, 1e308}, 2), 1, true) }, false},
 		{"too many without replacement", func() { tensor.Multinomial(rng, tensor.MustNew([]float64{1, 0, 2}, 3), 3, false) }, false},
+		// Before anything is allocated: N·n overflows, or n·8 bytes does, or
+		// n above C would allocate n indices per row first.
+		{"N·n overflows", func() { tensor.Multinomial(rng, tensor.Ones[float64](4, 2), 1<<62, true) }, false},
+		{"n·8 bytes overflows", func() { tensor.Multinomial(rng, tensor.Ones[float64](2), 1<<61, true) }, false},
+		{"n above C without replacement", func() { tensor.Multinomial(rng, tensor.Ones[float64](4, 2), 1<<36, false) }, false},
 	} {
 		err, _ := panicOf(c.f).(error)
 		var se *tensor.ShapeError
