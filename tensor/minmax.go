@@ -548,12 +548,13 @@ func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
 // last axis of logits ([N C], N may be 0, or [C] for one sample): it sets
 // probs to Softmax(logits, -1), bit for bit, and losses[n] to
 // −LogSoftmax(logits, -1)[n, labels[n]], computed from the same row maximum
-// and sum, in one pass over the data and without allocating. It panics with a *ShapeError when
-// probs's shape differs from logits's, logits is not [N C] or [C] or has no
-// classes (C = 0 with N > 0), or the lengths of labels and losses are not
-// N, and with an index error for a label outside [0, C). probs must not
-// share memory with logits (a loss reads its row of logits after the row
-// of probs is written), nor losses with either.
+// and sum, in one pass over the data and without allocating. It panics
+// with a *ShapeError, before writing anything, when probs's shape differs
+// from logits's, logits is not [N C] or [C] or has no classes (C = 0 with
+// N > 0), the lengths of labels and losses are not N, or a label is
+// outside [0, C). probs must not share memory with logits (a loss reads
+// its row of logits after the row of probs is written), nor losses with
+// either.
 func SoftmaxCrossEntropy[T Float](probs, logits *Tensor[T], labels []int, losses []T) {
 	const op = "SoftmaxCrossEntropy"
 	checkInto(op, probs, logits)
@@ -573,6 +574,11 @@ func SoftmaxCrossEntropy[T Float](probs, logits *Tensor[T], labels []int, losses
 	}
 	if len(labels) != n || len(losses) != n {
 		panic(shapeErr(op, fmt.Sprintf("%d labels and %d losses for %d samples", len(labels), len(losses), n), logits.shape))
+	}
+	for r, y := range labels {
+		if y < 0 || y >= c {
+			panic(shapeErr(op, fmt.Sprintf("label %d of sample %d outside [0, %d)", y, r, c), logits.shape))
+		}
 	}
 	for r, y := range labels {
 		x := logits.data[r*c : (r+1)*c]

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 )
 
@@ -459,6 +460,28 @@ func TestSumToIntoAllocatesNothing(t *testing.T) {
 		labels, losses := make([]int, 8), make([]float32, 8)
 		if n := testing.AllocsPerRun(10, func() { SoftmaxCrossEntropy(probs, x, labels, losses) }); n != 0 {
 			t.Errorf("SoftmaxCrossEntropy([8 %d]): %v allocations, want 0", c, n)
+		}
+	}
+}
+
+// TestSoftmaxCrossEntropyLabelOutOfRange: a label outside [0, C) is a
+// *ShapeError naming it, raised before probs or losses are written.
+func TestSoftmaxCrossEntropyLabelOutOfRange(t *testing.T) {
+	logits := MustNew([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	for _, tc := range []struct {
+		labels []int
+		msg    string
+	}{
+		{[]int{0, 3}, "tensor: SoftmaxCrossEntropy: label 3 of sample 1 outside [0, 3): [2 3]"},
+		{[]int{-1, 0}, "tensor: SoftmaxCrossEntropy: label -1 of sample 0 outside [0, 3): [2 3]"},
+	} {
+		probs, losses := Full(7.0, 2, 3), []float64{7, 7}
+		wantShapePanic(t, tc.msg, func() { SoftmaxCrossEntropy(probs, logits, tc.labels, losses) })
+		if d := cmp.Diff(Full(7.0, 2, 3).Data(), probs.Data()); d != "" {
+			t.Errorf("labels %v: probs written before the panic (-want +got):\n%s", tc.labels, d)
+		}
+		if d := cmp.Diff([]float64{7, 7}, losses); d != "" {
+			t.Errorf("labels %v: losses written before the panic (-want +got):\n%s", tc.labels, d)
 		}
 	}
 }
