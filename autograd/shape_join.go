@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 
@@ -65,7 +66,7 @@ func Concat[T Float](axis int, xs ...*Var[T]) *Var[T] {
 		for i := 0; ok && i < r; i++ {
 			ok = i == ax || v.Dim(i) == first.Dim(i)
 		}
-		if ok {
+		if ok = ok && v.Dim(ax) <= math.MaxInt-shape[ax]; ok {
 			shape[ax] += v.Dim(ax)
 		}
 	}

@@ -2,6 +2,7 @@ package autograd_test
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -387,6 +388,8 @@ func TestShpShapeErrors(t *testing.T) {
 			"Concat", "autograd: Concat: shapes differ outside axis 1: [2 3] x [2 1] x [3 3]"},
 		{"Concat axis out of range", func(l func(...int) *V) { autograd.Concat(-3, l(2, 3), l(2, 3)) },
 			"Concat", "autograd: Concat: axis -3 out of range: [2 3]"},
+		{"Concat length overflows", func(l func(...int) *V) { autograd.Concat(1, l(0, math.MaxInt), l(0, math.MaxInt), l(0, 1)) },
+			"Concat", "autograd: Concat: the lengths along axis 1 add up past the largest int: [0 9223372036854775807] x [0 9223372036854775807] x [0 1]"},
 		{"Stack nothing", func(l func(...int) *V) { autograd.Stack[float64](0) },
 			"Stack", "autograd: Stack: no tensors to join"},
 		{"Stack shapes differ", func(l func(...int) *V) { autograd.Stack(0, l(2, 3), l(2, 3), l(3, 2)) },

@@ -336,7 +336,8 @@ func shpUnsqueezeShape(op string, shape []int, axis int) []int {
 // Concat joins tensors along an existing axis (negative counts from the
 // end). Their shapes must agree on every other axis. It panics with a
 // *ShapeError when there are no tensors, the ranks or the other dimensions
-// differ, or the axis is out of range.
+// differ, the axis is out of range, or the joined length would overflow an
+// int (tensors with a zero-size axis can be that long).
 func Concat[T Float](axis int, ts ...*Tensor[T]) *Tensor[T] {
 	return shpConcat("Concat", axis, ts)
 }
@@ -360,6 +361,13 @@ func shpConcatAxis(op string, axis int, shapes [][]int) int {
 				panic(shapeErr(op, fmt.Sprintf("shapes differ outside axis %d", axis), shapes...))
 			}
 		}
+	}
+	n := 0
+	for _, s := range shapes {
+		if s[ax] > math.MaxInt-n {
+			panic(shapeErr(op, fmt.Sprintf("the lengths along axis %d add up past the largest int", axis), shapes...))
+		}
+		n += s[ax]
 	}
 	return ax
 }

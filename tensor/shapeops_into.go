@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor/internal/vec"
@@ -354,7 +355,7 @@ func ConcatInto[T Float](dst *Tensor[T], axis int, xs ...*Tensor[T]) {
 		for i := 0; ok && i < len(x.shape); i++ {
 			ok = i == ax || x.shape[i] == dst.shape[i]
 		}
-		if ok {
+		if ok = ok && x.shape[ax] <= math.MaxInt-n; ok {
 			n += x.shape[ax]
 		}
 	}

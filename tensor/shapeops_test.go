@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -315,6 +316,27 @@ func TestShpConcatStack(t *testing.T) {
 			want[o] = ts[i].Data()[ravel(idx, shapes[i])]
 		}
 		checkTensor(t, fmt.Sprintf("Concat 3-D axis %d", axis), Concat(axis, ts...), out, want, 0)
+	}
+}
+
+// TestShpConcatLengthOverflow: zero-size tensors can be MaxInt long along
+// an axis; joining three wrapped the length back to a positive int, which
+// was accepted (two gave a negative one). Now a *ShapeError, for Concat
+// and ConcatInto.
+func TestShpConcatLengthOverflow(t *testing.T) {
+	z := MustNew[float64](nil, 0, math.MaxInt)
+	const msg = "the lengths along axis 1 add up past the largest int"
+	for _, n := range []int{2, 3} {
+		zs := slices.Repeat([]*Tensor[float64]{z}, n)
+		se := shapePanic(t, func() { Concat(1, zs...) })
+		if se != nil && !strings.Contains(se.Error(), msg) {
+			t.Errorf("Concat of %d: %v, want it to say %q", n, se, msg)
+		}
+		dst := MustNew[float64](nil, 0, math.MaxInt-2)
+		se = shapePanic(t, func() { ConcatInto(dst, 1, zs...) })
+		if se != nil && !strings.Contains(se.Error(), msg) {
+			t.Errorf("ConcatInto of %d: %v, want it to say %q", n, se, msg)
+		}
 	}
 }
 
