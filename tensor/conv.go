@@ -177,17 +177,12 @@ func convRange(n, s, off, size int) (lo, hi int) {
 // holds no element of x at all (possible only with dilation) yields -Inf
 // and index -1.
 //
-// Like PyTorch it requires the padding to be at most half the dilated
-// kernel size, so that padding alone cannot make a window; it panics with a
-// *ShapeError for that, and as Im2Col for any other invalid geometry.
+// Like PyTorch it requires the padding to be at most half the kernel size
+// (the kernel's, not the dilated window's); it panics with a *ShapeError
+// for that, and as Im2Col for any other invalid geometry.
 func MaxPool2D[T Float](x *Tensor[T], win Window2D) (*Tensor[T], []int) {
 	n, c, h, w, oh, ow := win.convCheck("MaxPool2D", x.shape)
-	for ax := range 2 {
-		if eff := win.Dilation[ax]*(win.Kernel[ax]-1) + 1; 2*win.Padding[ax] > eff {
-			panic(shapeErr("MaxPool2D", fmt.Sprintf("padding %v must be at most half the dilated kernel size %v",
-				win.Padding, [2]int{win.Dilation[0]*(win.Kernel[0]-1) + 1, win.Dilation[1]*(win.Kernel[1]-1) + 1}), x.shape))
-		}
-	}
+	maxPoolPadding("MaxPool2D", win, x.shape)
 	out := Zeros[T](n, c, oh, ow)
 	idx := make([]int, len(out.data))
 	negInf := T(math.Inf(-1))

@@ -322,6 +322,15 @@ func poolTaps(win Window2D, w int, buf []int) []int {
 	return taps
 }
 
+// maxPoolPadding panics with a *ShapeError naming op unless win's padding
+// is at most half its kernel size on each axis, PyTorch's rule for max
+// pooling (autograd's pooling ops check the same).
+func maxPoolPadding(op string, win Window2D, shape []int) {
+	if 2*win.Padding[0] > win.Kernel[0] || 2*win.Padding[1] > win.Kernel[1] {
+		panic(shapeErr(op, fmt.Sprintf("padding %v must be at most half the kernel size %v", win.Padding, win.Kernel), shape))
+	}
+}
+
 // MaxPool2DInto is MaxPool2D into out [N, C, OH, OW], keeping in arg (of
 // the same shape) where each maximum came from: the tap i·KW + j of the
 // window, as a T (exact for any kernel of fewer than 2²⁴ taps), or -1 for a
@@ -339,12 +348,7 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 		poolCheck(op, win, x.shape, arg.shape)
 		ad = arg.data
 	}
-	for ax := range 2 {
-		if eff := win.Dilation[ax]*(win.Kernel[ax]-1) + 1; 2*win.Padding[ax] > eff {
-			panic(shapeErr(op, fmt.Sprintf("padding %v must be at most half the dilated kernel size %v",
-				win.Padding, [2]int{win.Dilation[0]*(win.Kernel[0]-1) + 1, win.Dilation[1]*(win.Kernel[1]-1) + 1}), x.shape))
-		}
-	}
+	maxPoolPadding(op, win, x.shape)
 	if pool2x2(win) {
 		maxPool2x2(out.data, ad, x.data, n*c, h, w, oh, ow)
 		return

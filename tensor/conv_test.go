@@ -278,13 +278,14 @@ func TestMaxPool2DTiesNaNAndEmptyWindows(t *testing.T) {
 		t.Errorf("indices (-want +got):\n%s", d)
 	}
 
-	// With dilation, a window can fall entirely in the padding.
-	x = tensor.MustNew([]float64{7}, 1, 1, 1, 1)
-	out, idx = tensor.MaxPool2D(x, convWin([2]int{2, 2}, [2]int{1, 1}, [2]int{2, 2}, [2]int{3, 3}))
-	if d := cmp.Diff([]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1), math.Inf(-1)}, out.Data()); d != "" {
+	// With dilation, a window can fall entirely in the padding: the taps of
+	// this one are the corners of the padded 4×4 plane.
+	x = tensor.MustNew([]float64{7, 8, 9, 10}, 1, 1, 2, 2)
+	out, idx = tensor.MaxPool2D(x, convWin([2]int{2, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{3, 3}))
+	if d := cmp.Diff([]float64{math.Inf(-1)}, out.Data()); d != "" {
 		t.Errorf("all-padding windows (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]int{-1, -1, -1, -1}, idx); d != "" {
+	if d := cmp.Diff([]int{-1}, idx); d != "" {
 		t.Errorf("all-padding indices (-want +got):\n%s", d)
 	}
 }
@@ -350,7 +351,14 @@ func TestConvKernelErrors(t *testing.T) {
 			"tensor: Col2Im: input must be 4-D [N C H W]: [2 4 4]"},
 		{"MaxPool2D padding more than half the kernel", func() {
 			tensor.MaxPool2D(x, convWin([2]int{3, 2}, [2]int{1, 1}, [2]int{1, 2}, [2]int{1, 1}))
-		}, "tensor: MaxPool2D: padding [1 2] must be at most half the dilated kernel size [3 2]: [1 2 4 4]"},
+		}, "tensor: MaxPool2D: padding [1 2] must be at most half the kernel size [3 2]: [1 2 4 4]"},
+		// PyTorch's rule counts the kernel, not the dilated window (5 wide here).
+		{"MaxPool2D padding more than half the undilated kernel", func() {
+			tensor.MaxPool2D(x, convWin([2]int{3, 3}, [2]int{1, 1}, [2]int{2, 1}, [2]int{2, 1}))
+		}, "tensor: MaxPool2D: padding [2 1] must be at most half the kernel size [3 3]: [1 2 4 4]"},
+		{"MaxPool2DInto padding more than half the undilated kernel", func() {
+			tensor.MaxPool2DInto(tensor.Zeros[float64](1, 2, 4, 4), nil, x, convWin([2]int{3, 3}, [2]int{1, 1}, [2]int{2, 1}, [2]int{2, 1}))
+		}, "tensor: MaxPool2DInto: padding [2 1] must be at most half the kernel size [3 3]: [1 2 4 4]"},
 		{"MaxPool2D stride 0", func() { tensor.MaxPool2D(x, convWin([2]int{2, 2}, [2]int{0, 2}, [2]int{0, 0}, [2]int{1, 1})) },
 			"tensor: MaxPool2D: stride must be at least 1, got [0 2]: [1 2 4 4]"},
 		{"GatherFlat count", func() { tensor.GatherFlat(x, []int{0, 1}, 3) },
