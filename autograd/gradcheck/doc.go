@@ -100,7 +100,22 @@
 // (outputs in the thousands, exponentials), Atol when many exact zeros meet
 // tiny numeric noise, and raise Eps (1e-4) for functions that are noisy at
 // the last bits (long reductions). A real derivative bug is off by a factor,
-// not by 1e-4: if only a loosened check passes, look again.
+// not by 1e-4: if only a loosened check passes, look again. Atol is
+// absolute, as in PyTorch: a Jacobian whose elements are all far below it
+// (1e-7) passes whatever its error, so scale such a function up, or lower
+// Atol.
+//
+// # Cost
+//
+// Check evaluates f 2n+3 times for n input elements (two per element for
+// the finite differences, three for the order test below) and runs 2m
+// backward passes for m output elements (the analytic Jacobian is built
+// twice); it holds the n×m Jacobian about three times over, in float64.
+// CheckJVP evaluates f 3n+1 times (one JVP and two finite differences per
+// element), GradGradCheck costs what Check costs on the gradient function,
+// with the grad output v as one more input. Check an op at a small shape:
+// it runs the same code as a large one. A failing check evaluates f up to
+// four more times (see below).
 //
 // # Kinks and singularities
 //
@@ -184,11 +199,27 @@
 //     This catches a backward that keeps state between calls (a cache it
 //     forgets to reset), one that reads state the next application of the op
 //     overwrote instead of what it saved for itself, and a function whose
-//     value changes from call to call;
+//     value changes from call to call, such as Dropout drawing from a
+//     generator f keeps between calls. Such a function may repeat its value
+//     by chance (two equal masks) and then disagree with its finite
+//     differences, so a check that finds a mismatch first evaluates f up to
+//     four more times at the point and reports an *OrderError when the value
+//     changed. To check a random op, make its generator inside f, with a
+//     fixed seed: every call then draws the same numbers;
 //   - the function or its backward panics (*PanicError, with the stack).
 //
 // Gradients that disagree wrap ErrMismatch, so errors.Is tells the cases
 // apart.
+//
+// # Arenas
+//
+// f may take its memory from an autograd.Arena, and Reset it on entry as a
+// training step does: the checks copy what they keep of each evaluation
+// before they call f again. For such a function the order test cannot
+// differentiate the second graph after the unrelated forward pass, whose
+// Reset frees it; it builds that graph again and differentiates it at once,
+// so a backward reading state that a later forward pass overwrote goes
+// unseen there (check that without the Reset).
 //
 // # Concurrency
 //

@@ -276,7 +276,15 @@ type job struct {
 	// forward and backward name the phases in which a mutated input was
 	// found: evaluating f, and differentiating its outputs.
 	forward, backward string
+	// value0 is f's outputs' data at the first evaluation at inputs,
+	// copied (the outputs may live in an Arena that f resets).
+	value0 [][]float64
 }
+
+// recheckCalls is how many more times a failed check evaluates f at the
+// inputs, looking for a value that changes from call to call, before it
+// reports a mismatch.
+const recheckCalls = 4
 
 // gradOf returns the input whose gradient output o is (GradGradCheck's
 // Element.Grad).
@@ -317,9 +325,64 @@ func (j *job) run(reference func(shapes [][]int) (refJacobian, error)) (Report, 
 		}
 	}
 	if rep.Failed > 0 {
+		if err := j.varies(); err != nil {
+			return rep, err
+		}
 		return rep, &Error{Report: rep}
 	}
 	return rep, nil
+}
+
+// keepValue copies outs' data into j.value0, the first evaluation's value.
+func (j *job) keepValue(outs []*autograd.Var[float64]) {
+	j.value0 = make([][]float64, len(outs))
+	for o, out := range outs {
+		j.value0[o] = append([]float64(nil), out.Value().Data()...)
+	}
+}
+
+// sameValue returns an *OrderError (Input -1) at the first element of outs
+// whose bits differ from the first evaluation's, nil when none does.
+func (j *job) sameValue(outs []*autograd.Var[float64]) error {
+	for o, out := range outs {
+		for r, b := range out.Value().Data() {
+			if a := j.value0[o][r]; math.Float64bits(a) != math.Float64bits(b) {
+				idx := unravel(r, out.Shape())
+				return &OrderError{Input: -1, Grad: j.gradOf(o), Output: idx, First: a, Second: b,
+					Where: j.rep.output(j.gradOf(o), idx), prefix: j.prefix}
+			}
+		}
+	}
+	return nil
+}
+
+// varies evaluates f at the inputs up to recheckCalls more times and
+// returns an *OrderError when its value differs from the first
+// evaluation's: a function drawing from a random generator it keeps
+// between calls may repeat its value twice by chance (two equal dropout
+// masks) and then fail the comparison as a wrong derivative would.
+// Errors and panics on the way are ignored: the mismatch stands.
+func (j *job) varies() (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	for range recheckCalls {
+		outs, ferr := j.f(j.params(j.inputs, 0))
+		if ferr != nil || len(outs) != len(j.value0) {
+			return nil
+		}
+		for o, out := range outs {
+			if out.Value().Len() != len(j.value0[o]) {
+				return nil
+			}
+		}
+		if err := j.sameValue(outs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // analytic returns the Jacobian from backward passes, one per output
@@ -328,7 +391,9 @@ func (j *job) run(reference func(shapes [][]int) (refJacobian, error)) (Report, 
 // elements first to last; then on the graph of a second forward pass, after
 // an unrelated third forward pass at another point, output elements last to
 // first and inputs in reverse order. It also checks, after each pass, that
-// nothing changed the inputs.
+// nothing changed the inputs. When the third pass freed the second graph
+// (f resets an Arena it takes its memory from), the second graph is built
+// again and differentiated right away.
 func (j *job) analytic() (anaJacobian, [][]int, error) {
 	params1 := j.params(j.inputs, 0)
 	outs1, err := j.f(params1)
@@ -342,29 +407,19 @@ func (j *job) analytic() (anaJacobian, [][]int, error) {
 	for o, out := range outs1 {
 		shapes[o] = out.Shape()
 	}
+	j.keepValue(outs1)
 	first := jacobianRows(outs1, params1, j.constant, false)
 
-	params2 := j.params(j.inputs, 0)
-	outs2, err := j.f(params2)
+	params2, outs2, err := j.again(shapes)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := j.unchanged(params2, j.forward); err != nil {
-		return nil, nil, err
-	}
-	for o, out := range outs2 {
-		if !tensor.SameShape(out.Shape(), shapes[o]) {
-			return nil, nil, fmt.Errorf("%soutput shape changed from %v to %v between two evaluations at the same point", j.prefix, shapes[o], out.Shape())
-		}
-		for r, b := range out.Value().Data() {
-			if a := outs1[o].Value().Data()[r]; math.Float64bits(a) != math.Float64bits(b) {
-				idx := unravel(r, shapes[o])
-				return nil, nil, &OrderError{Input: -1, Grad: j.gradOf(o), Output: idx, First: a, Second: b,
-					Where: j.rep.output(j.gradOf(o), idx), prefix: j.prefix}
-			}
-		}
-	}
 	j.decoy()
+	if slices.ContainsFunc(outs2, (*autograd.Var[float64]).Stale) {
+		if params2, outs2, err = j.again(shapes); err != nil {
+			return nil, nil, err
+		}
+	}
 	second := jacobianRows(outs2, params2, j.constant, true)
 
 	if err := j.unchanged(params1, j.backward); err != nil {
@@ -387,6 +442,29 @@ func (j *job) analytic() (anaJacobian, [][]int, error) {
 		}
 	}
 	return first, shapes, nil
+}
+
+// again evaluates f at the inputs once more, on fresh parameters, and
+// checks that it left them unchanged and gave the first evaluation's shapes
+// and value.
+func (j *job) again(shapes [][]int) ([]*autograd.Var[float64], []*autograd.Var[float64], error) {
+	params := j.params(j.inputs, 0)
+	outs, err := j.f(params)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := j.unchanged(params, j.forward); err != nil {
+		return nil, nil, err
+	}
+	for o, out := range outs {
+		if !tensor.SameShape(out.Shape(), shapes[o]) {
+			return nil, nil, fmt.Errorf("%soutput shape changed from %v to %v between two evaluations at the same point", j.prefix, shapes[o], out.Shape())
+		}
+	}
+	if err := j.sameValue(outs); err != nil {
+		return nil, nil, err
+	}
+	return params, outs, nil
 }
 
 // params returns fresh parameters holding copies of xs, each element moved

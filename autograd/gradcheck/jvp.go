@@ -90,6 +90,7 @@ func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
 		return nil, nil, fmt.Errorf("%s%w", j.prefix, err)
 	}
 	shape := out.Shape()
+	j.keepValue([]*autograd.Var[float64]{out})
 	for m, p := range primals {
 		if !equalBits(p.Data(), j.inputs[m].Data()) {
 			return nil, nil, fmt.Errorf("%s%s: %w (%s)", j.prefix, j.rep.label(m), ErrMutatedInput, j.forward)
@@ -124,7 +125,7 @@ func (j *job) forwardColumns(f Func) ([][][]float64, []int, error) {
 				return nil, nil, fmt.Errorf("%soutput shape changed from %v to %v between two evaluations at the same point", j.prefix, shape, val.Shape())
 			}
 			for r, b := range val.Data() {
-				if a := out.Value().Data()[r]; math.Float64bits(a) != math.Float64bits(b) {
+				if a := j.value0[0][r]; math.Float64bits(a) != math.Float64bits(b) {
 					idx := unravel(r, shape)
 					return nil, nil, &OrderError{Input: -1, Output: idx, First: a, Second: b, Where: j.rep.output(0, idx), prefix: j.prefix}
 				}
@@ -171,6 +172,9 @@ func (j *job) compare(shape []int, ana [][][]float64, ref refJacobian) (Report, 
 		}
 	}
 	if rep.Failed > 0 {
+		if err := j.varies(); err != nil {
+			return rep, err
+		}
 		return rep, &Error{Report: rep}
 	}
 	return rep, nil
