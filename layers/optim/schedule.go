@@ -102,12 +102,13 @@ type WarmupCosineConfig struct {
 //	SequentialLR(opt, [LinearLR(opt, start_factor=s, total_iters=W),
 //	                   CosineAnnealingLR(opt, T_max=C, eta_min=Min)], milestones=[W])
 //
-// (a test compares them); with W = 0 it is CosineAnnealingLR alone (torch's
-// SequentialLR with milestone 0 is not: it holds its first rate, s·Base,
-// for two steps and anneals from there), except that torch's LinearLR cannot start from 0
-// (its recursive form divides by the start factor) and that torch's cosine
-// keeps going after T_max, climbing back towards Base, where this schedule
-// holds Min.
+// (a test compares them), and with W = 0 it is CosineAnnealingLR alone up
+// to T_max (a test compares them too; torch's SequentialLR with milestone 0
+// is not: it holds its first rate, s·Base, for two steps and anneals from
+// there). Two differences: torch's LinearLR cannot start from 0 (its
+// recursive form divides by the start factor; LinearLR here can), and
+// torch's cosine keeps going after T_max, climbing back towards Base, where
+// this schedule holds Min.
 type WarmupCosineLR struct{ c WarmupCosineConfig }
 
 // NewWarmupCosineLR returns a WarmupCosineLR schedule. It returns an error for

@@ -124,6 +124,19 @@ type torchRefSchedule struct {
 	Linear         bool      `json:"linear"`
 	ThreePhase     bool      `json:"three_phase"`
 	LRs            []float64 `json:"lrs"`
+
+	// MultiStepLR's, LinearLR's, ConstantLR's, PolynomialLR's,
+	// CosineAnnealingWarmRestarts' and SequentialLR's.
+	Milestones []int   `json:"milestones"`
+	EndFactor  float64 `json:"end_factor"`
+	Factor     float64 `json:"factor"`
+	TotalIters int     `json:"total_iters"`
+	Power      float64 `json:"power"`
+	T0         int     `json:"t_0"`
+	TMult      int     `json:"t_mult"`
+	// Schedules are a SequentialLR's, each with the same base (torch's
+	// share the optimizer's initial rate) and no LRs.
+	Schedules []torchRefSchedule `json:"schedules"`
 }
 
 // torchRefPlateau is one ReduceLROnPlateau: its keyword arguments (those
@@ -365,23 +378,7 @@ func TestTorchSchedules(t *testing.T) {
 	ref := loadTorchRef(t)
 	for i, c := range ref.Schedules {
 		t.Run(fmt.Sprintf("%d_%s", i, c.Name), func(t *testing.T) {
-			var s optim.Schedule
-			var err error
-			switch c.Name {
-			case "step":
-				s, err = optim.NewStepLR(c.Base, c.StepSize, c.Gamma)
-			case "exponential":
-				s, err = optim.NewExponentialLR(c.Base, c.Gamma)
-			case "warmup_cosine":
-				s, err = optim.NewWarmupCosineLR(optim.WarmupCosineConfig{
-					Base: c.Base, StartFactor: c.StartFactor, Warmup: c.Warmup, Decay: c.Decay, Min: c.EtaMin})
-			case "one_cycle":
-				s, err = optim.NewOneCycleLR(optim.OneCycleConfig{
-					Max: c.Base, Total: c.Total, PctStart: c.PctStart, DivFactor: c.DivFactor,
-					FinalDivFactor: c.FinalDivFactor, Linear: c.Linear, ThreePhase: c.ThreePhase})
-			default:
-				t.Fatalf("unknown schedule %q", c.Name)
-			}
+			s, err := torchSchedule(c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -416,6 +413,46 @@ func TestTorchSchedules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// torchSchedule makes the Adjoint schedule of a torch scheduler case.
+func torchSchedule(c torchRefSchedule) (optim.Schedule, error) {
+	switch c.Name {
+	case "step":
+		return optim.NewStepLR(c.Base, c.StepSize, c.Gamma)
+	case "exponential":
+		return optim.NewExponentialLR(c.Base, c.Gamma)
+	case "warmup_cosine":
+		return optim.NewWarmupCosineLR(optim.WarmupCosineConfig{
+			Base: c.Base, StartFactor: c.StartFactor, Warmup: c.Warmup, Decay: c.Decay, Min: c.EtaMin})
+	case "cosine": // torch's CosineAnnealingLR(T_max=Decay, eta_min=EtaMin), up to T_max
+		return optim.NewWarmupCosineLR(optim.WarmupCosineConfig{Base: c.Base, Decay: c.Decay, Min: c.EtaMin})
+	case "one_cycle":
+		return optim.NewOneCycleLR(optim.OneCycleConfig{
+			Max: c.Base, Total: c.Total, PctStart: c.PctStart, DivFactor: c.DivFactor,
+			FinalDivFactor: c.FinalDivFactor, Linear: c.Linear, ThreePhase: c.ThreePhase})
+	case "multistep":
+		return optim.NewMultiStepLR(c.Base, c.Milestones, c.Gamma)
+	case "linear":
+		return optim.NewLinearLR(c.Base, c.StartFactor, c.EndFactor, c.TotalIters)
+	case "constant":
+		return optim.NewConstantLR(c.Base, c.Factor, c.TotalIters)
+	case "polynomial":
+		return optim.NewPolynomialLR(c.Base, c.TotalIters, c.Power)
+	case "warm_restarts":
+		return optim.NewCosineAnnealingWarmRestarts(c.Base, c.T0, c.TMult, c.EtaMin)
+	case "sequential":
+		subs := make([]optim.Schedule, len(c.Schedules))
+		for i, sub := range c.Schedules {
+			s, err := torchSchedule(sub)
+			if err != nil {
+				return nil, fmt.Errorf("schedule %d: %w", i, err)
+			}
+			subs[i] = s
+		}
+		return optim.NewSequentialLR(subs, c.Milestones)
+	}
+	return nil, fmt.Errorf("unknown schedule %q", c.Name)
 }
 
 // clipParams returns the parameters of the clipping cases with the given

@@ -29,8 +29,14 @@ It records, in float64 (torch.set_default_dtype(torch.float64)):
               StepLR, ExponentialLR, and a linear warm-up followed by cosine
               annealing built as torch builds it: SequentialLR(LinearLR,
               CosineAnnealingLR, milestones=[warmup]) (each also checked
-              here against the closed form Adjoint implements), and
-              OneCycleLR (cycle_momentum=False) over its total steps.
+              here against the closed form Adjoint implements),
+              OneCycleLR (cycle_momentum=False) over its total steps,
+              CosineAnnealingLR alone over T_max steps (Adjoint's
+              WarmupCosineLR without warm-up), and, over 120 steps or more,
+              MultiStepLR, LinearLR, ConstantLR, PolynomialLR,
+              CosineAnnealingWarmRestarts and SequentialLR chains of them
+              (each checked here against the closed form Adjoint
+              implements, to the tolerance the Go test uses).
   plateau     the learning rate after each ReduceLROnPlateau.step(metric)
               over one sequence of metrics (as strings, so that nan and inf
               fit in JSON), for several keyword arguments.
@@ -266,6 +272,137 @@ def schedules():
         out.append({"name": "one_cycle", "base": max_lr, "total": total, "pct_start": pct,
                     "div_factor": div, "final_div_factor": final_div,
                     "linear": strategy == "linear", "three_phase": three, "lrs": got})
+    out += more_schedules()
+    return out
+
+
+def closed_form(spec, t):
+    """The rate at step t of a schedule spec, as Adjoint computes it
+    (layers/optim/schedule_more.go and schedule_sequential.go)."""
+    name, base = spec["name"], spec["base"]
+    if name == "step":
+        return base * spec["gamma"] ** (t // spec["step_size"])
+    if name == "exponential":
+        return base * spec["gamma"] ** t
+    if name == "cosine":
+        eta_min, t_max = spec["eta_min"], spec["decay"]
+        return eta_min + (base - eta_min) * (1 + math.cos(math.pi * min(t, t_max) / t_max)) / 2
+    if name == "multistep":
+        return base * spec["gamma"] ** sum(1 for m in spec["milestones"] if m <= t)
+    if name == "linear":
+        s, e, n = spec["start_factor"], spec["end_factor"], spec["total_iters"]
+        return base * (s + (e - s) * min(t, n) / n)
+    if name == "constant":
+        return base * spec["factor"] if t < spec["total_iters"] else base
+    if name == "polynomial":
+        n = spec["total_iters"]
+        return base * (1 - min(t, n) / n) ** spec["power"]
+    if name == "warm_restarts":
+        t_i, t_cur = spec["t_0"], t
+        while t_cur >= t_i:
+            t_cur -= t_i
+            t_i *= spec["t_mult"]
+        eta_min = spec["eta_min"]
+        return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+    if name == "sequential":
+        i = sum(1 for m in spec["milestones"] if m <= t)
+        start = spec["milestones"][i - 1] if i > 0 else 0
+        return closed_form(spec["schedules"][i], t - start)
+    raise ValueError(name)
+
+
+def torch_scheduler(opt, spec):
+    """The torch scheduler of a schedule spec, on opt."""
+    S = torch.optim.lr_scheduler
+    name = spec["name"]
+    if name == "step":
+        return S.StepLR(opt, step_size=spec["step_size"], gamma=spec["gamma"])
+    if name == "exponential":
+        return S.ExponentialLR(opt, gamma=spec["gamma"])
+    if name == "cosine":
+        return S.CosineAnnealingLR(opt, T_max=spec["decay"], eta_min=spec["eta_min"])
+    if name == "multistep":
+        return S.MultiStepLR(opt, milestones=spec["milestones"], gamma=spec["gamma"])
+    if name == "linear":
+        return S.LinearLR(opt, start_factor=spec["start_factor"], end_factor=spec["end_factor"],
+                          total_iters=spec["total_iters"])
+    if name == "constant":
+        return S.ConstantLR(opt, factor=spec["factor"], total_iters=spec["total_iters"])
+    if name == "polynomial":
+        return S.PolynomialLR(opt, total_iters=spec["total_iters"], power=spec["power"])
+    if name == "warm_restarts":
+        return S.CosineAnnealingWarmRestarts(opt, T_0=spec["t_0"], T_mult=spec["t_mult"],
+                                             eta_min=spec["eta_min"])
+    if name == "sequential":
+        subs = [torch_scheduler(opt, sub) for sub in spec["schedules"]]
+        return S.SequentialLR(opt, subs, milestones=spec["milestones"])
+    raise ValueError(name)
+
+
+def close_to_go(got, want):
+    """Go's cmpopts.EquateApprox(1e-12, 1e-14), torchref_test.go's torchRefTol64."""
+    return len(got) == len(want) and all(
+        abs(x - y) <= max(1e-14, 1e-12 * min(abs(x), abs(y))) for x, y in zip(got, want))
+
+
+def more_schedules():
+    """The schedules added after the first ones: torch's rates over n steps
+    (T_max+1 for CosineAnnealingLR alone, after which torch's cosine climbs
+    back and Adjoint's holds eta_min), each checked against closed_form."""
+    n = 120
+    cases = [
+        (101, {"name": "cosine", "base": 0.1, "decay": 100, "eta_min": 0.0}),
+        (8, {"name": "cosine", "base": 0.5, "decay": 7, "eta_min": 0.05}),
+        (n, {"name": "multistep", "base": 0.1, "milestones": [30, 80], "gamma": 0.1}),
+        (n, {"name": "multistep", "base": 0.5, "milestones": [0, 7, 7, 50, 119], "gamma": 0.5}),
+        (n, {"name": "multistep", "base": 0.3, "milestones": [90, 10, 40], "gamma": 0.9}),
+        (n, {"name": "multistep", "base": 0.2, "milestones": [], "gamma": 0.1}),
+        (n, {"name": "linear", "base": 0.1, "start_factor": 1 / 3, "end_factor": 1.0, "total_iters": 5}),
+        (n, {"name": "linear", "base": 0.5, "start_factor": 1.0, "end_factor": 0.01, "total_iters": 100}),
+        (n, {"name": "linear", "base": 0.05, "start_factor": 0.25, "end_factor": 0.75, "total_iters": 1}),
+        (n, {"name": "linear", "base": 0.3, "start_factor": 0.5, "end_factor": 0.5, "total_iters": 9}),
+        (n, {"name": "constant", "base": 0.1, "factor": 1 / 3, "total_iters": 5}),
+        (n, {"name": "constant", "base": 0.05, "factor": 0.5, "total_iters": 4}),
+        (n, {"name": "constant", "base": 0.7, "factor": 0.1, "total_iters": 110}),
+        (n, {"name": "polynomial", "base": 0.1, "total_iters": 100, "power": 1.0}),
+        (n, {"name": "polynomial", "base": 0.01, "total_iters": 110, "power": 2.0}),
+        (n, {"name": "polynomial", "base": 0.5, "total_iters": 30, "power": 0.9}),
+        (n, {"name": "polynomial", "base": 0.5, "total_iters": 30, "power": 0.0}),
+        (n, {"name": "warm_restarts", "base": 0.1, "t_0": 10, "t_mult": 1, "eta_min": 0.0}),
+        (n, {"name": "warm_restarts", "base": 0.1, "t_0": 5, "t_mult": 2, "eta_min": 0.001}),
+        (n, {"name": "warm_restarts", "base": 1.0, "t_0": 1, "t_mult": 3, "eta_min": 0.25}),
+        (n, {"name": "warm_restarts", "base": 0.02, "t_0": 7, "t_mult": 1, "eta_min": 0.02}),
+        # torch's own example: ConstantLR(factor=0.1, total_iters=2), then
+        # ExponentialLR(gamma=0.9) from epoch 2.
+        (n, {"name": "sequential", "base": 1.0, "milestones": [2], "schedules": [
+            {"name": "constant", "factor": 0.1, "total_iters": 2},
+            {"name": "exponential", "gamma": 0.9}]}),
+        # A warm-up, then SGDR.
+        (n, {"name": "sequential", "base": 0.1, "milestones": [5], "schedules": [
+            {"name": "linear", "start_factor": 0.1, "end_factor": 1.0, "total_iters": 5},
+            {"name": "warm_restarts", "t_0": 10, "t_mult": 2, "eta_min": 1e-4}]}),
+        # Four segments, each sub-schedule restarting at its milestone, one
+        # of them (constant) cut before its own total_iters.
+        (n, {"name": "sequential", "base": 0.2, "milestones": [3, 50, 90], "schedules": [
+            {"name": "constant", "factor": 0.5, "total_iters": 10},
+            {"name": "multistep", "milestones": [10, 30], "gamma": 0.5},
+            {"name": "polynomial", "total_iters": 40, "power": 2.0},
+            {"name": "exponential", "gamma": 0.97}]}),
+        # Cosine to eta_min and on: the segment ends before torch's climbs.
+        (n, {"name": "sequential", "base": 0.05, "milestones": [10, 60], "schedules": [
+            {"name": "linear", "start_factor": 0.5, "end_factor": 1.0, "total_iters": 10},
+            {"name": "cosine", "decay": 50, "eta_min": 0.001},
+            {"name": "step", "step_size": 15, "gamma": 0.5}]}),
+    ]
+    out = []
+    for steps, spec in cases:
+        for sub in spec.get("schedules", []):
+            sub["base"] = spec["base"]  # torch's sub-schedulers share the optimizer's initial lr
+        opt = dummy_optimizer(spec["base"])
+        got = lrs(opt, torch_scheduler(opt, spec), steps)
+        want = [closed_form(spec, t) for t in range(steps)]
+        assert close_to_go(got, want), (spec, [(t, a, b) for t, (a, b) in enumerate(zip(got, want)) if a != b][:5])
+        out.append(dict(spec, lrs=got))
     return out
 
 
