@@ -49,7 +49,9 @@ func DefaultPlateauConfig() PlateauConfig {
 // than Patience steps in a row without improvement the rate is multiplied by
 // Factor. A NaN metric never improves. Unlike a Scheduler it depends on the
 // metrics, so it has State and SetState for resuming training. A test
-// replays torch's rates. It belongs to one goroutine at a time.
+// replays torch's rates. It belongs to one goroutine at a time. A
+// Scheduler stepped on the same optimizer overwrites its reductions (see
+// Scheduler).
 type ReduceLROnPlateau[T tensor.Float] struct {
 	opt Optimizer[T]
 	c   PlateauConfig

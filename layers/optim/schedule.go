@@ -155,6 +155,17 @@ func (s *WarmupCosineLR) LR(step int) float64 {
 // belongs to one goroutine at a time, as its optimizer does, whose rate it
 // writes (a Schedule, a pure function of the step, may be shared).
 //
+// Each Step sets the optimizer's rate to the schedule's rate for the new
+// step, whatever the rate was before, so a rate set in between by a manual
+// SetLR or by a ReduceLROnPlateau on the same optimizer is overwritten at
+// the next Step, and of two Schedulers on one optimizer the last to step
+// wins. torch's chainable schedulers multiply the current rate and so
+// compose; these do not. To combine schedules, make one Schedule of them:
+// a SequentialLR runs them one after another (a warm-up, then a decay),
+// and a ScheduleFunc can multiply them or apply a factor of your own. To
+// follow a schedule with ReduceLROnPlateau, stop stepping the Scheduler
+// when its part is done: the plateau starts from the optimizer's rate.
+//
 // A Scheduler counts its own Steps, not the optimizer's: when the
 // optimizer skipped a step under SkipNonFinite (its Skipped grew), the
 // Scheduler's Step still moves to the next rate, as torch's
