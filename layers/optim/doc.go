@@ -71,13 +71,20 @@
 //
 // # Learning-rate schedules
 //
-// A [Schedule] maps a step number to a learning rate: [NewStepLR],
-// [NewExponentialLR], [NewWarmupCosineLR] (linear warm-up, then cosine
-// annealing to a minimum), [NewOneCycleLR] (the 1cycle policy), or any
+// A [Schedule] maps a step number to a learning rate, as torch's schedulers
+// do (a test replays their rates): [NewStepLR], [NewMultiStepLR],
+// [NewExponentialLR], [NewLinearLR] and [NewConstantLR] (warm-ups),
+// [NewPolynomialLR], [NewWarmupCosineLR] (linear warm-up, then cosine
+// annealing to a minimum; with no warm-up, torch's CosineAnnealingLR),
+// [NewCosineAnnealingWarmRestarts] (SGDR), [NewOneCycleLR] (the 1cycle
+// policy), [NewSequentialLR] (schedules one after another), or any
 // [ScheduleFunc]. Schedules are immutable values and safe for concurrent
 // use. A [Scheduler] applies one to an optimizer through SetLR: it sets the
 // step-0 rate when made, and each Scheduler.Step moves to the next step,
-// like torch's scheduler.step().
+// like torch's scheduler.step(). Each Step sets the rate outright, so
+// schedules combine inside one Schedule (a SequentialLR, a ScheduleFunc);
+// two Schedulers on one optimizer do not compose as torch's chainable
+// schedulers do.
 //
 // [ReduceLROnPlateau] depends on the run instead: stepped with a validation
 // metric once per epoch, it lowers the rate when the metric stops
