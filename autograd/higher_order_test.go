@@ -380,3 +380,24 @@ func ExampleGrad_hessianVectorProduct() {
 	// Output:
 	// [3 12 1.5]
 }
+
+// TestHigherOrderNormAtZero pins Norm's documented second derivative where
+// the norm is 0: the p = 2 gradient there reads g·x (‖x‖ taken as 1), so
+// its Hessian is the identity and an HVP returns v; the gradient itself is
+// 0, as torch's subgradient.
+func TestHigherOrderNormAtZero(t *testing.T) {
+	f := func(xs ...*autograd.Var[float64]) *autograd.Var[float64] { return autograd.Norm(xs[0], 2) }
+	zero := []*tensor.Tensor[float64]{tensor.Zeros[float64](2)}
+	if d := cmp.Diff([]float64{1, 0, 0, 1}, autograd.Hessian(f, zero)[0][0].Data()); d != "" {
+		t.Errorf("Hessian of ‖x‖ at 0 (-want +got):\n%s", d)
+	}
+	_, hv := autograd.HVP(f, zero, []*tensor.Tensor[float64]{tensor.MustNew([]float64{1, 2}, 2)})
+	if d := cmp.Diff([]float64{1, 2}, hv[0].Data()); d != "" {
+		t.Errorf("HVP of ‖x‖ at 0 (-want +got):\n%s", d)
+	}
+	x := autograd.Param(tensor.Zeros[float64](2))
+	f(x).Backward()
+	if d := cmp.Diff([]float64{0, 0}, x.Grad().Data()); d != "" {
+		t.Errorf("gradient of ‖x‖ at 0 (-want +got):\n%s", d)
+	}
+}

@@ -34,7 +34,10 @@ import (
 // The gradients are computed as written, with ‖x‖ replaced by 1 where it
 // is 0 and |x| by 1 where x is 0 (so that 0/0 and 0^(p-1) for p < 1 never
 // arise). They are differentiable again; for p = 1 and ±Inf the second
-// derivative is 0.
+// derivative is 0. So at a slice whose norm is 0 the p = 2 gradient reads
+// g·x, and its derivative there (a Hessian, an HVP) is the identity, where
+// the true one does not exist: torch's hessian gives NaN there, its hvp and
+// functorch's hessian 0.
 //
 // It panics with a *UsageError when p is negative (other than -Inf) or NaN,
 // and with a *tensor.ShapeError for an axis out of range or repeated, or,
