@@ -39,7 +39,15 @@ import (
 // already in it (either way round: "bij,bjk->bik" moves nothing, forwards
 // or backwards). Three or more operands are contracted pairwise from left
 // to right; an index is summed as soon as no later operand or the output
-// has it.
+// has it, so an intermediate keeps every other index it has met (as many
+// as there are, like torch.einsum without opt_einsum: "ab,cd,ab,cd->"
+// builds the [a b c d] outer product first).
+//
+// Einsum takes at most 16 operands, each of at most 64 axes, and an
+// ellipsis of at most 12 dimensions, so that the 52 letters and the
+// ellipsis make at most 64 distinct indices. The output and the
+// intermediates of a chain hold distinct indices, so they have no limit of
+// their own.
 //
 //	d/dxⱼ = Einsum of g and the other operands, whose output is xⱼ's term
 //
@@ -51,10 +59,11 @@ import (
 // It panics with an *autograd.UsageError naming the subscripts when they are
 // malformed (a character other than a letter, ".", ",", "->" or a space; a
 // term with two ellipses; an output index repeated or absent from the
-// inputs), when the number of terms is not the number of operands, or when
-// there are none; and with a *tensor.ShapeError naming the subscripts and
-// the shapes when a term's indices do not match its operand's axes or an
-// index has two sizes (neither of them 1).
+// inputs), when the number of terms is not the number of operands, when
+// there are none or more than 16, or when the ellipsis has more than 12
+// dimensions; and with a *tensor.ShapeError naming the subscripts and the
+// shapes when a term's indices do not match its operand's axes, an operand
+// has more than 64 axes, or an index has two sizes (neither of them 1).
 func Einsum[T Float](subscripts string, operands ...*Var[T]) *Var[T] {
 	const op = "Einsum"
 	defer relabel(op)

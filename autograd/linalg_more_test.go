@@ -71,6 +71,11 @@ func TestEinsumValues(t *testing.T) {
 func TestEinsumErrors(t *testing.T) {
 	m := autograd.Const(tensor.Zeros[float64](2, 3))
 	sq := autograd.Const(tensor.Zeros[float64](3, 3))
+	v := autograd.Const(tensor.Zeros[float64](3))
+	seventeen := make([]*V, 17)
+	for i := range seventeen {
+		seventeen[i] = v
+	}
 	cases := []struct {
 		subs  string
 		xs    []*V
@@ -91,6 +96,10 @@ func TestEinsumErrors(t *testing.T) {
 		{"i", []*V{m}, true, "term 0 has 1 indices"},
 		{"ii", []*V{m}, true, "index i is repeated in operand 0 with sizes 2 and 3"},
 		{"ij,ij->", []*V{m, sq}, true, "index i has sizes 2 and 3"},
+		// The limits Einsum's doc states.
+		{strings.Repeat("i,", 16) + "i", seventeen, false, "17 operands, at most 16"},
+		{"...->", []*V{autograd.Const(tensor.Zeros[float64](sizes(13, nil)...))}, false, "the ellipsis has 13 dimensions, at most 12"},
+		{strings.Repeat("i", 65), []*V{autograd.Const(tensor.Zeros[float64](sizes(65, nil)...))}, true, "operand 0 has more than 64 axes"},
 	}
 	for _, c := range cases {
 		t.Run(c.subs, func(t *testing.T) {
