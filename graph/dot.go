@@ -33,12 +33,12 @@ type Node struct {
 //
 // describe gives each node's label and attributes; if describe is nil the
 // label is fmt.Sprint(node). The graph name, labels and attribute values are
-// quoted and escaped (", \, newlines; NUL and invalid UTF-8 become U+FFFD;
-// the other control characters but tab become their visible Control
-// Pictures, U+2401 to U+241F) so any string is safe, in DOT and in the XML
-// of an SVG rendering; attribute keys are quoted only when they are not
-// plain identifiers. inputs is called once per reachable node. Like
-// TopoSort, WriteDOT panics on a cycle.
+// quoted and escaped (", \, newlines; NUL, U+FFFE, U+FFFF and invalid
+// UTF-8 become U+FFFD; the other control characters but tab become their
+// visible Control Pictures, U+2401 to U+241F) so any string is safe, in
+// DOT and in the XML of an SVG rendering; attribute keys are quoted only
+// when they are not plain identifiers. inputs is called once per reachable
+// node. Like TopoSort, WriteDOT panics on a cycle.
 //
 // It returns the first write error, wrapped with context.
 func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) []N, describe func(N) Node) error {
@@ -102,11 +102,13 @@ func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) 
 // escaped, and line breaks (\n, \r\n, \r) become the DOT escape \n, so the
 // text is shown literally rather than interpreted as DOT escapes. A NUL
 // byte, which ends a string in Graphviz's scanner (a syntax error), and
-// each run of bytes that are not UTF-8 (Graphviz's charset) become U+FFFD.
-// The other C0 control characters but tab (U+0001 to U+001F), which
-// Graphviz passes through into SVG where XML forbids them, become their
-// Control Pictures (U+2401 to U+241F: ␁, ␛ for ESC), visible in the
-// drawing.
+// each run of bytes that are not UTF-8 (Graphviz's charset; this includes
+// encoded surrogates, U+D800 to U+DFFF) become U+FFFD. So do the
+// noncharacters U+FFFE and U+FFFF, which Graphviz passes through into SVG
+// where XML 1.0 forbids them. The other C0 control characters but tab
+// (U+0001 to U+001F), also forbidden there, become their Control Pictures
+// (U+2401 to U+241F: ␁, ␛ for ESC), visible in the drawing. What is left
+// is a character XML 1.0 allows (its Char production).
 func quote(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
@@ -126,6 +128,13 @@ func quote(s string) string {
 			b.WriteString(`\n`)
 		case 0:
 			b.WriteString("\uFFFD")
+		case 0xEF: // the first byte of U+F000 to U+FFFF (s is valid UTF-8)
+			if s[i+1] == 0xBF && s[i+2] >= 0xBE { // U+FFFE, U+FFFF
+				b.WriteString("\uFFFD")
+				i += 2
+			} else {
+				b.WriteByte(c)
+			}
 		default:
 			if c < 0x20 && c != '\t' {
 				b.WriteRune(0x2400 + rune(c)) // its Control Picture

@@ -127,6 +127,12 @@ func TestQuote(t *testing.T) {
 		{"ünïcode ✓", `"ünïcode ✓"`},
 		{"nul\x00x", "\"nul\uFFFDx\""},
 		{"bad\xffutf8\xc3", "\"bad\uFFFDutf8\uFFFD\""},
+		// XML 1.0 forbids the noncharacters U+FFFE and U+FFFF and the
+		// surrogates (invalid UTF-8 when encoded); their neighbours stay.
+		{"\uFFFE\uFFFF", "\"\uFFFD\uFFFD\""},
+		{"x\uFFFEy\uFFFFz", "\"x\uFFFDy\uFFFDz\""},
+		{"\xed\xa0\x80\xed\xbf\xbf", "\"\uFFFD\""},
+		{"\uFFFD\uFFFC\uF000\uEFFF\U0010FFFF\U0001FFFF", "\"\uFFFD\uFFFC\uF000\uEFFF\U0010FFFF\U0001FFFF\""},
 	}
 	for _, tt := range tests {
 		if got := quote(tt.in); got != tt.want {
@@ -263,10 +269,12 @@ func TestQuoteControlCharacters(t *testing.T) {
 	}
 }
 
-// TestWriteDOTControlCharactersRenderAsXML renders a graph whose labels,
-// attribute values and name hold every control character with Graphviz, when
-// it is installed, and parses the SVG as XML.
-func TestWriteDOTControlCharactersRenderAsXML(t *testing.T) {
+// TestWriteDOTForbiddenCharactersRenderAsXML renders a graph whose labels,
+// attribute values and name hold every character XML 1.0 forbids (every
+// control character but tab and the line breaks, U+FFFE, U+FFFF, an
+// encoded surrogate) with Graphviz, when it is installed, and parses the
+// SVG as XML.
+func TestWriteDOTForbiddenCharactersRenderAsXML(t *testing.T) {
 	dot, err := exec.LookPath("dot")
 	if err != nil {
 		t.Skip("Graphviz dot is not installed")
@@ -275,6 +283,7 @@ func TestWriteDOTControlCharactersRenderAsXML(t *testing.T) {
 	for c := range 0x20 {
 		ctl.WriteByte(byte(c))
 	}
+	ctl.WriteString("\uFFFE\uFFFF\xed\xa0\x80")
 	var sb strings.Builder
 	err = WriteDOT(&sb, "g"+ctl.String(), []string{"a"}, func(string) []string { return nil },
 		func(n string) Node {
@@ -283,9 +292,9 @@ func TestWriteDOTControlCharactersRenderAsXML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < sb.Len(); i++ {
-		if c := sb.String()[i]; c < 0x20 && c != '\t' && c != '\n' {
-			t.Fatalf("DOT output holds the control byte %#x:\n%q", c, sb.String())
+	for _, r := range sb.String() {
+		if r < 0x20 && r != '\t' && r != '\n' || r == 0xFFFE || r == 0xFFFF {
+			t.Fatalf("DOT output holds the character %U:\n%q", r, sb.String())
 		}
 	}
 	cmd := exec.Command(dot, "-Tsvg")
