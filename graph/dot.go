@@ -35,10 +35,12 @@ type Node struct {
 // label is fmt.Sprint(node). The graph name, labels and attribute values are
 // quoted and escaped (", \, newlines; NUL, U+FFFE, U+FFFF and invalid
 // UTF-8 become U+FFFD; the other control characters but tab become their
-// visible Control Pictures, U+2401 to U+241F) so any string is safe, in
-// DOT and in the XML of an SVG rendering; attribute keys are quoted only
-// when they are not plain identifiers. inputs is called once per reachable
-// node. Like TopoSort, WriteDOT panics on a cycle.
+// visible Control Pictures, U+2401 to U+241F; & becomes &amp;, so that
+// Graphviz shows an entity reference such as &#1; as written) so any
+// string is safe, in DOT and in the XML of an SVG rendering; attribute
+// keys are quoted only when they are not plain identifiers. inputs is
+// called once per reachable node. Like TopoSort, WriteDOT panics on a
+// cycle.
 //
 // It returns the first write error, wrapped with context.
 func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) []N, describe func(N) Node) error {
@@ -108,7 +110,12 @@ func WriteDOT[N comparable](w io.Writer, name string, roots []N, inputs func(N) 
 // where XML 1.0 forbids them. The other C0 control characters but tab
 // (U+0001 to U+001F), also forbidden there, become their Control Pictures
 // (U+2401 to U+241F: ␁, ␛ for ESC), visible in the drawing. What is left
-// is a character XML 1.0 allows (its Char production).
+// is a character XML 1.0 allows (its Char production). Last, & becomes
+// &amp;: Graphviz reads character and entity references in strings and
+// passes &#1; or &#xFFFF; into SVG, as the character or as the reference,
+// both of which XML forbids (and an unknown &foo; as itself, which XML
+// rejects). Graphviz shows &amp; as & and writes it to SVG escaped, so a
+// reference is shown as written.
 func quote(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
@@ -126,6 +133,8 @@ func quote(s string) string {
 			b.WriteString(`\n`)
 		case '\n':
 			b.WriteString(`\n`)
+		case '&':
+			b.WriteString("&amp;")
 		case 0:
 			b.WriteString("\uFFFD")
 		case 0xEF: // the first byte of U+F000 to U+FFFF (s is valid UTF-8)

@@ -133,6 +133,10 @@ func TestQuote(t *testing.T) {
 		{"x\uFFFEy\uFFFFz", "\"x\uFFFDy\uFFFDz\""},
 		{"\xed\xa0\x80\xed\xbf\xbf", "\"\uFFFD\""},
 		{"\uFFFD\uFFFC\uF000\uEFFF\U0010FFFF\U0001FFFF", "\"\uFFFD\uFFFC\uF000\uEFFF\U0010FFFF\U0001FFFF\""},
+		// Graphviz would read a reference, so it could pass a forbidden
+		// character (&#1;, &#xFFFF;) into SVG.
+		{"a&b", `"a&amp;b"`},
+		{"&#1;&#xFFFF;&amp;&alpha;", `"&amp;#1;&amp;#xFFFF;&amp;amp;&amp;alpha;"`},
 	}
 	for _, tt := range tests {
 		if got := quote(tt.in); got != tt.want {
@@ -272,8 +276,8 @@ func TestQuoteControlCharacters(t *testing.T) {
 // TestWriteDOTForbiddenCharactersRenderAsXML renders a graph whose labels,
 // attribute values and name hold every character XML 1.0 forbids (every
 // control character but tab and the line breaks, U+FFFE, U+FFFF, an
-// encoded surrogate) with Graphviz, when it is installed, and parses the
-// SVG as XML.
+// encoded surrogate) and references to them, with Graphviz, when it is
+// installed, and parses the SVG as XML.
 func TestWriteDOTForbiddenCharactersRenderAsXML(t *testing.T) {
 	dot, err := exec.LookPath("dot")
 	if err != nil {
@@ -283,7 +287,7 @@ func TestWriteDOTForbiddenCharactersRenderAsXML(t *testing.T) {
 	for c := range 0x20 {
 		ctl.WriteByte(byte(c))
 	}
-	ctl.WriteString("\uFFFE\uFFFF\xed\xa0\x80")
+	ctl.WriteString("\uFFFE\uFFFF\xed\xa0\x80&#1;&#xFFFF;&#xD800;&foo;")
 	var sb strings.Builder
 	err = WriteDOT(&sb, "g"+ctl.String(), []string{"a"}, func(string) []string { return nil },
 		func(n string) Node {
