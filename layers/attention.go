@@ -12,7 +12,7 @@ import (
 
 // MultiheadAttention is PyTorch's nn.MultiheadAttention with batch_first
 // inputs [N, L, E]: the query, key and value are projected by one packed
-// weight, split into NumHeads heads of E/NumHeads features, attended with
+// weight (or three, see below), split into NumHeads heads of E/NumHeads features, attended with
 // autograd.ScaledDotProductAttention, joined and projected by OutProj.
 // Self-attention (one Var as query, key and value) attends with
 // autograd.PackedSelfAttention instead, which reads the heads from the
@@ -23,20 +23,36 @@ import (
 // loads one to one: "in_proj_weight" [3E, E] (the query's rows, then the
 // key's, then the value's), "in_proj_bias" [3E], "out_proj.weight" [E, E]
 // and "out_proj.bias" [E]. A layer without biases (PyTorch's bias=False)
-// has InProjBias and OutProj.Bias nil.
+// has InProjBias and OutProj.Bias nil. A layer whose keys and values have
+// kdim and vdim features other than E (NewMultiheadAttentionKV) has, as in
+// PyTorch, separate projections "q_proj_weight" [E, E], "k_proj_weight"
+// [E, kdim] and "v_proj_weight" [E, vdim] in place of in_proj_weight
+// (InProjWeight nil), and the same in_proj_bias [3E]; it attends with
+// Attend only, self-attention needing kdim = vdim = E.
 //
 // Dropout on the attention weights (PyTorch's dropout argument) is off in
 // a new layer: SetDropout turns it on. Like layers.Dropout, it acts only in
 // training mode (a new layer is training; see SetTraining), drawing its
 // masks from a generator of its own.
 //
-// Not supported: kdim/vdim other than E, add_bias_kv, add_zero_attn, and
-// returning the attention weights.
+// Not supported: returning the attention weights, and add_bias_kv and
+// add_zero_attn (PyTorch's bias_k, bias_v and the zero key). These append
+// keys that every query keeps, beyond the key padding mask and the causal
+// triangle, which the fused attention's options cannot express without a
+// mask built on every call.
 type MultiheadAttention[T Float] struct {
 	NumHeads     int
-	InProjWeight *autograd.Var[T] // [3E, E]
+	InProjWeight *autograd.Var[T] // [3E, E], or nil with separate projections
 	InProjBias   *autograd.Var[T] // [3E], or nil
 	OutProj      *Linear[T]       // E → E
+
+	// QProjWeight, KProjWeight and VProjWeight are the separate
+	// projections of a layer whose keys or values do not have E features
+	// (PyTorch's kdim and vdim, see NewMultiheadAttentionKV), used when
+	// InProjWeight is nil; nil in a layer with InProjWeight.
+	QProjWeight *autograd.Var[T] // [E, E]
+	KProjWeight *autograd.Var[T] // [E, kdim]
+	VProjWeight *autograd.Var[T] // [E, vdim]
 
 	// Causal makes Forward (self-attention) causal: position i attends
 	// to positions j <= i only.
@@ -63,10 +79,10 @@ type attnDropout struct {
 // panics with an *ArgError unless 0 ≤ p < 1, or when p > 0 and rng is nil.
 func (m *MultiheadAttention[T]) SetDropout(rng *rand.Rand, p float64) *MultiheadAttention[T] {
 	if !(p >= 0 && p < 1) {
-		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "p", p, "must be in [0, 1)")
+		argPanic(m.op(), "p", p, "must be in [0, 1)")
 	}
 	if p > 0 && rng == nil {
-		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "rng", nil, "must not be nil for dropout > 0")
+		argPanic(m.op(), "rng", nil, "must not be nil for dropout > 0")
 	}
 	m.drop.mu.Lock()
 	defer m.drop.mu.Unlock()
@@ -135,15 +151,63 @@ func NewMultiheadAttention[T Float](rng *rand.Rand, embedDim, numHeads int) *Mul
 }
 
 // EmbedDim returns E, the number of features.
-func (m *MultiheadAttention[T]) EmbedDim() int { return m.InProjWeight.Value().Dim(1) }
+func (m *MultiheadAttention[T]) EmbedDim() int {
+	if m.InProjWeight == nil {
+		return m.QProjWeight.Value().Dim(1)
+	}
+	return m.InProjWeight.Value().Dim(1)
+}
+
+// KDim returns the number of features of a key: PyTorch's kdim, E unless
+// the layer has separate projections.
+func (m *MultiheadAttention[T]) KDim() int {
+	if m.InProjWeight == nil {
+		return m.KProjWeight.Value().Dim(1)
+	}
+	return m.InProjWeight.Value().Dim(1)
+}
+
+// VDim returns the number of features of a value: PyTorch's vdim, E unless
+// the layer has separate projections.
+func (m *MultiheadAttention[T]) VDim() int {
+	if m.InProjWeight == nil {
+		return m.VProjWeight.Value().Dim(1)
+	}
+	return m.InProjWeight.Value().Dim(1)
+}
+
+// op names the layer in an error message, by its first weight's name.
+func (m *MultiheadAttention[T]) op() string {
+	if m.InProjWeight == nil {
+		return layerOp("MultiheadAttention", m.QProjWeight)
+	}
+	return layerOp("MultiheadAttention", m.InProjWeight)
+}
+
+// checkSelf panics with a *tensor.ShapeError naming the layer unless it
+// can attend x to itself: unless its keys and values have E features.
+func (m *MultiheadAttention[T]) checkSelf(x *autograd.Var[T]) {
+	if m.InProjWeight != nil {
+		return
+	}
+	if e, kd, vd := m.EmbedDim(), m.KDim(), m.VDim(); kd != e || vd != e {
+		shapePanic(m.op(), fmt.Sprintf("self-attention needs keys and values of E = %d features, the layer takes kdim %d and vdim %d: use Attend", e, kd, vd),
+			x.Value().Shape())
+	}
+}
 
 // Forward is self-attention: Attend(x, x, x, nil, m.Causal) for x [N, L, E].
+// It panics with a *tensor.ShapeError naming the layer when the layer's
+// keys or values do not have E features (NewMultiheadAttentionKV), as
+// PyTorch's would fail.
 func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	m.checkSelf(x)
 	return m.Attend(x, x, x, nil, m.Causal)
 }
 
-// Attend returns the attention of query [N, L, E] to key and value
-// [N, S, E], as [N, L, E]. keyPadding (nil: none) is PyTorch's
+// Attend returns the attention of query [N, L, E] to key [N, S, kdim] and
+// value [N, S, vdim], as [N, L, E] (kdim and vdim are E unless the layer
+// has separate projections, see NewMultiheadAttentionKV). keyPadding (nil: none) is PyTorch's
 // key_padding_mask [N, S]: true marks a key to ignore (note: the opposite
 // of ScaledDotProductAttention's mask, as in PyTorch). causal lets query i
 // attend to keys j <= i only. A query whose keys are all masked gives
@@ -158,7 +222,7 @@ func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // the mask do not fit.
 func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
 	n, l, s := m.check(query, key, value)
-	if query == key && key == value {
+	if query == key && key == value && m.InProjWeight != nil {
 		e := m.EmbedDim()
 		return autograd.Reshape(m.selfAttendFlat(flat(query, e), n, l, keyPadding, causal), n, l, e)
 	}
@@ -172,7 +236,7 @@ func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], keyPa
 // (autograd.AttentionOptions.KeyPadding), with no keep mask to build.
 func (m *MultiheadAttention[T]) checkPadding(keyPadding *tensor.Mask, n, s int) {
 	if keyPadding != nil && !keyPadding.HasShape(n, s) {
-		shapePanic(layerOp("MultiheadAttention", m.InProjWeight), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
+		shapePanic(m.op(), fmt.Sprintf("key padding mask must be [%d %d]", n, s), keyPadding.Shape())
 	}
 }
 
@@ -188,6 +252,14 @@ func (m *MultiheadAttention[T]) checkPadding(keyPadding *tensor.Mask, n, s int) 
 // as in PyTorch. Its key padding mask [0, S] has no entries to apply.
 func (m *MultiheadAttention[T]) selfAttendFlat(x *autograd.Var[T], n, l int, keyPadding *tensor.Mask, causal bool) *autograd.Var[T] {
 	m.checkPadding(keyPadding, n, l)
+	if m.InProjWeight == nil {
+		// Separate projections (a hand-built layer, given as a
+		// TransformerEncoderLayer's SelfAttn): the unpacked path.
+		e := m.EmbedDim()
+		m.checkSelf(x)
+		x3 := autograd.Reshape(x, n, l, e)
+		return flat(m.Attend(x3, x3, x3, keyPadding, causal), e)
+	}
 	if n == 0 {
 		n, keyPadding = 1, nil
 	}
@@ -195,16 +267,19 @@ func (m *MultiheadAttention[T]) selfAttendFlat(x *autograd.Var[T], n, l int, key
 	return m.OutProj.Forward(m.packed(qkv, n, autograd.AttentionOptions{KeyPadding: keyPadding, Causal: causal}))
 }
 
-// check panics unless query is [N, L, E] and key and value [N, S, E], and
-// returns N, L and S.
+// check panics unless query is [N, L, E], key [N, S, kdim] and value
+// [N, S, vdim], and returns N, L and S.
 func (m *MultiheadAttention[T]) check(query, key, value *autograd.Var[T]) (n, l, s int) {
-	e := m.EmbedDim()
+	e, kd, vd := m.EmbedDim(), m.KDim(), m.VDim()
 	q, k, v := query.Value(), key.Value(), value.Value()
-	ok := q.Dims() == 3 && k.Dims() == 3 && v.Dims() == 3 && q.Dim(2) == e && k.Dim(2) == e && v.Dim(2) == e &&
+	ok := q.Dims() == 3 && k.Dims() == 3 && v.Dims() == 3 && q.Dim(2) == e && k.Dim(2) == kd && v.Dim(2) == vd &&
 		k.Dim(0) == q.Dim(0) && v.Dim(0) == q.Dim(0) && v.Dim(1) == k.Dim(1)
 	if !ok {
-		shapePanic(layerOp("MultiheadAttention", m.InProjWeight),
-			fmt.Sprintf("want query [N L %d], key and value [N S %d]", e, e), q.Shape(), k.Shape(), v.Shape())
+		want := fmt.Sprintf("want query [N L %d], key and value [N S %d]", e, e)
+		if kd != e || vd != e {
+			want = fmt.Sprintf("want query [N L %d], key [N S %d] and value [N S %d]", e, kd, vd)
+		}
+		shapePanic(m.op(), want, q.Shape(), k.Shape(), v.Shape())
 	}
 	return q.Dim(0), q.Dim(1), k.Dim(1)
 }
@@ -213,6 +288,9 @@ func (m *MultiheadAttention[T]) check(query, key, value *autograd.Var[T]) (n, l,
 // into heads, each [N, H, len, E/H].
 func (m *MultiheadAttention[T]) project(query, key, value *autograd.Var[T]) (q, k, v *autograd.Var[T]) {
 	e := m.EmbedDim()
+	if m.InProjWeight == nil {
+		return m.projectSeparate(query, key, value)
+	}
 	if query == key && key == value {
 		qv := query.Value()
 		p := m.heads(autograd.Linear(flat(query, e), m.InProjWeight, m.InProjBias), qv.Dim(0), qv.Dim(1), 3)
@@ -238,6 +316,25 @@ func (m *MultiheadAttention[T]) project(query, key, value *autograd.Var[T]) (q, 
 		return m.heads(autograd.Linear(flat(x, e), ws[i], bs[i]), xv.Dim(0), xv.Dim(1), 1)
 	}
 	return proj(query, 0), proj(key, 1), proj(value, 2)
+}
+
+// projectSeparate is project for a layer with separate projections
+// (QProjWeight, KProjWeight, VProjWeight) and the in_proj_bias [3E] that
+// they share, as PyTorch's _in_projection.
+func (m *MultiheadAttention[T]) projectSeparate(query, key, value *autograd.Var[T]) (q, k, v *autograd.Var[T]) {
+	e := m.EmbedDim()
+	bs := []*autograd.Var[T]{nil, nil, nil}
+	if b := m.InProjBias; b != nil {
+		if ar := stepArena(query, key, value); ar != nil {
+			b = ar.Use(b) // as in project: the pieces from the step's arena
+		}
+		bs = autograd.Split(b, 0, e, e, e)
+	}
+	proj := func(x, w, b *autograd.Var[T]) *autograd.Var[T] {
+		xv := x.Value()
+		return m.heads(autograd.Linear(flat(x, xv.Dim(2)), w, b), xv.Dim(0), xv.Dim(1), 1)
+	}
+	return proj(query, m.QProjWeight, bs[0]), proj(key, m.KProjWeight, bs[1]), proj(value, m.VProjWeight, bs[2])
 }
 
 // stepArena returns the Arena of the first of vs that has one, or nil.
@@ -302,15 +399,20 @@ func flat[T Float](x *autograd.Var[T], e int) *autograd.Var[T] {
 	return autograd.Reshape(x, -1, e)
 }
 
-// Parameters returns in_proj_weight, in_proj_bias, out_proj.weight and
-// out_proj.bias (the biases only when present).
+// Parameters returns in_proj_weight (or q_proj_weight, k_proj_weight and
+// v_proj_weight), in_proj_bias, out_proj.weight and out_proj.bias (the
+// biases only when present).
 func (m *MultiheadAttention[T]) Parameters() []*autograd.Var[T] { return m.AppendParameters(nil) }
 
 // AppendParameters appends the parameters, in the order of Parameters, to
 // dst and returns the extended slice; it allocates nothing when dst has
 // room (see the package function AppendParameters).
 func (m *MultiheadAttention[T]) AppendParameters(dst []*autograd.Var[T]) []*autograd.Var[T] {
-	dst = append(dst, m.InProjWeight)
+	if m.InProjWeight == nil {
+		dst = append(dst, m.QProjWeight, m.KProjWeight, m.VProjWeight)
+	} else {
+		dst = append(dst, m.InProjWeight)
+	}
 	if m.InProjBias != nil {
 		dst = append(dst, m.InProjBias)
 	}
@@ -318,10 +420,14 @@ func (m *MultiheadAttention[T]) AppendParameters(dst []*autograd.Var[T]) []*auto
 }
 
 // NamedParameters returns the parameters with PyTorch's names, in
-// nn.MultiheadAttention's order: "in_proj_weight", "in_proj_bias",
-// "out_proj.weight", "out_proj.bias".
+// nn.MultiheadAttention's order: "in_proj_weight" (or "q_proj_weight",
+// "k_proj_weight", "v_proj_weight"), "in_proj_bias", "out_proj.weight",
+// "out_proj.bias".
 func (m *MultiheadAttention[T]) NamedParameters() []NamedParam[T] {
 	out := []NamedParam[T]{{"in_proj_weight", m.InProjWeight}}
+	if m.InProjWeight == nil {
+		out = []NamedParam[T]{{"q_proj_weight", m.QProjWeight}, {"k_proj_weight", m.KProjWeight}, {"v_proj_weight", m.VProjWeight}}
+	}
 	if m.InProjBias != nil {
 		out = append(out, NamedParam[T]{"in_proj_bias", m.InProjBias})
 	}
@@ -367,17 +473,19 @@ func (c *KVCache[T]) Reset() { c.Keys, c.Values = nil, nil }
 // Arena each call allocates its results, the cache's among them.
 //
 // It panics with a *tensor.ShapeError naming the layer when x is not
-// [N, L, E] or its N differs from the cache's, and with an *ArgError when
+// [N, L, E] or its N differs from the cache's, or the layer's keys or
+// values do not have E features (as Forward), and with an *ArgError when
 // the cache holds keys of an Arena that has been Reset since.
 func (m *MultiheadAttention[T]) ForwardCached(x *autograd.Var[T], cache *KVCache[T]) *autograd.Var[T] {
+	m.checkSelf(x)
 	if cache.Keys != nil && (cache.Keys.Stale() || cache.Values.Stale()) {
-		argPanic(layerOp("MultiheadAttention", m.InProjWeight), "cache", "stale",
+		argPanic(m.op(), "cache", "stale",
 			"holds keys and values of an Arena that has been Reset since: Reset the Arena once per sequence, with the caches (KVCache.Reset), not between pieces")
 	}
 	n, l, _ := m.check(x, x, x)
 	past := cache.Len()
 	if past > 0 && cache.Keys.Value().Dim(0) != n {
-		shapePanic(layerOp("MultiheadAttention", m.InProjWeight), "the batch differs from the cache's", x.Value().Shape(), cache.Keys.Value().Shape())
+		shapePanic(m.op(), "the batch differs from the cache's", x.Value().Shape(), cache.Keys.Value().Shape())
 	}
 	q, k, v := m.project(x, x, x)
 	if past > 0 {
