@@ -28,18 +28,20 @@ import (
 // PyTorch, separate projections "q_proj_weight" [E, E], "k_proj_weight"
 // [E, kdim] and "v_proj_weight" [E, vdim] in place of in_proj_weight
 // (InProjWeight nil), and the same in_proj_bias [3E]; it attends with
-// Attend only, self-attention needing kdim = vdim = E.
+// Attend and AttendWeights only, self-attention needing kdim = vdim = E.
 //
 // Dropout on the attention weights (PyTorch's dropout argument) is off in
 // a new layer: SetDropout turns it on. Like layers.Dropout, it acts only in
 // training mode (a new layer is training; see SetTraining), drawing its
 // masks from a generator of its own.
 //
-// Not supported: returning the attention weights, and add_bias_kv and
-// add_zero_attn (PyTorch's bias_k, bias_v and the zero key). These append
-// keys that every query keeps, beyond the key padding mask and the causal
-// triangle, which the fused attention's options cannot express without a
-// mask built on every call.
+// AttendWeights returns the attention weights too (PyTorch's
+// need_weights=True), averaged over the heads or per head.
+//
+// Not supported: add_bias_kv and add_zero_attn (PyTorch's bias_k, bias_v
+// and the zero key). These append keys that every query keeps, beyond the
+// key padding mask and the causal triangle, which the fused attention's
+// options cannot express without a mask built on every call.
 type MultiheadAttention[T Float] struct {
 	NumHeads     int
 	InProjWeight *autograd.Var[T] // [3E, E], or nil with separate projections
@@ -360,7 +362,12 @@ func (m *MultiheadAttention[T]) heads(x *autograd.Var[T], n, l, parts int) *auto
 // dropout is the layer's, see sdpa), joins the heads and projects the
 // result to [N, L, E].
 func (m *MultiheadAttention[T]) attend(q, k, v *autograd.Var[T], n, l int, o autograd.AttentionOptions) *autograd.Var[T] {
-	a := m.sdpa(q, k, v, o)
+	return m.join(m.sdpa(q, k, v, o), n, l)
+}
+
+// join joins the heads a [N, H, L, Dh] of n sequences of l positions and
+// projects them by OutProj to [N, L, E].
+func (m *MultiheadAttention[T]) join(a *autograd.Var[T], n, l int) *autograd.Var[T] {
 	e := m.EmbedDim()
 	joined := autograd.Reshape(autograd.Permute(a, 0, 2, 1, 3), n*l, e)
 	return autograd.Reshape(m.OutProj.Forward(joined), n, l, e)

@@ -23,7 +23,7 @@ import (
 // fan-out, as PyTorch's _reset_parameters does, out_proj.weight as
 // nn.Linear's, and in_proj_bias [3E] and out_proj.bias are 0.
 //
-// Such a layer attends with Attend, query [N, L, E],
+// Such a layer attends with Attend and AttendWeights, query [N, L, E],
 // key [N, S, kdim] and value [N, S, vdim]. Self-attention (Forward,
 // ForwardCached, a TransformerEncoderLayer's SelfAttn) needs keys and
 // values of E features, so it panics with a *tensor.ShapeError, as

@@ -94,13 +94,15 @@ func TestMultiheadAttentionKVErrors(t *testing.T) {
 	enc := layers.NewTransformerEncoderLayer[float64](newRNG(1), layers.TransformerConfig{DModel: 4, NHead: 2, DimFeedforward: 8})
 	enc.SelfAttn = m
 	for name, f := range map[string]func(){
-		"Forward":              func() { m.Forward(c(1, 3, 4)) },
-		"ForwardCached":        func() { m.ForwardCached(c(1, 3, 4), &layers.KVCache[float64]{}) },
-		"self-attention":       func() { m.Attend(c(1, 3, 4), c(1, 3, 4), c(1, 3, 4), nil, false) },
-		"value of E features":  func() { m.Attend(c(1, 3, 4), c(1, 2, 4), c(1, 2, 4), nil, false) },
-		"key of vdim features": func() { m.Attend(c(1, 3, 4), c(1, 2, 3), c(1, 2, 3), nil, false) },
+		"Forward":                func() { m.Forward(c(1, 3, 4)) },
+		"ForwardCached":          func() { m.ForwardCached(c(1, 3, 4), &layers.KVCache[float64]{}) },
+		"self-attention":         func() { m.Attend(c(1, 3, 4), c(1, 3, 4), c(1, 3, 4), nil, false) },
+		"AttendWeights self":     func() { x := c(1, 3, 4); m.AttendWeights(x, x, x, nil, false, false) },
+		"value of E features":    func() { m.Attend(c(1, 3, 4), c(1, 2, 4), c(1, 2, 4), nil, false) },
+		"key of vdim features":   func() { m.Attend(c(1, 3, 4), c(1, 2, 3), c(1, 2, 3), nil, false) },
+		"query of vdim features": func() { m.AttendWeights(c(1, 3, 3), c(1, 2, 4), c(1, 2, 3), nil, false, true) },
 		"padding mask not [N S]": func() {
-			m.Attend(c(1, 3, 4), c(1, 2, 4), c(1, 2, 3), tensor.FullMask(false, 1, 3), false)
+			m.AttendWeights(c(1, 3, 4), c(1, 2, 4), c(1, 2, 3), tensor.FullMask(false, 1, 3), false, false)
 		},
 		"TransformerEncoderLayer": func() { enc.Forward(c(1, 3, 4)) },
 	} {
