@@ -12,8 +12,9 @@ import (
 
 // MultiheadAttention is PyTorch's nn.MultiheadAttention with batch_first
 // inputs [N, L, E]: the query, key and value are projected by one packed
-// weight (or three, see below), split into NumHeads heads of E/NumHeads features, attended with
-// autograd.ScaledDotProductAttention, joined and projected by OutProj.
+// weight (or three, see below), split into NumHeads heads of E/NumHeads
+// features, attended with autograd.ScaledDotProductAttention, joined and
+// projected by OutProj.
 // Self-attention (one Var as query, key and value) attends with
 // autograd.PackedSelfAttention instead, which reads the heads from the
 // packed projection and joins them without copies: the same values (to a
@@ -209,10 +210,10 @@ func (m *MultiheadAttention[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 
 // Attend returns the attention of query [N, L, E] to key [N, S, kdim] and
 // value [N, S, vdim], as [N, L, E] (kdim and vdim are E unless the layer
-// has separate projections, see NewMultiheadAttentionKV). keyPadding (nil: none) is PyTorch's
-// key_padding_mask [N, S]: true marks a key to ignore (note: the opposite
-// of ScaledDotProductAttention's mask, as in PyTorch). causal lets query i
-// attend to keys j <= i only. A query whose keys are all masked gives
+// has separate projections, see NewMultiheadAttentionKV). keyPadding
+// (nil: none) is PyTorch's key_padding_mask [N, S]: true marks a key to
+// ignore (note: the opposite of ScaledDotProductAttention's mask, as in
+// PyTorch). causal lets query i attend to keys j <= i only. A query whose keys are all masked gives
 // NaN, as in PyTorch. Empty inputs work as in PyTorch too: N or L = 0
 // gives an empty result (and the parameters zero gradients), and S = 0
 // gives out_proj.bias at every position, the weighted sum of no values
