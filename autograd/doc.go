@@ -211,4 +211,15 @@
 // run concurrently over graphs that share a retained subgraph (RetainGraph)
 // and the same parameters. A model with a Checkpoint can only be
 // differentiated by Backward, so not concurrently on shared parameters.
+//
+// None of these misuses is detected, and each is a data race (go test
+// -race reports it) that can give wrong gradients without a panic:
+// concurrent Backward passes into shared parameters lose some of their
+// contributions; and concurrent passes over a shared subgraph where one
+// of them is without RetainGraph free that subgraph under the others,
+// which then read released state (on one goroutine, a second pass over a
+// released graph panics with a *UsageError; across goroutines it may
+// not). Every pass over a shared subgraph must retain it, the last one
+// included, and the subgraph is freed with its last reference. An Arena,
+// likewise, serves one goroutine at a time: give each goroutine its own.
 package autograd

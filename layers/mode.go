@@ -20,6 +20,12 @@ type Trainable interface {
 //
 // The mode belongs to the layers of this model only: there is no global
 // switch, and another model, in this goroutine or another, is unaffected.
+// Switching it while another goroutine runs Forward is race-free but not
+// atomic for that call: each layer reads its own flag when it is reached,
+// so a Forward that overlaps the switch may run its first layers in one
+// mode and the rest in the other (Dropout on, BatchNorm updating its
+// running statistics). Switch between calls, or give the evaluating
+// goroutines a model of their own.
 func SetTraining[T Float](m Module[T], on bool) {
 	if t, ok := m.(Trainable); ok {
 		t.SetTraining(on)
