@@ -38,10 +38,11 @@ type adagradState[T tensor.Float] struct {
 type adagradConfig struct {
 	lrDecay, eps, weightDecay, init float64
 	nonFinite                       NonFinitePolicy
+	groups                          []groupSpec
 }
 
 // AdagradOption configures NewAdagrad: LRDecay, InitialAccumulator, Eps,
-// WeightDecay and NonFinite.
+// WeightDecay, NonFinite and ParamGroup.
 type AdagradOption interface{ applyAdagrad(*adagradConfig) }
 
 type adagradOptionFunc func(*adagradConfig)
@@ -69,8 +70,9 @@ func InitialAccumulator(v float64) AdagradOption {
 // NewAdagrad returns an Adagrad optimizer over params with learning rate lr
 // (torch's default is 1e-2; ε defaults to 1e-10, as torch's). It returns
 // an error for a negative, NaN or infinite learning rate, rate decay, ε,
-// weight decay or initial accumulator value (also once converted to T), and
-// a parameter that is nil, not a trainable leaf, or listed twice.
+// weight decay or initial accumulator value (also once converted to T), a
+// parameter that is nil, not a trainable leaf, or listed twice, and a
+// ParamGroup that does not fit (see ParamGroup).
 func NewAdagrad[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...AdagradOption) (*Adagrad[T], error) {
 	const op = "NewAdagrad"
 	c := adagradConfig{eps: 1e-10}
@@ -78,7 +80,7 @@ func NewAdagrad[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...A
 		opt.applyAdagrad(&c)
 	}
 	o := &Adagrad[T]{}
-	if err := o.init("Adagrad", params, lr, c.nonFinite); err != nil {
+	if err := o.init("Adagrad", params, lr, c.nonFinite, c.weightDecay, c.groups); err != nil {
 		return nil, err
 	}
 	for _, h := range []struct {
@@ -90,7 +92,7 @@ func NewAdagrad[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...A
 		}
 	}
 	o.lrDecay, o.eps, o.start = c.lrDecay, T(c.eps), T(c.init)
-	o.l2 = newL2Decay(T(c.weightDecay))
+	o.l2 = newL2Decay[T](o.groups.wd)
 	o.state = make([]adagradState[T], len(o.params))
 	o.clr = make([]T, len(o.params))
 	return o, nil
@@ -127,7 +129,8 @@ func (o *Adagrad[T]) BeginStep(finite bool, parts int) (bool, error) {
 			s.started = true
 		}
 		s.step++
-		o.clr[i] = T(o.lr.given / (1 + float64(s.step-1)*o.lrDecay))
+		lr := o.lr * o.groups.scale[o.groups.of[i]] // o.lr itself in group 0
+		o.clr[i] = T(lr / (1 + float64(s.step-1)*o.lrDecay))
 	}
 	return true, nil
 }
@@ -137,7 +140,7 @@ func (o *Adagrad[T]) BeginStep(finite bool, parts int) (bool, error) {
 func (o *Adagrad[T]) StepRange(part, lo, hi int) {
 	for p := range o.spans(part, lo, hi) {
 		sum := o.state[p.i].sum[p.a:]
-		for l, d := range o.l2.blocks(part, p.w, p.g) {
+		for l, d := range o.l2.blocks(part, o.groups.of[p.i], p.w, p.g) {
 			o.update(p.w[l:l+len(d)], d, sum[l:l+len(d)], -o.clr[p.i])
 		}
 	}

@@ -37,6 +37,7 @@ type adamConfig struct {
 	beta1, beta2, eps, weightDecay float64
 	amsgrad                        bool
 	nonFinite                      NonFinitePolicy
+	groups                         []groupSpec
 }
 
 // Betas sets Adam's decay rates β₁ for the mean and β₂ for the uncentered
@@ -54,8 +55,8 @@ func AMSGrad() AdamOption {
 // NewAdam returns an Adam optimizer over params with learning rate lr
 // (torch's default is 1e-3). It returns an error for a negative, NaN or
 // infinite learning rate, ε or weight decay (also once converted to T), a
-// beta outside [0, 1), and a parameter that is nil, not a trainable leaf, or
-// listed twice.
+// beta outside [0, 1), a parameter that is nil, not a trainable leaf, or
+// listed twice, and a ParamGroup that does not fit (see ParamGroup).
 func NewAdam[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...AdamOption) (*Adam[T], error) {
 	o := &Adam[T]{}
 	if err := o.setup("Adam", params, lr, 0, false, opts); err != nil {
@@ -80,8 +81,8 @@ type adamCore[T tensor.Float] struct {
 	base[T]
 	beta1, beta2 float64     // for the bias corrections, computed in float64 as torch does
 	rule         adamRule[T] // its per-step fields are set by step
-	l2           l2Decay[T]  // Adam's; none for AdamW
-	wd           float64     // AdamW's λ as given, for its 1 − lr·λ; 0 for Adam
+	l2           l2Decay[T]  // Adam's; 0 for every group of AdamW
+	decoupled    bool        // AdamW: the groups' λ shrink W by 1 − lr·λ
 	amsgrad      bool
 	state        []adamState[T]
 	rules        []adamRule[T] // each parameter's update at this step, set by BeginStep
@@ -103,7 +104,7 @@ func (o *adamCore[T]) setup(name string, params []*autograd.Var[T], lr, wd float
 	for _, opt := range opts {
 		opt.applyAdam(&c)
 	}
-	if err := o.init(name, params, lr, c.nonFinite); err != nil {
+	if err := o.init(name, params, lr, c.nonFinite, c.weightDecay, c.groups); err != nil {
 		return err
 	}
 	if err := checkUnit(op, "beta1", c.beta1); err != nil {
@@ -123,10 +124,11 @@ func (o *adamCore[T]) setup(name string, params []*autograd.Var[T], lr, wd float
 	o.amsgrad = c.amsgrad
 	o.state = make([]adamState[T], len(o.params))
 	o.rules = make([]adamRule[T], len(o.params))
+	o.decoupled = decoupled
 	if decoupled {
-		o.wd = c.weightDecay
+		o.l2 = newL2Decay[T](make([]float64, len(o.groups.wd)))
 	} else {
-		o.l2 = newL2Decay(T(c.weightDecay))
+		o.l2 = newL2Decay[T](o.groups.wd)
 	}
 	return nil
 }
@@ -148,12 +150,14 @@ func (o *adamCore[T]) BeginStep(finite bool, parts int) (bool, error) {
 		return false, err
 	}
 	o.l2.ensure(parts)
-	// AdamW shrinks W by 1 − lr·λ before its update; for Adam (λ = 0) the
-	// factor is 1, which changes no value.
-	shrink := T(1 - o.lr.given*o.wd)
 	for i, g := range o.parts.grads {
 		if g == nil {
 			continue
+		}
+		group := o.groups.of[i]
+		lr, wd := o.lr*o.groups.scale[group], 0.0 // lr is o.lr itself in group 0
+		if o.decoupled {
+			wd = o.groups.wd[group]
 		}
 		s := &o.state[i]
 		if !s.started {
@@ -167,8 +171,10 @@ func (o *adamCore[T]) BeginStep(finite bool, parts int) (bool, error) {
 		s.step++
 		t := float64(s.step)
 		r := o.rule
-		r.shrink = shrink
-		r.stepSize = T(o.lr.given / (1 - math.Pow(o.beta1, t)))
+		// AdamW shrinks W by 1 − lr·λ before its update; for Adam (λ =
+		// 0) the factor is 1, which changes no value.
+		r.shrink = T(1 - lr*wd)
+		r.stepSize = T(lr / (1 - math.Pow(o.beta1, t)))
 		r.bc2Sqrt = T(math.Sqrt(1 - math.Pow(o.beta2, t)))
 		o.rules[i] = r
 	}
@@ -181,7 +187,7 @@ func (o *adamCore[T]) StepRange(part, lo, hi int) {
 	for p := range o.spans(part, lo, hi) {
 		w, s, r := p.w, &o.state[p.i], &o.rules[p.i]
 		m, v := s.m[p.a:], s.v[p.a:]
-		for l, d := range o.l2.blocks(part, w, p.g) {
+		for l, d := range o.l2.blocks(part, o.groups.of[p.i], w, p.g) {
 			h := l + len(d)
 			if s.maxV == nil {
 				r.update(w[l:h], d, m[l:h], v[l:h])

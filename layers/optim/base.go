@@ -16,17 +16,19 @@ type base[T tensor.Float] struct {
 	stepOp string // name + ".Step", and
 	lrOp   string // name + ".SetLR", made once: concatenating in Step would allocate
 	params []*autograd.Var[T]
-	lr     lrState[T]
+	lr     float64       // group 0's rate, LR(), as given
+	groups groupTable[T] // the parameter groups (see ParamGroup)
 	guard  nonFiniteGuard
 	parts  parts[T]
 	nparts int // the parts the last BeginStep prepared
 }
 
-// init sets the learning rate, the policy and the parameters, after checking
-// them; the errors name the constructor, "New" + name.
-func (o *base[T]) init(name string, params []*autograd.Var[T], lr float64, policy NonFinitePolicy) error {
+// init sets the learning rate, the policy, the parameters and their groups
+// (groups of ParamGroup options; group 0 has weight decay wd), after
+// checking them; the errors name the constructor, "New" + name.
+func (o *base[T]) init(name string, params []*autograd.Var[T], lr float64, policy NonFinitePolicy, wd float64, groups []groupSpec) error {
 	op := "New" + name
-	if err := o.lr.set(op, lr); err != nil {
+	if err := checkHyper[T](op, "learning rate", lr); err != nil {
 		return err
 	}
 	if err := o.guard.set(op, policy); err != nil {
@@ -36,8 +38,15 @@ func (o *base[T]) init(name string, params []*autograd.Var[T], lr float64, polic
 	if err != nil {
 		return err
 	}
+	o.params = ps
+	if err := o.initGroups(op, wd, groups); err != nil {
+		return err
+	}
+	if err := o.setRates(op, lr, nil); err != nil {
+		return err
+	}
 	o.name, o.stepOp, o.lrOp = name, name+".Step", name+".SetLR"
-	o.params, o.parts = ps, newParts(ps)
+	o.parts = newParts(ps)
 	return nil
 }
 
@@ -101,13 +110,15 @@ func (o *base[T]) Skipped() int { return o.guard.skipped }
 func (o *base[T]) ZeroGrad() { autograd.ZeroGrad(o.params...) }
 
 // LR returns the current learning rate, as last given to the constructor
-// or SetLR.
-func (o *base[T]) LR() float64 { return o.lr.given }
+// or SetLR: group 0's, of which every ParamGroup's is a multiple (its
+// LRScale).
+func (o *base[T]) LR() float64 { return o.lr }
 
-// SetLR changes the learning rate, for schedules. It returns an error for a
-// negative, infinite or NaN value (or one that overflows T) and leaves the
-// rate unchanged then.
-func (o *base[T]) SetLR(lr float64) error { return o.lr.set(o.lrOp, lr) }
+// SetLR changes the learning rate, for schedules: group 0's, and every
+// ParamGroup's to its LRScale times lr. It returns an error for a negative,
+// infinite or NaN value (or one that overflows T, or makes a group's rate
+// overflow) and leaves the rates unchanged then.
+func (o *base[T]) SetLR(lr float64) error { return o.setRates(o.lrOp, lr, nil) }
 
 // Params returns the parameters the optimizer updates, in the order it was
 // given them; do not modify the slice.

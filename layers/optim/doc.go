@@ -34,7 +34,8 @@
 // compile. Constructors return an error for a hyperparameter out of range (a
 // negative, NaN or infinite learning rate, a beta outside [0, 1), ...) and
 // for a parameter that is nil, not a leaf, does not require a gradient, or
-// appears twice.
+// appears twice (or, for a [ParamGroup], is not among the optimizer's or is
+// in two groups).
 //
 // A parameter whose gradient is nil (it took no part in any Backward yet) is
 // skipped by Step: its value does not change and its optimizer state,
@@ -42,6 +43,22 @@
 // Step does not consume gradients; call ZeroGrad after it. Optimizer state
 // is allocated once, at a parameter's first gradient, so a steady-state
 // step allocates nothing. An optimizer belongs to one goroutine at a time.
+//
+// # Parameter groups
+//
+// Some parameters can have hyperparameters of their own, as in torch's list
+// of parameter groups: a [ParamGroup] option gives a subset of the
+// optimizer's parameters its own [WeightDecay] and its own learning rate,
+// as an [LRScale] of the optimizer's. The usual recipe leaves biases and
+// normalization weights undecayed:
+//
+//	opt, err := optim.NewAdamW(ps, 1e-3, optim.WeightDecay(0.1),
+//		optim.ParamGroup(noDecay, optim.WeightDecay(0)))
+//
+// LR and SetLR are the rate of group 0 (the parameters in no ParamGroup),
+// and each group's rate stays its LRScale times that, so schedules drive
+// every group as torch's scale each group's own base rate. Every
+// optimizer's Groups method lists the groups and their current rates.
 //
 // Every optimizer here also implements [SplitStepper]: its step can be made
 // in parts, BeginStep then StepRange over element ranges on several
@@ -116,7 +133,10 @@
 // parameters ("params"), the buffers a parameter has ("buffers":
 // "exp_avg,exp_avg_sq,step"), the parameters' shapes ("shapes":
 // "256x784;256;10x256;10", checked on loading when present) and the
-// learning rate ("lr"). An optimizer
+// learning rate ("lr", group 0's). With ParamGroup options it also records
+// each parameter's group ("groups": "0,1,0,1"), each group's LRScale
+// ("lr_scales": "1,0.1") and weight decay ("weight_decays": "0.1,0"); see
+// [LoadState] for what it restores. An optimizer
 // made of others with the same state, a layers/parallel Trainer's, is a
 // [Wrapper]: its state is saved once and loaded into each.
 package optim

@@ -26,10 +26,12 @@ type Optimizer[T tensor.Float] interface {
 	// ZeroGrad clears every parameter's gradient in place.
 	ZeroGrad()
 	// LR returns the current learning rate, as last given to the
-	// constructor or SetLR.
+	// constructor or SetLR. With parameter groups (ParamGroup) it is
+	// group 0's, and each other group's rate is its LRScale times it.
 	LR() float64
-	// SetLR changes the learning rate used by the following steps. It
-	// returns an error, and changes nothing, for a negative, NaN or
+	// SetLR changes the learning rate used by the following steps (with
+	// parameter groups, group 0's, the others' following in proportion).
+	// It returns an error, and changes nothing, for a negative, NaN or
 	// infinite rate, or one that overflows T.
 	SetLR(lr float64) error
 	// Params returns the parameters the optimizer updates, in the order it
@@ -38,15 +40,16 @@ type Optimizer[T tensor.Float] interface {
 }
 
 // SGDOption configures NewSGD. The options that return it, or a type that
-// implements it, are Momentum, Dampening, Nesterov and WeightDecay.
+// implements it, are Momentum, Dampening, Nesterov, WeightDecay, NonFinite
+// and ParamGroup.
 type SGDOption interface{ applySGD(*sgdConfig) }
 
-// AdamOption configures NewAdam and NewAdamW: Betas, Eps, WeightDecay and
-// AMSGrad.
+// AdamOption configures NewAdam and NewAdamW: Betas, Eps, WeightDecay,
+// AMSGrad, NonFinite and ParamGroup.
 type AdamOption interface{ applyAdam(*adamConfig) }
 
-// RMSPropOption configures NewRMSProp: Alpha, Eps, Momentum, Centered and
-// WeightDecay.
+// RMSPropOption configures NewRMSProp: Alpha, Eps, Momentum, Centered,
+// WeightDecay, NonFinite and ParamGroup.
 type RMSPropOption interface{ applyRMSProp(*rmspropConfig) }
 
 // MomentumOption sets a momentum factor; it configures SGD and RMSProp.
@@ -60,13 +63,15 @@ func Momentum(mu float64) MomentumOption { return MomentumOption{mu} }
 func (o MomentumOption) applySGD(c *sgdConfig)         { c.momentum = o.mu }
 func (o MomentumOption) applyRMSProp(c *rmspropConfig) { c.momentum = o.mu }
 
-// WeightDecayOption sets a weight decay; it configures every optimizer here.
+// WeightDecayOption sets a weight decay; it configures every optimizer here,
+// and a ParamGroup.
 type WeightDecayOption struct{ wd float64 }
 
 // WeightDecay sets the weight decay λ (default 0, and 0.01 for AdamW). SGD,
 // Adam, RMSProp and Adagrad add λ·W to the gradient (L2 regularisation);
 // AdamW decouples it and multiplies W by 1 − lr·λ before its update. It
-// must be finite and non-negative.
+// must be finite and non-negative. Given to a ParamGroup it is that
+// group's; given to the optimizer, every group's that has none of its own.
 func WeightDecay(wd float64) WeightDecayOption { return WeightDecayOption{wd} }
 
 func (o WeightDecayOption) applySGD(c *sgdConfig)         { c.weightDecay = o.wd }
@@ -132,21 +137,6 @@ func checkParams[T tensor.Float](op string, params []*autograd.Var[T]) ([]*autog
 	return append([]*autograd.Var[T](nil), params...), nil
 }
 
-// lrState is the learning rate as given (for LR) and as used (in T), shared
-// by every optimizer.
-type lrState[T tensor.Float] struct {
-	given float64
-	inT   T
-}
-
-func (s *lrState[T]) set(op string, lr float64) error {
-	if err := checkHyper[T](op, "learning rate", lr); err != nil {
-		return err
-	}
-	s.given, s.inT = lr, T(lr)
-	return nil
-}
-
 // sqrt is the square root in T; for float32 it rounds the float64 root,
 // which is the correctly rounded float32 root.
 func sqrt[T tensor.Float](x T) T { return T(math.Sqrt(float64(x))) }
@@ -161,32 +151,39 @@ const l2Block = 512
 // a block at a time, spares them a branch per element on whether λ is 0,
 // and leaves the gradient itself untouched.
 type l2Decay[T tensor.Float] struct {
-	wd   T
-	bufs [][]T // l2Block elements each when wd ≠ 0, else none
+	wd   []T   // each parameter group's λ (see ParamGroup)
+	on   bool  // some λ ≠ 0
+	bufs [][]T // l2Block elements each when on, else none
 }
 
-// newL2Decay returns weight decay wd, with one buffer if wd ≠ 0.
-func newL2Decay[T tensor.Float](wd T) l2Decay[T] {
-	l := l2Decay[T]{wd: wd}
+// newL2Decay returns the weight decays wds of the parameter groups, with
+// one buffer if one is not 0.
+func newL2Decay[T tensor.Float](wds []float64) l2Decay[T] {
+	l := l2Decay[T]{wd: make([]T, len(wds))}
+	for k, wd := range wds {
+		l.wd[k] = T(wd)
+		l.on = l.on || l.wd[k] != 0
+	}
 	l.ensure(1)
 	return l
 }
 
-// ensure makes sure there is a buffer for each of n parts, if wd ≠ 0.
+// ensure makes sure there is a buffer for each of n parts, if some λ ≠ 0.
 func (l *l2Decay[T]) ensure(n int) {
-	for l.wd != 0 && len(l.bufs) < n {
+	for l.on && len(l.bufs) < n {
 		l.bufs = append(l.bufs, make([]T, l2Block))
 	}
 }
 
-// blocks yields the gradient g of parameter values w with weight decay
-// added, in consecutive pieces, using part's buffer: each (lo, d) has
-// d[k] = g[lo+k] + λ·w[lo+k], computed before the loop body runs, so the
-// body may then update w[lo:lo+len(d)]. With λ = 0 it yields (0, g) once.
-// d is only valid until the body returns.
-func (l *l2Decay[T]) blocks(part int, w, g []T) iter.Seq2[int, []T] {
+// blocks yields the gradient g of parameter values w of parameter group
+// group, with the group's weight decay added, in consecutive pieces, using
+// part's buffer: each (lo, d) has d[k] = g[lo+k] + λ·w[lo+k], computed
+// before the loop body runs, so the body may then update w[lo:lo+len(d)].
+// With λ = 0 it yields (0, g) once. d is only valid until the body returns.
+func (l *l2Decay[T]) blocks(part, group int, w, g []T) iter.Seq2[int, []T] {
+	wd := l.wd[group]
 	return func(yield func(int, []T) bool) {
-		if l.wd == 0 {
+		if wd == 0 {
 			yield(0, g)
 			return
 		}
@@ -195,7 +192,7 @@ func (l *l2Decay[T]) blocks(part int, w, g []T) iter.Seq2[int, []T] {
 			wb := w[lo:min(lo+len(buf), len(w))]
 			gb, d := g[lo:lo+len(wb)], buf[:len(wb)]
 			for k, gk := range gb {
-				d[k] = gk + T(l.wd*wb[k])
+				d[k] = gk + T(wd*wb[k])
 			}
 			if !yield(lo, d) {
 				return

@@ -30,10 +30,15 @@ type PlateauConfig struct {
 	// Cooldown is how many steps after a reduction pass before steps
 	// without improvement count again. Default 0.
 	Cooldown int
-	// MinLR is the rate below which no reduction goes. Default 0.
+	// MinLR is the rate below which no reduction goes. Default 0. With
+	// parameter groups (ParamGroup) it bounds group 0's rate, LR(), and
+	// each group keeps its LRScale times that, where torch clamps each
+	// group's rate to min_lr itself (give its list of min_lr per group
+	// in the ratios of the groups' rates to match).
 	MinLR float64
 	// Eps is the change of rate not worth making: a reduction of Eps or
-	// less is skipped (torch's eps). Default 1e-8.
+	// less is skipped (torch's eps). Default 1e-8. It is weighed against
+	// group 0's rate, and the groups are reduced together.
 	Eps float64
 }
 

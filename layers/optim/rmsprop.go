@@ -37,6 +37,7 @@ type rmspropConfig struct {
 	alpha, eps, momentum, weightDecay float64
 	centered                          bool
 	nonFinite                         NonFinitePolicy
+	groups                            []groupSpec
 }
 
 // Alpha sets RMSProp's smoothing constant α, the decay rate of the running
@@ -54,8 +55,9 @@ func Centered() RMSPropOption {
 // NewRMSProp returns an RMSProp optimizer over params with learning rate lr
 // (torch's default is 1e-2). It returns an error for a negative, NaN or
 // infinite learning rate, ε, momentum or weight decay (also once converted
-// to T), an α outside [0, 1), and a parameter that is nil, not a trainable
-// leaf, or listed twice.
+// to T), an α outside [0, 1), a parameter that is nil, not a trainable
+// leaf, or listed twice, and a ParamGroup that does not fit (see
+// ParamGroup).
 func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...RMSPropOption) (*RMSProp[T], error) {
 	const op = "NewRMSProp"
 	c := rmspropConfig{alpha: 0.99, eps: 1e-8}
@@ -63,7 +65,7 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 		opt.applyRMSProp(&c)
 	}
 	o := &RMSProp[T]{}
-	if err := o.init("RMSProp", params, lr, c.nonFinite); err != nil {
+	if err := o.init("RMSProp", params, lr, c.nonFinite, c.weightDecay, c.groups); err != nil {
 		return nil, err
 	}
 	if err := checkUnit(op, "alpha", c.alpha); err != nil {
@@ -78,7 +80,7 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 		}
 	}
 	o.alpha, o.oneMinusAlpha, o.eps = T(c.alpha), T(1-c.alpha), T(c.eps)
-	o.momentum, o.l2, o.centered = T(c.momentum), newL2Decay(T(c.weightDecay)), c.centered
+	o.momentum, o.l2, o.centered = T(c.momentum), newL2Decay[T](o.groups.wd), c.centered
 	o.hasMomentum = c.momentum > 0
 	o.state = make([]rmspropState[T], len(o.params))
 	return o, nil
@@ -122,17 +124,19 @@ func (o *RMSProp[T]) BeginStep(finite bool, parts int) (bool, error) {
 // the step BeginStep started, with part's scratch space (see SplitStepper).
 func (o *RMSProp[T]) StepRange(part, lo, hi int) {
 	for p := range o.spans(part, lo, hi) {
-		for l, d := range o.l2.blocks(part, p.w, p.g) {
-			o.update(p.w[l:l+len(d)], d, &o.state[p.i], p.a+l)
+		group := o.groups.of[p.i]
+		lr := o.groups.lr[group]
+		for l, d := range o.l2.blocks(part, group, p.w, p.g) {
+			o.update(p.w[l:l+len(d)], d, &o.state[p.i], p.a+l, lr)
 		}
 	}
 }
 
 // update makes the step for the elements w of a parameter from lo on, with
-// (L2-decayed) gradient g and the parameter's state s. It picks one loop by
-// whether RMSProp is centered and has momentum.
-func (o *RMSProp[T]) update(w, g []T, s *rmspropState[T], lo int) {
-	lr, alpha, c, eps, mu := o.lr.inT, o.alpha, o.oneMinusAlpha, o.eps, o.momentum
+// (L2-decayed) gradient g, the parameter's state s and rate lr. It picks one
+// loop by whether RMSProp is centered and has momentum.
+func (o *RMSProp[T]) update(w, g []T, s *rmspropState[T], lo int, lr T) {
+	alpha, c, eps, mu := o.alpha, o.oneMinusAlpha, o.eps, o.momentum
 	g, sq := g[:len(w)], s.square[lo:][:len(w)]
 	switch {
 	case s.mean == nil && s.buf == nil:

@@ -153,7 +153,10 @@ func (s *WarmupCosineLR) LR(step int) float64 {
 // rate for the next step. The usual place for Step is after opt.Step, once
 // per epoch or once per batch, whichever the schedule counts. A Scheduler
 // belongs to one goroutine at a time, as its optimizer does, whose rate it
-// writes (a Schedule, a pure function of the step, may be shared).
+// writes (a Schedule, a pure function of the step, may be shared). With
+// parameter groups (ParamGroup) the rate it sets is group 0's, and every
+// group's is its LRScale times it, as torch's schedulers scale each group's
+// own base rate by the same factor.
 //
 // Each Step sets the optimizer's rate to the schedule's rate for the new
 // step, whatever the rate was before, so a rate set in between by a manual

@@ -30,6 +30,7 @@ type sgdConfig struct {
 	momentum, dampening, weightDecay float64
 	nesterov                         bool
 	nonFinite                        NonFinitePolicy
+	groups                           []groupSpec
 }
 
 // Dampening sets τ, which scales the gradient added to the momentum buffer
@@ -48,8 +49,9 @@ func Nesterov() SGDOption {
 // NewSGD returns an SGD optimizer over params with learning rate lr. It
 // returns an error for a negative, infinite or NaN learning rate, momentum,
 // dampening or weight decay (also once converted to T), for Nesterov
-// without momentum or with dampening, and for a parameter that is nil, not
-// a trainable leaf, or listed twice.
+// without momentum or with dampening, for a parameter that is nil, not a
+// trainable leaf, or listed twice, and for a ParamGroup that does not fit
+// (see ParamGroup).
 func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOption) (*SGD[T], error) {
 	const op = "NewSGD"
 	var c sgdConfig
@@ -57,7 +59,7 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 		o.applySGD(&c)
 	}
 	o := &SGD[T]{}
-	if err := o.init("SGD", params, lr, c.nonFinite); err != nil {
+	if err := o.init("SGD", params, lr, c.nonFinite, c.weightDecay, c.groups); err != nil {
 		return nil, err
 	}
 	for _, h := range []struct {
@@ -71,7 +73,7 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 	if c.nesterov && (c.momentum == 0 || c.dampening != 0) {
 		return nil, fmt.Errorf("optim: %s: Nesterov momentum needs a momentum above 0 and zero dampening, got momentum %g, dampening %g", op, c.momentum, c.dampening)
 	}
-	o.momentum, o.keep, o.l2 = T(c.momentum), T(1-c.dampening), newL2Decay(T(c.weightDecay))
+	o.momentum, o.keep, o.l2 = T(c.momentum), T(1-c.dampening), newL2Decay[T](o.groups.wd)
 	o.nesterov = c.nesterov
 	if c.momentum != 0 {
 		o.velocity = make([][]T, len(o.params))
@@ -112,20 +114,21 @@ func (o *SGD[T]) BeginStep(finite bool, parts int) (bool, error) {
 // the step BeginStep started, with part's scratch space (see SplitStepper).
 func (o *SGD[T]) StepRange(part, lo, hi int) {
 	for p := range o.spans(part, lo, hi) {
-		w := p.w
+		w, group := p.w, o.groups.of[p.i]
+		lr := o.groups.lr[group]
 		if o.velocity == nil {
-			for l, d := range o.l2.blocks(part, w, p.g) {
-				descend(w[l:l+len(d)], d, -o.lr.inT)
+			for l, d := range o.l2.blocks(part, group, w, p.g) {
+				descend(w[l:l+len(d)], d, -lr)
 			}
 			continue
 		}
 		v := o.velocity[p.i][p.a:][:len(w)]
-		for l, d := range o.l2.blocks(part, w, p.g) {
+		for l, d := range o.l2.blocks(part, group, w, p.g) {
 			h := l + len(d)
 			if o.first[p.i] {
-				o.firstMomentum(w[l:h], d, v[l:h])
+				o.firstMomentum(w[l:h], d, v[l:h], lr)
 			} else {
-				o.stepMomentum(w[l:h], d, v[l:h])
+				o.stepMomentum(w[l:h], d, v[l:h], lr)
 			}
 		}
 	}
@@ -140,14 +143,15 @@ func descend[T tensor.Float](w, d []T, a T) {
 }
 
 // firstMomentum makes a parameter's first momentum step with the (decayed)
-// gradient d: the buffer v starts at d, so the Nesterov step is d + μ·d.
-func (o *SGD[T]) firstMomentum(w, d, v []T) {
+// gradient d at rate lr: the buffer v starts at d, so the Nesterov step is
+// d + μ·d.
+func (o *SGD[T]) firstMomentum(w, d, v []T, lr T) {
 	copy(v, d)
 	if !o.nesterov {
-		descend(w, d, -o.lr.inT)
+		descend(w, d, -lr)
 		return
 	}
-	lr, mu := o.lr.inT, o.momentum
+	mu := o.momentum
 	d = d[:len(w)]
 	for k, dk := range d {
 		w[k] += T(-lr * (dk + T(mu*dk)))
@@ -155,9 +159,9 @@ func (o *SGD[T]) firstMomentum(w, d, v []T) {
 }
 
 // stepMomentum makes a momentum step after the first with the (decayed)
-// gradient d and the buffer v.
-func (o *SGD[T]) stepMomentum(w, d, v []T) {
-	lr, mu, keep := o.lr.inT, o.momentum, o.keep
+// gradient d and the buffer v, at rate lr.
+func (o *SGD[T]) stepMomentum(w, d, v []T, lr T) {
+	mu, keep := o.momentum, o.keep
 	d, v = d[:len(w)], v[:len(w)]
 	if !o.nesterov {
 		tensor.MomentumStep(w, v, d, -lr, mu, keep)

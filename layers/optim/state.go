@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -29,6 +30,15 @@ type stateful[T tensor.Float] interface {
 	// setState gives parameter i the buffers bufs (nil: no state), which it
 	// keeps, and the step count.
 	setState(i int, bufs [][]T, step int)
+	// groupsMeta returns the metadata entries that record the parameter
+	// groups; none without ParamGroup options.
+	groupsMeta() map[string]string
+	// readGroups checks a file's group entries and returns its LRScales
+	// (nil: the file records no groups).
+	readGroups(meta map[string]string) ([]float64, error)
+	// setRates sets the learning rate and, unless scales is nil, the
+	// groups' LRScales, or changes nothing and returns an error.
+	setRates(op string, lr float64, scales []float64) error
 }
 
 // ErrState is wrapped by the errors of LoadState for a file that does not
@@ -37,8 +47,10 @@ type stateful[T tensor.Float] interface {
 var ErrState = errors.New("optimizer state does not fit")
 
 // SaveState writes o's state to w as a safetensors file: each parameter's
-// buffers and step count, the learning rate, and the parameters' shapes. o must be one of this
-// package's optimizers; for another it returns an error.
+// buffers and step count, the learning rate, the parameters' shapes and,
+// with ParamGroup options, the groups (each parameter's, and each group's
+// LRScale and weight decay). o must be one of this package's optimizers;
+// for another it returns an error.
 func SaveState[T tensor.Float](w io.Writer, o Optimizer[T]) error {
 	tensors, meta, err := stateTensors("SaveState", o)
 	if err != nil {
@@ -72,6 +84,15 @@ func SaveStateFile[T tensor.Float](path string, o Optimizer[T]) error {
 // torch's load_state_dict does; the other hyperparameters stay o's. F32 and
 // F64 files load into either precision (F64 rounded to the nearest
 // float32).
+//
+// A file that records parameter groups (see ParamGroup) loads only into an
+// optimizer with its parameters in the same groups, as torch's refuses
+// groups of other sizes, and each group's rate becomes the file's (its
+// LRScale is restored with the rate); the groups' weight decays stay o's,
+// like its other hyperparameters. A file that records no groups, one
+// written without ParamGroup options or before they existed, loads into
+// any grouping, which it leaves as it is: the rate of group 0 becomes the
+// file's, and every group keeps its LRScale.
 //
 // On any error o is left unchanged. A file that does not fit gives an
 // error wrapping ErrState, and a damaged one an error wrapping
@@ -166,6 +187,7 @@ func stateTensors[T tensor.Float](op string, o Optimizer[T]) ([]safetensors.Name
 		"buffers":   strings.Join(layoutOf(s), ","),
 		"shapes":    shapesMeta(s.Params()),
 	}
+	maps.Copy(meta, s.groupsMeta())
 	return tensors, meta, nil
 }
 
@@ -196,13 +218,16 @@ func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) e
 	}
 	states := make([][]loadedState[T], len(ss))
 	var lr float64
+	var scales []float64
 	for i, s := range ss {
-		if states[i], lr, err = readState(op, f, s); err != nil {
+		if states[i], lr, scales, err = readState(op, f, s); err != nil {
 			return err
 		}
 	}
 	for _, s := range ss {
-		if err := s.SetLR(lr); err != nil { // the same for every one: the first's error changes nothing
+		// The same rates for every one, whose groups all agree with the
+		// file's: the first's error changes nothing.
+		if err := s.setRates(op, lr, scales); err != nil {
 			return fmt.Errorf("optim: %s: %w: %v", op, ErrState, err)
 		}
 	}
@@ -221,36 +246,41 @@ type loadedState[T tensor.Float] struct {
 }
 
 // readState checks f against s and returns the state it holds for each of
-// s's parameters, in buffers of their own, and the learning rate.
-func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([]loadedState[T], float64, error) {
+// s's parameters, in buffers of their own, the learning rate, and the
+// groups' LRScales (nil when the file records no groups).
+func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([]loadedState[T], float64, []float64, error) {
 	misfit := func(format string, args ...any) error {
 		return fmt.Errorf("optim: %s: %w: %s", op, ErrState, fmt.Sprintf(format, args...))
 	}
 	meta := f.Metadata()
 	if kind := meta["optimizer"]; kind != s.stateKind() {
-		return nil, 0, misfit("the file is the state of %q, not %s", kind, s.stateKind())
+		return nil, 0, nil, misfit("the file is the state of %q, not %s", kind, s.stateKind())
 	}
 	params := s.Params()
 	n, ok := meta["params"]
 	if !ok {
-		return nil, 0, misfit(`its metadata has no "params"`)
+		return nil, 0, nil, misfit(`its metadata has no "params"`)
 	}
 	if n != strconv.Itoa(len(params)) {
-		return nil, 0, misfit("the file is for %s parameters, the optimizer has %d", n, len(params))
+		return nil, 0, nil, misfit("the file is for %s parameters, the optimizer has %d", n, len(params))
 	}
 	// The options that decide the buffers (momentum, AMSGrad, centered)
 	// must agree even when no parameter has state yet.
 	if b, want := meta["buffers"], strings.Join(layoutOf(s), ","); b != want {
-		return nil, 0, misfit("the file's buffers are %q, the optimizer's %q (momentum, AMSGrad and centered must match)", b, want)
+		return nil, 0, nil, misfit("the file's buffers are %q, the optimizer's %q (momentum, AMSGrad and centered must match)", b, want)
 	}
 	// Files older than the "shapes" entry are checked only where a
 	// parameter has state, below.
 	if sh, ok := meta["shapes"]; ok && sh != shapesMeta(params) {
-		return nil, 0, misfit("the file is for parameters of shapes %q, the optimizer's are %q", sh, shapesMeta(params))
+		return nil, 0, nil, misfit("the file is for parameters of shapes %q, the optimizer's are %q", sh, shapesMeta(params))
 	}
 	lr, err := strconv.ParseFloat(meta["lr"], 64)
 	if err != nil {
-		return nil, 0, misfit("learning rate %q: %v", meta["lr"], err)
+		return nil, 0, nil, misfit("learning rate %q: %v", meta["lr"], err)
+	}
+	scales, err := s.readGroups(meta)
+	if err != nil {
+		return nil, 0, nil, misfit("%v", err)
 	}
 	bufNames, hasStep := s.stateLayout()
 	names := layoutOf(s)
@@ -269,13 +299,13 @@ func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([
 			continue
 		}
 		if present < len(names) {
-			return nil, 0, misfit("parameter %d has %d of its %d entries %v", i, present, len(names), names)
+			return nil, 0, nil, misfit("parameter %d has %d of its %d entries %v", i, present, len(names), names)
 		}
 		bufs := make([][]T, len(bufNames))
 		for k, n := range bufNames {
 			d, err := readAs[T](f, prefix+n, p.Value().Shape())
 			if err != nil {
-				return nil, 0, misfit("%v", err)
+				return nil, 0, nil, misfit("%v", err)
 			}
 			bufs[k] = d
 		}
@@ -283,20 +313,20 @@ func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([
 		if hasStep {
 			d, err := readAs[float64](f, prefix+"step", nil)
 			if err != nil {
-				return nil, 0, misfit("%v", err)
+				return nil, 0, nil, misfit("%v", err)
 			}
 			if step := d[0]; step < 1 || step != math.Trunc(step) || step > 1<<53 {
-				return nil, 0, misfit("%sstep is %v, want a whole number ≥ 1", prefix, step)
+				return nil, 0, nil, misfit("%sstep is %v, want a whole number ≥ 1", prefix, step)
 			}
 			state[i].step = int(d[0])
 		}
 	}
 	for _, n := range f.Names() {
 		if !known[n] {
-			return nil, 0, misfit("unexpected tensor %q", n)
+			return nil, 0, nil, misfit("unexpected tensor %q", n)
 		}
 	}
-	return state, lr, nil
+	return state, lr, scales, nil
 }
 
 // readAs returns the named tensor's values in T, checking its shape: F32
