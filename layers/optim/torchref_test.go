@@ -80,8 +80,17 @@ type torchRefOptimizer struct {
 	Name   string                 `json:"name"`
 	Class  string                 `json:"class"`
 	Kwargs torchRefKwargs         `json:"kwargs"`
+	Groups []torchRefGroup        `json:"groups"` // torch's param_groups; none: one group of every parameter
 	StepLR *torchRefStepLR        `json:"steplr"`
 	Steps  []map[string][]float64 `json:"steps"` // parameter values after each step
+}
+
+// torchRefGroup is one of torch's parameter groups: its parameters by name,
+// and the keyword arguments it sets (nil: the optimizer's).
+type torchRefGroup struct {
+	Params      []string `json:"params"`
+	LR          *float64 `json:"lr"`
+	WeightDecay *float64 `json:"weight_decay"`
 }
 
 // torchRefKwargs are torch.optim's keyword arguments; nil means torch's
@@ -198,8 +207,9 @@ func or(p *float64, def float64) float64 {
 }
 
 // newTorchOptimizer makes the Adjoint optimizer for a torch.optim class and
-// its keyword arguments, with torch's defaults for the missing ones.
-func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.Var[T]) (optim.Optimizer[T], error) {
+// its keyword arguments, with torch's defaults for the missing ones, and
+// the ParamGroup options groups.
+func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.Var[T], groups ...optim.ParamGroupOption[T]) (optim.Optimizer[T], error) {
 	k := c.Kwargs
 	switch c.Class {
 	case "SGD":
@@ -207,6 +217,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 			optim.WeightDecay(or(k.WeightDecay, 0))}
 		if k.Nesterov {
 			opts = append(opts, optim.Nesterov())
+		}
+		for _, g := range groups {
+			opts = append(opts, g)
 		}
 		if k.LR == nil {
 			return nil, fmt.Errorf("torch's SGD needs lr")
@@ -225,6 +238,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		}
 		if k.AMSGrad {
 			opts = append(opts, optim.AMSGrad())
+		}
+		for _, g := range groups {
+			opts = append(opts, g)
 		}
 		if c.Class == "Adam" {
 			return optim.NewAdam(params, or(k.LR, 1e-3), opts...)
@@ -247,6 +263,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		if k.Centered {
 			opts = append(opts, optim.Centered())
 		}
+		for _, g := range groups {
+			opts = append(opts, g)
+		}
 		return optim.NewRMSProp(params, or(k.LR, 1e-2), opts...)
 	case "Adagrad":
 		var opts []optim.AdagradOption
@@ -262,9 +281,47 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		if k.WeightDecay != nil {
 			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
 		}
+		for _, g := range groups {
+			opts = append(opts, g)
+		}
 		return optim.NewAdagrad(params, or(k.LR, 1e-2), opts...)
 	}
 	return nil, fmt.Errorf("no Adjoint optimizer for torch.optim.%s", c.Class)
+}
+
+// torchGroups turns torch's parameter groups of c into Adjoint's: torch's
+// group 0 is the optimizer's own hyperparameters (its lr and weight decay
+// replace the keyword arguments in the returned case), and every other
+// group a ParamGroup with its weight decay and its rate as an LRScale of
+// group 0's. order names params. Without groups it returns c as it is.
+func torchGroups[T tensor.Float](c torchRefOptimizer, order []string, params []*autograd.Var[T]) (torchRefOptimizer, []optim.ParamGroupOption[T], error) {
+	if len(c.Groups) == 0 {
+		return c, nil, nil
+	}
+	if c.Kwargs.LR == nil {
+		return c, nil, fmt.Errorf("%s: a case with groups needs lr", c.Name)
+	}
+	byName := make(map[string]*autograd.Var[T], len(order))
+	for i, name := range order {
+		byName[name] = params[i]
+	}
+	lrKw, wdKw := *c.Kwargs.LR, or(c.Kwargs.WeightDecay, 0) // what a group's missing keys take
+	lr0, wd0 := or(c.Groups[0].LR, lrKw), or(c.Groups[0].WeightDecay, wdKw)
+	c.Kwargs.LR, c.Kwargs.WeightDecay = &lr0, &wd0
+	var groups []optim.ParamGroupOption[T]
+	for _, g := range c.Groups[1:] {
+		var ps []*autograd.Var[T]
+		for _, name := range g.Params {
+			p, ok := byName[name]
+			if !ok {
+				return c, nil, fmt.Errorf("%s: no parameter %q", c.Name, name)
+			}
+			ps = append(ps, p)
+		}
+		lr, wd := or(g.LR, lrKw), or(g.WeightDecay, wdKw)
+		groups = append(groups, optim.ParamGroup(ps, optim.WeightDecay(wd), optim.LRScale(lr/lr0)))
+	}
+	return c, groups, nil
 }
 
 func tensorOf[T tensor.Float](data []float64, shape []int) *tensor.Tensor[T] {
@@ -289,7 +346,11 @@ func replayTorch[T tensor.Float](t *testing.T, ref *torchRef, c torchRefOptimize
 		as[i] = autograd.Const(tensorOf[T](p.A, p.Shape))
 		bs[i] = autograd.Const(tensorOf[T](p.B, p.Shape))
 	}
-	opt, err := newTorchOptimizer(c, params)
+	c, groups, err := torchGroups(c, pr.Order, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := newTorchOptimizer(c, params, groups...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,8 +398,10 @@ func replayTorch[T tensor.Float](t *testing.T, ref *torchRef, c torchRefOptimize
 
 // TestTorchOptimizers compares the parameters after every step with
 // torch.optim's, for SGD (plain, momentum, dampening, Nesterov, weight
-// decay), Adam (AMSGrad, weight decay, a StepLR schedule), AdamW and RMSProp
-// (centered, momentum), in float64 and float32.
+// decay), Adam (AMSGrad, weight decay, a StepLR schedule), AdamW, RMSProp
+// (centered, momentum) and Adagrad, and for each of them with parameter
+// groups of their own weight decay and rate under a StepLR schedule, in
+// float64 and float32.
 func TestTorchOptimizers(t *testing.T) {
 	ref := loadTorchRef(t)
 	for _, c := range ref.Optimizers {

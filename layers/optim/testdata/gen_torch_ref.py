@@ -19,12 +19,17 @@ It records, in float64 (torch.set_default_dtype(torch.float64)):
               torch.optim skips it (its state, Adam's step count included,
               starts at its first gradient).
   optimizers  for each case, the torch.optim class and keyword arguments,
-              an optional StepLR stepped after every optimizer step, and the
-              parameter values after each of `steps` steps of
+              optionally parameter groups (torch's list of dicts, with the
+              parameters by name; a key a group lacks takes the keyword
+              argument's value), an optional StepLR stepped after every
+              optimizer step, and the parameter values after each of
+              `steps` steps of
               loss.backward(); opt.step(); opt.zero_grad(set_to_none=False).
               The script asserts that the cases that should differ (Nesterov
               against heavy-ball, AMSGrad against Adam, centered against
-              plain RMSProp, ...) do differ, so each case tests something.
+              plain RMSProp, ...) do differ, so each case tests something;
+              a case with groups differs from itself with any one group's
+              lr or weight_decay left to the keyword arguments.
   schedules   the learning rate after 0, 1, ..., n-1 scheduler steps of
               StepLR, ExponentialLR, and a linear warm-up followed by cosine
               annealing built as torch builds it: SequentialLR(LinearLR,
@@ -121,6 +126,30 @@ OPTIMIZERS = [
      {"lr": 0.1, "initial_accumulator_value": 0.5, "weight_decay": 0.1}, {"step_size": 2, "gamma": 0.5}),
 ]
 
+# (name, class, kwargs, param groups, StepLR kwargs or None): torch's
+# param_groups with the parameters by name, the no-weight-decay recipe
+# (decay on the matrix w, none on the vectors b and c) and a group with a
+# rate of its own, under a StepLR schedule.
+GROUP_OPTIMIZERS = [
+    ("adamw_groups", "AdamW", {"lr": 0.1, "weight_decay": 0.3, "eps": 1e-3},
+     [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.02}],
+     {"step_size": 2, "gamma": 0.1}),
+    ("sgd_momentum_groups", "SGD", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.1},
+     [{"params": ["w", "c"], "lr": 0.1}, {"params": ["b"], "weight_decay": 0.0, "lr": 0.01}],
+     {"step_size": 2, "gamma": 0.1}),
+    ("adam_groups", "Adam", {"lr": 0.1, "weight_decay": 0.2, "amsgrad": True},
+     [{"params": ["b"], "weight_decay": 0.0}, {"params": ["w"], "lr": 0.03},
+      {"params": ["c"], "lr": 0.2, "weight_decay": 0.5}],
+     {"step_size": 2, "gamma": 0.5}),
+    ("rmsprop_groups", "RMSprop",
+     {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.1},
+     [{"params": ["w", "b"]}, {"params": ["c"], "weight_decay": 0.0, "lr": 0.05}],
+     {"step_size": 3, "gamma": 0.5}),
+    ("adagrad_groups", "Adagrad", {"lr": 0.1, "lr_decay": 0.3, "weight_decay": 0.1},
+     [{"params": ["w"], "weight_decay": 0.0}, {"params": ["b", "c"], "lr": 0.3}],
+     {"step_size": 2, "gamma": 0.5}),
+]
+
 # Pairs of cases whose trajectories must differ: otherwise the feature the
 # second one adds would go untested.
 MUST_DIFFER = [
@@ -156,14 +185,18 @@ def flat(t):
     return [float(x) for x in t.detach().reshape(-1).tolist()]
 
 
-def run_optimizer(cls, kwargs, steplr, amsgrad_off=False):
+def run_optimizer(cls, kwargs, steplr, amsgrad_off=False, groups=None):
     params = make_params()
     kw = dict(kwargs)
     if "betas" in kw:
         kw["betas"] = tuple(kw["betas"])
     if amsgrad_off:
         kw["amsgrad"] = False
-    opt = getattr(torch.optim, cls)([params[n] for n in ORDER], **kw)
+    if groups is None:
+        opt = getattr(torch.optim, cls)([params[n] for n in ORDER], **kw)
+    else:
+        opt = getattr(torch.optim, cls)(
+            [dict(g, params=[params[n] for n in g["params"]]) for g in groups], **kw)
     sched = torch.optim.lr_scheduler.StepLR(opt, **steplr) if steplr else None
     out = []
     for step in range(1, STEPS + 1):
@@ -195,6 +228,18 @@ def optimizers():
     by_name = {c["name"]: c["steps"] for c in cases}
     for a, b in MUST_DIFFER:
         assert by_name[a] != by_name[b], a + " and " + b + " agree"
+    for name, cls, kwargs, groups, steplr in GROUP_OPTIMIZERS:
+        assert sorted(n for g in groups for n in g["params"]) == sorted(ORDER), name
+        steps = run_optimizer(cls, kwargs, steplr, groups=groups)
+        for i, g in enumerate(groups):
+            for key in ("lr", "weight_decay"):
+                if key in g:
+                    other = [dict(h) for h in groups]
+                    del other[i][key]
+                    assert run_optimizer(cls, kwargs, steplr, groups=other) != steps, \
+                        "%s: group %d's %s changes nothing" % (name, i, key)
+        cases.append({"name": name, "class": cls, "kwargs": kwargs, "groups": groups,
+                      "steps": steps, "steplr": steplr})
     return cases
 
 
