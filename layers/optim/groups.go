@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -292,9 +293,13 @@ func (o *base[T]) readGroups(meta map[string]string) ([]float64, error) {
 	if want := membership(o.groups.of); members != want {
 		return nil, fmt.Errorf("the file's parameters are in groups %q, the optimizer's in %q", members, want)
 	}
-	fields := strings.Split(meta["lr_scales"], ",")
+	list, ok := meta["lr_scales"]
+	if !ok {
+		return nil, errors.New(`the file records "groups" but no "lr_scales"`)
+	}
+	fields := strings.Split(list, ",")
 	if len(fields) != len(o.groups.scale) {
-		return nil, fmt.Errorf("the file has %d LRScales %q, the optimizer %d groups", len(fields), meta["lr_scales"], len(o.groups.scale))
+		return nil, fmt.Errorf("the file's LRScales %q are for %d groups, the optimizer has %d", list, len(fields), len(o.groups.scale))
 	}
 	scales := make([]float64, len(fields))
 	for k, f := range fields {

@@ -387,12 +387,12 @@ func TestNaNPropagates(t *testing.T) {
 // SetLR, clipping and ZeroGrad. The weight spans several of the blocks in
 // which weight decay is applied.
 func TestAllocs(t *testing.T) {
-	t.Run("float64", testAllocs[float64])
-	t.Run("float32", testAllocs[float32])
+	t.Run("float64", func(t *testing.T) { testAllocs(t, makers[float64]()) })
+	t.Run("float32", func(t *testing.T) { testAllocs(t, makers[float32]()) })
 }
 
-func testAllocs[T tensor.Float](t *testing.T) {
-	for _, m := range makers[T]() {
+func testAllocs[T tensor.Float](t *testing.T, ms []maker[T]) {
+	for _, m := range ms {
 		t.Run(m.name, func(t *testing.T) {
 			w := autograd.Param(tensor.Ones[T](40, 30))
 			b := autograd.Param(tensor.Zeros[T](30))

@@ -50,12 +50,12 @@ func setGrads[T tensor.Float](ps []*autograd.Var[T], s int) {
 // the same bits as Step, for every optimizer and option, over several
 // steps (with parameters that have no gradient on some of them).
 func TestStepRangeSameBits(t *testing.T) {
-	testStepRangeSameBits[float32](t)
-	testStepRangeSameBits[float64](t)
+	testStepRangeSameBits(t, makers[float32]())
+	testStepRangeSameBits(t, makers[float64]())
 }
 
-func testStepRangeSameBits[T tensor.Float](t *testing.T) {
-	for _, m := range makers[T]() {
+func testStepRangeSameBits[T tensor.Float](t *testing.T, ms []maker[T]) {
+	for _, m := range ms {
 		whole, split := splitParams[T](1), splitParams[T](1)
 		ow, err := m.make(whole, 0.01)
 		if err != nil {

@@ -37,6 +37,12 @@ func stateCases[T tensor.Float]() []stateCase[T] {
 		{"Adagrad", func(ps []*autograd.Var[T]) (O, error) {
 			return optim.NewAdagrad(ps, 0.1, optim.LRDecay(0.2), optim.InitialAccumulator(0.1))
 		}},
+		{"AdamW groups", func(ps []*autograd.Var[T]) (O, error) {
+			return optim.NewAdamW(ps, 0.05, optim.ParamGroup(ps[1:], optim.WeightDecay(0), optim.LRScale(0.5)))
+		}},
+		{"SGD momentum groups", func(ps []*autograd.Var[T]) (O, error) {
+			return optim.NewSGD(ps, 0.1, optim.Momentum(0.9), optim.WeightDecay(0.1), optim.ParamGroup(ps[:1], optim.WeightDecay(0), optim.LRScale(2)))
+		}},
 	}
 }
 
