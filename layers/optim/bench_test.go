@@ -71,7 +71,26 @@ func BenchmarkStep(b *testing.B) {
 		{"Adam", func(p ps) (opt, error) { return optim.NewAdam(p, 1e-3) }},
 		{"AdamW", func(p ps) (opt, error) { return optim.NewAdamW(p, 1e-3) }},
 		{"RMSProp", func(p ps) (opt, error) { return optim.NewRMSProp(p, 1e-3) }},
+		// The no-decay recipe: the biases in a group without weight decay.
+		{"AdamWNoDecayGroup", func(p ps) (opt, error) {
+			return optim.NewAdamW(p, 1e-3, optim.WeightDecay(0.1), optim.ParamGroup(vectors(p), optim.WeightDecay(0)))
+		}},
+		{"SGDMomentumNoDecayGroup", func(p ps) (opt, error) {
+			return optim.NewSGD(p, 0.01, optim.Momentum(0.9), optim.WeightDecay(1e-4), optim.ParamGroup(vectors(p), optim.WeightDecay(0)))
+		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) { benchStep(b, bc.newOpt) })
 	}
+}
+
+// vectors returns the parameters of ps with fewer than two dimensions: the
+// biases and normalization weights that the usual recipe does not decay.
+func vectors[T tensor.Float](ps []*autograd.Var[T]) []*autograd.Var[T] {
+	var out []*autograd.Var[T]
+	for _, p := range ps {
+		if p.Value().Dims() < 2 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
