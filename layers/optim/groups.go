@@ -74,15 +74,16 @@ type ParamGroupOption[T tensor.Float] struct {
 // The learning rate of a group is LRScale·LR(). LR and SetLR are group 0's
 // rate, and every other group keeps its ratio to it, so a Scheduler, a
 // ReduceLROnPlateau and a layers/parallel Trainer drive every group with
-// no change. For schedules that multiply torch's base rate by a factor
+// no change. For schedules that multiply the base rate by a factor
 // (StepLR, MultiStepLR, ExponentialLR, LinearLR, ConstantLR, PolynomialLR,
-// and a cosine or OneCycleLR down to 0) this is exactly torch's behaviour,
-// which scales each group's own initial rate by the same factor: with
-// rates 1e-3 and 1e-4, after StepLR's gamma of 0.1 they are 1e-4 and 1e-5.
-// Where torch uses one absolute rate for every group, here each group
-// gets its multiple of it: a cosine's minimum, ReduceLROnPlateau's MinLR
-// (torch clamps each group to it), OneCycleLR's peak (torch's one max_lr
-// sets every group to it; its list of max_lr per group is this).
+// the cosines down to a minimum of 0, and SequentialLRs of them) this is
+// torch's behaviour, which scales each group's own initial rate by the
+// same factor: with rates 1e-3 and 1e-4, after StepLR's gamma of 0.1 they
+// are 1e-4 and 1e-5. Where torch takes one absolute rate for every group,
+// here each group gets its multiple of it: a cosine's minimum,
+// ReduceLROnPlateau's MinLR (torch clamps each group to it) and
+// OneCycleLR's peak (torch's single max_lr puts every group on the same
+// cycle; given a list of max_lr in the ratios of the LRScales, it matches).
 //
 // NewSGD, NewAdam, NewAdamW, NewRMSProp and NewAdagrad return an error
 // for a group parameter that is nil or not among the optimizer's
