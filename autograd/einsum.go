@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -137,12 +138,9 @@ func Trace[T Float](x *Var[T]) *Var[T] {
 // The limits of a subscripts string: operands, axes per term, and the
 // labels (52 letters, then the ellipsis dimensions), so that a set of
 // labels is a uint64 and a spec lives in an op's state without allocating.
-// A term holds as many axes as there are labels, so that any output and
-// any intermediate of a contraction (whose labels are distinct) fits in
-// one; only an operand's term, which may repeat a label, can be too long.
 const (
 	einMaxOps   = 16
-	einMaxRank  = einLabels
+	einMaxRank  = 16
 	einLetters  = 52
 	einLabels   = 64
 	einMaxEllip = einLabels - einLetters
@@ -345,6 +343,9 @@ func einParse[T Float](sp *einSpec, subs string, xs []*Var[T]) {
 	if outEll && !anyEll {
 		panic(usage(op, fmt.Sprintf("%q: the output has an ellipsis and no input term does", subs)))
 	}
+	if bits.OnesCount64(seen)+ell*b2i(outEll) > einMaxRank {
+		panic(usage(op, fmt.Sprintf("%q: the output has more than %d axes", subs, einMaxRank)))
+	}
 	for j := 0; j < len(rhs); j++ {
 		if rhs[j] == '.' {
 			for e := range ell {
@@ -355,6 +356,13 @@ func einParse[T Float](sp *einSpec, subs string, xs []*Var[T]) {
 			sp.out.push(l)
 		}
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // einShapes returns the operands' shapes, for an error message.
