@@ -40,15 +40,17 @@ import (
 // already in it (either way round: "bij,bjk->bik" moves nothing, forwards
 // or backwards). Three or more operands are contracted pairwise from left
 // to right; an index is summed as soon as no later operand or the output
-// has it, so an intermediate keeps every other index it has met (as many
-// as there are, like torch.einsum without opt_einsum: "ab,cd,ab,cd->"
-// builds the [a b c d] outer product first).
+// has it, so an intermediate keeps every other index it has met, like
+// torch.einsum's without opt_einsum: "ab,cd,ab,cd->" builds the [a b c d]
+// outer product first.
 //
-// Einsum takes at most 16 operands, each of at most 64 axes, and an
-// ellipsis of at most 12 dimensions, so that the 52 letters and the
-// ellipsis make at most 64 distinct indices. The output and the
-// intermediates of a chain hold distinct indices, so they have no limit of
-// their own.
+// Einsum takes at most 16 operands, each of at most 16 axes, an ellipsis
+// of at most 12 dimensions, and an output of at most 16 axes; each
+// intermediate of a chain, and of the chains its derivatives contract,
+// must have at most 16 indices too (torch.einsum has no such limits: order
+// the operands so that indices are summed early, or split the einsum).
+// The limit keeps an op's record of its subscripts small, which matters
+// for the small ops built on it (Dot, Outer, Trace).
 //
 //	d/dxⱼ = Einsum of g and the other operands, whose output is xⱼ's term
 //
@@ -61,10 +63,12 @@ import (
 // malformed (a character other than a letter, ".", ",", "->" or a space; a
 // term with two ellipses; an output index repeated or absent from the
 // inputs), when the number of terms is not the number of operands, when
-// there are none or more than 16, or when the ellipsis has more than 12
-// dimensions; and with a *tensor.ShapeError naming the subscripts and the
+// there are none or more than 16, when the ellipsis has more than 12
+// dimensions, or the output or an intermediate more than 16 axes (an
+// intermediate of a derivative's chain panics so during the backward
+// pass); and with a *tensor.ShapeError naming the subscripts and the
 // shapes when a term's indices do not match its operand's axes, an operand
-// has more than 64 axes, or an index has two sizes (neither of them 1).
+// has more than 16 axes, or an index has two sizes (neither of them 1).
 func Einsum[T Float](subscripts string, operands ...*Var[T]) *Var[T] {
 	const op = "Einsum"
 	defer relabel(op)
@@ -318,6 +322,16 @@ func einParse[T Float](sp *einSpec, subs string, xs []*Var[T]) {
 	if !explicit {
 		// NumPy's implicit output: the ellipsis, then every letter that
 		// occurs once, in alphabetical order.
+		axes := 0
+		if anyEll {
+			axes = ell
+		}
+		for _, c := range count {
+			axes += b2i(c == 1)
+		}
+		if axes > einMaxRank {
+			panic(usage(op, fmt.Sprintf("%q: the implicit output has %d axes, more than %d", subs, axes, einMaxRank)))
+		}
 		if anyEll {
 			for e := range ell {
 				sp.out.push(int8(einLetters + e))

@@ -1,6 +1,9 @@
 package autograd
 
 import (
+	"fmt"
+	"math/bits"
+
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -118,6 +121,10 @@ func einPair[T Float](ar *Arena[T], a *tensor.Tensor[T], ta *einTerm, b *tensor.
 	ea, eb := einEff(ta, a, sz), einEff(tb, b, sz)
 	batch, contr := ea&eb&keep, ea&eb&^keep
 	ms, ns := ea&^eb&keep, eb&^ea&keep
+	if n := bits.OnesCount64(batch | ms | ns); n > einMaxRank {
+		panic(usage("Einsum", fmt.Sprintf("contracting the operands from left to right makes an intermediate of %d indices, more than %d: "+
+			"order the operands so that indices are summed early, or split the einsum", n, einMaxRank)))
+	}
 	var bl, ml, kl, nl einTerm
 	var seen labelSet
 	for _, l := range ta.labels() {

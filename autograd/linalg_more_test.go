@@ -76,6 +76,14 @@ func TestEinsumErrors(t *testing.T) {
 	for i := range seventeen {
 		seventeen[i] = v
 	}
+	// ones returns a constant of n axes of size 1.
+	ones := func(n int) *V {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = 1
+		}
+		return autograd.Const(tensor.Zeros[float64](s...))
+	}
 	cases := []struct {
 		subs  string
 		xs    []*V
@@ -98,8 +106,11 @@ func TestEinsumErrors(t *testing.T) {
 		{"ij,ij->", []*V{m, sq}, true, "index i has sizes 2 and 3"},
 		// The limits Einsum's doc states.
 		{strings.Repeat("i,", 16) + "i", seventeen, false, "17 operands, at most 16"},
-		{"...->", []*V{autograd.Const(tensor.Zeros[float64](sizes(13, nil)...))}, false, "the ellipsis has 13 dimensions, at most 12"},
-		{strings.Repeat("i", 65), []*V{autograd.Const(tensor.Zeros[float64](sizes(65, nil)...))}, true, "operand 0 has more than 64 axes"},
+		{"...->", []*V{ones(13)}, false, "the ellipsis has 13 dimensions, at most 12"},
+		{strings.Repeat("i", 17), []*V{ones(17)}, true, "operand 0 has more than 16 axes"},
+		// An output of 18 indices: once a runtime index error when implicit.
+		{"abcdefghi,jklmnopqr", []*V{ones(9), ones(9)}, false, "the implicit output has 18 axes, more than 16"},
+		{"abcdefghi,jklmnopqr->abcdefghijklmnopqr", []*V{ones(9), ones(9)}, false, "the output has more than 16 axes"},
 	}
 	for _, c := range cases {
 		t.Run(c.subs, func(t *testing.T) {
@@ -117,6 +128,24 @@ func TestEinsumErrors(t *testing.T) {
 				t.Errorf("error %q does not name Einsum, the subscripts %q and %q", err, c.subs, c.msg)
 			}
 		})
+	}
+}
+
+// TestEinsumLongIntermediate: contracting left to right, the first two
+// operands of "abcdefghi,jklmnopqr,abcdefghi,jklmnopqr->" make an
+// intermediate of 18 indices, more than an intermediate holds: a
+// *UsageError saying how to reorder (once a runtime index error); the
+// same operands in another order contract.
+func TestEinsumLongIntermediate(t *testing.T) {
+	a := autograd.Const(tensor.Full(2.0, 1, 1, 1, 1, 1, 1, 1, 1, 1))
+	b := autograd.Const(tensor.Full(1.0, 1, 1, 1, 1, 1, 1, 1, 1, 1))
+	err := mustPanicError(t, func() { autograd.Einsum("abcdefghi,jklmnopqr,abcdefghi,jklmnopqr->", a, b, a, b) })
+	var ue *autograd.UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "Einsum: contracting the operands from left to right makes an intermediate of 18 indices") {
+		t.Errorf("panicked with %T (%v), want a *autograd.UsageError about the intermediate", err, err)
+	}
+	if got := autograd.Einsum("abcdefghi,abcdefghi,jklmnopqr,jklmnopqr->", a, a, b, b).Value().Item(); got != 4 {
+		t.Errorf("reordered: %v, want 4", got)
 	}
 }
 
