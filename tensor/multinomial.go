@@ -26,7 +26,7 @@ import (
 // It panics with a *ShapeError when weights is not 1-D or 2-D or has no
 // category, and with an *ArgError for a nil rng, n < 1, a weight that is
 // negative, NaN or infinite, a row whose weights sum to 0 (or overflow),
-// N·n draws whose indices would not fit in memory's address range, or,
+// more N·n draws than one allocation may hold (as Zeros), or,
 // without replacement, n above the row's number of non-zero weights
 // (checked before anything is drawn when n is above C).
 func Multinomial[T Float](rng *rand.Rand, weights *Tensor[T], n int, replacement bool) *Index {
@@ -46,7 +46,7 @@ func Multinomial[T Float](rng *rand.Rand, weights *Tensor[T], n int, replacement
 		panic(&ArgError{Op: op, Arg: "n", Value: n,
 			Reason: fmt.Sprintf("must be at most the number of categories, %d, without replacement", c)})
 	}
-	if size, ok := numElements([]int{rows, n}); !ok || size > math.MaxInt/int(unsafe.Sizeof(0)) {
+	if size, ok := numElements([]int{rows, n}); !ok || !fitsMemory(size, int(unsafe.Sizeof(0))) {
 		panic(&ArgError{Op: op, Arg: "n", Value: n, Reason: fmt.Sprintf("too many draws for %d rows", rows)})
 	}
 	out := make([]int, rows*n)

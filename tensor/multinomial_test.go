@@ -168,6 +168,7 @@ func TestMultinomialPanics(t *testing.T) {
 		// n above C would allocate n indices per row first.
 		{"N·n overflows", func() { tensor.Multinomial(rng, tensor.Ones[float64](4, 2), 1<<62, true) }, false},
 		{"n·8 bytes overflows", func() { tensor.Multinomial(rng, tensor.Ones[float64](2), 1<<61, true) }, false},
+		{"more than one allocation holds", func() { tensor.Multinomial(rng, tensor.Ones[float64](2), 1<<50, true) }, false},
 		{"n above C without replacement", func() { tensor.Multinomial(rng, tensor.Ones[float64](4, 2), 1<<36, false) }, false},
 	} {
 		err, _ := panicOf(c.f).(error)

@@ -5,6 +5,16 @@ import (
 	"strconv"
 )
 
+// maxBytes is the most memory one tensor's data, or one index slice, may
+// take: Go's runtime refuses a larger slice (over 2⁴⁸ bytes on 64-bit
+// platforms, the address space on 32-bit ones) with an untyped panic, so
+// the constructors refuse it first with a typed error.
+const maxBytes = min(math.MaxInt, 1<<47)
+
+// fitsMemory reports whether n elements of size bytes each fit in
+// maxBytes.
+func fitsMemory(n, size int) bool { return n <= maxBytes/size }
+
 // numElements returns the number of elements of shape, or ok=false when a
 // dimension is negative or the product overflows int.
 func numElements(shape []int) (n int, ok bool) {

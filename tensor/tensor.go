@@ -90,10 +90,13 @@ func MustNew[T Float](data []T, shape ...int) *Tensor[T] {
 }
 
 // Zeros returns a tensor of the given shape filled with zeros. It panics
-// with a *ShapeError for a negative dimension.
+// with a *ShapeError for a negative dimension, or for more elements than
+// one allocation may hold (over 2⁴⁷ bytes; Go's runtime would refuse it
+// with an untyped panic). Below that, memory the machine does not have is
+// a fatal out-of-memory error, as for any Go allocation.
 func Zeros[T Float](shape ...int) *Tensor[T] {
 	n, ok := numElements(shape)
-	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
+	if !ok || !fitsMemory(n, int(unsafe.Sizeof(T(0)))) {
 		panic(shapeErr("Zeros", "negative dimension or too many elements", shape))
 	}
 	if n <= 64 {
@@ -166,7 +169,7 @@ const withBlockMax = 64
 // It panics like Zeros.
 func ZerosWith[X any, T Float](shape ...int) (*Tensor[T], *X) {
 	n, ok := numElements(shape)
-	if !ok || n > math.MaxInt/int(unsafe.Sizeof(T(0))) {
+	if !ok || !fitsMemory(n, int(unsafe.Sizeof(T(0)))) {
 		panic(shapeErr("ZerosWith", "negative dimension or too many elements", shape))
 	}
 	var (

@@ -192,6 +192,9 @@ func testConstructors[T Float](t *testing.T) {
 	shapePanic(t, func() { Ones[T](-3) })
 	shapePanic(t, func() { Full(T(1), 1<<62, 1<<62) })
 	shapePanic(t, func() { Zeros[T](1<<62, 1<<62) })
+	// Within int, beyond what Go's runtime allocates (its panic is untyped).
+	shapePanic(t, func() { Zeros[T](1 << 50) })
+	shapePanic(t, func() { ZerosWith[int, T](1 << 50) })
 }
 
 func TestFillCopyFrom(t *testing.T) {

@@ -110,7 +110,8 @@
 // Check evaluates f 2n+3 times for n input elements (two per element for
 // the finite differences, three for the order test below) and runs 2m
 // backward passes for m output elements (the analytic Jacobian is built
-// twice); it holds the n×m Jacobian about three times over, in float64.
+// twice; one more evaluation when f resets an Arena, see below); it holds
+// the n×m Jacobian about three times over, in float64.
 // CheckJVP evaluates f 3n+1 times (one JVP and two finite differences per
 // element), GradGradCheck costs what Check costs on the gradient function,
 // with the grad output v as one more input. Check an op at a small shape:

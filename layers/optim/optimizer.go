@@ -32,7 +32,8 @@ type Optimizer[T tensor.Float] interface {
 	// SetLR changes the learning rate used by the following steps (with
 	// parameter groups, group 0's, the others' following in proportion).
 	// It returns an error, and changes nothing, for a negative, NaN or
-	// infinite rate, or one that overflows T.
+	// infinite rate, or one that overflows T (or makes a group's rate
+	// overflow it).
 	SetLR(lr float64) error
 	// Params returns the parameters the optimizer updates, in the order it
 	// was given them. The slice is the optimizer's own: do not modify it.
