@@ -92,10 +92,15 @@ func TopK[T Float](x *Var[T], k, axis int, largest bool) (*Var[T], *tensor.Index
 		panic(shapeErr("TopK", "k "+strconv.Itoa(k)+" outside [0, "+strconv.Itoa(n)+"]", xv.Shape()))
 	}
 	ar := arenaOf(x)
-	all := sortPositions(ar, xv, axis, largest)
 	idx := ar.intsN(outer * k * inner)
-	for o := range outer {
-		copy(idx[o*k*inner:(o+1)*k*inner], all[o*n*inner:(o*n+k)*inner])
+	if 4*k <= n {
+		// A few of many (a vocabulary's top k): select, sort only those.
+		tensor.ArgTopKInto(idx, xv, k, axis, largest, ar.intsN(k))
+	} else {
+		all := sortPositions(ar, xv, axis, largest)
+		for o := range outer {
+			copy(idx[o*k*inner:(o+1)*k*inner], all[o*n*inner:(o*n+k)*inner])
+		}
 	}
 	if len(shape) > 0 {
 		shape[normAxis(axis, len(shape))] = k

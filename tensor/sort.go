@@ -53,6 +53,99 @@ func ArgsortInto[T Float](idx []int, x *Tensor[T], axis int, descending bool, sc
 	}
 }
 
+// ArgTopKInto sets idx, of x's shape with k along axis, to the positions
+// along axis of the k largest elements of each slice of x (the k smallest
+// unless largest), in sorted order: the first k positions of ArgsortInto
+// with descending = largest (so ties go to the lower position, and NaN is
+// the largest), found without sorting the whole slice: a heap of the k
+// best seen, O(n log k) for a slice of n, which for k much smaller than n
+// (a language model's top-k of its vocabulary) is nearly one pass. scratch
+// must hold at least k ints, apart from idx; nothing is allocated. It
+// panics with a *ShapeError for an axis out of range, k outside [0, n], an
+// idx of the wrong length, or a scratch that is too short or shares memory
+// with idx.
+func ArgTopKInto[T Float](idx []int, x *Tensor[T], k, axis int, largest bool, scratch []int) {
+	const op = "ArgTopKInto"
+	_, outer, n, inner := alongAxis(op, x.shape, axis)
+	switch {
+	case k < 0 || k > n:
+		panic(shapeErr(op, fmt.Sprintf("k %d outside [0, %d]", k, n), x.shape))
+	case len(idx) != outer*k*inner:
+		panic(shapeErr(op, fmt.Sprintf("%d indices for %d slices of %d", len(idx), outer*inner, k), x.shape))
+	case len(scratch) < k:
+		panic(shapeErr(op, fmt.Sprintf("scratch of %d ints, want %d", len(scratch), k), x.shape))
+	case k > 0 && overlaps(idx, scratch[:k]):
+		panic(shapeErr(op, "idx and scratch share memory", x.shape))
+	}
+	if k == 0 {
+		return
+	}
+	h := topHeap[T]{pos: scratch[:k], x: x.data, stride: inner, desc: largest}
+	for o := range outer {
+		for j := range inner {
+			h.base = o*n*inner + j
+			for i := range h.pos {
+				h.pos[i] = i
+			}
+			for i := k/2 - 1; i >= 0; i-- {
+				h.down(i, k)
+			}
+			for p := k; p < n; p++ {
+				// p comes after every position in the heap, so it displaces
+				// the worst only when strictly before it.
+				if sortBefore(h.key(p), h.key(h.pos[0]), largest) {
+					h.pos[0] = p
+					h.down(0, k)
+				}
+			}
+			for end := k - 1; end > 0; end-- { // heapsort: the worst to the back
+				h.pos[0], h.pos[end] = h.pos[end], h.pos[0]
+				h.down(0, end)
+			}
+			out := o*k*inner + j
+			for i, p := range h.pos {
+				idx[out+i*inner] = p
+			}
+		}
+	}
+}
+
+// topHeap is ArgTopKInto's heap of positions along one slice of x (the
+// element of position p is x[base+p·stride]), the worst at the root: the
+// one that comes last in the sorted order (ties: the higher position).
+type topHeap[T Float] struct {
+	pos          []int
+	x            []T
+	base, stride int
+	desc         bool
+}
+
+func (h *topHeap[T]) key(p int) T { return h.x[h.base+p*h.stride] }
+
+// after reports whether position p comes after q in the sorted order.
+func (h *topHeap[T]) after(p, q int) bool {
+	a, b := h.key(p), h.key(q)
+	return sortBefore(b, a, h.desc) || !sortBefore(a, b, h.desc) && p > q
+}
+
+// down restores the heap below i within pos[:n].
+func (h *topHeap[T]) down(i, n int) {
+	for {
+		c := 2*i + 1
+		if c >= n {
+			return
+		}
+		if c+1 < n && h.after(h.pos[c+1], h.pos[c]) {
+			c++
+		}
+		if !h.after(h.pos[c], h.pos[i]) {
+			return
+		}
+		h.pos[i], h.pos[c] = h.pos[c], h.pos[i]
+		i = c
+	}
+}
+
 // mergeSortAlong sorts perm (positions along an axis; the element of
 // position p is x[base+p·stride]) stably, bottom-up, through tmp: runs of 8
 // by insertion, then merges of doubling width.
