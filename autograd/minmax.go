@@ -69,11 +69,26 @@ func redExtremumOp[T Float](op string, x *Var[T], axes []int, keep, isMax bool) 
 	xd, od := xv.Data(), out.Data()
 	var kidx, ridx [maxRedDims]int
 	base := 0
-	for o := range w.outer {
-		off, best := base, xd[base]
-		if w.nr > 1 {
-			ridx = [maxRedDims]int{}
+	if inner, ok := w.columns(); ok {
+		// Slices side by side (x [.., n, inner] over n): row by row,
+		// each row updating inner running extrema, in order.
+		for o := 0; o < w.outer; o += inner {
+			extOfColumns(od[o:o+inner], xd[base:], w.n, w.rs[0], isMax)
+			for range inner {
+				base = w.stepKept(&kidx, base)
+			}
 		}
+		return recordExtremum(op, x, out, m, isMax)
+	}
+	for o := range w.outer {
+		if w.nr <= 1 {
+			// One reduced block (or none): a strided run.
+			od[o] = extOfRun(xd[base:], w.n, w.strideOfRun(), isMax)
+			base = w.stepKept(&kidx, base)
+			continue
+		}
+		off, best := base, xd[base]
+		ridx = [maxRedDims]int{}
 		for range w.n - 1 {
 			off = w.stepSlice(&ridx, off)
 			if v := xd[off]; extBetter(v, best, isMax) {
@@ -83,13 +98,36 @@ func redExtremumOp[T Float](op string, x *Var[T], axes []int, keep, isMax bool) 
 		od[o] = best
 		base = w.stepKept(&kidx, base)
 	}
+	return recordExtremum(op, x, out, m, isMax)
+}
+
+// recordExtremum records out, the result of Max or Min of x over m.
+func recordExtremum[T Float](op string, x *Var[T], out *tensor.Tensor[T], m redMask, isMax bool) *Var[T] {
 	var d derivative[T]
 	if needsGrad(x) {
-		s := newState[extremumOp[T]](ar)
+		s := newState[extremumOp[T]](arenaOf(x))
 		s.mask, s.max = m, isMax
 		d = s
 	}
 	return recordOp(op, out, d, x)
+}
+
+// extOfColumns sets best[i] to the extremum of x[i], x[i+st], ...,
+// x[i+(n−1)·st] for each i, by extBetter's rule, a row of len(best) at a
+// time.
+func extOfColumns[T Float](best, x []T, n, st int, isMax bool) {
+	copy(best, x[:len(best)])
+	for r := 1; r < n; r++ {
+		row := x[r*st:][:len(best)]
+		for i, v := range row {
+			switch b := best[i]; {
+			case isMax && v > b, !isMax && v < b:
+				best[i] = v
+			case v != v && b == b:
+				best[i] = v
+			}
+		}
+	}
 }
 
 // extBetter reports whether v replaces the extremum best found so far (the
@@ -107,6 +145,26 @@ func extBetter[T Float](v, best T, isMax bool) bool {
 	default:
 		return v < best
 	}
+}
+
+// extOfRun returns the extremum of the n elements x[0], x[st], ...,
+// x[(n−1)·st] by extBetter's rule (the first NaN wins), as the general
+// loop finds it, without its per-element index arithmetic and NaN tests.
+func extOfRun[T Float](x []T, n, st int, isMax bool) T {
+	best := x[0]
+	if best != best {
+		return best
+	}
+	for off := st; off < n*st; off += st {
+		v := x[off]
+		switch {
+		case isMax && v > best, !isMax && v < best:
+			best = v
+		case v != v:
+			return v
+		}
+	}
+	return best
 }
 
 // extremumOp is the state of Max and Min: the reduced axes.
@@ -142,11 +200,29 @@ func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, o
 	xd, od := x.Data(), ext.Data()
 	var kidx, ridx [maxRedDims]int
 	base := 0
+	if inner, ok := w.columns(); ok {
+		for o := 0; o < w.outer; o += inner {
+			var gs []T
+			if len(g) > 0 {
+				gs = g[o : o+inner]
+			}
+			sharesOfColumns(d[base:], xd[base:], od[o:o+inner], gs, w.n, w.rs[0], beta, one)
+			for range inner {
+				base = w.stepKept(&kidx, base)
+			}
+		}
+		return
+	}
 	for o := range w.outer {
 		target := od[o]
 		gv := one
 		if len(g) > 0 {
 			gv = g[o]
+		}
+		if w.nr <= 1 {
+			sharesOfRun(d[base:], xd[base:], w.n, w.strideOfRun(), target, gv, beta)
+			base = w.stepKept(&kidx, base)
+			continue
 		}
 		// Count the tied elements, then give each its share.
 		count := 0
@@ -187,6 +263,92 @@ func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, o
 			}
 		}
 		base = w.stepKept(&kidx, base)
+	}
+}
+
+// sharesOfRun is extremumShares on one slice that is a strided run: the n
+// elements x[0], x[st], ..., whose extremum is target, their gradients at
+// the same offsets of d, and the slice's gradient gv.
+func sharesOfRun[T Float](d, x []T, n, st int, target, gv, beta T) {
+	end := n * st
+	if target != target {
+		// The first NaN takes all of gv, the others none.
+		found := false
+		for off := 0; off < end; off += st {
+			var mk T
+			if v := x[off]; v != v && !found {
+				mk, found = 1, true
+			}
+			if beta == 0 {
+				d[off] = gv * mk
+			} else {
+				d[off] += T(gv * mk)
+			}
+		}
+		return
+	}
+	count := 0
+	for off := 0; off < end; off += st {
+		if x[off] == target {
+			count++
+		}
+	}
+	share := T(1) / T(max(count, 1))
+	for off := 0; off < end; off += st {
+		var mk T
+		if x[off] == target {
+			mk = share
+		}
+		if beta == 0 {
+			d[off] = gv * mk
+		} else {
+			d[off] += T(gv * mk)
+		}
+	}
+}
+
+// sharesOfColumns is sharesOfRun for len(target) slices side by side:
+// slice i is x[i], x[i+st], ..., x[i+(n−1)·st], with extremum target[i]
+// and gradient gs[i] (one when gs is empty). It works on columns in
+// chunks, row by row, counting the ties of a chunk in a stack buffer.
+func sharesOfColumns[T Float](d, x, target, gs []T, n, st int, beta, one T) {
+	const chunk = 256
+	var counts [chunk]int
+	var found [chunk]bool
+	for c0 := 0; c0 < len(target); c0 += chunk {
+		c1 := min(c0+chunk, len(target))
+		tg := target[c0:c1]
+		cnt, fnd := counts[:len(tg)], found[:len(tg)]
+		clear(cnt)
+		clear(fnd)
+		for r := range n {
+			for i, v := range x[r*st+c0:][:len(tg)] {
+				if v == tg[i] {
+					cnt[i]++
+				}
+			}
+		}
+		for r := range n {
+			row, dr := x[r*st+c0:][:len(tg)], d[r*st+c0:][:len(tg)]
+			for i, v := range row {
+				gv := one
+				if len(gs) > 0 {
+					gv = gs[c0+i]
+				}
+				var mk T
+				switch t := tg[i]; {
+				case v == t:
+					mk = T(1) / T(cnt[i])
+				case t != t && v != v && !fnd[i]:
+					mk, fnd[i] = 1, true
+				}
+				if beta == 0 {
+					dr[i] = gv * mk
+				} else {
+					dr[i] += T(gv * mk)
+				}
+			}
+		}
 	}
 }
 

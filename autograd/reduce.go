@@ -371,6 +371,29 @@ func newRedWalk[T Float](x *tensor.Tensor[T], m redMask) redWalk {
 	return w
 }
 
+// strideOfRun returns the stride in x of a slice's elements when the
+// reduced axes merged into at most one block (nr ≤ 1): a slice is then a
+// strided run of n elements (n = 1 when nr is 0).
+func (w *redWalk) strideOfRun() int {
+	if w.nr == 0 {
+		return 1
+	}
+	return w.rs[0]
+}
+
+// columns reports whether the slices lie side by side, inner of them at a
+// time: one reduced block whose stride is the size of the innermost kept
+// block, itself contiguous (x [.., n, inner] reduced over n), with inner
+// above 1; and returns inner. Consecutive kept elements then start at
+// consecutive offsets, inner at a time.
+func (w *redWalk) columns() (inner int, ok bool) {
+	if w.nr != 1 || w.nk == 0 || w.ks[w.nk-1] != 1 {
+		return 0, false
+	}
+	inner = w.kd[w.nk-1]
+	return inner, inner > 1 && w.rs[0] == inner
+}
+
 func slicesReverse(s []int) {
 	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
