@@ -78,13 +78,19 @@ func (s *softmaxOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // into a scratch of the reduced shape, then one sweep that writes (or adds)
 // the gradient. The full-size intermediate (g ∘ O, or exp(O)) is built in
 // the gradient's own buffer when that is fresh, in a scratch otherwise.
-// Softmax along a contiguous last axis goes row by row instead
-// (softmaxRowsVJP), with one row of scratch.
+// Softmax and LogSoftmax along a contiguous last axis go row by row instead
+// (softmaxRowsVJP, tensor.LogSoftmaxRowsVJP), with one row of scratch and
+// the same bits.
 func (s *softmaxOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	y := c.out.value
 	dst, beta := c.gradBuf(0)
-	if _, n, inner := splitAxis(y, s.axis); inner == 1 && !s.log && n > 0 {
-		softmaxRowsVJP(dst.Data(), y.Data(), g.Data(), c.p.arena.tensor(n).Data(), beta)
+	if _, n, inner := splitAxis(y, s.axis); inner == 1 && n > 0 {
+		t := c.p.arena.tensor(n).Data()
+		if s.log {
+			tensor.LogSoftmaxRowsVJP(dst.Data(), y.Data(), g.Data(), t, beta)
+		} else {
+			softmaxRowsVJP(dst.Data(), y.Data(), g.Data(), t, beta)
+		}
 		return
 	}
 	var buf [maxStackDims]int

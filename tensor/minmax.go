@@ -471,8 +471,17 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 // with vmath.Quo32 (in float64, rounded to float32).
 func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	dst = dst[:len(x)]
-	if xs, ok := any(x).([]float32); ok && !log {
+	if xs, ok := any(x).([]float32); ok {
 		d := any(dst).([]float32)
+		if log {
+			// The sum alone: dst may be x, read again below.
+			s := expSumTiles32(nil, xs, float64(m))
+			ls := math.Log(s)
+			for i, v := range x {
+				dst[i] = T(float64(v) - float64(m) - ls)
+			}
+			return s
+		}
 		s := expSumTiles32(d, xs, float64(m))
 		// float32(a/s), and a NaN row's NaNs those of a/s.
 		vmath.Quo32(d, d, s)
@@ -492,19 +501,25 @@ func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	return s
 }
 
-// expSumTiles32 is expSum (storing the exponentials) of a float32 row,
-// with its bits: the same tiles and tree of tile sums as expSumTiles,
-// each tile's widening, subtraction, exponentials and rounding to float32
-// in vectorized passes.
+// expSumTiles32 is expSum of a float32 row, with its bits: the same tiles
+// and tree of tile sums as expSumTiles, each tile's widening, subtraction,
+// exponentials and rounding to float32 in vectorized passes. The
+// exponentials are stored in dst, unless dst is nil (expSum's store
+// false).
 func expSumTiles32(dst, x []float32, m float64) float64 {
 	if len(x) <= tileLen {
 		var buf [tileLen]float64
 		b := buf[:len(x)]
 		vmath.ExpShift32to64(b, x, m)
-		vmath.Narrow64to32(dst[:len(x)], b)
+		if dst != nil {
+			vmath.Narrow64to32(dst[:len(x)], b)
+		}
 		return sumSpan(b, 1, false)
 	}
 	h := (len(x)/2 + tileLen - 1) / tileLen * tileLen
+	if dst == nil {
+		return expSumTiles32(nil, x[:h], m) + expSumTiles32(nil, x[h:], m)
+	}
 	return expSumTiles32(dst[:h], x[:h], m) + expSumTiles32(dst[h:], x[h:], m)
 }
 
@@ -540,6 +555,48 @@ func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
 		vmath.MulSubP32(t, ys, gs, s)
 		for k, v := range t {
 			ds[k] += v
+		}
+	}
+}
+
+// LogSoftmaxRowsVJP is the fused derivative of a log-softmax along
+// contiguous rows of len(t) elements (t is one row of scratch): for each
+// row of the output y and its gradient g, s = SumRow(g), t = exp(y) (the
+// bits of ExpInto) and d = g − t·s (beta 0) or d += g − t·s (any other
+// beta), every operation rounded to T as a plain loop rounds it: the bits
+// of SumToInto, ExpInto and those loops over the whole tensor. d, y and g
+// must have the same length, a multiple of len(t) (0 when t is empty); d
+// may be g or y but must not overlap them otherwise, and t must overlap
+// none of them. It panics with a *ShapeError when they do not fit.
+func LogSoftmaxRowsVJP[T Float](d, y, g, t []T, beta T) {
+	const op = "LogSoftmaxRowsVJP"
+	n := len(t)
+	if len(d) != len(y) || len(g) != len(y) || (n == 0 && len(y) != 0) || (n > 0 && len(y)%n != 0) {
+		badSlices(op, "d, y and g must have the same length, a multiple of t's", d, y, g, t)
+	}
+	if !sameOrApart(d, y) || !sameOrApart(d, g) || overlaps(t, d) || overlaps(t, y) || overlaps(t, g) {
+		badSlices(op, "d must be y or g or not overlap them, and t overlap none of them", d, y, g, t)
+	}
+	if n == 0 {
+		return
+	}
+	for base := 0; base+n <= len(y); base += n {
+		ys, gs, ds := y[base:base+n:base+n], g[base:base+n:base+n], d[base:base+n:base+n]
+		s := SumRow(gs) // before d, which may be g, is written
+		if is32[T]() {
+			vmath.Exp32(asF32(t), asF32(ys))
+		} else {
+			vmath.Exp64(asF64(t), asF64(ys))
+		}
+		ts := t[:n:n]
+		if beta == 0 {
+			for k, e := range ts {
+				ds[k] = gs[k] - T(e*s)
+			}
+			continue
+		}
+		for k, e := range ts {
+			ds[k] += T(gs[k] - T(e*s))
 		}
 	}
 }
