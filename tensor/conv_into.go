@@ -1,9 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // This file holds the convolution and pooling kernels that write into
 // tensors the caller provides (an autodiff engine's arena), with their
@@ -355,57 +352,40 @@ func MaxPool2DInto[T Float](out, arg, x *Tensor[T], win Window2D) {
 	}
 	var buf [64]int
 	taps := poolTaps(win, w, buf[:])
-	kh, kw := win.Kernel[0], win.Kernel[1]
-	sh, sw, ph, pw := win.Stride[0], win.Stride[1], win.Padding[0], win.Padding[1]
-	dh, dw := win.Dilation[0], win.Dilation[1]
-	inside := win.Padding == [2]int{} // every window lies inside the plane
-	negInf := T(math.Inf(-1))
-	k := 0
+	var pa poolArgs
+	pa.init(op, win, h, w)
+	// The windows of rows [yLo, yHi) and columns [xLo, xHi) lie wholly
+	// inside the plane and need no bounds check; only the border ones
+	// (those that reach into the padding) take the checked loop. Both scan
+	// the taps in row-major order with the same rule, so they agree.
+	yLo, yHi := pa.inner(0, oh)
+	xLo, xHi := pa.inner(1, ow)
+	fast3 := win.Kernel == [2]int{3, 3} && win.Dilation == [2]int{1, 1}
 	for pl := 0; pl < n*c; pl++ {
 		plane := x.data[pl*h*w:][:h*w]
+		po := out.data[pl*oh*ow:][:oh*ow]
+		var pr []T
+		if ad != nil {
+			pr = ad[pl*oh*ow:][:oh*ow]
+		}
 		for y := 0; y < oh; y++ {
-			y0 := y*sh - ph
-			for xo := 0; xo < ow; xo++ {
-				x0 := xo*sw - pw
-				if inside {
-					wv := plane[y0*w+x0:]
-					best, at := wv[0], 0
-					for t, off := range taps[1:] {
-						v := wv[off]
-						if v > best || v != v {
-							best, at = v, t+1
-						}
-					}
-					out.data[k] = best
-					if ad != nil {
-						ad[k] = T(at)
-					}
-					k++
-					continue
-				}
-				best, at := negInf, -1
-				for i := 0; i < kh; i++ {
-					ih := y0 + i*dh
-					if ih < 0 || ih >= h {
-						continue
-					}
-					for j := 0; j < kw; j++ {
-						iw := x0 + j*dw
-						if iw < 0 || iw >= w {
-							continue
-						}
-						v := plane[ih*w+iw]
-						if at < 0 || v > best || v != v {
-							best, at = v, i*kw+j
-						}
-					}
-				}
-				out.data[k] = best
-				if ad != nil {
-					ad[k] = T(at)
-				}
-				k++
+			ro := po[y*ow:][:ow]
+			var ra []T
+			if pr != nil {
+				ra = pr[y*ow:][:ow]
 			}
+			if y < yLo || y >= yHi {
+				maxPoolRowChecked(ro, ra, plane, &pa, y, 0, ow)
+				continue
+			}
+			maxPoolRowChecked(ro, ra, plane, &pa, y, 0, xLo)
+			y0 := y*win.Stride[0] - win.Padding[0]
+			if fast3 {
+				maxPoolRow3x3(ro, ra, plane, y0, w, win.Stride[1], win.Padding[1], xLo, xHi)
+			} else {
+				maxPoolRowInside(ro, ra, plane, taps, y0*w, win.Stride[1], win.Padding[1], xLo, xHi)
+			}
+			maxPoolRowChecked(ro, ra, plane, &pa, y, xHi, ow)
 		}
 	}
 }
@@ -438,24 +418,22 @@ func MaxPool2DScatterInto[T Float](dx, g, arg *Tensor[T], win Window2D, beta T) 
 	taps := poolTaps(win, w, buf[:])
 	var pa poolArgs
 	pa.init(op, win, h, w)
-	k := 0
+	yLo, yHi := pa.inner(0, oh)
+	xLo, xHi := pa.inner(1, ow)
 	for pl := 0; pl < n*c; pl++ {
 		plane := dx.data[pl*h*w:][:h*w]
 		for y := 0; y < oh; y++ {
-			y0 := y*win.Stride[0] - win.Padding[0]
-			rowIn := pa.rowInside(y0)
-			for xo := 0; xo < ow; xo++ {
-				x0 := xo*win.Stride[1] - win.Padding[1]
-				v := arg.data[k]
-				t := int(v)
-				if t < -1 || t >= pa.kk || T(t) != v || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
-					pa.bad(v, t, T(t) == v, k, y0, x0)
-				}
-				if t >= 0 {
-					plane[y0*w+x0+taps[t]] += g.data[k]
-				}
-				k++
+			k := (pl*oh + y) * ow
+			gr, ar := g.data[k:][:ow], arg.data[k:][:ow]
+			if y < yLo || y >= yHi {
+				maxPoolScatterRow(plane, gr, ar, &pa, taps, k, y, 0, ow, true)
+				continue
 			}
+			// In row-major order: the border windows on the left, the
+			// interior ones, the border ones on the right.
+			maxPoolScatterRow(plane, gr, ar, &pa, taps, k, y, 0, xLo, true)
+			maxPoolScatterRow(plane, gr, ar, &pa, taps, k, y, xLo, xHi, false)
+			maxPoolScatterRow(plane, gr, ar, &pa, taps, k, y, xHi, ow, true)
 		}
 	}
 }
@@ -474,26 +452,20 @@ func MaxPool2DGatherInto[T Float](out, src, arg *Tensor[T], win Window2D) {
 	taps := poolTaps(win, w, buf[:])
 	var pa poolArgs
 	pa.init(op, win, h, w)
-	k := 0
+	yLo, yHi := pa.inner(0, oh)
+	xLo, xHi := pa.inner(1, ow)
 	for pl := 0; pl < n*c; pl++ {
 		plane := src.data[pl*h*w:][:h*w]
 		for y := 0; y < oh; y++ {
-			y0 := y*win.Stride[0] - win.Padding[0]
-			rowIn := pa.rowInside(y0)
-			for xo := 0; xo < ow; xo++ {
-				x0 := xo*win.Stride[1] - win.Padding[1]
-				a := arg.data[k]
-				t := int(a)
-				if t < -1 || t >= pa.kk || T(t) != a || (t >= 0 && !(rowIn && pa.colInside(x0)) && pa.outside(t, y0, x0)) {
-					pa.bad(a, t, T(t) == a, k, y0, x0)
-				}
-				v := T(0)
-				if t >= 0 {
-					v = plane[y0*w+x0+taps[t]]
-				}
-				out.data[k] = v
-				k++
+			k := (pl*oh + y) * ow
+			ro, ar := out.data[k:][:ow], arg.data[k:][:ow]
+			if y < yLo || y >= yHi {
+				maxPoolGatherRow(ro, plane, ar, &pa, taps, k, y, 0, ow, true)
+				continue
 			}
+			maxPoolGatherRow(ro, plane, ar, &pa, taps, k, y, 0, xLo, true)
+			maxPoolGatherRow(ro, plane, ar, &pa, taps, k, y, xLo, xHi, false)
+			maxPoolGatherRow(ro, plane, ar, &pa, taps, k, y, xHi, ow, true)
 		}
 	}
 }

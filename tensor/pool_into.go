@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/adjoint-go/adjoint/tensor/internal/poolk"
 )
@@ -85,12 +86,6 @@ func (p *poolArgs) init(op string, win Window2D, h, w int) {
 	p.spanW = (win.Kernel[1]-1)*win.Dilation[1] + 1
 }
 
-// rowInside reports whether every row of the windows whose origin is row
-// y0 lies inside the plane (and colInside the same of the columns).
-func (p *poolArgs) rowInside(y0 int) bool { return y0 >= 0 && y0+p.spanH <= p.h }
-
-func (p *poolArgs) colInside(x0 int) bool { return x0 >= 0 && x0+p.spanW <= p.w }
-
 // at returns the row and column in the plane of tap t (in [0, kk)) of the
 // window whose origin is (y0, x0).
 func (p *poolArgs) at(t, y0, x0 int) (ih, iw int) {
@@ -116,4 +111,160 @@ func (p *poolArgs) bad(v any, t int, integral bool, k, y0, x0 int) {
 	ih, iw := p.at(t, y0, x0)
 	panic(&ArgError{Op: p.op, Arg: arg, Value: v, Reason: fmt.Sprintf("tap %d of its window is in the padding, at row %d, column %d of a %d×%d plane",
 		t, ih, iw, p.h, p.w)})
+}
+
+// inner returns the output positions [lo, hi) along axis ax (0 rows, 1
+// columns) of n whose windows lie wholly inside the plane: they need no
+// bounds check.
+func (p *poolArgs) inner(ax, n int) (lo, hi int) {
+	in, span := p.h, p.spanH
+	if ax == 1 {
+		in, span = p.w, p.spanW
+	}
+	s, pad := p.win.Stride[ax], p.win.Padding[ax]
+	if in+pad-span < 0 {
+		return n, n
+	}
+	lo = (pad + s - 1) / s
+	hi = min((in+pad-span)/s+1, n)
+	return min(lo, hi), hi
+}
+
+// maxPoolRowChecked is MaxPool2DInto for the windows of output row y,
+// columns [xa, xb), each tap checked against the plane: ro and ra (nil, or
+// arg's row) are the output row. A window without an element of the plane
+// gives −Inf and tap −1.
+func maxPoolRowChecked[T Float](ro, ra, plane []T, p *poolArgs, y, xa, xb int) {
+	kh, kw := p.win.Kernel[0], p.win.Kernel[1]
+	dh, dw := p.win.Dilation[0], p.win.Dilation[1]
+	y0 := y*p.win.Stride[0] - p.win.Padding[0]
+	negInf := T(math.Inf(-1))
+	for xo := xa; xo < xb; xo++ {
+		x0 := xo*p.win.Stride[1] - p.win.Padding[1]
+		best, at := negInf, -1
+		for i := 0; i < kh; i++ {
+			ih := y0 + i*dh
+			if ih < 0 || ih >= p.h {
+				continue
+			}
+			for j := 0; j < kw; j++ {
+				iw := x0 + j*dw
+				if iw < 0 || iw >= p.w {
+					continue
+				}
+				v := plane[ih*p.w+iw]
+				if at < 0 || v > best || v != v {
+					best, at = v, i*kw+j
+				}
+			}
+		}
+		ro[xo] = best
+		if ra != nil {
+			ra[xo] = T(at)
+		}
+	}
+}
+
+// maxPoolRowInside is MaxPool2DInto for windows wholly inside the plane:
+// output columns [xa, xb) of the row whose windows start at base (the
+// offset of their first row), taps the offsets of a window's taps.
+func maxPoolRowInside[T Float](ro, ra, plane []T, taps []int, base, sw, pw, xa, xb int) {
+	for xo := xa; xo < xb; xo++ {
+		wv := plane[base+xo*sw-pw:]
+		best, at := wv[0], 0
+		for t, off := range taps[1:] {
+			v := wv[off]
+			if v > best || v != v {
+				best, at = v, t+1
+			}
+		}
+		ro[xo] = best
+		if ra != nil {
+			ra[xo] = T(at)
+		}
+	}
+}
+
+// maxPoolRow3x3 is maxPoolRowInside for an undilated 3×3 window whose
+// first row is y0 in a plane of width w, the taps unrolled (in row-major
+// order, with the same rule).
+func maxPoolRow3x3[T Float](ro, ra, plane []T, y0, w, sw, pw, xa, xb int) {
+	r0 := plane[y0*w:][:w]
+	r1 := plane[(y0+1)*w:][:w]
+	r2 := plane[(y0+2)*w:][:w]
+	for xo := xa; xo < xb; xo++ {
+		x0 := xo*sw - pw
+		a, b, c := r0[x0:][:3], r1[x0:][:3], r2[x0:][:3]
+		best, at := a[0], 0
+		if v := a[1]; v > best || v != v {
+			best, at = v, 1
+		}
+		if v := a[2]; v > best || v != v {
+			best, at = v, 2
+		}
+		if v := b[0]; v > best || v != v {
+			best, at = v, 3
+		}
+		if v := b[1]; v > best || v != v {
+			best, at = v, 4
+		}
+		if v := b[2]; v > best || v != v {
+			best, at = v, 5
+		}
+		if v := c[0]; v > best || v != v {
+			best, at = v, 6
+		}
+		if v := c[1]; v > best || v != v {
+			best, at = v, 7
+		}
+		if v := c[2]; v > best || v != v {
+			best, at = v, 8
+		}
+		ro[xo] = best
+		if ra != nil {
+			ra[xo] = T(at)
+		}
+	}
+}
+
+// maxPoolScatterRow adds the gradients gr of output row y, columns
+// [xa, xb), at their windows' taps recorded in ar (arg's row, k the flat
+// index of its first element): MaxPool2DScatterInto's loop. checked says
+// whether the windows may reach into the padding, so that a tap must also
+// be checked against the plane.
+func maxPoolScatterRow[T Float](plane, gr, ar []T, p *poolArgs, taps []int, k, y, xa, xb int, checked bool) {
+	y0 := y*p.win.Stride[0] - p.win.Padding[0]
+	sw, pw := p.win.Stride[1], p.win.Padding[1]
+	for xo := xa; xo < xb; xo++ {
+		x0 := xo*sw - pw
+		v := ar[xo]
+		t := int(v)
+		if t < -1 || t >= p.kk || T(t) != v || (checked && t >= 0 && p.outside(t, y0, x0)) {
+			p.bad(v, t, T(t) == v, k+xo, y0, x0)
+		}
+		if t >= 0 {
+			plane[y0*p.w+x0+taps[t]] += gr[xo]
+		}
+	}
+}
+
+// maxPoolGatherRow sets ro, output row y's columns [xa, xb), to src's
+// plane read at the taps recorded in ar (0 for −1): MaxPool2DGatherInto's
+// loop, checked as maxPoolScatterRow is.
+func maxPoolGatherRow[T Float](ro, plane, ar []T, p *poolArgs, taps []int, k, y, xa, xb int, checked bool) {
+	y0 := y*p.win.Stride[0] - p.win.Padding[0]
+	sw, pw := p.win.Stride[1], p.win.Padding[1]
+	for xo := xa; xo < xb; xo++ {
+		x0 := xo*sw - pw
+		a := ar[xo]
+		t := int(a)
+		if t < -1 || t >= p.kk || T(t) != a || (checked && t >= 0 && p.outside(t, y0, x0)) {
+			p.bad(a, t, T(t) == a, k+xo, y0, x0)
+		}
+		v := T(0)
+		if t >= 0 {
+			v = plane[y0*p.w+x0+taps[t]]
+		}
+		ro[xo] = v
+	}
 }

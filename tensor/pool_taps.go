@@ -112,12 +112,24 @@ func tapsBeta[T Float](op string, beta T, d []T) {
 //
 // with rw_0 = rows.W0[y] and rw_a = rows.W[y] after it (likewise cw), the
 // taps summed in order; an output whose row or column has no tap is fill.
-// The leading axes of x and out must agree. It panics with a *ShapeError
-// when the operands or the taps do not fit, or when out shares memory with
-// x.
+// The leading axes of x and out must agree.
+//
+// Taps that tile the plane with a mean (see tiles: adaptive or average
+// pooling whose sizes divide, global average pooling) take a faster path
+// whose last bits may differ from the formula above: each window's
+// elements are summed in row-major order, or by SumRow as one run when the
+// window spans whole rows (a plane pooled to one row of outputs, 1×1
+// included), and the sum divided by KH·KW, as AvgPool2DInto divides.
+//
+// It panics with a *ShapeError when the operands or the taps do not fit,
+// or when out shares memory with x.
 func Resample2DInto[T Float](out, x *Tensor[T], rows, cols AxisTaps[T], fill T) {
 	noOverlap("Resample2DInto", out, x)
 	planes, h, w, oh, ow := tapsCheck("Resample2DInto", x.shape, out.shape, rows, cols, true)
+	if kh, kw, ok := tiles(rows, cols); ok {
+		meanTilesInto(out.data, x.data, planes, h, w, oh, ow, kh, kw)
+		return
+	}
 	for pl := 0; pl < planes; pl++ {
 		plane := x.data[pl*h*w:][:h*w]
 		po := out.data[pl*oh*ow:][:oh*ow]
@@ -160,12 +172,21 @@ func Resample2DInto[T Float](out, x *Tensor[T], rows, cols AxisTaps[T], fill T) 
 // (transpose) of Resample2DInto's linear map applied to g [..., OH, OW]:
 // every tap (i, j) of output (y, x) receives rw·cw·g[y, x], added in
 // row-major output order. The fill value has no part in it. beta must be 0
-// (dx is overwritten) or 1. It panics as Resample2DInto does, also when dx
-// shares memory with g.
+// (dx is overwritten) or 1. Taps that tile the plane with a mean (see
+// Resample2DInto) give every element of a window g/(KH·KW) instead, added
+// to dx (beta 1) or written (beta 0, as 0 + g/(KH·KW)). It panics as
+// Resample2DInto does, also when dx shares memory with g.
 func Resample2DAdjointInto[T Float](dx, g *Tensor[T], rows, cols AxisTaps[T], beta T) {
 	const op = "Resample2DAdjointInto"
 	noOverlap(op, dx, g)
 	planes, h, w, oh, ow := tapsCheck(op, dx.shape, g.shape, rows, cols, true)
+	if kh, kw, ok := tiles(rows, cols); ok {
+		if beta != 0 && beta != 1 {
+			tapsBeta(op, beta, dx.data) // panics
+		}
+		meanTilesAdjointInto(dx.data, g.data, planes, h, w, oh, ow, kh, kw, beta == 1)
+		return
+	}
 	tapsBeta(op, beta, dx.data)
 	for pl := 0; pl < planes; pl++ {
 		plane := dx.data[pl*h*w:][:h*w]
@@ -326,6 +347,98 @@ func GatherPlanesInto[T Float](out, src *Tensor[T], idx []int) {
 				indexErr(op, pl*ohw+k, t, hw, src.shape, out.shape)
 			}
 			po[k] = v
+		}
+	}
+}
+
+// tiles reports whether rows and cols describe a mean over windows that
+// tile the plane: along each axis, output o reads the k taps [o·k, o·k+k)
+// by step 1 (so k·out = in), each weighted 1/k. It returns the windows'
+// height and width.
+func tiles[T Float](rows, cols AxisTaps[T]) (kh, kw int, ok bool) {
+	kh, ok = rows.tile()
+	if !ok {
+		return 0, 0, false
+	}
+	kw, ok = cols.tile()
+	return kh, kw, ok
+}
+
+// tile is tiles for one axis.
+func (a AxisTaps[T]) tile() (int, bool) {
+	n := a.Out()
+	if n == 0 || a.Step != 1 || a.In%n != 0 {
+		return 0, false
+	}
+	k := a.In / n
+	wk := 1 / T(k)
+	for o, lo := range a.Lo {
+		if lo != o*k || a.N[o] != k || a.W0[o] != wk || (k > 1 && a.W[o] != wk) {
+			return 0, false
+		}
+	}
+	return k, true
+}
+
+// meanTilesInto sets each element of out (planes of oh×ow) to the mean of
+// its kh×kw window of x (planes of h×w = oh·kh × ow·kw): the window summed
+// in row-major order, or by SumRow when it spans whole rows (one run of
+// the plane), divided by kh·kw.
+func meanTilesInto[T Float](out, x []T, planes, h, w, oh, ow, kh, kw int) {
+	count := T(kh * kw)
+	if kw == w {
+		// ow is 1: window y is the run of rows [y·kh, y·kh+kh).
+		for i := range out {
+			out[i] = SumRow(x[i*kh*w:][:kh*w]) / count
+		}
+		return
+	}
+	for pl := 0; pl < planes; pl++ {
+		plane := x[pl*h*w:][:h*w]
+		po := out[pl*oh*ow:][:oh*ow]
+		for y := 0; y < oh; y++ {
+			ro := po[y*ow:][:ow]
+			for xo := range ro {
+				var s T
+				for a := 0; a < kh; a++ {
+					for _, v := range plane[(y*kh+a)*w+xo*kw:][:kw] {
+						s += v
+					}
+				}
+				ro[xo] = s / count
+			}
+		}
+	}
+}
+
+// meanTilesAdjointInto sets every element of dx's window of each element
+// v of g to v/(kh·kw), added (add) or written as 0 + v/(kh·kw) (the bits
+// of an add into zeros: −0 becomes +0). The windows tile dx, so every
+// element is written once.
+func meanTilesAdjointInto[T Float](dx, g []T, planes, h, w, oh, ow, kh, kw int, add bool) {
+	count := T(kh * kw)
+	for pl := 0; pl < planes; pl++ {
+		plane := dx[pl*h*w:][:h*w]
+		pg := g[pl*oh*ow:][:oh*ow]
+		for y := 0; y < oh; y++ {
+			for xo, gv := range pg[y*ow:][:ow] {
+				v := gv / count
+				if !add && v == 0 {
+					v = 0 // +0, as 0 + v
+				}
+				for a := 0; a < kh; a++ {
+					seg := plane[(y*kh+a)*w+xo*kw:][:kw]
+					if add {
+						for i := range seg {
+							seg[i] += v
+						}
+					} else {
+						for i := range seg {
+							seg[i] = v
+						}
+					}
+				}
+			}
 		}
 	}
 }
