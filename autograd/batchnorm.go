@@ -55,16 +55,42 @@ func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, varian
 	w, b := weight.bnParams(), bias.bnParams()
 	xd, yd, md, vd := xv.Data(), out.Data(), mean.Data(), variance.Data()
 	count := float64(n * sp)
-	for c := range ch {
-		m, v := bnStats(xd, n, ch, sp, c)
-		mt, rt := T(m), T(1/math.Sqrt(v+float64(eps)))
-		md[c], vd[c] = mt, T(v*count/(count-1))
-		bnAffine(yd, xd, n, ch, sp, c, mt, rt, bnAt(w, c), bnAt(b, c))
+	grad := needsGrad(inputs...)
+	// With a derivative whose sums run along contiguous runs, each channel's
+	// statistics in T, as the recorded derivative computes them, are taken
+	// here too, while the channel is in cache, for the fused derivative.
+	var sm, sr *tensor.Tensor[T]
+	if grad && tensor.BatchNormRuns(n, ch, sp) {
+		sm, sr = ar.tensor(ch), ar.tensor(ch)
+	}
+	// Four channels at a time: their float64 sums are independent chains.
+	var ms, vs [4]float64
+	for c0 := 0; c0 < ch; c0 += 4 {
+		k := min(4, ch-c0)
+		if n*sp > 0 {
+			tensor.BatchNormMoments(xd, n, ch, sp, c0, k, &ms, &vs)
+		} else {
+			for q := range k {
+				ms[q], vs[q] = bnStats(xd, n, ch, sp, c0+q) // NaN
+			}
+		}
+		for q := range k {
+			c := c0 + q
+			if sm != nil {
+				mT, sq := tensor.BatchNormStatsT(xd, n, ch, sp, c)
+				sm.Data()[c], sr.Data()[c] = mT, 1/T(math.Sqrt(float64(sq/T(count)+eps)))
+			}
+			m, v := ms[q], vs[q]
+			mt, rt := T(m), T(1/math.Sqrt(v+float64(eps)))
+			md[c], vd[c] = mt, T(v*count/(count-1))
+			bnAffine(yd, xd, n, ch, sp, c, mt, rt, bnAt(w, c), bnAt(b, c))
+		}
 	}
 	var d derivative[T]
-	if needsGrad(inputs...) {
+	if grad {
 		s := newState[batchNormOp[T]](ar)
 		s.eps, s.weight, s.bias = eps, weight != nil, bias != nil
+		s.eval, s.mean, s.rstd = false, sm, sr
 		d = s
 	}
 	return recordOp(op, out, d, inputs...), mean, variance
@@ -247,7 +273,10 @@ func affineIndex(weight, bias bool) (w, b int) {
 
 // batchNormOp is the state of BatchNorm and BatchNormEval: which optional
 // inputs they have and, for the evaluation form, the running mean and
-// 1/√(running variance + eps) it used, [C].
+// 1/√(running variance + eps) it used, [C]; for the training form, when
+// its channels are runs (tensor.BatchNormRuns), the batch mean and
+// 1/√(variance + eps) in T as the recorded derivative computes them from x
+// (nil otherwise: the fused derivative then computes them itself).
 type batchNormOp[T Float] struct {
 	eps          T
 	weight, bias bool
@@ -301,6 +330,10 @@ func (s *batchNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // sum is tensor.SumToInto's, as in MeanKeepDims and Sum, so that both give
 // the same bits), with [C] and x-sized scratches from the Arena.
 func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	if !s.eval && s.mean != nil {
+		s.vjpRuns(c, g)
+		return
+	}
 	xv := c.n.inputs[0].value
 	ar := c.p.arena
 	n, ch, sp := bnLayout("BatchNorm", xv)
@@ -402,6 +435,53 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	for i, v := range gyd {
 		k := (i / sp) % ch
 		bnStore(out, i, T(rd[k]*(T(v-m1d[k])-T(ddd[i]*m2d[k]))), beta)
+	}
+}
+
+// vjpRuns is vjp for the training form when each channel is made of
+// contiguous runs (tensor.BatchNormRuns), with the statistics the forward
+// pass kept: per channel, one sweep over x and g for the sums, in
+// tensor.SumToInto's order, and one for the gradient of x, the same
+// operations as vjp's (the same bits), with no scratch.
+func (s *batchNormOp[T]) vjpRuns(c *Context[T], g *tensor.Tensor[T]) {
+	xv := c.n.inputs[0].value
+	n, ch, sp := bnLayout("BatchNorm", xv)
+	wi, bi := affineIndex(s.weight, s.bias)
+	var w []T
+	if wi > 0 {
+		w = c.n.inputs[wi].value.Data()
+	}
+	xd, gd, md, rd := xv.Data(), g.Data(), s.mean.Data(), s.rstd.Data()
+	count := T(n * sp)
+	// sums holds per channel Σg, Σg·x̂, mean(gy) and mean(gy·x̂).
+	sums := c.p.arena.tensor(4, ch).Data()
+	sg, sgh, m1, m2 := sums[:ch], sums[ch:2*ch], sums[2*ch:3*ch], sums[3*ch:]
+	for k := range ch {
+		var wk T
+		if w != nil {
+			wk = w[k]
+		}
+		var sgy, sgyh T
+		sg[k], sgh[k], sgy, sgyh = tensor.BatchNormGradSums(xd, gd, n, ch, sp, k, md[k], rd[k], wk, w != nil)
+		m1[k], m2[k] = sgy/count, sgyh/count
+	}
+	if wi > 0 && c.NeedsGrad(wi) {
+		bnAddGrad(c, wi, sgh)
+	}
+	if bi > 0 && c.NeedsGrad(bi) {
+		bnAddGrad(c, bi, sg)
+	}
+	if !c.NeedsGrad(0) {
+		return
+	}
+	dst, beta := c.gradBuf(0)
+	od := dst.Data()
+	for k := range ch {
+		var wk T
+		if w != nil {
+			wk = w[k]
+		}
+		tensor.BatchNormGradInput(od, xd, gd, n, ch, sp, k, md[k], rd[k], wk, w != nil, m1[k], m2[k], beta != 0)
 	}
 }
 
