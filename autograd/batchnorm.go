@@ -216,8 +216,39 @@ func bnStats[T Float](x []T, n, ch, sp, c int) (mean, variance float64) {
 }
 
 // bnAffine writes y = x̂ ∘ w + b for channel c of x as [n, ch, sp], x̂ =
-// (x - mean)·rstd (w, b nil when absent).
+// (x - mean)·rstd (w, b nil when absent). Runs of 16 or more go through
+// tensor.SliceNormAffine, vectorized, with a weight of 1 and a bias of −0
+// standing for absent ones (h·1 and h + (−0) are h, bit for bit): the
+// bits of bnAffineScalar.
 func bnAffine[T Float](y, x []T, n, ch, sp, c int, mean, rstd T, w, b *T) {
+	if sp < 16 {
+		bnAffineScalar(y, x, n, ch, sp, c, mean, rstd, w, b)
+		return
+	}
+	const tile = 256
+	var wb, bb [tile]T
+	wv, bv := T(1), T(math.Copysign(0, -1))
+	if w != nil {
+		wv = *w
+	}
+	if b != nil {
+		bv = *b
+	}
+	m := min(tile, sp)
+	for j := range m {
+		wb[j], bb[j] = wv, bv
+	}
+	for i := range n {
+		off := (i*ch + c) * sp
+		for j := 0; j < sp; j += tile {
+			k := min(tile, sp-j)
+			tensor.SliceNormAffine(y[off+j:][:k], x[off+j:][:k], wb[:k], bb[:k], mean, rstd)
+		}
+	}
+}
+
+// bnAffineScalar is bnAffine's scalar loop.
+func bnAffineScalar[T Float](y, x []T, n, ch, sp, c int, mean, rstd T, w, b *T) {
 	for i := range n {
 		off := (i*ch + c) * sp
 		xs, ys := x[off:][:sp], y[off:][:sp]
