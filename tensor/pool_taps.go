@@ -386,6 +386,7 @@ func (a AxisTaps[T]) tile() (int, bool) {
 // the plane), divided by kh·kw.
 func meanTilesInto[T Float](out, x []T, planes, h, w, oh, ow, kh, kw int) {
 	count := T(kh * kw)
+	negZero := T(math.Copysign(0, -1))
 	if kw == w {
 		// ow is 1: window y is the run of rows [y·kh, y·kh+kh).
 		for i := range out {
@@ -399,7 +400,7 @@ func meanTilesInto[T Float](out, x []T, planes, h, w, oh, ow, kh, kw int) {
 		for y := 0; y < oh; y++ {
 			ro := po[y*ow:][:ow]
 			for xo := range ro {
-				var s T
+				s := negZero // −0 + v is v, so a window of −0 keeps its sign
 				for a := 0; a < kh; a++ {
 					for _, v := range plane[(y*kh+a)*w+xo*kw:][:kw] {
 						s += v
