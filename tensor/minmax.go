@@ -534,13 +534,7 @@ func expSumTiles32(dst, x []float32, m float64) float64 {
 // *ShapeError when they do not fit.
 func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
 	const op = "SoftmaxRowsVJP32"
-	n := len(t)
-	if len(d) != len(y) || len(g) != len(y) || (n == 0 && len(y) != 0) || (n > 0 && len(y)%n != 0) {
-		badSlices(op, "d, y and g must have the same length, a multiple of t's", d, y, g, t)
-	}
-	if !sameOrApart(d, y) || !sameOrApart(d, g) || overlaps(t, d) || overlaps(t, y) || overlaps(t, g) {
-		badSlices(op, "d must be y or g or not overlap them, and t overlap none of them", d, y, g, t)
-	}
+	n := rowsVJPCheck(op, d, y, g, t)
 	if n == 0 {
 		return
 	}
@@ -559,6 +553,21 @@ func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
 	}
 }
 
+// rowsVJPCheck panics with a *ShapeError naming op unless d, y and g of a
+// row-wise softmax derivative have one length, a multiple of the row
+// scratch t's, d is y or g or apart from them, and t is apart from all
+// three; it returns the row length.
+func rowsVJPCheck[T Float](op string, d, y, g, t []T) int {
+	n := len(t)
+	if len(d) != len(y) || len(g) != len(y) || (n == 0 && len(y) != 0) || (n > 0 && len(y)%n != 0) {
+		badSlices(op, "d, y and g must have the same length, a multiple of t's", d, y, g, t)
+	}
+	if !sameOrApart(d, y) || !sameOrApart(d, g) || overlaps(t, d) || overlaps(t, y) || overlaps(t, g) {
+		badSlices(op, "d must be y or g or not overlap them, and t overlap none of them", d, y, g, t)
+	}
+	return n
+}
+
 // LogSoftmaxRowsVJP is the fused derivative of a log-softmax along
 // contiguous rows of len(t) elements (t is one row of scratch): for each
 // row of the output y and its gradient g, s = SumRow(g), t = exp(y) (the
@@ -570,13 +579,7 @@ func SoftmaxRowsVJP32(d, y, g, t []float32, beta float32) {
 // none of them. It panics with a *ShapeError when they do not fit.
 func LogSoftmaxRowsVJP[T Float](d, y, g, t []T, beta T) {
 	const op = "LogSoftmaxRowsVJP"
-	n := len(t)
-	if len(d) != len(y) || len(g) != len(y) || (n == 0 && len(y) != 0) || (n > 0 && len(y)%n != 0) {
-		badSlices(op, "d, y and g must have the same length, a multiple of t's", d, y, g, t)
-	}
-	if !sameOrApart(d, y) || !sameOrApart(d, g) || overlaps(t, d) || overlaps(t, y) || overlaps(t, g) {
-		badSlices(op, "d must be y or g or not overlap them, and t overlap none of them", d, y, g, t)
-	}
+	n := rowsVJPCheck(op, d, y, g, t)
 	if n == 0 {
 		return
 	}
