@@ -95,7 +95,13 @@ reference BLAS. The script then looks for an OpenBLAS directory (--openblas-dir,
 ...) and puts it first on LD_LIBRARY_PATH for the peer only. --fetch-openblas
 fills bench/peers/.openblas/ with `apt-get download libopenblas0-pthread` and
 `dpkg-deb -x`, without installing anything system-wide. The script prints
-which BLAS library and kernel (OpenBLAS core name) the peers run. If they
+which BLAS library and kernel (OpenBLAS core name) the peers run. An
+OpenBLAS older than the CPU (Debian 12's 0.3.21 on a 5th-generation Xeon)
+falls back to its portable Prescott core, SSE3 kernels at a third of the
+speed of its AVX-512 ones; the script then re-executes once more with
+OPENBLAS_CORETYPE set to the core the CPU's vector units run (SkylakeX
+with AVX-512, Haswell with AVX2 and FMA) and records that choice as
+openblas_core_forced. If the peers
 do not run OpenBLAS, it refuses to time: with reference BLAS the peers'
 steps built on matrix products run 10-40x slower, and their ratios come
 out that much too favourable to Adjoint. --allow-slow-blas times anyway
@@ -135,6 +141,12 @@ OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # glibc malloc settings for the peer: keep freed memory (see Memory above).
 MALLOC_VARS = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
 SAVED_ENV = "ADJOINT_PEERS_SAVED_ENV"  # set by the re-exec: what it changed
+FORCED_CORE = "ADJOINT_PEERS_FORCED_CORE"  # set by the second re-exec: the core it chose
+# OpenBLAS's portable cores: what its DYNAMIC_ARCH detection falls back to on
+# a CPU model newer than the library (0.3.21 picks Prescott, SSE3 kernels, on
+# a 5th-generation Xeon with AVX-512).
+GENERIC_CORES = {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai",
+                 "Coppermine", "Northwood", "Banias", "Opteron", "Opteron(SSE3)", "Barcelona"}
 LOCAL_OPENBLAS = os.path.join(HERE, ".openblas")
 MULTIARCH = "/usr/lib/x86_64-linux-gnu"
 
@@ -226,9 +238,48 @@ def reexec_for_peer(args):
     os.execve(sys.executable, [sys.executable, script] + sys.argv[1:], env)
 
 
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def core_for_flags(flags):
+    """The OpenBLAS core whose kernels this CPU's vector units run: SkylakeX
+    with AVX-512 (F, BW, VL, DQ), Haswell with AVX2 and FMA, else None."""
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
+def reexec_with_core(blas):
+    """If OpenBLAS fell back to a portable core on a CPU with AVX2 or AVX-512
+    (a CPU model it does not know), re-execute once more with
+    OPENBLAS_CORETYPE naming the core those units run, so that the peers get
+    the vector kernels a current OpenBLAS would pick; the core is printed."""
+    if blas.lib is None or FORCED_CORE in os.environ or blas.core not in GENERIC_CORES:
+        return
+    core = core_for_flags(cpu_flags())
+    if core is None:
+        return
+    env = dict(os.environ)
+    env["OPENBLAS_CORETYPE"] = core
+    env[FORCED_CORE] = "%s (OpenBLAS detected %s)" % (core, blas.core)
+    script = os.path.abspath(__file__)
+    os.execve(sys.executable, [sys.executable, script] + sys.argv[1:], env)
+
+
 def original_env():
     """The environment the script was started with, for the Go runs."""
     env = dict(os.environ)
+    env.pop(FORCED_CORE, None)
     for k, v in json.loads(env.pop(SAVED_ENV, "{}")).items():
         if v is None:
             env.pop(k, None)
@@ -732,6 +783,7 @@ def machine(torch, np, blas):
             "torch_blas_info": blas_info.group(1) if blas_info else "?",
             "torch_cpu_capability": capability.group(1) if capability else "?",
             "blas": blas.describe(), "openblas_env_unset": list(OPENBLAS_VARS),
+            "openblas_core_forced": os.environ.get(FORCED_CORE, ""),
             "ld_library_path": os.environ.get("LD_LIBRARY_PATH", ""),
             "malloc_env": {k: os.environ.get(k) for k in MALLOC_VARS}}
 
@@ -879,6 +931,7 @@ def main():
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     log = lambda s: print(s, file=sys.stderr, flush=True)
     blas = Blas()
+    reexec_with_core(blas)
     mach = machine(torch, np, blas)
     state = repo_state()
     log("started %s; Adjoint at %s%s" % (started, state["commit"],
@@ -894,7 +947,7 @@ def main():
                      "nothing is installed system-wide) or --openblas-dir DIR, or with --allow-slow-blas to time "
                      "anyway with the results marked as not comparable." % blas.loaded())
         log("WARNING: --allow-slow-blas: the peers do not run OpenBLAS; the results are marked as not comparable")
-    elif blas.lib is not None and any(os.environ.get(v) for v in OPENBLAS_VARS):
+    elif blas.lib is not None and any(os.environ.get(v) for v in OPENBLAS_VARS) and FORCED_CORE not in os.environ:
         sys.exit("OpenBLAS variables still set in the peer's environment")
 
     models = not args.skip_models
