@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 )
 
@@ -18,22 +19,24 @@ func fitsMemory(n, size int) bool { return n <= maxBytes/size }
 // numElements returns the number of elements of shape, or ok=false when a
 // dimension is negative or the product overflows int.
 func numElements(shape []int) (n int, ok bool) {
-	zero := false
+	// One pass, with a multiplication's high word as the overflow test (a
+	// division per dimension cost a fifth of a small op's allocation).
+	zero, over := false, false
+	n = 1
 	for _, d := range shape {
 		if d < 0 {
 			return 0, false
 		}
 		zero = zero || d == 0
+		hi, lo := bits.Mul64(uint64(n), uint64(d))
+		over = over || hi != 0 || lo > math.MaxInt
+		n = int(lo)
 	}
 	if zero {
 		return 0, true // whatever the other dimensions, nothing to overflow
 	}
-	n = 1
-	for _, d := range shape {
-		if n > math.MaxInt/d {
-			return 0, false
-		}
-		n *= d
+	if over {
+		return 0, false
 	}
 	return n, true
 }
