@@ -107,13 +107,9 @@ func (s *reduceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 				v = k * v
 			}
 			if beta == 0 {
-				for i := range dr {
-					dr[i] = v
-				}
-				return
-			}
-			for i := range dr {
-				dr[i] += v
+				tensor.SliceFill(dr, v)
+			} else {
+				tensor.SliceAddScalar(dr, dr, v)
 			}
 			return
 		}
@@ -122,13 +118,9 @@ func (s *reduceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		case beta == 0 && !mean:
 			copy(dr, gr)
 		case beta == 0:
-			for i := range dr {
-				dr[i] = k * gr[i]
-			}
+			tensor.SliceScalarMul(dr, k, gr)
 		case !mean:
-			for i := range dr {
-				dr[i] += gr[i]
-			}
+			tensor.SliceAdd(dr, dr, gr)
 		default:
 			for i := range dr {
 				dr[i] += T(k * gr[i])
@@ -181,15 +173,10 @@ func (s reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if s {
 		v = meanFactor(c.n.inputs[0].value) * v
 	}
-	d := dst.Data()
-	if beta == 0 {
-		for i := range d {
-			d[i] = v
-		}
-		return
-	}
-	for i := range d {
-		d[i] += v
+	if d := dst.Data(); beta == 0 {
+		tensor.SliceFill(d, v)
+	} else {
+		tensor.SliceAddScalar(d, d, v)
 	}
 }
 
