@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 )
 
 // This file holds the scans along one axis: cumulative sums, products,
@@ -69,8 +71,17 @@ func scanInto[T Float](op string, dst, x *Tensor[T], axis int, scan func(base, n
 // x. It panics with a *ShapeError for an axis out of range, a dst of
 // another shape, or a dst that overlaps x without being it.
 func CumsumInto[T Float](dst, x *Tensor[T], axis int, reverse bool) {
+	const op = "CumsumInto"
 	xd, d := x.data, dst.data
-	scanInto("CumsumInto", dst, x, axis, func(base, n, step int) {
+	if _, outer, n, inner := alongAxis(op, x.shape, axis); inner > 1 {
+		sameShape(op, dst, x)
+		sameOrApartInto(op, dst, x)
+		for o := range outer {
+			cumsumRows(d[o*n*inner:(o+1)*n*inner], xd[o*n*inner:(o+1)*n*inner], n, inner, reverse)
+		}
+		return
+	}
+	scanInto(op, dst, x, axis, func(base, n, step int) {
 		var acc float64
 		for s := range n {
 			i := s
@@ -81,6 +92,53 @@ func CumsumInto[T Float](dst, x *Tensor[T], axis int, reverse bool) {
 			d[base+i*step] = T(acc)
 		}
 	})
+}
+
+// cumTile is how many columns cumsumRows carries at once in float64.
+const cumTile = 512
+
+// cumsumRows is CumsumInto over one [n, inner] block scanned along its
+// rows: whole rows are added to the running row in order (the last one
+// first when reverse), so that every access is contiguous, where a walk
+// down each column would stride by a row. Each column sees the additions
+// of the column walk in the same order, so the bits are the same. d may be
+// x.
+func cumsumRows[T Float](d, x []T, n, inner int, reverse bool) {
+	row := func(s int) int { // the offset of the s-th row scanned
+		if reverse {
+			return (n - 1 - s) * inner
+		}
+		return s * inner
+	}
+	if d64, ok := any(d).([]float64); ok {
+		// The running sums are the rows of d themselves: each is exactly
+		// the float64 the scan keeps.
+		x64 := any(x).([]float64)
+		for s := range n {
+			r := row(s)
+			if s == 0 {
+				vec.ArithScalar(vec.OpAdd, d64[r:r+inner], x64[r:r+inner], 0) // 0 + x: -0 becomes +0, as the scan from 0 makes it
+				continue
+			}
+			p := row(s - 1)
+			vec.Arith(vec.OpAdd, d64[r:r+inner], d64[p:p+inner], x64[r:r+inner])
+		}
+		return
+	}
+	var buf [cumTile]float64
+	for c := 0; c < inner; c += cumTile {
+		acc := buf[:min(cumTile, inner-c)]
+		clear(acc)
+		for s := range n {
+			r := row(s) + c
+			xr, dr := x[r:r+len(acc)], d[r:r+len(acc)]
+			for k, v := range xr {
+				a := acc[k] + float64(v)
+				acc[k] = a
+				dr[k] = T(a)
+			}
+		}
+	}
 }
 
 // CumprodInto sets dst to the cumulative product of x along axis:
