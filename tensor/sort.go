@@ -37,8 +37,14 @@ func ArgsortInto[T Float](idx []int, x *Tensor[T], axis int, descending bool, sc
 	if overlaps(idx, scratch[:2*n]) {
 		panic(shapeErr(op, "idx and scratch share memory", x.shape))
 	}
-	perm, tmp := scratch[:n], scratch[n:2*n]
 	xd := x.data
+	// float32 takes a radix sort of keys packed with positions: the same
+	// positions, without the comparisons (sort_radix.go).
+	if x32, ok := any(xd).([]float32); ok && radixable(n) {
+		argsortRadix32(idx, x32, outer, n, inner, descending, scratch)
+		return
+	}
+	perm, tmp := scratch[:n], scratch[n:2*n]
 	for o := range outer {
 		for k := range inner {
 			base := o*n*inner + k
@@ -223,22 +229,29 @@ func ScatterAddAlongInto[T Float](dst *Tensor[T], src *Tensor[T], idx []int, axi
 // alongMove is GatherAlongInto (part[..., i, ...] = whole[..., idx, ...])
 // and, when scatter, ScatterAddAlongInto (whole[..., idx, ...] +=
 // part[..., i, ...]): part and idx have whole's shape except along axis.
+// It walks part a row of inner elements at a time, within the block of
+// whole the row selects from.
 func alongMove[T Float](op string, part, whole *Tensor[T], idx []int, axis int, scatter bool) {
 	ax, outer, n, inner := alongAxis(op, whole.shape, axis)
 	m := alongCheck(op, part.shape, whole.shape, ax, len(idx))
 	pd, wd := part.data, whole.data
 	for o := range outer {
+		w := wd[o*n*inner : (o+1)*n*inner]
 		for i := range m {
 			row := (o*m + i) * inner
-			for k := range inner {
-				p := idx[row+k]
-				if p < 0 || p >= n {
+			ir, pr := idx[row:row+inner], pd[row:row+inner]
+			for _, p := range ir {
+				if uint(p) >= uint(n) {
 					panic(shapeErr(op, fmt.Sprintf("index %d out of range for an axis of %d", p, n), whole.shape))
 				}
-				if scatter {
-					wd[(o*n+p)*inner+k] += pd[row+k]
-				} else {
-					pd[row+k] = wd[(o*n+p)*inner+k]
+			}
+			if scatter {
+				for k, p := range ir {
+					w[p*inner+k] += pr[k]
+				}
+			} else {
+				for k, p := range ir {
+					pr[k] = w[p*inner+k]
 				}
 			}
 		}
