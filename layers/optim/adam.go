@@ -40,12 +40,6 @@ type adamConfig struct {
 	groups                         []groupSpec
 }
 
-// Betas sets Adam's decay rates β₁ for the mean and β₂ for the uncentered
-// variance of the gradient (default 0.9 and 0.999). Each must be in [0, 1).
-func Betas(beta1, beta2 float64) AdamOption {
-	return adamOptionFunc(func(c *adamConfig) { c.beta1, c.beta2 = beta1, beta2 })
-}
-
 // AMSGrad turns on the AMSGrad variant (Reddi et al., 2018), which divides
 // by the running maximum of v instead of v itself.
 func AMSGrad() AdamOption {

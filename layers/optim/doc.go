@@ -29,6 +29,9 @@
 //     1e-2.
 //   - [NewAdagrad]: Adagrad with [LRDecay], [InitialAccumulator], [Eps] and
 //     L2 [WeightDecay]. Defaults: eps 1e-10; torch's lr default is 1e-2.
+//   - [NewNAdam]: Adam with Nesterov momentum, with [Betas], [Eps], L2
+//     [WeightDecay] and [MomentumDecay]. Defaults: betas (0.9, 0.999), eps
+//     1e-8, momentum decay 4e-3; torch's lr default is 2e-3.
 //
 // Options are typed: an option that does not apply to an optimizer does not
 // compile. Constructors return an error for a hyperparameter out of range (a
@@ -120,13 +123,15 @@
 // batches their order and generator (data.Batches.Order). The state
 // file is safetensors: parameter i (in the order of Params) has its
 // buffers under torch.optim's names, "state.<i>.<name>", each of the
-// parameter's shape, and the step count of Adam, AdamW and Adagrad as the
-// F64 scalar "state.<i>.step":
+// parameter's shape, the step count of the optimizers that keep one as the
+// F64 scalar "state.<i>.step", and NAdam's product of momentum
+// coefficients as the F64 scalar "state.<i>.mu_product":
 //
 //	SGD with momentum   momentum_buffer
 //	Adam, AdamW         exp_avg, exp_avg_sq, max_exp_avg_sq (AMSGrad), step
 //	RMSProp             square_avg, grad_avg (centered), momentum_buffer (momentum)
 //	Adagrad             sum, step
+//	NAdam               exp_avg, exp_avg_sq, step, mu_product
 //
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of

@@ -85,7 +85,7 @@ type ParamGroupOption[T tensor.Float] struct {
 // OneCycleLR's peak (torch's single max_lr puts every group on the same
 // cycle; given a list of max_lr in the ratios of the LRScales, it matches).
 //
-// NewSGD, NewAdam, NewAdamW, NewRMSProp and NewAdagrad return an error
+// Every constructor (NewSGD, NewAdam, NewNAdam, ...) returns an error
 // for a group parameter that is nil or not among the optimizer's
 // parameters, one listed twice in a group or in two groups, and a group's
 // weight decay or LRScale that is negative, NaN or infinite (also its rate

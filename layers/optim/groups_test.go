@@ -19,6 +19,7 @@ type anyOption interface {
 	optim.AdamOption
 	optim.RMSPropOption
 	optim.AdagradOption
+	optim.NAdamOption
 }
 
 // withGroups appends the ParamGroup options groups to opts, options of one
@@ -76,6 +77,9 @@ func groupMakers[T tensor.Float]() []maker[T] {
 		{"Adagrad groups", func(p ps, lr float64) (opt, error) {
 			return optim.NewAdagrad(p, lr, withGroups([]optim.AdagradOption{optim.LRDecay(0.1), optim.InitialAccumulator(0.2)}, groups(p))...)
 		}},
+		{"NAdam groups", func(p ps, lr float64) (opt, error) {
+			return optim.NewNAdam(p, lr, withGroups([]optim.NAdamOption{optim.MomentumDecay(0.1), optim.WeightDecay(0.1)}, groups(p))...)
+		}},
 	}
 }
 
@@ -119,6 +123,9 @@ func groupedCases[T tensor.Float]() []groupedCase[T] {
 		}},
 		{"Adagrad", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
 			return optim.NewAdagrad(p, lr, withGroups([]optim.AdagradOption{optim.LRDecay(0.1), optim.InitialAccumulator(0.2), optim.WeightDecay(wd)}, g)...)
+		}},
+		{"NAdam", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
+			return optim.NewNAdam(p, lr, withGroups([]optim.NAdamOption{optim.Betas(0.5, 0.6), optim.MomentumDecay(0.1), optim.WeightDecay(wd)}, g)...)
 		}},
 	}
 }
@@ -223,6 +230,10 @@ func TestParamGroupValidation(t *testing.T) {
 		},
 		"NewAdagrad": func(o ...anyOption) error {
 			_, err := optim.NewAdagrad(ps, 0.1, conv[optim.AdagradOption](o)...)
+			return err
+		},
+		"NewNAdam": func(o ...anyOption) error {
+			_, err := optim.NewNAdam(ps, 0.1, conv[optim.NAdamOption](o)...)
 			return err
 		},
 	}

@@ -39,6 +39,7 @@ func policyMakers() []struct {
 		{"Adagrad", func(p ps, q pol) (opt, error) {
 			return optim.NewAdagrad(p, 0.1, optim.LRDecay(0.1), optim.NonFinite(q))
 		}},
+		{"NAdam", func(p ps, q pol) (opt, error) { return optim.NewNAdam(p, 0.1, optim.NonFinite(q)) }},
 	}
 }
 

@@ -68,8 +68,8 @@ func (o MomentumOption) applyRMSProp(c *rmspropConfig) { c.momentum = o.mu }
 // and a ParamGroup.
 type WeightDecayOption struct{ wd float64 }
 
-// WeightDecay sets the weight decay λ (default 0, and 0.01 for AdamW). SGD,
-// Adam, RMSProp and Adagrad add λ·W to the gradient (L2 regularisation);
+// WeightDecay sets the weight decay λ (default 0, and 0.01 for AdamW).
+// Every optimizer but AdamW adds λ·W to the gradient (L2 regularisation);
 // AdamW decouples it and multiplies W by 1 − lr·λ before its update. It
 // must be finite and non-negative. Given to a ParamGroup it is that
 // group's; given to the optimizer, every group's that has none of its own.
@@ -79,8 +79,8 @@ func (o WeightDecayOption) applySGD(c *sgdConfig)         { c.weightDecay = o.wd
 func (o WeightDecayOption) applyAdam(c *adamConfig)       { c.weightDecay = o.wd }
 func (o WeightDecayOption) applyRMSProp(c *rmspropConfig) { c.weightDecay = o.wd }
 
-// EpsOption sets the term added to a denominator; it configures Adam, AdamW,
-// RMSProp and Adagrad.
+// EpsOption sets the term added to a denominator; it configures every
+// optimizer but SGD.
 type EpsOption struct{ eps float64 }
 
 // Eps sets ε, added to the square-root denominator for numerical stability

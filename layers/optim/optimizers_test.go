@@ -27,6 +27,8 @@ var (
 	_ optim.Optimizer[float32] = (*optim.RMSProp[float32])(nil)
 	_ optim.Optimizer[float64] = (*optim.Adagrad[float64])(nil)
 	_ optim.Optimizer[float32] = (*optim.Adagrad[float32])(nil)
+	_ optim.Optimizer[float64] = (*optim.NAdam[float64])(nil)
+	_ optim.Optimizer[float32] = (*optim.NAdam[float32])(nil)
 )
 
 // maker builds one optimizer configuration over params with learning rate lr.
@@ -65,6 +67,10 @@ func makers[T tensor.Float]() []maker[T] {
 		{"Adagrad", func(p ps, lr float64) (opt, error) { return optim.NewAdagrad(p, lr) }},
 		{"Adagrad all options", func(p ps, lr float64) (opt, error) {
 			return optim.NewAdagrad(p, lr, optim.LRDecay(0.1), optim.InitialAccumulator(0.2), optim.WeightDecay(0.1), optim.Eps(1e-6))
+		}},
+		{"NAdam", func(p ps, lr float64) (opt, error) { return optim.NewNAdam(p, lr) }},
+		{"NAdam all options", func(p ps, lr float64) (opt, error) {
+			return optim.NewNAdam(p, lr, optim.Betas(0.5, 0.6), optim.Eps(1e-3), optim.WeightDecay(0.1), optim.MomentumDecay(0.1))
 		}},
 	}
 }
@@ -137,6 +143,7 @@ func TestHyperparameters(t *testing.T) {
 	adamW := func(lr float64, o ...optim.AdamOption) error { _, err := optim.NewAdamW(p, lr, o...); return err }
 	rms := func(lr float64, o ...optim.RMSPropOption) error { _, err := optim.NewRMSProp(p, lr, o...); return err }
 	ada := func(lr float64, o ...optim.AdagradOption) error { _, err := optim.NewAdagrad(p, lr, o...); return err }
+	nadam := func(lr float64, o ...optim.NAdamOption) error { _, err := optim.NewNAdam(p, lr, o...); return err }
 	tests := []struct {
 		name string
 		err  error
@@ -178,6 +185,15 @@ func TestHyperparameters(t *testing.T) {
 		{"Adagrad NaN initial accumulator", ada(0.01, optim.InitialAccumulator(nan)), []string{"initial accumulator value", "NaN"}},
 		{"Adagrad infinite eps", ada(0.01, optim.Eps(inf)), []string{"eps", "+Inf"}},
 		{"Adagrad negative lr", ada(-0.01), []string{"NewAdagrad", "learning rate", "-0.01"}},
+
+		{"NAdam all options", nadam(2e-3, optim.Betas(0, 0), optim.Eps(0), optim.WeightDecay(0.1), optim.MomentumDecay(0)), nil},
+		{"NAdam negative lr", nadam(-2e-3), []string{"NewNAdam", "learning rate", "-0.002"}},
+		{"NAdam beta1 one", nadam(2e-3, optim.Betas(1, 0.999)), []string{"NewNAdam", "beta1", "[0, 1)", "got 1"}},
+		{"NAdam beta2 NaN", nadam(2e-3, optim.Betas(0.9, nan)), []string{"NewNAdam", "beta2", "NaN"}},
+		{"NAdam negative eps", nadam(2e-3, optim.Eps(-1)), []string{"NewNAdam", "eps", "-1"}},
+		{"NAdam infinite weight decay", nadam(2e-3, optim.WeightDecay(inf)), []string{"NewNAdam", "weight decay", "+Inf"}},
+		{"NAdam negative momentum decay", nadam(2e-3, optim.MomentumDecay(-4e-3)), []string{"NewNAdam", "momentum decay", "-0.004"}},
+		{"NAdam NaN momentum decay", nadam(2e-3, optim.MomentumDecay(nan)), []string{"NewNAdam", "momentum decay", "NaN"}},
 
 		// Finite in float64, +Inf once stored as float32.
 		{"float32 Adam lr", func() error { _, err := optim.NewAdam(p32, 1e39); return err }(), []string{"learning rate", "1e+39"}},

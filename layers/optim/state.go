@@ -41,6 +41,28 @@ type stateful[T tensor.Float] interface {
 	setRates(op string, lr float64, scales []float64) error
 }
 
+// scalarStateful is implemented by an optimizer that keeps numbers per
+// parameter besides its buffers and step count (NAdam's mu_product): each
+// is saved as an F64 scalar "state.<i>.<name>", listed after the step in
+// the file's "buffers".
+type scalarStateful interface {
+	// stateScalars names the numbers, in the order of scalarsOf.
+	stateScalars() []string
+	// scalarsOf returns parameter i's numbers; only called when it has
+	// state.
+	scalarsOf(i int) []float64
+	// setScalars sets parameter i's numbers, after setState gave it state.
+	setScalars(i int, v []float64)
+}
+
+// scalarNames returns the names of s's per-parameter numbers, if any.
+func scalarNames[T tensor.Float](s stateful[T]) []string {
+	if ss, ok := s.(scalarStateful); ok {
+		return ss.stateScalars()
+	}
+	return nil
+}
+
 // ErrState is wrapped by the errors of LoadState for a file that does not
 // fit the optimizer: another optimizer's, another model's parameters, or
 // buffers missing or of the wrong shape. errors.Is(err, ErrState).
@@ -151,10 +173,11 @@ func statefulOf[T tensor.Float](op string, o Optimizer[T]) ([]stateful[T], error
 // keeps step counts, as the file's metadata lists them.
 func layoutOf[T tensor.Float](s stateful[T]) []string {
 	names, step := s.stateLayout()
+	names = slices.Clone(names)
 	if step {
-		return append(slices.Clone(names), "step")
+		names = append(names, "step")
 	}
-	return names
+	return append(names, scalarNames(s)...)
 }
 
 // stateTensors returns o's state as the file's tensors and metadata.
@@ -178,6 +201,11 @@ func stateTensors[T tensor.Float](op string, o Optimizer[T]) ([]safetensors.Name
 		}
 		if hasStep {
 			tensors = append(tensors, safetensors.Of(prefix+"step", tensor.MustNew([]float64{float64(step)})))
+		}
+		if ss, ok := s.(scalarStateful); ok {
+			for k, v := range ss.scalarsOf(i) {
+				tensors = append(tensors, safetensors.Of(prefix+ss.stateScalars()[k], tensor.MustNew([]float64{v})))
+			}
 		}
 	}
 	meta := map[string]string{
@@ -234,6 +262,9 @@ func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) e
 	for i, s := range ss {
 		for k, st := range states[i] {
 			s.setState(k, st.bufs, st.step)
+			if ss, ok := s.(scalarStateful); ok && st.bufs != nil {
+				ss.setScalars(k, st.scalars)
+			}
 		}
 	}
 	return nil
@@ -241,8 +272,9 @@ func loadState[T tensor.Float](op string, f *safetensors.File, o Optimizer[T]) e
 
 // loadedState is one parameter's state as read from a file.
 type loadedState[T tensor.Float] struct {
-	bufs [][]T // nil: none
-	step int
+	bufs    [][]T // nil: none
+	step    int
+	scalars []float64 // see scalarStateful
 }
 
 // readState checks f against s and returns the state it holds for each of
@@ -319,6 +351,16 @@ func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([
 				return nil, 0, nil, misfit("%sstep is %v, want a whole number ≥ 1", prefix, step)
 			}
 			state[i].step = int(d[0])
+		}
+		for _, n := range scalarNames(s) {
+			d, err := readAs[float64](f, prefix+n, nil)
+			if err != nil {
+				return nil, 0, nil, misfit("%v", err)
+			}
+			if math.IsNaN(d[0]) || math.IsInf(d[0], 0) {
+				return nil, 0, nil, misfit("%s%s is %v, want a finite number", prefix, n, d[0])
+			}
+			state[i].scalars = append(state[i].scalars, d[0])
 		}
 	}
 	for _, n := range f.Names() {

@@ -109,6 +109,7 @@ type torchRefKwargs struct {
 	Centered    bool      `json:"centered"`
 	LRDecay     *float64  `json:"lr_decay"`
 	InitAcc     *float64  `json:"initial_accumulator_value"`
+	MomDecay    *float64  `json:"momentum_decay"`
 }
 
 type torchRefStepLR struct {
@@ -285,6 +286,24 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 			opts = append(opts, g)
 		}
 		return optim.NewAdagrad(params, or(k.LR, 1e-2), opts...)
+	case "NAdam":
+		var opts []optim.NAdamOption
+		if k.Betas != nil {
+			opts = append(opts, optim.Betas(k.Betas[0], k.Betas[1]))
+		}
+		if k.Eps != nil {
+			opts = append(opts, optim.Eps(*k.Eps))
+		}
+		if k.WeightDecay != nil {
+			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
+		}
+		if k.MomDecay != nil {
+			opts = append(opts, optim.MomentumDecay(*k.MomDecay))
+		}
+		for _, g := range groups {
+			opts = append(opts, g)
+		}
+		return optim.NewNAdam(params, or(k.LR, 2e-3), opts...)
 	}
 	return nil, fmt.Errorf("no Adjoint optimizer for torch.optim.%s", c.Class)
 }

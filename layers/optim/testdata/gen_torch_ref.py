@@ -124,6 +124,9 @@ OPTIMIZERS = [
     ("adagrad", "Adagrad", {"lr": 0.1, "lr_decay": 0.3, "eps": 1e-3}, None),
     ("adagrad_init_weight_decay", "Adagrad",
      {"lr": 0.1, "initial_accumulator_value": 0.5, "weight_decay": 0.1}, {"step_size": 2, "gamma": 0.5}),
+    ("nadam_default", "NAdam", {}, None),
+    ("nadam", "NAdam", {"lr": 0.1, "betas": [0.8, 0.9], "eps": 1e-3, "momentum_decay": 0.1}, None),
+    ("nadam_weight_decay", "NAdam", {"lr": 0.05, "weight_decay": 0.2}, {"step_size": 2, "gamma": 0.5}),
 ]
 
 # (name, class, kwargs, param groups, StepLR kwargs or None): torch's
@@ -148,6 +151,9 @@ GROUP_OPTIMIZERS = [
     ("adagrad_groups", "Adagrad", {"lr": 0.1, "lr_decay": 0.3, "weight_decay": 0.1},
      [{"params": ["w"], "weight_decay": 0.0}, {"params": ["b", "c"], "lr": 0.3}],
      {"step_size": 2, "gamma": 0.5}),
+    ("nadam_groups", "NAdam", {"lr": 0.1, "weight_decay": 0.1, "momentum_decay": 0.05},
+     [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
+     {"step_size": 2, "gamma": 0.5}),
 ]
 
 # Pairs of cases whose trajectories must differ: otherwise the feature the
@@ -161,6 +167,8 @@ MUST_DIFFER = [
     ("rmsprop_default", "rmsprop"),
     ("adagrad_default", "adagrad"),
     ("adagrad", "adagrad_init_weight_decay"),
+    ("nadam_default", "nadam"),
+    ("nadam", "nadam_weight_decay"),
 ]
 
 
