@@ -32,6 +32,9 @@
 //   - [NewNAdam]: Adam with Nesterov momentum, with [Betas], [Eps], L2
 //     [WeightDecay] and [MomentumDecay]. Defaults: betas (0.9, 0.999), eps
 //     1e-8, momentum decay 4e-3; torch's lr default is 2e-3.
+//   - [NewRAdam]: rectified Adam, with [Betas], [Eps] and L2 [WeightDecay]:
+//     the bias-corrected momentum alone until a parameter's variance
+//     estimate can be trusted, then a rectified Adam step. Defaults as Adam.
 //
 // Options are typed: an option that does not apply to an optimizer does not
 // compile. Constructors return an error for a hyperparameter out of range (a
@@ -132,6 +135,7 @@
 //	RMSProp             square_avg, grad_avg (centered), momentum_buffer (momentum)
 //	Adagrad             sum, step
 //	NAdam               exp_avg, exp_avg_sq, step, mu_product
+//	RAdam               exp_avg, exp_avg_sq, step
 //
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of

@@ -20,6 +20,7 @@ type anyOption interface {
 	optim.RMSPropOption
 	optim.AdagradOption
 	optim.NAdamOption
+	optim.RAdamOption
 }
 
 // withGroups appends the ParamGroup options groups to opts, options of one
@@ -80,6 +81,9 @@ func groupMakers[T tensor.Float]() []maker[T] {
 		{"NAdam groups", func(p ps, lr float64) (opt, error) {
 			return optim.NewNAdam(p, lr, withGroups([]optim.NAdamOption{optim.MomentumDecay(0.1), optim.WeightDecay(0.1)}, groups(p))...)
 		}},
+		{"RAdam groups", func(p ps, lr float64) (opt, error) {
+			return optim.NewRAdam(p, lr, withGroups([]optim.RAdamOption{optim.WeightDecay(0.1)}, groups(p))...)
+		}},
 	}
 }
 
@@ -126,6 +130,9 @@ func groupedCases[T tensor.Float]() []groupedCase[T] {
 		}},
 		{"NAdam", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
 			return optim.NewNAdam(p, lr, withGroups([]optim.NAdamOption{optim.Betas(0.5, 0.6), optim.MomentumDecay(0.1), optim.WeightDecay(wd)}, g)...)
+		}},
+		{"RAdam", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
+			return optim.NewRAdam(p, lr, withGroups([]optim.RAdamOption{optim.Betas(0.9, 0.9), optim.WeightDecay(wd)}, g)...)
 		}},
 	}
 }
@@ -230,6 +237,10 @@ func TestParamGroupValidation(t *testing.T) {
 		},
 		"NewAdagrad": func(o ...anyOption) error {
 			_, err := optim.NewAdagrad(ps, 0.1, conv[optim.AdagradOption](o)...)
+			return err
+		},
+		"NewRAdam": func(o ...anyOption) error {
+			_, err := optim.NewRAdam(ps, 0.1, conv[optim.RAdamOption](o)...)
 			return err
 		},
 		"NewNAdam": func(o ...anyOption) error {

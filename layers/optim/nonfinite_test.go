@@ -40,6 +40,7 @@ func policyMakers() []struct {
 			return optim.NewAdagrad(p, 0.1, optim.LRDecay(0.1), optim.NonFinite(q))
 		}},
 		{"NAdam", func(p ps, q pol) (opt, error) { return optim.NewNAdam(p, 0.1, optim.NonFinite(q)) }},
+		{"RAdam", func(p ps, q pol) (opt, error) { return optim.NewRAdam(p, 0.1, optim.NonFinite(q)) }},
 	}
 }
 

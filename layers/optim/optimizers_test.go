@@ -29,6 +29,8 @@ var (
 	_ optim.Optimizer[float32] = (*optim.Adagrad[float32])(nil)
 	_ optim.Optimizer[float64] = (*optim.NAdam[float64])(nil)
 	_ optim.Optimizer[float32] = (*optim.NAdam[float32])(nil)
+	_ optim.Optimizer[float64] = (*optim.RAdam[float64])(nil)
+	_ optim.Optimizer[float32] = (*optim.RAdam[float32])(nil)
 )
 
 // maker builds one optimizer configuration over params with learning rate lr.
@@ -71,6 +73,11 @@ func makers[T tensor.Float]() []maker[T] {
 		{"NAdam", func(p ps, lr float64) (opt, error) { return optim.NewNAdam(p, lr) }},
 		{"NAdam all options", func(p ps, lr float64) (opt, error) {
 			return optim.NewNAdam(p, lr, optim.Betas(0.5, 0.6), optim.Eps(1e-3), optim.WeightDecay(0.1), optim.MomentumDecay(0.1))
+		}},
+		{"RAdam", func(p ps, lr float64) (opt, error) { return optim.NewRAdam(p, lr) }},
+		// Rectified from a parameter's sixth step on, whatever β₂ > 2/3.
+		{"RAdam all options", func(p ps, lr float64) (opt, error) {
+			return optim.NewRAdam(p, lr, optim.Betas(0.5, 0.999), optim.Eps(1e-3), optim.WeightDecay(0.1))
 		}},
 	}
 }
@@ -144,6 +151,7 @@ func TestHyperparameters(t *testing.T) {
 	rms := func(lr float64, o ...optim.RMSPropOption) error { _, err := optim.NewRMSProp(p, lr, o...); return err }
 	ada := func(lr float64, o ...optim.AdagradOption) error { _, err := optim.NewAdagrad(p, lr, o...); return err }
 	nadam := func(lr float64, o ...optim.NAdamOption) error { _, err := optim.NewNAdam(p, lr, o...); return err }
+	radam := func(lr float64, o ...optim.RAdamOption) error { _, err := optim.NewRAdam(p, lr, o...); return err }
 	tests := []struct {
 		name string
 		err  error
@@ -194,6 +202,13 @@ func TestHyperparameters(t *testing.T) {
 		{"NAdam infinite weight decay", nadam(2e-3, optim.WeightDecay(inf)), []string{"NewNAdam", "weight decay", "+Inf"}},
 		{"NAdam negative momentum decay", nadam(2e-3, optim.MomentumDecay(-4e-3)), []string{"NewNAdam", "momentum decay", "-0.004"}},
 		{"NAdam NaN momentum decay", nadam(2e-3, optim.MomentumDecay(nan)), []string{"NewNAdam", "momentum decay", "NaN"}},
+
+		{"RAdam all options", radam(1e-3, optim.Betas(0, 0), optim.Eps(0), optim.WeightDecay(0.1)), nil},
+		{"RAdam NaN lr", radam(nan), []string{"NewRAdam", "learning rate", "NaN"}},
+		{"RAdam beta1 negative", radam(1e-3, optim.Betas(-0.1, 0.999)), []string{"NewRAdam", "beta1", "-0.1"}},
+		{"RAdam beta2 one", radam(1e-3, optim.Betas(0.9, 1)), []string{"NewRAdam", "beta2", "got 1"}},
+		{"RAdam infinite eps", radam(1e-3, optim.Eps(inf)), []string{"NewRAdam", "eps", "+Inf"}},
+		{"RAdam negative weight decay", radam(1e-3, optim.WeightDecay(-0.5)), []string{"NewRAdam", "weight decay", "-0.5"}},
 
 		// Finite in float64, +Inf once stored as float32.
 		{"float32 Adam lr", func() error { _, err := optim.NewAdam(p32, 1e39); return err }(), []string{"learning rate", "1e+39"}},

@@ -38,6 +38,7 @@ func stateCases[T tensor.Float]() []stateCase[T] {
 			return optim.NewAdagrad(ps, 0.1, optim.LRDecay(0.2), optim.InitialAccumulator(0.1))
 		}},
 		{"NAdam", func(ps []*autograd.Var[T]) (O, error) { return optim.NewNAdam(ps, 0.05, optim.MomentumDecay(0.1)) }},
+		{"RAdam", func(ps []*autograd.Var[T]) (O, error) { return optim.NewRAdam(ps, 0.05, optim.Betas(0.9, 0.9)) }},
 		{"AdamW groups", func(ps []*autograd.Var[T]) (O, error) {
 			return optim.NewAdamW(ps, 0.05, optim.ParamGroup(ps[1:], optim.WeightDecay(0), optim.LRScale(0.5)))
 		}},

@@ -18,7 +18,8 @@ import (
 
 // This file replays torch.optim. testdata/torch_ref.json comes from
 // testdata/gen_torch_ref.py (Debian's python3-torch; see the comment at its
-// top): parameters after each of six steps of every optimizer on a fixed
+// top): parameters after each of six steps (twelve for one RAdam case, to
+// cover its rectified steps) of every optimizer on a fixed
 // quadratic loss, the learning rates of the schedules, and gradient
 // clipping. The test rebuilds each case with Adjoint and needs no Python.
 
@@ -286,6 +287,21 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 			opts = append(opts, g)
 		}
 		return optim.NewAdagrad(params, or(k.LR, 1e-2), opts...)
+	case "RAdam":
+		var opts []optim.RAdamOption
+		if k.Betas != nil {
+			opts = append(opts, optim.Betas(k.Betas[0], k.Betas[1]))
+		}
+		if k.Eps != nil {
+			opts = append(opts, optim.Eps(*k.Eps))
+		}
+		if k.WeightDecay != nil {
+			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
+		}
+		for _, g := range groups {
+			opts = append(opts, g)
+		}
+		return optim.NewRAdam(params, or(k.LR, 1e-3), opts...)
 	case "NAdam":
 		var opts []optim.NAdamOption
 		if k.Betas != nil {
@@ -384,7 +400,7 @@ func replayTorch[T tensor.Float](t *testing.T, ref *torchRef, c torchRefOptimize
 		}
 	}
 	var got []map[string][]float64
-	for step := 1; step <= pr.Steps; step++ {
+	for step := 1; step <= len(c.Steps); step++ {
 		var loss *autograd.Var[T]
 		for i, name := range pr.Order {
 			if name == pr.Late && step < pr.LateFrom {
@@ -424,8 +440,8 @@ func replayTorch[T tensor.Float](t *testing.T, ref *torchRef, c torchRefOptimize
 func TestTorchOptimizers(t *testing.T) {
 	ref := loadTorchRef(t)
 	for _, c := range ref.Optimizers {
-		if len(c.Steps) != ref.Problem.Steps {
-			t.Fatalf("%s: %d steps in the file, want %d", c.Name, len(c.Steps), ref.Problem.Steps)
+		if len(c.Steps) < ref.Problem.Steps {
+			t.Fatalf("%s: %d steps in the file, want at least %d", c.Name, len(c.Steps), ref.Problem.Steps)
 		}
 		for _, run := range []struct {
 			dtype string

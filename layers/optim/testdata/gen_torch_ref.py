@@ -23,7 +23,7 @@ It records, in float64 (torch.set_default_dtype(torch.float64)):
               parameters by name; a key a group lacks takes the keyword
               argument's value), an optional StepLR stepped after every
               optimizer step, and the parameter values after each of
-              `steps` steps of
+              `steps` steps (more for the cases in LONG) of
               loss.backward(); opt.step(); opt.zero_grad(set_to_none=False).
               The script asserts that the cases that should differ (Nesterov
               against heavy-ball, AMSGrad against Adam, centered against
@@ -127,7 +127,16 @@ OPTIMIZERS = [
     ("nadam_default", "NAdam", {}, None),
     ("nadam", "NAdam", {"lr": 0.1, "betas": [0.8, 0.9], "eps": 1e-3, "momentum_decay": 0.1}, None),
     ("nadam_weight_decay", "NAdam", {"lr": 0.05, "weight_decay": 0.2}, {"step_size": 2, "gamma": 0.5}),
+    # RAdam rectifies from a parameter's step 6 on (rho_t > 5): at step 6
+    # w and b are rectified and the late c is not; radam_long goes on.
+    ("radam_default", "RAdam", {}, None),
+    ("radam", "RAdam", {"lr": 0.1, "betas": [0.8, 0.95], "eps": 1e-3}, None),
+    ("radam_weight_decay", "RAdam", {"lr": 0.05, "weight_decay": 0.2}, {"step_size": 2, "gamma": 0.5}),
+    ("radam_long", "RAdam", {"lr": 0.05, "betas": [0.9, 0.99], "weight_decay": 0.1}, None),
 ]
+
+# Cases run for more than STEPS steps: name -> steps.
+LONG = {"radam_long": 12}
 
 # (name, class, kwargs, param groups, StepLR kwargs or None): torch's
 # param_groups with the parameters by name, the no-weight-decay recipe
@@ -154,6 +163,9 @@ GROUP_OPTIMIZERS = [
     ("nadam_groups", "NAdam", {"lr": 0.1, "weight_decay": 0.1, "momentum_decay": 0.05},
      [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
      {"step_size": 2, "gamma": 0.5}),
+    ("radam_groups", "RAdam", {"lr": 0.1, "weight_decay": 0.1, "betas": [0.9, 0.98]},
+     [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
+     {"step_size": 2, "gamma": 0.5}),
 ]
 
 # Pairs of cases whose trajectories must differ: otherwise the feature the
@@ -169,6 +181,9 @@ MUST_DIFFER = [
     ("adagrad", "adagrad_init_weight_decay"),
     ("nadam_default", "nadam"),
     ("nadam", "nadam_weight_decay"),
+    ("radam_default", "adam_default"),
+    ("radam_default", "radam"),
+    ("radam", "radam_weight_decay"),
 ]
 
 
@@ -193,7 +208,7 @@ def flat(t):
     return [float(x) for x in t.detach().reshape(-1).tolist()]
 
 
-def run_optimizer(cls, kwargs, steplr, amsgrad_off=False, groups=None):
+def run_optimizer(cls, kwargs, steplr, amsgrad_off=False, groups=None, steps=STEPS):
     params = make_params()
     kw = dict(kwargs)
     if "betas" in kw:
@@ -207,7 +222,7 @@ def run_optimizer(cls, kwargs, steplr, amsgrad_off=False, groups=None):
             [dict(g, params=[params[n] for n in g["params"]]) for g in groups], **kw)
     sched = torch.optim.lr_scheduler.StepLR(opt, **steplr) if steplr else None
     out = []
-    for step in range(1, STEPS + 1):
+    for step in range(1, steps + 1):
         loss_at(step, params).backward()
         if step < LATE_FROM:
             assert params[LATE].grad is None
@@ -223,7 +238,7 @@ def optimizers():
     cases = []
     for name, cls, kwargs, steplr in OPTIMIZERS:
         case = {"name": name, "class": cls, "kwargs": kwargs,
-                "steps": run_optimizer(cls, kwargs, steplr)}
+                "steps": run_optimizer(cls, kwargs, steplr, steps=LONG.get(name, STEPS))}
         if steplr:
             case["steplr"] = steplr
         if kwargs.get("amsgrad"):
