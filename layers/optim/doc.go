@@ -35,6 +35,9 @@
 //   - [NewRAdam]: rectified Adam, with [Betas], [Eps] and L2 [WeightDecay]:
 //     the bias-corrected momentum alone until a parameter's variance
 //     estimate can be trusted, then a rectified Adam step. Defaults as Adam.
+//   - [NewAdamax]: Adam with an infinity norm instead of the second moment,
+//     with [Betas], [Eps] (inside the maximum, as torch's) and L2
+//     [WeightDecay]. Defaults as Adam; torch's lr default is 2e-3.
 //
 // Options are typed: an option that does not apply to an optimizer does not
 // compile. Constructors return an error for a hyperparameter out of range (a
@@ -136,6 +139,7 @@
 //	Adagrad             sum, step
 //	NAdam               exp_avg, exp_avg_sq, step, mu_product
 //	RAdam               exp_avg, exp_avg_sq, step
+//	Adamax              exp_avg, exp_inf, step
 //
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of

@@ -21,6 +21,7 @@ type anyOption interface {
 	optim.AdagradOption
 	optim.NAdamOption
 	optim.RAdamOption
+	optim.AdamaxOption
 }
 
 // withGroups appends the ParamGroup options groups to opts, options of one
@@ -84,6 +85,9 @@ func groupMakers[T tensor.Float]() []maker[T] {
 		{"RAdam groups", func(p ps, lr float64) (opt, error) {
 			return optim.NewRAdam(p, lr, withGroups([]optim.RAdamOption{optim.WeightDecay(0.1)}, groups(p))...)
 		}},
+		{"Adamax groups", func(p ps, lr float64) (opt, error) {
+			return optim.NewAdamax(p, lr, withGroups([]optim.AdamaxOption{optim.WeightDecay(0.1)}, groups(p))...)
+		}},
 	}
 }
 
@@ -133,6 +137,9 @@ func groupedCases[T tensor.Float]() []groupedCase[T] {
 		}},
 		{"RAdam", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
 			return optim.NewRAdam(p, lr, withGroups([]optim.RAdamOption{optim.Betas(0.9, 0.9), optim.WeightDecay(wd)}, g)...)
+		}},
+		{"Adamax", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
+			return optim.NewAdamax(p, lr, withGroups([]optim.AdamaxOption{optim.Betas(0.8, 0.9), optim.Eps(0.1), optim.WeightDecay(wd)}, g)...)
 		}},
 	}
 }
@@ -237,6 +244,10 @@ func TestParamGroupValidation(t *testing.T) {
 		},
 		"NewAdagrad": func(o ...anyOption) error {
 			_, err := optim.NewAdagrad(ps, 0.1, conv[optim.AdagradOption](o)...)
+			return err
+		},
+		"NewAdamax": func(o ...anyOption) error {
+			_, err := optim.NewAdamax(ps, 0.1, conv[optim.AdamaxOption](o)...)
 			return err
 		},
 		"NewRAdam": func(o ...anyOption) error {

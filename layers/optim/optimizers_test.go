@@ -31,6 +31,8 @@ var (
 	_ optim.Optimizer[float32] = (*optim.NAdam[float32])(nil)
 	_ optim.Optimizer[float64] = (*optim.RAdam[float64])(nil)
 	_ optim.Optimizer[float32] = (*optim.RAdam[float32])(nil)
+	_ optim.Optimizer[float64] = (*optim.Adamax[float64])(nil)
+	_ optim.Optimizer[float32] = (*optim.Adamax[float32])(nil)
 )
 
 // maker builds one optimizer configuration over params with learning rate lr.
@@ -78,6 +80,10 @@ func makers[T tensor.Float]() []maker[T] {
 		// Rectified from a parameter's sixth step on, whatever β₂ > 2/3.
 		{"RAdam all options", func(p ps, lr float64) (opt, error) {
 			return optim.NewRAdam(p, lr, optim.Betas(0.5, 0.999), optim.Eps(1e-3), optim.WeightDecay(0.1))
+		}},
+		{"Adamax", func(p ps, lr float64) (opt, error) { return optim.NewAdamax(p, lr) }},
+		{"Adamax all options", func(p ps, lr float64) (opt, error) {
+			return optim.NewAdamax(p, lr, optim.Betas(0.5, 0.6), optim.Eps(0.3), optim.WeightDecay(0.1))
 		}},
 	}
 }
@@ -152,6 +158,7 @@ func TestHyperparameters(t *testing.T) {
 	ada := func(lr float64, o ...optim.AdagradOption) error { _, err := optim.NewAdagrad(p, lr, o...); return err }
 	nadam := func(lr float64, o ...optim.NAdamOption) error { _, err := optim.NewNAdam(p, lr, o...); return err }
 	radam := func(lr float64, o ...optim.RAdamOption) error { _, err := optim.NewRAdam(p, lr, o...); return err }
+	adamax := func(lr float64, o ...optim.AdamaxOption) error { _, err := optim.NewAdamax(p, lr, o...); return err }
 	tests := []struct {
 		name string
 		err  error
@@ -209,6 +216,14 @@ func TestHyperparameters(t *testing.T) {
 		{"RAdam beta2 one", radam(1e-3, optim.Betas(0.9, 1)), []string{"NewRAdam", "beta2", "got 1"}},
 		{"RAdam infinite eps", radam(1e-3, optim.Eps(inf)), []string{"NewRAdam", "eps", "+Inf"}},
 		{"RAdam negative weight decay", radam(1e-3, optim.WeightDecay(-0.5)), []string{"NewRAdam", "weight decay", "-0.5"}},
+
+		{"Adamax all options", adamax(2e-3, optim.Betas(0, 0), optim.Eps(0), optim.WeightDecay(0.1)), nil},
+		{"Adamax infinite lr", adamax(inf), []string{"NewAdamax", "learning rate", "+Inf"}},
+		{"Adamax beta1 NaN", adamax(2e-3, optim.Betas(nan, 0.999)), []string{"NewAdamax", "beta1", "NaN"}},
+		{"Adamax beta2 above one", adamax(2e-3, optim.Betas(0.9, 2)), []string{"NewAdamax", "beta2", "got 2"}},
+		{"Adamax NaN eps", adamax(2e-3, optim.Eps(nan)), []string{"NewAdamax", "eps", "NaN"}},
+		{"Adamax negative weight decay", adamax(2e-3, optim.WeightDecay(-1)), []string{"NewAdamax", "weight decay", "-1"}},
+		{"float32 Adamax eps", func() error { _, err := optim.NewAdamax(p32, 1e-3, optim.Eps(1e39)); return err }(), []string{"NewAdamax", "eps"}},
 
 		// Finite in float64, +Inf once stored as float32.
 		{"float32 Adam lr", func() error { _, err := optim.NewAdam(p32, 1e39); return err }(), []string{"learning rate", "1e+39"}},

@@ -54,6 +54,7 @@ var (
 	_ SplitStepper[float32] = (*Adagrad[float32])(nil)
 	_ SplitStepper[float32] = (*NAdam[float32])(nil)
 	_ SplitStepper[float32] = (*RAdam[float32])(nil)
+	_ SplitStepper[float32] = (*Adamax[float32])(nil)
 )
 
 // parts is what a step in parts needs besides an optimizer's own state:

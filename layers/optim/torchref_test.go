@@ -302,6 +302,21 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 			opts = append(opts, g)
 		}
 		return optim.NewRAdam(params, or(k.LR, 1e-3), opts...)
+	case "Adamax":
+		var opts []optim.AdamaxOption
+		if k.Betas != nil {
+			opts = append(opts, optim.Betas(k.Betas[0], k.Betas[1]))
+		}
+		if k.Eps != nil {
+			opts = append(opts, optim.Eps(*k.Eps))
+		}
+		if k.WeightDecay != nil {
+			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
+		}
+		for _, g := range groups {
+			opts = append(opts, g)
+		}
+		return optim.NewAdamax(params, or(k.LR, 2e-3), opts...)
 	case "NAdam":
 		var opts []optim.NAdamOption
 		if k.Betas != nil {

@@ -133,6 +133,12 @@ OPTIMIZERS = [
     ("radam", "RAdam", {"lr": 0.1, "betas": [0.8, 0.95], "eps": 1e-3}, None),
     ("radam_weight_decay", "RAdam", {"lr": 0.05, "weight_decay": 0.2}, {"step_size": 2, "gamma": 0.5}),
     ("radam_long", "RAdam", {"lr": 0.05, "betas": [0.9, 0.99], "weight_decay": 0.1}, None),
+    ("adamax_default", "Adamax", {}, None),
+    ("adamax", "Adamax", {"lr": 0.1, "betas": [0.8, 0.9], "eps": 1e-3}, None),
+    ("adamax_weight_decay", "Adamax", {"lr": 0.05, "weight_decay": 0.2}, {"step_size": 2, "gamma": 0.5}),
+    # A large eps, inside the maximum, and a fast-decaying norm: the
+    # maximum takes |g| + eps on some steps and beta2 * u on others.
+    ("adamax_eps", "Adamax", {"lr": 0.1, "betas": [0.9, 0.99], "eps": 0.5}, None),
 ]
 
 # Cases run for more than STEPS steps: name -> steps.
@@ -163,6 +169,9 @@ GROUP_OPTIMIZERS = [
     ("nadam_groups", "NAdam", {"lr": 0.1, "weight_decay": 0.1, "momentum_decay": 0.05},
      [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
      {"step_size": 2, "gamma": 0.5}),
+    ("adamax_groups", "Adamax", {"lr": 0.1, "weight_decay": 0.1},
+     [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
+     {"step_size": 2, "gamma": 0.5}),
     ("radam_groups", "RAdam", {"lr": 0.1, "weight_decay": 0.1, "betas": [0.9, 0.98]},
      [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
      {"step_size": 2, "gamma": 0.5}),
@@ -184,6 +193,9 @@ MUST_DIFFER = [
     ("radam_default", "adam_default"),
     ("radam_default", "radam"),
     ("radam", "radam_weight_decay"),
+    ("adamax_default", "adamax"),
+    ("adamax", "adamax_weight_decay"),
+    ("adamax", "adamax_eps"),
 ]
 
 
