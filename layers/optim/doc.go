@@ -38,6 +38,8 @@
 //   - [NewAdamax]: Adam with an infinity norm instead of the second moment,
 //     with [Betas], [Eps] (inside the maximum, as torch's) and L2
 //     [WeightDecay]. Defaults as Adam; torch's lr default is 2e-3.
+//   - [NewAdadelta]: Adadelta with [Rho], [Eps] and L2 [WeightDecay].
+//     Defaults: rho 0.9, eps 1e-6; torch's lr default is 1.0.
 //
 // Options are typed: an option that does not apply to an optimizer does not
 // compile. Constructors return an error for a hyperparameter out of range (a
@@ -140,6 +142,7 @@
 //	NAdam               exp_avg, exp_avg_sq, step, mu_product
 //	RAdam               exp_avg, exp_avg_sq, step
 //	Adamax              exp_avg, exp_inf, step
+//	Adadelta            square_avg, acc_delta
 //
 // A parameter that has had no gradient yet has no state and no entry. The
 // metadata names the optimizer ("optimizer": "Adam"), its number of

@@ -22,6 +22,7 @@ type anyOption interface {
 	optim.NAdamOption
 	optim.RAdamOption
 	optim.AdamaxOption
+	optim.AdadeltaOption
 }
 
 // withGroups appends the ParamGroup options groups to opts, options of one
@@ -88,6 +89,9 @@ func groupMakers[T tensor.Float]() []maker[T] {
 		{"Adamax groups", func(p ps, lr float64) (opt, error) {
 			return optim.NewAdamax(p, lr, withGroups([]optim.AdamaxOption{optim.WeightDecay(0.1)}, groups(p))...)
 		}},
+		{"Adadelta groups", func(p ps, lr float64) (opt, error) {
+			return optim.NewAdadelta(p, lr, withGroups([]optim.AdadeltaOption{optim.Rho(0.8), optim.WeightDecay(0.1)}, groups(p))...)
+		}},
 	}
 }
 
@@ -140,6 +144,9 @@ func groupedCases[T tensor.Float]() []groupedCase[T] {
 		}},
 		{"Adamax", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
 			return optim.NewAdamax(p, lr, withGroups([]optim.AdamaxOption{optim.Betas(0.8, 0.9), optim.Eps(0.1), optim.WeightDecay(wd)}, g)...)
+		}},
+		{"Adadelta", func(p ps, lr, wd float64, g ...optim.ParamGroupOption[T]) (opt, error) {
+			return optim.NewAdadelta(p, lr, withGroups([]optim.AdadeltaOption{optim.Rho(0.8), optim.Eps(1e-2), optim.WeightDecay(wd)}, g)...)
 		}},
 	}
 }
@@ -244,6 +251,10 @@ func TestParamGroupValidation(t *testing.T) {
 		},
 		"NewAdagrad": func(o ...anyOption) error {
 			_, err := optim.NewAdagrad(ps, 0.1, conv[optim.AdagradOption](o)...)
+			return err
+		},
+		"NewAdadelta": func(o ...anyOption) error {
+			_, err := optim.NewAdadelta(ps, 0.1, conv[optim.AdadeltaOption](o)...)
 			return err
 		},
 		"NewAdamax": func(o ...anyOption) error {

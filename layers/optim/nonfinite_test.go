@@ -42,6 +42,7 @@ func policyMakers() []struct {
 		{"NAdam", func(p ps, q pol) (opt, error) { return optim.NewNAdam(p, 0.1, optim.NonFinite(q)) }},
 		{"RAdam", func(p ps, q pol) (opt, error) { return optim.NewRAdam(p, 0.1, optim.NonFinite(q)) }},
 		{"Adamax", func(p ps, q pol) (opt, error) { return optim.NewAdamax(p, 0.1, optim.NonFinite(q)) }},
+		{"Adadelta", func(p ps, q pol) (opt, error) { return optim.NewAdadelta(p, 1, optim.NonFinite(q)) }},
 	}
 }
 

@@ -84,8 +84,9 @@ func (o WeightDecayOption) applyRMSProp(c *rmspropConfig) { c.weightDecay = o.wd
 type EpsOption struct{ eps float64 }
 
 // Eps sets ε, added to the square-root denominator for numerical stability
-// (default 1e-8, and 1e-10 for Adagrad, as torch's). It must be finite and
-// non-negative.
+// (default 1e-8, 1e-10 for Adagrad and 1e-6 for Adadelta, as torch's; for
+// Adamax it is added to |g| inside the maximum, and for Adadelta inside
+// both square roots). It must be finite and non-negative.
 func Eps(eps float64) EpsOption { return EpsOption{eps} }
 
 func (o EpsOption) applyAdam(c *adamConfig)       { c.eps = o.eps }

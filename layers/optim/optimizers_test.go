@@ -33,6 +33,8 @@ var (
 	_ optim.Optimizer[float32] = (*optim.RAdam[float32])(nil)
 	_ optim.Optimizer[float64] = (*optim.Adamax[float64])(nil)
 	_ optim.Optimizer[float32] = (*optim.Adamax[float32])(nil)
+	_ optim.Optimizer[float64] = (*optim.Adadelta[float64])(nil)
+	_ optim.Optimizer[float32] = (*optim.Adadelta[float32])(nil)
 )
 
 // maker builds one optimizer configuration over params with learning rate lr.
@@ -84,6 +86,10 @@ func makers[T tensor.Float]() []maker[T] {
 		{"Adamax", func(p ps, lr float64) (opt, error) { return optim.NewAdamax(p, lr) }},
 		{"Adamax all options", func(p ps, lr float64) (opt, error) {
 			return optim.NewAdamax(p, lr, optim.Betas(0.5, 0.6), optim.Eps(0.3), optim.WeightDecay(0.1))
+		}},
+		{"Adadelta", func(p ps, lr float64) (opt, error) { return optim.NewAdadelta(p, lr) }},
+		{"Adadelta all options", func(p ps, lr float64) (opt, error) {
+			return optim.NewAdadelta(p, lr, optim.Rho(0.5), optim.Eps(1e-2), optim.WeightDecay(0.1))
 		}},
 	}
 }
@@ -159,6 +165,10 @@ func TestHyperparameters(t *testing.T) {
 	nadam := func(lr float64, o ...optim.NAdamOption) error { _, err := optim.NewNAdam(p, lr, o...); return err }
 	radam := func(lr float64, o ...optim.RAdamOption) error { _, err := optim.NewRAdam(p, lr, o...); return err }
 	adamax := func(lr float64, o ...optim.AdamaxOption) error { _, err := optim.NewAdamax(p, lr, o...); return err }
+	adadelta := func(lr float64, o ...optim.AdadeltaOption) error {
+		_, err := optim.NewAdadelta(p, lr, o...)
+		return err
+	}
 	tests := []struct {
 		name string
 		err  error
@@ -223,6 +233,15 @@ func TestHyperparameters(t *testing.T) {
 		{"Adamax beta2 above one", adamax(2e-3, optim.Betas(0.9, 2)), []string{"NewAdamax", "beta2", "got 2"}},
 		{"Adamax NaN eps", adamax(2e-3, optim.Eps(nan)), []string{"NewAdamax", "eps", "NaN"}},
 		{"Adamax negative weight decay", adamax(2e-3, optim.WeightDecay(-1)), []string{"NewAdamax", "weight decay", "-1"}},
+		{"Adadelta all options", adadelta(1, optim.Rho(0.5), optim.Eps(0), optim.WeightDecay(0.1)), nil},
+		{"Adadelta rho one", adadelta(1, optim.Rho(1)), nil}, // torch allows it: nothing moves
+		{"Adadelta rho zero", adadelta(1, optim.Rho(0)), nil},
+		{"Adadelta rho above one", adadelta(1, optim.Rho(1.5)), []string{"NewAdadelta", "rho", "[0, 1]", "got 1.5"}},
+		{"Adadelta rho negative", adadelta(1, optim.Rho(-0.1)), []string{"NewAdadelta", "rho", "-0.1"}},
+		{"Adadelta rho NaN", adadelta(1, optim.Rho(nan)), []string{"NewAdadelta", "rho", "NaN"}},
+		{"Adadelta negative lr", adadelta(-1), []string{"NewAdadelta", "learning rate", "-1"}},
+		{"Adadelta infinite eps", adadelta(1, optim.Eps(inf)), []string{"NewAdadelta", "eps", "+Inf"}},
+		{"Adadelta NaN weight decay", adadelta(1, optim.WeightDecay(nan)), []string{"NewAdadelta", "weight decay", "NaN"}},
 		{"float32 Adamax eps", func() error { _, err := optim.NewAdamax(p32, 1e-3, optim.Eps(1e39)); return err }(), []string{"NewAdamax", "eps"}},
 
 		// Finite in float64, +Inf once stored as float32.

@@ -55,6 +55,7 @@ var (
 	_ SplitStepper[float32] = (*NAdam[float32])(nil)
 	_ SplitStepper[float32] = (*RAdam[float32])(nil)
 	_ SplitStepper[float32] = (*Adamax[float32])(nil)
+	_ SplitStepper[float32] = (*Adadelta[float32])(nil)
 )
 
 // parts is what a step in parts needs besides an optimizer's own state:

@@ -40,6 +40,7 @@ func stateCases[T tensor.Float]() []stateCase[T] {
 		{"NAdam", func(ps []*autograd.Var[T]) (O, error) { return optim.NewNAdam(ps, 0.05, optim.MomentumDecay(0.1)) }},
 		{"RAdam", func(ps []*autograd.Var[T]) (O, error) { return optim.NewRAdam(ps, 0.05, optim.Betas(0.9, 0.9)) }},
 		{"Adamax", func(ps []*autograd.Var[T]) (O, error) { return optim.NewAdamax(ps, 0.05, optim.Eps(0.1)) }},
+		{"Adadelta", func(ps []*autograd.Var[T]) (O, error) { return optim.NewAdadelta(ps, 1, optim.Eps(1e-3)) }},
 		{"AdamW groups", func(ps []*autograd.Var[T]) (O, error) {
 			return optim.NewAdamW(ps, 0.05, optim.ParamGroup(ps[1:], optim.WeightDecay(0), optim.LRScale(0.5)))
 		}},

@@ -111,6 +111,7 @@ type torchRefKwargs struct {
 	LRDecay     *float64  `json:"lr_decay"`
 	InitAcc     *float64  `json:"initial_accumulator_value"`
 	MomDecay    *float64  `json:"momentum_decay"`
+	Rho         *float64  `json:"rho"`
 }
 
 type torchRefStepLR struct {
@@ -317,6 +318,21 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 			opts = append(opts, g)
 		}
 		return optim.NewAdamax(params, or(k.LR, 2e-3), opts...)
+	case "Adadelta":
+		var opts []optim.AdadeltaOption
+		if k.Rho != nil {
+			opts = append(opts, optim.Rho(*k.Rho))
+		}
+		if k.Eps != nil {
+			opts = append(opts, optim.Eps(*k.Eps))
+		}
+		if k.WeightDecay != nil {
+			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
+		}
+		for _, g := range groups {
+			opts = append(opts, g)
+		}
+		return optim.NewAdadelta(params, or(k.LR, 1.0), opts...)
 	case "NAdam":
 		var opts []optim.NAdamOption
 		if k.Betas != nil {

@@ -139,6 +139,9 @@ OPTIMIZERS = [
     # A large eps, inside the maximum, and a fast-decaying norm: the
     # maximum takes |g| + eps on some steps and beta2 * u on others.
     ("adamax_eps", "Adamax", {"lr": 0.1, "betas": [0.9, 0.99], "eps": 0.5}, None),
+    ("adadelta_default", "Adadelta", {}, None),
+    ("adadelta", "Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-3}, None),
+    ("adadelta_weight_decay", "Adadelta", {"weight_decay": 0.2, "eps": 1e-2}, {"step_size": 2, "gamma": 0.5}),
 ]
 
 # Cases run for more than STEPS steps: name -> steps.
@@ -172,6 +175,9 @@ GROUP_OPTIMIZERS = [
     ("adamax_groups", "Adamax", {"lr": 0.1, "weight_decay": 0.1},
      [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
      {"step_size": 2, "gamma": 0.5}),
+    ("adadelta_groups", "Adadelta", {"lr": 2.0, "weight_decay": 0.1, "eps": 1e-2},
+     [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.5}],
+     {"step_size": 2, "gamma": 0.5}),
     ("radam_groups", "RAdam", {"lr": 0.1, "weight_decay": 0.1, "betas": [0.9, 0.98]},
      [{"params": ["w"]}, {"params": ["b", "c"], "weight_decay": 0.0, "lr": 0.03}],
      {"step_size": 2, "gamma": 0.5}),
@@ -196,6 +202,8 @@ MUST_DIFFER = [
     ("adamax_default", "adamax"),
     ("adamax", "adamax_weight_decay"),
     ("adamax", "adamax_eps"),
+    ("adadelta_default", "adadelta"),
+    ("adadelta", "adadelta_weight_decay"),
 ]
 
 
