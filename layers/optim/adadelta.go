@@ -36,12 +36,13 @@ type adadeltaState[T tensor.Float] struct {
 
 type adadeltaConfig struct {
 	rho, eps, weightDecay float64
+	maximize              bool
 	nonFinite             NonFinitePolicy
 	groups                []groupSpec
 }
 
-// AdadeltaOption configures NewAdadelta: Rho, Eps, WeightDecay, NonFinite
-// and ParamGroup.
+// AdadeltaOption configures NewAdadelta: Rho, Eps, WeightDecay, NonFinite,
+// Maximize and ParamGroup.
 type AdadeltaOption interface{ applyAdadelta(*adadeltaConfig) }
 
 type adadeltaOptionFunc func(*adadeltaConfig)
@@ -90,6 +91,7 @@ func NewAdadelta[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...
 	}
 	o.rho, o.oneMinusRho, o.eps = T(c.rho), T(1-c.rho), T(c.eps)
 	o.l2 = newL2Decay[T](o.groups.wd)
+	o.l2.maximize(c.maximize)
 	o.state = make([]adadeltaState[T], len(o.params))
 	return o, nil
 }

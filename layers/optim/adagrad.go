@@ -37,12 +37,13 @@ type adagradState[T tensor.Float] struct {
 
 type adagradConfig struct {
 	lrDecay, eps, weightDecay, init float64
+	maximize                        bool
 	nonFinite                       NonFinitePolicy
 	groups                          []groupSpec
 }
 
 // AdagradOption configures NewAdagrad: LRDecay, InitialAccumulator, Eps,
-// WeightDecay, NonFinite and ParamGroup.
+// WeightDecay, NonFinite, Maximize and ParamGroup.
 type AdagradOption interface{ applyAdagrad(*adagradConfig) }
 
 type adagradOptionFunc func(*adagradConfig)
@@ -93,6 +94,7 @@ func NewAdagrad[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...A
 	}
 	o.lrDecay, o.eps, o.start = c.lrDecay, T(c.eps), T(c.init)
 	o.l2 = newL2Decay[T](o.groups.wd)
+	o.l2.maximize(c.maximize)
 	o.state = make([]adagradState[T], len(o.params))
 	o.clr = make([]T, len(o.params))
 	return o, nil

@@ -35,7 +35,7 @@ type AdamW[T tensor.Float] struct {
 
 type adamConfig struct {
 	beta1, beta2, eps, weightDecay float64
-	amsgrad                        bool
+	amsgrad, maximize              bool
 	nonFinite                      NonFinitePolicy
 	groups                         []groupSpec
 }
@@ -124,6 +124,7 @@ func (o *adamCore[T]) setup(name string, params []*autograd.Var[T], lr, wd float
 	} else {
 		o.l2 = newL2Decay[T](o.groups.wd)
 	}
+	o.l2.maximize(c.maximize)
 	return nil
 }
 

@@ -26,8 +26,8 @@ type Adamax[T tensor.Float] struct {
 	clr []T // each parameter's lr/(1−β₁ᵗ) at this step, set by BeginStep
 }
 
-// AdamaxOption configures NewAdamax: Betas, Eps, WeightDecay, NonFinite
-// and ParamGroup.
+// AdamaxOption configures NewAdamax: Betas, Eps, WeightDecay, NonFinite,
+// Maximize and ParamGroup.
 type AdamaxOption interface{ applyAdamax(*momentsConfig) }
 
 func (o BetasOption) applyAdamax(c *momentsConfig)       { c.beta1, c.beta2 = o.beta1, o.beta2 }

@@ -41,8 +41,9 @@
 //   - [NewAdadelta]: Adadelta with [Rho], [Eps] and L2 [WeightDecay].
 //     Defaults: rho 0.9, eps 1e-6; torch's lr default is 1.0.
 //
-// Options are typed: an option that does not apply to an optimizer does not
-// compile. Constructors return an error for a hyperparameter out of range (a
+// Every optimizer also takes [Maximize], torch's maximize=True: it climbs
+// the objective, stepping along −g. Options are typed: an option that does
+// not apply to an optimizer does not compile. Constructors return an error for a hyperparameter out of range (a
 // negative, NaN or infinite learning rate, a beta outside [0, 1), ...) and
 // for a parameter that is nil, not a leaf, does not require a gradient, or
 // appears twice (or, for a [ParamGroup], is not among the optimizer's or is

@@ -9,12 +9,13 @@ import (
 type momentsConfig struct {
 	beta1, beta2, eps, weightDecay float64
 	momentumDecay                  float64 // NAdam's ψ
+	maximize                       bool
 	nonFinite                      NonFinitePolicy
 	groups                         []groupSpec
 }
 
 // NAdamOption configures NewNAdam: Betas, Eps, WeightDecay, MomentumDecay,
-// NonFinite and ParamGroup.
+// NonFinite, Maximize and ParamGroup.
 type NAdamOption interface{ applyNAdam(*momentsConfig) }
 
 // BetasOption sets the decay rates of the running averages of the gradient
@@ -79,6 +80,7 @@ func (o *momentsCore[T]) setup(name string, params []*autograd.Var[T], lr float6
 	o.beta1, o.beta2 = c.beta1, c.beta2
 	o.b1, o.b2, o.c1, o.c2, o.eps = T(c.beta1), T(c.beta2), T(1-c.beta1), T(1-c.beta2), T(c.eps)
 	o.l2 = newL2Decay[T](o.groups.wd)
+	o.l2.maximize(c.maximize)
 	o.state = make([]momentsState[T], len(o.params))
 	return nil
 }

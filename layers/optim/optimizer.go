@@ -41,16 +41,16 @@ type Optimizer[T tensor.Float] interface {
 }
 
 // SGDOption configures NewSGD. The options that return it, or a type that
-// implements it, are Momentum, Dampening, Nesterov, WeightDecay, NonFinite
-// and ParamGroup.
+// implements it, are Momentum, Dampening, Nesterov, WeightDecay, NonFinite,
+// Maximize and ParamGroup.
 type SGDOption interface{ applySGD(*sgdConfig) }
 
 // AdamOption configures NewAdam and NewAdamW: Betas, Eps, WeightDecay,
-// AMSGrad, NonFinite and ParamGroup.
+// AMSGrad, NonFinite, Maximize and ParamGroup.
 type AdamOption interface{ applyAdam(*adamConfig) }
 
 // RMSPropOption configures NewRMSProp: Alpha, Eps, Momentum, Centered,
-// WeightDecay, NonFinite and ParamGroup.
+// WeightDecay, NonFinite, Maximize and ParamGroup.
 type RMSPropOption interface{ applyRMSProp(*rmspropConfig) }
 
 // MomentumOption sets a momentum factor; it configures SGD and RMSProp.
@@ -151,10 +151,12 @@ const l2Block = 512
 // scratch buffers that hold the decayed gradient, one per part of a step
 // made in parts (see SplitStepper). Applying it ahead of the update rules,
 // a block at a time, spares them a branch per element on whether λ is 0,
-// and leaves the gradient itself untouched.
+// and leaves the gradient itself untouched. It also flips the gradient's
+// sign first for Maximize.
 type l2Decay[T tensor.Float] struct {
 	wd   []T   // each parameter group's λ (see ParamGroup)
-	on   bool  // some λ ≠ 0
+	on   bool  // some λ ≠ 0, or neg
+	neg  bool  // Maximize: −g instead of g
 	bufs [][]T // l2Block elements each when on, else none
 }
 
@@ -170,7 +172,18 @@ func newL2Decay[T tensor.Float](wds []float64) l2Decay[T] {
 	return l
 }
 
-// ensure makes sure there is a buffer for each of n parts, if some λ ≠ 0.
+// maximize, if on, makes blocks yield −g + λ·W instead of g + λ·W: the
+// gradient's sign flipped before the weight decay, where torch's
+// maximize=True flips it.
+func (l *l2Decay[T]) maximize(on bool) {
+	if on {
+		l.neg, l.on = true, true
+		l.ensure(1)
+	}
+}
+
+// ensure makes sure there is a buffer for each of n parts, if some λ ≠ 0
+// or the gradient is negated.
 func (l *l2Decay[T]) ensure(n int) {
 	for l.on && len(l.bufs) < n {
 		l.bufs = append(l.bufs, make([]T, l2Block))
@@ -182,10 +195,11 @@ func (l *l2Decay[T]) ensure(n int) {
 // part's buffer: each (lo, d) has d[k] = g[lo+k] + λ·w[lo+k], computed
 // before the loop body runs, so the body may then update w[lo:lo+len(d)].
 // With λ = 0 it yields (0, g) once. d is only valid until the body returns.
+// Under Maximize, d[k] = −g[lo+k] + λ·w[lo+k] (−g[lo+k] for λ = 0).
 func (l *l2Decay[T]) blocks(part, group int, w, g []T) iter.Seq2[int, []T] {
-	wd := l.wd[group]
+	wd, neg := l.wd[group], l.neg
 	return func(yield func(int, []T) bool) {
-		if wd == 0 {
+		if wd == 0 && !neg {
 			yield(0, g)
 			return
 		}
@@ -193,8 +207,19 @@ func (l *l2Decay[T]) blocks(part, group int, w, g []T) iter.Seq2[int, []T] {
 		for lo := 0; lo < len(w); lo += len(buf) {
 			wb := w[lo:min(lo+len(buf), len(w))]
 			gb, d := g[lo:lo+len(wb)], buf[:len(wb)]
-			for k, gk := range gb {
-				d[k] = gk + T(wd*wb[k])
+			switch {
+			case !neg:
+				for k, gk := range gb {
+					d[k] = gk + T(wd*wb[k])
+				}
+			case wd == 0:
+				for k, gk := range gb {
+					d[k] = -gk
+				}
+			default:
+				for k, gk := range gb {
+					d[k] = -gk + T(wd*wb[k])
+				}
 			}
 			if !yield(lo, d) {
 				return

@@ -87,6 +87,10 @@ func makers[T tensor.Float]() []maker[T] {
 		{"Adamax all options", func(p ps, lr float64) (opt, error) {
 			return optim.NewAdamax(p, lr, optim.Betas(0.5, 0.6), optim.Eps(0.3), optim.WeightDecay(0.1))
 		}},
+		{"Adam maximize", func(p ps, lr float64) (opt, error) {
+			return optim.NewAdam(p, lr, optim.Maximize(), optim.WeightDecay(0.1))
+		}},
+		{"Adagrad maximize", func(p ps, lr float64) (opt, error) { return optim.NewAdagrad(p, lr, optim.Maximize()) }},
 		{"Adadelta", func(p ps, lr float64) (opt, error) { return optim.NewAdadelta(p, lr) }},
 		{"Adadelta all options", func(p ps, lr float64) (opt, error) {
 			return optim.NewAdadelta(p, lr, optim.Rho(0.5), optim.Eps(1e-2), optim.WeightDecay(0.1))

@@ -37,8 +37,8 @@ type radamRule[T tensor.Float] struct {
 	rectified    bool // ρₜ > 5
 }
 
-// RAdamOption configures NewRAdam: Betas, Eps, WeightDecay, NonFinite and
-// ParamGroup.
+// RAdamOption configures NewRAdam: Betas, Eps, WeightDecay, NonFinite,
+// Maximize and ParamGroup.
 type RAdamOption interface{ applyRAdam(*momentsConfig) }
 
 func (o BetasOption) applyRAdam(c *momentsConfig)       { c.beta1, c.beta2 = o.beta1, o.beta2 }

@@ -35,7 +35,7 @@ type rmspropState[T tensor.Float] struct {
 
 type rmspropConfig struct {
 	alpha, eps, momentum, weightDecay float64
-	centered                          bool
+	centered, maximize                bool
 	nonFinite                         NonFinitePolicy
 	groups                            []groupSpec
 }
@@ -82,6 +82,7 @@ func NewRMSProp[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...R
 	o.alpha, o.oneMinusAlpha, o.eps = T(c.alpha), T(1-c.alpha), T(c.eps)
 	o.momentum, o.l2, o.centered = T(c.momentum), newL2Decay[T](o.groups.wd), c.centered
 	o.hasMomentum = c.momentum > 0
+	o.l2.maximize(c.maximize)
 	o.state = make([]rmspropState[T], len(o.params))
 	return o, nil
 }

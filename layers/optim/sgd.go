@@ -28,7 +28,7 @@ type SGD[T tensor.Float] struct {
 
 type sgdConfig struct {
 	momentum, dampening, weightDecay float64
-	nesterov                         bool
+	nesterov, maximize               bool
 	nonFinite                        NonFinitePolicy
 	groups                           []groupSpec
 }
@@ -74,6 +74,7 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], lr float64, opts ...SGDOp
 		return nil, fmt.Errorf("optim: %s: Nesterov momentum needs a momentum above 0 and zero dampening, got momentum %g, dampening %g", op, c.momentum, c.dampening)
 	}
 	o.momentum, o.keep, o.l2 = T(c.momentum), T(1-c.dampening), newL2Decay[T](o.groups.wd)
+	o.l2.maximize(c.maximize)
 	o.nesterov = c.nesterov
 	if c.momentum != 0 {
 		o.velocity = make([][]T, len(o.params))

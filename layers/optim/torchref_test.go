@@ -112,6 +112,7 @@ type torchRefKwargs struct {
 	InitAcc     *float64  `json:"initial_accumulator_value"`
 	MomDecay    *float64  `json:"momentum_decay"`
 	Rho         *float64  `json:"rho"`
+	Maximize    bool      `json:"maximize"`
 }
 
 type torchRefStepLR struct {
@@ -221,6 +222,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		if k.Nesterov {
 			opts = append(opts, optim.Nesterov())
 		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
+		}
 		for _, g := range groups {
 			opts = append(opts, g)
 		}
@@ -241,6 +245,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		}
 		if k.AMSGrad {
 			opts = append(opts, optim.AMSGrad())
+		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
 		}
 		for _, g := range groups {
 			opts = append(opts, g)
@@ -266,6 +273,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		if k.Centered {
 			opts = append(opts, optim.Centered())
 		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
+		}
 		for _, g := range groups {
 			opts = append(opts, g)
 		}
@@ -284,6 +294,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		if k.WeightDecay != nil {
 			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
 		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
+		}
 		for _, g := range groups {
 			opts = append(opts, g)
 		}
@@ -298,6 +311,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		}
 		if k.WeightDecay != nil {
 			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
+		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
 		}
 		for _, g := range groups {
 			opts = append(opts, g)
@@ -314,6 +330,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		if k.WeightDecay != nil {
 			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
 		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
+		}
 		for _, g := range groups {
 			opts = append(opts, g)
 		}
@@ -328,6 +347,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		}
 		if k.WeightDecay != nil {
 			opts = append(opts, optim.WeightDecay(*k.WeightDecay))
+		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
 		}
 		for _, g := range groups {
 			opts = append(opts, g)
@@ -346,6 +368,9 @@ func newTorchOptimizer[T tensor.Float](c torchRefOptimizer, params []*autograd.V
 		}
 		if k.MomDecay != nil {
 			opts = append(opts, optim.MomentumDecay(*k.MomDecay))
+		}
+		if k.Maximize {
+			opts = append(opts, optim.Maximize())
 		}
 		for _, g := range groups {
 			opts = append(opts, g)

@@ -142,6 +142,18 @@ OPTIMIZERS = [
     ("adadelta_default", "Adadelta", {}, None),
     ("adadelta", "Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-3}, None),
     ("adadelta_weight_decay", "Adadelta", {"weight_decay": 0.2, "eps": 1e-2}, {"step_size": 2, "gamma": 0.5}),
+    # maximize=True, with weight decay (the sign is flipped before it is
+    # added), in every optimizer that has it in torch 1.13. Not 0.2 for
+    # Adam and Adamax: w[1]'s -g + 0.2*w is then 0 in Go and -6e-18 in
+    # torch (a fused multiply-add), which they normalise into a step.
+    ("sgd_maximize", "SGD", {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.1, "maximize": True}, None),
+    ("adam_maximize", "Adam", {"lr": 0.1, "weight_decay": 0.15, "maximize": True}, None),
+    ("adamw_maximize", "AdamW", {"lr": 0.1, "weight_decay": 0.3, "maximize": True}, None),
+    ("rmsprop_maximize", "RMSprop",
+     {"lr": 0.01, "alpha": 0.9, "momentum": 0.5, "centered": True, "weight_decay": 0.1, "maximize": True}, None),
+    ("adagrad_maximize", "Adagrad", {"lr": 0.1, "lr_decay": 0.3, "weight_decay": 0.1, "maximize": True}, None),
+    ("adamax_maximize", "Adamax", {"lr": 0.1, "weight_decay": 0.15, "maximize": True}, None),
+    ("adadelta_maximize", "Adadelta", {"weight_decay": 0.2, "eps": 1e-2, "maximize": True}, None),
 ]
 
 # Cases run for more than STEPS steps: name -> steps.
