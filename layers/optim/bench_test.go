@@ -71,6 +71,11 @@ func BenchmarkStep(b *testing.B) {
 		{"Adam", func(p ps) (opt, error) { return optim.NewAdam(p, 1e-3) }},
 		{"AdamW", func(p ps) (opt, error) { return optim.NewAdamW(p, 1e-3) }},
 		{"RMSProp", func(p ps) (opt, error) { return optim.NewRMSProp(p, 1e-3) }},
+		{"NAdam", func(p ps) (opt, error) { return optim.NewNAdam(p, 2e-3) }},
+		{"RAdam", func(p ps) (opt, error) { return optim.NewRAdam(p, 1e-3) }},
+		{"Adamax", func(p ps) (opt, error) { return optim.NewAdamax(p, 2e-3) }},
+		{"Adadelta", func(p ps) (opt, error) { return optim.NewAdadelta(p, 1) }},
+		{"AdamMaximizeDecay", func(p ps) (opt, error) { return optim.NewAdam(p, 1e-3, optim.Maximize(), optim.WeightDecay(1e-4)) }},
 		// The no-decay recipe: the biases in a group without weight decay.
 		{"AdamWNoDecayGroup", func(p ps) (opt, error) {
 			return optim.NewAdamW(p, 1e-3, optim.WeightDecay(0.1), optim.ParamGroup(vectors(p), optim.WeightDecay(0)))
