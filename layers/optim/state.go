@@ -101,11 +101,11 @@ func SaveStateFile[T tensor.Float](path string, o Optimizer[T]) error {
 // LoadState reads a file written by SaveState into o, which must be the
 // same kind of optimizer, over parameters of the same shapes in the same
 // order, with the same options that decide its buffers (AMSGrad, momentum,
-// centered). The buffers and step counts replace o's, a parameter absent
-// from the file starts afresh, and the learning rate becomes the file's, as
-// torch's load_state_dict does; the other hyperparameters stay o's. F32 and
-// F64 files load into either precision (F64 rounded to the nearest
-// float32).
+// centered). The buffers and step counts (and NAdam's mu_product) replace
+// o's, a parameter absent from the file starts afresh, and the learning
+// rate becomes the file's, as torch's load_state_dict does; the other
+// hyperparameters stay o's. F32 and F64 files load into either precision
+// (F64 rounded to the nearest float32; mu_product stays float64).
 //
 // A file that records parameter groups (see ParamGroup) loads only into an
 // optimizer with its parameters in the same groups, as torch's refuses
