@@ -366,14 +366,16 @@ func New[T Float](cfg Config[T]) (*Trainer[T], error) {
 
 // splitStepper returns r's optimizer as an optim.SplitStepper if it is one
 // of package optim's own (*optim.SGD, *optim.Adam, *optim.AdamW,
-// *optim.RMSProp, *optim.Adagrad) over exactly r's parameters, in order,
+// *optim.RMSProp, *optim.Adagrad, *optim.NAdam, *optim.RAdam,
+// *optim.Adamax, *optim.Adadelta) over exactly r's parameters, in order,
 // else nil. A type of one's own is never made in parts, even one that
 // implements optim.SplitStepper: one that embeds *optim.SGD, say, has
 // SGD's BeginStep and StepRange, but a Step of its own (one that clips the
 // gradients first) that a step in parts would silently skip.
 func splitStepper[T Float](r *replica[T]) optim.SplitStepper[T] {
 	switch r.opt.(type) {
-	case *optim.SGD[T], *optim.Adam[T], *optim.AdamW[T], *optim.RMSProp[T], *optim.Adagrad[T]:
+	case *optim.SGD[T], *optim.Adam[T], *optim.AdamW[T], *optim.RMSProp[T], *optim.Adagrad[T],
+		*optim.NAdam[T], *optim.RAdam[T], *optim.Adamax[T], *optim.Adadelta[T]:
 	default:
 		return nil
 	}
