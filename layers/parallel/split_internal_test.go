@@ -17,15 +17,29 @@ func TestSplitStepperTypes(t *testing.T) {
 	type ctor func([]*autograd.Var[float32]) (optim.Optimizer[float32], error)
 	wrap := func(o optim.Optimizer[float32], err error) (optim.Optimizer[float32], error) { return o, err }
 	ctors := map[string]ctor{
-		"SGD":      func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewSGD(p, 0.1)) },
-		"Adam":     func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewAdam(p, 0.1)) },
-		"AdamW":    func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewAdamW(p, 0.1)) },
-		"RMSProp":  func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewRMSProp(p, 0.1)) },
-		"Adagrad":  func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewAdagrad(p, 0.1)) },
-		"NAdam":    func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewNAdam(p, 0.1)) },
-		"RAdam":    func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewRAdam(p, 0.1)) },
-		"Adamax":   func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewAdamax(p, 0.1)) },
-		"Adadelta": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewAdadelta(p, 1)) },
+		"SGD":  func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewSGD(p, 0.1)) },
+		"Adam": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) { return wrap(optim.NewAdam(p, 0.1)) },
+		"AdamW": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return wrap(optim.NewAdamW(p, 0.1))
+		},
+		"RMSProp": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return wrap(optim.NewRMSProp(p, 0.1))
+		},
+		"Adagrad": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return wrap(optim.NewAdagrad(p, 0.1))
+		},
+		"NAdam": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return wrap(optim.NewNAdam(p, 0.1))
+		},
+		"RAdam": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return wrap(optim.NewRAdam(p, 0.1))
+		},
+		"Adamax": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return wrap(optim.NewAdamax(p, 0.1))
+		},
+		"Adadelta": func(p []*autograd.Var[float32]) (optim.Optimizer[float32], error) {
+			return wrap(optim.NewAdadelta(p, 1))
+		},
 	}
 	for name, c := range ctors {
 		o, err := c(ps)
