@@ -235,6 +235,10 @@ func TestLayerNormFusedMatchesRecordedFloat32(t *testing.T) {
 		{"short affine accumulating", 6, 37, true, true},
 		{"short affine", 6, 37, true, false},
 		{"long affine", 4, 300, true, false},
+		{"wide affine (leaves)", 3, 768, true, false},
+		{"wide affine accumulating (leaves)", 3, 256, true, true},
+		{"many rows (weight's sum in chunks)", 150, 24, true, false},
+		{"many wide rows accumulating", 130, 256, true, true},
 		{"leaf plain", 5, 128, false, false},
 		{"leaf plain accumulating", 5, 128, false, true},
 	} {

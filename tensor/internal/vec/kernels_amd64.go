@@ -157,6 +157,12 @@ func lnGradRowsF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *fl
 func lnGradRowsF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, count float64, eps float64, one float64)
 
 //go:noescape
+func lnGradLeavesF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, leaf int, sums *float32, count float32, eps float32, one float32)
+
+//go:noescape
+func lnGradLeavesF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, leaf int, sums *float64, count float64, eps float64, one float64)
+
+//go:noescape
 func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
 
 //go:noescape

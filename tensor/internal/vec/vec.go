@@ -582,14 +582,46 @@ func LNRows[T Float](y, x, w, b []T, n int, eps T) bool {
 // and NormOut(o, gy, d, r, sgy/count, su/count, add), the bits of those
 // calls (for n ≤ 128, Sum8 is package tensor's SumRow), without the
 // scratch (the kernel keeps the sums in registers and recomputes d, x̂ and
-// gy). o, wg and g advance with x. It reports false, doing nothing, when
-// no kernel fits.
+// gy). A longer row whose SumRow is a balanced tree of leaves (lnLeaves:
+// n = 2^k·leaf, such as 768 = 8·96) takes each sum in SumRow's order
+// instead: Sum8 over each leaf, then the leaves' tree, the bits of
+// LayerNormGradRow in package tensor. o, wg and g advance with x. It
+// reports false, doing nothing, when no kernel fits.
 func LNGradRows[T Float](o, wg, x, g, w []T, n int, eps T, add bool) bool {
 	if n <= 0 || len(x)%n != 0 {
 		return false
 	}
 	o, wg, g, w = o[:len(x)], wg[:len(x)], g[:len(x)], w[:n]
+	if n > sumLeaf {
+		return lnGradLeavesAsm(o, wg, x, g, w, n, len(x)/n, eps, add)
+	}
 	return lnGradRowsAsm(o, wg, x, g, w, n, len(x)/n, eps, add)
+}
+
+// sumLeaf is the longest row that package tensor's SumRow sums as one
+// leaf (Sum8); a longer row is split in two, the first half a multiple of
+// 8, and the halves' sums added.
+const sumLeaf = 128
+
+// maxLeaves is the most leaves per row of LNGradRows's kernel for long rows.
+const maxLeaves = 64
+
+// lnLeaves returns how SumRow splits a row of n elements when every split
+// halves it exactly, down to leaves of leaf elements, a multiple of 8: then
+// the sum is the balanced tree of the leaves' Sum8 sums, leaves a power of
+// two. It returns 0, 0 for any other n.
+func lnLeaves(n int) (leaf, leaves int) {
+	leaves = 1
+	for ; n > sumLeaf; n /= 2 {
+		if n%16 != 0 {
+			return 0, 0
+		}
+		leaves *= 2
+	}
+	if n < 8 || n%8 != 0 {
+		return 0, 0
+	}
+	return n, leaves
 }
 
 // AddRows64 sets out to the elementwise sum of the 64 rows

@@ -536,6 +536,27 @@ func lnGradRowsAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bo
 	return true
 }
 
+// lnGradLeavesAsm runs LNGradRows's kernel for rows of several of
+// SumRow's leaves when it fits (see lnLeaves; AVX2) and reports whether it
+// did.
+func lnGradLeavesAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bool {
+	leaf, leaves := lnLeaves(n)
+	if !hasAVX2 || leaves < 2 || leaves > maxLeaves || rows < 1 {
+		return false
+	}
+	a := 0
+	if add {
+		a = 1
+	}
+	var sums [2 * maxLeaves]T // the leaves' sums of a sweep's two sums
+	if is32[T]() {
+		lnGradLeavesF32AVX2(f32(o), f32(wg), f32(x), f32(g), f32(w), n, rows, a, leaf, f32(sums[:]), float32(n), float32(eps), 1)
+	} else {
+		lnGradLeavesF64AVX2(f64(o), f64(wg), f64(x), f64(g), f64(w), n, rows, a, leaf, f64(sums[:]), float64(n), float64(eps), 1)
+	}
+	return true
+}
+
 // fusedLN reports whether the fused LayerNorm kernels run here, forward
 // and backward.
 func fusedLN() (fwd, bwd bool) { return hasAVX512, hasAVX2 }

@@ -3438,6 +3438,531 @@ done:
 	VZEROUPPER
 	RET
 
+// func lnGradLeavesF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *float32, n int, rows int, add int, leaf int, sums *float32, count float32, eps float32, one float32)
+// lnGradRows for rows that SumRow splits into a balanced tree of leaves:
+// n is leaves·leaf with leaf a multiple of 8 (at most 128) and leaves a
+// power of two (at most 64). Each sum of a sweep is Sum8 over each leaf,
+// the leaves' sums kept in sums (64 elements per sum), then added as
+// that tree, left plus right: SumRow's order. One row at a time; the
+// leaves' chains of adds overlap each other instead.
+TEXT ·lnGradLeavesF32AVX2(SB), NOSPLIT, $0-92
+	MOVQ o+0(FP), DI
+	MOVQ wg+8(FP), R9
+	MOVQ x+16(FP), R8
+	MOVQ grad+24(FP), R10
+	MOVQ w+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ rows+48(FP), R13
+	MOVQ leaf+64(FP), DX
+	MOVQ sums+72(FP), SI
+	TESTQ R13, R13
+	JZ done
+row:
+	XORQ AX, AX
+	XORQ R14, R14
+sumLeaf:
+	LEAQ (AX)(DX*1), R12 // the leaf's end
+	VMOVUPS 0(R8)(AX*4), Y0
+	ADDQ $8, AX
+sum:
+	CMPQ AX, R12
+	JGE sumDone
+	VADDPS 0(R8)(AX*4), Y0, Y0
+	ADDQ $8, AX
+	JMP sum
+sumDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VMOVSS X0, 0(SI)(R14*1)
+	ADDQ $4, R14
+	CMPQ AX, CX
+	JLT sumLeaf
+	MOVQ $4, BX
+sumTree0:
+	CMPQ BX, R14
+	JGE sumTree0Done
+	XORQ AX, AX
+sumTree0Pair:
+	LEAQ 0(SI)(AX*1), R12
+	VMOVSS (R12), X9
+	VADDSS (R12)(BX*1), X9, X9 // left + right
+	VMOVSS X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT sumTree0Pair
+	SHLQ $1, BX
+	JMP sumTree0
+sumTree0Done:
+	VMOVSS 0(SI), X0
+	VDIVSS count+80(FP), X0, X0 // mu = sum/count
+	VBROADCASTSS X0, Y15
+	XORQ AX, AX
+	XORQ R14, R14
+centerLeaf:
+	LEAQ (AX)(DX*1), R12 // the leaf's end
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VMOVAPS Y10, Y0
+	ADDQ $8, AX
+center:
+	CMPQ AX, R12
+	JGE centerDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y9, Y9, Y10 // u = d·d
+	VADDPS Y10, Y0, Y0
+	ADDQ $8, AX
+	JMP center
+centerDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VMOVSS X0, 0(SI)(R14*1)
+	ADDQ $4, R14
+	CMPQ AX, CX
+	JLT centerLeaf
+	MOVQ $4, BX
+centerTree0:
+	CMPQ BX, R14
+	JGE centerTree0Done
+	XORQ AX, AX
+centerTree0Pair:
+	LEAQ 0(SI)(AX*1), R12
+	VMOVSS (R12), X9
+	VADDSS (R12)(BX*1), X9, X9 // left + right
+	VMOVSS X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT centerTree0Pair
+	SHLQ $1, BX
+	JMP centerTree0
+centerTree0Done:
+	VMOVSS 0(SI), X0
+	VDIVSS count+80(FP), X0, X0 // sq/count
+	VADDSS eps+84(FP), X0, X0 // + eps
+	VCVTSS2SD X0, X0, X0
+	VSQRTSD X0, X0, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS one+88(FP), X8
+	VDIVSS X0, X8, X0 // r = 1/√
+	VBROADCASTSS X0, Y13
+	XORQ AX, AX
+	XORQ R14, R14
+scaleLeaf:
+	LEAQ (AX)(DX*1), R12 // the leaf's end
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VMOVAPS Y11, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPS Y11, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	ADDQ $8, AX
+scale:
+	CMPQ AX, R12
+	JGE scaleDone
+	VMOVUPS 0(R8)(AX*4), Y9
+	VSUBPS Y15, Y9, Y9 // d = x − mu
+	VMULPS Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPS 0(R10)(AX*4), Y10
+	VMULPS 0(R11)(AX*4), Y10, Y11 // gy = g·w
+	VADDPS Y11, Y0, Y0
+	VMULPS Y9, Y11, Y11 // u = gy·x̂
+	VADDPS Y11, Y1, Y1
+	VMULPS Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPS Y10, 0(R9)(AX*4)
+	ADDQ $8, AX
+	JMP scale
+scaleDone:
+	VPERMILPS $0xb1, Y0, Y8 // neighbours swapped
+	VADDPS Y8, Y0, Y0 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y0, Y8
+	VADDPS Y8, Y0, Y0 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y0, X8
+	VADDSS X8, X0, X0
+	VMOVSS X0, 0(SI)(R14*1)
+	VPERMILPS $0xb1, Y1, Y8 // neighbours swapped
+	VADDPS Y8, Y1, Y1 // r0+r1, r2+r3, ... in the even lanes
+	VPERMILPS $0x4e, Y1, Y8
+	VADDPS Y8, Y1, Y1 // the quarters' sums in lanes 0 and 4
+	VEXTRACTF128 $1, Y1, X8
+	VADDSS X8, X1, X1
+	VMOVSS X1, 256(SI)(R14*1)
+	ADDQ $4, R14
+	CMPQ AX, CX
+	JLT scaleLeaf
+	MOVQ $4, BX
+scaleTree0:
+	CMPQ BX, R14
+	JGE scaleTree0Done
+	XORQ AX, AX
+scaleTree0Pair:
+	LEAQ 0(SI)(AX*1), R12
+	VMOVSS (R12), X9
+	VADDSS (R12)(BX*1), X9, X9 // left + right
+	VMOVSS X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT scaleTree0Pair
+	SHLQ $1, BX
+	JMP scaleTree0
+scaleTree0Done:
+	VMOVSS 0(SI), X0
+	MOVQ $4, BX
+scaleTree1:
+	CMPQ BX, R14
+	JGE scaleTree1Done
+	XORQ AX, AX
+scaleTree1Pair:
+	LEAQ 256(SI)(AX*1), R12
+	VMOVSS (R12), X9
+	VADDSS (R12)(BX*1), X9, X9 // left + right
+	VMOVSS X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT scaleTree1Pair
+	SHLQ $1, BX
+	JMP scaleTree1
+scaleTree1Done:
+	VMOVSS 256(SI), X1
+	VDIVSS count+80(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSS X0, Y12
+	VDIVSS count+80(FP), X1, X1 // m2 = sum/count
+	VBROADCASTSS X1, Y14
+	MOVQ add+56(FP), BX
+	XORQ AX, AX
+out:
+	CMPQ AX, CX
+	JGE next
+	VMOVUPS 0(R10)(AX*4), Y0
+	VMULPS 0(R11)(AX*4), Y0, Y0 // gy = g·w
+	VSUBPS Y12, Y0, Y0 // gy − m1
+	VMOVUPS 0(R8)(AX*4), Y1
+	VSUBPS Y15, Y1, Y1 // d = x − mu
+	VMULPS Y13, Y1, Y1 // x̂ = d·r
+	VMULPS Y14, Y1, Y1 // x̂·m2
+	VSUBPS Y1, Y0, Y0
+	VMULPS Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPS 0(DI)(AX*4), Y1
+	VADDPS Y0, Y1, Y0 // o + 
+store0:
+	VMOVUPS Y0, 0(DI)(AX*4)
+	ADDQ $8, AX
+	JMP out
+next:
+	LEAQ (DI)(CX*4), DI // the next row
+	LEAQ (R9)(CX*4), R9 // the next row
+	LEAQ (R8)(CX*4), R8 // the next row
+	LEAQ (R10)(CX*4), R10 // the next row
+	DECQ R13
+	JNZ row
+done:
+	VZEROUPPER
+	RET
+
+// func lnGradLeavesF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, leaf int, sums *float64, count float64, eps float64, one float64)
+// lnGradRows for rows that SumRow splits into a balanced tree of leaves:
+// n is leaves·leaf with leaf a multiple of 8 (at most 128) and leaves a
+// power of two (at most 64). Each sum of a sweep is Sum8 over each leaf,
+// the leaves' sums kept in sums (64 elements per sum), then added as
+// that tree, left plus right: SumRow's order. One row at a time; the
+// leaves' chains of adds overlap each other instead.
+TEXT ·lnGradLeavesF64AVX2(SB), NOSPLIT, $0-104
+	MOVQ o+0(FP), DI
+	MOVQ wg+8(FP), R9
+	MOVQ x+16(FP), R8
+	MOVQ grad+24(FP), R10
+	MOVQ w+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ rows+48(FP), R13
+	MOVQ leaf+64(FP), DX
+	MOVQ sums+72(FP), SI
+	TESTQ R13, R13
+	JZ done
+row:
+	XORQ AX, AX
+	XORQ R14, R14
+sumLeaf:
+	LEAQ (AX)(DX*1), R12 // the leaf's end
+	VMOVUPD 0(R8)(AX*8), Y0
+	VMOVUPD 32(R8)(AX*8), Y1
+	ADDQ $8, AX
+sum:
+	CMPQ AX, R12
+	JGE sumDone
+	VADDPD 0(R8)(AX*8), Y0, Y0
+	VADDPD 32(R8)(AX*8), Y1, Y1
+	ADDQ $8, AX
+	JMP sum
+sumDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VMOVSD X0, 0(SI)(R14*1)
+	ADDQ $8, R14
+	CMPQ AX, CX
+	JLT sumLeaf
+	MOVQ $8, BX
+sumTree0:
+	CMPQ BX, R14
+	JGE sumTree0Done
+	XORQ AX, AX
+sumTree0Pair:
+	LEAQ 0(SI)(AX*1), R12
+	VMOVSD (R12), X9
+	VADDSD (R12)(BX*1), X9, X9 // left + right
+	VMOVSD X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT sumTree0Pair
+	SHLQ $1, BX
+	JMP sumTree0
+sumTree0Done:
+	VMOVSD 0(SI), X0
+	VDIVSD count+80(FP), X0, X0 // mu = sum/count
+	VBROADCASTSD X0, Y15
+	XORQ AX, AX
+	XORQ R14, R14
+centerLeaf:
+	LEAQ (AX)(DX*1), R12 // the leaf's end
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y0
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VMOVAPD Y10, Y1
+	ADDQ $8, AX
+center:
+	CMPQ AX, R12
+	JGE centerDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y0, Y0
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y9, Y9, Y10 // u = d·d
+	VADDPD Y10, Y1, Y1
+	ADDQ $8, AX
+	JMP center
+centerDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VMOVSD X0, 0(SI)(R14*1)
+	ADDQ $8, R14
+	CMPQ AX, CX
+	JLT centerLeaf
+	MOVQ $8, BX
+centerTree0:
+	CMPQ BX, R14
+	JGE centerTree0Done
+	XORQ AX, AX
+centerTree0Pair:
+	LEAQ 0(SI)(AX*1), R12
+	VMOVSD (R12), X9
+	VADDSD (R12)(BX*1), X9, X9 // left + right
+	VMOVSD X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT centerTree0Pair
+	SHLQ $1, BX
+	JMP centerTree0
+centerTree0Done:
+	VMOVSD 0(SI), X0
+	VDIVSD count+80(FP), X0, X0 // sq/count
+	VADDSD eps+88(FP), X0, X0 // + eps
+	VSQRTSD X0, X0, X0
+	VMOVSD one+96(FP), X8
+	VDIVSD X0, X8, X0 // r = 1/√
+	VBROADCASTSD X0, Y13
+	XORQ AX, AX
+	XORQ R14, R14
+scaleLeaf:
+	LEAQ (AX)(DX*1), R12 // the leaf's end
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VMOVAPD Y11, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VMOVAPD Y11, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	ADDQ $8, AX
+scale:
+	CMPQ AX, R12
+	JGE scaleDone
+	VMOVUPD 0(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 0(R10)(AX*8), Y10
+	VMULPD 0(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y0, Y0
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y2, Y2
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 0(R9)(AX*8)
+	VMOVUPD 32(R8)(AX*8), Y9
+	VSUBPD Y15, Y9, Y9 // d = x − mu
+	VMULPD Y13, Y9, Y9 // x̂ = d·r
+	VMOVUPD 32(R10)(AX*8), Y10
+	VMULPD 32(R11)(AX*8), Y10, Y11 // gy = g·w
+	VADDPD Y11, Y1, Y1
+	VMULPD Y9, Y11, Y11 // u = gy·x̂
+	VADDPD Y11, Y3, Y3
+	VMULPD Y9, Y10, Y10 // wg = g·x̂
+	VMOVUPD Y10, 32(R9)(AX*8)
+	ADDQ $8, AX
+	JMP scale
+scaleDone:
+	VPERMILPD $5, Y0, Y8 // neighbours swapped
+	VADDPD Y8, Y0, Y0 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y0, X8
+	VADDSD X8, X0, X0
+	VPERMILPD $5, Y1, Y8 // neighbours swapped
+	VADDPD Y8, Y1, Y1 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y1, X8
+	VADDSD X8, X1, X1
+	VADDSD X1, X0, X0
+	VMOVSD X0, 0(SI)(R14*1)
+	VPERMILPD $5, Y2, Y8 // neighbours swapped
+	VADDPD Y8, Y2, Y2 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y2, X8
+	VADDSD X8, X2, X2
+	VPERMILPD $5, Y3, Y8 // neighbours swapped
+	VADDPD Y8, Y3, Y3 // r0+r1, r2+r3 in lanes 0 and 2
+	VEXTRACTF128 $1, Y3, X8
+	VADDSD X8, X3, X3
+	VADDSD X3, X2, X2
+	VMOVSD X2, 512(SI)(R14*1)
+	ADDQ $8, R14
+	CMPQ AX, CX
+	JLT scaleLeaf
+	MOVQ $8, BX
+scaleTree0:
+	CMPQ BX, R14
+	JGE scaleTree0Done
+	XORQ AX, AX
+scaleTree0Pair:
+	LEAQ 0(SI)(AX*1), R12
+	VMOVSD (R12), X9
+	VADDSD (R12)(BX*1), X9, X9 // left + right
+	VMOVSD X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT scaleTree0Pair
+	SHLQ $1, BX
+	JMP scaleTree0
+scaleTree0Done:
+	VMOVSD 0(SI), X0
+	MOVQ $8, BX
+scaleTree1:
+	CMPQ BX, R14
+	JGE scaleTree1Done
+	XORQ AX, AX
+scaleTree1Pair:
+	LEAQ 512(SI)(AX*1), R12
+	VMOVSD (R12), X9
+	VADDSD (R12)(BX*1), X9, X9 // left + right
+	VMOVSD X9, (R12)
+	LEAQ (AX)(BX*2), AX
+	CMPQ AX, R14
+	JLT scaleTree1Pair
+	SHLQ $1, BX
+	JMP scaleTree1
+scaleTree1Done:
+	VMOVSD 512(SI), X2
+	VDIVSD count+80(FP), X0, X0 // m1 = sum/count
+	VBROADCASTSD X0, Y12
+	VDIVSD count+80(FP), X2, X2 // m2 = sum/count
+	VBROADCASTSD X2, Y14
+	MOVQ add+56(FP), BX
+	XORQ AX, AX
+out:
+	CMPQ AX, CX
+	JGE next
+	VMOVUPD 0(R10)(AX*8), Y0
+	VMULPD 0(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y12, Y0, Y0 // gy − m1
+	VMOVUPD 0(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y14, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ store0
+	VMOVUPD 0(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+store0:
+	VMOVUPD Y0, 0(DI)(AX*8)
+	VMOVUPD 32(R10)(AX*8), Y0
+	VMULPD 32(R11)(AX*8), Y0, Y0 // gy = g·w
+	VSUBPD Y12, Y0, Y0 // gy − m1
+	VMOVUPD 32(R8)(AX*8), Y1
+	VSUBPD Y15, Y1, Y1 // d = x − mu
+	VMULPD Y13, Y1, Y1 // x̂ = d·r
+	VMULPD Y14, Y1, Y1 // x̂·m2
+	VSUBPD Y1, Y0, Y0
+	VMULPD Y0, Y13, Y0 // r·
+	TESTQ BX, BX
+	JZ store1
+	VMOVUPD 32(DI)(AX*8), Y1
+	VADDPD Y0, Y1, Y0 // o + 
+store1:
+	VMOVUPD Y0, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP out
+next:
+	LEAQ (DI)(CX*8), DI // the next row
+	LEAQ (R9)(CX*8), R9 // the next row
+	LEAQ (R8)(CX*8), R8 // the next row
+	LEAQ (R10)(CX*8), R10 // the next row
+	DECQ R13
+	JNZ row
+done:
+	VZEROUPPER
+	RET
+
 // func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
 // out = the sum of the 64 rows src[k·stride:][:n], k < 64, in package tensor's
 // order: eight leaves of eight rows, each the balanced tree of addRows8, then

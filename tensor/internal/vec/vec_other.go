@@ -57,6 +57,8 @@ func lnRowsAsm[T Float](y, x, w, b []T, n, rows int, eps T) bool { return false 
 func lnGradRowsAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bool { return false }
 
 // fusedLN reports that no fused LayerNorm kernel runs here.
+func lnGradLeavesAsm[T Float](o, wg, x, g, w []T, n, rows int, eps T, add bool) bool { return false }
+
 func fusedLN() (fwd, bwd bool) { return false, false }
 
 // addRows64Asm does nothing without assembly.

@@ -19,6 +19,7 @@ func layerNormKernels() []kernel {
 		{"lnGradRows", avx2, []string{"o ptr", "wg ptr", "x ptr", "grad ptr", "w ptr", "n int", "rows int", "add int", "count T", "eps T", "one T"},
 			"LayerNorm's fused backward over rows rows of n elements (n a multiple\nof 8, from 8 to 128: the rows SumRow sums as one leaf), per row the\nsweeps of LayerNormGradRow in package tensor: mu = Sum8(x)/count,\nNormCenter, r = one/T(√float64(sq/count + eps)), NormScale, and NormOut\nwith m1 = sgy/count and m2 = su/count (adding to o when add is not 0).\nThe sums stay in registers and d = x − mu, x̂ = d·r and gy = g·w are\nrecomputed (the same bits) instead of stored, so the kernel needs no\nscratch; two rows go through each sweep together, so that their\nlatency-bound sums overlap. o, wg, x and g advance by n per row.\nIn ymm registers only, for the AVX2 and AVX-512 machines alike.",
 			lnGradRows},
+		lnGradLeavesKernel(),
 	}
 }
 
