@@ -234,6 +234,22 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		n *= xv.Dim(i)
 	}
 	needX, needW := c.NeedsGrad(0), wi > 0 && c.NeedsGrad(wi)
+	if needX && needW && rows > 0 && n > 1 {
+		// The common case (a transformer's LayerNorm): the rows' fused
+		// sweeps and the weight's gradient summed a chunk of rows at a
+		// time while in cache, the bits of the sweeps below and of the
+		// engine's SumTo of their g ∘ x̂.
+		dd, ud, gyd, out, _, _, beta := normVJPBuffers(c, xv, n, true, false, true)
+		wv := c.n.inputs[wi].value
+		ws := c.scratch(wv)
+		scratch := c.p.arena.tensor(tensor.LayerNormGradRowsSumLen(rows, n)).Data()
+		tensor.LayerNormGradRowsSum(out, ws.Data(), dd, ud, gyd, xv.Data()[:rows*n], g.Data(), w, scratch, n, s.eps, beta != 0)
+		c.addGrad(wi, ws, 1)
+		if bi > 0 && c.NeedsGrad(bi) {
+			c.addGrad(bi, g, 1)
+		}
+		return
+	}
 	dd, ud, gyd, out, wg, wt, beta := normVJPBuffers(c, xv, n, needX, needW, w != nil)
 	xd, gd := xv.Data(), g.Data()
 	count := T(n)
