@@ -236,17 +236,22 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	needX, needW := c.NeedsGrad(0), wi > 0 && c.NeedsGrad(wi)
 	if needX && needW && rows > 0 && n > 1 {
 		// The common case (a transformer's LayerNorm): the rows' fused
-		// sweeps and the weight's gradient summed a chunk of rows at a
-		// time while in cache, the bits of the sweeps below and of the
-		// engine's SumTo of their g ∘ x̂.
+		// sweeps, and the weight's and the bias's gradients summed a
+		// chunk of rows at a time while in cache: the bits of the sweeps
+		// below and of the engine's SumTo of g ∘ x̂ and of g.
 		dd, ud, gyd, out, _, _, beta := normVJPBuffers(c, xv, n, true, false, true)
-		wv := c.n.inputs[wi].value
-		ws := c.scratch(wv)
-		scratch := c.p.arena.tensor(tensor.LayerNormGradRowsSumLen(rows, n)).Data()
-		tensor.LayerNormGradRowsSum(out, ws.Data(), dd, ud, gyd, xv.Data()[:rows*n], g.Data(), w, scratch, n, s.eps, beta != 0)
-		c.addGrad(wi, ws, 1)
+		ws := c.scratch(c.n.inputs[wi].value)
+		var bs *tensor.Tensor[T] // the bias's gradient, summed with the weight's
+		var bsd []T
 		if bi > 0 && c.NeedsGrad(bi) {
-			c.addGrad(bi, g, 1)
+			bs = c.scratch(c.n.inputs[bi].value)
+			bsd = bs.Data()
+		}
+		scratch := c.p.arena.tensor(tensor.LayerNormGradRowsSumLen(rows, n)).Data()
+		tensor.LayerNormGradRowsSum(out, ws.Data(), bsd, dd, ud, gyd, xv.Data()[:rows*n], g.Data(), w, scratch, n, s.eps, beta != 0)
+		c.addGrad(wi, ws, 1)
+		if bs != nil {
+			c.addGrad(bi, bs, 1)
 		}
 		return
 	}

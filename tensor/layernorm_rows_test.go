@@ -55,8 +55,8 @@ func sameFloat[T Float](a, b T) bool {
 }
 
 // TestLayerNormGradRowsSumMatchesRows checks LayerNormGradRowsSum against
-// LayerNormGradRows followed by SumToInto of wg to [n], bit for bit: o,
-// and ws against the sum, for row counts of one chunk, of a balanced tree
+// LayerNormGradRows followed by SumToInto of wg and of g to [n], bit for
+// bit: o, and ws and bs against the sums, for row counts of one chunk, of a balanced tree
 // of chunks and of unbalanced splits.
 func TestLayerNormGradRowsSumMatchesRows(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { testLayerNormGradRowsSum[float32](t) })
@@ -86,12 +86,32 @@ func testLayerNormGradRowsSum[T Float](t *testing.T) {
 					dst, _ := New(want, n)
 					SumToInto(dst, src, 1, 0)
 				}
-				o, ws := append([]T(nil), o0...), make([]T, n)
+				wantB := make([]T, n)
+				if rows > 0 {
+					src, _ := New(g, rows, n)
+					dst, _ := New(wantB, n)
+					SumToInto(dst, src, 1, 0)
+				}
+				o, ws, bs := append([]T(nil), o0...), make([]T, n), make([]T, n)
 				for i := range ws {
-					ws[i] = T(math.NaN()) // overwritten
+					ws[i], bs[i] = T(math.NaN()), T(math.NaN()) // overwritten
 				}
 				scratch := make([]T, LayerNormGradRowsSumLen(rows, n))
-				LayerNormGradRowsSum(o, ws, d, u, gy, x, g, w, scratch, n, 1e-5, acc)
+				LayerNormGradRowsSum(o, ws, bs, d, u, gy, x, g, w, scratch, n, 1e-5, acc)
+				for j := range bs {
+					if !sameFloat(bs[j], wantB[j]) {
+						t.Fatalf("n=%d rows=%d: bs[%d] = %v, want %v", n, rows, j, bs[j], wantB[j])
+					}
+				}
+				if rows > 0 { // without bs, the same o and ws
+					o2, ws2 := append([]T(nil), o0...), make([]T, n)
+					LayerNormGradRowsSum(o2, ws2, nil, d, u, gy, x, g, w, scratch, n, 1e-5, acc)
+					for j := range ws2 {
+						if !sameFloat(ws2[j], want[j]) {
+							t.Fatalf("n=%d rows=%d, no bs: ws[%d] = %v, want %v", n, rows, j, ws2[j], want[j])
+						}
+					}
+				}
 				for i := range o {
 					if !sameFloat(o[i], wo[i]) {
 						t.Fatalf("n=%d rows=%d accumulate=%v: o[%d] = %v, want %v", n, rows, acc, i, o[i], wo[i])

@@ -198,14 +198,14 @@ func LayerNormGradRows[T Float](o, wg, d, u, gy, x, g, w []T, n int, eps T, accu
 const lnSumChunk = 64
 
 // LayerNormGradRowsSumLen returns the scratch LayerNormGradRowsSum needs
-// for rows rows of n elements: a chunk of wg's rows and one partial sum
-// per level of the tree of rows above the chunks.
+// for rows rows of n elements: a chunk of wg's rows and two partial sums
+// (wg's and g's) per level of the tree of rows above the chunks.
 func LayerNormGradRowsSumLen(rows, n int) int {
 	levels := 0
 	for k := rows; k > lnSumChunk; k -= lnSumHalf(k) {
 		levels++ // the right half is the larger: it sets the depth
 	}
-	return (min(rows, lnSumChunk) + levels) * n
+	return (min(rows, lnSumChunk) + 2*levels) * n
 }
 
 // lnSumHalf is the rows of the first half of a split of k rows in the
@@ -213,60 +213,78 @@ func LayerNormGradRowsSumLen(rows, n int) int {
 func lnSumHalf(k int) int { return max(rowLeaf, k/2-k/2%rowLeaf) }
 
 // LayerNormGradRowsSum is LayerNormGradRows followed by the sum of wg's
-// rows, ws[j] = Σ_i wg[i·n+j] (the weight's gradient), with the bits of
-// SumToInto of wg to shape [n], without wg: its rows are made a chunk of
-// the reduction's tree at a time (at most 64 rows, in scratch, from
-// where they are summed while in cache) and the chunks' sums added up
-// that tree, so that the memory is scratch's instead of x's size.
-// scratch must hold LayerNormGradRowsSumLen(len(x)/n, n) elements and ws
-// n; it panics with a *ShapeError otherwise, or as LayerNormGradRows
-// does (o, g as long as x, d, u, gy and w at least n). An empty x sets
-// ws to +0s.
-func LayerNormGradRowsSum[T Float](o, ws, d, u, gy, x, g, w, scratch []T, n int, eps T, accumulate bool) {
+// rows, ws[j] = Σ_i wg[i·n+j] (the weight's gradient), and, unless bs is
+// nil, of g's rows into bs (the bias's), each with the bits of SumToInto
+// to shape [n], without wg: its rows are made a chunk of the reduction's
+// tree at a time (at most 64 rows, in scratch, from where they are summed
+// while in cache, g's rows with them) and the chunks' sums added up that
+// tree, so that the memory is scratch's instead of x's size and g is
+// read once. scratch must hold LayerNormGradRowsSumLen(len(x)/n, n)
+// elements and ws (and bs) n; it panics with a *ShapeError otherwise, or
+// as LayerNormGradRows does (o, g as long as x, d, u, gy and w at least
+// n). An empty x sets ws and bs to +0s.
+func LayerNormGradRowsSum[T Float](o, ws, bs, d, u, gy, x, g, w, scratch []T, n int, eps T, accumulate bool) {
 	const op = "LayerNormGradRowsSum"
-	if n <= 0 || len(x)%n != 0 || len(ws) < n || len(scratch) < LayerNormGradRowsSumLen(len(x)/n, n) {
+	if n <= 0 || len(x)%n != 0 || len(ws) < n || (bs != nil && len(bs) < n) || len(scratch) < LayerNormGradRowsSumLen(len(x)/n, n) {
 		if n == 0 && len(x) == 0 {
 			return
 		}
-		badSlices(op, fmt.Sprintf("want len(x) a multiple of n = %d, ws at least n long and scratch of LayerNormGradRowsSumLen", n), ws, x, scratch)
+		badSlices(op, fmt.Sprintf("want len(x) a multiple of n = %d, ws (and bs) at least n long and scratch of LayerNormGradRowsSumLen", n), ws, bs, x, scratch)
 	}
 	ws = ws[:n]
+	if bs != nil {
+		bs = bs[:n]
+	}
 	rows := len(x) / n
 	if rows == 0 {
 		clear(ws)
+		clear(bs)
 		return
 	}
 	chunk := scratch[:min(rows, lnSumChunk)*n]
-	s := lnGradSum[T]{o: o, d: d, u: u, gy: gy, x: x, g: g, w: w, chunk: chunk, levels: scratch[len(chunk):], n: n, eps: eps, acc: accumulate}
-	s.sum(ws, 0, rows, 0)
+	levels := scratch[len(chunk):LayerNormGradRowsSumLen(rows, n)]
+	h := len(levels) / 2
+	s := lnGradSum[T]{o: o, d: d, u: u, gy: gy, x: x, g: g, w: w, chunk: chunk, levels: levels[:h], glevels: levels[h:], n: n, eps: eps, acc: accumulate}
+	s.sum(ws, bs, 0, rows, 0)
 }
 
 // lnGradSum is LayerNormGradRowsSum's walk down the reduction's tree of
 // rows.
 type lnGradSum[T Float] struct {
 	o, d, u, gy, x, g, w []T
-	chunk, levels        []T // wg's rows of a chunk; a partial sum per level
+	chunk                []T // wg's rows of a chunk
+	levels, glevels      []T // a partial sum of wg's and of g's rows per level
 	n                    int
 	eps                  T
 	acc                  bool
 }
 
-// sum sets out to the sum of wg's rows lo..hi-1, in sumRows's order: a
-// chunk of at most lnSumChunk rows by sumToInto (whose order for a subtree
-// depends on its row count alone), more split as sumRows splits them, the
-// right half's sum in the level's buffer.
-func (s *lnGradSum[T]) sum(out []T, lo, hi, level int) {
+// sum sets out to the sum of wg's rows lo..hi-1 and gout (unless nil) to
+// g's, in sumRows's order: a chunk of at most lnSumChunk rows by
+// sumToInto (whose order for a subtree depends on its row count alone),
+// more split as sumRows splits them, the right half's sums in the level's
+// buffers.
+func (s *lnGradSum[T]) sum(out, gout []T, lo, hi, level int) {
 	n := s.n
 	if k := hi - lo; k <= lnSumChunk {
 		wg := s.chunk[:k*n]
 		LayerNormGradRows(s.o[lo*n:], wg, s.d, s.u, s.gy, s.x[lo*n:hi*n], s.g[lo*n:], s.w, n, s.eps, s.acc)
 		from, to := [2]int{k, n}, [1]int{n}
 		sumToInto(out, wg, from[:], to[:], 1, 0, false)
+		if gout != nil {
+			sumToInto(gout, s.g[lo*n:hi*n], from[:], to[:], 1, 0, false)
+		}
 		return
 	}
 	h := lo + lnSumHalf(hi-lo)
-	s.sum(out, lo, h, level+1)
-	right := s.levels[level*n : (level+1)*n]
-	s.sum(right, h, hi, level+1)
+	s.sum(out, gout, lo, h, level+1)
+	right, gright := s.levels[level*n:(level+1)*n], []T(nil)
+	if gout != nil {
+		gright = s.glevels[level*n : (level+1)*n]
+	}
+	s.sum(right, gright, h, hi, level+1)
 	vec.Arith(vec.OpAdd, out, out, right)
+	if gout != nil {
+		vec.Arith(vec.OpAdd, gout, gout, gright)
+	}
 }
