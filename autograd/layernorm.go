@@ -221,7 +221,11 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // Arena.
 // Each sweep is one of tensor's slice kernels (SliceMul, SliceSubScalar...),
 // vectorized with the bits of the tensor ops, and the sums run through
-// SumRow's vectorized leaf.
+// SumRow's vectorized leaf. When x and the weight both need their
+// gradients (a transformer's LayerNorm), tensor.LayerNormGradRowsSum does
+// it all in fused kernels and sums the weight's and the bias's gradients
+// a chunk of at most 64 rows at a time, down the engine's tree of rows
+// (the same bits), so that its scratch is a chunk's instead of x's size.
 func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	xv := c.n.inputs[0].value
 	wi, bi := s.inputs()
