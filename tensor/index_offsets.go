@@ -89,14 +89,31 @@ func axisOffsets(op string, dst []int, shape []int, axis int, index *Index) []in
 	coord, st := shpInts(cb[:], r), shpStrides(shpInts(sb[:], r), shape)
 	clear(coord)
 	n := shape[ax]
-	base := 0 // offset of coord with 0 along axis
-	for p, v := range index.data {
-		if v < 0 || v >= n {
-			panic(shapeErr(op, fmt.Sprintf("index %d at position %s out of range [0, %d) along axis %d", v, idxPos(idxCoord(p, index.shape)), n, axis), shape, index.shape))
+	// The index row by row (its last axis), where the offset grows by 1
+	// per element, or is the value itself when the last axis is the
+	// scattered one; the coordinates before the last advance per row.
+	last := index.shape[r-1]
+	sa := st[ax]
+	base := 0 // offset of the row's first element with 0 along axis
+	for p0 := 0; p0 < len(dst); p0 += last {
+		row, out := index.data[p0:p0+last], dst[p0:p0+last]
+		if ax == r-1 {
+			for k, v := range row {
+				if uint(v) >= uint(n) {
+					axisOffsetsPanic(op, shape, axis, index, p0+k)
+				}
+				out[k] = base + v
+			}
+		} else {
+			for k, v := range row {
+				if uint(v) >= uint(n) {
+					axisOffsetsPanic(op, shape, axis, index, p0+k)
+				}
+				out[k] = base + v*sa + k
+			}
 		}
-		dst[p] = base + v*st[ax]
-		// Advance coord and base together.
-		for d := r - 1; d >= 0; d-- {
+		// Advance coord and base together, over the axes before the last.
+		for d := r - 2; d >= 0; d-- {
 			coord[d]++
 			if d != ax {
 				base += st[d]
@@ -111,6 +128,13 @@ func axisOffsets(op string, dst []int, shape []int, axis int, index *Index) []in
 		}
 	}
 	return dst
+}
+
+// axisOffsetsPanic panics with the error of axisOffsets for the index
+// value at flat position p, outside [0, size of axis).
+func axisOffsetsPanic(op string, shape []int, axis int, index *Index, p int) {
+	ax := shpAxis(op, axis, len(shape), shape)
+	panic(shapeErr(op, fmt.Sprintf("index %d at position %s out of range [0, %d) along axis %d", index.data[p], idxPos(idxCoord(p, index.shape)), shape[ax], axis), shape, index.shape))
 }
 
 // BoxOffsets returns the flat offsets in a row-major tensor of shape of the
