@@ -27,34 +27,53 @@ import (
 
 // idxMap says how one input of an index op reaches the output: out[to[p]]
 // += alpha·w[p]·in[from[p]] over the pairs p (nil to or from: p itself; nil
-// w: 1), or, with ident, out = in + (the other input's moves).
+// w: 1), or, with ident, out = in + (the other input's moves). With
+// boxed, a nil from stands for a scatter's source offsets when the source
+// has the index's shape: p itself, with the bits that explicit offsets
+// give (the derivative adds into zeros, so that a -0 arrives as +0).
 type idxMap[T Float] struct {
 	to, from []int
 	w        []T
 	alpha    T
 	ident    bool
+	boxed    bool
 }
 
-// indexOp is the state of the index ops: one map per input.
+// indexOp is the state of the index ops: one map per input. For Scatter,
+// scatter is set and maps[1] holds all of its pairs, in index order, not
+// only the winners: the derivative finds those as it runs (see
+// scatterVJP), so that the forward pass keeps nothing of x's size.
 type indexOp[T Float] struct {
-	maps [2]idxMap[T]
+	maps    [2]idxMap[T]
+	scatter bool
 }
 
 func (*indexOp[T]) slot() stateSlot { return slotIndex }
 
 // backward moves g back along each input's map, as a recorded IndexMove.
 func (s *indexOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
+	maps := s.maps
+	if s.scatter {
+		maps = scatterWinners[T](c.n.inputs[0].value.Len(), s.maps[1].to, s.maps[1].from)
+	}
 	gs := make([]*Var[T], c.NumInputs())
 	for j := range gs {
 		if !c.NeedsGrad(j) {
 			continue
 		}
-		m := s.maps[j]
+		m := maps[j]
 		if m.ident {
 			gs[j] = g
 			continue
 		}
-		gs[j] = idxMove(g, c.n.inputs[j].value.Shape(), m.from, m.to, m.w, m.alpha)
+		from := m.from
+		if m.boxed && from == nil {
+			from = make([]int, len(m.to))
+			for p := range from {
+				from[p] = p
+			}
+		}
+		gs[j] = idxMove(g, c.n.inputs[j].value.Shape(), from, m.to, m.w, m.alpha)
 	}
 	return gs
 }
@@ -63,6 +82,10 @@ func (s *indexOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // tensor when the buffer already holds gradient, so that the sums have the
 // bits of a recorded pass).
 func (s *indexOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
+	if s.scatter {
+		scatterVJP(c, g, s.maps[1].to, s.maps[1].from)
+		return
+	}
 	for j := range c.NumInputs() {
 		if !c.NeedsGrad(j) {
 			continue
@@ -70,6 +93,13 @@ func (s *indexOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		m := s.maps[j]
 		if m.ident {
 			c.addGrad(j, g, 1)
+			continue
+		}
+		if m.to != nil && m.from == nil && m.w == nil && m.alpha == 1 {
+			// A plain gather (ScatterAdd's source, IndexAdd's with alpha
+			// 1): IndexMoveInto's loop without its checks, the offsets
+			// being the op's own.
+			gradInto(c, j, false, func(dst *tensor.Tensor[T], _ T) { idxGather(dst.Data(), g.Data(), m.to, m.boxed) })
 			continue
 		}
 		gradInto(c, j, false, func(dst *tensor.Tensor[T], beta T) {
@@ -85,12 +115,16 @@ func (s *indexOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // same offsets; for Scatter, tx where no element of src won and tsrc's
 // winners elsewhere; for an IndexMove the same adjoint move of t.
 func (s *indexOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	maps := s.maps
+	if s.scatter {
+		maps = scatterWinners[T](c.n.inputs[0].value.Len(), s.maps[1].to, s.maps[1].from)
+	}
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	for j, t := range ts {
 		if t == nil {
 			continue
 		}
-		m := s.maps[j]
+		m := maps[j]
 		if m.ident {
 			res.AddInPlace(t)
 			continue
@@ -168,109 +202,6 @@ func Gather[T Float](x *Var[T], axis int, index *tensor.Index) *Var[T] {
 	var xb, ib [maxStackDims]int
 	off := tensor.AxisOffsets(ar.intsN(index.Len()), idxShape(xb[:0], x.value), axis, index)
 	return idxTake("Gather", ar, x, idxIndexShape(ib[:0], index), off)
-}
-
-// idxScatterOffsets checks a scatter's operands and returns, from the
-// Arena, where each element of index writes in x and reads in src.
-func idxScatterOffsets[T Float](op string, ar *Arena[T], x *Var[T], axis int, index *tensor.Index, src *Var[T]) (xo, so []int) {
-	var xb, sb, ib [maxStackDims]int
-	xo = tensor.AxisOffsets(ar.intsN(index.Len()), idxShape(xb[:0], x.value), axis, index)
-	sshape, ishape := idxShape(sb[:0], src.value), idxIndexShape(ib[:0], index)
-	if len(sshape) != len(ishape) {
-		panic(shapeErr(op, fmt.Sprintf("index has %d axes, the source %d", len(ishape), len(sshape)), x.value.Shape(), index.Shape(), src.value.Shape()))
-	}
-	for d, n := range ishape {
-		if n > sshape[d] {
-			panic(shapeErr(op, fmt.Sprintf("index has size %d along axis %d, more than the source's %d", n, d, sshape[d]), x.value.Shape(), index.Shape(), src.value.Shape()))
-		}
-	}
-	return xo, tensor.BoxOffsets(ar.intsN(index.Len()), sshape, ishape)
-}
-
-// ScatterAdd returns x with src's elements added at the positions index
-// holds along axis, as torch.scatter_add: for a 3-D x and axis 1,
-// result[i][index[i][j][k]][k] += src[i][j][k] for every element of index,
-// repeated indices adding up. src may be larger than index (only the part
-// index covers is read). The result comes from the Arena of x (or src).
-//
-//	d/dx   = g
-//	d/dsrc = g gathered at the scattered positions (torch.gather), 0
-//	         where index does not reach
-//
-// It panics with a *tensor.ShapeError as Gather does, or when src has
-// another rank than index or is smaller.
-func ScatterAdd[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) *Var[T] {
-	defer relabel("ScatterAdd")
-	ar := arenaOf(x, src)
-	xo, so := idxScatterOffsets("ScatterAdd", ar, x, axis, index, src)
-	out := ar.like(x.value)
-	out.CopyFrom(x.value)
-	tensor.IndexMoveInto(out, src.value, xo, so, nil, 1, 1)
-	var d derivative[T]
-	if needsGrad(x, src) {
-		s := newState[indexOp[T]](ar)
-		s.maps[0] = idxMap[T]{ident: true}
-		s.maps[1] = idxMap[T]{to: xo, from: so, alpha: 1}
-		d = s
-	}
-	return recordOp("ScatterAdd", out, d, x, src)
-}
-
-// Scatter returns x with src's elements written at the positions index
-// holds along axis, as torch.scatter(x, axis, index, src): for a 3-D x and
-// axis 1, result[i][index[i][j][k]][k] = src[i][j][k]. When an index
-// repeats, the last write in index's row-major order wins: deterministic,
-// where PyTorch leaves the winner undefined. The result comes from the
-// Arena of x (or src).
-//
-//	d/dx   = g, with 0 at every written position
-//	d/dsrc = g at the position each element of src won, 0 for an element
-//	         overwritten by a later duplicate or not reached by index
-//
-// (PyTorch's derivative gives an overwritten duplicate the gradient too; it
-// is the derivative of no choice of winner.) It panics as ScatterAdd does.
-func Scatter[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) *Var[T] {
-	defer relabel("Scatter")
-	ar := arenaOf(x, src)
-	xo, so := idxScatterOffsets("Scatter", ar, x, axis, index, src)
-	out := ar.like(x.value)
-	out.CopyFrom(x.value)
-	od, sd := out.Data(), src.value.Data()
-	for p, i := range xo {
-		od[i] = sd[so[p]]
-	}
-	if !needsGrad(x, src) {
-		return recordOp[T]("Scatter", out, nil, x, src)
-	}
-	// The winners: the last pair writing to each position. keep is 1 for
-	// x's elements no pair overwrites.
-	keep := ar.like(x.value).Data()
-	for i := range keep {
-		keep[i] = 1
-	}
-	last := ar.intsN(len(keep))
-	for p, i := range xo {
-		keep[i] = 0
-		last[i] = p
-	}
-	nw := 0
-	for p, i := range xo {
-		if last[i] == p {
-			nw++
-		}
-	}
-	wto, wfrom := ar.intsN(nw), ar.intsN(nw)
-	k := 0
-	for p, i := range xo {
-		if last[i] == p {
-			wto[k], wfrom[k] = i, so[p]
-			k++
-		}
-	}
-	s := newState[indexOp[T]](ar)
-	s.maps[0] = idxMap[T]{w: keep, alpha: 1}
-	s.maps[1] = idxMap[T]{to: wto, from: wfrom, alpha: 1}
-	return recordOp("Scatter", out, derivative[T](s), x, src)
 }
 
 // IndexAdd returns x with alpha times the slices of src along axis added at

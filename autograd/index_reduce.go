@@ -40,7 +40,7 @@ func ScatterReduce[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T
 	defer relabel("ScatterReduce")
 	tensor.ScatterReduceCheck("ScatterReduce", reduce)
 	ar := arenaOf(x, src)
-	xo, so := idxScatterOffsets("ScatterReduce", ar, x, axis, index, src)
+	xo, so := idxScatterOffsets("ScatterReduce", ar, x, axis, index, src, true)
 	xv, sv := x.value, src.value
 	work := ar.intsN(tensor.ScatterReduceWork(xv.Len(), len(xo)))
 	out := ar.like(xv)
