@@ -45,13 +45,18 @@ func gradInto[T Float](c *Context[T], j int, exact bool, kernel func(dst *tensor
 	tensor.SumToInto(dst, tmp, 1, 1)
 }
 
-// convWork returns a buffer for one image's columns, or nil for a pointwise
-// window, which needs none.
+// convWork returns a buffer for one image's columns, nil for a pointwise
+// window, which needs none, or one output plane for a depthwise
+// convolution that the kernels compute directly (see tensor.Conv2DDirectWork:
+// the weight's gradient uses it as scratch).
 func convWork[T Float](ar *Arena[T], win tensor.Window2D, x, w *tensor.Tensor[T]) *tensor.Tensor[T] {
 	if win.Pointwise() {
 		return nil
 	}
 	oh, ow := win.OutSize(convHW(x))
+	if n, ok := tensor.Conv2DDirectWork(x, w, win); ok {
+		return ar.tensor(n)
+	}
 	return ar.tensor(x.Dim(1)*win.Kernel[0]*win.Kernel[1], oh*ow)
 }
 
@@ -100,6 +105,13 @@ func convWeightWork[T Float](ar *Arena[T], dw *tensor.Tensor[T]) *tensor.Tensor[
 	return ar.tensor(dw.Len())
 }
 
+// convDirect reports whether the tensor kernels compute the convolution
+// of x with w directly, without columns (see tensor.Conv2DDirectWork).
+func convDirect[T Float](x, w *tensor.Tensor[T], win tensor.Window2D) bool {
+	_, ok := tensor.Conv2DDirectWork(x, w, win)
+	return ok
+}
+
 // convForward is Conv2D after its checks, with its window; bias may be nil.
 func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 	xv, wv := x.value, w.value
@@ -113,7 +125,7 @@ func convForward[T Float](x, w, bias *Var[T], win tensor.Window2D) *Var[T] {
 	} else {
 		out = ar.tensor(n, oc, oh, ow)
 	}
-	keep := w.requiresGrad && !win.Pointwise() && (n == 1 || n*k*p <= convKeepCols)
+	keep := w.requiresGrad && !win.Pointwise() && !convDirect(xv, wv, win) && (n == 1 || n*k*p <= convKeepCols)
 	var cols *tensor.Tensor[T]
 	pooled := false
 	if keep {

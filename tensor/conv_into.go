@@ -75,6 +75,17 @@ func Conv2DInto[T Float](out, x, w, bias, cols *Tensor[T], win Window2D) {
 		}
 	}
 	d := convGeom(op, x.shape, w.shape, win, out.shape, false, bs)
+	if d.direct(win) {
+		depthwiseForward(d, win, out.data, x.data, w.data, bd, depthwiseScratch(op, "cols", cols, x, w, bias))
+		if cols != nil && len(cols.data) == d.n*d.k*d.p && !d.pointwise(win) {
+			// Kept for Conv2DWeightGradInto without x, as promised.
+			noOverlapOf(op, "cols", cols, x, w, bias)
+			for i := 0; i < d.n; i++ {
+				convCols(d, win, x.data, cols.data, i, true, true)
+			}
+		}
+		return
+	}
 	all := convColsRoom(op, d, win, cols)
 	if !d.pointwise(win) {
 		noOverlapOf(op, "cols", cols, x, w, bias)
@@ -115,6 +126,10 @@ func Conv2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win Window2D
 	var xd, cd []T
 	if x != nil {
 		d = convGeom(op, x.shape, dw.shape, win, g.shape, false, nil)
+		if d.direct(win) {
+			depthwiseWeightGradCols(op, d, win, dw, x, g, cols, beta)
+			return
+		}
 		all, xd = convColsRoom(op, d, win, cols), x.data
 		if !d.pointwise(win) {
 			noOverlapOf(op, "cols", cols, x, g)
@@ -165,6 +180,10 @@ func Conv2DInputGradInto[T Float](dx, g, w, work *Tensor[T], win Window2D) {
 	const op = "Conv2DInputGradInto"
 	noOverlap(op, dx, g, w, work)
 	d := convGeom(op, dx.shape, w.shape, win, g.shape, false, nil)
+	if d.direct(win) {
+		depthwiseInputGrad(d, win, dx.data, g.data, w.data, depthwiseScratch(op, "work", work, g, w))
+		return
+	}
 	var wd []T
 	if !d.pointwise(win) {
 		if work == nil || len(work.data) != d.k*d.p {

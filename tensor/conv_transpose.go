@@ -46,14 +46,19 @@ func ConvTranspose2DInto[T Float](out, x, w, bias, work *Tensor[T], win Window2D
 		panic(shapeErr(op, fmt.Sprintf("bias must be [%d], one per output channel", d.c), x.shape, w.shape, bs))
 	}
 	var wd []T
-	if !d.pointwise(win) {
+	switch {
+	case d.direct(win): // see Conv2DDirect
+		depthwiseInputGrad(d, win, out.data, x.data, w.data, depthwiseScratch(op, "work", work, x, w, bias))
+	case !d.pointwise(win):
 		if work == nil || len(work.data) != d.k*d.p {
 			panic(shapeErr(op, fmt.Sprintf("work buffer must hold %d elements (one image's columns)", d.k*d.p), x.shape, w.shape))
 		}
 		noOverlapOf(op, "work", work, x, w, bias)
 		wd = work.data
+		fallthrough
+	default:
+		convInputGradImages(d, win, out.data, x.data, w.data, wd)
 	}
-	convInputGradImages(d, win, out.data, x.data, w.data, wd)
 	if bias == nil {
 		return
 	}
@@ -81,6 +86,10 @@ func ConvTranspose2DInputGradInto[T Float](dx, g, w, cols *Tensor[T], win Window
 	const op = "ConvTranspose2DInputGradInto"
 	noOverlap(op, dx, g, w, cols)
 	d := convGeom(op, g.shape, w.shape, win, dx.shape, true, nil)
+	if d.direct(win) { // see Conv2DDirect
+		depthwiseForward(d, win, dx.data, g.data, w.data, nil, depthwiseScratch(op, "cols", cols, g, w))
+		return
+	}
 	all := convColsRoom(op, d, win, cols)
 	if !d.pointwise(win) {
 		noOverlapOf(op, "cols", cols, g, w)
@@ -107,6 +116,10 @@ func ConvTranspose2DWeightGradInto[T Float](dw, x, g, cols, work *Tensor[T], win
 	noOverlap(op, dw, x, g, cols, work)
 	noOverlapOf(op, "work", work, x, g, cols)
 	d := convGeom(op, g.shape, dw.shape, win, x.shape, true, nil)
+	if d.direct(win) { // see Conv2DDirect
+		depthwiseWeightGradCols(op, d, win, dw, g, x, cols, beta)
+		return
+	}
 	all := convColsRoom(op, d, win, cols)
 	if !d.pointwise(win) {
 		noOverlapOf(op, "cols", cols, x, g)
