@@ -506,31 +506,16 @@ func poolBeta[T Float](op string, beta T, d []T) {
 // MaxPool2DInto does for shapes and windows that do not fit, and with a
 // *ShapeError when out shares memory with x.
 func AvgPool2DInto[T Float](out, x *Tensor[T], win Window2D) {
-	noOverlap("AvgPool2DInto", out, x)
-	n, c, h, w, oh, ow := poolCheck("AvgPool2DInto", win, x.shape, out.shape)
+	const op = "AvgPool2DInto"
+	noOverlap(op, out, x)
+	n, c, h, w, oh, ow := poolCheck(op, win, x.shape, out.shape)
 	count := T(win.Kernel[0] * win.Kernel[1])
-	k := 0
+	var buf [64]int
+	taps := poolTaps(win, w, buf[:])
+	var pa poolArgs
+	pa.init(op, win, h, w)
 	for pl := 0; pl < n*c; pl++ {
-		plane := x.data[pl*h*w:][:h*w]
-		for y := 0; y < oh; y++ {
-			for xo := 0; xo < ow; xo++ {
-				var s T
-				for i := 0; i < win.Kernel[0]; i++ {
-					ih := y*win.Stride[0] - win.Padding[0] + i*win.Dilation[0]
-					if ih < 0 || ih >= h {
-						continue
-					}
-					row := plane[ih*w:][:w]
-					for j := 0; j < win.Kernel[1]; j++ {
-						if iw := xo*win.Stride[1] - win.Padding[1] + j*win.Dilation[1]; iw >= 0 && iw < w {
-							s += row[iw]
-						}
-					}
-				}
-				out.data[k] = s / count
-				k++
-			}
-		}
+		avgPoolPlane(out.data[pl*oh*ow:][:oh*ow], x.data[pl*h*w:][:h*w], &pa, taps, oh, ow, count)
 	}
 }
 
@@ -541,31 +526,21 @@ func AvgPool2DInto[T Float](out, x *Tensor[T], win Window2D) {
 // panics with a *ShapeError when the shapes do not fit or dx shares memory
 // with g.
 func AvgPool2DGradInto[T Float](dx, g *Tensor[T], win Window2D, beta T) {
-	noOverlap("AvgPool2DGradInto", dx, g)
-	n, c, h, w, oh, ow := poolCheck("AvgPool2DGradInto", win, dx.shape, g.shape)
-	poolBeta("AvgPool2DGradInto", beta, dx.data)
+	const op = "AvgPool2DGradInto"
+	noOverlap(op, dx, g)
+	n, c, h, w, oh, ow := poolCheck(op, win, dx.shape, g.shape)
 	inv := 1 / T(win.Kernel[0]*win.Kernel[1])
-	k := 0
+	if beta == 0 && pool2x2(win) {
+		avgPoolGrad2x2(dx.data, g.data, n*c, h, w, oh, ow, inv)
+		return
+	}
+	poolBeta(op, beta, dx.data)
+	var buf [64]int
+	taps := poolTaps(win, w, buf[:])
+	var pa poolArgs
+	pa.init(op, win, h, w)
 	for pl := 0; pl < n*c; pl++ {
-		plane := dx.data[pl*h*w:][:h*w]
-		for y := 0; y < oh; y++ {
-			for xo := 0; xo < ow; xo++ {
-				v := g.data[k] * inv
-				k++
-				for i := 0; i < win.Kernel[0]; i++ {
-					ih := y*win.Stride[0] - win.Padding[0] + i*win.Dilation[0]
-					if ih < 0 || ih >= h {
-						continue
-					}
-					row := plane[ih*w:][:w]
-					for j := 0; j < win.Kernel[1]; j++ {
-						if iw := xo*win.Stride[1] - win.Padding[1] + j*win.Dilation[1]; iw >= 0 && iw < w {
-							row[iw] += v
-						}
-					}
-				}
-			}
-		}
+		avgPoolGradPlane(dx.data[pl*h*w:][:h*w], g.data[pl*oh*ow:][:oh*ow], &pa, taps, oh, ow, inv)
 	}
 }
 
