@@ -248,9 +248,18 @@ func convInputGradImages[T Float](d convDims, win Window2D, dx, g, w, work []T) 
 		case pw:
 		case same3x3(win, d.h, d.w) && d.oh == d.h && d.ow == d.w:
 			col2imSame3x3(img, work, d.c, d.h, d.w)
+		case dilatedSame(win, d):
+			col2imSame3x3Dilated(img, work, d.c, d.h, d.w, win.Dilation[0])
 		default:
 			clear(img)
 			col2imImage(img, work, d.c, d.h, d.w, d.oh, d.ow, win)
 		}
 	}
+}
+
+// dilatedSame reports whether the window of d is a dilated "same" 3×3 one
+// that col2imSame3x3Dilated handles, every output position computed.
+func dilatedSame(win Window2D, d convDims) bool {
+	_, ok := same3x3Dilated(win, d.h, d.w)
+	return ok && d.oh == d.h && d.ow == d.w
 }

@@ -66,3 +66,70 @@ func col2imRow3[T Float](dst, r0, r1, r2 []T, first bool) {
 	}
 	dst[w-1] = dst[w-1] + r1[w-1] + r2[w-2]
 }
+
+// same3x3Dilated reports whether win is a 3×3 stride-1 window with
+// dilation d > 1 and padding d on both axes (a dilated "same" convolution,
+// whose output is as large as its input), for a plane of at least 2d×2d:
+// col2imSame3x3Dilated's window.
+func same3x3Dilated(win Window2D, h, w int) (d int, ok bool) {
+	d = win.Dilation[0]
+	return d, win.Kernel == [2]int{3, 3} && win.Stride == [2]int{1, 1} && d > 1 &&
+		win.Dilation == [2]int{d, d} && win.Padding == [2]int{d, d} && h >= 2*d && w >= 2*d
+}
+
+// col2imSame3x3Dilated is col2imSame3x3 for a 3×3 window with dilation
+// and padding d (see same3x3Dilated): tap (i, j) of output (oy, ox) reads
+// the plane at (oy + (i−1)·d, ox + (j−1)·d), so the plane element (y, x)
+// receives, for each tap in order from +0, the tap's column element at
+// (y − (i−1)·d, x − (j−1)·d) when that lies inside the output: the same
+// order as col2imImage, so the same bits.
+func col2imSame3x3Dilated[T Float](img, cols []T, c, h, w, d int) {
+	p := h * w
+	for ci := 0; ci < c; ci++ {
+		plane := img[ci*p:][:p]
+		taps := cols[ci*9*p:][:9*p]
+		for y := 0; y < h; y++ {
+			dst := plane[y*w:][:w]
+			first := true
+			for i := 0; i < 3; i++ {
+				oy := y - (i-1)*d
+				if oy < 0 || oy >= h {
+					continue
+				}
+				off := oy * w
+				col2imRow3Dilated(dst, taps[(3*i)*p+off:][:w], taps[(3*i+1)*p+off:][:w], taps[(3*i+2)*p+off:][:w], d, first)
+				first = false
+			}
+		}
+	}
+}
+
+// col2imRow3Dilated is col2imRow3 with the column taps d apart: dst[x]
+// (+0 when first) + r0[x+d] + r1[x] + r2[x−d], the terms whose index is
+// inside the row, in that order; len(dst) ≥ 2d.
+func col2imRow3Dilated[T Float](dst, r0, r1, r2 []T, d int, first bool) {
+	w := len(dst)
+	r0, r1, r2 = r0[:w], r1[:w], r2[:w]
+	var zero T
+	if first {
+		for x := 0; x < d; x++ {
+			dst[x] = zero + r0[x+d] + r1[x]
+		}
+		for x := d; x < w-d; x++ {
+			dst[x] = zero + r0[x+d] + r1[x] + r2[x-d]
+		}
+		for x := w - d; x < w; x++ {
+			dst[x] = zero + r1[x] + r2[x-d]
+		}
+		return
+	}
+	for x := 0; x < d; x++ {
+		dst[x] = dst[x] + r0[x+d] + r1[x]
+	}
+	for x := d; x < w-d; x++ {
+		dst[x] = dst[x] + r0[x+d] + r1[x] + r2[x-d]
+	}
+	for x := w - d; x < w; x++ {
+		dst[x] = dst[x] + r1[x] + r2[x-d]
+	}
+}

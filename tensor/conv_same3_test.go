@@ -78,3 +78,36 @@ func testCol2ImSame3x3[T Float](t *testing.T, rng *rand.Rand, win Window2D, c, h
 		t.Errorf("%T: element %d is %v, the scatter gives %v", want[0], i, got[i], want[i])
 	}
 }
+
+// TestCol2ImSame3x3DilatedMatchesScatter is TestCol2ImSame3x3MatchesScatter
+// for dilations 2 and 3 (padding the same), on planes from 2d×2d up.
+func TestCol2ImSame3x3DilatedMatchesScatter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	for _, d := range []int{2, 3} {
+		win := Window2D{Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{d, d}, Dilation: [2]int{d, d}}
+		for _, s := range [][3]int{{1, 2 * d, 2 * d}, {2, 2 * d, 11}, {1, 9, 2 * d}, {2, 14, 13}} {
+			c, h, w := s[0], s[1], s[2]
+			t.Run(fmt.Sprint(d, s), func(t *testing.T) {
+				if _, ok := same3x3Dilated(win, h, w); !ok {
+					t.Fatalf("same3x3Dilated is false for %d×%d", h, w)
+				}
+				testCol2ImSame3x3Dilated[float32](t, rng, win, c, h, w, d)
+				testCol2ImSame3x3Dilated[float64](t, rng, win, c, h, w, d)
+			})
+		}
+		if _, ok := same3x3Dilated(win, 2*d-1, 9); ok {
+			t.Errorf("same3x3Dilated accepts a plane of %d rows for dilation %d", 2*d-1, d)
+		}
+	}
+}
+
+func testCol2ImSame3x3Dilated[T Float](t *testing.T, rng *rand.Rand, win Window2D, c, h, w, d int) {
+	cols := specialValues[T](rng, c*9*h*w)
+	want := make([]T, c*h*w)
+	col2imImage(want, append([]T(nil), cols...), c, h, w, h, w, win)
+	got := specialValues[T](rng, c*h*w) // overwritten
+	col2imSame3x3Dilated(got, cols, c, h, w, d)
+	if i := sameBitsSlices(want, got); i >= 0 {
+		t.Errorf("%T: element %d is %v, the scatter gives %v", want[0], i, got[i], want[i])
+	}
+}
