@@ -256,6 +256,14 @@ func im2colImage[T Float](cols, img []T, c, h, w, oh, ow int, win Window2D) {
 						copy(seg[lo:hi], src[lo+off:hi+off])
 						continue
 					}
+					if sw == 2 { // a common stride: no multiply per element
+						d, s := seg[lo:hi], src[lo*2+off:]
+						s = s[:2*len(d)-1]
+						for o := range d {
+							d[o] = s[2*o]
+						}
+						continue
+					}
 					for o := lo; o < hi; o++ {
 						seg[o] = src[o*sw+off]
 					}
@@ -297,6 +305,14 @@ func col2imImage[T Float](img, cols []T, c, h, w, oh, ow int, win Window2D) {
 						dst = dst[lo+off : hi+off]
 						for o, v := range seg {
 							dst[o] += v
+						}
+						continue
+					}
+					if sw == 2 { // a common stride: no multiply per element
+						d := dst[lo*2+off:]
+						d = d[:2*len(seg)-1]
+						for o, v := range seg {
+							d[2*o] += v
 						}
 						continue
 					}
