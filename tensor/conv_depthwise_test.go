@@ -161,7 +161,7 @@ func dwCheck[T tensor.Float](t *testing.T, eps float64) {
 				if d := cmp.Diff(gw.Data(), tdw.Data(), eq); d != "" {
 					t.Errorf("ConvTranspose2DWeightGradInto is not Conv2DWeightGradInto:\n%s", d)
 				}
-				tdx.Data() // the bias makes Conv2DInto differ; compare without it
+				// y has the bias, which the transposed kernel does not add.
 				nb := convPoison[T](ys...)
 				tensor.Conv2DInto(nb, x, w, nil, work, c.win)
 				if d := cmp.Diff(nb.Data(), tdx.Data(), eq); d != "" {
