@@ -10,9 +10,10 @@ import (
 const radixMin = 48
 
 // radixable reports whether argsortRadix32 can sort slices of n float32s:
-// it packs a key and a position into one int, which needs 64-bit ints and
-// positions below 2³².
-func radixable(n int) bool { return strconv.IntSize == 64 && n <= math.MaxUint32 }
+// it packs a key and a position into one int, which needs 64-bit ints, and
+// counts a digit's occurrences in int32s, which needs n below 2³¹. (The
+// comparison is in int64 so that the file builds where int has 32 bits.)
+func radixable(n int) bool { return strconv.IntSize == 64 && int64(n) <= math.MaxInt32 }
 
 // radixKey32 returns the unsigned key of v whose order is sortBefore's:
 // ascending, NaN after +Inf (every NaN the same), -0 equal to +0; all

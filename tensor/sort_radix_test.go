@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -83,6 +84,27 @@ func TestRadixKey32Order(t *testing.T) {
 					t.Errorf("descending %v: key(%v) < key(%v) is %v, sortBefore %v", desc, a, b, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestRadixable pins the longest slice the radix sort takes: its digit
+// counts are int32s, so a slice of 2³¹ elements or more goes to the merge
+// sort (and every slice does where int has 32 bits).
+func TestRadixable(t *testing.T) {
+	limit := int64(math.MaxInt32) // a variable: 2³¹ does not fit a 32-bit int constant
+	if strconv.IntSize != 64 {
+		if radixable(1) {
+			t.Error("radixable(1) with 32-bit ints")
+		}
+		return
+	}
+	for _, c := range []struct {
+		n    int64
+		want bool
+	}{{0, true}, {1, true}, {limit, true}, {limit + 1, false}, {4 * limit, false}} {
+		if got := radixable(int(c.n)); got != c.want {
+			t.Errorf("radixable(%d) = %v, want %v", c.n, got, c.want)
 		}
 	}
 }

@@ -25,8 +25,10 @@ import (
 // two updates of W are rounded one after the other). Note the last
 // denominator: Πₜ already holds μₜ, which torch 1.13 multiplies in once
 // more; so does NAdam here, to give torch's numbers. The product Π is
-// kept per parameter in float64, as torch keeps its mu_product in a
-// tensor of the default dtype, and is saved by SaveState.
+// kept per parameter in float64 whatever T is (torch keeps its mu_product
+// in a tensor of the default dtype, float32 unless set otherwise: a
+// float32 run can differ from torch's in the last bits), and is saved by
+// SaveState.
 type NAdam[T tensor.Float] struct {
 	momentsCore[T]
 	momentumDecay float64     // ψ
