@@ -456,7 +456,11 @@ func softmaxTile[T Float](dst, x []T, m T, log bool, b []float64) float64 {
 	if f32 {
 		// float32(float64(float32(e)) / s): each exponential rounded to
 		// float32, divided in float64 and rounded again, vectorized.
-		vmath.QuoRound64to32(any(dst).([]float32), b, s)
+		if quoByRecip(s) {
+			vmath.QuoRecipRound64to32(any(dst).([]float32), b, s)
+		} else {
+			vmath.QuoRound64to32(any(dst).([]float32), b, s)
+		}
 		return s
 	}
 	for i, e := range b {
@@ -484,7 +488,11 @@ func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 		}
 		s := expSumTiles32(d, xs, float64(m))
 		// float32(a/s), and a NaN row's NaNs those of a/s.
-		vmath.Quo32(d, d, s)
+		if quoByRecip(s) {
+			vmath.QuoRecip32(d, d, s)
+		} else {
+			vmath.Quo32(d, d, s)
+		}
 		return s
 	}
 	s := expSum(dst, x, m, !log) // vectorized e^(x−m), summed pairwise in float64
@@ -500,6 +508,13 @@ func softmaxFinish[T Float](dst, x []T, m T, log bool) float64 {
 	}
 	return s
 }
+
+// quoByRecip reports whether a float32 softmax row may divide its
+// exponentials by their sum s with vmath's QuoRecip kernels, which give the
+// bits of the division (a multiplication by 1/s and two exact corrections,
+// several times faster than a division) for a finite s in [1, 2^64]: the
+// sum of every row but a NaN one, as its largest term is e^0 = 1.
+func quoByRecip(s float64) bool { return s >= 1 && s <= 0x1p64 }
 
 // expSumTiles32 is expSum of a float32 row, with its bits: the same tiles
 // and tree of tile sums as expSumTiles, each tile's widening, subtraction,

@@ -162,6 +162,84 @@ func quo32Impls() (out []func(dst []float32, x []float32, p float64) int) {
 	return out
 }
 
+func quoRecipRound64to32Asm(dst []float32, x []float64, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		quoRecipRound64to32AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return quoRecipRound64to32AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func quoRecipRound64to32AVX2Prefix(dst []float32, x []float64, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		quoRecipRound64to32AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func quoRecipRound64to32AVX512All(dst []float32, x []float64, p float64) int {
+	if len(dst) > 0 {
+		quoRecipRound64to32AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// quoRecipRound64to32Impls lists the assembly variants of QuoRecipRound64to32 this CPU runs, for the tests.
+func quoRecipRound64to32Impls() (out []func(dst []float32, x []float64, p float64) int) {
+	if useAVX512 {
+		out = append(out, quoRecipRound64to32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, quoRecipRound64to32AVX2Prefix)
+	}
+	return out
+}
+
+func quoRecip32Asm(dst []float32, x []float32, p float64) int {
+	switch {
+	case len(dst) == 0:
+		return 0
+	case useAVX512:
+		quoRecip32AVX512(&dst[0], &x[0], p, len(dst))
+		return len(dst)
+	case useAVX2:
+		return quoRecip32AVX2Prefix(dst, x, p)
+	}
+	return 0
+}
+
+func quoRecip32AVX2Prefix(dst []float32, x []float32, p float64) int {
+	n := len(dst) &^ 3
+	if n > 0 {
+		quoRecip32AVX2(&dst[0], &x[0], p, n)
+	}
+	return n
+}
+
+func quoRecip32AVX512All(dst []float32, x []float32, p float64) int {
+	if len(dst) > 0 {
+		quoRecip32AVX512(&dst[0], &x[0], p, len(dst))
+	}
+	return len(dst)
+}
+
+// quoRecip32Impls lists the assembly variants of QuoRecip32 this CPU runs, for the tests.
+func quoRecip32Impls() (out []func(dst []float32, x []float32, p float64) int) {
+	if useAVX512 {
+		out = append(out, quoRecip32AVX512All)
+	}
+	if useAVX2 {
+		out = append(out, quoRecip32AVX2Prefix)
+	}
+	return out
+}
+
 func mul32Asm(dst []float32, x []float32, g []float32) int {
 	switch {
 	case len(dst) == 0:

@@ -38,7 +38,9 @@
 // A few row kernels serve package tensor's float32 softmax: Max32, and
 // programs over arrays of mixed precision (ExpShift32to64, e^(x-m) of
 // float32s in float64 with Exp64's bits; QuoRound64to32, the rounded
-// quotients; Mul32 and MulSubP32, the products of its derivative).
+// quotients, and QuoRecipRound64to32 and QuoRecip32, their bits without a
+// division per element (a product by 1/p corrected twice with FMA
+// residuals); Mul32 and MulSubP32, the products of its derivative).
 //
 // Error bounds are stated per function in ulps of the result. For float32
 // they are measured against the float64 functions of package math (whose

@@ -260,6 +260,18 @@ func quo32AVX512(dst *float32, x *float32, p float64, n int)
 func quo32AVX2(dst *float32, x *float32, p float64, n int)
 
 //go:noescape
+func quoRecipRound64to32AVX512(dst *float32, x *float64, p float64, n int)
+
+//go:noescape
+func quoRecipRound64to32AVX2(dst *float32, x *float64, p float64, n int)
+
+//go:noescape
+func quoRecip32AVX512(dst *float32, x *float32, p float64, n int)
+
+//go:noescape
+func quoRecip32AVX2(dst *float32, x *float32, p float64, n int)
+
+//go:noescape
 func mul32AVX512(dst *float32, x *float32, gr *float32, n int)
 
 //go:noescape

@@ -106,6 +106,14 @@ func quo32Asm(_ []float32, _ []float32, _ float64) int { return 0 }
 
 func quo32Impls() []func(dst []float32, x []float32, p float64) int { return nil }
 
+func quoRecipRound64to32Asm(_ []float32, _ []float64, _ float64) int { return 0 }
+
+func quoRecipRound64to32Impls() []func(dst []float32, x []float64, p float64) int { return nil }
+
+func quoRecip32Asm(_ []float32, _ []float32, _ float64) int { return 0 }
+
+func quoRecip32Impls() []func(dst []float32, x []float32, p float64) int { return nil }
+
 func mul32Asm(_ []float32, _ []float32, _ []float32) int { return 0 }
 
 func mul32Impls() []func(dst []float32, x []float32, g []float32) int { return nil }

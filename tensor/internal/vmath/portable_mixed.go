@@ -73,6 +73,37 @@ func quo32Go(dst []float32, x []float32, p float64) {
 	}
 }
 
+func quoRecipRound64to32Go(dst []float32, x []float64, p float64) {
+	x = x[:len(dst)]
+	for i := range dst {
+		v0 := x[i]
+		v1 := float64(float32(v0))
+		v2 := 1 / p
+		v3 := -p
+		v4 := float64(v1 * v2)
+		v5 := math.FMA(v4, v3, v1)
+		v6 := math.FMA(v5, v2, v4)
+		v7 := math.FMA(v6, v3, v1)
+		v8 := math.FMA(v7, v2, v6)
+		dst[i] = float32(v8)
+	}
+}
+
+func quoRecip32Go(dst []float32, x []float32, p float64) {
+	x = x[:len(dst)]
+	for i := range dst {
+		v0 := float64(x[i])
+		v1 := 1 / p
+		v2 := -p
+		v3 := float64(v0 * v1)
+		v4 := math.FMA(v3, v2, v0)
+		v5 := math.FMA(v4, v1, v3)
+		v6 := math.FMA(v5, v2, v0)
+		v7 := math.FMA(v6, v1, v5)
+		dst[i] = float32(v7)
+	}
+}
+
 func mul32Go(dst, x, g []float32) {
 	x = x[:len(dst)]
 	g = g[:len(dst)]

@@ -438,6 +438,22 @@ func Quo32(dst []float32, x []float32, p float64) {
 	quo32Go(dst[n:], x[n:], p)
 }
 
+// QuoRecipRound64to32 sets dst[i] to float32(float64(float32(x[i])) / p), QuoRound64to32's bits, with a multiplication by 1/p and two FMA corrections in place of the division; only for a finite p with 1 ≤ |p| ≤ 2^64 and x[i] whose float32 rounding is finite and not −0 (which gives +0).
+// dst and x must have the same length.
+func QuoRecipRound64to32(dst []float32, x []float64, p float64) {
+	checkLen("QuoRecipRound64to32", len(dst), len(x), len(x))
+	n := quoRecipRound64to32Asm(dst, x, p)
+	quoRecipRound64to32Go(dst[n:], x[n:], p)
+}
+
+// QuoRecip32 sets dst[i] to float32(float64(x[i]) / p), Quo32's bits, with a multiplication by 1/p and two FMA corrections in place of the division; only for a finite p with 1 ≤ |p| ≤ 2^64 and a finite x other than −0 (which gives +0).
+// dst and x must have the same length.
+func QuoRecip32(dst []float32, x []float32, p float64) {
+	checkLen("QuoRecip32", len(dst), len(x), len(x))
+	n := quoRecip32Asm(dst, x, p)
+	quoRecip32Go(dst[n:], x[n:], p)
+}
+
 // Mul32 sets dst[i] to x[i]·g[i], in float32.
 // dst, x and g must have the same length; dst may be x or g.
 func Mul32(dst []float32, x []float32, g []float32) {

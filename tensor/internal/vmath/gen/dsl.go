@@ -36,7 +36,7 @@ const (
 	opMAnd
 	opSel // args[0] ? args[1] : args[2]
 	// Only in the float64 programs of mixedKernels:
-	opP       // the kernel's scalar parameter p (the same in every lane)
+	opP       // the kernel's scalar parameter p (the same in every lane); imm 1: 1/p, imm 2: -p
 	opRound32 // a rounded to float32 and back: float64(float32(a))
 )
 
@@ -162,6 +162,21 @@ func (b *B) P() val {
 		panic("P in a kernel without a parameter")
 	}
 	return b.emit(op{code: opP})
+}
+
+// PRecip is 1/p, the reciprocal of the kernel's parameter rounded once,
+// computed before the loops: a kernel that divides by p many times can
+// multiply by it instead.
+func (b *B) PRecip() val {
+	b.P() // checks that the kernel has p
+	return b.emit(op{code: opP, imm: 1})
+}
+
+// PNeg is -p, computed before the loops (an FMA with -p subtracts a
+// product exactly where the instruction set has no negated form).
+func (b *B) PNeg() val {
+	b.P()
+	return b.emit(op{code: opP, imm: 2})
 }
 
 // Round32 is x rounded to float32 and widened back; float64 programs only.

@@ -129,11 +129,64 @@ func half(r string) string {
 
 // paramReg is the register that holds the parameter p in every lane: the
 // last one, taken out of the allocator's reach in kernels with a parameter.
-func (g *asmGen) paramReg() string {
+func (g *asmGen) paramReg() string { return g.paramRegN(0) }
+
+// paramRegN is the register of the parameter's form imm (see opP): p, 1/p
+// or -p, in the last three registers, each reserved only when the program
+// uses it.
+func (g *asmGen) paramRegN(imm int) string {
 	if g.isa.avx512 {
-		return "Z31"
+		return fmt.Sprintf("Z%d", 31-imm)
 	}
-	return "Y15"
+	return fmt.Sprintf("Y%d", 15-imm)
+}
+
+// usesParam reports whether the program uses the parameter's form imm.
+func (g *asmGen) usesParam(imm int) bool {
+	for _, o := range g.p.ops {
+		if o.code == opP && o.imm == imm {
+			return true
+		}
+	}
+	return imm == 0 && g.p.hasP
+}
+
+// reserved reports whether register r holds a form of the parameter.
+func (g *asmGen) reserved(r string) bool {
+	for imm := range 3 {
+		if g.usesParam(imm) && r == g.paramRegN(imm) {
+			return true
+		}
+	}
+	return false
+}
+
+// paramForms computes the forms 1/p and -p of the broadcast parameter
+// that the program uses, into their registers.
+func (g *asmGen) paramForms() {
+	if !g.p.f64 && (g.usesParam(1) || g.usesParam(2)) {
+		panic("1/p and -p in a float32 program")
+	}
+	bcast := func(bits uint64, r string) {
+		g.pf("MOVQ $%#x, R8", bits)
+		if g.isa.avx512 {
+			g.pf("VPBROADCASTQ R8, %s", r)
+			return
+		}
+		g.pf("VMOVQ R8, %s", "X"+r[1:])
+		g.pf("VPBROADCASTQ %s, %s", "X"+r[1:], r)
+	}
+	p := g.paramReg()
+	if g.usesParam(1) {
+		r := g.paramRegN(1)
+		bcast(0x3ff0000000000000, r) // 1
+		g.pf("VDIVPD %s, %s, %s", p, r, r)
+	}
+	if g.usesParam(2) {
+		r := g.paramRegN(2)
+		bcast(1<<63, r) // the sign bit
+		g.pf("VXORPD %s, %s, %s", p, r, r)
+	}
 }
 
 func (g *asmGen) isParam(v val) bool { return g.p.ops[v].code == opP }
@@ -295,7 +348,7 @@ func (g *asmGen) op(i int, o op) {
 		done(dst)
 		return
 	case opP:
-		g.reg[g.at(val(i))] = g.paramReg() // broadcast before the loops
+		g.reg[g.at(val(i))] = g.paramRegN(o.imm) // broadcast before the loops
 		return
 	case opRound32:
 		src := reg(args[0])
@@ -457,7 +510,7 @@ func (g *asmGen) resetRegs(withK1 bool) {
 	g.freeV, g.freeK = g.freeV[:0], g.freeK[:0]
 	if g.isa.avx512 {
 		for i := 31; i >= 0; i-- {
-			if r := fmt.Sprintf("Z%d", i); !g.p.hasP || r != g.paramReg() {
+			if r := fmt.Sprintf("Z%d", i); !g.reserved(r) {
 				g.freeV = append(g.freeV, r)
 			}
 		}
@@ -469,7 +522,7 @@ func (g *asmGen) resetRegs(withK1 bool) {
 		}
 	} else {
 		for i := 15; i >= 0; i-- {
-			if r := fmt.Sprintf("Y%d", i); !g.p.hasP || r != g.paramReg() {
+			if r := fmt.Sprintf("Y%d", i); !g.reserved(r) {
 				g.freeV = append(g.freeV, r)
 			}
 		}
@@ -533,6 +586,7 @@ func emitAsm(w *bytes.Buffer, consts map[string]string, fname string, p *prog, i
 	}
 	if p.hasP {
 		g.pf("VBROADCASTS%s p+%d(FP), %s", g.sfx[1:], pOff, g.paramReg())
+		g.paramForms()
 	}
 	g.pf("MOVQ n+%d(FP), CX", nOff)
 	g.pf("XORQ AX, AX")

@@ -96,7 +96,7 @@ func emitGo(w *bytes.Buffer, name string, p *prog) {
 				e = "float64(x[i])"
 			}
 		case opP:
-			e = "p"
+			e = [...]string{"p", "1 / p", "-p"}[o.imm]
 		case opRound32:
 			e = fmt.Sprintf("float64(float32(%s))", a(0))
 		case opG:

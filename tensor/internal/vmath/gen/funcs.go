@@ -525,6 +525,14 @@ var mixedKernels = []mixedKernel{
 	{name: "Quo32", src32: true, dst32: true, param: true, unroll: 4,
 		doc:  "float32(float64(x[i]) / p): the quotient in float64, rounded to float32.",
 		body: func(b *B) val { return b.Div(b.x, b.P()) }},
+	// QuoRound64to32 and Quo32 without a division per element (Markstein):
+	// q = a·(1/p), then twice the exact residual r = a − q·p and q += r·(1/p).
+	{name: "QuoRecipRound64to32", dst32: true, param: true, unroll: 4,
+		doc:  "float32(float64(float32(x[i])) / p), QuoRound64to32's bits, with a multiplication by 1/p and two FMA corrections in place of the division; only for a finite p with 1 ≤ |p| ≤ 2^64 and x[i] whose float32 rounding is finite and not −0 (which gives +0).",
+		body: func(b *B) val { return b.quoRecip(b.Round32(b.x)) }},
+	{name: "QuoRecip32", src32: true, dst32: true, param: true, unroll: 4,
+		doc:  "float32(float64(x[i]) / p), Quo32's bits, with a multiplication by 1/p and two FMA corrections in place of the division; only for a finite p with 1 ≤ |p| ≤ 2^64 and a finite x other than −0 (which gives +0).",
+		body: func(b *B) val { return b.quoRecip(b.x) }},
 	// Softmax's backward along a row: t = g·y, then y·(g - Σt).
 	{name: "Mul32", f32: true, grad: true, unroll: 4,
 		doc:  "x[i]·g[i], in float32.",
@@ -532,6 +540,26 @@ var mixedKernels = []mixedKernel{
 	{name: "MulSubP32", f32: true, grad: true, param: true, unroll: 4,
 		doc:  "x[i]·(g[i] - p), in float32 (two roundings).",
 		body: func(b *B) val { return b.Mul(b.x, b.Sub(b.g, b.P())) }},
+}
+
+// quoRecip is a/p rounded once to float64, for a float32 value a (finite)
+// and a finite p with 1 ≤ |p| ≤ 2^64, without a division per element.
+// With y = 1/p rounded (within half an ulp), q0 = a·y is within 1.5 ulp
+// of a/p; r0 = a − q0·p rounded and q1 = q0 + r0·y rounded bring it to
+// within half an ulp plus a few 2^-53 of one, below 1 ulp; then Markstein's
+// theorem (y within half an ulp of 1/p and q1 within 1 ulp of a/p, no
+// underflow: the residual is a multiple of 2^-149·2^-64·2^-52) makes
+// r1 = a − q1·p exact and q1 + r1·y rounded the correctly rounded a/p.
+// The tests check it against the division for every float32 significand
+// of a, for many values of p.
+func (b *B) quoRecip(a val) val {
+	y, np := b.PRecip(), b.PNeg()
+	q := b.Mul(a, y)
+	for range 2 {
+		r := b.FMA(q, np, a)
+		q = b.FMA(r, y, q)
+	}
+	return q
 }
 
 // build returns the kernel's float64 program.
