@@ -38,7 +38,7 @@ func quoRecipDivisors(rng *rand.Rand, random int) []float64 {
 // quoRecipDivisors: the bits of QuoRound64to32 and Quo32.
 func TestQuoRecipExhaustive(t *testing.T) {
 	random := 20
-	if testing.Short() {
+	if testing.Short() || raceEnabled { // the race detector checks nothing in this loop
 		random = 2
 	}
 	rng := rand.New(rand.NewPCG(21, 8))
