@@ -226,6 +226,10 @@ func Conv2DBiasGradInto[T Float](db, g *Tensor[T], beta T) {
 func im2colImage[T Float](cols, img []T, c, h, w, oh, ow int, win Window2D) {
 	kh, kw := win.Kernel[0], win.Kernel[1]
 	sh, sw := win.Stride[0], win.Stride[1]
+	if conv2Split(sw, w) {
+		im2colStride2(cols, img, c, h, w, oh, ow, win)
+		return
+	}
 	p := oh * ow
 	for ci := 0; ci < c; ci++ {
 		plane := img[ci*h*w:][:h*w]
@@ -279,6 +283,10 @@ func im2colImage[T Float](cols, img []T, c, h, w, oh, ow int, win Window2D) {
 func col2imImage[T Float](img, cols []T, c, h, w, oh, ow int, win Window2D) {
 	kh, kw := win.Kernel[0], win.Kernel[1]
 	sh, sw := win.Stride[0], win.Stride[1]
+	if conv2Split(sw, w) {
+		col2imStride2(img, cols, c, h, w, oh, ow, win)
+		return
+	}
 	p := oh * ow
 	for ci := 0; ci < c; ci++ {
 		plane := img[ci*h*w:][:h*w]
