@@ -133,14 +133,7 @@ func splitPhases[T Float](g *dwGeom, dst, plane []T) {
 		src := plane[ih*g.w:][:g.w]
 		row := dst[ih*g.sw*g.wq:][:g.sw*g.wq]
 		if g.sw == 2 {
-			n := g.w / 2
-			ev, od, src := row[:n], row[g.wq:][:n], src[:2*n]
-			for j := range ev {
-				ev[j], od[j] = src[2*j], src[2*j+1]
-			}
-			if g.w%2 == 1 {
-				row[n] = plane[ih*g.w+g.w-1]
-			}
+			splitEvenOdd(row[:g.wq], row[g.wq:][:g.w/2], src)
 			continue
 		}
 		for r := 0; r < g.sw; r++ {
@@ -159,14 +152,7 @@ func joinPhases[T Float](g *dwGeom, plane, src []T) {
 		dst := plane[ih*g.w:][:g.w]
 		row := src[ih*g.sw*g.wq:][:g.sw*g.wq]
 		if g.sw == 2 {
-			n := g.w / 2
-			ev, od, out := row[:n], row[g.wq:][:n], dst[:2*n]
-			for j := range ev {
-				out[2*j], out[2*j+1] = ev[j], od[j]
-			}
-			if g.w%2 == 1 {
-				dst[g.w-1] = row[n]
-			}
+			joinEvenOdd(dst, row[:g.wq], row[g.wq:][:g.w/2])
 			continue
 		}
 		for r := 0; r < g.sw; r++ {
