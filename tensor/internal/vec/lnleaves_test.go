@@ -42,7 +42,11 @@ func TestLNGradRowsLongMatchesSweeps(t *testing.T) {
 }
 
 func testLNGradRowsLong[T Float](t *testing.T) {
+	if _, bwd := fusedLN(); !bwd {
+		t.Skip("no fused LayerNorm kernel on this machine: LNGradRows declines every row")
+	}
 	rng := rand.New(rand.NewPCG(45, 46))
+sizes:
 	for _, n := range []int{144, 256, 384, 768, 1280, 8192} {
 		for _, rows := range []int{1, 2, 3} {
 			x, g := lnTestData[T](rng, n, rows)
@@ -69,10 +73,10 @@ func testLNGradRowsLong[T Float](t *testing.T) {
 				}
 				o, wg := append([]T(nil), o0...), make([]T, len(x))
 				if !LNGradRows(o, wg, x, g, w, n, eps, add) {
-					if _, bwd := fusedLN(); bwd && n <= maxLeaves*sumLeaf {
+					if n <= maxLeaves*sumLeaf {
 						t.Fatalf("n=%d: LNGradRows declined", n)
 					}
-					return
+					continue sizes // longer than its leaves: the sweeps' job
 				}
 				sameBits(t, "LNGradRows' o", n, wo, o)
 				sameBits(t, "LNGradRows' wg", n, wwg, wg)
