@@ -1,6 +1,7 @@
 package vmath
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -47,29 +48,27 @@ func ulpErr(got, ref, scale, slack float64, f64 bool) float64 {
 // [-big, big], and the rest log-uniform over [2^-10, big], where the
 // function does its work; g is in ±[½, 2).
 func points(rng *rand.Rand, d domain, x, g []float64) {
-	// logU draws a binade uniformly, then a number uniformly in it.
-	logU := func(lo, hi float64) float64 {
-		_, a := math.Frexp(lo)
-		_, b := math.Frexp(hi)
-		v := math.Ldexp(0.5+0.5*rng.Float64(), a+rng.IntN(b-a+1))
-		return min(max(v, lo), hi)
+	// ranges[neg] holds the log-uniform draws for one sign: over the whole
+	// domain, and over where the function does its work.
+	var ranges [2][2]logU
+	for neg, big := range []float64{d.big, cmp.Or(d.negBig, d.big)} {
+		ranges[neg] = [2]logU{newLogU(d.tiny, big), newLogU(min(0x1p-10, big/2), big)}
 	}
 	for i := range x {
 		var v float64
-		neg := !d.positive && rng.IntN(2) == 0
-		big := d.big
-		if neg && d.negBig != 0 {
-			big = d.negBig
+		neg := 0
+		if !d.positive && rng.IntN(2) == 0 {
+			neg = 1
 		}
 		switch rng.IntN(4) {
 		case 0:
-			v = logU(d.tiny, big)
+			v = ranges[neg][0].draw(rng)
 		case 1:
-			v = big * rng.Float64()
+			v = ranges[neg][0].hi * rng.Float64()
 		default:
-			v = logU(min(0x1p-10, big/2), big)
+			v = ranges[neg][1].draw(rng)
 		}
-		if neg {
+		if neg == 1 {
 			v = -v
 		}
 		x[i] = v
@@ -77,6 +76,32 @@ func points(rng *rand.Rand, d domain, x, g []float64) {
 			g[i] = (0.5 + 1.5*rng.Float64()) * float64(1-2*rng.IntN(2))
 		}
 	}
+}
+
+// logU draws magnitudes log-uniformly in [lo, hi]: a binade uniformly,
+// then a number uniformly in it. It keeps the binades' exponents, which
+// the sweeps would otherwise recompute for each of their 10^7 points.
+type logU struct {
+	lo, hi float64
+	e, n   int // the binades are [2^(e+j-1), 2^(e+j)) for j in [0, n)
+}
+
+func newLogU(lo, hi float64) logU {
+	_, a := math.Frexp(lo)
+	_, b := math.Frexp(hi)
+	return logU{lo: lo, hi: hi, e: a, n: b - a + 1}
+}
+
+func (l logU) draw(rng *rand.Rand) float64 {
+	m := 0.5 + 0.5*rng.Float64()
+	e := l.e + rng.IntN(l.n)
+	var v float64
+	if e > -1022 && e < 1024 { // m·2^e is normal: scaling by 2^e is exact, as Ldexp's is
+		v = m * math.Float64frombits(uint64(e+1023)<<52)
+	} else {
+		v = math.Ldexp(m, e)
+	}
+	return min(max(v, l.lo), l.hi)
 }
 
 func seedOf(name string) uint64 {
