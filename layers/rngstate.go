@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 )
 
 // Random is implemented by the layers that draw random numbers in
@@ -24,13 +25,18 @@ type Random interface {
 	SetRNGState(state []byte) error
 }
 
-// rngMagic starts the bytes of RNGState: a name and a version.
-const rngMagic = "adjoint-rng/1\n"
+// rngMagic starts the bytes of RNGState: a name and a version. Version 2
+// names each generator's layer; SetRNGState still reads version 1, which
+// does not.
+const (
+	rngMagic   = "adjoint-rng/2\n"
+	rngMagicV1 = "adjoint-rng/1\n"
+)
 
 // RNGState returns the states of the generators of every Random layer of
 // m, found as SetTraining finds layers (m itself, and through Containers;
-// a layer used twice once), in one byte slice to save next to the model
-// and optimizer files:
+// a layer used twice once), each with the kind of its layer, in one byte
+// slice to save next to the model and optimizer files:
 //
 //	os.WriteFile("rng.bin", layers.RNGState(net), 0o644)
 //
@@ -39,6 +45,9 @@ func RNGState[T Float](m Module[T]) []byte {
 	rs := randomLayers(m)
 	out := binary.BigEndian.AppendUint32([]byte(rngMagic), uint32(len(rs)))
 	for _, r := range rs {
+		k := layerKind(r)
+		out = binary.BigEndian.AppendUint32(out, uint32(len(k)))
+		out = append(out, k...)
 		s := r.RNGState()
 		out = binary.BigEndian.AppendUint32(out, uint32(len(s)))
 		out = append(out, s...)
@@ -50,13 +59,21 @@ func RNGState[T Float](m Module[T]) []byte {
 // same architecture, so that training resumed from files draws the masks
 // of the uninterrupted run. It returns an error, and changes nothing, when
 // state is damaged or was saved from a model whose Random layers differ in
-// number or kind.
+// number, in kind (a Dropout where the model has an LSTM, in the order
+// RNGState walks them) or in whether each has a generator. A state saved
+// by an older version, which recorded no kinds, is checked for the rest.
+// The kind does not include the element type: a float32 model's state
+// restores into the same model in float64.
 func SetRNGState[T Float](m Module[T], state []byte) error {
 	rs := randomLayers(m)
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("layers: SetRNGState: "+format, args...)
 	}
 	rest, ok := cutPrefix(state, rngMagic)
+	kinds := ok
+	if !ok {
+		rest, ok = cutPrefix(state, rngMagicV1)
+	}
 	if !ok || len(rest) < 4 {
 		return fail("not a state RNGState returned")
 	}
@@ -64,14 +81,33 @@ func SetRNGState[T Float](m Module[T], state []byte) error {
 		return fail("the state holds %d generators, the model has %d layers that draw", n, len(rs))
 	}
 	rest = rest[4:]
-	states := make([][]byte, len(rs))
-	for i := range rs {
+	// field cuts one length-prefixed field off rest.
+	field := func() ([]byte, bool) {
 		if len(rest) < 4 || uint64(binary.BigEndian.Uint32(rest)) > uint64(len(rest)-4) {
-			return fail("the state is cut short at generator %d", i)
+			return nil, false
 		}
 		n := int(binary.BigEndian.Uint32(rest))
-		if n > 0 {
-			states[i] = rest[4 : 4+n]
+		f := rest[4 : 4+n]
+		rest = rest[4+n:]
+		return f, true
+	}
+	states := make([][]byte, len(rs))
+	for i := range rs {
+		if kinds {
+			k, ok := field()
+			if !ok {
+				return fail("the state is cut short at generator %d", i)
+			}
+			if want := layerKind(rs[i]); string(k) != want {
+				return fail("generator %d: the state was saved from a %s, the model has a %s there", i, k, want)
+			}
+		}
+		s, ok := field()
+		if !ok {
+			return fail("the state is cut short at generator %d", i)
+		}
+		if len(s) > 0 {
+			states[i] = s
 		}
 		if (states[i] == nil) != (rs[i].RNGState() == nil) {
 			return fail("generator %d: the state and the layer (%T) disagree on whether it has one", i, rs[i])
@@ -81,7 +117,6 @@ func SetRNGState[T Float](m Module[T], state []byte) error {
 				return fail("generator %d: %w", i, err)
 			}
 		}
-		rest = rest[4+n:]
 	}
 	if len(rest) != 0 {
 		return fail("%d bytes after the last generator", len(rest))
@@ -92,6 +127,23 @@ func SetRNGState[T Float](m Module[T], state []byte) error {
 		}
 	}
 	return nil
+}
+
+// layerKind names a Random layer's type, without its type arguments, as
+// RNGState records it: "github.com/adjoint-go/adjoint/layers.Dropout".
+func layerKind(r Random) string {
+	t := reflect.TypeOf(r)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	name := t.Name()
+	if i := strings.IndexByte(name, '['); i >= 0 {
+		name = name[:i]
+	}
+	if name == "" {
+		return t.String()
+	}
+	return t.PkgPath() + "." + name
 }
 
 // cutPrefix is bytes.CutPrefix for a string prefix.

@@ -2,6 +2,7 @@ package layers_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -128,6 +129,8 @@ func TestSetRNGStateErrors(t *testing.T) {
 		{"trailing bytes", n, append(append([]byte{}, good...), 1, 2), "2 bytes after the last generator"},
 		{"a generator where the layer has none", noDrop, layers.RNGState[float64](withDrop), "disagree on whether it has one"},
 		{"no generator where the layer has one", withDrop, layers.RNGState[float64](noDrop), "disagree on whether it has one"},
+		{"another kind of layer", withDrop, other, "generator 0: the state was saved from a github.com/adjoint-go/adjoint/layers.Dropout, the model has a github.com/adjoint-go/adjoint/layers.MultiheadAttention there"},
+		{"another kind, cut short", withDrop, other[:len("adjoint-rng/2\n")+4+2], "cut short at generator 0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := layers.RNGState(c.m)
@@ -142,5 +145,30 @@ func TestSetRNGStateErrors(t *testing.T) {
 	}
 	if err := layers.SetRNGState[float64](layers.Tanh[float64]{}, layers.RNGState[float64](layers.Tanh[float64]{})); err != nil {
 		t.Errorf("a model without random layers: %v", err)
+	}
+}
+
+// TestSetRNGStateVersions: a state saved in float32 restores into the
+// same model in float64 (the kind leaves out the element type), and a
+// version-1 state, which names no kinds, still restores.
+func TestSetRNGStateVersions(t *testing.T) {
+	src := layers.NewDropout[float32](newRNG(3), 0.5)
+	dst := layers.NewDropout[float64](newRNG(4), 0.5)
+	if err := layers.SetRNGState[float64](dst, layers.RNGState[float32](src)); err != nil {
+		t.Fatalf("float32 state into float64: %v", err)
+	}
+	if !bytes.Equal(dst.RNGState(), src.RNGState()) {
+		t.Errorf("float32 state into float64: the generator's state is not the saved one")
+	}
+
+	gen := layers.NewDropout[float64](newRNG(5), 0.5).RNGState()
+	v1 := binary.BigEndian.AppendUint32([]byte("adjoint-rng/1\n"), 1)
+	v1 = binary.BigEndian.AppendUint32(v1, uint32(len(gen)))
+	v1 = append(v1, gen...)
+	if err := layers.SetRNGState[float64](dst, v1); err != nil {
+		t.Fatalf("version 1: %v", err)
+	}
+	if !bytes.Equal(dst.RNGState(), gen) {
+		t.Errorf("version 1: the generator's state is not the saved one")
 	}
 }
