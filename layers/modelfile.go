@@ -26,7 +26,7 @@ import (
 // Save only reads the model: it may run while other goroutines evaluate it
 // in evaluation mode, but not during a training step, nor while a Forward
 // in training mode moves BatchNorm's running statistics, which Save reads.
-// It returns an error if a parameter or buffer is nil, if two share a name
+// It returns an error if m, a parameter or a buffer is nil, if two share a name
 // or a name is empty, or if w fails.
 //
 // Save writes what NamedParameters and BuffersOf report, nothing else: a

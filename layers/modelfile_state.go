@@ -45,8 +45,12 @@ type loadOnlyNamer[T Float] interface {
 }
 
 // stateOf returns m's named parameters followed by its named buffers,
-// checking that none is nil and that no two share a name.
+// checking that m is not nil, that none is nil and that no two share a
+// name.
 func stateOf[T Float](m Module[T]) ([]stateTensor[T], error) {
+	if isNil(m) {
+		return nil, fmt.Errorf("the module is nil")
+	}
 	var state []stateTensor[T]
 	for _, p := range m.NamedParameters() {
 		if p.Param == nil || p.Param.Value() == nil {

@@ -547,6 +547,15 @@ func TestSaveLoadBadModel(t *testing.T) {
 	if err := layers.Save(&empty, mfBadModule{}); err != nil {
 		t.Fatal(err)
 	}
+	for _, nilModel := range []layers.Module[float64]{nil, (*layers.Linear[float64])(nil)} {
+		var buf bytes.Buffer
+		if err := layers.Save(&buf, nilModel); err == nil || err.Error() != "layers: Save: the module is nil" {
+			t.Errorf("Save(%#v): error = %v", nilModel, err)
+		}
+		if err := layers.Load(bytes.NewReader(empty.Bytes()), nilModel); err == nil || !strings.Contains(err.Error(), "the module is nil") {
+			t.Errorf("Load(%#v): error = %v", nilModel, err)
+		}
+	}
 	m := mfBadModule{named: []layers.NamedParam[float64]{{Name: "w", Param: p}, {Name: "w", Param: p}}}
 	if err := layers.Load(&empty, m); err == nil || !strings.Contains(err.Error(), `the model has two tensors named "w"`) {
 		t.Errorf("Load into a model with duplicate names: error = %v", err)

@@ -285,7 +285,9 @@ func readState[T tensor.Float](op string, f *safetensors.File, s stateful[T]) ([
 		return fmt.Errorf("optim: %s: %w: %s", op, ErrState, fmt.Sprintf(format, args...))
 	}
 	meta := f.Metadata()
-	if kind := meta["optimizer"]; kind != s.stateKind() {
+	if kind, ok := meta["optimizer"]; !ok {
+		return nil, 0, nil, misfit(`the file holds no optimizer's state (its metadata has no "optimizer": a model file?)`)
+	} else if kind != s.stateKind() {
 		return nil, 0, nil, misfit("the file is the state of %q, not %s", kind, s.stateKind())
 	}
 	params := s.Params()

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"maps"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/layers"
 	"github.com/adjoint-go/adjoint/layers/optim"
 	"github.com/adjoint-go/adjoint/layers/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -192,6 +194,10 @@ func TestStateLoadErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := save(untrained)
+	var model bytes.Buffer
+	if err := layers.Save[float64](&model, layers.NewLinear[float64](rand.New(rand.NewPCG(1, 2)), 2, 3, nil)); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, c := range []struct {
 		name string
@@ -209,6 +215,7 @@ func TestStateLoadErrors(t *testing.T) {
 		{"missing AMSGrad's buffer", adam, func() (optim.Optimizer[float64], error) {
 			return optim.NewAdam(stateParams[float64](), 0.01, optim.AMSGrad())
 		}, optim.ErrState, "buffers are"},
+		{"a model file", model.Bytes(), func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, optim.ErrState, "holds no optimizer's state"},
 		{"damaged", adam[:len(adam)-3], func() (optim.Optimizer[float64], error) { return optim.NewAdam(stateParams[float64](), 0.01) }, safetensors.ErrFormat, ""},
 	} {
 		o, err := c.into()
