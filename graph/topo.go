@@ -130,23 +130,29 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	zeroSmall(s.few)
 	s.few, s.fewSt = s.few[:0], s.fewSt[:0]
 	clear(s.state)
-	get := func(n N) visitState {
-		if mark != nil {
-			if m := mark(n); m != nil {
-				if m.w>>markBits != epoch {
-					return unvisited
-				}
-				return visitState(m.w & (1<<markBits - 1))
+	// A node's Mark is looked up once per edge that reaches it and kept
+	// in its frame while it is on the stack (mark is an indirect call,
+	// often with work of its own behind it); a node without a Mark goes
+	// through the Sorter's own bookkeeping.
+	markOf := func(n N) *Mark {
+		if mark == nil {
+			return nil
+		}
+		return mark(n)
+	}
+	get := func(n N, m *Mark) visitState {
+		if m != nil {
+			if m.w>>markBits != epoch {
+				return unvisited
 			}
+			return visitState(m.w & (1<<markBits - 1))
 		}
 		return s.get(n)
 	}
-	set := func(n N, st visitState) {
-		if mark != nil {
-			if m := mark(n); m != nil {
-				m.w = epoch<<markBits | uint64(st)
-				return
-			}
+	set := func(n N, m *Mark, st visitState) {
+		if m != nil {
+			m.w = epoch<<markBits | uint64(st)
+			return
 		}
 		s.set(n, st)
 	}
@@ -178,11 +184,12 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 
 	for _, r := range roots {
 		// The stack is empty between roots, so a root is either new or done.
-		if get(r) != unvisited {
+		rm := markOf(r)
+		if get(r, rm) != unvisited {
 			continue
 		}
-		set(r, onStack)
-		push(frame[N]{node: r, ins: inputs(r)})
+		set(r, rm, onStack)
+		push(frame[N]{node: r, ins: inputs(r), mark: rm})
 
 		for depth > 0 {
 			top := &local[depth-1]
@@ -192,17 +199,26 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 			if len(top.ins) > 0 {
 				in := top.ins[0]
 				top.ins = top.ins[1:]
-				switch get(in) {
+				m := markOf(in)
+				switch get(in, m) {
 				case unvisited:
-					set(in, onStack)
-					push(frame[N]{node: in, ins: inputs(in)})
+					ins := inputs(in)
+					if len(ins) == 0 {
+						// A leaf is done as soon as it is seen: emit it
+						// without a trip through the stack.
+						set(in, m, done)
+						order = appendDoubling(order, in)
+						continue
+					}
+					set(in, m, onStack)
+					push(frame[N]{node: in, ins: ins, mark: m})
 				case onStack:
 					panic(&CycleError{Node: in})
 				}
 				continue
 			}
 			// All inputs are done: emit the node (post-order) and pop it.
-			set(top.node, done)
+			set(top.node, top.mark, done)
 			order = appendDoubling(order, top.node)
 			if !stack.empty() {
 				stack.pop()
@@ -241,11 +257,13 @@ func zeroSmall[N any](s []N) {
 	}
 }
 
-// frame is one entry of the explicit DFS stack: a node and the inputs it
-// still has to descend into (fetched once, consumed from the front).
+// frame is one entry of the explicit DFS stack: a node, the inputs it
+// still has to descend into (fetched once, consumed from the front), and
+// its Mark.
 type frame[N comparable] struct {
 	node N
 	ins  []N
+	mark *Mark // the node's Mark, nil when it has none
 }
 
 // chunkSize is the number of frames per frameStack chunk, firstChunk the
