@@ -88,6 +88,7 @@ package gemm
 
 import (
 	"fmt"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -234,9 +235,11 @@ func (p *problem[T]) validate() {
 	if p.transB {
 		br, bc = bc, br
 	}
-	checkMatrix("a", len(p.a), ar, ac, p.lda)
-	checkMatrix("b", len(p.b), br, bc, p.ldb)
-	checkMatrix("c", len(p.c), p.m, p.n, p.ldc)
+	if !validMatrix(len(p.a), ar, ac, p.lda) || !validMatrix(len(p.b), br, bc, p.ldb) || !validMatrix(len(p.c), p.m, p.n, p.ldc) {
+		checkMatrix("a", len(p.a), ar, ac, p.lda)
+		checkMatrix("b", len(p.b), br, bc, p.ldb)
+		checkMatrix("c", len(p.c), p.m, p.n, p.ldc)
+	}
 	cc := p.c[:extent(p.m, p.n, p.ldc)]
 	if overlap(cc, p.a[:extent(ar, ac, p.lda)]) {
 		fail("c overlaps a")
@@ -255,16 +258,40 @@ func extent(r, c, ld int) int {
 	return (r-1)*ld + c
 }
 
+// checkMatrix panics with an *Error naming the matrix name unless
+// validMatrix accepts it.
 func checkMatrix(name string, length, r, c, ld int) {
+	if !validMatrix(length, r, c, ld) {
+		badMatrix(name, length, r, c, ld)
+	}
+}
+
+// validMatrix reports whether length elements hold an r×c matrix (r, c
+// not negative) with leading dimension ld: ld ≥ max(1, c) and, unless the
+// matrix is empty, (r-1)·ld + c ≤ length, without overflow and without a
+// division (Gemm checks three matrices per call, which shows on the tiny
+// products of a small network's training step).
+func validMatrix(length, r, c, ld int) bool {
+	if ld < max(1, c) {
+		return false
+	}
+	if r == 0 || c == 0 {
+		return true
+	}
+	if length < c {
+		return false
+	}
+	hi, lo := bits.Mul64(uint64(r-1), uint64(ld))
+	return hi == 0 && lo <= uint64(length-c)
+}
+
+// badMatrix panics with the error checkMatrix reports for a matrix that
+// validMatrix refuses.
+func badMatrix(name string, length, r, c, ld int) {
 	if ld < max(1, c) {
 		fail("%s: leading dimension %d is less than the row length %d", name, ld, c)
 	}
-	if r > 0 && c > 0 {
-		// (r-1)*ld + c <= length, without overflow.
-		if (length-c)/ld < r-1 || length < c {
-			fail("%s: %d elements cannot hold a %d×%d matrix with leading dimension %d", name, length, r, c, ld)
-		}
-	}
+	fail("%s: %d elements cannot hold a %d×%d matrix with leading dimension %d", name, length, r, c, ld)
 }
 
 // overlap reports whether two non-empty slices share memory.

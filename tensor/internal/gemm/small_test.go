@@ -98,3 +98,38 @@ func checkSmall[T exact](t *testing.T, rng *rand.Rand, tc gemmCase, special bool
 	a.checkGuards(t, tc.String())
 	b.checkGuards(t, tc.String())
 }
+
+// TestValidMatrix compares validMatrix with the division it replaces,
+// (length-c)/ld ≥ r-1, on small values exhaustively and on values near
+// the int range, where (r-1)·ld overflows.
+func TestValidMatrix(t *testing.T) {
+	ref := func(length, r, c, ld int) bool {
+		if ld < max(1, c) {
+			return false
+		}
+		if r > 0 && c > 0 {
+			return !((length-c)/ld < r-1 || length < c)
+		}
+		return true
+	}
+	for length := 0; length <= 20; length++ {
+		for r := 0; r <= 6; r++ {
+			for c := 0; c <= 6; c++ {
+				for ld := 0; ld <= 8; ld++ {
+					if got, want := validMatrix(length, r, c, ld), ref(length, r, c, ld); got != want {
+						t.Fatalf("validMatrix(%d, %d, %d, %d) = %v, want %v", length, r, c, ld, got, want)
+					}
+				}
+			}
+		}
+	}
+	const big = math.MaxInt
+	for _, tc := range [][4]int{
+		{big, 2, 1, big}, {big, 3, 1, big / 2}, {big, 2, 1, big - 1}, {big - 1, 2, 1, big - 1},
+		{100, big, 1, big}, {big, big, 1, 1}, {big, big, 2, 2}, {big, 1 << 32, 4, 1 << 31}, {big, 1 << 33, 4, 1 << 31},
+	} {
+		if got, want := validMatrix(tc[0], tc[1], tc[2], tc[3]), ref(tc[0], tc[1], tc[2], tc[3]); got != want {
+			t.Errorf("validMatrix%v = %v, want %v", tc, got, want)
+		}
+	}
+}
