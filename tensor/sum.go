@@ -176,6 +176,27 @@ func sumToInto[T Float](out, src []T, from, to []int, a, beta T, scaled bool) {
 	// Merge the axes into alternating runs of kept and reduced ones, dropping
 	// the axes of size 1: each run is one axis of a row-major layout. The
 	// arrays hold the axes of most shapes without allocating.
+	if len(out) == 1 {
+		// Down to one element (a bias's gradient): every axis is reduced,
+		// and the merged runs below would come to one span of all of src.
+		if len(src) == 0 {
+			store(out, 0, beta)
+			return
+		}
+		s := sumSpan(src, a, scaled)
+		if beta == 0 {
+			out[0] = s
+		} else {
+			out[0] = T(beta*out[0]) + s
+		}
+		return
+	}
+	sumToAxes(out, src, from, to, a, beta, scaled)
+}
+
+// sumToAxes is sumToInto through the general walk of the axes, which the
+// one-element case skips (its test compares the two).
+func sumToAxes[T Float](out, src []T, from, to []int, a, beta T, scaled bool) {
 	var dimBuf, keptBuf, keptStr, rowBuf, rowStr [8]int
 	var redBuf [8]bool
 	dims, red := dimBuf[:0], redBuf[:0]
