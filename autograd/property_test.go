@@ -415,7 +415,14 @@ func rapidDefaults(t *testing.T, values map[string]string) {
 // exercised in every run whatever rapid draws.
 func TestRandomGraphEachOp(t *testing.T) {
 	seeds := 4
-	if testing.Short() || raceEnabled {
+	switch {
+	case raceEnabled:
+		// One graph per op: each op still runs (forward, backward and
+		// finite differences) in every run, and the race detector, which
+		// made the test 9 s long, checks nothing more in a second graph on
+		// the same goroutine.
+		seeds = 1
+	case testing.Short():
 		seeds = 2 // the plain go test checks 4 graphs per op
 	}
 	for i, op := range rgOps {

@@ -481,7 +481,11 @@ func compareTorchRef(t *testing.T, what string, got *V, want *torchRefTensor) {
 	case got == nil:
 		t.Errorf("%s: Adjoint returned nil", what)
 	default:
-		if d := cmp.Diff(want.view(), viewOf(got.Value()), torchRefOptions); d != "" {
+		w, g := want.view(), viewOf(got.Value())
+		if slices.Equal(w.Shape, g.Shape) && approxEqual(w.Data, g.Data, 1e-9, 1e-12) {
+			return // torchRefOptions' verdict, without the diff's reflection
+		}
+		if d := cmp.Diff(w, g, torchRefOptions); d != "" {
 			t.Errorf("%s differs from torch (-torch +adjoint):\n%s", what, d)
 		}
 	}
