@@ -168,8 +168,13 @@ func TestRunQuick(t *testing.T) {
 				checkPNG(t, path)
 			}
 
-			if again := runQuick(t, model); strings.ReplaceAll(again.out, again.dir, q.dir) != q.out {
-				t.Errorf("same seed, different output:\n%s\nthen:\n%s", q.out, again.out)
+			// The second run, which checks that a seed reproduces the
+			// output, is left to the plain go test: under the race
+			// detector it repeated 6 s of training on one goroutine.
+			if !raceEnabled {
+				if again := runQuick(t, model); strings.ReplaceAll(again.out, again.dir, q.dir) != q.out {
+					t.Errorf("same seed, different output:\n%s\nthen:\n%s", q.out, again.out)
+				}
 			}
 			t.Run("save and load", func(t *testing.T) { checkSaveLoad(t, q) })
 		})
