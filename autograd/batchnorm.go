@@ -64,12 +64,18 @@ func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, varian
 		sm, sr = ar.tensor(ch), ar.tensor(ch)
 	}
 	// Four channels at a time: their float64 sums are independent chains.
+	// Both sets of statistics come from one pair of sweeps
+	// (tensor.BatchNormMomentsT) when both are needed.
 	var ms, vs [4]float64
+	var mts, sqs [4]T
 	for c0 := 0; c0 < ch; c0 += 4 {
 		k := min(4, ch-c0)
-		if n*sp > 0 {
+		switch {
+		case sm != nil:
+			tensor.BatchNormMomentsT(xd, n, ch, sp, c0, k, &ms, &vs, &mts, &sqs)
+		case n*sp > 0:
 			tensor.BatchNormMoments(xd, n, ch, sp, c0, k, &ms, &vs)
-		} else {
+		default:
 			for q := range k {
 				ms[q], vs[q] = bnStats(xd, n, ch, sp, c0+q) // NaN
 			}
@@ -77,8 +83,7 @@ func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, varian
 		for q := range k {
 			c := c0 + q
 			if sm != nil {
-				mT, sq := tensor.BatchNormStatsT(xd, n, ch, sp, c)
-				sm.Data()[c], sr.Data()[c] = mT, 1/T(math.Sqrt(float64(sq/T(count)+eps)))
+				sm.Data()[c], sr.Data()[c] = mts[q], 1/T(math.Sqrt(float64(sqs[q]/T(count)+eps)))
 			}
 			m, v := ms[q], vs[q]
 			mt, rt := T(m), T(1/math.Sqrt(v+float64(eps)))
