@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/adjoint-go/adjoint/tensor/internal/vec"
 	"github.com/adjoint-go/adjoint/tensor/internal/vmath"
 )
 
@@ -606,16 +607,17 @@ func LogSoftmaxRowsVJP[T Float](d, y, g, t []T, beta T) {
 		} else {
 			vmath.Exp64(asF64(t), asF64(ys))
 		}
+		// t = e·s, then d = g − t or d += g − t, each operation rounded
+		// and vectorized (vec's kernels round every operation as the
+		// scalar loop does: no fused multiply-add).
 		ts := t[:n:n]
+		vec.ArithScalar(vec.OpMul, ts, ts, s)
 		if beta == 0 {
-			for k, e := range ts {
-				ds[k] = gs[k] - T(e*s)
-			}
+			vec.Arith(vec.OpSub, ds, gs, ts)
 			continue
 		}
-		for k, e := range ts {
-			ds[k] += T(gs[k] - T(e*s))
-		}
+		vec.Arith(vec.OpSub, ts, gs, ts)
+		vec.Arith(vec.OpAdd, ds, ds, ts)
 	}
 }
 
