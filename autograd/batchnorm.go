@@ -402,8 +402,9 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		for k := range md {
 			md[k] /= count
 		}
+		ck := bnChannels(ch, sp)
 		for i, v := range xd {
-			e := v - md[(i/sp)%ch]
+			e := v - md[ck.next()]
 			ddd[i] = e * e
 		}
 		tensor.SumToInto(rt, dd, 1, 0)
@@ -414,8 +415,9 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if s.eval && !needW {
 		ddd = nil // x̂ is not needed
 	}
+	ck := bnChannels(ch, sp)
 	for i := range ddd {
-		k := (i / sp) % ch
+		k := ck.next()
 		ddd[i] = T(xd[i]-md[k]) * rd[k]
 	}
 	// ddd is x̂ now.
@@ -442,16 +444,18 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	if w != nil {
 		gy = ar.like(xv)
 		gyd := gy.Data()
+		ck := bnChannels(ch, sp)
 		for i, v := range gd {
-			gyd[i] = v * w[(i/sp)%ch]
+			gyd[i] = v * w[ck.next()]
 		}
 	}
 	gyd := gy.Data()
 	dst, beta := c.gradBuf(0)
 	out := dst.Data()
 	if s.eval {
+		ck := bnChannels(ch, sp)
 		for i, v := range gyd {
-			bnStore(out, i, T(v*rd[(i/sp)%ch]), beta)
+			bnStore(out, i, T(v*rd[ck.next()]), beta)
 		}
 		return
 	}
@@ -468,8 +472,9 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		m1d[k] /= count
 		m2d[k] /= count
 	}
+	ck = bnChannels(ch, sp)
 	for i, v := range gyd {
-		k := (i / sp) % ch
+		k := ck.next()
 		bnStore(out, i, T(rd[k]*(T(v-m1d[k])-T(ddd[i]*m2d[k]))), beta)
 	}
 }
@@ -519,6 +524,28 @@ func (s *batchNormOp[T]) vjpRuns(c *Context[T], g *tensor.Tensor[T]) {
 		}
 		tensor.BatchNormGradInput(od, xd, gd, n, ch, sp, k, md[k], rd[k], wk, w != nil, m1[k], m2[k], beta != 0)
 	}
+}
+
+// bnChan gives the channel of each element of x as [n, ch, sp] in memory
+// order, (i/sp)%ch for the i-th call of next, by counting instead of
+// dividing: two integer divisions per element cost more than the
+// arithmetic of the loops that need the channel.
+type bnChan struct{ k, j, ch, sp int }
+
+// bnChannels returns a bnChan at element 0.
+func bnChannels(ch, sp int) bnChan { return bnChan{ch: ch, sp: sp} }
+
+// next returns the current element's channel and moves to the next
+// element.
+func (c *bnChan) next() int {
+	k := c.k
+	if c.j++; c.j == c.sp {
+		c.j = 0
+		if c.k++; c.k == c.ch {
+			c.k = 0
+		}
+	}
+	return k
 }
 
 // bnStore sets out[i] = v (beta 0) or adds v to it.
