@@ -68,6 +68,13 @@ func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, varian
 	// (tensor.BatchNormMomentsT) when both are needed.
 	var ms, vs [4]float64
 	var mts, sqs [4]T
+	// A channel of [N C] is one element a row apart: its output is then
+	// written row by row after the statistics (bnAffineRows), with each
+	// channel's r kept in rows.
+	var rows []T
+	if sp == 1 && n > 0 {
+		rows = ar.tensor(ch).Data()
+	}
 	for c0 := 0; c0 < ch; c0 += 4 {
 		k := min(4, ch-c0)
 		switch {
@@ -88,8 +95,15 @@ func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, varian
 			m, v := ms[q], vs[q]
 			mt, rt := T(m), T(1/math.Sqrt(v+float64(eps)))
 			md[c], vd[c] = mt, T(v*count/(count-1))
+			if rows != nil {
+				rows[c] = rt
+				continue
+			}
 			bnAffine(yd, xd, n, ch, sp, c, mt, rt, bnAt(w, c), bnAt(b, c))
 		}
+	}
+	if rows != nil {
+		bnAffineRows(yd, xd, n, ch, md, rows, w, b)
 	}
 	var d derivative[T]
 	if grad {
@@ -266,6 +280,26 @@ func bnAffineScalar[T Float](y, x []T, n, ch, sp, c int, mean, rstd T, w, b *T) 
 				h += *b
 			}
 			ys[j] = h
+		}
+	}
+}
+
+// bnAffineRows is bnAffineScalar for every channel of x as [n, ch, 1]
+// (mean and rstd per channel, w and b nil when absent), row by row in
+// memory order instead of channel by channel, one element a row apart:
+// the same arithmetic per element, so the same bits.
+func bnAffineRows[T Float](y, x []T, n, ch int, mean, rstd, w, b []T) {
+	for i := range n {
+		xs, ys := x[i*ch:][:ch], y[i*ch:][:ch]
+		for c, v := range xs {
+			h := T(lnHat(v, mean[c], rstd[c]))
+			if w != nil {
+				h = T(h * w[c]) // rounded: no fused multiply-add
+			}
+			if b != nil {
+				h += b[c]
+			}
+			ys[c] = h
 		}
 	}
 }
