@@ -34,20 +34,6 @@ func idxScatterOffsets[T Float](op string, ar *Arena[T], x *Var[T], axis int, in
 	return xo, tensor.BoxOffsets(ar.intsN(index.Len()), sshape, ishape)
 }
 
-// idxSameShape reports whether src has index's shape, the case in which
-// ScatterAdd reads src at each element's own position.
-func idxSameShape[T Float](src *tensor.Tensor[T], index *tensor.Index) bool {
-	if src.Dims() != index.Dims() {
-		return false
-	}
-	for d := range src.Dims() {
-		if src.Dim(d) != index.Dim(d) {
-			return false
-		}
-	}
-	return true
-}
-
 // ScatterAdd returns x with src's elements added at the positions index
 // holds along axis, as torch.scatter_add: for a 3-D x and axis 1,
 // result[i][index[i][j][k]][k] += src[i][j][k] for every element of index,
@@ -63,20 +49,15 @@ func idxSameShape[T Float](src *tensor.Tensor[T], index *tensor.Index) bool {
 func ScatterAdd[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) *Var[T] {
 	defer relabel("ScatterAdd")
 	ar := arenaOf(x, src)
-	var xo, so []int
-	var out *tensor.Tensor[T]
-	if idxSameShape(src.value, index) {
-		// src has index's shape: the additions as the offsets are made,
-		// in one sweep, in the order of the loop below.
-		out = ar.like(x.value)
-		out.CopyFrom(x.value)
-		var xb [maxStackDims]int
-		xo = tensor.AxisOffsetsAdd(ar.intsN(index.Len()), idxShape(xb[:0], x.value), axis, index, out.Data(), src.value.Data())
+	xo, so := idxScatterOffsets("ScatterAdd", ar, x, axis, index, src, false)
+	out := ar.like(x.value)
+	out.CopyFrom(x.value)
+	od, sd := out.Data(), src.value.Data()
+	if so == nil {
+		for p, i := range xo {
+			od[i] += sd[p]
+		}
 	} else {
-		xo, so = idxScatterOffsets("ScatterAdd", ar, x, axis, index, src, false)
-		out = ar.like(x.value)
-		out.CopyFrom(x.value)
-		od, sd := out.Data(), src.value.Data()
 		for p, i := range xo {
 			od[i] += sd[so[p]]
 		}

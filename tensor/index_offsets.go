@@ -67,14 +67,10 @@ func idxFits(op string, dst []int, n int) []int {
 // from the end. It panics with a *ShapeError otherwise, or for an index
 // value outside [0, size of axis), naming its position and value.
 func AxisOffsets(dst []int, shape []int, axis int, index *Index) []int {
-	return axisOffsets("AxisOffsets", dst, shape, axis, index, nil)
+	return axisOffsets("AxisOffsets", dst, shape, axis, index)
 }
 
-// axisOffsets is AxisOffsets; when each is not nil, it is called with
-// every row of offsets as soon as the row is made (p0 the row's first
-// position in index), so that a caller can use them while they are in
-// cache (AxisOffsetsAdd).
-func axisOffsets(op string, dst []int, shape []int, axis int, index *Index, each func(p0 int, row []int)) []int {
+func axisOffsets(op string, dst []int, shape []int, axis int, index *Index) []int {
 	r := len(shape)
 	if index.Dims() != r {
 		panic(shapeErr(op, fmt.Sprintf("index has %d axes, the input %d", index.Dims(), r), shape, index.shape))
@@ -115,9 +111,6 @@ func axisOffsets(op string, dst []int, shape []int, axis int, index *Index, each
 				}
 				out[k] = base + v*sa + k
 			}
-		}
-		if each != nil {
-			each(p0, out)
 		}
 		// Advance coord and base together, over the axes before the last.
 		for d := r - 2; d >= 0; d-- {

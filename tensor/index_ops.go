@@ -89,7 +89,7 @@ func IndexMoveInto[T Float](dst, src *Tensor[T], to, from []int, w []T, alpha, b
 // It panics with a *ShapeError otherwise, or for an index outside [0, size
 // of axis), naming its position and value.
 func Gather[T Float](x *Tensor[T], axis int, index *Index) *Tensor[T] {
-	off := axisOffsets("Gather", make([]int, index.Len()), x.shape, axis, index, nil)
+	off := axisOffsets("Gather", make([]int, index.Len()), x.shape, axis, index)
 	out := Zeros[T](index.shape...)
 	IndexMoveInto(out, x, nil, off, nil, 1, 0)
 	return out
@@ -98,7 +98,7 @@ func Gather[T Float](x *Tensor[T], axis int, index *Index) *Tensor[T] {
 // scatterOffsets checks Scatter's operands and returns where each element
 // of index writes in x and reads in src.
 func scatterOffsets[T Float](op string, x *Tensor[T], axis int, index *Index, src *Tensor[T]) (xo, so []int) {
-	xo = axisOffsets(op, make([]int, index.Len()), x.shape, axis, index, nil)
+	xo = axisOffsets(op, make([]int, index.Len()), x.shape, axis, index)
 	if len(src.shape) != len(index.shape) {
 		panic(shapeErr(op, "index and source differ in rank", x.shape, index.shape, src.shape))
 	}
