@@ -42,19 +42,23 @@ func TestQuoRecipExhaustive(t *testing.T) {
 		random = 2
 	}
 	if raceEnabled {
-		// Every 97th significand (86,000 per divisor, all divisors kept):
-		// the single-goroutine loop took 5 s under the detector, and the
-		// plain run still checks every significand.
+		// Every 97th significand (86,000 per divisor, all divisors kept)
+		// and the largest: the single-goroutine loop took 5 s under the
+		// detector, and the plain run still checks every significand.
 		step = 97
 	}
 	rng := rand.New(rand.NewPCG(21, 8))
 	for _, p := range quoRecipDivisors(rng, random) {
-		for m := uint32(0); m < 1<<23; m += step {
+		check := func(m uint32) {
 			a := float64(math.Float32frombits(0x3f800000 | m))
 			if got, want := quoRecipRef(a, p), a/p; got != want {
 				t.Fatalf("%v / %v: %v, want %v", a, p, got, want)
 			}
 		}
+		for m := uint32(0); m < 1<<23; m += step {
+			check(m)
+		}
+		check(1<<23 - 1)
 	}
 }
 
