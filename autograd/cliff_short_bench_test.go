@@ -42,7 +42,9 @@ func BenchmarkShortCliffs(b *testing.B) {
 		{"LogSoftmax/4096x128", []*tensor.Tensor[float32]{randn(4096, 128)}, softmax(autograd.LogSoftmax[float32])},
 		{"LogSoftmax/2048x64", []*tensor.Tensor[float32]{randn(8*4*64, 64)}, softmax(autograd.LogSoftmax[float32])},
 		{"ScatterAdd1/1024x1024", []*tensor.Tensor[float32]{randn(1024, 1024), randn(1024, 1024)},
-			func(ps []*autograd.Var[float32]) *autograd.Var[float32] { return autograd.ScatterAdd(ps[0], 1, index, ps[1]) }},
+			func(ps []*autograd.Var[float32]) *autograd.Var[float32] {
+				return autograd.ScatterAdd(ps[0], 1, index, ps[1])
+			}},
 		{"BatchNorm2d/64x64x28x28", []*tensor.Tensor[float32]{randn(64, 64, 28, 28), randn(64), randn(64)}, batchNorm},
 		{"BatchNorm1d/4096x256", []*tensor.Tensor[float32]{randn(4096, 256), randn(256), randn(256)}, batchNorm},
 	}
