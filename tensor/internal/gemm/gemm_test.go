@@ -85,19 +85,25 @@ func (tc gemmCase) String() string {
 	return fmt.Sprintf("%v%v/%dx%dx%d/alpha=%g/beta=%g/nan=%v/pad=%d", tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.cNaN, tc.pad)
 }
 
+// operandDims returns the rows and columns of A and B as stored: m×k and
+// k×n, each the other way round when transposed.
+func (tc gemmCase) operandDims() (ar, ac, br, bc int) {
+	ar, ac, br, bc = tc.m, tc.k, tc.k, tc.n
+	if tc.transA {
+		ar, ac = ac, ar
+	}
+	if tc.transB {
+		br, bc = bc, br
+	}
+	return ar, ac, br, bc
+}
+
 // checkGemm runs one product with kern and compares it element by element
 // with a float64 triple loop, within the rounding error bound
 // 2(k+2)·eps·(|alpha|·Σ|a||b| + |beta·c|).
 func checkGemm[T exact](t *testing.T, rng *rand.Rand, kern *kernel[T], tc gemmCase) {
 	t.Helper()
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = ac, ar
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = bc, br
-	}
+	ar, ac, br, bc := tc.operandDims()
 	a := newMatrix[T](rng, ar, ac, ac+tc.pad)
 	b := newMatrix[T](rng, br, bc, bc+tc.pad)
 	c := newMatrix[T](rng, tc.m, tc.n, tc.n+tc.pad)

@@ -60,14 +60,7 @@ func testSmall[T exact](t *testing.T) {
 
 func checkSmall[T exact](t *testing.T, rng *rand.Rand, tc gemmCase, special bool) {
 	t.Helper()
-	ar, ac := tc.m, tc.k
-	if tc.transA {
-		ar, ac = ac, ar
-	}
-	br, bc := tc.k, tc.n
-	if tc.transB {
-		br, bc = bc, br
-	}
+	ar, ac, br, bc := tc.operandDims()
 	a := newMatrix[T](rng, ar, ac, max(1, ac+tc.pad))
 	b := newMatrix[T](rng, br, bc, max(1, bc+tc.pad))
 	c := newMatrix[T](rng, tc.m, tc.n, max(1, tc.n+tc.pad))
