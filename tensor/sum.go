@@ -173,12 +173,10 @@ func sumRuns[T Float](src []T, runs *axesWalk, base, n, lo, hi int, a T, scaled 
 // element count), each element first multiplied by a when scaled. It is the
 // one kernel behind SumTo and SumToInto, which therefore agree bit for bit.
 func sumToInto[T Float](out, src []T, from, to []int, a, beta T, scaled bool) {
-	// Merge the axes into alternating runs of kept and reduced ones, dropping
-	// the axes of size 1: each run is one axis of a row-major layout. The
-	// arrays hold the axes of most shapes without allocating.
 	if len(out) == 1 {
 		// Down to one element (a bias's gradient): every axis is reduced,
-		// and the merged runs below would come to one span of all of src.
+		// and the merged runs of sumToAxes would come to one span of all
+		// of src.
 		if len(src) == 0 {
 			store(out, 0, beta)
 			return
@@ -197,6 +195,9 @@ func sumToInto[T Float](out, src []T, from, to []int, a, beta T, scaled bool) {
 // sumToAxes is sumToInto through the general walk of the axes, which the
 // one-element case skips (its test compares the two).
 func sumToAxes[T Float](out, src []T, from, to []int, a, beta T, scaled bool) {
+	// Merge the axes into alternating runs of kept and reduced ones, dropping
+	// the axes of size 1: each run is one axis of a row-major layout. The
+	// arrays hold the axes of most shapes without allocating.
 	var dimBuf, keptBuf, keptStr, rowBuf, rowStr [8]int
 	var redBuf [8]bool
 	dims, red := dimBuf[:0], redBuf[:0]
