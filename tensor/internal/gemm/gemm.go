@@ -190,31 +190,42 @@ type problem[T exact] struct {
 	alpha, beta    T
 	a, b, c        []T
 	lda, ldb, ldc  int
+
+	// packed, when set, is op(b) already packed (GemmPacked): the slivers
+	// of Packed, laid out for tile width packedNR and block of k
+	// packedKC.
+	packed             []T
+	packedNR, packedKC int
 }
 
 func gemm[T exact](kern *kernel[T], part Part, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	p := problem[T]{part: part, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	p.solve(kern)
+}
+
+// solve validates the product and computes it on the path its shape takes.
+func (p *problem[T]) solve(kern *kernel[T]) {
 	p.validate()
-	if m == 0 || n == 0 {
+	if p.m == 0 || p.n == 0 {
 		return
 	}
-	if alpha == 0 || k == 0 {
+	if p.alpha == 0 || p.k == 0 {
 		p.scaleC()
 		return
 	}
-	if m*n*k <= smallMNK {
+	if p.m*p.n*p.k <= smallMNK {
 		p.small()
 		return
 	}
-	if kern.dotA(&p) {
+	if kern.dotA(p) {
 		p.dot(kern)
 		return
 	}
-	kern = kern.forWidth(n)
+	kern = kern.forWidth(p.n)
 	w := p.workers(kern)
 	if w <= 1 {
 		ws := getWorkspace[T]()
-		p.run(kern, ws, 0, m, 0, n)
+		p.run(kern, ws, 0, p.m, 0, p.n)
 		putWorkspace(ws)
 		return
 	}
@@ -434,8 +445,13 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 		nc := min(kern.nc, j1-jc)
 		for pc := 0; pc < p.k; pc += kcb {
 			kc := min(kcb, p.k-pc)
-			bp := ws.bufB(ceilDiv(nc, nr) * nr * kc)
-			packB(bp, p.b, p.ldb, p.transB, pc, kc, jc, nc, nr, kern.transpose, kern.copyRows)
+			var bp []T
+			if p.packed != nil {
+				bp = p.packedSlivers(nr, kcb, pc, kc, jc, nc)
+			} else {
+				bp = ws.bufB(ceilDiv(nc, nr) * nr * kc)
+				packB(bp, p.b, p.ldb, p.transB, pc, kc, jc, nc, nr, kern.transpose, kern.copyRows)
+			}
 			accum, beta := true, T(1)
 			if pc == 0 {
 				accum, beta = p.beta != 0, p.beta
