@@ -36,14 +36,18 @@ func maxPoolRef(x []float64, planes, h, w int, win Window2D) (out, arg []float64
 	return out, arg
 }
 
-// bitsOf returns the bits of xs, so that cmp tells −0 from +0 and compares
-// NaNs.
-func bitsOf(xs []float64) []uint64 {
-	b := make([]uint64, len(xs))
-	for i, v := range xs {
-		b[i] = math.Float64bits(v)
+// bitsOf returns the bit patterns of s, so that a comparison tells -0 from
+// +0 and compares NaNs.
+func bitsOf[T Float](s []T) []uint64 {
+	out := make([]uint64, len(s))
+	for i, v := range s {
+		if f, ok := any(v).(float32); ok {
+			out[i] = uint64(math.Float32bits(f))
+		} else {
+			out[i] = math.Float64bits(float64(v))
+		}
 	}
-	return b
+	return out
 }
 
 // TestMaxPoolInteriorBorder checks that MaxPool2DInto, its scatter and its
