@@ -191,3 +191,33 @@ func ExampleNamed() {
 	// buffer encoder.norm.running_mean [4]
 	// buffer encoder.norm.running_var [4]
 }
+
+func ExampleFreeze() {
+	// A trained network (here, hand-set weights) prepared for inference.
+	fc := &layers.Linear[float64]{
+		Weight: autograd.Param(tensor.MustNew([]float64{1, -1, 2, 0.5}, 2, 2)),
+		Bias:   autograd.Param(tensor.MustNew([]float64{0, -3}, 2)),
+	}
+	net := layers.NewSequential[float64](fc, layers.ReLU[float64]{})
+	frozen := layers.Freeze(net)
+
+	x := tensor.MustNew([]float64{3, 1, 1, 1}, 2, 2)
+	y := frozen.Forward(autograd.Const(x)) // allocates the output alone
+	fmt.Println(y.Value(), y.RequiresGrad())
+
+	// In a loop, an inference Arena makes each warm call allocate nothing.
+	ar := autograd.NewInferenceArena[float64]()
+	for range 2 {
+		ar.Reset()
+		fmt.Println(frozen.Forward(ar.Const(x)).Value()) // valid until the next Reset
+	}
+
+	// The frozen copy keeps the weights it was made with.
+	fc.Weight.Value().Fill(0)
+	fmt.Println(frozen.Forward(autograd.Const(x)).Value(), net.Forward(autograd.Const(x)).Value())
+	// Output:
+	// Tensor[2 2][[2 3.5] [0 0]] false
+	// Tensor[2 2][[2 3.5] [0 0]]
+	// Tensor[2 2][[2 3.5] [0 0]]
+	// Tensor[2 2][[2 3.5] [0 0]] Tensor[2 2][[0 0] [0 0]]
+}

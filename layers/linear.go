@@ -54,7 +54,7 @@ func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if x.Value().Dims() == 2 {
 		return autograd.Linear(x, l.Weight, l.Bias)
 	}
-	return l.unflatten(autograd.Linear(l.flatten(x), l.Weight, l.Bias), x)
+	return unflattenRows(autograd.Linear(flattenRows(x), l.Weight, l.Bias), x, l.Weight.Value().Dim(0))
 }
 
 // forwardReLU is ReLU of Forward as one operation, autograd.LinearReLU,
@@ -68,7 +68,7 @@ func (l *Linear[T]) forwardReLU(x *autograd.Var[T]) *autograd.Var[T] {
 	if x.Value().Dims() == 2 {
 		return autograd.LinearReLU(x, l.Weight, l.Bias)
 	}
-	return l.unflatten(autograd.LinearReLU(l.flatten(x), l.Weight, l.Bias), x)
+	return unflattenRows(autograd.LinearReLU(flattenRows(x), l.Weight, l.Bias), x, l.Weight.Value().Dim(0))
 }
 
 // checkInput panics with the layer's *ShapeError unless x is [..., in].
@@ -79,8 +79,8 @@ func (l *Linear[T]) checkInput(x *autograd.Var[T]) {
 	}
 }
 
-// flatten returns x [..., in] as [rows, in].
-func (l *Linear[T]) flatten(x *autograd.Var[T]) *autograd.Var[T] {
+// flattenRows returns x [..., in] as [rows, in], a view.
+func flattenRows[T Float](x *autograd.Var[T]) *autograd.Var[T] {
 	xv := x.Value()
 	rows := 1
 	for i := range xv.Dims() - 1 {
@@ -89,15 +89,16 @@ func (l *Linear[T]) flatten(x *autograd.Var[T]) *autograd.Var[T] {
 	return autograd.Reshape(x, rows, xv.Dim(-1))
 }
 
-// unflatten returns y [rows, out] as [..., out], with x's leading axes.
-func (l *Linear[T]) unflatten(y, x *autograd.Var[T]) *autograd.Var[T] {
+// unflattenRows returns y [rows, out] as [..., out], with x's leading axes,
+// a view.
+func unflattenRows[T Float](y, x *autograd.Var[T], out int) *autograd.Var[T] {
 	xv := x.Value()
 	var buf [8]int
 	shape := buf[:0]
 	for i := range xv.Dims() - 1 {
 		shape = append(shape, xv.Dim(i))
 	}
-	return autograd.Reshape(y, append(shape, l.Weight.Value().Dim(0))...)
+	return autograd.Reshape(y, append(shape, out)...)
 }
 
 // Parameters returns the weight and the bias (if any).

@@ -214,6 +214,13 @@ func everyModule() []moduleRow {
 			)},
 		)
 	}, img)
+	add("Frozen", "MLP", func() layers.Module[float32] {
+		return layers.Freeze(layers.NewMLP[float32](rng(), []int{3, 6, 6, 2}, nil))
+	}, x2)
+	add("Frozen", "[N L in]", func() layers.Module[float32] {
+		r := rng()
+		return layers.Freeze(layers.NewSequential[float32](layers.NewLinear[float32](r, 8, 5, nil), layers.Tanh[float32]{}, layers.NewLinear[float32](r, 5, 3, nil)))
+	}, seq)
 	return rows
 }
 
