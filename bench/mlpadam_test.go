@@ -35,27 +35,21 @@ func newMLPAdam(batch int) *workload {
 
 // newMLPInference is the forward pass of the same MLP on a batch, as
 // inference runs it, recording nothing for a backward pass (PyTorch's
-// torch.no_grad()): the trainable model under an inference Arena, or
-// without one a copy whose parameters enter as constants
-// (autograd.Detach). Its result is the logits [batch 10].
+// torch.no_grad()): the trained model prepared by layers.Freeze (its
+// Linear weights copied and packed once for the product), evaluated on
+// the batch under an inference Arena, or without one on a constant, where
+// the Frozen evaluates under an arena of its own and allocates the output
+// alone. Its result is the logits [batch 10].
 func newMLPInference(batch int) *workload {
 	net, x, _, data := mlpData(batch)
-	frozen := make([]layers.Module[float32], len(net.Layers))
-	for i, m := range net.Layers {
-		if l, ok := m.(*layers.Linear[float32]); ok {
-			m = &layers.Linear[float32]{Weight: autograd.Detach(l.Weight), Bias: autograd.Detach(l.Bias)}
-		}
-		frozen[i] = m
-	}
-	inf := layers.NewSequential(frozen...)
+	frozen := layers.Freeze(net)
 	delete(data, "labels")
 	return &workload{
-		kind:         inferStep,
-		params:       net.NamedParameters(),
-		data:         data,
-		config:       map[string]int{"batch": batch},
-		forward:      func(in feed) *autograd.Var[float32] { return net.Forward(in(x)) },
-		plainForward: func(in feed) *autograd.Var[float32] { return inf.Forward(in(x)) },
+		kind:    inferStep,
+		params:  net.NamedParameters(),
+		data:    data,
+		config:  map[string]int{"batch": batch},
+		forward: func(in feed) *autograd.Var[float32] { return frozen.Forward(in(x)) },
 	}
 }
 
@@ -83,9 +77,9 @@ func BenchmarkMLPAdamStep(b *testing.B) {
 }
 
 // BenchmarkMLPInference times the MLP's forward pass alone at batch 256,
-// recording no graph: inference. "arena" evaluates the trainable model
-// under autograd.NewInferenceArena, as the README shows; "plain", without an
-// Arena, evaluates a copy of it with its parameters detached.
+// recording no graph: inference, with the model prepared by layers.Freeze
+// as the README shows. "arena" evaluates it on a batch of
+// autograd.NewInferenceArena; "plain" on a constant.
 func BenchmarkMLPInference(b *testing.B) {
 	b.Run(batchName(256), func(b *testing.B) {
 		benchWorkload(b, func() *workload { return newMLPInference(256) })

@@ -47,11 +47,6 @@ type workload struct {
 	data    map[string]*tensor.Tensor[float32]
 	config  map[string]int
 	forward func(in feed) *autograd.Var[float32]
-	// plainForward, when set, replaces forward in the plain loop. An
-	// inference step needs it: without an inference Arena a trainable
-	// model records its graph, so the plain loop evaluates a copy with its
-	// parameters detached instead.
-	plainForward func(in feed) *autograd.Var[float32]
 	// fromParams marks a step that starts from the parameters alone (no
 	// batch enters it): under an Arena its parameters become the arena's
 	// (Arena.Param), so that its operations take their results from it.
@@ -111,11 +106,7 @@ func (r *runner) step() *autograd.Var[float32] {
 	if r.arena != nil {
 		r.arena.Reset()
 	}
-	forward := r.w.forward
-	if r.arena == nil && r.w.plainForward != nil {
-		forward = r.w.plainForward
-	}
-	out := forward(r.in)
+	out := r.w.forward(r.in)
 	switch r.w.kind {
 	case trainStep:
 		out.Backward()
