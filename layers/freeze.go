@@ -9,27 +9,33 @@ import (
 )
 
 // Frozen is a trained model prepared for inference, made by Freeze: the
-// same function as the model, evaluated without recording a graph, with
-// the weights of its Linear layers copied and laid out once for the
-// matrix product (tensor.Pack), so that no evaluation lays them out again
-// (PyTorch's torch.jit.freeze with its weight prepacking). For the
-// 784-256-128-10 network at batch 256 that pass is 7% of the forward pass.
+// same function as the model, with the weights of its Linear layers copied
+// and laid out once for the matrix product (tensor.Pack), so that no
+// evaluation lays them out again (PyTorch's torch.jit.freeze with its
+// weight prepacking). For the 784-256-128-10 network at batch 256 that
+// pass is 7% of the forward pass.
 //
-// Forward on a constant (a batch, as autograd.Const gives it) evaluates the
-// layers under an inference Arena of the Frozen's own and returns a new
-// constant holding the output: the output is the only memory a warm call
-// allocates. Under an inference Arena of the caller (x from
-// autograd.NewInferenceArena's Const), it returns the arena's result,
+// Forward on a constant (a batch, as autograd.Const gives it) records
+// nothing: it evaluates the layers under an inference Arena of the
+// Frozen's own and returns a new constant holding the output, the only
+// memory a warm call allocates. Under an inference Arena of the caller (x
+// from autograd.NewInferenceArena's Const), it returns the arena's result,
 // valid until the arena's next Reset, and allocates nothing. When x
-// requires a gradient, it records the graph for x (gradients with respect
-// to the input of a fixed model), with the Linear weights as constants.
+// requires a gradient (gradients with respect to the input of a fixed
+// model), it records the graph for x with the Linear weights as
+// constants; the shared layers record their own parameters as in the
+// model. Under anomaly detection (x detects anomalies) it runs the
+// model's own operations, which check every result.
 //
-// A Frozen is safe for concurrent use: each call that needs an arena takes
-// one of its own. Layers other than Linear (activations, normalization,
-// convolutions, modules of the caller) are shared with the model, not
-// copied: set the model's mode before freezing it (SetTraining(m, false)
-// for Dropout and BatchNorm), and freeze it again after training it
-// further, since the copied Linear weights keep their values at Freeze.
+// Layers other than Linear (activations, normalization, convolutions,
+// modules of the caller) are shared with the model, not copied, and read
+// their mode at each call: set it on the model (SetTraining(m, false) for
+// Dropout and BatchNorm; SetTraining on the Frozen reaches nothing).
+// Freeze the model again after training it further: the copied Linear
+// weights keep their values of the time of Freeze. A Frozen may be used by
+// several goroutines at once when its shared layers may (every layer of
+// this package may evaluate concurrently): each call that needs an arena
+// takes one of its own.
 type Frozen[T Float] struct {
 	steps  []Module[T] // the layers in order, Linear layers as *frozenLinear
 	arenas sync.Pool   // *autograd.Arena[T], inference arenas for calls on constants
@@ -82,12 +88,25 @@ func freezeChain[T Float](steps []Module[T], m Module[T], seen map[*Linear[T]]*f
 	return steps
 }
 
-// freezeLinear returns the packed copy of l, made once per Linear.
+// freezeLinear returns the packed copy of l, made once per Linear. It
+// panics as the layer's Forward would, with a *tensor.ShapeError, when the
+// weight is not 2-D or the bias not [out], and with an *ArgError when the
+// weight is nil.
 func freezeLinear[T Float](l *Linear[T], seen map[*Linear[T]]*frozenLinear[T]) *frozenLinear[T] {
 	if fl, ok := seen[l]; ok {
 		return fl
 	}
-	fl := &frozenLinear[T]{w: tensor.Pack(l.Weight.Value(), true), name: layerOp("Linear", l.Weight)}
+	if l.Weight == nil {
+		argPanic("Freeze", "Linear.Weight", nil, "must not be nil")
+	}
+	w := l.Weight.Value()
+	if w.Dims() != 2 {
+		shapePanic(layerOp("Linear", l.Weight), "weight must be [out in]", w.Shape())
+	}
+	if l.Bias != nil && !l.Bias.Value().HasShape(w.Dim(0)) {
+		shapePanic(layerOp("Linear", l.Weight), "bias must be [out]", w.Shape(), l.Bias.Shape())
+	}
+	fl := &frozenLinear[T]{w: tensor.Pack(w, true), name: layerOp("Linear", l.Weight)}
 	fl.wv = autograd.Const(fl.w.Source())
 	if l.Bias != nil {
 		fl.bv = autograd.Const(l.Bias.Value().Clone())
@@ -97,10 +116,10 @@ func freezeLinear[T Float](l *Linear[T], seen map[*Linear[T]]*frozenLinear[T]) *
 	return fl
 }
 
-// Forward evaluates the model on x without recording a graph for its
-// parameters (see Frozen).
+// Forward evaluates the model on x: on a constant recording nothing and
+// allocating only the output (see Frozen for the other inputs).
 func (f *Frozen[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	if ar := x.Arena(); x.RequiresGrad() || x.Stale() || ar != nil && ar.Inference() {
+	if ar := x.Arena(); x.RequiresGrad() || x.DetectsAnomaly() || x.Stale() || ar != nil && ar.Inference() {
 		return f.apply(x)
 	}
 	ar, _ := f.arenas.Get().(*autograd.Arena[T])
@@ -143,8 +162,9 @@ type frozenLinear[T Float] struct {
 
 // Forward maps x [..., in] to [..., out] as Linear.Forward does, followed
 // by ReLU when relu is set: with the packed weight when nothing is
-// recorded, else (x requires a gradient) as autograd.Linear or LinearReLU
-// with the weight and bias as constants, the model's own operations.
+// recorded or checked, else (x requires a gradient or detects anomalies)
+// with the model's own operations, autograd.Linear or LinearReLU, on the
+// weight and bias as constants.
 func (l *frozenLinear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	xv, w := x.Value(), l.wv.Value()
 	if xv.Dims() == 0 || xv.Dim(-1) != w.Dim(1) {
@@ -156,7 +176,7 @@ func (l *frozenLinear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	}
 	var y *autograd.Var[T]
 	switch {
-	case !x.RequiresGrad():
+	case !x.RequiresGrad() && !x.DetectsAnomaly():
 		y = l.fn.Apply(x2)
 		if l.relu { // y is this call's own result, recorded nowhere
 			tensor.ReLUInto(y.Value(), y.Value())

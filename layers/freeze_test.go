@@ -173,11 +173,73 @@ func TestFreezeErrors(t *testing.T) {
 	}
 	shapePanic(t, func() { f.Forward(autograd.Const(tensor.Scalar(1.0))) })
 
+	bad := layers.NewLinear[float64](newRNG(1), 6, 4, nil)
+	bad.Bias = autograd.Param(tensor.Zeros[float64](0))
+	if se := shapePanic(t, func() { layers.Freeze[float64](bad) }); se.Reason != "bias must be [out]" {
+		t.Errorf("bias [0]: %v", se)
+	}
+	bad.Bias, bad.Weight = nil, autograd.Param(tensor.Zeros[float64](6))
+	shapePanic(t, func() { layers.Freeze[float64](layers.NewSequential[float64](bad)) })
+	bad.Weight = nil
+	argPanic(t, func() { layers.Freeze[float64](bad) })
+
 	ar := autograd.NewInferenceArena[float64]()
 	x := ar.Const(tensor.Zeros[float64](2, 6))
 	ar.Reset()
 	var ue *autograd.UsageError
 	if err, _ := panicValue(func() { f.Forward(x) }).(error); !errors.As(err, &ue) || !errors.Is(err, autograd.ErrArenaReset) {
 		t.Errorf("stale input: panic %v, want a *UsageError for ErrArenaReset", err)
+	}
+}
+
+// TestFreezeAnomaly checks that a Frozen reports an infinite result under
+// anomaly detection as the model does.
+func TestFreezeAnomaly(t *testing.T) {
+	l := layers.NewLinear[float64](newRNG(12), 2, 2, nil)
+	l.Weight.Value().Fill(1e300)
+	net := layers.NewSequential[float64](l, layers.ReLU[float64]{})
+	f := layers.Freeze(net)
+	for _, m := range []layers.Module[float64]{net, f} {
+		x := autograd.Const(tensor.Full(1e10, 1, 2))
+		if err := autograd.DetectAnomaly(x); err != nil {
+			t.Fatal(err)
+		}
+		var ae *autograd.AnomalyError
+		if err, _ := panicValue(func() { m.Forward(x) }).(error); !errors.As(err, &ae) {
+			t.Errorf("%T: panic %v, want an *AnomalyError", m, err)
+		}
+	}
+}
+
+// TestFreezeSharedLayersRecord checks what Frozen's documentation says of
+// an input that requires a gradient: the copied Linear weights get none,
+// a shared layer's parameters get theirs.
+func TestFreezeSharedLayersRecord(t *testing.T) {
+	l := layers.NewLinear[float64](newRNG(13), 6, 4, nil)
+	ln := layers.NewLayerNorm[float64](4)
+	f := layers.Freeze[float64](layers.NewSequential[float64](l, ln))
+	x := autograd.Param(randTensor(newRNG(14), 3, 6))
+	y := autograd.Mul(f.Forward(x), autograd.Const(randTensor(newRNG(15), 3, 4)))
+	autograd.Sum(y).Backward()
+	if l.Weight.Grad() != nil || l.Bias.Grad() != nil {
+		t.Errorf("the model's Linear got a gradient through the Frozen")
+	}
+	if g := ln.Weight.Grad(); g == nil || bitsEqual(g, tensor.Zeros[float64](4)) {
+		t.Errorf("the shared LayerNorm's weight gradient is %v, want non-zero", g)
+	}
+}
+
+// TestFreezeWideLayer checks layers whose input is longer than one block
+// of the product's inner dimension, in both precisions.
+func TestFreezeWideLayer(t *testing.T) {
+	net := layers.NewMLP[float64](newRNG(16), []int{1100, 17, 3}, nil)
+	x := randTensor(newRNG(17), 9, 1100)
+	if got, want := layers.Freeze(net).Forward(autograd.Const(x)).Value(), net.Forward(autograd.Const(x)).Value(); !bitsEqual(got, want) {
+		t.Errorf("float64: Frozen gives %v, the model %v", got, want)
+	}
+	net32 := layers.NewMLP[float32](newRNG(16), []int{2100, 17, 3}, nil)
+	x32 := convert[float32](randTensor(newRNG(17), 9, 2100))
+	if got, want := layers.Freeze(net32).Forward(autograd.Const(x32)).Value(), net32.Forward(autograd.Const(x32)).Value(); !bitsEqual(got, want) {
+		t.Errorf("float32: Frozen gives %v, the model %v", got, want)
 	}
 }

@@ -62,5 +62,8 @@ func GemmPacked[T Float](transA bool, alpha T, a *Tensor[T], b *Packed[T], beta 
 	if overlaps(c.data, a.data) {
 		panic(shapeErr("GemmPacked", "output shares memory with operand a", a.shape, b.Shape(), c.shape))
 	}
+	if overlaps(c.data, b.src.data) {
+		panic(shapeErr("GemmPacked", "output shares memory with operand b", a.shape, b.Shape(), c.shape))
+	}
 	gemm.GemmPacked(transA, m, alpha, a.data, max(1, a.shape[1]), b.p, beta, c.data, max(1, n))
 }

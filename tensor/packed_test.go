@@ -86,6 +86,10 @@ func TestGemmPackedErrors(t *testing.T) {
 	}
 	buf := z(3, 4)
 	shapePanic(t, func() { GemmPacked(false, 1, buf, w, 0, MustNew(buf.Data()[:6], 3, 2)) })
+	sq := Pack(z(2, 2), false)
+	if se := shapePanic(t, func() { GemmPacked(false, 1, z(2, 2), sq, 0, sq.Source()) }); se != nil && se.Reason != "output shares memory with operand b" {
+		t.Errorf("output is b's source: %v", se)
+	}
 
 	c := MustNew([]float64{1, 2, 3, 4, 5, 6}, 3, 2)
 	shapePanic(t, func() { GemmPacked(false, 1, z(3, 5), w, 0, c) })

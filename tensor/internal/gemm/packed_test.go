@@ -48,8 +48,16 @@ func testPackedMatches[T exact](t *testing.T, kern *kernel[T]) {
 		gemmCase{m: 5, n: 0, k: 5, alpha: 1},
 	)
 	if !raceEnabled {
-		// Split into regions on two goroutines (2·parMinFlops and up).
-		cases = append(cases, gemmCase{transB: true, m: 512, n: 520, k: 520, alpha: 1})
+		cases = append(cases,
+			// Split into regions on two goroutines (2·parMinFlops and
+			// up): by rows, then by columns (j0 > 0), with several blocks
+			// of columns (n > NC) and of k (k > KC) inside a region.
+			gemmCase{transB: true, m: 512, n: 520, k: 520, alpha: 1},
+			gemmCase{transB: true, m: 64, n: 8000, k: 600, alpha: 1},
+			gemmCase{m: 64, n: 4096, k: 1100, alpha: 1, beta: 1},
+			// Several blocks of columns and of k on one goroutine.
+			gemmCase{transB: true, m: 7, n: 3100, k: 2100, alpha: 1, pad: 1},
+		)
 	}
 	for _, tc := range cases {
 		ar, ac, br, bc := tc.operandDims()
