@@ -143,51 +143,31 @@ func BatchNormStatsT[T Float](x []T, n, ch, sp, c int) (mean, sq T) {
 // sp] (BatchNormRuns true) that the derivative of a batch normalization
 // needs, with x̂ = (x − mean)·rstd and gy = g·w, each operation rounded:
 // Σg, Σ g·x̂, Σ gy and Σ gy·x̂ (the last two those of g when there is no
-// weight, hasW false).
+// weight, hasW false). Each piece's four sums are taken in one sweep
+// (vec.BNGradSums), x̂ and gy recomputed rather than stored.
 func BatchNormGradSums[T Float](x, g []T, n, ch, sp, c int, mean, rstd, w T, hasW bool) (sg, sgh, sgy, sgyh T) {
 	n, sp = bnRuns(n, ch, sp)
 	s := bnTree(0, n, ch, sp, c, func(off, m int) bnSums4[T] {
-		var hb, ub, yb [sumLeafLen]T
-		h, u := hb[:m], ub[:m]
-		gs := g[off:][:m]
-		vec.ArithScalar(vec.OpSub, h, x[off:][:m], mean)
-		vec.ArithScalar(vec.OpMul, h, h, rstd)
-		vec.Arith(vec.OpMul, u, gs, h)
-		r := bnSums4[T]{vec.Sum8(gs), vec.Sum8(u)}
-		if hasW {
-			gy := yb[:m]
-			vec.ArithScalar(vec.OpMul, gy, gs, w)
-			vec.Arith(vec.OpMul, u, gy, h)
-			r[2], r[3] = vec.Sum8(gy), vec.Sum8(u)
-		} else {
-			r[2], r[3] = r[0], r[1]
-		}
-		return r
+		return vec.BNGradSums(x[off:][:m], g[off:][:m], mean, rstd, w)
 	})
+	if !hasW {
+		return s[0], s[1], s[0], s[1]
+	}
 	return s[0], s[1], s[2], s[3]
 }
 
 // BatchNormGradInput sets channel c of o as [n, ch, sp] (BatchNormRuns
 // true) to rstd·((gy − m1) − x̂·m2), with x̂ = (x − mean)·rstd and gy = g·w
-// (g when hasW is false), each operation rounded, or adds it to o when add.
+// (g when hasW is false), each operation rounded, or adds it to o when add:
+// one sweep per run (vec.BNGradOut). Without a weight, w is taken as 1:
+// g·1 is g, bit for bit (a NaN stays a NaN).
 func BatchNormGradInput[T Float](o, x, g []T, n, ch, sp, c int, mean, rstd, w T, hasW bool, m1, m2 T, add bool) {
 	n, sp = bnRuns(n, ch, sp)
-	const tile = 256
-	var hb, yb [tile]T
+	if !hasW {
+		w = 1
+	}
 	for i := range n {
 		off := (i*ch + c) * sp
-		for j := 0; j < sp; j += tile {
-			m := min(tile, sp-j)
-			h := hb[:m]
-			xs, gs, os := x[off+j:][:m], g[off+j:][:m], o[off+j:][:m]
-			vec.ArithScalar(vec.OpSub, h, xs, mean)
-			vec.ArithScalar(vec.OpMul, h, h, rstd)
-			gy := gs
-			if hasW {
-				gy = yb[:m]
-				vec.ArithScalar(vec.OpMul, gy, gs, w)
-			}
-			vec.NormOut(os, gy, h, rstd, m1, m2, add)
-		}
+		vec.BNGradOut(o[off:][:sp], x[off:][:sp], g[off:][:sp], mean, rstd, w, m1, m2, add)
 	}
 }

@@ -163,6 +163,24 @@ func lnGradLeavesF32AVX2(o *float32, wg *float32, x *float32, grad *float32, w *
 func lnGradLeavesF64AVX2(o *float64, wg *float64, x *float64, grad *float64, w *float64, n int, rows int, add int, leaf int, sums *float64, count float64, eps float64, one float64)
 
 //go:noescape
+func bnGradSumsF32AVX2(x *float32, grad *float32, n int, out *float32, mean float32, rstd float32, w float32)
+
+//go:noescape
+func bnGradSumsF64AVX2(x *float64, grad *float64, n int, out *float64, mean float64, rstd float64, w float64)
+
+//go:noescape
+func bnGradOutF32AVX2(o *float32, x *float32, grad *float32, n int, add int, mean float32, rstd float32, w float32, m1 float32, m2 float32)
+
+//go:noescape
+func bnGradOutF64AVX2(o *float64, x *float64, grad *float64, n int, add int, mean float64, rstd float64, w float64, m1 float64, m2 float64)
+
+//go:noescape
+func bnGradOutF32AVX512(o *float32, x *float32, grad *float32, n int, add int, mean float32, rstd float32, w float32, m1 float32, m2 float32)
+
+//go:noescape
+func bnGradOutF64AVX512(o *float64, x *float64, grad *float64, n int, add int, mean float64, rstd float64, w float64, m1 float64, m2 float64)
+
+//go:noescape
 func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
 
 //go:noescape

@@ -3963,6 +3963,500 @@ done:
 	VZEROUPPER
 	RET
 
+// func bnGradSumsF32AVX2(x *float32, grad *float32, n int, out *float32, mean float32, rstd float32, w float32)
+// With h = (x − mean)·rstd and gy = g·w, each operation rounded, out[8k:8k+8]
+// are Sum8's eight accumulators of g, g·h, gy and gy·h for k = 0..3 (the
+// first group of eight starts them). n is a multiple of 8, at least 8. In
+// ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·bnGradSumsF32AVX2(SB), NOSPLIT, $0-44
+	MOVQ x+0(FP), SI
+	MOVQ grad+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ out+24(FP), R11
+	VBROADCASTSS mean+32(FP), Y13
+	VBROADCASTSS rstd+36(FP), Y14
+	VBROADCASTSS w+40(FP), Y15
+	XORQ AX, AX
+	VMOVUPS 0(SI)(AX*4), Y8
+	VSUBPS Y13, Y8, Y8 // x − mean
+	VMULPS Y14, Y8, Y8 // h = ·rstd
+	VMOVUPS 0(DX)(AX*4), Y9
+	VMOVAPS Y9, Y0
+	VMULPS Y8, Y9, Y10 // g·h
+	VMOVAPS Y10, Y1
+	VMULPS Y15, Y9, Y11 // gy = g·w
+	VMOVAPS Y11, Y2
+	VMULPS Y8, Y11, Y12 // gy·h
+	VMOVAPS Y12, Y3
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPS 0(SI)(AX*4), Y8
+	VSUBPS Y13, Y8, Y8 // x − mean
+	VMULPS Y14, Y8, Y8 // h = ·rstd
+	VMOVUPS 0(DX)(AX*4), Y9
+	VADDPS Y9, Y0, Y0
+	VMULPS Y8, Y9, Y10 // g·h
+	VADDPS Y10, Y1, Y1
+	VMULPS Y15, Y9, Y11 // gy = g·w
+	VADDPS Y11, Y2, Y2
+	VMULPS Y8, Y11, Y12 // gy·h
+	VADDPS Y12, Y3, Y3
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(R11)
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS Y3, 96(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func bnGradSumsF64AVX2(x *float64, grad *float64, n int, out *float64, mean float64, rstd float64, w float64)
+// With h = (x − mean)·rstd and gy = g·w, each operation rounded, out[8k:8k+8]
+// are Sum8's eight accumulators of g, g·h, gy and gy·h for k = 0..3 (the
+// first group of eight starts them). n is a multiple of 8, at least 8. In
+// ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·bnGradSumsF64AVX2(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ grad+8(FP), DX
+	MOVQ n+16(FP), CX
+	MOVQ out+24(FP), R11
+	VBROADCASTSD mean+32(FP), Y13
+	VBROADCASTSD rstd+40(FP), Y14
+	VBROADCASTSD w+48(FP), Y15
+	XORQ AX, AX
+	VMOVUPD 0(SI)(AX*8), Y8
+	VSUBPD Y13, Y8, Y8 // x − mean
+	VMULPD Y14, Y8, Y8 // h = ·rstd
+	VMOVUPD 0(DX)(AX*8), Y9
+	VMOVAPD Y9, Y0
+	VMULPD Y8, Y9, Y10 // g·h
+	VMOVAPD Y10, Y2
+	VMULPD Y15, Y9, Y11 // gy = g·w
+	VMOVAPD Y11, Y4
+	VMULPD Y8, Y11, Y12 // gy·h
+	VMOVAPD Y12, Y6
+	VMOVUPD 32(SI)(AX*8), Y8
+	VSUBPD Y13, Y8, Y8 // x − mean
+	VMULPD Y14, Y8, Y8 // h = ·rstd
+	VMOVUPD 32(DX)(AX*8), Y9
+	VMOVAPD Y9, Y1
+	VMULPD Y8, Y9, Y10 // g·h
+	VMOVAPD Y10, Y3
+	VMULPD Y15, Y9, Y11 // gy = g·w
+	VMOVAPD Y11, Y5
+	VMULPD Y8, Y11, Y12 // gy·h
+	VMOVAPD Y12, Y7
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Y8
+	VSUBPD Y13, Y8, Y8 // x − mean
+	VMULPD Y14, Y8, Y8 // h = ·rstd
+	VMOVUPD 0(DX)(AX*8), Y9
+	VADDPD Y9, Y0, Y0
+	VMULPD Y8, Y9, Y10 // g·h
+	VADDPD Y10, Y2, Y2
+	VMULPD Y15, Y9, Y11 // gy = g·w
+	VADDPD Y11, Y4, Y4
+	VMULPD Y8, Y11, Y12 // gy·h
+	VADDPD Y12, Y6, Y6
+	VMOVUPD 32(SI)(AX*8), Y8
+	VSUBPD Y13, Y8, Y8 // x − mean
+	VMULPD Y14, Y8, Y8 // h = ·rstd
+	VMOVUPD 32(DX)(AX*8), Y9
+	VADDPD Y9, Y1, Y1
+	VMULPD Y8, Y9, Y10 // g·h
+	VADDPD Y10, Y3, Y3
+	VMULPD Y15, Y9, Y11 // gy = g·w
+	VADDPD Y11, Y5, Y5
+	VMULPD Y8, Y11, Y12 // gy·h
+	VADDPD Y12, Y7, Y7
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(R11)
+	VMOVUPD Y1, 32(R11)
+	VMOVUPD Y2, 64(R11)
+	VMOVUPD Y3, 96(R11)
+	VMOVUPD Y4, 128(R11)
+	VMOVUPD Y5, 160(R11)
+	VMOVUPD Y6, 192(R11)
+	VMOVUPD Y7, 224(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func bnGradOutF32AVX2(o *float32, x *float32, grad *float32, n int, add int, mean float32, rstd float32, w float32, m1 float32, m2 float32)
+// o = rstd·((g·w − m1) − ((x − mean)·rstd)·m2), or o + that when add is not
+// 0, each operation rounded in that order.
+// n is a multiple of the width.
+TEXT ·bnGradOutF32AVX2(SB), NOSPLIT, $0-60
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), R9
+	VBROADCASTSS mean+40(FP), Y11
+	VBROADCASTSS rstd+44(FP), Y12
+	VBROADCASTSS w+48(FP), Y13
+	VBROADCASTSS m1+52(FP), Y14
+	VBROADCASTSS m2+56(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS Y11, Y0, Y0 // x − mean
+	VMULPS Y12, Y0, Y0 // h = ·rstd
+	VMULPS Y15, Y0, Y0 // h·m2
+	VMOVUPS (DX)(AX*4), Y4
+	VMULPS Y13, Y4, Y4 // gy = g·w
+	VSUBPS Y14, Y4, Y4 // gy − m1
+	VSUBPS Y0, Y4, Y4
+	VMULPS Y4, Y12, Y4 // rstd·
+	TESTQ R9, R9
+	JZ store0
+	VMOVUPS (DI)(AX*4), Y8
+	VADDPS Y4, Y8, Y4 // o + 
+store0:
+	VMOVUPS Y4, (DI)(AX*4)
+	VMOVUPS 32(SI)(AX*4), Y1
+	VSUBPS Y11, Y1, Y1 // x − mean
+	VMULPS Y12, Y1, Y1 // h = ·rstd
+	VMULPS Y15, Y1, Y1 // h·m2
+	VMOVUPS 32(DX)(AX*4), Y5
+	VMULPS Y13, Y5, Y5 // gy = g·w
+	VSUBPS Y14, Y5, Y5 // gy − m1
+	VSUBPS Y1, Y5, Y5
+	VMULPS Y5, Y12, Y5 // rstd·
+	TESTQ R9, R9
+	JZ store1
+	VMOVUPS 32(DI)(AX*4), Y9
+	VADDPS Y5, Y9, Y5 // o + 
+store1:
+	VMOVUPS Y5, 32(DI)(AX*4)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS Y11, Y0, Y0 // x − mean
+	VMULPS Y12, Y0, Y0 // h = ·rstd
+	VMULPS Y15, Y0, Y0 // h·m2
+	VMOVUPS (DX)(AX*4), Y4
+	VMULPS Y13, Y4, Y4 // gy = g·w
+	VSUBPS Y14, Y4, Y4 // gy − m1
+	VSUBPS Y0, Y4, Y4
+	VMULPS Y4, Y12, Y4 // rstd·
+	TESTQ R9, R9
+	JZ store2
+	VMOVUPS (DI)(AX*4), Y8
+	VADDPS Y4, Y8, Y4 // o + 
+store2:
+	VMOVUPS Y4, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func bnGradOutF64AVX2(o *float64, x *float64, grad *float64, n int, add int, mean float64, rstd float64, w float64, m1 float64, m2 float64)
+// o = rstd·((g·w − m1) − ((x − mean)·rstd)·m2), or o + that when add is not
+// 0, each operation rounded in that order.
+// n is a multiple of the width.
+TEXT ·bnGradOutF64AVX2(SB), NOSPLIT, $0-80
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), R9
+	VBROADCASTSD mean+40(FP), Y11
+	VBROADCASTSD rstd+48(FP), Y12
+	VBROADCASTSD w+56(FP), Y13
+	VBROADCASTSD m1+64(FP), Y14
+	VBROADCASTSD m2+72(FP), Y15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $8, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y11, Y0, Y0 // x − mean
+	VMULPD Y12, Y0, Y0 // h = ·rstd
+	VMULPD Y15, Y0, Y0 // h·m2
+	VMOVUPD (DX)(AX*8), Y4
+	VMULPD Y13, Y4, Y4 // gy = g·w
+	VSUBPD Y14, Y4, Y4 // gy − m1
+	VSUBPD Y0, Y4, Y4
+	VMULPD Y4, Y12, Y4 // rstd·
+	TESTQ R9, R9
+	JZ store0
+	VMOVUPD (DI)(AX*8), Y8
+	VADDPD Y4, Y8, Y4 // o + 
+store0:
+	VMOVUPD Y4, (DI)(AX*8)
+	VMOVUPD 32(SI)(AX*8), Y1
+	VSUBPD Y11, Y1, Y1 // x − mean
+	VMULPD Y12, Y1, Y1 // h = ·rstd
+	VMULPD Y15, Y1, Y1 // h·m2
+	VMOVUPD 32(DX)(AX*8), Y5
+	VMULPD Y13, Y5, Y5 // gy = g·w
+	VSUBPD Y14, Y5, Y5 // gy − m1
+	VSUBPD Y1, Y5, Y5
+	VMULPD Y5, Y12, Y5 // rstd·
+	TESTQ R9, R9
+	JZ store1
+	VMOVUPD 32(DI)(AX*8), Y9
+	VADDPD Y5, Y9, Y5 // o + 
+store1:
+	VMOVUPD Y5, 32(DI)(AX*8)
+	ADDQ $8, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $4, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Y0
+	VSUBPD Y11, Y0, Y0 // x − mean
+	VMULPD Y12, Y0, Y0 // h = ·rstd
+	VMULPD Y15, Y0, Y0 // h·m2
+	VMOVUPD (DX)(AX*8), Y4
+	VMULPD Y13, Y4, Y4 // gy = g·w
+	VSUBPD Y14, Y4, Y4 // gy − m1
+	VSUBPD Y0, Y4, Y4
+	VMULPD Y4, Y12, Y4 // rstd·
+	TESTQ R9, R9
+	JZ store2
+	VMOVUPD (DI)(AX*8), Y8
+	VADDPD Y4, Y8, Y4 // o + 
+store2:
+	VMOVUPD Y4, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP loop1
+tail:
+done:
+	VZEROUPPER
+	RET
+
+// func bnGradOutF32AVX512(o *float32, x *float32, grad *float32, n int, add int, mean float32, rstd float32, w float32, m1 float32, m2 float32)
+// o = rstd·((g·w − m1) − ((x − mean)·rstd)·m2), or o + that when add is not
+// 0, each operation rounded in that order.
+// Any n: the last vector is masked.
+TEXT ·bnGradOutF32AVX512(SB), NOSPLIT, $0-60
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), R9
+	VBROADCASTSS mean+40(FP), Z11
+	VBROADCASTSS rstd+44(FP), Z12
+	VBROADCASTSS w+48(FP), Z13
+	VBROADCASTSS m1+52(FP), Z14
+	VBROADCASTSS m2+56(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $32, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS Z11, Z0, Z0 // x − mean
+	VMULPS Z12, Z0, Z0 // h = ·rstd
+	VMULPS Z15, Z0, Z0 // h·m2
+	VMOVUPS (DX)(AX*4), Z4
+	VMULPS Z13, Z4, Z4 // gy = g·w
+	VSUBPS Z14, Z4, Z4 // gy − m1
+	VSUBPS Z0, Z4, Z4
+	VMULPS Z4, Z12, Z4 // rstd·
+	TESTQ R9, R9
+	JZ store0
+	VMOVUPS (DI)(AX*4), Z8
+	VADDPS Z4, Z8, Z4 // o + 
+store0:
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS 64(SI)(AX*4), Z1
+	VSUBPS Z11, Z1, Z1 // x − mean
+	VMULPS Z12, Z1, Z1 // h = ·rstd
+	VMULPS Z15, Z1, Z1 // h·m2
+	VMOVUPS 64(DX)(AX*4), Z5
+	VMULPS Z13, Z5, Z5 // gy = g·w
+	VSUBPS Z14, Z5, Z5 // gy − m1
+	VSUBPS Z1, Z5, Z5
+	VMULPS Z5, Z12, Z5 // rstd·
+	TESTQ R9, R9
+	JZ store1
+	VMOVUPS 64(DI)(AX*4), Z9
+	VADDPS Z5, Z9, Z5 // o + 
+store1:
+	VMOVUPS Z5, 64(DI)(AX*4)
+	ADDQ $32, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $16, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPS (SI)(AX*4), Z0
+	VSUBPS Z11, Z0, Z0 // x − mean
+	VMULPS Z12, Z0, Z0 // h = ·rstd
+	VMULPS Z15, Z0, Z0 // h·m2
+	VMOVUPS (DX)(AX*4), Z4
+	VMULPS Z13, Z4, Z4 // gy = g·w
+	VSUBPS Z14, Z4, Z4 // gy − m1
+	VSUBPS Z0, Z4, Z4
+	VMULPS Z4, Z12, Z4 // rstd·
+	TESTQ R9, R9
+	JZ store2
+	VMOVUPS (DI)(AX*4), Z8
+	VADDPS Z4, Z8, Z4 // o + 
+store2:
+	VMOVUPS Z4, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VSUBPS Z11, Z0, Z0 // x − mean
+	VMULPS Z12, Z0, Z0 // h = ·rstd
+	VMULPS Z15, Z0, Z0 // h·m2
+	VMOVUPS.Z (DX)(AX*4), K1, Z4
+	VMULPS Z13, Z4, Z4 // gy = g·w
+	VSUBPS Z14, Z4, Z4 // gy − m1
+	VSUBPS Z0, Z4, Z4
+	VMULPS Z4, Z12, Z4 // rstd·
+	TESTQ R9, R9
+	JZ store3
+	VMOVUPS.Z (DI)(AX*4), K1, Z8
+	VADDPS Z4, Z8, Z4 // o + 
+store3:
+	VMOVUPS Z4, K1, (DI)(AX*4)
+done:
+	VZEROUPPER
+	RET
+
+// func bnGradOutF64AVX512(o *float64, x *float64, grad *float64, n int, add int, mean float64, rstd float64, w float64, m1 float64, m2 float64)
+// o = rstd·((g·w − m1) − ((x − mean)·rstd)·m2), or o + that when add is not
+// 0, each operation rounded in that order.
+// Any n: the last vector is masked.
+TEXT ·bnGradOutF64AVX512(SB), NOSPLIT, $0-80
+	MOVQ o+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ add+32(FP), R9
+	VBROADCASTSD mean+40(FP), Z11
+	VBROADCASTSD rstd+48(FP), Z12
+	VBROADCASTSD w+56(FP), Z13
+	VBROADCASTSD m1+64(FP), Z14
+	VBROADCASTSD m2+72(FP), Z15
+	XORQ AX, AX
+	MOVQ CX, BX
+	SUBQ $16, BX
+loopN:
+	CMPQ AX, BX
+	JGT one
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD Z11, Z0, Z0 // x − mean
+	VMULPD Z12, Z0, Z0 // h = ·rstd
+	VMULPD Z15, Z0, Z0 // h·m2
+	VMOVUPD (DX)(AX*8), Z4
+	VMULPD Z13, Z4, Z4 // gy = g·w
+	VSUBPD Z14, Z4, Z4 // gy − m1
+	VSUBPD Z0, Z4, Z4
+	VMULPD Z4, Z12, Z4 // rstd·
+	TESTQ R9, R9
+	JZ store0
+	VMOVUPD (DI)(AX*8), Z8
+	VADDPD Z4, Z8, Z4 // o + 
+store0:
+	VMOVUPD Z4, (DI)(AX*8)
+	VMOVUPD 64(SI)(AX*8), Z1
+	VSUBPD Z11, Z1, Z1 // x − mean
+	VMULPD Z12, Z1, Z1 // h = ·rstd
+	VMULPD Z15, Z1, Z1 // h·m2
+	VMOVUPD 64(DX)(AX*8), Z5
+	VMULPD Z13, Z5, Z5 // gy = g·w
+	VSUBPD Z14, Z5, Z5 // gy − m1
+	VSUBPD Z1, Z5, Z5
+	VMULPD Z5, Z12, Z5 // rstd·
+	TESTQ R9, R9
+	JZ store1
+	VMOVUPD 64(DI)(AX*8), Z9
+	VADDPD Z5, Z9, Z5 // o + 
+store1:
+	VMOVUPD Z5, 64(DI)(AX*8)
+	ADDQ $16, AX
+	JMP loopN
+one:
+	MOVQ CX, BX
+	SUBQ $8, BX
+loop1:
+	CMPQ AX, BX
+	JGT tail
+	VMOVUPD (SI)(AX*8), Z0
+	VSUBPD Z11, Z0, Z0 // x − mean
+	VMULPD Z12, Z0, Z0 // h = ·rstd
+	VMULPD Z15, Z0, Z0 // h·m2
+	VMOVUPD (DX)(AX*8), Z4
+	VMULPD Z13, Z4, Z4 // gy = g·w
+	VSUBPD Z14, Z4, Z4 // gy − m1
+	VSUBPD Z0, Z4, Z4
+	VMULPD Z4, Z12, Z4 // rstd·
+	TESTQ R9, R9
+	JZ store2
+	VMOVUPD (DI)(AX*8), Z8
+	VADDPD Z4, Z8, Z4 // o + 
+store2:
+	VMOVUPD Z4, (DI)(AX*8)
+	ADDQ $8, AX
+	JMP loop1
+tail:
+	MOVQ CX, BX
+	SUBQ AX, BX
+	JLE done
+	MOVQ $-1, R10
+	BZHIQ BX, R10, R10
+	KMOVW R10, K1
+	VMOVUPD.Z (SI)(AX*8), K1, Z0
+	VSUBPD Z11, Z0, Z0 // x − mean
+	VMULPD Z12, Z0, Z0 // h = ·rstd
+	VMULPD Z15, Z0, Z0 // h·m2
+	VMOVUPD.Z (DX)(AX*8), K1, Z4
+	VMULPD Z13, Z4, Z4 // gy = g·w
+	VSUBPD Z14, Z4, Z4 // gy − m1
+	VSUBPD Z0, Z4, Z4
+	VMULPD Z4, Z12, Z4 // rstd·
+	TESTQ R9, R9
+	JZ store3
+	VMOVUPD.Z (DI)(AX*8), K1, Z8
+	VADDPD Z4, Z8, Z4 // o + 
+store3:
+	VMOVUPD Z4, K1, (DI)(AX*8)
+done:
+	VZEROUPPER
+	RET
+
 // func addRows64F32AVX512(out *float32, src *float32, stride int, n int)
 // out = the sum of the 64 rows src[k·stride:][:n], k < 64, in package tensor's
 // order: eight leaves of eight rows, each the balanced tree of addRows8, then

@@ -63,3 +63,9 @@ func fusedLN() (fwd, bwd bool) { return false, false }
 
 // addRows64Asm does nothing without assembly.
 func addRows64Asm[T Float](out, src []T, stride int) bool { return false }
+
+// bnGradSumsAsm does nothing without assembly.
+func bnGradSumsAsm[T Float](x, g []T, mean, rstd, w T, r *[4][8]T) bool { return false }
+
+// bnGradOutAsm does nothing without assembly.
+func bnGradOutAsm[T Float](o, x, g []T, mean, rstd, w, m1, m2 T, add bool) int { return 0 }

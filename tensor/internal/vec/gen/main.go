@@ -137,6 +137,7 @@ func kernels() []kernel {
 			normOut},
 	)
 	ks = append(ks, layerNormKernels()...)
+	ks = append(ks, batchNormKernels()...)
 	ks = append(ks, kernel{"addRows64", avx512, []string{"out ptr", "src ptr", "stride int", "n int"},
 		"out = the sum of the 64 rows src[k·stride:][:n], k < 64, in package tensor's\norder: eight leaves of eight rows, each the balanced tree of addRows8, then\nthe balanced tree of the leaves. Any n (the last vector is masked).",
 		addRows64})

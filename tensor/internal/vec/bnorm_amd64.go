@@ -1,0 +1,41 @@
+//go:build amd64 && !purego
+
+package vec
+
+import "unsafe"
+
+// bnGradSumsAsm runs BNGradSums's vector loop over x, a multiple of 8 and
+// at least 8 long, leaving Sum8's accumulators of its four sums in r, and
+// reports whether it could.
+func bnGradSumsAsm[T Float](x, g []T, mean, rstd, w T, r *[4][8]T) bool {
+	switch {
+	case !hasAVX2:
+		return false
+	case is32[T]():
+		bnGradSumsF32AVX2(f32(x), f32(g), len(x), (*float32)(unsafe.Pointer(r)), float32(mean), float32(rstd), float32(w))
+	default:
+		bnGradSumsF64AVX2(f64(x), f64(g), len(x), (*float64)(unsafe.Pointer(r)), float64(mean), float64(rstd), float64(w))
+	}
+	return true
+}
+
+// bnGradOutAsm runs BNGradOut's vector loop over the longest prefix of o
+// it can and returns its length; the caller does the rest.
+func bnGradOutAsm[T Float](o, x, g []T, mean, rstd, w, m1, m2 T, add bool) int {
+	n := asmLen[T](len(o))
+	if n == 0 {
+		return 0
+	}
+	a := b2i(add)
+	switch {
+	case is32[T]() && hasAVX512:
+		bnGradOutF32AVX512(f32(o), f32(x), f32(g), n, a, float32(mean), float32(rstd), float32(w), float32(m1), float32(m2))
+	case is32[T]():
+		bnGradOutF32AVX2(f32(o), f32(x), f32(g), n, a, float32(mean), float32(rstd), float32(w), float32(m1), float32(m2))
+	case hasAVX512:
+		bnGradOutF64AVX512(f64(o), f64(x), f64(g), n, a, float64(mean), float64(rstd), float64(w), float64(m1), float64(m2))
+	default:
+		bnGradOutF64AVX2(f64(o), f64(x), f64(g), n, a, float64(mean), float64(rstd), float64(w), float64(m1), float64(m2))
+	}
+	return n
+}
