@@ -50,8 +50,6 @@ func BatchNormMomentsT[T Float](x []T, n, ch, sp, c, k int, mean, variance *[4]f
 	var qs [4]float64
 	sq := bnTree(0, rn, ch, rsp, c, func(off, l int) bnSums4[T] {
 		var r bnSums4[T]
-		var buf [sumLeafLen]T
-		u := buf[:l]
 		if k == 4 {
 			r0, r1, r2, r3 := x[off:][:l], x[off+sp:][:l], x[off+2*sp:][:l], x[off+3*sp:][:l]
 			q0, q1, q2, q3 := qs[0], qs[1], qs[2], qs[3]
@@ -77,9 +75,7 @@ func BatchNormMomentsT[T Float](x []T, n, ch, sp, c, k int, mean, variance *[4]f
 				}
 				qs[p] = a
 			}
-			vec.ArithScalar(vec.OpSub, u, row, mt[p])
-			vec.Arith(vec.OpMul, u, u, u)
-			r[p] = vec.Sum8(u)
+			r[p] = vec.SqDevSum8(row, mt[p])
 		}
 		return r
 	})

@@ -115,3 +115,59 @@ func bnGradInputSweeps[T Float](o, x, g []T, n, ch, sp, c int, mean, rstd, w T, 
 		}
 	}
 }
+
+// TestBatchNormStatsTOneSweep checks BatchNormStatsT, whose squared
+// deviations are now one sweep per piece (vec.SqDevSum8), against the
+// sweeps it replaced (bnStatsSweeps), bit for bit, in float32 and float64,
+// for the shapes of TestBatchNormMomentsT.
+func TestBatchNormStatsTOneSweep(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testBatchNormStatsTOneSweep[float32](t) })
+	t.Run("float64", func(t *testing.T) { testBatchNormStatsTOneSweep[float64](t) })
+}
+
+func testBatchNormStatsTOneSweep[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{1, 2, 3, 9} {
+		for _, ch := range []int{1, 2, 5} {
+			for _, sp := range []int{1, 2, 3, 17, 128, 129, 300, 784} {
+				if !BatchNormRuns(n, ch, sp) {
+					continue
+				}
+				for _, special := range []float64{0, math.NaN(), math.Inf(1), math.Inf(-1)} {
+					x := randData[T](rng, n*ch*sp)
+					for i := range x {
+						x[i] += 3 // a mean away from 0
+					}
+					if special != 0 {
+						x[rng.IntN(len(x))] = T(special)
+					}
+					for c := range ch {
+						gm, gsq := BatchNormStatsT(x, n, ch, sp, c)
+						wm, wsq := bnStatsSweeps(x, n, ch, sp, c)
+						if !sameBits64(float64(gm), float64(wm)) || !(gsq == wsq || gsq != gsq && wsq != wsq) {
+							t.Errorf("n %d ch %d sp %d special %v channel %d: %v %v, want %v %v", n, ch, sp, special, c, gm, gsq, wm, wsq)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// bnStatsSweeps is BatchNormStatsT as it was before its fused sweep: the
+// squared deviations stored per piece, then summed by Sum8.
+func bnStatsSweeps[T Float](x []T, n, ch, sp, c int) (mean, sq T) {
+	n, sp = bnRuns(n, ch, sp)
+	s := bnTree(0, n, ch, sp, c, func(off, m int) bnSums4[T] {
+		return bnSums4[T]{vec.Sum8(x[off:][:m])}
+	})[0]
+	mean = s / T(n*sp)
+	sq = bnTree(0, n, ch, sp, c, func(off, m int) bnSums4[T] {
+		var buf [sumLeafLen]T
+		u := buf[:m]
+		vec.ArithScalar(vec.OpSub, u, x[off:][:m], mean)
+		vec.Arith(vec.OpMul, u, u, u)
+		return bnSums4[T]{vec.Sum8(u)}
+	})[0]
+	return mean, sq
+}

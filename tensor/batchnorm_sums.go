@@ -130,11 +130,7 @@ func BatchNormStatsT[T Float](x []T, n, ch, sp, c int) (mean, sq T) {
 	})[0]
 	mean = s / T(n*sp)
 	sq = bnTree(0, n, ch, sp, c, func(off, m int) bnSums4[T] {
-		var buf [sumLeafLen]T
-		u := buf[:m]
-		vec.ArithScalar(vec.OpSub, u, x[off:][:m], mean)
-		vec.Arith(vec.OpMul, u, u, u)
-		return bnSums4[T]{vec.Sum8(u)}
+		return bnSums4[T]{vec.SqDevSum8(x[off:][:m], mean)}
 	})[0]
 	return mean, sq
 }

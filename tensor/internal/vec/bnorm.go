@@ -83,3 +83,42 @@ func bnGradOutGo[T Float](o, x, g []T, mean, rstd, w, m1, m2 T, add bool) {
 		}
 	}
 }
+
+// SqDevSum8 returns Sum8 of the squares of d = x − m, each difference and
+// square rounded, in one pass (no array of the squares).
+func SqDevSum8[T Float](x []T, m T) T {
+	n := len(x)
+	var r [8]T
+	k := n &^ 7
+	if k > 0 && !sqDev8Asm(x[:k], m, &r) {
+		sqDev8Go(x[:k], m, &r)
+	}
+	var s T
+	if k > 0 {
+		s = tree8(&r, nil)
+	}
+	for i := k; i < n; i++ {
+		d := x[i] - m
+		if i == 0 { // fewer than eight: Sum8 starts at the first element
+			s = T(d * d)
+			continue
+		}
+		s += T(d * d)
+	}
+	return s
+}
+
+// sqDev8Go is SqDevSum8's accumulator loop over x, a whole number of
+// groups of eight (at least one).
+func sqDev8Go[T Float](x []T, m T, r *[8]T) {
+	for i := 0; i < len(x); i += 8 {
+		for j := range 8 {
+			d := x[i+j] - m
+			if i == 0 {
+				r[j] = T(d * d)
+			} else {
+				r[j] += T(d * d)
+			}
+		}
+	}
+}

@@ -39,3 +39,18 @@ func bnGradOutAsm[T Float](o, x, g []T, mean, rstd, w, m1, m2 T, add bool) int {
 	}
 	return n
 }
+
+// sqDev8Asm runs SqDevSum8's vector loop over x, a multiple of 8 and at
+// least 8 long, leaving Sum8's accumulators in r, and reports whether it
+// could.
+func sqDev8Asm[T Float](x []T, m T, r *[8]T) bool {
+	switch {
+	case !hasAVX2:
+		return false
+	case is32[T]():
+		sqDev8F32AVX2(f32(x), len(x), (*float32)(unsafe.Pointer(r)), float32(m))
+	default:
+		sqDev8F64AVX2(f64(x), len(x), (*float64)(unsafe.Pointer(r)), float64(m))
+	}
+	return true
+}

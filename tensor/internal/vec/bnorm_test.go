@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// TestBNGradMatchesSweeps checks BNGradSums and BNGradOut against the
-// sweeps they replace (ArithScalar, Arith, Sum8 and NormOut on stored x̂
-// and gy), and BNGradSums's Go accumulator loop against the assembly, bit
-// for bit, for every length up to 70 and a long one, with Inf and NaN
-// among the values.
+// TestBNGradMatchesSweeps checks BNGradSums, BNGradOut and SqDevSum8
+// against the sweeps they replace (ArithScalar, Arith, Sum8 and NormOut on
+// stored arrays), and the Go accumulator loops of BNGradSums and SqDevSum8
+// against the assembly, bit for bit, for every length up to 70 and a long
+// one, with Inf and NaN among the values.
 func TestBNGradMatchesSweeps(t *testing.T) {
 	t.Run("float32", func(t *testing.T) { testBNGrad[float32](t) })
 	t.Run("float64", func(t *testing.T) { testBNGrad[float64](t) })
@@ -41,11 +41,20 @@ func testBNGrad[T Float](t *testing.T) {
 			ArithScalar(OpMul, gy, g, w)
 			Arith(OpMul, u, g, h)
 			Arith(OpMul, v, gy, h)
+			sq := make([]T, n)
+			ArithScalar(OpSub, sq, x, mean)
+			Arith(OpMul, sq, sq, sq)
+			same("SqDevSum8", n, sum8Go(sq), SqDevSum8(x, mean))
 			got := BNGradSums(x, g, mean, rstd, w)
 			for k, want := range [4]T{sum8Go(g), sum8Go(u), sum8Go(gy), sum8Go(v)} {
 				same("BNGradSums", n, want, got[k])
 			}
 			if m := n &^ 7; m > 0 {
+				var p, q [8]T
+				sqDev8Go(x[:m], mean, &q)
+				if sqDev8Asm(x[:m], mean, &p) {
+					sameBits(t, "sqDev8's accumulators", n, q[:], p[:])
+				}
 				var a, b [4][8]T
 				bnGradSumsGo(x[:m], g, mean, rstd, w, &b)
 				if bnGradSumsAsm(x[:m], g, mean, rstd, w, &a) {

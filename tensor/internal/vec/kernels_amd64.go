@@ -169,6 +169,12 @@ func bnGradSumsF32AVX2(x *float32, grad *float32, n int, out *float32, mean floa
 func bnGradSumsF64AVX2(x *float64, grad *float64, n int, out *float64, mean float64, rstd float64, w float64)
 
 //go:noescape
+func sqDev8F32AVX2(x *float32, n int, out *float32, m float32)
+
+//go:noescape
+func sqDev8F64AVX2(x *float64, n int, out *float64, m float64)
+
+//go:noescape
 func bnGradOutF32AVX2(o *float32, x *float32, grad *float32, n int, add int, mean float32, rstd float32, w float32, m1 float32, m2 float32)
 
 //go:noescape

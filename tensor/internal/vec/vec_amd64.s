@@ -4091,6 +4091,75 @@ done:
 	VZEROUPPER
 	RET
 
+// func sqDev8F32AVX2(x *float32, n int, out *float32, m float32)
+// out = Sum8's eight accumulators of (x − m)², the difference rounded, then
+// the square (the first group of eight starts them). n is a multiple of 8,
+// at least 8. In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·sqDev8F32AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), R11
+	VBROADCASTSS m+24(FP), Y15
+	XORQ AX, AX
+	VMOVUPS 0(SI)(AX*4), Y8
+	VSUBPS Y15, Y8, Y8 // x − m
+	VMULPS Y8, Y8, Y9 // squared
+	VMOVAPS Y9, Y0
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPS 0(SI)(AX*4), Y8
+	VSUBPS Y15, Y8, Y8 // x − m
+	VMULPS Y8, Y8, Y9 // squared
+	VADDPS Y9, Y0, Y0
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPS Y0, 0(R11)
+done:
+	VZEROUPPER
+	RET
+
+// func sqDev8F64AVX2(x *float64, n int, out *float64, m float64)
+// out = Sum8's eight accumulators of (x − m)², the difference rounded, then
+// the square (the first group of eight starts them). n is a multiple of 8,
+// at least 8. In ymm registers only, for the AVX2 and AVX-512 machines alike.
+TEXT ·sqDev8F64AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), R11
+	VBROADCASTSD m+24(FP), Y15
+	XORQ AX, AX
+	VMOVUPD 0(SI)(AX*8), Y8
+	VSUBPD Y15, Y8, Y8 // x − m
+	VMULPD Y8, Y8, Y9 // squared
+	VMOVAPD Y9, Y0
+	VMOVUPD 32(SI)(AX*8), Y8
+	VSUBPD Y15, Y8, Y8 // x − m
+	VMULPD Y8, Y8, Y9 // squared
+	VMOVAPD Y9, Y1
+	MOVQ $8, AX
+loop:
+	CMPQ AX, CX
+	JGE store
+	VMOVUPD 0(SI)(AX*8), Y8
+	VSUBPD Y15, Y8, Y8 // x − m
+	VMULPD Y8, Y8, Y9 // squared
+	VADDPD Y9, Y0, Y0
+	VMOVUPD 32(SI)(AX*8), Y8
+	VSUBPD Y15, Y8, Y8 // x − m
+	VMULPD Y8, Y8, Y9 // squared
+	VADDPD Y9, Y1, Y1
+	ADDQ $8, AX
+	JMP loop
+store:
+	VMOVUPD Y0, 0(R11)
+	VMOVUPD Y1, 32(R11)
+done:
+	VZEROUPPER
+	RET
+
 // func bnGradOutF32AVX2(o *float32, x *float32, grad *float32, n int, add int, mean float32, rstd float32, w float32, m1 float32, m2 float32)
 // o = rstd·((g·w − m1) − ((x − mean)·rstd)·m2), or o + that when add is not
 // 0, each operation rounded in that order.

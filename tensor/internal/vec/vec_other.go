@@ -69,3 +69,6 @@ func bnGradSumsAsm[T Float](x, g []T, mean, rstd, w T, r *[4][8]T) bool { return
 
 // bnGradOutAsm does nothing without assembly.
 func bnGradOutAsm[T Float](o, x, g []T, mean, rstd, w, m1, m2 T, add bool) int { return 0 }
+
+// sqDev8Asm does nothing without assembly.
+func sqDev8Asm[T Float](x []T, m T, r *[8]T) bool { return false }

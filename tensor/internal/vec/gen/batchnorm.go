@@ -12,7 +12,10 @@ import "fmt"
 func batchNormKernels() []kernel {
 	ks := []kernel{{"bnGradSums", avx2, []string{"x ptr", "grad ptr", "n int", "out ptr", "mean T", "rstd T", "w T"},
 		"With h = (x − mean)·rstd and gy = g·w, each operation rounded, out[8k:8k+8]\nare Sum8's eight accumulators of g, g·h, gy and gy·h for k = 0..3 (the\nfirst group of eight starts them). n is a multiple of 8, at least 8. In\nymm registers only, for the AVX2 and AVX-512 machines alike.",
-		bnGradSums}}
+		bnGradSums},
+		{"sqDev8", avx2, []string{"x ptr", "n int", "out ptr", "m T"},
+			"out = Sum8's eight accumulators of (x − m)², the difference rounded, then\nthe square (the first group of eight starts them). n is a multiple of 8,\nat least 8. In ymm registers only, for the AVX2 and AVX-512 machines alike.",
+			sqDev8}}
 	for _, i := range []isa{avx2, avx512} {
 		whole := "\nn is a multiple of the width."
 		if i == avx512 {
@@ -87,5 +90,23 @@ func bnGradOut(e *emitter) {
 		e.label(st)
 		e.store(v, e.at("DI", k), masked)
 	})
+	e.finish()
+}
+
+// sqDev8 is the body of the squared deviations' kernel. Registers: SI x,
+// CX n, R11 out; Y15 m; the accumulators Y0 (and Y1 for float64), Y8 and
+// Y9 the temporaries.
+func sqDev8(e *emitter) {
+	e.start(e.name("sqDev8"), "SI", "CX", "R11")
+	e.op("%s m+24(FP), Y15", e.broadcast())
+	e.groups(func(first bool) {
+		e.group8(func(s, off int) {
+			e.op("%s %s, Y8", e.p("VMOVU"), e.ymm("SI", off))
+			e.op("%s Y15, Y8, Y8 // x − m", e.p("VSUB"))
+			e.op("%s Y8, Y8, Y9 // squared", e.p("VMUL"))
+			e.accumulate(first, "Y9", fmt.Sprintf("Y%d", s))
+		})
+	})
+	e.group8(func(s, off int) { e.op("%s Y%d, %d(R11)", e.p("VMOVU"), s, off) })
 	e.finish()
 }
