@@ -5,7 +5,9 @@ package vec
 // each recomputing x̂ = (x − mean)·rstd and gy = g·w from x and g rather
 // than storing them: the operations of the Arith, ArithScalar, Sum8 and
 // NormOut calls they replace, in the same order with the same roundings,
-// in one pass.
+// in one pass: the same bits, except that where several NaNs meet, which
+// NaN comes out may differ (Go does not fix which operand's payload an
+// addition keeps); a NaN stays a NaN.
 
 // BNGradSums returns Sum8(g), Sum8(g·h), Sum8(gy) and Sum8(gy·h) with
 // h = (x − mean)·rstd and gy = g·w, each operation rounded in that order.

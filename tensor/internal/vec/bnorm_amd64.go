@@ -8,8 +8,10 @@ import "unsafe"
 // at least 8 long, leaving Sum8's accumulators of its four sums in r, and
 // reports whether it could.
 func bnGradSumsAsm[T Float](x, g []T, mean, rstd, w T, r *[4][8]T) bool {
+	x = x[:len(x)&^7] // the kernel reads whole groups of 8, at least one
+	g = g[:len(x)]
 	switch {
-	case !hasAVX2:
+	case !hasAVX2 || len(x) == 0:
 		return false
 	case is32[T]():
 		bnGradSumsF32AVX2(f32(x), f32(g), len(x), (*float32)(unsafe.Pointer(r)), float32(mean), float32(rstd), float32(w))
@@ -44,8 +46,9 @@ func bnGradOutAsm[T Float](o, x, g []T, mean, rstd, w, m1, m2 T, add bool) int {
 // least 8 long, leaving Sum8's accumulators in r, and reports whether it
 // could.
 func sqDev8Asm[T Float](x []T, m T, r *[8]T) bool {
+	x = x[:len(x)&^7] // the kernel reads whole groups of 8, at least one
 	switch {
-	case !hasAVX2:
+	case !hasAVX2 || len(x) == 0:
 		return false
 	case is32[T]():
 		sqDev8F32AVX2(f32(x), len(x), (*float32)(unsafe.Pointer(r)), float32(m))

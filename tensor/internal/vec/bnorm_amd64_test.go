@@ -38,7 +38,9 @@ func testEachBNGradOut[T Float](t *testing.T) {
 			_, o := mixed[T](rng, n)
 			mean, rstd, w, m1, m2 := T(-0.25), T(0.9), T(1.7), T(-0.02), T(0.4)
 			for _, add := range []bool{false, true} {
-				want, got := append([]T(nil), o...), append([]T(nil), o...)
+				// got has a guard element past its end, which the
+				// kernel must leave alone.
+				want, got := append([]T(nil), o...), append(append([]T(nil), o...), 12345)[:n]
 				bnGradOutGo(want, x, g, mean, rstd, w, m1, m2, add)
 				a := b2i(add)
 				switch {
@@ -52,6 +54,9 @@ func testEachBNGradOut[T Float](t *testing.T) {
 					bnGradOutF64AVX2(f64(got), f64(x), f64(g), n, a, float64(mean), float64(rstd), float64(w), float64(m1), float64(m2))
 				}
 				sameBits(t, "bnGradOut", n, want, got)
+				if guard := got[:n+1][n]; guard != 12345 {
+					t.Fatalf("bnGradOut n=%d wrote %v past the end of o", n, guard)
+				}
 			}
 		}
 	}
