@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -86,8 +87,11 @@ func (v *Var[T]) Backward(opts ...Option) {
 	p := acquirePass(v.arena)
 	defer p.release()
 	p.accumulate = true
-	p.roots[0] = v
-	order := p.sort(p.roots[:1])
+	// The order and the root live on this goroutine's stack, for a graph
+	// of up to orderBuf nodes: see sortInto.
+	var buf [orderBuf]*Var[T]
+	roots := [1]*Var[T]{v}
+	order := p.sortInto(buf[:0], roots[:])
 	seed := p.seedLike(v.value)
 	p.add("Backward", 0, v, seed, 1)
 	p.walk(order, nil, nil)
@@ -224,6 +228,30 @@ func checkRecorded[T Float](op, what string, v *Var[T]) {
 // nodes it can.
 func (p *pass[T]) sort(outputs []*Var[T]) []*Var[T] {
 	return p.sorter.SortMarked(outputs, p.children, p.mark)
+}
+
+// orderBuf is how many Vars a buffer for sortInto on the caller's stack
+// holds.
+const orderBuf = 32
+
+// sortInto is sort with the order in buf, a buffer on the caller's stack,
+// when it fits, so that the order need not be cleared from the heap after
+// the pass (while the collector marks, each pointer cleared costs a write
+// barrier). An order that does not fit goes to an array the pass keeps
+// (cleared by release), for this pass and the next ones: a large graph's
+// step then allocates nothing either.
+func (p *pass[T]) sortInto(buf, outputs []*Var[T]) []*Var[T] {
+	if p.big != nil {
+		p.big = p.sorter.AppendSorted(p.big[:0], outputs, p.children, p.mark)
+		return p.big
+	}
+	order := p.sorter.AppendSorted(buf[:0], outputs, p.children, p.mark)
+	if len(order) > cap(buf) {
+		// A copy, not order itself: the compiler cannot tell that order
+		// no longer shares buf's array, and would move buf to the heap.
+		p.big = slices.Clone(order)
+	}
+	return order
 }
 
 // walk is the reverse pass proper: it visits order backwards and calls each

@@ -66,7 +66,8 @@ type pass[T Float] struct {
 
 	ctx    Context[T]
 	roots  [1]*Var[T]
-	create bool // record the pass (CreateGraph): gradients are Vars
+	big    []*Var[T] // the order of a graph too large for Backward's buffer (see sortInto)
+	create bool      // record the pass (CreateGraph): gradients are Vars
 	// secondOrder names the transform (Hessian, HVP) of a recorded pass
 	// that checks Functions' backwards (see checkSecondOrder), and want and
 	// runs are its walk's: the Vars whose gradient it returns, and those
@@ -205,7 +206,11 @@ func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Lo
 // id identifies the pass in a node's owner field: its address. Two passes
 // that own nodes at the same time are both live, so their addresses
 // differ, and a pass hands back every node it claimed (release) before it
-// can be freed or reused, so no node names a pass that is gone.
+// can be freed or reused, so no node names a pass that is gone, but for
+// a node the pass released (finish): that one keeps its owner, since any
+// pass that meets it again, whichever its id, panics with
+// ErrGraphReleased when its sort asks for the node's inputs (its Mark is
+// cleared, so that no sort takes it for one it already visited).
 func (p *pass[T]) id() uintptr { return uintptr(unsafe.Pointer(p)) }
 
 // release makes the pass reusable, dropping every reference it holds and
@@ -214,7 +219,11 @@ func (p *pass[T]) release() {
 	for i, n := range p.claimed {
 		n.putSlot(gradSlot[T]{}, false)
 		n.mark = graph.Mark{}
-		n.owner.Store(0)
+		if !n.released {
+			// A released node keeps its owner (see id): the atomic
+			// store costs as much as the claim did, once per node.
+			n.owner.Store(0)
+		}
 		p.claimed[i] = nil
 	}
 	p.claimed = p.claimed[:0]
@@ -225,6 +234,10 @@ func (p *pass[T]) release() {
 	p.scratches, p.cur = p.scratches[:0], nil
 	p.ctx.n, p.ctx.out, p.ctx.create = nil, nil, false // p.ctx.p is the pass itself
 	p.roots[0] = nil
+	if p.big != nil {
+		clear(p.big[:cap(p.big)]) // also what a sort that panicked left there
+		p.big = p.big[:0]
+	}
 	p.create, p.accumulate, p.busy, p.secondOrder = false, false, false, ""
 	if p.arena != nil {
 		clear(p.spare)

@@ -49,52 +49,59 @@ func TopoSort[N comparable](roots []N, inputs func(N) []N) []N {
 // does, allocates nothing once it has warmed up. The zero value is ready to
 // use. A Sorter is not safe for concurrent use.
 type Sorter[N comparable] struct {
-	// The visit states of nodes without a Mark: the first fewMax in few
-	// and fewSt, searched in order (a graph's leaves are mostly a handful
-	// of parameters and inputs, for which a scan is cheaper than hashing),
-	// the others in state.
-	few   []N
-	fewSt []visitState
-	state map[N]visitState
-	epoch uint64 // numbers the sorts, so that a Mark from an earlier one reads as unvisited
+	state map[N]visitState // visit states of nodes without a Mark beyond a sort's first fewMax (see unmarked)
+	epoch uint64           // numbers the sorts, so that a Mark from an earlier one reads as unvisited
 	order []N
 	stack frameStack[N]
 }
 
-// fewMax is how many unmarked nodes a Sorter tracks by scanning before it
-// turns to its map.
+// fewMax is how many nodes without a Mark a sort tracks by scanning before
+// it turns to its Sorter's map.
 const fewMax = 16
 
+// unmarked holds the visit states of one sort's nodes without a Mark: the
+// first fewMax in arrays that live on the sort's own stack and are searched
+// in order (a graph's leaves are mostly a handful of parameters and inputs,
+// for which a scan is cheaper than hashing, and a store into the stack
+// needs no write barrier while the collector marks), the others in the
+// Sorter's map.
+type unmarked[N comparable] struct {
+	few  [fewMax]N
+	st   [fewMax]visitState
+	n    int
+	more *map[N]visitState
+}
+
 // get returns the visit state of a node without a Mark.
-func (s *Sorter[N]) get(n N) visitState {
-	for i, f := range s.few {
+func (u *unmarked[N]) get(n N) visitState {
+	for i, f := range u.few[:u.n] {
 		if f == n {
-			return s.fewSt[i]
+			return u.st[i]
 		}
 	}
-	if len(s.few) < fewMax {
+	if u.n < fewMax {
 		return unvisited
 	}
-	return s.state[n]
+	return (*u.more)[n]
 }
 
 // set records the visit state of a node without a Mark.
-func (s *Sorter[N]) set(n N, st visitState) {
-	for i, f := range s.few {
+func (u *unmarked[N]) set(n N, st visitState) {
+	for i, f := range u.few[:u.n] {
 		if f == n {
-			s.fewSt[i] = st
+			u.st[i] = st
 			return
 		}
 	}
-	if len(s.few) < fewMax {
-		s.few = append(s.few, n)
-		s.fewSt = append(s.fewSt, st)
+	if u.n < fewMax {
+		u.few[u.n], u.st[u.n] = n, st
+		u.n++
 		return
 	}
-	if s.state == nil {
-		s.state = make(map[N]visitState)
+	if *u.more == nil {
+		*u.more = make(map[N]visitState)
 	}
-	s.state[n] = st
+	(*u.more)[n] = st
 }
 
 // Mark is storage for a Sorter's bookkeeping kept in a node itself, so
@@ -125,11 +132,34 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	if len(roots) == 0 {
 		return nil
 	}
+	zeroSmall(s.order) // drop references from the previous sort
+	order := s.order[:0]
+	defer func() {
+		if s.order == nil && cap(order) > 0 {
+			// A panic: clear what the search appended into the array.
+			clear(order[:cap(order)])
+			s.order = order[:0]
+		}
+	}()
+	s.order = nil
+	s.order = s.AppendSorted(order, roots, inputs, mark)
+	return s.order
+}
+
+// AppendSorted is SortMarked with the order appended to dst, which it
+// returns, rather than kept by the Sorter: with dst a buffer on the
+// caller's stack, sorting a small graph stores no pointer into the heap
+// (while the collector marks, each such store costs a write barrier, and
+// so does clearing it for the next sort). Nothing of dst is kept. It
+// returns dst when roots is empty.
+func (s *Sorter[N]) AppendSorted(dst, roots []N, inputs func(N) []N, mark func(N) *Mark) []N {
+	if len(roots) == 0 {
+		return dst
+	}
 	s.epoch++
 	epoch := s.epoch
-	zeroSmall(s.few)
-	s.few, s.fewSt = s.few[:0], s.fewSt[:0]
 	clear(s.state)
+	u := unmarked[N]{more: &s.state}
 	// A node's Mark is looked up once per edge that reaches it and kept
 	// in its frame while it is on the stack (mark is an indirect call,
 	// often with work of its own behind it); a node without a Mark goes
@@ -147,17 +177,16 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 			}
 			return visitState(m.w & (1<<markBits - 1))
 		}
-		return s.get(n)
+		return u.get(n)
 	}
 	set := func(n N, m *Mark, st visitState) {
 		if m != nil {
 			m.w = epoch<<markBits | uint64(st)
 			return
 		}
-		s.set(n, st)
+		u.set(n, st)
 	}
-	zeroSmall(s.order) // drop references from the previous sort
-	order := s.order[:0]
+	order := dst
 	// The first localFrames frames of the search live in local, on the
 	// goroutine's stack, where storing a pointer needs no write barrier:
 	// while the collector marks, a heap stack pays one on every push, pop
@@ -168,8 +197,7 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 	depth := 0
 	stack := &s.stack
 	defer func() {
-		s.order = order
-		for !stack.empty() { // only after a cycle panic
+		for !stack.empty() { // only after a panic (a cycle, or inputs')
 			stack.pop()
 		}
 	}()
@@ -196,9 +224,12 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 			if !stack.empty() {
 				top = stack.top()
 			}
-			if len(top.ins) > 0 {
-				in := top.ins[0]
-				top.ins = top.ins[1:]
+			if top.next < len(top.ins) {
+				// An index, not a reslice: top may be in the heap, where
+				// storing the slice's pointer costs a write barrier while
+				// the collector marks.
+				in := top.ins[top.next]
+				top.next++
 				m := markOf(in)
 				switch get(in, m) {
 				case unvisited:
@@ -237,8 +268,6 @@ func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark
 func (s *Sorter[N]) Forget() {
 	zeroSmall(s.order)
 	s.order = s.order[:0]
-	zeroSmall(s.few)
-	s.few, s.fewSt = s.few[:0], s.fewSt[:0]
 	clear(s.state)
 }
 
@@ -257,12 +286,12 @@ func zeroSmall[N any](s []N) {
 	}
 }
 
-// frame is one entry of the explicit DFS stack: a node, the inputs it
-// still has to descend into (fetched once, consumed from the front), and
-// its Mark.
+// frame is one entry of the explicit DFS stack: a node, its inputs
+// (fetched once) and how many of them it has descended into, and its Mark.
 type frame[N comparable] struct {
 	node N
 	ins  []N
+	next int   // ins[:next] are done
 	mark *Mark // the node's Mark, nil when it has none
 }
 
