@@ -381,14 +381,18 @@ func towards[T Float](order []*Var[T], want map[*Var[T]]bool) map[*Var[T]]bool {
 // unless a slot still holds them. A pass with an Arena leaves that to the
 // arena.
 func (p *pass[T]) recycle(s gradSlot[T]) {
-	if p.arena == nil {
-		if s.owned && !p.lent {
-			p.spare = append(p.spare, s.t)
-		}
-		p.spare = append(p.spare, p.scratches...)
+	if p.arena == nil && s.owned && !p.lent {
+		p.spare = append(p.spare, s.t)
 	}
-	clear(p.scratches)
-	p.scratches = p.scratches[:0]
+	if len(p.scratches) > 0 {
+		// Only then: the appended-to slice's store is a write barrier
+		// while the collector marks, even with nothing appended.
+		if p.arena == nil {
+			p.spare = append(p.spare, p.scratches...)
+		}
+		clear(p.scratches)
+		p.scratches = p.scratches[:0]
+	}
 	p.cur, p.curOwned = nil, false
 }
 
@@ -403,7 +407,10 @@ func (p *pass[T]) newBuf(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 	for i := len(p.spare) - 1; i >= 0; i-- {
 		if t := p.spare[i]; t.SameShapeAs(x) {
 			last := len(p.spare) - 1
-			p.spare[i], p.spare[last] = p.spare[last], nil
+			if i != last { // storing the last in its own place would cost write barriers
+				p.spare[i] = p.spare[last]
+			}
+			p.spare[last] = nil
 			p.spare = p.spare[:last]
 			return t
 		}
@@ -570,7 +577,7 @@ func (p *pass[T]) finish(order []*Var[T], retain bool) {
 				case 1:
 					n.in[0] = nil
 				}
-				n.inputs = nil
+				n.inputs = n.inputs[:0] // the length only: no pointer is stored
 			}
 			n.impl, n.released = nil, true
 		}

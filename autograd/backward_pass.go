@@ -230,23 +230,38 @@ func (p *pass[T]) release() {
 	clear(p.others)
 	clear(p.grads)
 	p.uses.reset()
-	clear(p.scratches)
-	p.scratches, p.cur = p.scratches[:0], nil
+	// Here and below, a pointer (or slice, or string) is stored only when
+	// it changes: while the collector marks, every such store is a write
+	// barrier, which a plain training loop of small graphs notices.
+	if len(p.scratches) > 0 {
+		clear(p.scratches)
+		p.scratches = p.scratches[:0]
+	}
+	if p.cur != nil {
+		p.cur = nil
+	}
 	p.ctx.n, p.ctx.out, p.ctx.create = nil, nil, false // p.ctx.p is the pass itself
-	p.roots[0] = nil
+	if p.roots[0] != nil {
+		p.roots[0] = nil
+	}
 	if p.big != nil {
 		clear(p.big[:cap(p.big)]) // also what a sort that panicked left there
 		p.big = p.big[:0]
 	}
-	p.create, p.accumulate, p.busy, p.secondOrder = false, false, false, ""
+	p.create, p.accumulate, p.busy = false, false, false
+	if p.secondOrder != "" {
+		p.secondOrder = ""
+	}
 	if p.arena != nil {
 		clear(p.spare)
 		p.spare = p.spare[:0]
 		return
 	}
-	p.spare = append(p.spare, p.lentOwn...) // no slot holds them any more
-	clear(p.lentOwn)
-	p.lentOwn = p.lentOwn[:0]
+	if len(p.lentOwn) > 0 {
+		p.spare = append(p.spare, p.lentOwn...) // no slot holds them any more
+		clear(p.lentOwn)
+		p.lentOwn = p.lentOwn[:0]
+	}
 	p.keepSpares()
 	p.sorter.Forget() // drops the sorted graph's Vars
 	plainPool[T]().Put(p)
@@ -262,9 +277,11 @@ func (p *pass[T]) keepSpares() {
 		keep--
 		budget -= p.spare[keep].Len()
 	}
-	n := copy(p.spare, p.spare[keep:])
-	clear(p.spare[n:])
-	p.spare = p.spare[:n]
+	if keep > 0 { // else all are kept: copying them onto themselves would cost write barriers
+		n := copy(p.spare, p.spare[keep:])
+		clear(p.spare[n:])
+		p.spare = p.spare[:n]
+	}
 	p.demand = 0
 }
 
