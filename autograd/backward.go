@@ -302,7 +302,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 		if runs != nil && v.node != nil && !runs[v] {
 			// Grad needs nothing below v: its derivative is not run.
 			if !p.create {
-				p.cur, p.curOwned, p.lent = s.t, s.owned, false
+				p.cur, p.curOwned, p.lent = idOf(s.t), s.owned, false
 				p.recycle(s)
 			}
 			continue
@@ -328,7 +328,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			p.backwardRecorded(n, v, s.v)
 			continue
 		}
-		p.cur, p.curOwned, p.lent = s.t, s.owned, false
+		p.cur, p.curOwned, p.lent = idOf(s.t), s.owned, false
 		if v.trace() == nil {
 			n.impl.vjp(&p.ctx, s.t)
 		} else {
@@ -393,7 +393,7 @@ func (p *pass[T]) recycle(s gradSlot[T]) {
 		clear(p.scratches)
 		p.scratches = p.scratches[:0]
 	}
-	p.cur, p.curOwned = nil, false
+	p.cur, p.curOwned = 0, false
 }
 
 // newBuf returns a tensor of x's shape with arbitrary contents, for a
@@ -426,7 +426,7 @@ func (p *pass[T]) newBuf(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 // element (reading each element of g before writing it).
 func (c *Context[T]) reuseGrad(j int, g *tensor.Tensor[T]) (*tensor.Tensor[T], bool) {
 	p, in := c.p, c.n.inputs[j]
-	if p.create || g != p.cur || !p.curOwned || p.lent || in.node == nil || !in.value.SameShapeAs(g) {
+	if p.create || idOf(g) != p.cur || !p.curOwned || p.lent || in.node == nil || !in.value.SameShapeAs(g) {
 		return nil, false
 	}
 	if _, ok := p.slot(in); ok {
@@ -440,7 +440,7 @@ func (c *Context[T]) reuseGrad(j int, g *tensor.Tensor[T]) (*tensor.Tensor[T], b
 // lend notes that a slot now holds t without owning it, so that recycle
 // keeps it.
 func (p *pass[T]) lend(t *tensor.Tensor[T]) {
-	if t == p.cur {
+	if idOf(t) == p.cur {
 		if p.curOwned && !p.lent && p.arena == nil {
 			p.lentOwn = append(p.lentOwn, t)
 		}

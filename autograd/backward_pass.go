@@ -44,10 +44,13 @@ type pass[T Float] struct {
 	// Without an Arena, buffers a node's derivative is done with are
 	// reused by later nodes of the pass: spare holds them, scratches the
 	// current node's scratch tensors, cur its gradient, and lent whether
-	// a slot borrowed cur.
+	// a slot borrowed cur. cur is the gradient's identity (see idOf), only
+	// ever compared, so that setting it for every node stores no pointer
+	// (a write barrier while the collector marks); the walk holds the
+	// tensor meanwhile.
 	spare     []*tensor.Tensor[T]
 	scratches []*tensor.Tensor[T]
-	cur       *tensor.Tensor[T]
+	cur       uintptr
 	curOwned  bool
 	lent      bool
 	lentOwn   []*tensor.Tensor[T] // buffers of the pass lent to a slot that does not own them
@@ -213,6 +216,10 @@ func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Lo
 // cleared, so that no sort takes it for one it already visited).
 func (p *pass[T]) id() uintptr { return uintptr(unsafe.Pointer(p)) }
 
+// idOf returns t's identity: its address, which no other tensor has while
+// t is alive (0 for nil).
+func idOf[T Float](t *tensor.Tensor[T]) uintptr { return uintptr(unsafe.Pointer(t)) }
+
 // release makes the pass reusable, dropping every reference it holds and
 // handing back the nodes it claimed (also after a panic).
 func (p *pass[T]) release() {
@@ -237,9 +244,7 @@ func (p *pass[T]) release() {
 		clear(p.scratches)
 		p.scratches = p.scratches[:0]
 	}
-	if p.cur != nil {
-		p.cur = nil
-	}
+	p.cur = 0
 	p.ctx.n, p.ctx.out, p.ctx.create = nil, nil, false // p.ctx.p is the pass itself
 	if p.roots[0] != nil {
 		p.roots[0] = nil
