@@ -76,7 +76,7 @@ func (mulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		if !c.NeedsGrad(j) {
 			continue
 		}
-		in, other := c.n.inputs[j].value, c.n.inputs[1-j].value
+		in, other := c.node().inputs[j].value, c.node().inputs[1-j].value
 		if in.SameShapeAs(g) && other.SameShapeAs(g) {
 			dst, beta := c.gradBuf(j)
 			if beta == 0 {
@@ -132,7 +132,7 @@ func (divOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // for b.
 func (divOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	out := c.out.value
-	y, gs, o := c.n.inputs[1].value.Data(), g.Data(), out.Data()
+	y, gs, o := c.node().inputs[1].value.Data(), g.Data(), out.Data()
 	elemGrad(c, 0, out, func(d []T, off, _, _, ob, sb int, add bool) {
 		for k := range d {
 			if v := gs[off+k] / y[ob+k*sb]; add {

@@ -390,7 +390,7 @@ func (s *attnOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		s.packedVJP(c, g)
 		return
 	}
-	q, k, v := c.n.inputs[0].value, c.n.inputs[1].value, c.n.inputs[2].value
+	q, k, v := c.node().inputs[0].value, c.node().inputs[1].value, c.node().inputs[2].value
 	if c.NeedsGrad(0) || c.NeedsGrad(1) {
 		ds := c.scratch(s.p)
 		attnGemm(false, true, g, v, 0, ds)
@@ -429,7 +429,7 @@ func (s *attnOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T]
 	if s.pk.heads > 0 {
 		return s.packedJVP(c, ts[0])
 	}
-	q, k, v := c.n.inputs[0].value, c.n.inputs[1].value, c.n.inputs[2].value
+	q, k, v := c.node().inputs[0].value, c.node().inputs[1].value, c.node().inputs[2].value
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	if ts[0] != nil || ts[1] != nil {
 		ta := tensor.Zeros[T](s.p.Shape()...)
@@ -476,7 +476,7 @@ func (s *attnOp[T]) packedJVP(c *Context[T], t *tensor.Tensor[T]) *tensor.Tensor
 	if l == 0 {
 		return res
 	}
-	xd, td := c.n.inputs[0].value.Data(), t.Data()
+	xd, td := c.node().inputs[0].value.Data(), t.Data()
 	ta := tensor.Zeros[T](s.p.Shape()...)
 	tad := ta.Data()
 	cs, ca, _ := causalParts(pk.tri)

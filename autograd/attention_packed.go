@@ -194,7 +194,7 @@ func (s *attnOp[T]) packedVJP(c *Context[T], g *tensor.Tensor[T]) {
 	pk := s.pk
 	n, h, l, e := pk.n, pk.heads, pk.l, pk.e
 	dh, ld, ll := e/h, 3*e, l*l
-	xd, gd := c.n.inputs[0].value.Data(), g.Data()
+	xd, gd := c.node().inputs[0].value.Data(), g.Data()
 	if l == 0 {
 		c.zeroGrads()
 		return

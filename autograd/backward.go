@@ -323,7 +323,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 			// derivative of this one, with RetainGraph's absence.
 			panic(&UsageError{Op: n.op, Err: ErrGraphReleased})
 		}
-		p.ctx.n, p.ctx.out = n, v
+		p.ctx.out = v // and with it n (Context.node)
 		if p.create {
 			p.backwardRecorded(n, v, s.v)
 			continue
@@ -425,7 +425,7 @@ func (p *pass[T]) newBuf(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 // buffer. It reports whether it did; the caller must then overwrite every
 // element (reading each element of g before writing it).
 func (c *Context[T]) reuseGrad(j int, g *tensor.Tensor[T]) (*tensor.Tensor[T], bool) {
-	p, in := c.p, c.n.inputs[j]
+	p, in := c.p, c.node().inputs[j]
 	if p.create || idOf(g) != p.cur || !p.curOwned || p.lent || in.node == nil || !in.value.SameShapeAs(g) {
 		return nil, false
 	}

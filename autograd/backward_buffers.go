@@ -10,14 +10,14 @@ import "github.com/adjoint-go/adjoint/tensor"
 // shape, for a derivative that writes into it directly (a matmul with beta),
 // and the beta to write with: 0 when the buffer is new (its contents are
 // arbitrary), 1 when it already holds gradient to add to.
-func (c *Context[T]) gradBuf(j int) (*tensor.Tensor[T], T) { return c.p.buffer(c.n.inputs[j]) }
+func (c *Context[T]) gradBuf(j int) (*tensor.Tensor[T], T) { return c.p.buffer(c.node().inputs[j]) }
 
 // zeroGrads gives each input that needs a gradient a zero one, for a fused
 // derivative with nothing to compute (an empty input or batch): after
 // Backward a leaf's .Grad() is then zeros of its shape (a weight's too), as
 // Grad's results and PyTorch's are, not nil.
 func (c *Context[T]) zeroGrads() {
-	for j := range c.n.inputs {
+	for j := range c.node().inputs {
 		if !c.NeedsGrad(j) {
 			continue
 		}
@@ -77,10 +77,10 @@ func (v *Var[T]) leafGrad() (*tensor.Tensor[T], T) {
 
 // addGrad accumulates alpha·t into input j's gradient (see pass.add).
 func (c *Context[T]) addGrad(j int, t *tensor.Tensor[T], alpha T) {
-	if !c.n.inputs[j].requiresGrad {
+	if !c.node().inputs[j].requiresGrad {
 		return
 	}
-	c.p.add(c.n.op, j, c.n.inputs[j], t, alpha)
+	c.p.add(c.node().op, j, c.node().inputs[j], t, alpha)
 }
 
 // viaBackward computes a derivative with its recorded form, on constants, and
@@ -92,13 +92,13 @@ func (c *Context[T]) viaBackward(g *tensor.Tensor[T]) { c.viaBackwardOf(Const(g)
 // viaBackwardOf is viaBackward with the gradient given as a constant Var
 // (a Function's, of its result's Arena: see Context.constant).
 func (c *Context[T]) viaBackwardOf(gv *Var[T]) {
-	gin := c.p.callBackward(c.n, gv)
+	gin := c.p.callBackward(c.node(), gv)
 	if c.out.trace() != nil {
 		checkBackward(c.out, gv, gin)
 	}
-	for j, in := range c.n.inputs {
+	for j, in := range c.node().inputs {
 		if in.requiresGrad && gin[j] != nil {
-			c.p.add(c.n.op, j, in, gin[j].value, 1)
+			c.p.add(c.node().op, j, in, gin[j].value, 1)
 		}
 	}
 }

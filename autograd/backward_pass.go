@@ -245,7 +245,7 @@ func (p *pass[T]) release() {
 		p.scratches = p.scratches[:0]
 	}
 	p.cur = 0
-	p.ctx.n, p.ctx.out, p.ctx.create = nil, nil, false // p.ctx.p is the pass itself
+	p.ctx.out, p.ctx.create = nil, false // p.ctx.p is the pass itself
 	if p.roots[0] != nil {
 		p.roots[0] = nil
 	}

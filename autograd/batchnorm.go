@@ -404,7 +404,7 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		s.vjpRuns(c, g)
 		return
 	}
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	ar := c.p.arena
 	n, ch, sp := bnLayout("BatchNorm", xv)
 	var kbuf [8]int
@@ -417,7 +417,7 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	wi, bi := affineIndex(s.weight, s.bias)
 	var w []T
 	if wi > 0 {
-		w = c.n.inputs[wi].value.Data()
+		w = c.node().inputs[wi].value.Data()
 	}
 	needX, needW := c.NeedsGrad(0), wi > 0 && c.NeedsGrad(wi)
 	xd, gd := xv.Data(), g.Data()
@@ -519,12 +519,12 @@ func (s *batchNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // tensor.SumToInto's order, and one for the gradient of x, the same
 // operations as vjp's (the same bits), with no scratch.
 func (s *batchNormOp[T]) vjpRuns(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	n, ch, sp := bnLayout("BatchNorm", xv)
 	wi, bi := affineIndex(s.weight, s.bias)
 	var w []T
 	if wi > 0 {
-		w = c.n.inputs[wi].value.Data()
+		w = c.node().inputs[wi].value.Data()
 	}
 	xd, gd, md, rd := xv.Data(), g.Data(), s.mean.Data(), s.rstd.Data()
 	count := T(n * sp)
@@ -614,7 +614,7 @@ func bnAddGrad[T Float](c *Context[T], j int, red []T) {
 // samples): they are gathered into one slice, the rule computed on it,
 // and the result scattered back.
 func (s *batchNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	res := tensor.Zeros[T](xv.Shape()...)
 	n, ch, sp := bnLayout("BatchNorm", xv)
 	tx, aff := normTangents(c, ts, s.weight, s.bias)

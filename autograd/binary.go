@@ -90,7 +90,7 @@ func (d *binaryDef[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // broadcast).
 func (d *binaryDef[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	out := c.out.value
-	x, y, o, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), out.Data(), g.Data()
+	x, y, o, gs := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data(), out.Data(), g.Data()
 	for j, df := range [2]func(x, y, o, g T) T{d.da, d.db} {
 		elemGrad(c, j, out, func(dst []T, off, oa, sa, ob, sb int, add bool) {
 			for k := range dst {

@@ -56,7 +56,7 @@ func (lerpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp is backward's products element by element.
 func (lerpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	out := c.out.value
-	x, y, z, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data(), g.Data()
+	x, y, z, gs := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data(), c.node().inputs[2].value.Data(), g.Data()
 	for j := range 3 {
 		elemGrad3(c, j, out, func(d []T, off int, p, s [3]int, add bool) {
 			for k := range d {
@@ -87,11 +87,11 @@ func lerpPartial[T Float](j int, a, b, w T) T {
 // tangent read where its input broadcasts.
 func (lerpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	out := c.out.value
-	in := c.n.inputs
+	in := c.node().inputs
 	res := tensor.Zeros[T](out.Shape()...)
 	r, x, y, z := res.Data(), in[0].value.Data(), in[1].value.Data(), in[2].value.Data()
 	var walk tensor.BroadcastWalk
-	walk.Reset(c.n.op, out, in[0].value, in[1].value, in[2].value)
+	walk.Reset(c.node().op, out, in[0].value, in[1].value, in[2].value)
 	for j, t := range ts {
 		if t == nil {
 			continue

@@ -170,7 +170,7 @@ func binaryTable[T Float]() [numBinary]binaryDef[T] {
 // tensorZip returns f of the op's inputs elementwise, over the broadcast
 // shape: a constant factor of a recorded derivative.
 func tensorZip[T Float](c *Context[T], f func(x, y T) T) *tensor.Tensor[T] {
-	return tensor.Zip(c.n.inputs[0].value, c.n.inputs[1].value, f)
+	return tensor.Zip(c.node().inputs[0].value, c.node().inputs[1].value, f)
 }
 
 // remainder is Mod's kernel: fmod (exact), moved by y into y's sign.

@@ -164,7 +164,7 @@ func (s *convTOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 }
 
 func (s *convTOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	x, w := c.node().inputs[0].value, c.node().inputs[1].value
 	ar := c.p.arena
 	if c.NeedsGrad(1) {
 		gradInto(c, 1, false, func(dst *tensor.Tensor[T], beta T) {
@@ -229,27 +229,27 @@ func convTShape[T Float](t *tensor.Tensor[T]) [4]int {
 func (s *convTGradOp[T]) backward(c *Context[T], gg *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
 	if s.wrt == convWrtInput { // inputs g, w; gg has the shape of ConvTranspose2D's input
-		g := c.n.inputs[0].value
+		g := c.node().inputs[0].value
 		if c.NeedsGrad(0) {
 			gs[0] = convTForward(gg, c.Input(1), nil, s.win, convTShape(g))
 		}
 		if c.NeedsGrad(1) {
-			gs[1] = convTWeightGrad(gg, c.Input(0), c.n.inputs[1].value, s.win)
+			gs[1] = convTWeightGrad(gg, c.Input(0), c.node().inputs[1].value, s.win)
 		}
 		return gs
 	}
 	// inputs x, g; gg has the shape of the weight
 	if c.NeedsGrad(0) {
-		gs[0] = convTInputGrad(c.Input(1), gg, c.n.inputs[0].value, s.win)
+		gs[0] = convTInputGrad(c.Input(1), gg, c.node().inputs[0].value, s.win)
 	}
 	if c.NeedsGrad(1) {
-		gs[1] = convTForward(c.Input(0), gg, nil, s.win, convTShape(c.n.inputs[1].value))
+		gs[1] = convTForward(c.Input(0), gg, nil, s.win, convTShape(c.node().inputs[1].value))
 	}
 	return gs
 }
 
 func (s *convTGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
-	a, b := c.n.inputs[0].value, c.n.inputs[1].value
+	a, b := c.node().inputs[0].value, c.node().inputs[1].value
 	ar := c.p.arena
 	if s.wrt == convWrtInput { // a = g, b = w; gg has the shape of ConvTranspose2D's input
 		if c.NeedsGrad(0) {
@@ -281,7 +281,7 @@ func (s *convTGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
 // + tb broadcast over N, OH and OW, each term the forward kernel on the
 // tangent (the transposed convolution is bilinear in x and w).
 func (s *convTOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	x, w, out := c.n.inputs[0].value, c.n.inputs[1].value, c.out.value
+	x, w, out := c.node().inputs[0].value, c.node().inputs[1].value, c.out.value
 	work := convTWork(nil, s.win, x, out)
 	return convBilinearJVP(out, x, w, ts, func(dst, x, w, bias *tensor.Tensor[T]) {
 		tensor.ConvTranspose2DInto(dst, x, w, bias, work, s.win)
@@ -294,7 +294,7 @@ func (s *convTOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 //	BackwardInput(g, w):   InputGrad(tg, w) + InputGrad(g, tw)
 //	BackwardWeight(x, g):  WeightGrad(tx, g) + WeightGrad(x, tg)
 func (s *convTGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	a, b, out := c.n.inputs[0].value, c.n.inputs[1].value, c.out.value
+	a, b, out := c.node().inputs[0].value, c.node().inputs[1].value, c.out.value
 	if s.wrt == convWrtInput { // a = g, b = w; the result has the shape of ConvTranspose2D's input
 		cols := convTWork(nil, s.win, out, a)
 		return convBilinearJVP(out, a, b, ts, func(dst, g, w, _ *tensor.Tensor[T]) {

@@ -64,7 +64,7 @@ func scanBackward[T Float](axis int, terms func(l []*Var[T]) *Var[T], vs ...*Var
 // element, n its length and step the stride between its elements.
 func scanGrad[T Float](c *Context[T], axis int, slice func(d []T, base, n, step int)) {
 	gradInto(c, 0, false, func(dst *tensor.Tensor[T], _ T) {
-		scanSlices(c.n.inputs[0].value, axis, dst.Data(), slice)
+		scanSlices(c.node().inputs[0].value, axis, dst.Data(), slice)
 	})
 }
 
@@ -73,7 +73,7 @@ func scanGrad[T Float](c *Context[T], axis int, slice func(d []T, base, n, step 
 // as scanGrad calls it.
 func scanJVP[T Float](c *Context[T], axis int, slice func(d []T, base, n, step int)) *tensor.Tensor[T] {
 	res := tensor.Zeros[T](c.out.value.Shape()...)
-	scanSlices(c.n.inputs[0].value, axis, res.Data(), slice)
+	scanSlices(c.node().inputs[0].value, axis, res.Data(), slice)
 	return res
 }
 
@@ -159,7 +159,7 @@ func numel(shape []int) int {
 
 // vjp evaluates the derivative slice by slice (see Cumprod).
 func (s *cumprodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xd, yd, gd := c.n.inputs[0].value.Data(), c.out.value.Data(), g.Data()
+	xd, yd, gd := c.node().inputs[0].value.Data(), c.out.value.Data(), g.Data()
 	scanGrad(c, s.axis, func(d []T, base, n, step int) {
 		if cumprodSafe(xd, gd, base, n, step) {
 			acc := gd[base+(n-1)*step]
@@ -197,7 +197,7 @@ func (s *cumprodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // divides by nothing, so it is exact with zeros in the input, as the
 // reverse derivative.
 func (s *cumprodOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xd, td := c.n.inputs[0].value.Data(), ts[0].Data()
+	xd, td := c.node().inputs[0].value.Data(), ts[0].Data()
 	return scanJVP(c, s.axis, func(d []T, base, n, step int) {
 		var dy, p float64 // in float64, as the forward: p is y_{i-1} unrounded
 		for i := range n {
@@ -309,7 +309,7 @@ func (s *logCumSumExpOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp evaluates the derivative slice by slice (see LogCumSumExp), in
 // float64.
 func (s *logCumSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xd, yd, gd := c.n.inputs[0].value.Data(), c.out.value.Data(), g.Data()
+	xd, yd, gd := c.node().inputs[0].value.Data(), c.out.value.Data(), g.Data()
 	scanGrad(c, s.axis, func(d []T, base, n, step int) {
 		if lcseFinite(xd, gd, base, n, step) {
 			// δ_j = x_j - y_j first, into d, from the inputs alone (y,
@@ -381,7 +381,7 @@ func lcseFinite[T Float](x, g []T, base, n, stride int) bool {
 // exponent ≤ 0); on a slice with an Inf or NaN it takes the sum term by
 // term, as the reverse derivative does.
 func (s *logCumSumExpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xd, yd, td := c.n.inputs[0].value.Data(), c.out.value.Data(), ts[0].Data()
+	xd, yd, td := c.node().inputs[0].value.Data(), c.out.value.Data(), ts[0].Data()
 	return scanJVP(c, s.axis, func(d []T, base, n, step int) {
 		if lcseFinite(xd, td, base, n, step) {
 			var acc, delta float64 // delta = x_i - y_i, from the inputs (see vjp)
@@ -463,7 +463,7 @@ func (*prodOp[T]) slot() stateSlot { return slotProd }
 // by nothing, so it is exact with zeros in the input, as the reverse
 // derivative. The product of an empty slice is the constant 1.
 func (s *prodOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	w := newRedWalk(xv, s.mask)
 	if w.n == 0 || xv.Len() == 0 {
@@ -531,7 +531,7 @@ func (s *prodOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // gradient buffer) and then, walking back, those after it, in the order of
 // backward's cumulative products.
 func (s *prodOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	w := newRedWalk(xv, s.mask)
 	if w.n == 0 || xv.Len() == 0 {
 		c.zeroGrads()

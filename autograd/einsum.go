@@ -458,7 +458,7 @@ func (s *einsumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 			xs[i] = c.Input(i)
 		}
 		xs[j] = g
-		gs[j] = einRecord("Einsum", &gsp, c.n.inputs[j].value.Shape(), xs)
+		gs[j] = einRecord("Einsum", &gsp, c.node().inputs[j].value.Shape(), xs)
 	}
 	return gs
 }
@@ -476,7 +476,7 @@ func (s *einsumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		}
 		s.spec.grad(j, &gsp)
 		for i := range n {
-			xs[i] = c.n.inputs[i].value
+			xs[i] = c.node().inputs[i].value
 		}
 		xs[j] = g
 		dst, beta := c.gradBuf(j)
@@ -505,7 +505,7 @@ func (s *einsumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[
 			continue
 		}
 		for i := range n {
-			xs[i] = c.n.inputs[i].value
+			xs[i] = c.node().inputs[i].value
 		}
 		xs[j] = ts[j]
 		if res == nil {

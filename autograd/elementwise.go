@@ -111,7 +111,7 @@ func elemTieWeight[T Float](x, y, dir T) T {
 // elemTieVJP is elemTieSplit element by element: g·w for a, g·(1 - w) for
 // b, and +0 for an operand whose weight is 0 whatever g is.
 func elemTieVJP[T Float](c *Context[T], g *tensor.Tensor[T], dir T) {
-	x, y, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), g.Data()
+	x, y, gs := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data(), g.Data()
 	for j := range 2 {
 		elemGrad(c, j, c.out.value, func(d []T, off, oa, sa, ob, sb int, add bool) {
 			for k := range d {
@@ -211,7 +211,7 @@ func powLogSpecial[T Float](xv, yv T) bool  { return xv == 0 && yv >= 0 }
 // Log op's kernel on an arena scratch.
 func (powVarOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	out := c.out.value
-	x, y, gs, o := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), g.Data(), out.Data()
+	x, y, gs, o := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data(), g.Data(), out.Data()
 	elemGrad(c, 0, out, func(d []T, off, oa, sa, ob, sb int, add bool) {
 		for k := range d {
 			xv, yv := x[oa+k*sa], y[ob+k*sb]
@@ -231,7 +231,7 @@ func (powVarOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	}
 	logs := c.p.arena.like(out)
 	ld := logs.Data()
-	elemRuns(out, c.n.inputs[0].value, c.n.inputs[1].value, func(off, n, oa, sa, ob, sb int) {
+	elemRuns(out, c.node().inputs[0].value, c.node().inputs[1].value, func(off, n, oa, sa, ob, sb int) {
 		for k := range n {
 			xv := x[oa+k*sa]
 			if powLogSpecial(xv, y[ob+k*sb]) {
@@ -382,7 +382,7 @@ func elemStrides[T Float](st *[maxRedDims]int, x *tensor.Tensor[T], r int) {
 // engine sums back to the input's, as it does the recorded derivative's.
 func elemGrad[T Float](c *Context[T], j int, out *tensor.Tensor[T], row func(d []T, off, oa, sa, ob, sb int, add bool)) {
 	bcastGrad(c, j, out, func(d []T, add bool) {
-		elemRuns(out, c.n.inputs[0].value, c.n.inputs[1].value, func(off, n, oa, sa, ob, sb int) {
+		elemRuns(out, c.node().inputs[0].value, c.node().inputs[1].value, func(off, n, oa, sa, ob, sb int) {
 			row(d[off:off+n], off, oa, sa, ob, sb, add)
 		})
 	})

@@ -114,7 +114,7 @@ func (*embeddingOp[T]) slot() stateSlot { return slotEmbedding }
 func (s *embeddingOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], 2)
 	if c.NeedsGrad(0) {
-		w := c.n.inputs[0].value
+		w := c.node().inputs[0].value
 		rows, idx := Reshape(g, len(s.idx), w.Dim(1)), s.idx
 		if keep := s.unpadded(); keep != nil {
 			rows, idx = IndexSelect(rows, 0, keep), make([]int, len(keep))

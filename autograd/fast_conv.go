@@ -181,10 +181,10 @@ func convBackward[T Float](c *Context[T], g *Var[T], win tensor.Window2D,
 	weightGrad func(x, g *Var[T], w *tensor.Tensor[T], win tensor.Window2D) *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
 	if c.NeedsGrad(0) {
-		gs[0] = inputGrad(g, c.Input(1), c.n.inputs[0].value, win)
+		gs[0] = inputGrad(g, c.Input(1), c.node().inputs[0].value, win)
 	}
 	if c.NeedsGrad(1) {
-		gs[1] = weightGrad(c.Input(0), g, c.n.inputs[1].value, win)
+		gs[1] = weightGrad(c.Input(0), g, c.node().inputs[1].value, win)
 	}
 	if len(gs) == 3 && c.NeedsGrad(2) {
 		gs[2] = convBiasGrad(g)
@@ -219,7 +219,7 @@ func (s *conv2DOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 }
 
 func (s *conv2DOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	x, w := c.node().inputs[0].value, c.node().inputs[1].value
 	ar := c.p.arena
 	if c.NeedsGrad(1) {
 		gradInto(c, 1, false, func(dst *tensor.Tensor[T], beta T) {
@@ -304,17 +304,17 @@ func (s *conv2DGradOp[T]) backward(c *Context[T], gg *Var[T]) []*Var[T] {
 			gs[0] = convForward(gg, c.Input(1), nil, s.win)
 		}
 		if c.NeedsGrad(1) {
-			gs[1] = convWeightGrad(gg, c.Input(0), c.n.inputs[1].value, s.win)
+			gs[1] = convWeightGrad(gg, c.Input(0), c.node().inputs[1].value, s.win)
 		}
 	case convWrtWeight: // inputs x, g
 		if c.NeedsGrad(0) {
-			gs[0] = convInputGrad(c.Input(1), gg, c.n.inputs[0].value, s.win)
+			gs[0] = convInputGrad(c.Input(1), gg, c.node().inputs[0].value, s.win)
 		}
 		if c.NeedsGrad(1) {
 			gs[1] = convForward(c.Input(0), gg, nil, s.win)
 		}
 	default: // input g
-		gv := c.n.inputs[0].value
+		gv := c.node().inputs[0].value
 		if gv.Dims() == 3 {
 			gs[0] = BroadcastTo(Reshape(gg, 1, gv.Dim(1), 1), gv.Dim(0), gv.Dim(1), gv.Dim(2))
 		} else {
@@ -325,9 +325,9 @@ func (s *conv2DGradOp[T]) backward(c *Context[T], gg *Var[T]) []*Var[T] {
 }
 
 func (s *conv2DGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
-	a, b := c.n.inputs[0].value, (*tensor.Tensor[T])(nil)
-	if len(c.n.inputs) > 1 {
-		b = c.n.inputs[1].value
+	a, b := c.node().inputs[0].value, (*tensor.Tensor[T])(nil)
+	if len(c.node().inputs) > 1 {
+		b = c.node().inputs[1].value
 	}
 	ar := c.p.arena
 	switch s.wrt {
@@ -379,7 +379,7 @@ func (s *conv2DGradOp[T]) vjp(c *Context[T], gg *tensor.Tensor[T]) {
 // tb broadcast over N, OH and OW, each term the forward kernel on the
 // tangent (the convolution is bilinear in x and w).
 func (s *conv2DOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	x, w := c.node().inputs[0].value, c.node().inputs[1].value
 	work := convWork(nil, s.win, x, w)
 	return convBilinearJVP(c.out.value, x, w, ts, func(dst, x, w, bias *tensor.Tensor[T]) {
 		tensor.Conv2DInto(dst, x, w, bias, work, s.win)
@@ -395,14 +395,14 @@ func (s *conv2DOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[
 func (s *conv2DGradOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	out := c.out.value
 	if s.wrt == convWrtInput { // inputs g, w; the result has the shape of Conv2D's input
-		g, w := c.n.inputs[0].value, c.n.inputs[1].value
+		g, w := c.node().inputs[0].value, c.node().inputs[1].value
 		work := convWork(nil, s.win, out, w)
 		return convBilinearJVP(out, g, w, ts, func(dst, g, w, _ *tensor.Tensor[T]) {
 			tensor.Conv2DInputGradInto(dst, g, w, work, s.win)
 		})
 	}
 	if s.wrt == convWrtWeight { // inputs x, g; the result has the shape of the weight
-		x, g := c.n.inputs[0].value, c.n.inputs[1].value
+		x, g := c.node().inputs[0].value, c.node().inputs[1].value
 		work, wwork := convWork(nil, s.win, x, out), convWeightWork(nil, out)
 		return convBilinearJVP(out, x, g, ts, func(dst, x, g, _ *tensor.Tensor[T]) {
 			tensor.Conv2DWeightGradInto(dst, x, g, work, wwork, s.win, 0)

@@ -57,7 +57,7 @@ func pushForward[T Float](op string, outs []*Var[T], seeds map[*Var[T]]*tensor.T
 		if !moved {
 			continue
 		}
-		p.ctx = Context[T]{n: n, out: v, p: p}
+		p.ctx = Context[T]{out: v, p: p} // v.node is n
 		t := n.impl.jvp(&p.ctx, ts)
 		if !t.SameShapeAs(v.value) {
 			panic(shapeErr(n.op, "forward-mode tangent has the wrong shape (derivative bug)", t.Shape(), v.value.Shape()))

@@ -56,7 +56,7 @@ func ruleAndGeneric(v *Var[float64], ts []*tensor.Tensor[float64]) (got, want *t
 	}
 	p := acquirePass[float64](nil)
 	defer p.release()
-	p.ctx = Context[float64]{n: n, out: v, p: p}
+	p.ctx = Context[float64]{out: v, p: p}
 	got = rule(&p.ctx, ts)
 	want = genericJVP(p, n, v, ts)
 	return got, want, true

@@ -150,7 +150,7 @@ func TestMaxUnpool2DForwardRuleRepeatedIndices(t *testing.T) {
 	tx := tensor.MustNew([]float64{10, 20, 30, 40}, 1, 1, 2, 2)
 	p := acquirePass[float64](nil)
 	defer p.release()
-	p.ctx = Context[float64]{n: y.node, out: y, p: p}
+	p.ctx = Context[float64]{out: y, p: p}
 	got := y.node.impl.jvp(&p.ctx, []*tensor.Tensor[float64]{tx})
 	want := make([]float64, 16)
 	want[0], want[5], want[15] = 20, 30, 40

@@ -41,7 +41,7 @@ func (s reduceAllOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tenso
 // jvp of Sum and Mean over axes is the tangent reduced over them, as the
 // forward reduces the input.
 func (s *reduceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	in := c.n.inputs[0].value
+	in := c.node().inputs[0].value
 	kept := tensor.Zeros[T](redShape(nil, in, s.mask, true)...)
 	tensor.SumToInto(kept, ts[0], 1, 0)
 	if kd := kept.Data(); s.mean && len(kd) > 0 {

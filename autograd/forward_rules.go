@@ -11,9 +11,9 @@ import "github.com/adjoint-go/adjoint/tensor"
 // jvp of a pointwise op is f'(x)·t elementwise: the table's fused
 // derivative df, which computes g·f'(x), with the tangent as g.
 func (d *pointwiseDef[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	x, y := c.n.inputs[0].value, c.out.value
+	x, y := c.node().inputs[0].value, c.out.value
 	dx := tensor.Zeros[T](x.Shape()...)
-	d.df(dx, x, y, ts[0], c.n.scalars)
+	d.df(dx, x, y, ts[0], c.node().scalars)
 	return dx
 }
 
@@ -29,7 +29,7 @@ func (d *binaryDef[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor
 // the inputs' elements x, y and the result's o. A nil tangent contributes
 // nothing (not even 0·∞).
 func elemJVP[T Float](c *Context[T], ts []*tensor.Tensor[T], da, db func(x, y, o, t T) T) *tensor.Tensor[T] {
-	a, b, out := c.n.inputs[0].value, c.n.inputs[1].value, c.out.value
+	a, b, out := c.node().inputs[0].value, c.node().inputs[1].value, c.out.value
 	res := tensor.Zeros[T](out.Shape()...)
 	r, x, y, o := res.Data(), a.Data(), b.Data(), out.Data()
 	for j, df := range [2]func(x, y, o, t T) T{da, db} {
@@ -81,7 +81,7 @@ func sumJVP[T Float](c *Context[T], ta, tb *tensor.Tensor[T], sub bool) *tensor.
 
 // jvp of a ∘ b is ta ∘ b + a ∘ tb (broadcast).
 func (mulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	a, b := c.n.inputs[0].value, c.n.inputs[1].value
+	a, b := c.node().inputs[0].value, c.node().inputs[1].value
 	var r *tensor.Tensor[T]
 	if ts[0] != nil {
 		r = tensor.Mul(ts[0], b)
@@ -98,7 +98,7 @@ func (mulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 
 // jvp of a / b is (ta - tb ∘ out) / b (broadcast): ta / b - tb ∘ out / b.
 func (divOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	b, out := c.n.inputs[1].value, c.out.value
+	b, out := c.node().inputs[1].value, c.out.value
 	var r *tensor.Tensor[T]
 	if ts[0] != nil {
 		r = tensor.Div(ts[0], b)
@@ -119,7 +119,7 @@ func (divOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 // each term the forward product itself (batching and broadcasting
 // included) on the tangent.
 func (s matmulOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	a, b := Const(c.n.inputs[0].value), Const(c.n.inputs[1].value)
+	a, b := Const(c.node().inputs[0].value), Const(c.node().inputs[1].value)
 	var res *tensor.Tensor[T]
 	if ts[0] != nil {
 		res = MatMulT(Const(ts[0]), b, s.transA(), s.transB()).value // a new tensor: no Arena

@@ -244,7 +244,7 @@ type functionOp[T Float] struct {
 func (*functionOp[T]) slot() stateSlot { return slotFunction }
 
 func (d *functionOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	defer reraise(c.n.op, "Backward")
+	defer reraise(c.node().op, "Backward")
 	return d.back(c, g)
 }
 
@@ -255,11 +255,11 @@ func (d *functionOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { c.viaBackwardO
 // jvp is the Function's JVP, or the rule derived from its Backward.
 func (d *functionOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	if d.fwd == nil {
-		return genericJVP(c.p, c.n, c.out, ts)
+		return genericJVP(c.p, c.node(), c.out, ts)
 	}
 	t := d.callJVP(c, ts)
 	if t == nil {
-		panic(usage(c.n.op, "forward mode: its JVP returned nil"))
+		panic(usage(c.node().op, "forward mode: its JVP returned nil"))
 	}
 	return t
 }
@@ -267,7 +267,7 @@ func (d *functionOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tenso
 // callJVP runs the Function's JVP, turning a panic into one that names
 // the Function (see userPanic).
 func (d *functionOp[T]) callJVP(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	defer reraise(c.n.op, "JVP")
+	defer reraise(c.node().op, "JVP")
 	return d.fwd(c, ts)
 }
 
@@ -282,15 +282,15 @@ func (d *functionOp[T]) callJVP(c *Context[T], ts []*tensor.Tensor[T]) *tensor.T
 // operation when there is no saved tensor i.
 func (c *Context[T]) Saved(i int) *Var[T] {
 	var saved []*tensor.Tensor[T]
-	if d, ok := c.n.impl.(*functionOp[T]); ok {
+	if d, ok := c.node().impl.(*functionOp[T]); ok {
 		saved = d.fc.saved
 	}
 	if i < 0 || i >= len(saved) {
-		panic(usage(c.n.op, fmt.Sprintf("Context.Saved(%d): the forward pass saved %d tensors", i, len(saved))))
+		panic(usage(c.node().op, fmt.Sprintf("Context.Saved(%d): the forward pass saved %d tensors", i, len(saved))))
 	}
 	t := saved[i]
 	if c.create {
-		for _, in := range c.n.inputs {
+		for _, in := range c.node().inputs {
 			if in.value == t {
 				return in
 			}
@@ -304,7 +304,7 @@ func (c *Context[T]) Saved(i int) *Var[T] {
 
 // NumSaved returns the number of tensors the call's ForwardWith saved.
 func (c *Context[T]) NumSaved() int {
-	if d, ok := c.n.impl.(*functionOp[T]); ok {
+	if d, ok := c.node().impl.(*functionOp[T]); ok {
 		return len(d.fc.saved)
 	}
 	return 0

@@ -127,7 +127,7 @@ func (s *groupNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // of MeanKeepDims over the last axis; the per-channel sums are
 // tensor.SumToInto's, as Sum's), so that both give the same bits.
 func (s *groupNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	ar := c.p.arena
 	n, ch, sp := bnLayout("GroupNorm", xv)
 	cg := ch / s.groups
@@ -135,7 +135,7 @@ func (s *groupNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	wi, bi := affineIndex(s.weight, s.bias)
 	var w []T
 	if wi > 0 {
-		w = c.n.inputs[wi].value.Data()
+		w = c.node().inputs[wi].value.Data()
 	}
 	needX, needW := c.NeedsGrad(0), wi > 0 && c.NeedsGrad(wi)
 	var kbuf [8]int
@@ -209,7 +209,7 @@ func (s *groupNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 // with the statistics of the forward pass.
 func (s *groupNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	res := tensor.Zeros[T](xv.Shape()...)
 	n, ch, sp := bnLayout("GroupNorm", xv)
 	tx, aff := normTangents(c, ts, s.weight, s.bias)

@@ -54,7 +54,7 @@ func (*indexOp[T]) slot() stateSlot { return slotIndex }
 func (s *indexOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	maps := s.maps
 	if s.scatter {
-		maps = scatterWinners[T](c.n.inputs[0].value.Len(), s.maps[1].to, s.maps[1].from)
+		maps = scatterWinners[T](c.node().inputs[0].value.Len(), s.maps[1].to, s.maps[1].from)
 	}
 	gs := make([]*Var[T], c.NumInputs())
 	for j := range gs {
@@ -73,7 +73,7 @@ func (s *indexOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 				from[p] = p
 			}
 		}
-		gs[j] = idxMove(g, c.n.inputs[j].value.Shape(), from, m.to, m.w, m.alpha)
+		gs[j] = idxMove(g, c.node().inputs[j].value.Shape(), from, m.to, m.w, m.alpha)
 	}
 	return gs
 }
@@ -117,7 +117,7 @@ func (s *indexOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 func (s *indexOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	maps := s.maps
 	if s.scatter {
-		maps = scatterWinners[T](c.n.inputs[0].value.Len(), s.maps[1].to, s.maps[1].from)
+		maps = scatterWinners[T](c.node().inputs[0].value.Len(), s.maps[1].to, s.maps[1].from)
 	}
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	for j, t := range ts {

@@ -227,11 +227,11 @@ func (s *layerNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // a chunk of at most 64 rows at a time, down the engine's tree of rows
 // (the same bits), so that its scratch is a chunk's instead of x's size.
 func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	wi, bi := s.inputs()
 	var w []T
 	if wi > 0 {
-		w = c.n.inputs[wi].value.Data()
+		w = c.node().inputs[wi].value.Data()
 	}
 	rows, n := lnRows(xv, s.dims), 1
 	for i := xv.Dims() - s.dims; i < xv.Dims(); i++ {
@@ -244,11 +244,11 @@ func (s *layerNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		// chunk of rows at a time while in cache: the bits of the sweeps
 		// below and of the engine's SumTo of g ∘ x̂ and of g.
 		dd, ud, gyd, out, _, _, beta := normVJPBuffers(c, xv, n, true, false, true)
-		ws := c.scratch(c.n.inputs[wi].value)
+		ws := c.scratch(c.node().inputs[wi].value)
 		var bs *tensor.Tensor[T] // the bias's gradient, summed with the weight's
 		var bsd []T
 		if bi > 0 && c.NeedsGrad(bi) {
-			bs = c.scratch(c.n.inputs[bi].value)
+			bs = c.scratch(c.node().inputs[bi].value)
 			bsd = bs.Data()
 		}
 		scratch := c.p.arena.tensor(tensor.LayerNormGradRowsSumLen(rows, n)).Data()
@@ -354,7 +354,7 @@ func normVJPBuffers[T Float](c *Context[T], x *tensor.Tensor[T], n int, needX, n
 // (the Jacobian of x̂ is symmetric: dx̂ is its derivative's formula with
 // tx as ĝ). The statistics are the forward pass's.
 func (s *layerNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	res := tensor.Zeros[T](xv.Shape()...)
 	rows, n := lnRows(xv, s.dims), 1
 	for i := xv.Dims() - s.dims; i < xv.Dims(); i++ {
@@ -406,7 +406,7 @@ func normTangents[T Float](c *Context[T], ts []*tensor.Tensor[T], weight, bias b
 	}
 	wi, bi := affineIndex(weight, bias)
 	if wi > 0 {
-		a.w, a.tw = c.n.inputs[wi].value.Data(), data(ts[wi])
+		a.w, a.tw = c.node().inputs[wi].value.Data(), data(ts[wi])
 	}
 	if bi > 0 {
 		a.tb = data(ts[bi])

@@ -270,7 +270,7 @@ func foldBatch[T Float](x *Var[T]) *Var[T] {
 // shared, so that its gradient, a sum over the batch, is one product of the
 // folded operands.
 func (s matmulOp[T]) sharedB(c *Context[T]) bool {
-	return !s.transA() && c.n.inputs[1].value.Dims() == 2 && c.n.inputs[0].value.Dims() > 2
+	return !s.transA() && c.node().inputs[1].value.Dims() == 2 && c.node().inputs[0].value.Dims() > 2
 }
 
 // vjp multiplies straight into the gradient buffers (beta 1 accumulates).
@@ -278,7 +278,7 @@ func (s matmulOp[T]) sharedB(c *Context[T]) bool {
 // products of the whole batch in an arena scratch, which the engine sums
 // back to its shape as it sums the recorded derivative's.
 func (s matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	if c.n.inputs[0].value.Dims() != 2 || c.n.inputs[1].value.Dims() != 2 {
+	if c.node().inputs[0].value.Dims() != 2 || c.node().inputs[1].value.Dims() != 2 {
 		s.vjpBatch(c, g)
 		return
 	}
@@ -287,7 +287,7 @@ func (s matmulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 		if i == 2 {
 			return g
 		}
-		return c.n.inputs[i].value
+		return c.node().inputs[i].value
 	}
 	if c.NeedsGrad(0) {
 		dst, beta := c.gradBuf(0)
@@ -306,7 +306,7 @@ func (s matmulOp[T]) vjpBatch(c *Context[T], g *tensor.Tensor[T]) {
 		if i == 2 {
 			return g
 		}
-		return c.n.inputs[i].value
+		return c.node().inputs[i].value
 	}
 	for j, f := range [2]struct {
 		x, y   int
@@ -315,7 +315,7 @@ func (s matmulOp[T]) vjpBatch(c *Context[T], g *tensor.Tensor[T]) {
 		if !c.NeedsGrad(j) {
 			continue
 		}
-		x, y, in := pick(f.x), pick(f.y), c.n.inputs[j].value
+		x, y, in := pick(f.x), pick(f.y), c.node().inputs[j].value
 		switch {
 		case j == 1 && s.sharedB(c):
 			dst, beta := c.gradBuf(j)
@@ -436,7 +436,7 @@ func (linearOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) { linearVJP(c, g) }
 
 // linearVJP adds Linear's input gradients for the output gradient g.
 func linearVJP[T Float](c *Context[T], g *tensor.Tensor[T]) {
-	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	x, w := c.node().inputs[0].value, c.node().inputs[1].value
 	if c.NeedsGrad(0) {
 		dst, beta := c.gradBuf(0)
 		tensor.Gemm(false, false, 1, g, w, beta, dst)
@@ -482,7 +482,7 @@ func (linearOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] 
 // linearJVP is Linear's forward rule: Linear's own forward (the bias
 // written into the rows, the products added to it) on the tangents.
 func linearJVP[T Float](c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	x, w := c.n.inputs[0].value, c.n.inputs[1].value
+	x, w := c.node().inputs[0].value, c.node().inputs[1].value
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	beta := T(0)
 	if len(ts) == 3 && ts[2] != nil {
@@ -608,7 +608,7 @@ type reshapeOp[T Float] struct {
 func (*reshapeOp[T]) slot() stateSlot { return slotReshape }
 
 func (*reshapeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{Reshape(g, c.n.inputs[0].value.Shape()...)}
+	return []*Var[T]{Reshape(g, c.node().inputs[0].value.Shape()...)}
 }
 
 // vjp, under an Arena, hands x, as its gradient, a view of g with x's
@@ -621,7 +621,7 @@ func (*reshapeOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // where the copy reuses g's), it copies g into x's gradient buffer (or adds
 // it), which is all a reshape's derivative is on row-major data.
 func (s *reshapeOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	p, in := c.p, c.n.inputs[0]
+	p, in := c.p, c.node().inputs[0]
 	if p.arena != nil && !p.direct(in) {
 		if _, ok := p.slot(in); !ok {
 			tensor.ViewAsInto(&s.grad, g, in.value)

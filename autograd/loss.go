@@ -166,7 +166,7 @@ func (s *huberOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp is backward's arithmetic element by element: g ∘ clamp(d, ±delta)
 // for the prediction, its negation for the target.
 func (s *huberOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	p, t, gs := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), g.Data()
+	p, t, gs := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data(), g.Data()
 	delta := s.delta
 	grad := func(i int) T {
 		d := p[i] - t[i]
@@ -266,8 +266,8 @@ func (*bceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp is backward's arithmetic element by element; the logarithms of the
 // target's gradient run the Log op's kernel on arena scratches.
 func (*bceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	pv := c.n.inputs[0].value
-	p, t, gs := pv.Data(), c.n.inputs[1].value.Data(), g.Data()
+	pv := c.node().inputs[0].value
+	p, t, gs := pv.Data(), c.node().inputs[1].value.Data(), g.Data()
 	if c.NeedsGrad(0) {
 		dst, beta := c.gradBuf(0)
 		d := dst.Data()
@@ -370,8 +370,8 @@ func (*bceLogitsOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp is backward's arithmetic element by element, σ(x) by the Sigmoid
 // op's kernel into the gradient's buffer (or a scratch).
 func (*bceLogitsOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
-	x, t, gs := xv.Data(), c.n.inputs[1].value.Data(), g.Data()
+	xv := c.node().inputs[0].value
+	x, t, gs := xv.Data(), c.node().inputs[1].value.Data(), g.Data()
 	if c.NeedsGrad(0) {
 		dst, beta := c.gradBuf(0)
 		sg := dst
@@ -605,7 +605,7 @@ type nllOp[T Float] struct{ labels []int }
 func (*nllOp[T]) slot() stateSlot { return slotNLL }
 
 func (s *nllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	x := c.n.inputs[0].value
+	x := c.node().inputs[0].value
 	shape, classes := x.Shape(), x.Dim(-1)
 	oneHot := tensor.Zeros[T](shape...)
 	d := oneHot.Data()

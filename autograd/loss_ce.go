@@ -459,8 +459,8 @@ func (s *ceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[
 		} else {
 			probs := s.probs
 			if probs == nil { // the logits needed no gradient when recorded
-				probs = c.scratch(c.n.inputs[0].value)
-				tensor.SoftmaxInto(probs, c.n.inputs[0].value, -1)
+				probs = c.scratch(c.node().inputs[0].value)
+				tensor.SoftmaxInto(probs, c.node().inputs[0].value, -1)
 			}
 			p, sums := probs.Data(), s.sums.Data()
 			for i, a := range ad {

@@ -138,8 +138,8 @@ func (s *bceWithOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp is backward's arithmetic element by element, σ(x) and softplus(-x)
 // by the Sigmoid and Softplus ops' kernels on scratches.
 func (s *bceWithOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
-	x, t, gs := xv.Data(), c.n.inputs[1].value.Data(), g.Data()
+	xv := c.node().inputs[0].value
+	x, t, gs := xv.Data(), c.node().inputs[1].value.Data(), g.Data()
 	var w, pw []T
 	if s.w != nil {
 		w = s.w.Data()
@@ -199,8 +199,8 @@ func bceSoftplus[T Float](c *Context[T], xv *tensor.Tensor[T]) (neg, pos []T) {
 // softplus(-x) - softplus(x)) ∘ tt elementwise, L = 1 + (pw - 1)·t
 // (w ∘ (σ(x) - t) ∘ tx - w ∘ x ∘ tt without PosWeight).
 func (s *bceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv := c.n.inputs[0].value
-	x, t := xv.Data(), c.n.inputs[1].value.Data()
+	xv := c.node().inputs[0].value
+	x, t := xv.Data(), c.node().inputs[1].value.Data()
 	var w, pw []T
 	if s.w != nil {
 		w = s.w.Data()
@@ -328,8 +328,8 @@ func (s *klDivOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp is backward's arithmetic element by element, exp(t) and log(t) by
 // the Exp and Log ops' kernels on a scratch.
 func (s *klDivOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	tv := c.n.inputs[1].value
-	x, t, gs := c.n.inputs[0].value.Data(), tv.Data(), g.Data()
+	tv := c.node().inputs[1].value
+	x, t, gs := c.node().inputs[0].value.Data(), tv.Data(), g.Data()
 	f := c.scratch(tv)
 	if s.logTarget {
 		tensor.ExpInto(f, tv)
@@ -367,8 +367,8 @@ func (s *klDivOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // jvp of KLDiv is -t ∘ tx + (log t + 1 - x) ∘ tt elementwise, and -exp(t)
 // ∘ tx + exp(t)·(t - x + 1) ∘ tt with logTarget.
 func (s *klDivOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	tv := c.n.inputs[1].value
-	x, t := c.n.inputs[0].value.Data(), tv.Data()
+	tv := c.node().inputs[1].value
+	x, t := c.node().inputs[0].value.Data(), tv.Data()
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	if !s.logTarget {
 		lossTerm(res, ts[0], func(i int) T { return -t[i] })
@@ -487,7 +487,7 @@ func (s *marginRankingOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 
 // vjp is backward's arithmetic element by element.
 func (s *marginRankingOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	ad, bd, yd := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data()
+	ad, bd, yd := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data(), c.node().inputs[2].value.Data()
 	gs := g.Data()
 	for j := range 3 {
 		if !c.NeedsGrad(j) {
@@ -520,7 +520,7 @@ func (s *marginRankingOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // PyTorch's forward mode), active = (-y·(x1 - x2) + margin ≥ 0) as in the
 // vjp.
 func (s *marginRankingOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	ad, bd, yd := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data()
+	ad, bd, yd := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data(), c.node().inputs[2].value.Data()
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	lossTerm(res, ts[0], func(i int) T { return -yd[i] })
 	lossTerm(res, ts[1], func(i int) T { return yd[i] })

@@ -29,7 +29,7 @@ func lossTerm[T Float](res, t *tensor.Tensor[T], f func(i int) T) {
 // jvp of Huber is clamp(d, -delta, delta) ∘ (tpred - ttarget), d = pred -
 // target, with ±delta where d is infinite (the vjp's clamp).
 func (s *huberOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	p, t := c.n.inputs[0].value.Data(), c.n.inputs[1].value.Data()
+	p, t := c.node().inputs[0].value.Data(), c.node().inputs[1].value.Data()
 	delta := s.delta
 	slope := func(i int) T {
 		d := p[i] - t[i]
@@ -47,8 +47,8 @@ func (s *huberOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 // jvp of BCE is (p - t)/max(p(1 - p), 1e-12) ∘ tprob + (log(1 - p) -
 // log(p)) ∘ ttarget elementwise.
 func (*bceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	pv := c.n.inputs[0].value
-	p, t := pv.Data(), c.n.inputs[1].value.Data()
+	pv := c.node().inputs[0].value
+	p, t := pv.Data(), c.node().inputs[1].value.Data()
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	lo := T(redBCEEps)
 	lossTerm(res, ts[0], func(i int) T {
@@ -74,8 +74,8 @@ func (*bceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 
 // jvp of BCEWithLogits is (σ(x) - t) ∘ tx - x ∘ tt elementwise.
 func (*bceLogitsOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv := c.n.inputs[0].value
-	x, t := xv.Data(), c.n.inputs[1].value.Data()
+	xv := c.node().inputs[0].value
+	x, t := xv.Data(), c.node().inputs[1].value.Data()
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	if ts[0] != nil {
 		sg := c.scratch(xv)

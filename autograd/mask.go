@@ -125,9 +125,9 @@ func bcastErr(op, reason string, xs []tensor.Shaped) *tensor.ShapeError {
 // the engine sums back.
 func elemGrad3[T Float](c *Context[T], j int, out *tensor.Tensor[T], row func(d []T, off int, o, s [3]int, add bool)) {
 	bcastGrad(c, j, out, func(d []T, add bool) {
-		in := c.n.inputs
+		in := c.node().inputs
 		var w tensor.BroadcastWalk
-		w.Reset(c.n.op, out, in[0].value, in[1].value, in[2].value)
+		w.Reset(c.node().op, out, in[0].value, in[1].value, in[2].value)
 		w.Each(func(off, n int, o, s [3]int) { row(d[off:off+n], off, o, s, add) })
 	})
 }
@@ -141,7 +141,7 @@ func bcastGrad[T Float](c *Context[T], j int, out *tensor.Tensor[T], fill func(d
 	if !c.NeedsGrad(j) {
 		return
 	}
-	if c.n.inputs[j].value.SameShapeAs(out) {
+	if c.node().inputs[j].value.SameShapeAs(out) {
 		dst, beta := c.gradBuf(j)
 		fill(dst.Data(), beta != 0)
 		return

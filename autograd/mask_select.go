@@ -150,7 +150,7 @@ func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 			continue
 		}
 		td := t.Data()
-		elemRuns(out, c.n.inputs[0].value, c.n.inputs[1].value, func(off, n, oa, sa, ob, sb int) {
+		elemRuns(out, c.node().inputs[0].value, c.node().inputs[1].value, func(off, n, oa, sa, ob, sb int) {
 			ot, st := oa, sa // the tangent is read where its input is
 			if j == 1 {
 				ot, st = ob, sb

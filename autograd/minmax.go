@@ -148,7 +148,7 @@ func (s *extremumOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // the mask, element by element, without the mask.
 func (s *extremumOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	extremumShares(dst.Data(), xv, c.out.value, s.mask, beta, 0, g.Data()...)
 }
 
@@ -405,7 +405,7 @@ func lseShift[T Float](v T) T {
 // (lseWeights) in a full-size buffer (the gradient's own when it is fresh),
 // then the product with g broadcast back.
 func (s *logSumExpOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	if xv.Len() == 0 {
 		c.zeroGrads()
 		return
@@ -636,7 +636,7 @@ func varPartial[T Float](ds, o, sc, inv T, std bool) T {
 // forward pass computes them (in the gradient's own buffer when it is
 // fresh), then one sweep.
 func (s *varianceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	dst, beta := c.gradBuf(0)
 	t := dst
 	if beta != 0 {

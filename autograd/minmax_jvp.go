@@ -12,7 +12,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 // to the extremum (ties share evenly), or the tangent at the slice's first
 // NaN when the extremum is NaN.
 func (s *extremumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	x, ext := c.n.inputs[0].value, c.out.value
+	x, ext := c.node().inputs[0].value, c.out.value
 	t := tensor.Zeros[T](x.Shape()...)
 	extremumShares(t.Data(), x, ext, s.mask, 0, 1)
 	tensor.MulInto(t, t, ts[0])
@@ -22,7 +22,7 @@ func (s *extremumOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tenso
 // jvp of LogSumExp is Σ Softmax(x)∘t over each reduced slice, with the
 // softmax weights of backward (shifted by the slice's maximum).
 func (s *logSumExpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv, out := c.n.inputs[0].value, c.out.value
+	xv, out := c.node().inputs[0].value, c.out.value
 	if xv.Len() == 0 { // no elements: constant -Inf
 		return tensor.Zeros[T](out.Shape()...)
 	}
@@ -36,7 +36,7 @@ func (s *logSumExpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 // that divided by 2·O (O the saved output), over each reduced slice; both
 // computed on the slice divided by its scale, as backward does.
 func (s *varianceOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv, out := c.n.inputs[0].value, c.out.value
+	xv, out := c.node().inputs[0].value, c.out.value
 	t := tensor.Zeros[T](xv.Shape()...)
 	mean := tensor.Zeros[T](s.scale.Shape()...)
 	varScaledMean(t, mean, xv, s.scale, s.mask)

@@ -122,22 +122,26 @@ type varNode[T Float] struct {
 // backward written with this package's operations then allocates nothing
 // in a warm step, and its Vars are valid until the arena's next Reset.
 type Context[T Float] struct {
-	n      *node[T]
-	out    *Var[T]
+	out    *Var[T] // the result, whose node is the operation's (see node)
 	create bool
 	p      *pass[T]
 }
 
+// node returns the operation's node: its result's. The Context does not
+// keep it as a field of its own, so that the walk stores one pointer per
+// node rather than two (each a write barrier while the collector marks).
+func (c *Context[T]) node() *node[T] { return c.out.node }
+
 // Input returns the i-th input of the operation. It panics with a
 // *UsageError naming the operation when there is no input i.
 func (c *Context[T]) Input(i int) *Var[T] {
-	if i < 0 || i >= len(c.n.inputs) {
-		panic(usage(c.n.op, fmt.Sprintf("Context.Input(%d): the operation has %d inputs", i, len(c.n.inputs))))
+	if i < 0 || i >= len(c.node().inputs) {
+		panic(usage(c.node().op, fmt.Sprintf("Context.Input(%d): the operation has %d inputs", i, len(c.node().inputs))))
 	}
 	if c.create {
-		return c.n.inputs[i]
+		return c.node().inputs[i]
 	}
-	return c.constant(c.n.inputs[i].value)
+	return c.constant(c.node().inputs[i].value)
 }
 
 // Output returns the operation's result, for derivatives that reuse it
@@ -162,14 +166,14 @@ func (c *Context[T]) constant(t *tensor.Tensor[T]) *Var[T] {
 // backward function can skip work (a matmul) nobody will use. It panics
 // with a *UsageError naming the operation when there is no input i.
 func (c *Context[T]) NeedsGrad(i int) bool {
-	if i < 0 || i >= len(c.n.inputs) {
-		panic(usage(c.n.op, fmt.Sprintf("Context.NeedsGrad(%d): the operation has %d inputs", i, len(c.n.inputs))))
+	if i < 0 || i >= len(c.node().inputs) {
+		panic(usage(c.node().op, fmt.Sprintf("Context.NeedsGrad(%d): the operation has %d inputs", i, len(c.node().inputs))))
 	}
-	return c.n.inputs[i].requiresGrad
+	return c.node().inputs[i].requiresGrad
 }
 
 // NumInputs returns the number of inputs of the operation.
-func (c *Context[T]) NumInputs() int { return len(c.n.inputs) }
+func (c *Context[T]) NumInputs() int { return len(c.node().inputs) }
 
 // recordOp wraps an operation's result with its derivative. When no input
 // requires a gradient the result is a plain constant and nothing is

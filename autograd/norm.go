@@ -226,7 +226,7 @@ func (s *normOp[T]) forSlice(xd []T, base int, w *redWalk, ridx *[maxRedDims]int
 }
 
 func (s *normOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	kept := redShape(nil, xv, s.mask, true)
 	gk := shpAs(g, kept)
 	switch p := s.p; {
@@ -257,7 +257,7 @@ func (s *normOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp computes backward's numbers element by element in one walk, without
 // its masks.
 func (s *normOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	dst, beta := c.gradBuf(0)
 	d := dst.Data()
 	if s.p == 0 {
@@ -313,7 +313,7 @@ func normPartial[T Float](v, f, n, p T, simple bool) T {
 //	p = ±Inf:  Σ sign(x)∘t over the k ties of the slice with its norm, / k
 //	p = 0:     0
 func (s *normOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv, out := c.n.inputs[0].value, c.out.value
+	xv, out := c.node().inputs[0].value, c.out.value
 	res := tensor.Zeros[T](out.Shape()...)
 	if s.p == 0 {
 		return res

@@ -149,7 +149,7 @@ func (s *padMapOp[T]) paddedShape() []int {
 }
 
 func (s *padMapOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	in := c.n.inputs[0].value
+	in := c.node().inputs[0].value
 	ar := arenaOf(g)
 	if s.adjoint {
 		out := ar.tensor(s.paddedShape()...)

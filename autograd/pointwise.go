@@ -85,7 +85,7 @@ func init() {
 }
 
 func (d *pointwiseDef[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{d.back(c, g, c.n.scalars)}
+	return []*Var[T]{d.back(c, g, c.node().scalars)}
 }
 
 // vjp writes the derivative in place of g when the pass can hand g's
@@ -94,18 +94,18 @@ func (d *pointwiseDef[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // that, so that accumulating has the bits of adding the recorded form's
 // result.
 func (d *pointwiseDef[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	x, y := c.n.inputs[0].value, c.out.value
+	x, y := c.node().inputs[0].value, c.out.value
 	if dst, ok := c.reuseGrad(0, g); ok {
-		d.df(dst, x, y, g, c.n.scalars)
+		d.df(dst, x, y, g, c.node().scalars)
 		return
 	}
 	dst, beta := c.gradBuf(0)
 	if beta == 0 {
-		d.df(dst, x, y, g, c.n.scalars)
+		d.df(dst, x, y, g, c.node().scalars)
 		return
 	}
 	t := c.scratch(x)
-	d.df(t, x, y, g, c.n.scalars)
+	d.df(t, x, y, g, c.node().scalars)
 	dst.AddInPlace(t)
 }
 

@@ -240,7 +240,7 @@ func poolRecord[T Float](kind int, win tensor.Window2D, arg *tensor.Tensor[T], g
 
 func (s *poolOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	s.pooled = false // the recorded operations may keep s.arg
-	return []*Var[T]{poolRecord(poolAdjoint(s.kind), s.win, s.arg, g, c.n.inputs[0].value)}
+	return []*Var[T]{poolRecord(poolAdjoint(s.kind), s.win, s.arg, g, c.node().inputs[0].value)}
 }
 
 func (s *poolOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {

@@ -144,7 +144,7 @@ func rsRecord[T Float](s *resampleOp[T], kind int, g *Var[T], like *tensor.Tenso
 }
 
 func (s *resampleOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{rsRecord(s, rsAdjoint(s.kind), g, c.n.inputs[0].value)}
+	return []*Var[T]{rsRecord(s, rsAdjoint(s.kind), g, c.node().inputs[0].value)}
 }
 
 // vjp runs the adjoint kind into the input's gradient buffer; a buffer that

@@ -103,7 +103,7 @@ func (s *lstmStateOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // gradient is zeroed when its buffer is fresh. Each loop either writes
 // or adds, so that the choice is made once per row, not per element.
 func (s *lstmStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	cv := c.n.inputs[1].value
+	cv := c.node().inputs[1].value
 	n, h := cv.Dim(0), cv.Dim(1)
 	dG, bG := gradData(c, 0)
 	dC, bC := gradData(c, 1)
@@ -153,7 +153,7 @@ func (s *lstmStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 // on the saved activations.
 func (s *lstmStateOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	cv := c.n.inputs[1].value
+	cv := c.node().inputs[1].value
 	n, h := cv.Dim(0), cv.Dim(1)
 	res := tensor.Zeros[T](n, h)
 	rd, cd, sd, td := res.Data(), cv.Data(), s.sif.Data(), s.tg.Data()
@@ -404,7 +404,7 @@ func (s *gruStateOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // gradient of gi is stored before that of gh, so that GRUCellState(x, x, h)
 // (one buffer, fresh for gi and then added to for gh) is right too.
 func (s *gruStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	ghv, hv := c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data()
+	ghv, hv := c.node().inputs[1].value.Data(), c.node().inputs[2].value.Data()
 	n, h := s.n.Dim(0), s.n.Dim(1)
 	dI, bI := gradData(c, 0)
 	dH, bH := gradData(c, 1)
@@ -460,7 +460,7 @@ func (s *gruStateOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 // on the saved activations, a nil tangent counting as 0.
 func (s *gruStateOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	ghv, hv := c.n.inputs[1].value.Data(), c.n.inputs[2].value.Data()
+	ghv, hv := c.node().inputs[1].value.Data(), c.node().inputs[2].value.Data()
 	n, h := s.n.Dim(0), s.n.Dim(1)
 	res := tensor.Zeros[T](n, h)
 	rd, rzd, nd := res.Data(), s.rz.Data(), s.n.Data()

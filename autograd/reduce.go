@@ -81,7 +81,7 @@ type reduceOp[T Float] struct {
 func (*reduceOp[T]) slot() stateSlot { return slotReduceAxes }
 
 func (s *reduceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	in := c.n.inputs[0].value
+	in := c.node().inputs[0].value
 	gx := BroadcastTo(Reshape(g, redShape(nil, in, s.mask, true)...), in.Shape()...)
 	if s.mean {
 		gx = Scale(gx, 1/T(redCount(in, s.mask)))
@@ -92,7 +92,7 @@ func (s *reduceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp broadcasts g back over the reduced axes straight into the gradient
 // buffer, scaled by 1/n for a mean (each element k·g, as Scale rounds it).
 func (s *reduceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	in := c.n.inputs[0].value
+	in := c.node().inputs[0].value
 	dst, beta := c.gradBuf(0)
 	k := T(1)
 	if s.mean {
@@ -159,7 +159,7 @@ type reduceAllOp[T Float] bool
 func meanFactor[T Float](in *tensor.Tensor[T]) T { return 1 / T(in.Len()) }
 
 func (s reduceAllOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	in := c.n.inputs[0].value
+	in := c.node().inputs[0].value
 	gx := BroadcastTo(g, in.Shape()...)
 	if s {
 		gx = Scale(gx, meanFactor(in))
@@ -171,7 +171,7 @@ func (s reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	dst, beta := c.gradBuf(0)
 	v := g.Data()[0]
 	if s {
-		v = meanFactor(c.n.inputs[0].value) * v
+		v = meanFactor(c.node().inputs[0].value) * v
 	}
 	if d := dst.Data(); beta == 0 {
 		tensor.SliceFill(d, v)
@@ -216,7 +216,7 @@ func SumTo[T Float](x *Var[T], shape ...int) *Var[T] {
 type sumToOp[T Float] struct{}
 
 func (sumToOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{BroadcastTo(g, c.n.inputs[0].value.Shape()...)}
+	return []*Var[T]{BroadcastTo(g, c.node().inputs[0].value.Shape()...)}
 }
 
 // vjp broadcasts g straight into x's gradient buffer (or adds it).

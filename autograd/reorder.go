@@ -110,7 +110,7 @@ func (s *reorderOp[T]) opName(adj bool) string {
 // whose derivative is the move again.
 func (s *reorderOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	ar := arenaOf(g)
-	out := ar.like(c.n.inputs[0].value)
+	out := ar.like(c.node().inputs[0].value)
 	s.apply(out, g.value, !s.adj)
 	var d derivative[T]
 	if needsGrad(g) {

@@ -127,7 +127,7 @@ func (s *rmsNormOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vectorized with the bits of the tensor ops, and the sums run through
 // SumRow's vectorized leaf.
 func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	rows := lnRows(xv, s.dims)
 	if rows == 0 {
 		c.zeroGrads() // the weight's gradient is zeros of its shape
@@ -136,7 +136,7 @@ func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	n := xv.Len() / rows
 	var w []T
 	if s.weight {
-		w = c.n.inputs[1].value.Data()
+		w = c.node().inputs[1].value.Data()
 	}
 	needX, needW := c.NeedsGrad(0), s.weight && c.NeedsGrad(1)
 	hd, ud, gyd, out, wg, wt, beta := normVJPBuffers(c, xv, n, needX, needW, w != nil)
@@ -185,7 +185,7 @@ func (s *rmsNormOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 // The statistics are the forward pass's.
 func (s *rmsNormOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	res := tensor.Zeros[T](xv.Shape()...)
 	rows := lnRows(xv, s.dims)
 	if rows == 0 || xv.Len() == 0 {

@@ -246,7 +246,7 @@ func broadcastTo[T Float](op string, x *Var[T], shape []int) *Var[T] {
 type broadcastOp[T Float] struct{}
 
 func (broadcastOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{SumTo(g, c.n.inputs[0].value.Shape()...)}
+	return []*Var[T]{SumTo(g, c.node().inputs[0].value.Shape()...)}
 }
 
 // vjp sums g down into x's gradient buffer (or adds the sums to it).
@@ -334,7 +334,7 @@ type sliceOp[T Float] struct {
 func (*sliceOp[T]) slot() stateSlot { return slotSlice }
 
 func (s *sliceOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{shpScatterSlice(g, c.n.inputs[0].value.Shape(), s.rs)}
+	return []*Var[T]{shpScatterSlice(g, c.node().inputs[0].value.Shape(), s.rs)}
 }
 
 // vjp writes g at its place in a fresh gradient buffer cleared elsewhere;
@@ -502,7 +502,7 @@ func (s *indexSelectOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	if s.adj {
 		return []*Var[T]{IndexSelect(g, s.axis, s.idx)}
 	}
-	return []*Var[T]{shpIndexAdd(g, s.axis, s.idx, c.n.inputs[0].value.Dim(s.axis))}
+	return []*Var[T]{shpIndexAdd(g, s.axis, s.idx, c.node().inputs[0].value.Dim(s.axis))}
 }
 
 // vjp adds g's slices into x's gradient buffer in place, clearing a fresh

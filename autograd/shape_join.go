@@ -91,7 +91,7 @@ type concatOp[T Float] int
 func (s concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
 	at := 0
-	for i, in := range c.n.inputs {
+	for i, in := range c.node().inputs {
 		n := in.value.Dim(int(s))
 		if c.NeedsGrad(i) {
 			gs[i] = Slice(g, shpAlong(int(s), at, at+n)...)
@@ -104,7 +104,7 @@ func (s concatOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp copies (or adds) each input's region of g into its gradient buffer.
 func (s concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 	at := 0
-	for i, in := range c.n.inputs {
+	for i, in := range c.node().inputs {
 		if c.NeedsGrad(i) {
 			dst, beta := c.gradBuf(i)
 			tensor.NarrowInto(dst, g, int(s), at, beta)
@@ -118,7 +118,7 @@ func (s concatOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 func (s concatOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	res := tensor.Zeros[T](c.out.value.Shape()...)
 	at := 0
-	for i, in := range c.n.inputs {
+	for i, in := range c.node().inputs {
 		if ts[i] != nil {
 			tensor.NarrowScatterInto(res, ts[i], int(s), at, 0)
 		}
@@ -183,7 +183,7 @@ func (*stackOp[T]) slot() stateSlot { return slotStack }
 
 func (s *stackOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 	gs := make([]*Var[T], c.NumInputs())
-	for i, in := range c.n.inputs {
+	for i, in := range c.node().inputs {
 		if c.NeedsGrad(i) {
 			gs[i] = Reshape(Slice(g, shpAlong(s.axis, i, i+1)...), in.value.Shape()...)
 		}
@@ -194,7 +194,7 @@ func (s *stackOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
 // vjp copies (or adds) index i of the new axis of g into input i's
 // gradient buffer.
 func (s *stackOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	for i := range c.n.inputs {
+	for i := range c.node().inputs {
 		if c.NeedsGrad(i) {
 			dst, beta := c.gradBuf(i)
 			tensor.SelectInto(dst, g, s.axis, i, beta)
@@ -360,13 +360,13 @@ type splitPiece[T Float] struct {
 }
 
 func (s *splitOp[T]) backward(c *Context[T], g *Var[T]) []*Var[T] {
-	return []*Var[T]{shpScatterSlice(g, c.n.inputs[0].value.Shape(), shpAlong(s.axis, s.start, s.start+s.size))}
+	return []*Var[T]{shpScatterSlice(g, c.node().inputs[0].value.Shape(), shpAlong(s.axis, s.start, s.start+s.size))}
 }
 
 // vjp writes (or adds) g into its region of x's gradient buffer, clearing
 // the rest of a fresh buffer; see splitGroup for the -0s.
 func (s *splitOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
-	xv := c.n.inputs[0].value
+	xv := c.node().inputs[0].value
 	dst, beta := c.gradBuf(0)
 	outer, inner := 1, 1
 	for i := range xv.Dims() {
