@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/graph"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -70,4 +71,47 @@ func TestConcurrentPullbacksAreBitIdentical(t *testing.T) {
 	if differ > 0 {
 		t.Errorf("%d of 3200 concurrent pullback results differ from the sequential one", differ)
 	}
+}
+
+// TestSortPanicHandsBackClaims checks that a pass whose sort panics (it
+// reached a released node) hands back every node it had claimed, for
+// Backward and Grad alike, and that the nodes then serve a pass that does
+// not panic.
+func TestSortPanicHandsBackClaims(t *testing.T) {
+	x := Param(tensor.MustNew([]float64{1, 2}, 2))
+	w := Param(tensor.MustNew([]float64{0.5, -1}, 2))
+	z := Exp(x)
+	Sum(z).Backward() // releases z's node
+	a := Mul(Add(w, w), w)
+	top := Add(Sum(a), Sum(Mul(z, w))) // reaches z, released, after a's nodes
+	nodes := []*Var[float64]{top, top.node.inputs[0], a, a.node.inputs[0]}
+	free := func(what string) {
+		t.Helper()
+		for _, v := range nodes {
+			if o, m := v.node.owner.Load(), v.node.mark; o != 0 || m != (graph.Mark{}) {
+				t.Fatalf("%s: node %s is still claimed (owner %#x, mark %v)", what, v.node.op, o, m)
+			}
+		}
+	}
+	if r := recoverOf(func() { top.Backward() }); r == nil {
+		t.Fatal("Backward through a released node did not panic")
+	}
+	free("after Backward")
+	if r := recoverOf(func() { Grad([]*Var[float64]{top}, []*Var[float64]{w}) }); r == nil {
+		t.Fatal("Grad through a released node did not panic")
+	}
+	free("after Grad")
+	g := Grad([]*Var[float64]{top.node.inputs[0]}, []*Var[float64]{w}, RetainGraph())[0].Value().Data()
+	// a = 2w², so dΣa/dw = 4w.
+	if g[0] != 2 || g[1] != -4 {
+		t.Errorf("Grad of Σ(2w²) after the panics = %v, want [2 -4]", g)
+	}
+	free("after a Grad that succeeds (and retains the graph)")
+}
+
+// recoverOf runs f and returns what it panicked with (nil when it did not).
+func recoverOf(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
 }
