@@ -291,7 +291,7 @@ func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]
 		if !ok {
 			continue // nothing that requires a gradient flows through v
 		}
-		if want[v] {
+		if want != nil && want[v] { // Backward's want is nil: no map lookup
 			found[v] = s.v
 			if !p.create {
 				// Hand the caller a tensor of its own: a borrowed one may

@@ -292,10 +292,12 @@ func (p *pass[T]) keepSpares() {
 
 // leafUses counts the gradients each leaf receives in a pass. A graph's
 // leaves are mostly a handful of parameters, which a scan finds faster
-// than a map: the first leafScan leaves are kept in order, the others in a
-// map.
+// than a map: the first leafScan leaves are kept in order, by identity
+// (their addresses: the graph holds the leaves while the pass counts, and
+// reset forgets them, so that counting and resetting store no pointer, a
+// write barrier each while the collector marks), the others in a map.
 type leafUses[T Float] struct {
-	few  []*Var[T]
+	few  []uintptr
 	n    []int32
 	more map[*Var[T]]int
 }
@@ -305,14 +307,15 @@ const leafScan = 16
 
 // add counts one more gradient for v.
 func (u *leafUses[T]) add(v *Var[T]) {
+	id := uintptr(unsafe.Pointer(v))
 	for i, f := range u.few {
-		if f == v {
+		if f == id {
 			u.n[i]++
 			return
 		}
 	}
 	if len(u.few) < leafScan {
-		u.few = append(u.few, v)
+		u.few = append(u.few, id)
 		u.n = append(u.n, 1)
 		return
 	}
@@ -324,8 +327,9 @@ func (u *leafUses[T]) add(v *Var[T]) {
 
 // count returns how many gradients v receives.
 func (u *leafUses[T]) count(v *Var[T]) int {
+	id := uintptr(unsafe.Pointer(v))
 	for i, f := range u.few {
-		if f == v {
+		if f == id {
 			return int(u.n[i])
 		}
 	}
@@ -334,7 +338,8 @@ func (u *leafUses[T]) count(v *Var[T]) int {
 
 // reset forgets every count, and the leaves with them.
 func (u *leafUses[T]) reset() {
-	clear(u.few)
 	u.few, u.n = u.few[:0], u.n[:0]
-	clear(u.more)
+	if len(u.more) > 0 {
+		clear(u.more)
+	}
 }
