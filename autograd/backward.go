@@ -257,19 +257,11 @@ func (p *pass[T]) sortInto(buf, outputs []*Var[T]) []*Var[T] {
 // walk is the reverse pass proper: it visits order backwards and calls each
 // node's derivative once with its fully accumulated gradient. The gradients
 // of the Vars in want are stored in found.
+//
+// For Backward, the sort has counted the gradients each leaf receives
+// (p.uses: see acquirePass's mark), which decides whether a leaf's
+// gradient is written straight into its .Grad() (see direct).
 func (p *pass[T]) walk(order []*Var[T], want map[*Var[T]]bool, found map[*Var[T]]*Var[T]) {
-	if p.accumulate {
-		for _, v := range order {
-			if v.node == nil {
-				continue
-			}
-			for _, in := range v.node.inputs {
-				if in.node == nil && in.requiresGrad {
-					p.uses.add(in)
-				}
-			}
-		}
-	}
 	// The Context's node and result change per node; its pass and mode
 	// are set once (each pointer stored is a write barrier while the
 	// collector marks).

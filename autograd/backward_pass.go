@@ -135,6 +135,16 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 		return v.node.inputs
 	}
 	p.mark = func(v *Var[T]) *graph.Mark {
+		if v.node == nil {
+			// The sort looks a node's Mark up once per edge that reaches
+			// it (and once per root): for Backward, this counts the
+			// gradients each leaf that requires one receives, which
+			// walk would otherwise count in a loop of its own.
+			if p.accumulate && v.requiresGrad {
+				p.uses.add(v)
+			}
+			return nil
+		}
 		if p.claim(v) {
 			return &v.node.mark
 		}
