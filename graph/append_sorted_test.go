@@ -44,3 +44,35 @@ func TestAppendSorted(t *testing.T) {
 		t.Errorf("after a cycle: %v, want [0 1 2 3 4]", got)
 	}
 }
+
+// TestSortMarkedCallsMarkOncePerEdge checks what SortMarked promises about
+// mark: one call per root and one per edge, a repeated input counting as
+// often as inputs lists it, so that a caller can count the edges reaching
+// each node (autograd counts a leaf's gradients so).
+func TestSortMarkedCallsMarkOncePerEdge(t *testing.T) {
+	// 4 -> {2, 3, 3}, 3 -> {1, 0}, 2 -> {1, 1}, 1 -> {0}
+	g := intGraph{nil, {0}, {1, 1}, {1, 0}, {2, 3, 3}}
+	marks := make([]Mark, len(g))
+	for _, policy := range []string{"all", "none", "odd"} {
+		calls := make([]int, len(g))
+		mark := func(n int) *Mark {
+			calls[n]++
+			if policy == "all" || policy == "odd" && n%2 == 1 {
+				return &marks[n]
+			}
+			return nil
+		}
+		var s Sorter[int]
+		for _, sort := range []func(){
+			func() { s.SortMarked([]int{4, 1}, g.inputs, mark) },
+			func() { s.AppendSorted(nil, []int{4, 1}, g.inputs, mark) },
+		} {
+			clear(calls)
+			sort()
+			want := []int{2, 4, 1, 2, 1} // edges into each node, plus 1 for the root 4 and 1 for the root 1
+			if !slices.Equal(calls, want) {
+				t.Errorf("%s marks: mark called %v times per node, want %v", policy, calls, want)
+			}
+		}
+	}
+}

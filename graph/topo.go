@@ -127,7 +127,9 @@ func (s *Sorter[N]) Sort(roots []N, inputs func(N) []N) []N {
 // a node's Mark, or nil for a node without one (those go through the
 // Sorter's map). Marks save a map operation per visit, which is most of
 // the cost of sorting a small graph; a node must not be reachable through
-// two Sorters' marks at once.
+// two Sorters' marks at once. mark is called exactly once per root and
+// once per edge (a node and one of its inputs, as often as inputs lists
+// it), so that a caller may count in it how many edges reach a node.
 func (s *Sorter[N]) SortMarked(roots []N, inputs func(N) []N, mark func(N) *Mark) []N {
 	if len(roots) == 0 {
 		return nil
