@@ -242,7 +242,9 @@ const orderBuf = 32
 // step then allocates nothing either.
 func (p *pass[T]) sortInto(buf, outputs []*Var[T]) []*Var[T] {
 	if p.big != nil {
+		p.bigSorting = true
 		p.big = p.sorter.AppendSorted(p.big[:0], outputs, p.children, p.mark)
+		p.bigSorting = false
 		return p.big
 	}
 	order := p.sorter.AppendSorted(buf[:0], outputs, p.children, p.mark)

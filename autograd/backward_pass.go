@@ -27,7 +27,8 @@ type gradSlot[T Float] struct {
 //
 // Where a gradient lives during a pass follows one rule: in its node, when
 // the pass has claimed the node (an atomic compare-and-swap on the node's
-// owner, made when the sort first reaches it, undone by release), and in
+// owner, made when the sort first reaches it, undone by release unless the
+// pass released the node's graph), and in
 // the pass's map otherwise: for leaves, and for nodes another pass holds
 // (a nested pass run by a custom op's backward, or a concurrent pass over a
 // shared subgraph). The sort's visit marks follow the same rule.
@@ -67,10 +68,13 @@ type pass[T Float] struct {
 	spareBuf   [8]*tensor.Tensor[T]
 	scratchBuf [4]*tensor.Tensor[T]
 
-	ctx    Context[T]
-	roots  [1]*Var[T]
-	big    []*Var[T] // the order of a graph too large for Backward's buffer (see sortInto)
-	create bool      // record the pass (CreateGraph): gradients are Vars
+	ctx   Context[T]
+	roots [1]*Var[T]
+	big   []*Var[T] // the order of a graph too large for Backward's buffer (see sortInto)
+	// bigSorting is set while a sort writes into big, so that release
+	// clears the whole array after a sort that panicked.
+	bigSorting bool
+	create     bool // record the pass (CreateGraph): gradients are Vars
 	// secondOrder names the transform (Hessian, HVP) of a recorded pass
 	// that checks Functions' backwards (see checkSecondOrder), and want and
 	// runs are its walk's: the Vars whose gradient it returns, and those
@@ -128,9 +132,6 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 			v.checkLive("Backward")
 			return nil
 		}
-		if v.node.released {
-			panic(&UsageError{Op: v.node.op, Err: ErrGraphReleased})
-		}
 		v.checkLive(v.node.op)
 		return v.node.inputs
 	}
@@ -144,6 +145,13 @@ func acquirePass[T Float](ar *Arena[T]) *pass[T] {
 				p.uses.add(v)
 			}
 			return nil
+		}
+		if v.node.released {
+			// Before claim and before the sort sets a Mark: a released
+			// node keeps the owner of the pass that released it (see id),
+			// which a later pass at the same address would take for its
+			// own claim and leave the node's Mark set.
+			panic(&UsageError{Op: v.node.op, Err: ErrGraphReleased})
 		}
 		if p.claim(v) {
 			return &v.node.mark
@@ -222,8 +230,8 @@ func (p *pass[T]) owns(v *Var[T]) bool { return v.node != nil && v.node.owner.Lo
 // can be freed or reused, so no node names a pass that is gone, but for
 // a node the pass released (finish): that one keeps its owner, since any
 // pass that meets it again, whichever its id, panics with
-// ErrGraphReleased when its sort asks for the node's inputs (its Mark is
-// cleared, so that no sort takes it for one it already visited).
+// ErrGraphReleased as soon as its sort looks the node's Mark up, before
+// it claims the node or sets the Mark (which release cleared).
 func (p *pass[T]) id() uintptr { return uintptr(unsafe.Pointer(p)) }
 
 // idOf returns t's identity: its address, which no other tensor has while
@@ -260,7 +268,13 @@ func (p *pass[T]) release() {
 		p.roots[0] = nil
 	}
 	if p.big != nil {
-		clear(p.big[:cap(p.big)]) // also what a sort that panicked left there
+		if p.bigSorting {
+			// A sort that panicked wrote an unknown prefix of the array.
+			clear(p.big[:cap(p.big)])
+			p.bigSorting = false
+		} else {
+			clear(p.big) // only the order of this pass, however large an earlier one was
+		}
 		p.big = p.big[:0]
 	}
 	p.create, p.accumulate, p.busy = false, false, false

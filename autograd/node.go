@@ -70,7 +70,8 @@ type node[T Float] struct {
 	// gradSlot stored as its fields, so that its flag shares a word with
 	// the node's others), and the pass's topological-sort mark, both used
 	// only by the pass that owns the node (see pass). owner is the owning
-	// pass's address (pass.id), 0 when none: an integer, so that claiming
+	// pass's address (pass.id), 0 when none (a released node keeps the
+	// address of the pass that released it): an integer, so that claiming
 	// and releasing a node store no pointer, which would cost a write
 	// barrier while the collector marks.
 	owner     atomic.Uintptr
