@@ -449,17 +449,7 @@ func TestGemmBadArguments(t *testing.T) {
 		{"huge ld", func() { Gemm(false, false, 3, 2, 2, 1, s(6), math.MaxInt/2, s(4), 2, 0, s(6), 2) }},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				r := recover()
-				err, ok := r.(error)
-				var ge *Error
-				if !ok || !errors.As(err, &ge) {
-					t.Fatalf("panic %v (%T), want a *gemm.Error", r, r)
-				}
-			}()
-			tc.f()
-		})
+		t.Run(tc.name, func(t *testing.T) { wantGemmError(t, tc.f) })
 	}
 
 	// Adjacent, non-overlapping and empty slices are fine.
@@ -467,6 +457,20 @@ func TestGemmBadArguments(t *testing.T) {
 	Gemm(false, false, 0, 2, 2, 1, nil, 2, buf[34:38], 2, 0, nil, 2)
 	// a and b may share memory.
 	Gemm(false, true, 2, 2, 2, 1, buf[50:54], 2, buf[50:54], 2, 0, buf[60:64], 2)
+}
+
+// wantGemmError runs f, which must panic with a *gemm.Error.
+func wantGemmError(t *testing.T, f func()) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		err, ok := r.(error)
+		var ge *Error
+		if !ok || !errors.As(err, &ge) {
+			t.Fatalf("panic %v (%T), want a *gemm.Error", r, r)
+		}
+	}()
+	f()
 }
 
 // TestGemmNamedType runs Gemm on a named float type, as package tensor may.

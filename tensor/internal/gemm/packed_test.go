@@ -1,7 +1,6 @@
 package gemm
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -106,17 +105,7 @@ func TestGemmPackedBadArguments(t *testing.T) {
 		{"ldc too small", func() { GemmPacked(false, 2, 1, s(6), 3, pb, 0, s(4), 1) }},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				r := recover()
-				err, ok := r.(error)
-				var ge *Error
-				if !ok || !errors.As(err, &ge) {
-					t.Fatalf("panic %v (%T), want a *gemm.Error", r, r)
-				}
-			}()
-			tc.f()
-		})
+		t.Run(tc.name, func(t *testing.T) { wantGemmError(t, tc.f) })
 	}
 }
 
