@@ -79,6 +79,7 @@ func freezeChain[T Float](steps []Module[T], m Module[T], seen map[*Linear[T]]*f
 		if ok && i+1 < len(mods) && isReLU(mods[i+1]) {
 			fl := *freezeLinear(l, seen)
 			fl.relu = true
+			fl.fn = fl.function() // bound to this copy, which applies the ReLU
 			steps = append(steps, &fl)
 			i++
 			continue
@@ -111,9 +112,14 @@ func freezeLinear[T Float](l *Linear[T], seen map[*Linear[T]]*frozenLinear[T]) *
 	if l.Bias != nil {
 		fl.bv = autograd.Const(l.Bias.Value().Clone())
 	}
-	fl.fn = &autograd.Function[T]{Name: fl.name, ForwardWith: fl.forward, Backward: fl.backward}
+	fl.fn = fl.function()
 	seen[l] = fl
 	return fl
+}
+
+// function returns the Function that computes l's forward pass.
+func (l *frozenLinear[T]) function() *autograd.Function[T] {
+	return &autograd.Function[T]{Name: l.name, ForwardWith: l.forward, Backward: l.backward}
 }
 
 // Forward evaluates the model on x: on a constant recording nothing and
@@ -178,9 +184,6 @@ func (l *frozenLinear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	switch {
 	case !x.RequiresGrad() && !x.DetectsAnomaly():
 		y = l.fn.Apply(x2)
-		if l.relu { // y is this call's own result, recorded nowhere
-			tensor.ReLUInto(y.Value(), y.Value())
-		}
 	case l.relu && !x.DetectsAnomaly():
 		y = autograd.LinearReLU(x2, l.wv, l.bv)
 	case l.relu: // two operations, so that an anomaly report names each
@@ -194,29 +197,31 @@ func (l *frozenLinear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	return y
 }
 
-// forward is the Function's forward pass: x·Wᵀ + b into a result of the
-// arena, with the bias written first and the product added to it, as
-// autograd.Linear computes it (the same bits).
+// forward is the Function's forward pass: x·Wᵀ + b, then ReLU when relu
+// is set, into a result of the arena, in one product that adds the bias
+// and applies the ReLU as it stores each tile: the bits of
+// autograd.Linear and LinearReLU, which write the bias first, add the
+// product to it and apply ReLU after.
 func (l *frozenLinear[T]) forward(c *autograd.ForwardContext[T], in ...*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x := in[0]
 	out := c.Empty(x.Dim(0), l.wv.Value().Dim(0))
-	beta := T(0)
+	var b *tensor.Tensor[T]
 	if l.bv != nil {
-		bias, d := l.bv.Value().Data(), out.Data()
-		for r := 0; r < len(d); r += len(bias) {
-			copy(d[r:r+len(bias)], bias)
-		}
-		beta = 1
+		b = l.bv.Value()
 	}
-	tensor.GemmPacked(false, 1, x, l.w, beta, out)
+	tensor.LinearPackedInto(out, x, l.w, b, l.relu)
 	return out
 }
 
-// backward is the Function's gradient with respect to x, g·W (the weight
-// and the bias are constants). Forward applies the Function only to inputs
-// that record nothing, so no graph holds it; a Function needs one all the
-// same, and this one is correct.
+// backward is the Function's gradient with respect to x: g·W, with g
+// first masked by ReLU's derivative (1 where the result is positive) when
+// relu is set; the weight and the bias are constants. Forward applies the
+// Function only to inputs that record nothing, so no graph holds it; a
+// Function needs one all the same, and this one is correct.
 func (l *frozenLinear[T]) backward(c *autograd.Context[T], g *autograd.Var[T]) []*autograd.Var[T] {
+	if l.relu {
+		g = autograd.Mul(g, autograd.Const(tensor.Step(c.Output().Value())))
+	}
 	return []*autograd.Var[T]{autograd.MatMulT(g, l.wv, false, false)}
 }
 

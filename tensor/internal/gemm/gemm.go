@@ -52,6 +52,10 @@
 // or a shorter run of k, which leaves every element it computes with the
 // same bits.
 //
+// GemmPackedEpilogue adds a bias per column and applies ReLU to each tile
+// as the kernels store it (see Epilogue); the paths without such kernels
+// write the bias first and apply the ReLU after, with the same bits.
+//
 // Small products read A in place rather than packing it (the kernels take
 // A through a row and a column stride), which saves a pass over A where it
 // would not be reused enough to pay; products below smallMNK multiply-adds
@@ -196,6 +200,12 @@ type problem[T exact] struct {
 	// packedKC.
 	packed             []T
 	packedNR, packedKC int
+
+	// bias and relu are the product's Epilogue: bias (n elements, or nil)
+	// takes the place of beta·C, which is then 0, and relu applies ReLU to
+	// the result.
+	bias []T
+	relu bool
 }
 
 func gemm[T exact](kern *kernel[T], part Part, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
@@ -209,16 +219,21 @@ func (p *problem[T]) solve(kern *kernel[T]) {
 	if p.m == 0 || p.n == 0 {
 		return
 	}
-	if p.alpha == 0 || p.k == 0 {
+	switch {
+	case p.alpha == 0 || p.k == 0:
+		p.startUnfused()
 		p.scaleC()
+		p.finishUnfused()
 		return
-	}
-	if p.m*p.n*p.k <= smallMNK {
+	case p.m*p.n*p.k <= smallMNK:
+		p.startUnfused()
 		p.small()
+		p.finishUnfused()
 		return
-	}
-	if kern.dotA(p) {
+	case kern.dotA(p):
+		p.startUnfused()
 		p.dot(kern)
+		p.finishUnfused()
 		return
 	}
 	kern = kern.forWidth(p.n)
@@ -230,6 +245,32 @@ func (p *problem[T]) solve(kern *kernel[T]) {
 		return
 	}
 	p.parallel(kern, w)
+}
+
+// startUnfused and finishUnfused apply the Epilogue around a path whose
+// kernels have none: C set to the bias and the product accumulated onto it
+// with beta 1, then ReLU over C, the bits that the micro-kernels' epilogue
+// reproduces.
+func (p *problem[T]) startUnfused() {
+	if p.bias == nil {
+		return
+	}
+	for i := 0; i < p.m; i++ {
+		copy(p.c[i*p.ldc:i*p.ldc+p.n], p.bias)
+	}
+	p.beta = 1
+}
+
+func (p *problem[T]) finishUnfused() {
+	if !p.relu {
+		return
+	}
+	for i := 0; i < p.m; i++ {
+		row := p.c[i*p.ldc : i*p.ldc+p.n]
+		for j, v := range row {
+			row[j] = max(v, 0)
+		}
+	}
 }
 
 // validate panics with an *Error unless every element the product touches
@@ -452,9 +493,20 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 				bp = ws.bufB(ceilDiv(nc, nr) * nr * kc)
 				packB(bp, p.b, p.ldb, p.transB, pc, kc, jc, nc, nr, kern.transpose, kern.copyRows)
 			}
-			accum, beta := true, T(1)
+			// The first block of k adds beta·C or the bias, the others
+			// the sums so far; the last applies ReLU.
+			flags, beta := tileAccum, T(1)
 			if pc == 0 {
-				accum, beta = p.beta != 0, p.beta
+				flags, beta = 0, p.beta
+				if p.beta != 0 {
+					flags = tileAccum
+				}
+				if p.bias != nil {
+					flags = tileBias
+				}
+			}
+			if p.relu && pc+kc == p.k {
+				flags |= tileReLU
 			}
 			for ic := i0; ic < i1; ic += kern.mc {
 				mc := min(kern.mc, i1-ic)
@@ -481,6 +533,10 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 							rows = lead
 						}
 						c := p.c[(ic+ir)*p.ldc+jc+jr:]
+						var bias []T
+						if flags&tileBias != 0 {
+							bias = p.bias[jc+jr:]
+						}
 						// The tile's part of the sums, terms q0…q0+kt-1,
 						// and of its columns (see Part).
 						q0, kt, tc := 0, kc, cols
@@ -498,13 +554,13 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 						switch {
 						case tc <= 0:
 						case kt <= 0:
-							scaleTile(c, p.ldc, beta, rows, tc, accum)
+							scaleTile(c, p.ldc, beta, rows, tc, flags, bias)
 						case !direct:
-							kern.micro(kt, ap[ir*kc+q0*mr:(ir+mr)*kc], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
+							kern.micro(kt, ap[ir*kc+q0*mr:(ir+mr)*kc], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, flags, bias)
 						case rows == mr || lead > 0:
-							kern.micro(kt, p.a[(ic+ir)*rsA+(pc+q0)*csA:], rsA, csA, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
+							kern.micro(kt, p.a[(ic+ir)*rsA+(pc+q0)*csA:], rsA, csA, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, flags, bias)
 						default:
-							kern.micro(kt, ap[q0*mr:], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, accum)
+							kern.micro(kt, ap[q0*mr:], 1, mr, bs[q0*nr:], c, p.ldc, p.alpha, beta, rows, tc, flags, bias)
 						}
 					}
 				}
@@ -513,19 +569,24 @@ func (p *problem[T]) run(kern *kernel[T], ws *workspace[T], i0, i1, j0, j1 int) 
 	}
 }
 
-// scaleTile sets the rows×cols corner of the tile at c to beta·C when
-// accum is set, else to 0: a tile whose sums are empty (see Part).
-func scaleTile[T exact](c []T, ldc int, beta T, rows, cols int, accum bool) {
+// scaleTile sets the rows×cols corner of the tile at c to beta·C with
+// tileAccum, to the bias with tileBias, else to 0, then applies ReLU with
+// tileReLU: a tile whose sums are empty (see Part).
+func scaleTile[T exact](c []T, ldc int, beta T, rows, cols, flags int, bias []T) {
 	for i := 0; i < rows; i++ {
 		ci := c[i*ldc : i*ldc+cols]
-		if !accum {
+		switch {
+		case flags&tileBias != 0:
+			copy(ci, bias[:cols])
+		case flags&tileAccum == 0:
 			clear(ci)
-			continue
-		}
-		for j := range ci {
-			ci[j] *= beta
+		default:
+			for j := range ci {
+				ci[j] *= beta
+			}
 		}
 	}
+	finishTile(c, ldc, rows, cols, flags&tileReLU, nil)
 }
 
 // workspace holds one goroutine's packing buffers.

@@ -553,11 +553,11 @@ func TestGemmConcurrentCalls(t *testing.T) {
 func TestGemmParallelPanic(t *testing.T) {
 	kern := *kern64
 	kern.name = "panics on the last column"
-	kern.micro = func(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+	kern.micro = func(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols, flags int, bias []float64) {
 		if cols < kern.nr {
 			panic("boom")
 		}
-		kern64.micro(k, a, rsA, csA, b, c, ldc, alpha, beta, rows, cols, accum)
+		kern64.micro(k, a, rsA, csA, b, c, ldc, alpha, beta, rows, cols, flags, bias)
 	}
 	n := kern.nr*4 + 1
 	rng := rand.New(rand.NewPCG(17, 18))

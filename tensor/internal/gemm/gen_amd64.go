@@ -35,6 +35,12 @@
 // columns selected by `mask` (one bit per column), with masked loads and
 // stores, so edge tiles never touch memory outside C. The AVX2 kernels always
 // store a full tile; the Go side gives them a scratch tile at the edges.
+//
+// The AVX-512 kernels also take a bias and flags (kernel.go's tileAccum,
+// tileBias, tileReLU): before the tile is stored they add bias[j] to its
+// column j and apply ReLU, so that a Linear layer's bias and activation
+// cost a few instructions per tile instead of passes of their own over C
+// (GemmPackedEpilogue).
 package main
 
 import (
@@ -137,9 +143,10 @@ func gen(w *bytes.Buffer, k kern) {
 	}
 	args := []arg{{"k", 8}, {"a", 8}, {"rsA", 8}, {"csA", 8}, {"b", 8}, {"c", 8}, {"ldc", 8}, {"alpha", fsz}, {"beta", fsz}}
 	if k.avx512 {
-		args = append(args, arg{"rows", 8}, arg{"mask", 8})
+		args = append(args, arg{"rows", 8}, arg{"mask", 8}, arg{"bias", 8}, arg{"flags", 8})
+	} else {
+		args = append(args, arg{"accum", 8})
 	}
-	args = append(args, arg{"accum", 8})
 	off := map[string]int{}
 	o := 0
 	for _, a := range args {
@@ -253,9 +260,13 @@ func gen(w *bytes.Buffer, k kern) {
 			}
 		}
 		p("MOVQ %s, SI", at("rows"))
+		p("MOVQ %s, R8", at("flags"))
+		epilogueAVX512(p, label, k, acc, breg, bc[2], bc[3], at("bias"))
+		p("TESTQ $%d, R8", flagAccum)
+	} else {
+		p("MOVQ %s, R8", at("accum"))
+		p("TESTQ R8, R8")
 	}
-	p("MOVQ %s, R8", at("accum"))
-	p("TESTQ R8, R8")
 	p("JNZ accum")
 	for r := 0; r < mr; r++ {
 		for v := 0; v < k.vecs; v++ {
@@ -274,31 +285,114 @@ func gen(w *bytes.Buffer, k kern) {
 		}
 	}
 	p("JMP ret")
+	// accumulate writes C = acc + beta·C, with ReLU applied before each
+	// store when relu is set.
+	accumulate := func(relu bool) {
+		for r := 0; r < mr; r++ {
+			for v := 0; v < k.vecs; v++ {
+				if k.avx512 {
+					p("%s.Z %d(DI), K%d, %s", k.mov, v*vbytes, v+1, tmp)
+					p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
+					if relu {
+						reluAVX512(p, k, acc(r, v), bc[2], bc[3])
+					}
+					p("%s %s, K%d, %d(DI)", k.mov, acc(r, v), v+1, v*vbytes)
+				} else {
+					p("%s %d(DI), %s", k.mov, v*vbytes, tmp)
+					p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
+					p("%s %s, %d(DI)", k.mov, acc(r, v), v*vbytes)
+				}
+			}
+			if r < mr-1 {
+				if k.avx512 {
+					p("DECQ SI")
+					p("JZ ret")
+				}
+				p("ADDQ DX, DI")
+			}
+		}
+	}
 	label("accum")
 	p("%s %s, %s", k.bcast, at("beta"), beta)
-	for r := 0; r < mr; r++ {
-		for v := 0; v < k.vecs; v++ {
-			if k.avx512 {
-				p("%s.Z %d(DI), K%d, %s", k.mov, v*vbytes, v+1, tmp)
-				p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
-				p("%s %s, K%d, %d(DI)", k.mov, acc(r, v), v+1, v*vbytes)
-			} else {
-				p("%s %d(DI), %s", k.mov, v*vbytes, tmp)
-				p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
-				p("%s %s, %d(DI)", k.mov, acc(r, v), v*vbytes)
-			}
-		}
-		if r < mr-1 {
-			if k.avx512 {
-				p("DECQ SI")
-				p("JZ ret")
-			}
-			p("ADDQ DX, DI")
-		}
+	if k.avx512 {
+		p("TESTQ $%d, R8", flagReLU)
+		p("JNZ accumrelu")
+		accumulate(false)
+		p("JMP ret")
+		label("accumrelu")
+		accumulate(true)
+	} else {
+		accumulate(false)
 	}
 	label("ret")
 	p("VZEROUPPER")
 	p("RET")
+}
+
+// The bits of the AVX-512 kernels' flags argument (kernel.go's tileAccum,
+// tileBias and tileReLU).
+const (
+	flagAccum = 1 << iota // C = tile + beta·C rather than tile
+	flagBias              // add bias[j] to column j of the tile first
+	flagReLU              // then max(·, 0), as package vec's ReLU
+)
+
+// epilogueAVX512 writes the part of an AVX-512 kernel's epilogue that
+// comes before C is read: with flagBias (flags in R8), bias[j] added to
+// column j of the tile (alpha·Ã·B̃ by then), the vectors of bias loaded
+// with the column masks, so nothing past the tile's columns is read; with
+// flagReLU, zero and abs set to +0 and to the mask that clears a sign bit,
+// and, unless flagAccum (then ReLU comes after beta·C, in the accumulating
+// stores), ReLU applied to the tile. Adding bias[j] to the tile gives the
+// bits of a C set to the bias and accumulated with beta 1: a fused
+// multiply-add by 1 rounds once, as an addition does.
+func epilogueAVX512(p func(string, ...any), label func(string), k kern, acc func(r, v int) string, breg func(v int) string, zero, abs, bias string) {
+	add, vbytes := "VADDPD", k.lanes*k.esize
+	if k.f32 {
+		add = "VADDPS"
+	}
+	p("TESTQ $%d, R8", flagBias)
+	p("JZ nobias")
+	p("MOVQ %s, R9", bias)
+	for v := 0; v < k.vecs; v++ {
+		p("%s.Z %d(R9), K%d, %s", k.mov, v*vbytes, v+1, breg(v))
+	}
+	for r := 0; r < mr; r++ {
+		for v := 0; v < k.vecs; v++ {
+			p("%s %s, %s, %s", add, breg(v), acc(r, v), acc(r, v))
+		}
+	}
+	label("nobias")
+	p("TESTQ $%d, R8", flagReLU)
+	p("JZ norelu")
+	ternlog, shift := "VPTERNLOGQ", "VPSRLQ"
+	if k.f32 {
+		ternlog, shift = "VPTERNLOGD", "VPSRLD"
+	}
+	p("VPXORD %s, %s, %s", zero, zero, zero)
+	p("%s $0xff, %s, %s, %s", ternlog, abs, abs, abs) // all ones
+	p("%s $1, %s, %s", shift, abs, abs)
+	p("TESTQ $%d, R8", flagAccum)
+	p("JNZ norelu")
+	for r := 0; r < mr; r++ {
+		for v := 0; v < k.vecs; v++ {
+			reluAVX512(p, k, acc(r, v), zero, abs)
+		}
+	}
+	label("norelu")
+}
+
+// reluAVX512 sets the vector x to max(x, 0) with the bits of Go's max, as
+// package vec's ReLU: x where x > 0 or x is NaN, with its sign bit cleared,
+// and +0 elsewhere (−0 included).
+func reluAVX512(p func(string, ...any), k kern, x, zero, abs string) {
+	if k.f32 {
+		p("VCMPPS $0x16, %s, %s, K5", zero, x) // x > 0 or unordered
+		p("VPANDD.Z %s, %s, K5, %s", abs, x, x)
+	} else {
+		p("VCMPPD $0x16, %s, %s, K5", zero, x)
+		p("VPANDQ.Z %s, %s, K5, %s", abs, x, x)
+	}
 }
 
 func signature(k kern) string {
@@ -308,7 +402,7 @@ func signature(k kern) string {
 	}
 	s := fmt.Sprintf("k int, a *%s, rsA, csA int, b, c *%s, ldc int, alpha, beta %s", t, t, t)
 	if k.avx512 {
-		s += ", rows int, mask uint64"
+		return s + fmt.Sprintf(", rows int, mask uint64, bias *%s, flags int", t)
 	}
 	return s + ", accum int"
 }

@@ -1,5 +1,14 @@
 package gemm
 
+// The flags of a micro-kernel call: what it does to its tile besides the
+// sums. The driver never sets tileAccum and tileBias together: a bias
+// takes the place of beta·C in the first block of k (see Epilogue).
+const (
+	tileAccum = 1 << iota // C = tile + beta·C rather than tile
+	tileBias              // add bias[j] to column j of the tile
+	tileReLU              // then max(·, 0), with the bits of package vec's ReLU
+)
+
 // kernel is a micro-kernel and the blocking sizes that go with it.
 type kernel[T exact] struct {
 	name       string
@@ -18,12 +27,15 @@ type kernel[T exact] struct {
 	directN int
 
 	// micro sets the rows×cols top-left corner (rows ≤ MR, cols ≤ NR) of
-	// the tile at c (row stride ldc) to alpha·Ã·B̃ + beta·C when accum is
-	// set, or to alpha·Ã·B̃ when it is not (then C is not read). Ã is MR×k
-	// with element (i, p) at a[i*rsA + p*csA]; B̃ is a packed k×NR sliver,
+	// the tile at c (row stride ldc) to alpha·Ã·B̃ + beta·C when flags has
+	// tileAccum, or to alpha·Ã·B̃ when it has not (then C is not read);
+	// with tileBias it adds bias[j] to column j of alpha·Ã·B̃ first, and
+	// with tileReLU it applies ReLU last (see the flags). Ã is MR×k with
+	// element (i, p) at a[i*rsA + p*csA]; B̃ is a packed k×NR sliver,
 	// element (p, j) at b[p*NR + j]. Every kernel checks that these
-	// elements are inside the slices before it touches memory.
-	micro func(k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta T, rows, cols int, accum bool)
+	// elements, and the bias it reads, are inside the slices before it
+	// touches memory.
+	micro func(k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta T, rows, cols, flags int, bias []T)
 
 	// transpose, when set, speeds up packing a transposed B (see packB).
 	transpose blockTransposer[T]
@@ -111,7 +123,7 @@ func checkTile[T exact](mr, nr, k int, a []T, rsA, csA int, b, c []T, ldc, rows,
 // build tag or off amd64. On amd64 (16 floating-point registers) 2×4 measured
 // fastest among 2×4, 4×2, 3×3, 3×4 and 4×4: the larger tiles make the
 // compiler spill accumulators to the stack on every step.
-func microGo[T exact](k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta T, rows, cols int, accum bool) {
+func microGo[T exact](k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta T, rows, cols, flags int, bias []T) {
 	const mr, nr = 2, 4
 	checkTile(mr, nr, k, a, rsA, csA, b, c, ldc, rows, cols)
 	var c00, c01, c02, c03 T
@@ -134,22 +146,51 @@ func microGo[T exact](k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta
 		c13 += a1 * b3
 	}
 	t := [mr * nr]T{c00, c01, c02, c03, c10, c11, c12, c13}
-	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, accum)
+	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, flags, bias)
 }
 
 // storeTile writes the rows×cols corner of the tile t (row stride nr) to c:
-// c = alpha·t + beta·c, or alpha·t when accum is not set.
-func storeTile[T exact](t []T, nr int, c []T, ldc int, alpha, beta T, rows, cols int, accum bool) {
+// c = alpha·t + beta·c with tileAccum, or alpha·t, then finishes it (see
+// finishTile).
+func storeTile[T exact](t []T, nr int, c []T, ldc int, alpha, beta T, rows, cols, flags int, bias []T) {
 	for i := 0; i < rows; i++ {
 		ti := t[i*nr : i*nr+cols]
 		ci := c[i*ldc : i*ldc+cols]
-		if accum {
+		if flags&tileAccum != 0 {
 			for j, v := range ti {
 				ci[j] = alpha*v + beta*ci[j]
 			}
 		} else {
 			for j, v := range ti {
 				ci[j] = alpha * v
+			}
+		}
+	}
+	finishTile(c, ldc, rows, cols, flags, bias)
+}
+
+// finishTile applies the rest of flags to the rows×cols corner of the
+// tile at c after its sums were stored: bias[j] added to column j with
+// tileBias, then ReLU with tileReLU. An addition after the store rounds as
+// the assembly kernels' addition before it; the ReLU is Go's max(x, 0),
+// whose bits package vec's ReLU and the kernels' epilogue reproduce.
+func finishTile[T exact](c []T, ldc int, rows, cols, flags int, bias []T) {
+	if flags&(tileBias|tileReLU) == 0 {
+		return
+	}
+	if flags&tileBias != 0 && len(bias) < cols {
+		fail("micro-kernel: bias of %d elements for a tile of %d columns", len(bias), cols)
+	}
+	for i := 0; i < rows; i++ {
+		ci := c[i*ldc : i*ldc+cols]
+		if flags&tileBias != 0 {
+			for j, b := range bias[:cols] {
+				ci[j] += b
+			}
+		}
+		if flags&tileReLU != 0 {
+			for j, v := range ci {
+				ci[j] = max(v, 0)
 			}
 		}
 	}

@@ -18,46 +18,46 @@ import (
 // narrow kernels …sSxV read a packed sliver of S vectors.
 
 //go:noescape
-func dgemmKernelAVX512x4(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+func dgemmKernelAVX512x4(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, bias *float64, flags int)
 
 //go:noescape
-func dgemmKernelAVX512x3(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+func dgemmKernelAVX512x3(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, bias *float64, flags int)
 
 //go:noescape
-func dgemmKernelAVX512x2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+func dgemmKernelAVX512x2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, bias *float64, flags int)
 
 //go:noescape
-func dgemmKernelAVX512x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+func dgemmKernelAVX512x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, bias *float64, flags int)
 
 //go:noescape
-func sgemmKernelAVX512x4(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+func sgemmKernelAVX512x4(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, bias *float32, flags int)
 
 //go:noescape
-func sgemmKernelAVX512x3(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+func sgemmKernelAVX512x3(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, bias *float32, flags int)
 
 //go:noescape
-func sgemmKernelAVX512x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+func sgemmKernelAVX512x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, bias *float32, flags int)
 
 //go:noescape
-func sgemmKernelAVX512x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+func sgemmKernelAVX512x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, bias *float32, flags int)
 
 //go:noescape
-func dgemmKernelAVX512s2x2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+func dgemmKernelAVX512s2x2(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, bias *float64, flags int)
 
 //go:noescape
-func dgemmKernelAVX512s2x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+func dgemmKernelAVX512s2x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, bias *float64, flags int)
 
 //go:noescape
-func dgemmKernelAVX512s1x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, accum int)
+func dgemmKernelAVX512s1x1(k int, a *float64, rsA, csA int, b, c *float64, ldc int, alpha, beta float64, rows int, mask uint64, bias *float64, flags int)
 
 //go:noescape
-func sgemmKernelAVX512s2x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+func sgemmKernelAVX512s2x2(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, bias *float32, flags int)
 
 //go:noescape
-func sgemmKernelAVX512s2x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+func sgemmKernelAVX512s2x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, bias *float32, flags int)
 
 //go:noescape
-func sgemmKernelAVX512s1x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, accum int)
+func sgemmKernelAVX512s1x1(k int, a *float32, rsA, csA int, b, c *float32, ldc int, alpha, beta float32, rows int, mask uint64, bias *float32, flags int)
 
 //go:noescape
 func sdotKernel4x4(k int, a *float32, lda int, b *float32, ldb int, rows, cols int, out *float32)
@@ -130,95 +130,108 @@ func available() ([]*kernel[float32], []*kernel[float64]) {
 
 func colMask(cols int) uint64 { return uint64(1)<<uint(cols) - 1 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// biasPtr returns the first element of a tile's bias when flags ask for
+// one (tileBias), after checking that it covers the tile's cols columns,
+// and nil otherwise.
+func biasPtr[T exact](flags, cols int, bias []T) *T {
+	if flags&tileBias == 0 {
+		return nil
 	}
-	return 0
+	if len(bias) < cols {
+		fail("micro-kernel: bias of %d elements for a tile of %d columns", len(bias), cols)
+	}
+	return &bias[0]
 }
 
-func microAVX512F64(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+func microAVX512F64(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols, flags int, bias []float64) {
 	checkTile(6, 32, k, a, rsA, csA, b, c, ldc, rows, cols)
-	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	pa, pb, pc, mask, pbias := &a[0], &b[0], &c[0], colMask(cols), biasPtr(flags, cols, bias)
 	switch (cols + 7) / 8 {
 	case 4:
-		dgemmKernelAVX512x4(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		dgemmKernelAVX512x4(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	case 3:
-		dgemmKernelAVX512x3(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		dgemmKernelAVX512x3(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	case 2:
-		dgemmKernelAVX512x2(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		dgemmKernelAVX512x2(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	default:
-		dgemmKernelAVX512x1(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		dgemmKernelAVX512x1(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	}
 }
 
-func microAVX512F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+func microAVX512F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols, flags int, bias []float32) {
 	checkTile(6, 64, k, a, rsA, csA, b, c, ldc, rows, cols)
-	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	pa, pb, pc, mask, pbias := &a[0], &b[0], &c[0], colMask(cols), biasPtr(flags, cols, bias)
 	switch (cols + 15) / 16 {
 	case 4:
-		sgemmKernelAVX512x4(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		sgemmKernelAVX512x4(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	case 3:
-		sgemmKernelAVX512x3(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		sgemmKernelAVX512x3(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	case 2:
-		sgemmKernelAVX512x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		sgemmKernelAVX512x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	default:
-		sgemmKernelAVX512x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		sgemmKernelAVX512x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	}
 }
 
-func microAVX512F64N8(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+func microAVX512F64N8(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols, flags int, bias []float64) {
 	checkTile(6, 8, k, a, rsA, csA, b, c, ldc, rows, cols)
-	dgemmKernelAVX512s1x1(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), b2i(accum))
+	dgemmKernelAVX512s1x1(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), biasPtr(flags, cols, bias), flags)
 }
 
-func microAVX512F64N16(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+func microAVX512F64N16(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols, flags int, bias []float64) {
 	checkTile(6, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
-	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	pa, pb, pc, mask, pbias := &a[0], &b[0], &c[0], colMask(cols), biasPtr(flags, cols, bias)
 	if cols > 8 {
-		dgemmKernelAVX512s2x2(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		dgemmKernelAVX512s2x2(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	} else {
-		dgemmKernelAVX512s2x1(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		dgemmKernelAVX512s2x1(k, pa, rsA*8, csA*8, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	}
 }
 
-func microAVX512F32N16(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+func microAVX512F32N16(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols, flags int, bias []float32) {
 	checkTile(6, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
-	sgemmKernelAVX512s1x1(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), b2i(accum))
+	sgemmKernelAVX512s1x1(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), biasPtr(flags, cols, bias), flags)
 }
 
-func microAVX512F32N32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+func microAVX512F32N32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols, flags int, bias []float32) {
 	checkTile(6, 32, k, a, rsA, csA, b, c, ldc, rows, cols)
-	pa, pb, pc, mask, acc := &a[0], &b[0], &c[0], colMask(cols), b2i(accum)
+	pa, pb, pc, mask, pbias := &a[0], &b[0], &c[0], colMask(cols), biasPtr(flags, cols, bias)
 	if cols > 16 {
-		sgemmKernelAVX512s2x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		sgemmKernelAVX512s2x2(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	} else {
-		sgemmKernelAVX512s2x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, acc)
+		sgemmKernelAVX512s2x1(k, pa, rsA*4, csA*4, pb, pc, ldc, alpha, beta, rows, mask, pbias, flags)
 	}
 }
 
-func microAVX2F64(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols int, accum bool) {
+// The AVX2 kernels have no epilogue: a bias and ReLU (see tileBias) are
+// applied by finishTile to the tile they stored.
+
+func microAVX2F64(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols, flags int, bias []float64) {
 	const mr, nr = 6, 8
 	checkTile(mr, nr, k, a, rsA, csA, b, c, ldc, rows, cols)
 	if rows == mr && cols == nr {
-		dgemmKernelAVX2(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, b2i(accum))
+		biasPtr(flags, cols, bias)
+		dgemmKernelAVX2(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, flags&tileAccum)
+		finishTile(c, ldc, rows, cols, flags, bias)
 		return
 	}
 	var t [mr * nr]float64
 	dgemmKernelAVX2(k, &a[0], rsA*8, csA*8, &b[0], &t[0], nr, 1, 0, 0)
-	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, accum)
+	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, flags, bias)
 }
 
-func microAVX2F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols int, accum bool) {
+func microAVX2F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols, flags int, bias []float32) {
 	const mr, nr = 6, 16
 	checkTile(mr, nr, k, a, rsA, csA, b, c, ldc, rows, cols)
 	if rows == mr && cols == nr {
-		sgemmKernelAVX2(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, b2i(accum))
+		biasPtr(flags, cols, bias)
+		sgemmKernelAVX2(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, flags&tileAccum)
+		finishTile(c, ldc, rows, cols, flags, bias)
 		return
 	}
 	var t [mr * nr]float32
 	sgemmKernelAVX2(k, &a[0], rsA*4, csA*4, &b[0], &t[0], nr, 1, 0, 0)
-	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, accum)
+	storeTile(t[:], nr, c, ldc, alpha, beta, rows, cols, flags, bias)
 }
 
 // dotF32 and dotF64 are the dot-product tiles of the AVX-512 kernels (see

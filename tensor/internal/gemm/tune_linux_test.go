@@ -94,7 +94,7 @@ func tuneKernel[T exact](kern *kernel[T], kc int) {
 	const calls = 200
 	d := minTime(50, func() {
 		for range calls {
-			kern.micro(kc, a, 1, kern.mr, b, c, kern.nr, 1, 1, kern.mr, kern.nr, true)
+			kern.micro(kc, a, 1, kern.mr, b, c, kern.nr, 1, 1, kern.mr, kern.nr, tileAccum, nil)
 		}
 	})
 	flops := 2 * float64(kern.mr*kern.nr*kc) * calls
