@@ -51,9 +51,11 @@ import (
 	"os"
 )
 
+// mr is the rows of the tiles of every kernel but the narrowest (see main).
 const mr = 6
 
 type kern struct {
+	rows   int // MR, rows of the tile: 6, or 12 for the narrowest kernels
 	name   string
 	avx512 bool
 	f32    bool
@@ -87,11 +89,21 @@ func main() {
 	// = 8 would write eight times the elements of B, zeros mostly. Each
 	// element of C is the same sum, in the same order, as in the 4-vector
 	// kernels.
+	//
+	// The one-vector kernels have 12 rows: with 6, each step of k gave each
+	// of only 6 accumulators one multiply-add, and the sums waited on the
+	// 4-cycle latency of the multiply-add (a 256×10×128 float32 product at
+	// 65 GFLOP/s). Their tile is two 6-row tiles side by side, every
+	// element the same sum in the same order.
 	for s := 2; s >= 1; s-- {
 		for v := s; v >= 1; v-- {
+			rows := mr
+			if s == 1 {
+				rows = 2 * mr
+			}
 			kernels = append(kernels,
-				kern{name: fmt.Sprintf("dgemmKernelAVX512s%dx%d", s, v), avx512: true, vecs: v, stride: s, lanes: 8, esize: 8, vreg: "Z", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},
-				kern{name: fmt.Sprintf("sgemmKernelAVX512s%dx%d", s, v), avx512: true, f32: true, vecs: v, stride: s, lanes: 16, esize: 4, vreg: "Z", bcast: "VBROADCASTSS", fma: "VFMADD231PS", mul: "VMULPS", mov: "VMOVUPS"})
+				kern{rows: rows, name: fmt.Sprintf("dgemmKernelAVX512s%dx%d", s, v), avx512: true, vecs: v, stride: s, lanes: 8, esize: 8, vreg: "Z", bcast: "VBROADCASTSD", fma: "VFMADD231PD", mul: "VMULPD", mov: "VMOVUPD"},
+				kern{rows: rows, name: fmt.Sprintf("sgemmKernelAVX512s%dx%d", s, v), avx512: true, f32: true, vecs: v, stride: s, lanes: 16, esize: 4, vreg: "Z", bcast: "VBROADCASTSS", fma: "VFMADD231PS", mul: "VMULPS", mov: "VMOVUPS"})
 		}
 	}
 	kernels = append(kernels,
@@ -102,6 +114,9 @@ func main() {
 	buf.WriteString("//go:build amd64 && !purego\n\n")
 	buf.WriteString("#include \"textflag.h\"\n")
 	for _, k := range kernels {
+		if k.rows == 0 {
+			k.rows = mr
+		}
 		gen(&buf, k)
 	}
 	genDot(&buf, false)
@@ -115,6 +130,7 @@ func main() {
 }
 
 func gen(w *bytes.Buffer, k kern) {
+	mr := k.rows
 	p := func(format string, args ...any) { fmt.Fprintf(w, "\t"+format+"\n", args...) }
 	label := func(l string) { fmt.Fprintf(w, "%s:\n", l) }
 	nacc := mr * k.vecs
@@ -173,6 +189,12 @@ func gen(w *bytes.Buffer, k kern) {
 	p("SHLQ $%d, DX", map[int]int{4: 2, 8: 3}[k.esize])
 	p("LEAQ (AX)(R9*2), R10")
 	p("ADDQ R9, R10 // R10: row 3 of A")
+	if mr > 6 {
+		p("LEAQ (R10)(R9*2), R12")
+		p("ADDQ R9, R12 // R12: row 6 of A")
+		p("LEAQ (R12)(R9*2), R13")
+		p("ADDQ R9, R13 // R13: row 9 of A")
+	}
 	// Prefetch the C tile: it is read (or written) once at the end.
 	p("MOVQ DI, R8")
 	for r := 0; r < mr; r++ {
@@ -191,21 +213,13 @@ func gen(w *bytes.Buffer, k kern) {
 			p("VXORPS %s, %s, %s", r, r, r)
 		}
 	}
+	// Row r of A is at base r/3 plus r%3 rows.
+	bases := []string{"AX", "R10", "R12", "R13"}[:mr/3]
 	aAddr := func(r int) string {
-		switch r {
-		case 0:
-			return "(AX)"
-		case 1:
-			return "(AX)(R9*1)"
-		case 2:
-			return "(AX)(R9*2)"
-		case 3:
-			return "(R10)"
-		case 4:
-			return "(R10)(R9*1)"
-		default:
-			return "(R10)(R9*2)"
+		if r%3 == 0 {
+			return "(" + bases[r/3] + ")"
 		}
+		return fmt.Sprintf("(%s)(R9*%d)", bases[r/3], r%3)
 	}
 	step := func(u int) {
 		for v := 0; v < k.vecs; v++ {
@@ -218,8 +232,9 @@ func gen(w *bytes.Buffer, k kern) {
 				p("%s %s, %s, %s", k.fma, breg(v), b, acc(r, v))
 			}
 		}
-		p("ADDQ R11, AX")
-		p("ADDQ R11, R10")
+		for _, b := range bases {
+			p("ADDQ R11, %s", b)
+		}
 	}
 	const unroll = 4
 	p("MOVQ CX, R8")
@@ -347,7 +362,7 @@ const (
 // bits of a C set to the bias and accumulated with beta 1: a fused
 // multiply-add by 1 rounds once, as an addition does.
 func epilogueAVX512(p func(string, ...any), label func(string), k kern, acc func(r, v int) string, breg func(v int) string, zero, abs, bias string) {
-	add, vbytes := "VADDPD", k.lanes*k.esize
+	mr, add, vbytes := k.rows, "VADDPD", k.lanes*k.esize
 	if k.f32 {
 		add = "VADDPS"
 	}

@@ -102,9 +102,9 @@ var (
 	kernAVX512F32 = &kernel[float32]{name: "avx512 6x64", edges: true, mr: 6, nr: 64, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32, transpose: blockTransposer[float32]{16, transposeF32}, copyRows: copyRowsAVX512[float32], dot: dotF32}
 	// The narrow forms, for products at most 1 or 2 vectors wide (see
 	// kernel.narrow): the same blocking, B packed only to their width.
-	kernAVX512F64N8  = &kernel[float64]{name: "avx512 6x8", edges: true, mr: 6, nr: 8, mc: 192, kc: 512, nc: 3072, directN: 256, micro: microAVX512F64N8, copyRows: copyRows8[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
+	kernAVX512F64N8  = &kernel[float64]{name: "avx512 12x8", edges: true, mr: 12, nr: 8, mc: 192, kc: 512, nc: 3072, directN: 256, micro: microAVX512F64N8, copyRows: copyRows8[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
 	kernAVX512F64N16 = &kernel[float64]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 192, kc: 512, nc: 3072, directN: 256, micro: microAVX512F64N16, copyRows: copyRows16[float64], transpose: blockTransposer[float64]{8, transposeF64}, dot: dotF64}
-	kernAVX512F32N16 = &kernel[float32]{name: "avx512 6x16", edges: true, mr: 6, nr: 16, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32N16, copyRows: copyRows16[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
+	kernAVX512F32N16 = &kernel[float32]{name: "avx512 12x16", edges: true, mr: 12, nr: 16, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32N16, copyRows: copyRows16[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
 	kernAVX512F32N32 = &kernel[float32]{name: "avx512 6x32", edges: true, mr: 6, nr: 32, mc: 192, kc: 1024, nc: 3072, directN: 256, micro: microAVX512F32N32, copyRows: copyRows32[float32], transpose: blockTransposer[float32]{16, transposeF32}, dot: dotF32}
 	kernAVX2F64      = &kernel[float64]{name: "avx2 6x8", mr: 6, nr: 8, mc: 192, kc: 256, nc: 3072, directN: 256, micro: microAVX2F64}
 	kernAVX2F32      = &kernel[float32]{name: "avx2 6x16", mr: 6, nr: 16, mc: 384, kc: 256, nc: 3072, directN: 256, micro: microAVX2F32}
@@ -174,7 +174,7 @@ func microAVX512F32(k int, a []float32, rsA, csA int, b, c []float32, ldc int, a
 }
 
 func microAVX512F64N8(k int, a []float64, rsA, csA int, b, c []float64, ldc int, alpha, beta float64, rows, cols, flags int, bias []float64) {
-	checkTile(6, 8, k, a, rsA, csA, b, c, ldc, rows, cols)
+	checkTile(12, 8, k, a, rsA, csA, b, c, ldc, rows, cols)
 	dgemmKernelAVX512s1x1(k, &a[0], rsA*8, csA*8, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), biasPtr(flags, cols, bias), flags)
 }
 
@@ -189,7 +189,7 @@ func microAVX512F64N16(k int, a []float64, rsA, csA int, b, c []float64, ldc int
 }
 
 func microAVX512F32N16(k int, a []float32, rsA, csA int, b, c []float32, ldc int, alpha, beta float32, rows, cols, flags int, bias []float32) {
-	checkTile(6, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
+	checkTile(12, 16, k, a, rsA, csA, b, c, ldc, rows, cols)
 	sgemmKernelAVX512s1x1(k, &a[0], rsA*4, csA*4, &b[0], &c[0], ldc, alpha, beta, rows, colMask(cols), biasPtr(flags, cols, bias), flags)
 }
 
