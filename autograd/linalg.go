@@ -348,8 +348,8 @@ func matmulFullBatch[T Float](in, g *tensor.Tensor[T]) bool {
 
 // Linear returns x·wᵀ + b, the affine map of a fully connected layer, as one
 // operation: x is [batch in], w is [out in] and b is [out] or nil (no bias).
-// The bias is written into the output before the product is added to it,
-// so the forward pass makes one sweep over the result instead of two.
+// The product adds the bias to each tile of the result as it stores it,
+// so the forward pass makes no sweep over the result of its own.
 //
 //	d/dx = g·w,  d/dw = gᵀ·x,  d/db = Σ_batch g
 //
@@ -358,7 +358,7 @@ func matmulFullBatch[T Float](in, g *tensor.Tensor[T]) bool {
 func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 	const op = "Linear"
 	defer relabel(op)
-	out, vn := linearValue(op, x, w, b)
+	out, vn := linearValue(op, x, w, b, false)
 	if b == nil {
 		return recordOpIn(vn, op, out, linearOp[T]{}, x, w)
 	}
@@ -378,17 +378,18 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 func LinearReLU[T Float](x, w, b *Var[T]) *Var[T] {
 	const op = "LinearReLU"
 	defer relabel(op)
-	out, vn := linearValue(op, x, w, b)
-	tensor.ReLUInto(out, out)
+	out, vn := linearValue(op, x, w, b, true)
 	if b == nil {
 		return recordOpIn(vn, op, out, linearReLUOp[T]{}, x, w)
 	}
 	return recordOpIn(vn, op, out, linearReLUOp[T]{}, x, w, b)
 }
 
-// linearValue checks Linear's operands and returns x·wᵀ + b in a new
-// result (the arena's when an operand has one) with its Var's memory.
-func linearValue[T Float](op string, x, w, b *Var[T]) (*tensor.Tensor[T], *varNode[T]) {
+// linearValue checks Linear's operands and returns x·wᵀ + b, with ReLU
+// applied when relu is set, in a new result (the arena's when an operand
+// has one) with its Var's memory: one product that adds the bias and
+// applies the ReLU as it stores the result (tensor.LinearInto).
+func linearValue[T Float](op string, x, w, b *Var[T], relu bool) (*tensor.Tensor[T], *varNode[T]) {
 	xv, wv := x.value, w.value
 	if xv.Dims() != 2 || wv.Dims() != 2 || xv.Dim(1) != wv.Dim(1) {
 		panic(shapeErr(op, "want x [batch in] and w [out in]", xv.Shape(), wv.Shape()))
@@ -401,15 +402,11 @@ func linearValue[T Float](op string, x, w, b *Var[T]) (*tensor.Tensor[T], *varNo
 		ar = arenaOf(x, w, b)
 	}
 	out, vn := resultOf(ar, xv.Dim(0), wv.Dim(0))
-	beta := T(0)
+	var bias *tensor.Tensor[T]
 	if b != nil {
-		bias, d := b.value.Data(), out.Data()
-		for r := 0; r < len(d); r += len(bias) {
-			copy(d[r:r+len(bias)], bias)
-		}
-		beta = 1
+		bias = b.value
 	}
-	tensor.Gemm(false, true, 1, xv, wv, beta, out)
+	tensor.LinearInto(out, xv, wv, bias, relu)
 	return out, vn
 }
 

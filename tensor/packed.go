@@ -67,36 +67,3 @@ func GemmPacked[T Float](transA bool, alpha T, a *Tensor[T], b *Packed[T], beta 
 	}
 	gemm.GemmPacked(transA, m, alpha, a.data, max(1, a.shape[1]), b.p, beta, c.data, max(1, n))
 }
-
-// LinearPackedInto sets out = x·op(w) + bias, then ReLU when relu is set:
-// a Linear layer's forward pass in one product, whose bias and ReLU are
-// applied to each tile of out while the product stores it rather than in
-// passes of their own over out. x is [m k], op(w) [k n] (a weight [n k]
-// packed with trans), bias nil or [n], out [m n]. out gets the bits of its
-// rows set to the bias, GemmPacked(false, 1, x, w, 1, out) (beta 0 without
-// a bias) and ReLUInto(out, out); its old contents are not read. It does
-// not allocate. It panics with a *ShapeError when a shape does not fit or
-// out shares memory with x, w or the bias.
-func LinearPackedInto[T Float](out, x *Tensor[T], w *Packed[T], bias *Tensor[T], relu bool) {
-	m, _, n := matmulDims("LinearPackedInto", x, w.src, false, w.trans)
-	if len(out.shape) != 2 || out.shape[0] != m || out.shape[1] != n {
-		panic(shapeErr("LinearPackedInto", fmt.Sprintf("output must be [%d %d]", m, n), x.shape, w.Shape(), out.shape))
-	}
-	var b []T
-	if bias != nil {
-		if len(bias.shape) != 1 || bias.shape[0] != n {
-			panic(shapeErr("LinearPackedInto", fmt.Sprintf("bias must be [%d]", n), x.shape, w.Shape(), bias.shape))
-		}
-		if overlaps(out.data, bias.data) {
-			panic(shapeErr("LinearPackedInto", "output shares memory with the bias", out.shape, bias.shape))
-		}
-		b = bias.data
-	}
-	if overlaps(out.data, x.data) {
-		panic(shapeErr("LinearPackedInto", "output shares memory with x", x.shape, out.shape))
-	}
-	if overlaps(out.data, w.src.data) {
-		panic(shapeErr("LinearPackedInto", "output shares memory with the weight", w.Shape(), out.shape))
-	}
-	gemm.GemmPackedEpilogue(false, m, 1, x.data, max(1, x.shape[1]), w.p, gemm.Epilogue[T]{Bias: b, ReLU: relu}, out.data, max(1, n))
-}

@@ -12,7 +12,10 @@ OpenBLAS that torch_bench.py uses (fetched by measure.sh):
   OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 bench/peers/torch_freeze.py
 
 It prints, three times over alternately, the median time per forward pass of
-7 repeats of 400 calls.
+7 repeats of 400 calls; then the speed of PyTorch's products alone on the
+three layers' shapes (torch.addmm, the bias added by the GEMM), against
+which Adjoint's BenchmarkGemmPackedMLP and the kernel's peak (GEMM_TUNE=1
+go test -run TuneKernel -v ./tensor/internal/gemm/) compare.
 """
 
 import os
@@ -50,6 +53,13 @@ def main():
         for _ in range(3):  # alternated, so that a change of load reaches each
             for name, f in variants:
                 print("%-24s %8.1f us" % (name, median_us(f, x)))
+        h = x
+        for layer in (m[0], m[2], m[4]):
+            w, b = layer.weight, layer.bias
+            us = median_us(lambda h: torch.addmm(b, h, w.t()), h)
+            n, k = w.shape
+            print("addmm %dx%dx%d %13.1f us %6.1f GFLOP/s" % (h.shape[0], n, k, us, 2 * h.shape[0] * n * k / us / 1e3))
+            h = torch.relu(layer(h))
 
 
 if __name__ == "__main__":

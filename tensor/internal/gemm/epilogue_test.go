@@ -155,7 +155,8 @@ func epiShapes[T exact](rng *rand.Rand, kern *kernel[T]) []gemmCase {
 	)
 }
 
-// TestGemmPackedEpilogue checks that a product with an Epilogue has the
+// TestGemmPackedEpilogue checks that a product with an Epilogue, with a
+// packed operand (GemmPackedEpilogue) or not (GemmEpilogue), has the
 // bits of the bias written first, the product accumulated onto it and
 // ReLU applied after, on every path a shape takes (tiny loops, dot
 // products, every tile width, one or several blocks of k, parallel
@@ -180,9 +181,14 @@ func testPackedEpilogue[T exact](t *testing.T, kern *kernel[T]) {
 	for _, tc := range epiCases(rng, shapes) {
 		a, b, c, bias := epiOperands[T](rng, tc)
 		want := unfused(kern, tc, a, b, c, bias)
+		e := Epilogue[T]{Bias: bias, ReLU: tc.relu}
+		c2 := newMatrix[T](rng, tc.m, tc.n, c.ld)
+		copy(c2.data, c.data)
 		pb := Pack(tc.transB, tc.n, tc.k, b.data, b.ld)
-		GemmPackedEpilogue(tc.transA, tc.m, T(tc.alpha), a.data, a.ld, pb, Epilogue[T]{Bias: bias, ReLU: tc.relu}, c.data, c.ld)
-		checkSameBits(t, tc.String(), c, want, tc.relu)
+		GemmPackedEpilogue(tc.transA, tc.m, T(tc.alpha), a.data, a.ld, pb, e, c.data, c.ld)
+		checkSameBits(t, "GemmPackedEpilogue/"+tc.String(), c, want, tc.relu)
+		GemmEpilogue(tc.transA, tc.transB, tc.m, tc.n, tc.k, T(tc.alpha), a.data, a.ld, b.data, b.ld, e, c2.data, c2.ld)
+		checkSameBits(t, "GemmEpilogue/"+tc.String(), c2, want, tc.relu)
 	}
 }
 
@@ -212,7 +218,8 @@ func testKernelEpilogues[T exact](t *testing.T, kerns []*kernel[T]) {
 }
 
 // TestGemmPackedEpilogueBadArguments checks that a bias of the wrong
-// length or overlapping c is refused with an *Error.
+// length or overlapping c, and what Gemm refuses, are refused with an
+// *Error, with a packed operand or not.
 func TestGemmPackedEpilogueBadArguments(t *testing.T) {
 	s := func(n int) []float32 { return make([]float32, n) }
 	pb := Pack(false, 2, 3, s(6), 2)
@@ -225,6 +232,13 @@ func TestGemmPackedEpilogueBadArguments(t *testing.T) {
 		{"bias long", func() { GemmPackedEpilogue(false, 2, 1, s(6), 3, pb, Epilogue[float32]{Bias: s(3)}, s(4), 2) }},
 		{"bias in c", func() { GemmPackedEpilogue(false, 2, 1, s(6), 3, pb, Epilogue[float32]{Bias: c[2:]}, c, 2) }},
 		{"c short", func() { GemmPackedEpilogue(false, 2, 1, s(6), 3, pb, Epilogue[float32]{ReLU: true}, s(3), 2) }},
+		{"unpacked bias short", func() {
+			GemmEpilogue(false, false, 2, 2, 3, 1, s(6), 3, s(6), 2, Epilogue[float32]{Bias: s(1)}, s(4), 2)
+		}},
+		{"unpacked bias in c", func() { GemmEpilogue(false, false, 2, 2, 3, 1, s(6), 3, s(6), 2, Epilogue[float32]{Bias: c[2:]}, c, 2) }},
+		{"unpacked a short", func() {
+			GemmEpilogue(false, false, 2, 2, 3, 1, s(5), 3, s(6), 2, Epilogue[float32]{ReLU: true}, s(4), 2)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { wantGemmError(t, tc.f) })
@@ -242,6 +256,9 @@ func TestGemmPackedEpilogueAllocs(t *testing.T) {
 	e := Epilogue[float32]{Bias: bias, ReLU: true}
 	GemmPackedEpilogue(false, 64, 1, a.data, a.ld, pb, e, c, 70)
 	if n := testing.AllocsPerRun(20, func() { GemmPackedEpilogue(false, 64, 1, a.data, a.ld, pb, e, c, 70) }); n != 0 {
+		t.Errorf("%v allocations per packed product, want 0", n)
+	}
+	if n := testing.AllocsPerRun(20, func() { GemmEpilogue(false, true, 64, 70, 100, 1, a.data, a.ld, b.data, b.ld, e, c, 70) }); n != 0 {
 		t.Errorf("%v allocations per product, want 0", n)
 	}
 }

@@ -86,40 +86,9 @@ func gemmPackedAs[T Float](transA bool, m int, alpha T, a []T, lda int, b *Packe
 }
 
 func gemmPacked[E exact, T Float](kern *kernel[E], transA bool, m int, alpha E, a []E, lda int, pb *Packed[T], beta E, c []E, ldc int, b, slivers, bias []E, relu bool) {
-	if m > 0 && overlap(bias, c[:min(len(c), extent(m, pb.n, ldc))]) {
-		fail("GemmPackedEpilogue: c overlaps the bias")
-	}
-	p := problem[E]{part: Full, transA: transA, transB: pb.transB, m: m, n: pb.n, k: pb.k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: pb.ldb, ldc: ldc, bias: bias, relu: relu}
+	p := problem[E]{part: Full, transA: transA, transB: pb.transB, m: m, n: pb.n, k: pb.k, alpha: alpha, beta: beta, a: a, b: b, c: c, lda: lda, ldb: pb.ldb, ldc: ldc}
 	p.packed, p.packedNR, p.packedKC = slivers, pb.nr, pb.kc
-	p.solve(kern)
-}
-
-// Epilogue is work that a product does on C as it stores it, so that a
-// layer's bias and activation cost no pass of their own over C (cuBLASLt
-// and oneDNN offer the same as epilogues and post-ops). The zero Epilogue
-// does nothing.
-type Epilogue[T Float] struct {
-	// Bias, when not nil, holds n elements: Bias[j] is added to column j
-	// of alpha·op(a)·op(b).
-	Bias []T
-	// ReLU sets each element x of the result to max(x, 0) last, with the
-	// bits of Go's max: NaN stays NaN with its sign cleared, −0 becomes +0.
-	ReLU bool
-}
-
-// GemmPackedEpilogue sets c = ReLU(alpha·op(a)·op(b) + bias), with the
-// bias and the ReLU as e asks for them: a Linear layer's forward pass in
-// one product. c is only written, never read. Every element has the bits
-// of GemmPacked with beta 1 on a c whose rows hold the bias (beta 0
-// without one) followed by that ReLU; the AVX-512 kernels add the bias
-// and apply the ReLU to each tile while it is in registers. It panics as
-// GemmPacked does, and with an *Error when the bias does not hold n
-// elements or overlaps c.
-func GemmPackedEpilogue[T Float](transA bool, m int, alpha T, a []T, lda int, b *Packed[T], e Epilogue[T], c []T, ldc int) {
-	if e.Bias != nil && len(e.Bias) != b.n {
-		fail("GemmPackedEpilogue: bias of %d elements for %d columns", len(e.Bias), b.n)
-	}
-	gemmPackedAs(transA, m, alpha, a, lda, b, 0, c, ldc, e)
+	p.withEpilogue(bias, relu).solve(kern)
 }
 
 // packedSlivers returns the slivers of the block of columns [jc, jc+nc)
