@@ -244,21 +244,3 @@ func TestGemmPackedEpilogueBadArguments(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { wantGemmError(t, tc.f) })
 	}
 }
-
-// TestGemmPackedEpilogueAllocs checks that a warm product with an
-// Epilogue allocates nothing.
-func TestGemmPackedEpilogueAllocs(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	a := newMatrix[float32](rng, 64, 100, 100)
-	b := newMatrix[float32](rng, 70, 100, 100)
-	c, bias := make([]float32, 64*70), make([]float32, 70)
-	pb := Pack(true, 70, 100, b.data, b.ld)
-	e := Epilogue[float32]{Bias: bias, ReLU: true}
-	GemmPackedEpilogue(false, 64, 1, a.data, a.ld, pb, e, c, 70)
-	if n := testing.AllocsPerRun(20, func() { GemmPackedEpilogue(false, 64, 1, a.data, a.ld, pb, e, c, 70) }); n != 0 {
-		t.Errorf("%v allocations per packed product, want 0", n)
-	}
-	if n := testing.AllocsPerRun(20, func() { GemmEpilogue(false, true, 64, 70, 100, 1, a.data, a.ld, b.data, b.ld, e, c, 70) }); n != 0 {
-		t.Errorf("%v allocations per product, want 0", n)
-	}
-}

@@ -283,40 +283,13 @@ func gen(w *bytes.Buffer, k kern) {
 		p("TESTQ R8, R8")
 	}
 	p("JNZ accum")
-	for r := 0; r < mr; r++ {
-		for v := 0; v < k.vecs; v++ {
-			if k.avx512 {
-				p("%s %s, K%d, %d(DI)", k.mov, acc(r, v), v+1, v*vbytes)
-			} else {
-				p("%s %s, %d(DI)", k.mov, acc(r, v), v*vbytes)
-			}
-		}
-		if r < mr-1 {
-			if k.avx512 {
-				p("DECQ SI")
-				p("JZ ret")
-			}
-			p("ADDQ DX, DI")
-		}
-	}
-	p("JMP ret")
-	// accumulate writes C = acc + beta·C, with ReLU applied before each
-	// store when relu is set.
-	accumulate := func(relu bool) {
+	// eachRow writes row(r, v) for each vector of each row of the tile,
+	// stepping DI from row to row; the AVX-512 kernels stop after the
+	// rows they were asked for.
+	eachRow := func(row func(r, v int)) {
 		for r := 0; r < mr; r++ {
 			for v := 0; v < k.vecs; v++ {
-				if k.avx512 {
-					p("%s.Z %d(DI), K%d, %s", k.mov, v*vbytes, v+1, tmp)
-					p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
-					if relu {
-						reluAVX512(p, k, acc(r, v), bc[2], bc[3])
-					}
-					p("%s %s, K%d, %d(DI)", k.mov, acc(r, v), v+1, v*vbytes)
-				} else {
-					p("%s %d(DI), %s", k.mov, v*vbytes, tmp)
-					p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
-					p("%s %s, %d(DI)", k.mov, acc(r, v), v*vbytes)
-				}
+				row(r, v)
 			}
 			if r < mr-1 {
 				if k.avx512 {
@@ -326,6 +299,32 @@ func gen(w *bytes.Buffer, k kern) {
 				p("ADDQ DX, DI")
 			}
 		}
+	}
+	eachRow(func(r, v int) {
+		if k.avx512 {
+			p("%s %s, K%d, %d(DI)", k.mov, acc(r, v), v+1, v*vbytes)
+		} else {
+			p("%s %s, %d(DI)", k.mov, acc(r, v), v*vbytes)
+		}
+	})
+	p("JMP ret")
+	// accumulate writes C = acc + beta·C, with ReLU applied before each
+	// store when relu is set.
+	accumulate := func(relu bool) {
+		eachRow(func(r, v int) {
+			if k.avx512 {
+				p("%s.Z %d(DI), K%d, %s", k.mov, v*vbytes, v+1, tmp)
+				p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
+				if relu {
+					reluAVX512(p, k, acc(r, v), bc[2], bc[3])
+				}
+				p("%s %s, K%d, %d(DI)", k.mov, acc(r, v), v+1, v*vbytes)
+			} else {
+				p("%s %d(DI), %s", k.mov, v*vbytes, tmp)
+				p("%s %s, %s, %s", k.fma, beta, tmp, acc(r, v))
+				p("%s %s, %d(DI)", k.mov, acc(r, v), v*vbytes)
+			}
+		})
 	}
 	label("accum")
 	p("%s %s, %s", k.bcast, at("beta"), beta)

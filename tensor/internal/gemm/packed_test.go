@@ -109,16 +109,23 @@ func TestGemmPackedBadArguments(t *testing.T) {
 	}
 }
 
-// TestGemmPackedAllocs checks that a warm product with a packed operand
-// allocates nothing.
+// TestGemmPackedAllocs checks that a warm product with a packed operand,
+// or with an Epilogue, allocates nothing.
 func TestGemmPackedAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	a := newMatrix[float32](rng, 64, 100, 100)
 	b := newMatrix[float32](rng, 70, 100, 100)
-	c := make([]float32, 64*70)
+	c, bias := make([]float32, 64*70), make([]float32, 70)
 	pb := Pack(true, 70, 100, b.data, b.ld)
-	GemmPacked(false, 64, 1, a.data, a.ld, pb, 0, c, 70)
-	if n := testing.AllocsPerRun(20, func() { GemmPacked(false, 64, 1, a.data, a.ld, pb, 0, c, 70) }); n != 0 {
-		t.Errorf("%v allocations per product, want 0", n)
+	e := Epilogue[float32]{Bias: bias, ReLU: true}
+	for name, f := range map[string]func(){
+		"GemmPacked":         func() { GemmPacked(false, 64, 1, a.data, a.ld, pb, 0, c, 70) },
+		"GemmPackedEpilogue": func() { GemmPackedEpilogue(false, 64, 1, a.data, a.ld, pb, e, c, 70) },
+		"GemmEpilogue":       func() { GemmEpilogue(false, true, 64, 70, 100, 1, a.data, a.ld, b.data, b.ld, e, c, 70) },
+	} {
+		f()
+		if n := testing.AllocsPerRun(20, f); n != 0 {
+			t.Errorf("%s: %v allocations per product, want 0", name, n)
+		}
 	}
 }
