@@ -236,6 +236,15 @@ func TestGemmPackedEpilogueBadArguments(t *testing.T) {
 			GemmEpilogue(false, false, 2, 2, 3, 1, s(6), 3, s(6), 2, Epilogue[float32]{Bias: s(1)}, s(4), 2)
 		}},
 		{"unpacked bias in c", func() { GemmEpilogue(false, false, 2, 2, 3, 1, s(6), 3, s(6), 2, Epilogue[float32]{Bias: c[2:]}, c, 2) }},
+		{"unpacked negative n", func() {
+			GemmEpilogue(false, false, 1, -1, 1, 1, s(1), 1, s(1), 1, Epilogue[float32]{ReLU: true}, s(1), 1)
+		}},
+		{"unpacked negative n with a bias", func() {
+			GemmEpilogue(false, false, 1, -1, 1, 1, s(1), 1, s(1), 1, Epilogue[float32]{Bias: s(1)}, s(1), 1)
+		}},
+		{"unpacked huge m", func() {
+			GemmEpilogue(false, false, 1<<33, 1, 1, 1, s(1), 1, s(1), 1, Epilogue[float32]{ReLU: true}, s(1), 1<<31)
+		}},
 		{"unpacked a short", func() {
 			GemmEpilogue(false, false, 2, 2, 3, 1, s(5), 3, s(6), 2, Epilogue[float32]{ReLU: true}, s(4), 2)
 		}},

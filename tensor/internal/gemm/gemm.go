@@ -37,8 +37,9 @@
 // chosen once at start-up with golang.org/x/sys/cpu. A portable pure-Go 2×4
 // kernel is always compiled and tested; the build tag purego forces it.
 // KernelName reports the choice. A product at most 1 or 2 vectors wide uses
-// the AVX-512 kernel of that width (6×16 or 6×32 float32, 6×8 or 6×16
-// float64), which reads B packed only to its width (kernel.narrow).
+// the AVX-512 kernel of that width (12×16 or 6×32 float32, 12×8 or 6×16
+// float64: the one-vector kernels have 12 rows, to keep enough sums in
+// flight), which reads B packed only to its width (kernel.narrow).
 //
 // A·Bᵀ with at most dotMaxN columns and a long inner dimension (a
 // convolution's weight gradient, a 10-wide Linear layer's forward pass) is
@@ -274,7 +275,8 @@ func (p *problem[T]) finishUnfused() {
 }
 
 // validate panics with an *Error unless every element the product touches
-// is inside its slice and c overlaps neither a nor b.
+// is inside its slice, c overlaps neither a nor b, and a bias holds n
+// elements and does not overlap c.
 func (p *problem[T]) validate() {
 	if p.m < 0 || p.n < 0 || p.k < 0 {
 		fail("negative dimension: m=%d n=%d k=%d", p.m, p.n, p.k)
@@ -298,6 +300,14 @@ func (p *problem[T]) validate() {
 	}
 	if overlap(cc, p.b[:extent(br, bc, p.ldb)]) {
 		fail("c overlaps b")
+	}
+	if p.bias != nil {
+		if len(p.bias) != p.n {
+			fail("bias of %d elements for %d columns", len(p.bias), p.n)
+		}
+		if overlap(cc, p.bias) {
+			fail("c overlaps the bias")
+		}
 	}
 }
 

@@ -10,12 +10,14 @@
 // row. The AVX-512 kernels also come in widths of 3, 2 and 1 vectors, which
 // read the same 4-vector packed sliver of B and serve the last columns of a
 // product whose n is not a multiple of NR, and in narrow forms that read a
-// sliver of 1 or 2 vectors, for products no wider than that. The vector dimension runs along the rows of C, which are contiguous in
-// row-major storage, so the accumulators are stored straight to C:
+// sliver of 1 or 2 vectors, for products no wider than that (those of one
+// vector with MR = 12 rows). The vector dimension runs along the rows of C,
+// which are contiguous in row-major storage, so the accumulators are
+// stored straight to C:
 //
 //	for p in 0..k:                     // the loop below, unrolled by 4
 //	    load NR/lanes vectors of the packed B row p
-//	    for r in 0..6:
+//	    for r in 0..MR:
 //	        broadcast A[r, p]
 //	        acc[r][v] += bcast · B[v]   // one FMA per vector
 //
@@ -30,7 +32,7 @@
 //
 // A is read through two byte strides, rsA between rows and csA between k
 // steps, so that the same kernel reads a packed A sliver (rsA = element size,
-// csA = 6·element size) or A in place, transposed or not. B is always a packed
+// csA = MR·element size) or A in place, transposed or not. B is always a packed
 // k×NR sliver. The AVX-512 kernels store only the first `rows` rows and the
 // columns selected by `mask` (one bit per column), with masked loads and
 // stores, so edge tiles never touch memory outside C. The AVX2 kernels always

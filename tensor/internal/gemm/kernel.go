@@ -150,9 +150,21 @@ func microGo[T exact](k int, a []T, rsA, csA int, b, c []T, ldc int, alpha, beta
 }
 
 // storeTile writes the rows×cols corner of the tile t (row stride nr) to c:
-// c = alpha·t + beta·c with tileAccum, or alpha·t, then finishes it (see
-// finishTile).
+// c = alpha·t + beta·c with tileAccum, alpha·t + bias with tileBias, or
+// alpha·t, then applies ReLU with tileReLU.
 func storeTile[T exact](t []T, nr int, c []T, ldc int, alpha, beta T, rows, cols, flags int, bias []T) {
+	if flags&tileBias != 0 {
+		// The bias as a C accumulated onto with beta 1: the expression the
+		// bias's definition uses, so that a compiler that fuses it into a
+		// multiply-add (arm64, GOAMD64=v3) fuses both alike.
+		if len(bias) < cols {
+			fail("micro-kernel: bias of %d elements for a tile of %d columns", len(bias), cols)
+		}
+		for i := 0; i < rows; i++ {
+			copy(c[i*ldc:i*ldc+cols], bias[:cols])
+		}
+		flags, beta = flags&^tileBias|tileAccum, 1
+	}
 	for i := 0; i < rows; i++ {
 		ti := t[i*nr : i*nr+cols]
 		ci := c[i*ldc : i*ldc+cols]
@@ -166,7 +178,7 @@ func storeTile[T exact](t []T, nr int, c []T, ldc int, alpha, beta T, rows, cols
 			}
 		}
 	}
-	finishTile(c, ldc, rows, cols, flags, bias)
+	finishTile(c, ldc, rows, cols, flags&tileReLU, nil)
 }
 
 // finishTile applies the rest of flags to the rows×cols corner of the
