@@ -401,6 +401,7 @@ func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
 	var step, param *Arena[T]
 	for _, in := range inputs {
 		switch {
+		case in == nil: // the operation panics naming it (checkOperands)
 		case in.arena == nil:
 		case in.Stale():
 			return nil
@@ -428,8 +429,12 @@ func arenaOf[T Float](inputs ...*Var[T]) *Arena[T] {
 // gives a Var of the step, stale after Reset.
 func (v *Var[T]) Stale() bool { return v.arena != nil && v.gen != 0 && v.gen != v.arena.gen }
 
-// checkLive panics when v is Stale.
+// checkLive panics when v is Stale, or nil (a method op called on a nil
+// *Var: Value, Backward...).
 func (v *Var[T]) checkLive(op string) {
+	if v == nil {
+		panic(nilReceiver(op))
+	}
 	if v.Stale() {
 		panic(&UsageError{Op: op, Err: ErrArenaReset})
 	}

@@ -70,6 +70,7 @@ import (
 // shapes when a term's indices do not match its operand's axes, an operand
 // has more than 16 axes, or an index has two sizes (neither of them 1).
 func Einsum[T Float](subscripts string, operands ...*Var[T]) *Var[T] {
+	checkOperands("Einsum", operands...)
 	const op = "Einsum"
 	defer relabel(op)
 	var sp einSpec
@@ -92,6 +93,7 @@ func Einsum[T Float](subscripts string, operands ...*Var[T]) *Var[T] {
 // It panics with a *tensor.ShapeError when an operand is not 1-D or the
 // lengths differ.
 func Dot[T Float](a, b *Var[T]) *Var[T] {
+	checkOperands("Dot", a, b)
 	const op = "Dot"
 	av, bv := a.value, b.value
 	if av.Dims() != 1 || bv.Dims() != 1 || av.Dim(0) != bv.Dim(0) {
@@ -108,6 +110,7 @@ func Dot[T Float](a, b *Var[T]) *Var[T] {
 //
 // It panics with a *tensor.ShapeError when an operand is not 1-D.
 func Outer[T Float](a, b *Var[T]) *Var[T] {
+	checkOperands("Outer", a, b)
 	const op = "Outer"
 	av, bv := a.value, b.value
 	if av.Dims() != 1 || bv.Dims() != 1 {
@@ -126,6 +129,7 @@ func Outer[T Float](a, b *Var[T]) *Var[T] {
 //
 // It panics with a *tensor.ShapeError when x is not 2-D.
 func Trace[T Float](x *Var[T]) *Var[T] {
+	checkOperands("Trace", x)
 	const op = "Trace"
 	defer relabel(op)
 	xv := x.value

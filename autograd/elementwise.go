@@ -28,6 +28,7 @@ import (
 // shares of the others are products. The weights are constants, so the
 // second derivative is 0.
 func Maximum[T Float](a, b *Var[T]) *Var[T] {
+	checkOperands("Maximum", a, b)
 	return elemTie("Maximum", a, b, maximumOp[T]{}, 1)
 }
 
@@ -41,6 +42,7 @@ func Maximum[T Float](a, b *Var[T]) *Var[T] {
 // both are). The operand that loses gets +0 whatever g is, as for Maximum.
 // The weights are constants, so the second derivative is 0.
 func Minimum[T Float](a, b *Var[T]) *Var[T] {
+	checkOperands("Minimum", a, b)
 	return elemTie("Minimum", a, b, minimumOp[T]{}, -1)
 }
 
@@ -170,6 +172,7 @@ func elemTieShareElem[T Float](g, w T) T { return selGradElem(w != 0, T(g*w)) }
 // finite there (the second derivative at those points follows the same
 // convention).
 func PowVar[T Float](base, exponent *Var[T]) *Var[T] {
+	checkOperands("PowVar", base, exponent)
 	const op = "PowVar"
 	ar := arenaOf(base, exponent)
 	out, vn := elemOut(op, ar, base.value, exponent.value)

@@ -1,7 +1,10 @@
 package autograd
 
+import "strconv"
+
 // UsageError reports a call that cannot work whatever its shapes: Backward
 // on an output no parameter reaches, an option a function does not take, a
+// nil *Var (as an operation's operand, or the receiver of a method), a
 // graph already released, a Var of an Arena that has been Reset. Like a
 // *tensor.ShapeError it is a programmer error, so the package panics with
 // it; match it with errors.As, and the sentinel it may wrap
@@ -30,3 +33,33 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 // usage builds a *UsageError.
 func usage(op, reason string) *UsageError { return &UsageError{Op: op, Reason: reason} }
+
+// nilOperand returns the *UsageError of operation op given a nil *Var as
+// its operand at position pos: the operands are the op's *Var arguments,
+// counted from 1 in the order of its parameters (the elements of a list
+// of them, Concat's or Einsum's, in the list's order), for example
+// "autograd: MatMul: operand 2 is nil". It is kept out of line so that
+// the checks cost one comparison each.
+//
+//go:noinline
+func nilOperand(op string, pos int) *UsageError {
+	return usage(op, "operand "+strconv.Itoa(pos)+" is nil")
+}
+
+// nilReceiver returns the *UsageError of a method op of *Var called on a
+// nil *Var, for example "autograd: Backward: called on a nil *Var".
+//
+//go:noinline
+func nilReceiver(op string) *UsageError { return usage(op, "called on a nil *Var") }
+
+// checkOperands panics with a *UsageError naming op and the operand when
+// one of xs, the operands of op in order, is nil, rather than letting the
+// op dereference it. An op with optional operands (Linear's bias, which
+// comes last) lists only the others.
+func checkOperands[T Float](op string, xs ...*Var[T]) {
+	for i, x := range xs {
+		if x == nil {
+			panic(nilOperand(op, i+1))
+		}
+	}
+}

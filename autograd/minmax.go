@@ -37,6 +37,7 @@ func Max[T Float](x *Var[T], axes ...int) *Var[T] { return redExtremumOp("Max", 
 
 // MaxKeepDims is Max that keeps each reduced axis with size 1.
 func MaxKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
+	checkOperands("MaxKeepDims", x)
 	return redExtremumOp("MaxKeepDims", x, axes, true, true)
 }
 
@@ -49,6 +50,7 @@ func Min[T Float](x *Var[T], axes ...int) *Var[T] { return redExtremumOp("Min", 
 
 // MinKeepDims is Min that keeps each reduced axis with size 1.
 func MinKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
+	checkOperands("MinKeepDims", x)
 	return redExtremumOp("MinKeepDims", x, axes, true, false)
 }
 
@@ -58,6 +60,7 @@ func MinKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // the first NaN), so nothing of the input's size is kept between the
 // passes.
 func redExtremumOp[T Float](op string, x *Var[T], axes []int, keep, isMax bool) *Var[T] {
+	checkOperands(op, x)
 	defer relabel(op)
 	xv := x.value
 	m := redMaskOf(op, xv, axes)
@@ -241,6 +244,7 @@ func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, o
 // it to keep it); otherwise it is new. It panics with a *tensor.ShapeError
 // for an axis out of range or of size 0.
 func Argmax[T Float](x *Var[T], axis int) []int {
+	checkOperands("Argmax", x)
 	defer relabel("Argmax")
 	x.checkLive("Argmax")
 	p := arenaInts(x.arena)
@@ -253,6 +257,7 @@ func Argmax[T Float](x *Var[T], axis int) []int {
 
 // Argmin is Argmax for the first minimum of each slice.
 func Argmin[T Float](x *Var[T], axis int) []int {
+	checkOperands("Argmin", x)
 	defer relabel("Argmin")
 	x.checkLive("Argmin")
 	p := arenaInts(x.arena)
@@ -308,11 +313,13 @@ func arenaInts[T Float](ar *Arena[T]) *[]int {
 // PyTorch), and so does a +Inf element. It panics with a
 // *tensor.ShapeError for an axis out of range or repeated.
 func LogSumExp[T Float](x *Var[T], axes ...int) *Var[T] {
+	checkOperands("LogSumExp", x)
 	return redLogSumExpOp("LogSumExp", x, axes, false)
 }
 
 // LogSumExpKeepDims is LogSumExp that keeps each reduced axis with size 1.
 func LogSumExpKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
+	checkOperands("LogSumExpKeepDims", x)
 	return redLogSumExpOp("LogSumExpKeepDims", x, axes, true)
 }
 
@@ -492,6 +499,7 @@ func lseWeights[T Float](t, xv *tensor.Tensor[T], m redMask) {
 // 1e308], where Σx overflows), and so is the gradient. It panics with a
 // *tensor.ShapeError for an axis out of range or repeated.
 func Variance[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
+	checkOperands("Variance", x)
 	return redVariance("Variance", x, correction, axes, false)
 }
 
@@ -510,6 +518,7 @@ func Variance[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
 // 1.41e-200); its derivative, which is scale-free, is computed on the scaled
 // slice too.
 func Std[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
+	checkOperands("Std", x)
 	return redVariance("Std", x, correction, axes, true)
 }
 

@@ -46,12 +46,14 @@ func Norm[T Float](x *Var[T], p T, axes ...int) *Var[T] { return normOf("Norm", 
 
 // NormKeepDims is Norm that keeps each reduced axis with size 1.
 func NormKeepDims[T Float](x *Var[T], p T, axes ...int) *Var[T] {
+	checkOperands("NormKeepDims", x)
 	return normOf("NormKeepDims", x, p, axes, true)
 }
 
 // normOf is Norm and NormKeepDims: one walk over the reduced slices
 // (redWalk) computes each norm, and the derivative walks them again.
 func normOf[T Float](op string, x *Var[T], p T, axes []int, keep bool) *Var[T] {
+	checkOperands(op, x)
 	defer relabel(op)
 	inf := math.IsInf(float64(p), 0)
 	if p != p || p < 0 && !inf {

@@ -25,6 +25,7 @@ func Sum[T Float](x *Var[T], axes ...int) *Var[T] { return reduce("Sum", x, axes
 
 // SumKeepDims is Sum that keeps each reduced axis with size 1.
 func SumKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
+	checkOperands("SumKeepDims", x)
 	return reduce("SumKeepDims", x, axes, true, false)
 }
 
@@ -36,6 +37,7 @@ func Mean[T Float](x *Var[T], axes ...int) *Var[T] { return reduce("Mean", x, ax
 
 // MeanKeepDims is Mean that keeps each reduced axis with size 1.
 func MeanKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
+	checkOperands("MeanKeepDims", x)
 	return reduce("MeanKeepDims", x, axes, true, true)
 }
 
@@ -45,6 +47,7 @@ func MeanKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // The result, and its keep-dims form when the axes are removed, come from
 // the input's Arena.
 func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] {
+	checkOperands(op, x)
 	defer relabel(op)
 	if len(axes) == 0 && !keep {
 		return reduceAll(op, x, mean)
@@ -184,6 +187,7 @@ func (s reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/dx = SumTo(g, x's shape)
 func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
+	checkOperands("BroadcastTo", x)
 	defer relabel()
 	if !shpBroadcasts(x.value, shape) {
 		tensor.BroadcastTo(x.value, slices.Clone(shape)...) // panics
@@ -197,6 +201,7 @@ func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
 //
 //	d/dx = BroadcastTo(g, x's shape)
 func SumTo[T Float](x *Var[T], shape ...int) *Var[T] {
+	checkOperands("SumTo", x)
 	defer relabel()
 	xv := x.value
 	ok := len(shape) <= xv.Dims()

@@ -43,6 +43,7 @@ func shpValues[T Float](buf []*tensor.Tensor[T], xs []*Var[T]) []*tensor.Tensor[
 //
 //	d/dxs[i] = the slice of g along axis that xs[i] occupies
 func Concat[T Float](axis int, xs ...*Var[T]) *Var[T] {
+	checkOperands("Concat", xs...)
 	defer relabel("Concat")
 	var vb [maxJoinStack]*tensor.Tensor[T]
 	vals := shpValues(vb[:], xs)
@@ -134,6 +135,7 @@ func (s concatOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 //
 //	d/dxs[i] = g at index i of the new axis
 func Stack[T Float](axis int, xs ...*Var[T]) *Var[T] {
+	checkOperands("Stack", xs...)
 	defer relabel("Stack")
 	var vb [maxJoinStack]*tensor.Tensor[T]
 	vals := shpValues(vb[:], xs)
@@ -228,6 +230,7 @@ func (s *stackOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 //
 //	d/dx = the pieces' gradients, each at its place along axis (zeros for a piece without one)
 func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
+	checkOperands("Split", x)
 	xv := x.value
 	r := xv.Dims()
 	ax := axis

@@ -17,6 +17,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 //
 // It panics with a *tensor.ShapeError for an axis out of range.
 func Softmax[T Float](x *Var[T], axis int) *Var[T] {
+	checkOperands("Softmax", x)
 	defer relabel("Softmax")
 	return softmaxOf("Softmax", x, axis, false)
 }
@@ -29,6 +30,7 @@ func Softmax[T Float](x *Var[T], axis int) *Var[T] {
 //
 // It panics with a *tensor.ShapeError for an axis out of range.
 func LogSoftmax[T Float](x *Var[T], axis int) *Var[T] {
+	checkOperands("LogSoftmax", x)
 	defer relabel("LogSoftmax")
 	return softmaxOf("LogSoftmax", x, axis, true)
 }

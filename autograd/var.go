@@ -145,6 +145,7 @@ func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 // recycled with it: using it after the arena's next Reset panics likewise,
 // and so does detaching a Var of a step before the latest Reset.
 func Detach[T Float](v *Var[T]) *Var[T] {
+	checkOperands("Detach", v)
 	v.checkLive("Detach")
 	d := &Var[T]{value: keptValue(v), arena: v.arena, gen: v.gen}
 	if name := v.Name(); name != "" {
@@ -198,6 +199,9 @@ func (v *Var[T]) Value() *tensor.Tensor[T] {
 // simply overwritten by the next Backward (see ZeroGrad); so Grad is not
 // safe to call from two goroutines at once for the same Var.
 func (v *Var[T]) Grad() *tensor.Tensor[T] {
+	if v == nil {
+		panic(nilReceiver("Grad"))
+	}
 	g := v.gradBuf()
 	if v.gradZero {
 		g.Fill(0)
@@ -216,6 +220,9 @@ func (v *Var[T]) Grad() *tensor.Tensor[T] {
 // then adds to whatever it holds. A tensor obtained from Grad before
 // ZeroGrad shows its old numbers until Grad or Backward is next called.
 func (v *Var[T]) ZeroGrad() {
+	if v == nil {
+		panic(nilReceiver("ZeroGrad"))
+	}
 	if v.gradBuf() != nil {
 		v.gradZero = true
 	}
@@ -231,6 +238,9 @@ func (v *Var[T]) ZeroGrad() {
 // with a *UsageError; a g whose shape is not v's panics with a
 // *tensor.ShapeError.
 func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
+	if v == nil {
+		panic(nilReceiver("SetGrad"))
+	}
 	if v.node != nil || !v.requiresGrad {
 		panic(usage("SetGrad", "only a leaf that requires a gradient has a gradient buffer"))
 	}
