@@ -58,6 +58,7 @@ func isNil[T Float](m Module[T]) bool {
 // when a graph is recorded, one node. Under anomaly detection the two run
 // one after the other, so that a report names each.
 func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	checkInput("Sequential", x)
 	for i := 0; i < len(s.Layers); i++ {
 		var fused bool
 		x, fused = forwardLayer(s.Layers, i, x)

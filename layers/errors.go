@@ -30,6 +30,14 @@ func argPanic(op, arg string, value any, reason string) {
 	panic(&ArgError{Op: op, Arg: arg, Value: value, Reason: reason})
 }
 
+// checkInput panics with an *ArgError naming op, a layer's Forward, when
+// its input x is nil, rather than letting the layer dereference it.
+func checkInput[T Float](op string, x *autograd.Var[T]) {
+	if x == nil {
+		argPanic(op, "x", nil, "must not be nil")
+	}
+}
+
 // shapePanic panics with a *tensor.ShapeError of this package, copying the
 // shapes so that the error never aliases a tensor's shape.
 func shapePanic(op, reason string, shapes ...[]int) {

@@ -125,6 +125,7 @@ func (l *frozenLinear[T]) function() *autograd.Function[T] {
 // Forward evaluates the model on x: on a constant recording nothing and
 // allocating only the output (see Frozen for the other inputs).
 func (f *Frozen[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	checkInput("Frozen", x)
 	if ar := x.Arena(); x.RequiresGrad() || x.DetectsAnomaly() || x.Stale() || ar != nil && ar.Inference() {
 		return f.apply(x)
 	}

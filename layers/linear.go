@@ -61,18 +61,22 @@ func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 // except under anomaly detection, where the two stay separate so that a
 // report names each.
 func (l *Linear[T]) forwardReLU(x *autograd.Var[T]) *autograd.Var[T] {
+	l.checkInput(x)
 	if x.DetectsAnomaly() || l.Weight.DetectsAnomaly() || (l.Bias != nil && l.Bias.DetectsAnomaly()) {
 		return autograd.ReLU(l.Forward(x))
 	}
-	l.checkInput(x)
 	if x.Value().Dims() == 2 {
 		return autograd.LinearReLU(x, l.Weight, l.Bias)
 	}
 	return unflattenRows(autograd.LinearReLU(flattenRows(x), l.Weight, l.Bias), x, l.Weight.Value().Dim(0))
 }
 
-// checkInput panics with the layer's *ShapeError unless x is [..., in].
+// checkInput panics with the layer's *ShapeError unless x is [..., in],
+// and with an *ArgError when x is nil.
 func (l *Linear[T]) checkInput(x *autograd.Var[T]) {
+	if x == nil {
+		checkInput(layerOp("Linear", l.Weight), x)
+	}
 	w, xv := l.Weight.Value(), x.Value()
 	if xv.Dims() == 0 || xv.Dim(-1) != w.Dim(1) {
 		shapePanic(layerOp("Linear", l.Weight), fmt.Sprintf("input must be [... %d]", w.Dim(1)), xv.Shape(), w.Shape())
