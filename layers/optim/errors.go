@@ -7,8 +7,9 @@ import "fmt"
 // outside the parameters, a negative step count. ClipGradNorm,
 // ClipGradValue and StepRange panic with it (a programmer error);
 // Scheduler.SetSteps and ReduceLROnPlateau.SetState return it, as they
-// take values read from a checkpoint. Match it with errors.As. A bad
-// hyperparameter given to a constructor or SetLR is an ordinary error.
+// take values read from a checkpoint, and a constructor returns it for a
+// nil parameter. Match it with errors.As. A bad hyperparameter given to a
+// constructor or SetLR is an ordinary error.
 type ArgError struct {
 	Op     string // the function, for example "ClipGradNorm"
 	Arg    string // the argument, for example "maxNorm"

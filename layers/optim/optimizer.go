@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"reflect"
+	"strconv"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -124,11 +125,14 @@ func checkUnit(op, name string, v float64) error {
 // checkParams rejects a parameter list an optimizer cannot update: a nil
 // entry, one that is not a trainable leaf (made with autograd.Param), or one
 // that appears twice (it would be updated twice per step). It returns a copy
-// of the list.
+// of the list. A nil entry is an *ArgError, which callers can match.
 func checkParams[T tensor.Float](op string, params []*autograd.Var[T]) ([]*autograd.Var[T], error) {
 	seen := make(map[*autograd.Var[T]]int, len(params))
 	for i, p := range params {
-		if p == nil || !p.RequiresGrad() || !p.IsLeaf() {
+		if p == nil {
+			return nil, &ArgError{Op: op, Arg: "params[" + strconv.Itoa(i) + "]", Value: nil, Reason: "must not be nil"}
+		}
+		if !p.RequiresGrad() || !p.IsLeaf() {
 			return nil, fmt.Errorf("optim: %s: parameter %d is not a trainable leaf (make it with autograd.Param)", op, i)
 		}
 		if j, dup := seen[p]; dup {

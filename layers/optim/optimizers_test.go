@@ -1,6 +1,7 @@
 package optim_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -111,7 +112,7 @@ func TestParamsValidation(t *testing.T) {
 	}{
 		{"none", nil, ""},
 		{"params", []*autograd.Var[float64]{w, b}, ""},
-		{"nil", []*autograd.Var[float64]{w, nil}, "parameter 1 is not a trainable leaf"},
+		{"nil", []*autograd.Var[float64]{w, nil}, "params[1] = <nil>: must not be nil"},
 		{"const", []*autograd.Var[float64]{c}, "parameter 0 is not a trainable leaf"},
 		{"non-leaf", []*autograd.Var[float64]{w, b, autograd.Add(w, w)}, "parameter 2 is not a trainable leaf"},
 		{"detached", []*autograd.Var[float64]{autograd.Detach(w)}, "parameter 0 is not a trainable leaf"},
@@ -127,6 +128,9 @@ func TestParamsValidation(t *testing.T) {
 					}
 					if !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "optim: New") {
 						t.Errorf("error %q: want it to start with \"optim: New\" and name %q", err, tt.wantErr)
+					}
+					if ae := new(optim.ArgError); tt.name == "nil" && !errors.As(err, &ae) {
+						t.Errorf("error %q (%T): want an *optim.ArgError", err, err)
 					}
 					return
 				}
