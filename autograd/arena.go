@@ -433,7 +433,7 @@ func (v *Var[T]) Stale() bool { return v.arena != nil && v.gen != 0 && v.gen != 
 // *Var: Value, Backward...).
 func (v *Var[T]) checkLive(op string) {
 	if v == nil {
-		panic(nilReceiver(op))
+		panic(&UsageError{Op: op, Reason: nilReceiverReason})
 	}
 	if v.Stale() {
 		panic(&UsageError{Op: op, Err: ErrArenaReset})

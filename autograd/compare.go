@@ -38,7 +38,6 @@ func Greater[T Float](a, b *Var[T]) *tensor.Mask { return compareVars(tensor.Cmp
 // GreaterEqual returns the mask a >= b elementwise, with broadcasting
 // (torch.ge): false wherever either is NaN.
 func GreaterEqual[T Float](a, b *Var[T]) *tensor.Mask {
-	checkOperands("GreaterEqual", a, b)
 	return compareVars(tensor.CmpGreaterEqual, a, b)
 }
 

@@ -28,7 +28,6 @@ import (
 // shares of the others are products. The weights are constants, so the
 // second derivative is 0.
 func Maximum[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Maximum", a, b)
 	return elemTie("Maximum", a, b, maximumOp[T]{}, 1)
 }
 
@@ -42,13 +41,13 @@ func Maximum[T Float](a, b *Var[T]) *Var[T] {
 // both are). The operand that loses gets +0 whatever g is, as for Maximum.
 // The weights are constants, so the second derivative is 0.
 func Minimum[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Minimum", a, b)
 	return elemTie("Minimum", a, b, minimumOp[T]{}, -1)
 }
 
 // elemTie is Maximum (dir 1) and Minimum (dir -1): max(x, y) or min(x, y)
 // (Go's, which propagate NaN and order -0 below +0) into an arena tensor.
 func elemTie[T Float](op string, a, b *Var[T], d derivative[T], dir T) *Var[T] {
+	checkOperands(op, a, b)
 	ar := arenaOf(a, b)
 	out, vn := elemOut(op, ar, a.value, b.value)
 	o, x, y := out.Data(), a.value.Data(), b.value.Data()

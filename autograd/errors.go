@@ -46,11 +46,12 @@ func nilOperand(op string, pos int) *UsageError {
 	return usage(op, "operand "+strconv.Itoa(pos)+" is nil")
 }
 
-// nilReceiver returns the *UsageError of a method op of *Var called on a
-// nil *Var, for example "autograd: Backward: called on a nil *Var".
-//
-//go:noinline
-func nilReceiver(op string) *UsageError { return usage(op, "called on a nil *Var") }
+// nilReceiverReason is the Reason of the *UsageError of a method of *Var
+// called on a nil *Var, for example "autograd: Backward: called on a nil
+// *Var". The methods panic with a composite literal rather than calling a
+// function, which would keep the small ones (Grad, checkLive) from being
+// inlined.
+const nilReceiverReason = "called on a nil *Var"
 
 // checkOperands panics with a *UsageError naming op and the operand when
 // one of xs, the operands of op in order, is nil, rather than letting the

@@ -37,7 +37,6 @@ func Max[T Float](x *Var[T], axes ...int) *Var[T] { return redExtremumOp("Max", 
 
 // MaxKeepDims is Max that keeps each reduced axis with size 1.
 func MaxKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("MaxKeepDims", x)
 	return redExtremumOp("MaxKeepDims", x, axes, true, true)
 }
 
@@ -50,7 +49,6 @@ func Min[T Float](x *Var[T], axes ...int) *Var[T] { return redExtremumOp("Min", 
 
 // MinKeepDims is Min that keeps each reduced axis with size 1.
 func MinKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("MinKeepDims", x)
 	return redExtremumOp("MinKeepDims", x, axes, true, false)
 }
 
@@ -313,13 +311,11 @@ func arenaInts[T Float](ar *Arena[T]) *[]int {
 // PyTorch), and so does a +Inf element. It panics with a
 // *tensor.ShapeError for an axis out of range or repeated.
 func LogSumExp[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("LogSumExp", x)
 	return redLogSumExpOp("LogSumExp", x, axes, false)
 }
 
 // LogSumExpKeepDims is LogSumExp that keeps each reduced axis with size 1.
 func LogSumExpKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("LogSumExpKeepDims", x)
 	return redLogSumExpOp("LogSumExpKeepDims", x, axes, true)
 }
 
@@ -327,6 +323,7 @@ func LogSumExpKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // tensor kernel does (float64 sums of e^(x - m) in row-major order), into a
 // result from the input's Arena.
 func redLogSumExpOp[T Float](op string, x *Var[T], axes []int, keep bool) *Var[T] {
+	checkOperands(op, x)
 	defer relabel(op)
 	xv := x.value
 	m := redMaskOf(op, xv, axes)
@@ -499,7 +496,6 @@ func lseWeights[T Float](t, xv *tensor.Tensor[T], m redMask) {
 // 1e308], where Σx overflows), and so is the gradient. It panics with a
 // *tensor.ShapeError for an axis out of range or repeated.
 func Variance[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
-	checkOperands("Variance", x)
 	return redVariance("Variance", x, correction, axes, false)
 }
 
@@ -518,7 +514,6 @@ func Variance[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
 // 1.41e-200); its derivative, which is scale-free, is computed on the scaled
 // slice too.
 func Std[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
-	checkOperands("Std", x)
 	return redVariance("Std", x, correction, axes, true)
 }
 
@@ -536,6 +531,7 @@ func Std[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
 // done in place in an arena scratch of x's size; the scales are kept in an
 // arena tensor for the derivative.
 func redVariance[T Float](op string, x *Var[T], correction int, axes []int, std bool) *Var[T] {
+	checkOperands(op, x)
 	defer relabel(op)
 	xv := x.value
 	m := redMaskOf(op, xv, axes)

@@ -91,7 +91,6 @@ func TestNilOperandOthers(t *testing.T) {
 		{"autograd: Item: called on a nil *Var", func() { v.Item() }},
 		{"autograd: Op: called on a nil *Var", func() { v.Op() }},
 		{"autograd: Backward: called on a nil *Var", func() { v.Backward() }},
-		{"autograd: Grad: called on a nil *Var", func() { v.Grad() }},
 		{"autograd: ZeroGrad: called on a nil *Var", func() { v.ZeroGrad() }},
 		{"autograd: ZeroGrad: called on a nil *Var", func() { autograd.ZeroGrad(autograd.Param(tensor.Zeros[float64](2)), v) }},
 		{"autograd: SetGrad: called on a nil *Var", func() { v.SetGrad(nil) }},

@@ -46,7 +46,6 @@ func Norm[T Float](x *Var[T], p T, axes ...int) *Var[T] { return normOf("Norm", 
 
 // NormKeepDims is Norm that keeps each reduced axis with size 1.
 func NormKeepDims[T Float](x *Var[T], p T, axes ...int) *Var[T] {
-	checkOperands("NormKeepDims", x)
 	return normOf("NormKeepDims", x, p, axes, true)
 }
 

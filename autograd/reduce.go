@@ -25,7 +25,6 @@ func Sum[T Float](x *Var[T], axes ...int) *Var[T] { return reduce("Sum", x, axes
 
 // SumKeepDims is Sum that keeps each reduced axis with size 1.
 func SumKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("SumKeepDims", x)
 	return reduce("SumKeepDims", x, axes, true, false)
 }
 
@@ -37,7 +36,6 @@ func Mean[T Float](x *Var[T], axes ...int) *Var[T] { return reduce("Mean", x, ax
 
 // MeanKeepDims is Mean that keeps each reduced axis with size 1.
 func MeanKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("MeanKeepDims", x)
 	return reduce("MeanKeepDims", x, axes, true, true)
 }
 

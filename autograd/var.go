@@ -199,9 +199,6 @@ func (v *Var[T]) Value() *tensor.Tensor[T] {
 // simply overwritten by the next Backward (see ZeroGrad); so Grad is not
 // safe to call from two goroutines at once for the same Var.
 func (v *Var[T]) Grad() *tensor.Tensor[T] {
-	if v == nil {
-		panic(nilReceiver("Grad"))
-	}
 	g := v.gradBuf()
 	if v.gradZero {
 		g.Fill(0)
@@ -221,7 +218,7 @@ func (v *Var[T]) Grad() *tensor.Tensor[T] {
 // ZeroGrad shows its old numbers until Grad or Backward is next called.
 func (v *Var[T]) ZeroGrad() {
 	if v == nil {
-		panic(nilReceiver("ZeroGrad"))
+		panic(&UsageError{Op: "ZeroGrad", Reason: nilReceiverReason})
 	}
 	if v.gradBuf() != nil {
 		v.gradZero = true
@@ -239,7 +236,7 @@ func (v *Var[T]) ZeroGrad() {
 // *tensor.ShapeError.
 func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
 	if v == nil {
-		panic(nilReceiver("SetGrad"))
+		panic(&UsageError{Op: "SetGrad", Reason: nilReceiverReason})
 	}
 	if v.node != nil || !v.requiresGrad {
 		panic(usage("SetGrad", "only a leaf that requires a gradient has a gradient buffer"))
