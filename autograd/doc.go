@@ -192,10 +192,14 @@
 // # Errors and debugging
 //
 // Shape misuse panics with a *tensor.ShapeError (package "autograd") naming
-// the operation and the shapes. NaN and Inf propagate; DetectAnomaly makes
-// the first operation that produces one (from finite numbers, or a NaN from
-// ±Inf) panic with an *AnomalyError that names it and the line that called
-// it; StopDetectingAnomaly turns it off again. WriteDOT draws a graph.
+// the operation and the shapes; a nil *Var given to an operation panics
+// with a *UsageError naming it and the operand, counted from 1 among its
+// *Var arguments ("autograd: MatMul: operand 2 is nil"), except for the
+// optional ones documented as taking nil (Linear's bias). NaN and Inf
+// propagate; DetectAnomaly makes the first operation that produces one
+// (from finite numbers, or a NaN from ±Inf) panic with an *AnomalyError
+// that names it and the line that called it; StopDetectingAnomaly turns it
+// off again. WriteDOT draws a graph.
 //
 // # Concurrency
 //
