@@ -11,7 +11,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 //
 //	d/da = g,  d/db = g
 func Add[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Add", a, b)
+	checkOperands2("Add", a, b)
 	defer relabel()
 	out, vn := binaryValue(opAdd, a, b)
 	return recordOpIn(vn, "Add", out, addOp[T]{}, a, b)
@@ -30,7 +30,7 @@ func (addOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/da = g,  d/db = -g
 func Sub[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Sub", a, b)
+	checkOperands2("Sub", a, b)
 	defer relabel()
 	out, vn := binaryValue(opSub, a, b)
 	return recordOpIn(vn, "Sub", out, subOp[T]{}, a, b)
@@ -55,7 +55,7 @@ func (subOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/da = g ∘ b,  d/db = g ∘ a
 func Mul[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Mul", a, b)
+	checkOperands2("Mul", a, b)
 	defer relabel()
 	out, vn := binaryValue(opMul, a, b)
 	return recordOpIn(vn, "Mul", out, mulOp[T]{}, a, b)
@@ -99,7 +99,7 @@ func (mulOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/da = g / b,  d/db = -g ∘ a / b² = -g ∘ out / b
 func Div[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Div", a, b)
+	checkOperands2("Div", a, b)
 	const op = "Div"
 	ar := arenaOf(a, b)
 	out, vn := elemOut(op, ar, a.value, b.value)

@@ -44,7 +44,7 @@ import (
 // input has fewer than 2 axes, the ranks or the leading axes differ, q and
 // k differ in D, k and v in Lk, or mask does not broadcast to the scores.
 func ScaledDotProductAttention[T Float](q, k, v *Var[T], mask *tensor.Mask, causal bool) *Var[T] {
-	checkOperands("ScaledDotProductAttention", q, k, v)
+	checkOperands3("ScaledDotProductAttention", q, k, v)
 	const op = "ScaledDotProductAttention"
 	defer relabel(op)
 	return attention(op, q, k, v, AttentionOptions{Mask: mask, Causal: causal})
@@ -118,7 +118,7 @@ type AttentionOptions struct {
 // *UsageError when p is outside [0, 1) or p > 0 comes without an RNG or a
 // Keep mask.
 func ScaledDotProductAttentionWith[T Float](q, k, v *Var[T], o AttentionOptions) *Var[T] {
-	checkOperands("ScaledDotProductAttentionWith", q, k, v)
+	checkOperands3("ScaledDotProductAttentionWith", q, k, v)
 	const op = "ScaledDotProductAttentionWith"
 	defer relabel(op)
 	return attention(op, q, k, v, o)

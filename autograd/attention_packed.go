@@ -54,7 +54,7 @@ import (
 // is not of their shape; and with a *UsageError when heads or batch is not
 // positive or the dropout is as ScaledDotProductAttentionWith refuses it.
 func PackedSelfAttention[T Float](qkv *Var[T], batch, heads int, o AttentionOptions) *Var[T] {
-	checkOperands("PackedSelfAttention", qkv)
+	checkOperands1("PackedSelfAttention", qkv)
 	defer relabel("PackedSelfAttention")
 	return packedSelfAttention(qkv, batch, heads, o, true)
 }

@@ -41,7 +41,7 @@ import (
 // or bias is not [C], or a channel has exactly one value (its unbiased
 // variance is undefined; PyTorch raises an error too).
 func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, variance *tensor.Tensor[T]) {
-	checkOperands("BatchNorm", x)
+	checkOperands1("BatchNorm", x)
 	const op = "BatchNorm"
 	xv := x.value
 	n, ch, sp := bnLayout(op, xv)
@@ -132,7 +132,7 @@ func BatchNorm[T Float](x, weight, bias *Var[T], eps T) (y *Var[T], mean, varian
 // gradients of gradients. It panics with a *tensor.ShapeError when x has
 // fewer than 2 axes or a [C] argument has another shape.
 func BatchNormEval[T Float](x *Var[T], runningMean, runningVar *tensor.Tensor[T], weight, bias *Var[T], eps T) *Var[T] {
-	checkOperands("BatchNormEval", x)
+	checkOperands1("BatchNormEval", x)
 	const op = "BatchNormEval"
 	xv := x.value
 	n, ch, sp := bnLayout(op, xv)

@@ -40,7 +40,7 @@ type binaryDef[T Float] struct {
 // Arena when they have one.
 func binary[T Float](k binaryKind, a, b *Var[T]) *Var[T] {
 	d := binaryOf[T](k)
-	checkOperands(d.meta.Name, a, b)
+	checkOperands2(d.meta.Name, a, b)
 	out, vn := elemOut(d.meta.Name, arenaOf(a, b), a.value, b.value)
 	o, x, y, f := out.Data(), a.value.Data(), b.value.Data(), d.f
 	elemRuns(out, a.value, b.value, func(off, n, oa, sa, ob, sb int) {

@@ -13,7 +13,7 @@ import (
 //
 // (each summed back over the axes its input was broadcast along).
 func Lerp[T Float](a, b, w *Var[T]) *Var[T] {
-	checkOperands("Lerp", a, b, w)
+	checkOperands3("Lerp", a, b, w)
 	const op = "Lerp"
 	ar := arenaOf(a, b, w)
 	var buf [maxStackDims]int

@@ -45,7 +45,7 @@ func GreaterEqual[T Float](a, b *Var[T]) *tensor.Mask {
 // Arena.
 func compareVars[T Float](c tensor.Comparison, a, b *Var[T]) *tensor.Mask {
 	op := c.String()
-	checkOperands(op, a, b)
+	checkOperands2(op, a, b)
 	a.checkLive(op)
 	b.checkLive(op)
 	var buf [maxStackDims]int
@@ -56,7 +56,7 @@ func compareVars[T Float](c tensor.Comparison, a, b *Var[T]) *tensor.Mask {
 
 // IsNaN returns the mask of the NaN elements of x (torch.isnan).
 func IsNaN[T Float](x *Var[T]) *tensor.Mask {
-	checkOperands("IsNaN", x)
+	checkOperands1("IsNaN", x)
 	m := testMask("IsNaN", x)
 	tensor.IsNaNInto(m, x.value)
 	return m
@@ -65,7 +65,7 @@ func IsNaN[T Float](x *Var[T]) *tensor.Mask {
 // IsInf returns the mask of the infinite elements of x, of either sign
 // (torch.isinf).
 func IsInf[T Float](x *Var[T]) *tensor.Mask {
-	checkOperands("IsInf", x)
+	checkOperands1("IsInf", x)
 	m := testMask("IsInf", x)
 	tensor.IsInfInto(m, x.value)
 	return m
@@ -74,7 +74,7 @@ func IsInf[T Float](x *Var[T]) *tensor.Mask {
 // IsFinite returns the mask of the elements of x that are neither
 // infinite nor NaN (torch.isfinite).
 func IsFinite[T Float](x *Var[T]) *tensor.Mask {
-	checkOperands("IsFinite", x)
+	checkOperands1("IsFinite", x)
 	m := testMask("IsFinite", x)
 	tensor.IsFiniteInto(m, x.value)
 	return m
@@ -98,7 +98,7 @@ func testMask[T Float](op string, x *Var[T]) *tensor.Mask {
 // panics with a *tensor.ShapeError when a and b do not broadcast, and with
 // a *UsageError when rtol or atol is negative or NaN.
 func IsClose[T Float](a, b *Var[T], rtol, atol float64, equalNaN bool) *tensor.Mask {
-	checkOperands("IsClose", a, b)
+	checkOperands2("IsClose", a, b)
 	const op = "IsClose"
 	if !(rtol >= 0 && atol >= 0) {
 		panic(usage(op, fmt.Sprintf("tolerances must be non-negative, got rtol %v, atol %v", rtol, atol)))

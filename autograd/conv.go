@@ -66,7 +66,7 @@ type Conv2DOptions struct {
 // is negative, or the dilated kernel is larger than the padded input (an
 // output size of 0).
 func Conv2D[T Float](x, weight, bias *Var[T], opts Conv2DOptions) *Var[T] {
-	checkOperands("Conv2D", x, weight)
+	checkOperands2("Conv2D", x, weight)
 	const op = "Conv2D"
 	defer relabel(op)
 	win := tensor.Window2D{

@@ -41,7 +41,7 @@ type Conv1DOptions struct {
 // x and weight differ, bias is not [OC], an option is negative, or the
 // dilated kernel is longer than the padded input.
 func Conv1D[T Float](x, weight, bias *Var[T], opts Conv1DOptions) *Var[T] {
-	checkOperands("Conv1D", x, weight)
+	checkOperands2("Conv1D", x, weight)
 	const op = "Conv1D"
 	defer relabel(op)
 	xv, wv := x.value, weight.value

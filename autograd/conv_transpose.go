@@ -49,7 +49,7 @@ type ConvTranspose2DOptions struct {
 // negative, an output padding is not smaller than its stride or its
 // dilation, or the output would be empty.
 func ConvTranspose2D[T Float](x, weight, bias *Var[T], opts ConvTranspose2DOptions) *Var[T] {
-	checkOperands("ConvTranspose2D", x, weight)
+	checkOperands2("ConvTranspose2D", x, weight)
 	const op = "ConvTranspose2D"
 	defer relabel(op)
 	xv, wv := x.value, weight.value

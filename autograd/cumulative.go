@@ -110,7 +110,7 @@ func scanSlices[T Float](x *tensor.Tensor[T], axis int, d []T, slice func(d []T,
 // term by term, in the order of the recorded derivative, so that the two
 // agree there too.
 func Cumprod[T Float](x *Var[T], axis int) *Var[T] {
-	checkOperands("Cumprod", x)
+	checkOperands1("Cumprod", x)
 	defer relabel("Cumprod")
 	ar := arenaOf(x)
 	out := ar.like(x.value)
@@ -255,7 +255,7 @@ func cumprodSafe[T Float](x, g []T, base, n, stride int) bool {
 // T_j = g_j + exp(y_j - y_{j+1})·T_{j+1}; on a slice with an Inf or NaN it
 // takes the sum term by term, as the recorded derivative does.
 func LogCumSumExp[T Float](x *Var[T], axis int) *Var[T] {
-	checkOperands("LogCumSumExp", x)
+	checkOperands1("LogCumSumExp", x)
 	defer relabel("LogCumSumExp")
 	ar := arenaOf(x)
 	out := ar.like(x.value)
@@ -420,7 +420,7 @@ func (s *logCumSumExpOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.T
 // (with one zero, the gradient at the zero is the product of the others and
 // 0 elsewhere; with two or more, 0 everywhere), as PyTorch's prod backward.
 func Prod[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("Prod", x)
+	checkOperands1("Prod", x)
 	defer relabel("Prod")
 	xv := x.value
 	m := redMaskOf("Prod", xv, axes)

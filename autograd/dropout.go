@@ -27,7 +27,7 @@ import (
 //
 // It panics with a *UsageError unless 0 ≤ p < 1, or when rng is nil.
 func Dropout[T Float](x *Var[T], p float64, rng *rand.Rand) *Var[T] {
-	checkOperands("Dropout", x)
+	checkOperands1("Dropout", x)
 	const op = "Dropout"
 	if !(p >= 0 && p < 1) {
 		panic(usage(op, "probability "+strconv.FormatFloat(p, 'g', -1, 64)+" is outside [0, 1)"))

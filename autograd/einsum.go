@@ -93,7 +93,7 @@ func Einsum[T Float](subscripts string, operands ...*Var[T]) *Var[T] {
 // It panics with a *tensor.ShapeError when an operand is not 1-D or the
 // lengths differ.
 func Dot[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Dot", a, b)
+	checkOperands2("Dot", a, b)
 	const op = "Dot"
 	av, bv := a.value, b.value
 	if av.Dims() != 1 || bv.Dims() != 1 || av.Dim(0) != bv.Dim(0) {
@@ -110,7 +110,7 @@ func Dot[T Float](a, b *Var[T]) *Var[T] {
 //
 // It panics with a *tensor.ShapeError when an operand is not 1-D.
 func Outer[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("Outer", a, b)
+	checkOperands2("Outer", a, b)
 	const op = "Outer"
 	av, bv := a.value, b.value
 	if av.Dims() != 1 || bv.Dims() != 1 {
@@ -129,7 +129,7 @@ func Outer[T Float](a, b *Var[T]) *Var[T] {
 //
 // It panics with a *tensor.ShapeError when x is not 2-D.
 func Trace[T Float](x *Var[T]) *Var[T] {
-	checkOperands("Trace", x)
+	checkOperands1("Trace", x)
 	const op = "Trace"
 	defer relabel(op)
 	xv := x.value

@@ -47,7 +47,7 @@ func Minimum[T Float](a, b *Var[T]) *Var[T] {
 // elemTie is Maximum (dir 1) and Minimum (dir -1): max(x, y) or min(x, y)
 // (Go's, which propagate NaN and order -0 below +0) into an arena tensor.
 func elemTie[T Float](op string, a, b *Var[T], d derivative[T], dir T) *Var[T] {
-	checkOperands(op, a, b)
+	checkOperands2(op, a, b)
 	ar := arenaOf(a, b)
 	out, vn := elemOut(op, ar, a.value, b.value)
 	o, x, y := out.Data(), a.value.Data(), b.value.Data()
@@ -171,7 +171,7 @@ func elemTieShareElem[T Float](g, w T) T { return selGradElem(w != 0, T(g*w)) }
 // finite there (the second derivative at those points follows the same
 // convention).
 func PowVar[T Float](base, exponent *Var[T]) *Var[T] {
-	checkOperands("PowVar", base, exponent)
+	checkOperands2("PowVar", base, exponent)
 	const op = "PowVar"
 	ar := arenaOf(base, exponent)
 	out, vn := elemOut(op, ar, base.value, exponent.value)

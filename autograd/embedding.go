@@ -24,7 +24,7 @@ import (
 // It panics with a *tensor.ShapeError when weight is not 2-D or an id is
 // NaN, not a whole number, or out of range, naming the id and its position.
 func Embedding[T Float](weight, ids *Var[T]) *Var[T] {
-	checkOperands("Embedding", weight, ids)
+	checkOperands2("Embedding", weight, ids)
 	defer relabel("Embedding")
 	return embedding("Embedding", weight, ids, -1)
 }
@@ -41,7 +41,7 @@ func Embedding[T Float](weight, ids *Var[T]) *Var[T] {
 // (its tangent is not looked up). It panics as Embedding does, and with a
 // *tensor.ShapeError when padding is outside [−num, num).
 func EmbeddingPadded[T Float](weight, ids *Var[T], padding int) *Var[T] {
-	checkOperands("EmbeddingPadded", weight, ids)
+	checkOperands2("EmbeddingPadded", weight, ids)
 	defer relabel("EmbeddingPadded")
 	if wv := weight.value; wv.Dims() == 2 {
 		num := wv.Dim(0)

@@ -53,10 +53,50 @@ func nilOperand(op string, pos int) *UsageError {
 // inlined.
 const nilReceiverReason = "called on a nil *Var"
 
-// checkOperands panics with a *UsageError naming op and the operand when
-// one of xs, the operands of op in order, is nil, rather than letting the
-// op dereference it. An op with optional operands (Linear's bias, which
-// comes last) lists only the others.
+// checkOperands1 panics with a *UsageError naming op and the operand when
+// x, the first operand of op, is nil, rather than letting the op
+// dereference it. checkOperands2 and checkOperands3 check the first two
+// and three operands, and checkOperands a list of them: an op with
+// optional operands (Linear's bias, which comes last) checks only the
+// others. The fixed-arity forms compile to one comparison and branch per
+// operand, with nothing spilled to the stack (the variadic one stores its
+// operands in an array and loops).
+func checkOperands1[T Float](op string, x *Var[T]) {
+	if x == nil {
+		panic(nilOperand(op, 1))
+	}
+}
+
+// checkOperands2 is checkOperands1 for the first two operands, a and b.
+func checkOperands2[T Float](op string, a, b *Var[T]) {
+	if a == nil || b == nil {
+		panicNilOperand(op, a, b, nil)
+	}
+}
+
+// checkOperands3 is checkOperands1 for the first three operands.
+func checkOperands3[T Float](op string, a, b, c *Var[T]) {
+	if a == nil || b == nil || c == nil {
+		panicNilOperand(op, a, b, c)
+	}
+}
+
+// panicNilOperand panics with nilOperand for the first of a, b and c
+// that is nil. It is the checks' one call, out of line, so that they stay
+// small enough to be inlined.
+//
+//go:noinline
+func panicNilOperand[T Float](op string, a, b, c *Var[T]) {
+	switch {
+	case a == nil:
+		panic(nilOperand(op, 1))
+	case b == nil:
+		panic(nilOperand(op, 2))
+	}
+	panic(nilOperand(op, 3))
+}
+
+// checkOperands is checkOperands1 for a list of operands xs (Concat's).
 func checkOperands[T Float](op string, xs ...*Var[T]) {
 	for i, x := range xs {
 		if x == nil {

@@ -36,7 +36,7 @@ import (
 // It panics with a *tensor.ShapeError when x has fewer than 2 axes, groups
 // does not divide C (or is not positive), or weight or bias is not [C].
 func GroupNorm[T Float](x *Var[T], groups int, weight, bias *Var[T], eps T) *Var[T] {
-	checkOperands("GroupNorm", x)
+	checkOperands1("GroupNorm", x)
 	const op = "GroupNorm"
 	xv := x.value
 	n, ch, sp := bnLayout(op, xv)

@@ -197,7 +197,7 @@ func idxTake[T Float](op string, ar *Arena[T], x *Var[T], shape, off []int) *Var
 // It panics with a *tensor.ShapeError for mismatched ranks or sizes, or an
 // index outside [0, size of axis), naming its position and value.
 func Gather[T Float](x *Var[T], axis int, index *tensor.Index) *Var[T] {
-	checkOperands("Gather", x)
+	checkOperands1("Gather", x)
 	defer relabel("Gather")
 	ar := arenaOf(x)
 	var xb, ib [maxStackDims]int
@@ -219,7 +219,7 @@ func Gather[T Float](x *Var[T], axis int, index *tensor.Index) *Var[T] {
 // that do not fit, a *tensor.Index that is not 1-D, or an index outside
 // [0, size of axis), naming its position and value.
 func IndexAdd[T Float, I []int | *tensor.Index](x *Var[T], axis int, index I, src *Var[T], alpha T) *Var[T] {
-	checkOperands("IndexAdd", x, src)
+	checkOperands2("IndexAdd", x, src)
 	defer relabel("IndexAdd")
 	var idx []int
 	switch v := any(index).(type) {
@@ -286,7 +286,7 @@ func IndexAdd[T Float, I []int | *tensor.Index](x *Var[T], axis int, index I, sr
 //
 // It panics with a *tensor.ShapeError when mask does not broadcast with x.
 func MaskedSelect[T Float](x *Var[T], mask *tensor.Mask) *Var[T] {
-	checkOperands("MaskedSelect", x)
+	checkOperands1("MaskedSelect", x)
 	defer relabel("MaskedSelect")
 	ar := arenaOf(x)
 	var xb [maxStackDims]int
@@ -313,7 +313,7 @@ func MaskedSelect[T Float](x *Var[T], mask *tensor.Mask) *Var[T] {
 // axes, arrays that do not broadcast, or an index out of range, naming the
 // array, the position and the value.
 func IndexArrays[T Float](x *Var[T], idx ...*tensor.Index) *Var[T] {
-	checkOperands("IndexArrays", x)
+	checkOperands1("IndexArrays", x)
 	defer relabel("IndexArrays")
 	ar := arenaOf(x)
 	var xb [maxStackDims]int
@@ -340,7 +340,7 @@ func IndexArrays[T Float](x *Var[T], idx ...*tensor.Index) *Var[T] {
 // It panics with a *tensor.ShapeError for an axis out of range, a size
 // outside [0, n] or a step below 1.
 func Unfold[T Float](x *Var[T], axis, size, step int) *Var[T] {
-	checkOperands("Unfold", x)
+	checkOperands1("Unfold", x)
 	defer relabel("Unfold")
 	ar := arenaOf(x)
 	var xb [maxStackDims]int

@@ -37,7 +37,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 // It panics with a *tensor.ShapeError for an unknown reduction, or as
 // Scatter does.
 func ScatterReduce[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T], reduce string, includeSelf bool) *Var[T] {
-	checkOperands("ScatterReduce", x, src)
+	checkOperands2("ScatterReduce", x, src)
 	defer relabel("ScatterReduce")
 	tensor.ScatterReduceCheck("ScatterReduce", reduce)
 	ar := arenaOf(x, src)

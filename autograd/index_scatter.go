@@ -47,7 +47,7 @@ func idxScatterOffsets[T Float](op string, ar *Arena[T], x *Var[T], axis int, in
 // It panics with a *tensor.ShapeError as Gather does, or when src has
 // another rank than index or is smaller.
 func ScatterAdd[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) *Var[T] {
-	checkOperands("ScatterAdd", x, src)
+	checkOperands2("ScatterAdd", x, src)
 	defer relabel("ScatterAdd")
 	ar := arenaOf(x, src)
 	xo, so := idxScatterOffsets("ScatterAdd", ar, x, axis, index, src, false)
@@ -87,7 +87,7 @@ func ScatterAdd[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) 
 // (PyTorch's derivative gives an overwritten duplicate the gradient too; it
 // is the derivative of no choice of winner.) It panics as ScatterAdd does.
 func Scatter[T Float](x *Var[T], axis int, index *tensor.Index, src *Var[T]) *Var[T] {
-	checkOperands("Scatter", x, src)
+	checkOperands2("Scatter", x, src)
 	defer relabel("Scatter")
 	ar := arenaOf(x, src)
 	xo, so := idxScatterOffsets("Scatter", ar, x, axis, index, src, false)

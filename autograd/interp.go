@@ -64,7 +64,7 @@ type InterpolateOptions struct {
 // positive, the output would be empty, the mode is unknown, or AlignCorners
 // is set for nearest.
 func Interpolate[T Float](x *Var[T], opts InterpolateOptions) *Var[T] {
-	checkOperands("Interpolate", x)
+	checkOperands1("Interpolate", x)
 	const op = "Interpolate"
 	defer relabel(op)
 	xv := x.value

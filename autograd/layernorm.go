@@ -41,7 +41,7 @@ import (
 // It panics with a *tensor.ShapeError when normalizedDims is not between 1
 // and x's rank, or weight or bias does not have the normalized shape.
 func LayerNorm[T Float](x, weight, bias *Var[T], normalizedDims int, eps T) *Var[T] {
-	checkOperands("LayerNorm", x)
+	checkOperands1("LayerNorm", x)
 	const op = "LayerNorm"
 	xv := x.value
 	r := xv.Dims()

@@ -31,7 +31,7 @@ import (
 // is 0-d, the inner dimensions differ (e.g. "autograd: MatMul: inner
 // dimensions differ: [2 3 4] x [5 6]") or the batch axes do not broadcast.
 func MatMul[T Float](a, b *Var[T]) *Var[T] {
-	checkOperands("MatMul", a, b)
+	checkOperands2("MatMul", a, b)
 	defer relabel("MatMul")
 	if a.value.Dims() >= 2 && b.value.Dims() >= 2 {
 		return MatMulT(a, b, false, false)
@@ -107,7 +107,7 @@ func shpAs[T Float](v *Var[T], shape []int) *Var[T] {
 // "MatMul") when an operand has fewer than 2 axes, the inner dimensions
 // differ, or the batch axes do not broadcast.
 func MatMulT[T Float](a, b *Var[T], transA, transB bool) *Var[T] {
-	checkOperands("MatMulT", a, b)
+	checkOperands2("MatMulT", a, b)
 	defer relabel("MatMul")
 	op := "MatMul"
 	switch {
@@ -358,7 +358,7 @@ func matmulFullBatch[T Float](in, g *tensor.Tensor[T]) bool {
 // It panics with a *tensor.ShapeError (operation "Linear") when x or w is
 // not 2-D, their inner dimensions differ, or b is not [out].
 func Linear[T Float](x, w, b *Var[T]) *Var[T] {
-	checkOperands("Linear", x, w)
+	checkOperands2("Linear", x, w)
 	const op = "Linear"
 	defer relabel(op)
 	out, vn := linearValue(op, x, w, b, false)
@@ -379,7 +379,7 @@ func Linear[T Float](x, w, b *Var[T]) *Var[T] {
 //
 //	g' = g where y > 0, 0 elsewhere;  d/dx = g'·w,  d/dw = g'ᵀ·x,  d/db = Σ_batch g'
 func LinearReLU[T Float](x, w, b *Var[T]) *Var[T] {
-	checkOperands("LinearReLU", x, w)
+	checkOperands2("LinearReLU", x, w)
 	const op = "LinearReLU"
 	defer relabel(op)
 	out, vn := linearValue(op, x, w, b, true)
@@ -504,7 +504,7 @@ func linearJVP[T Float](c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T]
 //
 //	d/dx = gᵀ
 func Transpose[T Float](x *Var[T]) *Var[T] {
-	checkOperands("Transpose", x)
+	checkOperands1("Transpose", x)
 	defer relabel()
 	xv := x.value
 	if xv.Dims() != 2 {
@@ -543,7 +543,7 @@ func (transposeOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[
 //
 //	d/dx = g reshaped to x's shape
 func Reshape[T Float](x *Var[T], shape ...int) *Var[T] {
-	checkOperands("Reshape", x)
+	checkOperands1("Reshape", x)
 	defer relabel()
 	var buf [8]int
 	return shpReshaped("Reshape", x, shpResolve(x.value, shape, buf[:0]))

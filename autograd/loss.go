@@ -60,7 +60,7 @@ func (r Reduction) String() string {
 // It panics with a *tensor.ShapeError when the shapes differ or more than one
 // reduction is given.
 func MSE[T Float](pred, target *Var[T], reduction ...Reduction) *Var[T] {
-	checkOperands("MSE", pred, target)
+	checkOperands2("MSE", pred, target)
 	const op = "MSE"
 	redCheckPair(op, "prediction", pred, target)
 	r := redReduction(op, reduction)
@@ -76,7 +76,7 @@ func MSE[T Float](pred, target *Var[T], reduction ...Reduction) *Var[T] {
 // with the subgradient 0 where pred = target (sign(0) = 0, as in PyTorch).
 // It panics like MSE.
 func L1[T Float](pred, target *Var[T], reduction ...Reduction) *Var[T] {
-	checkOperands("L1", pred, target)
+	checkOperands2("L1", pred, target)
 	const op = "L1"
 	redCheckPair(op, "prediction", pred, target)
 	r := redReduction(op, reduction)
@@ -113,7 +113,7 @@ func arenaConst[T Float](ar *Arena[T], t *tensor.Tensor[T]) *Var[T] {
 // outside, takes the value 1 there. delta must be positive: it panics with a
 // *tensor.ShapeError otherwise, and like MSE.
 func Huber[T Float](pred, target *Var[T], delta T, reduction ...Reduction) *Var[T] {
-	checkOperands("Huber", pred, target)
+	checkOperands2("Huber", pred, target)
 	const op = "Huber"
 	redCheckPair(op, "prediction", pred, target)
 	r := redReduction(op, reduction)
@@ -230,7 +230,7 @@ const redBCEEps = 1e-12
 // (the first is finite at p = 0 and 1; the second, like PyTorch's, is not
 // clamped and is infinite there). It panics like MSE.
 func BCE[T Float](prob, target *Var[T], reduction ...Reduction) *Var[T] {
-	checkOperands("BCE", prob, target)
+	checkOperands2("BCE", prob, target)
 	const op = "BCE"
 	redCheckPair(op, "probability", prob, target)
 	r := redReduction(op, reduction)
@@ -327,7 +327,7 @@ func (*bceOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 // It panics like MSE.
 func BCEWithLogits[T Float](logits, target *Var[T], reduction ...Reduction) *Var[T] {
-	checkOperands("BCEWithLogits", logits, target)
+	checkOperands2("BCEWithLogits", logits, target)
 	const op = "BCEWithLogits"
 	redCheckPair(op, "logits", logits, target)
 	r := redReduction(op, reduction)
@@ -432,7 +432,7 @@ func (*bceLogitsOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // losses in one sweep (tensor.SoftmaxCrossEntropy) and keeps the softmax, so
 // the backward pass is a single subtraction and scaling.
 func CrossEntropy[T Float](logits *Var[T], labels []int, reduction ...Reduction) *Var[T] {
-	checkOperands("CrossEntropy", logits)
+	checkOperands1("CrossEntropy", logits)
 	const op = "CrossEntropy"
 	r := redReduction(op, reduction)
 	if rows, ok := lossPositions(logits); ok {
@@ -565,7 +565,7 @@ func (s *crossEntropyOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // infinite or NaN g_n. NLL is linear, so its second derivative is 0. It
 // panics like CrossEntropy.
 func NLL[T Float](logProbs *Var[T], labels []int, reduction ...Reduction) *Var[T] {
-	checkOperands("NLL", logProbs)
+	checkOperands1("NLL", logProbs)
 	const op = "NLL"
 	r := redReduction(op, reduction)
 	if rows, ok := lossPositions(logProbs); ok {

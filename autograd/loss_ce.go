@@ -85,7 +85,7 @@ type NLLOptions[T Float] struct {
 // and not the ignored one), a weight or a smoothing outside [0, 1] that does
 // not fit, naming the op and the shapes.
 func CrossEntropyWith[T Float](logits *Var[T], labels []int, opts CrossEntropyOptions[T]) *Var[T] {
-	checkOperands("CrossEntropyWith", logits)
+	checkOperands1("CrossEntropyWith", logits)
 	const op = "CrossEntropyWith"
 	if rows, ok := lossPositions(logits); ok {
 		lossCheckPositions(op, "logits", logits, labels, opts.IgnoreIndex)
@@ -114,7 +114,7 @@ func CrossEntropyWith[T Float](logits *Var[T], labels []int, opts CrossEntropyOp
 // -Inf (PyTorch gives NaN there). It panics like CrossEntropyWith, and with
 // a *UsageError when opts sets IgnoreIndex (as PyTorch does).
 func CrossEntropySoft[T Float](logits, probs *Var[T], opts CrossEntropyOptions[T]) *Var[T] {
-	checkOperands("CrossEntropySoft", logits, probs)
+	checkOperands2("CrossEntropySoft", logits, probs)
 	const op = "CrossEntropySoft"
 	if !logits.value.SameShapeAs(probs.value) {
 		panic(shapeErr(op, "logits and probability targets differ in shape", logits.value.Shape(), probs.value.Shape()))
@@ -144,7 +144,7 @@ func CrossEntropySoft[T Float](logits, probs *Var[T], opts CrossEntropyOptions[T
 // classes and across an ignored sample), as PyTorch's. NLLWith is linear,
 // so its second derivative is 0. It panics like CrossEntropyWith.
 func NLLWith[T Float](logProbs *Var[T], labels []int, opts NLLOptions[T]) *Var[T] {
-	checkOperands("NLLWith", logProbs)
+	checkOperands1("NLLWith", logProbs)
 	const op = "NLLWith"
 	if rows, ok := lossPositions(logProbs); ok {
 		lossCheckPositions(op, "log-probabilities", logProbs, labels, opts.IgnoreIndex)

@@ -42,7 +42,7 @@ type BCEWithLogitsOptions[T Float] struct {
 // It panics with a *tensor.ShapeError when logits and target differ in
 // shape or a weight does not broadcast to them.
 func BCEWithLogitsWith[T Float](logits, target *Var[T], opts BCEWithLogitsOptions[T]) *Var[T] {
-	checkOperands("BCEWithLogitsWith", logits, target)
+	checkOperands2("BCEWithLogitsWith", logits, target)
 	const op = "BCEWithLogitsWith"
 	redCheckPair(op, "logits", logits, target)
 	r := opts.Reduction
@@ -256,7 +256,7 @@ func (s *bceWithOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor
 // It panics with a *tensor.ShapeError when the shapes differ or the
 // reduction is unknown.
 func KLDiv[T Float](input, target *Var[T], logTarget bool, reduction ...Reduction) *Var[T] {
-	checkOperands("KLDiv", input, target)
+	checkOperands2("KLDiv", input, target)
 	const op = "KLDiv"
 	redCheckPair(op, "input", input, target)
 	r := ReduceMean
@@ -407,7 +407,7 @@ func (s *klDivOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 //
 // It panics with a *tensor.ShapeError for a negative beta, and like MSE.
 func SmoothL1[T Float](pred, target *Var[T], beta T, reduction ...Reduction) *Var[T] {
-	checkOperands("SmoothL1", pred, target)
+	checkOperands2("SmoothL1", pred, target)
 	const op = "SmoothL1"
 	redCheckPair(op, "prediction", pred, target)
 	r := redReduction(op, reduction)
@@ -435,7 +435,7 @@ func SmoothL1[T Float](pred, target *Var[T], beta T, reduction ...Reduction) *Va
 // infinite or NaN g (PyTorch multiplies its selected 0 by ∓y or x1 - x2
 // afterwards, so its zeros may be -0). It panics with a *tensor.ShapeError when the shapes differ.
 func MarginRanking[T Float](x1, x2, y *Var[T], margin T, reduction ...Reduction) *Var[T] {
-	checkOperands("MarginRanking", x1, x2, y)
+	checkOperands3("MarginRanking", x1, x2, y)
 	const op = "MarginRanking"
 	redCheckPair(op, "x1", x1, x2)
 	redCheckPair(op, "x1", x1, y)

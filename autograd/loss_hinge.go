@@ -19,7 +19,7 @@ import (
 // needs a gradient). It panics with a *tensor.ShapeError when the shapes
 // differ or the reduction is unknown.
 func SoftMargin[T Float](x, y *Var[T], reduction ...Reduction) *Var[T] {
-	checkOperands("SoftMargin", x, y)
+	checkOperands2("SoftMargin", x, y)
 	const op = "SoftMargin"
 	redCheckPair(op, "input", x, y)
 	r := redReduction(op, reduction)
@@ -38,7 +38,7 @@ func SoftMargin[T Float](x, y *Var[T], reduction ...Reduction) *Var[T] {
 // torch's default margin is 1. It panics with a *tensor.ShapeError when the
 // shapes differ or the reduction is unknown.
 func HingeEmbedding[T Float](x, y *Var[T], margin T, reduction ...Reduction) *Var[T] {
-	checkOperands("HingeEmbedding", x, y)
+	checkOperands2("HingeEmbedding", x, y)
 	const op = "HingeEmbedding"
 	redCheckPair(op, "input", x, y)
 	r := redReduction(op, reduction)
@@ -62,7 +62,7 @@ func HingeEmbedding[T Float](x, y *Var[T], margin T, reduction ...Reduction) *Va
 // [C], y's shape differs, the weight is not [C], or the reduction is
 // unknown.
 func MultiLabelSoftMargin[T Float](x, y *Var[T], weight *tensor.Tensor[T], reduction ...Reduction) *Var[T] {
-	checkOperands("MultiLabelSoftMargin", x, y)
+	checkOperands2("MultiLabelSoftMargin", x, y)
 	const op = "MultiLabelSoftMargin"
 	redCheckPair(op, "input", x, y)
 	r := redReduction(op, reduction)
@@ -97,7 +97,7 @@ func MultiLabelSoftMargin[T Float](x, y *Var[T], weight *tensor.Tensor[T], reduc
 // one label per sample, a label is out of range, p is not 1 or 2, the
 // weight is not [C], or the reduction is unknown.
 func MultiMargin[T Float](x *Var[T], labels []int, p int, margin T, weight *tensor.Tensor[T], reduction ...Reduction) *Var[T] {
-	checkOperands("MultiMargin", x)
+	checkOperands1("MultiMargin", x)
 	const op = "MultiMargin"
 	r := redReduction(op, reduction)
 	xv := x.value

@@ -31,7 +31,7 @@ import (
 // the constant eps). It panics with a *tensor.ShapeError when the shapes do
 // not broadcast, the axis is out of range or eps is negative.
 func CosineSimilarity[T Float](a, b *Var[T], axis int, eps T) *Var[T] {
-	checkOperands("CosineSimilarity", a, b)
+	checkOperands2("CosineSimilarity", a, b)
 	const op = "CosineSimilarity"
 	if !(eps >= 0) {
 		panic(shapeErr(op, fmt.Sprintf("eps must be non-negative, got %v", eps)))
@@ -269,7 +269,7 @@ const cosEmbeddingEps = 1e-12
 // NaN (not 0·Inf = NaN). It panics with a *tensor.ShapeError when a and b differ in
 // shape, are not [N D] or [D], or y is not one label 1 or -1 per row.
 func CosineEmbedding[T Float](a, b *Var[T], y []int, margin T, reduction ...Reduction) *Var[T] {
-	checkOperands("CosineEmbedding", a, b)
+	checkOperands2("CosineEmbedding", a, b)
 	const op = "CosineEmbedding"
 	redCheckPair(op, "input", a, b)
 	r := redReduction(op, reduction)
@@ -338,7 +338,7 @@ func lossRows[T Float](op string, x *tensor.Tensor[T], n int) int {
 // gradient, where torch gives 0. It panics with a *tensor.ShapeError when
 // the shapes differ or are not [N D] or [D], or p is not positive.
 func TripletMargin[T Float](anchor, positive, negative *Var[T], margin, p, eps T, swap bool, reduction ...Reduction) *Var[T] {
-	checkOperands("TripletMargin", anchor, positive, negative)
+	checkOperands3("TripletMargin", anchor, positive, negative)
 	const op = "TripletMargin"
 	redCheckPair(op, "anchor", anchor, positive)
 	redCheckPair(op, "anchor", anchor, negative)

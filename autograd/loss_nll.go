@@ -28,7 +28,7 @@ import (
 // 0·log 0). It panics with a *tensor.ShapeError when the shapes differ,
 // eps is negative or NaN, or the reduction is unknown.
 func PoissonNLL[T Float](input, target *Var[T], logInput, full bool, eps T, reduction ...Reduction) *Var[T] {
-	checkOperands("PoissonNLL", input, target)
+	checkOperands2("PoissonNLL", input, target)
 	const op = "PoissonNLL"
 	redCheckPair(op, "input", input, target)
 	r := redReduction(op, reduction)
@@ -74,7 +74,7 @@ func PoissonNLL[T Float](input, target *Var[T], logInput, full bool, eps T, redu
 // none of the three shapes, eps is negative or NaN, or the reduction is
 // unknown.
 func GaussianNLL[T Float](input, target, variance *Var[T], full bool, eps T, reduction ...Reduction) *Var[T] {
-	checkOperands("GaussianNLL", input, target, variance)
+	checkOperands3("GaussianNLL", input, target, variance)
 	const op = "GaussianNLL"
 	redCheckPair(op, "input", input, target)
 	r := redReduction(op, reduction)

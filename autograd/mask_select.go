@@ -27,7 +27,7 @@ import (
 // It panics with a *tensor.ShapeError when mask, a and b do not broadcast,
 // and with a *UsageError for a nil mask.
 func Where[T Float](mask *tensor.Mask, a, b *Var[T]) *Var[T] {
-	checkOperands("Where", a, b)
+	checkOperands2("Where", a, b)
 	const op = "Where"
 	if mask == nil {
 		panic(usage(op, "nil mask"))
@@ -179,7 +179,7 @@ func (s *whereOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 // It panics with a *tensor.ShapeError when mask does not broadcast to x's
 // shape, and with a *UsageError for a nil mask.
 func MaskedFill[T Float](x *Var[T], mask *tensor.Mask, value T) *Var[T] {
-	checkOperands("MaskedFill", x)
+	checkOperands1("MaskedFill", x)
 	const op = "MaskedFill"
 	if mask == nil {
 		panic(usage(op, "nil mask"))

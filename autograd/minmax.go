@@ -58,7 +58,7 @@ func MinKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // the first NaN), so nothing of the input's size is kept between the
 // passes.
 func redExtremumOp[T Float](op string, x *Var[T], axes []int, keep, isMax bool) *Var[T] {
-	checkOperands(op, x)
+	checkOperands1(op, x)
 	defer relabel(op)
 	xv := x.value
 	m := redMaskOf(op, xv, axes)
@@ -242,7 +242,7 @@ func extremumShares[T Float](d []T, x, ext *tensor.Tensor[T], m redMask, beta, o
 // it to keep it); otherwise it is new. It panics with a *tensor.ShapeError
 // for an axis out of range or of size 0.
 func Argmax[T Float](x *Var[T], axis int) []int {
-	checkOperands("Argmax", x)
+	checkOperands1("Argmax", x)
 	defer relabel("Argmax")
 	x.checkLive("Argmax")
 	p := arenaInts(x.arena)
@@ -255,7 +255,7 @@ func Argmax[T Float](x *Var[T], axis int) []int {
 
 // Argmin is Argmax for the first minimum of each slice.
 func Argmin[T Float](x *Var[T], axis int) []int {
-	checkOperands("Argmin", x)
+	checkOperands1("Argmin", x)
 	defer relabel("Argmin")
 	x.checkLive("Argmin")
 	p := arenaInts(x.arena)
@@ -323,7 +323,7 @@ func LogSumExpKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // tensor kernel does (float64 sums of e^(x - m) in row-major order), into a
 // result from the input's Arena.
 func redLogSumExpOp[T Float](op string, x *Var[T], axes []int, keep bool) *Var[T] {
-	checkOperands(op, x)
+	checkOperands1(op, x)
 	defer relabel(op)
 	xv := x.value
 	m := redMaskOf(op, xv, axes)
@@ -531,7 +531,7 @@ func Std[T Float](x *Var[T], correction int, axes ...int) *Var[T] {
 // done in place in an arena scratch of x's size; the scales are kept in an
 // arena tensor for the derivative.
 func redVariance[T Float](op string, x *Var[T], correction int, axes []int, std bool) *Var[T] {
-	checkOperands(op, x)
+	checkOperands1(op, x)
 	defer relabel(op)
 	xv := x.value
 	m := redMaskOf(op, xv, axes)

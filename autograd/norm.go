@@ -52,7 +52,7 @@ func NormKeepDims[T Float](x *Var[T], p T, axes ...int) *Var[T] {
 // normOf is Norm and NormKeepDims: one walk over the reduced slices
 // (redWalk) computes each norm, and the derivative walks them again.
 func normOf[T Float](op string, x *Var[T], p T, axes []int, keep bool) *Var[T] {
-	checkOperands(op, x)
+	checkOperands1(op, x)
 	defer relabel(op)
 	inf := math.IsInf(float64(p), 0)
 	if p != p || p < 0 && !inf {

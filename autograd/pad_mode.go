@@ -55,7 +55,7 @@ const padModeAxes = 3
 // large for its mode, or a negative result length, and with a *UsageError
 // for an unknown mode.
 func PadWith[T Float](x *Var[T], widths [][2]int, mode PadMode, value T) *Var[T] {
-	checkOperands("PadWith", x)
+	checkOperands1("PadWith", x)
 	const op = "PadWith"
 	defer relabel(op)
 	xv := x.value

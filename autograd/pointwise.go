@@ -44,7 +44,7 @@ type pointwiseDef[T Float] struct {
 // comes from x's Arena when it has one.
 func pointwise[T Float](k pointwiseKind, x *Var[T], p ...T) *Var[T] {
 	d := pointwiseOf[T](k)
-	checkOperands(d.meta.Name, x)
+	checkOperands1(d.meta.Name, x)
 	var ps [2]T
 	copy(ps[:], p)
 	ar := arenaOf(x)

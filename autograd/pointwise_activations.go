@@ -40,7 +40,7 @@ func LogSigmoid[T Float](x *Var[T]) *Var[T] { return pointwise(opLogSigmoid, x) 
 // second derivative is 0. It panics with a *UsageError when minVal >
 // maxVal, as PyTorch refuses them.
 func Hardtanh[T Float](x *Var[T], minVal, maxVal T) *Var[T] {
-	checkOperands("Hardtanh", x)
+	checkOperands1("Hardtanh", x)
 	if minVal > maxVal {
 		panic(usage("Hardtanh", fmt.Sprintf("min_val %v is greater than max_val %v", minVal, maxVal)))
 	}
@@ -101,7 +101,7 @@ func SELU[T Float](x *Var[T]) *Var[T] { return pointwise(opSELU, x) }
 // jumps there from 1/alpha to 0. It panics with a *UsageError when alpha
 // is 0 (PyTorch raises a division by zero).
 func CELU[T Float](x *Var[T], alpha T) *Var[T] {
-	checkOperands("CELU", x)
+	checkOperands1("CELU", x)
 	if alpha == 0 {
 		panic(usage("CELU", "alpha is 0"))
 	}

@@ -23,7 +23,7 @@ import (
 // is negative or NaN (torch
 // raises an error for a negative one).
 func Softshrink[T Float](x *Var[T], lambd T) *Var[T] {
-	checkOperands("Softshrink", x)
+	checkOperands1("Softshrink", x)
 	if !(lambd >= 0) {
 		panic(usage("Softshrink", fmt.Sprintf("lambd %v must be non-negative", lambd)))
 	}
@@ -39,7 +39,7 @@ func Softshrink[T Float](x *Var[T], lambd T) *Var[T] {
 //
 // It panics with a *UsageError when lambd is NaN.
 func Hardshrink[T Float](x *Var[T], lambd T) *Var[T] {
-	checkOperands("Hardshrink", x)
+	checkOperands1("Hardshrink", x)
 	if lambd != lambd {
 		panic(usage("Hardshrink", "lambd is NaN"))
 	}

@@ -33,7 +33,7 @@ import (
 // half the kernel (PyTorch's rule), or the kernel is larger than the padded
 // input.
 func MaxPool2D[T Float](x *Var[T], kernel, stride, padding [2]int) *Var[T] {
-	checkOperands("MaxPool2D", x)
+	checkOperands1("MaxPool2D", x)
 	const op = "MaxPool2D"
 	defer relabel(op)
 	return maxPoolForward(x, convPoolWindow(op, x, kernel, stride, padding))
@@ -51,7 +51,7 @@ func MaxPool2D[T Float](x *Var[T], kernel, stride, padding [2]int) *Var[T] {
 // derivative is AvgPool2D, so gradients of gradients flow through it. The
 // panics are those of MaxPool2D.
 func AvgPool2D[T Float](x *Var[T], kernel, stride, padding [2]int) *Var[T] {
-	checkOperands("AvgPool2D", x)
+	checkOperands1("AvgPool2D", x)
 	const op = "AvgPool2D"
 	defer relabel(op)
 	return avgPoolForward(x, convPoolWindow(op, x, kernel, stride, padding))

@@ -59,7 +59,7 @@ func adaptiveTaps[T Float](a tensor.AxisTaps[T]) {
 // *tensor.ShapeError when x is not 3-D or 4-D, its plane is empty, or an
 // output size is below 1.
 func AdaptiveAvgPool2D[T Float](x *Var[T], outH, outW int) *Var[T] {
-	checkOperands("AdaptiveAvgPool2D", x)
+	checkOperands1("AdaptiveAvgPool2D", x)
 	const op = "AdaptiveAvgPool2D"
 	defer relabel(op)
 	h, w := adaptiveCheck(op, x, outH, outW)
@@ -84,7 +84,7 @@ func AdaptiveAvgPool2D[T Float](x *Var[T], outH, outW int) *Var[T] {
 // is 0, with the scatter recorded so that gradients of gradients flow. It
 // panics as AdaptiveAvgPool2D does.
 func AdaptiveMaxPool2D[T Float](x *Var[T], outH, outW int) (*Var[T], *tensor.Index) {
-	checkOperands("AdaptiveMaxPool2D", x)
+	checkOperands1("AdaptiveMaxPool2D", x)
 	const op = "AdaptiveMaxPool2D"
 	defer relabel(op)
 	h, w := adaptiveCheck(op, x, outH, outW)
@@ -128,7 +128,7 @@ type Unpool2DOptions struct {
 // invalid (a kernel below 1, a negative stride or padding, an output size
 // empty or more than a stride away from the default).
 func MaxUnpool2D[T Float](x *Var[T], indices *tensor.Index, opts Unpool2DOptions) *Var[T] {
-	checkOperands("MaxUnpool2D", x)
+	checkOperands1("MaxUnpool2D", x)
 	const op = "MaxUnpool2D"
 	defer relabel(op)
 	xv := x.value

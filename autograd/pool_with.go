@@ -176,7 +176,7 @@ func poolTaps[T Float](a tensor.AxisTaps[T], k, s, p, d int, excludePad bool) {
 // size is below 1, the stride or dilation is negative, the padding is
 // negative or more than half the kernel, or the output would be empty.
 func MaxPool2DWith[T Float](x *Var[T], opts Pool2DOptions) (*Var[T], *tensor.Index) {
-	checkOperands("MaxPool2DWith", x)
+	checkOperands1("MaxPool2DWith", x)
 	const op = "MaxPool2DWith"
 	defer relabel(op)
 	s, d, oh, ow := poolGeometry(op, x, opts.Kernel, opts.Stride, opts.Padding, opts.Dilation, opts.CeilMode)
@@ -215,7 +215,7 @@ func MaxPool2DWith[T Float](x *Var[T], opts Pool2DOptions) (*Var[T], *tensor.Ind
 // op's linear map, so gradients of gradients flow. It panics as
 // MaxPool2DWith does, and when DivisorOverride is negative.
 func AvgPool2DWith[T Float](x *Var[T], opts AvgPool2DOptions) *Var[T] {
-	checkOperands("AvgPool2DWith", x)
+	checkOperands1("AvgPool2DWith", x)
 	const op = "AvgPool2DWith"
 	defer relabel(op)
 	if opts.DivisorOverride < 0 {

@@ -44,7 +44,7 @@ import (
 // It panics with a *tensor.ShapeError unless gates is [N, 4H] and c is
 // [N, H].
 func LSTMCellState[T Float](gates, c *Var[T]) *Var[T] {
-	checkOperands("LSTMCellState", gates, c)
+	checkOperands2("LSTMCellState", gates, c)
 	n, h := lstmShapes("LSTMCellState", gates, c)
 	ar := arenaOf(gates, c)
 	sif, tg := ar.tensor(n, 2*h), ar.tensor(n, h)
@@ -195,7 +195,7 @@ func (s *lstmStateOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tens
 // It panics with a *tensor.ShapeError unless gates is [N, 4H] and c is
 // [N, H].
 func LSTMCellOutput[T Float](gates, c *Var[T]) *Var[T] {
-	checkOperands("LSTMCellOutput", gates, c)
+	checkOperands2("LSTMCellOutput", gates, c)
 	n, h := lstmShapes("LSTMCellOutput", gates, c)
 	ar := arenaOf(gates, c)
 	so, tc := ar.tensor(n, h), ar.tensor(n, h)
@@ -333,7 +333,7 @@ func (s *lstmOutputOp[T]) jvp(_ *Context[T], ts []*tensor.Tensor[T]) *tensor.Ten
 // It panics with a *tensor.ShapeError unless gi and gh are [N, 3H] and h is
 // [N, H].
 func GRUCellState[T Float](gi, gh, h *Var[T]) *Var[T] {
-	checkOperands("GRUCellState", gi, gh, h)
+	checkOperands3("GRUCellState", gi, gh, h)
 	n, hs := gruShapes(gi, gh, h)
 	ar := arenaOf(gi, gh, h)
 	rz, nt := ar.tensor(n, 2*hs), ar.tensor(n, hs)

@@ -45,7 +45,7 @@ func MeanKeepDims[T Float](x *Var[T], axes ...int) *Var[T] {
 // The result, and its keep-dims form when the axes are removed, come from
 // the input's Arena.
 func reduce[T Float](op string, x *Var[T], axes []int, keep, mean bool) *Var[T] {
-	checkOperands(op, x)
+	checkOperands1(op, x)
 	defer relabel(op)
 	if len(axes) == 0 && !keep {
 		return reduceAll(op, x, mean)
@@ -185,7 +185,7 @@ func (s reduceAllOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 //
 //	d/dx = SumTo(g, x's shape)
 func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
-	checkOperands("BroadcastTo", x)
+	checkOperands1("BroadcastTo", x)
 	defer relabel()
 	if !shpBroadcasts(x.value, shape) {
 		tensor.BroadcastTo(x.value, slices.Clone(shape)...) // panics
@@ -199,7 +199,7 @@ func BroadcastTo[T Float](x *Var[T], shape ...int) *Var[T] {
 //
 //	d/dx = BroadcastTo(g, x's shape)
 func SumTo[T Float](x *Var[T], shape ...int) *Var[T] {
-	checkOperands("SumTo", x)
+	checkOperands1("SumTo", x)
 	defer relabel()
 	xv := x.value
 	ok := len(shape) <= xv.Dims()

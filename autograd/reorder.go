@@ -175,7 +175,7 @@ func dimsOf[T Float](buf []int, x *tensor.Tensor[T]) []int {
 //
 //	d/dx = the reversed cumulative sum of g: dx[..., j, ...] = Σ_{i≥j} g[..., i, ...]
 func Cumsum[T Float](x *Var[T], axis int) *Var[T] {
-	checkOperands("Cumsum", x)
+	checkOperands1("Cumsum", x)
 	defer relabel("Cumsum")
 	ar := arenaOf(x)
 	out := ar.like(x.value)
@@ -190,7 +190,7 @@ func Cumsum[T Float](x *Var[T], axis int) *Var[T] {
 //
 //	d/dx = Flip(g, axes...)
 func Flip[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("Flip", x)
+	checkOperands1("Flip", x)
 	defer relabel("Flip")
 	ar := arenaOf(x)
 	out := ar.like(x.value)
@@ -208,7 +208,7 @@ func Flip[T Float](x *Var[T], axes ...int) *Var[T] {
 //
 //	d/dx = Roll(g, -shifts, axes)
 func Roll[T Float](x *Var[T], shifts, axes []int) *Var[T] {
-	checkOperands("Roll", x)
+	checkOperands1("Roll", x)
 	defer relabel("Roll")
 	ar := arenaOf(x)
 	out := ar.like(x.value)
@@ -224,7 +224,7 @@ func Roll[T Float](x *Var[T], shifts, axes []int) *Var[T] {
 //
 //	d/dx = Tril(g, k)
 func Tril[T Float](x *Var[T], k int) *Var[T] {
-	checkOperands("Tril", x)
+	checkOperands1("Tril", x)
 	defer relabel("Tril")
 	ar := arenaOf(x)
 	out := ar.like(x.value)
@@ -238,7 +238,7 @@ func Tril[T Float](x *Var[T], k int) *Var[T] {
 //
 //	d/dx = Triu(g, k)
 func Triu[T Float](x *Var[T], k int) *Var[T] {
-	checkOperands("Triu", x)
+	checkOperands1("Triu", x)
 	defer relabel("Triu")
 	ar := arenaOf(x)
 	out := ar.like(x.value)
@@ -256,7 +256,7 @@ func Triu[T Float](x *Var[T], k int) *Var[T] {
 //
 //	d/dx = zeros of x's shape with g written on that diagonal
 func Diagonal[T Float](x *Var[T], offset, axis1, axis2 int) *Var[T] {
-	checkOperands("Diagonal", x)
+	checkOperands1("Diagonal", x)
 	defer relabel("Diagonal")
 	ar := arenaOf(x)
 	var sb, db [maxStackDims]int
@@ -273,7 +273,7 @@ func Diagonal[T Float](x *Var[T], offset, axis1, axis2 int) *Var[T] {
 //
 //	d/dx = the sum of g's tiles: Σ over the tiles t of g[t·shape + c]
 func Repeat[T Float](x *Var[T], reps ...int) *Var[T] {
-	checkOperands("Repeat", x)
+	checkOperands1("Repeat", x)
 	defer relabel("Repeat")
 	ar := arenaOf(x)
 	var sb, db [maxStackDims]int
@@ -290,7 +290,7 @@ func Repeat[T Float](x *Var[T], reps ...int) *Var[T] {
 //
 //	d/dx = g with each group of repeated elements summed
 func RepeatInterleave[T Float](x *Var[T], repeats, axis int) *Var[T] {
-	checkOperands("RepeatInterleave", x)
+	checkOperands1("RepeatInterleave", x)
 	defer relabel("RepeatInterleave")
 	rs := [1]int{repeats}
 	return repeatInterleave(x, rs[:], axis)
@@ -304,7 +304,7 @@ func RepeatInterleave[T Float](x *Var[T], repeats, axis int) *Var[T] {
 //
 //	d/dx = g with each group of repeated elements summed (0 for a dropped one)
 func RepeatInterleaveEach[T Float](x *Var[T], repeats []int, axis int) *Var[T] {
-	checkOperands("RepeatInterleaveEach", x)
+	checkOperands1("RepeatInterleaveEach", x)
 	defer relabel("RepeatInterleaveEach")
 	return repeatInterleave(x, repeats, axis)
 }

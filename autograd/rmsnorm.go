@@ -34,7 +34,7 @@ import (
 // It panics with a *tensor.ShapeError when normalizedDims is not between 1
 // and x's rank, or weight does not have the normalized shape.
 func RMSNorm[T Float](x *Var[T], normalizedDims int, weight *Var[T], eps T) *Var[T] {
-	checkOperands("RMSNorm", x)
+	checkOperands1("RMSNorm", x)
 	const op = "RMSNorm"
 	xv := x.value
 	r := xv.Dims()

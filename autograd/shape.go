@@ -43,7 +43,7 @@ func shpAlong(axis, start, stop int) []Range {
 //
 //	d/dx = Permute(g, inverse of axes)
 func Permute[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("Permute", x)
+	checkOperands1("Permute", x)
 	defer relabel("Permute")
 	xv := x.value
 	r := xv.Dims()
@@ -135,7 +135,7 @@ func (s *permuteOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor
 //
 //	d/dx = g reshaped to x's shape
 func Squeeze[T Float](x *Var[T], axes ...int) *Var[T] {
-	checkOperands("Squeeze", x)
+	checkOperands1("Squeeze", x)
 	defer relabel("Squeeze")
 	xv := x.value
 	r := xv.Dims()
@@ -170,7 +170,7 @@ func Squeeze[T Float](x *Var[T], axes ...int) *Var[T] {
 //
 //	d/dx = g reshaped to x's shape
 func Unsqueeze[T Float](x *Var[T], axis int) *Var[T] {
-	checkOperands("Unsqueeze", x)
+	checkOperands1("Unsqueeze", x)
 	defer relabel("Unsqueeze")
 	xv := x.value
 	r := xv.Dims()
@@ -203,7 +203,7 @@ func Unsqueeze[T Float](x *Var[T], axis int) *Var[T] {
 //
 //	d/dx = SumTo(g, x's shape)
 func Expand[T Float](x *Var[T], shape ...int) *Var[T] {
-	checkOperands("Expand", x)
+	checkOperands1("Expand", x)
 	defer relabel("Expand")
 	xv := x.value
 	var tb [maxStackDims]int
@@ -270,7 +270,7 @@ func (broadcastOp[T]) vjp(c *Context[T], g *tensor.Tensor[T]) {
 // It panics with a *tensor.ShapeError naming Select for an axis or an
 // index out of range (a 0-d x has no axis).
 func Select[T Float](x *Var[T], axis, index int) *Var[T] {
-	checkOperands("Select", x)
+	checkOperands1("Select", x)
 	const op = "Select"
 	r := x.value.Dims()
 	ax := axis
@@ -306,7 +306,7 @@ func Select[T Float](x *Var[T], axis, index int) *Var[T] {
 //
 //	d/dx = g scattered into zeros of x's shape at the selected positions
 func Slice[T Float](x *Var[T], ranges ...Range) *Var[T] {
-	checkOperands("Slice", x)
+	checkOperands1("Slice", x)
 	defer relabel("Slice")
 	xv := x.value
 	var sb [maxStackDims]int
@@ -389,7 +389,7 @@ func shpScatterSlice[T Float](g *Var[T], shape []int, rs []Range) *Var[T] {
 //
 //	d/dx = Pad(g, the negated widths, 0): g cropped to x's positions (Slice) where x was padded, padded with 0 where it was cropped
 func Pad[T Float](x *Var[T], widths [][2]int, value T) *Var[T] {
-	checkOperands("Pad", x)
+	checkOperands1("Pad", x)
 	defer relabel("Pad")
 	xv := x.value
 	r := xv.Dims()
@@ -463,7 +463,7 @@ func (s *padOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T] 
 //	d/dx = g's slices added at their indices into zeros of x's shape (an index-add:
 //	       the gradients of a repeated index are summed)
 func IndexSelect[T Float](x *Var[T], axis int, indices []int) *Var[T] {
-	checkOperands("IndexSelect", x)
+	checkOperands1("IndexSelect", x)
 	defer relabel("IndexSelect")
 	xv := x.value
 	ax := axis

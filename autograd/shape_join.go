@@ -230,7 +230,7 @@ func (s *stackOp[T]) jvp(c *Context[T], ts []*tensor.Tensor[T]) *tensor.Tensor[T
 //
 //	d/dx = the pieces' gradients, each at its place along axis (zeros for a piece without one)
 func Split[T Float](x *Var[T], axis int, sizes ...int) []*Var[T] {
-	checkOperands("Split", x)
+	checkOperands1("Split", x)
 	xv := x.value
 	r := xv.Dims()
 	ax := axis

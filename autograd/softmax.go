@@ -17,7 +17,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 //
 // It panics with a *tensor.ShapeError for an axis out of range.
 func Softmax[T Float](x *Var[T], axis int) *Var[T] {
-	checkOperands("Softmax", x)
+	checkOperands1("Softmax", x)
 	defer relabel("Softmax")
 	return softmaxOf("Softmax", x, axis, false)
 }
@@ -30,7 +30,7 @@ func Softmax[T Float](x *Var[T], axis int) *Var[T] {
 //
 // It panics with a *tensor.ShapeError for an axis out of range.
 func LogSoftmax[T Float](x *Var[T], axis int) *Var[T] {
-	checkOperands("LogSoftmax", x)
+	checkOperands1("LogSoftmax", x)
 	defer relabel("LogSoftmax")
 	return softmaxOf("LogSoftmax", x, axis, true)
 }

@@ -56,7 +56,7 @@ func sortPositions[T Float](ar *Arena[T], xv *tensor.Tensor[T], axis int, descen
 //
 //	d/dx = g scattered back: dx[..., idx[..., i, ...], ...] = g[..., i, ...]
 func Sort[T Float](x *Var[T], axis int, descending bool) (*Var[T], *tensor.Index) {
-	checkOperands("Sort", x)
+	checkOperands1("Sort", x)
 	defer relabel("Sort")
 	ar := arenaOf(x)
 	idx := sortPositions(ar, x.value, axis, descending)
@@ -69,7 +69,7 @@ func Sort[T Float](x *Var[T], axis int, descending bool) (*Var[T], *tensor.Index
 // live in the arena's memory, as Sort's do. It panics with a
 // *tensor.ShapeError for an axis out of range.
 func Argsort[T Float](x *Var[T], axis int, descending bool) *tensor.Index {
-	checkOperands("Argsort", x)
+	checkOperands1("Argsort", x)
 	defer relabel("Argsort")
 	x.checkLive("Argsort")
 	return argsortIndex(arenaOf(x), x.value, axis, descending)
@@ -85,7 +85,7 @@ func Argsort[T Float](x *Var[T], axis int, descending bool) *tensor.Index {
 //
 //	d/dx = g scattered back to the positions of the selected elements, 0 elsewhere
 func TopK[T Float](x *Var[T], k, axis int, largest bool) (*Var[T], *tensor.Index) {
-	checkOperands("TopK", x)
+	checkOperands1("TopK", x)
 	defer relabel("TopK")
 	xv := x.value
 	var sb [maxStackDims]int
@@ -125,7 +125,7 @@ func TopK[T Float](x *Var[T], k, axis int, largest bool) (*Var[T], *tensor.Index
 // (the whole gradient of each running maximum goes to its one index, as in
 // PyTorch; ties are not split).
 func Cummax[T Float](x *Var[T], axis int) (*Var[T], *tensor.Index) {
-	checkOperands("Cummax", x)
+	checkOperands1("Cummax", x)
 	defer relabel("Cummax")
 	return cumExtremum("Cummax", x, axis, true)
 }
@@ -135,7 +135,7 @@ func Cummax[T Float](x *Var[T], axis int) (*Var[T], *tensor.Index) {
 //
 //	d/dx = g routed to the reported positions: dx[j] = Σ_{i: idx[i] = j} g[i]
 func Cummin[T Float](x *Var[T], axis int) (*Var[T], *tensor.Index) {
-	checkOperands("Cummin", x)
+	checkOperands1("Cummin", x)
 	defer relabel("Cummin")
 	return cumExtremum("Cummin", x, axis, false)
 }

@@ -145,7 +145,7 @@ func Scalar[T Float](v T) *Var[T] { return Const(tensor.Scalar(v)) }
 // recycled with it: using it after the arena's next Reset panics likewise,
 // and so does detaching a Var of a step before the latest Reset.
 func Detach[T Float](v *Var[T]) *Var[T] {
-	checkOperands("Detach", v)
+	checkOperands1("Detach", v)
 	v.checkLive("Detach")
 	d := &Var[T]{value: keptValue(v), arena: v.arena, gen: v.gen}
 	if name := v.Name(); name != "" {
