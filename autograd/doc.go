@@ -195,7 +195,9 @@
 // the operation and the shapes; a nil *Var given to an operation panics
 // with a *UsageError naming it and the operand, counted from 1 among its
 // *Var arguments ("autograd: MatMul: operand 2 is nil"), except for the
-// optional ones documented as taking nil (Linear's bias). NaN and Inf
+// optional ones documented as taking nil (Linear's bias); Grad,
+// Checkpoint, WriteDOT and DetectAnomaly name the list a nil Var is in and
+// its index from 0 ("autograd: Grad: input 0 is nil"). NaN and Inf
 // propagate; DetectAnomaly makes the first operation that produces one
 // (from finite numbers, or a NaN from ±Inf) panic with an *AnomalyError
 // that names it and the line that called it; StopDetectingAnomaly turns it

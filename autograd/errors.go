@@ -4,7 +4,8 @@ import "strconv"
 
 // UsageError reports a call that cannot work whatever its shapes: Backward
 // on an output no parameter reaches, an option a function does not take, a
-// nil *Var (as an operation's operand, or the receiver of a method), a
+// nil *Var (as an operation's operand, or the receiver of Value, Shape,
+// Item, Backward and the other methods that act on its value or graph), a
 // graph already released, a Var of an Arena that has been Reset. Like a
 // *tensor.ShapeError it is a programmer error, so the package panics with
 // it; match it with errors.As, and the sentinel it may wrap
@@ -49,8 +50,9 @@ func nilOperand(op string, pos int) *UsageError {
 // nilReceiverReason is the Reason of the *UsageError of a method of *Var
 // called on a nil *Var, for example "autograd: Backward: called on a nil
 // *Var". The methods panic with a composite literal rather than calling a
-// function, which would keep the small ones (Grad, checkLive) from being
-// inlined.
+// function, which would keep the small ones (checkLive) from being
+// inlined; Grad, RequiresGrad, Name and the other one-line accessors have
+// no check, which would keep them from being inlined.
 const nilReceiverReason = "called on a nil *Var"
 
 // checkOperands1 panics with a *UsageError naming op and the operand when

@@ -92,12 +92,23 @@ func TestNilOperandOthers(t *testing.T) {
 		{"autograd: Op: called on a nil *Var", func() { v.Op() }},
 		{"autograd: Backward: called on a nil *Var", func() { v.Backward() }},
 		{"autograd: ZeroGrad: called on a nil *Var", func() { v.ZeroGrad() }},
-		{"autograd: ZeroGrad: called on a nil *Var", func() { autograd.ZeroGrad(autograd.Param(tensor.Zeros[float64](2)), v) }},
+		{"autograd: ZeroGrad: operand 2 is nil", func() { autograd.ZeroGrad(autograd.Param(tensor.Zeros[float64](2)), v) }},
 		{"autograd: SetGrad: called on a nil *Var", func() { v.SetGrad(nil) }},
 		{"autograd: Concat: operand 2 is nil", func() { autograd.Concat(0, autograd.Param(tensor.Zeros[float64](2)), v) }},
 		{"autograd: Einsum: operand 1 is nil", func() { autograd.Einsum("i,i->", v, autograd.Param(tensor.Zeros[float64](2))) }},
 	} {
 		checkNilPanic(t, c.want, c.f)
+	}
+}
+
+// TestZeroGradNilClearsNothing checks that ZeroGrad given a nil Var
+// panics before it clears the gradients of the others.
+func TestZeroGradNilClearsNothing(t *testing.T) {
+	w := autograd.Param(tensor.MustNew([]float64{1, 2}, 2))
+	autograd.Sum(autograd.Square(w)).Backward()
+	checkNilPanic(t, "autograd: ZeroGrad: operand 2 is nil", func() { autograd.ZeroGrad(w, nil) })
+	if got := w.Grad().Data(); got[0] != 2 || got[1] != 4 {
+		t.Errorf("w's gradient after the refused ZeroGrad = %v, want [2 4]", got)
 	}
 }
 

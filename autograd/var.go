@@ -250,8 +250,10 @@ func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
 	v.gradZero = false
 }
 
-// ZeroGrad clears the accumulated gradient of every given Var.
+// ZeroGrad clears the accumulated gradient of every given Var. It panics
+// with a *UsageError, before it clears any, when one of them is nil.
 func ZeroGrad[T Float](vs ...*Var[T]) {
+	checkOperands("ZeroGrad", vs...)
 	for _, v := range vs {
 		v.ZeroGrad()
 	}

@@ -183,7 +183,7 @@ func (o *base[T]) initGroups(op string, wd float64, specs []groupSpec) error {
 			i, ok := index[p]
 			switch {
 			case p == nil:
-				return fmt.Errorf("optim: %s: group %d's parameter %d is nil", op, k, j)
+				return &ArgError{Op: op, Arg: fmt.Sprintf("group %d's parameter %d", k, j), Value: p, Reason: "must not be nil"}
 			case !ok:
 				return fmt.Errorf("optim: %s: group %d's parameter %d is not among the optimizer's parameters", op, k, j)
 			case g.of[i] == k:

@@ -1,6 +1,7 @@
 package optim_test
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -278,7 +279,7 @@ func TestParamGroupValidation(t *testing.T) {
 		{"empty group", []anyOption{optim.ParamGroup[float64](nil)}, ""},
 		{"every parameter", []anyOption{optim.ParamGroup(group(b, a), optim.LRScale(0))}, ""},
 		{"not among", []anyOption{optim.ParamGroup(group(b, other))}, "group 1's parameter 1 is not among the optimizer's parameters"},
-		{"nil", []anyOption{optim.ParamGroup(group(nil))}, "group 1's parameter 0 is nil"},
+		{"nil", []anyOption{optim.ParamGroup(group(nil))}, "group 1's parameter 0 = <nil>: must not be nil"},
 		{"twice in a group", []anyOption{optim.ParamGroup(group(b, a, b))}, "group 1 lists parameter 1 of the optimizer twice (its parameter 2)"},
 		{"in two groups", []anyOption{optim.ParamGroup(group(a)), optim.ParamGroup(group(b)), optim.ParamGroup(group(b))},
 			"group 3's parameter 0 (parameter 1 of the optimizer) is in group 2 already"},
@@ -303,6 +304,12 @@ func TestParamGroupValidation(t *testing.T) {
 				t.Errorf("%s, %s: error %v, want one that starts with %q and says %q", name, tt.name, err, prefix, tt.want)
 			}
 		}
+	}
+
+	// A nil parameter in a group is an *ArgError, as one in the list is.
+	var ae *optim.ArgError
+	if _, err := optim.NewSGD(ps, 0.1, optim.ParamGroup(group(nil))); !errors.As(err, &ae) {
+		t.Errorf("a nil parameter in a group: error %v (%T), want an *optim.ArgError", err, err)
 	}
 
 	// float32: an LRScale or a group's rate that is +Inf in float32.
