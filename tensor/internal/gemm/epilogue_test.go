@@ -131,19 +131,7 @@ func bitsOf[T exact](x T) uint64 {
 // epiShapes returns sizes around kern's tile and block edges, and the
 // shapes that take the other paths of a product.
 func epiShapes[T exact](rng *rand.Rand, kern *kernel[T]) []gemmCase {
-	ms, ns, ks := interesting(kern)
-	ns = append(ns, 10, 16, 32)
-	ks = append(ks, 0, 128)
-	var cases []gemmCase
-	for _, n := range ns {
-		for _, k := range ks {
-			cases = append(cases, gemmCase{
-				transA: rng.IntN(2) == 0, transB: rng.IntN(2) == 0,
-				m: ms[rng.IntN(len(ms))], n: n, k: k, alpha: 1, pad: rng.IntN(3),
-			})
-		}
-	}
-	return append(cases,
+	return append(edgeShapes(rng, kern, []int{10, 16, 32}, []int{0, 128}),
 		// A Linear layer's x·Wᵀ, the MLP's, and a 10-wide one.
 		gemmCase{transB: true, m: 256, n: 256, k: 784, alpha: 1},
 		gemmCase{transB: true, m: 256, n: 10, k: 128, alpha: 1},

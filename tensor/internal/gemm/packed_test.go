@@ -18,18 +18,7 @@ func TestGemmPackedMatchesGemm(t *testing.T) {
 
 func testPackedMatches[T exact](t *testing.T, kern *kernel[T]) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	ms, ns, ks := interesting(kern)
-	ns = append(ns, 10, 16, 32, 256)
-	ks = append(ks, 0, 128, 784)
-	var cases []gemmCase
-	for _, n := range ns {
-		for _, k := range ks {
-			cases = append(cases, gemmCase{
-				transA: rng.IntN(2) == 0, transB: rng.IntN(2) == 0,
-				m: ms[rng.IntN(len(ms))], n: n, k: k, alpha: 1, pad: rng.IntN(3),
-			})
-		}
-	}
+	cases := edgeShapes(rng, kern, []int{10, 16, 32, 256}, []int{0, 128, 784})
 	cases = append(cases,
 		// The MLP's forward products, a Linear layer's x·Wᵀ.
 		gemmCase{transB: true, m: 256, n: 256, k: 784, alpha: 1},
@@ -84,6 +73,24 @@ func testPackedMatches[T exact](t *testing.T, kern *kernel[T]) {
 			t.Fatalf("%v: Dims() = %d, %d", tc, k, n)
 		}
 	}
+}
+
+// edgeShapes returns a product for every n and k around kern's tile and
+// block edges (and moreN, moreK), with m from around them, transposes and
+// padding drawn from rng.
+func edgeShapes[T exact](rng *rand.Rand, kern *kernel[T], moreN, moreK []int) []gemmCase {
+	ms, ns, ks := interesting(kern)
+	ns, ks = append(ns, moreN...), append(ks, moreK...)
+	var cases []gemmCase
+	for _, n := range ns {
+		for _, k := range ks {
+			cases = append(cases, gemmCase{
+				transA: rng.IntN(2) == 0, transB: rng.IntN(2) == 0,
+				m: ms[rng.IntN(len(ms))], n: n, k: k, alpha: 1, pad: rng.IntN(3),
+			})
+		}
+	}
+	return cases
 }
 
 // TestGemmPackedBadArguments checks that Pack and GemmPacked refuse what
